@@ -1,0 +1,47 @@
+# Maticko — the commands a person needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+VENV ?= $(ROOT)/.venv
+BIN := $(VENV)/bin
+APP := $(ROOT)/dirt_stack
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export VENV
+
+.PHONY: help run setup test lint lint-python lint-frontend lint-infra format
+
+help: ## List the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
+
+setup: ## Install dependencies, build the frontend, migrate and load demo data
+	@bash $(APP)/setup.sh
+
+run: setup ## Set everything up and serve on http://$(HOST):$(PORT)
+	@printf '\n  Maticko: http://%s:%s/   (organizer login: demo@maticko.test / maticko-demo)\n\n' "$(HOST)" "$(PORT)"
+	cd $(APP) && DEBUG=$${DEBUG:-true} exec $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: ## Run the whole test suite (SQLite by default; PostgreSQL with DATABASE_URL)
+	@bash $(APP)/setup.sh --dev --no-db
+	cd $(APP) && $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: lint-python lint-frontend lint-infra ## Run every linter
+
+lint-python:
+	@bash $(APP)/setup.sh --dev --no-db --no-build
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+lint-frontend:
+	@bash $(APP)/setup.sh --dev --no-db --no-build
+	cd $(APP)/frontend && npm run --silent lint
+
+lint-infra: ## Lint the CloudFormation templates and shell scripts
+	@bash $(APP)/setup.sh --dev --no-db --no-build
+	PATH="$(BIN):$$PATH" bash $(ROOT)/infrastructure/lint.sh
+
+format: ## Format Python and frontend code in place
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+	cd $(APP)/frontend && npm run --silent format

@@ -1,0 +1,36 @@
+import { Link } from "@inertiajs/react";
+import { formatDay, formatEventDate } from "../lib/format";
+import type { EventSummary } from "../types";
+
+export default function EventCard({ event }: { event: EventSummary }) {
+  const { day, month } = formatDay(event.starts_at, event.timezone);
+  return (
+    <li>
+      <Link
+        href={`/events/${event.slug}/`}
+        className="flex gap-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm transition hover:border-indigo-300 hover:shadow focus-visible:outline-2 focus-visible:outline-indigo-600"
+      >
+        <div
+          aria-hidden="true"
+          className="flex w-14 shrink-0 flex-col items-center justify-center rounded-lg bg-indigo-50 py-2 text-indigo-700"
+        >
+          <span className="text-xl font-bold leading-none">{day}</span>
+          <span className="text-xs uppercase">{month}</span>
+        </div>
+        <div className="min-w-0">
+          <h2 className="truncate text-lg font-semibold text-slate-900" data-testid="event-title">
+            {event.title}
+          </h2>
+          <p className="text-sm text-slate-600">
+            <time dateTime={event.starts_at}>
+              {formatEventDate(event.starts_at, event.timezone)}
+            </time>
+          </p>
+          <p className="text-sm text-slate-500">
+            {event.venue} · {event.organizer.name}
+          </p>
+        </div>
+      </Link>
+    </li>
+  );
+}

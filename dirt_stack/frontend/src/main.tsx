@@ -1,0 +1,19 @@
+import "./main.css";
+import { createInertiaApp } from "@inertiajs/react";
+import type { ComponentType } from "react";
+import Layout from "./layouts/Layout";
+
+const pages = import.meta.glob<{ default: ComponentType }>("./pages/**/*.tsx");
+
+createInertiaApp({
+  title: (title) => (title ? `${title} · Maticko` : "Maticko"),
+  resolve: async (name) => {
+    const page = pages[`./pages/${name}.tsx`];
+    if (!page) {
+      throw new Error(`Unknown page component: ${name}`);
+    }
+    return (await page()).default;
+  },
+  layout: () => Layout,
+  progress: { color: "#4f46e5" },
+});

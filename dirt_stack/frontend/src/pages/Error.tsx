@@ -1,0 +1,24 @@
+import { Head, Link } from "@inertiajs/react";
+
+const TITLES: Record<number, string> = {
+  403: "You don’t have access to this page",
+  404: "Page not found",
+};
+
+export default function ErrorPage({ status }: { status: number }) {
+  const title = TITLES[status] ?? "Something went wrong";
+  return (
+    <>
+      <Head title={title} />
+      <section className="py-16 text-center">
+        <p className="text-sm font-semibold text-indigo-700">{status}</p>
+        <h1 className="mt-2 text-3xl font-bold tracking-tight">{title}</h1>
+        <p className="mt-4 text-slate-600">
+          <Link href="/" className="text-indigo-700 underline">
+            Back to the events
+          </Link>
+        </p>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,16 @@
+"""Root URL configuration. Each app owns its own URLs; this file only mounts them.
+
+``/health/`` is answered by core.middleware.HealthCheckMiddleware before URL
+resolution, so it needs no route here.
+"""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("", include("events.urls")),
+]
+
+handler404 = "core.views.page_not_found"

@@ -1,0 +1,48 @@
+"""Small builders for test data. Each takes keyword overrides for any field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+from django.utils import timezone
+
+from accounts.models import Membership, Organizer, User
+from events.models import Event
+
+_sequence = itertools.count(1)
+
+
+def make_user(**fields: Any) -> User:
+    n = next(_sequence)
+    password = fields.pop("password", "correct-horse-battery")
+    fields.setdefault("email", f"user{n}@example.com")
+    fields.setdefault("full_name", f"User {n}")
+    return User.objects.create_user(password=password, **fields)
+
+
+def make_organizer(**fields: Any) -> Organizer:
+    n = next(_sequence)
+    fields.setdefault("name", f"Organizer {n}")
+    fields.setdefault("slug", f"organizer-{n}")
+    return Organizer.objects.create(**fields)
+
+
+def make_member(organizer: Organizer, role: str = Membership.Role.OWNER, **user_fields: Any) -> User:
+    user = make_user(**user_fields)
+    Membership.objects.create(organizer=organizer, user=user, role=role)
+    return user
+
+
+def make_event(**fields: Any) -> Event:
+    n = next(_sequence)
+    starts_at = fields.pop("starts_at", timezone.now() + dt.timedelta(days=7 + n))
+    fields.setdefault("organizer", make_organizer() if "organizer" not in fields else fields["organizer"])
+    fields.setdefault("title", f"Event {n}")
+    fields.setdefault("slug", f"event-{n}")
+    fields.setdefault("status", Event.Status.PUBLISHED)
+    fields.setdefault("timezone", "Europe/Prague")
+    fields.setdefault("venue_name", "Town Hall")
+    fields.setdefault("ends_at", starts_at + dt.timedelta(hours=3))
+    return Event.objects.create(starts_at=starts_at, **fields)

@@ -1,0 +1,76 @@
+"""GET /health/: what load balancers and container health checks rely on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.support.processes import gunicorn_server
+
+pytestmark = pytest.mark.django_db
+
+
+def test_health_reports_ok_with_version(client, settings):
+    settings.APP_VERSION = "abc1234"
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "no-store"
+    assert response.json() == {"status": "ok", "database": "ok", "version": "abc1234"}
+
+
+def test_health_answers_any_host_header(client, settings):
+    settings.ALLOWED_HOSTS = ["tickets.example.com"]
+    # The load balancer probes the instance by its private IP address.
+    response = client.get("/health/", headers={"host": "10.0.11.27:8000"})
+    assert response.status_code == 200
+    # The same Host on any other page is refused, so the exemption is narrow.
+    assert client.get("/", headers={"host": "10.0.11.27:8000"}).status_code == 400
+
+
+def test_health_never_redirects(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.APPEND_SLASH = True
+    assert client.get("/health/").status_code == 200
+    assert client.get("/health").status_code == 200
+    # Other pages do redirect to HTTPS under the same settings.
+    assert client.get("/").status_code == 301
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    [
+        pytest.param("postgres://postgres@127.0.0.1:1/maticko", id="postgresql-port-closed"),
+        pytest.param("sqlite:////nonexistent-directory/maticko.sqlite3", id="sqlite-unopenable"),
+    ],
+)
+def test_health_answers_503_when_the_database_is_unreachable(tmp_path, database_url):
+    env = {"DATABASE_URL": database_url, "DATABASE_POOL_TIMEOUT": "2", "DATABASE_CONNECT_TIMEOUT": "2"}
+    with gunicorn_server(env, tmp_path) as server:
+        status, _, body = server.get("/health/")
+    assert status == 503
+    assert json.loads(body) == {"status": "unavailable", "database": "unavailable", "version": "0.1.0"}
+
+
+def test_health_answers_200_from_gunicorn_and_logs_json(tmp_path):
+    database = tmp_path / "health.sqlite3"
+    env = {"DATABASE_URL": f"sqlite:///{database}", "APP_VERSION": "test-build-7"}
+    with gunicorn_server(env, tmp_path) as server:
+        status, _, body = server.get("/health/", headers={"Host": "192.0.2.10", "X-Request-ID": "probe-1"})
+        output = server.output()
+    assert status == 200
+    assert json.loads(body) == {"status": "ok", "database": "ok", "version": "test-build-7"}
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    request_lines = [line for line in lines if line.get("logger") == "maticko.request"]
+    assert request_lines, output
+    line = request_lines[0]
+    assert line["level"] == "INFO"
+    assert (line["method"], line["path"], line["status"], line["request_id"]) == (
+        "GET",
+        "/health/",
+        200,
+        "probe-1",
+    )
+    assert isinstance(line["duration_ms"], float)
+    assert line["timestamp"].startswith("20")
