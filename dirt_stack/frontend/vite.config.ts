@@ -15,8 +15,8 @@ export default defineConfig({
   },
   server: {
     host: "127.0.0.1",
-    port: 5173,
+    port: Number(process.env.VITE_DEV_SERVER_PORT ?? 5173),
     strictPort: true,
-    origin: "http://127.0.0.1:5173",
+    origin: `http://127.0.0.1:${process.env.VITE_DEV_SERVER_PORT ?? 5173}`,
   },
 });

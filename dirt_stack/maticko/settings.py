@@ -154,6 +154,7 @@ DJANGO_VITE = {
         # The Vite dev server (hot reload) is opt-in; otherwise pages load the
         # production build through Vite's manifest.
         "dev_mode": env.bool("VITE_DEV_SERVER", default=False),
+        "dev_server_host": "127.0.0.1",
         "dev_server_port": env.int("VITE_DEV_SERVER_PORT", default=5173),
         "manifest_path": VITE_BUILD_DIR / "manifest.json",
     }
