@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export VENV
 
-.PHONY: help run setup test lint lint-python lint-frontend lint-infra format
+.PHONY: help run setup test lint lint-python lint-frontend lint-container lint-infra format
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,7 +26,7 @@ test: ## Run the whole test suite (SQLite by default; PostgreSQL with DATABASE_U
 	@bash $(APP)/setup.sh --dev --no-db
 	cd $(APP) && $(BIN)/pytest $(PYTEST_ARGS)
 
-lint: lint-python lint-frontend lint-infra ## Run every linter
+lint: lint-python lint-frontend lint-container lint-infra ## Run every linter
 
 lint-python:
 	@bash $(APP)/setup.sh --dev --no-db --no-build
@@ -36,6 +36,10 @@ lint-python:
 lint-frontend:
 	@bash $(APP)/setup.sh --dev --no-db --no-build
 	cd $(APP)/frontend && npm run --silent lint
+
+lint-container: ## Lint the Dockerfile with hadolint
+	@bash $(APP)/setup.sh --dev --no-db --no-build
+	$(BIN)/hadolint Dockerfile
 
 lint-infra: ## Lint the CloudFormation templates and shell scripts
 	@bash $(APP)/setup.sh --dev --no-db --no-build

@@ -70,6 +70,8 @@ class HealthCheckMiddleware:
             status, report = health_report()
             response = JsonResponse(report, status=status)
             response["Cache-Control"] = "no-store"
+            # Set here because CommonMiddleware, which usually does, has not run.
+            response["Content-Length"] = str(len(response.content))
             return response
         return self.get_response(request)
 

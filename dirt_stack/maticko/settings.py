@@ -8,9 +8,11 @@ table in step with this file.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from maticko import __version__
+from maticko.logconfig import JSON_FORMATTER
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 FRONTEND_DIR = BASE_DIR / "frontend"
@@ -30,6 +32,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+ADMIN_URL = env.str("ADMIN_URL", default="admin/")
+if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
+    raise ImproperlyConfigured("ADMIN_URL must look like 'path/' (no leading slash, one trailing slash).")
 
 APP_VERSION = env.str("APP_VERSION", default=__version__)
 
@@ -43,6 +48,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "inertia",
     "django_vite",
+    "csp",
     "core",
     "accounts",
     "events",
@@ -62,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "inertia.middleware.InertiaMiddleware",
     "core.middleware.InertiaSharedPropsMiddleware",
 ]
@@ -135,7 +142,7 @@ USE_TZ = True
 
 # --- Static files and the Vite build ----------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 VITE_BUILD_DIR = FRONTEND_DIR / "dist"
 STATICFILES_DIRS = [VITE_BUILD_DIR]
 STORAGES = {
@@ -149,13 +156,15 @@ WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+[.-][0-9a-zA-Z_-]{8,}\.(?:js|css|woff2?|sv
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
+# The Vite dev server (hot reload) is opt-in; otherwise pages load the
+# production build through Vite's manifest.
+VITE_DEV_SERVER = env.bool("VITE_DEV_SERVER", default=False)
+DJANGO_VITE_DEV_PORT = env.int("VITE_DEV_SERVER_PORT", default=5173)
 DJANGO_VITE = {
     "default": {
-        # The Vite dev server (hot reload) is opt-in; otherwise pages load the
-        # production build through Vite's manifest.
-        "dev_mode": env.bool("VITE_DEV_SERVER", default=False),
+        "dev_mode": VITE_DEV_SERVER,
         "dev_server_host": "127.0.0.1",
-        "dev_server_port": env.int("VITE_DEV_SERVER_PORT", default=5173),
+        "dev_server_port": DJANGO_VITE_DEV_PORT,
         "manifest_path": VITE_BUILD_DIR / "manifest.json",
     }
 }
@@ -167,6 +176,53 @@ INERTIA_VERSION = APP_VERSION
 # the X-XSRF-TOKEN header; Django reads and writes exactly those names.
 CSRF_COOKIE_NAME = "XSRF-TOKEN"
 CSRF_HEADER_NAME = "HTTP_X_XSRF_TOKEN"
+
+# --- HTTPS and browser security ------------------------------------------------
+# In production TLS ends at the load balancer, which forwards plain HTTP with
+# X-Forwarded-Proto. Only trust that header behind such a proxy.
+if env.bool("BEHIND_TLS_PROXY", default=not DEBUG):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# The health check is answered before SecurityMiddleware; the exemption keeps
+# it safe even if that order ever changes.
+SECURE_REDIRECT_EXEMPT = [r"^health/?$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# "preload" only allows submitting the domain to browsers' preload list; nothing is submitted.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Content Security Policy. The Vite build is plain same-origin files; the only
+# inline code is Inertia's progress-bar <style>, which carries the per-request
+# nonce (base.html hands it to the frontend in a <meta> tag).
+_csp_script, _csp_style, _csp_connect = [SELF], [SELF, NONCE], [SELF]
+if VITE_DEV_SERVER:
+    # The dev server injects an inline React-refresh preamble and <style> elements.
+    _vite_origin = f"http://127.0.0.1:{DJANGO_VITE_DEV_PORT}"
+    _csp_script = [SELF, UNSAFE_INLINE, _vite_origin]
+    _csp_style = [SELF, UNSAFE_INLINE, _vite_origin]
+    _csp_connect = [SELF, _vite_origin, f"ws://127.0.0.1:{DJANGO_VITE_DEV_PORT}"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": _csp_script,
+        "style-src": _csp_style,
+        "img-src": [SELF, "data:", "https:"],
+        "font-src": [SELF],
+        "connect-src": _csp_connect,
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF, "https:"],
+        "frame-ancestors": [NONE],
+    },
+}
 
 # --- Email ----------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@email-smtp.eu-west-1.amazonaws.com:587
@@ -185,13 +241,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(levelname)s %(name)s %(message)s",
-            "rename_fields": {"levelname": "level", "name": "logger"},
-            "timestamp": True,
-        },
+        "json": JSON_FORMATTER,
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "message_only": {"format": "%(message)s"},
     },
     "handlers": {
         "stdout": {
@@ -199,11 +251,18 @@ LOGGING = {
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
         },
+        # CloudWatch Embedded Metric Format documents, one per line (core/metrics.py).
+        "metrics": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "message_only",
+        },
     },
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         # RequestLogMiddleware writes one line per request; runserver's own
         # access line would only repeat it.
         "django.server": {"level": "WARNING"},
+        "maticko.metrics": {"handlers": ["metrics"], "level": "INFO", "propagate": False},
     },
 }

@@ -12,6 +12,11 @@ def test_every_setting_variable_is_in_the_readme_table():
     settings_source = (REPO / "dirt_stack" / "maticko" / "settings.py").read_text()
     read = set(re.findall(r'env(?:\.[a-z_]+)?\(\s*"([A-Z][A-Z0-9_]+)"', settings_source))
     assert {"DEBUG", "SECRET_KEY", "DATABASE_URL"} <= read  # the pattern still matches
+    gunicorn_source = (REPO / "dirt_stack" / "gunicorn.conf.py").read_text()
+    read |= set(re.findall(r'os\.environ\.get\("([A-Z][A-Z0-9_]+)"', gunicorn_source))
+    entrypoint = (REPO / "dirt_stack" / "docker-entrypoint.sh").read_text()
+    read |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]+):-", entrypoint))
+    assert {"WEB_CONCURRENCY", "RUN_MIGRATIONS"} <= read
 
     readme = (REPO / "README.md").read_text()
     documented = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", readme, flags=re.MULTILINE))

@@ -16,4 +16,6 @@ createInertiaApp({
   },
   layout: () => Layout,
   progress: { color: "#4f46e5" },
+  // Inertia's injected <style> elements carry the Content-Security-Policy nonce.
+  nonce: document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content,
 });

@@ -81,7 +81,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 def gunicorn_server(
     env: Mapping[str, str | None], log_dir: Path, workers: int = 1
 ) -> Iterator[ServerProcess]:
-    """Start gunicorn with Maticko's WSGI app on a free loopback port."""
+    """Start the production command (gunicorn with gunicorn.conf.py) on a free loopback port."""
     port = free_port()
     log_path = log_dir / f"gunicorn-{port}.log"
     with log_path.open("w") as log:
@@ -90,6 +90,8 @@ def gunicorn_server(
                 sys.executable,
                 "-m",
                 "gunicorn",
+                "--config",
+                "gunicorn.conf.py",
                 "maticko.wsgi:application",
                 "--bind",
                 f"127.0.0.1:{port}",
@@ -128,3 +130,24 @@ def _wait_until_listening(server: ServerProcess, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"gunicorn did not listen within {timeout}s:\n{server.output()}")
+
+
+def database_url_for_child(tmp_path: Path) -> str:
+    """A DATABASE_URL a child process can use, with the schema migrated.
+
+    On PostgreSQL that is the test database itself; the suite's in-memory
+    SQLite database is invisible to other processes, so a migrated SQLite file
+    stands in for it.
+    """
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        user = db["USER"] or "postgres"
+        password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+        return f"postgres://{user}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    url = f"sqlite:///{tmp_path / 'child.sqlite3'}"
+    result = run_manage(["migrate", "--noinput", "-v", "0"], {"DATABASE_URL": url})
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr)
+    return url

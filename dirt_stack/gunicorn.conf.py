@@ -1,0 +1,57 @@
+"""gunicorn settings for the production command.
+
+    gunicorn --config gunicorn.conf.py maticko.wsgi:application
+
+Tuned from the environment (README lists the variables). The access line of
+each request is written by the application itself (core.middleware.
+RequestLogMiddleware, JSON with request id and duration), so gunicorn's own
+access log stays off instead of writing a second line per request; gunicorn's
+error log is JSON too.
+"""
+
+import os
+
+from maticko.logconfig import JSON_FORMATTER
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # the container listens on all interfaces
+# gthread: each worker process serves GUNICORN_THREADS requests at once; a
+# request waiting on PostgreSQL does not block its siblings.
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# A request running longer than this is stuck: the worker is restarted.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+# On SIGTERM finish in-flight requests first (the load balancer has already
+# stopped routing new ones during its deregistration delay).
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
+# Longer than the ALB's 60 s idle timeout, so the ALB closes idle connections first.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
+# Recycle workers now and then so a slow leak can never grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+max_requests_jitter = max_requests // 10
+# Import the app once in the master; workers fork from it (faster boot, shared memory).
+preload_app = True
+# The worker heartbeat file lives in memory, not on a container's overlay disk.
+_SHM = "/dev/shm"  # noqa: S108 - gunicorn's documented choice for containers
+worker_tmp_dir = _SHM if os.path.isdir(_SHM) else None
+# Trust X-Forwarded-* from the load balancer; instances accept traffic only from it.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
+
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": JSON_FORMATTER,
+    },
+    "handlers": {
+        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"},
+    },
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stdout"], "level": loglevel.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": [], "propagate": False},
+    },
+    "root": {"handlers": ["stdout"], "level": loglevel.upper()},
+}
