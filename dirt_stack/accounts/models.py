@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -54,6 +56,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
+class OrganizerQuerySet(models.QuerySet["Organizer"]):
+    def for_user(self, user: User) -> OrganizerQuerySet:
+        """The organizers ``user`` is a member of, whatever the role."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user)
+
+
 class Organizer(models.Model):
     """A team that owns events and sells their tickets."""
 
@@ -61,6 +71,8 @@ class Organizer(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     contact_email = models.EmailField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OrganizerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -77,6 +89,9 @@ class Membership(models.Model):
         MANAGER = "manager", "Manager"
         DOOR_STAFF = "door_staff", "Door staff"
 
+    # Roles allowed to create and edit events, ticket types and orders.
+    EVENT_MANAGERS = frozenset({Role.OWNER, Role.MANAGER})
+
     organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
@@ -89,3 +104,37 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} – {self.organizer} ({self.get_role_display()})"
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _invitation_expiry() -> dt.datetime:
+    return timezone.now() + dt.timedelta(days=INVITATION_DAYS)
+
+
+INVITATION_DAYS = 7
+
+
+class Invitation(models.Model):
+    """An emailed offer to join an organizer with a role; the token is the secret link."""
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Membership.Role.choices)
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_invitation_expiry)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organizer} ({self.role})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()

@@ -1,44 +1,76 @@
-"""Log in and out. Sign-up, password reset and teams arrive with the catalog."""
+"""Accounts: sign up, log in and out, password reset and change."""
+
+from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
+from django.contrib.auth.tokens import default_token_generator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.encoding import force_str
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods, require_POST
 from inertia import render
 
-from core.inertia import InvalidPayload, form_errors, render_with_errors, submitted_data
+from accounts.forms import SignupForm
+from accounts.models import User
+from core import ratelimit
+from core.inertia import form_errors, render_with_errors, submitted_data
+
+# Attempts per client address and email, and per address alone.
+LOGIN_LIMIT_PER_ACCOUNT = ratelimit.RateLimit(limit=5, window_seconds=300)
+LOGIN_LIMIT_PER_ADDRESS = ratelimit.RateLimit(limit=30, window_seconds=300)
+PASSWORD_RESET_LIMIT = ratelimit.RateLimit(limit=5, window_seconds=3600)
 
 
-def _safe_next_url(request: HttpRequest, candidate: str | None) -> str:
+def _safe_next_url(request: HttpRequest, candidate: str | None, default: str = "/") -> str:
     if candidate and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
-    return "/"
+    return default
+
+
+def _page(request: HttpRequest, component: str, title: str, props: dict | None = None) -> HttpResponse:
+    return render(request, component, props or {}, template_data={"page_title": title})
 
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next_url(request, request.GET.get("next"))
+    props = {"next": next_url}
     if request.method == "GET":
-        return render(request, "Auth/Login", {"next": next_url}, template_data={"page_title": "Log in"})
+        return _page(request, "Auth/Login", "Log in", props)
 
-    try:
-        data = submitted_data(request)
-    except InvalidPayload as exc:
-        return render_with_errors(request, "Auth/Login", {"form": str(exc)}, {"next": next_url})
-    # Django's form calls the login field "username"; ours is the email address.
-    form = AuthenticationForm(
-        request, data={"username": data.get("email", ""), "password": data.get("password", "")}
-    )
+    data = submitted_data(request)
+    email = str(data.get("email", "")).strip().lower()
+    address = ratelimit.client_ip(request)
+    for key, rule in (
+        (ratelimit.key_for("login", address, email), LOGIN_LIMIT_PER_ACCOUNT),
+        (ratelimit.key_for("login", address), LOGIN_LIMIT_PER_ADDRESS),
+    ):
+        verdict = ratelimit.hit(key, rule)
+        if not verdict.allowed:
+            minutes = max(1, round(verdict.retry_after / 60))
+            message = f"Too many login attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+            response = render_with_errors(request, "Auth/Login", {"form": message}, props)
+            response.status_code = 429
+            response["Retry-After"] = str(verdict.retry_after)
+            return response
+
+    form = AuthenticationForm(request, data={"username": email, "password": data.get("password", "")})
     if not form.is_valid():
         errors = form_errors(form)
         if "username" in errors:
             errors["email"] = errors.pop("username")
-        return render_with_errors(request, "Auth/Login", errors, {"next": next_url})
+        return render_with_errors(request, "Auth/Login", errors, props)
 
     login(request, form.get_user())
     messages.success(request, "You are logged in.")
@@ -50,3 +82,103 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "You are logged out.")
     return redirect("/")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_view(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next_url(request, request.GET.get("next"), default="/manage/")
+    props = {"next": next_url}
+    if request.method == "GET":
+        return _page(request, "Auth/Signup", "Sign up", props)
+    form = SignupForm(submitted_data(request))
+    if not form.is_valid():
+        return render_with_errors(request, "Auth/Signup", form_errors(form), props)
+    user = User.objects.create_user(
+        form.cleaned_data["email"], form.cleaned_data["password"], full_name=form.cleaned_data["full_name"]
+    )
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    messages.success(request, "Welcome to Maticko! Your account is ready.")
+    return redirect(next_url)
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _page(request, "Auth/PasswordReset", "Reset your password")
+    form = PasswordResetForm(submitted_data(request))
+    if not form.is_valid():
+        return render_with_errors(request, "Auth/PasswordReset", form_errors(form))
+    email = form.cleaned_data["email"].lower()
+    verdict = ratelimit.hit(ratelimit.key_for("password-reset", email), PASSWORD_RESET_LIMIT)
+    if verdict.allowed:
+        form.save(
+            request=request,
+            use_https=request.is_secure(),
+            subject_template_name="accounts/email/password_reset_subject.txt",
+            email_template_name="accounts/email/password_reset.txt",
+            html_email_template_name="accounts/email/password_reset.html",
+        )
+    # The same answer whether or not the address has an account.
+    messages.success(
+        request, "If an account uses that address, we have emailed it a link to reset the password."
+    )
+    return redirect("accounts:login")
+
+
+@require_http_methods(["GET", "POST"])
+def password_reset_confirm_view(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    user = _user_from_uid(uidb64)
+    if user is None or not default_token_generator.check_token(user, token):
+        return _page(request, "Auth/PasswordResetConfirm", "Choose a new password", {"valid": False})
+    props = {"valid": True}
+    if request.method == "GET":
+        return _page(request, "Auth/PasswordResetConfirm", "Choose a new password", props)
+    data = submitted_data(request)
+    form = SetPasswordForm(
+        user, {"new_password1": data.get("password", ""), "new_password2": data.get("password", "")}
+    )
+    if not form.is_valid():
+        errors = form_errors(form)
+        errors["password"] = errors.pop("new_password2", errors.pop("new_password1", ""))
+        return render_with_errors(
+            request, "Auth/PasswordResetConfirm", {k: v for k, v in errors.items() if v}, props
+        )
+    form.save()
+    messages.success(request, "Your password has been changed. Log in with the new one.")
+    return redirect("accounts:login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _page(request, "Auth/PasswordChange", "Change your password")
+    data = submitted_data(request)
+    form = PasswordChangeForm(
+        request.user,
+        {
+            "old_password": data.get("current_password", ""),
+            "new_password1": data.get("new_password", ""),
+            "new_password2": data.get("new_password", ""),
+        },
+    )
+    if not form.is_valid():
+        errors = form_errors(form)
+        renamed = {
+            "current_password": errors.get("old_password"),
+            "new_password": errors.get("new_password2") or errors.get("new_password1"),
+            "form": errors.get("form"),
+        }
+        return render_with_errors(request, "Auth/PasswordChange", {k: v for k, v in renamed.items() if v})
+    form.save()
+    update_session_auth_hash(request, form.user)
+    messages.success(request, "Your password has been changed.")
+    return redirect("backoffice:home")
+
+
+def _user_from_uid(uidb64: str) -> User | None:
+    try:
+        pk = force_str(urlsafe_base64_decode(uidb64))
+        return User.objects.get(pk=pk, is_active=True)
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        return None

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.core.exceptions import BadRequest
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, QueryDict
 from inertia import render
 
 
-class InvalidPayload(ValueError):
-    """The request body is not the JSON object or form data a form expects."""
+class InvalidPayload(BadRequest):
+    """The request body is not the JSON object or form data a form expects (answered with 400)."""
 
 
 def submitted_data(request: HttpRequest) -> QueryDict | dict[str, Any]:

@@ -1,10 +1,32 @@
-"""Error pages. The health check lives in core.middleware (it must run first)."""
+"""Error pages. The health check lives in core.middleware (it must run first).
+
+Inertia visits get the React error page; the message is ours, never an
+exception's internals (except a BadRequest's, which we write ourselves).
+"""
 
 from django.http import HttpRequest, HttpResponse
 from inertia import render
 
+from core.inertia import InvalidPayload
+
+
+def _error_page(request: HttpRequest, status: int, message: str = "") -> HttpResponse:
+    response = render(request, "Error", {"status": status, "message": message})
+    response.status_code = status
+    return response
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    # Our own InvalidPayload messages are written for people; others stay generic.
+    message = (
+        str(exception) if isinstance(exception, InvalidPayload) else "The request could not be understood."
+    )
+    return _error_page(request, 400, message)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    return _error_page(request, 403, "Your role in this organizer does not allow this.")
+
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
-    response = render(request, "Error", {"status": 404})
-    response.status_code = 404
-    return response
+    return _error_page(request, 404)

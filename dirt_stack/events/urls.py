@@ -7,4 +7,5 @@ app_name = "events"
 urlpatterns = [
     path("", views.home, name="home"),
     path("events/<slug:slug>/", views.event_page, name="detail"),
+    path("o/<slug:slug>/", views.organizer_page, name="organizer"),
 ]

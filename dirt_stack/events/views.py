@@ -1,25 +1,116 @@
-"""Public storefront pages."""
+"""Public storefront: the event list, event pages and organizer pages."""
 
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Min, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from inertia import render
 
+from accounts.models import Organizer
+from core.markdown import plain_text_excerpt
 from events.models import Event
-from events.serializers import event_detail, event_summary
+from events.serializers import event_detail, event_json_ld, event_summary
+from sales import stock
 
-HOME_EVENT_LIMIT = 24
+EVENTS_PER_PAGE = 12
+
+
+def _listed_events() -> QuerySet[Event]:
+    return (
+        Event.objects.published()
+        .upcoming()
+        .select_related("organizer")
+        .annotate(min_price=Min("ticket_types__price", filter=Q(ticket_types__hidden=False)))
+        .order_by("starts_at", "id")
+    )
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def _page_props(request: HttpRequest, events: QuerySet[Event]) -> dict[str, Any]:
+    paginator = Paginator(events, EVENTS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    return {
+        "events": [event_summary(event) for event in page.object_list],
+        "pagination": {
+            "page": page.number,
+            "pages": paginator.num_pages,
+            "count": paginator.count,
+            "has_previous": page.has_previous(),
+            "has_next": page.has_next(),
+        },
+    }
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    events = Event.objects.published().upcoming().select_related("organizer")[:HOME_EVENT_LIMIT]
-    return render(request, "Home", {"events": [event_summary(event) for event in events]})
+    """Upcoming published events, with text search and a date range."""
+    query = request.GET.get("q", "").strip()[:100]
+    date_from = _parse_date(request.GET.get("from"))
+    date_to = _parse_date(request.GET.get("to"))
+    events = _listed_events()
+    if query:
+        events = events.filter(
+            Q(title__icontains=query)
+            | Q(description__icontains=query)
+            | Q(venue_name__icontains=query)
+            | Q(venue_address__icontains=query)
+            | Q(organizer__name__icontains=query)
+        )
+    if date_from:
+        events = events.filter(ends_at__date__gte=date_from)
+    if date_to:
+        events = events.filter(starts_at__date__lte=date_to)
+    props = _page_props(request, events)
+    props["filters"] = {
+        "q": query,
+        "from": date_from.isoformat() if date_from else "",
+        "to": date_to.isoformat() if date_to else "",
+    }
+    return render(request, "Home", props, template_data={"page_title": "Upcoming events"})
 
 
 def event_page(request: HttpRequest, slug: str) -> HttpResponse:
-    event = get_object_or_404(Event.objects.published().select_related("organizer"), slug=slug)
+    event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
+    ticket_types = list(event.ticket_types.filter(hidden=False))
+    detail = event_detail(event, ticket_types, stock.availability(event, ticket_types))
+    url = request.build_absolute_uri()
     return render(
         request,
         "Events/Show",
-        {"event": event_detail(event)},
-        template_data={"page_title": event.title},
+        {"event": detail},
+        template_data={
+            "page_title": event.title,
+            "meta_description": plain_text_excerpt(event.description)
+            or f"{event.title} — tickets on Maticko.",
+            "json_ld": event_json_ld(event, detail, url),
+        },
+    )
+
+
+def organizer_page(request: HttpRequest, slug: str) -> HttpResponse:
+    organizer = get_object_or_404(Organizer, slug=slug)
+    props = _page_props(request, _listed_events().filter(organizer=organizer))
+    props["organizer"] = {
+        "name": organizer.name,
+        "slug": organizer.slug,
+        "contact_email": organizer.contact_email,
+    }
+    return render(
+        request,
+        "Organizers/Show",
+        props,
+        template_data={
+            "page_title": organizer.name,
+            "meta_description": f"Upcoming events by {organizer.name}.",
+        },
     )

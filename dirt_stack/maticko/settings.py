@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "events",
+    "sales",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +157,20 @@ STORAGES = {
 WHITENOISE_IMMUTABLE_FILE_TEST = r"^.+[.-][0-9a-zA-Z_-]{8,}\.(?:js|css|woff2?|svg|png|jpg|webp)$"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploaded files (event covers) go to S3 in production, a local folder otherwise.
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            # The bucket is private: pages link to short-lived signed URLs.
+            "querystring_auth": True,
+            "querystring_expire": 3600,
+            "file_overwrite": False,
+        },
+    }
 
 # The Vite dev server (hot reload) is opt-in; otherwise pages load the
 # production build through Vite's manifest.
@@ -180,7 +196,8 @@ CSRF_HEADER_NAME = "HTTP_X_XSRF_TOKEN"
 # --- HTTPS and browser security ------------------------------------------------
 # In production TLS ends at the load balancer, which forwards plain HTTP with
 # X-Forwarded-Proto. Only trust that header behind such a proxy.
-if env.bool("BEHIND_TLS_PROXY", default=not DEBUG):
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=not DEBUG)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # The health check is answered before SecurityMiddleware; the exemption keeps

@@ -5,13 +5,26 @@ resolution, so it needs no route here.
 """
 
 from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+
+from accounts.manage_views import invitation
+from api.api import api
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("manage/", include("events.manage_urls")),
+    path("invitations/<str:token>/", invitation, name="invitation"),
+    path("api/v1/", api.urls),
     path("", include("events.urls")),
 ]
 
+if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:
+    # Local uploads; production serves media from S3.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+handler400 = "core.views.bad_request"
+handler403 = "core.views.permission_denied"
 handler404 = "core.views.page_not_found"

@@ -79,8 +79,8 @@ def test_malformed_body_is_a_clear_error_not_a_500(body):
         content_type="application/json",
         headers={**INERTIA, "X-XSRF-TOKEN": token},
     )
-    assert response.status_code == 422
-    assert response.json()["props"]["errors"]["form"].startswith("The request body")
+    assert response.status_code == 400
+    assert response.json()["props"]["message"].startswith("The request body")
 
 
 def test_login_never_redirects_off_site():

@@ -66,7 +66,7 @@ def test_event_page_shows_a_published_event(client):
     page = inertia_get(client, f"/events/{event.slug}/").json()
     assert page["component"] == "Events/Show"
     assert page["props"]["event"]["title"] == "Jazz by the River"
-    assert page["props"]["event"]["description"] == "Bring a blanket."
+    assert page["props"]["event"]["description_html"] == "<p>Bring a blanket.</p>"
 
 
 def test_draft_event_pages_are_not_found(client):

@@ -6,6 +6,7 @@ export type User = { email: string; name: string };
 export type SharedProps = {
   app: { name: string; version: string };
   auth: { user: User | null };
+  errors: Record<string, string>;
 };
 
 export type FlashMessage = {
@@ -23,12 +24,40 @@ export type EventSummary = {
   venue: string;
   is_online: boolean;
   status: "draft" | "published" | "cancelled";
+  currency: string;
+  min_price: string | null;
+  cover_image_url: string | null;
+};
+
+export type SaleState = "on_sale" | "few_left" | "sold_out" | "not_yet_on_sale" | "sales_ended";
+
+export type TicketTypePublic = {
+  id: number;
+  name: string;
+  description: string;
+  price: string;
+  currency: string;
+  state: SaleState;
+  available: number;
+  sales_start: string | null;
+  sales_end: string | null;
+  min_per_order: number;
+  max_per_order: number;
 };
 
 export type EventDetail = EventSummary & {
-  description: string;
+  description_html: string;
   venue_name: string;
   venue_address: string;
+  ticket_types: TicketTypePublic[];
+};
+
+export type Pagination = {
+  page: number;
+  pages: number;
+  count: number;
+  has_previous: boolean;
+  has_next: boolean;
 };
 
 declare module "@inertiajs/core" {

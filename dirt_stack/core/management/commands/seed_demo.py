@@ -1,14 +1,16 @@
-"""Load demo data: an organizer, its demo user, and a few upcoming events.
+"""Load demo data: two organizers with their users, and events in every state.
 
 Idempotent: running it again updates the same rows (and moves the demo events'
-dates so they stay upcoming) instead of adding new ones.
+dates so they stay where they belong relative to today) instead of adding new
+ones.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.core.management.base import BaseCommand
@@ -16,14 +18,26 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Organizer, User
-from events.models import Event
+from events.models import Event, TicketType
 
 DEMO_EMAIL = "demo@maticko.test"
 DEMO_PASSWORD = "maticko-demo"  # noqa: S105 - printed for the demo on purpose
+DOOR_EMAIL = "door@maticko.test"
+
+
+@dataclass(frozen=True)
+class DemoTicketType:
+    name: str
+    price: str
+    capacity: int
+    sales_start_days: int | None = None  # relative to today; None: on sale now
+    hidden: bool = False
+    description: str = ""
 
 
 @dataclass(frozen=True)
 class DemoEvent:
+    organizer: str
     slug: str
     title: str
     days_ahead: int
@@ -33,11 +47,21 @@ class DemoEvent:
     venue_name: str
     venue_address: str
     description: str
+    currency: str = "EUR"
+    status: str = Event.Status.PUBLISHED
     is_online: bool = False
+    capacity: int | None = None
+    ticket_types: list[DemoTicketType] = field(default_factory=list)
 
+
+ORGANIZERS = {
+    "maticko-demo": ("Maticko Demo Events", DEMO_EMAIL),
+    "riverside-arts": ("Riverside Arts Collective", "hello@riverside-arts.test"),
+}
 
 DEMO_EVENTS = [
     DemoEvent(
+        organizer="maticko-demo",
         slug="prague-jazz-night",
         title="Prague Jazz Night",
         days_ahead=12,
@@ -46,10 +70,19 @@ DEMO_EVENTS = [
         timezone="Europe/Prague",
         venue_name="Lucerna Music Bar",
         venue_address="Vodičkova 36, Prague",
-        description="An evening of **modern jazz** with three local quartets.",
+        currency="CZK",
+        description=(
+            "An evening of **modern jazz** with three local quartets.\n\n- Doors at 19:30\n- Bar open"
+        ),
+        ticket_types=[
+            DemoTicketType("Standing", "450.00", 300),
+            DemoTicketType("Table for two", "1400.00", 20, description="Reserved table near the stage."),
+            DemoTicketType("Friends of the band", "300.00", 30, hidden=True),
+        ],
     ),
     DemoEvent(
-        slug="pycon-community-day",
+        organizer="maticko-demo",
+        slug="python-community-day",
         title="Python Community Day",
         days_ahead=30,
         start_hour=9,
@@ -58,8 +91,12 @@ DEMO_EVENTS = [
         venue_name="Kulturbrauerei",
         venue_address="Schönhauser Allee 36, Berlin",
         description="Talks, workshops and sprints for Python developers of every level.",
+        ticket_types=[
+            DemoTicketType("Community ticket", "0.00", 400, description="Free; registration required.")
+        ],
     ),
     DemoEvent(
+        organizer="maticko-demo",
         slug="indie-games-showcase",
         title="Indie Games Showcase",
         days_ahead=45,
@@ -68,55 +105,172 @@ DEMO_EVENTS = [
         timezone="America/New_York",
         venue_name="",
         venue_address="",
-        description="Play the year's best independent games and meet their makers, from home.",
+        currency="USD",
         is_online=True,
+        description="Play the year's best independent games and meet their makers, from home.",
+        ticket_types=[
+            DemoTicketType("Early access", "15.00", 500),
+            DemoTicketType("Regular", "25.00", 1000, sales_start_days=20),
+        ],
+    ),
+    DemoEvent(
+        organizer="riverside-arts",
+        slug="riverside-summer-festival",
+        title="Riverside Summer Festival",
+        days_ahead=90,
+        start_hour=12,
+        hours=10,
+        timezone="Europe/London",
+        venue_name="Riverside Park",
+        venue_address="Thames Path, London",
+        currency="GBP",
+        capacity=2000,
+        description="A day of music, food and art by the river. Tickets go on sale soon.",
+        ticket_types=[
+            DemoTicketType("Day pass", "45.00", 1500, sales_start_days=14),
+            DemoTicketType("VIP", "120.00", 200, sales_start_days=14),
+        ],
+    ),
+    DemoEvent(
+        organizer="riverside-arts",
+        slug="poetry-by-candlelight",
+        title="Poetry by Candlelight",
+        days_ahead=6,
+        start_hour=19,
+        hours=2,
+        timezone="Europe/London",
+        venue_name="The Old Library",
+        venue_address="12 Bridge Street, London",
+        currency="GBP",
+        description="An intimate evening of readings. Only a few seats.",
+        ticket_types=[DemoTicketType("Seat", "12.00", 40)],
+    ),
+    DemoEvent(
+        organizer="riverside-arts",
+        slug="spring-print-fair",
+        title="Spring Print Fair",
+        days_ahead=-40,
+        start_hour=10,
+        hours=7,
+        timezone="Europe/London",
+        venue_name="Riverside Hall",
+        venue_address="1 Quay Road, London",
+        currency="GBP",
+        description="Independent printmakers and small presses.",
+        ticket_types=[DemoTicketType("Entry", "5.00", 500)],
+    ),
+    DemoEvent(
+        organizer="riverside-arts",
+        slug="open-air-cinema",
+        title="Open-Air Cinema",
+        days_ahead=20,
+        start_hour=21,
+        hours=3,
+        timezone="Europe/London",
+        venue_name="Riverside Park",
+        venue_address="Thames Path, London",
+        currency="GBP",
+        status=Event.Status.CANCELLED,
+        description="Cancelled because of the forecast storm. All orders are refunded.",
+        ticket_types=[DemoTicketType("Deckchair", "9.50", 150)],
+    ),
+    DemoEvent(
+        organizer="maticko-demo",
+        slug="winter-workshop-draft",
+        title="Winter Workshop (draft)",
+        days_ahead=60,
+        start_hour=10,
+        hours=6,
+        timezone="Europe/Prague",
+        venue_name="Impact Hub",
+        venue_address="Drtinova 10, Prague",
+        status=Event.Status.DRAFT,
+        description="Not published yet: only its organizer sees it.",
+        ticket_types=[DemoTicketType("Participant", "990.00", 25)],
     ),
 ]
 
 
 class Command(BaseCommand):
-    help = "Create or refresh the demo organizer, its user and upcoming demo events."
+    help = "Create or refresh the demo organizers, their users and events in every state."
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:
-        organizer, _ = Organizer.objects.update_or_create(
-            slug="maticko-demo",
-            defaults={"name": "Maticko Demo Events", "contact_email": DEMO_EMAIL},
-        )
-        user = User.objects.filter(email=DEMO_EMAIL).first()
-        if user is None:
-            user = User.objects.create_user(DEMO_EMAIL, DEMO_PASSWORD, full_name="Dana Demo")
-        else:
-            user.set_password(DEMO_PASSWORD)
-            user.save(update_fields=["password"])
+        organizers = {slug: self._organizer(slug, name, email) for slug, (name, email) in ORGANIZERS.items()}
+        owner = self._user(DEMO_EMAIL, "Dana Demo")
+        door = self._user(DOOR_EMAIL, "Dominik Door")
+        for organizer in organizers.values():
+            Membership.objects.update_or_create(
+                organizer=organizer, user=owner, defaults={"role": Membership.Role.OWNER}
+            )
         Membership.objects.update_or_create(
-            organizer=organizer, user=user, defaults={"role": Membership.Role.OWNER}
+            organizer=organizers["maticko-demo"], user=door, defaults={"role": Membership.Role.DOOR_STAFF}
         )
-
         today = timezone.now().date()
         for demo in DEMO_EVENTS:
-            tz = zoneinfo.ZoneInfo(demo.timezone)
-            day = today + dt.timedelta(days=demo.days_ahead)
-            starts_at = dt.datetime.combine(day, dt.time(demo.start_hour), tzinfo=tz)
-            Event.objects.update_or_create(
-                slug=demo.slug,
-                defaults={
-                    "organizer": organizer,
-                    "title": demo.title,
-                    "description": demo.description,
-                    "venue_name": demo.venue_name,
-                    "venue_address": demo.venue_address,
-                    "is_online": demo.is_online,
-                    "timezone": demo.timezone,
-                    "starts_at": starts_at,
-                    "ends_at": starts_at + dt.timedelta(hours=demo.hours),
-                    "status": Event.Status.PUBLISHED,
-                },
-            )
+            self._event(demo, organizers[demo.organizer], today)
 
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready: {len(DEMO_EVENTS)} events by “{organizer.name}”. "
-                f"Organizer login: {DEMO_EMAIL} / {DEMO_PASSWORD}"
+                f"Demo data ready: {len(DEMO_EVENTS)} events by {len(organizers)} organizers. "
+                f"Organizer login: {DEMO_EMAIL} / {DEMO_PASSWORD} "
+                f"(door staff: {DOOR_EMAIL} / {DEMO_PASSWORD})"
             )
         )
+
+    def _organizer(self, slug: str, name: str, email: str) -> Organizer:
+        organizer, _ = Organizer.objects.update_or_create(
+            slug=slug, defaults={"name": name, "contact_email": email}
+        )
+        return organizer
+
+    def _user(self, email: str, name: str) -> User:
+        user = User.objects.filter(email=email).first() or User.objects.create_user(email, full_name=name)
+        user.set_password(DEMO_PASSWORD)
+        user.full_name = name
+        user.save(update_fields=["password", "full_name"])
+        return user
+
+    def _event(self, demo: DemoEvent, organizer: Organizer, today: dt.date) -> Event:
+        tz = zoneinfo.ZoneInfo(demo.timezone)
+        starts_at = dt.datetime.combine(
+            today + dt.timedelta(days=demo.days_ahead), dt.time(demo.start_hour), tzinfo=tz
+        )
+        event, _ = Event.objects.update_or_create(
+            slug=demo.slug,
+            defaults={
+                "organizer": organizer,
+                "title": demo.title,
+                "description": demo.description,
+                "venue_name": demo.venue_name,
+                "venue_address": demo.venue_address,
+                "is_online": demo.is_online,
+                "timezone": demo.timezone,
+                "currency": demo.currency,
+                "starts_at": starts_at,
+                "ends_at": starts_at + dt.timedelta(hours=demo.hours),
+                "status": demo.status,
+                "capacity": demo.capacity,
+            },
+        )
+        for position, ticket in enumerate(demo.ticket_types):
+            sales_start = (
+                dt.datetime.combine(
+                    today + dt.timedelta(days=ticket.sales_start_days), dt.time(10), tzinfo=tz
+                )
+                if ticket.sales_start_days is not None
+                else None
+            )
+            TicketType.objects.update_or_create(
+                event=event,
+                name=ticket.name,
+                defaults={
+                    "price": Decimal(ticket.price),
+                    "capacity": ticket.capacity,
+                    "sales_start": sales_start,
+                    "hidden": ticket.hidden,
+                    "description": ticket.description,
+                    "position": position,
+                },
+            )
+        return event

@@ -1,5 +1,5 @@
 import { Link } from "@inertiajs/react";
-import { formatDay, formatEventDate } from "../lib/format";
+import { formatDay, formatEventDate, formatMoney } from "../lib/format";
 import type { EventSummary } from "../types";
 
 export default function EventCard({ event }: { event: EventSummary }) {
@@ -8,11 +8,11 @@ export default function EventCard({ event }: { event: EventSummary }) {
     <li>
       <Link
         href={`/events/${event.slug}/`}
-        className="flex gap-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm transition hover:border-indigo-300 hover:shadow focus-visible:outline-2 focus-visible:outline-indigo-600"
+        className="flex h-full gap-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm transition hover:border-indigo-300 hover:shadow focus-visible:outline-2 focus-visible:outline-indigo-600"
       >
         <div
           aria-hidden="true"
-          className="flex w-14 shrink-0 flex-col items-center justify-center rounded-lg bg-indigo-50 py-2 text-indigo-700"
+          className="flex w-14 shrink-0 flex-col items-center justify-center self-start rounded-lg bg-indigo-50 py-2 text-indigo-700"
         >
           <span className="text-xl font-bold leading-none">{day}</span>
           <span className="text-xs uppercase">{month}</span>
@@ -29,6 +29,13 @@ export default function EventCard({ event }: { event: EventSummary }) {
           <p className="text-sm text-slate-500">
             {event.venue} · {event.organizer.name}
           </p>
+          {event.min_price !== null ? (
+            <p className="mt-1 text-sm font-medium text-slate-800">
+              {Number(event.min_price) === 0
+                ? "Free"
+                : `From ${formatMoney(event.min_price, event.currency)}`}
+            </p>
+          ) : null}
         </div>
       </Link>
     </li>

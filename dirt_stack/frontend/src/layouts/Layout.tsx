@@ -29,9 +29,17 @@ export default function Layout({ children }: { children: ReactNode }) {
             </Link>
             {user ? (
               <>
-                <span className="hidden text-slate-600 sm:inline" data-testid="current-user">
+                <Link href="/manage/" className="text-slate-700 hover:text-indigo-700">
+                  My events
+                </Link>
+                <Link
+                  href="/accounts/password/change/"
+                  className="hidden text-slate-600 hover:text-indigo-700 sm:inline"
+                  data-testid="current-user"
+                  title="Change your password"
+                >
                   {user.name}
-                </span>
+                </Link>
                 <Link
                   href="/accounts/logout/"
                   method="post"
@@ -42,12 +50,20 @@ export default function Layout({ children }: { children: ReactNode }) {
                 </Link>
               </>
             ) : (
-              <Link
-                href="/accounts/login/"
-                className="rounded-lg bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-700"
-              >
-                Log in
-              </Link>
+              <>
+                <Link
+                  href="/accounts/signup/"
+                  className="hidden text-slate-700 hover:text-indigo-700 sm:inline"
+                >
+                  Sell tickets
+                </Link>
+                <Link
+                  href="/accounts/login/"
+                  className="rounded-lg bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-700"
+                >
+                  Log in
+                </Link>
+              </>
             )}
           </div>
         </nav>

@@ -20,3 +20,12 @@ export function formatDay(iso: string, timeZone: string): { day: string; month: 
     month: new Intl.DateTimeFormat("en-GB", { month: "short", timeZone }).format(date),
   };
 }
+
+// Amounts travel as decimal strings ("12.50") so no float ever touches money.
+export function formatMoney(amount: string, currency: string): string {
+  const value = Number(amount);
+  if (value === 0) {
+    return "Free";
+  }
+  return new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(value);
+}

@@ -1,18 +1,83 @@
-import { Head } from "@inertiajs/react";
+import { Head, router } from "@inertiajs/react";
+import { type FormEvent, useState } from "react";
 import EventCard from "../components/EventCard";
-import type { EventSummary } from "../types";
+import PaginationNav from "../components/PaginationNav";
+import type { EventSummary, Pagination } from "../types";
 
-export default function Home({ events }: { events: EventSummary[] }) {
+type Filters = { q: string; from: string; to: string };
+
+export default function Home({
+  events,
+  pagination,
+  filters,
+}: {
+  events: EventSummary[];
+  pagination: Pagination;
+  filters: Filters;
+}) {
+  const [values, setValues] = useState<Filters>(filters);
+  const filtered = Boolean(filters.q || filters.from || filters.to);
+
+  function search(event: FormEvent) {
+    event.preventDefault();
+    const query = Object.fromEntries(Object.entries(values).filter(([, value]) => value));
+    router.get("/", query, { preserveState: true });
+  }
+
   return (
     <>
       <Head title="Upcoming events" />
       <section aria-labelledby="upcoming-heading">
-        <h1 id="upcoming-heading" className="mb-6 text-2xl font-bold tracking-tight sm:text-3xl">
+        <h1 id="upcoming-heading" className="mb-4 text-2xl font-bold tracking-tight sm:text-3xl">
           Upcoming events
         </h1>
+        <search>
+          <form
+            onSubmit={search}
+            className="mb-6 grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-[1fr_auto_auto_auto]"
+          >
+            <label className="block">
+              <span className="sr-only">Search events</span>
+              <input
+                type="search"
+                name="q"
+                placeholder="Search by name, venue or organizer"
+                value={values.q}
+                onChange={(e) => setValues({ ...values, q: e.target.value })}
+                className="w-full rounded-lg border border-slate-300 px-3 py-2"
+              />
+            </label>
+            <label className="flex items-center gap-2 text-sm text-slate-600">
+              From
+              <input
+                type="date"
+                name="from"
+                value={values.from}
+                onChange={(e) => setValues({ ...values, from: e.target.value })}
+                className="rounded-lg border border-slate-300 px-2 py-2"
+              />
+            </label>
+            <label className="flex items-center gap-2 text-sm text-slate-600">
+              To
+              <input
+                type="date"
+                name="to"
+                value={values.to}
+                onChange={(e) => setValues({ ...values, to: e.target.value })}
+                className="rounded-lg border border-slate-300 px-2 py-2"
+              />
+            </label>
+            <button
+              type="submit"
+              className="rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700"
+            >
+              Search
+            </button>
+          </form>
+        </search>
         {events.length === 0 ? (
           <p className="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center text-slate-600">
-            No upcoming events yet. Check back soon.
+            {filtered ? "No events match your search." : "No upcoming events yet. Check back soon."}
           </p>
         ) : (
           <ul className="grid gap-4 sm:grid-cols-2" data-testid="event-list">
@@ -21,6 +86,7 @@ export default function Home({ events }: { events: EventSummary[] }) {
             ))}
           </ul>
         )}
+        <PaginationNav pagination={pagination} />
       </section>
     </>
   );

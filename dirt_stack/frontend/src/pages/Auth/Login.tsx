@@ -1,6 +1,7 @@
-import { Head, useForm } from "@inertiajs/react";
+import { Head, Link, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
-import TextField from "../../components/TextField";
+import Card from "../../components/Card";
+import { FormError, PrimaryButton, TextField } from "../../components/fields";
 
 export default function Login({ next }: { next: string }) {
   const form = useForm({ email: "", password: "" });
@@ -16,14 +17,9 @@ export default function Login({ next }: { next: string }) {
   return (
     <>
       <Head title="Log in" />
-      <div className="mx-auto max-w-sm rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
-        <h1 className="text-2xl font-bold tracking-tight">Log in</h1>
-        <form onSubmit={submit} className="mt-6 space-y-4" noValidate>
-          {errors.form ? (
-            <p role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
-              {errors.form}
-            </p>
-          ) : null}
+      <Card title="Log in" narrow>
+        <form onSubmit={submit} className="space-y-4" noValidate>
+          <FormError message={errors.form} />
           <TextField
             label="Email"
             type="email"
@@ -44,15 +40,25 @@ export default function Login({ next }: { next: string }) {
             error={errors.password}
             required
           />
-          <button
-            type="submit"
+          <PrimaryButton
             disabled={form.processing}
             className="w-full rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700 disabled:opacity-60"
           >
             {form.processing ? "Logging in…" : "Log in"}
-          </button>
+          </PrimaryButton>
         </form>
-      </div>
+        <div className="mt-4 flex justify-between text-sm">
+          <Link href="/accounts/password/reset/" className="text-indigo-700 hover:underline">
+            Forgot your password?
+          </Link>
+          <Link
+            href={`/accounts/signup/?next=${encodeURIComponent(next)}`}
+            className="text-indigo-700 hover:underline"
+          >
+            Create an account
+          </Link>
+        </div>
+      </Card>
     </>
   );
 }

@@ -1,0 +1,163 @@
+"""Back office: organizers, their members and invitations."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from inertia import render
+
+from accounts import services
+from accounts.forms import InvitationForm, MembershipRoleForm, OrganizerForm
+from accounts.models import Invitation, Membership
+from accounts.permissions import membership_for, require_role
+from core.inertia import form_errors, render_with_errors, submitted_data
+
+OWNERS = {Membership.Role.OWNER}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organizer_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "Manage/OrganizerCreate", template_data={"page_title": "New organizer"})
+    form = OrganizerForm(submitted_data(request))
+    if not form.is_valid():
+        return render_with_errors(request, "Manage/OrganizerCreate", form_errors(form))
+    organizer = services.create_organizer(owner=request.user, **form.cleaned_data)
+    messages.success(request, f"“{organizer.name}” is ready. Create its first event.")
+    return redirect("backoffice:organizer", organizer_slug=organizer.slug)
+
+
+def _members_props(membership: Membership) -> dict:
+    organizer = membership.organizer
+    members = Membership.objects.filter(organizer=organizer).select_related("user").order_by("user__email")
+    invitations = [
+        i for i in Invitation.objects.filter(organizer=organizer, accepted_at__isnull=True) if i.is_open
+    ]
+    return {
+        "organizer": {"name": organizer.name, "slug": organizer.slug},
+        "my_role": membership.role,
+        "roles": [{"value": value, "label": label} for value, label in Membership.Role.choices],
+        "members": [
+            {
+                "id": m.pk,
+                "email": m.user.email,
+                "name": m.user.get_full_name(),
+                "role": m.role,
+                "is_me": m.pk == membership.pk,
+            }
+            for m in members
+        ],
+        "invitations": [
+            {"id": i.pk, "email": i.email, "role": i.role, "expires_at": i.expires_at.isoformat()}
+            for i in invitations
+        ],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def members(request: HttpRequest, organizer_slug: str) -> HttpResponse:
+    membership = membership_for(request.user, organizer_slug)
+    if request.method == "GET":
+        return render(
+            request, "Manage/Members", _members_props(membership), template_data={"page_title": "Team"}
+        )
+    require_role(membership, OWNERS)
+    form = InvitationForm(submitted_data(request), organizer=membership.organizer)
+    if not form.is_valid():
+        return render_with_errors(request, "Manage/Members", form_errors(form), _members_props(membership))
+    invitation = services.invite_member(
+        organizer=membership.organizer, invited_by=request.user, **form.cleaned_data
+    )
+    _send_invitation(request, invitation)
+    messages.success(request, f"Invitation sent to {invitation.email}.")
+    return redirect("backoffice:members", organizer_slug=organizer_slug)
+
+
+def _send_invitation(request: HttpRequest, invitation: Invitation) -> None:
+    context = {
+        "invitation": invitation,
+        "inviter": request.user.get_full_name(),
+        "role": invitation.get_role_display(),
+        "url": request.build_absolute_uri(reverse("invitation", args=[invitation.token])),
+    }
+    send_mail(
+        subject=f"Join {invitation.organizer.name} on Maticko",
+        message=render_to_string("accounts/email/invitation.txt", context),
+        html_message=render_to_string("accounts/email/invitation.html", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+@login_required
+@require_POST
+def member_update(request: HttpRequest, organizer_slug: str, member_id: int) -> HttpResponse:
+    membership = membership_for(request.user, organizer_slug)
+    require_role(membership, OWNERS)
+    target = get_object_or_404(Membership, pk=member_id, organizer=membership.organizer)
+    data = submitted_data(request)
+    try:
+        if data.get("action") == "remove":
+            services.remove_member(membership=target)
+            messages.success(request, f"{target.user.email} was removed from the team.")
+        else:
+            form = MembershipRoleForm(data)
+            if not form.is_valid():
+                return render_with_errors(
+                    request, "Manage/Members", form_errors(form), _members_props(membership)
+                )
+            services.change_role(membership=target, role=form.cleaned_data["role"])
+            messages.success(request, f"{target.user.email} is now {target.get_role_display().lower()}.")
+    except ValidationError as error:
+        return render_with_errors(
+            request, "Manage/Members", {"form": " ".join(error.messages)}, _members_props(membership)
+        )
+    if target.pk == membership.pk and data.get("action") == "remove":
+        return redirect("backoffice:home")
+    return redirect("backoffice:members", organizer_slug=organizer_slug)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, organizer_slug: str, invitation_id: int) -> HttpResponse:
+    membership = membership_for(request.user, organizer_slug)
+    require_role(membership, OWNERS)
+    get_object_or_404(
+        Invitation, pk=invitation_id, organizer=membership.organizer, accepted_at__isnull=True
+    ).delete()
+    messages.info(request, "Invitation withdrawn.")
+    return redirect("backoffice:members", organizer_slug=organizer_slug)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in an invitation email. Accepting needs an account (log in or sign up first)."""
+    invitation = Invitation.objects.select_related("organizer").filter(token=token).first()
+    if invitation is None:
+        raise Http404("No such invitation.")
+    props = {
+        "organizer": invitation.organizer.name,
+        "role": invitation.get_role_display(),
+        "email": invitation.email,
+        "valid": invitation.is_open,
+        "token": token,
+    }
+    if request.method == "GET" or not request.user.is_authenticated:
+        return render(request, "Manage/Invitation", props, template_data={"page_title": "Invitation"})
+    try:
+        membership = services.accept_invitation(token=token, user=request.user)
+    except ValidationError as error:
+        return render_with_errors(request, "Manage/Invitation", {"form": " ".join(error.messages)}, props)
+    messages.success(
+        request, f"You joined {membership.organizer.name} as {membership.get_role_display().lower()}."
+    )
+    return redirect("backoffice:organizer", organizer_slug=membership.organizer.slug)

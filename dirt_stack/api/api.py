@@ -1,0 +1,53 @@
+"""The REST API: django-ninja, mounted at /api/v1/.
+
+Errors are RFC 7807 problem documents (``application/problem+json``) with a
+human-readable ``detail``; never a traceback.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from api.public import router as public_router
+
+api = NinjaAPI(
+    title="Maticko API",
+    version="1",
+    description="Events, ticket types and live availability; purchases and check-in for programs.",
+    urls_namespace="api",
+)
+
+
+def problem(status: int, detail: str, **extra: object) -> HttpResponse:
+    body = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        **extra,
+    }
+    response = api.create_response(None, body, status=status)
+    response["Content-Type"] = "application/problem+json"
+    return response
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(404, str(exc) or "Not found.")
+
+
+@api.exception_handler(ValidationError)
+def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return problem(422, "The request is not valid; see errors.", errors=exc.errors)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem(401, "Send a valid organizer token as 'Authorization: Bearer <token>'.")
+
+
+api.add_router("/", public_router)

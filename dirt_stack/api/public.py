@@ -1,0 +1,38 @@
+"""Public, read-only endpoints: the storefront for programs."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Router
+from ninja.pagination import PageNumberPagination, paginate
+
+from api.schemas import EventDetailOut, EventSummaryOut, ProblemOut
+from events.models import Event
+from events.serializers import event_detail, event_summary
+from events.views import _listed_events
+from sales import stock
+
+router = Router(tags=["Public"])
+
+
+def _with_url(request: HttpRequest, data: dict) -> dict:
+    return {**data, "url": request.build_absolute_uri(f"/events/{data['slug']}/")}
+
+
+@router.get("/events", response=list[EventSummaryOut], summary="Upcoming published events")
+@paginate(PageNumberPagination, page_size=20)
+def list_events(request: HttpRequest) -> list[dict]:
+    return [_with_url(request, event_summary(event)) for event in _listed_events()]
+
+
+@router.get(
+    "/events/{slug}",
+    response={200: EventDetailOut, 404: ProblemOut},
+    summary="One event with its ticket types and live availability",
+)
+def get_event(request: HttpRequest, slug: str) -> dict:
+    event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
+    ticket_types = list(event.ticket_types.filter(hidden=False))
+    detail = event_detail(event, ticket_types, stock.availability(event, ticket_types))
+    return _with_url(request, {**detail, "description": event.description})

@@ -1,0 +1,129 @@
+"""Back-office forms for events and ticket types.
+
+Date-times arrive as wall-clock values ("2026-12-01T19:30", from
+``<input type="datetime-local">``) and mean that time in the event's own time
+zone, wherever the organizer's browser is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django import forms
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.text import slugify
+
+from events.models import Event, TicketType, validate_timezone
+
+COVER_IMAGE_MAX_BYTES = 5 * 1024 * 1024
+COVER_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+def in_zone(value: dt.datetime | None, tz: zoneinfo.ZoneInfo) -> dt.datetime | None:
+    """Read a parsed date-time's wall-clock time as a time in ``tz``."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=None).replace(tzinfo=tz)
+
+
+def local_input_value(value: dt.datetime | None, tz: zoneinfo.ZoneInfo) -> str:
+    """A stored date-time as the event-local value of a datetime-local input."""
+    return value.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    input_formats = LOCAL_INPUT_FORMATS
+
+
+class EventForm(forms.ModelForm):
+    starts_at = LocalDateTimeField()
+    ends_at = LocalDateTimeField()
+    timezone = forms.CharField(max_length=64, validators=[validate_timezone])
+
+    class Meta:
+        model = Event
+        fields = [
+            "title",
+            "slug",
+            "description",
+            "venue_name",
+            "venue_address",
+            "is_online",
+            "timezone",
+            "starts_at",
+            "ends_at",
+            "currency",
+            "capacity",
+            "cover_image",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"].upper()
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data.get("slug") or slugify(self.cleaned_data.get("title", ""))[:100]
+        if not slug:
+            raise forms.ValidationError("Choose a URL name (letters, digits, hyphens).")
+        if Event.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another event already uses this URL name; choose another.")
+        return slug
+
+    def clean_cover_image(self) -> Any:
+        image = self.cleaned_data.get("cover_image")
+        if isinstance(image, UploadedFile):
+            if image.size > COVER_IMAGE_MAX_BYTES:
+                raise forms.ValidationError("The image is larger than 5 MB.")
+            # forms.ImageField has already opened it with Pillow.
+            if getattr(image, "image", None) is None or image.image.format not in COVER_IMAGE_FORMATS:
+                raise forms.ValidationError("Upload a JPEG, PNG or WebP image.")
+        return image
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("timezone") and "timezone" not in self.errors:
+            tz = zoneinfo.ZoneInfo(cleaned["timezone"])
+            for name in ("starts_at", "ends_at"):
+                cleaned[name] = in_zone(cleaned.get(name), tz)
+            self.instance.starts_at = cleaned.get("starts_at")
+            self.instance.ends_at = cleaned.get("ends_at")
+        if not cleaned.get("is_online") and not cleaned.get("venue_name"):
+            self.add_error("venue_name", "Give the venue, or mark the event as online.")
+        return cleaned
+
+
+class TicketTypeForm(forms.ModelForm):
+    sales_start = LocalDateTimeField(required=False)
+    sales_end = LocalDateTimeField(required=False)
+
+    class Meta:
+        model = TicketType
+        fields = [
+            "name",
+            "description",
+            "price",
+            "capacity",
+            "sales_start",
+            "sales_end",
+            "min_per_order",
+            "max_per_order",
+            "hidden",
+        ]
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.instance.event = event
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in ("sales_start", "sales_end"):
+            cleaned[name] = in_zone(cleaned.get(name), self.event.tz)
+            setattr(self.instance, name, cleaned[name])
+        return cleaned

@@ -1,0 +1,38 @@
+"""Back-office URLs, all under /manage/ (namespace "backoffice")."""
+
+from django.urls import path, re_path
+
+from accounts import manage_views as teams
+from events import manage_views as events
+
+app_name = "backoffice"
+
+urlpatterns = [
+    path("", events.home, name="home"),
+    path("organizers/new/", teams.organizer_create, name="organizer_create"),
+    path("<slug:organizer_slug>/", events.organizer, name="organizer"),
+    path("<slug:organizer_slug>/members/", teams.members, name="members"),
+    path("<slug:organizer_slug>/members/<int:member_id>/", teams.member_update, name="member"),
+    path(
+        "<slug:organizer_slug>/invitations/<int:invitation_id>/revoke/",
+        teams.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("<slug:organizer_slug>/events/new/", events.event_create, name="event_create"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/", events.event_edit, name="event"),
+    re_path(
+        r"^(?P<organizer_slug>[-\w]+)/events/(?P<event_slug>[-\w]+)/(?P<action>publish|unpublish|cancel)/$",
+        events.event_status,
+        name="event_status",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/ticket-types/",
+        events.ticket_type_create,
+        name="ticket_type_create",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/ticket-types/<int:ticket_type_id>/",
+        events.ticket_type_update,
+        name="ticket_type",
+    ),
+]

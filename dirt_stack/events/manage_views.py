@@ -1,0 +1,248 @@
+"""Back office: the organizer's events and their ticket types."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+
+import pycountry
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from inertia import render
+
+from accounts.models import Membership, Organizer
+from accounts.permissions import can_manage_events, membership_for, require_role
+from core.inertia import form_errors, render_with_errors, submitted_data
+from events import services
+from events.forms import EventForm, TicketTypeForm
+from events.models import Event, TicketType
+from events.serializers import event_form_values, ticket_type_manage
+
+MANAGERS = Membership.EVENT_MANAGERS
+
+
+@cache
+def _timezones() -> list[str]:
+    return sorted(zoneinfo.available_timezones() - {"Factory", "localtime"})
+
+
+@cache
+def _currencies() -> list[str]:
+    return sorted(c.alpha_3 for c in pycountry.currencies)
+
+
+def _event_row(event: Event) -> dict:
+    return {
+        "slug": event.slug,
+        "title": event.title,
+        "status": event.status,
+        "starts_at": event.starts_at.astimezone(event.tz).isoformat(),
+        "timezone": event.timezone,
+        "tickets_sold": event.tickets_sold or 0,
+        "capacity": event.total_capacity or 0,
+    }
+
+
+def _events_of(organizers: list[Organizer]) -> dict[int, list[dict]]:
+    events = (
+        Event.objects.filter(organizer__in=organizers)
+        .annotate(tickets_sold=Sum("ticket_types__allocated"), total_capacity=Sum("ticket_types__capacity"))
+        .order_by("-starts_at")
+    )
+    by_organizer: dict[int, list[dict]] = {o.pk: [] for o in organizers}
+    for event in events:
+        by_organizer[event.organizer_id].append(_event_row(event))
+    return by_organizer
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """My events: every organizer the user belongs to, with its events."""
+    memberships = list(Membership.objects.filter(user=request.user).select_related("organizer"))
+    events = _events_of([m.organizer for m in memberships])
+    return render(
+        request,
+        "Manage/Home",
+        {
+            "organizers": [
+                {
+                    "name": m.organizer.name,
+                    "slug": m.organizer.slug,
+                    "role": m.role,
+                    "can_manage": can_manage_events(m),
+                    "events": events[m.organizer.pk],
+                }
+                for m in memberships
+            ]
+        },
+        template_data={"page_title": "My events"},
+    )
+
+
+@login_required
+@require_GET
+def organizer(request: HttpRequest, organizer_slug: str) -> HttpResponse:
+    membership = membership_for(request.user, organizer_slug)
+    org = membership.organizer
+    return render(
+        request,
+        "Manage/Organizer",
+        {
+            "organizer": {"name": org.name, "slug": org.slug, "contact_email": org.contact_email},
+            "role": membership.role,
+            "can_manage": can_manage_events(membership),
+            "events": _events_of([org])[org.pk],
+        },
+        template_data={"page_title": org.name},
+    )
+
+
+def _editor_options() -> dict:
+    return {"timezones": _timezones(), "currencies": _currencies()}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_create(request: HttpRequest, organizer_slug: str) -> HttpResponse:
+    membership = membership_for(request.user, organizer_slug)
+    require_role(membership, MANAGERS)
+    org = membership.organizer
+    props = {"organizer": {"name": org.name, "slug": org.slug}, **_editor_options()}
+    if request.method == "GET":
+        return render(request, "Manage/EventCreate", props, template_data={"page_title": "New event"})
+    form = EventForm(submitted_data(request), request.FILES)
+    if not form.is_valid():
+        return render_with_errors(request, "Manage/EventCreate", form_errors(form), props)
+    event = services.save_event(form, org)
+    messages.success(request, "Event created as a draft. Add ticket types, then publish it.")
+    return redirect("backoffice:event", organizer_slug=org.slug, event_slug=event.slug)
+
+
+def _managed_event(request: HttpRequest, organizer_slug: str, event_slug: str) -> tuple[Membership, Event]:
+    membership = membership_for(request.user, organizer_slug)
+    event = get_object_or_404(Event, organizer=membership.organizer, slug=event_slug)
+    return membership, event
+
+
+def _editor_props(membership: Membership, event: Event) -> dict:
+    ticket_types = list(event.ticket_types.all())
+    return {
+        "organizer": {"name": membership.organizer.name, "slug": membership.organizer.slug},
+        "event": {
+            **event_form_values(event),
+            "status": event.status,
+            "allocated": event.allocated,
+            "cover_image_url": event.cover_image.url if event.cover_image else None,
+            "public_url": f"/events/{event.slug}/",
+        },
+        "ticket_types": [ticket_type_manage(event, t, sold=t.allocated) for t in ticket_types],
+        "can_manage": can_manage_events(membership),
+        **_editor_options(),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_edit(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    membership, event = _managed_event(request, organizer_slug, event_slug)
+    # Door staff only check tickets in; the editor is for managers.
+    require_role(membership, MANAGERS)
+    if request.method == "GET":
+        return render(
+            request,
+            "Manage/EventEdit",
+            _editor_props(membership, event),
+            template_data={"page_title": event.title},
+        )
+    form = EventForm(submitted_data(request), request.FILES, instance=event)
+    if not form.is_valid():
+        event.refresh_from_db()
+        return render_with_errors(
+            request, "Manage/EventEdit", form_errors(form), _editor_props(membership, event)
+        )
+    event = services.save_event(form, membership.organizer)
+    messages.success(request, "Event saved.")
+    return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event.slug)
+
+
+@login_required
+@require_POST
+def event_status(request: HttpRequest, organizer_slug: str, event_slug: str, action: str) -> HttpResponse:
+    membership, event = _managed_event(request, organizer_slug, event_slug)
+    require_role(membership, MANAGERS)
+    target = {
+        "publish": Event.Status.PUBLISHED,
+        "unpublish": Event.Status.DRAFT,
+        "cancel": Event.Status.CANCELLED,
+    }
+    try:
+        event = services.change_status(event, target[action])
+    except ValidationError as error:
+        return render_with_errors(
+            request,
+            "Manage/EventEdit",
+            {"status": " ".join(error.messages)},
+            _editor_props(membership, event),
+        )
+    verb = {"publish": "published", "unpublish": "unpublished", "cancel": "cancelled"}[action]
+    messages.success(request, f"“{event.title}” is {verb}.")
+    return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event.slug)
+
+
+def _ticket_type_errors(
+    request: HttpRequest, membership: Membership, event: Event, form: TicketTypeForm, key: str
+) -> HttpResponse:
+    # Errors are keyed per form ("new" or the ticket type id) so the editor shows them on the right row.
+    errors = {f"{key}.{field}": message for field, message in form_errors(form).items()}
+    return render_with_errors(request, "Manage/EventEdit", errors, _editor_props(membership, event))
+
+
+@login_required
+@require_POST
+def ticket_type_create(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    membership, event = _managed_event(request, organizer_slug, event_slug)
+    require_role(membership, MANAGERS)
+    form = TicketTypeForm(submitted_data(request), event=event)
+    if not form.is_valid():
+        return _ticket_type_errors(request, membership, event, form, "new")
+    ticket_type = services.save_ticket_type(form)
+    messages.success(request, f"Ticket type “{ticket_type.name}” added.")
+    return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event_slug)
+
+
+@login_required
+@require_POST
+def ticket_type_update(
+    request: HttpRequest, organizer_slug: str, event_slug: str, ticket_type_id: int
+) -> HttpResponse:
+    membership, event = _managed_event(request, organizer_slug, event_slug)
+    require_role(membership, MANAGERS)
+    ticket_type = get_object_or_404(TicketType, pk=ticket_type_id, event=event)
+    data = submitted_data(request)
+    action = data.get("action")
+    try:
+        if action == "delete":
+            services.delete_ticket_type(ticket_type)
+            messages.success(request, f"Ticket type “{ticket_type.name}” deleted.")
+        elif action in ("up", "down"):
+            services.move_ticket_type(ticket_type, action)
+        else:
+            form = TicketTypeForm(data, instance=ticket_type, event=event)
+            if not form.is_valid():
+                return _ticket_type_errors(request, membership, event, form, str(ticket_type.pk))
+            services.save_ticket_type(form)
+            messages.success(request, f"Ticket type “{ticket_type.name}” saved.")
+    except ValidationError as error:
+        return render_with_errors(
+            request,
+            "Manage/EventEdit",
+            {f"{ticket_type.pk}.form": " ".join(error.messages)},
+            _editor_props(membership, event),
+        )
+    return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event_slug)

@@ -1,0 +1,81 @@
+"""Event lifecycle and ticket-type management. Views call these; they own the rules."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from accounts.models import Organizer
+from events.forms import EventForm, TicketTypeForm
+from events.models import Event, TicketType
+
+
+def save_event(form: EventForm, organizer: Organizer) -> Event:
+    """Create or update an event from a valid form."""
+    event = form.save(commit=False)
+    event.organizer = organizer
+    event.save()
+    return event
+
+
+# Allowed status changes: (from, to) -> verb shown in errors.
+_TRANSITIONS = {
+    (Event.Status.DRAFT, Event.Status.PUBLISHED): "publish",
+    (Event.Status.PUBLISHED, Event.Status.DRAFT): "unpublish",
+    (Event.Status.DRAFT, Event.Status.CANCELLED): "cancel",
+    (Event.Status.PUBLISHED, Event.Status.CANCELLED): "cancel",
+}
+
+
+@transaction.atomic
+def change_status(event: Event, new_status: str) -> Event:
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    if (event.status, new_status) not in _TRANSITIONS:
+        raise ValidationError(
+            f"A {event.get_status_display().lower()} event cannot be changed to {new_status}."
+        )
+    if new_status == Event.Status.PUBLISHED:
+        if event.has_ended:
+            raise ValidationError("This event has already ended; it cannot be published.")
+        if not event.ticket_types.exists():
+            raise ValidationError("Add at least one ticket type before publishing.")
+    event.status = new_status
+    event.save(update_fields=["status", "updated_at"])
+    return event
+
+
+def save_ticket_type(form: TicketTypeForm) -> TicketType:
+    ticket_type = form.save(commit=False)
+    if ticket_type.pk is None:
+        last = TicketType.objects.filter(event=form.event).aggregate(last=Max("position"))["last"]
+        ticket_type.position = 0 if last is None else last + 1
+    ticket_type.save()
+    return ticket_type
+
+
+@transaction.atomic
+def delete_ticket_type(ticket_type: TicketType) -> None:
+    locked = TicketType.objects.select_for_update().get(pk=ticket_type.pk)
+    if locked.allocated > 0:
+        raise ValidationError("Tickets of this type are sold or reserved; it cannot be deleted.")
+    locked.delete()
+
+
+@transaction.atomic
+def move_ticket_type(ticket_type: TicketType, direction: str) -> None:
+    """Swap a ticket type with its neighbour above ("up") or below ("down")."""
+    siblings = list(
+        TicketType.objects.select_for_update()
+        .filter(event_id=ticket_type.event_id)
+        .order_by("position", "id")
+    )
+    index = next(i for i, t in enumerate(siblings) if t.pk == ticket_type.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if direction not in {"up", "down"} or not 0 <= other < len(siblings):
+        return
+    siblings[index], siblings[other] = siblings[other], siblings[index]
+    for position, item in enumerate(siblings):
+        if item.position != position:
+            item.position = position
+            item.save(update_fields=["position"])

@@ -1,0 +1,16 @@
+const STYLES: Record<string, string> = {
+  draft: "bg-slate-100 text-slate-700 ring-slate-200",
+  published: "bg-emerald-50 text-emerald-800 ring-emerald-200",
+  cancelled: "bg-red-50 text-red-800 ring-red-200",
+};
+
+export default function EventStatusBadge({ status }: { status: string }) {
+  return (
+    <span
+      data-testid="event-status"
+      className={`inline-block rounded-full px-2.5 py-0.5 text-xs font-medium capitalize ring-1 ring-inset ${STYLES[status] ?? STYLES.draft}`}
+    >
+      {status}
+    </span>
+  );
+}

@@ -1,0 +1,62 @@
+import { Link } from "@inertiajs/react";
+import { formatEventDate } from "../lib/format";
+import EventStatusBadge from "./EventStatusBadge";
+
+export type EventRow = {
+  slug: string;
+  title: string;
+  status: string;
+  starts_at: string;
+  timezone: string;
+  tickets_sold: number;
+  capacity: number;
+};
+
+export default function EventsTable({
+  organizerSlug,
+  events,
+}: {
+  organizerSlug: string;
+  events: EventRow[];
+}) {
+  if (events.length === 0) {
+    return <p className="text-sm text-slate-600">No events yet.</p>;
+  }
+  return (
+    <div className="overflow-x-auto">
+      <table className="w-full text-left text-sm">
+        <thead className="text-slate-500">
+          <tr>
+            <th className="py-2 pr-4 font-medium">Event</th>
+            <th className="py-2 pr-4 font-medium">Starts</th>
+            <th className="py-2 pr-4 font-medium">Status</th>
+            <th className="py-2 font-medium">Tickets sold</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100">
+          {events.map((event) => (
+            <tr key={event.slug} data-testid="event-row">
+              <td className="py-2 pr-4">
+                <Link
+                  href={`/manage/${organizerSlug}/events/${event.slug}/`}
+                  className="font-medium text-indigo-700 hover:underline"
+                >
+                  {event.title}
+                </Link>
+              </td>
+              <td className="py-2 pr-4 text-slate-600">
+                {formatEventDate(event.starts_at, event.timezone)}
+              </td>
+              <td className="py-2 pr-4">
+                <EventStatusBadge status={event.status} />
+              </td>
+              <td className="py-2 tabular-nums" data-testid="tickets-sold">
+                {event.tickets_sold} / {event.capacity}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,43 @@
+import { Link } from "@inertiajs/react";
+import type { Pagination } from "../types";
+
+// Previous/next links that keep the current query string's other parameters.
+export default function PaginationNav({ pagination }: { pagination: Pagination }) {
+  if (pagination.pages <= 1) {
+    return null;
+  }
+  const pageHref = (page: number) => {
+    const params = new URLSearchParams(window.location.search);
+    params.set("page", String(page));
+    return `${window.location.pathname}?${params.toString()}`;
+  };
+  return (
+    <nav aria-label="Pages" className="mt-8 flex items-center justify-between text-sm">
+      {pagination.has_previous ? (
+        <Link
+          href={pageHref(pagination.page - 1)}
+          className="text-indigo-700 hover:underline"
+          preserveScroll
+        >
+          ← Previous
+        </Link>
+      ) : (
+        <span />
+      )}
+      <span className="text-slate-600">
+        Page {pagination.page} of {pagination.pages}
+      </span>
+      {pagination.has_next ? (
+        <Link
+          href={pageHref(pagination.page + 1)}
+          className="text-indigo-700 hover:underline"
+          preserveScroll
+        >
+          Next →
+        </Link>
+      ) : (
+        <span />
+      )}
+    </nav>
+  );
+}

@@ -1,0 +1,44 @@
+import { formatEventDate } from "../lib/format";
+import type { TicketTypePublic } from "../types";
+
+const STYLES: Record<TicketTypePublic["state"], string> = {
+  on_sale: "bg-emerald-50 text-emerald-800 ring-emerald-200",
+  few_left: "bg-amber-50 text-amber-900 ring-amber-200",
+  sold_out: "bg-slate-100 text-slate-700 ring-slate-200",
+  not_yet_on_sale: "bg-sky-50 text-sky-900 ring-sky-200",
+  sales_ended: "bg-slate-100 text-slate-700 ring-slate-200",
+};
+
+export function saleStateLabel(ticketType: TicketTypePublic, timeZone: string): string {
+  switch (ticketType.state) {
+    case "on_sale":
+      return "On sale";
+    case "few_left":
+      return `Only ${ticketType.available} left`;
+    case "sold_out":
+      return "Sold out";
+    case "not_yet_on_sale":
+      return ticketType.sales_start
+        ? `On sale from ${formatEventDate(ticketType.sales_start, timeZone)}`
+        : "Not yet on sale";
+    case "sales_ended":
+      return "Sales ended";
+  }
+}
+
+export default function SaleStateBadge({
+  ticketType,
+  timeZone,
+}: {
+  ticketType: TicketTypePublic;
+  timeZone: string;
+}) {
+  return (
+    <span
+      data-testid="sale-state"
+      className={`inline-block rounded-full px-2.5 py-0.5 text-xs font-medium ring-1 ring-inset ${STYLES[ticketType.state]}`}
+    >
+      {saleStateLabel(ticketType, timeZone)}
+    </span>
+  );
+}

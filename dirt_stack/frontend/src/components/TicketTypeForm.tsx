@@ -1,0 +1,154 @@
+import { useForm } from "@inertiajs/react";
+import type { FormEvent } from "react";
+import { CheckboxField, FormError, PrimaryButton, TextArea, TextField } from "./fields";
+
+export type TicketTypeValues = {
+  name: string;
+  description: string;
+  price: string;
+  capacity: string;
+  sales_start: string;
+  sales_end: string;
+  min_per_order: string;
+  max_per_order: string;
+  hidden: boolean;
+};
+
+export const EMPTY_TICKET_TYPE: TicketTypeValues = {
+  name: "",
+  description: "",
+  price: "0.00",
+  capacity: "100",
+  sales_start: "",
+  sales_end: "",
+  min_per_order: "1",
+  max_per_order: "10",
+  hidden: false,
+};
+
+type Props = {
+  action: string;
+  initial: TicketTypeValues;
+  // Server errors for this form arrive as "<errorKey>.<field>".
+  errorKey: string;
+  pageErrors: Record<string, string>;
+  currency: string;
+  submitLabel: string;
+  onDone?: () => void;
+};
+
+export default function TicketTypeForm({
+  action,
+  initial,
+  errorKey,
+  pageErrors,
+  currency,
+  submitLabel,
+  onDone,
+}: Props) {
+  const form = useForm<TicketTypeValues>(initial);
+  const error = (field: string) => pageErrors[`${errorKey}.${field}`];
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    form.post(action, {
+      preserveScroll: true,
+      onSuccess: (page) => {
+        const failed = Object.keys(page.props.errors ?? {}).some((key) =>
+          key.startsWith(`${errorKey}.`),
+        );
+        if (!failed) {
+          onDone?.();
+        }
+      },
+    });
+  }
+
+  return (
+    <form
+      onSubmit={submit}
+      className="grid gap-3 sm:grid-cols-4"
+      noValidate
+      data-testid={`ticket-type-form-${errorKey}`}
+    >
+      <div className="sm:col-span-4">
+        <FormError message={error("form")} />
+      </div>
+      <TextField
+        className="sm:col-span-2"
+        label="Name"
+        value={form.data.name}
+        onChange={(e) => form.setData("name", e.target.value)}
+        error={error("name")}
+        required
+      />
+      <TextField
+        label={`Price (${currency})`}
+        inputMode="decimal"
+        value={form.data.price}
+        onChange={(e) => form.setData("price", e.target.value)}
+        error={error("price")}
+        required
+      />
+      <TextField
+        label="Capacity"
+        type="number"
+        min={1}
+        value={form.data.capacity}
+        onChange={(e) => form.setData("capacity", e.target.value)}
+        error={error("capacity")}
+        required
+      />
+      <TextArea
+        className="sm:col-span-4"
+        label="Description"
+        rows={2}
+        value={form.data.description}
+        onChange={(e) => form.setData("description", e.target.value)}
+        error={error("description")}
+      />
+      <TextField
+        className="sm:col-span-2"
+        label="Sales start"
+        type="datetime-local"
+        value={form.data.sales_start}
+        onChange={(e) => form.setData("sales_start", e.target.value)}
+        error={error("sales_start")}
+      />
+      <TextField
+        className="sm:col-span-2"
+        label="Sales end"
+        type="datetime-local"
+        value={form.data.sales_end}
+        onChange={(e) => form.setData("sales_end", e.target.value)}
+        error={error("sales_end")}
+      />
+      <TextField
+        label="Min per order"
+        type="number"
+        min={1}
+        value={form.data.min_per_order}
+        onChange={(e) => form.setData("min_per_order", e.target.value)}
+        error={error("min_per_order")}
+      />
+      <TextField
+        label="Max per order"
+        type="number"
+        min={1}
+        value={form.data.max_per_order}
+        onChange={(e) => form.setData("max_per_order", e.target.value)}
+        error={error("max_per_order")}
+      />
+      <CheckboxField
+        className="self-end sm:col-span-2"
+        label="Hidden (only with a voucher)"
+        checked={form.data.hidden}
+        onChange={(e) => form.setData("hidden", e.target.checked)}
+        error={error("hidden")}
+      />
+      <div className="sm:col-span-4">
+        <PrimaryButton disabled={form.processing}>{submitLabel}</PrimaryButton>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,141 @@
+import {
+  type InputHTMLAttributes,
+  type SelectHTMLAttributes,
+  type TextareaHTMLAttributes,
+  useId,
+} from "react";
+
+// Labelled form controls whose error message is announced and tied to the field.
+
+const CONTROL =
+  "mt-1 block w-full rounded-lg border bg-white px-3 py-2 shadow-sm focus:outline-2 focus:outline-indigo-600";
+
+function FieldError({ id, error }: { id: string; error?: string }) {
+  return error ? (
+    <p id={id} className="mt-1 text-sm text-red-700">
+      {error}
+    </p>
+  ) : null;
+}
+
+function controlProps(id: string, error?: string) {
+  return {
+    id,
+    "aria-invalid": error ? true : undefined,
+    "aria-describedby": error ? `${id}-error` : undefined,
+    className: `${CONTROL} ${error ? "border-red-400" : "border-slate-300"}`,
+  };
+}
+
+type Common = { label: string; error?: string; hint?: string; className?: string };
+
+export function TextField({
+  label,
+  error,
+  hint,
+  className,
+  ...input
+}: Common & InputHTMLAttributes<HTMLInputElement>) {
+  const id = useId();
+  return (
+    <div className={className}>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
+        {label}
+      </label>
+      <input {...controlProps(id, error)} {...input} />
+      {hint && !error ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null}
+      <FieldError id={`${id}-error`} error={error} />
+    </div>
+  );
+}
+
+export function TextArea({
+  label,
+  error,
+  hint,
+  className,
+  ...input
+}: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const id = useId();
+  return (
+    <div className={className}>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
+        {label}
+      </label>
+      <textarea {...controlProps(id, error)} {...input} />
+      {hint && !error ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null}
+      <FieldError id={`${id}-error`} error={error} />
+    </div>
+  );
+}
+
+export function SelectField({
+  label,
+  error,
+  hint,
+  className,
+  options,
+  ...select
+}: Common &
+  SelectHTMLAttributes<HTMLSelectElement> & { options: { value: string; label: string }[] }) {
+  const id = useId();
+  return (
+    <div className={className}>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
+        {label}
+      </label>
+      <select {...controlProps(id, error)} {...select}>
+        {options.map((option) => (
+          <option key={option.value} value={option.value}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+      {hint && !error ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null}
+      <FieldError id={`${id}-error`} error={error} />
+    </div>
+  );
+}
+
+export function CheckboxField({
+  label,
+  error,
+  className,
+  ...input
+}: Common & Omit<InputHTMLAttributes<HTMLInputElement>, "type">) {
+  const id = useId();
+  return (
+    <div className={className}>
+      <div className="flex items-center gap-2">
+        <input id={id} type="checkbox" className="size-4 rounded border-slate-300" {...input} />
+        <label htmlFor={id} className="text-sm text-slate-700">
+          {label}
+        </label>
+      </div>
+      <FieldError id={`${id}-error`} error={error} />
+    </div>
+  );
+}
+
+export function FormError({ message }: { message?: string }) {
+  return message ? (
+    <p role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
+      {message}
+    </p>
+  ) : null;
+}
+
+export function PrimaryButton({
+  children,
+  ...button
+}: React.ButtonHTMLAttributes<HTMLButtonElement>) {
+  return (
+    <button
+      type="submit"
+      className="rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700 disabled:opacity-60"
+      {...button}
+    >
+      {children}
+    </button>
+  );
+}

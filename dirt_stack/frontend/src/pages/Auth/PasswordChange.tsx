@@ -1,0 +1,46 @@
+import { Head, useForm } from "@inertiajs/react";
+import type { FormEvent } from "react";
+import Card from "../../components/Card";
+import { FormError, PrimaryButton, TextField } from "../../components/fields";
+
+export default function PasswordChange() {
+  const form = useForm({ current_password: "", new_password: "" });
+  const errors = form.errors as Partial<
+    Record<"current_password" | "new_password" | "form", string>
+  >;
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    form.post("/accounts/password/change/", { onFinish: () => form.reset() });
+  }
+
+  return (
+    <>
+      <Head title="Change your password" />
+      <Card title="Change your password" narrow>
+        <form onSubmit={submit} className="space-y-4" noValidate>
+          <FormError message={errors.form} />
+          <TextField
+            label="Current password"
+            type="password"
+            autoComplete="current-password"
+            value={form.data.current_password}
+            onChange={(e) => form.setData("current_password", e.target.value)}
+            error={errors.current_password}
+            required
+          />
+          <TextField
+            label="New password"
+            type="password"
+            autoComplete="new-password"
+            value={form.data.new_password}
+            onChange={(e) => form.setData("new_password", e.target.value)}
+            error={errors.new_password}
+            required
+          />
+          <PrimaryButton disabled={form.processing}>Change the password</PrimaryButton>
+        </form>
+      </Card>
+    </>
+  );
+}

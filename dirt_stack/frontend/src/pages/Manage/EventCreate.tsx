@@ -1,0 +1,59 @@
+import { Head, Link, useForm } from "@inertiajs/react";
+import type { FormEvent } from "react";
+import EventFormFields, { type EventFormData } from "../../components/EventFormFields";
+import { FormError, PrimaryButton } from "../../components/fields";
+
+export default function EventCreate({
+  organizer,
+  timezones,
+  currencies,
+}: {
+  organizer: { name: string; slug: string };
+  timezones: string[];
+  currencies: string[];
+}) {
+  const form = useForm<EventFormData>({
+    title: "",
+    slug: "",
+    description: "",
+    venue_name: "",
+    venue_address: "",
+    is_online: false,
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC",
+    starts_at: "",
+    ends_at: "",
+    currency: "EUR",
+    capacity: "",
+    cover_image: null,
+  });
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    form.post(`/manage/${organizer.slug}/events/new/`);
+  }
+
+  return (
+    <>
+      <Head title="New event" />
+      <p className="mb-2 text-sm text-slate-500">
+        <Link href={`/manage/${organizer.slug}/`} className="hover:text-indigo-700">
+          ← {organizer.name}
+        </Link>
+      </p>
+      <section className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+        <h1 className="mb-6 text-2xl font-bold tracking-tight">New event</h1>
+        <form onSubmit={submit} className="space-y-6" noValidate>
+          <FormError message={(form.errors as { form?: string }).form} />
+          <EventFormFields
+            data={form.data}
+            setData={form.setData}
+            errors={form.errors}
+            timezones={timezones}
+            currencies={currencies}
+          />
+          <PrimaryButton disabled={form.processing}>Create the event</PrimaryButton>
+        </form>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,270 @@
+import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
+import { type FormEvent, useState } from "react";
+import EventFormFields, { type EventFormData } from "../../components/EventFormFields";
+import EventStatusBadge from "../../components/EventStatusBadge";
+import { FormError, PrimaryButton } from "../../components/fields";
+import TicketTypeForm, {
+  EMPTY_TICKET_TYPE,
+  type TicketTypeValues,
+} from "../../components/TicketTypeForm";
+import { formatMoney } from "../../lib/format";
+
+type ManagedTicketType = Omit<TicketTypeValues, "capacity" | "min_per_order" | "max_per_order"> & {
+  id: number;
+  capacity: number;
+  min_per_order: number;
+  max_per_order: number;
+  sold: number;
+  allocated: number;
+  can_delete: boolean;
+};
+
+type EditableEvent = Omit<EventFormData, "capacity" | "cover_image"> & {
+  capacity: number | null;
+  status: string;
+  allocated: number;
+  cover_image_url: string | null;
+  public_url: string;
+};
+
+function asFormValues(t: ManagedTicketType): TicketTypeValues {
+  return {
+    name: t.name,
+    description: t.description,
+    price: t.price,
+    capacity: String(t.capacity),
+    sales_start: t.sales_start,
+    sales_end: t.sales_end,
+    min_per_order: String(t.min_per_order),
+    max_per_order: String(t.max_per_order),
+    hidden: t.hidden,
+  };
+}
+
+export default function EventEdit({
+  organizer,
+  event,
+  ticket_types,
+  timezones,
+  currencies,
+}: {
+  organizer: { name: string; slug: string };
+  event: EditableEvent;
+  ticket_types: ManagedTicketType[];
+  timezones: string[];
+  currencies: string[];
+}) {
+  const pageErrors = usePage().props.errors;
+  const base = `/manage/${organizer.slug}/events/${event.slug}`;
+  const [editing, setEditing] = useState<number | null>(null);
+  const [adding, setAdding] = useState(ticket_types.length === 0);
+  const form = useForm<EventFormData>({
+    title: event.title,
+    slug: event.slug,
+    description: event.description,
+    venue_name: event.venue_name,
+    venue_address: event.venue_address,
+    is_online: event.is_online,
+    timezone: event.timezone,
+    starts_at: event.starts_at,
+    ends_at: event.ends_at,
+    currency: event.currency,
+    capacity: event.capacity === null ? "" : String(event.capacity),
+    cover_image: null,
+  });
+
+  function save(e: FormEvent) {
+    e.preventDefault();
+    form.post(`${base}/`, { preserveScroll: true });
+  }
+
+  const statusAction = (action: "publish" | "unpublish" | "cancel") => () => {
+    if (
+      action === "cancel" &&
+      !window.confirm("Cancel this event? Buyers will see it as cancelled.")
+    ) {
+      return;
+    }
+    router.post(`${base}/${action}/`, {}, { preserveScroll: true });
+  };
+  const ticketAction = (id: number, action: "up" | "down" | "delete") => () =>
+    router.post(`${base}/ticket-types/${id}/`, { action }, { preserveScroll: true });
+
+  return (
+    <>
+      <Head title={event.title} />
+      <p className="mb-2 text-sm text-slate-500">
+        <Link href={`/manage/${organizer.slug}/`} className="hover:text-indigo-700">
+          ← {organizer.name}
+        </Link>
+      </p>
+      <div className="mb-6 flex flex-wrap items-center justify-between gap-3">
+        <div className="flex items-center gap-3">
+          <h1 className="text-2xl font-bold tracking-tight">{event.title}</h1>
+          <EventStatusBadge status={event.status} />
+        </div>
+        <div className="flex flex-wrap gap-2">
+          {event.status !== "draft" ? (
+            <a
+              href={event.public_url}
+              className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+            >
+              View public page
+            </a>
+          ) : null}
+          {event.status === "draft" ? (
+            <button
+              type="button"
+              onClick={statusAction("publish")}
+              className="rounded-lg bg-emerald-600 px-3 py-2 text-sm font-semibold text-white hover:bg-emerald-700"
+            >
+              Publish
+            </button>
+          ) : null}
+          {event.status === "published" ? (
+            <button
+              type="button"
+              onClick={statusAction("unpublish")}
+              className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+            >
+              Unpublish
+            </button>
+          ) : null}
+          {event.status !== "cancelled" ? (
+            <button
+              type="button"
+              onClick={statusAction("cancel")}
+              className="rounded-lg border border-red-300 bg-white px-3 py-2 text-sm text-red-700 hover:bg-red-50"
+            >
+              Cancel event
+            </button>
+          ) : null}
+        </div>
+      </div>
+      <FormError message={pageErrors.status} />
+
+      <section
+        aria-labelledby="ticket-types-heading"
+        className="mt-4 rounded-xl border border-slate-200 bg-white p-6 shadow-sm"
+      >
+        <div className="mb-3 flex items-center justify-between">
+          <h2 id="ticket-types-heading" className="text-lg font-semibold">
+            Ticket types
+          </h2>
+          {!adding ? (
+            <button
+              type="button"
+              onClick={() => setAdding(true)}
+              className="rounded-lg border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50"
+            >
+              Add a ticket type
+            </button>
+          ) : null}
+        </div>
+        <ul className="divide-y divide-slate-100">
+          {ticket_types.map((t, index) => (
+            <li key={t.id} className="py-3" data-testid="managed-ticket-type">
+              <div className="flex flex-wrap items-center justify-between gap-3">
+                <div>
+                  <p className="font-medium">
+                    {t.name}{" "}
+                    {t.hidden ? <span className="text-xs text-slate-500">(hidden)</span> : null}
+                  </p>
+                  <p className="text-sm text-slate-600">
+                    {formatMoney(t.price, event.currency)} · {t.sold} / {t.capacity} sold or
+                    reserved
+                  </p>
+                </div>
+                <div className="flex gap-1 text-sm">
+                  <button
+                    type="button"
+                    aria-label={`Move ${t.name} up`}
+                    disabled={index === 0}
+                    onClick={ticketAction(t.id, "up")}
+                    className="rounded border border-slate-300 px-2 py-1 disabled:opacity-40"
+                  >
+                    ↑
+                  </button>
+                  <button
+                    type="button"
+                    aria-label={`Move ${t.name} down`}
+                    disabled={index === ticket_types.length - 1}
+                    onClick={ticketAction(t.id, "down")}
+                    className="rounded border border-slate-300 px-2 py-1 disabled:opacity-40"
+                  >
+                    ↓
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() => setEditing(editing === t.id ? null : t.id)}
+                    className="rounded border border-slate-300 px-2 py-1"
+                  >
+                    {editing === t.id ? "Close" : "Edit"}
+                  </button>
+                  {t.can_delete ? (
+                    <button
+                      type="button"
+                      onClick={ticketAction(t.id, "delete")}
+                      className="rounded border border-red-300 px-2 py-1 text-red-700"
+                    >
+                      Delete
+                    </button>
+                  ) : null}
+                </div>
+              </div>
+              <FormError message={pageErrors[`${t.id}.form`]} />
+              {editing === t.id ||
+              Object.keys(pageErrors).some(
+                (k) => k.startsWith(`${t.id}.`) && k !== `${t.id}.form`,
+              ) ? (
+                <div className="mt-3 rounded-lg bg-slate-50 p-4">
+                  <TicketTypeForm
+                    action={`${base}/ticket-types/${t.id}/`}
+                    initial={asFormValues(t)}
+                    errorKey={String(t.id)}
+                    pageErrors={pageErrors}
+                    currency={event.currency}
+                    submitLabel="Save ticket type"
+                    onDone={() => setEditing(null)}
+                  />
+                </div>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+        {adding || Object.keys(pageErrors).some((k) => k.startsWith("new.")) ? (
+          <div className="mt-4 rounded-lg border border-dashed border-slate-300 p-4">
+            <h3 className="mb-3 font-medium">New ticket type</h3>
+            <TicketTypeForm
+              key={ticket_types.length}
+              action={`${base}/ticket-types/`}
+              initial={EMPTY_TICKET_TYPE}
+              errorKey="new"
+              pageErrors={pageErrors}
+              currency={event.currency}
+              submitLabel="Add ticket type"
+              onDone={() => setAdding(false)}
+            />
+          </div>
+        ) : null}
+      </section>
+
+      <section className="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+        <h2 className="mb-4 text-lg font-semibold">Event details</h2>
+        {event.cover_image_url ? (
+          <img src={event.cover_image_url} alt="" className="mb-4 max-h-40 rounded-lg" />
+        ) : null}
+        <form onSubmit={save} className="space-y-6" noValidate>
+          <EventFormFields
+            data={form.data}
+            setData={form.setData}
+            errors={form.errors}
+            timezones={timezones}
+            currencies={currencies}
+          />
+          <PrimaryButton disabled={form.processing}>Save event</PrimaryButton>
+        </form>
+      </section>
+    </>
+  );
+}

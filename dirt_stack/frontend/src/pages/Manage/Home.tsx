@@ -1,0 +1,67 @@
+import { Head, Link } from "@inertiajs/react";
+import EventsTable, { type EventRow } from "../../components/EventsTable";
+
+type OrganizerBlock = {
+  name: string;
+  slug: string;
+  role: string;
+  can_manage: boolean;
+  events: EventRow[];
+};
+
+export default function ManageHome({ organizers }: { organizers: OrganizerBlock[] }) {
+  return (
+    <>
+      <Head title="My events" />
+      <div className="mb-6 flex flex-wrap items-center justify-between gap-3">
+        <h1 className="text-2xl font-bold tracking-tight">My events</h1>
+        <Link
+          href="/manage/organizers/new/"
+          className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+        >
+          New organizer
+        </Link>
+      </div>
+      {organizers.length === 0 ? (
+        <div className="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center">
+          <p className="text-slate-700">You are not part of an organizer yet.</p>
+          <p className="mt-2 text-sm text-slate-600">
+            Create one to publish events, or ask an owner to invite you.
+          </p>
+          <Link
+            href="/manage/organizers/new/"
+            className="mt-4 inline-block rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white"
+          >
+            Create an organizer
+          </Link>
+        </div>
+      ) : (
+        <div className="space-y-6">
+          {organizers.map((organizer) => (
+            <section
+              key={organizer.slug}
+              className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm"
+            >
+              <div className="mb-3 flex flex-wrap items-center justify-between gap-2">
+                <h2 className="text-lg font-semibold">
+                  <Link href={`/manage/${organizer.slug}/`} className="hover:text-indigo-700">
+                    {organizer.name}
+                  </Link>
+                </h2>
+                {organizer.can_manage ? (
+                  <Link
+                    href={`/manage/${organizer.slug}/events/new/`}
+                    className="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
+                  >
+                    New event
+                  </Link>
+                ) : null}
+              </div>
+              <EventsTable organizerSlug={organizer.slug} events={organizer.events} />
+            </section>
+          ))}
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,153 @@
+import { Head, Link, router, useForm } from "@inertiajs/react";
+import type { FormEvent } from "react";
+import { FormError, PrimaryButton, SelectField, TextField } from "../../components/fields";
+
+type Member = { id: number; email: string; name: string; role: string; is_me: boolean };
+type Invitation = { id: number; email: string; role: string; expires_at: string };
+type Role = { value: string; label: string };
+
+export default function Members({
+  organizer,
+  my_role,
+  roles,
+  members,
+  invitations,
+}: {
+  organizer: { name: string; slug: string };
+  my_role: string;
+  roles: Role[];
+  members: Member[];
+  invitations: Invitation[];
+}) {
+  const isOwner = my_role === "owner";
+  const form = useForm({ email: "", role: "manager" });
+  const errors = form.errors as Partial<Record<"email" | "role" | "form", string>>;
+  const base = `/manage/${organizer.slug}`;
+  const roleLabel = (value: string) => roles.find((r) => r.value === value)?.label ?? value;
+
+  function invite(event: FormEvent) {
+    event.preventDefault();
+    form.post(`${base}/members/`, { onSuccess: () => form.reset("email") });
+  }
+
+  return (
+    <>
+      <Head title="Team" />
+      <p className="mb-2 text-sm text-slate-500">
+        <Link href={`${base}/`} className="hover:text-indigo-700">
+          ← {organizer.name}
+        </Link>
+      </p>
+      <h1 className="mb-6 text-2xl font-bold tracking-tight">Team of {organizer.name}</h1>
+      <FormError message={errors.form} />
+      <section className="mt-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+        <h2 className="mb-3 text-lg font-semibold">Members</h2>
+        <ul className="divide-y divide-slate-100">
+          {members.map((member) => (
+            <li
+              key={member.id}
+              className="flex flex-wrap items-center justify-between gap-3 py-2"
+              data-testid="member"
+            >
+              <div>
+                <p className="font-medium">
+                  {member.name}{" "}
+                  {member.is_me ? <span className="text-sm text-slate-500">(you)</span> : null}
+                </p>
+                <p className="text-sm text-slate-600">{member.email}</p>
+              </div>
+              {isOwner ? (
+                <div className="flex items-center gap-2">
+                  <label className="sr-only" htmlFor={`role-${member.id}`}>
+                    Role of {member.email}
+                  </label>
+                  <select
+                    id={`role-${member.id}`}
+                    value={member.role}
+                    onChange={(e) =>
+                      router.post(`${base}/members/${member.id}/`, { role: e.target.value })
+                    }
+                    className="rounded-lg border border-slate-300 px-2 py-1 text-sm"
+                  >
+                    {roles.map((role) => (
+                      <option key={role.value} value={role.value}>
+                        {role.label}
+                      </option>
+                    ))}
+                  </select>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      router.post(`${base}/members/${member.id}/`, { action: "remove" })
+                    }
+                    className="rounded-lg border border-slate-300 px-2 py-1 text-sm text-red-700 hover:bg-red-50"
+                  >
+                    Remove
+                  </button>
+                </div>
+              ) : (
+                <span className="text-sm text-slate-600">{roleLabel(member.role)}</span>
+              )}
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      {isOwner ? (
+        <section className="mt-6 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+          <h2 className="mb-3 text-lg font-semibold">Invite someone</h2>
+          <p className="mb-4 text-sm text-slate-600">
+            Managers create and edit events and handle orders; door staff can only check tickets in.
+          </p>
+          <form
+            onSubmit={invite}
+            className="grid gap-3 sm:grid-cols-[1fr_12rem_auto] sm:items-end"
+            noValidate
+          >
+            <TextField
+              label="Email"
+              type="email"
+              value={form.data.email}
+              onChange={(e) => form.setData("email", e.target.value)}
+              error={errors.email}
+              required
+            />
+            <SelectField
+              label="Role"
+              value={form.data.role}
+              onChange={(e) => form.setData("role", e.target.value)}
+              options={roles}
+              error={errors.role}
+            />
+            <PrimaryButton disabled={form.processing}>Send invitation</PrimaryButton>
+          </form>
+          {invitations.length > 0 ? (
+            <>
+              <h3 className="mt-6 text-sm font-semibold text-slate-700">Pending invitations</h3>
+              <ul className="mt-2 divide-y divide-slate-100 text-sm">
+                {invitations.map((invitation) => (
+                  <li
+                    key={invitation.id}
+                    className="flex items-center justify-between py-2"
+                    data-testid="invitation"
+                  >
+                    <span>
+                      {invitation.email} · {roleLabel(invitation.role)}
+                    </span>
+                    <button
+                      type="button"
+                      onClick={() => router.post(`${base}/invitations/${invitation.id}/revoke/`)}
+                      className="text-red-700 hover:underline"
+                    >
+                      Withdraw
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </>
+          ) : null}
+        </section>
+      ) : null}
+    </>
+  );
+}

@@ -1,0 +1,55 @@
+import { Head, useForm } from "@inertiajs/react";
+import type { FormEvent } from "react";
+import Card from "../../components/Card";
+import { FormError, PrimaryButton, TextField } from "../../components/fields";
+
+export default function OrganizerCreate() {
+  const form = useForm({ name: "", slug: "", contact_email: "" });
+  const errors = form.errors as Partial<Record<"name" | "slug" | "contact_email" | "form", string>>;
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    form.post("/manage/organizers/new/");
+  }
+
+  return (
+    <>
+      <Head title="New organizer" />
+      <Card title="Create an organizer">
+        <p className="-mt-3 mb-4 text-sm text-slate-600">
+          An organizer is the team that sells tickets. You become its owner and can invite others.
+        </p>
+        <form onSubmit={submit} className="space-y-4" noValidate>
+          <FormError message={errors.form} />
+          <TextField
+            label="Name"
+            name="name"
+            value={form.data.name}
+            onChange={(e) => form.setData("name", e.target.value)}
+            error={errors.name}
+            required
+          />
+          <TextField
+            label="URL name"
+            name="slug"
+            hint="Optional; made from the name when empty. Your public page: /o/<URL name>/"
+            value={form.data.slug}
+            onChange={(e) => form.setData("slug", e.target.value)}
+            error={errors.slug}
+          />
+          <TextField
+            label="Contact email"
+            type="email"
+            name="contact_email"
+            hint="Shown to buyers who need to reach you."
+            value={form.data.contact_email}
+            onChange={(e) => form.setData("contact_email", e.target.value)}
+            error={errors.contact_email}
+            required
+          />
+          <PrimaryButton disabled={form.processing}>Create the organizer</PrimaryButton>
+        </form>
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,44 @@
+import { Head } from "@inertiajs/react";
+import EventCard from "../../components/EventCard";
+import PaginationNav from "../../components/PaginationNav";
+import type { EventSummary, Pagination } from "../../types";
+
+export default function Show({
+  organizer,
+  events,
+  pagination,
+}: {
+  organizer: { name: string; slug: string; contact_email: string };
+  events: EventSummary[];
+  pagination: Pagination;
+}) {
+  return (
+    <>
+      <Head title={organizer.name} />
+      <header className="mb-6">
+        <p className="text-sm text-slate-500">Organizer</p>
+        <h1 className="text-3xl font-bold tracking-tight">{organizer.name}</h1>
+        {organizer.contact_email ? (
+          <p className="mt-1 text-sm text-slate-600">
+            Contact:{" "}
+            <a href={`mailto:${organizer.contact_email}`} className="text-indigo-700 underline">
+              {organizer.contact_email}
+            </a>
+          </p>
+        ) : null}
+      </header>
+      {events.length === 0 ? (
+        <p className="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center text-slate-600">
+          No upcoming events.
+        </p>
+      ) : (
+        <ul className="grid gap-4 sm:grid-cols-2" data-testid="event-list">
+          {events.map((event) => (
+            <EventCard key={event.slug} event={event} />
+          ))}
+        </ul>
+      )}
+      <PaginationNav pagination={pagination} />
+    </>
+  );
+}
