@@ -25,6 +25,10 @@ def validate_currency(value: str) -> None:
         raise ValidationError(f"“{value}” is not an ISO 4217 currency code.")
 
 
+def capacity_below_allocated(allocated: int) -> str:
+    return f"{allocated} tickets are already sold or reserved; the capacity cannot be lower."
+
+
 class EventQuerySet(models.QuerySet["Event"]):
     def published(self) -> EventQuerySet:
         return self.filter(status=Event.Status.PUBLISHED)
@@ -85,11 +89,7 @@ class Event(models.Model):
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
             raise ValidationError({"ends_at": "The event cannot end before it starts."})
         if self.capacity is not None and self.capacity < self.allocated:
-            raise ValidationError(
-                {
-                    "capacity": f"{self.allocated} tickets are already sold or reserved; the capacity cannot be lower."
-                }
-            )
+            raise ValidationError({"capacity": capacity_below_allocated(self.allocated)})
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -153,8 +153,6 @@ class TicketType(models.Model):
         if self.min_per_order and self.max_per_order and self.max_per_order < self.min_per_order:
             errors["max_per_order"] = "The maximum per order cannot be below the minimum."
         if self.capacity is not None and self.capacity < self.allocated:
-            errors["capacity"] = (
-                f"{self.allocated} tickets are already sold or reserved; the capacity cannot be lower."
-            )
+            errors["capacity"] = capacity_below_allocated(self.allocated)
         if errors:
             raise ValidationError(errors)
