@@ -9,6 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from core.markdown import plain_text_excerpt, render_markdown
+from core.money import money_str
 from events.forms import local_input_value
 from events.models import Event, TicketType
 
@@ -59,7 +60,7 @@ def event_summary(event: Event) -> dict[str, Any]:
         "is_online": event.is_online,
         "status": event.status,
         "currency": event.currency,
-        "min_price": str(min_price) if min_price is not None else None,
+        "min_price": money_str(min_price) if min_price is not None else None,
         "cover_image_url": event.cover_image.url if event.cover_image else None,
     }
 
@@ -70,7 +71,7 @@ def ticket_type_public(event: Event, ticket_type: TicketType, available: int) ->
         "id": ticket_type.pk,
         "name": ticket_type.name,
         "description": ticket_type.description,
-        "price": str(ticket_type.price),
+        "price": money_str(ticket_type.price),
         "currency": event.currency,
         "state": state,
         # Exact counts only when they help the buyer decide; never below zero.
@@ -172,7 +173,7 @@ def ticket_type_manage(event: Event, ticket_type: TicketType, sold: int) -> dict
         "id": ticket_type.pk,
         "name": ticket_type.name,
         "description": ticket_type.description,
-        "price": str(ticket_type.price),
+        "price": money_str(ticket_type.price),
         "capacity": ticket_type.capacity,
         "sold": sold,
         "allocated": ticket_type.allocated,

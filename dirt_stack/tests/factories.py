@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
 from accounts.models import Membership, Organizer, User
-from events.models import Event
+from events.models import Event, TicketType
 
 _sequence = itertools.count(1)
 
@@ -46,3 +47,12 @@ def make_event(**fields: Any) -> Event:
     fields.setdefault("venue_name", "Town Hall")
     fields.setdefault("ends_at", starts_at + dt.timedelta(hours=3))
     return Event.objects.create(starts_at=starts_at, **fields)
+
+
+def make_ticket_type(event: Event, **fields: Any) -> TicketType:
+    n = next(_sequence)
+    fields.setdefault("name", f"Ticket {n}")
+    fields.setdefault("price", Decimal("10.00"))
+    fields.setdefault("capacity", 100)
+    fields.setdefault("position", n)
+    return TicketType.objects.create(event=event, **fields)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core import mail
 from django.test import Client
 
+from accounts.models import User
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +109,116 @@ def test_logout_is_a_post_and_flashes():
     page = client.get("/", headers=INERTIA).json()
     assert page["props"]["auth"]["user"] is None
     assert page["flash"]["messages"][0]["message"] == "You are logged out."
+
+
+def test_signup_creates_the_account_and_logs_in():
+    client, token = csrf_client()
+    data = {"full_name": "Ana Lovelace", "email": "Ana@Example.com", "password": "a-long-pass-phrase"}
+    response = post_json(client, "/accounts/signup/", data, token)
+    assert response.status_code == 302
+    assert response["Location"] == "/manage/"
+    page = client.get("/", headers=INERTIA).json()
+    assert page["props"]["auth"]["user"] == {"email": "ana@example.com", "name": "Ana Lovelace"}
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        (
+            {"full_name": "A", "email": "not-an-email", "password": "a-long-pass-phrase"},
+            "email",
+            "valid email",
+        ),
+        ({"full_name": "A", "email": "a@example.com", "password": "123"}, "password", "too short"),
+        ({"full_name": "A", "email": "a@example.com", "password": "password123"}, "password", "too common"),
+        (
+            {"full_name": "", "email": "a@example.com", "password": "a-long-pass-phrase"},
+            "full_name",
+            "required",
+        ),
+    ],
+)
+def test_signup_validates(data, field, message):
+    client, token = csrf_client()
+    response = post_json(client, "/accounts/signup/", data, token)
+    assert response.status_code == 422
+    assert message in response.json()["props"]["errors"][field]
+    assert not User.objects.exists()
+
+
+def test_signup_with_a_taken_email_is_refused():
+    make_user(email="ana@example.com")
+    client, token = csrf_client()
+    data = {"full_name": "A", "email": "ANA@example.com", "password": "a-long-pass-phrase"}
+    response = post_json(client, "/accounts/signup/", data, token)
+    assert "already exists" in response.json()["props"]["errors"]["email"]
+
+
+def test_login_is_rate_limited_with_a_clear_message():
+    make_user(email="ana@example.com", password="s3cret-pass-word")
+    client, token = csrf_client()
+    for _ in range(5):
+        assert (
+            post_json(
+                client, "/accounts/login/", {"email": "ana@example.com", "password": "x"}, token
+            ).status_code
+            == 422
+        )
+    response = post_json(
+        client, "/accounts/login/", {"email": "ana@example.com", "password": "s3cret-pass-word"}, token
+    )
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["props"]["errors"]["form"].startswith("Too many login attempts. Try again in")
+    assert "_auth_user_id" not in client.session
+    # Another account from the same address is not locked out by these attempts.
+    make_user(email="bo@example.com", password="s3cret-pass-word")
+    assert (
+        post_json(
+            client, "/accounts/login/", {"email": "bo@example.com", "password": "s3cret-pass-word"}, token
+        ).status_code
+        == 302
+    )
+
+
+def test_password_reset_by_email_then_log_in_with_the_new_password():
+    make_user(email="ana@example.com", password="old-pass-phrase-1")
+    client, token = csrf_client()
+    response = post_json(client, "/accounts/password/reset/", {"email": "ana@example.com"}, token)
+    assert response.status_code == 302
+    (email,) = mail.outbox
+    path = re.search(r"http://testserver(/accounts/password/reset/[^\s]+/)", email.body).group(1)
+    assert client.get(path, headers=INERTIA).json()["props"]["valid"] is True
+    assert post_json(client, path, {"password": "new-pass-phrase-2"}, token).status_code == 302
+    # The link works once.
+    assert client.get(path, headers=INERTIA).json()["props"]["valid"] is False
+    assert authenticate(username="ana@example.com", password="new-pass-phrase-2") is not None
+
+
+def test_password_reset_does_not_reveal_unknown_addresses():
+    client, token = csrf_client()
+    response = post_json(client, "/accounts/password/reset/", {"email": "nobody@example.com"}, token)
+    assert response.status_code == 302
+    assert mail.outbox == []
+
+
+def test_password_change_needs_the_current_password():
+    user = make_user(email="ana@example.com", password="old-pass-phrase-1")
+    client = Client()
+    client.force_login(user)
+    response = client.post(
+        "/accounts/password/change/",
+        data=json.dumps({"current_password": "wrong", "new_password": "new-pass-phrase-2"}),
+        content_type="application/json",
+        headers=INERTIA,
+    )
+    assert "incorrect" in response.json()["props"]["errors"]["current_password"]
+    response = client.post(
+        "/accounts/password/change/",
+        data=json.dumps({"current_password": "old-pass-phrase-1", "new_password": "new-pass-phrase-2"}),
+        content_type="application/json",
+        headers=INERTIA,
+    )
+    assert response.status_code == 302
+    assert client.get("/manage/").status_code == 200  # still logged in
+    assert authenticate(username="ana@example.com", password="new-pass-phrase-2") is not None

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from decimal import Decimal
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from events.models import Event
-from tests.factories import make_event
+from events.models import Event, TicketType
+from events.views import EVENTS_PER_PAGE
+from tests.factories import make_event, make_organizer, make_ticket_type
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +86,165 @@ def test_unknown_page_is_a_404_page_without_details(client):
     assert '"component": "Error"' in html
     assert "Traceback" not in html
     assert "urlpatterns" not in html
+
+
+def test_search_matches_title_venue_and_organizer(client):
+    make_event(title="Harbour Jazz", venue_name="Pier 4")
+    make_event(title="Chess Open", venue_name="Library", organizer=make_organizer(name="Knights Club"))
+    make_event(title="Food Market", venue_name="Harbour Square")
+
+    def titles(q: str) -> list[str]:
+        return [e["title"] for e in inertia_get(client, f"/?q={q}").json()["props"]["events"]]
+
+    assert titles("jazz") == ["Harbour Jazz"]
+    assert sorted(titles("harbour")) == ["Food Market", "Harbour Jazz"]
+    assert titles("knights") == ["Chess Open"]
+    assert titles("nothing-like-this") == []
+
+
+def test_date_filter_keeps_events_overlapping_the_range(client):
+    june = dt.datetime(2031, 6, 10, 18, tzinfo=dt.UTC)
+    make_event(title="June", starts_at=june)
+    make_event(title="August", starts_at=june + dt.timedelta(days=60))
+    page = inertia_get(client, "/?from=2031-06-01&to=2031-06-30").json()["props"]
+    assert [e["title"] for e in page["events"]] == ["June"]
+    assert page["filters"] == {"q": "", "from": "2031-06-01", "to": "2031-06-30"}
+    # A malformed date is ignored rather than an error.
+    assert inertia_get(client, "/?from=yesterday").status_code == 200
+
+
+def test_list_is_paginated(client):
+    for _ in range(EVENTS_PER_PAGE + 3):
+        make_event()
+    first = inertia_get(client, "/").json()["props"]
+    second = inertia_get(client, "/?page=2").json()["props"]
+    assert len(first["events"]) == EVENTS_PER_PAGE
+    assert len(second["events"]) == 3
+    assert first["pagination"] == {
+        "page": 1,
+        "pages": 2,
+        "count": EVENTS_PER_PAGE + 3,
+        "has_previous": False,
+        "has_next": True,
+    }
+    assert inertia_get(client, "/?page=999").json()["props"]["pagination"]["page"] == 2
+
+
+def test_list_shows_the_lowest_visible_price(client):
+    event = make_event()
+    make_ticket_type(event, price=Decimal("30.00"))
+    make_ticket_type(event, price=Decimal("12.50"))
+    make_ticket_type(event, price=Decimal("1.00"), hidden=True)
+    (listed,) = inertia_get(client, "/").json()["props"]["events"]
+    assert listed["min_price"] == "12.50"
+
+
+def test_ticket_types_show_their_sale_state(client):
+    now = timezone.now()
+    event = make_event(slug="states")
+    make_ticket_type(event, name="Open", capacity=100)
+    few = make_ticket_type(event, name="Few", capacity=100)
+    gone = make_ticket_type(event, name="Gone", capacity=10)
+    make_ticket_type(event, name="Later", sales_start=now + dt.timedelta(days=2))
+    make_ticket_type(
+        event, name="Over", sales_start=now - dt.timedelta(days=5), sales_end=now - dt.timedelta(days=1)
+    )
+    make_ticket_type(event, name="Secret", hidden=True)
+    TicketType.objects.filter(pk=few.pk).update(allocated=95)
+    TicketType.objects.filter(pk=gone.pk).update(allocated=10)
+
+    ticket_types = inertia_get(client, "/events/states/").json()["props"]["event"]["ticket_types"]
+    states = {t["name"]: (t["state"], t["available"]) for t in ticket_types}
+    assert states == {
+        "Open": ("on_sale", 100),
+        "Few": ("few_left", 5),
+        "Gone": ("sold_out", 0),
+        "Later": ("not_yet_on_sale", 0),
+        "Over": ("sales_ended", 0),
+    }
+    later = next(t for t in ticket_types if t["name"] == "Later")
+    assert later["sales_start"] is not None
+
+
+def test_event_capacity_limits_every_ticket_type(client):
+    event = make_event(slug="shared", capacity=50)
+    make_ticket_type(event, name="A", capacity=100)
+    make_ticket_type(event, name="B", capacity=100)
+    Event.objects.filter(pk=event.pk).update(allocated=48)
+    ticket_types = inertia_get(client, "/events/shared/").json()["props"]["event"]["ticket_types"]
+    assert [(t["state"], t["available"]) for t in ticket_types] == [("few_left", 2), ("few_left", 2)]
+
+
+def test_cancelled_event_page_is_public_but_sells_nothing(client):
+    event = make_event(slug="off", status=Event.Status.CANCELLED)
+    make_ticket_type(event)
+    page = inertia_get(client, "/events/off/").json()["props"]["event"]
+    assert page["status"] == "cancelled"
+    assert [t["state"] for t in page["ticket_types"]] == ["sales_ended"]
+    assert "off" not in [e["slug"] for e in inertia_get(client, "/").json()["props"]["events"]]
+
+
+def test_description_markdown_is_rendered_without_script_injection(client):
+    description = (
+        "**Bold** and [a link](https://example.com)\n\n"
+        "<script>alert('x')</script> <img src=x onerror=alert(1)> [bad](javascript:alert(1))"
+    )
+    make_event(slug="md", description=description)
+    html = inertia_get(client, "/events/md/").json()["props"]["event"]["description_html"]
+    assert "<strong>Bold</strong>" in html
+    assert 'href="https://example.com"' in html
+    for dangerous in ("<script", "onerror", "javascript:", "<img"):
+        assert dangerous not in html
+
+
+def test_event_page_has_title_meta_description_and_json_ld(client):
+    event = make_event(
+        slug="ld", title="Harbour <Lights>", description="A *festival* of light.", venue_name="Pier 9"
+    )
+    make_ticket_type(event, name="Entry", price=Decimal("12.00"))
+    html = client.get("/events/ld/").content.decode()
+    assert "<title>Harbour &lt;Lights&gt; · Maticko</title>" in html
+    assert '<meta name="description" content="A festival of light.">' in html
+    raw = html.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in raw  # nothing in the data can close the script element
+    data = json.loads(raw)
+    assert data["@type"] == "Event"
+    assert data["name"] == "Harbour <Lights>"
+    assert data["location"] == {"@type": "Place", "name": "Pier 9", "address": "Pier 9"}
+    assert data["offers"][0] | {"url": None} == {
+        "@type": "Offer",
+        "name": "Entry",
+        "price": "12.00",
+        "priceCurrency": "EUR",
+        "availability": "https://schema.org/InStock",
+        "url": None,
+    }
+
+
+def test_organizer_page_lists_its_upcoming_events(client):
+    organizer = make_organizer(slug="riverside", name="Riverside Arts")
+    make_event(organizer=organizer, title="Ours")
+    make_event(title="Theirs")
+    page = inertia_get(client, "/o/riverside/").json()
+    assert page["props"]["organizer"]["name"] == "Riverside Arts"
+    assert [e["title"] for e in page["props"]["events"]] == ["Ours"]
+    assert client.get("/o/nobody/").status_code == 404
+
+
+@pytest.mark.parametrize("n_events", [3, 30])
+def test_list_query_count_does_not_grow_with_events(client, django_assert_max_num_queries, n_events):
+    for _ in range(n_events):
+        make_ticket_type(make_event())
+    with django_assert_max_num_queries(4):
+        inertia_get(client, "/?q=event")
+
+
+@pytest.mark.parametrize("n_types", [2, 25])
+def test_event_page_query_count_does_not_grow_with_ticket_types(
+    client, django_assert_max_num_queries, n_types
+):
+    event = make_event(slug="many")
+    for _ in range(n_types):
+        make_ticket_type(event)
+    with django_assert_max_num_queries(4):
+        client.get("/events/many/")

@@ -1,0 +1,212 @@
+"""Bad input in the back office: an inline error for each mistake, nothing saved, never a 500."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import Image
+
+from accounts.models import Membership
+from events.models import Event, TicketType
+from tests.factories import make_event, make_member, make_organizer, make_ticket_type
+
+pytestmark = pytest.mark.django_db
+
+VALID_EVENT = {
+    "title": "Autumn Concert",
+    "slug": "",
+    "description": "Strings and brass.",
+    "venue_name": "City Hall",
+    "venue_address": "Main Square 1",
+    "is_online": False,
+    "timezone": "Europe/Vienna",
+    "starts_at": "2031-10-01T19:30",
+    "ends_at": "2031-10-01T22:00",
+    "currency": "EUR",
+    "capacity": "",
+}
+VALID_TICKET_TYPE = {
+    "name": "Standard",
+    "description": "",
+    "price": "25.00",
+    "capacity": "100",
+    "sales_start": "",
+    "sales_end": "",
+    "min_per_order": "1",
+    "max_per_order": "10",
+    "hidden": False,
+}
+
+
+@pytest.fixture
+def organizer():
+    return make_organizer(slug="acme")
+
+
+@pytest.fixture
+def client(organizer):
+    client = Client()
+    client.force_login(make_member(organizer, role=Membership.Role.MANAGER))
+    return client
+
+
+def post_json(client, url, data):
+    return client.post(
+        url, data=json.dumps(data), content_type="application/json", headers={"X-Inertia": "true"}
+    )
+
+
+def errors_of(response) -> dict:
+    assert response.status_code == 422, response.content[:500]
+    return response.json()["props"]["errors"]
+
+
+def test_a_valid_event_is_created_with_times_in_its_own_zone(client):
+    response = post_json(client, "/manage/acme/events/new/", VALID_EVENT)
+    assert response.status_code == 302
+    event = Event.objects.get(slug="autumn-concert")
+    assert event.status == Event.Status.DRAFT
+    assert event.starts_at.isoformat() == "2031-10-01T17:30:00+00:00"  # 19:30 in Vienna (CEST)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"ends_at": "2031-10-01T18:00"}, "ends_at", "cannot end before it starts"),
+        ({"timezone": "Mars/Olympus_Mons"}, "timezone", "not a known time zone"),
+        ({"currency": "XYZ"}, "currency", "not an ISO 4217"),
+        ({"title": ""}, "title", "required"),
+        ({"starts_at": "next tuesday"}, "starts_at", "valid date"),
+        ({"venue_name": "", "is_online": False}, "venue_name", "Give the venue"),
+        ({"capacity": "-5"}, "capacity", "greater than or equal to 0"),
+    ],
+)
+def test_invalid_events_are_refused_with_a_field_error(client, changes, field, message):
+    errors = errors_of(post_json(client, "/manage/acme/events/new/", {**VALID_EVENT, **changes}))
+    assert message in errors[field]
+    assert Event.objects.count() == 0
+
+
+def test_duplicate_slug_is_refused(client, organizer):
+    make_event(organizer=make_organizer(), slug="autumn-concert")
+    errors = errors_of(
+        post_json(client, "/manage/acme/events/new/", {**VALID_EVENT, "slug": "autumn-concert"})
+    )
+    assert "already uses this URL name" in errors["slug"]
+    assert Event.objects.filter(organizer=organizer).count() == 0
+
+
+def _png(size: tuple[int, int] = (60, 20)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "teal").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_cover_image_upload_is_validated(client, organizer, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    form = {k: str(v).lower() if isinstance(v, bool) else v for k, v in VALID_EVENT.items()}
+    not_an_image = SimpleUploadedFile("cover.png", b"<?php echo 'hi'; ?>", content_type="image/png")
+    response = client.post(
+        "/manage/acme/events/new/", {**form, "cover_image": not_an_image}, headers={"X-Inertia": "true"}
+    )
+    assert "valid image" in errors_of(response)["cover_image"]
+
+    huge = SimpleUploadedFile("cover.png", _png() + b"\0" * (5 * 1024 * 1024), content_type="image/png")
+    response = client.post(
+        "/manage/acme/events/new/", {**form, "cover_image": huge}, headers={"X-Inertia": "true"}
+    )
+    assert "larger than 5 MB" in errors_of(response)["cover_image"]
+    assert Event.objects.count() == 0
+
+    good = SimpleUploadedFile("cover.png", _png(), content_type="image/png")
+    response = client.post(
+        "/manage/acme/events/new/", {**form, "cover_image": good}, headers={"X-Inertia": "true"}
+    )
+    assert response.status_code == 302
+    assert Event.objects.get().cover_image.name.startswith("events/covers/")
+
+
+def test_event_capacity_cannot_drop_below_tickets_already_allocated(client, organizer):
+    event = make_event(organizer=organizer, slug="busy", capacity=100)
+    Event.objects.filter(pk=event.pk).update(allocated=40)  # as the stock service records sales
+    data = {**VALID_EVENT, "slug": "busy", "capacity": "30"}
+    errors = errors_of(post_json(client, "/manage/acme/events/busy/", data))
+    assert "40 tickets are already sold or reserved" in errors["capacity"]
+    event.refresh_from_db()
+    assert event.capacity == 100
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"price": "-1.00"}, "price", "greater than or equal to 0"),
+        ({"price": "abc"}, "price", "Enter a number"),
+        (
+            {"sales_start": "2031-05-02T10:00", "sales_end": "2031-05-01T10:00"},
+            "sales_end",
+            "end after they start",
+        ),
+        ({"min_per_order": "5", "max_per_order": "2"}, "max_per_order", "cannot be below the minimum"),
+        ({"capacity": "0"}, "capacity", "greater than or equal to 1"),
+        ({"name": ""}, "name", "required"),
+    ],
+)
+def test_invalid_ticket_types_are_refused_with_a_field_error(client, organizer, changes, field, message):
+    event = make_event(organizer=organizer, slug="gig")
+    errors = errors_of(
+        post_json(client, "/manage/acme/events/gig/ticket-types/", {**VALID_TICKET_TYPE, **changes})
+    )
+    assert message in errors[f"new.{field}"]
+    assert not TicketType.objects.filter(event=event).exists()
+
+
+def test_ticket_type_capacity_cannot_drop_below_sold(client, organizer):
+    event = make_event(organizer=organizer, slug="gig")
+    ticket_type = make_ticket_type(event, capacity=50)
+    TicketType.objects.filter(pk=ticket_type.pk).update(allocated=20)
+    url = f"/manage/acme/events/gig/ticket-types/{ticket_type.pk}/"
+    errors = errors_of(post_json(client, url, {**VALID_TICKET_TYPE, "capacity": "10"}))
+    assert "20 tickets are already sold or reserved" in errors[f"{ticket_type.pk}.capacity"]
+    ticket_type.refresh_from_db()
+    assert ticket_type.capacity == 50
+
+
+def test_ticket_type_with_sales_cannot_be_deleted(client, organizer):
+    event = make_event(organizer=organizer, slug="gig")
+    sold, unsold = make_ticket_type(event), make_ticket_type(event)
+    TicketType.objects.filter(pk=sold.pk).update(allocated=1)
+    response = post_json(client, f"/manage/acme/events/gig/ticket-types/{sold.pk}/", {"action": "delete"})
+    assert "cannot be deleted" in errors_of(response)[f"{sold.pk}.form"]
+    assert (
+        post_json(
+            client, f"/manage/acme/events/gig/ticket-types/{unsold.pk}/", {"action": "delete"}
+        ).status_code
+        == 302
+    )
+    assert list(TicketType.objects.filter(event=event)) == [sold]
+
+
+def test_ticket_types_are_reordered(client, organizer):
+    event = make_event(organizer=organizer, slug="gig")
+    first, _, third = (make_ticket_type(event, name=n) for n in ("A", "B", "C"))
+    post_json(client, f"/manage/acme/events/gig/ticket-types/{third.pk}/", {"action": "up"})
+    assert [t.name for t in event.ticket_types.all()] == ["A", "C", "B"]
+    post_json(client, f"/manage/acme/events/gig/ticket-types/{first.pk}/", {"action": "up"})  # already first
+    assert [t.name for t in event.ticket_types.all()] == ["A", "C", "B"]
+
+
+def test_publishing_needs_a_ticket_type_and_a_future_event(client, organizer):
+    make_event(organizer=organizer, slug="empty", status=Event.Status.DRAFT)
+    response = post_json(client, "/manage/acme/events/empty/publish/", {})
+    assert "Add at least one ticket type" in errors_of(response)["status"]
+    assert Event.objects.get(slug="empty").status == Event.Status.DRAFT
+
+
+def test_invalid_status_changes_are_refused(client, organizer):
+    make_event(organizer=organizer, slug="gone", status=Event.Status.CANCELLED)
+    response = post_json(client, "/manage/acme/events/gone/publish/", {})
+    assert "cannot be changed" in errors_of(response)["status"]
