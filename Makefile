@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export VENV
 
-.PHONY: help run setup test lint lint-python lint-frontend lint-container lint-infra format
+.PHONY: help run setup test lint lint-python lint-frontend lint-container lint-infra lint-workflows format
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,7 +26,7 @@ test: ## Run the whole test suite (SQLite by default; PostgreSQL with DATABASE_U
 	@bash $(APP)/setup.sh --dev --no-db
 	cd $(APP) && $(BIN)/pytest $(PYTEST_ARGS)
 
-lint: lint-python lint-frontend lint-container lint-infra ## Run every linter
+lint: lint-python lint-frontend lint-container lint-infra lint-workflows ## Run every linter
 
 lint-python:
 	@bash $(APP)/setup.sh --dev --no-db --no-build
@@ -41,9 +41,22 @@ lint-container: ## Lint the Dockerfile with hadolint
 	@bash $(APP)/setup.sh --dev --no-db --no-build
 	$(BIN)/hadolint Dockerfile
 
-lint-infra: ## Lint the CloudFormation templates and shell scripts
+# checkov pins libraries of its own, so it gets its own virtual environment.
+CHECKOV_VENV := $(ROOT)/.venv-checkov
+$(CHECKOV_VENV)/.installed: $(ROOT)/infrastructure/requirements-checkov.txt
 	@bash $(APP)/setup.sh --dev --no-db --no-build
-	PATH="$(BIN):$$PATH" bash $(ROOT)/infrastructure/lint.sh
+	$(BIN)/python -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+lint-infra: $(CHECKOV_VENV)/.installed ## Lint the CloudFormation templates and shell scripts
+	@bash $(APP)/setup.sh --dev --no-db --no-build
+	PATH="$(BIN):$$PATH" CHECKOV="$(CHECKOV_VENV)/bin/checkov" bash $(ROOT)/infrastructure/lint.sh
+
+lint-workflows: ## Lint the GitHub Actions workflows (actionlint with shellcheck, zizmor)
+	@bash $(APP)/setup.sh --dev --no-db --no-build
+	cd $(ROOT) && PATH="$(BIN):$$PATH" $(BIN)/actionlint
+	cd $(ROOT) && $(BIN)/zizmor --offline .github/
 
 format: ## Format Python and frontend code in place
 	$(BIN)/ruff format .

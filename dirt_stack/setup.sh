@@ -62,7 +62,7 @@ if $dev; then
   requirements=$APP_DIR/requirements/dev.txt
   stamp=$VENV/.maticko-requirements-dev
 fi
-wanted=$(checksum "$APP_DIR"/requirements/*.txt)
+wanted=$(checksum "$APP_DIR"/requirements/*.txt "$ROOT_DIR/infrastructure/requirements.txt")
 if ! is_current "$stamp" "$wanted"; then
   say "Installing Python dependencies from ${requirements#"$ROOT_DIR"/}"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip

@@ -1,0 +1,196 @@
+"""Start moto's server with the shims the Maticko deploy test needs.
+
+Usage: python moto_emulator.py PORT
+
+moto emulates CloudFormation well enough to run deploy-layered.sh end to end, but
+a few gaps would stop the layered deploy. They are closed here, in the test
+harness, never in the real templates (infrastructure/README.md, "Emulator gaps"):
+
+1. A stack created or updated through a change set (what `aws cloudformation
+   deploy` does) gets no outputs and registers no exports, and its template
+   cannot use Fn::ImportValue. After each change set is executed the shim
+   rebuilds the stack's outputs, registers its exports region-wide and resolves
+   imports against the exports of the stacks deployed before.
+2. AWS::RDS::DBInstance ignores ManageMasterUserPassword and does not know the
+   attribute MasterUserSecret.SecretArn. The shim passes the property on (moto then
+   creates the RDS-managed secret in its Secrets Manager) and answers the attribute.
+3. CreateChangeSet for an unchanged stack raises "No updates are to be performed."
+   instead of creating a FAILED change set ("The submitted information didn't
+   contain changes."), which `deploy --no-fail-on-empty-changeset` tolerates. The
+   shim lets moto's backend create the FAILED change set as CloudFormation does.
+4. AWS::RDS::DBInstance passes a Ref to an AWS::RDS::DBParameterGroup on as an
+   object instead of its name; the shim passes the name.
+5. The short form `!GetAtt DBInstance.Endpoint.Address` is split at every dot, so
+   moto asks the database for the attribute "Endpoint" and fails; CloudFormation
+   splits at the first dot only (attribute "Endpoint.Address"). The shim parses
+   it as CloudFormation does.
+6. For a parameter of type AWS::SSM::Parameter::Value<...> that keeps its previous
+   value, moto looks up the resolved value (an AMI id) as if it were a parameter
+   path and fails; CloudFormation keeps the path and resolves it again. The shim
+   treats a value that is no parameter path as already resolved.
+7. On a stack update moto "modifies" resources whose Condition is false (never
+   created, so it crashes) and does not create those whose Condition became true.
+   The shim skips the former and creates the latter, as CloudFormation does (the
+   Auto Scaling group appears once ImageTag is set).
+8. AWS::KMS::Key expects its Tags as TagKey/TagValue (the KMS API's spelling)
+   instead of CloudFormation's Key/Value; the shim translates them.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+
+def install_shims() -> None:
+    from moto.cloudformation import models as cfn_models
+    from moto.cloudformation import responses as cfn_responses
+    from moto.cloudformation import utils as cfn_utils
+    from moto.cloudformation.parsing import OutputMap
+    from moto.kms import models as kms_models
+    from moto.rds import models as rds_models
+
+    def yaml_tag_constructor(loader, tag, node):
+        if tag == "!GetAtt" and not isinstance(node.value, list):
+            return {"Fn::GetAtt": node.value.split(".", 1)}
+        return original_tag_constructor(loader, tag, node)
+
+    original_tag_constructor = cfn_utils.yaml_tag_constructor
+    cfn_utils.yaml_tag_constructor = yaml_tag_constructor
+    cfn_models.yaml_tag_constructor = yaml_tag_constructor
+
+    from moto.cloudformation import parsing as cfn_parsing
+
+    original_parse_ssm = cfn_parsing.ResourceMap.parse_ssm_parameter
+
+    def parse_ssm_parameter(self, value, value_type):
+        if isinstance(value, str) and not value.startswith("/"):
+            return value
+        return original_parse_ssm(self, value, value_type)
+
+    cfn_parsing.ResourceMap.parse_ssm_parameter = parse_ssm_parameter
+
+    original_update_resource = cfn_parsing.parse_and_update_resource
+
+    def parse_and_update_resource(logical_id, resource_json, resources_map, **kwargs):
+        condition = resource_json.get("Condition")
+        if condition and not resources_map.lazy_condition_map[condition]:
+            return None
+        if resources_map._parsed_resources.get(logical_id) is None:
+            resources_map._parsed_resources.pop(logical_id, None)
+            return resources_map[logical_id]
+        return original_update_resource(logical_id, resource_json, resources_map, **kwargs)
+
+    cfn_parsing.parse_and_update_resource = parse_and_update_resource
+
+    backend_cls = cfn_models.CloudFormationBackend
+    original_execute = backend_cls.execute_change_set
+
+    def execute_change_set(self, change_set_name, stack_name=None):
+        change_set = self.change_sets.get(change_set_name)
+        if change_set is None:
+            for candidate in self.change_sets.values():
+                if candidate.change_set_name == change_set_name:
+                    change_set = candidate
+        if change_set is not None:
+            stack = change_set.stack
+            # Imports resolve against the exports of the other stacks.
+            stack.cross_stack_resources = self.exports
+            stack.resource_map.cross_stack_resources = self.exports
+        original_execute(self, change_set_name, stack_name)
+        if change_set is None:
+            return
+        stack = change_set.stack
+        stack._parse_template()
+        stack.output_map = OutputMap(stack.resource_map, stack.template_dict, stack.stack_id)
+        for name in [
+            name for name, export in self.exports.items() if export.exporting_stack_id == stack.stack_id
+        ]:
+            del self.exports[name]
+        self._validate_export_uniqueness(stack)
+        for export in stack.exports:
+            self.exports[export.name] = export
+        # Later change sets compare their parameters with these (empty change sets).
+        stack.parameters = dict(stack.resource_map.resolved_parameters)
+
+    backend_cls.execute_change_set = execute_change_set
+
+    response_cls = cfn_responses.CloudFormationResponse
+    original_validate = response_cls._validate_different_update
+    original_create_change_set = response_cls.create_change_set
+
+    def _validate_different_update(self, incoming_params, stack_body, old_stack):
+        if getattr(self, "_maticko_in_change_set", False):
+            return None
+        return original_validate(self, incoming_params, stack_body, old_stack)
+
+    def create_change_set(self):
+        self._maticko_in_change_set = True
+        try:
+            return original_create_change_set(self)
+        finally:
+            self._maticko_in_change_set = False
+
+    response_cls._validate_different_update = _validate_different_update
+    response_cls.create_change_set = create_change_set
+
+    db_cls = rds_models.DBInstance
+    original_create = db_cls.create_from_cloudformation_json.__func__
+    original_get_attr = db_cls.get_cfn_attribute
+
+    def create_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        parameter_group = cloudformation_json["Properties"].get("DBParameterGroupName")
+        if parameter_group is not None and not isinstance(parameter_group, str):
+            cloudformation_json["Properties"]["DBParameterGroupName"] = parameter_group.name
+        database = original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        properties = cloudformation_json.get("Properties", {})
+        if str(properties.get("ManageMasterUserPassword", "")).lower() == "true":
+            kms_key = (properties.get("MasterUserSecret") or {}).get("KmsKeyId")
+            database.manage_master_user_password = True
+            database.master_user_secret = rds_models.MasterUserSecret(database, kms_key)
+        return database
+
+    def has_cfn_attr(cls, attr):
+        return attr in ("Endpoint.Address", "Endpoint.Port", "MasterUserSecret.SecretArn")
+
+    def get_cfn_attribute(self, attribute_name):
+        if attribute_name == "MasterUserSecret.SecretArn":
+            return self.master_user_secret.secret_arn
+        return original_get_attr(self, attribute_name)
+
+    db_cls.create_from_cloudformation_json = classmethod(create_from_cloudformation_json)
+    db_cls.has_cfn_attr = classmethod(has_cfn_attr)
+    db_cls.get_cfn_attribute = get_cfn_attribute
+
+    key_cls = kms_models.Key
+    original_key_create = key_cls.create_from_cloudformation_json.__func__
+
+    def create_key_from_cloudformation_json(
+        cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+    ):
+        properties = cloudformation_json.get("Properties", {})
+        properties["Tags"] = [
+            {"TagKey": tag["Key"], "TagValue": tag["Value"]} if "Key" in tag else tag
+            for tag in properties.get("Tags", [])
+        ]
+        return original_key_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+
+    key_cls.create_from_cloudformation_json = classmethod(create_key_from_cloudformation_json)
+
+
+def main(argv: list[str]) -> int:
+    port = argv[1] if len(argv) > 1 else "5000"
+    # Resource types moto does not emulate (NACLs, alarms, scaling policies, ...) are
+    # skipped with a warning each; they are covered by the template tests instead.
+    warnings.simplefilter("ignore")
+    install_shims()
+    from moto.server import main as moto_main
+
+    moto_main(["-H", "127.0.0.1", "-p", port])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
