@@ -70,6 +70,9 @@ class Organizer(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     contact_email = models.EmailField(blank=True)
+    bank_transfer_details = models.TextField(
+        blank=True, help_text="Account holder, IBAN and BIC shown to buyers who pay by bank transfer."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganizerQuerySet.as_manager()

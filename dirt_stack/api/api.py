@@ -6,13 +6,13 @@ human-readable ``detail``; never a traceback.
 
 from __future__ import annotations
 
-from http import HTTPStatus
-
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from api.problems import problem
 from api.public import router as public_router
+from api.purchases import router as purchases_router
 
 api = NinjaAPI(
     title="Maticko API",
@@ -22,19 +22,6 @@ api = NinjaAPI(
 )
 
 
-def problem(status: int, detail: str, **extra: object) -> HttpResponse:
-    body = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        **extra,
-    }
-    response = api.create_response(None, body, status=status)
-    response["Content-Type"] = "application/problem+json"
-    return response
-
-
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return problem(404, str(exc) or "Not found.")
@@ -42,7 +29,15 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    return problem(422, "The request is not valid; see errors.", errors=exc.errors)
+    errors = [
+        {
+            "loc": list(error.get("loc", [])),
+            "msg": str(error.get("msg", "")),
+            "type": str(error.get("type", "")),
+        }
+        for error in exc.errors
+    ]
+    return problem(422, "The request is not valid; see errors.", errors=errors)
 
 
 @api.exception_handler(AuthenticationError)
@@ -51,3 +46,4 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 
 
 api.add_router("/", public_router)
+api.add_router("/", purchases_router)

@@ -42,12 +42,18 @@ class TicketTypeOut(Schema):
     max_per_order: int
 
 
+class PaymentMethodOut(Schema):
+    name: str
+    label: str
+
+
 class EventDetailOut(EventSummaryOut):
     description: str
     description_html: str
     venue_name: str
     venue_address: str
     ticket_types: list[TicketTypeOut]
+    payment_methods: list[PaymentMethodOut]
 
 
 class ProblemOut(Schema):

@@ -25,6 +25,11 @@ def validate_currency(value: str) -> None:
         raise ValidationError(f"“{value}” is not an ISO 4217 currency code.")
 
 
+def default_payment_methods() -> list[str]:
+    """Methods a new event offers; sales.payments only shows those configured here."""
+    return ["stripe", "offline", "demo"]
+
+
 def capacity_below_allocated(allocated: int) -> str:
     return f"{allocated} tickets are already sold or reserved; the capacity cannot be lower."
 
@@ -66,6 +71,19 @@ class Event(models.Model):
     # Tickets sold plus live holds across all ticket types. Only sales.stock
     # changes it; the check constraint makes overselling impossible.
     allocated = models.PositiveIntegerField(default=0, editable=False)
+    # Checkout settings.
+    hold_minutes = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text="How long tickets stay reserved while a buyer checks out.",
+    )
+    collect_attendee_names = models.BooleanField(default=False, help_text="Ask for a name on every ticket.")
+    payment_methods = models.JSONField(default=default_payment_methods, blank=True)
+    offline_payment_days = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text="Days a bank-transfer order stays reserved before it expires.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

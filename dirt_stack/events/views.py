@@ -16,6 +16,8 @@ from core.markdown import plain_text_excerpt
 from events.models import Event
 from events.serializers import event_detail, event_json_ld, event_summary
 from sales import stock
+from sales.orders import PurchaseConflict, PurchaseInvalid, find_voucher
+from sales.serializers import payment_methods
 
 EVENTS_PER_PAGE = 12
 
@@ -79,22 +81,55 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "Home", props, template_data={"page_title": "Upcoming events"})
 
 
+def event_page_props(request: HttpRequest, event: Event, voucher_code: str = "") -> dict[str, Any]:
+    """The event page's props; a valid voucher code also shows the hidden ticket types it unlocks."""
+    voucher_props: dict[str, Any] | None = None
+    unlocked: set[int] = set()
+    if voucher_code:
+        try:
+            voucher = find_voucher(event, voucher_code)
+        except (PurchaseInvalid, PurchaseConflict) as exc:
+            voucher_props = {"code": voucher_code, "valid": False, "message": str(exc)}
+        else:
+            unlocked = {t.pk for t in voucher.ticket_types.all()} if voucher else set()
+            voucher_props = {"code": voucher_code, "valid": True, "message": "Voucher applied at checkout."}
+    ticket_types = [t for t in event.ticket_types.all() if not t.hidden or t.pk in unlocked]
+    detail = event_detail(event, ticket_types, stock.availability(event, ticket_types))
+    return {
+        "event": {**detail, "payment_methods": payment_methods(event.payment_methods)},
+        "voucher": voucher_props,
+    }
+
+
+def _event_template_data(request: HttpRequest, event: Event, props: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "page_title": event.title,
+        "meta_description": plain_text_excerpt(event.description) or f"{event.title} — tickets on Maticko.",
+        "json_ld": event_json_ld(event, props["event"], request.build_absolute_uri(f"/events/{event.slug}/")),
+    }
+
+
+def render_event_page(
+    request: HttpRequest,
+    event: Event,
+    *,
+    voucher_code: str = "",
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    props = event_page_props(request, event, voucher_code)
+    if errors:
+        props["errors"] = errors
+    response = render(
+        request, "Events/Show", props, template_data=_event_template_data(request, event, props)
+    )
+    response.status_code = status
+    return response
+
+
 def event_page(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
-    ticket_types = list(event.ticket_types.filter(hidden=False))
-    detail = event_detail(event, ticket_types, stock.availability(event, ticket_types))
-    url = request.build_absolute_uri()
-    return render(
-        request,
-        "Events/Show",
-        {"event": detail},
-        template_data={
-            "page_title": event.title,
-            "meta_description": plain_text_excerpt(event.description)
-            or f"{event.title} — tickets on Maticko.",
-            "json_ld": event_json_ld(event, detail, url),
-        },
-    )
+    return render_event_page(request, event, voucher_code=request.GET.get("voucher", "").strip()[:50])
 
 
 def organizer_page(request: HttpRequest, slug: str) -> HttpResponse:

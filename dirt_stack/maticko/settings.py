@@ -241,6 +241,15 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# --- Sales ------------------------------------------------------------------------
+# A pretend card provider for trying the paid flow; never on in production.
+DEMO_PAYMENTS = env.bool("DEMO_PAYMENTS", default=DEBUG)
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+MAX_TICKETS_PER_ORDER = env.int("MAX_TICKETS_PER_ORDER", default=20)
+# Holds and purchases per client address per minute; 0 turns the limit off.
+PURCHASE_RATE_LIMIT = env.int("PURCHASE_RATE_LIMIT", default=30)
+
 # --- Email ----------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@email-smtp.eu-west-1.amazonaws.com:587
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")

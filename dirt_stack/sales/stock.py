@@ -1,28 +1,256 @@
-"""Stock: the only code that reads or changes how many tickets are left.
+"""Stock: the only code that changes how many tickets are left.
 
-Availability of a ticket type is the smaller of what its own capacity and the
-event's optional shared capacity leave.
+Each ticket type and each event carries an ``allocated`` counter: tickets in
+pending or paid orders plus tickets in live holds. The API is small:
+
+- ``availability(event, ticket_types)``: what buyers may still take, per type;
+- ``hold(event, quantities, ...)``: set stock aside for a buyer (a cart);
+- ``release(hold)``: give a hold's stock back;
+- ``confirm(hold)``: turn a live hold into an order's stock (the counter stays);
+- ``acquire(event, quantities)`` / ``give_back(event, quantities)``: take or
+  return stock directly, for one-step purchases and cancellations;
+- ``release_expired(event)``: return the stock of expired holds and of pending
+  orders past their payment deadline.
+
+Why it cannot oversell (ADR 0012): stock is taken by one conditional UPDATE per
+counter, ``allocated = allocated + n WHERE allocated + n <= capacity``, and a
+CHECK constraint forbids ``allocated > capacity`` outright. On PostgreSQL the
+UPDATE takes the row lock and re-checks its condition against the latest
+committed value; on SQLite (IMMEDIATE transactions) writers run one at a time.
+Callers run ``acquire`` as the last statement before COMMIT, so a counter's
+row lock is held for microseconds, not for the whole purchase.
+
+Expired holds need no background worker: availability subtracts them, and a
+purchase that finds no stock first releases them and tries once more.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Mapping
 
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from core import metrics
 from events.models import Event, TicketType
+from sales.models import Hold, HoldLine, Order, OrderLine, Voucher
 
 
-def event_remaining(event: Event) -> int | None:
-    """Tickets the event-wide capacity still allows; None when there is no such limit."""
-    if event.capacity is None:
-        return None
-    return max(event.capacity - event.allocated, 0)
+class SoldOut(Exception):
+    """Not enough tickets left; ``ticket_type`` is the one that ran out (None: the event)."""
+
+    def __init__(self, ticket_type: TicketType | None = None) -> None:
+        self.ticket_type = ticket_type
+        what = f"“{ticket_type.name}”" if ticket_type else "this event"
+        super().__init__(f"Sorry, {what} is sold out or has fewer tickets left than you asked for.")
+
+
+class HoldExpired(Exception):
+    def __init__(self) -> None:
+        super().__init__(
+            "Your reservation has expired and the tickets were released. Please choose them again."
+        )
+
+
+# --- Reading -------------------------------------------------------------------
+
+
+def _expired_quantities(event: Event, now: dt.datetime) -> Counter[int]:
+    """Per ticket type id: tickets still counted in ``allocated`` that are in fact free again."""
+    expired: Counter[int] = Counter()
+    holds = (
+        HoldLine.objects.filter(hold__event=event, hold__status=Hold.Status.LIVE, hold__expires_at__lte=now)
+        .values_list("ticket_type_id")
+        .annotate(n=Sum("quantity"))
+    )
+    orders = (
+        OrderLine.objects.filter(
+            order__event=event, order__status=Order.Status.PENDING, order__payment_deadline__lte=now
+        )
+        .values_list("ticket_type_id")
+        .annotate(n=Sum("quantity"))
+    )
+    for ticket_type_id, n in [*holds, *orders]:
+        expired[ticket_type_id] += n
+    return expired
 
 
 def availability(event: Event, ticket_types: Iterable[TicketType]) -> dict[int, int]:
-    """Tickets still available per ticket type id (never negative)."""
-    shared = event_remaining(event)
+    """Tickets still available per ticket type id (never negative), without writing anything."""
+    expired = _expired_quantities(event, timezone.now())
+    shared = None
+    if event.capacity is not None:
+        shared = max(event.capacity - event.allocated + sum(expired.values()), 0)
     result = {}
     for ticket_type in ticket_types:
-        own = max(ticket_type.capacity - ticket_type.allocated, 0)
+        own = max(ticket_type.capacity - ticket_type.allocated + expired[ticket_type.pk], 0)
         result[ticket_type.pk] = own if shared is None else min(own, shared)
     return result
+
+
+# --- Changing ----------------------------------------------------------------------
+
+
+def acquire(event: Event, quantities: Mapping[int, int]) -> None:
+    """Take stock for ``quantities`` (ticket type id -> count) or raise SoldOut.
+
+    Must run inside a transaction, ideally as its last statements: the row
+    locks it takes are held until COMMIT. Locks are always taken in the same
+    order (the event, then ticket types by id) so two purchases cannot deadlock.
+    """
+    total = sum(quantities.values())
+    if total <= 0:
+        raise ValueError("Nothing to acquire.")
+    taken = (
+        Event.objects.filter(pk=event.pk)
+        .filter(Q(capacity__isnull=True) | Q(allocated__lte=F("capacity") - total))
+        .update(allocated=F("allocated") + total)
+    )
+    if not taken:
+        raise SoldOut()
+    for ticket_type_id in sorted(quantities):
+        n = quantities[ticket_type_id]
+        taken = TicketType.objects.filter(
+            pk=ticket_type_id, event=event, allocated__lte=F("capacity") - n
+        ).update(allocated=F("allocated") + n)
+        if not taken:
+            raise SoldOut(TicketType.objects.get(pk=ticket_type_id))
+
+
+def give_back(event_id: int, quantities: Mapping[int, int]) -> None:
+    """Return stock taken by ``acquire`` (inside the caller's transaction)."""
+    total = sum(quantities.values())
+    if total <= 0:
+        return
+    Event.objects.filter(pk=event_id).update(allocated=F("allocated") - total)
+    for ticket_type_id in sorted(quantities):
+        TicketType.objects.filter(pk=ticket_type_id).update(
+            allocated=F("allocated") - quantities[ticket_type_id]
+        )
+
+
+def acquire_releasing_expired(event: Event, quantities: Mapping[int, int]) -> None:
+    """``acquire``, and if stock is short, release expired holds and orders once and retry.
+
+    Runs in a savepoint so a failed first attempt leaves nothing behind.
+    """
+    try:
+        with transaction.atomic():
+            acquire(event, quantities)
+    except SoldOut:
+        if not release_expired(event):
+            raise
+        with transaction.atomic():
+            acquire(event, quantities)
+
+
+def hold(
+    event: Event,
+    quantities: Mapping[int, int],
+    voucher: Voucher | None = None,
+    minutes: int | None = None,
+) -> Hold:
+    """Reserve ``quantities`` for ``minutes`` (the event's hold time by default)."""
+    expires_at = timezone.now() + dt.timedelta(minutes=minutes or event.hold_minutes)
+    with transaction.atomic():
+        new_hold = Hold.objects.create(event=event, voucher=voucher, expires_at=expires_at)
+        HoldLine.objects.bulk_create(
+            HoldLine(hold=new_hold, ticket_type_id=tt, quantity=n) for tt, n in sorted(quantities.items())
+        )
+        acquire_releasing_expired(event, quantities)
+    return new_hold
+
+
+def _hold_quantities(hold_id: int) -> dict[int, int]:
+    return dict(HoldLine.objects.filter(hold_id=hold_id).values_list("ticket_type_id", "quantity"))
+
+
+def release(hold_to_release: Hold) -> bool:
+    """Give a live hold's stock back. False if it was no longer live (already released or converted)."""
+    with transaction.atomic():
+        claimed = Hold.objects.filter(pk=hold_to_release.pk, status=Hold.Status.LIVE).update(
+            status=Hold.Status.RELEASED
+        )
+        if claimed:
+            give_back(hold_to_release.event_id, _hold_quantities(hold_to_release.pk))
+    return bool(claimed)
+
+
+def confirm(hold_to_confirm: Hold) -> dict[int, int]:
+    """Turn a live, unexpired hold into an order's stock; returns its quantities.
+
+    Call inside the transaction that creates the order. The counters do not
+    change: the tickets were already counted while held.
+    """
+    claimed = Hold.objects.filter(
+        pk=hold_to_confirm.pk, status=Hold.Status.LIVE, expires_at__gt=timezone.now()
+    ).update(status=Hold.Status.CONVERTED)
+    if not claimed:
+        raise HoldExpired()
+    return _hold_quantities(hold_to_confirm.pk)
+
+
+def release_expired(event: Event) -> int:
+    """Return the stock of the event's expired holds and overdue pending orders.
+
+    Returns how many tickets came back. Safe to run concurrently: each hold or
+    order is claimed by a conditional UPDATE, so its stock returns exactly once.
+    """
+    now = timezone.now()
+    returned: Counter[int] = Counter()
+    expired_holds = 0
+    with transaction.atomic():
+        hold_ids = list(
+            Hold.objects.filter(event=event, status=Hold.Status.LIVE, expires_at__lte=now).values_list(
+                "pk", flat=True
+            )[:1000]
+        )
+        for hold_id in hold_ids:
+            if Hold.objects.filter(pk=hold_id, status=Hold.Status.LIVE).update(status=Hold.Status.RELEASED):
+                returned.update(_hold_quantities(hold_id))
+                expired_holds += 1
+        order_ids = list(
+            Order.objects.filter(
+                event=event, status=Order.Status.PENDING, payment_deadline__lte=now
+            ).values_list("pk", flat=True)[:1000]
+        )
+        give_back(event.pk, returned)
+        for order_id in order_ids:
+            if close_order(order_id, (Order.Status.PENDING,), Order.Status.EXPIRED):
+                returned.update(order_quantities(order_id))
+    if expired_holds:
+        metrics.emit("HoldsExpired", expired_holds)
+    return sum(returned.values())
+
+
+def order_quantities(order_id: int) -> dict[int, int]:
+    quantities: Counter[int] = Counter()
+    for ticket_type_id, n in OrderLine.objects.filter(order_id=order_id).values_list(
+        "ticket_type_id", "quantity"
+    ):
+        quantities[ticket_type_id] += n
+    return dict(quantities)
+
+
+def close_order(order_id: int, from_statuses: Iterable[str], to_status: str) -> bool:
+    """Move an order from one of ``from_statuses`` to ``to_status`` and return its stock.
+
+    Its tickets go back on sale and its voucher use is given back. The status
+    change is a conditional UPDATE, so an order's stock returns exactly once
+    even when a cancellation and an expiry race. False if the order was not in
+    one of ``from_statuses``.
+    """
+    with transaction.atomic():
+        claimed = Order.objects.filter(pk=order_id, status__in=list(from_statuses)).update(
+            status=to_status, cancelled_at=timezone.now()
+        )
+        if not claimed:
+            return False
+        order = Order.objects.values("event_id", "voucher_id").get(pk=order_id)
+        give_back(order["event_id"], order_quantities(order_id))
+        if order["voucher_id"]:
+            Voucher.objects.filter(pk=order["voucher_id"]).update(redeemed=F("redeemed") - 1)
+    return True

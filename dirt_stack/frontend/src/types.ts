@@ -45,11 +45,58 @@ export type TicketTypePublic = {
   max_per_order: number;
 };
 
+export type PaymentMethod = { name: string; label: string };
+
 export type EventDetail = EventSummary & {
   description_html: string;
   venue_name: string;
   venue_address: string;
   ticket_types: TicketTypePublic[];
+  payment_methods: PaymentMethod[];
+};
+
+export type OrderLine = {
+  ticket_type: string;
+  quantity: number;
+  unit_price: string;
+  discount: string;
+  total: string;
+};
+
+export type OrderTicket = {
+  id: number;
+  ticket_type_id: number;
+  ticket_type: string;
+  attendee_name: string;
+  secret: string;
+  price: string;
+};
+
+export type OrderDetail = {
+  code: string;
+  status: "pending" | "paid" | "cancelled" | "refunded" | "expired";
+  status_label: string;
+  event: {
+    slug: string;
+    title: string;
+    starts_at: string;
+    timezone: string;
+    venue: string;
+    status: string;
+  };
+  buyer: { name: string; email: string };
+  currency: string;
+  subtotal: string;
+  discount: string;
+  total: string;
+  refunded_amount: string;
+  payment_method: string;
+  payment_deadline: string | null;
+  bank_transfer_details: string;
+  created_at: string;
+  order_url: string;
+  lines: OrderLine[];
+  tickets: OrderTicket[];
 };
 
 export type Pagination = {

@@ -29,6 +29,12 @@ export default function Layout({ children }: { children: ReactNode }) {
             </Link>
             {user ? (
               <>
+                <Link
+                  href="/orders/"
+                  className="hidden text-slate-700 hover:text-indigo-700 sm:inline"
+                >
+                  My orders
+                </Link>
                 <Link href="/manage/" className="text-slate-700 hover:text-indigo-700">
                   My events
                 </Link>

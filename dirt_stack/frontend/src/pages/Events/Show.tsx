@@ -1,9 +1,15 @@
 import { Head, Link } from "@inertiajs/react";
-import SaleStateBadge from "../../components/SaleStateBadge";
-import { formatEventDate, formatMoney } from "../../lib/format";
+import TicketPicker from "../../components/TicketPicker";
+import { formatEventDate } from "../../lib/format";
 import type { EventDetail } from "../../types";
 
-export default function Show({ event }: { event: EventDetail }) {
+export default function Show({
+  event,
+  voucher,
+}: {
+  event: EventDetail;
+  voucher: { code: string; valid: boolean; message: string } | null;
+}) {
   const cancelled = event.status === "cancelled";
   return (
     <>
@@ -76,26 +82,7 @@ export default function Show({ event }: { event: EventDetail }) {
           {event.ticket_types.length === 0 ? (
             <p className="mt-2 text-sm text-slate-600">Tickets are not available yet.</p>
           ) : (
-            <ul className="mt-3 divide-y divide-slate-100">
-              {event.ticket_types.map((ticketType) => (
-                <li key={ticketType.id} className="py-3" data-testid="ticket-type">
-                  <div className="flex items-baseline justify-between gap-3">
-                    <span className="font-medium" data-testid="ticket-type-name">
-                      {ticketType.name}
-                    </span>
-                    <span className="font-semibold" data-testid="ticket-type-price">
-                      {formatMoney(ticketType.price, ticketType.currency)}
-                    </span>
-                  </div>
-                  {ticketType.description ? (
-                    <p className="mt-1 text-sm text-slate-600">{ticketType.description}</p>
-                  ) : null}
-                  <div className="mt-2">
-                    <SaleStateBadge ticketType={ticketType} timeZone={event.timezone} />
-                  </div>
-                </li>
-              ))}
-            </ul>
+            <TicketPicker event={event} voucher={voucher} />
           )}
         </aside>
       </div>

@@ -1,0 +1,184 @@
+"""Buying without a browser: the one-step purchase and the order lookup."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.utils.crypto import constant_time_compare
+from ninja import Field, Header, Router, Schema
+
+from api.problems import problem
+from api.schemas import ProblemOut
+from core import ratelimit
+from events.models import Event
+from sales import orders
+from sales.serializers import load_order, order_detail
+
+router = Router(tags=["Purchases"])
+
+PURCHASE_WINDOW = 60
+
+
+class LineIn(Schema):
+    ticket_type_id: int
+    quantity: int = Field(..., ge=1, le=100)
+
+
+class BuyerIn(Schema):
+    name: str = Field(..., min_length=1, max_length=200)
+    email: str = Field(..., min_length=3, max_length=254)
+
+
+class AttendeeIn(Schema):
+    name: str = Field(..., max_length=200)
+
+
+class PurchaseIn(Schema):
+    lines: list[LineIn] = Field(..., min_length=1, max_length=50)
+    buyer: BuyerIn
+    attendees: list[AttendeeIn] | None = Field(None, max_length=100)
+    voucher: str | None = Field(None, max_length=50)
+    payment_method: str = Field(..., max_length=20)
+    card_number: str | None = Field(None, max_length=30, description="Demo payments only.")
+
+
+class OrderLineOut(Schema):
+    ticket_type: str
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal
+    total: Decimal
+
+
+class TicketOut(Schema):
+    id: int
+    ticket_type_id: int
+    ticket_type: str
+    attendee_name: str
+    secret: str
+    price: Decimal
+
+
+class OrderEventOut(Schema):
+    slug: str
+    title: str
+    starts_at: dt.datetime
+    timezone: str
+    venue: str
+    status: str
+
+
+class OrderBuyerOut(Schema):
+    name: str
+    email: str
+
+
+class OrderOut(Schema):
+    code: str
+    status: str
+    event: OrderEventOut
+    buyer: OrderBuyerOut
+    currency: str
+    subtotal: Decimal
+    discount: Decimal
+    total: Decimal
+    refunded_amount: Decimal
+    payment_method: str
+    payment_deadline: dt.datetime | None
+    payment_url: str | None = Field(
+        None, description="Where the buyer pays, for providers with a payment page."
+    )
+    order_url: str = Field(..., description="The order's secret page; share it only with the buyer.")
+    lines: list[OrderLineOut]
+    tickets: list[TicketOut]
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+def _too_many(request: HttpRequest) -> HttpResponse | None:
+    if settings.PURCHASE_RATE_LIMIT <= 0:
+        return None
+    rule = ratelimit.RateLimit(settings.PURCHASE_RATE_LIMIT, PURCHASE_WINDOW)
+    verdict = ratelimit.hit(ratelimit.key_for("purchase", ratelimit.client_ip(request)), rule)
+    if verdict.allowed:
+        return None
+    response = problem(
+        429, f"Too many purchases from your address. Try again in {verdict.retry_after} seconds."
+    )
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+@router.post(
+    "/events/{slug}/orders",
+    response={201: OrderOut, 404: ProblemOut, 409: ProblemOut, 422: ProblemOut, 429: ProblemOut},
+    summary="Buy tickets in one step",
+    description=(
+        "Creates an order and takes its tickets from stock at once. Send an `Idempotency-Key` "
+        "header (any unique string, up to 200 characters) so that a retried or duplicated request "
+        "returns the first request's order instead of buying twice. 409 when sold out, sales are "
+        "closed or the voucher is used up; 422 when the request is invalid."
+    ),
+)
+def create_order(
+    request: HttpRequest,
+    slug: str,
+    purchase: PurchaseIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
+) -> HttpResponse:
+    event = get_object_or_404(Event.objects.select_related("organizer"), slug=slug)
+    limited = _too_many(request)
+    if limited:
+        return limited
+    quantities: dict[int, int] = {}
+    for line in purchase.lines:
+        quantities[line.ticket_type_id] = quantities.get(line.ticket_type_id, 0) + line.quantity
+    details = orders.BuyerDetails(
+        name=purchase.buyer.name,
+        email=purchase.buyer.email,
+        payment_method=purchase.payment_method,
+        attendee_names=[a.name for a in purchase.attendees or []],
+        card_number=purchase.card_number or "",
+    )
+    try:
+        placed = orders.place_order(
+            event,
+            quantities,
+            details,
+            voucher_code=purchase.voucher,
+            user=request.user,
+            base_url=_base_url(request),
+            idempotency_key=idempotency_key or None,
+        )
+    except orders.PurchaseInvalid as exc:
+        return problem(422, str(exc), field=exc.field)
+    except orders.PurchaseConflict as exc:
+        return problem(409, str(exc))
+    order = load_order(placed.order.code)
+    response = order_response(201, order_detail(order, _base_url(request), placed.payment))
+    if not placed.created:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def order_response(status: int, body: dict) -> HttpResponse:
+    return JsonResponse(OrderOut.model_validate(body).model_dump(mode="json"), status=status)
+
+
+@router.get(
+    "/orders/{code}",
+    response={200: OrderOut, 404: ProblemOut},
+    summary="An order, for the holder of its secret",
+    description="`secret` is the last part of the order's private URL. A wrong secret answers 404.",
+)
+def get_order(request: HttpRequest, code: str, secret: str) -> HttpResponse:
+    order = load_order(code.upper())
+    if order is None or not constant_time_compare(order.secret, secret):
+        return problem(404, "No order with this code and secret.")
+    return order_response(200, order_detail(order, _base_url(request)))

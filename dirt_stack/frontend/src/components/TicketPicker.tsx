@@ -1,0 +1,134 @@
+import { router, useForm, usePage } from "@inertiajs/react";
+import { type FormEvent, useState } from "react";
+import { formatMoney } from "../lib/format";
+import type { EventDetail } from "../types";
+import { FormError } from "./fields";
+import SaleStateBadge from "./SaleStateBadge";
+
+type Voucher = { code: string; valid: boolean; message: string } | null;
+
+// Step 1 of the checkout: choose quantities (and a voucher), then reserve them.
+export default function TicketPicker({ event, voucher }: { event: EventDetail; voucher: Voucher }) {
+  const errors = usePage().props.errors;
+  const [voucherCode, setVoucherCode] = useState(voucher?.code ?? "");
+  const form = useForm<{ quantities: Record<string, number>; voucher: string }>({
+    quantities: {},
+    voucher: voucher?.valid ? voucher.code : "",
+  });
+  const selected = Object.values(form.data.quantities).reduce((sum, n) => sum + n, 0);
+  const buyable = event.ticket_types.some((t) => t.state === "on_sale" || t.state === "few_left");
+
+  function reserve(e: FormEvent) {
+    e.preventDefault();
+    form.post(`/events/${event.slug}/hold/`, { preserveScroll: true });
+  }
+
+  function applyVoucher(e: FormEvent) {
+    e.preventDefault();
+    router.get(`/events/${event.slug}/`, voucherCode ? { voucher: voucherCode } : {}, {
+      preserveScroll: true,
+    });
+  }
+
+  return (
+    <div>
+      <form onSubmit={reserve} noValidate>
+        <FormError message={errors.form ?? errors.quantities} />
+        <ul className="mt-2 divide-y divide-slate-100">
+          {event.ticket_types.map((ticketType) => {
+            const open = ticketType.state === "on_sale" || ticketType.state === "few_left";
+            const most = Math.min(ticketType.max_per_order, ticketType.available);
+            const choices = open
+              ? Array.from({ length: most + 1 }, (_, n) => n).filter(
+                  (n) => n === 0 || n >= ticketType.min_per_order,
+                )
+              : [0];
+            return (
+              <li key={ticketType.id} className="py-3" data-testid="ticket-type">
+                <div className="flex items-baseline justify-between gap-3">
+                  <span className="font-medium" data-testid="ticket-type-name">
+                    {ticketType.name}
+                  </span>
+                  <span className="font-semibold" data-testid="ticket-type-price">
+                    {formatMoney(ticketType.price, ticketType.currency)}
+                  </span>
+                </div>
+                {ticketType.description ? (
+                  <p className="mt-1 text-sm text-slate-600">{ticketType.description}</p>
+                ) : null}
+                <div className="mt-2 flex items-center justify-between gap-3">
+                  <SaleStateBadge ticketType={ticketType} timeZone={event.timezone} />
+                  {open ? (
+                    <label className="flex items-center gap-2 text-sm">
+                      <span className="sr-only">Number of {ticketType.name} tickets</span>
+                      <select
+                        aria-label={`Number of ${ticketType.name} tickets`}
+                        value={form.data.quantities[ticketType.id] ?? 0}
+                        onChange={(e) =>
+                          form.setData("quantities", {
+                            ...form.data.quantities,
+                            [ticketType.id]: Number(e.target.value),
+                          })
+                        }
+                        className="rounded-lg border border-slate-300 px-2 py-1"
+                      >
+                        {choices.map((n) => (
+                          <option key={n} value={n}>
+                            {n}
+                          </option>
+                        ))}
+                      </select>
+                    </label>
+                  ) : null}
+                </div>
+              </li>
+            );
+          })}
+        </ul>
+        {buyable ? (
+          <button
+            type="submit"
+            disabled={selected === 0 || form.processing}
+            className="mt-4 w-full rounded-lg bg-indigo-600 px-4 py-2.5 font-semibold text-white hover:bg-indigo-700 disabled:opacity-50"
+          >
+            {form.processing
+              ? "Reserving…"
+              : selected
+                ? `Get ${selected} ticket${selected > 1 ? "s" : ""}`
+                : "Choose your tickets"}
+          </button>
+        ) : null}
+      </form>
+      {buyable ? (
+        <form onSubmit={applyVoucher} className="mt-4 border-t border-slate-100 pt-4">
+          <label htmlFor="voucher-code" className="block text-sm font-medium text-slate-700">
+            Voucher code
+          </label>
+          <div className="mt-1 flex gap-2">
+            <input
+              id="voucher-code"
+              value={voucherCode}
+              onChange={(e) => setVoucherCode(e.target.value)}
+              className="min-w-0 flex-1 rounded-lg border border-slate-300 px-3 py-1.5"
+            />
+            <button
+              type="submit"
+              className="rounded-lg border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50"
+            >
+              Apply
+            </button>
+          </div>
+          {voucher ? (
+            <p
+              role="status"
+              className={`mt-1 text-sm ${voucher.valid ? "text-emerald-700" : "text-red-700"}`}
+            >
+              {voucher.message}
+            </p>
+          ) : null}
+          {errors.voucher ? <p className="mt-1 text-sm text-red-700">{errors.voucher}</p> : null}
+        </form>
+      ) : null}
+    </div>
+  );
+}

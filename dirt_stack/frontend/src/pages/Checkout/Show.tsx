@@ -1,0 +1,183 @@
+import { Head, router, useForm } from "@inertiajs/react";
+import { type FormEvent, useCallback, useState } from "react";
+import Countdown from "../../components/Countdown";
+import { FormError, PrimaryButton, TextField } from "../../components/fields";
+import OrderSummary from "../../components/OrderSummary";
+import { formatEventDate } from "../../lib/format";
+import type { OrderLine, PaymentMethod } from "../../types";
+
+type Props = {
+  token: string;
+  event: {
+    slug: string;
+    title: string;
+    starts_at: string;
+    timezone: string;
+    venue: string;
+    collect_attendee_names: boolean;
+  };
+  lines: OrderLine[];
+  currency: string;
+  total: string;
+  ticket_count: number;
+  voucher: string | null;
+  seconds_left: number;
+  payment_methods: PaymentMethod[];
+  buyer: { name: string; email: string };
+};
+
+export default function Checkout(props: Props) {
+  const {
+    token,
+    event,
+    lines,
+    currency,
+    total,
+    ticket_count,
+    voucher,
+    seconds_left,
+    payment_methods,
+    buyer,
+  } = props;
+  const [expired, setExpired] = useState(seconds_left <= 0);
+  const onExpire = useCallback(() => setExpired(true), []);
+  const form = useForm({
+    name: buyer.name,
+    email: buyer.email,
+    attendee_names: Array.from({ length: ticket_count }, () => ""),
+    payment_method: payment_methods[0]?.name ?? "free",
+    card_number: "",
+  });
+  const errors = form.errors as Partial<Record<string, string>>;
+  const free = Number(total) === 0;
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    form.post(`/checkout/${token}/`);
+  }
+
+  return (
+    <>
+      <Head title="Checkout" />
+      <div className="mx-auto grid max-w-4xl gap-6 md:grid-cols-[1fr_20rem]">
+        <section className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+          <h1 className="text-2xl font-bold tracking-tight">Checkout</h1>
+          <div className="mt-3">
+            {expired ? (
+              <p role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-900">
+                Your reservation has expired and the tickets were released.{" "}
+                <button
+                  type="button"
+                  onClick={() => router.visit(`/events/${event.slug}/`)}
+                  className="font-semibold underline"
+                >
+                  Choose them again
+                </button>
+              </p>
+            ) : (
+              <Countdown seconds={seconds_left} onExpire={onExpire} />
+            )}
+          </div>
+          <form onSubmit={submit} className="mt-6 space-y-4" noValidate>
+            <FormError message={errors.form} />
+            <TextField
+              label="Your name"
+              autoComplete="name"
+              value={form.data.name}
+              onChange={(e) => form.setData("name", e.target.value)}
+              error={errors.name}
+              required
+            />
+            <TextField
+              label="Email"
+              type="email"
+              autoComplete="email"
+              hint="Your tickets and the link to your order are sent here."
+              value={form.data.email}
+              onChange={(e) => form.setData("email", e.target.value)}
+              error={errors.email}
+              required
+            />
+            {event.collect_attendee_names ? (
+              <fieldset className="space-y-3">
+                <legend className="text-sm font-medium text-slate-700">Attendees</legend>
+                {form.data.attendee_names.map((value, index) => (
+                  <TextField
+                    // biome-ignore lint/suspicious/noArrayIndexKey: one input per ticket, in order
+                    key={index}
+                    label={`Name on ticket ${index + 1}`}
+                    value={value}
+                    onChange={(e) => {
+                      const next = [...form.data.attendee_names];
+                      next[index] = e.target.value;
+                      form.setData("attendee_names", next);
+                    }}
+                  />
+                ))}
+                {errors.attendee_names ? (
+                  <p className="text-sm text-red-700">{errors.attendee_names}</p>
+                ) : null}
+              </fieldset>
+            ) : null}
+            {!free ? (
+              <fieldset>
+                <legend className="text-sm font-medium text-slate-700">Payment</legend>
+                <div className="mt-2 space-y-2">
+                  {payment_methods.map((method) => (
+                    <label key={method.name} className="flex items-center gap-2">
+                      <input
+                        type="radio"
+                        name="payment_method"
+                        value={method.name}
+                        checked={form.data.payment_method === method.name}
+                        onChange={() => form.setData("payment_method", method.name)}
+                      />
+                      {method.label}
+                    </label>
+                  ))}
+                </div>
+                {errors.payment_method ? (
+                  <p className="mt-1 text-sm text-red-700">{errors.payment_method}</p>
+                ) : null}
+              </fieldset>
+            ) : null}
+            {!free && form.data.payment_method === "demo" ? (
+              <TextField
+                label="Card number"
+                inputMode="numeric"
+                autoComplete="off"
+                hint="Demo payments: any number is accepted except 4000 0000 0000 0002, which is declined. No money moves."
+                value={form.data.card_number}
+                onChange={(e) => form.setData("card_number", e.target.value)}
+                error={errors.card_number}
+              />
+            ) : null}
+            <PrimaryButton disabled={form.processing || expired}>
+              {form.processing ? "Placing your order…" : free ? "Get my tickets" : "Place order"}
+            </PrimaryButton>
+          </form>
+        </section>
+        <aside className="self-start rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+          <h2 className="font-semibold">{event.title}</h2>
+          <p className="text-sm text-slate-600">
+            {formatEventDate(event.starts_at, event.timezone)}
+          </p>
+          <p className="mb-3 text-sm text-slate-600">{event.venue}</p>
+          <OrderSummary lines={lines} currency={currency} total={total} />
+          {voucher ? (
+            <p className="mt-2 text-sm text-emerald-700">Voucher {voucher} applied.</p>
+          ) : null}
+          {!expired ? (
+            <button
+              type="button"
+              onClick={() => router.post(`/checkout/${token}/release/`)}
+              className="mt-4 text-sm text-slate-600 underline hover:text-slate-900"
+            >
+              Cancel and release the tickets
+            </button>
+          ) : null}
+        </aside>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,54 @@
+import { Head, Link } from "@inertiajs/react";
+import { formatEventDate, formatMoney } from "../../lib/format";
+
+type Row = {
+  code: string;
+  url: string;
+  event: string;
+  starts_at: string;
+  timezone: string;
+  status: string;
+  status_label: string;
+  total: string;
+  currency: string;
+};
+
+export default function MyOrders({ orders }: { orders: Row[] }) {
+  return (
+    <>
+      <Head title="My orders" />
+      <h1 className="mb-6 text-2xl font-bold tracking-tight">My orders</h1>
+      {orders.length === 0 ? (
+        <p className="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center text-slate-600">
+          Orders you place while logged in appear here.
+        </p>
+      ) : (
+        <ul className="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white shadow-sm">
+          {orders.map((order) => (
+            <li
+              key={order.code}
+              className="flex flex-wrap items-center justify-between gap-3 p-4"
+              data-testid="my-order"
+            >
+              <div>
+                <Link href={order.url} className="font-medium text-indigo-700 hover:underline">
+                  {order.event}
+                </Link>
+                <p className="text-sm text-slate-600">
+                  {formatEventDate(order.starts_at, order.timezone)} ·{" "}
+                  <span className="font-mono">{order.code}</span>
+                </p>
+              </div>
+              <div className="text-right text-sm">
+                <p>{order.status_label}</p>
+                <p className="tabular-nums text-slate-600">
+                  {formatMoney(order.total, order.currency)}
+                </p>
+              </div>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}

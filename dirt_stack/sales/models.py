@@ -1,0 +1,260 @@
+"""Holds, orders, tickets, vouchers and payments.
+
+Stock counters live on events.Event and events.TicketType (``allocated``);
+only sales.stock changes them.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from events.models import Event, TicketType
+
+# Order codes: easy to read aloud and type; no 0/O or 1/I.
+ORDER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+ORDER_CODE_LENGTH = 8
+
+
+def new_order_code() -> str:
+    return "".join(secrets.choice(ORDER_CODE_ALPHABET) for _ in range(ORDER_CODE_LENGTH))
+
+
+def new_secret() -> str:
+    """An unguessable URL-safe token: 192 random bits."""
+    return secrets.token_urlsafe(24)
+
+
+class Voucher(models.Model):
+    class Kind(models.TextChoices):
+        PERCENT = "percent", "Percent off"
+        AMOUNT = "amount", "Amount off per ticket"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="vouchers")
+    code = models.CharField(max_length=50)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERCENT)
+    value = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
+    max_usages = models.PositiveIntegerField(default=1)
+    # Orders that used the voucher and are not cancelled. Changed only by sales.orders.
+    redeemed = models.PositiveIntegerField(default=0, editable=False)
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    # Empty: valid for every visible ticket type. Hidden types listed here are unlocked.
+    ticket_types = models.ManyToManyField(TicketType, blank=True, related_name="vouchers")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["event", "code"], name="voucher_code_per_event"),
+            models.CheckConstraint(
+                condition=Q(redeemed__lte=F("max_usages")), name="voucher_redeemed_within_limit"
+            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="voucher_value_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(kind="percent") | Q(value__lte=100), name="voucher_percent_at_most_100"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.event})"
+
+
+class Hold(models.Model):
+    """Stock set aside for one buyer until ``expires_at`` (the cart)."""
+
+    class Status(models.TextChoices):
+        LIVE = "live", "Live"
+        CONVERTED = "converted", "Converted into an order"
+        RELEASED = "released", "Released"
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="holds")
+    voucher = models.ForeignKey(
+        Voucher, on_delete=models.SET_NULL, null=True, blank=True, related_name="holds"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.LIVE)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["event", "status", "expires_at"], name="hold_expiry_idx")]
+
+    def __str__(self) -> str:
+        return f"Hold {self.token} ({self.status})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status == self.Status.LIVE and self.expires_at > timezone.now()
+
+
+class HoldLine(models.Model):
+    hold = models.ForeignKey(Hold, on_delete=models.CASCADE, related_name="lines")
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="hold_line_quantity_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.ticket_type_id}"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending payment"
+        PAID = "paid", "Paid"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+        EXPIRED = "expired", "Expired"
+
+    # Statuses whose tickets count against capacity.
+    HOLDING_STOCK = (Status.PENDING, Status.PAID)
+
+    code = models.CharField(max_length=ORDER_CODE_LENGTH, unique=True, default=new_order_code)
+    secret = models.CharField(max_length=64, default=new_secret, editable=False)
+    event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="orders")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+    )
+    buyer_name = models.CharField(max_length=200)
+    buyer_email = models.EmailField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    payment_method = models.CharField(max_length=20)
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    voucher = models.ForeignKey(
+        Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    # Pending orders give their stock back once this passes (bank transfers, abandoned card payments).
+    payment_deadline = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["event", "status"], name="order_event_status_idx"),
+            models.Index(fields=["status", "payment_deadline"], name="order_deadline_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__lte=F("total")), name="order_refund_within_total"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def ticket_count(self) -> int:
+        return sum(line.quantity for line in self.lines.all())
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="order_lines")
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.ticket_type_id} = {self.total}"
+
+
+class Ticket(models.Model):
+    """One admitted person. The secret is what its QR code encodes."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tickets")
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="tickets")
+    attendee_name = models.CharField(max_length=200, blank=True)
+    secret = models.CharField(max_length=64, unique=True, default=new_secret)
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.order.code} – {self.ticket_type.name}"
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        CREATED = "created", "Created"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    provider = models.CharField(max_length=20)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CREATED)
+    reference = models.CharField(max_length=200, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.amount} ({self.status})"
+
+
+class Refund(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    provider = models.CharField(max_length=20)
+    reference = models.CharField(max_length=200, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"Refund {self.amount} of {self.order_id}"
+
+
+class IdempotencyRecord(models.Model):
+    """The outcome of a purchase sent with an Idempotency-Key, so a retry gets the same order."""
+
+    key = models.CharField(max_length=200)
+    scope = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_per_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class ProcessedWebhookEvent(models.Model):
+    """A payment provider's event already handled; a replay is ignored."""
+
+    provider = models.CharField(max_length=20)
+    event_id = models.CharField(max_length=200)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="webhook_event_once")]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.event_id}"

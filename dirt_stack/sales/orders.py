@@ -1,0 +1,509 @@
+"""Placing, paying, cancelling and refunding orders.
+
+The web checkout (hold, then complete) and the one-step purchase API share the
+same validation and pricing, and take stock only through sales.stock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core import metrics
+from core.money import quantize
+from events.models import Event, TicketType
+from sales import stock
+from sales.emails import send_order_confirmation
+from sales.models import Hold, IdempotencyRecord, Order, OrderLine, Payment, Refund, Ticket, Voucher
+from sales.payments import FreeProvider, PaymentFailed, PaymentStart, accepted_methods, provider
+
+logger = logging.getLogger(__name__)
+
+
+class PurchaseInvalid(Exception):
+    """The request itself is wrong (answered 422). ``field`` names the input at fault."""
+
+    def __init__(self, message: str, field: str = "form") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class PurchaseConflict(Exception):
+    """The request is fine but cannot be served now (409): sold out, sales closed, voucher used up."""
+
+
+class IdempotencyMismatch(PurchaseInvalid):
+    def __init__(self) -> None:
+        super().__init__("This Idempotency-Key was already used for a different purchase.", "idempotency_key")
+
+
+@dataclass
+class BuyerDetails:
+    name: str
+    email: str
+    payment_method: str
+    attendee_names: list[str] = field(default_factory=list)
+    card_number: str = ""
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    ticket_type: TicketType
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal  # for the whole line
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity - self.discount
+
+
+# --- Validation and pricing -----------------------------------------------------------
+
+
+def find_voucher(event: Event, code: str | None) -> Voucher | None:
+    """The event's voucher with this code (any case), checked for validity; None when no code is given."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    voucher = Voucher.objects.filter(event=event, code__iexact=code).prefetch_related("ticket_types").first()
+    if voucher is None:
+        raise PurchaseInvalid("This voucher code is not valid for this event.", "voucher")
+    now = timezone.now()
+    if (voucher.valid_from and voucher.valid_from > now) or (
+        voucher.valid_until and voucher.valid_until < now
+    ):
+        raise PurchaseConflict("This voucher is not valid at this time.")
+    if voucher.redeemed >= voucher.max_usages:
+        raise PurchaseConflict("This voucher has already been used up.")
+    return voucher
+
+
+def ensure_on_sale(event: Event) -> None:
+    if event.status == Event.Status.CANCELLED:
+        raise PurchaseConflict("This event has been cancelled; tickets are no longer sold.")
+    if event.status != Event.Status.PUBLISHED:
+        raise PurchaseConflict("This event is not on sale.")
+    if event.has_ended:
+        raise PurchaseConflict("This event is over; tickets are no longer sold.")
+
+
+def validate_selection(
+    event: Event, quantities: Mapping[int, int], voucher: Voucher | None
+) -> list[tuple[TicketType, int]]:
+    """Check the requested ticket types and counts; return them with their ticket types."""
+    ensure_on_sale(event)
+    wanted = {int(k): v for k, v in quantities.items() if v}
+    if not wanted:
+        raise PurchaseInvalid("Choose at least one ticket.", "quantities")
+    if any(not isinstance(n, int) or isinstance(n, bool) or n < 0 for n in wanted.values()):
+        raise PurchaseInvalid("Ticket quantities must be whole numbers, zero or more.", "quantities")
+    if sum(wanted.values()) > settings.MAX_TICKETS_PER_ORDER:
+        raise PurchaseInvalid(
+            f"An order can have at most {settings.MAX_TICKETS_PER_ORDER} tickets.", "quantities"
+        )
+    ticket_types = {t.pk: t for t in TicketType.objects.filter(event=event, pk__in=wanted)}
+    unknown = set(wanted) - set(ticket_types)
+    if unknown:
+        raise PurchaseInvalid("Some of the chosen ticket types do not exist for this event.", "quantities")
+    unlocked = {t.pk for t in voucher.ticket_types.all()} if voucher else set()
+    now = timezone.now()
+    selection = []
+    for ticket_type_id in sorted(wanted):
+        ticket_type, n = ticket_types[ticket_type_id], wanted[ticket_type_id]
+        if ticket_type.hidden and ticket_type.pk not in unlocked:
+            raise PurchaseInvalid(
+                "Some of the chosen ticket types do not exist for this event.", "quantities"
+            )
+        if ticket_type.sales_start and ticket_type.sales_start > now:
+            raise PurchaseConflict(f"“{ticket_type.name}” is not on sale yet.")
+        if ticket_type.sales_end and ticket_type.sales_end <= now:
+            raise PurchaseConflict(f"Sales of “{ticket_type.name}” have ended.")
+        if not ticket_type.min_per_order <= n <= ticket_type.max_per_order:
+            raise PurchaseInvalid(
+                f"“{ticket_type.name}”: choose between {ticket_type.min_per_order} and "
+                f"{ticket_type.max_per_order} tickets.",
+                "quantities",
+            )
+        selection.append((ticket_type, n))
+    return selection
+
+
+def price(selection: list[tuple[TicketType, int]], voucher: Voucher | None) -> list[PricedLine]:
+    """Prices and the voucher's discount per line; amounts are Decimal, rounded to cents."""
+    restricted = {t.pk for t in voucher.ticket_types.all()} if voucher else set()
+    lines = []
+    for ticket_type, n in selection:
+        per_ticket = Decimal("0")
+        if voucher and (not restricted or ticket_type.pk in restricted):
+            if voucher.kind == Voucher.Kind.PERCENT:
+                per_ticket = quantize(ticket_type.price * voucher.value / 100)
+            else:
+                per_ticket = min(voucher.value, ticket_type.price)
+        lines.append(PricedLine(ticket_type, n, ticket_type.price, per_ticket * n))
+    return lines
+
+
+def _validate_buyer(details: BuyerDetails, event: Event, ticket_count: int, total: Decimal) -> str:
+    """Check the buyer's details; return the payment method to use."""
+    if not details.name.strip():
+        raise PurchaseInvalid("Enter your name.", "name")
+    try:
+        validate_email(details.email)
+    except ValidationError as exc:
+        raise PurchaseInvalid("Enter a valid email address.", "email") from exc
+    if details.attendee_names and len(details.attendee_names) != ticket_count:
+        raise PurchaseInvalid("Give one attendee name per ticket.", "attendee_names")
+    if event.collect_attendee_names and not all(n.strip() for n in details.attendee_names or [""]):
+        raise PurchaseInvalid("Enter the name of every attendee.", "attendee_names")
+    if total == 0:
+        return FreeProvider.name
+    methods = {p.name for p in accepted_methods(event.payment_methods)}
+    if details.payment_method not in methods:
+        raise PurchaseInvalid("Choose one of the payment methods this event accepts.", "payment_method")
+    return details.payment_method
+
+
+# --- Creating orders --------------------------------------------------------------------
+
+
+def _create_order(
+    event: Event,
+    lines: list[PricedLine],
+    details: BuyerDetails,
+    method: str,
+    voucher: Voucher | None,
+    user: AbstractBaseUser | None,
+) -> Order:
+    """Insert the order, its lines and tickets, and redeem the voucher (inside the caller's transaction)."""
+    subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
+    discount = sum((line.discount for line in lines), Decimal("0"))
+    for _ in range(5):  # order codes are random; retry the rare collision
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(
+                    event=event,
+                    user=user if user is not None and user.is_authenticated else None,
+                    buyer_name=details.name.strip(),
+                    buyer_email=details.email.strip().lower(),
+                    payment_method=method,
+                    currency=event.currency,
+                    subtotal=subtotal,
+                    discount=discount,
+                    total=subtotal - discount,
+                    voucher=voucher,
+                )
+            break
+        except IntegrityError:
+            continue
+    else:
+        raise RuntimeError("Could not find a free order code.")
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            ticket_type=line.ticket_type,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount=line.discount,
+            total=line.total,
+        )
+        for line in lines
+    )
+    names = iter([n.strip() for n in details.attendee_names])
+    tickets = []
+    for line in lines:
+        per_ticket = line.total / line.quantity
+        for _ in range(line.quantity):
+            tickets.append(
+                Ticket(
+                    order=order,
+                    ticket_type=line.ticket_type,
+                    attendee_name=next(names, ""),
+                    price=quantize(per_ticket),
+                )
+            )
+    Ticket.objects.bulk_create(tickets)
+    if voucher is not None:
+        redeemed = Voucher.objects.filter(pk=voucher.pk, redeemed__lt=F("max_usages")).update(
+            redeemed=F("redeemed") + 1
+        )
+        if not redeemed:
+            raise PurchaseConflict("This voucher has already been used up.")
+    return order
+
+
+def _start_payment(order: Order, details: BuyerDetails, return_url: str) -> PaymentStart:
+    """Ask the provider to take the payment and record the outcome (inside the order's transaction)."""
+    start = provider(order.payment_method).start(
+        order, return_url=return_url, card_number=details.card_number
+    )
+    payment_status = Payment.Status.SUCCEEDED if start.paid else Payment.Status.CREATED
+    if order.total > 0:
+        Payment.objects.create(
+            order=order,
+            provider=order.payment_method,
+            amount=order.total,
+            status=payment_status,
+            reference=start.reference,
+        )
+    now = timezone.now()
+    if start.paid:
+        order.status, order.paid_at = Order.Status.PAID, now
+    else:
+        order.payment_deadline = start.payment_deadline
+    order.save(update_fields=["status", "paid_at", "payment_deadline"])
+    return start
+
+
+def _after_commit(order: Order, base_url: str, started: float) -> None:
+    metrics.emit("OrdersCreated", 1, PaymentMethod=order.payment_method)
+    metrics.emit("CheckoutLatency", round((time.perf_counter() - started) * 1000, 2))
+    if order.status == Order.Status.PAID:
+        metrics.emit("TicketsSold", order.tickets.count())
+    send_order_confirmation(order.pk, base_url)
+
+
+@dataclass
+class PlacedOrder:
+    order: Order
+    payment: PaymentStart | None
+    created: bool  # False when an Idempotency-Key returned an earlier order
+
+
+def place_order(
+    event: Event,
+    quantities: Mapping[int, int],
+    details: BuyerDetails,
+    *,
+    voucher_code: str | None = None,
+    user: AbstractBaseUser | None = None,
+    base_url: str,
+    idempotency_key: str | None = None,
+) -> PlacedOrder:
+    """The one-step purchase: validate, create the order, take the stock, start the payment.
+
+    With an ``idempotency_key``, a retry (or a racing duplicate) of the same
+    request returns the first request's order instead of a second one.
+    """
+    started = time.perf_counter()
+    scope = f"purchase:{event.pk}"
+    fingerprint = _fingerprint(quantities, details, voucher_code)
+    if idempotency_key:
+        earlier = _earlier_order(scope, idempotency_key, fingerprint)
+        if earlier:
+            return PlacedOrder(earlier, None, created=False)
+
+    voucher = find_voucher(event, voucher_code)
+    lines = price(validate_selection(event, quantities, voucher), voucher)
+    total = sum((line.total for line in lines), Decimal("0"))
+    method = _validate_buyer(details, event, sum(line.quantity for line in lines), total)
+    quantities_by_type = {line.ticket_type.pk: line.quantity for line in lines}
+    try:
+        with transaction.atomic():
+            record = None
+            if idempotency_key:
+                # Taken first: a concurrent duplicate blocks on this unique key
+                # until we commit, then finds our order.
+                record = IdempotencyRecord.objects.create(
+                    scope=scope, key=idempotency_key, fingerprint=fingerprint
+                )
+            order = _create_order(event, lines, details, method, voucher, user)
+            payment = _start_payment(order, details, return_url=order_url(order, base_url))
+            # Last, so the stock rows stay locked only until the COMMIT right after.
+            stock.acquire_releasing_expired(event, quantities_by_type)
+            if record:
+                record.order = order
+                record.save(update_fields=["order"])
+            transaction.on_commit(lambda: _after_commit(order, base_url, started))
+    except IntegrityError:
+        if idempotency_key:
+            earlier = _earlier_order(scope, idempotency_key, fingerprint)
+            if earlier:
+                return PlacedOrder(earlier, None, created=False)
+        raise
+    except stock.SoldOut as exc:
+        raise PurchaseConflict(str(exc)) from exc
+    except PaymentFailed as exc:
+        raise PurchaseConflict(str(exc)) from exc
+    return PlacedOrder(order, payment, created=True)
+
+
+def _fingerprint(quantities: Mapping[int, int], details: BuyerDetails, voucher_code: str | None) -> str:
+    body = {
+        "quantities": sorted((int(k), v) for k, v in quantities.items() if v),
+        "email": details.email.strip().lower(),
+        "name": details.name.strip(),
+        "method": details.payment_method,
+        "voucher": (voucher_code or "").strip().lower(),
+        "attendees": details.attendee_names,
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def _earlier_order(scope: str, key: str, fingerprint: str) -> Order | None:
+    record = IdempotencyRecord.objects.filter(scope=scope, key=key).select_related("order").first()
+    if record is None:
+        return None
+    if record.fingerprint != fingerprint:
+        raise IdempotencyMismatch()
+    return record.order
+
+
+# --- The web checkout: hold, then complete ------------------------------------------------
+
+
+def start_checkout(event: Event, quantities: Mapping[int, int], voucher_code: str | None = None) -> Hold:
+    """Step 1: reserve the chosen tickets for the event's hold time."""
+    voucher = find_voucher(event, voucher_code)
+    selection = validate_selection(event, quantities, voucher)
+    try:
+        return stock.hold(event, {t.pk: n for t, n in selection}, voucher=voucher)
+    except stock.SoldOut as exc:
+        raise PurchaseConflict(str(exc)) from exc
+
+
+def hold_lines(hold: Hold) -> list[PricedLine]:
+    selection = [(line.ticket_type, line.quantity) for line in hold.lines.select_related("ticket_type")]
+    return price(selection, hold.voucher)
+
+
+def complete_checkout(
+    hold: Hold, details: BuyerDetails, *, user: AbstractBaseUser | None, base_url: str
+) -> PlacedOrder:
+    """Step 2: turn a live hold into an order and start its payment."""
+    started = time.perf_counter()
+    event = hold.event
+    ensure_on_sale(event)
+    lines = hold_lines(hold)
+    total = sum((line.total for line in lines), Decimal("0"))
+    method = _validate_buyer(details, event, sum(line.quantity for line in lines), total)
+    try:
+        with transaction.atomic():
+            stock.confirm(hold)  # raises HoldExpired when the hold is gone
+            order = _create_order(event, lines, details, method, hold.voucher, user)
+            payment = _start_payment(order, details, return_url=order_url(order, base_url))
+            transaction.on_commit(lambda: _after_commit(order, base_url, started))
+    except PaymentFailed as exc:
+        # The whole transaction rolled back: the hold is live again for another try.
+        raise PurchaseInvalid(str(exc), "card_number") from exc
+    return PlacedOrder(order, payment, created=True)
+
+
+# --- After the purchase ---------------------------------------------------------------------
+
+
+def order_url(order: Order, base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/orders/{order.code}/{order.secret}/"
+
+
+@transaction.atomic
+def mark_paid(order: Order, reference: str = "") -> Order:
+    """Record the payment of a pending order (a bank transfer arrived, Stripe confirmed)."""
+    now = timezone.now()
+    if Order.objects.filter(pk=order.pk, status=Order.Status.PENDING).update(
+        status=Order.Status.PAID, paid_at=now
+    ):
+        Payment.objects.filter(order=order, status=Payment.Status.CREATED).update(
+            status=Payment.Status.SUCCEEDED, **({"reference": reference} if reference else {})
+        )
+        if (
+            not Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED).exists()
+            and order.total > 0
+        ):
+            Payment.objects.create(
+                order=order,
+                provider=order.payment_method,
+                amount=order.total,
+                status="succeeded",
+                reference=reference,
+            )
+        order.refresh_from_db()
+        tickets = order.tickets.count()
+        transaction.on_commit(lambda: metrics.emit("TicketsSold", tickets))
+        return order
+    order.refresh_from_db()
+    if order.status == Order.Status.EXPIRED:
+        # The money came after the deadline and the stock went back: take it again if it is still there.
+        try:
+            stock.acquire(order.event, stock.order_quantities(order.pk))
+        except stock.SoldOut as exc:
+            raise PurchaseConflict("The order expired and its tickets have been sold meanwhile.") from exc
+        Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID, paid_at=now, cancelled_at=None)
+        order.refresh_from_db()
+        return order
+    if order.status != Order.Status.PAID:
+        raise PurchaseConflict(f"A {order.get_status_display().lower()} order cannot be marked paid.")
+    return order
+
+
+def cancel(order: Order) -> Order:
+    """Cancel a pending or paid order: its tickets become void and the stock returns."""
+    if not stock.close_order(order.pk, Order.HOLDING_STOCK, Order.Status.CANCELLED):
+        order.refresh_from_db()
+        raise PurchaseConflict(f"A {order.get_status_display().lower()} order cannot be cancelled.")
+    order.refresh_from_db()
+    return order
+
+
+def expire_unpaid(order: Order) -> bool:
+    """A pending order whose payment will not come (e.g. Stripe's page expired): free its stock now."""
+    return stock.close_order(order.pk, (Order.Status.PENDING,), Order.Status.EXPIRED)
+
+
+@transaction.atomic
+def refund(order: Order, amount: Decimal, *, by: AbstractBaseUser | None = None, reason: str = "") -> Refund:
+    """Refund part or all of a paid order, through its provider where it supports refunds.
+
+    A full refund also ends the order: its tickets become void and the stock returns.
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    amount = quantize(Decimal(amount))
+    if order.status != Order.Status.PAID:
+        raise PurchaseConflict("Only paid orders can be refunded.")
+    refundable = order.total - order.refunded_amount
+    if amount <= 0 or amount > refundable:
+        raise PurchaseInvalid(
+            f"The refund must be more than 0 and at most {refundable} {order.currency}.", "amount"
+        )
+    payment_provider = provider(order.payment_method)
+    reference = ""
+    if payment_provider.supports_refunds:
+        payment = order.payments.filter(status=Payment.Status.SUCCEEDED).order_by("-created_at").first()
+        reference = payment_provider.refund(order, amount, payment.reference if payment else "")
+    refund_record = Refund.objects.create(
+        order=order,
+        amount=amount,
+        provider=order.payment_method,
+        reference=reference,
+        reason=reason,
+        created_by=by,
+    )
+    order.refunded_amount += amount
+    order.save(update_fields=["refunded_amount"])
+    if order.refunded_amount == order.total:
+        stock.close_order(order.pk, (Order.Status.PAID,), Order.Status.REFUNDED)
+    return refund_record
+
+
+def sold_counts(event: Event) -> Counter[int]:
+    """Tickets in pending or paid orders, per ticket type id."""
+    counts: Counter[int] = Counter()
+    for ticket_type_id, n in OrderLine.objects.filter(
+        order__event=event, order__status__in=Order.HOLDING_STOCK
+    ).values_list("ticket_type_id", "quantity"):
+        counts[ticket_type_id] += n
+    return counts

@@ -1,0 +1,78 @@
+"""Plain-dict shapes of orders for the order page, the API and emails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.money import money_str
+from sales.models import Order
+from sales.orders import order_url
+from sales.payments import PaymentStart, accepted_methods
+
+
+def payment_methods(event_methods: list[str]) -> list[dict[str, str]]:
+    return [{"name": p.name, "label": p.label} for p in accepted_methods(event_methods)]
+
+
+def order_detail(order: Order, base_url: str, payment: PaymentStart | None = None) -> dict[str, Any]:
+    event = order.event
+    tz = event.tz
+    return {
+        "code": order.code,
+        "status": order.status,
+        "status_label": order.get_status_display(),
+        "event": {
+            "slug": event.slug,
+            "title": event.title,
+            "starts_at": event.starts_at.astimezone(tz).isoformat(),
+            "timezone": event.timezone,
+            "venue": event.venue_label,
+            "status": event.status,
+        },
+        "buyer": {"name": order.buyer_name, "email": order.buyer_email},
+        "currency": order.currency,
+        "subtotal": money_str(order.subtotal),
+        "discount": money_str(order.discount),
+        "total": money_str(order.total),
+        "refunded_amount": money_str(order.refunded_amount),
+        "payment_method": order.payment_method,
+        "payment_deadline": order.payment_deadline.astimezone(tz).isoformat()
+        if order.payment_deadline
+        else None,
+        "payment_url": payment.redirect_url if payment else None,
+        "bank_transfer_details": event.organizer.bank_transfer_details
+        if order.payment_method == "offline"
+        else "",
+        "created_at": order.created_at.astimezone(tz).isoformat(),
+        "order_url": order_url(order, base_url),
+        "lines": [
+            {
+                "ticket_type": line.ticket_type.name,
+                "quantity": line.quantity,
+                "unit_price": money_str(line.unit_price),
+                "discount": money_str(line.discount),
+                "total": money_str(line.total),
+            }
+            for line in order.lines.all()
+        ],
+        "tickets": [
+            {
+                "id": ticket.pk,
+                "ticket_type_id": ticket.ticket_type_id,
+                "ticket_type": ticket.ticket_type.name,
+                "attendee_name": ticket.attendee_name,
+                "secret": ticket.secret,
+                "price": money_str(ticket.price),
+            }
+            for ticket in order.tickets.all()
+        ],
+    }
+
+
+def load_order(code: str) -> Order | None:
+    return (
+        Order.objects.select_related("event", "event__organizer")
+        .prefetch_related("lines__ticket_type", "tickets__ticket_type")
+        .filter(code=code)
+        .first()
+    )

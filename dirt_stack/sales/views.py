@@ -1,0 +1,276 @@
+"""The buyer's checkout: reserve, give details and pay, then the order page."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import stripe
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from inertia import location, render
+
+from core import ratelimit
+from core.inertia import render_with_errors, submitted_data
+from core.money import money_str
+from events.models import Event
+from events.views import render_event_page
+from sales import orders, stock
+from sales.models import Hold, Order, ProcessedWebhookEvent
+from sales.serializers import load_order, order_detail, payment_methods
+
+logger = logging.getLogger(__name__)
+
+HOLD_WINDOW = 60
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+def _parse_quantities(raw: Any) -> dict[int, int]:
+    if not isinstance(raw, dict):
+        raise orders.PurchaseInvalid("Choose at least one ticket.", "quantities")
+    quantities = {}
+    for key, value in raw.items():
+        try:
+            ticket_type_id, n = int(key), int(value or 0)
+        except (TypeError, ValueError) as exc:
+            raise orders.PurchaseInvalid("Ticket quantities must be whole numbers.", "quantities") from exc
+        if n < 0:
+            raise orders.PurchaseInvalid(
+                "Ticket quantities must be whole numbers, zero or more.", "quantities"
+            )
+        if n:
+            quantities[ticket_type_id] = n
+    return quantities
+
+
+def _rate_limited(request: HttpRequest) -> ratelimit.Verdict | None:
+    if settings.PURCHASE_RATE_LIMIT <= 0:
+        return None
+    rule = ratelimit.RateLimit(settings.PURCHASE_RATE_LIMIT, HOLD_WINDOW)
+    verdict = ratelimit.hit(ratelimit.key_for("purchase", ratelimit.client_ip(request)), rule)
+    return None if verdict.allowed else verdict
+
+
+@require_POST
+def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
+    """Step 1 (from the event page): reserve the chosen tickets."""
+    event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
+    data = submitted_data(request)
+    voucher_code = str(data.get("voucher") or "").strip()[:50]
+    limited = _rate_limited(request)
+    if limited:
+        message = f"Too many attempts from your address. Try again in {limited.retry_after} seconds."
+        response = render_event_page(
+            request, event, voucher_code=voucher_code, errors={"form": message}, status=429
+        )
+        response["Retry-After"] = str(limited.retry_after)
+        return response
+    try:
+        hold = orders.start_checkout(event, _parse_quantities(data.get("quantities")), voucher_code)
+    except orders.PurchaseInvalid as exc:
+        return render_event_page(
+            request, event, voucher_code=voucher_code, errors={exc.field: str(exc)}, status=422
+        )
+    except orders.PurchaseConflict as exc:
+        return render_event_page(
+            request, event, voucher_code=voucher_code, errors={"form": str(exc)}, status=409
+        )
+    return redirect("sales:checkout", token=hold.token)
+
+
+def _hold_or_404(token: str) -> Hold:
+    hold = Hold.objects.select_related("event", "event__organizer", "voucher").filter(token=token).first()
+    if hold is None:
+        raise Http404("No such reservation.")
+    return hold
+
+
+def _expired_page(request: HttpRequest, hold: Hold) -> HttpResponse:
+    response = render(
+        request,
+        "Checkout/Expired",
+        {"event": {"slug": hold.event.slug, "title": hold.event.title}},
+        template_data={"page_title": "Reservation expired"},
+    )
+    response.status_code = 410
+    return response
+
+
+def _checkout_props(request: HttpRequest, hold: Hold) -> dict[str, Any]:
+    event = hold.event
+    lines = orders.hold_lines(hold)
+    total = sum((line.total for line in lines), 0)
+    user = request.user
+    return {
+        "token": str(hold.token),
+        "event": {
+            "slug": event.slug,
+            "title": event.title,
+            "starts_at": event.starts_at.astimezone(event.tz).isoformat(),
+            "timezone": event.timezone,
+            "venue": event.venue_label,
+            "collect_attendee_names": event.collect_attendee_names,
+        },
+        "lines": [
+            {
+                "ticket_type": line.ticket_type.name,
+                "quantity": line.quantity,
+                "unit_price": money_str(line.unit_price),
+                "discount": money_str(line.discount),
+                "total": money_str(line.total),
+            }
+            for line in lines
+        ],
+        "currency": event.currency,
+        "total": money_str(total),
+        "ticket_count": sum(line.quantity for line in lines),
+        "voucher": hold.voucher.code if hold.voucher else None,
+        # Seconds, computed here so a wrong clock on the buyer's device cannot skew the countdown.
+        "seconds_left": max(int((hold.expires_at - timezone.now()).total_seconds()), 0),
+        "payment_methods": payment_methods(event.payment_methods) if total > 0 else [],
+        "buyer": {
+            "name": user.get_full_name() if user.is_authenticated else "",
+            "email": user.email if user.is_authenticated else "",
+        },
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest, token: str) -> HttpResponse:
+    """Step 2: the buyer's details and payment, while the hold's countdown runs."""
+    hold = _hold_or_404(token)
+    if not hold.is_live:
+        return _expired_page(request, hold)
+    if request.method == "GET":
+        return render(
+            request, "Checkout/Show", _checkout_props(request, hold), template_data={"page_title": "Checkout"}
+        )
+
+    data = submitted_data(request)
+    attendees = data.get("attendee_names") or []
+    details = orders.BuyerDetails(
+        name=str(data.get("name", "")),
+        email=str(data.get("email", "")),
+        payment_method=str(data.get("payment_method", "")),
+        attendee_names=[str(n) for n in attendees] if isinstance(attendees, list) else [],
+        card_number=str(data.get("card_number", "")),
+    )
+    try:
+        placed = orders.complete_checkout(hold, details, user=request.user, base_url=_base_url(request))
+    except stock.HoldExpired:
+        return _expired_page(request, hold)
+    except orders.PurchaseInvalid as exc:
+        return render_with_errors(
+            request, "Checkout/Show", {exc.field: str(exc)}, _checkout_props(request, hold)
+        )
+    except orders.PurchaseConflict as exc:
+        response = render_with_errors(
+            request, "Checkout/Show", {"form": str(exc)}, _checkout_props(request, hold)
+        )
+        response.status_code = 409
+        return response
+    order = placed.order
+    if placed.payment and placed.payment.redirect_url:
+        return location(placed.payment.redirect_url)
+    if order.status == Order.Status.PAID:
+        messages.success(request, "Thank you! Your order is confirmed and your tickets are below.")
+    else:
+        messages.success(request, "Your order is reserved. It is confirmed once your payment arrives.")
+    return redirect("sales:order", code=order.code, secret=order.secret)
+
+
+@require_POST
+def release_hold(request: HttpRequest, token: str) -> HttpResponse:
+    """The buyer gives up the reservation: the tickets go back on sale at once."""
+    hold = _hold_or_404(token)
+    if stock.release(hold):
+        messages.info(request, "Your reservation was released.")
+    return redirect("events:detail", slug=hold.event.slug)
+
+
+@require_GET
+def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
+    order = load_order(code)
+    if order is None or not constant_time_compare(order.secret, secret):
+        raise Http404("No such order.")
+    return render(
+        request,
+        "Orders/Show",
+        {"order": order_detail(order, _base_url(request))},
+        template_data={"page_title": f"Order {order.code}"},
+    )
+
+
+@login_required
+@require_GET
+def my_orders(request: HttpRequest) -> HttpResponse:
+    mine = Order.objects.filter(user=request.user).select_related("event").order_by("-created_at")[:200]
+    return render(
+        request,
+        "Orders/Index",
+        {
+            "orders": [
+                {
+                    "code": order.code,
+                    "url": f"/orders/{order.code}/{order.secret}/",
+                    "event": order.event.title,
+                    "starts_at": order.event.starts_at.astimezone(order.event.tz).isoformat(),
+                    "timezone": order.event.timezone,
+                    "status": order.status,
+                    "status_label": order.get_status_display(),
+                    "total": money_str(order.total),
+                    "currency": order.currency,
+                }
+                for order in mine
+            ]
+        },
+        template_data={"page_title": "My orders"},
+    )
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Stripe's signed notifications. Each event is handled once; replays and forgeries change nothing."""
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        return HttpResponse("Stripe is not configured.", status=404, content_type="text/plain")
+    try:
+        event = stripe.Webhook.construct_event(
+            request.body, request.headers.get("Stripe-Signature", ""), settings.STRIPE_WEBHOOK_SECRET
+        )
+    except (ValueError, stripe.SignatureVerificationError):
+        return HttpResponse("Invalid payload or signature.", status=400, content_type="text/plain")
+    try:
+        with transaction.atomic():
+            ProcessedWebhookEvent.objects.create(provider="stripe", event_id=event["id"])
+            _handle_stripe_event(event)
+    except IntegrityError:
+        return HttpResponse("Already processed.", content_type="text/plain")
+    except orders.PurchaseConflict as exc:
+        # Paid after the tickets were gone: record and let the organizer refund.
+        logger.error("stripe payment for an order that cannot be fulfilled", extra={"reason": str(exc)})
+    return HttpResponse("OK", content_type="text/plain")
+
+
+def _handle_stripe_event(event: stripe.Event) -> None:
+    session = event["data"]["object"]
+    code = (session.get("metadata") or {}).get("order_code") or session.get("client_reference_id")
+    order = Order.objects.filter(code=code, payment_method="stripe").first() if code else None
+    if order is None:
+        return
+    if event["type"] in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        if session.get("payment_status") in ("paid", "no_payment_required"):
+            orders.mark_paid(order, reference=session["id"])
+    elif event["type"] in ("checkout.session.expired", "checkout.session.async_payment_failed"):
+        orders.expire_unpaid(order)

@@ -1,0 +1,244 @@
+"""POST /api/v1/events/{slug}/orders: the one-step purchase, and GET /api/v1/orders/{code}."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from events.models import Event, TicketType
+from sales.models import Order, Ticket, Voucher
+from tests.factories import make_event, make_ticket_type
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _demo_payments(settings):
+    settings.DEMO_PAYMENTS = True
+    settings.PURCHASE_RATE_LIMIT = 0
+
+
+@pytest.fixture
+def event():
+    event = make_event(slug="gig", currency="EUR")
+    make_ticket_type(event, name="Standard", price=Decimal("25.00"), capacity=10)
+    make_ticket_type(event, name="VIP", price=Decimal("80.00"), capacity=2)
+    return event
+
+
+def tt(event, name) -> TicketType:
+    return event.ticket_types.get(name=name)
+
+
+def buy(client, event, lines, *, method="demo", key=None, **extra):
+    body = {
+        "lines": [{"ticket_type_id": tt(event, name).pk, "quantity": n} for name, n in lines],
+        "buyer": {"name": "Ana Buyer", "email": "ana@example.com"},
+        "payment_method": method,
+        **extra,
+    }
+    headers = {"Idempotency-Key": key} if key else {}
+    return client.post(
+        f"/api/v1/events/{event.slug}/orders",
+        json.dumps(body),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def test_purchase_creates_a_paid_order_with_tickets_and_emails_it(client, event):
+    response = buy(client, event, [("Standard", 2), ("VIP", 1)])
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["status"] == "paid"
+    assert body["total"] == "130.00"
+    assert body["currency"] == "EUR"
+    assert len(body["tickets"]) == 3
+    assert len({t["secret"] for t in body["tickets"]}) == 3
+    order = Order.objects.get(code=body["code"])
+    assert body["order_url"] == f"http://testserver/orders/{order.code}/{order.secret}/"
+    assert (tt(event, "Standard").allocated, tt(event, "VIP").allocated) == (2, 1)
+    assert Event.objects.get(pk=event.pk).allocated == 3
+    (email,) = mail.outbox
+    assert email.to == ["ana@example.com"]
+    assert order.secret in email.body
+    assert {m[1] for m in email.alternatives} == {"text/html"}
+
+
+def test_event_detail_lists_the_accepted_payment_methods(client, event):
+    methods = client.get("/api/v1/events/gig").json()["payment_methods"]
+    assert [m["name"] for m in methods] == ["offline", "demo"]  # stripe is not configured here
+
+
+def test_sold_out_is_a_409_and_changes_nothing(client, event):
+    assert buy(client, event, [("VIP", 2)]).status_code == 201
+    response = buy(client, event, [("Standard", 1), ("VIP", 1)])
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/problem+json"
+    assert "VIP" in response.json()["detail"]
+    assert Order.objects.count() == 1
+    assert (tt(event, "Standard").allocated, tt(event, "VIP").allocated) == (0, 2)
+
+
+@pytest.mark.parametrize(
+    ("mutate", "status", "text"),
+    [
+        (lambda b, e: b["lines"][0].update(quantity=0), 422, "greater than or equal to 1"),
+        (lambda b, e: b["lines"][0].update(quantity=-2), 422, "greater than or equal to 1"),
+        (lambda b, e: b["lines"][0].update(quantity=11), 422, "between 1 and 10"),
+        (lambda b, e: b["lines"][0].update(ticket_type_id=999999), 422, "do not exist"),
+        (lambda b, e: b["buyer"].update(email="not-an-email"), 422, "valid email"),
+        (lambda b, e: b.update(payment_method="bitcoin"), 422, "payment methods"),
+        (lambda b, e: b.update(voucher="NOPE"), 422, "voucher code is not valid"),
+        (lambda b, e: b.update(lines=[]), 422, "not valid"),
+        (lambda b, e: b.pop("buyer"), 422, "not valid"),
+    ],
+)
+def test_invalid_purchases_are_422_and_change_nothing(client, event, mutate, status, text):
+    body = {
+        "lines": [{"ticket_type_id": tt(event, "Standard").pk, "quantity": 1}],
+        "buyer": {"name": "Ana", "email": "ana@example.com"},
+        "payment_method": "demo",
+    }
+    mutate(body, event)
+    response = client.post("/api/v1/events/gig/orders", json.dumps(body), content_type="application/json")
+    assert response.status_code == status, response.content
+    payload = response.json()
+    assert text in payload["detail"] or text in json.dumps(payload.get("errors", []))
+    assert Order.objects.count() == 0
+    assert tt(event, "Standard").allocated == 0
+
+
+def test_ticket_type_of_another_event_is_refused(client, event):
+    other = make_ticket_type(make_event(slug="other"))
+    body = {
+        "lines": [{"ticket_type_id": other.pk, "quantity": 1}],
+        "buyer": {"name": "Ana", "email": "ana@example.com"},
+        "payment_method": "demo",
+    }
+    response = client.post("/api/v1/events/gig/orders", json.dumps(body), content_type="application/json")
+    assert response.status_code == 422
+    assert TicketType.objects.get(pk=other.pk).allocated == 0
+
+
+def test_malformed_json_is_a_readable_400_or_422(client, event):
+    response = client.post("/api/v1/events/gig/orders", "{not json", content_type="application/json")
+    assert response.status_code in (400, 422)
+    assert response.json()["detail"]
+
+
+def test_hidden_type_needs_its_voucher(client, event):
+    hidden = make_ticket_type(event, name="Crew", price=Decimal("5.00"), hidden=True)
+    assert buy(client, event, [("Crew", 1)]).status_code == 422
+    voucher = Voucher.objects.create(
+        event=event, code="CREW26", kind="percent", value=Decimal("0"), max_usages=5
+    )
+    voucher.ticket_types.add(hidden)
+    response = buy(client, event, [("Crew", 1)], voucher="crew26")
+    assert response.status_code == 201
+    assert response.json()["total"] == "5.00"
+
+
+def test_voucher_discounts_only_its_ticket_types_and_is_counted(client, event):
+    voucher = Voucher.objects.create(
+        event=event, code="HALF", kind="percent", value=Decimal("50"), max_usages=1
+    )
+    voucher.ticket_types.add(tt(event, "Standard"))
+    body = buy(client, event, [("Standard", 2), ("VIP", 1)], voucher="HALF").json()
+    assert (body["subtotal"], body["discount"], body["total"]) == ("130.00", "25.00", "105.00")
+    assert Voucher.objects.get(pk=voucher.pk).redeemed == 1
+    response = buy(client, event, [("Standard", 1)], voucher="HALF")
+    assert response.status_code == 409
+    assert "used up" in response.json()["detail"]
+
+
+def test_amount_voucher_never_makes_a_ticket_negative(client, event):
+    Voucher.objects.create(event=event, code="TENOFF", kind="amount", value=Decimal("30.00"), max_usages=5)
+    body = buy(client, event, [("Standard", 1)], voucher="TENOFF").json()
+    assert body["total"] == "0.00"
+    assert body["status"] == "paid"
+    assert body["payment_method"] == "free"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": Event.Status.CANCELLED},
+        {"status": Event.Status.DRAFT},
+    ],
+)
+def test_no_sales_for_cancelled_or_unpublished_events(client, event, change):
+    Event.objects.filter(pk=event.pk).update(**change)
+    response = buy(client, event, [("Standard", 1)])
+    assert response.status_code == 409
+    assert Order.objects.count() == 0
+
+
+def test_sales_window_is_enforced(client, event):
+    TicketType.objects.filter(name="Standard").update(sales_start=timezone.now() + dt.timedelta(hours=1))
+    assert "not on sale yet" in buy(client, event, [("Standard", 1)]).json()["detail"]
+    TicketType.objects.filter(name="Standard").update(
+        sales_start=None, sales_end=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert "have ended" in buy(client, event, [("Standard", 1)]).json()["detail"]
+
+
+def test_offline_payment_leaves_the_order_pending_with_a_deadline(client, event):
+    body = buy(client, event, [("Standard", 1)], method="offline").json()
+    assert body["status"] == "pending"
+    deadline = dt.datetime.fromisoformat(body["payment_deadline"])
+    assert dt.timedelta(days=2, hours=23) < deadline - timezone.now() < dt.timedelta(days=3, minutes=1)
+    assert tt(event, "Standard").allocated == 1
+
+
+def test_declined_demo_card_is_a_409_without_an_order(client, event):
+    response = buy(client, event, [("Standard", 1)], card_number="4000 0000 0000 0002")
+    assert response.status_code == 409
+    assert "declined" in response.json()["detail"]
+    assert Order.objects.count() == 0
+    assert tt(event, "Standard").allocated == 0
+
+
+def test_attendee_names_go_on_the_tickets(client, event):
+    attendees = [{"name": "Ana"}, {"name": "Bo"}]
+    body = buy(client, event, [("Standard", 2)], attendees=attendees).json()
+    assert [t["attendee_name"] for t in body["tickets"]] == ["Ana", "Bo"]
+    assert buy(client, event, [("Standard", 2)], attendees=[{"name": "Ana"}]).status_code == 422
+
+
+def test_same_idempotency_key_returns_the_same_order(client, event):
+    first = buy(client, event, [("Standard", 1)], key="retry-123")
+    second = buy(client, event, [("Standard", 1)], key="retry-123")
+    assert first.status_code == second.status_code == 201
+    assert first.json()["code"] == second.json()["code"]
+    assert second["Idempotent-Replayed"] == "true"
+    assert Order.objects.count() == 1
+    assert tt(event, "Standard").allocated == 1
+    different = buy(client, event, [("Standard", 2)], key="retry-123")
+    assert different.status_code == 422
+    assert "different purchase" in different.json()["detail"]
+
+
+def test_purchases_are_rate_limited_per_client(client, event, settings):
+    settings.PURCHASE_RATE_LIMIT = 2
+    assert buy(client, event, [("Standard", 1)]).status_code == 201
+    assert buy(client, event, [("Standard", 1)]).status_code == 201
+    response = buy(client, event, [("Standard", 1)])
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Too many purchases" in response.json()["detail"]
+
+
+def test_order_lookup_needs_the_secret(client, event):
+    body = buy(client, event, [("Standard", 1)]).json()
+    order = Order.objects.get(code=body["code"])
+    ok = client.get(f"/api/v1/orders/{order.code}?secret={order.secret}")
+    assert ok.status_code == 200
+    assert ok.json()["tickets"][0]["secret"] == Ticket.objects.get(order=order).secret
+    assert client.get(f"/api/v1/orders/{order.code}?secret=wrong").status_code == 404
+    assert client.get(f"/api/v1/orders/{order.code}").status_code == 422
