@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 import stripe
@@ -136,8 +137,9 @@ def _checkout_props(request: HttpRequest, hold: Hold) -> dict[str, Any]:
         "total": money_str(total),
         "ticket_count": sum(line.quantity for line in lines),
         "voucher": hold.voucher.code if hold.voucher else None,
-        # Seconds, computed here so a wrong clock on the buyer's device cannot skew the countdown.
-        "seconds_left": max(int((hold.expires_at - timezone.now()).total_seconds()), 0),
+        # Seconds, computed here so a wrong clock on the buyer's device cannot skew the
+        # countdown; rounded up so the page never says "expired" before the server does.
+        "seconds_left": max(math.ceil((hold.expires_at - timezone.now()).total_seconds()), 0),
         "payment_methods": payment_methods(event.payment_methods) if total > 0 else [],
         "buyer": {
             "name": user.get_full_name() if user.is_authenticated else "",
@@ -263,7 +265,8 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     return HttpResponse("OK", content_type="text/plain")
 
 
-def _handle_stripe_event(event: stripe.Event) -> None:
+def _handle_stripe_event(stripe_event: stripe.Event) -> None:
+    event = stripe_event.to_dict()
     session = event["data"]["object"]
     code = (session.get("metadata") or {}).get("order_code") or session.get("client_reference_id")
     order = Order.objects.filter(code=code, payment_method="stripe").first() if code else None

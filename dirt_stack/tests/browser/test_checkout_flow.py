@@ -1,0 +1,92 @@
+"""A buyer's checkout in Chromium: reserve, pay with the demo card and a voucher; an expiring hold."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from sales.models import Hold, Order, Voucher
+from tests.factories import make_event, make_ticket_type
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings):
+    settings.DEMO_PAYMENTS = True
+    settings.PURCHASE_RATE_LIMIT = 0
+
+
+def test_buy_two_tickets_with_the_demo_card_and_a_voucher(page: Page, live_server):
+    event = make_event(slug="harbour-lights", title="Harbour Lights", currency="EUR")
+    make_ticket_type(event, name="Standard", price=Decimal("24.00"), capacity=100)
+    Voucher.objects.create(event=event, code="FRIENDS", kind="percent", value=Decimal("25"), max_usages=5)
+
+    page.goto(f"{live_server.url}/events/harbour-lights/")
+    page.get_by_label("Voucher code").fill("friends")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_text("Voucher applied at checkout.")).to_be_visible()
+    page.get_by_label("Number of Standard tickets").select_option("2")
+    page.get_by_role("button", name="Get 2 tickets").click()
+
+    expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+    expect(page.get_by_test_id("countdown")).to_contain_text("Your tickets are reserved for 9:5")
+    expect(page.get_by_test_id("order-total")).to_have_text("€36.00")  # 2 × 24.00 − 25 %
+    page.get_by_label("Your name").fill("Mira Buyer")
+    page.get_by_label("Email").fill("mira@example.com")
+    page.get_by_label("Card (demo)").check()
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_role("button", name="Place order").click()
+
+    expect(page.get_by_role("status")).to_contain_text("Your order is confirmed")
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    expect(page.get_by_test_id("ticket")).to_have_count(2)
+    order = Order.objects.get()
+    assert page.url == f"{live_server.url}/orders/{order.code}/{order.secret}/"
+    assert (order.total, order.voucher.code) == (Decimal("36.00"), "FRIENDS")
+    (email,) = mail.outbox
+    assert email.to == ["mira@example.com"]
+    assert f"/orders/{order.code}/{order.secret}/" in email.body
+
+
+def test_an_expired_hold_tells_the_buyer_and_lets_them_try_again(page: Page, live_server):
+    event = make_event(slug="last-call", title="Last Call")
+    ticket_type = make_ticket_type(event, name="Entry", price=Decimal("10.00"), capacity=3)
+
+    page.goto(f"{live_server.url}/events/last-call/")
+    page.get_by_label("Number of Entry tickets").select_option("3")
+    page.get_by_role("button", name="Get 3 tickets").click()
+    expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+
+    # Time runs out: the hold ends in two seconds and the page counts down to it.
+    Hold.objects.update(expires_at=timezone.now() + dt.timedelta(seconds=2))
+    page.reload()
+    expect(page.get_by_role("alert")).to_contain_text("Your reservation has expired", timeout=10_000)
+    expect(page.get_by_role("button", name="Place order")).to_be_disabled()
+
+    page.get_by_role("button", name="Choose them again").click()
+    expect(page.get_by_role("heading", name="Last Call")).to_be_visible()
+    page.get_by_label("Number of Entry tickets").select_option("3")
+    page.get_by_role("button", name="Get 3 tickets").click()
+    expect(page.get_by_test_id("countdown")).to_be_visible()
+    ticket_type.refresh_from_db()
+    assert ticket_type.allocated == 3  # the expired hold gave its stock back
+
+
+def test_submitting_after_expiry_shows_the_expired_page(page: Page, live_server):
+    event = make_event(slug="too-late")
+    make_ticket_type(event, name="Entry", price=Decimal("0.00"), capacity=3)
+    page.goto(f"{live_server.url}/events/too-late/")
+    page.get_by_label("Number of Entry tickets").select_option("1")
+    page.get_by_role("button", name="Get 1 ticket").click()
+    page.get_by_label("Your name").fill("Late Larry")
+    page.get_by_label("Email").fill("larry@example.com")
+    Hold.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    page.get_by_role("button", name="Get my tickets").click()
+    expect(page.get_by_role("heading", name="Your reservation has expired")).to_be_visible()
+    assert Order.objects.count() == 0
