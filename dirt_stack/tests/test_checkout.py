@@ -148,10 +148,13 @@ def test_voucher_code_unlocks_hidden_tickets_on_the_event_page(client, event):
         event=event, code="CREW", kind="percent", value=Decimal("100"), max_usages=3
     )
     voucher.ticket_types.add(crew)
-    names = lambda q: [
-        t["name"]
-        for t in client.get(f"/events/gig/{q}", headers=INERTIA).json()["props"]["event"]["ticket_types"]
-    ]
+
+    def names(q):
+        return [
+            t["name"]
+            for t in client.get(f"/events/gig/{q}", headers=INERTIA).json()["props"]["event"]["ticket_types"]
+        ]
+
     assert names("") == ["Standard"]
     assert names("?voucher=crew") == ["Standard", "Crew"]
     page = client.get("/events/gig/?voucher=WRONG", headers=INERTIA).json()["props"]
