@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export VENV
 
-.PHONY: help run setup test lint lint-python lint-frontend lint-container lint-infra lint-workflows format
+.PHONY: help run setup test bench lint lint-python lint-frontend lint-container lint-infra lint-workflows format
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
@@ -25,6 +25,11 @@ run: setup ## Set everything up and serve on http://$(HOST):$(PORT)
 test: ## Run the whole test suite (SQLite by default; PostgreSQL with DATABASE_URL)
 	@bash $(APP)/setup.sh --dev --no-db
 	cd $(APP) && $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: ## Flash-sale benchmarks on PostgreSQL (200 buyers) and SQLite (50 buyers); prints JSON
+	@bash $(APP)/setup.sh --dev --no-db
+	$(BIN)/python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200
+	$(BIN)/python bench/flash_sale.py --database sqlite --tickets 500 --buyers 50
 
 lint: lint-python lint-frontend lint-container lint-infra lint-workflows ## Run every linter
 

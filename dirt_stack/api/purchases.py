@@ -160,8 +160,13 @@ def create_order(
         return problem(422, str(exc), field=exc.field)
     except orders.PurchaseConflict as exc:
         return problem(409, str(exc))
-    order = load_order(placed.order.code)
-    response = order_response(201, order_detail(order, _base_url(request), placed.payment))
+    if placed.created:
+        detail = order_detail(
+            placed.order, _base_url(request), placed.payment, lines=placed.lines, tickets=placed.tickets
+        )
+    else:
+        detail = order_detail(load_order(placed.order.code), _base_url(request))
+    response = order_response(201, detail)
     if not placed.created:
         response["Idempotent-Replayed"] = "true"
     return response

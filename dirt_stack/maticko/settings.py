@@ -250,6 +250,12 @@ MAX_TICKETS_PER_ORDER = env.int("MAX_TICKETS_PER_ORDER", default=20)
 # Holds and purchases per client address per minute; 0 turns the limit off.
 PURCHASE_RATE_LIMIT = env.int("PURCHASE_RATE_LIMIT", default=30)
 
+# "background": emails go out from a thread pool after the response (production);
+# "immediate": in the committing thread (tests). See core/outbox.py.
+OUTBOX_DELIVERY = env.str("OUTBOX_DELIVERY", default="background")
+if OUTBOX_DELIVERY not in {"background", "immediate"}:
+    raise ImproperlyConfigured("OUTBOX_DELIVERY must be 'background' or 'immediate'.")
+
 # --- Email ----------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@email-smtp.eu-west-1.amazonaws.com:587
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")

@@ -1,22 +1,33 @@
-"""Emails to buyers. Sent after the order's transaction commits, never inside it."""
+"""Emails to buyers, queued in the order's transaction and sent after it commits (core.outbox)."""
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
+from core import outbox
 from sales.models import Order
 
-logger = logging.getLogger(__name__)
+ORDER_CONFIRMATION = "order_confirmation"
 
 
-def send_order_confirmation(order_id: int, base_url: str) -> bool:
-    """Email the order summary and its secret link. Returns False (and logs) if sending failed.
+def queue_order_confirmation(order: Order, base_url: str) -> None:
+    """Queue the confirmation inside the order's transaction; it is sent once that commits."""
+    outbox.enqueue(ORDER_CONFIRMATION, {"order_id": order.pk, "base_url": base_url})
+
+
+@outbox.handler(ORDER_CONFIRMATION)
+def _deliver_order_confirmation(payload: dict[str, Any]) -> None:
+    send_order_confirmation(payload["order_id"], payload["base_url"])
+
+
+def send_order_confirmation(order_id: int, base_url: str) -> None:
+    """Email the order summary and its secret link (raises if the mail server refuses it).
 
     A failed email never undoes the order: the buyer already has the order page,
-    and the organizer can resend the confirmation.
+    the outbox retries, and the organizer can resend the confirmation.
     """
     order = (
         Order.objects.select_related("event", "event__organizer")
@@ -38,9 +49,4 @@ def send_order_confirmation(order_id: int, base_url: str) -> bool:
         reply_to=[order.event.organizer.contact_email] if order.event.organizer.contact_email else None,
     )
     message.attach_alternative(render_to_string("sales/email/order.html", context), "text/html")
-    try:
-        message.send()
-    except Exception:
-        logger.exception("order confirmation email failed", extra={"order": order.code})
-        return False
-    return True
+    message.send()

@@ -236,7 +236,8 @@ class IdempotencyRecord(models.Model):
     key = models.CharField(max_length=200)
     scope = models.CharField(max_length=200)
     fingerprint = models.CharField(max_length=64)
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, related_name="+")
+    # The code is chosen before the order row exists, so the key can be taken first.
+    order_code = models.CharField(max_length=ORDER_CODE_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

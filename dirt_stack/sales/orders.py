@@ -27,8 +27,18 @@ from core import metrics
 from core.money import quantize
 from events.models import Event, TicketType
 from sales import stock
-from sales.emails import send_order_confirmation
-from sales.models import Hold, IdempotencyRecord, Order, OrderLine, Payment, Refund, Ticket, Voucher
+from sales.emails import queue_order_confirmation
+from sales.models import (
+    Hold,
+    IdempotencyRecord,
+    Order,
+    OrderLine,
+    Payment,
+    Refund,
+    Ticket,
+    Voucher,
+    new_order_code,
+)
 from sales.payments import FreeProvider, PaymentFailed, PaymentStart, accepted_methods, provider
 
 logger = logging.getLogger(__name__)
@@ -181,38 +191,54 @@ def _validate_buyer(details: BuyerDetails, event: Event, ticket_count: int, tota
 # --- Creating orders --------------------------------------------------------------------
 
 
-def _create_order(
+@dataclass
+class PlacedOrder:
+    order: Order
+    payment: PaymentStart | None
+    created: bool  # False when an Idempotency-Key returned an earlier order
+    lines: list[OrderLine] | None = None  # what was written, when created now
+    tickets: list[Ticket] | None = None
+
+
+def _write_order(
     event: Event,
+    code: str,
     lines: list[PricedLine],
     details: BuyerDetails,
     method: str,
     voucher: Voucher | None,
     user: AbstractBaseUser | None,
-) -> Order:
-    """Insert the order, its lines and tickets, and redeem the voucher (inside the caller's transaction)."""
+    base_url: str,
+) -> PlacedOrder:
+    """Start the payment, then insert the order with its lines, tickets and payment.
+
+    Runs inside the caller's transaction and takes no stock. Every row is
+    written once, with its final values, to keep the transaction short.
+    """
     subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
     discount = sum((line.discount for line in lines), Decimal("0"))
-    for _ in range(5):  # order codes are random; retry the rare collision
-        try:
-            with transaction.atomic():
-                order = Order.objects.create(
-                    event=event,
-                    user=user if user is not None and user.is_authenticated else None,
-                    buyer_name=details.name.strip(),
-                    buyer_email=details.email.strip().lower(),
-                    payment_method=method,
-                    currency=event.currency,
-                    subtotal=subtotal,
-                    discount=discount,
-                    total=subtotal - discount,
-                    voucher=voucher,
-                )
-            break
-        except IntegrityError:
-            continue
+    order = Order(
+        code=code,
+        event=event,
+        user=user if user is not None and user.is_authenticated else None,
+        buyer_name=details.name.strip(),
+        buyer_email=details.email.strip().lower(),
+        payment_method=method,
+        currency=event.currency,
+        subtotal=subtotal,
+        discount=discount,
+        total=subtotal - discount,
+        voucher=voucher,
+    )
+    start = provider(method).start(
+        order, return_url=order_url(order, base_url), card_number=details.card_number
+    )
+    if start.paid:
+        order.status, order.paid_at = Order.Status.PAID, timezone.now()
     else:
-        raise RuntimeError("Could not find a free order code.")
-    OrderLine.objects.bulk_create(
+        order.payment_deadline = start.payment_deadline
+    order.save(force_insert=True)
+    order_lines = OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
             ticket_type=line.ticket_type,
@@ -224,64 +250,39 @@ def _create_order(
         for line in lines
     )
     names = iter([n.strip() for n in details.attendee_names])
-    tickets = []
-    for line in lines:
-        per_ticket = line.total / line.quantity
-        for _ in range(line.quantity):
-            tickets.append(
-                Ticket(
-                    order=order,
-                    ticket_type=line.ticket_type,
-                    attendee_name=next(names, ""),
-                    price=quantize(per_ticket),
-                )
-            )
-    Ticket.objects.bulk_create(tickets)
+    tickets = Ticket.objects.bulk_create(
+        Ticket(
+            order=order,
+            ticket_type=line.ticket_type,
+            attendee_name=next(names, ""),
+            price=quantize(line.total / line.quantity),
+        )
+        for line in lines
+        for _ in range(line.quantity)
+    )
+    if order.total > 0:
+        Payment.objects.create(
+            order=order,
+            provider=method,
+            amount=order.total,
+            status=Payment.Status.SUCCEEDED if start.paid else Payment.Status.CREATED,
+            reference=start.reference,
+        )
     if voucher is not None:
         redeemed = Voucher.objects.filter(pk=voucher.pk, redeemed__lt=F("max_usages")).update(
             redeemed=F("redeemed") + 1
         )
         if not redeemed:
             raise PurchaseConflict("This voucher has already been used up.")
-    return order
+    queue_order_confirmation(order, base_url)
+    transaction.on_commit(lambda: _record_metrics(order, len(tickets)))
+    return PlacedOrder(order, start, created=True, lines=order_lines, tickets=tickets)
 
 
-def _start_payment(order: Order, details: BuyerDetails, return_url: str) -> PaymentStart:
-    """Ask the provider to take the payment and record the outcome (inside the order's transaction)."""
-    start = provider(order.payment_method).start(
-        order, return_url=return_url, card_number=details.card_number
-    )
-    payment_status = Payment.Status.SUCCEEDED if start.paid else Payment.Status.CREATED
-    if order.total > 0:
-        Payment.objects.create(
-            order=order,
-            provider=order.payment_method,
-            amount=order.total,
-            status=payment_status,
-            reference=start.reference,
-        )
-    now = timezone.now()
-    if start.paid:
-        order.status, order.paid_at = Order.Status.PAID, now
-    else:
-        order.payment_deadline = start.payment_deadline
-    order.save(update_fields=["status", "paid_at", "payment_deadline"])
-    return start
-
-
-def _after_commit(order: Order, base_url: str, started: float) -> None:
+def _record_metrics(order: Order, ticket_count: int) -> None:
     metrics.emit("OrdersCreated", 1, PaymentMethod=order.payment_method)
-    metrics.emit("CheckoutLatency", round((time.perf_counter() - started) * 1000, 2))
     if order.status == Order.Status.PAID:
-        metrics.emit("TicketsSold", order.tickets.count())
-    send_order_confirmation(order.pk, base_url)
-
-
-@dataclass
-class PlacedOrder:
-    order: Order
-    payment: PaymentStart | None
-    created: bool  # False when an Idempotency-Key returned an earlier order
+        metrics.emit("TicketsSold", ticket_count)
 
 
 def place_order(
@@ -312,34 +313,37 @@ def place_order(
     total = sum((line.total for line in lines), Decimal("0"))
     method = _validate_buyer(details, event, sum(line.quantity for line in lines), total)
     quantities_by_type = {line.ticket_type.pk: line.quantity for line in lines}
-    try:
-        with transaction.atomic():
-            record = None
+    released_expired = False
+    for _ in range(4):
+        code = new_order_code()
+        try:
+            with transaction.atomic():
+                if idempotency_key:
+                    # Taken first: a concurrent duplicate blocks on this unique key
+                    # until we commit, then finds our order.
+                    IdempotencyRecord.objects.create(
+                        scope=scope, key=idempotency_key, fingerprint=fingerprint, order_code=code
+                    )
+                placed = _write_order(event, code, lines, details, method, voucher, user, base_url)
+                # Last, so the stock rows stay locked only until the COMMIT right after.
+                stock.acquire(event, quantities_by_type)
+        except IntegrityError:
             if idempotency_key:
-                # Taken first: a concurrent duplicate blocks on this unique key
-                # until we commit, then finds our order.
-                record = IdempotencyRecord.objects.create(
-                    scope=scope, key=idempotency_key, fingerprint=fingerprint
-                )
-            order = _create_order(event, lines, details, method, voucher, user)
-            payment = _start_payment(order, details, return_url=order_url(order, base_url))
-            # Last, so the stock rows stay locked only until the COMMIT right after.
-            stock.acquire_releasing_expired(event, quantities_by_type)
-            if record:
-                record.order = order
-                record.save(update_fields=["order"])
-            transaction.on_commit(lambda: _after_commit(order, base_url, started))
-    except IntegrityError:
-        if idempotency_key:
-            earlier = _earlier_order(scope, idempotency_key, fingerprint)
-            if earlier:
-                return PlacedOrder(earlier, None, created=False)
-        raise
-    except stock.SoldOut as exc:
-        raise PurchaseConflict(str(exc)) from exc
-    except PaymentFailed as exc:
-        raise PurchaseConflict(str(exc)) from exc
-    return PlacedOrder(order, payment, created=True)
+                earlier = _earlier_order(scope, idempotency_key, fingerprint)
+                if earlier:
+                    return PlacedOrder(earlier, None, created=False)
+            continue  # the random order code was taken (or a duplicate rolled back): try again
+        except stock.SoldOut as exc:
+            # Expired holds and overdue orders may still count; free them once and retry.
+            if not released_expired and stock.release_expired(event):
+                released_expired = True
+                continue
+            raise PurchaseConflict(str(exc)) from exc
+        except PaymentFailed as exc:
+            raise PurchaseConflict(str(exc)) from exc
+        metrics.emit("CheckoutLatency", round((time.perf_counter() - started) * 1000, 2))
+        return placed
+    raise RuntimeError("Could not place the order after several attempts.")
 
 
 def _fingerprint(quantities: Mapping[int, int], details: BuyerDetails, voucher_code: str | None) -> str:
@@ -355,12 +359,12 @@ def _fingerprint(quantities: Mapping[int, int], details: BuyerDetails, voucher_c
 
 
 def _earlier_order(scope: str, key: str, fingerprint: str) -> Order | None:
-    record = IdempotencyRecord.objects.filter(scope=scope, key=key).select_related("order").first()
+    record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
     if record is None:
         return None
     if record.fingerprint != fingerprint:
         raise IdempotencyMismatch()
-    return record.order
+    return Order.objects.filter(code=record.order_code).first()
 
 
 # --- The web checkout: hold, then complete ------------------------------------------------
@@ -394,13 +398,14 @@ def complete_checkout(
     try:
         with transaction.atomic():
             stock.confirm(hold)  # raises HoldExpired when the hold is gone
-            order = _create_order(event, lines, details, method, hold.voucher, user)
-            payment = _start_payment(order, details, return_url=order_url(order, base_url))
-            transaction.on_commit(lambda: _after_commit(order, base_url, started))
+            placed = _write_order(
+                event, new_order_code(), lines, details, method, hold.voucher, user, base_url
+            )
     except PaymentFailed as exc:
         # The whole transaction rolled back: the hold is live again for another try.
         raise PurchaseInvalid(str(exc), "card_number") from exc
-    return PlacedOrder(order, payment, created=True)
+    metrics.emit("CheckoutLatency", round((time.perf_counter() - started) * 1000, 2))
+    return placed
 
 
 # --- After the purchase ---------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.money import money_str
-from sales.models import Order
+from sales.models import Order, OrderLine, Ticket
 from sales.orders import order_url
 from sales.payments import PaymentStart, accepted_methods
 
@@ -14,8 +14,19 @@ def payment_methods(event_methods: list[str]) -> list[dict[str, str]]:
     return [{"name": p.name, "label": p.label} for p in accepted_methods(event_methods)]
 
 
-def order_detail(order: Order, base_url: str, payment: PaymentStart | None = None) -> dict[str, Any]:
+def order_detail(
+    order: Order,
+    base_url: str,
+    payment: PaymentStart | None = None,
+    *,
+    lines: list[OrderLine] | None = None,
+    tickets: list[Ticket] | None = None,
+) -> dict[str, Any]:
+    """The order as its page and the API show it. ``lines`` and ``tickets`` may be
+    passed when they are already in memory (a new order), saving the queries."""
     event = order.event
+    lines = order.lines.all() if lines is None else lines
+    tickets = order.tickets.all() if tickets is None else tickets
     tz = event.tz
     return {
         "code": order.code,
@@ -53,7 +64,7 @@ def order_detail(order: Order, base_url: str, payment: PaymentStart | None = Non
                 "discount": money_str(line.discount),
                 "total": money_str(line.total),
             }
-            for line in order.lines.all()
+            for line in lines
         ],
         "tickets": [
             {
@@ -64,7 +75,7 @@ def order_detail(order: Order, base_url: str, payment: PaymentStart | None = Non
                 "secret": ticket.secret,
                 "price": money_str(ticket.price),
             }
-            for ticket in order.tickets.all()
+            for ticket in tickets
         ],
     }
 

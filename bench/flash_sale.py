@@ -1,0 +1,273 @@
+"""Flash-sale benchmark: C buyers race for N tickets through the purchase API.
+
+Starts the production server (gunicorn with gunicorn.conf.py and production
+settings) on a fresh database, creates an event with N tickets, measures the
+same server's GET /health/ rate, then lets C concurrent buyers each buy one
+ticket after another (each request with its own Idempotency-Key) until the
+event is sold out. Prints JSON:
+
+    tickets, sold, oversold (counted in the database), orders, orders_per_s,
+    p50/p95/p99 latency of the purchase requests, non-2xx and 409 counts, 5xx,
+    the /health/ requests/s of the same server, and the ratio of the two rates.
+
+Usage:
+    python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200
+    python bench/flash_sale.py --database sqlite --tickets 500 --buyers 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from loadgen import Request, health_rate
+
+REPO = Path(__file__).resolve().parents[1]
+APP_DIR = REPO / "dirt_stack"
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=APP_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+SETUP_EVENT = """
+import datetime as dt, json
+from decimal import Decimal
+from django.utils import timezone
+from accounts.models import Organizer
+from events.models import Event, TicketType
+organizer, _ = Organizer.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
+slug = "flash-sale-" + timezone.now().strftime("%%H%%M%%S%%f")
+start = timezone.now() + dt.timedelta(days=30)
+event = Event.objects.create(organizer=organizer, slug=slug, title="Flash sale", status="published",
+    starts_at=start, ends_at=start + dt.timedelta(hours=3), venue_name="Arena", currency="EUR",
+    payment_methods=["demo"])
+ticket_type = TicketType.objects.create(event=event, name="Standing", price=Decimal("39.00"),
+    capacity=%(tickets)d, max_per_order=10)
+print(json.dumps({"slug": slug, "ticket_type": ticket_type.pk}))
+"""
+
+COUNT = """
+import json
+from django.db.models import Count
+from events.models import Event, TicketType
+from sales.models import Order, Ticket
+event = Event.objects.get(slug=%(slug)r)
+ticket_type = TicketType.objects.get(event=event)
+sold = Ticket.objects.filter(order__event=event, order__status__in=["pending", "paid"]).count()
+duplicates = Order.objects.filter(event=event).values("buyer_email").annotate(n=Count("id")).filter(n__gt=1)
+print(json.dumps({
+    "sold": sold,
+    "orders": Order.objects.filter(event=event).count(),
+    "allocated": ticket_type.allocated,
+    "capacity": ticket_type.capacity,
+    "oversold": max(sold - ticket_type.capacity, 0),
+}))
+"""
+
+
+def wait_for(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("gunicorn exited early")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def database_url(kind: str, workdir: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'flash-sale.sqlite3'}"
+    base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    name = "maticko_flash_sale"
+    admin = subprocess.run(
+        [
+            "psql",
+            f"{base}/postgres",
+            "-qc",
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+            "-c",
+            f"CREATE DATABASE {name}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if admin.returncode != 0:
+        raise SystemExit(f"could not create the PostgreSQL database: {admin.stderr}")
+    return f"{base}/{name}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--tickets", type=int, default=2000)
+    parser.add_argument("--buyers", type=int, default=200)
+    parser.add_argument("--health-seconds", type=float, default=8)
+    parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)"
+    )
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="maticko-bench-"))
+    env = {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # Plain HTTP on loopback: no TLS proxy in front.
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": database_url(args.database, workdir),
+        "DEMO_PAYMENTS": "true",
+        "PURCHASE_RATE_LIMIT": "0",  # every buyer comes from 127.0.0.1
+        "EMAIL_URL": "dummymail://",
+        "STATIC_ROOT": str(workdir / "static"),
+    }
+    if args.workers:
+        env["WEB_CONCURRENCY"] = str(args.workers)
+    manage(env, "migrate", "--noinput", "-v", "0")
+    setup = json.loads(manage(env, "shell", "-v", "0", "-c", SETUP_EVENT % {"tickets": args.tickets}).strip())
+
+    port = free_port()
+    log = (workdir / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "--config",
+            "gunicorn.conf.py",
+            "maticko.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        cwd=APP_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(port, server)
+        # Warm every worker's connections before measuring.
+        health_rate("127.0.0.1", port, concurrency=8, duration_s=1)
+        health = health_rate("127.0.0.1", port, concurrency=args.buyers, duration_s=args.health_seconds)
+
+        path = f"/api/v1/events/{setup['slug']}/orders"
+        sold_out = set()
+
+        def purchase(client: int, i: int) -> Request | None:
+            if client in sold_out:
+                return None
+            body = json.dumps(
+                {
+                    "lines": [{"ticket_type_id": setup["ticket_type"], "quantity": 1}],
+                    "buyer": {"name": f"Buyer {client}", "email": f"buyer{client}-{i}@example.com"},
+                    "payment_method": "demo",
+                }
+            ).encode()
+            headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
+            return Request("POST", path, body, headers)
+
+        async def sale() -> LoadResult:
+            # A client stops at its first 409 (sold out).
+            results = []
+            started = time.perf_counter()
+
+            async def buyer(client: int) -> None:
+                connection = Connection("127.0.0.1", port)
+                i = 0
+                try:
+                    while True:
+                        request = purchase(client, i)
+                        if request is None:
+                            return
+                        t0 = time.perf_counter()
+                        try:
+                            response = await connection.send(request, 60)
+                        except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
+                            from loadgen import Response
+
+                            response = Response(0, (time.perf_counter() - t0) * 1000, str(exc).encode())
+                            await connection.close()
+                        results.append(response)
+                        if response.status == 409:
+                            sold_out.add(client)
+                        i += 1
+                finally:
+                    await connection.close()
+
+            await asyncio.gather(*(buyer(c) for c in range(args.buyers)))
+            return LoadResult(results, time.perf_counter() - started)
+
+        result = asyncio.run(sale())
+        summary = result.summary()
+        counts = json.loads(manage(env, "shell", "-v", "0", "-c", COUNT % {"slug": setup["slug"]}).strip())
+        created = sum(1 for r in result.responses if r.status == 201)
+        statuses = summary["statuses"]
+        orders_per_s = round(created / result.elapsed_s, 1)
+        report = {
+            "database": args.database,
+            "buyers": args.buyers,
+            "tickets": args.tickets,
+            "sold": counts["sold"],
+            "oversold": counts["oversold"],
+            "orders": counts["orders"],
+            "orders_created_responses": created,
+            "lost_or_duplicated_orders": counts["orders"] - created,
+            "orders_per_s": orders_per_s,
+            "purchase_requests": summary["requests"],
+            "p50_ms": summary["p50_ms"],
+            "p95_ms": summary["p95_ms"],
+            "p99_ms": summary["p99_ms"],
+            "max_ms": summary["max_ms"],
+            "status_counts": statuses,
+            "non_2xx": sum(v for k, v in statuses.items() if not k.startswith("2")),
+            "409": statuses.get("409", 0),
+            "5xx": sum(v for k, v in statuses.items() if k.startswith("5")),
+            "connection_errors": statuses.get("0", 0),
+            "sale_seconds": summary["elapsed_s"],
+            "health_requests_per_s": health["requests_per_s"],
+            "health_p99_ms": health["p99_ms"],
+            "orders_to_health_ratio": round(orders_per_s / health["requests_per_s"], 3)
+            if health["requests_per_s"]
+            else None,
+        }
+        print(json.dumps(report, indent=2))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+"""Send every pending outbox message (emails) now; safe to run at any time, on any instance."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from core import outbox
+
+
+class Command(BaseCommand):
+    help = "Deliver pending outbox messages (e.g. order confirmation emails)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        sent = outbox.deliver_pending()
+        self.stdout.write(f"Delivered {sent} message(s).")

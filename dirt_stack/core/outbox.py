@@ -1,0 +1,122 @@
+"""A transactional outbox: side effects (emails) that must happen once a change commits.
+
+``enqueue(kind, payload)`` writes an OutboxMessage inside the caller's
+transaction and, once it commits, hands it to a small per-process thread pool,
+so the request answers without waiting for SMTP. Delivery marks the message
+sent. If the process dies first, the message stays pending and the next
+delivery in any process (or ``manage.py deliver_outbox``) sends it: nothing a
+buyer was promised is lost with an instance.
+
+With ``OUTBOX_DELIVERY=immediate`` (the tests) messages are delivered in the
+committing thread instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.utils import timezone
+
+from core.models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], None]
+_handlers: dict[str, Handler] = {}
+MAX_ATTEMPTS = 5
+# A pending message older than this was orphaned by a process that stopped.
+STRAGGLER_AGE = dt.timedelta(minutes=1)
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+_last_straggler_sweep = 0.0
+
+
+def handler(kind: str) -> Callable[[Handler], Handler]:
+    """Register the function that delivers messages of ``kind``."""
+
+    def register(function: Handler) -> Handler:
+        _handlers[kind] = function
+        return function
+
+    return register
+
+
+def enqueue(kind: str, payload: dict[str, Any]) -> OutboxMessage:
+    if kind not in _handlers:
+        raise KeyError(f"No outbox handler for {kind!r}.")
+    message = OutboxMessage.objects.create(kind=kind, payload=payload)
+    transaction.on_commit(lambda: _dispatch(message.pk))
+    return message
+
+
+def _dispatch(message_id: int) -> None:
+    if settings.OUTBOX_DELIVERY == "immediate":
+        deliver(message_id)
+        return
+    _pool().submit(_deliver_in_background, message_id)
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="outbox")
+        return _executor
+
+
+def _deliver_in_background(message_id: int) -> None:
+    global _last_straggler_sweep
+    close_old_connections()
+    try:
+        deliver(message_id)
+        if time.monotonic() - _last_straggler_sweep > STRAGGLER_AGE.total_seconds():
+            _last_straggler_sweep = time.monotonic()
+            deliver_pending(older_than=STRAGGLER_AGE)
+    except Exception:
+        logger.exception("outbox delivery failed", extra={"message_id": message_id})
+    finally:
+        close_old_connections()
+
+
+def deliver(message_id: int) -> bool:
+    """Deliver one pending message; True if it was sent now."""
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(pk=message_id, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+            .first()
+        )
+        if message is None:
+            return False
+        try:
+            _handlers[message.kind](message.payload)
+        except Exception as exc:
+            logger.exception("outbox message failed", extra={"message_id": message.pk, "kind": message.kind})
+            message.attempts += 1
+            message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            message.save(update_fields=["attempts", "last_error"])
+            return False
+        message.sent_at = timezone.now()
+        message.attempts += 1
+        message.save(update_fields=["sent_at", "attempts"])
+        return True
+
+
+def deliver_pending(older_than: dt.timedelta = dt.timedelta(0), limit: int = 100) -> int:
+    """Deliver pending messages created more than ``older_than`` ago; returns how many were sent."""
+    cutoff = timezone.now() - older_than
+    ids = list(
+        OutboxMessage.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS, created_at__lte=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(deliver(message_id) for message_id in ids)
