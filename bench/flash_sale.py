@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from loadgen import Request, health_rate
+from loadgen import Connection, LoadResult, Request, Response, health_rate
 
 REPO = Path(__file__).resolve().parents[1]
 APP_DIR = REPO / "dirt_stack"
