@@ -215,8 +215,6 @@ def main() -> None:
                         try:
                             response = await connection.send(request, 60)
                         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError) as exc:
-                            from loadgen import Response
-
                             response = Response(0, (time.perf_counter() - t0) * 1000, str(exc).encode())
                             await connection.close()
                         results.append(response)
