@@ -53,6 +53,12 @@ class OrganizerForm(forms.ModelForm):
         return slug
 
 
+class OrganizerSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organizer
+        fields = ["name", "contact_email", "bank_transfer_details"]
+
+
 class InvitationForm(forms.Form):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Membership.Role.choices)

@@ -14,10 +14,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from inertia import render
 
 from accounts import services
-from accounts.forms import InvitationForm, MembershipRoleForm, OrganizerForm
+from accounts.forms import InvitationForm, MembershipRoleForm, OrganizerForm, OrganizerSettingsForm
 from accounts.models import Invitation, Membership
 from accounts.permissions import membership_for, require_role
 from core.inertia import form_errors, render_with_errors, submitted_data
+from events.manage_views import organizer_props
 
 OWNERS = {Membership.Role.OWNER}
 
@@ -161,3 +162,17 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         request, f"You joined {membership.organizer.name} as {membership.get_role_display().lower()}."
     )
     return redirect("backoffice:organizer", organizer_slug=membership.organizer.slug)
+
+
+@login_required
+@require_POST
+def organizer_settings(request: HttpRequest, organizer_slug: str) -> HttpResponse:
+    """Owners change the organizer's name, contact address and bank details for transfers."""
+    membership = membership_for(request.user, organizer_slug)
+    require_role(membership, OWNERS)
+    form = OrganizerSettingsForm(submitted_data(request), instance=membership.organizer)
+    if not form.is_valid():
+        return render_with_errors(request, "Manage/Organizer", form_errors(form), organizer_props(membership))
+    form.save()
+    messages.success(request, "Organizer settings saved.")
+    return redirect("backoffice:organizer", organizer_slug=organizer_slug)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", events.home, name="home"),
     path("organizers/new/", teams.organizer_create, name="organizer_create"),
     path("<slug:organizer_slug>/", events.organizer, name="organizer"),
+    path("<slug:organizer_slug>/settings/", teams.organizer_settings, name="organizer_settings"),
     path("<slug:organizer_slug>/members/", teams.members, name="members"),
     path("<slug:organizer_slug>/members/<int:member_id>/", teams.member_update, name="member"),
     path(
@@ -24,6 +25,16 @@ urlpatterns = [
         r"^(?P<organizer_slug>[-\w]+)/events/(?P<event_slug>[-\w]+)/(?P<action>publish|unpublish|cancel)/$",
         events.event_status,
         name="event_status",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/vouchers/",
+        events.voucher_create,
+        name="voucher_create",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/vouchers/<int:voucher_id>/delete/",
+        events.voucher_delete,
+        name="voucher_delete",
     ),
     path(
         "<slug:organizer_slug>/events/<slug:event_slug>/ticket-types/",

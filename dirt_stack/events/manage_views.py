@@ -9,7 +9,7 @@ import pycountry
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -18,10 +18,13 @@ from inertia import render
 from accounts.models import Membership, Organizer
 from accounts.permissions import can_manage_events, membership_for, require_role
 from core.inertia import form_errors, render_with_errors, submitted_data
+from core.money import money_str
 from events import services
-from events.forms import EventForm, TicketTypeForm
+from events.forms import EventForm, TicketTypeForm, VoucherForm, local_input_value
 from events.models import Event, TicketType
 from events.serializers import event_form_values, ticket_type_manage
+from sales.models import Order, OrderLine, Voucher
+from sales.orders import sold_counts
 
 MANAGERS = Membership.EVENT_MANAGERS
 
@@ -51,7 +54,15 @@ def _event_row(event: Event) -> dict:
 def _events_of(organizers: list[Organizer]) -> dict[int, list[dict]]:
     events = (
         Event.objects.filter(organizer__in=organizers)
-        .annotate(tickets_sold=Sum("ticket_types__allocated"), total_capacity=Sum("ticket_types__capacity"))
+        .annotate(
+            tickets_sold=Subquery(
+                OrderLine.objects.filter(order__event=OuterRef("pk"), order__status__in=Order.HOLDING_STOCK)
+                .values("order__event")
+                .annotate(n=Sum("quantity"))
+                .values("n")[:1]
+            ),
+            total_capacity=Sum("ticket_types__capacity"),
+        )
         .order_by("-starts_at")
     )
     by_organizer: dict[int, list[dict]] = {o.pk: [] for o in organizers}
@@ -85,21 +96,30 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def organizer_props(membership: Membership) -> dict:
+    org = membership.organizer
+    return {
+        "organizer": {
+            "name": org.name,
+            "slug": org.slug,
+            "contact_email": org.contact_email,
+            "bank_transfer_details": org.bank_transfer_details,
+        },
+        "role": membership.role,
+        "can_manage": can_manage_events(membership),
+        "events": _events_of([org])[org.pk],
+    }
+
+
 @login_required
 @require_GET
 def organizer(request: HttpRequest, organizer_slug: str) -> HttpResponse:
     membership = membership_for(request.user, organizer_slug)
-    org = membership.organizer
     return render(
         request,
         "Manage/Organizer",
-        {
-            "organizer": {"name": org.name, "slug": org.slug, "contact_email": org.contact_email},
-            "role": membership.role,
-            "can_manage": can_manage_events(membership),
-            "events": _events_of([org])[org.pk],
-        },
-        template_data={"page_title": org.name},
+        organizer_props(membership),
+        template_data={"page_title": membership.organizer.name},
     )
 
 
@@ -132,6 +152,7 @@ def _managed_event(request: HttpRequest, organizer_slug: str, event_slug: str) -
 
 def _editor_props(membership: Membership, event: Event) -> dict:
     ticket_types = list(event.ticket_types.all())
+    sold = sold_counts(event)
     return {
         "organizer": {"name": membership.organizer.name, "slug": membership.organizer.slug},
         "event": {
@@ -141,9 +162,27 @@ def _editor_props(membership: Membership, event: Event) -> dict:
             "cover_image_url": event.cover_image.url if event.cover_image else None,
             "public_url": f"/events/{event.slug}/",
         },
-        "ticket_types": [ticket_type_manage(event, t, sold=t.allocated) for t in ticket_types],
+        "ticket_types": [ticket_type_manage(event, t, sold=sold[t.pk]) for t in ticket_types],
+        "vouchers": [
+            _voucher_row(event, v) for v in event.vouchers.prefetch_related("ticket_types").order_by("code")
+        ],
         "can_manage": can_manage_events(membership),
         **_editor_options(),
+    }
+
+
+def _voucher_row(event: Event, voucher: Voucher) -> dict:
+    return {
+        "id": voucher.pk,
+        "code": voucher.code,
+        "kind": voucher.kind,
+        "value": money_str(voucher.value),
+        "max_usages": voucher.max_usages,
+        "redeemed": voucher.redeemed,
+        "valid_from": local_input_value(voucher.valid_from, event.tz),
+        "valid_until": local_input_value(voucher.valid_until, event.tz),
+        "ticket_types": [t.name for t in voucher.ticket_types.all()],
+        "can_delete": voucher.redeemed == 0 and not voucher.orders.exists(),
     }
 
 
@@ -245,4 +284,38 @@ def ticket_type_update(
             {f"{ticket_type.pk}.form": " ".join(error.messages)},
             _editor_props(membership, event),
         )
+    return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event_slug)
+
+
+@login_required
+@require_POST
+def voucher_create(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    membership, event = _managed_event(request, organizer_slug, event_slug)
+    require_role(membership, MANAGERS)
+    form = VoucherForm(submitted_data(request), event=event)
+    if not form.is_valid():
+        errors = {f"voucher.{field}": message for field, message in form_errors(form).items()}
+        return render_with_errors(request, "Manage/EventEdit", errors, _editor_props(membership, event))
+    voucher = form.save()
+    messages.success(request, f"Voucher {voucher.code} created.")
+    return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event_slug)
+
+
+@login_required
+@require_POST
+def voucher_delete(
+    request: HttpRequest, organizer_slug: str, event_slug: str, voucher_id: int
+) -> HttpResponse:
+    membership, event = _managed_event(request, organizer_slug, event_slug)
+    require_role(membership, MANAGERS)
+    voucher = get_object_or_404(Voucher, pk=voucher_id, event=event)
+    if voucher.redeemed or voucher.orders.exists():
+        return render_with_errors(
+            request,
+            "Manage/EventEdit",
+            {"voucher.form": f"Voucher {voucher.code} has been used; it cannot be deleted."},
+            _editor_props(membership, event),
+        )
+    voucher.delete()
+    messages.success(request, f"Voucher {voucher.code} deleted.")
     return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event_slug)

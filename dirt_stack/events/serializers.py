@@ -164,6 +164,10 @@ def event_form_values(event: Event) -> dict[str, Any]:
         "ends_at": local_input_value(event.ends_at, tz),
         "currency": event.currency,
         "capacity": event.capacity,
+        "hold_minutes": event.hold_minutes,
+        "collect_attendee_names": event.collect_attendee_names,
+        "payment_methods": event.payment_methods,
+        "offline_payment_days": event.offline_payment_days,
     }
 
 
@@ -182,5 +186,5 @@ def ticket_type_manage(event: Event, ticket_type: TicketType, sold: int) -> dict
         "min_per_order": ticket_type.min_per_order,
         "max_per_order": ticket_type.max_per_order,
         "hidden": ticket_type.hidden,
-        "can_delete": ticket_type.allocated == 0,
+        "can_delete": ticket_type.allocated == 0 and sold == 0,
     }

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import Invitation, Membership
+from sales.models import Voucher
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type
 
 pytestmark = pytest.mark.django_db
@@ -20,6 +21,7 @@ def world():
         organizer=organizer_b, user=make_member(make_organizer(), email="ownerb@example.com"), role="owner"
     )
     invitation_b = Invitation.objects.create(organizer=organizer_b, email="x@example.com", role="manager")
+    voucher_b = Voucher.objects.create(event=event_b, code="SECRET", max_usages=1)
     return {
         "member_a": make_member(organizer_a, role=Membership.Role.OWNER),
         "door_b": make_member(organizer_b, role=Membership.Role.DOOR_STAFF),
@@ -28,6 +30,7 @@ def world():
         "ticket_type_b": ticket_type_b,
         "owner_membership_b": owner_b,
         "invitation_b": invitation_b,
+        "voucher_b": voucher_b,
     }
 
 
@@ -38,6 +41,7 @@ def b_urls(world) -> list[tuple[str, str]]:
     return [
         ("get", f"{base}/"),
         ("get", f"{base}/members/"),
+        ("post", f"{base}/settings/"),
         ("post", f"{base}/members/"),
         ("post", f"{base}/members/{world['owner_membership_b'].pk}/"),
         ("post", f"{base}/invitations/{world['invitation_b'].pk}/revoke/"),
@@ -50,20 +54,32 @@ def b_urls(world) -> list[tuple[str, str]]:
         ("post", f"{base}/events/{event.slug}/cancel/"),
         ("post", f"{base}/events/{event.slug}/ticket-types/"),
         ("post", f"{base}/events/{event.slug}/ticket-types/{ticket_type.pk}/"),
+        ("post", f"{base}/events/{event.slug}/vouchers/"),
+        ("post", f"{base}/events/{event.slug}/vouchers/{world['voucher_b'].pk}/delete/"),
     ]
 
 
 def test_a_member_of_another_organizer_gets_404_everywhere_and_changes_nothing(world):
     client = Client()
     client.force_login(world["member_a"])
-    before = (world["event_b"].status, world["ticket_type_b"].name, Membership.objects.count())
+    before = (
+        world["event_b"].status,
+        world["ticket_type_b"].name,
+        Membership.objects.count(),
+        Voucher.objects.count(),
+    )
     for method, url in b_urls(world):
         response = getattr(client, method)(url, data={"action": "delete", "title": "Hacked", "role": "owner"})
         assert response.status_code == 404, (method, url, response.status_code)
         assert world["event_b"].title.encode() not in response.content
     world["event_b"].refresh_from_db()
     world["ticket_type_b"].refresh_from_db()
-    assert (world["event_b"].status, world["ticket_type_b"].name, Membership.objects.count()) == before
+    assert (
+        world["event_b"].status,
+        world["ticket_type_b"].name,
+        Membership.objects.count(),
+        Voucher.objects.count(),
+    ) == before
 
 
 def test_another_organizers_my_events_list_does_not_leak(world):

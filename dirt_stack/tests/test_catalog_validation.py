@@ -12,6 +12,7 @@ from PIL import Image
 
 from accounts.models import Membership
 from events.models import Event, TicketType
+from sales.models import Voucher
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type
 
 pytestmark = pytest.mark.django_db
@@ -210,3 +211,68 @@ def test_invalid_status_changes_are_refused(client, organizer):
     make_event(organizer=organizer, slug="gone", status=Event.Status.CANCELLED)
     response = post_json(client, "/manage/acme/events/gone/publish/", {})
     assert "cannot be changed" in errors_of(response)["status"]
+
+
+VALID_VOUCHER = {
+    "code": "early-bird",
+    "kind": "percent",
+    "value": "15",
+    "max_usages": "20",
+    "valid_from": "",
+    "valid_until": "",
+}
+
+
+def test_vouchers_are_created_and_validated(client, organizer):
+    event = make_event(organizer=organizer, slug="gig")
+    hidden = make_ticket_type(event, hidden=True)
+    response = post_json(
+        client, "/manage/acme/events/gig/vouchers/", {**VALID_VOUCHER, "ticket_types": [hidden.pk]}
+    )
+    assert response.status_code == 302
+    voucher = Voucher.objects.get(event=event)
+    assert (voucher.code, voucher.max_usages, list(voucher.ticket_types.all())) == (
+        "EARLY-BIRD",
+        20,
+        [hidden],
+    )
+    for changes, field, message in [
+        ({"code": "early-bird"}, "code", "already has a voucher"),
+        ({"code": "no spaces!"}, "code", "letters, digits"),
+        ({"value": "150"}, "value", "cannot exceed 100"),
+        ({"value": "-5", "kind": "amount"}, "value", "cannot be negative"),
+        ({"max_usages": "0"}, "max_usages", "greater than or equal to 1"),
+        (
+            {"code": "X1", "valid_from": "2031-01-02T00:00", "valid_until": "2031-01-01T00:00"},
+            "valid_until",
+            "end after",
+        ),
+        ({"code": "X2", "ticket_types": [make_ticket_type(make_event()).pk]}, "ticket_types", "valid choice"),
+    ]:
+        errors = errors_of(
+            post_json(client, "/manage/acme/events/gig/vouchers/", {**VALID_VOUCHER, **changes})
+        )
+        assert message in errors[f"voucher.{field}"], (changes, errors)
+    assert Voucher.objects.filter(event=event).count() == 1
+
+
+def test_checkout_settings_are_saved_with_the_event(client, organizer):
+    make_event(organizer=organizer, slug="busy")
+    data = {
+        **VALID_EVENT,
+        "slug": "busy",
+        "hold_minutes": "15",
+        "collect_attendee_names": True,
+        "payment_methods": ["offline"],
+    }
+    assert post_json(client, "/manage/acme/events/busy/", data).status_code == 302
+    event = Event.objects.get(slug="busy")
+    assert (event.hold_minutes, event.collect_attendee_names, event.payment_methods) == (
+        15,
+        True,
+        ["offline"],
+    )
+    errors = errors_of(post_json(client, "/manage/acme/events/busy/", {**data, "hold_minutes": "500"}))
+    assert "less than or equal to 60" in errors["hold_minutes"]
+    errors = errors_of(post_json(client, "/manage/acme/events/busy/", {**data, "payment_methods": ["cash"]}))
+    assert "valid choice" in errors["payment_methods"]

@@ -13,7 +13,17 @@ export type EventFormData = {
   currency: string;
   capacity: string;
   cover_image: File | null;
+  hold_minutes: string;
+  collect_attendee_names: boolean;
+  payment_methods: string[];
+  offline_payment_days: string;
 };
+
+const PAYMENT_METHODS = [
+  { value: "stripe", label: "Card (Stripe)" },
+  { value: "offline", label: "Bank transfer" },
+  { value: "demo", label: "Card (demo; development only)" },
+];
 
 type Props = {
   data: EventFormData;
@@ -135,6 +145,57 @@ export default function EventFormFields({ data, setData, errors, timezones, curr
         onChange={(e) => setData("cover_image", e.target.files?.[0] ?? null)}
         error={errors.cover_image}
       />
+      <fieldset className="sm:col-span-2 rounded-lg border border-slate-200 p-4">
+        <legend className="px-1 text-sm font-semibold text-slate-700">Checkout</legend>
+        <div className="grid gap-4 sm:grid-cols-2">
+          <TextField
+            label="Reservation time (minutes)"
+            type="number"
+            min={1}
+            max={60}
+            hint="How long chosen tickets stay reserved while a buyer checks out."
+            value={data.hold_minutes}
+            onChange={(e) => setData("hold_minutes", e.target.value)}
+            error={errors.hold_minutes}
+          />
+          <TextField
+            label="Days to pay by bank transfer"
+            type="number"
+            min={1}
+            max={30}
+            value={data.offline_payment_days}
+            onChange={(e) => setData("offline_payment_days", e.target.value)}
+            error={errors.offline_payment_days}
+          />
+          <CheckboxField
+            className="sm:col-span-2"
+            label="Ask for the attendee's name on every ticket"
+            checked={data.collect_attendee_names}
+            onChange={(e) => setData("collect_attendee_names", e.target.checked)}
+          />
+          <div className="sm:col-span-2">
+            <p className="text-sm font-medium text-slate-700">Payment methods for paid tickets</p>
+            {PAYMENT_METHODS.map((method) => (
+              <CheckboxField
+                key={method.value}
+                label={method.label}
+                checked={data.payment_methods.includes(method.value)}
+                onChange={(e) =>
+                  setData(
+                    "payment_methods",
+                    e.target.checked
+                      ? [...data.payment_methods, method.value]
+                      : data.payment_methods.filter((m) => m !== method.value),
+                  )
+                }
+              />
+            ))}
+            {errors.payment_methods ? (
+              <p className="mt-1 text-sm text-red-700">{errors.payment_methods}</p>
+            ) : null}
+          </div>
+        </div>
+      </fieldset>
     </div>
   );
 }

@@ -25,6 +25,10 @@ export default function EventCreate({
     currency: "EUR",
     capacity: "",
     cover_image: null,
+    hold_minutes: "10",
+    collect_attendee_names: false,
+    payment_methods: ["stripe", "offline"],
+    offline_payment_days: "3",
   });
 
   function submit(event: FormEvent) {

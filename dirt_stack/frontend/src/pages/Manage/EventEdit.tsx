@@ -7,6 +7,7 @@ import TicketTypeForm, {
   EMPTY_TICKET_TYPE,
   type TicketTypeValues,
 } from "../../components/TicketTypeForm";
+import VouchersSection, { type VoucherRow } from "../../components/VouchersSection";
 import { formatMoney } from "../../lib/format";
 
 type ManagedTicketType = Omit<TicketTypeValues, "capacity" | "min_per_order" | "max_per_order"> & {
@@ -19,8 +20,13 @@ type ManagedTicketType = Omit<TicketTypeValues, "capacity" | "min_per_order" | "
   can_delete: boolean;
 };
 
-type EditableEvent = Omit<EventFormData, "capacity" | "cover_image"> & {
+type EditableEvent = Omit<
+  EventFormData,
+  "capacity" | "cover_image" | "hold_minutes" | "offline_payment_days"
+> & {
   capacity: number | null;
+  hold_minutes: number;
+  offline_payment_days: number;
   status: string;
   allocated: number;
   cover_image_url: string | null;
@@ -45,12 +51,14 @@ export default function EventEdit({
   organizer,
   event,
   ticket_types,
+  vouchers,
   timezones,
   currencies,
 }: {
   organizer: { name: string; slug: string };
   event: EditableEvent;
   ticket_types: ManagedTicketType[];
+  vouchers: VoucherRow[];
   timezones: string[];
   currencies: string[];
 }) {
@@ -71,6 +79,10 @@ export default function EventEdit({
     currency: event.currency,
     capacity: event.capacity === null ? "" : String(event.capacity),
     cover_image: null,
+    hold_minutes: String(event.hold_minutes),
+    collect_attendee_names: event.collect_attendee_names,
+    payment_methods: event.payment_methods,
+    offline_payment_days: String(event.offline_payment_days),
   });
 
   function save(e: FormEvent) {
@@ -248,6 +260,13 @@ export default function EventEdit({
           </div>
         ) : null}
       </section>
+
+      <VouchersSection
+        base={base}
+        vouchers={vouchers}
+        ticketTypes={ticket_types}
+        currency={event.currency}
+      />
 
       <section className="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
         <h2 className="mb-4 text-lg font-semibold">Event details</h2>

@@ -1,5 +1,7 @@
-import { Head, Link } from "@inertiajs/react";
+import { Head, Link, useForm } from "@inertiajs/react";
+import type { FormEvent } from "react";
 import EventsTable, { type EventRow } from "../../components/EventsTable";
+import { FormError, PrimaryButton, TextArea, TextField } from "../../components/fields";
 
 export default function Organizer({
   organizer,
@@ -7,7 +9,7 @@ export default function Organizer({
   can_manage,
   events,
 }: {
-  organizer: { name: string; slug: string; contact_email: string };
+  organizer: { name: string; slug: string; contact_email: string; bank_transfer_details: string };
   role: string;
   can_manage: boolean;
   events: EventRow[];
@@ -50,6 +52,61 @@ export default function Organizer({
       <section className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
         <EventsTable organizerSlug={organizer.slug} events={events} />
       </section>
+      {role === "owner" ? <OrganizerSettings organizer={organizer} /> : null}
     </>
+  );
+}
+
+function OrganizerSettings({
+  organizer,
+}: {
+  organizer: { name: string; slug: string; contact_email: string; bank_transfer_details: string };
+}) {
+  const form = useForm({
+    name: organizer.name,
+    contact_email: organizer.contact_email,
+    bank_transfer_details: organizer.bank_transfer_details,
+  });
+  const errors = form.errors as Partial<
+    Record<"name" | "contact_email" | "bank_transfer_details" | "form", string>
+  >;
+
+  function save(e: FormEvent) {
+    e.preventDefault();
+    form.post(`/manage/${organizer.slug}/settings/`, { preserveScroll: true });
+  }
+
+  return (
+    <section className="mt-6 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+      <h2 className="mb-4 text-lg font-semibold">Settings</h2>
+      <form onSubmit={save} className="grid gap-4 sm:grid-cols-2" noValidate>
+        <FormError message={errors.form} />
+        <TextField
+          label="Name"
+          value={form.data.name}
+          onChange={(e) => form.setData("name", e.target.value)}
+          error={errors.name}
+        />
+        <TextField
+          label="Contact email"
+          type="email"
+          value={form.data.contact_email}
+          onChange={(e) => form.setData("contact_email", e.target.value)}
+          error={errors.contact_email}
+        />
+        <TextArea
+          className="sm:col-span-2"
+          label="Bank details for transfers"
+          rows={3}
+          hint="Shown to buyers who choose bank transfer: account holder, IBAN, BIC."
+          value={form.data.bank_transfer_details}
+          onChange={(e) => form.setData("bank_transfer_details", e.target.value)}
+          error={errors.bank_transfer_details}
+        />
+        <div>
+          <PrimaryButton disabled={form.processing}>Save settings</PrimaryButton>
+        </div>
+      </form>
+    </section>
   );
 }

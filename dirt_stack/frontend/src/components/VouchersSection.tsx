@@ -1,0 +1,168 @@
+import { router, useForm, usePage } from "@inertiajs/react";
+import type { FormEvent } from "react";
+import { formatMoney } from "../lib/format";
+import { CheckboxField, FormError, PrimaryButton, SelectField, TextField } from "./fields";
+
+export type VoucherRow = {
+  id: number;
+  code: string;
+  kind: "percent" | "amount";
+  value: string;
+  max_usages: number;
+  redeemed: number;
+  valid_from: string;
+  valid_until: string;
+  ticket_types: string[];
+  can_delete: boolean;
+};
+
+type Props = {
+  base: string;
+  vouchers: VoucherRow[];
+  ticketTypes: { id: number; name: string; hidden: boolean }[];
+  currency: string;
+};
+
+// The event's discount codes: create, list with usage, delete unused ones.
+export default function VouchersSection({ base, vouchers, ticketTypes, currency }: Props) {
+  const pageErrors = usePage().props.errors;
+  const error = (field: string) => pageErrors[`voucher.${field}`];
+  const form = useForm({
+    code: "",
+    kind: "percent",
+    value: "10",
+    max_usages: "1",
+    valid_from: "",
+    valid_until: "",
+    ticket_types: [] as number[],
+  });
+
+  function create(e: FormEvent) {
+    e.preventDefault();
+    form.post(`${base}/vouchers/`, { preserveScroll: true, onSuccess: () => form.reset() });
+  }
+
+  return (
+    <section
+      aria-labelledby="vouchers-heading"
+      className="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm"
+    >
+      <h2 id="vouchers-heading" className="mb-3 text-lg font-semibold">
+        Vouchers
+      </h2>
+      <FormError message={error("form")} />
+      {vouchers.length > 0 ? (
+        <ul className="mb-4 divide-y divide-slate-100 text-sm">
+          {vouchers.map((voucher) => (
+            <li
+              key={voucher.id}
+              className="flex flex-wrap items-center justify-between gap-2 py-2"
+              data-testid="voucher"
+            >
+              <span>
+                <span className="font-mono font-semibold">{voucher.code}</span> ·{" "}
+                {voucher.kind === "percent"
+                  ? `${Number(voucher.value)} % off`
+                  : `${formatMoney(voucher.value, currency)} off each ticket`}{" "}
+                · used {voucher.redeemed} of {voucher.max_usages}
+                {voucher.ticket_types.length ? ` · ${voucher.ticket_types.join(", ")}` : ""}
+              </span>
+              {voucher.can_delete ? (
+                <button
+                  type="button"
+                  onClick={() =>
+                    router.post(
+                      `${base}/vouchers/${voucher.id}/delete/`,
+                      {},
+                      { preserveScroll: true },
+                    )
+                  }
+                  className="text-red-700 hover:underline"
+                >
+                  Delete
+                </button>
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      ) : (
+        <p className="mb-4 text-sm text-slate-600">No vouchers yet.</p>
+      )}
+      <form onSubmit={create} className="grid gap-3 sm:grid-cols-4" noValidate>
+        <TextField
+          label="Code"
+          value={form.data.code}
+          onChange={(e) => form.setData("code", e.target.value)}
+          error={error("code")}
+          required
+        />
+        <SelectField
+          label="Discount"
+          value={form.data.kind}
+          onChange={(e) => form.setData("kind", e.target.value)}
+          options={[
+            { value: "percent", label: "Percent off" },
+            { value: "amount", label: `Amount off (${currency})` },
+          ]}
+          error={error("kind")}
+        />
+        <TextField
+          label="Value"
+          inputMode="decimal"
+          value={form.data.value}
+          onChange={(e) => form.setData("value", e.target.value)}
+          error={error("value")}
+        />
+        <TextField
+          label="Uses"
+          type="number"
+          min={1}
+          value={form.data.max_usages}
+          onChange={(e) => form.setData("max_usages", e.target.value)}
+          error={error("max_usages")}
+        />
+        <TextField
+          className="sm:col-span-2"
+          label="Valid from"
+          type="datetime-local"
+          value={form.data.valid_from}
+          onChange={(e) => form.setData("valid_from", e.target.value)}
+          error={error("valid_from")}
+        />
+        <TextField
+          className="sm:col-span-2"
+          label="Valid until"
+          type="datetime-local"
+          value={form.data.valid_until}
+          onChange={(e) => form.setData("valid_until", e.target.value)}
+          error={error("valid_until")}
+        />
+        <fieldset className="sm:col-span-4">
+          <legend className="text-sm font-medium text-slate-700">
+            Only for (none checked: every ticket type; hidden types checked here are unlocked)
+          </legend>
+          <div className="mt-1 flex flex-wrap gap-4">
+            {ticketTypes.map((t) => (
+              <CheckboxField
+                key={t.id}
+                label={`${t.name}${t.hidden ? " (hidden)" : ""}`}
+                checked={form.data.ticket_types.includes(t.id)}
+                onChange={(e) =>
+                  form.setData(
+                    "ticket_types",
+                    e.target.checked
+                      ? [...form.data.ticket_types, t.id]
+                      : form.data.ticket_types.filter((id) => id !== t.id),
+                  )
+                }
+              />
+            ))}
+          </div>
+        </fieldset>
+        <div className="sm:col-span-4">
+          <PrimaryButton disabled={form.processing}>Create voucher</PrimaryButton>
+        </div>
+      </form>
+    </section>
+  );
+}
