@@ -295,6 +295,11 @@ LOGGING = {
         # RequestLogMiddleware writes one line per request; runserver's own
         # access line would only repeat it.
         "django.server": {"level": "WARNING"},
-        "maticko.metrics": {"handlers": ["metrics"], "level": "INFO", "propagate": False},
+        # Metric documents only mean something to CloudWatch, which reads the JSON logs.
+        "maticko.metrics": {
+            "handlers": ["metrics"],
+            "level": "INFO" if LOG_FORMAT == "json" else "WARNING",
+            "propagate": False,
+        },
     },
 }

@@ -275,13 +275,14 @@ def _write_order(
         if not redeemed:
             raise PurchaseConflict("This voucher has already been used up.")
     queue_order_confirmation(order, base_url)
-    transaction.on_commit(lambda: _record_metrics(order, len(tickets)))
+    method, paid_now, ticket_count = order.payment_method, start.paid, len(tickets)
+    transaction.on_commit(lambda: _record_metrics(method, paid_now, ticket_count))
     return PlacedOrder(order, start, created=True, lines=order_lines, tickets=tickets)
 
 
-def _record_metrics(order: Order, ticket_count: int) -> None:
-    metrics.emit("OrdersCreated", 1, PaymentMethod=order.payment_method)
-    if order.status == Order.Status.PAID:
+def _record_metrics(payment_method: str, paid: bool, ticket_count: int) -> None:
+    metrics.emit("OrdersCreated", 1, PaymentMethod=payment_method)
+    if paid:
         metrics.emit("TicketsSold", ticket_count)
 
 

@@ -9,12 +9,13 @@ from django.core.management import call_command
 from accounts.models import Membership, Organizer, User
 from core.management.commands.seed_demo import DEMO_EMAIL, DEMO_EVENTS, DEMO_PASSWORD, DOOR_EMAIL, ORGANIZERS
 from events.models import Event, TicketType
+from sales.models import Order, Voucher
 
 pytestmark = pytest.mark.django_db
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(m.objects.count() for m in (Organizer, User, Membership, Event, TicketType))
+    return tuple(m.objects.count() for m in (Organizer, User, Membership, Event, TicketType, Order, Voucher))
 
 
 def test_seed_demo_is_idempotent_and_the_printed_logins_work(capsys):
@@ -41,3 +42,7 @@ def test_seed_demo_has_events_in_every_state():
     assert TicketType.objects.filter(sales_start__isnull=False).exists()  # not yet on sale
     assert TicketType.objects.filter(hidden=True).exists()
     assert Event.objects.filter(capacity__isnull=False).exists()
+    # Nearly sold out, through real orders: the stock counters agree with them.
+    seat = TicketType.objects.get(event__slug="poetry-by-candlelight")
+    assert seat.allocated == Order.objects.filter(event=seat.event, status="paid").count() == 37
+    assert Voucher.objects.filter(ticket_types__hidden=True).exists()

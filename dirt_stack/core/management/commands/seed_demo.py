@@ -18,7 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Organizer, User
+from core.models import OutboxMessage
 from events.models import Event, TicketType
+from sales import orders
+from sales.models import Voucher
 
 DEMO_EMAIL = "demo@maticko.test"
 DEMO_PASSWORD = "maticko-demo"  # noqa: S105 - printed for the demo on purpose
@@ -33,6 +36,15 @@ class DemoTicketType:
     sales_start_days: int | None = None  # relative to today; None: on sale now
     hidden: bool = False
     description: str = ""
+
+
+@dataclass(frozen=True)
+class DemoVoucher:
+    code: str
+    kind: str
+    value: str
+    max_usages: int
+    unlocks: tuple[str, ...] = ()  # ticket type names
 
 
 @dataclass(frozen=True)
@@ -51,7 +63,11 @@ class DemoEvent:
     status: str = Event.Status.PUBLISHED
     is_online: bool = False
     capacity: int | None = None
+    collect_attendee_names: bool = False
     ticket_types: list[DemoTicketType] = field(default_factory=list)
+    vouchers: list[DemoVoucher] = field(default_factory=list)
+    # Tickets sold by demo orders (through the real purchase service), per ticket type name.
+    sold: dict[str, int] = field(default_factory=dict)
 
 
 ORGANIZERS = {
@@ -79,6 +95,11 @@ DEMO_EVENTS = [
             DemoTicketType("Table for two", "1400.00", 20, description="Reserved table near the stage."),
             DemoTicketType("Friends of the band", "300.00", 30, hidden=True),
         ],
+        vouchers=[
+            DemoVoucher("JAZZ20", "percent", "20", 50),
+            DemoVoucher("BAND", "percent", "0", 30, unlocks=("Friends of the band",)),
+        ],
+        sold={"Standing": 40},
     ),
     DemoEvent(
         organizer="maticko-demo",
@@ -143,7 +164,9 @@ DEMO_EVENTS = [
         venue_address="12 Bridge Street, London",
         currency="GBP",
         description="An intimate evening of readings. Only a few seats.",
+        collect_attendee_names=True,
         ticket_types=[DemoTicketType("Seat", "12.00", 40)],
+        sold={"Seat": 37},
     ),
     DemoEvent(
         organizer="riverside-arts",
@@ -207,8 +230,13 @@ class Command(BaseCommand):
             organizer=organizers["maticko-demo"], user=door, defaults={"role": Membership.Role.DOOR_STAFF}
         )
         today = timezone.now().date()
+        last_message = OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
         for demo in DEMO_EVENTS:
-            self._event(demo, organizers[demo.organizer], today)
+            event = self._event(demo, organizers[demo.organizer], today)
+            self._vouchers(demo, event)
+            self._sales(demo, event)
+        # Demo buyers get no confirmation emails.
+        OutboxMessage.objects.filter(pk__gt=last_message, sent_at__isnull=True).delete()
 
         self.stdout.write(
             self.style.SUCCESS(
@@ -220,9 +248,41 @@ class Command(BaseCommand):
 
     def _organizer(self, slug: str, name: str, email: str) -> Organizer:
         organizer, _ = Organizer.objects.update_or_create(
-            slug=slug, defaults={"name": name, "contact_email": email}
+            slug=slug,
+            defaults={
+                "name": name,
+                "contact_email": email,
+                "bank_transfer_details": f"{name}\nIBAN CZ65 0800 0000 1920 0014 5399\nBIC GIBACZPX",
+            },
         )
         return organizer
+
+    def _vouchers(self, demo: DemoEvent, event: Event) -> None:
+        for spec in demo.vouchers:
+            voucher, _ = Voucher.objects.update_or_create(
+                event=event,
+                code=spec.code,
+                defaults={"kind": spec.kind, "value": Decimal(spec.value), "max_usages": spec.max_usages},
+            )
+            voucher.ticket_types.set(event.ticket_types.filter(name__in=spec.unlocks))
+
+    def _sales(self, demo: DemoEvent, event: Event) -> None:
+        """Sell demo tickets through the purchase service, once; later runs find them sold."""
+        if not demo.sold or event.orders.exists():
+            return
+        for name, count in demo.sold.items():
+            ticket_type = event.ticket_types.get(name=name)
+            for n in range(count):
+                details = orders.BuyerDetails(
+                    name=f"Demo Buyer {n + 1}",
+                    email=f"buyer{n + 1}@example.com",
+                    payment_method="offline",
+                    attendee_names=[f"Demo Buyer {n + 1}"] if event.collect_attendee_names else [],
+                )
+                placed = orders.place_order(
+                    event, {ticket_type.pk: 1}, details, base_url="http://127.0.0.1:8000/"
+                )
+                orders.mark_paid(placed.order, reference="demo data")
 
     def _user(self, email: str, name: str) -> User:
         user = User.objects.filter(email=email).first() or User.objects.create_user(email, full_name=name)
@@ -251,6 +311,8 @@ class Command(BaseCommand):
                 "ends_at": starts_at + dt.timedelta(hours=demo.hours),
                 "status": demo.status,
                 "capacity": demo.capacity,
+                "collect_attendee_names": demo.collect_attendee_names,
+                "payment_methods": ["demo", "offline", "stripe"],
             },
         )
         for position, ticket in enumerate(demo.ticket_types):
