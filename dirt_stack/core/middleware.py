@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from inertia import share
 
@@ -74,6 +75,68 @@ class HealthCheckMiddleware:
             response["Content-Length"] = str(len(response.content))
             return response
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 with a readable body when the database cannot be reached.
+
+    A database failover or restart makes connecting fail for a while; buyers
+    and API clients then get "try again shortly" (and a Retry-After) instead
+    of a 500, and nothing half-done was committed. Other database errors are
+    bugs and stay 500s.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_database_unavailable(exception):
+            return None
+        request_logger.warning(
+            "database unavailable", extra={"path": request.path, "error": str(exception)[:300]}
+        )
+        connection.close()
+        message = (
+            "Maticko cannot reach its database right now. Nothing was saved; please try again in a moment."
+        )
+        if request.path.startswith("/api/"):
+            response: HttpResponse = JsonResponse(
+                {"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": message},
+                status=503,
+                content_type="application/problem+json",
+            )
+        else:
+            response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "5"
+        return response
+
+
+def is_database_unavailable(exception: BaseException) -> bool:
+    """True for errors that mean "no connection", not for errors in a query."""
+    if isinstance(exception, InterfaceError):
+        return True
+    if isinstance(exception, OperationalError):
+        cause = exception.__cause__
+        # psycopg: connection failures and the pool running dry; SQLite: the file cannot be opened.
+        return (
+            cause is None or type(cause).__name__ in UNAVAILABLE_ERRORS or "unable to open" in str(exception)
+        )
+    return False
+
+
+UNAVAILABLE_ERRORS = frozenset(
+    {
+        "OperationalError",
+        "PoolTimeout",
+        "ConnectionTimeout",
+        "AdminShutdown",
+        "CannotConnectNow",
+        "InterfaceError",
+    }
+)
 
 
 class InertiaSharedPropsMiddleware:

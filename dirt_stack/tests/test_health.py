@@ -49,8 +49,17 @@ def test_health_answers_503_when_the_database_is_unreachable(tmp_path, database_
     env = {"DATABASE_URL": database_url, "DATABASE_POOL_TIMEOUT": "2", "DATABASE_CONNECT_TIMEOUT": "2"}
     with gunicorn_server(env, tmp_path) as server:
         status, _, body = server.get("/health/")
+        api_status, api_headers, api_body = server.get("/api/v1/events")
+        page_status, page_headers, page_body = server.get("/")
     assert status == 503
     assert json.loads(body) == {"status": "unavailable", "database": "unavailable", "version": "0.1.0"}
+    # Every other request fails cleanly too: a readable 503, never a 500.
+    assert api_status == 503
+    assert api_headers["Content-Type"] == "application/problem+json"
+    assert "cannot reach its database" in json.loads(api_body)["detail"]
+    assert page_status == 503
+    assert page_headers["Retry-After"] == "5"
+    assert "cannot reach its database" in page_body.decode()
 
 
 def test_health_answers_200_from_gunicorn_and_logs_json(tmp_path):
