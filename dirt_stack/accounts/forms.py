@@ -56,7 +56,7 @@ class OrganizerForm(forms.ModelForm):
 class OrganizerSettingsForm(forms.ModelForm):
     class Meta:
         model = Organizer
-        fields = ["name", "contact_email", "bank_transfer_details"]
+        fields = ["name", "contact_email", "bank_transfer_details", "admit_unpaid_bank_transfers"]
 
 
 class InvitationForm(forms.Form):
@@ -76,3 +76,9 @@ class InvitationForm(forms.Form):
 
 class MembershipRoleForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+    expires_at = forms.DateField(required=False, help_text="Optional last day of validity.")

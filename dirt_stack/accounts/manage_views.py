@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -13,9 +15,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from inertia import render
 
-from accounts import services
-from accounts.forms import InvitationForm, MembershipRoleForm, OrganizerForm, OrganizerSettingsForm
-from accounts.models import Invitation, Membership
+from accounts import services, tokens
+from accounts.forms import (
+    ApiTokenForm,
+    InvitationForm,
+    MembershipRoleForm,
+    OrganizerForm,
+    OrganizerSettingsForm,
+)
+from accounts.models import ApiToken, Invitation, Membership
 from accounts.permissions import membership_for, require_role
 from core.inertia import form_errors, render_with_errors, submitted_data
 from events.manage_views import organizer_props
@@ -176,3 +184,60 @@ def organizer_settings(request: HttpRequest, organizer_slug: str) -> HttpRespons
     form.save()
     messages.success(request, "Organizer settings saved.")
     return redirect("backoffice:organizer", organizer_slug=organizer_slug)
+
+
+def _tokens_props(membership: Membership, new_token: str | None = None) -> dict:
+    organizer = membership.organizer
+    return {
+        "organizer": {"name": organizer.name, "slug": organizer.slug},
+        "roles": [{"value": value, "label": label} for value, label in Membership.Role.choices],
+        "tokens": [
+            {
+                "id": t.pk,
+                "name": t.name,
+                "role": t.get_role_display(),
+                "prefix": t.prefix,
+                "created_at": t.created_at.isoformat(),
+                "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+                "active": t.is_active,
+            }
+            for t in ApiToken.objects.filter(organizer=organizer)
+        ],
+        "new_token": new_token,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request: HttpRequest, organizer_slug: str) -> HttpResponse:
+    """Owners create and revoke the organizer's API tokens; a new token is shown once."""
+    membership = membership_for(request.user, organizer_slug)
+    require_role(membership, OWNERS)
+    if request.method == "GET":
+        return render(
+            request, "Manage/ApiTokens", _tokens_props(membership), template_data={"page_title": "API tokens"}
+        )
+    data = submitted_data(request)
+    if data.get("action") == "revoke":
+        token = get_object_or_404(ApiToken, pk=data.get("id"), organizer=membership.organizer)
+        tokens.revoke(token)
+        messages.success(request, f"Token “{token.name}” revoked.")
+        return redirect("backoffice:api_tokens", organizer_slug=organizer_slug)
+    form = ApiTokenForm(data)
+    if not form.is_valid():
+        return render_with_errors(request, "Manage/ApiTokens", form_errors(form), _tokens_props(membership))
+    expires = form.cleaned_data["expires_at"]
+    token, raw = tokens.create_token(
+        organizer=membership.organizer,
+        name=form.cleaned_data["name"],
+        role=form.cleaned_data["role"],
+        created_by=request.user,
+        expires_at=dt.datetime.combine(expires, dt.time.max, tzinfo=dt.UTC) if expires else None,
+    )
+    return render(
+        request,
+        "Manage/ApiTokens",
+        _tokens_props(membership, new_token=raw),
+        template_data={"page_title": "API tokens"},
+    )

@@ -73,6 +73,10 @@ class Organizer(models.Model):
     bank_transfer_details = models.TextField(
         blank=True, help_text="Account holder, IBAN and BIC shown to buyers who pay by bank transfer."
     )
+    admit_unpaid_bank_transfers = models.BooleanField(
+        default=False,
+        help_text="Tickets of bank-transfer orders are valid at the door before the money arrives.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganizerQuerySet.as_manager()
@@ -141,3 +145,31 @@ class Invitation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class ApiToken(models.Model):
+    """A secret that lets a program act for one organizer with one role.
+
+    Only a hash of the token is stored; the token itself is shown once, when created.
+    """
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    role = models.CharField(max_length=20, choices=Membership.Role.choices)
+    prefix = models.CharField(max_length=12, help_text="The token's first characters, to recognise it.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())

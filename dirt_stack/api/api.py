@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from api.checkin import router as checkin_router
 from api.problems import problem
 from api.public import router as public_router
 from api.purchases import router as purchases_router
@@ -47,3 +48,4 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 
 api.add_router("/", public_router)
 api.add_router("/", purchases_router)
+api.add_router("/", checkin_router)

@@ -1,5 +1,6 @@
 """Back-office URLs, all under /manage/ (namespace "backoffice")."""
 
+from checkin import views as door
 from django.urls import path, re_path
 
 from accounts import manage_views as teams
@@ -13,6 +14,7 @@ urlpatterns = [
     path("<slug:organizer_slug>/", events.organizer, name="organizer"),
     path("<slug:organizer_slug>/settings/", teams.organizer_settings, name="organizer_settings"),
     path("<slug:organizer_slug>/members/", teams.members, name="members"),
+    path("<slug:organizer_slug>/api-tokens/", teams.api_tokens, name="api_tokens"),
     path("<slug:organizer_slug>/members/<int:member_id>/", teams.member_update, name="member"),
     path(
         "<slug:organizer_slug>/invitations/<int:invitation_id>/revoke/",
@@ -25,6 +27,31 @@ urlpatterns = [
         r"^(?P<organizer_slug>[-\w]+)/events/(?P<event_slug>[-\w]+)/(?P<action>publish|unpublish|cancel)/$",
         events.event_status,
         name="event_status",
+    ),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/checkin/", door.scanner, name="scanner"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/checkin-lists/", door.lists, name="checkin_lists"),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/checkin/<int:list_id>/scan/", door.scan, name="scan"
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/checkin/<int:list_id>/search/",
+        door.search,
+        name="checkin_search",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/checkin/<int:list_id>/stats/",
+        door.stats,
+        name="checkin_stats",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/tickets/<int:ticket_id>/undo-checkin/",
+        door.undo,
+        name="undo_checkin",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/tickets/<int:ticket_id>/reissue/",
+        door.reissue,
+        name="reissue",
     ),
     path(
         "<slug:organizer_slug>/events/<slug:event_slug>/vouchers/",

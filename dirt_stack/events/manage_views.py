@@ -104,6 +104,7 @@ def organizer_props(membership: Membership) -> dict:
             "slug": org.slug,
             "contact_email": org.contact_email,
             "bank_transfer_details": org.bank_transfer_details,
+            "admit_unpaid_bank_transfers": org.admit_unpaid_bank_transfers,
         },
         "role": membership.role,
         "can_manage": can_manage_events(membership),

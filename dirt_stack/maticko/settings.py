@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "accounts",
     "events",
     "sales",
+    "checkin",
     "api",
 ]
 

@@ -9,6 +9,7 @@ from django.template.loader import render_to_string
 
 from core import outbox
 from sales.models import Order
+from sales.tickets import order_pdf, tickets_usable
 
 ORDER_CONFIRMATION = "order_confirmation"
 
@@ -49,4 +50,6 @@ def send_order_confirmation(order_id: int, base_url: str) -> None:
         reply_to=[order.event.organizer.contact_email] if order.event.organizer.contact_email else None,
     )
     message.attach_alternative(render_to_string("sales/email/order.html", context), "text/html")
+    if tickets_usable(order):
+        message.attach(f"tickets-{order.code}.pdf", order_pdf(order), "application/pdf")
     message.send()

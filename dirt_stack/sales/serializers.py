@@ -8,6 +8,7 @@ from core.money import money_str
 from sales.models import Order, OrderLine, Ticket
 from sales.orders import order_url
 from sales.payments import PaymentStart, accepted_methods
+from sales.tickets import qr_svg_data_uri, tickets_usable
 
 
 def payment_methods(event_methods: list[str]) -> list[dict[str, str]]:
@@ -25,6 +26,7 @@ def order_detail(
     """The order as its page and the API show it. ``lines`` and ``tickets`` may be
     passed when they are already in memory (a new order), saving the queries."""
     event = order.event
+    usable = tickets_usable(order)
     lines = order.lines.all() if lines is None else lines
     tickets = order.tickets.all() if tickets is None else tickets
     tz = event.tz
@@ -56,6 +58,8 @@ def order_detail(
         else "",
         "created_at": order.created_at.astimezone(tz).isoformat(),
         "order_url": order_url(order, base_url),
+        "tickets_valid": usable,
+        "pdf_url": f"{order_url(order, base_url)}tickets.pdf",
         "lines": [
             {
                 "ticket_type": line.ticket_type.name,
@@ -74,6 +78,7 @@ def order_detail(
                 "attendee_name": ticket.attendee_name,
                 "secret": ticket.secret,
                 "price": money_str(ticket.price),
+                "qr": qr_svg_data_uri(ticket.secret) if usable else None,
             }
             for ticket in tickets
         ],

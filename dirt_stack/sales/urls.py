@@ -10,5 +10,6 @@ urlpatterns = [
     path("checkout/<uuid:token>/release/", views.release_hold, name="release"),
     path("orders/", views.my_orders, name="my_orders"),
     path("orders/<str:code>/<str:secret>/", views.order_page, name="order"),
+    path("orders/<str:code>/<str:secret>/tickets.pdf", views.order_tickets_pdf, name="order_pdf"),
     path("payments/stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]

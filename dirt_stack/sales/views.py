@@ -27,6 +27,7 @@ from events.views import render_event_page
 from sales import orders, stock
 from sales.models import Hold, Order, ProcessedWebhookEvent
 from sales.serializers import load_order, order_detail, payment_methods
+from sales.tickets import order_pdf
 
 logger = logging.getLogger(__name__)
 
@@ -214,6 +215,18 @@ def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     )
 
 
+@require_GET
+def order_tickets_pdf(request: HttpRequest, code: str, secret: str) -> HttpResponse:
+    """The order's tickets as one PDF, one page per ticket."""
+    order = load_order(code)
+    if order is None or not constant_time_compare(order.secret, secret):
+        raise Http404("No such order.")
+    response = HttpResponse(order_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="tickets-{order.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @login_required
 @require_GET
 def my_orders(request: HttpRequest) -> HttpResponse:
@@ -256,7 +269,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     try:
         with transaction.atomic():
             ProcessedWebhookEvent.objects.create(provider="stripe", event_id=event["id"])
-            _handle_stripe_event(event)
+            _handle_stripe_event(event, _base_url(request))
     except IntegrityError:
         return HttpResponse("Already processed.", content_type="text/plain")
     except orders.PurchaseConflict as exc:
@@ -265,7 +278,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     return HttpResponse("OK", content_type="text/plain")
 
 
-def _handle_stripe_event(stripe_event: stripe.Event) -> None:
+def _handle_stripe_event(stripe_event: stripe.Event, base_url: str) -> None:
     event = stripe_event.to_dict()
     session = event["data"]["object"]
     code = (session.get("metadata") or {}).get("order_code") or session.get("client_reference_id")
@@ -274,6 +287,6 @@ def _handle_stripe_event(stripe_event: stripe.Event) -> None:
         return
     if event["type"] in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         if session.get("payment_status") in ("paid", "no_payment_required"):
-            orders.mark_paid(order, reference=session["id"])
+            orders.mark_paid(order, reference=session["id"], base_url=base_url)
     elif event["type"] in ("checkout.session.expired", "checkout.session.async_payment_failed"):
         orders.expire_unpaid(order)

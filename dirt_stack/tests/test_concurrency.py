@@ -163,3 +163,24 @@ def test_holds_race_and_expired_holds_return_their_stock():
     Hold.objects.filter(event=event).update(expires_at=timezone.now())
     assert race(60, attempt) == {"held": 30, "sold out": 30}
     assert TicketType.objects.get(pk=ticket_type.pk).allocated == 30
+
+
+def test_20_scanners_racing_on_one_ticket_admit_it_once():
+    from checkin import services as checkin
+    from checkin.models import CheckIn, CheckInList
+
+    event = make_event(slug="door-rush")
+    ticket_type = make_ticket_type(event, capacity=10)
+    details = orders.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
+    order = orders.place_order(event, {ticket_type.pk: 1}, details, base_url="http://testserver/").order
+    secret = order.tickets.get().secret
+    lists = [CheckInList.objects.create(event=event, name=f"Door {n}") for n in range(4)]
+
+    def attempt(i: int) -> str:
+        check_in_list = CheckInList.objects.select_related("event__organizer").get(pk=lists[i % 4].pk)
+        return checkin.scan(check_in_list, secret=secret).outcome
+
+    results = race(20, attempt)
+
+    assert results == {"admitted": 1, "already_checked_in": 19}
+    assert CheckIn.objects.filter(ticket__order=order).count() == 1

@@ -70,6 +70,7 @@ export type OrderTicket = {
   attendee_name: string;
   secret: string;
   price: string;
+  qr: string | null;
 };
 
 export type OrderDetail = {
@@ -95,6 +96,8 @@ export type OrderDetail = {
   bank_transfer_details: string;
   created_at: string;
   order_url: string;
+  tickets_valid: boolean;
+  pdf_url: string;
   lines: OrderLine[];
   tickets: OrderTicket[];
 };

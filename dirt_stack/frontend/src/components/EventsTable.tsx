@@ -15,9 +15,12 @@ export type EventRow = {
 export default function EventsTable({
   organizerSlug,
   events,
+  canManage,
 }: {
   organizerSlug: string;
   events: EventRow[];
+  // Door staff only check tickets in: their links open the scanner.
+  canManage: boolean;
 }) {
   if (events.length === 0) {
     return <p className="text-sm text-slate-600">No events yet.</p>;
@@ -38,7 +41,7 @@ export default function EventsTable({
             <tr key={event.slug} data-testid="event-row">
               <td className="py-2 pr-4">
                 <Link
-                  href={`/manage/${organizerSlug}/events/${event.slug}/`}
+                  href={`/manage/${organizerSlug}/events/${event.slug}/${canManage ? "" : "checkin/"}`}
                   className="font-medium text-indigo-700 hover:underline"
                 >
                   {event.title}

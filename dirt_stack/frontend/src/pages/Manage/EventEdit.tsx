@@ -116,6 +116,18 @@ export default function EventEdit({
           <EventStatusBadge status={event.status} />
         </div>
         <div className="flex flex-wrap gap-2">
+          <Link
+            href={`${base}/checkin/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+          >
+            Check-in
+          </Link>
+          <Link
+            href={`${base}/checkin-lists/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+          >
+            Check-in lists
+          </Link>
           {event.status !== "draft" ? (
             <a
               href={event.public_url}

@@ -57,7 +57,11 @@ export default function ManageHome({ organizers }: { organizers: OrganizerBlock[
                   </Link>
                 ) : null}
               </div>
-              <EventsTable organizerSlug={organizer.slug} events={organizer.events} />
+              <EventsTable
+                organizerSlug={organizer.slug}
+                events={organizer.events}
+                canManage={organizer.can_manage}
+              />
             </section>
           ))}
         </div>

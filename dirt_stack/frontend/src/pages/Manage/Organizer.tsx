@@ -1,7 +1,26 @@
 import { Head, Link, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import EventsTable, { type EventRow } from "../../components/EventsTable";
-import { FormError, PrimaryButton, TextArea, TextField } from "../../components/fields";
+import {
+  CheckboxField,
+  FormError,
+  PrimaryButton,
+  TextArea,
+  TextField,
+} from "../../components/fields";
+
+type Props = {
+  organizer: {
+    name: string;
+    slug: string;
+    contact_email: string;
+    bank_transfer_details: string;
+    admit_unpaid_bank_transfers: boolean;
+  };
+  role: string;
+  can_manage: boolean;
+  events: EventRow[];
+};
 
 export default function Organizer({
   organizer,
@@ -9,7 +28,7 @@ export default function Organizer({
   can_manage,
   events,
 }: {
-  organizer: { name: string; slug: string; contact_email: string; bank_transfer_details: string };
+  organizer: Props["organizer"];
   role: string;
   can_manage: boolean;
   events: EventRow[];
@@ -50,22 +69,19 @@ export default function Organizer({
         </div>
       </div>
       <section className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
-        <EventsTable organizerSlug={organizer.slug} events={events} />
+        <EventsTable organizerSlug={organizer.slug} events={events} canManage={can_manage} />
       </section>
       {role === "owner" ? <OrganizerSettings organizer={organizer} /> : null}
     </>
   );
 }
 
-function OrganizerSettings({
-  organizer,
-}: {
-  organizer: { name: string; slug: string; contact_email: string; bank_transfer_details: string };
-}) {
+function OrganizerSettings({ organizer }: { organizer: Props["organizer"] }) {
   const form = useForm({
     name: organizer.name,
     contact_email: organizer.contact_email,
     bank_transfer_details: organizer.bank_transfer_details,
+    admit_unpaid_bank_transfers: organizer.admit_unpaid_bank_transfers,
   });
   const errors = form.errors as Partial<
     Record<"name" | "contact_email" | "bank_transfer_details" | "form", string>
@@ -102,6 +118,12 @@ function OrganizerSettings({
           value={form.data.bank_transfer_details}
           onChange={(e) => form.setData("bank_transfer_details", e.target.value)}
           error={errors.bank_transfer_details}
+        />
+        <CheckboxField
+          className="sm:col-span-2"
+          label="Bank-transfer tickets are valid at the door before the money arrives"
+          checked={form.data.admit_unpaid_bank_transfers}
+          onChange={(e) => form.setData("admit_unpaid_bank_transfers", e.target.checked)}
         />
         <div>
           <PrimaryButton disabled={form.processing}>Save settings</PrimaryButton>

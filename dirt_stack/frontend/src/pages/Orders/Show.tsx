@@ -12,7 +12,7 @@ const STATUS_STYLES: Record<OrderDetail["status"], string> = {
 };
 
 export default function OrderShow({ order }: { order: OrderDetail }) {
-  const valid = order.status === "paid";
+  const valid = order.tickets_valid;
   return (
     <>
       <Head title={`Order ${order.code}`} />
@@ -91,9 +91,20 @@ export default function OrderShow({ order }: { order: OrderDetail }) {
           aria-labelledby="tickets-heading"
           className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm"
         >
-          <h2 id="tickets-heading" className="text-lg font-semibold">
-            Tickets
-          </h2>
+          <div className="flex flex-wrap items-center justify-between gap-3">
+            <h2 id="tickets-heading" className="text-lg font-semibold">
+              Tickets
+            </h2>
+            {valid ? (
+              <a
+                href={order.pdf_url}
+                download
+                className="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
+              >
+                Download tickets (PDF)
+              </a>
+            ) : null}
+          </div>
           {!valid ? (
             <p className="mt-2 text-sm text-slate-600">
               {order.status === "pending"
@@ -112,8 +123,19 @@ export default function OrderShow({ order }: { order: OrderDetail }) {
                 {ticket.attendee_name ? (
                   <p className="text-sm text-slate-600">{ticket.attendee_name}</p>
                 ) : null}
+                {ticket.qr ? (
+                  <img
+                    src={ticket.qr}
+                    alt={`QR code of the ${ticket.ticket_type} ticket`}
+                    className="mt-2 size-40"
+                    data-testid="ticket-qr"
+                  />
+                ) : null}
                 {!valid ? (
-                  <p className="mt-1 text-xs font-semibold uppercase text-red-700">
+                  <p
+                    className="mt-1 text-xs font-semibold uppercase text-red-700"
+                    data-testid="ticket-void"
+                  >
                     {order.status === "pending" ? "Not yet valid" : "Void"}
                   </p>
                 ) : null}

@@ -1,0 +1,103 @@
+"""Check-in for scanning apps: the same answers as the scanner page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checkin import services
+from checkin.models import CheckIn, CheckInList
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Field, Router, Schema
+
+from accounts.models import ApiToken, Membership
+from api.auth import OrganizerToken
+from api.problems import problem
+from api.schemas import ProblemOut
+from sales.models import Ticket
+
+router = Router(tags=["Check-in"], auth=OrganizerToken())
+
+
+class CheckInIn(Schema):
+    secret: str = Field(..., max_length=200, description="What the ticket's QR code encodes.")
+    list_id: int | None = Field(None, description="The entrance; the event's first list when left out.")
+
+
+class ScannedTicketOut(Schema):
+    id: int
+    attendee_name: str
+    ticket_type: str
+    order_code: str
+
+
+class FirstCheckInOut(Schema):
+    at: str | None
+    list: str
+
+
+class CountsOut(Schema):
+    checked_in: int
+    expected: int
+
+
+class CheckInOut(Schema):
+    outcome: str = Field(..., description="admitted, already_checked_in or refused")
+    message: str
+    ticket: ScannedTicketOut | None
+    first_check_in: FirstCheckInOut | None
+    counts: CountsOut | dict[str, Any]
+
+
+def _token(request: HttpRequest) -> ApiToken:
+    return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+@router.post(
+    "/checkin",
+    response={200: CheckInOut, 401: ProblemOut, 404: ProblemOut},
+    summary="Scan a ticket",
+    description=(
+        "Admits the ticket once. `outcome` is `admitted`, `already_checked_in` (with when and at which "
+        "list the first scan happened) or `refused` (with the reason: unknown, void, unpaid, wrong event "
+        "or entrance). Any role may check in, door staff included."
+    ),
+)
+def check_in(request: HttpRequest, body: CheckInIn) -> HttpResponse:
+    organizer = _token(request).organizer
+    if body.list_id is not None:
+        check_in_list = (
+            CheckInList.objects.select_related("event__organizer")
+            .filter(pk=body.list_id, event__organizer=organizer)
+            .first()
+        )
+        if check_in_list is None:
+            return problem(404, "No check-in list with this id for your organizer.")
+    else:
+        ticket = Ticket.objects.select_related("order__event").filter(secret=body.secret.strip()).first()
+        if ticket is None or ticket.order.event.organizer_id != organizer.pk:
+            return problem(404, "Unknown ticket: no ticket of your organizer has this code.")
+        check_in_list = services.default_list(ticket.order.event)
+    result = services.scan(check_in_list, secret=body.secret, token_name=_token(request).name)
+    return JsonResponse(result.as_dict())
+
+
+@router.delete(
+    "/checkin/{ticket_id}",
+    response={200: CountsOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut},
+    summary="Undo a ticket's check-in (managers)",
+)
+def undo_check_in(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    token = _token(request)
+    check_in = (
+        CheckIn.objects.select_related("check_in_list__event__organizer")
+        .filter(
+            ticket_id=ticket_id, ticket__order__event__organizer=token.organizer, reverted_at__isnull=True
+        )
+        .first()
+    )
+    if check_in is None:
+        return problem(404, "This ticket is not checked in.")
+    if token.role not in Membership.EVENT_MANAGERS:
+        return problem(403, "Only owner and manager tokens may undo check-ins.")
+    services.undo(check_in, by=None)
+    return JsonResponse(services.list_counts(check_in.check_in_list))

@@ -1,0 +1,189 @@
+"""Scanning tickets at the door. A ticket is admitted once (the database makes sure)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import User
+from checkin.models import CheckIn, CheckInList
+from core import metrics
+from sales.models import Order, Ticket
+from sales.tickets import tickets_usable
+
+Outcome = Literal["admitted", "already_checked_in", "refused"]
+# Ticket secrets are URL-safe base64; anything else is not one of ours.
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+@dataclass
+class ScanResult:
+    outcome: Outcome
+    message: str
+    ticket: dict[str, Any] | None = None
+    first_check_in: dict[str, Any] | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "message": self.message,
+            "ticket": self.ticket,
+            "first_check_in": self.first_check_in,
+            "counts": self.counts,
+        }
+
+
+def ticket_validity(ticket: Ticket) -> str | None:
+    """Why this ticket cannot get in, or None when it can."""
+    order = ticket.order
+    if tickets_usable(order):
+        return None
+    if order.status == Order.Status.PENDING:
+        return "Not paid yet."
+    return f"Void: the order was {order.get_status_display().lower()}."
+
+
+def _ticket_props(ticket: Ticket) -> dict[str, Any]:
+    return {
+        "id": ticket.pk,
+        "attendee_name": ticket.attendee_name or ticket.order.buyer_name,
+        "ticket_type": ticket.ticket_type.name,
+        "order_code": ticket.order.code,
+    }
+
+
+def list_counts(check_in_list: CheckInList) -> dict[str, int]:
+    """Checked in through this list, and tickets it expects (valid tickets it admits)."""
+    expected = _admissible(check_in_list).count()
+    checked_in = CheckIn.objects.filter(check_in_list=check_in_list, reverted_at__isnull=True).count()
+    return {"checked_in": checked_in, "expected": expected}
+
+
+def _admissible(check_in_list: CheckInList):  # type: ignore[no-untyped-def]
+    tickets = Ticket.objects.filter(order__event_id=check_in_list.event_id)
+    valid = Q(order__status=Order.Status.PAID)
+    if check_in_list.event.organizer.admit_unpaid_bank_transfers:
+        valid |= Q(order__status=Order.Status.PENDING, order__payment_method="offline")
+    tickets = tickets.filter(valid)
+    if not check_in_list.all_ticket_types:
+        tickets = tickets.filter(ticket_type__in=check_in_list.ticket_types.all())
+    return tickets
+
+
+def scan(
+    check_in_list: CheckInList,
+    *,
+    secret: str | None = None,
+    ticket_id: int | None = None,
+    user: User | None = None,
+    token_name: str = "",
+) -> ScanResult:
+    """Admit the ticket with this secret (or, from the search, this id) through ``check_in_list``."""
+    event = check_in_list.event
+    tickets = Ticket.objects.select_related("order", "order__event", "order__event__organizer", "ticket_type")
+    ticket = None
+    if secret is not None:
+        secret = secret.strip()
+        if not _SECRET_RE.match(secret):
+            return _refused(check_in_list, "This is not a Maticko ticket code.")
+        ticket = tickets.filter(secret=secret).first()
+    elif ticket_id is not None:
+        ticket = tickets.filter(pk=ticket_id, order__event=event).first()
+    if ticket is None:
+        return _refused(check_in_list, "Unknown ticket: no ticket has this code.")
+    if ticket.order.event_id != event.pk:
+        # Says nothing about the other event: it may be another organizer's.
+        return _refused(check_in_list, "Wrong event: this ticket is for another event.")
+    if (
+        not check_in_list.all_ticket_types
+        and not check_in_list.ticket_types.filter(pk=ticket.ticket_type_id).exists()
+    ):
+        return _refused(
+            check_in_list,
+            f"Wrong entrance: {ticket.ticket_type.name} is not admitted at {check_in_list.name}.",
+            ticket,
+        )
+    invalid = ticket_validity(ticket)
+    if invalid:
+        return _refused(check_in_list, invalid, ticket)
+    try:
+        with transaction.atomic():
+            CheckIn.objects.create(
+                ticket=ticket, check_in_list=check_in_list, scanned_by=user, scanned_with_token=token_name
+            )
+    except IntegrityError:
+        first = (
+            CheckIn.objects.select_related("check_in_list")
+            .filter(ticket=ticket, reverted_at__isnull=True)
+            .first()
+        )
+        metrics.emit("CheckIns", 1, Result="already_checked_in")
+        return ScanResult(
+            "already_checked_in",
+            "Already checked in.",
+            _ticket_props(ticket),
+            {
+                "at": first.created_at.astimezone(event.tz).isoformat() if first else None,
+                "list": first.check_in_list.name if first else "",
+            },
+            list_counts(check_in_list),
+        )
+    metrics.emit("CheckIns", 1, Result="admitted")
+    return ScanResult("admitted", "Admitted.", _ticket_props(ticket), None, list_counts(check_in_list))
+
+
+def _refused(check_in_list: CheckInList, message: str, ticket: Ticket | None = None) -> ScanResult:
+    metrics.emit("CheckIns", 1, Result="refused")
+    return ScanResult(
+        "refused", message, _ticket_props(ticket) if ticket else None, None, list_counts(check_in_list)
+    )
+
+
+def undo(check_in: CheckIn, *, by: User | None) -> bool:
+    """Take back a check-in (a mistaken scan); the ticket can be admitted again."""
+    return bool(
+        CheckIn.objects.filter(pk=check_in.pk, reverted_at__isnull=True).update(
+            reverted_at=timezone.now(), reverted_by=by
+        )
+    )
+
+
+def default_list(event) -> CheckInList:  # type: ignore[no-untyped-def]
+    """The event's first list; an event without any gets "Main entrance" for every ticket type."""
+    existing = event.check_in_lists.order_by("id").first()
+    if existing:
+        return existing
+    return CheckInList.objects.create(event=event, name="Main entrance", all_ticket_types=True)
+
+
+def search(check_in_list: CheckInList, query: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Tickets of the event whose attendee, buyer or order code matches, for finding people at the door."""
+    query = query.strip()[:100]
+    if len(query) < 2:
+        return []
+    tickets = (
+        Ticket.objects.filter(order__event_id=check_in_list.event_id)
+        .filter(
+            Q(attendee_name__icontains=query)
+            | Q(order__buyer_name__icontains=query)
+            | Q(order__code__iexact=query.upper())
+            | Q(order__buyer_email__iexact=query)
+        )
+        .select_related("order", "order__event__organizer", "ticket_type")
+        .order_by("order__code", "id")[:limit]
+    )
+    checked_in = set(
+        CheckIn.objects.filter(ticket__in=[t.pk for t in tickets], reverted_at__isnull=True).values_list(
+            "ticket_id", flat=True
+        )
+    )
+    return [
+        {**_ticket_props(t), "valid": ticket_validity(t) is None, "checked_in": t.pk in checked_in}
+        for t in tickets
+    ]

@@ -1,0 +1,182 @@
+"""The door: the scanner page (door staff and managers) and check-in lists (managers)."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from inertia import render
+
+from accounts.models import Membership
+from accounts.permissions import can_manage_events, membership_for, require_role
+from checkin import services
+from checkin.forms import CheckInListForm
+from checkin.models import CheckIn, CheckInList
+from core.inertia import form_errors, render_with_errors, submitted_data
+from events.models import Event
+from sales.models import Ticket
+from sales.tickets import reissue_secret
+
+MAX_SCAN_BODY = 4096  # a QR payload is tiny; anything bigger is not a scan
+
+
+def _event_for(request: HttpRequest, organizer_slug: str, event_slug: str) -> tuple[Membership, Event]:
+    membership = membership_for(request.user, organizer_slug)
+    event = get_object_or_404(
+        Event.objects.select_related("organizer"), organizer=membership.organizer, slug=event_slug
+    )
+    return membership, event
+
+
+def _list_for(event: Event, list_id: int) -> CheckInList:
+    return get_object_or_404(CheckInList.objects.select_related("event__organizer"), pk=list_id, event=event)
+
+
+@login_required
+@require_GET
+def scanner(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    membership, event = _event_for(request, organizer_slug, event_slug)
+    default = services.default_list(event)
+    chosen = event.check_in_lists.filter(pk=request.GET.get("list") or default.pk).first() or default
+    base = f"/manage/{organizer_slug}/events/{event_slug}/checkin"
+    return render(
+        request,
+        "Manage/Scanner",
+        {
+            "event": {"title": event.title, "slug": event.slug, "timezone": event.timezone},
+            "organizer": {"name": membership.organizer.name, "slug": membership.organizer.slug},
+            "lists": [{"id": lst.id, "name": lst.name} for lst in event.check_in_lists.all()],
+            "list": {"id": chosen.pk, "name": chosen.name},
+            "counts": services.list_counts(chosen),
+            "endpoints": {
+                "scan": f"{base}/{chosen.pk}/scan/",
+                "search": f"{base}/{chosen.pk}/search/",
+                "stats": f"{base}/{chosen.pk}/stats/",
+            },
+            "can_manage": can_manage_events(membership),
+        },
+        template_data={"page_title": f"Check-in · {event.title}"},
+    )
+
+
+def _json_body(request: HttpRequest) -> dict | None:
+    if len(request.body) > MAX_SCAN_BODY:
+        return None
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@login_required
+@require_POST
+def scan(request: HttpRequest, organizer_slug: str, event_slug: str, list_id: int) -> JsonResponse:
+    """One scan from the scanner page; the answer is shown in big letters."""
+    _, event = _event_for(request, organizer_slug, event_slug)
+    check_in_list = _list_for(event, list_id)
+    data = _json_body(request)
+    if data is None:
+        return JsonResponse(services.scan(check_in_list, secret="").as_dict())
+    ticket_id = data.get("ticket_id")
+    if isinstance(ticket_id, int) and not isinstance(ticket_id, bool):
+        result = services.scan(check_in_list, ticket_id=ticket_id, user=request.user)
+    else:
+        result = services.scan(check_in_list, secret=str(data.get("secret", ""))[:200], user=request.user)
+    return JsonResponse(result.as_dict())
+
+
+@login_required
+@require_GET
+def search(request: HttpRequest, organizer_slug: str, event_slug: str, list_id: int) -> JsonResponse:
+    _, event = _event_for(request, organizer_slug, event_slug)
+    return JsonResponse({"results": services.search(_list_for(event, list_id), request.GET.get("q", ""))})
+
+
+@login_required
+@require_GET
+def stats(request: HttpRequest, organizer_slug: str, event_slug: str, list_id: int) -> JsonResponse:
+    _, event = _event_for(request, organizer_slug, event_slug)
+    return JsonResponse(services.list_counts(_list_for(event, list_id)))
+
+
+@login_required
+@require_POST
+def undo(request: HttpRequest, organizer_slug: str, event_slug: str, ticket_id: int) -> JsonResponse:
+    """Managers take back a check-in made by mistake."""
+    membership, event = _event_for(request, organizer_slug, event_slug)
+    require_role(membership, Membership.EVENT_MANAGERS)
+    check_in = get_object_or_404(
+        CheckIn, ticket_id=ticket_id, ticket__order__event=event, reverted_at__isnull=True
+    )
+    services.undo(check_in, by=request.user)
+    return JsonResponse({"undone": True, "counts": services.list_counts(check_in.check_in_list)})
+
+
+@login_required
+@require_POST
+def reissue(request: HttpRequest, organizer_slug: str, event_slug: str, ticket_id: int) -> JsonResponse:
+    """Managers give a ticket a new code (e.g. a photo of it leaked); the old code stops working."""
+    membership, event = _event_for(request, organizer_slug, event_slug)
+    require_role(membership, Membership.EVENT_MANAGERS)
+    ticket = get_object_or_404(Ticket, pk=ticket_id, order__event=event)
+    reissue_secret(ticket)
+    return JsonResponse({"reissued": True})
+
+
+def _lists_props(event: Event, organizer_slug: str) -> dict:
+    return {
+        "event": {"title": event.title, "slug": event.slug},
+        "organizer_slug": organizer_slug,
+        "ticket_types": [{"id": t.pk, "name": t.name} for t in event.ticket_types.all()],
+        "lists": [
+            {
+                "id": lst.pk,
+                "name": lst.name,
+                "all_ticket_types": lst.all_ticket_types,
+                "ticket_types": [t.name for t in lst.ticket_types.all()],
+                "counts": services.list_counts(lst),
+                "can_delete": not lst.check_ins.exists(),
+            }
+            for lst in event.check_in_lists.prefetch_related("ticket_types")
+        ],
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lists(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    membership, event = _event_for(request, organizer_slug, event_slug)
+    require_role(membership, Membership.EVENT_MANAGERS)
+    if request.method == "GET":
+        return render(
+            request,
+            "Manage/CheckInLists",
+            _lists_props(event, organizer_slug),
+            template_data={"page_title": "Check-in lists"},
+        )
+    data = submitted_data(request)
+    if data.get("action") == "delete":
+        check_in_list = _list_for(event, int(data.get("id") or 0))
+        if check_in_list.check_ins.exists():
+            return render_with_errors(
+                request,
+                "Manage/CheckInLists",
+                {"form": "Tickets were checked in through this list; it stays."},
+                _lists_props(event, organizer_slug),
+            )
+        check_in_list.delete()
+        messages.success(request, "Check-in list deleted.")
+        return redirect("backoffice:checkin_lists", organizer_slug=organizer_slug, event_slug=event_slug)
+    form = CheckInListForm(data, event=event)
+    if not form.is_valid():
+        return render_with_errors(
+            request, "Manage/CheckInLists", form_errors(form), _lists_props(event, organizer_slug)
+        )
+    form.save()
+    messages.success(request, f"Check-in list “{form.instance.name}” created.")
+    return redirect("backoffice:checkin_lists", organizer_slug=organizer_slug, event_slug=event_slug)

@@ -1,0 +1,30 @@
+// JSON requests outside Inertia visits (the scanner answers in milliseconds, not pages).
+
+function csrfToken(): string {
+  const match = document.cookie.match(/(?:^|; )XSRF-TOKEN=([^;]*)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
+export async function postJson<T>(url: string, body: unknown): Promise<T> {
+  const response = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-XSRF-TOKEN": csrfToken() },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    throw new Error(`The server answered ${response.status}.`);
+  }
+  return (await response.json()) as T;
+}
+
+export async function getJson<T>(url: string): Promise<T> {
+  const response = await fetch(url, {
+    credentials: "same-origin",
+    headers: { Accept: "application/json" },
+  });
+  if (!response.ok) {
+    throw new Error(`The server answered ${response.status}.`);
+  }
+  return (await response.json()) as T;
+}

@@ -1,0 +1,105 @@
+"""What buyers carry to the door: QR codes (segno) and PDF tickets (reportlab)."""
+
+from __future__ import annotations
+
+import io
+
+import segno
+from django.db import IntegrityError, transaction
+from reportlab.lib.colors import HexColor
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
+
+from sales.models import Order, Ticket, new_secret
+
+VOID_STATUSES = (Order.Status.CANCELLED, Order.Status.REFUNDED, Order.Status.EXPIRED)
+
+
+def tickets_usable(order: Order) -> bool:
+    """Whether the order's tickets get their holders in: paid, or a bank transfer the organizer trusts."""
+    if order.status == Order.Status.PAID:
+        return True
+    return (
+        order.status == Order.Status.PENDING
+        and order.payment_method == "offline"
+        and order.event.organizer.admit_unpaid_bank_transfers
+    )
+
+
+def qr_svg_data_uri(secret: str) -> str:
+    """The ticket's QR code as an SVG data URI for <img src>."""
+    return segno.make(secret, error="m").svg_data_uri(scale=6, border=2)
+
+
+def _qr_png(secret: str) -> io.BytesIO:
+    buffer = io.BytesIO()
+    segno.make(secret, error="m").save(buffer, kind="png", scale=10, border=2)
+    buffer.seek(0)
+    return buffer
+
+
+def order_pdf(order: Order) -> bytes:
+    """One A4 page per ticket: event, date and time in the event's zone, venue, attendee,
+    ticket type, order code and the QR code. Tickets of a void order are marked VOID."""
+    event = order.event
+    starts = event.starts_at.astimezone(event.tz)
+    void = order.status in VOID_STATUSES
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    pdf.setTitle(f"{event.title} – order {order.code}")
+    pdf.setAuthor(event.organizer.name)
+    width, height = A4
+    tickets = list(order.tickets.select_related("ticket_type"))
+    for number, ticket in enumerate(tickets, start=1):
+        top = height - 25 * mm
+        pdf.setFillColor(HexColor("#4f46e5"))
+        pdf.rect(0, height - 12 * mm, width, 12 * mm, stroke=0, fill=1)
+        pdf.setFillColor(HexColor("#0f172a"))
+        pdf.setFont("Helvetica-Bold", 22)
+        pdf.drawString(20 * mm, top - 10 * mm, event.title[:60])
+        pdf.setFont("Helvetica", 13)
+        lines = [
+            starts.strftime("%A %d %B %Y, %H:%M") + f" ({event.timezone})",
+            event.venue_label,
+            "",
+            f"Attendee: {ticket.attendee_name or order.buyer_name}",
+            f"Ticket: {ticket.ticket_type.name}",
+            f"Order: {order.code}   ·   ticket {number} of {len(tickets)}",
+            f"Organizer: {event.organizer.name}",
+        ]
+        y = top - 22 * mm
+        for line in lines:
+            pdf.drawString(20 * mm, y, line)
+            y -= 8 * mm
+        pdf.drawImage(ImageReader(_qr_png(ticket.secret)), 20 * mm, y - 75 * mm, 70 * mm, 70 * mm)
+        pdf.setFont("Helvetica", 9)
+        pdf.setFillColor(HexColor("#475569"))
+        pdf.drawString(
+            20 * mm, y - 80 * mm, "Show this code at the entrance. Each ticket admits one person, once."
+        )
+        if void:
+            pdf.saveState()
+            pdf.setFillColor(HexColor("#dc2626"))
+            pdf.setFont("Helvetica-Bold", 90)
+            pdf.translate(width / 2, height / 2)
+            pdf.rotate(30)
+            pdf.drawCentredString(0, 0, "VOID")
+            pdf.restoreState()
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def reissue_secret(ticket: Ticket) -> Ticket:
+    """Give the ticket a new secret; the old QR code stops working at once."""
+    for _ in range(3):
+        try:
+            with transaction.atomic():
+                ticket.secret = new_secret()
+                ticket.save(update_fields=["secret"])
+            return ticket
+        except IntegrityError:
+            continue
+    raise RuntimeError("Could not generate a unique ticket secret.")
