@@ -417,12 +417,17 @@ def order_url(order: Order, base_url: str) -> str:
 
 
 @transaction.atomic
-def mark_paid(order: Order, reference: str = "") -> Order:
-    """Record the payment of a pending order (a bank transfer arrived, Stripe confirmed)."""
+def mark_paid(order: Order, reference: str = "", base_url: str | None = None) -> Order:
+    """Record the payment of a pending order (a bank transfer arrived, Stripe confirmed).
+
+    With ``base_url`` the buyer is emailed the confirmation with the tickets.
+    """
     now = timezone.now()
     if Order.objects.filter(pk=order.pk, status=Order.Status.PENDING).update(
         status=Order.Status.PAID, paid_at=now
     ):
+        if base_url:
+            queue_order_confirmation(order, base_url)
         Payment.objects.filter(order=order, status=Payment.Status.CREATED).update(
             status=Payment.Status.SUCCEEDED, **({"reference": reference} if reference else {})
         )
