@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from checkin import services
 from checkin.models import CheckIn, CheckInList
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -40,12 +38,16 @@ class CountsOut(Schema):
     expected: int
 
 
+class CheckedInOut(Schema):
+    checked_in: int
+
+
 class CheckInOut(Schema):
     outcome: str = Field(..., description="admitted, already_checked_in or refused")
     message: str
     ticket: ScannedTicketOut | None
     first_check_in: FirstCheckInOut | None
-    counts: CountsOut | dict[str, Any]
+    counts: CheckedInOut
 
 
 def _token(request: HttpRequest) -> ApiToken:

@@ -10,7 +10,7 @@ type ScanResult = {
   message: string;
   ticket: { id: number; attendee_name: string; ticket_type: string; order_code: string } | null;
   first_check_in: { at: string | null; list: string } | null;
-  counts: Counts;
+  counts: { checked_in: number };
 };
 type SearchHit = {
   id: number;
@@ -70,7 +70,7 @@ export default function Scanner({
       try {
         const answer = await postJson<ScanResult>(endpoints.scan, body);
         setResult(answer);
-        setCounts(answer.counts);
+        setCounts((current) => ({ ...current, checked_in: answer.counts.checked_in }));
       } catch (exc) {
         setError(`No answer from the server: ${(exc as Error).message} Try again.`);
       } finally {
