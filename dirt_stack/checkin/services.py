@@ -42,6 +42,8 @@ class ScanResult:
 def ticket_validity(ticket: Ticket) -> str | None:
     """Why this ticket cannot get in, or None when it can."""
     order = ticket.order
+    if ticket.voided_at is not None:
+        return "Void: this ticket was refunded."
     if tickets_usable(order):
         return None
     if order.status == Order.Status.PENDING:
@@ -73,7 +75,7 @@ def checked_in_count(check_in_list: CheckInList) -> dict[str, int]:
 
 
 def _admissible(check_in_list: CheckInList):  # type: ignore[no-untyped-def]
-    tickets = Ticket.objects.filter(order__event_id=check_in_list.event_id)
+    tickets = Ticket.objects.filter(order__event_id=check_in_list.event_id, voided_at__isnull=True)
     valid = Q(order__status=Order.Status.PAID)
     if check_in_list.event.organizer.admit_unpaid_bank_transfers:
         valid |= Q(order__status=Order.Status.PENDING, order__payment_method="offline")

@@ -1,6 +1,7 @@
 """Back-office URLs, all under /manage/ (namespace "backoffice")."""
 
 from checkin import views as door
+from sales import manage_views as sales
 from django.urls import path, re_path
 
 from accounts import manage_views as teams
@@ -27,6 +28,19 @@ urlpatterns = [
         r"^(?P<organizer_slug>[-\w]+)/events/(?P<event_slug>[-\w]+)/(?P<action>publish|unpublish|cancel)/$",
         events.event_status,
         name="event_status",
+    ),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/dashboard/", sales.dashboard, name="dashboard"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/orders/", sales.order_list, name="orders"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/orders/<str:code>/", sales.order_page, name="order"),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/orders/<str:code>/action/",
+        sales.order_action,
+        name="order_action",
+    ),
+    re_path(
+        r"^(?P<organizer_slug>[-\w]+)/events/(?P<event_slug>[-\w]+)/export/(?P<kind>orders|attendees)\.csv$",
+        sales.export,
+        name="export",
     ),
     path("<slug:organizer_slug>/events/<slug:event_slug>/checkin/", door.scanner, name="scanner"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/checkin-lists/", door.lists, name="checkin_lists"),

@@ -187,6 +187,8 @@ class Ticket(models.Model):
     attendee_name = models.CharField(max_length=200, blank=True)
     secret = models.CharField(max_length=64, unique=True, default=new_secret)
     price = models.DecimalField(max_digits=10, decimal_places=2)
+    # Set when this one ticket was refunded and cancelled while its order stays paid.
+    voided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -259,3 +261,22 @@ class ProcessedWebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.event_id}"
+
+
+class AuditEntry(models.Model):
+    """Who did what to an order, and when: shown on the order in the back office."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="audit_entries")
+    action = models.CharField(max_length=50)
+    detail = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, help_text="The user's email or the API token's name.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}: {self.action} by {self.actor_label}"

@@ -476,36 +476,64 @@ def expire_unpaid(order: Order) -> bool:
 
 
 @transaction.atomic
-def refund(order: Order, amount: Decimal, *, by: AbstractBaseUser | None = None, reason: str = "") -> Refund:
+def refund(
+    order: Order,
+    amount: Decimal | None = None,
+    *,
+    tickets: list[int] | None = None,
+    by: AbstractBaseUser | None = None,
+    reason: str = "",
+) -> Refund | None:
     """Refund part or all of a paid order, through its provider where it supports refunds.
 
-    A full refund also ends the order: its tickets become void and the stock returns.
+    With ``tickets`` (ids of the order's tickets) those tickets become void and
+    their stock returns; the amount defaults to their price. A refund that
+    reaches the order's total ends the order: every ticket is void and all its
+    stock returns.
     """
     order = Order.objects.select_for_update().get(pk=order.pk)
-    amount = quantize(Decimal(amount))
     if order.status != Order.Status.PAID:
         raise PurchaseConflict("Only paid orders can be refunded.")
+    voiding: list[Ticket] = []
+    if tickets:
+        voiding = list(Ticket.objects.filter(order=order, pk__in=tickets, voided_at__isnull=True))
+        if len(voiding) != len(set(tickets)):
+            raise PurchaseInvalid(
+                "Some of these tickets are not in this order or were refunded already.", "tickets"
+            )
+        if amount is None:
+            amount = sum((t.price for t in voiding), Decimal("0"))
+    if amount is None:
+        raise PurchaseInvalid("Give the amount to refund, or the tickets to refund.", "amount")
+    amount = quantize(Decimal(amount))
     refundable = order.total - order.refunded_amount
-    if amount <= 0 or amount > refundable:
+    if amount < 0 or (amount == 0 and not voiding) or amount > refundable:
         raise PurchaseInvalid(
             f"The refund must be more than 0 and at most {refundable} {order.currency}.", "amount"
         )
     payment_provider = provider(order.payment_method)
     reference = ""
-    if payment_provider.supports_refunds:
+    if payment_provider.supports_refunds and amount > 0:
         payment = order.payments.filter(status=Payment.Status.SUCCEEDED).order_by("-created_at").first()
         reference = payment_provider.refund(order, amount, payment.reference if payment else "")
-    refund_record = Refund.objects.create(
-        order=order,
-        amount=amount,
-        provider=order.payment_method,
-        reference=reference,
-        reason=reason,
-        created_by=by,
-    )
+    refund_record = None
+    if amount > 0:  # voiding free tickets moves no money
+        refund_record = Refund.objects.create(
+            order=order,
+            amount=amount,
+            provider=order.payment_method,
+            reference=reference,
+            reason=reason,
+            created_by=by,
+        )
+    if voiding:
+        quantities: Counter[int] = Counter(t.ticket_type_id for t in voiding)
+        Ticket.objects.filter(pk__in=[t.pk for t in voiding]).update(voided_at=timezone.now())
+        stock.give_back(order.event_id, quantities)
     order.refunded_amount += amount
     order.save(update_fields=["refunded_amount"])
-    if order.refunded_amount == order.total:
+    everything_void = not Ticket.objects.filter(order=order, voided_at__isnull=True).exists()
+    if order.refunded_amount == order.total or everything_void:
         stock.close_order(order.pk, (Order.Status.PAID,), Order.Status.REFUNDED)
     return refund_record
 

@@ -78,7 +78,8 @@ def order_detail(
                 "attendee_name": ticket.attendee_name,
                 "secret": ticket.secret,
                 "price": money_str(ticket.price),
-                "qr": qr_svg_data_uri(ticket.secret) if usable else None,
+                "qr": qr_svg_data_uri(ticket.secret) if usable and ticket.voided_at is None else None,
+                "void": ticket.voided_at is not None or not usable,
             }
             for ticket in tickets
         ],

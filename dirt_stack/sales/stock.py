@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from core import metrics
 from events.models import Event, TicketType
-from sales.models import Hold, HoldLine, Order, OrderLine, Voucher
+from sales.models import Hold, HoldLine, Order, OrderLine, Ticket, Voucher
 
 
 class SoldOut(Exception):
@@ -227,11 +227,12 @@ def release_expired(event: Event) -> int:
 
 
 def order_quantities(order_id: int) -> dict[int, int]:
-    quantities: Counter[int] = Counter()
-    for ticket_type_id, n in OrderLine.objects.filter(order_id=order_id).values_list(
-        "ticket_type_id", "quantity"
-    ):
-        quantities[ticket_type_id] += n
+    """The stock an order holds: its tickets, less those voided by a partial refund."""
+    quantities: Counter[int] = Counter(
+        Ticket.objects.filter(order_id=order_id, voided_at__isnull=True).values_list(
+            "ticket_type_id", flat=True
+        )
+    )
     return dict(quantities)
 
 

@@ -71,6 +71,7 @@ export type OrderTicket = {
   secret: string;
   price: string;
   qr: string | null;
+  void: boolean;
 };
 
 export type OrderDetail = {

@@ -117,6 +117,18 @@ export default function EventEdit({
         </div>
         <div className="flex flex-wrap gap-2">
           <Link
+            href={`${base}/dashboard/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+          >
+            Dashboard
+          </Link>
+          <Link
+            href={`${base}/orders/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+          >
+            Orders
+          </Link>
+          <Link
             href={`${base}/checkin/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >

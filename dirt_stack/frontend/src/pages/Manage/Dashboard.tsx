@@ -1,0 +1,151 @@
+import { Head, Link } from "@inertiajs/react";
+import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { formatMoney } from "../../lib/format";
+
+type Figures = {
+  ticket_types: { id: number; name: string; capacity: number; sold: number; held: number }[];
+  revenue: { currency: string; gross: string; refunded: string; net: string }[];
+  orders_per_day: { day: string; orders: number; paid: number }[];
+  check_in: { checked_in: number; expected: number };
+};
+
+function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
+  return (
+    <div className="rounded-xl border border-slate-200 bg-white p-4">
+      <p className="text-sm text-slate-500">{label}</p>
+      <p className="mt-1 text-2xl font-bold tabular-nums" data-testid={testId}>
+        {value}
+      </p>
+    </div>
+  );
+}
+
+export default function Dashboard({
+  event,
+  base,
+  figures,
+}: {
+  event: { title: string; slug: string; status: string; currency: string };
+  base: string;
+  figures: Figures;
+}) {
+  const sold = figures.ticket_types.reduce((n, t) => n + t.sold, 0);
+  const capacity = figures.ticket_types.reduce((n, t) => n + t.capacity, 0);
+  const held = figures.ticket_types.reduce((n, t) => n + t.held, 0);
+  return (
+    <>
+      <Head title={`Dashboard · ${event.title}`} />
+      <p className="mb-2 text-sm text-slate-500">
+        <Link href={`${base}/`} className="hover:text-indigo-700">
+          ← {event.title}
+        </Link>
+      </p>
+      <div className="mb-6 flex flex-wrap items-center justify-between gap-3">
+        <h1 className="text-2xl font-bold tracking-tight">Dashboard</h1>
+        <div className="flex gap-2 text-sm">
+          <Link
+            href={`${base}/orders/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 hover:bg-slate-50"
+          >
+            Orders
+          </Link>
+          <Link
+            href={`${base}/checkin/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 hover:bg-slate-50"
+          >
+            Check-in
+          </Link>
+        </div>
+      </div>
+      <div className="grid gap-4 sm:grid-cols-4">
+        <Stat label="Tickets sold" value={`${sold} / ${capacity}`} testId="stat-sold" />
+        <Stat label="In live reservations" value={String(held)} testId="stat-held" />
+        <Stat
+          label="Checked in"
+          value={`${figures.check_in.checked_in} / ${figures.check_in.expected}`}
+          testId="stat-checked-in"
+        />
+        <Stat
+          label="Orders"
+          value={String(figures.orders_per_day.reduce((n, d) => n + d.orders, 0))}
+        />
+      </div>
+
+      <section className="mt-6 rounded-xl border border-slate-200 bg-white p-5">
+        <h2 className="mb-3 font-semibold">Revenue</h2>
+        {figures.revenue.length === 0 ? (
+          <p className="text-sm text-slate-600">No paid orders yet.</p>
+        ) : (
+          <table className="w-full text-sm">
+            <thead className="text-left text-slate-500">
+              <tr>
+                <th className="py-1 font-medium">Currency</th>
+                <th className="py-1 font-medium">Gross</th>
+                <th className="py-1 font-medium">Refunded</th>
+                <th className="py-1 font-medium">Net</th>
+              </tr>
+            </thead>
+            <tbody>
+              {figures.revenue.map((row) => (
+                <tr key={row.currency} data-testid={`revenue-${row.currency}`}>
+                  <td className="py-1">{row.currency}</td>
+                  <td className="py-1 tabular-nums" data-testid="revenue-gross">
+                    {formatMoney(row.gross, row.currency)}
+                  </td>
+                  <td className="py-1 tabular-nums" data-testid="revenue-refunded">
+                    {Number(row.refunded) === 0 ? "—" : formatMoney(row.refunded, row.currency)}
+                  </td>
+                  <td className="py-1 tabular-nums" data-testid="revenue-net">
+                    {formatMoney(row.net, row.currency)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+
+      <section className="mt-6 rounded-xl border border-slate-200 bg-white p-5">
+        <h2 className="mb-3 font-semibold">Ticket types</h2>
+        <ul className="space-y-3">
+          {figures.ticket_types.map((t) => (
+            <li key={t.id} data-testid="dashboard-ticket-type">
+              <div className="flex justify-between text-sm">
+                <span>{t.name}</span>
+                <span className="tabular-nums">
+                  {t.sold} sold{t.held ? ` · ${t.held} reserved` : ""} / {t.capacity}
+                </span>
+              </div>
+              <div className="mt-1 h-2 overflow-hidden rounded bg-slate-100" aria-hidden="true">
+                <div
+                  className="h-full bg-indigo-600"
+                  style={{ width: `${Math.min(100, (t.sold / t.capacity) * 100)}%` }}
+                />
+              </div>
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      <section className="mt-6 rounded-xl border border-slate-200 bg-white p-5">
+        <h2 className="mb-3 font-semibold">Orders per day</h2>
+        {figures.orders_per_day.length === 0 ? (
+          <p className="text-sm text-slate-600">No orders yet.</p>
+        ) : (
+          <div className="h-64" role="img" aria-label="Orders per day">
+            <ResponsiveContainer width="100%" height="100%">
+              <BarChart data={figures.orders_per_day}>
+                <CartesianGrid strokeDasharray="3 3" vertical={false} />
+                <XAxis dataKey="day" fontSize={12} />
+                <YAxis allowDecimals={false} fontSize={12} />
+                <Tooltip />
+                <Bar dataKey="orders" name="Orders" fill="#a5b4fc" />
+                <Bar dataKey="paid" name="Paid" fill="#4f46e5" />
+              </BarChart>
+            </ResponsiveContainer>
+          </div>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,297 @@
+import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
+import { type FormEvent, useState } from "react";
+import { FormError } from "../../components/fields";
+import OrderSummary from "../../components/OrderSummary";
+import { formatEventDate, formatMoney } from "../../lib/format";
+import type { OrderDetail } from "../../types";
+
+type AuditRow = {
+  action: string;
+  actor: string;
+  detail: Record<string, unknown>;
+  created_at: string;
+};
+
+const ACTIONS: Record<string, string> = {
+  cancelled: "Cancelled the order",
+  refunded: "Refunded",
+  marked_paid: "Marked paid",
+  confirmation_resent: "Resent the confirmation",
+  attendee_changed: "Changed an attendee name",
+};
+
+function describe(entry: AuditRow, currency: string): string {
+  const base = ACTIONS[entry.action] ?? entry.action;
+  if (entry.action === "refunded") {
+    const tickets = (entry.detail.tickets as number[] | undefined) ?? [];
+    return `${base} ${formatMoney(String(entry.detail.amount ?? "0"), currency)}${tickets.length ? ` (${tickets.length} ticket${tickets.length > 1 ? "s" : ""})` : ""}`;
+  }
+  if (entry.action === "attendee_changed") {
+    return `${base}: “${entry.detail.before || "—"}” → “${entry.detail.after}”`;
+  }
+  return base;
+}
+
+export default function Order({
+  event,
+  base,
+  order,
+  payments,
+  audit,
+  refundable,
+}: {
+  event: { title: string; slug: string; timezone: string };
+  base: string;
+  order: OrderDetail;
+  payments: { provider: string; amount: string; status: string; reference: string }[];
+  audit: AuditRow[];
+  refundable: string;
+}) {
+  const errors = usePage().props.errors;
+  const action = `${base}/orders/${order.code}/action/`;
+  const refund = useForm({ action: "refund", amount: "", tickets: [] as number[], reason: "" });
+  const [editing, setEditing] = useState<number | null>(null);
+  const [name, setName] = useState("");
+
+  const post = (data: Record<string, string>, confirm?: string) => () => {
+    if (confirm && !window.confirm(confirm)) {
+      return;
+    }
+    router.post(action, data, { preserveScroll: true });
+  };
+
+  function submitRefund(e: FormEvent) {
+    e.preventDefault();
+    refund.post(action, { preserveScroll: true, onSuccess: () => refund.reset() });
+  }
+
+  return (
+    <>
+      <Head title={`Order ${order.code}`} />
+      <p className="mb-2 text-sm text-slate-500">
+        <Link href={`${base}/orders/`} className="hover:text-indigo-700">
+          ← Orders of {event.title}
+        </Link>
+      </p>
+      <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
+        <h1 className="font-mono text-2xl font-bold">{order.code}</h1>
+        <span className="rounded-full bg-slate-100 px-3 py-1 text-sm" data-testid="order-status">
+          {order.status_label}
+        </span>
+      </div>
+      <FormError message={errors.form ?? errors.action} />
+      <div className="grid gap-6 lg:grid-cols-[1fr_20rem]">
+        <div className="space-y-6">
+          <section className="rounded-xl border border-slate-200 bg-white p-5">
+            <p>
+              {order.buyer.name} ·{" "}
+              <a href={`mailto:${order.buyer.email}`} className="text-indigo-700">
+                {order.buyer.email}
+              </a>
+            </p>
+            <p className="text-sm text-slate-600">
+              Placed {formatEventDate(order.created_at, event.timezone)} · {order.payment_method}
+            </p>
+            <div className="mt-3">
+              <OrderSummary
+                lines={order.lines}
+                currency={order.currency}
+                total={order.total}
+                discount={order.discount}
+              />
+            </div>
+            {Number(order.refunded_amount) > 0 ? (
+              <p className="text-sm" data-testid="refunded-amount">
+                Refunded: {formatMoney(order.refunded_amount, order.currency)}
+              </p>
+            ) : null}
+            <h3 className="mt-4 text-sm font-semibold">Payments</h3>
+            <ul className="text-sm text-slate-600">
+              {payments.map((p) => (
+                <li key={`${p.provider}-${p.reference}-${p.amount}`}>
+                  {p.provider} · {formatMoney(p.amount, order.currency)} · {p.status}{" "}
+                  {p.reference ? `· ${p.reference}` : ""}
+                </li>
+              ))}
+              {payments.length === 0 ? <li>None (free order).</li> : null}
+            </ul>
+          </section>
+
+          <section className="rounded-xl border border-slate-200 bg-white p-5">
+            <h2 className="mb-3 font-semibold">Tickets</h2>
+            <ul className="divide-y divide-slate-100">
+              {order.tickets.map((ticket) => (
+                <li key={ticket.id} className="py-2 text-sm" data-testid="admin-ticket">
+                  <div className="flex flex-wrap items-center justify-between gap-2">
+                    <span>
+                      {ticket.ticket_type} · {formatMoney(ticket.price, order.currency)} ·{" "}
+                      <span className="font-medium">
+                        {ticket.attendee_name || "no attendee name"}
+                      </span>
+                      {ticket.void ? (
+                        <span className="ml-1 font-semibold text-red-700">VOID</span>
+                      ) : null}
+                    </span>
+                    <span className="flex gap-2">
+                      <button
+                        type="button"
+                        className="underline"
+                        onClick={() => {
+                          setEditing(ticket.id);
+                          setName(ticket.attendee_name);
+                        }}
+                      >
+                        Change name
+                      </button>
+                      {order.status === "paid" && !ticket.void ? (
+                        <label className="flex items-center gap-1">
+                          <input
+                            type="checkbox"
+                            checked={refund.data.tickets.includes(ticket.id)}
+                            onChange={(e) =>
+                              refund.setData(
+                                "tickets",
+                                e.target.checked
+                                  ? [...refund.data.tickets, ticket.id]
+                                  : refund.data.tickets.filter((id) => id !== ticket.id),
+                              )
+                            }
+                          />
+                          refund
+                        </label>
+                      ) : null}
+                    </span>
+                  </div>
+                  {editing === ticket.id ? (
+                    <form
+                      className="mt-2 flex gap-2"
+                      onSubmit={(e) => {
+                        e.preventDefault();
+                        router.post(
+                          action,
+                          { action: "attendee", ticket: ticket.id, attendee_name: name },
+                          { preserveScroll: true, onSuccess: () => setEditing(null) },
+                        );
+                      }}
+                    >
+                      <label className="sr-only" htmlFor={`attendee-${ticket.id}`}>
+                        Attendee name
+                      </label>
+                      <input
+                        id={`attendee-${ticket.id}`}
+                        value={name}
+                        onChange={(e) => setName(e.target.value)}
+                        className="min-w-0 flex-1 rounded-lg border border-slate-300 px-2 py-1"
+                      />
+                      <button
+                        type="submit"
+                        className="rounded-lg bg-slate-900 px-3 py-1 text-white"
+                      >
+                        Save
+                      </button>
+                    </form>
+                  ) : null}
+                </li>
+              ))}
+            </ul>
+            {errors.attendee_name ? (
+              <p className="text-sm text-red-700">{errors.attendee_name}</p>
+            ) : null}
+          </section>
+
+          <section className="rounded-xl border border-slate-200 bg-white p-5">
+            <h2 className="mb-3 font-semibold">History</h2>
+            <ul className="space-y-1 text-sm" data-testid="audit-log">
+              {audit.map((entry) => (
+                <li key={`${entry.created_at}-${entry.action}`} data-testid="audit-entry">
+                  <span className="text-slate-500">
+                    {formatEventDate(entry.created_at, event.timezone)}
+                  </span>{" "}
+                  · {entry.actor} · {describe(entry, order.currency)}
+                </li>
+              ))}
+              {audit.length === 0 ? (
+                <li className="text-slate-600">Nothing done to this order yet.</li>
+              ) : null}
+            </ul>
+          </section>
+        </div>
+
+        <aside className="space-y-4 self-start">
+          <div className="space-y-2 rounded-xl border border-slate-200 bg-white p-4">
+            <h2 className="font-semibold">Actions</h2>
+            <button
+              type="button"
+              onClick={post({ action: "resend" })}
+              className="w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
+            >
+              Resend confirmation
+            </button>
+            {order.status === "pending" && order.payment_method === "offline" ? (
+              <button
+                type="button"
+                onClick={post({ action: "mark_paid" })}
+                className="w-full rounded-lg bg-emerald-600 px-3 py-2 text-sm font-semibold text-white"
+              >
+                Mark paid
+              </button>
+            ) : null}
+            {order.status === "pending" || order.status === "paid" ? (
+              <button
+                type="button"
+                onClick={post(
+                  { action: "cancel" },
+                  "Cancel this order? Its tickets become void and go back on sale.",
+                )}
+                className="w-full rounded-lg border border-red-300 px-3 py-2 text-sm text-red-700"
+              >
+                Cancel order
+              </button>
+            ) : null}
+          </div>
+          {order.status === "paid" ? (
+            <form
+              onSubmit={submitRefund}
+              className="space-y-2 rounded-xl border border-slate-200 bg-white p-4"
+              noValidate
+            >
+              <h2 className="font-semibold">Refund</h2>
+              <p className="text-xs text-slate-600">
+                Tick tickets to refund them (they become void and go back on sale), or give an
+                amount. Up to {formatMoney(refundable, order.currency)}.
+              </p>
+              <label className="block text-sm">
+                Amount ({order.currency})
+                <input
+                  inputMode="decimal"
+                  value={refund.data.amount}
+                  onChange={(e) => refund.setData("amount", e.target.value)}
+                  placeholder={refund.data.tickets.length ? "the tickets' price" : refundable}
+                  className="mt-1 block w-full rounded-lg border border-slate-300 px-2 py-1"
+                />
+              </label>
+              {errors.amount || errors.tickets ? (
+                <p className="text-sm text-red-700">{errors.amount ?? errors.tickets}</p>
+              ) : null}
+              <label className="block text-sm">
+                Reason
+                <input
+                  value={refund.data.reason}
+                  onChange={(e) => refund.setData("reason", e.target.value)}
+                  className="mt-1 block w-full rounded-lg border border-slate-300 px-2 py-1"
+                />
+              </label>
+              <button
+                type="submit"
+                disabled={refund.processing}
+                className="w-full rounded-lg bg-slate-900 px-3 py-2 text-sm font-semibold text-white"
+              >
+                Refund
+              </button>
+            </form>
+          ) : null}
+        </aside>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,185 @@
+import { Head, Link, router } from "@inertiajs/react";
+import { type FormEvent, useState } from "react";
+import PaginationNav from "../../components/PaginationNav";
+import { formatEventDate, formatMoney } from "../../lib/format";
+import type { Pagination } from "../../types";
+
+type Row = {
+  code: string;
+  status: string;
+  status_label: string;
+  buyer_name: string;
+  buyer_email: string;
+  total: string;
+  currency: string;
+  created_at: string;
+  tickets: number;
+};
+type Option = { value: string; label: string };
+type Filters = { q: string; status: string; ticket_type: string; from: string; to: string };
+
+export default function Orders({
+  event,
+  base,
+  orders,
+  pagination,
+  filters,
+  statuses,
+  ticket_types,
+}: {
+  event: { title: string; slug: string; timezone: string };
+  base: string;
+  orders: Row[];
+  pagination: Pagination;
+  filters: Filters;
+  statuses: Option[];
+  ticket_types: Option[];
+}) {
+  const [values, setValues] = useState<Filters>(filters);
+
+  function search(e: FormEvent) {
+    e.preventDefault();
+    router.get(`${base}/orders/`, Object.fromEntries(Object.entries(values).filter(([, v]) => v)), {
+      preserveState: true,
+    });
+  }
+
+  const select = "rounded-lg border border-slate-300 px-2 py-2 text-sm";
+  return (
+    <>
+      <Head title={`Orders · ${event.title}`} />
+      <p className="mb-2 text-sm text-slate-500">
+        <Link href={`${base}/`} className="hover:text-indigo-700">
+          ← {event.title}
+        </Link>
+      </p>
+      <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
+        <h1 className="text-2xl font-bold tracking-tight">Orders</h1>
+        <div className="flex gap-2 text-sm">
+          <a
+            href={`${base}/export/orders.csv`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 hover:bg-slate-50"
+          >
+            Export orders (CSV)
+          </a>
+          <a
+            href={`${base}/export/attendees.csv`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 hover:bg-slate-50"
+          >
+            Export attendees (CSV)
+          </a>
+        </div>
+      </div>
+      <form
+        onSubmit={search}
+        className="mb-4 grid gap-2 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-6"
+      >
+        <label className="sm:col-span-2">
+          <span className="sr-only">Search orders</span>
+          <input
+            type="search"
+            value={values.q}
+            onChange={(e) => setValues({ ...values, q: e.target.value })}
+            placeholder="Order code, email or attendee"
+            className="w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
+          />
+        </label>
+        <select
+          aria-label="Status"
+          value={values.status}
+          onChange={(e) => setValues({ ...values, status: e.target.value })}
+          className={select}
+        >
+          <option value="">Any status</option>
+          {statuses.map((s) => (
+            <option key={s.value} value={s.value}>
+              {s.label}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Ticket type"
+          value={values.ticket_type}
+          onChange={(e) => setValues({ ...values, ticket_type: e.target.value })}
+          className={select}
+        >
+          <option value="">Any ticket type</option>
+          {ticket_types.map((t) => (
+            <option key={t.value} value={t.value}>
+              {t.label}
+            </option>
+          ))}
+        </select>
+        <input
+          aria-label="Ordered from"
+          type="date"
+          value={values.from}
+          onChange={(e) => setValues({ ...values, from: e.target.value })}
+          className={select}
+        />
+        <div className="flex gap-2">
+          <input
+            aria-label="Ordered until"
+            type="date"
+            value={values.to}
+            onChange={(e) => setValues({ ...values, to: e.target.value })}
+            className={`${select} min-w-0 flex-1`}
+          />
+          <button
+            type="submit"
+            className="rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white"
+          >
+            Search
+          </button>
+        </div>
+      </form>
+      <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
+        <table className="w-full text-left text-sm">
+          <thead className="text-slate-500">
+            <tr>
+              <th className="p-3 font-medium">Order</th>
+              <th className="p-3 font-medium">Buyer</th>
+              <th className="p-3 font-medium">Tickets</th>
+              <th className="p-3 font-medium">Total</th>
+              <th className="p-3 font-medium">Status</th>
+              <th className="p-3 font-medium">Placed</th>
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100">
+            {orders.map((o) => (
+              <tr key={o.code} data-testid="order-row">
+                <td className="p-3">
+                  <Link
+                    href={`${base}/orders/${o.code}/`}
+                    className="font-mono font-semibold text-indigo-700 hover:underline"
+                  >
+                    {o.code}
+                  </Link>
+                </td>
+                <td className="p-3">
+                  {o.buyer_name}
+                  <span className="block text-slate-500">{o.buyer_email}</span>
+                </td>
+                <td className="p-3 tabular-nums">{o.tickets}</td>
+                <td className="p-3 tabular-nums">{formatMoney(o.total, o.currency)}</td>
+                <td className="p-3">{o.status_label}</td>
+                <td className="p-3 text-slate-600">
+                  {formatEventDate(o.created_at, event.timezone)}
+                </td>
+              </tr>
+            ))}
+            {orders.length === 0 ? (
+              <tr>
+                <td colSpan={6} className="p-6 text-center text-slate-600">
+                  No orders match.
+                </td>
+              </tr>
+            ) : null}
+          </tbody>
+        </table>
+      </div>
+      <p className="mt-2 text-sm text-slate-500">{pagination.count} orders</p>
+      <PaginationNav pagination={pagination} />
+    </>
+  );
+}

@@ -1,0 +1,256 @@
+"""Back office for an event's sales: dashboard, orders with their actions and audit log, CSV exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_GET, require_POST
+from inertia import render
+
+from accounts.models import Membership
+from accounts.permissions import membership_for, require_role
+from core.inertia import render_with_errors, submitted_data
+from core.money import money_str
+from events.models import Event
+from sales import order_admin, orders, reports
+from sales.models import Order, Ticket
+from sales.serializers import order_detail
+
+MANAGERS = Membership.EVENT_MANAGERS
+ORDERS_PER_PAGE = 25
+
+
+def _managed_event(request: HttpRequest, organizer_slug: str, event_slug: str) -> Event:
+    membership = membership_for(request.user, organizer_slug)
+    require_role(membership, MANAGERS)
+    return get_object_or_404(
+        Event.objects.select_related("organizer"), organizer=membership.organizer, slug=event_slug
+    )
+
+
+def _base(organizer_slug: str, event_slug: str) -> str:
+    return f"/manage/{organizer_slug}/events/{event_slug}"
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    event = _managed_event(request, organizer_slug, event_slug)
+    return render(
+        request,
+        "Manage/Dashboard",
+        {
+            "event": {
+                "title": event.title,
+                "slug": event.slug,
+                "status": event.status,
+                "currency": event.currency,
+            },
+            "base": _base(organizer_slug, event_slug),
+            "figures": reports.dashboard(event),
+        },
+        template_data={"page_title": f"Dashboard · {event.title}"},
+    )
+
+
+def filter_orders(event: Event, params: Any) -> QuerySet[Order]:
+    """The event's orders matching a search (code, buyer email or name, attendee) and filters."""
+    result = Order.objects.filter(event=event)
+    query = str(params.get("q", "")).strip()[:100]
+    if query:
+        result = result.filter(
+            Q(code__iexact=query)
+            | Q(buyer_email__icontains=query)
+            | Q(buyer_name__icontains=query)
+            | Q(tickets__attendee_name__icontains=query)
+        ).distinct()
+    status = params.get("status")
+    if status in Order.Status.values:
+        result = result.filter(status=status)
+    ticket_type = params.get("ticket_type")
+    if ticket_type and str(ticket_type).isdigit():
+        result = result.filter(lines__ticket_type_id=int(ticket_type)).distinct()
+    for name, lookup in (("from", "created_at__date__gte"), ("to", "created_at__date__lte")):
+        try:
+            day = dt.date.fromisoformat(str(params.get(name) or ""))
+        except ValueError:
+            continue
+        result = result.filter(**{lookup: day})
+    return result.order_by("-created_at", "-id")
+
+
+def _order_row(order: Order, event: Event) -> dict[str, Any]:
+    return {
+        "code": order.code,
+        "status": order.status,
+        "status_label": order.get_status_display(),
+        "buyer_name": order.buyer_name,
+        "buyer_email": order.buyer_email,
+        "total": money_str(order.total),
+        "currency": order.currency,
+        "created_at": order.created_at.astimezone(event.tz).isoformat(),
+        "tickets": order.ticket_total,
+    }
+
+
+@login_required
+@require_GET
+def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    event = _managed_event(request, organizer_slug, event_slug)
+    found = filter_orders(event, request.GET).annotate(ticket_total=Count("tickets", distinct=True))
+    page = Paginator(found, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "Manage/Orders",
+        {
+            "event": {"title": event.title, "slug": event.slug, "timezone": event.timezone},
+            "base": _base(organizer_slug, event_slug),
+            "orders": [_order_row(order, event) for order in page.object_list],
+            "pagination": {
+                "page": page.number,
+                "pages": page.paginator.num_pages,
+                "count": page.paginator.count,
+                "has_previous": page.has_previous(),
+                "has_next": page.has_next(),
+            },
+            "filters": {k: request.GET.get(k, "") for k in ("q", "status", "ticket_type", "from", "to")},
+            "statuses": [{"value": v, "label": label} for v, label in Order.Status.choices],
+            "ticket_types": [{"value": str(t.pk), "label": t.name} for t in event.ticket_types.all()],
+        },
+        template_data={"page_title": f"Orders · {event.title}"},
+    )
+
+
+def _order_props(request: HttpRequest, event: Event, order: Order, organizer_slug: str) -> dict[str, Any]:
+    detail = order_detail(order, request.build_absolute_uri("/"))
+    return {
+        "event": {"title": event.title, "slug": event.slug, "timezone": event.timezone},
+        "base": _base(organizer_slug, event.slug),
+        "order": detail,
+        "payments": [
+            {
+                "provider": p.provider,
+                "amount": money_str(p.amount),
+                "status": p.status,
+                "reference": p.reference,
+            }
+            for p in order.payments.all()
+        ],
+        "refunds": [
+            {"amount": money_str(r.amount), "reason": r.reason, "created_at": r.created_at.isoformat()}
+            for r in order.refunds.all()
+        ],
+        "audit": [
+            {
+                "action": a.action,
+                "actor": a.actor_label,
+                "detail": a.detail,
+                "created_at": a.created_at.isoformat(),
+            }
+            for a in order.audit_entries.all()
+        ],
+        "refundable": money_str(order.total - order.refunded_amount),
+    }
+
+
+def _load(event: Event, code: str) -> Order:
+    return get_object_or_404(
+        Order.objects.select_related("event", "event__organizer").prefetch_related(
+            "lines__ticket_type", "tickets__ticket_type"
+        ),
+        event=event,
+        code=code,
+    )
+
+
+@login_required
+@require_GET
+def order_page(request: HttpRequest, organizer_slug: str, event_slug: str, code: str) -> HttpResponse:
+    event = _managed_event(request, organizer_slug, event_slug)
+    order = _load(event, code)
+    return render(
+        request,
+        "Manage/Order",
+        _order_props(request, event, order, organizer_slug),
+        template_data={"page_title": order.code},
+    )
+
+
+@login_required
+@require_POST
+def order_action(request: HttpRequest, organizer_slug: str, event_slug: str, code: str) -> HttpResponse:
+    """cancel, refund (amount and/or tickets), mark_paid, resend, attendee: each recorded in the audit log."""
+    event = _managed_event(request, organizer_slug, event_slug)
+    order = _load(event, code)
+    data = submitted_data(request)
+    actor = order_admin.Actor(user=request.user)
+    base_url = request.build_absolute_uri("/")
+    action = data.get("action")
+    try:
+        if action == "cancel":
+            order_admin.cancel(order, actor)
+            messages.success(request, f"Order {order.code} cancelled; its tickets are void and back on sale.")
+        elif action == "refund":
+            tickets = [int(t) for t in data.get("tickets") or [] if str(t).isdigit()]
+            amount = _decimal(data.get("amount"))
+            order_admin.refund(
+                order, actor, amount=amount, tickets=tickets, reason=str(data.get("reason", ""))[:300]
+            )
+            messages.success(request, "Refund recorded.")
+        elif action == "mark_paid":
+            order_admin.mark_paid(
+                order, actor, base_url=base_url, reference=str(data.get("reference", ""))[:200]
+            )
+            messages.success(request, "Order marked paid; the buyer gets the tickets by email.")
+        elif action == "resend":
+            order_admin.resend_confirmation(order, actor, base_url=base_url)
+            messages.success(request, f"Confirmation sent again to {order.buyer_email}.")
+        elif action == "attendee":
+            ticket = get_object_or_404(Ticket, pk=data.get("ticket"), order=order)
+            order_admin.change_attendee(ticket, str(data.get("attendee_name", "")), actor)
+            messages.success(request, "Attendee name changed.")
+        else:
+            raise orders.PurchaseInvalid("Unknown action.", "action")
+    except orders.PurchaseInvalid as exc:
+        order.refresh_from_db()
+        return render_with_errors(
+            request,
+            "Manage/Order",
+            {exc.field: str(exc)},
+            _order_props(request, event, order, organizer_slug),
+        )
+    except orders.PurchaseConflict as exc:
+        order.refresh_from_db()
+        response = render_with_errors(
+            request, "Manage/Order", {"form": str(exc)}, _order_props(request, event, order, organizer_slug)
+        )
+        response.status_code = 409
+        return response
+    return redirect("backoffice:order", organizer_slug=organizer_slug, event_slug=event_slug, code=order.code)
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation as exc:
+        raise orders.PurchaseInvalid("Enter the amount as a number, e.g. 12.50.", "amount") from exc
+
+
+@login_required
+@require_GET
+def export(request: HttpRequest, organizer_slug: str, event_slug: str, kind: str) -> StreamingHttpResponse:
+    event = _managed_event(request, organizer_slug, event_slug)
+    rows = reports.orders_csv(event) if kind == "orders" else reports.attendees_csv(event)
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{event.slug}-{kind}.csv"'
+    return response

@@ -1,0 +1,61 @@
+"""An organizer in Chromium: find an order by attendee name, refund one ticket, see the dashboard and history."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from accounts.models import Membership
+from sales import orders
+from tests.factories import make_event, make_member, make_organizer, make_ticket_type
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings):
+    settings.DEMO_PAYMENTS = True
+
+
+def test_refund_one_ticket_and_see_the_dashboard_and_audit_change(page: Page, live_server):
+    organizer = make_organizer(slug="acme")
+    event = make_event(organizer=organizer, slug="gig", title="Harbour Gala", currency="EUR")
+    entry = make_ticket_type(event, name="Entry", price=Decimal("30.00"))
+    make_member(
+        organizer, role=Membership.Role.MANAGER, email="olga@example.com", password="olga-pass-phrase"
+    )
+    for names in (["Ivo Other"], ["Klara Target", "Karel Friend"]):
+        details = orders.BuyerDetails(
+            name=names[0], email="b@example.com", payment_method="demo", attendee_names=names
+        )
+        orders.place_order(event, {entry.pk: len(names)}, details, base_url=live_server.url)
+
+    page.goto(f"{live_server.url}/accounts/login/?next=/manage/acme/events/gig/dashboard/")
+    page.get_by_label("Email").fill("olga@example.com")
+    page.get_by_label("Password").fill("olga-pass-phrase")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("revenue-gross")).to_have_text("€90.00")
+    expect(page.get_by_test_id("revenue-refunded")).to_have_text("—")
+
+    page.get_by_role("link", name="Orders", exact=True).click()
+    page.get_by_placeholder("Order code, email or attendee").fill("klara")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_test_id("order-row")).to_have_count(1)
+    page.get_by_test_id("order-row").get_by_role("link").click()
+
+    target = page.get_by_test_id("admin-ticket").filter(has_text="Klara Target")
+    target.get_by_label("refund").check()
+    page.get_by_label("Reason").fill("cannot attend")
+    page.get_by_role("button", name="Refund", exact=True).click()
+    expect(page.get_by_role("status")).to_contain_text("Refund recorded.")
+    expect(target).to_contain_text("VOID")
+    expect(page.get_by_test_id("refunded-amount")).to_contain_text("€30.00")
+    expect(page.get_by_test_id("audit-entry").first).to_contain_text("olga@example.com")
+    expect(page.get_by_test_id("audit-entry").first).to_contain_text("Refunded €30.00 (1 ticket)")
+
+    page.goto(f"{live_server.url}/manage/acme/events/gig/dashboard/")
+    expect(page.get_by_test_id("revenue-refunded")).to_have_text("€30.00")
+    expect(page.get_by_test_id("revenue-net")).to_have_text("€60.00")
+    expect(page.get_by_test_id("stat-sold")).to_contain_text("2 /")
