@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from checkin.models import CheckIn
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from checkin.models import CheckIn
 from core.money import money_str
 from events.models import Event
 from sales.models import HoldLine, Order, Refund, Ticket
@@ -91,10 +91,31 @@ class _Echo:
         return value
 
 
-ORDER_COLUMNS = ["code", "status", "created_at", "buyer_name", "buyer_email", "tickets", "currency", "total",
-                 "refunded", "payment_method", "voucher"]  # fmt: skip
-ATTENDEE_COLUMNS = ["ticket_id", "order_code", "order_status", "ticket_type", "attendee_name", "buyer_name",
-                    "buyer_email", "price", "void", "checked_in_at"]  # fmt: skip
+ORDER_COLUMNS = [
+    "code",
+    "status",
+    "created_at",
+    "buyer_name",
+    "buyer_email",
+    "tickets",
+    "currency",
+    "total",
+    "refunded",
+    "payment_method",
+    "voucher",
+]
+ATTENDEE_COLUMNS = [
+    "ticket_id",
+    "order_code",
+    "order_status",
+    "ticket_type",
+    "attendee_name",
+    "buyer_name",
+    "buyer_email",
+    "price",
+    "void",
+    "checked_in_at",
+]
 
 
 def orders_csv(event: Event) -> Iterator[str]:
@@ -116,7 +137,7 @@ def orders_csv(event: Event) -> Iterator[str]:
             "refunded_amount",
             "payment_method",
             "voucher__code",
-        )  # fmt: skip
+        )
         .order_by("id")
     )
     for (
@@ -145,7 +166,7 @@ def orders_csv(event: Event) -> Iterator[str]:
                 money_str(refunded),
                 method,
                 voucher or "",
-            ]  # fmt: skip
+            ]
         )
 
 
@@ -169,7 +190,7 @@ def attendees_csv(event: Event) -> Iterator[str]:
             "price",
             "voided_at",
             "checked_in_at",
-        )  # fmt: skip
+        )
         .order_by("id")
     )
     for ticket_id, code, status, type_name, attendee, buyer, email, price, voided, at in rows.iterator(
@@ -187,7 +208,7 @@ def attendees_csv(event: Event) -> Iterator[str]:
                 money_str(price),
                 "yes" if voided else "",
                 at.astimezone(event.tz).isoformat() if at else "",
-            ]  # fmt: skip
+            ]
         )
 
 

@@ -1,4 +1,4 @@
-"""An organizer in Chromium: find an order by attendee name, refund one ticket, see the dashboard and history."""
+"""An organizer in Chromium: find an order by attendee, refund one ticket, see the dashboard and history."""
 
 from __future__ import annotations
 
