@@ -10,7 +10,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
+from api.auth import RateLimited
 from api.checkin import router as checkin_router
+from api.manage import router as manage_router
 from api.problems import problem
 from api.public import router as public_router
 from api.purchases import router as purchases_router
@@ -41,6 +43,13 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return problem(422, "The request is not valid; see errors.", errors=errors)
 
 
+@api.exception_handler(RateLimited)
+def rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    response = problem(429, str(exc))
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return problem(401, "Send a valid organizer token as 'Authorization: Bearer <token>'.")
@@ -49,3 +58,4 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 api.add_router("/", public_router)
 api.add_router("/", purchases_router)
 api.add_router("/", checkin_router)
+api.add_router("/", manage_router)

@@ -1,11 +1,11 @@
 """Back-office URLs, all under /manage/ (namespace "backoffice")."""
 
 from checkin import views as door
-from sales import manage_views as sales
 from django.urls import path, re_path
 
 from accounts import manage_views as teams
 from events import manage_views as events
+from sales import manage_views as sales
 
 app_name = "backoffice"
 

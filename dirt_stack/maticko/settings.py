@@ -251,6 +251,8 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 MAX_TICKETS_PER_ORDER = env.int("MAX_TICKETS_PER_ORDER", default=20)
 # Holds and purchases per client address per minute; 0 turns the limit off.
 PURCHASE_RATE_LIMIT = env.int("PURCHASE_RATE_LIMIT", default=30)
+# Organizer API requests per token per minute; 0 turns the limit off.
+API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
 
 # "background": emails go out from a thread pool after the response (production);
 # "immediate": in the committing thread (tests). See core/outbox.py.
