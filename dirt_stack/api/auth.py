@@ -11,7 +11,7 @@ from accounts.models import ApiToken
 from core import ratelimit
 
 
-class RateLimited(Exception):  # noqa: N818 - the name says what happened
+class RateLimited(Exception):
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"Too many requests with this token. Try again in {retry_after} seconds.")
         self.retry_after = retry_after

@@ -55,16 +55,25 @@ def call(method: str, path: str, token: str | None, body: object | None = None):
     return getattr(client, method)(path, json.dumps(body), content_type="application/json", headers=headers)
 
 
+NEW_EVENT = {
+    "title": "New",
+    "starts_at": "2031-01-01T18:00:00Z",
+    "ends_at": "2031-01-01T20:00:00Z",
+    "venue_name": "H",
+}
+NEW_TYPE = {"name": "VIP", "price": "50.00", "capacity": 5}
+
+
 def endpoints(api) -> list[tuple[str, str, object | None, bool]]:
     """(method, path, body, needs a manager) for every organizer endpoint, aimed at "mine"."""
     code, tt = api["order"].code, api["ticket_type"].pk
     return [
         ("get", "/api/v1/manage/events", None, False),
-        ("post", "/api/v1/manage/events", {"title": "New", "starts_at": "2031-01-01T18:00:00Z", "ends_at": "2031-01-01T20:00:00Z", "venue_name": "Hall"}, True),
+        ("post", "/api/v1/manage/events", NEW_EVENT, True),
         ("get", "/api/v1/manage/events/gig", None, False),
         ("patch", "/api/v1/manage/events/gig", {"title": "Renamed"}, True),
         ("get", "/api/v1/manage/events/gig/ticket-types", None, False),
-        ("post", "/api/v1/manage/events/gig/ticket-types", {"name": "VIP", "price": "50.00", "capacity": 5}, True),
+        ("post", "/api/v1/manage/events/gig/ticket-types", NEW_TYPE, True),
         ("patch", f"/api/v1/manage/events/gig/ticket-types/{tt}", {"capacity": 30}, True),
         ("get", "/api/v1/manage/events/gig/orders", None, True),
         ("get", f"/api/v1/manage/orders/{code}", None, True),
