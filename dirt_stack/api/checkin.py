@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from checkin import services
-from checkin.models import CheckIn, CheckInList
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Router, Schema
 
@@ -11,6 +9,8 @@ from accounts.models import ApiToken, Membership
 from api.auth import OrganizerToken
 from api.problems import problem
 from api.schemas import ProblemOut
+from checkin import services
+from checkin.models import CheckIn, CheckInList
 from sales.models import Ticket
 
 router = Router(tags=["Check-in"], auth=OrganizerToken())

@@ -1,9 +1,9 @@
 """Back-office URLs, all under /manage/ (namespace "backoffice")."""
 
-from checkin import views as door
 from django.urls import path, re_path
 
 from accounts import manage_views as teams
+from checkin import views as door
 from events import manage_views as events
 from sales import manage_views as sales
 

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from checkin.models import CheckIn
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from checkin.models import CheckIn
 from core.money import money_str
 from events.models import Event
 from sales.models import HoldLine, Order, Refund, Ticket

@@ -8,13 +8,13 @@ import json
 from decimal import Decimal
 
 import pytest
-from checkin import services as checkin
-from checkin.models import CheckInList
 from django.core import mail
 from django.db.models import Sum
 from django.test import Client
 
 from accounts.models import Membership
+from checkin import services as checkin
+from checkin.models import CheckInList
 from sales import orders, stock
 from sales.models import AuditEntry, Order, Refund, Ticket
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type

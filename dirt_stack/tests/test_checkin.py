@@ -9,12 +9,12 @@ from decimal import Decimal
 import pypdf
 import pytest
 import zxingcpp
-from checkin.models import CheckIn, CheckInList
 from django.test import Client
 from PIL import Image
 
 from accounts import tokens
 from accounts.models import Membership
+from checkin.models import CheckIn, CheckInList
 from sales import orders
 from sales.models import Order, Ticket
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type

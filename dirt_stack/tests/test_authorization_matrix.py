@@ -1,0 +1,119 @@
+"""Every back-office route, for every kind of visitor: nobody sees or changes what is not theirs.
+
+The matrix lists each route of the "backoffice" namespace; a new route without
+an entry here fails the test, so authorization is decided for every page.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import get_resolver, reverse
+
+from accounts.models import Invitation, Membership
+from checkin.models import CheckInList
+from sales import orders
+from sales.models import Voucher
+from tests.factories import make_event, make_member, make_organizer, make_ticket_type
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+OWNER, MANAGER, DOOR = "owner", "manager", "door_staff"
+
+
+@pytest.fixture
+def target(settings):
+    """Organizer B with one of everything, and its members."""
+    settings.DEMO_PAYMENTS = True
+    organizer = make_organizer(slug="org-b")
+    event = make_event(organizer=organizer, slug="event-b")
+    ticket_type = make_ticket_type(event, price=Decimal("10.00"))
+    details = orders.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
+    order = orders.place_order(event, {ticket_type.pk: 1}, details, base_url="http://testserver/").order
+    owner = make_member(organizer, role=OWNER)
+    return {
+        "organizer_slug": "org-b",
+        "event_slug": "event-b",
+        "ticket_type_id": ticket_type.pk,
+        "voucher_id": Voucher.objects.create(event=event, code="B", max_usages=1).pk,
+        "invitation_id": Invitation.objects.create(
+            organizer=organizer, email="i@example.com", role=MANAGER
+        ).pk,
+        "member_id": Membership.objects.get(user=owner).pk,
+        "list_id": CheckInList.objects.create(event=event, name="Door").pk,
+        "ticket_id": order.tickets.get().pk,
+        "code": order.code,
+        "users": {role: make_member(organizer, role=role) for role in (OWNER, MANAGER, DOOR)},
+    }
+
+
+# route name -> (method, kwargs names, least role allowed: owner, manager or door_staff)
+MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "organizer": ("get", ("organizer_slug",), DOOR),
+    "organizer_settings": ("post", ("organizer_slug",), OWNER),
+    "members": ("get", ("organizer_slug",), DOOR),
+    "api_tokens": ("get", ("organizer_slug",), OWNER),
+    "member": ("post", ("organizer_slug", "member_id"), OWNER),
+    "invitation_revoke": ("post", ("organizer_slug", "invitation_id"), OWNER),
+    "event_create": ("get", ("organizer_slug",), MANAGER),
+    "event": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "event_status": ("post", ("organizer_slug", "event_slug", "action"), MANAGER),
+    "dashboard": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "orders": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "order": ("get", ("organizer_slug", "event_slug", "code"), MANAGER),
+    "order_action": ("post", ("organizer_slug", "event_slug", "code"), MANAGER),
+    "export": ("get", ("organizer_slug", "event_slug", "kind"), MANAGER),
+    "scanner": ("get", ("organizer_slug", "event_slug"), DOOR),
+    "checkin_lists": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "scan": ("post", ("organizer_slug", "event_slug", "list_id"), DOOR),
+    "checkin_search": ("get", ("organizer_slug", "event_slug", "list_id"), DOOR),
+    "checkin_stats": ("get", ("organizer_slug", "event_slug", "list_id"), DOOR),
+    "undo_checkin": ("post", ("organizer_slug", "event_slug", "ticket_id"), MANAGER),
+    "reissue": ("post", ("organizer_slug", "event_slug", "ticket_id"), MANAGER),
+    "voucher_create": ("post", ("organizer_slug", "event_slug"), MANAGER),
+    "voucher_delete": ("post", ("organizer_slug", "event_slug", "voucher_id"), MANAGER),
+    "ticket_type_create": ("post", ("organizer_slug", "event_slug"), MANAGER),
+    "ticket_type": ("post", ("organizer_slug", "event_slug", "ticket_type_id"), MANAGER),
+}
+# Routes about the user's own organizers, not about organizer B.
+OWN = {"home", "organizer_create"}
+RANK = {DOOR: 0, MANAGER: 1, OWNER: 2}
+
+
+def test_every_backoffice_route_is_in_the_matrix():
+    routes = set(get_resolver().namespace_dict["backoffice"][1].reverse_dict.keys()) - {None}
+    names = {name for name in routes if isinstance(name, str)}
+    assert names == set(MATRIX) | OWN
+
+
+def url_for(name: str, target: dict) -> str:
+    extra = {"action": "cancel", "kind": "orders"}
+    kwargs = {key: target.get(key, extra.get(key)) for key in MATRIX[name][1]}
+    return reverse(f"backoffice:{name}", kwargs=kwargs)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_route_answers_each_visitor_as_its_role_allows(name, target):
+    method, _, least = MATRIX[name]
+    url = url_for(name, target)
+
+    anonymous = getattr(Client(), method)(url)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith("/accounts/login/")
+
+    outsider = Client()
+    outsider.force_login(make_member(make_organizer(), role=OWNER))
+    assert getattr(outsider, method)(url).status_code == 404
+
+    for role, user in target["users"].items():
+        client = Client()
+        client.force_login(user)
+        status = getattr(client, method)(url).status_code
+        if RANK[role] < RANK[least]:
+            assert status == 403, (name, role, status)
+        else:
+            # Allowed: anything but a refusal or a crash (an earlier role may have already
+            # deleted the object, or there may be nothing to undo: a 404 then is fair).
+            assert status not in (403, 500), (name, role, status)
