@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "inertia",
     "django_vite",
     "csp",
+    # Serves the API docs' Swagger UI from our own static files (no CDN, no inline script).
+    "ninja",
     "core",
     "accounts",
     "events",
