@@ -26,6 +26,13 @@ test: ## Run the whole test suite (SQLite by default; PostgreSQL with DATABASE_U
 	@bash $(APP)/setup.sh --dev --no-db
 	cd $(APP) && $(BIN)/pytest $(PYTEST_ARGS)
 
+FLEET_PORT ?= 8080
+FLEET_INSTANCES ?= 2
+.PHONY: fleet
+fleet: ## Gunicorn instances behind HAProxy on http://127.0.0.1:$(FLEET_PORT) (PostgreSQL; Ctrl-C stops)
+	@bash $(APP)/setup.sh --no-db
+	bash $(ROOT)/infrastructure/local/fleet.sh --instances $(FLEET_INSTANCES) --port $(FLEET_PORT)
+
 bench: ## Flash-sale benchmarks on PostgreSQL (200 buyers) and SQLite (50 buyers); prints JSON
 	@bash $(APP)/setup.sh --dev --no-db
 	$(BIN)/python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200

@@ -37,6 +37,10 @@ worker_tmp_dir = _SHM if os.path.isdir(_SHM) else None
 # Trust X-Forwarded-* from the load balancer; instances accept traffic only from it.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "*")
 
+# Nothing uses gunicorn's control socket, and its default path is shared by every
+# gunicorn of the same user on a machine.
+control_socket_disable = True
+
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
@@ -55,3 +59,10 @@ logconfig_dict = {
     },
     "root": {"handlers": ["stdout"], "level": loglevel.upper()},
 }
+
+
+def post_fork(server, worker):  # type: ignore[no-untyped-def]
+    """Each worker sends outbox messages orphaned by a stopped process (core/outbox.py)."""
+    from core.outbox import start_sweeper
+
+    start_sweeper()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -120,3 +121,38 @@ def deliver_pending(older_than: dt.timedelta = dt.timedelta(0), limit: int = 100
         .values_list("pk", flat=True)[:limit]
     )
     return sum(deliver(message_id) for message_id in ids)
+
+
+SWEEP_INTERVAL_SECONDS = 60
+_sweeper: threading.Thread | None = None
+
+
+def start_sweeper(interval: float = SWEEP_INTERVAL_SECONDS) -> None:
+    """Start, once per process, a daemon thread that delivers stragglers every ``interval`` seconds.
+
+    gunicorn starts it in every worker (post_fork), so messages orphaned by a
+    killed instance are sent within a couple of minutes by whichever instance
+    sweeps first; skip-locked row locks keep two sweepers from sending one twice.
+    """
+    global _sweeper
+    with _executor_lock:
+        if _sweeper is not None:
+            return
+        _sweeper = threading.Thread(
+            target=_sweep_forever, args=(interval,), name="outbox-sweeper", daemon=True
+        )
+        _sweeper.start()
+
+
+def _sweep_forever(interval: float) -> None:
+    # Spread the sweeps of many workers over the interval.
+    time.sleep(interval * (0.5 + random.random()))  # noqa: S311 - jitter, not security
+    while True:
+        close_old_connections()
+        try:
+            deliver_pending(older_than=STRAGGLER_AGE)
+        except Exception:
+            logger.exception("outbox sweep failed")
+        finally:
+            close_old_connections()
+        time.sleep(interval)

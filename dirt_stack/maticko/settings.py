@@ -126,6 +126,10 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
             "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
             "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
             "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
+            # How long the pool keeps retrying a lost server before giving up on a
+            # connection attempt. psycopg's default backs off for up to 300 s, which
+            # kept the app down for seconds after a database restart had finished.
+            "reconnect_timeout": env.float("DATABASE_POOL_RECONNECT_TIMEOUT", default=5),
         }
     else:
         _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)

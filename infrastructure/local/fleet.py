@@ -44,7 +44,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -210,7 +210,6 @@ class Fleet:
             name = f"app{n}"
             self.members[name] = Instance(name, free_port(), self.work_dir / f"{name}.log")
         self.haproxy: subprocess.Popen | None = None
-        self._lock = threading.Lock()
 
     # --- Life cycle -----------------------------------------------------------------------
 
@@ -234,6 +233,9 @@ class Fleet:
             "WEB_CONCURRENCY": str(self.workers),
             "GUNICORN_THREADS": str(self.threads),
             "GUNICORN_BIND": f"{LOOPBACK}:{instance.port}",
+            # gunicorn's control socket defaults to one path per user
+            # ($XDG_RUNTIME_DIR/gunicorn.ctl); on one machine each instance needs its own.
+            "XDG_RUNTIME_DIR": str(self.run_dir / instance.name),
             **self.env,
         }
         return production_env(self.database_url, self.secret_key, self.work_dir, overrides)
@@ -243,7 +245,8 @@ class Fleet:
         if haproxy is None:
             raise FleetError("haproxy is not installed (apt-get install haproxy)")
         self.haproxy_path = haproxy
-        (self.work_dir / "mail").mkdir(parents=True, exist_ok=True)
+        for folder in ("mail", "static", "media"):
+            (self.work_dir / folder).mkdir(parents=True, exist_ok=True)
         if self.collect_static:
             self.manage("collectstatic", "--noinput", "-v", "0")
         for instance in self.members.values():
@@ -314,6 +317,7 @@ class Fleet:
         if instance.running:
             raise FleetError(f"{instance.name} is already running")
         instance.starts += 1
+        (self.run_dir / instance.name).mkdir(mode=0o700, exist_ok=True)
         with instance.log_path.open("ab") as log:
             log.write(f"--- start {instance.starts} ---\n".encode())
             log.flush()
@@ -402,6 +406,7 @@ defaults
     mode http
     log global
     option httplog
+    option dontlognull
     option forwardfor
     timeout connect 2s
     timeout client 75s
@@ -485,7 +490,10 @@ backend {BACKEND}
     def wait_status(self, name: str, accept: Callable[[str], bool], timeout: float, what: str) -> float:
         started = time.monotonic()
         self._wait(
-            lambda: accept(self.status(name)), timeout, f"HAProxy did not see {name} {what}", self._haproxy_tail
+            lambda: accept(self.status(name)),
+            timeout,
+            f"HAProxy did not see {name} {what}",
+            self._haproxy_tail,
         )
         return time.monotonic() - started
 
@@ -530,7 +538,9 @@ backend {BACKEND}
             return ""
 
     @staticmethod
-    def _wait(condition: Callable[[], bool], timeout: float, message: str, details: Callable[[], str]) -> None:
+    def _wait(
+        condition: Callable[[], bool], timeout: float, message: str, details: Callable[[], str]
+    ) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -599,13 +609,16 @@ def ensure_database(url: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--instances", type=int, default=2, help="gunicorn instances (default 2)")
     parser.add_argument("--port", type=int, default=8080, help="HAProxy's port on 127.0.0.1 (default 8080)")
     parser.add_argument("--stats-port", type=int, default=8404, help="HAProxy's statistics page (0: off)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance (default 2)")
     parser.add_argument("--no-seed", action="store_true", help="do not load the demo data")
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
 
     database_url = os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     if not database_url.startswith(("postgres://", "postgresql://")):
@@ -661,7 +674,12 @@ def main(argv: list[str] | None = None) -> int:
                 now = {name: row["status"] for name, row in fleet.stats().items() if name in fleet.members}
                 changed = {name: s for name, s in now.items() if last.get(name) != s}
                 if last and changed:
-                    print("  " + time.strftime("%H:%M:%S") + " " + ", ".join(f"{n} {s}" for n, s in changed.items()))
+                    print(
+                        "  "
+                        + time.strftime("%H:%M:%S")
+                        + " "
+                        + ", ".join(f"{n} {s}" for n, s in changed.items())
+                    )
                 last = now
     finally:
         print("\n  stopping the fleet")
