@@ -65,7 +65,12 @@ def test_postgres_url_switches_to_postgresql_with_a_connection_pool():
     )
     assert settings["engine"] == "django.db.backends.postgresql"
     assert settings["name"] == "maticko"
-    assert settings["options"]["pool"] == {"min_size": 2, "max_size": 7, "timeout": 10}
+    assert settings["options"]["pool"] == {
+        "min_size": 2,
+        "max_size": 7,
+        "timeout": 10,
+        "reconnect_timeout": 5.0,
+    }
     assert settings["conn_max_age"] == 0
 
 

@@ -6,6 +6,7 @@ Everything talks to 127.0.0.1 only, and every loop is bounded in count and time.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -18,10 +19,10 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from tests.support.processes import free_port, run_manage
 
@@ -522,3 +523,16 @@ def report(name: str, figures: Mapping[str, Any]) -> None:
 
 def since(t0: float, t: float | None) -> float | None:
     return None if t is None else round(t - t0, 3)
+
+
+T = TypeVar("T")
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own.
+
+    Playwright's sync API (the browser tests, earlier in the same session) leaves
+    an event loop set on the main thread, where ``asyncio.run`` then refuses to start.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

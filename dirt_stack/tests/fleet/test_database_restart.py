@@ -34,6 +34,7 @@ from tests.fleet.support import (
     postgres_bin_dir,
     purchase_body,
     report,
+    run_async,
     sale_figures,
     since,
     status_counts,
@@ -130,8 +131,8 @@ def test_database_restart_fails_cleanly_and_recovers(haproxy, fleet_dir):
         migrate(url)
         (slug, ticket_type), warm = create_events(url, 100_000, 1000)
         with Fleet(url, instances=2, env=FLEET_ENV, work_dir=fleet_dir, haproxy_path=haproxy) as fleet:
-            asyncio.run(warm_up(fleet, *warm))
-            run = asyncio.run(sale_through_a_database_restart(fleet, postgres, slug, ticket_type))
+            run_async(warm_up(fleet, *warm))
+            run = run_async(sale_through_a_database_restart(fleet, postgres, slug, ticket_type))
         database = check_sale_integrity(sale_figures(url, slug), run["purchases"])
         outbox = deliver_outbox(url, fleet_dir / "mail")
     finally:

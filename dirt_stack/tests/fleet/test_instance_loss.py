@@ -28,6 +28,7 @@ from tests.fleet.support import (
     deliver_outbox,
     purchase_body,
     report,
+    run_async,
     sale_figures,
     since,
     status_counts,
@@ -84,8 +85,8 @@ async def flash_sale(fleet: Fleet, slug: str, ticket_type: int) -> dict[str, Any
 def test_losing_an_instance_mid_sale_loses_and_duplicates_nothing(haproxy, fleet_database, fleet_dir):
     (slug, ticket_type), warm = create_events(fleet_database, CAPACITY, 1000)
     with Fleet(fleet_database, instances=2, env=FLEET_ENV, work_dir=fleet_dir, haproxy_path=haproxy) as fleet:
-        asyncio.run(warm_up(fleet, *warm))
-        sale = asyncio.run(flash_sale(fleet, slug, ticket_type))
+        run_async(warm_up(fleet, *warm))
+        sale = run_async(flash_sale(fleet, slug, ticket_type))
         haproxy_stats = fleet.stats()
     purchases: list[Purchase] = sale["purchases"]
     timeline = sale["timeline"]

@@ -30,6 +30,7 @@ from tests.fleet.support import (
     create_events,
     purchase_body,
     report,
+    run_async,
     sale_figures,
     status_counts,
     warm_up,
@@ -87,8 +88,8 @@ async def restart_under_load(fleet: Fleet, slug: str, ticket_type: int) -> dict[
 def test_rolling_restart_under_load_fails_no_request(haproxy, fleet_database, fleet_dir):
     (slug, ticket_type), warm = create_events(fleet_database, 100_000, 1000)
     with Fleet(fleet_database, instances=2, env=FLEET_ENV, work_dir=fleet_dir, haproxy_path=haproxy) as fleet:
-        asyncio.run(warm_up(fleet, *warm))
-        run = asyncio.run(restart_under_load(fleet, slug, ticket_type))
+        run_async(warm_up(fleet, *warm))
+        run = run_async(restart_under_load(fleet, slug, ticket_type))
     replies = [reply for _, _, reply in run["replies"]]
     during = [r for r in replies if run["restart_started"] <= r.started <= run["restart_ended"]]
     after = [r for r in replies if r.started > run["restart_ended"]]
