@@ -13,6 +13,7 @@ from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from inertia import share
 
+from core import load
 from core.health import health_report
 
 request_logger = logging.getLogger("maticko.request")
@@ -36,7 +37,8 @@ class RequestLogMiddleware:
         incoming_id = request.headers.get("X-Request-ID", "")
         request_id = incoming_id if _REQUEST_ID_RE.match(incoming_id) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
-        response = self.get_response(request)
+        with load.request_in_flight():
+            response = self.get_response(request)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
         response["X-Request-ID"] = request_id
         request_logger.info(

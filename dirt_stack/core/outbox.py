@@ -2,7 +2,10 @@
 
 ``enqueue(kind, payload)`` writes an OutboxMessage inside the caller's
 transaction and, once it commits, hands it to a small per-process thread pool,
-so the request answers without waiting for SMTP. Delivery marks the message
+so the request answers without waiting for SMTP. While the process is serving
+other requests too (a rush), or its pool already has MAX_QUEUED messages, the
+message is left for the once-a-minute sweep, so that sending never slows down
+buying. Delivery marks the message
 sent. If the process dies first, the message stays pending and the next
 delivery in any process (or ``manage.py deliver_outbox``) sends it: nothing a
 buyer was promised is lost with an instance.
@@ -26,6 +29,7 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
+from core import load
 from core.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -59,10 +63,25 @@ def enqueue(kind: str, payload: dict[str, Any]) -> OutboxMessage:
     return message
 
 
+# At most this many deliveries wait in a process's pool.
+MAX_QUEUED = 4
+_queued = 0
+
+
 def _dispatch(message_id: int) -> None:
+    global _queued
     if settings.OUTBOX_DELIVERY == "immediate":
         deliver(message_id)
         return
+    # While the process serves other requests too (an on-sale rush), the message
+    # stays pending and the sweep sends it a minute or so later: rendering
+    # emails and PDFs must not take the CPU the buyers need right now.
+    if load.busy():
+        return
+    with _executor_lock:
+        if _queued >= MAX_QUEUED:
+            return
+        _queued += 1
     _pool().submit(_deliver_in_background, message_id)
 
 
@@ -75,7 +94,9 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def _deliver_in_background(message_id: int) -> None:
-    global _last_straggler_sweep
+    global _last_straggler_sweep, _queued
+    with _executor_lock:
+        _queued -= 1
     close_old_connections()
     try:
         deliver(message_id)

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
-from core import outbox
+from core import load, outbox
 from core.models import OutboxMessage
 from sales import orders
 from tests.factories import make_event, make_ticket_type
@@ -80,3 +80,39 @@ def test_a_failing_handler_is_retried_then_given_up(event, monkeypatch):
     for _ in range(outbox.MAX_ATTEMPTS):
         outbox.deliver(message.pk)
     assert OutboxMessage.objects.get().attempts == outbox.MAX_ATTEMPTS
+
+
+class _IdlePool:
+    """A pool that accepts work and never runs it, to look at what is queued."""
+
+    def __init__(self) -> None:
+        self.submitted: list[object] = []
+
+    def submit(self, function: object, *args: object) -> None:
+        self.submitted.append(args)
+
+
+def test_a_rush_leaves_emails_for_the_sweep_instead_of_queueing_them(event, settings, monkeypatch):
+    settings.OUTBOX_DELIVERY = "background"
+    pool = _IdlePool()
+    monkeypatch.setattr(outbox, "_pool", lambda: pool)
+    monkeypatch.setattr(outbox, "_queued", 0)
+    for _ in range(outbox.MAX_QUEUED + 3):
+        place(event)
+    assert len(pool.submitted) == outbox.MAX_QUEUED
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == outbox.MAX_QUEUED + 3
+    OutboxMessage.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))
+    assert outbox.deliver_pending(older_than=outbox.STRAGGLER_AGE) == outbox.MAX_QUEUED + 3
+
+
+def test_emails_wait_for_the_sweep_while_the_process_is_busy(event, settings, monkeypatch):
+    settings.OUTBOX_DELIVERY = "background"
+    pool = _IdlePool()
+    monkeypatch.setattr(outbox, "_pool", lambda: pool)
+    monkeypatch.setattr(outbox, "_queued", 0)
+    with load.request_in_flight(), load.request_in_flight():  # this request and another
+        place(event)
+    assert pool.submitted == []
+    with load.request_in_flight():  # only this request
+        place(event)
+    assert len(pool.submitted) == 1
