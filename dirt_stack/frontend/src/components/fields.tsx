@@ -1,5 +1,6 @@
 import {
   type InputHTMLAttributes,
+  type ReactNode,
   type SelectHTMLAttributes,
   type TextareaHTMLAttributes,
   useId,
@@ -29,6 +30,27 @@ function controlProps(id: string, error?: string) {
 
 type Common = { label: string; error?: string; hint?: string; className?: string };
 
+// The label, hint and error around one control; the control gets its id and aria props.
+function Field({
+  label,
+  error,
+  hint,
+  className,
+  control,
+}: Common & { control: (props: ReturnType<typeof controlProps>) => ReactNode }) {
+  const id = useId();
+  return (
+    <div className={className}>
+      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
+        {label}
+      </label>
+      {control(controlProps(id, error))}
+      {hint && !error ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null}
+      <FieldError id={`${id}-error`} error={error} />
+    </div>
+  );
+}
+
 export function TextField({
   label,
   error,
@@ -36,16 +58,14 @@ export function TextField({
   className,
   ...input
 }: Common & InputHTMLAttributes<HTMLInputElement>) {
-  const id = useId();
   return (
-    <div className={className}>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
-        {label}
-      </label>
-      <input {...controlProps(id, error)} {...input} />
-      {hint && !error ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null}
-      <FieldError id={`${id}-error`} error={error} />
-    </div>
+    <Field
+      label={label}
+      error={error}
+      hint={hint}
+      className={className}
+      control={(props) => <input {...props} {...input} />}
+    />
   );
 }
 
@@ -56,16 +76,14 @@ export function TextArea({
   className,
   ...input
 }: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  const id = useId();
   return (
-    <div className={className}>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
-        {label}
-      </label>
-      <textarea {...controlProps(id, error)} {...input} />
-      {hint && !error ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null}
-      <FieldError id={`${id}-error`} error={error} />
-    </div>
+    <Field
+      label={label}
+      error={error}
+      hint={hint}
+      className={className}
+      control={(props) => <textarea {...props} {...input} />}
+    />
   );
 }
 
@@ -78,22 +96,22 @@ export function SelectField({
   ...select
 }: Common &
   SelectHTMLAttributes<HTMLSelectElement> & { options: { value: string; label: string }[] }) {
-  const id = useId();
   return (
-    <div className={className}>
-      <label htmlFor={id} className="block text-sm font-medium text-slate-700">
-        {label}
-      </label>
-      <select {...controlProps(id, error)} {...select}>
-        {options.map((option) => (
-          <option key={option.value} value={option.value}>
-            {option.label}
-          </option>
-        ))}
-      </select>
-      {hint && !error ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null}
-      <FieldError id={`${id}-error`} error={error} />
-    </div>
+    <Field
+      label={label}
+      error={error}
+      hint={hint}
+      className={className}
+      control={(props) => (
+        <select {...props} {...select}>
+          {options.map((option) => (
+            <option key={option.value} value={option.value}>
+              {option.label}
+            </option>
+          ))}
+        </select>
+      )}
+    />
   );
 }
 
