@@ -6,6 +6,7 @@ human-readable ``detail``; never a traceback.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
@@ -41,6 +42,11 @@ def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         for error in exc.errors
     ]
     return problem(422, "The request is not valid; see errors.", errors=errors)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return problem(403, str(exc) or "You may not do this.")
 
 
 @api.exception_handler(RateLimited)

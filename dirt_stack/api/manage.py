@@ -12,7 +12,8 @@ import zoneinfo
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema, Status
 
 from accounts.models import ApiToken, Membership
@@ -163,18 +164,21 @@ def _token(request: HttpRequest) -> ApiToken:
     return request.auth  # type: ignore[attr-defined,no-any-return]
 
 
-def _forbidden_unless_manager(request: HttpRequest) -> HttpResponse | None:
+def _require_manager(request: HttpRequest) -> None:
     if _token(request).role not in Membership.EVENT_MANAGERS:
-        return problem(403, "This needs an owner or manager token.")
-    return None
+        raise PermissionDenied("This needs an owner or manager token.")
 
 
-def _event(request: HttpRequest, slug: str) -> Event | None:
-    return (
+def _event(request: HttpRequest, slug: str) -> Event:
+    """The token's organizer's event; any other answers 404."""
+    event = (
         Event.objects.select_related("organizer")
         .filter(organizer=_token(request).organizer, slug=slug)
         .first()
     )
+    if event is None:
+        raise Http404("No event with this slug for your organizer.")
+    return event
 
 
 def _event_out(event: Event) -> dict[str, Any]:
@@ -259,9 +263,7 @@ def list_events(request: HttpRequest) -> list[dict[str, Any]]:
     summary="Create an event (as a draft)",
 )
 def create_event(request: HttpRequest, body: EventIn) -> HttpResponse | Status:
-    forbidden = _forbidden_unless_manager(request)
-    if forbidden:
-        return forbidden
+    _require_manager(request)
     form = EventForm(_event_form_data(None, body.dict()))
     if not form.is_valid():
         return _invalid(form)
@@ -272,8 +274,6 @@ def create_event(request: HttpRequest, body: EventIn) -> HttpResponse | Status:
 @router.get("/manage/events/{slug}", response={200: ManagedEventOut, 401: ProblemOut, 404: ProblemOut})
 def get_event(request: HttpRequest, slug: str) -> HttpResponse | dict[str, Any]:
     event = _event(request, slug)
-    if event is None:
-        return problem(404, "No event with this slug for your organizer.")
     return _event_out(event)
 
 
@@ -283,12 +283,8 @@ def get_event(request: HttpRequest, slug: str) -> HttpResponse | dict[str, Any]:
     summary="Change an event's details",
 )
 def update_event(request: HttpRequest, slug: str, body: EventPatch) -> HttpResponse | dict[str, Any]:
-    forbidden = _forbidden_unless_manager(request)
-    if forbidden:
-        return forbidden
+    _require_manager(request)
     event = _event(request, slug)
-    if event is None:
-        return problem(404, "No event with this slug for your organizer.")
     form = EventForm(_event_form_data(event, body.dict(exclude_unset=True)), instance=event)
     if not form.is_valid():
         return _invalid(form)
@@ -304,8 +300,6 @@ def update_event(request: HttpRequest, slug: str, body: EventPatch) -> HttpRespo
 )
 def list_ticket_types(request: HttpRequest, slug: str) -> HttpResponse | list[dict[str, Any]]:
     event = _event(request, slug)
-    if event is None:
-        return problem(404, "No event with this slug for your organizer.")
     return [_ticket_type_out(t) for t in event.ticket_types.all()]
 
 
@@ -314,12 +308,8 @@ def list_ticket_types(request: HttpRequest, slug: str) -> HttpResponse | list[di
     response={201: ManagedTicketTypeOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut},
 )
 def create_ticket_type(request: HttpRequest, slug: str, body: TicketTypeIn) -> HttpResponse | Status:
-    forbidden = _forbidden_unless_manager(request)
-    if forbidden:
-        return forbidden
+    _require_manager(request)
     event = _event(request, slug)
-    if event is None:
-        return problem(404, "No event with this slug for your organizer.")
     form = TicketTypeForm(_ticket_type_form_data(event, None, body.dict()), event=event)
     if not form.is_valid():
         return _invalid(form)
@@ -333,13 +323,11 @@ def create_ticket_type(request: HttpRequest, slug: str, body: TicketTypeIn) -> H
 def update_ticket_type(
     request: HttpRequest, slug: str, ticket_type_id: int, body: TicketTypePatch
 ) -> HttpResponse | dict[str, Any]:
-    forbidden = _forbidden_unless_manager(request)
-    if forbidden:
-        return forbidden
+    _require_manager(request)
     event = _event(request, slug)
-    ticket_type = event.ticket_types.filter(pk=ticket_type_id).first() if event else None
-    if event is None or ticket_type is None:
-        return problem(404, "No such ticket type for your organizer.")
+    ticket_type = event.ticket_types.filter(pk=ticket_type_id).first()
+    if ticket_type is None:
+        raise Http404("No such ticket type for your organizer.")
     form = TicketTypeForm(
         _ticket_type_form_data(event, ticket_type, body.dict(exclude_unset=True)),
         instance=ticket_type,
@@ -361,12 +349,8 @@ def update_ticket_type(
 def list_orders(
     request: HttpRequest, slug: str, filters: Query[OrderFilters]
 ) -> HttpResponse | dict[str, Any]:
-    forbidden = _forbidden_unless_manager(request)
-    if forbidden:
-        return forbidden
+    _require_manager(request)
     event = _event(request, slug)
-    if event is None:
-        return problem(404, "No event with this slug for your organizer.")
     params = {
         "q": filters.q,
         "status": filters.status,
@@ -400,10 +384,10 @@ def list_orders(
     }
 
 
-def _order(request: HttpRequest, code: str) -> Order | None:
+def _order(request: HttpRequest, code: str) -> Order:
     order = load_order(code.upper()[:20])
     if order is None or order.event.organizer_id != _token(request).organizer.pk:
-        return None
+        raise Http404("No order with this code for your organizer.")
     return order
 
 
@@ -418,22 +402,14 @@ def _order_response(schema_status: dict[int, Any]) -> dict[int, Any]:
 
 @router.get("/manage/orders/{code}", response=_order_response({}), summary="One of your orders")
 def get_order(request: HttpRequest, code: str) -> HttpResponse:
-    forbidden = _forbidden_unless_manager(request)
-    if forbidden:
-        return forbidden
+    _require_manager(request)
     order = _order(request, code)
-    if order is None:
-        return problem(404, "No order with this code for your organizer.")
     return _order_out(request, order)
 
 
 def _act(request: HttpRequest, code: str, action: Any) -> HttpResponse:
-    forbidden = _forbidden_unless_manager(request)
-    if forbidden:
-        return forbidden
+    _require_manager(request)
     order = _order(request, code)
-    if order is None:
-        return problem(404, "No order with this code for your organizer.")
     actor = order_admin.Actor(token_name=_token(request).name)
     try:
         action(order, actor)
