@@ -116,3 +116,18 @@ def test_emails_wait_for_the_sweep_while_the_process_is_busy(event, settings, mo
     with load.request_in_flight():  # only this request
         place(event)
     assert len(pool.submitted) == 1
+
+
+def test_deliver_outbox_sends_a_backlog_larger_than_one_batch(event, settings, monkeypatch):
+    settings.OUTBOX_DELIVERY = "background"
+    monkeypatch.setattr(outbox, "_pool", _DeadPool)
+    for _ in range(5):
+        place(event)
+    monkeypatch.setattr(outbox, "deliver_pending", _small_batches(outbox.deliver_pending))
+    call_command("deliver_outbox")
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 0
+    assert len(mail.outbox) == 5
+
+
+def _small_batches(deliver_pending):
+    return lambda older_than=dt.timedelta(0), limit=2: deliver_pending(older_than=older_than, limit=2)

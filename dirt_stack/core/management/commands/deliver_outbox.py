@@ -1,4 +1,4 @@
-"""Send every pending outbox message (emails) now; safe to run at any time, on any instance."""
+"""Send every pending outbox message (emails) now, in batches; safe to run at any time, on any instance."""
 
 from typing import Any
 
@@ -11,5 +11,7 @@ class Command(BaseCommand):
     help = "Deliver pending outbox messages (e.g. order confirmation emails)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sent = outbox.deliver_pending()
+        sent = 0
+        while batch := outbox.deliver_pending():
+            sent += batch
         self.stdout.write(f"Delivered {sent} message(s).")
