@@ -22,6 +22,7 @@ def order_detail(
     *,
     lines: list[OrderLine] | None = None,
     tickets: list[Ticket] | None = None,
+    include_qr: bool = False,
 ) -> dict[str, Any]:
     """The order as its page and the API show it. ``lines`` and ``tickets`` may be
     passed when they are already in memory (a new order), saving the queries."""
@@ -78,7 +79,11 @@ def order_detail(
                 "attendee_name": ticket.attendee_name,
                 "secret": ticket.secret,
                 "price": money_str(ticket.price),
-                "qr": qr_svg_data_uri(ticket.secret) if usable and ticket.voided_at is None else None,
+                # Drawn only for the order page: encoding a QR code costs ~10 ms of CPU,
+                # which the purchase API (it returns the secrets) should not pay.
+                "qr": qr_svg_data_uri(ticket.secret)
+                if include_qr and usable and ticket.voided_at is None
+                else None,
                 "void": ticket.voided_at is not None or not usable,
             }
             for ticket in tickets

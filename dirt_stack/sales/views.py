@@ -210,7 +210,7 @@ def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     return render(
         request,
         "Orders/Show",
-        {"order": order_detail(order, _base_url(request))},
+        {"order": order_detail(order, _base_url(request), include_qr=True)},
         template_data={"page_title": f"Order {order.code}"},
     )
 
