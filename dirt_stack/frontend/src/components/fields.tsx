@@ -143,14 +143,16 @@ export function FormError({ message }: { message?: string }) {
   ) : null;
 }
 
+// A submit button; `className` adds to its look (e.g. `w-full`) instead of replacing it.
 export function PrimaryButton({
   children,
+  className,
   ...button
 }: React.ButtonHTMLAttributes<HTMLButtonElement>) {
   return (
     <button
       type="submit"
-      className="rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700 disabled:opacity-60"
+      className={`rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700 disabled:opacity-60 ${className ?? ""}`}
       {...button}
     >
       {children}

@@ -40,10 +40,7 @@ export default function Login({ next }: { next: string }) {
             error={errors.password}
             required
           />
-          <PrimaryButton
-            disabled={form.processing}
-            className="w-full rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700 disabled:opacity-60"
-          >
+          <PrimaryButton disabled={form.processing} className="w-full">
             {form.processing ? "Logging in…" : "Log in"}
           </PrimaryButton>
         </form>
