@@ -6,13 +6,24 @@ from typing import Any
 
 from core.money import money_str
 from sales.models import Order, OrderLine, Ticket
-from sales.orders import order_url
+from sales.orders import PricedLine, order_url
 from sales.payments import PaymentStart, accepted_methods
 from sales.tickets import qr_svg_data_uri, tickets_usable
 
 
 def payment_methods(event_methods: list[str]) -> list[dict[str, str]]:
     return [{"name": p.name, "label": p.label} for p in accepted_methods(event_methods)]
+
+
+def line_detail(line: OrderLine | PricedLine) -> dict[str, Any]:
+    """One line of an order or of a hold being checked out, amounts as strings."""
+    return {
+        "ticket_type": line.ticket_type.name,
+        "quantity": line.quantity,
+        "unit_price": money_str(line.unit_price),
+        "discount": money_str(line.discount),
+        "total": money_str(line.total),
+    }
 
 
 def order_detail(
@@ -61,16 +72,7 @@ def order_detail(
         "order_url": order_url(order, base_url),
         "tickets_valid": usable,
         "pdf_url": f"{order_url(order, base_url)}tickets.pdf",
-        "lines": [
-            {
-                "ticket_type": line.ticket_type.name,
-                "quantity": line.quantity,
-                "unit_price": money_str(line.unit_price),
-                "discount": money_str(line.discount),
-                "total": money_str(line.total),
-            }
-            for line in lines
-        ],
+        "lines": [line_detail(line) for line in lines],
         "tickets": [
             {
                 "id": ticket.pk,

@@ -26,7 +26,7 @@ from events.models import Event
 from events.views import render_event_page
 from sales import orders, stock
 from sales.models import Hold, Order, ProcessedWebhookEvent
-from sales.serializers import load_order, order_detail, payment_methods
+from sales.serializers import line_detail, load_order, order_detail, payment_methods
 from sales.tickets import order_pdf
 
 logger = logging.getLogger(__name__)
@@ -124,16 +124,7 @@ def _checkout_props(request: HttpRequest, hold: Hold) -> dict[str, Any]:
             "venue": event.venue_label,
             "collect_attendee_names": event.collect_attendee_names,
         },
-        "lines": [
-            {
-                "ticket_type": line.ticket_type.name,
-                "quantity": line.quantity,
-                "unit_price": money_str(line.unit_price),
-                "discount": money_str(line.discount),
-                "total": money_str(line.total),
-            }
-            for line in lines
-        ],
+        "lines": [line_detail(line) for line in lines],
         "currency": event.currency,
         "total": money_str(total),
         "ticket_count": sum(line.quantity for line in lines),
