@@ -15,9 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import secrets
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -25,10 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from flash_sale import database_url, free_port, manage, wait_for
 from loadgen import Request, health_rate, run_load
-
-APP_DIR = Path(__file__).resolve().parents[1] / "dirt_stack"
+from server import database_url, manage, production_env, production_server
 
 SETUP = """
 import datetime as dt, json
@@ -77,31 +72,14 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="maticko-checkin-"))
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": database_url("postgres", workdir),
-        "EMAIL_URL": "dummymail://",
-    }
+    env = production_env(database_url("postgres", workdir))
     manage(env, "migrate", "--noinput", "-v", "0")
     setup = json.loads(manage(env, "shell", "-v", "0", "-c", SETUP % {"tickets": args.tickets}).strip())
     # Every ticket once, then every tenth ticket again.
     scans = setup["secrets"] + setup["secrets"][::10]
     headers = {"Content-Type": "application/json", "Authorization": f"Bearer {setup['token']}"}
 
-    port = free_port()
-    with (workdir / "gunicorn.log").open("w") as log:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "maticko.wsgi:application",
-             "--bind", f"127.0.0.1:{port}"],
-            cwd=APP_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        wait_for(port, server)
-        health_rate("127.0.0.1", port, concurrency=8, duration_s=1)
+    with production_server(env, workdir) as port:
         health = health_rate("127.0.0.1", port, concurrency=args.scanners, duration_s=args.health_seconds)
 
         def scan(client: int, i: int) -> Request | None:
@@ -138,9 +116,6 @@ def main() -> None:
                 indent=2,
             )
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -21,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from flash_sale import database_url, manage
+from server import database_url, manage, production_env
 
 SETUP = """
 import datetime as dt
@@ -82,13 +80,7 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=100_000)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="maticko-export-"))
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "DATABASE_URL": database_url("postgres", workdir),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = production_env(database_url("postgres", workdir), LOG_LEVEL="WARNING")
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "shell", "-v", "0", "-c", SETUP % {"tickets": args.tickets})
     # Fresh planner statistics, as autovacuum would gather after a real sale.

@@ -20,10 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import secrets
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -33,26 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from loadgen import Connection, LoadResult, Request, Response, health_rate
-
-REPO = Path(__file__).resolve().parents[1]
-APP_DIR = REPO / "dirt_stack"
-PYTHON = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    result = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=APP_DIR, env=env, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
-    return result.stdout
-
+from server import database_url, manage, production_env, production_server
 
 SETUP_EVENT = """
 import datetime as dt, json
@@ -90,42 +67,6 @@ print(json.dumps({
 """
 
 
-def wait_for(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("gunicorn exited early")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
-
-
-def database_url(kind: str, workdir: Path) -> str:
-    if kind == "sqlite":
-        return f"sqlite:///{workdir / 'flash-sale.sqlite3'}"
-    base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    name = "maticko_flash_sale"
-    admin = subprocess.run(
-        [
-            "psql",
-            f"{base}/postgres",
-            "-qc",
-            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
-            "-c",
-            f"CREATE DATABASE {name}",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if admin.returncode != 0:
-        raise SystemExit(f"could not create the PostgreSQL database: {admin.stderr}")
-    return f"{base}/{name}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -140,46 +81,18 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="maticko-bench-"))
-    env = {
-        **os.environ,
-        "DEBUG": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        # Plain HTTP on loopback: no TLS proxy in front.
-        "SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": database_url(args.database, workdir),
-        "DEMO_PAYMENTS": "true",
-        "PURCHASE_RATE_LIMIT": "0",  # every buyer comes from 127.0.0.1
-        "EMAIL_URL": "dummymail://",
-        "STATIC_ROOT": str(workdir / "static"),
-    }
+    env = production_env(
+        database_url(args.database, workdir),
+        DEMO_PAYMENTS="true",
+        PURCHASE_RATE_LIMIT="0",  # every buyer comes from 127.0.0.1
+        STATIC_ROOT=str(workdir / "static"),
+    )
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     manage(env, "migrate", "--noinput", "-v", "0")
     setup = json.loads(manage(env, "shell", "-v", "0", "-c", SETUP_EVENT % {"tickets": args.tickets}).strip())
 
-    port = free_port()
-    log = (workdir / "gunicorn.log").open("w")
-    server = subprocess.Popen(
-        [
-            PYTHON,
-            "-m",
-            "gunicorn",
-            "--config",
-            "gunicorn.conf.py",
-            "maticko.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=APP_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_for(port, server)
-        # Warm every worker's connections before measuring.
-        health_rate("127.0.0.1", port, concurrency=8, duration_s=1)
+    with production_server(env, workdir) as port:
         health = health_rate("127.0.0.1", port, concurrency=args.buyers, duration_s=args.health_seconds)
 
         path = f"/api/v1/events/{setup['slug']}/orders"
@@ -261,10 +174,6 @@ def main() -> None:
             else None,
         }
         print(json.dumps(report, indent=2))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
 
 
 if __name__ == "__main__":

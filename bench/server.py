@@ -1,0 +1,120 @@
+"""The benchmarks' shared setup: a fresh database, manage.py, and the production server.
+
+Every benchmark runs the same production command as a deployment (gunicorn with
+gunicorn.conf.py and production settings) over plain HTTP on loopback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from loadgen import health_rate
+
+APP_DIR = Path(__file__).resolve().parents[1] / "dirt_stack"
+PYTHON = sys.executable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=APP_DIR, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def database_url(kind: str, workdir: Path) -> str:
+    """A fresh, empty database: a SQLite file in ``workdir``, or a recreated PostgreSQL database."""
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'flash-sale.sqlite3'}"
+    base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    name = "maticko_flash_sale"
+    admin = subprocess.run(
+        [
+            "psql",
+            f"{base}/postgres",
+            "-qc",
+            f"DROP DATABASE IF EXISTS {name} WITH (FORCE)",
+            "-c",
+            f"CREATE DATABASE {name}",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if admin.returncode != 0:
+        raise SystemExit(f"could not create the PostgreSQL database: {admin.stderr}")
+    return f"{base}/{name}"
+
+
+def production_env(database: str, **overrides: str) -> dict[str, str]:
+    """Production settings over ``database``, on loopback without TLS, emails discarded."""
+    return {
+        **os.environ,
+        "DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        # Plain HTTP on loopback: no TLS proxy in front.
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": database,
+        "EMAIL_URL": "dummymail://",
+        **overrides,
+    }
+
+
+def _wait_until_listening(port: int, process: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("gunicorn exited early")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+@contextmanager
+def production_server(env: dict[str, str], workdir: Path) -> Iterator[int]:
+    """Run gunicorn on a free loopback port (log in ``workdir``); yield the port once it
+    listens and every worker's database connection is warm."""
+    port = free_port()
+    with (workdir / "gunicorn.log").open("w") as log:
+        server = subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "--config",
+                "gunicorn.conf.py",
+                "maticko.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+            ],
+            cwd=APP_DIR,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_listening(port, server)
+        health_rate("127.0.0.1", port, concurrency=8, duration_s=1)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
