@@ -55,12 +55,26 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
     return register
 
 
-def enqueue(kind: str, payload: dict[str, Any]) -> OutboxMessage:
+def new_message(kind: str, payload: dict[str, Any]) -> OutboxMessage:
+    """An unsaved message; ``enqueue`` saves and dispatches it, or a caller that
+    writes rows itself (sales.order_statement) saves it and calls ``dispatch_on_commit``."""
     if kind not in _handlers:
         raise KeyError(f"No outbox handler for {kind!r}.")
-    message = OutboxMessage.objects.create(kind=kind, payload=payload)
-    transaction.on_commit(lambda: _dispatch(message.pk))
+    return OutboxMessage(kind=kind, payload=payload)
+
+
+def enqueue(kind: str, payload: dict[str, Any]) -> OutboxMessage:
+    message = new_message(kind, payload)
+    message.save(force_insert=True)
+    dispatch_on_commit(message)
     return message
+
+
+def dispatch_on_commit(message: OutboxMessage) -> None:
+    """Hand a message saved in the current transaction to delivery once that commits
+    (at once when no transaction is open: the statement that saved it committed)."""
+    message_id = message.pk
+    transaction.on_commit(lambda: _dispatch(message_id))
 
 
 # At most this many deliveries wait in a process's pool.

@@ -8,23 +8,30 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from core import outbox
+from core.models import OutboxMessage
 from sales.models import Order
 from sales.tickets import order_pdf, tickets_usable
 
 ORDER_CONFIRMATION = "order_confirmation"
 
 
+def order_confirmation(order: Order, base_url: str) -> OutboxMessage:
+    """The confirmation of ``order`` as an unsaved outbox message. It names the
+    order by its code, which is known before the order row is written."""
+    return outbox.new_message(ORDER_CONFIRMATION, {"order_code": order.code, "base_url": base_url})
+
+
 def queue_order_confirmation(order: Order, base_url: str) -> None:
     """Queue the confirmation inside the order's transaction; it is sent once that commits."""
-    outbox.enqueue(ORDER_CONFIRMATION, {"order_id": order.pk, "base_url": base_url})
+    outbox.enqueue(ORDER_CONFIRMATION, order_confirmation(order, base_url).payload)
 
 
 @outbox.handler(ORDER_CONFIRMATION)
 def _deliver_order_confirmation(payload: dict[str, Any]) -> None:
-    send_order_confirmation(payload["order_id"], payload["base_url"])
+    send_order_confirmation(payload["order_code"], payload["base_url"])
 
 
-def send_order_confirmation(order_id: int, base_url: str) -> None:
+def send_order_confirmation(order_code: str, base_url: str) -> None:
     """Email the order summary and its secret link (raises if the mail server refuses it).
 
     A failed email never undoes the order: the buyer already has the order page,
@@ -33,7 +40,7 @@ def send_order_confirmation(order_id: int, base_url: str) -> None:
     order = (
         Order.objects.select_related("event", "event__organizer")
         .prefetch_related("lines__ticket_type", "tickets__ticket_type")
-        .get(pk=order_id)
+        .get(code=order_code)
     )
     context = {
         "order": order,

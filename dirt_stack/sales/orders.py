@@ -19,15 +19,16 @@ from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core import metrics
+from core import metrics, outbox
+from core.models import OutboxMessage
 from core.money import quantize
 from events.models import Event, TicketType
-from sales import stock
-from sales.emails import queue_order_confirmation
+from sales import order_statement, stock
+from sales.emails import order_confirmation, queue_order_confirmation
 from sales.models import (
     Hold,
     IdempotencyRecord,
@@ -200,7 +201,20 @@ class PlacedOrder:
     tickets: list[Ticket] | None = None
 
 
-def _write_order(
+@dataclass
+class NewOrder:
+    """Every row of an order about to be written, with its final values."""
+
+    order: Order
+    lines: list[OrderLine]
+    tickets: list[Ticket]
+    payment: Payment | None
+    payment_start: PaymentStart
+    voucher: Voucher | None
+    confirmation: OutboxMessage
+
+
+def _build_order(
     event: Event,
     code: str,
     lines: list[PricedLine],
@@ -209,12 +223,10 @@ def _write_order(
     voucher: Voucher | None,
     user: AbstractBaseUser | None,
     base_url: str,
-) -> PlacedOrder:
-    """Start the payment, then insert the order with its lines, tickets and payment.
-
-    Runs inside the caller's transaction and takes no stock. Every row is
-    written once, with its final values, to keep the transaction short.
-    """
+) -> NewOrder:
+    """Start the payment and build (without saving) the order, its lines, tickets,
+    payment and confirmation email. Writing them is ``_save_order``'s or
+    sales.order_statement's job; both write exactly these rows."""
     subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
     discount = sum((line.discount for line in lines), Decimal("0"))
     order = Order(
@@ -237,8 +249,7 @@ def _write_order(
         order.status, order.paid_at = Order.Status.PAID, timezone.now()
     else:
         order.payment_deadline = start.payment_deadline
-    order.save(force_insert=True)
-    order_lines = OrderLine.objects.bulk_create(
+    order_lines = [
         OrderLine(
             order=order,
             ticket_type=line.ticket_type,
@@ -248,9 +259,9 @@ def _write_order(
             total=line.total,
         )
         for line in lines
-    )
+    ]
     names = iter([n.strip() for n in details.attendee_names])
-    tickets = Ticket.objects.bulk_create(
+    tickets = [
         Ticket(
             order=order,
             ticket_type=line.ticket_type,
@@ -259,25 +270,41 @@ def _write_order(
         )
         for line in lines
         for _ in range(line.quantity)
-    )
+    ]
+    payment = None
     if order.total > 0:
-        Payment.objects.create(
+        payment = Payment(
             order=order,
             provider=method,
             amount=order.total,
             status=Payment.Status.SUCCEEDED if start.paid else Payment.Status.CREATED,
             reference=start.reference,
         )
-    if voucher is not None:
-        redeemed = Voucher.objects.filter(pk=voucher.pk, redeemed__lt=F("max_usages")).update(
+    return NewOrder(order, order_lines, tickets, payment, start, voucher, order_confirmation(order, base_url))
+
+
+def _save_order(new: NewOrder) -> None:
+    """Write a built order with the ORM, inside the caller's transaction; takes no stock."""
+    new.order.save(force_insert=True)
+    OrderLine.objects.bulk_create(new.lines)
+    Ticket.objects.bulk_create(new.tickets)
+    if new.payment is not None:
+        new.payment.save(force_insert=True)
+    if new.voucher is not None:
+        redeemed = Voucher.objects.filter(pk=new.voucher.pk, redeemed__lt=F("max_usages")).update(
             redeemed=F("redeemed") + 1
         )
         if not redeemed:
             raise PurchaseConflict("This voucher has already been used up.")
-    queue_order_confirmation(order, base_url)
-    method, paid_now, ticket_count = order.payment_method, start.paid, len(tickets)
+    new.confirmation.save(force_insert=True)
+    outbox.dispatch_on_commit(new.confirmation)
+
+
+def _placed(new: NewOrder) -> PlacedOrder:
+    """The result of a written order; its metrics are recorded once the transaction commits."""
+    method, paid_now, ticket_count = new.order.payment_method, new.payment_start.paid, len(new.tickets)
     transaction.on_commit(lambda: _record_metrics(method, paid_now, ticket_count))
-    return PlacedOrder(order, start, created=True, lines=order_lines, tickets=tickets)
+    return PlacedOrder(new.order, new.payment_start, created=True, lines=new.lines, tickets=new.tickets)
 
 
 def _record_metrics(payment_method: str, paid: bool, ticket_count: int) -> None:
@@ -316,18 +343,27 @@ def place_order(
     quantities_by_type = {line.ticket_type.pk: line.quantity for line in lines}
     released_expired = False
     for _ in range(4):
-        code = new_order_code()
         try:
-            with transaction.atomic():
-                if idempotency_key:
-                    # Taken first: a concurrent duplicate blocks on this unique key
-                    # until we commit, then finds our order.
-                    IdempotencyRecord.objects.create(
-                        scope=scope, key=idempotency_key, fingerprint=fingerprint, order_code=code
-                    )
-                placed = _write_order(event, code, lines, details, method, voucher, user, base_url)
-                # Last, so the stock rows stay locked only until the COMMIT right after.
-                stock.acquire(event, quantities_by_type)
+            new = _build_order(event, new_order_code(), lines, details, method, voucher, user, base_url)
+            idempotency = (
+                IdempotencyRecord(
+                    scope=scope, key=idempotency_key, fingerprint=fingerprint, order_code=new.order.code
+                )
+                if idempotency_key
+                else None
+            )
+            if order_statement.available():
+                order_statement.insert(new, idempotency=idempotency, take_stock=quantities_by_type)
+            else:
+                with transaction.atomic():
+                    if idempotency:
+                        # Taken first: a concurrent duplicate blocks on this unique key
+                        # until we commit, then finds our order.
+                        idempotency.save(force_insert=True)
+                    _save_order(new)
+                    # Last, so the stock rows stay locked only until the COMMIT right after.
+                    stock.acquire(event, quantities_by_type)
+            placed = _placed(new)
         except IntegrityError:
             if idempotency_key:
                 earlier = _earlier_order(scope, idempotency_key, fingerprint)
@@ -340,6 +376,12 @@ def place_order(
                 released_expired = True
                 continue
             raise PurchaseConflict(str(exc)) from exc
+        except order_statement.VoucherUsedUp as exc:
+            raise PurchaseConflict("This voucher has already been used up.") from exc
+        except order_statement.EventNotOnSale as exc:
+            event.refresh_from_db(fields=["status", "ends_at"])
+            ensure_on_sale(event)
+            raise PurchaseConflict("This event is not on sale.") from exc
         except PaymentFailed as exc:
             raise PurchaseConflict(str(exc)) from exc
         metrics.emit("CheckoutLatency", round((time.perf_counter() - started) * 1000, 2))
@@ -360,12 +402,20 @@ def _fingerprint(quantities: Mapping[int, int], details: BuyerDetails, voucher_c
 
 
 def _earlier_order(scope: str, key: str, fingerprint: str) -> Order | None:
-    record = IdempotencyRecord.objects.filter(scope=scope, key=key).first()
+    """The order an earlier request with this Idempotency-Key placed, if any."""
+    # A plain query: every keyed purchase asks this first, and almost always finds nothing.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT fingerprint, order_code FROM {IdempotencyRecord._meta.db_table} "  # noqa: S608 - a table name
+            "WHERE scope = %s AND key = %s",
+            [scope, key],
+        )
+        record = cursor.fetchone()
     if record is None:
         return None
-    if record.fingerprint != fingerprint:
+    if record[0] != fingerprint:
         raise IdempotencyMismatch()
-    return Order.objects.filter(code=record.order_code).first()
+    return Order.objects.filter(code=record[1]).first()
 
 
 # --- The web checkout: hold, then complete ------------------------------------------------
@@ -399,9 +449,9 @@ def complete_checkout(
     try:
         with transaction.atomic():
             stock.confirm(hold)  # raises HoldExpired when the hold is gone
-            placed = _write_order(
-                event, new_order_code(), lines, details, method, hold.voucher, user, base_url
-            )
+            new = _build_order(event, new_order_code(), lines, details, method, hold.voucher, user, base_url)
+            _save_order(new)
+            placed = _placed(new)
     except PaymentFailed as exc:
         # The whole transaction rolled back: the hold is live again for another try.
         raise PurchaseInvalid(str(exc), "card_number") from exc

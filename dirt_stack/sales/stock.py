@@ -120,6 +120,48 @@ def acquire(event: Event, quantities: Mapping[int, int]) -> None:
             raise SoldOut(TicketType.objects.get(pk=ticket_type_id))
 
 
+# The CHECK constraints that refuse an oversold counter (events.models).
+CAPACITY_CONSTRAINTS = frozenset({"event_allocated_within_capacity", "ticket_type_allocated_within_capacity"})
+
+
+def take_stock_ctes(event_id: int, quantities: Mapping[int, int]) -> tuple[str, list[object]]:
+    """``acquire`` for sales.order_statement: two PostgreSQL CTEs and their parameters.
+
+    ``stock_event`` adds the tickets to the event's counter if the event is on
+    sale; ``stock_types`` then adds them to each ticket type's counter (it reads
+    ``stock_event``, so the event row is always locked first, as in ``acquire``)
+    and returns one row per ticket type taken. The increments are unconditional:
+    a counter that would pass its capacity violates its CHECK constraint, which
+    fails the whole statement (caught as IntegrityError naming one of
+    CAPACITY_CONSTRAINTS, then ``sold_out``).
+    """
+    total = sum(quantities.values())
+    if total <= 0:
+        raise ValueError("Nothing to acquire.")
+    wanted = ", ".join("(CAST(%s AS bigint), CAST(%s AS integer))" for _ in quantities)
+    # Table names come from model metadata; every value is a parameter.
+    sql = (
+        f"stock_event AS (UPDATE {Event._meta.db_table} SET allocated = allocated + %s "  # noqa: S608
+        "WHERE id = %s AND status = %s RETURNING id), "
+        f"stock_types AS (UPDATE {TicketType._meta.db_table} AS tt SET allocated = tt.allocated + wanted.n "
+        f"FROM stock_event, (VALUES {wanted}) AS wanted(id, n) "
+        "WHERE tt.id = wanted.id AND tt.event_id = stock_event.id RETURNING tt.id)"
+    )
+    params: list[object] = [total, event_id, Event.Status.PUBLISHED]
+    for ticket_type_id in sorted(quantities):
+        params += [ticket_type_id, quantities[ticket_type_id]]
+    return sql, params
+
+
+def sold_out(event_id: int, quantities: Mapping[int, int]) -> SoldOut:
+    """The SoldOut to report after taking ``quantities`` failed: the first ticket type
+    short of them, or the event when its shared capacity ran out."""
+    for ticket_type in TicketType.objects.filter(pk__in=quantities).order_by("pk"):
+        if ticket_type.capacity - ticket_type.allocated < quantities[ticket_type.pk]:
+            return SoldOut(ticket_type)
+    return SoldOut()
+
+
 def give_back(event_id: int, quantities: Mapping[int, int]) -> None:
     """Return stock taken by ``acquire`` (inside the caller's transaction)."""
     total = sum(quantities.values())

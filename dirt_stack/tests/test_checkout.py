@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from contextlib import contextmanager, nullcontext
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.test import Client
 from django.utils import timezone
 
+from core.models import OutboxMessage
 from events.models import Event, TicketType
 from sales import orders, stock
 from sales.models import Hold, Order, Ticket, Voucher
@@ -232,18 +234,44 @@ def test_marking_a_bank_transfer_paid(event):
     assert order.payments.get().status == "succeeded"
 
 
+@contextmanager
+def ticket_inserts_fail_in_the_database():
+    """A fault inside PostgreSQL halfway through writing an order: inserting a ticket
+    raises, after the stock and the order row were written by the same statement."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION fail_ticket() RETURNS trigger LANGUAGE plpgsql "
+            "AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$"
+        )
+        cursor.execute(
+            "CREATE TRIGGER fail_ticket BEFORE INSERT ON sales_ticket "
+            "FOR EACH ROW EXECUTE FUNCTION fail_ticket()"
+        )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TRIGGER fail_ticket ON sales_ticket")
+            cursor.execute("DROP FUNCTION fail_ticket()")
+
+
 def test_a_database_error_mid_purchase_leaves_no_partial_order(event, monkeypatch):
     details = orders.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
 
     def broken(*args, **kwargs):
         raise DatabaseError("disk full")
 
+    # The ORM writer (SQLite; the web checkout) fails when it writes the tickets.
     monkeypatch.setattr(Ticket.objects, "bulk_create", broken)
-    with pytest.raises(DatabaseError):
+    with (
+        ticket_inserts_fail_in_the_database() if connection.vendor == "postgresql" else nullcontext(),
+        pytest.raises(DatabaseError),
+    ):
         orders.place_order(event, {standard(event).pk: 2}, details, base_url="http://x/")
     assert Order.objects.count() == 0
     assert standard(event).allocated == 0
     assert Event.objects.get(pk=event.pk).allocated == 0
+    assert not OutboxMessage.objects.exists()
 
     # Through the web checkout: the hold survives the failure, whole, for another try.
     hold = stock.hold(event, {standard(event).pk: 2})
