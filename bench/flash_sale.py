@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from loadgen import Connection, LoadResult, Request, Response, health_rate
-from server import database_url, manage, production_env, production_server
+from server import cpu_ms_per_request, cpu_seconds, database_url, manage, production_env, production_server
 
 SETUP_EVENT = """
 import datetime as dt, json
@@ -93,7 +93,9 @@ def main() -> None:
     setup = json.loads(manage(env, "shell", "-v", "0", "-c", SETUP_EVENT % {"tickets": args.tickets}).strip())
 
     with production_server(env, workdir) as port:
+        cpu_before_health = cpu_seconds()
         health = health_rate("127.0.0.1", port, concurrency=args.buyers, duration_s=args.health_seconds)
+        health_cpu = cpu_ms_per_request(cpu_before_health, cpu_seconds(), health["requests"])
 
         path = f"/api/v1/events/{setup['slug']}/orders"
         sold_out = set()
@@ -140,12 +142,15 @@ def main() -> None:
             await asyncio.gather(*(buyer(c) for c in range(args.buyers)))
             return LoadResult(results, time.perf_counter() - started)
 
+        cpu_before_sale = cpu_seconds()
         result = asyncio.run(sale())
+        sale_cpu = cpu_seconds()
         summary = result.summary()
         counts = json.loads(manage(env, "shell", "-v", "0", "-c", COUNT % {"slug": setup["slug"]}).strip())
         created = sum(1 for r in result.responses if r.status == 201)
         statuses = summary["statuses"]
         orders_per_s = round(created / result.elapsed_s, 1)
+        purchase_cpu = cpu_ms_per_request(cpu_before_sale, sale_cpu, summary["requests"])
         report = {
             "database": args.database,
             "buyers": args.buyers,
@@ -172,6 +177,9 @@ def main() -> None:
             "orders_to_health_ratio": round(orders_per_s / health["requests_per_s"], 3)
             if health["requests_per_s"]
             else None,
+            # CPU per request, by part (all parts share the machine's cores).
+            "cpu_ms_per_purchase_request": purchase_cpu,
+            "cpu_ms_per_health_request": health_cpu,
         }
         print(json.dumps(report, indent=2))
 

@@ -22,6 +22,51 @@ APP_DIR = Path(__file__).resolve().parents[1] / "dirt_stack"
 PYTHON = sys.executable
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU time used so far by the whole machine, and of it by the app server
+    (gunicorn), the database (postgres) and this benchmark process, read from
+    /proc (Linux); empty elsewhere. A process that exits takes its time with it,
+    so the parts are exact only while no process is replaced.
+
+    The difference of two readings divided by the requests served in between is
+    the CPU each request cost, per part: what decides throughput on a machine
+    whose cores the server, the database and the load generator share.
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return {}
+    tick = os.sysconf("SC_CLK_TCK")
+    # Busy time of all cores: user, nice, system, irq, softirq (not idle, iowait, steal).
+    cpu = (proc / "stat").read_text().split("\n", 1)[0].split()[1:]
+    machine = sum(int(cpu[i]) for i in (0, 1, 2, 5, 6)) / tick
+    totals = {"machine": machine, "app": 0.0, "database": 0.0, "load_generator": 0.0}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:  # the process ended meanwhile
+            continue
+        comm, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if int(entry.name) == os.getpid():
+            totals["load_generator"] += seconds
+        elif comm == "postgres":
+            totals["database"] += seconds
+        elif b"gunicorn" in cmdline:
+            totals["app"] += seconds
+    return totals
+
+
+def cpu_ms_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> dict[str, float]:
+    return (
+        {part: round((after[part] - before[part]) * 1000 / requests, 3) for part in before}
+        if requests
+        else {}
+    )
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -26,8 +26,11 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "25"))
 # Longer than the ALB's 60 s idle timeout, so the ALB closes idle connections first.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))
-# Recycle workers now and then so a slow leak can never grow without bound.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
+# Recycle workers now and then so a slow leak can never grow without bound. Not
+# too often: a new worker reconnects to the database and its keep-alive clients
+# reconnect to it, which at an on-sale rush (hundreds of requests per second per
+# worker) would happen every few seconds with a limit of a few thousand.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
 max_requests_jitter = max_requests // 10
 # Import the app once in the master; workers fork from it (faster boot, shared memory).
 preload_app = True

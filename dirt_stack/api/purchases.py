@@ -6,8 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare
 from ninja import Field, Header, Router, Schema
 
@@ -132,13 +131,16 @@ def create_order(
     purchase: PurchaseIn,
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=200),
 ) -> HttpResponse:
-    event = get_object_or_404(Event.objects.select_related("organizer"), slug=slug)
-    limited = _too_many(request)
-    if limited:
-        return limited
     quantities: dict[int, int] = {}
     for line in purchase.lines:
         quantities[line.ticket_type_id] = quantities.get(line.ticket_type_id, 0) + line.quantity
+    try:
+        event, ticket_types = orders.event_for_purchase(slug, quantities)
+    except Event.DoesNotExist:
+        return problem(404, "No event with this address.")
+    limited = _too_many(request)
+    if limited:
+        return limited
     details = orders.BuyerDetails(
         name=purchase.buyer.name,
         email=purchase.buyer.email,
@@ -155,6 +157,7 @@ def create_order(
             user=request.user,
             base_url=_base_url(request),
             idempotency_key=idempotency_key or None,
+            ticket_types=ticket_types,
         )
     except orders.PurchaseInvalid as exc:
         return problem(422, str(exc), field=exc.field)
@@ -173,7 +176,9 @@ def create_order(
 
 
 def order_response(status: int, body: dict) -> HttpResponse:
-    return JsonResponse(OrderOut.model_validate(body).model_dump(mode="json"), status=status)
+    return HttpResponse(
+        OrderOut.model_validate(body).model_dump_json(), status=status, content_type="application/json"
+    )
 
 
 @router.get(

@@ -75,7 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
-    "inertia.middleware.InertiaMiddleware",
+    "core.middleware.InertiaMiddleware",
     "core.middleware.InertiaSharedPropsMiddleware",
 ]
 
@@ -118,6 +118,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _options = _db.setdefault("OPTIONS", {})
     _options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+    # Let psycopg keep server-side prepared statements. Django's own queries bind
+    # their parameters client-side and are never prepared; the one statement that
+    # asks for it is the purchase (sales/order_statement.py), whose planning would
+    # otherwise cost PostgreSQL more CPU than running it.
+    _options.setdefault("prepare_threshold", 5)
     if env.bool("DATABASE_POOL", default=True):
         # Django's pool requires CONN_MAX_AGE = 0: connections return to the
         # pool at the end of each request instead of being closed.

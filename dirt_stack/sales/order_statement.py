@@ -32,15 +32,19 @@ exceptions the ORM path raises.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from typing import Any
 
+import psycopg
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 
 from core import outbox
 from sales import stock
 from sales.models import IdempotencyRecord, Order, Voucher
+
+_one_at_a_time = threading.Lock()
 
 
 def available() -> bool:
@@ -167,12 +171,15 @@ def insert(new: Any, *, idempotency: IdempotencyRecord | None, take_stock: Mappi
 
     try:
         # Outside a transaction the connection autocommits: the statement commits by itself.
-        with (
-            transaction.atomic() if connection.in_atomic_block else nullcontext(),
-            connection.cursor() as cursor,
-        ):
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            connection.ensure_connection()
+            with (
+                _one_at_a_time,
+                connection.wrap_database_errors,
+                psycopg.Cursor(connection.connection) as cursor,
+            ):
+                cursor.execute(sql, params, prepare=True)
+                row = cursor.fetchone()
     except IntegrityError as exc:
         constraint = _constraint_name(exc)
         if constraint in stock.CAPACITY_CONSTRAINTS:

@@ -11,7 +11,7 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -23,7 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core import metrics, outbox
+from core import metrics, outbox, rows
 from core.models import OutboxMessage
 from core.money import quantize
 from events.models import Event, TicketType
@@ -113,10 +113,42 @@ def ensure_on_sale(event: Event) -> None:
         raise PurchaseConflict("This event is over; tickets are no longer sold.")
 
 
+def event_for_purchase(slug: str, ticket_type_ids: Iterable[int]) -> tuple[Event, dict[int, TicketType]]:
+    """The event with this slug and those of its ticket types with these ids, in one query
+    (the purchase API needs both on every request). Raises Event.DoesNotExist."""
+    ids = sorted({int(i) for i in ticket_type_ids})
+    event_columns, type_columns = rows.columns(Event, "e"), rows.columns(TicketType, "t")
+    wanted = f"t.id IN ({', '.join(['%s'] * len(ids))})" if ids else "FALSE"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(event_columns + type_columns)} FROM {Event._meta.db_table} e "  # noqa: S608
+            f"LEFT JOIN {TicketType._meta.db_table} t ON t.event_id = e.id AND {wanted} WHERE e.slug = %s",
+            [*ids, slug],
+        )
+        found = cursor.fetchall()
+    if not found:
+        raise Event.DoesNotExist(slug)
+    split = len(event_columns)
+    event = rows.instance(Event, found[0][:split])
+    ticket_types = {}
+    for row in found:
+        if row[split] is not None:
+            ticket_type = rows.instance(TicketType, row[split:])
+            ticket_type.event = event
+            ticket_types[ticket_type.pk] = ticket_type
+    return event, ticket_types
+
+
 def validate_selection(
-    event: Event, quantities: Mapping[int, int], voucher: Voucher | None
+    event: Event,
+    quantities: Mapping[int, int],
+    voucher: Voucher | None,
+    ticket_types: Mapping[int, TicketType] | None = None,
 ) -> list[tuple[TicketType, int]]:
-    """Check the requested ticket types and counts; return them with their ticket types."""
+    """Check the requested ticket types and counts; return them with their ticket types.
+
+    ``ticket_types`` are the event's ticket types by id when already loaded
+    (``event_for_purchase``); otherwise they are queried."""
     ensure_on_sale(event)
     wanted = {int(k): v for k, v in quantities.items() if v}
     if not wanted:
@@ -127,7 +159,8 @@ def validate_selection(
         raise PurchaseInvalid(
             f"An order can have at most {settings.MAX_TICKETS_PER_ORDER} tickets.", "quantities"
         )
-    ticket_types = {t.pk: t for t in TicketType.objects.filter(event=event, pk__in=wanted)}
+    if ticket_types is None:
+        ticket_types = {t.pk: t for t in TicketType.objects.filter(event=event, pk__in=wanted)}
     unknown = set(wanted) - set(ticket_types)
     if unknown:
         raise PurchaseInvalid("Some of the chosen ticket types do not exist for this event.", "quantities")
@@ -322,6 +355,7 @@ def place_order(
     user: AbstractBaseUser | None = None,
     base_url: str,
     idempotency_key: str | None = None,
+    ticket_types: Mapping[int, TicketType] | None = None,
 ) -> PlacedOrder:
     """The one-step purchase: validate, create the order, take the stock, start the payment.
 
@@ -337,7 +371,7 @@ def place_order(
             return PlacedOrder(earlier, None, created=False)
 
     voucher = find_voucher(event, voucher_code)
-    lines = price(validate_selection(event, quantities, voucher), voucher)
+    lines = price(validate_selection(event, quantities, voucher, ticket_types), voucher)
     total = sum((line.total for line in lines), Decimal("0"))
     method = _validate_buyer(details, event, sum(line.quantity for line in lines), total)
     quantities_by_type = {line.ticket_type.pk: line.quantity for line in lines}
