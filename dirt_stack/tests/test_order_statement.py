@@ -1,0 +1,219 @@
+"""The one-statement purchase (sales/order_statement.py) against the ORM writer it stands in for.
+
+On PostgreSQL the purchase API writes orders with one statement; everywhere
+else (SQLite, the web checkout) the ORM writes them. Both must leave exactly
+the same rows and counters behind, and refuse the same things.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.forms.models import model_to_dict
+
+from core.models import OutboxMessage
+from events.models import Event, TicketType
+from sales import order_statement, orders
+from sales.models import IdempotencyRecord, Order, Voucher
+from tests.factories import make_event, make_ticket_type
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Differ between any two orders by design: ids, random codes and secrets, times.
+UNIQUE = {
+    "id",
+    "order",
+    "code",
+    "order_code",
+    "secret",
+    "created_at",
+    "paid_at",
+    "payment_deadline",
+    "reference",
+    "key",
+}
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings):
+    settings.DEMO_PAYMENTS = True
+
+
+def details(payment_method: str = "demo", attendees: list[str] | None = None) -> orders.BuyerDetails:
+    return orders.BuyerDetails(
+        name=" Ana Novak ",
+        email="Ana@Example.com",
+        payment_method=payment_method,
+        attendee_names=attendees or [],
+    )
+
+
+def snapshot(order: Order) -> dict:
+    """Everything a purchase wrote, minus what is unique to each order."""
+
+    def plain(instance) -> dict:
+        return {k: v for k, v in model_to_dict(instance).items() if k not in UNIQUE}
+
+    message = OutboxMessage.objects.get(payload__order_code=order.code)
+    record = IdempotencyRecord.objects.filter(order_code=order.code).first()
+    return {
+        "order": plain(order),
+        "lines": [plain(line) for line in order.lines.order_by("ticket_type_id")],
+        "tickets": [plain(ticket) for ticket in order.tickets.order_by("id")],
+        "payments": [plain(payment) for payment in order.payments.all()],
+        "message": (message.kind, message.payload["base_url"], message.sent_at is not None, message.attempts),
+        "idempotency": plain(record) | {"for_this_order": record.order_code == order.code}
+        if record
+        else None,
+    }
+
+
+def counters(event: Event) -> tuple:
+    event.refresh_from_db()
+    return event.allocated, tuple(event.ticket_types.order_by("pk").values_list("allocated", flat=True))
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("payment_method", ["demo", "offline"])
+def test_the_statement_writes_exactly_what_the_orm_writes(monkeypatch, payment_method):
+    event = make_event(capacity=100, payment_methods=["demo", "offline"], collect_attendee_names=True)
+    floor = make_ticket_type(event, name="Floor", price=Decimal("40.00"), capacity=50)
+    balcony = make_ticket_type(event, name="Balcony", price=Decimal("25.50"), capacity=50)
+    voucher = Voucher.objects.create(
+        event=event, code="FRIEND", kind="percent", value=Decimal("15"), max_usages=5
+    )
+    quantities = {floor.pk: 2, balcony.pk: 1}
+    buyer = details(payment_method, attendees=["Ana", "Bor", "Cene"])
+
+    def buy(key: str) -> Order:
+        placed = orders.place_order(
+            Event.objects.get(pk=event.pk),
+            quantities,
+            buyer,
+            voucher_code="friend",
+            base_url="http://testserver/",
+            idempotency_key=key,
+        )
+        assert placed.created
+        return Order.objects.get(pk=placed.order.pk)
+
+    assert order_statement.available()
+    by_statement = buy("first")
+    after_statement = counters(event)
+    monkeypatch.setattr(order_statement, "available", lambda: False)
+    by_orm = buy("second")
+
+    assert snapshot(by_statement) == snapshot(by_orm)
+    assert after_statement == (3, (2, 1))
+    assert counters(event) == (6, (4, 2))
+    assert Voucher.objects.get(pk=voucher.pk).redeemed == 2
+    assert by_statement.total == Decimal("89.67")  # 2 x (40 - 6.00) + (25.50 - 3.83): 15 % off each ticket
+
+
+@pytest.mark.postgres
+def test_what_place_order_returns_matches_the_database():
+    event = make_event()
+    ticket_type = make_ticket_type(event, capacity=10)
+    placed = orders.place_order(
+        event, {ticket_type.pk: 3}, details(), base_url="http://testserver/", idempotency_key="k"
+    )
+    stored = Order.objects.get(code=placed.order.code)
+    assert placed.order.pk == stored.pk
+    assert [t.pk for t in placed.tickets] == list(stored.tickets.values_list("pk", flat=True))
+    assert [t.secret for t in placed.tickets] == list(stored.tickets.values_list("secret", flat=True))
+    assert [line.pk for line in placed.lines] == list(stored.lines.values_list("pk", flat=True))
+    assert all(not t._state.adding for t in placed.tickets)
+
+
+@pytest.mark.postgres
+def test_sold_out_names_the_ticket_type_that_ran_out():
+    event = make_event(capacity=10)
+    plenty = make_ticket_type(event, name="Plenty", capacity=10)
+    scarce = make_ticket_type(event, name="Scarce", capacity=1)
+    with pytest.raises(orders.PurchaseConflict, match="“Scarce” is sold out"):
+        orders.place_order(event, {plenty.pk: 1, scarce.pk: 2}, details(), base_url="http://testserver/")
+    assert counters(event) == (0, (0, 0))
+    assert not Order.objects.exists()
+    assert not OutboxMessage.objects.exists()
+
+
+@pytest.mark.postgres
+def test_the_event_capacity_runs_out_before_the_ticket_types():
+    event = make_event(capacity=3)
+    a = make_ticket_type(event, name="A", capacity=3)
+    b = make_ticket_type(event, name="B", capacity=3)
+    orders.place_order(event, {a.pk: 2}, details(), base_url="http://testserver/")
+    with pytest.raises(orders.PurchaseConflict, match="this event is sold out"):
+        orders.place_order(event, {b.pk: 2}, details(), base_url="http://testserver/")
+    assert counters(event) == (2, (2, 0))
+
+
+@pytest.mark.postgres
+def test_a_voucher_used_up_meanwhile_fails_the_whole_purchase():
+    event = make_event()
+    ticket_type = make_ticket_type(event, capacity=10)
+    voucher = Voucher.objects.create(event=event, code="ONCE", value=Decimal("10"), max_usages=1)
+    loaded = Voucher.objects.get(pk=voucher.pk)
+    Voucher.objects.filter(pk=voucher.pk).update(redeemed=1)  # another buyer used it after we read it
+    new = orders._build_order(
+        event,
+        "VOUCHER1",
+        orders.price([(ticket_type, 1)], loaded),
+        details(),
+        "demo",
+        loaded,
+        None,
+        "http://testserver/",
+    )
+    with pytest.raises(order_statement.VoucherUsedUp):
+        order_statement.insert(new, idempotency=None, take_stock={ticket_type.pk: 1})
+    assert counters(event) == (0, (0,))
+    assert not Order.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [(Event.Status.CANCELLED, "has been cancelled"), (Event.Status.DRAFT, "not on sale")],
+)
+def test_an_event_taken_off_sale_after_it_was_read_sells_nothing(status, message):
+    event = make_event()
+    ticket_type = make_ticket_type(event, capacity=10)
+    loaded, ticket_types = orders.event_for_purchase(event.slug, [ticket_type.pk])
+    Event.objects.filter(pk=event.pk).update(status=status)
+    with pytest.raises(orders.PurchaseConflict, match=message):
+        orders.place_order(
+            loaded, {ticket_type.pk: 1}, details(), base_url="http://testserver/", ticket_types=ticket_types
+        )
+    assert counters(event) == (0, (0,))
+    assert not Order.objects.exists()
+
+
+def test_event_for_purchase_reads_the_event_and_only_the_asked_ticket_types():
+    event = make_event(payment_methods=["demo", "offline"])
+    wanted = make_ticket_type(event, name="Wanted", price=Decimal("12.50"))
+    make_ticket_type(event, name="Not asked for")
+    elsewhere = make_ticket_type(make_event(), name="Another event's")
+
+    loaded, ticket_types = orders.event_for_purchase(event.slug, [wanted.pk, elsewhere.pk, 999_999])
+
+    assert loaded == event
+    assert loaded.payment_methods == ["demo", "offline"]
+    assert loaded.starts_at == Event.objects.get(pk=event.pk).starts_at
+    assert list(ticket_types) == [wanted.pk]
+    assert ticket_types[wanted.pk].price == Decimal("12.50")
+    assert ticket_types[wanted.pk].event is loaded
+    assert orders.event_for_purchase(event.slug, [])[1] == {}
+    with pytest.raises(Event.DoesNotExist):
+        orders.event_for_purchase("no-such-event", [wanted.pk])
+
+
+def test_event_for_purchase_matches_the_orm_field_by_field():
+    event = make_event(capacity=40)
+    ticket_type = make_ticket_type(event, max_per_order=4)
+    loaded, ticket_types = orders.event_for_purchase(event.slug, [ticket_type.pk])
+    assert model_to_dict(loaded) == model_to_dict(Event.objects.get(pk=event.pk))
+    assert model_to_dict(ticket_types[ticket_type.pk]) == model_to_dict(
+        TicketType.objects.get(pk=ticket_type.pk)
+    )
