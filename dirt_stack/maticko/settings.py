@@ -121,8 +121,9 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Let psycopg keep server-side prepared statements. Django's own queries bind
     # their parameters client-side and are never prepared; the one statement that
     # asks for it is the purchase (sales/order_statement.py), whose planning would
-    # otherwise cost PostgreSQL more CPU than running it.
-    _options.setdefault("prepare_threshold", 5)
+    # otherwise cost PostgreSQL more CPU than running it (ADR 0012).
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        _options.setdefault("prepare_threshold", 5)
     if env.bool("DATABASE_POOL", default=True):
         # Django's pool requires CONN_MAX_AGE = 0: connections return to the
         # pool at the end of each request instead of being closed.

@@ -10,7 +10,9 @@ pending or paid orders plus tickets in live holds. The API is small:
 - ``acquire(event, quantities)`` / ``give_back(event, quantities)``: take or
   return stock directly, for one-step purchases and cancellations;
 - ``release_expired(event)``: return the stock of expired holds and of pending
-  orders past their payment deadline.
+  orders past their payment deadline;
+- ``take_stock_ctes(event_id, quantities)``: ``acquire`` as SQL, for the
+  one-statement purchase on PostgreSQL (sales.order_statement).
 
 Why it cannot oversell (ADR 0012): stock is taken by one conditional UPDATE per
 counter, ``allocated = allocated + n WHERE allocated + n <= capacity``, and a
@@ -18,7 +20,9 @@ CHECK constraint forbids ``allocated > capacity`` outright. On PostgreSQL the
 UPDATE takes the row lock and re-checks its condition against the latest
 committed value; on SQLite (IMMEDIATE transactions) writers run one at a time.
 Callers run ``acquire`` as the last statement before COMMIT, so a counter's
-row lock is held for microseconds, not for the whole purchase.
+row lock is held only for the end of the purchase; the one-step purchase on
+PostgreSQL goes further and takes stock and writes the order in one
+autocommitted statement, so the lock never waits on the application.
 
 Expired holds need no background worker: availability subtracts them, and a
 purchase that finds no stock first releases them and tries once more.
