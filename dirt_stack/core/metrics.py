@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping
 from typing import Literal
 
 NAMESPACE = "Maticko"
@@ -38,21 +39,35 @@ logger = logging.getLogger("maticko.metrics")
 
 def emit(name: str, value: float, **dimensions: str) -> None:
     """Record one data point of the metric ``name``."""
-    unit, expected = METRICS[name]
-    if tuple(sorted(dimensions)) != tuple(sorted(expected)):
-        raise ValueError(f"{name} takes the dimensions {expected}, got {tuple(dimensions)}")
+    emit_many({name: value}, **dimensions)
+
+
+def emit_many(values: Mapping[str, float], **dimensions: str) -> None:
+    """Record data points of several metrics in one document (one log line).
+
+    Each metric is published with the dimensions METRICS declares for it, taken
+    from ``dimensions``; a metric missing one of its dimensions, or a dimension
+    that none of the metrics takes, is refused.
+    """
+    directives: dict[tuple[str, ...], list[dict[str, str]]] = {}
+    taken: set[str] = set()
+    for name in values:
+        unit, expected = METRICS[name]
+        if not set(expected) <= set(dimensions):
+            raise ValueError(f"{name} takes the dimensions {expected}, got {tuple(dimensions)}")
+        taken.update(expected)
+        directives.setdefault(expected, []).append({"Name": name, "Unit": unit})
+    if set(dimensions) - taken:
+        raise ValueError(f"{', '.join(values)} take the dimensions {tuple(taken)}, got {tuple(dimensions)}")
     document = {
         "_aws": {
             "Timestamp": int(time.time() * 1000),
             "CloudWatchMetrics": [
-                {
-                    "Namespace": NAMESPACE,
-                    "Dimensions": [list(expected)],
-                    "Metrics": [{"Name": name, "Unit": unit}],
-                }
+                {"Namespace": NAMESPACE, "Dimensions": [list(names)], "Metrics": metrics}
+                for names, metrics in directives.items()
             ],
         },
-        name: value,
+        **values,
         **dimensions,
     }
     # The "maticko.metrics" logger writes the message alone (see LOGGING), so

@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -142,6 +143,20 @@ UNAVAILABLE_ERRORS = frozenset(
         "InterfaceError",
     }
 )
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware for documents only. A browser never renders a JSON
+    body (SecurityMiddleware sends ``nosniff``), so building the policy for every
+    API response would be work for nothing on the purchase hot path."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if response.get("Content-Type", "").startswith(JSON_TYPES):
+            return response
+        return super().process_response(request, response)
+
+
+JSON_TYPES = ("application/json", "application/problem+json")
 
 
 class InertiaMiddleware(BaseInertiaMiddleware):

@@ -33,16 +33,18 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 
 from core import outbox
+from core.models import OutboxMessage
 from sales import stock
-from sales.models import IdempotencyRecord, Order, Voucher
+from sales.models import IdempotencyRecord, Order, OrderLine, Payment, Ticket, Voucher
 
 _one_at_a_time = threading.Lock()
 
@@ -62,112 +64,120 @@ class EventNotOnSale(Exception):
 
 
 @functools.cache
-def _columns(model: type[models.Model]) -> tuple[tuple[models.Field, str], ...]:
-    """The columns an INSERT of ``model`` writes (every concrete field but the primary
-    key), each with the SQL that casts its parameter to the column's type."""
-    return tuple(
-        (f, f"CAST(%s AS {f.db_type(connection)})") for f in model._meta.concrete_fields if not f.primary_key
+def _columns(model: type[models.Model], skip: str | None = None) -> tuple[models.Field, ...]:
+    """The columns an INSERT of ``model`` writes: every concrete field but the
+    primary key and ``skip`` (a foreign key the statement fills in itself)."""
+    return tuple(f for f in model._meta.concrete_fields if not f.primary_key and f.attname != skip)
+
+
+def _values(instance: models.Model, skip: str | None = None) -> list[Any]:
+    """The instance's column values as the ORM would save them (defaults,
+    auto_now_add, adapted for the database), in ``_columns`` order."""
+    db = connections[DEFAULT_DB_ALIAS]
+    return [f.get_db_prep_save(f.pre_save(instance, True), db) for f in _columns(type(instance), skip)]
+
+
+def _insert_cte(name: str, model: type[models.Model], rows: int, *, parent: str | None = None) -> str:
+    """A CTE inserting ``rows`` rows of ``model`` (their ``_values`` are the parameters)
+    once ``new_order`` has produced its row; with ``parent`` (``order_id``) that
+    column takes the new order's id."""
+    quote = connection.ops.quote_name
+    fields = _columns(model, parent)
+    casts = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
+    values = ", ".join([f"({casts})"] * rows)
+    aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+    targets = [quote(f.column) for f in fields]
+    selected = "v.*"
+    if parent:
+        targets.insert(0, quote(model._meta.get_field(parent).column))
+        selected = "new_order.id, v.*"
+    return (
+        f"{name} AS (INSERT INTO {quote(model._meta.db_table)} ({', '.join(targets)}) "
+        f"SELECT {selected} FROM new_order, (VALUES {values}) AS v({aliases}) RETURNING *)"
     )
 
 
-def _select_list(instance: models.Model, skip: str | None = None) -> tuple[str, list[Any]]:
-    """``CAST(%s AS type), ...`` for the instance's column values (as the ORM would save them:
-    defaults, auto_now_add, adapted values), leaving out the column ``skip``."""
-    db = connections[DEFAULT_DB_ALIAS]
-    parts, params = [], []
-    for field, cast in _columns(type(instance)):
-        if field.attname != skip:
-            parts.append(cast)
-            params.append(field.get_db_prep_save(field.pre_save(instance, True), db))
-    return ", ".join(parts), params
+@dataclass(frozen=True)
+class _Shape:
+    """What decides the statement's text; each shape is prepared once per connection."""
+
+    ticket_types: int
+    lines: int
+    tickets: int
+    payment: bool
+    voucher: bool
+    idempotency: bool
 
 
-def _column_list(model: type[models.Model], skip: str | None = None) -> str:
+@functools.lru_cache(maxsize=256)
+def _statement(shape: _Shape) -> str:
     quote = connection.ops.quote_name
-    return ", ".join(quote(f.column) for f, _ in _columns(model) if f.attname != skip)
-
-
-def _insert_cte(
-    name: str, instances: Sequence[models.Model], after: str, *, parent: str | None = None
-) -> tuple[str, list[Any]]:
-    """A CTE inserting ``instances`` (one model) once the CTE ``after`` has produced its row.
-
-    With ``parent`` (a foreign key attname such as ``order_id``) that column takes
-    the id ``after`` returned, for rows whose parent is inserted by the same statement.
-    """
-    model = type(instances[0])
-    columns = _column_list(model, skip=parent)
-    rows, params = [], []
-    for instance in instances:
-        select_list, values = _select_list(instance, skip=parent)
-        rows.append(f"({select_list})")
-        params += values
-    width = len([f for f, _ in _columns(model) if f.attname != parent])
-    aliases = ", ".join(f"c{i}" for i in range(width))
-    quote = connection.ops.quote_name
-    if parent:
-        target = f"{quote(model._meta.get_field(parent.removesuffix('_id')).column)}, {columns}"
-        source = f"SELECT {after}.id, v.* FROM {after}, (VALUES {', '.join(rows)}) AS v({aliases})"
-    else:
-        target = columns
-        source = f"SELECT v.* FROM {after}, (VALUES {', '.join(rows)}) AS v({aliases})"
-    sql = f"{name} AS (INSERT INTO {quote(model._meta.db_table)} ({target}) {source} RETURNING *)"
-    return sql, params
-
-
-def _ids_by(cte: str, column: str) -> str:
-    """The ids of the rows ``cte`` inserted, as a JSON object keyed by ``column``."""
-    return f"(SELECT json_object_agg({column}, id) FROM {cte})"
+    order_fields = _columns(Order)
+    parts = [
+        stock.take_stock_sql(shape.ticket_types),
+        # The order exists only if every ticket type's counter was taken (all of
+        # them belong to the event, which is on sale); everything else hangs off it.
+        f"new_order AS (INSERT INTO {quote(Order._meta.db_table)} "
+        f"({', '.join(quote(f.column) for f in order_fields)}) "
+        f"SELECT {', '.join(f'CAST(%s AS {f.db_type(connection)})' for f in order_fields)} "
+        "WHERE (SELECT count(*) FROM stock_types) = %s RETURNING id)",
+        _insert_cte("new_lines", OrderLine, shape.lines, parent="order_id"),
+        _insert_cte("new_tickets", Ticket, shape.tickets, parent="order_id"),
+    ]
+    selected = [
+        "(SELECT id FROM new_order)",
+        # Ids keyed by what identifies each row: its ticket type, its secret.
+        "(SELECT json_object_agg(ticket_type_id, id) FROM new_lines)",
+        "(SELECT json_object_agg(secret, id) FROM new_tickets)",
+    ]
+    if shape.payment:
+        parts.append(_insert_cte("new_payment", Payment, 1, parent="order_id"))
+        selected.append("(SELECT id FROM new_payment)")
+    if shape.voucher:
+        table = quote(Voucher._meta.db_table)
+        parts.append(
+            f"used_voucher AS (UPDATE {table} SET redeemed = redeemed + 1 "
+            f"FROM new_order WHERE {table}.id = %s RETURNING {table}.id)"
+        )
+        selected.append("(SELECT id FROM used_voucher)")
+    if shape.idempotency:
+        parts.append(_insert_cte("new_key", IdempotencyRecord, 1))
+    parts.append(_insert_cte("new_message", OutboxMessage, 1))
+    selected.append("(SELECT id FROM new_message)")
+    return f"WITH {', '.join(parts)} SELECT {', '.join(selected)}"
 
 
 def insert(new: Any, *, idempotency: IdempotencyRecord | None, take_stock: Mapping[int, int]) -> None:
     """Write ``new`` (an ``orders.NewOrder``) and take ``take_stock`` in one statement.
 
-    Raises stock.SoldOut, VoucherUsedUp, or IntegrityError (a taken order code or
-    Idempotency-Key: the caller looks the key up or retries). Inside an open
-    transaction (tests, callers' atomic blocks) the statement runs in a savepoint
-    of it; otherwise it commits by itself.
+    Raises stock.SoldOut, VoucherUsedUp, EventNotOnSale, or IntegrityError (a
+    taken order code or Idempotency-Key: the caller looks the key up or retries).
+    Inside an open transaction (tests, callers' atomic blocks) the statement runs
+    in a savepoint of it; otherwise it commits by itself.
     """
     order: Order = new.order
-    parts: list[str] = []
-    params: list[Any] = []
-
-    def add(sql: str, values: Iterable[Any]) -> None:
-        parts.append(sql)
-        params.extend(values)
-
-    stock_sql, stock_params = stock.take_stock_ctes(order.event_id, take_stock)
-    add(stock_sql, stock_params)
-    # The order exists only if every ticket type's counter was taken (all of
-    # them belong to the event, which is on sale); everything else hangs off it.
-    order_select, order_values = _select_list(order)
-    add(
-        f"new_order AS (INSERT INTO {Order._meta.db_table} ({_column_list(Order)}) "
-        f"SELECT {order_select} WHERE (SELECT count(*) FROM stock_types) = %s RETURNING id)",
-        [*order_values, len(take_stock)],
+    shape = _Shape(
+        ticket_types=len(take_stock),
+        lines=len(new.lines),
+        tickets=len(new.tickets),
+        payment=new.payment is not None,
+        voucher=new.voucher is not None,
+        idempotency=idempotency is not None,
     )
-    add(*_insert_cte("new_lines", new.lines, "new_order", parent="order_id"))
-    add(*_insert_cte("new_tickets", new.tickets, "new_order", parent="order_id"))
-    selected = [
-        "(SELECT id FROM new_order)",
-        _ids_by("new_lines", "ticket_type_id"),
-        _ids_by("new_tickets", "secret"),
-    ]
+    # In the order of the statement's placeholders.
+    params = [*stock.take_stock_params(order.event_id, take_stock), *_values(order), len(take_stock)]
+    for line in new.lines:
+        params += _values(line, "order_id")
+    for ticket in new.tickets:
+        params += _values(ticket, "order_id")
     if new.payment is not None:
-        add(*_insert_cte("new_payment", [new.payment], "new_order", parent="order_id"))
-        selected.append("(SELECT id FROM new_payment)")
+        params += _values(new.payment, "order_id")
     if new.voucher is not None:
-        add(
-            f"used_voucher AS (UPDATE {Voucher._meta.db_table} SET redeemed = redeemed + 1 "
-            f"FROM new_order WHERE {Voucher._meta.db_table}.id = %s RETURNING {Voucher._meta.db_table}.id)",
-            [new.voucher.pk],
-        )
-        selected.append("(SELECT id FROM used_voucher)")
+        params.append(new.voucher.pk)
     if idempotency is not None:
-        add(*_insert_cte("new_key", [idempotency], "new_order"))
-    add(*_insert_cte("new_message", [new.confirmation], "new_order"))
-    selected.append("(SELECT id FROM new_message)")
-    sql = f"WITH {', '.join(parts)} SELECT {', '.join(selected)}"
+        params += _values(idempotency)
+    params += _values(new.confirmation)
+    sql = _statement(shape)
 
     try:
         # Outside a transaction the connection autocommits: the statement commits by itself.

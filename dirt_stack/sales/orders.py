@@ -333,17 +333,19 @@ def _save_order(new: NewOrder) -> None:
     outbox.dispatch_on_commit(new.confirmation)
 
 
-def _placed(new: NewOrder) -> PlacedOrder:
+def _placed(new: NewOrder, started: float) -> PlacedOrder:
     """The result of a written order; its metrics are recorded once the transaction commits."""
     method, paid_now, ticket_count = new.order.payment_method, new.payment_start.paid, len(new.tickets)
-    transaction.on_commit(lambda: _record_metrics(method, paid_now, ticket_count))
+    latency_ms = round((time.perf_counter() - started) * 1000, 2)
+    transaction.on_commit(lambda: _record_metrics(method, paid_now, ticket_count, latency_ms))
     return PlacedOrder(new.order, new.payment_start, created=True, lines=new.lines, tickets=new.tickets)
 
 
-def _record_metrics(payment_method: str, paid: bool, ticket_count: int) -> None:
-    metrics.emit("OrdersCreated", 1, PaymentMethod=payment_method)
+def _record_metrics(payment_method: str, paid: bool, ticket_count: int, latency_ms: float) -> None:
+    values = {"OrdersCreated": 1, "CheckoutLatency": latency_ms}
     if paid:
-        metrics.emit("TicketsSold", ticket_count)
+        values["TicketsSold"] = ticket_count
+    metrics.emit_many(values, PaymentMethod=payment_method)
 
 
 def place_order(
@@ -397,7 +399,7 @@ def place_order(
                     _save_order(new)
                     # Last, so the stock rows stay locked only until the COMMIT right after.
                     stock.acquire(event, quantities_by_type)
-            placed = _placed(new)
+            placed = _placed(new, started)
         except IntegrityError:
             if idempotency_key:
                 earlier = _earlier_order(scope, idempotency_key, fingerprint)
@@ -418,7 +420,6 @@ def place_order(
             raise PurchaseConflict("This event is not on sale.") from exc
         except PaymentFailed as exc:
             raise PurchaseConflict(str(exc)) from exc
-        metrics.emit("CheckoutLatency", round((time.perf_counter() - started) * 1000, 2))
         return placed
     raise RuntimeError("Could not place the order after several attempts.")
 
@@ -485,11 +486,10 @@ def complete_checkout(
             stock.confirm(hold)  # raises HoldExpired when the hold is gone
             new = _build_order(event, new_order_code(), lines, details, method, hold.voucher, user, base_url)
             _save_order(new)
-            placed = _placed(new)
+            placed = _placed(new, started)
     except PaymentFailed as exc:
         # The whole transaction rolled back: the hold is live again for another try.
         raise PurchaseInvalid(str(exc), "card_number") from exc
-    metrics.emit("CheckoutLatency", round((time.perf_counter() - started) * 1000, 2))
     return placed
 
 

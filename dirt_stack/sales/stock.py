@@ -11,7 +11,7 @@ pending or paid orders plus tickets in live holds. The API is small:
   return stock directly, for one-step purchases and cancellations;
 - ``release_expired(event)``: return the stock of expired holds and of pending
   orders past their payment deadline;
-- ``take_stock_ctes(event_id, quantities)``: ``acquire`` as SQL, for the
+- ``take_stock_sql`` / ``take_stock_params``: ``acquire`` as SQL, for the
   one-statement purchase on PostgreSQL (sales.order_statement).
 
 Why it cannot oversell (ADR 0012): stock is taken by one conditional UPDATE per
@@ -31,6 +31,7 @@ purchase that finds no stock first releases them and tries once more.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
@@ -128,8 +129,10 @@ def acquire(event: Event, quantities: Mapping[int, int]) -> None:
 CAPACITY_CONSTRAINTS = frozenset({"event_allocated_within_capacity", "ticket_type_allocated_within_capacity"})
 
 
-def take_stock_ctes(event_id: int, quantities: Mapping[int, int]) -> tuple[str, list[object]]:
-    """``acquire`` for sales.order_statement: two PostgreSQL CTEs and their parameters.
+@functools.lru_cache(maxsize=64)
+def take_stock_sql(ticket_types: int) -> str:
+    """``acquire`` for sales.order_statement: two PostgreSQL CTEs taking stock for
+    ``ticket_types`` ticket types; ``take_stock_params`` gives their parameters.
 
     ``stock_event`` adds the tickets to the event's counter if the event is on
     sale; ``stock_types`` then adds them to each ticket type's counter (it reads
@@ -139,22 +142,25 @@ def take_stock_ctes(event_id: int, quantities: Mapping[int, int]) -> tuple[str, 
     fails the whole statement (caught as IntegrityError naming one of
     CAPACITY_CONSTRAINTS, then ``sold_out``).
     """
-    total = sum(quantities.values())
-    if total <= 0:
-        raise ValueError("Nothing to acquire.")
-    wanted = ", ".join("(CAST(%s AS bigint), CAST(%s AS integer))" for _ in quantities)
+    wanted = ", ".join(["(CAST(%s AS bigint), CAST(%s AS integer))"] * ticket_types)
     # Table names come from model metadata; every value is a parameter.
-    sql = (
+    return (
         f"stock_event AS (UPDATE {Event._meta.db_table} SET allocated = allocated + %s "  # noqa: S608
         "WHERE id = %s AND status = %s RETURNING id), "
         f"stock_types AS (UPDATE {TicketType._meta.db_table} AS tt SET allocated = tt.allocated + wanted.n "
         f"FROM stock_event, (VALUES {wanted}) AS wanted(id, n) "
         "WHERE tt.id = wanted.id AND tt.event_id = stock_event.id RETURNING tt.id)"
     )
-    params: list[object] = [total, event_id, Event.Status.PUBLISHED]
+
+
+def take_stock_params(event_id: int, quantities: Mapping[int, int]) -> list[object]:
+    total = sum(quantities.values())
+    if total <= 0:
+        raise ValueError("Nothing to acquire.")
+    params: list[object] = [total, event_id, str(Event.Status.PUBLISHED)]
     for ticket_type_id in sorted(quantities):
         params += [ticket_type_id, quantities[ticket_type_id]]
-    return sql, params
+    return params
 
 
 def sold_out(event_id: int, quantities: Mapping[int, int]) -> SoldOut:

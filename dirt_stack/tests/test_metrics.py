@@ -39,8 +39,34 @@ def test_dimensionless_metric():
     assert line["CheckoutLatency"] == 87.5
 
 
+def test_a_purchase_is_one_document_with_each_metric_under_its_own_dimensions():
+    (line,) = emitted_lines(
+        "from core.metrics import emit_many\n"
+        "emit_many({'OrdersCreated': 1, 'TicketsSold': 3, 'CheckoutLatency': 12.5}, PaymentMethod='demo')"
+    )
+    assert line["_aws"]["CloudWatchMetrics"] == [
+        {
+            "Namespace": "Maticko",
+            "Dimensions": [["PaymentMethod"]],
+            "Metrics": [{"Name": "OrdersCreated", "Unit": "Count"}],
+        },
+        {
+            "Namespace": "Maticko",
+            "Dimensions": [[]],
+            "Metrics": [
+                {"Name": "TicketsSold", "Unit": "Count"},
+                {"Name": "CheckoutLatency", "Unit": "Milliseconds"},
+            ],
+        },
+    ]
+    assert (line["OrdersCreated"], line["TicketsSold"], line["CheckoutLatency"]) == (1, 3, 12.5)
+    assert line["PaymentMethod"] == "demo"
+
+
 def test_wrong_dimensions_are_refused():
     with pytest.raises(ValueError, match="takes the dimensions"):
         metrics.emit("OrdersCreated", 1, Event="some-slug")
     with pytest.raises(KeyError):
         metrics.emit("NoSuchMetric", 1)
+    with pytest.raises(ValueError, match="take the dimensions"):
+        metrics.emit_many({"TicketsSold": 1, "CheckoutLatency": 2}, PaymentMethod="demo")
