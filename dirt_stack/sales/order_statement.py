@@ -26,75 +26,29 @@ order (one statement is atomic), a voucher used beyond its limit (its CHECK
 constraint), a duplicate purchase for one Idempotency-Key (its unique
 constraint). Each of these surfaces as an IntegrityError that names the
 constraint; ``insert`` turns the stock and voucher ones into the same
-exceptions the ORM path raises.
+exceptions the ORM path raises. The generic parts (CTEs inserting model rows,
+running a prepared statement) are in core.statements.
 """
 
 from __future__ import annotations
 
 import functools
-import threading
 from collections.abc import Mapping
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
+from django.db import IntegrityError, connection
 
-from core import outbox
+from core import outbox, statements
 from core.models import OutboxMessage
 from sales import stock
 from sales.models import IdempotencyRecord, Order, OrderLine, Payment, Ticket, Voucher
 
-_one_at_a_time = threading.Lock()
-
-
-def available() -> bool:
-    """Whether the default database can run the statement (PostgreSQL can; SQLite has no
-    data-modifying CTEs)."""
-    return connection.vendor == "postgresql"
+available = statements.available
 
 
 class VoucherUsedUp(Exception):
     """The voucher reached its usage limit (its CHECK constraint refused one more use)."""
-
-
-class EventNotOnSale(Exception):
-    """Nothing was written: the event stopped being on sale (unpublished, cancelled)."""
-
-
-@functools.cache
-def _columns(model: type[models.Model], skip: str | None = None) -> tuple[models.Field, ...]:
-    """The columns an INSERT of ``model`` writes: every concrete field but the
-    primary key and ``skip`` (a foreign key the statement fills in itself)."""
-    return tuple(f for f in model._meta.concrete_fields if not f.primary_key and f.attname != skip)
-
-
-def _values(instance: models.Model, skip: str | None = None) -> list[Any]:
-    """The instance's column values as the ORM would save them (defaults,
-    auto_now_add, adapted for the database), in ``_columns`` order."""
-    db = connections[DEFAULT_DB_ALIAS]
-    return [f.get_db_prep_save(f.pre_save(instance, True), db) for f in _columns(type(instance), skip)]
-
-
-def _insert_cte(name: str, model: type[models.Model], rows: int, *, parent: str | None = None) -> str:
-    """A CTE inserting ``rows`` rows of ``model`` (their ``_values`` are the parameters)
-    once ``new_order`` has produced its row; with ``parent`` (``order_id``) that
-    column takes the new order's id."""
-    quote = connection.ops.quote_name
-    fields = _columns(model, parent)
-    casts = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
-    values = ", ".join([f"({casts})"] * rows)
-    aliases = ", ".join(f"c{i}" for i in range(len(fields)))
-    targets = [quote(f.column) for f in fields]
-    selected = "v.*"
-    if parent:
-        targets.insert(0, quote(model._meta.get_field(parent).column))
-        selected = "new_order.id, v.*"
-    return (
-        f"{name} AS (INSERT INTO {quote(model._meta.db_table)} ({', '.join(targets)}) "
-        f"SELECT {selected} FROM new_order, (VALUES {values}) AS v({aliases}) RETURNING *)"
-    )
 
 
 @dataclass(frozen=True)
@@ -111,18 +65,13 @@ class _Shape:
 
 @functools.lru_cache(maxsize=256)
 def _statement(shape: _Shape) -> str:
-    quote = connection.ops.quote_name
-    order_fields = _columns(Order)
     parts = [
         stock.take_stock_sql(shape.ticket_types),
         # The order exists only if every ticket type's counter was taken (all of
         # them belong to the event, which is on sale); everything else hangs off it.
-        f"new_order AS (INSERT INTO {quote(Order._meta.db_table)} "
-        f"({', '.join(quote(f.column) for f in order_fields)}) "
-        f"SELECT {', '.join(f'CAST(%s AS {f.db_type(connection)})' for f in order_fields)} "
-        "WHERE (SELECT count(*) FROM stock_types) = %s RETURNING id)",
-        _insert_cte("new_lines", OrderLine, shape.lines, parent="order_id"),
-        _insert_cte("new_tickets", Ticket, shape.tickets, parent="order_id"),
+        statements.insert_row_cte("new_order", Order, where=stock.ALL_TAKEN),
+        statements.insert_cte("new_lines", OrderLine, shape.lines, after="new_order", parent="order_id"),
+        statements.insert_cte("new_tickets", Ticket, shape.tickets, after="new_order", parent="order_id"),
     ]
     selected = [
         "(SELECT id FROM new_order)",
@@ -131,18 +80,18 @@ def _statement(shape: _Shape) -> str:
         "(SELECT json_object_agg(secret, id) FROM new_tickets)",
     ]
     if shape.payment:
-        parts.append(_insert_cte("new_payment", Payment, 1, parent="order_id"))
+        parts.append(statements.insert_cte("new_payment", Payment, 1, after="new_order", parent="order_id"))
         selected.append("(SELECT id FROM new_payment)")
     if shape.voucher:
-        table = quote(Voucher._meta.db_table)
+        table = connection.ops.quote_name(Voucher._meta.db_table)
         parts.append(
             f"used_voucher AS (UPDATE {table} SET redeemed = redeemed + 1 "
             f"FROM new_order WHERE {table}.id = %s RETURNING {table}.id)"
         )
         selected.append("(SELECT id FROM used_voucher)")
     if shape.idempotency:
-        parts.append(_insert_cte("new_key", IdempotencyRecord, 1))
-    parts.append(_insert_cte("new_message", OutboxMessage, 1))
+        parts.append(statements.insert_cte("new_key", IdempotencyRecord, 1, after="new_order"))
+    parts.append(statements.insert_cte("new_message", OutboxMessage, 1, after="new_order"))
     selected.append("(SELECT id FROM new_message)")
     return f"WITH {', '.join(parts)} SELECT {', '.join(selected)}"
 
@@ -150,10 +99,8 @@ def _statement(shape: _Shape) -> str:
 def insert(new: Any, *, idempotency: IdempotencyRecord | None, take_stock: Mapping[int, int]) -> None:
     """Write ``new`` (an ``orders.NewOrder``) and take ``take_stock`` in one statement.
 
-    Raises stock.SoldOut, VoucherUsedUp, EventNotOnSale, or IntegrityError (a
+    Raises stock.SoldOut, stock.NotOnSale, VoucherUsedUp, or IntegrityError (a
     taken order code or Idempotency-Key: the caller looks the key up or retries).
-    Inside an open transaction (tests, callers' atomic blocks) the statement runs
-    in a savepoint of it; otherwise it commits by itself.
     """
     order: Order = new.order
     shape = _Shape(
@@ -165,33 +112,27 @@ def insert(new: Any, *, idempotency: IdempotencyRecord | None, take_stock: Mappi
         idempotency=idempotency is not None,
     )
     # In the order of the statement's placeholders.
-    params = [*stock.take_stock_params(order.event_id, take_stock), *_values(order), len(take_stock)]
+    params = [
+        *stock.take_stock_params(order.event_id, take_stock),
+        *statements.values(order),
+        len(take_stock),
+    ]
     for line in new.lines:
-        params += _values(line, "order_id")
+        params += statements.values(line, "order_id")
     for ticket in new.tickets:
-        params += _values(ticket, "order_id")
+        params += statements.values(ticket, "order_id")
     if new.payment is not None:
-        params += _values(new.payment, "order_id")
+        params += statements.values(new.payment, "order_id")
     if new.voucher is not None:
         params.append(new.voucher.pk)
     if idempotency is not None:
-        params += _values(idempotency)
-    params += _values(new.confirmation)
-    sql = _statement(shape)
+        params += statements.values(idempotency)
+    params += statements.values(new.confirmation)
 
     try:
-        # Outside a transaction the connection autocommits: the statement commits by itself.
-        with transaction.atomic() if connection.in_atomic_block else nullcontext():
-            connection.ensure_connection()
-            with (
-                _one_at_a_time,
-                connection.wrap_database_errors,
-                psycopg.Cursor(connection.connection) as cursor,
-            ):
-                cursor.execute(sql, params, prepare=True)
-                row = cursor.fetchone()
+        row = statements.run(_statement(shape), params)
     except IntegrityError as exc:
-        constraint = _constraint_name(exc)
+        constraint = statements.constraint_name(exc)
         if constraint in stock.CAPACITY_CONSTRAINTS:
             raise stock.sold_out(order.event_id, take_stock) from exc
         if constraint == "voucher_redeemed_within_limit":
@@ -199,31 +140,18 @@ def insert(new: Any, *, idempotency: IdempotencyRecord | None, take_stock: Mappi
         raise
     order_id = row[0]
     if order_id is None:
-        raise EventNotOnSale()
-    _saved(order, order_id)
+        raise stock.NotOnSale()
+    statements.saved(order, order_id)
     line_ids, ticket_ids = row[1], row[2]
     for line in new.lines:
-        _saved(line, line_ids[str(line.ticket_type_id)], order_id=order_id)
+        statements.saved(line, line_ids[str(line.ticket_type_id)], order_id=order_id)
     for ticket in new.tickets:
-        _saved(ticket, ticket_ids[ticket.secret], order_id=order_id)
+        statements.saved(ticket, ticket_ids[ticket.secret], order_id=order_id)
     rest = list(row[3:])
     if new.payment is not None:
-        _saved(new.payment, rest.pop(0), order_id=order_id)
+        statements.saved(new.payment, rest.pop(0), order_id=order_id)
     if new.voucher is not None:
         rest.pop(0)
         new.voucher.redeemed += 1
-    _saved(new.confirmation, rest.pop(0))
+    statements.saved(new.confirmation, rest.pop(0))
     outbox.dispatch_on_commit(new.confirmation)
-
-
-def _saved(instance: models.Model, pk: int, **foreign_keys: int) -> None:
-    instance.pk = pk
-    for attname, value in foreign_keys.items():
-        setattr(instance, attname, value)
-    instance._state.adding = False
-    instance._state.db = connection.alias
-
-
-def _constraint_name(exc: IntegrityError) -> str | None:
-    diag = getattr(exc.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None)

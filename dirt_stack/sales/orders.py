@@ -414,10 +414,8 @@ def place_order(
             raise PurchaseConflict(str(exc)) from exc
         except order_statement.VoucherUsedUp as exc:
             raise PurchaseConflict("This voucher has already been used up.") from exc
-        except order_statement.EventNotOnSale as exc:
-            event.refresh_from_db(fields=["status", "ends_at"])
-            ensure_on_sale(event)
-            raise PurchaseConflict("This event is not on sale.") from exc
+        except stock.NotOnSale as exc:
+            raise _off_sale(event) from exc
         except PaymentFailed as exc:
             raise PurchaseConflict(str(exc)) from exc
         return placed
@@ -464,6 +462,18 @@ def start_checkout(event: Event, quantities: Mapping[int, int], voucher_code: st
         return stock.hold(event, {t.pk: n for t, n in selection}, voucher=voucher)
     except stock.SoldOut as exc:
         raise PurchaseConflict(str(exc)) from exc
+    except stock.NotOnSale as exc:
+        raise _off_sale(event) from exc
+
+
+def _off_sale(event: Event) -> PurchaseConflict:
+    """Why an event that was on sale a moment ago no longer is."""
+    event.refresh_from_db(fields=["status", "ends_at"])
+    try:
+        ensure_on_sale(event)
+    except PurchaseConflict as conflict:
+        return conflict
+    return PurchaseConflict("This event is not on sale.")
 
 
 def hold_lines(hold: Hold) -> list[PricedLine]:

@@ -35,11 +35,11 @@ import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
-from core import metrics
+from core import metrics, statements
 from events.models import Event, TicketType
 from sales.models import Hold, HoldLine, Order, OrderLine, Ticket, Voucher
 
@@ -51,6 +51,11 @@ class SoldOut(Exception):
         self.ticket_type = ticket_type
         what = f"“{ticket_type.name}”" if ticket_type else "this event"
         super().__init__(f"Sorry, {what} is sold out or has fewer tickets left than you asked for.")
+
+
+class NotOnSale(Exception):
+    """Nothing was taken: the event stopped being on sale (unpublished, cancelled)
+    after the caller checked it."""
 
 
 class HoldExpired(Exception):
@@ -143,14 +148,18 @@ def take_stock_sql(ticket_types: int) -> str:
     CAPACITY_CONSTRAINTS, then ``sold_out``).
     """
     wanted = ", ".join(["(CAST(%s AS bigint), CAST(%s AS integer))"] * ticket_types)
-    # Table names come from model metadata; every value is a parameter.
     return (
-        f"stock_event AS (UPDATE {Event._meta.db_table} SET allocated = allocated + %s "  # noqa: S608
+        f"stock_event AS (UPDATE {Event._meta.db_table} SET allocated = allocated + %s "
         "WHERE id = %s AND status = %s RETURNING id), "
         f"stock_types AS (UPDATE {TicketType._meta.db_table} AS tt SET allocated = tt.allocated + wanted.n "
         f"FROM stock_event, (VALUES {wanted}) AS wanted(id, n) "
         "WHERE tt.id = wanted.id AND tt.event_id = stock_event.id RETURNING tt.id)"
     )
+
+
+# For the statement's main row: every ticket type's counter was taken (the
+# parameter after the row's values is how many ticket types there are).
+ALL_TAKEN = "(SELECT count(*) FROM stock_types) = %s"
 
 
 def take_stock_params(event_id: int, quantities: Mapping[int, int]) -> list[object]:
@@ -205,15 +214,59 @@ def hold(
     voucher: Voucher | None = None,
     minutes: int | None = None,
 ) -> Hold:
-    """Reserve ``quantities`` for ``minutes`` (the event's hold time by default)."""
+    """Reserve ``quantities`` for ``minutes`` (the event's hold time by default).
+
+    On PostgreSQL the hold, its lines and the stock are one statement
+    (``_insert_hold``), as for a purchase; elsewhere one ORM transaction.
+    """
     expires_at = timezone.now() + dt.timedelta(minutes=minutes or event.hold_minutes)
+    new_hold = Hold(event=event, voucher=voucher, expires_at=expires_at)
+    lines = [HoldLine(hold=new_hold, ticket_type_id=tt, quantity=n) for tt, n in sorted(quantities.items())]
+    if statements.available():
+        try:
+            _insert_hold(new_hold, lines, quantities)
+        except SoldOut:
+            if not release_expired(event):
+                raise
+            _insert_hold(new_hold, lines, quantities)
+        return new_hold
     with transaction.atomic():
-        new_hold = Hold.objects.create(event=event, voucher=voucher, expires_at=expires_at)
-        HoldLine.objects.bulk_create(
-            HoldLine(hold=new_hold, ticket_type_id=tt, quantity=n) for tt, n in sorted(quantities.items())
-        )
+        new_hold.save(force_insert=True)
+        HoldLine.objects.bulk_create(lines)
         acquire_releasing_expired(event, quantities)
     return new_hold
+
+
+@functools.lru_cache(maxsize=64)
+def _hold_statement(ticket_types: int) -> str:
+    return (
+        f"WITH {take_stock_sql(ticket_types)}, "
+        f"{statements.insert_row_cte('new_hold', Hold, where=ALL_TAKEN)}, "
+        f"{statements.insert_cte('new_lines', HoldLine, ticket_types, after='new_hold', parent='hold_id')} "
+        "SELECT (SELECT id FROM new_hold), (SELECT json_object_agg(ticket_type_id, id) FROM new_lines)"
+    )
+
+
+def _insert_hold(new_hold: Hold, lines: list[HoldLine], quantities: Mapping[int, int]) -> None:
+    """Write a hold and its lines and take their stock, in one PostgreSQL statement."""
+    params = [
+        *take_stock_params(new_hold.event_id, quantities),
+        *statements.values(new_hold),
+        len(quantities),
+    ]
+    for line in lines:
+        params += statements.values(line, "hold_id")
+    try:
+        hold_id, line_ids = statements.run(_hold_statement(len(quantities)), params)
+    except IntegrityError as exc:
+        if statements.constraint_name(exc) in CAPACITY_CONSTRAINTS:
+            raise sold_out(new_hold.event_id, quantities) from exc
+        raise
+    if hold_id is None:
+        raise NotOnSale()
+    statements.saved(new_hold, hold_id)
+    for line in lines:
+        statements.saved(line, line_ids[str(line.ticket_type_id)], hold_id=hold_id)
 
 
 def _hold_quantities(hold_id: int) -> dict[int, int]:

@@ -1,7 +1,7 @@
-"""The one-statement purchase (sales/order_statement.py) against the ORM writer it stands in for.
+"""One-statement writes (core/statements.py) against the ORM writers they stand in for.
 
-On PostgreSQL the purchase API writes orders with one statement; everywhere
-else (SQLite, the web checkout) the ORM writes them. Both must leave exactly
+On PostgreSQL the purchase API writes orders, and the web checkout writes holds,
+with one statement each; on SQLite the ORM writes them. Both must leave exactly
 the same rows and counters behind, and refuse the same things.
 """
 
@@ -12,10 +12,11 @@ from decimal import Decimal
 import pytest
 from django.forms.models import model_to_dict
 
+from core import statements
 from core.models import OutboxMessage
 from events.models import Event, TicketType
-from sales import order_statement, orders
-from sales.models import IdempotencyRecord, Order, Voucher
+from sales import order_statement, orders, stock
+from sales.models import Hold, IdempotencyRecord, Order, Voucher
 from tests.factories import make_event, make_ticket_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -98,10 +99,10 @@ def test_the_statement_writes_exactly_what_the_orm_writes(monkeypatch, payment_m
         assert placed.created
         return Order.objects.get(pk=placed.order.pk)
 
-    assert order_statement.available()
+    assert statements.available()
     by_statement = buy("first")
     after_statement = counters(event)
-    monkeypatch.setattr(order_statement, "available", lambda: False)
+    monkeypatch.setattr(statements, "available", lambda: False)
     by_orm = buy("second")
 
     assert snapshot(by_statement) == snapshot(by_orm)
@@ -217,3 +218,51 @@ def test_event_for_purchase_matches_the_orm_field_by_field():
     assert model_to_dict(ticket_types[ticket_type.pk]) == model_to_dict(
         TicketType.objects.get(pk=ticket_type.pk)
     )
+
+
+@pytest.mark.postgres
+def test_a_hold_by_statement_is_the_hold_the_orm_writes(monkeypatch):
+    event = make_event(capacity=10)
+    a = make_ticket_type(event, capacity=5)
+    b = make_ticket_type(event, capacity=5)
+    voucher = Voucher.objects.create(event=event, code="V", value=Decimal("5"), max_usages=3)
+
+    def plain(hold: Hold) -> dict:
+        hold = Hold.objects.get(pk=hold.pk)
+        return {
+            "hold": {k: v for k, v in model_to_dict(hold).items() if k not in {"id", "token", "expires_at"}},
+            "minutes": round((hold.expires_at - hold.created_at).total_seconds() / 60),
+            "lines": list(hold.lines.order_by("ticket_type_id").values_list("ticket_type_id", "quantity")),
+        }
+
+    by_statement = stock.hold(event, {b.pk: 1, a.pk: 2}, voucher=voucher)
+    assert counters(event) == (3, (2, 1))
+    monkeypatch.setattr(statements, "available", lambda: False)
+    by_orm = stock.hold(event, {b.pk: 1, a.pk: 2}, voucher=voucher)
+    assert plain(by_statement) == plain(by_orm)
+    assert counters(event) == (6, (4, 2))
+    assert not by_statement._state.adding
+    assert [line.pk for line in by_statement.lines.all()]
+
+
+@pytest.mark.postgres
+def test_a_hold_beyond_the_stock_takes_nothing_and_names_what_ran_out():
+    event = make_event()
+    scarce = make_ticket_type(event, name="Scarce", capacity=2)
+    stock.hold(event, {scarce.pk: 2})
+    with pytest.raises(orders.PurchaseConflict, match="“Scarce” is sold out"):
+        orders.start_checkout(event, {scarce.pk: 1})
+    assert counters(event) == (2, (2,))
+    assert Hold.objects.count() == 1
+
+
+@pytest.mark.postgres
+def test_a_hold_on_an_event_cancelled_meanwhile_takes_nothing():
+    event = make_event()
+    ticket_type = make_ticket_type(event)
+    loaded = Event.objects.get(pk=event.pk)
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
+    with pytest.raises(orders.PurchaseConflict, match="has been cancelled"):
+        orders.start_checkout(loaded, {ticket_type.pk: 1})
+    assert counters(event) == (0, (0,))
+    assert not Hold.objects.exists()
