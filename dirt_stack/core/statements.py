@@ -103,10 +103,13 @@ def run(sql: str, params: Sequence[Any]) -> tuple[Any, ...]:
     connection (settings: ``prepare_threshold``), because planning a statement of
     this size costs PostgreSQL more than running it.
     """
+    # Only outside a transaction: inside one, the caller may already hold a row
+    # lock another thread's statement waits for, while that thread holds this lock.
+    one_at_a_time = nullcontext() if connection.in_atomic_block else _one_at_a_time
     with transaction.atomic() if connection.in_atomic_block else nullcontext():
         connection.ensure_connection()
         with (
-            _one_at_a_time,
+            one_at_a_time,
             connection.wrap_database_errors,
             psycopg.Cursor(connection.connection) as cursor,
         ):

@@ -113,10 +113,18 @@ def ensure_on_sale(event: Event) -> None:
         raise PurchaseConflict("This event is over; tickets are no longer sold.")
 
 
+# Ids are 64-bit integers; a larger number cannot name a row (and SQLite refuses to compare it).
+MAX_ID = 2**63 - 1
+
+
+def _is_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
+
 def event_for_purchase(slug: str, ticket_type_ids: Iterable[int]) -> tuple[Event, dict[int, TicketType]]:
     """The event with this slug and those of its ticket types with these ids, in one query
     (the purchase API needs both on every request). Raises Event.DoesNotExist."""
-    ids = sorted({int(i) for i in ticket_type_ids})
+    ids = sorted({int(i) for i in ticket_type_ids if _is_id(int(i))})
     event_columns, type_columns = rows.columns(Event, "e"), rows.columns(TicketType, "t")
     wanted = f"t.id IN ({', '.join(['%s'] * len(ids))})" if ids else "FALSE"
     with connection.cursor() as cursor:
@@ -160,7 +168,9 @@ def validate_selection(
             f"An order can have at most {settings.MAX_TICKETS_PER_ORDER} tickets.", "quantities"
         )
     if ticket_types is None:
-        ticket_types = {t.pk: t for t in TicketType.objects.filter(event=event, pk__in=wanted)}
+        ticket_types = {
+            t.pk: t for t in TicketType.objects.filter(event=event, pk__in=[i for i in wanted if _is_id(i)])
+        }
     unknown = set(wanted) - set(ticket_types)
     if unknown:
         raise PurchaseInvalid("Some of the chosen ticket types do not exist for this event.", "quantities")
@@ -468,9 +478,11 @@ def start_checkout(event: Event, quantities: Mapping[int, int], voucher_code: st
 
 def _off_sale(event: Event) -> PurchaseConflict:
     """Why an event that was on sale a moment ago no longer is."""
-    event.refresh_from_db(fields=["status", "ends_at"])
     try:
+        event.refresh_from_db(fields=["status", "ends_at"])
         ensure_on_sale(event)
+    except Event.DoesNotExist:
+        pass
     except PurchaseConflict as conflict:
         return conflict
     return PurchaseConflict("This event is not on sale.")

@@ -92,6 +92,9 @@ def test_sold_out_is_a_409_and_changes_nothing(client, event):
         (lambda b, e: b["lines"][0].update(quantity=-2), 422, "greater than or equal to 1"),
         (lambda b, e: b["lines"][0].update(quantity=11), 422, "between 1 and 10"),
         (lambda b, e: b["lines"][0].update(ticket_type_id=999999), 422, "do not exist"),
+        # Beyond a 64-bit id: no row can have it (and SQLite cannot even compare it).
+        (lambda b, e: b["lines"][0].update(ticket_type_id=2**63), 422, "do not exist"),
+        (lambda b, e: b["lines"][0].update(ticket_type_id=-1), 422, "do not exist"),
         (lambda b, e: b["buyer"].update(email="not-an-email"), 422, "valid email"),
         (lambda b, e: b.update(payment_method="bitcoin"), 422, "payment methods"),
         (lambda b, e: b.update(voucher="NOPE"), 422, "voucher code is not valid"),
