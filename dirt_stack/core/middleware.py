@@ -23,6 +23,7 @@ request_logger = logging.getLogger("maticko.request")
 HEALTH_PATHS = frozenset({"/health/", "/health"})
 # The JSON API: no pages, so none of Inertia's work (its CSRF cookie, shared props).
 API_PREFIX = "/api/"
+JSON_TYPES = ("application/json", "application/problem+json")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -154,9 +155,6 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if response.get("Content-Type", "").startswith(JSON_TYPES):
             return response
         return super().process_response(request, response)
-
-
-JSON_TYPES = ("application/json", "application/problem+json")
 
 
 class InertiaMiddleware(BaseInertiaMiddleware):

@@ -119,9 +119,9 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     _options = _db.setdefault("OPTIONS", {})
     _options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
     # Let psycopg keep server-side prepared statements. Django's own queries bind
-    # their parameters client-side and are never prepared; the one statement that
-    # asks for it is the purchase (sales/order_statement.py), whose planning would
-    # otherwise cost PostgreSQL more CPU than running it (ADR 0012).
+    # their parameters client-side and are never prepared; the statements that ask
+    # for it are the purchase's and the hold's (core/statements.py), whose planning
+    # would otherwise cost PostgreSQL more CPU than running them (ADR 0012).
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         _options.setdefault("prepare_threshold", 5)
     if env.bool("DATABASE_POOL", default=True):

@@ -134,7 +134,7 @@ def insert(new: Any, *, idempotency: IdempotencyRecord | None, take_stock: Mappi
     except IntegrityError as exc:
         constraint = statements.constraint_name(exc)
         if constraint in stock.CAPACITY_CONSTRAINTS:
-            raise stock.sold_out(order.event_id, take_stock) from exc
+            raise stock.sold_out(take_stock) from exc
         if constraint == "voucher_redeemed_within_limit":
             raise VoucherUsedUp() from exc
         raise

@@ -12,7 +12,8 @@ pending or paid orders plus tickets in live holds. The API is small:
 - ``release_expired(event)``: return the stock of expired holds and of pending
   orders past their payment deadline;
 - ``take_stock_sql`` / ``take_stock_params``: ``acquire`` as SQL, for the
-  one-statement purchase on PostgreSQL (sales.order_statement).
+  one-statement writes on PostgreSQL (a purchase in sales.order_statement, a
+  hold here).
 
 Why it cannot oversell (ADR 0012): stock is taken by one conditional UPDATE per
 counter, ``allocated = allocated + n WHERE allocated + n <= capacity``, and a
@@ -20,8 +21,8 @@ CHECK constraint forbids ``allocated > capacity`` outright. On PostgreSQL the
 UPDATE takes the row lock and re-checks its condition against the latest
 committed value; on SQLite (IMMEDIATE transactions) writers run one at a time.
 Callers run ``acquire`` as the last statement before COMMIT, so a counter's
-row lock is held only for the end of the purchase; the one-step purchase on
-PostgreSQL goes further and takes stock and writes the order in one
+row lock is held only for the end of the purchase; on PostgreSQL a one-step
+purchase and a hold go further: each takes stock and writes its rows in one
 autocommitted statement, so the lock never waits on the application.
 
 Expired holds need no background worker: availability subtracts them, and a
@@ -172,7 +173,7 @@ def take_stock_params(event_id: int, quantities: Mapping[int, int]) -> list[obje
     return params
 
 
-def sold_out(event_id: int, quantities: Mapping[int, int]) -> SoldOut:
+def sold_out(quantities: Mapping[int, int]) -> SoldOut:
     """The SoldOut to report after taking ``quantities`` failed: the first ticket type
     short of them, or the event when its shared capacity ran out."""
     for ticket_type in TicketType.objects.filter(pk__in=quantities).order_by("pk"):
@@ -260,7 +261,7 @@ def _insert_hold(new_hold: Hold, lines: list[HoldLine], quantities: Mapping[int,
         hold_id, line_ids = statements.run(_hold_statement(len(quantities)), params)
     except IntegrityError as exc:
         if statements.constraint_name(exc) in CAPACITY_CONSTRAINTS:
-            raise sold_out(new_hold.event_id, quantities) from exc
+            raise sold_out(quantities) from exc
         raise
     if hold_id is None:
         raise NotOnSale()

@@ -76,3 +76,19 @@ def test_interactive_docs_load_only_our_own_scripts(client):
     assert "https://" not in html.split("<body", 1)[1]  # no CDN: works offline and under our CSP
     inline = re.findall(r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", html)
     assert inline == []
+
+
+def test_json_answers_skip_page_only_work_and_pages_keep_it(client):
+    """JSON is never rendered as a page: no CSP header to build, no CSRF cookie for Inertia."""
+    make_event(slug="gig")
+    api = client.get("/api/v1/events/gig")
+    assert api.status_code == 200
+    assert "Content-Security-Policy" not in api
+    assert "XSRF-TOKEN" not in api.cookies
+    assert api["X-Content-Type-Options"] == "nosniff"
+
+    docs = client.get("/api/v1/docs")  # an HTML page under /api/ keeps its policy
+    assert "Content-Security-Policy" in docs
+    page = client.get("/events/gig/")
+    assert "Content-Security-Policy" in page
+    assert "XSRF-TOKEN" in page.cookies
