@@ -44,8 +44,6 @@ from core.models import OutboxMessage
 from sales import stock
 from sales.models import IdempotencyRecord, Order, OrderLine, Payment, Ticket, Voucher
 
-available = statements.available
-
 
 class VoucherUsedUp(Exception):
     """The voucher reached its usage limit (its CHECK constraint refused one more use)."""

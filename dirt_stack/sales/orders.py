@@ -23,7 +23,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from core import metrics, outbox, rows
+from core import metrics, outbox, rows, statements
 from core.models import OutboxMessage
 from core.money import quantize
 from events.models import Event, TicketType
@@ -398,7 +398,7 @@ def place_order(
                 if idempotency_key
                 else None
             )
-            if order_statement.available():
+            if statements.available():
                 order_statement.insert(new, idempotency=idempotency, take_stock=quantities_by_type)
             else:
                 with transaction.atomic():
