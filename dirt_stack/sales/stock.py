@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
@@ -194,19 +194,15 @@ def give_back(event_id: int, quantities: Mapping[int, int]) -> None:
         )
 
 
-def acquire_releasing_expired(event: Event, quantities: Mapping[int, int]) -> None:
-    """``acquire``, and if stock is short, release expired holds and orders once and retry.
-
-    Runs in a savepoint so a failed first attempt leaves nothing behind.
-    """
+def _releasing_expired_if_short(event: Event, take: Callable[[], None]) -> None:
+    """Run ``take`` (which raises SoldOut when stock is short); if it does, release the
+    event's expired holds and orders once and, if that freed any, run it again."""
     try:
-        with transaction.atomic():
-            acquire(event, quantities)
+        take()
     except SoldOut:
         if not release_expired(event):
             raise
-        with transaction.atomic():
-            acquire(event, quantities)
+        take()
 
 
 def hold(
@@ -224,17 +220,17 @@ def hold(
     new_hold = Hold(event=event, voucher=voucher, expires_at=expires_at)
     lines = [HoldLine(hold=new_hold, ticket_type_id=tt, quantity=n) for tt, n in sorted(quantities.items())]
     if statements.available():
-        try:
-            _insert_hold(new_hold, lines, quantities)
-        except SoldOut:
-            if not release_expired(event):
-                raise
-            _insert_hold(new_hold, lines, quantities)
+        _releasing_expired_if_short(event, lambda: _insert_hold(new_hold, lines, quantities))
         return new_hold
+
+    def acquire_in_savepoint() -> None:  # a failed first attempt leaves nothing behind
+        with transaction.atomic():
+            acquire(event, quantities)
+
     with transaction.atomic():
         new_hold.save(force_insert=True)
         HoldLine.objects.bulk_create(lines)
-        acquire_releasing_expired(event, quantities)
+        _releasing_expired_if_short(event, acquire_in_savepoint)
     return new_hold
 
 
