@@ -23,22 +23,28 @@ def columns(model: type[models.Model], table_alias: str) -> list[str]:
     return [f"{table_alias}.{quote(f.column)}" for f in model._meta.concrete_fields]
 
 
+Converters = list[tuple[list[Callable[..., Any]], Any]]
+
+
 @functools.cache
-def _converters(model: type[models.Model], vendor: str) -> list[tuple[list[Callable[..., Any]], Any]]:
-    result = []
+def _loader(model: type[models.Model], vendor: str) -> tuple[list[str], Converters]:
+    """The field names ``from_db`` takes and, per column, the ORM's converters."""
+    attnames, converters = [], []
     for field in model._meta.concrete_fields:
         expression = field.get_col(model._meta.db_table)
-        result.append(
+        attnames.append(field.attname)
+        converters.append(
             (connection.ops.get_db_converters(expression) + field.get_db_converters(connection), expression)
         )
-    return result
+    return attnames, converters
 
 
 def instance(model: type[ModelT], values: Sequence[Any]) -> ModelT:
     """The instance of ``model`` whose ``columns`` were selected as ``values``."""
+    attnames, converters = _loader(model, connection.vendor)
     converted = []
-    for value, (converters, expression) in zip(values, _converters(model, connection.vendor), strict=True):
-        for convert in converters:
+    for value, (convert_all, expression) in zip(values, converters, strict=True):
+        for convert in convert_all:
             value = convert(value, expression, connection)
         converted.append(value)
-    return model.from_db(connection.alias, [f.attname for f in model._meta.concrete_fields], converted)
+    return model.from_db(connection.alias, attnames, converted)
