@@ -26,7 +26,7 @@ from events import services as event_services
 from events.forms import EventForm, TicketTypeForm
 from events.models import Event, TicketType
 from events.serializers import event_form_values
-from sales import order_admin, orders
+from sales import exceptions, order_actions
 from sales.manage_views import filter_orders, with_ticket_counts
 from sales.models import Order
 from sales.serializers import load_order, order_detail
@@ -410,12 +410,12 @@ def get_order(request: HttpRequest, code: str) -> HttpResponse:
 def _act(request: HttpRequest, code: str, action: Any) -> HttpResponse:
     _require_manager(request)
     order = _order(request, code)
-    actor = order_admin.Actor(token_name=_token(request).name)
+    actor = order_actions.Actor(token_name=_token(request).name)
     try:
         action(order, actor)
-    except orders.PurchaseInvalid as exc:
+    except exceptions.OrderInvalid as exc:
         return problem(422, str(exc), field=exc.field)
-    except orders.PurchaseConflict as exc:
+    except exceptions.OrderConflict as exc:
         return problem(409, str(exc))
     return _order_out(request, load_order(order.code))
 
@@ -424,7 +424,7 @@ def _act(request: HttpRequest, code: str, action: Any) -> HttpResponse:
     "/manage/orders/{code}/cancel", response=_order_response({409: ProblemOut}), summary="Cancel an order"
 )
 def cancel_order(request: HttpRequest, code: str) -> HttpResponse:
-    return _act(request, code, lambda order, actor: order_admin.cancel(order, actor))
+    return _act(request, code, lambda order, actor: order_actions.cancel(order, actor))
 
 
 @router.post(
@@ -436,7 +436,7 @@ def refund_order(request: HttpRequest, code: str, body: RefundIn) -> HttpRespons
     return _act(
         request,
         code,
-        lambda order, actor: order_admin.refund(
+        lambda order, actor: order_actions.refund(
             order, actor, amount=body.amount, tickets=body.tickets, reason=body.reason
         ),
     )
@@ -452,5 +452,7 @@ def mark_order_paid(request: HttpRequest, code: str, body: MarkPaidIn) -> HttpRe
     return _act(
         request,
         code,
-        lambda order, actor: order_admin.mark_paid(order, actor, base_url=base_url, reference=body.reference),
+        lambda order, actor: order_actions.mark_paid(
+            order, actor, base_url=base_url, reference=body.reference
+        ),
     )

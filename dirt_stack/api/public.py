@@ -11,7 +11,7 @@ from api.schemas import EventDetailOut, EventSummaryOut, ProblemOut
 from events.models import Event
 from events.serializers import event_detail, event_summary
 from events.views import _listed_events
-from sales import stock
+from sales import quotas
 from sales.serializers import payment_methods
 
 router = Router(tags=["Public"])
@@ -35,7 +35,7 @@ def list_events(request: HttpRequest) -> list[dict]:
 def get_event(request: HttpRequest, slug: str) -> dict:
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
     ticket_types = list(event.ticket_types.filter(hidden=False))
-    detail = event_detail(event, ticket_types, stock.availability(event, ticket_types))
+    detail = event_detail(event, ticket_types, quotas.availability(event, ticket_types))
     return _with_url(
         request,
         {

@@ -14,7 +14,8 @@ from api.problems import problem
 from api.schemas import ProblemOut
 from core import ratelimit
 from events.models import Event
-from sales import orders
+from sales import exceptions, pricing
+from sales.purchase import event_for_purchase, place_order
 from sales.serializers import load_order, order_detail
 
 router = Router(tags=["Purchases"])
@@ -135,13 +136,13 @@ def create_order(
     for line in purchase.lines:
         quantities[line.ticket_type_id] = quantities.get(line.ticket_type_id, 0) + line.quantity
     try:
-        event, ticket_types = orders.event_for_purchase(slug, quantities)
+        event, ticket_types = event_for_purchase(slug, quantities)
     except Event.DoesNotExist:
         return problem(404, "No event with this address.")
     limited = _too_many(request)
     if limited:
         return limited
-    details = orders.BuyerDetails(
+    details = pricing.BuyerDetails(
         name=purchase.buyer.name,
         email=purchase.buyer.email,
         payment_method=purchase.payment_method,
@@ -149,7 +150,7 @@ def create_order(
         card_number=purchase.card_number or "",
     )
     try:
-        placed = orders.place_order(
+        placed = place_order(
             event,
             quantities,
             details,
@@ -159,9 +160,9 @@ def create_order(
             idempotency_key=idempotency_key or None,
             ticket_types=ticket_types,
         )
-    except orders.PurchaseInvalid as exc:
+    except exceptions.OrderInvalid as exc:
         return problem(422, str(exc), field=exc.field)
-    except orders.PurchaseConflict as exc:
+    except exceptions.OrderConflict as exc:
         return problem(409, str(exc))
     if placed.created:
         detail = order_detail(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -74,12 +74,8 @@ def checked_in_count(check_in_list: CheckInList) -> dict[str, int]:
     }
 
 
-def _admissible(check_in_list: CheckInList):  # type: ignore[no-untyped-def]
-    tickets = Ticket.objects.filter(order__event_id=check_in_list.event_id, voided_at__isnull=True)
-    valid = Q(order__status=Order.Status.PAID)
-    if check_in_list.event.organizer.admit_unpaid_bank_transfers:
-        valid |= Q(order__status=Order.Status.PENDING, order__payment_method="offline")
-    tickets = tickets.filter(valid)
+def _admissible(check_in_list: CheckInList) -> QuerySet[Ticket]:
+    tickets = Ticket.objects.admissible().filter(order__event_id=check_in_list.event_id)
     if not check_in_list.all_ticket_types:
         tickets = tickets.filter(ticket_type__in=check_in_list.ticket_types.all())
     return tickets

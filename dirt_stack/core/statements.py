@@ -1,41 +1,102 @@
-"""One-statement writes on PostgreSQL: new rows and counter updates as data-modifying CTEs.
+"""Writes that claim counters and insert rows: one rule, two ways of running it.
 
-The hot writes of an on-sale rush (a purchase, a hold) each take stock and
-insert a few rows. As one autocommitted statement they are atomic, cost one
-round trip, and hold the event's row lock only inside PostgreSQL (ADR 0012).
-This module has the generic parts; sales.order_statement and sales.stock
-compose the statements.
+A purchase or a hold *claims* counter rows (takes stock, uses a voucher) and
+*inserts* its own rows (the order and its lines, tickets, payment...). Each
+claim is written once, as a ``Claim``: an UPDATE that must change exactly
+``rows`` rows, and what it means when it does not (or when the change would
+break a CHECK constraint). The same ``Claim`` runs in one of two ways:
 
-- ``insert_row_cte`` writes the statement's main row if a condition holds,
-  ``insert_cte`` rows of a model after such a row was written;
-  ``values`` gives their parameters exactly as the ORM would save them;
-- ``run`` executes a statement, prepared once per connection;
-- ``saved`` marks instances as saved with the ids the statement returned;
-- ``constraint_name`` tells which constraint failed a statement.
+- ``claim(claims)``: one UPDATE after another inside the caller's transaction
+  (SQLite, and any write that is part of a larger transaction);
+- ``Statement``: on PostgreSQL, the claims and the inserts as one statement of
+  data-modifying CTEs, run in autocommit mode (ADR 0012). Each claim's UPDATE
+  waits for the previous one (so locks are always taken in the same order), and
+  the statement's SELECT checks every claim's row count; a short one calls
+  ``maticko_claim_failed``, which aborts the *whole* statement: nothing is
+  written, no counter is left taken without its rows.
 
-SQL here is assembled from model metadata (table and column names); every value
-is a parameter.
+Either way a failure raises the claim's own exception (``Claim.refused``), so
+callers handle one set of errors whatever the database. The SQL of a claim is
+built from model metadata and the claim's own text; every value is a parameter.
 """
 
 from __future__ import annotations
 
-import functools
+import re
 import threading
-from collections.abc import Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 
+# Created by core's migration 0002 on PostgreSQL: raises check_violation naming the claim.
+CLAIM_FAILED_FUNCTION = "maticko_claim_failed"
+
 
 def available() -> bool:
-    """Whether the default database runs these statements (PostgreSQL does; SQLite has
-    no data-modifying CTEs, and there the ORM writes the same rows)."""
+    """Whether the default database runs ``Statement`` (PostgreSQL does; SQLite has
+    no data-modifying CTEs, and there ``claim`` and the ORM write the same rows)."""
     return connection.vendor == "postgresql"
 
 
-@functools.cache
+@dataclass(frozen=True)
+class Claim:
+    """``UPDATE table SET assignments WHERE condition``, which must change exactly ``rows`` rows.
+
+    ``refused(name)`` is the exception to raise when it changes fewer (``name`` is
+    the claim's own name) or when the change would violate one of ``constraints``
+    (``name`` is the constraint's). Other failures propagate unchanged.
+    """
+
+    name: str
+    model: type[models.Model]
+    assignments: str
+    condition: str
+    params: tuple[Any, ...]
+    refused: Callable[[str], Exception]
+    rows: int = 1
+    constraints: frozenset[str] = field(default_factory=frozenset)
+
+    def sql(self, after: str | None = None) -> str:
+        """The UPDATE; with ``after`` (a CTE's name) it runs only once that CTE has run."""
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        gate = f" AND EXISTS (SELECT 1 FROM {after})" if after else ""  # noqa: S608 - a CTE's name
+        # The claim's SQL is code, never input; its values are parameters.
+        return f"UPDATE {table} SET {self.assignments} WHERE ({self.condition}){gate} RETURNING id"  # noqa: S608
+
+
+def _refusal(claims: Sequence[Claim], exc: IntegrityError) -> Exception | None:
+    name = constraint_name(exc)
+    for candidate in claims:
+        if name == candidate.name or name in candidate.constraints:
+            return candidate.refused(name)
+    return None
+
+
+def claim(claims: Sequence[Claim]) -> None:
+    """Make ``claims`` one after another, in a savepoint of the caller's transaction.
+
+    Raises the first failing claim's ``refused`` exception; nothing is changed then.
+    """
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for each in claims:
+                cursor.execute(each.sql(), each.params)
+                if len(cursor.fetchall()) != each.rows:
+                    raise each.refused(each.name)
+    except IntegrityError as exc:
+        refusal = _refusal(claims, exc)
+        if refusal is None:
+            raise
+        raise refusal from exc
+
+
+# --- PostgreSQL: one statement ---------------------------------------------------------
+
+
 def columns(model: type[models.Model], skip: str | None = None) -> tuple[models.Field, ...]:
     """The columns an INSERT of ``model`` writes: every concrete field but the
     primary key and ``skip`` (a foreign key the statement fills in itself)."""
@@ -49,52 +110,107 @@ def values(instance: models.Model, skip: str | None = None) -> list[Any]:
     return [f.get_db_prep_save(f.pre_save(instance, True), db) for f in columns(type(instance), skip)]
 
 
-def casts(fields: Sequence[models.Field]) -> str:
-    """``CAST(%s AS type), ...``: the parameters of ``fields`` typed as their columns."""
-    return ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
+def _casts(fields: Sequence[models.Field]) -> str:
+    """``(CAST(%s AS type), ...)``: one row of parameters typed as the columns of ``fields``."""
+    return "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields) + ")"
 
 
-def column_names(fields: Sequence[models.Field]) -> str:
-    return ", ".join(connection.ops.quote_name(f.column) for f in fields)
+class Statement:
+    """One PostgreSQL statement: the claims in order, then inserts, then a SELECT.
+
+    The text and its parameters are built together, fragment by fragment, so they
+    cannot drift apart. ``run`` returns the selected values as a tuple.
+    """
+
+    def __init__(self, claims: Sequence[Claim]) -> None:
+        self._claims = list(claims)
+        self._ctes: list[str] = []
+        self._params: list[Any] = []
+        self._selected: list[str] = []
+        previous = None
+        for each in self._claims:
+            self._ctes.append(f"{each.name} AS ({each.sql(after=previous)})")
+            self._params += each.params
+            previous = each.name
+
+    def insert(
+        self,
+        name: str,
+        instances: Sequence[models.Model],
+        *,
+        parent: tuple[str, str] | None = None,
+    ) -> None:
+        """A CTE inserting ``instances`` (all of one model), returning every column.
+        ``parent`` is (foreign key attname, CTE name): that column takes the id the
+        CTE returned (its one row, inserted by this statement)."""
+        model = type(instances[0])
+        quote = connection.ops.quote_name
+        skip = parent[0] if parent else None
+        fields = columns(model, skip)
+        targets = ", ".join(quote(f.column) for f in fields)
+        rows = ", ".join([_casts(fields)] * len(instances))
+        if parent:
+            targets = f"{quote(model._meta.get_field(parent[0]).column)}, {targets}"
+            aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+            source = f"SELECT {parent[1]}.id, v.* FROM {parent[1]}, (VALUES {rows}) AS v({aliases})"  # noqa: S608
+        else:
+            source = f"VALUES {rows}"
+        self._ctes.append(
+            f"{name} AS (INSERT INTO {quote(model._meta.db_table)} ({targets}) {source} RETURNING *)"
+        )
+        for instance in instances:
+            self._params += values(instance, skip)
+
+    def select(self, expression: str) -> None:
+        """Add ``expression`` (SQL over the CTEs, no parameters) to what ``run`` returns."""
+        self._selected.append(expression)
+
+    def sql(self) -> tuple[str, list[Any]]:
+        guards: list[str] = []
+        params = list(self._params)
+        for each in self._claims:
+            guards.append(
+                f"WHEN (SELECT count(*) FROM {each.name}) <> %s THEN {CLAIM_FAILED_FUNCTION}(%s)"  # noqa: S608
+            )
+            params += [each.rows, each.name]
+        checked = f"CASE {' '.join(guards)} END" if guards else "NULL"
+        text = f"WITH {', '.join(self._ctes)} SELECT {', '.join([checked, *self._selected])}"
+        return text, params
+
+    def run(self, *, serialize: object = None) -> tuple[Any, ...]:
+        """Execute the statement; return the selected values (without the guard's).
+
+        ``serialize`` (e.g. an event id) runs at most one statement with the same
+        key at a time in this process, only outside transactions (see ``_one_per_key``).
+        Raises the first failing claim's ``refused`` exception; nothing is written then.
+        """
+        text, params = self.sql()
+        try:
+            row = _run(text, params, serialize)
+        except IntegrityError as exc:
+            refusal = _refusal(self._claims, exc)
+            if refusal is None:
+                raise
+            raise refusal from exc
+        return tuple(row[1:])
 
 
-def insert_cte(
-    name: str, model: type[models.Model], rows: int, *, after: str, parent: str | None = None
-) -> str:
-    """A CTE inserting ``rows`` rows of ``model`` (their ``values`` are the parameters)
-    once the CTE ``after`` has produced its row; with ``parent`` (a foreign key
-    attname) that column takes the id ``after`` returned. Returns every column."""
-    fields = columns(model, parent)
-    row = f"({casts(fields)})"
-    aliases = ", ".join(f"c{i}" for i in range(len(fields)))
-    targets, selected = column_names(fields), "v.*"
-    if parent:
-        targets = f"{connection.ops.quote_name(model._meta.get_field(parent).column)}, {targets}"
-        selected = f"{after}.id, v.*"
-    return (
-        f"{name} AS (INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({targets}) "
-        f"SELECT {selected} FROM {after}, (VALUES {', '.join([row] * rows)}) AS v({aliases}) RETURNING *)"
-    )
+# Statements that claim the same event's counters queue on its row lock inside
+# PostgreSQL anyway; letting more than one of them per process wait there costs
+# the database CPU while the process has other work for its threads (measured on
+# the flash-sale benchmark: slightly more orders/s, a lower p99). The lock is per
+# key, so a rush on one event never queues another event's purchases.
+_locks: dict[object, threading.Lock] = {}
 
 
-def insert_row_cte(name: str, model: type[models.Model], *, where: str) -> str:
-    """A CTE inserting one row of ``model`` (its ``values`` are the parameters) if
-    the SQL condition ``where`` holds. Returns the new id."""
-    fields = columns(model)
-    return (
-        f"{name} AS (INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({column_names(fields)}) "
-        f"SELECT {casts(fields)} WHERE {where} RETURNING id)"
-    )
+@contextmanager
+def _one_per_key(key: object) -> Iterator[None]:
+    lock = _locks.get(key) or _locks.setdefault(key, threading.Lock())
+    with lock:
+        yield
 
 
-# Statements that take stock all lock their event's row first. More than one per
-# process at a time would only queue inside PostgreSQL on that lock, which costs
-# the database CPU while the process has threads with other work; measured on the
-# flash-sale benchmark this gives slightly more orders/s and a lower p99.
-_one_at_a_time = threading.Lock()
-
-
-def run(sql: str, params: Sequence[Any]) -> tuple[Any, ...]:
+def _run(sql: str, params: Sequence[Any], serialize: object) -> tuple[Any, ...]:
     """Execute ``sql`` and return its one row.
 
     Outside a transaction the connection autocommits, so the statement commits by
@@ -103,18 +219,18 @@ def run(sql: str, params: Sequence[Any]) -> tuple[Any, ...]:
     connection (settings: ``prepare_threshold``), because planning a statement of
     this size costs PostgreSQL more than running it.
     """
+    inside = connection.in_atomic_block
     # Only outside a transaction: inside one, the caller may already hold a row
     # lock another thread's statement waits for, while that thread holds this lock.
-    one_at_a_time = nullcontext() if connection.in_atomic_block else _one_at_a_time
-    with transaction.atomic() if connection.in_atomic_block else nullcontext():
+    queue = _one_per_key(serialize) if serialize is not None and not inside else nullcontext()
+    with transaction.atomic() if inside else nullcontext():
         connection.ensure_connection()
-        with (
-            one_at_a_time,
-            connection.wrap_database_errors,
-            psycopg.Cursor(connection.connection) as cursor,
-        ):
+        with queue, connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(sql, params, prepare=True)
-            return cursor.fetchone()
+            row = cursor.fetchone()
+    if row is None:  # a statement built by ``Statement`` always returns one row
+        raise RuntimeError("The statement returned no row.")
+    return tuple(row)
 
 
 def saved(instance: models.Model, pk: int, **foreign_keys: int) -> None:
@@ -126,6 +242,13 @@ def saved(instance: models.Model, pk: int, **foreign_keys: int) -> None:
     instance._state.db = connection.alias
 
 
+_SQLITE_CONSTRAINT = re.compile(r"CHECK constraint failed: (\w+)")
+
+
 def constraint_name(exc: IntegrityError) -> str | None:
-    """The name of the constraint that failed the statement, when PostgreSQL reports one."""
-    return getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    """The name of the constraint (or claim) that failed, on PostgreSQL and SQLite."""
+    name = getattr(getattr(exc.__cause__, "diag", None), "constraint_name", None)
+    if name:
+        return str(name)
+    found = _SQLITE_CONSTRAINT.search(str(exc))
+    return found.group(1) if found else None

@@ -24,7 +24,7 @@ from events.forms import EventForm, TicketTypeForm, VoucherForm, local_input_val
 from events.models import Event, TicketType
 from events.serializers import event_form_values, ticket_type_manage
 from sales.models import Order, OrderLine, Voucher
-from sales.orders import sold_counts
+from sales.quotas import sold_counts
 
 MANAGERS = Membership.EVENT_MANAGERS
 

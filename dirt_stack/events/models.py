@@ -164,6 +164,13 @@ class TicketType(models.Model):
     def __str__(self) -> str:
         return f"{self.event} – {self.name}"
 
+    def can_be_deleted(self) -> bool:
+        """Whether deleting this ticket type loses nothing: no ticket of it is held or
+        sold now (``allocated``) and no order ever included it (cancelled and refunded
+        orders keep their lines). The back office's "delete" button and
+        events.services.delete_ticket_type (under the row lock) both ask this."""
+        return self.allocated == 0 and not self.order_lines.exists()
+
     def clean(self) -> None:
         errors = {}
         if self.sales_start and self.sales_end and self.sales_end <= self.sales_start:

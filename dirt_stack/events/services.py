@@ -57,7 +57,7 @@ def save_ticket_type(form: TicketTypeForm) -> TicketType:
 @transaction.atomic
 def delete_ticket_type(ticket_type: TicketType) -> None:
     locked = TicketType.objects.select_for_update().get(pk=ticket_type.pk)
-    if locked.allocated > 0 or locked.order_lines.exists():
+    if not locked.can_be_deleted():
         raise ValidationError("Tickets of this type are sold or reserved; it cannot be deleted.")
     locked.delete()
 

@@ -15,9 +15,10 @@ from accounts.models import Organizer
 from core.markdown import plain_text_excerpt
 from events.models import Event
 from events.serializers import event_detail, event_json_ld, event_summary
-from sales import stock
-from sales.orders import PurchaseConflict, PurchaseInvalid, find_voucher
+from sales import quotas
+from sales.exceptions import OrderConflict, OrderInvalid
 from sales.serializers import payment_methods
+from sales.vouchers import find_voucher
 
 EVENTS_PER_PAGE = 12
 
@@ -88,13 +89,13 @@ def event_page_props(request: HttpRequest, event: Event, voucher_code: str = "")
     if voucher_code:
         try:
             voucher = find_voucher(event, voucher_code)
-        except (PurchaseInvalid, PurchaseConflict) as exc:
+        except (OrderInvalid, OrderConflict) as exc:
             voucher_props = {"code": voucher_code, "valid": False, "message": str(exc)}
         else:
             unlocked = {t.pk for t in voucher.ticket_types.all()} if voucher else set()
             voucher_props = {"code": voucher_code, "valid": True, "message": "Voucher applied at checkout."}
     ticket_types = [t for t in event.ticket_types.all() if not t.hidden or t.pk in unlocked]
-    detail = event_detail(event, ticket_types, stock.availability(event, ticket_types))
+    detail = event_detail(event, ticket_types, quotas.availability(event, ticket_types))
     return {
         "event": {**detail, "payment_methods": payment_methods(event.payment_methods)},
         "voucher": voucher_props,

@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 
 from core import outbox
 from core.models import OutboxMessage
-from sales.models import Order
+from sales.models import Order, order_url
 from sales.tickets import order_pdf, tickets_usable
 
 ORDER_CONFIRMATION = "order_confirmation"
@@ -46,7 +46,7 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
         "order": order,
         "event": order.event,
         "lines": list(order.lines.all()),
-        "url": f"{base_url.rstrip('/')}/orders/{order.code}/{order.secret}/",
+        "url": order_url(order, base_url),
         "starts_at": order.event.starts_at.astimezone(order.event.tz),
         "bank_details": order.event.organizer.bank_transfer_details,
     }

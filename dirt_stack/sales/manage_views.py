@@ -20,7 +20,7 @@ from accounts.permissions import membership_for, require_role
 from core.inertia import render_with_errors, submitted_data
 from core.money import money_str
 from events.models import Event
-from sales import order_admin, orders, reports
+from sales import exceptions, order_actions, reports
 from sales.models import Order, Ticket
 from sales.serializers import order_detail
 
@@ -197,35 +197,35 @@ def order_action(request: HttpRequest, organizer_slug: str, event_slug: str, cod
     event = _managed_event(request, organizer_slug, event_slug)
     order = _load(event, code)
     data = submitted_data(request)
-    actor = order_admin.Actor(user=request.user)
+    actor = order_actions.Actor(user=request.user)
     base_url = request.build_absolute_uri("/")
     action = data.get("action")
     try:
         if action == "cancel":
-            order_admin.cancel(order, actor)
+            order_actions.cancel(order, actor)
             messages.success(request, f"Order {order.code} cancelled; its tickets are void and back on sale.")
         elif action == "refund":
             tickets = [int(t) for t in data.get("tickets") or [] if str(t).isdigit()]
             amount = _decimal(data.get("amount"))
-            order_admin.refund(
+            order_actions.refund(
                 order, actor, amount=amount, tickets=tickets, reason=str(data.get("reason", ""))[:300]
             )
             messages.success(request, "Refund recorded.")
         elif action == "mark_paid":
-            order_admin.mark_paid(
+            order_actions.mark_paid(
                 order, actor, base_url=base_url, reference=str(data.get("reference", ""))[:200]
             )
             messages.success(request, "Order marked paid; the buyer gets the tickets by email.")
         elif action == "resend":
-            order_admin.resend_confirmation(order, actor, base_url=base_url)
+            order_actions.resend_confirmation(order, actor, base_url=base_url)
             messages.success(request, f"Confirmation sent again to {order.buyer_email}.")
         elif action == "attendee":
             ticket = get_object_or_404(Ticket, pk=data.get("ticket"), order=order)
-            order_admin.change_attendee(ticket, str(data.get("attendee_name", "")), actor)
+            order_actions.change_attendee(ticket, str(data.get("attendee_name", "")), actor)
             messages.success(request, "Attendee name changed.")
         else:
-            raise orders.PurchaseInvalid("Unknown action.", "action")
-    except orders.PurchaseInvalid as exc:
+            raise exceptions.OrderInvalid("Unknown action.", "action")
+    except exceptions.OrderInvalid as exc:
         order.refresh_from_db()
         return render_with_errors(
             request,
@@ -233,7 +233,7 @@ def order_action(request: HttpRequest, organizer_slug: str, event_slug: str, cod
             {exc.field: str(exc)},
             _order_props(request, event, order, organizer_slug),
         )
-    except orders.PurchaseConflict as exc:
+    except exceptions.OrderConflict as exc:
         order.refresh_from_db()
         response = render_with_errors(
             request, "Manage/Order", {"form": str(exc)}, _order_props(request, event, order, organizer_slug)
@@ -249,7 +249,7 @@ def _decimal(value: Any) -> Decimal | None:
     try:
         return Decimal(str(value))
     except InvalidOperation as exc:
-        raise orders.PurchaseInvalid("Enter the amount as a number, e.g. 12.50.", "amount") from exc
+        raise exceptions.OrderInvalid("Enter the amount as a number, e.g. 12.50.", "amount") from exc
 
 
 @login_required

@@ -31,6 +31,11 @@ def new_secret() -> str:
     return secrets.token_urlsafe(24)
 
 
+def order_url(order: Order, base_url: str) -> str:
+    """The buyer's secret link to the order page (storefront's "sales:order" URL)."""
+    return f"{base_url.rstrip('/')}/orders/{order.code}/{order.secret}/"
+
+
 class Voucher(models.Model):
     class Kind(models.TextChoices):
         PERCENT = "percent", "Percent off"
@@ -158,6 +163,18 @@ class Order(models.Model):
         return self.code
 
     @property
+    def admits_holders(self) -> bool:
+        """Whether this order's tickets let their holders in: ``admissible_orders()``
+        for an order already loaded (a test checks the two agree)."""
+        if self.status == self.Status.PAID:
+            return True
+        return (
+            self.status == self.Status.PENDING
+            and self.payment_method == "offline"
+            and self.event.organizer.admit_unpaid_bank_transfers
+        )
+
+    @property
     def ticket_count(self) -> int:
         return sum(line.quantity for line in self.lines.all())
 
@@ -179,6 +196,29 @@ class OrderLine(models.Model):
         return f"{self.quantity} × {self.ticket_type_id} = {self.total}"
 
 
+def admissible_orders(prefix: str = "") -> Q:
+    """Orders whose tickets let their holders in: paid, or a bank transfer not yet
+    paid whose organizer admits those. ``prefix`` reaches the order from another
+    model ("order__" from a ticket)."""
+    return Q(**{f"{prefix}status": Order.Status.PAID}) | Q(
+        **{
+            f"{prefix}status": Order.Status.PENDING,
+            f"{prefix}payment_method": "offline",
+            f"{prefix}event__organizer__admit_unpaid_bank_transfers": True,
+        }
+    )
+
+
+class TicketQuerySet(models.QuerySet["Ticket"]):
+    def holding_stock(self) -> TicketQuerySet:
+        """Tickets counted against capacity: not voided, in a pending or paid order (sold)."""
+        return self.filter(voided_at__isnull=True, order__status__in=Order.HOLDING_STOCK)
+
+    def admissible(self) -> TicketQuerySet:
+        """Tickets that let their holders in (check-in, the PDF, the dashboard's "expected")."""
+        return self.filter(admissible_orders("order__"), voided_at__isnull=True)
+
+
 class Ticket(models.Model):
     """One admitted person. The secret is what its QR code encodes."""
 
@@ -189,6 +229,8 @@ class Ticket(models.Model):
     price = models.DecimalField(max_digits=10, decimal_places=2)
     # Set when this one ticket was refunded and cancelled while its order stays paid.
     voided_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TicketQuerySet.as_manager()
 
     class Meta:
         ordering = ["id"]

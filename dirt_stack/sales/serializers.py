@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from core.money import money_str
-from sales.models import Order, OrderLine, Ticket
-from sales.orders import PricedLine, order_url
+from sales.models import Order, OrderLine, Ticket, order_url
 from sales.payments import PaymentStart, accepted_methods
+from sales.pricing import PricedLine
 from sales.tickets import qr_svg_data_uri, tickets_usable
 
 

@@ -3,49 +3,50 @@
 Each ticket type and each event carries an ``allocated`` counter: tickets in
 pending or paid orders plus tickets in live holds. The API is small:
 
-- ``availability(event, ticket_types)``: what buyers may still take, per type;
+- ``take(event_id, quantities)``: the claims that take stock (core.statements),
+  for a purchase's or a hold's write; ``acquire`` makes them inside a transaction;
 - ``hold(event, quantities, ...)``: set stock aside for a buyer (a cart);
 - ``release(hold)``: give a hold's stock back;
 - ``confirm(hold)``: turn a live hold into an order's stock (the counter stays);
-- ``acquire(event, quantities)`` / ``give_back(event, quantities)``: take or
-  return stock directly, for one-step purchases and cancellations;
-- ``release_expired(event)``: return the stock of expired holds and of pending
-  orders past their payment deadline;
-- ``take_stock_sql`` / ``take_stock_params``: ``acquire`` as SQL, for the
-  one-statement writes on PostgreSQL (a purchase in sales.order_statement, a
-  hold here).
+- ``give_back(event_id, quantities)``: return stock (cancellations, refunds);
+- ``release_expired(event_id)``: return the stock of expired holds and of pending
+  orders past their payment deadline, set-based;
+- ``retrying_after_release(event, attempt)``: run a write that may find stock
+  short once more after releasing expired stock.
 
-Why it cannot oversell (ADR 0012): stock is taken by one conditional UPDATE per
-counter, ``allocated = allocated + n WHERE allocated + n <= capacity``, and a
-CHECK constraint forbids ``allocated > capacity`` outright. On PostgreSQL the
-UPDATE takes the row lock and re-checks its condition against the latest
+How much is left is read in sales.quotas.
+
+Why it cannot oversell (ADR 0012): stock is taken by one UPDATE per counter,
+``allocated = allocated + n``, and a CHECK constraint forbids ``allocated >
+capacity``: the UPDATE that would pass it fails, and with it the whole write.
+On PostgreSQL the UPDATE takes the row lock and re-checks against the latest
 committed value; on SQLite (IMMEDIATE transactions) writers run one at a time.
-Callers run ``acquire`` as the last statement before COMMIT, so a counter's
-row lock is held only for the end of the purchase; on PostgreSQL a one-step
-purchase and a hold go further: each takes stock and writes its rows in one
-autocommitted statement, so the lock never waits on the application.
-
-Expired holds need no background worker: availability subtracts them, and a
-purchase that finds no stock first releases them and tries once more.
+Locks are always taken in the same order (the event, then its ticket types), so
+two writes cannot deadlock. On PostgreSQL a purchase and a hold each take stock
+and write their rows in one autocommitted statement, so the lock never waits on
+the application; elsewhere the claims run last, just before COMMIT.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 
 from core import metrics, statements
 from events.models import Event, TicketType
-from sales.models import Hold, HoldLine, Order, OrderLine, Ticket, Voucher
+from sales.exceptions import OrderConflict
+from sales.models import Hold, HoldLine, Order, Ticket, Voucher
+
+T = TypeVar("T")
 
 
-class SoldOut(Exception):
+class SoldOut(OrderConflict):
     """Not enough tickets left; ``ticket_type`` is the one that ran out (None: the event)."""
 
     def __init__(self, ticket_type: TicketType | None = None) -> None:
@@ -54,123 +55,30 @@ class SoldOut(Exception):
         super().__init__(f"Sorry, {what} is sold out or has fewer tickets left than you asked for.")
 
 
-class NotOnSale(Exception):
+class NotOnSale(OrderConflict):
     """Nothing was taken: the event stopped being on sale (unpublished, cancelled)
     after the caller checked it."""
 
+    def __init__(self) -> None:
+        super().__init__("This event is not on sale.")
 
-class HoldExpired(Exception):
+
+class TicketTypesGone(OrderConflict):
+    """Nothing was taken: a chosen ticket type was removed after the caller read it."""
+
+    def __init__(self) -> None:
+        super().__init__("Some of the chosen ticket types are no longer on sale. Please choose again.")
+
+
+class HoldExpired(OrderConflict):
     def __init__(self) -> None:
         super().__init__(
             "Your reservation has expired and the tickets were released. Please choose them again."
         )
 
 
-# --- Reading -------------------------------------------------------------------
-
-
-def _expired_quantities(event: Event, now: dt.datetime) -> Counter[int]:
-    """Per ticket type id: tickets still counted in ``allocated`` that are in fact free again."""
-    expired: Counter[int] = Counter()
-    holds = (
-        HoldLine.objects.filter(hold__event=event, hold__status=Hold.Status.LIVE, hold__expires_at__lte=now)
-        .values_list("ticket_type_id")
-        .annotate(n=Sum("quantity"))
-    )
-    orders = (
-        OrderLine.objects.filter(
-            order__event=event, order__status=Order.Status.PENDING, order__payment_deadline__lte=now
-        )
-        .values_list("ticket_type_id")
-        .annotate(n=Sum("quantity"))
-    )
-    for ticket_type_id, n in [*holds, *orders]:
-        expired[ticket_type_id] += n
-    return expired
-
-
-def availability(event: Event, ticket_types: Iterable[TicketType]) -> dict[int, int]:
-    """Tickets still available per ticket type id (never negative), without writing anything."""
-    expired = _expired_quantities(event, timezone.now())
-    shared = None
-    if event.capacity is not None:
-        shared = max(event.capacity - event.allocated + sum(expired.values()), 0)
-    result = {}
-    for ticket_type in ticket_types:
-        own = max(ticket_type.capacity - ticket_type.allocated + expired[ticket_type.pk], 0)
-        result[ticket_type.pk] = own if shared is None else min(own, shared)
-    return result
-
-
-# --- Changing ----------------------------------------------------------------------
-
-
-def acquire(event: Event, quantities: Mapping[int, int]) -> None:
-    """Take stock for ``quantities`` (ticket type id -> count) or raise SoldOut.
-
-    Must run inside a transaction, ideally as its last statements: the row
-    locks it takes are held until COMMIT. Locks are always taken in the same
-    order (the event, then ticket types by id) so two purchases cannot deadlock.
-    """
-    total = sum(quantities.values())
-    if total <= 0:
-        raise ValueError("Nothing to acquire.")
-    taken = (
-        Event.objects.filter(pk=event.pk)
-        .filter(Q(capacity__isnull=True) | Q(allocated__lte=F("capacity") - total))
-        .update(allocated=F("allocated") + total)
-    )
-    if not taken:
-        raise SoldOut()
-    for ticket_type_id in sorted(quantities):
-        n = quantities[ticket_type_id]
-        taken = TicketType.objects.filter(
-            pk=ticket_type_id, event=event, allocated__lte=F("capacity") - n
-        ).update(allocated=F("allocated") + n)
-        if not taken:
-            raise SoldOut(TicketType.objects.get(pk=ticket_type_id))
-
-
 # The CHECK constraints that refuse an oversold counter (events.models).
 CAPACITY_CONSTRAINTS = frozenset({"event_allocated_within_capacity", "ticket_type_allocated_within_capacity"})
-
-
-@functools.lru_cache(maxsize=64)
-def take_stock_sql(ticket_types: int) -> str:
-    """``acquire`` for sales.order_statement: two PostgreSQL CTEs taking stock for
-    ``ticket_types`` ticket types; ``take_stock_params`` gives their parameters.
-
-    ``stock_event`` adds the tickets to the event's counter if the event is on
-    sale; ``stock_types`` then adds them to each ticket type's counter (it reads
-    ``stock_event``, so the event row is always locked first, as in ``acquire``)
-    and returns one row per ticket type taken. The increments are unconditional:
-    a counter that would pass its capacity violates its CHECK constraint, which
-    fails the whole statement (caught as IntegrityError naming one of
-    CAPACITY_CONSTRAINTS, then ``sold_out``).
-    """
-    wanted = ", ".join(["(CAST(%s AS bigint), CAST(%s AS integer))"] * ticket_types)
-    return (
-        f"stock_event AS (UPDATE {Event._meta.db_table} SET allocated = allocated + %s "
-        "WHERE id = %s AND status = %s RETURNING id), "
-        f"stock_types AS (UPDATE {TicketType._meta.db_table} AS tt SET allocated = tt.allocated + wanted.n "
-        f"FROM stock_event, (VALUES {wanted}) AS wanted(id, n) "
-        "WHERE tt.id = wanted.id AND tt.event_id = stock_event.id RETURNING tt.id)"
-    )
-
-
-# For the statement's main row: every ticket type's counter was taken (the
-# parameter after the row's values is how many ticket types there are).
-ALL_TAKEN = "(SELECT count(*) FROM stock_types) = %s"
-
-
-def take_stock_params(event_id: int, quantities: Mapping[int, int]) -> list[object]:
-    total = sum(quantities.values())
-    if total <= 0:
-        raise ValueError("Nothing to acquire.")
-    params: list[object] = [total, event_id, str(Event.Status.PUBLISHED)]
-    for ticket_type_id in sorted(quantities):
-        params += [ticket_type_id, quantities[ticket_type_id]]
-    return params
 
 
 def sold_out(quantities: Mapping[int, int]) -> SoldOut:
@@ -182,8 +90,59 @@ def sold_out(quantities: Mapping[int, int]) -> SoldOut:
     return SoldOut()
 
 
+# --- Taking stock ------------------------------------------------------------------
+
+
+def take(event_id: int, quantities: Mapping[int, int]) -> list[statements.Claim]:
+    """The claims that take ``quantities`` (ticket type id -> count) of an event's stock.
+
+    ``event_stock`` adds the tickets to the event's counter if the event is on
+    sale (else NotOnSale); ``ticket_type_stock`` adds them to each ticket type's
+    counter, all of which must still belong to the event (else TicketTypesGone).
+    A counter passing its capacity fails its CHECK constraint: SoldOut.
+    """
+    total = sum(quantities.values())
+    if total <= 0 or any(n <= 0 for n in quantities.values()):
+        raise ValueError("Nothing to take.")
+    ids = sorted(quantities)
+
+    def refused(name: str) -> Exception:
+        if name in CAPACITY_CONSTRAINTS:
+            return sold_out(quantities)
+        return NotOnSale() if name == "event_stock" else TicketTypesGone()
+
+    increments = " ".join(["WHEN %s THEN CAST(%s AS integer)"] * len(ids))
+    return [
+        statements.Claim(
+            name="event_stock",
+            model=Event,
+            assignments="allocated = allocated + %s",
+            condition="id = %s AND status = %s",
+            params=(total, event_id, str(Event.Status.PUBLISHED)),
+            refused=refused,
+            constraints=CAPACITY_CONSTRAINTS,
+        ),
+        statements.Claim(
+            name="ticket_type_stock",
+            model=TicketType,
+            assignments=f"allocated = allocated + CASE id {increments} END",
+            condition=f"event_id = %s AND id IN ({', '.join(['%s'] * len(ids))})",
+            params=(*(v for i in ids for v in (i, quantities[i])), event_id, *ids),
+            rows=len(ids),
+            refused=refused,
+            constraints=CAPACITY_CONSTRAINTS,
+        ),
+    ]
+
+
+def acquire(event_id: int, quantities: Mapping[int, int]) -> None:
+    """Take stock inside the caller's transaction, or raise (see ``take``)."""
+    statements.claim(take(event_id, quantities))
+
+
 def give_back(event_id: int, quantities: Mapping[int, int]) -> None:
-    """Return stock taken by ``acquire`` (inside the caller's transaction)."""
+    """Return stock taken by ``take`` (inside the caller's transaction)."""
+    quantities = {k: v for k, v in quantities.items() if v}
     total = sum(quantities.values())
     if total <= 0:
         return
@@ -194,15 +153,18 @@ def give_back(event_id: int, quantities: Mapping[int, int]) -> None:
         )
 
 
-def _releasing_expired_if_short(event: Event, take: Callable[[], None]) -> None:
-    """Run ``take`` (which raises SoldOut when stock is short); if it does, release the
-    event's expired holds and orders once and, if that freed any, run it again."""
+def retrying_after_release(event: Event, attempt: Callable[[], T]) -> T:
+    """Run ``attempt`` (a write that raises SoldOut when stock is short); if it does,
+    release the event's expired holds and orders once and, if that freed any, run it again."""
     try:
-        take()
+        return attempt()
     except SoldOut:
-        if not release_expired(event):
+        if not release_expired(event.pk):
             raise
-        take()
+        return attempt()
+
+
+# --- Holds ---------------------------------------------------------------------------
 
 
 def hold(
@@ -213,61 +175,48 @@ def hold(
 ) -> Hold:
     """Reserve ``quantities`` for ``minutes`` (the event's hold time by default).
 
-    On PostgreSQL the hold, its lines and the stock are one statement
-    (``_insert_hold``), as for a purchase; elsewhere one ORM transaction.
+    Raises SoldOut, NotOnSale or TicketTypesGone; nothing is reserved then.
     """
     expires_at = timezone.now() + dt.timedelta(minutes=minutes or event.hold_minutes)
     new_hold = Hold(event=event, voucher=voucher, expires_at=expires_at)
     lines = [HoldLine(hold=new_hold, ticket_type_id=tt, quantity=n) for tt, n in sorted(quantities.items())]
-    if statements.available():
-        _releasing_expired_if_short(event, lambda: _insert_hold(new_hold, lines, quantities))
+    claims = take(event.pk, quantities)
+
+    def write() -> Hold:
+        if statements.available():
+            _write_statement(new_hold, lines, claims)
+        else:
+            with transaction.atomic():
+                new_hold.save(force_insert=True)
+                HoldLine.objects.bulk_create(lines)
+                statements.claim(claims)
         return new_hold
 
-    def acquire_in_savepoint() -> None:  # a failed first attempt leaves nothing behind
-        with transaction.atomic():
-            acquire(event, quantities)
-
-    with transaction.atomic():
-        new_hold.save(force_insert=True)
-        HoldLine.objects.bulk_create(lines)
-        _releasing_expired_if_short(event, acquire_in_savepoint)
-    return new_hold
+    return retrying_after_release(event, write)
 
 
-@functools.lru_cache(maxsize=64)
-def _hold_statement(ticket_types: int) -> str:
-    return (
-        f"WITH {take_stock_sql(ticket_types)}, "
-        f"{statements.insert_row_cte('new_hold', Hold, where=ALL_TAKEN)}, "
-        f"{statements.insert_cte('new_lines', HoldLine, ticket_types, after='new_hold', parent='hold_id')} "
-        "SELECT (SELECT id FROM new_hold), (SELECT json_object_agg(ticket_type_id, id) FROM new_lines)"
-    )
-
-
-def _insert_hold(new_hold: Hold, lines: list[HoldLine], quantities: Mapping[int, int]) -> None:
-    """Write a hold and its lines and take their stock, in one PostgreSQL statement."""
-    params = [
-        *take_stock_params(new_hold.event_id, quantities),
-        *statements.values(new_hold),
-        len(quantities),
-    ]
-    for line in lines:
-        params += statements.values(line, "hold_id")
-    try:
-        hold_id, line_ids = statements.run(_hold_statement(len(quantities)), params)
-    except IntegrityError as exc:
-        if statements.constraint_name(exc) in CAPACITY_CONSTRAINTS:
-            raise sold_out(quantities) from exc
-        raise
-    if hold_id is None:
-        raise NotOnSale()
+def _write_statement(new_hold: Hold, lines: list[HoldLine], claims: list[statements.Claim]) -> None:
+    """The hold, its lines and its stock in one PostgreSQL statement."""
+    statement = statements.Statement(claims)
+    statement.insert("new_hold", [new_hold])
+    statement.insert("new_lines", lines, parent=("hold_id", "new_hold"))
+    statement.select("(SELECT id FROM new_hold)")
+    statement.select("(SELECT json_object_agg(ticket_type_id, id) FROM new_lines)")
+    hold_id, line_ids = statement.run(serialize=new_hold.event_id)
     statements.saved(new_hold, hold_id)
     for line in lines:
         statements.saved(line, line_ids[str(line.ticket_type_id)], hold_id=hold_id)
 
 
-def _hold_quantities(hold_id: int) -> dict[int, int]:
-    return dict(HoldLine.objects.filter(hold_id=hold_id).values_list("ticket_type_id", "quantity"))
+def _hold_quantities(hold_ids: Iterable[int]) -> Counter[int]:
+    quantities: Counter[int] = Counter()
+    for ticket_type_id, n in (
+        HoldLine.objects.filter(hold_id__in=list(hold_ids))
+        .values_list("ticket_type_id")
+        .annotate(n=Sum("quantity"))
+    ):
+        quantities[ticket_type_id] += n
+    return quantities
 
 
 def release(hold_to_release: Hold) -> bool:
@@ -277,7 +226,7 @@ def release(hold_to_release: Hold) -> bool:
             status=Hold.Status.RELEASED
         )
         if claimed:
-            give_back(hold_to_release.event_id, _hold_quantities(hold_to_release.pk))
+            give_back(hold_to_release.event_id, _hold_quantities([hold_to_release.pk]))
     return bool(claimed)
 
 
@@ -292,68 +241,68 @@ def confirm(hold_to_confirm: Hold) -> dict[int, int]:
     ).update(status=Hold.Status.CONVERTED)
     if not claimed:
         raise HoldExpired()
-    return _hold_quantities(hold_to_confirm.pk)
+    return dict(_hold_quantities([hold_to_confirm.pk]))
 
 
-def release_expired(event: Event) -> int:
+# --- Orders' stock ---------------------------------------------------------------------
+
+
+def order_quantities(order_ids: Iterable[int]) -> Counter[int]:
+    """The stock orders hold, per ticket type id: their tickets less those voided by a refund."""
+    quantities: Counter[int] = Counter()
+    for ticket_type_id, n in (
+        Ticket.objects.filter(order_id__in=list(order_ids), voided_at__isnull=True)
+        .values("ticket_type_id")
+        .annotate(n=Count("id"))
+        .values_list("ticket_type_id", "n")
+    ):
+        quantities[ticket_type_id] += n
+    return quantities
+
+
+def return_voucher_uses(voucher_ids: Iterable[int | None]) -> None:
+    """Give back one use of each voucher per closed order that used it."""
+    for voucher_id, n in Counter(v for v in voucher_ids if v).items():
+        Voucher.objects.filter(pk=voucher_id).update(redeemed=F("redeemed") - n)
+
+
+def _claim_expired(
+    model: type[Hold] | type[Order], sets: str, where: str, params: list[object]
+) -> list[tuple]:
+    """``UPDATE model SET sets WHERE where RETURNING id, ...``: one statement claims every
+    expired row at once (a row already claimed by a concurrent release no longer matches)."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    returning = "id, voucher_id" if model is Order else "id"
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {sets} WHERE {where} RETURNING {returning}", params)  # noqa: S608
+        return list(cursor.fetchall())
+
+
+def release_expired(event_id: int) -> int:
     """Return the stock of the event's expired holds and overdue pending orders.
 
-    Returns how many tickets came back. Safe to run concurrently: each hold or
-    order is claimed by a conditional UPDATE, so its stock returns exactly once.
+    Set-based: one UPDATE claims the expired holds, one the overdue orders (they
+    become expired, their voucher uses return), then one give-back returns their
+    stock. Returns how many tickets came back. Safe to run concurrently: a row is
+    claimed by exactly one UPDATE, so its stock returns exactly once.
     """
-    now = timezone.now()
-    returned: Counter[int] = Counter()
-    expired_holds = 0
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     with transaction.atomic():
-        hold_ids = list(
-            Hold.objects.filter(event=event, status=Hold.Status.LIVE, expires_at__lte=now).values_list(
-                "pk", flat=True
-            )[:1000]
+        holds = _claim_expired(
+            Hold,
+            "status = %s",
+            "event_id = %s AND status = %s AND expires_at <= %s",
+            [Hold.Status.RELEASED.value, event_id, Hold.Status.LIVE.value, now],
         )
-        for hold_id in hold_ids:
-            if Hold.objects.filter(pk=hold_id, status=Hold.Status.LIVE).update(status=Hold.Status.RELEASED):
-                returned.update(_hold_quantities(hold_id))
-                expired_holds += 1
-        order_ids = list(
-            Order.objects.filter(
-                event=event, status=Order.Status.PENDING, payment_deadline__lte=now
-            ).values_list("pk", flat=True)[:1000]
+        orders = _claim_expired(
+            Order,
+            "status = %s, cancelled_at = %s",
+            "event_id = %s AND status = %s AND payment_deadline <= %s",
+            [Order.Status.EXPIRED.value, now, event_id, Order.Status.PENDING.value, now],
         )
-        give_back(event.pk, returned)
-        for order_id in order_ids:
-            if close_order(order_id, (Order.Status.PENDING,), Order.Status.EXPIRED):
-                returned.update(order_quantities(order_id))
-    if expired_holds:
-        metrics.emit("HoldsExpired", expired_holds)
+        returned = _hold_quantities(h[0] for h in holds) + order_quantities(o[0] for o in orders)
+        give_back(event_id, returned)
+        return_voucher_uses(o[1] for o in orders)
+    if holds:
+        metrics.emit("HoldsExpired", len(holds))
     return sum(returned.values())
-
-
-def order_quantities(order_id: int) -> dict[int, int]:
-    """The stock an order holds: its tickets, less those voided by a partial refund."""
-    quantities: Counter[int] = Counter(
-        Ticket.objects.filter(order_id=order_id, voided_at__isnull=True).values_list(
-            "ticket_type_id", flat=True
-        )
-    )
-    return dict(quantities)
-
-
-def close_order(order_id: int, from_statuses: Iterable[str], to_status: str) -> bool:
-    """Move an order from one of ``from_statuses`` to ``to_status`` and return its stock.
-
-    Its tickets go back on sale and its voucher use is given back. The status
-    change is a conditional UPDATE, so an order's stock returns exactly once
-    even when a cancellation and an expiry race. False if the order was not in
-    one of ``from_statuses``.
-    """
-    with transaction.atomic():
-        claimed = Order.objects.filter(pk=order_id, status__in=list(from_statuses)).update(
-            status=to_status, cancelled_at=timezone.now()
-        )
-        if not claimed:
-            return False
-        order = Order.objects.values("event_id", "voucher_id").get(pk=order_id)
-        give_back(order["event_id"], order_quantities(order_id))
-        if order["voucher_id"]:
-            Voucher.objects.filter(pk=order["voucher_id"]).update(redeemed=F("redeemed") - 1)
-    return True

@@ -31,14 +31,8 @@ def _register_fonts() -> None:
 
 
 def tickets_usable(order: Order) -> bool:
-    """Whether the order's tickets get their holders in: paid, or a bank transfer the organizer trusts."""
-    if order.status == Order.Status.PAID:
-        return True
-    return (
-        order.status == Order.Status.PENDING
-        and order.payment_method == "offline"
-        and order.event.organizer.admit_unpaid_bank_transfers
-    )
+    """Whether the order's tickets let their holders in (``Order.admits_holders``)."""
+    return order.admits_holders
 
 
 def qr_svg_data_uri(secret: str) -> str:

@@ -24,7 +24,7 @@ from core.inertia import render_with_errors, submitted_data
 from core.money import money_str
 from events.models import Event
 from events.views import render_event_page
-from sales import orders, stock
+from sales import exceptions, lifecycle, pricing, purchase, stock
 from sales.models import Hold, Order, ProcessedWebhookEvent
 from sales.serializers import line_detail, load_order, order_detail, payment_methods
 from sales.tickets import order_pdf
@@ -40,15 +40,15 @@ def _base_url(request: HttpRequest) -> str:
 
 def _parse_quantities(raw: Any) -> dict[int, int]:
     if not isinstance(raw, dict):
-        raise orders.PurchaseInvalid("Choose at least one ticket.", "quantities")
+        raise exceptions.OrderInvalid("Choose at least one ticket.", "quantities")
     quantities = {}
     for key, value in raw.items():
         try:
             ticket_type_id, n = int(key), int(value or 0)
         except (TypeError, ValueError) as exc:
-            raise orders.PurchaseInvalid("Ticket quantities must be whole numbers.", "quantities") from exc
+            raise exceptions.OrderInvalid("Ticket quantities must be whole numbers.", "quantities") from exc
         if n < 0:
-            raise orders.PurchaseInvalid(
+            raise exceptions.OrderInvalid(
                 "Ticket quantities must be whole numbers, zero or more.", "quantities"
             )
         if n:
@@ -79,12 +79,12 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
         response["Retry-After"] = str(limited.retry_after)
         return response
     try:
-        hold = orders.start_checkout(event, _parse_quantities(data.get("quantities")), voucher_code)
-    except orders.PurchaseInvalid as exc:
+        hold = purchase.start_checkout(event, _parse_quantities(data.get("quantities")), voucher_code)
+    except exceptions.OrderInvalid as exc:
         return render_event_page(
             request, event, voucher_code=voucher_code, errors={exc.field: str(exc)}, status=422
         )
-    except orders.PurchaseConflict as exc:
+    except exceptions.OrderConflict as exc:
         return render_event_page(
             request, event, voucher_code=voucher_code, errors={"form": str(exc)}, status=409
         )
@@ -111,7 +111,7 @@ def _expired_page(request: HttpRequest, hold: Hold) -> HttpResponse:
 
 def _checkout_props(request: HttpRequest, hold: Hold) -> dict[str, Any]:
     event = hold.event
-    lines = orders.hold_lines(hold)
+    lines = purchase.hold_lines(hold)
     total = sum((line.total for line in lines), 0)
     user = request.user
     return {
@@ -153,7 +153,7 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
 
     data = submitted_data(request)
     attendees = data.get("attendee_names") or []
-    details = orders.BuyerDetails(
+    details = pricing.BuyerDetails(
         name=str(data.get("name", "")),
         email=str(data.get("email", "")),
         payment_method=str(data.get("payment_method", "")),
@@ -161,14 +161,14 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         card_number=str(data.get("card_number", "")),
     )
     try:
-        placed = orders.complete_checkout(hold, details, user=request.user, base_url=_base_url(request))
+        placed = purchase.complete_checkout(hold, details, user=request.user, base_url=_base_url(request))
     except stock.HoldExpired:
         return _expired_page(request, hold)
-    except orders.PurchaseInvalid as exc:
+    except exceptions.OrderInvalid as exc:
         return render_with_errors(
             request, "Checkout/Show", {exc.field: str(exc)}, _checkout_props(request, hold)
         )
-    except orders.PurchaseConflict as exc:
+    except exceptions.OrderConflict as exc:
         response = render_with_errors(
             request, "Checkout/Show", {"form": str(exc)}, _checkout_props(request, hold)
         )
@@ -263,7 +263,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
             _handle_stripe_event(event, _base_url(request))
     except IntegrityError:
         return HttpResponse("Already processed.", content_type="text/plain")
-    except orders.PurchaseConflict as exc:
+    except exceptions.OrderConflict as exc:
         # Paid after the tickets were gone: record and let the organizer refund.
         logger.error("stripe payment for an order that cannot be fulfilled", extra={"reason": str(exc)})
     return HttpResponse("OK", content_type="text/plain")
@@ -278,6 +278,6 @@ def _handle_stripe_event(stripe_event: stripe.Event, base_url: str) -> None:
         return
     if event["type"] in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         if session.get("payment_status") in ("paid", "no_payment_required"):
-            orders.mark_paid(order, reference=session["id"], base_url=base_url)
+            lifecycle.mark_paid(order, reference=session["id"], base_url=base_url)
     elif event["type"] in ("checkout.session.expired", "checkout.session.async_payment_failed"):
-        orders.expire_unpaid(order)
+        lifecycle.expire_unpaid(order)

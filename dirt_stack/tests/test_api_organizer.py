@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from accounts import tokens
-from sales import orders
+from sales import pricing, purchase
 from sales.models import AuditEntry, Order
 from tests.factories import make_event, make_organizer, make_ticket_type
 
@@ -27,13 +27,13 @@ def api():
     event = make_event(organizer=mine, slug="gig", timezone="Europe/Prague")
     ticket_type = make_ticket_type(event, name="Entry", price=Decimal("10.00"), capacity=20)
     other_event = make_event(organizer=theirs, slug="their-gig")
-    details = orders.BuyerDetails(
+    details = pricing.BuyerDetails(
         name="Ana", email="ana@example.com", payment_method="demo", attendee_names=["Ana A", "Bo B"]
     )
-    order = orders.place_order(event, {ticket_type.pk: 2}, details, base_url="http://testserver/").order
+    order = purchase.place_order(event, {ticket_type.pk: 2}, details, base_url="http://testserver/").order
     other_type = make_ticket_type(other_event)
-    other_details = orders.BuyerDetails(name="Zed", email="z@example.com", payment_method="demo")
-    other_order = orders.place_order(
+    other_details = pricing.BuyerDetails(name="Zed", email="z@example.com", payment_method="demo")
+    other_order = purchase.place_order(
         other_event, {other_type.pk: 1}, other_details, base_url="http://testserver/"
     ).order
     raw = {

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from accounts import tokens
-from sales import orders
+from sales import pricing, purchase
 from tests.factories import make_event, make_organizer, make_ticket_type
 from tests.support.processes import database_url_for_child, gunicorn_server
 
@@ -28,8 +28,8 @@ def test_no_input_makes_the_api_fail(tmp_path, settings):
     organizer = make_organizer(slug="acme")
     event = make_event(organizer=organizer, slug="gig")
     ticket_type = make_ticket_type(event, price=Decimal("10.00"), capacity=1000)
-    details = orders.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
-    orders.place_order(event, {ticket_type.pk: 1}, details, base_url="http://testserver/")
+    details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
+    purchase.place_order(event, {ticket_type.pk: 1}, details, base_url="http://testserver/")
     _, token = tokens.create_token(organizer=organizer, name="schemathesis", role="owner", created_by=None)
 
     env = {

@@ -14,7 +14,7 @@ from django.urls import get_resolver, reverse
 
 from accounts.models import Invitation, Membership
 from checkin.models import CheckInList
-from sales import orders
+from sales import pricing, purchase
 from sales.models import Voucher
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type
 
@@ -30,8 +30,8 @@ def target(settings):
     organizer = make_organizer(slug="org-b")
     event = make_event(organizer=organizer, slug="event-b")
     ticket_type = make_ticket_type(event, price=Decimal("10.00"))
-    details = orders.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
-    order = orders.place_order(event, {ticket_type.pk: 1}, details, base_url="http://testserver/").order
+    details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
+    order = purchase.place_order(event, {ticket_type.pk: 1}, details, base_url="http://testserver/").order
     owner = make_member(organizer, role=OWNER)
     return {
         "organizer_slug": "org-b",

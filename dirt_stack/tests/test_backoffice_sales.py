@@ -15,7 +15,7 @@ from django.test import Client
 from accounts.models import Membership
 from checkin import services as checkin
 from checkin.models import CheckInList
-from sales import orders, stock
+from sales import lifecycle, pricing, purchase, stock
 from sales.models import AuditEntry, Order, Refund, Ticket
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type
 
@@ -42,8 +42,8 @@ def shop():
 
 
 def buy(event, quantities, method="demo", names=None, email="ana@example.com") -> Order:
-    details = orders.BuyerDetails(name="Ana", email=email, payment_method=method, attendee_names=names or [])
-    return orders.place_order(event, quantities, details, base_url="http://testserver/").order
+    details = pricing.BuyerDetails(name="Ana", email=email, payment_method=method, attendee_names=names or [])
+    return purchase.place_order(event, quantities, details, base_url="http://testserver/").order
 
 
 def act(shop, order, **data):
@@ -60,7 +60,7 @@ def test_dashboard_figures_match_the_database(shop):
     paid = buy(event, {a.pk: 2, b.pk: 1})
     buy(event, {a.pk: 1}, method="offline")  # pending: not revenue
     refunded = buy(event, {b.pk: 2})
-    orders.refund(refunded, Decimal("5.00"))
+    lifecycle.refund(refunded, Decimal("5.00"))
     stock.hold(event, {b.pk: 3})
     check_in_list = CheckInList.objects.create(event=event, name="Door")
     checkin.scan(check_in_list, secret=paid.tickets.first().secret)

@@ -16,7 +16,7 @@ from PIL import Image
 from accounts import tokens
 from accounts.models import Membership
 from checkin.models import CheckIn, CheckInList
-from sales import orders
+from sales import lifecycle, pricing, purchase
 from sales.models import Order, Ticket
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type
 
@@ -51,10 +51,10 @@ def world():
 
 
 def buy(event, ticket_type, method="demo", name="Ana Attendee") -> Order:
-    details = orders.BuyerDetails(
+    details = pricing.BuyerDetails(
         name="Ana", email="ana@example.com", payment_method=method, attendee_names=[name]
     )
-    return orders.place_order(event, {ticket_type.pk: 1}, details, base_url="http://testserver/").order
+    return purchase.place_order(event, {ticket_type.pk: 1}, details, base_url="http://testserver/").order
 
 
 def scan(client, world, secret, list_name="main"):
@@ -117,7 +117,7 @@ def test_other_events_cancelled_and_unpaid_tickets_and_wrong_entrance_are_refuse
     other_event = make_event(organizer=world["organizer"], slug="other")
     other = buy(other_event, make_ticket_type(other_event)).tickets.get()
     cancelled = buy(world["event"], world["standard"])
-    orders.cancel(cancelled)
+    lifecycle.cancel(cancelled)
     unpaid = buy(world["event"], world["standard"], method="offline")
     standard = buy(world["event"], world["standard"]).tickets.get()
     door = logged_in(world["door"])
@@ -302,7 +302,7 @@ def test_pdf_has_one_page_per_ticket_with_the_attendee_and_a_qr_of_the_secret(cl
 def test_order_page_shows_qr_codes_only_for_valid_tickets(client, world):
     paid = buy(world["event"], world["standard"])
     cancelled = buy(world["event"], world["standard"])
-    orders.cancel(cancelled)
+    lifecycle.cancel(cancelled)
     inertia = {"X-Inertia": "true", "X-Inertia-Version": "0.1.0"}
 
     def page(order):

@@ -16,7 +16,7 @@ import pytest
 from django.db import connection
 
 from events.models import Event, TicketType
-from sales import orders
+from sales import exceptions, pricing, purchase
 from sales.models import Order, Ticket, Voucher
 from tests.factories import make_event, make_ticket_type
 
@@ -50,10 +50,12 @@ def race(n: int, attempt: Callable[[int], str]) -> Counter[str]:
 def buyer(event_id: int, quantities: dict[int, int], **kwargs) -> Callable[[int], str]:
     def attempt(i: int) -> str:
         event = Event.objects.get(pk=event_id)
-        details = orders.BuyerDetails(name=f"Buyer {i}", email=f"buyer{i}@example.com", payment_method="demo")
+        details = pricing.BuyerDetails(
+            name=f"Buyer {i}", email=f"buyer{i}@example.com", payment_method="demo"
+        )
         try:
-            orders.place_order(event, quantities, details, base_url="http://testserver/", **kwargs)
-        except orders.PurchaseConflict as exc:
+            purchase.place_order(event, quantities, details, base_url="http://testserver/", **kwargs)
+        except exceptions.OrderConflict as exc:
             return "conflict: " + str(exc).split(" is ")[0]
         return "ok"
 
@@ -121,8 +123,8 @@ def test_20_identical_requests_with_one_idempotency_key_make_one_order():
     lock = threading.Lock()
 
     def attempt(i: int) -> str:
-        details = orders.BuyerDetails(name="Same Buyer", email="same@example.com", payment_method="demo")
-        placed = orders.place_order(
+        details = pricing.BuyerDetails(name="Same Buyer", email="same@example.com", payment_method="demo")
+        placed = purchase.place_order(
             Event.objects.get(pk=event.pk),
             {ticket_type.pk: 2},
             details,
@@ -171,8 +173,8 @@ def test_20_scanners_racing_on_one_ticket_admit_it_once():
 
     event = make_event(slug="door-rush")
     ticket_type = make_ticket_type(event, capacity=10)
-    details = orders.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
-    order = orders.place_order(event, {ticket_type.pk: 1}, details, base_url="http://testserver/").order
+    details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
+    order = purchase.place_order(event, {ticket_type.pk: 1}, details, base_url="http://testserver/").order
     secret = order.tickets.get().secret
     lists = [CheckInList.objects.create(event=event, name=f"Door {n}") for n in range(4)]
 

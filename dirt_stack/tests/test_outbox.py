@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from core import load, outbox
 from core.models import OutboxMessage
-from sales import orders
+from sales import pricing, purchase
 from tests.factories import make_event, make_ticket_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,8 +28,10 @@ def event(settings):
 
 
 def place(event):
-    details = orders.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
-    return orders.place_order(event, {event.ticket_types.get().pk: 1}, details, base_url="http://testserver/")
+    details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
+    return purchase.place_order(
+        event, {event.ticket_types.get().pk: 1}, details, base_url="http://testserver/"
+    )
 
 
 def test_no_email_when_the_transaction_rolls_back(event):

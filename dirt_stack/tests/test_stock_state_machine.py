@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, consumes, invariant, rule
 
 from events.models import Event, TicketType
-from sales import orders, stock
+from sales import exceptions, lifecycle, pricing, purchase, stock
 from sales.models import Hold, HoldLine, Order, OrderLine
 from tests.factories import make_event, make_ticket_type
 
@@ -50,15 +50,15 @@ class StockMachine(RuleBasedStateMachine):
 
     @rule()
     def release_expired(self):
-        stock.release_expired(self._fresh_event())
+        stock.release_expired(self.event.pk)
 
     @rule(target=paid_orders, held=consumes(holds))
     def checkout(self, held):
         if held is None:
             return None
-        details = orders.BuyerDetails(name="Buyer", email="b@example.com", payment_method="demo")
+        details = pricing.BuyerDetails(name="Buyer", email="b@example.com", payment_method="demo")
         try:
-            return orders.complete_checkout(held, details, user=None, base_url=BASE_URL).order
+            return purchase.complete_checkout(held, details, user=None, base_url=BASE_URL).order
         except stock.HoldExpired:
             return None
 
@@ -69,24 +69,24 @@ class StockMachine(RuleBasedStateMachine):
 
     @rule(target=paid_orders, type_index=st.integers(0, 1), quantity=st.integers(1, 5))
     def buy_directly(self, type_index: int, quantity: int):
-        details = orders.BuyerDetails(name="Buyer", email="b@example.com", payment_method="demo")
+        details = pricing.BuyerDetails(name="Buyer", email="b@example.com", payment_method="demo")
         try:
-            placed = orders.place_order(
+            placed = purchase.place_order(
                 self._fresh_event(), {self.types[type_index].pk: quantity}, details, base_url=BASE_URL
             )
-        except orders.PurchaseConflict:
+        except exceptions.OrderConflict:
             return None
         return placed.order
 
     @rule(order=consumes(paid_orders))
     def cancel(self, order):
         if order is not None:
-            orders.cancel(order)
+            lifecycle.cancel(order)
 
     @rule(order=consumes(paid_orders))
     def refund_fully(self, order):
         if order is not None and order.total > 0:
-            orders.refund(order, order.total)
+            lifecycle.refund(order, order.total)
 
     @invariant()
     def counters_match_what_is_held_and_sold(self):

@@ -17,7 +17,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from sales import orders
+from sales import pricing, purchase
 from sales.models import Order
 from sales.payments import PaymentStart, StripeProvider, to_minor_units
 from tests.factories import make_event, make_ticket_type
@@ -42,8 +42,8 @@ def _stripe(settings, monkeypatch):
 def pending_order():
     event = make_event(slug="gig")
     ticket_type = make_ticket_type(event, capacity=3, price=Decimal("12.50"))
-    details = orders.BuyerDetails(name="Ana", email="ana@example.com", payment_method="stripe")
-    placed = orders.place_order(event, {ticket_type.pk: 2}, details, base_url="http://testserver/")
+    details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="stripe")
+    placed = purchase.place_order(event, {ticket_type.pk: 2}, details, base_url="http://testserver/")
     assert placed.payment.redirect_url == "https://checkout.stripe.test/pay"
     return placed.order
 

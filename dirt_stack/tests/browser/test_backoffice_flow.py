@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import Membership
-from sales import orders
+from sales import pricing, purchase
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,10 +27,10 @@ def test_refund_one_ticket_and_see_the_dashboard_and_audit_change(page: Page, li
         organizer, role=Membership.Role.MANAGER, email="olga@example.com", password="olga-pass-phrase"
     )
     for names in (["Ivo Other"], ["Klara Target", "Karel Friend"]):
-        details = orders.BuyerDetails(
+        details = pricing.BuyerDetails(
             name=names[0], email="b@example.com", payment_method="demo", attendee_names=names
         )
-        orders.place_order(event, {entry.pk: len(names)}, details, base_url=live_server.url)
+        purchase.place_order(event, {entry.pk: len(names)}, details, base_url=live_server.url)
 
     page.goto(f"{live_server.url}/accounts/login/?next=/manage/acme/events/gig/dashboard/")
     page.get_by_label("Email").fill("olga@example.com")

@@ -11,7 +11,7 @@ import zxingcpp
 from playwright.sync_api import Page, expect
 
 from accounts.models import Membership
-from sales import orders
+from sales import lifecycle, pricing, purchase
 from sales.models import Ticket
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type
 
@@ -31,11 +31,11 @@ def test_buy_download_the_pdf_and_get_admitted_once(page: Page, live_server, tmp
     make_member(
         organizer, role=Membership.Role.DOOR_STAFF, email="door@example.com", password="door-pass-phrase"
     )
-    details = orders.BuyerDetails(
+    details = pricing.BuyerDetails(
         name="Void Buyer", email="v@example.com", payment_method="demo", attendee_names=["Vic Void"]
     )
-    void_order = orders.place_order(event, {entry.pk: 1}, details, base_url=live_server.url).order
-    orders.cancel(void_order)
+    void_order = purchase.place_order(event, {entry.pk: 1}, details, base_url=live_server.url).order
+    lifecycle.cancel(void_order)
 
     # The buyer.
     page.goto(f"{live_server.url}/events/gig/")

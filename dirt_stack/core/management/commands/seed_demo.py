@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organizer, User
 from core.models import OutboxMessage
 from events.models import Event, TicketType
-from sales import orders
+from sales import lifecycle, pricing, purchase
 from sales.models import Voucher
 
 DEMO_EMAIL = "demo@maticko.test"
@@ -273,16 +273,16 @@ class Command(BaseCommand):
         for name, count in demo.sold.items():
             ticket_type = event.ticket_types.get(name=name)
             for n in range(count):
-                details = orders.BuyerDetails(
+                details = pricing.BuyerDetails(
                     name=f"Demo Buyer {n + 1}",
                     email=f"buyer{n + 1}@example.com",
                     payment_method="offline",
                     attendee_names=[f"Demo Buyer {n + 1}"] if event.collect_attendee_names else [],
                 )
-                placed = orders.place_order(
+                placed = purchase.place_order(
                     event, {ticket_type.pk: 1}, details, base_url="http://127.0.0.1:8000/"
                 )
-                orders.mark_paid(placed.order, reference="demo data")
+                lifecycle.mark_paid(placed.order, reference="demo data")
 
     def _user(self, email: str, name: str) -> User:
         user = User.objects.filter(email=email).first() or User.objects.create_user(email, full_name=name)

@@ -1,7 +1,7 @@
 """What organizers do to orders, each action recorded in the order's audit log.
 
-The back office and the organizer API call these; they call sales.orders for
-the rules and add who did it.
+The back office and the organizer API call these; they call sales.lifecycle
+for the rules and add who did it.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from django.db import transaction
 
 from accounts.models import User
 from core.money import money_str
-from sales import orders
+from sales import lifecycle
 from sales.emails import queue_order_confirmation
+from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import AuditEntry, Order, Ticket
 
 
@@ -41,7 +42,7 @@ def record(order: Order, action: str, actor: Actor, **detail: Any) -> AuditEntry
 
 @transaction.atomic
 def cancel(order: Order, actor: Actor) -> Order:
-    order = orders.cancel(order)
+    order = lifecycle.cancel(order)
     record(order, "cancelled", actor)
     return order
 
@@ -55,7 +56,7 @@ def refund(
     tickets: list[int] | None = None,
     reason: str = "",
 ) -> Order:
-    refund_record = orders.refund(order, amount, tickets=tickets, by=actor.user, reason=reason)
+    refund_record = lifecycle.refund(order, amount, tickets=tickets, by=actor.user, reason=reason)
     order.refresh_from_db()
     record(
         order,
@@ -72,8 +73,8 @@ def refund(
 @transaction.atomic
 def mark_paid(order: Order, actor: Actor, *, base_url: str, reference: str = "") -> Order:
     if order.payment_method != "offline":
-        raise orders.PurchaseConflict("Only bank-transfer orders are marked paid by hand.")
-    order = orders.mark_paid(order, reference=reference, base_url=base_url)
+        raise OrderConflict("Only bank-transfer orders are marked paid by hand.")
+    order = lifecycle.mark_paid(order, reference=reference, base_url=base_url)
     record(order, "marked_paid", actor, reference=reference)
     return order
 
@@ -88,7 +89,7 @@ def resend_confirmation(order: Order, actor: Actor, *, base_url: str) -> None:
 def change_attendee(ticket: Ticket, name: str, actor: Actor) -> Ticket:
     name = name.strip()
     if not name or len(name) > 200:
-        raise orders.PurchaseInvalid("Give the attendee's name (at most 200 characters).", "attendee_name")
+        raise OrderInvalid("Give the attendee's name (at most 200 characters).", "attendee_name")
     previous = ticket.attendee_name
     ticket.attendee_name = name
     ticket.save(update_fields=["attendee_name"])

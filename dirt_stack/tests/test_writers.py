@@ -1,21 +1,26 @@
-"""One-statement writes (core/statements.py) against the ORM writers they stand in for.
+"""The one writer of orders and holds, run both ways (core/statements.py).
 
-On PostgreSQL the purchase API writes orders, and the web checkout writes holds,
-with one statement each; on SQLite the ORM writes them. Both must leave exactly
-the same rows and counters behind, and refuse the same things.
+On PostgreSQL an order or a hold is written by one statement; on SQLite (and on
+PostgreSQL with ``statements.available`` patched off) the ORM writes the rows
+and the same claims run one by one. Every test taking the ``writer`` fixture
+runs with each way the database allows: both must leave exactly the same rows
+and counters behind, and refuse the same things.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
+import threading
+
 import pytest
+from django.db import connection
 from django.forms.models import model_to_dict
 
 from core import statements
 from core.models import OutboxMessage
 from events.models import Event, TicketType
-from sales import order_statement, orders, stock
+from sales import exceptions, pricing, purchase, stock, vouchers
 from sales.models import Hold, IdempotencyRecord, Order, Voucher
 from tests.factories import make_event, make_ticket_type
 
@@ -41,8 +46,19 @@ def _settings(settings):
     settings.DEMO_PAYMENTS = True
 
 
-def details(payment_method: str = "demo", attendees: list[str] | None = None) -> orders.BuyerDetails:
-    return orders.BuyerDetails(
+@pytest.fixture(params=["statement", "orm"])
+def writer(request, monkeypatch) -> str:
+    """Which way the write runs: one PostgreSQL statement, or the ORM and claims one by one."""
+    if request.param == "statement":
+        if connection.vendor != "postgresql":
+            pytest.skip("The one-statement write needs PostgreSQL.")
+    else:
+        monkeypatch.setattr(statements, "available", lambda: False)
+    return request.param
+
+
+def details(payment_method: str = "demo", attendees: list[str] | None = None) -> pricing.BuyerDetails:
+    return pricing.BuyerDetails(
         name=" Ana Novak ",
         email="Ana@Example.com",
         payment_method=payment_method,
@@ -88,7 +104,7 @@ def test_the_statement_writes_exactly_what_the_orm_writes(monkeypatch, payment_m
     buyer = details(payment_method, attendees=["Ana", "Bor", "Cene"])
 
     def buy(key: str) -> Order:
-        placed = orders.place_order(
+        placed = purchase.place_order(
             Event.objects.get(pk=event.pk),
             quantities,
             buyer,
@@ -116,7 +132,7 @@ def test_the_statement_writes_exactly_what_the_orm_writes(monkeypatch, payment_m
 def test_what_place_order_returns_matches_the_database():
     event = make_event()
     ticket_type = make_ticket_type(event, capacity=10)
-    placed = orders.place_order(
+    placed = purchase.place_order(
         event, {ticket_type.pk: 3}, details(), base_url="http://testserver/", idempotency_key="k"
     )
     stored = Order.objects.get(code=placed.order.code)
@@ -127,64 +143,91 @@ def test_what_place_order_returns_matches_the_database():
     assert all(not t._state.adding for t in placed.tickets)
 
 
-@pytest.mark.postgres
-def test_sold_out_names_the_ticket_type_that_ran_out():
+def test_sold_out_names_the_ticket_type_that_ran_out(writer):
     event = make_event(capacity=10)
     plenty = make_ticket_type(event, name="Plenty", capacity=10)
     scarce = make_ticket_type(event, name="Scarce", capacity=1)
-    with pytest.raises(orders.PurchaseConflict, match="“Scarce” is sold out"):
-        orders.place_order(event, {plenty.pk: 1, scarce.pk: 2}, details(), base_url="http://testserver/")
+    with pytest.raises(exceptions.OrderConflict, match="“Scarce” is sold out"):
+        purchase.place_order(event, {plenty.pk: 1, scarce.pk: 2}, details(), base_url="http://testserver/")
     assert counters(event) == (0, (0, 0))
     assert not Order.objects.exists()
     assert not OutboxMessage.objects.exists()
 
 
-@pytest.mark.postgres
-def test_the_event_capacity_runs_out_before_the_ticket_types():
+def test_the_event_capacity_runs_out_before_the_ticket_types(writer):
     event = make_event(capacity=3)
     a = make_ticket_type(event, name="A", capacity=3)
     b = make_ticket_type(event, name="B", capacity=3)
-    orders.place_order(event, {a.pk: 2}, details(), base_url="http://testserver/")
-    with pytest.raises(orders.PurchaseConflict, match="this event is sold out"):
-        orders.place_order(event, {b.pk: 2}, details(), base_url="http://testserver/")
+    purchase.place_order(event, {a.pk: 2}, details(), base_url="http://testserver/")
+    with pytest.raises(exceptions.OrderConflict, match="this event is sold out"):
+        purchase.place_order(event, {b.pk: 2}, details(), base_url="http://testserver/")
     assert counters(event) == (2, (2, 0))
 
 
-@pytest.mark.postgres
-def test_a_voucher_used_up_meanwhile_fails_the_whole_purchase():
+def test_a_voucher_used_up_meanwhile_fails_the_whole_purchase(writer):
     event = make_event()
     ticket_type = make_ticket_type(event, capacity=10)
     voucher = Voucher.objects.create(event=event, code="ONCE", value=Decimal("10"), max_usages=1)
     loaded = Voucher.objects.get(pk=voucher.pk)
     Voucher.objects.filter(pk=voucher.pk).update(redeemed=1)  # another buyer used it after we read it
-    new = orders._build_order(
-        event,
-        "VOUCHER1",
-        orders.price([(ticket_type, 1)], loaded),
-        details(),
-        "demo",
-        loaded,
-        None,
-        "http://testserver/",
+    new = purchase._build_order(
+        event, pricing.price([(ticket_type, 1)], loaded), details(), "demo", loaded, None, "http://testserver/"
     )
-    with pytest.raises(order_statement.VoucherUsedUp):
-        order_statement.insert(new, idempotency=None, take_stock={ticket_type.pk: 1})
+    with pytest.raises(vouchers.VoucherUsedUp):
+        purchase._write(new, None, take_stock={ticket_type.pk: 1})
+    assert counters(event) == (0, (0,))
+    assert not Order.objects.exists()
+    assert Voucher.objects.get(pk=voucher.pk).redeemed == 1
+
+
+def test_a_voucher_deleted_meanwhile_fails_the_whole_purchase(writer):
+    event = make_event()
+    ticket_type = make_ticket_type(event, capacity=10)
+    voucher = Voucher.objects.create(event=event, code="GONE", value=Decimal("10"), max_usages=5)
+    loaded = Voucher.objects.get(pk=voucher.pk)
+    new = purchase._build_order(
+        event, pricing.price([(ticket_type, 1)], loaded), details(), "demo", loaded, None, "http://testserver/"
+    )
+    new.order.voucher = None  # the organizer deleted it; the order would keep no reference
+    voucher.delete()
+    with pytest.raises(vouchers.VoucherGone):
+        purchase._write(new, None, take_stock={ticket_type.pk: 1})
     assert counters(event) == (0, (0,))
     assert not Order.objects.exists()
 
 
-@pytest.mark.postgres
+def test_a_ticket_type_deleted_after_it_was_read_takes_no_stock(writer):
+    """The organizer deletes an unsold ticket type between the buyer's read and the
+    write: nothing is written and no counter stays taken."""
+    event = make_event(capacity=10)
+    kept = make_ticket_type(event, name="Kept", capacity=5)
+    deleted = make_ticket_type(event, name="Deleted", capacity=5)
+    loaded, ticket_types = purchase.event_for_purchase(event.slug, [kept.pk, deleted.pk])
+    TicketType.objects.filter(pk=deleted.pk).delete()
+    with pytest.raises(stock.TicketTypesGone, match="no longer on sale"):
+        purchase.place_order(
+            loaded,
+            {kept.pk: 1, deleted.pk: 1},
+            details(),
+            base_url="http://testserver/",
+            ticket_types=ticket_types,
+        )
+    assert counters(event) == (0, (0,))
+    assert not Order.objects.exists()
+    assert not OutboxMessage.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("status", "message"),
     [(Event.Status.CANCELLED, "has been cancelled"), (Event.Status.DRAFT, "not on sale")],
 )
-def test_an_event_taken_off_sale_after_it_was_read_sells_nothing(status, message):
+def test_an_event_taken_off_sale_after_it_was_read_sells_nothing(writer, status, message):
     event = make_event()
     ticket_type = make_ticket_type(event, capacity=10)
-    loaded, ticket_types = orders.event_for_purchase(event.slug, [ticket_type.pk])
+    loaded, ticket_types = purchase.event_for_purchase(event.slug, [ticket_type.pk])
     Event.objects.filter(pk=event.pk).update(status=status)
-    with pytest.raises(orders.PurchaseConflict, match=message):
-        orders.place_order(
+    with pytest.raises(exceptions.OrderConflict, match=message):
+        purchase.place_order(
             loaded, {ticket_type.pk: 1}, details(), base_url="http://testserver/", ticket_types=ticket_types
         )
     assert counters(event) == (0, (0,))
@@ -197,7 +240,7 @@ def test_event_for_purchase_reads_the_event_and_only_the_asked_ticket_types():
     make_ticket_type(event, name="Not asked for")
     elsewhere = make_ticket_type(make_event(), name="Another event's")
 
-    loaded, ticket_types = orders.event_for_purchase(event.slug, [wanted.pk, elsewhere.pk, 999_999])
+    loaded, ticket_types = purchase.event_for_purchase(event.slug, [wanted.pk, elsewhere.pk, 999_999])
 
     assert loaded == event
     assert loaded.payment_methods == ["demo", "offline"]
@@ -205,15 +248,15 @@ def test_event_for_purchase_reads_the_event_and_only_the_asked_ticket_types():
     assert list(ticket_types) == [wanted.pk]
     assert ticket_types[wanted.pk].price == Decimal("12.50")
     assert ticket_types[wanted.pk].event is loaded
-    assert orders.event_for_purchase(event.slug, [])[1] == {}
+    assert purchase.event_for_purchase(event.slug, [])[1] == {}
     with pytest.raises(Event.DoesNotExist):
-        orders.event_for_purchase("no-such-event", [wanted.pk])
+        purchase.event_for_purchase("no-such-event", [wanted.pk])
 
 
 def test_event_for_purchase_matches_the_orm_field_by_field():
     event = make_event(capacity=40)
     ticket_type = make_ticket_type(event, max_per_order=4)
-    loaded, ticket_types = orders.event_for_purchase(event.slug, [ticket_type.pk])
+    loaded, ticket_types = purchase.event_for_purchase(event.slug, [ticket_type.pk])
     assert model_to_dict(loaded) == model_to_dict(Event.objects.get(pk=event.pk))
     assert model_to_dict(ticket_types[ticket_type.pk]) == model_to_dict(
         TicketType.objects.get(pk=ticket_type.pk)
@@ -245,24 +288,50 @@ def test_a_hold_by_statement_is_the_hold_the_orm_writes(monkeypatch):
     assert [line.pk for line in by_statement.lines.all()]
 
 
-@pytest.mark.postgres
-def test_a_hold_beyond_the_stock_takes_nothing_and_names_what_ran_out():
+def test_a_hold_beyond_the_stock_takes_nothing_and_names_what_ran_out(writer):
     event = make_event()
     scarce = make_ticket_type(event, name="Scarce", capacity=2)
     stock.hold(event, {scarce.pk: 2})
-    with pytest.raises(orders.PurchaseConflict, match="“Scarce” is sold out"):
-        orders.start_checkout(event, {scarce.pk: 1})
+    with pytest.raises(exceptions.OrderConflict, match="“Scarce” is sold out"):
+        purchase.start_checkout(event, {scarce.pk: 1})
     assert counters(event) == (2, (2,))
     assert Hold.objects.count() == 1
 
 
-@pytest.mark.postgres
-def test_a_hold_on_an_event_cancelled_meanwhile_takes_nothing():
+def test_a_hold_on_an_event_cancelled_meanwhile_takes_nothing(writer):
     event = make_event()
     ticket_type = make_ticket_type(event)
     loaded = Event.objects.get(pk=event.pk)
     Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
-    with pytest.raises(orders.PurchaseConflict, match="has been cancelled"):
-        orders.start_checkout(loaded, {ticket_type.pk: 1})
+    with pytest.raises(exceptions.OrderConflict, match="has been cancelled"):
+        purchase.start_checkout(loaded, {ticket_type.pk: 1})
     assert counters(event) == (0, (0,))
     assert not Hold.objects.exists()
+
+
+@pytest.mark.postgres
+def test_a_rush_on_one_event_does_not_queue_another_events_purchases():
+    """The per-process queue in front of the statement is per event: while one
+    event's queue is taken, another event sells, and the first waits its turn."""
+    busy, other = make_event(), make_event()
+    busy_type, other_type = make_ticket_type(busy, capacity=10), make_ticket_type(other, capacity=10)
+    done: dict[str, str] = {}
+
+    def buy(event: Event, ticket_type: TicketType) -> None:
+        try:
+            placed = purchase.place_order(event, {ticket_type.pk: 1}, details(), base_url="http://testserver/")
+            done[event.slug] = placed.order.status
+        finally:
+            connection.close()
+
+    with statements._one_per_key(busy.pk):
+        waiting = threading.Thread(target=buy, args=(busy, busy_type))
+        waiting.start()
+        selling = threading.Thread(target=buy, args=(other, other_type))
+        selling.start()
+        selling.join(timeout=30)
+        assert done == {other.slug: Order.Status.PAID}
+        waiting.join(timeout=0.5)
+        assert waiting.is_alive()  # still queued behind the busy event's turn
+    waiting.join(timeout=30)
+    assert done == {other.slug: Order.Status.PAID, busy.slug: Order.Status.PAID}

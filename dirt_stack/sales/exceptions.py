@@ -1,0 +1,25 @@
+"""What the sales services raise when an order cannot be placed or changed.
+
+Interfaces answer OrderInvalid with 422 (or a form error on ``field``) and
+OrderConflict with 409 (or a message): the same for the web and the API.
+"""
+
+from __future__ import annotations
+
+
+class OrderInvalid(Exception):
+    """The request itself is wrong (answered 422). ``field`` names the input at fault."""
+
+    def __init__(self, message: str, field: str = "form") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class OrderConflict(Exception):
+    """The request is fine but cannot be served now (409): sold out, sales closed,
+    voucher used up, an order in a state that does not allow the action."""
+
+
+class IdempotencyMismatch(OrderInvalid):
+    def __init__(self) -> None:
+        super().__init__("This Idempotency-Key was already used for a different purchase.", "idempotency_key")

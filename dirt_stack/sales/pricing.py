@@ -1,0 +1,142 @@
+"""What a buyer may order and what it costs: validating a selection, pricing it, checking the buyer.
+
+Shared by the web checkout and the one-step purchase API (sales.purchase); none of
+this writes anything. Stock is taken later, in the write (sales.stock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import timezone
+
+from core.money import quantize
+from events.models import Event, TicketType
+from sales.exceptions import OrderConflict, OrderInvalid
+from sales.models import Voucher
+from sales.payments import FreeProvider, accepted_methods
+
+# Ids are 64-bit integers; a larger number cannot name a row (and SQLite refuses to compare it).
+MAX_ID = 2**63 - 1
+
+
+def is_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
+
+
+@dataclass
+class BuyerDetails:
+    name: str
+    email: str
+    payment_method: str
+    attendee_names: list[str] = field(default_factory=list)
+    card_number: str = ""
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    ticket_type: TicketType
+    quantity: int
+    unit_price: Decimal
+    discount: Decimal  # for the whole line
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity - self.discount
+
+
+def ensure_on_sale(event: Event) -> None:
+    if event.status == Event.Status.CANCELLED:
+        raise OrderConflict("This event has been cancelled; tickets are no longer sold.")
+    if event.status != Event.Status.PUBLISHED:
+        raise OrderConflict("This event is not on sale.")
+    if event.has_ended:
+        raise OrderConflict("This event is over; tickets are no longer sold.")
+
+
+def validate_selection(
+    event: Event,
+    quantities: Mapping[int, int],
+    voucher: Voucher | None,
+    ticket_types: Mapping[int, TicketType] | None = None,
+) -> list[tuple[TicketType, int]]:
+    """Check the requested ticket types and counts; return them with their ticket types.
+
+    ``ticket_types`` are the event's ticket types by id when already loaded
+    (``purchase.event_for_purchase``); otherwise they are queried."""
+    ensure_on_sale(event)
+    wanted = {int(k): v for k, v in quantities.items() if v}
+    if not wanted:
+        raise OrderInvalid("Choose at least one ticket.", "quantities")
+    if any(not isinstance(n, int) or isinstance(n, bool) or n < 0 for n in wanted.values()):
+        raise OrderInvalid("Ticket quantities must be whole numbers, zero or more.", "quantities")
+    if sum(wanted.values()) > settings.MAX_TICKETS_PER_ORDER:
+        raise OrderInvalid(
+            f"An order can have at most {settings.MAX_TICKETS_PER_ORDER} tickets.", "quantities"
+        )
+    if ticket_types is None:
+        ticket_types = {
+            t.pk: t for t in TicketType.objects.filter(event=event, pk__in=[i for i in wanted if is_id(i)])
+        }
+    unknown = set(wanted) - set(ticket_types)
+    if unknown:
+        raise OrderInvalid("Some of the chosen ticket types do not exist for this event.", "quantities")
+    unlocked = {t.pk for t in voucher.ticket_types.all()} if voucher else set()
+    now = timezone.now()
+    selection = []
+    for ticket_type_id in sorted(wanted):
+        ticket_type, n = ticket_types[ticket_type_id], wanted[ticket_type_id]
+        if ticket_type.hidden and ticket_type.pk not in unlocked:
+            raise OrderInvalid("Some of the chosen ticket types do not exist for this event.", "quantities")
+        if ticket_type.sales_start and ticket_type.sales_start > now:
+            raise OrderConflict(f"“{ticket_type.name}” is not on sale yet.")
+        if ticket_type.sales_end and ticket_type.sales_end <= now:
+            raise OrderConflict(f"Sales of “{ticket_type.name}” have ended.")
+        if not ticket_type.min_per_order <= n <= ticket_type.max_per_order:
+            raise OrderInvalid(
+                f"“{ticket_type.name}”: choose between {ticket_type.min_per_order} and "
+                f"{ticket_type.max_per_order} tickets.",
+                "quantities",
+            )
+        selection.append((ticket_type, n))
+    return selection
+
+
+def price(selection: list[tuple[TicketType, int]], voucher: Voucher | None) -> list[PricedLine]:
+    """Prices and the voucher's discount per line; amounts are Decimal, rounded to cents."""
+    restricted = {t.pk for t in voucher.ticket_types.all()} if voucher else set()
+    lines = []
+    for ticket_type, n in selection:
+        per_ticket = Decimal("0")
+        if voucher and (not restricted or ticket_type.pk in restricted):
+            if voucher.kind == Voucher.Kind.PERCENT:
+                per_ticket = quantize(ticket_type.price * voucher.value / 100)
+            else:
+                per_ticket = min(voucher.value, ticket_type.price)
+        lines.append(PricedLine(ticket_type, n, ticket_type.price, per_ticket * n))
+    return lines
+
+
+def validate_buyer(details: BuyerDetails, event: Event, ticket_count: int, total: Decimal) -> str:
+    """Check the buyer's details; return the payment method to use."""
+    if not details.name.strip():
+        raise OrderInvalid("Enter your name.", "name")
+    try:
+        validate_email(details.email)
+    except ValidationError as exc:
+        raise OrderInvalid("Enter a valid email address.", "email") from exc
+    if details.attendee_names and len(details.attendee_names) != ticket_count:
+        raise OrderInvalid("Give one attendee name per ticket.", "attendee_names")
+    if event.collect_attendee_names and not all(n.strip() for n in details.attendee_names or [""]):
+        raise OrderInvalid("Enter the name of every attendee.", "attendee_names")
+    if total == 0:
+        return FreeProvider.name
+    methods = {p.name for p in accepted_methods(event.payment_methods)}
+    if details.payment_method not in methods:
+        raise OrderInvalid("Choose one of the payment methods this event accepts.", "payment_method")
+    return details.payment_method

@@ -1,0 +1,89 @@
+"""How many tickets are left and how many are sold: the one definition of each number.
+
+- *allocated* (the counters on Event and TicketType, changed only by sales.stock):
+  tickets in pending or paid orders plus tickets in holds, including holds and
+  orders that expired but were not yet released;
+- *sold*: tickets that are not voided in pending or paid orders
+  (``Ticket.objects.holding_stock()``); a partial refund voids tickets, so they
+  stop counting at once;
+- *available*: capacity less allocated, plus what expired holds and overdue
+  orders still count (they are free again, whether or not released yet).
+
+The editor, the dashboard, the CSV exports, the API, check-in and the stock
+service read these numbers here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from events.models import Event, TicketType
+from sales.models import Hold, HoldLine, Order, Ticket
+
+
+def sold_counts(event: Event) -> Counter[int]:
+    """Sold tickets of the event, per ticket type id."""
+    counts: Counter[int] = Counter()
+    for ticket_type_id, n in (
+        Ticket.objects.holding_stock()
+        .filter(order__event=event)
+        .values("ticket_type_id")
+        .annotate(n=Count("id"))
+        .values_list("ticket_type_id", "n")
+    ):
+        counts[ticket_type_id] += n
+    return counts
+
+
+def with_sold(ticket_types: QuerySet[TicketType]) -> QuerySet[TicketType]:
+    """``ticket_types`` annotated with ``sold`` (as ``sold_counts``), in the same query."""
+    sold = (
+        Ticket.objects.holding_stock()
+        .filter(ticket_type=OuterRef("pk"))
+        .values("ticket_type")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return ticket_types.annotate(sold=Coalesce(Subquery(sold, output_field=IntegerField()), Value(0)))
+
+
+def _expired_quantities(event: Event, now: dt.datetime) -> Counter[int]:
+    """Per ticket type id: tickets still counted in ``allocated`` that are in fact free again."""
+    expired: Counter[int] = Counter()
+    holds = (
+        HoldLine.objects.filter(hold__event=event, hold__status=Hold.Status.LIVE, hold__expires_at__lte=now)
+        .values_list("ticket_type_id")
+        .annotate(n=Sum("quantity"))
+    )
+    orders = (
+        Ticket.objects.filter(
+            order__event=event,
+            order__status=Order.Status.PENDING,
+            order__payment_deadline__lte=now,
+            voided_at__isnull=True,
+        )
+        .values_list("ticket_type_id")
+        .annotate(n=Count("id"))
+    )
+    for ticket_type_id, n in [*holds, *orders]:
+        expired[ticket_type_id] += n
+    return expired
+
+
+def availability(event: Event, ticket_types: Iterable[TicketType]) -> dict[int, int]:
+    """Tickets still available per ticket type id (never negative), without writing anything."""
+    expired = _expired_quantities(event, timezone.now())
+    shared = None
+    if event.capacity is not None:
+        shared = max(event.capacity - event.allocated + sum(expired.values()), 0)
+    result = {}
+    for ticket_type in ticket_types:
+        own = max(ticket_type.capacity - ticket_type.allocated + expired[ticket_type.pk], 0)
+        result[ticket_type.pk] = own if shared is None else min(own, shared)
+    return result
