@@ -89,8 +89,9 @@ class DatabaseUnavailableMiddleware:
 
     A database failover or restart makes connecting fail for a while; buyers
     and API clients then get "try again shortly" (and a Retry-After) instead
-    of a 500, and nothing half-done was committed. Other database errors are
-    bugs and stay 500s.
+    of a 500, and nothing half-done was committed. The same for a database too
+    busy to answer in time (a lock or statement timeout, see settings). Other
+    database errors are bugs and stay 500s.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -100,15 +101,22 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if not is_database_unavailable(exception):
+        if is_database_busy(exception):
+            request_logger.warning(
+                "database busy", extra={"path": request.path, "error": str(exception)[:300]}
+            )
+            message = "Maticko is very busy right now. Nothing was saved; please try again in a moment."
+        elif is_database_unavailable(exception):
+            request_logger.warning(
+                "database unavailable", extra={"path": request.path, "error": str(exception)[:300]}
+            )
+            connection.close()
+            message = (
+                "Maticko cannot reach its database right now. "
+                "Nothing was saved; please try again in a moment."
+            )
+        else:
             return None
-        request_logger.warning(
-            "database unavailable", extra={"path": request.path, "error": str(exception)[:300]}
-        )
-        connection.close()
-        message = (
-            "Maticko cannot reach its database right now. Nothing was saved; please try again in a moment."
-        )
         if request.path.startswith("/api/"):
             response: HttpResponse = JsonResponse(
                 {"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": message},
@@ -119,6 +127,18 @@ class DatabaseUnavailableMiddleware:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "5"
         return response
+
+
+# PostgreSQL gave up waiting: lock_timeout (55P03) or statement_timeout (57014).
+BUSY_SQLSTATES = frozenset({"55P03", "57014"})
+
+
+def is_database_busy(exception: BaseException) -> bool:
+    """True when PostgreSQL cancelled a statement that waited or ran too long."""
+    return (
+        isinstance(exception, OperationalError)
+        and getattr(exception.__cause__, "sqlstate", None) in BUSY_SQLSTATES
+    )
 
 
 def is_database_unavailable(exception: BaseException) -> bool:

@@ -118,6 +118,15 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _options = _db.setdefault("OPTIONS", {})
     _options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+    # A request never waits without bound: on a row lock (an event's counters at a
+    # rush, an order being refunded) for DATABASE_LOCK_TIMEOUT, on any statement for
+    # DATABASE_STATEMENT_TIMEOUT (milliseconds; 0 turns either off). Migrations lift
+    # the statement timeout for their own session (core/management/commands/migrate_locked.py).
+    _server_settings = {
+        "lock_timeout": env.int("DATABASE_LOCK_TIMEOUT", default=5000),
+        "statement_timeout": env.int("DATABASE_STATEMENT_TIMEOUT", default=30000),
+    }
+    _options.setdefault("options", " ".join(f"-c {name}={value}" for name, value in _server_settings.items()))
     # Let psycopg keep server-side prepared statements. Django's own queries bind
     # their parameters client-side and are never prepared; the statements that ask
     # for it are the purchase's and the hold's (core/statements.py), whose planning

@@ -245,3 +245,25 @@ def test_order_lookup_needs_the_secret(client, event):
     assert ok.json()["tickets"][0]["secret"] == Ticket.objects.get(order=order).secret
     assert client.get(f"/api/v1/orders/{order.code}?secret=wrong").status_code == 404
     assert client.get(f"/api/v1/orders/{order.code}").status_code == 422
+
+
+@pytest.mark.postgres
+def test_a_purchase_waiting_too_long_for_the_events_lock_answers_503_and_writes_nothing(client, event):
+    """Another transaction holds the event's counters (lock_timeout, settings): the
+    buyer gets a readable 503 with Retry-After instead of waiting without bound."""
+    import psycopg
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '200ms'")
+    settings_dict = connection.get_connection_params()
+    params = {k: v for k, v in settings_dict.items() if k in {"host", "port", "user", "dbname", "password"}}
+    with psycopg.connect(**params) as other, other.cursor() as cursor:
+        cursor.execute("SELECT id FROM events_event WHERE id = %s FOR UPDATE", [event.pk])
+        response = buy(client, event, [("Standard", 1)])
+    assert response.status_code == 503, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert response["Retry-After"]
+    assert "busy" in response.json()["detail"]
+    assert not Order.objects.exists()
+    assert tt(event, "Standard").allocated == 0

@@ -284,3 +284,41 @@ def test_a_database_error_mid_purchase_leaves_no_partial_order(event, monkeypatc
     assert Order.objects.count() == 0
     assert Hold.objects.get(pk=hold.pk).status == Hold.Status.LIVE
     assert standard(event).allocated == 2
+
+
+def test_release_expired_frees_every_expired_hold_and_overdue_order_at_once():
+    event = make_event(capacity=20, payment_methods=["offline"])
+    ticket_type = make_ticket_type(event, name="Standard", price=Decimal("10.00"), capacity=20)
+    voucher = Voucher.objects.create(event=event, code="TEN", value=Decimal("10"), max_usages=5)
+    past = timezone.now() - dt.timedelta(minutes=1)
+    expired_holds = [stock.hold(event, {ticket_type.pk: n}) for n in (1, 2, 3)]
+    live_hold = stock.hold(event, {ticket_type.pk: 1})
+    Hold.objects.filter(pk__in=[h.pk for h in expired_holds]).update(expires_at=past)
+
+    def offline_order(code: str | None) -> Order:
+        details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="offline")
+        fresh = Event.objects.get(pk=event.pk)
+        return purchase.place_order(
+            fresh, {ticket_type.pk: 2}, details, voucher_code=code, base_url="http://x/"
+        ).order
+
+    overdue = [offline_order("TEN"), offline_order("TEN")]
+    waiting = offline_order(None)
+    Order.objects.filter(pk__in=[o.pk for o in overdue]).update(payment_deadline=past)
+    assert Voucher.objects.get(pk=voucher.pk).redeemed == 2
+
+    assert stock.release_expired(event.pk) == 1 + 2 + 3 + 2 + 2
+    assert stock.release_expired(event.pk) == 0  # each returns its stock once
+
+    assert set(
+        Hold.objects.filter(pk__in=[h.pk for h in expired_holds]).values_list("status", flat=True)
+    ) == {Hold.Status.RELEASED}
+    assert Hold.objects.get(pk=live_hold.pk).status == Hold.Status.LIVE
+    assert set(Order.objects.filter(pk__in=[o.pk for o in overdue]).values_list("status", flat=True)) == {
+        Order.Status.EXPIRED
+    }
+    assert Order.objects.get(pk=waiting.pk).status == Order.Status.PENDING
+    assert Voucher.objects.get(pk=voucher.pk).redeemed == 0
+    ticket_type.refresh_from_db()
+    event.refresh_from_db()
+    assert ticket_type.allocated == event.allocated == 1 + 2  # the live hold and the waiting order

@@ -9,9 +9,8 @@ and counters behind, and refuse the same things.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import threading
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -171,7 +170,13 @@ def test_a_voucher_used_up_meanwhile_fails_the_whole_purchase(writer):
     loaded = Voucher.objects.get(pk=voucher.pk)
     Voucher.objects.filter(pk=voucher.pk).update(redeemed=1)  # another buyer used it after we read it
     new = purchase._build_order(
-        event, pricing.price([(ticket_type, 1)], loaded), details(), "demo", loaded, None, "http://testserver/"
+        event,
+        pricing.price([(ticket_type, 1)], loaded),
+        details(),
+        "demo",
+        loaded,
+        None,
+        "http://testserver/",
     )
     with pytest.raises(vouchers.VoucherUsedUp):
         purchase._write(new, None, take_stock={ticket_type.pk: 1})
@@ -186,7 +191,13 @@ def test_a_voucher_deleted_meanwhile_fails_the_whole_purchase(writer):
     voucher = Voucher.objects.create(event=event, code="GONE", value=Decimal("10"), max_usages=5)
     loaded = Voucher.objects.get(pk=voucher.pk)
     new = purchase._build_order(
-        event, pricing.price([(ticket_type, 1)], loaded), details(), "demo", loaded, None, "http://testserver/"
+        event,
+        pricing.price([(ticket_type, 1)], loaded),
+        details(),
+        "demo",
+        loaded,
+        None,
+        "http://testserver/",
     )
     new.order.voucher = None  # the organizer deleted it; the order would keep no reference
     voucher.delete()
@@ -319,7 +330,9 @@ def test_a_rush_on_one_event_does_not_queue_another_events_purchases():
 
     def buy(event: Event, ticket_type: TicketType) -> None:
         try:
-            placed = purchase.place_order(event, {ticket_type.pk: 1}, details(), base_url="http://testserver/")
+            placed = purchase.place_order(
+                event, {ticket_type.pk: 1}, details(), base_url="http://testserver/"
+            )
             done[event.slug] = placed.order.status
         finally:
             connection.close()

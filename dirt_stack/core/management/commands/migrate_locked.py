@@ -43,6 +43,8 @@ class Command(BaseCommand):
 
         deadline = time.monotonic() + options["wait"]
         with connection.cursor() as cursor:
+            # Building an index on a large table may take longer than a request may.
+            cursor.execute("SET statement_timeout = 0")
             while True:
                 cursor.execute("SELECT pg_try_advisory_lock(%s)", [MIGRATION_LOCK_ID])
                 if cursor.fetchone()[0]:
