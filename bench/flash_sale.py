@@ -10,9 +10,16 @@ event is sold out. Prints JSON:
     p50/p95/p99 latency of the purchase requests, non-2xx and 409 counts, 5xx,
     the /health/ requests/s of the same server, and the ratio of the two rates.
 
+With ``--events N`` there are N events on sale at once, each with N tickets;
+buyers are spread over them (buyer c buys at event c mod N). The report then
+adds, per event, what sold and when its first and last orders came (seconds
+from the start of the sale): events that do not queue behind each other sell
+side by side, each finishing in about the same time.
+
 Usage:
     python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200
     python bench/flash_sale.py --database sqlite --tickets 500 --buyers 50
+    python bench/flash_sale.py --database postgres --tickets 1000 --buyers 200 --events 2
 """
 
 from __future__ import annotations
@@ -38,14 +45,17 @@ from django.utils import timezone
 from accounts.models import Organizer
 from events.models import Event, TicketType
 organizer, _ = Organizer.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
-slug = "flash-sale-" + timezone.now().strftime("%%H%%M%%S%%f")
 start = timezone.now() + dt.timedelta(days=30)
-event = Event.objects.create(organizer=organizer, slug=slug, title="Flash sale", status="published",
-    starts_at=start, ends_at=start + dt.timedelta(hours=3), venue_name="Arena", currency="EUR",
-    payment_methods=["demo"])
-ticket_type = TicketType.objects.create(event=event, name="Standing", price=Decimal("39.00"),
-    capacity=%(tickets)d, max_per_order=10)
-print(json.dumps({"slug": slug, "ticket_type": ticket_type.pk}))
+events = []
+for n in range(%(events)d):
+    slug = f"flash-sale-{n}-" + timezone.now().strftime("%%H%%M%%S%%f")
+    event = Event.objects.create(organizer=organizer, slug=slug, title=f"Flash sale {n}", status="published",
+        starts_at=start, ends_at=start + dt.timedelta(hours=3), venue_name="Arena", currency="EUR",
+        payment_methods=["demo"])
+    ticket_type = TicketType.objects.create(event=event, name="Standing", price=Decimal("39.00"),
+        capacity=%(tickets)d, max_per_order=10)
+    events.append({"slug": slug, "ticket_type": ticket_type.pk})
+print(json.dumps(events))
 """
 
 COUNT = """
@@ -74,6 +84,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--buyers", type=int, default=200)
+    parser.add_argument("--events", type=int, default=1, help="events on sale at once (each with --tickets)")
     parser.add_argument("--health-seconds", type=float, default=8)
     parser.add_argument(
         "--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)"
@@ -90,22 +101,32 @@ def main() -> None:
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
     manage(env, "migrate", "--noinput", "-v", "0")
-    setup = json.loads(manage(env, "shell", "-v", "0", "-c", SETUP_EVENT % {"tickets": args.tickets}).strip())
+    events = json.loads(
+        manage(
+            env, "shell", "-v", "0", "-c", SETUP_EVENT % {"tickets": args.tickets, "events": args.events}
+        ).strip()
+    )
 
     with production_server(env, workdir) as port:
         cpu_before_health = cpu_seconds()
         health = health_rate("127.0.0.1", port, concurrency=args.buyers, duration_s=args.health_seconds)
         health_cpu = cpu_ms_per_request(cpu_before_health, cpu_seconds(), health["requests"])
 
-        path = f"/api/v1/events/{setup['slug']}/orders"
         sold_out = set()
+        # Per event: when each order was answered (seconds from the start of the sale).
+        created_at: dict[str, list[float]] = {e["slug"]: [] for e in events}
+
+        def event_of(client: int) -> dict[str, object]:
+            return events[client % len(events)]
 
         def purchase(client: int, i: int) -> Request | None:
             if client in sold_out:
                 return None
+            event = event_of(client)
+            path = f"/api/v1/events/{event['slug']}/orders"
             body = json.dumps(
                 {
-                    "lines": [{"ticket_type_id": setup["ticket_type"], "quantity": 1}],
+                    "lines": [{"ticket_type_id": event["ticket_type"], "quantity": 1}],
                     "buyer": {"name": f"Buyer {client}", "email": f"buyer{client}-{i}@example.com"},
                     "payment_method": "demo",
                 }
@@ -133,6 +154,8 @@ def main() -> None:
                             response = Response(0, (time.perf_counter() - t0) * 1000, str(exc).encode())
                             await connection.close()
                         results.append(response)
+                        if response.status == 201:
+                            created_at[str(event_of(client)["slug"])].append(time.perf_counter() - started)
                         if response.status == 409:
                             sold_out.add(client)
                         i += 1
@@ -146,7 +169,16 @@ def main() -> None:
         result = asyncio.run(sale())
         sale_cpu = cpu_seconds()
         summary = result.summary()
-        counts = json.loads(manage(env, "shell", "-v", "0", "-c", COUNT % {"slug": setup["slug"]}).strip())
+        per_event = []
+        for event in events:
+            counted = json.loads(
+                manage(env, "shell", "-v", "0", "-c", COUNT % {"slug": event["slug"]}).strip()
+            )
+            times = created_at[str(event["slug"])]
+            counted["first_order_s"] = round(min(times), 2) if times else None
+            counted["last_order_s"] = round(max(times), 2) if times else None
+            per_event.append(counted)
+        counts = {k: sum(e[k] for e in per_event) for k in ("sold", "orders", "oversold")}
         created = sum(1 for r in result.responses if r.status == 201)
         statuses = summary["statuses"]
         orders_per_s = round(created / result.elapsed_s, 1)
@@ -154,7 +186,8 @@ def main() -> None:
         report = {
             "database": args.database,
             "buyers": args.buyers,
-            "tickets": args.tickets,
+            "events": args.events,
+            "tickets": args.tickets * args.events,
             "sold": counts["sold"],
             "oversold": counts["oversold"],
             "orders": counts["orders"],
@@ -181,6 +214,8 @@ def main() -> None:
             "cpu_ms_per_purchase_request": purchase_cpu,
             "cpu_ms_per_health_request": health_cpu,
         }
+        if args.events > 1:
+            report["per_event"] = per_event
         print(json.dumps(report, indent=2))
 
 
