@@ -27,7 +27,6 @@ from events.forms import EventForm, TicketTypeForm
 from events.models import Event, TicketType
 from events.serializers import event_form_values
 from sales import order_admin, orders
-from sales.manage_views import filter_orders, with_ticket_counts
 from sales.models import Order
 from sales.serializers import load_order, order_detail
 
@@ -358,7 +357,7 @@ def list_orders(
         "from": filters.created_from.isoformat() if filters.created_from else "",
         "to": filters.created_to.isoformat() if filters.created_to else "",
     }
-    found = with_ticket_counts(filter_orders(event, params))
+    found = Order.objects.filter(event=event).search(params).with_ticket_counts()
     count = found.count()
     pages = max(1, -(-count // PAGE_SIZE))
     start = (min(filters.page, pages) - 1) * PAGE_SIZE

@@ -10,7 +10,6 @@ from ninja.pagination import PageNumberPagination, paginate
 from api.schemas import EventDetailOut, EventSummaryOut, ProblemOut
 from events.models import Event
 from events.serializers import event_detail, event_summary
-from events.views import _listed_events
 from sales import stock
 from sales.serializers import payment_methods
 
@@ -24,7 +23,7 @@ def _with_url(request: HttpRequest, data: dict) -> dict:
 @router.get("/events", response=list[EventSummaryOut], summary="Upcoming published events")
 @paginate(PageNumberPagination, page_size=20)
 def list_events(request: HttpRequest) -> list[dict]:
-    return [_with_url(request, event_summary(event)) for event in _listed_events()]
+    return [_with_url(request, event_summary(event)) for event in Event.objects.listed()]
 
 
 @router.get(

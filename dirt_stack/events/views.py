@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from inertia import render
@@ -20,16 +20,6 @@ from sales.orders import PurchaseConflict, PurchaseInvalid, find_voucher
 from sales.serializers import payment_methods
 
 EVENTS_PER_PAGE = 12
-
-
-def _listed_events() -> QuerySet[Event]:
-    return (
-        Event.objects.published()
-        .upcoming()
-        .select_related("organizer")
-        .annotate(min_price=Min("ticket_types__price", filter=Q(ticket_types__hidden=False)))
-        .order_by("starts_at", "id")
-    )
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -59,7 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     date_from = _parse_date(request.GET.get("from"))
     date_to = _parse_date(request.GET.get("to"))
-    events = _listed_events()
+    events = Event.objects.listed()
     if query:
         events = events.filter(
             Q(title__icontains=query)
@@ -134,7 +124,7 @@ def event_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 def organizer_page(request: HttpRequest, slug: str) -> HttpResponse:
     organizer = get_object_or_404(Organizer, slug=slug)
-    props = _page_props(request, _listed_events().filter(organizer=organizer))
+    props = _page_props(request, Event.objects.listed().filter(organizer=organizer))
     props["organizer"] = {
         "name": organizer.name,
         "slug": organizer.slug,

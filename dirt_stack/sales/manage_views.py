@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
@@ -61,38 +59,6 @@ def dashboard(request: HttpRequest, organizer_slug: str, event_slug: str) -> Htt
     )
 
 
-def filter_orders(event: Event, params: Any) -> QuerySet[Order]:
-    """The event's orders matching a search (code, buyer email or name, attendee) and filters."""
-    result = Order.objects.filter(event=event)
-    query = str(params.get("q", "")).strip()[:100]
-    if query:
-        result = result.filter(
-            Q(code__iexact=query)
-            | Q(buyer_email__icontains=query)
-            | Q(buyer_name__icontains=query)
-            | Q(tickets__attendee_name__icontains=query)
-        ).distinct()
-    status = params.get("status")
-    if status in Order.Status.values:
-        result = result.filter(status=status)
-    ticket_type = params.get("ticket_type")
-    if ticket_type and str(ticket_type).isdigit():
-        result = result.filter(lines__ticket_type_id=int(ticket_type)).distinct()
-    for name, lookup in (("from", "created_at__date__gte"), ("to", "created_at__date__lte")):
-        try:
-            day = dt.date.fromisoformat(str(params.get(name) or ""))
-        except ValueError:
-            continue
-        result = result.filter(**{lookup: day})
-    return result.order_by("-created_at", "-id")
-
-
-def with_ticket_counts(found: QuerySet[Order]) -> QuerySet[Order]:
-    """Annotate each order's number of tickets (a subquery: the search's joins must not narrow it)."""
-    counts = Ticket.objects.filter(order=OuterRef("pk")).values("order").annotate(n=Count("id")).values("n")
-    return found.annotate(ticket_total=Subquery(counts))
-
-
 def _order_row(order: Order, event: Event) -> dict[str, Any]:
     return {
         "code": order.code,
@@ -111,7 +77,7 @@ def _order_row(order: Order, event: Event) -> dict[str, Any]:
 @require_GET
 def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     event = _managed_event(request, organizer_slug, event_slug)
-    found = with_ticket_counts(filter_orders(event, request.GET))
+    found = Order.objects.filter(event=event).search(request.GET).with_ticket_counts()
     page = Paginator(found, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
