@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from inertia import render
 
 from accounts.models import Organizer
+from core.inertia import paginate
 from core.markdown import plain_text_excerpt
 from events.models import Event
 from events.serializers import event_detail, event_json_ld, event_summary
@@ -30,18 +30,8 @@ def _parse_date(value: str | None) -> dt.date | None:
 
 
 def _page_props(request: HttpRequest, events: QuerySet[Event]) -> dict[str, Any]:
-    paginator = Paginator(events, EVENTS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
-    return {
-        "events": [event_summary(event) for event in page.object_list],
-        "pagination": {
-            "page": page.number,
-            "pages": paginator.num_pages,
-            "count": paginator.count,
-            "has_previous": page.has_previous(),
-            "has_next": page.has_next(),
-        },
-    }
+    page, pagination = paginate(request, events, EVENTS_PER_PAGE)
+    return {"events": [event_summary(event) for event in page.object_list], "pagination": pagination}
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
@@ -15,7 +14,7 @@ from inertia import render
 
 from accounts.models import Membership
 from accounts.permissions import membership_for, require_role
-from core.inertia import render_with_errors, submitted_data
+from core.inertia import paginate, render_with_errors, submitted_data
 from core.money import money_str
 from events.models import Event
 from sales import order_admin, orders, reports
@@ -78,7 +77,7 @@ def _order_row(order: Order, event: Event) -> dict[str, Any]:
 def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     event = _managed_event(request, organizer_slug, event_slug)
     found = Order.objects.filter(event=event).search(request.GET).with_ticket_counts()
-    page = Paginator(found, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    page, pagination = paginate(request, found, ORDERS_PER_PAGE)
     return render(
         request,
         "Manage/Orders",
@@ -86,13 +85,7 @@ def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> Ht
             "event": {"title": event.title, "slug": event.slug, "timezone": event.timezone},
             "base": _base(organizer_slug, event_slug),
             "orders": [_order_row(order, event) for order in page.object_list],
-            "pagination": {
-                "page": page.number,
-                "pages": page.paginator.num_pages,
-                "count": page.paginator.count,
-                "has_previous": page.has_previous(),
-                "has_next": page.has_next(),
-            },
+            "pagination": pagination,
             "filters": {k: request.GET.get(k, "") for k in ("q", "status", "ticket_type", "from", "to")},
             "statuses": [{"value": v, "label": label} for v, label in Order.Status.choices],
             "ticket_types": [{"value": str(t.pk), "label": t.name} for t in event.ticket_types.all()],
