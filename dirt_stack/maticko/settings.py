@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "events",
     "sales",
     "checkin",
+    "storefront",
     "api",
     "demo",
 ]

@@ -18,8 +18,7 @@ urlpatterns = [
     path("manage/", include("events.manage_urls")),
     path("invitations/<str:token>/", invitation, name="invitation"),
     path("api/v1/", api.urls),
-    path("", include("sales.urls")),
-    path("", include("events.urls")),
+    path("", include("storefront.urls")),
 ]
 
 if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:
