@@ -21,14 +21,14 @@ from api.auth import OrganizerToken
 from api.problems import problem
 from api.purchases import OrderOut
 from api.schemas import ProblemOut
+from backoffice.serializers import event_form_values
 from core.inertia import form_errors
 from events import services as event_services
 from events.forms import EventForm, TicketTypeForm
 from events.models import Event, TicketType
-from events.serializers import event_form_values
 from sales import order_admin, orders
 from sales.models import Order
-from sales.serializers import load_order, order_detail
+from storefront.serializers import load_order, order_detail
 
 router = Router(tags=["Organizer"], auth=OrganizerToken())
 PAGE_SIZE = 50

@@ -9,9 +9,8 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from api.schemas import EventDetailOut, EventSummaryOut, ProblemOut
 from events.models import Event
-from events.serializers import event_detail, event_summary
 from sales import stock
-from sales.serializers import payment_methods
+from storefront.serializers import event_detail, event_summary, payment_methods
 
 router = Router(tags=["Public"])
 

@@ -15,7 +15,7 @@ from api.schemas import ProblemOut
 from core import ratelimit
 from events.models import Event
 from sales import orders
-from sales.serializers import load_order, order_detail
+from storefront.serializers import load_order, order_detail
 
 router = Router(tags=["Purchases"])
 

@@ -17,12 +17,12 @@ from inertia import render
 
 from accounts.models import Membership, Organizer
 from accounts.permissions import can_manage_events, membership_for, require_role
+from backoffice.serializers import event_form_values, ticket_type_manage
 from core.inertia import form_errors, render_with_errors, submitted_data
 from core.money import money_str
 from events import services
 from events.forms import EventForm, TicketTypeForm, VoucherForm, local_input_value
 from events.models import Event, TicketType
-from events.serializers import event_form_values, ticket_type_manage
 from sales.models import Order, OrderLine, Voucher
 from sales.orders import sold_counts
 

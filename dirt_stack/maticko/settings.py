@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "sales",
     "checkin",
     "storefront",
+    "backoffice",
     "api",
     "demo",
 ]

@@ -19,7 +19,7 @@ from core.money import money_str
 from events.models import Event
 from sales import order_admin, orders, reports
 from sales.models import Order, Ticket
-from sales.serializers import order_detail
+from storefront.serializers import order_detail
 
 MANAGERS = Membership.EVENT_MANAGERS
 ORDERS_PER_PAGE = 25

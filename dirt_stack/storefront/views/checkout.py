@@ -22,8 +22,8 @@ from core.money import money_str
 from events.models import Event
 from sales import orders, stock
 from sales.models import Hold, Order
-from sales.serializers import line_detail, load_order, order_detail, payment_methods
 from sales.tickets import order_pdf
+from storefront.serializers import line_detail, load_order, order_detail, payment_methods
 from storefront.views.events import render_event_page
 
 logger = logging.getLogger(__name__)

@@ -14,10 +14,9 @@ from accounts.models import Organizer
 from core.inertia import paginate
 from core.markdown import plain_text_excerpt
 from events.models import Event
-from events.serializers import event_detail, event_json_ld, event_summary
 from sales import stock
 from sales.orders import PurchaseConflict, PurchaseInvalid, find_voucher
-from sales.serializers import payment_methods
+from storefront.serializers import event_detail, event_json_ld, event_summary, payment_methods
 
 EVENTS_PER_PAGE = 12
 
