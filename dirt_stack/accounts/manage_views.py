@@ -16,15 +16,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from inertia import render
 
 from accounts import services, tokens
-from accounts.forms import (
+from accounts.models import ApiToken, Invitation, Membership
+from accounts.permissions import membership_for, require_role
+from backoffice.forms import (
     ApiTokenForm,
     InvitationForm,
     MembershipRoleForm,
     OrganizerForm,
     OrganizerSettingsForm,
 )
-from accounts.models import ApiToken, Invitation, Membership
-from accounts.permissions import membership_for, require_role
 from core.inertia import form_errors, render_with_errors, submitted_data
 from events.manage_views import organizer_props
 

@@ -19,8 +19,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.views.decorators.http import require_http_methods, require_POST
 from inertia import render
 
-from accounts.forms import SignupForm
 from accounts.models import User
+from backoffice.forms import SignupForm
 from core import ratelimit
 from core.inertia import form_errors, render_with_errors, submitted_data
 
