@@ -12,25 +12,16 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 from inertia import render
 
-from accounts.models import Membership
-from accounts.permissions import membership_for, require_role
+from backoffice import reports
+from backoffice.access import MANAGERS, managed_event
 from core.inertia import paginate, render_with_errors, submitted_data
 from core.money import money_str
 from events.models import Event
-from sales import order_admin, orders, reports
+from sales import order_admin, orders
 from sales.models import Order, Ticket
 from storefront.serializers import order_detail
 
-MANAGERS = Membership.EVENT_MANAGERS
 ORDERS_PER_PAGE = 25
-
-
-def _managed_event(request: HttpRequest, organizer_slug: str, event_slug: str) -> Event:
-    membership = membership_for(request.user, organizer_slug)
-    require_role(membership, MANAGERS)
-    return get_object_or_404(
-        Event.objects.select_related("organizer"), organizer=membership.organizer, slug=event_slug
-    )
 
 
 def _base(organizer_slug: str, event_slug: str) -> str:
@@ -40,7 +31,7 @@ def _base(organizer_slug: str, event_slug: str) -> str:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
-    event = _managed_event(request, organizer_slug, event_slug)
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     return render(
         request,
         "Manage/Dashboard",
@@ -75,7 +66,7 @@ def _order_row(order: Order, event: Event) -> dict[str, Any]:
 @login_required
 @require_GET
 def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
-    event = _managed_event(request, organizer_slug, event_slug)
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     found = Order.objects.filter(event=event).search(request.GET).with_ticket_counts()
     page, pagination = paginate(request, found, ORDERS_PER_PAGE)
     return render(
@@ -139,7 +130,7 @@ def _load(event: Event, code: str) -> Order:
 @login_required
 @require_GET
 def order_page(request: HttpRequest, organizer_slug: str, event_slug: str, code: str) -> HttpResponse:
-    event = _managed_event(request, organizer_slug, event_slug)
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     order = _load(event, code)
     return render(
         request,
@@ -153,7 +144,7 @@ def order_page(request: HttpRequest, organizer_slug: str, event_slug: str, code:
 @require_POST
 def order_action(request: HttpRequest, organizer_slug: str, event_slug: str, code: str) -> HttpResponse:
     """cancel, refund (amount and/or tickets), mark_paid, resend, attendee: each recorded in the audit log."""
-    event = _managed_event(request, organizer_slug, event_slug)
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     order = _load(event, code)
     data = submitted_data(request)
     actor = order_admin.Actor(user=request.user)
@@ -214,7 +205,7 @@ def _decimal(value: Any) -> Decimal | None:
 @login_required
 @require_GET
 def export(request: HttpRequest, organizer_slug: str, event_slug: str, kind: str) -> StreamingHttpResponse:
-    event = _managed_event(request, organizer_slug, event_slug)
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     rows = reports.orders_csv(event) if kind == "orders" else reports.attendees_csv(event)
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}-{kind}.csv"'

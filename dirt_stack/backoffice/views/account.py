@@ -114,9 +114,9 @@ def password_reset_view(request: HttpRequest) -> HttpResponse:
         form.save(
             request=request,
             use_https=request.is_secure(),
-            subject_template_name="accounts/email/password_reset_subject.txt",
-            email_template_name="accounts/email/password_reset.txt",
-            html_email_template_name="accounts/email/password_reset.html",
+            subject_template_name="backoffice/email/password_reset_subject.txt",
+            email_template_name="backoffice/email/password_reset.txt",
+            html_email_template_name="backoffice/email/password_reset.html",
         )
     # The same answer whether or not the address has an account.
     messages.success(
