@@ -44,6 +44,7 @@ lint-python:
 	@bash $(APP)/setup.sh --dev --no-db --no-build
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	cd $(APP) && $(BIN)/lint-imports --no-logo
 
 lint-frontend:
 	@bash $(APP)/setup.sh --dev --no-db --no-build

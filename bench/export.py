@@ -53,7 +53,7 @@ print("ok")
 EXPORT = """
 import json, resource, time
 from events.models import Event
-from sales import reports
+from backoffice import reports
 event = Event.objects.get(slug="export-bench")
 event.ticket_types.count()
 baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -21,15 +21,14 @@ from api.auth import OrganizerToken
 from api.problems import problem
 from api.purchases import OrderOut
 from api.schemas import ProblemOut
+from backoffice.serializers import event_form_values
 from core.inertia import form_errors
 from events import services as event_services
 from events.forms import EventForm, TicketTypeForm
 from events.models import Event, TicketType
-from events.serializers import event_form_values
 from sales import exceptions, order_actions
-from sales.manage_views import filter_orders, with_ticket_counts
 from sales.models import Order
-from sales.serializers import load_order, order_detail
+from storefront.serializers import load_order, order_detail
 
 router = Router(tags=["Organizer"], auth=OrganizerToken())
 PAGE_SIZE = 50
@@ -358,7 +357,7 @@ def list_orders(
         "from": filters.created_from.isoformat() if filters.created_from else "",
         "to": filters.created_to.isoformat() if filters.created_to else "",
     }
-    found = with_ticket_counts(filter_orders(event, params))
+    found = Order.objects.filter(event=event).search(params).with_ticket_counts()
     count = found.count()
     pages = max(1, -(-count // PAGE_SIZE))
     start = (min(filters.page, pages) - 1) * PAGE_SIZE

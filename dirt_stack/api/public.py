@@ -9,10 +9,8 @@ from ninja.pagination import PageNumberPagination, paginate
 
 from api.schemas import EventDetailOut, EventSummaryOut, ProblemOut
 from events.models import Event
-from events.serializers import event_detail, event_summary
-from events.views import _listed_events
 from sales import quotas
-from sales.serializers import payment_methods
+from storefront.serializers import event_detail, event_summary, payment_methods
 
 router = Router(tags=["Public"])
 
@@ -24,7 +22,7 @@ def _with_url(request: HttpRequest, data: dict) -> dict:
 @router.get("/events", response=list[EventSummaryOut], summary="Upcoming published events")
 @paginate(PageNumberPagination, page_size=20)
 def list_events(request: HttpRequest) -> list[dict]:
-    return [_with_url(request, event_summary(event)) for event in _listed_events()]
+    return [_with_url(request, event_summary(event)) for event in Event.objects.listed()]
 
 
 @router.get(

@@ -16,7 +16,7 @@ from core import ratelimit
 from events.models import Event
 from sales import exceptions, pricing
 from sales.purchase import event_for_purchase, place_order
-from sales.serializers import load_order, order_detail
+from storefront.serializers import load_order, order_detail
 
 router = Router(tags=["Purchases"])
 

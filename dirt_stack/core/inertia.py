@@ -1,4 +1,4 @@
-"""Helpers for Inertia views: reading submitted data and answering with form errors."""
+"""Helpers for Inertia views: reading submitted data, answering with form errors, paginating."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.core.exceptions import BadRequest
+from django.core.paginator import Page, Paginator
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse, QueryDict
 from inertia import render
@@ -53,3 +54,16 @@ def render_with_errors(
     response = render(request, component, {**(props or {}), "errors": errors})
     response.status_code = 422
     return response
+
+
+def paginate(request: HttpRequest, items: Any, per_page: int) -> tuple[Page, dict[str, Any]]:
+    """The page of ``items`` that ``?page=`` asks for (the last one when past the end, the
+    first when not a number), and the ``pagination`` prop the frontend's pager reads."""
+    page = Paginator(items, per_page).get_page(request.GET.get("page"))
+    return page, {
+        "page": page.number,
+        "pages": page.paginator.num_pages,
+        "count": page.paginator.count,
+        "has_previous": page.has_previous(),
+        "has_next": page.has_next(),
+    }

@@ -57,7 +57,8 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 def new_message(kind: str, payload: dict[str, Any]) -> OutboxMessage:
     """An unsaved message; ``enqueue`` saves and dispatches it, or a caller that
-    writes rows itself (sales.order_statement) saves it and calls ``dispatch_on_commit``."""
+    writes rows itself (sales.purchase, one PostgreSQL statement) saves it and
+    calls ``dispatch_on_commit``."""
     if kind not in _handlers:
         raise KeyError(f"No outbox handler for {kind!r}.")
     return OutboxMessage(kind=kind, payload=payload)

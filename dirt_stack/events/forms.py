@@ -1,4 +1,4 @@
-"""Back-office forms for events and ticket types.
+"""Forms for events and ticket types; events.services validates with them for the back office and the API.
 
 Date-times arrive as wall-clock values ("2026-12-01T19:30", from
 ``<input type="datetime-local">``) and mean that time in the event's own time
@@ -13,11 +13,9 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.core.validators import MinValueValidator
 from django.utils.text import slugify
 
 from events.models import Event, TicketType, validate_timezone
-from sales.models import Voucher
 
 # The payment methods an organizer may offer (sales.payments shows those configured).
 PAYMENT_METHOD_CHOICES = [("stripe", "Card (Stripe)"), ("offline", "Bank transfer"), ("demo", "Card (demo)")]
@@ -153,45 +151,4 @@ class TicketTypeForm(forms.ModelForm):
         for name in ("sales_start", "sales_end"):
             cleaned[name] = in_zone(cleaned.get(name), self.event.tz)
             setattr(self.instance, name, cleaned[name])
-        return cleaned
-
-
-class VoucherForm(forms.ModelForm):
-    valid_from = LocalDateTimeField(required=False)
-    valid_until = LocalDateTimeField(required=False)
-
-    class Meta:
-        model = Voucher
-        fields = ["code", "kind", "value", "max_usages", "valid_from", "valid_until", "ticket_types"]
-
-    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.event = event
-        self.instance.event = event
-        self.fields["ticket_types"].queryset = event.ticket_types.all()
-        self.fields["ticket_types"].required = False
-        self.fields["max_usages"].validators.append(MinValueValidator(1))
-
-    def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip().upper()
-        if not code.replace("-", "").replace("_", "").isalnum():
-            raise forms.ValidationError("Use letters, digits, hyphens and underscores only.")
-        if Voucher.objects.filter(event=self.event, code__iexact=code).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("This event already has a voucher with this code.")
-        return code
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        for name in ("valid_from", "valid_until"):
-            cleaned[name] = in_zone(cleaned.get(name), self.event.tz)
-        if (
-            cleaned.get("valid_from")
-            and cleaned.get("valid_until")
-            and cleaned["valid_until"] <= cleaned["valid_from"]
-        ):
-            self.add_error("valid_until", "The voucher must end after it starts.")
-        if cleaned.get("kind") == Voucher.Kind.PERCENT and (cleaned.get("value") or 0) > 100:
-            self.add_error("value", "A percentage cannot exceed 100.")
-        if cleaned.get("value") is not None and cleaned["value"] < 0:
-            self.add_error("value", "The discount cannot be negative.")
         return cleaned

@@ -9,7 +9,7 @@ import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from accounts.models import Organizer
@@ -45,6 +45,17 @@ class EventQuerySet(models.QuerySet["Event"]):
     def public(self) -> EventQuerySet:
         """Events whose page anyone may open: published, or cancelled after publication."""
         return self.filter(status__in=[Event.Status.PUBLISHED, Event.Status.CANCELLED])
+
+    def listed(self) -> EventQuerySet:
+        """The events the storefront and the public API list: published and upcoming,
+        soonest first, each with ``min_price`` (its cheapest visible ticket type)."""
+        return (
+            self.published()
+            .upcoming()
+            .select_related("organizer")
+            .annotate(min_price=Min("ticket_types__price", filter=Q(ticket_types__hidden=False)))
+            .order_by("starts_at", "id")
+        )
 
 
 class Event(models.Model):

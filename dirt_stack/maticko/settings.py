@@ -56,7 +56,10 @@ INSTALLED_APPS = [
     "events",
     "sales",
     "checkin",
+    "storefront",
+    "backoffice",
     "api",
+    "demo",
 ]
 
 MIDDLEWARE = [

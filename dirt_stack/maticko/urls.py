@@ -9,17 +9,13 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.manage_views import invitation
 from api.api import api
 
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
-    path("accounts/", include("accounts.urls")),
-    path("manage/", include("events.manage_urls")),
-    path("invitations/<str:token>/", invitation, name="invitation"),
+    path("", include("backoffice.urls")),
     path("api/v1/", api.urls),
-    path("", include("sales.urls")),
-    path("", include("events.urls")),
+    path("", include("storefront.urls")),
 ]
 
 if settings.DEBUG and not settings.AWS_STORAGE_BUCKET_NAME:

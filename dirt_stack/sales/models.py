@@ -6,13 +6,16 @@ only sales.stock changes them.
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from events.models import Event, TicketType
@@ -46,7 +49,8 @@ class Voucher(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERCENT)
     value = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0"))
     max_usages = models.PositiveIntegerField(default=1)
-    # Orders that used the voucher and are not cancelled. Changed only by sales.orders.
+    # Orders that used the voucher and are not cancelled. Changed only by
+    # sales.vouchers.use and sales.stock.return_voucher_uses.
     redeemed = models.PositiveIntegerField(default=0, editable=False)
     valid_from = models.DateTimeField(null=True, blank=True)
     valid_until = models.DateTimeField(null=True, blank=True)
@@ -111,6 +115,43 @@ class HoldLine(models.Model):
         return f"{self.quantity} × {self.ticket_type_id}"
 
 
+class OrderQuerySet(models.QuerySet["Order"]):
+    def search(self, params: Mapping[str, Any]) -> OrderQuerySet:
+        """Orders matching a search: ``q`` (code, buyer email or name, attendee), ``status``,
+        ``ticket_type`` (an id) and ``from``/``to`` (ISO days of creation); newest first.
+        Values that do not parse are ignored."""
+        result = self
+        query = str(params.get("q", "")).strip()[:100]
+        if query:
+            result = result.filter(
+                Q(code__iexact=query)
+                | Q(buyer_email__icontains=query)
+                | Q(buyer_name__icontains=query)
+                | Q(tickets__attendee_name__icontains=query)
+            ).distinct()
+        status = params.get("status")
+        if status in Order.Status.values:
+            result = result.filter(status=status)
+        ticket_type = params.get("ticket_type")
+        if ticket_type and str(ticket_type).isdigit():
+            result = result.filter(lines__ticket_type_id=int(ticket_type)).distinct()
+        for name, lookup in (("from", "created_at__date__gte"), ("to", "created_at__date__lte")):
+            try:
+                day = dt.date.fromisoformat(str(params.get(name) or ""))
+            except ValueError:
+                continue
+            result = result.filter(**{lookup: day})
+        return result.order_by("-created_at", "-id")
+
+    def with_ticket_counts(self) -> OrderQuerySet:
+        """Annotate each order's number of tickets as ``ticket_total`` (a subquery, so a
+        search's joins cannot narrow it)."""
+        counts = (
+            Ticket.objects.filter(order=OuterRef("pk")).values("order").annotate(n=Count("id")).values("n")
+        )
+        return self.annotate(ticket_total=Subquery(counts))
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending payment"
@@ -145,6 +186,8 @@ class Order(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

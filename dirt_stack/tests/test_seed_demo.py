@@ -7,7 +7,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 
 from accounts.models import Membership, Organizer, User
-from core.management.commands.seed_demo import DEMO_EMAIL, DEMO_EVENTS, DEMO_PASSWORD, DOOR_EMAIL, ORGANIZERS
+from demo.data import DEMO_EMAIL, DEMO_EVENTS, DEMO_PASSWORD, DOOR_EMAIL, ORGANIZERS
 from events.models import Event, TicketType
 from sales.models import Order, Voucher
 

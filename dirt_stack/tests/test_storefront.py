@@ -11,7 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from events.models import Event, TicketType
-from events.views import EVENTS_PER_PAGE
+from storefront.views.events import EVENTS_PER_PAGE
 from tests.factories import make_event, make_organizer, make_ticket_type
 
 pytestmark = pytest.mark.django_db

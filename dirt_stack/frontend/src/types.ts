@@ -1,5 +1,6 @@
-// Shapes of the props Django sends (see events/serializers.py and
-// core/middleware.py). Keep them in step with the server.
+// Shapes of the props Django sends (see storefront/serializers.py,
+// backoffice/serializers.py and core/middleware.py). Keep them in step with
+// the server.
 
 export type User = { email: string; name: string };
 

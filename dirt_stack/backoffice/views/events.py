@@ -1,4 +1,4 @@
-"""Back office: the organizer's events and their ticket types."""
+"""Back office: the organizer's events, their ticket types and vouchers."""
 
 from __future__ import annotations
 
@@ -17,16 +17,16 @@ from inertia import render
 
 from accounts.models import Membership, Organizer
 from accounts.permissions import can_manage_events, membership_for, require_role
+from backoffice.access import MANAGERS, managed_event
+from backoffice.forms import VoucherForm
+from backoffice.serializers import event_form_values, ticket_type_manage
 from core.inertia import form_errors, render_with_errors, submitted_data
 from core.money import money_str
 from events import services
-from events.forms import EventForm, TicketTypeForm, VoucherForm, local_input_value
+from events.forms import EventForm, TicketTypeForm, local_input_value
 from events.models import Event, TicketType
-from events.serializers import event_form_values, ticket_type_manage
 from sales.models import Order, OrderLine, Voucher
 from sales.quotas import sold_counts
-
-MANAGERS = Membership.EVENT_MANAGERS
 
 
 @cache
@@ -145,12 +145,6 @@ def event_create(request: HttpRequest, organizer_slug: str) -> HttpResponse:
     return redirect("backoffice:event", organizer_slug=org.slug, event_slug=event.slug)
 
 
-def _managed_event(request: HttpRequest, organizer_slug: str, event_slug: str) -> tuple[Membership, Event]:
-    membership = membership_for(request.user, organizer_slug)
-    event = get_object_or_404(Event, organizer=membership.organizer, slug=event_slug)
-    return membership, event
-
-
 def _editor_props(membership: Membership, event: Event) -> dict:
     ticket_types = list(event.ticket_types.all())
     sold = sold_counts(event)
@@ -190,9 +184,8 @@ def _voucher_row(event: Event, voucher: Voucher) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def event_edit(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
-    membership, event = _managed_event(request, organizer_slug, event_slug)
     # Door staff only check tickets in; the editor is for managers.
-    require_role(membership, MANAGERS)
+    membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     if request.method == "GET":
         return render(
             request,
@@ -214,8 +207,7 @@ def event_edit(request: HttpRequest, organizer_slug: str, event_slug: str) -> Ht
 @login_required
 @require_POST
 def event_status(request: HttpRequest, organizer_slug: str, event_slug: str, action: str) -> HttpResponse:
-    membership, event = _managed_event(request, organizer_slug, event_slug)
-    require_role(membership, MANAGERS)
+    membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     target = {
         "publish": Event.Status.PUBLISHED,
         "unpublish": Event.Status.DRAFT,
@@ -246,8 +238,7 @@ def _ticket_type_errors(
 @login_required
 @require_POST
 def ticket_type_create(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
-    membership, event = _managed_event(request, organizer_slug, event_slug)
-    require_role(membership, MANAGERS)
+    membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     form = TicketTypeForm(submitted_data(request), event=event)
     if not form.is_valid():
         return _ticket_type_errors(request, membership, event, form, "new")
@@ -261,8 +252,7 @@ def ticket_type_create(request: HttpRequest, organizer_slug: str, event_slug: st
 def ticket_type_update(
     request: HttpRequest, organizer_slug: str, event_slug: str, ticket_type_id: int
 ) -> HttpResponse:
-    membership, event = _managed_event(request, organizer_slug, event_slug)
-    require_role(membership, MANAGERS)
+    membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     ticket_type = get_object_or_404(TicketType, pk=ticket_type_id, event=event)
     data = submitted_data(request)
     action = data.get("action")
@@ -291,8 +281,7 @@ def ticket_type_update(
 @login_required
 @require_POST
 def voucher_create(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
-    membership, event = _managed_event(request, organizer_slug, event_slug)
-    require_role(membership, MANAGERS)
+    membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     form = VoucherForm(submitted_data(request), event=event)
     if not form.is_valid():
         errors = {f"voucher.{field}": message for field, message in form_errors(form).items()}
@@ -307,8 +296,7 @@ def voucher_create(request: HttpRequest, organizer_slug: str, event_slug: str) -
 def voucher_delete(
     request: HttpRequest, organizer_slug: str, event_slug: str, voucher_id: int
 ) -> HttpResponse:
-    membership, event = _managed_event(request, organizer_slug, event_slug)
-    require_role(membership, MANAGERS)
+    membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     voucher = get_object_or_404(Voucher, pk=voucher_id, event=event)
     if voucher.redeemed or voucher.orders.exists():
         return render_with_errors(

@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 from inertia import render
 
-from accounts.models import Membership
-from accounts.permissions import membership_for, require_role
-from core.inertia import render_with_errors, submitted_data
+from backoffice import reports
+from backoffice.access import MANAGERS, managed_event
+from core.inertia import paginate, render_with_errors, submitted_data
 from core.money import money_str
 from events.models import Event
-from sales import exceptions, order_actions, reports
+from sales import exceptions, order_actions
 from sales.models import Order, Ticket
-from sales.serializers import order_detail
+from storefront.serializers import order_detail
 
-MANAGERS = Membership.EVENT_MANAGERS
 ORDERS_PER_PAGE = 25
-
-
-def _managed_event(request: HttpRequest, organizer_slug: str, event_slug: str) -> Event:
-    membership = membership_for(request.user, organizer_slug)
-    require_role(membership, MANAGERS)
-    return get_object_or_404(
-        Event.objects.select_related("organizer"), organizer=membership.organizer, slug=event_slug
-    )
 
 
 def _base(organizer_slug: str, event_slug: str) -> str:
@@ -43,7 +31,7 @@ def _base(organizer_slug: str, event_slug: str) -> str:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
-    event = _managed_event(request, organizer_slug, event_slug)
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     return render(
         request,
         "Manage/Dashboard",
@@ -59,38 +47,6 @@ def dashboard(request: HttpRequest, organizer_slug: str, event_slug: str) -> Htt
         },
         template_data={"page_title": f"Dashboard · {event.title}"},
     )
-
-
-def filter_orders(event: Event, params: Any) -> QuerySet[Order]:
-    """The event's orders matching a search (code, buyer email or name, attendee) and filters."""
-    result = Order.objects.filter(event=event)
-    query = str(params.get("q", "")).strip()[:100]
-    if query:
-        result = result.filter(
-            Q(code__iexact=query)
-            | Q(buyer_email__icontains=query)
-            | Q(buyer_name__icontains=query)
-            | Q(tickets__attendee_name__icontains=query)
-        ).distinct()
-    status = params.get("status")
-    if status in Order.Status.values:
-        result = result.filter(status=status)
-    ticket_type = params.get("ticket_type")
-    if ticket_type and str(ticket_type).isdigit():
-        result = result.filter(lines__ticket_type_id=int(ticket_type)).distinct()
-    for name, lookup in (("from", "created_at__date__gte"), ("to", "created_at__date__lte")):
-        try:
-            day = dt.date.fromisoformat(str(params.get(name) or ""))
-        except ValueError:
-            continue
-        result = result.filter(**{lookup: day})
-    return result.order_by("-created_at", "-id")
-
-
-def with_ticket_counts(found: QuerySet[Order]) -> QuerySet[Order]:
-    """Annotate each order's number of tickets (a subquery: the search's joins must not narrow it)."""
-    counts = Ticket.objects.filter(order=OuterRef("pk")).values("order").annotate(n=Count("id")).values("n")
-    return found.annotate(ticket_total=Subquery(counts))
 
 
 def _order_row(order: Order, event: Event) -> dict[str, Any]:
@@ -110,9 +66,9 @@ def _order_row(order: Order, event: Event) -> dict[str, Any]:
 @login_required
 @require_GET
 def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
-    event = _managed_event(request, organizer_slug, event_slug)
-    found = with_ticket_counts(filter_orders(event, request.GET))
-    page = Paginator(found, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
+    found = Order.objects.filter(event=event).search(request.GET).with_ticket_counts()
+    page, pagination = paginate(request, found, ORDERS_PER_PAGE)
     return render(
         request,
         "Manage/Orders",
@@ -120,13 +76,7 @@ def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> Ht
             "event": {"title": event.title, "slug": event.slug, "timezone": event.timezone},
             "base": _base(organizer_slug, event_slug),
             "orders": [_order_row(order, event) for order in page.object_list],
-            "pagination": {
-                "page": page.number,
-                "pages": page.paginator.num_pages,
-                "count": page.paginator.count,
-                "has_previous": page.has_previous(),
-                "has_next": page.has_next(),
-            },
+            "pagination": pagination,
             "filters": {k: request.GET.get(k, "") for k in ("q", "status", "ticket_type", "from", "to")},
             "statuses": [{"value": v, "label": label} for v, label in Order.Status.choices],
             "ticket_types": [{"value": str(t.pk), "label": t.name} for t in event.ticket_types.all()],
@@ -180,7 +130,7 @@ def _load(event: Event, code: str) -> Order:
 @login_required
 @require_GET
 def order_page(request: HttpRequest, organizer_slug: str, event_slug: str, code: str) -> HttpResponse:
-    event = _managed_event(request, organizer_slug, event_slug)
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     order = _load(event, code)
     return render(
         request,
@@ -194,7 +144,7 @@ def order_page(request: HttpRequest, organizer_slug: str, event_slug: str, code:
 @require_POST
 def order_action(request: HttpRequest, organizer_slug: str, event_slug: str, code: str) -> HttpResponse:
     """cancel, refund (amount and/or tickets), mark_paid, resend, attendee: each recorded in the audit log."""
-    event = _managed_event(request, organizer_slug, event_slug)
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     order = _load(event, code)
     data = submitted_data(request)
     actor = order_actions.Actor(user=request.user)
@@ -255,7 +205,7 @@ def _decimal(value: Any) -> Decimal | None:
 @login_required
 @require_GET
 def export(request: HttpRequest, organizer_slug: str, event_slug: str, kind: str) -> StreamingHttpResponse:
-    event = _managed_event(request, organizer_slug, event_slug)
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     rows = reports.orders_csv(event) if kind == "orders" else reports.attendees_csv(event)
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{event.slug}-{kind}.csv"'

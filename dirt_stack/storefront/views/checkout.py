@@ -6,16 +6,13 @@ import logging
 import math
 from typing import Any
 
-import stripe
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from inertia import location, render
 
@@ -23,11 +20,11 @@ from core import ratelimit
 from core.inertia import render_with_errors, submitted_data
 from core.money import money_str
 from events.models import Event
-from events.views import render_event_page
-from sales import exceptions, lifecycle, pricing, purchase, stock
-from sales.models import Hold, Order, ProcessedWebhookEvent
-from sales.serializers import line_detail, load_order, order_detail, payment_methods
+from sales import exceptions, pricing, purchase, stock
+from sales.models import Hold, Order
 from sales.tickets import order_pdf
+from storefront.serializers import line_detail, load_order, order_detail, payment_methods
+from storefront.views.events import render_event_page
 
 logger = logging.getLogger(__name__)
 
@@ -243,41 +240,3 @@ def my_orders(request: HttpRequest) -> HttpResponse:
         },
         template_data={"page_title": "My orders"},
     )
-
-
-@csrf_exempt
-@require_POST
-def stripe_webhook(request: HttpRequest) -> HttpResponse:
-    """Stripe's signed notifications. Each event is handled once; replays and forgeries change nothing."""
-    if not settings.STRIPE_WEBHOOK_SECRET:
-        return HttpResponse("Stripe is not configured.", status=404, content_type="text/plain")
-    try:
-        event = stripe.Webhook.construct_event(
-            request.body, request.headers.get("Stripe-Signature", ""), settings.STRIPE_WEBHOOK_SECRET
-        )
-    except (ValueError, stripe.SignatureVerificationError):
-        return HttpResponse("Invalid payload or signature.", status=400, content_type="text/plain")
-    try:
-        with transaction.atomic():
-            ProcessedWebhookEvent.objects.create(provider="stripe", event_id=event["id"])
-            _handle_stripe_event(event, _base_url(request))
-    except IntegrityError:
-        return HttpResponse("Already processed.", content_type="text/plain")
-    except exceptions.OrderConflict as exc:
-        # Paid after the tickets were gone: record and let the organizer refund.
-        logger.error("stripe payment for an order that cannot be fulfilled", extra={"reason": str(exc)})
-    return HttpResponse("OK", content_type="text/plain")
-
-
-def _handle_stripe_event(stripe_event: stripe.Event, base_url: str) -> None:
-    event = stripe_event.to_dict()
-    session = event["data"]["object"]
-    code = (session.get("metadata") or {}).get("order_code") or session.get("client_reference_id")
-    order = Order.objects.filter(code=code, payment_method="stripe").first() if code else None
-    if order is None:
-        return
-    if event["type"] in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
-        if session.get("payment_status") in ("paid", "no_payment_required"):
-            lifecycle.mark_paid(order, reference=session["id"], base_url=base_url)
-    elif event["type"] in ("checkout.session.expired", "checkout.session.async_payment_failed"):
-        lifecycle.expire_unpaid(order)

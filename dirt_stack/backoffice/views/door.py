@@ -11,10 +11,10 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from inertia import render
 
-from accounts.models import Membership
-from accounts.permissions import can_manage_events, membership_for, require_role
+from accounts.permissions import can_manage_events
+from backoffice.access import MANAGERS, managed_event
+from backoffice.forms import CheckInListForm
 from checkin import services
-from checkin.forms import CheckInListForm
 from checkin.models import CheckIn, CheckInList
 from core.inertia import form_errors, render_with_errors, submitted_data
 from events.models import Event
@@ -24,14 +24,6 @@ from sales.tickets import reissue_secret
 MAX_SCAN_BODY = 4096  # a QR payload is tiny; anything bigger is not a scan
 
 
-def _event_for(request: HttpRequest, organizer_slug: str, event_slug: str) -> tuple[Membership, Event]:
-    membership = membership_for(request.user, organizer_slug)
-    event = get_object_or_404(
-        Event.objects.select_related("organizer"), organizer=membership.organizer, slug=event_slug
-    )
-    return membership, event
-
-
 def _list_for(event: Event, list_id: int) -> CheckInList:
     return get_object_or_404(CheckInList.objects.select_related("event__organizer"), pk=list_id, event=event)
 
@@ -39,7 +31,7 @@ def _list_for(event: Event, list_id: int) -> CheckInList:
 @login_required
 @require_GET
 def scanner(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
-    membership, event = _event_for(request, organizer_slug, event_slug)
+    membership, event = managed_event(request, organizer_slug, event_slug)
     default = services.default_list(event)
     chosen = event.check_in_lists.filter(pk=request.GET.get("list") or default.pk).first() or default
     base = f"/manage/{organizer_slug}/events/{event_slug}/checkin"
@@ -77,7 +69,7 @@ def _json_body(request: HttpRequest) -> dict | None:
 @require_POST
 def scan(request: HttpRequest, organizer_slug: str, event_slug: str, list_id: int) -> JsonResponse:
     """One scan from the scanner page; the answer is shown in big letters."""
-    _, event = _event_for(request, organizer_slug, event_slug)
+    _, event = managed_event(request, organizer_slug, event_slug)
     check_in_list = _list_for(event, list_id)
     data = _json_body(request)
     if data is None:
@@ -93,14 +85,14 @@ def scan(request: HttpRequest, organizer_slug: str, event_slug: str, list_id: in
 @login_required
 @require_GET
 def search(request: HttpRequest, organizer_slug: str, event_slug: str, list_id: int) -> JsonResponse:
-    _, event = _event_for(request, organizer_slug, event_slug)
+    _, event = managed_event(request, organizer_slug, event_slug)
     return JsonResponse({"results": services.search(_list_for(event, list_id), request.GET.get("q", ""))})
 
 
 @login_required
 @require_GET
 def stats(request: HttpRequest, organizer_slug: str, event_slug: str, list_id: int) -> JsonResponse:
-    _, event = _event_for(request, organizer_slug, event_slug)
+    _, event = managed_event(request, organizer_slug, event_slug)
     return JsonResponse(services.list_counts(_list_for(event, list_id)))
 
 
@@ -108,8 +100,7 @@ def stats(request: HttpRequest, organizer_slug: str, event_slug: str, list_id: i
 @require_POST
 def undo(request: HttpRequest, organizer_slug: str, event_slug: str, ticket_id: int) -> JsonResponse:
     """Managers take back a check-in made by mistake."""
-    membership, event = _event_for(request, organizer_slug, event_slug)
-    require_role(membership, Membership.EVENT_MANAGERS)
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     check_in = get_object_or_404(
         CheckIn, ticket_id=ticket_id, ticket__order__event=event, reverted_at__isnull=True
     )
@@ -121,8 +112,7 @@ def undo(request: HttpRequest, organizer_slug: str, event_slug: str, ticket_id: 
 @require_POST
 def reissue(request: HttpRequest, organizer_slug: str, event_slug: str, ticket_id: int) -> JsonResponse:
     """Managers give a ticket a new code (e.g. a photo of it leaked); the old code stops working."""
-    membership, event = _event_for(request, organizer_slug, event_slug)
-    require_role(membership, Membership.EVENT_MANAGERS)
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     ticket = get_object_or_404(Ticket, pk=ticket_id, order__event=event)
     reissue_secret(ticket)
     return JsonResponse({"reissued": True})
@@ -150,8 +140,7 @@ def _lists_props(event: Event, organizer_slug: str) -> dict:
 @login_required
 @require_http_methods(["GET", "POST"])
 def lists(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
-    membership, event = _event_for(request, organizer_slug, event_slug)
-    require_role(membership, Membership.EVENT_MANAGERS)
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     if request.method == "GET":
         return render(
             request,

@@ -16,19 +16,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from inertia import render
 
 from accounts import services, tokens
-from accounts.forms import (
+from accounts.models import ApiToken, Invitation, Membership
+from accounts.permissions import membership_for, require_role
+from backoffice.access import OWNERS
+from backoffice.forms import (
     ApiTokenForm,
     InvitationForm,
     MembershipRoleForm,
     OrganizerForm,
     OrganizerSettingsForm,
 )
-from accounts.models import ApiToken, Invitation, Membership
-from accounts.permissions import membership_for, require_role
+from backoffice.views.events import organizer_props
 from core.inertia import form_errors, render_with_errors, submitted_data
-from events.manage_views import organizer_props
-
-OWNERS = {Membership.Role.OWNER}
 
 
 @login_required
@@ -100,8 +99,8 @@ def _send_invitation(request: HttpRequest, invitation: Invitation) -> None:
     }
     send_mail(
         subject=f"Join {invitation.organizer.name} on Maticko",
-        message=render_to_string("accounts/email/invitation.txt", context),
-        html_message=render_to_string("accounts/email/invitation.html", context),
+        message=render_to_string("backoffice/email/invitation.txt", context),
+        html_message=render_to_string("backoffice/email/invitation.html", context),
         from_email=None,
         recipient_list=[invitation.email],
     )

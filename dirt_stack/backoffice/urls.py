@@ -1,15 +1,25 @@
-"""Back-office URLs, all under /manage/ (namespace "backoffice")."""
+"""Back-office URLs: the organizer's pages under /manage/ (namespace "backoffice"), the
+account pages under /accounts/ (namespace "accounts") and the invitation link.
+Mounted at the site's root."""
 
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
-from accounts import manage_views as teams
-from checkin import views as door
-from events import manage_views as events
-from sales import manage_views as sales
+from backoffice.views import account, door, events, orders, teams
 
-app_name = "backoffice"
+account_patterns = [
+    path("login/", account.login_view, name="login"),
+    path("logout/", account.logout_view, name="logout"),
+    path("signup/", account.signup_view, name="signup"),
+    path("password/reset/", account.password_reset_view, name="password_reset"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        account.password_reset_confirm_view,
+        name="password_reset_confirm",
+    ),
+    path("password/change/", account.password_change_view, name="password_change"),
+]
 
-urlpatterns = [
+manage_patterns = [
     path("", events.home, name="home"),
     path("organizers/new/", teams.organizer_create, name="organizer_create"),
     path("<slug:organizer_slug>/", events.organizer, name="organizer"),
@@ -29,17 +39,19 @@ urlpatterns = [
         events.event_status,
         name="event_status",
     ),
-    path("<slug:organizer_slug>/events/<slug:event_slug>/dashboard/", sales.dashboard, name="dashboard"),
-    path("<slug:organizer_slug>/events/<slug:event_slug>/orders/", sales.order_list, name="orders"),
-    path("<slug:organizer_slug>/events/<slug:event_slug>/orders/<str:code>/", sales.order_page, name="order"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/dashboard/", orders.dashboard, name="dashboard"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/orders/", orders.order_list, name="orders"),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/orders/<str:code>/", orders.order_page, name="order"
+    ),
     path(
         "<slug:organizer_slug>/events/<slug:event_slug>/orders/<str:code>/action/",
-        sales.order_action,
+        orders.order_action,
         name="order_action",
     ),
     re_path(
         r"^(?P<organizer_slug>[-\w]+)/events/(?P<event_slug>[-\w]+)/export/(?P<kind>orders|attendees)\.csv$",
-        sales.export,
+        orders.export,
         name="export",
     ),
     path("<slug:organizer_slug>/events/<slug:event_slug>/checkin/", door.scanner, name="scanner"),
@@ -87,4 +99,10 @@ urlpatterns = [
         events.ticket_type_update,
         name="ticket_type",
     ),
+]
+
+urlpatterns = [
+    path("accounts/", include((account_patterns, "accounts"))),
+    path("manage/", include((manage_patterns, "backoffice"))),
+    path("invitations/<str:token>/", teams.invitation, name="invitation"),
 ]

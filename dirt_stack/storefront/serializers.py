@@ -1,4 +1,4 @@
-"""Plain-dict shapes of events and ticket types for Inertia pages and the REST API."""
+"""Plain-dict shapes of events, ticket types and orders for the storefront's pages and the REST API."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ from django.utils import timezone
 
 from core.markdown import plain_text_excerpt, render_markdown
 from core.money import money_str
-from events.forms import local_input_value
 from events.models import Event, TicketType
+from sales.models import Order, OrderLine, Ticket, order_url
+from sales.payments import PaymentStart, accepted_methods
+from sales.pricing import PricedLine
+from sales.tickets import qr_svg_data_uri, tickets_usable
 
 
 class SaleState:
@@ -146,45 +149,95 @@ def event_json_ld(event: Event, detail: dict[str, Any], url: str) -> str:
     return json.dumps(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-# --- Back office -------------------------------------------------------------------
+# --- Orders -------------------------------------------------------------------------
 
 
-def event_form_values(event: Event) -> dict[str, Any]:
-    """The event's fields as the editor's inputs show them (times in the event's zone)."""
-    tz = event.tz
+def payment_methods(event_methods: list[str]) -> list[dict[str, str]]:
+    return [{"name": p.name, "label": p.label} for p in accepted_methods(event_methods)]
+
+
+def line_detail(line: OrderLine | PricedLine) -> dict[str, Any]:
+    """One line of an order or of a hold being checked out, amounts as strings."""
     return {
-        "title": event.title,
-        "slug": event.slug,
-        "description": event.description,
-        "venue_name": event.venue_name,
-        "venue_address": event.venue_address,
-        "is_online": event.is_online,
-        "timezone": event.timezone,
-        "starts_at": local_input_value(event.starts_at, tz),
-        "ends_at": local_input_value(event.ends_at, tz),
-        "currency": event.currency,
-        "capacity": event.capacity,
-        "hold_minutes": event.hold_minutes,
-        "collect_attendee_names": event.collect_attendee_names,
-        "payment_methods": event.payment_methods,
-        "offline_payment_days": event.offline_payment_days,
+        "ticket_type": line.ticket_type.name,
+        "quantity": line.quantity,
+        "unit_price": money_str(line.unit_price),
+        "discount": money_str(line.discount),
+        "total": money_str(line.total),
     }
 
 
-def ticket_type_manage(event: Event, ticket_type: TicketType, sold: int) -> dict[str, Any]:
+def order_detail(
+    order: Order,
+    base_url: str,
+    payment: PaymentStart | None = None,
+    *,
+    lines: list[OrderLine] | None = None,
+    tickets: list[Ticket] | None = None,
+    include_qr: bool = False,
+) -> dict[str, Any]:
+    """The order as its page and the API show it. ``lines`` and ``tickets`` may be
+    passed when they are already in memory (a new order), saving the queries."""
+    event = order.event
+    usable = tickets_usable(order)
+    lines = order.lines.all() if lines is None else lines
+    tickets = order.tickets.all() if tickets is None else tickets
     tz = event.tz
     return {
-        "id": ticket_type.pk,
-        "name": ticket_type.name,
-        "description": ticket_type.description,
-        "price": money_str(ticket_type.price),
-        "capacity": ticket_type.capacity,
-        "sold": sold,
-        "allocated": ticket_type.allocated,
-        "sales_start": local_input_value(ticket_type.sales_start, tz),
-        "sales_end": local_input_value(ticket_type.sales_end, tz),
-        "min_per_order": ticket_type.min_per_order,
-        "max_per_order": ticket_type.max_per_order,
-        "hidden": ticket_type.hidden,
-        "can_delete": ticket_type.allocated == 0 and sold == 0,
+        "code": order.code,
+        "status": order.status,
+        "status_label": order.get_status_display(),
+        "event": {
+            "slug": event.slug,
+            "title": event.title,
+            "starts_at": event.starts_at.astimezone(tz).isoformat(),
+            "timezone": event.timezone,
+            "venue": event.venue_label,
+            "status": event.status,
+        },
+        "buyer": {"name": order.buyer_name, "email": order.buyer_email},
+        "currency": order.currency,
+        "subtotal": money_str(order.subtotal),
+        "discount": money_str(order.discount),
+        "total": money_str(order.total),
+        "refunded_amount": money_str(order.refunded_amount),
+        "payment_method": order.payment_method,
+        "payment_deadline": order.payment_deadline.astimezone(tz).isoformat()
+        if order.payment_deadline
+        else None,
+        "payment_url": payment.redirect_url if payment else None,
+        "bank_transfer_details": event.organizer.bank_transfer_details
+        if order.payment_method == "offline"
+        else "",
+        "created_at": order.created_at.astimezone(tz).isoformat(),
+        "order_url": order_url(order, base_url),
+        "tickets_valid": usable,
+        "pdf_url": f"{order_url(order, base_url)}tickets.pdf",
+        "lines": [line_detail(line) for line in lines],
+        "tickets": [
+            {
+                "id": ticket.pk,
+                "ticket_type_id": ticket.ticket_type_id,
+                "ticket_type": ticket.ticket_type.name,
+                "attendee_name": ticket.attendee_name,
+                "secret": ticket.secret,
+                "price": money_str(ticket.price),
+                # Drawn only for the order page: encoding a QR code costs ~10 ms of CPU,
+                # which the purchase API (it returns the secrets) should not pay.
+                "qr": qr_svg_data_uri(ticket.secret)
+                if include_qr and usable and ticket.voided_at is None
+                else None,
+                "void": ticket.voided_at is not None or not usable,
+            }
+            for ticket in tickets
+        ],
     }
+
+
+def load_order(code: str) -> Order | None:
+    return (
+        Order.objects.select_related("event", "event__organizer")
+        .prefetch_related("lines__ticket_type", "tickets__ticket_type")
+        .filter(code=code)
+        .first()
+    )

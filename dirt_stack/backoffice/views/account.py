@@ -19,8 +19,8 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.views.decorators.http import require_http_methods, require_POST
 from inertia import render
 
-from accounts.forms import SignupForm
 from accounts.models import User
+from backoffice.forms import SignupForm
 from core import ratelimit
 from core.inertia import form_errors, render_with_errors, submitted_data
 
@@ -114,9 +114,9 @@ def password_reset_view(request: HttpRequest) -> HttpResponse:
         form.save(
             request=request,
             use_https=request.is_secure(),
-            subject_template_name="accounts/email/password_reset_subject.txt",
-            email_template_name="accounts/email/password_reset.txt",
-            html_email_template_name="accounts/email/password_reset.html",
+            subject_template_name="backoffice/email/password_reset_subject.txt",
+            email_template_name="backoffice/email/password_reset.txt",
+            html_email_template_name="backoffice/email/password_reset.html",
         )
     # The same answer whether or not the address has an account.
     messages.success(

@@ -5,32 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.core.paginator import Paginator
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from inertia import render
 
 from accounts.models import Organizer
+from core.inertia import paginate
 from core.markdown import plain_text_excerpt
 from events.models import Event
-from events.serializers import event_detail, event_json_ld, event_summary
 from sales import quotas
 from sales.exceptions import OrderConflict, OrderInvalid
-from sales.serializers import payment_methods
 from sales.vouchers import find_voucher
+from storefront.serializers import event_detail, event_json_ld, event_summary, payment_methods
 
 EVENTS_PER_PAGE = 12
-
-
-def _listed_events() -> QuerySet[Event]:
-    return (
-        Event.objects.published()
-        .upcoming()
-        .select_related("organizer")
-        .annotate(min_price=Min("ticket_types__price", filter=Q(ticket_types__hidden=False)))
-        .order_by("starts_at", "id")
-    )
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -41,18 +30,8 @@ def _parse_date(value: str | None) -> dt.date | None:
 
 
 def _page_props(request: HttpRequest, events: QuerySet[Event]) -> dict[str, Any]:
-    paginator = Paginator(events, EVENTS_PER_PAGE)
-    page = paginator.get_page(request.GET.get("page"))
-    return {
-        "events": [event_summary(event) for event in page.object_list],
-        "pagination": {
-            "page": page.number,
-            "pages": paginator.num_pages,
-            "count": paginator.count,
-            "has_previous": page.has_previous(),
-            "has_next": page.has_next(),
-        },
-    }
+    page, pagination = paginate(request, events, EVENTS_PER_PAGE)
+    return {"events": [event_summary(event) for event in page.object_list], "pagination": pagination}
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -60,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     date_from = _parse_date(request.GET.get("from"))
     date_to = _parse_date(request.GET.get("to"))
-    events = _listed_events()
+    events = Event.objects.listed()
     if query:
         events = events.filter(
             Q(title__icontains=query)
@@ -135,7 +114,7 @@ def event_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 def organizer_page(request: HttpRequest, slug: str) -> HttpResponse:
     organizer = get_object_or_404(Organizer, slug=slug)
-    props = _page_props(request, _listed_events().filter(organizer=organizer))
+    props = _page_props(request, Event.objects.listed().filter(organizer=organizer))
     props["organizer"] = {
         "name": organizer.name,
         "slug": organizer.slug,

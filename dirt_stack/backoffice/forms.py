@@ -1,0 +1,152 @@
+"""Back-office and account forms. Validation lives here; views only call them.
+
+Date-times arrive as wall-clock values in the event's own time zone (see
+events.forms, whose EventForm and TicketTypeForm the domain services use).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.core.validators import MinValueValidator
+from django.utils.text import slugify
+
+from accounts.models import Membership, Organizer, User
+from checkin.models import CheckInList
+from events.forms import LocalDateTimeField, in_zone
+from events.models import Event
+from sales.models import Voucher
+
+
+class SignupForm(forms.Form):
+    full_name = forms.CharField(max_length=200)
+    email = forms.EmailField()
+    password = forms.CharField(strip=False)
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this email already exists. Log in instead.")
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password:
+            candidate = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
+            try:
+                password_validation.validate_password(password, candidate)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class OrganizerForm(forms.ModelForm):
+    class Meta:
+        model = Organizer
+        fields = ["name", "slug", "contact_email"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["contact_email"].required = True
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data.get("slug") or slugify(self.cleaned_data.get("name", ""))
+        if not slug:
+            raise forms.ValidationError("Choose a short name for the URL (letters, digits, hyphens).")
+        if Organizer.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("This URL name is taken; choose another.")
+        return slug
+
+
+class OrganizerSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Organizer
+        fields = ["name", "contact_email", "bank_transfer_details", "admit_unpaid_bank_transfers"]
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+    def __init__(self, *args: Any, organizer: Organizer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.organizer = organizer
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].lower()
+        if Membership.objects.filter(organizer=self.organizer, user__email__iexact=email).exists():
+            raise forms.ValidationError("This person is already a member.")
+        return email
+
+
+class MembershipRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+    expires_at = forms.DateField(required=False, help_text="Optional last day of validity.")
+
+
+class VoucherForm(forms.ModelForm):
+    valid_from = LocalDateTimeField(required=False)
+    valid_until = LocalDateTimeField(required=False)
+
+    class Meta:
+        model = Voucher
+        fields = ["code", "kind", "value", "max_usages", "valid_from", "valid_until", "ticket_types"]
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.instance.event = event
+        self.fields["ticket_types"].queryset = event.ticket_types.all()
+        self.fields["ticket_types"].required = False
+        self.fields["max_usages"].validators.append(MinValueValidator(1))
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip().upper()
+        if not code.replace("-", "").replace("_", "").isalnum():
+            raise forms.ValidationError("Use letters, digits, hyphens and underscores only.")
+        if Voucher.objects.filter(event=self.event, code__iexact=code).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("This event already has a voucher with this code.")
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        for name in ("valid_from", "valid_until"):
+            cleaned[name] = in_zone(cleaned.get(name), self.event.tz)
+        if (
+            cleaned.get("valid_from")
+            and cleaned.get("valid_until")
+            and cleaned["valid_until"] <= cleaned["valid_from"]
+        ):
+            self.add_error("valid_until", "The voucher must end after it starts.")
+        if cleaned.get("kind") == Voucher.Kind.PERCENT and (cleaned.get("value") or 0) > 100:
+            self.add_error("value", "A percentage cannot exceed 100.")
+        if cleaned.get("value") is not None and cleaned["value"] < 0:
+            self.add_error("value", "The discount cannot be negative.")
+        return cleaned
+
+
+class CheckInListForm(forms.ModelForm):
+    class Meta:
+        model = CheckInList
+        fields = ["name", "all_ticket_types", "ticket_types"]
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.event = event
+        self.fields["ticket_types"].queryset = event.ticket_types.all()
+        self.fields["ticket_types"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if not cleaned.get("all_ticket_types") and not cleaned.get("ticket_types"):
+            self.add_error("ticket_types", "Choose the ticket types this entrance admits, or admit all.")
+        return cleaned

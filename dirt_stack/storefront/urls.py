@@ -1,0 +1,27 @@
+"""Storefront URLs: the public pages (namespace "events") and the checkout and orders
+(namespace "sales"). Mounted at the site's root."""
+
+from django.urls import include, path
+
+from storefront.views import checkout, events, payments
+
+event_patterns = [
+    path("", events.home, name="home"),
+    path("events/<slug:slug>/", events.event_page, name="detail"),
+    path("o/<slug:slug>/", events.organizer_page, name="organizer"),
+]
+
+checkout_patterns = [
+    path("events/<slug:slug>/hold/", checkout.create_hold, name="hold"),
+    path("checkout/<uuid:token>/", checkout.checkout, name="checkout"),
+    path("checkout/<uuid:token>/release/", checkout.release_hold, name="release"),
+    path("orders/", checkout.my_orders, name="my_orders"),
+    path("orders/<str:code>/<str:secret>/", checkout.order_page, name="order"),
+    path("orders/<str:code>/<str:secret>/tickets.pdf", checkout.order_tickets_pdf, name="order_pdf"),
+    path("payments/stripe/webhook/", payments.stripe_webhook, name="stripe_webhook"),
+]
+
+urlpatterns = [
+    path("", include((checkout_patterns, "sales"))),
+    path("", include((event_patterns, "events"))),
+]
