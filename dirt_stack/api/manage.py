@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Query, Router, Schema, Status
 
@@ -26,7 +27,7 @@ from core.inertia import form_errors
 from events import services as event_services
 from events.forms import EventForm, TicketTypeForm
 from events.models import Event, TicketType
-from sales import exceptions, order_actions
+from sales import exceptions, order_actions, quotas
 from sales.models import Order
 from storefront.serializers import load_order, order_detail
 
@@ -85,7 +86,8 @@ class ManagedTicketTypeOut(Schema):
     description: str
     price: Decimal
     capacity: int
-    sold_or_reserved: int
+    sold: int = Field(description="Tickets in pending or paid orders, less refunded ones (sales.quotas).")
+    available: int = Field(description="Tickets buyers may still take: what the event page offers.")
     sales_start: dt.datetime | None
     sales_end: dt.datetime | None
     min_per_order: int
@@ -220,14 +222,13 @@ def _event_form_data(event: Event | None, body: dict[str, Any]) -> dict[str, Any
     return data
 
 
-def _ticket_type_out(ticket_type: TicketType) -> dict[str, Any]:
+def _ticket_type_fields(ticket_type: TicketType) -> dict[str, Any]:
     return {
         "id": ticket_type.pk,
         "name": ticket_type.name,
         "description": ticket_type.description,
         "price": ticket_type.price,
         "capacity": ticket_type.capacity,
-        "sold_or_reserved": ticket_type.allocated,
         "sales_start": ticket_type.sales_start,
         "sales_end": ticket_type.sales_end,
         "min_per_order": ticket_type.min_per_order,
@@ -236,10 +237,24 @@ def _ticket_type_out(ticket_type: TicketType) -> dict[str, Any]:
     }
 
 
+def _ticket_types_out(event: Event, ticket_types: QuerySet[TicketType]) -> list[dict[str, Any]]:
+    """Ticket types with their sold and available counts, as every screen counts them."""
+    annotated = list(quotas.with_sold(ticket_types))
+    available = quotas.availability(event, annotated)
+    return [
+        {**_ticket_type_fields(t), "sold": t.sold, "available": available[t.pk]}  # type: ignore[attr-defined]
+        for t in annotated
+    ]
+
+
+def _ticket_type_out(ticket_type: TicketType) -> dict[str, Any]:
+    return _ticket_types_out(ticket_type.event, TicketType.objects.filter(pk=ticket_type.pk))[0]
+
+
 def _ticket_type_form_data(
     event: Event, ticket_type: TicketType | None, body: dict[str, Any]
 ) -> dict[str, Any]:
-    current = _ticket_type_out(ticket_type) if ticket_type else {}
+    current = _ticket_type_fields(ticket_type) if ticket_type else {}
     data = {**current, **{k: v for k, v in body.items() if v is not None}}
     for name in ("sales_start", "sales_end"):
         value = data.get(name)
@@ -299,7 +314,7 @@ def update_event(request: HttpRequest, slug: str, body: EventPatch) -> HttpRespo
 )
 def list_ticket_types(request: HttpRequest, slug: str) -> HttpResponse | list[dict[str, Any]]:
     event = _event(request, slug)
-    return [_ticket_type_out(t) for t in event.ticket_types.all()]
+    return _ticket_types_out(event, event.ticket_types.all())
 
 
 @router.post(

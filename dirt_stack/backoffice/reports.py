@@ -9,30 +9,19 @@ from typing import Any
 
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
 from checkin.models import CheckIn
 from core.money import money_str
 from events.models import Event
-from sales.models import HoldLine, Order, Refund, Ticket
+from sales import quotas
+from sales.models import Order, Refund, Ticket
 
 REVENUE_STATUSES = (Order.Status.PAID, Order.Status.REFUNDED)
 
 
 def dashboard(event: Event) -> dict[str, Any]:
-    now = timezone.now()
-    sold = dict(
-        Ticket.objects.filter(
-            order__event=event, order__status__in=Order.HOLDING_STOCK, voided_at__isnull=True
-        )
-        .values_list("ticket_type_id")
-        .annotate(n=Count("id"))
-    )
-    held = dict(
-        HoldLine.objects.filter(hold__event=event, hold__status="live", hold__expires_at__gt=now)
-        .values_list("ticket_type_id")
-        .annotate(n=Sum("quantity"))
-    )
+    sold = quotas.sold_counts(event)
+    held = quotas.held_counts(event)
     gross = {
         row["currency"]: row["total"]
         for row in Order.objects.filter(event=event, status__in=REVENUE_STATUSES)
@@ -53,9 +42,7 @@ def dashboard(event: Event) -> dict[str, Any]:
         .annotate(orders=Count("id"), paid=Count("id", filter=Q(status__in=REVENUE_STATUSES)))
         .order_by("day")
     )
-    valid_tickets = Ticket.objects.filter(
-        order__event=event, order__status=Order.Status.PAID, voided_at__isnull=True
-    ).count()
+    valid_tickets = Ticket.objects.admissible().filter(order__event=event).count()
     checked_in = CheckIn.objects.filter(ticket__order__event=event, reverted_at__isnull=True).count()
     return {
         "ticket_types": [
@@ -124,7 +111,8 @@ def orders_csv(event: Event) -> Iterator[str]:
     yield writer.writerow(ORDER_COLUMNS)
     rows = (
         Order.objects.filter(event=event)
-        .annotate(ticket_count=Count("tickets"))
+        # The tickets that count (sales.quotas): a partial refund's voided ones do not.
+        .annotate(ticket_count=Count("tickets", filter=Q(tickets__voided_at__isnull=True)))
         .values_list(
             "code",
             "status",
@@ -206,7 +194,7 @@ def attendees_csv(event: Event) -> Iterator[str]:
                 _safe(buyer),
                 email,
                 money_str(price),
-                "yes" if voided else "",
+                "yes" if voided or status not in Order.HOLDING_STOCK else "",
                 at.astimezone(event.tz).isoformat() if at else "",
             ]
         )

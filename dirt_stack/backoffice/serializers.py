@@ -46,5 +46,5 @@ def ticket_type_manage(event: Event, ticket_type: TicketType, sold: int) -> dict
         "min_per_order": ticket_type.min_per_order,
         "max_per_order": ticket_type.max_per_order,
         "hidden": ticket_type.hidden,
-        "can_delete": ticket_type.allocated == 0 and sold == 0,
+        "can_delete": ticket_type.can_be_deleted(),
     }

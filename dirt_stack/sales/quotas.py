@@ -41,6 +41,20 @@ def sold_counts(event: Event) -> Counter[int]:
     return counts
 
 
+def held_counts(event: Event) -> Counter[int]:
+    """Tickets in live, unexpired holds (carts), per ticket type id."""
+    counts: Counter[int] = Counter()
+    for ticket_type_id, n in (
+        HoldLine.objects.filter(
+            hold__event=event, hold__status=Hold.Status.LIVE, hold__expires_at__gt=timezone.now()
+        )
+        .values_list("ticket_type_id")
+        .annotate(n=Sum("quantity"))
+    ):
+        counts[ticket_type_id] += n
+    return counts
+
+
 def with_sold(ticket_types: QuerySet[TicketType]) -> QuerySet[TicketType]:
     """``ticket_types`` annotated with ``sold`` (as ``sold_counts``), in the same query."""
     sold = (

@@ -207,8 +207,7 @@ export default function EventEdit({
                     {t.hidden ? <span className="text-xs text-slate-500">(hidden)</span> : null}
                   </p>
                   <p className="text-sm text-slate-600">
-                    {formatMoney(t.price, event.currency)} · {t.sold} / {t.capacity} sold or
-                    reserved
+                    {formatMoney(t.price, event.currency)} · {t.sold} / {t.capacity} sold
                   </p>
                 </div>
                 <div className="flex gap-1 text-sm">
