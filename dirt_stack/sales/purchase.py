@@ -1,11 +1,7 @@
 """Placing orders: the one-step purchase (API) and the web checkout (hold, then complete).
 
-Both validate and price through sales.pricing and write through ``_write``, the
-one writer of an order: the order's rows are built once (``NewOrder``), and the
-rules that decide whether it may be written are claims written once (stock in
-sales.stock, the voucher's use in sales.vouchers). On PostgreSQL the claims and
-the rows are one autocommitted statement; elsewhere one transaction writes the
-rows with the ORM and makes the same claims last (core.statements).
+Both validate and price through sales.pricing and write through
+sales.order_writer, the one writer of an order.
 """
 
 from __future__ import annotations
@@ -19,27 +15,19 @@ from decimal import Decimal
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
 
-from core import metrics, outbox, rows, statements
-from core.models import OutboxMessage
-from core.money import quantize
+from core import metrics, rows
 from events.models import Event, TicketType
-from sales import stock, vouchers
-from sales.emails import order_confirmation
+from sales import order_writer, stock, vouchers
 from sales.exceptions import IdempotencyMismatch, OrderConflict, OrderInvalid
 from sales.models import (
     Hold,
     IdempotencyRecord,
     Order,
     OrderLine,
-    Payment,
     Ticket,
-    Voucher,
-    new_order_code,
-    order_url,
 )
-from sales.payments import PaymentFailed, PaymentStart, provider
+from sales.payments import PaymentFailed, PaymentStart
 from sales.pricing import (
     BuyerDetails,
     PricedLine,
@@ -58,19 +46,6 @@ class PlacedOrder:
     created: bool  # False when an Idempotency-Key returned an earlier order
     lines: list[OrderLine] | None = None  # what was written, when created now
     tickets: list[Ticket] | None = None
-
-
-@dataclass
-class NewOrder:
-    """Every row of an order about to be written, with its final values."""
-
-    order: Order
-    lines: list[OrderLine]
-    tickets: list[Ticket]
-    payment: Payment | None
-    payment_start: PaymentStart
-    voucher: Voucher | None
-    confirmation: OutboxMessage
 
 
 def event_for_purchase(slug: str, ticket_type_ids: Iterable[int]) -> tuple[Event, dict[int, TicketType]]:
@@ -101,154 +76,7 @@ def event_for_purchase(slug: str, ticket_type_ids: Iterable[int]) -> tuple[Event
     return event, ticket_types
 
 
-def _build_order(
-    event: Event,
-    lines: list[PricedLine],
-    details: BuyerDetails,
-    method: str,
-    voucher: Voucher | None,
-    user: AbstractBaseUser | None,
-    base_url: str,
-) -> NewOrder:
-    """Start the payment and build (without saving) the order, its lines, tickets,
-    payment and confirmation email: the rows ``_write`` writes."""
-    subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
-    discount = sum((line.discount for line in lines), Decimal("0"))
-    order = Order(
-        code=new_order_code(),
-        event=event,
-        user=user if user is not None and user.is_authenticated else None,
-        buyer_name=details.name.strip(),
-        buyer_email=details.email.strip().lower(),
-        payment_method=method,
-        currency=event.currency,
-        subtotal=subtotal,
-        discount=discount,
-        total=subtotal - discount,
-        voucher=voucher,
-    )
-    start = provider(method).start(
-        order, return_url=order_url(order, base_url), card_number=details.card_number
-    )
-    if start.paid:
-        order.status, order.paid_at = Order.Status.PAID, timezone.now()
-    else:
-        order.payment_deadline = start.payment_deadline
-    order_lines = [
-        OrderLine(
-            order=order,
-            ticket_type=line.ticket_type,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount=line.discount,
-            total=line.total,
-        )
-        for line in lines
-    ]
-    names = iter([n.strip() for n in details.attendee_names])
-    tickets = [
-        Ticket(
-            order=order,
-            ticket_type=line.ticket_type,
-            attendee_name=next(names, ""),
-            price=quantize(line.total / line.quantity),
-        )
-        for line in lines
-        for _ in range(line.quantity)
-    ]
-    payment = None
-    if order.total > 0:
-        payment = Payment(
-            order=order,
-            provider=method,
-            amount=order.total,
-            status=Payment.Status.SUCCEEDED if start.paid else Payment.Status.CREATED,
-            reference=start.reference,
-        )
-    return NewOrder(order, order_lines, tickets, payment, start, voucher, order_confirmation(order, base_url))
-
-
-def _save_rows(new: NewOrder) -> None:
-    """Insert a built order's rows with the ORM, inside the caller's transaction."""
-    new.order.save(force_insert=True)
-    OrderLine.objects.bulk_create(new.lines)
-    Ticket.objects.bulk_create(new.tickets)
-    if new.payment is not None:
-        new.payment.save(force_insert=True)
-    new.confirmation.save(force_insert=True)
-    outbox.dispatch_on_commit(new.confirmation)
-
-
-def _claims(new: NewOrder, take_stock: Mapping[int, int] | None) -> list[statements.Claim]:
-    """What writing ``new`` claims: stock (unless a hold already has it), the voucher's use."""
-    claims = stock.take(new.order.event_id, take_stock) if take_stock else []
-    if new.voucher is not None:
-        claims.append(vouchers.use(new.voucher.pk))
-    return claims
-
-
-def _write(
-    new: NewOrder, idempotency: IdempotencyRecord | None, take_stock: Mapping[int, int] | None
-) -> None:
-    """Write ``new`` and make its claims, all or nothing.
-
-    Raises the claims' exceptions (stock.SoldOut, stock.NotOnSale,
-    stock.TicketTypesGone, vouchers.VoucherUsedUp, vouchers.VoucherGone) or
-    IntegrityError (a taken order code or Idempotency-Key).
-    """
-    claims = _claims(new, take_stock)
-    if statements.available():
-        _write_statement(new, idempotency, claims)
-        return
-    with transaction.atomic():
-        if idempotency is not None:
-            # First: a concurrent duplicate blocks on this unique key until we
-            # commit, then finds our order.
-            idempotency.save(force_insert=True)
-        _save_rows(new)
-        # Last, so the counters' row locks are held only until the COMMIT right after.
-        statements.claim(claims)
-    if new.voucher is not None:
-        new.voucher.redeemed += 1
-
-
-def _write_statement(
-    new: NewOrder, idempotency: IdempotencyRecord | None, claims: list[statements.Claim]
-) -> None:
-    """``_write`` as one PostgreSQL statement (ADR 0012)."""
-    statement = statements.Statement(claims)
-    statement.insert("new_order", [new.order])
-    statement.insert("new_lines", new.lines, parent=("order_id", "new_order"))
-    statement.insert("new_tickets", new.tickets, parent=("order_id", "new_order"))
-    # Ids keyed by what identifies each row: its ticket type, its secret.
-    statement.select("(SELECT id FROM new_order)")
-    statement.select("(SELECT json_object_agg(ticket_type_id, id) FROM new_lines)")
-    statement.select("(SELECT json_object_agg(secret, id) FROM new_tickets)")
-    if new.payment is not None:
-        statement.insert("new_payment", [new.payment], parent=("order_id", "new_order"))
-        statement.select("(SELECT id FROM new_payment)")
-    if idempotency is not None:
-        statement.insert("new_key", [idempotency])
-    statement.insert("new_message", [new.confirmation])
-    statement.select("(SELECT id FROM new_message)")
-    selected = list(statement.run(serialize=new.order.event_id))
-
-    order_id, line_ids, ticket_ids = selected[0], selected[1], selected[2]
-    statements.saved(new.order, order_id)
-    for line in new.lines:
-        statements.saved(line, line_ids[str(line.ticket_type_id)], order_id=order_id)
-    for ticket in new.tickets:
-        statements.saved(ticket, ticket_ids[ticket.secret], order_id=order_id)
-    rest = selected[3:]
-    if new.payment is not None:
-        statements.saved(new.payment, rest.pop(0), order_id=order_id)
-    if new.voucher is not None:
-        new.voucher.redeemed += 1
-    statements.saved(new.confirmation, rest.pop(0))
-    outbox.dispatch_on_commit(new.confirmation)
-
-
-def _placed(new: NewOrder, started: float) -> PlacedOrder:
+def _placed(new: order_writer.NewOrder, started: float) -> PlacedOrder:
     """The result of a written order; its metrics are recorded once the transaction commits."""
     method, paid_now, ticket_count = new.order.payment_method, new.payment_start.paid, len(new.tickets)
     latency_ms = round((time.perf_counter() - started) * 1000, 2)
@@ -300,14 +128,14 @@ def place_order(
 
     def attempt() -> PlacedOrder:
         for _ in range(ATTEMPTS):
-            new = _build_order(event, lines, details, method, voucher, user, base_url)
+            new = order_writer.build_order(event, lines, details, method, voucher, user, base_url)
             idempotency = None
             if idempotency_key:
                 idempotency = IdempotencyRecord(
                     scope=scope, key=idempotency_key, fingerprint=fingerprint, order_code=new.order.code
                 )
             try:
-                _write(new, idempotency, take_stock)
+                order_writer.write(new, idempotency, take_stock)
             except IntegrityError:
                 if idempotency_key:
                     earlier = _earlier_order(scope, idempotency_key, fingerprint)
@@ -397,8 +225,8 @@ def complete_checkout(
     try:
         with transaction.atomic():
             stock.confirm(hold)  # raises HoldExpired when the hold is gone
-            new = _build_order(event, lines, details, method, hold.voucher, user, base_url)
-            _write(new, None, take_stock=None)  # the hold already has the stock
+            new = order_writer.build_order(event, lines, details, method, hold.voucher, user, base_url)
+            order_writer.write(new, None, take_stock=None)  # the hold already has the stock
             placed = _placed(new, started)
     except PaymentFailed as exc:
         # The whole transaction rolled back: the hold is live again for another try.

@@ -19,7 +19,7 @@ from django.forms.models import model_to_dict
 from core import statements
 from core.models import OutboxMessage
 from events.models import Event, TicketType
-from sales import exceptions, pricing, purchase, stock, vouchers
+from sales import exceptions, order_writer, pricing, purchase, stock, vouchers
 from sales.models import Hold, IdempotencyRecord, Order, Voucher
 from tests.factories import make_event, make_ticket_type
 
@@ -169,7 +169,7 @@ def test_a_voucher_used_up_meanwhile_fails_the_whole_purchase(writer):
     voucher = Voucher.objects.create(event=event, code="ONCE", value=Decimal("10"), max_usages=1)
     loaded = Voucher.objects.get(pk=voucher.pk)
     Voucher.objects.filter(pk=voucher.pk).update(redeemed=1)  # another buyer used it after we read it
-    new = purchase._build_order(
+    new = order_writer.build_order(
         event,
         pricing.price([(ticket_type, 1)], loaded),
         details(),
@@ -179,7 +179,7 @@ def test_a_voucher_used_up_meanwhile_fails_the_whole_purchase(writer):
         "http://testserver/",
     )
     with pytest.raises(vouchers.VoucherUsedUp):
-        purchase._write(new, None, take_stock={ticket_type.pk: 1})
+        order_writer.write(new, None, take_stock={ticket_type.pk: 1})
     assert counters(event) == (0, (0,))
     assert not Order.objects.exists()
     assert Voucher.objects.get(pk=voucher.pk).redeemed == 1
@@ -190,7 +190,7 @@ def test_a_voucher_deleted_meanwhile_fails_the_whole_purchase(writer):
     ticket_type = make_ticket_type(event, capacity=10)
     voucher = Voucher.objects.create(event=event, code="GONE", value=Decimal("10"), max_usages=5)
     loaded = Voucher.objects.get(pk=voucher.pk)
-    new = purchase._build_order(
+    new = order_writer.build_order(
         event,
         pricing.price([(ticket_type, 1)], loaded),
         details(),
@@ -202,7 +202,7 @@ def test_a_voucher_deleted_meanwhile_fails_the_whole_purchase(writer):
     new.order.voucher = None  # the organizer deleted it; the order would keep no reference
     voucher.delete()
     with pytest.raises(vouchers.VoucherGone):
-        purchase._write(new, None, take_stock={ticket_type.pk: 1})
+        order_writer.write(new, None, take_stock={ticket_type.pk: 1})
     assert counters(event) == (0, (0,))
     assert not Order.objects.exists()
 

@@ -1,0 +1,201 @@
+"""The one writer of an order: its rows built once, its claims made with them, all or nothing.
+
+``build_order`` builds every row of a new order in memory (``NewOrder``);
+``write`` writes them and makes the order's claims (stock in sales.stock, the
+voucher's use in sales.vouchers). On PostgreSQL the claims and the rows are one
+autocommitted statement; elsewhere one transaction inserts the rows with the
+ORM and makes the same claims last (core.statements). Either way a refused
+claim writes nothing and raises the claim's exception.
+
+Both ways skip nothing the other runs, with one known difference: the statement
+does not call ``Model.save()`` or send ``pre_save``/``post_save`` signals. None
+of these models overrides ``save()`` or has a receiver; the tests in
+tests/test_writers.py compare the rows the two ways write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from core import outbox, statements
+from core.models import OutboxMessage
+from core.money import quantize
+from events.models import Event
+from sales import stock, vouchers
+from sales.emails import order_confirmation
+from sales.models import (
+    IdempotencyRecord,
+    Order,
+    OrderLine,
+    Payment,
+    Ticket,
+    Voucher,
+    new_order_code,
+    order_url,
+)
+from sales.payments import PaymentStart, provider
+from sales.pricing import BuyerDetails, PricedLine
+
+
+@dataclass
+class NewOrder:
+    """Every row of an order about to be written, with its final values."""
+
+    order: Order
+    lines: list[OrderLine]
+    tickets: list[Ticket]
+    payment: Payment | None
+    payment_start: PaymentStart
+    voucher: Voucher | None
+    confirmation: OutboxMessage
+
+
+def build_order(
+    event: Event,
+    lines: list[PricedLine],
+    details: BuyerDetails,
+    method: str,
+    voucher: Voucher | None,
+    user: AbstractBaseUser | None,
+    base_url: str,
+) -> NewOrder:
+    """Start the payment and build (without saving) the order, its lines, tickets,
+    payment and confirmation email: the rows ``write`` writes."""
+    subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
+    discount = sum((line.discount for line in lines), Decimal("0"))
+    order = Order(
+        code=new_order_code(),
+        event=event,
+        user=user if user is not None and user.is_authenticated else None,
+        buyer_name=details.name.strip(),
+        buyer_email=details.email.strip().lower(),
+        payment_method=method,
+        currency=event.currency,
+        subtotal=subtotal,
+        discount=discount,
+        total=subtotal - discount,
+        voucher=voucher,
+    )
+    start = provider(method).start(
+        order, return_url=order_url(order, base_url), card_number=details.card_number
+    )
+    if start.paid:
+        order.status, order.paid_at = Order.Status.PAID, timezone.now()
+    else:
+        order.payment_deadline = start.payment_deadline
+    order_lines = [
+        OrderLine(
+            order=order,
+            ticket_type=line.ticket_type,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount=line.discount,
+            total=line.total,
+        )
+        for line in lines
+    ]
+    names = iter([n.strip() for n in details.attendee_names])
+    tickets = [
+        Ticket(
+            order=order,
+            ticket_type=line.ticket_type,
+            attendee_name=next(names, ""),
+            price=quantize(line.total / line.quantity),
+        )
+        for line in lines
+        for _ in range(line.quantity)
+    ]
+    payment = None
+    if order.total > 0:
+        payment = Payment(
+            order=order,
+            provider=method,
+            amount=order.total,
+            status=Payment.Status.SUCCEEDED if start.paid else Payment.Status.CREATED,
+            reference=start.reference,
+        )
+    return NewOrder(order, order_lines, tickets, payment, start, voucher, order_confirmation(order, base_url))
+
+
+def _save_rows(new: NewOrder) -> None:
+    """Insert a built order's rows with the ORM, inside the caller's transaction."""
+    new.order.save(force_insert=True)
+    OrderLine.objects.bulk_create(new.lines)
+    Ticket.objects.bulk_create(new.tickets)
+    if new.payment is not None:
+        new.payment.save(force_insert=True)
+    new.confirmation.save(force_insert=True)
+    outbox.dispatch_on_commit(new.confirmation)
+
+
+def _claims(new: NewOrder, take_stock: Mapping[int, int] | None) -> list[statements.Claim]:
+    """What writing ``new`` claims: stock (unless a hold already has it), the voucher's use."""
+    claims = stock.take(new.order.event_id, take_stock) if take_stock else []
+    if new.voucher is not None:
+        claims.append(vouchers.use(new.voucher.pk))
+    return claims
+
+
+def write(new: NewOrder, idempotency: IdempotencyRecord | None, take_stock: Mapping[int, int] | None) -> None:
+    """Write ``new`` and make its claims, all or nothing.
+
+    Raises the claims' exceptions (stock.SoldOut, stock.NotOnSale,
+    stock.TicketTypesGone, vouchers.VoucherUsedUp, vouchers.VoucherGone) or
+    IntegrityError (a taken order code or Idempotency-Key).
+    """
+    claims = _claims(new, take_stock)
+    if statements.available():
+        _write_statement(new, idempotency, claims)
+        return
+    with transaction.atomic():
+        if idempotency is not None:
+            # First: a concurrent duplicate blocks on this unique key until we
+            # commit, then finds our order.
+            idempotency.save(force_insert=True)
+        _save_rows(new)
+        # Last, so the counters' row locks are held only until the COMMIT right after.
+        statements.claim(claims)
+    if new.voucher is not None:
+        new.voucher.redeemed += 1
+
+
+def _write_statement(
+    new: NewOrder, idempotency: IdempotencyRecord | None, claims: list[statements.Claim]
+) -> None:
+    """``write`` as one PostgreSQL statement (ADR 0012)."""
+    statement = statements.Statement(claims)
+    statement.insert("new_order", [new.order])
+    statement.insert("new_lines", new.lines, parent=("order_id", "new_order"))
+    statement.insert("new_tickets", new.tickets, parent=("order_id", "new_order"))
+    # Ids keyed by what identifies each row: its ticket type, its secret.
+    statement.select("(SELECT id FROM new_order)")
+    statement.select("(SELECT json_object_agg(ticket_type_id, id) FROM new_lines)")
+    statement.select("(SELECT json_object_agg(secret, id) FROM new_tickets)")
+    if new.payment is not None:
+        statement.insert("new_payment", [new.payment], parent=("order_id", "new_order"))
+        statement.select("(SELECT id FROM new_payment)")
+    if idempotency is not None:
+        statement.insert("new_key", [idempotency])
+    statement.insert("new_message", [new.confirmation])
+    statement.select("(SELECT id FROM new_message)")
+    selected = list(statement.run(serialize=new.order.event_id))
+
+    order_id, line_ids, ticket_ids = selected[0], selected[1], selected[2]
+    statements.saved(new.order, order_id)
+    for line in new.lines:
+        statements.saved(line, line_ids[str(line.ticket_type_id)], order_id=order_id)
+    for ticket in new.tickets:
+        statements.saved(ticket, ticket_ids[ticket.secret], order_id=order_id)
+    rest = selected[3:]
+    if new.payment is not None:
+        statements.saved(new.payment, rest.pop(0), order_id=order_id)
+    if new.voucher is not None:
+        new.voucher.redeemed += 1
+    statements.saved(new.confirmation, rest.pop(0))
+    outbox.dispatch_on_commit(new.confirmation)
