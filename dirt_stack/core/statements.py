@@ -22,6 +22,7 @@ built from model metadata and the claim's own text; every value is a parameter.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +32,7 @@ from typing import Any
 
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 # Created by core's migration 0002 on PostgreSQL: raises check_violation naming the claim.
 CLAIM_FAILED_FUNCTION = "maticko_claim_failed"
@@ -62,10 +64,16 @@ class Claim:
 
     def sql(self, after: str | None = None) -> str:
         """The UPDATE; with ``after`` (a CTE's name) it runs only once that CTE has run."""
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        gate = f" AND EXISTS (SELECT 1 FROM {after})" if after else ""  # noqa: S608 - a CTE's name
-        # The claim's SQL is code, never input; its values are parameters.
-        return f"UPDATE {table} SET {self.assignments} WHERE ({self.condition}){gate} RETURNING id"  # noqa: S608
+        return _update_sql(self.model, self.assignments, self.condition, after)
+
+
+# Text is built once per shape: a purchase is served thousands of times a second.
+@functools.cache
+def _update_sql(model: type[models.Model], assignments: str, condition: str, after: str | None) -> str:
+    table = connection.ops.quote_name(model._meta.db_table)
+    gate = f" AND EXISTS (SELECT 1 FROM {after})" if after else ""  # noqa: S608 - a CTE's name
+    # The claim's SQL is code, never input; its values are parameters.
+    return f"UPDATE {table} SET {assignments} WHERE ({condition}){gate} RETURNING id"  # noqa: S608
 
 
 def _refusal(claims: Sequence[Claim], exc: IntegrityError) -> Exception | None:
@@ -97,22 +105,41 @@ def claim(claims: Sequence[Claim]) -> None:
 # --- PostgreSQL: one statement ---------------------------------------------------------
 
 
+@functools.cache
 def columns(model: type[models.Model], skip: str | None = None) -> tuple[models.Field, ...]:
     """The columns an INSERT of ``model`` writes: every concrete field but the
     primary key and ``skip`` (a foreign key the statement fills in itself)."""
     return tuple(f for f in model._meta.concrete_fields if not f.primary_key and f.attname != skip)
 
 
-def values(instance: models.Model, skip: str | None = None) -> list[Any]:
+def values(
+    instance: models.Model, skip: str | None = None, db: BaseDatabaseWrapper | None = None
+) -> list[Any]:
     """The instance's column values as the ORM would save them (defaults,
     auto_now_add, adapted for the database), in ``columns`` order."""
-    db = connections[DEFAULT_DB_ALIAS]
+    db = db or connections[DEFAULT_DB_ALIAS]
     return [f.get_db_prep_save(f.pre_save(instance, True), db) for f in columns(type(instance), skip)]
 
 
-def _casts(fields: Sequence[models.Field]) -> str:
+@functools.cache
+def _casts(fields: tuple[models.Field, ...]) -> str:
     """``(CAST(%s AS type), ...)``: one row of parameters typed as the columns of ``fields``."""
     return "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields) + ")"
+
+
+@functools.cache
+def _insert_sql(name: str, model: type[models.Model], rows: int, parent: tuple[str, str] | None) -> str:
+    quote = connection.ops.quote_name
+    fields = columns(model, parent[0] if parent else None)
+    targets = ", ".join(quote(f.column) for f in fields)
+    values_sql = ", ".join([_casts(fields)] * rows)
+    if parent:
+        targets = f"{quote(model._meta.get_field(parent[0]).column)}, {targets}"
+        aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+        source = f"SELECT {parent[1]}.id, v.* FROM {parent[1]}, (VALUES {values_sql}) AS v({aliases})"  # noqa: S608
+    else:
+        source = f"VALUES {values_sql}"
+    return f"{name} AS (INSERT INTO {quote(model._meta.db_table)} ({targets}) {source} RETURNING *)"
 
 
 class Statement:
@@ -144,22 +171,11 @@ class Statement:
         ``parent`` is (foreign key attname, CTE name): that column takes the id the
         CTE returned (its one row, inserted by this statement)."""
         model = type(instances[0])
-        quote = connection.ops.quote_name
         skip = parent[0] if parent else None
-        fields = columns(model, skip)
-        targets = ", ".join(quote(f.column) for f in fields)
-        rows = ", ".join([_casts(fields)] * len(instances))
-        if parent:
-            targets = f"{quote(model._meta.get_field(parent[0]).column)}, {targets}"
-            aliases = ", ".join(f"c{i}" for i in range(len(fields)))
-            source = f"SELECT {parent[1]}.id, v.* FROM {parent[1]}, (VALUES {rows}) AS v({aliases})"  # noqa: S608
-        else:
-            source = f"VALUES {rows}"
-        self._ctes.append(
-            f"{name} AS (INSERT INTO {quote(model._meta.db_table)} ({targets}) {source} RETURNING *)"
-        )
+        self._ctes.append(_insert_sql(name, model, len(instances), parent))
+        db = connections[DEFAULT_DB_ALIAS]
         for instance in instances:
-            self._params += values(instance, skip)
+            self._params += values(instance, skip, db)
 
     def select(self, expression: str) -> None:
         """Add ``expression`` (SQL over the CTEs, no parameters) to what ``run`` returns."""
