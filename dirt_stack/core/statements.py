@@ -32,6 +32,8 @@ from typing import Any
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 
+from core.rows import column_name
+
 # Created by core's migration 0002 on PostgreSQL: raises check_violation naming the claim.
 CLAIM_FAILED_FUNCTION = "maticko_claim_failed"
 
@@ -147,10 +149,10 @@ class Statement:
         quote = connection.ops.quote_name
         skip = parent[0] if parent else None
         fields = columns(model, skip)
-        targets = ", ".join(quote(f.column) for f in fields)
+        targets = ", ".join(quote(column_name(f)) for f in fields)
         rows = ", ".join([_casts(fields)] * len(instances))
         if parent:
-            targets = f"{quote(model._meta.get_field(parent[0]).column)}, {targets}"
+            targets = f"{quote(column_name(model._meta.get_field(parent[0])))}, {targets}"
             aliases = ", ".join(f"c{i}" for i in range(len(fields)))
             source = f"SELECT {parent[1]}.id, v.* FROM {parent[1]}, (VALUES {rows}) AS v({aliases})"  # noqa: S608
         else:

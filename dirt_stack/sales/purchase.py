@@ -17,10 +17,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
 from core import metrics, outbox, rows, statements
 from core.models import OutboxMessage
 from core.money import quantize
@@ -107,7 +108,7 @@ def _build_order(
     details: BuyerDetails,
     method: str,
     voucher: Voucher | None,
-    user: AbstractBaseUser | None,
+    user: User | AnonymousUser | None,
     base_url: str,
 ) -> NewOrder:
     """Start the payment and build (without saving) the order, its lines, tickets,
@@ -273,7 +274,7 @@ def place_order(
     details: BuyerDetails,
     *,
     voucher_code: str | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | AnonymousUser | None = None,
     base_url: str,
     idempotency_key: str | None = None,
     ticket_types: Mapping[int, TicketType] | None = None,
@@ -385,7 +386,7 @@ def hold_lines(hold: Hold) -> list[PricedLine]:
 
 
 def complete_checkout(
-    hold: Hold, details: BuyerDetails, *, user: AbstractBaseUser | None, base_url: str
+    hold: Hold, details: BuyerDetails, *, user: User | AnonymousUser | None, base_url: str
 ) -> PlacedOrder:
     """Step 2: turn a live hold into an order and start its payment."""
     started = time.perf_counter()
