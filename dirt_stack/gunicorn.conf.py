@@ -71,7 +71,7 @@ logconfig_dict = {
 }
 
 
-def post_fork(server, worker):  # type: ignore[no-untyped-def]
+def post_fork(server: object, worker: object) -> None:
     """Each worker sends outbox messages orphaned by a stopped process (core/outbox.py)."""
     from core.outbox import start_sweeper
 

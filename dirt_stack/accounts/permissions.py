@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import Membership, User
 
 
-def membership_for(user: User, organizer_slug: str) -> Membership:
+def membership_for(user: User | AnonymousUser, organizer_slug: str) -> Membership:
     membership = (
         Membership.objects.select_related("organizer")
         .filter(user=user, organizer__slug=organizer_slug)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest
+from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer
 
 from accounts import tokens
@@ -26,3 +27,12 @@ class OrganizerToken(HttpBearer):
             if not verdict.allowed:
                 raise RateLimited(verdict.retry_after)
         return api_token
+
+
+def request_token(request: HttpRequest) -> ApiToken:
+    """The token ``OrganizerToken`` accepted for this request (django-ninja puts it on
+    ``request.auth``). A route that does not require one gets an AuthenticationError."""
+    token = getattr(request, "auth", None)
+    if not isinstance(token, ApiToken):
+        raise AuthenticationError()
+    return token

@@ -169,7 +169,7 @@ def create_order(
             placed.order, _base_url(request), placed.payment, lines=placed.lines, tickets=placed.tickets
         )
     else:
-        detail = order_detail(load_order(placed.order.code), _base_url(request))
+        detail = order_detail(load_order(placed.order.code) or placed.order, _base_url(request))
     response = order_response(201, detail)
     if not placed.created:
         response["Idempotent-Replayed"] = "true"

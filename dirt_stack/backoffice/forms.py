@@ -6,7 +6,7 @@ events.forms, whose EventForm and TicketTypeForm the domain services use).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import password_validation
@@ -16,8 +16,13 @@ from django.utils.text import slugify
 from accounts.models import Membership, Organizer, User
 from checkin.models import CheckInList
 from events.forms import LocalDateTimeField, in_zone
-from events.models import Event
+from events.models import Event, TicketType
 from sales.models import Voucher
+
+
+def _ticket_types_field(form: forms.BaseForm) -> forms.ModelMultipleChoiceField[TicketType]:
+    """A model form's ``ticket_types`` field: a ModelMultipleChoiceField, as for every many-to-many field."""
+    return cast("forms.ModelMultipleChoiceField[TicketType]", form.fields["ticket_types"])
 
 
 class SignupForm(forms.Form):
@@ -32,7 +37,8 @@ class SignupForm(forms.Form):
         return email
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         password = cleaned.get("password")
         if password:
             candidate = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
@@ -105,7 +111,7 @@ class VoucherForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.event = event
         self.instance.event = event
-        self.fields["ticket_types"].queryset = event.ticket_types.all()
+        _ticket_types_field(self).queryset = event.ticket_types.all()
         self.fields["ticket_types"].required = False
         self.fields["max_usages"].validators.append(MinValueValidator(1))
 
@@ -118,7 +124,8 @@ class VoucherForm(forms.ModelForm):
         return code
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for name in ("valid_from", "valid_until"):
             cleaned[name] = in_zone(cleaned.get(name), self.event.tz)
         if (
@@ -142,11 +149,12 @@ class CheckInListForm(forms.ModelForm):
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.event = event
-        self.fields["ticket_types"].queryset = event.ticket_types.all()
+        _ticket_types_field(self).queryset = event.ticket_types.all()
         self.fields["ticket_types"].required = False
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if not cleaned.get("all_ticket_types") and not cleaned.get("ticket_types"):
             self.add_error("ticket_types", "Choose the ticket types this entrance admits, or admit all.")
         return cleaned

@@ -112,14 +112,14 @@ def orders_csv(event: Event) -> Iterator[str]:
     rows = (
         Order.objects.filter(event=event)
         # The tickets that count (sales.quotas): a partial refund's voided ones do not.
-        .annotate(ticket_count=Count("tickets", filter=Q(tickets__voided_at__isnull=True)))
+        .annotate(tickets_counted=Count("tickets", filter=Q(tickets__voided_at__isnull=True)))
         .values_list(
             "code",
             "status",
             "created_at",
             "buyer_name",
             "buyer_email",
-            "ticket_count",
+            "tickets_counted",
             "currency",
             "total",
             "refunded_amount",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from checkin.models import CheckIn, CheckInList
 from core import metrics
+from events.models import Event
 from sales.models import Order, Ticket
 from sales.tickets import tickets_usable
 
@@ -159,7 +160,7 @@ def undo(check_in: CheckIn, *, by: User | None) -> bool:
     )
 
 
-def default_list(event) -> CheckInList:  # type: ignore[no-untyped-def]
+def default_list(event: Event) -> CheckInList:
     """The event's first list; an event without any gets "Main entrance" for every ticket type."""
     existing = event.check_in_lists.order_by("id").first()
     if existing:

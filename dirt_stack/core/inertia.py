@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.exceptions import BadRequest
 from django.core.paginator import Page, Paginator
-from django.forms import Form
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, QueryDict
 from inertia import render
 
@@ -33,7 +33,7 @@ def submitted_data(request: HttpRequest) -> QueryDict | dict[str, Any]:
     return request.POST
 
 
-def form_errors(form: Form) -> dict[str, str]:
+def form_errors(form: BaseForm) -> dict[str, str]:
     """Django form errors as Inertia expects them: one message per field.
 
     Errors that belong to no field are reported under ``form``.

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from inertia import share
 from inertia.middleware import InertiaMiddleware as BaseInertiaMiddleware
 
@@ -41,6 +41,7 @@ class RequestLogMiddleware:
         started = time.perf_counter()
         incoming_id = request.headers.get("X-Request-ID", "")
         request_id = incoming_id if _REQUEST_ID_RE.match(incoming_id) else uuid.uuid4().hex
+        # For later handlers: an attribute of our own, which django-stubs' HttpRequest lacks.
         request.request_id = request_id  # type: ignore[attr-defined]
         with load.request_in_flight():
             response = self.get_response(request)
@@ -171,7 +172,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     body (SecurityMiddleware sends ``nosniff``), so building the policy for every
     API response would be work for nothing on the purchase hot path."""
 
-    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
         if response.get("Content-Type", "").startswith(JSON_TYPES):
             return response
         return super().process_response(request, response)

@@ -11,6 +11,7 @@ def quantize(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def money_str(amount: Decimal) -> str:
-    """ "12.50": how amounts travel to the pages and the API (never a float)."""
-    return str(quantize(amount))
+def money_str(amount: Decimal | int) -> str:
+    """ "12.50": how amounts travel to the pages and the API (never a float). A whole
+    number is an amount too (``sum`` of no Decimals is the int 0)."""
+    return str(quantize(Decimal(amount)))

@@ -17,10 +17,18 @@ from django.db import connection, models
 ModelT = TypeVar("ModelT", bound=models.Model)
 
 
+def column_name(field: models.Field[Any, Any] | models.ForeignObjectRel) -> str:
+    """The database column of a field stored in one (Django leaves ``column`` None only
+    on fields that have no column of their own, such as reverse relations)."""
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ValueError(f"{field} has no database column")
+    return field.column
+
+
 def columns(model: type[models.Model], table_alias: str) -> list[str]:
     """``alias."column"`` for each concrete field of ``model``, in ``instance``'s order."""
     quote = connection.ops.quote_name
-    return [f"{table_alias}.{quote(f.column)}" for f in model._meta.concrete_fields]
+    return [f"{table_alias}.{quote(column_name(f))}" for f in model._meta.concrete_fields]
 
 
 Converters = list[tuple[list[Callable[..., Any]], Any]]

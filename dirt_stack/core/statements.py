@@ -34,6 +34,8 @@ import psycopg
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+from core.rows import column_name
+
 # Created by core's migration 0002 on PostgreSQL: raises check_violation naming the claim.
 CLAIM_FAILED_FUNCTION = "maticko_claim_failed"
 
@@ -131,10 +133,10 @@ def _casts(fields: tuple[models.Field, ...]) -> str:
 def _insert_sql(name: str, model: type[models.Model], rows: int, parent: tuple[str, str] | None) -> str:
     quote = connection.ops.quote_name
     fields = columns(model, parent[0] if parent else None)
-    targets = ", ".join(quote(f.column) for f in fields)
+    targets = ", ".join(quote(column_name(f)) for f in fields)
     values_sql = ", ".join([_casts(fields)] * rows)
     if parent:
-        targets = f"{quote(model._meta.get_field(parent[0]).column)}, {targets}"
+        targets = f"{quote(column_name(model._meta.get_field(parent[0])))}, {targets}"
         aliases = ", ".join(f"c{i}" for i in range(len(fields)))
         source = f"SELECT {parent[1]}.id, v.* FROM {parent[1]}, (VALUES {values_sql}) AS v({aliases})"  # noqa: S608
     else:

@@ -103,15 +103,17 @@ class EventForm(forms.ModelForm):
     def clean_cover_image(self) -> Any:
         image = self.cleaned_data.get("cover_image")
         if isinstance(image, UploadedFile):
-            if image.size > COVER_IMAGE_MAX_BYTES:
+            if image.size is not None and image.size > COVER_IMAGE_MAX_BYTES:
                 raise forms.ValidationError("The image is larger than 5 MB.")
             # forms.ImageField has already opened it with Pillow.
-            if getattr(image, "image", None) is None or image.image.format not in COVER_IMAGE_FORMATS:
+            opened = getattr(image, "image", None)
+            if opened is None or opened.format not in COVER_IMAGE_FORMATS:
                 raise forms.ValidationError("Upload a JPEG, PNG or WebP image.")
         return image
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("timezone") and "timezone" not in self.errors:
             tz = zoneinfo.ZoneInfo(cleaned["timezone"])
             for name in ("starts_at", "ends_at"):
@@ -147,7 +149,8 @@ class TicketTypeForm(forms.ModelForm):
         self.instance.event = event
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for name in ("sales_start", "sales_end"):
             cleaned[name] = in_zone(cleaned.get(name), self.event.tz)
             setattr(self.instance, name, cleaned[name])

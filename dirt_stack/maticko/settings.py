@@ -6,6 +6,7 @@ table in step with this file.
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
@@ -173,7 +174,7 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 VITE_BUILD_DIR = FRONTEND_DIR / "dist"
 STATICFILES_DIRS = [VITE_BUILD_DIR]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Vite already puts a content hash in every asset name, so the static
     # storage only compresses; WHITENOISE_IMMUTABLE_FILE_TEST marks those

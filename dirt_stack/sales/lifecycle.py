@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from core import metrics, statements
 from core.money import quantize
 from sales import stock, vouchers
@@ -114,7 +114,7 @@ def refund(
     amount: Decimal | None = None,
     *,
     tickets: list[int] | None = None,
-    by: AbstractBaseUser | None = None,
+    by: User | None = None,
     reason: str = "",
 ) -> Refund | None:
     """Refund part or all of a paid order, through its provider where it supports refunds.

@@ -11,7 +11,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db import models
@@ -19,6 +19,9 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from events.models import Event, TicketType
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 # Order codes: easy to read aloud and type; no 0/O or 1/I.
 ORDER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -115,6 +118,12 @@ class HoldLine(models.Model):
         return f"{self.quantity} × {self.ticket_type_id}"
 
 
+class TicketTotal(TypedDict):
+    """What ``OrderQuerySet.with_ticket_counts`` adds to each order (None: no tickets)."""
+
+    ticket_total: int | None
+
+
 class OrderQuerySet(models.QuerySet["Order"]):
     def search(self, params: Mapping[str, Any]) -> OrderQuerySet:
         """Orders matching a search: ``q`` (code, buyer email or name, attendee), ``status``,
@@ -143,13 +152,16 @@ class OrderQuerySet(models.QuerySet["Order"]):
             result = result.filter(**{lookup: day})
         return result.order_by("-created_at", "-id")
 
-    def with_ticket_counts(self) -> OrderQuerySet:
+    def with_ticket_counts(self) -> models.QuerySet[WithAnnotations[Order, TicketTotal]]:
         """Annotate each order's number of tickets as ``ticket_total`` (a subquery, so a
         search's joins cannot narrow it)."""
         counts = (
             Ticket.objects.filter(order=OuterRef("pk")).values("order").annotate(n=Count("id")).values("n")
         )
-        return self.annotate(ticket_total=Subquery(counts))
+        # Through a plain QuerySet: django-stubs' annotate() on a custom queryset's own
+        # ``self`` loses the row type (typeddjango/django-stubs#1190).
+        orders: models.QuerySet[Order] = self
+        return orders.annotate(ticket_total=Subquery(counts))
 
 
 class Order(models.Model):

@@ -19,10 +19,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from core import outbox, statements
 from core.models import OutboxMessage
 from core.money import quantize
@@ -62,7 +63,7 @@ def build_order(
     details: BuyerDetails,
     method: str,
     voucher: Voucher | None,
-    user: AbstractBaseUser | None,
+    user: User | AnonymousUser | None,
     base_url: str,
 ) -> NewOrder:
     """Start the payment and build (without saving) the order, its lines, tickets,

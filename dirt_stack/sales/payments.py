@@ -15,7 +15,7 @@ import datetime as dt
 import secrets
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import stripe
 from django.conf import settings
@@ -23,6 +23,9 @@ from django.utils import timezone
 
 from core.money import quantize
 from sales.models import Order
+
+if TYPE_CHECKING:
+    from stripe.params import RefundCreateParams
 
 DEMO_DECLINED_CARD = "4000000000000002"
 STRIPE_SESSION_MINUTES = 30  # Stripe's minimum Checkout Session lifetime
@@ -137,12 +140,11 @@ class StripeProvider(PaymentProvider):
     def refund(self, order: Order, amount: Decimal, reference: str) -> str:
         client = self._client()
         session = client.v1.checkout.sessions.retrieve(reference)
-        refund = client.v1.refunds.create(
-            params={
-                "payment_intent": session.payment_intent,
-                "amount": to_minor_units(amount, order.currency),
-            }
-        )
+        params: RefundCreateParams = {"amount": to_minor_units(amount, order.currency)}
+        intent = session.payment_intent
+        if intent is not None:  # a session that took no payment has none (and Stripe refuses)
+            params["payment_intent"] = intent if isinstance(intent, str) else intent.id
+        refund = client.v1.refunds.create(params=params)
         return refund.id
 
 

@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connection, transaction
 
+from accounts.models import User
 from core import metrics, rows
 from events.models import Event, TicketType
 from sales import order_writer, stock, vouchers
@@ -101,7 +102,7 @@ def place_order(
     details: BuyerDetails,
     *,
     voucher_code: str | None = None,
-    user: AbstractBaseUser | None = None,
+    user: User | AnonymousUser | None = None,
     base_url: str,
     idempotency_key: str | None = None,
     ticket_types: Mapping[int, TicketType] | None = None,
@@ -213,7 +214,7 @@ def hold_lines(hold: Hold) -> list[PricedLine]:
 
 
 def complete_checkout(
-    hold: Hold, details: BuyerDetails, *, user: AbstractBaseUser | None, base_url: str
+    hold: Hold, details: BuyerDetails, *, user: User | AnonymousUser | None, base_url: str
 ) -> PlacedOrder:
     """Step 2: turn a live hold into an order and start its payment."""
     started = time.perf_counter()

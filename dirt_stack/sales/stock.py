@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from django.db import connection, transaction
@@ -267,7 +267,7 @@ def return_voucher_uses(voucher_ids: Iterable[int | None]) -> None:
 
 
 def _claim_expired(
-    model: type[Hold] | type[Order], sets: str, where: str, params: list[object]
+    model: type[Hold] | type[Order], sets: str, where: str, params: Sequence[str | int | dt.datetime | None]
 ) -> list[tuple]:
     """``UPDATE model SET sets WHERE where RETURNING id, ...``: one statement claims every
     expired row at once (a row already claimed by a concurrent release no longer matches)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
@@ -172,8 +173,8 @@ def order_detail(
     base_url: str,
     payment: PaymentStart | None = None,
     *,
-    lines: list[OrderLine] | None = None,
-    tickets: list[Ticket] | None = None,
+    lines: Iterable[OrderLine] | None = None,
+    tickets: Iterable[Ticket] | None = None,
     include_qr: bool = False,
 ) -> dict[str, Any]:
     """The order as its page and the API show it. ``lines`` and ``tickets`` may be

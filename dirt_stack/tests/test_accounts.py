@@ -187,7 +187,9 @@ def test_password_reset_by_email_then_log_in_with_the_new_password():
     response = post_json(client, "/accounts/password/reset/", {"email": "ana@example.com"}, token)
     assert response.status_code == 302
     (email,) = mail.outbox
-    path = re.search(r"http://testserver(/accounts/password/reset/[^\s]+/)", email.body).group(1)
+    found = re.search(r"http://testserver(/accounts/password/reset/[^\s]+/)", str(email.body))
+    assert found is not None
+    path = found.group(1)
     assert client.get(path, headers=INERTIA).json()["props"]["valid"] is True
     assert post_json(client, path, {"password": "new-pass-phrase-2"}, token).status_code == 302
     # The link works once.

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from events.models import Event, TicketType
@@ -67,6 +68,7 @@ def test_purchase_creates_a_paid_order_with_tickets_and_emails_it(client, event)
     (email,) = mail.outbox
     assert email.to == ["ana@example.com"]
     assert order.secret in email.body
+    assert isinstance(email, EmailMultiAlternatives)
     assert {m[1] for m in email.alternatives} == {"text/html"}
 
 

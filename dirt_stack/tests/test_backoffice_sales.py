@@ -63,7 +63,9 @@ def test_dashboard_figures_match_the_database(shop):
     lifecycle.refund(refunded, Decimal("5.00"))
     stock.hold(event, {b.pk: 3})
     check_in_list = CheckInList.objects.create(event=event, name="Door")
-    checkin.scan(check_in_list, secret=paid.tickets.first().secret)
+    paid_ticket = paid.tickets.first()
+    assert paid_ticket is not None
+    checkin.scan(check_in_list, secret=paid_ticket.secret)
 
     figures = (
         shop["client"].get("/manage/acme/events/gig/dashboard/", headers=INERTIA).json()["props"]["figures"]
@@ -117,6 +119,7 @@ def test_refund_one_ticket_voids_it_returns_its_stock_and_is_audited(shop):
     event, a = shop["event"], shop["a"]
     order = buy(event, {a.pk: 3})
     ticket = order.tickets.first()
+    assert ticket is not None
     response = act(shop, order, action="refund", tickets=[ticket.pk], reason="could not come")
     assert response.status_code == 302
     order.refresh_from_db()

@@ -128,7 +128,9 @@ def test_cover_image_upload_is_validated(client, organizer, settings, tmp_path):
         "/manage/acme/events/new/", {**form, "cover_image": good}, headers={"X-Inertia": "true"}
     )
     assert response.status_code == 302
-    assert Event.objects.get().cover_image.name.startswith("events/covers/")
+    stored = Event.objects.get().cover_image.name
+    assert stored is not None
+    assert stored.startswith("events/covers/")
 
 
 def test_event_capacity_cannot_drop_below_tickets_already_allocated(client, organizer):
@@ -236,7 +238,7 @@ def test_vouchers_are_created_and_validated(client, organizer):
         20,
         [hidden],
     )
-    for changes, field, message in [
+    cases: list[tuple[dict[str, object], str, str]] = [
         ({"code": "early-bird"}, "code", "already has a voucher"),
         ({"code": "no spaces!"}, "code", "letters, digits"),
         ({"value": "150"}, "value", "cannot exceed 100"),
@@ -248,7 +250,8 @@ def test_vouchers_are_created_and_validated(client, organizer):
             "end after",
         ),
         ({"code": "X2", "ticket_types": [make_ticket_type(make_event()).pk]}, "ticket_types", "valid choice"),
-    ]:
+    ]
+    for changes, field, message in cases:
         errors = errors_of(
             post_json(client, "/manage/acme/events/gig/vouchers/", {**VALID_VOUCHER, **changes})
         )

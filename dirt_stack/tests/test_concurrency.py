@@ -89,7 +89,7 @@ def test_event_capacity_shared_by_two_ticket_types_is_never_exceeded():
 
     race(200, attempt)
 
-    sold = Counter()
+    sold: Counter[int] = Counter()
     for ticket in Ticket.objects.filter(order__event=event):
         sold[ticket.ticket_type_id] += 1
     assert sum(sold.values()) == 50  # every seat of the venue, not one more

@@ -80,14 +80,18 @@ def test_production_command_serves_health_static_files_and_safe_errors(tmp_path)
     csp = dict(directive.strip().split(" ", 1) for directive in headers["Content-Security-Policy"].split(";"))
     assert csp["script-src"] == "'self'"
     assert csp["frame-ancestors"] == "'none'"
-    nonce = re.fullmatch(r"'self' 'nonce-([^']+)'", csp["style-src"]).group(1)
+    style_src = re.fullmatch(r"'self' 'nonce-([^']+)'", csp["style-src"])
+    assert style_src is not None
+    nonce = style_src.group(1)
     assert f'<meta name="csp-nonce" content="{nonce}">' in body.decode()
     assert f'src="/static/{entry["file"]}"' in body.decode()
 
     status, headers, body = asset
     assert status == 200
     assert "immutable" in headers["Cache-Control"]
-    assert int(re.search(r"max-age=(\d+)", headers["Cache-Control"]).group(1)) >= 31_536_000
+    max_age = re.search(r"max-age=(\d+)", headers["Cache-Control"])
+    assert max_age is not None
+    assert int(max_age.group(1)) >= 31_536_000
     assert body.startswith(b"import") or b"function" in body
 
     status, _, body = missing

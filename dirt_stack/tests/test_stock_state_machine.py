@@ -117,6 +117,7 @@ class StockMachine(RuleBasedStateMachine):
             assert in_orders + live_holds <= ticket_type.capacity  # sold + live holds never exceed capacity
             total_allocated += ticket_type.allocated
         assert event.allocated == total_allocated
+        assert event.capacity is not None
         assert event.allocated <= event.capacity
 
 

@@ -44,6 +44,7 @@ def pending_order():
     ticket_type = make_ticket_type(event, capacity=3, price=Decimal("12.50"))
     details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="stripe")
     placed = purchase.place_order(event, {ticket_type.pk: 2}, details, base_url="http://testserver/")
+    assert placed.payment is not None
     assert placed.payment.redirect_url == "https://checkout.stripe.test/pay"
     return placed.order
 

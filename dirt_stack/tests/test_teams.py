@@ -59,7 +59,9 @@ def test_invitation_email_link_adds_the_member_with_the_role():
     assert response.status_code == 302
     (email,) = mail.outbox
     assert email.to == ["new.person@example.com"]
-    link = re.search(r"http://testserver(/invitations/[\w-]+/)", email.body).group(1)
+    found = re.search(r"http://testserver(/invitations/[\w-]+/)", str(email.body))
+    assert found is not None
+    link = found.group(1)
 
     invitee = make_user(email="someone@example.com")
     other = Client()

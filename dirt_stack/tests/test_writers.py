@@ -135,6 +135,8 @@ def test_what_place_order_returns_matches_the_database():
         event, {ticket_type.pk: 3}, details(), base_url="http://testserver/", idempotency_key="k"
     )
     stored = Order.objects.get(code=placed.order.code)
+    assert placed.tickets is not None  # created by this call
+    assert placed.lines is not None
     assert placed.order.pk == stored.pk
     assert [t.pk for t in placed.tickets] == list(stored.tickets.values_list("pk", flat=True))
     assert [t.secret for t in placed.tickets] == list(stored.tickets.values_list("secret", flat=True))

@@ -19,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_de
 from django.views.decorators.http import require_http_methods, require_POST
 from inertia import render
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from backoffice.forms import SignupForm
 from core import ratelimit
@@ -150,7 +151,7 @@ def password_reset_confirm_view(request: HttpRequest, uidb64: str, token: str) -
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def password_change_view(request: HttpRequest) -> HttpResponse:
+def password_change_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _page(request, "Auth/PasswordChange", "Change your password")
     data = submitted_data(request)

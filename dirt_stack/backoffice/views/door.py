@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from inertia import render
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import can_manage_events
 from backoffice.access import MANAGERS, managed_event
 from backoffice.forms import CheckInListForm
@@ -67,7 +68,9 @@ def _json_body(request: HttpRequest) -> dict | None:
 
 @login_required
 @require_POST
-def scan(request: HttpRequest, organizer_slug: str, event_slug: str, list_id: int) -> JsonResponse:
+def scan(
+    request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, list_id: int
+) -> JsonResponse:
     """One scan from the scanner page; the answer is shown in big letters."""
     _, event = managed_event(request, organizer_slug, event_slug)
     check_in_list = _list_for(event, list_id)
@@ -98,7 +101,9 @@ def stats(request: HttpRequest, organizer_slug: str, event_slug: str, list_id: i
 
 @login_required
 @require_POST
-def undo(request: HttpRequest, organizer_slug: str, event_slug: str, ticket_id: int) -> JsonResponse:
+def undo(
+    request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, ticket_id: int
+) -> JsonResponse:
     """Managers take back a check-in made by mistake."""
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     check_in = get_object_or_404(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from functools import cache
+from typing import TYPE_CHECKING, TypedDict
 
 import pycountry
 from django.contrib import messages
@@ -15,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from inertia import render
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Membership, Organizer
 from accounts.permissions import can_manage_events, membership_for, require_role
 from backoffice.access import MANAGERS, managed_event
@@ -28,6 +30,13 @@ from events.models import Event, TicketType
 from sales.models import Order, OrderLine, Voucher
 from sales.quotas import sold_counts
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    class _EventTotals(TypedDict):  # what _events_of annotates
+        tickets_sold: int | None
+        total_capacity: int | None
+
 
 @cache
 def _timezones() -> list[str]:
@@ -39,7 +48,7 @@ def _currencies() -> list[str]:
     return sorted(c.alpha_3 for c in pycountry.currencies)
 
 
-def _event_row(event: Event) -> dict:
+def _event_row(event: WithAnnotations[Event, _EventTotals]) -> dict:
     return {
         "slug": event.slug,
         "title": event.title,
@@ -73,7 +82,7 @@ def _events_of(organizers: list[Organizer]) -> dict[int, list[dict]]:
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My events: every organizer the user belongs to, with its events."""
     memberships = list(Membership.objects.filter(user=request.user).select_related("organizer"))
     events = _events_of([m.organizer for m in memberships])

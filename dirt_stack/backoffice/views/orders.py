@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 from inertia import render
 
+from accounts.http import AuthenticatedHttpRequest
 from backoffice import reports
 from backoffice.access import MANAGERS, managed_event
 from core.inertia import paginate, render_with_errors, submitted_data
@@ -20,6 +21,11 @@ from events.models import Event
 from sales import exceptions, order_actions
 from sales.models import Order, Ticket
 from storefront.serializers import order_detail
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from sales.models import TicketTotal
 
 ORDERS_PER_PAGE = 25
 
@@ -49,7 +55,7 @@ def dashboard(request: HttpRequest, organizer_slug: str, event_slug: str) -> Htt
     )
 
 
-def _order_row(order: Order, event: Event) -> dict[str, Any]:
+def _order_row(order: WithAnnotations[Order, TicketTotal], event: Event) -> dict[str, Any]:
     return {
         "code": order.code,
         "status": order.status,
@@ -142,7 +148,9 @@ def order_page(request: HttpRequest, organizer_slug: str, event_slug: str, code:
 
 @login_required
 @require_POST
-def order_action(request: HttpRequest, organizer_slug: str, event_slug: str, code: str) -> HttpResponse:
+def order_action(
+    request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, code: str
+) -> HttpResponse:
     """cancel, refund (amount and/or tickets), mark_paid, resend, attendee: each recorded in the audit log."""
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     order = _load(event, code)

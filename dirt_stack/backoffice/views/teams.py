@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from inertia import render
 
 from accounts import services, tokens
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import ApiToken, Invitation, Membership
 from accounts.permissions import membership_for, require_role
 from backoffice.access import OWNERS
@@ -32,7 +33,7 @@ from core.inertia import form_errors, render_with_errors, submitted_data
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organizer_create(request: HttpRequest) -> HttpResponse:
+def organizer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "Manage/OrganizerCreate", template_data={"page_title": "New organizer"})
     form = OrganizerForm(submitted_data(request))
@@ -72,7 +73,7 @@ def _members_props(membership: Membership) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def members(request: HttpRequest, organizer_slug: str) -> HttpResponse:
+def members(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpResponse:
     membership = membership_for(request.user, organizer_slug)
     if request.method == "GET":
         return render(
@@ -90,7 +91,7 @@ def members(request: HttpRequest, organizer_slug: str) -> HttpResponse:
     return redirect("backoffice:members", organizer_slug=organizer_slug)
 
 
-def _send_invitation(request: HttpRequest, invitation: Invitation) -> None:
+def _send_invitation(request: AuthenticatedHttpRequest, invitation: Invitation) -> None:
     context = {
         "invitation": invitation,
         "inviter": request.user.get_full_name(),
@@ -209,7 +210,7 @@ def _tokens_props(membership: Membership, new_token: str | None = None) -> dict:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def api_tokens(request: HttpRequest, organizer_slug: str) -> HttpResponse:
+def api_tokens(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpResponse:
     """Owners create and revoke the organizer's API tokens; a new token is shown once."""
     membership = membership_for(request.user, organizer_slug)
     require_role(membership, OWNERS)

@@ -16,6 +16,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from inertia import location, render
 
+from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
 from core.inertia import render_with_errors, submitted_data
 from core.money import money_str
@@ -217,7 +218,7 @@ def order_tickets_pdf(request: HttpRequest, code: str, secret: str) -> HttpRespo
 
 @login_required
 @require_GET
-def my_orders(request: HttpRequest) -> HttpResponse:
+def my_orders(request: AuthenticatedHttpRequest) -> HttpResponse:
     mine = Order.objects.filter(user=request.user).select_related("event").order_by("-created_at")[:200]
     return render(
         request,

@@ -48,6 +48,7 @@ def test_buy_two_tickets_with_the_demo_card_and_a_voucher(page: Page, live_serve
     expect(page.get_by_test_id("ticket")).to_have_count(2)
     order = Order.objects.get()
     assert page.url == f"{live_server.url}/orders/{order.code}/{order.secret}/"
+    assert order.voucher is not None
     assert (order.total, order.voucher.code) == (Decimal("36.00"), "FRIENDS")
     (email,) = mail.outbox
     assert email.to == ["mira@example.com"]

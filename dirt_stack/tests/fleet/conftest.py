@@ -9,13 +9,14 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 from tests.fleet.support import ARTIFACTS, fleet, fresh_database, migrate, server_of_test_database
 
 
-def _missing(message: str) -> None:
+def _missing(message: str) -> NoReturn:
     """Skip locally; fail in CI, where the fleet tests must run."""
     if os.environ.get("CI"):
         pytest.fail(f"{message}; the fleet tests must run in CI.")

@@ -165,6 +165,10 @@ class Purchase:
         return self.final.status if self.final else 0
 
     @property
+    def body(self) -> bytes:
+        return self.final.body if self.final else b""
+
+    @property
     def code(self) -> str | None:
         final = self.final
         if final is None or final.status != 201:
@@ -492,8 +496,14 @@ class PrivatePostgres:
     def create_database(self, name: str) -> str:
         import psycopg
 
-        dsn = {"host": LOOPBACK, "port": self.port, "user": "postgres", "dbname": "postgres"}
-        with psycopg.connect(**dsn, autocommit=True, connect_timeout=5) as admin:
+        with psycopg.connect(
+            host=LOOPBACK,
+            port=self.port,
+            user="postgres",
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=5,
+        ) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
@@ -519,6 +529,12 @@ def report(name: str, figures: Mapping[str, Any]) -> None:
     text = json.dumps(figures, indent=2, sort_keys=True)
     (ARTIFACTS / f"{name}.json").write_text(text + "\n")
     print(f"\n{name}: {text}")
+
+
+def port_of(fleet: Fleet) -> int:
+    """HAProxy's port: Fleet takes a free one when it is created without one."""
+    assert fleet.port is not None
+    return fleet.port
 
 
 def since(t0: float, t: float | None) -> float | None:

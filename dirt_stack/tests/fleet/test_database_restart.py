@@ -31,6 +31,7 @@ from tests.fleet.support import (
     deliver_outbox,
     is_readable_503,
     migrate,
+    port_of,
     postgres_bin_dir,
     purchase_body,
     report,
@@ -62,7 +63,7 @@ async def sale_through_a_database_restart(
     stop = asyncio.Event()
 
     async def buyer(c: int) -> None:
-        client = Client(fleet.port)
+        client = Client(port_of(fleet))
         try:
             for n in range(1000):
                 if stop.is_set() or time.monotonic() >= deadline:
@@ -191,5 +192,5 @@ def test_database_restart_fails_cleanly_and_recovers(haproxy, fleet_dir):
     assert bought_again, f"no purchase succeeded within {RECOVERY_LIMIT} s"
     # Every buyer ended with an order (retrying through the outage), none half-written (checked above).
     assert Counter(p.status for p in purchases) == {201: len(purchases)}, [
-        (p.status, p.final.body[:200]) for p in purchases if p.status != 201
+        (p.status, p.body[:200]) for p in purchases if p.status != 201
     ][:5]

@@ -28,6 +28,7 @@ from tests.fleet.support import (
     check_sale_integrity,
     connection_errors,
     create_events,
+    port_of,
     purchase_body,
     report,
     run_async,
@@ -50,7 +51,7 @@ async def restart_under_load(fleet: Fleet, slug: str, ticket_type: int) -> dict[
     deadline = time.monotonic() + LOAD_TIMEOUT
 
     async def client_tab(c: int) -> None:
-        client = Client(fleet.port)
+        client = Client(port_of(fleet))
         try:
             for i in range(MAX_REQUESTS_PER_CLIENT):
                 if stop.is_set() or time.monotonic() >= deadline:
