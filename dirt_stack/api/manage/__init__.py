@@ -1,0 +1,15 @@
+"""Organizer endpoints: the token's organizer's events, ticket types and orders.
+
+Every lookup is scoped to the token's organizer: another organizer's objects
+answer 404. Door-staff tokens may read events and check tickets in; changes
+and orders need an owner or manager token (403 otherwise).
+"""
+
+from ninja import Router
+
+from api.auth import OrganizerToken
+from api.manage import events, orders
+
+router = Router(tags=["Organizer"], auth=OrganizerToken())
+router.add_router("", events.router)
+router.add_router("", orders.router)

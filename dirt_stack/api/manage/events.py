@@ -1,0 +1,183 @@
+"""Organizer endpoints for events and their ticket types."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Router, Status
+
+from api.auth import OrganizerToken
+from api.manage.common import event_of, invalid, local_input, require_manager, token_of
+from api.manage.schemas import (
+    EventIn,
+    EventPatch,
+    ManagedEventOut,
+    ManagedTicketTypeOut,
+    TicketTypeIn,
+    TicketTypePatch,
+)
+from api.schemas import ProblemOut
+from backoffice.serializers import event_form_values
+from events import services as event_services
+from events.forms import EventForm, TicketTypeForm
+from events.models import Event, TicketType
+from sales import quotas
+
+router = Router(tags=["Organizer"], auth=OrganizerToken())
+
+
+def _event_out(event: Event) -> dict[str, Any]:
+    return {
+        **event_form_values(event),
+        "status": event.status,
+        "starts_at": event.starts_at,
+        "ends_at": event.ends_at,
+    }
+
+
+def _event_form_data(event: Event | None, body: dict[str, Any]) -> dict[str, Any]:
+    current = _event_out(event) if event else {}
+    data = {**current, **{k: v for k, v in body.items() if v is not None}}
+    try:
+        tz = zoneinfo.ZoneInfo(str(data.get("timezone") or "UTC"))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz = zoneinfo.ZoneInfo("UTC")
+    for name in ("starts_at", "ends_at"):
+        value = data.get(name)
+        data[name] = local_input(value, tz) if isinstance(value, dt.datetime) else value
+    data["payment_methods"] = event.payment_methods if event else ["stripe", "offline"]
+    return data
+
+
+def _ticket_type_fields(ticket_type: TicketType) -> dict[str, Any]:
+    return {
+        "id": ticket_type.pk,
+        "name": ticket_type.name,
+        "description": ticket_type.description,
+        "price": ticket_type.price,
+        "capacity": ticket_type.capacity,
+        "sales_start": ticket_type.sales_start,
+        "sales_end": ticket_type.sales_end,
+        "min_per_order": ticket_type.min_per_order,
+        "max_per_order": ticket_type.max_per_order,
+        "hidden": ticket_type.hidden,
+    }
+
+
+def _ticket_types_out(event: Event, ticket_types: QuerySet[TicketType]) -> list[dict[str, Any]]:
+    """Ticket types with their sold and available counts, as every screen counts them."""
+    annotated = list(quotas.with_sold(ticket_types))
+    available = quotas.availability(event, annotated)
+    return [
+        {**_ticket_type_fields(t), "sold": t.sold, "available": available[t.pk]}  # type: ignore[attr-defined]
+        for t in annotated
+    ]
+
+
+def _ticket_type_out(ticket_type: TicketType) -> dict[str, Any]:
+    return _ticket_types_out(ticket_type.event, TicketType.objects.filter(pk=ticket_type.pk))[0]
+
+
+def _ticket_type_form_data(
+    event: Event, ticket_type: TicketType | None, body: dict[str, Any]
+) -> dict[str, Any]:
+    current = _ticket_type_fields(ticket_type) if ticket_type else {}
+    data = {**current, **{k: v for k, v in body.items() if v is not None}}
+    for name in ("sales_start", "sales_end"):
+        value = data.get(name)
+        data[name] = local_input(value, event.tz) if isinstance(value, dt.datetime) else (value or "")
+    return data
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+@router.get("/manage/events", response={200: list[ManagedEventOut], 401: ProblemOut}, summary="Your events")
+def list_events(request: HttpRequest) -> list[dict[str, Any]]:
+    events = Event.objects.filter(organizer=token_of(request).organizer).order_by("-starts_at")[:500]
+    return [_event_out(event) for event in events]
+
+
+@router.post(
+    "/manage/events",
+    response={201: ManagedEventOut, 401: ProblemOut, 403: ProblemOut, 422: ProblemOut},
+    summary="Create an event (as a draft)",
+)
+def create_event(request: HttpRequest, body: EventIn) -> HttpResponse | Status:
+    require_manager(request)
+    form = EventForm(_event_form_data(None, body.dict()))
+    if not form.is_valid():
+        return invalid(form)
+    event = event_services.save_event(form, token_of(request).organizer)
+    return Status(201, _event_out(event))
+
+
+@router.get("/manage/events/{slug}", response={200: ManagedEventOut, 401: ProblemOut, 404: ProblemOut})
+def get_event(request: HttpRequest, slug: str) -> HttpResponse | dict[str, Any]:
+    event = event_of(request, slug)
+    return _event_out(event)
+
+
+@router.patch(
+    "/manage/events/{slug}",
+    response={200: ManagedEventOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut},
+    summary="Change an event's details",
+)
+def update_event(request: HttpRequest, slug: str, body: EventPatch) -> HttpResponse | dict[str, Any]:
+    require_manager(request)
+    event = event_of(request, slug)
+    form = EventForm(_event_form_data(event, body.dict(exclude_unset=True)), instance=event)
+    if not form.is_valid():
+        return invalid(form)
+    return _event_out(event_services.save_event(form, event.organizer))
+
+
+# --- ticket types ----------------------------------------------------------------------------
+
+
+@router.get(
+    "/manage/events/{slug}/ticket-types",
+    response={200: list[ManagedTicketTypeOut], 401: ProblemOut, 404: ProblemOut},
+)
+def list_ticket_types(request: HttpRequest, slug: str) -> HttpResponse | list[dict[str, Any]]:
+    event = event_of(request, slug)
+    return _ticket_types_out(event, event.ticket_types.all())
+
+
+@router.post(
+    "/manage/events/{slug}/ticket-types",
+    response={201: ManagedTicketTypeOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut},
+)
+def create_ticket_type(request: HttpRequest, slug: str, body: TicketTypeIn) -> HttpResponse | Status:
+    require_manager(request)
+    event = event_of(request, slug)
+    form = TicketTypeForm(_ticket_type_form_data(event, None, body.dict()), event=event)
+    if not form.is_valid():
+        return invalid(form)
+    return Status(201, _ticket_type_out(event_services.save_ticket_type(form)))
+
+
+@router.patch(
+    "/manage/events/{slug}/ticket-types/{ticket_type_id}",
+    response={200: ManagedTicketTypeOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut},
+)
+def update_ticket_type(
+    request: HttpRequest, slug: str, ticket_type_id: int, body: TicketTypePatch
+) -> HttpResponse | dict[str, Any]:
+    require_manager(request)
+    event = event_of(request, slug)
+    ticket_type = event.ticket_types.filter(pk=ticket_type_id).first()
+    if ticket_type is None:
+        raise Http404("No such ticket type for your organizer.")
+    form = TicketTypeForm(
+        _ticket_type_form_data(event, ticket_type, body.dict(exclude_unset=True)),
+        instance=ticket_type,
+        event=event,
+    )
+    if not form.is_valid():
+        return invalid(form)
+    return _ticket_type_out(event_services.save_ticket_type(form))

@@ -1,0 +1,140 @@
+"""Organizer endpoints for orders: list, read, cancel, refund, mark paid."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import Query, Router
+
+from api.auth import OrganizerToken
+from api.manage.common import PAGE_SIZE, event_of, require_manager, token_of
+from api.manage.schemas import MarkPaidIn, OrderFilters, OrderPageOut, RefundIn
+from api.problems import problem
+from api.purchases import OrderOut
+from api.schemas import ProblemOut
+from sales import exceptions, order_actions
+from sales.models import Order
+from storefront.serializers import load_order, order_detail
+
+router = Router(tags=["Organizer"], auth=OrganizerToken())
+
+
+# --- orders --------------------------------------------------------------------------------------
+
+
+@router.get(
+    "/manage/events/{slug}/orders",
+    response={200: OrderPageOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut},
+    summary="The event's orders, searched and filtered, 50 per page",
+)
+def list_orders(
+    request: HttpRequest, slug: str, filters: Query[OrderFilters]
+) -> HttpResponse | dict[str, Any]:
+    require_manager(request)
+    event = event_of(request, slug)
+    params = {
+        "q": filters.q,
+        "status": filters.status,
+        "ticket_type": str(filters.ticket_type or ""),
+        "from": filters.created_from.isoformat() if filters.created_from else "",
+        "to": filters.created_to.isoformat() if filters.created_to else "",
+    }
+    found = Order.objects.filter(event=event).search(params).with_ticket_counts()
+    count = found.count()
+    pages = max(1, -(-count // PAGE_SIZE))
+    start = (min(filters.page, pages) - 1) * PAGE_SIZE
+    return {
+        "items": [
+            {
+                "code": o.code,
+                "status": o.status,
+                "buyer_name": o.buyer_name,
+                "buyer_email": o.buyer_email,
+                "currency": o.currency,
+                "total": o.total,
+                "refunded_amount": o.refunded_amount,
+                "payment_method": o.payment_method,
+                "created_at": o.created_at,
+                "tickets": o.ticket_total,
+            }
+            for o in found[start : start + PAGE_SIZE]
+        ],
+        "count": count,
+        "page": min(filters.page, pages),
+        "pages": pages,
+    }
+
+
+def _order(request: HttpRequest, code: str) -> Order:
+    order = load_order(code.upper()[:20])
+    if order is None or order.event.organizer_id != token_of(request).organizer.pk:
+        raise Http404("No order with this code for your organizer.")
+    return order
+
+
+def _order_out(request: HttpRequest, order: Order) -> JsonResponse:
+    detail = order_detail(order, request.build_absolute_uri("/"))
+    return JsonResponse(OrderOut.model_validate(detail).model_dump(mode="json"))
+
+
+def _order_response(schema_status: dict[int, Any]) -> dict[int, Any]:
+    return {200: OrderOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, **schema_status}
+
+
+@router.get("/manage/orders/{code}", response=_order_response({}), summary="One of your orders")
+def get_order(request: HttpRequest, code: str) -> HttpResponse:
+    require_manager(request)
+    order = _order(request, code)
+    return _order_out(request, order)
+
+
+def _act(request: HttpRequest, code: str, action: Any) -> HttpResponse:
+    require_manager(request)
+    order = _order(request, code)
+    actor = order_actions.Actor(token_name=token_of(request).name)
+    try:
+        action(order, actor)
+    except exceptions.OrderInvalid as exc:
+        return problem(422, str(exc), field=exc.field)
+    except exceptions.OrderConflict as exc:
+        return problem(409, str(exc))
+    return _order_out(request, _order(request, order.code))
+
+
+@router.post(
+    "/manage/orders/{code}/cancel", response=_order_response({409: ProblemOut}), summary="Cancel an order"
+)
+def cancel_order(request: HttpRequest, code: str) -> HttpResponse:
+    return _act(request, code, lambda order, actor: order_actions.cancel(order, actor))
+
+
+@router.post(
+    "/manage/orders/{code}/refund",
+    response=_order_response({409: ProblemOut, 422: ProblemOut}),
+    summary="Refund an order, fully or partly (an amount and/or tickets)",
+)
+def refund_order(request: HttpRequest, code: str, body: RefundIn) -> HttpResponse:
+    return _act(
+        request,
+        code,
+        lambda order, actor: order_actions.refund(
+            order, actor, amount=body.amount, tickets=body.tickets, reason=body.reason
+        ),
+    )
+
+
+@router.post(
+    "/manage/orders/{code}/mark-paid",
+    response=_order_response({409: ProblemOut}),
+    summary="Record a bank transfer's arrival",
+)
+def mark_order_paid(request: HttpRequest, code: str, body: MarkPaidIn) -> HttpResponse:
+    base_url = request.build_absolute_uri("/")
+    return _act(
+        request,
+        code,
+        lambda order, actor: order_actions.mark_paid(
+            order, actor, base_url=base_url, reference=body.reference
+        ),
+    )
