@@ -20,7 +20,6 @@ from ninja import Field, Query, Router, Schema, Status
 from accounts.models import ApiToken, Membership
 from api.auth import OrganizerToken
 from api.problems import problem
-from api.purchases import OrderOut
 from api.schemas import ProblemOut
 from backoffice.serializers import event_form_values
 from core.inertia import form_errors
@@ -29,6 +28,7 @@ from events.forms import EventForm, TicketTypeForm
 from events.models import Event, TicketType
 from sales import exceptions, order_actions, quotas
 from sales.models import Order
+from storefront.schemas import OrderDetail
 from storefront.serializers import load_order, order_detail
 
 router = Router(tags=["Organizer"], auth=OrganizerToken())
@@ -184,7 +184,7 @@ def _event(request: HttpRequest, slug: str) -> Event:
 
 def _event_out(event: Event) -> dict[str, Any]:
     return {
-        **event_form_values(event),
+        **event_form_values(event).model_dump(),
         "status": event.status,
         "starts_at": event.starts_at,
         "ends_at": event.ends_at,
@@ -406,12 +406,11 @@ def _order(request: HttpRequest, code: str) -> Order:
 
 
 def _order_out(request: HttpRequest, order: Order) -> JsonResponse:
-    detail = order_detail(order, request.build_absolute_uri("/"))
-    return JsonResponse(OrderOut.model_validate(detail).model_dump(mode="json"))
+    return JsonResponse(order_detail(order, request.build_absolute_uri("/")).model_dump(mode="json"))
 
 
 def _order_response(schema_status: dict[int, Any]) -> dict[int, Any]:
-    return {200: OrderOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, **schema_status}
+    return {200: OrderDetail, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, **schema_status}
 
 
 @router.get("/manage/orders/{code}", response=_order_response({}), summary="One of your orders")

@@ -17,6 +17,7 @@ from inertia.middleware import InertiaMiddleware as BaseInertiaMiddleware
 
 from core import load
 from core.health import health_report
+from core.schemas import AppInfo, Auth, User
 
 request_logger = logging.getLogger("maticko.request")
 
@@ -199,16 +200,16 @@ class InertiaSharedPropsMiddleware:
             return self.get_response(request)
         share(
             request,
-            app={"name": "Maticko", "version": settings.APP_VERSION},
-            auth=lambda: {"user": _user_props(request)},
+            app=AppInfo(name="Maticko", version=settings.APP_VERSION).model_dump(),
+            auth=lambda: Auth(user=_user_props(request)).model_dump(),
             # Views that validate a form replace this with the field errors.
             errors={},
         )
         return self.get_response(request)
 
 
-def _user_props(request: HttpRequest) -> dict[str, str] | None:
+def _user_props(request: HttpRequest) -> User | None:
     user = request.user
     if not user.is_authenticated:
         return None
-    return {"email": user.email, "name": user.get_full_name()}
+    return User(email=user.email, name=user.get_full_name())

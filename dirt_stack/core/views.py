@@ -5,15 +5,13 @@ exception's internals (except a BadRequest's, which we write ourselves).
 """
 
 from django.http import HttpRequest, HttpResponse
-from inertia import render
 
-from core.inertia import InvalidPayload
+from core.inertia import InvalidPayload, render_page
+from core.schemas import ErrorPageProps
 
 
 def _error_page(request: HttpRequest, status: int, message: str = "") -> HttpResponse:
-    response = render(request, "Error", {"status": status, "message": message})
-    response.status_code = status
-    return response
+    return render_page(request, ErrorPageProps(status=status, message=message), status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
