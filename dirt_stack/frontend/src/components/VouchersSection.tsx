@@ -1,20 +1,8 @@
 import { router, useForm, usePage } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import { formatMoney } from "../lib/format";
+import type { VoucherRow } from "../types";
 import { CheckboxField, FormError, PrimaryButton, SelectField, TextField } from "./fields";
-
-export type VoucherRow = {
-  id: number;
-  code: string;
-  kind: "percent" | "amount";
-  value: string;
-  max_usages: number;
-  redeemed: number;
-  valid_from: string;
-  valid_until: string;
-  ticket_types: string[];
-  can_delete: boolean;
-};
 
 type Props = {
   base: string;
