@@ -23,6 +23,7 @@ export type Option = Schemas["Option"];
 // Events, ticket types and orders: the pages and the REST API send the same shapes.
 export type EventSummary = Schemas["EventSummary"];
 export type EventDetail = Schemas["EventDetail"];
+export type EventStatus = EventSummary["status"];
 export type TicketTypePublic = Schemas["TicketTypePublic"];
 export type SaleState = TicketTypePublic["state"];
 export type PaymentMethod = Schemas["PaymentMethod"];

@@ -1,13 +1,13 @@
 import { router, useForm, usePage } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import { formatMoney } from "../lib/format";
-import type { VoucherRow } from "../types";
+import type { ManagedTicketType, VoucherRow } from "../types";
 import { CheckboxField, FormError, PrimaryButton, SelectField, TextField } from "./fields";
 
 type Props = {
   base: string;
   vouchers: VoucherRow[];
-  ticketTypes: { id: number; name: string; hidden: boolean }[];
+  ticketTypes: Pick<ManagedTicketType, "id" | "name" | "hidden">[];
   currency: string;
 };
 
