@@ -36,8 +36,9 @@ Money = Annotated[
 ]
 
 # A moment, sent in JSON as Python's isoformat() with the UTC offset it carries
-# (an event's times carry the event's own offset). The API's paged lists, which
-# django-ninja renders with Django's JSON encoder, keep that encoder's format.
+# (an event's times carry the event's own offset). The API's event endpoints, which
+# django-ninja renders with Django's JSON encoder, keep that encoder's format
+# (milliseconds, "Z" for UTC).
 IsoDateTime = Annotated[
     dt.datetime,
     PlainSerializer(_isoformat, return_type=str, when_used="json"),
