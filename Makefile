@@ -38,7 +38,7 @@ bench: ## Flash-sale benchmarks on PostgreSQL (200 buyers) and SQLite (50 buyers
 	$(BIN)/python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200
 	$(BIN)/python bench/flash_sale.py --database sqlite --tickets 500 --buyers 50
 
-lint: lint-python lint-types lint-frontend lint-container lint-infra lint-workflows ## Run every linter
+lint: lint-python lint-types lint-frontend lint-types-generated lint-container lint-infra lint-workflows ## Run every linter
 
 lint-python:
 	@bash $(APP)/setup.sh --dev --no-db --no-build
@@ -57,6 +57,16 @@ lint-types: ## Type-check dirt_stack with mypy and django-stubs (dirt_stack/mypy
 lint-frontend:
 	@bash $(APP)/setup.sh --dev --no-db --no-build
 	cd $(APP)/frontend && npm run --silent lint
+
+# The frontend's TypeScript types are generated from the server's schemas (DEVELOPMENT.md).
+.PHONY: types lint-types-generated
+types: ## Regenerate the frontend's TypeScript types from the server's schemas
+	@bash $(APP)/setup.sh --no-db --no-build
+	cd $(APP)/frontend && npm run --silent types
+
+lint-types-generated:
+	@bash $(APP)/setup.sh --dev --no-db --no-build
+	cd $(APP)/frontend && npm run --silent types:check
 
 lint-container: ## Lint the Dockerfile with hadolint
 	@bash $(APP)/setup.sh --dev --no-db --no-build

@@ -9,6 +9,7 @@ from accounts.models import ApiToken, Membership
 from api.auth import OrganizerToken, request_token
 from api.problems import problem
 from api.schemas import ProblemOut
+from backoffice.schemas import CheckInCounts, ScanResult
 from checkin import services
 from checkin.models import CheckIn, CheckInList
 from sales.models import Ticket
@@ -21,42 +22,13 @@ class CheckInIn(Schema):
     list_id: int | None = Field(None, description="The entrance; the event's first list when left out.")
 
 
-class ScannedTicketOut(Schema):
-    id: int
-    attendee_name: str
-    ticket_type: str
-    order_code: str
-
-
-class FirstCheckInOut(Schema):
-    at: str | None
-    list: str
-
-
-class CountsOut(Schema):
-    checked_in: int
-    expected: int
-
-
-class CheckedInOut(Schema):
-    checked_in: int
-
-
-class CheckInOut(Schema):
-    outcome: str = Field(..., description="admitted, already_checked_in or refused")
-    message: str
-    ticket: ScannedTicketOut | None
-    first_check_in: FirstCheckInOut | None
-    counts: CheckedInOut
-
-
 def _token(request: HttpRequest) -> ApiToken:
     return request_token(request)
 
 
 @router.post(
     "/checkin",
-    response={200: CheckInOut, 401: ProblemOut, 404: ProblemOut},
+    response={200: ScanResult, 401: ProblemOut, 404: ProblemOut},
     summary="Scan a ticket",
     description=(
         "Admits the ticket once. `outcome` is `admitted`, `already_checked_in` (with when and at which "
@@ -80,12 +52,12 @@ def check_in(request: HttpRequest, body: CheckInIn) -> HttpResponse:
             return problem(404, "Unknown ticket: no ticket of your organizer has this code.")
         check_in_list = services.default_list(ticket.order.event)
     result = services.scan(check_in_list, secret=body.secret, token_name=_token(request).name)
-    return JsonResponse(result.as_dict())
+    return JsonResponse(ScanResult(**result.as_dict()).model_dump(mode="json"))
 
 
 @router.delete(
     "/checkin/{ticket_id}",
-    response={200: CountsOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut},
+    response={200: CheckInCounts, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut},
     summary="Undo a ticket's check-in (managers)",
 )
 def undo_check_in(request: HttpRequest, ticket_id: int) -> HttpResponse:
@@ -102,4 +74,4 @@ def undo_check_in(request: HttpRequest, ticket_id: int) -> HttpResponse:
     if token.role not in Membership.EVENT_MANAGERS:
         return problem(403, "Only owner and manager tokens may undo check-ins.")
     services.undo(check_in, by=None)
-    return JsonResponse(services.list_counts(check_in.check_in_list))
+    return JsonResponse(CheckInCounts(**services.list_counts(check_in.check_in_list)).model_dump(mode="json"))

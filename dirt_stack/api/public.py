@@ -10,19 +10,22 @@ from ninja.pagination import PageNumberPagination, paginate
 from api.schemas import EventDetailOut, EventSummaryOut, ProblemOut
 from events.models import Event
 from sales import quotas
-from storefront.serializers import event_detail, event_summary, payment_methods
+from storefront.serializers import event_detail, event_summary
 
 router = Router(tags=["Public"])
 
 
-def _with_url(request: HttpRequest, data: dict) -> dict:
-    return {**data, "url": request.build_absolute_uri(f"/events/{data['slug']}/")}
+def _url(request: HttpRequest, event: Event) -> str:
+    return request.build_absolute_uri(f"/events/{event.slug}/")
 
 
 @router.get("/events", response=list[EventSummaryOut], summary="Upcoming published events")
 @paginate(PageNumberPagination, page_size=20)
-def list_events(request: HttpRequest) -> list[dict]:
-    return [_with_url(request, event_summary(event)) for event in Event.objects.listed()]
+def list_events(request: HttpRequest) -> list[EventSummaryOut]:
+    return [
+        EventSummaryOut(**dict(event_summary(event)), url=_url(request, event))
+        for event in Event.objects.listed()
+    ]
 
 
 @router.get(
@@ -30,15 +33,8 @@ def list_events(request: HttpRequest) -> list[dict]:
     response={200: EventDetailOut, 404: ProblemOut},
     summary="One event with its ticket types and live availability",
 )
-def get_event(request: HttpRequest, slug: str) -> dict:
+def get_event(request: HttpRequest, slug: str) -> EventDetailOut:
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
     ticket_types = list(event.ticket_types.filter(hidden=False))
     detail = event_detail(event, ticket_types, quotas.availability(event, ticket_types))
-    return _with_url(
-        request,
-        {
-            **detail,
-            "description": event.description,
-            "payment_methods": payment_methods(event.payment_methods),
-        },
-    )
+    return EventDetailOut(**dict(detail), description=event.description, url=_url(request, event))

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
-
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.crypto import constant_time_compare
@@ -16,6 +13,7 @@ from core import ratelimit
 from events.models import Event
 from sales import exceptions, pricing
 from sales.purchase import event_for_purchase, place_order
+from storefront.schemas import OrderDetail
 from storefront.serializers import load_order, order_detail
 
 router = Router(tags=["Purchases"])
@@ -46,57 +44,6 @@ class PurchaseIn(Schema):
     card_number: str | None = Field(None, max_length=30, description="Demo payments only.")
 
 
-class OrderLineOut(Schema):
-    ticket_type: str
-    quantity: int
-    unit_price: Decimal
-    discount: Decimal
-    total: Decimal
-
-
-class TicketOut(Schema):
-    id: int
-    ticket_type_id: int
-    ticket_type: str
-    attendee_name: str
-    secret: str
-    price: Decimal
-
-
-class OrderEventOut(Schema):
-    slug: str
-    title: str
-    starts_at: dt.datetime
-    timezone: str
-    venue: str
-    status: str
-
-
-class OrderBuyerOut(Schema):
-    name: str
-    email: str
-
-
-class OrderOut(Schema):
-    code: str
-    status: str
-    event: OrderEventOut
-    buyer: OrderBuyerOut
-    currency: str
-    subtotal: Decimal
-    discount: Decimal
-    total: Decimal
-    refunded_amount: Decimal
-    payment_method: str
-    payment_deadline: dt.datetime | None
-    payment_url: str | None = Field(
-        None, description="Where the buyer pays, for providers with a payment page."
-    )
-    order_url: str = Field(..., description="The order's secret page; share it only with the buyer.")
-    lines: list[OrderLineOut]
-    tickets: list[TicketOut]
-
-
 def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
@@ -117,7 +64,7 @@ def _too_many(request: HttpRequest) -> HttpResponse | None:
 
 @router.post(
     "/events/{slug}/orders",
-    response={201: OrderOut, 404: ProblemOut, 409: ProblemOut, 422: ProblemOut, 429: ProblemOut},
+    response={201: OrderDetail, 404: ProblemOut, 409: ProblemOut, 422: ProblemOut, 429: ProblemOut},
     summary="Buy tickets in one step",
     description=(
         "Creates an order and takes its tickets from stock at once. Send an `Idempotency-Key` "
@@ -176,15 +123,13 @@ def create_order(
     return response
 
 
-def order_response(status: int, body: dict) -> HttpResponse:
-    return HttpResponse(
-        OrderOut.model_validate(body).model_dump_json(), status=status, content_type="application/json"
-    )
+def order_response(status: int, order: OrderDetail) -> HttpResponse:
+    return HttpResponse(order.model_dump_json(), status=status, content_type="application/json")
 
 
 @router.get(
     "/orders/{code}",
-    response={200: OrderOut, 404: ProblemOut},
+    response={200: OrderDetail, 404: ProblemOut},
     summary="An order, for the holder of its secret",
     description="`secret` is the last part of the order's private URL. A wrong secret answers 404.",
 )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 
+from backoffice.schemas import CheckInCounts, DashboardFigures, OrdersOnDay, Revenue, TicketTypeFigures
 from checkin.models import CheckIn
 from core.money import money_str
 from events.models import Event
@@ -19,7 +19,7 @@ from sales.models import Order, Refund, Ticket
 REVENUE_STATUSES = (Order.Status.PAID, Order.Status.REFUNDED)
 
 
-def dashboard(event: Event) -> dict[str, Any]:
+def dashboard(event: Event) -> DashboardFigures:
     sold = quotas.sold_counts(event)
     held = quotas.held_counts(event)
     gross = {
@@ -44,31 +44,28 @@ def dashboard(event: Event) -> dict[str, Any]:
     )
     valid_tickets = Ticket.objects.admissible().filter(order__event=event).count()
     checked_in = CheckIn.objects.filter(ticket__order__event=event, reverted_at__isnull=True).count()
-    return {
-        "ticket_types": [
-            {
-                "id": t.pk,
-                "name": t.name,
-                "capacity": t.capacity,
-                "sold": sold.get(t.pk, 0),
-                "held": held.get(t.pk, 0),
-            }
+    zero = Decimal("0")
+    return DashboardFigures(
+        ticket_types=[
+            TicketTypeFigures(
+                id=t.pk, name=t.name, capacity=t.capacity, sold=sold.get(t.pk, 0), held=held.get(t.pk, 0)
+            )
             for t in event.ticket_types.all()
         ],
-        "revenue": [
-            {
-                "currency": currency,
-                "gross": money_str(gross.get(currency, Decimal("0"))),
-                "refunded": money_str(refunded.get(currency, Decimal("0"))),
-                "net": money_str(gross.get(currency, Decimal("0")) - refunded.get(currency, Decimal("0"))),
-            }
+        revenue=[
+            Revenue(
+                currency=currency,
+                gross=gross.get(currency, zero),
+                refunded=refunded.get(currency, zero),
+                net=gross.get(currency, zero) - refunded.get(currency, zero),
+            )
             for currency in currencies
         ],
-        "orders_per_day": [
-            {"day": row["day"].isoformat(), "orders": row["orders"], "paid": row["paid"]} for row in per_day
+        orders_per_day=[
+            OrdersOnDay(day=row["day"], orders=row["orders"], paid=row["paid"]) for row in per_day
         ],
-        "check_in": {"checked_in": checked_in, "expected": valid_tickets},
-    }
+        check_in=CheckInCounts(checked_in=checked_in, expected=valid_tickets),
+    )
 
 
 class _Echo:

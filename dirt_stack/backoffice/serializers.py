@@ -1,50 +1,48 @@
-"""Plain-dict shapes of events and ticket types for the back office's editor and the REST API."""
+"""Events and ticket types as the back office's editor (and the REST API's event fields) show them."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from core.money import money_str
+from backoffice.schemas import EventFormValues, ManagedTicketType
 from events.forms import local_input_value
 from events.models import Event, TicketType
 
 
-def event_form_values(event: Event) -> dict[str, Any]:
+def event_form_values(event: Event) -> EventFormValues:
     """The event's fields as the editor's inputs show them (times in the event's zone)."""
     tz = event.tz
-    return {
-        "title": event.title,
-        "slug": event.slug,
-        "description": event.description,
-        "venue_name": event.venue_name,
-        "venue_address": event.venue_address,
-        "is_online": event.is_online,
-        "timezone": event.timezone,
-        "starts_at": local_input_value(event.starts_at, tz),
-        "ends_at": local_input_value(event.ends_at, tz),
-        "currency": event.currency,
-        "capacity": event.capacity,
-        "hold_minutes": event.hold_minutes,
-        "collect_attendee_names": event.collect_attendee_names,
-        "payment_methods": event.payment_methods,
-        "offline_payment_days": event.offline_payment_days,
-    }
+    return EventFormValues(
+        title=event.title,
+        slug=event.slug,
+        description=event.description,
+        venue_name=event.venue_name,
+        venue_address=event.venue_address,
+        is_online=event.is_online,
+        timezone=event.timezone,
+        starts_at=local_input_value(event.starts_at, tz),
+        ends_at=local_input_value(event.ends_at, tz),
+        currency=event.currency,
+        capacity=event.capacity,
+        hold_minutes=event.hold_minutes,
+        collect_attendee_names=event.collect_attendee_names,
+        payment_methods=event.payment_methods,
+        offline_payment_days=event.offline_payment_days,
+    )
 
 
-def ticket_type_manage(event: Event, ticket_type: TicketType, sold: int) -> dict[str, Any]:
+def ticket_type_manage(event: Event, ticket_type: TicketType, sold: int) -> ManagedTicketType:
     tz = event.tz
-    return {
-        "id": ticket_type.pk,
-        "name": ticket_type.name,
-        "description": ticket_type.description,
-        "price": money_str(ticket_type.price),
-        "capacity": ticket_type.capacity,
-        "sold": sold,
-        "allocated": ticket_type.allocated,
-        "sales_start": local_input_value(ticket_type.sales_start, tz),
-        "sales_end": local_input_value(ticket_type.sales_end, tz),
-        "min_per_order": ticket_type.min_per_order,
-        "max_per_order": ticket_type.max_per_order,
-        "hidden": ticket_type.hidden,
-        "can_delete": ticket_type.can_be_deleted(),
-    }
+    return ManagedTicketType(
+        id=ticket_type.pk,
+        name=ticket_type.name,
+        description=ticket_type.description,
+        price=ticket_type.price,
+        capacity=ticket_type.capacity,
+        sold=sold,
+        allocated=ticket_type.allocated,
+        sales_start=local_input_value(ticket_type.sales_start, tz),
+        sales_end=local_input_value(ticket_type.sales_end, tz),
+        min_per_order=ticket_type.min_per_order,
+        max_per_order=ticket_type.max_per_order,
+        hidden=ticket_type.hidden,
+        can_delete=ticket_type.can_be_deleted(),
+    )

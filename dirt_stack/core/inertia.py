@@ -1,4 +1,5 @@
-"""Helpers for Inertia views: reading submitted data, answering with form errors, paginating."""
+"""Helpers for Inertia views: rendering a page from its props schema, reading submitted data,
+answering with form errors, paginating."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from django.core.paginator import Page, Paginator
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, QueryDict
 from inertia import render
+
+from core.schemas import PageProps, Pagination
 
 
 class InvalidPayload(BadRequest):
@@ -44,26 +47,39 @@ def form_errors(form: BaseForm) -> dict[str, str]:
     return errors
 
 
-def render_with_errors(
+def render_page(
     request: HttpRequest,
-    component: str,
-    errors: dict[str, str],
-    props: dict[str, Any] | None = None,
+    props: PageProps,
+    *,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    template_data: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    """Re-render a form page with validation errors and a 422 status."""
-    response = render(request, component, {**(props or {}), "errors": errors})
-    response.status_code = 422
+    """Render ``props``' page with exactly what its schema sends (``props.component``'s
+    generated TypeScript type describes the same). ``errors`` replaces the shared prop."""
+    data = props.model_dump(mode="json", by_alias=True)
+    if errors is not None:
+        data["errors"] = errors
+    response = render(request, props.component, data, template_data=template_data)
+    response.status_code = status
     return response
 
 
-def paginate(request: HttpRequest, items: Any, per_page: int) -> tuple[Page, dict[str, Any]]:
+def render_with_errors(
+    request: HttpRequest, props: PageProps, errors: dict[str, str], *, status: int = 422
+) -> HttpResponse:
+    """Re-render a form page with validation errors (422 unless ``status`` says otherwise)."""
+    return render_page(request, props, status=status, errors=errors)
+
+
+def paginate(request: HttpRequest, items: Any, per_page: int) -> tuple[Page[Any], Pagination]:
     """The page of ``items`` that ``?page=`` asks for (the last one when past the end, the
     first when not a number), and the ``pagination`` prop the frontend's pager reads."""
     page = Paginator(items, per_page).get_page(request.GET.get("page"))
-    return page, {
-        "page": page.number,
-        "pages": page.paginator.num_pages,
-        "count": page.paginator.count,
-        "has_previous": page.has_previous(),
-        "has_next": page.has_next(),
-    }
+    return page, Pagination(
+        page=page.number,
+        pages=page.paginator.num_pages,
+        count=page.paginator.count,
+        has_previous=page.has_previous(),
+        has_next=page.has_next(),
+    )

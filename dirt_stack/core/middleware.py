@@ -17,6 +17,7 @@ from inertia.middleware import InertiaMiddleware as BaseInertiaMiddleware
 
 from core import load
 from core.health import health_report
+from core.schemas import AppInfo, Auth, User
 
 request_logger = logging.getLogger("maticko.request")
 
@@ -198,18 +199,25 @@ class InertiaSharedPropsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.path_info.startswith(API_PREFIX):
             return self.get_response(request)
-        share(
-            request,
-            app={"name": "Maticko", "version": settings.APP_VERSION},
-            auth=lambda: {"user": _user_props(request)},
-            # Views that validate a form replace this with the field errors.
-            errors={},
-        )
+        share_page_props(request)
         return self.get_response(request)
 
 
-def _user_props(request: HttpRequest) -> dict[str, str] | None:
-    user = request.user
-    if not user.is_authenticated:
+def share_page_props(request: HttpRequest) -> None:
+    """Share the props every page receives (``core.schemas.SharedProps``). Error pages
+    rendered before this middleware ran (a refused Host header) share them themselves."""
+    share(
+        request,
+        app=AppInfo(name="Maticko", version=settings.APP_VERSION).model_dump(),
+        auth=lambda: Auth(user=_user_props(request)).model_dump(),
+        # Views that validate a form replace this with the field errors.
+        errors={},
+    )
+
+
+def _user_props(request: HttpRequest) -> User | None:
+    # No user before AuthenticationMiddleware has run (an error page for a refused request).
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
         return None
-    return {"email": user.email, "name": user.get_full_name()}
+    return User(email=user.email, name=user.get_full_name())

@@ -5,15 +5,17 @@ exception's internals (except a BadRequest's, which we write ourselves).
 """
 
 from django.http import HttpRequest, HttpResponse
-from inertia import render
 
-from core.inertia import InvalidPayload
+from core.inertia import InvalidPayload, render_page
+from core.middleware import share_page_props
+from core.schemas import ErrorPageProps
 
 
 def _error_page(request: HttpRequest, status: int, message: str = "") -> HttpResponse:
-    response = render(request, "Error", {"status": status, "message": message})
-    response.status_code = status
-    return response
+    if "inertia" not in request.__dict__:
+        # Refused before the middleware shared the props every page needs (the layout reads them).
+        share_page_props(request)
+    return render_page(request, ErrorPageProps(status=status, message=message), status=status)
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

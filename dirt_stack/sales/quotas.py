@@ -41,6 +41,20 @@ def sold_counts(event: Event) -> Counter[int]:
     return counts
 
 
+def sold_per_event(event_ids: Iterable[int]) -> Counter[int]:
+    """Sold tickets (as ``sold_counts``) of each of these events, per event id."""
+    counts: Counter[int] = Counter()
+    for event_id, n in (
+        Ticket.objects.holding_stock()
+        .filter(order__event_id__in=list(event_ids))
+        .values("order__event_id")
+        .annotate(n=Count("id"))
+        .values_list("order__event_id", "n")
+    ):
+        counts[event_id] += n
+    return counts
+
+
 def held_counts(event: Event) -> Counter[int]:
     """Tickets in live, unexpired holds (carts), per ticket type id."""
     counts: Counter[int] = Counter()

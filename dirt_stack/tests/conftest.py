@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -15,6 +18,43 @@ CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+_page_violations: list[str] = []
+_page_violations_lock = threading.Lock()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _inertia_pages_are_checked() -> Iterator[None]:
+    """Check every page rendered during the session against its props schema (also in the
+    live server's threads of the browser tests); see tests/support/page_contract.py."""
+    from inertia.http import BaseInertiaResponseMixin
+
+    from tests.support.page_contract import page_violations
+
+    original = BaseInertiaResponseMixin.page_data
+
+    def page_data(self: Any) -> dict[str, Any]:
+        page = original(self)
+        # A partial reload sends only the props it asks for.
+        if not self.request.is_a_partial_render(self.component):
+            found = page_violations(page)
+            with _page_violations_lock:
+                _page_violations.extend(found)
+        return page
+
+    BaseInertiaResponseMixin.page_data = page_data  # type: ignore[method-assign]
+    yield
+    BaseInertiaResponseMixin.page_data = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(autouse=True)
+def _pages_send_what_their_schemas_say(_inertia_pages_are_checked: None) -> Iterator[None]:
+    yield
+    with _page_violations_lock:
+        found = list(_page_violations)
+        _page_violations.clear()
+    assert not found, "Pages sent props their schemas do not describe:\n" + "\n".join(found)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

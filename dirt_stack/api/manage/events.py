@@ -32,7 +32,7 @@ router = Router(tags=["Organizer"], auth=OrganizerToken())
 
 def _event_out(event: Event) -> dict[str, Any]:
     return {
-        **event_form_values(event),
+        **event_form_values(event).model_dump(),
         "status": event.status,
         "starts_at": event.starts_at,
         "ends_at": event.ends_at,

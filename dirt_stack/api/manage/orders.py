@@ -11,10 +11,10 @@ from api.auth import OrganizerToken
 from api.manage.common import PAGE_SIZE, event_of, require_manager, token_of
 from api.manage.schemas import MarkPaidIn, OrderFilters, OrderPageOut, RefundIn
 from api.problems import problem
-from api.purchases import OrderOut
 from api.schemas import ProblemOut
 from sales import exceptions, order_actions
 from sales.models import Order
+from storefront.schemas import OrderDetail
 from storefront.serializers import load_order, order_detail
 
 router = Router(tags=["Organizer"], auth=OrganizerToken())
@@ -74,12 +74,11 @@ def _order(request: HttpRequest, code: str) -> Order:
 
 
 def _order_out(request: HttpRequest, order: Order) -> JsonResponse:
-    detail = order_detail(order, request.build_absolute_uri("/"))
-    return JsonResponse(OrderOut.model_validate(detail).model_dump(mode="json"))
+    return JsonResponse(order_detail(order, request.build_absolute_uri("/")).model_dump(mode="json"))
 
 
 def _order_response(schema_status: dict[int, Any]) -> dict[int, Any]:
-    return {200: OrderOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, **schema_status}
+    return {200: OrderDetail, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, **schema_status}
 
 
 @router.get("/manage/orders/{code}", response=_order_response({}), summary="One of your orders")

@@ -17,13 +17,20 @@ from django.shortcuts import redirect
 from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods, require_POST
-from inertia import render
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from backoffice.forms import SignupForm
+from backoffice.schemas import (
+    LoginPageProps,
+    PasswordChangePageProps,
+    PasswordResetConfirmPageProps,
+    PasswordResetPageProps,
+    SignupPageProps,
+)
 from core import ratelimit
-from core.inertia import form_errors, render_with_errors, submitted_data
+from core.inertia import form_errors, render_page, render_with_errors, submitted_data
+from core.schemas import PageProps
 
 # Attempts per client address and email, and per address alone.
 LOGIN_LIMIT_PER_ACCOUNT = ratelimit.RateLimit(limit=5, window_seconds=300)
@@ -39,16 +46,16 @@ def _safe_next_url(request: HttpRequest, candidate: str | None, default: str = "
     return default
 
 
-def _page(request: HttpRequest, component: str, title: str, props: dict | None = None) -> HttpResponse:
-    return render(request, component, props or {}, template_data={"page_title": title})
+def _page(request: HttpRequest, props: PageProps, title: str) -> HttpResponse:
+    return render_page(request, props, template_data={"page_title": title})
 
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next_url(request, request.GET.get("next"))
-    props = {"next": next_url}
+    props = LoginPageProps(next=next_url)
     if request.method == "GET":
-        return _page(request, "Auth/Login", "Log in", props)
+        return _page(request, props, "Log in")
 
     data = submitted_data(request)
     email = str(data.get("email", "")).strip().lower()
@@ -61,8 +68,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         if not verdict.allowed:
             minutes = max(1, round(verdict.retry_after / 60))
             message = f"Too many login attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
-            response = render_with_errors(request, "Auth/Login", {"form": message}, props)
-            response.status_code = 429
+            response = render_with_errors(request, props, {"form": message}, status=429)
             response["Retry-After"] = str(verdict.retry_after)
             return response
 
@@ -71,7 +77,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         errors = form_errors(form)
         if "username" in errors:
             errors["email"] = errors.pop("username")
-        return render_with_errors(request, "Auth/Login", errors, props)
+        return render_with_errors(request, props, errors)
 
     login(request, form.get_user())
     messages.success(request, "You are logged in.")
@@ -88,12 +94,12 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def signup_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next_url(request, request.GET.get("next"), default="/manage/")
-    props = {"next": next_url}
+    props = SignupPageProps(next=next_url)
     if request.method == "GET":
-        return _page(request, "Auth/Signup", "Sign up", props)
+        return _page(request, props, "Sign up")
     form = SignupForm(submitted_data(request))
     if not form.is_valid():
-        return render_with_errors(request, "Auth/Signup", form_errors(form), props)
+        return render_with_errors(request, props, form_errors(form))
     user = User.objects.create_user(
         form.cleaned_data["email"], form.cleaned_data["password"], full_name=form.cleaned_data["full_name"]
     )
@@ -105,10 +111,10 @@ def signup_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def password_reset_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return _page(request, "Auth/PasswordReset", "Reset your password")
+        return _page(request, PasswordResetPageProps(), "Reset your password")
     form = PasswordResetForm(submitted_data(request))
     if not form.is_valid():
-        return render_with_errors(request, "Auth/PasswordReset", form_errors(form))
+        return render_with_errors(request, PasswordResetPageProps(), form_errors(form))
     email = form.cleaned_data["email"].lower()
     verdict = ratelimit.hit(ratelimit.key_for("password-reset", email), PASSWORD_RESET_LIMIT)
     if verdict.allowed:
@@ -130,10 +136,10 @@ def password_reset_view(request: HttpRequest) -> HttpResponse:
 def password_reset_confirm_view(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     user = _user_from_uid(uidb64)
     if user is None or not default_token_generator.check_token(user, token):
-        return _page(request, "Auth/PasswordResetConfirm", "Choose a new password", {"valid": False})
-    props = {"valid": True}
+        return _page(request, PasswordResetConfirmPageProps(valid=False), "Choose a new password")
+    props = PasswordResetConfirmPageProps(valid=True)
     if request.method == "GET":
-        return _page(request, "Auth/PasswordResetConfirm", "Choose a new password", props)
+        return _page(request, props, "Choose a new password")
     data = submitted_data(request)
     form = SetPasswordForm(
         user, {"new_password1": data.get("password", ""), "new_password2": data.get("password", "")}
@@ -141,9 +147,7 @@ def password_reset_confirm_view(request: HttpRequest, uidb64: str, token: str) -
     if not form.is_valid():
         errors = form_errors(form)
         errors["password"] = errors.pop("new_password2", errors.pop("new_password1", ""))
-        return render_with_errors(
-            request, "Auth/PasswordResetConfirm", {k: v for k, v in errors.items() if v}, props
-        )
+        return render_with_errors(request, props, {k: v for k, v in errors.items() if v})
     form.save()
     messages.success(request, "Your password has been changed. Log in with the new one.")
     return redirect("accounts:login")
@@ -153,7 +157,7 @@ def password_reset_confirm_view(request: HttpRequest, uidb64: str, token: str) -
 @require_http_methods(["GET", "POST"])
 def password_change_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return _page(request, "Auth/PasswordChange", "Change your password")
+        return _page(request, PasswordChangePageProps(), "Change your password")
     data = submitted_data(request)
     form = PasswordChangeForm(
         request.user,
@@ -170,7 +174,7 @@ def password_change_view(request: AuthenticatedHttpRequest) -> HttpResponse:
             "new_password": errors.get("new_password2") or errors.get("new_password1"),
             "form": errors.get("form"),
         }
-        return render_with_errors(request, "Auth/PasswordChange", {k: v for k, v in renamed.items() if v})
+        return render_with_errors(request, PasswordChangePageProps(), {k: v for k, v in renamed.items() if v})
     form.save()
     update_session_auth_hash(request, form.user)
     messages.success(request, "Your password has been changed.")

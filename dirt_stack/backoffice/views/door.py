@@ -9,18 +9,33 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from inertia import render
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import can_manage_events
 from backoffice.access import MANAGERS, managed_event
 from backoffice.forms import CheckInListForm
+from backoffice.schemas import (
+    CheckInCounts,
+    CheckInListRow,
+    CheckInListsPageProps,
+    EventInZone,
+    IdName,
+    ReissueResult,
+    ScannerEndpoints,
+    ScannerPageProps,
+    ScanResult,
+    SearchHit,
+    SearchResults,
+    UndoResult,
+)
 from checkin import services
 from checkin.models import CheckIn, CheckInList
-from core.inertia import form_errors, render_with_errors, submitted_data
+from core.inertia import form_errors, render_page, render_with_errors, submitted_data
+from core.schemas import Shape
 from events.models import Event
 from sales.models import Ticket
 from sales.tickets import reissue_secret
+from storefront.schemas import EventRef, OrganizerRef
 
 MAX_SCAN_BODY = 4096  # a QR payload is tiny; anything bigger is not a scan
 
@@ -36,24 +51,24 @@ def scanner(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpR
     default = services.default_list(event)
     chosen = event.check_in_lists.filter(pk=request.GET.get("list") or default.pk).first() or default
     base = f"/manage/{organizer_slug}/events/{event_slug}/checkin"
-    return render(
-        request,
-        "Manage/Scanner",
-        {
-            "event": {"title": event.title, "slug": event.slug, "timezone": event.timezone},
-            "organizer": {"name": membership.organizer.name, "slug": membership.organizer.slug},
-            "lists": [{"id": lst.id, "name": lst.name} for lst in event.check_in_lists.all()],
-            "list": {"id": chosen.pk, "name": chosen.name},
-            "counts": services.list_counts(chosen),
-            "endpoints": {
-                "scan": f"{base}/{chosen.pk}/scan/",
-                "search": f"{base}/{chosen.pk}/search/",
-                "stats": f"{base}/{chosen.pk}/stats/",
-            },
-            "can_manage": can_manage_events(membership),
-        },
-        template_data={"page_title": f"Check-in · {event.title}"},
+    props = ScannerPageProps(
+        event=EventInZone(title=event.title, slug=event.slug, timezone=event.timezone),
+        organizer=OrganizerRef(name=membership.organizer.name, slug=membership.organizer.slug),
+        lists=[IdName(id=lst.id, name=lst.name) for lst in event.check_in_lists.all()],
+        list=IdName(id=chosen.pk, name=chosen.name),
+        counts=CheckInCounts(**services.list_counts(chosen)),
+        endpoints=ScannerEndpoints(
+            scan=f"{base}/{chosen.pk}/scan/",
+            search=f"{base}/{chosen.pk}/search/",
+            stats=f"{base}/{chosen.pk}/stats/",
+        ),
+        can_manage=can_manage_events(membership),
     )
+    return render_page(request, props, template_data={"page_title": f"Check-in · {event.title}"})
+
+
+def _json(shape: Shape) -> JsonResponse:
+    return JsonResponse(shape.model_dump(mode="json"))
 
 
 def _json_body(request: HttpRequest) -> dict | None:
@@ -76,27 +91,28 @@ def scan(
     check_in_list = _list_for(event, list_id)
     data = _json_body(request)
     if data is None:
-        return JsonResponse(services.scan(check_in_list, secret="").as_dict())
+        return _json(ScanResult(**services.scan(check_in_list, secret="").as_dict()))
     ticket_id = data.get("ticket_id")
     if isinstance(ticket_id, int) and not isinstance(ticket_id, bool):
         result = services.scan(check_in_list, ticket_id=ticket_id, user=request.user)
     else:
         result = services.scan(check_in_list, secret=str(data.get("secret", ""))[:200], user=request.user)
-    return JsonResponse(result.as_dict())
+    return _json(ScanResult(**result.as_dict()))
 
 
 @login_required
 @require_GET
 def search(request: HttpRequest, organizer_slug: str, event_slug: str, list_id: int) -> JsonResponse:
     _, event = managed_event(request, organizer_slug, event_slug)
-    return JsonResponse({"results": services.search(_list_for(event, list_id), request.GET.get("q", ""))})
+    hits = services.search(_list_for(event, list_id), request.GET.get("q", ""))
+    return _json(SearchResults(results=[SearchHit(**hit) for hit in hits]))
 
 
 @login_required
 @require_GET
 def stats(request: HttpRequest, organizer_slug: str, event_slug: str, list_id: int) -> JsonResponse:
     _, event = managed_event(request, organizer_slug, event_slug)
-    return JsonResponse(services.list_counts(_list_for(event, list_id)))
+    return _json(CheckInCounts(**services.list_counts(_list_for(event, list_id))))
 
 
 @login_required
@@ -110,7 +126,9 @@ def undo(
         CheckIn, ticket_id=ticket_id, ticket__order__event=event, reverted_at__isnull=True
     )
     services.undo(check_in, by=request.user)
-    return JsonResponse({"undone": True, "counts": services.list_counts(check_in.check_in_list)})
+    return _json(
+        UndoResult(undone=True, counts=CheckInCounts(**services.list_counts(check_in.check_in_list)))
+    )
 
 
 @login_required
@@ -120,26 +138,26 @@ def reissue(request: HttpRequest, organizer_slug: str, event_slug: str, ticket_i
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     ticket = get_object_or_404(Ticket, pk=ticket_id, order__event=event)
     reissue_secret(ticket)
-    return JsonResponse({"reissued": True})
+    return _json(ReissueResult(reissued=True))
 
 
-def _lists_props(event: Event, organizer_slug: str) -> dict:
-    return {
-        "event": {"title": event.title, "slug": event.slug},
-        "organizer_slug": organizer_slug,
-        "ticket_types": [{"id": t.pk, "name": t.name} for t in event.ticket_types.all()],
-        "lists": [
-            {
-                "id": lst.pk,
-                "name": lst.name,
-                "all_ticket_types": lst.all_ticket_types,
-                "ticket_types": [t.name for t in lst.ticket_types.all()],
-                "counts": services.list_counts(lst),
-                "can_delete": not lst.check_ins.exists(),
-            }
+def _lists_props(event: Event, organizer_slug: str) -> CheckInListsPageProps:
+    return CheckInListsPageProps(
+        event=EventRef(title=event.title, slug=event.slug),
+        organizer_slug=organizer_slug,
+        ticket_types=[IdName(id=t.pk, name=t.name) for t in event.ticket_types.all()],
+        lists=[
+            CheckInListRow(
+                id=lst.pk,
+                name=lst.name,
+                all_ticket_types=lst.all_ticket_types,
+                ticket_types=[t.name for t in lst.ticket_types.all()],
+                counts=CheckInCounts(**services.list_counts(lst)),
+                can_delete=not lst.check_ins.exists(),
+            )
             for lst in event.check_in_lists.prefetch_related("ticket_types")
         ],
-    }
+    )
 
 
 @login_required
@@ -147,11 +165,8 @@ def _lists_props(event: Event, organizer_slug: str) -> dict:
 def lists(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     if request.method == "GET":
-        return render(
-            request,
-            "Manage/CheckInLists",
-            _lists_props(event, organizer_slug),
-            template_data={"page_title": "Check-in lists"},
+        return render_page(
+            request, _lists_props(event, organizer_slug), template_data={"page_title": "Check-in lists"}
         )
     data = submitted_data(request)
     if data.get("action") == "delete":
@@ -159,18 +174,15 @@ def lists(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpRes
         if check_in_list.check_ins.exists():
             return render_with_errors(
                 request,
-                "Manage/CheckInLists",
-                {"form": "Tickets were checked in through this list; it stays."},
                 _lists_props(event, organizer_slug),
+                {"form": "Tickets were checked in through this list; it stays."},
             )
         check_in_list.delete()
         messages.success(request, "Check-in list deleted.")
         return redirect("backoffice:checkin_lists", organizer_slug=organizer_slug, event_slug=event_slug)
     form = CheckInListForm(data, event=event)
     if not form.is_valid():
-        return render_with_errors(
-            request, "Manage/CheckInLists", form_errors(form), _lists_props(event, organizer_slug)
-        )
+        return render_with_errors(request, _lists_props(event, organizer_slug), form_errors(form))
     form.save()
     messages.success(request, f"Check-in list “{form.instance.name}” created.")
     return redirect("backoffice:checkin_lists", organizer_slug=organizer_slug, event_slug=event_slug)

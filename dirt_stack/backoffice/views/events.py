@@ -10,31 +10,41 @@ import pycountry
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import OuterRef, Subquery, Sum
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from inertia import render
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Membership, Organizer
 from accounts.permissions import can_manage_events, membership_for, require_role
 from backoffice.access import MANAGERS, managed_event
 from backoffice.forms import VoucherForm
+from backoffice.schemas import (
+    EditableEvent,
+    EventCreatePageProps,
+    EventEditPageProps,
+    EventRow,
+    ManageHomePageProps,
+    OrganizerBlock,
+    OrganizerManagePageProps,
+    OrganizerSettings,
+    VoucherRow,
+)
 from backoffice.serializers import event_form_values, ticket_type_manage
-from core.inertia import form_errors, render_with_errors, submitted_data
-from core.money import money_str
+from core.inertia import form_errors, render_page, render_with_errors, submitted_data
 from events import services
 from events.forms import EventForm, TicketTypeForm, local_input_value
 from events.models import Event, TicketType
-from sales.models import Order, OrderLine, Voucher
+from sales import quotas
+from sales.models import Voucher
 from sales.quotas import sold_counts
+from storefront.schemas import OrganizerRef
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
 
     class _EventTotals(TypedDict):  # what _events_of annotates
-        tickets_sold: int | None
         total_capacity: int | None
 
 
@@ -48,35 +58,28 @@ def _currencies() -> list[str]:
     return sorted(c.alpha_3 for c in pycountry.currencies)
 
 
-def _event_row(event: WithAnnotations[Event, _EventTotals]) -> dict:
-    return {
-        "slug": event.slug,
-        "title": event.title,
-        "status": event.status,
-        "starts_at": event.starts_at.astimezone(event.tz).isoformat(),
-        "timezone": event.timezone,
-        "tickets_sold": event.tickets_sold or 0,
-        "capacity": event.total_capacity or 0,
-    }
+def _event_row(event: WithAnnotations[Event, _EventTotals], sold: int) -> EventRow:
+    return EventRow(
+        slug=event.slug,
+        title=event.title,
+        status=event.status,
+        starts_at=event.starts_at.astimezone(event.tz),
+        timezone=event.timezone,
+        tickets_sold=sold,
+        capacity=event.total_capacity or 0,
+    )
 
 
-def _events_of(organizers: list[Organizer]) -> dict[int, list[dict]]:
-    events = (
+def _events_of(organizers: list[Organizer]) -> dict[int, list[EventRow]]:
+    events = list(
         Event.objects.filter(organizer__in=organizers)
-        .annotate(
-            tickets_sold=Subquery(
-                OrderLine.objects.filter(order__event=OuterRef("pk"), order__status__in=Order.HOLDING_STOCK)
-                .values("order__event")
-                .annotate(n=Sum("quantity"))
-                .values("n")[:1]
-            ),
-            total_capacity=Sum("ticket_types__capacity"),
-        )
+        .annotate(total_capacity=Sum("ticket_types__capacity"))
         .order_by("-starts_at")
     )
-    by_organizer: dict[int, list[dict]] = {o.pk: [] for o in organizers}
+    sold = quotas.sold_per_event([event.pk for event in events])
+    by_organizer: dict[int, list[EventRow]] = {o.pk: [] for o in organizers}
     for event in events:
-        by_organizer[event.organizer_id].append(_event_row(event))
+        by_organizer[event.organizer_id].append(_event_row(event, sold[event.pk]))
     return by_organizer
 
 
@@ -86,55 +89,44 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """My events: every organizer the user belongs to, with its events."""
     memberships = list(Membership.objects.filter(user=request.user).select_related("organizer"))
     events = _events_of([m.organizer for m in memberships])
-    return render(
-        request,
-        "Manage/Home",
-        {
-            "organizers": [
-                {
-                    "name": m.organizer.name,
-                    "slug": m.organizer.slug,
-                    "role": m.role,
-                    "can_manage": can_manage_events(m),
-                    "events": events[m.organizer.pk],
-                }
-                for m in memberships
-            ]
-        },
-        template_data={"page_title": "My events"},
+    props = ManageHomePageProps(
+        organizers=[
+            OrganizerBlock(
+                name=m.organizer.name,
+                slug=m.organizer.slug,
+                role=m.role,
+                can_manage=can_manage_events(m),
+                events=events[m.organizer.pk],
+            )
+            for m in memberships
+        ]
     )
+    return render_page(request, props, template_data={"page_title": "My events"})
 
 
-def organizer_props(membership: Membership) -> dict:
+def organizer_props(membership: Membership) -> OrganizerManagePageProps:
     org = membership.organizer
-    return {
-        "organizer": {
-            "name": org.name,
-            "slug": org.slug,
-            "contact_email": org.contact_email,
-            "bank_transfer_details": org.bank_transfer_details,
-            "admit_unpaid_bank_transfers": org.admit_unpaid_bank_transfers,
-        },
-        "role": membership.role,
-        "can_manage": can_manage_events(membership),
-        "events": _events_of([org])[org.pk],
-    }
+    return OrganizerManagePageProps(
+        organizer=OrganizerSettings(
+            name=org.name,
+            slug=org.slug,
+            contact_email=org.contact_email,
+            bank_transfer_details=org.bank_transfer_details,
+            admit_unpaid_bank_transfers=org.admit_unpaid_bank_transfers,
+        ),
+        role=membership.role,
+        can_manage=can_manage_events(membership),
+        events=_events_of([org])[org.pk],
+    )
 
 
 @login_required
 @require_GET
 def organizer(request: HttpRequest, organizer_slug: str) -> HttpResponse:
     membership = membership_for(request.user, organizer_slug)
-    return render(
-        request,
-        "Manage/Organizer",
-        organizer_props(membership),
-        template_data={"page_title": membership.organizer.name},
+    return render_page(
+        request, organizer_props(membership), template_data={"page_title": membership.organizer.name}
     )
-
-
-def _editor_options() -> dict:
-    return {"timezones": _timezones(), "currencies": _currencies()}
 
 
 @login_required
@@ -143,51 +135,54 @@ def event_create(request: HttpRequest, organizer_slug: str) -> HttpResponse:
     membership = membership_for(request.user, organizer_slug)
     require_role(membership, MANAGERS)
     org = membership.organizer
-    props = {"organizer": {"name": org.name, "slug": org.slug}, **_editor_options()}
+    props = EventCreatePageProps(
+        organizer=OrganizerRef(name=org.name, slug=org.slug), timezones=_timezones(), currencies=_currencies()
+    )
     if request.method == "GET":
-        return render(request, "Manage/EventCreate", props, template_data={"page_title": "New event"})
+        return render_page(request, props, template_data={"page_title": "New event"})
     form = EventForm(submitted_data(request), request.FILES)
     if not form.is_valid():
-        return render_with_errors(request, "Manage/EventCreate", form_errors(form), props)
+        return render_with_errors(request, props, form_errors(form))
     event = services.save_event(form, org)
     messages.success(request, "Event created as a draft. Add ticket types, then publish it.")
     return redirect("backoffice:event", organizer_slug=org.slug, event_slug=event.slug)
 
 
-def _editor_props(membership: Membership, event: Event) -> dict:
+def _editor_props(membership: Membership, event: Event) -> EventEditPageProps:
     ticket_types = list(event.ticket_types.all())
     sold = sold_counts(event)
-    return {
-        "organizer": {"name": membership.organizer.name, "slug": membership.organizer.slug},
-        "event": {
-            **event_form_values(event),
-            "status": event.status,
-            "allocated": event.allocated,
-            "cover_image_url": event.cover_image.url if event.cover_image else None,
-            "public_url": f"/events/{event.slug}/",
-        },
-        "ticket_types": [ticket_type_manage(event, t, sold=sold[t.pk]) for t in ticket_types],
-        "vouchers": [
+    return EventEditPageProps(
+        organizer=OrganizerRef(name=membership.organizer.name, slug=membership.organizer.slug),
+        event=EditableEvent(
+            **dict(event_form_values(event)),
+            status=event.status,
+            allocated=event.allocated,
+            cover_image_url=event.cover_image.url if event.cover_image else None,
+            public_url=f"/events/{event.slug}/",
+        ),
+        ticket_types=[ticket_type_manage(event, t, sold=sold[t.pk]) for t in ticket_types],
+        vouchers=[
             _voucher_row(event, v) for v in event.vouchers.prefetch_related("ticket_types").order_by("code")
         ],
-        "can_manage": can_manage_events(membership),
-        **_editor_options(),
-    }
+        can_manage=can_manage_events(membership),
+        timezones=_timezones(),
+        currencies=_currencies(),
+    )
 
 
-def _voucher_row(event: Event, voucher: Voucher) -> dict:
-    return {
-        "id": voucher.pk,
-        "code": voucher.code,
-        "kind": voucher.kind,
-        "value": money_str(voucher.value),
-        "max_usages": voucher.max_usages,
-        "redeemed": voucher.redeemed,
-        "valid_from": local_input_value(voucher.valid_from, event.tz),
-        "valid_until": local_input_value(voucher.valid_until, event.tz),
-        "ticket_types": [t.name for t in voucher.ticket_types.all()],
-        "can_delete": voucher.redeemed == 0 and not voucher.orders.exists(),
-    }
+def _voucher_row(event: Event, voucher: Voucher) -> VoucherRow:
+    return VoucherRow(
+        id=voucher.pk,
+        code=voucher.code,
+        kind=voucher.kind,
+        value=voucher.value,
+        max_usages=voucher.max_usages,
+        redeemed=voucher.redeemed,
+        valid_from=local_input_value(voucher.valid_from, event.tz),
+        valid_until=local_input_value(voucher.valid_until, event.tz),
+        ticket_types=[t.name for t in voucher.ticket_types.all()],
+        can_delete=voucher.redeemed == 0 and not voucher.orders.exists(),
+    )
 
 
 @login_required
@@ -196,18 +191,13 @@ def event_edit(request: HttpRequest, organizer_slug: str, event_slug: str) -> Ht
     # Door staff only check tickets in; the editor is for managers.
     membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     if request.method == "GET":
-        return render(
-            request,
-            "Manage/EventEdit",
-            _editor_props(membership, event),
-            template_data={"page_title": event.title},
+        return render_page(
+            request, _editor_props(membership, event), template_data={"page_title": event.title}
         )
     form = EventForm(submitted_data(request), request.FILES, instance=event)
     if not form.is_valid():
         event.refresh_from_db()
-        return render_with_errors(
-            request, "Manage/EventEdit", form_errors(form), _editor_props(membership, event)
-        )
+        return render_with_errors(request, _editor_props(membership, event), form_errors(form))
     event = services.save_event(form, membership.organizer)
     messages.success(request, "Event saved.")
     return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event.slug)
@@ -226,10 +216,7 @@ def event_status(request: HttpRequest, organizer_slug: str, event_slug: str, act
         event = services.change_status(event, target[action])
     except ValidationError as error:
         return render_with_errors(
-            request,
-            "Manage/EventEdit",
-            {"status": " ".join(error.messages)},
-            _editor_props(membership, event),
+            request, _editor_props(membership, event), {"status": " ".join(error.messages)}
         )
     verb = {"publish": "published", "unpublish": "unpublished", "cancel": "cancelled"}[action]
     messages.success(request, f"“{event.title}” is {verb}.")
@@ -241,7 +228,7 @@ def _ticket_type_errors(
 ) -> HttpResponse:
     # Errors are keyed per form ("new" or the ticket type id) so the editor shows them on the right row.
     errors = {f"{key}.{field}": message for field, message in form_errors(form).items()}
-    return render_with_errors(request, "Manage/EventEdit", errors, _editor_props(membership, event))
+    return render_with_errors(request, _editor_props(membership, event), errors)
 
 
 @login_required
@@ -279,10 +266,7 @@ def ticket_type_update(
             messages.success(request, f"Ticket type “{ticket_type.name}” saved.")
     except ValidationError as error:
         return render_with_errors(
-            request,
-            "Manage/EventEdit",
-            {f"{ticket_type.pk}.form": " ".join(error.messages)},
-            _editor_props(membership, event),
+            request, _editor_props(membership, event), {f"{ticket_type.pk}.form": " ".join(error.messages)}
         )
     return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event_slug)
 
@@ -294,7 +278,7 @@ def voucher_create(request: HttpRequest, organizer_slug: str, event_slug: str) -
     form = VoucherForm(submitted_data(request), event=event)
     if not form.is_valid():
         errors = {f"voucher.{field}": message for field, message in form_errors(form).items()}
-        return render_with_errors(request, "Manage/EventEdit", errors, _editor_props(membership, event))
+        return render_with_errors(request, _editor_props(membership, event), errors)
     voucher = form.save()
     messages.success(request, f"Voucher {voucher.code} created.")
     return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event_slug)
@@ -310,9 +294,8 @@ def voucher_delete(
     if voucher.redeemed or voucher.orders.exists():
         return render_with_errors(
             request,
-            "Manage/EventEdit",
-            {"voucher.form": f"Voucher {voucher.code} has been used; it cannot be deleted."},
             _editor_props(membership, event),
+            {"voucher.form": f"Voucher {voucher.code} has been used; it cannot be deleted."},
         )
     voucher.delete()
     messages.success(request, f"Voucher {voucher.code} deleted.")

@@ -10,22 +10,31 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
-from inertia import render
 
 from accounts.http import AuthenticatedHttpRequest
 from backoffice import reports
 from backoffice.access import MANAGERS, managed_event
-from core.inertia import paginate, render_with_errors, submitted_data
-from core.money import money_str
+from backoffice.schemas import (
+    AuditRow,
+    DashboardEvent,
+    DashboardPageProps,
+    EventInZone,
+    ManageOrderPageProps,
+    OrderRow,
+    OrderSearch,
+    OrdersPageProps,
+    PaymentRow,
+    RefundRow,
+)
+from core.inertia import paginate, render_page, render_with_errors, submitted_data
+from core.schemas import Option
 from events.models import Event
 from sales import exceptions, order_actions
 from sales.models import Order, Ticket
 from storefront.serializers import order_detail
 
 if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
-
-    from sales.models import TicketTotal
+    pass
 
 ORDERS_PER_PAGE = 25
 
@@ -38,35 +47,28 @@ def _base(organizer_slug: str, event_slug: str) -> str:
 @require_GET
 def dashboard(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
-    return render(
-        request,
-        "Manage/Dashboard",
-        {
-            "event": {
-                "title": event.title,
-                "slug": event.slug,
-                "status": event.status,
-                "currency": event.currency,
-            },
-            "base": _base(organizer_slug, event_slug),
-            "figures": reports.dashboard(event),
-        },
-        template_data={"page_title": f"Dashboard · {event.title}"},
+    props = DashboardPageProps(
+        event=DashboardEvent(
+            title=event.title, slug=event.slug, status=event.status, currency=event.currency
+        ),
+        base=_base(organizer_slug, event_slug),
+        figures=reports.dashboard(event),
     )
+    return render_page(request, props, template_data={"page_title": f"Dashboard · {event.title}"})
 
 
-def _order_row(order: WithAnnotations[Order, TicketTotal], event: Event) -> dict[str, Any]:
-    return {
-        "code": order.code,
-        "status": order.status,
-        "status_label": order.get_status_display(),
-        "buyer_name": order.buyer_name,
-        "buyer_email": order.buyer_email,
-        "total": money_str(order.total),
-        "currency": order.currency,
-        "created_at": order.created_at.astimezone(event.tz).isoformat(),
-        "tickets": order.ticket_total,
-    }
+def _order_row(order: Order, event: Event) -> OrderRow:
+    return OrderRow(
+        code=order.code,
+        status=order.status,
+        status_label=order.get_status_display(),
+        buyer_name=order.buyer_name,
+        buyer_email=order.buyer_email,
+        total=order.total,
+        currency=order.currency,
+        created_at=order.created_at.astimezone(event.tz),
+        tickets=order.ticket_total,  # type: ignore[attr-defined]
+    )
 
 
 @login_required
@@ -75,52 +77,39 @@ def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> Ht
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     found = Order.objects.filter(event=event).search(request.GET).with_ticket_counts()
     page, pagination = paginate(request, found, ORDERS_PER_PAGE)
-    return render(
-        request,
-        "Manage/Orders",
-        {
-            "event": {"title": event.title, "slug": event.slug, "timezone": event.timezone},
-            "base": _base(organizer_slug, event_slug),
-            "orders": [_order_row(order, event) for order in page.object_list],
-            "pagination": pagination,
-            "filters": {k: request.GET.get(k, "") for k in ("q", "status", "ticket_type", "from", "to")},
-            "statuses": [{"value": v, "label": label} for v, label in Order.Status.choices],
-            "ticket_types": [{"value": str(t.pk), "label": t.name} for t in event.ticket_types.all()],
-        },
-        template_data={"page_title": f"Orders · {event.title}"},
+    filters = {k: request.GET.get(k, "") for k in ("q", "status", "ticket_type", "from", "to")}
+    props = OrdersPageProps(
+        event=EventInZone(title=event.title, slug=event.slug, timezone=event.timezone),
+        base=_base(organizer_slug, event_slug),
+        orders=[_order_row(order, event) for order in page.object_list],
+        pagination=pagination,
+        filters=OrderSearch(**filters),
+        statuses=[Option(value=v, label=label) for v, label in Order.Status.choices],
+        ticket_types=[Option(value=str(t.pk), label=t.name) for t in event.ticket_types.all()],
     )
+    return render_page(request, props, template_data={"page_title": f"Orders · {event.title}"})
 
 
-def _order_props(request: HttpRequest, event: Event, order: Order, organizer_slug: str) -> dict[str, Any]:
-    detail = order_detail(order, request.build_absolute_uri("/"))
-    return {
-        "event": {"title": event.title, "slug": event.slug, "timezone": event.timezone},
-        "base": _base(organizer_slug, event.slug),
-        "order": detail,
-        "payments": [
-            {
-                "provider": p.provider,
-                "amount": money_str(p.amount),
-                "status": p.status,
-                "reference": p.reference,
-            }
+def _order_props(
+    request: HttpRequest, event: Event, order: Order, organizer_slug: str
+) -> ManageOrderPageProps:
+    return ManageOrderPageProps(
+        event=EventInZone(title=event.title, slug=event.slug, timezone=event.timezone),
+        base=_base(organizer_slug, event.slug),
+        order=order_detail(order, request.build_absolute_uri("/")),
+        payments=[
+            PaymentRow(provider=p.provider, amount=p.amount, status=p.status, reference=p.reference)
             for p in order.payments.all()
         ],
-        "refunds": [
-            {"amount": money_str(r.amount), "reason": r.reason, "created_at": r.created_at.isoformat()}
-            for r in order.refunds.all()
+        refunds=[
+            RefundRow(amount=r.amount, reason=r.reason, created_at=r.created_at) for r in order.refunds.all()
         ],
-        "audit": [
-            {
-                "action": a.action,
-                "actor": a.actor_label,
-                "detail": a.detail,
-                "created_at": a.created_at.isoformat(),
-            }
+        audit=[
+            AuditRow(action=a.action, actor=a.actor_label, detail=a.detail, created_at=a.created_at)
             for a in order.audit_entries.all()
         ],
-        "refundable": money_str(order.total - order.refunded_amount),
-    }
+        refundable=order.total - order.refunded_amount,
+    )
 
 
 def _load(event: Event, code: str) -> Order:
@@ -138,11 +127,8 @@ def _load(event: Event, code: str) -> Order:
 def order_page(request: HttpRequest, organizer_slug: str, event_slug: str, code: str) -> HttpResponse:
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     order = _load(event, code)
-    return render(
-        request,
-        "Manage/Order",
-        _order_props(request, event, order, organizer_slug),
-        template_data={"page_title": order.code},
+    return render_page(
+        request, _order_props(request, event, order, organizer_slug), template_data={"page_title": order.code}
     )
 
 
@@ -186,18 +172,13 @@ def order_action(
     except exceptions.OrderInvalid as exc:
         order.refresh_from_db()
         return render_with_errors(
-            request,
-            "Manage/Order",
-            {exc.field: str(exc)},
-            _order_props(request, event, order, organizer_slug),
+            request, _order_props(request, event, order, organizer_slug), {exc.field: str(exc)}
         )
     except exceptions.OrderConflict as exc:
         order.refresh_from_db()
-        response = render_with_errors(
-            request, "Manage/Order", {"form": str(exc)}, _order_props(request, event, order, organizer_slug)
+        return render_with_errors(
+            request, _order_props(request, event, order, organizer_slug), {"form": str(exc)}, status=409
         )
-        response.status_code = 409
-        return response
     return redirect("backoffice:order", organizer_slug=organizer_slug, event_slug=event_slug, code=order.code)
 
 

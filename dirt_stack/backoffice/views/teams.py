@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
-from inertia import render
 
 from accounts import services, tokens
 from accounts.http import AuthenticatedHttpRequest
@@ -27,48 +26,63 @@ from backoffice.forms import (
     OrganizerForm,
     OrganizerSettingsForm,
 )
+from backoffice.schemas import (
+    ApiTokenRow,
+    ApiTokensPageProps,
+    InvitationPageProps,
+    Member,
+    MembersPageProps,
+    OrganizerCreatePageProps,
+    PendingInvitation,
+)
 from backoffice.views.events import organizer_props
-from core.inertia import form_errors, render_with_errors, submitted_data
+from core.inertia import form_errors, render_page, render_with_errors, submitted_data
+from core.schemas import Option
+from storefront.schemas import OrganizerRef
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def organizer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return render(request, "Manage/OrganizerCreate", template_data={"page_title": "New organizer"})
+        return render_page(request, OrganizerCreatePageProps(), template_data={"page_title": "New organizer"})
     form = OrganizerForm(submitted_data(request))
     if not form.is_valid():
-        return render_with_errors(request, "Manage/OrganizerCreate", form_errors(form))
+        return render_with_errors(request, OrganizerCreatePageProps(), form_errors(form))
     organizer = services.create_organizer(owner=request.user, **form.cleaned_data)
     messages.success(request, f"“{organizer.name}” is ready. Create its first event.")
     return redirect("backoffice:organizer", organizer_slug=organizer.slug)
 
 
-def _members_props(membership: Membership) -> dict:
+def _roles() -> list[Option]:
+    return [Option(value=value, label=label) for value, label in Membership.Role.choices]
+
+
+def _members_props(membership: Membership) -> MembersPageProps:
     organizer = membership.organizer
     members = Membership.objects.filter(organizer=organizer).select_related("user").order_by("user__email")
     invitations = [
         i for i in Invitation.objects.filter(organizer=organizer, accepted_at__isnull=True) if i.is_open
     ]
-    return {
-        "organizer": {"name": organizer.name, "slug": organizer.slug},
-        "my_role": membership.role,
-        "roles": [{"value": value, "label": label} for value, label in Membership.Role.choices],
-        "members": [
-            {
-                "id": m.pk,
-                "email": m.user.email,
-                "name": m.user.get_full_name(),
-                "role": m.role,
-                "is_me": m.pk == membership.pk,
-            }
+    return MembersPageProps(
+        organizer=OrganizerRef(name=organizer.name, slug=organizer.slug),
+        my_role=membership.role,
+        roles=_roles(),
+        members=[
+            Member(
+                id=m.pk,
+                email=m.user.email,
+                name=m.user.get_full_name(),
+                role=m.role,
+                is_me=m.pk == membership.pk,
+            )
             for m in members
         ],
-        "invitations": [
-            {"id": i.pk, "email": i.email, "role": i.role, "expires_at": i.expires_at.isoformat()}
+        invitations=[
+            PendingInvitation(id=i.pk, email=i.email, role=i.role, expires_at=i.expires_at)
             for i in invitations
         ],
-    }
+    )
 
 
 @login_required
@@ -76,13 +90,11 @@ def _members_props(membership: Membership) -> dict:
 def members(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpResponse:
     membership = membership_for(request.user, organizer_slug)
     if request.method == "GET":
-        return render(
-            request, "Manage/Members", _members_props(membership), template_data={"page_title": "Team"}
-        )
+        return render_page(request, _members_props(membership), template_data={"page_title": "Team"})
     require_role(membership, OWNERS)
     form = InvitationForm(submitted_data(request), organizer=membership.organizer)
     if not form.is_valid():
-        return render_with_errors(request, "Manage/Members", form_errors(form), _members_props(membership))
+        return render_with_errors(request, _members_props(membership), form_errors(form))
     invitation = services.invite_member(
         organizer=membership.organizer, invited_by=request.user, **form.cleaned_data
     )
@@ -121,15 +133,11 @@ def member_update(request: HttpRequest, organizer_slug: str, member_id: int) -> 
         else:
             form = MembershipRoleForm(data)
             if not form.is_valid():
-                return render_with_errors(
-                    request, "Manage/Members", form_errors(form), _members_props(membership)
-                )
+                return render_with_errors(request, _members_props(membership), form_errors(form))
             services.change_role(membership=target, role=form.cleaned_data["role"])
             messages.success(request, f"{target.user.email} is now {target.get_role_display().lower()}.")
     except ValidationError as error:
-        return render_with_errors(
-            request, "Manage/Members", {"form": " ".join(error.messages)}, _members_props(membership)
-        )
+        return render_with_errors(request, _members_props(membership), {"form": " ".join(error.messages)})
     if target.pk == membership.pk and data.get("action") == "remove":
         return redirect("backoffice:home")
     return redirect("backoffice:members", organizer_slug=organizer_slug)
@@ -153,19 +161,19 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     invitation = Invitation.objects.select_related("organizer").filter(token=token).first()
     if invitation is None:
         raise Http404("No such invitation.")
-    props = {
-        "organizer": invitation.organizer.name,
-        "role": invitation.get_role_display(),
-        "email": invitation.email,
-        "valid": invitation.is_open,
-        "token": token,
-    }
+    props = InvitationPageProps(
+        organizer=invitation.organizer.name,
+        role=invitation.get_role_display(),
+        email=invitation.email,
+        valid=invitation.is_open,
+        token=token,
+    )
     if request.method == "GET" or not request.user.is_authenticated:
-        return render(request, "Manage/Invitation", props, template_data={"page_title": "Invitation"})
+        return render_page(request, props, template_data={"page_title": "Invitation"})
     try:
         membership = services.accept_invitation(token=token, user=request.user)
     except ValidationError as error:
-        return render_with_errors(request, "Manage/Invitation", {"form": " ".join(error.messages)}, props)
+        return render_with_errors(request, props, {"form": " ".join(error.messages)})
     messages.success(
         request, f"You joined {membership.organizer.name} as {membership.get_role_display().lower()}."
     )
@@ -180,32 +188,32 @@ def organizer_settings(request: HttpRequest, organizer_slug: str) -> HttpRespons
     require_role(membership, OWNERS)
     form = OrganizerSettingsForm(submitted_data(request), instance=membership.organizer)
     if not form.is_valid():
-        return render_with_errors(request, "Manage/Organizer", form_errors(form), organizer_props(membership))
+        return render_with_errors(request, organizer_props(membership), form_errors(form))
     form.save()
     messages.success(request, "Organizer settings saved.")
     return redirect("backoffice:organizer", organizer_slug=organizer_slug)
 
 
-def _tokens_props(membership: Membership, new_token: str | None = None) -> dict:
+def _tokens_props(membership: Membership, new_token: str | None = None) -> ApiTokensPageProps:
     organizer = membership.organizer
-    return {
-        "organizer": {"name": organizer.name, "slug": organizer.slug},
-        "roles": [{"value": value, "label": label} for value, label in Membership.Role.choices],
-        "tokens": [
-            {
-                "id": t.pk,
-                "name": t.name,
-                "role": t.get_role_display(),
-                "prefix": t.prefix,
-                "created_at": t.created_at.isoformat(),
-                "expires_at": t.expires_at.isoformat() if t.expires_at else None,
-                "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
-                "active": t.is_active,
-            }
+    return ApiTokensPageProps(
+        organizer=OrganizerRef(name=organizer.name, slug=organizer.slug),
+        roles=_roles(),
+        tokens=[
+            ApiTokenRow(
+                id=t.pk,
+                name=t.name,
+                role=t.get_role_display(),
+                prefix=t.prefix,
+                created_at=t.created_at,
+                expires_at=t.expires_at,
+                last_used_at=t.last_used_at,
+                active=t.is_active,
+            )
             for t in ApiToken.objects.filter(organizer=organizer)
         ],
-        "new_token": new_token,
-    }
+        new_token=new_token,
+    )
 
 
 @login_required
@@ -215,9 +223,7 @@ def api_tokens(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpRe
     membership = membership_for(request.user, organizer_slug)
     require_role(membership, OWNERS)
     if request.method == "GET":
-        return render(
-            request, "Manage/ApiTokens", _tokens_props(membership), template_data={"page_title": "API tokens"}
-        )
+        return render_page(request, _tokens_props(membership), template_data={"page_title": "API tokens"})
     data = submitted_data(request)
     if data.get("action") == "revoke":
         token = get_object_or_404(ApiToken, pk=data.get("id"), organizer=membership.organizer)
@@ -226,7 +232,7 @@ def api_tokens(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpRe
         return redirect("backoffice:api_tokens", organizer_slug=organizer_slug)
     form = ApiTokenForm(data)
     if not form.is_valid():
-        return render_with_errors(request, "Manage/ApiTokens", form_errors(form), _tokens_props(membership))
+        return render_with_errors(request, _tokens_props(membership), form_errors(form))
     expires = form.cleaned_data["expires_at"]
     token, raw = tokens.create_token(
         organizer=membership.organizer,
@@ -235,9 +241,6 @@ def api_tokens(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpRe
         created_by=request.user,
         expires_at=dt.datetime.combine(expires, dt.time.max, tzinfo=dt.UTC) if expires else None,
     )
-    return render(
-        request,
-        "Manage/ApiTokens",
-        _tokens_props(membership, new_token=raw),
-        template_data={"page_title": "API tokens"},
+    return render_page(
+        request, _tokens_props(membership, new_token=raw), template_data={"page_title": "API tokens"}
     )

@@ -1,116 +1,46 @@
-// Shapes of the props Django sends (see storefront/serializers.py,
-// backoffice/serializers.py and core/middleware.py). Keep them in step with
-// the server.
+// The shapes Django sends, generated from the server's schemas (core/schemas.py,
+// storefront/schemas.py, backoffice/schemas.py and the REST API in api/) into
+// generated/schema.d.ts by `npm run types`; DEVELOPMENT.md explains the workflow.
+// Never write a server shape by hand: name the generated one here.
 
-export type User = { email: string; name: string };
+import type { components } from "./generated/schema";
 
-export type SharedProps = {
-  app: { name: string; version: string };
-  auth: { user: User | null };
-  errors: Record<string, string>;
-};
+type Schemas = components["schemas"];
 
-export type FlashMessage = {
-  level: "debug" | "info" | "success" | "warning" | "error";
-  message: string;
-};
+// The props a page's view sends, by the page's path under pages/: PageProps<"Orders/Show">.
+export type PageName = keyof Schemas["InertiaPages"];
+export type PageProps<Page extends PageName> = Schemas["InertiaPages"][Page];
 
-export type EventSummary = {
-  slug: string;
-  title: string;
-  organizer: { name: string; slug: string };
-  starts_at: string;
-  ends_at: string;
-  timezone: string;
-  venue: string;
-  is_online: boolean;
-  status: "draft" | "published" | "cancelled";
-  currency: string;
-  min_price: string | null;
-  cover_image_url: string | null;
-};
+// Shared by every page (core/middleware.py).
+export type SharedProps = Schemas["SharedProps"];
+export type User = Schemas["User"];
+export type FlashMessage = Schemas["FlashMessage"];
 
-export type SaleState = "on_sale" | "few_left" | "sold_out" | "not_yet_on_sale" | "sales_ended";
+// Building blocks of several pages.
+export type Pagination = Schemas["Pagination"];
+export type Option = Schemas["Option"];
 
-export type TicketTypePublic = {
-  id: number;
-  name: string;
-  description: string;
-  price: string;
-  currency: string;
-  state: SaleState;
-  available: number;
-  sales_start: string | null;
-  sales_end: string | null;
-  min_per_order: number;
-  max_per_order: number;
-};
+// Events, ticket types and orders: the pages and the REST API send the same shapes.
+export type EventSummary = Schemas["EventSummary"];
+export type EventDetail = Schemas["EventDetail"];
+export type EventStatus = EventSummary["status"];
+export type TicketTypePublic = Schemas["TicketTypePublic"];
+export type SaleState = TicketTypePublic["state"];
+export type PaymentMethod = Schemas["PaymentMethod"];
+export type VoucherCheck = Schemas["VoucherCheck"];
+export type OrderDetail = Schemas["OrderDetail"];
+export type OrderLine = Schemas["OrderLine"];
+export type OrderTicket = Schemas["OrderTicket"];
 
-export type PaymentMethod = { name: string; label: string };
-
-export type EventDetail = EventSummary & {
-  description_html: string;
-  venue_name: string;
-  venue_address: string;
-  ticket_types: TicketTypePublic[];
-  payment_methods: PaymentMethod[];
-};
-
-export type OrderLine = {
-  ticket_type: string;
-  quantity: number;
-  unit_price: string;
-  discount: string;
-  total: string;
-};
-
-export type OrderTicket = {
-  id: number;
-  ticket_type_id: number;
-  ticket_type: string;
-  attendee_name: string;
-  secret: string;
-  price: string;
-  qr: string | null;
-  void: boolean;
-};
-
-export type OrderDetail = {
-  code: string;
-  status: "pending" | "paid" | "cancelled" | "refunded" | "expired";
-  status_label: string;
-  event: {
-    slug: string;
-    title: string;
-    starts_at: string;
-    timezone: string;
-    venue: string;
-    status: string;
-  };
-  buyer: { name: string; email: string };
-  currency: string;
-  subtotal: string;
-  discount: string;
-  total: string;
-  refunded_amount: string;
-  payment_method: string;
-  payment_deadline: string | null;
-  bank_transfer_details: string;
-  created_at: string;
-  order_url: string;
-  tickets_valid: boolean;
-  pdf_url: string;
-  lines: OrderLine[];
-  tickets: OrderTicket[];
-};
-
-export type Pagination = {
-  page: number;
-  pages: number;
-  count: number;
-  has_previous: boolean;
-  has_next: boolean;
-};
+// The back office.
+export type EventRow = Schemas["EventRow"];
+export type EditableEvent = Schemas["EditableEvent"];
+export type ManagedTicketType = Schemas["ManagedTicketType"];
+export type VoucherRow = Schemas["VoucherRow"];
+export type CheckInCounts = Schemas["CheckInCounts"];
+export type ScanResult = Schemas["ScanResult"];
+export type SearchResults = Schemas["SearchResults"];
+export type UndoResult = Schemas["UndoResult"];
 
 declare module "@inertiajs/core" {
   export interface InertiaConfig {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -14,16 +15,25 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from inertia import location, render
+from inertia import location
 
 from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
-from core.inertia import render_with_errors, submitted_data
-from core.money import money_str
+from core.inertia import render_page, render_with_errors, submitted_data
 from events.models import Event
 from sales import exceptions, pricing, purchase, stock
 from sales.models import Hold, Order
 from sales.tickets import order_pdf
+from storefront.schemas import (
+    Buyer,
+    CheckoutEvent,
+    CheckoutExpiredPageProps,
+    CheckoutPageProps,
+    EventRef,
+    MyOrder,
+    MyOrdersPageProps,
+    OrderPageProps,
+)
 from storefront.serializers import line_detail, load_order, order_detail, payment_methods
 from storefront.views.events import render_event_page
 
@@ -97,45 +107,39 @@ def _hold_or_404(token: str) -> Hold:
 
 
 def _expired_page(request: HttpRequest, hold: Hold) -> HttpResponse:
-    response = render(
-        request,
-        "Checkout/Expired",
-        {"event": {"slug": hold.event.slug, "title": hold.event.title}},
-        template_data={"page_title": "Reservation expired"},
-    )
-    response.status_code = 410
-    return response
+    props = CheckoutExpiredPageProps(event=EventRef(slug=hold.event.slug, title=hold.event.title))
+    return render_page(request, props, status=410, template_data={"page_title": "Reservation expired"})
 
 
-def _checkout_props(request: HttpRequest, hold: Hold) -> dict[str, Any]:
+def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
     event = hold.event
     lines = purchase.hold_lines(hold)
-    total = sum((line.total for line in lines), 0)
+    total = sum((line.total for line in lines), Decimal(0))
     user = request.user
-    return {
-        "token": str(hold.token),
-        "event": {
-            "slug": event.slug,
-            "title": event.title,
-            "starts_at": event.starts_at.astimezone(event.tz).isoformat(),
-            "timezone": event.timezone,
-            "venue": event.venue_label,
-            "collect_attendee_names": event.collect_attendee_names,
-        },
-        "lines": [line_detail(line) for line in lines],
-        "currency": event.currency,
-        "total": money_str(total),
-        "ticket_count": sum(line.quantity for line in lines),
-        "voucher": hold.voucher.code if hold.voucher else None,
+    return CheckoutPageProps(
+        token=str(hold.token),
+        event=CheckoutEvent(
+            slug=event.slug,
+            title=event.title,
+            starts_at=event.starts_at.astimezone(event.tz),
+            timezone=event.timezone,
+            venue=event.venue_label,
+            collect_attendee_names=event.collect_attendee_names,
+        ),
+        lines=[line_detail(line) for line in lines],
+        currency=event.currency,
+        total=total,
+        ticket_count=sum(line.quantity for line in lines),
+        voucher=hold.voucher.code if hold.voucher else None,
         # Seconds, computed here so a wrong clock on the buyer's device cannot skew the
         # countdown; rounded up so the page never says "expired" before the server does.
-        "seconds_left": max(math.ceil((hold.expires_at - timezone.now()).total_seconds()), 0),
-        "payment_methods": payment_methods(event.payment_methods) if total > 0 else [],
-        "buyer": {
-            "name": user.get_full_name() if user.is_authenticated else "",
-            "email": user.email if user.is_authenticated else "",
-        },
-    }
+        seconds_left=max(math.ceil((hold.expires_at - timezone.now()).total_seconds()), 0),
+        payment_methods=payment_methods(event.payment_methods) if total > 0 else [],
+        buyer=Buyer(
+            name=user.get_full_name() if user.is_authenticated else "",
+            email=user.email if user.is_authenticated else "",
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -145,9 +149,7 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
     if not hold.is_live:
         return _expired_page(request, hold)
     if request.method == "GET":
-        return render(
-            request, "Checkout/Show", _checkout_props(request, hold), template_data={"page_title": "Checkout"}
-        )
+        return render_page(request, _checkout_props(request, hold), template_data={"page_title": "Checkout"})
 
     data = submitted_data(request)
     attendees = data.get("attendee_names") or []
@@ -163,15 +165,9 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
     except stock.HoldExpired:
         return _expired_page(request, hold)
     except exceptions.OrderInvalid as exc:
-        return render_with_errors(
-            request, "Checkout/Show", {exc.field: str(exc)}, _checkout_props(request, hold)
-        )
+        return render_with_errors(request, _checkout_props(request, hold), {exc.field: str(exc)})
     except exceptions.OrderConflict as exc:
-        response = render_with_errors(
-            request, "Checkout/Show", {"form": str(exc)}, _checkout_props(request, hold)
-        )
-        response.status_code = 409
-        return response
+        return render_with_errors(request, _checkout_props(request, hold), {"form": str(exc)}, status=409)
     order = placed.order
     if placed.payment and placed.payment.redirect_url:
         return location(placed.payment.redirect_url)
@@ -196,10 +192,9 @@ def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     order = load_order(code)
     if order is None or not constant_time_compare(order.secret, secret):
         raise Http404("No such order.")
-    return render(
+    return render_page(
         request,
-        "Orders/Show",
-        {"order": order_detail(order, _base_url(request), include_qr=True)},
+        OrderPageProps(order=order_detail(order, _base_url(request), include_qr=True)),
         template_data={"page_title": f"Order {order.code}"},
     )
 
@@ -220,24 +215,20 @@ def order_tickets_pdf(request: HttpRequest, code: str, secret: str) -> HttpRespo
 @require_GET
 def my_orders(request: AuthenticatedHttpRequest) -> HttpResponse:
     mine = Order.objects.filter(user=request.user).select_related("event").order_by("-created_at")[:200]
-    return render(
-        request,
-        "Orders/Index",
-        {
-            "orders": [
-                {
-                    "code": order.code,
-                    "url": f"/orders/{order.code}/{order.secret}/",
-                    "event": order.event.title,
-                    "starts_at": order.event.starts_at.astimezone(order.event.tz).isoformat(),
-                    "timezone": order.event.timezone,
-                    "status": order.status,
-                    "status_label": order.get_status_display(),
-                    "total": money_str(order.total),
-                    "currency": order.currency,
-                }
-                for order in mine
-            ]
-        },
-        template_data={"page_title": "My orders"},
+    props = MyOrdersPageProps(
+        orders=[
+            MyOrder(
+                code=order.code,
+                url=f"/orders/{order.code}/{order.secret}/",
+                event=order.event.title,
+                starts_at=order.event.starts_at.astimezone(order.event.tz),
+                timezone=order.event.timezone,
+                status=order.status,
+                status_label=order.get_status_display(),
+                total=order.total,
+                currency=order.currency,
+            )
+            for order in mine
+        ]
     )
+    return render_page(request, props, template_data={"page_title": "My orders"})

@@ -1,14 +1,16 @@
-const STYLES: Record<string, string> = {
+import type { EventStatus } from "../types";
+
+const STYLES: Record<EventStatus, string> = {
   draft: "bg-slate-100 text-slate-700 ring-slate-200",
   published: "bg-emerald-50 text-emerald-800 ring-emerald-200",
   cancelled: "bg-red-50 text-red-800 ring-red-200",
 };
 
-export default function EventStatusBadge({ status }: { status: string }) {
+export default function EventStatusBadge({ status }: { status: EventStatus }) {
   return (
     <span
       data-testid="event-status"
-      className={`inline-block rounded-full px-2.5 py-0.5 text-xs font-medium capitalize ring-1 ring-inset ${STYLES[status] ?? STYLES.draft}`}
+      className={`inline-block rounded-full px-2.5 py-0.5 text-xs font-medium capitalize ring-1 ring-inset ${STYLES[status]}`}
     >
       {status}
     </span>

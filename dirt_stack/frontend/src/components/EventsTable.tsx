@@ -1,16 +1,7 @@
 import { Link } from "@inertiajs/react";
 import { formatEventDate } from "../lib/format";
+import type { EventRow } from "../types";
 import EventStatusBadge from "./EventStatusBadge";
-
-export type EventRow = {
-  slug: string;
-  title: string;
-  status: string;
-  starts_at: string;
-  timezone: string;
-  tickets_sold: number;
-  capacity: number;
-};
 
 export default function EventsTable({
   organizerSlug,

@@ -1,14 +1,18 @@
 import { router, useForm, usePage } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
 import { formatMoney } from "../lib/format";
-import type { EventDetail } from "../types";
+import type { EventDetail, VoucherCheck } from "../types";
 import { FormError } from "./fields";
 import SaleStateBadge from "./SaleStateBadge";
 
-type Voucher = { code: string; valid: boolean; message: string } | null;
-
 // Step 1 of the checkout: choose quantities (and a voucher), then reserve them.
-export default function TicketPicker({ event, voucher }: { event: EventDetail; voucher: Voucher }) {
+export default function TicketPicker({
+  event,
+  voucher,
+}: {
+  event: EventDetail;
+  voucher: VoucherCheck | null;
+}) {
   const errors = usePage().props.errors;
   const [voucherCode, setVoucherCode] = useState(voucher?.code ?? "");
   const form = useForm<{ quantities: Record<string, number>; voucher: string }>({

@@ -1,25 +1,13 @@
 import { router, useForm, usePage } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import { formatMoney } from "../lib/format";
+import type { ManagedTicketType, VoucherRow } from "../types";
 import { CheckboxField, FormError, PrimaryButton, SelectField, TextField } from "./fields";
-
-export type VoucherRow = {
-  id: number;
-  code: string;
-  kind: "percent" | "amount";
-  value: string;
-  max_usages: number;
-  redeemed: number;
-  valid_from: string;
-  valid_until: string;
-  ticket_types: string[];
-  can_delete: boolean;
-};
 
 type Props = {
   base: string;
   vouchers: VoucherRow[];
-  ticketTypes: { id: number; name: string; hidden: boolean }[];
+  ticketTypes: Pick<ManagedTicketType, "id" | "name" | "hidden">[];
   currency: string;
 };
 

@@ -1,11 +1,12 @@
 import { Head, Link } from "@inertiajs/react";
+import type { PageProps } from "../types";
 
 const TITLES: Record<number, string> = {
   403: "You don’t have access to this page",
   404: "Page not found",
 };
 
-export default function ErrorPage({ status }: { status: number }) {
+export default function ErrorPage({ status }: PageProps<"Error">) {
   const title = TITLES[status] ?? "Something went wrong";
   return (
     <>

@@ -2,20 +2,12 @@ import { Head, router } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
 import EventCard from "../components/EventCard";
 import PaginationNav from "../components/PaginationNav";
-import type { EventSummary, Pagination } from "../types";
+import type { PageProps } from "../types";
 
-type Filters = { q: string; from: string; to: string };
+type Props = PageProps<"Home">;
 
-export default function Home({
-  events,
-  pagination,
-  filters,
-}: {
-  events: EventSummary[];
-  pagination: Pagination;
-  filters: Filters;
-}) {
-  const [values, setValues] = useState<Filters>(filters);
+export default function Home({ events, pagination, filters }: Props) {
+  const [values, setValues] = useState<Props["filters"]>(filters);
   const filtered = Boolean(filters.q || filters.from || filters.to);
 
   function search(event: FormEvent) {

@@ -2,8 +2,9 @@ import { Head, Link, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
+import type { PageProps } from "../../types";
 
-export default function Login({ next }: { next: string }) {
+export default function Login({ next }: PageProps<"Auth/Login">) {
   const form = useForm({ email: "", password: "" });
   const errors = form.errors as Partial<Record<"email" | "password" | "form", string>>;
 

@@ -2,8 +2,9 @@ import { Head, Link, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
+import type { PageProps } from "../../types";
 
-export default function PasswordResetConfirm({ valid }: { valid: boolean }) {
+export default function PasswordResetConfirm({ valid }: PageProps<"Auth/PasswordResetConfirm">) {
   const form = useForm({ password: "" });
   const errors = form.errors as Partial<Record<"password" | "form", string>>;
 

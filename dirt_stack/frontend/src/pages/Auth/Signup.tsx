@@ -2,8 +2,9 @@ import { Head, Link, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
+import type { PageProps } from "../../types";
 
-export default function Signup({ next }: { next: string }) {
+export default function Signup({ next }: PageProps<"Auth/Signup">) {
   const form = useForm({ full_name: "", email: "", password: "" });
   const errors = form.errors as Partial<
     Record<"full_name" | "email" | "password" | "form", string>

@@ -1,7 +1,8 @@
 import { Head, Link } from "@inertiajs/react";
 import Card from "../../components/Card";
+import type { PageProps } from "../../types";
 
-export default function Expired({ event }: { event: { slug: string; title: string } }) {
+export default function Expired({ event }: PageProps<"Checkout/Expired">) {
   return (
     <>
       <Head title="Reservation expired" />

@@ -4,27 +4,9 @@ import Countdown from "../../components/Countdown";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
 import OrderSummary from "../../components/OrderSummary";
 import { formatEventDate } from "../../lib/format";
-import type { OrderLine, PaymentMethod } from "../../types";
+import type { PageProps } from "../../types";
 
-type Props = {
-  token: string;
-  event: {
-    slug: string;
-    title: string;
-    starts_at: string;
-    timezone: string;
-    venue: string;
-    collect_attendee_names: boolean;
-  };
-  lines: OrderLine[];
-  currency: string;
-  total: string;
-  ticket_count: number;
-  voucher: string | null;
-  seconds_left: number;
-  payment_methods: PaymentMethod[];
-  buyer: { name: string; email: string };
-};
+type Props = PageProps<"Checkout/Show">;
 
 export default function Checkout(props: Props) {
   const {

@@ -1,15 +1,9 @@
 import { Head, Link } from "@inertiajs/react";
 import TicketPicker from "../../components/TicketPicker";
 import { formatEventDate } from "../../lib/format";
-import type { EventDetail } from "../../types";
+import type { PageProps } from "../../types";
 
-export default function Show({
-  event,
-  voucher,
-}: {
-  event: EventDetail;
-  voucher: { code: string; valid: boolean; message: string } | null;
-}) {
+export default function Show({ event, voucher }: PageProps<"Events/Show">) {
   const cancelled = event.status === "cancelled";
   return (
     <>

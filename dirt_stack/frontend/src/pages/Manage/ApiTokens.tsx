@@ -1,17 +1,7 @@
 import { Head, Link, router, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import { FormError, PrimaryButton, SelectField, TextField } from "../../components/fields";
-
-type TokenRow = {
-  id: number;
-  name: string;
-  role: string;
-  prefix: string;
-  created_at: string;
-  expires_at: string | null;
-  last_used_at: string | null;
-  active: boolean;
-};
+import type { PageProps } from "../../types";
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString("en-GB") : "never");
 
@@ -20,12 +10,7 @@ export default function ApiTokens({
   roles,
   tokens,
   new_token,
-}: {
-  organizer: { name: string; slug: string };
-  roles: { value: string; label: string }[];
-  tokens: TokenRow[];
-  new_token: string | null;
-}) {
+}: PageProps<"Manage/ApiTokens">) {
   const form = useForm({ name: "", role: "door_staff", expires_at: "" });
   const errors = form.errors as Partial<Record<"name" | "role" | "expires_at" | "form", string>>;
 

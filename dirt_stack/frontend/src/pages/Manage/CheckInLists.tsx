@@ -1,27 +1,14 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import { CheckboxField, FormError, PrimaryButton, TextField } from "../../components/fields";
-
-type ListRow = {
-  id: number;
-  name: string;
-  all_ticket_types: boolean;
-  ticket_types: string[];
-  counts: { checked_in: number; expected: number };
-  can_delete: boolean;
-};
+import type { PageProps } from "../../types";
 
 export default function CheckInLists({
   event,
   organizer_slug,
   ticket_types,
   lists,
-}: {
-  event: { title: string; slug: string };
-  organizer_slug: string;
-  ticket_types: { id: number; name: string }[];
-  lists: ListRow[];
-}) {
+}: PageProps<"Manage/CheckInLists">) {
   const errors = usePage().props.errors;
   const base = `/manage/${organizer_slug}/events/${event.slug}`;
   const form = useForm({ name: "", all_ticket_types: true, ticket_types: [] as number[] });

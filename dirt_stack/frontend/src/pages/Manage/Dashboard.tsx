@@ -1,13 +1,7 @@
 import { Head, Link } from "@inertiajs/react";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatMoney } from "../../lib/format";
-
-type Figures = {
-  ticket_types: { id: number; name: string; capacity: number; sold: number; held: number }[];
-  revenue: { currency: string; gross: string; refunded: string; net: string }[];
-  orders_per_day: { day: string; orders: number; paid: number }[];
-  check_in: { checked_in: number; expected: number };
-};
+import type { PageProps } from "../../types";
 
 function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
   return (
@@ -20,15 +14,7 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
   );
 }
 
-export default function Dashboard({
-  event,
-  base,
-  figures,
-}: {
-  event: { title: string; slug: string; status: string; currency: string };
-  base: string;
-  figures: Figures;
-}) {
+export default function Dashboard({ event, base, figures }: PageProps<"Manage/Dashboard">) {
   const sold = figures.ticket_types.reduce((n, t) => n + t.sold, 0);
   const capacity = figures.ticket_types.reduce((n, t) => n + t.capacity, 0);
   const held = figures.ticket_types.reduce((n, t) => n + t.held, 0);

@@ -2,16 +2,13 @@ import { Head, Link, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import EventFormFields, { type EventFormData } from "../../components/EventFormFields";
 import { FormError, PrimaryButton } from "../../components/fields";
+import type { PageProps } from "../../types";
 
 export default function EventCreate({
   organizer,
   timezones,
   currencies,
-}: {
-  organizer: { name: string; slug: string };
-  timezones: string[];
-  currencies: string[];
-}) {
+}: PageProps<"Manage/EventCreate">) {
   const form = useForm<EventFormData>({
     title: "",
     slug: "",

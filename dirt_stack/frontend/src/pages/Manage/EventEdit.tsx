@@ -7,31 +7,9 @@ import TicketTypeForm, {
   EMPTY_TICKET_TYPE,
   type TicketTypeValues,
 } from "../../components/TicketTypeForm";
-import VouchersSection, { type VoucherRow } from "../../components/VouchersSection";
+import VouchersSection from "../../components/VouchersSection";
 import { formatMoney } from "../../lib/format";
-
-type ManagedTicketType = Omit<TicketTypeValues, "capacity" | "min_per_order" | "max_per_order"> & {
-  id: number;
-  capacity: number;
-  min_per_order: number;
-  max_per_order: number;
-  sold: number;
-  allocated: number;
-  can_delete: boolean;
-};
-
-type EditableEvent = Omit<
-  EventFormData,
-  "capacity" | "cover_image" | "hold_minutes" | "offline_payment_days"
-> & {
-  capacity: number | null;
-  hold_minutes: number;
-  offline_payment_days: number;
-  status: string;
-  allocated: number;
-  cover_image_url: string | null;
-  public_url: string;
-};
+import type { ManagedTicketType, PageProps } from "../../types";
 
 function asFormValues(t: ManagedTicketType): TicketTypeValues {
   return {
@@ -54,14 +32,7 @@ export default function EventEdit({
   vouchers,
   timezones,
   currencies,
-}: {
-  organizer: { name: string; slug: string };
-  event: EditableEvent;
-  ticket_types: ManagedTicketType[];
-  vouchers: VoucherRow[];
-  timezones: string[];
-  currencies: string[];
-}) {
+}: PageProps<"Manage/EventEdit">) {
   const pageErrors = usePage().props.errors;
   const base = `/manage/${organizer.slug}/events/${event.slug}`;
   const [editing, setEditing] = useState<number | null>(null);

@@ -1,15 +1,8 @@
 import { Head, Link } from "@inertiajs/react";
-import EventsTable, { type EventRow } from "../../components/EventsTable";
+import EventsTable from "../../components/EventsTable";
+import type { PageProps } from "../../types";
 
-type OrganizerBlock = {
-  name: string;
-  slug: string;
-  role: string;
-  can_manage: boolean;
-  events: EventRow[];
-};
-
-export default function ManageHome({ organizers }: { organizers: OrganizerBlock[] }) {
+export default function ManageHome({ organizers }: PageProps<"Manage/Home">) {
   return (
     <>
       <Head title="My events" />

@@ -2,6 +2,7 @@ import { Head, Link, useForm, usePage } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { FormError, PrimaryButton } from "../../components/fields";
+import type { PageProps } from "../../types";
 
 export default function Invitation({
   organizer,
@@ -9,13 +10,7 @@ export default function Invitation({
   email,
   valid,
   token,
-}: {
-  organizer: string;
-  role: string;
-  email: string;
-  valid: boolean;
-  token: string;
-}) {
+}: PageProps<"Manage/Invitation">) {
   const { props } = usePage();
   const form = useForm({});
   const here = `/invitations/${token}/`;

@@ -1,10 +1,7 @@
 import { Head, Link, router, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import { FormError, PrimaryButton, SelectField, TextField } from "../../components/fields";
-
-type Member = { id: number; email: string; name: string; role: string; is_me: boolean };
-type Invitation = { id: number; email: string; role: string; expires_at: string };
-type Role = { value: string; label: string };
+import type { PageProps } from "../../types";
 
 export default function Members({
   organizer,
@@ -12,13 +9,7 @@ export default function Members({
   roles,
   members,
   invitations,
-}: {
-  organizer: { name: string; slug: string };
-  my_role: string;
-  roles: Role[];
-  members: Member[];
-  invitations: Invitation[];
-}) {
+}: PageProps<"Manage/Members">) {
   const isOwner = my_role === "owner";
   const form = useForm({ email: "", role: "manager" });
   const errors = form.errors as Partial<Record<"email" | "role" | "form", string>>;

@@ -3,14 +3,10 @@ import { type FormEvent, useState } from "react";
 import { FormError } from "../../components/fields";
 import OrderSummary from "../../components/OrderSummary";
 import { formatEventDate, formatMoney } from "../../lib/format";
-import type { OrderDetail } from "../../types";
+import type { PageProps } from "../../types";
 
-type AuditRow = {
-  action: string;
-  actor: string;
-  detail: Record<string, unknown>;
-  created_at: string;
-};
+type Props = PageProps<"Manage/Order">;
+type AuditRow = Props["audit"][number];
 
 const ACTIONS: Record<string, string> = {
   cancelled: "Cancelled the order",
@@ -32,21 +28,7 @@ function describe(entry: AuditRow, currency: string): string {
   return base;
 }
 
-export default function Order({
-  event,
-  base,
-  order,
-  payments,
-  audit,
-  refundable,
-}: {
-  event: { title: string; slug: string; timezone: string };
-  base: string;
-  order: OrderDetail;
-  payments: { provider: string; amount: string; status: string; reference: string }[];
-  audit: AuditRow[];
-  refundable: string;
-}) {
+export default function Order({ event, base, order, payments, audit, refundable }: Props) {
   const errors = usePage().props.errors;
   const action = `${base}/orders/${order.code}/action/`;
   const refund = useForm({ action: "refund", amount: "", tickets: [] as number[], reason: "" });

@@ -2,21 +2,9 @@ import { Head, Link, router } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
 import PaginationNav from "../../components/PaginationNav";
 import { formatEventDate, formatMoney } from "../../lib/format";
-import type { Pagination } from "../../types";
+import type { PageProps } from "../../types";
 
-type Row = {
-  code: string;
-  status: string;
-  status_label: string;
-  buyer_name: string;
-  buyer_email: string;
-  total: string;
-  currency: string;
-  created_at: string;
-  tickets: number;
-};
-type Option = { value: string; label: string };
-type Filters = { q: string; status: string; ticket_type: string; from: string; to: string };
+type Props = PageProps<"Manage/Orders">;
 
 export default function Orders({
   event,
@@ -26,16 +14,8 @@ export default function Orders({
   filters,
   statuses,
   ticket_types,
-}: {
-  event: { title: string; slug: string; timezone: string };
-  base: string;
-  orders: Row[];
-  pagination: Pagination;
-  filters: Filters;
-  statuses: Option[];
-  ticket_types: Option[];
-}) {
-  const [values, setValues] = useState<Filters>(filters);
+}: Props) {
+  const [values, setValues] = useState<Props["filters"]>(filters);
 
   function search(e: FormEvent) {
     e.preventDefault();

@@ -1,6 +1,6 @@
 import { Head, Link, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
-import EventsTable, { type EventRow } from "../../components/EventsTable";
+import EventsTable from "../../components/EventsTable";
 import {
   CheckboxField,
   FormError,
@@ -8,31 +8,11 @@ import {
   TextArea,
   TextField,
 } from "../../components/fields";
+import type { PageProps } from "../../types";
 
-type Props = {
-  organizer: {
-    name: string;
-    slug: string;
-    contact_email: string;
-    bank_transfer_details: string;
-    admit_unpaid_bank_transfers: boolean;
-  };
-  role: string;
-  can_manage: boolean;
-  events: EventRow[];
-};
+type Props = PageProps<"Manage/Organizer">;
 
-export default function Organizer({
-  organizer,
-  role,
-  can_manage,
-  events,
-}: {
-  organizer: Props["organizer"];
-  role: string;
-  can_manage: boolean;
-  events: EventRow[];
-}) {
+export default function Organizer({ organizer, role, can_manage, events }: Props) {
   return (
     <>
       <Head title={organizer.name} />

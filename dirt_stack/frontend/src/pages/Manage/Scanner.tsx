@@ -3,33 +3,10 @@ import type { IScannerControls } from "@zxing/browser";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { formatEventDate } from "../../lib/format";
 import { getJson, postJson } from "../../lib/http";
+import type { CheckInCounts, PageProps, ScanResult, SearchResults, UndoResult } from "../../types";
 
-type Counts = { checked_in: number; expected: number };
-type ScanResult = {
-  outcome: "admitted" | "already_checked_in" | "refused";
-  message: string;
-  ticket: { id: number; attendee_name: string; ticket_type: string; order_code: string } | null;
-  first_check_in: { at: string | null; list: string } | null;
-  counts: { checked_in: number };
-};
-type SearchHit = {
-  id: number;
-  attendee_name: string;
-  ticket_type: string;
-  order_code: string;
-  valid: boolean;
-  checked_in: boolean;
-};
-
-type Props = {
-  event: { title: string; slug: string; timezone: string };
-  organizer: { name: string; slug: string };
-  lists: { id: number; name: string }[];
-  list: { id: number; name: string };
-  counts: Counts;
-  endpoints: { scan: string; search: string; stats: string };
-  can_manage: boolean;
-};
+type Props = PageProps<"Manage/Scanner">;
+type SearchHit = SearchResults["results"][number];
 
 const PANEL: Record<ScanResult["outcome"], string> = {
   admitted: "bg-emerald-600 text-white",
@@ -83,7 +60,7 @@ export default function Scanner({
   // Keep the counter live while other scanners admit people.
   useEffect(() => {
     const timer = window.setInterval(() => {
-      getJson<Counts>(endpoints.stats).then(setCounts, () => undefined);
+      getJson<CheckInCounts>(endpoints.stats).then(setCounts, () => undefined);
     }, 5000);
     return () => window.clearInterval(timer);
   }, [endpoints.stats]);
@@ -139,7 +116,7 @@ export default function Scanner({
   async function find(e: FormEvent) {
     e.preventDefault();
     try {
-      const answer = await getJson<{ results: SearchHit[] }>(
+      const answer = await getJson<SearchResults>(
         `${endpoints.search}?q=${encodeURIComponent(query)}`,
       );
       setHits(answer.results);
@@ -149,7 +126,7 @@ export default function Scanner({
   }
 
   async function undo(ticketId: number) {
-    const answer = await postJson<{ counts: Counts }>(
+    const answer = await postJson<UndoResult>(
       `/manage/${organizer.slug}/events/${event.slug}/tickets/${ticketId}/undo-checkin/`,
       {},
     );

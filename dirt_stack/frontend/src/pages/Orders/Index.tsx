@@ -1,19 +1,8 @@
 import { Head, Link } from "@inertiajs/react";
 import { formatEventDate, formatMoney } from "../../lib/format";
+import type { PageProps } from "../../types";
 
-type Row = {
-  code: string;
-  url: string;
-  event: string;
-  starts_at: string;
-  timezone: string;
-  status: string;
-  status_label: string;
-  total: string;
-  currency: string;
-};
-
-export default function MyOrders({ orders }: { orders: Row[] }) {
+export default function MyOrders({ orders }: PageProps<"Orders/Index">) {
   return (
     <>
       <Head title="My orders" />

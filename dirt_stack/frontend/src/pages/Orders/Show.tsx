@@ -1,7 +1,7 @@
 import { Head, Link } from "@inertiajs/react";
 import OrderSummary from "../../components/OrderSummary";
 import { formatEventDate, formatMoney } from "../../lib/format";
-import type { OrderDetail } from "../../types";
+import type { OrderDetail, PageProps } from "../../types";
 
 const STATUS_STYLES: Record<OrderDetail["status"], string> = {
   paid: "bg-emerald-50 text-emerald-800 ring-emerald-200",
@@ -11,7 +11,7 @@ const STATUS_STYLES: Record<OrderDetail["status"], string> = {
   expired: "bg-slate-100 text-slate-700 ring-slate-200",
 };
 
-export default function OrderShow({ order }: { order: OrderDetail }) {
+export default function OrderShow({ order }: PageProps<"Orders/Show">) {
   const valid = order.tickets_valid;
   return (
     <>

@@ -1,17 +1,9 @@
 import { Head } from "@inertiajs/react";
 import EventCard from "../../components/EventCard";
 import PaginationNav from "../../components/PaginationNav";
-import type { EventSummary, Pagination } from "../../types";
+import type { PageProps } from "../../types";
 
-export default function Show({
-  organizer,
-  events,
-  pagination,
-}: {
-  organizer: { name: string; slug: string; contact_email: string };
-  events: EventSummary[];
-  pagination: Pagination;
-}) {
+export default function Show({ organizer, events, pagination }: PageProps<"Organizers/Show">) {
   return (
     <>
       <Head title={organizer.name} />

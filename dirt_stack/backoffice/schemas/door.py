@@ -1,0 +1,100 @@
+"""The door: the scanner page and its answers (which the REST API's check-in shares), check-in lists."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from backoffice.schemas.common import EventInZone, IdName
+from core.schemas import IsoDateTime, PageProps, Shape
+from storefront.schemas import EventRef, OrganizerRef
+
+
+class CheckInCounts(Shape):
+    checked_in: int = Field(description="Tickets checked in (through this list, on a list's page).")
+    expected: int = Field(description="Valid tickets that may get in.")
+
+
+class CheckedIn(Shape):
+    checked_in: int
+
+
+class ScannedTicket(Shape):
+    id: int
+    attendee_name: str
+    ticket_type: str
+    order_code: str
+
+
+class FirstCheckIn(Shape):
+    at: IsoDateTime | None
+    list: str
+
+
+class ScanResult(Shape):
+    """One scan's answer (``checkin.services.scan``)."""
+
+    outcome: Literal["admitted", "already_checked_in", "refused"]
+    message: str
+    ticket: ScannedTicket | None
+    first_check_in: FirstCheckIn | None = Field(description="When and where an earlier scan let it in.")
+    counts: CheckedIn
+
+
+class SearchHit(Shape):
+    id: int
+    attendee_name: str
+    ticket_type: str
+    order_code: str
+    valid: bool
+    checked_in: bool
+
+
+class SearchResults(Shape):
+    results: list[SearchHit]
+
+
+class UndoResult(Shape):
+    undone: bool
+    counts: CheckInCounts
+
+
+class ReissueResult(Shape):
+    reissued: bool
+
+
+class ScannerEndpoints(Shape):
+    scan: str
+    search: str
+    stats: str
+
+
+class ScannerPageProps(PageProps):
+    component = "Manage/Scanner"
+
+    event: EventInZone
+    organizer: OrganizerRef
+    lists: list[IdName]
+    list: IdName
+    counts: CheckInCounts
+    endpoints: ScannerEndpoints
+    can_manage: bool
+
+
+class CheckInListRow(Shape):
+    id: int
+    name: str
+    all_ticket_types: bool
+    ticket_types: list[str]
+    counts: CheckInCounts
+    can_delete: bool
+
+
+class CheckInListsPageProps(PageProps):
+    component = "Manage/CheckInLists"
+
+    event: EventRef
+    organizer_slug: str
+    ticket_types: list[IdName]
+    lists: list[CheckInListRow]

@@ -1,0 +1,124 @@
+"""The event's sales: the dashboard, the orders list and an order's page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import Field
+
+from backoffice.schemas.common import EventInZone
+from backoffice.schemas.door import CheckInCounts
+from core.schemas import IsoDateTime, Money, Option, PageProps, Pagination, Shape
+from storefront.schemas import EventStatus, OrderDetail, OrderStatus
+
+
+class DashboardEvent(Shape):
+    title: str
+    slug: str
+    status: EventStatus
+    currency: str
+
+
+class TicketTypeFigures(Shape):
+    id: int
+    name: str
+    capacity: int
+    sold: int
+    held: int
+
+
+class Revenue(Shape):
+    currency: str
+    gross: Money
+    refunded: Money
+    net: Money
+
+
+class OrdersOnDay(Shape):
+    day: dt.date
+    orders: int
+    paid: int
+
+
+class DashboardFigures(Shape):
+    """The event's figures, computed in the database (``backoffice.reports.dashboard``)."""
+
+    ticket_types: list[TicketTypeFigures]
+    revenue: list[Revenue]
+    orders_per_day: list[OrdersOnDay]
+    check_in: CheckInCounts
+
+
+class DashboardPageProps(PageProps):
+    component = "Manage/Dashboard"
+
+    event: DashboardEvent
+    base: str = Field(description="The event's back-office address, without a trailing slash.")
+    figures: DashboardFigures
+
+
+class OrderRow(Shape):
+    code: str
+    status: OrderStatus
+    status_label: str
+    buyer_name: str
+    buyer_email: str
+    total: Money
+    currency: str
+    created_at: IsoDateTime
+    tickets: int
+
+
+class OrderSearch(Shape):
+    """The order list's filters, as the query string gave them."""
+
+    q: str
+    status: str
+    ticket_type: str
+    date_from: str = Field(alias="from")
+    date_to: str = Field(alias="to")
+
+
+class OrdersPageProps(PageProps):
+    component = "Manage/Orders"
+
+    event: EventInZone
+    base: str
+    orders: list[OrderRow]
+    pagination: Pagination
+    filters: OrderSearch
+    statuses: list[Option]
+    ticket_types: list[Option]
+
+
+class PaymentRow(Shape):
+    provider: str
+    amount: Money
+    status: str
+    reference: str
+
+
+class RefundRow(Shape):
+    amount: Money
+    reason: str
+    created_at: IsoDateTime
+
+
+class AuditRow(Shape):
+    action: str
+    actor: str
+    detail: dict[str, Any] = Field(description="What changed; its keys depend on the action.")
+    created_at: IsoDateTime
+
+
+class ManageOrderPageProps(PageProps):
+    component = "Manage/Order"
+
+    event: EventInZone
+    base: str
+    order: OrderDetail
+    payments: list[PaymentRow]
+    refunds: list[RefundRow]
+    audit: list[AuditRow]
+    refundable: Money

@@ -1,0 +1,250 @@
+"""Shapes of events, ticket types and orders, shared by the storefront's pages, the back
+office and the REST API (one schema each), and the props of the storefront's pages.
+
+``storefront.serializers`` builds these from models; the API's responses are these
+schemas or extend them (``api/schemas.py``). The frontend's types are generated
+from them (DEVELOPMENT.md, "Types shared with the frontend").
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field
+
+from core.schemas import IsoDateTime, Money, OneOf, PageProps, Pagination, Shape
+from events.models import Event
+from sales.models import Order
+
+EventStatus = Annotated[str, OneOf(Event.Status.values)]
+OrderStatus = Annotated[str, OneOf(Order.Status.values)]
+# storefront.serializers.SaleState (tests/test_frontend_schema.py keeps them equal).
+SaleState = Annotated[str, OneOf(["on_sale", "few_left", "sold_out", "not_yet_on_sale", "sales_ended"])]
+
+
+# --- Events -----------------------------------------------------------------------------
+
+
+class OrganizerRef(Shape):
+    name: str
+    slug: str
+
+
+class EventSummary(Shape):
+    """What a list of events shows. Times carry the event's own UTC offset."""
+
+    slug: str
+    title: str
+    organizer: OrganizerRef
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
+    timezone: str = Field(description="The event's IANA time zone, e.g. Europe/Vienna.")
+    venue: str = Field(description="The venue's name and address, or “Online”.")
+    is_online: bool
+    status: EventStatus
+    currency: str
+    min_price: Money | None = Field(
+        description="The cheapest visible ticket type's price, in lists of events; otherwise null."
+    )
+    cover_image_url: str | None
+
+
+class TicketTypePublic(Shape):
+    """A ticket type as buyers see it, with its live availability."""
+
+    id: int
+    name: str
+    description: str
+    price: Money
+    currency: str
+    state: SaleState
+    available: int = Field(description="Tickets left; 0 unless the ticket type is on sale.")
+    sales_start: IsoDateTime | None
+    sales_end: IsoDateTime | None
+    min_per_order: int
+    max_per_order: int
+
+
+class PaymentMethod(Shape):
+    name: str
+    label: str
+
+
+class EventDetail(EventSummary):
+    """One event with its ticket types and the payment methods it accepts."""
+
+    description_html: str = Field(description="The description's Markdown, rendered and sanitized.")
+    venue_name: str
+    venue_address: str
+    ticket_types: list[TicketTypePublic]
+    payment_methods: list[PaymentMethod]
+
+
+# --- Orders -----------------------------------------------------------------------------
+
+
+class OrderLine(Shape):
+    """One line of an order, or of a reservation being checked out."""
+
+    ticket_type: str
+    quantity: int
+    unit_price: Money
+    discount: Money
+    total: Money
+
+
+class OrderTicket(Shape):
+    id: int
+    ticket_type_id: int
+    ticket_type: str
+    attendee_name: str
+    secret: str = Field(description="What the ticket's QR code encodes.")
+    price: Money
+    qr: str | None = Field(
+        description="The QR code as an SVG data URI; only on the order page, for tickets that get in."
+    )
+    void: bool = Field(description="The ticket does not get in (refunded, or its order is not valid).")
+
+
+class OrderEvent(Shape):
+    slug: str
+    title: str
+    starts_at: IsoDateTime
+    timezone: str
+    venue: str
+    status: EventStatus
+
+
+class Buyer(Shape):
+    name: str
+    email: str
+
+
+class OrderDetail(Shape):
+    """An order as its page, the back office and the API show it. Times carry the event's offset."""
+
+    code: str
+    status: OrderStatus
+    status_label: str
+    event: OrderEvent
+    buyer: Buyer
+    currency: str
+    subtotal: Money
+    discount: Money
+    total: Money
+    refunded_amount: Money
+    payment_method: str
+    payment_deadline: IsoDateTime | None
+    payment_url: str | None = Field(description="Where the buyer pays, for providers with a payment page.")
+    bank_transfer_details: str = Field(description="The organizer's account, for bank transfers.")
+    created_at: IsoDateTime
+    order_url: str = Field(description="The order's secret page; share it only with the buyer.")
+    tickets_valid: bool = Field(description="The order's tickets get in (paid, or an admitted transfer).")
+    pdf_url: str
+    lines: list[OrderLine]
+    tickets: list[OrderTicket]
+
+
+# --- The storefront's pages ---------------------------------------------------------------
+
+
+class EventFilters(Shape):
+    q: str
+    date_from: str = Field(alias="from")
+    date_to: str = Field(alias="to")
+
+
+class HomePageProps(PageProps):
+    component = "Home"
+
+    events: list[EventSummary]
+    pagination: Pagination
+    filters: EventFilters
+
+
+class OrganizerContact(Shape):
+    name: str
+    slug: str
+    contact_email: str
+
+
+class OrganizerPageProps(PageProps):
+    component = "Organizers/Show"
+
+    organizer: OrganizerContact
+    events: list[EventSummary]
+    pagination: Pagination
+
+
+class VoucherCheck(Shape):
+    """What the event page says about the voucher code in its address."""
+
+    code: str
+    valid: bool
+    message: str
+
+
+class EventPageProps(PageProps):
+    component = "Events/Show"
+
+    event: EventDetail
+    voucher: VoucherCheck | None
+
+
+class CheckoutEvent(Shape):
+    slug: str
+    title: str
+    starts_at: IsoDateTime
+    timezone: str
+    venue: str
+    collect_attendee_names: bool
+
+
+class CheckoutPageProps(PageProps):
+    component = "Checkout/Show"
+
+    token: str
+    event: CheckoutEvent
+    lines: list[OrderLine]
+    currency: str
+    total: Money
+    ticket_count: int
+    voucher: str | None
+    seconds_left: int = Field(description="Until the reservation expires, by the server's clock.")
+    payment_methods: list[PaymentMethod]
+    buyer: Buyer = Field(description="The logged-in user's name and email, to prefill the form.")
+
+
+class EventRef(Shape):
+    slug: str
+    title: str
+
+
+class CheckoutExpiredPageProps(PageProps):
+    component = "Checkout/Expired"
+
+    event: EventRef
+
+
+class OrderPageProps(PageProps):
+    component = "Orders/Show"
+
+    order: OrderDetail
+
+
+class MyOrder(Shape):
+    code: str
+    url: str
+    event: str
+    starts_at: IsoDateTime
+    timezone: str
+    status: OrderStatus
+    status_label: str
+    total: Money
+    currency: str
+
+
+class MyOrdersPageProps(PageProps):
+    component = "Orders/Index"
+
+    orders: list[MyOrder]
