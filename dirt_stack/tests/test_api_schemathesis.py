@@ -51,6 +51,12 @@ def test_no_input_makes_the_api_fail(tmp_path, settings):
                 "--max-examples",
                 "12",
                 "--generation-deterministic",
+                # Path parameters are free strings, and schemathesis drops the generated
+                # ones no URL can carry ("/", ".."); for some operations that is enough
+                # to trip hypothesis' generation health check, which says nothing about
+                # the API under test.
+                "--suppress-health-check",
+                "filter_too_much",
                 "--workers",
                 "2",
                 "--header",

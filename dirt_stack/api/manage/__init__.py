@@ -10,6 +10,6 @@ from ninja import Router
 from api.auth import OrganizerToken
 from api.manage import events, orders
 
-router = Router(tags=["Organizer"], auth=OrganizerToken())
+router = Router(auth=OrganizerToken())
 router.add_router("", events.router)
 router.add_router("", orders.router)
