@@ -9,11 +9,15 @@ APP := $(ROOT)/dirt_stack
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export VENV
+# Python may write bytecode even when the shell says not to: pytest then keeps its
+# rewritten test modules between runs, and the manage.py and gunicorn processes the
+# tests start reuse the compiled application instead of compiling it each time.
+unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help run setup test bench lint lint-python lint-frontend lint-container lint-infra lint-workflows format
+.PHONY: help run setup test test-fast bench lint lint-python lint-frontend lint-container lint-infra lint-workflows format
 
 help: ## List the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
 
 setup: ## Install dependencies, build the frontend, migrate and load demo data
 	@bash $(APP)/setup.sh
@@ -25,6 +29,14 @@ run: setup ## Set everything up and serve on http://$(HOST):$(PORT)
 test: ## Run the whole test suite (SQLite by default; PostgreSQL with DATABASE_URL)
 	@bash $(APP)/setup.sh --dev --no-db
 	cd $(APP) && $(BIN)/pytest $(PYTEST_ARGS)
+
+# The fast suite leaves out what starts servers or browsers (markers in
+# dirt_stack/pyproject.toml) and spreads the rest over TEST_WORKERS processes.
+FAST_MARKERS := not slow and not fleet and not browser
+TEST_WORKERS ?= auto
+test-fast: ## The tests without the slow, fleet and browser ones, in parallel (about a minute on 2 cores)
+	@bash $(APP)/setup.sh --dev --no-db
+	cd $(APP) && $(BIN)/pytest -n $(TEST_WORKERS) -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 FLEET_PORT ?= 8080
 FLEET_INSTANCES ?= 2

@@ -43,6 +43,7 @@ def test_check_deploy_flags_debug_in_production():
     assert "security.W018" in result.stderr  # DEBUG must be off
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_production_command_serves_health_static_files_and_safe_errors(tmp_path):
     static_root = tmp_path / "static"
@@ -134,6 +135,7 @@ def test_gunicorn_config_reads_workers_threads_and_timeouts_from_the_environment
     }
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_concurrent_instances_migrate_once_under_the_advisory_lock():
