@@ -15,7 +15,7 @@ export VENV
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help run setup test bench lint lint-python lint-frontend lint-container lint-infra lint-workflows format
-.PHONY: test-app test-infra test-fast
+.PHONY: test-app test-infra test-fast lint-migrations
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
@@ -69,7 +69,7 @@ bench: ## Flash-sale benchmarks on PostgreSQL (200 buyers) and SQLite (50 buyers
 	$(BIN)/python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200
 	$(BIN)/python bench/flash_sale.py --database sqlite --tickets 500 --buyers 50
 
-lint: lint-python lint-frontend lint-container lint-infra lint-workflows ## Run every linter
+lint: lint-python lint-frontend lint-migrations lint-container lint-infra lint-workflows ## Run every linter
 
 lint-python:
 	@bash $(APP)/setup.sh --dev --no-db --no-build
@@ -79,6 +79,10 @@ lint-python:
 lint-frontend:
 	@bash $(APP)/setup.sh --dev --no-db --no-build
 	cd $(APP)/frontend && npm run --silent lint
+
+lint-migrations: ## Fail when a model change has no migration (makemigrations --check)
+	@bash $(APP)/setup.sh --dev --no-db --no-build
+	cd $(APP) && DEBUG=true DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
 
 lint-container: $(INFRA_VENV)/.installed ## Lint the Dockerfile with hadolint
 	$(INFRA_BIN)/hadolint Dockerfile
