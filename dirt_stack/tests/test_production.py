@@ -19,6 +19,9 @@ from tests.support.processes import (
     run_manage,
 )
 
+# Every test here starts a process: manage.py, gunicorn or three migrating instances.
+pytestmark = pytest.mark.slow
+
 PRODUCTION_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(50),
@@ -43,7 +46,6 @@ def test_check_deploy_flags_debug_in_production():
     assert "security.W018" in result.stderr  # DEBUG must be off
 
 
-@pytest.mark.slow
 @pytest.mark.django_db
 def test_production_command_serves_health_static_files_and_safe_errors(tmp_path):
     static_root = tmp_path / "static"
@@ -135,7 +137,6 @@ def test_gunicorn_config_reads_workers_threads_and_timeouts_from_the_environment
     }
 
 
-@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_concurrent_instances_migrate_once_under_the_advisory_lock():
