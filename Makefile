@@ -50,10 +50,10 @@ test-infra: $(INFRA_VENV)/.installed ## The infrastructure's tests, in .venv-inf
 	cd $(ROOT)/infrastructure && $(INFRA_BIN)/pytest $(INFRA_PYTEST_ARGS)
 
 # The fast suite leaves out what starts servers or browsers (markers in
-# dirt_stack/pyproject.toml) and spreads the rest over TEST_WORKERS processes.
+# dirt_stack/pyproject.toml) and spreads the rest over TEST_WORKERS processes (0: one process).
 FAST_MARKERS := not slow and not fleet and not browser
 TEST_WORKERS ?= auto
-test-fast: ## The tests without the slow, fleet and browser ones, in parallel (about a minute on 2 cores)
+test-fast: ## The application's tests but the slow, fleet and browser ones, in parallel (under a minute)
 	@bash $(APP)/setup.sh --dev --no-db
 	cd $(APP) && $(BIN)/pytest -n $(TEST_WORKERS) -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
