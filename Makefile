@@ -9,11 +9,16 @@ APP := $(ROOT)/dirt_stack
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export VENV
+# Python may write bytecode even when the shell says not to: pytest then keeps its
+# rewritten test modules between runs, and the manage.py and gunicorn processes the
+# tests start reuse the compiled application instead of compiling it each time.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help run setup test bench lint lint-python lint-frontend lint-container lint-infra lint-workflows format
+.PHONY: test-app test-infra test-fast lint-migrations
 
 help: ## List the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
 
 setup: ## Install dependencies, build the frontend, migrate and load demo data
 	@bash $(APP)/setup.sh
@@ -22,9 +27,35 @@ run: setup ## Set everything up and serve on http://$(HOST):$(PORT)
 	@printf '\n  Maticko: http://%s:%s/   (organizer login: demo@maticko.test / maticko-demo)\n\n' "$(HOST)" "$(PORT)"
 	cd $(APP) && DEBUG=$${DEBUG:-true} exec $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: ## Run the whole test suite (SQLite by default; PostgreSQL with DATABASE_URL)
+# The infrastructure's tests and linters (moto, the AWS CLI, cfn-lint, shellcheck,
+# hadolint, actionlint, zizmor) live in a virtual environment of their own, so the
+# application's .venv carries none of them.
+INFRA_VENV := $(ROOT)/.venv-infra
+INFRA_BIN := $(INFRA_VENV)/bin
+$(INFRA_VENV)/.installed: $(ROOT)/infrastructure/requirements.txt
+	@bash $(APP)/setup.sh --dev --no-db --no-build
+	$(BIN)/python -m venv $(INFRA_VENV)
+	$(INFRA_BIN)/python -m pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+# Serial make runs the infrastructure's tests first, so the application's summary
+# comes last; `make -k test` runs the second part even when the first one fails.
+test: test-infra test-app ## Run the whole test suite: test-infra, then test-app
+
+test-app: ## The application's tests (SQLite by default; PostgreSQL with DATABASE_URL)
 	@bash $(APP)/setup.sh --dev --no-db
 	cd $(APP) && $(BIN)/pytest $(PYTEST_ARGS)
+
+test-infra: $(INFRA_VENV)/.installed ## The infrastructure's tests, in .venv-infra (templates, user data, a deploy to moto)
+	cd $(ROOT)/infrastructure && $(INFRA_BIN)/pytest $(INFRA_PYTEST_ARGS)
+
+# The fast suite leaves out what starts servers or browsers (markers in
+# dirt_stack/pyproject.toml) and spreads the rest over TEST_WORKERS processes (0: one process).
+FAST_MARKERS := not slow and not fleet and not browser
+TEST_WORKERS ?= auto
+test-fast: ## The application's tests but the slow, fleet and browser ones, in parallel (under a minute)
+	@bash $(APP)/setup.sh --dev --no-db
+	cd $(APP) && $(BIN)/pytest -n $(TEST_WORKERS) -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
 
 FLEET_PORT ?= 8080
 FLEET_INSTANCES ?= 2
@@ -38,7 +69,7 @@ bench: ## Flash-sale benchmarks on PostgreSQL (200 buyers) and SQLite (50 buyers
 	$(BIN)/python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200
 	$(BIN)/python bench/flash_sale.py --database sqlite --tickets 500 --buyers 50
 
-lint: lint-python lint-types lint-frontend lint-types-generated lint-container lint-infra lint-workflows ## Run every linter
+lint: lint-python lint-types lint-frontend lint-types-generated lint-migrations lint-container lint-infra lint-workflows ## Run every linter
 
 lint-python:
 	@bash $(APP)/setup.sh --dev --no-db --no-build
@@ -68,9 +99,12 @@ lint-types-generated:
 	@bash $(APP)/setup.sh --dev --no-db --no-build
 	cd $(APP)/frontend && npm run --silent types:check
 
-lint-container: ## Lint the Dockerfile with hadolint
+lint-migrations: ## Fail when a model change has no migration (makemigrations --check)
 	@bash $(APP)/setup.sh --dev --no-db --no-build
-	$(BIN)/hadolint Dockerfile
+	cd $(APP) && DEBUG=true DATABASE_URL=sqlite://:memory: $(BIN)/python manage.py makemigrations --check --dry-run
+
+lint-container: $(INFRA_VENV)/.installed ## Lint the Dockerfile with hadolint
+	$(INFRA_BIN)/hadolint Dockerfile
 
 # checkov pins libraries of its own, so it gets its own virtual environment.
 CHECKOV_VENV := $(ROOT)/.venv-checkov
@@ -80,14 +114,12 @@ $(CHECKOV_VENV)/.installed: $(ROOT)/infrastructure/requirements-checkov.txt
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r $<
 	touch $@
 
-lint-infra: $(CHECKOV_VENV)/.installed ## Lint the CloudFormation templates and shell scripts
-	@bash $(APP)/setup.sh --dev --no-db --no-build
-	PATH="$(BIN):$$PATH" CHECKOV="$(CHECKOV_VENV)/bin/checkov" bash $(ROOT)/infrastructure/lint.sh
+lint-infra: $(INFRA_VENV)/.installed $(CHECKOV_VENV)/.installed ## Lint the CloudFormation templates and shell scripts
+	PATH="$(INFRA_BIN):$$PATH" CHECKOV="$(CHECKOV_VENV)/bin/checkov" bash $(ROOT)/infrastructure/lint.sh
 
-lint-workflows: ## Lint the GitHub Actions workflows (actionlint with shellcheck, zizmor)
-	@bash $(APP)/setup.sh --dev --no-db --no-build
-	cd $(ROOT) && PATH="$(BIN):$$PATH" $(BIN)/actionlint
-	cd $(ROOT) && $(BIN)/zizmor --offline .github/
+lint-workflows: $(INFRA_VENV)/.installed ## Lint the GitHub Actions workflows (actionlint with shellcheck, zizmor)
+	cd $(ROOT) && PATH="$(INFRA_BIN):$$PATH" $(INFRA_BIN)/actionlint
+	cd $(ROOT) && $(INFRA_BIN)/zizmor --offline .github/
 
 format: ## Format Python and frontend code in place
 	$(BIN)/ruff format .

@@ -5,7 +5,8 @@
 # a second run skips every step whose inputs have not changed.
 #
 # Usage: dirt_stack/setup.sh [--dev] [--no-db] [--no-build]
-#   --dev       also install the development and test tools (requirements/dev.txt)
+#   --dev       also install the development and test tools (requirements/dev.txt;
+#               the infrastructure's tools live in .venv-infra, see the Makefile)
 #   --no-db     skip migrating the database and loading demo data
 #   --no-build  skip the frontend build
 # Environment: PYTHON (interpreter to use, 3.11+), VENV (default: <repo>/.venv),
@@ -49,6 +50,34 @@ find_python() {
   return 1
 }
 
+# Installed packages that infrastructure/requirements.txt pins and the application's
+# requirements do not, one name a word.
+infra_only_packages() {
+  "$VENV/bin/python" - "$ROOT_DIR/infrastructure/requirements.txt" "$APP_DIR"/requirements/*.txt <<'PY'
+import re
+import sys
+from importlib import metadata
+
+
+def canonical(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pinned(path):
+    with open(path) as lines:
+        return {
+            canonical(re.split(r"[\[=<>~!;@ ]", line.strip(), maxsplit=1)[0])
+            for line in lines
+            if line.strip() and not line.lstrip().startswith(("#", "-"))
+        }
+
+
+app = set().union(*(pinned(path) for path in sys.argv[2:]))
+installed = {canonical(dist.metadata["Name"]) for dist in metadata.distributions()}
+print(" ".join(sorted((pinned(sys.argv[1]) - app) & installed)))
+PY
+}
+
 # --- Python ---------------------------------------------------------------
 if [ ! -x "$VENV/bin/python" ]; then
   python=$(find_python) || fail "Python 3.11 or newer is required (set PYTHON=/path/to/python3.11)."
@@ -62,11 +91,19 @@ if $dev; then
   requirements=$APP_DIR/requirements/dev.txt
   stamp=$VENV/.maticko-requirements-dev
 fi
-wanted=$(checksum "$APP_DIR"/requirements/*.txt "$ROOT_DIR/infrastructure/requirements.txt")
+wanted=$(checksum "$APP_DIR"/requirements/*.txt)
 if ! is_current "$stamp" "$wanted"; then
   say "Installing Python dependencies from ${requirements#"$ROOT_DIR"/}"
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
   "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  # The infrastructure's tools belong in .venv-infra; a .venv set up while dev.txt
+  # still included infrastructure/requirements.txt holds them, so they are removed.
+  stale=$(infra_only_packages)
+  if [ -n "$stale" ]; then
+    say "Removing the infrastructure's tools from ${VENV#"$ROOT_DIR"/} (they live in .venv-infra)"
+    # shellcheck disable=SC2086 # one word per package
+    "$VENV/bin/python" -m pip uninstall --quiet --disable-pip-version-check --yes $stale
+  fi
   echo "$wanted" >"$stamp"
 fi
 

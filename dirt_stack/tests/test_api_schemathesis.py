@@ -20,7 +20,7 @@ from sales import pricing, purchase
 from tests.factories import make_event, make_organizer, make_ticket_type
 from tests.support.processes import database_url_for_child, gunicorn_server
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_no_input_makes_the_api_fail(tmp_path, settings):

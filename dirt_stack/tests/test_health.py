@@ -38,6 +38,7 @@ def test_health_never_redirects(client, settings):
     assert client.get("/").status_code == 301
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "database_url",
     [
@@ -62,6 +63,7 @@ def test_health_answers_503_when_the_database_is_unreachable(tmp_path, database_
     assert "cannot reach its database" in page_body.decode()
 
 
+@pytest.mark.slow
 def test_health_answers_200_from_gunicorn_and_logs_json(tmp_path):
     database = tmp_path / "health.sqlite3"
     env = {"DATABASE_URL": f"sqlite:///{database}", "APP_VERSION": "test-build-7"}

@@ -19,6 +19,9 @@ from tests.support.processes import (
     run_manage,
 )
 
+# Every test here starts a process: manage.py, gunicorn or three migrating instances.
+pytestmark = pytest.mark.slow
+
 PRODUCTION_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(50),

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from maticko_infra_support import INFRA_DIR, find_tool
 
-pytestmark = pytest.mark.infra
+pytestmark = [pytest.mark.infra, pytest.mark.slow]
 
 SCRIPT = INFRA_DIR / "deploy-layered.sh"
 EMULATOR = Path(__file__).resolve().parent / "moto_emulator.py"

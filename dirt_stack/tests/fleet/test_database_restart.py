@@ -42,7 +42,7 @@ from tests.fleet.support import (
     warm_up,
 )
 
-pytestmark = [pytest.mark.fleet, pytest.mark.postgres]
+pytestmark = [pytest.mark.fleet, pytest.mark.slow, pytest.mark.postgres]
 
 BUYERS = 12  # concurrent clients, each buying one ticket after another
 DOWN_SECONDS = 4  # PostgreSQL stays stopped this long

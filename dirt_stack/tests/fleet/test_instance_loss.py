@@ -36,7 +36,7 @@ from tests.fleet.support import (
     warm_up,
 )
 
-pytestmark = [pytest.mark.fleet, pytest.mark.postgres]
+pytestmark = [pytest.mark.fleet, pytest.mark.slow, pytest.mark.postgres]
 
 CAPACITY = 240  # tickets
 BUYERS = 300  # one ticket each: 60 of them must be told "sold out"

@@ -37,7 +37,7 @@ from tests.fleet.support import (
     warm_up,
 )
 
-pytestmark = [pytest.mark.fleet, pytest.mark.postgres]
+pytestmark = [pytest.mark.fleet, pytest.mark.slow, pytest.mark.postgres]
 
 CLIENTS = 8
 THINK_SECONDS = 0.02  # between two requests of one client
