@@ -165,21 +165,19 @@ def test_the_event_capacity_runs_out_before_the_ticket_types(writer):
     assert counters(event) == (2, (2, 0))
 
 
+def one_ticket_order(event: Event, ticket_type: TicketType, voucher: Voucher) -> order_writer.NewOrder:
+    """The rows of an order for one ticket with ``voucher``, built but not written."""
+    lines = pricing.price([(ticket_type, 1)], voucher)
+    return order_writer.build_order(event, lines, details(), "demo", voucher, None, "http://testserver/")
+
+
 def test_a_voucher_used_up_meanwhile_fails_the_whole_purchase(writer):
     event = make_event()
     ticket_type = make_ticket_type(event, capacity=10)
     voucher = Voucher.objects.create(event=event, code="ONCE", value=Decimal("10"), max_usages=1)
     loaded = Voucher.objects.get(pk=voucher.pk)
     Voucher.objects.filter(pk=voucher.pk).update(redeemed=1)  # another buyer used it after we read it
-    new = order_writer.build_order(
-        event,
-        pricing.price([(ticket_type, 1)], loaded),
-        details(),
-        "demo",
-        loaded,
-        None,
-        "http://testserver/",
-    )
+    new = one_ticket_order(event, ticket_type, loaded)
     with pytest.raises(vouchers.VoucherUsedUp):
         order_writer.write(new, None, take_stock={ticket_type.pk: 1})
     assert counters(event) == (0, (0,))
@@ -192,15 +190,7 @@ def test_a_voucher_deleted_meanwhile_fails_the_whole_purchase(writer):
     ticket_type = make_ticket_type(event, capacity=10)
     voucher = Voucher.objects.create(event=event, code="GONE", value=Decimal("10"), max_usages=5)
     loaded = Voucher.objects.get(pk=voucher.pk)
-    new = order_writer.build_order(
-        event,
-        pricing.price([(ticket_type, 1)], loaded),
-        details(),
-        "demo",
-        loaded,
-        None,
-        "http://testserver/",
-    )
+    new = one_ticket_order(event, ticket_type, loaded)
     new.order.voucher = None  # the organizer deleted it; the order would keep no reference
     voucher.delete()
     with pytest.raises(vouchers.VoucherGone):
