@@ -19,8 +19,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from events.models import Event, TicketType
@@ -67,18 +66,6 @@ def held_counts(event: Event) -> Counter[int]:
     ):
         counts[ticket_type_id] += n
     return counts
-
-
-def with_sold(ticket_types: QuerySet[TicketType]) -> QuerySet[TicketType]:
-    """``ticket_types`` annotated with ``sold`` (as ``sold_counts``), in the same query."""
-    sold = (
-        Ticket.objects.holding_stock()
-        .filter(ticket_type=OuterRef("pk"))
-        .values("ticket_type")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return ticket_types.annotate(sold=Coalesce(Subquery(sold, output_field=IntegerField()), Value(0)))
 
 
 def _expired_quantities(event: Event, now: dt.datetime) -> Counter[int]:

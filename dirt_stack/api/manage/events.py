@@ -70,12 +70,10 @@ def _ticket_type_fields(ticket_type: TicketType) -> dict[str, Any]:
 
 def _ticket_types_out(event: Event, ticket_types: QuerySet[TicketType]) -> list[dict[str, Any]]:
     """Ticket types with their sold and available counts, as every screen counts them."""
-    annotated = list(quotas.with_sold(ticket_types))
-    available = quotas.availability(event, annotated)
-    return [
-        {**_ticket_type_fields(t), "sold": t.sold, "available": available[t.pk]}  # type: ignore[attr-defined]
-        for t in annotated
-    ]
+    loaded = list(ticket_types)
+    sold = quotas.sold_counts(event)
+    available = quotas.availability(event, loaded)
+    return [{**_ticket_type_fields(t), "sold": sold[t.pk], "available": available[t.pk]} for t in loaded]
 
 
 def _ticket_type_out(ticket_type: TicketType) -> dict[str, Any]:
