@@ -76,6 +76,12 @@ class Voucher(models.Model):
         return f"{self.code} ({self.event})"
 
 
+class HoldQuerySet(models.QuerySet["Hold"]):
+    def expired(self, now: dt.datetime) -> HoldQuerySet:
+        """Holds still counted in ``allocated`` whose time is up: their stock is free again."""
+        return self.filter(status=Hold.Status.LIVE, expires_at__lte=now)
+
+
 class Hold(models.Model):
     """Stock set aside for one buyer until ``expires_at`` (the cart)."""
 
@@ -92,6 +98,8 @@ class Hold(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.LIVE)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = HoldQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["event", "status", "expires_at"], name="hold_expiry_idx")]
@@ -125,6 +133,10 @@ class TicketTotal(TypedDict):
 
 
 class OrderQuerySet(models.QuerySet["Order"]):
+    def overdue(self, now: dt.datetime) -> OrderQuerySet:
+        """Pending orders past their payment deadline: their stock is free again."""
+        return self.filter(status=Order.Status.PENDING, payment_deadline__lte=now)
+
     def search(self, params: Mapping[str, Any]) -> OrderQuerySet:
         """Orders matching a search: ``q`` (code, buyer email or name, attendee), ``status``,
         ``ticket_type`` (an id) and ``from``/``to`` (ISO days of creation); newest first.

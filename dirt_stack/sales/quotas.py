@@ -72,16 +72,13 @@ def _expired_quantities(event: Event, now: dt.datetime) -> Counter[int]:
     """Per ticket type id: tickets still counted in ``allocated`` that are in fact free again."""
     expired: Counter[int] = Counter()
     holds = (
-        HoldLine.objects.filter(hold__event=event, hold__status=Hold.Status.LIVE, hold__expires_at__lte=now)
+        HoldLine.objects.filter(hold__in=Hold.objects.expired(now).filter(event=event))
         .values_list("ticket_type_id")
         .annotate(n=Sum("quantity"))
     )
     orders = (
         Ticket.objects.filter(
-            order__event=event,
-            order__status=Order.Status.PENDING,
-            order__payment_deadline__lte=now,
-            voided_at__isnull=True,
+            order__in=Order.objects.overdue(now).filter(event=event), voided_at__isnull=True
         )
         .values_list("ticket_type_id")
         .annotate(n=Count("id"))

@@ -32,10 +32,10 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
 from core import metrics, statements
@@ -266,15 +266,24 @@ def return_voucher_uses(voucher_ids: Iterable[int | None]) -> None:
         Voucher.objects.filter(pk=voucher_id).update(redeemed=F("redeemed") - n)
 
 
-def _claim_expired(
-    model: type[Hold] | type[Order], sets: str, where: str, params: Sequence[str | int | dt.datetime | None]
-) -> list[tuple]:
-    """``UPDATE model SET sets WHERE where RETURNING id, ...``: one statement claims every
-    expired row at once (a row already claimed by a concurrent release no longer matches)."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    returning = "id, voucher_id" if model is Order else "id"
+def _claim(
+    rows: QuerySet[Hold] | QuerySet[Order],
+    sets: str,
+    set_params: Sequence[Any],
+    status: str,
+    returning: str,
+) -> list[tuple[Any, ...]]:
+    """``UPDATE ... SET sets WHERE id IN (rows) AND status = status RETURNING returning``:
+    one statement claims every row of ``rows`` at once. ``status`` repeats the one ``rows``
+    selects, on the updated row itself: PostgreSQL re-checks a locked row's own conditions
+    (not the subquery's), so a row a concurrent release claimed first no longer matches."""
+    selected, params = rows.values("pk").query.sql_with_params()
+    table = connection.ops.quote_name(rows.model._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {sets} WHERE {where} RETURNING {returning}", params)  # noqa: S608
+        cursor.execute(
+            f"UPDATE {table} SET {sets} WHERE id IN ({selected}) AND status = %s RETURNING {returning}",  # noqa: S608
+            [*set_params, *params, status],
+        )
         return list(cursor.fetchall())
 
 
@@ -286,19 +295,21 @@ def release_expired(event_id: int) -> int:
     stock. Returns how many tickets came back. Safe to run concurrently: a row is
     claimed by exactly one UPDATE, so its stock returns exactly once.
     """
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    now = timezone.now()
     with transaction.atomic():
-        holds = _claim_expired(
-            Hold,
+        holds = _claim(
+            Hold.objects.expired(now).filter(event_id=event_id),
             "status = %s",
-            "event_id = %s AND status = %s AND expires_at <= %s",
-            [Hold.Status.RELEASED.value, event_id, Hold.Status.LIVE.value, now],
+            [Hold.Status.RELEASED.value],
+            Hold.Status.LIVE.value,
+            "id",
         )
-        orders = _claim_expired(
-            Order,
+        orders = _claim(
+            Order.objects.overdue(now).filter(event_id=event_id),
             "status = %s, cancelled_at = %s",
-            "event_id = %s AND status = %s AND payment_deadline <= %s",
-            [Order.Status.EXPIRED.value, now, event_id, Order.Status.PENDING.value, now],
+            [Order.Status.EXPIRED.value, connection.ops.adapt_datetimefield_value(now)],
+            Order.Status.PENDING.value,
+            "id, voucher_id",
         )
         returned = _hold_quantities(h[0] for h in holds) + order_quantities(o[0] for o in orders)
         give_back(event_id, returned)
