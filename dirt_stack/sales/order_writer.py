@@ -153,15 +153,15 @@ def write(new: NewOrder, idempotency: IdempotencyRecord | None, take_stock: Mapp
     claims = _claims(new, take_stock)
     if statements.available():
         _write_statement(new, idempotency, claims)
-        return
-    with transaction.atomic():
-        if idempotency is not None:
-            # First: a concurrent duplicate blocks on this unique key until we
-            # commit, then finds our order.
-            idempotency.save(force_insert=True)
-        _save_rows(new)
-        # Last, so the counters' row locks are held only until the COMMIT right after.
-        statements.claim(claims)
+    else:
+        with transaction.atomic():
+            if idempotency is not None:
+                # First: a concurrent duplicate blocks on this unique key until we
+                # commit, then finds our order.
+                idempotency.save(force_insert=True)
+            _save_rows(new)
+            # Last, so the counters' row locks are held only until the COMMIT right after.
+            statements.claim(claims)
     if new.voucher is not None:
         new.voucher.redeemed += 1
 
@@ -196,7 +196,5 @@ def _write_statement(
     rest = selected[3:]
     if new.payment is not None:
         statements.saved(new.payment, rest.pop(0), order_id=order_id)
-    if new.voucher is not None:
-        new.voucher.redeemed += 1
     statements.saved(new.confirmation, rest.pop(0))
     outbox.dispatch_on_commit(new.confirmation)
