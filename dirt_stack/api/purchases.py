@@ -36,6 +36,12 @@ class AttendeeIn(Schema):
 
 
 class PurchaseIn(Schema):
+    date: int | None = Field(
+        None,
+        ge=1,
+        le=2**63 - 1,
+        description="The date's id (`dates` of the event); optional for a single-date event.",
+    )
     lines: list[LineIn] = Field(..., min_length=1, max_length=50)
     buyer: BuyerIn
     attendees: list[AttendeeIn] | None = Field(None, max_length=100)
@@ -83,9 +89,11 @@ def create_order(
     for line in purchase.lines:
         quantities[line.ticket_type_id] = quantities.get(line.ticket_type_id, 0) + line.quantity
     try:
-        event, ticket_types = event_for_purchase(slug, quantities)
+        target = event_for_purchase(slug, purchase.date, quantities)
     except Event.DoesNotExist:
         return problem(404, "No event with this address.")
+    except exceptions.OrderInvalid as exc:
+        return problem(422, str(exc), field=exc.field)
     limited = _too_many(request)
     if limited:
         return limited
@@ -98,14 +106,15 @@ def create_order(
     )
     try:
         placed = place_order(
-            event,
+            target.date,
             quantities,
             details,
             voucher_code=purchase.voucher,
             user=request.user,
             base_url=_base_url(request),
             idempotency_key=idempotency_key or None,
-            ticket_types=ticket_types,
+            ticket_types=target.ticket_types,
+            offers=target.offers,
         )
     except exceptions.OrderInvalid as exc:
         return problem(422, str(exc), field=exc.field)

@@ -48,9 +48,13 @@ def dashboard(event: Event) -> DashboardFigures:
     return DashboardFigures(
         ticket_types=[
             TicketTypeFigures(
-                id=t.pk, name=t.name, capacity=t.capacity, sold=sold.get(t.pk, 0), held=held.get(t.pk, 0)
+                id=t.pk,
+                name=t.name,
+                capacity=t.total_capacity or 0,
+                sold=sold.get(t.pk, 0),
+                held=held.get(t.pk, 0),
             )
-            for t in event.ticket_types.all()
+            for t in event.ticket_types.annotate(total_capacity=Sum("date_ticket_types__capacity"))
         ],
         revenue=[
             Revenue(

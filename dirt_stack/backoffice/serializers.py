@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.db.models import Sum
+
 from backoffice.schemas import EventFormValues, ManagedTicketType
 from events.forms import local_input_value
 from events.models import Event, TicketType
@@ -30,7 +32,9 @@ def event_form_values(event: Event) -> EventFormValues:
 
 
 def ticket_type_manage(event: Event, ticket_type: TicketType, sold: int) -> ManagedTicketType:
+    """A ticket type in the editor; ``allocated`` is on all its dates together."""
     tz = event.tz
+    allocated = ticket_type.date_ticket_types.aggregate(n=Sum("allocated"))["n"] or 0
     return ManagedTicketType(
         id=ticket_type.pk,
         name=ticket_type.name,
@@ -38,7 +42,7 @@ def ticket_type_manage(event: Event, ticket_type: TicketType, sold: int) -> Mana
         price=ticket_type.price,
         capacity=ticket_type.capacity,
         sold=sold,
-        allocated=ticket_type.allocated,
+        allocated=allocated,
         sales_start=local_input_value(ticket_type.sales_start, tz),
         sales_end=local_input_value(ticket_type.sales_end, tz),
         min_per_order=ticket_type.min_per_order,

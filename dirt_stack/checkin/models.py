@@ -6,14 +6,19 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from events.models import Event, TicketType
+from events.models import Event, EventDate, TicketType
 from sales.models import Ticket
 
 
 class CheckInList(models.Model):
-    """An entrance: all of the event's ticket types, or some of them (e.g. "VIP entrance")."""
+    """An entrance: all of the event's ticket types, or some of them (e.g. "VIP entrance"),
+    for one date of the event or for all of them."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="check_in_lists")
+    # None: tickets of every date get in.
+    date = models.ForeignKey(
+        EventDate, on_delete=models.CASCADE, null=True, blank=True, related_name="check_in_lists"
+    )
     name = models.CharField(max_length=100)
     all_ticket_types = models.BooleanField(default=True)
     ticket_types = models.ManyToManyField(TicketType, blank=True, related_name="check_in_lists")

@@ -77,6 +77,8 @@ def checked_in_count(check_in_list: CheckInList) -> dict[str, int]:
 
 def _admissible(check_in_list: CheckInList) -> QuerySet[Ticket]:
     tickets = Ticket.objects.admissible().filter(order__event_id=check_in_list.event_id)
+    if check_in_list.date_id is not None:
+        tickets = tickets.filter(order__date_id=check_in_list.date_id)
     if not check_in_list.all_ticket_types:
         tickets = tickets.filter(ticket_type__in=check_in_list.ticket_types.all())
     return tickets
@@ -92,7 +94,9 @@ def scan(
 ) -> ScanResult:
     """Admit the ticket with this secret (or, from the search, this id) through ``check_in_list``."""
     event = check_in_list.event
-    tickets = Ticket.objects.select_related("order", "order__event", "order__event__organizer", "ticket_type")
+    tickets = Ticket.objects.select_related(
+        "order", "order__event", "order__event__organizer", "order__date", "ticket_type"
+    )
     ticket = None
     if secret is not None:
         secret = secret.strip()
@@ -106,6 +110,9 @@ def scan(
     if ticket.order.event_id != event.pk:
         # Says nothing about the other event: it may be another organizer's.
         return _refused(check_in_list, "Wrong event: this ticket is for another event.")
+    if check_in_list.date_id is not None and ticket.order.date_id != check_in_list.date_id:
+        when = ticket.order.date.starts_at.astimezone(event.tz).strftime("%a %d %b %Y, %H:%M")
+        return _refused(check_in_list, f"Wrong date: this ticket is for {when}.", ticket)
     if (
         not check_in_list.all_ticket_types
         and not check_in_list.ticket_types.filter(pk=ticket.ticket_type_id).exists()
@@ -173,9 +180,11 @@ def search(check_in_list: CheckInList, query: str, limit: int = 20) -> list[dict
     query = query.strip()[:100]
     if len(query) < 2:
         return []
+    tickets = Ticket.objects.filter(order__event_id=check_in_list.event_id)
+    if check_in_list.date_id is not None:
+        tickets = tickets.filter(order__date_id=check_in_list.date_id)
     tickets = (
-        Ticket.objects.filter(order__event_id=check_in_list.event_id)
-        .filter(
+        tickets.filter(
             Q(attendee_name__icontains=query)
             | Q(order__buyer_name__icontains=query)
             | Q(order__code__iexact=query.upper())

@@ -53,6 +53,8 @@ class DemoEvent:
     collect_attendee_names: bool = False
     ticket_types: list[DemoTicketType] = field(default_factory=list)
     vouchers: list[DemoVoucher] = field(default_factory=list)
+    # A weekly series of this many dates (1: a single-date event).
+    weekly_dates: int = 1
     # Tickets sold by demo orders (through the real purchase service), per ticket type name.
     sold: dict[str, int] = field(default_factory=dict)
 
@@ -87,6 +89,23 @@ DEMO_EVENTS = [
             DemoVoucher("BAND", "percent", "0", 30, unlocks=("Friends of the band",)),
         ],
         sold={"Standing": 40},
+    ),
+    DemoEvent(
+        organizer="maticko-demo",
+        slug="thursday-pub-quiz",
+        title="Thursday Pub Quiz",
+        days_ahead=3,
+        start_hour=19,
+        hours=2,
+        timezone="Europe/Prague",
+        venue_name="U Sudu",
+        venue_address="Vodičkova 10, Prague",
+        currency="CZK",
+        capacity=60,
+        description="Eight rounds, teams of up to six, a prize for the winners. **Every Thursday.**",
+        ticket_types=[DemoTicketType("Player", "120.00", 60)],
+        weekly_dates=8,
+        sold={"Player": 12},
     ),
     DemoEvent(
         organizer="maticko-demo",

@@ -15,7 +15,14 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import slugify
 
-from events.models import Event, TicketType, validate_timezone
+from events.models import (
+    DateTicketType,
+    Event,
+    EventDate,
+    TicketType,
+    capacity_below_allocated,
+    validate_timezone,
+)
 
 # The payment methods an organizer may offer (sales.payments shows those configured).
 PAYMENT_METHOD_CHOICES = [("stripe", "Card (Stripe)"), ("offline", "Bank transfer"), ("demo", "Card (demo)")]
@@ -77,6 +84,21 @@ class EventForm(forms.ModelForm):
         # Checkout settings keep their current (or default) values when a form leaves them out.
         for name in ("hold_minutes", "offline_payment_days"):
             self.fields[name].required = False
+        # A series' times are its dates' (edited one by one); a single-date event
+        # edits its one date's times here.
+        self.is_series = self.instance.pk is not None and self.instance.dates.count() > 1
+        if self.is_series:
+            del self.fields["starts_at"], self.fields["ends_at"]
+
+    def clean_capacity(self) -> int | None:
+        capacity = self.cleaned_data.get("capacity")
+        if self.instance.pk is not None and capacity is not None:
+            # The dates that follow the event's capacity take the new one.
+            following = EventDate.objects.filter(event=self.instance, capacity=self.instance.capacity)
+            most = max(following.values_list("allocated", flat=True), default=0)
+            if most > capacity:
+                raise forms.ValidationError(capacity_below_allocated(most))
+        return capacity
 
     def clean_hold_minutes(self) -> int:
         return self.cleaned_data.get("hold_minutes") or self.instance.hold_minutes
@@ -117,9 +139,9 @@ class EventForm(forms.ModelForm):
         if cleaned.get("timezone") and "timezone" not in self.errors:
             tz = zoneinfo.ZoneInfo(cleaned["timezone"])
             for name in ("starts_at", "ends_at"):
-                cleaned[name] = in_zone(cleaned.get(name), tz)
-            self.instance.starts_at = cleaned.get("starts_at")
-            self.instance.ends_at = cleaned.get("ends_at")
+                if name in self.fields:
+                    cleaned[name] = in_zone(cleaned.get(name), tz)
+                    setattr(self.instance, name, cleaned.get(name))
         if not cleaned.get("is_online") and not cleaned.get("venue_name"):
             self.add_error("venue_name", "Give the venue, or mark the event as online.")
         return cleaned
@@ -147,6 +169,18 @@ class TicketTypeForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.event = event
         self.instance.event = event
+
+    def clean_capacity(self) -> int | None:
+        capacity = self.cleaned_data.get("capacity")
+        if self.instance.pk is not None and capacity is not None:
+            # The dates that follow the ticket type's capacity take the new one.
+            following = DateTicketType.objects.filter(
+                ticket_type=self.instance, capacity=self.instance.capacity
+            )
+            most = max(following.values_list("allocated", flat=True), default=0)
+            if most > capacity:
+                raise forms.ValidationError(capacity_below_allocated(most))
+        return capacity
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -9,7 +9,7 @@ import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Min, Q
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import Organizer
@@ -34,6 +34,12 @@ def capacity_below_allocated(allocated: int) -> str:
     return f"{allocated} tickets are already sold or reserved; the capacity cannot be lower."
 
 
+# A sales window (of a ticket type or a date) ends after it starts, when both are set.
+SALES_WINDOW_ORDERED = (
+    Q(sales_start__isnull=True) | Q(sales_end__isnull=True) | Q(sales_end__gt=F("sales_start"))
+)
+
+
 class EventQuerySet(models.QuerySet["Event"]):
     def published(self) -> EventQuerySet:
         return self.filter(status=Event.Status.PUBLISHED)
@@ -48,13 +54,20 @@ class EventQuerySet(models.QuerySet["Event"]):
 
     def listed(self) -> EventQuerySet:
         """The events the storefront and the public API list: published and upcoming,
-        soonest first, each with ``min_price`` (its cheapest visible ticket type)."""
+        by their next date, each with ``min_price`` (its cheapest visible ticket type),
+        ``date_count`` and ``next_starts_at`` (its next date not over nor cancelled)."""
+        dates = EventDate.objects.filter(event=OuterRef("pk"))
+        upcoming = dates.filter(ends_at__gte=timezone.now()).exclude(status=EventDate.Status.CANCELLED)
         return (
             self.published()
             .upcoming()
             .select_related("organizer")
-            .annotate(min_price=Min("ticket_types__price", filter=Q(ticket_types__hidden=False)))
-            .order_by("starts_at", "id")
+            .annotate(
+                min_price=Min("ticket_types__price", filter=Q(ticket_types__hidden=False)),
+                date_count=Subquery(dates.values("event").annotate(n=Count("pk")).values("n")),
+                next_starts_at=Subquery(upcoming.order_by("starts_at").values("starts_at")[:1]),
+            )
+            .order_by(F("next_starts_at").asc(nulls_last=True), "starts_at", "id")
         )
 
 
@@ -72,16 +85,16 @@ class Event(models.Model):
     venue_address = models.CharField(max_length=300, blank=True)
     is_online = models.BooleanField(default=False)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    # The span of the event's dates: the first one's start, the last one's end.
+    # Written only by events.services.refresh_span (a single-date event: its date's times).
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     currency = models.CharField(max_length=3, default="EUR", validators=[validate_currency])
     cover_image = models.ImageField(upload_to="events/covers/", blank=True)
-    # Optional limit shared by all ticket types (e.g. the venue's size).
+    # Optional limit per date shared by all ticket types (e.g. the venue's size):
+    # the capacity a new date gets (EventDate.capacity holds each date's own).
     capacity = models.PositiveIntegerField(null=True, blank=True)
-    # Tickets sold plus live holds across all ticket types. Only sales.stock
-    # changes it; the check constraint makes overselling impossible.
-    allocated = models.PositiveIntegerField(default=0, editable=False)
     # Checkout settings.
     hold_minutes = models.PositiveSmallIntegerField(
         default=10,
@@ -105,10 +118,6 @@ class Event(models.Model):
         indexes = [models.Index(fields=["status", "starts_at"], name="event_status_starts_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gte=F("starts_at")), name="event_ends_after_start"),
-            models.CheckConstraint(
-                condition=Q(capacity__isnull=True) | Q(allocated__lte=F("capacity")),
-                name="event_allocated_within_capacity",
-            ),
         ]
 
     def __str__(self) -> str:
@@ -117,8 +126,6 @@ class Event(models.Model):
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
             raise ValidationError({"ends_at": "The event cannot end before it starts."})
-        if self.capacity is not None and self.capacity < self.allocated:
-            raise ValidationError({"capacity": capacity_below_allocated(self.allocated)})
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -139,12 +146,12 @@ class TicketType(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="ticket_types")
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
+    # The price on every date that does not override it (DateTicketType.price).
     price = models.DecimalField(
         max_digits=10, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
     )
+    # Per date: the capacity a new date gets for this type (DateTicketType.capacity holds each date's own).
     capacity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
-    # Tickets sold plus live holds. Only sales.stock changes it.
-    allocated = models.PositiveIntegerField(default=0, editable=False)
     sales_start = models.DateTimeField(null=True, blank=True)
     sales_end = models.DateTimeField(null=True, blank=True)
     min_per_order = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
@@ -159,15 +166,10 @@ class TicketType(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="ticket_type_price_not_negative"),
             models.CheckConstraint(
-                condition=Q(allocated__lte=F("capacity")), name="ticket_type_allocated_within_capacity"
-            ),
-            models.CheckConstraint(
                 condition=Q(max_per_order__gte=F("min_per_order")), name="ticket_type_max_ge_min"
             ),
             models.CheckConstraint(
-                condition=Q(sales_start__isnull=True)
-                | Q(sales_end__isnull=True)
-                | Q(sales_end__gt=F("sales_start")),
+                condition=SALES_WINDOW_ORDERED,
                 name="ticket_type_sales_window_ordered",
             ),
         ]
@@ -177,10 +179,10 @@ class TicketType(models.Model):
 
     def can_be_deleted(self) -> bool:
         """Whether deleting this ticket type loses nothing: no ticket of it is held or
-        sold now (``allocated``) and no order ever included it (cancelled and refunded
-        orders keep their lines). The back office's "delete" button and
+        sold now on any date (``allocated``) and no order ever included it (cancelled
+        and refunded orders keep their lines). The back office's "delete" button and
         events.services.delete_ticket_type (under the row lock) both ask this."""
-        return self.allocated == 0 and not self.order_lines.exists()
+        return not self.date_ticket_types.filter(allocated__gt=0).exists() and not self.order_lines.exists()
 
     def clean(self) -> None:
         errors = {}
@@ -188,7 +190,124 @@ class TicketType(models.Model):
             errors["sales_end"] = "Sales must end after they start."
         if self.min_per_order and self.max_per_order and self.max_per_order < self.min_per_order:
             errors["max_per_order"] = "The maximum per order cannot be below the minimum."
+        if errors:
+            raise ValidationError(errors)
+
+
+class EventDateQuerySet(models.QuerySet["EventDate"]):
+    def upcoming(self) -> EventDateQuerySet:
+        """Dates that have not ended yet."""
+        return self.filter(ends_at__gte=timezone.now())
+
+
+class EventDate(models.Model):
+    """One date of an event: when it happens and its own stock.
+
+    Every event has at least one; a single-date event is a series of one. The
+    stock counters (``allocated`` here and on each DateTicketType) are changed
+    only by sales.stock; their CHECK constraints make overselling a date impossible.
+    """
+
+    class Status(models.TextChoices):
+        ON_SALE = "on_sale", "On sale"
+        SOLD_OUT = "sold_out", "Sold out"  # sales stopped by the organizer
+        CANCELLED = "cancelled", "Cancelled"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="dates")
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    admission_at = models.DateTimeField(null=True, blank=True, help_text="When doors open.")
+    sales_start = models.DateTimeField(null=True, blank=True)
+    sales_end = models.DateTimeField(null=True, blank=True)
+    # Blank: the event's venue.
+    venue_name = models.CharField(max_length=200, blank=True)
+    venue_address = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ON_SALE)
+    # Optional limit on this date shared by all ticket types.
+    capacity = models.PositiveIntegerField(null=True, blank=True)
+    # Tickets of this date sold plus live holds. Only sales.stock changes it.
+    allocated = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EventDateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["event", "starts_at"], name="event_date_starts_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=F("starts_at")), name="event_date_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__isnull=True) | Q(allocated__lte=F("capacity")),
+                name="event_date_allocated_within_capacity",
+            ),
+            models.CheckConstraint(
+                condition=SALES_WINDOW_ORDERED,
+                name="event_date_sales_window_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} – {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
+            errors["ends_at"] = "A date cannot end before it starts."
+        if self.sales_start and self.sales_end and self.sales_end <= self.sales_start:
+            errors["sales_end"] = "Sales must end after they start."
         if self.capacity is not None and self.capacity < self.allocated:
             errors["capacity"] = capacity_below_allocated(self.allocated)
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def has_ended(self) -> bool:
+        return self.ends_at < timezone.now()
+
+    @property
+    def venue_label(self) -> str:
+        """This date's venue: its own, or the event's."""
+        if self.venue_name or self.venue_address:
+            return ", ".join(part for part in (self.venue_name, self.venue_address) if part)
+        return self.event.venue_label
+
+
+class DateTicketType(models.Model):
+    """A ticket type on one date: its stock there, and the date's own price or "not offered"."""
+
+    date = models.ForeignKey(EventDate, on_delete=models.CASCADE, related_name="date_ticket_types")
+    ticket_type = models.ForeignKey(TicketType, on_delete=models.CASCADE, related_name="date_ticket_types")
+    capacity = models.PositiveIntegerField()
+    # Tickets of this type on this date sold plus live holds. Only sales.stock changes it.
+    allocated = models.PositiveIntegerField(default=0, editable=False)
+    # None: the ticket type's price.
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+    )
+    offered = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["ticket_type__position", "ticket_type_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["date", "ticket_type"], name="date_ticket_type_once"),
+            models.CheckConstraint(
+                condition=Q(allocated__lte=F("capacity")), name="date_ticket_type_allocated_within_capacity"
+            ),
+            models.CheckConstraint(
+                condition=Q(price__isnull=True) | Q(price__gte=0), name="date_ticket_type_price_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_type} on {self.date_id}"
+
+    def clean(self) -> None:
+        if self.capacity is not None and self.capacity < self.allocated:
+            raise ValidationError({"capacity": capacity_below_allocated(self.allocated)})
+
+    @property
+    def effective_price(self) -> Decimal:
+        return self.ticket_type.price if self.price is None else self.price

@@ -7,15 +7,31 @@ from django.db import transaction
 from django.db.models import Max
 
 from accounts.models import Organizer
+from events import dates
 from events.forms import EventForm, TicketTypeForm
-from events.models import Event, TicketType
+from events.models import Event, EventDate, TicketType
 
 
+@transaction.atomic
 def save_event(form: EventForm, organizer: Organizer) -> Event:
-    """Create or update an event from a valid form."""
+    """Create or update an event from a valid form.
+
+    A new event gets its first date from the form's times. Editing a
+    single-date event moves its date's times with the event's; a series'
+    times are its dates' (sales.date_changes moves those and tells the buyers).
+    Dates that followed the event's capacity take the new one.
+    """
+    creating = form.instance.pk is None
+    previous_capacity = form.initial.get("capacity")
     event = form.save(commit=False)
     event.organizer = organizer
     event.save()
+    if creating:
+        dates.add_dates(event, [dates.DateTimes(event.starts_at, event.ends_at)])
+        return event
+    dates.follow_event_capacity(event, previous_capacity)
+    if not form.is_series:
+        EventDate.objects.filter(event=event).update(starts_at=event.starts_at, ends_at=event.ends_at)
     return event
 
 
@@ -42,15 +58,27 @@ def change_status(event: Event, new_status: str) -> Event:
             raise ValidationError("Add at least one ticket type before publishing.")
     event.status = new_status
     event.save(update_fields=["status", "updated_at"])
+    if new_status == Event.Status.CANCELLED:
+        # On the dates' own rows: a purchase racing the cancellation waits for this
+        # row lock and then finds its date no longer on sale (sales.stock.take).
+        EventDate.objects.filter(event=event).update(status=EventDate.Status.CANCELLED)
     return event
 
 
+@transaction.atomic
 def save_ticket_type(form: TicketTypeForm) -> TicketType:
+    """Create or update a ticket type. A new one is offered on every date of the event
+    with its capacity; dates that followed its capacity take the new one."""
     ticket_type = form.save(commit=False)
-    if ticket_type.pk is None:
+    creating = ticket_type.pk is None
+    if creating:
         last = TicketType.objects.filter(event=form.event).aggregate(last=Max("position"))["last"]
         ticket_type.position = 0 if last is None else last + 1
     ticket_type.save()
+    if creating:
+        dates.add_stock_rows(EventDate.objects.filter(event=form.event), [ticket_type])
+    else:
+        dates.follow_ticket_type_capacity(ticket_type, form.initial["capacity"])
     return ticket_type
 
 

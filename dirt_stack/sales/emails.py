@@ -38,16 +38,18 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
     the outbox retries, and the organizer can resend the confirmation.
     """
     order = (
-        Order.objects.select_related("event", "event__organizer")
+        Order.objects.select_related("event", "event__organizer", "date")
         .prefetch_related("lines__ticket_type", "tickets__ticket_type")
         .get(code=order_code)
     )
+    order.date.event = order.event
     context = {
         "order": order,
         "event": order.event,
+        "date": order.date,
         "lines": list(order.lines.all()),
         "url": order_url(order, base_url),
-        "starts_at": order.event.starts_at.astimezone(order.event.tz),
+        "starts_at": order.date.starts_at.astimezone(order.event.tz),
         "bank_details": order.event.organizer.bank_transfer_details,
     }
     message = EmailMultiAlternatives(

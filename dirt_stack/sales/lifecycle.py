@@ -39,8 +39,8 @@ def close_order(order_id: int, from_statuses: Iterable[str], to_status: str) -> 
         )
         if not claimed:
             return False
-        order = Order.objects.values("event_id", "voucher_id").get(pk=order_id)
-        stock.give_back(order["event_id"], stock.order_quantities([order_id]))
+        order = Order.objects.values("date_id", "voucher_id").get(pk=order_id)
+        stock.give_back(order["date_id"], stock.order_quantities([order_id]))
         stock.return_voucher_uses([order["voucher_id"]])
     return True
 
@@ -79,7 +79,7 @@ def mark_paid(order: Order, reference: str = "", base_url: str | None = None) ->
     if order.status == Order.Status.EXPIRED:
         # The money came after the deadline and the stock went back: take it again,
         # with the same claims as a purchase, if it is still there.
-        claims = stock.take(order.event_id, stock.order_quantities([order.pk]))
+        claims = stock.take(order.date_id, stock.order_quantities([order.pk]))
         if order.voucher_id:
             claims.append(vouchers.use(order.voucher_id))
         try:
@@ -162,7 +162,7 @@ def refund(
     if voiding:
         quantities: Counter[int] = Counter(t.ticket_type_id for t in voiding)
         Ticket.objects.filter(pk__in=[t.pk for t in voiding]).update(voided_at=timezone.now())
-        stock.give_back(order.event_id, quantities)
+        stock.give_back(order.date_id, quantities)
     order.refunded_amount += amount
     order.save(update_fields=["refunded_amount"])
     everything_void = not Ticket.objects.filter(order=order, voided_at__isnull=True).exists()

@@ -1,7 +1,8 @@
 """Holds, orders, tickets, vouchers and payments.
 
-Stock counters live on events.Event and events.TicketType (``allocated``);
-only sales.stock changes them.
+Stock counters live on events.EventDate and events.DateTicketType
+(``allocated``); only sales.stock changes them. Holds and orders are each for
+one date of their event.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from events.models import Event, TicketType
+from events.models import Event, EventDate, TicketType
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -59,6 +60,8 @@ class Voucher(models.Model):
     valid_until = models.DateTimeField(null=True, blank=True)
     # Empty: valid for every visible ticket type. Hidden types listed here are unlocked.
     ticket_types = models.ManyToManyField(TicketType, blank=True, related_name="vouchers")
+    # Empty: valid on every date of the event.
+    dates = models.ManyToManyField(EventDate, blank=True, related_name="vouchers")
 
     class Meta:
         constraints = [
@@ -92,6 +95,7 @@ class Hold(models.Model):
 
     token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="holds")
+    date = models.ForeignKey(EventDate, on_delete=models.CASCADE, related_name="holds")
     voucher = models.ForeignKey(
         Voucher, on_delete=models.SET_NULL, null=True, blank=True, related_name="holds"
     )
@@ -102,7 +106,7 @@ class Hold(models.Model):
     objects = HoldQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["event", "status", "expires_at"], name="hold_expiry_idx")]
+        indexes = [models.Index(fields=["date", "status", "expires_at"], name="hold_date_expiry_idx")]
 
     def __str__(self) -> str:
         return f"Hold {self.token} ({self.status})"
@@ -190,6 +194,8 @@ class Order(models.Model):
     code = models.CharField(max_length=ORDER_CODE_LENGTH, unique=True, default=new_order_code)
     secret = models.CharField(max_length=64, default=new_secret, editable=False)
     event = models.ForeignKey(Event, on_delete=models.PROTECT, related_name="orders")
+    # The date the order's tickets are for (one of the event's).
+    date = models.ForeignKey(EventDate, on_delete=models.PROTECT, related_name="orders")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
     )
@@ -217,6 +223,7 @@ class Order(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["event", "status"], name="order_event_status_idx"),
+            models.Index(fields=["date", "status"], name="order_date_status_idx"),
             models.Index(fields=["status", "payment_deadline"], name="order_deadline_idx"),
         ]
         constraints = [

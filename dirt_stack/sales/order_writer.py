@@ -27,7 +27,7 @@ from accounts.models import User
 from core import outbox, statements
 from core.models import OutboxMessage
 from core.money import quantize
-from events.models import Event
+from events.models import EventDate
 from sales import stock, vouchers
 from sales.emails import order_confirmation
 from sales.models import (
@@ -58,7 +58,7 @@ class NewOrder:
 
 
 def build_order(
-    event: Event,
+    date: EventDate,
     lines: list[PricedLine],
     details: BuyerDetails,
     method: str,
@@ -66,13 +66,16 @@ def build_order(
     user: User | AnonymousUser | None,
     base_url: str,
 ) -> NewOrder:
-    """Start the payment and build (without saving) the order, its lines, tickets,
-    payment and confirmation email: the rows ``write`` writes."""
+    """Start the payment and build (without saving) the order for ``date`` (with its
+    event loaded), its lines, tickets, payment and confirmation email: the rows
+    ``write`` writes."""
+    event = date.event
     subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
     discount = sum((line.discount for line in lines), Decimal("0"))
     order = Order(
         code=new_order_code(),
         event=event,
+        date=date,
         user=user if user is not None and user.is_authenticated else None,
         buyer_name=details.name.strip(),
         buyer_email=details.email.strip().lower(),
@@ -137,7 +140,7 @@ def _save_rows(new: NewOrder) -> None:
 
 def _claims(new: NewOrder, take_stock: Mapping[int, int] | None) -> list[statements.Claim]:
     """What writing ``new`` claims: stock (unless a hold already has it), the voucher's use."""
-    claims = stock.take(new.order.event_id, take_stock) if take_stock else []
+    claims = stock.take(new.order.date_id, take_stock) if take_stock else []
     if new.voucher is not None:
         claims.append(vouchers.use(new.voucher.pk))
     return claims
@@ -185,7 +188,7 @@ def _write_statement(
         statement.insert("new_key", [idempotency])
     statement.insert("new_message", [new.confirmation])
     statement.select("(SELECT id FROM new_message)")
-    selected = list(statement.run(serialize=new.order.event_id))
+    selected = list(statement.run(serialize=new.order.date_id))
 
     order_id, line_ids, ticket_ids = selected[0], selected[1], selected[2]
     statements.saved(new.order, order_id)

@@ -6,7 +6,7 @@ this writes anything. Stock is taken later, in the write (sales.stock).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 
 from core.money import quantize
-from events.models import Event, TicketType
+from events.models import DateTicketType, Event, EventDate, TicketType
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import Voucher
 from sales.payments import FreeProvider, accepted_methods
@@ -50,26 +50,48 @@ class PricedLine:
         return self.unit_price * self.quantity - self.discount
 
 
-def ensure_on_sale(event: Event) -> None:
+def ensure_on_sale(date: EventDate) -> None:
+    """Raise OrderConflict unless ``date`` (with its event) is on sale now."""
+    event = date.event
     if event.status == Event.Status.CANCELLED:
         raise OrderConflict("This event has been cancelled; tickets are no longer sold.")
     if event.status != Event.Status.PUBLISHED:
         raise OrderConflict("This event is not on sale.")
-    if event.has_ended:
-        raise OrderConflict("This event is over; tickets are no longer sold.")
+    if date.status == EventDate.Status.CANCELLED:
+        raise OrderConflict("This date has been cancelled; tickets are no longer sold.")
+    if date.status == EventDate.Status.SOLD_OUT:
+        raise OrderConflict("This date is sold out.")
+    if date.has_ended:
+        raise OrderConflict("This date is over; tickets are no longer sold.")
+    now = timezone.now()
+    if date.sales_start and date.sales_start > now:
+        raise OrderConflict("Tickets for this date are not on sale yet.")
+    if date.sales_end and date.sales_end <= now:
+        raise OrderConflict("Sales for this date have ended.")
+
+
+def date_offers(date: EventDate, ticket_type_ids: Iterable[int]) -> dict[int, DateTicketType]:
+    """The date's stock rows of these ticket types, by ticket type id."""
+    ids = [i for i in ticket_type_ids if is_id(i)]
+    return {
+        row.ticket_type_id: row for row in DateTicketType.objects.filter(date=date, ticket_type_id__in=ids)
+    }
 
 
 def validate_selection(
-    event: Event,
+    date: EventDate,
     quantities: Mapping[int, int],
     voucher: Voucher | None,
     ticket_types: Mapping[int, TicketType] | None = None,
+    offers: Mapping[int, DateTicketType] | None = None,
 ) -> list[tuple[TicketType, int]]:
-    """Check the requested ticket types and counts; return them with their ticket types.
+    """Check the requested ticket types and counts on ``date``; return them with their ticket types.
 
-    ``ticket_types`` are the event's ticket types by id when already loaded
-    (``purchase.event_for_purchase``); otherwise they are queried."""
-    ensure_on_sale(event)
+    ``ticket_types`` (the event's, by id) and ``offers`` (the date's stock rows, by
+    ticket type id) are passed when already loaded (``purchase.event_for_purchase``);
+    otherwise they are queried."""
+    ensure_on_sale(date)
+    event = date.event
     wanted = {int(k): v for k, v in quantities.items() if v}
     if not wanted:
         raise OrderInvalid("Choose at least one ticket.", "quantities")
@@ -86,6 +108,11 @@ def validate_selection(
     unknown = set(wanted) - set(ticket_types)
     if unknown:
         raise OrderInvalid("Some of the chosen ticket types do not exist for this event.", "quantities")
+    if offers is None:
+        offers = date_offers(date, wanted)
+    not_offered = [ticket_types[i].name for i in sorted(wanted) if i not in offers or not offers[i].offered]
+    if not_offered:
+        raise OrderConflict(f"“{not_offered[0]}” is not offered on this date.")
     unlocked = {t.pk for t in voucher.ticket_types.all()} if voucher else set()
     now = timezone.now()
     selection = []
@@ -107,18 +134,29 @@ def validate_selection(
     return selection
 
 
-def price(selection: list[tuple[TicketType, int]], voucher: Voucher | None) -> list[PricedLine]:
-    """Prices and the voucher's discount per line; amounts are Decimal, rounded to cents."""
+def unit_price(ticket_type: TicketType, offer: DateTicketType | None) -> Decimal:
+    """A ticket's price on a date: the date's own, or the ticket type's."""
+    return ticket_type.price if offer is None or offer.price is None else offer.price
+
+
+def price(
+    selection: list[tuple[TicketType, int]],
+    voucher: Voucher | None,
+    offers: Mapping[int, DateTicketType],
+) -> list[PricedLine]:
+    """Prices on the date (``offers``: its stock rows by ticket type id) and the voucher's
+    discount per line; amounts are Decimal, rounded to cents."""
     restricted = {t.pk for t in voucher.ticket_types.all()} if voucher else set()
     lines = []
     for ticket_type, n in selection:
+        each = unit_price(ticket_type, offers.get(ticket_type.pk))
         per_ticket = Decimal("0")
         if voucher and (not restricted or ticket_type.pk in restricted):
             if voucher.kind == Voucher.Kind.PERCENT:
-                per_ticket = quantize(ticket_type.price * voucher.value / 100)
+                per_ticket = quantize(each * voucher.value / 100)
             else:
-                per_ticket = min(voucher.value, ticket_type.price)
-        lines.append(PricedLine(ticket_type, n, ticket_type.price, per_ticket * n))
+                per_ticket = min(voucher.value, each)
+        lines.append(PricedLine(ticket_type, n, each, per_ticket * n))
     return lines
 
 

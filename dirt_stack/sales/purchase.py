@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts.models import User
 from core import metrics, rows
-from events.models import Event, TicketType
+from events.models import DateTicketType, Event, EventDate, TicketType
 from sales import order_writer, stock, vouchers
 from sales.exceptions import IdempotencyMismatch, OrderConflict, OrderInvalid
 from sales.models import (
@@ -32,6 +32,7 @@ from sales.payments import PaymentFailed, PaymentStart
 from sales.pricing import (
     BuyerDetails,
     PricedLine,
+    date_offers,
     ensure_on_sale,
     is_id,
     price,
@@ -49,32 +50,66 @@ class PlacedOrder:
     tickets: list[Ticket] | None = None
 
 
-def event_for_purchase(slug: str, ticket_type_ids: Iterable[int]) -> tuple[Event, dict[int, TicketType]]:
-    """The event with this slug and those of its ticket types with these ids, in one query
-    (the purchase API needs both on every request). Raises Event.DoesNotExist."""
+@dataclass
+class PurchaseTarget:
+    """What a purchase is for: the event, the date, and the chosen ticket types with
+    their stock rows on that date (by ticket type id), as ``validate_selection`` takes them."""
+
+    event: Event
+    date: EventDate
+    ticket_types: dict[int, TicketType]
+    offers: dict[int, DateTicketType]
+
+
+def event_for_purchase(slug: str, date_id: int | None, ticket_type_ids: Iterable[int]) -> PurchaseTarget:
+    """The event with this slug, its date ``date_id`` (None: its only date), and those of
+    its ticket types with these ids with their rows on that date, in one query (the
+    purchase API needs all of them on every request).
+
+    Raises Event.DoesNotExist; OrderInvalid when the date is not the event's, or
+    when none is given and the event has several.
+    """
     ids = sorted({int(i) for i in ticket_type_ids if is_id(int(i))})
-    event_columns, type_columns = rows.columns(Event, "e"), rows.columns(TicketType, "t")
+    tables = (Event, "e"), (EventDate, "d"), (TicketType, "t"), (DateTicketType, "o")
+    selected = [rows.columns(model, alias) for model, alias in tables]
     quote = connection.ops.quote_name
     wanted = f"t.id IN ({', '.join(['%s'] * len(ids))})" if ids else "FALSE"
+    date_wanted = "d.id = %s" if date_id is not None and is_id(date_id) else "TRUE"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(event_columns + type_columns)} FROM {quote(Event._meta.db_table)} e "  # noqa: S608
+            f"SELECT {', '.join(c for columns in selected for c in columns)} "  # noqa: S608
+            f"FROM {quote(Event._meta.db_table)} e "
+            f"LEFT JOIN {quote(EventDate._meta.db_table)} d ON d.event_id = e.id AND {date_wanted} "
             f"LEFT JOIN {quote(TicketType._meta.db_table)} t ON t.event_id = e.id AND {wanted} "
+            f"LEFT JOIN {quote(DateTicketType._meta.db_table)} o "
+            "ON o.date_id = d.id AND o.ticket_type_id = t.id "
             "WHERE e.slug = %s",
-            [*ids, slug],
+            [*([date_id] if date_wanted != "TRUE" else []), *ids, slug],
         )
         found = cursor.fetchall()
     if not found:
         raise Event.DoesNotExist(slug)
-    split = len(event_columns)
-    event = rows.instance(Event, found[0][:split])
-    ticket_types = {}
+    bounds = [0]
+    for columns in selected:
+        bounds.append(bounds[-1] + len(columns))
+    event = rows.instance(Event, found[0][: bounds[1]])
+    if found[0][bounds[1]] is None or (date_id is not None and not is_id(date_id)):
+        raise OrderInvalid("This date is not one of this event's.", "date")
+    if len({row[bounds[1]] for row in found}) > 1:
+        raise OrderInvalid("This event has several dates: choose one.", "date")
+    date = rows.instance(EventDate, found[0][bounds[1] : bounds[2]])
+    date.event = event
+    ticket_types, offers = {}, {}
     for row in found:
-        if row[split] is not None:
-            ticket_type = rows.instance(TicketType, row[split:])
+        if row[bounds[2]] is not None:
+            ticket_type = rows.instance(TicketType, row[bounds[2] : bounds[3]])
             ticket_type.event = event
             ticket_types[ticket_type.pk] = ticket_type
-    return event, ticket_types
+            if row[bounds[3]] is not None:
+                offer = rows.instance(DateTicketType, row[bounds[3] :])
+                offer.ticket_type, offer.date = ticket_type, date
+                offers[ticket_type.pk] = offer
+    return PurchaseTarget(event, date, ticket_types, offers)
 
 
 def _placed(new: order_writer.NewOrder, started: float) -> PlacedOrder:
@@ -97,7 +132,7 @@ ATTEMPTS = 4
 
 
 def place_order(
-    event: Event,
+    date: EventDate,
     quantities: Mapping[int, int],
     details: BuyerDetails,
     *,
@@ -106,14 +141,17 @@ def place_order(
     base_url: str,
     idempotency_key: str | None = None,
     ticket_types: Mapping[int, TicketType] | None = None,
+    offers: Mapping[int, DateTicketType] | None = None,
 ) -> PlacedOrder:
-    """The one-step purchase: validate, create the order, take the stock, start the payment.
+    """The one-step purchase of tickets for ``date`` (with its event loaded): validate,
+    create the order, take the stock, start the payment.
 
     With an ``idempotency_key``, a retry (or a racing duplicate) of the same
     request returns the first request's order instead of a second one.
     Raises OrderInvalid or OrderConflict (of which stock.SoldOut is one).
     """
     started = time.perf_counter()
+    event = date.event
     scope = f"purchase:{event.pk}"
     fingerprint = _fingerprint(quantities, details, voucher_code)
     if idempotency_key:
@@ -121,15 +159,17 @@ def place_order(
         if earlier:
             return PlacedOrder(earlier, None, created=False)
 
-    voucher = vouchers.find_voucher(event, voucher_code)
-    lines = price(validate_selection(event, quantities, voucher, ticket_types), voucher)
+    voucher = vouchers.find_voucher(event, voucher_code, date)
+    if offers is None:
+        offers = date_offers(date, quantities)
+    lines = price(validate_selection(date, quantities, voucher, ticket_types, offers), voucher, offers)
     total = sum((line.total for line in lines), Decimal("0"))
     method = validate_buyer(details, event, sum(line.quantity for line in lines), total)
     take_stock = {line.ticket_type.pk: line.quantity for line in lines}
 
     def attempt() -> PlacedOrder:
         for _ in range(ATTEMPTS):
-            new = order_writer.build_order(event, lines, details, method, voucher, user, base_url)
+            new = order_writer.build_order(date, lines, details, method, voucher, user, base_url)
             idempotency = None
             if idempotency_key:
                 idempotency = IdempotencyRecord(
@@ -147,9 +187,9 @@ def place_order(
         raise OrderConflict("The order could not be written; please try again.")
 
     try:
-        return stock.retrying_after_release(event, attempt)
+        return stock.retrying_after_release(date, attempt)
     except stock.NotOnSale as exc:
-        raise _off_sale(event) from exc
+        raise _off_sale(date) from exc
     except PaymentFailed as exc:
         raise OrderConflict(str(exc)) from exc
 
@@ -183,12 +223,13 @@ def _earlier_order(scope: str, key: str, fingerprint: str) -> Order | None:
     return Order.objects.filter(code=record[1]).first()
 
 
-def _off_sale(event: Event) -> OrderConflict:
-    """Why an event that was on sale a moment ago no longer is."""
+def _off_sale(date: EventDate) -> OrderConflict:
+    """Why a date that was on sale a moment ago no longer is."""
     try:
-        event.refresh_from_db(fields=["status", "ends_at"])
-        ensure_on_sale(event)
-    except Event.DoesNotExist:
+        date.refresh_from_db(fields=["status", "ends_at", "sales_start", "sales_end"])
+        date.event.refresh_from_db(fields=["status"])
+        ensure_on_sale(date)
+    except (Event.DoesNotExist, EventDate.DoesNotExist):
         pass
     except OrderConflict as conflict:
         return conflict
@@ -198,19 +239,20 @@ def _off_sale(event: Event) -> OrderConflict:
 # --- The web checkout: hold, then complete ------------------------------------------------
 
 
-def start_checkout(event: Event, quantities: Mapping[int, int], voucher_code: str | None = None) -> Hold:
-    """Step 1: reserve the chosen tickets for the event's hold time."""
-    voucher = vouchers.find_voucher(event, voucher_code)
-    selection = validate_selection(event, quantities, voucher)
+def start_checkout(date: EventDate, quantities: Mapping[int, int], voucher_code: str | None = None) -> Hold:
+    """Step 1: reserve the chosen tickets on ``date`` for the event's hold time."""
+    voucher = vouchers.find_voucher(date.event, voucher_code, date)
+    selection = validate_selection(date, quantities, voucher)
     try:
-        return stock.hold(event, {t.pk: n for t, n in selection}, voucher=voucher)
+        return stock.hold(date, {t.pk: n for t, n in selection}, voucher=voucher)
     except stock.NotOnSale as exc:
-        raise _off_sale(event) from exc
+        raise _off_sale(date) from exc
 
 
 def hold_lines(hold: Hold) -> list[PricedLine]:
+    """The hold's tickets priced as on its date (the price when the order is placed)."""
     selection = [(line.ticket_type, line.quantity) for line in hold.lines.select_related("ticket_type")]
-    return price(selection, hold.voucher)
+    return price(selection, hold.voucher, date_offers(hold.date, [t.pk for t, _ in selection]))
 
 
 def complete_checkout(
@@ -219,14 +261,15 @@ def complete_checkout(
     """Step 2: turn a live hold into an order and start its payment."""
     started = time.perf_counter()
     event = hold.event
-    ensure_on_sale(event)
+    hold.date.event = event
+    ensure_on_sale(hold.date)
     lines = hold_lines(hold)
     total = sum((line.total for line in lines), Decimal("0"))
     method = validate_buyer(details, event, sum(line.quantity for line in lines), total)
     try:
         with transaction.atomic():
             stock.confirm(hold)  # raises HoldExpired when the hold is gone
-            new = order_writer.build_order(event, lines, details, method, hold.voucher, user, base_url)
+            new = order_writer.build_order(hold.date, lines, details, method, hold.voucher, user, base_url)
             order_writer.write(new, None, take_stock=None)  # the hold already has the stock
             placed = _placed(new, started)
     except PaymentFailed as exc:

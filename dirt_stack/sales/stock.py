@@ -1,17 +1,18 @@
 """Stock: the only code that changes how many tickets are left.
 
-Each ticket type and each event carries an ``allocated`` counter: tickets in
-pending or paid orders plus tickets in live holds. The API is small:
+Stock is per date: each date of an event (EventDate) and each ticket type on
+that date (DateTicketType) carries an ``allocated`` counter: tickets in pending
+or paid orders plus tickets in live holds, for that date. The API is small:
 
-- ``take(event_id, quantities)``: the claims that take stock (core.statements),
+- ``take(date_id, quantities)``: the claims that take stock (core.statements),
   for a purchase's or a hold's write; ``acquire`` makes them inside a transaction;
-- ``hold(event, quantities, ...)``: set stock aside for a buyer (a cart);
+- ``hold(date, quantities, ...)``: set stock aside for a buyer (a cart);
 - ``release(hold)``: give a hold's stock back;
 - ``confirm(hold)``: turn a live hold into an order's stock (the counter stays);
-- ``give_back(event_id, quantities)``: return stock (cancellations, refunds);
-- ``release_expired(event_id)``: return the stock of expired holds and of pending
+- ``give_back(date_id, quantities)``: return stock (cancellations, refunds);
+- ``release_expired(date_id)``: return the stock of expired holds and of pending
   orders past their payment deadline, set-based;
-- ``retrying_after_release(event, attempt)``: run a write that may find stock
+- ``retrying_after_release(date, attempt)``: run a write that may find stock
   short once more after releasing expired stock.
 
 How much is left is read in sales.quotas.
@@ -21,8 +22,9 @@ Why it cannot oversell (ADR 0012): stock is taken by one UPDATE per counter,
 capacity``: the UPDATE that would pass it fails, and with it the whole write.
 On PostgreSQL the UPDATE takes the row lock and re-checks against the latest
 committed value; on SQLite (IMMEDIATE transactions) writers run one at a time.
-Locks are always taken in the same order (the event, then its ticket types), so
-two writes cannot deadlock. On PostgreSQL a purchase and a hold each take stock
+Locks are always taken in the same order (the date, then its ticket types' rows), so
+two writes cannot deadlock; dates share no counter, so a rush on one date never
+waits on another's. On PostgreSQL a purchase and a hold each take stock
 and write their rows in one autocommitted statement, so the lock never waits on
 the application; elsewhere the claims run last, just before COMMIT.
 """
@@ -39,7 +41,7 @@ from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
 from core import metrics, statements
-from events.models import Event, TicketType
+from events.models import DateTicketType, Event, EventDate, TicketType
 from sales.exceptions import OrderConflict
 from sales.models import Hold, HoldLine, Order, Ticket, Voucher
 
@@ -56,15 +58,16 @@ class SoldOut(OrderConflict):
 
 
 class NotOnSale(OrderConflict):
-    """Nothing was taken: the event stopped being on sale (unpublished, cancelled)
-    after the caller checked it."""
+    """Nothing was taken: the date stopped being on sale (the event unpublished or
+    cancelled, the date cancelled or closed) after the caller checked it."""
 
     def __init__(self) -> None:
-        super().__init__("This event is not on sale.")
+        super().__init__("This date is not on sale.")
 
 
 class TicketTypesGone(OrderConflict):
-    """Nothing was taken: a chosen ticket type was removed after the caller read it."""
+    """Nothing was taken: a chosen ticket type was removed, or taken off this date,
+    after the caller read it."""
 
     def __init__(self) -> None:
         super().__init__("Some of the chosen ticket types are no longer on sale. Please choose again.")
@@ -78,28 +81,46 @@ class HoldExpired(OrderConflict):
 
 
 # The CHECK constraints that refuse an oversold counter (events.models).
-CAPACITY_CONSTRAINTS = frozenset({"event_allocated_within_capacity", "ticket_type_allocated_within_capacity"})
+CAPACITY_CONSTRAINTS = frozenset(
+    {"event_date_allocated_within_capacity", "date_ticket_type_allocated_within_capacity"}
+)
 
 
-def sold_out(quantities: Mapping[int, int]) -> SoldOut:
-    """The SoldOut to report after taking ``quantities`` failed: the first ticket type
-    short of them, or the event when its shared capacity ran out."""
-    for ticket_type in TicketType.objects.filter(pk__in=quantities).order_by("pk"):
-        if ticket_type.capacity - ticket_type.allocated < quantities[ticket_type.pk]:
-            return SoldOut(ticket_type)
+def sold_out(date_id: int, quantities: Mapping[int, int]) -> SoldOut:
+    """The SoldOut to report after taking ``quantities`` on a date failed: the first
+    ticket type short of them, or the date when its shared capacity ran out."""
+    for row in (
+        DateTicketType.objects.filter(date_id=date_id, ticket_type_id__in=quantities)
+        .select_related("ticket_type")
+        .order_by("ticket_type_id")
+    ):
+        if row.capacity - row.allocated < quantities[row.ticket_type_id]:
+            return SoldOut(row.ticket_type)
     return SoldOut()
 
 
 # --- Taking stock ------------------------------------------------------------------
 
+# The date is on sale and so is its event. The event's status is read, not locked:
+# the statuses that must stop a racing purchase are also written on the date's row.
+_DATE_ON_SALE = (
+    f"id = %s AND status = %s AND EXISTS (SELECT 1 FROM {Event._meta.db_table} e "  # noqa: S608 - table names
+    f"WHERE e.id = {EventDate._meta.db_table}.event_id AND e.status = %s)"
+)
 
-def take(event_id: int, quantities: Mapping[int, int]) -> list[statements.Claim]:
-    """The claims that take ``quantities`` (ticket type id -> count) of an event's stock.
 
-    ``event_stock`` adds the tickets to the event's counter if the event is on
-    sale (else NotOnSale); ``ticket_type_stock`` adds them to each ticket type's
-    counter, all of which must still belong to the event (else TicketTypesGone).
-    A counter passing its capacity fails its CHECK constraint: SoldOut.
+def take(date_id: int, quantities: Mapping[int, int]) -> list[statements.Claim]:
+    """The claims that take ``quantities`` (ticket type id -> count) of a date's stock.
+
+    ``date_stock`` adds the tickets to the date's counter if the date is on sale
+    and its event published (else NotOnSale); ``ticket_type_stock`` adds them to
+    each ticket type's counter on that date, all of which must still exist and
+    be offered there (else TicketTypesGone). A counter passing its capacity
+    fails its CHECK constraint: SoldOut.
+
+    Cancelling an event or a date updates the date's row, so a purchase racing it
+    waits for that lock and then finds the date no longer on sale. Unpublishing
+    changes the event's row only: a purchase already past its check completes.
     """
     total = sum(quantities.values())
     if total <= 0 or any(n <= 0 for n in quantities.values()):
@@ -108,26 +129,26 @@ def take(event_id: int, quantities: Mapping[int, int]) -> list[statements.Claim]
 
     def refused(name: str) -> Exception:
         if name in CAPACITY_CONSTRAINTS:
-            return sold_out(quantities)
-        return NotOnSale() if name == "event_stock" else TicketTypesGone()
+            return sold_out(date_id, quantities)
+        return NotOnSale() if name == "date_stock" else TicketTypesGone()
 
     increments = " ".join(["WHEN %s THEN CAST(%s AS integer)"] * len(ids))
     return [
         statements.Claim(
-            name="event_stock",
-            model=Event,
+            name="date_stock",
+            model=EventDate,
             assignments="allocated = allocated + %s",
-            condition="id = %s AND status = %s",
-            params=(total, event_id, str(Event.Status.PUBLISHED)),
+            condition=_DATE_ON_SALE,
+            params=(total, date_id, str(EventDate.Status.ON_SALE), str(Event.Status.PUBLISHED)),
             refused=refused,
             constraints=CAPACITY_CONSTRAINTS,
         ),
         statements.Claim(
             name="ticket_type_stock",
-            model=TicketType,
-            assignments=f"allocated = allocated + CASE id {increments} END",
-            condition=f"event_id = %s AND id IN ({', '.join(['%s'] * len(ids))})",
-            params=(*(v for i in ids for v in (i, quantities[i])), event_id, *ids),
+            model=DateTicketType,
+            assignments=f"allocated = allocated + CASE ticket_type_id {increments} END",
+            condition=f"date_id = %s AND offered AND ticket_type_id IN ({', '.join(['%s'] * len(ids))})",
+            params=(*(v for i in ids for v in (i, quantities[i])), date_id, *ids),
             rows=len(ids),
             refused=refused,
             constraints=CAPACITY_CONSTRAINTS,
@@ -135,31 +156,31 @@ def take(event_id: int, quantities: Mapping[int, int]) -> list[statements.Claim]
     ]
 
 
-def acquire(event_id: int, quantities: Mapping[int, int]) -> None:
+def acquire(date_id: int, quantities: Mapping[int, int]) -> None:
     """Take stock inside the caller's transaction, or raise (see ``take``)."""
-    statements.claim(take(event_id, quantities))
+    statements.claim(take(date_id, quantities))
 
 
-def give_back(event_id: int, quantities: Mapping[int, int]) -> None:
+def give_back(date_id: int, quantities: Mapping[int, int]) -> None:
     """Return stock taken by ``take`` (inside the caller's transaction)."""
     quantities = {k: v for k, v in quantities.items() if v}
     total = sum(quantities.values())
     if total <= 0:
         return
-    Event.objects.filter(pk=event_id).update(allocated=F("allocated") - total)
+    EventDate.objects.filter(pk=date_id).update(allocated=F("allocated") - total)
     for ticket_type_id in sorted(quantities):
-        TicketType.objects.filter(pk=ticket_type_id).update(
+        DateTicketType.objects.filter(date_id=date_id, ticket_type_id=ticket_type_id).update(
             allocated=F("allocated") - quantities[ticket_type_id]
         )
 
 
-def retrying_after_release(event: Event, attempt: Callable[[], T]) -> T:
+def retrying_after_release(date: EventDate, attempt: Callable[[], T]) -> T:
     """Run ``attempt`` (a write that raises SoldOut when stock is short); if it does,
-    release the event's expired holds and orders once and, if that freed any, run it again."""
+    release the date's expired holds and orders once and, if that freed any, run it again."""
     try:
         return attempt()
     except SoldOut:
-        if not release_expired(event.pk):
+        if not release_expired(date.pk):
             raise
         return attempt()
 
@@ -168,19 +189,20 @@ def retrying_after_release(event: Event, attempt: Callable[[], T]) -> T:
 
 
 def hold(
-    event: Event,
+    date: EventDate,
     quantities: Mapping[int, int],
     voucher: Voucher | None = None,
     minutes: int | None = None,
 ) -> Hold:
-    """Reserve ``quantities`` for ``minutes`` (the event's hold time by default).
+    """Reserve ``quantities`` on ``date`` for ``minutes`` (the event's hold time by default).
 
     Raises SoldOut, NotOnSale or TicketTypesGone; nothing is reserved then.
     """
+    event = date.event
     expires_at = timezone.now() + dt.timedelta(minutes=minutes or event.hold_minutes)
-    new_hold = Hold(event=event, voucher=voucher, expires_at=expires_at)
+    new_hold = Hold(event=event, date=date, voucher=voucher, expires_at=expires_at)
     lines = [HoldLine(hold=new_hold, ticket_type_id=tt, quantity=n) for tt, n in sorted(quantities.items())]
-    claims = take(event.pk, quantities)
+    claims = take(date.pk, quantities)
 
     def write() -> Hold:
         if statements.available():
@@ -192,7 +214,7 @@ def hold(
                 statements.claim(claims)
         return new_hold
 
-    return retrying_after_release(event, write)
+    return retrying_after_release(date, write)
 
 
 def _write_statement(new_hold: Hold, lines: list[HoldLine], claims: list[statements.Claim]) -> None:
@@ -202,7 +224,7 @@ def _write_statement(new_hold: Hold, lines: list[HoldLine], claims: list[stateme
     statement.insert("new_lines", lines, parent=("hold_id", "new_hold"))
     statement.select("(SELECT id FROM new_hold)")
     statement.select("(SELECT json_object_agg(ticket_type_id, id) FROM new_lines)")
-    hold_id, line_ids = statement.run(serialize=new_hold.event_id)
+    hold_id, line_ids = statement.run(serialize=new_hold.date_id)
     statements.saved(new_hold, hold_id)
     for line in lines:
         statements.saved(line, line_ids[str(line.ticket_type_id)], hold_id=hold_id)
@@ -226,7 +248,7 @@ def release(hold_to_release: Hold) -> bool:
             status=Hold.Status.RELEASED
         )
         if claimed:
-            give_back(hold_to_release.event_id, _hold_quantities([hold_to_release.pk]))
+            give_back(hold_to_release.date_id, _hold_quantities([hold_to_release.pk]))
     return bool(claimed)
 
 
@@ -287,8 +309,8 @@ def _claim(
         return list(cursor.fetchall())
 
 
-def release_expired(event_id: int) -> int:
-    """Return the stock of the event's expired holds and overdue pending orders.
+def release_expired(date_id: int) -> int:
+    """Return the stock of the date's expired holds and overdue pending orders.
 
     Set-based: one UPDATE claims the expired holds, one the overdue orders (they
     become expired, their voucher uses return), then one give-back returns their
@@ -298,21 +320,21 @@ def release_expired(event_id: int) -> int:
     now = timezone.now()
     with transaction.atomic():
         holds = _claim(
-            Hold.objects.expired(now).filter(event_id=event_id),
+            Hold.objects.expired(now).filter(date_id=date_id),
             "status = %s",
             [Hold.Status.RELEASED.value],
             Hold.Status.LIVE.value,
             "id",
         )
         orders = _claim(
-            Order.objects.overdue(now).filter(event_id=event_id),
+            Order.objects.overdue(now).filter(date_id=date_id),
             "status = %s, cancelled_at = %s",
             [Order.Status.EXPIRED.value, connection.ops.adapt_datetimefield_value(now)],
             Order.Status.PENDING.value,
             "id, voucher_id",
         )
         returned = _hold_quantities(h[0] for h in holds) + order_quantities(o[0] for o in orders)
-        give_back(event_id, returned)
+        give_back(date_id, returned)
         return_voucher_uses(o[1] for o in orders)
     if holds:
         metrics.emit("HoldsExpired", len(holds))

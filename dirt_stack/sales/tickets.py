@@ -59,8 +59,9 @@ def order_pdf(order: Order) -> bytes:
     """One A4 page per ticket: event, date and time in the event's zone, venue, attendee,
     ticket type, order code and the QR code. Tickets of a void order are marked VOID."""
     _register_fonts()
-    event = order.event
-    starts = event.starts_at.astimezone(event.tz)
+    event, date = order.event, order.date
+    date.event = event
+    starts = date.starts_at.astimezone(event.tz)
     void = order.status in VOID_STATUSES
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
@@ -78,7 +79,7 @@ def order_pdf(order: Order) -> bytes:
         pdf.setFont(FONT, 13)
         lines = [
             starts.strftime("%A %d %B %Y, %H:%M") + f" ({event.timezone})",
-            event.venue_label,
+            date.venue_label,
             "",
             f"Attendee: {ticket.attendee_name or order.buyer_name}",
             f"Ticket: {ticket.ticket_type.name}",

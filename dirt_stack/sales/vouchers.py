@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from core import statements
-from events.models import Event
+from events.models import Event, EventDate
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import Voucher
 
@@ -27,12 +27,17 @@ class VoucherGone(OrderConflict):
         super().__init__("This voucher is no longer valid for this event.")
 
 
-def find_voucher(event: Event, code: str | None) -> Voucher | None:
-    """The event's voucher with this code (any case), checked for validity; None when no code is given."""
+def find_voucher(event: Event, code: str | None, date: EventDate | None = None) -> Voucher | None:
+    """The event's voucher with this code (any case), checked for validity (on ``date``,
+    when given); None when no code is given."""
     code = (code or "").strip()
     if not code:
         return None
-    voucher = Voucher.objects.filter(event=event, code__iexact=code).prefetch_related("ticket_types").first()
+    voucher = (
+        Voucher.objects.filter(event=event, code__iexact=code)
+        .prefetch_related("ticket_types", "dates")
+        .first()
+    )
     if voucher is None:
         raise OrderInvalid("This voucher code is not valid for this event.", "voucher")
     now = timezone.now()
@@ -40,6 +45,9 @@ def find_voucher(event: Event, code: str | None) -> Voucher | None:
         voucher.valid_until and voucher.valid_until < now
     ):
         raise OrderConflict("This voucher is not valid at this time.")
+    valid_dates = {d.pk for d in voucher.dates.all()}
+    if date is not None and valid_dates and date.pk not in valid_dates:
+        raise OrderConflict("This voucher is not valid for this date.")
     if voucher.redeemed >= voucher.max_usages:
         raise VoucherUsedUp()
     return voucher

@@ -13,13 +13,16 @@ from typing import Annotated
 from pydantic import Field
 
 from core.schemas import IsoDateTime, Money, OneOf, PageProps, Pagination, Shape
-from events.models import Event
+from events.models import Event, EventDate
 from sales.models import Order
 
 EventStatus = Annotated[str, OneOf(Event.Status.values)]
+DateStatus = Annotated[str, OneOf(EventDate.Status.values)]
 OrderStatus = Annotated[str, OneOf(Order.Status.values)]
 # storefront.serializers.SaleState (tests/test_frontend_schema.py keeps them equal).
-SaleState = Annotated[str, OneOf(["on_sale", "few_left", "sold_out", "not_yet_on_sale", "sales_ended"])]
+SaleState = Annotated[
+    str, OneOf(["on_sale", "few_left", "sold_out", "not_yet_on_sale", "sales_ended", "cancelled"])
+]
 
 
 # --- Events -----------------------------------------------------------------------------
@@ -31,7 +34,8 @@ class OrganizerRef(Shape):
 
 
 class EventSummary(Shape):
-    """What a list of events shows. Times carry the event's own UTC offset."""
+    """What a list of events shows. Times carry the event's own UTC offset; a series'
+    ``starts_at``/``ends_at`` span its dates."""
 
     slug: str
     title: str
@@ -47,6 +51,21 @@ class EventSummary(Shape):
         description="The cheapest visible ticket type's price, in lists of events; otherwise null."
     )
     cover_image_url: str | None
+    date_count: int = Field(description="How many dates the event has (1: a single-date event).")
+
+
+class DatePublic(Shape):
+    """One date of an event as buyers see it, with what is left."""
+
+    id: int
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
+    admission_at: IsoDateTime | None
+    venue: str = Field(description="This date's venue (its own, or the event's).")
+    status: DateStatus
+    state: SaleState
+    available: int = Field(description="Tickets left on this date; 0 unless it is on sale.")
+    url: str = Field(description="The event page with this date chosen.")
 
 
 class TicketTypePublic(Shape):
@@ -71,12 +90,17 @@ class PaymentMethod(Shape):
 
 
 class EventDetail(EventSummary):
-    """One event with its ticket types and the payment methods it accepts."""
+    """One event with its dates, the ticket types of the chosen date and the payment
+    methods it accepts."""
 
     description_html: str = Field(description="The description's Markdown, rendered and sanitized.")
     venue_name: str
     venue_address: str
-    ticket_types: list[TicketTypePublic]
+    dates: list[DatePublic] = Field(description="Dates not yet over, soonest first.")
+    date: DatePublic | None = Field(
+        description="The chosen date (a single-date event's one date); null until a buyer chooses one."
+    )
+    ticket_types: list[TicketTypePublic] = Field(description="On the chosen date; empty without one.")
     payment_methods: list[PaymentMethod]
 
 
@@ -107,12 +131,18 @@ class OrderTicket(Shape):
 
 
 class OrderEvent(Shape):
+    """The event and date an order is for: times and venue are the date's."""
+
     slug: str
     title: str
+    date_id: int
     starts_at: IsoDateTime
+    ends_at: IsoDateTime
+    admission_at: IsoDateTime | None
     timezone: str
     venue: str
     status: EventStatus
+    date_status: DateStatus
 
 
 class Buyer(Shape):
@@ -194,6 +224,7 @@ class EventPageProps(PageProps):
 class CheckoutEvent(Shape):
     slug: str
     title: str
+    date_id: int
     starts_at: IsoDateTime
     timezone: str
     venue: str

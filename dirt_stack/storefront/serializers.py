@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from core.markdown import plain_text_excerpt, render_markdown
 from core.money import money_str
-from events.models import Event, TicketType
+from events.models import DateTicketType, Event, EventDate, TicketType
+from sales import quotas
 from sales.models import Order, OrderLine, Ticket, order_url
 from sales.payments import PaymentStart, accepted_methods
-from sales.pricing import PricedLine
+from sales.pricing import PricedLine, unit_price
+from sales.quotas import DateLeft
 from sales.tickets import qr_svg_data_uri, tickets_usable
 from storefront import schemas
 
@@ -26,26 +28,48 @@ class SaleState:
     SOLD_OUT = "sold_out"
     NOT_YET_ON_SALE = "not_yet_on_sale"
     SALES_ENDED = "sales_ended"
+    CANCELLED = "cancelled"
 
 
 def few_left_threshold(capacity: int) -> int:
-    """At or below this many tickets left, a ticket type shows "few left"."""
+    """At or below this many tickets left (of ``capacity``), a date or ticket type shows "few left"."""
     return max(3, capacity // 10)
 
 
-def sale_state(event: Event, ticket_type: TicketType, available: int, now: dt.datetime | None = None) -> str:
+def _by_count(available: int, capacity: int) -> str:
+    if available <= 0:
+        return SaleState.SOLD_OUT
+    if available <= few_left_threshold(capacity):
+        return SaleState.FEW_LEFT
+    return SaleState.ON_SALE
+
+
+def date_state(date: EventDate, left: DateLeft, now: dt.datetime | None = None) -> str:
+    """Whether a buyer can buy on ``date`` (with its event), and how many are left."""
     now = now or timezone.now()
-    if event.status != Event.Status.PUBLISHED or event.ends_at < now:
+    if date.status == EventDate.Status.CANCELLED or date.event.status == Event.Status.CANCELLED:
+        return SaleState.CANCELLED
+    if date.event.status != Event.Status.PUBLISHED or date.ends_at < now:
         return SaleState.SALES_ENDED
+    if date.status == EventDate.Status.SOLD_OUT:
+        return SaleState.SOLD_OUT
+    if date.sales_end and date.sales_end <= now:
+        return SaleState.SALES_ENDED
+    if date.sales_start and date.sales_start > now:
+        return SaleState.NOT_YET_ON_SALE
+    return _by_count(left.total, left.capacity)
+
+
+def sale_state(date_state_now: str, ticket_type: TicketType, offer: DateTicketType, available: int) -> str:
+    """A ticket type's state on a date whose own state is ``date_state_now``."""
+    if date_state_now not in (SaleState.ON_SALE, SaleState.FEW_LEFT):
+        return date_state_now
+    now = timezone.now()
     if ticket_type.sales_end and ticket_type.sales_end <= now:
         return SaleState.SALES_ENDED
     if ticket_type.sales_start and ticket_type.sales_start > now:
         return SaleState.NOT_YET_ON_SALE
-    if available <= 0:
-        return SaleState.SOLD_OUT
-    if available <= few_left_threshold(ticket_type.capacity):
-        return SaleState.FEW_LEFT
-    return SaleState.ON_SALE
+    return _by_count(available, offer.capacity)
 
 
 def _local(value: dt.datetime, event: Event) -> dt.datetime:
@@ -70,6 +94,7 @@ def _summary_fields(event: Event) -> dict[str, Any]:
         "currency": event.currency,
         "min_price": getattr(event, "min_price", None),
         "cover_image_url": event.cover_image.url if event.cover_image else None,
+        "date_count": getattr(event, "date_count", None) or event.dates.count(),
     }
 
 
@@ -78,13 +103,36 @@ def event_summary(event: Event) -> schemas.EventSummary:
     return schemas.EventSummary(**_summary_fields(event))
 
 
-def ticket_type_public(event: Event, ticket_type: TicketType, available: int) -> schemas.TicketTypePublic:
-    state = sale_state(event, ticket_type, available)
+def date_url(event: Event, date: EventDate) -> str:
+    """The event page with ``date`` chosen: the direct link to one date."""
+    return f"/events/{event.slug}/?date={date.pk}"
+
+
+def date_public(date: EventDate, left: DateLeft) -> schemas.DatePublic:
+    event = date.event
+    state = date_state(date, left)
+    return schemas.DatePublic(
+        id=date.pk,
+        starts_at=_local(date.starts_at, event),
+        ends_at=_local(date.ends_at, event),
+        admission_at=_local_or_none(date.admission_at, event),
+        venue=date.venue_label,
+        status=date.status,
+        state=state,
+        available=left.total if state in (SaleState.ON_SALE, SaleState.FEW_LEFT) else 0,
+        url=date_url(event, date),
+    )
+
+
+def ticket_type_public(
+    event: Event, date: schemas.DatePublic, ticket_type: TicketType, offer: DateTicketType, available: int
+) -> schemas.TicketTypePublic:
+    state = sale_state(date.state, ticket_type, offer, available)
     return schemas.TicketTypePublic(
         id=ticket_type.pk,
         name=ticket_type.name,
         description=ticket_type.description,
-        price=ticket_type.price,
+        price=unit_price(ticket_type, offer),
         currency=event.currency,
         state=state,
         # Exact counts only when they help the buyer decide; never below zero.
@@ -97,14 +145,42 @@ def ticket_type_public(event: Event, ticket_type: TicketType, available: int) ->
 
 
 def event_detail(
-    event: Event, ticket_types: list[TicketType], availability: dict[int, int]
+    event: Event,
+    dates: list[EventDate],
+    chosen: EventDate | None,
+    ticket_types: list[TicketType],
+    *,
+    date_count: int | None = None,
 ) -> schemas.EventDetail:
+    """The event with ``dates`` (those a buyer may pick from) and, on the ``chosen`` date,
+    those of ``ticket_types`` offered there with what is left of each. ``date_count``
+    (all the event's dates) is counted when not given."""
+    shown = list(dates)
+    if chosen is not None and chosen.pk not in {d.pk for d in shown}:
+        shown.append(chosen)
+    left = quotas.availability_by_date(shown)
+    for date in shown:
+        date.event = event
+    public = {date.pk: date_public(date, left[date.pk]) for date in shown}
+    types = []
+    if chosen is not None:
+        offers = left[chosen.pk].offers
+        per_type = left[chosen.pk].per_ticket_type
+        types = [
+            ticket_type_public(event, public[chosen.pk], t, offers[t.pk], per_type[t.pk])
+            for t in ticket_types
+            if t.pk in offers
+        ]
+    if date_count is not None:
+        event.date_count = date_count  # type: ignore[attr-defined]  # as Event.objects.listed() annotates
     return schemas.EventDetail(
         **_summary_fields(event),
         description_html=render_markdown(event.description),
         venue_name=event.venue_name,
         venue_address=event.venue_address,
-        ticket_types=[ticket_type_public(event, t, availability[t.pk]) for t in ticket_types],
+        dates=[public[d.pk] for d in dates],
+        date=public[chosen.pk] if chosen is not None else None,
+        ticket_types=types,
         payment_methods=payment_methods(event.payment_methods),
     )
 
@@ -117,6 +193,7 @@ def event_json_ld(event: Event, detail: schemas.EventDetail, url: str) -> str:
         SaleState.SOLD_OUT: "https://schema.org/SoldOut",
         SaleState.NOT_YET_ON_SALE: "https://schema.org/PreOrder",
         SaleState.SALES_ENDED: "https://schema.org/Discontinued",
+        SaleState.CANCELLED: "https://schema.org/Discontinued",
     }
     if event.is_online:
         location: dict[str, Any] = {"@type": "VirtualLocation", "url": url}
@@ -189,7 +266,8 @@ def order_detail(
 ) -> schemas.OrderDetail:
     """The order as its page, the back office and the API show it. ``lines`` and ``tickets``
     may be passed when they are already in memory (a new order), saving the queries."""
-    event = order.event
+    event, date = order.event, order.date
+    date.event = event  # the same row: its venue falls back to the event's
     usable = tickets_usable(order)
     lines = list(order.lines.all()) if lines is None else lines
     tickets = list(order.tickets.all()) if tickets is None else tickets
@@ -201,10 +279,14 @@ def order_detail(
         event=schemas.OrderEvent(
             slug=event.slug,
             title=event.title,
-            starts_at=_local(event.starts_at, event),
+            date_id=date.pk,
+            starts_at=_local(date.starts_at, event),
+            ends_at=_local(date.ends_at, event),
+            admission_at=_local_or_none(date.admission_at, event),
             timezone=event.timezone,
-            venue=event.venue_label,
+            venue=date.venue_label,
             status=event.status,
+            date_status=date.status,
         ),
         buyer=schemas.Buyer(name=order.buyer_name, email=order.buyer_email),
         currency=order.currency,
@@ -245,7 +327,7 @@ def order_detail(
 
 def load_order(code: str) -> Order | None:
     return (
-        Order.objects.select_related("event", "event__organizer")
+        Order.objects.select_related("event", "event__organizer", "date")
         .prefetch_related("lines__ticket_type", "tickets__ticket_type")
         .filter(code=code)
         .first()

@@ -7,10 +7,12 @@ import itertools
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import Membership, Organizer, User
-from events.models import Event, TicketType
+from events import dates
+from events.models import DateTicketType, Event, EventDate, TicketType
 
 _sequence = itertools.count(1)
 
@@ -46,7 +48,11 @@ def make_event(**fields: Any) -> Event:
     fields.setdefault("timezone", "Europe/Prague")
     fields.setdefault("venue_name", "Town Hall")
     fields.setdefault("ends_at", starts_at + dt.timedelta(hours=3))
-    return Event.objects.create(starts_at=starts_at, **fields)
+    event = Event.objects.create(starts_at=starts_at, **fields)
+    dates.add_dates(event, [dates.DateTimes(event.starts_at, event.ends_at)])
+    if event.status == Event.Status.CANCELLED:
+        event.dates.update(status=EventDate.Status.CANCELLED)
+    return event
 
 
 def make_ticket_type(event: Event, **fields: Any) -> TicketType:
@@ -55,4 +61,40 @@ def make_ticket_type(event: Event, **fields: Any) -> TicketType:
     fields.setdefault("price", Decimal("10.00"))
     fields.setdefault("capacity", 100)
     fields.setdefault("position", n)
-    return TicketType.objects.create(event=event, **fields)
+    ticket_type = TicketType.objects.create(event=event, **fields)
+    dates.add_stock_rows(event.dates.all(), [ticket_type])
+    return ticket_type
+
+
+def only_date(event: Event) -> EventDate:
+    """A single-date event's date, with its event loaded (what purchases take)."""
+    date = event.dates.get()
+    date.event = event
+    return date
+
+
+def make_date(event: Event, **fields: Any) -> EventDate:
+    """Another date of ``event`` (a week after its last one unless ``starts_at`` is given),
+    offering every ticket type with its capacity."""
+    last = event.dates.order_by("-starts_at").first()
+    starts_at = fields.pop("starts_at", (last.starts_at if last else timezone.now()) + dt.timedelta(days=7))
+    fields.setdefault("ends_at", starts_at + dt.timedelta(hours=3))
+    (date,) = dates.add_dates(event, [dates.DateTimes(starts_at, fields.pop("ends_at"))])
+    if fields:
+        EventDate.objects.filter(pk=date.pk).update(**fields)
+        date.refresh_from_db()
+    date.event = event
+    return date
+
+
+def allocated(of: Event | TicketType | EventDate) -> int:
+    """The stock counter of a date, or the sum of an event's or a ticket type's over their
+    dates (fresh from the database)."""
+    if isinstance(of, EventDate):
+        return EventDate.objects.get(pk=of.pk).allocated
+    rows = (
+        EventDate.objects.filter(event_id=of.pk)
+        if isinstance(of, Event)
+        else DateTicketType.objects.filter(ticket_type_id=of.pk)
+    )
+    return rows.aggregate(n=Sum("allocated"))["n"] or 0

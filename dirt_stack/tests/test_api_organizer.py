@@ -11,7 +11,7 @@ from django.test import Client
 from accounts import tokens
 from sales import pricing, purchase
 from sales.models import AuditEntry, Order
-from tests.factories import make_event, make_organizer, make_ticket_type
+from tests.factories import make_event, make_organizer, make_ticket_type, only_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,11 +30,13 @@ def api():
     details = pricing.BuyerDetails(
         name="Ana", email="ana@example.com", payment_method="demo", attendee_names=["Ana A", "Bo B"]
     )
-    order = purchase.place_order(event, {ticket_type.pk: 2}, details, base_url="http://testserver/").order
+    order = purchase.place_order(
+        only_date(event), {ticket_type.pk: 2}, details, base_url="http://testserver/"
+    ).order
     other_type = make_ticket_type(other_event)
     other_details = pricing.BuyerDetails(name="Zed", email="z@example.com", payment_method="demo")
     other_order = purchase.place_order(
-        other_event, {other_type.pk: 1}, other_details, base_url="http://testserver/"
+        only_date(other_event), {other_type.pk: 1}, other_details, base_url="http://testserver/"
     ).order
     raw = {
         role: tokens.create_token(organizer=mine, name=role, role=role, created_by=None)[1]

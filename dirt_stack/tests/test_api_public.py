@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from events.models import Event, TicketType
+from events.models import DateTicketType, Event
 from tests.factories import make_event, make_ticket_type
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +37,8 @@ def test_event_detail_has_ticket_types_with_live_availability(client):
     a = make_ticket_type(event, name="A", capacity=100, price=Decimal("19.90"))
     make_ticket_type(event, name="B", capacity=100)
     make_ticket_type(event, name="Hidden", hidden=True)
-    TicketType.objects.filter(pk=a.pk).update(allocated=60)
-    Event.objects.filter(pk=event.pk).update(allocated=60)
+    DateTicketType.objects.filter(ticket_type=a).update(allocated=60)
+    event.dates.update(allocated=60)
 
     body = client.get("/api/v1/events/gig").json()
     assert [(t["name"], t["available"], t["price"]) for t in body["ticket_types"]] == [

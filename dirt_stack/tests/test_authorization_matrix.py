@@ -16,7 +16,7 @@ from accounts.models import Invitation, Membership
 from checkin.models import CheckInList
 from sales import pricing, purchase
 from sales.models import Voucher
-from tests.factories import make_event, make_member, make_organizer, make_ticket_type
+from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,7 +31,9 @@ def target(settings):
     event = make_event(organizer=organizer, slug="event-b")
     ticket_type = make_ticket_type(event, price=Decimal("10.00"))
     details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
-    order = purchase.place_order(event, {ticket_type.pk: 1}, details, base_url="http://testserver/").order
+    order = purchase.place_order(
+        only_date(event), {ticket_type.pk: 1}, details, base_url="http://testserver/"
+    ).order
     owner = make_member(organizer, role=OWNER)
     return {
         "organizer_slug": "org-b",

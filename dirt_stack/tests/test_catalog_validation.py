@@ -11,7 +11,7 @@ from django.test import Client
 from PIL import Image
 
 from accounts.models import Membership
-from events.models import Event, TicketType
+from events.models import DateTicketType, Event, TicketType
 from sales.models import Voucher
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type
 
@@ -135,7 +135,7 @@ def test_cover_image_upload_is_validated(client, organizer, settings, tmp_path):
 
 def test_event_capacity_cannot_drop_below_tickets_already_allocated(client, organizer):
     event = make_event(organizer=organizer, slug="busy", capacity=100)
-    Event.objects.filter(pk=event.pk).update(allocated=40)  # as the stock service records sales
+    event.dates.update(allocated=40)  # as the stock service records sales
     data = {**VALID_EVENT, "slug": "busy", "capacity": "30"}
     errors = errors_of(post_json(client, "/manage/acme/events/busy/", data))
     assert "40 tickets are already sold or reserved" in errors["capacity"]
@@ -170,7 +170,7 @@ def test_invalid_ticket_types_are_refused_with_a_field_error(client, organizer, 
 def test_ticket_type_capacity_cannot_drop_below_sold(client, organizer):
     event = make_event(organizer=organizer, slug="gig")
     ticket_type = make_ticket_type(event, capacity=50)
-    TicketType.objects.filter(pk=ticket_type.pk).update(allocated=20)
+    DateTicketType.objects.filter(ticket_type=ticket_type).update(allocated=20)
     url = f"/manage/acme/events/gig/ticket-types/{ticket_type.pk}/"
     errors = errors_of(post_json(client, url, {**VALID_TICKET_TYPE, "capacity": "10"}))
     assert "20 tickets are already sold or reserved" in errors[f"{ticket_type.pk}.capacity"]
@@ -181,7 +181,7 @@ def test_ticket_type_capacity_cannot_drop_below_sold(client, organizer):
 def test_ticket_type_with_sales_cannot_be_deleted(client, organizer):
     event = make_event(organizer=organizer, slug="gig")
     sold, unsold = make_ticket_type(event), make_ticket_type(event)
-    TicketType.objects.filter(pk=sold.pk).update(allocated=1)
+    DateTicketType.objects.filter(ticket_type=sold).update(allocated=1)
     response = post_json(client, f"/manage/acme/events/gig/ticket-types/{sold.pk}/", {"action": "delete"})
     assert "cannot be deleted" in errors_of(response)[f"{sold.pk}.form"]
     assert (

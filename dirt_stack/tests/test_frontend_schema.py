@@ -108,13 +108,19 @@ def test_a_value_outside_the_models_choices_is_refused():
     event = {
         "slug": "gig",
         "title": "Gig",
+        "date_id": 1,
         "starts_at": dt.datetime(2031, 6, 1, 18, 0, tzinfo=dt.UTC),
+        "ends_at": dt.datetime(2031, 6, 1, 21, 0, tzinfo=dt.UTC),
+        "admission_at": None,
         "timezone": "UTC",
         "venue": "Hall",
+        "date_status": "on_sale",
     }
     assert storefront_schemas.OrderEvent.model_validate({**event, "status": "published"})
     with pytest.raises(ValueError, match="'draft', 'published' or 'cancelled'"):
         storefront_schemas.OrderEvent.model_validate({**event, "status": "postponed"})
+    with pytest.raises(ValueError, match="'on_sale', 'sold_out' or 'cancelled'"):
+        storefront_schemas.OrderEvent.model_validate({**event, "status": "published", "date_status": "moved"})
 
 
 def test_money_and_times_keep_their_wire_format():
@@ -133,6 +139,7 @@ def test_money_and_times_keep_their_wire_format():
     event = storefront_schemas.CheckoutEvent(
         slug="gig",
         title="Gig",
+        date_id=1,
         starts_at=tokyo,
         timezone="Asia/Tokyo",
         venue="Hall",

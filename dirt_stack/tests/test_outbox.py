@@ -14,7 +14,7 @@ from django.utils import timezone
 from core import load, outbox
 from core.models import OutboxMessage
 from sales import pricing, purchase
-from tests.factories import make_event, make_ticket_type
+from tests.factories import make_event, make_ticket_type, only_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,7 +30,7 @@ def event(settings):
 def place(event):
     details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
     return purchase.place_order(
-        event, {event.ticket_types.get().pk: 1}, details, base_url="http://testserver/"
+        only_date(event), {event.ticket_types.get().pk: 1}, details, base_url="http://testserver/"
     )
 
 

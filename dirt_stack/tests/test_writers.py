@@ -18,10 +18,10 @@ from django.forms.models import model_to_dict
 
 from core import statements
 from core.models import OutboxMessage
-from events.models import Event, TicketType
+from events.models import DateTicketType, Event, EventDate, TicketType
 from sales import exceptions, order_writer, pricing, purchase, stock, vouchers
 from sales.models import Hold, IdempotencyRecord, Order, Voucher
-from tests.factories import make_event, make_ticket_type
+from tests.factories import allocated, make_date, make_event, make_ticket_type, only_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,8 +86,7 @@ def snapshot(order: Order) -> dict:
 
 
 def counters(event: Event) -> tuple:
-    event.refresh_from_db()
-    return event.allocated, tuple(event.ticket_types.order_by("pk").values_list("allocated", flat=True))
+    return allocated(event), tuple(allocated(t) for t in event.ticket_types.order_by("pk"))
 
 
 @pytest.mark.postgres
@@ -104,7 +103,7 @@ def test_the_statement_writes_exactly_what_the_orm_writes(monkeypatch, payment_m
 
     def buy(key: str) -> Order:
         placed = purchase.place_order(
-            Event.objects.get(pk=event.pk),
+            only_date(Event.objects.get(pk=event.pk)),
             quantities,
             buyer,
             voucher_code="friend",
@@ -132,7 +131,7 @@ def test_what_place_order_returns_matches_the_database():
     event = make_event()
     ticket_type = make_ticket_type(event, capacity=10)
     placed = purchase.place_order(
-        event, {ticket_type.pk: 3}, details(), base_url="http://testserver/", idempotency_key="k"
+        only_date(event), {ticket_type.pk: 3}, details(), base_url="http://testserver/", idempotency_key="k"
     )
     stored = Order.objects.get(code=placed.order.code)
     assert placed.tickets is not None  # created by this call
@@ -149,7 +148,9 @@ def test_sold_out_names_the_ticket_type_that_ran_out(writer):
     plenty = make_ticket_type(event, name="Plenty", capacity=10)
     scarce = make_ticket_type(event, name="Scarce", capacity=1)
     with pytest.raises(exceptions.OrderConflict, match="“Scarce” is sold out"):
-        purchase.place_order(event, {plenty.pk: 1, scarce.pk: 2}, details(), base_url="http://testserver/")
+        purchase.place_order(
+            only_date(event), {plenty.pk: 1, scarce.pk: 2}, details(), base_url="http://testserver/"
+        )
     assert counters(event) == (0, (0, 0))
     assert not Order.objects.exists()
     assert not OutboxMessage.objects.exists()
@@ -159,16 +160,18 @@ def test_the_event_capacity_runs_out_before_the_ticket_types(writer):
     event = make_event(capacity=3)
     a = make_ticket_type(event, name="A", capacity=3)
     b = make_ticket_type(event, name="B", capacity=3)
-    purchase.place_order(event, {a.pk: 2}, details(), base_url="http://testserver/")
+    purchase.place_order(only_date(event), {a.pk: 2}, details(), base_url="http://testserver/")
     with pytest.raises(exceptions.OrderConflict, match="this event is sold out"):
-        purchase.place_order(event, {b.pk: 2}, details(), base_url="http://testserver/")
+        purchase.place_order(only_date(event), {b.pk: 2}, details(), base_url="http://testserver/")
     assert counters(event) == (2, (2, 0))
 
 
 def one_ticket_order(event: Event, ticket_type: TicketType, voucher: Voucher) -> order_writer.NewOrder:
     """The rows of an order for one ticket with ``voucher``, built but not written."""
-    lines = pricing.price([(ticket_type, 1)], voucher)
-    return order_writer.build_order(event, lines, details(), "demo", voucher, None, "http://testserver/")
+    lines = pricing.price([(ticket_type, 1)], voucher, {})
+    return order_writer.build_order(
+        only_date(event), lines, details(), "demo", voucher, None, "http://testserver/"
+    )
 
 
 def test_a_voucher_used_up_meanwhile_fails_the_whole_purchase(writer):
@@ -205,15 +208,16 @@ def test_a_ticket_type_deleted_after_it_was_read_takes_no_stock(writer):
     event = make_event(capacity=10)
     kept = make_ticket_type(event, name="Kept", capacity=5)
     deleted = make_ticket_type(event, name="Deleted", capacity=5)
-    loaded, ticket_types = purchase.event_for_purchase(event.slug, [kept.pk, deleted.pk])
+    target = purchase.event_for_purchase(event.slug, None, [kept.pk, deleted.pk])
     TicketType.objects.filter(pk=deleted.pk).delete()
     with pytest.raises(stock.TicketTypesGone, match="no longer on sale"):
         purchase.place_order(
-            loaded,
+            target.date,
             {kept.pk: 1, deleted.pk: 1},
             details(),
             base_url="http://testserver/",
-            ticket_types=ticket_types,
+            ticket_types=target.ticket_types,
+            offers=target.offers,
         )
     assert counters(event) == (0, (0,))
     assert not Order.objects.exists()
@@ -227,42 +231,71 @@ def test_a_ticket_type_deleted_after_it_was_read_takes_no_stock(writer):
 def test_an_event_taken_off_sale_after_it_was_read_sells_nothing(writer, status, message):
     event = make_event()
     ticket_type = make_ticket_type(event, capacity=10)
-    loaded, ticket_types = purchase.event_for_purchase(event.slug, [ticket_type.pk])
+    target = purchase.event_for_purchase(event.slug, None, [ticket_type.pk])
     Event.objects.filter(pk=event.pk).update(status=status)
     with pytest.raises(exceptions.OrderConflict, match=message):
         purchase.place_order(
-            loaded, {ticket_type.pk: 1}, details(), base_url="http://testserver/", ticket_types=ticket_types
+            target.date,
+            {ticket_type.pk: 1},
+            details(),
+            base_url="http://testserver/",
+            ticket_types=target.ticket_types,
+            offers=target.offers,
         )
     assert counters(event) == (0, (0,))
     assert not Order.objects.exists()
 
 
-def test_event_for_purchase_reads_the_event_and_only_the_asked_ticket_types():
+def test_event_for_purchase_reads_the_event_its_date_and_only_the_asked_ticket_types():
     event = make_event(payment_methods=["demo", "offline"])
     wanted = make_ticket_type(event, name="Wanted", price=Decimal("12.50"))
     make_ticket_type(event, name="Not asked for")
     elsewhere = make_ticket_type(make_event(), name="Another event's")
 
-    loaded, ticket_types = purchase.event_for_purchase(event.slug, [wanted.pk, elsewhere.pk, 999_999])
+    target = purchase.event_for_purchase(event.slug, None, [wanted.pk, elsewhere.pk, 999_999])
 
-    assert loaded == event
-    assert loaded.payment_methods == ["demo", "offline"]
-    assert loaded.starts_at == Event.objects.get(pk=event.pk).starts_at
-    assert list(ticket_types) == [wanted.pk]
-    assert ticket_types[wanted.pk].price == Decimal("12.50")
-    assert ticket_types[wanted.pk].event is loaded
-    assert purchase.event_for_purchase(event.slug, [])[1] == {}
+    assert target.event == event
+    assert target.event.payment_methods == ["demo", "offline"]
+    assert target.date == only_date(event)
+    assert target.date.event is target.event
+    assert list(target.ticket_types) == [wanted.pk]
+    assert target.ticket_types[wanted.pk].price == Decimal("12.50")
+    assert target.ticket_types[wanted.pk].event is target.event
+    assert list(target.offers) == [wanted.pk]
+    assert target.offers[wanted.pk].date is target.date
+    assert purchase.event_for_purchase(event.slug, None, []).ticket_types == {}
     with pytest.raises(Event.DoesNotExist):
-        purchase.event_for_purchase("no-such-event", [wanted.pk])
+        purchase.event_for_purchase("no-such-event", None, [wanted.pk])
+
+
+def test_event_for_purchase_takes_the_asked_date_of_a_series():
+    event = make_event()
+    ticket_type = make_ticket_type(event)
+    first, second = only_date(event), make_date(event)
+    DateTicketType.objects.filter(date=second).update(price=Decimal("7.00"))
+
+    target = purchase.event_for_purchase(event.slug, second.pk, [ticket_type.pk])
+    assert (target.date, target.offers[ticket_type.pk].price) == (second, Decimal("7.00"))
+    assert purchase.event_for_purchase(event.slug, first.pk, [ticket_type.pk]).date == first
+    with pytest.raises(exceptions.OrderInvalid, match="several dates"):
+        purchase.event_for_purchase(event.slug, None, [ticket_type.pk])
+    other_event_date = only_date(make_event())
+    for wrong in (other_event_date.pk, 0, 2**63):
+        with pytest.raises(exceptions.OrderInvalid, match="not one of this event's"):
+            purchase.event_for_purchase(event.slug, wrong, [ticket_type.pk])
 
 
 def test_event_for_purchase_matches_the_orm_field_by_field():
     event = make_event(capacity=40)
     ticket_type = make_ticket_type(event, max_per_order=4)
-    loaded, ticket_types = purchase.event_for_purchase(event.slug, [ticket_type.pk])
-    assert model_to_dict(loaded) == model_to_dict(Event.objects.get(pk=event.pk))
-    assert model_to_dict(ticket_types[ticket_type.pk]) == model_to_dict(
+    target = purchase.event_for_purchase(event.slug, None, [ticket_type.pk])
+    assert model_to_dict(target.event) == model_to_dict(Event.objects.get(pk=event.pk))
+    assert model_to_dict(target.date) == model_to_dict(EventDate.objects.get(event=event))
+    assert model_to_dict(target.ticket_types[ticket_type.pk]) == model_to_dict(
         TicketType.objects.get(pk=ticket_type.pk)
+    )
+    assert model_to_dict(target.offers[ticket_type.pk]) == model_to_dict(
+        DateTicketType.objects.get(ticket_type=ticket_type)
     )
 
 
@@ -281,10 +314,10 @@ def test_a_hold_by_statement_is_the_hold_the_orm_writes(monkeypatch):
             "lines": list(hold.lines.order_by("ticket_type_id").values_list("ticket_type_id", "quantity")),
         }
 
-    by_statement = stock.hold(event, {b.pk: 1, a.pk: 2}, voucher=voucher)
+    by_statement = stock.hold(only_date(event), {b.pk: 1, a.pk: 2}, voucher=voucher)
     assert counters(event) == (3, (2, 1))
     monkeypatch.setattr(statements, "available", lambda: False)
-    by_orm = stock.hold(event, {b.pk: 1, a.pk: 2}, voucher=voucher)
+    by_orm = stock.hold(only_date(event), {b.pk: 1, a.pk: 2}, voucher=voucher)
     assert plain(by_statement) == plain(by_orm)
     assert counters(event) == (6, (4, 2))
     assert not by_statement._state.adding
@@ -294,9 +327,9 @@ def test_a_hold_by_statement_is_the_hold_the_orm_writes(monkeypatch):
 def test_a_hold_beyond_the_stock_takes_nothing_and_names_what_ran_out(writer):
     event = make_event()
     scarce = make_ticket_type(event, name="Scarce", capacity=2)
-    stock.hold(event, {scarce.pk: 2})
+    stock.hold(only_date(event), {scarce.pk: 2})
     with pytest.raises(exceptions.OrderConflict, match="“Scarce” is sold out"):
-        purchase.start_checkout(event, {scarce.pk: 1})
+        purchase.start_checkout(only_date(event), {scarce.pk: 1})
     assert counters(event) == (2, (2,))
     assert Hold.objects.count() == 1
 
@@ -304,7 +337,7 @@ def test_a_hold_beyond_the_stock_takes_nothing_and_names_what_ran_out(writer):
 def test_a_hold_on_an_event_cancelled_meanwhile_takes_nothing(writer):
     event = make_event()
     ticket_type = make_ticket_type(event)
-    loaded = Event.objects.get(pk=event.pk)
+    loaded = only_date(Event.objects.get(pk=event.pk))
     Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
     with pytest.raises(exceptions.OrderConflict, match="has been cancelled"):
         purchase.start_checkout(loaded, {ticket_type.pk: 1})
@@ -323,13 +356,13 @@ def test_a_rush_on_one_event_does_not_queue_another_events_purchases():
     def buy(event: Event, ticket_type: TicketType) -> None:
         try:
             placed = purchase.place_order(
-                event, {ticket_type.pk: 1}, details(), base_url="http://testserver/"
+                only_date(event), {ticket_type.pk: 1}, details(), base_url="http://testserver/"
             )
             done[event.slug] = placed.order.status
         finally:
             connection.close()
 
-    with statements._one_per_key(busy.pk):
+    with statements._one_per_key(only_date(busy).pk):
         waiting = threading.Thread(target=buy, args=(busy, busy_type))
         waiting.start()
         selling = threading.Thread(target=buy, args=(other, other_type))

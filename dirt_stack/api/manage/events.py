@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections import Counter
 from typing import Any
 
 from django.db.models import QuerySet
@@ -72,7 +73,9 @@ def _ticket_types_out(event: Event, ticket_types: QuerySet[TicketType]) -> list[
     """Ticket types with their sold and available counts, as every screen counts them."""
     loaded = list(ticket_types)
     sold = quotas.sold_counts(event)
-    available = quotas.availability(event, loaded)
+    available: Counter[int] = Counter()
+    for left in quotas.availability_by_date(event.dates.all()).values():
+        available.update(left.per_ticket_type)
     return [{**_ticket_type_fields(t), "sold": sold[t.pk], "available": available[t.pk]} for t in loaded]
 
 

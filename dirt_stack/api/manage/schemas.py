@@ -60,7 +60,7 @@ class ManagedTicketTypeOut(Schema):
     price: Decimal
     capacity: int
     sold: int = Field(description="Tickets in pending or paid orders, less refunded ones (sales.quotas).")
-    available: int = Field(description="Tickets buyers may still take: what the event page offers.")
+    available: int = Field(description="Tickets buyers may still take, on all dates together.")
     sales_start: dt.datetime | None
     sales_end: dt.datetime | None
     min_per_order: int

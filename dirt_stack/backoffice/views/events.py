@@ -73,7 +73,7 @@ def _event_row(event: WithAnnotations[Event, _EventTotals], sold: int) -> EventR
 def _events_of(organizers: list[Organizer]) -> dict[int, list[EventRow]]:
     events = list(
         Event.objects.filter(organizer__in=organizers)
-        .annotate(total_capacity=Sum("ticket_types__capacity"))
+        .annotate(total_capacity=Sum("dates__date_ticket_types__capacity"))
         .order_by("-starts_at")
     )
     sold = quotas.sold_per_event([event.pk for event in events])
@@ -156,7 +156,7 @@ def _editor_props(membership: Membership, event: Event) -> EventEditPageProps:
         event=EditableEvent(
             **dict(event_form_values(event)),
             status=event.status,
-            allocated=event.allocated,
+            allocated=event.dates.aggregate(n=Sum("allocated"))["n"] or 0,
             cover_image_url=event.cover_image.url if event.cover_image else None,
             public_url=f"/events/{event.slug}/",
         ),

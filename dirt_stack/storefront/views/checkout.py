@@ -35,7 +35,7 @@ from storefront.schemas import (
     OrderPageProps,
 )
 from storefront.serializers import line_detail, load_order, order_detail, payment_methods
-from storefront.views.events import render_event_page
+from storefront.views.events import chosen_date, render_event_page
 
 logger = logging.getLogger(__name__)
 
@@ -78,29 +78,39 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
     data = submitted_data(request)
     voucher_code = str(data.get("voucher") or "").strip()[:50]
+    date = chosen_date(event, data.get("date"))
     limited = _rate_limited(request)
     if limited:
         message = f"Too many attempts from your address. Try again in {limited.retry_after} seconds."
         response = render_event_page(
-            request, event, voucher_code=voucher_code, errors={"form": message}, status=429
+            request, event, date=date, voucher_code=voucher_code, errors={"form": message}, status=429
         )
         response["Retry-After"] = str(limited.retry_after)
         return response
+    if date is None:
+        return render_event_page(
+            request, event, voucher_code=voucher_code, errors={"date": "Choose a date."}, status=422
+        )
+    date.event = event
     try:
-        hold = purchase.start_checkout(event, _parse_quantities(data.get("quantities")), voucher_code)
+        hold = purchase.start_checkout(date, _parse_quantities(data.get("quantities")), voucher_code)
     except exceptions.OrderInvalid as exc:
         return render_event_page(
-            request, event, voucher_code=voucher_code, errors={exc.field: str(exc)}, status=422
+            request, event, date=date, voucher_code=voucher_code, errors={exc.field: str(exc)}, status=422
         )
     except exceptions.OrderConflict as exc:
         return render_event_page(
-            request, event, voucher_code=voucher_code, errors={"form": str(exc)}, status=409
+            request, event, date=date, voucher_code=voucher_code, errors={"form": str(exc)}, status=409
         )
     return redirect("sales:checkout", token=hold.token)
 
 
 def _hold_or_404(token: str) -> Hold:
-    hold = Hold.objects.select_related("event", "event__organizer", "voucher").filter(token=token).first()
+    hold = (
+        Hold.objects.select_related("event", "event__organizer", "date", "voucher")
+        .filter(token=token)
+        .first()
+    )
     if hold is None:
         raise Http404("No such reservation.")
     return hold
@@ -112,7 +122,8 @@ def _expired_page(request: HttpRequest, hold: Hold) -> HttpResponse:
 
 
 def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
-    event = hold.event
+    event, date = hold.event, hold.date
+    date.event = event
     lines = purchase.hold_lines(hold)
     total = sum((line.total for line in lines), Decimal(0))
     user = request.user
@@ -121,9 +132,10 @@ def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
         event=CheckoutEvent(
             slug=event.slug,
             title=event.title,
-            starts_at=event.starts_at.astimezone(event.tz),
+            date_id=date.pk,
+            starts_at=date.starts_at.astimezone(event.tz),
             timezone=event.timezone,
-            venue=event.venue_label,
+            venue=date.venue_label,
             collect_attendee_names=event.collect_attendee_names,
         ),
         lines=[line_detail(line) for line in lines],
@@ -214,14 +226,16 @@ def order_tickets_pdf(request: HttpRequest, code: str, secret: str) -> HttpRespo
 @login_required
 @require_GET
 def my_orders(request: AuthenticatedHttpRequest) -> HttpResponse:
-    mine = Order.objects.filter(user=request.user).select_related("event").order_by("-created_at")[:200]
+    mine = (
+        Order.objects.filter(user=request.user).select_related("event", "date").order_by("-created_at")[:200]
+    )
     props = MyOrdersPageProps(
         orders=[
             MyOrder(
                 code=order.code,
                 url=f"/orders/{order.code}/{order.secret}/",
                 event=order.event.title,
-                starts_at=order.event.starts_at.astimezone(order.event.tz),
+                starts_at=order.date.starts_at.astimezone(order.event.tz),
                 timezone=order.event.timezone,
                 status=order.status,
                 status_label=order.get_status_display(),

@@ -6,16 +6,16 @@ import datetime as dt
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Organizer
 from core.inertia import paginate, render_page
 from core.markdown import plain_text_excerpt
 from core.schemas import Pagination
-from events.models import Event
-from sales import quotas
+from events.models import Event, EventDate
 from sales.exceptions import OrderConflict, OrderInvalid
+from sales.pricing import is_id
 from sales.vouchers import find_voucher
 from storefront.schemas import (
     EventFilters,
@@ -76,20 +76,54 @@ def home(request: HttpRequest) -> HttpResponse:
     return render_page(request, props, template_data={"page_title": "Upcoming events"})
 
 
-def event_page_props(request: HttpRequest, event: Event, voucher_code: str = "") -> EventPageProps:
-    """The event page's props; a valid voucher code also shows the hidden ticket types it unlocks."""
+def chosen_date(
+    event: Event, date_id: str | int | None, dates: list[EventDate] | None = None
+) -> EventDate | None:
+    """The date a buyer chose (``?date=`` or a form's ``date``), or a single-date event's
+    one date; None for a series until one is chosen, or when the id is not the event's.
+    ``dates`` are all the event's dates when already loaded."""
+    if date_id not in (None, ""):
+        try:
+            wanted = int(date_id)
+        except (TypeError, ValueError):
+            return None
+        if not is_id(wanted):
+            return None
+        if dates is not None:
+            return next((d for d in dates if d.pk == wanted), None)
+        return event.dates.filter(pk=wanted).first()
+    only = dates if dates is not None else list(event.dates.all()[:2])
+    return only[0] if len(only) == 1 else None
+
+
+def shown_dates(dates: list[EventDate]) -> list[EventDate]:
+    """The dates a buyer picks from: those not over yet (a past event shows its last)."""
+    return [d for d in dates if not d.has_ended] or dates[-1:]
+
+
+def event_page_props(
+    request: HttpRequest,
+    event: Event,
+    voucher_code: str = "",
+    date: EventDate | None = None,
+    all_dates: list[EventDate] | None = None,
+) -> EventPageProps:
+    """The event page's props: its upcoming dates, and the ticket types of the chosen
+    ``date``; a valid voucher code also shows the hidden ticket types it unlocks.
+    ``all_dates`` are the event's dates when already loaded."""
+    all_dates = list(event.dates.all()) if all_dates is None else all_dates
     voucher: VoucherCheck | None = None
     unlocked: set[int] = set()
     if voucher_code:
         try:
-            found = find_voucher(event, voucher_code)
+            found = find_voucher(event, voucher_code, date)
         except (OrderInvalid, OrderConflict) as exc:
             voucher = VoucherCheck(code=voucher_code, valid=False, message=str(exc))
         else:
             unlocked = {t.pk for t in found.ticket_types.all()} if found else set()
             voucher = VoucherCheck(code=voucher_code, valid=True, message="Voucher applied at checkout.")
     ticket_types = [t for t in event.ticket_types.all() if not t.hidden or t.pk in unlocked]
-    detail = event_detail(event, ticket_types, quotas.availability(event, ticket_types))
+    detail = event_detail(event, shown_dates(all_dates), date, ticket_types, date_count=len(all_dates))
     return EventPageProps(event=detail, voucher=voucher)
 
 
@@ -105,11 +139,13 @@ def render_event_page(
     request: HttpRequest,
     event: Event,
     *,
+    date: EventDate | None = None,
+    all_dates: list[EventDate] | None = None,
     voucher_code: str = "",
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    props = event_page_props(request, event, voucher_code)
+    props = event_page_props(request, event, voucher_code, date, all_dates)
     return render_page(
         request,
         props,
@@ -121,7 +157,17 @@ def render_event_page(
 
 def event_page(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
-    return render_event_page(request, event, voucher_code=request.GET.get("voucher", "").strip()[:50])
+    all_dates = list(event.dates.all())
+    date = chosen_date(event, request.GET.get("date"), all_dates)
+    if date is None and request.GET.get("date"):
+        raise Http404("This event has no such date.")
+    return render_event_page(
+        request,
+        event,
+        date=date,
+        all_dates=all_dates,
+        voucher_code=request.GET.get("voucher", "").strip()[:50],
+    )
 
 
 def organizer_page(request: HttpRequest, slug: str) -> HttpResponse:

@@ -296,6 +296,7 @@ import datetime as dt, json, os
 from decimal import Decimal
 from django.utils import timezone
 from accounts.models import Organizer
+from events import dates
 from events.models import Event, TicketType
 organizer, _ = Organizer.objects.get_or_create(slug="fleet", defaults={"name": "Fleet test"})
 start = timezone.now() + dt.timedelta(days=30)
@@ -304,8 +305,10 @@ for slug, capacity in zip(os.environ["FLEET_SLUGS"].split(","), os.environ["FLEE
     event = Event.objects.create(organizer=organizer, slug=slug, title="Fleet sale", status="published",
         starts_at=start, ends_at=start + dt.timedelta(hours=3), venue_name="Arena", currency="EUR",
         payment_methods=["offline"])
-    created[slug] = TicketType.objects.create(event=event, name="Standing", price=Decimal("25.00"),
-        capacity=int(capacity), max_per_order=10).pk
+    ticket_type = TicketType.objects.create(event=event, name="Standing", price=Decimal("25.00"),
+        capacity=int(capacity), max_per_order=10)
+    dates.add_stock_rows(dates.add_dates(event, [dates.DateTimes(event.starts_at, event.ends_at)]), [ticket_type])
+    created[slug] = ticket_type.pk
 print("FLEET-JSON " + json.dumps(created))
 """
 
@@ -328,7 +331,7 @@ print("FLEET-JSON " + json.dumps({
     "quantity_by_order": lines,
     "sold": Ticket.objects.filter(order__event=event, order__status__in=["pending", "paid"]).count(),
     "tickets": sum(tickets.values()),
-    "allocated": ticket_type.allocated,
+    "allocated": ticket_type.date_ticket_types.get().allocated,
     "capacity": ticket_type.capacity,
     "idempotency_records": list(records.values_list("key", "order_code")),
     "emails_pending": OutboxMessage.objects.filter(sent_at__isnull=True).count(),

@@ -19,7 +19,8 @@ from django.utils import timezone
 from accounts.models import Membership, Organizer, User
 from core.models import OutboxMessage
 from demo.data import DEMO_EMAIL, DEMO_EVENTS, DEMO_PASSWORD, DOOR_EMAIL, ORGANIZERS, DemoEvent
-from events.models import Event, TicketType
+from events import dates
+from events.models import Event, EventDate, TicketType
 from sales import lifecycle, pricing, purchase
 from sales.models import Voucher
 
@@ -80,6 +81,7 @@ class Command(BaseCommand):
         """Sell demo tickets through the purchase service, once; later runs find them sold."""
         if not demo.sold or event.orders.exists():
             return
+        first_date = event.dates.order_by("starts_at").select_related("event")[0]
         for name, count in demo.sold.items():
             ticket_type = event.ticket_types.get(name=name)
             for n in range(count):
@@ -90,7 +92,7 @@ class Command(BaseCommand):
                     attendee_names=[f"Demo Buyer {n + 1}"] if event.collect_attendee_names else [],
                 )
                 placed = purchase.place_order(
-                    event, {ticket_type.pk: 1}, details, base_url="http://127.0.0.1:8000/"
+                    first_date, {ticket_type.pk: 1}, details, base_url="http://127.0.0.1:8000/"
                 )
                 lifecycle.mark_paid(placed.order, reference="demo data")
 
@@ -145,4 +147,25 @@ class Command(BaseCommand):
                     "position": position,
                 },
             )
+        self._dates(demo, event, starts_at)
         return event
+
+    def _dates(self, demo: DemoEvent, event: Event, starts_at: dt.datetime) -> None:
+        """The event's dates, weekly from ``starts_at``: existing ones move, missing ones are added."""
+        wanted = [starts_at + dt.timedelta(weeks=n) for n in range(demo.weekly_dates)]
+        existing = list(event.dates.order_by("starts_at", "pk"))
+        for date, start in zip(existing, wanted, strict=False):
+            EventDate.objects.filter(pk=date.pk).update(
+                starts_at=start, ends_at=start + dt.timedelta(hours=demo.hours)
+            )
+        dates.add_dates(
+            event,
+            [
+                dates.DateTimes(start, start + dt.timedelta(hours=demo.hours))
+                for start in wanted[len(existing) :]
+            ],
+        )
+        dates.add_stock_rows(event.dates.all(), list(event.ticket_types.all()))
+        if demo.status == Event.Status.CANCELLED:
+            event.dates.update(status=EventDate.Status.CANCELLED)
+        dates.refresh_span(event)

@@ -7,6 +7,7 @@ const STYLES: Record<TicketTypePublic["state"], string> = {
   sold_out: "bg-slate-100 text-slate-700 ring-slate-200",
   not_yet_on_sale: "bg-sky-50 text-sky-900 ring-sky-200",
   sales_ended: "bg-slate-100 text-slate-700 ring-slate-200",
+  cancelled: "bg-rose-50 text-rose-800 ring-rose-200",
 };
 
 export function saleStateLabel(ticketType: TicketTypePublic, timeZone: string): string {
@@ -23,6 +24,8 @@ export function saleStateLabel(ticketType: TicketTypePublic, timeZone: string): 
         : "Not yet on sale";
     case "sales_ended":
       return "Sales ended";
+    case "cancelled":
+      return "Cancelled";
   }
 }
 

@@ -15,7 +15,12 @@ export default function TicketPicker({
 }) {
   const errors = usePage().props.errors;
   const [voucherCode, setVoucherCode] = useState(voucher?.code ?? "");
-  const form = useForm<{ quantities: Record<string, number>; voucher: string }>({
+  const form = useForm<{
+    date: number | null;
+    quantities: Record<string, number>;
+    voucher: string;
+  }>({
+    date: event.date?.id ?? null,
     quantities: {},
     voucher: voucher?.valid ? voucher.code : "",
   });

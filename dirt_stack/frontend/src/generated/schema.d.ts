@@ -10,7 +10,10 @@ export interface paths {
     get: operations["api_public_list_events"];
   };
   "/api/v1/events/{slug}": {
-    /** One event with its ticket types and live availability */
+    /**
+     * One event with its dates, ticket types and live availability
+     * @description `dates` lists the dates not yet over with what is left on each. `ticket_types` are those on the chosen date: `?date=<id>`, or a single-date event's one date (empty for a series without `date`). Buy with the same `date` (`POST /events/{slug}/orders`).
+     */
     get: operations["api_public_get_event"];
   };
   "/api/v1/events/{slug}/orders": {
@@ -140,6 +143,11 @@ export interface components {
       /** Cover Image Url */
       cover_image_url: string | null;
       /**
+       * Date Count
+       * @description How many dates the event has (1: a single-date event).
+       */
+      date_count: number;
+      /**
        * Url
        * @description The event's page.
        */
@@ -158,6 +166,51 @@ export interface components {
       items: components["schemas"]["EventSummaryOut"][];
       /** Count */
       count: number;
+    };
+    /**
+     * DatePublic
+     * @description One date of an event as buyers see it, with what is left.
+     */
+    DatePublic: {
+      /** Id */
+      id: number;
+      /**
+       * Starts At
+       * Format: date-time
+       */
+      starts_at: string;
+      /**
+       * Ends At
+       * Format: date-time
+       */
+      ends_at: string;
+      /** Admission At */
+      admission_at: string | null;
+      /**
+       * Venue
+       * @description This date's venue (its own, or the event's).
+       */
+      venue: string;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "on_sale" | "sold_out" | "cancelled";
+      /**
+       * State
+       * @enum {string}
+       */
+      state: "on_sale" | "few_left" | "sold_out" | "not_yet_on_sale" | "sales_ended" | "cancelled";
+      /**
+       * Available
+       * @description Tickets left on this date; 0 unless it is on sale.
+       */
+      available: number;
+      /**
+       * Url
+       * @description The event page with this date chosen.
+       */
+      url: string;
     };
     /** EventDetailOut */
     EventDetailOut: {
@@ -203,6 +256,11 @@ export interface components {
       /** Cover Image Url */
       cover_image_url: string | null;
       /**
+       * Date Count
+       * @description How many dates the event has (1: a single-date event).
+       */
+      date_count: number;
+      /**
        * Description Html
        * @description The description's Markdown, rendered and sanitized.
        */
@@ -211,7 +269,17 @@ export interface components {
       venue_name: string;
       /** Venue Address */
       venue_address: string;
-      /** Ticket Types */
+      /**
+       * Dates
+       * @description Dates not yet over, soonest first.
+       */
+      dates: components["schemas"]["DatePublic"][];
+      /** @description The chosen date (a single-date event's one date); null until a buyer chooses one. */
+      date: components["schemas"]["DatePublic"] | null;
+      /**
+       * Ticket Types
+       * @description On the chosen date; empty without one.
+       */
       ticket_types: components["schemas"]["TicketTypePublic"][];
       /** Payment Methods */
       payment_methods: components["schemas"]["PaymentMethod"][];
@@ -252,7 +320,7 @@ export interface components {
        * State
        * @enum {string}
        */
-      state: "on_sale" | "few_left" | "sold_out" | "not_yet_on_sale" | "sales_ended";
+      state: "on_sale" | "few_left" | "sold_out" | "not_yet_on_sale" | "sales_ended" | "cancelled";
       /**
        * Available
        * @description Tickets left; 0 unless the ticket type is on sale.
@@ -353,17 +421,29 @@ export interface components {
       /** Tickets */
       tickets: components["schemas"]["OrderTicket"][];
     };
-    /** OrderEvent */
+    /**
+     * OrderEvent
+     * @description The event and date an order is for: times and venue are the date's.
+     */
     OrderEvent: {
       /** Slug */
       slug: string;
       /** Title */
       title: string;
+      /** Date Id */
+      date_id: number;
       /**
        * Starts At
        * Format: date-time
        */
       starts_at: string;
+      /**
+       * Ends At
+       * Format: date-time
+       */
+      ends_at: string;
+      /** Admission At */
+      admission_at: string | null;
       /** Timezone */
       timezone: string;
       /** Venue */
@@ -373,6 +453,11 @@ export interface components {
        * @enum {string}
        */
       status: "draft" | "published" | "cancelled";
+      /**
+       * Date Status
+       * @enum {string}
+       */
+      date_status: "on_sale" | "sold_out" | "cancelled";
     };
     /**
      * OrderLine
@@ -439,6 +524,11 @@ export interface components {
     };
     /** PurchaseIn */
     PurchaseIn: {
+      /**
+       * Date
+       * @description The date's id (`dates` of the event); optional for a single-date event.
+       */
+      date?: number | null;
       /** Lines */
       lines: components["schemas"]["LineIn"][];
       buyer: components["schemas"]["BuyerIn"];
@@ -650,7 +740,7 @@ export interface components {
       sold: number;
       /**
        * Available
-       * @description Tickets buyers may still take: what the event page offers.
+       * @description Tickets buyers may still take, on all dates together.
        */
       available: number;
       /** Sales Start */
@@ -898,6 +988,8 @@ export interface components {
       slug: string;
       /** Title */
       title: string;
+      /** Date Id */
+      date_id: number;
       /**
        * Starts At
        * Format: date-time
@@ -1037,7 +1129,8 @@ export interface components {
     };
     /**
      * EventDetail
-     * @description One event with its ticket types and the payment methods it accepts.
+     * @description One event with its dates, the ticket types of the chosen date and the payment
+     * methods it accepts.
      */
     EventDetail: {
       /** Slug */
@@ -1082,6 +1175,11 @@ export interface components {
       /** Cover Image Url */
       cover_image_url: string | null;
       /**
+       * Date Count
+       * @description How many dates the event has (1: a single-date event).
+       */
+      date_count: number;
+      /**
        * Description Html
        * @description The description's Markdown, rendered and sanitized.
        */
@@ -1090,7 +1188,17 @@ export interface components {
       venue_name: string;
       /** Venue Address */
       venue_address: string;
-      /** Ticket Types */
+      /**
+       * Dates
+       * @description Dates not yet over, soonest first.
+       */
+      dates: components["schemas"]["DatePublic"][];
+      /** @description The chosen date (a single-date event's one date); null until a buyer chooses one. */
+      date: components["schemas"]["DatePublic"] | null;
+      /**
+       * Ticket Types
+       * @description On the chosen date; empty without one.
+       */
       ticket_types: components["schemas"]["TicketTypePublic"][];
       /** Payment Methods */
       payment_methods: components["schemas"]["PaymentMethod"][];
@@ -1204,7 +1312,8 @@ export interface components {
     };
     /**
      * EventSummary
-     * @description What a list of events shows. Times carry the event's own UTC offset.
+     * @description What a list of events shows. Times carry the event's own UTC offset; a series'
+     * ``starts_at``/``ends_at`` span its dates.
      */
     EventSummary: {
       /** Slug */
@@ -1248,6 +1357,11 @@ export interface components {
       min_price: string | null;
       /** Cover Image Url */
       cover_image_url: string | null;
+      /**
+       * Date Count
+       * @description How many dates the event has (1: a single-date event).
+       */
+      date_count: number;
     };
     /**
      * FlashMessage
@@ -1826,9 +1940,15 @@ export interface operations {
       };
     };
   };
-  /** One event with its ticket types and live availability */
+  /**
+   * One event with its dates, ticket types and live availability
+   * @description `dates` lists the dates not yet over with what is left on each. `ticket_types` are those on the chosen date: `?date=<id>`, or a single-date event's one date (empty for a series without `date`). Buy with the same `date` (`POST /events/{slug}/orders`).
+   */
   api_public_get_event: {
     parameters: {
+      query?: {
+        date?: number | null;
+      };
       path: {
         slug: string;
       };

@@ -1,0 +1,81 @@
+"""An event's dates: creating them, their stock rows, and the event's span.
+
+Every event has at least one date (events.models.EventDate). A date gets a
+stock row (DateTicketType) for each of the event's ticket types when either is
+created; the capacities a new row starts with are the event's and the ticket
+type's. Changing those defaults moves every date that still follows them.
+
+Changes that concern a date's buyers (cancelling it, moving it) live in
+sales.date_changes, which calls these.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Max, Min
+
+from events.models import DateTicketType, Event, EventDate, TicketType
+
+
+@dataclass(frozen=True)
+class DateTimes:
+    """When a new date happens (aware date-times)."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    admission_at: dt.datetime | None = None
+
+
+def add_stock_rows(dates: Iterable[EventDate], ticket_types: Iterable[TicketType]) -> None:
+    """Give each of ``dates`` a stock row for each of ``ticket_types`` it lacks."""
+    rows = [
+        DateTicketType(date=date, ticket_type=ticket_type, capacity=ticket_type.capacity)
+        for date in dates
+        for ticket_type in ticket_types
+    ]
+    DateTicketType.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+@transaction.atomic
+def add_dates(event: Event, times: Sequence[DateTimes]) -> list[EventDate]:
+    """Create dates of ``event`` with the event's capacity and a stock row per ticket type."""
+    dates = EventDate.objects.bulk_create(
+        EventDate(
+            event=event,
+            starts_at=t.starts_at,
+            ends_at=t.ends_at,
+            admission_at=t.admission_at,
+            capacity=event.capacity,
+        )
+        for t in times
+    )
+    add_stock_rows(dates, list(event.ticket_types.all()))
+    refresh_span(event)
+    return dates
+
+
+def refresh_span(event: Event) -> None:
+    """Set the event's ``starts_at``/``ends_at`` to the span of its dates (the only writer)."""
+    span = EventDate.objects.filter(event=event).aggregate(first=Min("starts_at"), last=Max("ends_at"))
+    if span["first"] is None:
+        return
+    Event.objects.filter(pk=event.pk).update(starts_at=span["first"], ends_at=span["last"])
+    event.starts_at, event.ends_at = span["first"], span["last"]
+
+
+def follow_event_capacity(event: Event, previous: int | None) -> None:
+    """Dates whose capacity was the event's (``previous``) take its new one."""
+    if previous != event.capacity:
+        EventDate.objects.filter(event=event, capacity=previous).update(capacity=event.capacity)
+
+
+def follow_ticket_type_capacity(ticket_type: TicketType, previous: int) -> None:
+    """Dates whose capacity of this type was its default (``previous``) take its new one."""
+    if previous != ticket_type.capacity:
+        DateTicketType.objects.filter(ticket_type=ticket_type, capacity=previous).update(
+            capacity=ticket_type.capacity
+        )
