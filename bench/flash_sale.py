@@ -107,6 +107,8 @@ def main() -> None:
         "--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)"
     )
     args = parser.parse_args()
+    if min(args.tickets, args.buyers, args.events, args.dates) < 1:
+        parser.error("--tickets, --buyers, --events and --dates must be at least 1")
 
     workdir = Path(tempfile.mkdtemp(prefix="maticko-bench-"))
     env = production_env(
