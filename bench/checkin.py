@@ -33,17 +33,20 @@ from django.utils import timezone
 from accounts.models import Organizer
 from accounts.tokens import create_token
 from checkin.models import CheckInList
-from events.models import Event, TicketType
+from events import dates
+from events.models import DateTicketType, Event, EventDate, TicketType
 from sales.models import Order, OrderLine, Ticket
 organizer, _ = Organizer.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
 start = timezone.now() + dt.timedelta(hours=1)
 with transaction.atomic():
     event = Event.objects.create(organizer=organizer, slug="checkin-bench", title="Door rush",
-        status="published", starts_at=start, ends_at=start + dt.timedelta(hours=4), venue_name="Arena",
-        allocated=%(tickets)d)
-    tt = TicketType.objects.create(event=event, name="Entry", price=Decimal("10.00"), capacity=%(tickets)d,
-        allocated=%(tickets)d)
-    orders = Order.objects.bulk_create(Order(event=event, buyer_name=f"Buyer {n}",
+        status="published", starts_at=start, ends_at=start + dt.timedelta(hours=4), venue_name="Arena")
+    tt = TicketType.objects.create(event=event, name="Entry", price=Decimal("10.00"), capacity=%(tickets)d)
+    (date,) = dates.add_dates(event, [dates.DateTimes(event.starts_at, event.ends_at)])
+    # Every ticket sold: the stock counters say so, as sales.stock would have left them.
+    EventDate.objects.filter(pk=date.pk).update(allocated=%(tickets)d)
+    DateTicketType.objects.filter(date=date, ticket_type=tt).update(allocated=%(tickets)d)
+    orders = Order.objects.bulk_create(Order(event=event, date=date, buyer_name=f"Buyer {n}",
         buyer_email=f"b{n}@example.com", status="paid", payment_method="demo", currency="EUR",
         subtotal=Decimal("100.00"), total=Decimal("100.00"), paid_at=timezone.now())
         for n in range(%(tickets)d // 10))

@@ -27,19 +27,22 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 from accounts.models import Organizer
-from events.models import Event, TicketType
+from events import dates
+from events.models import DateTicketType, Event, EventDate, TicketType
 from sales.models import Order, OrderLine, Ticket
 organizer, _ = Organizer.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
 start = timezone.now() + dt.timedelta(days=3)
 n = %(tickets)d
 with transaction.atomic():
     event = Event.objects.create(organizer=organizer, slug="export-bench", title="Big festival",
-        status="published", starts_at=start, ends_at=start + dt.timedelta(hours=9), venue_name="Park",
-        allocated=n)
-    tt = TicketType.objects.create(event=event, name="Day pass", price=Decimal("49.00"), capacity=n,
-        allocated=n)
+        status="published", starts_at=start, ends_at=start + dt.timedelta(hours=9), venue_name="Park")
+    tt = TicketType.objects.create(event=event, name="Day pass", price=Decimal("49.00"), capacity=n)
+    (date,) = dates.add_dates(event, [dates.DateTimes(event.starts_at, event.ends_at)])
+    # Every ticket sold: the stock counters say so, as sales.stock would have left them.
+    EventDate.objects.filter(pk=date.pk).update(allocated=n)
+    DateTicketType.objects.filter(date=date, ticket_type=tt).update(allocated=n)
     for chunk in range(0, n // 4, 5000):
-        batch = Order.objects.bulk_create(Order(event=event, buyer_name=f"Buyer {i}",
+        batch = Order.objects.bulk_create(Order(event=event, date=date, buyer_name=f"Buyer {i}",
             buyer_email=f"buyer{i}@example.com", status="paid", payment_method="demo", currency="EUR",
             subtotal=Decimal("196.00"), total=Decimal("196.00"), paid_at=timezone.now())
             for i in range(chunk, min(chunk + 5000, n // 4)))

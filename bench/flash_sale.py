@@ -10,6 +10,11 @@ event is sold out. Prints JSON:
     p50/p95/p99 latency of the purchase requests, non-2xx and 409 counts, 5xx,
     the /health/ requests/s of the same server, and the ratio of the two rates.
 
+With ``--dates N`` each event is a series of N weekly dates, each with its own
+stock of N tickets, and the sale is on one of them: every purchase names that
+date (``"date": <id>``), as a buyer of a series does. ``--dates 1`` (the
+default) is a single-date event, whose purchases name no date.
+
 With ``--events N`` there are N events on sale at once, each with N tickets;
 buyers are spread over them (buyer c buys at event c mod N). The report then
 adds, per event, what sold and when its first and last orders came (seconds
@@ -20,6 +25,7 @@ Usage:
     python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200
     python bench/flash_sale.py --database sqlite --tickets 500 --buyers 50
     python bench/flash_sale.py --database postgres --tickets 1000 --buyers 200 --events 2
+    python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200 --dates 50
 """
 
 from __future__ import annotations
@@ -43,36 +49,44 @@ import datetime as dt, json
 from decimal import Decimal
 from django.utils import timezone
 from accounts.models import Organizer
+from events import dates
 from events.models import Event, TicketType
 organizer, _ = Organizer.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
 start = timezone.now() + dt.timedelta(days=30)
+week, length = dt.timedelta(weeks=1), dt.timedelta(hours=3)
 events = []
 for n in range(%(events)d):
     slug = f"flash-sale-{n}-" + timezone.now().strftime("%%H%%M%%S%%f")
     event = Event.objects.create(organizer=organizer, slug=slug, title=f"Flash sale {n}", status="published",
-        starts_at=start, ends_at=start + dt.timedelta(hours=3), venue_name="Arena", currency="EUR",
+        starts_at=start, ends_at=start + length, venue_name="Arena", currency="EUR",
         payment_methods=["demo"])
     ticket_type = TicketType.objects.create(event=event, name="Standing", price=Decimal("39.00"),
         capacity=%(tickets)d, max_per_order=10)
-    events.append({"slug": slug, "ticket_type": ticket_type.pk})
+    # Weekly dates, each with its own stock of the ticket type; the sale is on the middle one.
+    series = dates.add_dates(event, [dates.DateTimes(start + k * week, start + k * week + length)
+        for k in range(%(dates)d)])
+    events.append({"slug": slug, "ticket_type": ticket_type.pk, "date": series[len(series) // 2].pk})
 print(json.dumps(events))
 """
 
 COUNT = """
 import json
-from django.db.models import Count
-from events.models import Event, TicketType
+from django.db.models import Count, Sum
+from events.models import DateTicketType, EventDate
 from sales.models import Order, Ticket
-event = Event.objects.get(slug=%(slug)r)
-ticket_type = TicketType.objects.get(event=event)
-sold = Ticket.objects.filter(order__event=event, order__status__in=["pending", "paid"]).count()
-duplicates = Order.objects.filter(event=event).values("buyer_email").annotate(n=Count("id")).filter(n__gt=1)
+date = EventDate.objects.get(pk=%(date)d)
+stock = DateTicketType.objects.get(date=date)
+sold = Ticket.objects.filter(order__date=date, order__status__in=["pending", "paid"]).count()
+other_dates = EventDate.objects.filter(event_id=date.event_id).exclude(pk=date.pk)
 print(json.dumps({
     "sold": sold,
-    "orders": Order.objects.filter(event=event).count(),
-    "allocated": ticket_type.allocated,
-    "capacity": ticket_type.capacity,
-    "oversold": max(sold - ticket_type.capacity, 0),
+    "orders": Order.objects.filter(event_id=date.event_id).count(),
+    "allocated": stock.allocated,
+    "capacity": stock.capacity,
+    "oversold": max(sold - stock.capacity, 0),
+    # The counters equal the tickets: the date's and its ticket type's there.
+    "counters_exact": date.allocated == stock.allocated == sold,
+    "allocated_on_other_dates": other_dates.aggregate(n=Sum("allocated"))["n"] or 0,
 }))
 """
 
@@ -85,11 +99,16 @@ def main() -> None:
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--buyers", type=int, default=200)
     parser.add_argument("--events", type=int, default=1, help="events on sale at once (each with --tickets)")
+    parser.add_argument(
+        "--dates", type=int, default=1, help="dates per event (each with --tickets); the sale is on one"
+    )
     parser.add_argument("--health-seconds", type=float, default=8)
     parser.add_argument(
         "--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)"
     )
     args = parser.parse_args()
+    if min(args.tickets, args.buyers, args.events, args.dates) < 1:
+        parser.error("--tickets, --buyers, --events and --dates must be at least 1")
 
     workdir = Path(tempfile.mkdtemp(prefix="maticko-bench-"))
     env = production_env(
@@ -103,7 +122,12 @@ def main() -> None:
     manage(env, "migrate", "--noinput", "-v", "0")
     events = json.loads(
         manage(
-            env, "shell", "-v", "0", "-c", SETUP_EVENT % {"tickets": args.tickets, "events": args.events}
+            env,
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            SETUP_EVENT % {"tickets": args.tickets, "events": args.events, "dates": args.dates},
         ).strip()
     )
 
@@ -124,13 +148,14 @@ def main() -> None:
                 return None
             event = event_of(client)
             path = f"/api/v1/events/{event['slug']}/orders"
-            body = json.dumps(
-                {
-                    "lines": [{"ticket_type_id": event["ticket_type"], "quantity": 1}],
-                    "buyer": {"name": f"Buyer {client}", "email": f"buyer{client}-{i}@example.com"},
-                    "payment_method": "demo",
-                }
-            ).encode()
+            order = {
+                "lines": [{"ticket_type_id": event["ticket_type"], "quantity": 1}],
+                "buyer": {"name": f"Buyer {client}", "email": f"buyer{client}-{i}@example.com"},
+                "payment_method": "demo",
+            }
+            if args.dates > 1:
+                order["date"] = event["date"]
+            body = json.dumps(order).encode()
             headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
             return Request("POST", path, body, headers)
 
@@ -172,13 +197,16 @@ def main() -> None:
         per_event = []
         for event in events:
             counted = json.loads(
-                manage(env, "shell", "-v", "0", "-c", COUNT % {"slug": event["slug"]}).strip()
+                manage(env, "shell", "-v", "0", "-c", COUNT % {"date": event["date"]}).strip()
             )
             times = created_at[str(event["slug"])]
             counted["first_order_s"] = round(min(times), 2) if times else None
             counted["last_order_s"] = round(max(times), 2) if times else None
             per_event.append(counted)
-        counts = {k: sum(e[k] for e in per_event) for k in ("sold", "orders", "oversold")}
+        counts = {
+            k: sum(e[k] for e in per_event)
+            for k in ("sold", "orders", "oversold", "allocated_on_other_dates")
+        }
         created = sum(1 for r in result.responses if r.status == 201)
         statuses = summary["statuses"]
         orders_per_s = round(created / result.elapsed_s, 1)
@@ -187,9 +215,12 @@ def main() -> None:
             "database": args.database,
             "buyers": args.buyers,
             "events": args.events,
+            "dates_per_event": args.dates,
             "tickets": args.tickets * args.events,
             "sold": counts["sold"],
             "oversold": counts["oversold"],
+            "counters_exact": all(e["counters_exact"] for e in per_event),
+            "allocated_on_other_dates": counts["allocated_on_other_dates"],
             "orders": counts["orders"],
             "orders_created_responses": created,
             "lost_or_duplicated_orders": counts["orders"] - created,

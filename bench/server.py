@@ -83,11 +83,14 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 
 def database_url(kind: str, workdir: Path) -> str:
-    """A fresh, empty database: a SQLite file in ``workdir``, or a recreated PostgreSQL database."""
+    """A fresh, empty database: a SQLite file in ``workdir``, or a recreated PostgreSQL
+    database (``BENCH_DATABASE`` names it on the server ``BENCH_POSTGRES`` points to)."""
     if kind == "sqlite":
         return f"sqlite:///{workdir / 'flash-sale.sqlite3'}"
     base = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    name = "maticko_flash_sale"
+    name = os.environ.get("BENCH_DATABASE", "maticko_flash_sale")
+    if not name.replace("_", "").isalnum():
+        raise SystemExit(f"BENCH_DATABASE must be letters, digits and underscores: {name!r}")
     admin = subprocess.run(
         [
             "psql",

@@ -176,12 +176,15 @@ def give_back(date_id: int, quantities: Mapping[int, int]) -> None:
 
 def retrying_after_release(date: EventDate, attempt: Callable[[], T]) -> T:
     """Run ``attempt`` (a write that raises SoldOut when stock is short); if it does,
-    release the date's expired holds and orders once and, if that freed any, run it again."""
+    release the date's expired holds and orders once and run it again.
+
+    Again even when this release freed nothing: a concurrent one may have claimed the
+    same expired rows first (this one waited for their locks, then skipped them), and
+    their stock is free now."""
     try:
         return attempt()
     except SoldOut:
-        if not release_expired(date.pk):
-            raise
+        release_expired(date.pk)
         return attempt()
 
 

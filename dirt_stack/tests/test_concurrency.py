@@ -6,18 +6,23 @@ in its own thread with its own database connection.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.utils import timezone
 
-from events.models import Event
-from sales import exceptions, pricing, purchase
-from sales.models import Order, Ticket, Voucher
+from core import statements
+from events import dates as event_dates
+from events.models import DateTicketType, Event, EventDate, TicketType
+from sales import exceptions, pricing, purchase, stock
+from sales.models import Hold, Order, Ticket, Voucher
 from tests.factories import allocated, make_event, make_ticket_type, only_date
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -190,3 +195,182 @@ def test_20_scanners_racing_on_one_ticket_admit_it_once():
 
     assert results == {"admitted": 1, "already_checked_in": 19}
     assert CheckIn.objects.filter(ticket__order=order).count() == 1
+
+
+# --- A series: stock per date -----------------------------------------------------------
+
+
+def weekly_series(weeks: int = 8, capacity: int = 100, **event_fields) -> tuple[TicketType, list[EventDate]]:
+    """An event on ``weeks`` weekly dates (all but the first made by ``add_dates``) with one
+    ticket type of ``capacity`` per date."""
+    event = make_event(**event_fields)
+    ticket_type = make_ticket_type(event, capacity=capacity)
+    first = event.dates.get()
+    week = dt.timedelta(weeks=1)
+    later = event_dates.add_dates(
+        event,
+        [
+            event_dates.DateTimes(first.starts_at + n * week, first.ends_at + n * week)
+            for n in range(1, weeks)
+        ],
+    )
+    series = [first, *later]
+    assert DateTicketType.objects.filter(ticket_type=ticket_type, capacity=capacity).count() == weeks
+    return ticket_type, series
+
+
+def load_date(date_id: int) -> EventDate:
+    return EventDate.objects.select_related("event").get(pk=date_id)
+
+
+def date_buyer(quantities: dict[int, int], codes: list[str], date_of: Callable[[int], EventDate]):
+    """A buyer ``i`` of ``quantities`` on ``date_of(i)``; the codes of created orders go to ``codes``."""
+    lock = threading.Lock()
+
+    def attempt(i: int) -> str:
+        date = date_of(i)
+        details = pricing.BuyerDetails(
+            name=f"Buyer {i}", email=f"buyer{i}@example.com", payment_method="demo"
+        )
+        try:
+            placed = purchase.place_order(date, quantities, details, base_url="http://testserver/")
+        except exceptions.OrderConflict as exc:
+            return f"{date.pk} refused: {exc}"
+        with lock:
+            codes.append(placed.order.code)
+        return f"{date.pk} ok"
+
+    return attempt
+
+
+def sold_on(date: EventDate) -> int:
+    return Ticket.objects.filter(order__date=date, order__status__in=Order.HOLDING_STOCK).count()
+
+
+def counters_of(date: EventDate) -> tuple[int, list[int]]:
+    """The date's counter and its ticket types' counters there."""
+    rows = DateTicketType.objects.filter(date=date).order_by("ticket_type_id")
+    return allocated(date), list(rows.values_list("allocated", flat=True))
+
+
+@pytest.mark.parametrize("override", ["date_capacity", "ticket_type_capacity_on_the_date"])
+def test_200_buyers_race_for_a_series_date_of_50_while_another_date_sells(override):
+    ticket_type, series = weekly_series()
+    rushed, other, untouched = (
+        series[3],
+        series[5],
+        [d for d in series if d.pk not in (series[3].pk, series[5].pk)],
+    )
+    if override == "date_capacity":
+        EventDate.objects.filter(pk=rushed.pk).update(capacity=50)
+    else:
+        DateTicketType.objects.filter(date=rushed, ticket_type=ticket_type).update(capacity=50)
+    codes: list[str] = []
+
+    # Every sixth buyer buys on the other date: 200 on the rushed one, 40 on the other.
+    results = race(
+        240,
+        date_buyer({ticket_type.pk: 1}, codes, lambda i: load_date(other.pk if i % 6 == 5 else rushed.pk)),
+    )
+
+    assert results[f"{rushed.pk} ok"] == 50
+    assert results[f"{other.pk} ok"] == 40
+    refusals = sum(n for outcome, n in results.items() if outcome.startswith(f"{rushed.pk} refused: Sorry,"))
+    assert refusals == 150
+    assert sum(results.values()) == 240
+    assert sold_on(rushed) == 50
+    assert counters_of(rushed) == (50, [50])
+    assert sold_on(other) == 40
+    assert counters_of(other) == (40, [40])
+    for date in untouched:
+        assert counters_of(date) == (0, [0])
+        assert not Order.objects.filter(date=date).exists()
+    # Every order a buyer was told about exists, once; none exists that no buyer was told about.
+    assert len(codes) == len(set(codes)) == 90
+    assert set(Order.objects.values_list("code", flat=True)) == set(codes)
+    assert Order.objects.filter(date=rushed).count() == 50
+    assert Order.objects.values("buyer_email").distinct().count() == 90
+
+
+def test_holds_race_on_two_dates_at_once_and_each_date_keeps_its_own_stock():
+    ticket_type, series = weekly_series(weeks=3)
+    first, second, third = series
+    DateTicketType.objects.filter(date=first, ticket_type=ticket_type).update(capacity=30)
+    EventDate.objects.filter(pk=second.pk).update(capacity=20)
+
+    def attempt(i: int) -> str:
+        date = load_date((first, second)[i % 2].pk)
+        try:
+            stock.hold(date, {ticket_type.pk: 1})
+        except stock.SoldOut:
+            return f"{date.pk} sold out"
+        return f"{date.pk} held"
+
+    results = race(100, attempt)
+
+    assert results == {
+        f"{first.pk} held": 30,
+        f"{first.pk} sold out": 20,
+        f"{second.pk} held": 20,
+        f"{second.pk} sold out": 30,
+    }
+    assert counters_of(first) == (30, [30])
+    assert counters_of(second) == (20, [20])
+    assert counters_of(third) == (0, [0])
+
+    # The first date's holds expire: its next buyers get their stock back, the second's do not.
+    Hold.objects.filter(date=first).update(expires_at=timezone.now())
+    results = race(60, attempt)
+
+    assert results == {f"{first.pk} held": 30, f"{second.pk} sold out": 30}
+    assert Hold.objects.filter(date=first, status=Hold.Status.RELEASED).count() == 30
+    assert Hold.objects.filter(date=first, status=Hold.Status.LIVE).count() == 30
+    assert Hold.objects.filter(date=second, status=Hold.Status.LIVE).count() == 20
+    assert counters_of(first) == (30, [30])
+    assert counters_of(second) == (20, [20])
+
+
+@pytest.mark.parametrize("writer", ["statement", "orm"])
+def test_no_order_is_written_on_a_date_after_its_cancellation_commits(monkeypatch, writer):
+    if writer == "orm":
+        monkeypatch.setattr(statements, "available", lambda: False)
+    ticket_type, series = weekly_series(weeks=2, capacity=1000)
+    date, next_week = series
+    # Every buyer read the date while it was on sale: only the claim can stop them.
+    read_before = [load_date(date.pk) for _ in range(200)]
+    seen_by_cancel: list[int] = []
+    failures: list[BaseException] = []
+
+    def cancel_once_sales_run() -> None:
+        try:
+            deadline = time.monotonic() + 60
+            while Order.objects.filter(date=date).count() < 15:
+                assert time.monotonic() < deadline, "the buyers never started"
+                time.sleep(0.002)
+            with transaction.atomic():
+                EventDate.objects.filter(pk=date.pk).update(status=EventDate.Status.CANCELLED)
+                # This transaction holds the date's row now: every purchase that took its
+                # stock before has committed, every later one waits for this COMMIT.
+                seen_by_cancel.extend(Order.objects.filter(date=date).values_list("pk", flat=True))
+        except BaseException as exc:  # reported by the test's thread
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    canceller = threading.Thread(target=cancel_once_sales_run)
+    canceller.start()
+    codes: list[str] = []
+    results = race(200, date_buyer({ticket_type.pk: 1}, codes, lambda i: read_before[i]))
+    canceller.join()
+
+    assert not failures
+    orders = set(Order.objects.filter(date=date).values_list("pk", flat=True))
+    assert orders == set(seen_by_cancel)
+    refused = results[f"{date.pk} refused: This date has been cancelled; tickets are no longer sold."]
+    assert results[f"{date.pk} ok"] == len(orders) == len(codes)
+    assert results[f"{date.pk} ok"] + refused == 200
+    assert len(orders) >= 15
+    assert refused > 0  # the race went on past the cancellation
+    assert counters_of(date) == (len(orders), [len(orders)])
+    assert sold_on(date) == len(orders)
+    assert counters_of(next_week) == (0, [0])

@@ -307,7 +307,7 @@ for slug, capacity in zip(os.environ["FLEET_SLUGS"].split(","), os.environ["FLEE
         payment_methods=["offline"])
     ticket_type = TicketType.objects.create(event=event, name="Standing", price=Decimal("25.00"),
         capacity=int(capacity), max_per_order=10)
-    dates.add_stock_rows(dates.add_dates(event, [dates.DateTimes(event.starts_at, event.ends_at)]), [ticket_type])
+    dates.add_dates(event, [dates.DateTimes(event.starts_at, event.ends_at)])  # with the ticket type's stock
     created[slug] = ticket_type.pk
 print("FLEET-JSON " + json.dumps(created))
 """
