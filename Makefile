@@ -64,9 +64,10 @@ fleet: ## Gunicorn instances behind HAProxy on http://127.0.0.1:$(FLEET_PORT) (P
 	@bash $(APP)/setup.sh --no-db
 	bash $(ROOT)/infrastructure/local/fleet.sh --instances $(FLEET_INSTANCES) --port $(FLEET_PORT)
 
-bench: ## Flash-sale benchmarks on PostgreSQL (200 buyers) and SQLite (50 buyers); prints JSON
+bench: ## Flash-sale benchmarks on PostgreSQL (200 buyers; a single-date event, then one date of a 50-date series) and SQLite (50 buyers); prints JSON
 	@bash $(APP)/setup.sh --dev --no-db
 	$(BIN)/python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200
+	$(BIN)/python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200 --dates 50
 	$(BIN)/python bench/flash_sale.py --database sqlite --tickets 500 --buyers 50
 
 lint: lint-python lint-types lint-frontend lint-types-generated lint-migrations lint-container lint-infra lint-workflows ## Run every linter
