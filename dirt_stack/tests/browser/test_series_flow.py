@@ -163,6 +163,7 @@ def test_on_a_small_screen_dates_are_a_list_and_the_date_can_be_changed(page: Pa
 
     page.get_by_role("button", name="Change date").click()
     expect(page.get_by_label("Number of Standard tickets")).to_be_hidden()
+    expect(options.nth(0).get_by_role("link")).to_be_focused()  # the chosen date
     page.get_by_role("link", name="Thu, 11 Dec 2031, 19:30").click()
     expect(page).to_have_url(f"{live_server.url}/events/concerts/?date={chosen.pk}")
     expect(page.get_by_test_id("chosen-date")).to_contain_text("Municipal House")

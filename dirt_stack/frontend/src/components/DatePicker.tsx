@@ -84,17 +84,30 @@ export default function DatePicker({
   timeZone,
   eventVenue,
   voucher,
+  focusChosen = false,
 }: {
   dates: DatePublic[];
   chosen: DatePublic | null;
   timeZone: string;
   eventVenue: string;
   voucher: string;
+  // Move the focus into the picker when it opens (after "Change date").
+  focusChosen?: boolean;
 }) {
   // Decided before the first paint, so the picker never jumps from one view to the other.
   const [view, setView] = useState<View>(() => (smallScreen() ? "list" : "calendar"));
+  const root = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (focusChosen && root.current) {
+      // The chosen date in the list, or the calendar's day in the tab order.
+      const target = ['[aria-current="page"]', '[data-day][tabindex="0"]']
+        .map((selector) => root.current?.querySelector<HTMLElement>(selector))
+        .find(Boolean);
+      target?.focus();
+    }
+  }, [focusChosen]);
   return (
-    <div data-testid="date-picker">
+    <div data-testid="date-picker" ref={root}>
       <div className="flex items-center justify-between gap-3">
         <h3 className="font-medium text-slate-800">Choose a date</h3>
         <fieldset className="inline-flex rounded-lg border border-slate-300 p-0.5 text-sm">

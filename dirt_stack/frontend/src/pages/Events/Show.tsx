@@ -128,6 +128,7 @@ export default function Show({ event, voucher }: PageProps<"Events/Show">) {
                 timeZone={tz}
                 eventVenue={event.venue}
                 voucher={voucher?.valid ? voucher.code : ""}
+                focusChosen={changing}
               />
               {chosen ? (
                 <button
