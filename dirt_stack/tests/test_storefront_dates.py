@@ -12,6 +12,7 @@ import pypdf
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
 from events.models import DateTicketType, Event, EventDate
@@ -378,7 +379,10 @@ def test_the_order_its_email_and_its_pdf_show_the_orders_date(client, series):
     assert mine["event"] == event
 
     (email,) = mail.outbox
-    for body in (email.body, email.alternatives[0][0]):
+    assert isinstance(email, EmailMultiAlternatives)
+    html = email.alternatives[0][0]
+    assert isinstance(html, str)
+    for body in (email.body, html):
         assert "Thursday 11 December 2031, 19:30 (Europe/Prague)" in body
         assert "Doors open 19:00" in body
         assert "Municipal House" in body
