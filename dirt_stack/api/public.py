@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Query, Router
 from ninja.pagination import PageNumberPagination, paginate
 
-from api.schemas import EventDetailOut, EventSummaryOut, ProblemOut
+from api.schemas import DateFilters, DatePageOut, EventDetailOut, EventSummaryOut, ProblemOut
 from events.models import Event
-from storefront.serializers import event_detail, event_summary
+from storefront.schemas import DatePublic
+from storefront.serializers import dates_public, event_detail, event_summary
 from storefront.views.events import chosen_date
 
 router = Router(tags=["Public"])
 
+# How many upcoming dates an event's detail lists; GET /events/{slug}/dates pages through all.
+DETAIL_DATES = 50
+DATES_PER_PAGE = 50
+
 
 def _url(request: HttpRequest, event: Event) -> str:
     return request.build_absolute_uri(f"/events/{event.slug}/")
+
+
+def _absolute(request: HttpRequest, date: DatePublic) -> DatePublic:
+    return date.model_copy(update={"url": request.build_absolute_uri(date.url)})
+
+
+def _public_event(slug: str) -> Event:
+    return get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
 
 
 @router.get("/events", response=list[EventSummaryOut], summary="Upcoming published events")
@@ -33,16 +48,56 @@ def list_events(request: HttpRequest) -> list[EventSummaryOut]:
     response={200: EventDetailOut, 404: ProblemOut},
     summary="One event with its dates, ticket types and live availability",
     description=(
-        "`dates` lists the dates not yet over with what is left on each. `ticket_types` are those "
-        "on the chosen date: `?date=<id>`, or a single-date event's one date (empty for a series "
-        "without `date`). Buy with the same `date` (`POST /events/{slug}/orders`)."
+        f"`dates` lists the first {DETAIL_DATES} dates not yet over, soonest first, with what is left "
+        "on each (`more_dates` says whether there are more: page through all of them with "
+        "`GET /events/{slug}/dates`). Cancelled dates are listed with the state `cancelled`. "
+        "`ticket_types` are those on the chosen date: `?date=<id>` (any of the event's dates), or "
+        "a single-date event's one date; empty for a series without `date`. A `date` that is not "
+        "one of this event's answers 404. Buy with the same `date` (`POST /events/{slug}/orders`)."
     ),
 )
 def get_event(request: HttpRequest, slug: str, date: int | None = None) -> EventDetailOut:
-    event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
-    chosen = chosen_date(event, date)
+    event = _public_event(slug)
+    all_dates = list(event.dates.all())
+    chosen = chosen_date(event, date, all_dates)
     if chosen is None and date is not None:
         raise Http404("This event has no such date.")
+    upcoming = [d for d in all_dates if not d.has_ended]
     ticket_types = list(event.ticket_types.filter(hidden=False))
-    detail = event_detail(event, list(event.dates.upcoming()), chosen, ticket_types)
-    return EventDetailOut(**dict(detail), description=event.description, url=_url(request, event))
+    detail = event_detail(event, upcoming[:DETAIL_DATES], chosen, ticket_types, date_count=len(all_dates))
+    fields: dict[str, Any] = dict(detail)
+    fields["dates"] = [_absolute(request, d) for d in detail.dates]
+    fields["date"] = _absolute(request, detail.date) if detail.date else None
+    return EventDetailOut(
+        **fields,
+        more_dates=len(upcoming) > DETAIL_DATES,
+        description=event.description,
+        url=_url(request, event),
+    )
+
+
+@router.get(
+    "/events/{slug}/dates",
+    response={200: DatePageOut, 404: ProblemOut},
+    summary=f"An event's dates with live availability, {DATES_PER_PAGE} per page",
+    description=(
+        "The dates not yet over, soonest first, cancelled ones included (state `cancelled`). "
+        "`from` and `to` (YYYY-MM-DD, both included) keep the dates taking place on those days "
+        "in the event's time zone. Each date's `id` is what `?date=` and a purchase's `date` take; "
+        "its `url` is the event page with the date chosen. A page past the last answers the last."
+    ),
+)
+def list_dates(request: HttpRequest, slug: str, filters: Query[DateFilters]) -> dict[str, Any]:
+    event = _public_event(slug)
+    found = event.dates.upcoming().on_days(filters.date_from, filters.date_to, event.tz)
+    count = found.count()
+    pages = max(1, -(-count // DATES_PER_PAGE))
+    page = min(filters.page, pages)
+    start = (page - 1) * DATES_PER_PAGE
+    dates = list(found[start : start + DATES_PER_PAGE]) if count else []
+    return {
+        "items": [_absolute(request, d) for d in dates_public(event, dates)],
+        "count": count,
+        "page": page,
+        "pages": pages,
+    }

@@ -40,7 +40,10 @@ class PurchaseIn(Schema):
         None,
         ge=1,
         le=2**63 - 1,
-        description="The date's id (`dates` of the event); optional for a single-date event.",
+        description=(
+            "The date's id (`dates` of the event, or `GET /events/{slug}/dates`). Required when the "
+            "event has several dates; optional for a single-date event."
+        ),
     )
     lines: list[LineIn] = Field(..., min_length=1, max_length=50)
     buyer: BuyerIn
@@ -73,10 +76,13 @@ def _too_many(request: HttpRequest) -> HttpResponse | None:
     response={201: OrderDetail, 404: ProblemOut, 409: ProblemOut, 422: ProblemOut, 429: ProblemOut},
     summary="Buy tickets in one step",
     description=(
-        "Creates an order and takes its tickets from stock at once. Send an `Idempotency-Key` "
-        "header (any unique string, up to 200 characters) so that a retried or duplicated request "
-        "returns the first request's order instead of buying twice. 409 when sold out, sales are "
-        "closed or the voucher is used up; 422 when the request is invalid."
+        "Creates an order for one date of the event and takes its tickets from that date's stock "
+        "at once. Send `date` (a date's `id`) when the event has several dates. Send an "
+        "`Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or "
+        "duplicated request returns the first request's order instead of buying twice. 409 when "
+        "sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 "
+        "when the request is invalid, with `field` naming what is wrong: `date` when it is missing "
+        "for an event with several dates or is not one of this event's dates."
     ),
 )
 def create_order(

@@ -1,13 +1,15 @@
-"""Responses of the REST API that add to the pages' shapes, and its problem documents
-(OpenAPI at /api/v1/openapi.json). Shapes the pages share live in storefront.schemas and
-backoffice.schemas; request bodies live next to their endpoints."""
+"""Responses of the REST API that add to the pages' shapes, its query parameters, and its
+problem documents (OpenAPI at /api/v1/openapi.json). Shapes the pages share live in
+storefront.schemas and backoffice.schemas; request bodies live next to their endpoints."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from ninja import Schema
 from pydantic import Field
 
-from storefront.schemas import EventDetail, EventSummary
+from storefront.schemas import DatePublic, EventDetail, EventSummary
 
 
 class EventSummaryOut(EventSummary):
@@ -17,6 +19,26 @@ class EventSummaryOut(EventSummary):
 class EventDetailOut(EventDetail):
     description: str = Field(description="Markdown.")
     url: str = Field(description="The event's page.")
+    more_dates: bool = Field(
+        description="More dates are coming than `dates` lists: page through them at /events/{slug}/dates."
+    )
+
+
+class DateFilters(Schema):
+    date_from: dt.date | None = Field(
+        None, alias="from", description="Dates taking place on this day (the event's time zone) or later."
+    )
+    date_to: dt.date | None = Field(
+        None, alias="to", description="Dates taking place on this day (the event's time zone) or earlier."
+    )
+    page: int = Field(1, ge=1, le=100_000)
+
+
+class DatePageOut(Schema):
+    items: list[DatePublic]
+    count: int = Field(description="Dates matching, on all pages.")
+    page: int
+    pages: int
 
 
 class ProblemOut(Schema):
@@ -26,3 +48,6 @@ class ProblemOut(Schema):
     title: str
     status: int
     detail: str
+    field: str | None = Field(
+        None, description="The request field at fault, when there is one (e.g. `date`, `quantities`)."
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from decimal import Decimal
 
@@ -9,7 +10,9 @@ import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import TruncDate
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 
 from accounts.models import Organizer
@@ -69,6 +72,16 @@ class EventQuerySet(models.QuerySet["Event"]):
             )
             .order_by(F("next_starts_at").asc(nulls_last=True), "starts_at", "id")
         )
+
+    def with_date_on_days(self, first: dt.date | None, last: dt.date | None) -> EventQuerySet:
+        """Events with a date not over nor cancelled on the days from ``first`` to
+        ``last`` (either may be None: open-ended), days in the current time zone."""
+        dates = (
+            EventDate.objects.filter(event=OuterRef("pk"))
+            .upcoming()
+            .exclude(status=EventDate.Status.CANCELLED)
+        )
+        return self.filter(Exists(dates.on_days(first, last)))
 
 
 class Event(models.Model):
@@ -198,6 +211,18 @@ class EventDateQuerySet(models.QuerySet["EventDate"]):
     def upcoming(self) -> EventDateQuerySet:
         """Dates that have not ended yet."""
         return self.filter(ends_at__gte=timezone.now())
+
+    def on_days(
+        self, first: dt.date | None, last: dt.date | None, tz: dt.tzinfo | None = None
+    ) -> EventDateQuerySet:
+        """Dates taking place, at least in part, on the days from ``first`` to ``last``
+        (either may be None: open-ended), days in ``tz`` (None: the current time zone)."""
+        dates = self
+        if first is not None:
+            dates = dates.filter(GreaterThanOrEqual(TruncDate("ends_at", tzinfo=tz), first))
+        if last is not None:
+            dates = dates.filter(LessThanOrEqual(TruncDate("starts_at", tzinfo=tz), last))
+        return dates
 
 
 class EventDate(models.Model):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from core import outbox
 from core.models import OutboxMessage
@@ -50,15 +51,23 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
         "lines": list(order.lines.all()),
         "url": order_url(order, base_url),
         "starts_at": order.date.starts_at.astimezone(order.event.tz),
+        "admission_at": order.date.admission_at.astimezone(order.event.tz)
+        if order.date.admission_at
+        else None,
         "bank_details": order.event.organizer.bank_transfer_details,
     }
+    # Templates show times in the current time zone: the event's, as the text says.
+    with timezone.override(order.event.tz):
+        subject = render_to_string("sales/email/order_subject.txt", context).strip()
+        text = render_to_string("sales/email/order.txt", context)
+        html = render_to_string("sales/email/order.html", context)
     message = EmailMultiAlternatives(
-        subject=render_to_string("sales/email/order_subject.txt", context).strip(),
-        body=render_to_string("sales/email/order.txt", context),
+        subject=subject,
+        body=text,
         to=[order.buyer_email],
         reply_to=[order.event.organizer.contact_email] if order.event.organizer.contact_email else None,
     )
-    message.attach_alternative(render_to_string("sales/email/order.html", context), "text/html")
+    message.attach_alternative(html, "text/html")
     if tickets_usable(order):
         message.attach(f"tickets-{order.code}.pdf", order_pdf(order), "application/pdf")
     message.send()

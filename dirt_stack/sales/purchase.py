@@ -153,7 +153,7 @@ def place_order(
     started = time.perf_counter()
     event = date.event
     scope = f"purchase:{event.pk}"
-    fingerprint = _fingerprint(quantities, details, voucher_code)
+    fingerprint = _fingerprint(date, quantities, details, voucher_code)
     if idempotency_key:
         earlier = _earlier_order(scope, idempotency_key, fingerprint)
         if earlier:
@@ -194,8 +194,11 @@ def place_order(
         raise OrderConflict(str(exc)) from exc
 
 
-def _fingerprint(quantities: Mapping[int, int], details: BuyerDetails, voucher_code: str | None) -> str:
+def _fingerprint(
+    date: EventDate, quantities: Mapping[int, int], details: BuyerDetails, voucher_code: str | None
+) -> str:
     body = {
+        "date": date.pk,  # the same key for another date of the event is another request
         "quantities": sorted((int(k), v) for k, v in quantities.items() if v),
         "email": details.email.strip().lower(),
         "name": details.name.strip(),

@@ -79,6 +79,7 @@ def order_pdf(order: Order) -> bytes:
         pdf.setFont(FONT, 13)
         lines = [
             starts.strftime("%A %d %B %Y, %H:%M") + f" ({event.timezone})",
+            *([f"Doors open {date.admission_at.astimezone(event.tz):%H:%M}"] if date.admission_at else []),
             date.venue_label,
             "",
             f"Attendee: {ticket.attendee_name or order.buyer_name}",

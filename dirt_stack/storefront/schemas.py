@@ -51,7 +51,12 @@ class EventSummary(Shape):
         description="The cheapest visible ticket type's price, in lists of events; otherwise null."
     )
     cover_image_url: str | None
-    date_count: int = Field(description="How many dates the event has (1: a single-date event).")
+    date_count: int = Field(
+        description="How many dates the event has, past and cancelled ones included (1: a single-date event)."
+    )
+    next_starts_at: IsoDateTime | None = Field(
+        description="When its next date starts (the soonest not over nor cancelled); null when none is left."
+    )
 
 
 class DatePublic(Shape):
@@ -60,12 +65,20 @@ class DatePublic(Shape):
     id: int
     starts_at: IsoDateTime
     ends_at: IsoDateTime
-    admission_at: IsoDateTime | None
+    admission_at: IsoDateTime | None = Field(description="When doors open, if set.")
     venue: str = Field(description="This date's venue (its own, or the event's).")
-    status: DateStatus
-    state: SaleState
+    status: DateStatus = Field(
+        description="What the organizer set: on sale, sold out (sales stopped) or cancelled."
+    )
+    state: SaleState = Field(
+        description="What a buyer can do now: `on_sale`, `few_left`, `sold_out`, `not_yet_on_sale`, "
+        "`sales_ended` (also once the date is over) or `cancelled` (the date or the event)."
+    )
+    sales_start: IsoDateTime | None = Field(
+        description="When sales for this date open, if it has its own window."
+    )
     available: int = Field(description="Tickets left on this date; 0 unless it is on sale.")
-    url: str = Field(description="The event page with this date chosen.")
+    url: str = Field(description="The event page with this date chosen: a direct link to buy for this date.")
 
 
 class TicketTypePublic(Shape):
@@ -131,18 +144,19 @@ class OrderTicket(Shape):
 
 
 class OrderEvent(Shape):
-    """The event and date an order is for: times and venue are the date's."""
+    """The event and date an order (or a reservation) is for: times and venue are the date's."""
 
     slug: str
     title: str
     date_id: int
     starts_at: IsoDateTime
     ends_at: IsoDateTime
-    admission_at: IsoDateTime | None
+    admission_at: IsoDateTime | None = Field(description="When doors open on this date, if set.")
     timezone: str
-    venue: str
+    venue: str = Field(description="This date's venue (its own, or the event's).")
     status: EventStatus
-    date_status: DateStatus
+    date_status: DateStatus = Field(description="`cancelled` when this date was called off.")
+    url: str = Field(description="The event page with this date chosen.")
 
 
 class Buyer(Shape):
@@ -221,13 +235,9 @@ class EventPageProps(PageProps):
     voucher: VoucherCheck | None
 
 
-class CheckoutEvent(Shape):
-    slug: str
-    title: str
-    date_id: int
-    starts_at: IsoDateTime
-    timezone: str
-    venue: str
+class CheckoutEvent(OrderEvent):
+    """The reservation's event and date, and whether the checkout asks for attendees' names."""
+
     collect_attendee_names: bool
 
 
@@ -255,6 +265,7 @@ class CheckoutExpiredPageProps(PageProps):
     component = "Checkout/Expired"
 
     event: EventRef
+    event_url: str = Field(description="The event page with the reservation's date chosen.")
 
 
 class OrderPageProps(PageProps):
@@ -266,9 +277,7 @@ class OrderPageProps(PageProps):
 class MyOrder(Shape):
     code: str
     url: str
-    event: str
-    starts_at: IsoDateTime
-    timezone: str
+    event: OrderEvent
     status: OrderStatus
     status_label: str
     total: Money

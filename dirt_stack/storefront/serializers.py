@@ -95,7 +95,16 @@ def _summary_fields(event: Event) -> dict[str, Any]:
         "min_price": getattr(event, "min_price", None),
         "cover_image_url": event.cover_image.url if event.cover_image else None,
         "date_count": getattr(event, "date_count", None) or event.dates.count(),
+        "next_starts_at": _local_or_none(getattr(event, "next_starts_at", None), event),
     }
+
+
+def next_date(dates: Iterable[EventDate], now: dt.datetime | None = None) -> EventDate | None:
+    """The soonest of ``dates`` not over nor cancelled (as ``Event.objects.listed()``
+    annotates ``next_starts_at``)."""
+    now = now or timezone.now()
+    upcoming = [d for d in dates if d.ends_at >= now and d.status != EventDate.Status.CANCELLED]
+    return min(upcoming, key=lambda d: (d.starts_at, d.pk), default=None)
 
 
 def event_summary(event: Event) -> schemas.EventSummary:
@@ -119,9 +128,18 @@ def date_public(date: EventDate, left: DateLeft) -> schemas.DatePublic:
         venue=date.venue_label,
         status=date.status,
         state=state,
+        sales_start=_local_or_none(date.sales_start, event),
         available=left.total if state in (SaleState.ON_SALE, SaleState.FEW_LEFT) else 0,
         url=date_url(event, date),
     )
+
+
+def dates_public(event: Event, dates: list[EventDate]) -> list[schemas.DatePublic]:
+    """``dates`` of ``event`` with what is left on each (a few queries, whatever their number)."""
+    left = quotas.availability_by_date(dates)
+    for date in dates:
+        date.event = event
+    return [date_public(date, left[date.pk]) for date in dates]
 
 
 def ticket_type_public(
@@ -173,6 +191,9 @@ def event_detail(
         ]
     if date_count is not None:
         event.date_count = date_count  # type: ignore[attr-defined]  # as Event.objects.listed() annotates
+    if not hasattr(event, "next_starts_at"):
+        upcoming = next_date(dates)
+        event.next_starts_at = upcoming.starts_at if upcoming else None  # type: ignore[attr-defined]
     return schemas.EventDetail(
         **_summary_fields(event),
         description_html=render_markdown(event.description),
@@ -203,14 +224,19 @@ def event_json_ld(event: Event, detail: schemas.EventDetail, url: str) -> str:
             "name": event.venue_name,
             "address": event.venue_address or event.venue_name,
         }
+    # The chosen date's times (a single-date event's are its span); a series' span otherwise.
+    when = detail.date or detail
+    cancelled = event.status == Event.Status.CANCELLED or (
+        detail.date is not None and detail.date.status == EventDate.Status.CANCELLED
+    )
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Event",
         "name": event.title,
-        "startDate": detail.starts_at.isoformat(),
-        "endDate": detail.ends_at.isoformat(),
+        "startDate": when.starts_at.isoformat(),
+        "endDate": when.ends_at.isoformat(),
         "eventStatus": "https://schema.org/EventCancelled"
-        if event.status == Event.Status.CANCELLED
+        if cancelled
         else "https://schema.org/EventScheduled",
         "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode"
         if event.is_online
@@ -255,6 +281,35 @@ def line_detail(line: OrderLine | PricedLine) -> schemas.OrderLine:
     )
 
 
+def _order_event_fields(event: Event, date: EventDate) -> dict[str, Any]:
+    date.event = event  # the same row: the date's venue falls back to the event's
+    return {
+        "slug": event.slug,
+        "title": event.title,
+        "date_id": date.pk,
+        "starts_at": _local(date.starts_at, event),
+        "ends_at": _local(date.ends_at, event),
+        "admission_at": _local_or_none(date.admission_at, event),
+        "timezone": event.timezone,
+        "venue": date.venue_label,
+        "status": event.status,
+        "date_status": date.status,
+        "url": date_url(event, date),
+    }
+
+
+def order_event(event: Event, date: EventDate) -> schemas.OrderEvent:
+    """The event and the date an order is for."""
+    return schemas.OrderEvent(**_order_event_fields(event, date))
+
+
+def checkout_event(event: Event, date: EventDate) -> schemas.CheckoutEvent:
+    """The event and the date a reservation is for, as the checkout shows them."""
+    return schemas.CheckoutEvent(
+        **_order_event_fields(event, date), collect_attendee_names=event.collect_attendee_names
+    )
+
+
 def order_detail(
     order: Order,
     base_url: str,
@@ -266,8 +321,7 @@ def order_detail(
 ) -> schemas.OrderDetail:
     """The order as its page, the back office and the API show it. ``lines`` and ``tickets``
     may be passed when they are already in memory (a new order), saving the queries."""
-    event, date = order.event, order.date
-    date.event = event  # the same row: its venue falls back to the event's
+    event = order.event
     usable = tickets_usable(order)
     lines = list(order.lines.all()) if lines is None else lines
     tickets = list(order.tickets.all()) if tickets is None else tickets
@@ -276,18 +330,7 @@ def order_detail(
         code=order.code,
         status=order.status,
         status_label=order.get_status_display(),
-        event=schemas.OrderEvent(
-            slug=event.slug,
-            title=event.title,
-            date_id=date.pk,
-            starts_at=_local(date.starts_at, event),
-            ends_at=_local(date.ends_at, event),
-            admission_at=_local_or_none(date.admission_at, event),
-            timezone=event.timezone,
-            venue=date.venue_label,
-            status=event.status,
-            date_status=date.status,
-        ),
+        event=order_event(event, order.date),
         buyer=schemas.Buyer(name=order.buyer_name, email=order.buyer_email),
         currency=order.currency,
         subtotal=order.subtotal,

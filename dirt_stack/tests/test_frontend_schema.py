@@ -115,6 +115,7 @@ def test_a_value_outside_the_models_choices_is_refused():
         "timezone": "UTC",
         "venue": "Hall",
         "date_status": "on_sale",
+        "url": "/events/gig/?date=1",
     }
     assert storefront_schemas.OrderEvent.model_validate({**event, "status": "published"})
     with pytest.raises(ValueError, match="'draft', 'published' or 'cancelled'"):
@@ -141,8 +142,13 @@ def test_money_and_times_keep_their_wire_format():
         title="Gig",
         date_id=1,
         starts_at=tokyo,
+        ends_at=tokyo + dt.timedelta(hours=2),
+        admission_at=None,
         timezone="Asia/Tokyo",
         venue="Hall",
+        status="published",
+        date_status="on_sale",
+        url="/events/gig/?date=1",
         collect_attendee_names=False,
     )
     assert event.model_dump(mode="json")["starts_at"] == "2031-06-02T03:00:00+09:00"
@@ -165,9 +171,19 @@ def test_the_page_check_accepts_what_the_schema_sends_and_catches_the_rest():
     row = {
         "code": "ABC123",
         "url": "/orders/ABC123/secret/",
-        "event": "Gig",
-        "starts_at": "2031-06-02T03:00:00+09:00",
-        "timezone": "Asia/Tokyo",
+        "event": {
+            "slug": "gig",
+            "title": "Gig",
+            "date_id": 1,
+            "starts_at": "2031-06-02T03:00:00+09:00",
+            "ends_at": "2031-06-02T05:00:00+09:00",
+            "admission_at": None,
+            "timezone": "Asia/Tokyo",
+            "venue": "Hall",
+            "status": "published",
+            "date_status": "on_sale",
+            "url": "/events/gig/?date=1",
+        },
         "status": "paid",
         "status_label": "Paid",
         "total": "25.00",

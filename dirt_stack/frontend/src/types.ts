@@ -24,11 +24,13 @@ export type Option = Schemas["Option"];
 export type EventSummary = Schemas["EventSummary"];
 export type EventDetail = Schemas["EventDetail"];
 export type EventStatus = EventSummary["status"];
+export type DatePublic = Schemas["DatePublic"];
 export type TicketTypePublic = Schemas["TicketTypePublic"];
 export type SaleState = TicketTypePublic["state"];
 export type PaymentMethod = Schemas["PaymentMethod"];
 export type VoucherCheck = Schemas["VoucherCheck"];
 export type OrderDetail = Schemas["OrderDetail"];
+export type OrderEvent = Schemas["OrderEvent"];
 export type OrderLine = Schemas["OrderLine"];
 export type OrderTicket = Schemas["OrderTicket"];
 

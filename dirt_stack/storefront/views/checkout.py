@@ -26,7 +26,6 @@ from sales.models import Hold, Order
 from sales.tickets import order_pdf
 from storefront.schemas import (
     Buyer,
-    CheckoutEvent,
     CheckoutExpiredPageProps,
     CheckoutPageProps,
     EventRef,
@@ -34,8 +33,16 @@ from storefront.schemas import (
     MyOrdersPageProps,
     OrderPageProps,
 )
-from storefront.serializers import line_detail, load_order, order_detail, payment_methods
-from storefront.views.events import chosen_date, render_event_page
+from storefront.serializers import (
+    checkout_event,
+    date_url,
+    line_detail,
+    load_order,
+    order_detail,
+    order_event,
+    payment_methods,
+)
+from storefront.views.events import chosen_date, date_id_given, render_event_page
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +85,8 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
     data = submitted_data(request)
     voucher_code = str(data.get("voucher") or "").strip()[:50]
-    date = chosen_date(event, data.get("date"))
+    date_id = data.get("date")
+    date = chosen_date(event, date_id)
     limited = _rate_limited(request)
     if limited:
         message = f"Too many attempts from your address. Try again in {limited.retry_after} seconds."
@@ -88,8 +96,9 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
         response["Retry-After"] = str(limited.retry_after)
         return response
     if date is None:
+        message = "This date is not one of this event's." if date_id_given(date_id) else "Choose a date."
         return render_event_page(
-            request, event, voucher_code=voucher_code, errors={"date": "Choose a date."}, status=422
+            request, event, voucher_code=voucher_code, errors={"date": message}, status=422
         )
     date.event = event
     try:
@@ -117,27 +126,21 @@ def _hold_or_404(token: str) -> Hold:
 
 
 def _expired_page(request: HttpRequest, hold: Hold) -> HttpResponse:
-    props = CheckoutExpiredPageProps(event=EventRef(slug=hold.event.slug, title=hold.event.title))
+    props = CheckoutExpiredPageProps(
+        event=EventRef(slug=hold.event.slug, title=hold.event.title),
+        event_url=date_url(hold.event, hold.date),
+    )
     return render_page(request, props, status=410, template_data={"page_title": "Reservation expired"})
 
 
 def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
-    event, date = hold.event, hold.date
-    date.event = event
+    event = hold.event
     lines = purchase.hold_lines(hold)
     total = sum((line.total for line in lines), Decimal(0))
     user = request.user
     return CheckoutPageProps(
         token=str(hold.token),
-        event=CheckoutEvent(
-            slug=event.slug,
-            title=event.title,
-            date_id=date.pk,
-            starts_at=date.starts_at.astimezone(event.tz),
-            timezone=event.timezone,
-            venue=date.venue_label,
-            collect_attendee_names=event.collect_attendee_names,
-        ),
+        event=checkout_event(event, hold.date),
         lines=[line_detail(line) for line in lines],
         currency=event.currency,
         total=total,
@@ -192,11 +195,12 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_POST
 def release_hold(request: HttpRequest, token: str) -> HttpResponse:
-    """The buyer gives up the reservation: the tickets go back on sale at once."""
+    """The buyer gives up the reservation: the tickets go back on sale at once, and the
+    buyer is back on the page of the same date."""
     hold = _hold_or_404(token)
     if stock.release(hold):
         messages.info(request, "Your reservation was released.")
-    return redirect("events:detail", slug=hold.event.slug)
+    return redirect(date_url(hold.event, hold.date))
 
 
 @require_GET
@@ -234,9 +238,7 @@ def my_orders(request: AuthenticatedHttpRequest) -> HttpResponse:
             MyOrder(
                 code=order.code,
                 url=f"/orders/{order.code}/{order.secret}/",
-                event=order.event.title,
-                starts_at=order.date.starts_at.astimezone(order.event.tz),
-                timezone=order.event.timezone,
+                event=order_event(order.event, order.date),
                 status=order.status,
                 status_label=order.get_status_display(),
                 total=order.total,

@@ -57,10 +57,8 @@ def home(request: HttpRequest) -> HttpResponse:
             | Q(venue_address__icontains=query)
             | Q(organizer__name__icontains=query)
         )
-    if date_from:
-        events = events.filter(ends_at__date__gte=date_from)
-    if date_to:
-        events = events.filter(starts_at__date__lte=date_to)
+    if date_from or date_to:
+        events = events.with_date_on_days(date_from, date_to)
     listed, pagination = _listed(request, events)
     props = HomePageProps(
         events=listed,
@@ -76,18 +74,28 @@ def home(request: HttpRequest) -> HttpResponse:
     return render_page(request, props, template_data={"page_title": "Upcoming events"})
 
 
-def chosen_date(
-    event: Event, date_id: str | int | None, dates: list[EventDate] | None = None
-) -> EventDate | None:
+def date_id_given(value: object) -> bool:
+    """Whether a buyer sent a date at all (``?date=`` or a form's ``date``), valid or not."""
+    return value is not None and value != ""
+
+
+def parse_date_id(value: object) -> int | None:
+    """A date id as buyers send it: a whole number, or a string of ASCII digits; None
+    for anything else ("1e3", "-1", "NaN", True, 2.0, NUL bytes, numbers past 64 bits)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    return value if isinstance(value, int) and is_id(value) else None
+
+
+def chosen_date(event: Event, date_id: object, dates: list[EventDate] | None = None) -> EventDate | None:
     """The date a buyer chose (``?date=`` or a form's ``date``), or a single-date event's
     one date; None for a series until one is chosen, or when the id is not the event's.
     ``dates`` are all the event's dates when already loaded."""
-    if date_id not in (None, ""):
-        try:
-            wanted = int(date_id)
-        except (TypeError, ValueError):
-            return None
-        if not is_id(wanted):
+    if date_id_given(date_id):
+        wanted = parse_date_id(date_id)
+        if wanted is None:
             return None
         if dates is not None:
             return next((d for d in dates if d.pk == wanted), None)
@@ -128,10 +136,13 @@ def event_page_props(
 
 
 def _event_template_data(request: HttpRequest, event: Event, props: EventPageProps) -> dict[str, Any]:
+    chosen = props.event.date
+    # A chosen date of a series is its own page for search engines (its direct link).
+    path = chosen.url if chosen is not None and props.event.date_count > 1 else f"/events/{event.slug}/"
     return {
         "page_title": event.title,
         "meta_description": plain_text_excerpt(event.description) or f"{event.title} — tickets on Maticko.",
-        "json_ld": event_json_ld(event, props.event, request.build_absolute_uri(f"/events/{event.slug}/")),
+        "json_ld": event_json_ld(event, props.event, request.build_absolute_uri(path)),
     }
 
 
@@ -156,10 +167,12 @@ def render_event_page(
 
 
 def event_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The event; for a series, its dates to choose from and, with ``?date=<id>`` (the
+    direct link to one date), that date's ticket types."""
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
     all_dates = list(event.dates.all())
     date = chosen_date(event, request.GET.get("date"), all_dates)
-    if date is None and request.GET.get("date"):
+    if date is None and date_id_given(request.GET.get("date")):
         raise Http404("This event has no such date.")
     return render_event_page(
         request,

@@ -3,7 +3,10 @@ import { formatDay, formatEventDate, formatMoney } from "../lib/format";
 import type { EventSummary } from "../types";
 
 export default function EventCard({ event }: { event: EventSummary }) {
-  const { day, month } = formatDay(event.starts_at, event.timezone);
+  const series = event.date_count > 1;
+  // A series shows its next date; a single-date event, its date.
+  const shown = (series && event.next_starts_at) || event.starts_at;
+  const { day, month } = formatDay(shown, event.timezone);
   return (
     <li>
       <Link
@@ -21,10 +24,24 @@ export default function EventCard({ event }: { event: EventSummary }) {
           <h2 className="truncate text-lg font-semibold text-slate-900" data-testid="event-title">
             {event.title}
           </h2>
-          <p className="text-sm text-slate-600">
-            <time dateTime={event.starts_at}>
-              {formatEventDate(event.starts_at, event.timezone)}
-            </time>
+          <p className="text-sm text-slate-600" data-testid="event-dates">
+            {series ? (
+              <>
+                {event.date_count} dates
+                {event.next_starts_at ? (
+                  <>
+                    {" · next "}
+                    <time dateTime={event.next_starts_at}>
+                      {formatEventDate(event.next_starts_at, event.timezone)}
+                    </time>
+                  </>
+                ) : null}
+              </>
+            ) : (
+              <time dateTime={event.starts_at}>
+                {formatEventDate(event.starts_at, event.timezone)}
+              </time>
+            )}
           </p>
           <p className="text-sm text-slate-500">
             {event.venue} · {event.organizer.name}

@@ -1,7 +1,10 @@
 import { formatEventDate } from "../lib/format";
-import type { TicketTypePublic } from "../types";
+import type { SaleState } from "../types";
 
-const STYLES: Record<TicketTypePublic["state"], string> = {
+// What a buyer can do now with a ticket type or a date: both carry these three.
+export type Saleable = { state: SaleState; available: number; sales_start: string | null };
+
+export const SALE_STATE_STYLES: Record<SaleState, string> = {
   on_sale: "bg-emerald-50 text-emerald-800 ring-emerald-200",
   few_left: "bg-amber-50 text-amber-900 ring-amber-200",
   sold_out: "bg-slate-100 text-slate-700 ring-slate-200",
@@ -10,17 +13,17 @@ const STYLES: Record<TicketTypePublic["state"], string> = {
   cancelled: "bg-rose-50 text-rose-800 ring-rose-200",
 };
 
-export function saleStateLabel(ticketType: TicketTypePublic, timeZone: string): string {
-  switch (ticketType.state) {
+export function saleStateLabel(item: Saleable, timeZone: string): string {
+  switch (item.state) {
     case "on_sale":
       return "On sale";
     case "few_left":
-      return `Only ${ticketType.available} left`;
+      return `Only ${item.available} left`;
     case "sold_out":
       return "Sold out";
     case "not_yet_on_sale":
-      return ticketType.sales_start
-        ? `On sale from ${formatEventDate(ticketType.sales_start, timeZone)}`
+      return item.sales_start
+        ? `On sale from ${formatEventDate(item.sales_start, timeZone)}`
         : "Not yet on sale";
     case "sales_ended":
       return "Sales ended";
@@ -29,19 +32,13 @@ export function saleStateLabel(ticketType: TicketTypePublic, timeZone: string): 
   }
 }
 
-export default function SaleStateBadge({
-  ticketType,
-  timeZone,
-}: {
-  ticketType: TicketTypePublic;
-  timeZone: string;
-}) {
+export default function SaleStateBadge({ item, timeZone }: { item: Saleable; timeZone: string }) {
   return (
     <span
       data-testid="sale-state"
-      className={`inline-block rounded-full px-2.5 py-0.5 text-xs font-medium ring-1 ring-inset ${STYLES[ticketType.state]}`}
+      className={`inline-block rounded-full px-2.5 py-0.5 text-xs font-medium ring-1 ring-inset ${SALE_STATE_STYLES[item.state]}`}
     >
-      {saleStateLabel(ticketType, timeZone)}
+      {saleStateLabel(item, timeZone)}
     </span>
   );
 }

@@ -34,9 +34,15 @@ export default function TicketPicker({
 
   function applyVoucher(e: FormEvent) {
     e.preventDefault();
-    router.get(`/events/${event.slug}/`, voucherCode ? { voucher: voucherCode } : {}, {
-      preserveScroll: true,
-    });
+    // The same date's page, with the voucher.
+    const query: Record<string, string> = {};
+    if (event.date && event.date_count > 1) {
+      query.date = String(event.date.id);
+    }
+    if (voucherCode) {
+      query.voucher = voucherCode;
+    }
+    router.get(`/events/${event.slug}/`, query, { preserveScroll: true });
   }
 
   return (
@@ -66,7 +72,7 @@ export default function TicketPicker({
                   <p className="mt-1 text-sm text-slate-600">{ticketType.description}</p>
                 ) : null}
                 <div className="mt-2 flex items-center justify-between gap-3">
-                  <SaleStateBadge ticketType={ticketType} timeZone={event.timezone} />
+                  <SaleStateBadge item={ticketType} timeZone={event.timezone} />
                   {open ? (
                     <label className="flex items-center gap-2 text-sm">
                       <span className="sr-only">Number of {ticketType.name} tickets</span>

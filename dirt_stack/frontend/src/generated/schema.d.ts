@@ -12,14 +12,21 @@ export interface paths {
   "/api/v1/events/{slug}": {
     /**
      * One event with its dates, ticket types and live availability
-     * @description `dates` lists the dates not yet over with what is left on each. `ticket_types` are those on the chosen date: `?date=<id>`, or a single-date event's one date (empty for a series without `date`). Buy with the same `date` (`POST /events/{slug}/orders`).
+     * @description `dates` lists the first 50 dates not yet over, soonest first, with what is left on each (`more_dates` says whether there are more: page through all of them with `GET /events/{slug}/dates`). Cancelled dates are listed with the state `cancelled`. `ticket_types` are those on the chosen date: `?date=<id>` (any of the event's dates), or a single-date event's one date; empty for a series without `date`. A `date` that is not one of this event's answers 404. Buy with the same `date` (`POST /events/{slug}/orders`).
      */
     get: operations["api_public_get_event"];
+  };
+  "/api/v1/events/{slug}/dates": {
+    /**
+     * An event's dates with live availability, 50 per page
+     * @description The dates not yet over, soonest first, cancelled ones included (state `cancelled`). `from` and `to` (YYYY-MM-DD, both included) keep the dates taking place on those days in the event's time zone. Each date's `id` is what `?date=` and a purchase's `date` take; its `url` is the event page with the date chosen. A page past the last answers the last.
+     */
+    get: operations["api_public_list_dates"];
   };
   "/api/v1/events/{slug}/orders": {
     /**
      * Buy tickets in one step
-     * @description Creates an order and takes its tickets from stock at once. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed or the voucher is used up; 422 when the request is invalid.
+     * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates.
      */
     post: operations["api_purchases_create_order"];
   };
@@ -144,9 +151,14 @@ export interface components {
       cover_image_url: string | null;
       /**
        * Date Count
-       * @description How many dates the event has (1: a single-date event).
+       * @description How many dates the event has, past and cancelled ones included (1: a single-date event).
        */
       date_count: number;
+      /**
+       * Next Starts At
+       * @description When its next date starts (the soonest not over nor cancelled); null when none is left.
+       */
+      next_starts_at: string | null;
       /**
        * Url
        * @description The event's page.
@@ -184,7 +196,10 @@ export interface components {
        * Format: date-time
        */
       ends_at: string;
-      /** Admission At */
+      /**
+       * Admission At
+       * @description When doors open, if set.
+       */
       admission_at: string | null;
       /**
        * Venue
@@ -193,14 +208,21 @@ export interface components {
       venue: string;
       /**
        * Status
+       * @description What the organizer set: on sale, sold out (sales stopped) or cancelled.
        * @enum {string}
        */
       status: "on_sale" | "sold_out" | "cancelled";
       /**
        * State
+       * @description What a buyer can do now: `on_sale`, `few_left`, `sold_out`, `not_yet_on_sale`, `sales_ended` (also once the date is over) or `cancelled` (the date or the event).
        * @enum {string}
        */
       state: "on_sale" | "few_left" | "sold_out" | "not_yet_on_sale" | "sales_ended" | "cancelled";
+      /**
+       * Sales Start
+       * @description When sales for this date open, if it has its own window.
+       */
+      sales_start: string | null;
       /**
        * Available
        * @description Tickets left on this date; 0 unless it is on sale.
@@ -208,7 +230,7 @@ export interface components {
       available: number;
       /**
        * Url
-       * @description The event page with this date chosen.
+       * @description The event page with this date chosen: a direct link to buy for this date.
        */
       url: string;
     };
@@ -257,9 +279,14 @@ export interface components {
       cover_image_url: string | null;
       /**
        * Date Count
-       * @description How many dates the event has (1: a single-date event).
+       * @description How many dates the event has, past and cancelled ones included (1: a single-date event).
        */
       date_count: number;
+      /**
+       * Next Starts At
+       * @description When its next date starts (the soonest not over nor cancelled); null when none is left.
+       */
+      next_starts_at: string | null;
       /**
        * Description Html
        * @description The description's Markdown, rendered and sanitized.
@@ -293,6 +320,11 @@ export interface components {
        * @description The event's page.
        */
       url: string;
+      /**
+       * More Dates
+       * @description More dates are coming than `dates` lists: page through them at /events/{slug}/dates.
+       */
+      more_dates: boolean;
     };
     /** PaymentMethod */
     PaymentMethod: {
@@ -351,6 +383,43 @@ export interface components {
       status: number;
       /** Detail */
       detail: string;
+      /**
+       * Field
+       * @description The request field at fault, when there is one (e.g. `date`, `quantities`).
+       */
+      field?: string | null;
+    };
+    /** DateFilters */
+    DateFilters: {
+      /**
+       * From
+       * @description Dates taking place on this day (the event's time zone) or later.
+       */
+      from?: string | null;
+      /**
+       * To
+       * @description Dates taking place on this day (the event's time zone) or earlier.
+       */
+      to?: string | null;
+      /**
+       * Page
+       * @default 1
+       */
+      page?: number;
+    };
+    /** DatePageOut */
+    DatePageOut: {
+      /** Items */
+      items: components["schemas"]["DatePublic"][];
+      /**
+       * Count
+       * @description Dates matching, on all pages.
+       */
+      count: number;
+      /** Page */
+      page: number;
+      /** Pages */
+      pages: number;
     };
     /** Buyer */
     Buyer: {
@@ -423,7 +492,7 @@ export interface components {
     };
     /**
      * OrderEvent
-     * @description The event and date an order is for: times and venue are the date's.
+     * @description The event and date an order (or a reservation) is for: times and venue are the date's.
      */
     OrderEvent: {
       /** Slug */
@@ -442,11 +511,17 @@ export interface components {
        * Format: date-time
        */
       ends_at: string;
-      /** Admission At */
+      /**
+       * Admission At
+       * @description When doors open on this date, if set.
+       */
       admission_at: string | null;
       /** Timezone */
       timezone: string;
-      /** Venue */
+      /**
+       * Venue
+       * @description This date's venue (its own, or the event's).
+       */
       venue: string;
       /**
        * Status
@@ -455,9 +530,15 @@ export interface components {
       status: "draft" | "published" | "cancelled";
       /**
        * Date Status
+       * @description `cancelled` when this date was called off.
        * @enum {string}
        */
       date_status: "on_sale" | "sold_out" | "cancelled";
+      /**
+       * Url
+       * @description The event page with this date chosen.
+       */
+      url: string;
     };
     /**
      * OrderLine
@@ -526,7 +607,7 @@ export interface components {
     PurchaseIn: {
       /**
        * Date
-       * @description The date's id (`dates` of the event); optional for a single-date event.
+       * @description The date's id (`dates` of the event, or `GET /events/{slug}/dates`). Required when the event has several dates; optional for a single-date event.
        */
       date?: number | null;
       /** Lines */
@@ -982,7 +1063,10 @@ export interface components {
       /** Lists */
       lists: components["schemas"]["CheckInListRow"][];
     };
-    /** CheckoutEvent */
+    /**
+     * CheckoutEvent
+     * @description The reservation's event and date, and whether the checkout asks for attendees' names.
+     */
     CheckoutEvent: {
       /** Slug */
       slug: string;
@@ -995,16 +1079,50 @@ export interface components {
        * Format: date-time
        */
       starts_at: string;
+      /**
+       * Ends At
+       * Format: date-time
+       */
+      ends_at: string;
+      /**
+       * Admission At
+       * @description When doors open on this date, if set.
+       */
+      admission_at: string | null;
       /** Timezone */
       timezone: string;
-      /** Venue */
+      /**
+       * Venue
+       * @description This date's venue (its own, or the event's).
+       */
       venue: string;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "draft" | "published" | "cancelled";
+      /**
+       * Date Status
+       * @description `cancelled` when this date was called off.
+       * @enum {string}
+       */
+      date_status: "on_sale" | "sold_out" | "cancelled";
+      /**
+       * Url
+       * @description The event page with this date chosen.
+       */
+      url: string;
       /** Collect Attendee Names */
       collect_attendee_names: boolean;
     };
     /** CheckoutExpiredPageProps */
     CheckoutExpiredPageProps: {
       event: components["schemas"]["EventRef"];
+      /**
+       * Event Url
+       * @description The event page with the reservation's date chosen.
+       */
+      event_url: string;
     };
     /** CheckoutPageProps */
     CheckoutPageProps: {
@@ -1176,9 +1294,14 @@ export interface components {
       cover_image_url: string | null;
       /**
        * Date Count
-       * @description How many dates the event has (1: a single-date event).
+       * @description How many dates the event has, past and cancelled ones included (1: a single-date event).
        */
       date_count: number;
+      /**
+       * Next Starts At
+       * @description When its next date starts (the soonest not over nor cancelled); null when none is left.
+       */
+      next_starts_at: string | null;
       /**
        * Description Html
        * @description The description's Markdown, rendered and sanitized.
@@ -1359,9 +1482,14 @@ export interface components {
       cover_image_url: string | null;
       /**
        * Date Count
-       * @description How many dates the event has (1: a single-date event).
+       * @description How many dates the event has, past and cancelled ones included (1: a single-date event).
        */
       date_count: number;
+      /**
+       * Next Starts At
+       * @description When its next date starts (the soonest not over nor cancelled); null when none is left.
+       */
+      next_starts_at: string | null;
     };
     /**
      * FlashMessage
@@ -1500,15 +1628,7 @@ export interface components {
       code: string;
       /** Url */
       url: string;
-      /** Event */
-      event: string;
-      /**
-       * Starts At
-       * Format: date-time
-       */
-      starts_at: string;
-      /** Timezone */
-      timezone: string;
+      event: components["schemas"]["OrderEvent"];
       /**
        * Status
        * @enum {string}
@@ -1942,7 +2062,7 @@ export interface operations {
   };
   /**
    * One event with its dates, ticket types and live availability
-   * @description `dates` lists the dates not yet over with what is left on each. `ticket_types` are those on the chosen date: `?date=<id>`, or a single-date event's one date (empty for a series without `date`). Buy with the same `date` (`POST /events/{slug}/orders`).
+   * @description `dates` lists the first 50 dates not yet over, soonest first, with what is left on each (`more_dates` says whether there are more: page through all of them with `GET /events/{slug}/dates`). Cancelled dates are listed with the state `cancelled`. `ticket_types` are those on the chosen date: `?date=<id>` (any of the event's dates), or a single-date event's one date; empty for a series without `date`. A `date` that is not one of this event's answers 404. Buy with the same `date` (`POST /events/{slug}/orders`).
    */
   api_public_get_event: {
     parameters: {
@@ -1969,8 +2089,40 @@ export interface operations {
     };
   };
   /**
+   * An event's dates with live availability, 50 per page
+   * @description The dates not yet over, soonest first, cancelled ones included (state `cancelled`). `from` and `to` (YYYY-MM-DD, both included) keep the dates taking place on those days in the event's time zone. Each date's `id` is what `?date=` and a purchase's `date` take; its `url` is the event page with the date chosen. A page past the last answers the last.
+   */
+  api_public_list_dates: {
+    parameters: {
+      query?: {
+        /** @description Dates taking place on this day (the event's time zone) or later. */
+        from?: string | null;
+        /** @description Dates taking place on this day (the event's time zone) or earlier. */
+        to?: string | null;
+        page?: number;
+      };
+      path: {
+        slug: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["DatePageOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
    * Buy tickets in one step
-   * @description Creates an order and takes its tickets from stock at once. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed or the voucher is used up; 422 when the request is invalid.
+   * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates.
    */
   api_purchases_create_order: {
     parameters: {

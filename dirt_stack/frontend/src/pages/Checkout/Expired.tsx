@@ -2,7 +2,7 @@ import { Head, Link } from "@inertiajs/react";
 import Card from "../../components/Card";
 import type { PageProps } from "../../types";
 
-export default function Expired({ event }: PageProps<"Checkout/Expired">) {
+export default function Expired({ event, event_url }: PageProps<"Checkout/Expired">) {
   return (
     <>
       <Head title="Reservation expired" />
@@ -12,7 +12,7 @@ export default function Expired({ event }: PageProps<"Checkout/Expired">) {
           released for other buyers.
         </p>
         <Link
-          href={`/events/${event.slug}/`}
+          href={event_url}
           className="mt-4 inline-block rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700"
         >
           Choose tickets for {event.title} again

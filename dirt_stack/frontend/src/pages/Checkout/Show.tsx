@@ -1,9 +1,9 @@
 import { Head, router, useForm } from "@inertiajs/react";
 import { type FormEvent, useCallback, useState } from "react";
 import Countdown from "../../components/Countdown";
+import DateDetails from "../../components/DateDetails";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
 import OrderSummary from "../../components/OrderSummary";
-import { formatEventDate } from "../../lib/format";
 import type { PageProps } from "../../types";
 
 type Props = PageProps<"Checkout/Show">;
@@ -50,7 +50,7 @@ export default function Checkout(props: Props) {
                 Your reservation has expired and the tickets were released.{" "}
                 <button
                   type="button"
-                  onClick={() => router.visit(`/events/${event.slug}/`)}
+                  onClick={() => router.visit(event.url)}
                   className="font-semibold underline"
                 >
                   Choose them again
@@ -141,10 +141,9 @@ export default function Checkout(props: Props) {
         </section>
         <aside className="self-start rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
           <h2 className="font-semibold">{event.title}</h2>
-          <p className="text-sm text-slate-600">
-            {formatEventDate(event.starts_at, event.timezone)}
+          <p className="mb-3">
+            <DateDetails event={event} />
           </p>
-          <p className="mb-3 text-sm text-slate-600">{event.venue}</p>
           <OrderSummary lines={lines} currency={currency} total={total} />
           {voucher ? (
             <p className="mt-2 text-sm text-emerald-700">Voucher {voucher} applied.</p>

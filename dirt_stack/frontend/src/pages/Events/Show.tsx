@@ -1,10 +1,21 @@
-import { Head, Link } from "@inertiajs/react";
+import { Head, Link, usePage } from "@inertiajs/react";
+import { useState } from "react";
+import DatePicker from "../../components/DatePicker";
+import { FormError } from "../../components/fields";
+import SaleStateBadge from "../../components/SaleStateBadge";
 import TicketPicker from "../../components/TicketPicker";
-import { formatEventDate } from "../../lib/format";
+import { formatEventDate, formatShortDay, formatTime } from "../../lib/format";
 import type { PageProps } from "../../types";
 
 export default function Show({ event, voucher }: PageProps<"Events/Show">) {
+  const errors = usePage().props.errors;
   const cancelled = event.status === "cancelled";
+  // A series lets the buyer choose one of its dates; a single-date event has its one date.
+  const series = event.date_count > 1;
+  const chosen = event.date;
+  const [changing, setChanging] = useState(false);
+  const picking = series && (chosen === null || changing);
+  const tz = event.timezone;
   return (
     <>
       <Head title={event.title} />
@@ -19,6 +30,13 @@ export default function Show({ event, voucher }: PageProps<"Events/Show">) {
           className="mb-4 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-red-900"
         >
           This event has been cancelled.
+        </p>
+      ) : chosen?.status === "cancelled" ? (
+        <p
+          role="alert"
+          className="mb-4 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-red-900"
+        >
+          This date has been cancelled.
         </p>
       ) : null}
       <div className="grid gap-6 lg:grid-cols-[1fr_22rem]">
@@ -40,19 +58,43 @@ export default function Show({ event, voucher }: PageProps<"Events/Show">) {
             <dl className="mt-6 grid gap-4 sm:grid-cols-2">
               <div>
                 <dt className="text-sm font-medium text-slate-500">When</dt>
-                <dd>
-                  <time dateTime={event.starts_at}>
-                    {formatEventDate(event.starts_at, event.timezone)}
-                  </time>
-                  {" – "}
-                  <time dateTime={event.ends_at}>
-                    {formatEventDate(event.ends_at, event.timezone)}
-                  </time>
+                <dd data-testid="event-when">
+                  {chosen ? (
+                    <>
+                      <time dateTime={chosen.starts_at}>
+                        {formatEventDate(chosen.starts_at, tz)}
+                      </time>
+                      {" – "}
+                      <time dateTime={chosen.ends_at}>{formatEventDate(chosen.ends_at, tz)}</time>
+                    </>
+                  ) : (
+                    <>
+                      {event.date_count} dates,{" "}
+                      <time dateTime={event.starts_at}>{formatShortDay(event.starts_at, tz)}</time>
+                      {" – "}
+                      <time dateTime={event.ends_at}>{formatShortDay(event.ends_at, tz)}</time>
+                    </>
+                  )}
+                  {series && chosen ? (
+                    <span className="block text-sm text-slate-500">
+                      One of {event.date_count} dates
+                    </span>
+                  ) : null}
                 </dd>
               </div>
+              {chosen?.admission_at ? (
+                <div>
+                  <dt className="text-sm font-medium text-slate-500">Doors open</dt>
+                  <dd data-testid="event-doors">
+                    <time dateTime={chosen.admission_at}>
+                      {formatTime(chosen.admission_at, tz)}
+                    </time>
+                  </dd>
+                </div>
+              ) : null}
               <div>
                 <dt className="text-sm font-medium text-slate-500">Where</dt>
-                <dd>{event.venue}</dd>
+                <dd data-testid="event-where">{chosen?.venue ?? event.venue}</dd>
               </div>
             </dl>
             {event.description_html ? (
@@ -73,11 +115,70 @@ export default function Show({ event, voucher }: PageProps<"Events/Show">) {
           <h2 id="tickets-heading" className="text-lg font-semibold">
             Tickets
           </h2>
-          {event.ticket_types.length === 0 ? (
+          {errors.date ? (
+            <div className="mt-2">
+              <FormError message={errors.date} />
+            </div>
+          ) : null}
+          {picking ? (
+            <div className="mt-2">
+              <DatePicker
+                dates={event.dates}
+                chosen={chosen}
+                timeZone={tz}
+                eventVenue={event.venue}
+                voucher={voucher?.valid ? voucher.code : ""}
+                focusChosen={changing}
+              />
+              {chosen ? (
+                <button
+                  type="button"
+                  onClick={() => setChanging(false)}
+                  className="mt-3 text-sm text-slate-600 underline hover:text-slate-900"
+                >
+                  Keep {formatShortDay(chosen.starts_at, tz)}, {formatTime(chosen.starts_at, tz)}
+                </button>
+              ) : null}
+            </div>
+          ) : null}
+          {series && chosen && !changing ? (
+            <section
+              aria-label="Your date"
+              data-testid="chosen-date"
+              className="mt-2 rounded-lg border border-indigo-100 bg-indigo-50 p-3"
+            >
+              <p className="text-xs font-medium uppercase tracking-wide text-indigo-700">
+                Your date
+              </p>
+              <p className="font-semibold">
+                <time dateTime={chosen.starts_at}>{formatEventDate(chosen.starts_at, tz)}</time>
+              </p>
+              {chosen.admission_at ? (
+                <p className="text-sm text-slate-700">
+                  Doors {formatTime(chosen.admission_at, tz)}
+                </p>
+              ) : null}
+              <p className="text-sm text-slate-700">{chosen.venue}</p>
+              <div className="mt-2 flex items-center justify-between gap-3">
+                <SaleStateBadge item={chosen} timeZone={tz} />
+                <button
+                  type="button"
+                  onClick={() => setChanging(true)}
+                  className="text-sm font-medium text-indigo-700 underline hover:text-indigo-900"
+                >
+                  Change date
+                </button>
+              </div>
+            </section>
+          ) : null}
+          {picking ? null : event.ticket_types.length === 0 ? (
             <p className="mt-2 text-sm text-slate-600">Tickets are not available yet.</p>
           ) : (
             <TicketPicker event={event} voucher={voucher} />
           )}
+          {series && chosen === null ? (
+            <p className="mt-3 text-sm text-slate-600">Choose a date to see its tickets.</p>
+          ) : null}
         </aside>
       </div>
     </>

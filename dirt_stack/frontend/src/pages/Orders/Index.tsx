@@ -1,5 +1,6 @@
 import { Head, Link } from "@inertiajs/react";
-import { formatEventDate, formatMoney } from "../../lib/format";
+import DateDetails from "../../components/DateDetails";
+import { formatMoney } from "../../lib/format";
 import type { PageProps } from "../../types";
 
 export default function MyOrders({ orders }: PageProps<"Orders/Index">) {
@@ -21,11 +22,11 @@ export default function MyOrders({ orders }: PageProps<"Orders/Index">) {
             >
               <div>
                 <Link href={order.url} className="font-medium text-indigo-700 hover:underline">
-                  {order.event}
+                  {order.event.title}
                 </Link>
-                <p className="text-sm text-slate-600">
-                  {formatEventDate(order.starts_at, order.timezone)} ·{" "}
-                  <span className="font-mono">{order.code}</span>
+                <DateDetails event={order.event} />
+                <p className="text-sm text-slate-500">
+                  Order <span className="font-mono">{order.code}</span>
                 </p>
               </div>
               <div className="text-right text-sm">

@@ -1,4 +1,5 @@
 import { Head, Link } from "@inertiajs/react";
+import DateDetails from "../../components/DateDetails";
 import OrderSummary from "../../components/OrderSummary";
 import { formatEventDate, formatMoney } from "../../lib/format";
 import type { OrderDetail, PageProps } from "../../types";
@@ -32,18 +33,12 @@ export default function OrderShow({ order }: PageProps<"Orders/Show">) {
               {order.status_label}
             </span>
           </div>
-          <p className="mt-4">
-            <Link
-              href={`/events/${order.event.slug}/`}
-              className="font-semibold text-indigo-700 hover:underline"
-            >
+          <div className="mt-4">
+            <Link href={order.event.url} className="font-semibold text-indigo-700 hover:underline">
               {order.event.title}
             </Link>
-            <br />
-            <span className="text-sm text-slate-600">
-              {formatEventDate(order.event.starts_at, order.event.timezone)} · {order.event.venue}
-            </span>
-          </p>
+            <DateDetails event={order.event} />
+          </div>
           {order.event.status === "cancelled" ? (
             <p role="alert" className="mt-3 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-900">
               This event has been cancelled.
