@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Literal
 
 from ninja import Field, Schema
+
+from storefront.schemas import DateStatus
 
 
 class ManagedEventOut(Schema):
@@ -92,6 +95,67 @@ class TicketTypePatch(Schema):
     hidden: bool | None = None
 
 
+class DateTicketTypeOut(Schema):
+    """A ticket type on one date."""
+
+    id: int = Field(description="The ticket type's id.")
+    name: str
+    offered: bool = Field(description="Sold on this date.")
+    price: Decimal = Field(description="The price on this date: its own, or the ticket type's.")
+    capacity: int = Field(description="Tickets of this type this date may sell.")
+    sold: int = Field(description="Tickets in pending or paid orders, less refunded ones (sales.quotas).")
+    available: int = Field(description="Tickets buyers may still take; 0 when not offered.")
+
+
+class ManagedDateOut(Schema):
+    """One date of an event, with its stock."""
+
+    id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    admission_at: dt.datetime | None = Field(description="When doors open.")
+    sales_start: dt.datetime | None
+    sales_end: dt.datetime | None
+    venue_name: str = Field(description="This date's own venue; empty: the event's.")
+    venue_address: str
+    venue: str = Field(description="Where the date happens: its own venue, or the event's.")
+    status: DateStatus
+    capacity: int | None = Field(description="A limit on this date shared by all ticket types; null: none.")
+    allocated: int = Field(description="Tickets sold or reserved on this date; the capacity cannot go below.")
+    sold: int
+    available: int = Field(description="Tickets of visible ticket types buyers may still take on this date.")
+    ticket_types: list[DateTicketTypeOut]
+
+
+class DateIn(Schema):
+    """A new date; times without an offset are the event's local time."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    admission_at: dt.datetime | None = None
+
+
+class DatePatch(Schema):
+    """Changes to one date; fields left out keep their value. ``null`` clears
+    ``admission_at``, ``sales_start``, ``sales_end`` and ``capacity``; times without an
+    offset are the event's local time. Moving or cancelling a date is not done here."""
+
+    admission_at: dt.datetime | None = None
+    sales_start: dt.datetime | None = None
+    sales_end: dt.datetime | None = None
+    venue_name: str | None = Field(None, max_length=200)
+    venue_address: str | None = Field(None, max_length=300)
+    capacity: int | None = Field(None, ge=0, le=10_000_000)
+    status: Literal["on_sale", "sold_out"] | None = Field(
+        None, description="`sold_out` stops sales on this date; `on_sale` resumes them."
+    )
+
+
+class OrderDateOut(Schema):
+    id: int
+    starts_at: dt.datetime
+
+
 class OrderRowOut(Schema):
     code: str
     status: str
@@ -103,6 +167,7 @@ class OrderRowOut(Schema):
     payment_method: str
     created_at: dt.datetime
     tickets: int
+    date: OrderDateOut = Field(description="The date the order's tickets are for.")
 
 
 class OrderPageOut(Schema):
@@ -116,6 +181,7 @@ class OrderFilters(Schema):
     q: str = Field("", max_length=100, description="Order code, buyer email or name, attendee name")
     status: str = Field("", max_length=20)
     ticket_type: int | None = None
+    date: int | None = Field(None, ge=1, le=2**63 - 1, description="Only orders for this date (its id).")
     created_from: dt.date | None = Field(None, alias="from")
     created_to: dt.date | None = Field(None, alias="to")
     page: int = Field(1, ge=1, le=100_000)
