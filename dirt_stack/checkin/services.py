@@ -238,8 +238,9 @@ def list_for_date(date: EventDate) -> CheckInList:
 
 
 def default_list(event: Event) -> CheckInList:
-    """The event's first list; an event without any gets "Main entrance" for every ticket type."""
-    existing = event.check_in_lists.order_by("id").first()
+    """The event's first list for every date; an event without one gets "Main entrance"
+    for every date and ticket type (a list of one date would refuse the others' tickets)."""
+    existing = event.check_in_lists.filter(date__isnull=True).order_by("id").first()
     if existing:
         return existing
     return CheckInList.objects.create(event=event, name="Main entrance", all_ticket_types=True)

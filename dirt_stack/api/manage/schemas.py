@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Field, Schema
+from ninja.schema import DjangoGetter
+from pydantic import model_validator
 
 from storefront.schemas import DateStatus
+
+
+class Body(Schema):
+    """A request body: a JSON object. django-ninja's Schema reads the attributes of
+    anything else (its DjangoGetter wraps what was sent), so without this a body of
+    "a string" would set ``title`` to "A String" (str.title)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        sent = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(sent, dict):
+            raise ValueError("The body must be a JSON object.")
+        return data
 
 
 class ManagedEventOut(Schema):
@@ -29,7 +45,7 @@ class ManagedEventOut(Schema):
     payment_methods: list[str]
 
 
-class EventIn(Schema):
+class EventIn(Body):
     title: str = Field(..., max_length=200)
     slug: str | None = Field(None, max_length=100)
     description: str = Field("", max_length=20_000)
@@ -43,7 +59,7 @@ class EventIn(Schema):
     capacity: int | None = Field(None, ge=1)
 
 
-class EventPatch(Schema):
+class EventPatch(Body):
     title: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=20_000)
     venue_name: str | None = Field(None, max_length=200)
@@ -71,7 +87,7 @@ class ManagedTicketTypeOut(Schema):
     hidden: bool
 
 
-class TicketTypeIn(Schema):
+class TicketTypeIn(Body):
     name: str = Field(..., max_length=120)
     description: str = Field("", max_length=5000)
     price: Decimal = Field(..., ge=0, max_digits=10, decimal_places=2)
@@ -83,7 +99,7 @@ class TicketTypeIn(Schema):
     hidden: bool = False
 
 
-class TicketTypePatch(Schema):
+class TicketTypePatch(Body):
     name: str | None = Field(None, max_length=120)
     description: str | None = Field(None, max_length=5000)
     price: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
@@ -127,7 +143,7 @@ class ManagedDateOut(Schema):
     ticket_types: list[DateTicketTypeOut]
 
 
-class DateIn(Schema):
+class DateIn(Body):
     """A new date; times without an offset are the event's local time."""
 
     starts_at: dt.datetime
@@ -135,7 +151,7 @@ class DateIn(Schema):
     admission_at: dt.datetime | None = None
 
 
-class DatePatch(Schema):
+class DatePatch(Body):
     """Changes to one date; fields left out keep their value. ``null`` clears
     ``admission_at``, ``sales_start``, ``sales_end`` and ``capacity``; times without an
     offset are the event's local time. Moving or cancelling a date is not done here."""
@@ -187,11 +203,11 @@ class OrderFilters(Schema):
     page: int = Field(1, ge=1, le=100_000)
 
 
-class RefundIn(Schema):
+class RefundIn(Body):
     amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
     tickets: list[int] = Field(default_factory=list, max_length=200)
     reason: str = Field("", max_length=300)
 
 
-class MarkPaidIn(Schema):
+class MarkPaidIn(Body):
     reference: str = Field("", max_length=200)

@@ -71,7 +71,7 @@ export default function Order({ event, base, order, payments, audit, refundable 
                 {order.buyer.email}
               </a>
             </p>
-            <p className="text-sm text-slate-600" data-testid="order-date">
+            <p className="text-sm text-slate-600" data-testid="order-for-date">
               For {formatEventDate(order.event.starts_at, event.timezone)}
               {order.event.date_status === "cancelled" ? " (this date is cancelled)" : ""}
             </p>
