@@ -14,7 +14,8 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Membership
 from accounts.permissions import membership_for, require_role
-from events.models import Event
+from events.models import Event, EventDate
+from sales.models import parse_id
 
 MANAGERS = Membership.EVENT_MANAGERS
 OWNERS = (Membership.Role.OWNER,)
@@ -32,3 +33,13 @@ def managed_event(
         Event.objects.select_related("organizer"), organizer=membership.organizer, slug=event_slug
     )
     return membership, event
+
+
+def event_date(event: Event, raw: object) -> EventDate | None:
+    """The event's date whose id is ``raw`` (a query string's ``date``), or None when
+    ``raw`` is empty, not an id or not one of the event's dates."""
+    date_id = parse_id(raw)
+    date = event.dates.filter(pk=date_id).first() if date_id is not None else None
+    if date is not None:
+        date.event = event
+    return date

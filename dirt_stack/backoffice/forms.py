@@ -16,13 +16,36 @@ from django.utils.text import slugify
 from accounts.models import Membership, Organizer, User
 from checkin.models import CheckInList
 from events.forms import LocalDateTimeField, in_zone
-from events.models import Event, TicketType
-from sales.models import Voucher
+from events.models import Event, EventDate, TicketType
+from sales.models import Voucher, parse_id
 
 
 def _ticket_types_field(form: forms.BaseForm) -> forms.ModelMultipleChoiceField[TicketType]:
     """A model form's ``ticket_types`` field: a ModelMultipleChoiceField, as for every many-to-many field."""
     return cast("forms.ModelMultipleChoiceField[TicketType]", form.fields["ticket_types"])
+
+
+class ModelIdsField(forms.ModelMultipleChoiceField):
+    """Choices of a many-to-many field by id; a value that cannot be an id (text, NUL
+    bytes, a number beyond 64 bits) is refused before it reaches the database."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            if isinstance(pk, bool) or parse_id(pk) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super().clean(value)
+
+
+def _date_field(form: forms.BaseForm) -> forms.ModelChoiceField[EventDate]:
+    """A model form's ``date`` field: a ModelChoiceField, as for every foreign key."""
+    return cast("forms.ModelChoiceField[EventDate]", form.fields["date"])
+
+
+def _dates_field(form: forms.BaseForm) -> forms.ModelMultipleChoiceField[EventDate]:
+    """A model form's ``dates`` field: a ModelMultipleChoiceField, as for every many-to-many field."""
+    return cast("forms.ModelMultipleChoiceField[EventDate]", form.fields["dates"])
 
 
 class SignupForm(forms.Form):
@@ -105,7 +128,14 @@ class VoucherForm(forms.ModelForm):
 
     class Meta:
         model = Voucher
-        fields = ["code", "kind", "value", "max_usages", "valid_from", "valid_until", "ticket_types"]
+        fields = ["code", "kind", "value", "max_usages", "valid_from", "valid_until", "ticket_types", "dates"]
+        field_classes = {"ticket_types": ModelIdsField, "dates": ModelIdsField}
+        error_messages = {
+            "dates": {
+                "invalid_choice": "Choose among the event's dates.",
+                "invalid_pk_value": "Choose among the event's dates.",
+            }
+        }
 
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,6 +143,9 @@ class VoucherForm(forms.ModelForm):
         self.instance.event = event
         _ticket_types_field(self).queryset = event.ticket_types.all()
         self.fields["ticket_types"].required = False
+        # None chosen: valid on every date (sales.vouchers.find_voucher).
+        _dates_field(self).queryset = event.dates.all()
+        self.fields["dates"].required = False
         self.fields["max_usages"].validators.append(MinValueValidator(1))
 
     def clean_code(self) -> str:
@@ -144,13 +177,17 @@ class VoucherForm(forms.ModelForm):
 class CheckInListForm(forms.ModelForm):
     class Meta:
         model = CheckInList
-        fields = ["name", "all_ticket_types", "ticket_types"]
+        fields = ["name", "date", "all_ticket_types", "ticket_types"]
+        field_classes = {"ticket_types": ModelIdsField}
+        error_messages = {"date": {"invalid_choice": "Choose one of the event's dates, or every date."}}
 
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.event = event
         _ticket_types_field(self).queryset = event.ticket_types.all()
         self.fields["ticket_types"].required = False
+        # Empty: the list admits tickets of every date.
+        _date_field(self).queryset = event.dates.all()
 
     def clean(self) -> dict[str, Any]:
         super().clean()

@@ -3,59 +3,120 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 
-from backoffice.schemas import CheckInCounts, DashboardFigures, OrdersOnDay, Revenue, TicketTypeFigures
+from backoffice.schemas import (
+    CheckInCounts,
+    DashboardFigures,
+    DateFigures,
+    OrdersOnDay,
+    Revenue,
+    TicketTypeFigures,
+)
 from checkin.models import CheckIn
 from core.money import money_str
-from events.models import Event
+from events.models import DateTicketType, Event, EventDate
 from sales import quotas
 from sales.models import Order, Refund, Ticket
 
 REVENUE_STATUSES = (Order.Status.PAID, Order.Status.REFUNDED)
 
 
-def dashboard(event: Event) -> DashboardFigures:
-    sold = quotas.sold_counts(event)
-    held = quotas.held_counts(event)
+def _of(event: Event, date: EventDate | None, prefix: str = "") -> Q:
+    """Rows of the event, or of one of its dates (``prefix`` reaches the order)."""
+    return Q(**{f"{prefix}date": date}) if date is not None else Q(**{f"{prefix}event": event})
+
+
+def _ticket_type_figures(event: Event, date: EventDate | None) -> list[TicketTypeFigures]:
+    """Sold, held and capacity per ticket type: on ``date`` (its stock rows; a type not
+    offered there is left out unless it has sold or held tickets), or on all dates together."""
+    sold = quotas.sold_counts(event, date)
+    held = quotas.held_counts(event, date)
+    if date is None:
+        capacities = {
+            t.pk: (t.name, t.total_capacity or 0)
+            for t in event.ticket_types.annotate(total_capacity=Sum("date_ticket_types__capacity"))
+        }
+    else:
+        capacities = {
+            row.ticket_type_id: (row.ticket_type.name, row.capacity)
+            for row in DateTicketType.objects.filter(date=date).select_related("ticket_type")
+            if row.offered or sold[row.ticket_type_id] or held[row.ticket_type_id]
+        }
+    return [
+        TicketTypeFigures(id=pk, name=name, capacity=capacity, sold=sold[pk], held=held[pk])
+        for pk, (name, capacity) in capacities.items()
+    ]
+
+
+def _date_figures(event: Event) -> list[DateFigures]:
+    """Each of the event's dates: sold, capacity and available (sales.quotas), check-ins."""
+    dates = list(event.dates.order_by("starts_at", "id"))
+    sold = quotas.sold_per_date(event)
+    left = quotas.availability_by_date(dates)
+    expected = Counter(
+        dict(
+            Ticket.objects.admissible()
+            .filter(order__event=event)
+            .values_list("order__date_id")
+            .annotate(n=Count("id"))
+        )
+    )
+    checked_in = Counter(
+        dict(
+            CheckIn.objects.filter(ticket__order__event=event, reverted_at__isnull=True)
+            .values_list("ticket__order__date_id")
+            .annotate(n=Count("id"))
+        )
+    )
+    return [
+        DateFigures(
+            id=d.pk,
+            starts_at=d.starts_at.astimezone(event.tz),
+            status=d.status,
+            sold=sold[d.pk],
+            capacity=left[d.pk].capacity,
+            available=left[d.pk].total,
+            checked_in=checked_in[d.pk],
+            expected=expected[d.pk],
+        )
+        for d in dates
+    ]
+
+
+def dashboard(event: Event, date: EventDate | None = None) -> DashboardFigures:
+    """The event's figures, or with ``date`` that date's; all dates' figures with the
+    table of dates."""
     gross = {
         row["currency"]: row["total"]
-        for row in Order.objects.filter(event=event, status__in=REVENUE_STATUSES)
+        for row in Order.objects.filter(_of(event, date), status__in=REVENUE_STATUSES)
         .values("currency")
         .annotate(total=Sum("total"))
     }
     refunded = {
         row["order__currency"]: row["total"]
-        for row in Refund.objects.filter(order__event=event)
+        for row in Refund.objects.filter(_of(event, date, "order__"))
         .values("order__currency")
         .annotate(total=Sum("amount"))
     }
     currencies = sorted(set(gross) | set(refunded))
     per_day = (
-        Order.objects.filter(event=event)
+        Order.objects.filter(_of(event, date))
         .annotate(day=TruncDate("created_at", tzinfo=event.tz))
         .values("day")
         .annotate(orders=Count("id"), paid=Count("id", filter=Q(status__in=REVENUE_STATUSES)))
         .order_by("day")
     )
-    valid_tickets = Ticket.objects.admissible().filter(order__event=event).count()
-    checked_in = CheckIn.objects.filter(ticket__order__event=event, reverted_at__isnull=True).count()
+    valid_tickets = Ticket.objects.admissible().filter(_of(event, date, "order__")).count()
+    checked_in = CheckIn.objects.filter(_of(event, date, "ticket__order__"), reverted_at__isnull=True).count()
     zero = Decimal("0")
     return DashboardFigures(
-        ticket_types=[
-            TicketTypeFigures(
-                id=t.pk,
-                name=t.name,
-                capacity=t.total_capacity or 0,
-                sold=sold.get(t.pk, 0),
-                held=held.get(t.pk, 0),
-            )
-            for t in event.ticket_types.annotate(total_capacity=Sum("date_ticket_types__capacity"))
-        ],
+        ticket_types=_ticket_type_figures(event, date),
         revenue=[
             Revenue(
                 currency=currency,
@@ -69,6 +130,7 @@ def dashboard(event: Event) -> DashboardFigures:
             OrdersOnDay(day=row["day"], orders=row["orders"], paid=row["paid"]) for row in per_day
         ],
         check_in=CheckInCounts(checked_in=checked_in, expected=valid_tickets),
+        dates=_date_figures(event) if date is None else [],
     )
 
 
@@ -82,6 +144,7 @@ class _Echo:
 ORDER_COLUMNS = [
     "code",
     "status",
+    "date",
     "created_at",
     "buyer_name",
     "buyer_email",
@@ -96,6 +159,7 @@ ATTENDEE_COLUMNS = [
     "ticket_id",
     "order_code",
     "order_status",
+    "date",
     "ticket_type",
     "attendee_name",
     "buyer_name",
@@ -106,17 +170,19 @@ ATTENDEE_COLUMNS = [
 ]
 
 
-def orders_csv(event: Event) -> Iterator[str]:
-    """The event's orders as CSV lines, read in chunks: memory stays flat for any number of orders."""
+def orders_csv(event: Event, date: EventDate | None = None) -> Iterator[str]:
+    """The event's orders (or one date's) as CSV lines, read in chunks: memory stays flat
+    for any number of orders. The ``date`` column is when the order's date starts, event-local."""
     writer = csv.writer(_Echo())
     yield writer.writerow(ORDER_COLUMNS)
     rows = (
-        Order.objects.filter(event=event)
+        Order.objects.filter(_of(event, date))
         # The tickets that count (sales.quotas): a partial refund's voided ones do not.
         .annotate(tickets_counted=Count("tickets", filter=Q(tickets__voided_at__isnull=True)))
         .values_list(
             "code",
             "status",
+            "date__starts_at",
             "created_at",
             "buyer_name",
             "buyer_email",
@@ -132,6 +198,7 @@ def orders_csv(event: Event) -> Iterator[str]:
     for (
         code,
         status,
+        starts,
         created,
         name,
         email,
@@ -146,6 +213,7 @@ def orders_csv(event: Event) -> Iterator[str]:
             [
                 code,
                 status,
+                starts.astimezone(event.tz).isoformat(),
                 created.astimezone(event.tz).isoformat(),
                 _safe(name),
                 email,
@@ -159,19 +227,21 @@ def orders_csv(event: Event) -> Iterator[str]:
         )
 
 
-def attendees_csv(event: Event) -> Iterator[str]:
+def attendees_csv(event: Event, date: EventDate | None = None) -> Iterator[str]:
+    """The event's tickets (or one date's) as CSV lines, streamed like ``orders_csv``."""
     writer = csv.writer(_Echo())
     yield writer.writerow(ATTENDEE_COLUMNS)
     first_check_in = CheckIn.objects.filter(ticket=OuterRef("pk"), reverted_at__isnull=True).values(
         "created_at"
     )[:1]
     rows = (
-        Ticket.objects.filter(order__event=event)
+        Ticket.objects.filter(_of(event, date, "order__"))
         .annotate(checked_in_at=Subquery(first_check_in))
         .values_list(
             "id",
             "order__code",
             "order__status",
+            "order__date__starts_at",
             "ticket_type__name",
             "attendee_name",
             "order__buyer_name",
@@ -182,14 +252,25 @@ def attendees_csv(event: Event) -> Iterator[str]:
         )
         .order_by("id")
     )
-    for ticket_id, code, status, type_name, attendee, buyer, email, price, voided, at in rows.iterator(
-        chunk_size=2000
-    ):
+    for (
+        ticket_id,
+        code,
+        status,
+        starts,
+        type_name,
+        attendee,
+        buyer,
+        email,
+        price,
+        voided,
+        at,
+    ) in rows.iterator(chunk_size=2000):
         yield writer.writerow(
             [
                 ticket_id,
                 code,
                 status,
+                starts.astimezone(event.tz).isoformat(),
                 _safe(type_name),
                 _safe(attendee),
                 _safe(buyer),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db.models import Sum
 
-from backoffice.schemas import EventFormValues, ManagedTicketType
+from backoffice.schemas import DateChoice, EventFormValues, ManagedTicketType
 from events.forms import local_input_value
-from events.models import Event, TicketType
+from events.models import Event, EventDate, TicketType
 
 
 def event_form_values(event: Event) -> EventFormValues:
@@ -50,3 +50,12 @@ def ticket_type_manage(event: Event, ticket_type: TicketType, sold: int) -> Mana
         hidden=ticket_type.hidden,
         can_delete=ticket_type.can_be_deleted(),
     )
+
+
+def date_choice(event: Event, date: EventDate) -> DateChoice:
+    return DateChoice(id=date.pk, starts_at=date.starts_at.astimezone(event.tz), status=date.status)
+
+
+def date_choices(event: Event) -> list[DateChoice]:
+    """The event's dates, soonest first, for a date filter or a form's choices (one query)."""
+    return [date_choice(event, date) for date in event.dates.order_by("starts_at", "id")]

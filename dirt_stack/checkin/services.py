@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from checkin.models import CheckIn, CheckInList
 from core import metrics
-from events.models import Event
+from events.models import Event, EventDate
 from sales.models import Order, Ticket
 from sales.tickets import tickets_usable
 
@@ -167,9 +169,78 @@ def undo(check_in: CheckIn, *, by: User | None) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class ListCounts:
+    checked_in: int
+    expected: int
+    used: bool  # any check-in through the list, undone ones too: the list cannot be deleted
+
+
+def lists_counts(lists: Sequence[CheckInList]) -> dict[int, ListCounts]:
+    """``list_counts`` of several lists of one event (ticket types prefetched), by list id,
+    in three queries whatever their number."""
+    if not lists:
+        return {}
+    admissible = Counter(
+        {
+            (date_id, ticket_type_id): n
+            for date_id, ticket_type_id, n in Ticket.objects.admissible()
+            .filter(order__event_id=lists[0].event_id)
+            .values_list("order__date_id", "ticket_type_id")
+            .annotate(n=Count("id"))
+        }
+    )
+    check_ins = {
+        list_id: (live, total)
+        for list_id, live, total in CheckIn.objects.filter(check_in_list__in=[lst.pk for lst in lists])
+        .values_list("check_in_list_id")
+        .annotate(live=Count("id", filter=Q(reverted_at__isnull=True)), total=Count("id"))
+    }
+    counts: dict[int, ListCounts] = {}
+    for lst in lists:
+        admitted = None if lst.all_ticket_types else {t.pk for t in lst.ticket_types.all()}
+        expected = sum(
+            n
+            for (date_id, ticket_type_id), n in admissible.items()
+            if (lst.date_id is None or date_id == lst.date_id)
+            and (admitted is None or ticket_type_id in admitted)
+        )
+        live, total = check_ins.get(lst.pk, (0, 0))
+        counts[lst.pk] = ListCounts(checked_in=live, expected=expected, used=total > 0)
+    return counts
+
+
+def dates_without_list(event: Event) -> list[EventDate]:
+    """For an event of several dates: its dates not over nor cancelled that no list is for."""
+    dates = list(event.dates.order_by("starts_at", "id"))
+    if len(dates) < 2:
+        return []
+    with_list = set(event.check_in_lists.filter(date__isnull=False).values_list("date_id", flat=True))
+    return [
+        d
+        for d in dates
+        if d.pk not in with_list and not d.has_ended and d.status != EventDate.Status.CANCELLED
+    ]
+
+
+def list_for_date(date: EventDate) -> CheckInList:
+    """The first list for exactly this date; one admitting every ticket type, named after
+    the date, is created when it has none (concurrent calls create one: the event's row
+    is locked)."""
+    event = date.event
+    with transaction.atomic():
+        Event.objects.select_for_update().get(pk=event.pk)
+        existing = event.check_in_lists.filter(date=date).order_by("id").first()
+        if existing:
+            return existing
+        when = date.starts_at.astimezone(event.tz).strftime("%a %d %b %Y, %H:%M")
+        return CheckInList.objects.create(event=event, date=date, name=when, all_ticket_types=True)
+
+
 def default_list(event: Event) -> CheckInList:
-    """The event's first list; an event without any gets "Main entrance" for every ticket type."""
-    existing = event.check_in_lists.order_by("id").first()
+    """The event's first list for every date; an event without one gets "Main entrance"
+    for every date and ticket type (a list of one date would refuse the others' tickets)."""
+    existing = event.check_in_lists.filter(date__isnull=True).order_by("id").first()
     if existing:
         return existing
     return CheckInList.objects.create(event=event, name="Main entrance", all_ticket_types=True)

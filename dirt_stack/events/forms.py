@@ -189,3 +189,84 @@ class TicketTypeForm(forms.ModelForm):
             cleaned[name] = in_zone(cleaned.get(name), self.event.tz)
             setattr(self.instance, name, cleaned[name])
         return cleaned
+
+
+# The years a date's times may fall in: anything else is a typing error, and near the
+# calendar's ends a time no longer converts between zones.
+DATE_YEARS = range(1970, 3000)
+
+
+def _check_times(form: forms.BaseForm, names: tuple[str, ...], tz: zoneinfo.ZoneInfo) -> None:
+    """Read ``names`` in the event's zone and refuse times outside ``DATE_YEARS``."""
+    cleaned = form.cleaned_data
+    for name in names:
+        value = in_zone(cleaned.get(name), tz)
+        if value is not None and value.year not in DATE_YEARS:
+            form.add_error(name, f"Give a time between the years {DATE_YEARS[0]} and {DATE_YEARS[-1]}.")
+            value = None
+        cleaned[name] = value
+
+
+class NewDateForm(forms.Form):
+    """Another date of an event (times event-local, as the editor's)."""
+
+    starts_at = LocalDateTimeField()
+    ends_at = LocalDateTimeField()
+    admission_at = LocalDateTimeField(required=False)
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event = event
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        _check_times(self, ("starts_at", "ends_at", "admission_at"), self.event.tz)
+        cleaned = self.cleaned_data
+        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
+        admission = cleaned.get("admission_at")
+        if starts and ends and ends < starts:
+            self.add_error("ends_at", "A date cannot end before it starts.")
+        if admission and ends and admission > ends:
+            self.add_error("admission_at", "Doors must open before the date ends.")
+        if starts and EventDate.objects.filter(event=self.event, starts_at=starts).exists():
+            self.add_error("starts_at", "The event already has a date at this time.")
+        return cleaned
+
+
+class DateSettingsForm(forms.ModelForm):
+    """What may change on one date without moving it: doors, sales window, venue,
+    capacity, and whether it is on sale or stopped as sold out. Moving and cancelling a
+    date concern its buyers (sales.date_changes)."""
+
+    admission_at = LocalDateTimeField(required=False)
+    sales_start = LocalDateTimeField(required=False)
+    sales_end = LocalDateTimeField(required=False)
+    status = forms.ChoiceField(
+        choices=[(s.value, s.label) for s in (EventDate.Status.ON_SALE, EventDate.Status.SOLD_OUT)]
+    )
+
+    class Meta:
+        model = EventDate
+        fields = [
+            "admission_at",
+            "sales_start",
+            "sales_end",
+            "venue_name",
+            "venue_address",
+            "capacity",
+            "status",
+        ]
+
+    # The model's clean() refuses a capacity below what is allocated and a sales window
+    # that ends before it starts; events.dates.save_date_settings checks again under a lock.
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        _check_times(self, ("admission_at", "sales_start", "sales_end"), self.instance.event.tz)
+        cleaned = self.cleaned_data
+        for name in ("admission_at", "sales_start", "sales_end"):
+            setattr(self.instance, name, cleaned.get(name))
+        admission = cleaned.get("admission_at")
+        if admission and admission > self.instance.ends_at:
+            self.add_error("admission_at", "Doors must open before the date ends.")
+        return cleaned

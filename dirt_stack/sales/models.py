@@ -130,6 +130,14 @@ class HoldLine(models.Model):
         return f"{self.quantity} × {self.ticket_type_id}"
 
 
+def parse_id(value: Any) -> int | None:
+    """A submitted id (a query string's or a form's: ASCII digits naming a 64-bit id), or None."""
+    text = str(value or "").strip()
+    if text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) < 2**63:
+        return int(text)
+    return None
+
+
 class TicketTotal(TypedDict):
     """What ``OrderQuerySet.with_ticket_counts`` adds to each order (None: no tickets)."""
 
@@ -143,8 +151,8 @@ class OrderQuerySet(models.QuerySet["Order"]):
 
     def search(self, params: Mapping[str, Any]) -> OrderQuerySet:
         """Orders matching a search: ``q`` (code, buyer email or name, attendee), ``status``,
-        ``ticket_type`` (an id) and ``from``/``to`` (ISO days of creation); newest first.
-        Values that do not parse are ignored."""
+        ``ticket_type`` and ``date`` (ids) and ``from``/``to`` (ISO days of creation); newest
+        first. Values that do not parse are ignored."""
         result = self
         query = str(params.get("q", "")).strip()[:100]
         if query:
@@ -157,9 +165,12 @@ class OrderQuerySet(models.QuerySet["Order"]):
         status = params.get("status")
         if status in Order.Status.values:
             result = result.filter(status=status)
-        ticket_type = params.get("ticket_type")
-        if ticket_type and str(ticket_type).isdigit():
-            result = result.filter(lines__ticket_type_id=int(ticket_type)).distinct()
+        ticket_type = parse_id(params.get("ticket_type"))
+        if ticket_type is not None:
+            result = result.filter(lines__ticket_type_id=ticket_type).distinct()
+        date = parse_id(params.get("date"))
+        if date is not None:
+            result = result.filter(date_id=date)
         for name, lookup in (("from", "created_at__date__gte"), ("to", "created_at__date__lte")):
             try:
                 day = dt.date.fromisoformat(str(params.get(name) or ""))

@@ -64,11 +64,12 @@ NEW_EVENT = {
     "venue_name": "H",
 }
 NEW_TYPE = {"name": "VIP", "price": "50.00", "capacity": 5}
+NEW_DATE = {"starts_at": "2031-02-01T18:00:00Z", "ends_at": "2031-02-01T20:00:00Z"}
 
 
 def endpoints(api) -> list[tuple[str, str, object | None, bool]]:
     """(method, path, body, needs a manager) for every organizer endpoint, aimed at "mine"."""
-    code, tt = api["order"].code, api["ticket_type"].pk
+    code, tt, date = api["order"].code, api["ticket_type"].pk, only_date(api["event"]).pk
     return [
         ("get", "/api/v1/manage/events", None, False),
         ("post", "/api/v1/manage/events", NEW_EVENT, True),
@@ -77,6 +78,10 @@ def endpoints(api) -> list[tuple[str, str, object | None, bool]]:
         ("get", "/api/v1/manage/events/gig/ticket-types", None, False),
         ("post", "/api/v1/manage/events/gig/ticket-types", NEW_TYPE, True),
         ("patch", f"/api/v1/manage/events/gig/ticket-types/{tt}", {"capacity": 30}, True),
+        ("get", "/api/v1/manage/events/gig/dates", None, False),
+        ("post", "/api/v1/manage/events/gig/dates", NEW_DATE, True),
+        ("get", f"/api/v1/manage/events/gig/dates/{date}", None, False),
+        ("patch", f"/api/v1/manage/events/gig/dates/{date}", {"status": "sold_out"}, True),
         ("get", "/api/v1/manage/events/gig/orders", None, True),
         ("get", f"/api/v1/manage/orders/{code}", None, True),
         ("post", f"/api/v1/manage/orders/{code}/refund", {"amount": "1.00"}, True),

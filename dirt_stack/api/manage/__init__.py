@@ -8,8 +8,9 @@ and orders need an owner or manager token (403 otherwise).
 from ninja import Router
 
 from api.auth import OrganizerToken
-from api.manage import events, orders
+from api.manage import dates, events, orders
 
 router = Router(auth=OrganizerToken())
 router.add_router("", events.router)
+router.add_router("", dates.router)
 router.add_router("", orders.router)

@@ -38,18 +38,31 @@ def event_of(request: HttpRequest, slug: str) -> Event:
     return event
 
 
+# What local_input gives for a moment the event's zone cannot show (year 0 or 10000):
+# the forms refuse it as they refuse any other unreadable date-time.
+OUT_OF_RANGE = "out of range"
+
+
 def local_input(value: dt.datetime | None, tz: Any) -> str:
     """An API date-time (with or without offset) as the event-local value the forms take."""
     if value is None:
         return ""
     if value.tzinfo is not None:
-        value = value.astimezone(tz)
+        try:
+            value = value.astimezone(tz)
+        except OverflowError:
+            return OUT_OF_RANGE
     return value.strftime("%Y-%m-%dT%H:%M")
 
 
-def invalid(form: Any) -> HttpResponse:
+def invalid_fields(messages: dict[str, str], where: str = "body") -> HttpResponse:
+    """422 with one error per field (``where``: the body or the query string), as
+    django-ninja's own validation answers."""
     errors = [
-        {"loc": ["body", field], "msg": message, "type": "value_error"}
-        for field, message in form_errors(form).items()
+        {"loc": [where, field], "msg": message, "type": "value_error"} for field, message in messages.items()
     ]
     return problem(422, "The request is not valid; see errors.", errors=errors)
+
+
+def invalid(form: Any) -> HttpResponse:
+    return invalid_fields(form_errors(form))

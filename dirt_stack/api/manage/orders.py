@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router
 
 from api.auth import OrganizerToken
-from api.manage.common import PAGE_SIZE, event_of, require_manager, token_of
+from api.manage.common import PAGE_SIZE, event_of, invalid_fields, require_manager, token_of
 from api.manage.schemas import MarkPaidIn, OrderFilters, OrderPageOut, RefundIn
 from api.problems import problem
 from api.schemas import ProblemOut
@@ -25,22 +25,26 @@ router = Router(tags=["Organizer"], auth=OrganizerToken())
 
 @router.get(
     "/manage/events/{slug}/orders",
-    response={200: OrderPageOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut},
+    response={200: OrderPageOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut},
     summary="The event's orders, searched and filtered, 50 per page",
+    description="`date` keeps the orders for one of the event's dates (422 for an id that is not one).",
 )
 def list_orders(
     request: HttpRequest, slug: str, filters: Query[OrderFilters]
 ) -> HttpResponse | dict[str, Any]:
     require_manager(request)
     event = event_of(request, slug)
+    if filters.date is not None and not event.dates.filter(pk=filters.date).exists():
+        return invalid_fields({"date": "This event has no date with this id."}, where="query")
     params = {
         "q": filters.q,
         "status": filters.status,
         "ticket_type": str(filters.ticket_type or ""),
+        "date": str(filters.date or ""),
         "from": filters.created_from.isoformat() if filters.created_from else "",
         "to": filters.created_to.isoformat() if filters.created_to else "",
     }
-    found = Order.objects.filter(event=event).search(params).with_ticket_counts()
+    found = Order.objects.filter(event=event).search(params).select_related("date").with_ticket_counts()
     count = found.count()
     pages = max(1, -(-count // PAGE_SIZE))
     start = (min(filters.page, pages) - 1) * PAGE_SIZE
@@ -57,6 +61,7 @@ def list_orders(
                 "payment_method": o.payment_method,
                 "created_at": o.created_at,
                 "tickets": o.ticket_total,
+                "date": {"id": o.date_id, "starts_at": o.date.starts_at},
             }
             for o in found[start : start + PAGE_SIZE]
         ],

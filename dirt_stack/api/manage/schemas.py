@@ -4,8 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any, Literal
 
 from ninja import Field, Schema
+from ninja.schema import DjangoGetter
+from pydantic import model_validator
+
+from storefront.schemas import DateStatus
+
+
+class Body(Schema):
+    """A request body: a JSON object. django-ninja's Schema reads the attributes of
+    anything else (its DjangoGetter wraps what was sent), so without this a body of
+    "a string" would set ``title`` to "A String" (str.title)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        sent = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(sent, dict):
+            raise ValueError("The body must be a JSON object.")
+        return data
 
 
 class ManagedEventOut(Schema):
@@ -26,7 +45,7 @@ class ManagedEventOut(Schema):
     payment_methods: list[str]
 
 
-class EventIn(Schema):
+class EventIn(Body):
     title: str = Field(..., max_length=200)
     slug: str | None = Field(None, max_length=100)
     description: str = Field("", max_length=20_000)
@@ -40,7 +59,7 @@ class EventIn(Schema):
     capacity: int | None = Field(None, ge=1)
 
 
-class EventPatch(Schema):
+class EventPatch(Body):
     title: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=20_000)
     venue_name: str | None = Field(None, max_length=200)
@@ -68,7 +87,7 @@ class ManagedTicketTypeOut(Schema):
     hidden: bool
 
 
-class TicketTypeIn(Schema):
+class TicketTypeIn(Body):
     name: str = Field(..., max_length=120)
     description: str = Field("", max_length=5000)
     price: Decimal = Field(..., ge=0, max_digits=10, decimal_places=2)
@@ -80,7 +99,7 @@ class TicketTypeIn(Schema):
     hidden: bool = False
 
 
-class TicketTypePatch(Schema):
+class TicketTypePatch(Body):
     name: str | None = Field(None, max_length=120)
     description: str | None = Field(None, max_length=5000)
     price: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
@@ -90,6 +109,67 @@ class TicketTypePatch(Schema):
     min_per_order: int | None = Field(None, ge=1, le=100)
     max_per_order: int | None = Field(None, ge=1, le=100)
     hidden: bool | None = None
+
+
+class DateTicketTypeOut(Schema):
+    """A ticket type on one date."""
+
+    id: int = Field(description="The ticket type's id.")
+    name: str
+    offered: bool = Field(description="Sold on this date.")
+    price: Decimal = Field(description="The price on this date: its own, or the ticket type's.")
+    capacity: int = Field(description="Tickets of this type this date may sell.")
+    sold: int = Field(description="Tickets in pending or paid orders, less refunded ones (sales.quotas).")
+    available: int = Field(description="Tickets buyers may still take; 0 when not offered.")
+
+
+class ManagedDateOut(Schema):
+    """One date of an event, with its stock."""
+
+    id: int
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    admission_at: dt.datetime | None = Field(description="When doors open.")
+    sales_start: dt.datetime | None
+    sales_end: dt.datetime | None
+    venue_name: str = Field(description="This date's own venue; empty: the event's.")
+    venue_address: str
+    venue: str = Field(description="Where the date happens: its own venue, or the event's.")
+    status: DateStatus
+    capacity: int | None = Field(description="A limit on this date shared by all ticket types; null: none.")
+    allocated: int = Field(description="Tickets sold or reserved on this date; the capacity cannot go below.")
+    sold: int
+    available: int = Field(description="Tickets of visible ticket types buyers may still take on this date.")
+    ticket_types: list[DateTicketTypeOut]
+
+
+class DateIn(Body):
+    """A new date; times without an offset are the event's local time."""
+
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    admission_at: dt.datetime | None = None
+
+
+class DatePatch(Body):
+    """Changes to one date; fields left out keep their value. ``null`` clears
+    ``admission_at``, ``sales_start``, ``sales_end`` and ``capacity``; times without an
+    offset are the event's local time. Moving or cancelling a date is not done here."""
+
+    admission_at: dt.datetime | None = None
+    sales_start: dt.datetime | None = None
+    sales_end: dt.datetime | None = None
+    venue_name: str | None = Field(None, max_length=200)
+    venue_address: str | None = Field(None, max_length=300)
+    capacity: int | None = Field(None, ge=0, le=10_000_000)
+    status: Literal["on_sale", "sold_out"] | None = Field(
+        None, description="`sold_out` stops sales on this date; `on_sale` resumes them."
+    )
+
+
+class OrderDateOut(Schema):
+    id: int
+    starts_at: dt.datetime
 
 
 class OrderRowOut(Schema):
@@ -103,6 +183,7 @@ class OrderRowOut(Schema):
     payment_method: str
     created_at: dt.datetime
     tickets: int
+    date: OrderDateOut = Field(description="The date the order's tickets are for.")
 
 
 class OrderPageOut(Schema):
@@ -116,16 +197,17 @@ class OrderFilters(Schema):
     q: str = Field("", max_length=100, description="Order code, buyer email or name, attendee name")
     status: str = Field("", max_length=20)
     ticket_type: int | None = None
+    date: int | None = Field(None, ge=1, le=2**63 - 1, description="Only orders for this date (its id).")
     created_from: dt.date | None = Field(None, alias="from")
     created_to: dt.date | None = Field(None, alias="to")
     page: int = Field(1, ge=1, le=100_000)
 
 
-class RefundIn(Schema):
+class RefundIn(Body):
     amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
     tickets: list[int] = Field(default_factory=list, max_length=200)
     reason: str = Field("", max_length=300)
 
 
-class MarkPaidIn(Schema):
+class MarkPaidIn(Body):
     reference: str = Field("", max_length=200)

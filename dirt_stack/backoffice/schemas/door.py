@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from backoffice.schemas.common import EventInZone, IdName
+from backoffice.schemas.common import DateChoice, EventInZone, IdName
 from core.schemas import IsoDateTime, PageProps, Shape
-from storefront.schemas import EventRef, OrganizerRef
+from storefront.schemas import OrganizerRef
 
 
 class CheckInCounts(Shape):
@@ -70,13 +70,24 @@ class ScannerEndpoints(Shape):
     stats: str
 
 
+class ScannerList(Shape):
+    """A check-in list the scanner can work with."""
+
+    id: int
+    name: str
+    date_starts_at: IsoDateTime | None = Field(description="The date it admits; null: every date.")
+
+
 class ScannerPageProps(PageProps):
     component = "Manage/Scanner"
 
     event: EventInZone
     organizer: OrganizerRef
-    lists: list[IdName]
-    list: IdName
+    lists: list[ScannerList]
+    dates_without_list: list[DateChoice] = Field(
+        description="Dates of a series no list is for (not over, not cancelled); choosing one makes its list."
+    )
+    list: ScannerList
     counts: CheckInCounts
     endpoints: ScannerEndpoints
     can_manage: bool
@@ -85,6 +96,7 @@ class ScannerPageProps(PageProps):
 class CheckInListRow(Shape):
     id: int
     name: str
+    date_starts_at: IsoDateTime | None = Field(description="The date it admits; null: every date.")
     all_ticket_types: bool
     ticket_types: list[str]
     counts: CheckInCounts
@@ -94,7 +106,11 @@ class CheckInListRow(Shape):
 class CheckInListsPageProps(PageProps):
     component = "Manage/CheckInLists"
 
-    event: EventRef
+    event: EventInZone
     organizer_slug: str
     ticket_types: list[IdName]
+    dates: list[DateChoice] = Field(description="The event's dates, for a new list's date.")
+    dates_without_list: list[DateChoice] = Field(
+        description="Dates of a series no list is for (not over, not cancelled)."
+    )
     lists: list[CheckInListRow]

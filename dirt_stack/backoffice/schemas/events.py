@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from core.schemas import Money, OneOf, PageProps, Shape
+from pydantic import Field
+
+from backoffice.schemas.common import DateChoice
+from core.schemas import IsoDateTime, Money, OneOf, PageProps, Shape
 from sales.models import Voucher
 from storefront.schemas import EventStatus, OrganizerRef
 
@@ -62,6 +65,7 @@ class VoucherRow(Shape):
     valid_from: str
     valid_until: str
     ticket_types: list[str]
+    dates: list[IsoDateTime] = Field(description="The starts of the dates it is valid on; empty: every date.")
     can_delete: bool
 
 
@@ -80,6 +84,7 @@ class EventEditPageProps(PageProps):
     event: EditableEvent
     ticket_types: list[ManagedTicketType]
     vouchers: list[VoucherRow]
+    dates: list[DateChoice] = Field(description="The event's dates, for a voucher's dates.")
     can_manage: bool
     timezones: list[str]
     currencies: list[str]

@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import Field
 
-from backoffice.schemas.common import EventInZone
+from backoffice.schemas.common import DateChoice, EventInZone
 from backoffice.schemas.door import CheckInCounts
 from core.schemas import IsoDateTime, Money, Option, PageProps, Pagination, Shape
-from storefront.schemas import EventStatus, OrderDetail, OrderStatus
+from storefront.schemas import DateStatus, EventStatus, OrderDetail, OrderStatus
 
 
 class DashboardEvent(Shape):
@@ -18,6 +18,7 @@ class DashboardEvent(Shape):
     slug: str
     status: EventStatus
     currency: str
+    timezone: str
 
 
 class TicketTypeFigures(Shape):
@@ -41,13 +42,29 @@ class OrdersOnDay(Shape):
     paid: int
 
 
+class DateFigures(Shape):
+    """One date's line of the dashboard's table of dates."""
+
+    id: int
+    starts_at: IsoDateTime
+    status: DateStatus
+    sold: int
+    capacity: int = Field(
+        description="What the date can sell: its ticket types' capacities there, within its own capacity."
+    )
+    available: int = Field(description="Tickets buyers may still take on this date.")
+    checked_in: int
+    expected: int = Field(description="Valid tickets of this date that may get in.")
+
+
 class DashboardFigures(Shape):
-    """The event's figures, computed in the database (``backoffice.reports.dashboard``)."""
+    """The event's figures, or one date's, computed in the database (``backoffice.reports.dashboard``)."""
 
     ticket_types: list[TicketTypeFigures]
     revenue: list[Revenue]
     orders_per_day: list[OrdersOnDay]
     check_in: CheckInCounts
+    dates: list[DateFigures] = Field(description="Each date's figures; empty when they are one date's.")
 
 
 class DashboardPageProps(PageProps):
@@ -55,6 +72,8 @@ class DashboardPageProps(PageProps):
 
     event: DashboardEvent
     base: str = Field(description="The event's back-office address, without a trailing slash.")
+    dates: list[DateChoice]
+    date: int | None = Field(description="The date the figures are for; null: all dates.")
     figures: DashboardFigures
 
 
@@ -68,6 +87,7 @@ class OrderRow(Shape):
     currency: str
     created_at: IsoDateTime
     tickets: int
+    date_starts_at: IsoDateTime = Field(description="When the order's date starts.")
 
 
 class OrderSearch(Shape):
@@ -76,6 +96,7 @@ class OrderSearch(Shape):
     q: str
     status: str
     ticket_type: str
+    date: str = Field(description="A date's id; empty: every date.")
     date_from: str = Field(alias="from")
     date_to: str = Field(alias="to")
 
@@ -90,6 +111,7 @@ class OrdersPageProps(PageProps):
     filters: OrderSearch
     statuses: list[Option]
     ticket_types: list[Option]
+    dates: list[DateChoice]
 
 
 class PaymentRow(Shape):

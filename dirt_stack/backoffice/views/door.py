@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.permissions import can_manage_events
-from backoffice.access import MANAGERS, managed_event
+from backoffice.access import MANAGERS, event_date, managed_event
 from backoffice.forms import CheckInListForm
 from backoffice.schemas import (
     CheckInCounts,
@@ -22,20 +23,22 @@ from backoffice.schemas import (
     IdName,
     ReissueResult,
     ScannerEndpoints,
+    ScannerList,
     ScannerPageProps,
     ScanResult,
     SearchHit,
     SearchResults,
     UndoResult,
 )
+from backoffice.serializers import date_choice, date_choices
 from checkin import services
 from checkin.models import CheckIn, CheckInList
 from core.inertia import form_errors, render_page, render_with_errors, submitted_data
 from core.schemas import Shape
 from events.models import Event
-from sales.models import Ticket
+from sales.models import Ticket, parse_id
 from sales.tickets import reissue_secret
-from storefront.schemas import EventRef, OrganizerRef
+from storefront.schemas import OrganizerRef
 
 MAX_SCAN_BODY = 4096  # a QR payload is tiny; anything bigger is not a scan
 
@@ -44,18 +47,38 @@ def _list_for(event: Event, list_id: int) -> CheckInList:
     return get_object_or_404(CheckInList.objects.select_related("event__organizer"), pk=list_id, event=event)
 
 
+def _date_start(event: Event, check_in_list: CheckInList) -> dt.datetime | None:
+    return check_in_list.date.starts_at.astimezone(event.tz) if check_in_list.date else None
+
+
+def _scanner_list(event: Event, check_in_list: CheckInList) -> ScannerList:
+    return ScannerList(
+        id=check_in_list.pk, name=check_in_list.name, date_starts_at=_date_start(event, check_in_list)
+    )
+
+
 @login_required
 @require_GET
 def scanner(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    """The scanner on ``?list=`` (the event's first list otherwise); ``?date=`` opens that
+    date's list, made on demand when the date has none."""
     membership, event = managed_event(request, organizer_slug, event_slug)
+    date = event_date(event, request.GET.get("date"))
+    if date is not None:
+        return redirect(f"{request.path}?list={services.list_for_date(date).pk}")
     default = services.default_list(event)
-    chosen = event.check_in_lists.filter(pk=request.GET.get("list") or default.pk).first() or default
+    lists = list(event.check_in_lists.select_related("date"))
+    wanted = parse_id(request.GET.get("list"))
+    chosen = next((lst for lst in lists if lst.pk == wanted), None) or next(
+        lst for lst in lists if lst.pk == default.pk
+    )
     base = f"/manage/{organizer_slug}/events/{event_slug}/checkin"
     props = ScannerPageProps(
         event=EventInZone(title=event.title, slug=event.slug, timezone=event.timezone),
         organizer=OrganizerRef(name=membership.organizer.name, slug=membership.organizer.slug),
-        lists=[IdName(id=lst.id, name=lst.name) for lst in event.check_in_lists.all()],
-        list=IdName(id=chosen.pk, name=chosen.name),
+        lists=[_scanner_list(event, lst) for lst in lists],
+        list=_scanner_list(event, chosen),
+        dates_without_list=[date_choice(event, d) for d in services.dates_without_list(event)],
         counts=CheckInCounts(**services.list_counts(chosen)),
         endpoints=ScannerEndpoints(
             scan=f"{base}/{chosen.pk}/scan/",
@@ -142,20 +165,25 @@ def reissue(request: HttpRequest, organizer_slug: str, event_slug: str, ticket_i
 
 
 def _lists_props(event: Event, organizer_slug: str) -> CheckInListsPageProps:
+    lists = list(event.check_in_lists.select_related("date").prefetch_related("ticket_types"))
+    counts = services.lists_counts(lists)
     return CheckInListsPageProps(
-        event=EventRef(title=event.title, slug=event.slug),
+        event=EventInZone(title=event.title, slug=event.slug, timezone=event.timezone),
         organizer_slug=organizer_slug,
         ticket_types=[IdName(id=t.pk, name=t.name) for t in event.ticket_types.all()],
+        dates=date_choices(event),
+        dates_without_list=[date_choice(event, d) for d in services.dates_without_list(event)],
         lists=[
             CheckInListRow(
                 id=lst.pk,
                 name=lst.name,
+                date_starts_at=_date_start(event, lst),
                 all_ticket_types=lst.all_ticket_types,
                 ticket_types=[t.name for t in lst.ticket_types.all()],
-                counts=CheckInCounts(**services.list_counts(lst)),
-                can_delete=not lst.check_ins.exists(),
+                counts=CheckInCounts(checked_in=counts[lst.pk].checked_in, expected=counts[lst.pk].expected),
+                can_delete=not counts[lst.pk].used,
             )
-            for lst in event.check_in_lists.prefetch_related("ticket_types")
+            for lst in lists
         ],
     )
 
@@ -169,8 +197,17 @@ def lists(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpRes
             request, _lists_props(event, organizer_slug), template_data={"page_title": "Check-in lists"}
         )
     data = submitted_data(request)
+    if data.get("action") == "for_date":
+        date = event_date(event, data.get("date"))
+        if date is None:
+            return render_with_errors(
+                request, _lists_props(event, organizer_slug), {"form": "Choose one of the event's dates."}
+            )
+        check_in_list = services.list_for_date(date)
+        messages.success(request, f"Check-in list “{check_in_list.name}” is ready.")
+        return redirect("backoffice:checkin_lists", organizer_slug=organizer_slug, event_slug=event_slug)
     if data.get("action") == "delete":
-        check_in_list = _list_for(event, int(data.get("id") or 0))
+        check_in_list = _list_for(event, parse_id(data.get("id")) or 0)
         if check_in_list.check_ins.exists():
             return render_with_errors(
                 request,

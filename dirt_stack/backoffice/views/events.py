@@ -31,7 +31,7 @@ from backoffice.schemas import (
     OrganizerSettings,
     VoucherRow,
 )
-from backoffice.serializers import event_form_values, ticket_type_manage
+from backoffice.serializers import date_choices, event_form_values, ticket_type_manage
 from core.inertia import form_errors, render_page, render_with_errors, submitted_data
 from events import services
 from events.forms import EventForm, TicketTypeForm, local_input_value
@@ -162,8 +162,10 @@ def _editor_props(membership: Membership, event: Event) -> EventEditPageProps:
         ),
         ticket_types=[ticket_type_manage(event, t, sold=sold[t.pk]) for t in ticket_types],
         vouchers=[
-            _voucher_row(event, v) for v in event.vouchers.prefetch_related("ticket_types").order_by("code")
+            _voucher_row(event, v)
+            for v in event.vouchers.prefetch_related("ticket_types", "dates").order_by("code")
         ],
+        dates=date_choices(event),
         can_manage=can_manage_events(membership),
         timezones=_timezones(),
         currencies=_currencies(),
@@ -181,6 +183,7 @@ def _voucher_row(event: Event, voucher: Voucher) -> VoucherRow:
         valid_from=local_input_value(voucher.valid_from, event.tz),
         valid_until=local_input_value(voucher.valid_until, event.tz),
         ticket_types=[t.name for t in voucher.ticket_types.all()],
+        dates=[d.starts_at.astimezone(event.tz) for d in voucher.dates.all()],
         can_delete=voucher.redeemed == 0 and not voucher.orders.exists(),
     )
 

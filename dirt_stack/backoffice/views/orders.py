@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from backoffice import reports
-from backoffice.access import MANAGERS, managed_event
+from backoffice.access import MANAGERS, event_date, managed_event
 from backoffice.schemas import (
     AuditRow,
     DashboardEvent,
@@ -26,6 +26,7 @@ from backoffice.schemas import (
     PaymentRow,
     RefundRow,
 )
+from backoffice.serializers import date_choices
 from core.inertia import paginate, render_page, render_with_errors, submitted_data
 from core.schemas import Option
 from events.models import Event
@@ -46,13 +47,21 @@ def _base(organizer_slug: str, event_slug: str) -> str:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    """The event's figures; ``?date=`` one date's (an id that is not the event's date shows all)."""
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
+    date = event_date(event, request.GET.get("date"))
     props = DashboardPageProps(
         event=DashboardEvent(
-            title=event.title, slug=event.slug, status=event.status, currency=event.currency
+            title=event.title,
+            slug=event.slug,
+            status=event.status,
+            currency=event.currency,
+            timezone=event.timezone,
         ),
         base=_base(organizer_slug, event_slug),
-        figures=reports.dashboard(event),
+        dates=date_choices(event),
+        date=date.pk if date else None,
+        figures=reports.dashboard(event, date),
     )
     return render_page(request, props, template_data={"page_title": f"Dashboard · {event.title}"})
 
@@ -68,6 +77,7 @@ def _order_row(order: Order, event: Event) -> OrderRow:
         currency=order.currency,
         created_at=order.created_at.astimezone(event.tz),
         tickets=order.ticket_total,  # type: ignore[attr-defined]
+        date_starts_at=order.date.starts_at.astimezone(event.tz),
     )
 
 
@@ -75,9 +85,9 @@ def _order_row(order: Order, event: Event) -> OrderRow:
 @require_GET
 def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
-    found = Order.objects.filter(event=event).search(request.GET).with_ticket_counts()
+    found = Order.objects.filter(event=event).search(request.GET).select_related("date").with_ticket_counts()
     page, pagination = paginate(request, found, ORDERS_PER_PAGE)
-    filters = {k: request.GET.get(k, "") for k in ("q", "status", "ticket_type", "from", "to")}
+    filters = {k: request.GET.get(k, "") for k in ("q", "status", "ticket_type", "date", "from", "to")}
     props = OrdersPageProps(
         event=EventInZone(title=event.title, slug=event.slug, timezone=event.timezone),
         base=_base(organizer_slug, event_slug),
@@ -86,6 +96,7 @@ def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> Ht
         filters=OrderSearch(**filters),
         statuses=[Option(value=v, label=label) for v, label in Order.Status.choices],
         ticket_types=[Option(value=str(t.pk), label=t.name) for t in event.ticket_types.all()],
+        dates=date_choices(event),
     )
     return render_page(request, props, template_data={"page_title": f"Orders · {event.title}"})
 
@@ -114,7 +125,7 @@ def _order_props(
 
 def _load(event: Event, code: str) -> Order:
     return get_object_or_404(
-        Order.objects.select_related("event", "event__organizer").prefetch_related(
+        Order.objects.select_related("event", "event__organizer", "date").prefetch_related(
             "lines__ticket_type", "tickets__ticket_type"
         ),
         event=event,
@@ -194,8 +205,15 @@ def _decimal(value: Any) -> Decimal | None:
 @login_required
 @require_GET
 def export(request: HttpRequest, organizer_slug: str, event_slug: str, kind: str) -> StreamingHttpResponse:
+    """orders.csv or attendees.csv of the event; ``?date=`` of one date (404 for any other value)."""
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
-    rows = reports.orders_csv(event) if kind == "orders" else reports.attendees_csv(event)
+    date = None
+    if request.GET.get("date"):
+        date = event_date(event, request.GET["date"])
+        if date is None:
+            raise Http404("This event has no such date.")
+    rows = reports.orders_csv(event, date) if kind == "orders" else reports.attendees_csv(event, date)
     response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{event.slug}-{kind}.csv"'
+    suffix = f"-{date.starts_at.astimezone(event.tz):%Y-%m-%d-%H%M}" if date else ""
+    response["Content-Disposition"] = f'attachment; filename="{event.slug}-{kind}{suffix}.csv"'
     return response

@@ -39,6 +39,7 @@ export type EventRow = Schemas["EventRow"];
 export type EditableEvent = Schemas["EditableEvent"];
 export type ManagedTicketType = Schemas["ManagedTicketType"];
 export type VoucherRow = Schemas["VoucherRow"];
+export type DateChoice = Schemas["DateChoice"];
 export type CheckInCounts = Schemas["CheckInCounts"];
 export type ScanResult = Schemas["ScanResult"];
 export type SearchResults = Schemas["SearchResults"];

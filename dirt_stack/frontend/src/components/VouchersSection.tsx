@@ -1,18 +1,28 @@
 import { router, useForm, usePage } from "@inertiajs/react";
 import type { FormEvent } from "react";
-import { formatMoney } from "../lib/format";
-import type { ManagedTicketType, VoucherRow } from "../types";
+import { formatEventDate, formatMoney } from "../lib/format";
+import type { DateChoice, ManagedTicketType, VoucherRow } from "../types";
+import { dateLabel } from "./DateSelect";
 import { CheckboxField, FormError, PrimaryButton, SelectField, TextField } from "./fields";
 
 type Props = {
   base: string;
   vouchers: VoucherRow[];
   ticketTypes: Pick<ManagedTicketType, "id" | "name" | "hidden">[];
+  dates: DateChoice[];
+  timeZone: string;
   currency: string;
 };
 
 // The event's discount codes: create, list with usage, delete unused ones.
-export default function VouchersSection({ base, vouchers, ticketTypes, currency }: Props) {
+export default function VouchersSection({
+  base,
+  vouchers,
+  ticketTypes,
+  dates,
+  timeZone,
+  currency,
+}: Props) {
   const pageErrors = usePage().props.errors;
   const error = (field: string) => pageErrors[`voucher.${field}`];
   const form = useForm({
@@ -23,6 +33,7 @@ export default function VouchersSection({ base, vouchers, ticketTypes, currency 
     valid_from: "",
     valid_until: "",
     ticket_types: [] as number[],
+    dates: [] as number[],
   });
 
   function create(e: FormEvent) {
@@ -54,6 +65,12 @@ export default function VouchersSection({ base, vouchers, ticketTypes, currency 
                   : `${formatMoney(voucher.value, currency)} off each ticket`}{" "}
                 · used {voucher.redeemed} of {voucher.max_usages}
                 {voucher.ticket_types.length ? ` · ${voucher.ticket_types.join(", ")}` : ""}
+                {voucher.dates.length ? (
+                  <span data-testid="voucher-dates">
+                    {" "}
+                    · on {voucher.dates.map((d) => formatEventDate(d, timeZone)).join("; ")}
+                  </span>
+                ) : null}
               </span>
               {voucher.can_delete ? (
                 <button
@@ -147,6 +164,31 @@ export default function VouchersSection({ base, vouchers, ticketTypes, currency 
             ))}
           </div>
         </fieldset>
+        {dates.length > 1 ? (
+          <fieldset className="sm:col-span-4">
+            <legend className="text-sm font-medium text-slate-700">
+              Valid on (none checked: every date)
+            </legend>
+            <div className="mt-1 flex flex-wrap gap-4">
+              {dates.map((d) => (
+                <CheckboxField
+                  key={d.id}
+                  label={dateLabel(d, timeZone)}
+                  checked={form.data.dates.includes(d.id)}
+                  onChange={(e) =>
+                    form.setData(
+                      "dates",
+                      e.target.checked
+                        ? [...form.data.dates, d.id]
+                        : form.data.dates.filter((id) => id !== d.id),
+                    )
+                  }
+                />
+              ))}
+            </div>
+            {error("dates") ? <p className="text-sm text-red-700">{error("dates")}</p> : null}
+          </fieldset>
+        ) : null}
         <div className="sm:col-span-4">
           <PrimaryButton disabled={form.processing}>Create voucher</PrimaryButton>
         </div>

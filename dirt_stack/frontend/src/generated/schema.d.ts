@@ -70,8 +70,32 @@ export interface paths {
     /** Update Ticket Type */
     patch: operations["api_manage_events_update_ticket_type"];
   };
+  "/api/v1/manage/events/{slug}/dates": {
+    /**
+     * The event's dates
+     * @description Every date of the event, soonest first, with what is sold and left per ticket type.
+     */
+    get: operations["api_manage_dates_list_dates"];
+    /**
+     * Add a date to an event
+     * @description The new date is on sale with the event's capacity and offers every ticket type with its capacity. A cancelled event gets no new dates (409).
+     */
+    post: operations["api_manage_dates_create_date"];
+  };
+  "/api/v1/manage/events/{slug}/dates/{date_id}": {
+    /** One date of an event */
+    get: operations["api_manage_dates_get_date"];
+    /**
+     * Change a date's doors, sales window, venue, capacity or status
+     * @description A capacity below the tickets already sold or reserved on the date (`allocated`) is refused (422). `status` stops sales (`sold_out`) or resumes them (`on_sale`); a cancelled date cannot be changed (409).
+     */
+    patch: operations["api_manage_dates_update_date"];
+  };
   "/api/v1/manage/events/{slug}/orders": {
-    /** The event's orders, searched and filtered, 50 per page */
+    /**
+     * The event's orders, searched and filtered, 50 per page
+     * @description `date` keeps the orders for one of the event's dates (422 for an id that is not one).
+     */
     get: operations["api_manage_orders_list_orders"];
   };
   "/api/v1/manage/orders/{code}": {
@@ -889,6 +913,150 @@ export interface components {
       /** Hidden */
       hidden?: boolean | null;
     };
+    /**
+     * DateTicketTypeOut
+     * @description A ticket type on one date.
+     */
+    DateTicketTypeOut: {
+      /**
+       * Id
+       * @description The ticket type's id.
+       */
+      id: number;
+      /** Name */
+      name: string;
+      /**
+       * Offered
+       * @description Sold on this date.
+       */
+      offered: boolean;
+      /**
+       * Price
+       * @description The price on this date: its own, or the ticket type's.
+       */
+      price: string;
+      /**
+       * Capacity
+       * @description Tickets of this type this date may sell.
+       */
+      capacity: number;
+      /**
+       * Sold
+       * @description Tickets in pending or paid orders, less refunded ones (sales.quotas).
+       */
+      sold: number;
+      /**
+       * Available
+       * @description Tickets buyers may still take; 0 when not offered.
+       */
+      available: number;
+    };
+    /**
+     * ManagedDateOut
+     * @description One date of an event, with its stock.
+     */
+    ManagedDateOut: {
+      /** Id */
+      id: number;
+      /**
+       * Starts At
+       * Format: date-time
+       */
+      starts_at: string;
+      /**
+       * Ends At
+       * Format: date-time
+       */
+      ends_at: string;
+      /**
+       * Admission At
+       * @description When doors open.
+       */
+      admission_at: string | null;
+      /** Sales Start */
+      sales_start: string | null;
+      /** Sales End */
+      sales_end: string | null;
+      /**
+       * Venue Name
+       * @description This date's own venue; empty: the event's.
+       */
+      venue_name: string;
+      /** Venue Address */
+      venue_address: string;
+      /**
+       * Venue
+       * @description Where the date happens: its own venue, or the event's.
+       */
+      venue: string;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "on_sale" | "sold_out" | "cancelled";
+      /**
+       * Capacity
+       * @description A limit on this date shared by all ticket types; null: none.
+       */
+      capacity: number | null;
+      /**
+       * Allocated
+       * @description Tickets sold or reserved on this date; the capacity cannot go below.
+       */
+      allocated: number;
+      /** Sold */
+      sold: number;
+      /**
+       * Available
+       * @description Tickets of visible ticket types buyers may still take on this date.
+       */
+      available: number;
+      /** Ticket Types */
+      ticket_types: components["schemas"]["DateTicketTypeOut"][];
+    };
+    /**
+     * DateIn
+     * @description A new date; times without an offset are the event's local time.
+     */
+    DateIn: {
+      /**
+       * Starts At
+       * Format: date-time
+       */
+      starts_at: string;
+      /**
+       * Ends At
+       * Format: date-time
+       */
+      ends_at: string;
+      /** Admission At */
+      admission_at?: string | null;
+    };
+    /**
+     * DatePatch
+     * @description Changes to one date; fields left out keep their value. ``null`` clears
+     * ``admission_at``, ``sales_start``, ``sales_end`` and ``capacity``; times without an
+     * offset are the event's local time. Moving or cancelling a date is not done here.
+     */
+    DatePatch: {
+      /** Admission At */
+      admission_at?: string | null;
+      /** Sales Start */
+      sales_start?: string | null;
+      /** Sales End */
+      sales_end?: string | null;
+      /** Venue Name */
+      venue_name?: string | null;
+      /** Venue Address */
+      venue_address?: string | null;
+      /** Capacity */
+      capacity?: number | null;
+      /**
+       * Status
+       * @description `sold_out` stops sales on this date; `on_sale` resumes them.
+       */
+      status?: ("on_sale" | "sold_out") | null;
+    };
     /** OrderFilters */
     OrderFilters: {
       /**
@@ -904,6 +1072,11 @@ export interface components {
       status?: string;
       /** Ticket Type */
       ticket_type?: number | null;
+      /**
+       * Date
+       * @description Only orders for this date (its id).
+       */
+      date?: number | null;
       /** From */
       from?: string | null;
       /** To */
@@ -913,6 +1086,16 @@ export interface components {
        * @default 1
        */
       page?: number;
+    };
+    /** OrderDateOut */
+    OrderDateOut: {
+      /** Id */
+      id: number;
+      /**
+       * Starts At
+       * Format: date-time
+       */
+      starts_at: string;
     };
     /** OrderPageOut */
     OrderPageOut: {
@@ -950,6 +1133,8 @@ export interface components {
       created_at: string;
       /** Tickets */
       tickets: number;
+      /** @description The date the order's tickets are for. */
+      date: components["schemas"]["OrderDateOut"];
     };
     /** RefundIn */
     RefundIn: {
@@ -1045,6 +1230,11 @@ export interface components {
       id: number;
       /** Name */
       name: string;
+      /**
+       * Date Starts At
+       * @description The date it admits; null: every date.
+       */
+      date_starts_at: string | null;
       /** All Ticket Types */
       all_ticket_types: boolean;
       /** Ticket Types */
@@ -1055,11 +1245,21 @@ export interface components {
     };
     /** CheckInListsPageProps */
     CheckInListsPageProps: {
-      event: components["schemas"]["EventRef"];
+      event: components["schemas"]["EventInZone"];
       /** Organizer Slug */
       organizer_slug: string;
       /** Ticket Types */
       ticket_types: components["schemas"]["IdName"][];
+      /**
+       * Dates
+       * @description The event's dates, for a new list's date.
+       */
+      dates: components["schemas"]["DateChoice"][];
+      /**
+       * Dates Without List
+       * @description Dates of a series no list is for (not over, not cancelled).
+       */
+      dates_without_list: components["schemas"]["DateChoice"][];
       /** Lists */
       lists: components["schemas"]["CheckInListRow"][];
     };
@@ -1162,10 +1362,12 @@ export interface components {
       status: "draft" | "published" | "cancelled";
       /** Currency */
       currency: string;
+      /** Timezone */
+      timezone: string;
     };
     /**
      * DashboardFigures
-     * @description The event's figures, computed in the database (``backoffice.reports.dashboard``).
+     * @description The event's figures, or one date's, computed in the database (``backoffice.reports.dashboard``).
      */
     DashboardFigures: {
       /** Ticket Types */
@@ -1175,6 +1377,11 @@ export interface components {
       /** Orders Per Day */
       orders_per_day: components["schemas"]["OrdersOnDay"][];
       check_in: components["schemas"]["CheckInCounts"];
+      /**
+       * Dates
+       * @description Each date's figures; empty when they are one date's.
+       */
+      dates: components["schemas"]["DateFigures"][];
     };
     /** DashboardPageProps */
     DashboardPageProps: {
@@ -1184,7 +1391,69 @@ export interface components {
        * @description The event's back-office address, without a trailing slash.
        */
       base: string;
+      /** Dates */
+      dates: components["schemas"]["DateChoice"][];
+      /**
+       * Date
+       * @description The date the figures are for; null: all dates.
+       */
+      date: number | null;
       figures: components["schemas"]["DashboardFigures"];
+    };
+    /**
+     * DateChoice
+     * @description One of the event's dates, as a filter or a form offers it (times in the event's offset).
+     */
+    DateChoice: {
+      /** Id */
+      id: number;
+      /**
+       * Starts At
+       * Format: date-time
+       */
+      starts_at: string;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "on_sale" | "sold_out" | "cancelled";
+    };
+    /**
+     * DateFigures
+     * @description One date's line of the dashboard's table of dates.
+     */
+    DateFigures: {
+      /** Id */
+      id: number;
+      /**
+       * Starts At
+       * Format: date-time
+       */
+      starts_at: string;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "on_sale" | "sold_out" | "cancelled";
+      /** Sold */
+      sold: number;
+      /**
+       * Capacity
+       * @description What the date can sell: its ticket types' capacities there, within its own capacity.
+       */
+      capacity: number;
+      /**
+       * Available
+       * @description Tickets buyers may still take on this date.
+       */
+      available: number;
+      /** Checked In */
+      checked_in: number;
+      /**
+       * Expected
+       * @description Valid tickets of this date that may get in.
+       */
+      expected: number;
     };
     /** EditableEvent */
     EditableEvent: {
@@ -1334,6 +1603,11 @@ export interface components {
       ticket_types: components["schemas"]["ManagedTicketType"][];
       /** Vouchers */
       vouchers: components["schemas"]["VoucherRow"][];
+      /**
+       * Dates
+       * @description The event's dates, for a voucher's dates.
+       */
+      dates: components["schemas"]["DateChoice"][];
       /** Can Manage */
       can_manage: boolean;
       /** Timezones */
@@ -1686,6 +1960,12 @@ export interface components {
       created_at: string;
       /** Tickets */
       tickets: number;
+      /**
+       * Date Starts At
+       * Format: date-time
+       * @description When the order's date starts.
+       */
+      date_starts_at: string;
     };
     /**
      * OrderSearch
@@ -1698,6 +1978,11 @@ export interface components {
       status: string;
       /** Ticket Type */
       ticket_type: string;
+      /**
+       * Date
+       * @description A date's id; empty: every date.
+       */
+      date: string;
       /** From */
       from: string;
       /** To */
@@ -1728,6 +2013,8 @@ export interface components {
       statuses: components["schemas"]["Option"][];
       /** Ticket Types */
       ticket_types: components["schemas"]["Option"][];
+      /** Dates */
+      dates: components["schemas"]["DateChoice"][];
     };
     /** OrganizerBlock */
     OrganizerBlock: {
@@ -1882,13 +2169,33 @@ export interface components {
       /** Stats */
       stats: string;
     };
+    /**
+     * ScannerList
+     * @description A check-in list the scanner can work with.
+     */
+    ScannerList: {
+      /** Id */
+      id: number;
+      /** Name */
+      name: string;
+      /**
+       * Date Starts At
+       * @description The date it admits; null: every date.
+       */
+      date_starts_at: string | null;
+    };
     /** ScannerPageProps */
     ScannerPageProps: {
       event: components["schemas"]["EventInZone"];
       organizer: components["schemas"]["OrganizerRef"];
       /** Lists */
-      lists: components["schemas"]["IdName"][];
-      list: components["schemas"]["IdName"];
+      lists: components["schemas"]["ScannerList"][];
+      /**
+       * Dates Without List
+       * @description Dates of a series no list is for (not over, not cancelled); choosing one makes its list.
+       */
+      dates_without_list: components["schemas"]["DateChoice"][];
+      list: components["schemas"]["ScannerList"];
       counts: components["schemas"]["CheckInCounts"];
       endpoints: components["schemas"]["ScannerEndpoints"];
       /** Can Manage */
@@ -1994,6 +2301,11 @@ export interface components {
       valid_until: string;
       /** Ticket Types */
       ticket_types: string[];
+      /**
+       * Dates
+       * @description The starts of the dates it is valid on; empty: every date.
+       */
+      dates: string[];
       /** Can Delete */
       can_delete: boolean;
     };
@@ -2507,7 +2819,179 @@ export interface operations {
       };
     };
   };
-  /** The event's orders, searched and filtered, 50 per page */
+  /**
+   * The event's dates
+   * @description Every date of the event, soonest first, with what is sold and left per ticket type.
+   */
+  api_manage_dates_list_dates: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ManagedDateOut"][];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Add a date to an event
+   * @description The new date is on sale with the event's capacity and offers every ticket type with its capacity. A cancelled event gets no new dates (409).
+   */
+  api_manage_dates_create_date: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["DateIn"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["ManagedDateOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** One date of an event */
+  api_manage_dates_get_date: {
+    parameters: {
+      path: {
+        slug: string;
+        date_id: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ManagedDateOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Change a date's doors, sales window, venue, capacity or status
+   * @description A capacity below the tickets already sold or reserved on the date (`allocated`) is refused (422). `status` stops sales (`sold_out`) or resumes them (`on_sale`); a cancelled date cannot be changed (409).
+   */
+  api_manage_dates_update_date: {
+    parameters: {
+      path: {
+        slug: string;
+        date_id: number;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["DatePatch"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ManagedDateOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * The event's orders, searched and filtered, 50 per page
+   * @description `date` keeps the orders for one of the event's dates (422 for an id that is not one).
+   */
   api_manage_orders_list_orders: {
     parameters: {
       query?: {
@@ -2515,6 +2999,8 @@ export interface operations {
         q?: string;
         status?: string;
         ticket_type?: number | null;
+        /** @description Only orders for this date (its id). */
+        date?: number | null;
         from?: string | null;
         to?: string | null;
         page?: number;
@@ -2544,6 +3030,12 @@ export interface operations {
       };
       /** @description Not Found */
       404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
         content: {
           "application/json": components["schemas"]["ProblemOut"];
         };

@@ -1,5 +1,6 @@
-import { Head, Link } from "@inertiajs/react";
+import { Head, Link, router } from "@inertiajs/react";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import DateSelect, { dateLabel } from "../../components/DateSelect";
 import { formatMoney } from "../../lib/format";
 import type { PageProps } from "../../types";
 
@@ -14,10 +15,18 @@ function Stat({ label, value, testId }: { label: string; value: string; testId?:
   );
 }
 
-export default function Dashboard({ event, base, figures }: PageProps<"Manage/Dashboard">) {
+export default function Dashboard({
+  event,
+  base,
+  dates,
+  date,
+  figures,
+}: PageProps<"Manage/Dashboard">) {
   const sold = figures.ticket_types.reduce((n, t) => n + t.sold, 0);
   const capacity = figures.ticket_types.reduce((n, t) => n + t.capacity, 0);
   const held = figures.ticket_types.reduce((n, t) => n + t.held, 0);
+  const chosen = dates.find((d) => d.id === date);
+  const dateQuery = chosen ? `?date=${chosen.id}` : "";
   return (
     <>
       <Head title={`Dashboard · ${event.title}`} />
@@ -27,10 +36,33 @@ export default function Dashboard({ event, base, figures }: PageProps<"Manage/Da
         </Link>
       </p>
       <div className="mb-6 flex flex-wrap items-center justify-between gap-3">
-        <h1 className="text-2xl font-bold tracking-tight">Dashboard</h1>
-        <div className="flex gap-2 text-sm">
+        <h1 className="text-2xl font-bold tracking-tight">
+          Dashboard
+          {chosen ? (
+            <span
+              className="block text-base font-normal text-slate-600"
+              data-testid="dashboard-date"
+            >
+              {dateLabel(chosen, event.timezone)}
+            </span>
+          ) : null}
+        </h1>
+        <div className="flex flex-wrap gap-2 text-sm">
+          {dates.length > 1 ? (
+            <DateSelect
+              label="Date"
+              dates={dates}
+              timeZone={event.timezone}
+              value={date === null ? "" : String(date)}
+              onChange={(value) =>
+                router.get(`${base}/dashboard/`, value ? { date: value } : {}, {
+                  preserveScroll: true,
+                })
+              }
+            />
+          ) : null}
           <Link
-            href={`${base}/orders/`}
+            href={`${base}/orders/${dateQuery}`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 hover:bg-slate-50"
           >
             Orders
@@ -56,6 +88,43 @@ export default function Dashboard({ event, base, figures }: PageProps<"Manage/Da
           value={String(figures.orders_per_day.reduce((n, d) => n + d.orders, 0))}
         />
       </div>
+
+      {figures.dates.length > 1 ? (
+        <section className="mt-6 overflow-x-auto rounded-xl border border-slate-200 bg-white p-5">
+          <h2 className="mb-3 font-semibold">Dates</h2>
+          <table className="w-full text-sm">
+            <thead className="text-left text-slate-500">
+              <tr>
+                <th className="py-1 font-medium">Date</th>
+                <th className="py-1 font-medium">Sold</th>
+                <th className="py-1 font-medium">Available</th>
+                <th className="py-1 font-medium">Checked in</th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {figures.dates.map((d) => (
+                <tr key={d.id} data-testid="dashboard-date-row">
+                  <td className="py-1">
+                    <Link
+                      href={`${base}/dashboard/?date=${d.id}`}
+                      className="text-indigo-700 hover:underline"
+                    >
+                      {dateLabel(d, event.timezone)}
+                    </Link>
+                  </td>
+                  <td className="py-1 tabular-nums">
+                    {d.sold} / {d.capacity}
+                  </td>
+                  <td className="py-1 tabular-nums">{d.available}</td>
+                  <td className="py-1 tabular-nums">
+                    {d.checked_in} / {d.expected}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
 
       <section className="mt-6 rounded-xl border border-slate-200 bg-white p-5">
         <h2 className="mb-3 font-semibold">Revenue</h2>
@@ -105,7 +174,9 @@ export default function Dashboard({ event, base, figures }: PageProps<"Manage/Da
               <div className="mt-1 h-2 overflow-hidden rounded bg-slate-100" aria-hidden="true">
                 <div
                   className="h-full bg-indigo-600"
-                  style={{ width: `${Math.min(100, (t.sold / t.capacity) * 100)}%` }}
+                  style={{
+                    width: `${t.capacity ? Math.min(100, (t.sold / t.capacity) * 100) : 0}%`,
+                  }}
                 />
               </div>
             </li>

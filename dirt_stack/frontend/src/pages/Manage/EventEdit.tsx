@@ -30,6 +30,7 @@ export default function EventEdit({
   event,
   ticket_types,
   vouchers,
+  dates,
   timezones,
   currencies,
 }: PageProps<"Manage/EventEdit">) {
@@ -259,6 +260,8 @@ export default function EventEdit({
         base={base}
         vouchers={vouchers}
         ticketTypes={ticket_types}
+        dates={dates}
+        timeZone={event.timezone}
         currency={event.currency}
       />
 

@@ -71,6 +71,10 @@ export default function Order({ event, base, order, payments, audit, refundable 
                 {order.buyer.email}
               </a>
             </p>
+            <p className="text-sm text-slate-600" data-testid="order-for-date">
+              For {formatEventDate(order.event.starts_at, event.timezone)}
+              {order.event.date_status === "cancelled" ? " (this date is cancelled)" : ""}
+            </p>
             <p className="text-sm text-slate-600">
               Placed {formatEventDate(order.created_at, event.timezone)} · {order.payment_method}
             </p>

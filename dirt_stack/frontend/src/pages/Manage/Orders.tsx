@@ -1,5 +1,6 @@
 import { Head, Link, router } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
+import DateSelect from "../../components/DateSelect";
 import PaginationNav from "../../components/PaginationNav";
 import { formatEventDate, formatMoney } from "../../lib/format";
 import type { PageProps } from "../../types";
@@ -14,8 +15,12 @@ export default function Orders({
   filters,
   statuses,
   ticket_types,
+  dates,
 }: Props) {
   const [values, setValues] = useState<Props["filters"]>(filters);
+  const series = dates.length > 1;
+  // The exports follow the date the list is filtered by (as searched, not as being edited).
+  const exportQuery = filters.date ? `?date=${encodeURIComponent(filters.date)}` : "";
 
   function search(e: FormEvent) {
     e.preventDefault();
@@ -37,13 +42,13 @@ export default function Orders({
         <h1 className="text-2xl font-bold tracking-tight">Orders</h1>
         <div className="flex gap-2 text-sm">
           <a
-            href={`${base}/export/orders.csv`}
+            href={`${base}/export/orders.csv${exportQuery}`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 hover:bg-slate-50"
           >
             Export orders (CSV)
           </a>
           <a
-            href={`${base}/export/attendees.csv`}
+            href={`${base}/export/attendees.csv${exportQuery}`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 hover:bg-slate-50"
           >
             Export attendees (CSV)
@@ -52,7 +57,7 @@ export default function Orders({
       </div>
       <form
         onSubmit={search}
-        className="mb-4 grid gap-2 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-6"
+        className={`mb-4 grid gap-2 rounded-xl border border-slate-200 bg-white p-4 ${series ? "sm:grid-cols-7" : "sm:grid-cols-6"}`}
       >
         <label className="sm:col-span-2">
           <span className="sr-only">Search orders</span>
@@ -90,6 +95,16 @@ export default function Orders({
             </option>
           ))}
         </select>
+        {series ? (
+          <DateSelect
+            label="Date"
+            dates={dates}
+            timeZone={event.timezone}
+            value={values.date}
+            onChange={(value) => setValues({ ...values, date: value })}
+            className={select}
+          />
+        ) : null}
         <input
           aria-label="Ordered from"
           type="date"
@@ -119,6 +134,7 @@ export default function Orders({
             <tr>
               <th className="p-3 font-medium">Order</th>
               <th className="p-3 font-medium">Buyer</th>
+              {series ? <th className="p-3 font-medium">Date</th> : null}
               <th className="p-3 font-medium">Tickets</th>
               <th className="p-3 font-medium">Total</th>
               <th className="p-3 font-medium">Status</th>
@@ -140,6 +156,11 @@ export default function Orders({
                   {o.buyer_name}
                   <span className="block text-slate-500">{o.buyer_email}</span>
                 </td>
+                {series ? (
+                  <td className="p-3 text-slate-600" data-testid="order-date">
+                    {formatEventDate(o.date_starts_at, event.timezone)}
+                  </td>
+                ) : null}
                 <td className="p-3 tabular-nums">{o.tickets}</td>
                 <td className="p-3 tabular-nums">{formatMoney(o.total, o.currency)}</td>
                 <td className="p-3">{o.status_label}</td>
@@ -150,7 +171,7 @@ export default function Orders({
             ))}
             {orders.length === 0 ? (
               <tr>
-                <td colSpan={6} className="p-6 text-center text-slate-600">
+                <td colSpan={series ? 7 : 6} className="p-6 text-center text-slate-600">
                   No orders match.
                 </td>
               </tr>

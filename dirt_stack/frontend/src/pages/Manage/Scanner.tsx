@@ -1,12 +1,21 @@
 import { Head, Link, router } from "@inertiajs/react";
 import type { IScannerControls } from "@zxing/browser";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { dateLabel } from "../../components/DateSelect";
 import { formatEventDate } from "../../lib/format";
 import { getJson, postJson } from "../../lib/http";
 import type { CheckInCounts, PageProps, ScanResult, SearchResults, UndoResult } from "../../types";
 
 type Props = PageProps<"Manage/Scanner">;
 type SearchHit = SearchResults["results"][number];
+type ScannerList = Props["list"];
+
+// A list as the picker names it: its name and the date it admits, if one.
+function listLabel(list: ScannerList, timeZone: string): string {
+  return list.date_starts_at
+    ? `${list.name} · ${formatEventDate(list.date_starts_at, timeZone)}`
+    : list.name;
+}
 
 const PANEL: Record<ScanResult["outcome"], string> = {
   admitted: "bg-emerald-600 text-white",
@@ -25,6 +34,7 @@ export default function Scanner({
   organizer,
   lists,
   list,
+  dates_without_list,
   counts: initialCounts,
   endpoints,
   can_manage,
@@ -154,23 +164,39 @@ export default function Scanner({
           </p>
         </div>
 
-        {lists.length > 1 ? (
+        {lists.length > 1 || dates_without_list.length > 0 ? (
           <label className="block text-sm">
             Entrance
             <select
-              value={list.id}
-              onChange={(e) => router.get(window.location.pathname, { list: e.target.value })}
+              value={`list:${list.id}`}
+              onChange={(e) => {
+                // "list:<id>" opens a list; "date:<id>" makes the date's list and opens it.
+                const [kind, id] = e.target.value.split(":");
+                router.get(window.location.pathname, kind === "date" ? { date: id } : { list: id });
+              }}
               className="mt-1 block w-full rounded-lg border border-slate-300 px-3 py-2"
+              data-testid="list-picker"
             >
               {lists.map((l) => (
-                <option key={l.id} value={l.id}>
-                  {l.name}
+                <option key={l.id} value={`list:${l.id}`}>
+                  {listLabel(l, event.timezone)}
                 </option>
               ))}
+              {dates_without_list.length > 0 ? (
+                <optgroup label="Create a list for">
+                  {dates_without_list.map((d) => (
+                    <option key={d.id} value={`date:${d.id}`}>
+                      {dateLabel(d, event.timezone)}
+                    </option>
+                  ))}
+                </optgroup>
+              ) : null}
             </select>
           </label>
         ) : (
-          <p className="text-sm text-slate-600">Entrance: {list.name}</p>
+          <p className="text-sm text-slate-600" data-testid="list-name">
+            Entrance: {listLabel(list, event.timezone)}
+          </p>
         )}
 
         <div aria-live="assertive" data-testid="scan-result">
