@@ -77,6 +77,20 @@ def sold_per_date(event: Event) -> Counter[int]:
     return counts
 
 
+def sold_per_date_and_type(event: Event) -> Counter[tuple[int, int]]:
+    """Sold tickets (as ``sold_counts``) of the event per (date id, ticket type id)."""
+    counts: Counter[tuple[int, int]] = Counter()
+    for date_id, ticket_type_id, n in (
+        Ticket.objects.holding_stock()
+        .filter(order__event=event)
+        .values("order__date_id", "ticket_type_id")
+        .annotate(n=Count("id"))
+        .values_list("order__date_id", "ticket_type_id", "n")
+    ):
+        counts[date_id, ticket_type_id] += n
+    return counts
+
+
 def held_counts(event: Event, date: EventDate | None = None) -> Counter[int]:
     """Tickets in live, unexpired holds (carts) of the event or one date, per ticket type id."""
     counts: Counter[int] = Counter()

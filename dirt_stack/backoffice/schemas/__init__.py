@@ -32,6 +32,15 @@ from backoffice.schemas.common import (
     IdName,
     MembershipRole,
 )
+from backoffice.schemas.dates import (
+    DateInputs,
+    DatesPageProps,
+    DatesPreview,
+    DatesTicketType,
+    ManagedDate,
+    ManagedDateOffer,
+    PreviewDate,
+)
 from backoffice.schemas.door import (
     CheckedIn,
     CheckInCounts,
@@ -82,6 +91,10 @@ __all__ = [
     "DashboardEvent",
     "DashboardFigures",
     "DashboardPageProps",
+    "DateInputs",
+    "DatesPageProps",
+    "DatesPreview",
+    "DatesTicketType",
     "EditableEvent",
     "EventCreatePageProps",
     "EventEditPageProps",
@@ -94,6 +107,8 @@ __all__ = [
     "LoginPageProps",
     "ManageHomePageProps",
     "ManageOrderPageProps",
+    "ManagedDate",
+    "ManagedDateOffer",
     "ManagedTicketType",
     "Member",
     "MembersPageProps",
@@ -111,6 +126,7 @@ __all__ = [
     "PasswordResetPageProps",
     "PaymentRow",
     "PendingInvitation",
+    "PreviewDate",
     "RefundRow",
     "ReissueResult",
     "Revenue",
