@@ -22,7 +22,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
 
 from core.statements import constraint_name
 from events import dates
@@ -232,10 +231,7 @@ def deletion_refusal(date: EventDate) -> str | None:
         return "An event has at least one date; this is its only one."
     if date.allocated or date.orders.exists():
         return "Tickets for this date were ordered; cancel it instead."
-    only_here = (
-        date.vouchers.annotate(date_count=Count("dates")).filter(date_count=1).values_list("code", flat=True)
-    )
-    codes = sorted(only_here)
+    codes = sorted(v.code for v in date.vouchers.prefetch_related("dates") if len(v.dates.all()) == 1)
     if codes:
         return f"Voucher {', '.join(codes)} is valid on this date only; change or delete it first."
     return None

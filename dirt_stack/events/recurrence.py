@@ -162,7 +162,17 @@ class DayListField(forms.Field):
         if len(value) > MAX_EXCEPTIONS:
             raise forms.ValidationError(self.error_messages["too_many"], code="too_many")
         day_field = BoundedDateField()
-        return [day_field.clean(item) for item in value if item not in self.empty_values]
+        days = []
+        for item in value:
+            if item in self.empty_values:
+                continue
+            try:
+                days.append(day_field.clean(item))
+            except forms.ValidationError as exc:
+                if any(error.code == "out_of_range" for error in exc.error_list):
+                    raise
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        return days
 
 
 class RecurrenceForm(forms.Form):
