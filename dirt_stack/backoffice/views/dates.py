@@ -49,6 +49,11 @@ from sales.order_actions import Actor
 from storefront.schemas import OrganizerRef
 
 
+def _count(n: int, thing: str) -> str:
+    """A count and its noun: 1 order, 3 orders."""
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
 def _dates_url(organizer_slug: str, event_slug: str) -> str:
     return f"/manage/{organizer_slug}/events/{event_slug}/dates/"
 
@@ -216,8 +221,8 @@ def dates_from_rule(request: HttpRequest, organizer_slug: str, event_slug: str) 
     if not form.is_valid():
         return _errors(request, membership, event, "rule", form_errors(form))
     added = date_services.add_dates_from_rule(event, form.occurrences)
-    skipped = f"; {len(added.skipped)} already existed" if added.skipped else ""
-    messages.success(request, f"{len(added.created)} dates added{skipped}.")
+    skipped = f"; {_count(len(added.skipped), 'date')} already existed" if added.skipped else ""
+    messages.success(request, f"{_count(len(added.created), 'date')} added{skipped}.")
     return _back(organizer_slug, event_slug)
 
 
@@ -270,7 +275,7 @@ def dates_bulk(request: HttpRequest, organizer_slug: str, event_slug: str) -> Ht
         changed = date_services.bulk_edit(form)
     except ValidationError as error:
         return _errors(request, membership, event, "bulk", _validation_errors(error))
-    messages.success(request, f"{len(changed)} dates changed.")
+    messages.success(request, f"{_count(len(changed), 'date')} changed.")
     return _back(organizer_slug, event_slug)
 
 
@@ -299,7 +304,11 @@ def date_move(
     if not moved.changed:
         messages.info(request, "The times are the same; nothing changed.")
     else:
-        told = f" {moved.emails_queued} buyers are being emailed the new time." if moved.emails_queued else ""
+        told = (
+            f" The buyers of {_count(moved.emails_queued, 'order')} are being emailed the new time."
+            if moved.emails_queued
+            else ""
+        )
         messages.success(request, f"Date moved to {date_services.date_label(date, event)}.{told}")
     return _back(organizer_slug, event_slug)
 
@@ -318,10 +327,10 @@ def date_cancel(
         date, by=_actor(request), base_url=request.build_absolute_uri("/"), reason=form.cleaned_data["reason"]
     )
     label = date_services.date_label(date, event)
-    summary = (
-        f"{label} is cancelled: {result.orders_refunded} orders refunded, {result.orders_cancelled} unpaid "
-        f"orders cancelled, {result.emails_queued} buyers emailed."
-    )
+    refunded = _count(result.orders_refunded, "order")
+    cancelled = _count(result.orders_cancelled, "unpaid order")
+    emails = _count(result.emails_queued, "email")
+    summary = f"{label} is cancelled: {refunded} refunded, {cancelled} cancelled, {emails} to the buyers."
     if result.refunds_failed:
         messages.error(
             request,

@@ -34,7 +34,7 @@ export default function CancelDatePanel({ date, label, action, errors, onClose }
         {date.orders
           ? `${date.orders} order${date.orders === 1 ? "" : "s"} from ${date.buyers} buyer${
               date.buyers === 1 ? "" : "s"
-            } ${retry ? "are still open" : "are affected"}: paid orders are refunded in full, unpaid ones are cancelled, and every buyer is emailed.`
+            } ${retry ? (date.orders === 1 ? "is still open" : "are still open") : date.orders === 1 ? "is affected" : "are affected"}: paid orders are refunded in full, unpaid ones are cancelled, and every buyer is emailed.`
           : "No one has ordered for this date; sales on it stop."}{" "}
         Other dates are not affected.
       </p>

@@ -190,7 +190,10 @@ export default function EventEdit({
                     {t.hidden ? <span className="text-xs text-slate-500">(hidden)</span> : null}
                   </p>
                   <p className="text-sm text-slate-600">
-                    {formatMoney(t.price, event.currency)} · {t.sold} / {t.capacity} sold
+                    {formatMoney(t.price, event.currency)} ·{" "}
+                    {event.date_count > 1
+                      ? `${t.sold} sold · ${t.capacity} per date`
+                      : `${t.sold} / ${t.capacity} sold`}
                   </p>
                 </div>
                 <div className="flex gap-1 text-sm">
