@@ -230,7 +230,7 @@ def deletion_refusal(date: EventDate) -> str | None:
     if not EventDate.objects.filter(event_id=date.event_id).exclude(pk=date.pk).exists():
         return "An event has at least one date; this is its only one."
     if date.allocated or date.orders.exists():
-        return "Tickets for this date were ordered; cancel it instead."
+        return "Tickets for this date were ordered or are reserved; cancel it instead."
     codes = sorted(v.code for v in date.vouchers.prefetch_related("dates") if len(v.dates.all()) == 1)
     if codes:
         return f"Voucher {', '.join(codes)} is valid on this date only; change or delete it first."

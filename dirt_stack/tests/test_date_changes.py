@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import connection
 from django.test import Client
 
@@ -61,7 +62,7 @@ def series():
         "free": buy(a, {guest.pk: 1}, email="dan@example.com"),
         "cancelled": buy(a, {standard.pk: 1}, email="ed@example.com"),
     }
-    first_ticket = on_a["partly_refunded"].tickets.first()
+    first_ticket = on_a["partly_refunded"].tickets.order_by("pk")[0]
     order_actions.refund(
         on_a["partly_refunded"], order_actions.Actor(user=manager), tickets=[first_ticket.pk]
     )
@@ -74,7 +75,7 @@ def series():
     }
     b_hold = hold(b, {standard.pk: 1})
     door = CheckInList.objects.create(event=event, name="Door")
-    b_ticket = on_b["paid"].tickets.first()
+    b_ticket = on_b["paid"].tickets.order_by("pk")[0]
     assert checkin.scan(door, secret=b_ticket.secret).outcome == "admitted"
     delivered_mail()  # the order confirmations, out of the way
     return {
@@ -170,7 +171,8 @@ def test_cancelling_a_date_refunds_cancels_releases_and_emails_only_that_dates_b
     assert "We have refunded 20.00 EUR" in by_buyer["bob@example.com"].body
     assert "Please do not pay for it" in by_buyer["cora@example.com"].body
     assert "there is nothing to refund" in by_buyer["dan@example.com"].body
-    assert "is cancelled" in ana.alternatives[0][0]
+    assert isinstance(ana, EmailMultiAlternatives)
+    assert "is cancelled" in str(ana.alternatives[0][0])
     # The other date: untouched in every way.
     assert state_of(series["b"]) == b_before
 
@@ -179,7 +181,7 @@ def test_the_door_the_dashboard_and_the_counts_agree_after_a_date_is_cancelled(s
     cancel(series)
     event, door = series["event"], series["door"]
     # The door refuses the cancelled date's tickets and still knows the other date's.
-    a_ticket = series["on_a"]["paid"].tickets.first()
+    a_ticket = series["on_a"]["paid"].tickets.order_by("pk")[0]
     refused = checkin.scan(door, secret=a_ticket.secret)
     assert refused.outcome == "refused"
     assert "Void" in refused.message
@@ -271,7 +273,7 @@ def test_moving_a_date_emails_its_pending_and_paid_buyers_the_new_time(series):
     a = EventDate.objects.get(pk=series["a"].pk)
     assert a.starts_at == new_start
     event.refresh_from_db()
-    assert event.starts_at == EventDate.objects.filter(event=event).order_by("starts_at").first().starts_at
+    assert event.starts_at == EventDate.objects.filter(event=event).order_by("starts_at")[0].starts_at
     sent = delivered_mail()
     assert sorted(m.to[0] for m in sent) == [
         "ana@example.com",

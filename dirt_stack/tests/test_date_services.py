@@ -317,7 +317,7 @@ def test_the_bulk_form_explains_what_is_wrong(series, data, field, message):
     data = {"dates": [str(series["dates"][0].pk)], **data}
     form = BulkDateForm(data, event=series["event"])
     assert not form.is_valid()
-    assert message in " ".join(form.errors[field])
+    assert message in " ".join(map(str, form.errors[field]))
 
 
 def test_the_bulk_form_refuses_another_events_date(series):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -41,7 +42,7 @@ def shop():
     return {"event": event, "standard": standard, "vip": vip, "a": a, "b": b, "client": client}
 
 
-def post(client: Client, url: str, data: object) -> object:
+def post(client: Client, url: str, data: object) -> Any:
     body = data if isinstance(data, str) else json.dumps(data)
     return client.post(url, body, content_type="application/json", headers=INERTIA)
 

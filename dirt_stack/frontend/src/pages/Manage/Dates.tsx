@@ -208,7 +208,7 @@ export default function Dates({
                       onClick={() => open(date.id, "cancel")}
                       className="rounded border border-red-300 px-2 py-1 text-red-700"
                     >
-                      {date.status === "cancelled" ? "Retry refunds" : "Cancel"}
+                      {date.status === "cancelled" ? "Settle its orders" : "Cancel"}
                     </button>
                   ) : null}
                   {date.can_delete ? (
