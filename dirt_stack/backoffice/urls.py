@@ -4,7 +4,7 @@ Mounted at the site's root."""
 
 from django.urls import include, path, re_path
 
-from backoffice.views import account, door, events, orders, teams
+from backoffice.views import account, dates, door, events, orders, teams
 
 account_patterns = [
     path("login/", account.login_view, name="login"),
@@ -38,6 +38,35 @@ manage_patterns = [
         r"^(?P<organizer_slug>[-\w]+)/events/(?P<event_slug>[-\w]+)/(?P<action>publish|unpublish|cancel)/$",
         events.event_status,
         name="event_status",
+    ),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/dates/", dates.dates, name="dates"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/dates/new/", dates.date_create, name="date_create"),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/dates/preview/",
+        dates.dates_preview,
+        name="dates_preview",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/dates/rule/", dates.dates_from_rule, name="dates_rule"
+    ),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/dates/bulk/", dates.dates_bulk, name="dates_bulk"),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/dates/<int:date_id>/", dates.date_update, name="date"
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/dates/<int:date_id>/move/",
+        dates.date_move,
+        name="date_move",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/dates/<int:date_id>/cancel/",
+        dates.date_cancel,
+        name="date_cancel",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/dates/<int:date_id>/delete/",
+        dates.date_delete,
+        name="date_delete",
     ),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dashboard/", orders.dashboard, name="dashboard"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/orders/", orders.order_list, name="orders"),

@@ -28,7 +28,8 @@ def submitted_data(request: HttpRequest) -> QueryDict | dict[str, Any]:
     if request.content_type == "application/json":
         try:
             data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+            # RecursionError: arrays or objects nested deeper than the parser goes.
             raise InvalidPayload("The request body is not valid JSON.") from exc
         if not isinstance(data, dict):
             raise InvalidPayload("The request body must be a JSON object.")

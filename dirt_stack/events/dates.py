@@ -14,17 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Min
-from django.utils import timezone
 
-from events.models import DateTicketType, Event, EventDate, TicketType, capacity_below_allocated
-
-if TYPE_CHECKING:
-    from events.forms import DateSettingsForm
+from events.models import DateTicketType, Event, EventDate, TicketType
 
 
 @dataclass(frozen=True)
@@ -85,24 +79,3 @@ def follow_ticket_type_capacity(ticket_type: TicketType, previous: int) -> None:
         DateTicketType.objects.filter(ticket_type=ticket_type, capacity=previous).update(
             capacity=ticket_type.capacity
         )
-
-
-class DateCancelled(Exception):
-    """A cancelled date's settings stay as they were."""
-
-
-@transaction.atomic
-def save_date_settings(form: DateSettingsForm) -> EventDate:
-    """Save a valid DateSettingsForm under the date's row lock: a purchase racing this
-    waits, so the capacity is checked against what is allocated now. Only the form's
-    fields are written (the stock counter is sales.stock's)."""
-    date = EventDate.objects.select_for_update().get(pk=form.instance.pk)
-    if date.status == EventDate.Status.CANCELLED:
-        raise DateCancelled("This date is cancelled; it cannot be changed.")
-    changes = {name: form.cleaned_data[name] for name in form.Meta.fields}
-    capacity = changes["capacity"]
-    if capacity is not None and capacity < date.allocated:
-        raise ValidationError({"capacity": capacity_below_allocated(date.allocated)})
-    EventDate.objects.filter(pk=date.pk).update(**changes, updated_at=timezone.now())
-    date.refresh_from_db()
-    return date

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -44,8 +45,46 @@ def local_input_value(value: dt.datetime | None, tz: zoneinfo.ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
-class LocalDateTimeField(forms.DateTimeField):
+# Date-times outside these years are typing mistakes (or attacks): refused before they
+# reach a time-zone conversion or the database, where year 9999 or 1 would overflow.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2199
+
+
+class _TextOnly:
+    """A date or time field that accepts text only: a JSON number, list or object is an
+    invalid value, not a crash (Django's temporal fields call ``.strip()`` on it)."""
+
+    error_messages: dict[str, Any]
+
+    def to_python(self, value: Any) -> Any:
+        if value is not None and not isinstance(value, (str, dt.date, dt.time)):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)  # type: ignore[misc]
+
+
+def _within_years(value: dt.date | None) -> None:
+    if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise forms.ValidationError(
+            f"Give a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}.", code="out_of_range"
+        )
+
+
+class LocalDateTimeField(_TextOnly, forms.DateTimeField):
     input_formats = LOCAL_INPUT_FORMATS
+    default_validators = [_within_years]
+
+
+class BoundedDateField(_TextOnly, forms.DateField):
+    """A day ("2031-10-03") between EARLIEST_YEAR and LATEST_YEAR."""
+
+    input_formats = ["%Y-%m-%d"]
+    default_validators = [_within_years]
+
+
+class TimeOfDayField(_TextOnly, forms.TimeField):
+    """A wall-clock time ("19:30")."""
+
+    input_formats = ["%H:%M", "%H:%M:%S"]
 
 
 class EventForm(forms.ModelForm):
@@ -191,24 +230,163 @@ class TicketTypeForm(forms.ModelForm):
         return cleaned
 
 
-# The years a date's times may fall in: anything else is a typing error, and near the
-# calendar's ends a time no longer converts between zones.
-DATE_YEARS = range(1970, 3000)
+# --- Dates -------------------------------------------------------------------------------
+
+# The largest capacity a date or a ticket type on a date may have.
+MAX_CAPACITY = 1_000_000
+# The statuses an organizer sets by hand (cancelling is sales.date_changes.cancel_date).
+SETTABLE_DATE_STATUSES = [
+    (EventDate.Status.ON_SALE.value, EventDate.Status.ON_SALE.label),
+    (EventDate.Status.SOLD_OUT.value, EventDate.Status.SOLD_OUT.label),
+]
 
 
-def _check_times(form: forms.BaseForm, names: tuple[str, ...], tz: zoneinfo.ZoneInfo) -> None:
-    """Read ``names`` in the event's zone and refuse times outside ``DATE_YEARS``."""
-    cleaned = form.cleaned_data
-    for name in names:
-        value = in_zone(cleaned.get(name), tz)
-        if value is not None and value.year not in DATE_YEARS:
-            form.add_error(name, f"Give a time between the years {DATE_YEARS[0]} and {DATE_YEARS[-1]}.")
-            value = None
-        cleaned[name] = value
+def _capacity_field(required: bool = False) -> forms.IntegerField:
+    return forms.IntegerField(required=required, min_value=1, max_value=MAX_CAPACITY)
 
 
-class NewDateForm(forms.Form):
-    """Another date of an event (times event-local, as the editor's)."""
+def _price_field() -> forms.DecimalField:
+    return forms.DecimalField(
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=10,
+        decimal_places=2,
+        max_value=Decimal("99999999.99"),
+    )
+
+
+def _doors_before_start(
+    form: forms.BaseForm, admission_at: dt.datetime | None, starts_at: dt.datetime | None
+) -> None:
+    if admission_at is not None and starts_at is not None and admission_at > starts_at:
+        form.add_error("admission_at", "Doors cannot open after the date starts.")
+
+
+ALREADY_A_DATE = "The event already has a date at this time."
+
+
+def date_at(event: Event, starts_at: dt.datetime) -> bool:
+    """Whether ``event`` has a date starting at ``starts_at`` (two dates never start together)."""
+    return EventDate.objects.filter(event=event, starts_at=starts_at).exists()
+
+
+class DateForm(forms.ModelForm):
+    """One date of an event: a new one with its times, or an existing one's admission,
+    sales window, venue, capacity and status. An existing date's start and end move
+    through sales.date_changes.move_date (MoveDateForm), which tells its buyers."""
+
+    starts_at = LocalDateTimeField()
+    ends_at = LocalDateTimeField()
+    admission_at = LocalDateTimeField(required=False)
+    sales_start = LocalDateTimeField(required=False)
+    sales_end = LocalDateTimeField(required=False)
+    capacity = _capacity_field()
+    status = forms.ChoiceField(choices=SETTABLE_DATE_STATUSES, required=False)
+
+    class Meta:
+        model = EventDate
+        fields = [
+            "starts_at",
+            "ends_at",
+            "admission_at",
+            "sales_start",
+            "sales_end",
+            "venue_name",
+            "venue_address",
+            "capacity",
+            "status",
+        ]
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.instance.event = event
+        if self.instance.pk is not None:
+            del self.fields["starts_at"], self.fields["ends_at"]
+
+    def clean_status(self) -> str:
+        return self.cleaned_data.get("status") or self.instance.status or EventDate.Status.ON_SALE
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        for name in ("starts_at", "ends_at", "admission_at", "sales_start", "sales_end"):
+            if name in self.fields:
+                cleaned[name] = in_zone(cleaned.get(name), self.event.tz)
+                setattr(self.instance, name, cleaned[name])
+        starts_at = cleaned.get("starts_at") if "starts_at" in self.fields else self.instance.starts_at
+        _doors_before_start(self, cleaned.get("admission_at"), starts_at)
+        if "starts_at" in self.fields and starts_at and date_at(self.event, starts_at):
+            self.add_error("starts_at", ALREADY_A_DATE)
+        return cleaned
+
+
+class DateTicketTypeForm(forms.ModelForm):
+    """A ticket type on one date: its capacity there, its own price (empty: the ticket
+    type's) and whether it is offered. Prefixed ``tt<ticket type id>``."""
+
+    capacity = _capacity_field(required=True)
+    price = _price_field()
+
+    class Meta:
+        model = DateTicketType
+        fields = ["capacity", "price", "offered"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        instance: DateTicketType = kwargs["instance"]
+        kwargs.setdefault("prefix", f"tt{instance.ticket_type_id}")
+        super().__init__(*args, **kwargs)
+
+    def clean_offered(self) -> bool:
+        # A form that leaves the box out keeps the current value (never un-offers by omission).
+        if self.add_prefix("offered") not in self.data:
+            return self.instance.offered
+        return bool(self.cleaned_data.get("offered"))
+
+
+class BulkDateForm(forms.Form):
+    """Changes to several dates at once; an empty field leaves that value as it is.
+    Per ticket type ``tt<id>-capacity`` and ``tt<id>-price``."""
+
+    dates = forms.MultipleChoiceField(error_messages={"required": "Choose at least one date."})
+    capacity = _capacity_field()
+    status = forms.ChoiceField(choices=[("", "Unchanged"), *SETTABLE_DATE_STATUSES], required=False)
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.fields["dates"].choices = [  # type: ignore[attr-defined]
+            (str(pk), str(pk)) for pk in EventDate.objects.filter(event=event).values_list("pk", flat=True)
+        ]
+        self.ticket_types = list(event.ticket_types.all())
+        for ticket_type in self.ticket_types:
+            self.fields[f"tt{ticket_type.pk}-capacity"] = _capacity_field()
+            self.fields[f"tt{ticket_type.pk}-price"] = _price_field()
+
+    def clean_dates(self) -> list[int]:
+        return sorted(int(pk) for pk in self.cleaned_data["dates"])
+
+    def ticket_type_changes(self) -> dict[int, tuple[int | None, Decimal | None]]:
+        """Per ticket type id: its new capacity and price on the chosen dates (None: unchanged)."""
+        changes = {}
+        for ticket_type in self.ticket_types:
+            capacity = self.cleaned_data.get(f"tt{ticket_type.pk}-capacity")
+            price = self.cleaned_data.get(f"tt{ticket_type.pk}-price")
+            if capacity is not None or price is not None:
+                changes[ticket_type.pk] = (capacity, price)
+        return changes
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        unchanged = cleaned.get("capacity") is None and not cleaned.get("status")
+        if not self.errors and unchanged and not self.ticket_type_changes():
+            raise forms.ValidationError("Give at least one change to make.")
+        return cleaned
+
+
+class MoveDateForm(forms.Form):
+    """A date's new start, end and admission (in the event's zone)."""
 
     starts_at = LocalDateTimeField()
     ends_at = LocalDateTimeField()
@@ -220,53 +398,17 @@ class NewDateForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         super().clean()
-        _check_times(self, ("starts_at", "ends_at", "admission_at"), self.event.tz)
         cleaned = self.cleaned_data
-        starts, ends = cleaned.get("starts_at"), cleaned.get("ends_at")
-        admission = cleaned.get("admission_at")
-        if starts and ends and ends < starts:
+        for name in ("starts_at", "ends_at", "admission_at"):
+            cleaned[name] = in_zone(cleaned.get(name), self.event.tz)
+        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts_at and ends_at and ends_at < starts_at:
             self.add_error("ends_at", "A date cannot end before it starts.")
-        if admission and ends and admission > ends:
-            self.add_error("admission_at", "Doors must open before the date ends.")
-        if starts and EventDate.objects.filter(event=self.event, starts_at=starts).exists():
-            self.add_error("starts_at", "The event already has a date at this time.")
+        _doors_before_start(self, cleaned.get("admission_at"), starts_at)
         return cleaned
 
 
-class DateSettingsForm(forms.ModelForm):
-    """What may change on one date without moving it: doors, sales window, venue,
-    capacity, and whether it is on sale or stopped as sold out. Moving and cancelling a
-    date concern its buyers (sales.date_changes)."""
+class CancelDateForm(forms.Form):
+    """Why a date is cancelled: told to its buyers and kept with their refunds."""
 
-    admission_at = LocalDateTimeField(required=False)
-    sales_start = LocalDateTimeField(required=False)
-    sales_end = LocalDateTimeField(required=False)
-    status = forms.ChoiceField(
-        choices=[(s.value, s.label) for s in (EventDate.Status.ON_SALE, EventDate.Status.SOLD_OUT)]
-    )
-
-    class Meta:
-        model = EventDate
-        fields = [
-            "admission_at",
-            "sales_start",
-            "sales_end",
-            "venue_name",
-            "venue_address",
-            "capacity",
-            "status",
-        ]
-
-    # The model's clean() refuses a capacity below what is allocated and a sales window
-    # that ends before it starts; events.dates.save_date_settings checks again under a lock.
-
-    def clean(self) -> dict[str, Any]:
-        super().clean()
-        _check_times(self, ("admission_at", "sales_start", "sales_end"), self.instance.event.tz)
-        cleaned = self.cleaned_data
-        for name in ("admission_at", "sales_start", "sales_end"):
-            setattr(self.instance, name, cleaned.get(name))
-        admission = cleaned.get("admission_at")
-        if admission and admission > self.instance.ends_at:
-            self.add_error("admission_at", "Doors must open before the date ends.")
-        return cleaned
+    reason = forms.CharField(required=False, max_length=200)

@@ -1,7 +1,11 @@
-"""Emails to buyers, queued in the order's transaction and sent after it commits (core.outbox)."""
+"""Emails to buyers, queued in the order's transaction and sent after it commits (core.outbox):
+the order confirmation, and the notices to a date's buyers when it is cancelled or moved
+(sales.date_changes)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
@@ -71,3 +75,83 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
     if tickets_usable(order):
         message.attach(f"tickets-{order.code}.pdf", order_pdf(order), "application/pdf")
     message.send()
+
+
+# --- A date's buyers: the date was cancelled, or moved ---------------------------------------
+
+DATE_CANCELLED = "date_cancelled"
+DATE_MOVED = "date_moved"
+
+
+def queue_date_cancelled(
+    order: Order, base_url: str, *, refunded: str | None, refund_automatic: bool, reason: str
+) -> None:
+    """Tell the buyer of ``order`` that its date is cancelled, and what happens to the money:
+    ``refunded`` (an amount, "12.50") was paid back through the provider when
+    ``refund_automatic``, else the organizer pays it back; None: the order was not paid."""
+    outbox.enqueue(
+        DATE_CANCELLED,
+        {
+            "order_code": order.code,
+            "base_url": base_url,
+            "refunded": refunded,
+            "refund_automatic": refund_automatic,
+            "reason": reason,
+        },
+    )
+
+
+def queue_date_moved(order: Order, base_url: str, *, previous_starts_at: str) -> None:
+    """Tell the buyer of ``order`` its date's new time (read when the email is sent);
+    ``previous_starts_at`` (ISO) is the time they were told before."""
+    outbox.enqueue(
+        DATE_MOVED, {"order_code": order.code, "base_url": base_url, "previous_starts_at": previous_starts_at}
+    )
+
+
+def _date_context(order_code: str, base_url: str) -> dict[str, Any]:
+    order = Order.objects.select_related("event", "event__organizer", "date").get(code=order_code)
+    order.date.event = order.event
+    tz = order.event.tz
+    return {
+        "order": order,
+        "event": order.event,
+        "date": order.date,
+        "url": order_url(order, base_url),
+        "starts_at": order.date.starts_at.astimezone(tz),
+        "ends_at": order.date.ends_at.astimezone(tz),
+        "admission_at": order.date.admission_at.astimezone(tz) if order.date.admission_at else None,
+    }
+
+
+def _send(template: str, context: dict[str, Any]) -> None:
+    order: Order = context["order"]
+    organizer = order.event.organizer
+    message = EmailMultiAlternatives(
+        subject=render_to_string(f"sales/email/{template}_subject.txt", context).strip(),
+        body=render_to_string(f"sales/email/{template}.txt", context),
+        to=[order.buyer_email],
+        reply_to=[organizer.contact_email] if organizer.contact_email else None,
+    )
+    message.attach_alternative(render_to_string(f"sales/email/{template}.html", context), "text/html")
+    message.send()
+
+
+@outbox.handler(DATE_CANCELLED)
+def _deliver_date_cancelled(payload: dict[str, Any]) -> None:
+    context = _date_context(payload["order_code"], payload["base_url"])
+    context.update(
+        refunded=payload["refunded"],
+        refund_automatic=payload["refund_automatic"],
+        free=payload["refunded"] is not None and Decimal(payload["refunded"]) == 0,
+        reason=payload["reason"],
+    )
+    _send("date_cancelled", context)
+
+
+@outbox.handler(DATE_MOVED)
+def _deliver_date_moved(payload: dict[str, Any]) -> None:
+    context = _date_context(payload["order_code"], payload["base_url"])
+    previous = dt.datetime.fromisoformat(payload["previous_starts_at"])
+    context["previous_starts_at"] = previous.astimezone(context["event"].tz)
+    _send("date_moved", context)

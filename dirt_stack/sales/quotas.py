@@ -83,8 +83,9 @@ def sold_per_date_and_type(event: Event) -> Counter[tuple[int, int]]:
     for date_id, ticket_type_id, n in (
         Ticket.objects.holding_stock()
         .filter(order__event=event)
-        .values_list("order__date_id", "ticket_type_id")
+        .values("order__date_id", "ticket_type_id")
         .annotate(n=Count("id"))
+        .values_list("order__date_id", "ticket_type_id", "n")
     ):
         counts[date_id, ticket_type_id] += n
     return counts

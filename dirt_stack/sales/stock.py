@@ -7,7 +7,8 @@ or paid orders plus tickets in live holds, for that date. The API is small:
 - ``take(date_id, quantities)``: the claims that take stock (core.statements),
   for a purchase's or a hold's write; ``acquire`` makes them inside a transaction;
 - ``hold(date, quantities, ...)``: set stock aside for a buyer (a cart);
-- ``release(hold)``: give a hold's stock back;
+- ``release(hold)``: give a hold's stock back; ``release_holds(date_id)``: give back
+  every live hold's of a date (it was cancelled);
 - ``confirm(hold)``: turn a live hold into an order's stock (the counter stays);
 - ``give_back(date_id, quantities)``: return stock (cancellations, refunds);
 - ``release_expired(date_id)``: return the stock of expired holds and of pending
@@ -253,6 +254,23 @@ def release(hold_to_release: Hold) -> bool:
         if claimed:
             give_back(hold_to_release.date_id, _hold_quantities([hold_to_release.pk]))
     return bool(claimed)
+
+
+def release_holds(date_id: int) -> int:
+    """Give back the stock of every live hold on a date, expired or not (the date was
+    cancelled); returns how many tickets came back. A hold a checkout is converting
+    at the same moment is claimed by one of the two conditional UPDATEs only."""
+    with transaction.atomic():
+        holds = _claim(
+            Hold.objects.filter(date_id=date_id, status=Hold.Status.LIVE),
+            "status = %s",
+            [Hold.Status.RELEASED.value],
+            Hold.Status.LIVE.value,
+            "id",
+        )
+        returned = _hold_quantities(h[0] for h in holds)
+        give_back(date_id, returned)
+    return sum(returned.values())
 
 
 def confirm(hold_to_confirm: Hold) -> dict[int, int]:

@@ -47,6 +47,7 @@ def target(settings):
         "list_id": CheckInList.objects.create(event=event, name="Door").pk,
         "ticket_id": order.tickets.get().pk,
         "code": order.code,
+        "date_id": only_date(event).pk,
         "users": {role: make_member(organizer, role=role) for role in (OWNER, MANAGER, DOOR)},
     }
 
@@ -78,6 +79,15 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "voucher_delete": ("post", ("organizer_slug", "event_slug", "voucher_id"), MANAGER),
     "ticket_type_create": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "ticket_type": ("post", ("organizer_slug", "event_slug", "ticket_type_id"), MANAGER),
+    "dates": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "date_create": ("post", ("organizer_slug", "event_slug"), MANAGER),
+    "dates_preview": ("post", ("organizer_slug", "event_slug"), MANAGER),
+    "dates_rule": ("post", ("organizer_slug", "event_slug"), MANAGER),
+    "dates_bulk": ("post", ("organizer_slug", "event_slug"), MANAGER),
+    "date": ("post", ("organizer_slug", "event_slug", "date_id"), MANAGER),
+    "date_move": ("post", ("organizer_slug", "event_slug", "date_id"), MANAGER),
+    "date_cancel": ("post", ("organizer_slug", "event_slug", "date_id"), MANAGER),
+    "date_delete": ("post", ("organizer_slug", "event_slug", "date_id"), MANAGER),
 }
 # Routes about the user's own organizers, not about organizer B.
 OWN = {"home", "organizer_create"}

@@ -14,8 +14,8 @@ from api.manage.common import event_of, invalid, invalid_fields, local_input, re
 from api.manage.schemas import DateIn, DatePatch, ManagedDateOut
 from api.problems import problem
 from api.schemas import ProblemOut
-from events import dates as event_dates
-from events.forms import DateSettingsForm, NewDateForm
+from events import date_services
+from events.forms import DateForm
 from events.models import DateTicketType, Event, EventDate
 from sales import quotas
 
@@ -23,6 +23,16 @@ router = Router(tags=["Organizer"], auth=OrganizerToken())
 
 CHANGE_PROBLEMS = {401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 409: ProblemOut, 422: ProblemOut}
 TIMES = ("starts_at", "ends_at", "admission_at", "sales_start", "sales_end")
+# What PATCH changes on a date (its times move through the back office, which tells its buyers).
+DATE_SETTINGS = (
+    "admission_at",
+    "sales_start",
+    "sales_end",
+    "venue_name",
+    "venue_address",
+    "capacity",
+    "status",
+)
 
 
 def _dates_out(event: Event, dates: Sequence[EventDate]) -> list[dict[str, Any]]:
@@ -81,6 +91,11 @@ def _form_data(event: Event, body: dict[str, Any], current: dict[str, Any] | Non
     return {k: "" if v is None else v for k, v in data.items()}
 
 
+def _refused(exc: ValidationError) -> HttpResponse:
+    """A date service's refusal as a 422 (its messages keyed by field)."""
+    return invalid_fields({field: " ".join(messages) for field, messages in exc.message_dict.items()})
+
+
 @router.get(
     "/manage/events/{slug}/dates",
     response={200: list[ManagedDateOut], 401: ProblemOut, 404: ProblemOut},
@@ -106,13 +121,13 @@ def create_date(request: HttpRequest, slug: str, body: DateIn) -> HttpResponse |
     event = event_of(request, slug)
     if event.status == Event.Status.CANCELLED:
         return problem(409, "This event is cancelled; it gets no new dates.")
-    form = NewDateForm(_form_data(event, body.dict()), event=event)
+    form = DateForm(_form_data(event, body.dict()), event=event)
     if not form.is_valid():
         return invalid(form)
-    times = event_dates.DateTimes(
-        form.cleaned_data["starts_at"], form.cleaned_data["ends_at"], form.cleaned_data["admission_at"]
-    )
-    (date,) = event_dates.add_dates(event, [times])
+    try:
+        date = date_services.add_date(form)
+    except ValidationError as exc:
+        return _refused(exc)
     return Status(201, _dates_out(event, [EventDate.objects.get(pk=date.pk)])[0])
 
 
@@ -148,14 +163,12 @@ def update_date(
     for name in ("venue_name", "venue_address", "status"):
         if changes.get(name, "") is None:
             del changes[name]  # null: unchanged (there is nothing to clear)
-    current = {name: getattr(date, name) for name in DateSettingsForm.Meta.fields}
-    form = DateSettingsForm(_form_data(event, changes, current), instance=date)
+    current = {name: getattr(date, name) for name in DATE_SETTINGS}
+    form = DateForm(_form_data(event, changes, current), instance=date, event=event)
     if not form.is_valid():
         return invalid(form)
     try:
-        saved = event_dates.save_date_settings(form)
-    except event_dates.DateCancelled as exc:
-        return problem(409, str(exc))
+        saved = date_services.edit_date(form, [])
     except ValidationError as exc:
-        return invalid_fields({field: " ".join(messages) for field, messages in exc.message_dict.items()})
+        return _refused(exc)
     return _dates_out(event, [saved])[0]

@@ -26,7 +26,8 @@ from backoffice.serializers import event_form_values
 from events import services as event_services
 from events.forms import EventForm, TicketTypeForm
 from events.models import Event, TicketType
-from sales import quotas
+from sales import date_changes, quotas
+from sales.order_actions import Actor
 
 router = Router(tags=["Organizer"], auth=OrganizerToken())
 
@@ -134,7 +135,14 @@ def update_event(request: HttpRequest, slug: str, body: EventPatch) -> HttpRespo
     form = EventForm(_event_form_data(event, body.dict(exclude_unset=True)), instance=event)
     if not form.is_valid():
         return invalid(form)
-    return _event_out(event_services.save_event(form, event.organizer))
+    # Through sales.date_changes: a single-date event's new times email its buyers.
+    saved = date_changes.save_event(
+        form,
+        event.organizer,
+        by=Actor(token_name=token_of(request).name),
+        base_url=request.build_absolute_uri("/"),
+    )
+    return _event_out(saved)
 
 
 # --- ticket types ----------------------------------------------------------------------------

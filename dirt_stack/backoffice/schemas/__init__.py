@@ -33,6 +33,15 @@ from backoffice.schemas.common import (
     IdName,
     MembershipRole,
 )
+from backoffice.schemas.dates import (
+    DateInputs,
+    DatesPageProps,
+    DatesPreview,
+    DatesTicketType,
+    ManagedDate,
+    ManagedDateOffer,
+    PreviewDate,
+)
 from backoffice.schemas.door import (
     CheckedIn,
     CheckInCounts,
@@ -87,6 +96,10 @@ __all__ = [
     "DashboardPageProps",
     "DateChoice",
     "DateFigures",
+    "DateInputs",
+    "DatesPageProps",
+    "DatesPreview",
+    "DatesTicketType",
     "EditableEvent",
     "EventCreatePageProps",
     "EventEditPageProps",
@@ -99,6 +112,8 @@ __all__ = [
     "LoginPageProps",
     "ManageHomePageProps",
     "ManageOrderPageProps",
+    "ManagedDate",
+    "ManagedDateOffer",
     "ManagedTicketType",
     "Member",
     "MembersPageProps",
@@ -116,6 +131,7 @@ __all__ = [
     "PasswordResetPageProps",
     "PaymentRow",
     "PendingInvitation",
+    "PreviewDate",
     "RefundRow",
     "ReissueResult",
     "Revenue",

@@ -35,6 +35,8 @@ class EventFormValues(Shape):
 class EditableEvent(EventFormValues):
     status: EventStatus
     allocated: int
+    # More than one: a series, whose times are its dates' (the dates page edits them).
+    date_count: int
     cover_image_url: str | None
     public_url: str
 

@@ -99,7 +99,7 @@ def _json_body(request: HttpRequest) -> dict | None:
         return None
     try:
         data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         return None
     return data if isinstance(data, dict) else None
 

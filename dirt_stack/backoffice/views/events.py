@@ -36,7 +36,7 @@ from core.inertia import form_errors, render_page, render_with_errors, submitted
 from events import services
 from events.forms import EventForm, TicketTypeForm, local_input_value
 from events.models import Event, TicketType
-from sales import quotas
+from sales import date_changes, quotas
 from sales.models import Voucher
 from sales.quotas import sold_counts
 from storefront.schemas import OrganizerRef
@@ -157,6 +157,7 @@ def _editor_props(membership: Membership, event: Event) -> EventEditPageProps:
             **dict(event_form_values(event)),
             status=event.status,
             allocated=event.dates.aggregate(n=Sum("allocated"))["n"] or 0,
+            date_count=event.dates.count(),
             cover_image_url=event.cover_image.url if event.cover_image else None,
             public_url=f"/events/{event.slug}/",
         ),
@@ -190,7 +191,7 @@ def _voucher_row(event: Event, voucher: Voucher) -> VoucherRow:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def event_edit(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+def event_edit(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     # Door staff only check tickets in; the editor is for managers.
     membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     if request.method == "GET":
@@ -201,7 +202,10 @@ def event_edit(request: HttpRequest, organizer_slug: str, event_slug: str) -> Ht
     if not form.is_valid():
         event.refresh_from_db()
         return render_with_errors(request, _editor_props(membership, event), form_errors(form))
-    event = services.save_event(form, membership.organizer)
+    # A single-date event's new times move its date and tell its buyers.
+    event = date_changes.save_event(
+        form, membership.organizer, by=request.user, base_url=request.build_absolute_uri("/")
+    )
     messages.success(request, "Event saved.")
     return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event.slug)
 

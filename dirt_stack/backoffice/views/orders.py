@@ -31,7 +31,7 @@ from core.inertia import paginate, render_page, render_with_errors, submitted_da
 from core.schemas import Option
 from events.models import Event
 from sales import exceptions, order_actions
-from sales.models import Order, Ticket
+from sales.models import Order, Ticket, parse_id
 from storefront.serializers import order_detail
 
 if TYPE_CHECKING:
@@ -160,7 +160,10 @@ def order_action(
             order_actions.cancel(order, actor)
             messages.success(request, f"Order {order.code} cancelled; its tickets are void and back on sale.")
         elif action == "refund":
-            tickets = [int(t) for t in data.get("tickets") or [] if str(t).isdigit()]
+            submitted = [parse_id(t) for t in data.get("tickets") or []]
+            tickets = [t for t in submitted if t is not None]
+            if len(tickets) != len(submitted):
+                raise exceptions.OrderInvalid("Choose tickets of this order.", "tickets")
             amount = _decimal(data.get("amount"))
             order_actions.refund(
                 order, actor, amount=amount, tickets=tickets, reason=str(data.get("reason", ""))[:300]

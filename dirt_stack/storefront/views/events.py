@@ -15,7 +15,7 @@ from core.markdown import plain_text_excerpt
 from core.schemas import Pagination
 from events.models import Event, EventDate
 from sales.exceptions import OrderConflict, OrderInvalid
-from sales.pricing import is_id
+from sales.models import parse_id
 from sales.vouchers import find_voucher
 from storefront.schemas import (
     EventFilters,
@@ -79,22 +79,12 @@ def date_id_given(value: object) -> bool:
     return value is not None and value != ""
 
 
-def parse_date_id(value: object) -> int | None:
-    """A date id as buyers send it: a whole number, or a string of ASCII digits; None
-    for anything else ("1e3", "-1", "NaN", True, 2.0, NUL bytes, numbers past 64 bits)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
-        value = int(value)
-    return value if isinstance(value, int) and is_id(value) else None
-
-
 def chosen_date(event: Event, date_id: object, dates: list[EventDate] | None = None) -> EventDate | None:
     """The date a buyer chose (``?date=`` or a form's ``date``), or a single-date event's
     one date; None for a series until one is chosen, or when the id is not the event's.
     ``dates`` are all the event's dates when already loaded."""
     if date_id_given(date_id):
-        wanted = parse_date_id(date_id)
+        wanted = parse_id(date_id)
         if wanted is None:
             return None
         if dates is not None:

@@ -31,10 +31,19 @@ type Props = {
   errors: Partial<Record<keyof EventFormData | "form", string>>;
   timezones: string[];
   currencies: string[];
+  // A series' times are its dates' (the dates page): no start and end here.
+  showTimes?: boolean;
 };
 
 // The event fields shared by the "new event" page and the editor.
-export default function EventFormFields({ data, setData, errors, timezones, currencies }: Props) {
+export default function EventFormFields({
+  data,
+  setData,
+  errors,
+  timezones,
+  currencies,
+  showTimes = true,
+}: Props) {
   return (
     <div className="grid gap-4 sm:grid-cols-2">
       <TextField
@@ -98,7 +107,7 @@ export default function EventFormFields({ data, setData, errors, timezones, curr
         onChange={(e) => setData("timezone", e.target.value)}
         options={timezones.map((tz) => ({ value: tz, label: tz }))}
         error={errors.timezone}
-        hint="Start and end are times in this zone."
+        hint={showTimes ? "Start and end are times in this zone." : "Dates are times in this zone."}
       />
       <SelectField
         label="Currency"
@@ -108,24 +117,28 @@ export default function EventFormFields({ data, setData, errors, timezones, curr
         options={currencies.map((code) => ({ value: code, label: code }))}
         error={errors.currency}
       />
-      <TextField
-        label="Starts"
-        type="datetime-local"
-        name="starts_at"
-        value={data.starts_at}
-        onChange={(e) => setData("starts_at", e.target.value)}
-        error={errors.starts_at}
-        required
-      />
-      <TextField
-        label="Ends"
-        type="datetime-local"
-        name="ends_at"
-        value={data.ends_at}
-        onChange={(e) => setData("ends_at", e.target.value)}
-        error={errors.ends_at}
-        required
-      />
+      {showTimes ? (
+        <>
+          <TextField
+            label="Starts"
+            type="datetime-local"
+            name="starts_at"
+            value={data.starts_at}
+            onChange={(e) => setData("starts_at", e.target.value)}
+            error={errors.starts_at}
+            required
+          />
+          <TextField
+            label="Ends"
+            type="datetime-local"
+            name="ends_at"
+            value={data.ends_at}
+            onChange={(e) => setData("ends_at", e.target.value)}
+            error={errors.ends_at}
+            required
+          />
+        </>
+      ) : null}
       <TextField
         label="Event capacity"
         type="number"

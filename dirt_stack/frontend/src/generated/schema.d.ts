@@ -1455,6 +1455,59 @@ export interface components {
        */
       expected: number;
     };
+    /**
+     * DateInputs
+     * @description A date's times as the edit and move forms' inputs show them (event-local, "2031-10-03T19:30").
+     */
+    DateInputs: {
+      /** Starts At */
+      starts_at: string;
+      /** Ends At */
+      ends_at: string;
+      /** Admission At */
+      admission_at: string;
+      /** Sales Start */
+      sales_start: string;
+      /** Sales End */
+      sales_end: string;
+    };
+    /** DatesPageProps */
+    DatesPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      /** Currency */
+      currency: string;
+      /** Dates */
+      dates: components["schemas"]["ManagedDate"][];
+      /** Ticket Types */
+      ticket_types: components["schemas"]["DatesTicketType"][];
+    };
+    /**
+     * DatesPreview
+     * @description The dates a rule would add, without adding them; or, when the rule is not valid,
+     * no dates and an error per field (``form`` for the rule as a whole).
+     */
+    DatesPreview: {
+      /** Dates */
+      dates: components["schemas"]["PreviewDate"][];
+      /** New */
+      new: number;
+      /** Errors */
+      errors: {
+        [key: string]: string;
+      };
+    };
+    /** DatesTicketType */
+    DatesTicketType: {
+      /** Id */
+      id: number;
+      /** Name */
+      name: string;
+      /** Price */
+      price: string;
+      /** Capacity */
+      capacity: number;
+    };
     /** EditableEvent */
     EditableEvent: {
       /** Title */
@@ -1494,6 +1547,8 @@ export interface components {
       status: "draft" | "published" | "cancelled";
       /** Allocated */
       allocated: number;
+      /** Date Count */
+      date_count: number;
       /** Cover Image Url */
       cover_image_url: string | null;
       /** Public Url */
@@ -1836,6 +1891,79 @@ export interface components {
       /** Refundable */
       refundable: string;
     };
+    /** ManagedDate */
+    ManagedDate: {
+      /** Id */
+      id: number;
+      /**
+       * Starts At
+       * Format: date-time
+       */
+      starts_at: string;
+      /**
+       * Ends At
+       * Format: date-time
+       */
+      ends_at: string;
+      /** Admission At */
+      admission_at: string | null;
+      inputs: components["schemas"]["DateInputs"];
+      /** Venue Name */
+      venue_name: string;
+      /** Venue Address */
+      venue_address: string;
+      /** Venue */
+      venue: string;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "on_sale" | "sold_out" | "cancelled";
+      /** Capacity */
+      capacity: number | null;
+      /** Sold */
+      sold: number;
+      /** Allocated */
+      allocated: number;
+      /** Available */
+      available: number;
+      /** Total Capacity */
+      total_capacity: number;
+      /** Has Ended */
+      has_ended: boolean;
+      /** Orders */
+      orders: number;
+      /** Buyers */
+      buyers: number;
+      /** Can Delete */
+      can_delete: boolean;
+      /** Offers */
+      offers: components["schemas"]["ManagedDateOffer"][];
+    };
+    /**
+     * ManagedDateOffer
+     * @description A ticket type on one date, as the dates page shows and edits it.
+     */
+    ManagedDateOffer: {
+      /** Ticket Type Id */
+      ticket_type_id: number;
+      /** Name */
+      name: string;
+      /** Capacity */
+      capacity: number;
+      /** Sold */
+      sold: number;
+      /** Available */
+      available: number;
+      /** Price */
+      price: string | null;
+      /** Effective Price */
+      effective_price: string;
+      /** Offered */
+      offered: boolean;
+      /** Can Withdraw */
+      can_withdraw: boolean;
+    };
     /** ManagedTicketType */
     ManagedTicketType: {
       /** Id */
@@ -2132,6 +2260,23 @@ export interface components {
        */
       expires_at: string;
     };
+    /** PreviewDate */
+    PreviewDate: {
+      /**
+       * Starts At
+       * Format: date-time
+       */
+      starts_at: string;
+      /**
+       * Ends At
+       * Format: date-time
+       */
+      ends_at: string;
+      /** Admission At */
+      admission_at: string | null;
+      /** Exists */
+      exists: boolean;
+    };
     /** RefundRow */
     RefundRow: {
       /** Amount */
@@ -2327,6 +2472,7 @@ export interface components {
       "Manage/ApiTokens": components["schemas"]["ApiTokensPageProps"];
       "Manage/CheckInLists": components["schemas"]["CheckInListsPageProps"];
       "Manage/Dashboard": components["schemas"]["DashboardPageProps"];
+      "Manage/Dates": components["schemas"]["DatesPageProps"];
       "Manage/EventCreate": components["schemas"]["EventCreatePageProps"];
       "Manage/EventEdit": components["schemas"]["EventEditPageProps"];
       "Manage/Home": components["schemas"]["ManageHomePageProps"];

@@ -28,3 +28,21 @@ export async function getJson<T>(url: string): Promise<T> {
   }
   return (await response.json()) as T;
 }
+
+// A JSON post whose refusal carries a body too (a 422 with errors): the answer of
+// either, and whether it was a success. Other failures throw.
+export async function postJsonAnswer<T>(
+  url: string,
+  body: unknown,
+): Promise<{ ok: boolean; body: T }> {
+  const response = await fetch(url, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: { "Content-Type": "application/json", "X-XSRF-TOKEN": csrfToken() },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok && response.status !== 422) {
+    throw new Error(`The server answered ${response.status}.`);
+  }
+  return { ok: response.ok, body: (await response.json()) as T };
+}

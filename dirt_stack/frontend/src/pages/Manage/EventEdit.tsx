@@ -89,6 +89,12 @@ export default function EventEdit({
         </div>
         <div className="flex flex-wrap gap-2">
           <Link
+            href={`${base}/dates/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+          >
+            Dates
+          </Link>
+          <Link
             href={`${base}/dashboard/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >
@@ -150,6 +156,12 @@ export default function EventEdit({
         </div>
       </div>
       <FormError message={pageErrors.status} />
+      <p className="mb-2 text-sm text-slate-600" data-testid="date-count">
+        {event.date_count === 1 ? "1 date" : `${event.date_count} dates`} —{" "}
+        <Link href={`${base}/dates/`} className="font-medium text-indigo-700 hover:underline">
+          manage dates
+        </Link>
+      </p>
 
       <section
         aria-labelledby="ticket-types-heading"
@@ -179,7 +191,10 @@ export default function EventEdit({
                     {t.hidden ? <span className="text-xs text-slate-500">(hidden)</span> : null}
                   </p>
                   <p className="text-sm text-slate-600">
-                    {formatMoney(t.price, event.currency)} · {t.sold} / {t.capacity} sold
+                    {formatMoney(t.price, event.currency)} ·{" "}
+                    {event.date_count > 1
+                      ? `${t.sold} sold · ${t.capacity} per date`
+                      : `${t.sold} / ${t.capacity} sold`}
                   </p>
                 </div>
                 <div className="flex gap-1 text-sm">
@@ -277,6 +292,7 @@ export default function EventEdit({
             errors={form.errors}
             timezones={timezones}
             currencies={currencies}
+            showTimes={event.date_count <= 1}
           />
           <PrimaryButton disabled={form.processing}>Save event</PrimaryButton>
         </form>

@@ -14,6 +14,8 @@ const ACTIONS: Record<string, string> = {
   marked_paid: "Marked paid",
   confirmation_resent: "Resent the confirmation",
   attendee_changed: "Changed an attendee name",
+  date_cancelled: "Cancelled its date",
+  date_moved: "Moved its date",
 };
 
 function describe(entry: AuditRow, currency: string): string {
@@ -21,6 +23,9 @@ function describe(entry: AuditRow, currency: string): string {
   if (entry.action === "refunded") {
     const tickets = (entry.detail.tickets as number[] | undefined) ?? [];
     return `${base} ${formatMoney(String(entry.detail.amount ?? "0"), currency)}${tickets.length ? ` (${tickets.length} ticket${tickets.length > 1 ? "s" : ""})` : ""}`;
+  }
+  if (entry.action === "date_cancelled" && entry.detail.outcome === "refunded") {
+    return `${base}: refunded ${formatMoney(String(entry.detail.amount ?? "0"), currency)}`;
   }
   if (entry.action === "attendee_changed") {
     return `${base}: “${entry.detail.before || "—"}” → “${entry.detail.after}”`;

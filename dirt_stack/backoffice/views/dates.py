@@ -1,0 +1,357 @@
+"""Back office: an event's dates (managers only). Add one or many from a rule (with a
+preview), edit one or several, move, cancel or delete one.
+
+Errors come back keyed by the form they belong to, so the page shows them in the
+right place: ``add.<field>``, ``rule.<field>``, ``bulk.<field>`` and, for one date,
+``<date id>.edit.<field>``, ``<date id>.move.<field>``, ``<date id>.cancel.<field>``
+and ``<date id>.delete``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.forms import BaseForm
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.http import AuthenticatedHttpRequest
+from accounts.models import Membership
+from backoffice.access import MANAGERS, managed_event
+from backoffice.schemas import (
+    DateInputs,
+    DatesPageProps,
+    DatesPreview,
+    DatesTicketType,
+    EventInZone,
+    ManagedDate,
+    ManagedDateOffer,
+    PreviewDate,
+)
+from core.inertia import form_errors, render_page, render_with_errors, submitted_data
+from events import date_services
+from events.forms import (
+    BulkDateForm,
+    CancelDateForm,
+    DateForm,
+    DateTicketTypeForm,
+    MoveDateForm,
+    local_input_value,
+)
+from events.models import DateTicketType, Event, EventDate
+from events.recurrence import RecurrenceForm
+from sales import date_changes, quotas
+from sales.order_actions import Actor
+from storefront.schemas import OrganizerRef
+
+
+def _count(n: int, thing: str) -> str:
+    """A count and its noun: 1 order, 3 orders."""
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
+def _dates_url(organizer_slug: str, event_slug: str) -> str:
+    return f"/manage/{organizer_slug}/events/{event_slug}/dates/"
+
+
+def _page_props(membership: Membership, event: Event) -> DatesPageProps:
+    tz = event.tz
+    dates = list(EventDate.objects.filter(event=event).order_by("starts_at", "pk"))
+    for date in dates:
+        date.event = event
+    left = quotas.availability_by_date(dates)
+    sold = quotas.sold_per_date(event)
+    sold_by_type = quotas.sold_per_date_and_type(event)
+    affected = date_changes.affected_per_date(event)
+    offers: dict[int, list[DateTicketType]] = {date.pk: [] for date in dates}
+    for row in DateTicketType.objects.filter(date__event=event).select_related("ticket_type"):
+        offers[row.date_id].append(row)
+    ticket_types = list(event.ticket_types.all())
+    # Deletable: no orders ever and nothing held (vouchers limited to it are checked on delete).
+    ordered = set(event.orders.values_list("date_id", flat=True).distinct())
+    rows = []
+    for date in dates:
+        who = affected.get(date.pk, date_changes.Affected())
+        rows.append(
+            ManagedDate(
+                id=date.pk,
+                starts_at=date.starts_at.astimezone(tz),
+                ends_at=date.ends_at.astimezone(tz),
+                admission_at=date.admission_at.astimezone(tz) if date.admission_at else None,
+                inputs=DateInputs(
+                    starts_at=local_input_value(date.starts_at, tz),
+                    ends_at=local_input_value(date.ends_at, tz),
+                    admission_at=local_input_value(date.admission_at, tz),
+                    sales_start=local_input_value(date.sales_start, tz),
+                    sales_end=local_input_value(date.sales_end, tz),
+                ),
+                venue_name=date.venue_name,
+                venue_address=date.venue_address,
+                venue=date.venue_label,
+                status=date.status,
+                capacity=date.capacity,
+                sold=sold[date.pk],
+                allocated=date.allocated,
+                available=left[date.pk].total,
+                total_capacity=left[date.pk].capacity,
+                has_ended=date.has_ended,
+                orders=who.orders,
+                buyers=who.buyers,
+                can_delete=len(dates) > 1 and not date.allocated and date.pk not in ordered,
+                offers=[
+                    ManagedDateOffer(
+                        ticket_type_id=row.ticket_type_id,
+                        name=row.ticket_type.name,
+                        capacity=row.capacity,
+                        sold=sold_by_type[date.pk, row.ticket_type_id],
+                        available=left[date.pk].per_ticket_type.get(row.ticket_type_id, 0),
+                        price=row.price,
+                        effective_price=row.effective_price,
+                        offered=row.offered,
+                        can_withdraw=row.allocated == 0,
+                    )
+                    for row in offers[date.pk]
+                ],
+            )
+        )
+    return DatesPageProps(
+        organizer=OrganizerRef(name=membership.organizer.name, slug=membership.organizer.slug),
+        event=EventInZone(title=event.title, slug=event.slug, timezone=event.timezone),
+        currency=event.currency,
+        dates=rows,
+        ticket_types=[
+            DatesTicketType(id=t.pk, name=t.name, price=t.price, capacity=t.capacity) for t in ticket_types
+        ],
+    )
+
+
+def _errors(
+    request: HttpRequest, membership: Membership, event: Event, key: str, errors: dict[str, str]
+) -> HttpResponse:
+    """The page again with ``errors`` under ``key`` ("add", "<date id>.edit", ...)."""
+    return render_with_errors(
+        request,
+        _page_props(membership, event),
+        {f"{key}.{field}": message for field, message in errors.items()},
+    )
+
+
+def _validation_errors(error: ValidationError) -> dict[str, str]:
+    if hasattr(error, "error_dict"):
+        return {field: " ".join(messages) for field, messages in error.message_dict.items()}
+    return {"form": " ".join(error.messages)}
+
+
+def _managed(request: HttpRequest, organizer_slug: str, event_slug: str) -> tuple[Membership, Event]:
+    return managed_event(request, organizer_slug, event_slug, MANAGERS)
+
+
+def _date_of(event: Event, date_id: int) -> EventDate:
+    date = get_object_or_404(EventDate, pk=date_id, event=event)
+    date.event = event
+    return date
+
+
+def _back(organizer_slug: str, event_slug: str) -> HttpResponse:
+    return redirect(_dates_url(organizer_slug, event_slug))
+
+
+def _actor(request: AuthenticatedHttpRequest) -> Actor:
+    return Actor(user=request.user)
+
+
+@login_required
+@require_GET
+def dates(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    membership, event = _managed(request, organizer_slug, event_slug)
+    return render_page(
+        request, _page_props(membership, event), template_data={"page_title": f"Dates · {event.title}"}
+    )
+
+
+@login_required
+@require_POST
+def date_create(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    membership, event = _managed(request, organizer_slug, event_slug)
+    form = DateForm(submitted_data(request), event=event)
+    if not form.is_valid():
+        return _errors(request, membership, event, "add", form_errors(form))
+    date = date_services.add_date(form)
+    messages.success(request, f"Date added: {date_services.date_label(date, event)}.")
+    return _back(organizer_slug, event_slug)
+
+
+def _rule_form(request: HttpRequest, event: Event) -> RecurrenceForm:
+    return RecurrenceForm(submitted_data(request), tz=event.tz)
+
+
+@login_required
+@require_POST
+def dates_preview(request: HttpRequest, organizer_slug: str, event_slug: str) -> JsonResponse:
+    """The dates a rule would add, without adding anything (422 with errors when it is not valid)."""
+    _, event = _managed(request, organizer_slug, event_slug)
+    form = _rule_form(request, event)
+    if not form.is_valid():
+        return JsonResponse(
+            DatesPreview(dates=[], new=0, errors=form_errors(form)).model_dump(mode="json"), status=422
+        )
+    taken = date_services.existing_starts(event, form.occurrences)
+    preview = [
+        PreviewDate(
+            starts_at=t.starts_at,
+            ends_at=t.ends_at,
+            admission_at=t.admission_at,
+            exists=t.starts_at in taken,
+        )
+        for t in form.occurrences
+    ]
+    answer = DatesPreview(dates=preview, new=sum(not p.exists for p in preview), errors={})
+    return JsonResponse(answer.model_dump(mode="json"))
+
+
+@login_required
+@require_POST
+def dates_from_rule(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    membership, event = _managed(request, organizer_slug, event_slug)
+    form = _rule_form(request, event)
+    if not form.is_valid():
+        return _errors(request, membership, event, "rule", form_errors(form))
+    added = date_services.add_dates_from_rule(event, form.occurrences)
+    skipped = f"; {_count(len(added.skipped), 'date')} already existed" if added.skipped else ""
+    messages.success(request, f"{_count(len(added.created), 'date')} added{skipped}.")
+    return _back(organizer_slug, event_slug)
+
+
+def _offer_forms(date: EventDate, data: Any) -> list[DateTicketTypeForm]:
+    """A form for each of the date's ticket types the post changes (sends a ``tt<id>-`` field of)."""
+    rows = DateTicketType.objects.filter(date=date).select_related("ticket_type")
+    forms = [DateTicketTypeForm(data, instance=row) for row in rows]
+    return [form for form in forms if any(str(name).startswith(f"{form.prefix}-") for name in data)]
+
+
+@login_required
+@require_POST
+def date_update(request: HttpRequest, organizer_slug: str, event_slug: str, date_id: int) -> HttpResponse:
+    membership, event = _managed(request, organizer_slug, event_slug)
+    date = _date_of(event, date_id)
+    data = submitted_data(request)
+    form = DateForm(data, instance=date, event=event)
+    offers = _offer_forms(date, data)
+    key = f"{date.pk}.edit"
+    errors = {}
+    for one in (form, *offers):
+        if not one.is_valid():
+            errors.update(_prefixed_errors(one))
+    if errors:
+        return _errors(request, membership, event, key, errors)
+    try:
+        date = date_services.edit_date(form, offers)
+    except ValidationError as error:
+        return _errors(request, membership, event, key, _validation_errors(error))
+    messages.success(request, f"{date_services.date_label(date, event)} saved.")
+    return _back(organizer_slug, event_slug)
+
+
+def _prefixed_errors(form: BaseForm) -> dict[str, str]:
+    """A prefixed form's errors keyed by its inputs' names ("tt3-capacity")."""
+    return {
+        (field if field == "form" else form.add_prefix(field)): message
+        for field, message in form_errors(form).items()
+    }
+
+
+@login_required
+@require_POST
+def dates_bulk(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    membership, event = _managed(request, organizer_slug, event_slug)
+    form = BulkDateForm(submitted_data(request), event=event)
+    if not form.is_valid():
+        return _errors(request, membership, event, "bulk", form_errors(form))
+    try:
+        changed = date_services.bulk_edit(form)
+    except ValidationError as error:
+        return _errors(request, membership, event, "bulk", _validation_errors(error))
+    messages.success(request, f"{_count(len(changed), 'date')} changed.")
+    return _back(organizer_slug, event_slug)
+
+
+@login_required
+@require_POST
+def date_move(
+    request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, date_id: int
+) -> HttpResponse:
+    membership, event = _managed(request, organizer_slug, event_slug)
+    date = _date_of(event, date_id)
+    form = MoveDateForm(submitted_data(request), event=event)
+    key = f"{date.pk}.move"
+    if not form.is_valid():
+        return _errors(request, membership, event, key, form_errors(form))
+    try:
+        moved = date_changes.move_date(
+            date,
+            starts_at=form.cleaned_data["starts_at"],
+            ends_at=form.cleaned_data["ends_at"],
+            admission_at=form.cleaned_data["admission_at"],
+            by=_actor(request),
+            base_url=request.build_absolute_uri("/"),
+        )
+    except ValidationError as error:
+        return _errors(request, membership, event, key, _validation_errors(error))
+    if not moved.changed:
+        messages.info(request, "The times are the same; nothing changed.")
+    else:
+        told = (
+            f" The buyers of {_count(moved.emails_queued, 'order')} are being emailed the new time."
+            if moved.emails_queued
+            else ""
+        )
+        messages.success(request, f"Date moved to {date_services.date_label(date, event)}.{told}")
+    return _back(organizer_slug, event_slug)
+
+
+@login_required
+@require_POST
+def date_cancel(
+    request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, date_id: int
+) -> HttpResponse:
+    membership, event = _managed(request, organizer_slug, event_slug)
+    date = _date_of(event, date_id)
+    form = CancelDateForm(submitted_data(request))
+    if not form.is_valid():
+        return _errors(request, membership, event, f"{date.pk}.cancel", form_errors(form))
+    result = date_changes.cancel_date(
+        date, by=_actor(request), base_url=request.build_absolute_uri("/"), reason=form.cleaned_data["reason"]
+    )
+    label = date_services.date_label(date, event)
+    refunded = _count(result.orders_refunded, "order")
+    cancelled = _count(result.orders_cancelled, "unpaid order")
+    emails = _count(result.emails_queued, "email")
+    summary = f"{label} is cancelled: {refunded} refunded, {cancelled} cancelled, {emails} to the buyers."
+    if result.refunds_failed:
+        messages.error(
+            request,
+            f"{summary} The refunds of {', '.join(result.refunds_failed)} failed; they stay paid. "
+            "Cancel the date again to retry them, or refund them from their order pages.",
+        )
+    else:
+        messages.success(request, summary)
+    return _back(organizer_slug, event_slug)
+
+
+@login_required
+@require_POST
+def date_delete(request: HttpRequest, organizer_slug: str, event_slug: str, date_id: int) -> HttpResponse:
+    membership, event = _managed(request, organizer_slug, event_slug)
+    date = _date_of(event, date_id)
+    label = date_services.date_label(date, event)
+    try:
+        date_services.delete_date(date)
+    except ValidationError as error:
+        errors = {f"{date.pk}.delete": " ".join(error.messages)}
+        return render_with_errors(request, _page_props(membership, event), errors)
+    messages.success(request, f"{label} deleted.")
+    return _back(organizer_slug, event_slug)

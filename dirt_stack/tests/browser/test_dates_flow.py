@@ -1,0 +1,79 @@
+"""An organizer in Chromium: dates from a rule (previewed before they are added), then one
+date cancelled, its buyer refunded and emailed while the other dates keep selling."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from playwright.sync_api import Page, expect
+
+from accounts.models import Membership
+from events.models import EventDate
+from sales.models import Order
+from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
+from tests.support.dates import buy
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+FIRST = dt.datetime(2031, 10, 3, 17, 30, tzinfo=dt.UTC)  # Friday 3 October 2031, 19:30 in Prague
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings):
+    settings.DEMO_PAYMENTS = True
+
+
+def test_add_dates_from_a_rule_with_a_preview_then_cancel_one_date(page: Page, live_server):
+    organizer = make_organizer(slug="acme")
+    event = make_event(organizer=organizer, slug="gig", title="Harbour Jazz", starts_at=FIRST)
+    standard = make_ticket_type(event, name="Standard", price=Decimal("20.00"), capacity=40)
+    first = only_date(event)
+    paid = buy(first, {standard.pk: 2}, email="ana@example.com")
+    make_member(
+        organizer, role=Membership.Role.MANAGER, email="olga@example.com", password="olga-pass-phrase"
+    )
+    mail.outbox.clear()
+
+    page.goto(f"{live_server.url}/accounts/login/?next=/manage/acme/events/gig/")
+    page.get_by_label("Email").fill("olga@example.com")
+    page.get_by_label("Password").fill("olga-pass-phrase")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("date-count")).to_contain_text("1 date")
+    page.get_by_role("link", name="manage dates").click()
+    expect(page.get_by_role("heading", name="Dates")).to_be_visible()
+    expect(page.get_by_test_id("date-row")).to_have_count(1)
+
+    # Every Friday for 8 weeks from the following week, skipping 24 October.
+    page.get_by_role("button", name="Add dates from a rule").click()
+    page.get_by_label("Fri", exact=True).check()
+    page.get_by_label("First day").fill("2031-10-06")
+    page.get_by_label("Number of dates").fill("8")
+    page.get_by_label("Skip a day").fill("2031-10-24")
+    page.get_by_role("button", name="Skip it").click()
+    expect(page.get_by_test_id("preview-summary")).to_have_text("7 new dates")
+    expect(page.get_by_test_id("preview-date")).to_have_count(7)
+    expect(page.get_by_test_id("preview-date").first).to_contain_text("10 Oct 2031")
+    assert event.dates.count() == 1  # the preview saved nothing
+    page.get_by_role("button", name="Add 7 dates").click()
+    expect(page.get_by_role("status")).to_contain_text("7 dates added")
+    expect(page.get_by_test_id("date-row")).to_have_count(8)
+
+    # Cancel the first date: the confirmation says whom it affects.
+    row = page.get_by_test_id("date-row").first
+    row.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_test_id("cancel-impact")).to_contain_text("1 order from 1 buyer")
+    expect(page.get_by_test_id("cancel-impact")).to_contain_text("refunded in full")
+    page.get_by_label("Reason (told to the buyers)").fill("The harbour is closed.")
+    page.get_by_role("button", name="Cancel this date").click()
+    expect(page.get_by_role("status")).to_contain_text("is cancelled: 1 order refunded")
+    expect(page.get_by_test_id("date-status").first).to_have_text("Cancelled")
+    expect(page.get_by_test_id("date-status").nth(1)).to_have_text("On sale")
+
+    assert Order.objects.get(pk=paid.pk).status == Order.Status.REFUNDED
+    assert EventDate.objects.get(pk=first.pk).status == EventDate.Status.CANCELLED
+    assert EventDate.objects.filter(event=event, status=EventDate.Status.ON_SALE).count() == 7
+    assert [m.to for m in mail.outbox] == [["ana@example.com"]]
+    assert "The harbour is closed." in mail.outbox[0].body
