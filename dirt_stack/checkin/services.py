@@ -246,6 +246,17 @@ def default_list(event: Event) -> CheckInList:
     return CheckInList.objects.create(event=event, name="Main entrance", all_ticket_types=True)
 
 
+def door_list(event: Event) -> CheckInList:
+    """The list the scanner opens on: for a series, the list of the date happening now or
+    next (made on demand), so the door admits tonight's tickets only; otherwise ``default_list``."""
+    dates = event.dates.filter(ends_at__gte=timezone.now()).exclude(status=EventDate.Status.CANCELLED)
+    current = dates.order_by("starts_at", "id").first()
+    if current is not None and event.dates.count() > 1:
+        current.event = event
+        return list_for_date(current)
+    return default_list(event)
+
+
 def search(check_in_list: CheckInList, query: str, limit: int = 20) -> list[dict[str, Any]]:
     """Tickets of the event whose attendee, buyer or order code matches, for finding people at the door."""
     query = query.strip()[:100]

@@ -4,6 +4,7 @@ each for one date or for all of them; one date's numbers and the others' add up 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from decimal import Decimal
@@ -12,6 +13,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import Membership
 from checkin import services as checkin
@@ -331,11 +333,27 @@ def test_scanner_names_each_lists_date_and_the_dates_without_a_list(series):
     assert page["counts"] == {"checked_in": 1, "expected": 3}
     by_name = {lst["name"]: lst["date_starts_at"] for lst in page["lists"]}
     assert by_name["First night"] == first.starts_at.astimezone(series["event"].tz).isoformat()
-    assert by_name["Main entrance"] is None  # the scanner's default list, for every date
     assert [d["id"] for d in page["dates_without_list"]] == [second.pk, third.pk]
-    # A list id that is not one of the event's falls back to the default list.
-    for value in ("abc", "9" * 30, "1\x00"):
-        assert props(client, f"{BASE}/checkin/?list={value}")["list"]["name"] == "Main entrance"
+    # No list, or one that is not the event's: the list of the date happening now or next.
+    for value in ("", "abc", "9" * 30, "1\x00"):
+        assert props(client, f"{BASE}/checkin/?list={value}")["list"]["id"] == series["first_list"].pk
+    assert not CheckInList.objects.filter(event=series["event"], date__isnull=True).exists()
+
+
+def test_the_scanner_of_a_series_opens_on_the_list_of_the_date_happening_next(series):
+    first, second, _ = series["dates"]
+    EventDate.objects.filter(pk=first.pk).update(
+        starts_at=timezone.now() - dt.timedelta(days=2), ends_at=timezone.now() - dt.timedelta(days=1)
+    )
+    door = make_member(series["organizer"], role=Membership.Role.DOOR_STAFF)
+    client = Client()
+    client.force_login(door)
+    page = props(client, f"{BASE}/checkin/")
+    made = CheckInList.objects.get(event=series["event"], date=second)  # made on demand
+    assert (page["list"]["id"], page["list"]["date_starts_at"]) == (
+        made.pk,
+        second.starts_at.astimezone(series["event"].tz).isoformat(),
+    )
 
 
 def test_a_list_form_takes_a_date_or_every_date(series):

@@ -60,18 +60,18 @@ def _scanner_list(event: Event, check_in_list: CheckInList) -> ScannerList:
 @login_required
 @require_GET
 def scanner(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
-    """The scanner on ``?list=`` (the event's first list otherwise); ``?date=`` opens that
-    date's list, made on demand when the date has none."""
+    """The scanner on ``?list=`` (otherwise ``checkin.services.door_list``: a series opens
+    on the list of its date happening now or next); ``?date=`` opens that date's list,
+    made on demand when the date has none."""
     membership, event = managed_event(request, organizer_slug, event_slug)
     date = event_date(event, request.GET.get("date"))
     if date is not None:
         return redirect(f"{request.path}?list={services.list_for_date(date).pk}")
-    default = services.default_list(event)
-    lists = list(event.check_in_lists.select_related("date"))
     wanted = parse_id(request.GET.get("list"))
-    chosen = next((lst for lst in lists if lst.pk == wanted), None) or next(
-        lst for lst in lists if lst.pk == default.pk
-    )
+    if wanted is None or not event.check_in_lists.filter(pk=wanted).exists():
+        wanted = services.door_list(event).pk
+    lists = list(event.check_in_lists.select_related("date"))
+    chosen = next(lst for lst in lists if lst.pk == wanted)
     base = f"/manage/{organizer_slug}/events/{event_slug}/checkin"
     props = ScannerPageProps(
         event=EventInZone(title=event.title, slug=event.slug, timezone=event.timezone),
