@@ -15,11 +15,9 @@ from accounts.models import Membership
 from events.models import DateTicketType, EventDate
 from sales.models import Order
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
-from tests.support.dates import buy
+from tests.support.dates import FIRST, buy
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-FIRST = dt.datetime(2031, 10, 3, 17, 30, tzinfo=dt.UTC)  # Friday 3 October 2031, 19:30 in Prague
 
 
 @pytest.fixture(autouse=True)
