@@ -11,10 +11,12 @@ import pytest
 from django.test import Client
 
 from accounts.models import Membership
+from events.forms import ALREADY_A_DATE
 from events.models import DateTicketType, EventDate
 from sales.models import Order
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
 from tests.support.dates import buy, delivered_mail, harbour_jazz
+from tests.support.races import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +110,31 @@ def test_adding_one_date(shop):
     assert shop["event"].dates.count() == 3
     errors = errors_of(post(shop["client"], f"{URL}new/", {"starts_at": "", "ends_at": "2031-12-05T23:00"}))
     assert "add.starts_at" in errors
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_new_date_posted_at_once_is_added_once_and_refused_with_a_form_error(shop):
+    """Managers adding the same date at once: one adds it; the others get the form's error,
+    also those whose form was valid before that date was saved (the service refuses)."""
+    answers: list[int] = []
+    refusals: list[dict[str, str]] = []
+
+    def add() -> None:
+        client = Client()
+        client.force_login(shop["manager"])
+        response = post(
+            client, f"{URL}new/", {"starts_at": "2031-12-05T20:00", "ends_at": "2031-12-05T23:00"}
+        )
+        answers.append(response.status_code)
+        if response.status_code == 422:
+            refusals.append(errors_of(response))
+
+    run_together(*[add] * 6)
+
+    assert sorted(answers) == [302] + [422] * 5
+    assert refusals == [{"add.starts_at": ALREADY_A_DATE}] * 5
+    assert shop["event"].dates.count() == 3
 
 
 def test_the_preview_shows_a_rules_dates_and_saves_nothing(shop):
