@@ -11,7 +11,7 @@ import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
 
-from accounts.models import Membership
+from accounts.models import Membership, Organizer
 from events.models import DateTicketType, EventDate
 from sales.models import Order
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
@@ -25,21 +25,26 @@ def _settings(settings):
     settings.DEMO_PAYMENTS = True
 
 
+def manager_logs_in(page: Page, server_url: str, organizer: Organizer, path: str) -> None:
+    """Olga, a manager of ``organizer``, logs in and lands on ``path``."""
+    make_member(
+        organizer, role=Membership.Role.MANAGER, email="olga@example.com", password="olga-pass-phrase"
+    )
+    page.goto(f"{server_url}/accounts/login/?next={path}")
+    page.get_by_label("Email").fill("olga@example.com")
+    page.get_by_label("Password").fill("olga-pass-phrase")
+    page.get_by_role("button", name="Log in").click()
+
+
 def test_add_dates_from_a_rule_with_a_preview_then_cancel_one_date(page: Page, live_server):
     organizer = make_organizer(slug="acme")
     event = make_event(organizer=organizer, slug="gig", title="Harbour Jazz", starts_at=FIRST)
     standard = make_ticket_type(event, name="Standard", price=Decimal("20.00"), capacity=40)
     first = only_date(event)
     paid = buy(first, {standard.pk: 2}, email="ana@example.com")
-    make_member(
-        organizer, role=Membership.Role.MANAGER, email="olga@example.com", password="olga-pass-phrase"
-    )
     mail.outbox.clear()
 
-    page.goto(f"{live_server.url}/accounts/login/?next=/manage/acme/events/gig/")
-    page.get_by_label("Email").fill("olga@example.com")
-    page.get_by_label("Password").fill("olga-pass-phrase")
-    page.get_by_role("button", name="Log in").click()
+    manager_logs_in(page, live_server.url, organizer, "/manage/acme/events/gig/")
     expect(page.get_by_test_id("date-count")).to_contain_text("1 date")
     page.get_by_role("link", name="manage dates").click()
     expect(page.get_by_role("heading", name="Dates")).to_be_visible()
@@ -83,13 +88,7 @@ def test_add_edit_and_move_one_date_then_change_both(page: Page, live_server):
     event = make_event(organizer=organizer, slug="gig", title="Harbour Jazz", starts_at=FIRST)
     standard = make_ticket_type(event, name="Standard", price=Decimal("20.00"), capacity=40)
     first = only_date(event)
-    make_member(
-        organizer, role=Membership.Role.MANAGER, email="olga@example.com", password="olga-pass-phrase"
-    )
-    page.goto(f"{live_server.url}/accounts/login/?next=/manage/acme/events/gig/dates/")
-    page.get_by_label("Email").fill("olga@example.com")
-    page.get_by_label("Password").fill("olga-pass-phrase")
-    page.get_by_role("button", name="Log in").click()
+    manager_logs_in(page, live_server.url, organizer, "/manage/acme/events/gig/dates/")
     expect(page.get_by_role("heading", name="Dates")).to_be_visible()
 
     # A new date ending before it starts is refused and the form stays; corrected, it is added.
