@@ -149,6 +149,6 @@ def test_add_edit_and_move_one_date_then_change_both(page: Page, live_server):
     bulk.get_by_role("button", name="Change 2 dates").click()
     expect(page.get_by_role("status")).to_contain_text("2 dates changed")
     expect(page.get_by_test_id("bulk-editor")).to_have_count(0)
-    assert sorted(event.dates.values_list("capacity", flat=True)) == [35, 35]
+    assert list(event.dates.values_list("capacity", flat=True)) == [35, 35]
     prices = DateTicketType.objects.filter(date__event=event).values_list("price", flat=True)
     assert list(prices) == [Decimal("22.50"), Decimal("22.50")]
