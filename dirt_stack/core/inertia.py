@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ValidationError
 from django.core.paginator import Page, Paginator
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -46,6 +46,14 @@ def form_errors(form: BaseForm) -> dict[str, str]:
     for field, messages in form.errors.items():
         errors["form" if field == "__all__" else field] = " ".join(str(m) for m in messages)
     return errors
+
+
+def validation_errors(error: ValidationError) -> dict[str, str]:
+    """A service's refusal as form errors: one message per field it names, or under
+    ``form`` when it names none."""
+    if hasattr(error, "error_dict"):
+        return {field: " ".join(messages) for field, messages in error.message_dict.items()}
+    return {"form": " ".join(error.messages)}
 
 
 def render_page(

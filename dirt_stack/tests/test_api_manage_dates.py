@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.db import connection
@@ -19,6 +17,8 @@ from events.models import DateTicketType, Event, EventDate
 from sales import pricing, purchase, quotas, stock
 from sales.exceptions import OrderConflict
 from tests.factories import make_date, make_event, make_organizer, make_ticket_type, only_date
+from tests.support.api import call
+from tests.support.races import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EVENT = "/api/v1/manage/events/gig"
@@ -64,14 +64,6 @@ def api():
 def to_ms(moment: dt.datetime) -> dt.datetime:
     """A moment as the API's date-times carry it (Django's JSON encoder: milliseconds)."""
     return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
-
-
-def call(method: str, path: str, token: str | None, body: object | None = None):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    client = Client()
-    if body is None:
-        return getattr(client, method)(path, headers=headers)
-    return getattr(client, method)(path, json.dumps(body), content_type="application/json", headers=headers)
 
 
 def test_dates_are_listed_with_their_stock_per_ticket_type(api):
@@ -313,25 +305,22 @@ def test_capacity_changes_racing_purchases_never_fail_nor_oversell(api):
     (422) against what is allocated when it runs, never a server error."""
     date = api["dates"][2]
     event_id, ticket_type_id = api["event"].pk, api["standard"].pk
-    barrier = threading.Barrier(16)
+    results: list[str] = []
 
-    def attempt(i: int) -> str:
+    def attempt(i: int) -> None:
+        if i % 2:
+            response = call("patch", f"{EVENT}/dates/{date.pk}", api["manager"], {"capacity": i})
+            results.append(str(response.status_code))
+            return
+        target = EventDate.objects.select_related("event").get(pk=date.pk, event_id=event_id)
         try:
-            barrier.wait(timeout=30)
-            if i % 2:
-                response = call("patch", f"{EVENT}/dates/{date.pk}", api["manager"], {"capacity": i})
-                return str(response.status_code)
-            target = EventDate.objects.select_related("event").get(pk=date.pk, event_id=event_id)
-            try:
-                buy(target, {ticket_type_id: 1}, email=f"b{i}@example.com")
-            except OrderConflict:
-                return "sold out"
-            return "bought"
-        finally:
-            connection.close()
+            buy(target, {ticket_type_id: 1}, email=f"b{i}@example.com")
+        except OrderConflict:
+            results.append("sold out")
+            return
+        results.append("bought")
 
-    with ThreadPoolExecutor(16) as pool:
-        results = list(pool.map(attempt, range(16)))
+    run_together(*(partial(attempt, i) for i in range(16)))
     assert set(results) <= {"200", "422", "bought", "sold out"}, results
     final = EventDate.objects.get(pk=date.pk)
     assert final.capacity is None or final.allocated <= final.capacity

@@ -6,12 +6,12 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 
 from accounts import tokens
 from sales import pricing, purchase
 from sales.models import AuditEntry, Order
 from tests.factories import make_event, make_organizer, make_ticket_type, only_date
+from tests.support.api import call
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,14 +47,6 @@ def api():
         "event": event, "ticket_type": ticket_type, "order": order, "other_order": other_order,
         "other_type": other_type, "manager": raw["manager"], "door": raw["door_staff"], "foreign": foreign,
     }  # fmt: skip
-
-
-def call(method: str, path: str, token: str | None, body: object | None = None):
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    client = Client()
-    if body is None:
-        return getattr(client, method)(path, headers=headers)
-    return getattr(client, method)(path, json.dumps(body), content_type="application/json", headers=headers)
 
 
 NEW_EVENT = {

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection
 from django.test import Client
 
 from accounts.models import Membership
@@ -31,11 +30,11 @@ from tests.factories import (
     make_ticket_type,
     only_date,
 )
-from tests.support.dates import buy, delivered_mail, hold
+from tests.support.dates import FIRST, buy, delivered_mail, harbour_jazz, hold
+from tests.support.races import run_together
 
 pytestmark = pytest.mark.django_db
 
-FIRST = dt.datetime(2031, 10, 3, 17, 30, tzinfo=dt.UTC)  # Friday 3 October 2031, 19:30 in Prague
 BASE_URL = "http://testserver/"
 
 
@@ -44,16 +43,16 @@ def _settings(settings):
     settings.DEMO_PAYMENTS = True
 
 
+# The buyers of A's orders that are still open (ed's was cancelled), whom changes to A concern.
+A_BUYERS = ["ana@example.com", "bob@example.com", "cora@example.com", "dan@example.com"]
+
+
 @pytest.fixture
 def series():
     """Two dates (A, B) of one event with orders of every kind on each, and a check-in on B."""
-    organizer = make_organizer(slug="acme", contact_email="hello@acme.example")
-    event = make_event(organizer=organizer, slug="gig", title="Harbour Jazz", starts_at=FIRST, currency="EUR")
-    standard = make_ticket_type(event, name="Standard", price=Decimal("20.00"), capacity=50)
+    gig = harbour_jazz()
+    event, standard, a, b, manager = gig["event"], gig["standard"], gig["a"], gig["b"], gig["manager"]
     guest = make_ticket_type(event, name="Guest list", price=Decimal("0.00"), capacity=10)
-    a = only_date(event)
-    b = make_date(event)
-    manager = make_member(organizer, role=Membership.Role.MANAGER, email="olga@example.com")
 
     on_a = {
         "paid": buy(a, {standard.pk: 2}, email="ana@example.com"),
@@ -79,18 +78,14 @@ def series():
     assert checkin.scan(door, secret=b_ticket.secret).outcome == "admitted"
     delivered_mail()  # the order confirmations, out of the way
     return {
-        "event": event,
-        "standard": standard,
+        **gig,
         "guest": guest,
-        "a": a,
-        "b": b,
         "on_a": on_a,
         "on_b": on_b,
         "a_hold": a_hold,
         "b_hold": b_hold,
         "door": door,
         "b_ticket": b_ticket,
-        "manager": manager,
     }
 
 
@@ -145,22 +140,12 @@ def test_cancelling_a_date_refunds_cancels_releases_and_emails_only_that_dates_b
     assert not Ticket.objects.filter(order__date=a, voided_at__isnull=True, order__status="paid").exists()
     # One audit entry per affected order, none for the order cancelled before.
     entries = AuditEntry.objects.filter(action="date_cancelled")
-    assert sorted(e.order.buyer_email for e in entries) == [
-        "ana@example.com",
-        "bob@example.com",
-        "cora@example.com",
-        "dan@example.com",
-    ]
+    assert sorted(e.order.buyer_email for e in entries) == A_BUYERS
     assert entries.get(order=on_a["paid"]).detail["amount"] == "40.00"
     assert entries.get(order=on_a["paid"]).actor_label == "olga@example.com"
     # Emails: one per affected order of this date, none to the other date's buyers.
     sent = delivered_mail()
-    assert sorted(m.to[0] for m in sent) == [
-        "ana@example.com",
-        "bob@example.com",
-        "cora@example.com",
-        "dan@example.com",
-    ]
+    assert sorted(m.to[0] for m in sent) == A_BUYERS
     by_buyer = {m.to[0]: m for m in sent}
     ana = by_buyer["ana@example.com"]
     assert ana.subject == "Cancelled: Harbour Jazz on Friday 3 October 2031"
@@ -275,12 +260,7 @@ def test_moving_a_date_emails_its_pending_and_paid_buyers_the_new_time(series):
     event.refresh_from_db()
     assert event.starts_at == EventDate.objects.filter(event=event).order_by("starts_at")[0].starts_at
     sent = delivered_mail()
-    assert sorted(m.to[0] for m in sent) == [
-        "ana@example.com",
-        "bob@example.com",
-        "cora@example.com",
-        "dan@example.com",
-    ]
+    assert sorted(m.to[0] for m in sent) == A_BUYERS
     ana = next(m for m in sent if m.to[0] == "ana@example.com")
     assert ana.subject == "New time: Harbour Jazz is now on Friday 17 October 2031, 20:00"
     assert "Before: Friday 3 October 2031, 19:30" in ana.body
@@ -384,35 +364,21 @@ def test_no_order_outlives_a_cancellation_that_races_purchases(settings):
     a = only_date(event)
     b = make_date(event)
     manager = make_member(event.organizer, role=Membership.Role.MANAGER)
-    barrier = threading.Barrier(17)
     outcomes: list[str] = []
 
     def buyer(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            for n in range(3):
-                try:
-                    buy(a, {standard.pk: 1}, email=f"b{i}-{n}@example.com")
-                    outcomes.append("bought")
-                except exceptions.OrderConflict:
-                    outcomes.append("off sale")
-        finally:
-            connection.close()
+        for n in range(3):
+            try:
+                buy(a, {standard.pk: 1}, email=f"b{i}-{n}@example.com")
+                outcomes.append("bought")
+            except exceptions.OrderConflict:
+                outcomes.append("off sale")
 
     def organizer() -> None:
-        try:
-            barrier.wait(timeout=30)
-            date_changes.cancel_date(a, by=manager, base_url=BASE_URL)
-            outcomes.append("cancelled")
-        finally:
-            connection.close()
+        date_changes.cancel_date(a, by=manager, base_url=BASE_URL)
+        outcomes.append("cancelled")
 
-    threads = [threading.Thread(target=buyer, args=(i,)) for i in range(16)]
-    threads.append(threading.Thread(target=organizer))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(*(partial(buyer, i) for i in range(16)), organizer)
 
     assert outcomes.count("cancelled") == 1
     assert len(outcomes) == 16 * 3 + 1

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from events import date_services, dates
 from events.forms import BulkDateForm, DateForm, DateTicketTypeForm
@@ -16,11 +15,10 @@ from events.models import DateTicketType, EventDate
 from sales import exceptions, lifecycle
 from sales.models import Voucher
 from tests.factories import allocated, make_date, make_event, make_ticket_type, only_date
-from tests.support.dates import buy, hold
+from tests.support.dates import FIRST, buy, hold
+from tests.support.races import run_together
 
 pytestmark = pytest.mark.django_db
-
-FIRST = dt.datetime(2031, 10, 3, 17, 30, tzinfo=dt.UTC)  # Friday 19:30 in Prague
 
 
 @pytest.fixture(autouse=True)
@@ -384,41 +382,27 @@ def test_lowering_a_capacity_while_buyers_buy_never_oversells_nor_crashes():
     standard = make_ticket_type(event, capacity=100, price=Decimal("10.00"))
     date = only_date(event)
     outcomes: list[str] = []
-    barrier = threading.Barrier(9)
 
     def buyer(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            for _ in range(3):
-                try:
-                    buy(date, {standard.pk: 1}, email=f"b{i}@example.com")
-                    outcomes.append("bought")
-                except exceptions.OrderConflict:
-                    outcomes.append("sold out")
-        finally:
-            connection.close()
+        for _ in range(3):
+            try:
+                buy(date, {standard.pk: 1}, email=f"b{i}@example.com")
+                outcomes.append("bought")
+            except exceptions.OrderConflict:
+                outcomes.append("sold out")
 
     def organizer() -> None:
-        try:
-            barrier.wait(timeout=30)
-            own = EventDate.objects.get(pk=date.pk)  # forms write to their instance
-            own.event = event
-            for capacity in (20, 15, 12, 10, 8):
-                form, offers = edit_form(own, capacity=str(capacity))
-                try:
-                    date_services.edit_date(form, offers)
-                    outcomes.append(f"capacity {capacity}")
-                except ValidationError:
-                    outcomes.append("refused")
-        finally:
-            connection.close()
+        own = EventDate.objects.get(pk=date.pk)  # forms write to their instance
+        own.event = event
+        for capacity in (20, 15, 12, 10, 8):
+            form, offers = edit_form(own, capacity=str(capacity))
+            try:
+                date_services.edit_date(form, offers)
+                outcomes.append(f"capacity {capacity}")
+            except ValidationError:
+                outcomes.append("refused")
 
-    threads = [threading.Thread(target=buyer, args=(i,)) for i in range(8)]
-    threads.append(threading.Thread(target=organizer))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    run_together(*(partial(buyer, i) for i in range(8)), organizer)
 
     assert len(outcomes) == 8 * 3 + 5
     date.refresh_from_db()

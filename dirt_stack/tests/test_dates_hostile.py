@@ -19,6 +19,7 @@ from events.models import EventDate
 from sales import pricing, purchase
 from sales.models import Voucher
 from tests.factories import make_date, make_event, make_member, make_organizer, make_ticket_type, only_date
+from tests.support.api import call
 
 pytestmark = pytest.mark.django_db(transaction=True)
 INERTIA = {"X-Inertia": "true", "X-Inertia-Version": "0.1.0"}
@@ -60,12 +61,7 @@ def post_json(client, path, data, **headers):
 
 
 def api(series, method, path, body=None, raw=None):
-    headers = {"Authorization": f"Bearer {series['token']}"}
-    client = Client()
-    if body is None and raw is None:
-        return getattr(client, method)(path, headers=headers)
-    data = raw if raw is not None else json.dumps(body)
-    return getattr(client, method)(path, data, content_type="application/json", headers=headers)
+    return call(method, path, series["token"], body, raw=raw)
 
 
 def snapshot(series):

@@ -3,7 +3,6 @@ who may use it, and hostile input for every one of its fields (never a 500, noth
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from decimal import Decimal
 from typing import Any
@@ -12,14 +11,15 @@ import pytest
 from django.test import Client
 
 from accounts.models import Membership
+from events.forms import ALREADY_A_DATE
 from events.models import DateTicketType, EventDate
 from sales.models import Order
-from tests.factories import make_date, make_event, make_member, make_organizer, make_ticket_type, only_date
-from tests.support.dates import buy, delivered_mail
+from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
+from tests.support.dates import buy, delivered_mail, harbour_jazz
+from tests.support.races import run_together
 
 pytestmark = pytest.mark.django_db
 
-FIRST = dt.datetime(2031, 10, 3, 17, 30, tzinfo=dt.UTC)  # Friday 19:30 in Prague
 INERTIA = {"X-Inertia": "true"}
 URL = "/manage/acme/events/gig/dates/"
 
@@ -31,15 +31,11 @@ def _settings(settings):
 
 @pytest.fixture
 def shop():
-    organizer = make_organizer(slug="acme")
-    event = make_event(organizer=organizer, slug="gig", title="Harbour Jazz", starts_at=FIRST)
-    standard = make_ticket_type(event, name="Standard", price=Decimal("20.00"), capacity=50)
-    vip = make_ticket_type(event, name="VIP", price=Decimal("60.00"), capacity=10)
-    a, b = only_date(event), make_date(event)
-    manager = make_member(organizer, role=Membership.Role.MANAGER, email="olga@example.com")
+    gig = harbour_jazz()
+    vip = make_ticket_type(gig["event"], name="VIP", price=Decimal("60.00"), capacity=10)
     client = Client()
-    client.force_login(manager)
-    return {"event": event, "standard": standard, "vip": vip, "a": a, "b": b, "client": client}
+    client.force_login(gig["manager"])
+    return {**gig, "vip": vip, "client": client}
 
 
 def post(client: Client, url: str, data: object) -> Any:
@@ -114,6 +110,31 @@ def test_adding_one_date(shop):
     assert shop["event"].dates.count() == 3
     errors = errors_of(post(shop["client"], f"{URL}new/", {"starts_at": "", "ends_at": "2031-12-05T23:00"}))
     assert "add.starts_at" in errors
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_same_new_date_posted_at_once_is_added_once_and_refused_with_a_form_error(shop):
+    """Managers adding the same date at once: one adds it; the others get the form's error,
+    also those whose form was valid before that date was saved (the service refuses)."""
+    answers: list[int] = []
+    refusals: list[dict[str, str]] = []
+
+    def add() -> None:
+        client = Client()
+        client.force_login(shop["manager"])
+        response = post(
+            client, f"{URL}new/", {"starts_at": "2031-12-05T20:00", "ends_at": "2031-12-05T23:00"}
+        )
+        answers.append(response.status_code)
+        if response.status_code == 422:
+            refusals.append(errors_of(response))
+
+    run_together(*[add] * 6)
+
+    assert sorted(answers) == [302] + [422] * 5
+    assert refusals == [{"add.starts_at": ALREADY_A_DATE}] * 5
+    assert shop["event"].dates.count() == 3
 
 
 def test_the_preview_shows_a_rules_dates_and_saves_nothing(shop):
@@ -306,6 +327,10 @@ HOSTILE = [
 ]
 
 
+# A date's fields besides its start and end: a new date takes them, the editor changes them.
+DATE_SETTINGS = ["admission_at", "sales_start", "sales_end", "venue_name", "venue_address", "capacity"]
+
+
 def fields_of(shop) -> dict[str, tuple[str, dict, list[str]]]:
     """Per form: its URL, a valid body, and the fields to spoil one at a time."""
     a, standard = shop["a"].pk, shop["standard"].pk
@@ -313,16 +338,7 @@ def fields_of(shop) -> dict[str, tuple[str, dict, list[str]]]:
         "add": (
             f"{URL}new/",
             {"starts_at": "2031-12-05T20:00", "ends_at": "2031-12-05T23:00"},
-            [
-                "starts_at",
-                "ends_at",
-                "admission_at",
-                "sales_start",
-                "sales_end",
-                "venue_name",
-                "venue_address",
-                "capacity",
-            ],
+            ["starts_at", "ends_at", *DATE_SETTINGS],
         ),
         "rule": (f"{URL}rule/", RULE, list(RULE)),
         "preview": (f"{URL}preview/", RULE, list(RULE)),
@@ -335,12 +351,7 @@ def fields_of(shop) -> dict[str, tuple[str, dict, list[str]]]:
                 f"tt{standard}-offered": True,
             },
             [
-                "admission_at",
-                "sales_start",
-                "sales_end",
-                "venue_name",
-                "venue_address",
-                "capacity",
+                *DATE_SETTINGS,
                 "status",
                 f"tt{standard}-capacity",
                 f"tt{standard}-price",

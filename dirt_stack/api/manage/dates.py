@@ -14,6 +14,7 @@ from api.manage.common import event_of, invalid, invalid_fields, local_input, re
 from api.manage.schemas import DateIn, DatePatch, ManagedDateOut
 from api.problems import problem
 from api.schemas import ProblemOut
+from core.inertia import validation_errors
 from events import date_services
 from events.forms import DateForm
 from events.models import DateTicketType, Event, EventDate
@@ -93,7 +94,7 @@ def _form_data(event: Event, body: dict[str, Any], current: dict[str, Any] | Non
 
 def _refused(exc: ValidationError) -> HttpResponse:
     """A date service's refusal as a 422 (its messages keyed by field)."""
-    return invalid_fields({field: " ".join(messages) for field, messages in exc.message_dict.items()})
+    return invalid_fields(validation_errors(exc))
 
 
 @router.get(

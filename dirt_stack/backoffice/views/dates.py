@@ -9,6 +9,7 @@ and ``<date id>.delete``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -32,7 +33,7 @@ from backoffice.schemas import (
     ManagedDateOffer,
     PreviewDate,
 )
-from core.inertia import form_errors, render_page, render_with_errors, submitted_data
+from core.inertia import form_errors, render_page, render_with_errors, submitted_data, validation_errors
 from events import date_services
 from events.forms import (
     BulkDateForm,
@@ -129,35 +130,55 @@ def _page_props(membership: Membership, event: Event) -> DatesPageProps:
     )
 
 
-def _errors(
-    request: HttpRequest, membership: Membership, event: Event, key: str, errors: dict[str, str]
+def _prefixed_errors(form: BaseForm) -> dict[str, str]:
+    """A form's errors keyed by its inputs' names ("capacity", or "tt3-capacity" when prefixed)."""
+    return {
+        (field if field == "form" else form.add_prefix(field)): message
+        for field, message in form_errors(form).items()
+    }
+
+
+def _submitted(
+    request: HttpRequest,
+    membership: Membership,
+    event: Event,
+    key: str,
+    forms: Sequence[BaseForm],
+    save: Callable[[], None],
 ) -> HttpResponse:
-    """The page again with ``errors`` under ``key`` ("add", "<date id>.edit", ...)."""
-    return render_with_errors(
-        request,
-        _page_props(membership, event),
-        {f"{key}.{field}": message for field, message in errors.items()},
-    )
-
-
-def _validation_errors(error: ValidationError) -> dict[str, str]:
-    if hasattr(error, "error_dict"):
-        return {field: " ".join(messages) for field, messages in error.message_dict.items()}
-    return {"form": " ".join(error.messages)}
+    """How every form of the page is answered: when ``forms`` are valid, ``save`` (which
+    calls the service and says what it did) and back to the page; otherwise, or when the
+    service refuses (ValidationError), the page again with the errors under ``key``
+    ("add", "<date id>.edit", ...)."""
+    errors: dict[str, str] = {}
+    for form in forms:
+        if not form.is_valid():
+            errors.update(_prefixed_errors(form))
+    if not errors:
+        try:
+            save()
+        except ValidationError as error:
+            errors = validation_errors(error)
+    if errors:
+        return render_with_errors(
+            request,
+            _page_props(membership, event),
+            {f"{key}.{field}": message for field, message in errors.items()},
+        )
+    return redirect(_dates_url(membership.organizer.slug, event.slug))
 
 
 def _managed(request: HttpRequest, organizer_slug: str, event_slug: str) -> tuple[Membership, Event]:
     return managed_event(request, organizer_slug, event_slug, MANAGERS)
 
 
-def _date_of(event: Event, date_id: int) -> EventDate:
+def _managed_date(
+    request: HttpRequest, organizer_slug: str, event_slug: str, date_id: int
+) -> tuple[Membership, Event, EventDate]:
+    membership, event = _managed(request, organizer_slug, event_slug)
     date = get_object_or_404(EventDate, pk=date_id, event=event)
     date.event = event
-    return date
-
-
-def _back(organizer_slug: str, event_slug: str) -> HttpResponse:
-    return redirect(_dates_url(organizer_slug, event_slug))
+    return membership, event, date
 
 
 def _actor(request: AuthenticatedHttpRequest) -> Actor:
@@ -178,11 +199,12 @@ def dates(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpRes
 def date_create(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     membership, event = _managed(request, organizer_slug, event_slug)
     form = DateForm(submitted_data(request), event=event)
-    if not form.is_valid():
-        return _errors(request, membership, event, "add", form_errors(form))
-    date = date_services.add_date(form)
-    messages.success(request, f"Date added: {date_services.date_label(date, event)}.")
-    return _back(organizer_slug, event_slug)
+
+    def save() -> None:
+        date = date_services.add_date(form)
+        messages.success(request, f"Date added: {date_services.date_label(date, event)}.")
+
+    return _submitted(request, membership, event, "add", [form], save)
 
 
 def _rule_form(request: HttpRequest, event: Event) -> RecurrenceForm:
@@ -218,12 +240,13 @@ def dates_preview(request: HttpRequest, organizer_slug: str, event_slug: str) ->
 def dates_from_rule(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     membership, event = _managed(request, organizer_slug, event_slug)
     form = _rule_form(request, event)
-    if not form.is_valid():
-        return _errors(request, membership, event, "rule", form_errors(form))
-    added = date_services.add_dates_from_rule(event, form.occurrences)
-    skipped = f"; {_count(len(added.skipped), 'date')} already existed" if added.skipped else ""
-    messages.success(request, f"{_count(len(added.created), 'date')} added{skipped}.")
-    return _back(organizer_slug, event_slug)
+
+    def save() -> None:
+        added = date_services.add_dates_from_rule(event, form.occurrences)
+        skipped = f"; {_count(len(added.skipped), 'date')} already existed" if added.skipped else ""
+        messages.success(request, f"{_count(len(added.created), 'date')} added{skipped}.")
+
+    return _submitted(request, membership, event, "rule", [form], save)
 
 
 def _offer_forms(date: EventDate, data: Any) -> list[DateTicketTypeForm]:
@@ -236,32 +259,16 @@ def _offer_forms(date: EventDate, data: Any) -> list[DateTicketTypeForm]:
 @login_required
 @require_POST
 def date_update(request: HttpRequest, organizer_slug: str, event_slug: str, date_id: int) -> HttpResponse:
-    membership, event = _managed(request, organizer_slug, event_slug)
-    date = _date_of(event, date_id)
+    membership, event, date = _managed_date(request, organizer_slug, event_slug, date_id)
     data = submitted_data(request)
     form = DateForm(data, instance=date, event=event)
     offers = _offer_forms(date, data)
-    key = f"{date.pk}.edit"
-    errors = {}
-    for one in (form, *offers):
-        if not one.is_valid():
-            errors.update(_prefixed_errors(one))
-    if errors:
-        return _errors(request, membership, event, key, errors)
-    try:
-        date = date_services.edit_date(form, offers)
-    except ValidationError as error:
-        return _errors(request, membership, event, key, _validation_errors(error))
-    messages.success(request, f"{date_services.date_label(date, event)} saved.")
-    return _back(organizer_slug, event_slug)
 
+    def save() -> None:
+        saved = date_services.edit_date(form, offers)
+        messages.success(request, f"{date_services.date_label(saved, event)} saved.")
 
-def _prefixed_errors(form: BaseForm) -> dict[str, str]:
-    """A prefixed form's errors keyed by its inputs' names ("tt3-capacity")."""
-    return {
-        (field if field == "form" else form.add_prefix(field)): message
-        for field, message in form_errors(form).items()
-    }
+    return _submitted(request, membership, event, f"{date.pk}.edit", [form, *offers], save)
 
 
 @login_required
@@ -269,14 +276,12 @@ def _prefixed_errors(form: BaseForm) -> dict[str, str]:
 def dates_bulk(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     membership, event = _managed(request, organizer_slug, event_slug)
     form = BulkDateForm(submitted_data(request), event=event)
-    if not form.is_valid():
-        return _errors(request, membership, event, "bulk", form_errors(form))
-    try:
+
+    def save() -> None:
         changed = date_services.bulk_edit(form)
-    except ValidationError as error:
-        return _errors(request, membership, event, "bulk", _validation_errors(error))
-    messages.success(request, f"{_count(len(changed), 'date')} changed.")
-    return _back(organizer_slug, event_slug)
+        messages.success(request, f"{_count(len(changed), 'date')} changed.")
+
+    return _submitted(request, membership, event, "bulk", [form], save)
 
 
 @login_required
@@ -284,13 +289,10 @@ def dates_bulk(request: HttpRequest, organizer_slug: str, event_slug: str) -> Ht
 def date_move(
     request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, date_id: int
 ) -> HttpResponse:
-    membership, event = _managed(request, organizer_slug, event_slug)
-    date = _date_of(event, date_id)
+    membership, event, date = _managed_date(request, organizer_slug, event_slug, date_id)
     form = MoveDateForm(submitted_data(request), event=event)
-    key = f"{date.pk}.move"
-    if not form.is_valid():
-        return _errors(request, membership, event, key, form_errors(form))
-    try:
+
+    def save() -> None:
         moved = date_changes.move_date(
             date,
             starts_at=form.cleaned_data["starts_at"],
@@ -299,18 +301,17 @@ def date_move(
             by=_actor(request),
             base_url=request.build_absolute_uri("/"),
         )
-    except ValidationError as error:
-        return _errors(request, membership, event, key, _validation_errors(error))
-    if not moved.changed:
-        messages.info(request, "The times are the same; nothing changed.")
-    else:
+        if not moved.changed:
+            messages.info(request, "The times are the same; nothing changed.")
+            return
         told = (
             f" The buyers of {_count(moved.emails_queued, 'order')} are being emailed the new time."
             if moved.emails_queued
             else ""
         )
         messages.success(request, f"Date moved to {date_services.date_label(date, event)}.{told}")
-    return _back(organizer_slug, event_slug)
+
+    return _submitted(request, membership, event, f"{date.pk}.move", [form], save)
 
 
 @login_required
@@ -318,35 +319,37 @@ def date_move(
 def date_cancel(
     request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, date_id: int
 ) -> HttpResponse:
-    membership, event = _managed(request, organizer_slug, event_slug)
-    date = _date_of(event, date_id)
+    membership, event, date = _managed_date(request, organizer_slug, event_slug, date_id)
     form = CancelDateForm(submitted_data(request))
-    if not form.is_valid():
-        return _errors(request, membership, event, f"{date.pk}.cancel", form_errors(form))
-    result = date_changes.cancel_date(
-        date, by=_actor(request), base_url=request.build_absolute_uri("/"), reason=form.cleaned_data["reason"]
-    )
-    label = date_services.date_label(date, event)
-    refunded = _count(result.orders_refunded, "order")
-    cancelled = _count(result.orders_cancelled, "unpaid order")
-    emails = _count(result.emails_queued, "email")
-    summary = f"{label} is cancelled: {refunded} refunded, {cancelled} cancelled, {emails} to the buyers."
-    if result.refunds_failed:
-        messages.error(
-            request,
-            f"{summary} The refunds of {', '.join(result.refunds_failed)} failed; they stay paid. "
-            "Cancel the date again to retry them, or refund them from their order pages.",
+
+    def save() -> None:
+        result = date_changes.cancel_date(
+            date,
+            by=_actor(request),
+            base_url=request.build_absolute_uri("/"),
+            reason=form.cleaned_data["reason"],
         )
-    else:
-        messages.success(request, summary)
-    return _back(organizer_slug, event_slug)
+        label = date_services.date_label(date, event)
+        refunded = _count(result.orders_refunded, "order")
+        cancelled = _count(result.orders_cancelled, "unpaid order")
+        emails = _count(result.emails_queued, "email")
+        summary = f"{label} is cancelled: {refunded} refunded, {cancelled} cancelled, {emails} to the buyers."
+        if result.refunds_failed:
+            messages.error(
+                request,
+                f"{summary} The refunds of {', '.join(result.refunds_failed)} failed; they stay paid. "
+                "Cancel the date again to retry them, or refund them from their order pages.",
+            )
+        else:
+            messages.success(request, summary)
+
+    return _submitted(request, membership, event, f"{date.pk}.cancel", [form], save)
 
 
 @login_required
 @require_POST
 def date_delete(request: HttpRequest, organizer_slug: str, event_slug: str, date_id: int) -> HttpResponse:
-    membership, event = _managed(request, organizer_slug, event_slug)
-    date = _date_of(event, date_id)
+    membership, event, date = _managed_date(request, organizer_slug, event_slug, date_id)
     label = date_services.date_label(date, event)
     try:
         date_services.delete_date(date)
@@ -354,4 +357,4 @@ def date_delete(request: HttpRequest, organizer_slug: str, event_slug: str, date
         errors = {f"{date.pk}.delete": " ".join(error.messages)}
         return render_with_errors(request, _page_props(membership, event), errors)
     messages.success(request, f"{label} deleted.")
-    return _back(organizer_slug, event_slug)
+    return redirect(_dates_url(organizer_slug, event_slug))

@@ -3,7 +3,7 @@ import type { FormEvent } from "react";
 import { formatEventDate, formatMoney } from "../lib/format";
 import type { DateChoice, ManagedTicketType, VoucherRow } from "../types";
 import { dateLabel } from "./DateSelect";
-import { CheckboxField, FormError, PrimaryButton, SelectField, TextField } from "./fields";
+import { CheckboxGroup, FormError, PrimaryButton, SelectField, TextField } from "./fields";
 
 type Props = {
   base: string;
@@ -142,52 +142,25 @@ export default function VouchersSection({
           onChange={(e) => form.setData("valid_until", e.target.value)}
           error={error("valid_until")}
         />
-        <fieldset className="sm:col-span-4">
-          <legend className="text-sm font-medium text-slate-700">
-            Only for (none checked: every ticket type; hidden types checked here are unlocked)
-          </legend>
-          <div className="mt-1 flex flex-wrap gap-4">
-            {ticketTypes.map((t) => (
-              <CheckboxField
-                key={t.id}
-                label={`${t.name}${t.hidden ? " (hidden)" : ""}`}
-                checked={form.data.ticket_types.includes(t.id)}
-                onChange={(e) =>
-                  form.setData(
-                    "ticket_types",
-                    e.target.checked
-                      ? [...form.data.ticket_types, t.id]
-                      : form.data.ticket_types.filter((id) => id !== t.id),
-                  )
-                }
-              />
-            ))}
-          </div>
-        </fieldset>
+        <CheckboxGroup
+          className="sm:col-span-4"
+          legend="Only for (none checked: every ticket type; hidden types checked here are unlocked)"
+          options={ticketTypes.map((t) => ({
+            value: t.id,
+            label: `${t.name}${t.hidden ? " (hidden)" : ""}`,
+          }))}
+          chosen={form.data.ticket_types}
+          onChange={(chosen) => form.setData("ticket_types", chosen)}
+        />
         {dates.length > 1 ? (
-          <fieldset className="sm:col-span-4">
-            <legend className="text-sm font-medium text-slate-700">
-              Valid on (none checked: every date)
-            </legend>
-            <div className="mt-1 flex flex-wrap gap-4">
-              {dates.map((d) => (
-                <CheckboxField
-                  key={d.id}
-                  label={dateLabel(d, timeZone)}
-                  checked={form.data.dates.includes(d.id)}
-                  onChange={(e) =>
-                    form.setData(
-                      "dates",
-                      e.target.checked
-                        ? [...form.data.dates, d.id]
-                        : form.data.dates.filter((id) => id !== d.id),
-                    )
-                  }
-                />
-              ))}
-            </div>
-            {error("dates") ? <p className="text-sm text-red-700">{error("dates")}</p> : null}
-          </fieldset>
+          <CheckboxGroup
+            className="sm:col-span-4"
+            legend="Valid on (none checked: every date)"
+            options={dates.map((d) => ({ value: d.id, label: dateLabel(d, timeZone) }))}
+            chosen={form.data.dates}
+            onChange={(chosen) => form.setData("dates", chosen)}
+            error={error("dates")}
+          />
         ) : null}
         <div className="sm:col-span-4">
           <PrimaryButton disabled={form.processing}>Create voucher</PrimaryButton>

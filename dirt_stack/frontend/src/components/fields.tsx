@@ -1,4 +1,5 @@
 import {
+  type ChangeEvent,
   type InputHTMLAttributes,
   type ReactNode,
   type SelectHTMLAttributes,
@@ -115,6 +116,13 @@ export function SelectField({
   );
 }
 
+// A count of places (capacity): a whole number from 1.
+export function CapacityField(
+  props: Common & Omit<InputHTMLAttributes<HTMLInputElement>, "type" | "min">,
+) {
+  return <TextField type="number" min={1} {...props} />;
+}
+
 export function CheckboxField({
   label,
   error,
@@ -133,6 +141,72 @@ export function CheckboxField({
       <FieldError id={`${id}-error`} error={error} />
     </div>
   );
+}
+
+// Checkboxes that choose any of `options`; `onChange` gets the new choice.
+export function CheckboxGroup<T extends string | number>({
+  legend,
+  options,
+  chosen,
+  onChange,
+  hint,
+  error,
+  className,
+}: {
+  legend: string;
+  options: { value: T; label: string }[];
+  chosen: T[];
+  onChange: (chosen: T[]) => void;
+  hint?: string;
+  error?: string;
+  className?: string;
+}) {
+  return (
+    <fieldset className={className}>
+      <legend className="text-sm font-medium text-slate-700">{legend}</legend>
+      <div className="mt-1 flex flex-wrap gap-4">
+        {options.map((option) => (
+          <CheckboxField
+            key={option.value}
+            label={option.label}
+            checked={chosen.includes(option.value)}
+            onChange={(e) =>
+              onChange(
+                e.target.checked
+                  ? [...chosen, option.value]
+                  : chosen.filter((value) => value !== option.value),
+              )
+            }
+          />
+        ))}
+      </div>
+      {hint ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null}
+      {error ? <p className="mt-1 text-sm text-red-700">{error}</p> : null}
+    </fieldset>
+  );
+}
+
+// The keys of a form's data that hold text (what a text input or a select edits).
+type TextKey<T> = { [K in keyof T]-?: string extends T[K] ? K : never }[keyof T] & string;
+
+// What a text input or a select bound to one field of a form takes.
+export type Bound = {
+  value: string;
+  onChange: (e: ChangeEvent<HTMLInputElement | HTMLSelectElement>) => void;
+  error?: string;
+};
+
+// `bind(name)`: the value, change handler and error of the form's field `name`, to spread
+// on a TextField or a SelectField.
+export function binder<T extends Record<string, unknown>>(
+  form: { data: T; setData: (key: TextKey<T>, value: string) => void },
+  errors: Partial<Record<string, string>>,
+): (name: TextKey<T>) => Bound {
+  return (name) => ({
+    value: String(form.data[name] ?? ""),
+    onChange: (e) => form.setData(name, e.target.value),
+    error: errors[name],
+  });
 }
 
 export function FormError({ message }: { message?: string }) {

@@ -1,6 +1,7 @@
 import { useForm } from "@inertiajs/react";
-import type { FormEvent } from "react";
-import { FormError, PrimaryButton, TextField } from "../fields";
+import { binder, CapacityField, FormError, PrimaryButton } from "../fields";
+import { DateTimesFields, DateVenueFields } from "./DateFields";
+import { submitTo } from "./errors";
 
 type Props = {
   action: string;
@@ -18,19 +19,11 @@ export default function AddDateForm({ action, errors, onDone }: Props) {
     venue_name: "",
     venue_address: "",
   });
-
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    form.post(action, {
-      preserveScroll: true,
-      onSuccess: (page) => {
-        if (!Object.keys(page.props.errors ?? {}).some((key) => key.startsWith("add."))) {
-          form.reset();
-          onDone();
-        }
-      },
-    });
-  }
+  const field = binder(form, errors);
+  const submit = submitTo(form, action, "add", () => {
+    form.reset();
+    onDone();
+  });
 
   return (
     <form
@@ -42,51 +35,13 @@ export default function AddDateForm({ action, errors, onDone }: Props) {
       <div className="sm:col-span-3">
         <FormError message={errors.form} />
       </div>
-      <TextField
-        label="Starts"
-        type="datetime-local"
-        value={form.data.starts_at}
-        onChange={(e) => form.setData("starts_at", e.target.value)}
-        error={errors.starts_at}
-        required
-      />
-      <TextField
-        label="Ends"
-        type="datetime-local"
-        value={form.data.ends_at}
-        onChange={(e) => form.setData("ends_at", e.target.value)}
-        error={errors.ends_at}
-        required
-      />
-      <TextField
-        label="Doors open"
-        type="datetime-local"
-        hint="Optional."
-        value={form.data.admission_at}
-        onChange={(e) => form.setData("admission_at", e.target.value)}
-        error={errors.admission_at}
-      />
-      <TextField
+      <DateTimesFields field={field} admissionHint="Optional." />
+      <CapacityField
         label="Capacity of this date"
-        type="number"
-        min={1}
         hint="Optional: a limit shared by all ticket types."
-        value={form.data.capacity}
-        onChange={(e) => form.setData("capacity", e.target.value)}
-        error={errors.capacity}
+        {...field("capacity")}
       />
-      <TextField
-        label="Venue (if not the event's)"
-        value={form.data.venue_name}
-        onChange={(e) => form.setData("venue_name", e.target.value)}
-        error={errors.venue_name}
-      />
-      <TextField
-        label="Address"
-        value={form.data.venue_address}
-        onChange={(e) => form.setData("venue_address", e.target.value)}
-        error={errors.venue_address}
-      />
+      <DateVenueFields field={field} />
       <div className="sm:col-span-3">
         <PrimaryButton disabled={form.processing}>Add the date</PrimaryButton>
       </div>

@@ -1,8 +1,8 @@
 import { useForm } from "@inertiajs/react";
-import type { FormEvent } from "react";
-import { formatMoney } from "../../lib/format";
 import type { DatesTicketType } from "../../types";
-import { FormError, PrimaryButton, SelectField, TextField } from "../fields";
+import { binder, CapacityField, FormError, PrimaryButton, SelectField } from "../fields";
+import { SALES_STATUSES, TicketTypeCapacityField, TicketTypePriceField } from "./DateFields";
+import { submitTo } from "./errors";
 
 type Props = {
   action: string;
@@ -28,64 +28,44 @@ export default function BulkEditor({
     initial[`tt${t.id}-price`] = "";
   }
   const form = useForm<Record<string, string>>(initial);
-
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    form.transform((data) => ({ ...data, dates: selected.map(String) }));
-    form.post(action, {
-      preserveScroll: true,
-      onSuccess: (page) => {
-        if (!Object.keys(page.props.errors ?? {}).some((key) => key.startsWith("bulk."))) {
-          form.reset();
-          onDone();
-        }
-      },
-    });
-  }
+  const field = binder(form, errors);
+  const post = submitTo(form, action, "bulk", () => {
+    form.reset();
+    onDone();
+  });
 
   return (
-    <form onSubmit={submit} className="space-y-3" noValidate data-testid="bulk-editor">
+    <form
+      onSubmit={(e) => {
+        form.transform((data) => ({ ...data, dates: selected.map(String) }));
+        post(e);
+      }}
+      className="space-y-3"
+      noValidate
+      data-testid="bulk-editor"
+    >
       <FormError message={errors.form ?? errors.dates} />
       <div className="grid gap-3 sm:grid-cols-3">
-        <TextField
-          label="Capacity of each date"
-          type="number"
-          min={1}
-          value={form.data.capacity}
-          onChange={(e) => form.setData("capacity", e.target.value)}
-          error={errors.capacity}
-        />
+        <CapacityField label="Capacity of each date" {...field("capacity")} />
         <SelectField
           label="Sales"
-          value={form.data.status}
-          onChange={(e) => form.setData("status", e.target.value)}
-          options={[
-            { value: "", label: "Unchanged" },
-            { value: "on_sale", label: "On sale" },
-            { value: "sold_out", label: "Stopped (shown as sold out)" },
-          ]}
-          error={errors.status}
+          options={[{ value: "", label: "Unchanged" }, ...SALES_STATUSES]}
+          {...field("status")}
         />
       </div>
       {ticketTypes.map((t) => (
         <div key={t.id} className="grid gap-3 sm:grid-cols-3">
           <p className="self-center text-sm font-medium">{t.name}</p>
-          <TextField
-            label={`${t.name} capacity`}
-            type="number"
-            min={1}
+          <TicketTypeCapacityField
+            ticketType={t.name}
             placeholder={String(t.capacity)}
-            value={form.data[`tt${t.id}-capacity`]}
-            onChange={(e) => form.setData(`tt${t.id}-capacity`, e.target.value)}
-            error={errors[`tt${t.id}-capacity`]}
+            {...field(`tt${t.id}-capacity`)}
           />
-          <TextField
-            label={`${t.name} price`}
-            inputMode="decimal"
-            placeholder={formatMoney(t.price, currency)}
-            value={form.data[`tt${t.id}-price`]}
-            onChange={(e) => form.setData(`tt${t.id}-price`, e.target.value)}
-            error={errors[`tt${t.id}-price`]}
+          <TicketTypePriceField
+            ticketType={t.name}
+            price={t.price}
+            currency={currency}
+            {...field(`tt${t.id}-price`)}
           />
         </div>
       ))}

@@ -1,8 +1,21 @@
 import { useForm } from "@inertiajs/react";
-import type { FormEvent } from "react";
-import { formatMoney } from "../../lib/format";
 import type { ManagedDate } from "../../types";
-import { CheckboxField, FormError, PrimaryButton, SelectField, TextField } from "../fields";
+import {
+  binder,
+  CapacityField,
+  CheckboxField,
+  FormError,
+  PrimaryButton,
+  SelectField,
+  TextField,
+} from "../fields";
+import {
+  DateVenueFields,
+  SALES_STATUSES,
+  TicketTypeCapacityField,
+  TicketTypePriceField,
+} from "./DateFields";
+import { submitTo } from "./errors";
 
 type Props = {
   date: ManagedDate;
@@ -37,76 +50,23 @@ function initialValues(date: ManagedDate): Values {
 // One date's settings (its times move with MoveDateForm) and its ticket types there.
 export default function DateEditor({ date, action, currency, errors, errorKey, onDone }: Props) {
   const form = useForm<Values>(initialValues(date));
-  const text = (name: string) => String(form.data[name] ?? "");
-
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    form.post(action, {
-      preserveScroll: true,
-      onSuccess: (page) => {
-        if (!Object.keys(page.props.errors ?? {}).some((key) => key.startsWith(`${errorKey}.`))) {
-          onDone();
-        }
-      },
-    });
-  }
+  const field = binder(form, errors);
+  const submit = submitTo(form, action, errorKey, onDone);
 
   return (
     <form onSubmit={submit} className="space-y-4" noValidate data-testid="date-editor">
       <FormError message={errors.form} />
       <div className="grid gap-3 sm:grid-cols-3">
-        <TextField
-          label="Doors open"
-          type="datetime-local"
-          value={text("admission_at")}
-          onChange={(e) => form.setData("admission_at", e.target.value)}
-          error={errors.admission_at}
-        />
-        <TextField
-          label="Sales start"
-          type="datetime-local"
-          value={text("sales_start")}
-          onChange={(e) => form.setData("sales_start", e.target.value)}
-          error={errors.sales_start}
-        />
-        <TextField
-          label="Sales end"
-          type="datetime-local"
-          value={text("sales_end")}
-          onChange={(e) => form.setData("sales_end", e.target.value)}
-          error={errors.sales_end}
-        />
-        <TextField
-          label="Venue (if not the event's)"
-          value={text("venue_name")}
-          onChange={(e) => form.setData("venue_name", e.target.value)}
-          error={errors.venue_name}
-        />
-        <TextField
-          label="Address"
-          value={text("venue_address")}
-          onChange={(e) => form.setData("venue_address", e.target.value)}
-          error={errors.venue_address}
-        />
-        <TextField
+        <TextField label="Doors open" type="datetime-local" {...field("admission_at")} />
+        <TextField label="Sales start" type="datetime-local" {...field("sales_start")} />
+        <TextField label="Sales end" type="datetime-local" {...field("sales_end")} />
+        <DateVenueFields field={field} />
+        <CapacityField
           label="Capacity of this date"
-          type="number"
-          min={1}
           hint={`Empty: no limit besides the ticket types'. ${date.allocated} sold or held.`}
-          value={text("capacity")}
-          onChange={(e) => form.setData("capacity", e.target.value)}
-          error={errors.capacity}
+          {...field("capacity")}
         />
-        <SelectField
-          label="Sales"
-          value={text("status")}
-          onChange={(e) => form.setData("status", e.target.value)}
-          options={[
-            { value: "on_sale", label: "On sale" },
-            { value: "sold_out", label: "Stopped (shown as sold out)" },
-          ]}
-          error={errors.status}
-        />
+        <SelectField label="Sales" options={SALES_STATUSES} {...field("status")} />
       </div>
       {date.offers.length ? (
         <table className="w-full text-sm">
@@ -128,25 +88,19 @@ export default function DateEditor({ date, action, currency, errors, errorKey, o
                     <p className="text-xs text-slate-500">{offer.sold} sold</p>
                   </td>
                   <td className="py-1 pr-2">
-                    <TextField
-                      label={`${offer.name} capacity`}
+                    <TicketTypeCapacityField
+                      ticketType={offer.name}
                       className="[&>label]:sr-only"
-                      type="number"
-                      min={1}
-                      value={text(`${name}-capacity`)}
-                      onChange={(e) => form.setData(`${name}-capacity`, e.target.value)}
-                      error={errors[`${name}-capacity`]}
+                      {...field(`${name}-capacity`)}
                     />
                   </td>
                   <td className="py-1 pr-2">
-                    <TextField
-                      label={`${offer.name} price`}
+                    <TicketTypePriceField
+                      ticketType={offer.name}
                       className="[&>label]:sr-only"
-                      inputMode="decimal"
-                      placeholder={formatMoney(offer.effective_price, currency)}
-                      value={text(`${name}-price`)}
-                      onChange={(e) => form.setData(`${name}-price`, e.target.value)}
-                      error={errors[`${name}-price`]}
+                      price={offer.effective_price}
+                      currency={currency}
+                      {...field(`${name}-price`)}
                     />
                   </td>
                   <td className="py-1">

@@ -1,7 +1,8 @@
 import { useForm } from "@inertiajs/react";
-import type { FormEvent } from "react";
 import type { ManagedDate } from "../../types";
-import { FormError, PrimaryButton, TextField } from "../fields";
+import { binder, FormError, PrimaryButton } from "../fields";
+import { DateTimesFields } from "./DateFields";
+import { submitTo } from "./errors";
 
 type Props = {
   date: ManagedDate;
@@ -18,46 +19,13 @@ export default function MoveDateForm({ date, action, errors, errorKey, onDone }:
     ends_at: date.inputs.ends_at,
     admission_at: date.inputs.admission_at,
   });
-
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    form.post(action, {
-      preserveScroll: true,
-      onSuccess: (page) => {
-        if (!Object.keys(page.props.errors ?? {}).some((key) => key.startsWith(`${errorKey}.`))) {
-          onDone();
-        }
-      },
-    });
-  }
+  const submit = submitTo(form, action, errorKey, onDone);
 
   return (
     <form onSubmit={submit} className="space-y-3" noValidate data-testid="move-date-form">
       <FormError message={errors.form} />
       <div className="grid gap-3 sm:grid-cols-3">
-        <TextField
-          label="New start"
-          type="datetime-local"
-          value={form.data.starts_at}
-          onChange={(e) => form.setData("starts_at", e.target.value)}
-          error={errors.starts_at}
-          required
-        />
-        <TextField
-          label="New end"
-          type="datetime-local"
-          value={form.data.ends_at}
-          onChange={(e) => form.setData("ends_at", e.target.value)}
-          error={errors.ends_at}
-          required
-        />
-        <TextField
-          label="Doors open"
-          type="datetime-local"
-          value={form.data.admission_at}
-          onChange={(e) => form.setData("admission_at", e.target.value)}
-          error={errors.admission_at}
-        />
+        <DateTimesFields field={binder(form, errors)} startLabel="New start" endLabel="New end" />
       </div>
       <p className="text-sm text-slate-600">
         {date.orders

@@ -1,9 +1,10 @@
 import { useForm } from "@inertiajs/react";
-import { type FormEvent, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { formatEventDate } from "../../lib/format";
 import { postJsonAnswer } from "../../lib/http";
 import type { DatesPreview } from "../../types";
-import { CheckboxField, FormError, PrimaryButton, SelectField, TextField } from "../fields";
+import { binder, CheckboxGroup, FormError, PrimaryButton, SelectField, TextField } from "../fields";
+import { submitTo } from "./errors";
 
 const WEEKDAYS = [
   { value: "mon", label: "Mon" },
@@ -88,18 +89,8 @@ export default function RuleForm({ previewUrl, action, timezone, errors, onDone 
 
   const fieldErrors = { ...errors, ...(preview?.errors ?? {}) };
   const ready = preview !== null && !previewing && Object.keys(preview.errors).length === 0;
-
-  function submit(e: FormEvent) {
-    e.preventDefault();
-    form.post(action, {
-      preserveScroll: true,
-      onSuccess: (page) => {
-        if (!Object.keys(page.props.errors ?? {}).some((key) => key.startsWith("rule."))) {
-          onDone();
-        }
-      },
-    });
-  }
+  const field = binder(form, fieldErrors);
+  const submit = submitTo(form, action, "rule", onDone);
 
   function addException() {
     if (exception && !form.data.exceptions.includes(exception)) {
@@ -112,113 +103,55 @@ export default function RuleForm({ previewUrl, action, timezone, errors, onDone 
     <form onSubmit={submit} className="space-y-4" noValidate data-testid="rule-form">
       <FormError message={fieldErrors.form} />
       <div className="grid gap-3 sm:grid-cols-3">
-        <SelectField
-          label="Repeat"
-          value={form.data.frequency}
-          onChange={(e) => form.setData("frequency", e.target.value)}
-          options={FREQUENCIES}
-          error={fieldErrors.frequency}
-        />
+        <SelectField label="Repeat" options={FREQUENCIES} {...field("frequency")} />
         <TextField
           label={`Every how many ${UNITS[form.data.frequency] ?? "weeks"}`}
           type="number"
           min={1}
           max={52}
-          value={form.data.interval}
-          onChange={(e) => form.setData("interval", e.target.value)}
-          error={fieldErrors.interval}
+          {...field("interval")}
         />
-        <TextField
-          label="First day"
-          type="date"
-          value={form.data.first_day}
-          onChange={(e) => form.setData("first_day", e.target.value)}
-          error={fieldErrors.first_day}
-          required
-        />
+        <TextField label="First day" type="date" {...field("first_day")} required />
       </div>
       {form.data.frequency === "weekly" ? (
-        <fieldset>
-          <legend className="text-sm font-medium text-slate-700">On</legend>
-          <div className="mt-1 flex flex-wrap gap-3">
-            {WEEKDAYS.map((day) => (
-              <CheckboxField
-                key={day.value}
-                label={day.label}
-                checked={form.data.weekdays.includes(day.value)}
-                onChange={(e) =>
-                  form.setData(
-                    "weekdays",
-                    e.target.checked
-                      ? [...form.data.weekdays, day.value]
-                      : form.data.weekdays.filter((d) => d !== day.value),
-                  )
-                }
-              />
-            ))}
-          </div>
-          <p className="mt-1 text-xs text-slate-500">None ticked: the first day's weekday.</p>
-          {fieldErrors.weekdays ? (
-            <p className="mt-1 text-sm text-red-700">{fieldErrors.weekdays}</p>
-          ) : null}
-        </fieldset>
+        <CheckboxGroup
+          legend="On"
+          options={WEEKDAYS}
+          chosen={form.data.weekdays}
+          onChange={(weekdays) => form.setData("weekdays", weekdays)}
+          hint="None ticked: the first day's weekday."
+          error={fieldErrors.weekdays}
+        />
       ) : null}
       <div className="grid gap-3 sm:grid-cols-3">
         <TextField
           label="Starts at"
           type="time"
-          value={form.data.start_time}
-          onChange={(e) => form.setData("start_time", e.target.value)}
-          error={fieldErrors.start_time}
           hint={`In ${timezone}.`}
+          {...field("start_time")}
         />
-        <TextField
-          label="Lasts (minutes)"
-          type="number"
-          min={0}
-          value={form.data.duration_minutes}
-          onChange={(e) => form.setData("duration_minutes", e.target.value)}
-          error={fieldErrors.duration_minutes}
-        />
+        <TextField label="Lasts (minutes)" type="number" min={0} {...field("duration_minutes")} />
         <TextField
           label="Doors open (minutes before)"
           type="number"
           min={0}
           hint="Optional."
-          value={form.data.doors_open_minutes}
-          onChange={(e) => form.setData("doors_open_minutes", e.target.value)}
-          error={fieldErrors.doors_open_minutes}
+          {...field("doors_open_minutes")}
         />
       </div>
       <div className="grid gap-3 sm:grid-cols-3">
         <SelectField
           label="Ends"
-          value={form.data.ends}
-          onChange={(e) => form.setData("ends", e.target.value)}
           options={[
             { value: "count", label: "After a number of dates" },
             { value: "until", label: "On a day" },
           ]}
-          error={fieldErrors.ends}
+          {...field("ends")}
         />
         {form.data.ends === "count" ? (
-          <TextField
-            label="Number of dates"
-            type="number"
-            min={1}
-            max={366}
-            value={form.data.count}
-            onChange={(e) => form.setData("count", e.target.value)}
-            error={fieldErrors.count}
-          />
+          <TextField label="Number of dates" type="number" min={1} max={366} {...field("count")} />
         ) : (
-          <TextField
-            label="Last day"
-            type="date"
-            value={form.data.until}
-            onChange={(e) => form.setData("until", e.target.value)}
-            error={fieldErrors.until}
-          />
+          <TextField label="Last day" type="date" {...field("until")} />
         )}
       </div>
       <div>

@@ -1,3 +1,6 @@
+import type { InertiaFormProps } from "@inertiajs/react";
+import type { FormEvent } from "react";
+
 // The dates page's server errors arrive keyed by form: "add.capacity", "rule.count",
 // "bulk.dates", "12.edit.tt3-capacity", "12.move.starts_at", "12.delete".
 
@@ -17,4 +20,25 @@ export function errorsUnder(errors: PageErrors, key: string): Record<string, str
 
 export function hasErrorsUnder(errors: PageErrors, key: string): boolean {
   return Object.keys(errors).some((name) => name.startsWith(`${key}.`));
+}
+
+// The submit handler of one of the page's forms: it posts `form` to `action` and calls
+// `onSaved` once the page comes back without errors under `key`.
+export function submitTo(
+  form: Pick<InertiaFormProps<Record<string, unknown>>, "post">,
+  action: string,
+  key: string,
+  onSaved: () => void,
+): (e: FormEvent) => void {
+  return (e) => {
+    e.preventDefault();
+    form.post(action, {
+      preserveScroll: true,
+      onSuccess: (page) => {
+        if (!hasErrorsUnder(page.props.errors ?? {}, key)) {
+          onSaved();
+        }
+      },
+    });
+  };
 }
