@@ -195,3 +195,9 @@ class CheckInListForm(forms.ModelForm):
         if not cleaned.get("all_ticket_types") and not cleaned.get("ticket_types"):
             self.add_error("ticket_types", "Choose the ticket types this entrance admits, or admit all.")
         return cleaned
+
+
+class CancelEventForm(forms.Form):
+    """Why an event is cancelled: told to every buyer and kept with their refunds."""
+
+    reason = forms.CharField(required=False, max_length=200)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.db.models import Sum
 
-from backoffice.schemas import DateChoice, EventFormValues, ManagedTicketType
+from backoffice.schemas import (
+    CancellationImpact,
+    CancellationProgress,
+    DateChoice,
+    EventFormValues,
+    FailedRefundRow,
+    ManagedTicketType,
+    ManualRefundRow,
+)
 from events.forms import local_input_value
 from events.models import Event, EventDate, TicketType
+from sales import event_cancellation
 
 
 def event_form_values(event: Event) -> EventFormValues:
@@ -59,3 +70,32 @@ def date_choice(event: Event, date: EventDate) -> DateChoice:
 def date_choices(event: Event) -> list[DateChoice]:
     """The event's dates, soonest first, for a date filter or a form's choices (one query)."""
     return [date_choice(event, date) for date in event.dates.order_by("starts_at", "id")]
+
+
+def cancellation_impact(impact: event_cancellation.Impact) -> CancellationImpact:
+    return CancellationImpact(**dataclasses.asdict(impact))
+
+
+def cancellation_progress(event: Event, progress: event_cancellation.Progress) -> CancellationProgress:
+    """An event's cancellation's progress, its times in the event's zone."""
+    cancellation = progress.cancellation
+    if cancellation.created_by is not None:
+        cancelled_by = cancellation.created_by.email
+    elif cancellation.token_name:
+        cancelled_by = f"API token “{cancellation.token_name}”"
+    else:
+        cancelled_by = ""
+    return CancellationProgress(
+        status=cancellation.status,
+        reason=cancellation.reason,
+        cancelled_by=cancelled_by,
+        cancelled_at=cancellation.created_at.astimezone(event.tz),
+        finished_at=cancellation.finished_at.astimezone(event.tz) if cancellation.finished_at else None,
+        orders_total=cancellation.orders_total,
+        orders_settled=cancellation.orders_settled,
+        refunds_failed=cancellation.refunds_failed,
+        manual_refunds=cancellation.manual_refunds,
+        stalled=progress.stalled,
+        failed=[FailedRefundRow(**dataclasses.asdict(row)) for row in progress.failed],
+        manual=[ManualRefundRow(**dataclasses.asdict(row)) for row in progress.manual],
+    )

@@ -35,9 +35,20 @@ manage_patterns = [
     path("<slug:organizer_slug>/events/new/", events.event_create, name="event_create"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/", events.event_edit, name="event"),
     re_path(
-        r"^(?P<organizer_slug>[-\w]+)/events/(?P<event_slug>[-\w]+)/(?P<action>publish|unpublish|cancel)/$",
+        r"^(?P<organizer_slug>[-\w]+)/events/(?P<event_slug>[-\w]+)/(?P<action>publish|unpublish)/$",
         events.event_status,
         name="event_status",
+    ),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/cancel/", events.event_cancel, name="event_cancel"),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/cancellation/",
+        events.event_cancellation_page,
+        name="event_cancellation",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/cancellation/retry/",
+        events.event_cancellation_retry,
+        name="event_cancellation_retry",
     ),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dates/", dates.dates, name="dates"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dates/new/", dates.date_create, name="date_create"),

@@ -12,6 +12,11 @@ buyer was promised is lost with an instance.
 
 With ``OUTBOX_DELIVERY=immediate`` (the tests) messages are delivered in the
 committing thread instead.
+
+A handler registered with ``own_transactions=True`` (a long piece of work that commits
+as it goes, such as settling a batch of a cancelled event's orders) runs outside the
+delivery's transaction: its message is claimed by a conditional UPDATE first, and put
+back (pending) if the handler raises. Such a handler must be safe to run twice.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from core import load
@@ -36,6 +42,7 @@ logger = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], None]
 _handlers: dict[str, Handler] = {}
+_own_transactions: set[str] = set()
 MAX_ATTEMPTS = 5
 # A pending message older than this was orphaned by a process that stopped.
 STRAGGLER_AGE = dt.timedelta(minutes=1)
@@ -45,11 +52,14 @@ _executor_lock = threading.Lock()
 _last_straggler_sweep = 0.0
 
 
-def handler(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that delivers messages of ``kind``."""
+def handler(kind: str, *, own_transactions: bool = False) -> Callable[[Handler], Handler]:
+    """Register the function that delivers messages of ``kind`` (with ``own_transactions``,
+    run outside the delivery's transaction; see the module's docstring)."""
 
     def register(function: Handler) -> Handler:
         _handlers[kind] = function
+        if own_transactions:
+            _own_transactions.add(kind)
         return function
 
     return register
@@ -126,6 +136,9 @@ def _deliver_in_background(message_id: int) -> None:
 
 def deliver(message_id: int) -> bool:
     """Deliver one pending message; True if it was sent now."""
+    kind = OutboxMessage.objects.filter(pk=message_id).values_list("kind", flat=True).first()
+    if kind in _own_transactions:
+        return _deliver_claimed(message_id)
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -146,6 +159,27 @@ def deliver(message_id: int) -> bool:
         message.attempts += 1
         message.save(update_fields=["sent_at", "attempts"])
         return True
+
+
+def _deliver_claimed(message_id: int) -> bool:
+    """Claim a pending message (marked sent by one conditional UPDATE, so one delivery
+    runs it), then run its handler outside any transaction of ours; put it back pending
+    with the error if the handler raises."""
+    claimed = OutboxMessage.objects.filter(
+        pk=message_id, sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS
+    ).update(sent_at=timezone.now(), attempts=F("attempts") + 1)
+    if not claimed:
+        return False
+    message = OutboxMessage.objects.get(pk=message_id)
+    try:
+        _handlers[message.kind](message.payload)
+    except Exception as exc:
+        logger.exception("outbox message failed", extra={"message_id": message.pk, "kind": message.kind})
+        OutboxMessage.objects.filter(pk=message_id).update(
+            sent_at=None, last_error=f"{type(exc).__name__}: {exc}"[:2000]
+        )
+        return False
+    return True
 
 
 def deliver_pending(older_than: dt.timedelta = dt.timedelta(0), limit: int = 100) -> int:

@@ -35,18 +35,20 @@ def save_event(form: EventForm, organizer: Organizer) -> Event:
     return event
 
 
-# Allowed status changes: (from, to) -> verb shown in errors.
+# Allowed status changes: (from, to) -> verb shown in errors. Cancelling is not one of
+# them: sales.event_cancellation.cancel_event cancels an event and settles its orders.
 _TRANSITIONS = {
     (Event.Status.DRAFT, Event.Status.PUBLISHED): "publish",
     (Event.Status.PUBLISHED, Event.Status.DRAFT): "unpublish",
-    (Event.Status.DRAFT, Event.Status.CANCELLED): "cancel",
-    (Event.Status.PUBLISHED, Event.Status.CANCELLED): "cancel",
 }
 
 
 @transaction.atomic
 def change_status(event: Event, new_status: str) -> Event:
+    """Publish or unpublish ``event`` (cancelling it is sales.event_cancellation's)."""
     event = Event.objects.select_for_update().get(pk=event.pk)
+    if new_status == Event.Status.CANCELLED:
+        raise ValidationError("An event is cancelled through its cancellation, which settles its orders.")
     if (event.status, new_status) not in _TRANSITIONS:
         raise ValidationError(
             f"A {event.get_status_display().lower()} event cannot be changed to {new_status}."
@@ -58,10 +60,6 @@ def change_status(event: Event, new_status: str) -> Event:
             raise ValidationError("Add at least one ticket type before publishing.")
     event.status = new_status
     event.save(update_fields=["status", "updated_at"])
-    if new_status == Event.Status.CANCELLED:
-        # On the dates' own rows: a purchase racing the cancellation waits for this
-        # row lock and then finds its date no longer on sale (sales.stock.take).
-        EventDate.objects.filter(event=event).update(status=EventDate.Status.CANCELLED)
     return event
 
 

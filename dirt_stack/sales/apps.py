@@ -6,5 +6,5 @@ class SalesConfig(AppConfig):
     verbose_name = "Sales: stock, holds, orders, vouchers and payments"
 
     def ready(self) -> None:
-        # Registers the outbox handlers for buyer emails.
-        from sales import emails  # noqa: F401
+        # Registers the outbox handlers: buyer emails, an event's cancellation's batches.
+        from sales import emails, event_cancellation  # noqa: F401

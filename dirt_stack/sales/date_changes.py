@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -32,7 +34,6 @@ from events.forms import EventForm
 from events.models import Event, EventDate
 from sales import lifecycle, stock
 from sales.emails import queue_date_cancelled, queue_date_moved
-from sales.exceptions import OrderConflict
 from sales.models import Order
 from sales.order_actions import Actor, record
 from sales.payments import provider
@@ -95,69 +96,98 @@ def cancel_date(
     )
     date.status = EventDate.Status.CANCELLED
     released = stock.release_holds(date.pk)
-    cancelled = refunded = 0
+    outcomes: Counter[str] = Counter()
     failed = []
-    # Pending orders first: one that gets paid meanwhile is paid by the time paid
-    # orders are read below, and is refunded there.
-    for order_id in Order.objects.filter(date=date, status=Order.Status.PENDING).values_list("pk", flat=True):
-        with transaction.atomic():
-            if not lifecycle.close_order(order_id, (Order.Status.PENDING,), Order.Status.CANCELLED):
-                continue
-            order = Order.objects.get(pk=order_id)
-            record(order, "date_cancelled", actor, date=_starts(date), outcome="cancelled", reason=reason)
-            queue_date_cancelled(order, base_url, refunded=None, refund_automatic=False, reason=reason)
-        cancelled += 1
-    for order in Order.objects.filter(date=date, status=Order.Status.PAID).order_by("pk"):
+    holding = Order.objects.filter(date=date, status__in=Order.HOLDING_STOCK).order_by("pk")
+    # Pending orders first: one that gets paid meanwhile is paid by the time the others
+    # are read below, and is refunded there.
+    pending = list(holding.filter(status=Order.Status.PENDING).values_list("pk", "code"))
+    paid = list(holding.exclude(status=Order.Status.PENDING).values_list("pk", "code"))
+    for order_id, code in pending + paid:
         try:
-            with transaction.atomic():
-                amount = _refund_in_full(order, actor, reason)
-                record(
-                    order,
-                    "date_cancelled",
-                    actor,
-                    date=_starts(date),
-                    outcome="refunded",
-                    amount=money_str(amount),
-                    currency=order.currency,
-                    reason=reason,
-                )
-                queue_date_cancelled(
-                    order,
-                    base_url,
-                    refunded=money_str(amount),
-                    refund_automatic=provider(order.payment_method).supports_refunds,
-                    reason=reason,
-                )
-        except OrderConflict:
-            continue  # no longer paid: refunded or cancelled by someone else meanwhile
+            settled = settle_order(order_id, actor=actor, base_url=base_url, reason=reason)
         except Exception:
             # The provider refused or failed: this order stays paid (its transaction
             # rolled back) and the others go on; cancelling again retries it.
-            logger.exception("refund of a cancelled date's order failed", extra={"order": order.code})
-            failed.append(order.code)
+            logger.exception("refund of a cancelled date's order failed", extra={"order": code})
+            failed.append(code)
             continue
-        refunded += 1
+        outcomes[settled.outcome] += 1
     return DateCancellation(
         newly_cancelled=newly,
         tickets_released=released,
-        orders_cancelled=cancelled,
-        orders_refunded=refunded,
-        emails_queued=cancelled + refunded,
+        orders_cancelled=outcomes[Settlement.CANCELLED],
+        orders_refunded=outcomes[Settlement.REFUNDED],
+        emails_queued=outcomes[Settlement.CANCELLED] + outcomes[Settlement.REFUNDED],
         refunds_failed=failed,
     )
 
 
-def _refund_in_full(order: Order, actor: Actor, reason: str) -> Decimal:
-    """Refund what is left of a paid order and void its tickets (inside the caller's
-    transaction); returns the amount. OrderConflict when it is no longer paid."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.status != Order.Status.PAID:
-        raise OrderConflict("Only paid orders can be refunded.")
-    tickets = list(order.tickets.filter(voided_at__isnull=True).values_list("pk", flat=True))
-    amount = order.total - order.refunded_amount
-    note = f"Date cancelled: {reason}" if reason else "Date cancelled"
-    lifecycle.refund(order, amount, tickets=tickets or None, by=actor.user, reason=note[:300])
-    return amount
+@dataclass(frozen=True)
+class Settlement:
+    """What settling one order of a cancelled date or event did."""
+
+    CANCELLED: ClassVar[str] = "cancelled"  # it was pending: cancelled, nothing charged
+    REFUNDED: ClassVar[str] = "refunded"  # it was paid: what was left is refunded, tickets void
+    UNCHANGED: ClassVar[str] = ""  # it no longer held stock (settled before, or by someone else)
+
+    outcome: str
+    amount: Decimal = Decimal("0")
+    # "automatic": paid back through the payment provider; "manual": the organizer pays it
+    # back by hand (a bank transfer); "none": nothing to pay back.
+    refund: str = "none"
+
+
+def settle_order(
+    order_id: int, *, actor: Actor, base_url: str, reason: str, whole_event: bool = False
+) -> Settlement:
+    """Settle one order whose date (or, ``whole_event``, whose event) is cancelled: cancel it
+    if pending, else refund what is left of it in full and void its tickets; record it in
+    its audit log and queue one email to its buyer, all in one transaction on the locked
+    order, so settling it twice does nothing more. Raises what the payment provider raises
+    when the refund fails (nothing of it is kept: the order stays as it was)."""
+    action = "event_cancelled" if whole_event else "date_cancelled"
+    with transaction.atomic():
+        order = Order.objects.select_for_update().select_related("date").get(pk=order_id)
+        starts = _starts(order.date)
+        if order.status == Order.Status.PENDING:
+            if not lifecycle.close_order(order.pk, (Order.Status.PENDING,), Order.Status.CANCELLED):
+                return Settlement(Settlement.UNCHANGED)
+            record(order, action, actor, date=starts, outcome="cancelled", reason=reason)
+            queue_date_cancelled(
+                order, base_url, refunded=None, refund_automatic=False, reason=reason, whole_event=whole_event
+            )
+            return Settlement(Settlement.CANCELLED)
+        if order.status not in Order.HOLDING_STOCK:
+            return Settlement(Settlement.UNCHANGED)
+        amount = order.total - order.refunded_amount
+        automatic = provider(order.payment_method).supports_refunds
+        refund = "none" if amount == 0 else "automatic" if automatic else "manual"
+        tickets = list(order.tickets.filter(voided_at__isnull=True).values_list("pk", flat=True))
+        note = f"{'Event' if whole_event else 'Date'} cancelled"
+        lifecycle.refund(
+            order, amount, tickets=tickets or None, by=actor.user, reason=(f"{note}: {reason}" if reason else note)[:300]
+        )
+        record(
+            order,
+            action,
+            actor,
+            date=starts,
+            outcome="refunded",
+            amount=money_str(amount),
+            currency=order.currency,
+            refund=refund,
+            reason=reason,
+        )
+        queue_date_cancelled(
+            order,
+            base_url,
+            refunded=money_str(amount),
+            refund_automatic=automatic,
+            reason=reason,
+            whole_event=whole_event,
+        )
+        return Settlement(Settlement.REFUNDED, amount, refund)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Emails to buyers, queued in the order's transaction and sent after it commits (core.outbox):
 the order confirmation, and the notices to a date's buyers when it is cancelled or moved
-(sales.date_changes)."""
+(sales.date_changes) or its whole event is cancelled (sales.event_cancellation)."""
 
 from __future__ import annotations
 
@@ -84,11 +84,18 @@ DATE_MOVED = "date_moved"
 
 
 def queue_date_cancelled(
-    order: Order, base_url: str, *, refunded: str | None, refund_automatic: bool, reason: str
+    order: Order,
+    base_url: str,
+    *,
+    refunded: str | None,
+    refund_automatic: bool,
+    reason: str,
+    whole_event: bool = False,
 ) -> None:
-    """Tell the buyer of ``order`` that its date is cancelled, and what happens to the money:
-    ``refunded`` (an amount, "12.50") was paid back through the provider when
-    ``refund_automatic``, else the organizer pays it back; None: the order was not paid."""
+    """Tell the buyer of ``order`` that its date (``whole_event``: the whole event) is
+    cancelled, and what happens to the money: ``refunded`` (an amount, "12.50") was paid
+    back through the provider when ``refund_automatic``, else the organizer pays it back;
+    None: the order was not paid."""
     outbox.enqueue(
         DATE_CANCELLED,
         {
@@ -97,6 +104,7 @@ def queue_date_cancelled(
             "refunded": refunded,
             "refund_automatic": refund_automatic,
             "reason": reason,
+            "whole_event": whole_event,
         },
     )
 
@@ -145,6 +153,7 @@ def _deliver_date_cancelled(payload: dict[str, Any]) -> None:
         refund_automatic=payload["refund_automatic"],
         free=payload["refunded"] is not None and Decimal(payload["refunded"]) == 0,
         reason=payload["reason"],
+        whole_event=payload.get("whole_event", False),
     )
     _send("date_cancelled", context)
 

@@ -407,3 +407,36 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id}: {self.action} by {self.actor_label}"
+
+
+class EventCancellation(models.Model):
+    """An event's cancellation (sales.event_cancellation): who, when, why, and how far the
+    settling of its orders has come. One per event; settling again (a retry) reuses it."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Settling orders"
+        DONE = "done", "Done"
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="cancellation")
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The API token's name when a program cancelled it.
+    token_name = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    # Each pass over the orders (the first, then each retry) has its number; a batch of an
+    # earlier pass stops when a newer one has started.
+    settling_pass = models.PositiveIntegerField(default=1)
+    orders_total = models.PositiveIntegerField(default=0)
+    orders_settled = models.PositiveIntegerField(default=0)
+    # Refunds the provider refused in the latest pass: those orders stay paid until retried.
+    refunds_failed = models.PositiveIntegerField(default=0)
+    # Paid orders refunded in the books whose money the organizer pays back by hand.
+    manual_refunds = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Cancellation of {self.event_id} ({self.status})"

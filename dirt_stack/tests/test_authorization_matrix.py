@@ -63,6 +63,9 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "event_create": ("get", ("organizer_slug",), MANAGER),
     "event": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "event_status": ("post", ("organizer_slug", "event_slug", "action"), MANAGER),
+    "event_cancel": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "event_cancellation": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "event_cancellation_retry": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "dashboard": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "orders": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "order": ("get", ("organizer_slug", "event_slug", "code"), MANAGER),
@@ -101,7 +104,7 @@ def test_every_backoffice_route_is_in_the_matrix():
 
 
 def url_for(name: str, target: dict) -> str:
-    extra = {"action": "cancel", "kind": "orders"}
+    extra = {"action": "unpublish", "kind": "orders"}
     kwargs = {key: target.get(key, extra.get(key)) for key in MATRIX[name][1]}
     return reverse(f"backoffice:{name}", kwargs=kwargs)
 

@@ -14,6 +14,7 @@ from ninja import Router, Status
 from api.auth import OrganizerToken
 from api.manage.common import event_of, invalid, local_input, require_manager, token_of
 from api.manage.schemas import (
+    CancelEventIn,
     EventIn,
     EventPatch,
     ManagedEventOut,
@@ -22,11 +23,13 @@ from api.manage.schemas import (
     TicketTypePatch,
 )
 from api.schemas import ProblemOut
-from backoffice.serializers import event_form_values
+from backoffice.forms import CancelEventForm
+from backoffice.schemas import CancellationProgress
+from backoffice.serializers import cancellation_progress, event_form_values
 from events import services as event_services
 from events.forms import EventForm, TicketTypeForm
 from events.models import Event, TicketType
-from sales import date_changes, quotas
+from sales import date_changes, event_cancellation, quotas
 from sales.order_actions import Actor
 
 router = Router(tags=["Organizer"], auth=OrganizerToken())
@@ -143,6 +146,54 @@ def update_event(request: HttpRequest, slug: str, body: EventPatch) -> HttpRespo
         base_url=request.build_absolute_uri("/"),
     )
     return _event_out(saved)
+
+
+# --- cancelling ------------------------------------------------------------------------------
+
+
+def _progress_out(event: Event) -> CancellationProgress:
+    progress = event_cancellation.progress(event)
+    if progress is None:
+        raise Http404("This event has not been cancelled.")
+    return cancellation_progress(event, progress)
+
+
+@router.post(
+    "/manage/events/{slug}/cancel",
+    response={202: CancellationProgress, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut},
+    summary="Cancel an event, refunding and emailing every buyer",
+    description=(
+        "The event and all its dates are cancelled at once (sales stop); then, in the "
+        "background, every pending order is cancelled and every paid one refunded in full "
+        "(through the payment provider where it refunds; bank transfers are listed to pay "
+        "back by hand), its tickets void, and each buyer emailed. Answers 202 with the "
+        "progress; follow it with `GET .../cancellation`. Sending it again settles what is "
+        "left (refunds that failed) and never refunds an order twice."
+    ),
+)
+def cancel_event(request: HttpRequest, slug: str, body: CancelEventIn) -> HttpResponse | Status:
+    require_manager(request)
+    event = event_of(request, slug)
+    form = CancelEventForm({"reason": body.reason})
+    if not form.is_valid():
+        return invalid(form)
+    event_cancellation.cancel_event(
+        event,
+        by=Actor(token_name=token_of(request).name),
+        base_url=request.build_absolute_uri("/"),
+        reason=form.cleaned_data["reason"],
+    )
+    return Status(202, _progress_out(event))
+
+
+@router.get(
+    "/manage/events/{slug}/cancellation",
+    response={200: CancellationProgress, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut},
+    summary="How far an event's cancellation has come",
+)
+def get_cancellation(request: HttpRequest, slug: str) -> CancellationProgress:
+    require_manager(request)
+    return _progress_out(event_of(request, slug))
 
 
 # --- ticket types ----------------------------------------------------------------------------

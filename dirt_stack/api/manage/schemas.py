@@ -45,6 +45,12 @@ class ManagedEventOut(Schema):
     payment_methods: list[str]
 
 
+class CancelEventIn(Body):
+    reason: str = Field(
+        "", max_length=200, description="Why: told to every buyer and kept with their refunds."
+    )
+
+
 class EventIn(Body):
     title: str = Field(..., max_length=200)
     slug: str | None = Field(None, max_length=100)

@@ -6,9 +6,9 @@ from typing import Annotated
 
 from pydantic import Field
 
-from backoffice.schemas.common import DateChoice
+from backoffice.schemas.common import DateChoice, EventInZone
 from core.schemas import IsoDateTime, Money, OneOf, PageProps, Shape
-from sales.models import Voucher
+from sales.models import EventCancellation, Voucher
 from storefront.schemas import EventStatus, OrganizerRef
 
 
@@ -90,3 +90,71 @@ class EventEditPageProps(PageProps):
     can_manage: bool
     timezones: list[str]
     currencies: list[str]
+
+
+class CancellationImpact(Shape):
+    """What cancelling the event will do (sales.event_cancellation.impact)."""
+
+    dates: int = Field(description="Dates not yet cancelled: their sales stop.")
+    orders: int = Field(description="Pending and paid orders, every one settled.")
+    buyers: int = Field(description="Buyers emailed (one email per order).")
+    pending: int = Field(description="Unpaid orders cancelled: nothing was charged.")
+    refunds_automatic: int = Field(description="Paid orders refunded through the payment provider.")
+    refunds_manual: int = Field(description="Paid orders the organizer pays back by hand (bank transfer).")
+    free: int = Field(description="Paid orders with nothing left to refund.")
+    amount_automatic: Money
+    amount_manual: Money
+    tickets: int = Field(description="Valid tickets that become void.")
+    held: int = Field(description="Tickets in buyers' carts, released.")
+
+
+class EventCancelPageProps(PageProps):
+    component = "Manage/EventCancel"
+
+    organizer: OrganizerRef
+    event: EventInZone
+    currency: str
+    impact: CancellationImpact
+
+
+class FailedRefundRow(Shape):
+    code: str
+    buyer_email: str
+    amount: Money
+    error: str
+
+
+class ManualRefundRow(Shape):
+    code: str
+    buyer_name: str
+    buyer_email: str
+    amount: Money
+    payment_method: str
+
+
+class CancellationProgress(Shape):
+    """How far an event's cancellation has come: its orders settled so far, the refunds
+    the provider refused (still paid; retried on request) and the orders whose money
+    the organizer pays back by hand."""
+
+    status: Annotated[str, OneOf(EventCancellation.Status.values)]
+    reason: str
+    cancelled_by: str
+    cancelled_at: IsoDateTime
+    finished_at: IsoDateTime | None
+    orders_total: int
+    orders_settled: int
+    refunds_failed: int
+    manual_refunds: int
+    stalled: bool = Field(description="Running with no progress for minutes: resume it.")
+    failed: list[FailedRefundRow]
+    manual: list[ManualRefundRow]
+
+
+class EventCancellationPageProps(PageProps):
+    component = "Manage/EventCancellation"
+
+    organizer: OrganizerRef
+    event: EventInZone
+    currency: str
+    progress: CancellationProgress

@@ -19,11 +19,14 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Membership, Organizer
 from accounts.permissions import can_manage_events, membership_for, require_role
 from backoffice.access import MANAGERS, managed_event
-from backoffice.forms import VoucherForm
+from backoffice.forms import CancelEventForm, VoucherForm
 from backoffice.schemas import (
     EditableEvent,
+    EventCancellationPageProps,
+    EventCancelPageProps,
     EventCreatePageProps,
     EventEditPageProps,
+    EventInZone,
     EventRow,
     ManageHomePageProps,
     OrganizerBlock,
@@ -31,13 +34,19 @@ from backoffice.schemas import (
     OrganizerSettings,
     VoucherRow,
 )
-from backoffice.serializers import date_choices, event_form_values, ticket_type_manage
+from backoffice.serializers import (
+    cancellation_impact,
+    cancellation_progress,
+    date_choices,
+    event_form_values,
+    ticket_type_manage,
+)
 from core.inertia import form_errors, render_page, render_with_errors, submitted_data
 from events import services
 from events.forms import EventForm, TicketTypeForm, local_input_value
 from events.models import Event, TicketType
-from sales import date_changes, quotas
-from sales.models import Voucher
+from sales import date_changes, event_cancellation, quotas
+from sales.models import EventCancellation, Voucher
 from sales.quotas import sold_counts
 from storefront.schemas import OrganizerRef
 
@@ -214,20 +223,84 @@ def event_edit(request: AuthenticatedHttpRequest, organizer_slug: str, event_slu
 @require_POST
 def event_status(request: HttpRequest, organizer_slug: str, event_slug: str, action: str) -> HttpResponse:
     membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
-    target = {
-        "publish": Event.Status.PUBLISHED,
-        "unpublish": Event.Status.DRAFT,
-        "cancel": Event.Status.CANCELLED,
-    }
+    # Cancelling is event_cancel's: it settles the event's orders.
+    target = {"publish": Event.Status.PUBLISHED, "unpublish": Event.Status.DRAFT}
     try:
         event = services.change_status(event, target[action])
     except ValidationError as error:
         return render_with_errors(
             request, _editor_props(membership, event), {"status": " ".join(error.messages)}
         )
-    verb = {"publish": "published", "unpublish": "unpublished", "cancel": "cancelled"}[action]
+    verb = {"publish": "published", "unpublish": "unpublished"}[action]
     messages.success(request, f"“{event.title}” is {verb}.")
     return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event.slug)
+
+
+def _cancel_props(membership: Membership, event: Event) -> EventCancelPageProps:
+    return EventCancelPageProps(
+        organizer=OrganizerRef(name=membership.organizer.name, slug=membership.organizer.slug),
+        event=EventInZone(title=event.title, slug=event.slug, timezone=event.timezone),
+        currency=event.currency,
+        impact=cancellation_impact(event_cancellation.impact(event)),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_cancel(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    """Cancelling the event: what it will do, a reason, and the confirmation. Once it is
+    cancelled this way, its progress page."""
+    membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
+    if event_cancellation.progress(event) is not None:
+        return redirect("backoffice:event_cancellation", organizer_slug=organizer_slug, event_slug=event.slug)
+    if request.method == "GET":
+        return render_page(
+            request, _cancel_props(membership, event), template_data={"page_title": f"Cancel {event.title}"}
+        )
+    form = CancelEventForm(submitted_data(request))
+    if not form.is_valid():
+        return render_with_errors(request, _cancel_props(membership, event), form_errors(form))
+    cancellation = event_cancellation.cancel_event(
+        event, by=request.user, base_url=request.build_absolute_uri("/"), reason=form.cleaned_data["reason"]
+    )
+    if cancellation.status == EventCancellation.Status.DONE:
+        messages.success(request, f"“{event.title}” is cancelled.")
+    else:
+        messages.success(request, f"“{event.title}” is cancelled; its orders are being settled.")
+    return redirect("backoffice:event_cancellation", organizer_slug=organizer_slug, event_slug=event.slug)
+
+
+@login_required
+@require_GET
+def event_cancellation_page(
+    request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str
+) -> HttpResponse:
+    """The progress of the event's cancellation (the page reloads itself while it runs)."""
+    membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
+    progress = event_cancellation.progress(event)
+    if progress is None:
+        return redirect("backoffice:event_cancel", organizer_slug=organizer_slug, event_slug=event.slug)
+    props = EventCancellationPageProps(
+        organizer=OrganizerRef(name=membership.organizer.name, slug=membership.organizer.slug),
+        event=EventInZone(title=event.title, slug=event.slug, timezone=event.timezone),
+        currency=event.currency,
+        progress=cancellation_progress(event, progress),
+    )
+    return render_page(request, props, template_data={"page_title": f"{event.title}: cancellation"})
+
+
+@login_required
+@require_POST
+def event_cancellation_retry(
+    request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str
+) -> HttpResponse:
+    """Settle again what is left: refunds the provider refused, or a run that stopped."""
+    membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
+    if event_cancellation.progress(event) is None:
+        return redirect("backoffice:event_cancel", organizer_slug=organizer_slug, event_slug=event.slug)
+    event_cancellation.cancel_event(event, by=request.user, base_url=request.build_absolute_uri("/"))
+    messages.success(request, "Settling the orders that are left again.")
+    return redirect("backoffice:event_cancellation", organizer_slug=organizer_slug, event_slug=event.slug)
 
 
 def _ticket_type_errors(
