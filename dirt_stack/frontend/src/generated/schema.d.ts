@@ -60,6 +60,17 @@ export interface paths {
     /** Change an event's details */
     patch: operations["api_manage_events_update_event"];
   };
+  "/api/v1/manage/events/{slug}/cancel": {
+    /**
+     * Cancel an event, refunding and emailing every buyer
+     * @description The event and all its dates are cancelled at once (sales stop); then, in the background, every pending order is cancelled and every paid one refunded in full (through the payment provider where it refunds; bank transfers are listed to pay back by hand), its tickets void, and each buyer emailed. Answers 202 with the progress; follow it with `GET .../cancellation`. Sending it again settles what is left (refunds that failed) and never refunds an order twice.
+     */
+    post: operations["api_manage_events_cancel_event"];
+  };
+  "/api/v1/manage/events/{slug}/cancellation": {
+    /** How far an event's cancellation has come */
+    get: operations["api_manage_events_get_cancellation"];
+  };
   "/api/v1/manage/events/{slug}/ticket-types": {
     /** List Ticket Types */
     get: operations["api_manage_events_list_ticket_types"];
@@ -826,6 +837,80 @@ export interface components {
       /** Capacity */
       capacity?: number | null;
     };
+    /**
+     * CancellationProgress
+     * @description How far an event's cancellation has come: its orders settled so far, the refunds
+     * the provider refused (still paid; retried on request) and the orders whose money
+     * the organizer pays back by hand.
+     */
+    CancellationProgress: {
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "running" | "done";
+      /** Reason */
+      reason: string;
+      /** Cancelled By */
+      cancelled_by: string;
+      /**
+       * Cancelled At
+       * Format: date-time
+       */
+      cancelled_at: string;
+      /** Finished At */
+      finished_at: string | null;
+      /** Orders Total */
+      orders_total: number;
+      /** Orders Settled */
+      orders_settled: number;
+      /** Refunds Failed */
+      refunds_failed: number;
+      /** Manual Refunds */
+      manual_refunds: number;
+      /**
+       * Stalled
+       * @description Running with no progress for minutes: resume it.
+       */
+      stalled: boolean;
+      /** Failed */
+      failed: components["schemas"]["FailedRefundRow"][];
+      /** Manual */
+      manual: components["schemas"]["ManualRefundRow"][];
+    };
+    /** FailedRefundRow */
+    FailedRefundRow: {
+      /** Code */
+      code: string;
+      /** Buyer Email */
+      buyer_email: string;
+      /** Amount */
+      amount: string;
+      /** Error */
+      error: string;
+    };
+    /** ManualRefundRow */
+    ManualRefundRow: {
+      /** Code */
+      code: string;
+      /** Buyer Name */
+      buyer_name: string;
+      /** Buyer Email */
+      buyer_email: string;
+      /** Amount */
+      amount: string;
+      /** Payment Method */
+      payment_method: string;
+    };
+    /** CancelEventIn */
+    CancelEventIn: {
+      /**
+       * Reason
+       * @description Why: told to every buyer and kept with their refunds.
+       * @default
+       */
+      reason?: string;
+    };
     /** ManagedTicketTypeOut */
     ManagedTicketTypeOut: {
       /** Id */
@@ -1224,6 +1309,61 @@ export interface components {
     Auth: {
       user: components["schemas"]["User"] | null;
     };
+    /**
+     * CancellationImpact
+     * @description What cancelling the event will do (sales.event_cancellation.impact).
+     */
+    CancellationImpact: {
+      /**
+       * Dates
+       * @description Dates not yet cancelled: their sales stop.
+       */
+      dates: number;
+      /**
+       * Orders
+       * @description Pending and paid orders, every one settled.
+       */
+      orders: number;
+      /**
+       * Buyers
+       * @description Buyers emailed (one email per order).
+       */
+      buyers: number;
+      /**
+       * Pending
+       * @description Unpaid orders cancelled: nothing was charged.
+       */
+      pending: number;
+      /**
+       * Refunds Automatic
+       * @description Paid orders refunded through the payment provider.
+       */
+      refunds_automatic: number;
+      /**
+       * Refunds Manual
+       * @description Paid orders the organizer pays back by hand (bank transfer).
+       */
+      refunds_manual: number;
+      /**
+       * Free
+       * @description Paid orders with nothing left to refund.
+       */
+      free: number;
+      /** Amount Automatic */
+      amount_automatic: string;
+      /** Amount Manual */
+      amount_manual: string;
+      /**
+       * Tickets
+       * @description Valid tickets that become void.
+       */
+      tickets: number;
+      /**
+       * Held
+       * @description Tickets in buyers' carts, released.
+       */
+      held: number;
+    };
     /** CheckInListRow */
     CheckInListRow: {
       /** Id */
@@ -1560,6 +1700,22 @@ export interface components {
       status: number;
       /** Message */
       message: string;
+    };
+    /** EventCancelPageProps */
+    EventCancelPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      /** Currency */
+      currency: string;
+      impact: components["schemas"]["CancellationImpact"];
+    };
+    /** EventCancellationPageProps */
+    EventCancellationPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      /** Currency */
+      currency: string;
+      progress: components["schemas"]["CancellationProgress"];
     };
     /** EventCreatePageProps */
     EventCreatePageProps: {
@@ -2473,6 +2629,8 @@ export interface components {
       "Manage/CheckInLists": components["schemas"]["CheckInListsPageProps"];
       "Manage/Dashboard": components["schemas"]["DashboardPageProps"];
       "Manage/Dates": components["schemas"]["DatesPageProps"];
+      "Manage/EventCancel": components["schemas"]["EventCancelPageProps"];
+      "Manage/EventCancellation": components["schemas"]["EventCancellationPageProps"];
       "Manage/EventCreate": components["schemas"]["EventCreatePageProps"];
       "Manage/EventEdit": components["schemas"]["EventEditPageProps"];
       "Manage/Home": components["schemas"]["ManageHomePageProps"];
@@ -2840,6 +2998,88 @@ export interface operations {
       };
       /** @description Unprocessable Entity */
       422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Cancel an event, refunding and emailing every buyer
+   * @description The event and all its dates are cancelled at once (sales stop); then, in the background, every pending order is cancelled and every paid one refunded in full (through the payment provider where it refunds; bank transfers are listed to pay back by hand), its tickets void, and each buyer emailed. Answers 202 with the progress; follow it with `GET .../cancellation`. Sending it again settles what is left (refunds that failed) and never refunds an order twice.
+   */
+  api_manage_events_cancel_event: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["CancelEventIn"];
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        content: {
+          "application/json": components["schemas"]["CancellationProgress"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** How far an event's cancellation has come */
+  api_manage_events_get_cancellation: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["CancellationProgress"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
         content: {
           "application/json": components["schemas"]["ProblemOut"];
         };

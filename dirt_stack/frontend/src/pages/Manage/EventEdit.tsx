@@ -62,13 +62,7 @@ export default function EventEdit({
     form.post(`${base}/`, { preserveScroll: true });
   }
 
-  const statusAction = (action: "publish" | "unpublish" | "cancel") => () => {
-    if (
-      action === "cancel" &&
-      !window.confirm("Cancel this event? Buyers will see it as cancelled.")
-    ) {
-      return;
-    }
+  const statusAction = (action: "publish" | "unpublish") => () => {
     router.post(`${base}/${action}/`, {}, { preserveScroll: true });
   };
   const ticketAction = (id: number, action: "up" | "down" | "delete") => () =>
@@ -144,15 +138,13 @@ export default function EventEdit({
               Unpublish
             </button>
           ) : null}
-          {event.status !== "cancelled" ? (
-            <button
-              type="button"
-              onClick={statusAction("cancel")}
-              className="rounded-lg border border-red-300 bg-white px-3 py-2 text-sm text-red-700 hover:bg-red-50"
-            >
-              Cancel event
-            </button>
-          ) : null}
+          {/* The cancel page says what cancelling will do; once done, it shows the progress. */}
+          <Link
+            href={`${base}/cancel/`}
+            className="rounded-lg border border-red-300 bg-white px-3 py-2 text-sm text-red-700 hover:bg-red-50"
+          >
+            {event.status === "cancelled" ? "Cancellation" : "Cancel event"}
+          </Link>
         </div>
       </div>
       <FormError message={pageErrors.status} />

@@ -16,6 +16,8 @@ const ACTIONS: Record<string, string> = {
   attendee_changed: "Changed an attendee name",
   date_cancelled: "Cancelled its date",
   date_moved: "Moved its date",
+  event_cancelled: "Cancelled its event",
+  event_refund_failed: "The refund of its cancelled event failed",
 };
 
 function describe(entry: AuditRow, currency: string): string {
@@ -24,7 +26,10 @@ function describe(entry: AuditRow, currency: string): string {
     const tickets = (entry.detail.tickets as number[] | undefined) ?? [];
     return `${base} ${formatMoney(String(entry.detail.amount ?? "0"), currency)}${tickets.length ? ` (${tickets.length} ticket${tickets.length > 1 ? "s" : ""})` : ""}`;
   }
-  if (entry.action === "date_cancelled" && entry.detail.outcome === "refunded") {
+  if (
+    (entry.action === "date_cancelled" || entry.action === "event_cancelled") &&
+    entry.detail.outcome === "refunded"
+  ) {
     return `${base}: refunded ${formatMoney(String(entry.detail.amount ?? "0"), currency)}`;
   }
   if (entry.action === "attendee_changed") {
