@@ -6,6 +6,8 @@ then releases its live holds, cancels its pending orders and refunds its paid
 ones in full, each order in its own transaction with its audit entry and its
 email (core.outbox), so a refund the payment provider refuses leaves the others
 done and is tried again by cancelling again. Only that date's orders change.
+``settle_order`` settles one such order; cancelling a whole event
+(sales.event_cancellation) settles each of its orders with it too.
 
 ``move_date`` changes a date's times and emails the buyers of its pending and
 paid orders the new ones. ``save_event`` is the event editor's save: a single-date
@@ -165,9 +167,8 @@ def settle_order(
         refund = "none" if amount == 0 else "automatic" if automatic else "manual"
         tickets = list(order.tickets.filter(voided_at__isnull=True).values_list("pk", flat=True))
         note = f"{'Event' if whole_event else 'Date'} cancelled"
-        lifecycle.refund(
-            order, amount, tickets=tickets or None, by=actor.user, reason=(f"{note}: {reason}" if reason else note)[:300]
-        )
+        note = f"{note}: {reason}" if reason else note
+        lifecycle.refund(order, amount, tickets=tickets or None, by=actor.user, reason=note[:300])
         record(
             order,
             action,

@@ -181,7 +181,9 @@ def _queue_batch(cancellation: EventCancellation, *, after: int, base_url: str) 
 
 @outbox.handler(SETTLE_BATCH, own_transactions=True)
 def _settle_batch_message(payload: dict[str, Any]) -> None:
-    settle_batch(payload["cancellation"], payload["pass"], after=payload["after"], base_url=payload["base_url"])
+    settle_batch(
+        payload["cancellation"], payload["pass"], after=payload["after"], base_url=payload["base_url"]
+    )
 
 
 def settle_batch(cancellation_id: int, settling_pass: int, *, after: int, base_url: str) -> int:
@@ -270,7 +272,8 @@ def progress(event: Event) -> Progress | None:
         )
     }
     errors: dict[int, str] = {}
-    for entry in AuditEntry.objects.filter(order_id__in=list(still_paid), action=REFUND_FAILED).order_by("created_at"):
+    failures = AuditEntry.objects.filter(order_id__in=list(still_paid), action=REFUND_FAILED)
+    for entry in failures.order_by("created_at", "id"):
         errors[entry.order_id] = str(entry.detail.get("error", ""))
     failed = [
         FailedRefund(

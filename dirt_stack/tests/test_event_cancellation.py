@@ -78,8 +78,9 @@ def run_outbox() -> None:
 
 def batch_messages(pending: bool = True) -> list[OutboxMessage]:
     return list(
-        OutboxMessage.objects.filter(kind=event_cancellation.SETTLE_BATCH, sent_at__isnull=pending)
-        .order_by("pk")
+        OutboxMessage.objects.filter(kind=event_cancellation.SETTLE_BATCH, sent_at__isnull=pending).order_by(
+            "pk"
+        )
     )
 
 
@@ -166,7 +167,8 @@ def test_cancelling_an_event_settles_every_order_on_every_date(gig):
     cancellation.refresh_from_db()
     assert cancellation.status == EventCancellation.Status.DONE
     assert cancellation.finished_at is not None
-    assert (cancellation.orders_settled, cancellation.manual_refunds, cancellation.refunds_failed) == (7, 1, 0)
+    counts = (cancellation.orders_settled, cancellation.manual_refunds, cancellation.refunds_failed)
+    assert counts == (7, 1, 0)
     assert_fully_settled(gig)
     assert scan_all(gig) == {"refused"}
     # One audit entry per order, and one email per buyer saying the event is cancelled.
@@ -180,7 +182,7 @@ def test_cancelling_an_event_settles_every_order_on_every_date(gig):
     assert sorted(by_buyer) == sorted(o.buyer_email for o in gig["orders"].values())
     ana = by_buyer["ana@example.com"]
     assert ana.subject == "Event cancelled: Harbour Jazz"
-    assert "Harbour Jazz is cancelled: Acme" in ana.body.replace("\n", " ") or "is cancelled" in ana.body
+    assert "Harbour Jazz is cancelled" in ana.body
     assert "called off the whole event" in ana.body
     assert "The harbour is flooded." in ana.body
     assert "We have refunded 40.00 EUR" in ana.body
@@ -269,7 +271,9 @@ def test_a_refund_the_provider_refuses_is_listed_and_retried(gig):
     retried.refresh_from_db()
     assert (retried.status, retried.orders_settled, retried.refunds_failed) == ("done", 7, 0)
     assert Order.objects.get(pk=paid.pk).status == Order.Status.REFUNDED
-    assert event_cancellation.progress(gig["event"]).failed == []
+    after = event_cancellation.progress(gig["event"])
+    assert after is not None
+    assert after.failed == []
     assert [m.to[0] for m in delivered_mail()] == ["ana@example.com"]
 
 
@@ -408,7 +412,7 @@ def test_api_cancels_and_reports_progress(gig):
     progress = call("get", "/api/v1/manage/events/gig/cancellation", token).json()
     assert (progress["status"], progress["orders_settled"], progress["manual_refunds"]) == ("done", 7, 1)
     assert progress["manual"][0]["amount"] == "20.00"
-    assert AuditEntry.objects.filter(action="event_cancelled").first().actor_label == "API token “Ops”"
+    assert AuditEntry.objects.filter(action="event_cancelled").latest("pk").actor_label == "API token “Ops”"
     assert_fully_settled(gig)
 
 

@@ -295,7 +295,7 @@ def event_cancellation_retry(
     request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str
 ) -> HttpResponse:
     """Settle again what is left: refunds the provider refused, or a run that stopped."""
-    membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     if event_cancellation.progress(event) is None:
         return redirect("backoffice:event_cancel", organizer_slug=organizer_slug, event_slug=event.slug)
     event_cancellation.cancel_event(event, by=request.user, base_url=request.build_absolute_uri("/"))
