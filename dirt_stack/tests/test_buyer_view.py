@@ -90,21 +90,24 @@ def door(event: Event) -> CheckInList:
 
 def test_a_refunded_ticket_leaves_the_pdf_and_says_refunded_on_the_order_page(client, event):
     order = buy(event, 3)
-    first, second, third = order.tickets.order_by("id")
+    first, second, _third = order.tickets.order_by("id")
     lifecycle.refund(order, tickets=[first.pk], reason="Can't come")
 
     pages = pdf_pages(order)
     assert len(pages) == 2
     assert "Guest 1" not in "".join(pages)
-    assert "Attendee: Guest 2" in pages[0] and "ticket 1 of 2" in pages[0]
-    assert "Attendee: Guest 3" in pages[1] and "ticket 2 of 2" in pages[1]
+    assert "Attendee: Guest 2" in pages[0]
+    assert "ticket 1 of 2" in pages[0]
+    assert "Attendee: Guest 3" in pages[1]
+    assert "ticket 2 of 2" in pages[1]
 
     tickets = page_props(client, order)["tickets"]
     assert [(t["state"], t["state_label"], t["void"]) for t in tickets] == [
         ("refunded", "Refunded", True), ("valid", "Valid", False), ("valid", "Valid", False),
     ]  # fmt: skip
     assert tickets[0]["qr"] is None
-    assert tickets[1]["qr"].startswith("data:image/svg+xml") and tickets[2]["qr"]
+    assert tickets[1]["qr"].startswith("data:image/svg+xml")
+    assert tickets[2]["qr"]
     refused = scan(door(event), secret=first.secret)
     assert (refused.outcome, refused.message) == ("refused", "Void: this ticket was refunded.")
     assert scan(door(event), secret=second.secret).outcome == "admitted"
@@ -121,7 +124,8 @@ def test_a_closed_order_has_no_ticket_in_its_pdf_and_says_why(client, event, clo
     order = buy(event, 2)
     close(order)
     (page,) = pdf_pages(order)
-    assert "No valid tickets" in page and reason in page
+    assert "No valid tickets" in page
+    assert reason in page
     assert "Attendee" not in page
     tickets = page_props(client, order)["tickets"]
     assert {(t["state"], t["state_label"], t["qr"]) for t in tickets} == {(state, label, None)}
@@ -163,7 +167,8 @@ def test_a_paid_order_of_a_cancelled_date_or_event_gets_nobody_in(client, event,
     assert not order.admits_holders
     assert not Ticket.objects.admissible().filter(order=order).exists()
     (page,) = pdf_pages(order)
-    assert "No valid tickets" in page and reason in page
+    assert "No valid tickets" in page
+    assert reason in page
     props = page_props(client, order)
     assert {(t["state"], t["qr"]) for t in props["tickets"]} == {("cancelled", None)}
     refused = scan(check_in_list, secret=order.tickets.first().secret)
@@ -250,7 +255,8 @@ HOSTILE = [
 @pytest.mark.parametrize("raw", HOSTILE)
 def test_single_line_removes_control_characters_and_line_breaks(raw):
     cleaned = single_line(raw)
-    assert cleaned.startswith("Ana ") and "Bcc" in cleaned
+    assert cleaned.startswith("Ana ")
+    assert "Bcc" in cleaned
     assert not re.search("[\x00-\x1f\x7f-\x9f\u2028\u2029]", cleaned)
 
 
@@ -273,7 +279,8 @@ def test_a_buyer_name_with_control_characters_is_cleaned_and_the_email_is_sent(c
     assert order.buyer_name == single_line(raw)
     assert order.tickets.get().attendee_name == single_line(raw)
     (email,) = mail.outbox
-    assert "\n" not in email.subject and "Bcc" not in str(email.message()["Bcc"] or "")
+    assert "\n" not in email.subject
+    assert email.message()["Bcc"] is None
 
 
 @pytest.mark.parametrize("raw", ["\x00\x00", "\r\n", "\u2028 \x1b"])
