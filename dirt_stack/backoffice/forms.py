@@ -15,6 +15,7 @@ from django.utils.text import slugify
 
 from accounts.models import Membership, Organizer, User
 from checkin.models import CheckInList
+from core.text import SingleLineField
 from events.forms import LocalDateTimeField, in_zone
 from events.models import Event, EventDate, TicketType
 from sales.models import Voucher, parse_id
@@ -76,6 +77,8 @@ class OrganizerForm(forms.ModelForm):
     class Meta:
         model = Organizer
         fields = ["name", "slug", "contact_email"]
+        # Names reach email subjects and PDFs: control characters and line breaks go.
+        field_classes = {"name": SingleLineField}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -95,6 +98,7 @@ class OrganizerSettingsForm(forms.ModelForm):
     class Meta:
         model = Organizer
         fields = ["name", "contact_email", "bank_transfer_details", "admit_unpaid_bank_transfers"]
+        field_classes = {"name": SingleLineField}
 
 
 class InvitationForm(forms.Form):

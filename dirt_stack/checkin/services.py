@@ -45,6 +45,10 @@ class ScanResult:
 def ticket_validity(ticket: Ticket) -> str | None:
     """Why this ticket cannot get in, or None when it can."""
     order = ticket.order
+    if order.event.status == Event.Status.CANCELLED:
+        return "Void: the event was cancelled."
+    if order.date.status == EventDate.Status.CANCELLED:
+        return "Void: this date was cancelled."
     if ticket.voided_at is not None:
         return "Void: this ticket was refunded."
     if tickets_usable(order):

@@ -16,6 +16,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import slugify
 
+from core.text import SingleLineField
 from events.models import (
     DateTicketType,
     Event,
@@ -112,6 +113,8 @@ class EventForm(forms.ModelForm):
             "payment_methods",
             "offline_payment_days",
         ]
+        # Titles reach email subjects and PDFs: control characters and line breaks go.
+        field_classes = {"title": SingleLineField}
 
     payment_methods = forms.MultipleChoiceField(
         choices=PAYMENT_METHOD_CHOICES, required=False, widget=forms.CheckboxSelectMultiple

@@ -10,14 +10,20 @@ from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone
 
 from core import outbox
+from core.text import single_line
 from core.models import OutboxMessage
 from sales.models import Order, order_url
 from sales.tickets import order_pdf, tickets_usable
 
 ORDER_CONFIRMATION = "order_confirmation"
+
+
+def email_subject(rendered: str) -> str:
+    """A rendered subject as one header line: a title or a name with a line break or a
+    control character in it (stored before input was cleaned) must not stop the email."""
+    return single_line(rendered)
 
 
 def order_confirmation(order: Order, base_url: str) -> OutboxMessage:
@@ -60,13 +66,12 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
         else None,
         "bank_details": order.event.organizer.bank_transfer_details,
     }
-    # Templates show times in the current time zone: the event's, as the text says.
-    with timezone.override(order.event.tz):
-        subject = render_to_string("sales/email/order_subject.txt", context).strip()
-        text = render_to_string("sales/email/order.txt", context)
-        html = render_to_string("sales/email/order.html", context)
+    # The templates show times in the event's zone ({% timezone event.timezone %}).
+    subject = render_to_string("sales/email/order_subject.txt", context)
+    text = render_to_string("sales/email/order.txt", context)
+    html = render_to_string("sales/email/order.html", context)
     message = EmailMultiAlternatives(
-        subject=subject,
+        subject=email_subject(subject),
         body=text,
         to=[order.buyer_email],
         reply_to=[order.event.organizer.contact_email] if order.event.organizer.contact_email else None,
@@ -136,7 +141,7 @@ def _send(template: str, context: dict[str, Any]) -> None:
     order: Order = context["order"]
     organizer = order.event.organizer
     message = EmailMultiAlternatives(
-        subject=render_to_string(f"sales/email/{template}_subject.txt", context).strip(),
+        subject=email_subject(render_to_string(f"sales/email/{template}_subject.txt", context)),
         body=render_to_string(f"sales/email/{template}.txt", context),
         to=[order.buyer_email],
         reply_to=[organizer.contact_email] if organizer.contact_email else None,

@@ -222,6 +222,11 @@ class Order(models.Model):
     voucher = models.ForeignKey(
         Voucher, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
     )
+    # The web checkout's reservation this order was made from (None: the one-step API
+    # purchase): a return to that checkout's address leads to the order.
+    hold = models.OneToOneField(
+        Hold, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="order"
+    )
     # Pending orders give their stock back once this passes (bank transfers, abandoned card payments).
     payment_deadline = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -251,6 +256,8 @@ class Order(models.Model):
     def admits_holders(self) -> bool:
         """Whether this order's tickets let their holders in: ``admissible_orders()``
         for an order already loaded (a test checks the two agree)."""
+        if self.event.status == Event.Status.CANCELLED or self.date.status == EventDate.Status.CANCELLED:
+            return False
         if self.status == self.Status.PAID:
             return True
         return (
@@ -283,14 +290,20 @@ class OrderLine(models.Model):
 
 def admissible_orders(prefix: str = "") -> Q:
     """Orders whose tickets let their holders in: paid, or a bank transfer not yet
-    paid whose organizer admits those. ``prefix`` reaches the order from another
+    paid whose organizer admits those; never for a cancelled event or date (a paid
+    order whose refund failed stays paid). ``prefix`` reaches the order from another
     model ("order__" from a ticket)."""
-    return Q(**{f"{prefix}status": Order.Status.PAID}) | Q(
+    paid_or_admitted = Q(**{f"{prefix}status": Order.Status.PAID}) | Q(
         **{
             f"{prefix}status": Order.Status.PENDING,
             f"{prefix}payment_method": "offline",
             f"{prefix}event__organizer__admit_unpaid_bank_transfers": True,
         }
+    )
+    return (
+        paid_or_admitted
+        & ~Q(**{f"{prefix}event__status": Event.Status.CANCELLED})
+        & ~Q(**{f"{prefix}date__status": EventDate.Status.CANCELLED})
     )
 
 

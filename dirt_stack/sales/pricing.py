@@ -16,6 +16,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 
 from core.money import quantize
+from core.text import single_line
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import Voucher
@@ -36,6 +37,11 @@ class BuyerDetails:
     payment_method: str
     attendee_names: list[str] = field(default_factory=list)
     card_number: str = ""
+
+    def __post_init__(self) -> None:
+        # Names reach email headers, PDFs and CSV exports: on one line, without control characters.
+        self.name = single_line(self.name)
+        self.attendee_names = [single_line(name) for name in self.attendee_names]
 
 
 @dataclass(frozen=True)

@@ -273,6 +273,7 @@ def complete_checkout(
         with transaction.atomic():
             stock.confirm(hold)  # raises HoldExpired when the hold is gone
             new = order_writer.build_order(hold.date, lines, details, method, hold.voucher, user, base_url)
+            new.order.hold = hold  # a return to the checkout's address finds the order
             order_writer.write(new, None, take_stock=None)  # the hold already has the stock
             placed = _placed(new, started)
     except PaymentFailed as exc:

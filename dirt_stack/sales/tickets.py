@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
@@ -15,9 +16,9 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from events.models import Event, EventDate
 from sales.models import Order, Ticket, new_secret
 
-VOID_STATUSES = (Order.Status.CANCELLED, Order.Status.REFUNDED, Order.Status.EXPIRED)
 # DejaVu Sans covers the accents of every European language (the PDF core fonts
 # stop at Latin-1: "Vodičkova" would lose its č). Its license is in fonts/.
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -33,6 +34,55 @@ def _register_fonts() -> None:
 def tickets_usable(order: Order) -> bool:
     """Whether the order's tickets let their holders in (``Order.admits_holders``)."""
     return order.admits_holders
+
+
+class TicketState(StrEnum):
+    """What a ticket is worth to its holder, as the order page and the PDF show it."""
+
+    VALID = "valid"
+    NOT_YET_VALID = "not_yet_valid"  # its order waits for the payment
+    REFUNDED = "refunded"
+    CANCELLED = "cancelled"  # its order cancelled or expired, or its date or event cancelled
+
+
+TICKET_STATE_LABELS = {
+    TicketState.VALID: "Valid",
+    TicketState.NOT_YET_VALID: "Not yet valid",
+    TicketState.REFUNDED: "Refunded",
+    TicketState.CANCELLED: "Cancelled",
+}
+
+
+def ticket_state(ticket: Ticket, order: Order) -> TicketState:
+    """The state of ``ticket`` of ``order`` (its event and date loaded). Valid exactly
+    when the door admits it (``Order.admits_holders`` and not voided): whatever makes an
+    order admit its holders, its statuses are not repeated here."""
+    if ticket.voided_at is not None:
+        return TicketState.REFUNDED
+    if order.admits_holders:
+        return TicketState.VALID
+    if order.status == Order.Status.REFUNDED:
+        return TicketState.REFUNDED
+    if order.event.status == Event.Status.CANCELLED or order.date.status == EventDate.Status.CANCELLED:
+        return TicketState.CANCELLED
+    if order.status == Order.Status.PENDING:
+        return TicketState.NOT_YET_VALID
+    return TicketState.CANCELLED
+
+
+def no_valid_tickets_reason(order: Order) -> str:
+    """Why ``order`` has no ticket that gets in, in the buyer's words."""
+    if order.event.status == Event.Status.CANCELLED:
+        return "The event was cancelled, so these tickets are no longer valid."
+    if order.date.status == EventDate.Status.CANCELLED:
+        return "This date was cancelled, so these tickets are no longer valid."
+    if order.status == Order.Status.PENDING:
+        return "The tickets become valid once the payment arrives."
+    if order.status == Order.Status.EXPIRED:
+        return "The order expired before it was paid, so it has no tickets."
+    if order.status == Order.Status.CANCELLED:
+        return "The order was cancelled, so its tickets are no longer valid."
+    return "The tickets were refunded, so they are no longer valid."
 
 
 def qr_svg_data_uri(secret: str) -> str:
@@ -56,29 +106,43 @@ def _draw_qr(pdf: canvas.Canvas, secret: str, x: float, y: float, size: float) -
 
 
 def order_pdf(order: Order) -> bytes:
-    """One A4 page per ticket: event, date and time in the event's zone, venue, attendee,
-    ticket type, order code and the QR code. Tickets of a void order are marked VOID."""
+    """One A4 page per valid ticket: event, date and time in the event's zone, venue,
+    attendee, ticket type, order code and the QR code. Void tickets (refunded, or of a
+    cancelled order, date or event) get no page; an order with none gets one page that
+    says so and why."""
     _register_fonts()
     event, date = order.event, order.date
     date.event = event
     starts = date.starts_at.astimezone(event.tz)
-    void = order.status in VOID_STATUSES
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
     pdf.setTitle(f"{event.title} – order {order.code}")
     pdf.setAuthor(event.organizer.name)
     width, height = A4
-    tickets = list(order.tickets.select_related("ticket_type"))
-    for number, ticket in enumerate(tickets, start=1):
-        top = height - 25 * mm
-        pdf.setFillColor(HexColor("#4f46e5"))
-        pdf.rect(0, height - 12 * mm, width, 12 * mm, stroke=0, fill=1)
+    when = starts.strftime("%A %d %B %Y, %H:%M") + f" ({event.timezone})"
+    tickets = [
+        ticket
+        for ticket in order.tickets.select_related("ticket_type")
+        if ticket_state(ticket, order) == TicketState.VALID
+    ]
+    if not tickets:
+        _draw_heading(pdf, event.title, width, height)
+        pdf.setFont(FONT_BOLD, 16)
+        pdf.setFillColor(HexColor("#b91c1c"))
+        pdf.drawString(20 * mm, height - 50 * mm, "No valid tickets")
+        pdf.setFont(FONT, 12)
         pdf.setFillColor(HexColor("#0f172a"))
-        pdf.setFont(FONT_BOLD, 22)
-        pdf.drawString(20 * mm, top - 10 * mm, event.title[:60])
+        lines = [no_valid_tickets_reason(order), "", when, f"Order: {order.code}"]
+        y = height - 60 * mm
+        for line in lines:
+            pdf.drawString(20 * mm, y, line)
+            y -= 7 * mm
+        pdf.showPage()
+    for number, ticket in enumerate(tickets, start=1):
+        top = _draw_heading(pdf, event.title, width, height)
         pdf.setFont(FONT, 13)
         lines = [
-            starts.strftime("%A %d %B %Y, %H:%M") + f" ({event.timezone})",
+            when,
             *([f"Doors open {date.admission_at.astimezone(event.tz):%H:%M}"] if date.admission_at else []),
             date.venue_label,
             "",
@@ -97,17 +161,20 @@ def order_pdf(order: Order) -> bytes:
         pdf.drawString(
             20 * mm, y - 80 * mm, "Show this code at the entrance. Each ticket admits one person, once."
         )
-        if void:
-            pdf.saveState()
-            pdf.setFillColor(HexColor("#dc2626"))
-            pdf.setFont(FONT_BOLD, 90)
-            pdf.translate(width / 2, height / 2)
-            pdf.rotate(30)
-            pdf.drawCentredString(0, 0, "VOID")
-            pdf.restoreState()
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
+
+
+def _draw_heading(pdf: canvas.Canvas, title: str, width: float, height: float) -> float:
+    """The page's band and the event's title; returns the top of the page's text."""
+    top = height - 25 * mm
+    pdf.setFillColor(HexColor("#4f46e5"))
+    pdf.rect(0, height - 12 * mm, width, 12 * mm, stroke=0, fill=1)
+    pdf.setFillColor(HexColor("#0f172a"))
+    pdf.setFont(FONT_BOLD, 22)
+    pdf.drawString(20 * mm, top - 10 * mm, title[:60])
+    return top
 
 
 def reissue_secret(ticket: Ticket) -> Ticket:

@@ -15,10 +15,12 @@ from pydantic import Field
 from core.schemas import IsoDateTime, Money, OneOf, PageProps, Pagination, Shape
 from events.models import Event, EventDate
 from sales.models import Order
+from sales.tickets import TicketState
 
 EventStatus = Annotated[str, OneOf(Event.Status.values)]
 DateStatus = Annotated[str, OneOf(EventDate.Status.values)]
 OrderStatus = Annotated[str, OneOf(Order.Status.values)]
+TicketStateValue = Annotated[str, OneOf(state.value for state in TicketState)]
 # storefront.serializers.SaleState (tests/test_frontend_schema.py keeps them equal).
 SaleState = Annotated[
     str, OneOf(["on_sale", "few_left", "sold_out", "not_yet_on_sale", "sales_ended", "cancelled"])
@@ -141,6 +143,11 @@ class OrderTicket(Shape):
         description="The QR code as an SVG data URI; only on the order page, for tickets that get in."
     )
     void: bool = Field(description="The ticket does not get in (refunded, or its order is not valid).")
+    state: TicketStateValue = Field(
+        description="`valid` (gets in), `not_yet_valid` (its order awaits the payment), `refunded`, or "
+        "`cancelled` (its order was cancelled or expired, or its date or event was cancelled)."
+    )
+    state_label: str = Field(description="The state in words: Valid, Not yet valid, Refunded, Cancelled.")
 
 
 class OrderEvent(Shape):
@@ -266,6 +273,11 @@ class CheckoutExpiredPageProps(PageProps):
 
     event: EventRef
     event_url: str = Field(description="The event page with the reservation's date chosen.")
+    completed: bool = Field(
+        default=False,
+        description="The reservation became an order (whose page could not be found): its tickets "
+        "were bought, not released.",
+    )
 
 
 class OrderPageProps(PageProps):

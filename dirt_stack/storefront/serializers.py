@@ -18,7 +18,7 @@ from sales.models import Order, OrderLine, Ticket, order_url
 from sales.payments import PaymentStart, accepted_methods
 from sales.pricing import PricedLine, unit_price
 from sales.quotas import DateLeft
-from sales.tickets import qr_svg_data_uri, tickets_usable
+from sales.tickets import TICKET_STATE_LABELS, TicketState, qr_svg_data_uri, ticket_state, tickets_usable
 from storefront import schemas
 
 
@@ -322,9 +322,11 @@ def order_detail(
     """The order as its page, the back office and the API show it. ``lines`` and ``tickets``
     may be passed when they are already in memory (a new order), saving the queries."""
     event = order.event
+    order.date.event = event
     usable = tickets_usable(order)
     lines = list(order.lines.all()) if lines is None else lines
     tickets = list(order.tickets.all()) if tickets is None else tickets
+    states = {ticket.pk: ticket_state(ticket, order) for ticket in tickets}
     url = order_url(order, base_url)
     return schemas.OrderDetail(
         code=order.code,
@@ -359,9 +361,11 @@ def order_detail(
                 # Drawn only for the order page: encoding a QR code costs ~10 ms of CPU,
                 # which the purchase API (it returns the secrets) should not pay.
                 qr=qr_svg_data_uri(ticket.secret)
-                if include_qr and usable and ticket.voided_at is None
+                if include_qr and states[ticket.pk] == TicketState.VALID
                 else None,
-                void=ticket.voided_at is not None or not usable,
+                void=states[ticket.pk] != TicketState.VALID,
+                state=states[ticket.pk],
+                state_label=TICKET_STATE_LABELS[states[ticket.pk]],
             )
             for ticket in tickets
         ],

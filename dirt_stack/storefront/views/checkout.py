@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from inertia import location
+from inertia.http import clear_history, encrypt_history
 
 from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
@@ -125,12 +126,24 @@ def _hold_or_404(token: str) -> Hold:
     return hold
 
 
+def _order_of(hold: Hold) -> Order | None:
+    """The order ``hold`` became, if it became one."""
+    if hold.status != Hold.Status.CONVERTED:
+        return None
+    return Order.objects.filter(hold=hold).only("code", "secret").first()
+
+
 def _expired_page(request: HttpRequest, hold: Hold) -> HttpResponse:
+    """The reservation is over: expired or released, or (an order made before orders
+    named their hold) completed."""
+    completed = hold.status == Hold.Status.CONVERTED
     props = CheckoutExpiredPageProps(
         event=EventRef(slug=hold.event.slug, title=hold.event.title),
         event_url=date_url(hold.event, hold.date),
+        completed=completed,
     )
-    return render_page(request, props, status=410, template_data={"page_title": "Reservation expired"})
+    title = "Order complete" if completed else "Reservation expired"
+    return render_page(request, props, status=410, template_data={"page_title": title})
 
 
 def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
@@ -162,7 +175,15 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
     """Step 2: the buyer's details and payment, while the hold's countdown runs."""
     hold = _hold_or_404(token)
     if not hold.is_live:
+        # Back or reload after the purchase (or a second submit): the finished order.
+        order = _order_of(hold)
+        if order is not None:
+            return redirect("sales:order", code=order.code, secret=order.secret)
         return _expired_page(request, hold)
+    # The checkout (and its re-renders with errors) is kept encrypted in the browser's
+    # history: once the order page clears the history's key, Back cannot restore a live
+    # checkout, Inertia asks the server again, and the address above leads to the order.
+    encrypt_history(request)
     if request.method == "GET":
         return render_page(request, _checkout_props(request, hold), template_data={"page_title": "Checkout"})
 
@@ -178,12 +199,17 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
     try:
         placed = purchase.complete_checkout(hold, details, user=request.user, base_url=_base_url(request))
     except stock.HoldExpired:
+        hold.refresh_from_db(fields=["status"])
+        order = _order_of(hold)
+        if order is not None:  # a double submit: the first one made the order
+            return redirect("sales:order", code=order.code, secret=order.secret)
         return _expired_page(request, hold)
     except exceptions.OrderInvalid as exc:
         return render_with_errors(request, _checkout_props(request, hold), {exc.field: str(exc)})
     except exceptions.OrderConflict as exc:
         return render_with_errors(request, _checkout_props(request, hold), {"form": str(exc)}, status=409)
     order = placed.order
+    clear_history(request)  # the checkout's history entries can no longer be restored
     if placed.payment and placed.payment.redirect_url:
         return location(placed.payment.redirect_url)
     if order.status == Order.Status.PAID:
@@ -200,6 +226,11 @@ def release_hold(request: HttpRequest, token: str) -> HttpResponse:
     hold = _hold_or_404(token)
     if stock.release(hold):
         messages.info(request, "Your reservation was released.")
+        return redirect(date_url(hold.event, hold.date))
+    order = _order_of(hold)
+    if order is not None:
+        messages.info(request, "This order is already complete: nothing was released.")
+        return redirect("sales:order", code=order.code, secret=order.secret)
     return redirect(date_url(hold.event, hold.date))
 
 

@@ -91,3 +91,35 @@ def test_submitting_after_expiry_shows_the_expired_page(page: Page, live_server)
     page.get_by_role("button", name="Get my tickets").click()
     expect(page.get_by_role("heading", name="Your reservation has expired")).to_be_visible()
     assert Order.objects.count() == 0
+
+
+def test_back_and_reload_after_the_purchase_land_on_the_finished_order(page: Page, live_server):
+    event = make_event(slug="community-day", title="Community Day")
+    make_ticket_type(event, name="Free entry", price=Decimal("0.00"), capacity=10)
+
+    page.goto(f"{live_server.url}/events/community-day/")
+    page.get_by_label("Number of Free entry tickets").select_option("1")
+    page.get_by_role("button", name="Get 1 ticket").click()
+    expect(page.get_by_test_id("countdown")).to_be_visible()
+    checkout_url = page.url
+    page.get_by_label("Your name").fill("Mira Buyer")
+    page.get_by_label("Email").fill("mira@example.com")
+    page.get_by_role("button", name="Get my tickets").click()
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    order = Order.objects.get()
+    order_url = f"{live_server.url}/orders/{order.code}/{order.secret}/"
+    assert page.url == order_url
+
+    # Back: the checkout's history entry cannot be restored; its address leads to the order.
+    page.go_back()
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    expect(page.get_by_test_id("countdown")).to_have_count(0)
+    expect(page).to_have_url(order_url)
+    # A reload, or the checkout's address typed again: the order, never "tickets released".
+    page.reload()
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    page.goto(checkout_url)
+    expect(page).to_have_url(order_url)
+    expect(page.get_by_text("reservation has expired")).to_have_count(0)
+    expect(page.get_by_test_id("ticket")).to_have_count(1)
+    assert Order.objects.count() == 1

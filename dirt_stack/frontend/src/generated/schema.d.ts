@@ -618,6 +618,17 @@ export interface components {
        * @description The ticket does not get in (refunded, or its order is not valid).
        */
       void: boolean;
+      /**
+       * State
+       * @description `valid` (gets in), `not_yet_valid` (its order awaits the payment), `refunded`, or `cancelled` (its order was cancelled or expired, or its date or event was cancelled).
+       * @enum {string}
+       */
+      state: "valid" | "not_yet_valid" | "refunded" | "cancelled";
+      /**
+       * State Label
+       * @description The state in words: Valid, Not yet valid, Refunded, Cancelled.
+       */
+      state_label: string;
     };
     /** AttendeeIn */
     AttendeeIn: {
@@ -1463,6 +1474,12 @@ export interface components {
        * @description The event page with the reservation's date chosen.
        */
       event_url: string;
+      /**
+       * Completed
+       * @description The reservation became an order (whose page could not be found): its tickets were bought, not released.
+       * @default false
+       */
+      completed?: boolean;
     };
     /** CheckoutPageProps */
     CheckoutPageProps: {

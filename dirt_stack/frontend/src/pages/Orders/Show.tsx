@@ -2,7 +2,7 @@ import { Head, Link } from "@inertiajs/react";
 import DateDetails from "../../components/DateDetails";
 import OrderSummary from "../../components/OrderSummary";
 import { formatEventDate, formatMoney } from "../../lib/format";
-import type { OrderDetail, PageProps } from "../../types";
+import type { OrderDetail, OrderTicket, PageProps } from "../../types";
 
 const STATUS_STYLES: Record<OrderDetail["status"], string> = {
   paid: "bg-emerald-50 text-emerald-800 ring-emerald-200",
@@ -12,8 +12,17 @@ const STATUS_STYLES: Record<OrderDetail["status"], string> = {
   expired: "bg-slate-100 text-slate-700 ring-slate-200",
 };
 
+const TICKET_STATE_STYLES: Record<OrderTicket["state"], string> = {
+  valid: "text-emerald-700",
+  not_yet_valid: "text-amber-800",
+  refunded: "text-slate-700",
+  cancelled: "text-red-700",
+};
+
 export default function OrderShow({ order }: PageProps<"Orders/Show">) {
-  const valid = order.tickets_valid;
+  const anyValid = order.tickets.some((ticket) => ticket.state === "valid");
+  const validCount = order.tickets.filter((ticket) => ticket.state === "valid").length;
+  const cancelled = order.event.status === "cancelled" || order.event.date_status === "cancelled";
   return (
     <>
       <Head title={`Order ${order.code}`} />
@@ -39,9 +48,12 @@ export default function OrderShow({ order }: PageProps<"Orders/Show">) {
             </Link>
             <DateDetails event={order.event} />
           </div>
-          {order.event.status === "cancelled" ? (
+          {cancelled ? (
             <p role="alert" className="mt-3 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-900">
-              This event has been cancelled.
+              {order.event.status === "cancelled"
+                ? "This event has been cancelled."
+                : "This date has been cancelled."}{" "}
+              Its tickets are no longer valid.
             </p>
           ) : null}
           {order.status === "pending" && order.payment_method === "offline" ? (
@@ -90,31 +102,44 @@ export default function OrderShow({ order }: PageProps<"Orders/Show">) {
             <h2 id="tickets-heading" className="text-lg font-semibold">
               Tickets
             </h2>
-            {valid ? (
+            {anyValid ? (
               <a
                 href={order.pdf_url}
                 download
                 className="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
               >
-                Download tickets (PDF)
+                {validCount === order.tickets.length
+                  ? "Download tickets (PDF)"
+                  : `Download the ${validCount} valid ${validCount === 1 ? "ticket" : "tickets"} (PDF)`}
               </a>
             ) : null}
           </div>
-          {!valid ? (
+          {!anyValid ? (
             <p className="mt-2 text-sm text-slate-600">
-              {order.status === "pending"
+              {order.status === "pending" && !cancelled
                 ? "Your tickets become valid when the payment arrives."
-                : "These tickets are void."}
+                : "These tickets are no longer valid."}
             </p>
           ) : null}
           <ul className="mt-3 grid gap-3 sm:grid-cols-2">
             {order.tickets.map((ticket) => (
               <li
                 key={ticket.id}
-                className={`rounded-lg border p-4 ${valid ? "border-slate-200" : "border-dashed border-slate-300 opacity-70"}`}
+                className={`rounded-lg border p-4 ${ticket.state === "valid" ? "border-slate-200" : "border-dashed border-slate-300 bg-slate-50"}`}
                 data-testid="ticket"
+                data-state={ticket.state}
               >
-                <p className="font-medium">{ticket.ticket_type}</p>
+                <div className="flex items-start justify-between gap-2">
+                  <p className="font-medium">{ticket.ticket_type}</p>
+                  {ticket.state !== "valid" ? (
+                    <p
+                      className={`text-xs font-semibold uppercase ${TICKET_STATE_STYLES[ticket.state]}`}
+                      data-testid="ticket-void"
+                    >
+                      {ticket.state_label}
+                    </p>
+                  ) : null}
+                </div>
                 {ticket.attendee_name ? (
                   <p className="text-sm text-slate-600">{ticket.attendee_name}</p>
                 ) : null}
@@ -126,12 +151,19 @@ export default function OrderShow({ order }: PageProps<"Orders/Show">) {
                     data-testid="ticket-qr"
                   />
                 ) : null}
-                {!valid ? (
-                  <p
-                    className="mt-1 text-xs font-semibold uppercase text-red-700"
-                    data-testid="ticket-void"
-                  >
-                    {order.status === "pending" ? "Not yet valid" : "Void"}
+                {ticket.state === "refunded" ? (
+                  <p className="mt-2 text-sm text-slate-600">
+                    This ticket was refunded and no longer gets in.
+                  </p>
+                ) : null}
+                {ticket.state === "cancelled" ? (
+                  <p className="mt-2 text-sm text-slate-600">
+                    This ticket was cancelled and no longer gets in.
+                  </p>
+                ) : null}
+                {ticket.state === "not_yet_valid" ? (
+                  <p className="mt-2 text-sm text-slate-600">
+                    It becomes valid when the payment arrives.
                   </p>
                 ) : null}
               </li>
