@@ -12,8 +12,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from core import outbox
-from core.text import single_line
 from core.models import OutboxMessage
+from core.text import single_line
 from sales.models import Order, order_url
 from sales.tickets import order_pdf, tickets_usable
 

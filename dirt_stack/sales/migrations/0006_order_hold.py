@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sales', '0004_order_date_required'),
+        ('sales', '0005_event_cancellation'),
     ]
 
     operations = [
