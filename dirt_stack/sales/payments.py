@@ -195,9 +195,12 @@ class StripeProvider(PaymentProvider):
                         }
                     ],
                 },
-                # The same payment and expiry give the same key, so a retry after a lost
-                # answer gets the session Stripe made then instead of a second one.
-                options={"idempotency_key": f"maticko-checkout-{order.code}-{payment.pk}-{expires}"},
+                # The same payment, expiry and replaced session give the same key, so a retry
+                # after a lost answer gets the session Stripe made then, not a second one.
+                options={
+                    "idempotency_key": f"maticko-checkout-{order.code}-{payment.pk}-{expires}"
+                    f"-{payment.reference or 'first'}"
+                },
             )
         except stripe.StripeError as exc:
             raise ProviderUnreachable(f"Stripe: {exc.__class__.__name__}: {exc}") from exc

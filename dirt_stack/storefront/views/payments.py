@@ -37,7 +37,10 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         return _text("Stripe is not configured.", 404)
     try:
         stripe.WebhookSignature.verify_header(
-            request.body, request.headers.get("Stripe-Signature", ""), settings.STRIPE_WEBHOOK_SECRET
+            request.body,
+            request.headers.get("Stripe-Signature", ""),
+            settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=stripe.Webhook.DEFAULT_TOLERANCE,  # an old delivery replayed is refused
         )
     except (ValueError, stripe.SignatureVerificationError):  # UnicodeDecodeError is a ValueError
         return _text("Invalid payload or signature.", 400)
