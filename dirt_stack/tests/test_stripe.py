@@ -130,6 +130,7 @@ def test_stripe_failing_keeps_the_order_reserved_with_a_clear_message(stripe_api
     assert order.status == Order.Status.PENDING
     assert allocated(gig.ticket_types.get()) == 2  # held until the deadline
     assert order.payments.get().reference == ""
+    assert order.payment_deadline is not None
     deadline = order.payment_deadline.astimezone(gig.tz)
     assert str(caught.value) == (
         "We could not reach the card payment service; your tickets are reserved until "
@@ -184,6 +185,7 @@ def test_pay_now_near_the_deadline_extends_it_to_the_sessions_life(client, strip
     client.post(f"/orders/{order.code}/{order.secret}/pay/", headers=INERTIA)
     order.refresh_from_db()
     session = stripe_api.sessions[order.payments.get().reference]
+    assert order.payment_deadline is not None
     assert session["expires_at"] == int(order.payment_deadline.timestamp())
     assert order.payment_deadline >= timezone.now() + dt.timedelta(minutes=PAGE_MINUTES - 1)
 

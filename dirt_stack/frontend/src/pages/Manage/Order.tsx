@@ -16,6 +16,7 @@ const ACTIONS: Record<string, string> = {
   attendee_changed: "Changed an attendee name",
   date_cancelled: "Cancelled its date",
   date_moved: "Moved its date",
+  stripe_event_ignored: "Ignored a Stripe notification",
 };
 
 function describe(entry: AuditRow, currency: string): string {
@@ -26,6 +27,9 @@ function describe(entry: AuditRow, currency: string): string {
   }
   if (entry.action === "date_cancelled" && entry.detail.outcome === "refunded") {
     return `${base}: refunded ${formatMoney(String(entry.detail.amount ?? "0"), currency)}`;
+  }
+  if (entry.action === "stripe_event_ignored") {
+    return `${base} for session ${entry.detail.session}: ${entry.detail.reason}`;
   }
   if (entry.action === "attendee_changed") {
     return `${base}: “${entry.detail.before || "—"}” → “${entry.detail.after}”`;
