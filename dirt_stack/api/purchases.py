@@ -152,7 +152,8 @@ def create_order(
             placed.order, _base_url(request), placed.payment, lines=placed.lines, tickets=placed.tickets
         )
     else:
-        detail = order_detail(load_order(placed.order.code) or placed.order, _base_url(request))
+        earlier = load_order(placed.order.code) or placed.order
+        detail = order_detail(earlier, _base_url(request), placed.payment)
     response = order_response(201, detail)
     if not placed.created:
         response["Idempotent-Replayed"] = "true"

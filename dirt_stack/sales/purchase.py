@@ -23,7 +23,7 @@ from accounts.models import User
 from core import metrics, rows
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales import order_writer, payment_pages, stock, vouchers
-from sales.exceptions import IdempotencyMismatch, OrderConflict, OrderInvalid
+from sales.exceptions import IdempotencyMismatch, OrderConflict, OrderInvalid, PaymentUnavailable
 from sales.models import (
     Hold,
     IdempotencyRecord,
@@ -162,7 +162,7 @@ def place_order(
     if idempotency_key:
         earlier = _earlier_order(scope, idempotency_key, fingerprint)
         if earlier:
-            return PlacedOrder(earlier, None, created=False)
+            return _with_payment_page(PlacedOrder(earlier, None, created=False), base_url)
 
     voucher = vouchers.find_voucher(event, voucher_code, date)
     if offers is None:
@@ -201,10 +201,18 @@ def place_order(
 
 
 def _with_payment_page(placed: PlacedOrder, base_url: str) -> PlacedOrder:
-    """A new order paid on a provider's page, with the page opened (the order is committed)."""
+    """An order paid on a provider's page (new, or an Idempotency-Key's earlier one still
+    waiting), with the page opened or reused: the order is committed by now."""
     order = placed.order
-    if placed.created and order.status == Order.Status.PENDING and payment_pages.has_page(order):
-        placed.payment = payment_pages.open_page(placed.order, base_url)
+    if order.status == Order.Status.PENDING and payment_pages.has_page(order):
+        try:
+            placed.payment = payment_pages.open_page(order, base_url)
+        except PaymentUnavailable:
+            raise
+        except OrderConflict:
+            if placed.created:
+                raise
+            # An earlier order past its deadline: the replay answers it as it is.
     return placed
 
 

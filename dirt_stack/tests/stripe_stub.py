@@ -44,6 +44,7 @@ class StripeStub:
     seen_at_creation: list[Any] = field(default_factory=list)
     _answers: dict[str, tuple[dict[str, str], int, dict[str, Any]]] = field(default_factory=dict)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)  # requests arrive in parallel
 
     def creates(self) -> list[Call]:
         return [c for c in self.calls if c.method == "POST" and c.path == "/v1/checkout/sessions"]
@@ -62,6 +63,12 @@ class StripeStub:
     # --- the API ---------------------------------------------------------------------
 
     def answer(
+        self, method: str, path: str, form: dict[str, str], key: str | None
+    ) -> tuple[int, dict[str, Any]]:
+        with self._lock:
+            return self._answer(method, path, form, key)
+
+    def _answer(
         self, method: str, path: str, form: dict[str, str], key: str | None
     ) -> tuple[int, dict[str, Any]]:
         self.calls.append(Call(method, path, form, key))

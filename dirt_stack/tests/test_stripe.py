@@ -13,14 +13,17 @@ import hashlib
 import hmac
 import json
 import socket
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connections, transaction
 from django.utils import timezone
 
-from sales import exceptions, pricing, purchase, stock
+from sales import exceptions, payment_pages, pricing, purchase, stock
 from sales.models import AuditEntry, Order, Payment, ProcessedWebhookEvent
 from sales.payment_pages import PAGE_MINUTES
 from sales.payments import STRIPE_PAYMENT_MINUTES, StripeProvider, to_minor_units
@@ -286,6 +289,62 @@ def test_purchase_api_with_stripe_down_is_a_503_naming_the_order(client, stripe_
     created = client.post(f"/api/v1/events/{gig.slug}/orders", body, content_type="application/json")
     assert created.status_code == 201
     assert created.json()["payment_url"].startswith("https://checkout.stripe.test/")
+
+
+def test_a_retried_purchase_after_a_503_gets_the_same_order_and_its_page(client, stripe_api, gig):
+    stripe_api.mode = "down"
+    body = {
+        "lines": [{"ticket_type_id": gig.ticket_types.get().pk, "quantity": 1}],
+        "buyer": {"name": "Ana", "email": "ana@example.com"},
+        "payment_method": "stripe",
+    }
+    key = {"Idempotency-Key": "retry-me"}
+    url = f"/api/v1/events/{gig.slug}/orders"
+    assert client.post(url, body, content_type="application/json", headers=key).status_code == 503
+    stripe_api.mode = "up"
+    replay = client.post(url, body, content_type="application/json", headers=key)
+    assert replay.status_code == 201
+    assert replay["Idempotent-Replayed"] == "true"
+    order = Order.objects.get()
+    assert replay.json()["code"] == order.code
+    assert replay.json()["payment_url"] == stripe_api.sessions[order.payments.get().reference]["url"]
+
+    # Once its deadline has passed, a replay answers the order as it is, without a page.
+    Order.objects.filter(pk=order.pk).update(payment_deadline=timezone.now() - dt.timedelta(seconds=1))
+    late = client.post(url, body, content_type="application/json", headers=key)
+    assert late.status_code == 201
+    assert late.json()["payment_url"] is None
+    assert len(stripe_api.sessions) == 1
+
+
+def test_a_page_is_never_opened_inside_a_transaction(stripe_api, pending_order):
+    calls = len(stripe_api.calls)
+    with transaction.atomic(), pytest.raises(RuntimeError):
+        payment_pages.open_page(pending_order, BASE)
+    assert len(stripe_api.calls) == calls
+
+
+@pytest.mark.postgres
+def test_simultaneous_pay_now_clicks_make_one_session(stripe_api, gig):
+    stripe_api.mode = "down"
+    with pytest.raises(exceptions.PaymentUnavailable):
+        buy(gig)
+    stripe_api.mode = "up"
+    order = Order.objects.get()
+    barrier = threading.Barrier(4)
+
+    def click() -> str | None:
+        try:
+            barrier.wait()
+            return payment_pages.open_page(order, BASE).redirect_url
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(4) as pool:
+        urls = list(pool.map(lambda _: click(), range(4)))
+    assert len(set(urls)) == 1
+    assert len(stripe_api.sessions) == 1
+    assert len({c.idempotency_key for c in stripe_api.creates()}) == 1
 
 
 # --- The webhook --------------------------------------------------------------------
