@@ -34,6 +34,8 @@ class Call:
 @dataclass
 class StripeStub:
     base_url: str = ""
+    # Where a session's page is; browser tests point it at this server (GET /c/pay/<id>).
+    page_base: str = "https://checkout.stripe.test"
     mode: str = "up"
     calls: list[Call] = field(default_factory=list)
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -121,7 +123,7 @@ class StripeStub:
             "id": session_id,
             "object": "checkout.session",
             "status": "open",
-            "url": f"https://checkout.stripe.test/c/pay/{session_id}",
+            "url": f"{self.page_base}/c/pay/{session_id}",
             "amount_total": unit_amount * quantity,
             "currency": form["line_items[0][price_data][currency]"],
             "client_reference_id": form.get("client_reference_id"),
@@ -149,6 +151,14 @@ def running() -> Iterator[StripeStub]:
 
     class Handler(BaseHTTPRequestHandler):
         def _serve(self) -> None:
+            if self.path.startswith("/c/pay/"):  # the page the buyer is sent to
+                page = f"<!doctype html><title>Stripe Checkout</title><h1>Pay {self.path[7:]}</h1>".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+                return
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode() if length else ""
             path, _, query = self.path.partition("?")
