@@ -12,6 +12,7 @@ from api.schemas import ProblemOut
 from core import ratelimit
 from events.models import Event
 from sales import exceptions, pricing
+from sales.models import order_url
 from sales.purchase import event_for_purchase, place_order
 from storefront.schemas import OrderDetail
 from storefront.serializers import load_order, order_detail
@@ -73,7 +74,14 @@ def _too_many(request: HttpRequest) -> HttpResponse | None:
 
 @router.post(
     "/events/{slug}/orders",
-    response={201: OrderDetail, 404: ProblemOut, 409: ProblemOut, 422: ProblemOut, 429: ProblemOut},
+    response={
+        201: OrderDetail,
+        404: ProblemOut,
+        409: ProblemOut,
+        422: ProblemOut,
+        429: ProblemOut,
+        503: ProblemOut,
+    },
     summary="Buy tickets in one step",
     description=(
         "Creates an order for one date of the event and takes its tickets from that date's stock "
@@ -82,7 +90,10 @@ def _too_many(request: HttpRequest) -> HttpResponse | None:
         "duplicated request returns the first request's order instead of buying twice. 409 when "
         "sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 "
         "when the request is invalid, with `field` naming what is wrong: `date` when it is missing "
-        "for an event with several dates or is not one of this event's dates."
+        "for an event with several dates or is not one of this event's dates. With `stripe`, the "
+        "order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be "
+        "reached: the order exists and holds its tickets until its payment deadline, and the "
+        "problem's `order_url` (the order's page, with a \"Pay now\" button) retries the payment."
     ),
 )
 def create_order(
@@ -124,6 +135,16 @@ def create_order(
         )
     except exceptions.OrderInvalid as exc:
         return problem(422, str(exc), field=exc.field)
+    except exceptions.PaymentUnavailable as exc:
+        # The order exists and holds its tickets until its deadline; its page retries the payment.
+        unavailable = problem(
+            503,
+            str(exc),
+            order_code=exc.order.code,
+            order_url=order_url(exc.order, _base_url(request)),
+        )
+        unavailable["Retry-After"] = "30"
+        return unavailable
     except exceptions.OrderConflict as exc:
         return problem(409, str(exc))
     if placed.created:
@@ -131,7 +152,8 @@ def create_order(
             placed.order, _base_url(request), placed.payment, lines=placed.lines, tickets=placed.tickets
         )
     else:
-        detail = order_detail(load_order(placed.order.code) or placed.order, _base_url(request))
+        earlier = load_order(placed.order.code) or placed.order
+        detail = order_detail(earlier, _base_url(request), placed.payment)
     response = order_response(201, detail)
     if not placed.created:
         response["Idempotent-Replayed"] = "true"

@@ -51,3 +51,7 @@ class ProblemOut(Schema):
     field: str | None = Field(
         None, description="The request field at fault, when there is one (e.g. `date`, `quantities`)."
     )
+    order_code: str | None = Field(None, description="The order the problem is about, when one was written.")
+    order_url: str | None = Field(
+        None, description="That order's secret page, where the buyer retries (e.g. the card payment)."
+    )

@@ -273,6 +273,8 @@ CONTENT_SECURITY_POLICY = {
 DEMO_PAYMENTS = env.bool("DEMO_PAYMENTS", default=DEBUG)
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+# Where Stripe's API is: its own address, or a local stand-in (stripe-mock, the tests' stub).
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 MAX_TICKETS_PER_ORDER = env.int("MAX_TICKETS_PER_ORDER", default=20)
 # Holds and purchases per client address per minute; 0 turns the limit off.
 PURCHASE_RATE_LIMIT = env.int("PURCHASE_RATE_LIMIT", default=30)

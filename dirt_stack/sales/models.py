@@ -347,7 +347,12 @@ class Payment(models.Model):
     provider = models.CharField(max_length=20)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.CREATED)
+    # The provider's id of the payment page or transaction (Stripe: the Checkout Session
+    # Maticko created), by which its notifications find the payment.
     reference = models.CharField(max_length=200, blank=True, db_index=True)
+    # What refunds name when it is not ``reference`` (Stripe: the session's PaymentIntent),
+    # stored when the payment is confirmed.
+    charge_reference = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -1,7 +1,10 @@
 """Placing orders: the one-step purchase (API) and the web checkout (hold, then complete).
 
 Both validate and price through sales.pricing and write through
-sales.order_writer, the one writer of an order.
+sales.order_writer, the one writer of an order. An order paid on a provider's
+page (Stripe) is written pending and committed first; its page is opened after
+(sales.payment_pages), so a provider call never runs inside the order's
+transaction and a buyer who finds the tickets sold out costs none.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from django.db import IntegrityError, connection, transaction
 from accounts.models import User
 from core import metrics, rows
 from events.models import DateTicketType, Event, EventDate, TicketType
-from sales import order_writer, stock, vouchers
-from sales.exceptions import IdempotencyMismatch, OrderConflict, OrderInvalid
+from sales import order_writer, payment_pages, stock, vouchers
+from sales.exceptions import IdempotencyMismatch, OrderConflict, OrderInvalid, PaymentUnavailable
 from sales.models import (
     Hold,
     IdempotencyRecord,
@@ -144,11 +147,13 @@ def place_order(
     offers: Mapping[int, DateTicketType] | None = None,
 ) -> PlacedOrder:
     """The one-step purchase of tickets for ``date`` (with its event loaded): validate,
-    create the order, take the stock, start the payment.
+    create the order, take the stock, start the payment; for a provider with a payment
+    page, open it once the order is committed.
 
     With an ``idempotency_key``, a retry (or a racing duplicate) of the same
     request returns the first request's order instead of a second one.
-    Raises OrderInvalid or OrderConflict (of which stock.SoldOut is one).
+    Raises OrderInvalid or OrderConflict (of which stock.SoldOut is one, and
+    PaymentUnavailable, raised after the order is written, another).
     """
     started = time.perf_counter()
     event = date.event
@@ -157,7 +162,7 @@ def place_order(
     if idempotency_key:
         earlier = _earlier_order(scope, idempotency_key, fingerprint)
         if earlier:
-            return PlacedOrder(earlier, None, created=False)
+            return _with_payment_page(PlacedOrder(earlier, None, created=False), base_url)
 
     voucher = vouchers.find_voucher(event, voucher_code, date)
     if offers is None:
@@ -187,11 +192,28 @@ def place_order(
         raise OrderConflict("The order could not be written; please try again.")
 
     try:
-        return stock.retrying_after_release(date, attempt)
+        placed = stock.retrying_after_release(date, attempt)
     except stock.NotOnSale as exc:
         raise _off_sale(date) from exc
     except PaymentFailed as exc:
         raise OrderConflict(str(exc)) from exc
+    return _with_payment_page(placed, base_url)
+
+
+def _with_payment_page(placed: PlacedOrder, base_url: str) -> PlacedOrder:
+    """An order paid on a provider's page (new, or an Idempotency-Key's earlier one still
+    waiting), with the page opened or reused: the order is committed by now."""
+    order = placed.order
+    if order.status == Order.Status.PENDING and payment_pages.has_page(order):
+        try:
+            placed.payment = payment_pages.open_page(order, base_url)
+        except PaymentUnavailable:
+            raise
+        except OrderConflict:
+            if placed.created:
+                raise
+            # An earlier order past its deadline: the replay answers it as it is.
+    return placed
 
 
 def _fingerprint(
@@ -261,7 +283,8 @@ def hold_lines(hold: Hold) -> list[PricedLine]:
 def complete_checkout(
     hold: Hold, details: BuyerDetails, *, user: User | AnonymousUser | None, base_url: str
 ) -> PlacedOrder:
-    """Step 2: turn a live hold into an order and start its payment."""
+    """Step 2: turn a live hold into an order and start its payment (a provider's page
+    is opened after the order is committed; PaymentUnavailable when it could not be)."""
     started = time.perf_counter()
     event = hold.event
     hold.date.event = event
@@ -279,4 +302,4 @@ def complete_checkout(
     except PaymentFailed as exc:
         # The whole transaction rolled back: the hold is live again for another try.
         raise OrderInvalid(str(exc), "card_number") from exc
-    return placed
+    return _with_payment_page(placed, base_url)

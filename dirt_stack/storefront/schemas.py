@@ -187,6 +187,13 @@ class OrderDetail(Shape):
     payment_method: str
     payment_deadline: IsoDateTime | None
     payment_url: str | None = Field(description="Where the buyer pays, for providers with a payment page.")
+    pay_now_url: str | None = Field(
+        description=(
+            "While the order waits for a payment on a provider's page: POST here (the order "
+            'page\'s "Pay now") to open that page again, or for the first time when the '
+            "provider could not be reached."
+        )
+    )
     bank_transfer_details: str = Field(description="The organizer's account, for bank transfers.")
     created_at: IsoDateTime
     order_url: str = Field(description="The order's secret page; share it only with the buyer.")

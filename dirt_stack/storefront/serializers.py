@@ -13,7 +13,7 @@ from django.utils import timezone
 from core.markdown import plain_text_excerpt, render_markdown
 from core.money import money_str
 from events.models import DateTicketType, Event, EventDate, TicketType
-from sales import quotas
+from sales import payment_pages, quotas
 from sales.models import Order, OrderLine, Ticket, order_url
 from sales.payments import PaymentStart, accepted_methods
 from sales.pricing import PricedLine, unit_price
@@ -342,6 +342,9 @@ def order_detail(
         payment_method=order.payment_method,
         payment_deadline=_local_or_none(order.payment_deadline, event),
         payment_url=payment.redirect_url if payment else None,
+        pay_now_url=f"{url}pay/"
+        if order.status == Order.Status.PENDING and payment_pages.has_page(order)
+        else None,
         bank_transfer_details=event.organizer.bank_transfer_details
         if order.payment_method == "offline"
         else "",

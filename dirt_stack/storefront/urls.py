@@ -18,6 +18,7 @@ checkout_patterns = [
     path("orders/", checkout.my_orders, name="my_orders"),
     path("orders/<str:code>/<str:secret>/", checkout.order_page, name="order"),
     path("orders/<str:code>/<str:secret>/tickets.pdf", checkout.order_tickets_pdf, name="order_pdf"),
+    path("orders/<str:code>/<str:secret>/pay/", payments.pay_now, name="pay_now"),
     path("payments/stripe/webhook/", payments.stripe_webhook, name="stripe_webhook"),
 ]
 

@@ -204,6 +204,10 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         if order is not None:  # a double submit: the first one made the order
             return redirect("sales:order", code=order.code, secret=order.secret)
         return _expired_page(request, hold)
+    except exceptions.PaymentUnavailable as exc:
+        # The order is placed and its tickets reserved; its page offers "Pay now".
+        messages.error(request, str(exc))
+        return redirect("sales:order", code=exc.order.code, secret=exc.order.secret)
     except exceptions.OrderInvalid as exc:
         return render_with_errors(request, _checkout_props(request, hold), {exc.field: str(exc)})
     except exceptions.OrderConflict as exc:

@@ -26,7 +26,7 @@ export interface paths {
   "/api/v1/events/{slug}/orders": {
     /**
      * Buy tickets in one step
-     * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates.
+     * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment.
      */
     post: operations["api_purchases_create_order"];
   };
@@ -423,6 +423,16 @@ export interface components {
        * @description The request field at fault, when there is one (e.g. `date`, `quantities`).
        */
       field?: string | null;
+      /**
+       * Order Code
+       * @description The order the problem is about, when one was written.
+       */
+      order_code?: string | null;
+      /**
+       * Order Url
+       * @description That order's secret page, where the buyer retries (e.g. the card payment).
+       */
+      order_url?: string | null;
     };
     /** DateFilters */
     DateFilters: {
@@ -498,6 +508,11 @@ export interface components {
        * @description Where the buyer pays, for providers with a payment page.
        */
       payment_url: string | null;
+      /**
+       * Pay Now Url
+       * @description While the order waits for a payment on a provider's page: POST here (the order page's "Pay now") to open that page again, or for the first time when the provider could not be reached.
+       */
+      pay_now_url: string | null;
       /**
        * Bank Transfer Details
        * @description The organizer's account, for bank transfers.
@@ -2755,7 +2770,7 @@ export interface operations {
   };
   /**
    * Buy tickets in one step
-   * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates.
+   * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment.
    */
   api_purchases_create_order: {
     parameters: {
@@ -2798,6 +2813,12 @@ export interface operations {
       };
       /** @description Too Many Requests */
       429: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Service Unavailable */
+      503: {
         content: {
           "application/json": components["schemas"]["ProblemOut"];
         };

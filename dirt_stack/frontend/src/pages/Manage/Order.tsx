@@ -18,6 +18,7 @@ const ACTIONS: Record<string, string> = {
   date_moved: "Moved its date",
   event_cancelled: "Cancelled its event",
   event_refund_failed: "The refund of its cancelled event failed",
+  stripe_event_ignored: "Ignored a Stripe notification",
 };
 
 function describe(entry: AuditRow, currency: string): string {
@@ -31,6 +32,9 @@ function describe(entry: AuditRow, currency: string): string {
     entry.detail.outcome === "refunded"
   ) {
     return `${base}: refunded ${formatMoney(String(entry.detail.amount ?? "0"), currency)}`;
+  }
+  if (entry.action === "stripe_event_ignored") {
+    return `${base} for session ${entry.detail.session}: ${entry.detail.reason}`;
   }
   if (entry.action === "attendee_changed") {
     return `${base}: “${entry.detail.before || "—"}” → “${entry.detail.after}”`;

@@ -1,4 +1,4 @@
-import { Head, Link } from "@inertiajs/react";
+import { Head, Link, router } from "@inertiajs/react";
 import DateDetails from "../../components/DateDetails";
 import OrderSummary from "../../components/OrderSummary";
 import { formatEventDate, formatMoney } from "../../lib/format";
@@ -75,10 +75,25 @@ export default function OrderShow({ order }: PageProps<"Orders/Show">) {
               </p>
             </div>
           ) : null}
-          {order.status === "pending" && order.payment_method === "stripe" ? (
-            <p className="mt-4 rounded-lg bg-amber-50 p-3 text-sm text-amber-950">
-              We are waiting for the card payment to be confirmed.
-            </p>
+          {order.status === "pending" && order.pay_now_url ? (
+            <div className="mt-4 rounded-lg bg-amber-50 p-4 text-sm text-amber-950">
+              <p>
+                Your tickets are reserved
+                {order.payment_deadline
+                  ? ` until ${formatEventDate(order.payment_deadline, order.event.timezone)}`
+                  : ""}
+                . If you have paid, we are waiting for the card payment to be confirmed; if not, pay
+                now.
+              </p>
+              <button
+                type="button"
+                data-testid="pay-now"
+                onClick={() => order.pay_now_url && router.post(order.pay_now_url)}
+                className="mt-3 rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
+              >
+                Pay now
+              </button>
+            </div>
           ) : null}
           <div className="mt-4">
             <OrderSummary lines={order.lines} currency={order.currency} total={order.total} />
