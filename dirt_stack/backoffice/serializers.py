@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Sum
+from django.utils import timezone
 
-from backoffice.schemas import DateChoice, EventFormValues, ManagedTicketType
+from backoffice.schemas import DateChoice, EventFormValues, ManagedTicketType, PaymentRow, RefundRow
 from events.forms import local_input_value
 from events.models import Event, EventDate, TicketType
+from sales import lifecycle
+from sales.models import Order, Refund
 
 
 def event_form_values(event: Event) -> EventFormValues:
@@ -59,3 +62,37 @@ def date_choice(event: Event, date: EventDate) -> DateChoice:
 def date_choices(event: Event) -> list[DateChoice]:
     """The event's dates, soonest first, for a date filter or a form's choices (one query)."""
     return [date_choice(event, date) for date in event.dates.order_by("starts_at", "id")]
+
+
+def payment_rows(order: Order) -> list[PaymentRow]:
+    return [
+        PaymentRow(
+            provider=p.provider,
+            amount=p.amount,
+            status=p.status,
+            reference=p.reference,
+            needs_refund=p.needs_refund,
+        )
+        for p in order.payments.all()
+    ]
+
+
+def refund_rows(order: Order) -> list[RefundRow]:
+    """The order's refunds as the back office shows them (pending and failed ones too)."""
+    stale_before = timezone.now() - lifecycle.STALE_REFUND_AGE
+    return [
+        RefundRow(
+            id=r.pk,
+            amount=r.amount,
+            reason=r.reason,
+            status=r.status,
+            reference=r.reference,
+            error=r.error,
+            paid_back_by_organizer=r.paid_back_by_organizer,
+            tickets=len(r.ticket_ids),
+            retryable=r.status == Refund.Status.FAILED
+            or (r.status == Refund.Status.PENDING and r.updated_at <= stale_before),
+            created_at=r.created_at,
+        )
+        for r in order.refunds.all()
+    ]

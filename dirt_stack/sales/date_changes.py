@@ -31,8 +31,9 @@ from events import services as event_services
 from events.forms import EventForm
 from events.models import Event, EventDate
 from sales import lifecycle, stock
+from sales.lifecycle import RefundFailed
 from sales.emails import queue_date_cancelled, queue_date_moved
-from sales.exceptions import OrderConflict
+from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import Order
 from sales.order_actions import Actor, record
 from sales.payments import provider
@@ -76,7 +77,8 @@ class DateCancellation:
     orders_cancelled: int = 0  # pending, now cancelled
     orders_refunded: int = 0  # paid, now refunded
     emails_queued: int = 0
-    # Paid orders whose refund failed (the provider refused): still paid, tried again next time.
+    # Paid orders whose refund failed (the provider refused): still paid, their refund
+    # recorded as failed; retried from the order, or by cancelling the date again.
     refunds_failed: list[str] = field(default_factory=list)
 
 
@@ -107,35 +109,36 @@ def cancel_date(
             record(order, "date_cancelled", actor, date=_starts(date), outcome="cancelled", reason=reason)
             queue_date_cancelled(order, base_url, refunded=None, refund_automatic=False, reason=reason)
         cancelled += 1
-    for order in Order.objects.filter(date=date, status=Order.Status.PAID).order_by("pk"):
+    for order in Order.objects.filter(date=date, status__in=Order.VALID_PAID).order_by("pk"):
         try:
-            with transaction.atomic():
-                amount = _refund_in_full(order, actor, reason)
-                record(
-                    order,
-                    "date_cancelled",
-                    actor,
-                    date=_starts(date),
-                    outcome="refunded",
-                    amount=money_str(amount),
-                    currency=order.currency,
-                    reason=reason,
-                )
-                queue_date_cancelled(
-                    order,
-                    base_url,
-                    refunded=money_str(amount),
-                    refund_automatic=provider(order.payment_method).supports_refunds,
-                    reason=reason,
-                )
-        except OrderConflict:
-            continue  # no longer paid: refunded or cancelled by someone else meanwhile
-        except Exception:
-            # The provider refused or failed: this order stays paid (its transaction
-            # rolled back) and the others go on; cancelling again retries it.
-            logger.exception("refund of a cancelled date's order failed", extra={"order": order.code})
+            # Outside a transaction: the refund is recorded before the provider is asked.
+            amount = _refund_in_full(order, actor, reason)
+        except RefundFailed:
+            # The provider refused or failed: the refund is recorded as failed (retry it
+            # from the order), the order stays paid and the others go on.
+            logger.warning("refund of a cancelled date's order failed", extra={"order": order.code})
             failed.append(order.code)
             continue
+        except OrderConflict:
+            continue  # no longer paid: refunded or cancelled by someone else meanwhile
+        with transaction.atomic():
+            record(
+                order,
+                "date_cancelled",
+                actor,
+                date=_starts(date),
+                outcome="refunded",
+                amount=money_str(amount),
+                currency=order.currency,
+                reason=reason,
+            )
+            queue_date_cancelled(
+                order,
+                base_url,
+                refunded=money_str(amount),
+                refund_automatic=provider(order.payment_method).supports_refunds,
+                reason=reason,
+            )
         refunded += 1
     return DateCancellation(
         newly_cancelled=newly,
@@ -148,16 +151,26 @@ def cancel_date(
 
 
 def _refund_in_full(order: Order, actor: Actor, reason: str) -> Decimal:
-    """Refund what is left of a paid order and void its tickets (inside the caller's
-    transaction); returns the amount. OrderConflict when it is no longer paid."""
-    order = Order.objects.select_for_update().get(pk=order.pk)
-    if order.status != Order.Status.PAID:
+    """Refund what is left of a paid order and void its tickets; returns the amount.
+    OrderConflict when it is no longer paid (or part of it is being refunded already);
+    RefundFailed when the provider failed. The buyer gets the date's notice instead of
+    the refund's."""
+    before = order.refunded_amount
+    for failed_before in order.refunds.filter(status__in=lifecycle.OPEN_REFUNDS):
+        lifecycle.retry_refund(failed_before, actor=actor, notify=False)  # an earlier cancellation's, failed
+    order.refresh_from_db()
+    if order.status == Order.Status.REFUNDED and order.refunded_amount > before:
+        return order.refunded_amount - before
+    if order.status not in Order.VALID_PAID:
         raise OrderConflict("Only paid orders can be refunded.")
     tickets = list(order.tickets.filter(voided_at__isnull=True).values_list("pk", flat=True))
     amount = order.total - order.refunded_amount
     note = f"Date cancelled: {reason}" if reason else "Date cancelled"
-    lifecycle.refund(order, amount, tickets=tickets or None, by=actor.user, reason=note[:300])
-    return amount
+    try:
+        lifecycle.refund(order, amount, tickets=tickets or None, actor=actor, reason=note[:300], notify=False)
+    except OrderInvalid as exc:
+        raise OrderConflict(str(exc)) from exc
+    return amount + order.refunded_amount - before
 
 
 @dataclass(frozen=True)

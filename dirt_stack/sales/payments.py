@@ -56,8 +56,12 @@ class PaymentProvider:
     def start(self, order: Order, *, return_url: str, card_number: str = "") -> PaymentStart:
         raise NotImplementedError
 
-    def refund(self, order: Order, amount: Decimal, reference: str) -> str:
-        """Refund ``amount`` of the payment ``reference``; return the provider's refund reference."""
+    def refund(self, order: Order, amount: Decimal, reference: str, *, idempotency_key: str = "") -> str:
+        """Refund ``amount`` of the payment ``reference``; return the provider's refund reference.
+
+        ``idempotency_key`` names one refund (one sales.models.Refund row): asked again with
+        the same key (a retry after the database failed), the provider must not pay twice
+        and answers the first refund's reference. Raise on any failure."""
         raise NotImplementedError
 
 
@@ -69,11 +73,13 @@ class FreeProvider(PaymentProvider):
     def start(self, order: Order, *, return_url: str, card_number: str = "") -> PaymentStart:
         return PaymentStart(paid=True)
 
-    def refund(self, order: Order, amount: Decimal, reference: str) -> str:
+    def refund(self, order: Order, amount: Decimal, reference: str, *, idempotency_key: str = "") -> str:
         return ""
 
 
 class OfflineProvider(PaymentProvider):
+    """Refunds are not automatic: sales.lifecycle records them as paid back by the organizer."""
+
     name = "offline"
     label = "Bank transfer"
 
@@ -95,8 +101,9 @@ class DemoProvider(PaymentProvider):
             raise PaymentFailed("Your card was declined. Try another card.")
         return PaymentStart(paid=True, reference=f"demo_{secrets.token_hex(8)}")
 
-    def refund(self, order: Order, amount: Decimal, reference: str) -> str:
-        return f"demo_refund_{secrets.token_hex(8)}"
+    def refund(self, order: Order, amount: Decimal, reference: str, *, idempotency_key: str = "") -> str:
+        # The same key gives the same refund, as with a real provider.
+        return f"demo_refund_{idempotency_key or secrets.token_hex(8)}"
 
 
 class StripeProvider(PaymentProvider):
@@ -137,14 +144,16 @@ class StripeProvider(PaymentProvider):
             paid=False, reference=session.id, redirect_url=session.url, payment_deadline=expires
         )
 
-    def refund(self, order: Order, amount: Decimal, reference: str) -> str:
+    def refund(self, order: Order, amount: Decimal, reference: str, *, idempotency_key: str = "") -> str:
         client = self._client()
         session = client.v1.checkout.sessions.retrieve(reference)
         params: RefundCreateParams = {"amount": to_minor_units(amount, order.currency)}
         intent = session.payment_intent
         if intent is not None:  # a session that took no payment has none (and Stripe refuses)
             params["payment_intent"] = intent if isinstance(intent, str) else intent.id
-        refund = client.v1.refunds.create(params=params)
+        refund = client.v1.refunds.create(
+            params=params, options={"idempotency_key": idempotency_key} if idempotency_key else {}
+        )
         return refund.id
 
 
