@@ -31,9 +31,9 @@ from events import services as event_services
 from events.forms import EventForm
 from events.models import Event, EventDate
 from sales import lifecycle, stock
-from sales.lifecycle import RefundFailed
 from sales.emails import queue_date_cancelled, queue_date_moved
 from sales.exceptions import OrderConflict, OrderInvalid
+from sales.lifecycle import RefundFailed
 from sales.models import Order
 from sales.order_actions import Actor, record
 from sales.payments import provider

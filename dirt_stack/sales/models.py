@@ -387,13 +387,13 @@ class Refund(models.Model):
         ordering = ["created_at", "id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
 
+    def __str__(self) -> str:
+        return f"Refund {self.amount} of {self.order_id}"
+
     @property
     def idempotency_key(self) -> str:
         """The key the provider is given for this refund: a retry cannot refund twice."""
         return f"maticko-refund-{self.pk}"
-
-    def __str__(self) -> str:
-        return f"Refund {self.amount} of {self.order_id}"
 
 
 class IdempotencyRecord(models.Model):

@@ -224,7 +224,8 @@ def test_a_refund_that_fails_leaves_its_order_paid_and_is_retried_by_cancelling_
     assert Order.objects.get(pk=paid.pk).status == Order.Status.PAID
     # Recorded before the provider was asked, and kept as failed with the error.
     failed = Refund.objects.get(order=paid)
-    assert failed.status == Refund.Status.FAILED and "retired" in failed.error
+    assert failed.status == Refund.Status.FAILED
+    assert "retired" in failed.error
     assert Ticket.objects.filter(order=paid, voided_at__isnull=True).count() == 2
     assert "ana@example.com" not in [m.to[0] for m in delivered_mail()]
 

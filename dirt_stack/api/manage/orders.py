@@ -18,9 +18,9 @@ from api.manage.schemas import (
     RefundIn,
     RetryRefundIn,
 )
-from backoffice.serializers import payment_rows, refund_rows
 from api.problems import problem
 from api.schemas import ProblemOut
+from backoffice.serializers import payment_rows, refund_rows
 from sales import exceptions, lifecycle, order_actions
 from sales.models import Order
 from storefront.serializers import load_order, order_detail
