@@ -87,7 +87,8 @@ class OrderMachine(RuleBasedStateMachine):
     @rule(order=orders)
     def pass_deadline(self, order):
         if order is not None:
-            Order.objects.filter(pk=order.pk).update(payment_deadline=timezone.now() - dt.timedelta(seconds=1))
+            passed = timezone.now() - dt.timedelta(seconds=1)
+            Order.objects.filter(pk=order.pk).update(payment_deadline=passed)
             stock.release_expired(self.date_id)
 
     @rule(order=orders)
@@ -147,16 +148,19 @@ class OrderMachine(RuleBasedStateMachine):
             total += row.allocated
         assert date.allocated == total
         self.voucher.refresh_from_db()
-        assert self.voucher.redeemed == Order.objects.filter(
-            voucher=self.voucher, status__in=Order.HOLDING_STOCK
-        ).count()
+        assert (
+            self.voucher.redeemed
+            == Order.objects.filter(voucher=self.voucher, status__in=Order.HOLDING_STOCK).count()
+        )
 
     @invariant()
     def a_void_ticket_is_never_admissible(self):
         assert not Ticket.objects.admissible().filter(voided_at__isnull=False).exists()
-        assert not Ticket.objects.admissible().exclude(
-            order__status__in=(*Order.VALID_PAID, Order.Status.PENDING)
-        ).exists()
+        assert (
+            not Ticket.objects.admissible()
+            .exclude(order__status__in=(*Order.VALID_PAID, Order.Status.PENDING))
+            .exists()
+        )
 
     @invariant()
     def status_refunds_and_payments_agree(self):
