@@ -24,7 +24,7 @@ from events.models import DateTicketType, Event, EventDate
 from sales import quotas
 from sales.models import Order, Refund, Ticket
 
-REVENUE_STATUSES = (Order.Status.PAID, Order.Status.REFUNDED)
+REVENUE_STATUSES = (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED, Order.Status.REFUNDED)
 
 
 def _of(event: Event, date: EventDate | None, prefix: str = "") -> Q:
@@ -100,7 +100,12 @@ def dashboard(event: Event, date: EventDate | None = None) -> DashboardFigures:
     }
     refunded = {
         row["order__currency"]: row["total"]
-        for row in Refund.objects.filter(_of(event, date, "order__"))
+        # Money paid back (not refunds still pending or failed) of the orders counted above.
+        for row in Refund.objects.filter(
+            _of(event, date, "order__"),
+            status=Refund.Status.SUCCEEDED,
+            order__status__in=REVENUE_STATUSES,
+        )
         .values("order__currency")
         .annotate(total=Sum("amount"))
     }

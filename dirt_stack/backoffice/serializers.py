@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from django.db.models import Sum
+from django.utils import timezone
 
 from backoffice.schemas import (
     CancellationImpact,
@@ -14,10 +15,13 @@ from backoffice.schemas import (
     FailedRefundRow,
     ManagedTicketType,
     ManualRefundRow,
+    PaymentRow,
+    RefundRow,
 )
 from events.forms import local_input_value
 from events.models import Event, EventDate, TicketType
-from sales import event_cancellation
+from sales import event_cancellation, lifecycle
+from sales.models import Order, Refund
 
 
 def event_form_values(event: Event) -> EventFormValues:
@@ -99,3 +103,37 @@ def cancellation_progress(event: Event, progress: event_cancellation.Progress) -
         failed=[FailedRefundRow(**dataclasses.asdict(row)) for row in progress.failed],
         manual=[ManualRefundRow(**dataclasses.asdict(row)) for row in progress.manual],
     )
+
+
+def payment_rows(order: Order) -> list[PaymentRow]:
+    return [
+        PaymentRow(
+            provider=p.provider,
+            amount=p.amount,
+            status=p.status,
+            reference=p.reference,
+            needs_refund=p.needs_refund,
+        )
+        for p in order.payments.all()
+    ]
+
+
+def refund_rows(order: Order) -> list[RefundRow]:
+    """The order's refunds as the back office shows them (pending and failed ones too)."""
+    stale_before = timezone.now() - lifecycle.STALE_REFUND_AGE
+    return [
+        RefundRow(
+            id=r.pk,
+            amount=r.amount,
+            reason=r.reason,
+            status=r.status,
+            reference=r.reference,
+            error=r.error,
+            paid_back_by_organizer=r.paid_back_by_organizer,
+            tickets=len(r.ticket_ids),
+            retryable=r.status == Refund.Status.FAILED
+            or (r.status == Refund.Status.PENDING and r.updated_at <= stale_before),
+            created_at=r.created_at,
+        )
+        for r in order.refunds.all()
+    ]

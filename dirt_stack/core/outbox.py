@@ -195,6 +195,24 @@ def deliver_pending(older_than: dt.timedelta = dt.timedelta(0), limit: int = 100
 
 SWEEP_INTERVAL_SECONDS = 60
 _sweeper: threading.Thread | None = None
+# Other periodic work that runs with each sweep (registered by higher layers:
+# sales.sweeper expires overdue orders), each after the emails.
+_periodic: list[Callable[[], None]] = []
+
+
+def on_sweep(function: Callable[[], None]) -> Callable[[], None]:
+    """Run ``function`` on every sweep of every process (it must be safe to run anywhere, any time)."""
+    if function not in _periodic:
+        _periodic.append(function)
+    return function
+
+
+def run_periodic() -> None:
+    for function in list(_periodic):
+        try:
+            function()
+        except Exception:
+            logger.exception("periodic sweep task failed", extra={"task": function.__name__})
 
 
 def start_sweeper(interval: float = SWEEP_INTERVAL_SECONDS) -> None:
@@ -220,6 +238,7 @@ def _sweep_forever(interval: float) -> None:
     while True:
         close_old_connections()
         try:
+            run_periodic()
             # Drain the backlog a rush left, in batches, for most of one interval.
             deadline = time.monotonic() + interval * 0.8
             while deliver_pending(older_than=STRAGGLER_AGE) and time.monotonic() < deadline:

@@ -271,6 +271,9 @@ CONTENT_SECURITY_POLICY = {
 # --- Sales ------------------------------------------------------------------------
 # A pretend card provider for trying the paid flow; never on in production.
 DEMO_PAYMENTS = env.bool("DEMO_PAYMENTS", default=DEBUG)
+# The public address of the site, for links in emails sent without a request
+# (an order's expiry found by the sweeper, a refund retried by it).
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000/")
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # Where Stripe's API is: its own address, or a local stand-in (stripe-mock, the tests' stub).

@@ -36,6 +36,8 @@ from events.forms import EventForm
 from events.models import Event, EventDate
 from sales import lifecycle, stock
 from sales.emails import queue_date_cancelled, queue_date_moved
+from sales.exceptions import OrderConflict, OrderInvalid
+from sales.lifecycle import RefundFailed
 from sales.models import Order
 from sales.order_actions import Actor, record
 from sales.payments import provider
@@ -79,7 +81,8 @@ class DateCancellation:
     orders_cancelled: int = 0  # pending, now cancelled
     orders_refunded: int = 0  # paid, now refunded
     emails_queued: int = 0
-    # Paid orders whose refund failed (the provider refused): still paid, tried again next time.
+    # Paid orders whose refund failed (the provider refused): still paid, their refund
+    # recorded as failed; retried from the order, or by cancelling the date again.
     refunds_failed: list[str] = field(default_factory=list)
 
 
@@ -108,10 +111,10 @@ def cancel_date(
     for order_id, code in pending + paid:
         try:
             settled = settle_order(order_id, actor=actor, base_url=base_url, reason=reason)
-        except Exception:
-            # The provider refused or failed: this order stays paid (its transaction
-            # rolled back) and the others go on; cancelling again retries it.
-            logger.exception("refund of a cancelled date's order failed", extra={"order": code})
+        except RefundFailed:
+            # The provider refused or failed: the refund is recorded as failed (retried
+            # from the order, or by cancelling again), the order stays paid, the others go on.
+            logger.warning("refund of a cancelled date's order failed", extra={"order": code})
             failed.append(code)
             continue
         outcomes[settled.outcome] += 1
@@ -145,9 +148,11 @@ def settle_order(
 ) -> Settlement:
     """Settle one order whose date (or, ``whole_event``, whose event) is cancelled: cancel it
     if pending, else refund what is left of it in full and void its tickets; record it in
-    its audit log and queue one email to its buyer, all in one transaction on the locked
-    order, so settling it twice does nothing more. Raises what the payment provider raises
-    when the refund fails (nothing of it is kept: the order stays as it was)."""
+    its audit log and queue one email to its buyer. Settling it twice does nothing more.
+
+    Call outside any transaction: a paid order's refund is recorded before the provider
+    is asked (sales.lifecycle.refund). Raises RefundFailed when the provider failed (the
+    refund stays recorded as failed; settling again retries it)."""
     action = "event_cancelled" if whole_event else "date_cancelled"
     with transaction.atomic():
         order = Order.objects.select_for_update().select_related("date").get(pk=order_id)
@@ -162,13 +167,17 @@ def settle_order(
             return Settlement(Settlement.CANCELLED)
         if order.status not in Order.HOLDING_STOCK:
             return Settlement(Settlement.UNCHANGED)
-        amount = order.total - order.refunded_amount
-        automatic = provider(order.payment_method).supports_refunds
-        refund = "none" if amount == 0 else "automatic" if automatic else "manual"
-        tickets = list(order.tickets.filter(voided_at__isnull=True).values_list("pk", flat=True))
-        note = f"{'Event' if whole_event else 'Date'} cancelled"
-        note = f"{note}: {reason}" if reason else note
-        lifecycle.refund(order, amount, tickets=tickets or None, by=actor.user, reason=note[:300])
+    note = f"{'Event' if whole_event else 'Date'} cancelled"
+    note = f"{note}: {reason}" if reason else note
+    try:
+        amount = _refund_in_full(order, actor, note)
+    except RefundFailed:
+        raise
+    except OrderConflict:
+        return Settlement(Settlement.UNCHANGED)  # no longer paid: settled by someone else meanwhile
+    automatic = provider(order.payment_method).supports_refunds
+    refund = "none" if amount == 0 else "automatic" if automatic else "manual"
+    with transaction.atomic():
         record(
             order,
             action,
@@ -188,7 +197,29 @@ def settle_order(
             reason=reason,
             whole_event=whole_event,
         )
-        return Settlement(Settlement.REFUNDED, amount, refund)
+    return Settlement(Settlement.REFUNDED, amount, refund)
+
+
+def _refund_in_full(order: Order, actor: Actor, note: str) -> Decimal:
+    """Refund what is left of a paid order and void its tickets; returns the amount.
+    OrderConflict when it is no longer paid (or part of it is being refunded already);
+    RefundFailed when the provider failed. The buyer gets the date's notice instead of
+    the refund's."""
+    before = order.refunded_amount
+    for failed_before in order.refunds.filter(status__in=lifecycle.OPEN_REFUNDS):
+        lifecycle.retry_refund(failed_before, actor=actor, notify=False)  # an earlier cancellation's, failed
+    order.refresh_from_db()
+    if order.status == Order.Status.REFUNDED and order.refunded_amount > before:
+        return order.refunded_amount - before
+    if order.status not in Order.VALID_PAID:
+        raise OrderConflict("Only paid orders can be refunded.")
+    tickets = list(order.tickets.filter(voided_at__isnull=True).values_list("pk", flat=True))
+    amount = order.total - order.refunded_amount
+    try:
+        lifecycle.refund(order, amount, tickets=tickets or None, actor=actor, reason=note[:300], notify=False)
+    except OrderInvalid as exc:
+        raise OrderConflict(str(exc)) from exc
+    return amount + order.refunded_amount - before
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Emails to buyers, queued in the order's transaction and sent after it commits (core.outbox):
-the order confirmation, and the notices to a date's buyers when it is cancelled or moved
-(sales.date_changes) or its whole event is cancelled (sales.event_cancellation)."""
+the order confirmation (the order as it is when sent: refunds and void tickets included),
+a refund's notice, an expired order's notice, and the notices to a date's buyers when it is
+cancelled or moved (sales.date_changes) or its whole event is cancelled
+(sales.event_cancellation)."""
 
 from __future__ import annotations
 
@@ -8,13 +10,14 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
 from core import outbox
 from core.models import OutboxMessage
 from core.text import single_line
-from sales.models import Order, order_url
+from sales.models import Order, Refund, order_url
 from sales.tickets import order_pdf, tickets_usable
 
 ORDER_CONFIRMATION = "order_confirmation"
@@ -54,11 +57,14 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
         .get(code=order_code)
     )
     order.date.event = order.event
+    tickets = list(order.tickets.all())
     context = {
         "order": order,
         "event": order.event,
         "date": order.date,
         "lines": list(order.lines.all()),
+        "void_tickets": [t for t in tickets if t.voided_at is not None],
+        "valid_count": sum(1 for t in tickets if t.voided_at is None),
         "url": order_url(order, base_url),
         "starts_at": order.date.starts_at.astimezone(order.event.tz),
         "admission_at": order.date.admission_at.astimezone(order.event.tz)
@@ -169,3 +175,49 @@ def _deliver_date_moved(payload: dict[str, Any]) -> None:
     previous = dt.datetime.fromisoformat(payload["previous_starts_at"])
     context["previous_starts_at"] = previous.astimezone(context["event"].tz)
     _send("date_moved", context)
+
+
+# --- A refund; an order that expired -----------------------------------------------------------
+
+REFUND = "refund"
+ORDER_EXPIRED = "order_expired"
+
+
+def queue_refund(refund: Refund, base_url: str | None = None) -> None:
+    """Tell the buyer what ``refund`` (succeeded) paid back and which tickets it voided."""
+    outbox.enqueue(
+        REFUND,
+        {"order_code": refund.order.code, "refund_id": refund.pk, "base_url": base_url or settings.SITE_URL},
+    )
+
+
+def order_expired_message(order_code: str, base_url: str | None = None) -> OutboxMessage:
+    """The notice that an order expired unpaid, as an unsaved outbox message."""
+    return outbox.new_message(
+        ORDER_EXPIRED, {"order_code": order_code, "base_url": base_url or settings.SITE_URL}
+    )
+
+
+@outbox.handler(REFUND)
+def _deliver_refund(payload: dict[str, Any]) -> None:
+    context = _date_context(payload["order_code"], payload["base_url"])
+    refund = Refund.objects.get(pk=payload["refund_id"])
+    tickets = list(context["order"].tickets.select_related("ticket_type"))
+    context.update(
+        amount=refund.amount,
+        reason=refund.reason,
+        paid_back_by_organizer=refund.paid_back_by_organizer,
+        void_tickets=[t for t in tickets if t.pk in set(refund.ticket_ids)],
+        valid_count=sum(1 for t in tickets if t.voided_at is None),
+    )
+    _send("refund", context)
+
+
+@outbox.handler(ORDER_EXPIRED)
+def _deliver_order_expired(payload: dict[str, Any]) -> None:
+    context = _date_context(payload["order_code"], payload["base_url"])
+    order: Order = context["order"]
+    context["event_url"] = (
+        f"{payload['base_url'].rstrip('/')}/events/{order.event.slug}/?date={order.date_id}"
+    )
+    _send("order_expired", context)

@@ -205,17 +205,17 @@ def settle_batch(cancellation_id: int, settling_pass: int, *, after: int, base_u
         return 0
     for order_id, code in batch:
         try:
-            with transaction.atomic():
-                settled = settle_order(
-                    order_id, actor=actor, base_url=base_url, reason=cancellation.reason, whole_event=True
+            # Outside a transaction: a refund is recorded before the provider is asked.
+            settled = settle_order(
+                order_id, actor=actor, base_url=base_url, reason=cancellation.reason, whole_event=True
+            )
+            if settled.outcome != Settlement.UNCHANGED:
+                # Counted once per order, whichever pass: only the pass that changed it counts it.
+                EventCancellation.objects.filter(pk=cancellation_id).update(
+                    orders_settled=F("orders_settled") + 1,
+                    manual_refunds=F("manual_refunds") + int(settled.refund == "manual"),
+                    updated_at=timezone.now(),
                 )
-                if settled.outcome != Settlement.UNCHANGED:
-                    # Counted in the order's own transaction: once per order, whichever pass.
-                    EventCancellation.objects.filter(pk=cancellation_id).update(
-                        orders_settled=F("orders_settled") + 1,
-                        manual_refunds=F("manual_refunds") + int(settled.refund == "manual"),
-                        updated_at=timezone.now(),
-                    )
         except Exception as exc:
             # The provider refused or failed: the order stays as it was, listed with its
             # error, and the others go on; a retry (a new pass) tries it again.

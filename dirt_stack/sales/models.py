@@ -195,12 +195,17 @@ class Order(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending payment"
         PAID = "paid", "Paid"
+        # Paid, with some tickets or part of the amount refunded: it still admits
+        # its non-void tickets and holds their stock.
+        PARTIALLY_REFUNDED = "partially_refunded", "Partly refunded"
         CANCELLED = "cancelled", "Cancelled"
         REFUNDED = "refunded", "Refunded"
         EXPIRED = "expired", "Expired"
 
     # Statuses whose tickets count against capacity.
-    HOLDING_STOCK = (Status.PENDING, Status.PAID)
+    HOLDING_STOCK = (Status.PENDING, Status.PAID, Status.PARTIALLY_REFUNDED)
+    # Paid and not (yet) wholly refunded: its non-void tickets let their holders in.
+    VALID_PAID = (Status.PAID, Status.PARTIALLY_REFUNDED)
 
     code = models.CharField(max_length=ORDER_CODE_LENGTH, unique=True, default=new_order_code)
     secret = models.CharField(max_length=64, default=new_secret, editable=False)
@@ -212,7 +217,7 @@ class Order(models.Model):
     )
     buyer_name = models.CharField(max_length=200)
     buyer_email = models.EmailField()
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     payment_method = models.CharField(max_length=20)
     currency = models.CharField(max_length=3)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
@@ -258,7 +263,7 @@ class Order(models.Model):
         for an order already loaded (a test checks the two agree)."""
         if self.event.status == Event.Status.CANCELLED or self.date.status == EventDate.Status.CANCELLED:
             return False
-        if self.status == self.Status.PAID:
+        if self.status in self.VALID_PAID:
             return True
         return (
             self.status == self.Status.PENDING
@@ -289,11 +294,11 @@ class OrderLine(models.Model):
 
 
 def admissible_orders(prefix: str = "") -> Q:
-    """Orders whose tickets let their holders in: paid, or a bank transfer not yet
-    paid whose organizer admits those; never for a cancelled event or date (a paid
-    order whose refund failed stays paid). ``prefix`` reaches the order from another
-    model ("order__" from a ticket)."""
-    paid_or_admitted = Q(**{f"{prefix}status": Order.Status.PAID}) | Q(
+    """Orders whose tickets let their holders in: paid (partly refunded included), or a
+    bank transfer not yet paid whose organizer admits those; never for a cancelled event
+    or date (a paid order whose refund failed stays paid). ``prefix`` reaches the order
+    from another model ("order__" from a ticket)."""
+    paid_or_admitted = Q(**{f"{prefix}status__in": Order.VALID_PAID}) | Q(
         **{
             f"{prefix}status": Order.Status.PENDING,
             f"{prefix}payment_method": "offline",
@@ -309,7 +314,8 @@ def admissible_orders(prefix: str = "") -> Q:
 
 class TicketQuerySet(models.QuerySet["Ticket"]):
     def holding_stock(self) -> TicketQuerySet:
-        """Tickets counted against capacity: not voided, in a pending or paid order (sold)."""
+        """Tickets counted against capacity: not voided, in a pending or paid order (sold;
+        partly refunded included)."""
         return self.filter(voided_at__isnull=True, order__status__in=Order.HOLDING_STOCK)
 
     def admissible(self) -> TicketQuerySet:
@@ -353,28 +359,59 @@ class Payment(models.Model):
     # What refunds name when it is not ``reference`` (Stripe: the session's PaymentIntent),
     # stored when the payment is confirmed.
     charge_reference = models.CharField(max_length=200, blank=True)
+    # The money arrived after the order expired and its tickets were gone (or its
+    # date stopped selling): the organizer must refund it. Cleared once refunded.
+    needs_refund = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"{self.provider} {self.amount} ({self.status})"
 
 
+REFUND_REASON_MAX = 300
+
+
 class Refund(models.Model):
+    """Money paid back, recorded (pending) before the provider is asked, so a refund the
+    provider made is never without a record (sales.lifecycle.refund)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     provider = models.CharField(max_length=20)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    # The provider's refund id (also the idempotency key's outcome on a retry).
     reference = models.CharField(max_length=200, blank=True)
-    reason = models.CharField(max_length=300, blank=True)
+    reason = models.CharField(max_length=REFUND_REASON_MAX, blank=True)
+    # Ids of the order's tickets this refund voids once it succeeds.
+    ticket_ids = models.JSONField(default=list, blank=True)
+    # Why the provider refused or failed, for the organizer (the last attempt's).
+    error = models.TextField(blank=True)
+    # The provider pays nothing back itself (bank transfer): the organizer does.
+    paid_back_by_organizer = models.BooleanField(default=False)
+    attempts = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        ordering = ["created_at", "id"]
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
 
     def __str__(self) -> str:
         return f"Refund {self.amount} of {self.order_id}"
+
+    @property
+    def idempotency_key(self) -> str:
+        """The key the provider is given for this refund: a retry cannot refund twice."""
+        return f"maticko-refund-{self.pk}"
 
 
 class IdempotencyRecord(models.Model):

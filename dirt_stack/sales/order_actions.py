@@ -1,53 +1,38 @@
 """What organizers do to orders, each action recorded in the order's audit log.
 
 The back office and the organizer API call these; they call sales.lifecycle
-for the rules and add who did it.
+for the rules (which records its transitions with the actor given here) and
+record the other actions themselves.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 
-from accounts.models import User
-from core.money import money_str
 from sales import lifecycle
+from sales.audit import Actor, record
 from sales.emails import queue_order_confirmation
 from sales.exceptions import OrderConflict, OrderInvalid
-from sales.models import AuditEntry, Order, Ticket
+from sales.models import Order, Refund, Ticket
+
+__all__ = [
+    "Actor",
+    "cancel",
+    "change_attendee",
+    "mark_paid",
+    "record",
+    "refund",
+    "resend_confirmation",
+    "retry_refund",
+]
 
 
-@dataclass(frozen=True)
-class Actor:
-    """A person in the back office, or a program with an API token."""
-
-    user: User | None = None
-    token_name: str = ""
-
-    @property
-    def label(self) -> str:
-        if self.user is not None:
-            return self.user.email
-        return f"API token “{self.token_name}”"
-
-
-def record(order: Order, action: str, actor: Actor, **detail: Any) -> AuditEntry:
-    return AuditEntry.objects.create(
-        order=order, action=action, actor=actor.user, actor_label=actor.label, detail=detail
-    )
-
-
-@transaction.atomic
 def cancel(order: Order, actor: Actor) -> Order:
-    order = lifecycle.cancel(order)
-    record(order, "cancelled", actor)
-    return order
+    return lifecycle.cancel(order, actor=actor)
 
 
-@transaction.atomic
 def refund(
     order: Order,
     actor: Actor,
@@ -55,32 +40,43 @@ def refund(
     amount: Decimal | None = None,
     tickets: list[int] | None = None,
     reason: str = "",
+    base_url: str | None = None,
 ) -> Order:
-    refund_record = lifecycle.refund(order, amount, tickets=tickets, by=actor.user, reason=reason)
-    order.refresh_from_db()
-    record(
-        order,
-        "refunded",
-        actor,
-        amount=money_str(refund_record.amount) if refund_record else "0.00",
-        currency=order.currency,
-        tickets=sorted(tickets or []),
-        reason=reason,
+    """Refund (recorded before the provider is asked: not inside a transaction); the buyer
+    is emailed what was refunded. RefundFailed (a 409) when the provider failed."""
+    lifecycle.refund(
+        order, amount, tickets=tickets, by=actor.user, reason=reason, actor=actor, base_url=base_url
     )
+    order.refresh_from_db()
     return order
 
 
-@transaction.atomic
+def retry_refund(order: Order, refund_id: int | None, actor: Actor, *, base_url: str | None = None) -> Order:
+    """Ask the provider again for one of the order's failed (or stuck pending) refunds."""
+    refund_record = order.refunds.filter(pk=refund_id).first() if refund_id else None
+    if refund_record is None:
+        raise OrderInvalid("Choose a refund of this order.", "refund")
+    if refund_record.status == Refund.Status.SUCCEEDED:
+        raise OrderConflict("This refund is done already.")
+    lifecycle.retry_refund(refund_record, actor=actor, base_url=base_url)
+    order.refresh_from_db()
+    return order
+
+
 def mark_paid(order: Order, actor: Actor, *, base_url: str, reference: str = "") -> Order:
+    """A bank transfer arrived: pending or expired orders only (an expired one is revived
+    when its tickets are still there, else its payment is recorded for a refund)."""
     if order.payment_method != "offline":
         raise OrderConflict("Only bank-transfer orders are marked paid by hand.")
-    order = lifecycle.mark_paid(order, reference=reference, base_url=base_url)
-    record(order, "marked_paid", actor, reference=reference)
-    return order
+    if order.status not in (Order.Status.PENDING, Order.Status.EXPIRED):
+        raise OrderConflict(f"A {order.get_status_display().lower()} order cannot be marked paid.")
+    reference = lifecycle.clean_reason(reference)[:200]
+    return lifecycle.mark_paid(order, reference=reference, base_url=base_url, actor=actor)
 
 
 @transaction.atomic
 def resend_confirmation(order: Order, actor: Actor, *, base_url: str) -> None:
+    """Email the order as it is now: current totals, refunds and void tickets."""
     queue_order_confirmation(order, base_url)
     record(order, "confirmation_resent", actor, to=order.buyer_email)
 

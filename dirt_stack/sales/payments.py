@@ -92,10 +92,12 @@ class PaymentProvider:
         names while it is open), to expire at ``expires_at``. Raises ProviderUnreachable."""
         raise NotImplementedError
 
-    def refund(
-        self, order: Order, amount: Decimal, reference: str, idempotency_key: str | None = None
-    ) -> str:
-        """Refund ``amount`` of the payment ``reference``; return the provider's refund reference."""
+    def refund(self, order: Order, amount: Decimal, reference: str, *, idempotency_key: str = "") -> str:
+        """Refund ``amount`` of the payment ``reference``; return the provider's refund reference.
+
+        ``idempotency_key`` names one refund (one sales.models.Refund row): asked again with
+        the same key (a retry after the database failed), the provider must not pay twice
+        and answers the first refund's reference. Raise on any failure."""
         raise NotImplementedError
 
 
@@ -107,13 +109,13 @@ class FreeProvider(PaymentProvider):
     def start(self, order: Order, *, return_url: str, card_number: str = "") -> PaymentStart:
         return PaymentStart(paid=True)
 
-    def refund(
-        self, order: Order, amount: Decimal, reference: str, idempotency_key: str | None = None
-    ) -> str:
+    def refund(self, order: Order, amount: Decimal, reference: str, *, idempotency_key: str = "") -> str:
         return ""
 
 
 class OfflineProvider(PaymentProvider):
+    """Refunds are not automatic: sales.lifecycle records them as paid back by the organizer."""
+
     name = "offline"
     label = "Bank transfer"
 
@@ -135,10 +137,9 @@ class DemoProvider(PaymentProvider):
             raise PaymentFailed("Your card was declined. Try another card.")
         return PaymentStart(paid=True, reference=f"demo_{secrets.token_hex(8)}")
 
-    def refund(
-        self, order: Order, amount: Decimal, reference: str, idempotency_key: str | None = None
-    ) -> str:
-        return f"demo_refund_{secrets.token_hex(8)}"
+    def refund(self, order: Order, amount: Decimal, reference: str, *, idempotency_key: str = "") -> str:
+        # The same key gives the same refund, as with a real provider.
+        return f"demo_refund_{idempotency_key or secrets.token_hex(8)}"
 
 
 class StripeProvider(PaymentProvider):
@@ -208,9 +209,7 @@ class StripeProvider(PaymentProvider):
             raise ProviderUnreachable("Stripe answered without a usable Checkout Session.")
         return PaymentPage(session.id, session.url)
 
-    def refund(
-        self, order: Order, amount: Decimal, reference: str, idempotency_key: str | None = None
-    ) -> str:
+    def refund(self, order: Order, amount: Decimal, reference: str, *, idempotency_key: str = "") -> str:
         """Refund through the PaymentIntent of the session ``reference``: the one the webhook
         stored, else the session's as Stripe has it now."""
         client = self._client()

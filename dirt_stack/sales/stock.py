@@ -41,10 +41,13 @@ from django.db import connection, transaction
 from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 
-from core import metrics, statements
+from core import metrics, outbox, statements
+from core.models import OutboxMessage
 from events.models import DateTicketType, Event, EventDate, TicketType
+from sales.audit import SWEEPER
+from sales.emails import order_expired_message
 from sales.exceptions import OrderConflict
-from sales.models import Hold, HoldLine, Order, Ticket, Voucher
+from sales.models import AuditEntry, Hold, HoldLine, Order, Ticket, Voucher
 
 T = TypeVar("T")
 
@@ -335,8 +338,10 @@ def release_expired(date_id: int) -> int:
 
     Set-based: one UPDATE claims the expired holds, one the overdue orders (they
     become expired, their voucher uses return), then one give-back returns their
-    stock. Returns how many tickets came back. Safe to run concurrently: a row is
-    claimed by exactly one UPDATE, so its stock returns exactly once.
+    stock; each expired order gets an audit entry and its buyer a "your order
+    expired" email (outbox). Returns how many tickets came back. Safe to run
+    concurrently: a row is claimed by exactly one UPDATE, so its stock returns
+    exactly once.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -352,11 +357,25 @@ def release_expired(date_id: int) -> int:
             "status = %s, cancelled_at = %s",
             [Order.Status.EXPIRED.value, connection.ops.adapt_datetimefield_value(now)],
             Order.Status.PENDING.value,
-            "id, voucher_id",
+            "id, voucher_id, code",
         )
         returned = _hold_quantities(h[0] for h in holds) + order_quantities(o[0] for o in orders)
         give_back(date_id, returned)
         return_voucher_uses(o[1] for o in orders)
+        if orders:
+            _tell_expired(orders)
     if holds:
         metrics.emit("HoldsExpired", len(holds))
     return sum(returned.values())
+
+
+def _tell_expired(orders: list[tuple[Any, ...]]) -> None:
+    """Audit entries and buyers' emails for orders ``release_expired`` expired ((id, voucher, code))."""
+    AuditEntry.objects.bulk_create(
+        AuditEntry(order_id=o[0], action="expired", actor_label=SWEEPER.label, detail={}) for o in orders
+    )
+    messages: list[OutboxMessage] = OutboxMessage.objects.bulk_create(
+        [order_expired_message(o[2]) for o in orders]
+    )
+    for message in messages:
+        outbox.dispatch_on_commit(message)

@@ -222,7 +222,10 @@ def test_a_refund_that_fails_leaves_its_order_paid_and_is_retried_by_cancelling_
     assert first.refunds_failed == [paid.code]
     assert first.orders_refunded == 2
     assert Order.objects.get(pk=paid.pk).status == Order.Status.PAID
-    assert not Refund.objects.filter(order=paid).exists()
+    # Recorded before the provider was asked, and kept as failed with the error.
+    failed = Refund.objects.get(order=paid)
+    assert failed.status == Refund.Status.FAILED
+    assert "retired" in failed.error
     assert Ticket.objects.filter(order=paid, voided_at__isnull=True).count() == 2
     assert "ana@example.com" not in [m.to[0] for m in delivered_mail()]
 
@@ -231,6 +234,8 @@ def test_a_refund_that_fails_leaves_its_order_paid_and_is_retried_by_cancelling_
 
     assert (second.newly_cancelled, second.orders_refunded, second.refunds_failed) == (False, 1, [])
     assert Order.objects.get(pk=paid.pk).status == Order.Status.REFUNDED
+    # The failed refund was retried (not a second refund beside it).
+    assert list(Refund.objects.filter(order=paid).values_list("status", flat=True)) == ["succeeded"]
     assert [m.to[0] for m in delivered_mail()].count("ana@example.com") == 1
 
 

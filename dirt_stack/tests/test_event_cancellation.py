@@ -255,7 +255,8 @@ def test_a_refund_the_provider_refuses_is_listed_and_retried(gig):
     assert cancellation.status == EventCancellation.Status.DONE
     assert (cancellation.orders_settled, cancellation.refunds_failed) == (6, 1)
     assert Order.objects.get(pk=paid.pk).status == Order.Status.PAID
-    assert not Refund.objects.filter(order=paid).exists()
+    # Recorded before the provider was asked, and kept as failed (retried below).
+    assert Refund.objects.get(order=paid).status == Refund.Status.FAILED
     progress = event_cancellation.progress(gig["event"])
     assert progress is not None
     (failed,) = progress.failed
@@ -271,6 +272,7 @@ def test_a_refund_the_provider_refuses_is_listed_and_retried(gig):
     retried.refresh_from_db()
     assert (retried.status, retried.orders_settled, retried.refunds_failed) == ("done", 7, 0)
     assert Order.objects.get(pk=paid.pk).status == Order.Status.REFUNDED
+    assert Refund.objects.get(order=paid).status == Refund.Status.SUCCEEDED  # the same refund, retried
     after = event_cancellation.progress(gig["event"])
     assert after is not None
     assert after.failed == []

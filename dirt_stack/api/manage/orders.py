@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -9,12 +10,19 @@ from ninja import Query, Router
 
 from api.auth import OrganizerToken
 from api.manage.common import PAGE_SIZE, event_of, invalid_fields, require_manager, token_of
-from api.manage.schemas import MarkPaidIn, OrderFilters, OrderPageOut, RefundIn
+from api.manage.schemas import (
+    ManagedOrderOut,
+    MarkPaidIn,
+    OrderFilters,
+    OrderPageOut,
+    RefundIn,
+    RetryRefundIn,
+)
 from api.problems import problem
 from api.schemas import ProblemOut
-from sales import exceptions, order_actions
+from backoffice.serializers import payment_rows, refund_rows
+from sales import exceptions, lifecycle, order_actions
 from sales.models import Order
-from storefront.schemas import OrderDetail
 from storefront.serializers import load_order, order_detail
 
 router = Router(tags=["Organizer"], auth=OrganizerToken())
@@ -79,11 +87,21 @@ def _order(request: HttpRequest, code: str) -> Order:
 
 
 def _order_out(request: HttpRequest, order: Order) -> JsonResponse:
-    return JsonResponse(order_detail(order, request.build_absolute_uri("/")).model_dump(mode="json"))
+    detail = order_detail(order, request.build_absolute_uri("/"))
+    out = ManagedOrderOut(
+        **detail.model_dump(),
+        payments=payment_rows(order),
+        refunds=refund_rows(order),
+        refundable=lifecycle.refundable(order),
+        late_payment_to_refund=lifecycle.needs_refund(order)
+        if order.status == Order.Status.EXPIRED
+        else Decimal("0"),
+    )
+    return JsonResponse(out.model_dump(mode="json"))
 
 
 def _order_response(schema_status: dict[int, Any]) -> dict[int, Any]:
-    return {200: OrderDetail, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, **schema_status}
+    return {200: ManagedOrderOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, **schema_status}
 
 
 @router.get("/manage/orders/{code}", response=_order_response({}), summary="One of your orders")
@@ -117,14 +135,34 @@ def cancel_order(request: HttpRequest, code: str) -> HttpResponse:
     "/manage/orders/{code}/refund",
     response=_order_response({409: ProblemOut, 422: ProblemOut}),
     summary="Refund an order, fully or partly (an amount and/or tickets)",
+    description="The refund is recorded before the provider is asked. 409 when the order's status "
+    "allows no refund, or when the provider failed: the refund stays on the order as failed "
+    "(see `refunds`) and `/refunds/retry` asks again.",
 )
 def refund_order(request: HttpRequest, code: str, body: RefundIn) -> HttpResponse:
+    base_url = request.build_absolute_uri("/")
     return _act(
         request,
         code,
         lambda order, actor: order_actions.refund(
-            order, actor, amount=body.amount, tickets=body.tickets, reason=body.reason
+            order, actor, amount=body.amount, tickets=body.tickets, reason=body.reason, base_url=base_url
         ),
+    )
+
+
+@router.post(
+    "/manage/orders/{code}/refunds/retry",
+    response=_order_response({409: ProblemOut, 422: ProblemOut}),
+    summary="Ask the payment provider again for a failed refund",
+    description="The provider gets the refund's idempotency key again, so money goes back once. "
+    "409 when the provider fails again (the refund stays failed, with its error).",
+)
+def retry_refund(request: HttpRequest, code: str, body: RetryRefundIn) -> HttpResponse:
+    base_url = request.build_absolute_uri("/")
+    return _act(
+        request,
+        code,
+        lambda order, actor: order_actions.retry_refund(order, body.refund, actor, base_url=base_url),
     )
 
 

@@ -10,7 +10,8 @@ from ninja import Field, Schema
 from ninja.schema import DjangoGetter
 from pydantic import model_validator
 
-from storefront.schemas import DateStatus
+from backoffice.schemas import PaymentRow, RefundRow
+from storefront.schemas import DateStatus, OrderDetail
 
 
 class Body(Schema):
@@ -213,6 +214,21 @@ class RefundIn(Body):
     amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
     tickets: list[int] = Field(default_factory=list, max_length=200)
     reason: str = Field("", max_length=300)
+
+
+class ManagedOrderOut(OrderDetail):
+    """An order as its organizer sees it: with its payments and refunds (failed ones too)."""
+
+    payments: list[PaymentRow]
+    refunds: list[RefundRow]
+    refundable: Decimal = Field(description="What can be refunded now (not refunded or asked for already).")
+    late_payment_to_refund: Decimal = Field(
+        description="Paid after the order expired and its tickets were gone: refund this much."
+    )
+
+
+class RetryRefundIn(Body):
+    refund: int = Field(..., gt=0, lt=2**63, description="The id of one of the order's failed refunds.")
 
 
 class MarkPaidIn(Body):

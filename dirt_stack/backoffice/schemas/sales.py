@@ -119,11 +119,19 @@ class PaymentRow(Shape):
     amount: Money
     status: str
     reference: str
+    needs_refund: bool = Field(description="Paid after the order expired and its tickets were gone.")
 
 
 class RefundRow(Shape):
+    id: int
     amount: Money
     reason: str
+    status: str = Field(description="pending, succeeded or failed.")
+    reference: str
+    error: str = Field(description="Why the provider failed (the last attempt), for a failed refund.")
+    paid_back_by_organizer: bool = Field(description="The provider pays nothing back: the organizer does.")
+    tickets: int = Field(description="How many tickets the refund voids.")
+    retryable: bool = Field(description="Failed, or left pending by a stopped process: it can be retried.")
     created_at: IsoDateTime
 
 
@@ -144,3 +152,6 @@ class ManageOrderPageProps(PageProps):
     refunds: list[RefundRow]
     audit: list[AuditRow]
     refundable: Money
+    late_payment_to_refund: Money = Field(
+        description="Paid after the order expired and its tickets were gone: refund this much."
+    )

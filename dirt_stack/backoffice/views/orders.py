@@ -23,14 +23,12 @@ from backoffice.schemas import (
     OrderRow,
     OrderSearch,
     OrdersPageProps,
-    PaymentRow,
-    RefundRow,
 )
-from backoffice.serializers import date_choices
+from backoffice.serializers import date_choices, payment_rows, refund_rows
 from core.inertia import paginate, render_page, render_with_errors, submitted_data
 from core.schemas import Option
 from events.models import Event
-from sales import exceptions, order_actions
+from sales import exceptions, lifecycle, order_actions
 from sales.models import Order, Ticket, parse_id
 from storefront.serializers import order_detail
 
@@ -104,22 +102,19 @@ def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> Ht
 def _order_props(
     request: HttpRequest, event: Event, order: Order, organizer_slug: str
 ) -> ManageOrderPageProps:
+    late = lifecycle.needs_refund(order) if order.status == Order.Status.EXPIRED else Decimal("0")
     return ManageOrderPageProps(
         event=EventInZone(title=event.title, slug=event.slug, timezone=event.timezone),
         base=_base(organizer_slug, event.slug),
         order=order_detail(order, request.build_absolute_uri("/")),
-        payments=[
-            PaymentRow(provider=p.provider, amount=p.amount, status=p.status, reference=p.reference)
-            for p in order.payments.all()
-        ],
-        refunds=[
-            RefundRow(amount=r.amount, reason=r.reason, created_at=r.created_at) for r in order.refunds.all()
-        ],
+        payments=payment_rows(order),
+        refunds=refund_rows(order),
         audit=[
             AuditRow(action=a.action, actor=a.actor_label, detail=a.detail, created_at=a.created_at)
             for a in order.audit_entries.all()
         ],
-        refundable=order.total - order.refunded_amount,
+        refundable=lifecycle.refundable(order),
+        late_payment_to_refund=late,
     )
 
 
@@ -148,7 +143,8 @@ def order_page(request: HttpRequest, organizer_slug: str, event_slug: str, code:
 def order_action(
     request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, code: str
 ) -> HttpResponse:
-    """cancel, refund (amount and/or tickets), mark_paid, resend, attendee: each recorded in the audit log."""
+    """cancel, refund (amount and/or tickets), retry_refund, mark_paid, resend, attendee: each
+    recorded in the audit log. A refund the provider failed stays on the order as failed (409)."""
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     order = _load(event, code)
     data = submitted_data(request)
@@ -166,14 +162,27 @@ def order_action(
                 raise exceptions.OrderInvalid("Choose tickets of this order.", "tickets")
             amount = _decimal(data.get("amount"))
             order_actions.refund(
-                order, actor, amount=amount, tickets=tickets, reason=str(data.get("reason", ""))[:300]
+                order,
+                actor,
+                amount=amount,
+                tickets=tickets,
+                reason=str(data.get("reason", "")),
+                base_url=base_url,
             )
-            messages.success(request, "Refund recorded.")
+            messages.success(request, "Refunded; the buyer gets an email saying what was refunded.")
+        elif action == "retry_refund":
+            order_actions.retry_refund(order, parse_id(data.get("refund")), actor, base_url=base_url)
+            messages.success(request, "Refunded; the buyer gets an email saying what was refunded.")
         elif action == "mark_paid":
-            order_actions.mark_paid(
+            order = order_actions.mark_paid(
                 order, actor, base_url=base_url, reference=str(data.get("reference", ""))[:200]
             )
-            messages.success(request, "Order marked paid; the buyer gets the tickets by email.")
+            if order.status == Order.Status.EXPIRED:
+                messages.warning(
+                    request, "Paid after the order expired and its tickets are gone: refund the payment."
+                )
+            else:
+                messages.success(request, "Order marked paid; the buyer gets the tickets by email.")
         elif action == "resend":
             order_actions.resend_confirmation(order, actor, base_url=base_url)
             messages.success(request, f"Confirmation sent again to {order.buyer_email}.")
@@ -200,9 +209,12 @@ def _decimal(value: Any) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
-        return Decimal(str(value))
+        number = Decimal(str(value).strip())
     except InvalidOperation as exc:
         raise exceptions.OrderInvalid("Enter the amount as a number, e.g. 12.50.", "amount") from exc
+    if not number.is_finite():
+        raise exceptions.OrderInvalid("Enter the amount as a number, e.g. 12.50.", "amount")
+    return number
 
 
 @login_required

@@ -118,8 +118,18 @@ export interface paths {
     post: operations["api_manage_orders_cancel_order"];
   };
   "/api/v1/manage/orders/{code}/refund": {
-    /** Refund an order, fully or partly (an amount and/or tickets) */
+    /**
+     * Refund an order, fully or partly (an amount and/or tickets)
+     * @description The refund is recorded before the provider is asked. 409 when the order's status allows no refund, or when the provider failed: the refund stays on the order as failed (see `refunds`) and `/refunds/retry` asks again.
+     */
     post: operations["api_manage_orders_refund_order"];
+  };
+  "/api/v1/manage/orders/{code}/refunds/retry": {
+    /**
+     * Ask the payment provider again for a failed refund
+     * @description The provider gets the refund's idempotency key again, so money goes back once. 409 when the provider fails again (the refund stays failed, with its error).
+     */
+    post: operations["api_manage_orders_retry_refund"];
   };
   "/api/v1/manage/orders/{code}/mark-paid": {
     /** Record a bank transfer's arrival */
@@ -484,7 +494,7 @@ export interface components {
        * Status
        * @enum {string}
        */
-      status: "pending" | "paid" | "cancelled" | "refunded" | "expired";
+      status: "pending" | "paid" | "partially_refunded" | "cancelled" | "refunded" | "expired";
       /** Status Label */
       status_label: string;
       event: components["schemas"]["OrderEvent"];
@@ -1247,6 +1257,144 @@ export interface components {
       /** @description The date the order's tickets are for. */
       date: components["schemas"]["OrderDateOut"];
     };
+    /**
+     * ManagedOrderOut
+     * @description An order as its organizer sees it: with its payments and refunds (failed ones too).
+     */
+    ManagedOrderOut: {
+      /** Code */
+      code: string;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "pending" | "paid" | "partially_refunded" | "cancelled" | "refunded" | "expired";
+      /** Status Label */
+      status_label: string;
+      event: components["schemas"]["OrderEvent"];
+      buyer: components["schemas"]["Buyer"];
+      /** Currency */
+      currency: string;
+      /** Subtotal */
+      subtotal: string;
+      /** Discount */
+      discount: string;
+      /** Total */
+      total: string;
+      /** Refunded Amount */
+      refunded_amount: string;
+      /** Payment Method */
+      payment_method: string;
+      /** Payment Deadline */
+      payment_deadline: string | null;
+      /**
+       * Payment Url
+       * @description Where the buyer pays, for providers with a payment page.
+       */
+      payment_url: string | null;
+      /**
+       * Pay Now Url
+       * @description While the order waits for a payment on a provider's page: POST here (the order page's "Pay now") to open that page again, or for the first time when the provider could not be reached.
+       */
+      pay_now_url: string | null;
+      /**
+       * Bank Transfer Details
+       * @description The organizer's account, for bank transfers.
+       */
+      bank_transfer_details: string;
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string;
+      /**
+       * Order Url
+       * @description The order's secret page; share it only with the buyer.
+       */
+      order_url: string;
+      /**
+       * Tickets Valid
+       * @description The order's tickets get in (paid, or an admitted transfer).
+       */
+      tickets_valid: boolean;
+      /** Pdf Url */
+      pdf_url: string;
+      /** Lines */
+      lines: components["schemas"]["OrderLine"][];
+      /** Tickets */
+      tickets: components["schemas"]["OrderTicket"][];
+      /** Payments */
+      payments: components["schemas"]["PaymentRow"][];
+      /** Refunds */
+      refunds: components["schemas"]["RefundRow"][];
+      /**
+       * Refundable
+       * @description What can be refunded now (not refunded or asked for already).
+       */
+      refundable: string;
+      /**
+       * Late Payment To Refund
+       * @description Paid after the order expired and its tickets were gone: refund this much.
+       */
+      late_payment_to_refund: string;
+    };
+    /** PaymentRow */
+    PaymentRow: {
+      /** Provider */
+      provider: string;
+      /** Amount */
+      amount: string;
+      /** Status */
+      status: string;
+      /** Reference */
+      reference: string;
+      /**
+       * Needs Refund
+       * @description Paid after the order expired and its tickets were gone.
+       */
+      needs_refund: boolean;
+    };
+    /** RefundRow */
+    RefundRow: {
+      /** Id */
+      id: number;
+      /** Amount */
+      amount: string;
+      /** Reason */
+      reason: string;
+      /**
+       * Status
+       * @description pending, succeeded or failed.
+       */
+      status: string;
+      /** Reference */
+      reference: string;
+      /**
+       * Error
+       * @description Why the provider failed (the last attempt), for a failed refund.
+       */
+      error: string;
+      /**
+       * Paid Back By Organizer
+       * @description The provider pays nothing back: the organizer does.
+       */
+      paid_back_by_organizer: boolean;
+      /**
+       * Tickets
+       * @description How many tickets the refund voids.
+       */
+      tickets: number;
+      /**
+       * Retryable
+       * @description Failed, or left pending by a stopped process: it can be retried.
+       */
+      retryable: boolean;
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string;
+    };
     /** RefundIn */
     RefundIn: {
       /** Amount */
@@ -1258,6 +1406,14 @@ export interface components {
        * @default
        */
       reason?: string;
+    };
+    /** RetryRefundIn */
+    RetryRefundIn: {
+      /**
+       * Refund
+       * @description The id of one of the order's failed refunds.
+       */
+      refund: number;
     };
     /** MarkPaidIn */
     MarkPaidIn: {
@@ -2078,6 +2234,11 @@ export interface components {
       audit: components["schemas"]["AuditRow"][];
       /** Refundable */
       refundable: string;
+      /**
+       * Late Payment To Refund
+       * @description Paid after the order expired and its tickets were gone: refund this much.
+       */
+      late_payment_to_refund: string;
     };
     /** ManagedDate */
     ManagedDate: {
@@ -2223,7 +2384,7 @@ export interface components {
        * Status
        * @enum {string}
        */
-      status: "pending" | "paid" | "cancelled" | "refunded" | "expired";
+      status: "pending" | "paid" | "partially_refunded" | "cancelled" | "refunded" | "expired";
       /** Status Label */
       status_label: string;
       /** Total */
@@ -2258,7 +2419,7 @@ export interface components {
        * Status
        * @enum {string}
        */
-      status: "pending" | "paid" | "cancelled" | "refunded" | "expired";
+      status: "pending" | "paid" | "partially_refunded" | "cancelled" | "refunded" | "expired";
       /** Status Label */
       status_label: string;
       /** Buyer Name */
@@ -2420,17 +2581,6 @@ export interface components {
     };
     /** PasswordResetPageProps */
     PasswordResetPageProps: Record<string, never>;
-    /** PaymentRow */
-    PaymentRow: {
-      /** Provider */
-      provider: string;
-      /** Amount */
-      amount: string;
-      /** Status */
-      status: string;
-      /** Reference */
-      reference: string;
-    };
     /** PendingInvitation */
     PendingInvitation: {
       /** Id */
@@ -2464,18 +2614,6 @@ export interface components {
       admission_at: string | null;
       /** Exists */
       exists: boolean;
-    };
-    /** RefundRow */
-    RefundRow: {
-      /** Amount */
-      amount: string;
-      /** Reason */
-      reason: string;
-      /**
-       * Created At
-       * Format: date-time
-       */
-      created_at: string;
     };
     /** ReissueResult */
     ReissueResult: {
@@ -3477,7 +3615,7 @@ export interface operations {
       /** @description OK */
       200: {
         content: {
-          "application/json": components["schemas"]["OrderDetail"];
+          "application/json": components["schemas"]["ManagedOrderOut"];
         };
       };
       /** @description Unauthorized */
@@ -3511,7 +3649,7 @@ export interface operations {
       /** @description OK */
       200: {
         content: {
-          "application/json": components["schemas"]["OrderDetail"];
+          "application/json": components["schemas"]["ManagedOrderOut"];
         };
       };
       /** @description Unauthorized */
@@ -3540,7 +3678,10 @@ export interface operations {
       };
     };
   };
-  /** Refund an order, fully or partly (an amount and/or tickets) */
+  /**
+   * Refund an order, fully or partly (an amount and/or tickets)
+   * @description The refund is recorded before the provider is asked. 409 when the order's status allows no refund, or when the provider failed: the refund stays on the order as failed (see `refunds`) and `/refunds/retry` asks again.
+   */
   api_manage_orders_refund_order: {
     parameters: {
       path: {
@@ -3556,7 +3697,61 @@ export interface operations {
       /** @description OK */
       200: {
         content: {
-          "application/json": components["schemas"]["OrderDetail"];
+          "application/json": components["schemas"]["ManagedOrderOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Ask the payment provider again for a failed refund
+   * @description The provider gets the refund's idempotency key again, so money goes back once. 409 when the provider fails again (the refund stays failed, with its error).
+   */
+  api_manage_orders_retry_refund: {
+    parameters: {
+      path: {
+        code: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["RetryRefundIn"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ManagedOrderOut"];
         };
       };
       /** @description Unauthorized */
@@ -3607,7 +3802,7 @@ export interface operations {
       /** @description OK */
       200: {
         content: {
-          "application/json": components["schemas"]["OrderDetail"];
+          "application/json": components["schemas"]["ManagedOrderOut"];
         };
       };
       /** @description Unauthorized */

@@ -19,6 +19,16 @@ const ACTIONS: Record<string, string> = {
   event_cancelled: "Cancelled its event",
   event_refund_failed: "The refund of its cancelled event failed",
   stripe_event_ignored: "Ignored a Stripe notification",
+  refund_failed: "Refund failed",
+  paid_late: "Paid after its deadline (tickets taken again)",
+  paid_after_expiry: "Paid after it expired, tickets gone: refund it",
+  expired: "Expired unpaid",
+};
+
+const REFUND_STATUS: Record<string, string> = {
+  pending: "pending",
+  succeeded: "refunded",
+  failed: "FAILED",
 };
 
 function describe(entry: AuditRow, currency: string): string {
@@ -26,6 +36,9 @@ function describe(entry: AuditRow, currency: string): string {
   if (entry.action === "refunded") {
     const tickets = (entry.detail.tickets as number[] | undefined) ?? [];
     return `${base} ${formatMoney(String(entry.detail.amount ?? "0"), currency)}${tickets.length ? ` (${tickets.length} ticket${tickets.length > 1 ? "s" : ""})` : ""}`;
+  }
+  if (entry.action === "refund_failed") {
+    return `${base}: ${formatMoney(String(entry.detail.amount ?? "0"), currency)} (${String(entry.detail.error ?? "")})`;
   }
   if (
     (entry.action === "date_cancelled" || entry.action === "event_cancelled") &&
@@ -42,12 +55,23 @@ function describe(entry: AuditRow, currency: string): string {
   return base;
 }
 
-export default function Order({ event, base, order, payments, audit, refundable }: Props) {
+export default function Order({
+  event,
+  base,
+  order,
+  payments,
+  refunds,
+  audit,
+  refundable,
+  late_payment_to_refund,
+}: Props) {
   const errors = usePage().props.errors;
   const action = `${base}/orders/${order.code}/action/`;
   const refund = useForm({ action: "refund", amount: "", tickets: [] as number[], reason: "" });
   const [editing, setEditing] = useState<number | null>(null);
   const [name, setName] = useState("");
+  const holding = order.status === "paid" || order.status === "partially_refunded";
+  const latePayment = Number(late_payment_to_refund) > 0;
 
   const post = (data: Record<string, string>, confirm?: string) => () => {
     if (confirm && !window.confirm(confirm)) {
@@ -75,7 +99,17 @@ export default function Order({ event, base, order, payments, audit, refundable 
           {order.status_label}
         </span>
       </div>
-      <FormError message={errors.form ?? errors.action} />
+      <FormError message={errors.form ?? errors.action ?? errors.refund} />
+      {latePayment ? (
+        <p
+          className="mb-4 rounded-lg border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900"
+          data-testid="late-payment"
+        >
+          Paid after expiry, tickets gone: refund it. The buyer paid{" "}
+          {formatMoney(late_payment_to_refund, order.currency)} after the order expired, and its
+          tickets are no longer available.
+        </p>
+      ) : null}
       <div className="grid gap-6 lg:grid-cols-[1fr_20rem]">
         <div className="space-y-6">
           <section className="rounded-xl border border-slate-200 bg-white p-5">
@@ -111,10 +145,39 @@ export default function Order({ event, base, order, payments, audit, refundable 
                 <li key={`${p.provider}-${p.reference}-${p.amount}`}>
                   {p.provider} · {formatMoney(p.amount, order.currency)} · {p.status}{" "}
                   {p.reference ? `· ${p.reference}` : ""}
+                  {p.needs_refund ? " · paid after expiry: refund it" : ""}
                 </li>
               ))}
               {payments.length === 0 ? <li>None (free order).</li> : null}
             </ul>
+            {refunds.length ? (
+              <>
+                <h3 className="mt-4 text-sm font-semibold">Refunds</h3>
+                <ul className="space-y-1 text-sm text-slate-600" data-testid="refunds">
+                  {refunds.map((r) => (
+                    <li key={r.id} data-testid="refund">
+                      {formatMoney(r.amount, order.currency)} ·{" "}
+                      <span className={r.status === "failed" ? "font-semibold text-red-700" : ""}>
+                        {REFUND_STATUS[r.status] ?? r.status}
+                      </span>
+                      {r.tickets ? ` · ${r.tickets} ticket${r.tickets > 1 ? "s" : ""}` : ""}
+                      {r.paid_back_by_organizer ? " · to be paid back by the organizer" : ""}
+                      {r.reason ? ` · ${r.reason}` : ""}
+                      {r.error ? <span className="block text-red-700">{r.error}</span> : null}
+                      {r.retryable ? (
+                        <button
+                          type="button"
+                          onClick={post({ action: "retry_refund", refund: String(r.id) })}
+                          className="ml-2 rounded border border-slate-300 px-2 py-0.5 text-xs"
+                        >
+                          Retry
+                        </button>
+                      ) : null}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            ) : null}
           </section>
 
           <section className="rounded-xl border border-slate-200 bg-white p-5">
@@ -143,7 +206,7 @@ export default function Order({ event, base, order, payments, audit, refundable 
                       >
                         Change name
                       </button>
-                      {order.status === "paid" && !ticket.void ? (
+                      {holding && !ticket.void ? (
                         <label className="flex items-center gap-1">
                           <input
                             type="checkbox"
@@ -227,7 +290,9 @@ export default function Order({ event, base, order, payments, audit, refundable 
             >
               Resend confirmation
             </button>
-            {order.status === "pending" && order.payment_method === "offline" ? (
+            {(order.status === "pending" || order.status === "expired") &&
+            order.payment_method === "offline" &&
+            !latePayment ? (
               <button
                 type="button"
                 onClick={post({ action: "mark_paid" })}
@@ -236,12 +301,14 @@ export default function Order({ event, base, order, payments, audit, refundable 
                 Mark paid
               </button>
             ) : null}
-            {order.status === "pending" || order.status === "paid" ? (
+            {order.status === "pending" || holding ? (
               <button
                 type="button"
                 onClick={post(
                   { action: "cancel" },
-                  "Cancel this order? Its tickets become void and go back on sale.",
+                  holding
+                    ? "Cancel this order? Its tickets become void and go back on sale. No money is refunded: refund it first to pay the buyer back."
+                    : "Cancel this order? Its tickets become void and go back on sale.",
                 )}
                 className="w-full rounded-lg border border-red-300 px-3 py-2 text-sm text-red-700"
               >
@@ -249,7 +316,7 @@ export default function Order({ event, base, order, payments, audit, refundable 
               </button>
             ) : null}
           </div>
-          {order.status === "paid" ? (
+          {(holding || latePayment) && Number(refundable) > 0 ? (
             <form
               onSubmit={submitRefund}
               className="space-y-2 rounded-xl border border-slate-200 bg-white p-4"

@@ -6,6 +6,7 @@ import type { OrderDetail, OrderTicket, PageProps } from "../../types";
 
 const STATUS_STYLES: Record<OrderDetail["status"], string> = {
   paid: "bg-emerald-50 text-emerald-800 ring-emerald-200",
+  partially_refunded: "bg-emerald-50 text-emerald-800 ring-emerald-200",
   pending: "bg-amber-50 text-amber-900 ring-amber-200",
   cancelled: "bg-red-50 text-red-800 ring-red-200",
   refunded: "bg-slate-100 text-slate-700 ring-slate-200",
