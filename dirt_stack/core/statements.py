@@ -251,6 +251,22 @@ def _run(sql: str, params: Sequence[Any], serialize: object) -> tuple[Any, ...]:
     return tuple(row)
 
 
+# How long a rare organizer action (cancelling an event or a date) waits for the row
+# locks purchases take in a rush, instead of DATABASE_LOCK_TIMEOUT's few seconds.
+ORGANIZER_LOCK_WAIT_MS = 60_000
+
+
+def wait_longer_for_locks(milliseconds: int = ORGANIZER_LOCK_WAIT_MS) -> None:
+    """Inside a transaction: let its statements wait up to ``milliseconds`` for row locks
+    (PostgreSQL's ``lock_timeout``, for this transaction only). Purchases hold a date's
+    lock for a statement each, so an action queued behind a rush gets its turn."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("wait_longer_for_locks needs a transaction.")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(milliseconds)}ms"])
+
+
 def saved(instance: models.Model, pk: int, **foreign_keys: int) -> None:
     """Mark ``instance`` as saved under ``pk`` (with foreign keys set by the statement)."""
     instance.pk = pk

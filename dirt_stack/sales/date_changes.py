@@ -29,6 +29,7 @@ from django.db.models import Count
 from django.db.models.functions import Lower
 
 from accounts.models import Organizer, User
+from core import statements
 from core.money import money_str
 from events import dates
 from events import services as event_services
@@ -94,11 +95,13 @@ def cancel_date(
     affected buyer once. Idempotent; other dates are untouched."""
     actor = _actor(by)
     reason = reason.strip()
-    newly = bool(
-        EventDate.objects.filter(pk=date.pk)
-        .exclude(status=EventDate.Status.CANCELLED)
-        .update(status=EventDate.Status.CANCELLED)
-    )
+    with transaction.atomic():
+        statements.wait_longer_for_locks()  # the date's row may be busy with a rush of purchases
+        newly = bool(
+            EventDate.objects.filter(pk=date.pk)
+            .exclude(status=EventDate.Status.CANCELLED)
+            .update(status=EventDate.Status.CANCELLED)
+        )
     date.status = EventDate.Status.CANCELLED
     released = stock.release_holds(date.pk)
     outcomes: Counter[str] = Counter()

@@ -32,7 +32,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
-from core import outbox
+from core import outbox, statements
 from events.models import Event, EventDate
 from sales import quotas, stock
 from sales.date_changes import Settlement, settle_order
@@ -126,6 +126,7 @@ def cancel_event(
     reason = reason.strip()
     now = timezone.now()
     with transaction.atomic():
+        statements.wait_longer_for_locks()  # the dates' rows may be busy with a rush of purchases
         locked = Event.objects.select_for_update().get(pk=event.pk)
         # The date rows first: a purchase holding one of them commits before this goes on,
         # and its order is counted below; every later purchase finds its date off sale.
