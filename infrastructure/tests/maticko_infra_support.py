@@ -104,6 +104,7 @@ def render_user_data(values: dict[str, str] | None = None) -> str:
         "EmailSecretArn": "",
         "AllowedHosts": "maticko-dev-1.eu-central-1.elb.amazonaws.com",
         "CsrfTrustedOrigins": "https://maticko-dev-1.eu-central-1.elb.amazonaws.com",
+        "SiteUrl": "https://maticko-dev-1.eu-central-1.elb.amazonaws.com/",
         "DefaultFromEmail": "tickets@example.org",
         "MediaBucket": "maticko-dev-media",
         "ImageTag": "0123abc",
