@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 from django.db.models import Sum
-from django.utils import timezone
 
 from backoffice.schemas import (
     CancellationImpact,
@@ -21,7 +20,7 @@ from backoffice.schemas import (
 from events.forms import local_input_value
 from events.models import Event, EventDate, TicketType
 from sales import event_cancellation, lifecycle
-from sales.models import Order, Refund
+from sales.models import Order
 
 
 def event_form_values(event: Event) -> EventFormValues:
@@ -120,7 +119,7 @@ def payment_rows(order: Order) -> list[PaymentRow]:
 
 def refund_rows(order: Order) -> list[RefundRow]:
     """The order's refunds as the back office shows them (pending and failed ones too)."""
-    stale_before = timezone.now() - lifecycle.STALE_REFUND_AGE
+    retryable = set(order.refunds.filter(lifecycle.retryable_refunds()).values_list("pk", flat=True))
     return [
         RefundRow(
             id=r.pk,
@@ -131,8 +130,7 @@ def refund_rows(order: Order) -> list[RefundRow]:
             error=r.error,
             paid_back_by_organizer=r.paid_back_by_organizer,
             tickets=len(r.ticket_ids),
-            retryable=r.status == Refund.Status.FAILED
-            or (r.status == Refund.Status.PENDING and r.updated_at <= stale_before),
+            retryable=r.pk in retryable,
             created_at=r.created_at,
         )
         for r in order.refunds.all()

@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -335,13 +335,20 @@ def retry_refund(
     return _execute(refund_record, _actor(actor), base_url, notify=notify)
 
 
+def _left_pending(now: dt.datetime | None = None) -> Q:
+    """Pending refunds a stopped process left behind: untouched for STALE_REFUND_AGE."""
+    return Q(status=Refund.Status.PENDING, updated_at__lte=(now or timezone.now()) - STALE_REFUND_AGE)
+
+
+def retryable_refunds(now: dt.datetime | None = None) -> Q:
+    """Refunds an organizer may retry: failed ones, and pending ones left behind."""
+    return Q(status=Refund.Status.FAILED) | _left_pending(now)
+
+
 def retry_stale_refunds(now: dt.datetime | None = None) -> int:
     """Retry pending refunds a stopped process left behind (the sweeper); returns how many completed."""
-    cutoff = (now or timezone.now()) - STALE_REFUND_AGE
     done = 0
-    for stale in Refund.objects.filter(status=Refund.Status.PENDING, updated_at__lte=cutoff).select_related(
-        "order"
-    ):
+    for stale in Refund.objects.filter(_left_pending(now)).select_related("order"):
         try:
             retry_refund(stale, actor=SWEEPER)
             done += 1
