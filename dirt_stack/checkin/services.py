@@ -233,7 +233,7 @@ def list_for_date(date: EventDate) -> CheckInList:
     is locked)."""
     event = date.event
     with transaction.atomic():
-        Event.objects.select_for_update().get(pk=event.pk)
+        Event.objects.select_for_update(no_key=True).get(pk=event.pk)
         existing = event.check_in_lists.filter(date=date).order_by("id").first()
         if existing:
             return existing

@@ -54,7 +54,9 @@ def _capacity_checked(message: str, key: str) -> Iterator[None]:
 
 def _locked_dates(event: Event, ids: Sequence[int]) -> list[EventDate]:
     """The event's dates with these ids, locked in id order (see the module's docstring)."""
-    found = list(EventDate.objects.select_for_update().filter(event=event, pk__in=ids).order_by("pk"))
+    found = list(
+        EventDate.objects.select_for_update(no_key=True).filter(event=event, pk__in=ids).order_by("pk")
+    )
     for date in found:
         date.event = event
     return found
@@ -62,7 +64,7 @@ def _locked_dates(event: Event, ids: Sequence[int]) -> list[EventDate]:
 
 def _lock_event(event: Event) -> None:
     """Serialize additions of dates to one event (no two adds make the same date twice)."""
-    Event.objects.select_for_update().filter(pk=event.pk).values_list("pk", flat=True).first()
+    Event.objects.select_for_update(no_key=True).filter(pk=event.pk).values_list("pk", flat=True).first()
 
 
 # --- Adding --------------------------------------------------------------------------------

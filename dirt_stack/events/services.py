@@ -46,7 +46,7 @@ _TRANSITIONS = {
 @transaction.atomic
 def change_status(event: Event, new_status: str) -> Event:
     """Publish or unpublish ``event`` (cancelling it is sales.event_cancellation's)."""
-    event = Event.objects.select_for_update().get(pk=event.pk)
+    event = Event.objects.select_for_update(no_key=True).get(pk=event.pk)
     if new_status == Event.Status.CANCELLED:
         raise ValidationError("An event is cancelled through its cancellation, which settles its orders.")
     if (event.status, new_status) not in _TRANSITIONS:
@@ -92,7 +92,7 @@ def delete_ticket_type(ticket_type: TicketType) -> None:
 def move_ticket_type(ticket_type: TicketType, direction: str) -> None:
     """Swap a ticket type with its neighbour above ("up") or below ("down")."""
     siblings = list(
-        TicketType.objects.select_for_update()
+        TicketType.objects.select_for_update(no_key=True)
         .filter(event_id=ticket_type.event_id)
         .order_by("position", "id")
     )

@@ -247,7 +247,7 @@ def move_date(
         raise ValidationError({"ends_at": "A date cannot end before it starts."})
     if admission_at is not None and admission_at > starts_at:
         raise ValidationError({"admission_at": "Doors cannot open after the date starts."})
-    locked = EventDate.objects.select_for_update().select_related("event").get(pk=date.pk)
+    locked = EventDate.objects.select_for_update(no_key=True).select_related("event").get(pk=date.pk)
     if locked.status == EventDate.Status.CANCELLED:
         raise ValidationError({"form": "This date is cancelled; it cannot be moved."})
     if (locked.starts_at, locked.ends_at, locked.admission_at) == (starts_at, ends_at, admission_at):

@@ -127,7 +127,8 @@ def cancel_event(
     now = timezone.now()
     with transaction.atomic():
         statements.wait_longer_for_locks()  # the dates' rows may be busy with a rush of purchases
-        locked = Event.objects.select_for_update().get(pk=event.pk)
+        # FOR NO KEY UPDATE: a racing purchase's foreign keys take FOR KEY SHARE (DEVELOPMENT.md).
+        locked = Event.objects.select_for_update(no_key=True).get(pk=event.pk)
         # The date rows first: a purchase holding one of them commits before this goes on,
         # and its order is counted below; every later purchase finds its date off sale.
         EventDate.objects.filter(event=locked).exclude(status=EventDate.Status.CANCELLED).update(

@@ -5,11 +5,15 @@ counts at zero; resumable without refunding twice; its back-office pages and org
 from __future__ import annotations
 
 import json
+import threading
+import time
 from decimal import Decimal
 from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F
 from django.test import Client
 
 from accounts import tokens
@@ -425,6 +429,57 @@ def test_api_cancelling_needs_a_manager_token(gig):
     assert call("post", "/api/v1/manage/events/gig/cancel", None, {"reason": "x"}).status_code == 401
     assert call("post", "/api/v1/manage/events/nope/cancel", api_token(gig), {}).status_code == 404
     assert Event.objects.get(pk=gig["event"].pk).status == Event.Status.PUBLISHED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_cancellation_waits_for_a_purchase_holding_its_date_without_a_deadlock():
+    """A purchase locks its date's row, then its new rows' foreign keys lock the event's
+    row FOR KEY SHARE. A cancellation that has locked the event and waits for that date
+    must let the purchase finish: the order is fixed here, not left to a race's luck."""
+    gig = harbour_jazz()
+    event, a = gig["event"], gig["a"]
+    cancelling = threading.Event()
+    raised: list[BaseException] = []
+
+    def purchase() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                EventDate.objects.filter(pk=a.pk).update(allocated=F("allocated"))
+                cancelling.set()
+                for _ in range(200):  # until the cancellation waits for this date's row
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    )
+                    if cursor.fetchone()[0]:
+                        break
+                    time.sleep(0.02)
+                else:
+                    raise AssertionError("the cancellation never waited for the date")
+                cursor.execute("SELECT 1 FROM events_event WHERE id = %s FOR KEY SHARE", [event.pk])
+        except BaseException as error:
+            raised.append(error)
+        finally:
+            connection.close()
+
+    def organizer() -> None:
+        try:
+            cancelling.wait(timeout=10)
+            event_cancellation.cancel_event(event, by=gig["manager"], base_url=BASE_URL)
+        except BaseException as error:
+            raised.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=purchase), threading.Thread(target=organizer)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert raised == []
+    assert Event.objects.get(pk=event.pk).status == Event.Status.CANCELLED
 
 
 @pytest.mark.postgres
