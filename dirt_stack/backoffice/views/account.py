@@ -18,6 +18,7 @@ from django.utils.encoding import force_str
 from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import two_factor
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from backoffice.forms import SignupForm
@@ -28,6 +29,7 @@ from backoffice.schemas import (
     PasswordResetPageProps,
     SignupPageProps,
 )
+from backoffice.views.two_factor import begin_second_step
 from core import ratelimit
 from core.inertia import form_errors, render_page, render_with_errors, submitted_data
 from core.schemas import PageProps
@@ -79,7 +81,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             errors["email"] = errors.pop("username")
         return render_with_errors(request, props, errors)
 
-    login(request, form.get_user())
+    user = form.get_user()
+    if two_factor.is_enabled(user):
+        return begin_second_step(request, user, next_url)
+    login(request, user)
     messages.success(request, "You are logged in.")
     return redirect(next_url)
 
