@@ -196,7 +196,7 @@ def organizer_settings(request: AuthenticatedHttpRequest, organizer_slug: str) -
     form = OrganizerSettingsForm(submitted_data(request), instance=membership.organizer)
     if not form.is_valid():
         return render_with_errors(request, organizer_props(membership), form_errors(form))
-    if form.cleaned_data["require_two_factor"] and not membership.organizer.require_two_factor:
+    if form.cleaned_data["require_two_factor"] and "require_two_factor" in form.changed_data:
         try:
             two_factor.check_can_require(request.user)
         except ValidationError as error:
