@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts import sessions, tokens, two_factor
 from accounts.models import Membership, RecoveryCode
 from tests.factories import make_member, make_organizer, make_user
+from tests.support.races import run_together
 from tests.support.two_factor import INERTIA, code_for, enable, post
 
 pytestmark = pytest.mark.django_db
@@ -330,3 +331,21 @@ def test_enforcement_does_not_reveal_other_organizers():
     client = Client()
     client.force_login(outsider)
     assert client.get("/manage/strict/").status_code == 404
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_recovery_code_used_twice_at_once_logs_in_once():
+    user = make_user()
+    _, codes = enable(user)
+    outcomes: list[bool] = []
+
+    def use() -> None:
+        try:
+            two_factor.check(user, codes[0])
+            outcomes.append(True)
+        except ValidationError:
+            outcomes.append(False)
+
+    run_together(*[use] * 4)
+    assert sorted(outcomes) == [False, False, False, True]
