@@ -9,7 +9,7 @@ from django.test import Client
 from accounts import sessions
 from accounts.models import ApiToken, Membership
 from tests.factories import make_member, make_organizer, make_user
-from tests.support.two_factor import INERTIA, code_for, enable, post
+from tests.support.two_factor import INERTIA, code_for, enable, passed_second_factor, post
 
 pytestmark = pytest.mark.django_db
 
@@ -158,9 +158,7 @@ def test_role_change_needs_a_recent_password(member, settings):
 def test_organizer_settings_need_a_recent_password_and_code_with_two_factor(member, settings):
     user, client = member
     device, _ = enable(user)
-    state = client.session
-    sessions.mark_second_factor(state)
-    state.save()
+    passed_second_factor(client)
     age(client, login_authenticated_at=settings.REAUTHENTICATION_TIMEOUT + 1)
     data = {
         "name": "Renamed",

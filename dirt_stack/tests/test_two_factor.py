@@ -14,7 +14,7 @@ from accounts import sessions, tokens, two_factor
 from accounts.models import Membership, RecoveryCode
 from tests.factories import make_member, make_organizer, make_user
 from tests.support.races import run_together
-from tests.support.two_factor import INERTIA, code_for, enable, post
+from tests.support.two_factor import INERTIA, code_for, enable, passed_second_factor, post, verified_client
 
 pytestmark = pytest.mark.django_db
 
@@ -184,11 +184,7 @@ def test_hostile_setup_codes_are_refused_with_422(code):
 def test_turning_it_off_needs_the_password_and_a_code():
     user = make_user()
     device, codes = enable(user)
-    client = Client()
-    client.force_login(user)
-    sessions_state = client.session
-    sessions.mark_second_factor(sessions_state)
-    sessions_state.save()
+    client = verified_client(user)
 
     no_code = post(client, "/accounts/two-factor/disable/", {"password": PASSWORD, "code": ""})
     assert no_code.status_code == 422
@@ -206,11 +202,7 @@ def test_turning_it_off_needs_the_password_and_a_code():
 def test_new_recovery_codes_replace_the_old_ones():
     user = make_user()
     _, old = enable(user)
-    client = Client()
-    client.force_login(user)
-    state = client.session
-    sessions.mark_second_factor(state)
-    state.save()
+    client = verified_client(user)
 
     page = post(client, "/accounts/two-factor/recovery-codes/", {}).json()
     assert page["component"] == "Auth/RecoveryCodes"
@@ -271,9 +263,7 @@ def test_an_owner_must_use_two_factor_before_requiring_it():
     assert organizer.require_two_factor is False
 
     enable(owner)
-    state = client.session
-    sessions.mark_second_factor(state)
-    state.save()
+    passed_second_factor(client)
     saved = post(client, "/manage/acme/settings/", {**SETTINGS, "require_two_factor": True})
     assert saved.status_code == 302
     organizer.refresh_from_db()
@@ -285,9 +275,7 @@ def test_enforcement_sends_a_member_without_it_to_enrolment_for_that_organizer_o
     relaxed = make_organizer(slug="relaxed")
     owner, owner_session = owner_client(strict)
     enable(owner)
-    state = owner_session.session
-    sessions.mark_second_factor(state)
-    state.save()
+    passed_second_factor(owner_session)
     member = make_member(strict, role=Membership.Role.MANAGER)
     Membership.objects.create(organizer=relaxed, user=member, role=Membership.Role.MANAGER)
     client = Client()

@@ -13,13 +13,13 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import sessions, two_factor
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from backoffice.reauth import require_recent_authentication
+from backoffice.redirects import safe_next_url
 from backoffice.schemas.two_factor import (
     ReauthenticatePageProps,
     RecoveryCodesPageProps,
@@ -62,13 +62,9 @@ def login_two_factor(request: HttpRequest) -> HttpResponse:
     props = TwoFactorLoginPageProps()
     if request.method == "GET":
         return _page(request, props, "Two-factor authentication")
-    refused = _throttled(request, user, props)
+    refused = _credentials_refused(request, user, props, password=False, code=True)
     if refused:
         return refused
-    try:
-        two_factor.check(user, submitted_data(request).get("code"))
-    except ValidationError as error:
-        return render_with_errors(request, props, validation_errors(error))
     sessions.end_pending(request.session)
     login(request, user, backend=state["backend"])
     sessions.mark_second_factor(request.session)
@@ -82,19 +78,13 @@ def login_two_factor(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def security(request: AuthenticatedHttpRequest) -> HttpResponse:
-    user = request.user
-    props = SecurityPageProps(
-        two_factor=two_factor.is_enabled(user),
-        recovery_codes_left=two_factor.recovery_codes_left(user),
-        required_by=[o.name for o in two_factor.organizers_requiring(user)],
-    )
-    return _page(request, props, "Security")
+    return _page(request, _security_props(request.user), "Security")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
-    next_url = _safe_next_url(request, request.GET.get("next"), default=reverse("accounts:security"))
+    next_url = safe_next_url(request, request.GET.get("next"), default=reverse("accounts:security"))
     if two_factor.is_enabled(request.user):
         messages.info(request, "Two-factor authentication is already on.")
         return redirect("accounts:security")
@@ -146,18 +136,10 @@ def recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
 def two_factor_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Turning it off takes the password and a code."""
     user = request.user
-    props = SecurityPageProps(
-        two_factor=two_factor.is_enabled(user),
-        recovery_codes_left=two_factor.recovery_codes_left(user),
-        required_by=[o.name for o in two_factor.organizers_requiring(user)],
-    )
-    refused = _throttled(request, user, props) or _password_refused(request, user, props)
+    props = _security_props(user)
+    refused = _credentials_refused(request, user, props, password=True, code=True)
     if refused:
         return refused
-    try:
-        two_factor.check(user, submitted_data(request).get("code"))
-    except ValidationError as error:
-        return render_with_errors(request, props, validation_errors(error))
     two_factor.disable(user)
     messages.success(request, "Two-factor authentication is off.")
     return redirect("accounts:security")
@@ -168,29 +150,46 @@ def two_factor_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
 def reauthenticate(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Confirm the password (and a code, with two-factor authentication), then go back."""
     user = request.user
-    next_url = _safe_next_url(request, request.GET.get("next"), default=reverse("backoffice:home"))
+    next_url = safe_next_url(request, request.GET.get("next"), default=reverse("backoffice:home"))
     props = ReauthenticatePageProps(next=next_url, needs_code=two_factor.is_enabled(user))
     if request.method == "GET":
         return _page(request, props, "Confirm it is you")
-    refused = _throttled(request, user, props) or _password_refused(request, user, props)
+    refused = _credentials_refused(request, user, props, password=True, code=props.needs_code)
     if refused:
         return refused
-    if props.needs_code:
-        try:
-            two_factor.check(user, submitted_data(request).get("code"))
-        except ValidationError as error:
-            return render_with_errors(request, props, validation_errors(error))
     sessions.mark_authenticated(request.session)
     messages.success(request, "Thanks. You can go ahead now.")
     return redirect(next_url)
 
 
-def _password_refused(request: HttpRequest, user: User, props: PageProps) -> HttpResponse | None:
-    password = submitted_data(request).get("password")
-    if not isinstance(password, str) or not password or len(password) > MAX_PASSWORD_LENGTH:
-        return render_with_errors(request, props, {"password": "Enter your password."})
-    if not user.check_password(password):
-        return render_with_errors(request, props, {"password": "That password is not right."})
+def _security_props(user: User) -> SecurityPageProps:
+    return SecurityPageProps(
+        two_factor=two_factor.is_enabled(user),
+        recovery_codes_left=two_factor.recovery_codes_left(user),
+        required_by=[o.name for o in two_factor.organizers_requiring(user)],
+    )
+
+
+def _credentials_refused(
+    request: HttpRequest, user: User, props: PageProps, *, password: bool, code: bool
+) -> HttpResponse | None:
+    """The answer refusing the submitted password and/or code of ``user`` (429 past the
+    per-account limit, 422 when wrong), or None when they are right."""
+    refused = _throttled(request, user, props)
+    if refused:
+        return refused
+    data = submitted_data(request)
+    if password:
+        given = data.get("password")
+        if not isinstance(given, str) or not given or len(given) > MAX_PASSWORD_LENGTH:
+            return render_with_errors(request, props, {"password": "Enter your password."})
+        if not user.check_password(given):
+            return render_with_errors(request, props, {"password": "That password is not right."})
+    if code:
+        try:
+            two_factor.check(user, data.get("code"))
+        except ValidationError as error:
+            return render_with_errors(request, props, validation_errors(error))
     return None
 
 
@@ -203,14 +202,6 @@ def _throttled(request: HttpRequest, user: User, props: PageProps) -> HttpRespon
     response = render_with_errors(request, props, {"form": message}, status=429)
     response["Retry-After"] = str(verdict.retry_after)
     return response
-
-
-def _safe_next_url(request: HttpRequest, candidate: str | None, default: str) -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def _page(request: HttpRequest, props: PageProps, title: str) -> HttpResponse:

@@ -12,7 +12,7 @@ from django.test import Client
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import two_factor
+from accounts import sessions, two_factor
 from accounts.models import User
 
 INERTIA = {"X-Inertia": "true", "X-Inertia-Version": settings.INERTIA_VERSION}
@@ -40,3 +40,19 @@ def post(client: Client, path: str, data: object, **headers: str) -> Any:
     return client.post(
         path, data=json.dumps(data), content_type="application/json", headers={**INERTIA, **headers}
     )
+
+
+def passed_second_factor(client: Client) -> None:
+    """Mark the client's login as having passed the second factor, as the code page does
+    (``force_login`` cannot)."""
+    state = client.session
+    sessions.mark_second_factor(state)
+    state.save()
+
+
+def verified_client(user: User) -> Client:
+    """A client logged in as ``user``, second factor passed."""
+    client = Client()
+    client.force_login(user)
+    passed_second_factor(client)
+    return client

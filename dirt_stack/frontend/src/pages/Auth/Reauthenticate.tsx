@@ -1,7 +1,8 @@
 import { Head, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
-import { FormError, PrimaryButton, TextField } from "../../components/fields";
+import { FormError, PrimaryButton } from "../../components/fields";
+import PasswordAndCode from "../../components/PasswordAndCode";
 import type { PageProps } from "../../types";
 
 export default function Reauthenticate({ next, needs_code }: PageProps<"Auth/Reauthenticate">) {
@@ -25,27 +26,14 @@ export default function Reauthenticate({ next, needs_code }: PageProps<"Auth/Rea
         </p>
         <form onSubmit={submit} className="space-y-4" noValidate>
           <FormError message={errors.form} />
-          <TextField
-            label="Password"
-            type="password"
-            autoComplete="current-password"
-            value={form.data.password}
-            onChange={(e) => form.setData("password", e.target.value)}
-            error={errors.password}
-            required
+          <PasswordAndCode
+            password={form.data.password}
+            code={form.data.code}
+            errors={errors}
+            withCode={needs_code}
+            onPassword={(value) => form.setData("password", value)}
+            onCode={(value) => form.setData("code", value)}
           />
-          {needs_code ? (
-            <TextField
-              label="Code"
-              autoComplete="one-time-code"
-              hint="From your authenticator app, or a recovery code."
-              value={form.data.code}
-              onChange={(e) => form.setData("code", e.target.value)}
-              error={errors.code}
-              maxLength={32}
-              required
-            />
-          ) : null}
           <PrimaryButton disabled={form.processing} className="w-full">
             Confirm
           </PrimaryButton>

@@ -1,7 +1,8 @@
 import { Head, Link, router, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
-import { FormError, PrimaryButton, TextField } from "../../components/fields";
+import { FormError, PrimaryButton } from "../../components/fields";
+import PasswordAndCode from "../../components/PasswordAndCode";
 import type { PageProps } from "../../types";
 
 export default function Security({
@@ -72,21 +73,13 @@ function DisableForm() {
     <form onSubmit={submit} className="mt-6 max-w-xs space-y-3" noValidate>
       <h3 className="font-medium">Turn it off</h3>
       <FormError message={errors.form} />
-      <TextField
-        label="Password"
-        type="password"
-        autoComplete="current-password"
-        value={form.data.password}
-        onChange={(e) => form.setData("password", e.target.value)}
-        error={errors.password}
-      />
-      <TextField
-        label="Code"
-        autoComplete="one-time-code"
-        value={form.data.code}
-        onChange={(e) => form.setData("code", e.target.value)}
-        error={errors.code}
-        maxLength={32}
+      <PasswordAndCode
+        password={form.data.password}
+        code={form.data.code}
+        errors={errors}
+        withCode
+        onPassword={(value) => form.setData("password", value)}
+        onCode={(value) => form.setData("code", value)}
       />
       <PrimaryButton disabled={form.processing}>Turn off</PrimaryButton>
     </form>

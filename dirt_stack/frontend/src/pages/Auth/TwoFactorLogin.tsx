@@ -1,7 +1,8 @@
 import { Head, Link, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
-import { FormError, PrimaryButton, TextField } from "../../components/fields";
+import { FormError, PrimaryButton } from "../../components/fields";
+import { CodeField } from "../../components/PasswordAndCode";
 
 export default function TwoFactorLogin() {
   const form = useForm({ code: "" });
@@ -18,16 +19,11 @@ export default function TwoFactorLogin() {
       <Card title="Enter your code" narrow>
         <form onSubmit={submit} className="space-y-4" noValidate>
           <FormError message={errors.form} />
-          <TextField
-            label="Code"
-            name="code"
-            autoComplete="one-time-code"
-            hint="The six digits your authenticator app shows, or one of your recovery codes."
+          <CodeField
             value={form.data.code}
-            onChange={(e) => form.setData("code", e.target.value)}
+            onChange={(value) => form.setData("code", value)}
             error={errors.code}
-            maxLength={32}
-            required
+            hint="The six digits your authenticator app shows, or one of your recovery codes."
           />
           <PrimaryButton disabled={form.processing} className="w-full">
             {form.processing ? "Checking…" : "Verify"}

@@ -1,7 +1,8 @@
 import { Head, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
-import { FormError, PrimaryButton, TextField } from "../../components/fields";
+import { FormError, PrimaryButton } from "../../components/fields";
+import { CodeField } from "../../components/PasswordAndCode";
 import type { PageProps } from "../../types";
 
 export default function TwoFactorSetup({
@@ -44,15 +45,12 @@ export default function TwoFactorSetup({
         </p>
         <form onSubmit={submit} className="mt-6 max-w-xs space-y-4" noValidate>
           <FormError message={errors.form} />
-          <TextField
+          <CodeField
             label="Code from the app"
-            autoComplete="one-time-code"
-            inputMode="numeric"
+            hint="Six digits; a new one every 30 seconds."
             value={form.data.code}
-            onChange={(e) => form.setData("code", e.target.value)}
+            onChange={(value) => form.setData("code", value)}
             error={errors.code}
-            maxLength={32}
-            required
           />
           <PrimaryButton disabled={form.processing}>Turn on</PrimaryButton>
         </form>
