@@ -57,6 +57,8 @@ def test_enrol_shows_the_secret_and_qr_then_a_code_turns_it_on_with_ten_recovery
     done = post(client, "/accounts/two-factor/setup/", {"code": code_for(device)})
     assert done.status_code == 200
     assert done.json()["component"] == "Auth/RecoveryCodes"
+    assert done["Cache-Control"] == "private, no-store"
+    assert done.json()["encryptHistory"] is True
     codes = done.json()["props"]["codes"]
     assert len(codes) == 10
     assert len(set(codes)) == 10

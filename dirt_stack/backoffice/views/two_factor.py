@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from inertia.http import encrypt_history
 
 from accounts import sessions, two_factor
 from accounts.http import AuthenticatedHttpRequest
@@ -100,7 +101,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         next=next_url,
     )
     if request.method == "GET":
-        return _page(request, props, "Set up two-factor authentication")
+        return _secret_page(request, props, "Set up two-factor authentication")
     refused = _throttled(request, request.user, props)
     if refused:
         return refused
@@ -110,7 +111,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render_with_errors(request, props, validation_errors(error))
     sessions.mark_second_factor(request.session)
     messages.success(request, "Two-factor authentication is on.")
-    return _page(request, RecoveryCodesPageProps(codes=codes, next=next_url), "Recovery codes")
+    return _secret_page(request, RecoveryCodesPageProps(codes=codes, next=next_url), "Recovery codes")
 
 
 @login_required
@@ -126,7 +127,7 @@ def recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
         return redirect("accounts:security")
     messages.success(request, "New recovery codes made; the old ones no longer work.")
-    return _page(
+    return _secret_page(
         request, RecoveryCodesPageProps(codes=codes, next=reverse("accounts:security")), "Recovery codes"
     )
 
@@ -206,3 +207,12 @@ def _throttled(request: HttpRequest, user: User, props: PageProps) -> HttpRespon
 
 def _page(request: HttpRequest, props: PageProps, title: str) -> HttpResponse:
     return render_page(request, props, template_data={"page_title": title})
+
+
+def _secret_page(request: HttpRequest, props: PageProps, title: str) -> HttpResponse:
+    """A page with a TOTP key or recovery codes: kept out of caches, and encrypted in the
+    browser's history (Inertia's encryptHistory)."""
+    encrypt_history(request)
+    response = _page(request, props, title)
+    response["Cache-Control"] = "private, no-store"
+    return response
