@@ -339,3 +339,14 @@ def test_a_recovery_code_used_twice_at_once_logs_in_once():
 
     run_together(*[use] * 4)
     assert sorted(outcomes) == [False, False, False, True]
+
+
+def test_the_admin_login_form_cannot_skip_the_second_factor(settings):
+    staff = make_user(email="root@example.com", is_staff=True, is_superuser=True)
+    enable(staff)
+    client = Client()
+    admin = f"/{settings.ADMIN_URL}"
+    response = client.post(f"{admin}login/", {"username": "root@example.com", "password": PASSWORD})
+    assert response.status_code == 302  # Django's form accepted the password...
+    assert client.get(admin)["Location"].startswith(f"{admin}login/")  # ...but that is no login
+    assert "_auth_user_id" not in client.session
