@@ -97,7 +97,13 @@ class OrganizerForm(forms.ModelForm):
 class OrganizerSettingsForm(forms.ModelForm):
     class Meta:
         model = Organizer
-        fields = ["name", "contact_email", "bank_transfer_details", "admit_unpaid_bank_transfers"]
+        fields = [
+            "name",
+            "contact_email",
+            "bank_transfer_details",
+            "admit_unpaid_bank_transfers",
+            "require_two_factor",
+        ]
         field_classes = {"name": SingleLineField}
 
 

@@ -122,6 +122,7 @@ def organizer_props(membership: Membership) -> OrganizerManagePageProps:
             contact_email=org.contact_email,
             bank_transfer_details=org.bank_transfer_details,
             admit_unpaid_bank_transfers=org.admit_unpaid_bank_transfers,
+            require_two_factor=org.require_two_factor,
         ),
         role=membership.role,
         can_manage=can_manage_events(membership),
