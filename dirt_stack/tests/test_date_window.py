@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import zoneinfo
 from decimal import Decimal
 from typing import Any
 
@@ -346,7 +347,7 @@ RULE = {
     ],
 )
 def test_a_rule_whose_dates_leave_the_window_is_refused(changes, field, day):
-    form = RecurrenceForm({**RULE, **changes}, tz=dt.timezone(dt.timedelta(hours=-10)))
+    form = RecurrenceForm({**RULE, **changes}, tz=zoneinfo.ZoneInfo(ADAK))
     assert not form.is_valid()
     assert form.errors[field] == [
         f"The date on {day}: give a time from 1 January 2000 to 31 December 2100 (UTC)."
