@@ -263,6 +263,7 @@ class RecurrenceForm(forms.Form):
         outside = _outside_window(self.occurrences, self.tz)
         if outside is not None:
             index, error = outside
+            self.occurrences = []
             self.add_error("first_day" if index == 0 else "until" if until is not None else "count", error)
             return cleaned
         cleaned["rule"] = rule
