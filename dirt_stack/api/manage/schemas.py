@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.forms.utils import pretty_name
 from ninja import Field, Schema
 from ninja.schema import DjangoGetter
-from pydantic import AfterValidator, ValidationInfo, model_validator
+from pydantic import AfterValidator, ValidationInfo, WithJsonSchema, model_validator
 
 from backoffice.schemas import PaymentRow, RefundRow
-from core.datetimes import within_window
+from core.datetimes import FIRST_YEAR, LAST_YEAR, within_window
 from storefront.schemas import DateStatus, OrderDetail
 
 
@@ -43,7 +43,20 @@ def _in_window(value: dt.datetime | None, info: ValidationInfo) -> dt.datetime |
 
 
 # A date-time in a request body (ISO 8601, with or without an offset).
-WindowDateTime = Annotated[dt.datetime, AfterValidator(_in_window)]
+WindowDateTime = Annotated[
+    dt.datetime,
+    AfterValidator(_in_window),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": (
+                f"Without an offset: the event's local time. From {FIRST_YEAR}-01-01 "
+                f"to {LAST_YEAR}-12-31 in UTC."
+            ),
+        }
+    ),
+]
 
 
 class ManagedEventOut(Schema):
