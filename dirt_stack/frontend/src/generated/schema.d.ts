@@ -835,11 +835,13 @@ export interface components {
       /**
        * Starts At
        * Format: date-time
+       * @description Without an offset: the event's local time. From 2000-01-01 to 2100-12-31 in UTC.
        */
       starts_at: string;
       /**
        * Ends At
        * Format: date-time
+       * @description Without an offset: the event's local time. From 2000-01-01 to 2100-12-31 in UTC.
        */
       ends_at: string;
       /**
@@ -1143,11 +1145,13 @@ export interface components {
       /**
        * Starts At
        * Format: date-time
+       * @description Without an offset: the event's local time. From 2000-01-01 to 2100-12-31 in UTC.
        */
       starts_at: string;
       /**
        * Ends At
        * Format: date-time
+       * @description Without an offset: the event's local time. From 2000-01-01 to 2100-12-31 in UTC.
        */
       ends_at: string;
       /** Admission At */
