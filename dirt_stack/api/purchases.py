@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils.crypto import constant_time_compare
 from ninja import Field, Header, Router, Schema
 
 from api.problems import problem
@@ -15,7 +14,7 @@ from sales import exceptions, pricing
 from sales.models import order_url
 from sales.purchase import event_for_purchase, place_order
 from storefront.schemas import OrderDetail
-from storefront.serializers import load_order, order_detail
+from storefront.serializers import load_order, order_detail, order_for_holder
 
 router = Router(tags=["Purchases"])
 
@@ -171,7 +170,7 @@ def order_response(status: int, order: OrderDetail) -> HttpResponse:
     description="`secret` is the last part of the order's private URL. A wrong secret answers 404.",
 )
 def get_order(request: HttpRequest, code: str, secret: str) -> HttpResponse:
-    order = load_order(code.upper())
-    if order is None or not constant_time_compare(order.secret, secret):
+    order = order_for_holder(code.upper(), secret)
+    if order is None:
         return problem(404, "No order with this code and secret.")
     return order_response(200, order_detail(order, _base_url(request)))
