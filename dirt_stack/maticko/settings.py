@@ -311,11 +311,14 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "message_only": {"format": "%(message)s"},
     },
+    # Order secrets and reset, invitation and checkout tokens never reach a log (core/redact.py).
+    "filters": {"redact_secrets": {"()": "core.redact.RedactSecrets"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
+            "filters": ["redact_secrets"],
         },
         # CloudWatch Embedded Metric Format documents, one per line (core/metrics.py).
         "metrics": {
@@ -328,7 +331,10 @@ LOGGING = {
     "loggers": {
         # RequestLogMiddleware writes one line per request; runserver's own
         # access line would only repeat it.
-        "django.server": {"level": "WARNING"},
+        "django.server": {"level": "WARNING", "filters": ["redact_secrets"]},
+        # "Not Found: /orders/…" and other 4xx/5xx lines, for every handler Django gives
+        # this logger (its console handler in DEBUG, the admins' email).
+        "django.request": {"filters": ["redact_secrets"]},
         # Metric documents only mean something to CloudWatch, which reads the JSON logs.
         "maticko.metrics": {
             "handlers": ["metrics"],
