@@ -19,8 +19,15 @@ def test_compose_runs_the_app_postgres_16_and_a_mail_catcher():
     assert set(services) == {"app", "db", "mailpit"}
     assert services["db"]["image"].startswith("postgres:16")
     assert services["app"]["build"]["context"] == "."
-    assert "8000:8000" in services["app"]["ports"]
-    assert "8025:8025" in services["mailpit"]["ports"]
+    assert "127.0.0.1:8000:8000" in services["app"]["ports"]
+    assert "127.0.0.1:8025:8025" in services["mailpit"]["ports"]
+
+
+def test_compose_publishes_its_ports_on_loopback_only():
+    """Security review I-5: the DEBUG app and the mail catcher (reset links) stay off the LAN."""
+    for name, service in compose()["services"].items():
+        for port in service.get("ports", []):
+            assert port.startswith("127.0.0.1:"), (name, port)
 
 
 def test_compose_app_waits_for_a_healthy_database_and_mail_catcher():
