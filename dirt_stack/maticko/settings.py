@@ -281,6 +281,10 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 MAX_TICKETS_PER_ORDER = env.int("MAX_TICKETS_PER_ORDER", default=20)
 # Holds and purchases per client address per minute; 0 turns the limit off.
 PURCHASE_RATE_LIMIT = env.int("PURCHASE_RATE_LIMIT", default=30)
+# Unknown voucher codes one address may try per event in VOUCHER_GUESS_WINDOW seconds
+# (the event page's ?voucher=, holds and purchases); then every lookup answers 429. 0: no limit.
+VOUCHER_GUESS_LIMIT = env.int("VOUCHER_GUESS_LIMIT", default=10)
+VOUCHER_GUESS_WINDOW = env.int("VOUCHER_GUESS_WINDOW", default=600)
 # Organizer API requests per token per minute; 0 turns the limit off.
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -257,6 +258,20 @@ def test_vouchers_are_created_and_validated(client, organizer):
         )
         assert message in errors[f"voucher.{field}"], (changes, errors)
     assert Voucher.objects.filter(event=event).count() == 1
+
+
+def test_a_voucher_without_a_code_gets_a_long_random_one(client, organizer):
+    """Security review M-4: the default code cannot be guessed."""
+    event = make_event(organizer=organizer, slug="gig")
+    for _ in range(2):
+        assert (
+            post_json(client, "/manage/acme/events/gig/vouchers/", {**VALID_VOUCHER, "code": " "}).status_code
+            == 302
+        )
+    codes = list(Voucher.objects.filter(event=event).values_list("code", flat=True))
+    assert len(set(codes)) == 2
+    for code in codes:
+        assert re.fullmatch(r"[A-HJKMNP-TV-Z2-9]{4}(-[A-HJKMNP-TV-Z2-9]{4}){3}", code), code
 
 
 def test_checkout_settings_are_saved_with_the_event(client, organizer):

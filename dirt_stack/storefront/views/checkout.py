@@ -21,7 +21,7 @@ from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
 from core.inertia import render_page, render_with_errors, submitted_data
 from events.models import Event
-from sales import exceptions, pricing, purchase, stock
+from sales import exceptions, pricing, purchase, stock, vouchers
 from sales.models import Hold, Order
 from sales.tickets import order_pdf
 from storefront.schemas import (
@@ -42,7 +42,7 @@ from storefront.serializers import (
     order_for_holder,
     payment_methods,
 )
-from storefront.views.events import chosen_date, date_id_given, render_event_page
+from storefront.views.events import chosen_date, date_id_given, render_event_page, too_many_voucher_guesses
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,11 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
         )
     date.event = event
     try:
-        hold = purchase.start_checkout(date, _parse_quantities(data.get("quantities")), voucher_code)
+        hold = purchase.start_checkout(
+            date, _parse_quantities(data.get("quantities")), voucher_code, client=ratelimit.client_ip(request)
+        )
+    except vouchers.TooManyGuesses as exc:
+        return too_many_voucher_guesses(request, event, date, exc)
     except exceptions.OrderInvalid as exc:
         return render_event_page(
             request, event, date=date, voucher_code=voucher_code, errors={exc.field: str(exc)}, status=422
