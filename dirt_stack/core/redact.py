@@ -11,8 +11,12 @@ up, so this module imports nothing of Django's.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import re
+import sys
+from collections.abc import Iterable, Iterator
 
 REDACTED = "[redacted]"
 
@@ -67,3 +71,32 @@ class RedactSecrets(logging.Filter):
             if redact(text) != text:
                 setattr(record, name, redact(text))
         return True
+
+
+# nginx's error log: "2026/11/30 09:00:00 [error] 7#7: *3 message, client: …, request: "GET …""
+_NGINX_LEVEL = re.compile(r"\[(debug|info|notice|warn|error|crit|alert|emerg)\]")
+_LEVELS = {"warn": "WARNING", "crit": "CRITICAL", "alert": "CRITICAL", "emerg": "CRITICAL"}
+
+
+def json_lines(logger: str, lines: Iterable[str]) -> Iterator[str]:
+    """Another program's log lines as our JSON lines (maticko.logconfig), secrets redacted."""
+    for line in lines:
+        text = line.rstrip("\n")
+        if not text.strip():
+            continue
+        level = _NGINX_LEVEL.search(text)
+        name = level.group(1) if level else "error"
+        yield json.dumps(
+            {
+                "level": _LEVELS.get(name, name.upper()),
+                "logger": logger,
+                "message": redact(text),
+                "timestamp": dt.datetime.now(dt.UTC).isoformat(),
+            }
+        )
+
+
+if __name__ == "__main__":
+    # serve.sh: python -m core.redact nginx < nginx's stderr
+    for out in json_lines(sys.argv[1] if len(sys.argv) > 1 else "external", sys.stdin):
+        print(out, flush=True)

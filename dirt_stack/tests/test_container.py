@@ -73,7 +73,9 @@ def test_dockerfile_is_multi_stage_non_root_with_health_check():
     assert user[-1].split(":")[0] not in {"root", "0"}
     assert "EXPOSE 8000" in text
     assert re.search(r"HEALTHCHECK .*\n.*http://127\.0\.0\.1:8000/health/", text)
-    assert 'CMD ["gunicorn", "--config", "gunicorn.conf.py", "maticko.wsgi:application"]' in text
+    # nginx in front of gunicorn (ADR 0019), as tests/test_slow_clients.py runs it.
+    assert 'CMD ["./serve.sh"]' in text
+    assert re.search(r"apt-get install -y --no-install-recommends nginx", text)
 
 
 def test_dockerignore_keeps_secrets_environments_and_test_artefacts_out():

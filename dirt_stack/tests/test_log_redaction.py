@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import json
 import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -20,6 +22,7 @@ from accounts.models import Invitation, Membership
 from core.redact import REDACTED, RedactSecrets, redact
 from sales import pricing, purchase, stock
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, make_user, only_date
+from tests.support.processes import APP_DIR
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +136,24 @@ def test_the_filter_cleans_runserver_and_gunicorn_lines():
     assert RedactSecrets().filter(record)
     assert "s3cr3t" not in record.getMessage()
     assert "s3cr3t" not in record.__dict__["request"]
+
+
+def test_nginx_error_lines_become_redacted_json():
+    """serve.sh pipes nginx's error log through ``python -m core.redact nginx``."""
+    line = (
+        "2026/11/30 09:00:00 [error] 7#7: *3 connect() failed (111: Connection refused) while connecting "
+        'to upstream, client: 10.0.1.5, server: , request: "GET /orders/AB12/s3cr3t/ HTTP/1.1"\n'
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "core.redact", "nginx"],
+        input=line + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=APP_DIR,
+    )
+    (out,) = result.stdout.splitlines()
+    record = json.loads(out)
+    assert (record["level"], record["logger"]) == ("ERROR", "nginx")
+    assert "s3cr3t" not in out
+    assert f"/orders/AB12/{REDACTED}/" in record["message"]
