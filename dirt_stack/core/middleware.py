@@ -12,6 +12,7 @@ from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.utils.cache import patch_cache_control
 from inertia import share
 from inertia.middleware import InertiaMiddleware as BaseInertiaMiddleware
 
@@ -79,6 +80,27 @@ def loggable_path(request: HttpRequest) -> str:
         for name in SECRET_URL_KWARGS & match.kwargs.keys():
             path = path.replace(f"/{match.kwargs[name]}/", f"/{REDACTED}/")
     return redact(path)
+
+
+# Pages and answers that carry order secrets, tickets or personal data: no cache may keep
+# them, neither the browser's (Back after logging out) nor a shared one. The whole API too.
+PRIVATE_PREFIXES = ("/orders/", "/checkout/", "/manage/", "/accounts/", "/invitations/", API_PREFIX)
+
+
+class SecurityHeadersMiddleware:
+    """``Permissions-Policy`` on every response, and ``Cache-Control: no-store, private``
+    on private pages (security review L-9). The admin is private too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.private = (*PRIVATE_PREFIXES, f"/{settings.ADMIN_URL}")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        if request.path.startswith(self.private):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 class HealthCheckMiddleware:

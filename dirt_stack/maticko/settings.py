@@ -70,6 +70,7 @@ MIDDLEWARE = [
     # balancer probes instances by IP address over plain HTTP.
     "core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -242,6 +243,15 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Over HTTPS the cookies carry the __Host- prefix: browsers keep them only when Secure, with
+# path "/" and no Domain, so no other subdomain can set or overwrite them (security review
+# L-9). The frontend finds the CSRF cookie under either name (frontend/src/lib/http.ts).
+if SESSION_COOKIE_SECURE:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-XSRF-TOKEN"
+# Sent on every response (core.middleware.SecurityHeadersMiddleware): only the door's scanner
+# uses a device feature, the camera, and only from this site.
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
 
 # Content Security Policy. The Vite build is plain same-origin files; the only
 # inline code is Inertia's progress-bar <style>, which carries the per-request
@@ -253,17 +263,23 @@ if VITE_DEV_SERVER:
     _csp_script = [SELF, UNSAFE_INLINE, _vite_origin]
     _csp_style = [SELF, UNSAFE_INLINE, _vite_origin]
     _csp_connect = [SELF, _vite_origin, f"ws://127.0.0.1:{DJANGO_VITE_DEV_PORT}"]
+# Cover images on S3 are signed URLs of the bucket's virtual-hosted address (global or regional).
+_csp_images = [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"] if AWS_STORAGE_BUCKET_NAME else []
+if AWS_STORAGE_BUCKET_NAME and env.str("AWS_S3_REGION_NAME", default=""):
+    _csp_images.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{env.str('AWS_S3_REGION_NAME')}.amazonaws.com")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": _csp_script,
         "style-src": _csp_style,
-        "img-src": [SELF, "data:", "https:"],
+        # QR codes are data: URIs; cover images come from this site or the S3 bucket.
+        "img-src": [SELF, "data:", *_csp_images],
         "font-src": [SELF],
         "connect-src": _csp_connect,
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF, "https:"],
+        # Payment pages are reached by a redirect after an XHR (Inertia's location), not a form.
+        "form-action": [SELF],
         "frame-ancestors": [NONE],
     },
 }
