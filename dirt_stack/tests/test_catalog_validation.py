@@ -165,7 +165,7 @@ def test_cover_images_are_reencoded_without_metadata_and_capped_in_pixels(
     event = Event.objects.get()
     with event.cover_image.open("rb") as stored_file:
         stored = stored_file.read()
-    assert event.cover_image.name.endswith(".jpg")
+    assert str(event.cover_image.name).endswith(".jpg")
     picture = Image.open(io.BytesIO(stored))
     assert picture.format == "JPEG"
     assert picture.size == (4000, 800)
