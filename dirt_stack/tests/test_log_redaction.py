@@ -10,7 +10,6 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
@@ -20,9 +19,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Invitation, Membership
 from core.redact import REDACTED, RedactSecrets, redact
-from sales import pricing, purchase, stock
-from tests.factories import make_event, make_member, make_organizer, make_ticket_type, make_user, only_date
+from tests.factories import make_member, make_user
 from tests.support.processes import APP_DIR
+from tests.support.shop import shop_with_an_order
 
 pytestmark = pytest.mark.django_db
 
@@ -43,14 +42,8 @@ def captured_logs() -> Iterator[io.StringIO]:
 def test_no_order_secret_or_token_appears_in_the_request_logs(settings):
     settings.DEMO_PAYMENTS = True
     settings.PURCHASE_RATE_LIMIT = 0
-    organizer = make_organizer(slug="acme")
-    event = make_event(organizer=organizer, slug="gig")
-    standard = make_ticket_type(event, name="Standard", price=Decimal("10.00"), capacity=10)
-    details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
-    order = purchase.place_order(
-        only_date(event), {standard.pk: 1}, details, base_url="http://testserver/"
-    ).order
-    hold = stock.hold(only_date(event), {standard.pk: 1})
+    shop = shop_with_an_order()
+    organizer, order, hold = shop.organizer, shop.order, shop.hold
     owner = make_member(organizer, role=Membership.Role.OWNER)
     invitation = Invitation.objects.create(
         organizer=organizer, email="bo@example.com", role=Membership.Role.MANAGER, invited_by=owner

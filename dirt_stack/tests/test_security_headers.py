@@ -4,14 +4,12 @@ forms nowhere but here and loads images only from here (or the media bucket)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from django.test import Client
 
 from accounts.models import Membership
-from sales import pricing, purchase, stock
-from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
+from tests.factories import make_member
+from tests.support.shop import shop_with_an_order
 
 pytestmark = pytest.mark.django_db
 
@@ -19,17 +17,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def shop(settings):
     settings.DEMO_PAYMENTS = True
-    organizer = make_organizer(slug="acme")
-    event = make_event(organizer=organizer, slug="gig")
-    standard = make_ticket_type(event, name="Standard", price=Decimal("10.00"), capacity=10)
-    details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
-    order = purchase.place_order(
-        only_date(event), {standard.pk: 1}, details, base_url="http://testserver/"
-    ).order
-    hold = stock.hold(only_date(event), {standard.pk: 1})
+    shop = shop_with_an_order()
     manager = Client()
-    manager.force_login(make_member(organizer, role=Membership.Role.OWNER))
-    return {"order": order, "hold": hold, "manager": manager}
+    manager.force_login(make_member(shop.organizer, role=Membership.Role.OWNER))
+    return {"order": shop.order, "hold": shop.hold, "manager": manager}
 
 
 def no_store(response) -> bool:
