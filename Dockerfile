@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # Maticko production image: the Vite build from a Node stage, served by gunicorn
-# on a Python slim runtime, as a non-root user, on port 8000.
+# behind nginx (serve.sh, ADR 0019) on a Python slim runtime, as a non-root user, on port 8000.
 
 # --- Stage 1: build the frontend ---------------------------------------------
 FROM node:22-alpine AS frontend-builder
@@ -17,6 +17,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     DJANGO_SETTINGS_MODULE=maticko.settings
 WORKDIR /app
+
+# nginx reads each request whole before gunicorn sees it (ADR 0019); Debian's stable package
+# follows the base image's security updates, so it is not pinned to a version.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends nginx \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY dirt_stack/requirements/base.txt requirements/base.txt
 RUN pip install --no-cache-dir -r requirements/base.txt
@@ -40,4 +47,5 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/', timeout=4)"]
 ENTRYPOINT ["./docker-entrypoint.sh"]
-CMD ["gunicorn", "--config", "gunicorn.conf.py", "maticko.wsgi:application"]
+# nginx on 8000 in front of gunicorn on 127.0.0.1:8001; its files are under /tmp (SERVE_RUN_DIR).
+CMD ["./serve.sh"]

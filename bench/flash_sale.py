@@ -106,6 +106,9 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)"
     )
+    parser.add_argument(
+        "--serve", action="store_true", help="run the image's command: nginx in front of gunicorn (serve.sh)"
+    )
     args = parser.parse_args()
     if min(args.tickets, args.buyers, args.events, args.dates) < 1:
         parser.error("--tickets, --buyers, --events and --dates must be at least 1")
@@ -131,7 +134,7 @@ def main() -> None:
         ).strip()
     )
 
-    with production_server(env, workdir) as port:
+    with production_server(env, workdir, serve=args.serve) as port:
         cpu_before_health = cpu_seconds()
         health = health_rate("127.0.0.1", port, concurrency=args.buyers, duration_s=args.health_seconds)
         health_cpu = cpu_ms_per_request(cpu_before_health, cpu_seconds(), health["requests"])

@@ -39,7 +39,7 @@ def cpu_seconds() -> dict[str, float]:
     # Busy time of all cores: user, nice, system, irq, softirq (not idle, iowait, steal).
     cpu = (proc / "stat").read_text().split("\n", 1)[0].split()[1:]
     machine = sum(int(cpu[i]) for i in (0, 1, 2, 5, 6)) / tick
-    totals = {"machine": machine, "app": 0.0, "database": 0.0, "load_generator": 0.0}
+    totals = {"machine": machine, "app": 0.0, "proxy": 0.0, "database": 0.0, "load_generator": 0.0}
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
@@ -56,6 +56,8 @@ def cpu_seconds() -> dict[str, float]:
             totals["database"] += seconds
         elif b"gunicorn" in cmdline:
             totals["app"] += seconds
+        elif comm == "nginx":
+            totals["proxy"] += seconds
     return totals
 
 
@@ -138,27 +140,25 @@ def _wait_until_listening(port: int, process: subprocess.Popen, timeout: float =
 
 
 @contextmanager
-def production_server(env: dict[str, str], workdir: Path) -> Iterator[int]:
+def production_server(env: dict[str, str], workdir: Path, serve: bool = False) -> Iterator[int]:
     """Run gunicorn on a free loopback port (log in ``workdir``); yield the port once it
-    listens and every worker's database connection is warm."""
+    listens and every worker's database connection is warm. With ``serve``, the image's
+    command instead: serve.sh, nginx on that port in front of gunicorn (ADR 0019)."""
     port = free_port()
+    if serve:
+        command = ["./serve.sh"]
+        env = {
+            **env,
+            "PORT": str(port),
+            "GUNICORN_PORT": str(free_port()),
+            "SERVE_RUN_DIR": str(workdir / "serve"),
+            "PATH": f"{Path(PYTHON).parent}:/usr/sbin:{env.get('PATH', '')}",
+        }
+    else:
+        command = [PYTHON, "-m", "gunicorn", "--config", "gunicorn.conf.py", "maticko.wsgi:application"]
+        command += ["--bind", f"127.0.0.1:{port}"]
     with (workdir / "gunicorn.log").open("w") as log:
-        server = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "--config",
-                "gunicorn.conf.py",
-                "maticko.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-            ],
-            cwd=APP_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        server = subprocess.Popen(command, cwd=APP_DIR, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         _wait_until_listening(port, server)
         health_rate("127.0.0.1", port, concurrency=8, duration_s=1)

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Container entrypoint: optional start-up tasks, then the command (gunicorn by default).
+# Container entrypoint: optional start-up tasks, then the command (serve.sh by default: nginx in front of gunicorn).
 #   RUN_MIGRATIONS=1  apply migrations under a PostgreSQL advisory lock first
 #   SEED_DEMO=1       load the demo data (local docker compose only)
 set -eu

@@ -4,13 +4,15 @@
 
 Tuned from the environment (README lists the variables). The access line of
 each request is written by the application itself (core.middleware.
-RequestLogMiddleware, JSON with request id and duration), so gunicorn's own
-access log stays off instead of writing a second line per request; gunicorn's
-error log is JSON too.
+RequestLogMiddleware, JSON with request id and duration, the route name and a path
+without its secrets), so gunicorn's own access log stays off: its raw request line
+would carry order secrets and tokens, and it would be a second line per request.
+gunicorn's error log is JSON too, and redacted the same way.
 """
 
 import os
 
+from core.redact import RedactSecrets
 from maticko.logconfig import JSON_FORMATTER
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # the container listens on all interfaces
@@ -60,8 +62,15 @@ logconfig_dict = {
     "formatters": {
         "json": JSON_FORMATTER,
     },
+    # gunicorn's error log can name a request's URI: its secrets are redacted (core/redact.py).
+    "filters": {"redact_secrets": {"()": RedactSecrets}},
     "handlers": {
-        "stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "json"},
+        "stdout": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": "json",
+            "filters": ["redact_secrets"],
+        },
     },
     "loggers": {
         "gunicorn.error": {"handlers": ["stdout"], "level": loglevel.upper(), "propagate": False},

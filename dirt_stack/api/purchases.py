@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.utils.crypto import constant_time_compare
 from ninja import Field, Header, Router, Schema
 
 from api.problems import problem
 from api.schemas import ProblemOut
 from core import ratelimit
 from events.models import Event
-from sales import exceptions, pricing
+from sales import exceptions, pricing, vouchers
 from sales.models import order_url
 from sales.purchase import event_for_purchase, place_order
 from storefront.schemas import OrderDetail
-from storefront.serializers import load_order, order_detail
+from storefront.serializers import load_order, order_detail, order_for_holder
 
 router = Router(tags=["Purchases"])
 
@@ -93,7 +92,9 @@ def _too_many(request: HttpRequest) -> HttpResponse | None:
         "for an event with several dates or is not one of this event's dates. With `stripe`, the "
         "order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be "
         "reached: the order exists and holds its tickets until its payment deadline, and the "
-        "problem's `order_url` (the order's page, with a \"Pay now\" button) retries the payment."
+        "problem's `order_url` (the order's page, with a \"Pay now\" button) retries the payment. "
+        "429 when the address made too many purchases, or tried too many voucher codes that do not "
+        "exist for this event (`field` is `voucher`); `Retry-After` says when to try again."
     ),
 )
 def create_order(
@@ -132,7 +133,12 @@ def create_order(
             idempotency_key=idempotency_key or None,
             ticket_types=target.ticket_types,
             offers=target.offers,
+            client=ratelimit.client_ip(request),
         )
+    except vouchers.TooManyGuesses as exc:
+        refused = problem(429, str(exc), field="voucher")
+        refused["Retry-After"] = str(exc.retry_after)
+        return refused
     except exceptions.OrderInvalid as exc:
         return problem(422, str(exc), field=exc.field)
     except exceptions.PaymentUnavailable as exc:
@@ -171,7 +177,7 @@ def order_response(status: int, order: OrderDetail) -> HttpResponse:
     description="`secret` is the last part of the order's private URL. A wrong secret answers 404.",
 )
 def get_order(request: HttpRequest, code: str, secret: str) -> HttpResponse:
-    order = load_order(code.upper())
-    if order is None or not constant_time_compare(order.secret, secret):
+    order = order_for_holder(code.upper(), secret)
+    if order is None:
         return problem(404, "No order with this code and secret.")
     return order_response(200, order_detail(order, _base_url(request)))

@@ -18,6 +18,7 @@ from checkin.models import CheckInList
 from core.text import SingleLineField
 from events.forms import LocalDateTimeField, read_times
 from events.models import Event, EventDate, TicketType
+from sales import vouchers
 from sales.models import Voucher, parse_id
 
 
@@ -157,9 +158,13 @@ class VoucherForm(forms.ModelForm):
         _dates_field(self).queryset = event.dates.all()
         self.fields["dates"].required = False
         self.fields["max_usages"].validators.append(MinValueValidator(1))
+        self.fields["code"].required = False
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip().upper()
+        if not code:
+            # No code given: a long random one, which cannot be guessed (security review M-4).
+            return vouchers.generate_code()
         if not code.replace("-", "").replace("_", "").isalnum():
             raise forms.ValidationError("Use letters, digits, hyphens and underscores only.")
         if Voucher.objects.filter(event=self.event, code__iexact=code).exclude(pk=self.instance.pk).exists():

@@ -215,12 +215,12 @@ def orders_csv(event: Event, date: EventDate | None = None) -> Iterator[str]:
         voucher,
     ) in rows.iterator(chunk_size=2000):
         yield writer.writerow(
-            [
+            _cells(
                 code,
                 status,
                 starts.astimezone(event.tz).isoformat(),
                 created.astimezone(event.tz).isoformat(),
-                _safe(name),
+                name,
                 email,
                 count,
                 currency,
@@ -228,7 +228,7 @@ def orders_csv(event: Event, date: EventDate | None = None) -> Iterator[str]:
                 money_str(refunded),
                 method,
                 voucher or "",
-            ]
+            )
         )
 
 
@@ -271,22 +271,32 @@ def attendees_csv(event: Event, date: EventDate | None = None) -> Iterator[str]:
         at,
     ) in rows.iterator(chunk_size=2000):
         yield writer.writerow(
-            [
+            _cells(
                 ticket_id,
                 code,
                 status,
                 starts.astimezone(event.tz).isoformat(),
-                _safe(type_name),
-                _safe(attendee),
-                _safe(buyer),
+                type_name,
+                attendee,
+                buyer,
                 email,
                 money_str(price),
                 "yes" if voided or status not in Order.HOLDING_STOCK else "",
                 at.astimezone(event.tz).isoformat() if at else "",
-            ]
+            )
         )
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _cells(*values: object) -> list[object]:
+    """One CSV row with every text cell formula-safe: names, emails, voucher codes and
+    anything else a buyer or organizer typed (security review L-1)."""
+    return [_safe(value) if isinstance(value, str) else value for value in values]
+
+
 def _safe(value: str) -> str:
-    """Neutralise spreadsheet formulas (CSV injection): a cell must not start with = + - @."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    """Neutralise a spreadsheet formula: a quote before a cell that would start one."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value

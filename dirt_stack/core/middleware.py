@@ -12,11 +12,13 @@ from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.utils.cache import patch_cache_control
 from inertia import share
 from inertia.middleware import InertiaMiddleware as BaseInertiaMiddleware
 
 from core import load
 from core.health import health_report
+from core.redact import REDACTED, SECRET_URL_KWARGS, redact
 from core.schemas import AppInfo, Auth, User
 
 request_logger = logging.getLogger("maticko.request")
@@ -29,7 +31,8 @@ _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 class RequestLogMiddleware:
-    """Write one log line per request: method, path, status, duration, request id.
+    """Write one log line per request: method, route name, path (its secrets
+    redacted), status, duration, request id.
 
     The request id is taken from an ``X-Request-ID`` header when it looks sane
     (so a proxy's id follows the request), otherwise generated, and echoed back.
@@ -48,20 +51,55 @@ class RequestLogMiddleware:
             response = self.get_response(request)
         duration_ms = round((time.perf_counter() - started) * 1000, 2)
         response["X-Request-ID"] = request_id
+        path = loggable_path(request)
+        match = request.resolver_match
         request_logger.info(
             "%s %s %s %.1fms",
             request.method,
-            request.path,
+            path,
             response.status_code,
             duration_ms,
             extra={
                 "method": request.method,
-                "path": request.path,
+                "route": match.view_name if match else None,
+                "path": path,
                 "status": response.status_code,
                 "duration_ms": duration_ms,
                 "request_id": request_id,
             },
         )
+        return response
+
+
+def loggable_path(request: HttpRequest) -> str:
+    """The request's path with its secrets replaced (core.redact): the URL arguments
+    named ``secret`` or ``token`` of the route it resolved to, and known secret routes."""
+    path = request.path
+    match = request.resolver_match
+    if match is not None:
+        for name in SECRET_URL_KWARGS & match.kwargs.keys():
+            path = path.replace(f"/{match.kwargs[name]}/", f"/{REDACTED}/")
+    return redact(path)
+
+
+# Pages and answers that carry order secrets, tickets or personal data: no cache may keep
+# them, neither the browser's (Back after logging out) nor a shared one. The whole API too.
+PRIVATE_PREFIXES = ("/orders/", "/checkout/", "/manage/", "/accounts/", "/invitations/", API_PREFIX)
+
+
+class SecurityHeadersMiddleware:
+    """``Permissions-Policy`` on every response, and ``Cache-Control: no-store, private``
+    on private pages (security review L-9). The admin is private too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.private = (*PRIVATE_PREFIXES, f"/{settings.ADMIN_URL}")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        if request.path.startswith(self.private):
+            patch_cache_control(response, no_store=True, private=True)
         return response
 
 
@@ -105,12 +143,12 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if is_database_busy(exception):
             request_logger.warning(
-                "database busy", extra={"path": request.path, "error": str(exception)[:300]}
+                "database busy", extra={"path": loggable_path(request), "error": str(exception)[:300]}
             )
             message = "Maticko is very busy right now. Nothing was saved; please try again in a moment."
         elif is_database_unavailable(exception):
             request_logger.warning(
-                "database unavailable", extra={"path": request.path, "error": str(exception)[:300]}
+                "database unavailable", extra={"path": loggable_path(request), "error": str(exception)[:300]}
             )
             connection.close()
             message = (

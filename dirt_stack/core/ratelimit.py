@@ -26,6 +26,7 @@ _UPSERT_SQL = (
     f"INSERT INTO {_TABLE} (key, window_start, count) VALUES (%s, %s, 1) "  # noqa: S608 - no user input
     f"ON CONFLICT (key, window_start) DO UPDATE SET count = {_TABLE}.count + 1 RETURNING count"
 )
+_COUNT_SQL = f"SELECT count FROM {_TABLE} WHERE key = %s AND window_start = %s"  # noqa: S608 - no user input
 
 # Remove counters of long-past windows on about one hit in this many.
 _CLEANUP_ONE_IN = 200
@@ -45,11 +46,29 @@ class Verdict:
     retry_after: int  # seconds until the window resets
 
 
+def _window(rule: RateLimit) -> tuple[int, int, dt.datetime]:
+    """Now, and the start of the current window (as a timestamp and a datetime)."""
+    epoch = int(timezone.now().timestamp())
+    window_start_ts = epoch - epoch % rule.window_seconds
+    return epoch, window_start_ts, dt.datetime.fromtimestamp(window_start_ts, tz=dt.UTC)
+
+
+def peek(key: str, rule: RateLimit) -> Verdict:
+    """Whether ``key`` is still within ``rule``, without counting a request: for limits
+    that count only failures (voucher guesses) but must refuse every attempt beyond them."""
+    epoch, window_start_ts, window_start = _window(rule)
+    # Raw SQL as in hit, so that the window's datetime is passed to the database the same way.
+    with connection.cursor() as cursor:
+        cursor.execute(_COUNT_SQL, [key[:200], window_start])
+        row = cursor.fetchone()
+    count = row[0] if row else 0
+    retry_after = max(window_start_ts + rule.window_seconds - epoch, 1)
+    return Verdict(allowed=count < rule.limit, count=count, retry_after=retry_after)
+
+
 def hit(key: str, rule: RateLimit) -> Verdict:
     now = timezone.now()
-    epoch = int(now.timestamp())
-    window_start_ts = epoch - epoch % rule.window_seconds
-    window_start = dt.datetime.fromtimestamp(window_start_ts, tz=dt.UTC)
+    epoch, window_start_ts, window_start = _window(rule)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_UPSERT_SQL, [key[:200], window_start])
         count = cursor.fetchone()[0]

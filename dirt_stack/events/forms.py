@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from core.datetimes import FIRST_YEAR, LAST_YEAR, to_utc
 from core.text import SingleLineField
+from events.images import ImageRefused, reencode_cover
 from events.models import (
     DateTicketType,
     Event,
@@ -186,6 +187,11 @@ class EventForm(forms.ModelForm):
             opened = getattr(image, "image", None)
             if opened is None or opened.format not in COVER_IMAGE_FORMATS:
                 raise forms.ValidationError("Upload a JPEG, PNG or WebP image.")
+            # Stored re-encoded: bounded in pixels, without EXIF or anything else (events/images.py).
+            try:
+                return reencode_cover(image, image.name or "cover")
+            except ImageRefused as exc:
+                raise forms.ValidationError(str(exc)) from exc
         return image
 
     def clean(self) -> dict[str, Any]:

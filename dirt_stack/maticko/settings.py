@@ -74,6 +74,7 @@ MIDDLEWARE = [
     # balancer probes instances by IP address over plain HTTP.
     "core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -251,6 +252,15 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Over HTTPS the cookies carry the __Host- prefix: browsers keep them only when Secure, with
+# path "/" and no Domain, so no other subdomain can set or overwrite them (security review
+# L-9). The frontend finds the CSRF cookie under either name (frontend/src/lib/http.ts).
+if SESSION_COOKIE_SECURE:
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-XSRF-TOKEN"
+# Sent on every response (core.middleware.SecurityHeadersMiddleware): only the door's scanner
+# uses a device feature, the camera, and only from this site.
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
 
 # --- Logins: timeouts, re-authentication, two-factor (accounts/sessions.py) ------
 # A login ends after SESSION_IDLE_TIMEOUT seconds without a request and
@@ -279,17 +289,23 @@ if VITE_DEV_SERVER:
     _csp_script = [SELF, UNSAFE_INLINE, _vite_origin]
     _csp_style = [SELF, UNSAFE_INLINE, _vite_origin]
     _csp_connect = [SELF, _vite_origin, f"ws://127.0.0.1:{DJANGO_VITE_DEV_PORT}"]
+# Cover images on S3 are signed URLs of the bucket's virtual-hosted address (global or regional).
+_csp_images = [f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com"] if AWS_STORAGE_BUCKET_NAME else []
+if AWS_STORAGE_BUCKET_NAME and env.str("AWS_S3_REGION_NAME", default=""):
+    _csp_images.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{env.str('AWS_S3_REGION_NAME')}.amazonaws.com")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": _csp_script,
         "style-src": _csp_style,
-        "img-src": [SELF, "data:", "https:"],
+        # QR codes are data: URIs; cover images come from this site or the S3 bucket.
+        "img-src": [SELF, "data:", *_csp_images],
         "font-src": [SELF],
         "connect-src": _csp_connect,
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF, "https:"],
+        # Payment pages are reached by a redirect after an XHR (Inertia's location), not a form.
+        "form-action": [SELF],
         "frame-ancestors": [NONE],
     },
 }
@@ -307,6 +323,10 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 MAX_TICKETS_PER_ORDER = env.int("MAX_TICKETS_PER_ORDER", default=20)
 # Holds and purchases per client address per minute; 0 turns the limit off.
 PURCHASE_RATE_LIMIT = env.int("PURCHASE_RATE_LIMIT", default=30)
+# Unknown voucher codes one address may try per event in VOUCHER_GUESS_WINDOW seconds
+# (the event page's ?voucher=, holds and purchases); then every lookup answers 429. 0: no limit.
+VOUCHER_GUESS_LIMIT = env.int("VOUCHER_GUESS_LIMIT", default=10)
+VOUCHER_GUESS_WINDOW = env.int("VOUCHER_GUESS_WINDOW", default=600)
 # Organizer API requests per token per minute; 0 turns the limit off.
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
 
@@ -337,11 +357,14 @@ LOGGING = {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "message_only": {"format": "%(message)s"},
     },
+    # Order secrets and reset, invitation and checkout tokens never reach a log (core/redact.py).
+    "filters": {"redact_secrets": {"()": "core.redact.RedactSecrets"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
+            "filters": ["redact_secrets"],
         },
         # CloudWatch Embedded Metric Format documents, one per line (core/metrics.py).
         "metrics": {
@@ -354,7 +377,10 @@ LOGGING = {
     "loggers": {
         # RequestLogMiddleware writes one line per request; runserver's own
         # access line would only repeat it.
-        "django.server": {"level": "WARNING"},
+        "django.server": {"level": "WARNING", "filters": ["redact_secrets"]},
+        # "Not Found: /orders/…" and other 4xx/5xx lines, for every handler Django gives
+        # this logger (its console handler in DEBUG, the admins' email).
+        "django.request": {"filters": ["redact_secrets"]},
         # Metric documents only mean something to CloudWatch, which reads the JSON logs.
         "maticko.metrics": {
             "handlers": ["metrics"],

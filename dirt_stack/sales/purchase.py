@@ -145,6 +145,7 @@ def place_order(
     idempotency_key: str | None = None,
     ticket_types: Mapping[int, TicketType] | None = None,
     offers: Mapping[int, DateTicketType] | None = None,
+    client: str | None = None,
 ) -> PlacedOrder:
     """The one-step purchase of tickets for ``date`` (with its event loaded): validate,
     create the order, take the stock, start the payment; for a provider with a payment
@@ -153,7 +154,8 @@ def place_order(
     With an ``idempotency_key``, a retry (or a racing duplicate) of the same
     request returns the first request's order instead of a second one.
     Raises OrderInvalid or OrderConflict (of which stock.SoldOut is one, and
-    PaymentUnavailable, raised after the order is written, another).
+    PaymentUnavailable, raised after the order is written, another), and
+    vouchers.TooManyGuesses when ``client`` (the buyer's address) tried too many unknown codes.
     """
     started = time.perf_counter()
     event = date.event
@@ -164,7 +166,7 @@ def place_order(
         if earlier:
             return _with_payment_page(PlacedOrder(earlier, None, created=False), base_url)
 
-    voucher = vouchers.find_voucher(event, voucher_code, date)
+    voucher = vouchers.find_voucher(event, voucher_code, date, client=client)
     if offers is None:
         offers = date_offers(date, quantities)
     lines = price(validate_selection(date, quantities, voucher, ticket_types, offers), voucher, offers)
@@ -264,9 +266,16 @@ def _off_sale(date: EventDate) -> OrderConflict:
 # --- The web checkout: hold, then complete ------------------------------------------------
 
 
-def start_checkout(date: EventDate, quantities: Mapping[int, int], voucher_code: str | None = None) -> Hold:
-    """Step 1: reserve the chosen tickets on ``date`` for the event's hold time."""
-    voucher = vouchers.find_voucher(date.event, voucher_code, date)
+def start_checkout(
+    date: EventDate,
+    quantities: Mapping[int, int],
+    voucher_code: str | None = None,
+    *,
+    client: str | None = None,
+) -> Hold:
+    """Step 1: reserve the chosen tickets on ``date`` for the event's hold time (``client``:
+    the buyer's address, whose unknown voucher codes are limited, see ``vouchers.find_voucher``)."""
+    voucher = vouchers.find_voucher(date.event, voucher_code, date, client=client)
     selection = validate_selection(date, quantities, voucher)
     try:
         return stock.hold(date, {t.pk: n for t, n in selection}, voucher=voucher)

@@ -7,12 +7,18 @@ buyers race for it. Uses return when an order closes (sales.stock.return_voucher
 
 from __future__ import annotations
 
+import logging
+import secrets
+
+from django.conf import settings
 from django.utils import timezone
 
-from core import statements
+from core import ratelimit, statements
 from events.models import Event, EventDate
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import Voucher
+
+logger = logging.getLogger(__name__)
 
 USED_UP = "This voucher has already been used up."
 
@@ -27,18 +33,46 @@ class VoucherGone(OrderConflict):
         super().__init__("This voucher is no longer valid for this event.")
 
 
-def find_voucher(event: Event, code: str | None, date: EventDate | None = None) -> Voucher | None:
+class TooManyGuesses(Exception):
+    """Too many unknown voucher codes from one address for one event (answered 429)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Too many voucher codes that do not exist were tried from your address. "
+            f"Try again in {retry_after} seconds."
+        )
+        self.retry_after = retry_after
+
+
+def find_voucher(
+    event: Event, code: str | None, date: EventDate | None = None, *, client: str | None = None
+) -> Voucher | None:
     """The event's voucher with this code (any case), checked for validity (on ``date``,
-    when given); None when no code is given."""
+    when given); None when no code is given.
+
+    With ``client`` (the buyer's address), unknown codes are counted per address and
+    event, and past ``VOUCHER_GUESS_LIMIT`` in the window every lookup is refused with
+    TooManyGuesses, so codes cannot be found by trying them (security review M-4)."""
     code = (code or "").strip()
     if not code:
         return None
+    guesses = _guesses_key(event, client)
+    if guesses:
+        verdict = ratelimit.peek(guesses, _guess_rule())
+        if not verdict.allowed:
+            raise TooManyGuesses(verdict.retry_after)
     voucher = (
         Voucher.objects.filter(event=event, code__iexact=code)
         .prefetch_related("ticket_types", "dates")
         .first()
     )
     if voucher is None:
+        if guesses:
+            counted = ratelimit.hit(guesses, _guess_rule())
+            if counted.count == settings.VOUCHER_GUESS_LIMIT:
+                logger.warning(
+                    "voucher guesses limit reached", extra={"event_id": event.pk, "client": client}
+                )
         raise OrderInvalid("This voucher code is not valid for this event.", "voucher")
     now = timezone.now()
     if (voucher.valid_from and voucher.valid_from > now) or (
@@ -51,6 +85,27 @@ def find_voucher(event: Event, code: str | None, date: EventDate | None = None) 
     if voucher.redeemed >= voucher.max_usages:
         raise VoucherUsedUp()
     return voucher
+
+
+# Letters and digits a reader cannot confuse (no 0/O, 1/I/L, U).
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+CODE_GROUPS = 4
+
+
+def generate_code() -> str:
+    """A random voucher code such as ``K7QM-XW3D-9HTB-RP2F``: 16 characters of 30, about
+    78 bits, which no rate of guessing finds (the default when an organizer gives none)."""
+    return "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(CODE_GROUPS))
+
+
+def _guess_rule() -> ratelimit.RateLimit:
+    return ratelimit.RateLimit(settings.VOUCHER_GUESS_LIMIT, settings.VOUCHER_GUESS_WINDOW)
+
+
+def _guesses_key(event: Event, client: str | None) -> str | None:
+    if client is None or settings.VOUCHER_GUESS_LIMIT <= 0:
+        return None
+    return ratelimit.key_for("voucher-guess", client, str(event.pk))
 
 
 def use(voucher_id: int) -> statements.Claim:

@@ -8,7 +8,9 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 
 from core.markdown import plain_text_excerpt, render_markdown
 from core.money import money_str
@@ -375,10 +377,25 @@ def order_detail(
     )
 
 
+ORDER_PREFETCH = ("lines__ticket_type", "tickets__ticket_type")
+
+
 def load_order(code: str) -> Order | None:
     return (
         Order.objects.select_related("event", "event__organizer", "date")
-        .prefetch_related("lines__ticket_type", "tickets__ticket_type")
+        .prefetch_related(*ORDER_PREFETCH)
         .filter(code=code)
         .first()
     )
+
+
+def order_for_holder(code: str, secret: str) -> Order | None:
+    """The order with this code when ``secret`` is its secret, else None. Lines and
+    tickets are read only after the secret matched, so a wrong secret costs what an
+    unknown code costs and the answer's timing does not tell that a code exists
+    (security review I-1)."""
+    order = Order.objects.select_related("event", "event__organizer", "date").filter(code=code).first()
+    if order is None or not constant_time_compare(order.secret, secret):
+        return None
+    prefetch_related_objects([order], *ORDER_PREFETCH)
+    return order

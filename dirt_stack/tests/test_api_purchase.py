@@ -9,6 +9,8 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.mail import EmailMultiAlternatives
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from events.models import Event, TicketType
@@ -247,6 +249,25 @@ def test_order_lookup_needs_the_secret(client, event):
     assert ok.json()["tickets"][0]["secret"] == Ticket.objects.get(order=order).secret
     assert client.get(f"/api/v1/orders/{order.code}?secret=wrong").status_code == 404
     assert client.get(f"/api/v1/orders/{order.code}").status_code == 422
+
+
+def test_a_wrong_secret_reads_what_an_unknown_code_reads(client, event):
+    """Security review I-1: the order's lines and tickets are read only once the secret
+    matched, so an existing code with a wrong secret takes the same queries (and about the
+    same time) as a code that does not exist."""
+    order = Order.objects.get(code=buy(client, event, [("Standard", 2)]).json()["code"])
+
+    def queries(path):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 404
+        return len(captured.captured_queries)
+
+    for known, unknown in [
+        (f"/api/v1/orders/{order.code}?secret=wrong", "/api/v1/orders/ZZZZZZZZ?secret=wrong"),
+        (f"/orders/{order.code}/wrong/", "/orders/ZZZZZZZZ/wrong/"),
+        (f"/orders/{order.code}/wrong/tickets.pdf", "/orders/ZZZZZZZZ/wrong/tickets.pdf"),
+    ]:
+        assert queries(known) == queries(unknown) == 1
 
 
 @pytest.mark.postgres

@@ -16,7 +16,7 @@ from accounts.models import Membership
 from checkin import services as checkin
 from checkin.models import CheckInList
 from sales import lifecycle, pricing, purchase, stock
-from sales.models import AuditEntry, Order, Refund, Ticket
+from sales.models import AuditEntry, Order, Refund, Ticket, Voucher
 from tests.factories import allocated, make_event, make_member, make_organizer, make_ticket_type, only_date
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -200,6 +200,33 @@ def test_exports_stream_csv_and_neutralise_formulas(shop):
     orders_csv = shop["client"].get("/manage/acme/events/gig/export/orders.csv")
     (row,) = list(csv.DictReader(io.StringIO(b"".join(orders_csv.streaming_content).decode())))
     assert (row["code"], row["tickets"], row["total"]) == (order.code, "2", "40.00")
+
+
+def test_every_text_column_of_the_exports_is_formula_safe(shop):
+    """Security review L-1: the buyer's email and the voucher code are text a buyer or an
+    organizer chose, as much as the names are."""
+    event, a = shop["event"], shop["a"]
+    Voucher.objects.create(event=event, code="-2+3", kind=Voucher.Kind.PERCENT, value=Decimal("10"))
+    details = pricing.BuyerDetails(name="@SUM(1)", email="=1+2@example.com", payment_method="demo")
+    purchase.place_order(
+        only_date(event), {a.pk: 1}, details, voucher_code="-2+3", base_url="http://testserver/"
+    )
+
+    def rows(kind):
+        response = shop["client"].get(f"/manage/acme/events/gig/export/{kind}.csv")
+        return list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+    (order_row,) = rows("orders")
+    assert (order_row["buyer_email"], order_row["buyer_name"], order_row["voucher"]) == (
+        "'=1+2@example.com",
+        "'@SUM(1)",
+        "'-2+3",
+    )
+    (ticket_row,) = rows("attendees")
+    assert (ticket_row["buyer_email"], ticket_row["buyer_name"]) == ("'=1+2@example.com", "'@SUM(1)")
+    formulas = ("=", "+", "-", "@", "\t", "\r")
+    for row in (order_row, ticket_row):
+        assert not [value for value in row.values() if value.startswith(formulas)]
 
 
 def test_door_staff_and_other_organizers_cannot_see_sales(shop):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,6 +12,7 @@ from django.test import Client
 from PIL import Image
 
 from accounts.models import Membership
+from events.images import reencode_cover
 from events.models import DateTicketType, Event, TicketType
 from sales.models import Voucher
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type
@@ -131,6 +133,76 @@ def test_cover_image_upload_is_validated(client, organizer, settings, tmp_path):
     stored = Event.objects.get().cover_image.name
     assert stored is not None
     assert stored.startswith("events/covers/")
+
+
+def _jpeg_with_gps(size: tuple[int, int]) -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (50.0, 5.0, 0.0), 3: "E", 4: (14.0, 25.0, 0.0)}  # GPSInfo
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "teal").save(buffer, "JPEG", exif=exif, comment=b"taken at home")
+    return buffer.getvalue()
+
+
+def _upload(client, form, name, data):
+    upload = SimpleUploadedFile(name, data, content_type="application/octet-stream")
+    return client.post(
+        "/manage/acme/events/new/", {**form, "cover_image": upload}, headers={"X-Inertia": "true"}
+    )
+
+
+def test_cover_images_are_reencoded_without_metadata_and_capped_in_pixels(
+    client, organizer, settings, tmp_path
+):
+    """Security review L-5: the GPS position of an organizer's photo is not published, a
+    huge picture is scaled down, and a decompression bomb is refused before decoding."""
+    settings.MEDIA_ROOT = tmp_path
+    form = {k: str(v).lower() if isinstance(v, bool) else v for k, v in VALID_EVENT.items()}
+    original = _jpeg_with_gps((5000, 1000))
+    assert Image.open(io.BytesIO(original)).getexif().get(0x8825)
+
+    assert _upload(client, form, "holiday.jpeg", original).status_code == 302
+    event = Event.objects.get()
+    with event.cover_image.open("rb") as stored_file:
+        stored = stored_file.read()
+    assert str(event.cover_image.name).endswith(".jpg")
+    picture = Image.open(io.BytesIO(stored))
+    assert picture.format == "JPEG"
+    assert picture.size == (4000, 800)
+    assert not picture.getexif()
+    assert b"PhoneMaker" not in stored
+    assert b"taken at home" not in stored
+    event.delete()
+
+    # 9,400 x 9,400 pixels of one colour: a small file, 88 megapixels once decoded.
+    bomb = io.BytesIO()
+    Image.new("1", (9400, 9400)).save(bomb, "PNG")
+    assert len(bomb.getvalue()) < 200_000
+    response = _upload(client, form, "bomb.png", bomb.getvalue())
+    assert "megapixels" in errors_of(response)["cover_image"]
+    assert Event.objects.count() == 0
+
+    # Bytes appended to a valid PNG (a polyglot) do not survive the re-encoding.
+    assert _upload(client, form, "cover.png", _png() + b"<script>alert(1)</script>").status_code == 302
+    with Event.objects.get().cover_image.open("rb") as stored_file:
+        assert b"<script>" not in stored_file.read()
+
+
+@pytest.mark.parametrize(
+    ("kind", "mode", "extension"),
+    [("PNG", "P", ".png"), ("PNG", "RGBA", ".png"), ("WEBP", "RGBA", ".webp"), ("JPEG", "CMYK", ".jpg")],
+)
+def test_each_format_stays_itself_with_its_transparency(kind, mode, extension):
+    source = Image.new(mode, (30, 30))
+    buffer = io.BytesIO()
+    source.save(buffer, kind, **({"transparency": 0} if mode == "P" else {}))
+    stored = reencode_cover(SimpleUploadedFile("x", buffer.getvalue()), "cover.upload")
+    assert stored.name == f"cover{extension}"
+    picture = Image.open(io.BytesIO(stored.read()))
+    assert picture.format == kind
+    assert picture.size == (30, 30)
+    if mode in ("P", "RGBA"):
+        assert picture.mode == "RGBA" or "transparency" in picture.info
 
 
 def test_event_capacity_cannot_drop_below_tickets_already_allocated(client, organizer):
@@ -257,6 +329,20 @@ def test_vouchers_are_created_and_validated(client, organizer):
         )
         assert message in errors[f"voucher.{field}"], (changes, errors)
     assert Voucher.objects.filter(event=event).count() == 1
+
+
+def test_a_voucher_without_a_code_gets_a_long_random_one(client, organizer):
+    """Security review M-4: the default code cannot be guessed."""
+    event = make_event(organizer=organizer, slug="gig")
+    for _ in range(2):
+        assert (
+            post_json(client, "/manage/acme/events/gig/vouchers/", {**VALID_VOUCHER, "code": " "}).status_code
+            == 302
+        )
+    codes = list(Voucher.objects.filter(event=event).values_list("code", flat=True))
+    assert len(set(codes)) == 2
+    for code in codes:
+        assert re.fullmatch(r"[A-HJKMNP-TV-Z2-9]{4}(-[A-HJKMNP-TV-Z2-9]{4}){3}", code), code
 
 
 def test_checkout_settings_are_saved_with_the_event(client, organizer):

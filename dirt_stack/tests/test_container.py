@@ -19,8 +19,15 @@ def test_compose_runs_the_app_postgres_16_and_a_mail_catcher():
     assert set(services) == {"app", "db", "mailpit"}
     assert services["db"]["image"].startswith("postgres:16")
     assert services["app"]["build"]["context"] == "."
-    assert "8000:8000" in services["app"]["ports"]
-    assert "8025:8025" in services["mailpit"]["ports"]
+    assert "127.0.0.1:8000:8000" in services["app"]["ports"]
+    assert "127.0.0.1:8025:8025" in services["mailpit"]["ports"]
+
+
+def test_compose_publishes_its_ports_on_loopback_only():
+    """Security review I-5: the DEBUG app and the mail catcher (reset links) stay off the LAN."""
+    for name, service in compose()["services"].items():
+        for port in service.get("ports", []):
+            assert port.startswith("127.0.0.1:"), (name, port)
 
 
 def test_compose_app_waits_for_a_healthy_database_and_mail_catcher():
@@ -66,7 +73,9 @@ def test_dockerfile_is_multi_stage_non_root_with_health_check():
     assert user[-1].split(":")[0] not in {"root", "0"}
     assert "EXPOSE 8000" in text
     assert re.search(r"HEALTHCHECK .*\n.*http://127\.0\.0\.1:8000/health/", text)
-    assert 'CMD ["gunicorn", "--config", "gunicorn.conf.py", "maticko.wsgi:application"]' in text
+    # nginx in front of gunicorn (ADR 0019), as tests/test_slow_clients.py runs it.
+    assert 'CMD ["./serve.sh"]' in text
+    assert re.search(r"apt-get install -y --no-install-recommends nginx", text)
 
 
 def test_dockerignore_keeps_secrets_environments_and_test_artefacts_out():

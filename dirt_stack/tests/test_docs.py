@@ -14,8 +14,9 @@ def test_every_setting_variable_is_in_the_readme_table():
     assert {"DEBUG", "SECRET_KEY", "DATABASE_URL"} <= read  # the pattern still matches
     gunicorn_source = (REPO / "dirt_stack" / "gunicorn.conf.py").read_text()
     read |= set(re.findall(r'os\.environ\.get\("([A-Z][A-Z0-9_]+)"', gunicorn_source))
-    entrypoint = (REPO / "dirt_stack" / "docker-entrypoint.sh").read_text()
-    read |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]+):-", entrypoint))
+    for script in ("docker-entrypoint.sh", "serve.sh"):
+        source = (REPO / "dirt_stack" / script).read_text()
+        read |= set(re.findall(r"\$\{([A-Z][A-Z0-9_]+):-", source))
     assert {"WEB_CONCURRENCY", "RUN_MIGRATIONS"} <= read
 
     readme = (REPO / "README.md").read_text()

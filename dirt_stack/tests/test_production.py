@@ -113,6 +113,28 @@ def test_production_command_serves_health_static_files_and_safe_errors(tmp_path)
     assert "/no-such-page/" in paths
 
 
+@pytest.mark.django_db
+def test_production_pages_send_host_cookies_no_store_and_a_permissions_policy(tmp_path):
+    """Security review L-9, on the production command and settings."""
+    env = {**PRODUCTION_ENV, "DATABASE_URL": database_url_for_child(tmp_path), "STATIC_ROOT": str(tmp_path)}
+    https = {"Host": "tickets.example.com", "X-Forwarded-Proto": "https"}
+    with gunicorn_server(env, tmp_path) as server:
+        status, headers, _ = server.get("/accounts/login/", headers=https)
+        _, home_headers, _ = server.get("/", headers=https)
+    assert status == 200
+    cookie = headers["Set-Cookie"]
+    assert cookie.startswith("__Host-XSRF-TOKEN=")
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")[1:]}
+    assert {"secure", "path"} <= attributes
+    assert "domain" not in attributes
+    assert "Path=/" in cookie
+    assert {"no-store", "private"} <= {d.strip() for d in headers["Cache-Control"].split(",")}
+    assert "camera=(self)" in headers["Permissions-Policy"]
+    assert "no-store" not in home_headers.get("Cache-Control", "")
+    csp = dict(d.strip().split(" ", 1) for d in home_headers["Content-Security-Policy"].split(";"))
+    assert (csp["form-action"], csp["img-src"]) == ("'self'", "'self' data:")
+
+
 def test_gunicorn_config_reads_workers_threads_and_timeouts_from_the_environment():
     script = (
         "import runpy, json; c = runpy.run_path('gunicorn.conf.py'); "

@@ -87,6 +87,9 @@ def test_user_data_follows_the_container_contract() -> None:
     assert "--log-driver awslogs" in unit
     assert "awslogs-group=${LOG_GROUP}" in unit
     assert "Restart=always" in unit
+    # Hardened (security review L-7): nothing but /tmp is writable, no capabilities, no setuid.
+    for flag in ("--read-only", "--tmpfs /tmp:", "--cap-drop ALL", "--security-opt no-new-privileges"):
+        assert flag in unit, flag
     # Waits for the container's own /health/ before signalling CloudFormation.
     assert "http://127.0.0.1:8000/health/" in script
     assert "cfn-signal -e \"$1\" --stack 'maticko-application-dev' --resource AutoScalingGroup" in script

@@ -13,7 +13,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from inertia import location
 from inertia.http import clear_history, encrypt_history
@@ -22,7 +21,7 @@ from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
 from core.inertia import render_page, render_with_errors, submitted_data
 from events.models import Event
-from sales import exceptions, pricing, purchase, stock
+from sales import exceptions, pricing, purchase, stock, vouchers
 from sales.models import Hold, Order
 from sales.tickets import order_pdf
 from storefront.schemas import (
@@ -38,12 +37,12 @@ from storefront.serializers import (
     checkout_event,
     date_url,
     line_detail,
-    load_order,
     order_detail,
     order_event,
+    order_for_holder,
     payment_methods,
 )
-from storefront.views.events import chosen_date, date_id_given, render_event_page
+from storefront.views.events import chosen_date, date_id_given, render_event_page, too_many_voucher_guesses
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +102,11 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
         )
     date.event = event
     try:
-        hold = purchase.start_checkout(date, _parse_quantities(data.get("quantities")), voucher_code)
+        hold = purchase.start_checkout(
+            date, _parse_quantities(data.get("quantities")), voucher_code, client=ratelimit.client_ip(request)
+        )
+    except vouchers.TooManyGuesses as exc:
+        return too_many_voucher_guesses(request, event, date, exc)
     except exceptions.OrderInvalid as exc:
         return render_event_page(
             request, event, date=date, voucher_code=voucher_code, errors={exc.field: str(exc)}, status=422
@@ -240,8 +243,8 @@ def release_hold(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
-    order = load_order(code)
-    if order is None or not constant_time_compare(order.secret, secret):
+    order = order_for_holder(code, secret)
+    if order is None:
         raise Http404("No such order.")
     return render_page(
         request,
@@ -253,8 +256,8 @@ def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
 @require_GET
 def order_tickets_pdf(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     """The order's tickets as one PDF, one page per ticket."""
-    order = load_order(code)
-    if order is None or not constant_time_compare(order.secret, secret):
+    order = order_for_holder(code, secret)
+    if order is None:
         raise Http404("No such order.")
     response = HttpResponse(order_pdf(order), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="tickets-{order.code}.pdf"'

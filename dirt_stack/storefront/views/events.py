@@ -10,13 +10,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from accounts.models import Organizer
+from core import ratelimit
 from core.inertia import paginate, render_page
 from core.markdown import plain_text_excerpt
 from core.schemas import Pagination
 from events.models import Event, EventDate
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import parse_id
-from sales.vouchers import find_voucher
+from sales.vouchers import TooManyGuesses, find_voucher
 from storefront.schemas import (
     EventFilters,
     EventPageProps,
@@ -105,16 +106,18 @@ def event_page_props(
     voucher_code: str = "",
     date: EventDate | None = None,
     all_dates: list[EventDate] | None = None,
+    voucher_client: str | None = None,
 ) -> EventPageProps:
     """The event page's props: its upcoming dates, and the ticket types of the chosen
     ``date``; a valid voucher code also shows the hidden ticket types it unlocks.
-    ``all_dates`` are the event's dates when already loaded."""
+    ``all_dates`` are the event's dates when already loaded; ``voucher_client``, the
+    address whose unknown voucher codes are counted (vouchers.TooManyGuesses)."""
     all_dates = list(event.dates.all()) if all_dates is None else all_dates
     voucher: VoucherCheck | None = None
     unlocked: set[int] = set()
     if voucher_code:
         try:
-            found = find_voucher(event, voucher_code, date)
+            found = find_voucher(event, voucher_code, date, client=voucher_client)
         except (OrderInvalid, OrderConflict) as exc:
             voucher = VoucherCheck(code=voucher_code, valid=False, message=str(exc))
         else:
@@ -143,10 +146,11 @@ def render_event_page(
     date: EventDate | None = None,
     all_dates: list[EventDate] | None = None,
     voucher_code: str = "",
+    voucher_client: str | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    props = event_page_props(request, event, voucher_code, date, all_dates)
+    props = event_page_props(request, event, voucher_code, date, all_dates, voucher_client)
     return render_page(
         request,
         props,
@@ -164,13 +168,32 @@ def event_page(request: HttpRequest, slug: str) -> HttpResponse:
     date = chosen_date(event, request.GET.get("date"), all_dates)
     if date is None and date_id_given(request.GET.get("date")):
         raise Http404("This event has no such date.")
-    return render_event_page(
-        request,
-        event,
-        date=date,
-        all_dates=all_dates,
-        voucher_code=request.GET.get("voucher", "").strip()[:50],
+    try:
+        return render_event_page(
+            request,
+            event,
+            date=date,
+            all_dates=all_dates,
+            voucher_code=request.GET.get("voucher", "").strip()[:50],
+            voucher_client=ratelimit.client_ip(request),
+        )
+    except TooManyGuesses as exc:
+        return too_many_voucher_guesses(request, event, date, exc, all_dates)
+
+
+def too_many_voucher_guesses(
+    request: HttpRequest,
+    event: Event,
+    date: EventDate | None,
+    exc: TooManyGuesses,
+    all_dates: list[EventDate] | None = None,
+) -> HttpResponse:
+    """The event page without the voucher, answered 429: the address tried too many unknown codes."""
+    response = render_event_page(
+        request, event, date=date, all_dates=all_dates, errors={"voucher": str(exc)}, status=429
     )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def organizer_page(request: HttpRequest, slug: str) -> HttpResponse:

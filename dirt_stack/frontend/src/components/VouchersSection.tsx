@@ -99,7 +99,8 @@ export default function VouchersSection({
           value={form.data.code}
           onChange={(e) => form.setData("code", e.target.value)}
           error={error("code")}
-          required
+          placeholder="Random"
+          hint="Leave empty for a long random code: short codes can be guessed."
         />
         <SelectField
           label="Discount"

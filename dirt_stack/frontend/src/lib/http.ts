@@ -1,8 +1,15 @@
 // JSON requests outside Inertia visits (the scanner answers in milliseconds, not pages).
 
+// Over HTTPS the server names its cookies with the __Host- prefix (settings.py); in
+// development they keep their plain names. Every page response sets the cookie.
+export function xsrfCookieName(): string {
+  return /(?:^|; )__Host-XSRF-TOKEN=/.test(document.cookie) ? "__Host-XSRF-TOKEN" : "XSRF-TOKEN";
+}
+
 function csrfToken(): string {
-  const match = document.cookie.match(/(?:^|; )XSRF-TOKEN=([^;]*)/);
-  return match ? decodeURIComponent(match[1]) : "";
+  const name = xsrfCookieName();
+  const match = document.cookie.split("; ").find((cookie) => cookie.startsWith(`${name}=`));
+  return match ? decodeURIComponent(match.slice(name.length + 1)) : "";
 }
 
 export async function postJson<T>(url: string, body: unknown): Promise<T> {
