@@ -1447,6 +1447,16 @@ export interface components {
       last_used_at: string | null;
       /** Active */
       active: boolean;
+      /**
+       * Created By
+       * @description The creator's email; null once their account is deleted.
+       */
+      created_by: string | null;
+      /**
+       * Creator Left
+       * @description Its creator is no longer a member of the organizer.
+       */
+      creator_left: boolean;
     };
     /** ApiTokensPageProps */
     ApiTokensPageProps: {
@@ -2206,6 +2216,11 @@ export interface components {
       valid: boolean;
       /** Token */
       token: string;
+      /**
+       * Refusal
+       * @description Why the logged-in user cannot accept it (another address, already a member), or null.
+       */
+      refusal: string | null;
     };
     /** LoginPageProps */
     LoginPageProps: {
@@ -2706,6 +2721,19 @@ export interface components {
         [key: string]: string;
       };
     };
+    /** SignupConfirmPageProps */
+    SignupConfirmPageProps: {
+      /**
+       * Valid
+       * @description The link is genuine, unexpired and its address has no account yet.
+       */
+      valid: boolean;
+      /**
+       * Email
+       * @description The address the link was sent to (empty when the link is not genuine).
+       */
+      email: string;
+    };
     /** SignupPageProps */
     SignupPageProps: {
       /** Next */
@@ -2790,6 +2818,7 @@ export interface components {
       "Auth/PasswordReset": components["schemas"]["PasswordResetPageProps"];
       "Auth/PasswordResetConfirm": components["schemas"]["PasswordResetConfirmPageProps"];
       "Auth/Signup": components["schemas"]["SignupPageProps"];
+      "Auth/SignupConfirm": components["schemas"]["SignupConfirmPageProps"];
       "Checkout/Expired": components["schemas"]["CheckoutExpiredPageProps"];
       "Checkout/Show": components["schemas"]["CheckoutPageProps"];
       Error: components["schemas"]["ErrorPageProps"];

@@ -33,6 +33,7 @@ export default function PasswordChange() {
             label="New password"
             type="password"
             autoComplete="new-password"
+            hint="At least 12 characters, not a common password, not like your name or email."
             value={form.data.new_password}
             onChange={(e) => form.setData("new_password", e.target.value)}
             error={errors.new_password}

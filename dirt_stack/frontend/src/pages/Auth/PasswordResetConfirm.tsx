@@ -25,6 +25,7 @@ export default function PasswordResetConfirm({ valid }: PageProps<"Auth/Password
               type="password"
               name="password"
               autoComplete="new-password"
+              hint="At least 12 characters, not a common password, not like your name or email."
               value={form.data.password}
               onChange={(e) => form.setData("password", e.target.value)}
               error={errors.password}
