@@ -1,12 +1,19 @@
 import { Head, Link, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
-import { FormError, PrimaryButton, TextField } from "../../components/fields";
+import {
+  binder,
+  FormError,
+  NewPasswordField,
+  PrimaryButton,
+  TextField,
+} from "../../components/fields";
 import type { PageProps } from "../../types";
 
 export default function SignupConfirm({ valid, email }: PageProps<"Auth/SignupConfirm">) {
   const form = useForm({ full_name: "", password: "" });
   const errors = form.errors as Partial<Record<"full_name" | "password" | "form", string>>;
+  const bind = binder(form, errors);
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -27,22 +34,10 @@ export default function SignupConfirm({ valid, email }: PageProps<"Auth/SignupCo
               label="Your name"
               name="full_name"
               autoComplete="name"
-              value={form.data.full_name}
-              onChange={(e) => form.setData("full_name", e.target.value)}
-              error={errors.full_name}
+              {...bind("full_name")}
               required
             />
-            <TextField
-              label="Password"
-              type="password"
-              name="password"
-              autoComplete="new-password"
-              hint="At least 12 characters, not a common password, not like your name or email."
-              value={form.data.password}
-              onChange={(e) => form.setData("password", e.target.value)}
-              error={errors.password}
-              required
-            />
+            <NewPasswordField label="Password" name="password" {...bind("password")} />
             <PrimaryButton disabled={form.processing}>
               {form.processing ? "Creating…" : "Create the account"}
             </PrimaryButton>
