@@ -21,6 +21,7 @@ from accounts.models import ApiToken, Invitation, Membership, User
 from core.models import OutboxMessage
 from tests.factories import make_member, make_organizer, make_user
 from tests.support.processes import run_manage
+from tests.support.races import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -112,6 +113,19 @@ def test_a_lock_sends_one_notice_however_many_failures_follow():
     client = Client()
     for n in range(25):
         log_in(client, "ana@example.com", "wrong-password", f"198.51.100.{n + 1}")
+    assert len([m for m in mail.outbox if "locked" in m.subject]) == 1
+
+
+@pytest.mark.postgres
+def test_racing_failures_lock_the_account_once_and_email_once():
+    make_user(email="ana@example.com", password=PASSWORD)
+    for _ in range(8):
+        lockout.record_failure("ana@example.com", None)
+
+    run_together(*[lambda: lockout.record_failure("ana@example.com", None) for _ in range(8)])
+
+    assert User.objects.get(email="ana@example.com").login_locked_until is not None
+    assert OutboxMessage.objects.filter(kind=lockout.ACCOUNT_LOCKED).count() == 1
     assert len([m for m in mail.outbox if "locked" in m.subject]) == 1
 
 
