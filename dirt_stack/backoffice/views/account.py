@@ -126,8 +126,9 @@ def signup_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def signup_confirm_view(request: HttpRequest, token: str) -> HttpResponse:
-    claim = signup.read_signup_token(token)
+def signup_confirm_view(request: HttpRequest) -> HttpResponse:
+    # The token is in the query string: request logs carry the path only.
+    claim = signup.read_signup_token(request.GET.get("token", ""))
     taken = claim is not None and User.objects.filter(email__iexact=claim.email).exists()
     props = SignupConfirmPageProps(
         valid=claim is not None and not taken, email=claim.email if claim is not None else ""

@@ -22,7 +22,7 @@ def test_sign_up_by_the_emailed_link(page: Page, live_server):
     expect(page.get_by_role("status")).to_contain_text("Check your email")
 
     (email,) = mail.outbox
-    found = re.search(r"https?://[^/\s]+(/accounts/signup/[^\s]+/)", str(email.body))
+    found = re.search(r"https?://[^/\s]+(/accounts/signup/confirm/\?token=\S+)", str(email.body))
     assert found is not None
     page.goto(live_server.url + found.group(1))
     expect(page.get_by_text("dana@example.com")).to_be_visible()

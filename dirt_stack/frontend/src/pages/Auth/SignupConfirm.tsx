@@ -17,7 +17,9 @@ export default function SignupConfirm({ valid, email }: PageProps<"Auth/SignupCo
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    form.post(window.location.pathname, { onFinish: () => form.reset("password") });
+    form.post(window.location.pathname + window.location.search, {
+      onFinish: () => form.reset("password"),
+    });
   }
 
   return (
