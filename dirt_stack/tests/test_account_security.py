@@ -74,7 +74,9 @@ def test_fifty_wrong_passwords_from_fifty_addresses_lock_the_account_until_a_res
     assert response.status_code == 422
     assert WRONG_LOGIN in response.json()["props"]["errors"]["form"]
     assert "_auth_user_id" not in client.session
-    assert User.objects.get(email="ana@example.com").login_locked_until > timezone.now()
+    locked_until = User.objects.get(email="ana@example.com").login_locked_until
+    assert locked_until is not None
+    assert locked_until > timezone.now()
 
     # The owner is told once, with the way back in, and the lock is logged without a password.
     (notice,) = [m for m in mail.outbox if "locked" in m.subject]
@@ -132,7 +134,7 @@ def test_racing_failures_lock_the_account_once_and_email_once():
 def test_an_unknown_email_answers_as_a_known_one_whatever_the_failures():
     make_user(email="ana@example.com", password=PASSWORD)
     client = Client()
-    answers = set()
+    answers: set[tuple[int, str]] = set()
     for email in ("ana@example.com", "nobody@example.com"):
         for n in range(12):
             response = log_in(client, email, "wrong-password", f"198.51.{len(answers)}.{n + 1}")
