@@ -8,10 +8,11 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and organizers"
 
     def ready(self) -> None:
-        # Registers the account emails' outbox handlers and counts failed logins per account.
+        # Registers the account emails' outbox handlers, counts failed logins per account
+        # and connects the receiver that starts a login's clocks.
         from django.contrib.auth.signals import user_login_failed
 
-        from accounts import emails, lockout  # noqa: F401
+        from accounts import emails, lockout, sessions  # noqa: F401
 
         user_login_failed.connect(lockout.on_login_failed, dispatch_uid="accounts.lockout")
 

@@ -82,6 +82,10 @@ class Organizer(models.Model):
         default=False,
         help_text="Tickets of bank-transfer orders are valid at the door before the money arrives.",
     )
+    require_two_factor = models.BooleanField(
+        default=False,
+        help_text="Members must use two-factor authentication to open this organizer's back office.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganizerQuerySet.as_manager()
@@ -178,3 +182,23 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that stands in for the authenticator app (accounts/two_factor.py).
+
+    Only a keyed hash is stored; the codes are shown once, when made.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "code_hash"], name="unique_recovery_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.user} ({'used' if self.used_at else 'unused'})"

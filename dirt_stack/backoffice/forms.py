@@ -19,7 +19,7 @@ from accounts import tokens
 from accounts.models import Membership, Organizer, User
 from checkin.models import CheckInList
 from core.text import SingleLineField
-from events.forms import LocalDateTimeField, in_zone
+from events.forms import LocalDateTimeField, read_times
 from events.models import Event, EventDate, TicketType
 from sales.models import Voucher, parse_id
 
@@ -109,7 +109,13 @@ class OrganizerForm(forms.ModelForm):
 class OrganizerSettingsForm(forms.ModelForm):
     class Meta:
         model = Organizer
-        fields = ["name", "contact_email", "bank_transfer_details", "admit_unpaid_bank_transfers"]
+        fields = [
+            "name",
+            "contact_email",
+            "bank_transfer_details",
+            "admit_unpaid_bank_transfers",
+            "require_two_factor",
+        ]
         field_classes = {"name": SingleLineField}
 
 
@@ -184,8 +190,7 @@ class VoucherForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        for name in ("valid_from", "valid_until"):
-            cleaned[name] = in_zone(cleaned.get(name), self.event.tz)
+        read_times(self, ("valid_from", "valid_until"), self.event.tz)
         if (
             cleaned.get("valid_from")
             and cleaned.get("valid_until")

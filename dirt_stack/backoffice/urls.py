@@ -4,7 +4,7 @@ Mounted at the site's root."""
 
 from django.urls import include, path, re_path
 
-from backoffice.views import account, dates, door, events, orders, teams
+from backoffice.views import account, dates, door, events, orders, teams, two_factor
 
 account_patterns = [
     path("login/", account.login_view, name="login"),
@@ -18,6 +18,13 @@ account_patterns = [
         name="password_reset_confirm",
     ),
     path("password/change/", account.password_change_view, name="password_change"),
+    # Two-factor authentication and re-authentication (backoffice/views/two_factor.py).
+    path("login/two-factor/", two_factor.login_two_factor, name="login_two_factor"),
+    path("security/", two_factor.security, name="security"),
+    path("two-factor/setup/", two_factor.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/recovery-codes/", two_factor.recovery_codes, name="recovery_codes"),
+    path("two-factor/disable/", two_factor.two_factor_disable, name="two_factor_disable"),
+    path("confirm/", two_factor.reauthenticate, name="reauthenticate"),
 ]
 
 manage_patterns = [

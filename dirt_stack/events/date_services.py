@@ -9,7 +9,8 @@ there (sales.stock), so the sold count read under the lock holds until commit;
 locks are taken date row first, then its ticket types' rows, as purchases take
 them. The CHECK constraints on ``allocated`` stay the last word: a change that
 would oversell a counter fails with an IntegrityError, reported here as a
-ValidationError naming the date.
+ValidationError naming the date; so do those keeping a date's times inside
+core.datetimes' window, reported as a ValidationError on the time's field.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from core.datetimes import window_checked
 from core.statements import constraint_name
 from events import dates
 from events.forms import ALREADY_A_DATE, BulkDateForm, DateForm, DateTicketTypeForm, date_at
@@ -79,7 +81,8 @@ def add_date(form: DateForm) -> EventDate:
         raise ValidationError({"starts_at": ALREADY_A_DATE})
     date = form.save(commit=False)
     date.event = event
-    date.save()
+    with window_checked():
+        date.save()
     dates.add_stock_rows([date], list(event.ticket_types.all()))
     dates.refresh_span(event)
     return date
@@ -108,7 +111,8 @@ def add_dates_from_rule(event: Event, times: Sequence[dates.DateTimes]) -> Added
     _lock_event(event)
     taken = existing_starts(event, times)
     new = [t for t in times if t.starts_at not in taken]
-    created = dates.add_dates(event, new) if new else []
+    with window_checked():
+        created = dates.add_dates(event, new) if new else []
     return AddedDates(created=created, skipped=[t for t in times if t.starts_at in taken])
 
 
@@ -177,7 +181,8 @@ def edit_date(form: DateForm, offers: Sequence[DateTicketTypeForm]) -> EventDate
     data = form.cleaned_data
     _set_capacity(date, data["capacity"], "capacity")
     fields = ("admission_at", "sales_start", "sales_end", "venue_name", "venue_address", "status")
-    EventDate.objects.filter(pk=date.pk).update(**{name: data[name] for name in fields})
+    with window_checked():
+        EventDate.objects.filter(pk=date.pk).update(**{name: data[name] for name in fields})
     rows = {row.pk: row for row in DateTicketType.objects.filter(date=date).select_related("ticket_type")}
     for offer_form in offers:
         row = rows[offer_form.instance.pk]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import slugify
 
+from core.datetimes import FIRST_YEAR, LAST_YEAR, to_utc
 from core.text import SingleLineField
 from events.models import (
     DateTicketType,
@@ -34,11 +36,22 @@ COVER_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
 LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
-def in_zone(value: dt.datetime | None, tz: zoneinfo.ZoneInfo) -> dt.datetime | None:
-    """Read a parsed date-time's wall-clock time as a time in ``tz``."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=None).replace(tzinfo=tz)
+def read_times(form: forms.BaseForm, names: Iterable[str], tz: dt.tzinfo) -> None:
+    """Read each of ``names`` the form has (a wall-clock date-time) as a time in ``tz``:
+    its cleaned value becomes UTC inside core.datetimes' window, or the field gets that
+    window's error. A field left empty or already refused is None."""
+    cleaned = form.cleaned_data
+    for name in names:
+        if name not in form.fields:
+            continue
+        value = cleaned.get(name)
+        cleaned[name] = None
+        if value is None:
+            continue
+        try:
+            cleaned[name] = to_utc(value, tz, str(form[name].label))
+        except forms.ValidationError as error:
+            form.add_error(name, error)
 
 
 def local_input_value(value: dt.datetime | None, tz: zoneinfo.ZoneInfo) -> str:
@@ -46,9 +59,9 @@ def local_input_value(value: dt.datetime | None, tz: zoneinfo.ZoneInfo) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
-# Date-times outside these years are typing mistakes (or attacks): refused before they
-# reach a time-zone conversion or the database, where year 9999 or 1 would overflow.
-EARLIEST_YEAR, LATEST_YEAR = 2000, 2199
+# Days outside these years are typing mistakes (or attacks): refused as typed. A date-time
+# is then checked again in UTC (read_times), where a time zone may move it out of the window.
+EARLIEST_YEAR, LATEST_YEAR = FIRST_YEAR, LAST_YEAR
 
 
 class _TextOnly:
@@ -179,10 +192,9 @@ class EventForm(forms.ModelForm):
         super().clean()
         cleaned = self.cleaned_data
         if cleaned.get("timezone") and "timezone" not in self.errors:
-            tz = zoneinfo.ZoneInfo(cleaned["timezone"])
+            read_times(self, ("starts_at", "ends_at"), zoneinfo.ZoneInfo(cleaned["timezone"]))
             for name in ("starts_at", "ends_at"):
                 if name in self.fields:
-                    cleaned[name] = in_zone(cleaned.get(name), tz)
                     setattr(self.instance, name, cleaned.get(name))
         if not cleaned.get("is_online") and not cleaned.get("venue_name"):
             self.add_error("venue_name", "Give the venue, or mark the event as online.")
@@ -227,9 +239,9 @@ class TicketTypeForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
+        read_times(self, ("sales_start", "sales_end"), self.event.tz)
         for name in ("sales_start", "sales_end"):
-            cleaned[name] = in_zone(cleaned.get(name), self.event.tz)
-            setattr(self.instance, name, cleaned[name])
+            setattr(self.instance, name, cleaned.get(name))
         return cleaned
 
 
@@ -313,10 +325,11 @@ class DateForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        for name in ("starts_at", "ends_at", "admission_at", "sales_start", "sales_end"):
+        times = ("starts_at", "ends_at", "admission_at", "sales_start", "sales_end")
+        read_times(self, times, self.event.tz)
+        for name in times:
             if name in self.fields:
-                cleaned[name] = in_zone(cleaned.get(name), self.event.tz)
-                setattr(self.instance, name, cleaned[name])
+                setattr(self.instance, name, cleaned.get(name))
         starts_at = cleaned.get("starts_at") if "starts_at" in self.fields else self.instance.starts_at
         _doors_before_start(self, cleaned.get("admission_at"), starts_at)
         if "starts_at" in self.fields and starts_at and date_at(self.event, starts_at):
@@ -402,8 +415,7 @@ class MoveDateForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
-        for name in ("starts_at", "ends_at", "admission_at"):
-            cleaned[name] = in_zone(cleaned.get(name), self.event.tz)
+        read_times(self, ("starts_at", "ends_at", "admission_at"), self.event.tz)
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts_at and ends_at and ends_at < starts_at:
             self.add_error("ends_at", "A date cannot end before it starts.")

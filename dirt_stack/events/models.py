@@ -16,6 +16,7 @@ from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 
 from accounts.models import Organizer
+from core.datetimes import window_constraints
 
 
 def validate_timezone(value: str) -> None:
@@ -131,6 +132,7 @@ class Event(models.Model):
         indexes = [models.Index(fields=["status", "starts_at"], name="event_status_starts_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gte=F("starts_at")), name="event_ends_after_start"),
+            *window_constraints("event", "starts_at", "ends_at"),
         ]
 
     def __str__(self) -> str:
@@ -185,6 +187,7 @@ class TicketType(models.Model):
                 condition=SALES_WINDOW_ORDERED,
                 name="ticket_type_sales_window_ordered",
             ),
+            *window_constraints("ticket_type", nullable=("sales_start", "sales_end")),
         ]
 
     def __str__(self) -> str:
@@ -271,6 +274,9 @@ class EventDate(models.Model):
             models.CheckConstraint(
                 condition=SALES_WINDOW_ORDERED,
                 name="event_date_sales_window_ordered",
+            ),
+            *window_constraints(
+                "event_date", "starts_at", "ends_at", nullable=("admission_at", "sales_start", "sales_end")
             ),
         ]
 

@@ -28,6 +28,7 @@ from dateutil import rrule
 from django import forms
 from django.db import models
 
+from core.datetimes import OUT_OF_WINDOW, WINDOW_END, WINDOW_START, window_message
 from events.dates import DateTimes
 from events.forms import BoundedDateField, TimeOfDayField
 
@@ -143,6 +144,20 @@ def occurrences(rule: Rule, tz: zoneinfo.ZoneInfo, limit: int = MAX_OCCURRENCES)
     return result
 
 
+def _outside_window(
+    times: list[DateTimes], tz: zoneinfo.ZoneInfo
+) -> tuple[int, forms.ValidationError] | None:
+    """The first occurrence whose start, end or doors lie outside core.datetimes' window
+    (its index and the error naming its day), or None."""
+    for index, time in enumerate(times):
+        for value in (time.starts_at, time.ends_at, time.admission_at):
+            if value is not None and not WINDOW_START <= value < WINDOW_END:
+                local = time.starts_at.astimezone(tz)
+                label = f"The date on {local.day} {local:%B %Y}"
+                return index, forms.ValidationError(window_message(label), code=OUT_OF_WINDOW)
+    return None
+
+
 class DayListField(forms.Field):
     """Days as a list of ISO dates (JSON), or one string of them separated by commas,
     spaces or new lines (a plain form)."""
@@ -245,5 +260,11 @@ class RecurrenceForm(forms.Form):
             return cleaned
         if not self.occurrences:
             raise forms.ValidationError("This rule makes no dates: check its days and exceptions.")
+        outside = _outside_window(self.occurrences, self.tz)
+        if outside is not None:
+            index, error = outside
+            self.occurrences = []
+            self.add_error("first_day" if index == 0 else "until" if until is not None else "count", error)
+            return cleaned
         cleaned["rule"] = rule
         return cleaned

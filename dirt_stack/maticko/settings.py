@@ -60,6 +60,10 @@ INSTALLED_APPS = [
     "csp",
     # Serves the API docs' Swagger UI from our own static files (no CDN, no inline script).
     "ninja",
+    # TOTP devices for two-factor authentication (accounts/two_factor.py); its admin and
+    # templates are not used.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "accounts",
     "events",
@@ -89,6 +93,11 @@ MIDDLEWARE = [
     "core.middleware.DatabaseUnavailableMiddleware",
     "core.middleware.InertiaMiddleware",
     "core.middleware.InertiaSharedPropsMiddleware",
+    # After authentication and messages: ends logins past their timeouts or without
+    # their second factor, and sends members of organizers that require two-factor
+    # authentication to set it up (backoffice/middleware.py).
+    "backoffice.middleware.SessionTimeoutMiddleware",
+    "backoffice.middleware.TwoFactorEnforcementMiddleware",
 ]
 
 ROOT_URLCONF = "maticko.urls"
@@ -252,6 +261,23 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- Logins: timeouts, re-authentication, two-factor (accounts/sessions.py) ------
+# A login ends after SESSION_IDLE_TIMEOUT seconds without a request and
+# SESSION_ABSOLUTE_TIMEOUT seconds after it began (pretix's defaults: 3 h and 12 h).
+# Anonymous sessions (a buyer's) are not logins and are not ended.
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=3 * 3600)
+SESSION_ABSOLUTE_TIMEOUT = env.int("SESSION_ABSOLUTE_TIMEOUT", default=12 * 3600)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+# Creating API tokens, changing roles and organizer settings need a password (and
+# second factor) entered within this many seconds.
+REAUTHENTICATION_TIMEOUT = env.int("REAUTHENTICATION_TIMEOUT", default=15 * 60)
+if min(SESSION_IDLE_TIMEOUT, SESSION_ABSOLUTE_TIMEOUT, REAUTHENTICATION_TIMEOUT) <= 0:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_TIMEOUT, SESSION_ABSOLUTE_TIMEOUT and REAUTHENTICATION_TIMEOUT must be positive."
+    )
+# The issuer authenticator apps show next to the account.
+OTP_TOTP_ISSUER = "Maticko"
 
 # Content Security Policy. The Vite build is plain same-origin files; the only
 # inline code is Inertia's progress-bar <style>, which carries the per-request

@@ -30,6 +30,7 @@ from django.db.models.functions import Lower
 
 from accounts.models import Organizer, User
 from core import statements
+from core.datetimes import require_window, window_checked, within_window
 from core.money import money_str
 from events import dates
 from events import services as event_services
@@ -243,6 +244,7 @@ def move_date(
 ) -> DateMove:
     """Give ``date`` new times and email the buyer of each pending or paid order on it
     (nothing when the times are the same). A cancelled date is not moved."""
+    require_window(starts_at=starts_at, ends_at=ends_at, admission_at=admission_at)
     if ends_at < starts_at:
         raise ValidationError({"ends_at": "A date cannot end before it starts."})
     if admission_at is not None and admission_at > starts_at:
@@ -253,9 +255,10 @@ def move_date(
     if (locked.starts_at, locked.ends_at, locked.admission_at) == (starts_at, ends_at, admission_at):
         return DateMove(changed=False)
     previous = locked.starts_at
-    EventDate.objects.filter(pk=locked.pk).update(
-        starts_at=starts_at, ends_at=ends_at, admission_at=admission_at
-    )
+    with window_checked():
+        EventDate.objects.filter(pk=locked.pk).update(
+            starts_at=starts_at, ends_at=ends_at, admission_at=admission_at
+        )
     date.starts_at, date.ends_at, date.admission_at = starts_at, ends_at, admission_at
     dates.refresh_span(locked.event)
     actor = _actor(by)
@@ -280,6 +283,11 @@ def save_event(form: EventForm, organizer: Organizer, *, by: User | Actor | None
             admission_at = None
             if date.admission_at is not None:
                 admission_at = date.admission_at + (starts_at - date.starts_at)
+                try:
+                    within_window(admission_at, "Doors open (as long before the start as now)")
+                except ValidationError as error:
+                    # The editor has no doors-open field: the start it moves is refused.
+                    raise ValidationError({"starts_at": error.messages}) from error
             move_date(
                 date,
                 starts_at=starts_at,

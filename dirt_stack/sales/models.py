@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from core.datetimes import window_constraints
 from events.models import Event, EventDate, TicketType
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ class Voucher(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="percent") | Q(value__lte=100), name="voucher_percent_at_most_100"
             ),
+            *window_constraints("voucher", nullable=("valid_from", "valid_until")),
         ]
 
     def __str__(self) -> str:

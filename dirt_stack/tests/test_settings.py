@@ -102,3 +102,11 @@ def test_rejects_an_unknown_log_format():
     result = run_manage(["check"], {"LOG_FORMAT": "xml"})
     assert result.returncode != 0
     assert "LOG_FORMAT must be 'json' or 'text'" in result.stderr
+
+
+def test_rejects_a_login_timeout_that_is_not_positive():
+    result = run_manage(["check"], {"DEBUG": "true", "SESSION_IDLE_TIMEOUT": "0"})
+    assert result.returncode != 0
+    assert "SESSION_IDLE_TIMEOUT, SESSION_ABSOLUTE_TIMEOUT and REAUTHENTICATION_TIMEOUT must be positive" in (
+        result.stderr
+    )

@@ -7,12 +7,13 @@ import zoneinfo
 from collections import Counter
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from api.auth import OrganizerToken
-from api.manage.common import event_of, invalid, local_input, require_manager, token_of
+from api.manage.common import event_of, invalid, invalid_fields, local_input, require_manager, token_of
 from api.manage.schemas import (
     CancelEventIn,
     EventIn,
@@ -26,6 +27,7 @@ from api.schemas import ProblemOut
 from backoffice.forms import CancelEventForm
 from backoffice.schemas import CancellationProgress
 from backoffice.serializers import cancellation_progress, event_form_values
+from core.inertia import validation_errors
 from events import services as event_services
 from events.forms import EventForm, TicketTypeForm
 from events.models import Event, TicketType
@@ -139,12 +141,15 @@ def update_event(request: HttpRequest, slug: str, body: EventPatch) -> HttpRespo
     if not form.is_valid():
         return invalid(form)
     # Through sales.date_changes: a single-date event's new times email its buyers.
-    saved = date_changes.save_event(
-        form,
-        event.organizer,
-        by=Actor(token_name=token_of(request).name),
-        base_url=request.build_absolute_uri("/"),
-    )
+    try:
+        saved = date_changes.save_event(
+            form,
+            event.organizer,
+            by=Actor(token_name=token_of(request).name),
+            base_url=request.build_absolute_uri("/"),
+        )
+    except ValidationError as error:
+        return invalid_fields(validation_errors(error))
     return _event_out(saved)
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.forms.utils import pretty_name
 from ninja import Field, Schema
 from ninja.schema import DjangoGetter
-from pydantic import model_validator
+from pydantic import AfterValidator, ValidationInfo, WithJsonSchema, model_validator
 
 from backoffice.schemas import PaymentRow, RefundRow
+from core.datetimes import FIRST_YEAR, LAST_YEAR, within_window
 from storefront.schemas import DateStatus, OrderDetail
 
 
@@ -26,6 +29,34 @@ class Body(Schema):
         if not isinstance(sent, dict):
             raise ValueError("The body must be a JSON object.")
         return data
+
+
+def _in_window(value: dt.datetime | None, info: ValidationInfo) -> dt.datetime | None:
+    """A date-time sent with an offset must lie in core.datetimes' window; one without is
+    the event's local time, which the forms check once they know the zone."""
+    if value is not None and value.tzinfo is not None:
+        try:
+            within_window(value, pretty_name(info.field_name or "time"))
+        except DjangoValidationError as error:
+            raise ValueError(error.messages[0]) from error
+    return value
+
+
+# A date-time in a request body (ISO 8601, with or without an offset).
+WindowDateTime = Annotated[
+    dt.datetime,
+    AfterValidator(_in_window),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": (
+                f"Without an offset: the event's local time. From {FIRST_YEAR}-01-01 "
+                f"to {LAST_YEAR}-12-31 in UTC."
+            ),
+        }
+    ),
+]
 
 
 class ManagedEventOut(Schema):
@@ -60,8 +91,8 @@ class EventIn(Body):
     venue_address: str = Field("", max_length=300)
     is_online: bool = False
     timezone: str = Field("UTC", max_length=64)
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: WindowDateTime
+    ends_at: WindowDateTime
     currency: str = Field("EUR", max_length=3)
     capacity: int | None = Field(None, ge=1)
 
@@ -73,8 +104,8 @@ class EventPatch(Body):
     venue_address: str | None = Field(None, max_length=300)
     is_online: bool | None = None
     timezone: str | None = Field(None, max_length=64)
-    starts_at: dt.datetime | None = None
-    ends_at: dt.datetime | None = None
+    starts_at: WindowDateTime | None = None
+    ends_at: WindowDateTime | None = None
     currency: str | None = Field(None, max_length=3)
     capacity: int | None = Field(None, ge=1)
 
@@ -99,8 +130,8 @@ class TicketTypeIn(Body):
     description: str = Field("", max_length=5000)
     price: Decimal = Field(..., ge=0, max_digits=10, decimal_places=2)
     capacity: int = Field(..., ge=1, le=10_000_000)
-    sales_start: dt.datetime | None = None
-    sales_end: dt.datetime | None = None
+    sales_start: WindowDateTime | None = None
+    sales_end: WindowDateTime | None = None
     min_per_order: int = Field(1, ge=1, le=100)
     max_per_order: int = Field(10, ge=1, le=100)
     hidden: bool = False
@@ -111,8 +142,8 @@ class TicketTypePatch(Body):
     description: str | None = Field(None, max_length=5000)
     price: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
     capacity: int | None = Field(None, ge=1, le=10_000_000)
-    sales_start: dt.datetime | None = None
-    sales_end: dt.datetime | None = None
+    sales_start: WindowDateTime | None = None
+    sales_end: WindowDateTime | None = None
     min_per_order: int | None = Field(None, ge=1, le=100)
     max_per_order: int | None = Field(None, ge=1, le=100)
     hidden: bool | None = None
@@ -153,9 +184,9 @@ class ManagedDateOut(Schema):
 class DateIn(Body):
     """A new date; times without an offset are the event's local time."""
 
-    starts_at: dt.datetime
-    ends_at: dt.datetime
-    admission_at: dt.datetime | None = None
+    starts_at: WindowDateTime
+    ends_at: WindowDateTime
+    admission_at: WindowDateTime | None = None
 
 
 class DatePatch(Body):
@@ -163,9 +194,9 @@ class DatePatch(Body):
     ``admission_at``, ``sales_start``, ``sales_end`` and ``capacity``; times without an
     offset are the event's local time. Moving or cancelling a date is not done here."""
 
-    admission_at: dt.datetime | None = None
-    sales_start: dt.datetime | None = None
-    sales_end: dt.datetime | None = None
+    admission_at: WindowDateTime | None = None
+    sales_start: WindowDateTime | None = None
+    sales_end: WindowDateTime | None = None
     venue_name: str | None = Field(None, max_length=200)
     venue_address: str | None = Field(None, max_length=300)
     capacity: int | None = Field(None, ge=0, le=10_000_000)

@@ -72,6 +72,7 @@ class OrganizerSettings(Shape):
     contact_email: str
     bank_transfer_details: str
     admit_unpaid_bank_transfers: bool
+    require_two_factor: bool
 
 
 class OrganizerManagePageProps(PageProps):

@@ -15,13 +15,14 @@ from django.contrib.auth.tokens import default_token_generator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.encoding import force_str
-from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_decode
+from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import emails, lockout, signup
+from accounts import emails, lockout, signup, two_factor
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from backoffice.forms import SignupConfirmForm, SignupForm
+from backoffice.redirects import safe_next_url as _safe_next_url
 from backoffice.schemas import (
     LoginPageProps,
     PasswordChangePageProps,
@@ -30,6 +31,7 @@ from backoffice.schemas import (
     SignupConfirmPageProps,
     SignupPageProps,
 )
+from backoffice.views.two_factor import begin_second_step
 from core import ratelimit
 from core.inertia import form_errors, render_page, render_with_errors, submitted_data
 from core.schemas import PageProps
@@ -40,14 +42,6 @@ SIGNUP_LIMIT_PER_ADDRESS = ratelimit.RateLimit(limit=10, window_seconds=3600)
 SIGNUP_LIMIT_PER_EMAIL = ratelimit.RateLimit(limit=3, window_seconds=3600)
 PASSWORD_RESET_LIMIT_PER_ADDRESS = ratelimit.RateLimit(limit=20, window_seconds=3600)
 PASSWORD_RESET_LIMIT = ratelimit.RateLimit(limit=5, window_seconds=3600)
-
-
-def _safe_next_url(request: HttpRequest, candidate: str | None, default: str = "/") -> str:
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return default
 
 
 def _page(request: HttpRequest, props: PageProps, title: str) -> HttpResponse:
@@ -75,7 +69,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             errors["email"] = errors.pop("username")
         return render_with_errors(request, props, errors)
 
-    login(request, form.get_user())
+    user = form.get_user()
+    if two_factor.is_enabled(user):
+        return begin_second_step(request, user, next_url)
+    login(request, user)
     messages.success(request, "You are logged in.")
     return redirect(next_url)
 

@@ -41,7 +41,7 @@ from backoffice.serializers import (
     event_form_values,
     ticket_type_manage,
 )
-from core.inertia import form_errors, render_page, render_with_errors, submitted_data
+from core.inertia import form_errors, render_page, render_with_errors, submitted_data, validation_errors
 from events import services
 from events.forms import EventForm, TicketTypeForm, local_input_value
 from events.models import Event, TicketType
@@ -122,6 +122,7 @@ def organizer_props(membership: Membership) -> OrganizerManagePageProps:
             contact_email=org.contact_email,
             bank_transfer_details=org.bank_transfer_details,
             admit_unpaid_bank_transfers=org.admit_unpaid_bank_transfers,
+            require_two_factor=org.require_two_factor,
         ),
         role=membership.role,
         can_manage=can_manage_events(membership),
@@ -212,9 +213,13 @@ def event_edit(request: AuthenticatedHttpRequest, organizer_slug: str, event_slu
         event.refresh_from_db()
         return render_with_errors(request, _editor_props(membership, event), form_errors(form))
     # A single-date event's new times move its date and tell its buyers.
-    event = date_changes.save_event(
-        form, membership.organizer, by=request.user, base_url=request.build_absolute_uri("/")
-    )
+    try:
+        event = date_changes.save_event(
+            form, membership.organizer, by=request.user, base_url=request.build_absolute_uri("/")
+        )
+    except ValidationError as error:
+        event.refresh_from_db()
+        return render_with_errors(request, _editor_props(membership, event), validation_errors(error))
     messages.success(request, "Event saved.")
     return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event.slug)
 

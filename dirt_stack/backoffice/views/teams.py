@@ -14,7 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import services, tokens
+from accounts import services, tokens, two_factor
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import ApiToken, Invitation, Membership, User
 from accounts.permissions import membership_for, require_role
@@ -26,6 +26,7 @@ from backoffice.forms import (
     OrganizerForm,
     OrganizerSettingsForm,
 )
+from backoffice.reauth import require_recent_authentication
 from backoffice.schemas import (
     ApiTokenRow,
     ApiTokensPageProps,
@@ -36,7 +37,7 @@ from backoffice.schemas import (
     PendingInvitation,
 )
 from backoffice.views.events import organizer_props
-from core.inertia import form_errors, render_page, render_with_errors, submitted_data
+from core.inertia import form_errors, render_page, render_with_errors, submitted_data, validation_errors
 from core.schemas import Option
 from storefront.schemas import OrganizerRef
 
@@ -128,6 +129,9 @@ def member_update(request: HttpRequest, organizer_slug: str, member_id: int) -> 
     membership = membership_for(request.user, organizer_slug)
     require_role(membership, OWNERS)
     target = get_object_or_404(Membership, pk=member_id, organizer=membership.organizer)
+    refused = require_recent_authentication(request, reverse("backoffice:members", args=[organizer_slug]))
+    if refused:
+        return refused
     data = submitted_data(request)
     try:
         if data.get("action") == "remove":
@@ -193,13 +197,21 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def organizer_settings(request: HttpRequest, organizer_slug: str) -> HttpResponse:
+def organizer_settings(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpResponse:
     """Owners change the organizer's name, contact address and bank details for transfers."""
     membership = membership_for(request.user, organizer_slug)
     require_role(membership, OWNERS)
+    refused = require_recent_authentication(request, reverse("backoffice:organizer", args=[organizer_slug]))
+    if refused:
+        return refused
     form = OrganizerSettingsForm(submitted_data(request), instance=membership.organizer)
     if not form.is_valid():
         return render_with_errors(request, organizer_props(membership), form_errors(form))
+    if form.cleaned_data["require_two_factor"] and "require_two_factor" in form.changed_data:
+        try:
+            two_factor.check_can_require(request.user)
+        except ValidationError as error:
+            return render_with_errors(request, organizer_props(membership), validation_errors(error))
     form.save()
     messages.success(request, "Organizer settings saved.")
     return redirect("backoffice:organizer", organizer_slug=organizer_slug)
@@ -244,6 +256,9 @@ def api_tokens(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpRe
         tokens.revoke(token)
         messages.success(request, f"Token “{token.name}” revoked.")
         return redirect("backoffice:api_tokens", organizer_slug=organizer_slug)
+    refused = require_recent_authentication(request, reverse("backoffice:api_tokens", args=[organizer_slug]))
+    if refused:
+        return refused
     form = ApiTokenForm(data)
     if not form.is_valid():
         return render_with_errors(request, _tokens_props(membership), form_errors(form))

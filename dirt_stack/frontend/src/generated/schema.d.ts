@@ -835,11 +835,13 @@ export interface components {
       /**
        * Starts At
        * Format: date-time
+       * @description Without an offset: the event's local time. From 2000-01-01 to 2100-12-31 in UTC.
        */
       starts_at: string;
       /**
        * Ends At
        * Format: date-time
+       * @description Without an offset: the event's local time. From 2000-01-01 to 2100-12-31 in UTC.
        */
       ends_at: string;
       /**
@@ -1143,11 +1145,13 @@ export interface components {
       /**
        * Starts At
        * Format: date-time
+       * @description Without an offset: the event's local time. From 2000-01-01 to 2100-12-31 in UTC.
        */
       starts_at: string;
       /**
        * Ends At
        * Format: date-time
+       * @description Without an offset: the event's local time. From 2000-01-01 to 2100-12-31 in UTC.
        */
       ends_at: string;
       /** Admission At */
@@ -2567,6 +2571,8 @@ export interface components {
       bank_transfer_details: string;
       /** Admit Unpaid Bank Transfers */
       admit_unpaid_bank_transfers: boolean;
+      /** Require Two Factor */
+      require_two_factor: boolean;
     };
     /**
      * Pagination
@@ -2629,6 +2635,26 @@ export interface components {
       admission_at: string | null;
       /** Exists */
       exists: boolean;
+    };
+    /** ReauthenticatePageProps */
+    ReauthenticatePageProps: {
+      /** Next */
+      next: string;
+      /**
+       * Needs Code
+       * @description The user has two-factor authentication: ask for a code too.
+       */
+      needs_code: boolean;
+    };
+    /** RecoveryCodesPageProps */
+    RecoveryCodesPageProps: {
+      /**
+       * Codes
+       * @description Shown this once.
+       */
+      codes: string[];
+      /** Next */
+      next: string;
     };
     /** ReissueResult */
     ReissueResult: {
@@ -2707,6 +2733,21 @@ export interface components {
       /** Results */
       results: components["schemas"]["SearchHit"][];
     };
+    /** SecurityPageProps */
+    SecurityPageProps: {
+      /**
+       * Two Factor
+       * @description Two-factor authentication is on.
+       */
+      two_factor: boolean;
+      /** Recovery Codes Left */
+      recovery_codes_left: number;
+      /**
+       * Required By
+       * @description The names of the user's organizers that require two-factor authentication.
+       */
+      required_by: string[];
+    };
     /**
      * SharedProps
      * @description What ``core.middleware.InertiaSharedPropsMiddleware`` shares with every page.
@@ -2751,6 +2792,23 @@ export interface components {
       sold: number;
       /** Held */
       held: number;
+    };
+    /** TwoFactorLoginPageProps */
+    TwoFactorLoginPageProps: Record<string, never>;
+    /** TwoFactorSetupPageProps */
+    TwoFactorSetupPageProps: {
+      /**
+       * Secret
+       * @description The key for typing into an app, in groups of four.
+       */
+      secret: string;
+      /**
+       * Qr Code
+       * @description The otpauth URL as a QR code: an SVG data URI.
+       */
+      qr_code: string;
+      /** Next */
+      next: string;
     };
     /** UndoResult */
     UndoResult: {
@@ -2817,8 +2875,13 @@ export interface components {
       "Auth/PasswordChange": components["schemas"]["PasswordChangePageProps"];
       "Auth/PasswordReset": components["schemas"]["PasswordResetPageProps"];
       "Auth/PasswordResetConfirm": components["schemas"]["PasswordResetConfirmPageProps"];
+      "Auth/Reauthenticate": components["schemas"]["ReauthenticatePageProps"];
+      "Auth/RecoveryCodes": components["schemas"]["RecoveryCodesPageProps"];
+      "Auth/Security": components["schemas"]["SecurityPageProps"];
       "Auth/Signup": components["schemas"]["SignupPageProps"];
       "Auth/SignupConfirm": components["schemas"]["SignupConfirmPageProps"];
+      "Auth/TwoFactorLogin": components["schemas"]["TwoFactorLoginPageProps"];
+      "Auth/TwoFactorSetup": components["schemas"]["TwoFactorSetupPageProps"];
       "Checkout/Expired": components["schemas"]["CheckoutExpiredPageProps"];
       "Checkout/Show": components["schemas"]["CheckoutPageProps"];
       Error: components["schemas"]["ErrorPageProps"];

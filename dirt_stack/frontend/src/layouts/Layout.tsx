@@ -39,10 +39,10 @@ export default function Layout({ children }: { children: ReactNode }) {
                   My events
                 </Link>
                 <Link
-                  href="/accounts/password/change/"
+                  href="/accounts/security/"
                   className="hidden text-slate-600 hover:text-indigo-700 sm:inline"
                   data-testid="current-user"
-                  title="Change your password"
+                  title="Security: password and two-factor authentication"
                 >
                   {user.name}
                 </Link>

@@ -62,9 +62,13 @@ function OrganizerSettings({ organizer }: { organizer: Props["organizer"] }) {
     contact_email: organizer.contact_email,
     bank_transfer_details: organizer.bank_transfer_details,
     admit_unpaid_bank_transfers: organizer.admit_unpaid_bank_transfers,
+    require_two_factor: organizer.require_two_factor,
   });
   const errors = form.errors as Partial<
-    Record<"name" | "contact_email" | "bank_transfer_details" | "form", string>
+    Record<
+      "name" | "contact_email" | "bank_transfer_details" | "require_two_factor" | "form",
+      string
+    >
   >;
 
   function save(e: FormEvent) {
@@ -104,6 +108,13 @@ function OrganizerSettings({ organizer }: { organizer: Props["organizer"] }) {
           label="Bank-transfer tickets are valid at the door before the money arrives"
           checked={form.data.admit_unpaid_bank_transfers}
           onChange={(e) => form.setData("admit_unpaid_bank_transfers", e.target.checked)}
+        />
+        <CheckboxField
+          className="sm:col-span-2"
+          label="Members must use two-factor authentication"
+          checked={form.data.require_two_factor}
+          onChange={(e) => form.setData("require_two_factor", e.target.checked)}
+          error={errors.require_two_factor}
         />
         <div>
           <PrimaryButton disabled={form.processing}>Save settings</PrimaryButton>

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_organizer_admit_unpaid_bank_transfers_apitoken'),
+        ('accounts', '0003_two_factor'),
     ]
 
     operations = [

@@ -1,0 +1,35 @@
+import { Head, Link } from "@inertiajs/react";
+import Card from "../../components/Card";
+import type { PageProps } from "../../types";
+
+export default function RecoveryCodes({ codes, next }: PageProps<"Auth/RecoveryCodes">) {
+  return (
+    <>
+      <Head title="Recovery codes" />
+      <Card title="Your recovery codes">
+        <p className="text-sm text-slate-600">
+          Keep these somewhere safe, apart from your phone. Each code logs you in once when you
+          cannot use your authenticator app. They are shown only now.
+        </p>
+        <ul
+          className="mt-4 grid grid-cols-2 gap-2 rounded-lg bg-slate-50 p-4 font-mono text-sm"
+          aria-label="Recovery codes"
+        >
+          {codes.map((code) => (
+            <li key={code} data-testid="recovery-code">
+              {code}
+            </li>
+          ))}
+        </ul>
+        <p className="mt-6">
+          <Link
+            href={next}
+            className="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-700"
+          >
+            I have saved them
+          </Link>
+        </p>
+      </Card>
+    </>
+  );
+}

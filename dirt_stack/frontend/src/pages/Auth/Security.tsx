@@ -1,0 +1,87 @@
+import { Head, Link, router, useForm } from "@inertiajs/react";
+import type { FormEvent } from "react";
+import Card from "../../components/Card";
+import { FormError, PrimaryButton } from "../../components/fields";
+import PasswordAndCode from "../../components/PasswordAndCode";
+import type { PageProps } from "../../types";
+
+export default function Security({
+  two_factor,
+  recovery_codes_left,
+  required_by,
+}: PageProps<"Auth/Security">) {
+  return (
+    <>
+      <Head title="Security" />
+      <Card title="Security">
+        <section>
+          <h2 className="text-lg font-semibold">Two-factor authentication</h2>
+          <p className="mt-1 text-sm text-slate-600" data-testid="two-factor-status">
+            {two_factor
+              ? `On. ${recovery_codes_left} unused recovery codes left.`
+              : "Off. With it on, logging in needs a code from an app on your phone as well as your password."}
+          </p>
+          {required_by.length > 0 ? (
+            <p className="mt-1 text-sm text-amber-700">Required by {required_by.join(", ")}.</p>
+          ) : null}
+          {two_factor ? (
+            <>
+              <button
+                type="button"
+                className="mt-3 rounded-lg border border-slate-300 px-3 py-2 text-sm hover:bg-slate-50"
+                onClick={() => router.post("/accounts/two-factor/recovery-codes/")}
+              >
+                Make new recovery codes
+              </button>
+              <DisableForm />
+            </>
+          ) : (
+            <p className="mt-3">
+              <Link
+                href="/accounts/two-factor/setup/"
+                className="rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-700"
+              >
+                Set up two-factor authentication
+              </Link>
+            </p>
+          )}
+        </section>
+        <section className="mt-8">
+          <h2 className="text-lg font-semibold">Password</h2>
+          <Link
+            href="/accounts/password/change/"
+            className="text-sm text-indigo-700 hover:underline"
+          >
+            Change your password
+          </Link>
+        </section>
+      </Card>
+    </>
+  );
+}
+
+function DisableForm() {
+  const form = useForm({ password: "", code: "" });
+  const errors = form.errors as Partial<Record<"password" | "code" | "form", string>>;
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    form.post("/accounts/two-factor/disable/", { onFinish: () => form.reset() });
+  }
+
+  return (
+    <form onSubmit={submit} className="mt-6 max-w-xs space-y-3" noValidate>
+      <h3 className="font-medium">Turn it off</h3>
+      <FormError message={errors.form} />
+      <PasswordAndCode
+        password={form.data.password}
+        code={form.data.code}
+        errors={errors}
+        withCode
+        onPassword={(value) => form.setData("password", value)}
+        onCode={(value) => form.setData("code", value)}
+      />
+      <PrimaryButton disabled={form.processing}>Turn off</PrimaryButton>
+    </form>
+  );
+}
