@@ -30,6 +30,7 @@ def test_sign_up_by_the_emailed_link(page: Page, live_server):
     page.get_by_label("Password").fill("Ab1!Ab1!")
     page.get_by_role("button", name="Create the account").click()
     expect(page.get_by_text("at least 12 characters")).to_be_visible()
+    expect(page.get_by_label("Password")).to_have_value("")  # the refused password is cleared
 
     page.get_by_label("Password").fill("a-long-pass-phrase")
     page.get_by_role("button", name="Create the account").click()
