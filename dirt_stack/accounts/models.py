@@ -39,6 +39,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="Can log in to the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    login_locked_until = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Password logins are refused until then (too many failures); a password reset unlocks.",
+    )
 
     objects = UserManager()
 

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Invitation, Membership, Organizer, User
+from accounts.models import ApiToken, Invitation, Membership, Organizer, User
 
 
 @transaction.atomic
@@ -26,19 +26,40 @@ def invite_member(*, organizer: Organizer, email: str, role: str, invited_by: Us
     return invitation
 
 
+class InvitationRefused(ValidationError):
+    """The invitation cannot be accepted by this user; nothing was changed."""
+
+
+def invitation_refusal(invitation: Invitation, user: User) -> str | None:
+    """Why ``user`` may not accept ``invitation``, or None when they may. An invitation is
+    bound to the address it was sent to, and never changes an existing member's role."""
+    if not invitation.is_open:
+        return "This invitation is no longer valid. Ask for a new one."
+    if user.email.lower() != invitation.email.lower():
+        return (
+            f"This invitation was sent to {invitation.email}, but you are logged in as {user.email}. "
+            "Log in with the invited address, or ask the organizer to invite yours."
+        )
+    if Membership.objects.filter(organizer_id=invitation.organizer_id, user=user).exists():
+        return (
+            f"You already are a member of {invitation.organizer.name}; "
+            "an invitation does not change your role."
+        )
+    return None
+
+
 @transaction.atomic
 def accept_invitation(*, token: str, user: User) -> Membership:
+    """Join the invitation's organizer with its role; raises InvitationRefused otherwise."""
     invitation = (
         Invitation.objects.select_for_update().select_related("organizer").filter(token=token).first()
     )
-    if invitation is None or not invitation.is_open:
-        raise ValidationError("This invitation is no longer valid. Ask for a new one.")
-    membership, created = Membership.objects.get_or_create(
-        organizer=invitation.organizer, user=user, defaults={"role": invitation.role}
-    )
-    if not created and membership.role != invitation.role:
-        membership.role = invitation.role
-        membership.save(update_fields=["role"])
+    if invitation is None:
+        raise InvitationRefused("This invitation is no longer valid. Ask for a new one.")
+    refusal = invitation_refusal(invitation, user)
+    if refusal is not None:
+        raise InvitationRefused(refusal)
+    membership = Membership.objects.create(organizer=invitation.organizer, user=user, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return membership
@@ -54,8 +75,12 @@ def change_role(*, membership: Membership, role: str) -> None:
 
 @transaction.atomic
 def remove_member(*, membership: Membership) -> None:
+    """Remove a member; the API tokens they created for this organizer are revoked with them."""
     if membership.role == Membership.Role.OWNER:
         _ensure_another_owner(membership)
+    ApiToken.objects.filter(
+        organizer_id=membership.organizer_id, created_by_id=membership.user_id, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now())
     membership.delete()
 
 

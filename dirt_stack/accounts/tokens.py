@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import ApiToken, Organizer, User
@@ -19,6 +20,25 @@ def _hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+# The furthest expiry a token may have.
+MAX_EXPIRY = dt.datetime(2100, 1, 1, tzinfo=dt.UTC)
+
+
+def end_of_day(day: dt.date) -> dt.datetime:
+    """A token that expires on ``day`` is valid until that day ends (UTC)."""
+    return dt.datetime.combine(day, dt.time.max, tzinfo=dt.UTC)
+
+
+def check_expiry(expires_at: dt.datetime | None) -> None:
+    """Refuse an expiry in the past (a token dead on arrival) or beyond MAX_EXPIRY."""
+    if expires_at is None:
+        return
+    if expires_at <= timezone.now():
+        raise ValidationError("The expiry date is in the past. Choose today or a later day.")
+    if expires_at >= MAX_EXPIRY:
+        raise ValidationError("Choose an expiry date before 2100, or none for a token that does not expire.")
+
+
 def create_token(
     *,
     organizer: Organizer,
@@ -28,6 +48,7 @@ def create_token(
     expires_at: dt.datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """Create a token; return it with the secret, which is never retrievable again."""
+    check_expiry(expires_at)
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         organizer=organizer,

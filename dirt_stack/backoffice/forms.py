@@ -6,13 +6,16 @@ events.forms, whose EventForm and TicketTypeForm the domain services use).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
 from django import forms
 from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils.text import slugify
 
+from accounts import tokens
 from accounts.models import Membership, Organizer, User
 from checkin.models import CheckInList
 from core.text import SingleLineField
@@ -51,22 +54,31 @@ def _dates_field(form: forms.BaseForm) -> forms.ModelMultipleChoiceField[EventDa
 
 
 class SignupForm(forms.Form):
-    full_name = forms.CharField(max_length=200)
-    email = forms.EmailField()
-    password = forms.CharField(strip=False)
+    """The first step: the address the signup link goes to. It never says whether the
+    address has an account (accounts.signup)."""
+
+    email = forms.EmailField(max_length=254)
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this email already exists. Log in instead.")
-        return email
+        return self.cleaned_data["email"].lower()
+
+
+class SignupConfirmForm(forms.Form):
+    """The second step, from the emailed link: the name and the password."""
+
+    full_name = SingleLineField(max_length=200)
+    password = forms.CharField(strip=False, max_length=4096)
+
+    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data
         password = cleaned.get("password")
         if password:
-            candidate = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
+            candidate = User(email=self.email, full_name=cleaned.get("full_name", ""))
             try:
                 password_validation.validate_password(password, candidate)
             except forms.ValidationError as error:
@@ -128,9 +140,18 @@ class MembershipRoleForm(forms.Form):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=100)
+    name = SingleLineField(max_length=100)
     role = forms.ChoiceField(choices=Membership.Role.choices)
-    expires_at = forms.DateField(required=False, help_text="Optional last day of validity.")
+    expires_at = forms.DateField(required=False, help_text="Optional last day of validity (UTC).")
+
+    def clean_expires_at(self) -> dt.date | None:
+        expires: dt.date | None = self.cleaned_data.get("expires_at")
+        if expires is not None:
+            try:
+                tokens.check_expiry(tokens.end_of_day(expires))
+            except ValidationError as error:
+                raise forms.ValidationError(error.messages) from error
+        return expires
 
 
 class VoucherForm(forms.ModelForm):

@@ -10,6 +10,7 @@ account_patterns = [
     path("login/", account.login_view, name="login"),
     path("logout/", account.logout_view, name="logout"),
     path("signup/", account.signup_view, name="signup"),
+    path("signup/confirm/", account.signup_confirm_view, name="signup_confirm"),
     path("password/reset/", account.password_reset_view, name="password_reset"),
     path(
         "password/reset/<uidb64>/<token>/",

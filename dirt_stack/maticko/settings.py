@@ -13,6 +13,7 @@ from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from maticko import __version__
+from maticko.adminpath import WELL_KNOWN_ADMIN_PATHS, admin_path_from_secret
 from maticko.logconfig import JSON_FORMATTER
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -33,14 +34,21 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-ADMIN_URL = env.str("ADMIN_URL", default="admin/")
+# The Django admin's path. Production never serves it at the well-known admin/: without
+# ADMIN_URL it lives at a path derived from SECRET_KEY (`manage.py admin_url` prints it).
+ADMIN_URL = env.str("ADMIN_URL", default="admin/" if DEBUG else admin_path_from_secret(SECRET_KEY))
 if not ADMIN_URL.endswith("/") or ADMIN_URL.startswith("/"):
     raise ImproperlyConfigured("ADMIN_URL must look like 'path/' (no leading slash, one trailing slash).")
+if not DEBUG and ADMIN_URL.strip("/").lower() in WELL_KNOWN_ADMIN_PATHS:
+    raise ImproperlyConfigured(
+        f"ADMIN_URL={ADMIN_URL} is the first path a password guesser tries. Unset it (a secret path "
+        "derived from SECRET_KEY is used; `manage.py admin_url` prints it) or choose an unguessable one."
+    )
 
 APP_VERSION = env.str("APP_VERSION", default=__version__)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.ThrottledAdminConfig",  # django.contrib.admin, login throttled
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -166,10 +174,12 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
+# Refuses password logins to an account locked after repeated failures (accounts/lockout.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -14,7 +14,7 @@ from django.test import Client
 from accounts.models import User
 from tests.factories import make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = pytest.mark.django_db(transaction=True)
 
 INERTIA = {"X-Inertia": "true", "X-Inertia-Version": settings.INERTIA_VERSION}
 
@@ -111,47 +111,71 @@ def test_logout_is_a_post_and_flashes():
     assert page["flash"]["messages"][0]["message"] == "You are logged out."
 
 
-def test_signup_creates_the_account_and_logs_in():
+def signup_link(client: Client, token: str, email: str, next_url: str = "") -> str:
+    """Sign up with ``email`` and return the path of the link the email carries."""
+    path = "/accounts/signup/" + (f"?next={next_url}" if next_url else "")
+    response = post_json(client, path, {"email": email}, token)
+    assert response.status_code == 302
+    found = re.search(r"http://testserver(/accounts/signup/confirm/\?token=\S+)", str(mail.outbox[-1].body))
+    assert found is not None
+    return found.group(1)
+
+
+def test_signup_emails_a_link_that_creates_the_account_and_logs_in():
     client, token = csrf_client()
-    data = {"full_name": "Ana Lovelace", "email": "Ana@Example.com", "password": "a-long-pass-phrase"}
-    response = post_json(client, "/accounts/signup/", data, token)
+    link = signup_link(client, token, "Ana@Example.com")
+    assert mail.outbox[-1].to == ["ana@example.com"]
+    assert not User.objects.exists()  # nothing is created before the address is proven
+    page = client.get(link, headers=INERTIA).json()
+    assert page["component"] == "Auth/SignupConfirm"
+    assert page["props"]["valid"] is True
+    assert page["props"]["email"] == "ana@example.com"
+
+    response = post_json(client, link, {"full_name": "Ana Lovelace", "password": "a-long-pass-phrase"}, token)
+
     assert response.status_code == 302
     assert response["Location"] == "/manage/"
     page = client.get("/", headers=INERTIA).json()
     assert page["props"]["auth"]["user"] == {"email": "ana@example.com", "name": "Ana Lovelace"}
+    # The link works once.
+    assert client.get(link, headers=INERTIA).json()["props"]["valid"] is False
+
+
+def test_signup_link_keeps_where_to_go_next_and_never_leaves_the_site():
+    client, token = csrf_client()
+    link = signup_link(client, token, "ana@example.com", next_url="/invitations/abc/")
+    data = {"full_name": "Ana", "password": "a-long-pass-phrase"}
+    assert post_json(client, link, data, token)["Location"] == "/invitations/abc/"
+    other, other_token = csrf_client()
+    link = signup_link(other, other_token, "bo@example.com", next_url="https://evil.example.net/")
+    assert post_json(other, link, data, other_token)["Location"] == "/manage/"
+
+
+def test_signup_asks_for_a_valid_email():
+    client, token = csrf_client()
+    response = post_json(client, "/accounts/signup/", {"email": "not-an-email"}, token)
+    assert response.status_code == 422
+    assert "valid email" in response.json()["props"]["errors"]["email"]
+    assert mail.outbox == []
 
 
 @pytest.mark.parametrize(
     ("data", "field", "message"),
     [
-        (
-            {"full_name": "A", "email": "not-an-email", "password": "a-long-pass-phrase"},
-            "email",
-            "valid email",
-        ),
-        ({"full_name": "A", "email": "a@example.com", "password": "123"}, "password", "too short"),
-        ({"full_name": "A", "email": "a@example.com", "password": "password123"}, "password", "too common"),
-        (
-            {"full_name": "", "email": "a@example.com", "password": "a-long-pass-phrase"},
-            "full_name",
-            "required",
-        ),
+        ({"full_name": "A", "password": "123"}, "password", "too short"),
+        ({"full_name": "A", "password": "Ab1!Ab1!"}, "password", "at least 12 characters"),
+        ({"full_name": "A", "password": "password1234"}, "password", "too common"),
+        ({"full_name": "A", "password": "ana.lovelace@example.com"}, "password", "too similar"),
+        ({"full_name": "", "password": "a-long-pass-phrase"}, "full_name", "required"),
     ],
 )
-def test_signup_validates(data, field, message):
+def test_signup_validates_the_password_and_name(data, field, message):
     client, token = csrf_client()
-    response = post_json(client, "/accounts/signup/", data, token)
+    link = signup_link(client, token, "ana.lovelace@example.com")
+    response = post_json(client, link, data, token)
     assert response.status_code == 422
     assert message in response.json()["props"]["errors"][field]
     assert not User.objects.exists()
-
-
-def test_signup_with_a_taken_email_is_refused():
-    make_user(email="ana@example.com")
-    client, token = csrf_client()
-    data = {"full_name": "A", "email": "ANA@example.com", "password": "a-long-pass-phrase"}
-    response = post_json(client, "/accounts/signup/", data, token)
-    assert "already exists" in response.json()["props"]["errors"]["email"]
 
 
 def test_login_is_rate_limited_with_a_clear_message():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import re
 import zoneinfo
 from decimal import Decimal
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, connection, transaction
 from django.test import Client
@@ -96,13 +98,17 @@ EVENT = {
 
 
 @pytest.fixture
-def eve() -> dict[str, Any]:
+def eve(django_capture_on_commit_callbacks: Any) -> dict[str, Any]:
     """What the review did as Eve: sign up, create an organizer and an event with a free
     ticket type, publish it."""
     client, token = csrf_client()
     csrf = {"X-XSRF-TOKEN": token}
-    signup = {"full_name": "Eve", "email": "eve@example.com", "password": "a-long-pass-phrase"}
-    assert post(client, "/accounts/signup/", signup, **csrf).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):  # the signup email goes out
+        assert post(client, "/accounts/signup/", {"email": "eve@example.com"}, **csrf).status_code == 302
+    link = re.search(r"http://testserver(/accounts/signup/confirm/\?token=\S+)", str(mail.outbox[-1].body))
+    assert link is not None
+    signup = {"full_name": "Eve", "password": "a-long-pass-phrase"}
+    assert post(client, link.group(1), signup, **csrf).status_code == 302
     csrf = {"X-XSRF-TOKEN": client.cookies[settings.CSRF_COOKIE_NAME].value}  # rotated at login
     organizer = {"name": "Eve Events", "contact_email": "eve@example.com"}
     assert post(client, "/manage/organizers/new/", organizer, **csrf).status_code == 302

@@ -63,7 +63,7 @@ def test_invitation_email_link_adds_the_member_with_the_role():
     assert found is not None
     link = found.group(1)
 
-    invitee = make_user(email="someone@example.com")
+    invitee = make_user(email="New.Person@example.com")
     other = Client()
     other.force_login(invitee)
     assert post_json(other, link, {}).status_code == 302

@@ -4,6 +4,8 @@ alarms, least-privilege IAM, storage."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from maticko_infra_support import APPLICATION, TEMPLATES, load, props, walk
 
@@ -275,6 +277,24 @@ def test_secret_key_is_generated_by_secrets_manager() -> None:
     for name, _parameter in load(APPLICATION)["Parameters"].items():
         assert "password" not in name.lower()
         assert "secretkey" not in name.lower().replace("_", "")
+
+
+@pytest.mark.parametrize(
+    ("value", "allowed"),
+    [
+        ("", True),
+        ("staff-7f3a9c1e2b4d6e8f/", True),
+        ("admin/", False),
+        ("short-path/", False),
+        ("/leading-slash-0123456789/", False),
+        ("no-trailing-slash-0123456789", False),
+    ],
+)
+def test_admin_url_parameter_is_optional_secret_and_never_short(value: str, allowed: bool) -> None:
+    parameter = load(APPLICATION)["Parameters"]["AdminUrl"]
+    assert parameter["Default"] == ""
+    assert parameter["NoEcho"] is True
+    assert bool(re.fullmatch(parameter["AllowedPattern"], value)) is allowed
 
 
 def test_application_log_group_has_retention_and_encryption() -> None:

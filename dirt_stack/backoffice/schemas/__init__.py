@@ -25,6 +25,7 @@ from backoffice.schemas.account import (
     PasswordResetConfirmPageProps,
     PasswordResetPageProps,
     PendingInvitation,
+    SignupConfirmPageProps,
     SignupPageProps,
 )
 from backoffice.schemas.common import (
@@ -154,6 +155,7 @@ __all__ = [
     "ScannerPageProps",
     "SearchHit",
     "SearchResults",
+    "SignupConfirmPageProps",
     "SignupPageProps",
     "TicketTypeFigures",
     "UndoResult",

@@ -21,6 +21,13 @@ class SignupPageProps(PageProps):
     next: str
 
 
+class SignupConfirmPageProps(PageProps):
+    component = "Auth/SignupConfirm"
+
+    valid: bool = Field(description="The link is genuine, unexpired and its address has no account yet.")
+    email: str = Field(description="The address the link was sent to (empty when the link is not genuine).")
+
+
 class PasswordResetPageProps(PageProps):
     component = "Auth/PasswordReset"
 
@@ -114,6 +121,9 @@ class InvitationPageProps(PageProps):
     email: str
     valid: bool
     token: str
+    refusal: str | None = Field(
+        description="Why the logged-in user cannot accept it (another address, already a member), or null."
+    )
 
 
 class ApiTokenRow(Shape):
@@ -125,6 +135,8 @@ class ApiTokenRow(Shape):
     expires_at: IsoDateTime | None
     last_used_at: IsoDateTime | None
     active: bool
+    created_by: str | None = Field(description="The creator's email; null once their account is deleted.")
+    creator_left: bool = Field(description="Its creator is no longer a member of the organizer.")
 
 
 class ApiTokensPageProps(PageProps):

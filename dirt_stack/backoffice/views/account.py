@@ -18,16 +18,17 @@ from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import two_factor
+from accounts import emails, lockout, signup, two_factor
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
-from backoffice.forms import SignupForm
+from backoffice.forms import SignupConfirmForm, SignupForm
 from backoffice.redirects import safe_next_url as _safe_next_url
 from backoffice.schemas import (
     LoginPageProps,
     PasswordChangePageProps,
     PasswordResetConfirmPageProps,
     PasswordResetPageProps,
+    SignupConfirmPageProps,
     SignupPageProps,
 )
 from backoffice.views.two_factor import begin_second_step
@@ -35,9 +36,11 @@ from core import ratelimit
 from core.inertia import form_errors, render_page, render_with_errors, submitted_data
 from core.schemas import PageProps
 
-# Attempts per client address and email, and per address alone.
-LOGIN_LIMIT_PER_ACCOUNT = ratelimit.RateLimit(limit=5, window_seconds=300)
-LOGIN_LIMIT_PER_ADDRESS = ratelimit.RateLimit(limit=30, window_seconds=300)
+# Signups and reset requests per client address (429 past them), and emails per address
+# (past that, the same answer and no email: a victim's inbox is not flooded).
+SIGNUP_LIMIT_PER_ADDRESS = ratelimit.RateLimit(limit=10, window_seconds=3600)
+SIGNUP_LIMIT_PER_EMAIL = ratelimit.RateLimit(limit=3, window_seconds=3600)
+PASSWORD_RESET_LIMIT_PER_ADDRESS = ratelimit.RateLimit(limit=20, window_seconds=3600)
 PASSWORD_RESET_LIMIT = ratelimit.RateLimit(limit=5, window_seconds=3600)
 
 
@@ -54,18 +57,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
     data = submitted_data(request)
     email = str(data.get("email", "")).strip().lower()
-    address = ratelimit.client_ip(request)
-    for key, rule in (
-        (ratelimit.key_for("login", address, email), LOGIN_LIMIT_PER_ACCOUNT),
-        (ratelimit.key_for("login", address), LOGIN_LIMIT_PER_ADDRESS),
-    ):
-        verdict = ratelimit.hit(key, rule)
-        if not verdict.allowed:
-            minutes = max(1, round(verdict.retry_after / 60))
-            message = f"Too many login attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
-            response = render_with_errors(request, props, {"form": message}, status=429)
-            response["Retry-After"] = str(verdict.retry_after)
-            return response
+    # Per address here; per account (from any address) in accounts.backends and accounts.lockout.
+    refusal = lockout.address_refusal(request, email)
+    if refusal is not None:
+        return _too_many(request, props, lockout.too_many_attempts_message(refusal), refusal)
 
     form = AuthenticationForm(request, data={"username": email, "password": data.get("password", "")})
     if not form.is_valid():
@@ -89,8 +84,25 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("/")
 
 
+def _too_many(
+    request: HttpRequest, props: PageProps, message: str, verdict: ratelimit.Verdict
+) -> HttpResponse:
+    response = render_with_errors(request, props, {"form": message}, status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+def _address_limited(
+    request: HttpRequest, action: str, rule: ratelimit.RateLimit
+) -> ratelimit.Verdict | None:
+    verdict = ratelimit.hit(ratelimit.key_for(action, ratelimit.client_ip(request)), rule)
+    return None if verdict.allowed else verdict
+
+
 @require_http_methods(["GET", "POST"])
 def signup_view(request: HttpRequest) -> HttpResponse:
+    """The address first: the account is created from the emailed link (signup_confirm_view),
+    and the answer is the same whether or not the address has an account already."""
     next_url = _safe_next_url(request, request.GET.get("next"), default="/manage/")
     props = SignupPageProps(next=next_url)
     if request.method == "GET":
@@ -98,12 +110,37 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     form = SignupForm(submitted_data(request))
     if not form.is_valid():
         return render_with_errors(request, props, form_errors(form))
-    user = User.objects.create_user(
-        form.cleaned_data["email"], form.cleaned_data["password"], full_name=form.cleaned_data["full_name"]
+    refusal = _address_limited(request, "signup", SIGNUP_LIMIT_PER_ADDRESS)
+    if refusal is not None:
+        return _too_many(request, props, "Too many signups from your network. Try again later.", refusal)
+    email = form.cleaned_data["email"]
+    if ratelimit.hit(ratelimit.key_for("signup", email), SIGNUP_LIMIT_PER_EMAIL).allowed:
+        emails.queue_signup(email, next_url, request.build_absolute_uri("/"))
+    messages.success(
+        request, f"Check your email: we have sent {email} a link to finish creating your account."
     )
-    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return redirect("accounts:login")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm_view(request: HttpRequest) -> HttpResponse:
+    # The token is in the query string: request logs carry the path only.
+    claim = signup.read_signup_token(request.GET.get("token", ""))
+    taken = claim is not None and User.objects.filter(email__iexact=claim.email).exists()
+    props = SignupConfirmPageProps(
+        valid=claim is not None and not taken, email=claim.email if claim is not None else ""
+    )
+    if request.method == "GET" or claim is None or taken:
+        return _page(request, props, "Create your account")
+    form = SignupConfirmForm(submitted_data(request), email=claim.email)
+    if not form.is_valid():
+        return render_with_errors(request, props, form_errors(form))
+    user = signup.create_account(email=claim.email, **form.cleaned_data)
+    if user is None:
+        return _page(request, props.model_copy(update={"valid": False}), "Create your account")
+    login(request, user, backend="accounts.backends.LockoutModelBackend")
     messages.success(request, "Welcome to Maticko! Your account is ready.")
-    return redirect(next_url)
+    return redirect(_safe_next_url(request, claim.next, default="/manage/"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -113,16 +150,14 @@ def password_reset_view(request: HttpRequest) -> HttpResponse:
     form = PasswordResetForm(submitted_data(request))
     if not form.is_valid():
         return render_with_errors(request, PasswordResetPageProps(), form_errors(form))
+    refusal = _address_limited(request, "password-reset", PASSWORD_RESET_LIMIT_PER_ADDRESS)
+    if refusal is not None:
+        message = "Too many password reset requests from your network. Try again later."
+        return _too_many(request, PasswordResetPageProps(), message, refusal)
     email = form.cleaned_data["email"].lower()
-    verdict = ratelimit.hit(ratelimit.key_for("password-reset", email), PASSWORD_RESET_LIMIT)
-    if verdict.allowed:
-        form.save(
-            request=request,
-            use_https=request.is_secure(),
-            subject_template_name="backoffice/email/password_reset_subject.txt",
-            email_template_name="backoffice/email/password_reset.txt",
-            html_email_template_name="backoffice/email/password_reset.html",
-        )
+    if ratelimit.hit(ratelimit.key_for("password-reset", email), PASSWORD_RESET_LIMIT).allowed:
+        # Queued for every address: the outbox finds out whether it has an account, not the request.
+        emails.queue_password_reset(email, request.build_absolute_uri("/"))
     # The same answer whether or not the address has an account.
     messages.success(
         request, "If an account uses that address, we have emailed it a link to reset the password."
@@ -147,6 +182,7 @@ def password_reset_confirm_view(request: HttpRequest, uidb64: str, token: str) -
         errors["password"] = errors.pop("new_password2", errors.pop("new_password1", ""))
         return render_with_errors(request, props, {k: v for k, v in errors.items() if v})
     form.save()
+    lockout.unlock(user)  # the way back in for an account locked by failed logins
     messages.success(request, "Your password has been changed. Log in with the new one.")
     return redirect("accounts:login")
 

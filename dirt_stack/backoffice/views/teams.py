@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services, tokens, two_factor
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import ApiToken, Invitation, Membership
+from accounts.models import ApiToken, Invitation, Membership, User
 from accounts.permissions import membership_for, require_role
 from backoffice.access import OWNERS
 from backoffice.forms import (
@@ -40,6 +40,9 @@ from backoffice.views.events import organizer_props
 from core.inertia import form_errors, render_page, render_with_errors, submitted_data, validation_errors
 from core.schemas import Option
 from storefront.schemas import OrganizerRef
+
+# Invitation tokens are secrets.token_urlsafe(32); anything else is not one.
+_INVITATION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @login_required
@@ -161,23 +164,31 @@ def invitation_revoke(request: HttpRequest, organizer_slug: str, invitation_id: 
 
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """The link in an invitation email. Accepting needs an account (log in or sign up first)."""
-    invitation = Invitation.objects.select_related("organizer").filter(token=token).first()
+    """The link in an invitation email. Accepting needs an account with the invited address
+    (log in or sign up first); anyone else sees why they cannot accept it."""
+    invitation = (
+        Invitation.objects.select_related("organizer").filter(token=token).first()
+        if _INVITATION_TOKEN.fullmatch(token)
+        else None
+    )
     if invitation is None:
         raise Http404("No such invitation.")
+    user = request.user
+    refusal = services.invitation_refusal(invitation, user) if isinstance(user, User) else None
     props = InvitationPageProps(
         organizer=invitation.organizer.name,
         role=invitation.get_role_display(),
         email=invitation.email,
         valid=invitation.is_open,
         token=token,
+        refusal=refusal if invitation.is_open else None,
     )
-    if request.method == "GET" or not request.user.is_authenticated:
+    if request.method == "GET" or not isinstance(user, User):
         return render_page(request, props, template_data={"page_title": "Invitation"})
     try:
-        membership = services.accept_invitation(token=token, user=request.user)
-    except ValidationError as error:
-        return render_with_errors(request, props, {"form": " ".join(error.messages)})
+        membership = services.accept_invitation(token=token, user=user)
+    except services.InvitationRefused as error:
+        return render_with_errors(request, props, {"form": " ".join(error.messages)}, status=403)
     messages.success(
         request, f"You joined {membership.organizer.name} as {membership.get_role_display().lower()}."
     )
@@ -208,6 +219,7 @@ def organizer_settings(request: AuthenticatedHttpRequest, organizer_slug: str) -
 
 def _tokens_props(membership: Membership, new_token: str | None = None) -> ApiTokensPageProps:
     organizer = membership.organizer
+    member_ids = set(Membership.objects.filter(organizer=organizer).values_list("user_id", flat=True))
     return ApiTokensPageProps(
         organizer=OrganizerRef(name=organizer.name, slug=organizer.slug),
         roles=_roles(),
@@ -221,8 +233,10 @@ def _tokens_props(membership: Membership, new_token: str | None = None) -> ApiTo
                 expires_at=t.expires_at,
                 last_used_at=t.last_used_at,
                 active=t.is_active,
+                created_by=t.created_by.email if t.created_by else None,
+                creator_left=t.created_by_id not in member_ids,
             )
-            for t in ApiToken.objects.filter(organizer=organizer)
+            for t in ApiToken.objects.filter(organizer=organizer).select_related("created_by")
         ],
         new_token=new_token,
     )
@@ -254,7 +268,7 @@ def api_tokens(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpRe
         name=form.cleaned_data["name"],
         role=form.cleaned_data["role"],
         created_by=request.user,
-        expires_at=dt.datetime.combine(expires, dt.time.max, tzinfo=dt.UTC) if expires else None,
+        expires_at=tokens.end_of_day(expires) if expires else None,
     )
     return render_page(
         request, _tokens_props(membership, new_token=raw), template_data={"page_title": "API tokens"}

@@ -46,7 +46,7 @@ def begin_second_step(request: HttpRequest, user: User, next_url: str) -> HttpRe
     sessions.begin_pending(
         request.session,
         user_id=user.pk,
-        backend=getattr(user, "backend", "django.contrib.auth.backends.ModelBackend"),
+        backend=getattr(user, "backend", "accounts.backends.LockoutModelBackend"),
         next_url=next_url,
     )
     return redirect("accounts:login_two_factor")

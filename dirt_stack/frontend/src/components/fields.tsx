@@ -70,6 +70,23 @@ export function TextField({
   );
 }
 
+// A password being chosen, with the rules the server checks (settings.AUTH_PASSWORD_VALIDATORS).
+export function NewPasswordField({
+  label = "New password",
+  ...input
+}: Partial<Common> & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <TextField
+      label={label}
+      type="password"
+      autoComplete="new-password"
+      hint="At least 12 characters, not a common password, not like your name or email."
+      required
+      {...input}
+    />
+  );
+}
+
 export function TextArea({
   label,
   error,

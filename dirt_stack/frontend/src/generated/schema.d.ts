@@ -1451,6 +1451,16 @@ export interface components {
       last_used_at: string | null;
       /** Active */
       active: boolean;
+      /**
+       * Created By
+       * @description The creator's email; null once their account is deleted.
+       */
+      created_by: string | null;
+      /**
+       * Creator Left
+       * @description Its creator is no longer a member of the organizer.
+       */
+      creator_left: boolean;
     };
     /** ApiTokensPageProps */
     ApiTokensPageProps: {
@@ -2210,6 +2220,11 @@ export interface components {
       valid: boolean;
       /** Token */
       token: string;
+      /**
+       * Refusal
+       * @description Why the logged-in user cannot accept it (another address, already a member), or null.
+       */
+      refusal: string | null;
     };
     /** LoginPageProps */
     LoginPageProps: {
@@ -2747,6 +2762,19 @@ export interface components {
         [key: string]: string;
       };
     };
+    /** SignupConfirmPageProps */
+    SignupConfirmPageProps: {
+      /**
+       * Valid
+       * @description The link is genuine, unexpired and its address has no account yet.
+       */
+      valid: boolean;
+      /**
+       * Email
+       * @description The address the link was sent to (empty when the link is not genuine).
+       */
+      email: string;
+    };
     /** SignupPageProps */
     SignupPageProps: {
       /** Next */
@@ -2851,6 +2879,7 @@ export interface components {
       "Auth/RecoveryCodes": components["schemas"]["RecoveryCodesPageProps"];
       "Auth/Security": components["schemas"]["SecurityPageProps"];
       "Auth/Signup": components["schemas"]["SignupPageProps"];
+      "Auth/SignupConfirm": components["schemas"]["SignupConfirmPageProps"];
       "Auth/TwoFactorLogin": components["schemas"]["TwoFactorLoginPageProps"];
       "Auth/TwoFactorSetup": components["schemas"]["TwoFactorSetupPageProps"];
       "Checkout/Expired": components["schemas"]["CheckoutExpiredPageProps"];

@@ -1,7 +1,7 @@
 import { Head, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
-import { FormError, PrimaryButton, TextField } from "../../components/fields";
+import { FormError, NewPasswordField, PrimaryButton, TextField } from "../../components/fields";
 
 export default function PasswordChange() {
   const form = useForm({ current_password: "", new_password: "" });
@@ -29,14 +29,10 @@ export default function PasswordChange() {
             error={errors.current_password}
             required
           />
-          <TextField
-            label="New password"
-            type="password"
-            autoComplete="new-password"
+          <NewPasswordField
             value={form.data.new_password}
             onChange={(e) => form.setData("new_password", e.target.value)}
             error={errors.new_password}
-            required
           />
           <PrimaryButton disabled={form.processing}>Change the password</PrimaryButton>
         </form>

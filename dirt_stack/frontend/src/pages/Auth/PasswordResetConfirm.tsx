@@ -1,7 +1,7 @@
 import { Head, Link, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
-import { FormError, PrimaryButton, TextField } from "../../components/fields";
+import { FormError, NewPasswordField, PrimaryButton } from "../../components/fields";
 import type { PageProps } from "../../types";
 
 export default function PasswordResetConfirm({ valid }: PageProps<"Auth/PasswordResetConfirm">) {
@@ -20,15 +20,11 @@ export default function PasswordResetConfirm({ valid }: PageProps<"Auth/Password
         {valid ? (
           <form onSubmit={submit} className="space-y-4" noValidate>
             <FormError message={errors.form} />
-            <TextField
-              label="New password"
-              type="password"
+            <NewPasswordField
               name="password"
-              autoComplete="new-password"
               value={form.data.password}
               onChange={(e) => form.setData("password", e.target.value)}
               error={errors.password}
-              required
             />
             <PrimaryButton disabled={form.processing}>Save the password</PrimaryButton>
           </form>

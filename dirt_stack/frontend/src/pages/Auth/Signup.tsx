@@ -5,16 +5,12 @@ import { FormError, PrimaryButton, TextField } from "../../components/fields";
 import type { PageProps } from "../../types";
 
 export default function Signup({ next }: PageProps<"Auth/Signup">) {
-  const form = useForm({ full_name: "", email: "", password: "" });
-  const errors = form.errors as Partial<
-    Record<"full_name" | "email" | "password" | "form", string>
-  >;
+  const form = useForm({ email: "" });
+  const errors = form.errors as Partial<Record<"email" | "form", string>>;
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    form.post(`/accounts/signup/?next=${encodeURIComponent(next)}`, {
-      onFinish: () => form.reset("password"),
-    });
+    form.post(`/accounts/signup/?next=${encodeURIComponent(next)}`);
   }
 
   return (
@@ -22,19 +18,11 @@ export default function Signup({ next }: PageProps<"Auth/Signup">) {
       <Head title="Sign up" />
       <Card title="Create your account" narrow>
         <p className="-mt-3 mb-4 text-sm text-slate-600">
-          For organizers and their teams. Buying tickets needs no account.
+          For organizers and their teams. Buying tickets needs no account. We email you a link to
+          choose your password.
         </p>
         <form onSubmit={submit} className="space-y-4" noValidate>
           <FormError message={errors.form} />
-          <TextField
-            label="Your name"
-            name="full_name"
-            autoComplete="name"
-            value={form.data.full_name}
-            onChange={(e) => form.setData("full_name", e.target.value)}
-            error={errors.full_name}
-            required
-          />
           <TextField
             label="Email"
             type="email"
@@ -45,19 +33,8 @@ export default function Signup({ next }: PageProps<"Auth/Signup">) {
             error={errors.email}
             required
           />
-          <TextField
-            label="Password"
-            type="password"
-            name="password"
-            autoComplete="new-password"
-            hint="At least 8 characters, not too common."
-            value={form.data.password}
-            onChange={(e) => form.setData("password", e.target.value)}
-            error={errors.password}
-            required
-          />
           <PrimaryButton disabled={form.processing}>
-            {form.processing ? "Creating…" : "Sign up"}
+            {form.processing ? "Sending…" : "Sign up"}
           </PrimaryButton>
         </form>
         <p className="mt-4 text-sm">

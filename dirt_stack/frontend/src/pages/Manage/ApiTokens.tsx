@@ -54,6 +54,12 @@ export default function ApiTokens({
               <span className="font-medium">{token.name}</span> · {token.role} ·{" "}
               <code>{token.prefix}…</code> · last used {when(token.last_used_at)}
               {token.expires_at ? ` · expires ${when(token.expires_at)}` : ""}
+              {token.created_by ? ` · created by ${token.created_by}` : ""}
+              {token.creator_left ? (
+                <span className="ml-1 text-amber-700" data-testid="creator-left">
+                  (its creator left the team)
+                </span>
+              ) : null}
               {!token.active ? <span className="ml-1 text-red-700">(inactive)</span> : null}
             </span>
             {token.active ? (

@@ -10,6 +10,7 @@ export default function Invitation({
   email,
   valid,
   token,
+  refusal,
 }: PageProps<"Manage/Invitation">) {
   const { props } = usePage();
   const form = useForm({});
@@ -28,6 +29,10 @@ export default function Invitation({
         {!valid ? (
           <p role="alert">
             This invitation has expired or was already used. Ask the organizer for a new one.
+          </p>
+        ) : refusal ? (
+          <p role="alert" className="text-slate-700" data-testid="invitation-refusal">
+            {refusal}
           </p>
         ) : props.auth.user ? (
           <form onSubmit={accept} className="space-y-4">
