@@ -102,11 +102,18 @@ class Hold(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.LIVE)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # A keyed hash of the client's address (sales.hoarding.client_hash; never the address).
+    client_hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
 
     objects = HoldQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["date", "status", "expires_at"], name="hold_date_expiry_idx")]
+        indexes = [
+            models.Index(fields=["date", "status", "expires_at"], name="hold_date_expiry_idx"),
+            models.Index(
+                fields=["date", "client_hash"], name="hold_live_client_idx", condition=Q(status="live")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Hold {self.token} ({self.status})"
@@ -234,6 +241,11 @@ class Order(models.Model):
     )
     # Pending orders give their stock back once this passes (bank transfers, abandoned card payments).
     payment_deadline = models.DateTimeField(null=True, blank=True)
+    # A bank transfer waiting for its buyer to confirm it by the link in its email: until
+    # then ``payment_deadline`` is the short first window (sales.hoarding, ADR 0016).
+    awaiting_confirmation = models.BooleanField(default=False, db_default=False)
+    # A keyed hash of the buyer's client address (sales.hoarding.client_hash; never the address).
+    client_hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -246,6 +258,16 @@ class Order(models.Model):
             models.Index(fields=["event", "status"], name="order_event_status_idx"),
             models.Index(fields=["date", "status"], name="order_date_status_idx"),
             models.Index(fields=["status", "payment_deadline"], name="order_deadline_idx"),
+            models.Index(
+                fields=["date", "client_hash"],
+                name="order_pending_client_idx",
+                condition=Q(status="pending"),
+            ),
+            models.Index(
+                fields=["date", "buyer_email"],
+                name="order_pending_email_idx",
+                condition=Q(status="pending"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
@@ -495,3 +517,33 @@ class EventCancellation(models.Model):
 
     def __str__(self) -> str:
         return f"Cancellation of {self.event_id} ({self.status})"
+
+
+class BuyerLoad(models.Model):
+    """How many tickets one buyer (``key``: a client's address or an email, hashed) holds on
+    a date in live holds and pending orders, at most: every hold and pending order adds
+    its tickets in the statement that takes their stock, and nothing subtracts, so the
+    count only errs high; ``sales.hoarding`` recounts it from the holds and orders before
+    it refuses anything. ``challenge_until``: the buyer tripped a limit, and until then
+    needs a proof of work for every hold and purchase on the date (ADR 0016)."""
+
+    date = models.ForeignKey(EventDate, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=80)
+    tickets = models.PositiveIntegerField(default=0)
+    challenge_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["date", "key"], name="buyer_load_per_date")]
+
+    def __str__(self) -> str:
+        return f"{self.key} on {self.date_id}: {self.tickets}"
+
+
+class SpentChallenge(models.Model):
+    """A proof-of-work challenge already used: each solves one hold or purchase."""
+
+    signature = models.CharField(max_length=128, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.signature
