@@ -72,7 +72,8 @@ class Claim:
     def sql(self, after: str | None = None) -> str:
         """The UPDATE; with ``after`` (a CTE's name) it runs only once that CTE has run."""
         if self.text is not None:
-            return self.text.replace("{gate}", f"AND EXISTS (SELECT 1 FROM {after})" if after else "")
+            gate = f"AND EXISTS (SELECT 1 FROM {after})" if after else ""  # noqa: S608 - a CTE's name
+            return self.text.replace("{gate}", gate)
         return _update_sql(self.model, self.assignments, self.condition, after)
 
 

@@ -227,16 +227,21 @@ def hold(
     quantities: Mapping[int, int],
     voucher: Voucher | None = None,
     minutes: int | None = None,
+    *,
+    client_hash: str = "",
+    extra_claims: Sequence[statements.Claim] = (),
 ) -> Hold:
     """Reserve ``quantities`` on ``date`` for ``minutes`` (the event's hold time by default).
+    ``extra_claims`` are made after the stock's (the buyer's share, sales.hoarding).
 
-    Raises SoldOut, NotOnSale or TicketTypesGone; nothing is reserved then.
+    Raises SoldOut, NotOnSale or TicketTypesGone (or an extra claim's refusal);
+    nothing is reserved then.
     """
     event = date.event
     expires_at = timezone.now() + dt.timedelta(minutes=minutes or event.hold_minutes)
-    new_hold = Hold(event=event, date=date, voucher=voucher, expires_at=expires_at)
+    new_hold = Hold(event=event, date=date, voucher=voucher, expires_at=expires_at, client_hash=client_hash)
     lines = [HoldLine(hold=new_hold, ticket_type_id=tt, quantity=n) for tt, n in sorted(quantities.items())]
-    claims = take(date.pk, quantities)
+    claims = [*take(date.pk, quantities), *extra_claims]
 
     def write() -> Hold:
         if statements.available():
