@@ -31,17 +31,22 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from django.conf import settings
+from django.core import signing
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from core import statements
 from events.models import DateTicketType, EventDate
-from sales.exceptions import OrderConflict
+from sales import audit
+from sales.emails import CONFIRMATION_SALT
+from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import BuyerLoad, HoldLine, Order, Ticket
 
 T = TypeVar("T")
+
+BUYER = audit.Actor(system="The buyer (confirmed by email)")
 
 
 class ChallengeRequired(OrderConflict):
@@ -249,3 +254,48 @@ def guarded(date: EventDate, buyer: Buyer | None, email: str | None, attempt: Ca
     except _Refused as exc:
         demand_challenge(date, buyer)
         raise BuyerLimitReached(buyer_limit(date)) from exc
+
+
+# --- A bank transfer's confirmation by email ---------------------------------------------
+
+_CONFIRMATION_SALT = CONFIRMATION_SALT
+# The link outlives the first window a little: a late click finds the order expired.
+_CONFIRMATION_MAX_AGE = dt.timedelta(days=2)
+
+
+def confirmation_valid(code: str, token: str) -> bool:
+    try:
+        signed = signing.loads(token, salt=_CONFIRMATION_SALT, max_age=_CONFIRMATION_MAX_AGE)
+    except (signing.BadSignature, ValueError, UnicodeError):
+        return False
+    return isinstance(signed, str) and constant_time_compare(signed, code)
+
+
+def confirm_order(code: str, token: str) -> Order:
+    """The buyer confirmed the bank transfer by the link in its email: it now holds its
+    tickets until the event's usual payment deadline (from when it was placed). Once
+    only: the conditional UPDATE finds the order still awaiting and in its first window.
+
+    Raises OrderInvalid (not this order's link) or OrderConflict (confirmed already,
+    expired, or no longer pending)."""
+    if not confirmation_valid(code, token):
+        raise OrderInvalid("This confirmation link is not valid.", "token")
+    order = Order.objects.select_related("event").filter(code=code).first()
+    if order is None:
+        raise OrderInvalid("This confirmation link is not valid.", "token")
+    deadline = order.created_at + dt.timedelta(days=order.event.offline_payment_days)
+    with transaction.atomic():
+        confirmed = Order.objects.filter(
+            pk=order.pk,
+            status=Order.Status.PENDING,
+            awaiting_confirmation=True,
+            payment_deadline__gt=timezone.now(),
+        ).update(awaiting_confirmation=False, payment_deadline=deadline)
+        if not confirmed:
+            order.refresh_from_db(fields=["status", "awaiting_confirmation"])
+            if order.status == Order.Status.PENDING and not order.awaiting_confirmation:
+                raise OrderConflict("This order is already confirmed.")
+            raise OrderConflict("This order can no longer be confirmed: it is not waiting for payment.")
+        audit.record(order, "confirmed_by_buyer", BUYER)
+    order.refresh_from_db()
+    return order
