@@ -145,6 +145,10 @@ def parse_id(value: Any) -> int | None:
     return None
 
 
+# The payment providers' names (sales.payments), as orders store them.
+PAYMENT_METHOD_NAMES = ("free", "offline", "stripe", "demo")
+
+
 class TicketTotal(TypedDict):
     """What ``OrderQuerySet.with_ticket_counts`` adds to each order (None: no tickets)."""
 
@@ -158,8 +162,8 @@ class OrderQuerySet(models.QuerySet["Order"]):
 
     def search(self, params: Mapping[str, Any]) -> OrderQuerySet:
         """Orders matching a search: ``q`` (code, buyer email or name, attendee), ``status``,
-        ``ticket_type`` and ``date`` (ids) and ``from``/``to`` (ISO days of creation); newest
-        first. Values that do not parse are ignored."""
+        ``payment`` (a payment method), ``ticket_type`` and ``date`` (ids) and ``from``/``to``
+        (ISO days of creation); newest first. Values that do not parse are ignored."""
         result = self
         query = str(params.get("q", "")).strip()[:100]
         if query:
@@ -172,6 +176,9 @@ class OrderQuerySet(models.QuerySet["Order"]):
         status = params.get("status")
         if status in Order.Status.values:
             result = result.filter(status=status)
+        payment = params.get("payment")
+        if isinstance(payment, str) and payment in PAYMENT_METHOD_NAMES:
+            result = result.filter(payment_method=payment)
         ticket_type = parse_id(params.get("ticket_type"))
         if ticket_type is not None:
             result = result.filter(lines__ticket_type_id=ticket_type).distinct()

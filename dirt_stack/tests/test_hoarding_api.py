@@ -62,7 +62,11 @@ def web_hold(client, event, n: int = 5, **extra):
     standing, _ = ids(event)
     body = {"quantities": {str(standing): n}, **extra}
     return client.post(
-        f"/events/{event.slug}/hold/", json.dumps(body), content_type="application/json", headers=INERTIA, **BOT
+        f"/events/{event.slug}/hold/",
+        json.dumps(body),
+        content_type="application/json",
+        headers=INERTIA,
+        **BOT,
     )
 
 
@@ -76,7 +80,9 @@ def solved(client) -> str:
 
 def held_by_bot(event) -> int:
     date = event.dates.get()
-    return hoarding.held(date.pk, hoarding.Key("client", hoarding.client_hash(BOT["REMOTE_ADDR"])), timezone.now())
+    return hoarding.held(
+        date.pk, hoarding.Key("client", hoarding.client_hash(BOT["REMOTE_ADDR"])), timezone.now()
+    )
 
 
 def test_a_hoarding_script_takes_no_more_than_the_share_then_must_solve_a_proof_of_work(client, event):
@@ -246,3 +252,91 @@ def test_hostile_proof_of_work_payloads_are_a_428(client, event, altcha_value):
 def test_proof_of_work_of_the_wrong_type_or_size_is_a_422_or_428(client, event, altcha_value):
     assert api_buy(client, event, "a@example.com", n=1, altcha=altcha_value).status_code == 422
     assert web_hold(client, event, n=1, altcha=altcha_value).status_code == 428
+
+
+# --- The back office: pending bank transfers, filtered and cancelled at once -----------------
+
+
+@pytest.fixture
+def manager_client(event):
+    from django.test import Client
+
+    from accounts.models import Membership
+    from tests.factories import make_member
+
+    manager = make_member(event.organizer, role=Membership.Role.MANAGER)
+    client = Client()
+    client.force_login(manager)
+    return client
+
+
+def orders_url(event) -> str:
+    return f"/manage/{event.organizer.slug}/events/{event.slug}/orders/"
+
+
+def test_the_organizer_filters_and_cancels_pending_bank_transfers_at_once(client, manager_client, event):
+    for i in range(3):
+        api_buy(client, event, f"bot{i}@example.com", n=1)
+    paid = client.post(
+        f"/api/v1/events/{event.slug}/orders",
+        json.dumps(
+            {
+                "lines": [{"ticket_type_id": ids(event)[0], "quantity": 1}],
+                "buyer": {"name": "Fan", "email": "fan@example.com"},
+                "payment_method": "demo",
+            }
+        ),
+        content_type="application/json",
+    )
+    assert paid.status_code == 201
+    mail.outbox.clear()
+    page = manager_client.get(orders_url(event), {"status": "pending", "payment": "offline"}, headers=INERTIA)
+    rows = page.json()["props"]["orders"]
+    assert len(rows) == 3
+    assert all(r["unpaid_transfer"] and r["awaiting_confirmation"] for r in rows)
+    chosen = [r["code"] for r in rows[:2]]
+    url = page.json()["props"]["bulk_cancel_url"]
+    answer = manager_client.post(
+        url,
+        json.dumps({"codes": [*chosen, paid.json()["code"]]}),
+        content_type="application/json",
+        headers=INERTIA,
+    )
+    assert answer.status_code == 302
+    assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 2
+    assert Order.objects.get(code=paid.json()["code"]).status == Order.Status.PAID  # not a transfer
+    for code in chosen:
+        assert Order.objects.get(code=code).audit_entries.filter(action="cancelled").exists()
+    assert allocated(event) == 3  # 3 transfers of 2 tickets and 1 paid; 2 transfers cancelled
+    assert mail.outbox == []  # as for one cancel: no email
+
+
+@pytest.mark.parametrize(
+    "codes", [None, "ABC", [], [1], ["A\x00B"], ["A" * 21], [{"a": 1}], ["ABCD2345"] * 201, "x" * 10_000]
+)
+def test_hostile_bulk_cancels_are_a_422(manager_client, event, codes):
+    answer = manager_client.post(
+        f"{orders_url(event)}cancel-transfers/",
+        json.dumps({"codes": codes}),
+        content_type="application/json",
+        headers=INERTIA,
+    )
+    assert answer.status_code == 422
+    assert answer.json()["props"]["errors"]["codes"]
+
+
+def test_another_organizers_manager_cannot_cancel_these_orders(client, event):
+    from django.test import Client
+
+    from tests.factories import make_member, make_organizer
+
+    api_buy(client, event, "bot@example.com", n=1)
+    stranger = Client()
+    stranger.force_login(make_member(make_organizer()))
+    answer = stranger.post(
+        f"{orders_url(event)}cancel-transfers/",
+        json.dumps({"codes": [Order.objects.get().code]}),
+        content_type="application/json",
+    )
+    assert answer.status_code in (403, 404)
+    assert Order.objects.get().status == Order.Status.PENDING

@@ -2488,6 +2488,23 @@ export interface components {
        * @description When the order's date starts.
        */
       date_starts_at: string;
+      /**
+       * Payment Method
+       * @default
+       */
+      payment_method?: string;
+      /**
+       * Unpaid Transfer
+       * @description A pending bank transfer: it may be cancelled in bulk.
+       * @default false
+       */
+      unpaid_transfer?: boolean;
+      /**
+       * Awaiting Confirmation
+       * @description Its buyer has not confirmed it by email yet.
+       * @default false
+       */
+      awaiting_confirmation?: boolean;
     };
     /**
      * OrderSearch
@@ -2509,6 +2526,12 @@ export interface components {
       from: string;
       /** To */
       to: string;
+      /**
+       * Payment
+       * @description A payment method; empty: every method.
+       * @default
+       */
+      payment?: string;
     };
     /** OrdersOnDay */
     OrdersOnDay: {
@@ -2537,6 +2560,10 @@ export interface components {
       ticket_types: components["schemas"]["Option"][];
       /** Dates */
       dates: components["schemas"]["DateChoice"][];
+      /** Payment Methods */
+      payment_methods: components["schemas"]["Option"][];
+      /** Bulk Cancel Url */
+      bulk_cancel_url: string;
     };
     /** OrganizerBlock */
     OrganizerBlock: {
