@@ -340,3 +340,53 @@ def test_another_organizers_manager_cannot_cancel_these_orders(client, event):
     )
     assert answer.status_code in (403, 404)
     assert Order.objects.get().status == Order.Status.PENDING
+
+
+# --- The organizer's settings --------------------------------------------------------------
+
+
+def test_the_event_editor_saves_the_hoarding_settings_and_refuses_hostile_values():
+    from django.test import Client
+
+    from accounts.models import Membership
+    from events.models import Event
+    from tests.factories import make_member, make_organizer
+    from tests.test_catalog_validation import VALID_EVENT, errors_of, post_json
+
+    organizer = make_organizer(slug="acme")
+    make_event(organizer=organizer, slug="busy")
+    client = Client()
+    client.force_login(make_member(organizer, role=Membership.Role.MANAGER))
+    url = "/manage/acme/events/busy/"
+    data = {**VALID_EVENT, "slug": "busy"}
+    changes = {"buyer_share_percent": "25", "max_tickets_per_buyer": "40", "confirm_bank_transfers": False}
+    assert post_json(client, url, {**data, **changes}).status_code == 302
+    event = Event.objects.get(slug="busy")
+    assert (event.buyer_share_percent, event.max_tickets_per_buyer, event.confirm_bank_transfers) == (
+        25,
+        40,
+        False,
+    )
+    # Left out, they keep their values; an empty cap means the platform's.
+    assert post_json(client, url, data).status_code == 302
+    event.refresh_from_db()
+    assert (event.buyer_share_percent, event.max_tickets_per_buyer) == (25, 40)
+    assert post_json(client, url, {**data, "max_tickets_per_buyer": ""}).status_code == 302
+    event.refresh_from_db()
+    assert event.max_tickets_per_buyer is None
+    for field, value in [
+        ("buyer_share_percent", "0"),
+        ("buyer_share_percent", "101"),
+        ("buyer_share_percent", "1\x00"),
+        ("buyer_share_percent", "x" * 5000),
+        ("buyer_share_percent", ["10"]),
+        ("max_tickets_per_buyer", "0"),
+        ("max_tickets_per_buyer", "-3"),
+        ("max_tickets_per_buyer", "9" * 40),
+        ("max_tickets_per_buyer", "1e3"),
+        ("max_tickets_per_buyer", {"a": 1}),
+    ]:
+        answer = post_json(client, url, {**data, field: value})
+        assert answer.status_code == 422, (field, value)
+        assert errors_of(answer)[field], (field, value)
+    assert post_json(client, url, {**data, "confirm_bank_transfers": "\x00"}).status_code in (302, 422)

@@ -1909,6 +1909,12 @@ export interface components {
       payment_methods: string[];
       /** Offline Payment Days */
       offline_payment_days: number;
+      /** Buyer Share Percent */
+      buyer_share_percent: number;
+      /** Max Tickets Per Buyer */
+      max_tickets_per_buyer: number | null;
+      /** Confirm Bank Transfers */
+      confirm_bank_transfers: boolean;
       /**
        * Status
        * @enum {string}
@@ -2099,6 +2105,12 @@ export interface components {
       payment_methods: string[];
       /** Offline Payment Days */
       offline_payment_days: number;
+      /** Buyer Share Percent */
+      buyer_share_percent: number;
+      /** Max Tickets Per Buyer */
+      max_tickets_per_buyer: number | null;
+      /** Confirm Bank Transfers */
+      confirm_bank_transfers: boolean;
     };
     /**
      * EventInZone
