@@ -159,7 +159,9 @@ def test_under_pressure_the_web_hold_needs_a_proof_of_work(client, event):
     challenge = client.get("/challenge/")
     assert challenge["Cache-Control"] == "no-store"
     parsed = altcha.Challenge.from_dict(challenge.json())
-    payload = altcha.Payload(parsed, altcha.solve_challenge(parsed)).to_base64()
+    solution = altcha.solve_challenge(parsed)
+    assert solution is not None
+    payload = altcha.Payload(parsed, solution).to_base64()
     assert web_hold(client, event, n=1, altcha=payload).status_code == 302
     assert Hold.objects.get().client_hash == hoarding.client_hash(BOT["REMOTE_ADDR"])
 
@@ -191,19 +193,28 @@ def test_the_web_checkout_counts_the_order_towards_its_email(client, event):
     assert Order.objects.count() == 1
 
 
+def confirm_path(body: object) -> str:
+    """The confirmation link's path in an order's email."""
+    found = re.search(r"http://testserver(/orders/\S+/confirm/\S+/)", str(body))
+    assert found is not None
+    return found.group(1)
+
+
 def test_the_confirmation_link_confirms_once(client, event):
     created = api_buy(client, event, "ana@example.com", n=1).json()
     assert created["awaiting_confirmation"] is True
     order = Order.objects.get()
+    assert order.payment_deadline is not None
     assert order.payment_deadline <= timezone.now() + dt.timedelta(hours=1)
     (email,) = mail.outbox
-    path = re.search(r"http://testserver(/orders/\S+/confirm/\S+/)", email.body).group(1)
+    path = confirm_path(email.body)
     assert path not in json.dumps(created)  # only the email has it
     page = client.get(path, headers=INERTIA).json()
     assert page["props"]["confirm_url"] == path
     assert client.post(path, headers=INERTIA).status_code == 302
     order.refresh_from_db()
     assert not order.awaiting_confirmation
+    assert order.payment_deadline is not None
     assert order.payment_deadline > timezone.now() + dt.timedelta(days=2)
     assert order.audit_entries.filter(action="confirmed_by_buyer").exists()
     # Used: a second POST changes nothing, a GET leads to the order.
@@ -218,7 +229,7 @@ def test_an_expired_order_cannot_be_confirmed(client, event):
     api_buy(client, event, "ana@example.com", n=1)
     order = Order.objects.get()
     Order.objects.filter(pk=order.pk).update(payment_deadline=timezone.now() - dt.timedelta(seconds=1))
-    path = re.search(r"http://testserver(/orders/\S+/confirm/\S+/)", mail.outbox[0].body).group(1)
+    path = confirm_path(mail.outbox[0].body)
     client.post(path)
     order.refresh_from_db()
     assert order.awaiting_confirmation

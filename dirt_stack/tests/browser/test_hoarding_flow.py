@@ -65,7 +65,7 @@ def test_a_bank_transfer_is_confirmed_from_its_email(page: Page, live_server):
     order = Order.objects.get()
     assert order.awaiting_confirmation
     (email,) = mail.outbox
-    link = re.search(r"http://\S+/orders/\S+/confirm/\S+/", email.body)
+    link = re.search(r"http://\S+/orders/\S+/confirm/\S+/", str(email.body))
     assert link is not None
     page.goto(link.group(0))
     page.get_by_test_id("confirm-order").click()
