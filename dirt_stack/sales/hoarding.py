@@ -147,7 +147,7 @@ def _upsert_sql(vendor: str) -> str:
         f"SELECT {_cast('bigint')}, {_cast('varchar')}, {_cast('integer')} "
         f"WHERE {_cast('integer')} <= {limit} {{gate}} "
         f"ON CONFLICT (date_id, key) DO UPDATE SET tickets = {table}.tickets + excluded.tickets "
-        f"WHERE (excluded.tickets = 0 OR {table}.tickets + excluded.tickets <= {limit}) "
+        f"WHERE {table}.tickets + excluded.tickets <= {limit} "
         f"AND ({_cast('boolean')} OR {table}.challenge_until IS NULL OR {table}.challenge_until <= %s) "
         "RETURNING id"
     )
@@ -161,9 +161,11 @@ def _limit_params(date: EventDate) -> tuple[int, ...]:
 
 
 def claims(date: EventDate, buyer: Buyer, email: str | None, tickets: int) -> list[statements.Claim]:
-    """The claims that add ``tickets`` (0: an order paid at once, which holds nothing) to
-    each of the buyer's keys on ``date``, refused past ``buyer_limit`` or while the key
-    owes a challenge the request did not solve. Run after the stock's claims."""
+    """The claims that add ``tickets`` to each of the buyer's keys on ``date``, refused past ``buyer_limit`` or while the key
+    owes a challenge the request did not solve. Run after the stock's claims. An order
+    paid at once holds nothing: it claims nothing (and costs the rush nothing)."""
+    if tickets <= 0:
+        return []
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     limit = _limit_params(date)
     return [
