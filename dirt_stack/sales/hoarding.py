@@ -161,9 +161,10 @@ def _limit_params(date: EventDate) -> tuple[int, ...]:
 
 
 def claims(date: EventDate, buyer: Buyer, email: str | None, tickets: int) -> list[statements.Claim]:
-    """The claims that add ``tickets`` to each of the buyer's keys on ``date``, refused past ``buyer_limit`` or while the key
-    owes a challenge the request did not solve. Run after the stock's claims. An order
-    paid at once holds nothing: it claims nothing (and costs the rush nothing)."""
+    """The claims that add ``tickets`` to each of the buyer's keys on ``date``, refused
+    past ``buyer_limit`` or while the key owes a challenge the request did not solve.
+    Run after the stock's claims. An order paid at once holds nothing: it claims
+    nothing (and costs the rush nothing)."""
     if tickets <= 0:
         return []
     now = connection.ops.adapt_datetimefield_value(timezone.now())
