@@ -297,6 +297,7 @@ class Order(models.Model):
         return (
             self.status == self.Status.PENDING
             and self.payment_method == "offline"
+            and not self.awaiting_confirmation
             and self.event.organizer.admit_unpaid_bank_transfers
         )
 
@@ -324,13 +325,14 @@ class OrderLine(models.Model):
 
 def admissible_orders(prefix: str = "") -> Q:
     """Orders whose tickets let their holders in: paid (partly refunded included), or a
-    bank transfer not yet paid whose organizer admits those; never for a cancelled event
-    or date (a paid order whose refund failed stays paid). ``prefix`` reaches the order
-    from another model ("order__" from a ticket)."""
+    bank transfer not yet paid (but confirmed by its buyer) whose organizer admits
+    those; never for a cancelled event or date (a paid order whose refund failed stays
+    paid). ``prefix`` reaches the order from another model ("order__" from a ticket)."""
     paid_or_admitted = Q(**{f"{prefix}status__in": Order.VALID_PAID}) | Q(
         **{
             f"{prefix}status": Order.Status.PENDING,
             f"{prefix}payment_method": "offline",
+            f"{prefix}awaiting_confirmation": False,
             f"{prefix}event__organizer__admit_unpaid_bank_transfers": True,
         }
     )

@@ -198,3 +198,28 @@ def test_fifty_parallel_attempts_from_one_client_stay_within_its_share(event):
     assert held <= 20
     assert allocated(event) == held == 3 * outcomes.count("ok")
     assert outcomes.count("ok") == 6
+
+
+def test_the_sweeper_forgets_expired_spent_challenges():
+    from sales.models import SpentChallenge
+
+    now = timezone.now()
+    SpentChallenge.objects.create(signature="old", expires_at=now - dt.timedelta(seconds=1))
+    SpentChallenge.objects.create(signature="live", expires_at=now + dt.timedelta(minutes=5))
+    sweeper.sweep()
+    assert list(SpentChallenge.objects.values_list("signature", flat=True)) == ["live"]
+
+
+def test_an_unconfirmed_transfer_does_not_admit_even_where_unpaid_transfers_do(event):
+    from sales.models import Ticket
+
+    event.organizer.admit_unpaid_bank_transfers = True
+    event.organizer.save()
+    new = order(event, "buyer@example.com", 1).order
+    new = Order.objects.select_related("event__organizer", "date").get(pk=new.pk)
+    assert not new.admits_holders
+    assert not Ticket.objects.admissible().filter(order=new).exists()
+    Order.objects.filter(pk=new.pk).update(awaiting_confirmation=False)
+    new.refresh_from_db()
+    assert new.admits_holders
+    assert Ticket.objects.admissible().filter(order=new).exists()
