@@ -16,7 +16,7 @@ from core import ratelimit
 from events.models import Event
 from sales import challenges, exceptions, hoarding, pricing
 from sales.models import order_url
-from sales.purchase import event_for_purchase, place_order
+from sales.purchase import event_for_purchase, has_earlier_order, place_order
 from storefront.schemas import OrderDetail
 from storefront.serializers import load_order, order_detail
 
@@ -168,8 +168,10 @@ def create_order(
     if limited:
         hoarding.demand_challenge(target.date, hoarding.Buyer(client))
         return limited
-    solved = False
-    if purchase.altcha is not None:
+    # A retry of a purchase already placed (its Idempotency-Key) replays it: no new proof.
+    replay = bool(idempotency_key) and has_earlier_order(target.event, idempotency_key or "")
+    solved = replay
+    if purchase.altcha is not None and not replay:
         if not challenges.spend(purchase.altcha):
             return _challenge_problem(request, "The proof of work is not valid, has expired or was used.")
         solved = True

@@ -254,6 +254,12 @@ def _fingerprint(
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
+def has_earlier_order(event: Event, key: str) -> bool:
+    """Whether a purchase with this Idempotency-Key was placed for ``event``: a retry of it
+    replays that order, and needs no proof of work (sales.hoarding)."""
+    return IdempotencyRecord.objects.filter(scope=f"purchase:{event.pk}", key=key).exists()
+
+
 def _earlier_order(scope: str, key: str, fingerprint: str) -> Order | None:
     """The order an earlier request with this Idempotency-Key placed, if any."""
     # A plain query: every keyed purchase asks this first, and almost always finds nothing.

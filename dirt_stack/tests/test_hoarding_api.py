@@ -46,6 +46,7 @@ def ids(event) -> tuple[int, int]:
 
 
 def api_buy(client, event, email: str, n: int = 10, **extra):
+    headers = {k: extra.pop(k) for k in list(extra) if k.startswith("HTTP_")}
     standing, table = ids(event)
     body = {
         "lines": [{"ticket_type_id": standing, "quantity": n}, {"ticket_type_id": table, "quantity": n}],
@@ -54,7 +55,11 @@ def api_buy(client, event, email: str, n: int = 10, **extra):
         **extra,
     }
     return client.post(
-        f"/api/v1/events/{event.slug}/orders", json.dumps(body), content_type="application/json", **BOT
+        f"/api/v1/events/{event.slug}/orders",
+        json.dumps(body),
+        content_type="application/json",
+        **BOT,
+        **headers,
     )
 
 
@@ -401,3 +406,20 @@ def test_the_event_editor_saves_the_hoarding_settings_and_refuses_hostile_values
         assert answer.status_code == 422, (field, value)
         assert errors_of(answer)[field], (field, value)
     assert post_json(client, url, {**data, "confirm_bank_transfers": "\x00"}).status_code in (302, 422)
+
+
+def test_a_retried_purchase_replays_its_order_without_a_new_proof_of_work(client, event):
+    EventDate.objects.filter(event=event).update(pressure_until=timezone.now() + dt.timedelta(minutes=5))
+    payload = solved(client)
+    headers = {"HTTP_IDEMPOTENCY_KEY": "retry-1"}
+    first = api_buy(client, event, "a@example.com", n=1, altcha=payload, **headers)
+    assert first.status_code == 201
+    again = api_buy(client, event, "a@example.com", n=1, altcha=payload, **headers)
+    assert again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["code"] == first.json()["code"]
+    # Another key is another purchase: a spent proof does not buy it.
+    assert (
+        api_buy(client, event, "a@example.com", n=1, altcha=payload, HTTP_IDEMPOTENCY_KEY="x").status_code
+        == 428
+    )
