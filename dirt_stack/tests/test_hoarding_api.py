@@ -313,12 +313,13 @@ def test_the_organizer_filters_and_cancels_pending_bank_transfers_at_once(client
     chosen = [r["code"] for r in rows[:2]]
     url = page.json()["props"]["bulk_cancel_url"]
     answer = manager_client.post(
-        url,
+        f"{url}?status=pending&payment=offline",
         json.dumps({"codes": [*chosen, paid.json()["code"]]}),
         content_type="application/json",
         headers=INERTIA,
     )
     assert answer.status_code == 302
+    assert answer["Location"] == f"{orders_url(event)}?status=pending&payment=offline"
     assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 2
     assert Order.objects.get(code=paid.json()["code"]).status == Order.Status.PAID  # not a transfer
     for code in chosen:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -133,7 +134,9 @@ def cancel_transfers(request: AuthenticatedHttpRequest, organizer_slug: str, eve
     messages.success(
         request, f"{cancelled} unpaid bank transfer{plural} cancelled; their tickets are back on sale."
     )
-    return redirect("backoffice:orders", organizer_slug=organizer_slug, event_slug=event_slug)
+    # Back to the list as it was searched (the page posts with its query string).
+    listed = reverse("backoffice:orders", kwargs={"organizer_slug": organizer_slug, "event_slug": event_slug})
+    return redirect(f"{listed}?{request.GET.urlencode()}" if request.GET else listed)
 
 
 def _order_props(

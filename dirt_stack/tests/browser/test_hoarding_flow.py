@@ -73,3 +73,37 @@ def test_a_bank_transfer_is_confirmed_from_its_email(page: Page, live_server):
     order.refresh_from_db()
     assert not order.awaiting_confirmation
     assert order.payment_deadline > timezone.now() + dt.timedelta(days=2)
+
+
+def test_the_organizer_cancels_a_hoarders_bank_transfers_at_once(page: Page, live_server):
+    from accounts.models import Membership
+    from sales import hoarding, pricing, purchase
+    from tests.factories import allocated, make_member, make_organizer, only_date
+
+    organizer = make_organizer(slug="acme")
+    event = make_event(organizer=organizer, slug="gig", payment_methods=["offline", "demo"])
+    entry = make_ticket_type(event, name="Entry", price=Decimal("30.00"), capacity=100)
+    make_member(
+        organizer, role=Membership.Role.MANAGER, email="olga@example.com", password="olga-pass-phrase"
+    )
+    bot = hoarding.Buyer(hoarding.client_hash("203.0.113.9"))
+    for i, method in enumerate(["offline", "offline", "offline", "demo"]):
+        details = pricing.BuyerDetails(name=f"Bot {i}", email=f"bot{i}@example.com", payment_method=method)
+        purchase.place_order(only_date(event), {entry.pk: 2}, details, base_url=live_server.url, buyer=bot)
+
+    page.goto(f"{live_server.url}/accounts/login/?next=/manage/acme/events/gig/orders/")
+    page.get_by_label("Email").fill("olga@example.com")
+    page.get_by_label("Password").fill("olga-pass-phrase")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Status").select_option("pending")
+    page.get_by_label("Payment").select_option("offline")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_test_id("order-row")).to_have_count(3)
+    expect(page.get_by_test_id("order-row").first).to_contain_text("not confirmed by email")
+    page.get_by_role("button", name="Choose all unpaid bank transfers").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel 3 chosen").click()
+    expect(page.get_by_role("status")).to_contain_text("3 unpaid bank transfers cancelled")
+    expect(page.get_by_test_id("order-row")).to_have_count(0)
+    assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 3
+    assert allocated(event) == 2  # the paid order's

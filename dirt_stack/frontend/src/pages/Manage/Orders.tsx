@@ -40,8 +40,9 @@ export default function Orders({
     ) {
       return;
     }
+    // With the list's query string: the answer leads back to the same search.
     router.post(
-      bulk_cancel_url,
+      `${bulk_cancel_url}${window.location.search}`,
       { codes: chosen },
       { preserveScroll: true, onSuccess: () => setChosen([]) },
     );
