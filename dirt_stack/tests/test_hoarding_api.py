@@ -424,3 +424,41 @@ def test_a_retried_purchase_replays_its_order_without_a_new_proof_of_work(client
         api_buy(client, event, "a@example.com", n=1, altcha=payload, HTTP_IDEMPOTENCY_KEY="x").status_code
         == 428
     )
+
+
+def test_the_organizer_api_reads_and_sets_the_hoarding_settings(event):
+    from accounts import tokens
+    from events.models import Event
+    from tests.support.api import call
+
+    token = tokens.create_token(organizer=event.organizer, name="m", role="manager", created_by=None)[1]
+    url = f"/api/v1/manage/events/{event.slug}"
+    shown = call("get", url, token).json()
+    assert (
+        shown["buyer_share_percent"],
+        shown["max_tickets_per_buyer"],
+        shown["confirm_bank_transfers"],
+    ) == (
+        10,
+        None,
+        True,
+    )
+    changed = call("patch", url, token, {"buyer_share_percent": 5, "max_tickets_per_buyer": 12})
+    assert changed.status_code == 200, changed.content
+    assert call("patch", url, token, {"confirm_bank_transfers": False}).status_code == 200
+    event = Event.objects.get(pk=event.pk)
+    assert (event.buyer_share_percent, event.max_tickets_per_buyer, event.confirm_bank_transfers) == (
+        5,
+        12,
+        False,
+    )
+    for body in (
+        {"buyer_share_percent": 0},
+        {"buyer_share_percent": 101},
+        {"buyer_share_percent": "1\x00"},
+        {"max_tickets_per_buyer": 0},
+        {"max_tickets_per_buyer": 10**12},
+        {"max_tickets_per_buyer": [1]},
+        {"confirm_bank_transfers": "maybe"},
+    ):
+        assert call("patch", url, token, body).status_code == 422, body

@@ -835,6 +835,21 @@ export interface components {
       collect_attendee_names: boolean;
       /** Payment Methods */
       payment_methods: string[];
+      /**
+       * Buyer Share Percent
+       * @description Most of a date's tickets one buyer may hold in reservations and unpaid orders (%).
+       */
+      buyer_share_percent: number;
+      /**
+       * Max Tickets Per Buyer
+       * @description An absolute cap on that share (null: the platform's).
+       */
+      max_tickets_per_buyer: number | null;
+      /**
+       * Confirm Bank Transfers
+       * @description Unpaid bank transfers hold their tickets for a first window until confirmed by email.
+       */
+      confirm_bank_transfers: boolean;
     };
     /** EventIn */
     EventIn: {
@@ -884,6 +899,18 @@ export interface components {
       currency?: string;
       /** Capacity */
       capacity?: number | null;
+      /**
+       * Buyer Share Percent
+       * @default 10
+       */
+      buyer_share_percent?: number;
+      /** Max Tickets Per Buyer */
+      max_tickets_per_buyer?: number | null;
+      /**
+       * Confirm Bank Transfers
+       * @default true
+       */
+      confirm_bank_transfers?: boolean;
     };
     /** EventPatch */
     EventPatch: {
@@ -907,6 +934,12 @@ export interface components {
       currency?: string | null;
       /** Capacity */
       capacity?: number | null;
+      /** Buyer Share Percent */
+      buyer_share_percent?: number | null;
+      /** Max Tickets Per Buyer */
+      max_tickets_per_buyer?: number | null;
+      /** Confirm Bank Transfers */
+      confirm_bank_transfers?: boolean | null;
     };
     /**
      * CancellationProgress
