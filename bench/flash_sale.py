@@ -118,6 +118,8 @@ def main() -> None:
         database_url(args.database, workdir),
         DEMO_PAYMENTS="true",
         PURCHASE_RATE_LIMIT="0",  # every buyer comes from 127.0.0.1
+        # The load generator solves no proof of work; a real rush's falls on browsers.
+        PRESSURE_TAKES_PER_MINUTE="0",
         STATIC_ROOT=str(workdir / "static"),
     )
     if args.workers:

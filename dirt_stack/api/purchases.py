@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from ninja import Field, Header, Router, Schema
 
 from api.problems import problem
 from api.schemas import ProblemOut
 from core import ratelimit
 from events.models import Event
-from sales import exceptions, pricing, vouchers
+from sales import challenges, exceptions, hoarding, pricing, vouchers
 from sales.models import order_url
-from sales.purchase import event_for_purchase, place_order
+from sales.purchase import event_for_purchase, has_earlier_order, place_order
 from storefront.schemas import OrderDetail
 from storefront.serializers import load_order, order_detail, order_for_holder
 
@@ -51,6 +54,21 @@ class PurchaseIn(Schema):
     voucher: str | None = Field(None, max_length=50)
     payment_method: str = Field(..., max_length=20)
     card_number: str | None = Field(None, max_length=30, description="Demo payments only.")
+    altcha: str | None = Field(
+        None,
+        max_length=challenges.PAYLOAD_MAX_LENGTH,
+        description=(
+            "A solved proof-of-work challenge (ALTCHA payload, base64) from `GET /api/v1/challenge`; "
+            "needed when a 428 problem asks for one. Each challenge buys once."
+        ),
+    )
+
+
+class ChallengeOut(Schema):
+    """An ALTCHA challenge (proof of work, v2): solve it and send the payload as `altcha`."""
+
+    parameters: dict[str, Any]
+    signature: str
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -65,9 +83,37 @@ def _too_many(request: HttpRequest) -> HttpResponse | None:
     if verdict.allowed:
         return None
     response = problem(
-        429, f"Too many purchases from your address. Try again in {verdict.retry_after} seconds."
+        429,
+        f"Too many purchases from your address. Try again in {verdict.retry_after} seconds.",
+        challenge_url=_challenge_url(request),
     )
     response["Retry-After"] = str(verdict.retry_after)
+    return response
+
+
+def _challenge_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("api:purchase_challenge"))
+
+
+def _challenge_problem(request: HttpRequest, detail: str) -> HttpResponse:
+    return problem(428, detail, field="altcha", challenge_url=_challenge_url(request))
+
+
+@router.get(
+    "/challenge",
+    response={200: ChallengeOut},
+    url_name="purchase_challenge",
+    summary="A proof-of-work challenge",
+    description=(
+        "An ALTCHA challenge (v2, self-hosted). Solve it (the `altcha` widget or library does) and "
+        "send the base64 payload as `altcha` with the purchase. A purchase needs one while the date "
+        "is under pressure or after its client tripped a limit (a 428 problem says so). Each "
+        "challenge is valid for a few minutes and buys once."
+    ),
+)
+def purchase_challenge(request: HttpRequest) -> HttpResponse:
+    response = JsonResponse(challenges.new_challenge())
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -78,6 +124,7 @@ def _too_many(request: HttpRequest) -> HttpResponse | None:
         404: ProblemOut,
         409: ProblemOut,
         422: ProblemOut,
+        428: ProblemOut,
         429: ProblemOut,
         503: ProblemOut,
     },
@@ -94,7 +141,12 @@ def _too_many(request: HttpRequest) -> HttpResponse | None:
         "reached: the order exists and holds its tickets until its payment deadline, and the "
         "problem's `order_url` (the order's page, with a \"Pay now\" button) retries the payment. "
         "429 when the address made too many purchases, or tried too many voucher codes that do not "
-        "exist for this event (`field` is `voucher`); `Retry-After` says when to try again."
+        "exist for this event (`field` is `voucher`); `Retry-After` says when to try again. "
+        "No hoarding: one buyer (client address, email) holds at most the event's share of a "
+        "date's stock in reservations and unpaid orders (429 past it). While the date is under "
+        "pressure, or once the client tripped a limit, a purchase needs a solved proof of work "
+        "(`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its "
+        "tickets for a short first window until the buyer confirms it by the link in its email."
     ),
 )
 def create_order(
@@ -112,9 +164,21 @@ def create_order(
         return problem(404, "No event with this address.")
     except exceptions.OrderInvalid as exc:
         return problem(422, str(exc), field=exc.field)
+    client = hoarding.client_hash(ratelimit.client_ip(request))
     limited = _too_many(request)
     if limited:
+        hoarding.demand_challenge(target.date, hoarding.Buyer(client))
         return limited
+    # A retry of a purchase already placed (its Idempotency-Key) replays it: no new proof.
+    replay = bool(idempotency_key) and has_earlier_order(target.event, idempotency_key or "")
+    solved = replay
+    if purchase.altcha is not None and not replay:
+        if not challenges.spend(purchase.altcha):
+            return _challenge_problem(request, "The proof of work is not valid, has expired or was used.")
+        solved = True
+    buyer = hoarding.Buyer(client, solved=solved)
+    if hoarding.challenge_due(target.date, buyer):
+        return _challenge_problem(request, "Sales are busy: solve the proof of work and send it as altcha.")
     details = pricing.BuyerDetails(
         name=purchase.buyer.name,
         email=purchase.buyer.email,
@@ -134,11 +198,16 @@ def create_order(
             ticket_types=target.ticket_types,
             offers=target.offers,
             client=ratelimit.client_ip(request),
+            buyer=buyer,
         )
     except vouchers.TooManyGuesses as exc:
         refused = problem(429, str(exc), field="voucher")
         refused["Retry-After"] = str(exc.retry_after)
         return refused
+    except hoarding.ChallengeRequired as exc:
+        return _challenge_problem(request, str(exc))
+    except hoarding.BuyerLimitReached as exc:
+        return problem(429, str(exc), challenge_url=_challenge_url(request))
     except exceptions.OrderInvalid as exc:
         return problem(422, str(exc), field=exc.field)
     except exceptions.PaymentUnavailable as exc:

@@ -55,3 +55,7 @@ class ProblemOut(Schema):
     order_url: str | None = Field(
         None, description="That order's secret page, where the buyer retries (e.g. the card payment)."
     )
+    challenge_url: str | None = Field(
+        None,
+        description="Where to get a proof-of-work challenge to solve, when one is (or will be) needed.",
+    )

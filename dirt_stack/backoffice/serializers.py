@@ -42,6 +42,9 @@ def event_form_values(event: Event) -> EventFormValues:
         collect_attendee_names=event.collect_attendee_names,
         payment_methods=event.payment_methods,
         offline_payment_days=event.offline_payment_days,
+        buyer_share_percent=event.buyer_share_percent,
+        max_tickets_per_buyer=event.max_tickets_per_buyer,
+        confirm_bank_transfers=event.confirm_bank_transfers,
     )
 
 

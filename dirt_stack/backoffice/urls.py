@@ -90,6 +90,11 @@ manage_patterns = [
     path("<slug:organizer_slug>/events/<slug:event_slug>/dashboard/", orders.dashboard, name="dashboard"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/orders/", orders.order_list, name="orders"),
     path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/orders/cancel-transfers/",
+        orders.cancel_transfers,
+        name="cancel_transfers",
+    ),
+    path(
         "<slug:organizer_slug>/events/<slug:event_slug>/orders/<str:code>/", orders.order_page, name="order"
     ),
     path(

@@ -53,6 +53,10 @@ class Claim:
     ``refused(name)`` is the exception to raise when it changes fewer (``name`` is
     the claim's own name) or when the change would violate one of ``constraints``
     (``name`` is the constraint's). Other failures propagate unchanged.
+
+    ``text``, when given, replaces the UPDATE: another statement returning one row per
+    row it changed (an upsert), with ``{gate}`` where a WHERE clause may add the
+    condition that makes it run after the previous claim.
     """
 
     name: str
@@ -63,9 +67,13 @@ class Claim:
     refused: Callable[[str], Exception]
     rows: int = 1
     constraints: frozenset[str] = field(default_factory=frozenset)
+    text: str | None = None
 
     def sql(self, after: str | None = None) -> str:
         """The UPDATE; with ``after`` (a CTE's name) it runs only once that CTE has run."""
+        if self.text is not None:
+            gate = f"AND EXISTS (SELECT 1 FROM {after})" if after else ""  # noqa: S608 - a CTE's name
+            return self.text.replace("{gate}", gate)
         return _update_sql(self.model, self.assignments, self.condition, after)
 
 

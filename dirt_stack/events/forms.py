@@ -126,6 +126,9 @@ class EventForm(forms.ModelForm):
             "collect_attendee_names",
             "payment_methods",
             "offline_payment_days",
+            "buyer_share_percent",
+            "max_tickets_per_buyer",
+            "confirm_bank_transfers",
         ]
         # Titles reach email subjects and PDFs: control characters and line breaks go.
         field_classes = {"title": SingleLineField}
@@ -138,7 +141,7 @@ class EventForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         # Checkout settings keep their current (or default) values when a form leaves them out.
-        for name in ("hold_minutes", "offline_payment_days"):
+        for name in ("hold_minutes", "offline_payment_days", "buyer_share_percent"):
             self.fields[name].required = False
         # A series' times are its dates' (edited one by one); a single-date event
         # edits its one date's times here.
@@ -161,6 +164,20 @@ class EventForm(forms.ModelForm):
 
     def clean_offline_payment_days(self) -> int:
         return self.cleaned_data.get("offline_payment_days") or self.instance.offline_payment_days
+
+    def clean_buyer_share_percent(self) -> int:
+        value = self.cleaned_data.get("buyer_share_percent")
+        return self.instance.buyer_share_percent if value is None else value
+
+    def clean_max_tickets_per_buyer(self) -> int | None:
+        if "max_tickets_per_buyer" not in self.data:
+            return self.instance.max_tickets_per_buyer
+        return self.cleaned_data.get("max_tickets_per_buyer")
+
+    def clean_confirm_bank_transfers(self) -> bool:
+        if "confirm_bank_transfers" not in self.data:
+            return self.instance.confirm_bank_transfers
+        return bool(self.cleaned_data.get("confirm_bank_transfers"))
 
     def clean_payment_methods(self) -> list[str]:
         if "payment_methods" not in self.data:

@@ -122,6 +122,30 @@ class Event(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(30)],
         help_text="Days a bank-transfer order stays reserved before it expires.",
     )
+    # No hoarding (sales.hoarding, ADR 0016).
+    buyer_share_percent = models.PositiveSmallIntegerField(
+        default=10,
+        db_default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=(
+            "Most of a date's stock one buyer (an email or a client address) may hold at once in "
+            "reservations and unpaid orders, in percent (at least BUYER_SHARE_MIN_TICKETS)."
+        ),
+    )
+    max_tickets_per_buyer = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(100_000)],
+        help_text="An absolute cap on that share (empty: BUYER_SHARE_MAX_TICKETS).",
+    )
+    confirm_bank_transfers = models.BooleanField(
+        default=True,
+        db_default=True,
+        help_text=(
+            "Unpaid bank transfers keep their tickets only for a short first window until the "
+            "buyer confirms the order by the link in its email."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -255,6 +279,12 @@ class EventDate(models.Model):
     capacity = models.PositiveIntegerField(null=True, blank=True)
     # Tickets of this date sold plus live holds. Only sales.stock changes it.
     allocated = models.PositiveIntegerField(default=0, editable=False)
+    # The rush on this date (sales.stock.take): holds and purchases that took stock in
+    # the minute ``rush_minute`` (minutes since the epoch), and until when the date is
+    # under pressure (every hold and purchase needs a proof of work; ADR 0016).
+    rush_minute = models.BigIntegerField(default=0, db_default=0, editable=False)
+    rush_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    pressure_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -297,6 +327,10 @@ class EventDate(models.Model):
     @property
     def has_ended(self) -> bool:
         return self.ends_at < timezone.now()
+
+    @property
+    def under_pressure(self) -> bool:
+        return self.pressure_until is not None and self.pressure_until > timezone.now()
 
     @property
     def venue_label(self) -> str:

@@ -340,6 +340,24 @@ VOUCHER_GUESS_WINDOW = env.int("VOUCHER_GUESS_WINDOW", default=600)
 # Organizer API requests per token per minute; 0 turns the limit off.
 API_RATE_LIMIT = env.int("API_RATE_LIMIT", default=600)
 
+# --- No hoarding (ADR 0016) ----------------------------------------------------------
+# One buyer (an email, a client address) holds at most the event's share of a date's
+# stock across live holds and unpaid orders, at least this many tickets...
+BUYER_SHARE_MIN_TICKETS = env.int("BUYER_SHARE_MIN_TICKETS", default=10)
+# ...and at most this many, unless the event sets its own cap.
+BUYER_SHARE_MAX_TICKETS = env.int("BUYER_SHARE_MAX_TICKETS", default=100)
+# Minutes an unpaid bank transfer holds its tickets until the buyer confirms by email.
+BANK_TRANSFER_CONFIRM_MINUTES = env.int("BANK_TRANSFER_CONFIRM_MINUTES", default=60)
+# A date is under pressure (every hold and purchase needs a proof of work) for
+# PRESSURE_MINUTES once this many holds and purchases took its stock within a minute.
+PRESSURE_TAKES_PER_MINUTE = env.int("PRESSURE_TAKES_PER_MINUTE", default=120)
+PRESSURE_MINUTES = env.int("PRESSURE_MINUTES", default=10)
+# Minutes a client that tripped a limit must solve a proof of work on that date.
+CHALLENGE_PENALTY_MINUTES = env.int("CHALLENGE_PENALTY_MINUTES", default=60)
+# ALTCHA proof of work: the work is about ALTCHA_MAX_NUMBER / 2 hashes on average.
+ALTCHA_MAX_NUMBER = env.int("ALTCHA_MAX_NUMBER", default=100_000)
+ALTCHA_EXPIRY_SECONDS = env.int("ALTCHA_EXPIRY_SECONDS", default=600)
+
 # "background": emails go out from a thread pool after the response (production);
 # "immediate": in the committing thread (tests). See core/outbox.py.
 OUTBOX_DELIVERY = env.str("OUTBOX_DELIVERY", default="background")

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
@@ -21,6 +22,8 @@ from sales.models import Order, Refund, order_url
 from sales.tickets import order_pdf, tickets_usable
 
 ORDER_CONFIRMATION = "order_confirmation"
+# Signs the link that confirms a bank transfer (sales.hoarding checks it).
+CONFIRMATION_SALT = "sales.hoarding.confirm-order"
 
 
 def email_subject(rendered: str) -> str:
@@ -43,6 +46,12 @@ def queue_order_confirmation(order: Order, base_url: str) -> None:
 @outbox.handler(ORDER_CONFIRMATION)
 def _deliver_order_confirmation(payload: dict[str, Any]) -> None:
     send_order_confirmation(payload["order_code"], payload["base_url"])
+
+
+def confirmation_url(order: Order, base_url: str) -> str:
+    """The link that confirms a bank transfer awaiting its buyer (sales.hoarding)."""
+    token = signing.dumps(order.code, salt=CONFIRMATION_SALT)
+    return f"{base_url.rstrip('/')}/orders/{order.code}/confirm/{token}/"
 
 
 def send_order_confirmation(order_code: str, base_url: str) -> None:
@@ -71,6 +80,7 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
         if order.date.admission_at
         else None,
         "bank_details": order.event.organizer.bank_transfer_details,
+        "confirm_url": confirmation_url(order, base_url) if order.awaiting_confirmation else None,
     }
     # The templates show times in the event's zone ({% timezone event.timezone %}).
     subject = render_to_string("sales/email/order_subject.txt", context)

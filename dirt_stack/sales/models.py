@@ -104,11 +104,18 @@ class Hold(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.LIVE)
     expires_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # A keyed hash of the client's address (sales.hoarding.client_hash; never the address).
+    client_hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
 
     objects = HoldQuerySet.as_manager()
 
     class Meta:
-        indexes = [models.Index(fields=["date", "status", "expires_at"], name="hold_date_expiry_idx")]
+        indexes = [
+            models.Index(fields=["date", "status", "expires_at"], name="hold_date_expiry_idx"),
+            models.Index(
+                fields=["date", "client_hash"], name="hold_live_client_idx", condition=Q(status="live")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Hold {self.token} ({self.status})"
@@ -140,6 +147,10 @@ def parse_id(value: Any) -> int | None:
     return None
 
 
+# The payment providers' names (sales.payments), as orders store them.
+PAYMENT_METHOD_NAMES = ("free", "offline", "stripe", "demo")
+
+
 class TicketTotal(TypedDict):
     """What ``OrderQuerySet.with_ticket_counts`` adds to each order (None: no tickets)."""
 
@@ -153,8 +164,8 @@ class OrderQuerySet(models.QuerySet["Order"]):
 
     def search(self, params: Mapping[str, Any]) -> OrderQuerySet:
         """Orders matching a search: ``q`` (code, buyer email or name, attendee), ``status``,
-        ``ticket_type`` and ``date`` (ids) and ``from``/``to`` (ISO days of creation); newest
-        first. Values that do not parse are ignored."""
+        ``payment`` (a payment method), ``ticket_type`` and ``date`` (ids) and ``from``/``to``
+        (ISO days of creation); newest first. Values that do not parse are ignored."""
         result = self
         query = str(params.get("q", "")).strip()[:100]
         if query:
@@ -167,6 +178,9 @@ class OrderQuerySet(models.QuerySet["Order"]):
         status = params.get("status")
         if status in Order.Status.values:
             result = result.filter(status=status)
+        payment = params.get("payment")
+        if isinstance(payment, str) and payment in PAYMENT_METHOD_NAMES:
+            result = result.filter(payment_method=payment)
         ticket_type = parse_id(params.get("ticket_type"))
         if ticket_type is not None:
             result = result.filter(lines__ticket_type_id=ticket_type).distinct()
@@ -236,6 +250,11 @@ class Order(models.Model):
     )
     # Pending orders give their stock back once this passes (bank transfers, abandoned card payments).
     payment_deadline = models.DateTimeField(null=True, blank=True)
+    # A bank transfer waiting for its buyer to confirm it by the link in its email: until
+    # then ``payment_deadline`` is the short first window (sales.hoarding, ADR 0016).
+    awaiting_confirmation = models.BooleanField(default=False, db_default=False)
+    # A keyed hash of the buyer's client address (sales.hoarding.client_hash; never the address).
+    client_hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -248,6 +267,16 @@ class Order(models.Model):
             models.Index(fields=["event", "status"], name="order_event_status_idx"),
             models.Index(fields=["date", "status"], name="order_date_status_idx"),
             models.Index(fields=["status", "payment_deadline"], name="order_deadline_idx"),
+            models.Index(
+                fields=["date", "client_hash"],
+                name="order_pending_client_idx",
+                condition=Q(status="pending"),
+            ),
+            models.Index(
+                fields=["date", "buyer_email"],
+                name="order_pending_email_idx",
+                condition=Q(status="pending"),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
@@ -270,6 +299,7 @@ class Order(models.Model):
         return (
             self.status == self.Status.PENDING
             and self.payment_method == "offline"
+            and not self.awaiting_confirmation
             and self.event.organizer.admit_unpaid_bank_transfers
         )
 
@@ -297,13 +327,14 @@ class OrderLine(models.Model):
 
 def admissible_orders(prefix: str = "") -> Q:
     """Orders whose tickets let their holders in: paid (partly refunded included), or a
-    bank transfer not yet paid whose organizer admits those; never for a cancelled event
-    or date (a paid order whose refund failed stays paid). ``prefix`` reaches the order
-    from another model ("order__" from a ticket)."""
+    bank transfer not yet paid (but confirmed by its buyer) whose organizer admits
+    those; never for a cancelled event or date (a paid order whose refund failed stays
+    paid). ``prefix`` reaches the order from another model ("order__" from a ticket)."""
     paid_or_admitted = Q(**{f"{prefix}status__in": Order.VALID_PAID}) | Q(
         **{
             f"{prefix}status": Order.Status.PENDING,
             f"{prefix}payment_method": "offline",
+            f"{prefix}awaiting_confirmation": False,
             f"{prefix}event__organizer__admit_unpaid_bank_transfers": True,
         }
     )
@@ -497,3 +528,33 @@ class EventCancellation(models.Model):
 
     def __str__(self) -> str:
         return f"Cancellation of {self.event_id} ({self.status})"
+
+
+class BuyerLoad(models.Model):
+    """How many tickets one buyer (``key``: a client's address or an email, hashed) holds on
+    a date in live holds and pending orders, at most: every hold and pending order adds
+    its tickets in the statement that takes their stock, and nothing subtracts, so the
+    count only errs high; ``sales.hoarding`` recounts it from the holds and orders before
+    it refuses anything. ``challenge_until``: the buyer tripped a limit, and until then
+    needs a proof of work for every hold and purchase on the date (ADR 0016)."""
+
+    date = models.ForeignKey(EventDate, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=80)
+    tickets = models.PositiveIntegerField(default=0)
+    challenge_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["date", "key"], name="buyer_load_per_date")]
+
+    def __str__(self) -> str:
+        return f"{self.key} on {self.date_id}: {self.tickets}"
+
+
+class SpentChallenge(models.Model):
+    """A proof-of-work challenge already used: each solves one hold or purchase."""
+
+    signature = models.CharField(max_length=128, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return self.signature

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from events.models import Event
 from sales import lifecycle
 from sales.audit import Actor, record
 from sales.emails import queue_order_confirmation
@@ -20,6 +21,7 @@ from sales.models import Order, Refund, Ticket
 __all__ = [
     "Actor",
     "cancel",
+    "cancel_unpaid_transfers",
     "change_attendee",
     "mark_paid",
     "record",
@@ -31,6 +33,28 @@ __all__ = [
 
 def cancel(order: Order, actor: Actor) -> Order:
     return lifecycle.cancel(order, actor=actor)
+
+
+BULK_CANCEL_MAX = 200
+
+
+def cancel_unpaid_transfers(event: Event, codes: list[str], actor: Actor) -> int:
+    """Cancel the event's pending bank-transfer orders among ``codes`` (a hoarder's, or
+    buyers who will not pay), each as ``cancel`` does it (stock back, audited, no email,
+    as for one); returns how many were cancelled. An order paid, expired or cancelled
+    meanwhile, another event's or another method's, is left as it is."""
+    if len(codes) > BULK_CANCEL_MAX:
+        raise OrderInvalid(f"Choose at most {BULK_CANCEL_MAX} orders at a time.", "codes")
+    cancelled = 0
+    for order in Order.objects.filter(
+        event=event, code__in=codes, status=Order.Status.PENDING, payment_method="offline"
+    ).order_by("id"):
+        try:
+            lifecycle.cancel(order, actor=actor)
+        except OrderConflict:
+            continue  # paid or expired since the list was shown
+        cancelled += 1
+    return cancelled
 
 
 def refund(

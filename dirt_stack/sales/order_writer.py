@@ -15,10 +15,12 @@ tests/test_writers.py compare the rows the two ways write.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
@@ -65,10 +67,14 @@ def build_order(
     voucher: Voucher | None,
     user: User | AnonymousUser | None,
     base_url: str,
+    *,
+    confirm_by_email: bool = False,
+    client_hash: str = "",
 ) -> NewOrder:
     """Start the payment and build (without saving) the order for ``date`` (with its
     event loaded), its lines, tickets, payment and confirmation email: the rows
-    ``write`` writes."""
+    ``write`` writes. ``confirm_by_email``: an unpaid bank transfer then holds its
+    tickets only for the short first window until its buyer confirms it (sales.hoarding)."""
     event = date.event
     subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0"))
     discount = sum((line.discount for line in lines), Decimal("0"))
@@ -89,10 +95,14 @@ def build_order(
     start = provider(method).start(
         order, return_url=order_url(order, base_url), card_number=details.card_number
     )
+    order.client_hash = client_hash
     if start.paid:
         order.status, order.paid_at = Order.Status.PAID, timezone.now()
     else:
         order.payment_deadline = start.payment_deadline
+        if confirm_by_email and method == "offline" and event.confirm_bank_transfers:
+            order.awaiting_confirmation = True
+            order.payment_deadline = confirmation_deadline(order.payment_deadline)
     order_lines = [
         OrderLine(
             order=order,
@@ -127,6 +137,12 @@ def build_order(
     return NewOrder(order, order_lines, tickets, payment, start, voucher, order_confirmation(order, base_url))
 
 
+def confirmation_deadline(deadline: dt.datetime | None) -> dt.datetime:
+    """The first window of a bank transfer awaiting its buyer's confirmation."""
+    window = timezone.now() + dt.timedelta(minutes=settings.BANK_TRANSFER_CONFIRM_MINUTES)
+    return min(deadline, window) if deadline is not None else window
+
+
 def _save_rows(new: NewOrder) -> None:
     """Insert a built order's rows with the ORM, inside the caller's transaction."""
     new.order.save(force_insert=True)
@@ -138,22 +154,30 @@ def _save_rows(new: NewOrder) -> None:
     outbox.dispatch_on_commit(new.confirmation)
 
 
-def _claims(new: NewOrder, take_stock: Mapping[int, int] | None) -> list[statements.Claim]:
-    """What writing ``new`` claims: stock (unless a hold already has it), the voucher's use."""
+def _claims(
+    new: NewOrder, take_stock: Mapping[int, int] | None, extra: list[statements.Claim]
+) -> list[statements.Claim]:
+    """What writing ``new`` claims: stock (unless a hold already has it), the voucher's use,
+    then ``extra`` (the buyer's share, sales.hoarding)."""
     claims = stock.take(new.order.date_id, take_stock) if take_stock else []
     if new.voucher is not None:
         claims.append(vouchers.use(new.voucher.pk))
-    return claims
+    return claims + extra
 
 
-def write(new: NewOrder, idempotency: IdempotencyRecord | None, take_stock: Mapping[int, int] | None) -> None:
+def write(
+    new: NewOrder,
+    idempotency: IdempotencyRecord | None,
+    take_stock: Mapping[int, int] | None,
+    extra_claims: list[statements.Claim] | None = None,
+) -> None:
     """Write ``new`` and make its claims, all or nothing.
 
     Raises the claims' exceptions (stock.SoldOut, stock.NotOnSale,
     stock.TicketTypesGone, vouchers.VoucherUsedUp, vouchers.VoucherGone) or
     IntegrityError (a taken order code or Idempotency-Key).
     """
-    claims = _claims(new, take_stock)
+    claims = _claims(new, take_stock, extra_claims or [])
     if statements.available():
         _write_statement(new, idempotency, claims)
     else:

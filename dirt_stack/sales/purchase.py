@@ -22,7 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from accounts.models import User
 from core import metrics, rows
 from events.models import DateTicketType, Event, EventDate, TicketType
-from sales import order_writer, payment_pages, stock, vouchers
+from sales import hoarding, order_writer, payment_pages, stock, vouchers
 from sales.exceptions import IdempotencyMismatch, OrderConflict, OrderInvalid, PaymentUnavailable
 from sales.models import (
     Hold,
@@ -146,6 +146,7 @@ def place_order(
     ticket_types: Mapping[int, TicketType] | None = None,
     offers: Mapping[int, DateTicketType] | None = None,
     client: str | None = None,
+    buyer: hoarding.Buyer | None = None,
 ) -> PlacedOrder:
     """The one-step purchase of tickets for ``date`` (with its event loaded): validate,
     create the order, take the stock, start the payment; for a provider with a payment
@@ -153,7 +154,11 @@ def place_order(
 
     With an ``idempotency_key``, a retry (or a racing duplicate) of the same
     request returns the first request's order instead of a second one.
-    Raises OrderInvalid or OrderConflict (of which stock.SoldOut is one, and
+    With a ``buyer`` (a storefront or public API request), the order counts towards the
+    buyer's share (sales.hoarding) and an unpaid bank transfer awaits the buyer's
+    confirmation by email.
+    Raises OrderInvalid or OrderConflict (of which stock.SoldOut is one,
+    hoarding.BuyerLimitReached and ChallengeRequired others, and
     PaymentUnavailable, raised after the order is written, another), and
     vouchers.TooManyGuesses when ``client`` (the buyer's address) tried too many unknown codes.
     """
@@ -176,14 +181,25 @@ def place_order(
 
     def attempt() -> PlacedOrder:
         for _ in range(ATTEMPTS):
-            new = order_writer.build_order(date, lines, details, method, voucher, user, base_url)
+            new = order_writer.build_order(
+                date,
+                lines,
+                details,
+                method,
+                voucher,
+                user,
+                base_url,
+                confirm_by_email=buyer is not None,
+                client_hash=buyer.client if buyer else "",
+            )
+            share = hoarding.claims(date, buyer, details.email, _held(new)) if buyer else []
             idempotency = None
             if idempotency_key:
                 idempotency = IdempotencyRecord(
                     scope=scope, key=idempotency_key, fingerprint=fingerprint, order_code=new.order.code
                 )
             try:
-                order_writer.write(new, idempotency, take_stock)
+                order_writer.write(new, idempotency, take_stock, share)
             except IntegrityError:
                 if idempotency_key:
                     earlier = _earlier_order(scope, idempotency_key, fingerprint)
@@ -194,12 +210,19 @@ def place_order(
         raise OrderConflict("The order could not be written; please try again.")
 
     try:
-        placed = stock.retrying_after_release(date, attempt)
+        placed = hoarding.guarded(
+            date, buyer, details.email, lambda: stock.retrying_after_release(date, attempt)
+        )
     except stock.NotOnSale as exc:
         raise _off_sale(date) from exc
     except PaymentFailed as exc:
         raise OrderConflict(str(exc)) from exc
     return _with_payment_page(placed, base_url)
+
+
+def _held(new: order_writer.NewOrder) -> int:
+    """The tickets a new order holds against its buyer's share: a pending order's."""
+    return len(new.tickets) if new.order.status == Order.Status.PENDING else 0
 
 
 def _with_payment_page(placed: PlacedOrder, base_url: str) -> PlacedOrder:
@@ -231,6 +254,12 @@ def _fingerprint(
         "attendees": details.attendee_names,
     }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def has_earlier_order(event: Event, key: str) -> bool:
+    """Whether a purchase with this Idempotency-Key was placed for ``event``: a retry of it
+    replays that order, and needs no proof of work (sales.hoarding)."""
+    return IdempotencyRecord.objects.filter(scope=f"purchase:{event.pk}", key=key).exists()
 
 
 def _earlier_order(scope: str, key: str, fingerprint: str) -> Order | None:
@@ -272,13 +301,24 @@ def start_checkout(
     voucher_code: str | None = None,
     *,
     client: str | None = None,
+    buyer: hoarding.Buyer | None = None,
 ) -> Hold:
     """Step 1: reserve the chosen tickets on ``date`` for the event's hold time (``client``:
-    the buyer's address, whose unknown voucher codes are limited, see ``vouchers.find_voucher``)."""
+    the buyer's address, whose unknown voucher codes are limited, see ``vouchers.find_voucher``;
+    with a ``buyer``, within the buyer's share: sales.hoarding)."""
     voucher = vouchers.find_voucher(date.event, voucher_code, date, client=client)
     selection = validate_selection(date, quantities, voucher)
+    chosen = {t.pk: n for t, n in selection}
+    share = hoarding.claims(date, buyer, None, sum(chosen.values())) if buyer else []
     try:
-        return stock.hold(date, {t.pk: n for t, n in selection}, voucher=voucher)
+        return hoarding.guarded(
+            date,
+            buyer,
+            None,
+            lambda: stock.hold(
+                date, chosen, voucher=voucher, client_hash=buyer.client if buyer else "", extra_claims=share
+            ),
+        )
     except stock.NotOnSale as exc:
         raise _off_sale(date) from exc
 
@@ -290,10 +330,17 @@ def hold_lines(hold: Hold) -> list[PricedLine]:
 
 
 def complete_checkout(
-    hold: Hold, details: BuyerDetails, *, user: User | AnonymousUser | None, base_url: str
+    hold: Hold,
+    details: BuyerDetails,
+    *,
+    user: User | AnonymousUser | None,
+    base_url: str,
+    buyer: hoarding.Buyer | None = None,
 ) -> PlacedOrder:
     """Step 2: turn a live hold into an order and start its payment (a provider's page
-    is opened after the order is committed; PaymentUnavailable when it could not be)."""
+    is opened after the order is committed; PaymentUnavailable when it could not be).
+    With a ``buyer``, the order counts towards its email's share (its client address
+    already counts the hold) and an unpaid bank transfer awaits confirmation by email."""
     started = time.perf_counter()
     event = hold.event
     hold.date.event = event
@@ -301,13 +348,30 @@ def complete_checkout(
     lines = hold_lines(hold)
     total = sum((line.total for line in lines), Decimal("0"))
     method = validate_buyer(details, event, sum(line.quantity for line in lines), total)
-    try:
+    # The hold's client key already counts its tickets; the order adds its email's.
+    by_email = hoarding.Buyer(client="", solved=buyer.solved) if buyer else None
+
+    def attempt() -> PlacedOrder:
         with transaction.atomic():
             stock.confirm(hold)  # raises HoldExpired when the hold is gone
-            new = order_writer.build_order(hold.date, lines, details, method, hold.voucher, user, base_url)
+            new = order_writer.build_order(
+                hold.date,
+                lines,
+                details,
+                method,
+                hold.voucher,
+                user,
+                base_url,
+                confirm_by_email=buyer is not None,
+                client_hash=hold.client_hash,
+            )
             new.order.hold = hold  # a return to the checkout's address finds the order
-            order_writer.write(new, None, take_stock=None)  # the hold already has the stock
-            placed = _placed(new, started)
+            share = hoarding.claims(hold.date, by_email, details.email, _held(new)) if by_email else []
+            order_writer.write(new, None, take_stock=None, extra_claims=share)  # the hold has the stock
+            return _placed(new, started)
+
+    try:
+        placed = hoarding.guarded(hold.date, by_email, details.email, attempt)
     except PaymentFailed as exc:
         # The whole transaction rolled back: the hold is live again for another try.
         raise OrderInvalid(str(exc), "card_number") from exc

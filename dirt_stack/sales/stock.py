@@ -37,6 +37,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
@@ -113,6 +114,26 @@ _DATE_ON_SALE = (
 )
 
 
+# Taking stock also counts the date's rush: the takes of the current minute, and once
+# they reach PRESSURE_TAKES_PER_MINUTE, the date is under pressure for PRESSURE_MINUTES
+# (sales.hoarding; ADR 0016). SET reads the row's old values on both databases.
+_TAKE_AND_COUNT_RUSH = (
+    "allocated = allocated + %s, "
+    "rush_count = CASE WHEN rush_minute = CAST(%s AS bigint) THEN rush_count + 1 ELSE 1 END, "
+    "pressure_until = CASE WHEN rush_minute = CAST(%s AS bigint) AND rush_count + 1 >= CAST(%s AS integer) "
+    "THEN %s ELSE pressure_until END, "
+    "rush_minute = CAST(%s AS bigint)"
+)
+
+
+def _rush_params() -> tuple[Any, ...]:
+    now = timezone.now()
+    minute = int(now.timestamp()) // 60
+    threshold = settings.PRESSURE_TAKES_PER_MINUTE if settings.PRESSURE_TAKES_PER_MINUTE > 0 else 2**31 - 1
+    until = connection.ops.adapt_datetimefield_value(now + dt.timedelta(minutes=settings.PRESSURE_MINUTES))
+    return minute, minute, threshold, until, minute
+
+
 def take(date_id: int, quantities: Mapping[int, int]) -> list[statements.Claim]:
     """The claims that take ``quantities`` (ticket type id -> count) of a date's stock.
 
@@ -141,9 +162,15 @@ def take(date_id: int, quantities: Mapping[int, int]) -> list[statements.Claim]:
         statements.Claim(
             name="date_stock",
             model=EventDate,
-            assignments="allocated = allocated + %s",
+            assignments=_TAKE_AND_COUNT_RUSH,
             condition=_DATE_ON_SALE,
-            params=(total, date_id, str(EventDate.Status.ON_SALE), str(Event.Status.PUBLISHED)),
+            params=(
+                total,
+                *_rush_params(),
+                date_id,
+                str(EventDate.Status.ON_SALE),
+                str(Event.Status.PUBLISHED),
+            ),
             refused=refused,
             constraints=CAPACITY_CONSTRAINTS,
         ),
@@ -200,16 +227,21 @@ def hold(
     quantities: Mapping[int, int],
     voucher: Voucher | None = None,
     minutes: int | None = None,
+    *,
+    client_hash: str = "",
+    extra_claims: Sequence[statements.Claim] = (),
 ) -> Hold:
     """Reserve ``quantities`` on ``date`` for ``minutes`` (the event's hold time by default).
+    ``extra_claims`` are made after the stock's (the buyer's share, sales.hoarding).
 
-    Raises SoldOut, NotOnSale or TicketTypesGone; nothing is reserved then.
+    Raises SoldOut, NotOnSale or TicketTypesGone (or an extra claim's refusal);
+    nothing is reserved then.
     """
     event = date.event
     expires_at = timezone.now() + dt.timedelta(minutes=minutes or event.hold_minutes)
-    new_hold = Hold(event=event, date=date, voucher=voucher, expires_at=expires_at)
+    new_hold = Hold(event=event, date=date, voucher=voucher, expires_at=expires_at, client_hash=client_hash)
     lines = [HoldLine(hold=new_hold, ticket_type_id=tt, quantity=n) for tt, n in sorted(quantities.items())]
-    claims = take(date.pk, quantities)
+    claims = [*take(date.pk, quantities), *extra_claims]
 
     def write() -> Hold:
         if statements.available():

@@ -186,6 +186,13 @@ class OrderDetail(Shape):
     refunded_amount: Money
     payment_method: str
     payment_deadline: IsoDateTime | None
+    awaiting_confirmation: bool = Field(
+        False,
+        description=(
+            "A bank transfer waiting for its buyer to confirm it by the link in the order's email: "
+            "until then it holds its tickets only until `payment_deadline`, a short first window."
+        ),
+    )
     payment_url: str | None = Field(description="Where the buyer pays, for providers with a payment page.")
     pay_now_url: str | None = Field(
         description=(
@@ -247,6 +254,9 @@ class EventPageProps(PageProps):
 
     event: EventDetail
     voucher: VoucherCheck | None
+    # Where the ticket form gets a proof-of-work challenge, when reserving needs one
+    # (the date is under pressure, or this client tripped a limit: sales.hoarding).
+    challenge_url: str | None = None
 
 
 class CheckoutEvent(OrderEvent):
@@ -291,6 +301,8 @@ class OrderPageProps(PageProps):
     component = "Orders/Show"
 
     order: OrderDetail
+    # Set when the buyer opened the confirmation link of a bank transfer: POST here confirms it.
+    confirm_url: str | None = None
 
 
 class MyOrder(Shape):

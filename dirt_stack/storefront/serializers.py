@@ -343,6 +343,7 @@ def order_detail(
         refunded_amount=order.refunded_amount,
         payment_method=order.payment_method,
         payment_deadline=_local_or_none(order.payment_deadline, event),
+        awaiting_confirmation=order.awaiting_confirmation and order.status == Order.Status.PENDING,
         payment_url=payment.redirect_url if payment else None,
         pay_now_url=f"{url}pay/"
         if order.status == Order.Status.PENDING and payment_pages.has_page(order)

@@ -13,9 +13,11 @@ event_patterns = [
 
 checkout_patterns = [
     path("events/<slug:slug>/hold/", checkout.create_hold, name="hold"),
+    path("challenge/", checkout.challenge, name="challenge"),
     path("checkout/<uuid:token>/", checkout.checkout, name="checkout"),
     path("checkout/<uuid:token>/release/", checkout.release_hold, name="release"),
     path("orders/", checkout.my_orders, name="my_orders"),
+    path("orders/<str:code>/confirm/<str:token>/", checkout.confirm_order, name="confirm_order"),
     path("orders/<str:code>/<str:secret>/", checkout.order_page, name="order"),
     path("orders/<str:code>/<str:secret>/tickets.pdf", checkout.order_tickets_pdf, name="order_pdf"),
     path("orders/<str:code>/<str:secret>/pay/", payments.pay_now, name="pay_now"),

@@ -196,11 +196,21 @@ def test_sales_window_is_enforced(client, event):
 
 
 def test_offline_payment_leaves_the_order_pending_with_a_deadline(client, event):
+    event.confirm_bank_transfers = False
+    event.save()
     body = buy(client, event, [("Standard", 1)], method="offline").json()
     assert body["status"] == "pending"
+    assert body["awaiting_confirmation"] is False
     deadline = dt.datetime.fromisoformat(body["payment_deadline"])
     assert dt.timedelta(days=2, hours=23) < deadline - timezone.now() < dt.timedelta(days=3, minutes=1)
     assert allocated(tt(event, "Standard")) == 1
+
+
+def test_an_unconfirmed_offline_payment_holds_for_the_first_window(client, event):
+    body = buy(client, event, [("Standard", 1)], method="offline").json()
+    assert body["awaiting_confirmation"] is True
+    deadline = dt.datetime.fromisoformat(body["payment_deadline"])
+    assert dt.timedelta(minutes=59) < deadline - timezone.now() <= dt.timedelta(hours=1)
 
 
 def test_declined_demo_card_is_a_409_without_an_order(client, event):

@@ -68,6 +68,7 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "event_cancellation_retry": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "dashboard": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "orders": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "cancel_transfers": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "order": ("get", ("organizer_slug", "event_slug", "code"), MANAGER),
     "order_action": ("post", ("organizer_slug", "event_slug", "code"), MANAGER),
     "export": ("get", ("organizer_slug", "event_slug", "kind"), MANAGER),

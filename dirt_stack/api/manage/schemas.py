@@ -75,6 +75,15 @@ class ManagedEventOut(Schema):
     hold_minutes: int
     collect_attendee_names: bool
     payment_methods: list[str]
+    buyer_share_percent: int = Field(
+        description="Most of a date's tickets one buyer may hold in reservations and unpaid orders (%)."
+    )
+    max_tickets_per_buyer: int | None = Field(
+        description="An absolute cap on that share (null: the platform's)."
+    )
+    confirm_bank_transfers: bool = Field(
+        description="Unpaid bank transfers hold their tickets for a first window until confirmed by email."
+    )
 
 
 class CancelEventIn(Body):
@@ -95,6 +104,9 @@ class EventIn(Body):
     ends_at: WindowDateTime
     currency: str = Field("EUR", max_length=3)
     capacity: int | None = Field(None, ge=1)
+    buyer_share_percent: int = Field(10, ge=1, le=100)
+    max_tickets_per_buyer: int | None = Field(None, ge=1, le=100_000)
+    confirm_bank_transfers: bool = True
 
 
 class EventPatch(Body):
@@ -108,6 +120,9 @@ class EventPatch(Body):
     ends_at: WindowDateTime | None = None
     currency: str | None = Field(None, max_length=3)
     capacity: int | None = Field(None, ge=1)
+    buyer_share_percent: int | None = Field(None, ge=1, le=100)
+    max_tickets_per_buyer: int | None = Field(None, ge=1, le=100_000)
+    confirm_bank_transfers: bool | None = None
 
 
 class ManagedTicketTypeOut(Schema):

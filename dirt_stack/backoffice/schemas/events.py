@@ -30,6 +30,9 @@ class EventFormValues(Shape):
     collect_attendee_names: bool
     payment_methods: list[str]
     offline_payment_days: int
+    buyer_share_percent: int
+    max_tickets_per_buyer: int | None
+    confirm_bank_transfers: bool
 
 
 class EditableEvent(EventFormValues):

@@ -88,6 +88,9 @@ class OrderRow(Shape):
     created_at: IsoDateTime
     tickets: int
     date_starts_at: IsoDateTime = Field(description="When the order's date starts.")
+    payment_method: str = ""
+    unpaid_transfer: bool = Field(False, description="A pending bank transfer: it may be cancelled in bulk.")
+    awaiting_confirmation: bool = Field(False, description="Its buyer has not confirmed it by email yet.")
 
 
 class OrderSearch(Shape):
@@ -99,6 +102,7 @@ class OrderSearch(Shape):
     date: str = Field(description="A date's id; empty: every date.")
     date_from: str = Field(alias="from")
     date_to: str = Field(alias="to")
+    payment: str = Field("", description="A payment method; empty: every method.")
 
 
 class OrdersPageProps(PageProps):
@@ -112,6 +116,9 @@ class OrdersPageProps(PageProps):
     statuses: list[Option]
     ticket_types: list[Option]
     dates: list[DateChoice]
+    payment_methods: list[Option]
+    # POST {"codes": [...]}: cancel those pending bank transfers (sales.order_actions).
+    bulk_cancel_url: str
 
 
 class PaymentRow(Shape):

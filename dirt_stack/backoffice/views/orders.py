@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -76,27 +77,66 @@ def _order_row(order: Order, event: Event) -> OrderRow:
         created_at=order.created_at.astimezone(event.tz),
         tickets=order.ticket_total,  # type: ignore[attr-defined]
         date_starts_at=order.date.starts_at.astimezone(event.tz),
+        payment_method=order.payment_method,
+        unpaid_transfer=order.status == Order.Status.PENDING and order.payment_method == "offline",
+        awaiting_confirmation=order.awaiting_confirmation and order.status == Order.Status.PENDING,
     )
 
 
-@login_required
-@require_GET
-def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
-    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
+PAYMENT_LABELS = {"offline": "Bank transfer", "stripe": "Card (Stripe)", "free": "Free", "demo": "Demo card"}
+
+
+def _orders_props(request: HttpRequest, event: Event, organizer_slug: str) -> OrdersPageProps:
     found = Order.objects.filter(event=event).search(request.GET).select_related("date").with_ticket_counts()
     page, pagination = paginate(request, found, ORDERS_PER_PAGE)
-    filters = {k: request.GET.get(k, "") for k in ("q", "status", "ticket_type", "date", "from", "to")}
-    props = OrdersPageProps(
+    keys = ("q", "status", "ticket_type", "date", "from", "to", "payment")
+    filters = {k: str(request.GET.get(k, ""))[:100] for k in keys}
+    return OrdersPageProps(
         event=EventInZone(title=event.title, slug=event.slug, timezone=event.timezone),
-        base=_base(organizer_slug, event_slug),
+        base=_base(organizer_slug, event.slug),
         orders=[_order_row(order, event) for order in page.object_list],
         pagination=pagination,
         filters=OrderSearch(**filters),
         statuses=[Option(value=v, label=label) for v, label in Order.Status.choices],
         ticket_types=[Option(value=str(t.pk), label=t.name) for t in event.ticket_types.all()],
         dates=date_choices(event),
+        payment_methods=[Option(value=v, label=label) for v, label in PAYMENT_LABELS.items()],
+        bulk_cancel_url=f"{_base(organizer_slug, event.slug)}/orders/cancel-transfers/",
     )
+
+
+@login_required
+@require_GET
+def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    """The event's orders, searched; pending bank transfers can be selected and cancelled."""
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
+    props = _orders_props(request, event, organizer_slug)
     return render_page(request, props, template_data={"page_title": f"Orders · {event.title}"})
+
+
+@login_required
+@require_POST
+def cancel_transfers(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    """Cancel the selected pending bank transfers (``codes``), each audited as one cancel."""
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
+    submitted = submitted_data(request).get("codes")
+    items = submitted if isinstance(submitted, list) else []
+    codes = [c for c in items if isinstance(c, str) and c.isalnum() and len(c) <= 20]
+    try:
+        if not codes or len(codes) != len(items):
+            raise exceptions.OrderInvalid("Choose the bank-transfer orders to cancel.", "codes")
+        actor = order_actions.Actor(user=request.user)
+        cancelled = order_actions.cancel_unpaid_transfers(event, [c.upper() for c in codes], actor)
+    except exceptions.OrderInvalid as exc:
+        props = _orders_props(request, event, organizer_slug)
+        return render_with_errors(request, props, {exc.field: str(exc)})
+    plural = "s" if cancelled != 1 else ""
+    messages.success(
+        request, f"{cancelled} unpaid bank transfer{plural} cancelled; their tickets are back on sale."
+    )
+    # Back to the list as it was searched (the page posts with its query string).
+    listed = reverse("backoffice:orders", kwargs={"organizer_slug": organizer_slug, "event_slug": event_slug})
+    return redirect(f"{listed}?{request.GET.urlencode()}" if request.GET else listed)
 
 
 def _order_props(

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,7 +21,7 @@ from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
 from core.inertia import render_page, render_with_errors, submitted_data
 from events.models import Event
-from sales import exceptions, pricing, purchase, stock, vouchers
+from sales import challenges, exceptions, hoarding, pricing, purchase, stock, vouchers
 from sales.models import Hold, Order
 from sales.tickets import order_pdf
 from storefront.schemas import (
@@ -37,6 +37,7 @@ from storefront.serializers import (
     checkout_event,
     date_url,
     line_detail,
+    load_order,
     order_detail,
     order_event,
     order_for_holder,
@@ -79,19 +80,37 @@ def _rate_limited(request: HttpRequest) -> ratelimit.Verdict | None:
     return None if verdict.allowed else verdict
 
 
+@require_GET
+def challenge(request: HttpRequest) -> HttpResponse:
+    """A proof-of-work challenge for the ticket form's widget (sales.challenges)."""
+    response = JsonResponse(challenges.new_challenge())
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @require_POST
 def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
-    """Step 1 (from the event page): reserve the chosen tickets."""
+    """Step 1 (from the event page): reserve the chosen tickets, within the buyer's share
+    and with a solved proof of work when one is due (sales.hoarding)."""
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
     data = submitted_data(request)
     voucher_code = str(data.get("voucher") or "").strip()[:50]
     date_id = data.get("date")
     date = chosen_date(event, date_id)
+    client = hoarding.client_hash(ratelimit.client_ip(request))
     limited = _rate_limited(request)
     if limited:
         message = f"Too many attempts from your address. Try again in {limited.retry_after} seconds."
+        if date is not None:
+            hoarding.demand_challenge(date, hoarding.Buyer(client))
         response = render_event_page(
-            request, event, date=date, voucher_code=voucher_code, errors={"form": message}, status=429
+            request,
+            event,
+            date=date,
+            voucher_code=voucher_code,
+            errors={"form": message},
+            status=429,
+            challenge=date is not None,
         )
         response["Retry-After"] = str(limited.retry_after)
         return response
@@ -101,12 +120,39 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
             request, event, voucher_code=voucher_code, errors={"date": message}, status=422
         )
     date.event = event
+
+    def refused(message: str, status: int, field: str = "altcha") -> HttpResponse:
+        return render_event_page(
+            request,
+            event,
+            date=date,
+            voucher_code=voucher_code,
+            errors={field: message},
+            status=status,
+            challenge=True,
+        )
+
+    payload = data.get("altcha")
+    solved = payload is not None and payload != ""
+    if solved and not challenges.spend(payload):
+        return refused("The anti-bot check failed or expired. Please try again.", 428)
+    buyer = hoarding.Buyer(client, solved=solved)
+    if hoarding.challenge_due(date, buyer):
+        return refused("Sales are busy: please wait for the anti-bot check, then reserve.", 428)
     try:
         hold = purchase.start_checkout(
-            date, _parse_quantities(data.get("quantities")), voucher_code, client=ratelimit.client_ip(request)
+            date,
+            _parse_quantities(data.get("quantities")),
+            voucher_code,
+            client=ratelimit.client_ip(request),
+            buyer=buyer,
         )
     except vouchers.TooManyGuesses as exc:
         return too_many_voucher_guesses(request, event, date, exc)
+    except hoarding.ChallengeRequired as exc:
+        return refused(str(exc), 428)
+    except hoarding.BuyerLimitReached as exc:
+        return refused(str(exc), 429, "form")
     except exceptions.OrderInvalid as exc:
         return render_event_page(
             request, event, date=date, voucher_code=voucher_code, errors={exc.field: str(exc)}, status=422
@@ -200,13 +246,21 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         card_number=str(data.get("card_number", "")),
     )
     try:
-        placed = purchase.complete_checkout(hold, details, user=request.user, base_url=_base_url(request))
+        placed = purchase.complete_checkout(
+            hold,
+            details,
+            user=request.user,
+            base_url=_base_url(request),
+            buyer=hoarding.Buyer(hold.client_hash),
+        )
     except stock.HoldExpired:
         hold.refresh_from_db(fields=["status"])
         order = _order_of(hold)
         if order is not None:  # a double submit: the first one made the order
             return redirect("sales:order", code=order.code, secret=order.secret)
         return _expired_page(request, hold)
+    except hoarding.BuyerLimitReached as exc:
+        return render_with_errors(request, _checkout_props(request, hold), {"form": str(exc)}, status=429)
     except exceptions.PaymentUnavailable as exc:
         # The order is placed and its tickets reserved; its page offers "Pay now".
         messages.error(request, str(exc))
@@ -251,6 +305,34 @@ def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
         OrderPageProps(order=order_detail(order, _base_url(request), include_qr=True)),
         template_data={"page_title": f"Order {order.code}"},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_order(request: HttpRequest, code: str, token: str) -> HttpResponse:
+    """The link in a bank transfer's email: GET shows the order with a "Confirm" button
+    (mail scanners that open links confirm nothing), POST confirms it (sales.hoarding)."""
+    code = code[:20].upper()
+    if not hoarding.confirmation_valid(code, token[:300]):
+        raise Http404("No such order.")
+    order = load_order(code)
+    if order is None:
+        raise Http404("No such order.")
+    if request.method == "GET":
+        if not order.awaiting_confirmation or order.status != Order.Status.PENDING:
+            return redirect("sales:order", code=order.code, secret=order.secret)
+        props = OrderPageProps(
+            order=order_detail(order, _base_url(request), include_qr=True), confirm_url=request.path
+        )
+        return render_page(request, props, template_data={"page_title": f"Confirm order {order.code}"})
+    try:
+        hoarding.confirm_order(code, token)
+    except exceptions.OrderInvalid as exc:
+        raise Http404("No such order.") from exc
+    except exceptions.OrderConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Thank you: your order is confirmed. Your tickets wait for your payment.")
+    return redirect("sales:order", code=order.code, secret=order.secret)
 
 
 @require_GET

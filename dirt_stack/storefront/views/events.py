@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from accounts.models import Organizer
 from core import ratelimit
@@ -149,8 +150,13 @@ def render_event_page(
     voucher_client: str | None = None,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    challenge: bool = False,
 ) -> HttpResponse:
+    """The event page; with ``challenge`` (or the date under pressure) its ticket form
+    solves a proof of work before reserving."""
     props = event_page_props(request, event, voucher_code, date, all_dates, voucher_client)
+    if challenge or (date is not None and date.under_pressure):
+        props.challenge_url = reverse("sales:challenge")
     return render_page(
         request,
         props,

@@ -17,6 +17,9 @@ export type EventFormData = {
   collect_attendee_names: boolean;
   payment_methods: string[];
   offline_payment_days: string;
+  buyer_share_percent: string;
+  max_tickets_per_buyer: string;
+  confirm_bank_transfers: boolean;
 };
 
 const PAYMENT_METHODS = [
@@ -179,6 +182,31 @@ export default function EventFormFields({
             value={data.offline_payment_days}
             onChange={(e) => setData("offline_payment_days", e.target.value)}
             error={errors.offline_payment_days}
+          />
+          <CheckboxField
+            className="sm:col-span-2"
+            label="Bank transfers hold their tickets for an hour until the buyer confirms by email"
+            checked={data.confirm_bank_transfers}
+            onChange={(e) => setData("confirm_bank_transfers", e.target.checked)}
+          />
+          <TextField
+            label="Most one buyer may hold (% of a date's tickets)"
+            type="number"
+            min={1}
+            max={100}
+            hint="In reservations and unpaid orders, per email and per client address (at least 10 tickets)."
+            value={data.buyer_share_percent}
+            onChange={(e) => setData("buyer_share_percent", e.target.value)}
+            error={errors.buyer_share_percent}
+          />
+          <TextField
+            label="…and at most (tickets)"
+            type="number"
+            min={1}
+            hint="Empty: the platform's cap (100 unless the operator changed it)."
+            value={data.max_tickets_per_buyer}
+            onChange={(e) => setData("max_tickets_per_buyer", e.target.value)}
+            error={errors.max_tickets_per_buyer}
           />
           <CheckboxField
             className="sm:col-span-2"

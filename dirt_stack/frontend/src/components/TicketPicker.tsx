@@ -3,33 +3,47 @@ import { type FormEvent, useState } from "react";
 import { formatMoney } from "../lib/format";
 import type { EventDetail, VoucherCheck } from "../types";
 import { FormError } from "./fields";
+import ProofOfWork from "./ProofOfWork";
 import SaleStateBadge from "./SaleStateBadge";
 
 // Step 1 of the checkout: choose quantities (and a voucher), then reserve them.
 export default function TicketPicker({
   event,
   voucher,
+  challengeUrl,
 }: {
   event: EventDetail;
   voucher: VoucherCheck | null;
+  challengeUrl: string | null;
 }) {
   const errors = usePage().props.errors;
   const [voucherCode, setVoucherCode] = useState(voucher?.code ?? "");
+  // Each proof of work buys once: a new widget solves a new challenge after every attempt.
+  const [attempt, setAttempt] = useState(0);
   const form = useForm<{
     date: number | null;
     quantities: Record<string, number>;
     voucher: string;
+    altcha: string;
   }>({
     date: event.date?.id ?? null,
     quantities: {},
     voucher: voucher?.valid ? voucher.code : "",
+    altcha: "",
   });
   const selected = Object.values(form.data.quantities).reduce((sum, n) => sum + n, 0);
   const buyable = event.ticket_types.some((t) => t.state === "on_sale" || t.state === "few_left");
+  const waitingForProof = Boolean(challengeUrl) && !form.data.altcha;
 
   function reserve(e: FormEvent) {
     e.preventDefault();
-    form.post(`/events/${event.slug}/hold/`, { preserveScroll: true });
+    form.post(`/events/${event.slug}/hold/`, {
+      preserveScroll: true,
+      onFinish: () => {
+        form.setData("altcha", "");
+        setAttempt((n) => n + 1);
+      },
+    });
   }
 
   function applyVoucher(e: FormEvent) {
@@ -48,7 +62,7 @@ export default function TicketPicker({
   return (
     <div>
       <form onSubmit={reserve} noValidate>
-        <FormError message={errors.form ?? errors.quantities} />
+        <FormError message={errors.form ?? errors.quantities ?? errors.altcha} />
         <ul className="mt-2 divide-y divide-slate-100">
           {event.ticket_types.map((ticketType) => {
             const open = ticketType.state === "on_sale" || ticketType.state === "few_left";
@@ -100,10 +114,17 @@ export default function TicketPicker({
             );
           })}
         </ul>
+        {buyable && challengeUrl ? (
+          <ProofOfWork
+            key={attempt}
+            challengeUrl={challengeUrl}
+            onSolved={(payload) => form.setData("altcha", payload)}
+          />
+        ) : null}
         {buyable ? (
           <button
             type="submit"
-            disabled={selected === 0 || form.processing}
+            disabled={selected === 0 || form.processing || waitingForProof}
             className="mt-4 w-full rounded-lg bg-indigo-600 px-4 py-2.5 font-semibold text-white hover:bg-indigo-700 disabled:opacity-50"
           >
             {form.processing

@@ -23,10 +23,17 @@ export interface paths {
      */
     get: operations["api_public_list_dates"];
   };
+  "/api/v1/challenge": {
+    /**
+     * A proof-of-work challenge
+     * @description An ALTCHA challenge (v2, self-hosted). Solve it (the `altcha` widget or library does) and send the base64 payload as `altcha` with the purchase. A purchase needs one while the date is under pressure or after its client tripped a limit (a 428 problem says so). Each challenge is valid for a few minutes and buys once.
+     */
+    get: operations["api_purchases_purchase_challenge"];
+  };
   "/api/v1/events/{slug}/orders": {
     /**
      * Buy tickets in one step
-     * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again.
+     * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again. No hoarding: one buyer (client address, email) holds at most the event's share of a date's stock in reservations and unpaid orders (429 past it). While the date is under pressure, or once the client tripped a limit, a purchase needs a solved proof of work (`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its tickets for a short first window until the buyer confirms it by the link in its email.
      */
     post: operations["api_purchases_create_order"];
   };
@@ -443,6 +450,11 @@ export interface components {
        * @description That order's secret page, where the buyer retries (e.g. the card payment).
        */
       order_url?: string | null;
+      /**
+       * Challenge Url
+       * @description Where to get a proof-of-work challenge to solve, when one is (or will be) needed.
+       */
+      challenge_url?: string | null;
     };
     /** DateFilters */
     DateFilters: {
@@ -475,6 +487,18 @@ export interface components {
       page: number;
       /** Pages */
       pages: number;
+    };
+    /**
+     * ChallengeOut
+     * @description An ALTCHA challenge (proof of work, v2): solve it and send the payload as `altcha`.
+     */
+    ChallengeOut: {
+      /** Parameters */
+      parameters: {
+        [key: string]: unknown;
+      };
+      /** Signature */
+      signature: string;
     };
     /** Buyer */
     Buyer: {
@@ -513,6 +537,12 @@ export interface components {
       payment_method: string;
       /** Payment Deadline */
       payment_deadline: string | null;
+      /**
+       * Awaiting Confirmation
+       * @description A bank transfer waiting for its buyer to confirm it by the link in the order's email: until then it holds its tickets only until `payment_deadline`, a short first window.
+       * @default false
+       */
+      awaiting_confirmation?: boolean;
       /**
        * Payment Url
        * @description Where the buyer pays, for providers with a payment page.
@@ -695,6 +725,11 @@ export interface components {
        * @description Demo payments only.
        */
       card_number?: string | null;
+      /**
+       * Altcha
+       * @description A solved proof-of-work challenge (ALTCHA payload, base64) from `GET /api/v1/challenge`; needed when a 428 problem asks for one. Each challenge buys once.
+       */
+      altcha?: string | null;
     };
     /** CheckedIn */
     CheckedIn: {
@@ -800,6 +835,21 @@ export interface components {
       collect_attendee_names: boolean;
       /** Payment Methods */
       payment_methods: string[];
+      /**
+       * Buyer Share Percent
+       * @description Most of a date's tickets one buyer may hold in reservations and unpaid orders (%).
+       */
+      buyer_share_percent: number;
+      /**
+       * Max Tickets Per Buyer
+       * @description An absolute cap on that share (null: the platform's).
+       */
+      max_tickets_per_buyer: number | null;
+      /**
+       * Confirm Bank Transfers
+       * @description Unpaid bank transfers hold their tickets for a first window until confirmed by email.
+       */
+      confirm_bank_transfers: boolean;
     };
     /** EventIn */
     EventIn: {
@@ -851,6 +901,18 @@ export interface components {
       currency?: string;
       /** Capacity */
       capacity?: number | null;
+      /**
+       * Buyer Share Percent
+       * @default 10
+       */
+      buyer_share_percent?: number;
+      /** Max Tickets Per Buyer */
+      max_tickets_per_buyer?: number | null;
+      /**
+       * Confirm Bank Transfers
+       * @default true
+       */
+      confirm_bank_transfers?: boolean;
     };
     /** EventPatch */
     EventPatch: {
@@ -874,6 +936,12 @@ export interface components {
       currency?: string | null;
       /** Capacity */
       capacity?: number | null;
+      /** Buyer Share Percent */
+      buyer_share_percent?: number | null;
+      /** Max Tickets Per Buyer */
+      max_tickets_per_buyer?: number | null;
+      /** Confirm Bank Transfers */
+      confirm_bank_transfers?: boolean | null;
     };
     /**
      * CancellationProgress
@@ -1291,6 +1359,12 @@ export interface components {
       payment_method: string;
       /** Payment Deadline */
       payment_deadline: string | null;
+      /**
+       * Awaiting Confirmation
+       * @description A bank transfer waiting for its buyer to confirm it by the link in the order's email: until then it holds its tickets only until `payment_deadline`, a short first window.
+       * @default false
+       */
+      awaiting_confirmation?: boolean;
       /**
        * Payment Url
        * @description Where the buyer pays, for providers with a payment page.
@@ -1882,6 +1956,12 @@ export interface components {
       payment_methods: string[];
       /** Offline Payment Days */
       offline_payment_days: number;
+      /** Buyer Share Percent */
+      buyer_share_percent: number;
+      /** Max Tickets Per Buyer */
+      max_tickets_per_buyer: number | null;
+      /** Confirm Bank Transfers */
+      confirm_bank_transfers: boolean;
       /**
        * Status
        * @enum {string}
@@ -2072,6 +2152,12 @@ export interface components {
       payment_methods: string[];
       /** Offline Payment Days */
       offline_payment_days: number;
+      /** Buyer Share Percent */
+      buyer_share_percent: number;
+      /** Max Tickets Per Buyer */
+      max_tickets_per_buyer: number | null;
+      /** Confirm Bank Transfers */
+      confirm_bank_transfers: boolean;
     };
     /**
      * EventInZone
@@ -2089,6 +2175,8 @@ export interface components {
     EventPageProps: {
       event: components["schemas"]["EventDetail"];
       voucher: components["schemas"]["VoucherCheck"] | null;
+      /** Challenge Url */
+      challenge_url?: string | null;
     };
     /** EventRef */
     EventRef: {
@@ -2429,6 +2517,8 @@ export interface components {
     /** OrderPageProps */
     OrderPageProps: {
       order: components["schemas"]["OrderDetail"];
+      /** Confirm Url */
+      confirm_url?: string | null;
     };
     /** OrderRow */
     OrderRow: {
@@ -2462,6 +2552,23 @@ export interface components {
        * @description When the order's date starts.
        */
       date_starts_at: string;
+      /**
+       * Payment Method
+       * @default
+       */
+      payment_method?: string;
+      /**
+       * Unpaid Transfer
+       * @description A pending bank transfer: it may be cancelled in bulk.
+       * @default false
+       */
+      unpaid_transfer?: boolean;
+      /**
+       * Awaiting Confirmation
+       * @description Its buyer has not confirmed it by email yet.
+       * @default false
+       */
+      awaiting_confirmation?: boolean;
     };
     /**
      * OrderSearch
@@ -2483,6 +2590,12 @@ export interface components {
       from: string;
       /** To */
       to: string;
+      /**
+       * Payment
+       * @description A payment method; empty: every method.
+       * @default
+       */
+      payment?: string;
     };
     /** OrdersOnDay */
     OrdersOnDay: {
@@ -2511,6 +2624,10 @@ export interface components {
       ticket_types: components["schemas"]["Option"][];
       /** Dates */
       dates: components["schemas"]["DateChoice"][];
+      /** Payment Methods */
+      payment_methods: components["schemas"]["Option"][];
+      /** Bulk Cancel Url */
+      bulk_cancel_url: string;
     };
     /** OrganizerBlock */
     OrganizerBlock: {
@@ -2999,8 +3116,22 @@ export interface operations {
     };
   };
   /**
+   * A proof-of-work challenge
+   * @description An ALTCHA challenge (v2, self-hosted). Solve it (the `altcha` widget or library does) and send the base64 payload as `altcha` with the purchase. A purchase needs one while the date is under pressure or after its client tripped a limit (a 428 problem says so). Each challenge is valid for a few minutes and buys once.
+   */
+  api_purchases_purchase_challenge: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ChallengeOut"];
+        };
+      };
+    };
+  };
+  /**
    * Buy tickets in one step
-   * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again.
+   * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again. No hoarding: one buyer (client address, email) holds at most the event's share of a date's stock in reservations and unpaid orders (429 past it). While the date is under pressure, or once the client tripped a limit, a purchase needs a solved proof of work (`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its tickets for a short first window until the buyer confirms it by the link in its email.
    */
   api_purchases_create_order: {
     parameters: {
@@ -3037,6 +3168,12 @@ export interface operations {
       };
       /** @description Unprocessable Entity */
       422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Precondition Required */
+      428: {
         content: {
           "application/json": components["schemas"]["ProblemOut"];
         };

@@ -7,7 +7,7 @@ import TicketPicker from "../../components/TicketPicker";
 import { formatEventDate, formatShortDay, formatTime } from "../../lib/format";
 import type { PageProps } from "../../types";
 
-export default function Show({ event, voucher }: PageProps<"Events/Show">) {
+export default function Show({ event, voucher, challenge_url }: PageProps<"Events/Show">) {
   const errors = usePage().props.errors;
   const cancelled = event.status === "cancelled";
   // A series lets the buyer choose one of its dates; a single-date event has its one date.
@@ -174,7 +174,7 @@ export default function Show({ event, voucher }: PageProps<"Events/Show">) {
           {picking ? null : event.ticket_types.length === 0 ? (
             <p className="mt-2 text-sm text-slate-600">Tickets are not available yet.</p>
           ) : (
-            <TicketPicker event={event} voucher={voucher} />
+            <TicketPicker event={event} voucher={voucher} challengeUrl={challenge_url ?? null} />
           )}
           {series && chosen === null ? (
             <p className="mt-3 text-sm text-slate-600">Choose a date to see its tickets.</p>

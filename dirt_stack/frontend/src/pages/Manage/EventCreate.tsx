@@ -26,6 +26,9 @@ export default function EventCreate({
     collect_attendee_names: false,
     payment_methods: ["stripe", "offline"],
     offline_payment_days: "3",
+    buyer_share_percent: "10",
+    max_tickets_per_buyer: "",
+    confirm_bank_transfers: true,
   });
 
   function submit(event: FormEvent) {

@@ -55,6 +55,10 @@ export default function EventEdit({
     collect_attendee_names: event.collect_attendee_names,
     payment_methods: event.payment_methods,
     offline_payment_days: String(event.offline_payment_days),
+    buyer_share_percent: String(event.buyer_share_percent),
+    max_tickets_per_buyer:
+      event.max_tickets_per_buyer === null ? "" : String(event.max_tickets_per_buyer),
+    confirm_bank_transfers: event.confirm_bank_transfers,
   });
 
   function save(e: FormEvent) {

@@ -1,4 +1,4 @@
-import { Head, Link, router } from "@inertiajs/react";
+import { Head, Link, router, usePage } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
 import DateSelect from "../../components/DateSelect";
 import PaginationNav from "../../components/PaginationNav";
@@ -16,8 +16,37 @@ export default function Orders({
   statuses,
   ticket_types,
   dates,
+  payment_methods,
+  bulk_cancel_url,
 }: Props) {
+  const errors = usePage().props.errors;
   const [values, setValues] = useState<Props["filters"]>(filters);
+  // Pending bank transfers chosen for cancelling at once (a hoarder's, or never paid).
+  const [chosen, setChosen] = useState<string[]>([]);
+  const selectable = orders.filter((o) => o.unpaid_transfer).map((o) => o.code);
+
+  function toggle(code: string) {
+    setChosen((codes) =>
+      codes.includes(code) ? codes.filter((c) => c !== code) : [...codes, code],
+    );
+  }
+
+  function cancelChosen() {
+    const n = chosen.length;
+    if (
+      !window.confirm(
+        `Cancel ${n} unpaid bank transfer${n > 1 ? "s" : ""}? Their tickets go back on sale.`,
+      )
+    ) {
+      return;
+    }
+    // With the list's query string: the answer leads back to the same search.
+    router.post(
+      `${bulk_cancel_url}${window.location.search}`,
+      { codes: chosen },
+      { preserveScroll: true, onSuccess: () => setChosen([]) },
+    );
+  }
   const series = dates.length > 1;
   // The exports follow the date the list is filtered by (as searched, not as being edited).
   const exportQuery = filters.date ? `?date=${encodeURIComponent(filters.date)}` : "";
@@ -57,7 +86,7 @@ export default function Orders({
       </div>
       <form
         onSubmit={search}
-        className={`mb-4 grid gap-2 rounded-xl border border-slate-200 bg-white p-4 ${series ? "sm:grid-cols-7" : "sm:grid-cols-6"}`}
+        className={`mb-4 grid gap-2 rounded-xl border border-slate-200 bg-white p-4 ${series ? "sm:grid-cols-8" : "sm:grid-cols-7"}`}
       >
         <label className="sm:col-span-2">
           <span className="sr-only">Search orders</span>
@@ -79,6 +108,19 @@ export default function Orders({
           {statuses.map((s) => (
             <option key={s.value} value={s.value}>
               {s.label}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label="Payment"
+          value={values.payment}
+          onChange={(e) => setValues({ ...values, payment: e.target.value })}
+          className={select}
+        >
+          <option value="">Any payment</option>
+          {payment_methods.map((m) => (
+            <option key={m.value} value={m.value}>
+              {m.label}
             </option>
           ))}
         </select>
@@ -128,10 +170,39 @@ export default function Orders({
           </button>
         </div>
       </form>
+      {errors.codes ? (
+        <p role="alert" className="mb-2 text-sm text-red-700">
+          {errors.codes}
+        </p>
+      ) : null}
+      {selectable.length ? (
+        <div className="mb-2 flex flex-wrap items-center gap-3 text-sm">
+          <button
+            type="button"
+            onClick={() => setChosen(chosen.length === selectable.length ? [] : selectable)}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-50"
+          >
+            {chosen.length === selectable.length
+              ? "Choose none"
+              : "Choose all unpaid bank transfers"}
+          </button>
+          <button
+            type="button"
+            disabled={chosen.length === 0}
+            onClick={cancelChosen}
+            className="rounded-lg bg-red-600 px-3 py-1.5 font-semibold text-white hover:bg-red-700 disabled:opacity-50"
+          >
+            Cancel {chosen.length || ""} chosen
+          </button>
+        </div>
+      ) : null}
       <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white">
         <table className="w-full text-left text-sm">
           <thead className="text-slate-500">
             <tr>
+              <th className="p-3 font-medium">
+                <span className="sr-only">Choose</span>
+              </th>
               <th className="p-3 font-medium">Order</th>
               <th className="p-3 font-medium">Buyer</th>
               {series ? <th className="p-3 font-medium">Date</th> : null}
@@ -144,6 +215,16 @@ export default function Orders({
           <tbody className="divide-y divide-slate-100">
             {orders.map((o) => (
               <tr key={o.code} data-testid="order-row">
+                <td className="p-3">
+                  {o.unpaid_transfer ? (
+                    <input
+                      type="checkbox"
+                      aria-label={`Choose order ${o.code}`}
+                      checked={chosen.includes(o.code)}
+                      onChange={() => toggle(o.code)}
+                    />
+                  ) : null}
+                </td>
                 <td className="p-3">
                   <Link
                     href={`${base}/orders/${o.code}/`}
@@ -163,7 +244,12 @@ export default function Orders({
                 ) : null}
                 <td className="p-3 tabular-nums">{o.tickets}</td>
                 <td className="p-3 tabular-nums">{formatMoney(o.total, o.currency)}</td>
-                <td className="p-3">{o.status_label}</td>
+                <td className="p-3">
+                  {o.status_label}
+                  {o.awaiting_confirmation ? (
+                    <span className="block text-xs text-amber-800">not confirmed by email</span>
+                  ) : null}
+                </td>
                 <td className="p-3 text-slate-600">
                   {formatEventDate(o.created_at, event.timezone)}
                 </td>
@@ -171,7 +257,7 @@ export default function Orders({
             ))}
             {orders.length === 0 ? (
               <tr>
-                <td colSpan={series ? 7 : 6} className="p-6 text-center text-slate-600">
+                <td colSpan={series ? 8 : 7} className="p-6 text-center text-slate-600">
                   No orders match.
                 </td>
               </tr>

@@ -20,7 +20,7 @@ const TICKET_STATE_STYLES: Record<OrderTicket["state"], string> = {
   cancelled: "text-red-700",
 };
 
-export default function OrderShow({ order }: PageProps<"Orders/Show">) {
+export default function OrderShow({ order, confirm_url }: PageProps<"Orders/Show">) {
   const anyValid = order.tickets.some((ticket) => ticket.state === "valid");
   const validCount = order.tickets.filter((ticket) => ticket.state === "valid").length;
   const cancelled = order.event.status === "cancelled" || order.event.date_status === "cancelled";
@@ -56,6 +56,32 @@ export default function OrderShow({ order }: PageProps<"Orders/Show">) {
                 : "This date has been cancelled."}{" "}
               Its tickets are no longer valid.
             </p>
+          ) : null}
+          {order.awaiting_confirmation ? (
+            <div
+              className="mt-4 rounded-lg bg-red-50 p-4 text-sm text-red-950"
+              data-testid="awaiting-confirmation"
+            >
+              <p className="font-semibold">
+                Confirm your order
+                {order.payment_deadline
+                  ? ` by ${formatEventDate(order.payment_deadline, order.event.timezone)}`
+                  : ""}
+                , or its tickets go back on sale.
+              </p>
+              {confirm_url ? (
+                <button
+                  type="button"
+                  data-testid="confirm-order"
+                  onClick={() => router.post(confirm_url)}
+                  className="mt-3 rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
+                >
+                  Confirm my order
+                </button>
+              ) : (
+                <p className="mt-2">Open the link in the email we sent you to confirm it.</p>
+              )}
+            </div>
           ) : null}
           {order.status === "pending" && order.payment_method === "offline" ? (
             <div className="mt-4 rounded-lg bg-amber-50 p-4 text-sm text-amber-950">
