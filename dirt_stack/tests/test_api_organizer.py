@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -148,8 +149,11 @@ def test_orders_are_listed_filtered_refunded_and_audited(api):
     assert cancelled.json()["status"] == "cancelled"
 
 
-def test_tokens_are_rate_limited_with_429(api, settings):
+def test_tokens_are_rate_limited_with_429(api, settings, monkeypatch):
     settings.API_RATE_LIMIT = 3
+    # All four requests in one fixed window, wherever the clock is in its minute.
+    start_of_a_window = dt.datetime(2026, 11, 30, 9, 0, 1, tzinfo=dt.UTC)
+    monkeypatch.setattr("core.ratelimit.timezone.now", lambda: start_of_a_window)
     for _ in range(3):
         assert call("get", "/api/v1/manage/events", api["door"]).status_code == 200
     limited = call("get", "/api/v1/manage/events", api["door"])
