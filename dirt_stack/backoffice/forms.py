@@ -15,10 +15,11 @@ from django.utils.text import slugify
 
 from accounts.models import Membership, Organizer, User
 from checkin.models import CheckInList
+from core.input import InputRulesMixin, parse_id
 from core.text import SingleLineField
 from events.forms import LocalDateTimeField, in_zone
 from events.models import Event, EventDate, TicketType
-from sales.models import Voucher, parse_id
+from sales.models import Voucher
 
 
 def _ticket_types_field(form: forms.BaseForm) -> forms.ModelMultipleChoiceField[TicketType]:
@@ -49,7 +50,7 @@ def _dates_field(form: forms.BaseForm) -> forms.ModelMultipleChoiceField[EventDa
     return cast("forms.ModelMultipleChoiceField[EventDate]", form.fields["dates"])
 
 
-class SignupForm(forms.Form):
+class SignupForm(InputRulesMixin, forms.Form):
     full_name = forms.CharField(max_length=200)
     email = forms.EmailField()
     password = forms.CharField(strip=False)
@@ -73,7 +74,7 @@ class SignupForm(forms.Form):
         return cleaned
 
 
-class OrganizerForm(forms.ModelForm):
+class OrganizerForm(InputRulesMixin, forms.ModelForm):
     class Meta:
         model = Organizer
         fields = ["name", "slug", "contact_email"]
@@ -94,14 +95,14 @@ class OrganizerForm(forms.ModelForm):
         return slug
 
 
-class OrganizerSettingsForm(forms.ModelForm):
+class OrganizerSettingsForm(InputRulesMixin, forms.ModelForm):
     class Meta:
         model = Organizer
         fields = ["name", "contact_email", "bank_transfer_details", "admit_unpaid_bank_transfers"]
         field_classes = {"name": SingleLineField}
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(InputRulesMixin, forms.Form):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Membership.Role.choices)
 
@@ -116,17 +117,17 @@ class InvitationForm(forms.Form):
         return email
 
 
-class MembershipRoleForm(forms.Form):
+class MembershipRoleForm(InputRulesMixin, forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices)
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(InputRulesMixin, forms.Form):
     name = forms.CharField(max_length=100)
     role = forms.ChoiceField(choices=Membership.Role.choices)
     expires_at = forms.DateField(required=False, help_text="Optional last day of validity.")
 
 
-class VoucherForm(forms.ModelForm):
+class VoucherForm(InputRulesMixin, forms.ModelForm):
     valid_from = LocalDateTimeField(required=False)
     valid_until = LocalDateTimeField(required=False)
 
@@ -178,7 +179,7 @@ class VoucherForm(forms.ModelForm):
         return cleaned
 
 
-class CheckInListForm(forms.ModelForm):
+class CheckInListForm(InputRulesMixin, forms.ModelForm):
     class Meta:
         model = CheckInList
         fields = ["name", "date", "all_ticket_types", "ticket_types"]
@@ -201,7 +202,7 @@ class CheckInListForm(forms.ModelForm):
         return cleaned
 
 
-class CancelEventForm(forms.Form):
+class CancelEventForm(InputRulesMixin, forms.Form):
     """Why an event is cancelled: told to every buyer and kept with their refunds."""
 
     reason = forms.CharField(required=False, max_length=200)

@@ -17,6 +17,8 @@ from inertia.middleware import InertiaMiddleware as BaseInertiaMiddleware
 
 from core import load
 from core.health import health_report
+from core.input import RefusedInput, text_problem
+from core.problems import problem
 from core.schemas import AppInfo, Auth, User
 
 request_logger = logging.getLogger("maticko.request")
@@ -119,16 +121,55 @@ class DatabaseUnavailableMiddleware:
             )
         else:
             return None
-        if request.path.startswith("/api/"):
-            response: HttpResponse = JsonResponse(
-                {"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": message},
-                status=503,
-                content_type="application/problem+json",
-            )
+        if request.path.startswith(API_PREFIX):
+            response: HttpResponse = problem(503, message)
         else:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "5"
         return response
+
+
+class HostileInputMiddleware:
+    """Refuse what no URL of ours carries before any view reads it: NUL and control
+    characters in the path or the query string (400). Under /api/, also writes whose body
+    is not declared JSON (415): a cross-site form or ``text/plain`` request cannot post to
+    the API. API answers are problem documents; pages get the error page."""
+
+    WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        api = request.path_info.startswith(API_PREFIX)
+        refusal = self._url_problem(request)
+        if refusal:
+            if api:
+                return problem(400, refusal)
+            raise RefusedInput(refusal)
+        if (
+            api
+            and request.method in self.WRITES
+            and request.headers.get("Content-Length", "0") not in ("", "0")
+            and request.content_type != "application/json"
+        ):
+            return problem(415, "Send the request body as JSON, with 'Content-Type: application/json'.")
+        return self.get_response(request)
+
+    @staticmethod
+    def _url_problem(request: HttpRequest) -> str | None:
+        if text_problem(request.path, multiline=False):
+            return "The address contains control characters."
+        for key, values in request.GET.lists():
+            for text in (key, *values):
+                if text_problem(text, multiline=True):
+                    return f"The query parameter '{text_problem_name(key)}' contains control characters."
+        return None
+
+
+def text_problem_name(key: str) -> str:
+    """A query parameter's name, safe to repeat in a message."""
+    return "".join(c for c in key if c.isprintable())[:50]
 
 
 # PostgreSQL gave up waiting: lock_timeout (55P03) or statement_timeout (57014).

@@ -28,6 +28,7 @@ from dateutil import rrule
 from django import forms
 from django.db import models
 
+from core.input import InputRulesMixin
 from events.dates import DateTimes
 from events.forms import BoundedDateField, TimeOfDayField
 
@@ -175,7 +176,7 @@ class DayListField(forms.Field):
         return days
 
 
-class RecurrenceForm(forms.Form):
+class RecurrenceForm(InputRulesMixin, forms.Form):
     """A rule as the back office sends it; ``clean`` computes its dates (``occurrences``)
     in the event's zone."""
 

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from core.input import parse_id
 from events.models import Event, EventDate, TicketType
 
 if TYPE_CHECKING:
@@ -128,14 +129,6 @@ class HoldLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.ticket_type_id}"
-
-
-def parse_id(value: Any) -> int | None:
-    """A submitted id (a query string's or a form's: ASCII digits naming a 64-bit id), or None."""
-    text = str(value or "").strip()
-    if text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) < 2**63:
-        return int(text)
-    return None
 
 
 class TicketTotal(TypedDict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from core import statements
+from core.input import column_length, text_problem
 from events.models import Event, EventDate
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import Voucher
@@ -33,6 +34,8 @@ def find_voucher(event: Event, code: str | None, date: EventDate | None = None) 
     code = (code or "").strip()
     if not code:
         return None
+    if text_problem(code, max_length=column_length(Voucher, "code")):
+        raise OrderInvalid("This voucher code is not valid for this event.", "voucher")
     voucher = (
         Voucher.objects.filter(event=event, code__iexact=code)
         .prefetch_related("ticket_types", "dates")

@@ -37,6 +37,7 @@ from backoffice.schemas import (
 )
 from backoffice.views.events import organizer_props
 from core.inertia import form_errors, render_page, render_with_errors, submitted_data
+from core.input import parse_id
 from core.schemas import Option
 from storefront.schemas import OrganizerRef
 
@@ -226,7 +227,7 @@ def api_tokens(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpRe
         return render_page(request, _tokens_props(membership), template_data={"page_title": "API tokens"})
     data = submitted_data(request)
     if data.get("action") == "revoke":
-        token = get_object_or_404(ApiToken, pk=data.get("id"), organizer=membership.organizer)
+        token = get_object_or_404(ApiToken, pk=parse_id(data.get("id")) or 0, organizer=membership.organizer)
         tokens.revoke(token)
         messages.success(request, f"Token “{token.name}” revoked.")
         return redirect("backoffice:api_tokens", organizer_slug=organizer_slug)

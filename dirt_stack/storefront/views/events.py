@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Organizer
 from core.inertia import paginate, render_page
+from core.input import parse_id
 from core.markdown import plain_text_excerpt
 from core.schemas import Pagination
 from events.models import Event, EventDate
 from sales.exceptions import OrderConflict, OrderInvalid
-from sales.models import parse_id
 from sales.vouchers import find_voucher
 from storefront.schemas import (
     EventFilters,
