@@ -27,10 +27,17 @@ from core.middleware import is_database_busy, is_database_unavailable
 logger = logging.getLogger(__name__)
 
 
+class NotJson(InputError):
+    """A body sent as something else than JSON (answered 415)."""
+
+
 class StrictJsonParser(Parser):
-    """Bodies are strict JSON of bounded depth (``core.input.load_json``)."""
+    """Bodies are strict JSON of bounded depth (``core.input.load_json``), sent as JSON:
+    django-ninja would parse any content type's body."""
 
     def parse_body(self, request: HttpRequest) -> Any:
+        if request.content_type != "application/json":
+            raise NotJson("Send the request body as JSON, with 'Content-Type: application/json'.")
         return load_json(request.body)
 
 
@@ -57,6 +64,8 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     cause = exc.__cause__
     # A body that did not parse: say why when our own rules refused it.
+    if isinstance(cause, NotJson):
+        return problem(415, str(cause))
     detail = str(cause) if isinstance(cause, InputError) else str(exc)
     return problem(exc.status_code, detail)
 

@@ -12,7 +12,7 @@ from ninja import Field, Header, Router, Schema
 from api.problems import problem
 from api.schemas import ProblemOut
 from core import ratelimit
-from core.input import Id, NameRules, StrictCount, TextRules
+from core.input import Id, NameRules, StrictInt, TextRules
 from events.models import Event
 from sales import exceptions, pricing
 from sales.models import order_url
@@ -26,8 +26,8 @@ PURCHASE_WINDOW = 60
 
 
 class LineIn(Schema):
-    ticket_type_id: Id
-    quantity: StrictCount = Field(..., ge=1, le=100)
+    ticket_type_id: StrictInt
+    quantity: StrictInt = Field(..., ge=1, le=100)
 
 
 class BuyerIn(Schema):

@@ -22,13 +22,14 @@ class InvalidPayload(RefusedInput):
 def submitted_data(request: HttpRequest) -> QueryDict | dict[str, Any]:
     """Return the submitted fields of a form post.
 
-    Inertia's ``useForm`` sends JSON (strict and bounded: ``core.input.load_json``); plain
+    Inertia's ``useForm`` sends JSON (bounded: ``core.input.load_json``); plain
     HTML forms and tests may send urlencoded or multipart data, which Django has already
     parsed.
     """
     if request.content_type == "application/json":
         try:
-            data = load_json(request.body or b"{}")
+            # NaN or 1e999 reach the form as text, and it refuses them in their field.
+            data = load_json(request.body or b"{}", non_finite_as_text=True)
         except InputError as exc:
             raise InvalidPayload(str(exc)) from exc
         if not isinstance(data, dict):

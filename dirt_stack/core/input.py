@@ -70,6 +70,12 @@ def check_text(value: Any, *, max_length: int | None = None, multiline: bool = F
     return value
 
 
+def search_text(value: Any, max_length: int = 100) -> str:
+    """A search box's text (``?q=``): on one line without control characters, which a
+    search ignores like any character it cannot match, trimmed to ``max_length``."""
+    return single_line(value if isinstance(value, str) else "")[:max_length]
+
+
 def column_length(model: type[models.Model], field: str) -> int:
     """The length of ``model``'s text column ``field``: what a value may have at most."""
     column = model._meta.get_field(field)
@@ -94,12 +100,12 @@ def is_ip_literal(email: str) -> bool:
 
 def parse_id(value: Any) -> int | None:
     """A submitted id, or None: a positive int below 2**63, or a string of ASCII digits
-    naming one. ``1.5``, ``true``, ``" 1"``, Arabic-Indic digits and ``"1e3"`` are not ids."""
+    naming one (spaces around it aside). ``1.5``, ``true``, Arabic-Indic digits and ``"1e3"`` are not ids."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value if 0 < value <= MAX_ID else None
-    if isinstance(value, str) and _DIGITS.fullmatch(value):
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         number = int(value)
         return number if 0 < number <= MAX_ID else None
     return None
@@ -141,6 +147,11 @@ def _no_constant(name: str) -> Any:
     raise InputError(f"{name} is not a number JSON allows.")
 
 
+def _float_or_text(text: str) -> float | str:
+    number = float(text)
+    return text if number in (float("inf"), float("-inf")) else number
+
+
 def json_depth(data: Any) -> int:
     """How deeply ``data``'s arrays and objects nest (0 for a scalar)."""
     depth, level = 0, [(data, 1)]
@@ -153,11 +164,18 @@ def json_depth(data: Any) -> int:
     return depth
 
 
-def load_json(body: bytes | str) -> Any:
+def load_json(body: bytes | str, *, non_finite_as_text: bool = False) -> Any:
     """A request body parsed as strict JSON: no NaN or Infinity, numbers finite, nested at
-    most MAX_JSON_DEPTH deep. InputError otherwise."""
+    most MAX_JSON_DEPTH deep. InputError otherwise. With ``non_finite_as_text``, NaN,
+    Infinity and numbers beyond a float stay text ("NaN", "1e999"), for a form to refuse
+    in the field that has them."""
+    if non_finite_as_text:
+        parse_float: Any = _float_or_text
+        parse_constant: Any = str
+    else:
+        parse_float, parse_constant = _finite_float, _no_constant
     try:
-        data = json.loads(body, parse_float=_finite_float, parse_constant=_no_constant)
+        data = json.loads(body, parse_float=parse_float, parse_constant=parse_constant)
     except InputError:
         raise
     except RecursionError as exc:
@@ -219,8 +237,8 @@ def _at_most(max_length: int) -> Any:
 Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
 # An id in a query string or a path, where every value is text: digits naming a 64-bit row.
 QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]
-# A count in a JSON body: an integer, not 1.5, true or "1".
-StrictCount = Annotated[int, Strict()]
+# An integer in a JSON body, not 1.5, true or "1" (its range is the service's to check).
+StrictInt = Annotated[int, Strict()]
 
 
 # --- Django forms -------------------------------------------------------------------------------

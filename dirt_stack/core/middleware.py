@@ -11,13 +11,13 @@ from collections.abc import Callable
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from inertia import share
 from inertia.middleware import InertiaMiddleware as BaseInertiaMiddleware
 
 from core import load
 from core.health import health_report
-from core.input import RefusedInput, text_problem
+from core.input import text_problem
 from core.problems import problem
 from core.schemas import AppInfo, Auth, User
 
@@ -130,10 +130,11 @@ class DatabaseUnavailableMiddleware:
 
 
 class HostileInputMiddleware:
-    """Refuse what no URL of ours carries before any view reads it: NUL and control
-    characters in the path or the query string (400). Under /api/, also writes whose body
-    is not declared JSON (415): a cross-site form or ``text/plain`` request cannot post to
-    the API. API answers are problem documents; pages get the error page."""
+    """Answer before any view reads the request: a path with NUL or control characters
+    names nothing (404; no slug, code or token has them). Under /api/, a write whose body
+    is not declared JSON is refused (415), so a cross-site form or ``text/plain`` request
+    cannot post to the API. API answers are problem documents; pages get the error page.
+    Query parameters are each checked where they are read (core/input.py)."""
 
     WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -142,34 +143,21 @@ class HostileInputMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         api = request.path_info.startswith(API_PREFIX)
-        refusal = self._url_problem(request)
-        if refusal:
+        if text_problem(request.path_info):
             if api:
-                return problem(400, refusal)
-            raise RefusedInput(refusal)
-        if (
-            api
-            and request.method in self.WRITES
-            and request.headers.get("Content-Length", "0") not in ("", "0")
-            and request.content_type != "application/json"
-        ):
+                return problem(404, "Not found: the address contains control characters.")
+            raise Http404("The address contains control characters.")
+        if api and request.method in self.WRITES and self._sends_other_than_json(request):
             return problem(415, "Send the request body as JSON, with 'Content-Type: application/json'.")
         return self.get_response(request)
 
     @staticmethod
-    def _url_problem(request: HttpRequest) -> str | None:
-        if text_problem(request.path, multiline=False):
-            return "The address contains control characters."
-        for key, values in request.GET.lists():
-            for text in (key, *values):
-                if text_problem(text, multiline=True):
-                    return f"The query parameter '{text_problem_name(key)}' contains control characters."
-        return None
-
-
-def text_problem_name(key: str) -> str:
-    """A query parameter's name, safe to repeat in a message."""
-    return "".join(c for c in key if c.isprintable())[:50]
+    def _sends_other_than_json(request: HttpRequest) -> bool:
+        if request.content_type == "application/json" or not request.body:
+            return False
+        # An empty form (what some clients send for a write without a body) carries nothing.
+        forms = ("multipart/form-data", "application/x-www-form-urlencoded")
+        return request.content_type not in forms or bool(request.POST or request.FILES)
 
 
 # PostgreSQL gave up waiting: lock_timeout (55P03) or statement_timeout (57014).

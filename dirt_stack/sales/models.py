@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from core.input import parse_id
+from core.input import parse_id, search_text
 from events.models import Event, EventDate, TicketType
 
 if TYPE_CHECKING:
@@ -147,7 +147,7 @@ class OrderQuerySet(models.QuerySet["Order"]):
         ``ticket_type`` and ``date`` (ids) and ``from``/``to`` (ISO days of creation); newest
         first. Values that do not parse are ignored."""
         result = self
-        query = str(params.get("q", "")).strip()[:100]
+        query = search_text(params.get("q"))
         if query:
             result = result.filter(
                 Q(code__iexact=query)
