@@ -23,16 +23,16 @@ from django.db.models import Model
 from django.test import Client
 
 from accounts import tokens
-from accounts.models import ApiToken, Invitation, Membership
+from accounts.models import ApiToken, Invitation, Membership, Organizer
 from checkin.models import CheckIn, CheckInList
 from checkin.services import door_list
 from events.models import Event, TicketType
 from sales import pricing, purchase
 from sales.models import AuditEntry, Hold, Order, Payment, Refund, Ticket, Voucher
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
-from tests.test_stripe import SECRET, signed
+from tests.test_stripe import SECRET, closed_port, signed
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 INERTIA = {"X-Inertia": "true", "X-Inertia-Version": "0.1.0"}
 EVENT = "/manage/acme/events/gig"
@@ -548,7 +548,7 @@ CASES = [
         "api refund tickets string",
         "post",
         "/api/v1/manage/orders/{code}/refund",
-        {"tickets": ["{ticket}"]},
+        {"tickets": ["7"]},
         who="token",
     ),
     Case("§2.6", "api cancel code NUL", "post", "/api/v1/manage/orders/AB%00/cancel", who="token"),
@@ -722,6 +722,8 @@ def shop() -> dict[str, Any]:
 def _fill(value: Any, values: dict[str, str]) -> Any:
     """``value`` with the fixture's {names} filled in (in strings, and in dict keys)."""
     if isinstance(value, str):
+        if value.startswith("{") and value.endswith("}") and values.get(value[1:-1], "").isdigit():
+            return int(values[value[1:-1]])  # an id, as a JSON integer
         for name, real in values.items():
             value = value.replace("{" + name + "}", real)
         return value
@@ -793,7 +795,7 @@ def assert_readable_refusal(response: Any, path: str) -> None:
 
 def stored_text() -> list[str]:
     """The names, titles, reasons and references stored, to check for control characters."""
-    from accounts.models import Organizer, User
+    from accounts.models import User
 
     columns: list[tuple[type[Model], tuple[str, ...]]] = [
         (Order, ("buyer_name", "buyer_email")),
@@ -824,3 +826,28 @@ def test_hostile_request_is_refused_readably_and_writes_nothing(shop, case):
     else:
         assert_readable_refusal(response, case.path)
     assert snapshot() == before
+
+
+def test_a_stored_organizer_name_with_a_line_break_does_not_break_invitations(shop, mailoutbox):
+    """§2.10: a name saved before names were cleaned on input, then a member invited."""
+    Organizer.objects.filter(slug="acme").update(name="Acme\nBcc: victim@example.com")
+    invite = {"email": "bo@example.com", "role": "manager"}
+    response = send(Case("§2.10", "invite", "post", "/manage/acme/members/", invite, who="owner"), shop)
+    assert response.status_code == 302
+    (sent,) = mailoutbox
+    assert sent.subject == "Join Acme Bcc: victim@example.com on Maticko"
+    assert sent.message()["Bcc"] is None
+
+
+@pytest.mark.django_db(transaction=True)  # a payment page is never opened inside a transaction
+def test_stripe_unreachable_is_a_503_problem_naming_the_order(shop, settings):
+    """§2.9: the order is written first and keeps its tickets; its page retries the payment."""
+    settings.STRIPE_SECRET_KEY = "sk_test_unreachable"
+    settings.STRIPE_API_BASE = closed_port()
+    body = _fill(_purchase(payment_method="stripe"), shop["values"])
+    response = Client().post("/api/v1/events/gig/orders", json.dumps(body), content_type="application/json")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["detail"]
+    assert Order.objects.filter(code=problem["order_code"], status=Order.Status.PENDING).exists()

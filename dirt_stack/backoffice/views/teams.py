@@ -39,6 +39,7 @@ from backoffice.views.events import organizer_props
 from core.inertia import form_errors, render_page, render_with_errors, submitted_data
 from core.input import parse_id
 from core.schemas import Option
+from core.text import single_line
 from storefront.schemas import OrganizerRef
 
 
@@ -112,7 +113,8 @@ def _send_invitation(request: AuthenticatedHttpRequest, invitation: Invitation) 
         "url": request.build_absolute_uri(reverse("invitation", args=[invitation.token])),
     }
     send_mail(
-        subject=f"Join {invitation.organizer.name} on Maticko",
+        # A name stored before names were cleaned on input may still break a header.
+        subject=single_line(f"Join {invitation.organizer.name} on Maticko"),
         message=render_to_string("backoffice/email/invitation.txt", context),
         html_message=render_to_string("backoffice/email/invitation.html", context),
         from_email=None,
