@@ -3,9 +3,9 @@ its column's length), ids (digits naming a 64-bit row id), decimals (finite, bou
 their places) and JSON bodies (strict JSON, bounded depth).
 
 Forms use ``InputRulesMixin``, Inertia bodies ``core.inertia.submitted_data`` (``load_json``),
-query strings and URLs ``core.middleware.HostileInputMiddleware``, the API's pydantic
-schemas ``TextRules`` and ``Id``; services call ``check_text``,
-``parse_id`` and ``parse_decimal`` on what reaches them otherwise. Names and titles are
+URL paths ``core.middleware.HostileInputMiddleware``, query strings ``search_text`` and
+``parse_id``, the API's pydantic schemas ``TextRules``, ``NameRules`` and ``Id``; services
+call ``check_text``, ``parse_id`` and ``parse_decimal`` on what reaches them otherwise. Names and titles are
 cleaned rather than refused (``core.text.single_line``). A refusal is ``InputError``, a
 ``ValueError`` with a message written for people.
 """
