@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 import hypothesis
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 
 from accounts import tokens
 from sales import pricing, purchase
@@ -106,7 +109,18 @@ schema = _in_process_schema()
 
 
 @pytest.fixture
-def manager_token(db, settings) -> str:
+def _connections_kept() -> Iterator[None]:
+    """The test's transaction survives each in-process request, as with Django's test
+    client: the end of a request does not close the database connection."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def manager_token(db, settings, _connections_kept: None) -> str:
     """A manager's token over a shop with an order (so codes, dates and ticket types exist)."""
     settings.DEMO_PAYMENTS = True
     settings.PURCHASE_RATE_LIMIT = 0
