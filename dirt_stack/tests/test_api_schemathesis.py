@@ -92,6 +92,8 @@ def test_no_input_makes_the_api_fail(tmp_path, settings):
     assert generated, report
     assert generated.group(1) == generated.group(2)
     assert int(generated.group(1)) > 200, report  # it really exercised the API
+    # The hostile values were sent: refused requests are logged with their paths.
+    assert "\\u0000" in server_log or "\\x00" in server_log, server_log[-2000:]
 
 
 # --- in process, hostile values: part of the fast suite --------------------------------------
