@@ -6,10 +6,14 @@ human-readable ``detail``; never a traceback.
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 
 from api.auth import RateLimited
 from api.checkin import router as checkin_router
@@ -17,13 +21,53 @@ from api.manage import router as manage_router
 from api.problems import problem
 from api.public import router as public_router
 from api.purchases import router as purchases_router
+from core.input import InputError, load_json
+from core.middleware import is_database_busy, is_database_unavailable
+
+logger = logging.getLogger(__name__)
+
+
+class NotJson(InputError):
+    """A body sent as something else than JSON (answered 415)."""
+
+
+class StrictJsonParser(Parser):
+    """Bodies are strict JSON of bounded depth (``core.input.load_json``), sent as JSON:
+    django-ninja would parse any content type's body."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        if request.content_type != "application/json":
+            raise NotJson("Send the request body as JSON, with 'Content-Type: application/json'.")
+        return load_json(request.body)
+
 
 api = NinjaAPI(
     title="Maticko API",
     version="1",
     description="Events, ticket types and live availability; purchases and check-in for programs.",
     urls_namespace="api",
+    parser=StrictJsonParser(),
 )
+
+
+@api.exception_handler(Exception)
+def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Anything unexpected: logged with its traceback, answered without its details. A
+    database that is down or busy is core.middleware's 503."""
+    if is_database_busy(exc) or is_database_unavailable(exc):
+        raise exc
+    logger.exception("unhandled error in the API", extra={"path": request.path})
+    return problem(500, "Something went wrong on our side; it was logged. Please try again later.")
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    cause = exc.__cause__
+    # A body that did not parse: say why when our own rules refused it.
+    if isinstance(cause, NotJson):
+        return problem(415, str(cause))
+    detail = str(cause) if isinstance(cause, InputError) else str(exc)
+    return problem(exc.status_code, detail)
 
 
 @api.exception_handler(Http404)

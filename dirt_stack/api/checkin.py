@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Router, Schema
 
@@ -12,14 +14,15 @@ from api.schemas import ProblemOut
 from backoffice.schemas import CheckInCounts, ScanResult
 from checkin import services
 from checkin.models import CheckIn, CheckInList
+from core.input import Id, TextRules
 from sales.models import Ticket
 
 router = Router(tags=["Check-in"], auth=OrganizerToken())
 
 
 class CheckInIn(Schema):
-    secret: str = Field(..., max_length=200, description="What the ticket's QR code encodes.")
-    list_id: int | None = Field(None, description="The entrance; the event's first list when left out.")
+    secret: Annotated[str, TextRules(200)] = Field(..., description="What the ticket's QR code encodes.")
+    list_id: Id | None = Field(None, description="The entrance; the event's first list when left out.")
 
 
 def _token(request: HttpRequest) -> ApiToken:

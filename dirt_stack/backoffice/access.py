@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Membership
 from accounts.permissions import membership_for, require_role
+from core.input import parse_id
 from events.models import Event, EventDate
-from sales.models import parse_id
 
 MANAGERS = Membership.EVENT_MANAGERS
 OWNERS = (Membership.Role.OWNER,)

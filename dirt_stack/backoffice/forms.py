@@ -18,11 +18,12 @@ from django.utils.text import slugify
 from accounts import tokens
 from accounts.models import Membership, Organizer, User
 from checkin.models import CheckInList
+from core.input import InputRulesMixin, parse_id
 from core.text import SingleLineField
 from events.forms import LocalDateTimeField, read_times
 from events.models import Event, EventDate, TicketType
 from sales import vouchers
-from sales.models import Voucher, parse_id
+from sales.models import Voucher
 
 
 def _ticket_types_field(form: forms.BaseForm) -> forms.ModelMultipleChoiceField[TicketType]:
@@ -53,7 +54,7 @@ def _dates_field(form: forms.BaseForm) -> forms.ModelMultipleChoiceField[EventDa
     return cast("forms.ModelMultipleChoiceField[EventDate]", form.fields["dates"])
 
 
-class SignupForm(forms.Form):
+class SignupForm(InputRulesMixin, forms.Form):
     """The first step: the address the signup link goes to. It never says whether the
     address has an account (accounts.signup)."""
 
@@ -86,7 +87,7 @@ class SignupConfirmForm(forms.Form):
         return cleaned
 
 
-class OrganizerForm(forms.ModelForm):
+class OrganizerForm(InputRulesMixin, forms.ModelForm):
     class Meta:
         model = Organizer
         fields = ["name", "slug", "contact_email"]
@@ -107,7 +108,7 @@ class OrganizerForm(forms.ModelForm):
         return slug
 
 
-class OrganizerSettingsForm(forms.ModelForm):
+class OrganizerSettingsForm(InputRulesMixin, forms.ModelForm):
     class Meta:
         model = Organizer
         fields = [
@@ -120,7 +121,7 @@ class OrganizerSettingsForm(forms.ModelForm):
         field_classes = {"name": SingleLineField}
 
 
-class InvitationForm(forms.Form):
+class InvitationForm(InputRulesMixin, forms.Form):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Membership.Role.choices)
 
@@ -135,11 +136,11 @@ class InvitationForm(forms.Form):
         return email
 
 
-class MembershipRoleForm(forms.Form):
+class MembershipRoleForm(InputRulesMixin, forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices)
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(InputRulesMixin, forms.Form):
     name = SingleLineField(max_length=100)
     role = forms.ChoiceField(choices=Membership.Role.choices)
     expires_at = forms.DateField(required=False, help_text="Optional last day of validity (UTC).")
@@ -154,7 +155,7 @@ class ApiTokenForm(forms.Form):
         return expires
 
 
-class VoucherForm(forms.ModelForm):
+class VoucherForm(InputRulesMixin, forms.ModelForm):
     valid_from = LocalDateTimeField(required=False)
     valid_until = LocalDateTimeField(required=False)
 
@@ -209,7 +210,7 @@ class VoucherForm(forms.ModelForm):
         return cleaned
 
 
-class CheckInListForm(forms.ModelForm):
+class CheckInListForm(InputRulesMixin, forms.ModelForm):
     class Meta:
         model = CheckInList
         fields = ["name", "date", "all_ticket_types", "ticket_types"]
@@ -232,7 +233,7 @@ class CheckInListForm(forms.ModelForm):
         return cleaned
 
 
-class CancelEventForm(forms.Form):
+class CancelEventForm(InputRulesMixin, forms.Form):
     """Why an event is cancelled: told to every buyer and kept with their refunds."""
 
     reason = forms.CharField(required=False, max_length=200)

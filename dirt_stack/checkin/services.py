@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from checkin.models import CheckIn, CheckInList
 from core import metrics
+from core.input import search_text
 from events.models import Event, EventDate
 from sales.models import Order, Ticket
 from sales.tickets import tickets_usable
@@ -263,7 +264,7 @@ def door_list(event: Event) -> CheckInList:
 
 def search(check_in_list: CheckInList, query: str, limit: int = 20) -> list[dict[str, Any]]:
     """Tickets of the event whose attendee, buyer or order code matches, for finding people at the door."""
-    query = query.strip()[:100]
+    query = search_text(query)
     if len(query) < 2:
         return []
     tickets = Ticket.objects.filter(order__event_id=check_in_list.event_id)

@@ -3,34 +3,35 @@ answering with form errors, paginating."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, QueryDict
 from inertia import render
 
+from core.input import InputError, RefusedInput, load_json
 from core.schemas import PageProps, Pagination
 
 
-class InvalidPayload(BadRequest):
+class InvalidPayload(RefusedInput):
     """The request body is not the JSON object or form data a form expects (answered with 400)."""
 
 
 def submitted_data(request: HttpRequest) -> QueryDict | dict[str, Any]:
     """Return the submitted fields of a form post.
 
-    Inertia's ``useForm`` sends JSON; plain HTML forms and tests may send
-    urlencoded or multipart data, which Django has already parsed.
+    Inertia's ``useForm`` sends JSON (bounded: ``core.input.load_json``); plain
+    HTML forms and tests may send urlencoded or multipart data, which Django has already
+    parsed.
     """
     if request.content_type == "application/json":
         try:
-            data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            # RecursionError: arrays or objects nested deeper than the parser goes.
-            raise InvalidPayload("The request body is not valid JSON.") from exc
+            # NaN or 1e999 reach the form as text, and it refuses them in their field.
+            data = load_json(request.body or b"{}", non_finite_as_text=True)
+        except InputError as exc:
+            raise InvalidPayload(str(exc)) from exc
         if not isinstance(data, dict):
             raise InvalidPayload("The request body must be a JSON object.")
         return data

@@ -11,13 +11,15 @@ from collections.abc import Callable
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.utils.cache import patch_cache_control
 from inertia import share
 from inertia.middleware import InertiaMiddleware as BaseInertiaMiddleware
 
 from core import load
 from core.health import health_report
+from core.input import text_problem
+from core.problems import problem
 from core.redact import REDACTED, SECRET_URL_KWARGS, redact
 from core.schemas import AppInfo, Auth, User
 
@@ -157,16 +159,43 @@ class DatabaseUnavailableMiddleware:
             )
         else:
             return None
-        if request.path.startswith("/api/"):
-            response: HttpResponse = JsonResponse(
-                {"type": "about:blank", "title": "Service Unavailable", "status": 503, "detail": message},
-                status=503,
-                content_type="application/problem+json",
-            )
+        if request.path.startswith(API_PREFIX):
+            response: HttpResponse = problem(503, message)
         else:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "5"
         return response
+
+
+class HostileInputMiddleware:
+    """Answer before any view reads the request: a path with NUL or control characters
+    names nothing (404; no slug, code or token has them). Under /api/, a write whose body
+    is not declared JSON is refused (415), so a cross-site form or ``text/plain`` request
+    cannot post to the API. API answers are problem documents; pages get the error page.
+    Query parameters are each checked where they are read (core/input.py)."""
+
+    WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        api = request.path_info.startswith(API_PREFIX)
+        if text_problem(request.path_info):
+            if api:
+                return problem(404, "Not found: the address contains control characters.")
+            raise Http404("The address contains control characters.")
+        if api and request.method in self.WRITES and self._sends_other_than_json(request):
+            return problem(415, "Send the request body as JSON, with 'Content-Type: application/json'.")
+        return self.get_response(request)
+
+    @staticmethod
+    def _sends_other_than_json(request: HttpRequest) -> bool:
+        if request.content_type == "application/json" or not request.body:
+            return False
+        # An empty form (what some clients send for a write without a body) carries nothing.
+        forms = ("multipart/form-data", "application/x-www-form-urlencoded")
+        return request.content_type not in forms or bool(request.POST or request.FILES)
 
 
 # PostgreSQL gave up waiting: lock_timeout (55P03) or statement_timeout (57014).

@@ -6,7 +6,8 @@ exception's internals (except a BadRequest's, which we write ourselves).
 
 from django.http import HttpRequest, HttpResponse
 
-from core.inertia import InvalidPayload, render_page
+from core.inertia import render_page
+from core.input import RefusedInput
 from core.middleware import share_page_props
 from core.schemas import ErrorPageProps
 
@@ -19,9 +20,9 @@ def _error_page(request: HttpRequest, status: int, message: str = "") -> HttpRes
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    # Our own InvalidPayload messages are written for people; others stay generic.
+    # Our own refusals' messages are written for people; others stay generic.
     message = (
-        str(exception) if isinstance(exception, InvalidPayload) else "The request could not be understood."
+        str(exception) if isinstance(exception, RefusedInput) else "The request could not be understood."
     )
     return _error_page(request, 400, message)
 

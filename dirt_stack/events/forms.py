@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import slugify
 
 from core.datetimes import FIRST_YEAR, LAST_YEAR, to_utc
+from core.input import InputRulesMixin
 from core.text import SingleLineField
 from events.images import ImageRefused, reencode_cover
 from events.models import (
@@ -102,7 +103,7 @@ class TimeOfDayField(_TextOnly, forms.TimeField):
     input_formats = ["%H:%M", "%H:%M:%S"]
 
 
-class EventForm(forms.ModelForm):
+class EventForm(InputRulesMixin, forms.ModelForm):
     starts_at = LocalDateTimeField()
     ends_at = LocalDateTimeField()
     timezone = forms.CharField(max_length=64, validators=[validate_timezone])
@@ -224,7 +225,7 @@ class EventForm(forms.ModelForm):
         return cleaned
 
 
-class TicketTypeForm(forms.ModelForm):
+class TicketTypeForm(InputRulesMixin, forms.ModelForm):
     sales_start = LocalDateTimeField(required=False)
     sales_end = LocalDateTimeField(required=False)
 
@@ -308,7 +309,7 @@ def date_at(event: Event, starts_at: dt.datetime) -> bool:
     return EventDate.objects.filter(event=event, starts_at=starts_at).exists()
 
 
-class DateForm(forms.ModelForm):
+class DateForm(InputRulesMixin, forms.ModelForm):
     """One date of an event: a new one with its times, or an existing one's admission,
     sales window, venue, capacity and status. An existing date's start and end move
     through sales.date_changes.move_date (MoveDateForm), which tells its buyers."""
@@ -360,7 +361,7 @@ class DateForm(forms.ModelForm):
         return cleaned
 
 
-class DateTicketTypeForm(forms.ModelForm):
+class DateTicketTypeForm(InputRulesMixin, forms.ModelForm):
     """A ticket type on one date: its capacity there, its own price (empty: the ticket
     type's) and whether it is offered. Prefixed ``tt<ticket type id>``."""
 
@@ -383,7 +384,7 @@ class DateTicketTypeForm(forms.ModelForm):
         return bool(self.cleaned_data.get("offered"))
 
 
-class BulkDateForm(forms.Form):
+class BulkDateForm(InputRulesMixin, forms.Form):
     """Changes to several dates at once; an empty field leaves that value as it is.
     Per ticket type ``tt<id>-capacity`` and ``tt<id>-price``."""
 
@@ -424,7 +425,7 @@ class BulkDateForm(forms.Form):
         return cleaned
 
 
-class MoveDateForm(forms.Form):
+class MoveDateForm(InputRulesMixin, forms.Form):
     """A date's new start, end and admission (in the event's zone)."""
 
     starts_at = LocalDateTimeField()
@@ -446,7 +447,7 @@ class MoveDateForm(forms.Form):
         return cleaned
 
 
-class CancelDateForm(forms.Form):
+class CancelDateForm(InputRulesMixin, forms.Form):
     """Why a date is cancelled: told to its buyers and kept with their refunds."""
 
     reason = forms.CharField(required=False, max_length=200)

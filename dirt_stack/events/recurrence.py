@@ -29,6 +29,7 @@ from django import forms
 from django.db import models
 
 from core.datetimes import OUT_OF_WINDOW, WINDOW_END, WINDOW_START, window_message
+from core.input import InputRulesMixin
 from events.dates import DateTimes
 from events.forms import BoundedDateField, TimeOfDayField
 
@@ -190,7 +191,7 @@ class DayListField(forms.Field):
         return days
 
 
-class RecurrenceForm(forms.Form):
+class RecurrenceForm(InputRulesMixin, forms.Form):
     """A rule as the back office sends it; ``clean`` computes its dates (``occurrences``)
     in the event's zone."""
 

@@ -92,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
+    # NUL and control characters in URLs, non-JSON API writes (core/input.py has the rules).
+    "core.middleware.HostileInputMiddleware",
     "core.middleware.InertiaMiddleware",
     "core.middleware.InertiaSharedPropsMiddleware",
     # After authentication and messages: ends logins past their timeouts or without

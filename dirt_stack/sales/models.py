@@ -20,6 +20,7 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from core.datetimes import window_constraints
+from core.input import parse_id, search_text
 from events.models import Event, EventDate, TicketType
 
 if TYPE_CHECKING:
@@ -139,14 +140,6 @@ class HoldLine(models.Model):
         return f"{self.quantity} × {self.ticket_type_id}"
 
 
-def parse_id(value: Any) -> int | None:
-    """A submitted id (a query string's or a form's: ASCII digits naming a 64-bit id), or None."""
-    text = str(value or "").strip()
-    if text.isascii() and text.isdigit() and len(text) <= 19 and 0 < int(text) < 2**63:
-        return int(text)
-    return None
-
-
 # The payment providers' names (sales.payments), as orders store them.
 PAYMENT_METHOD_NAMES = ("free", "offline", "stripe", "demo")
 
@@ -167,7 +160,7 @@ class OrderQuerySet(models.QuerySet["Order"]):
         ``payment`` (a payment method), ``ticket_type`` and ``date`` (ids) and ``from``/``to``
         (ISO days of creation); newest first. Values that do not parse are ignored."""
         result = self
-        query = str(params.get("q", "")).strip()[:100]
+        query = search_text(params.get("q"))
         if query:
             result = result.filter(
                 Q(code__iexact=query)

@@ -11,6 +11,8 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from core.input import column_length
+from core.text import single_line
 from events.models import Event
 from sales import lifecycle
 from sales.audit import Actor, record
@@ -107,9 +109,10 @@ def resend_confirmation(order: Order, actor: Actor, *, base_url: str) -> None:
 
 @transaction.atomic
 def change_attendee(ticket: Ticket, name: str, actor: Actor) -> Ticket:
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise OrderInvalid("Give the attendee's name (at most 200 characters).", "attendee_name")
+    name = single_line(name)
+    longest = column_length(Ticket, "attendee_name")
+    if not name or len(name) > longest:
+        raise OrderInvalid(f"Give the attendee's name (at most {longest} characters).", "attendee_name")
     previous = ticket.attendee_name
     ticket.attendee_name = name
     ticket.save(update_fields=["attendee_name"])

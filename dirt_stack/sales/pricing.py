@@ -15,11 +15,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
+from core.input import column_length, is_ip_literal, text_problem
 from core.money import quantize
 from core.text import single_line
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales.exceptions import OrderConflict, OrderInvalid
-from sales.models import Voucher
+from sales.models import Order, Ticket, Voucher
 from sales.payments import FreeProvider, accepted_methods
 
 # Ids are 64-bit integers; a larger number cannot name a row (and SQLite refuses to compare it).
@@ -170,12 +171,26 @@ def validate_buyer(details: BuyerDetails, event: Event, ticket_count: int, total
     """Check the buyer's details; return the payment method to use."""
     if not details.name.strip():
         raise OrderInvalid("Enter your name.", "name")
+    longest = column_length(Order, "buyer_name")
+    if len(details.name) > longest:
+        raise OrderInvalid(f"Your name can have at most {longest} characters.", "name")
+    if text_problem(details.email, max_length=column_length(Order, "buyer_email")):
+        raise OrderInvalid("Enter a valid email address.", "email")
     try:
         validate_email(details.email)
     except ValidationError as exc:
         raise OrderInvalid("Enter a valid email address.", "email") from exc
+    if is_ip_literal(details.email):
+        raise OrderInvalid("Enter an email address with a domain name, not an IP address.", "email")
     if details.attendee_names and len(details.attendee_names) != ticket_count:
         raise OrderInvalid("Give one attendee name per ticket.", "attendee_names")
+    longest = column_length(Ticket, "attendee_name")
+    if any(len(name) > longest for name in details.attendee_names):
+        raise OrderInvalid(f"Attendee names can have at most {longest} characters.", "attendee_names")
+    if text_problem(details.card_number, max_length=30):
+        raise OrderInvalid("Enter the card number as digits.", "card_number")
+    if text_problem(details.payment_method, max_length=20):
+        raise OrderInvalid("Choose one of the payment methods this event accepts.", "payment_method")
     if event.collect_attendee_names and not all(n.strip() for n in details.attendee_names or [""]):
         raise OrderInvalid("Enter the name of every attendee.", "attendee_names")
     if total == 0:

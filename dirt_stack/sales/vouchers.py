@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core import ratelimit, statements
+from core.input import column_length, text_problem
 from events.models import Event, EventDate
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import Voucher
@@ -61,6 +62,8 @@ def find_voucher(
         verdict = ratelimit.peek(guesses, _guess_rule())
         if not verdict.allowed:
             raise TooManyGuesses(verdict.retry_after)
+    if text_problem(code, max_length=column_length(Voucher, "code")):
+        raise OrderInvalid("This voucher code is not valid for this event.", "voucher")
     voucher = (
         Voucher.objects.filter(event=event, code__iexact=code)
         .prefetch_related("ticket_types", "dates")

@@ -15,9 +15,10 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 
+from core.input import parse_id
 from events.models import DateTicketType, Event, EventDate
 from sales import pricing, purchase
-from sales.models import Hold, Order, parse_id
+from sales.models import Hold, Order
 from tests.factories import allocated, make_date, make_event, make_ticket_type, make_user
 
 pytestmark = pytest.mark.django_db

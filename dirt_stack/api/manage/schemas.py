@@ -14,6 +14,8 @@ from pydantic import AfterValidator, ValidationInfo, WithJsonSchema, model_valid
 
 from backoffice.schemas import PaymentRow, RefundRow
 from core.datetimes import FIRST_YEAR, LAST_YEAR, within_window
+from core.input import Id, NameRules, QueryId, TextRules
+from sales.models import REFUND_REASON_MAX
 from storefront.schemas import DateStatus, OrderDetail
 
 
@@ -87,22 +89,22 @@ class ManagedEventOut(Schema):
 
 
 class CancelEventIn(Body):
-    reason: str = Field(
-        "", max_length=200, description="Why: told to every buyer and kept with their refunds."
+    reason: Annotated[str, TextRules(200, multiline=True)] = Field(
+        "", description="Why: told to every buyer and kept with their refunds."
     )
 
 
 class EventIn(Body):
-    title: str = Field(..., max_length=200)
-    slug: str | None = Field(None, max_length=100)
-    description: str = Field("", max_length=20_000)
-    venue_name: str = Field("", max_length=200)
-    venue_address: str = Field("", max_length=300)
+    title: Annotated[str, NameRules(200)]
+    slug: Annotated[str, TextRules(100)] | None = None
+    description: Annotated[str, TextRules(20_000, multiline=True)] = ""
+    venue_name: Annotated[str, TextRules(200)] = ""
+    venue_address: Annotated[str, TextRules(300, multiline=True)] = ""
     is_online: bool = False
-    timezone: str = Field("UTC", max_length=64)
+    timezone: Annotated[str, TextRules(64)] = "UTC"
     starts_at: WindowDateTime
     ends_at: WindowDateTime
-    currency: str = Field("EUR", max_length=3)
+    currency: Annotated[str, TextRules(3)] = "EUR"
     capacity: int | None = Field(None, ge=1)
     buyer_share_percent: int = Field(10, ge=1, le=100)
     max_tickets_per_buyer: int | None = Field(None, ge=1, le=100_000)
@@ -110,15 +112,15 @@ class EventIn(Body):
 
 
 class EventPatch(Body):
-    title: str | None = Field(None, max_length=200)
-    description: str | None = Field(None, max_length=20_000)
-    venue_name: str | None = Field(None, max_length=200)
-    venue_address: str | None = Field(None, max_length=300)
+    title: Annotated[str, NameRules(200)] | None = None
+    description: Annotated[str, TextRules(20_000, multiline=True)] | None = None
+    venue_name: Annotated[str, TextRules(200)] | None = None
+    venue_address: Annotated[str, TextRules(300, multiline=True)] | None = None
     is_online: bool | None = None
-    timezone: str | None = Field(None, max_length=64)
+    timezone: Annotated[str, TextRules(64)] | None = None
     starts_at: WindowDateTime | None = None
     ends_at: WindowDateTime | None = None
-    currency: str | None = Field(None, max_length=3)
+    currency: Annotated[str, TextRules(3)] | None = None
     capacity: int | None = Field(None, ge=1)
     buyer_share_percent: int | None = Field(None, ge=1, le=100)
     max_tickets_per_buyer: int | None = Field(None, ge=1, le=100_000)
@@ -141,8 +143,8 @@ class ManagedTicketTypeOut(Schema):
 
 
 class TicketTypeIn(Body):
-    name: str = Field(..., max_length=120)
-    description: str = Field("", max_length=5000)
+    name: Annotated[str, NameRules(120)]
+    description: Annotated[str, TextRules(5000, multiline=True)] = ""
     price: Decimal = Field(..., ge=0, max_digits=10, decimal_places=2)
     capacity: int = Field(..., ge=1, le=10_000_000)
     sales_start: WindowDateTime | None = None
@@ -153,8 +155,8 @@ class TicketTypeIn(Body):
 
 
 class TicketTypePatch(Body):
-    name: str | None = Field(None, max_length=120)
-    description: str | None = Field(None, max_length=5000)
+    name: Annotated[str, NameRules(120)] | None = None
+    description: Annotated[str, TextRules(5000, multiline=True)] | None = None
     price: Decimal | None = Field(None, ge=0, max_digits=10, decimal_places=2)
     capacity: int | None = Field(None, ge=1, le=10_000_000)
     sales_start: WindowDateTime | None = None
@@ -212,8 +214,8 @@ class DatePatch(Body):
     admission_at: WindowDateTime | None = None
     sales_start: WindowDateTime | None = None
     sales_end: WindowDateTime | None = None
-    venue_name: str | None = Field(None, max_length=200)
-    venue_address: str | None = Field(None, max_length=300)
+    venue_name: Annotated[str, TextRules(200)] | None = None
+    venue_address: Annotated[str, TextRules(300, multiline=True)] | None = None
     capacity: int | None = Field(None, ge=0, le=10_000_000)
     status: Literal["on_sale", "sold_out"] | None = Field(
         None, description="`sold_out` stops sales on this date; `on_sale` resumes them."
@@ -247,10 +249,12 @@ class OrderPageOut(Schema):
 
 
 class OrderFilters(Schema):
-    q: str = Field("", max_length=100, description="Order code, buyer email or name, attendee name")
-    status: str = Field("", max_length=20)
-    ticket_type: int | None = None
-    date: int | None = Field(None, ge=1, le=2**63 - 1, description="Only orders for this date (its id).")
+    q: Annotated[str, TextRules(100)] = Field(
+        "", description="Order code, buyer email or name, attendee name"
+    )
+    status: Annotated[str, TextRules(20)] = ""
+    ticket_type: QueryId | None = None
+    date: QueryId | None = Field(None, description="Only orders for this date (its id).")
     created_from: dt.date | None = Field(None, alias="from")
     created_to: dt.date | None = Field(None, alias="to")
     page: int = Field(1, ge=1, le=100_000)
@@ -258,8 +262,8 @@ class OrderFilters(Schema):
 
 class RefundIn(Body):
     amount: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
-    tickets: list[int] = Field(default_factory=list, max_length=200)
-    reason: str = Field("", max_length=300)
+    tickets: list[Id] = Field(default_factory=list, max_length=200)
+    reason: Annotated[str, TextRules(REFUND_REASON_MAX, multiline=True)] = ""
 
 
 class ManagedOrderOut(OrderDetail):
@@ -274,8 +278,8 @@ class ManagedOrderOut(OrderDetail):
 
 
 class RetryRefundIn(Body):
-    refund: int = Field(..., gt=0, lt=2**63, description="The id of one of the order's failed refunds.")
+    refund: Id = Field(..., description="The id of one of the order's failed refunds.")
 
 
 class MarkPaidIn(Body):
-    reference: str = Field("", max_length=200)
+    reference: Annotated[str, TextRules(200)] = ""

@@ -34,9 +34,10 @@ from backoffice.serializers import date_choice, date_choices
 from checkin import services
 from checkin.models import CheckIn, CheckInList
 from core.inertia import form_errors, render_page, render_with_errors, submitted_data
+from core.input import parse_id
 from core.schemas import Shape
 from events.models import Event
-from sales.models import Ticket, parse_id
+from sales.models import Ticket
 from sales.tickets import reissue_secret
 from storefront.schemas import OrganizerRef
 

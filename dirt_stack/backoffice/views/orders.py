@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
@@ -27,10 +27,11 @@ from backoffice.schemas import (
 )
 from backoffice.serializers import date_choices, payment_rows, refund_rows
 from core.inertia import paginate, render_page, render_with_errors, submitted_data
+from core.input import InputError, parse_decimal, parse_id
 from core.schemas import Option
 from events.models import Event
 from sales import exceptions, lifecycle, order_actions
-from sales.models import Order, Ticket, parse_id
+from sales.models import Order, Ticket
 from storefront.serializers import order_detail
 
 if TYPE_CHECKING:
@@ -196,7 +197,8 @@ def order_action(
             order_actions.cancel(order, actor)
             messages.success(request, f"Order {order.code} cancelled; its tickets are void and back on sale.")
         elif action == "refund":
-            submitted = [parse_id(t) for t in data.get("tickets") or []]
+            chosen = data.get("tickets") or []
+            submitted = [parse_id(t) for t in chosen] if isinstance(chosen, list) else [None]
             tickets = [t for t in submitted if t is not None]
             if len(tickets) != len(submitted):
                 raise exceptions.OrderInvalid("Choose tickets of this order.", "tickets")
@@ -227,7 +229,7 @@ def order_action(
             order_actions.resend_confirmation(order, actor, base_url=base_url)
             messages.success(request, f"Confirmation sent again to {order.buyer_email}.")
         elif action == "attendee":
-            ticket = get_object_or_404(Ticket, pk=data.get("ticket"), order=order)
+            ticket = get_object_or_404(Ticket, pk=parse_id(data.get("ticket")) or 0, order=order)
             order_actions.change_attendee(ticket, str(data.get("attendee_name", "")), actor)
             messages.success(request, "Attendee name changed.")
         else:
@@ -249,12 +251,9 @@ def _decimal(value: Any) -> Decimal | None:
     if value in (None, ""):
         return None
     try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation as exc:
-        raise exceptions.OrderInvalid("Enter the amount as a number, e.g. 12.50.", "amount") from exc
-    if not number.is_finite():
-        raise exceptions.OrderInvalid("Enter the amount as a number, e.g. 12.50.", "amount")
-    return number
+        return parse_decimal(value, minimum=Decimal("0"))
+    except InputError as exc:
+        raise exceptions.OrderInvalid(str(exc), "amount") from exc
 
 
 @login_required

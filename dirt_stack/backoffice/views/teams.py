@@ -38,7 +38,9 @@ from backoffice.schemas import (
 )
 from backoffice.views.events import organizer_props
 from core.inertia import form_errors, render_page, render_with_errors, submitted_data, validation_errors
+from core.input import parse_id
 from core.schemas import Option
+from core.text import single_line
 from storefront.schemas import OrganizerRef
 
 # Invitation tokens are secrets.token_urlsafe(32); anything else is not one.
@@ -115,7 +117,8 @@ def _send_invitation(request: AuthenticatedHttpRequest, invitation: Invitation) 
         "url": request.build_absolute_uri(reverse("invitation", args=[invitation.token])),
     }
     send_mail(
-        subject=f"Join {invitation.organizer.name} on Maticko",
+        # A name stored before names were cleaned on input may still break a header.
+        subject=single_line(f"Join {invitation.organizer.name} on Maticko"),
         message=render_to_string("backoffice/email/invitation.txt", context),
         html_message=render_to_string("backoffice/email/invitation.html", context),
         from_email=None,
@@ -252,7 +255,7 @@ def api_tokens(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpRe
         return render_page(request, _tokens_props(membership), template_data={"page_title": "API tokens"})
     data = submitted_data(request)
     if data.get("action") == "revoke":
-        token = get_object_or_404(ApiToken, pk=data.get("id"), organizer=membership.organizer)
+        token = get_object_or_404(ApiToken, pk=parse_id(data.get("id")) or 0, organizer=membership.organizer)
         tokens.revoke(token)
         messages.success(request, f"Token “{token.name}” revoked.")
         return redirect("backoffice:api_tokens", organizer_slug=organizer_slug)

@@ -20,6 +20,7 @@ from inertia.http import clear_history, encrypt_history
 from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
 from core.inertia import render_page, render_with_errors, submitted_data
+from core.input import parse_id
 from events.models import Event
 from sales import challenges, exceptions, hoarding, pricing, purchase, stock, vouchers
 from sales.models import Hold, Order
@@ -59,16 +60,20 @@ def _parse_quantities(raw: Any) -> dict[int, int]:
         raise exceptions.OrderInvalid("Choose at least one ticket.", "quantities")
     quantities = {}
     for key, value in raw.items():
-        try:
-            ticket_type_id, n = int(key), int(value or 0)
-        except (TypeError, ValueError) as exc:
-            raise exceptions.OrderInvalid("Ticket quantities must be whole numbers.", "quantities") from exc
-        if n < 0:
+        ticket_type_id = parse_id(key)
+        if ticket_type_id is None:
+            raise exceptions.OrderInvalid(
+                "Some of the chosen ticket types do not exist for this event.", "quantities"
+            )
+        # A count is a JSON integer: not 1.5, true or "1".
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise exceptions.OrderInvalid(
                 "Ticket quantities must be whole numbers, zero or more.", "quantities"
             )
-        if n:
-            quantities[ticket_type_id] = n
+        if value:
+            quantities[ticket_type_id] = value
     return quantities
 
 

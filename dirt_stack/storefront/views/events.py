@@ -13,11 +13,11 @@ from django.urls import reverse
 from accounts.models import Organizer
 from core import ratelimit
 from core.inertia import paginate, render_page
+from core.input import parse_id, search_text
 from core.markdown import plain_text_excerpt
 from core.schemas import Pagination
 from events.models import Event, EventDate
 from sales.exceptions import OrderConflict, OrderInvalid
-from sales.models import parse_id
 from sales.vouchers import TooManyGuesses, find_voucher
 from storefront.schemas import (
     EventFilters,
@@ -47,7 +47,7 @@ def _listed(request: HttpRequest, events: QuerySet[Event]) -> tuple[list[EventSu
 
 def home(request: HttpRequest) -> HttpResponse:
     """Upcoming published events, with text search and a date range."""
-    query = request.GET.get("q", "").strip()[:100]
+    query = search_text(request.GET.get("q"))
     date_from = _parse_date(request.GET.get("from"))
     date_to = _parse_date(request.GET.get("to"))
     events = Event.objects.listed()

@@ -1,0 +1,275 @@
+"""The rules every input passes, in one place: text (no NUL or control characters, at most
+its column's length), ids (digits naming a 64-bit row id), decimals (finite, bounded, with
+their places) and JSON bodies (strict JSON, bounded depth).
+
+Forms use ``InputRulesMixin``, Inertia bodies ``core.inertia.submitted_data`` (``load_json``),
+URL paths ``core.middleware.HostileInputMiddleware``, query strings ``search_text`` and
+``parse_id``, the API's pydantic schemas ``TextRules``, ``NameRules`` and ``Id``; services
+call ``check_text``, ``parse_id`` and ``parse_decimal`` on what reaches them otherwise. Names and titles are
+cleaned rather than refused (``core.text.single_line``). A refusal is ``InputError``, a
+``ValueError`` with a message written for people.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from annotated_types import GroupedMetadata, MaxLen
+from django import forms
+from django.core.exceptions import BadRequest, ValidationError
+from django.db import models
+from pydantic import AfterValidator, Field, Strict
+
+from core.text import SingleLineField, single_line
+
+# Row ids are positive 64-bit integers (PostgreSQL bigint).
+MAX_ID = 2**63 - 1
+# Deeper JSON is never sent by our pages or API clients; parsing it costs recursion.
+MAX_JSON_DEPTH = 32
+
+# NUL, the other C0 controls and DEL. Tab, LF and CR are allowed in multi-line text only.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+class InputError(ValueError):
+    """Input refused by one of the rules here; the message is shown to people."""
+
+
+class RefusedInput(BadRequest):
+    """A request refused by these rules (answered 400); the message is shown to people."""
+
+
+def text_problem(value: str, *, max_length: int | None = None, multiline: bool = False) -> str | None:
+    """Why ``value`` is not acceptable text, or None when it is."""
+    if "\x00" in value:
+        return "Remove the NUL character (\\0): text cannot contain it."
+    if (_CONTROL if multiline else _CONTROL_OR_BREAK).search(value):
+        if multiline:
+            return "Remove the control characters: only tabs and line breaks are allowed."
+        return "Keep this on one line, without control characters."
+    if max_length is not None and len(value) > max_length:
+        return f"Use at most {max_length} characters (this has {len(value)})."
+    return None
+
+
+def check_text(value: Any, *, max_length: int | None = None, multiline: bool = False) -> str:
+    """``value`` as acceptable text (see ``text_problem``); InputError otherwise."""
+    if not isinstance(value, str):
+        raise InputError("Send text here.")
+    problem = text_problem(value, max_length=max_length, multiline=multiline)
+    if problem:
+        raise InputError(problem)
+    return value
+
+
+def search_text(value: Any, max_length: int = 100) -> str:
+    """A search box's text (``?q=``): on one line without control characters, which a
+    search ignores like any character it cannot match, trimmed to ``max_length``."""
+    return single_line(value if isinstance(value, str) else "")[:max_length]
+
+
+def column_length(model: type[models.Model], field: str) -> int:
+    """The length of ``model``'s text column ``field``: what a value may have at most."""
+    column = model._meta.get_field(field)
+    length = column.max_length if isinstance(column, models.Field) else None
+    if length is None:
+        raise TypeError(f"{model.__name__}.{field} has no max_length")
+    return length
+
+
+def is_ip_literal(email: str) -> bool:
+    """Whether ``email``'s domain is an IP address (``a@[127.0.0.1]``): valid by the RFC,
+    but no buyer's mailbox, and a way to make the platform mail arbitrary hosts."""
+    domain = email.rpartition("@")[2]
+    if domain.startswith("["):
+        return True
+    try:
+        ipaddress.ip_address(domain)
+    except ValueError:
+        return False
+    return True
+
+
+def parse_id(value: Any) -> int | None:
+    """A submitted id, or None: a positive int below 2**63, or a string of ASCII digits
+    naming one (spaces around it aside). ``1.5``, ``true``, Arabic-Indic digits and ``"1e3"`` are not ids."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value <= MAX_ID else None
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
+        number = int(value)
+        return number if 0 < number <= MAX_ID else None
+    return None
+
+
+def parse_decimal(
+    value: Any, *, places: int = 2, max_digits: int = 12, minimum: Decimal | None = None
+) -> Decimal:
+    """A submitted amount: finite, at most ``max_digits`` digits and ``places`` decimal
+    places, not below ``minimum``. Accepts a number or a string; InputError otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
+        raise InputError("Enter a number, e.g. 12.50.")
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise InputError("Enter a number, e.g. 12.50.") from exc
+    if not number.is_finite():
+        raise InputError("Enter a number, e.g. 12.50.")
+    _, digits, exponent = number.as_tuple()
+    exponent = int(exponent)  # finite: an int
+    decimals = max(0, -exponent)
+    if decimals > places:
+        raise InputError(f"Use at most {places} decimal places.")
+    if len(digits) + max(0, exponent) - decimals > max_digits - places:
+        raise InputError(f"Enter a number below {10 ** (max_digits - places)}.")
+    if minimum is not None and number < minimum:
+        raise InputError(f"Enter a number of at least {minimum}.")
+    return number
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if number in (float("inf"), float("-inf")):
+        raise InputError("Numbers in the request body must be finite.")
+    return number
+
+
+def _no_constant(name: str) -> Any:
+    raise InputError(f"{name} is not a number JSON allows.")
+
+
+def _float_or_text(text: str) -> float | str:
+    number = float(text)
+    return text if number in (float("inf"), float("-inf")) else number
+
+
+def json_depth(data: Any) -> int:
+    """How deeply ``data``'s arrays and objects nest (0 for a scalar)."""
+    depth, level = 0, [(data, 1)]
+    while level:
+        item, at = level.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            depth = max(depth, at)
+            level.extend((child, at + 1) for child in children)
+    return depth
+
+
+def load_json(body: bytes | str, *, non_finite_as_text: bool = False) -> Any:
+    """A request body parsed as strict JSON: no NaN or Infinity, numbers finite, nested at
+    most MAX_JSON_DEPTH deep. InputError otherwise. With ``non_finite_as_text``, NaN,
+    Infinity and numbers beyond a float stay text ("NaN", "1e999"), for a form to refuse
+    in the field that has them."""
+    if non_finite_as_text:
+        parse_float: Any = _float_or_text
+        parse_constant: Any = str
+    else:
+        parse_float, parse_constant = _finite_float, _no_constant
+    try:
+        data = json.loads(body, parse_float=parse_float, parse_constant=parse_constant)
+    except InputError:
+        raise
+    except RecursionError as exc:
+        raise InputError(f"The request body nests deeper than {MAX_JSON_DEPTH} levels.") from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError("The request body is not valid JSON.") from exc
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise InputError(f"The request body nests deeper than {MAX_JSON_DEPTH} levels.")
+    return data
+
+
+# --- pydantic (the API's schemas) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextRules(GroupedMetadata):
+    """pydantic metadata for text: ``Annotated[str, TextRules(200)]`` is a string of at most
+    200 characters without NUL or control characters (tabs and line breaks only when
+    ``multiline``)."""
+
+    max_length: int
+    multiline: bool = False
+
+    def __iter__(self) -> Iterator[object]:
+        yield MaxLen(self.max_length)
+        multiline = self.multiline
+
+        def validate(value: str) -> str:
+            problem = text_problem(value, multiline=multiline)
+            if problem:
+                raise ValueError(problem)
+            return value
+
+        yield AfterValidator(validate)
+
+
+@dataclass(frozen=True)
+class NameRules(GroupedMetadata):
+    """pydantic metadata for a name or a title: cleaned onto one line (``single_line``),
+    then at most ``max_length`` characters."""
+
+    max_length: int
+
+    def __iter__(self) -> Iterator[object]:
+        yield AfterValidator(single_line)
+        yield AfterValidator(_at_most(self.max_length))
+
+
+def _at_most(max_length: int) -> Any:
+    def validate(value: str) -> str:
+        if len(value) > max_length:
+            raise ValueError(f"Use at most {max_length} characters (this has {len(value)}).")
+        return value
+
+    return validate
+
+
+# An id in a JSON body: an integer (not 1.5, true or "1") naming a 64-bit row.
+Id = Annotated[int, Strict(), Field(ge=1, le=MAX_ID)]
+# An id in a query string or a path, where every value is text: digits naming a 64-bit row.
+QueryId = Annotated[int, Field(ge=1, le=MAX_ID)]
+# An integer in a JSON body, not 1.5, true or "1" (its range is the service's to check).
+StrictInt = Annotated[int, Strict()]
+
+
+# --- Django forms -------------------------------------------------------------------------------
+
+
+def no_control_characters(value: str) -> None:
+    """A form validator: one line, no NUL or control characters."""
+    problem = text_problem(value)
+    if problem:
+        raise ValidationError(problem, code="control_characters")
+
+
+def no_control_characters_multiline(value: str) -> None:
+    """A form validator for multi-line text: tabs and line breaks are fine."""
+    problem = text_problem(value, multiline=True)
+    if problem:
+        raise ValidationError(problem, code="control_characters")
+
+
+class InputRulesMixin:
+    """For every form: its text fields refuse NUL and control characters (line breaks and
+    tabs only in a Textarea). Lengths come from the fields' ``max_length`` (a model form's
+    is its column's). Fields that clean text (``core.text.SingleLineField``) are left alone."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for form_field in self.fields.values():
+            if isinstance(form_field, forms.CharField) and not isinstance(form_field, SingleLineField):
+                multiline = isinstance(form_field.widget, forms.Textarea)
+                form_field.validators.append(
+                    no_control_characters_multiline if multiline else no_control_characters
+                )

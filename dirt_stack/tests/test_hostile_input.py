@@ -1,0 +1,614 @@
+"""Hostile input, replayed: every request of the security review's 500 list (§2, items 1-6
+and 8-10; the stored out-of-range dates of item 7 are tests/test_dates_hostile.py's) and the
+representative cases of its batches. Each must get a 4xx with a readable body (a problem
+document under /api/, a form error or a short text elsewhere) and write nothing.
+
+Runs on SQLite and on PostgreSQL (DATABASE_URL), which refuses NUL bytes in text and
+numbers beyond 64 bits that SQLite stores or compares differently.
+
+Every new input field gets a case here (DEVELOPMENT.md, "Hostile input").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.db.models import Model
+from django.test import Client
+
+from accounts import tokens
+from accounts.models import ApiToken, Invitation, Membership, Organizer
+from checkin.models import CheckIn, CheckInList
+from checkin.services import door_list
+from events.models import Event, TicketType
+from sales import pricing, purchase
+from sales.models import AuditEntry, Hold, Order, Payment, Refund, Ticket, Voucher
+from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
+from tests.test_stripe import SECRET, closed_port, signed
+
+pytestmark = pytest.mark.django_db
+
+INERTIA = {"X-Inertia": "true", "X-Inertia-Version": "0.1.0"}
+EVENT = "/manage/acme/events/gig"
+API_EVENT = "/api/v1/manage/events/gig"
+WEBHOOK = "/payments/stripe/webhook/"
+NUL = "\x00"
+DEEP = "[" * 100_000
+
+
+@dataclass(frozen=True)
+class Case:
+    """One hostile request. ``path`` and string values in ``body`` may name the fixture's
+    objects: {slug}, {code}, {secret}, {hold}, {list}, {ticket}, {type}, {order_path}."""
+
+    item: str  # the review's item, e.g. "§2.1" (the 500 list) or "batch: web"
+    name: str
+    method: str
+    path: str
+    body: Any = None
+    raw: str | None = None
+    content_type: str = "application/json"
+    who: str = "anonymous"  # anonymous, owner, door, token, stripe (a signed webhook)
+    headers: dict[str, str] = field(default_factory=dict)
+    # refused: a 4xx, nothing written. cleaned: names and reasons lose their control
+    # characters and the request may succeed. answered: a search or filter that ignores
+    # what it cannot use, a voucher said to be invalid or a scan that is refused answer
+    # 200, and nothing is written.
+    outcome: str = "refused"
+
+
+def _owner(name: str, path: str, body: dict[str, Any], outcome: str = "refused") -> Case:
+    """An owner's form post in the back office."""
+    return Case("§2.5", name, "post", path, body, who="owner", outcome=outcome)
+
+
+def _action(name: str, body: dict[str, Any], order: str = "{code}", outcome: str = "refused") -> Case:
+    """An organizer's action on an order in the back office."""
+    return _owner(name, f"{EVENT}/orders/{order}/action/", body, outcome)
+
+
+def _api(name: str, method: str, path: str, body: dict[str, Any], outcome: str = "refused") -> Case:
+    """A request to the organizer API with a manager's token."""
+    return Case("§2.6", name, method, path, body, who="token", outcome=outcome)
+
+
+def _webhook(name: str, body: dict[str, Any]) -> Case:
+    """A correctly signed Stripe notification."""
+    return Case("§2.8", name, "post", WEBHOOK, body, who="stripe")
+
+
+def _refund(amount: Any) -> dict[str, Any]:
+    return {"action": "refund", "amount": amount, "reason": "x"}
+
+
+BUYER = {"name": "Ana", "email": "ana@example.com"}
+
+
+def _purchase(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "lines": [{"ticket_type_id": "{type}", "quantity": 1}],
+        "buyer": dict(BUYER),
+        "payment_method": "demo",
+    }
+    body.update(changes)
+    return body
+
+
+def _checkout(**changes: Any) -> dict[str, Any]:
+    return {"name": "Ana", "email": "ana@example.com", "payment_method": "demo", **changes}
+
+
+CASES = [
+    # 1. Anonymous GET requests
+    Case("§2.1", "home search NUL", "get", "/?q=%00", outcome="answered"),
+    Case("§2.1", "voucher NUL", "get", "/events/gig/?voucher=a%00b", outcome="answered"),
+    Case("§2.1", "api event slug NUL", "get", "/api/v1/events/x%00y"),
+    Case("§2.1", "api order code NUL", "get", "/api/v1/orders/AB%00CD?secret=x"),
+    Case("§2.1", "invitation token NUL", "get", "/invitations/a%00/"),
+    Case("§2.1", "api event date not an id", "get", "/api/v1/events/gig?date=1.5"),
+    Case("§2.1", "api event date huge", "get", "/api/v1/events/gig?date=99999999999999999999999"),
+    Case("§2.1", "api dates page NUL", "get", "/api/v1/events/gig/dates?page=%00"),
+    Case("§2.1", "event page date NUL", "get", "/events/gig/?date=%00"),
+    Case("§2.1", "order page code NUL", "get", "/orders/AB%00CD/x%00/"),
+    # 2. Anonymous purchase and hold
+    Case(
+        "§2.2",
+        "purchase buyer name NUL",
+        "post",
+        "/api/v1/events/gig/orders",
+        _purchase(buyer={"name": "a\x00b", "email": "ana@example.com"}),
+        outcome="cleaned",
+    ),
+    Case(
+        "§2.2",
+        "purchase buyer email NUL",
+        "post",
+        "/api/v1/events/gig/orders",
+        _purchase(buyer={"name": "Ana", "email": "a\x00@example.com"}),
+    ),
+    Case(
+        "§2.2",
+        "purchase attendee NUL",
+        "post",
+        "/api/v1/events/gig/orders",
+        _purchase(attendees=[{"name": "a\x00b"}]),
+        outcome="cleaned",
+    ),
+    Case("§2.2", "purchase voucher NUL", "post", "/api/v1/events/gig/orders", _purchase(voucher="A\x00")),
+    Case(
+        "§2.2",
+        "purchase payment method NUL",
+        "post",
+        "/api/v1/events/gig/orders",
+        _purchase(payment_method="demo\x00"),
+    ),
+    Case(
+        "§2.2",
+        "purchase card number NUL",
+        "post",
+        "/api/v1/events/gig/orders",
+        _purchase(card_number="4242\x00"),
+    ),
+    Case(
+        "§2.2",
+        "purchase idempotency key control",
+        "post",
+        "/api/v1/events/gig/orders",
+        _purchase(),
+        headers={"Idempotency-Key": "a\x01b"},
+    ),
+    Case("§2.2", "purchase slug NUL", "post", "/api/v1/events/g%00ig/orders", _purchase()),
+    Case(
+        "§2.2",
+        "hold voucher NUL",
+        "post",
+        "/events/gig/hold/",
+        {"voucher": "A\x00", "quantities": {"{type}": 1}},
+    ),
+    Case(
+        "§2.2",
+        "hold quantity Infinity",
+        "post",
+        "/events/gig/hold/",
+        raw='{"quantities": {"{type}": Infinity}}',
+    ),
+    Case("§2.2", "hold quantity NaN", "post", "/events/gig/hold/", raw='{"quantities": {"{type}": NaN}}'),
+    Case("§2.2", "hold quantity 1e999", "post", "/events/gig/hold/", raw='{"quantities": {"{type}": 1e999}}'),
+    Case("§2.2", "hold quantity huge int", "post", "/events/gig/hold/", {"quantities": {"{type}": 10**30}}),
+    Case("§2.2", "hold ticket type huge", "post", "/events/gig/hold/", {"quantities": {str(10**30): 1}}),
+    Case("§2.2", "hold ticket type NUL", "post", "/events/gig/hold/", {"quantities": {"1\x00": 1}}),
+    Case("§2.2", "hold date NUL", "post", "/events/gig/hold/", {"date": "\x00", "quantities": {"{type}": 1}}),
+    # 3. Checkout
+    Case("§2.3", "checkout name 201", "post", "/checkout/{hold}/", _checkout(name="x" * 201)),
+    Case("§2.3", "checkout name 100000", "post", "/checkout/{hold}/", _checkout(name="x" * 100_000)),
+    Case(
+        "§2.3", "checkout email 300", "post", "/checkout/{hold}/", _checkout(email="a" * 288 + "@example.com")
+    ),
+    Case("§2.3", "checkout attendee 201", "post", "/checkout/{hold}/", _checkout(attendee_names=["x" * 201])),
+    Case("§2.3", "checkout name NUL", "post", "/checkout/{hold}/", _checkout(name="\x00"), outcome="cleaned"),
+    Case(
+        "§2.3",
+        "checkout attendee NUL",
+        "post",
+        "/checkout/{hold}/",
+        _checkout(attendee_names=["\x00"]),
+        outcome="cleaned",
+    ),
+    Case("§2.3", "checkout email NUL", "post", "/checkout/{hold}/", _checkout(email="ana\x00@example.com")),
+    Case(
+        "§2.3", "checkout payment method NUL", "post", "/checkout/{hold}/", _checkout(payment_method="\x00")
+    ),
+    Case("§2.3", "checkout card NUL", "post", "/checkout/{hold}/", _checkout(card_number="4242\x00" * 100)),
+    # 4. Deeply nested JSON in any Inertia form
+    Case("§2.4", "login deep JSON", "post", "/accounts/login/", raw=DEEP),
+    Case("§2.4", "signup deep JSON", "post", "/accounts/signup/", raw=DEEP),
+    Case("§2.4", "hold deep JSON", "post", "/events/gig/hold/", raw=DEEP),
+    Case("§2.4", "hold deep object", "post", "/events/gig/hold/", raw='{"a":' * 50_000 + "1" + "}" * 50_000),
+    Case("§2.4", "checkout deep JSON", "post", "/checkout/{hold}/", raw=DEEP),
+    Case("§2.4", "login JSON array", "post", "/accounts/login/", raw="[1]"),
+    Case("§2.4", "login not UTF-8", "post", "/accounts/login/", raw="\udcff"),
+    # 5. Back office (owner)
+    Case("§2.5", "scanner list abc", "get", f"{EVENT}/checkin/?list=abc", who="owner", outcome="answered"),
+    _owner("checkin list delete abc", f"{EVENT}/checkin-lists/", {"action": "delete", "id": "abc"}),
+    _owner("checkin list delete [1]", f"{EVENT}/checkin-lists/", {"action": "delete", "id": [1]}),
+    _owner("checkin list name NUL", f"{EVENT}/checkin-lists/", {"name": "\x00", "all_ticket_types": True}),
+    _owner("token revoke abc", "/manage/acme/api-tokens/", {"action": "revoke", "id": "abc"}),
+    _owner("token revoke empty", "/manage/acme/api-tokens/", {"action": "revoke"}),
+    _owner("token revoke huge", "/manage/acme/api-tokens/", {"action": "revoke", "id": 2**70}),
+    _owner("token name NUL", "/manage/acme/api-tokens/", {"name": "a\x00", "role": "manager"}),
+    _action("attendee ticket abc", {"action": "attendee", "ticket": "abc", "attendee_name": "B"}),
+    _action("attendee ticket huge", {"action": "attendee", "ticket": 2**70, "attendee_name": "B"}),
+    *[
+        _action(f"refund amount {amount!r}", _refund(amount))
+        for amount in (
+            "NaN",
+            "sNaN",
+            "Infinity",
+            "-Infinity",
+            "1e999999",
+            1e308,
+            "9" * 100,
+            "0.001",
+            "-1",
+            [1],
+            True,
+        )
+    ],
+    Case(
+        "§2.5",
+        "refund amount raw Infinity",
+        "post",
+        f"{EVENT}/orders/{{code}}/action/",
+        raw='{"action": "refund", "amount": Infinity}',
+        who="owner",
+    ),
+    _action("refund tickets 40", {"action": "refund", "tickets": 40}),
+    _action("refund tickets abc", {"action": "refund", "tickets": ["abc"]}),
+    _action(
+        "refund reason NUL", {"action": "refund", "amount": "1.00", "reason": "x\x00"}, outcome="cleaned"
+    ),
+    _action("refund reason 100000", {"action": "refund", "amount": "1.00", "reason": "x" * 100_000}),
+    _action(
+        "mark paid reference NUL",
+        {"action": "mark_paid", "reference": "\x00"},
+        order="{pending}",
+        outcome="cleaned",
+    ),
+    _action(
+        "attendee name NUL",
+        {"action": "attendee", "ticket": "{ticket}", "attendee_name": "\x00"},
+        outcome="cleaned",
+    ),
+    _action("attendee name 201", {"action": "attendee", "ticket": "{ticket}", "attendee_name": "x" * 201}),
+    _action("retry refund abc", {"action": "retry_refund", "refund": "abc"}),
+    _action("action NUL", {"action": "\x00"}),
+    Case("§2.5", "orders search NUL", "get", f"{EVENT}/orders/?q=a%00b", who="owner", outcome="answered"),
+    Case(
+        "§2.5",
+        "orders filters NUL",
+        "get",
+        f"{EVENT}/orders/?status=%00&from=%00&ticket_type=%00",
+        who="owner",
+        outcome="answered",
+    ),
+    Case("§2.5", "order code NUL", "get", f"{EVENT}/orders/AB%00C/", who="owner"),
+    Case(
+        "§2.5",
+        "door search NUL",
+        "get",
+        f"{EVENT}/checkin/{{list}}/search/?q=ab%00",
+        who="door",
+        outcome="answered",
+    ),
+    Case(
+        "§2.5",
+        "door scan secret NUL",
+        "post",
+        f"{EVENT}/checkin/{{list}}/scan/",
+        {"secret": "a\x00"},
+        who="door",
+        outcome="answered",
+    ),
+    _owner(
+        "organizer name NUL", "/manage/acme/settings/", {"name": "\x00", "slug": "acme"}, outcome="cleaned"
+    ),
+    _owner("invite email NUL", "/manage/acme/members/", {"email": "b\x00@example.com", "role": "manager"}),
+    _owner("invite role NUL", "/manage/acme/members/", {"email": "b@example.com", "role": "\x00"}),
+    _owner(
+        "voucher code NUL",
+        f"{EVENT}/vouchers/",
+        {"code": "A\x00", "kind": "percent", "value": "10", "max_usages": "1"},
+    ),
+    _owner(
+        "voucher value NaN",
+        f"{EVENT}/vouchers/",
+        {"code": "AB", "kind": "fixed", "value": "NaN", "max_usages": "1"},
+    ),
+    _owner(
+        "voucher value Infinity",
+        f"{EVENT}/vouchers/",
+        {"code": "AB", "kind": "fixed", "value": "Infinity", "max_usages": "1"},
+    ),
+    _owner(
+        "voucher usages huge",
+        f"{EVENT}/vouchers/",
+        {"code": "AB", "kind": "fixed", "value": "1", "max_usages": str(2**70)},
+    ),
+    _owner(
+        "ticket type price NaN",
+        f"{EVENT}/ticket-types/",
+        {"name": "B", "price": "NaN", "capacity": "10", "min_per_order": "1", "max_per_order": "10"},
+    ),
+    _owner(
+        "ticket type price 1e999",
+        f"{EVENT}/ticket-types/",
+        {"name": "B", "price": "1e999", "capacity": "10", "min_per_order": "1", "max_per_order": "10"},
+    ),
+    _owner(
+        "ticket type name NUL",
+        f"{EVENT}/ticket-types/",
+        {"name": "B\x00", "price": "1", "capacity": "10", "min_per_order": "1", "max_per_order": "10"},
+        outcome="cleaned",
+    ),
+    _owner(
+        "ticket type capacity huge",
+        f"{EVENT}/ticket-types/",
+        {"name": "B", "price": "1", "capacity": str(2**70), "min_per_order": "1", "max_per_order": "10"},
+    ),
+    _owner("event title NUL", f"{EVENT}/", {"title": "\x00"}, outcome="cleaned"),
+    _owner("event description NUL", f"{EVENT}/", {"title": "T", "description": "a\x00b"}),
+    Case(
+        "§2.5",
+        "signup name NUL",
+        "post",
+        "/accounts/signup/",
+        {"email": "new@example.com", "name": "\x00", "password": "a-long-passphrase-1"},
+        outcome="cleaned",
+    ),
+    Case(
+        "§2.5", "login email NUL", "post", "/accounts/login/", {"email": "a\x00@example.com", "password": "x"}
+    ),
+    Case(
+        "§2.5",
+        "password reset email NUL",
+        "post",
+        "/accounts/password/reset/",
+        {"email": "a\x00@example.com"},
+    ),
+    # 6. Organizer API (manager token)
+    _api(
+        "api refund reason NUL",
+        "post",
+        "/api/v1/manage/orders/{code}/refund",
+        {"amount": "0.01", "reason": "x\x00"},
+        outcome="cleaned",
+    ),
+    _api("api refund amount NaN", "post", "/api/v1/manage/orders/{code}/refund", {"amount": "NaN"}),
+    Case(
+        "§2.6",
+        "api refund amount Infinity",
+        "post",
+        "/api/v1/manage/orders/{code}/refund",
+        raw='{"amount": Infinity}',
+        who="token",
+    ),
+    _api("api refund amount 1e999", "post", "/api/v1/manage/orders/{code}/refund", {"amount": "1e999"}),
+    _api("api refund tickets huge", "post", "/api/v1/manage/orders/{code}/refund", {"tickets": [2**70]}),
+    _api("api refund tickets string", "post", "/api/v1/manage/orders/{code}/refund", {"tickets": ["7"]}),
+    Case("§2.6", "api cancel code NUL", "post", "/api/v1/manage/orders/AB%00/cancel", who="token"),
+    Case("§2.6", "api orders search NUL", "get", "/api/v1/manage/events/gig/orders?q=%00", who="token"),
+    Case("§2.6", "api orders status NUL", "get", "/api/v1/manage/events/gig/orders?status=%00", who="token"),
+    _api("api check-in secret NUL", "post", "/api/v1/checkin", {"secret": "a\x00" * 10}, outcome="answered"),
+    _api("api check-in list huge", "post", "/api/v1/checkin", {"secret": "x", "list_id": 2**70}),
+    _api("api check-in list string", "post", "/api/v1/checkin", {"secret": "x", "list_id": "1"}),
+    _api(
+        "api mark paid reference NUL",
+        "post",
+        "/api/v1/manage/orders/{pending}/mark-paid",
+        {"reference": "\x00"},
+        outcome="cleaned",
+    ),
+    _api(
+        "api event title NUL",
+        "post",
+        "/api/v1/manage/events",
+        {"title": "a\x00", "starts_at": "2031-01-01T19:00:00Z", "ends_at": "2031-01-01T21:00:00Z"},
+        outcome="cleaned",
+    ),
+    _api(
+        "api event title line break",
+        "patch",
+        API_EVENT,
+        {"title": "Header\r\nBcc: victim@example.com"},
+        outcome="cleaned",
+    ),
+    _api("api event capacity huge", "patch", API_EVENT, {"capacity": 2**70}),
+    _api("api event capacity float", "patch", API_EVENT, {"capacity": 1.5}),
+    _api(
+        "api ticket type price NaN",
+        "post",
+        f"{API_EVENT}/ticket-types",
+        {"name": "B", "price": "NaN", "capacity": 10},
+    ),
+    _api(
+        "api ticket type name NUL",
+        "post",
+        f"{API_EVENT}/ticket-types",
+        {"name": "B\x00", "price": "1", "capacity": 10},
+        outcome="cleaned",
+    ),
+    _api("api ticket type id huge", "patch", f"{API_EVENT}/ticket-types/{2**70}", {"name": "B"}),
+    Case("§2.6", "api deep JSON", "post", "/api/v1/manage/orders/{code}/refund", raw=DEEP, who="token"),
+    # 8. Stripe webhook, signed but malformed
+    Case("§2.8", "webhook []", "post", "/payments/stripe/webhook/", raw="[]", who="stripe"),
+    _webhook(
+        "webhook without data", {"id": "evt_1", "object": "event", "type": "checkout.session.completed"}
+    ),
+    _webhook(
+        "webhook without id",
+        {"object": "event", "type": "checkout.session.completed", "data": {"object": {}}},
+    ),
+    Case("§2.8", "webhook deep JSON", "post", "/payments/stripe/webhook/", raw=DEEP, who="stripe"),
+    _webhook("webhook NUL id", {"id": "evt_\x00", "object": "event", "type": "x", "data": {"object": {}}}),
+]
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings):
+    settings.DEMO_PAYMENTS = True
+    settings.STRIPE_WEBHOOK_SECRET = SECRET
+    settings.PURCHASE_RATE_LIMIT = 0
+    settings.API_RATE_LIMIT = 0
+    settings.INERTIA_VERSION = "0.1.0"
+
+
+@pytest.fixture
+def shop() -> dict[str, Any]:
+    organizer = make_organizer(slug="acme")
+    event = make_event(organizer=organizer, slug="gig")
+    ticket_type = make_ticket_type(event, name="A", price=Decimal("10.00"), capacity=50)
+    date = only_date(event)
+    details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
+    paid = purchase.place_order(date, {ticket_type.pk: 2}, details, base_url="http://testserver/").order
+    offline = pricing.BuyerDetails(name="Bo", email="bo@example.com", payment_method="offline")
+    pending = purchase.place_order(date, {ticket_type.pk: 1}, offline, base_url="http://testserver/").order
+    hold = purchase.start_checkout(date, {ticket_type.pk: 1}, "")
+    _, token = tokens.create_token(organizer=organizer, name="t", role="manager", created_by=None)
+    owner = Client()
+    owner.force_login(make_member(organizer, role=Membership.Role.OWNER))
+    door = Client()
+    door.force_login(make_member(organizer, role=Membership.Role.DOOR_STAFF))
+    return {
+        "clients": {"owner": owner, "door": door},
+        "token": token,
+        "values": {
+            "slug": event.slug,
+            "code": paid.code,
+            "secret": paid.secret,
+            "pending": pending.code,
+            "hold": str(hold.token),
+            "list": str(door_list(event).pk),
+            "ticket": str(paid.tickets.first().pk),  # type: ignore[union-attr]
+            "type": str(ticket_type.pk),
+        },
+    }
+
+
+def _fill(value: Any, values: dict[str, str]) -> Any:
+    """``value`` with the fixture's {names} filled in (in strings, and in dict keys)."""
+    if isinstance(value, str):
+        if value.startswith("{") and value.endswith("}") and values.get(value[1:-1], "").isdigit():
+            return int(values[value[1:-1]])  # an id, as a JSON integer
+        for name, real in values.items():
+            value = value.replace("{" + name + "}", real)
+        return value
+    if isinstance(value, dict):
+        return {_fill(k, values): _fill(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, values) for v in value]
+    return value
+
+
+def snapshot() -> tuple[Any, ...]:
+    """What a refused request must leave as it was."""
+    return (
+        list(Order.objects.order_by("id").values_list("code", "status", "buyer_name", "refunded_amount")),
+        list(Ticket.objects.order_by("id").values_list("id", "attendee_name", "voided_at")),
+        list(Hold.objects.order_by("id").values_list("id", "status")),
+        Payment.objects.count(),
+        Refund.objects.count(),
+        AuditEntry.objects.count(),
+        CheckIn.objects.count(),
+        list(CheckInList.objects.values_list("id", "name")),
+        list(ApiToken.objects.values_list("id", "name", "revoked_at")),
+        Invitation.objects.count(),
+        list(Event.objects.values_list("id", "title", "description", "capacity")),
+        list(TicketType.objects.values_list("id", "name", "price", "capacity")),
+        Voucher.objects.count(),
+    )
+
+
+def send(case: Case, shop: dict[str, Any]) -> Any:
+    values = shop["values"]
+    path = _fill(case.path, values)
+    headers = dict(case.headers)
+    client = shop["clients"].get(case.who) or Client()
+    if case.who == "token":
+        headers["Authorization"] = f"Bearer {shop['token']}"
+    if not path.startswith("/api/") and case.who != "stripe":
+        headers.update(INERTIA)
+    if case.body is None and case.raw is None:
+        return getattr(client, case.method)(path, headers=headers)
+    if case.raw is not None:
+        data: str | bytes = _fill(case.raw, values)
+        if "\udcff" in data:
+            data = b'{"email": "\xff"}'
+    else:
+        data = json.dumps(_fill(case.body, values))
+    if case.who == "stripe":
+        body = data.encode() if isinstance(data, str) else data
+        headers["Stripe-Signature"] = signed(body, timestamp=int(time.time()))
+    return getattr(client, case.method)(path, data, content_type=case.content_type, headers=headers)
+
+
+def assert_readable_refusal(response: Any, path: str) -> None:
+    assert 400 <= response.status_code < 500, (response.status_code, response.content[:500])
+    content_type = response.get("Content-Type", "")
+    if path.startswith("/api/"):
+        assert content_type == "application/problem+json", content_type
+        assert response.json()["detail"]
+        return
+    if content_type.startswith("application/json"):  # an Inertia page
+        page = response.json()
+        if page["component"] == "Error":
+            assert page["props"]["message"] or response.status_code == 404
+        else:
+            assert page["props"]["errors"] or response.status_code == 410, page["props"]["errors"]
+    else:
+        assert response.content.strip(), "an empty body"
+
+
+def stored_text() -> list[str]:
+    """The names, titles, reasons and references stored, to check for control characters."""
+    from accounts.models import User
+
+    columns: list[tuple[type[Model], tuple[str, ...]]] = [
+        (Order, ("buyer_name", "buyer_email")),
+        (Ticket, ("attendee_name",)),
+        (Refund, ("reason",)),
+        (Payment, ("reference",)),
+        (Event, ("title", "description")),
+        (TicketType, ("name",)),
+        (Organizer, ("name",)),
+        (User, ("full_name", "email")),
+    ]
+    rows = [row for model, names in columns for row in model._default_manager.values_list(*names)]
+    return [str(value) for row in rows for value in row]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{c.item} {c.name}" for c in CASES])
+def test_hostile_request_is_refused_readably_and_writes_nothing(shop, case):
+    before = snapshot()
+    response = send(case, shop)
+    if case.outcome == "cleaned":
+        assert response.status_code < 500, response.content[:500]
+        if response.status_code >= 400:
+            assert_readable_refusal(response, case.path)
+        assert not [t for t in stored_text() if re.search("[\x00-\x08\x0b-\x1f\x7f]", t)]
+        return
+    if case.outcome == "answered" and response.status_code == 200:
+        assert response.content
+    else:
+        assert_readable_refusal(response, case.path)
+    assert snapshot() == before
+
+
+def test_a_stored_organizer_name_with_a_line_break_does_not_break_invitations(shop, mailoutbox):
+    """§2.10: a name saved before names were cleaned on input, then a member invited."""
+    Organizer.objects.filter(slug="acme").update(name="Acme\nBcc: victim@example.com")
+    invite = {"email": "bo@example.com", "role": "manager"}
+    response = send(Case("§2.10", "invite", "post", "/manage/acme/members/", invite, who="owner"), shop)
+    assert response.status_code == 302
+    (sent,) = mailoutbox
+    assert sent.subject == "Join Acme Bcc: victim@example.com on Maticko"
+    assert sent.message()["Bcc"] is None
+
+
+@pytest.mark.django_db(transaction=True)  # a payment page is never opened inside a transaction
+def test_stripe_unreachable_is_a_503_problem_naming_the_order(shop, settings):
+    """§2.9: the order is written first and keeps its tickets; its page retries the payment."""
+    settings.STRIPE_SECRET_KEY = "sk_test_unreachable"
+    settings.STRIPE_API_BASE = closed_port()
+    body = _fill(_purchase(payment_method="stripe"), shop["values"])
+    response = Client().post("/api/v1/events/gig/orders", json.dumps(body), content_type="application/json")
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["detail"]
+    assert Order.objects.filter(code=problem["order_code"], status=Order.Status.PENDING).exists()
