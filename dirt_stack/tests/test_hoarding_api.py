@@ -253,7 +253,7 @@ def test_hostile_confirmation_links_are_not_found(client, event, token):
 
 @pytest.mark.parametrize(
     "altcha_value",
-    ["", "not base64!", "a\x00b", "eyJ9", "W10=", "bnVsbA==", "A" * 4000],
+    ["", "not base64!", "eyJ9", "W10=", "bnVsbA==", "A" * 4000],
 )
 def test_hostile_proof_of_work_payloads_are_a_428(client, event, altcha_value):
     answer = api_buy(client, event, "a@example.com", n=1, altcha=altcha_value)
@@ -264,7 +264,7 @@ def test_hostile_proof_of_work_payloads_are_a_428(client, event, altcha_value):
     assert Order.objects.count() == 0
 
 
-@pytest.mark.parametrize("altcha_value", [12, ["x"], {"a": 1}, True, "A" * 4001])
+@pytest.mark.parametrize("altcha_value", [12, ["x"], {"a": 1}, True, "A" * 4001, "a\x00b"])
 def test_proof_of_work_of_the_wrong_type_or_size_is_a_422_or_428(client, event, altcha_value):
     assert api_buy(client, event, "a@example.com", n=1, altcha=altcha_value).status_code == 422
     assert web_hold(client, event, n=1, altcha=altcha_value).status_code == 428

@@ -221,7 +221,9 @@ CASES = [
     _owner("token revoke abc", "/manage/acme/api-tokens/", {"action": "revoke", "id": "abc"}),
     _owner("token revoke empty", "/manage/acme/api-tokens/", {"action": "revoke"}),
     _owner("token revoke huge", "/manage/acme/api-tokens/", {"action": "revoke", "id": 2**70}),
-    _owner("token name NUL", "/manage/acme/api-tokens/", {"name": "a\x00", "role": "manager"}),
+    _owner(
+        "token name NUL", "/manage/acme/api-tokens/", {"name": "a\x00", "role": "manager"}, outcome="cleaned"
+    ),
     _action("attendee ticket abc", {"action": "attendee", "ticket": "abc", "attendee_name": "B"}),
     _action("attendee ticket huge", {"action": "attendee", "ticket": 2**70, "attendee_name": "B"}),
     *[
