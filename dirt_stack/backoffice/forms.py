@@ -18,8 +18,7 @@ from django.utils.text import slugify
 from accounts import tokens
 from accounts.models import Membership, Organizer, User
 from checkin.models import CheckInList
-from core.input import InputRulesMixin, parse_id
-from core.text import SingleLineField
+from core.input import InputRulesMixin, SingleLineField, parse_id
 from events.forms import LocalDateTimeField, read_times
 from events.models import Event, EventDate, TicketType
 from sales import vouchers

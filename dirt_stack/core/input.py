@@ -5,9 +5,10 @@ their places) and JSON bodies (strict JSON, bounded depth).
 Forms use ``InputRulesMixin``, Inertia bodies ``core.inertia.submitted_data`` (``load_json``),
 URL paths ``core.middleware.HostileInputMiddleware``, query strings ``search_text`` and
 ``parse_id``, the API's pydantic schemas ``TextRules``, ``NameRules`` and ``Id``; services
-call ``check_text``, ``parse_id`` and ``parse_decimal`` on what reaches them otherwise. Names and titles are
-cleaned rather than refused (``core.text.single_line``). A refusal is ``InputError``, a
-``ValueError`` with a message written for people.
+call ``check_text``, ``parse_id`` and ``parse_decimal`` on what reaches them otherwise. Names and
+titles refuse NUL and control characters like all text, but a pasted line break or tab becomes a
+space (``clean_name``). A refusal is ``InputError``, a ``ValueError`` with a message written for
+people.
 """
 
 from __future__ import annotations
@@ -26,16 +27,17 @@ from django.core.exceptions import BadRequest, ValidationError
 from django.db import models
 from pydantic import AfterValidator, Field, Strict
 
-from core.text import SingleLineField, single_line
+from core.text import single_line
 
 # Row ids are positive 64-bit integers (PostgreSQL bigint).
 MAX_ID = 2**63 - 1
 # Deeper JSON is never sent by our pages or API clients; parsing it costs recursion.
 MAX_JSON_DEPTH = 32
 
-# NUL, the other C0 controls and DEL. Tab, LF and CR are allowed in multi-line text only.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f\u2028\u2029]")
+# NUL, the other C0 controls, DEL and lone surrogates (which JSON can carry and no database
+# can store). Tab, LF and CR are allowed in multi-line text only.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f\u2028\u2029\ud800-\udfff]")
 _DIGITS = re.compile(r"[0-9]{1,19}")
 
 
@@ -70,10 +72,21 @@ def check_text(value: Any, *, max_length: int | None = None, multiline: bool = F
     return value
 
 
+def clean_name(value: str) -> str:
+    """A name or a title: NUL and the other control characters are refused (InputError);
+    line breaks and tabs, as a paste brings them, become spaces (``single_line``)."""
+    if _CONTROL.search(value):
+        raise InputError("Remove the control characters (such as NUL): plain text on one line only.")
+    return single_line(value)
+
+
 def search_text(value: Any, max_length: int = 100) -> str:
-    """A search box's text (``?q=``): on one line without control characters, which a
-    search ignores like any character it cannot match, trimmed to ``max_length``."""
-    return single_line(value if isinstance(value, str) else "")[:max_length]
+    """A search box's text (``?q=``) on one line, trimmed to ``max_length``; NUL and other
+    control characters are refused (RefusedInput, answered 400)."""
+    text = value if isinstance(value, str) else ""
+    if _CONTROL.search(text):
+        raise RefusedInput("Search text cannot contain control characters (such as NUL).")
+    return single_line(text)[:max_length]
 
 
 def column_length(model: type[models.Model], field: str) -> int:
@@ -214,13 +227,13 @@ class TextRules(GroupedMetadata):
 
 @dataclass(frozen=True)
 class NameRules(GroupedMetadata):
-    """pydantic metadata for a name or a title: cleaned onto one line (``single_line``),
-    then at most ``max_length`` characters."""
+    """pydantic metadata for a name or a title: without control characters, put on one
+    line (``clean_name``), then at most ``max_length`` characters."""
 
     max_length: int
 
     def __iter__(self) -> Iterator[object]:
-        yield AfterValidator(single_line)
+        yield AfterValidator(clean_name)
         yield AfterValidator(_at_most(self.max_length))
 
 
@@ -258,10 +271,24 @@ def no_control_characters_multiline(value: str) -> None:
         raise ValidationError(problem, code="control_characters")
 
 
+class SingleLineField(forms.CharField):
+    """A form field for a name or a title (``clean_name``): NUL and control characters are
+    refused, a pasted line break becomes a space."""
+
+    def to_python(self, value: Any) -> Any:
+        value = super().to_python(value)
+        if not isinstance(value, str):
+            return value
+        try:
+            return clean_name(value)
+        except InputError as exc:
+            raise ValidationError(str(exc), code="control_characters") from exc
+
+
 class InputRulesMixin:
     """For every form: its text fields refuse NUL and control characters (line breaks and
     tabs only in a Textarea). Lengths come from the fields' ``max_length`` (a model form's
-    is its column's). Fields that clean text (``core.text.SingleLineField``) are left alone."""
+    is its column's). ``SingleLineField`` checks its own."""
 
     fields: dict[str, forms.Field]
 

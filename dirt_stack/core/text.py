@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
-
-from django import forms
 
 # C0 and C1 control characters (NUL, ESC, CR, LF, tab, DEL, NEL, ...) and the Unicode line
 # and paragraph separators: none belongs in a name or a title, and CR/LF in an email
@@ -17,12 +14,3 @@ def single_line(value: str) -> str:
     """``value`` on one line: control characters and line breaks become spaces, runs of
     whitespace one space, and the ends are trimmed."""
     return " ".join(_BREAKING.sub(" ", value).split())
-
-
-class SingleLineField(forms.CharField):
-    """A text field for a name or a title: control characters are stripped (``single_line``)
-    before validation, so "\\x00" or a pasted line break is cleaned, not refused."""
-
-    def to_python(self, value: Any) -> Any:
-        value = super().to_python(value)
-        return single_line(value) if isinstance(value, str) else value

@@ -18,8 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.text import slugify
 
 from core.datetimes import FIRST_YEAR, LAST_YEAR, to_utc
-from core.input import InputRulesMixin
-from core.text import SingleLineField
+from core.input import InputRulesMixin, SingleLineField
 from events.images import ImageRefused, reencode_cover
 from events.models import (
     DateTicketType,

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
@@ -37,6 +36,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core import metrics, statements
+from core.input import InputError, clean_name
 from core.money import money_str, quantize
 from sales import stock, vouchers
 from sales.audit import SWEEPER, Actor, provider_actor, record
@@ -234,10 +234,12 @@ def expire_unpaid(order: Order, *, actor: Actor | None = None) -> bool:
 
 
 def clean_reason(reason: object) -> str:
-    """A refund's reason as stored: control characters (NUL included) become spaces,
-    runs of spaces one; OrderInvalid beyond REFUND_REASON_MAX characters."""
-    text = "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in str(reason or ""))
-    text = " ".join(text.split())
+    """A refund's reason (or a payment's reference) as stored, on one line (``clean_name``):
+    OrderInvalid for NUL and other control characters, or beyond REFUND_REASON_MAX characters."""
+    try:
+        text = clean_name(str(reason or ""))
+    except InputError as exc:
+        raise OrderInvalid(str(exc), "reason") from exc
     if len(text) > REFUND_REASON_MAX:
         raise OrderInvalid(f"The reason can be at most {REFUND_REASON_MAX} characters.", "reason")
     return text

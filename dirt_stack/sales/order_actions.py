@@ -11,8 +11,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from core.input import column_length
-from core.text import single_line
+from core.input import InputError, clean_name, column_length
 from events.models import Event
 from sales import lifecycle
 from sales.audit import Actor, record
@@ -109,7 +108,10 @@ def resend_confirmation(order: Order, actor: Actor, *, base_url: str) -> None:
 
 @transaction.atomic
 def change_attendee(ticket: Ticket, name: str, actor: Actor) -> Ticket:
-    name = single_line(name)
+    try:
+        name = clean_name(name)
+    except InputError as exc:
+        raise OrderInvalid(str(exc), "attendee_name") from exc
     longest = column_length(Ticket, "attendee_name")
     if not name or len(name) > longest:
         raise OrderInvalid(f"Give the attendee's name (at most {longest} characters).", "attendee_name")

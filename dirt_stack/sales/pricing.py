@@ -15,9 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from core.input import column_length, is_ip_literal, text_problem
+from core.input import InputError, clean_name, column_length, is_ip_literal, text_problem
 from core.money import quantize
-from core.text import single_line
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import Order, Ticket, Voucher
@@ -38,11 +37,6 @@ class BuyerDetails:
     payment_method: str
     attendee_names: list[str] = field(default_factory=list)
     card_number: str = ""
-
-    def __post_init__(self) -> None:
-        # Names reach email headers, PDFs and CSV exports: on one line, without control characters.
-        self.name = single_line(self.name)
-        self.attendee_names = [single_line(name) for name in self.attendee_names]
 
 
 @dataclass(frozen=True)
@@ -169,7 +163,16 @@ def price(
 
 def validate_buyer(details: BuyerDetails, event: Event, ticket_count: int, total: Decimal) -> str:
     """Check the buyer's details; return the payment method to use."""
-    if not details.name.strip():
+    # Names reach email headers, PDFs and CSV exports: on one line, without control characters.
+    try:
+        details.name = clean_name(details.name)
+    except InputError as exc:
+        raise OrderInvalid(str(exc), "name") from exc
+    try:
+        details.attendee_names = [clean_name(name) for name in details.attendee_names]
+    except InputError as exc:
+        raise OrderInvalid(str(exc), "attendee_names") from exc
+    if not details.name:
         raise OrderInvalid("Enter your name.", "name")
     longest = column_length(Order, "buyer_name")
     if len(details.name) > longest:

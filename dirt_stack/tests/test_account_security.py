@@ -349,8 +349,11 @@ def test_hostile_signup_confirm_input():
     response = post(client, link, {"full_name": "Ana", "password": "x" * 5000})
     assert response.status_code == 422
     assert response.json()["props"]["errors"]["password"]
+    response = post(client, link, {"full_name": "Ana\x00", "password": "a-long-pass-phrase"})
+    assert response.status_code == 422
+    assert "control characters" in response.json()["props"]["errors"]["full_name"]
     response = post(
-        client, link, {"full_name": "Ana\x00\r\nBcc: x@example.com", "password": "a-long-pass-phrase"}
+        client, link, {"full_name": "Ana\r\nBcc: x@example.com", "password": "a-long-pass-phrase"}
     )
     assert response.status_code == 302
     assert User.objects.get(email="ana@example.com").full_name == "Ana Bcc: x@example.com"

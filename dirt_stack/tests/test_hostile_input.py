@@ -56,8 +56,8 @@ class Case:
     content_type: str = "application/json"
     who: str = "anonymous"  # anonymous, owner, door, token, stripe (a signed webhook)
     headers: dict[str, str] = field(default_factory=dict)
-    # refused: a 4xx, nothing written. cleaned: names and reasons lose their control
-    # characters and the request may succeed. answered: a search or filter that ignores
+    # refused: a 4xx, nothing written. cleaned: the request may succeed, and nothing stored
+    # holds a control character (a field the page ignores). answered: a filter that ignores
     # what it cannot use, a voucher said to be invalid or a scan that is refused answer
     # 200, and nothing is written.
     outcome: str = "refused"
@@ -106,7 +106,7 @@ def _checkout(**changes: Any) -> dict[str, Any]:
 
 CASES = [
     # 1. Anonymous GET requests
-    Case("§2.1", "home search NUL", "get", "/?q=%00", outcome="answered"),
+    Case("§2.1", "home search NUL", "get", "/?q=%00"),
     Case("§2.1", "voucher NUL", "get", "/events/gig/?voucher=a%00b", outcome="answered"),
     Case("§2.1", "api event slug NUL", "get", "/api/v1/events/x%00y"),
     Case("§2.1", "api order code NUL", "get", "/api/v1/orders/AB%00CD?secret=x"),
@@ -123,7 +123,6 @@ CASES = [
         "post",
         "/api/v1/events/gig/orders",
         _purchase(buyer={"name": "a\x00b", "email": "ana@example.com"}),
-        outcome="cleaned",
     ),
     Case(
         "§2.2",
@@ -138,7 +137,6 @@ CASES = [
         "post",
         "/api/v1/events/gig/orders",
         _purchase(attendees=[{"name": "a\x00b"}]),
-        outcome="cleaned",
     ),
     Case("§2.2", "purchase voucher NUL", "post", "/api/v1/events/gig/orders", _purchase(voucher="A\x00")),
     Case(
@@ -191,14 +189,13 @@ CASES = [
         "§2.3", "checkout email 300", "post", "/checkout/{hold}/", _checkout(email="a" * 288 + "@example.com")
     ),
     Case("§2.3", "checkout attendee 201", "post", "/checkout/{hold}/", _checkout(attendee_names=["x" * 201])),
-    Case("§2.3", "checkout name NUL", "post", "/checkout/{hold}/", _checkout(name="\x00"), outcome="cleaned"),
+    Case("§2.3", "checkout name NUL", "post", "/checkout/{hold}/", _checkout(name="\x00")),
     Case(
         "§2.3",
         "checkout attendee NUL",
         "post",
         "/checkout/{hold}/",
         _checkout(attendee_names=["\x00"]),
-        outcome="cleaned",
     ),
     Case("§2.3", "checkout email NUL", "post", "/checkout/{hold}/", _checkout(email="ana\x00@example.com")),
     Case(
@@ -222,7 +219,7 @@ CASES = [
     _owner("token revoke empty", "/manage/acme/api-tokens/", {"action": "revoke"}),
     _owner("token revoke huge", "/manage/acme/api-tokens/", {"action": "revoke", "id": 2**70}),
     _owner(
-        "token name NUL", "/manage/acme/api-tokens/", {"name": "a\x00", "role": "manager"}, outcome="cleaned"
+        "token name NUL", "/manage/acme/api-tokens/", {"name": "a\x00", "role": "manager"}, outcome="refused"
     ),
     _action("attendee ticket abc", {"action": "attendee", "ticket": "abc", "attendee_name": "B"}),
     _action("attendee ticket huge", {"action": "attendee", "ticket": 2**70, "attendee_name": "B"}),
@@ -253,24 +250,22 @@ CASES = [
     _action("refund tickets 40", {"action": "refund", "tickets": 40}),
     _action("refund tickets abc", {"action": "refund", "tickets": ["abc"]}),
     _action(
-        "refund reason NUL", {"action": "refund", "amount": "1.00", "reason": "x\x00"}, outcome="cleaned"
+        "refund reason NUL", {"action": "refund", "amount": "1.00", "reason": "x\x00"}, outcome="refused"
     ),
     _action("refund reason 100000", {"action": "refund", "amount": "1.00", "reason": "x" * 100_000}),
     _action(
         "mark paid reference NUL",
         {"action": "mark_paid", "reference": "\x00"},
         order="{pending}",
-        outcome="cleaned",
     ),
     _action(
         "attendee name NUL",
         {"action": "attendee", "ticket": "{ticket}", "attendee_name": "\x00"},
-        outcome="cleaned",
     ),
     _action("attendee name 201", {"action": "attendee", "ticket": "{ticket}", "attendee_name": "x" * 201}),
     _action("retry refund abc", {"action": "retry_refund", "refund": "abc"}),
     _action("action NUL", {"action": "\x00"}),
-    Case("§2.5", "orders search NUL", "get", f"{EVENT}/orders/?q=a%00b", who="owner", outcome="answered"),
+    Case("§2.5", "orders search NUL", "get", f"{EVENT}/orders/?q=a%00b", who="owner"),
     Case(
         "§2.5",
         "orders filters NUL",
@@ -286,7 +281,6 @@ CASES = [
         "get",
         f"{EVENT}/checkin/{{list}}/search/?q=ab%00",
         who="door",
-        outcome="answered",
     ),
     Case(
         "§2.5",
@@ -298,7 +292,7 @@ CASES = [
         outcome="answered",
     ),
     _owner(
-        "organizer name NUL", "/manage/acme/settings/", {"name": "\x00", "slug": "acme"}, outcome="cleaned"
+        "organizer name NUL", "/manage/acme/settings/", {"name": "\x00", "slug": "acme"}, outcome="refused"
     ),
     _owner("invite email NUL", "/manage/acme/members/", {"email": "b\x00@example.com", "role": "manager"}),
     _owner("invite role NUL", "/manage/acme/members/", {"email": "b@example.com", "role": "\x00"}),
@@ -336,14 +330,13 @@ CASES = [
         "ticket type name NUL",
         f"{EVENT}/ticket-types/",
         {"name": "B\x00", "price": "1", "capacity": "10", "min_per_order": "1", "max_per_order": "10"},
-        outcome="cleaned",
     ),
     _owner(
         "ticket type capacity huge",
         f"{EVENT}/ticket-types/",
         {"name": "B", "price": "1", "capacity": str(2**70), "min_per_order": "1", "max_per_order": "10"},
     ),
-    _owner("event title NUL", f"{EVENT}/", {"title": "\x00"}, outcome="cleaned"),
+    _owner("event title NUL", f"{EVENT}/", {"title": "\x00"}),
     _owner("event description NUL", f"{EVENT}/", {"title": "T", "description": "a\x00b"}),
     Case(
         "§2.5",
@@ -369,7 +362,6 @@ CASES = [
         "post",
         "/api/v1/manage/orders/{code}/refund",
         {"amount": "0.01", "reason": "x\x00"},
-        outcome="cleaned",
     ),
     _api("api refund amount NaN", "post", "/api/v1/manage/orders/{code}/refund", {"amount": "NaN"}),
     Case(
@@ -394,14 +386,12 @@ CASES = [
         "post",
         "/api/v1/manage/orders/{pending}/mark-paid",
         {"reference": "\x00"},
-        outcome="cleaned",
     ),
     _api(
         "api event title NUL",
         "post",
         "/api/v1/manage/events",
         {"title": "a\x00", "starts_at": "2031-01-01T19:00:00Z", "ends_at": "2031-01-01T21:00:00Z"},
-        outcome="cleaned",
     ),
     _api(
         "api event title line break",
@@ -423,7 +413,6 @@ CASES = [
         "post",
         f"{API_EVENT}/ticket-types",
         {"name": "B\x00", "price": "1", "capacity": 10},
-        outcome="cleaned",
     ),
     _api("api ticket type id huge", "patch", f"{API_EVENT}/ticket-types/{2**70}", {"name": "B"}),
     Case("§2.6", "api deep JSON", "post", "/api/v1/manage/orders/{code}/refund", raw=DEEP, who="token"),
