@@ -111,19 +111,21 @@ def test_list_of_dates_takes_a_fixed_number_of_queries(api):
 
 def test_a_date_is_added_with_every_ticket_type_and_the_event_span_follows(api):
     event = api["event"]
+    # Later than every date the factories make (each a day later than the one before), so
+    # the new date is the event's last whatever the number of tests run before.
     body = {
-        "starts_at": "2032-03-01T19:00:00",  # no offset: the event's local time
-        "ends_at": "2032-03-01T22:00:00+01:00",
-        "admission_at": "2032-03-01T18:00:00Z",
+        "starts_at": "2095-03-01T19:00:00",  # no offset: the event's local time
+        "ends_at": "2095-03-01T22:00:00+01:00",
+        "admission_at": "2095-03-01T18:00:00Z",
     }
     response = call("post", f"{EVENT}/dates", api["manager"], body)
     assert response.status_code == 201, response.content
     created = response.json()
     date = EventDate.objects.get(pk=created["id"])
     prague = event.tz
-    assert date.starts_at == dt.datetime(2032, 3, 1, 19, 0, tzinfo=prague)
-    assert date.ends_at == dt.datetime(2032, 3, 1, 22, 0, tzinfo=prague)
-    assert date.admission_at == dt.datetime(2032, 3, 1, 19, 0, tzinfo=prague)  # 18:00 UTC
+    assert date.starts_at == dt.datetime(2095, 3, 1, 19, 0, tzinfo=prague)
+    assert date.ends_at == dt.datetime(2095, 3, 1, 22, 0, tzinfo=prague)
+    assert date.admission_at == dt.datetime(2095, 3, 1, 19, 0, tzinfo=prague)  # 18:00 UTC
     assert (created["status"], created["sold"], created["available"]) == ("on_sale", 0, 20)  # visible types
     assert {t["id"] for t in created["ticket_types"]} == {api["standard"].pk, api["hidden"].pk}
     assert Event.objects.get(pk=event.pk).ends_at == date.ends_at
@@ -136,7 +138,7 @@ def test_a_date_is_added_with_every_ticket_type_and_the_event_span_follows(api):
         "post",
         f"{EVENT}/dates",
         api["manager"],
-        {"starts_at": "2032-04-01T19:00:00", "ends_at": "2032-04-01T18:00:00"},
+        {"starts_at": "2095-04-01T19:00:00", "ends_at": "2095-04-01T18:00:00"},
     )
     assert backwards.status_code == 422
     assert backwards["Content-Type"] == "application/problem+json"

@@ -37,7 +37,12 @@ LOOPBACK = "127.0.0.1"
 # Every instance of a test fleet: production settings (fleet.production_env) plus these.
 FLEET_ENV = {
     # All test clients come from 127.0.0.1; behind the ALB each buyer has an address of its own.
+    # So the per-address limits are off: the rate limit, the buyer's share of a date's stock
+    # (ADR 0016) and the proof of work a rush would ask for, which these clients cannot solve.
     "PURCHASE_RATE_LIMIT": "0",
+    "BUYER_SHARE_MIN_TICKETS": "1000000",
+    "BUYER_SHARE_MAX_TICKETS": "1000000",
+    "PRESSURE_TAKES_PER_MINUTE": "0",
     # Fail fast while PostgreSQL is away instead of holding requests for 10 s.
     "DATABASE_POOL_TIMEOUT": "2",
     "DATABASE_CONNECT_TIMEOUT": "2",
