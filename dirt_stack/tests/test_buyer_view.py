@@ -282,7 +282,7 @@ def check_out(client, event, name: str, attendee_names: list[str] | None = None)
         content_type="application/json",
         headers=INERTIA,
     )["Location"]
-    details = {
+    details: dict[str, object] = {
         "name": name,
         "email": "ana@example.com",
         "payment_method": "demo",
