@@ -111,16 +111,21 @@ def is_ip_literal(email: str) -> bool:
     return True
 
 
+def is_id(value: int) -> bool:
+    """Whether ``value`` can name a row: a larger number cannot (and SQLite refuses to compare it)."""
+    return 0 < value <= MAX_ID
+
+
 def parse_id(value: Any) -> int | None:
     """A submitted id, or None: a positive int below 2**63, or a string of ASCII digits
     naming one (spaces around it aside). ``1.5``, ``true``, Arabic-Indic digits and ``"1e3"`` are not ids."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if 0 < value <= MAX_ID else None
+        return value if is_id(value) else None
     if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         number = int(value)
-        return number if 0 < number <= MAX_ID else None
+        return number if is_id(number) else None
     return None
 
 

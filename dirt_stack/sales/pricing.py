@@ -15,19 +15,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
 
-from core.input import InputError, clean_name, column_length, is_ip_literal, text_problem
+from core.input import InputError, clean_name, column_length, is_id, is_ip_literal, text_problem
 from core.money import quantize
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import Order, Ticket, Voucher
 from sales.payments import FreeProvider, accepted_methods
-
-# Ids are 64-bit integers; a larger number cannot name a row (and SQLite refuses to compare it).
-MAX_ID = 2**63 - 1
-
-
-def is_id(value: int) -> bool:
-    return 0 < value <= MAX_ID
 
 
 @dataclass

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts.models import User
 from core import metrics, rows
+from core.input import is_id
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales import hoarding, order_writer, payment_pages, stock, vouchers
 from sales.exceptions import IdempotencyMismatch, OrderConflict, OrderInvalid, PaymentUnavailable
@@ -37,7 +38,6 @@ from sales.pricing import (
     PricedLine,
     date_offers,
     ensure_on_sale,
-    is_id,
     price,
     validate_buyer,
     validate_selection,
