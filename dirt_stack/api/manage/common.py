@@ -38,20 +38,14 @@ def event_of(request: HttpRequest, slug: str) -> Event:
     return event
 
 
-# What local_input gives for a moment the event's zone cannot show (year 0 or 10000):
-# the forms refuse it as they refuse any other unreadable date-time.
-OUT_OF_RANGE = "out of range"
-
-
 def local_input(value: dt.datetime | None, tz: Any) -> str:
-    """An API date-time (with or without offset) as the event-local value the forms take."""
+    """An API date-time (with or without offset) as the event-local value the forms take.
+    One with an offset lies in core.datetimes' window (``WindowDateTime``), so every zone
+    can show it."""
     if value is None:
         return ""
     if value.tzinfo is not None:
-        try:
-            value = value.astimezone(tz)
-        except OverflowError:
-            return OUT_OF_RANGE
+        value = value.astimezone(tz)
     return value.strftime("%Y-%m-%dT%H:%M")
 
 
