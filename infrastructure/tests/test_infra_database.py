@@ -52,7 +52,7 @@ def test_multi_az_and_deletion_protection_in_production_only() -> None:
 # RDS's default max_connections is LEAST(DBInstanceClassMemory / 9531392, 5000); the
 # class memory less what RDS reserves for the OS gives about these (2 GiB and 4 GiB
 # would give at most 225 and 450).
-APPROXIMATE_MAX_CONNECTIONS = {"db.t4g.small": 190, "db.t4g.medium": 400}
+APPROXIMATE_MAX_CONNECTIONS = {"db.t4g.small": 190, "db.t4g.medium": 410}
 CLASS_MEMORY_BYTES = {"db.t4g.small": 2 * 1024**3, "db.t4g.medium": 4 * 1024**3}
 ENVIRONMENTS = ("dev", "prod")
 # Per gunicorn process: its request threads + 2 outbox threads + 1 sweeper thread
