@@ -34,6 +34,9 @@ harness, never in the real templates (infrastructure/README.md, "Emulator gaps")
    Auto Scaling group appears once ImageTag is set).
 8. AWS::KMS::Key expects its Tags as TagKey/TagValue (the KMS API's spelling)
    instead of CloudFormation's Key/Value; the shim translates them.
+9.-11. AWS::SecretsManager::Secret, AWS::RDS::DBProxy and
+   AWS::RDS::DBProxyTargetGroup are unknown to moto's CloudFormation; they are
+   created through moto's service APIs (moto_emulator_database.py).
 """
 
 from __future__ import annotations
@@ -178,6 +181,10 @@ def install_shims() -> None:
         return original_key_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
     key_cls.create_from_cloudformation_json = classmethod(create_key_from_cloudformation_json)
+
+    from moto_emulator_database import install_database_shims
+
+    install_database_shims()
 
 
 def main(argv: list[str]) -> int:

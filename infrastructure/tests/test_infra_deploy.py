@@ -265,12 +265,14 @@ def test_security_groups_chain_by_group(deployed, client) -> None:
     }
     alb_rules = {(p["FromPort"], p["ToPort"], r["CidrIp"]) for p in groups[alb] for r in p["IpRanges"]}
     assert alb_rules == {(80, 80, "0.0.0.0/0"), (443, 443, "0.0.0.0/0")}
-    for group, port, source in ((instances, 8000, alb), (database, 5432, instances)):
+    # The database also admits the RDS Proxy's group (used when the proxy is on).
+    proxy = network["DatabaseProxySecurityGroupId"]
+    for group, port, sources in ((instances, 8000, {alb}), (database, 5432, {instances, proxy})):
         assert len(groups[group]) == 1
         rule = groups[group][0]
         assert (rule["FromPort"], rule["ToPort"]) == (port, port)
         assert rule["IpRanges"] == []
-        assert [pair["GroupId"] for pair in rule["UserIdGroupPairs"]] == [source]
+        assert {pair["GroupId"] for pair in rule["UserIdGroupPairs"]} == sources
 
 
 def test_load_balancer_and_health_check(deployed, client) -> None:

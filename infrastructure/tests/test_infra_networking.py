@@ -147,14 +147,16 @@ def test_instances_accept_port_8000_from_the_load_balancer_group_only() -> None:
     assert "CidrIpv6" not in rule
 
 
-def test_database_accepts_postgres_from_the_instance_group_only() -> None:
+def test_database_accepts_postgres_from_the_instance_and_proxy_groups_only() -> None:
     rules = _ingress("DatabaseSecurityGroup")
-    assert len(rules) == 1
-    rule = rules[0]
-    assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 5432, 5432)
-    assert rule["SourceSecurityGroupId"] == {"Ref": "InstanceSecurityGroup"}
-    assert "CidrIp" not in rule
-    assert "CidrIpv6" not in rule
+    assert {r["SourceSecurityGroupId"]["Ref"] for r in rules} == {
+        "InstanceSecurityGroup",
+        "DatabaseProxySecurityGroup",
+    }
+    for rule in rules:
+        assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 5432, 5432)
+        assert "CidrIp" not in rule
+        assert "CidrIpv6" not in rule
     # The database opens no connection of its own.
     assert props(NETWORKING, "DatabaseSecurityGroup")["SecurityGroupEgress"] == [
         {
@@ -163,6 +165,24 @@ def test_database_accepts_postgres_from_the_instance_group_only() -> None:
             "CidrIp": "127.0.0.1/32",
         }
     ]
+
+
+def test_database_proxy_accepts_postgres_from_the_instance_group_only() -> None:
+    rules = _ingress("DatabaseProxySecurityGroup")
+    assert len(rules) == 1
+    rule = rules[0]
+    assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 5432, 5432)
+    assert rule["SourceSecurityGroupId"] == {"Ref": "InstanceSecurityGroup"}
+    assert "CidrIp" not in rule
+    # Besides the database (below), only HTTPS to AWS APIs: the default allow-all
+    # egress rule is replaced.
+    egress = props(NETWORKING, "DatabaseProxySecurityGroup")["SecurityGroupEgress"]
+    assert [(r["IpProtocol"], r["FromPort"], r["ToPort"]) for r in egress] == [("tcp", 443, 443)]
+    # Exported for the database layer, which attaches it only when it runs the proxy.
+    assert load(NETWORKING)["Outputs"]["DatabaseProxySecurityGroupId"]["Value"] == {
+        "Ref": "DatabaseProxySecurityGroup"
+    }
+    assert "Condition" not in load(NETWORKING)["Resources"]["DatabaseProxySecurityGroup"]
 
 
 def test_egress_between_tiers_is_group_to_group() -> None:
@@ -176,6 +196,8 @@ def test_egress_between_tiers_is_group_to_group() -> None:
     assert pairs == {
         ("LoadBalancerSecurityGroup", "InstanceSecurityGroup", 8000, 8000),
         ("InstanceSecurityGroup", "DatabaseSecurityGroup", 5432, 5432),
+        ("InstanceSecurityGroup", "DatabaseProxySecurityGroup", 5432, 5432),
+        ("DatabaseProxySecurityGroup", "DatabaseSecurityGroup", 5432, 5432),
     }
     instance_egress = props(NETWORKING, "InstanceSecurityGroup")["SecurityGroupEgress"]
     assert {(r["FromPort"], r["ToPort"]) for r in instance_egress} == {(443, 443), (587, 587)}
@@ -229,3 +251,4 @@ def test_every_import_matches_an_export_of_an_earlier_layer() -> None:
     # The application layer reaches the database only through its exports.
     assert ("DatabaseStackName", "DBEndpointAddress") in application_imports
     assert ("DatabaseStackName", "DBMasterSecretArn") in application_imports
+    assert ("NetworkStackName", "DatabaseProxySecurityGroupId") in database_imports
