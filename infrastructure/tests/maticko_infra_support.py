@@ -112,6 +112,15 @@ def render_user_data(values: dict[str, str] | None = None) -> str:
         "WebConcurrency": "2",
         "GunicornThreads": "4",
         "LogLevel": "INFO",
+        "TargetGroup": (
+            "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/maticko-dev/0123456789abcdef"
+        ),
+        "DeployCheckSecret": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:deploy-check-AbCdEf",
+        "AppDbSecretArn": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-app-AbCdEf",
+        "DbConnectHost": "maticko-dev-proxy.proxy-abc.eu-central-1.rds.amazonaws.com",
+        "SecureFlag": "false",
+        "HstsSeconds": "0",
+        "DatabasePoolMaxSize": "7",
     }
     defaults.update(values or {})
     declared = set(variables) | {
@@ -126,6 +135,8 @@ def render_user_data(values: dict[str, str] | None = None) -> str:
         "MediaBucket",
         "ImageTag",
         "LogLevel",
+        "TargetGroup",
+        "DeployCheckSecret",
     }
 
     def replace(match: re.Match[str]) -> str:

@@ -34,9 +34,29 @@ harness, never in the real templates (infrastructure/README.md, "Emulator gaps")
    Auto Scaling group appears once ImageTag is set).
 8. AWS::KMS::Key expects its Tags as TagKey/TagValue (the KMS API's spelling)
    instead of CloudFormation's Key/Value; the shim translates them.
-9.-11. AWS::SecretsManager::Secret, AWS::RDS::DBProxy and
-   AWS::RDS::DBProxyTargetGroup are unknown to moto's CloudFormation; they are
-   created through moto's service APIs (moto_emulator_database.py).
+9. moto's WAFv2 has an API but no CloudFormation resources: AWS::WAFv2::WebACL,
+   AWS::WAFv2::WebACLAssociation and AWS::WAFv2::LoggingConfiguration would be
+   skipped. The shim creates (and deletes) them through moto's WAFv2 backend, so the
+   web ACL, its association with the load balancer and its logging are visible
+   through the WAFv2 API. Only the attribute Arn is answered; a web ACL's physical
+   id is its ARN (CloudFormation's Ref gives name|id|scope, which the templates do
+   not use). An update keeps the resources as created (moto would otherwise drop
+   them from the stack on every update).
+10. moto has no AWS::SecretsManager::Secret in CloudFormation: generated secrets
+   (the SECRET_KEY, the deploy-check account, the database's app user) would be
+   skipped, and outputs and exports of their ARNs would silently vanish. The shim
+   creates them in moto's Secrets Manager, generating GenerateSecretString as
+   CloudFormation does (a random password under GenerateStringKey in the
+   SecretStringTemplate JSON); Ref gives the ARN. An update keeps the secret and its
+   value, as CloudFormation does.
+11. moto has no AWS::CloudWatch::Alarm in CloudFormation: alarms were skipped, and
+   an output of an alarm's Arn (the rollback triggers) failed the whole stack
+   operation. The shim puts them through moto's CloudWatch backend (Ref gives the
+   name, the attribute Arn the ARN), so they are visible through the CloudWatch API.
+   An alarm's dimension !GetAtt TargetGroup.TargetGroupFullName needs that attribute,
+   which moto's target group lacks; the shim answers it from the ARN.
+12.-15. The database layer's gaps (RDS Proxy, its target group, DB instance updates,
+   resources whose Condition turns true on an update): moto_emulator_database.py.
 """
 
 from __future__ import annotations
@@ -187,12 +207,301 @@ def install_shims() -> None:
     install_database_shims()
 
 
+def install_waf_shims() -> None:
+    """Gap 9: WAFv2 resources in CloudFormation, through moto's WAFv2 backend."""
+    from moto.core.common_models import CloudFormationModel
+    from moto.wafv2.models import wafv2_backends
+
+    # moto files every model under the service named by its module (moto.<service>...).
+    module = "moto.wafv2.maticko_shim"
+
+    class CfnWebAcl(CloudFormationModel):
+        __module__ = module
+
+        def __init__(self, backend, acl) -> None:
+            self.backend, self.acl = backend, acl
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::WAFv2::WebACL"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "Name"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.acl.arn
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        def get_cfn_attribute(self, attribute_name: str) -> str:
+            return self.acl.arn
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        ):
+            properties = cloudformation_json["Properties"]
+            backend = wafv2_backends[account_id][region_name]
+            acl = backend.create_web_acl(
+                name=properties.get("Name", resource_name),
+                visibility_config=properties["VisibilityConfig"],
+                default_action=properties["DefaultAction"],
+                scope=properties["Scope"],
+                description=properties.get("Description", ""),
+                tags=properties.get("Tags", []),
+                rules=properties.get("Rules", []),
+                association_config=None,
+                captcha_config=None,
+                challenge_config=None,
+                custom_response_bodies=properties.get("CustomResponseBodies"),
+                token_domains=None,
+            )
+            return cls(backend, acl)
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        ):
+            return original_resource
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            self.backend.wacls.pop(self.acl.arn, None)
+
+    class CfnWebAclAssociation(CloudFormationModel):
+        __module__ = module
+
+        def __init__(self, backend, resource_arn: str) -> None:
+            self.backend, self.resource_arn = backend, resource_arn
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::WAFv2::WebACLAssociation"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.resource_arn
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        ):
+            properties = cloudformation_json["Properties"]
+            backend = wafv2_backends[account_id][region_name]
+            backend.associate_web_acl(properties["WebACLArn"], properties["ResourceArn"])
+            return cls(backend, properties["ResourceArn"])
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        ):
+            return original_resource
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            self.backend.disassociate_web_acl(self.resource_arn)
+
+    class CfnLoggingConfiguration(CloudFormationModel):
+        __module__ = module
+
+        def __init__(self, backend, acl_arn: str) -> None:
+            self.backend, self.acl_arn = backend, acl_arn
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::WAFv2::LoggingConfiguration"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.acl_arn
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        ):
+            properties = cloudformation_json["Properties"]
+            backend = wafv2_backends[account_id][region_name]
+            backend.put_logging_configuration(
+                properties["ResourceArn"],
+                properties["LogDestinationConfigs"],
+                properties.get("RedactedFields"),
+                False,
+                properties.get("LoggingFilter"),
+            )
+            return cls(backend, properties["ResourceArn"])
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        ):
+            return original_resource
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            self.backend.logging_configurations.pop(self.acl_arn, None)
+
+
+def install_secret_shims() -> None:
+    """Gap 10: AWS::SecretsManager::Secret, through moto's Secrets Manager backend."""
+    import json
+
+    from moto.core.common_models import CloudFormationModel
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    class CfnSecret(CloudFormationModel):
+        __module__ = "moto.secretsmanager.maticko_shim"
+
+        def __init__(self, backend, arn: str) -> None:
+            self.backend, self.arn = backend, arn
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::SecretsManager::Secret"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "Name"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.arn
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        ):
+            properties = cloudformation_json["Properties"]
+            backend = secretsmanager_backends[account_id][region_name]
+            secret_string = properties.get("SecretString")
+            generate = properties.get("GenerateSecretString")
+            if generate is not None:
+                password = json.loads(
+                    backend.get_random_password(
+                        password_length=int(generate.get("PasswordLength", 32)),
+                        exclude_characters=generate.get("ExcludeCharacters", ""),
+                        exclude_numbers=str(generate.get("ExcludeNumbers", False)).lower() == "true",
+                        exclude_punctuation=str(generate.get("ExcludePunctuation", False)).lower() == "true",
+                        exclude_uppercase=str(generate.get("ExcludeUppercase", False)).lower() == "true",
+                        exclude_lowercase=str(generate.get("ExcludeLowercase", False)).lower() == "true",
+                        include_space=str(generate.get("IncludeSpace", False)).lower() == "true",
+                        require_each_included_type=True,
+                    )
+                )["RandomPassword"]
+                if "GenerateStringKey" in generate:
+                    value = json.loads(generate.get("SecretStringTemplate", "{}"))
+                    value[generate["GenerateStringKey"]] = password
+                    secret_string = json.dumps(value)
+                else:
+                    secret_string = password
+            created = backend.create_secret(
+                name=properties.get("Name", resource_name),
+                secret_string=secret_string,
+                secret_binary=None,
+                description=properties.get("Description"),
+                tags=properties.get("Tags"),
+                kms_key_id=properties.get("KmsKeyId"),
+                client_request_token=None,
+                replica_regions=[],
+                force_overwrite=False,
+            )
+            return cls(backend, json.loads(created)["ARN"])
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        ):
+            return original_resource
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            self.backend.delete_secret(self.arn, None, True)
+
+
+def install_alarm_shims() -> None:
+    """Gap 11: AWS::CloudWatch::Alarm, through moto's CloudWatch backend."""
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.core.common_models import CloudFormationModel
+    from moto.elbv2.models import FakeTargetGroup
+
+    def target_group_attribute(self, attribute_name: str) -> str:
+        if attribute_name == "TargetGroupFullName":
+            return self.arn.split(":")[-1]
+        raise UnformattedGetAttTemplateException()
+
+    FakeTargetGroup.has_cfn_attr = classmethod(lambda cls, attr: attr == "TargetGroupFullName")
+    FakeTargetGroup.get_cfn_attribute = target_group_attribute
+
+    class CfnAlarm(CloudFormationModel):
+        __module__ = "moto.cloudwatch.maticko_shim"
+
+        def __init__(self, backend, alarm) -> None:
+            self.backend, self.alarm = backend, alarm
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudWatch::Alarm"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "AlarmName"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.alarm.name
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        def get_cfn_attribute(self, attribute_name: str) -> str:
+            return self.alarm.alarm_arn
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        ):
+            properties = cloudformation_json["Properties"]
+            backend = cloudwatch_backends[account_id][region_name]
+            alarm = backend.put_metric_alarm(
+                name=properties.get("AlarmName", resource_name),
+                namespace=properties.get("Namespace"),
+                metric_name=properties.get("MetricName"),
+                comparison_operator=properties["ComparisonOperator"],
+                evaluation_periods=int(properties["EvaluationPeriods"]),
+                period=int(properties.get("Period", 60)),
+                threshold=float(properties["Threshold"]),
+                statistic=properties.get("Statistic"),
+                extended_statistic=properties.get("ExtendedStatistic"),
+                description=properties.get("AlarmDescription", ""),
+                dimensions=properties.get("Dimensions", []),
+                alarm_actions=properties.get("AlarmActions", []),
+                ok_actions=properties.get("OKActions", []),
+                treat_missing_data=properties.get("TreatMissingData"),
+            )
+            return cls(backend, alarm)
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        ):
+            return cls.create_from_cloudformation_json(
+                original_resource.alarm.name, cloudformation_json, account_id, region_name
+            )
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            self.backend.delete_alarms([self.alarm.name])
+
+
 def main(argv: list[str]) -> int:
     port = argv[1] if len(argv) > 1 else "5000"
     # Resource types moto does not emulate (NACLs, alarms, scaling policies, ...) are
     # skipped with a warning each; they are covered by the template tests instead.
     warnings.simplefilter("ignore")
     install_shims()
+    install_waf_shims()
+    install_secret_shims()
+    install_alarm_shims()
     from moto.server import main as moto_main
 
     moto_main(["-H", "127.0.0.1", "-p", port])

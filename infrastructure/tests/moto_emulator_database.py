@@ -2,21 +2,16 @@
 does not know, created through moto's own service APIs (moto_emulator.py installs
 them; infrastructure/README.md, "Emulator gaps"):
 
-9. AWS::SecretsManager::Secret: moto's CloudFormation skips it, so a Ref to the
-   secret resolves to nothing. The shim creates the secret in moto's Secrets
-   Manager, generating its value from GenerateSecretString as CloudFormation does
-   (SecretStringTemplate with GenerateStringKey added, PasswordLength,
-   ExcludePunctuation, ...); Ref answers its ARN.
-10. AWS::RDS::DBProxy: created with moto's RDS CreateDBProxy; Ref answers its name,
+12. AWS::RDS::DBProxy: created with moto's RDS CreateDBProxy; Ref answers its name,
     Fn::GetAtt Endpoint and DBProxyArn its endpoint and ARN.
-11. AWS::RDS::DBProxyTargetGroup: registers the instances with moto's RDS
+13. AWS::RDS::DBProxyTargetGroup: registers the instances with moto's RDS
     RegisterDBProxyTargets and applies ConnectionPoolConfigurationInfo with
     ModifyDBProxyTargetGroup; Ref and Fn::GetAtt TargetGroupArn answer its ARN.
-12. AWS::RDS::DBInstance has no update in moto's CloudFormation: a stack update
+14. AWS::RDS::DBInstance has no update in moto's CloudFormation: a stack update
     whose parameters reach the instance leaves it undefined (later Fn::GetAtt fail
     with "references undefined resource DBInstance"). The shim keeps the instance
     as it is; the update's property changes are not applied to it.
-13. On a stack update moto creates a resource whose Condition became true only when
+15. On a stack update moto creates a resource whose Condition became true only when
     something refers to it (the proxy's target group, which nothing refers to,
     never appeared). The shim creates every resource of the updated template whose
     Condition holds, as CloudFormation does.
@@ -24,119 +19,14 @@ them; infrastructure/README.md, "Emulator gaps"):
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from moto.core.common_models import CloudFormationModel
 from moto.rds.models import rds_backends
-from moto.secretsmanager.models import secretsmanager_backends
-
-# GenerateSecretString keys and the GetRandomPassword arguments they stand for.
-_PASSWORD_OPTIONS = {
-    "ExcludeCharacters": ("exclude_characters", ""),
-    "ExcludeNumbers": ("exclude_numbers", False),
-    "ExcludePunctuation": ("exclude_punctuation", False),
-    "ExcludeUppercase": ("exclude_uppercase", False),
-    "ExcludeLowercase": ("exclude_lowercase", False),
-    "IncludeSpace": ("include_space", False),
-    "RequireEachIncludedType": ("require_each_included_type", True),
-}
 
 
 def _flag(value: Any) -> bool:
     return str(value).lower() == "true"
-
-
-class CloudFormationSecret(CloudFormationModel):
-    # moto files every model under the service named by its module.
-    __module__ = "moto.secretsmanager.models"
-
-    def __init__(self, arn: str, name: str) -> None:
-        self.arn = arn
-        self.name = name
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.arn
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SecretsManager::Secret"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Id"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "Id":
-            return self.arn
-        raise NotImplementedError(attribute_name)
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-        **kwargs: Any,
-    ) -> CloudFormationSecret:
-        properties = cloudformation_json["Properties"]
-        backend = secretsmanager_backends[account_id][region_name]
-        secret_string = properties.get("SecretString")
-        generate = properties.get("GenerateSecretString")
-        if generate is not None:
-            arguments = dict(_PASSWORD_OPTIONS.values())
-            for key, (argument, default) in _PASSWORD_OPTIONS.items():
-                if key in generate:
-                    value = generate[key]
-                    arguments[argument] = _flag(value) if isinstance(default, bool) else value
-            password = json.loads(
-                backend.get_random_password(
-                    password_length=int(generate.get("PasswordLength", 32)), **arguments
-                )
-            )["RandomPassword"]
-            if "SecretStringTemplate" in generate:
-                value = json.loads(generate["SecretStringTemplate"])
-                value[generate["GenerateStringKey"]] = password
-                secret_string = json.dumps(value)
-            else:
-                secret_string = password
-        created = json.loads(
-            backend.create_secret(
-                name=resource_name,
-                secret_string=secret_string,
-                secret_binary=None,
-                description=properties.get("Description"),
-                tags=properties.get("Tags"),
-                kms_key_id=properties.get("KmsKeyId"),
-                client_request_token=None,
-                replica_regions=[],
-                force_overwrite=False,
-            )
-        )
-        return cls(created["ARN"], created["Name"])
-
-    @classmethod
-    def update_from_cloudformation_json(  # type: ignore[misc]
-        cls,
-        original_resource: CloudFormationSecret,
-        new_resource_name: str,
-        cloudformation_json: dict[str, Any],
-        account_id: str,
-        region_name: str,
-    ) -> CloudFormationSecret:
-        # The value is generated once; CloudFormation keeps it on ordinary updates.
-        return original_resource
-
-    def delete(self, account_id: str, region_name: str) -> None:
-        secretsmanager_backends[account_id][region_name].delete_secret(
-            self.arn, recovery_window_in_days=None, force_delete_without_recovery=True
-        )
 
 
 class CloudFormationDBProxy(CloudFormationModel):
@@ -298,5 +188,5 @@ def install_database_shims() -> None:
     for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cached.cache_clear()
     known = parsing.get_model_map()
-    for model in (CloudFormationSecret, CloudFormationDBProxy, CloudFormationDBProxyTargetGroup):
+    for model in (CloudFormationDBProxy, CloudFormationDBProxyTargetGroup):
         assert known[model.cloudformation_type()] is model, model

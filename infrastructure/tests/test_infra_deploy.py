@@ -289,7 +289,7 @@ def test_load_balancer_and_health_check(deployed, client) -> None:
     assert lb["SecurityGroups"] == [network["LoadBalancerSecurityGroupId"]]
     tg = elbv2.describe_target_groups(TargetGroupArns=[app["TargetGroupArn"]])["TargetGroups"][0]
     assert (tg["Protocol"], tg["Port"]) == ("HTTP", 8000)
-    assert tg["HealthCheckPath"] == "/health/"
+    assert tg["HealthCheckPath"] == "/health/live/"
     assert tg["HealthCheckIntervalSeconds"] == 30
     listeners = elbv2.describe_listeners(LoadBalancerArn=lb["LoadBalancerArn"])["Listeners"]
     assert [(x["Port"], x["Protocol"], x["DefaultActions"][0]["Type"]) for x in listeners] == [

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from maticko_infra_support import find_tool, heredoc, render_user_data
+from maticko_infra_support import APPLICATION, find_tool, heredoc, props, render_user_data
 
 pytestmark = pytest.mark.infra
 
@@ -32,8 +32,16 @@ CONTRACT_VARIABLES = [
     "RUN_MIGRATIONS",
     "WEB_CONCURRENCY",
     "GUNICORN_THREADS",
+    "DATABASE_POOL_MIN_SIZE",
+    "DATABASE_POOL_MAX_SIZE",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_COOKIES",
+    "SECURE_HSTS_SECONDS",
     "LOG_LEVEL",
 ]
+
+RDS_BUNDLE_MOUNT = "-v /etc/maticko/rds-global-bundle.pem:/etc/ssl/rds/global-bundle.pem:ro"
+VERIFIED_TLS = "sslmode=verify-full&sslrootcert=/etc/ssl/rds/global-bundle.pem"
 
 HELPER_SCRIPTS = [
     "/usr/local/bin/maticko-render-env",
@@ -79,21 +87,60 @@ def test_user_data_follows_the_container_contract() -> None:
     for variable in CONTRACT_VARIABLES:
         assert f"{variable}=" in static + render, variable
     assert "DEBUG=false" in static
-    assert "RUN_MIGRATIONS=1" in static
+    # Migrations run in the release container, never in the serving one.
+    assert "RUN_MIGRATIONS=0" in static
     assert "APP_VERSION=0123abc" in static
+    assert "DATABASE_POOL_MIN_SIZE=1" in static
+    assert "DATABASE_POOL_MAX_SIZE=7" in static
     unit = heredoc(script, "/etc/systemd/system/maticko.service")
-    assert "-p 8000:8000" in unit
-    assert "--env-file /etc/maticko/app.env" in unit
-    assert "--log-driver awslogs" in unit
-    assert "awslogs-group=${LOG_GROUP}" in unit
+    web = _unit_line(unit, "ExecStart=")
+    release = _unit_line(unit, "ExecStartPre=/usr/bin/docker run")
+    assert "-p 8000:8000" in web
+    assert "--env-file /etc/maticko/app.env" in web
+    assert "--env-file /etc/maticko/release.env" in release
+    assert release.endswith("${IMAGE} ./release.sh")
+    assert "-p " not in release
     assert "Restart=always" in unit
-    # Hardened (security review L-7): nothing but /tmp is writable, no capabilities, no setuid.
-    for flag in ("--read-only", "--tmpfs /tmp:", "--cap-drop ALL", "--security-opt no-new-privileges"):
-        assert flag in unit, flag
-    # Waits for the container's own /health/ before signalling CloudFormation.
-    assert "http://127.0.0.1:8000/health/" in script
+    for container in (web, release):
+        assert "--log-driver awslogs" in container
+        assert "awslogs-group=${LOG_GROUP}" in container
+        # A stalled CloudWatch Logs never blocks the application's writes.
+        assert "--log-opt mode=non-blocking --log-opt max-buffer-size=25m" in container
+        assert RDS_BUNDLE_MOUNT in container
+        # Hardened (security review L-7): nothing but /tmp is writable, no capabilities, no setuid.
+        for flag in ("--read-only", "--tmpfs /tmp:", "--cap-drop ALL", "--security-opt no-new-privileges"):
+            assert flag in container, flag
+    # Pull, render, release, then serve.
+    pre = [line for line in unit.splitlines() if line.startswith("ExecStartPre=")]
+    assert pre[0] == "ExecStartPre=/usr/local/bin/maticko-pull"
+    assert pre[1] == "ExecStartPre=/usr/local/bin/maticko-render-env /etc/maticko"
+    assert pre[-1] == f"ExecStartPre={release}"
+    # The RDS CA bundle comes over verified HTTPS only.
+    assert (
+        "curl -fsS --retry 5 --proto '=https' -o /etc/maticko/rds-global-bundle.pem "
+        "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+    ) in script
+    assert "--insecure" not in script
+    assert " -k " not in script
     assert "cfn-signal -e \"$1\" --stack 'maticko-application-dev' --resource AutoScalingGroup" in script
     assert "dnf install -y docker amazon-cloudwatch-agent aws-cfn-bootstrap" in script
+
+
+def _unit_line(unit: str, prefix: str) -> str:
+    (line,) = [line for line in unit.splitlines() if line.startswith(prefix)]
+    return line.removeprefix("ExecStartPre=").removeprefix("ExecStart=")
+
+
+@pytest.mark.parametrize(
+    ("secure", "hsts"),
+    [("false", "0"), ("true", "31536000")],
+)
+def test_security_settings_are_written_as_given(secure: str, hsts: str) -> None:
+    static = heredoc(render_user_data({"SecureFlag": secure, "HstsSeconds": hsts}), "/etc/maticko/static.env")
+    values = dict(line.split("=", 1) for line in static.splitlines())
+    assert values["SECURE_SSL_REDIRECT"] == secure
+    assert values["SECURE_COOKIES"] == secure
+    assert values["SECURE_HSTS_SECONDS"] == hsts
 
 
 def test_cloudwatch_agent_publishes_memory_and_disk_per_group() -> None:
@@ -118,6 +165,11 @@ def test_secrets_are_refreshed_by_a_timer() -> None:
     assert "systemctl enable --now maticko.service maticko-secret-refresh.timer" in script
     refresh = heredoc(script, "/usr/local/bin/maticko-secret-refresh")
     assert "systemctl restart maticko.service" in refresh
+    # The drain waits the target group's deregistration delay.
+    delay = {a["Key"]: a["Value"] for a in props(APPLICATION, "TargetGroup")["TargetGroupAttributes"]}[
+        "deregistration_delay.timeout_seconds"
+    ]
+    assert f"sleep {delay} " in refresh
 
 
 def _fake_aws(bin_dir: Path, secrets: dict[str, str]) -> None:
@@ -136,13 +188,37 @@ def _fake_aws(bin_dir: Path, secrets: dict[str, str]) -> None:
     aws.chmod(aws.stat().st_mode | stat.S_IEXEC)
 
 
+SECRETS = {
+    "arn:aws:secretsmanager:eu-central-1:123456789012:secret:app-AbCdEf": {"secret_key": "k" * 64},
+    "arn:aws:secretsmanager:eu-central-1:123456789012:secret:rds!db-1-AbCdEf": {
+        "username": "maticko",
+        "password": "p@ss:w/rd%?#&+ é",
+    },
+    "arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-app-AbCdEf": {
+        "username": "maticko_app_a",
+        "password": "A" * 40,
+    },
+    "arn:aws:secretsmanager:eu-central-1:123456789012:secret:deploy-check-AbCdEf": {
+        "email": "deploy-check@dev.maticko.invalid",
+        "password": "c" * 32,
+    },
+    "arn:aws:secretsmanager:eu-central-1:123456789012:secret:ses-AbCdEf": {
+        "username": "AKIAEXAMPLE",
+        "password": "smtp/pass+word=",
+    },
+}
+EMAIL_SECRET = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:ses-AbCdEf"
+
+
+def _env_file(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines())
+
+
 @pytest.mark.parametrize("with_email", [False, True])
 def test_render_env_builds_urls_from_the_secrets(tmp_path: Path, with_email: bool) -> None:
     if shutil.which("python3") is None:
         pytest.skip("python3 is not on PATH")
-    password = "p@ss:w/rd%?#&+ é"
-    email_arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:ses-AbCdEf" if with_email else ""
-    script = render_user_data({"EmailSecretArn": email_arn})
+    script = render_user_data({"EmailSecretArn": EMAIL_SECRET if with_email else ""})
     etc = tmp_path / "etc"
     etc.mkdir()
     bin_dir = tmp_path / "bin"
@@ -155,43 +231,48 @@ def test_render_env_builds_urls_from_the_secrets(tmp_path: Path, with_email: boo
         heredoc(script, "/usr/local/bin/maticko-render-env").replace("/etc/maticko/", f"{etc}/")
     )
     render.chmod(0o755)
-    _fake_aws(
-        bin_dir,
-        {
-            "arn:aws:secretsmanager:eu-central-1:123456789012:secret:app-AbCdEf": json.dumps(
-                {"secret_key": "k" * 64}
-            ),
-            "arn:aws:secretsmanager:eu-central-1:123456789012:secret:rds!db-1-AbCdEf": json.dumps(
-                {"username": "maticko", "password": password}
-            ),
-            "arn:aws:secretsmanager:eu-central-1:123456789012:secret:ses-AbCdEf": json.dumps(
-                {"username": "AKIAEXAMPLE", "password": "smtp/pass+word="}
-            ),
-        },
-    )
-    out = tmp_path / "app.env"
+    _fake_aws(bin_dir, {arn: json.dumps(value) for arn, value in SECRETS.items()})
+    out = tmp_path / "out"
+    out.mkdir()
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     subprocess.run([str(render), str(out)], check=True, env=env)
-    lines = out.read_text().splitlines()
-    values = dict(line.split("=", 1) for line in lines)
-    assert values["SECRET_KEY"] == "k" * 64
-    url = urlsplit(values["DATABASE_URL"])
-    assert url.scheme == "postgres"
-    assert unquote(url.username) == "maticko"
-    assert unquote(url.password) == password
-    assert (url.hostname, url.port, url.path, url.query) == (
-        "maticko-dev.abc.eu-central-1.rds.amazonaws.com",
+    app = _env_file(out / "app.env")
+    release = _env_file(out / "release.env")
+    for values in (app, release):
+        assert values["SECRET_KEY"] == "k" * 64
+        assert values["DEBUG"] == "false"
+        assert values["AWS_S3_REGION_NAME"] == "eu-central-1"
+        if with_email:
+            email = urlsplit(values["EMAIL_URL"])
+            assert email.scheme == "smtp+tls"
+            assert unquote(email.password) == "smtp/pass+word="
+            assert (email.hostname, email.port) == ("email-smtp.eu-central-1.amazonaws.com", 587)
+        else:
+            assert "EMAIL_URL" not in values
+    # The web container: the app user, at the proxy (or the instance), TLS verified.
+    web_url = urlsplit(app["DATABASE_URL"])
+    assert web_url.scheme == "postgres"
+    assert (unquote(web_url.username), unquote(web_url.password)) == ("maticko_app_a", "A" * 40)
+    assert (web_url.hostname, web_url.port, web_url.path, web_url.query) == (
+        "maticko-dev-proxy.proxy-abc.eu-central-1.rds.amazonaws.com",
         5432,
         "/maticko",
-        "sslmode=require",
+        VERIFIED_TLS,
     )
-    if with_email:
-        email = urlsplit(values["EMAIL_URL"])
-        assert email.scheme == "smtp+tls"
-        assert unquote(email.password) == "smtp/pass+word="
-        assert (email.hostname, email.port) == ("email-smtp.eu-central-1.amazonaws.com", 587)
-    else:
-        assert "EMAIL_URL" not in values
-    assert values["DEBUG"] == "false"
-    assert values["AWS_S3_REGION_NAME"] == "eu-central-1"
-    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    # It holds no master credentials and no account passwords.
+    for name in ("APP_DATABASE_PASSWORD", "DEPLOY_CHECK_PASSWORD"):
+        assert name not in app
+    assert "maticko:" not in app["DATABASE_URL"]
+    # The release container: the master user at the instance, and what it must set.
+    release_url = urlsplit(release["DATABASE_URL"])
+    assert unquote(release_url.username) == "maticko"
+    assert unquote(release_url.password) == "p@ss:w/rd%?#&+ é"
+    assert (release_url.hostname, release_url.query) == (
+        "maticko-dev.abc.eu-central-1.rds.amazonaws.com",
+        VERIFIED_TLS,
+    )
+    assert (release["APP_DATABASE_USER"], release["APP_DATABASE_PASSWORD"]) == ("maticko_app_a", "A" * 40)
+    assert release["DEPLOY_CHECK_EMAIL"] == "deploy-check@dev.maticko.invalid"
+    assert release["DEPLOY_CHECK_PASSWORD"] == "c" * 32
+    for name in ("app.env", "release.env"):
+        assert stat.S_IMODE((out / name).stat().st_mode) == 0o600
