@@ -196,18 +196,21 @@ def test_verify_passes_on_an_http_only_production_site(site_with: Callable[[dict
     assert result.returncode == 0, output
     assert health_status == 200
     assert f"answers 200 with version {RELEASE} (2 times in a row)" in output
-    assert "page component" in output and "script bundle loads" in output
+    assert "page component" in output
+    assert "script bundle loads" in output
     assert "logged in as the deploy-check account" in output
     assert "manage/: 200 as the deploy-check account" in output
     assert "::error::" not in output
     assert site.password not in output
     calls = [json.loads(line) for line in (site.tmp_path / "aws-calls.jsonl").read_text().splitlines()]
-    assert ["secretsmanager", "get-secret-value", "--secret-id", SECRET_ARN] == calls[-1][:4]
+    assert calls[-1][:4] == ["secretsmanager", "get-secret-value", "--secret-id", SECRET_ARN]
     assert (site.tmp_path / "github-output").read_text() == f"site-url={site.url}\n"
 
 
 @pytest.mark.django_db(transaction=True)
-def test_verify_fails_when_pages_redirect_to_an_https_listener_that_does_not_answer(site_with: Callable[[dict[str, str]], Site]) -> None:
+def test_verify_fails_when_pages_redirect_to_an_https_listener_that_does_not_answer(
+    site_with: Callable[[dict[str, str]], Site],
+) -> None:
     """The broken HTTP-only deploy: SECURE_SSL_REDIRECT left on without a certificate."""
     site = site_with({**HTTP_ONLY, "SECURE_SSL_REDIRECT": "true"})
     result, health_status = site.verify()
@@ -217,13 +220,18 @@ def test_verify_fails_when_pages_redirect_to_an_https_listener_that_does_not_ans
     # /health/ is exempt from the redirect: a health check alone passes this site.
     assert health_status == 200
     assert f"answers 200 with version {RELEASE}" in output
-    assert f"::error::GET {site.url} redirects (301) to https://{SITE_HOST}:{site.port}/, which does not answer" in output
+    assert (
+        f"::error::GET {site.url} redirects (301) to https://{SITE_HOST}:{site.port}/, which does not answer"
+        in output
+    )
     assert "logged in" not in output
     assert site.password not in output
 
 
 @pytest.mark.django_db(transaction=True)
-def test_verify_fails_when_cookies_are_secure_only_over_http(site_with: Callable[[dict[str, str]], Site]) -> None:
+def test_verify_fails_when_cookies_are_secure_only_over_http(
+    site_with: Callable[[dict[str, str]], Site],
+) -> None:
     """Pages load, but a browser (and the script) keeps no Secure cookie over plain HTTP,
     so nobody can log in."""
     site = site_with({**HTTP_ONLY, "SECURE_COOKIES": "true"})
@@ -239,7 +247,9 @@ def test_verify_fails_when_cookies_are_secure_only_over_http(site_with: Callable
 
 
 @pytest.mark.django_db(transaction=True)
-def test_verify_fails_when_the_check_account_cannot_log_in(site_with: Callable[[dict[str, str]], Site]) -> None:
+def test_verify_fails_when_the_check_account_cannot_log_in(
+    site_with: Callable[[dict[str, str]], Site],
+) -> None:
     """A secret that does not match the account (the account was never created, or its
     password changed) fails the login step, and the password stays out of the output."""
     site = site_with(HTTP_ONLY)
@@ -252,4 +262,5 @@ def test_verify_fails_when_the_check_account_cannot_log_in(site_with: Callable[[
 
     assert result.returncode != 0, output
     assert "::error::logging in as the deploy-check account failed" in output
-    assert wrong not in output and site.password not in output
+    assert wrong not in output
+    assert site.password not in output

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -86,7 +85,9 @@ def _role_statements(role: str) -> list[dict[str, Any]]:
 
 
 def _granted(role: str) -> set[str]:
-    return {action for s in _role_statements(role) if s["Effect"] == "Allow" for action in _as_list(s["Action"])}
+    return {
+        action for s in _role_statements(role) if s["Effect"] == "Allow" for action in _as_list(s["Action"])
+    }
 
 
 def test_the_template_is_parameterised_by_repository_and_provider() -> None:
@@ -107,13 +108,21 @@ def test_each_github_role_trusts_one_environment_of_one_repository(role: str) ->
     assert statement["Effect"] == "Allow"
     assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
     assert statement["Principal"] == {
-        "Federated": {"Fn::If": ["CreateOidcProvider", {"Ref": "GitHubOidcProvider"}, {"Ref": "ExistingOidcProviderArn"}]}
+        "Federated": {
+            "Fn::If": [
+                "CreateOidcProvider",
+                {"Ref": "GitHubOidcProvider"},
+                {"Ref": "ExistingOidcProviderArn"},
+            ]
+        }
     }
     # Exact matches only: no StringLike, so no wildcard branch, tag or pull request gets in.
     assert statement["Condition"] == {
         "StringEquals": {
             "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-            "token.actions.githubusercontent.com:sub": {"Fn::Sub": f"repo:${{GitHubRepository}}:environment:{environment}"},
+            "token.actions.githubusercontent.com:sub": {
+                "Fn::Sub": f"repo:${{GitHubRepository}}:environment:{environment}"
+            },
         }
     }
 
@@ -132,7 +141,8 @@ def test_sessions_outlast_the_longest_deploy_job(role: str) -> None:
                 # The session covers the whole job, and the role allows it.
                 assert job["timeout-minutes"] * 60 <= seconds <= default, job
                 durations.append(seconds)
-    assert durations and set(durations) == {5400}
+    assert durations
+    assert set(durations) == {5400}
 
 
 @pytest.mark.parametrize("role", sorted(GITHUB_ROLES))
@@ -141,7 +151,8 @@ def test_github_roles_grant_exactly_the_listed_actions(role: str) -> None:
     statements = _role_statements(role)
     for statement in statements:
         assert statement["Effect"] == "Allow"
-        assert "NotAction" not in statement and "NotResource" not in statement
+        assert "NotAction" not in statement
+        assert "NotResource" not in statement
         for action in _as_list(statement["Action"]):
             assert "*" not in action, (role, action)
     assert _granted(role) == (DEPLOY_ACTIONS if deploys else READ_ACTIONS)
@@ -154,7 +165,8 @@ def test_github_roles_reach_only_their_environment(role: str) -> None:
     other = "prod" if own == "dev" else "dev"
     for statement in _role_statements(role):
         text = json.dumps(statement["Resource"]) + json.dumps(statement.get("Condition", {}))
-        assert f"-{other}" not in text and f"/{other}/" not in text, statement["Sid"]
+        assert f"-{other}" not in text, statement["Sid"]
+        assert f"/{other}/" not in text, statement["Sid"]
         if statement["Resource"] == "*":
             # Resource "*" only for actions that have no resource-level permissions.
             assert set(_as_list(statement["Action"])) <= {
@@ -180,7 +192,9 @@ def test_the_secret_read_is_limited_to_the_deploy_check_secret() -> None:
     for role, (_, env, deploys) in GITHUB_ROLES.items():
         if not deploys:
             continue
-        (statement,) = [s for s in _role_statements(role) if "secretsmanager:GetSecretValue" in _as_list(s["Action"])]
+        (statement,) = [
+            s for s in _role_statements(role) if "secretsmanager:GetSecretValue" in _as_list(s["Action"])
+        ]
         assert statement["Condition"] == {
             "StringEquals": {
                 "secretsmanager:ResourceTag/aws:cloudformation:stack-name": f"maticko-application-{env}",
@@ -244,7 +258,9 @@ CLI_COMMAND_ACTIONS = {
     ("configure", "get"): set(),  # local
 }
 SERVICE_PREFIX = {"elbv2": "elasticloadbalancing"}
-AWS_CALL = re.compile(r'(?:^|[\s($|])(?:aws|"\$\{AWS\[@\]\}")((?:\s+--[a-z-]+(?:\s+[^\s-][^\s]*)?)*)\s+([a-z0-9]+)\s+([a-z0-9-]+)')
+AWS_CALL = re.compile(
+    r'(?:^|[\s($|])(?:aws|"\$\{AWS\[@\]\}")((?:\s+--[a-z-]+(?:\s+[^\s-][^\s]*)?)*)\s+([a-z0-9]+)\s+([a-z0-9-]+)'
+)
 
 
 def _pipeline_calls() -> set[tuple[str, str, str]]:
@@ -275,7 +291,11 @@ def test_the_deploy_role_can_make_every_call_of_the_pipeline() -> None:
     for role, (_, _, deploys) in GITHUB_ROLES.items():
         if not deploys:
             continue
-        missing = {(script, service, command) for script, service, command in calls if not _actions_of(service, command) <= _granted(role)}
+        missing = {
+            (script, service, command)
+            for script, service, command in calls
+            if not _actions_of(service, command) <= _granted(role)
+        }
         assert not missing, f"{role} cannot make these calls: {sorted(missing)}"
 
 
@@ -326,7 +346,9 @@ def test_the_bootstrap_stack_deploys_with_an_existing_provider() -> None:
         granted = set()
         for policy in policies:
             version = policy["DefaultVersionId"]
-            document = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=version)["PolicyVersion"]["Document"]
+            document = iam.get_policy_version(PolicyArn=policy["Arn"], VersionId=version)["PolicyVersion"][
+                "Document"
+            ]
             if isinstance(document, str):
                 document = json.loads(document)
             granted |= {a for s in document["Statement"] for a in _as_list(s["Action"])}

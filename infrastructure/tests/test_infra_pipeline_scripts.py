@@ -84,7 +84,10 @@ def _deploy_args(tmp_path: Path, **env: str) -> list[str]:
     (tree / "infrastructure" / "deploy-layered.sh").write_text(f'printf "%s\\n" "$@" > {record}\n')
     base = {"PATH": os.environ["PATH"], "STACK_ENV": "prod", "AWS_REGION": "eu-central-1"}
     subprocess.run(
-        ["bash", str(tree / ".github" / "scripts" / "deploy.sh")], env={**base, **env}, check=True, capture_output=True
+        ["bash", str(tree / ".github" / "scripts" / "deploy.sh")],
+        env={**base, **env},
+        check=True,
+        capture_output=True,
     )
     return record.read_text().split("\n")[:-1]
 
@@ -97,7 +100,11 @@ def test_the_ami_and_the_layers_passed_to_deploy_layered(tmp_path: Path) -> None
     prod = {**dev, "AMI_POLICY": "from-dev", "DEV_AMI_ID": "ami-0123", "DEV_REGION": "eu-central-1"}
     assert _deploy_args(tmp_path / "2", **prod) == [*common, "--ami-id", "ami-0123", *deploy]
     # AMI ids are regional: dev's is no use in another region.
-    assert _deploy_args(tmp_path / "3", **{**prod, "DEV_REGION": "us-east-1"}) == [*common, "--refresh-ami", *deploy]
+    assert _deploy_args(tmp_path / "3", **{**prod, "DEV_REGION": "us-east-1"}) == [
+        *common,
+        "--refresh-ami",
+        *deploy,
+    ]
     # A manual run (a redeploy or a rollback by hand) keeps the running AMI.
     assert _deploy_args(tmp_path / "4", **{**prod, "AUTOMATIC": "false"}) == [*common, *deploy]
     # The plan shows the same AMI choice for every layer, and changes nothing.
