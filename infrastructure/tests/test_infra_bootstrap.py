@@ -64,6 +64,7 @@ DEPLOY_ACTIONS = READ_ACTIONS | {
     "ecr:UploadLayerPart",
     "ecr:CompleteLayerUpload",
     "ecr:PutImage",
+    "autoscaling:UpdateAutoScalingGroup",
     "sns:Publish",
     "secretsmanager:GetSecretValue",
     "kms:Decrypt",
@@ -258,6 +259,13 @@ CLI_COMMAND_ACTIONS = {
     ("configure", "get"): set(),  # local
 }
 SERVICE_PREFIX = {"elbv2": "elasticloadbalancing"}
+# Calls of deploy-layered.sh the pipeline never reaches, so its roles are not granted them.
+NOT_IN_THE_PIPELINE = {
+    # Only around a stack's first creation (a ROLLBACK_COMPLETE leftover, a refused or
+    # previewed CREATE change set); the pipeline deploys existing stacks (preflight), and a
+    # role that may delete stacks could delete the database's.
+    ("cloudformation", "delete-stack"),
+}
 AWS_CALL = re.compile(
     r'(?:^|[\s($|])(?:aws|"\$\{AWS\[@\]\}")((?:\s+--[a-z-]+(?:\s+[^\s-][^\s]*)?)*)\s+([a-z0-9]+)\s+([a-z0-9-]+)'
 )
@@ -294,8 +302,11 @@ def test_the_deploy_role_can_make_every_call_of_the_pipeline() -> None:
         missing = {
             (script, service, command)
             for script, service, command in calls
-            if not _actions_of(service, command) <= _granted(role)
+            if (service, command) not in NOT_IN_THE_PIPELINE
+            and not _actions_of(service, command) <= _granted(role)
         }
+        granted_anyway = {c for c in NOT_IN_THE_PIPELINE if _actions_of(*c) <= _granted(role)}
+        assert not granted_anyway, f"{role} is granted {sorted(granted_anyway)}"
         assert not missing, f"{role} cannot make these calls: {sorted(missing)}"
 
 
