@@ -2,8 +2,12 @@
 # Maticko production image: the Vite build from a Node stage, served by gunicorn
 # behind nginx (serve.sh, ADR 0019) on a Python slim runtime, as a non-root user, on port 8000.
 
+# Base images are pinned to exact tags and moved by Dependabot (docker ecosystem), one
+# reviewed pull request at a time (infrastructure/docs/0026-pipeline.md); CI builds for
+# linux/amd64, the instances' architecture.
+
 # --- Stage 1: build the frontend ---------------------------------------------
-FROM node:22-alpine AS frontend-builder
+FROM node:22.23.3-alpine AS frontend-builder
 WORKDIR /build
 COPY dirt_stack/frontend/package.json dirt_stack/frontend/package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -11,7 +15,8 @@ COPY dirt_stack/frontend/ ./
 RUN npm run build
 
 # --- Stage 2: the Python runtime -----------------------------------------------
-FROM python:3.11-slim AS backend
+# The Debian release is named: a new one is a deliberate change, not a side effect of a rebuild.
+FROM python:3.11-slim-trixie AS backend
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \

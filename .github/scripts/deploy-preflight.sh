@@ -11,7 +11,8 @@
 #     deploy any commit.
 #
 # Environment: STACK_ENV (dev or prod), IMAGE_TAG, AUTOMATIC (true or false).
-# Outputs (GITHUB_OUTPUT): running-tag, stale (true when the deploy must be skipped).
+# Outputs (GITHUB_OUTPUT): running-tag, running-ami (the AMI the running release runs on,
+# output AmiId; what a rollback restores), stale (true when the deploy must be skipped).
 # Needs the repository's history (actions/checkout with fetch-depth: 0).
 set -euo pipefail
 
@@ -44,6 +45,10 @@ running=$(aws cloudformation describe-stacks --stack-name "$stack" \
 # "none" (or no output) before the first image.
 case "$running" in None | none) running="" ;; esac
 echo "running-tag=$running" >> "$GITHUB_OUTPUT"
+running_ami=$(aws cloudformation describe-stacks --stack-name "$stack" \
+  --query "Stacks[0].Outputs[?OutputKey=='AmiId'].OutputValue | [0]" --output text)
+case "$running_ami" in None | none) running_ami="" ;; esac
+echo "running-ami=$running_ami" >> "$GITHUB_OUTPUT"
 echo "$stack is $status, running image ${running:-none}; deploying $IMAGE_TAG"
 
 stale=false

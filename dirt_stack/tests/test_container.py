@@ -60,12 +60,13 @@ def test_dockerfile_is_multi_stage_non_root_with_health_check():
     text = (REPO / "Dockerfile").read_text()
     stages = re.findall(r"^FROM (\S+) AS (\S+)", text, flags=re.MULTILINE)
     assert [image.split(":")[0] for image, _ in stages] == ["node", "python"]
-    node = re.match(r"node:(\d+)", stages[0][0])
+    # Exact tags, moved by Dependabot: Node's full version, Python's Debian release.
+    node = re.fullmatch(r"node:(\d+)\.\d+\.\d+-alpine", stages[0][0])
     assert node is not None
     node_major = int(node.group(1))
     assert node_major >= 20
     assert node_major % 2 == 0  # an LTS line
-    assert stages[1][0] == "python:3.11-slim"
+    assert re.fullmatch(r"python:3\.11-slim-[a-z]+", stages[1][0])
     assert "COPY --from=frontend-builder /build/dist ./frontend/dist" in text
     assert "collectstatic --noinput" in text
     user = re.findall(r"^USER (\S+)", text, flags=re.MULTILINE)

@@ -79,10 +79,11 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 @contextmanager
 def gunicorn_server(
-    env: Mapping[str, str | None], log_dir: Path, workers: int = 1
+    env: Mapping[str, str | None], log_dir: Path, workers: int = 1, port: int | None = None
 ) -> Iterator[ServerProcess]:
-    """Start the production command (gunicorn with gunicorn.conf.py) on a free loopback port."""
-    port = free_port()
+    """Start the production command (gunicorn with gunicorn.conf.py) on ``port``, by default
+    a free loopback port (given, when the environment must name the site's origin)."""
+    port = port or free_port()
     log_path = log_dir / f"gunicorn-{port}.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
