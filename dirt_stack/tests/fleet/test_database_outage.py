@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import threading
 import time
 from collections import Counter
 from typing import Any
@@ -79,15 +78,17 @@ def failed_checks(fleet: Fleet) -> dict[str, int]:
     return {name: int(row["chkfail"] or 0) for name, row in fleet.stats().items() if name in fleet.members}
 
 
-def first_accepted_connection(postgres: PrivatePostgres, stop: threading.Event) -> float | None:
-    """Try to connect every 20 ms; return when the first successful attempt began.
+def first_accepted_connection(postgres: PrivatePostgres, timeout: float) -> float | None:
+    """Try to connect every 20 ms; return when the first successful attempt began
+    (None after ``timeout`` seconds without one).
 
     That is the earliest moment PostgreSQL can be said to accept connections again,
     so the recovery figure measured from it is never flattered.
     """
     import psycopg
 
-    while not stop.is_set():
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
         began = time.monotonic()
         try:
             with psycopg.connect(postgres.url("maticko"), connect_timeout=1):
@@ -138,12 +139,8 @@ async def sale_through_a_database_outage(
         timeline["stopped"] = time.monotonic()  # pg_ctl -w: the server has exited
         await asyncio.sleep(DOWN_SECONDS)
         timeline["restart"] = time.monotonic()
-        probing = threading.Event()
-        accepted = asyncio.create_task(asyncio.to_thread(first_accepted_connection, postgres, probing))
-        try:
-            await asyncio.to_thread(postgres.start)
-        finally:
-            probing.set()
+        accepted = asyncio.create_task(asyncio.to_thread(first_accepted_connection, postgres, 60))
+        await asyncio.to_thread(postgres.start)
         back = await accepted
         assert back is not None, "PostgreSQL started but accepted no connection"
         timeline["back"] = back
