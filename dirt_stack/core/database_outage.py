@@ -10,6 +10,12 @@ finds the database unreachable, the pool's wait drops to
 ``DATABASE_POOL_OUTAGE_TIMEOUT``: buyers get the 503 with ``Retry-After`` at once and
 the threads stay free. The pool keeps reconnecting in the background meanwhile, and
 the first connection handed out restores the normal wait.
+
+A request that timed out waiting while the pool holds all the connections it may
+have (``max_size``) met a rush, not an outage: the database is there, only busy, and
+that queue is what ADR 0011 sized, so the wait stays. (The pool's own reconnection
+attempts count as held too; once they give up, after ``reconnect_timeout``, the next
+timeout switches.)
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from psycopg_pool import PoolTimeout
 
 # psycopg_pool's own default, for a pool configured without a timeout.
 POOL_DEFAULT_TIMEOUT = 30.0
@@ -29,11 +36,15 @@ def _pool(wrapper: BaseDatabaseWrapper) -> Any:
     return getattr(wrapper, "pool", None)
 
 
-def database_unreachable(alias: str = "default") -> None:
-    """A request found no database: later requests of this process wait only briefly."""
+def database_unreachable(error: BaseException, alias: str = "default") -> None:
+    """A request found no database (``error``, Django's wrapper of psycopg's error):
+    later requests of this process wait only briefly for a connection."""
     pool = _pool(connections[alias])
-    if pool is not None:
-        pool.timeout = min(pool.timeout, settings.DATABASE_POOL_OUTAGE_TIMEOUT)
+    if pool is None:
+        return
+    if isinstance(error.__cause__, PoolTimeout) and pool.get_stats()["pool_size"] >= pool.max_size:
+        return  # a rush holds every connection
+    pool.timeout = min(pool.timeout, settings.DATABASE_POOL_OUTAGE_TIMEOUT)
 
 
 def restore_pool_wait(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:

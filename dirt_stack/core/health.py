@@ -34,7 +34,7 @@ def check_database() -> str:
         logger.warning("health check: database unavailable", extra={"error": str(exc)})
         # Drop the broken connection so the next probe connects afresh.
         connection.close()
-        database_unreachable()
+        database_unreachable(exc)
         return "unavailable"
     return "ok"
 

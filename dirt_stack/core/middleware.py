@@ -161,7 +161,7 @@ class DatabaseUnavailableMiddleware:
                 "database unavailable", extra={"path": loggable_path(request), "error": str(exception)[:300]}
             )
             connection.close()
-            database_unreachable()
+            database_unreachable(exception)
             message = (
                 "Maticko cannot reach its database right now. "
                 "Nothing was saved; please try again in a moment."
