@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def pool() -> Iterator[Any]:
     """The default connection's psycopg pool, its wait restored afterwards."""
-    pool = connection.pool
+    pool = getattr(connection, "pool", None)  # PostgreSQL's DatabaseWrapper only
     assert pool is not None, "the PostgreSQL settings use psycopg's pool"
     configured = pool.timeout
     connection.close()
