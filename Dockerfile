@@ -49,8 +49,11 @@ ENV APP_VERSION=${APP_VERSION}
 
 USER 10001:10001
 EXPOSE 8000
+# Liveness (ADR 0021): is the process answering? Not the deep /health/, which also needs
+# the database: restarting a container cannot bring a database back, and an "unhealthy"
+# container during a database outage would invite exactly that restart.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/live/', timeout=4)"]
 ENTRYPOINT ["./docker-entrypoint.sh"]
 # nginx on 8000 in front of gunicorn on 127.0.0.1:8001; its files are under /tmp (SERVE_RUN_DIR).
 CMD ["./serve.sh"]

@@ -17,7 +17,8 @@ from inertia import share
 from inertia.middleware import InertiaMiddleware as BaseInertiaMiddleware
 
 from core import load
-from core.health import health_report
+from core.database_outage import database_unreachable
+from core.health import health_report, live_report
 from core.input import text_problem
 from core.problems import problem
 from core.redact import REDACTED, SECRET_URL_KWARGS, redact
@@ -25,7 +26,8 @@ from core.schemas import AppInfo, Auth, User
 
 request_logger = logging.getLogger("maticko.request")
 
-HEALTH_PATHS = frozenset({"/health/", "/health"})
+HEALTH_PATHS = frozenset({"/health/", "/health"})  # deep: the database answers too
+LIVE_PATHS = frozenset({"/health/live/", "/health/live"})  # shallow: the process answers
 # The JSON API: no pages, so none of Inertia's work (its CSRF cookie, shared props).
 API_PREFIX = "/api/"
 JSON_TYPES = ("application/json", "application/problem+json")
@@ -106,7 +108,8 @@ class SecurityHeadersMiddleware:
 
 
 class HealthCheckMiddleware:
-    """Answer ``/health/`` before host validation, HTTPS redirects and sessions.
+    """Answer ``/health/`` and ``/health/live/`` before host validation, HTTPS
+    redirects and sessions (core.health, ADR 0021).
 
     A load balancer probes each instance by its IP address over plain HTTP, so
     this must answer whatever the Host header is, and never redirect.
@@ -116,14 +119,19 @@ class HealthCheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path in HEALTH_PATHS and request.method in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        if request.path in LIVE_PATHS:
+            response = JsonResponse(live_report())
+        elif request.path in HEALTH_PATHS:
             status, report = health_report()
             response = JsonResponse(report, status=status)
-            response["Cache-Control"] = "no-store"
-            # Set here because CommonMiddleware, which usually does, has not run.
-            response["Content-Length"] = str(len(response.content))
-            return response
-        return self.get_response(request)
+        else:
+            return self.get_response(request)
+        response["Cache-Control"] = "no-store"
+        # Set here because CommonMiddleware, which usually does, has not run.
+        response["Content-Length"] = str(len(response.content))
+        return response
 
 
 class DatabaseUnavailableMiddleware:
@@ -153,6 +161,7 @@ class DatabaseUnavailableMiddleware:
                 "database unavailable", extra={"path": loggable_path(request), "error": str(exception)[:300]}
             )
             connection.close()
+            database_unreachable(exception)
             message = (
                 "Maticko cannot reach its database right now. "
                 "Nothing was saved; please try again in a moment."

@@ -174,6 +174,11 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
         _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         _db["CONN_HEALTH_CHECKS"] = True
 
+# Once a request found the database unreachable, later ones wait this long for a pooled
+# connection instead of DATABASE_POOL_TIMEOUT, until a connection is handed out again
+# (core/database_outage.py): gunicorn's threads stay free for the liveness check.
+DATABASE_POOL_OUTAGE_TIMEOUT = env.float("DATABASE_POOL_OUTAGE_TIMEOUT", default=0.2)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 # Refuses password logins to an account locked after repeated failures (accounts/lockout.py).
@@ -249,9 +254,9 @@ BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=not DEBUG)
 if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
-# The health check is answered before SecurityMiddleware; the exemption keeps
-# it safe even if that order ever changes.
-SECURE_REDIRECT_EXEMPT = [r"^health/?$"]
+# The health checks (/health/, /health/live/) are answered before SecurityMiddleware;
+# the exemption keeps them safe even if that order ever changes.
+SECURE_REDIRECT_EXEMPT = [r"^health(/|/live/?)?$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 # "preload" only allows submitting the domain to browsers' preload list; nothing is submitted.

@@ -1,7 +1,7 @@
 """Root URL configuration. Each app owns its own URLs; this file only mounts them.
 
-``/health/`` is answered by core.middleware.HealthCheckMiddleware before URL
-resolution, so it needs no route here.
+``/health/`` and ``/health/live/`` are answered by core.middleware.HealthCheckMiddleware
+before URL resolution, so they need no route here.
 """
 
 from django.conf import settings

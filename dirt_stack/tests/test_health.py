@@ -1,10 +1,15 @@
-"""GET /health/: what load balancers and container health checks rely on."""
+"""GET /health/ (deep: the database answers) and GET /health/live/ (shallow: the process
+answers): what load balancers, the deploy and container health checks rely on (ADR 0021)."""
 
 from __future__ import annotations
 
 import json
 
 import pytest
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.middleware.security import SecurityMiddleware
+from django.test.utils import CaptureQueriesContext
 
 from tests.support.processes import gunicorn_server
 
@@ -32,10 +37,49 @@ def test_health_answers_any_host_header(client, settings):
 def test_health_never_redirects(client, settings):
     settings.SECURE_SSL_REDIRECT = True
     settings.APPEND_SLASH = True
-    assert client.get("/health/").status_code == 200
-    assert client.get("/health").status_code == 200
+    for path in ("/health/", "/health", "/health/live/", "/health/live"):
+        assert client.get(path).status_code == 200, path
     # Other pages do redirect to HTTPS under the same settings.
     assert client.get("/").status_code == 301
+    assert client.get("/health/other/").status_code == 301
+
+
+def test_ssl_redirect_exemption_covers_exactly_the_health_checks(rf, settings):
+    """SecurityMiddleware alone (as if the health checks were ever moved after it)."""
+    settings.SECURE_SSL_REDIRECT = True
+
+    def served(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("served")
+
+    middleware = SecurityMiddleware(served)
+
+    def redirect_status(path: str) -> int | None:
+        response = middleware.process_request(rf.get(path))
+        return None if response is None else response.status_code
+
+    for path in ("/health/", "/health", "/health/live/", "/health/live"):
+        assert redirect_status(path) is None, path
+    for path in ("/healthz/", "/health/lives/", "/health/live/x"):
+        assert redirect_status(path) == 301, path
+
+
+def test_live_answers_ok_with_version_and_no_query(client, settings):
+    settings.APP_VERSION = "abc1234"
+    settings.ALLOWED_HOSTS = ["tickets.example.com"]
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/health/live/", headers={"host": "10.0.11.27:8000"})
+        head = client.head("/health/live")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response["Cache-Control"] == "no-store"
+    assert response.json() == {"status": "ok", "version": "abc1234"}
+    assert head.status_code == 200
+    assert len(queries) == 0
+
+
+def test_live_only_answers_reads(client):
+    # A POST is not a probe: it goes on to the URL resolver, where no route takes it.
+    assert client.post("/health/live/").status_code == 404
 
 
 @pytest.mark.slow
@@ -52,8 +96,13 @@ def test_health_answers_503_when_the_database_is_unreachable(tmp_path, database_
         status, _, body = server.get("/health/")
         api_status, api_headers, api_body = server.get("/api/v1/events")
         page_status, page_headers, page_body = server.get("/")
+        # The process is up: liveness stays 200, so nothing restarts or replaces it.
+        live_status, live_headers, live_body = server.get("/health/live/", headers={"Host": "10.0.11.8"})
     assert status == 503
     assert json.loads(body) == {"status": "unavailable", "database": "unavailable", "version": "0.1.0"}
+    assert live_status == 200
+    assert live_headers["Content-Type"] == "application/json"
+    assert json.loads(live_body) == {"status": "ok", "version": "0.1.0"}
     # Every other request fails cleanly too: a readable 503, never a 500.
     assert api_status == 503
     assert api_headers["Content-Type"] == "application/problem+json"

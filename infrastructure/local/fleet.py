@@ -7,8 +7,9 @@ of an Auto Scaling group. Each instance runs the production command
 
 with production settings, and all of them share one PostgreSQL. This module runs
 the same shape on one machine: N instances of that command on loopback ports,
-behind HAProxy (Debian's ``haproxy``) which probes ``GET /health/`` on each of
-them every second, all sharing the PostgreSQL database named by DATABASE_URL.
+behind HAProxy (Debian's ``haproxy``) which probes ``GET /health/live/`` on each of
+them every second (the shallow liveness check the ALB uses, ADR 0021), all sharing
+the PostgreSQL database named by DATABASE_URL.
 
 From a shell (what ``make fleet`` runs; Ctrl-C stops everything):
 
@@ -21,6 +22,8 @@ From Python (the fleet tests in dirt_stack/tests/fleet/):
         fleet.kill("app1")           # SIGKILL to the whole instance: a lost machine
         fleet.start_instance("app1")
         fleet.restart("app2")        # drain, SIGTERM, start, healthy, ready
+        fleet.process_ids("app1")    # (master pid, worker pids): unchanged unless restarted
+        fleet.down_transitions()     # how often HAProxy marked each instance DOWN
 
 HAProxy is driven through its runtime API (the admin socket): ``set server
 maticko/app1 state drain|ready|maint`` and ``show stat``.
@@ -129,7 +132,8 @@ class Instance:
     port: int
     log_path: Path
     process: subprocess.Popen | None = None
-    starts: int = 0
+    starts: int = 0  # how often the fleet started it
+    master_pids: list[int] = field(default_factory=list)  # gunicorn master's pid of each start
 
     @property
     def url(self) -> str:
@@ -333,6 +337,7 @@ class Fleet:
                 stdin=subprocess.DEVNULL,
                 start_new_session=True,
             )
+        instance.master_pids.append(instance.process.pid)
 
     def start_instance(self, name: str, timeout: float | None = None) -> float:
         """Start a stopped instance and wait until its /health/ answers 200; return the seconds."""
@@ -358,8 +363,26 @@ class Fleet:
         return _stop_process(instance.process, signal.SIGTERM, timeout)
 
     def health(self, name: str, timeout: float = 2) -> int:
-        """Status of the instance's own GET /health/ (0 when it does not answer)."""
+        """Status of the instance's own GET /health/, the deep check (0 when it does not answer)."""
         return http_status(self.members[name].url + "/health/", timeout)
+
+    def live(self, name: str, timeout: float = 2) -> int:
+        """Status of the instance's own GET /health/live/, the liveness check (0 when it does not answer)."""
+        return http_status(self.members[name].url + "/health/live/", timeout)
+
+    def process_ids(self, name: str) -> tuple[int, tuple[int, ...]]:
+        """The instance's gunicorn master pid and its workers' pids (sorted; Linux's /proc).
+
+        The same answer before and after an incident proves nothing restarted it:
+        neither the fleet (a new master) nor gunicorn (a worker it replaced after a
+        crash or a timeout) nor anything else.
+        """
+        instance = self.members[name]
+        if not instance.running:
+            raise FleetError(f"{name} is not running")
+        master = instance.process.pid  # type: ignore[union-attr]
+        children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+        return master, tuple(sorted(int(pid) for pid in children))
 
     def wait_healthy(self, name: str, timeout: float | None = None) -> float:
         instance = self.members[name]
@@ -424,8 +447,11 @@ frontend web
 
 backend {BACKEND}
     balance roundrobin
+    # Liveness, as the ALB's target group: a database outage fails no check (ADR 0021).
+    # Every change of a check's result (failed, passed again, DOWN, UP) goes to the log.
+    option log-health-checks
     option httpchk
-    http-check send meth GET uri /health/ ver HTTP/1.1 hdr Host localhost
+    http-check send meth GET uri /health/live/ ver HTTP/1.1 hdr Host localhost
     http-check expect status 200
     option allbackups
     # Which instance answered, for the tests' figures.
@@ -457,6 +483,11 @@ backend {BACKEND}
     def status(self, name: str) -> str:
         """HAProxy's view of a server: UP, DOWN, DRAIN, MAINT, or a transition like "UP 1/2"."""
         return self.stats()[name]["status"]
+
+    def down_transitions(self) -> dict[str, int]:
+        """How many times HAProxy's health check took each instance from UP to DOWN
+        (``chkdown`` of ``show stat``), since HAProxy started."""
+        return {name: int(row["chkdown"] or 0) for name, row in self.stats().items() if name in self.members}
 
     def in_flight(self, name: str) -> int:
         row = self.stats()[name]
