@@ -34,6 +34,18 @@ harness, never in the real templates (infrastructure/README.md, "Emulator gaps")
    Auto Scaling group appears once ImageTag is set).
 8. AWS::KMS::Key expects its Tags as TagKey/TagValue (the KMS API's spelling)
    instead of CloudFormation's Key/Value; the shim translates them.
+9. UpdateTerminationProtection is not implemented; the shim sets the flag that
+   DescribeStacks reports (EnableTerminationProtection).
+10. AWS::CloudWatch::Alarm is skipped (no CloudFormation support), so its Arn
+   attribute (the application stack's rollback-trigger outputs) cannot resolve. The
+   shim creates, replaces and deletes the alarm in moto's CloudWatch, and answers
+   the target group's TargetGroupFullName (an alarm dimension) that moto lacks.
+11. A change set whose execution fails raises the error to the caller and leaves the
+   stack half-made; CloudFormation rolls a failed creation back and leaves the stack
+   in ROLLBACK_COMPLETE. The shim deletes what was created and sets that status.
+12. A change set compares its parameters with the stack's after moto converted the
+   Number ones (2 is not "2"), so an unchanged Number parameter passed again makes a
+   change; CloudFormation compares the strings. The shim compares them as strings.
 """
 
 from __future__ import annotations
@@ -47,6 +59,7 @@ def install_shims() -> None:
     from moto.cloudformation import responses as cfn_responses
     from moto.cloudformation import utils as cfn_utils
     from moto.cloudformation.parsing import OutputMap
+    from moto.core.responses import ActionResult
     from moto.kms import models as kms_models
     from moto.rds import models as rds_models
 
@@ -97,7 +110,21 @@ def install_shims() -> None:
             # Imports resolve against the exports of the other stacks.
             stack.cross_stack_resources = self.exports
             stack.resource_map.cross_stack_resources = self.exports
-        original_execute(self, change_set_name, stack_name)
+        try:
+            original_execute(self, change_set_name, stack_name)
+        except Exception as error:
+            if change_set is None or change_set.change_set_type != "CREATE":
+                raise
+            stack = change_set.stack
+            try:
+                stack.resource_map.delete()
+            except Exception:  # noqa: S110 - best effort, as the half-made stack allows
+                pass
+            stack.status = "ROLLBACK_COMPLETE"
+            stack._add_stack_event("CREATE_FAILED", resource_status_reason=str(error))
+            stack._add_stack_event("ROLLBACK_COMPLETE")
+            change_set.execution_status = "EXECUTE_FAILED"
+            return
         if change_set is None:
             return
         stack = change_set.stack
@@ -114,6 +141,14 @@ def install_shims() -> None:
         stack.parameters = dict(stack.resource_map.resolved_parameters)
 
     backend_cls.execute_change_set = execute_change_set
+
+    def has_parameters(self, other_parameters):
+        def as_strings(parameters):
+            return {key: str(value) for key, value in parameters.items()}
+
+        return as_strings(self.parameters) == as_strings(other_parameters)
+
+    cfn_models.Stack.has_parameters = has_parameters
 
     response_cls = cfn_responses.CloudFormationResponse
     original_validate = response_cls._validate_different_update
@@ -133,6 +168,28 @@ def install_shims() -> None:
 
     response_cls._validate_different_update = _validate_different_update
     response_cls.create_change_set = create_change_set
+
+    def update_termination_protection(self):
+        stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+        stack.enable_termination_protection = self._get_bool_param("EnableTerminationProtection")
+        return ActionResult({"StackId": stack.stack_id})
+
+    response_cls.update_termination_protection = update_termination_protection
+
+    install_alarm_model()
+
+    from moto.elbv2 import models as elbv2_models
+
+    def target_group_has_cfn_attr(cls, attr):
+        return attr == "TargetGroupFullName"
+
+    def target_group_get_cfn_attribute(self, attribute_name):
+        if attribute_name == "TargetGroupFullName":
+            return self.arn.split(":", 5)[5]
+        raise NotImplementedError(attribute_name)
+
+    elbv2_models.FakeTargetGroup.has_cfn_attr = classmethod(target_group_has_cfn_attr)
+    elbv2_models.FakeTargetGroup.get_cfn_attribute = target_group_get_cfn_attribute
 
     db_cls = rds_models.DBInstance
     original_create = db_cls.create_from_cloudformation_json.__func__
@@ -178,6 +235,80 @@ def install_shims() -> None:
         return original_key_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
 
     key_cls.create_from_cloudformation_json = classmethod(create_key_from_cloudformation_json)
+
+
+def install_alarm_model() -> None:
+    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.core.common_models import CloudFormationModel
+
+    class CloudFormationAlarm(CloudFormationModel):
+        # moto's model registry files each model under the service its module names.
+        __module__ = "moto.cloudwatch.models"
+
+        def __init__(self, alarm) -> None:
+            self.alarm = alarm
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudWatch::Alarm"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "AlarmName"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.alarm.name
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        def get_cfn_attribute(self, attribute_name: str) -> str:
+            return self.alarm.alarm_arn
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        ):
+            properties = cloudformation_json["Properties"]
+
+            def present(values):
+                return [value for value in values or [] if value]
+
+            alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
+                name=properties.get("AlarmName") or resource_name,
+                namespace=properties.get("Namespace"),
+                metric_name=properties.get("MetricName"),
+                comparison_operator=properties["ComparisonOperator"],
+                evaluation_periods=int(properties["EvaluationPeriods"]),
+                period=int(properties.get("Period", 60)),
+                threshold=float(properties["Threshold"]),
+                statistic=properties.get("Statistic"),
+                extended_statistic=properties.get("ExtendedStatistic"),
+                description=properties.get("AlarmDescription", ""),
+                dimensions=[d for d in properties.get("Dimensions", []) if d.get("Value")],
+                alarm_actions=present(properties.get("AlarmActions")),
+                ok_actions=present(properties.get("OKActions")),
+                treat_missing_data=properties.get("TreatMissingData"),
+            )
+            return cls(alarm)
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        ):
+            original_resource.delete(account_id, region_name)
+            return cls.create_from_cloudformation_json(
+                new_resource_name, cloudformation_json, account_id, region_name
+            )
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+            cloudwatch_backends[account_id][region_name].delete_alarms([resource_name])
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([self.alarm.name])
 
 
 def main(argv: list[str]) -> int:

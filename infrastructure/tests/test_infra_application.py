@@ -54,12 +54,13 @@ def test_http_redirects_to_https_when_a_certificate_is_given() -> None:
     assert https["Properties"]["SslPolicy"].startswith("ELBSecurityPolicy-TLS13-1-2")
 
 
-def test_launch_template_uses_amazon_linux_2023_from_ssm() -> None:
-    parameter = load(APPLICATION)["Parameters"]["LatestAmiId"]
-    assert parameter["Type"] == "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>"
-    assert parameter["Default"].startswith("/aws/service/ami-amazon-linux-latest/al2023-ami-")
+def test_launch_template_runs_the_pinned_ami() -> None:
+    # deploy-layered.sh resolves the AMI (kept, or the latest AL2023 on creation).
+    parameter = load(APPLICATION)["Parameters"]["AmiId"]
+    assert parameter["Type"] == "AWS::EC2::Image::Id"
+    assert "Default" not in parameter
     data = props(APPLICATION, "LaunchTemplate")["LaunchTemplateData"]
-    assert data["ImageId"] == {"Ref": "LatestAmiId"}
+    assert data["ImageId"] == {"Ref": "AmiId"}
 
 
 def test_launch_template_requires_imdsv2_and_encrypts_volumes() -> None:
