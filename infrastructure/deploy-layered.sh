@@ -38,6 +38,8 @@ Usage: deploy-layered.sh [options]
                              is kept (on creation: the latest Amazon Linux 2023 x86_64)
       --refresh-ami          move to the latest Amazon Linux 2023 x86_64 AMI (rolls the fleet)
       --ignore-freeze        deploy the application layer although a deploy freeze is set
+      --no-rollback-triggers this application update without the alarm rollback triggers (a fix
+                             deployed while the 5xx or unhealthy-hosts alarm is firing)
       --allow-db-replacement let this one run replace or delete the database instance
                              (the database stack's policy forbids it otherwise)
       --role-arn ARN         CloudFormation service role (default: the maticko-bootstrap stack's
@@ -91,6 +93,7 @@ DESIRED_CAPACITY=""
 AMI_ID=""
 REFRESH_AMI=false
 IGNORE_FREEZE=false
+ROLLBACK_TRIGGERS=true
 ALLOW_DB_REPLACEMENT=false
 ROLE_ARN=""
 NOTIFY=true
@@ -114,6 +117,7 @@ while [ "$#" -gt 0 ]; do
     --ami-id) need_value "$@"; AMI_ID=$2; shift 2 ;;
     --refresh-ami) REFRESH_AMI=true; shift ;;
     --ignore-freeze) IGNORE_FREEZE=true; shift ;;
+    --no-rollback-triggers) ROLLBACK_TRIGGERS=false; shift ;;
     --allow-db-replacement) ALLOW_DB_REPLACEMENT=true; shift ;;
     --role-arn) need_value "$@"; ROLE_ARN=$2; shift 2 ;;
     --no-notify) NOTIFY=false; shift ;;
@@ -503,8 +507,15 @@ protect_stack() {
 }
 
 # Rollback triggers: the alarms the application stack exports for it.
+# An empty list (--no-rollback-triggers) removes them for this update; CloudFormation
+# would otherwise reuse the stack's last rollback configuration.
 rollback_configuration() {
   local triggers="" arn output
+  if [ "$ROLLBACK_TRIGGERS" = false ]; then
+    echo "==> warning: no rollback triggers for this update (--no-rollback-triggers)" >&2
+    printf '{"RollbackTriggers": [], "MonitoringTimeInMinutes": 0}'
+    return 0
+  fi
   for output in Target5xxAlarmArn UnhealthyHostsAlarmArn; do
     arn=$(stack_output "$APPLICATION_STACK" "$output")
     if [ -z "$arn" ]; then

@@ -50,6 +50,7 @@ harness, never in the real templates (infrastructure/README.md, "Emulator gaps")
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import warnings
 
@@ -116,10 +117,9 @@ def install_shims() -> None:
             if change_set is None or change_set.change_set_type != "CREATE":
                 raise
             stack = change_set.stack
-            try:
+            # Best effort, as far as the half-made stack allows.
+            with contextlib.suppress(Exception):
                 stack.resource_map.delete()
-            except Exception:  # noqa: S110 - best effort, as the half-made stack allows
-                pass
             stack.status = "ROLLBACK_COMPLETE"
             stack._add_stack_event("CREATE_FAILED", resource_status_reason=str(error))
             stack._add_stack_event("ROLLBACK_COMPLETE")
