@@ -46,6 +46,9 @@ harness, never in the real templates (infrastructure/README.md, "Emulator gaps")
 12. A change set compares its parameters with the stack's after moto converted the
    Number ones (2 is not "2"), so an unchanged Number parameter passed again makes a
    change; CloudFormation compares the strings. The shim compares them as strings.
+13. AWS::SecretsManager::Secret is skipped (no CloudFormation support), so the
+   database stack's app-user secret and its DBAppSecretArn output are missing. The
+   shim creates it in moto's Secrets Manager, with GenerateSecretString's password.
 """
 
 from __future__ import annotations
@@ -177,6 +180,7 @@ def install_shims() -> None:
     response_cls.update_termination_protection = update_termination_protection
 
     install_alarm_model()
+    install_secret_model()
 
     from moto.elbv2 import models as elbv2_models
 
@@ -309,6 +313,84 @@ def install_alarm_model() -> None:
 
         def delete(self, account_id: str, region_name: str) -> None:
             cloudwatch_backends[account_id][region_name].delete_alarms([self.alarm.name])
+
+
+def install_secret_model() -> None:
+    import json
+    import secrets
+    import string
+
+    from moto.core.common_models import CloudFormationModel
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    class CloudFormationSecret(CloudFormationModel):
+        # moto's model registry files each model under the service its module names.
+        __module__ = "moto.secretsmanager.models"
+
+        def __init__(self, arn: str) -> None:
+            self.arn = arn
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::SecretsManager::Secret"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "Name"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return self.arn
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Id"
+
+        def get_cfn_attribute(self, attribute_name: str) -> str:
+            return self.arn
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls, resource_name, cloudformation_json, account_id, region_name, **kwargs
+        ):
+            properties = cloudformation_json.get("Properties", {})
+            secret_string = properties.get("SecretString")
+            generate = properties.get("GenerateSecretString")
+            if generate is not None:
+                alphabet = string.ascii_letters + string.digits
+                if str(generate.get("ExcludePunctuation", "false")).lower() != "true":
+                    alphabet += "!#$%&*+-.:;<=>?^_~"
+                password = "".join(
+                    secrets.choice(alphabet) for _ in range(int(generate.get("PasswordLength", 32)))
+                )
+                if "SecretStringTemplate" in generate:
+                    document = json.loads(generate["SecretStringTemplate"])
+                    document[generate["GenerateStringKey"]] = password
+                    secret_string = json.dumps(document)
+                else:
+                    secret_string = password
+            created = secretsmanager_backends[account_id][region_name].create_secret(
+                name=properties.get("Name") or f"{resource_name}-{secrets.token_hex(6)}",
+                secret_string=secret_string,
+                secret_binary=None,
+                description=properties.get("Description"),
+                tags=[],
+                kms_key_id=properties.get("KmsKeyId"),
+                client_request_token=None,
+                replica_regions=[],
+                force_overwrite=False,
+            )
+            return cls(json.loads(created)["ARN"])
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name
+        ):
+            return original_resource
+
+        @classmethod
+        def delete_from_cloudformation_json(cls, resource_name, cloudformation_json, account_id, region_name):
+            secretsmanager_backends[account_id][region_name].delete_secret(resource_name, None, True)
 
 
 def main(argv: list[str]) -> int:
