@@ -55,12 +55,21 @@ harness, never in the real templates (infrastructure/README.md, "Emulator gaps")
    name, the attribute Arn the ARN), so they are visible through the CloudWatch API.
    An alarm's dimension !GetAtt TargetGroup.TargetGroupFullName needs that attribute,
    which moto's target group lacks; the shim answers it from the ARN.
-12.-15. The database layer's gaps (RDS Proxy, its target group, DB instance updates,
+12.-16. The database layer's gaps (RDS Proxy, its target group, DB instance updates,
    resources whose Condition turns true on an update): moto_emulator_database.py.
+17. UpdateTerminationProtection is not implemented; the shim sets the flag that
+   DescribeStacks reports (EnableTerminationProtection).
+18. A change set whose execution fails raises the error to the caller and leaves the
+   stack half-made; CloudFormation rolls a failed creation back and leaves the stack
+   in ROLLBACK_COMPLETE. The shim deletes what was created and sets that status.
+19. A change set compares its parameters with the stack's after moto converted the
+   Number ones (2 is not "2"), so an unchanged Number parameter passed again makes a
+   change; CloudFormation compares the strings. The shim compares them as strings.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import warnings
 
@@ -70,6 +79,7 @@ def install_shims() -> None:
     from moto.cloudformation import responses as cfn_responses
     from moto.cloudformation import utils as cfn_utils
     from moto.cloudformation.parsing import OutputMap
+    from moto.core.responses import ActionResult
     from moto.kms import models as kms_models
     from moto.rds import models as rds_models
 
@@ -120,7 +130,20 @@ def install_shims() -> None:
             # Imports resolve against the exports of the other stacks.
             stack.cross_stack_resources = self.exports
             stack.resource_map.cross_stack_resources = self.exports
-        original_execute(self, change_set_name, stack_name)
+        try:
+            original_execute(self, change_set_name, stack_name)
+        except Exception as error:
+            if change_set is None or change_set.change_set_type != "CREATE":
+                raise
+            stack = change_set.stack
+            # Best effort, as far as the half-made stack allows.
+            with contextlib.suppress(Exception):
+                stack.resource_map.delete()
+            stack.status = "ROLLBACK_COMPLETE"
+            stack._add_stack_event("CREATE_FAILED", resource_status_reason=str(error))
+            stack._add_stack_event("ROLLBACK_COMPLETE")
+            change_set.execution_status = "EXECUTE_FAILED"
+            return
         if change_set is None:
             return
         stack = change_set.stack
@@ -137,6 +160,14 @@ def install_shims() -> None:
         stack.parameters = dict(stack.resource_map.resolved_parameters)
 
     backend_cls.execute_change_set = execute_change_set
+
+    def has_parameters(self, other_parameters):
+        def as_strings(parameters):
+            return {key: str(value) for key, value in parameters.items()}
+
+        return as_strings(self.parameters) == as_strings(other_parameters)
+
+    cfn_models.Stack.has_parameters = has_parameters
 
     response_cls = cfn_responses.CloudFormationResponse
     original_validate = response_cls._validate_different_update
@@ -156,6 +187,13 @@ def install_shims() -> None:
 
     response_cls._validate_different_update = _validate_different_update
     response_cls.create_change_set = create_change_set
+
+    def update_termination_protection(self):
+        stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+        stack.enable_termination_protection = self._get_bool_param("EnableTerminationProtection")
+        return ActionResult({"StackId": stack.stack_id})
+
+    response_cls.update_termination_protection = update_termination_protection
 
     db_cls = rds_models.DBInstance
     original_create = db_cls.create_from_cloudformation_json.__func__

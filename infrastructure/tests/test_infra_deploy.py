@@ -28,7 +28,7 @@ REGION = "eu-central-1"
 IMAGE_TAG = "0f1e2d3c4b5a69788796a5b4c3d2e1f001234567"
 
 
-def run_script(*args: str, env: dict[str, str], timeout: int = 120) -> subprocess.CompletedProcess[str]:
+def run_script(*args: str, env: dict[str, str], timeout: int = 400) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=timeout
     )
