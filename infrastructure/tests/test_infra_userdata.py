@@ -223,7 +223,9 @@ def _env_file(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in path.read_text().splitlines())
 
 
-def _render(tmp_path: Path, values: dict[str, str], connect_address: str) -> tuple[dict[str, str], dict[str, str]]:
+def _render(
+    tmp_path: Path, values: dict[str, str], connect_address: str
+) -> tuple[dict[str, str], dict[str, str]]:
     """Runs maticko-render-env of the user data rendered with values; returns the
     app.env and release.env it writes."""
     if shutil.which("python3") is None:
