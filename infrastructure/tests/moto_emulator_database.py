@@ -186,7 +186,11 @@ def install_database_shims() -> None:
         for logical_id, resource_json in self._resource_json_map.items():
             if resource_json["Type"] == "AWS::SSM::Parameter" and self[logical_id] is not None:
                 self._parsed_resources[logical_id] = parsing.parse_and_update_resource(
-                    logical_id, resource_json, self, account_id=self._account_id, region_name=self._region_name
+                    logical_id,
+                    resource_json,
+                    self,
+                    account_id=self._account_id,
+                    region_name=self._region_name,
                 )
 
     parsing.ResourceMap.update = update  # type: ignore[method-assign]

@@ -417,9 +417,8 @@ def test_the_connect_address_is_not_exported_so_the_proxy_can_be_switched_live()
     outputs = load(DATABASE)["Outputs"]
     assert "Export" not in outputs["DBConnectAddress"]
     assert outputs["DBConnectAddressParameter"]["Value"] == {"Ref": "ConnectAddressParameter"}
-    assert outputs["DBConnectAddressParameterArn"]["Value"] == {
-        "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ConnectAddressParameter}"
-    }
+    arn = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ConnectAddressParameter}"
+    assert outputs["DBConnectAddressParameterArn"]["Value"] == {"Fn::Sub": arn}
     for name in ("DBConnectAddressParameter", "DBConnectAddressParameterArn"):
         assert outputs[name]["Export"]["Name"] == {"Fn::Sub": f"${{AWS::StackName}}-{name}"}
     # No exported value depends on the proxy.
