@@ -117,7 +117,7 @@ def render_user_data(values: dict[str, str] | None = None) -> str:
         ),
         "DeployCheckSecret": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:deploy-check-AbCdEf",
         "AppDbSecretArn": "arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-app-AbCdEf",
-        "DbConnectHost": "maticko-dev-proxy.proxy-abc.eu-central-1.rds.amazonaws.com",
+        "DbConnectParameter": "/maticko/dev/database/connect-address",
         "SecureFlag": "false",
         "HstsSeconds": "0",
         "DatabasePoolMaxSize": "7",

@@ -540,6 +540,12 @@ def main(argv: list[str]) -> int:
     install_waf_shims()
     install_secret_shims()
     install_alarm_shims()
+    # moto caches the CloudFormation types it knows on first use (the database shims
+    # look them up): forget that, so the secret and alarm types installed after count.
+    from moto.cloudformation import parsing
+
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
     from moto.server import main as moto_main
 
     moto_main(["-H", "127.0.0.1", "-p", port])

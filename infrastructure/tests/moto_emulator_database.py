@@ -15,6 +15,11 @@ them; infrastructure/README.md, "Emulator gaps"):
     something refers to it (the proxy's target group, which nothing refers to,
     never appeared). The shim creates every resource of the updated template whose
     Condition holds, as CloudFormation does.
+16. On a stack update moto modifies only resources whose template text changed: a
+    parameter that changes a resolved value only (UseRdsProxy choosing the
+    connect-address parameter's Fn::If branch) leaves the resource as it was. The
+    shim writes every AWS::SSM::Parameter again with its value resolved after the
+    update, as CloudFormation does.
 """
 
 from __future__ import annotations
@@ -178,6 +183,15 @@ def install_database_shims() -> None:
         original_update(self, template, parameters)
         for logical_id in self._resource_json_map:
             self[logical_id]  # creates it unless its Condition is false
+        for logical_id, resource_json in self._resource_json_map.items():
+            if resource_json["Type"] == "AWS::SSM::Parameter" and self[logical_id] is not None:
+                self._parsed_resources[logical_id] = parsing.parse_and_update_resource(
+                    logical_id,
+                    resource_json,
+                    self,
+                    account_id=self._account_id,
+                    region_name=self._region_name,
+                )
 
     parsing.ResourceMap.update = update  # type: ignore[method-assign]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from maticko_infra_support import APPLICATION, INFRA_DIR, TEMPLATES, load, props, walk
+from maticko_infra_support import APPLICATION, INFRA_DIR, TEMPLATES, import_names, load, props, walk
 
 pytestmark = pytest.mark.infra
 
@@ -273,6 +273,11 @@ def test_instance_role_is_least_privilege() -> None:
         "elasticloadbalancing:RegisterTargets",
     ]
     assert statements["DrainThisTargetGroup"]["Resource"] == {"Ref": "TargetGroup"}
+    # The database address: that one parameter, read only.
+    assert statements["ReadWhereTheWebContainerConnects"]["Action"] == "ssm:GetParameter"
+    assert statements["ReadWhereTheWebContainerConnects"]["Resource"] == {
+        "Fn::ImportValue": {"Fn::Sub": "${DatabaseStackName}-DBConnectAddressParameterArn"}
+    }
     assert statements["ReadTargetHealth"]["Action"] == "elasticloadbalancing:DescribeTargetHealth"
     assert statements["ReadTargetHealth"]["Resource"] == "*"
     logs = statements["ApplicationLogs"]
@@ -476,13 +481,18 @@ def test_connection_pool_fits_the_documented_budget() -> None:
 def test_web_and_release_containers_reach_the_database_as_the_contract_says() -> None:
     values = _user_data_values()
     assert values["AppDbSecretArn"] == {"Fn::ImportValue": {"Fn::Sub": "${DatabaseStackName}-DBAppSecretArn"}}
-    assert values["DbConnectHost"] == {
+    # The web container's host is read from the database stack's SSM parameter (it
+    # follows UseRdsProxy on a live environment), not imported; with the disaster-recovery
+    # override there is no parameter and the override (DbHost) serves both containers.
+    assert values["DbConnectParameter"] == {
         "Fn::If": [
             "HasDatabaseHostOverride",
-            {"Ref": "DatabaseHostOverride"},
-            {"Fn::ImportValue": {"Fn::Sub": "${DatabaseStackName}-DBConnectAddress"}},
+            "",
+            {"Fn::ImportValue": {"Fn::Sub": "${DatabaseStackName}-DBConnectAddressParameter"}},
         ]
     }
+    assert values["DbHost"]["Fn::If"][:2] == ["HasDatabaseHostOverride", {"Ref": "DatabaseHostOverride"}]
+    assert "DBConnectAddress" not in {suffix for _, suffix in import_names(APPLICATION)}
     # The master user (release container) goes to the instance, never the proxy.
     assert values["DbHost"]["Fn::If"][2] == {
         "Fn::ImportValue": {"Fn::Sub": "${DatabaseStackName}-DBEndpointAddress"}

@@ -348,15 +348,27 @@ def test_rds_proxy_role_reads_only_the_application_secret() -> None:
     assert "ManagedPolicyArns" not in role
 
 
+CONNECT_ADDRESS = {
+    "Fn::If": [
+        "UseRdsProxy",
+        {"Fn::GetAtt": ["DBProxy", "Endpoint"]},
+        {"Fn::GetAtt": ["DBInstance", "Endpoint.Address"]},
+    ]
+}
+
+
 def test_connect_address_is_the_proxy_when_on_and_the_instance_when_off() -> None:
     outputs = load(DATABASE)["Outputs"]
-    assert outputs["DBConnectAddress"]["Value"] == {
-        "Fn::If": [
-            "UseRdsProxy",
-            {"Fn::GetAtt": ["DBProxy", "Endpoint"]},
-            {"Fn::GetAtt": ["DBInstance", "Endpoint.Address"]},
-        ]
-    }
+    assert outputs["DBConnectAddress"]["Value"] == CONNECT_ADDRESS
+    parameter = props(DATABASE, "ConnectAddressParameter")
+    assert load(DATABASE)["Resources"]["ConnectAddressParameter"]["Type"] == "AWS::SSM::Parameter"
+    assert parameter["Type"] == "String"
+    assert parameter["Name"] == {"Fn::Sub": "/maticko/${Environment}/database/connect-address"}
+    assert parameter["Value"] == CONNECT_ADDRESS
+    # With the proxy, the value changes only once the proxy targets the instance.
+    on, off = parameter["Description"]["Fn::If"][1:]
+    assert "${DBProxyTargetGroup.TargetGroupArn}" in on["Fn::Sub"]
+    assert "DBProxy" not in off
     # The release container (master user, migrations) always reaches the instance.
     assert outputs["DBEndpointAddress"]["Value"] == {"Fn::GetAtt": ["DBInstance", "Endpoint.Address"]}
 
@@ -396,3 +408,21 @@ def test_nothing_secret_is_written_into_the_template() -> None:
     for node in walk(load(DATABASE)):
         if isinstance(node, str):
             assert "password=" not in node.lower()
+
+
+def test_the_connect_address_is_not_exported_so_the_proxy_can_be_switched_live() -> None:
+    # CloudFormation refuses to change an export another stack imports: an exported
+    # address would fix UseRdsProxy at creation. The parameter's name and ARN never
+    # change, so they may be exported.
+    outputs = load(DATABASE)["Outputs"]
+    assert "Export" not in outputs["DBConnectAddress"]
+    assert outputs["DBConnectAddressParameter"]["Value"] == {"Ref": "ConnectAddressParameter"}
+    arn = "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${ConnectAddressParameter}"
+    assert outputs["DBConnectAddressParameterArn"]["Value"] == {"Fn::Sub": arn}
+    for name in ("DBConnectAddressParameter", "DBConnectAddressParameterArn"):
+        assert outputs[name]["Export"]["Name"] == {"Fn::Sub": f"${{AWS::StackName}}-{name}"}
+    # No exported value depends on the proxy.
+    for name, output in outputs.items():
+        if "Export" in output:
+            assert "UseRdsProxy" not in str(output["Value"]), name
+            assert "DBProxy" not in str(output["Value"]), name

@@ -1,11 +1,17 @@
 """The database layer deployed against moto's server: the application user's secret
-and the RDS Proxy option off and on, checked through the AWS API.
+and the RDS Proxy option off, on and off again on a live environment, checked
+through the AWS API.
 
 The networking layer and the database layer without the proxy are deployed by the
-real deploy-layered.sh (--only). The proxy is switched on with `aws cloudformation
-deploy` and the parameter UseRdsProxy, as deploy-layered.sh passes the database
-layer's parameters. The emulator's gaps for the secret and the proxy are shimmed in
-moto_emulator_database.py."""
+real deploy-layered.sh (--only). An application stack importing from the database
+stack is then deployed with `aws cloudformation deploy` (as
+test_infra_deploy_application.py does, with the parameters it needs), and the proxy is
+switched on and off under it with `aws cloudformation deploy` and the parameter
+UseRdsProxy, as deploy-layered.sh passes the database layer's parameters. moto does
+not refuse to change an export another stack imports, as CloudFormation does; the
+tests check that rule themselves: every export the application stack imports keeps
+its value through the switch. The emulator's gaps for the secret and the proxy are
+shimmed in moto_emulator_database.py."""
 
 from __future__ import annotations
 
@@ -15,8 +21,9 @@ import subprocess
 
 import pytest
 import test_infra_deploy as deploy_harness
-from maticko_infra_support import DATABASE, TEMPLATE_DIR
+from maticko_infra_support import APPLICATION, DATABASE, TEMPLATE_DIR, import_names
 from test_infra_deploy import _stack_outputs, run_script
+from test_infra_deploy_application import _deploy
 
 # The deploy test's module-scoped fixtures: this module gets a moto server of its own.
 emulator = deploy_harness.emulator
@@ -27,6 +34,8 @@ pytestmark = [pytest.mark.infra, pytest.mark.slow]
 
 NETWORK_STACK = "maticko-networking-dev"
 DATABASE_STACK = "maticko-database-dev"
+APPLICATION_STACK = "maticko-application-dev"
+CONNECT_PARAMETER = "/maticko/dev/database/connect-address"
 
 
 def _deploy_database(emulator: str, aws_env: dict[str, str], *overrides: str) -> None:
@@ -67,8 +76,44 @@ def without_proxy(emulator: str, aws_env: dict[str, str], client) -> dict[str, s
     return _stack_outputs(client, DATABASE_STACK)
 
 
+def _exports(client) -> dict[str, str]:
+    """The database stack's exports (moto lists an application stack's export of its
+    Auto Scaling group, absent until an image is deployed, without a value)."""
+    exports = client("cloudformation").list_exports()["Exports"]
+    return {e["Name"]: e["Value"] for e in exports if e["Name"].startswith(f"{DATABASE_STACK}-")}
+
+
+def _connect_address(client) -> str:
+    return client("ssm").get_parameter(Name=CONNECT_PARAMETER)["Parameter"]["Value"]
+
+
 @pytest.fixture(scope="module")
-def with_proxy(without_proxy, emulator: str, aws_env: dict[str, str], client) -> dict[str, str]:
+def application(without_proxy, emulator: str, aws_env: dict[str, str], client) -> dict[str, str]:
+    """An application stack importing the database stack's exports, deployed before
+    the proxy is switched; returns the exports it imports with their values then."""
+    ami = client("ec2").describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+    _deploy(
+        emulator,
+        aws_env,
+        APPLICATION,
+        APPLICATION_STACK,
+        Environment="dev",
+        NetworkStackName=NETWORK_STACK,
+        DatabaseStackName=DATABASE_STACK,
+        AmiId=ami,
+    )
+    imported = {
+        f"{DATABASE_STACK}-{suffix}"
+        for stack, suffix in import_names(APPLICATION)
+        if stack == "DatabaseStackName"
+    }
+    exports = _exports(client)
+    assert imported <= set(exports), imported - set(exports)
+    return {name: exports[name] for name in imported}
+
+
+@pytest.fixture(scope="module")
+def with_proxy(application, emulator: str, aws_env: dict[str, str], client) -> dict[str, str]:
     _deploy_database(emulator, aws_env, "UseRdsProxy=true")
     return _stack_outputs(client, DATABASE_STACK)
 
@@ -84,8 +129,13 @@ def test_without_proxy_the_application_connects_to_the_instance(without_proxy, c
     assert without_proxy["DBConnectAddress"] == instance["Endpoint"]["Address"]
     assert without_proxy["DBEndpointAddress"] == instance["Endpoint"]["Address"]
     assert client("rds").describe_db_proxies()["DBProxies"] == []
-    exports = {e["Name"]: e["Value"] for e in client("cloudformation").list_exports()["Exports"]}
-    assert exports[f"{DATABASE_STACK}-DBConnectAddress"] == instance["Endpoint"]["Address"]
+    assert _connect_address(client) == instance["Endpoint"]["Address"]
+    exports = _exports(client)
+    assert f"{DATABASE_STACK}-DBConnectAddress" not in exports
+    assert exports[f"{DATABASE_STACK}-DBConnectAddressParameter"] == CONNECT_PARAMETER
+    assert exports[f"{DATABASE_STACK}-DBConnectAddressParameterArn"].endswith(
+        f":parameter{CONNECT_PARAMETER}"
+    )
     assert exports[f"{DATABASE_STACK}-DBAppSecretArn"] == without_proxy["DBAppSecretArn"]
 
 
@@ -114,8 +164,7 @@ def test_with_proxy_the_application_connects_to_the_proxy(with_proxy, client) ->
     instance = _instance(client, with_proxy)
     assert with_proxy["DBEndpointAddress"] == instance["Endpoint"]["Address"]
     assert with_proxy["DBConnectAddress"] != with_proxy["DBEndpointAddress"]
-    exports = {e["Name"]: e["Value"] for e in client("cloudformation").list_exports()["Exports"]}
-    assert exports[f"{DATABASE_STACK}-DBConnectAddress"] == proxy["Endpoint"]
+    assert _connect_address(client) == proxy["Endpoint"]
 
 
 def test_proxy_is_private_tls_only_and_logs_in_with_the_application_secret(with_proxy, client) -> None:
@@ -149,3 +198,29 @@ def test_switching_the_proxy_on_keeps_the_instance_and_the_secret(without_proxy,
     assert with_proxy["DBInstanceIdentifier"] == without_proxy["DBInstanceIdentifier"]
     assert with_proxy["DBEndpointAddress"] == without_proxy["DBEndpointAddress"]
     assert with_proxy["DBAppSecretArn"] == without_proxy["DBAppSecretArn"]
+
+
+def _stack_status(client, stack: str) -> str:
+    return client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]["StackStatus"]
+
+
+def test_switching_the_proxy_on_under_an_application_stack_keeps_its_imports(
+    application, with_proxy, client
+) -> None:
+    # CloudFormation refuses an update that changes an export another stack imports;
+    # with the address in the parameter, nothing the application imports changes.
+    assert _stack_status(client, DATABASE_STACK) == "UPDATE_COMPLETE"
+    assert {name: _exports(client).get(name) for name in application} == application
+    assert _connect_address(client) == with_proxy["DBConnectAddress"] != with_proxy["DBEndpointAddress"]
+
+
+# Last: it switches the proxy off again under the tests above.
+def test_switching_the_proxy_off_again_restores_the_instance_address(
+    application, with_proxy, emulator: str, aws_env: dict[str, str], client
+) -> None:
+    assert _connect_address(client) == with_proxy["DBConnectAddress"]
+    _deploy_database(emulator, aws_env, "UseRdsProxy=false")
+    assert _stack_status(client, DATABASE_STACK) == "UPDATE_COMPLETE"
+    assert _connect_address(client) == with_proxy["DBEndpointAddress"]
+    assert {name: _exports(client).get(name) for name in application} == application
+    assert _stack_status(client, APPLICATION_STACK) in ("CREATE_COMPLETE", "UPDATE_COMPLETE")

@@ -25,6 +25,9 @@ TARGET_GROUP = (
     "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/maticko-dev/0123456789abcdef"
 )
 APP_DB_SECRET = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:db-app-AbCdEf"
+CONNECT_PARAMETER = "/maticko/dev/database/connect-address"
+INSTANCE_HOST = "maticko-dev.abc.eu-central-1.rds.amazonaws.com"
+PROXY_HOST = "maticko-dev.proxy-abc.eu-central-1.rds.amazonaws.com"
 SECRETS = {
     "arn:aws:secretsmanager:eu-central-1:123456789012:secret:app-AbCdEf": {"secret_key": "k" * 64},
     "arn:aws:secretsmanager:eu-central-1:123456789012:secret:rds!db-1-AbCdEf": {
@@ -90,6 +93,10 @@ elif args[0] != "rm":
 if args[:2] == ["secretsmanager", "get-secret-value"]:
     secrets = json.loads((state / "secrets.json").read_text())
     print(json.dumps(secrets[args[args.index("--secret-id") + 1]]))
+elif args[:2] == ["ssm", "get-parameter"]:
+    assert args[args.index("--query") + 1 :][:3] == ["Parameter.Value", "--output", "text"], args
+    parameters = json.loads((state / "parameters.json").read_text())
+    print(parameters[args[args.index("--name") + 1]])
 elif args[:2] == ["ecr", "get-login-password"]:
     print("ecr-password")
 elif args[:2] == ["elbv2", "describe-target-health"]:
@@ -160,6 +167,7 @@ class Instance:
             target.write_text(f"#!{sys.executable}\n" + PRELUDE + body)
             target.chmod(0o755)
         self.set_secrets(SECRETS)
+        self.set_connect_address(INSTANCE_HOST)
         self.set_target_states(["initial", "initial", "healthy"])
         self.set_healthy(True)
         self.env = {
@@ -179,6 +187,9 @@ class Instance:
 
     def set_secrets(self, secrets: dict) -> None:
         (self.state / "secrets.json").write_text(json.dumps(secrets))
+
+    def set_connect_address(self, host: str) -> None:
+        (self.state / "parameters.json").write_text(json.dumps({CONNECT_PARAMETER: host}))
 
     def set_target_states(self, states: list[str]) -> None:
         (self.state / "target-states.json").write_text(json.dumps(states))
@@ -329,7 +340,7 @@ def test_secret_refresh_does_nothing_when_nothing_changed(instance: Instance) ->
     result = instance.refresh()
     assert result.returncode == 0, result.stderr
     calls = instance.calls()
-    assert [call[:2] for call in calls if call[0] != "aws" or call[1] != "secretsmanager"] == []
+    assert [call[:2] for call in calls if call[0] != "aws" or call[1] not in ("secretsmanager", "ssm")] == []
     assert not (instance.root / "etc/maticko/new").exists()
 
 
@@ -338,9 +349,15 @@ def _rotate_app_user(instance: Instance) -> None:
     instance.set_secrets(rotated)
 
 
-def test_secret_refresh_drains_restarts_and_registers_again(instance: Instance) -> None:
+def _switch_to_the_proxy(instance: Instance) -> None:
+    instance.set_connect_address(PROXY_HOST)
+
+
+@pytest.mark.parametrize("change", [_rotate_app_user, _switch_to_the_proxy])
+def test_secret_refresh_drains_restarts_and_registers_again(instance: Instance, change) -> None:
     _booted(instance)
-    _rotate_app_user(instance)
+    assert f"@{INSTANCE_HOST}:5432/" in (instance.root / "etc/maticko/app.env").read_text()
+    change(instance)
     result = instance.refresh()
     assert result.returncode == 0, result.stdout + result.stderr
     calls = instance.calls()
@@ -355,9 +372,17 @@ def test_secret_refresh_drains_restarts_and_registers_again(instance: Instance) 
     for position in (deregister, register):
         assert calls[position][calls[position].index("--target-group-arn") + 1] == TARGET_GROUP
         assert f"Id={INSTANCE_ID}" in calls[position]
-    # The new role and password reach both containers.
-    assert "maticko_app_b:" + "B" * 40 in (instance.root / "etc/maticko/app.env").read_text()
-    assert "APP_DATABASE_USER=maticko_app_b" in (instance.root / "etc/maticko/release.env").read_text()
+    app_env = (instance.root / "etc/maticko/app.env").read_text()
+    release_env = (instance.root / "etc/maticko/release.env").read_text()
+    if change is _rotate_app_user:
+        # The new role and password reach both containers.
+        assert "maticko_app_b:" + "B" * 40 in app_env
+        assert "APP_DATABASE_USER=maticko_app_b" in release_env
+    else:
+        # UseRdsProxy switched on: the web container connects to the proxy, the release
+        # container still to the instance.
+        assert f"@{PROXY_HOST}:5432/" in app_env
+        assert f"@{INSTANCE_HOST}:5432/" in release_env
 
 
 def test_secret_refresh_registers_again_even_when_the_restart_fails(instance: Instance) -> None:

@@ -172,18 +172,24 @@ def test_secrets_are_refreshed_by_a_timer() -> None:
     assert f"sleep {delay} " in refresh
 
 
-def _fake_aws(bin_dir: Path, secrets: dict[str, str]) -> None:
-    """An `aws` that answers `secretsmanager get-secret-value --secret-id ID ...`."""
+def _fake_aws(bin_dir: Path, secrets: dict[str, str], parameters: dict[str, str]) -> None:
+    """An `aws` that answers `secretsmanager get-secret-value --secret-id ID ...` and
+    `ssm get-parameter --name NAME --query Parameter.Value --output text`."""
     table = bin_dir / "secrets.json"
-    table.write_text(json.dumps(secrets))
+    table.write_text(json.dumps({"secrets": secrets, "parameters": parameters}))
     aws = bin_dir / "aws"
     aws.write_text(
         "#!/usr/bin/env python3\n"
         "import json, sys\n"
         "args = sys.argv[1:]\n"
+        f"table = json.load(open({str(table)!r}))\n"
+        "if args[:2] == ['ssm', 'get-parameter']:\n"
+        "    assert args[args.index('--query') + 1] == 'Parameter.Value', args\n"
+        "    assert args[args.index('--output') + 1] == 'text', args\n"
+        "    print(table['parameters'][args[args.index('--name') + 1]])\n"
+        "    sys.exit()\n"
         "assert args[:2] == ['secretsmanager', 'get-secret-value'], args\n"
-        f"secrets = json.load(open({str(table)!r}))\n"
-        "print(secrets[args[args.index('--secret-id') + 1]])\n"
+        "print(table['secrets'][args[args.index('--secret-id') + 1]])\n"
     )
     aws.chmod(aws.stat().st_mode | stat.S_IEXEC)
 
@@ -208,17 +214,23 @@ SECRETS = {
     },
 }
 EMAIL_SECRET = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:ses-AbCdEf"
+CONNECT_PARAMETER = "/maticko/dev/database/connect-address"
+PROXY_HOST = "maticko-dev.proxy-abc.eu-central-1.rds.amazonaws.com"
+INSTANCE_HOST = "maticko-dev.abc.eu-central-1.rds.amazonaws.com"
 
 
 def _env_file(path: Path) -> dict[str, str]:
     return dict(line.split("=", 1) for line in path.read_text().splitlines())
 
 
-@pytest.mark.parametrize("with_email", [False, True])
-def test_render_env_builds_urls_from_the_secrets(tmp_path: Path, with_email: bool) -> None:
+def _render(
+    tmp_path: Path, values: dict[str, str], connect_address: str
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Runs maticko-render-env of the user data rendered with values; returns the
+    app.env and release.env it writes."""
     if shutil.which("python3") is None:
         pytest.skip("python3 is not on PATH")
-    script = render_user_data({"EmailSecretArn": EMAIL_SECRET if with_email else ""})
+    script = render_user_data(values)
     etc = tmp_path / "etc"
     etc.mkdir()
     bin_dir = tmp_path / "bin"
@@ -231,13 +243,23 @@ def test_render_env_builds_urls_from_the_secrets(tmp_path: Path, with_email: boo
         heredoc(script, "/usr/local/bin/maticko-render-env").replace("/etc/maticko/", f"{etc}/")
     )
     render.chmod(0o755)
-    _fake_aws(bin_dir, {arn: json.dumps(value) for arn, value in SECRETS.items()})
+    _fake_aws(
+        bin_dir,
+        {arn: json.dumps(value) for arn, value in SECRETS.items()},
+        {CONNECT_PARAMETER: connect_address},
+    )
     out = tmp_path / "out"
     out.mkdir()
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     subprocess.run([str(render), str(out)], check=True, env=env)
-    app = _env_file(out / "app.env")
-    release = _env_file(out / "release.env")
+    for name in ("app.env", "release.env"):
+        assert stat.S_IMODE((out / name).stat().st_mode) == 0o600
+    return _env_file(out / "app.env"), _env_file(out / "release.env")
+
+
+@pytest.mark.parametrize("with_email", [False, True])
+def test_render_env_builds_urls_from_the_secrets(tmp_path: Path, with_email: bool) -> None:
+    app, release = _render(tmp_path, {"EmailSecretArn": EMAIL_SECRET if with_email else ""}, PROXY_HOST)
     for values in (app, release):
         assert values["SECRET_KEY"] == "k" * 64
         assert values["DEBUG"] == "false"
@@ -249,12 +271,13 @@ def test_render_env_builds_urls_from_the_secrets(tmp_path: Path, with_email: boo
             assert (email.hostname, email.port) == ("email-smtp.eu-central-1.amazonaws.com", 587)
         else:
             assert "EMAIL_URL" not in values
-    # The web container: the app user, at the proxy (or the instance), TLS verified.
+    # The web container: the app user, at the address the database stack's parameter
+    # holds (here the proxy's), TLS verified.
     web_url = urlsplit(app["DATABASE_URL"])
     assert web_url.scheme == "postgres"
     assert (unquote(web_url.username), unquote(web_url.password)) == ("maticko_app_a", "A" * 40)
     assert (web_url.hostname, web_url.port, web_url.path, web_url.query) == (
-        "maticko-dev-proxy.proxy-abc.eu-central-1.rds.amazonaws.com",
+        PROXY_HOST,
         5432,
         "/maticko",
         VERIFIED_TLS,
@@ -267,12 +290,22 @@ def test_render_env_builds_urls_from_the_secrets(tmp_path: Path, with_email: boo
     release_url = urlsplit(release["DATABASE_URL"])
     assert unquote(release_url.username) == "maticko"
     assert unquote(release_url.password) == "p@ss:w/rd%?#&+ é"
-    assert (release_url.hostname, release_url.query) == (
-        "maticko-dev.abc.eu-central-1.rds.amazonaws.com",
-        VERIFIED_TLS,
-    )
+    assert (release_url.hostname, release_url.query) == (INSTANCE_HOST, VERIFIED_TLS)
     assert (release["APP_DATABASE_USER"], release["APP_DATABASE_PASSWORD"]) == ("maticko_app_a", "A" * 40)
     assert release["DEPLOY_CHECK_EMAIL"] == "deploy-check@dev.maticko.invalid"
     assert release["DEPLOY_CHECK_PASSWORD"] == "c" * 32
-    for name in ("app.env", "release.env"):
-        assert stat.S_IMODE((out / name).stat().st_mode) == 0o600
+
+
+def test_render_env_follows_the_connect_address_parameter(tmp_path: Path) -> None:
+    # UseRdsProxy switched off: the parameter now holds the instance's address.
+    app, release = _render(tmp_path, {}, INSTANCE_HOST)
+    assert urlsplit(app["DATABASE_URL"]).hostname == INSTANCE_HOST
+    assert urlsplit(release["DATABASE_URL"]).hostname == INSTANCE_HOST
+
+
+def test_render_env_uses_the_disaster_recovery_host_for_both_containers(tmp_path: Path) -> None:
+    # DatabaseHostOverride set: no parameter name, the override is DbHost.
+    restored = "maticko-dev-restored.abc.eu-central-1.rds.amazonaws.com"
+    app, release = _render(tmp_path, {"DbConnectParameter": "", "DbHost": restored}, PROXY_HOST)
+    assert urlsplit(app["DATABASE_URL"]).hostname == restored
+    assert urlsplit(release["DATABASE_URL"]).hostname == restored
