@@ -241,6 +241,13 @@ def test_the_service_role_is_for_cloudformation_and_creates_only_maticko_roles()
     }
     assert created <= set(service_of), created - set(service_of)
     assert {service_of[c] for c in created} <= services
+    # The database layer writes an SSM parameter of its own (the web containers' address):
+    # reading parameters is not enough, and the write is limited to Maticko's names.
+    writes = [s for s in statements if "ssm:PutParameter" in _as_list(s["Action"])]
+    assert [s["Resource"] for s in writes] == [
+        {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/maticko/*"}
+    ]
+    assert {"ssm:DeleteParameter", "ssm:AddTagsToResource"} <= set(_as_list(writes[0]["Action"]))
 
 
 # ---------------------------------------------------------------- the pipeline's calls
