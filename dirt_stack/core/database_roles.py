@@ -80,10 +80,11 @@ def ensure_app_role(login_role: str, password: str, *, using: str = DEFAULT_DB_A
         run(sql.SQL(f"GRANT {TABLE_PRIVILEGES} ON ALL TABLES IN SCHEMA public TO {{}}").format(group))
         run(sql.SQL(f"GRANT {SEQUENCE_PRIVILEGES} ON ALL SEQUENCES IN SCHEMA public TO {{}}").format(group))
         for kind, privileges in (("TABLES", TABLE_PRIVILEGES), ("SEQUENCES", SEQUENCE_PRIVILEGES)):
+            default_grant = f"GRANT {privileges} ON {kind} TO {{}}"
             run(
-                sql.SQL(
-                    f"ALTER DEFAULT PRIVILEGES FOR ROLE {{}} IN SCHEMA public GRANT {privileges} ON {kind} TO {{}}"
-                ).format(sql.Identifier(migrating_user), group)
+                sql.SQL(f"ALTER DEFAULT PRIVILEGES FOR ROLE {{}} IN SCHEMA public {default_grant}").format(
+                    sql.Identifier(migrating_user), group
+                )
             )
 
         # A login role and nothing more: it inherits the group's rights and holds none of its own.

@@ -73,7 +73,8 @@ class ConnectionSampler:
         with psycopg.connect(self.url, autocommit=True, application_name="maticko-budget-sampler") as conn:
             while not self._stop.is_set():
                 row = conn.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [self.application_name]
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                    [self.application_name],
                 ).fetchone()
                 self.peak = max(self.peak, row[0] if row else 0)
                 self.samples += 1
@@ -145,7 +146,8 @@ def test_an_instance_holds_at_most_workers_times_threads_plus_three(tmp_path):
                 statuses.append(purchase(server.url, event.slug, ticket_type.pk, next(buyers)))
             # ...while a rush of concurrent purchases arrives on every request thread.
             rush = [
-                pool.submit(purchase, server.url, event.slug, ticket_type.pk, next(buyers)) for _ in range(clients * 3)
+                pool.submit(purchase, server.url, event.slug, ticket_type.pk, next(buyers))
+                for _ in range(clients * 3)
             ]
             statuses += [future.result() for future in rush]
         time.sleep(1)  # the last emails
@@ -157,7 +159,8 @@ def test_an_instance_holds_at_most_workers_times_threads_plus_three(tmp_path):
         ).fetchone()
     emails, messages = row if row else (0, 0)
     print(
-        f"\nconnection budget: peak {sampler.peak} connections of {application_name} over {sampler.samples} samples "
+        f"\nconnection budget: peak {sampler.peak} connections of {application_name} "
+        f"over {sampler.samples} samples "
         f"(ceiling {WORKERS} x ({THREADS} + 3) = {WORKERS * PER_PROCESS}); {len(statuses)} purchases, "
         f"{emails} of {messages} emails sent by the outbox"
     )

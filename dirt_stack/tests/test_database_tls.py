@@ -82,7 +82,9 @@ def test_verify_full_connects_with_the_authority_that_signed_the_server(server):
 
 @pytest.mark.postgres
 def test_verify_full_refuses_a_server_signed_by_another_authority(server):
-    status, output = connect_with(server.url(MASTER_USER, server.master_password, ca_bundle=server.wrong_ca_bundle))
+    status, output = connect_with(
+        server.url(MASTER_USER, server.master_password, ca_bundle=server.wrong_ca_bundle)
+    )
     assert status != 0
     assert "certificate verify failed" in output
 
@@ -98,7 +100,9 @@ def test_verify_full_refuses_a_name_the_certificate_does_not_carry(server):
 
 @pytest.mark.postgres
 def test_verify_full_refuses_a_missing_bundle(server, tmp_path: Path):
-    status, output = connect_with(server.url(MASTER_USER, server.master_password, ca_bundle=tmp_path / "absent.pem"))
+    status, output = connect_with(
+        server.url(MASTER_USER, server.master_password, ca_bundle=tmp_path / "absent.pem")
+    )
     assert status != 0
     assert "absent.pem" in output
 

@@ -85,7 +85,9 @@ def test_an_existing_account_is_reduced_to_an_ordinary_user_and_unlocked(monkeyp
 
 def test_running_it_again_keeps_one_account_and_takes_the_new_password(monkeypatch):
     ensure(monkeypatch)
-    assert f"Deploy check account {EMAIL} updated" in ensure(monkeypatch, email=EMAIL.upper(), password=PASSWORD[::-1])
+    assert f"Deploy check account {EMAIL} updated" in ensure(
+        monkeypatch, email=EMAIL.upper(), password=PASSWORD[::-1]
+    )
 
     assert User.objects.filter(email__iexact=EMAIL).count() == 1
     assert log_in(EMAIL, PASSWORD[::-1]) == (302, "/")

@@ -46,7 +46,9 @@ class RdsLikePostgres:
     ca_bundle: Path  # the authority that signed the server's certificate
     wrong_ca_bundle: Path  # an authority that did not
 
-    def url(self, user: str, password: str, *, ca_bundle: Path | None = None, sslmode: str = "verify-full") -> str:
+    def url(
+        self, user: str, password: str, *, ca_bundle: Path | None = None, sslmode: str = "verify-full"
+    ) -> str:
         bundle = ca_bundle or self.ca_bundle
         return (
             f"postgres://{user}:{password}@{HOST}:{self.port}/{DATABASE}"
@@ -61,7 +63,9 @@ class RdsLikePostgres:
         """A superuser connection over the cluster's Unix socket (the operator's view)."""
         import psycopg
 
-        return psycopg.connect(host=str(self.root), port=self.port, user="postgres", dbname=DATABASE, autocommit=True)
+        return psycopg.connect(
+            host=str(self.root), port=self.port, user="postgres", dbname=DATABASE, autocommit=True
+        )
 
 
 def _run(command: list[str], cwd: Path, as_postgres: list[str]) -> None:
@@ -82,7 +86,18 @@ def _certificates(root: Path) -> tuple[Path, Path]:
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
             "-subj", f"/CN=Maticko test {name}", "-keyout", f"{name}.key", "-out", f"{name}.pem",
         )  # fmt: skip
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={HOST}", "-keyout", "server.key", "-out", "server.csr")
+    openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        f"/CN={HOST}",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    )
     (root / "san.ext").write_text(f"subjectAltName=DNS:{HOST}\n")
     openssl(
         "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
@@ -106,7 +121,17 @@ def rds_like_postgres(bin_dir: Path) -> Iterator[RdsLikePostgres]:
             for path in [root, *root.iterdir()]:
                 os.chown(path, user.pw_uid, user.pw_gid)
         _run(
-            [str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "--auth-local=trust", "--no-sync", "-E", "UTF8"],
+            [
+                str(bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
             root,
             as_postgres,
         )
@@ -123,7 +148,17 @@ def rds_like_postgres(bin_dir: Path) -> Iterator[RdsLikePostgres]:
             f"-c ssl_cert_file={root / 'server.crt'} -c ssl_key_file={root / 'server.key'}"
         )
         _run(
-            [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(root / "postgres.log"), "-o", options, "-w", "start"],
+            [
+                str(bin_dir / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(root / "postgres.log"),
+                "-o",
+                options,
+                "-w",
+                "start",
+            ],
             root,
             as_postgres,
         )
@@ -131,13 +166,19 @@ def rds_like_postgres(bin_dir: Path) -> Iterator[RdsLikePostgres]:
         import psycopg
         from psycopg import sql
 
-        with psycopg.connect(host=str(root), port=port, user="postgres", dbname="postgres", autocommit=True) as admin:
+        with psycopg.connect(
+            host=str(root), port=port, user="postgres", dbname="postgres", autocommit=True
+        ) as admin:
             admin.execute(
                 sql.SQL("CREATE ROLE {} LOGIN CREATEROLE PASSWORD {}").format(
                     sql.Identifier(MASTER_USER), sql.Literal(server.master_password)
                 )
             )
-            admin.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(DATABASE), sql.Identifier(MASTER_USER)))
+            admin.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(DATABASE), sql.Identifier(MASTER_USER)
+                )
+            )
         yield server
     finally:
         if (data / "postmaster.pid").exists():
