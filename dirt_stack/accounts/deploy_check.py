@@ -24,11 +24,10 @@ def ensure_deploy_check_account(email: str, password: str) -> tuple[User, bool]:
     Raises ``ValidationError`` for a password Django's validators refuse.
     """
     email = User.objects.normalize_email(email.strip()).lower()
-    user = User.objects.filter(email__iexact=email).first()
-    created = user is None
-    if user is None:
-        user = User(email=email, full_name=FULL_NAME)
-    validate_password(password, user)
+    validate_password(password, User(email=email, full_name=FULL_NAME))
+    # Instances booting together run this at once: get_or_create's retry on the unique
+    # email lets the later ones find the account the first one created.
+    user, created = User.objects.get_or_create(email=email, defaults={"full_name": FULL_NAME})
     user.set_password(password)
     user.is_active = True
     user.is_staff = False

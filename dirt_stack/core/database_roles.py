@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from psycopg import sql
 
 APP_GROUP_ROLE = "maticko_app"
@@ -23,6 +23,9 @@ ALTERNATING_APP_USERS = ("maticko_app_a", "maticko_app_b")
 # Row access only; the sequences' UPDATE is setval(), which Django's reset_sequences uses.
 TABLE_PRIVILEGES = "SELECT, INSERT, UPDATE, DELETE"
 SEQUENCE_PRIVILEGES = "USAGE, SELECT, UPDATE"
+# Instances booting together run their release steps at once: they take turns on this
+# transaction-level advisory lock ("MATR" in ASCII), as migrations do on theirs.
+ROLE_LOCK_ID = 0x4D415452
 # A role name the statements below can quote without surprises.
 _ROLE_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -42,7 +45,8 @@ class RoleReport:
 def ensure_app_role(login_role: str, password: str, *, using: str = DEFAULT_DB_ALIAS) -> RoleReport:
     """Create or update the group role and ``login_role``; run as the migrating user.
 
-    Idempotent: every statement can run again. The default privileges are those
+    Idempotent: every statement can run again, and all of them run in one transaction
+    (nothing is changed when one fails). The default privileges are those
     of the user running this (the one that migrates), so tables and sequences its
     later migrations create are granted to ``maticko_app`` as they appear.
     """
@@ -59,8 +63,9 @@ def ensure_app_role(login_role: str, password: str, *, using: str = DEFAULT_DB_A
     report = RoleReport()
     group = sql.Identifier(APP_GROUP_ROLE)
     login = sql.Identifier(login_role)
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         raw = cursor.connection
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROLE_LOCK_ID])
 
         def run(statement: sql.Composable) -> None:
             cursor.execute(statement.as_string(raw))
@@ -89,10 +94,20 @@ def ensure_app_role(login_role: str, password: str, *, using: str = DEFAULT_DB_A
 
         # A login role and nothing more: it inherits the group's rights and holds none of its own.
         # The master user on RDS is no superuser, and only a superuser may even mention
-        # SUPERUSER or REPLICATION in ALTER ROLE: an existing role gets its login and
-        # password only, then its attributes are checked.
+        # SUPERUSER or REPLICATION in ALTER ROLE: an existing role is checked, then gets
+        # its login and password only.
         password_literal = sql.Literal(password)
         if login_role in existing:
+            cursor.execute(
+                "SELECT rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls "
+                "FROM pg_roles WHERE rolname = %s",
+                [login_role],
+            )
+            if cursor.fetchone()[0]:
+                raise RoleRefused(
+                    f"{login_role} exists with rights an application role must not have (superuser, "
+                    "CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS); remove them or drop the role."
+                )
             run(sql.SQL("ALTER ROLE {} WITH LOGIN INHERIT PASSWORD {}").format(login, password_literal))
         else:
             run(
@@ -102,16 +117,6 @@ def ensure_app_role(login_role: str, password: str, *, using: str = DEFAULT_DB_A
                 ).format(login, password_literal)
             )
             report.created.append(login_role)
-        cursor.execute(
-            "SELECT rolsuper OR rolcreatedb OR rolcreaterole OR rolreplication OR rolbypassrls "
-            "FROM pg_roles WHERE rolname = %s",
-            [login_role],
-        )
-        if cursor.fetchone()[0]:
-            raise RoleRefused(
-                f"{login_role} exists with rights an application role must not have (superuser, "
-                "CREATEDB, CREATEROLE, REPLICATION or BYPASSRLS); remove them or drop the role."
-            )
         run(sql.SQL("GRANT {} TO {}").format(group, login))
         report.password_set_for = login_role
     return report

@@ -15,6 +15,7 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -292,6 +293,35 @@ def test_alternating_users_the_old_one_keeps_working_until_its_own_turn(server, 
         with connect(server, user, password) as conn:
             assert conn.execute("SELECT count(*) >= 0 FROM sales_order").fetchone() == (True,)
     released["password"] = second_a
+
+
+def test_instances_booting_together_run_the_release_commands_at_once(server, released):
+    """A first deploy or a rotation: several instances set up the same role and account together."""
+    with server.admin() as admin:
+        if admin.execute("SELECT 1 FROM pg_roles WHERE rolname = 'maticko_app_b'").fetchone():
+            admin.execute("DROP OWNED BY maticko_app_b")
+            admin.execute("DROP ROLE maticko_app_b")
+    password = secrets.token_hex(20)
+    env = release_env(
+        server,
+        APP_DATABASE_USER="maticko_app_b",
+        APP_DATABASE_PASSWORD=password,
+        DEPLOY_CHECK_EMAIL="deploy-check-together@maticko.test",
+        DEPLOY_CHECK_PASSWORD=secrets.token_hex(20),
+    )
+    commands = [["ensure_app_role"]] * 3 + [["ensure_deploy_check_account"]] * 3
+    with ThreadPoolExecutor(max_workers=len(commands)) as pool:
+        results = list(pool.map(lambda args: run_manage(args, env, timeout=120), commands))
+    for result in results:
+        assert result.returncode == 0, result.stdout + result.stderr
+    created = [r.stdout for r in results if "roles created: maticko_app_b" in r.stdout]
+    assert len(created) == 1
+    assert can_log_in(server, "maticko_app_b", password)
+    with server.admin() as admin:
+        accounts = admin.execute(
+            "SELECT count(*) FROM accounts_user WHERE email = 'deploy-check-together@maticko.test'"
+        ).fetchone()
+    assert accounts == (1,)
 
 
 def test_ensure_app_role_refuses_what_would_break_least_privilege(server, released):
