@@ -55,5 +55,7 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/live/', timeout=4)"]
 ENTRYPOINT ["./docker-entrypoint.sh"]
+# A deploy's release step runs `./release.sh` in place of the command (migrations and database
+# roles as the master user, before the web container starts; ADR 0022).
 # nginx on 8000 in front of gunicorn on 127.0.0.1:8001; its files are under /tmp (SERVE_RUN_DIR).
 CMD ["./serve.sh"]

@@ -2,6 +2,8 @@
 # Container entrypoint: optional start-up tasks, then the command (serve.sh by default: nginx in front of gunicorn).
 #   RUN_MIGRATIONS=1  apply migrations under a PostgreSQL advisory lock first
 #   SEED_DEMO=1       load the demo data (local docker compose only)
+# A deploy runs the release step as the command instead: `docker run ... IMAGE ./release.sh`
+# (migrations, the application's database role, the deploy check account; see release.sh).
 set -eu
 
 is_true() {

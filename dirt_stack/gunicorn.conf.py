@@ -21,6 +21,10 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # the container listens 
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Database connections: each worker holds at most threads + 3 (its request threads,
+# the outbox's two delivery threads and its sweeper), which is the default of
+# DATABASE_POOL_MAX_SIZE (settings.py); an instance holds workers x (threads + 3),
+# 2 x 7 = 14 in production (infrastructure/docs/0022-database-roles-and-connections.md).
 # Keep-alive connections one worker holds at most (gunicorn's default is 1,000).
 # Workers accept connections as fast as they can, so at a rush one worker could
 # hold far more clients than another and serve each of them more slowly. Capping

@@ -142,6 +142,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _options = _db.setdefault("OPTIONS", {})
     _options.setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+    # The name pg_stat_activity shows for this process's connections (connection budget, ADR 0022).
+    _options.setdefault("application_name", env.str("DATABASE_APPLICATION_NAME", default="maticko"))
     # A request never waits without bound: on a row lock (an event's counters at a
     # rush, an order being refunded) for DATABASE_LOCK_TIMEOUT, on any statement for
     # DATABASE_STATEMENT_TIMEOUT (milliseconds; 0 turns either off). Migrations lift
@@ -161,9 +163,14 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
         # Django's pool requires CONN_MAX_AGE = 0: connections return to the
         # pool at the end of each request instead of being closed.
         _db["CONN_MAX_AGE"] = 0
+        # Connection budget (ADR 0022): each gunicorn worker process holds at most one
+        # connection per request thread (GUNICORN_THREADS, gunicorn.conf.py's default 4),
+        # two for the outbox's delivery threads and one for its sweeper
+        # (core/outbox.py): GUNICORN_THREADS + 3. An instance holds
+        # WEB_CONCURRENCY x (GUNICORN_THREADS + 3) at most.
         _options["pool"] = {
-            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
-            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=1),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=env.int("GUNICORN_THREADS", default=4) + 3),
             "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
             # How long the pool keeps retrying a lost server before giving up on a
             # connection attempt. psycopg's default backs off for up to 300 s, which

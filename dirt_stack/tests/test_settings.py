@@ -66,7 +66,7 @@ def test_postgres_url_switches_to_postgresql_with_a_connection_pool():
     assert settings["engine"] == "django.db.backends.postgresql"
     assert settings["name"] == "maticko"
     assert settings["options"]["pool"] == {
-        "min_size": 2,
+        "min_size": 1,
         "max_size": 7,
         "timeout": 10,
         "reconnect_timeout": 5.0,
