@@ -54,7 +54,10 @@ Usage: deploy-layered.sh [options]
       --from-email ADDRESS   DEFAULT_FROM_EMAIL of the application
       --nat-per-az true|false  one NAT gateway per Availability Zone
                              (on creation default: true for prod, false for dev)
-      --db-instance-class CLASS  RDS instance class (default: the environment's)
+      --db-instance-class CLASS  RDS instance class (default: the environment's); needs
+                             --connections-alarm, sized for that class
+      --connections-alarm N  alarm above N database connections (about 80 % of the class's
+                             max_connections; 0: the environment's default class's)
       --rds-proxy true|false RDS Proxy in front of the database for the web containers
       --db-host HOST         disaster recovery: point the application at a restored database
       --db-secret-arn ARN    disaster recovery: the restored database's RDS-managed secret
@@ -87,6 +90,8 @@ REGION=""
 IMAGE_TAG=""
 ENDPOINT_URL=""
 NAT_PER_AZ=""
+DB_INSTANCE_CLASS=""
+CONNECTIONS_ALARM=""
 LAYERS=""
 PLAN=false
 DESIRED_CAPACITY=""
@@ -131,7 +136,11 @@ while [ "$#" -gt 0 ]; do
     --email-secret-arn) need_value "$@"; APP_OVERRIDES+=("EmailSecretArn=$2"); shift 2 ;;
     --from-email) need_value "$@"; APP_OVERRIDES+=("DefaultFromEmail=$2"); shift 2 ;;
     --nat-per-az) need_value "$@"; NAT_PER_AZ=$2; shift 2 ;;
-    --db-instance-class) need_value "$@"; DATABASE_OVERRIDES+=("DBInstanceClass=$2"); shift 2 ;;
+    --db-instance-class) need_value "$@"; DB_INSTANCE_CLASS=$2; DATABASE_OVERRIDES+=("DBInstanceClass=$2"); shift 2 ;;
+    --connections-alarm)
+      need_value "$@"
+      [[ "$2" =~ ^[0-9]{1,5}$ ]] || die "--connections-alarm must be a number of connections, not '$2'"
+      CONNECTIONS_ALARM=$2; DATABASE_OVERRIDES+=("ConnectionsAlarmThreshold=$2"); shift 2 ;;
     --rds-proxy)
       need_value "$@"
       case "$2" in true | false) ;; *) die "--rds-proxy must be true or false, not '$2'" ;; esac
@@ -160,6 +169,11 @@ for layer in "${SELECTED_LAYERS[@]}"; do
     *) die "--layers/--only takes networking, database or application, not '$layer'" ;;
   esac
 done
+# The database template's Rules refuse a class without its own alarm threshold; say so
+# before CloudFormation does, minutes later.
+if [ -n "$DB_INSTANCE_CLASS" ] && [ -z "$CONNECTIONS_ALARM" ]; then
+  die "--db-instance-class $DB_INSTANCE_CLASS needs --connections-alarm N: about 80 % of that class's max_connections (infrastructure/README.md, Database connections)"
+fi
 case "$NAT_PER_AZ" in
   "" | true | false) ;;
   *) die "--nat-per-az must be true or false, not '$NAT_PER_AZ'" ;;

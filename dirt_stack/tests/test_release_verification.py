@@ -98,16 +98,9 @@ def _production_env(tmp_path: Path, static_root: Path, port: int, security: dict
 
 
 def _create_check_account(env: dict[str, str], password: str) -> None:
-    """The deploy-check account, created in the server's database the way the test factories
-    create users (an active user in no organizer, no second factor)."""
+    """The deploy-check account, made as the release step makes it."""
     created = run_manage(
-        [
-            "shell",
-            "-c",
-            "import os; from accounts.models import User; "
-            "User.objects.create_user(email=os.environ['DEPLOY_CHECK_EMAIL'], "
-            "password=os.environ['DEPLOY_CHECK_PASSWORD'], full_name='Deploy check')",
-        ],
+        ["ensure_deploy_check_account"],
         {**env, "DEPLOY_CHECK_EMAIL": CHECK_EMAIL, "DEPLOY_CHECK_PASSWORD": password},
     )
     assert created.returncode == 0, created.stderr

@@ -63,6 +63,16 @@ def test_unknown_option_and_bad_environment_are_refused(tmp_path: Path) -> None:
     assert "dev or prod" in result.stderr
 
 
+def test_a_database_class_needs_its_connections_alarm(tmp_path: Path) -> None:
+    # The database template's Rules refuse it too, but only after minutes of CloudFormation.
+    result = run_script("--db-instance-class", "db.t4g.large", env=_base_env(tmp_path))
+    assert result.returncode != 0
+    assert "needs --connections-alarm" in result.stderr
+    result = run_script("--connections-alarm", "many", env=_base_env(tmp_path))
+    assert result.returncode != 0
+    assert "must be a number" in result.stderr
+
+
 def test_missing_aws_cli_is_a_clear_error(tmp_path: Path) -> None:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()

@@ -63,6 +63,8 @@ elif url.endswith("/meta-data/instance-id"):
     print(os.environ["INSTANCE_ID"])
 elif url.startswith("https://truststore.pki.rds.amazonaws.com/"):
     Path(args[args.index("-o") + 1]).write_text("-----BEGIN CERTIFICATE-----\\n")
+elif url == "https://www.amazontrust.com/repository/AmazonRootCA1.pem":
+    print("-----BEGIN CERTIFICATE----- Amazon Root CA 1")
 elif url == "http://127.0.0.1:8000/health/":
     sys.exit(0 if (state / "web-running").exists() and (state / "healthy").exists() else 22)
 else:
@@ -273,7 +275,9 @@ def test_boot_releases_then_serves_then_signals_once_the_load_balancer_agrees(in
     assert "DATABASE_URL=postgres://maticko_app_a:" in app_env
     assert "master-password" not in app_env
     # The CA bundle was fetched and both containers mount it read-only.
-    assert (instance.root / "etc/maticko/rds-global-bundle.pem").exists()
+    bundle = (instance.root / "etc/maticko/rds-global-bundle.pem").read_text()
+    assert bundle.startswith("-----BEGIN CERTIFICATE-----\n")  # RDS's, then RDS Proxy's root
+    assert bundle.rstrip().endswith("Amazon Root CA 1")
     for position in (release, web):
         assert (
             f"{instance.root}/etc/maticko/rds-global-bundle.pem:/etc/ssl/rds/global-bundle.pem:ro"

@@ -120,6 +120,11 @@ def test_user_data_follows_the_container_contract() -> None:
         "curl -fsS --retry 5 --proto '=https' -o /etc/maticko/rds-global-bundle.pem "
         "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
     ) in script
+    # RDS Proxy presents a certificate from Amazon Root CA 1, appended to the same bundle.
+    assert (
+        "curl -fsS --retry 5 --proto '=https' https://www.amazontrust.com/repository/AmazonRootCA1.pem "
+        ">> /etc/maticko/rds-global-bundle.pem"
+    ) in script
     assert "--insecure" not in script
     assert " -k " not in script
     assert "cfn-signal -e \"$1\" --stack 'maticko-application-dev' --resource AutoScalingGroup" in script
