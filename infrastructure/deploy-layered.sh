@@ -49,6 +49,7 @@ Usage: deploy-layered.sh [options]
       --certificate-arn ARN  ACM certificate: serve HTTPS and redirect HTTP to it
       --domain-name NAME     public host name pointed at the load balancer
       --waf auto|true|false  AWS WAF on the load balancer (auto: on in prod, off in dev)
+      --waf-rate-limit N     WAF: requests per client address per 5 minutes before 429
       --alarm-email ADDRESS  subscribe ADDRESS to alarms and deploy notices
       --email-secret-arn ARN Secrets Manager secret with SES SMTP credentials
       --from-email ADDRESS   DEFAULT_FROM_EMAIL of the application
@@ -132,6 +133,10 @@ while [ "$#" -gt 0 ]; do
       need_value "$@"
       case "$2" in auto | true | false) ;; *) die "--waf must be auto, true or false, not '$2'" ;; esac
       APP_OVERRIDES+=("EnableWaf=$2"); shift 2 ;;
+    --waf-rate-limit)
+      need_value "$@"
+      [[ "$2" =~ ^[0-9]{1,10}$ ]] || die "--waf-rate-limit must be a number of requests, not '$2'"
+      APP_OVERRIDES+=("WafRateLimit=$2"); shift 2 ;;
     --alarm-email) need_value "$@"; NETWORK_OVERRIDES+=("AlarmEmail=$2"); shift 2 ;;
     --email-secret-arn) need_value "$@"; APP_OVERRIDES+=("EmailSecretArn=$2"); shift 2 ;;
     --from-email) need_value "$@"; APP_OVERRIDES+=("DefaultFromEmail=$2"); shift 2 ;;

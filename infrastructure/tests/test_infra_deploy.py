@@ -71,6 +71,9 @@ def test_a_database_class_needs_its_connections_alarm(tmp_path: Path) -> None:
     result = run_script("--connections-alarm", "many", env=_base_env(tmp_path))
     assert result.returncode != 0
     assert "must be a number" in result.stderr
+    result = run_script("--waf-rate-limit", "lots", env=_base_env(tmp_path))
+    assert result.returncode != 0
+    assert "must be a number of requests" in result.stderr
 
 
 def test_missing_aws_cli_is_a_clear_error(tmp_path: Path) -> None:
