@@ -46,8 +46,11 @@ test-app: ## The application's tests (SQLite by default; PostgreSQL with DATABAS
 	@bash $(APP)/setup.sh --dev --no-db
 	cd $(APP) && $(BIN)/pytest $(PYTEST_ARGS)
 
-test-infra: $(INFRA_VENV)/.installed ## The infrastructure's tests, in .venv-infra (templates, user data, a deploy to moto)
-	cd $(ROOT)/infrastructure && $(INFRA_BIN)/pytest $(INFRA_PYTEST_ARGS)
+# The emulator deploys of one test file share their stacks, so the files are spread over
+# INFRA_TEST_WORKERS processes whole (--dist loadfile); 0 runs them in one process.
+INFRA_TEST_WORKERS ?= auto
+test-infra: $(INFRA_VENV)/.installed ## The infrastructure's tests, in .venv-infra (templates, user data, deploys to moto)
+	cd $(ROOT)/infrastructure && $(INFRA_BIN)/pytest -n $(INFRA_TEST_WORKERS) --dist loadfile $(INFRA_PYTEST_ARGS)
 
 # The fast suite leaves out what starts servers or browsers (markers in
 # dirt_stack/pyproject.toml) and spreads the rest over TEST_WORKERS processes (0: one process).
