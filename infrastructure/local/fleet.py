@@ -36,6 +36,7 @@ import contextlib
 import csv
 import io
 import os
+import random
 import secrets
 import shutil
 import signal
@@ -84,8 +85,34 @@ def find_haproxy() -> str | None:
     return shutil.which("haproxy")
 
 
+def _ephemeral_ports() -> tuple[int, int]:
+    """The range the kernel picks outgoing connections' local ports from."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A free loopback port below the ephemeral range.
+
+    A port the kernel hands out for bind(0) comes from the ephemeral range, which
+    outgoing connections (to PostgreSQL, to the instances) draw from too: between
+    choosing it and HAProxy or gunicorn binding it seconds later, a connection can take it
+    ("Address already in use"). Ports below that range are never handed out that way.
+    """
+    low, _ = _ephemeral_ports()
+    candidates = list(range(max(1024, low - 12000), low))
+    random.shuffle(candidates)
+    for port in candidates[:200]:
+        with socket.socket() as sock:
+            try:
+                sock.bind((LOOPBACK, port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as sock:  # every candidate taken: let the kernel choose
         sock.bind((LOOPBACK, 0))
         return sock.getsockname()[1]
 
