@@ -15,16 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 APP_DIR = Path(__file__).resolve().parents[2]
+# One port picker for every server a test starts: the local fleet's, which keeps clear of
+# the ephemeral range that outgoing connections take their ports from.
+sys.path.insert(0, str(APP_DIR.parent / "infrastructure" / "local"))
+from fleet import free_port as free_port  # noqa: E402
 
 # Variables the test run sets for itself that a child process must not inherit
 # unless a test passes them on purpose.
 _TEST_ONLY_VARIABLES = ("DJANGO_ALLOW_ASYNC_UNSAFE",)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def child_env(overrides: Mapping[str, str | None]) -> dict[str, str]:
