@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -20,7 +20,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import User
-from core import metrics, rows
+from core import metrics, rows, statements
 from core.input import is_id
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales import hoarding, order_writer, payment_pages, stock, vouchers
@@ -147,6 +147,7 @@ def place_order(
     offers: Mapping[int, DateTicketType] | None = None,
     client: str | None = None,
     buyer: hoarding.Buyer | None = None,
+    extra_claims: Sequence[statements.Claim] = (),
 ) -> PlacedOrder:
     """The one-step purchase of tickets for ``date`` (with its event loaded): validate,
     create the order, take the stock, start the payment; for a provider with a payment
@@ -156,7 +157,8 @@ def place_order(
     request returns the first request's order instead of a second one.
     With a ``buyer`` (a storefront or public API request), the order counts towards the
     buyer's share (sales.hoarding) and an unpaid bank transfer awaits the buyer's
-    confirmation by email.
+    confirmation by email. ``extra_claims`` are made in the order's write, after the
+    stock's and the buyer's share (an on-sale room's admission, used up by the order).
     Raises OrderInvalid or OrderConflict (of which stock.SoldOut is one,
     hoarding.BuyerLimitReached and ChallengeRequired others, and
     PaymentUnavailable, raised after the order is written, another), and
@@ -193,6 +195,7 @@ def place_order(
                 client_hash=buyer.client if buyer else "",
             )
             share = hoarding.claims(date, buyer, details.email, _held(new)) if buyer else []
+            share = [*share, *extra_claims]
             idempotency = None
             if idempotency_key:
                 idempotency = IdempotencyRecord(
@@ -302,21 +305,29 @@ def start_checkout(
     *,
     client: str | None = None,
     buyer: hoarding.Buyer | None = None,
+    minutes: int | None = None,
+    extra_claims: Sequence[statements.Claim] = (),
 ) -> Hold:
-    """Step 1: reserve the chosen tickets on ``date`` for the event's hold time (``client``:
-    the buyer's address, whose unknown voucher codes are limited, see ``vouchers.find_voucher``;
-    with a ``buyer``, within the buyer's share: sales.hoarding)."""
+    """Step 1: reserve the chosen tickets on ``date`` for ``minutes`` (the event's hold time
+    by default; ``client``: the buyer's address, whose unknown voucher codes are limited, see
+    ``vouchers.find_voucher``; with a ``buyer``, within the buyer's share: sales.hoarding).
+    ``extra_claims`` are made in the hold's write after the stock's and the share's."""
     voucher = vouchers.find_voucher(date.event, voucher_code, date, client=client)
     selection = validate_selection(date, quantities, voucher)
     chosen = {t.pk: n for t, n in selection}
-    share = hoarding.claims(date, buyer, None, sum(chosen.values())) if buyer else []
+    share = [*(hoarding.claims(date, buyer, None, sum(chosen.values())) if buyer else []), *extra_claims]
     try:
         return hoarding.guarded(
             date,
             buyer,
             None,
             lambda: stock.hold(
-                date, chosen, voucher=voucher, client_hash=buyer.client if buyer else "", extra_claims=share
+                date,
+                chosen,
+                voucher=voucher,
+                minutes=minutes,
+                client_hash=buyer.client if buyer else "",
+                extra_claims=share,
             ),
         )
     except stock.NotOnSale as exc:
