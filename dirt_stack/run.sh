@@ -39,7 +39,8 @@ export PURCHASE_RATE_LIMIT=${PURCHASE_RATE_LIMIT:-0}
 if $dev; then
   export VITE_DEV_SERVER=true
   export VITE_DEV_SERVER_PORT=${VITE_DEV_SERVER_PORT:-5173}
-  (cd frontend && exec npm run --silent dev) &
+  # Vite itself, not `npm run dev`: npm passes a SIGTERM on to no one, and Vite would stay.
+  (cd frontend && exec node_modules/.bin/vite) &
   vite_pid=$!
   "$VENV/bin/python" manage.py runserver "$HOST:$PORT" &
   django_pid=$!

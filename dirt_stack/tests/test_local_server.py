@@ -156,7 +156,7 @@ def test_demo_pages_static_files_and_the_demo_login_work_from_the_local_server(t
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(cookies))
         with browser.open(server.url + "/accounts/login/", timeout=30) as login_page:
             assert login_page.status == 200
-        csrf = next(cookie.value for cookie in cookies if cookie.name == "XSRF-TOKEN")
+        csrf = next(cookie.value or "" for cookie in cookies if cookie.name == "XSRF-TOKEN")
         form = urllib.parse.urlencode({"email": "demo@maticko.test", "password": "maticko-demo"})
         login = urllib.request.Request(
             server.url + "/accounts/login/", data=form.encode(), headers={"X-XSRF-TOKEN": csrf}
