@@ -1,6 +1,6 @@
 """The server ``make run`` starts (run.sh: gunicorn on the embedded SQLite database) survives a crowd.
 
-Each test sets up a fresh SQLite file as setup.sh does (migrate, the demo data), then starts
+The tests set up a fresh SQLite file as setup.sh does (migrate, the demo data), then start
 run.sh with ``make run``'s defaults (DEBUG and SECRET_KEY unset, background email delivery).
 64 buyers then race, each on its own connection and all released at once, for a ticket
 type whose stock is a third of them: exactly the stock sells, every other buyer is told
@@ -81,6 +81,12 @@ def _fresh_demo_database(tmp_path: Path) -> dict[str, str | None]:
     return env
 
 
+@pytest.fixture(scope="module")
+def demo_database(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str | None]:
+    """One fresh demo database for this module's servers (migrating and seeding take seconds)."""
+    return _fresh_demo_database(tmp_path_factory.mktemp("local-server"))
+
+
 def _manage_json(env: dict[str, str | None], code: str) -> dict:
     result = run_manage(["shell", "-v", "0", "-c", code], {**env, "DEBUG": "true"})
     assert result.returncode == 0, result.stdout + result.stderr
@@ -126,8 +132,8 @@ def _race(server: ServerProcess, slug: str, ticket_type: int) -> list[int | str]
     return answers
 
 
-def test_64_buyers_racing_for_a_third_as_many_tickets_get_exactly_the_stock_and_409s(tmp_path):
-    env = _fresh_demo_database(tmp_path)
+def test_64_buyers_racing_for_a_third_as_many_tickets_get_exactly_the_stock_and_409s(demo_database, tmp_path):
+    env = demo_database
     event = _manage_json(env, RACE_EVENT % {"stock": STOCK})
 
     with local_server(env, tmp_path) as server:
@@ -140,9 +146,8 @@ def test_64_buyers_racing_for_a_third_as_many_tickets_get_exactly_the_stock_and_
     assert sold == {"tickets": STOCK, "orders": STOCK, "allocated": STOCK}
 
 
-def test_demo_pages_static_files_and_the_demo_login_work_from_the_local_server(tmp_path):
-    env = _fresh_demo_database(tmp_path)
-    with local_server(env, tmp_path) as server:
+def test_demo_pages_static_files_and_the_demo_login_work_from_the_local_server(demo_database, tmp_path):
+    with local_server(demo_database, tmp_path) as server:
         health = server.get("/health/")
         home = server.get("/")
         event_page = server.get("/events/prague-jazz-night/")
