@@ -14,7 +14,7 @@ export VENV
 # tests start reuse the compiled application instead of compiling it each time.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: help run setup test bench lint lint-python lint-frontend lint-container lint-infra lint-workflows format
+.PHONY: help run dev setup test bench lint lint-python lint-frontend lint-container lint-infra lint-workflows format
 .PHONY: test-app test-infra test-fast lint-migrations
 
 help: ## List the commands
@@ -23,9 +23,14 @@ help: ## List the commands
 setup: ## Install dependencies, build the frontend, migrate and load demo data
 	@bash $(APP)/setup.sh
 
-run: setup ## Set everything up and serve on http://$(HOST):$(PORT)
+# run.sh is the one place that says how the local servers start (the tests start it too).
+run: setup ## Set everything up and serve on http://$(HOST):$(PORT) with the production server (gunicorn)
 	@printf '\n  Maticko: http://%s:%s/   (organizer login: demo@maticko.test / maticko-demo)\n\n' "$(HOST)" "$(PORT)"
-	cd $(APP) && DEBUG=$${DEBUG:-true} exec $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) exec bash $(APP)/run.sh
+
+dev: setup ## Like run, with Django's reloading development server and the Vite dev server (hot reload)
+	@printf '\n  Maticko (development): http://%s:%s/   (organizer login: demo@maticko.test / maticko-demo)\n\n' "$(HOST)" "$(PORT)"
+	HOST=$(HOST) PORT=$(PORT) exec bash $(APP)/run.sh --dev
 
 # The infrastructure's tests and linters (moto, the AWS CLI, cfn-lint, shellcheck,
 # hadolint, actionlint, zizmor) live in a virtual environment of their own, so the

@@ -32,6 +32,10 @@ threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # the p99 fell from about 1 s to 0.7 s. Idle connections are closed after
 # `keepalive` seconds (the load balancer closes its own after 60 s).
 worker_connections = int(os.environ.get("GUNICORN_WORKER_CONNECTIONS", "64"))
+# Connections waiting to be accepted (the kernel caps it at net.core.somaxconn): a crowd
+# arriving at once queues here instead of being reset. Django's development server keeps
+# ten, so 64 buyers at once already got connection resets from it.
+backlog = int(os.environ.get("GUNICORN_BACKLOG", "2048"))
 # A request running longer than this is stuck: the worker is restarted.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 # On SIGTERM finish in-flight requests first (the load balancer has already

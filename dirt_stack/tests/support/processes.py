@@ -1,4 +1,4 @@
-"""Run Maticko as real processes (gunicorn, manage.py) for tests that need them."""
+"""Run Maticko as real processes (gunicorn, run.sh, manage.py) for tests that need them."""
 
 from __future__ import annotations
 
@@ -82,27 +82,42 @@ def gunicorn_server(
     """Start the production command (gunicorn with gunicorn.conf.py) on ``port``, by default
     a free loopback port (given, when the environment must name the site's origin)."""
     port = port or free_port()
-    log_path = log_dir / f"gunicorn-{port}.log"
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--config",
+        "gunicorn.conf.py",
+        "maticko.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--graceful-timeout",
+        "5",
+    ]
+    with _serving(command, env, log_dir / f"gunicorn-{port}.log", port) as server:
+        yield server
+
+
+@contextmanager
+def local_server(env: Mapping[str, str | None], log_dir: Path) -> Iterator[ServerProcess]:
+    """Start run.sh, the command ``make run`` serves with, on a free loopback port, with the
+    virtual environment of this test run. ``env`` applies on top of the test run's own
+    environment: remove its DEBUG and SECRET_KEY to get ``make run``'s defaults."""
+    port = free_port()
+    run_env = {"VENV": sys.prefix, "HOST": "127.0.0.1", "PORT": str(port), **env}
+    with _serving(["bash", "run.sh"], run_env, log_dir / f"run-{port}.log", port) as server:
+        yield server
+
+
+@contextmanager
+def _serving(
+    command: list[str], env: Mapping[str, str | None], log_path: Path, port: int
+) -> Iterator[ServerProcess]:
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "--config",
-                "gunicorn.conf.py",
-                "maticko.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(workers),
-                "--graceful-timeout",
-                "5",
-            ],
-            cwd=APP_DIR,
-            env=child_env(env),
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            command, cwd=APP_DIR, env=child_env(env), stdout=log, stderr=subprocess.STDOUT
         )
     server = ServerProcess(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
     try:
@@ -122,13 +137,13 @@ def _wait_until_listening(server: ServerProcess, timeout: float = 30) -> None:
     port = int(server.url.rsplit(":", 1)[1])
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.process.returncode}:\n{server.output()}")
+            raise RuntimeError(f"the server exited with {server.process.returncode}:\n{server.output()}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.1)
-    raise RuntimeError(f"gunicorn did not listen within {timeout}s:\n{server.output()}")
+    raise RuntimeError(f"the server did not listen within {timeout}s:\n{server.output()}")
 
 
 def database_url_for_child(tmp_path: Path) -> str:
