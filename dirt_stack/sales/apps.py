@@ -16,7 +16,7 @@ class SalesConfig(AppConfig):
 
         # Expiring overdue orders runs with the outbox's once-a-minute sweep: in every
         # gunicorn worker (gunicorn.conf.py) and, here, in the development server's
-        # serving process (``make run``; RUN_MAIN marks the reloader's child).
+        # serving process (``make dev``; RUN_MAIN marks the reloader's child).
         outbox.on_sweep(sweep_quietly)
         if len(sys.argv) > 1 and sys.argv[1] == "runserver" and os.environ.get("RUN_MAIN") == "true":
             outbox.start_sweeper()
