@@ -14,7 +14,7 @@ from api.schemas import ProblemOut
 from core import ratelimit
 from core.input import Id, NameRules, StrictInt, TextRules
 from events.models import Event
-from sales import challenges, exceptions, hoarding, pricing, vouchers
+from sales import challenges, exceptions, hoarding, pricing, stock, vouchers
 from sales.models import order_url
 from sales.purchase import event_for_purchase, has_earlier_order, place_order
 from storefront.schemas import OrderDetail
@@ -162,6 +162,11 @@ def create_order(
         return problem(404, "No event with this address.")
     except exceptions.OrderInvalid as exc:
         return problem(422, str(exc), field=exc.field)
+    # After a sell-out most requests end here: before the rate limiter's write, the
+    # proof of work, the buyer's share and the statement (sales.stock.known_sold_out).
+    sold_out = stock.known_sold_out(target.date, target.offers, quantities)
+    if sold_out is not None:
+        return problem(409, str(sold_out))
     client = hoarding.client_hash(ratelimit.client_ip(request))
     limited = _too_many(request)
     if limited:
@@ -175,7 +180,7 @@ def create_order(
             return _challenge_problem(request, "The proof of work is not valid, has expired or was used.")
         solved = True
     buyer = hoarding.Buyer(client, solved=solved)
-    if hoarding.challenge_due(target.date, buyer):
+    if hoarding.challenge_due(target.date, buyer, target.offers.values()):
         return _challenge_problem(request, "Sales are busy: solve the proof of work and send it as altcha.")
     details = pricing.BuyerDetails(
         name=purchase.buyer.name,

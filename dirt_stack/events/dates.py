@@ -70,7 +70,40 @@ def refresh_span(event: Event) -> None:
 def follow_event_capacity(event: Event, previous: int | None) -> None:
     """Dates whose capacity was the event's (``previous``) take its new one."""
     if previous != event.capacity:
-        EventDate.objects.filter(event=event, capacity=previous).update(capacity=event.capacity)
+        following = EventDate.objects.filter(event=event, capacity=previous).values_list("pk", flat=True)
+        set_capacity(list(following), event.capacity)
+
+
+def set_capacity(date_ids: Sequence[int], capacity: int | None) -> None:
+    """Set the shared capacity of these dates (inside the caller's transaction).
+
+    A date counts its tickets on its own row only while it has a shared capacity
+    (sales.stock, ADR 0012), so a date that gains one starts counting from its ticket
+    types' rows, read under their locks: the date's row first, then its stock rows, in
+    the order purchases lock them, so the sum holds until this transaction commits. A
+    date that loses its capacity stops counting (0). A capacity below the tickets sold
+    or held fails the CHECK constraint (IntegrityError) and changes nothing."""
+    if not date_ids:
+        return
+    locked = list(
+        EventDate.objects.select_for_update(no_key=True)
+        .filter(pk__in=date_ids)
+        .order_by("pk")
+        .values_list("pk", "capacity")
+    )
+    for date_id, current in locked:
+        if capacity is None:
+            EventDate.objects.filter(pk=date_id).update(capacity=None, allocated=0)
+        elif current is None:
+            counters = (
+                DateTicketType.objects.select_for_update(no_key=True)
+                .filter(date_id=date_id)
+                .order_by("ticket_type_id")
+                .values_list("allocated", flat=True)
+            )
+            EventDate.objects.filter(pk=date_id).update(capacity=capacity, allocated=sum(counters))
+        else:
+            EventDate.objects.filter(pk=date_id).update(capacity=capacity)
 
 
 def follow_ticket_type_capacity(ticket_type: TicketType, previous: int) -> None:

@@ -277,14 +277,11 @@ class EventDate(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ON_SALE)
     # Optional limit on this date shared by all ticket types.
     capacity = models.PositiveIntegerField(null=True, blank=True)
-    # Tickets of this date sold plus live holds. Only sales.stock changes it.
+    # While ``capacity`` is set: the tickets of this date sold plus live holds (the sum of
+    # its DateTicketType rows' ``allocated``). Without a shared capacity it is not kept
+    # (0), so a purchase never writes this row (ADR 0012); the rows' sum counts a date's
+    # tickets either way. Only sales.stock and ``events.dates.set_capacity`` change it.
     allocated = models.PositiveIntegerField(default=0, editable=False)
-    # The rush on this date (sales.stock.take): holds and purchases that took stock in
-    # the minute ``rush_minute`` (minutes since the epoch), and until when the date is
-    # under pressure (every hold and purchase needs a proof of work; ADR 0016).
-    rush_minute = models.BigIntegerField(default=0, db_default=0, editable=False)
-    rush_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
-    pressure_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -329,10 +326,6 @@ class EventDate(models.Model):
         return self.ends_at < timezone.now()
 
     @property
-    def under_pressure(self) -> bool:
-        return self.pressure_until is not None and self.pressure_until > timezone.now()
-
-    @property
     def venue_label(self) -> str:
         """This date's venue: its own, or the event's."""
         if self.venue_name or self.venue_address:
@@ -353,6 +346,12 @@ class DateTicketType(models.Model):
         max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
     )
     offered = models.BooleanField(default=True)
+    # The rush on this row, its hot counter (sales.stock.take): holds and purchases that
+    # took stock in the minute ``rush_minute`` (minutes since the epoch), and until when it
+    # is under pressure (every hold and purchase of it needs a proof of work; ADR 0016).
+    rush_minute = models.BigIntegerField(default=0, db_default=0, editable=False)
+    rush_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    pressure_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["ticket_type__position", "ticket_type_id"]
@@ -368,6 +367,10 @@ class DateTicketType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_type} on {self.date_id}"
+
+    @property
+    def under_pressure(self) -> bool:
+        return self.pressure_until is not None and self.pressure_until > timezone.now()
 
     def clean(self) -> None:
         if self.capacity is not None and self.capacity < self.allocated:

@@ -33,6 +33,7 @@ the application; elsewhere the claims run last, just before COMMIT.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -104,6 +105,56 @@ def sold_out(date_id: int, quantities: Mapping[int, int]) -> SoldOut:
     return SoldOut()
 
 
+# --- "Sold out" at the cost of a read ------------------------------------------------------
+
+
+def known_sold_out(
+    date: EventDate, offers: Mapping[int, DateTicketType], quantities: Mapping[int, int]
+) -> SoldOut | None:
+    """SoldOut when the counters the caller read (``date`` and its stock rows ``offers``,
+    by ticket type id) leave less than ``quantities`` and no expired hold or overdue
+    order on the date could free any (``releasable``); None: let the purchase try.
+
+    Why it is never wrong: ``allocated`` counts every ticket a pending or paid order or a
+    live hold keeps, so capacity less allocated is exactly what is free, except tickets
+    of holds and orders whose time is up but which are not released yet; those are
+    what ``releasable`` looks for. Every other way stock comes back (a release, a
+    cancellation, a refund, a raised capacity) lowers the counter or raises the
+    capacity in the database, which the caller's read of the rows sees. So the
+    answer is what a purchase made at the moment of the read would have found.
+    Costs one indexed query, only when the counters are short."""
+    short: SoldOut | None = None
+    for ticket_type_id, wanted in sorted(quantities.items()):
+        offer = offers.get(ticket_type_id)
+        if offer is not None and offer.offered and offer.capacity - offer.allocated < wanted:
+            short = SoldOut(offer.ticket_type)
+            break
+    if (
+        short is None
+        and date.capacity is not None
+        and date.capacity - date.allocated < sum(quantities.values())
+    ):
+        short = SoldOut()
+    if short is None or releasable(date.pk):
+        return None
+    return short
+
+
+def releasable(date_id: int) -> bool:
+    """Whether the date has expired holds or overdue orders still counted in ``allocated``."""
+    now = timezone.now()
+    holds, hold_params = (
+        Hold.objects.expired(now).filter(date_id=date_id).values("pk").query.sql_with_params()
+    )
+    orders, order_params = (
+        Order.objects.overdue(now).filter(date_id=date_id).values("pk").query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT EXISTS ({holds}) OR EXISTS ({orders})", [*hold_params, *order_params])
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
 # --- Taking stock ------------------------------------------------------------------
 
 # The date is on sale and so is its event. The event's status is read, not locked:
@@ -114,11 +165,21 @@ _DATE_ON_SALE = (
 )
 
 
-# Taking stock also counts the date's rush: the takes of the current minute, and once
-# they reach PRESSURE_TAKES_PER_MINUTE, the date is under pressure for PRESSURE_MINUTES
-# (sales.hoarding; ADR 0016). SET reads the row's old values on both databases.
-_TAKE_AND_COUNT_RUSH = (
-    "allocated = allocated + %s, "
+@functools.cache
+def _date_locked_sql(vendor: str) -> str:
+    """A date without a shared capacity: its row is read, not written, but locked FOR SHARE
+    on PostgreSQL, which waits for a cancellation's UPDATE of it (and makes a cancellation
+    wait for the purchases under way) and re-checks the row after the wait; purchases'
+    share locks never wait for each other. SQLite runs one writer at a time anyway."""
+    table = connection.ops.quote_name(EventDate._meta.db_table)
+    lock = " FOR SHARE" if vendor == "postgresql" else ""
+    return f"SELECT id FROM {table} WHERE ({_DATE_ON_SALE} AND capacity IS NULL) {{gate}}{lock}"  # noqa: S608
+
+
+# Taking stock also counts the rush on each ticket type's row: the takes of the current
+# minute, and once they reach PRESSURE_TAKES_PER_MINUTE, the row is under pressure for
+# PRESSURE_MINUTES (sales.hoarding; ADR 0016). SET reads the row's old values on both databases.
+_COUNT_RUSH = (
     "rush_count = CASE WHEN rush_minute = CAST(%s AS bigint) THEN rush_count + 1 ELSE 1 END, "
     "pressure_until = CASE WHEN rush_minute = CAST(%s AS bigint) AND rush_count + 1 >= CAST(%s AS integer) "
     "THEN %s ELSE pressure_until END, "
@@ -134,52 +195,86 @@ def _rush_params() -> tuple[Any, ...]:
     return minute, minute, threshold, until, minute
 
 
-def take(date_id: int, quantities: Mapping[int, int]) -> list[statements.Claim]:
+class DateStockChanged(SoldOut):
+    """Nothing was taken: the date gained or lost its shared capacity after the caller
+    read it. ``retrying_after_release`` tries again with the capacity now in force."""
+
+
+def queue_key(date: EventDate, quantities: Mapping[int, int]) -> object:
+    """What a write taking ``quantities`` on ``date`` queues on in this process
+    (core.statements ``serialize``): its hot rows, the date's when it has a shared
+    capacity, else the ticket types' rows."""
+    if date.capacity is not None:
+        return date.pk
+    return (date.pk, *sorted(quantities))
+
+
+def take(date: EventDate, quantities: Mapping[int, int]) -> list[statements.Claim]:
     """The claims that take ``quantities`` (ticket type id -> count) of a date's stock.
 
-    ``date_stock`` adds the tickets to the date's counter if the date is on sale
-    and its event published (else NotOnSale); ``ticket_type_stock`` adds them to
-    each ticket type's counter on that date, all of which must still exist and
-    be offered there (else TicketTypesGone). A counter passing its capacity
-    fails its CHECK constraint: SoldOut.
+    ``date_stock`` checks that the date is on sale and its event published (else
+    NotOnSale); under a shared capacity (``date.capacity`` as the caller read it) it
+    adds the tickets to the date's counter, otherwise it only locks the date's row
+    FOR SHARE: the ticket types' rows are then the only rows written.
+    ``ticket_type_stock`` adds them to each ticket type's counter on that date (and
+    counts the rush there), all of which must still exist and be offered there (else
+    TicketTypesGone). A counter passing its capacity fails its CHECK constraint: SoldOut.
+    A date whose capacity was set or removed since it was read: DateStockChanged
+    (``date.capacity`` is then refreshed).
 
     Cancelling an event or a date updates the date's row, so a purchase racing it
-    waits for that lock and then finds the date no longer on sale. Unpublishing
-    changes the event's row only: a purchase already past its check completes.
+    waits for that lock (the UPDATE's or the share lock's) and then finds the date no
+    longer on sale. Unpublishing changes the event's row only: a purchase already past
+    its check completes.
     """
     total = sum(quantities.values())
     if total <= 0 or any(n <= 0 for n in quantities.values()):
         raise ValueError("Nothing to take.")
     ids = sorted(quantities)
+    shared = date.capacity is not None
+    date_id = date.pk
 
     def refused(name: str) -> Exception:
         if name in CAPACITY_CONSTRAINTS:
             return sold_out(date_id, quantities)
-        return NotOnSale() if name == "date_stock" else TicketTypesGone()
+        if name == "date_stock":
+            current = EventDate.objects.filter(pk=date_id).values_list("capacity", flat=True).first()
+            if date_id and (current is not None) != shared:
+                date.capacity = current
+                return DateStockChanged()
+            return NotOnSale()
+        return TicketTypesGone()
 
-    increments = " ".join(["WHEN %s THEN CAST(%s AS integer)"] * len(ids))
-    return [
-        statements.Claim(
+    on_sale = (date_id, str(EventDate.Status.ON_SALE), str(Event.Status.PUBLISHED))
+    if shared:
+        date_claim = statements.Claim(
             name="date_stock",
             model=EventDate,
-            assignments=_TAKE_AND_COUNT_RUSH,
-            condition=_DATE_ON_SALE,
-            params=(
-                total,
-                *_rush_params(),
-                date_id,
-                str(EventDate.Status.ON_SALE),
-                str(Event.Status.PUBLISHED),
-            ),
+            assignments="allocated = allocated + %s",
+            condition=f"{_DATE_ON_SALE} AND capacity IS NOT NULL",
+            params=(total, *on_sale),
             refused=refused,
             constraints=CAPACITY_CONSTRAINTS,
-        ),
+        )
+    else:
+        date_claim = statements.Claim(
+            name="date_stock",
+            model=EventDate,
+            assignments="",
+            condition="",
+            params=on_sale,
+            refused=refused,
+            text=_date_locked_sql(connection.vendor),
+        )
+    increments = " ".join(["WHEN %s THEN CAST(%s AS integer)"] * len(ids))
+    return [
+        date_claim,
         statements.Claim(
             name="ticket_type_stock",
             model=DateTicketType,
-            assignments=f"allocated = allocated + CASE ticket_type_id {increments} END",
+            assignments=f"allocated = allocated + CASE ticket_type_id {increments} END, {_COUNT_RUSH}",
             condition=f"date_id = %s AND offered AND ticket_type_id IN ({', '.join(['%s'] * len(ids))})",
-            params=(*(v for i in ids for v in (i, quantities[i])), date_id, *ids),
+            params=(*(v for i in ids for v in (i, quantities[i])), *_rush_params(), date_id, *ids),
             rows=len(ids),
             refused=refused,
             constraints=CAPACITY_CONSTRAINTS,
@@ -187,18 +282,19 @@ def take(date_id: int, quantities: Mapping[int, int]) -> list[statements.Claim]:
     ]
 
 
-def acquire(date_id: int, quantities: Mapping[int, int]) -> None:
+def acquire(date: EventDate, quantities: Mapping[int, int]) -> None:
     """Take stock inside the caller's transaction, or raise (see ``take``)."""
-    statements.claim(take(date_id, quantities))
+    statements.claim(take(date, quantities))
 
 
 def give_back(date_id: int, quantities: Mapping[int, int]) -> None:
-    """Return stock taken by ``take`` (inside the caller's transaction)."""
+    """Return stock taken by ``take`` (inside the caller's transaction): to the date's
+    counter only while it has a shared capacity (ADR 0012), to each ticket type's row."""
     quantities = {k: v for k, v in quantities.items() if v}
     total = sum(quantities.values())
     if total <= 0:
         return
-    EventDate.objects.filter(pk=date_id).update(allocated=F("allocated") - total)
+    EventDate.objects.filter(pk=date_id, capacity__isnull=False).update(allocated=F("allocated") - total)
     for ticket_type_id in sorted(quantities):
         DateTicketType.objects.filter(date_id=date_id, ticket_type_id=ticket_type_id).update(
             allocated=F("allocated") - quantities[ticket_type_id]
@@ -211,7 +307,8 @@ def retrying_after_release(date: EventDate, attempt: Callable[[], T]) -> T:
 
     Again even when this release freed nothing: a concurrent one may have claimed the
     same expired rows first (this one waited for their locks, then skipped them), and
-    their stock is free now."""
+    their stock is free now. A date whose shared capacity came or went meanwhile
+    (DateStockChanged) is tried again the same way, with the capacity in force."""
     try:
         return attempt()
     except SoldOut:
@@ -241,9 +338,9 @@ def hold(
     expires_at = timezone.now() + dt.timedelta(minutes=minutes or event.hold_minutes)
     new_hold = Hold(event=event, date=date, voucher=voucher, expires_at=expires_at, client_hash=client_hash)
     lines = [HoldLine(hold=new_hold, ticket_type_id=tt, quantity=n) for tt, n in sorted(quantities.items())]
-    claims = [*take(date.pk, quantities), *extra_claims]
 
     def write() -> Hold:
+        claims = [*take(date, quantities), *extra_claims]
         if statements.available():
             _write_statement(new_hold, lines, claims)
         else:
@@ -263,7 +360,8 @@ def _write_statement(new_hold: Hold, lines: list[HoldLine], claims: list[stateme
     statement.insert("new_lines", lines, parent=("hold_id", "new_hold"))
     statement.select("(SELECT id FROM new_hold)")
     statement.select("(SELECT json_object_agg(ticket_type_id, id) FROM new_lines)")
-    hold_id, line_ids = statement.run(serialize=new_hold.date_id)
+    queue = queue_key(new_hold.date, {line.ticket_type_id: line.quantity for line in lines})
+    hold_id, line_ids = statement.run(serialize=queue)
     statements.saved(new_hold, hold_id)
     for line in lines:
         statements.saved(line, line_ids[str(line.ticket_type_id)], hold_id=hold_id)

@@ -17,6 +17,7 @@ from core.input import parse_id, search_text
 from core.markdown import plain_text_excerpt
 from core.schemas import Pagination
 from events.models import Event, EventDate
+from sales import hoarding
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.vouchers import TooManyGuesses, find_voucher
 from storefront.schemas import (
@@ -155,7 +156,7 @@ def render_event_page(
     """The event page; with ``challenge`` (or the date under pressure) its ticket form
     solves a proof of work before reserving."""
     props = event_page_props(request, event, voucher_code, date, all_dates, voucher_client)
-    if challenge or (date is not None and date.under_pressure):
+    if challenge or (date is not None and hoarding.date_under_pressure(date.pk)):
         props.challenge_url = reverse("sales:challenge")
     return render_page(
         request,
