@@ -14,9 +14,9 @@ from api.schemas import ProblemOut
 from core import ratelimit
 from core.input import Id, NameRules, StrictInt, TextRules
 from events.models import Event
-from sales import challenges, exceptions, hoarding, pricing, stock, vouchers
+from sales import challenges, exceptions, hoarding, pricing, vouchers
 from sales.models import order_url
-from sales.purchase import event_for_purchase, has_earlier_order, place_order
+from sales.purchase import event_for_purchase, has_earlier_order, known_sold_out, place_order
 from storefront.schemas import OrderDetail
 from storefront.serializers import load_order, order_detail, order_for_holder
 
@@ -162,9 +162,18 @@ def create_order(
         return problem(404, "No event with this address.")
     except exceptions.OrderInvalid as exc:
         return problem(422, str(exc), field=exc.field)
+    details = pricing.BuyerDetails(
+        name=purchase.buyer.name,
+        email=purchase.buyer.email,
+        payment_method=purchase.payment_method,
+        attendee_names=[a.name for a in purchase.attendees or []],
+        card_number=purchase.card_number or "",
+    )
     # After a sell-out most requests end here: before the rate limiter's write, the
-    # proof of work, the buyer's share and the statement (sales.stock.known_sold_out).
-    sold_out = stock.known_sold_out(target.date, target.offers, quantities)
+    # proof of work, the buyer's share and the statement (sales.purchase.known_sold_out).
+    sold_out = known_sold_out(
+        target, quantities, details, voucher_code=purchase.voucher, idempotency_key=idempotency_key
+    )
     if sold_out is not None:
         return problem(409, str(sold_out))
     client = hoarding.client_hash(ratelimit.client_ip(request))
@@ -182,13 +191,6 @@ def create_order(
     buyer = hoarding.Buyer(client, solved=solved)
     if hoarding.challenge_due(target.date, buyer, target.offers.values()):
         return _challenge_problem(request, "Sales are busy: solve the proof of work and send it as altcha.")
-    details = pricing.BuyerDetails(
-        name=purchase.buyer.name,
-        email=purchase.buyer.email,
-        payment_method=purchase.payment_method,
-        attendee_names=[a.name for a in purchase.attendees or []],
-        card_number=purchase.card_number or "",
-    )
     try:
         placed = place_order(
             target.date,

@@ -10,7 +10,7 @@ import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
@@ -235,6 +235,18 @@ class TicketType(models.Model):
 
 
 class EventDateQuerySet(models.QuerySet["EventDate"]):
+    def with_pressure(self) -> EventDateQuerySet:
+        """Each date annotated ``pressure_until``: the latest of its ticket types' rows
+        (the rush is counted on each row a purchase writes; sales.hoarding reads it)."""
+        rows = (
+            DateTicketType.objects.filter(date_id=OuterRef("pk"))
+            .order_by()
+            .values("date_id")
+            .annotate(latest=Max("pressure_until"))
+            .values("latest")
+        )
+        return self.annotate(pressure_until=Subquery(rows))
+
     def upcoming(self) -> EventDateQuerySet:
         """Dates that have not ended yet."""
         return self.filter(ends_at__gte=timezone.now())
@@ -316,8 +328,12 @@ class EventDate(models.Model):
             errors["ends_at"] = "A date cannot end before it starts."
         if self.sales_start and self.sales_end and self.sales_end <= self.sales_start:
             errors["sales_end"] = "Sales must end after they start."
-        if self.capacity is not None and self.capacity < self.allocated:
-            errors["capacity"] = capacity_below_allocated(self.allocated)
+        if self.capacity is not None and self.pk is not None:
+            # The date's tickets, from its stock rows: its own counter is kept only while
+            # it has a shared capacity (events.dates.set_capacity rechecks under lock).
+            tickets = self.date_ticket_types.aggregate(n=Sum("allocated"))["n"] or 0
+            if self.capacity < tickets:
+                errors["capacity"] = capacity_below_allocated(tickets)
         if errors:
             raise ValidationError(errors)
 

@@ -226,10 +226,14 @@ def demand_challenge(date: EventDate, buyer: Buyer) -> None:
     )
 
 
-def date_under_pressure(date_id: int) -> bool:
+def date_under_pressure(date: EventDate) -> bool:
     """Whether a ticket type's row on the date is under pressure (sales.stock.take counts
-    the rush on each row it writes)."""
-    return DateTicketType.objects.filter(date_id=date_id, pressure_until__gt=timezone.now()).exists()
+    the rush on each row it writes); read from ``EventDate.objects.with_pressure()``'s
+    annotation when the date was loaded with it, else asked."""
+    now = timezone.now()
+    if hasattr(date, "pressure_until"):
+        return date.pressure_until is not None and date.pressure_until > now
+    return DateTicketType.objects.filter(date_id=date.pk, pressure_until__gt=now).exists()
 
 
 def challenge_due(date: EventDate, buyer: Buyer, offers: Iterable[DateTicketType] | None = None) -> bool:
@@ -241,7 +245,7 @@ def challenge_due(date: EventDate, buyer: Buyer, offers: Iterable[DateTicketType
         return False
     if offers is not None:
         return any(offer.under_pressure for offer in offers)
-    return date_under_pressure(date.pk)
+    return date_under_pressure(date)
 
 
 def guarded(date: EventDate, buyer: Buyer | None, email: str | None, attempt: Callable[[], T]) -> T:

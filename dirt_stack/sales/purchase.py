@@ -9,6 +9,7 @@ transaction and a buyer who finds the tickets sold out costs none.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -113,6 +114,38 @@ def event_for_purchase(slug: str, date_id: int | None, ticket_type_ids: Iterable
                 offer.ticket_type, offer.date = ticket_type, date
                 offers[ticket_type.pk] = offer
     return PurchaseTarget(event, date, ticket_types, offers)
+
+
+def known_sold_out(
+    target: PurchaseTarget,
+    quantities: Mapping[int, int],
+    details: BuyerDetails | None = None,
+    *,
+    voucher_code: str | None = None,
+    idempotency_key: str | None = None,
+) -> stock.SoldOut | None:
+    """The SoldOut that ``place_order`` (``details`` given) or ``start_checkout`` would
+    answer, when the counters ``target`` holds already tell (stock.known_sold_out); None
+    when the purchase must run to know. Cheap after a sell-out: the rules that need no
+    query run first, so a request the full path would refuse as invalid is left to it,
+    and a voucher leaves every request to it, as does an Idempotency-Key that replays an
+    earlier order. Costs no query while stock is left, one when the counters are short."""
+    if voucher_code:
+        return None
+    if stock.short_of(target.date, target.offers, quantities) is None:
+        return None
+    try:
+        selection = validate_selection(target.date, quantities, None, target.ticket_types, target.offers)
+        if details is not None:
+            lines = price(selection, None, target.offers)
+            total = sum((line.total for line in lines), Decimal("0"))
+            validate_buyer(dataclasses.replace(details), target.event, sum(n for _, n in selection), total)
+    except (OrderInvalid, OrderConflict):
+        return None  # the purchase answers it
+    earlier = None
+    if idempotency_key:
+        earlier = IdempotencyRecord.objects.filter(scope=f"purchase:{target.event.pk}", key=idempotency_key)
+    return stock.known_sold_out(target.date, target.offers, quantities, unless=earlier)
 
 
 def _placed(new: order_writer.NewOrder, started: float) -> PlacedOrder:

@@ -109,7 +109,11 @@ def sold_out(date_id: int, quantities: Mapping[int, int]) -> SoldOut:
 
 
 def known_sold_out(
-    date: EventDate, offers: Mapping[int, DateTicketType], quantities: Mapping[int, int]
+    date: EventDate,
+    offers: Mapping[int, DateTicketType],
+    quantities: Mapping[int, int],
+    *,
+    unless: QuerySet[Any] | None = None,
 ) -> SoldOut | None:
     """SoldOut when the counters the caller read (``date`` and its stock rows ``offers``,
     by ticket type id) leave less than ``quantities`` and no expired hold or overdue
@@ -122,35 +126,46 @@ def known_sold_out(
     cancellation, a refund, a raised capacity) lowers the counter or raises the
     capacity in the database, which the caller's read of the rows sees. So the
     answer is what a purchase made at the moment of the read would have found.
+    ``unless``: rows whose existence means the write must run anyway (an earlier order
+    under the request's Idempotency-Key, which it replays), asked in the same query.
     Costs one indexed query, only when the counters are short."""
-    short: SoldOut | None = None
-    for ticket_type_id, wanted in sorted(quantities.items()):
-        offer = offers.get(ticket_type_id)
-        if offer is not None and offer.offered and offer.capacity - offer.allocated < wanted:
-            short = SoldOut(offer.ticket_type)
-            break
-    if (
-        short is None
-        and date.capacity is not None
-        and date.capacity - date.allocated < sum(quantities.values())
-    ):
-        short = SoldOut()
-    if short is None or releasable(date.pk):
+    short = short_of(date, offers, quantities)
+    if short is None or releasable(date.pk, also=unless):
         return None
     return short
 
 
-def releasable(date_id: int) -> bool:
-    """Whether the date has expired holds or overdue orders still counted in ``allocated``."""
+def short_of(
+    date: EventDate, offers: Mapping[int, DateTicketType], quantities: Mapping[int, int]
+) -> SoldOut | None:
+    """The SoldOut the counters as read (``date``, its stock rows ``offers``) give for
+    ``quantities``, with no query; None when they leave enough."""
+    for ticket_type_id, wanted in sorted(quantities.items()):
+        offer = offers.get(ticket_type_id)
+        if offer is not None and offer.offered and offer.capacity - offer.allocated < wanted:
+            return SoldOut(offer.ticket_type)
+    if date.capacity is not None and date.capacity - date.allocated < sum(quantities.values()):
+        return SoldOut()
+    return None
+
+
+def releasable(date_id: int, *, also: QuerySet[Any] | None = None) -> bool:
+    """Whether the date has expired holds or overdue orders still counted in ``allocated``
+    (or ``also`` has rows), in one query."""
     now = timezone.now()
-    holds, hold_params = (
-        Hold.objects.expired(now).filter(date_id=date_id).values("pk").query.sql_with_params()
-    )
-    orders, order_params = (
-        Order.objects.overdue(now).filter(date_id=date_id).values("pk").query.sql_with_params()
-    )
+    found = [
+        Hold.objects.expired(now).filter(date_id=date_id),
+        Order.objects.overdue(now).filter(date_id=date_id),
+        *([also] if also is not None else []),
+    ]
+    parts: list[str] = []
+    params: list[Any] = []
+    for rows in found:
+        sql, rows_params = rows.values("pk").query.sql_with_params()
+        parts.append(f"EXISTS ({sql})")
+        params += rows_params
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT EXISTS ({holds}) OR EXISTS ({orders})", [*hold_params, *order_params])
+        cursor.execute(f"SELECT {' OR '.join(parts)}", params)
         row = cursor.fetchone()
     return bool(row and row[0])
 

@@ -241,12 +241,14 @@ def test_a_cancelled_date_is_not_edited(series):
 def test_an_oversold_counter_becomes_a_validation_error_not_a_crash(series):
     """The CHECK constraints are the last word: an update that passes them reads as a form error."""
     first, standard = series["dates"][0], series["standard"]
+    dates.set_capacity([first.pk], 5)
+    first.refresh_from_db()
     buy(first, {standard.pk: 2})
     with pytest.raises(ValidationError) as refused, date_services._capacity_checked("too low", "capacity"):
         EventDate.objects.filter(pk=first.pk).update(capacity=1)
     assert refused.value.message_dict == {"capacity": ["too low"]}
     first.refresh_from_db()
-    assert first.capacity is None
+    assert first.capacity == 5
 
 
 # --- Editing several dates -------------------------------------------------------------------

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from events.models import DateTicketType
+from events.models import DateTicketType, EventDate
 from sales import hoarding, pricing, purchase, stock, sweeper
 from sales.models import BuyerLoad, Hold, Order
 from tests.factories import allocated, make_event, make_ticket_type, only_date
@@ -162,12 +162,13 @@ def test_stock_take_marks_a_ticket_type_under_pressure(event, settings):
         stock.hold(date, {seat.pk: 1})
     row.refresh_from_db()
     assert not row.under_pressure
-    assert not hoarding.date_under_pressure(date.pk)
+    assert not hoarding.date_under_pressure(date)
     stock.hold(date, {seat.pk: 1})
     row.refresh_from_db()
     assert row.under_pressure
     assert row.rush_count == 3
-    assert hoarding.date_under_pressure(date.pk)
+    assert hoarding.date_under_pressure(date)
+    assert hoarding.date_under_pressure(EventDate.objects.with_pressure().get(pk=date.pk))
     assert hoarding.challenge_due(date, hoarding.Buyer("client"), [row])
     assert not hoarding.challenge_due(date, hoarding.Buyer("client", solved=True), [row])
 

@@ -77,14 +77,14 @@ def _parse_quantities(raw: Any) -> dict[int, int]:
     return quantities
 
 
-def _known_sold_out(date: EventDate, raw_quantities: Any) -> stock.SoldOut | None:
-    """SoldOut when the chosen tickets are known to be gone (sales.stock.known_sold_out):
+def _known_sold_out(event: Event, date: EventDate, data: dict[str, Any]) -> stock.SoldOut | None:
+    """SoldOut when the chosen tickets are known to be gone (sales.purchase.known_sold_out):
     after a sell-out, the hold is refused before the rate limiter and the write."""
     try:
-        quantities = _parse_quantities(raw_quantities)
+        quantities = _parse_quantities(data.get("quantities"))
     except exceptions.OrderInvalid:
         return None  # the hold itself answers that
-    if not quantities:
+    if not quantities or data.get("voucher"):
         return None
     offers = {
         row.ticket_type_id: row
@@ -92,7 +92,10 @@ def _known_sold_out(date: EventDate, raw_quantities: Any) -> stock.SoldOut | Non
             "ticket_type"
         )
     }
-    return stock.known_sold_out(date, offers, quantities)
+    ticket_types = {row.ticket_type_id: row.ticket_type for row in offers.values()}
+    for row in offers.values():
+        row.ticket_type.event = event
+    return purchase.known_sold_out(purchase.PurchaseTarget(event, date, ticket_types, offers), quantities)
 
 
 def _rate_limited(request: HttpRequest) -> ratelimit.Verdict | None:
@@ -122,7 +125,7 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     date = chosen_date(event, date_id)
     if date is not None:
         date.event = event
-        sold_out = _known_sold_out(date, data.get("quantities"))
+        sold_out = _known_sold_out(event, date, data)
         if sold_out is not None:
             return render_event_page(
                 request,
