@@ -74,8 +74,9 @@ def follow_event_capacity(event: Event, previous: int | None) -> None:
         set_capacity(list(following), event.capacity)
 
 
+@transaction.atomic
 def set_capacity(date_ids: Sequence[int], capacity: int | None) -> None:
-    """Set the shared capacity of these dates (inside the caller's transaction).
+    """Set the shared capacity of these dates (in a savepoint of the caller's transaction).
 
     A date counts its tickets on its own row only while it has a shared capacity
     (sales.stock, ADR 0012), so a date that gains one starts counting from its ticket
