@@ -259,6 +259,24 @@ def _run(sql: str, params: Sequence[Any], serialize: object) -> tuple[Any, ...]:
     return tuple(row)
 
 
+def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a read the purchase path makes on every request: on PostgreSQL bound
+    server-side and prepared once per connection, as ``Statement`` is (planning such a
+    query costs PostgreSQL more than running it); elsewhere through Django's cursor.
+    Logged in ``connection.queries`` like any query when queries are being captured."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        rows = list(cursor.fetchall())
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": "0.000"})
+    return rows
+
+
 # How long a rare organizer action (cancelling an event or a date) waits for the row
 # locks purchases take in a rush, instead of DATABASE_LOCK_TIMEOUT's few seconds.
 ORGANIZER_LOCK_WAIT_MS = 60_000

@@ -79,18 +79,16 @@ def event_for_purchase(slug: str, date_id: int | None, ticket_type_ids: Iterable
     quote = connection.ops.quote_name
     wanted = f"t.id IN ({', '.join(['%s'] * len(ids))})" if ids else "FALSE"
     date_wanted = "d.id = %s" if date_id is not None and is_id(date_id) else "TRUE"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(c for columns in selected for c in columns)} "  # noqa: S608
-            f"FROM {quote(Event._meta.db_table)} e "
-            f"LEFT JOIN {quote(EventDate._meta.db_table)} d ON d.event_id = e.id AND {date_wanted} "
-            f"LEFT JOIN {quote(TicketType._meta.db_table)} t ON t.event_id = e.id AND {wanted} "
-            f"LEFT JOIN {quote(DateTicketType._meta.db_table)} o "
-            "ON o.date_id = d.id AND o.ticket_type_id = t.id "
-            "WHERE e.slug = %s",
-            [*([date_id] if date_wanted != "TRUE" else []), *ids, slug],
-        )
-        found = cursor.fetchall()
+    found = statements.fetch(
+        f"SELECT {', '.join(c for columns in selected for c in columns)} "  # noqa: S608
+        f"FROM {quote(Event._meta.db_table)} e "
+        f"LEFT JOIN {quote(EventDate._meta.db_table)} d ON d.event_id = e.id AND {date_wanted} "
+        f"LEFT JOIN {quote(TicketType._meta.db_table)} t ON t.event_id = e.id AND {wanted} "
+        f"LEFT JOIN {quote(DateTicketType._meta.db_table)} o "
+        "ON o.date_id = d.id AND o.ticket_type_id = t.id "
+        "WHERE e.slug = %s",
+        [*([date_id] if date_wanted != "TRUE" else []), *ids, slug],
+    )
     if not found:
         raise Event.DoesNotExist(slug)
     bounds = [0]
@@ -142,10 +140,8 @@ def known_sold_out(
             validate_buyer(dataclasses.replace(details), target.event, sum(n for _, n in selection), total)
     except (OrderInvalid, OrderConflict):
         return None  # the purchase answers it
-    earlier = None
-    if idempotency_key:
-        earlier = IdempotencyRecord.objects.filter(scope=f"purchase:{target.event.pk}", key=idempotency_key)
-    return stock.known_sold_out(target.date, target.offers, quantities, unless=earlier)
+    replay = (f"purchase:{target.event.pk}", idempotency_key) if idempotency_key else None
+    return stock.known_sold_out(target.date, target.offers, quantities, replay=replay)
 
 
 def _placed(new: order_writer.NewOrder, started: float) -> PlacedOrder:

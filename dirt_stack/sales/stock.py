@@ -49,7 +49,7 @@ from events.models import DateTicketType, Event, EventDate, TicketType
 from sales.audit import SWEEPER
 from sales.emails import order_expired_message
 from sales.exceptions import OrderConflict
-from sales.models import AuditEntry, Hold, HoldLine, Order, Ticket, Voucher
+from sales.models import AuditEntry, Hold, HoldLine, IdempotencyRecord, Order, Ticket, Voucher
 
 T = TypeVar("T")
 
@@ -113,7 +113,7 @@ def known_sold_out(
     offers: Mapping[int, DateTicketType],
     quantities: Mapping[int, int],
     *,
-    unless: QuerySet[Any] | None = None,
+    replay: tuple[str, str] | None = None,
 ) -> SoldOut | None:
     """SoldOut when the counters the caller read (``date`` and its stock rows ``offers``,
     by ticket type id) leave less than ``quantities`` and no expired hold or overdue
@@ -126,11 +126,11 @@ def known_sold_out(
     cancellation, a refund, a raised capacity) lowers the counter or raises the
     capacity in the database, which the caller's read of the rows sees. So the
     answer is what a purchase made at the moment of the read would have found.
-    ``unless``: rows whose existence means the write must run anyway (an earlier order
-    under the request's Idempotency-Key, which it replays), asked in the same query.
-    Costs one indexed query, only when the counters are short."""
+    ``replay``: the request's Idempotency-Key (scope, key); when an earlier order was
+    placed under it the purchase must run (it replays that order), asked in the same query.
+    Costs one indexed, prepared query, only when the counters are short."""
     short = short_of(date, offers, quantities)
-    if short is None or releasable(date.pk, also=unless):
+    if short is None or releasable(date.pk, replay=replay):
         return None
     return short
 
@@ -149,25 +149,44 @@ def short_of(
     return None
 
 
-def releasable(date_id: int, *, also: QuerySet[Any] | None = None) -> bool:
-    """Whether the date has expired holds or overdue orders still counted in ``allocated``
-    (or ``also`` has rows), in one query."""
-    now = timezone.now()
-    found = [
-        Hold.objects.expired(now).filter(date_id=date_id),
-        Order.objects.overdue(now).filter(date_id=date_id),
-        *([also] if also is not None else []),
+# Values the query's text is compiled with once, then replaced by the real ones.
+_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_DATE, _SCOPE, _KEY = -7, "\x00scope", "\x00key"
+
+
+@functools.cache
+def _releasable_sql(vendor: str, with_replay: bool) -> tuple[str, tuple[Any, ...]]:
+    """``releasable``'s text, compiled once from the querysets that own the rules
+    (``Hold.objects.expired``, ``Order.objects.overdue``), and its placeholder parameters."""
+    found: list[QuerySet[Any]] = [
+        Hold.objects.expired(_AT).filter(date_id=_DATE),
+        Order.objects.overdue(_AT).filter(date_id=_DATE),
     ]
+    if with_replay:
+        found.append(IdempotencyRecord.objects.filter(scope=_SCOPE, key=_KEY))
     parts: list[str] = []
     params: list[Any] = []
     for rows in found:
         sql, rows_params = rows.values("pk").query.sql_with_params()
         parts.append(f"EXISTS ({sql})")
         params += rows_params
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {' OR '.join(parts)}", params)
-        row = cursor.fetchone()
-    return bool(row and row[0])
+    return f"SELECT {' OR '.join(parts)}", tuple(params)
+
+
+def releasable(date_id: int, *, replay: tuple[str, str] | None = None) -> bool:
+    """Whether the date has expired holds or overdue orders still counted in ``allocated``
+    (or an order was placed under ``replay``, an Idempotency-Key's (scope, key)), in one query."""
+    sql, placeholders = _releasable_sql(connection.vendor, replay is not None)
+    now = timezone.now()
+    values = {
+        connection.ops.adapt_datetimefield_value(_AT): connection.ops.adapt_datetimefield_value(now),
+        _AT: now,
+        _DATE: date_id,
+        _SCOPE: replay[0] if replay else None,
+        _KEY: replay[1] if replay else None,
+    }
+    rows = statements.fetch(sql, [values.get(p, p) for p in placeholders])
+    return bool(rows and rows[0][0])
 
 
 # --- Taking stock ------------------------------------------------------------------

@@ -38,7 +38,10 @@ def series():
     return {"event": event, "standard": standard, "vip": vip, "dates": [first, second, third]}
 
 
-def edit_form(date: EventDate, *, valid: bool = True, **changes):
+def edit_form(date: EventDate, **changes):
+    """The editor's forms for ``date`` with ``changes``; valid unless ``valid=False`` is
+    passed (then the caller checks them)."""
+    valid = changes.pop("valid", True)
     data = {
         "admission_at": "",
         "sales_start": "",

@@ -128,7 +128,7 @@ def test_a_date_with_held_tickets_and_no_capacity_is_not_deleted():
     event = make_event()
     standard = make_ticket_type(event, capacity=10)
     make_date(event)
-    date = EventDate.objects.select_related("event").filter(event=event).order_by("pk").first()
+    date = EventDate.objects.select_related("event").filter(event=event).order_by("pk")[0]
     hold(date, {standard.pk: 4})
     assert date_services.allocated_on(date.pk) == 4
     assert "Tickets for this date were ordered" in (date_services.deletion_refusal(date) or "")
