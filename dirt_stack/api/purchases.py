@@ -16,7 +16,7 @@ from core.input import Id, NameRules, StrictInt, TextRules
 from events.models import Event
 from sales import challenges, exceptions, hoarding, pricing, vouchers
 from sales.models import order_url
-from sales.purchase import event_for_purchase, has_earlier_order, known_sold_out, place_order
+from sales.purchase import event_for_purchase, known_sold_out, place_order
 from storefront.schemas import OrderDetail
 from storefront.serializers import load_order, order_detail, order_for_holder
 
@@ -157,7 +157,7 @@ def create_order(
     for line in purchase.lines:
         quantities[line.ticket_type_id] = quantities.get(line.ticket_type_id, 0) + line.quantity
     try:
-        target = event_for_purchase(slug, purchase.date, quantities)
+        target = event_for_purchase(slug, purchase.date, quantities, idempotency_key or None)
     except Event.DoesNotExist:
         return problem(404, "No event with this address.")
     except exceptions.OrderInvalid as exc:
@@ -182,7 +182,7 @@ def create_order(
         hoarding.demand_challenge(target.date, hoarding.Buyer(client))
         return limited
     # A retry of a purchase already placed (its Idempotency-Key) replays it: no new proof.
-    replay = bool(idempotency_key) and has_earlier_order(target.event, idempotency_key or "")
+    replay = bool(target.earlier_order)
     solved = replay
     if purchase.altcha is not None and not replay:
         if not challenges.spend(purchase.altcha):
@@ -205,6 +205,7 @@ def create_order(
             offers=target.offers,
             client=ratelimit.client_ip(request),
             buyer=buyer,
+            key_unused=target.earlier_order is False,
         )
     except vouchers.TooManyGuesses as exc:
         refused = problem(429, str(exc), field="voucher")

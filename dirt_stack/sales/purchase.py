@@ -63,12 +63,21 @@ class PurchaseTarget:
     date: EventDate
     ticket_types: dict[int, TicketType]
     offers: dict[int, DateTicketType]
+    # Read with the counters (sales.stock.releasable_sql): expired holds or overdue orders
+    # on the date may give stock back (None: not read); an order was placed under the
+    # request's Idempotency-Key (None: no key given).
+    stock_may_come_back: bool | None = None
+    earlier_order: bool | None = None
 
 
-def event_for_purchase(slug: str, date_id: int | None, ticket_type_ids: Iterable[int]) -> PurchaseTarget:
+def event_for_purchase(
+    slug: str, date_id: int | None, ticket_type_ids: Iterable[int], idempotency_key: str | None = None
+) -> PurchaseTarget:
     """The event with this slug, its date ``date_id`` (None: its only date), and those of
-    its ticket types with these ids with their rows on that date, in one query (the
-    purchase API needs all of them on every request).
+    its ticket types with these ids with their rows on that date, in one prepared query
+    (the purchase API needs all of them on every request); with it, whether stock may
+    come back on the date and whether an order was placed under ``idempotency_key``
+    (what ``known_sold_out`` and a replay need).
 
     Raises Event.DoesNotExist; OrderInvalid when the date is not the event's, or
     when none is given and the event has several.
@@ -79,16 +88,24 @@ def event_for_purchase(slug: str, date_id: int | None, ticket_type_ids: Iterable
     quote = connection.ops.quote_name
     wanted = f"t.id IN ({', '.join(['%s'] * len(ids))})" if ids else "FALSE"
     date_wanted = "d.id = %s" if date_id is not None and is_id(date_id) else "TRUE"
+    scope = "'purchase:' || CAST(e.id AS text)" if idempotency_key else None
+    flags, flag_params = stock.releasable_sql("d.id", scope)
     found = statements.fetch(
-        f"SELECT {', '.join(c for columns in selected for c in columns)} "  # noqa: S608
+        f"SELECT {', '.join(c for columns in selected for c in columns)}, {flags} "  # noqa: S608
         f"FROM {quote(Event._meta.db_table)} e "
         f"LEFT JOIN {quote(EventDate._meta.db_table)} d ON d.event_id = e.id AND {date_wanted} "
         f"LEFT JOIN {quote(TicketType._meta.db_table)} t ON t.event_id = e.id AND {wanted} "
         f"LEFT JOIN {quote(DateTicketType._meta.db_table)} o "
         "ON o.date_id = d.id AND o.ticket_type_id = t.id "
         "WHERE e.slug = %s",
-        [*([date_id] if date_wanted != "TRUE" else []), *ids, slug],
+        [
+            *stock.query_params(flag_params, idempotency_key),
+            *([date_id] if date_wanted != "TRUE" else []),
+            *ids,
+            slug,
+        ],
     )
+    extra = 2 if idempotency_key else 1  # the flags' columns, last
     if not found:
         raise Event.DoesNotExist(slug)
     bounds = [0]
@@ -108,10 +125,18 @@ def event_for_purchase(slug: str, date_id: int | None, ticket_type_ids: Iterable
             ticket_type.event = event
             ticket_types[ticket_type.pk] = ticket_type
             if row[bounds[3]] is not None:
-                offer = rows.instance(DateTicketType, row[bounds[3] :])
+                offer = rows.instance(DateTicketType, row[bounds[3] : bounds[4]])
                 offer.ticket_type, offer.date = ticket_type, date
                 offers[ticket_type.pk] = offer
-    return PurchaseTarget(event, date, ticket_types, offers)
+    read_flags = found[0][-extra:]
+    return PurchaseTarget(
+        event,
+        date,
+        ticket_types,
+        offers,
+        stock_may_come_back=bool(read_flags[0]),
+        earlier_order=bool(read_flags[1]) if idempotency_key else None,
+    )
 
 
 def known_sold_out(
@@ -127,7 +152,8 @@ def known_sold_out(
     when the purchase must run to know. Cheap after a sell-out: the rules that need no
     query run first, so a request the full path would refuse as invalid is left to it,
     and a voucher leaves every request to it, as does an Idempotency-Key that replays an
-    earlier order. Costs no query while stock is left, one when the counters are short."""
+    earlier order. Costs no query when ``target`` was read with its flags
+    (``event_for_purchase``), else at most one."""
     if voucher_code:
         return None
     if stock.short_of(target.date, target.offers, quantities) is None:
@@ -140,8 +166,11 @@ def known_sold_out(
             validate_buyer(dataclasses.replace(details), target.event, sum(n for _, n in selection), total)
     except (OrderInvalid, OrderConflict):
         return None  # the purchase answers it
-    replay = (f"purchase:{target.event.pk}", idempotency_key) if idempotency_key else None
-    return stock.known_sold_out(target.date, target.offers, quantities, replay=replay)
+    if idempotency_key and target.earlier_order is not False:
+        return None  # it may replay an earlier order
+    return stock.known_sold_out(
+        target.date, target.offers, quantities, may_come_back=target.stock_may_come_back
+    )
 
 
 def _placed(new: order_writer.NewOrder, started: float) -> PlacedOrder:
@@ -177,13 +206,16 @@ def place_order(
     client: str | None = None,
     buyer: hoarding.Buyer | None = None,
     extra_claims: Sequence[statements.Claim] = (),
+    key_unused: bool = False,
 ) -> PlacedOrder:
     """The one-step purchase of tickets for ``date`` (with its event loaded): validate,
     create the order, take the stock, start the payment; for a provider with a payment
     page, open it once the order is committed.
 
     With an ``idempotency_key``, a retry (or a racing duplicate) of the same
-    request returns the first request's order instead of a second one.
+    request returns the first request's order instead of a second one; ``key_unused``:
+    the caller just read that no order has the key (``PurchaseTarget.earlier_order``), so
+    it is not asked again (a racing duplicate still finds the first when its write fails).
     With a ``buyer`` (a storefront or public API request), the order counts towards the
     buyer's share (sales.hoarding) and an unpaid bank transfer awaits the buyer's
     confirmation by email. ``extra_claims`` are made in the order's write, after the
@@ -197,7 +229,7 @@ def place_order(
     event = date.event
     scope = f"purchase:{event.pk}"
     fingerprint = _fingerprint(date, quantities, details, voucher_code)
-    if idempotency_key:
+    if idempotency_key and not key_unused:
         earlier = _earlier_order(scope, idempotency_key, fingerprint)
         if earlier:
             return _with_payment_page(PlacedOrder(earlier, None, created=False), base_url)
@@ -286,12 +318,6 @@ def _fingerprint(
         "attendees": details.attendee_names,
     }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
-def has_earlier_order(event: Event, key: str) -> bool:
-    """Whether a purchase with this Idempotency-Key was placed for ``event``: a retry of it
-    replays that order, and needs no proof of work (sales.hoarding)."""
-    return IdempotencyRecord.objects.filter(scope=f"purchase:{event.pk}", key=key).exists()
 
 
 def _earlier_order(scope: str, key: str, fingerprint: str) -> Order | None:

@@ -113,7 +113,7 @@ def known_sold_out(
     offers: Mapping[int, DateTicketType],
     quantities: Mapping[int, int],
     *,
-    replay: tuple[str, str] | None = None,
+    may_come_back: bool | None = None,
 ) -> SoldOut | None:
     """SoldOut when the counters the caller read (``date`` and its stock rows ``offers``,
     by ticket type id) leave less than ``quantities`` and no expired hold or overdue
@@ -126,11 +126,14 @@ def known_sold_out(
     cancellation, a refund, a raised capacity) lowers the counter or raises the
     capacity in the database, which the caller's read of the rows sees. So the
     answer is what a purchase made at the moment of the read would have found.
-    ``replay``: the request's Idempotency-Key (scope, key); when an earlier order was
-    placed under it the purchase must run (it replays that order), asked in the same query.
-    Costs one indexed, prepared query, only when the counters are short."""
+    ``may_come_back``: ``releasable`` as the caller read it with the counters
+    (``releasable_sql``); None: asked here, one indexed query when the counters are short."""
     short = short_of(date, offers, quantities)
-    if short is None or releasable(date.pk, replay=replay):
+    if short is None:
+        return None
+    if may_come_back is None:
+        may_come_back = releasable(date.pk)
+    if may_come_back:
         return None
     return short
 
@@ -149,43 +152,82 @@ def short_of(
     return None
 
 
-# Values the query's text is compiled with once, then replaced by the real ones.
+# Values the queries' text is compiled with once, then replaced by the real ones.
 _AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 _DATE, _SCOPE, _KEY = -7, "\x00scope", "\x00key"
 
 
+def _inlined(rows: QuerySet[Any], expressions: Mapping[Any, str]) -> tuple[str, list[Any]]:
+    """``rows``' SQL with the parameters that are keys of ``expressions`` replaced by
+    those SQL expressions (columns of an enclosing query), and the remaining parameters."""
+    sql, params = rows.values("pk").query.sql_with_params()
+    if "%%" in sql:
+        raise ValueError("A literal percent sign would shift the parameters.")
+    pieces = sql.split("%s")
+    text, kept = [pieces[0]], []
+    for value, piece in zip(params, pieces[1:], strict=True):
+        if isinstance(value, int | str) and value in expressions:
+            text.append(expressions[value])
+        else:
+            text.append("%s")
+            kept.append(value)
+        text.append(piece)
+    return "".join(text), kept
+
+
 @functools.cache
-def _releasable_sql(vendor: str, with_replay: bool) -> tuple[str, tuple[Any, ...]]:
-    """``releasable``'s text, compiled once from the querysets that own the rules
-    (``Hold.objects.expired``, ``Order.objects.overdue``), and its placeholder parameters."""
+def _releasable_sql(vendor: str, date_column: str, scope_sql: str | None) -> tuple[str, tuple[Any, ...]]:
+    """The test whether stock may come back on the date ``date_column`` names, compiled once
+    from the querysets that own the rules (``Hold.objects.expired``,
+    ``Order.objects.overdue``), with its parameters (``_AT`` for now, ``_KEY``); with
+    ``scope_sql``, also whether an order was placed under an Idempotency-Key."""
     found: list[QuerySet[Any]] = [
         Hold.objects.expired(_AT).filter(date_id=_DATE),
         Order.objects.overdue(_AT).filter(date_id=_DATE),
     ]
-    if with_replay:
-        found.append(IdempotencyRecord.objects.filter(scope=_SCOPE, key=_KEY))
     parts: list[str] = []
     params: list[Any] = []
     for rows in found:
-        sql, rows_params = rows.values("pk").query.sql_with_params()
+        sql, kept = _inlined(rows, {_DATE: date_column})
         parts.append(f"EXISTS ({sql})")
-        params += rows_params
-    return f"SELECT {' OR '.join(parts)}", tuple(params)
+        params += kept
+    text = f"({' OR '.join(parts)})"
+    if scope_sql is not None:
+        sql, kept = _inlined(IdempotencyRecord.objects.filter(scope=_SCOPE, key=_KEY), {_SCOPE: scope_sql})
+        text = f"{text}, EXISTS ({sql})"
+        params += kept
+    return text, tuple(params)
 
 
-def releasable(date_id: int, *, replay: tuple[str, str] | None = None) -> bool:
-    """Whether the date has expired holds or overdue orders still counted in ``allocated``
-    (or an order was placed under ``replay``, an Idempotency-Key's (scope, key)), in one query."""
-    sql, placeholders = _releasable_sql(connection.vendor, replay is not None)
+def releasable_sql(date_column: str, replay_scope: str | None = None) -> tuple[str, list[Any]]:
+    """SQL of one boolean column, for a query that reads a date (``date_column``): whether
+    expired holds or overdue orders on it are still counted in ``allocated``, so that stock
+    may come back. With ``replay_scope`` (an SQL expression of the Idempotency-Key's scope)
+    a second column: whether an order was placed under the key, the first of the
+    returned parameters being the key's placeholder (``replay_params`` fills it)."""
+    sql, placeholders = _releasable_sql(connection.vendor, date_column, replay_scope)
+    return sql, list(placeholders)
+
+
+def query_params(placeholders: Sequence[Any], key: str | None = None) -> list[Any]:
+    """``releasable_sql``'s parameters with now and the Idempotency-Key filled in."""
     now = timezone.now()
     values = {
         connection.ops.adapt_datetimefield_value(_AT): connection.ops.adapt_datetimefield_value(now),
         _AT: now,
-        _DATE: date_id,
-        _SCOPE: replay[0] if replay else None,
-        _KEY: replay[1] if replay else None,
+        _KEY: key,
     }
-    rows = statements.fetch(sql, [values.get(p, p) for p in placeholders])
+    return [values.get(p, p) if isinstance(p, str | dt.datetime) else p for p in placeholders]
+
+
+def releasable(date_id: int) -> bool:
+    """Whether the date has expired holds or overdue orders still counted in ``allocated``."""
+    sql, placeholders = releasable_sql("d.id")
+    table = connection.ops.quote_name(EventDate._meta.db_table)
+    rows = statements.fetch(
+        f"SELECT {sql} FROM {table} d WHERE d.id = %s",  # noqa: S608 - compiled SQL, table name
+        [*query_params(placeholders), date_id],
+    )
     return bool(rows and rows[0][0])
 
 
