@@ -175,7 +175,11 @@ def create_order(
         target, quantities, details, voucher_code=purchase.voucher, idempotency_key=idempotency_key
     )
     if sold_out is not None:
-        return problem(409, str(sold_out))
+        refused = problem(409, str(sold_out))
+        # The request log has its line; after a sell-out these are most requests, not
+        # warnings worth a second line each (django.request's log of every 4xx).
+        refused._has_been_logged = True  # type: ignore[attr-defined]
+        return refused
     client = hoarding.client_hash(ratelimit.client_ip(request))
     limited = _too_many(request)
     if limited:

@@ -10,12 +10,14 @@ transaction and a buyer who finds the tickets sold out costs none.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connection, transaction
@@ -70,6 +72,36 @@ class PurchaseTarget:
     earlier_order: bool | None = None
 
 
+_TABLES = (Event, "e"), (EventDate, "d"), (TicketType, "t"), (DateTicketType, "o")
+
+
+@functools.cache
+def _purchase_query(
+    vendor: str, date_given: bool, ticket_types: int, with_key: bool
+) -> tuple[str, list[Any], list[int]]:
+    """``event_for_purchase``'s text for its shape (built once: it is served thousands of
+    times a second), the flags' parameters, and where each table's columns start."""
+    selected = [rows.columns(model, alias) for model, alias in _TABLES]
+    bounds = [0]
+    for columns in selected:
+        bounds.append(bounds[-1] + len(columns))
+    quote = connection.ops.quote_name
+    wanted = f"t.id IN ({', '.join(['%s'] * ticket_types)})" if ticket_types else "FALSE"
+    date_wanted = "d.id = %s" if date_given else "TRUE"
+    scope = "'purchase:' || CAST(e.id AS text)" if with_key else None
+    flags, flag_params = stock.releasable_sql("d.id", scope)
+    sql = (
+        f"SELECT {', '.join(c for columns in selected for c in columns)}, {flags} "  # noqa: S608
+        f"FROM {quote(Event._meta.db_table)} e "
+        f"LEFT JOIN {quote(EventDate._meta.db_table)} d ON d.event_id = e.id AND {date_wanted} "
+        f"LEFT JOIN {quote(TicketType._meta.db_table)} t ON t.event_id = e.id AND {wanted} "
+        f"LEFT JOIN {quote(DateTicketType._meta.db_table)} o "
+        "ON o.date_id = d.id AND o.ticket_type_id = t.id "
+        "WHERE e.slug = %s"
+    )
+    return sql, flag_params, bounds
+
+
 def event_for_purchase(
     slug: str, date_id: int | None, ticket_type_ids: Iterable[int], idempotency_key: str | None = None
 ) -> PurchaseTarget:
@@ -83,34 +115,15 @@ def event_for_purchase(
     when none is given and the event has several.
     """
     ids = sorted({int(i) for i in ticket_type_ids if is_id(int(i))})
-    tables = (Event, "e"), (EventDate, "d"), (TicketType, "t"), (DateTicketType, "o")
-    selected = [rows.columns(model, alias) for model, alias in tables]
-    quote = connection.ops.quote_name
-    wanted = f"t.id IN ({', '.join(['%s'] * len(ids))})" if ids else "FALSE"
-    date_wanted = "d.id = %s" if date_id is not None and is_id(date_id) else "TRUE"
-    scope = "'purchase:' || CAST(e.id AS text)" if idempotency_key else None
-    flags, flag_params = stock.releasable_sql("d.id", scope)
+    date_given = date_id is not None and is_id(date_id)
+    sql, flag_params, bounds = _purchase_query(connection.vendor, date_given, len(ids), bool(idempotency_key))
     found = statements.fetch(
-        f"SELECT {', '.join(c for columns in selected for c in columns)}, {flags} "  # noqa: S608
-        f"FROM {quote(Event._meta.db_table)} e "
-        f"LEFT JOIN {quote(EventDate._meta.db_table)} d ON d.event_id = e.id AND {date_wanted} "
-        f"LEFT JOIN {quote(TicketType._meta.db_table)} t ON t.event_id = e.id AND {wanted} "
-        f"LEFT JOIN {quote(DateTicketType._meta.db_table)} o "
-        "ON o.date_id = d.id AND o.ticket_type_id = t.id "
-        "WHERE e.slug = %s",
-        [
-            *stock.query_params(flag_params, idempotency_key),
-            *([date_id] if date_wanted != "TRUE" else []),
-            *ids,
-            slug,
-        ],
+        sql,
+        [*stock.query_params(flag_params, idempotency_key), *([date_id] if date_given else []), *ids, slug],
     )
     extra = 2 if idempotency_key else 1  # the flags' columns, last
     if not found:
         raise Event.DoesNotExist(slug)
-    bounds = [0]
-    for columns in selected:
-        bounds.append(bounds[-1] + len(columns))
     event = rows.instance(Event, found[0][: bounds[1]])
     if found[0][bounds[1]] is None or (date_id is not None and not is_id(date_id)):
         raise OrderInvalid("This date is not one of this event's.", "date")
