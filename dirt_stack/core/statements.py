@@ -206,7 +206,7 @@ class Statement:
     def run(self, *, serialize: object = None) -> tuple[Any, ...]:
         """Execute the statement; return the selected values (without the guard's).
 
-        ``serialize`` (e.g. an event id) runs at most one statement with the same
+        ``serialize`` (the hot rows' key, sales.stock.queue_key) runs at most one statement with the same
         key at a time in this process, only outside transactions (see ``_one_per_key``).
         Raises the first failing claim's ``refused`` exception; nothing is written then.
         """
@@ -221,11 +221,11 @@ class Statement:
         return tuple(row[1:])
 
 
-# Statements that claim the same event's counters queue on its row lock inside
+# Statements that claim the same counters queue on their row locks inside
 # PostgreSQL anyway; letting more than one of them per process wait there costs
 # the database CPU while the process has other work for its threads (measured on
 # the flash-sale benchmark: slightly more orders/s, a lower p99). The lock is per
-# key, so a rush on one event never queues another event's purchases.
+# key (the hot rows), so a rush on one event never queues another event's purchases.
 _locks: dict[object, threading.Lock] = {}
 
 

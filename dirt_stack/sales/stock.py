@@ -1,8 +1,11 @@
 """Stock: the only code that changes how many tickets are left.
 
-Stock is per date: each date of an event (EventDate) and each ticket type on
-that date (DateTicketType) carries an ``allocated`` counter: tickets in pending
-or paid orders plus tickets in live holds, for that date. The API is small:
+Stock is per date: each ticket type on a date (DateTicketType) carries an
+``allocated`` counter: tickets in pending or paid orders plus tickets in live
+holds, for that date; a date with a shared capacity (EventDate.capacity) carries
+one more, its own, over all its ticket types. A date without one keeps no counter
+of its own and its row is never written by a take, only locked FOR SHARE, so each
+ticket type's row is the only hot row (ADR 0012). The API is small:
 
 - ``take(date_id, quantities)``: the claims that take stock (core.statements),
   for a purchase's or a hold's write; ``acquire`` makes them inside a transaction;
@@ -14,7 +17,9 @@ or paid orders plus tickets in live holds, for that date. The API is small:
 - ``release_expired(date_id)``: return the stock of expired holds and of pending
   orders past their payment deadline, set-based;
 - ``retrying_after_release(date, attempt)``: run a write that may find stock
-  short once more after releasing expired stock.
+  short once more after releasing expired stock;
+- ``known_sold_out(date, offers, quantities)``: "sold out" from counters already
+  read, without the write (a rush's refusals; why it is never wrong: its docstring).
 
 How much is left is read in sales.quotas.
 
@@ -23,9 +28,9 @@ Why it cannot oversell (ADR 0012): stock is taken by one UPDATE per counter,
 capacity``: the UPDATE that would pass it fails, and with it the whole write.
 On PostgreSQL the UPDATE takes the row lock and re-checks against the latest
 committed value; on SQLite (IMMEDIATE transactions) writers run one at a time.
-Locks are always taken in the same order (the date, then its ticket types' rows), so
-two writes cannot deadlock; dates share no counter, so a rush on one date never
-waits on another's. On PostgreSQL a purchase and a hold each take stock
+Locks are always taken in the same order (the date's row, shared or exclusive, then
+its ticket types' rows by id), so two writes cannot deadlock; dates share no
+counter, so a rush on one date never waits on another's. On PostgreSQL a purchase and a hold each take stock
 and write their rows in one autocommitted statement, so the lock never waits on
 the application; elsewhere the claims run last, just before COMMIT.
 """
