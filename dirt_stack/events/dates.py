@@ -15,10 +15,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Max, Min
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Min, Sum
 
-from events.models import DateTicketType, Event, EventDate, TicketType
+from core.statements import constraint_name
+from events.models import DateTicketType, Event, EventDate, TicketType, capacity_below_allocated
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,23 @@ def refresh_span(event: Event) -> None:
 def follow_event_capacity(event: Event, previous: int | None) -> None:
     """Dates whose capacity was the event's (``previous``) take its new one."""
     if previous != event.capacity:
-        following = EventDate.objects.filter(event=event, capacity=previous).values_list("pk", flat=True)
-        set_capacity(list(following), event.capacity)
+        following = list(
+            EventDate.objects.filter(event=event, capacity=previous).values_list("pk", flat=True)
+        )
+        try:
+            set_capacity(following, event.capacity)
+        except IntegrityError as exc:
+            # Sold since the form checked: the CHECK constraint refused, nothing changed.
+            if constraint_name(exc) != "event_date_allocated_within_capacity":
+                raise
+            counts = (
+                DateTicketType.objects.filter(date_id__in=following)
+                .order_by()
+                .values("date_id")
+                .annotate(n=Sum("allocated"))
+                .values_list("n", flat=True)
+            )
+            raise ValidationError({"capacity": capacity_below_allocated(max(counts, default=0))}) from exc
 
 
 @transaction.atomic

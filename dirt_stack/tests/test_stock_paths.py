@@ -8,6 +8,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
@@ -88,6 +89,17 @@ def test_a_capacity_set_from_none_counts_the_tickets_already_taken():
     date.refresh_from_db()
     buy(date, {standard.pk: 1})
     assert allocated(date) == 6
+
+
+def test_an_event_capacity_below_what_sold_since_the_form_checked_is_a_field_error():
+    event = make_event()
+    standard = make_ticket_type(event, capacity=10)
+    buy(only_date(event), {standard.pk: 4})
+    event.capacity = 3
+    with pytest.raises(ValidationError) as refused:
+        dates.follow_event_capacity(event, None)
+    assert "4 tickets are already sold" in refused.value.message_dict["capacity"][0]
+    assert EventDate.objects.get(event=event).capacity is None
 
 
 def test_a_purchase_that_read_the_capacity_before_it_changed_still_takes_the_right_rows():
