@@ -16,7 +16,7 @@ from core.input import Id, NameRules, StrictInt, TextRules
 from events.models import Event
 from sales import challenges, exceptions, hoarding, pricing, vouchers
 from sales.models import order_url
-from sales.purchase import event_for_purchase, has_earlier_order, place_order
+from sales.purchase import event_for_purchase, known_sold_out, place_order
 from storefront.schemas import OrderDetail
 from storefront.serializers import load_order, order_detail, order_for_holder
 
@@ -157,26 +157,11 @@ def create_order(
     for line in purchase.lines:
         quantities[line.ticket_type_id] = quantities.get(line.ticket_type_id, 0) + line.quantity
     try:
-        target = event_for_purchase(slug, purchase.date, quantities)
+        target = event_for_purchase(slug, purchase.date, quantities, idempotency_key or None)
     except Event.DoesNotExist:
         return problem(404, "No event with this address.")
     except exceptions.OrderInvalid as exc:
         return problem(422, str(exc), field=exc.field)
-    client = hoarding.client_hash(ratelimit.client_ip(request))
-    limited = _too_many(request)
-    if limited:
-        hoarding.demand_challenge(target.date, hoarding.Buyer(client))
-        return limited
-    # A retry of a purchase already placed (its Idempotency-Key) replays it: no new proof.
-    replay = bool(idempotency_key) and has_earlier_order(target.event, idempotency_key or "")
-    solved = replay
-    if purchase.altcha is not None and not replay:
-        if not challenges.spend(purchase.altcha):
-            return _challenge_problem(request, "The proof of work is not valid, has expired or was used.")
-        solved = True
-    buyer = hoarding.Buyer(client, solved=solved)
-    if hoarding.challenge_due(target.date, buyer):
-        return _challenge_problem(request, "Sales are busy: solve the proof of work and send it as altcha.")
     details = pricing.BuyerDetails(
         name=purchase.buyer.name,
         email=purchase.buyer.email,
@@ -184,6 +169,32 @@ def create_order(
         attendee_names=[a.name for a in purchase.attendees or []],
         card_number=purchase.card_number or "",
     )
+    # After a sell-out most requests end here: before the rate limiter's write, the
+    # proof of work, the buyer's share and the statement (sales.purchase.known_sold_out).
+    sold_out = known_sold_out(
+        target, quantities, details, voucher_code=purchase.voucher, idempotency_key=idempotency_key
+    )
+    if sold_out is not None:
+        refused = problem(409, str(sold_out))
+        # The request log has its line; after a sell-out these are most requests, not
+        # warnings worth a second line each (django.request's log of every 4xx).
+        refused._has_been_logged = True  # type: ignore[attr-defined]
+        return refused
+    client = hoarding.client_hash(ratelimit.client_ip(request))
+    limited = _too_many(request)
+    if limited:
+        hoarding.demand_challenge(target.date, hoarding.Buyer(client))
+        return limited
+    # A retry of a purchase already placed (its Idempotency-Key) replays it: no new proof.
+    replay = bool(target.earlier_order)
+    solved = replay
+    if purchase.altcha is not None and not replay:
+        if not challenges.spend(purchase.altcha):
+            return _challenge_problem(request, "The proof of work is not valid, has expired or was used.")
+        solved = True
+    buyer = hoarding.Buyer(client, solved=solved)
+    if hoarding.challenge_due(target.date, buyer, target.offers.values()):
+        return _challenge_problem(request, "Sales are busy: solve the proof of work and send it as altcha.")
     try:
         placed = place_order(
             target.date,
@@ -198,6 +209,7 @@ def create_order(
             offers=target.offers,
             client=ratelimit.client_ip(request),
             buyer=buyer,
+            key_unused=target.earlier_order is False,
         )
     except vouchers.TooManyGuesses as exc:
         refused = problem(429, str(exc), field="voucher")

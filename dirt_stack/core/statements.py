@@ -206,7 +206,7 @@ class Statement:
     def run(self, *, serialize: object = None) -> tuple[Any, ...]:
         """Execute the statement; return the selected values (without the guard's).
 
-        ``serialize`` (e.g. an event id) runs at most one statement with the same
+        ``serialize`` (the hot rows' key, sales.stock.queue_key) runs at most one statement with the same
         key at a time in this process, only outside transactions (see ``_one_per_key``).
         Raises the first failing claim's ``refused`` exception; nothing is written then.
         """
@@ -221,11 +221,11 @@ class Statement:
         return tuple(row[1:])
 
 
-# Statements that claim the same event's counters queue on its row lock inside
+# Statements that claim the same counters queue on their row locks inside
 # PostgreSQL anyway; letting more than one of them per process wait there costs
 # the database CPU while the process has other work for its threads (measured on
 # the flash-sale benchmark: slightly more orders/s, a lower p99). The lock is per
-# key, so a rush on one event never queues another event's purchases.
+# key (the hot rows), so a rush on one event never queues another event's purchases.
 _locks: dict[object, threading.Lock] = {}
 
 
@@ -257,6 +257,24 @@ def _run(sql: str, params: Sequence[Any], serialize: object) -> tuple[Any, ...]:
     if row is None:  # a statement built by ``Statement`` always returns one row
         raise RuntimeError("The statement returned no row.")
     return tuple(row)
+
+
+def fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a read the purchase path makes on every request: on PostgreSQL bound
+    server-side and prepared once per connection, as ``Statement`` is (planning such a
+    query costs PostgreSQL more than running it); elsewhere through Django's cursor.
+    Logged in ``connection.queries`` like any query when queries are being captured."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return list(cursor.fetchall())
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        rows = list(cursor.fetchall())
+    if connection.queries_logged:
+        connection.queries_log.append({"sql": sql, "time": "0.000"})
+    return rows
 
 
 # How long a rare organizer action (cancelling an event or a date) waits for the row

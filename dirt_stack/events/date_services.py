@@ -23,6 +23,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 
 from core.datetimes import window_checked
 from core.statements import constraint_name
@@ -125,10 +126,18 @@ def _refuse_cancelled(date: EventDate) -> None:
 
 
 def _set_capacity(date: EventDate, capacity: int | None, key: str) -> None:
-    if capacity is not None and capacity < date.allocated:
-        raise ValidationError({key: f"{date_label(date)}: {capacity_below_allocated(date.allocated)}"})
-    with _capacity_checked(f"{date_label(date)}: {capacity_below_allocated(date.allocated)}", key):
-        EventDate.objects.filter(pk=date.pk).update(capacity=capacity)
+    """Set a (locked) date's shared capacity, not below its tickets sold or held (counted
+    under the locks ``dates.set_capacity`` takes)."""
+    if capacity == date.capacity:
+        return
+    try:
+        with transaction.atomic():
+            dates.set_capacity([date.pk], capacity)
+    except IntegrityError as exc:
+        if constraint_name(exc) not in _CAPACITY_CONSTRAINTS:
+            raise
+        allocated = allocated_on(date.pk)
+        raise ValidationError({key: f"{date_label(date)}: {capacity_below_allocated(allocated)}"}) from exc
     date.capacity = capacity
 
 
@@ -229,6 +238,11 @@ def bulk_edit(form: BulkDateForm) -> list[EventDate]:
     return chosen
 
 
+def allocated_on(date_id: int) -> int:
+    """The tickets sold or held on a date (its stock rows' counters)."""
+    return DateTicketType.objects.filter(date_id=date_id).aggregate(n=Sum("allocated"))["n"] or 0
+
+
 # --- Deleting ------------------------------------------------------------------------------
 
 
@@ -238,7 +252,7 @@ def deletion_refusal(date: EventDate) -> str | None:
     would make the voucher valid on every date)."""
     if not EventDate.objects.filter(event_id=date.event_id).exclude(pk=date.pk).exists():
         return "An event has at least one date; this is its only one."
-    if date.allocated or date.orders.exists():
+    if allocated_on(date.pk) or date.orders.exists():
         return "Tickets for this date were ordered or are reserved; cancel it instead."
     codes = sorted(v.code for v in date.vouchers.prefetch_related("dates") if len(v.dates.all()) == 1)
     if codes:

@@ -15,10 +15,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import Max, Min
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Min, Sum
 
-from events.models import DateTicketType, Event, EventDate, TicketType
+from core.statements import constraint_name
+from events.models import DateTicketType, Event, EventDate, TicketType, capacity_below_allocated
 
 
 @dataclass(frozen=True)
@@ -70,7 +72,56 @@ def refresh_span(event: Event) -> None:
 def follow_event_capacity(event: Event, previous: int | None) -> None:
     """Dates whose capacity was the event's (``previous``) take its new one."""
     if previous != event.capacity:
-        EventDate.objects.filter(event=event, capacity=previous).update(capacity=event.capacity)
+        following = list(
+            EventDate.objects.filter(event=event, capacity=previous).values_list("pk", flat=True)
+        )
+        try:
+            set_capacity(following, event.capacity)
+        except IntegrityError as exc:
+            # Sold since the form checked: the CHECK constraint refused, nothing changed.
+            if constraint_name(exc) != "event_date_allocated_within_capacity":
+                raise
+            counts = (
+                DateTicketType.objects.filter(date_id__in=following)
+                .order_by()
+                .values("date_id")
+                .annotate(n=Sum("allocated"))
+                .values_list("n", flat=True)
+            )
+            raise ValidationError({"capacity": capacity_below_allocated(max(counts, default=0))}) from exc
+
+
+@transaction.atomic
+def set_capacity(date_ids: Sequence[int], capacity: int | None) -> None:
+    """Set the shared capacity of these dates (in a savepoint of the caller's transaction).
+
+    A date counts its tickets on its own row only while it has a shared capacity
+    (sales.stock, ADR 0012), so a date that gains one starts counting from its ticket
+    types' rows, read under their locks: the date's row first, then its stock rows, in
+    the order purchases lock them, so the sum holds until this transaction commits. A
+    date that loses its capacity stops counting (0). A capacity below the tickets sold
+    or held fails the CHECK constraint (IntegrityError) and changes nothing."""
+    if not date_ids:
+        return
+    locked = list(
+        EventDate.objects.select_for_update(no_key=True)
+        .filter(pk__in=date_ids)
+        .order_by("pk")
+        .values_list("pk", "capacity")
+    )
+    for date_id, current in locked:
+        if capacity is None:
+            EventDate.objects.filter(pk=date_id).update(capacity=None, allocated=0)
+        elif current is None:
+            counters = (
+                DateTicketType.objects.select_for_update(no_key=True)
+                .filter(date_id=date_id)
+                .order_by("ticket_type_id")
+                .values_list("allocated", flat=True)
+            )
+            EventDate.objects.filter(pk=date_id).update(capacity=capacity, allocated=sum(counters))
+        else:
+            EventDate.objects.filter(pk=date_id).update(capacity=capacity)
 
 
 def follow_ticket_type_capacity(ticket_type: TicketType, previous: int) -> None:

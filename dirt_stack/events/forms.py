@@ -15,6 +15,7 @@ from typing import Any
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import Sum
 from django.utils.text import slugify
 
 from core.datetimes import FIRST_YEAR, LAST_YEAR, to_utc
@@ -154,7 +155,15 @@ class EventForm(InputRulesMixin, forms.ModelForm):
         if self.instance.pk is not None and capacity is not None:
             # The dates that follow the event's capacity take the new one.
             following = EventDate.objects.filter(event=self.instance, capacity=self.instance.capacity)
-            most = max(following.values_list("allocated", flat=True), default=0)
+            # A date's tickets: its stock rows' counters (its own is kept only under a capacity).
+            counts = (
+                DateTicketType.objects.filter(date__in=following)
+                .order_by()
+                .values("date_id")
+                .annotate(n=Sum("allocated"))
+                .values_list("n", flat=True)
+            )
+            most = max(counts, default=0)
             if most > capacity:
                 raise forms.ValidationError(capacity_below_allocated(most))
         return capacity

@@ -10,7 +10,7 @@ import pycountry
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
@@ -235,6 +235,18 @@ class TicketType(models.Model):
 
 
 class EventDateQuerySet(models.QuerySet["EventDate"]):
+    def with_pressure(self) -> EventDateQuerySet:
+        """Each date annotated ``pressure_until``: the latest of its ticket types' rows
+        (the rush is counted on each row a purchase writes; sales.hoarding reads it)."""
+        rows = (
+            DateTicketType.objects.filter(date_id=OuterRef("pk"))
+            .order_by()
+            .values("date_id")
+            .annotate(latest=Max("pressure_until"))
+            .values("latest")
+        )
+        return self.annotate(pressure_until=Subquery(rows))
+
     def upcoming(self) -> EventDateQuerySet:
         """Dates that have not ended yet."""
         return self.filter(ends_at__gte=timezone.now())
@@ -277,14 +289,11 @@ class EventDate(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.ON_SALE)
     # Optional limit on this date shared by all ticket types.
     capacity = models.PositiveIntegerField(null=True, blank=True)
-    # Tickets of this date sold plus live holds. Only sales.stock changes it.
+    # While ``capacity`` is set: the tickets of this date sold plus live holds (the sum of
+    # its DateTicketType rows' ``allocated``). Without a shared capacity it is not kept
+    # (0), so a purchase never writes this row (ADR 0012); the rows' sum counts a date's
+    # tickets either way. Only sales.stock and ``events.dates.set_capacity`` change it.
     allocated = models.PositiveIntegerField(default=0, editable=False)
-    # The rush on this date (sales.stock.take): holds and purchases that took stock in
-    # the minute ``rush_minute`` (minutes since the epoch), and until when the date is
-    # under pressure (every hold and purchase needs a proof of work; ADR 0016).
-    rush_minute = models.BigIntegerField(default=0, db_default=0, editable=False)
-    rush_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
-    pressure_until = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -319,18 +328,18 @@ class EventDate(models.Model):
             errors["ends_at"] = "A date cannot end before it starts."
         if self.sales_start and self.sales_end and self.sales_end <= self.sales_start:
             errors["sales_end"] = "Sales must end after they start."
-        if self.capacity is not None and self.capacity < self.allocated:
-            errors["capacity"] = capacity_below_allocated(self.allocated)
+        if self.capacity is not None and self.pk is not None:
+            # The date's tickets, from its stock rows: its own counter is kept only while
+            # it has a shared capacity (events.dates.set_capacity rechecks under lock).
+            tickets = self.date_ticket_types.aggregate(n=Sum("allocated"))["n"] or 0
+            if self.capacity < tickets:
+                errors["capacity"] = capacity_below_allocated(tickets)
         if errors:
             raise ValidationError(errors)
 
     @property
     def has_ended(self) -> bool:
         return self.ends_at < timezone.now()
-
-    @property
-    def under_pressure(self) -> bool:
-        return self.pressure_until is not None and self.pressure_until > timezone.now()
 
     @property
     def venue_label(self) -> str:
@@ -353,6 +362,12 @@ class DateTicketType(models.Model):
         max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
     )
     offered = models.BooleanField(default=True)
+    # The rush on this row, its hot counter (sales.stock.take): holds and purchases that
+    # took stock in the minute ``rush_minute`` (minutes since the epoch), and until when it
+    # is under pressure (every hold and purchase of it needs a proof of work; ADR 0016).
+    rush_minute = models.BigIntegerField(default=0, db_default=0, editable=False)
+    rush_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    pressure_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["ticket_type__position", "ticket_type_id"]
@@ -368,6 +383,10 @@ class DateTicketType(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_type} on {self.date_id}"
+
+    @property
+    def under_pressure(self) -> bool:
+        return self.pressure_until is not None and self.pressure_until > timezone.now()
 
     def clean(self) -> None:
         if self.capacity is not None and self.capacity < self.allocated:

@@ -19,14 +19,15 @@ the holds and orders themselves under the row's lock, and tries once more.
 A buyer who is refused (or trips the per-address rate limit) must then solve a
 proof of work (sales.challenges) for every hold and purchase on that date for
 CHALLENGE_PENALTY_MINUTES (``BuyerLoad.challenge_until``); so must everyone while
-the date is under pressure (``EventDate.pressure_until``, set by sales.stock.take).
+a ticket type's row on the date is under pressure (``DateTicketType.pressure_until``,
+set by sales.stock.take, which counts the rush on the rows it writes).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -225,12 +226,26 @@ def demand_challenge(date: EventDate, buyer: Buyer) -> None:
     )
 
 
-def challenge_due(date: EventDate, buyer: Buyer) -> bool:
-    """Whether this hold or purchase needs a proof of work it does not carry: the date is
-    under pressure, or the client owes one (the latter is also enforced by ``claims``)."""
+def date_under_pressure(date: EventDate) -> bool:
+    """Whether a ticket type's row on the date is under pressure (sales.stock.take counts
+    the rush on each row it writes); read from ``EventDate.objects.with_pressure()``'s
+    annotation when the date was loaded with it, else asked."""
+    now = timezone.now()
+    if hasattr(date, "pressure_until"):
+        return date.pressure_until is not None and date.pressure_until > now
+    return DateTicketType.objects.filter(date_id=date.pk, pressure_until__gt=now).exists()
+
+
+def challenge_due(date: EventDate, buyer: Buyer, offers: Iterable[DateTicketType] | None = None) -> bool:
+    """Whether this hold or purchase needs a proof of work it does not carry: a ticket type
+    of the date is under pressure (of ``offers``, the chosen types' rows when the caller
+    read them; else any of the date's), or the client owes one (the latter is also
+    enforced by ``claims``)."""
     if buyer.solved:
         return False
-    return date.under_pressure
+    if offers is not None:
+        return any(offer.under_pressure for offer in offers)
+    return date_under_pressure(date)
 
 
 def guarded(date: EventDate, buyer: Buyer | None, email: str | None, attempt: Callable[[], T]) -> T:

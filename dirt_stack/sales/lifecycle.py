@@ -38,6 +38,7 @@ from accounts.models import User
 from core import metrics, statements
 from core.input import InputError, clean_name
 from core.money import money_str, quantize
+from events.models import EventDate
 from sales import stock, vouchers
 from sales.audit import SWEEPER, Actor, provider_actor, record
 from sales.emails import queue_order_confirmation, queue_refund
@@ -161,7 +162,9 @@ def _revive_expired(order: Order, reference: str, base_url: str | None, actor: A
         return order  # this late payment was recorded already (a replayed notification)
     quantities = stock.order_quantities([order.pk])
     try:
-        claims = stock.take(order.date_id, quantities) if quantities else []
+        # The date as it is now: whether it has a shared capacity decides what is claimed.
+        date = EventDate.objects.get(pk=order.date_id)
+        claims = stock.take(date, quantities) if quantities else []
         if order.voucher_id:
             claims.append(vouchers.use(order.voucher_id))
         statements.claim(claims)

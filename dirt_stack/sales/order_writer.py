@@ -159,7 +159,7 @@ def _claims(
 ) -> list[statements.Claim]:
     """What writing ``new`` claims: stock (unless a hold already has it), the voucher's use,
     then ``extra`` (the buyer's share, sales.hoarding)."""
-    claims = stock.take(new.order.date_id, take_stock) if take_stock else []
+    claims = stock.take(new.order.date, take_stock) if take_stock else []
     if new.voucher is not None:
         claims.append(vouchers.use(new.voucher.pk))
     return claims + extra
@@ -212,7 +212,8 @@ def _write_statement(
         statement.insert("new_key", [idempotency])
     statement.insert("new_message", [new.confirmation])
     statement.select("(SELECT id FROM new_message)")
-    selected = list(statement.run(serialize=new.order.date_id))
+    queue = stock.queue_key(new.order.date, {line.ticket_type_id: line.quantity for line in new.lines})
+    selected = list(statement.run(serialize=queue))
 
     order_id, line_ids, ticket_ids = selected[0], selected[1], selected[2]
     statements.saved(new.order, order_id)

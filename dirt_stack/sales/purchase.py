@@ -9,12 +9,15 @@ transaction and a buyer who finds the tickets sold out costs none.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, connection, transaction
@@ -62,39 +65,65 @@ class PurchaseTarget:
     date: EventDate
     ticket_types: dict[int, TicketType]
     offers: dict[int, DateTicketType]
+    # Read with the counters (sales.stock.releasable_sql): expired holds or overdue orders
+    # on the date may give stock back (None: not read); an order was placed under the
+    # request's Idempotency-Key (None: no key given).
+    stock_may_come_back: bool | None = None
+    earlier_order: bool | None = None
 
 
-def event_for_purchase(slug: str, date_id: int | None, ticket_type_ids: Iterable[int]) -> PurchaseTarget:
+_TABLES = (Event, "e"), (EventDate, "d"), (TicketType, "t"), (DateTicketType, "o")
+
+
+@functools.cache
+def _purchase_query(
+    vendor: str, date_given: bool, ticket_types: int, with_key: bool
+) -> tuple[str, list[Any], list[int]]:
+    """``event_for_purchase``'s text for its shape (built once: it is served thousands of
+    times a second), the flags' parameters, and where each table's columns start."""
+    selected = [rows.columns(model, alias) for model, alias in _TABLES]
+    bounds = [0]
+    for columns in selected:
+        bounds.append(bounds[-1] + len(columns))
+    quote = connection.ops.quote_name
+    wanted = f"t.id IN ({', '.join(['%s'] * ticket_types)})" if ticket_types else "FALSE"
+    date_wanted = "d.id = %s" if date_given else "TRUE"
+    scope = "'purchase:' || CAST(e.id AS text)" if with_key else None
+    flags, flag_params = stock.releasable_sql("d.id", scope)
+    sql = (
+        f"SELECT {', '.join(c for columns in selected for c in columns)}, {flags} "  # noqa: S608
+        f"FROM {quote(Event._meta.db_table)} e "
+        f"LEFT JOIN {quote(EventDate._meta.db_table)} d ON d.event_id = e.id AND {date_wanted} "
+        f"LEFT JOIN {quote(TicketType._meta.db_table)} t ON t.event_id = e.id AND {wanted} "
+        f"LEFT JOIN {quote(DateTicketType._meta.db_table)} o "
+        "ON o.date_id = d.id AND o.ticket_type_id = t.id "
+        "WHERE e.slug = %s"
+    )
+    return sql, flag_params, bounds
+
+
+def event_for_purchase(
+    slug: str, date_id: int | None, ticket_type_ids: Iterable[int], idempotency_key: str | None = None
+) -> PurchaseTarget:
     """The event with this slug, its date ``date_id`` (None: its only date), and those of
-    its ticket types with these ids with their rows on that date, in one query (the
-    purchase API needs all of them on every request).
+    its ticket types with these ids with their rows on that date, in one prepared query
+    (the purchase API needs all of them on every request); with it, whether stock may
+    come back on the date and whether an order was placed under ``idempotency_key``
+    (what ``known_sold_out`` and a replay need).
 
     Raises Event.DoesNotExist; OrderInvalid when the date is not the event's, or
     when none is given and the event has several.
     """
     ids = sorted({int(i) for i in ticket_type_ids if is_id(int(i))})
-    tables = (Event, "e"), (EventDate, "d"), (TicketType, "t"), (DateTicketType, "o")
-    selected = [rows.columns(model, alias) for model, alias in tables]
-    quote = connection.ops.quote_name
-    wanted = f"t.id IN ({', '.join(['%s'] * len(ids))})" if ids else "FALSE"
-    date_wanted = "d.id = %s" if date_id is not None and is_id(date_id) else "TRUE"
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(c for columns in selected for c in columns)} "  # noqa: S608
-            f"FROM {quote(Event._meta.db_table)} e "
-            f"LEFT JOIN {quote(EventDate._meta.db_table)} d ON d.event_id = e.id AND {date_wanted} "
-            f"LEFT JOIN {quote(TicketType._meta.db_table)} t ON t.event_id = e.id AND {wanted} "
-            f"LEFT JOIN {quote(DateTicketType._meta.db_table)} o "
-            "ON o.date_id = d.id AND o.ticket_type_id = t.id "
-            "WHERE e.slug = %s",
-            [*([date_id] if date_wanted != "TRUE" else []), *ids, slug],
-        )
-        found = cursor.fetchall()
+    date_given = date_id is not None and is_id(date_id)
+    sql, flag_params, bounds = _purchase_query(connection.vendor, date_given, len(ids), bool(idempotency_key))
+    found = statements.fetch(
+        sql,
+        [*stock.query_params(flag_params, idempotency_key), *([date_id] if date_given else []), *ids, slug],
+    )
+    extra = 2 if idempotency_key else 1  # the flags' columns, last
     if not found:
         raise Event.DoesNotExist(slug)
-    bounds = [0]
-    for columns in selected:
-        bounds.append(bounds[-1] + len(columns))
     event = rows.instance(Event, found[0][: bounds[1]])
     if found[0][bounds[1]] is None or (date_id is not None and not is_id(date_id)):
         raise OrderInvalid("This date is not one of this event's.", "date")
@@ -109,10 +138,52 @@ def event_for_purchase(slug: str, date_id: int | None, ticket_type_ids: Iterable
             ticket_type.event = event
             ticket_types[ticket_type.pk] = ticket_type
             if row[bounds[3]] is not None:
-                offer = rows.instance(DateTicketType, row[bounds[3] :])
+                offer = rows.instance(DateTicketType, row[bounds[3] : bounds[4]])
                 offer.ticket_type, offer.date = ticket_type, date
                 offers[ticket_type.pk] = offer
-    return PurchaseTarget(event, date, ticket_types, offers)
+    read_flags = found[0][-extra:]
+    return PurchaseTarget(
+        event,
+        date,
+        ticket_types,
+        offers,
+        stock_may_come_back=bool(read_flags[0]),
+        earlier_order=bool(read_flags[1]) if idempotency_key else None,
+    )
+
+
+def known_sold_out(
+    target: PurchaseTarget,
+    quantities: Mapping[int, int],
+    details: BuyerDetails | None = None,
+    *,
+    voucher_code: str | None = None,
+    idempotency_key: str | None = None,
+) -> stock.SoldOut | None:
+    """The SoldOut that ``place_order`` (``details`` given) or ``start_checkout`` would
+    answer, when the counters ``target`` holds already tell (stock.known_sold_out); None
+    when the purchase must run to know. Cheap after a sell-out: the rules that need no
+    query run first, so a request the full path would refuse as invalid is left to it,
+    and a voucher leaves every request to it, as does an Idempotency-Key that replays an
+    earlier order. Costs no query when ``target`` was read with its flags
+    (``event_for_purchase``), else at most one."""
+    if voucher_code:
+        return None
+    if stock.short_of(target.date, target.offers, quantities) is None:
+        return None
+    try:
+        selection = validate_selection(target.date, quantities, None, target.ticket_types, target.offers)
+        if details is not None:
+            lines = price(selection, None, target.offers)
+            total = sum((line.total for line in lines), Decimal("0"))
+            validate_buyer(dataclasses.replace(details), target.event, sum(n for _, n in selection), total)
+    except (OrderInvalid, OrderConflict):
+        return None  # the purchase answers it
+    if idempotency_key and target.earlier_order is not False:
+        return None  # it may replay an earlier order
+    return stock.known_sold_out(
+        target.date, target.offers, quantities, may_come_back=target.stock_may_come_back
+    )
 
 
 def _placed(new: order_writer.NewOrder, started: float) -> PlacedOrder:
@@ -148,13 +219,16 @@ def place_order(
     client: str | None = None,
     buyer: hoarding.Buyer | None = None,
     extra_claims: Sequence[statements.Claim] = (),
+    key_unused: bool = False,
 ) -> PlacedOrder:
     """The one-step purchase of tickets for ``date`` (with its event loaded): validate,
     create the order, take the stock, start the payment; for a provider with a payment
     page, open it once the order is committed.
 
     With an ``idempotency_key``, a retry (or a racing duplicate) of the same
-    request returns the first request's order instead of a second one.
+    request returns the first request's order instead of a second one; ``key_unused``:
+    the caller just read that no order has the key (``PurchaseTarget.earlier_order``), so
+    it is not asked again (a racing duplicate still finds the first when its write fails).
     With a ``buyer`` (a storefront or public API request), the order counts towards the
     buyer's share (sales.hoarding) and an unpaid bank transfer awaits the buyer's
     confirmation by email. ``extra_claims`` are made in the order's write, after the
@@ -168,7 +242,7 @@ def place_order(
     event = date.event
     scope = f"purchase:{event.pk}"
     fingerprint = _fingerprint(date, quantities, details, voucher_code)
-    if idempotency_key:
+    if idempotency_key and not key_unused:
         earlier = _earlier_order(scope, idempotency_key, fingerprint)
         if earlier:
             return _with_payment_page(PlacedOrder(earlier, None, created=False), base_url)
@@ -257,12 +331,6 @@ def _fingerprint(
         "attendees": details.attendee_names,
     }
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
-def has_earlier_order(event: Event, key: str) -> bool:
-    """Whether a purchase with this Idempotency-Key was placed for ``event``: a retry of it
-    replays that order, and needs no proof of work (sales.hoarding)."""
-    return IdempotencyRecord.objects.filter(scope=f"purchase:{event.pk}", key=key).exists()
 
 
 def _earlier_order(scope: str, key: str, fingerprint: str) -> Order | None:

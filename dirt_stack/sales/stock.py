@@ -1,8 +1,11 @@
 """Stock: the only code that changes how many tickets are left.
 
-Stock is per date: each date of an event (EventDate) and each ticket type on
-that date (DateTicketType) carries an ``allocated`` counter: tickets in pending
-or paid orders plus tickets in live holds, for that date. The API is small:
+Stock is per date: each ticket type on a date (DateTicketType) carries an
+``allocated`` counter: tickets in pending or paid orders plus tickets in live
+holds, for that date; a date with a shared capacity (EventDate.capacity) carries
+one more, its own, over all its ticket types. A date without one keeps no counter
+of its own and its row is never written by a take, only locked FOR SHARE, so each
+ticket type's row is the only hot row (ADR 0012). The API is small:
 
 - ``take(date_id, quantities)``: the claims that take stock (core.statements),
   for a purchase's or a hold's write; ``acquire`` makes them inside a transaction;
@@ -14,7 +17,9 @@ or paid orders plus tickets in live holds, for that date. The API is small:
 - ``release_expired(date_id)``: return the stock of expired holds and of pending
   orders past their payment deadline, set-based;
 - ``retrying_after_release(date, attempt)``: run a write that may find stock
-  short once more after releasing expired stock.
+  short once more after releasing expired stock;
+- ``known_sold_out(date, offers, quantities)``: "sold out" from counters already
+  read, without the write (a rush's refusals; why it is never wrong: its docstring).
 
 How much is left is read in sales.quotas.
 
@@ -23,9 +28,9 @@ Why it cannot oversell (ADR 0012): stock is taken by one UPDATE per counter,
 capacity``: the UPDATE that would pass it fails, and with it the whole write.
 On PostgreSQL the UPDATE takes the row lock and re-checks against the latest
 committed value; on SQLite (IMMEDIATE transactions) writers run one at a time.
-Locks are always taken in the same order (the date, then its ticket types' rows), so
-two writes cannot deadlock; dates share no counter, so a rush on one date never
-waits on another's. On PostgreSQL a purchase and a hold each take stock
+Locks are always taken in the same order (the date's row, shared or exclusive, then
+its ticket types' rows by id), so two writes cannot deadlock; dates share no
+counter, so a rush on one date never waits on another's. On PostgreSQL a purchase and a hold each take stock
 and write their rows in one autocommitted statement, so the lock never waits on
 the application; elsewhere the claims run last, just before COMMIT.
 """
@@ -33,6 +38,7 @@ the application; elsewhere the claims run last, just before COMMIT.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -48,7 +54,7 @@ from events.models import DateTicketType, Event, EventDate, TicketType
 from sales.audit import SWEEPER
 from sales.emails import order_expired_message
 from sales.exceptions import OrderConflict
-from sales.models import AuditEntry, Hold, HoldLine, Order, Ticket, Voucher
+from sales.models import AuditEntry, Hold, HoldLine, IdempotencyRecord, Order, Ticket, Voucher
 
 T = TypeVar("T")
 
@@ -104,6 +110,132 @@ def sold_out(date_id: int, quantities: Mapping[int, int]) -> SoldOut:
     return SoldOut()
 
 
+# --- "Sold out" at the cost of a read ------------------------------------------------------
+
+
+def known_sold_out(
+    date: EventDate,
+    offers: Mapping[int, DateTicketType],
+    quantities: Mapping[int, int],
+    *,
+    may_come_back: bool | None = None,
+) -> SoldOut | None:
+    """SoldOut when the counters the caller read (``date`` and its stock rows ``offers``,
+    by ticket type id) leave less than ``quantities`` and no expired hold or overdue
+    order on the date could free any (``releasable``); None: let the purchase try.
+
+    Why it is never wrong: ``allocated`` counts every ticket a pending or paid order or a
+    live hold keeps, so capacity less allocated is exactly what is free, except tickets
+    of holds and orders whose time is up but which are not released yet; those are
+    what ``releasable`` looks for. Every other way stock comes back (a release, a
+    cancellation, a refund, a raised capacity) lowers the counter or raises the
+    capacity in the database, which the caller's read of the rows sees. So the
+    answer is what a purchase made at the moment of the read would have found.
+    ``may_come_back``: ``releasable`` as the caller read it with the counters
+    (``releasable_sql``); None: asked here, one indexed query when the counters are short."""
+    short = short_of(date, offers, quantities)
+    if short is None:
+        return None
+    if may_come_back is None:
+        may_come_back = releasable(date.pk)
+    if may_come_back:
+        return None
+    return short
+
+
+def short_of(
+    date: EventDate, offers: Mapping[int, DateTicketType], quantities: Mapping[int, int]
+) -> SoldOut | None:
+    """The SoldOut the counters as read (``date``, its stock rows ``offers``) give for
+    ``quantities``, with no query; None when they leave enough."""
+    for ticket_type_id, wanted in sorted(quantities.items()):
+        offer = offers.get(ticket_type_id)
+        if offer is not None and offer.offered and offer.capacity - offer.allocated < wanted:
+            return SoldOut(offer.ticket_type)
+    if date.capacity is not None and date.capacity - date.allocated < sum(quantities.values()):
+        return SoldOut()
+    return None
+
+
+# Values the queries' text is compiled with once, then replaced by the real ones.
+_AT = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+_DATE, _SCOPE, _KEY = -7, "\x00scope", "\x00key"
+
+
+def _inlined(rows: QuerySet[Any], expressions: Mapping[Any, str]) -> tuple[str, list[Any]]:
+    """``rows``' SQL with the parameters that are keys of ``expressions`` replaced by
+    those SQL expressions (columns of an enclosing query), and the remaining parameters."""
+    sql, params = rows.values("pk").query.sql_with_params()
+    if "%%" in sql:
+        raise ValueError("A literal percent sign would shift the parameters.")
+    pieces = sql.split("%s")
+    text, kept = [pieces[0]], []
+    for value, piece in zip(params, pieces[1:], strict=True):
+        if isinstance(value, int | str) and value in expressions:
+            text.append(expressions[value])
+        else:
+            text.append("%s")
+            kept.append(value)
+        text.append(piece)
+    return "".join(text), kept
+
+
+@functools.cache
+def _releasable_sql(vendor: str, date_column: str, scope_sql: str | None) -> tuple[str, tuple[Any, ...]]:
+    """The test whether stock may come back on the date ``date_column`` names, compiled once
+    from the querysets that own the rules (``Hold.objects.expired``,
+    ``Order.objects.overdue``), with its parameters (``_AT`` for now, ``_KEY``); with
+    ``scope_sql``, also whether an order was placed under an Idempotency-Key."""
+    found: list[QuerySet[Any]] = [
+        Hold.objects.expired(_AT).filter(date_id=_DATE),
+        Order.objects.overdue(_AT).filter(date_id=_DATE),
+    ]
+    parts: list[str] = []
+    params: list[Any] = []
+    for rows in found:
+        sql, kept = _inlined(rows, {_DATE: date_column})
+        parts.append(f"EXISTS ({sql})")
+        params += kept
+    text = f"({' OR '.join(parts)})"
+    if scope_sql is not None:
+        sql, kept = _inlined(IdempotencyRecord.objects.filter(scope=_SCOPE, key=_KEY), {_SCOPE: scope_sql})
+        text = f"{text}, EXISTS ({sql})"
+        params += kept
+    return text, tuple(params)
+
+
+def releasable_sql(date_column: str, replay_scope: str | None = None) -> tuple[str, list[Any]]:
+    """SQL of one boolean column, for a query that reads a date (``date_column``): whether
+    expired holds or overdue orders on it are still counted in ``allocated``, so that stock
+    may come back. With ``replay_scope`` (an SQL expression of the Idempotency-Key's scope)
+    a second column: whether an order was placed under the key, the first of the
+    returned parameters being the key's placeholder (``replay_params`` fills it)."""
+    sql, placeholders = _releasable_sql(connection.vendor, date_column, replay_scope)
+    return sql, list(placeholders)
+
+
+def query_params(placeholders: Sequence[Any], key: str | None = None) -> list[Any]:
+    """``releasable_sql``'s parameters with now and the Idempotency-Key filled in."""
+    now = timezone.now()
+    values = {
+        connection.ops.adapt_datetimefield_value(_AT): connection.ops.adapt_datetimefield_value(now),
+        _AT: now,
+        _KEY: key,
+    }
+    return [values.get(p, p) if isinstance(p, str | dt.datetime) else p for p in placeholders]
+
+
+def releasable(date_id: int) -> bool:
+    """Whether the date has expired holds or overdue orders still counted in ``allocated``."""
+    sql, placeholders = releasable_sql("d.id")
+    table = connection.ops.quote_name(EventDate._meta.db_table)
+    rows = statements.fetch(
+        f"SELECT {sql} FROM {table} d WHERE d.id = %s",  # noqa: S608 - compiled SQL, table name
+        [*query_params(placeholders), date_id],
+    )
+    return bool(rows and rows[0][0])
+
+
 # --- Taking stock ------------------------------------------------------------------
 
 # The date is on sale and so is its event. The event's status is read, not locked:
@@ -114,11 +246,21 @@ _DATE_ON_SALE = (
 )
 
 
-# Taking stock also counts the date's rush: the takes of the current minute, and once
-# they reach PRESSURE_TAKES_PER_MINUTE, the date is under pressure for PRESSURE_MINUTES
-# (sales.hoarding; ADR 0016). SET reads the row's old values on both databases.
-_TAKE_AND_COUNT_RUSH = (
-    "allocated = allocated + %s, "
+@functools.cache
+def _date_locked_sql(vendor: str) -> str:
+    """A date without a shared capacity: its row is read, not written, but locked FOR SHARE
+    on PostgreSQL, which waits for a cancellation's UPDATE of it (and makes a cancellation
+    wait for the purchases under way) and re-checks the row after the wait; purchases'
+    share locks never wait for each other. SQLite runs one writer at a time anyway."""
+    table = connection.ops.quote_name(EventDate._meta.db_table)
+    lock = " FOR SHARE" if vendor == "postgresql" else ""
+    return f"SELECT id FROM {table} WHERE ({_DATE_ON_SALE} AND capacity IS NULL) {{gate}}{lock}"  # noqa: S608
+
+
+# Taking stock also counts the rush on each ticket type's row: the takes of the current
+# minute, and once they reach PRESSURE_TAKES_PER_MINUTE, the row is under pressure for
+# PRESSURE_MINUTES (sales.hoarding; ADR 0016). SET reads the row's old values on both databases.
+_COUNT_RUSH = (
     "rush_count = CASE WHEN rush_minute = CAST(%s AS bigint) THEN rush_count + 1 ELSE 1 END, "
     "pressure_until = CASE WHEN rush_minute = CAST(%s AS bigint) AND rush_count + 1 >= CAST(%s AS integer) "
     "THEN %s ELSE pressure_until END, "
@@ -134,52 +276,86 @@ def _rush_params() -> tuple[Any, ...]:
     return minute, minute, threshold, until, minute
 
 
-def take(date_id: int, quantities: Mapping[int, int]) -> list[statements.Claim]:
+class DateStockChanged(SoldOut):
+    """Nothing was taken: the date gained or lost its shared capacity after the caller
+    read it. ``retrying_after_release`` tries again with the capacity now in force."""
+
+
+def queue_key(date: EventDate, quantities: Mapping[int, int]) -> object:
+    """What a write taking ``quantities`` on ``date`` queues on in this process
+    (core.statements ``serialize``): its hot rows, the date's when it has a shared
+    capacity, else the ticket types' rows."""
+    if date.capacity is not None:
+        return date.pk
+    return (date.pk, *sorted(quantities))
+
+
+def take(date: EventDate, quantities: Mapping[int, int]) -> list[statements.Claim]:
     """The claims that take ``quantities`` (ticket type id -> count) of a date's stock.
 
-    ``date_stock`` adds the tickets to the date's counter if the date is on sale
-    and its event published (else NotOnSale); ``ticket_type_stock`` adds them to
-    each ticket type's counter on that date, all of which must still exist and
-    be offered there (else TicketTypesGone). A counter passing its capacity
-    fails its CHECK constraint: SoldOut.
+    ``date_stock`` checks that the date is on sale and its event published (else
+    NotOnSale); under a shared capacity (``date.capacity`` as the caller read it) it
+    adds the tickets to the date's counter, otherwise it only locks the date's row
+    FOR SHARE: the ticket types' rows are then the only rows written.
+    ``ticket_type_stock`` adds them to each ticket type's counter on that date (and
+    counts the rush there), all of which must still exist and be offered there (else
+    TicketTypesGone). A counter passing its capacity fails its CHECK constraint: SoldOut.
+    A date whose capacity was set or removed since it was read: DateStockChanged
+    (``date.capacity`` is then refreshed).
 
     Cancelling an event or a date updates the date's row, so a purchase racing it
-    waits for that lock and then finds the date no longer on sale. Unpublishing
-    changes the event's row only: a purchase already past its check completes.
+    waits for that lock (the UPDATE's or the share lock's) and then finds the date no
+    longer on sale. Unpublishing changes the event's row only: a purchase already past
+    its check completes.
     """
     total = sum(quantities.values())
     if total <= 0 or any(n <= 0 for n in quantities.values()):
         raise ValueError("Nothing to take.")
     ids = sorted(quantities)
+    shared = date.capacity is not None
+    date_id = date.pk
 
     def refused(name: str) -> Exception:
         if name in CAPACITY_CONSTRAINTS:
             return sold_out(date_id, quantities)
-        return NotOnSale() if name == "date_stock" else TicketTypesGone()
+        if name == "date_stock":
+            current = EventDate.objects.filter(pk=date_id).values_list("capacity", flat=True).first()
+            if date_id and (current is not None) != shared:
+                date.capacity = current
+                return DateStockChanged()
+            return NotOnSale()
+        return TicketTypesGone()
 
-    increments = " ".join(["WHEN %s THEN CAST(%s AS integer)"] * len(ids))
-    return [
-        statements.Claim(
+    on_sale = (date_id, str(EventDate.Status.ON_SALE), str(Event.Status.PUBLISHED))
+    if shared:
+        date_claim = statements.Claim(
             name="date_stock",
             model=EventDate,
-            assignments=_TAKE_AND_COUNT_RUSH,
-            condition=_DATE_ON_SALE,
-            params=(
-                total,
-                *_rush_params(),
-                date_id,
-                str(EventDate.Status.ON_SALE),
-                str(Event.Status.PUBLISHED),
-            ),
+            assignments="allocated = allocated + %s",
+            condition=f"{_DATE_ON_SALE} AND capacity IS NOT NULL",
+            params=(total, *on_sale),
             refused=refused,
             constraints=CAPACITY_CONSTRAINTS,
-        ),
+        )
+    else:
+        date_claim = statements.Claim(
+            name="date_stock",
+            model=EventDate,
+            assignments="",
+            condition="",
+            params=on_sale,
+            refused=refused,
+            text=_date_locked_sql(connection.vendor),
+        )
+    increments = " ".join(["WHEN %s THEN CAST(%s AS integer)"] * len(ids))
+    return [
+        date_claim,
         statements.Claim(
             name="ticket_type_stock",
             model=DateTicketType,
-            assignments=f"allocated = allocated + CASE ticket_type_id {increments} END",
+            assignments=f"allocated = allocated + CASE ticket_type_id {increments} END, {_COUNT_RUSH}",
             condition=f"date_id = %s AND offered AND ticket_type_id IN ({', '.join(['%s'] * len(ids))})",
-            params=(*(v for i in ids for v in (i, quantities[i])), date_id, *ids),
+            params=(*(v for i in ids for v in (i, quantities[i])), *_rush_params(), date_id, *ids),
             rows=len(ids),
             refused=refused,
             constraints=CAPACITY_CONSTRAINTS,
@@ -187,18 +363,19 @@ def take(date_id: int, quantities: Mapping[int, int]) -> list[statements.Claim]:
     ]
 
 
-def acquire(date_id: int, quantities: Mapping[int, int]) -> None:
+def acquire(date: EventDate, quantities: Mapping[int, int]) -> None:
     """Take stock inside the caller's transaction, or raise (see ``take``)."""
-    statements.claim(take(date_id, quantities))
+    statements.claim(take(date, quantities))
 
 
 def give_back(date_id: int, quantities: Mapping[int, int]) -> None:
-    """Return stock taken by ``take`` (inside the caller's transaction)."""
+    """Return stock taken by ``take`` (inside the caller's transaction): to the date's
+    counter only while it has a shared capacity (ADR 0012), to each ticket type's row."""
     quantities = {k: v for k, v in quantities.items() if v}
     total = sum(quantities.values())
     if total <= 0:
         return
-    EventDate.objects.filter(pk=date_id).update(allocated=F("allocated") - total)
+    EventDate.objects.filter(pk=date_id, capacity__isnull=False).update(allocated=F("allocated") - total)
     for ticket_type_id in sorted(quantities):
         DateTicketType.objects.filter(date_id=date_id, ticket_type_id=ticket_type_id).update(
             allocated=F("allocated") - quantities[ticket_type_id]
@@ -211,7 +388,8 @@ def retrying_after_release(date: EventDate, attempt: Callable[[], T]) -> T:
 
     Again even when this release freed nothing: a concurrent one may have claimed the
     same expired rows first (this one waited for their locks, then skipped them), and
-    their stock is free now."""
+    their stock is free now. A date whose shared capacity came or went meanwhile
+    (DateStockChanged) is tried again the same way, with the capacity in force."""
     try:
         return attempt()
     except SoldOut:
@@ -241,9 +419,9 @@ def hold(
     expires_at = timezone.now() + dt.timedelta(minutes=minutes or event.hold_minutes)
     new_hold = Hold(event=event, date=date, voucher=voucher, expires_at=expires_at, client_hash=client_hash)
     lines = [HoldLine(hold=new_hold, ticket_type_id=tt, quantity=n) for tt, n in sorted(quantities.items())]
-    claims = [*take(date.pk, quantities), *extra_claims]
 
     def write() -> Hold:
+        claims = [*take(date, quantities), *extra_claims]
         if statements.available():
             _write_statement(new_hold, lines, claims)
         else:
@@ -263,7 +441,8 @@ def _write_statement(new_hold: Hold, lines: list[HoldLine], claims: list[stateme
     statement.insert("new_lines", lines, parent=("hold_id", "new_hold"))
     statement.select("(SELECT id FROM new_hold)")
     statement.select("(SELECT json_object_agg(ticket_type_id, id) FROM new_lines)")
-    hold_id, line_ids = statement.run(serialize=new_hold.date_id)
+    queue = queue_key(new_hold.date, {line.ticket_type_id: line.quantity for line in lines})
+    hold_id, line_ids = statement.run(serialize=queue)
     statements.saved(new_hold, hold_id)
     for line in lines:
         statements.saved(line, line_ids[str(line.ticket_type_id)], hold_id=hold_id)

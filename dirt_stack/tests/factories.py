@@ -87,14 +87,19 @@ def make_date(event: Event, **fields: Any) -> EventDate:
     return date
 
 
+def shared_allocated(date: EventDate) -> int:
+    """A date's own counter (kept while it has a shared capacity), fresh from the database."""
+    return EventDate.objects.get(pk=date.pk).allocated
+
+
 def allocated(of: Event | TicketType | EventDate) -> int:
-    """The stock counter of a date, or the sum of an event's or a ticket type's over their
-    dates (fresh from the database)."""
+    """The tickets sold or held on a date (its ticket types' stock counters: the date's
+    own is kept only under a shared capacity, ``shared_allocated``), or the sum of an
+    event's or a ticket type's over their dates (fresh from the database)."""
     if isinstance(of, EventDate):
-        return EventDate.objects.get(pk=of.pk).allocated
-    rows = (
-        EventDate.objects.filter(event_id=of.pk)
-        if isinstance(of, Event)
-        else DateTicketType.objects.filter(ticket_type_id=of.pk)
-    )
+        rows = DateTicketType.objects.filter(date_id=of.pk)
+    elif isinstance(of, Event):
+        rows = DateTicketType.objects.filter(date__event_id=of.pk)
+    else:
+        rows = DateTicketType.objects.filter(ticket_type_id=of.pk)
     return rows.aggregate(n=Sum("allocated"))["n"] or 0

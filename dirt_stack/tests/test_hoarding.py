@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from events.models import DateTicketType, EventDate
 from sales import hoarding, pricing, purchase, stock, sweeper
 from sales.models import BuyerLoad, Hold, Order
 from tests.factories import allocated, make_event, make_ticket_type, only_date
@@ -151,18 +152,25 @@ def test_an_event_may_turn_the_confirmation_window_off(event):
     assert new.payment_deadline > timezone.now() + dt.timedelta(days=2)
 
 
-def test_stock_take_marks_a_date_under_pressure(event, settings):
+def test_stock_take_marks_a_ticket_type_under_pressure(event, settings):
+    """The rush is counted on the row each take writes, the ticket type's on the date."""
     settings.PRESSURE_TAKES_PER_MINUTE = 3
     date = only_date(event)
     seat = event.ticket_types.get(name="Seat")
+    row = DateTicketType.objects.get(date=date, ticket_type=seat)
     for _ in range(2):
         stock.hold(date, {seat.pk: 1})
-    date.refresh_from_db()
-    assert not date.under_pressure
+    row.refresh_from_db()
+    assert not row.under_pressure
+    assert not hoarding.date_under_pressure(date)
     stock.hold(date, {seat.pk: 1})
-    date.refresh_from_db()
-    assert date.under_pressure
-    assert date.rush_count == 3
+    row.refresh_from_db()
+    assert row.under_pressure
+    assert row.rush_count == 3
+    assert hoarding.date_under_pressure(date)
+    assert hoarding.date_under_pressure(EventDate.objects.with_pressure().get(pk=date.pk))
+    assert hoarding.challenge_due(date, hoarding.Buyer("client"), [row])
+    assert not hoarding.challenge_due(date, hoarding.Buyer("client", solved=True), [row])
 
 
 @pytest.mark.postgres

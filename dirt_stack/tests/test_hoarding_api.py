@@ -13,7 +13,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from events.models import EventDate
+from events.models import DateTicketType
 from sales import hoarding
 from sales.models import Hold, Order, SpentChallenge
 from tests.factories import allocated, make_event, make_ticket_type
@@ -142,7 +142,9 @@ def test_tripping_the_rate_limit_demands_a_proof_of_work(client, event, settings
 
 
 def test_under_pressure_every_purchase_needs_a_proof_of_work_used_once(client, event):
-    EventDate.objects.filter(event=event).update(pressure_until=timezone.now() + dt.timedelta(minutes=5))
+    DateTicketType.objects.filter(date__event=event).update(
+        pressure_until=timezone.now() + dt.timedelta(minutes=5)
+    )
     asked = api_buy(client, event, "a@example.com", n=1)
     assert asked.status_code == 428
     assert "busy" in asked.json()["detail"]
@@ -155,7 +157,9 @@ def test_under_pressure_every_purchase_needs_a_proof_of_work_used_once(client, e
 
 
 def test_under_pressure_the_web_hold_needs_a_proof_of_work(client, event):
-    EventDate.objects.filter(event=event).update(pressure_until=timezone.now() + dt.timedelta(minutes=5))
+    DateTicketType.objects.filter(date__event=event).update(
+        pressure_until=timezone.now() + dt.timedelta(minutes=5)
+    )
     page = client.get(f"/events/{event.slug}/", headers=INERTIA).json()
     assert page["props"]["challenge_url"] == "/challenge/"
     refused = web_hold(client, event, n=1)
@@ -410,7 +414,9 @@ def test_the_event_editor_saves_the_hoarding_settings_and_refuses_hostile_values
 
 
 def test_a_retried_purchase_replays_its_order_without_a_new_proof_of_work(client, event):
-    EventDate.objects.filter(event=event).update(pressure_until=timezone.now() + dt.timedelta(minutes=5))
+    DateTicketType.objects.filter(date__event=event).update(
+        pressure_until=timezone.now() + dt.timedelta(minutes=5)
+    )
     payload = solved(client)
     headers = {"HTTP_IDEMPOTENCY_KEY": "retry-1"}
     first = api_buy(client, event, "a@example.com", n=1, altcha=payload, **headers)

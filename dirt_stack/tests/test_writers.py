@@ -347,8 +347,9 @@ def test_a_hold_on_an_event_cancelled_meanwhile_takes_nothing(writer):
 
 @pytest.mark.postgres
 def test_a_rush_on_one_event_does_not_queue_another_events_purchases():
-    """The per-process queue in front of the statement is per event: while one
-    event's queue is taken, another event sells, and the first waits its turn."""
+    """The per-process queue in front of the statement is per hot row (a date's shared
+    capacity, else its ticket types' rows, sales.stock.queue_key): while one event's
+    queue is taken, another event sells, and the first waits its turn."""
     busy, other = make_event(), make_event()
     busy_type, other_type = make_ticket_type(busy, capacity=10), make_ticket_type(other, capacity=10)
     done: dict[str, str] = {}
@@ -362,7 +363,7 @@ def test_a_rush_on_one_event_does_not_queue_another_events_purchases():
         finally:
             connection.close()
 
-    with statements._one_per_key(only_date(busy).pk):
+    with statements._one_per_key(stock.queue_key(only_date(busy), {busy_type.pk: 1})):
         waiting = threading.Thread(target=buy, args=(busy, busy_type))
         waiting.start()
         selling = threading.Thread(target=buy, args=(other, other_type))

@@ -55,7 +55,7 @@ def _dates_out(event: Event, dates: Sequence[EventDate]) -> list[dict[str, Any]]
             "venue": date.venue_label,
             "status": date.status,
             "capacity": date.capacity,
-            "allocated": date.allocated,
+            "allocated": sum(row.allocated for row in rows[date.pk]),
             "sold": sum(sold[date.pk, row.ticket_type_id] for row in rows[date.pk]),
             "available": left[date.pk].total,
             "ticket_types": [

@@ -96,13 +96,15 @@ def _page_props(membership: Membership, event: Event) -> DatesPageProps:
                 status=date.status,
                 capacity=date.capacity,
                 sold=sold[date.pk],
-                allocated=date.allocated,
+                allocated=sum(row.allocated for row in offers[date.pk]),
                 available=left[date.pk].total,
                 total_capacity=left[date.pk].capacity,
                 has_ended=date.has_ended,
                 orders=who.orders,
                 buyers=who.buyers,
-                can_delete=len(dates) > 1 and not date.allocated and date.pk not in ordered,
+                can_delete=len(dates) > 1
+                and not any(row.allocated for row in offers[date.pk])
+                and date.pk not in ordered,
                 offers=[
                     ManagedDateOffer(
                         ticket_type_id=row.ticket_type_id,

@@ -44,7 +44,7 @@ from backoffice.serializers import (
 from core.inertia import form_errors, render_page, render_with_errors, submitted_data, validation_errors
 from events import services
 from events.forms import EventForm, TicketTypeForm, local_input_value
-from events.models import Event, TicketType
+from events.models import DateTicketType, Event, TicketType
 from sales import date_changes, event_cancellation, quotas
 from sales.models import EventCancellation, Voucher
 from sales.quotas import sold_counts
@@ -166,7 +166,8 @@ def _editor_props(membership: Membership, event: Event) -> EventEditPageProps:
         event=EditableEvent(
             **dict(event_form_values(event)),
             status=event.status,
-            allocated=event.dates.aggregate(n=Sum("allocated"))["n"] or 0,
+            allocated=DateTicketType.objects.filter(date__event=event).aggregate(n=Sum("allocated"))["n"]
+            or 0,
             date_count=event.dates.count(),
             cover_image_url=event.cover_image.url if event.cover_image else None,
             public_url=f"/events/{event.slug}/",

@@ -21,7 +21,7 @@ from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
 from core.inertia import render_page, render_with_errors, submitted_data
 from core.input import parse_id
-from events.models import Event
+from events.models import DateTicketType, Event, EventDate
 from sales import challenges, exceptions, hoarding, pricing, purchase, stock, vouchers
 from sales.models import Hold, Order
 from sales.tickets import order_pdf
@@ -77,6 +77,27 @@ def _parse_quantities(raw: Any) -> dict[int, int]:
     return quantities
 
 
+def _known_sold_out(event: Event, date: EventDate, data: dict[str, Any]) -> stock.SoldOut | None:
+    """SoldOut when the chosen tickets are known to be gone (sales.purchase.known_sold_out):
+    after a sell-out, the hold is refused before the rate limiter and the write."""
+    try:
+        quantities = _parse_quantities(data.get("quantities"))
+    except exceptions.OrderInvalid:
+        return None  # the hold itself answers that
+    if not quantities or data.get("voucher"):
+        return None
+    offers = {
+        row.ticket_type_id: row
+        for row in DateTicketType.objects.filter(date=date, ticket_type_id__in=quantities).select_related(
+            "ticket_type"
+        )
+    }
+    ticket_types = {row.ticket_type_id: row.ticket_type for row in offers.values()}
+    for row in offers.values():
+        row.ticket_type.event = event
+    return purchase.known_sold_out(purchase.PurchaseTarget(event, date, ticket_types, offers), quantities)
+
+
 def _rate_limited(request: HttpRequest) -> ratelimit.Verdict | None:
     if settings.PURCHASE_RATE_LIMIT <= 0:
         return None
@@ -102,6 +123,18 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     voucher_code = str(data.get("voucher") or "").strip()[:50]
     date_id = data.get("date")
     date = chosen_date(event, date_id)
+    if date is not None:
+        date.event = event
+        sold_out = _known_sold_out(event, date, data)
+        if sold_out is not None:
+            return render_event_page(
+                request,
+                event,
+                date=date,
+                voucher_code=voucher_code,
+                errors={"form": str(sold_out)},
+                status=409,
+            )
     client = hoarding.client_hash(ratelimit.client_ip(request))
     limited = _rate_limited(request)
     if limited:

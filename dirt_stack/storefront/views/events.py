@@ -17,6 +17,7 @@ from core.input import parse_id, search_text
 from core.markdown import plain_text_excerpt
 from core.schemas import Pagination
 from events.models import Event, EventDate
+from sales import hoarding
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.vouchers import TooManyGuesses, find_voucher
 from storefront.schemas import (
@@ -155,7 +156,7 @@ def render_event_page(
     """The event page; with ``challenge`` (or the date under pressure) its ticket form
     solves a proof of work before reserving."""
     props = event_page_props(request, event, voucher_code, date, all_dates, voucher_client)
-    if challenge or (date is not None and date.under_pressure):
+    if challenge or (date is not None and hoarding.date_under_pressure(date)):
         props.challenge_url = reverse("sales:challenge")
     return render_page(
         request,
@@ -170,7 +171,7 @@ def event_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The event; for a series, its dates to choose from and, with ``?date=<id>`` (the
     direct link to one date), that date's ticket types."""
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
-    all_dates = list(event.dates.all())
+    all_dates = list(event.dates.with_pressure())
     date = chosen_date(event, request.GET.get("date"), all_dates)
     if date is None and date_id_given(request.GET.get("date")):
         raise Http404("This event has no such date.")

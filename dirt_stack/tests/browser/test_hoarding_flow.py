@@ -12,7 +12,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from events.models import EventDate
+from events.models import DateTicketType
 from sales.models import Hold, Order, SpentChallenge
 from tests.factories import make_event, make_ticket_type
 
@@ -29,7 +29,9 @@ def _settings(settings):
 def test_under_pressure_the_browser_solves_the_proof_of_work_and_buys(page: Page, live_server):
     event = make_event(slug="big-night", title="Big Night", payment_methods=["demo", "offline"])
     make_ticket_type(event, name="Standard", price=Decimal("20.00"), capacity=100)
-    EventDate.objects.filter(event=event).update(pressure_until=timezone.now() + dt.timedelta(minutes=5))
+    DateTicketType.objects.filter(date__event=event).update(
+        pressure_until=timezone.now() + dt.timedelta(minutes=5)
+    )
 
     page.goto(f"{live_server.url}/events/big-night/")
     expect(page.get_by_test_id("proof-of-work")).to_be_visible()
