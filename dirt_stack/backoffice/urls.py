@@ -4,7 +4,7 @@ Mounted at the site's root."""
 
 from django.urls import include, path, re_path
 
-from backoffice.views import account, dates, door, events, orders, teams, two_factor
+from backoffice.views import account, dates, door, events, orders, room, teams, two_factor
 
 account_patterns = [
     path("login/", account.login_view, name="login"),
@@ -57,6 +57,17 @@ manage_patterns = [
         "<slug:organizer_slug>/events/<slug:event_slug>/cancellation/retry/",
         events.event_cancellation_retry,
         name="event_cancellation_retry",
+    ),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/room/", room.room_page, name="room"),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/room/counts/",
+        room.room_counts_json,
+        name="room_counts",
+    ),
+    re_path(
+        r"^(?P<organizer_slug>[-\w]+)/events/(?P<event_slug>[-\w]+)/room/(?P<action>pause|resume|rate)/$",
+        room.room_action,
+        name="room_action",
     ),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dates/", dates.dates, name="dates"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dates/new/", dates.date_create, name="date_create"),
