@@ -64,11 +64,9 @@ manage_patterns = [
         room.room_counts_json,
         name="room_counts",
     ),
-    re_path(
-        r"^(?P<organizer_slug>[-\w]+)/events/(?P<event_slug>[-\w]+)/room/(?P<action>pause|resume|rate)/$",
-        room.room_action,
-        name="room_action",
-    ),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/room/pause/", room.room_pause, name="room_pause"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/room/resume/", room.room_resume, name="room_resume"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/room/rate/", room.room_rate, name="room_rate"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dates/", dates.dates, name="dates"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dates/new/", dates.date_create, name="date_create"),
     path(

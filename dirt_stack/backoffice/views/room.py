@@ -84,33 +84,52 @@ def room_counts_json(request: AuthenticatedHttpRequest, organizer_slug: str, eve
     return response
 
 
-@login_required
-@require_POST
-def room_action(
-    request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, action: str
-) -> HttpResponse:
-    """Pause, resume, or change the rate of a configured room."""
+def _configured(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> tuple[Event, Room | None]:
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     room = _room(event)
     if room is None:
         messages.error(request, "Set the room up first.")
-        return _back(event)
-    label = Actor(user=request.user).label
-    if action == "pause":
-        onsale.pause(room, actor=request.user, actor_label=label)
+    return event, room
+
+
+@login_required
+@require_POST
+def room_pause(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    event, room = _configured(request, organizer_slug, event_slug)
+    if room is not None:
+        onsale.pause(room, actor=request.user, actor_label=Actor(user=request.user).label)
         messages.success(request, "Admissions are paused; the queue keeps its order.")
-    elif action == "resume":
-        onsale.resume(room, actor=request.user, actor_label=label)
+    return _back(event)
+
+
+@login_required
+@require_POST
+def room_resume(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    event, room = _configured(request, organizer_slug, event_slug)
+    if room is not None:
+        onsale.resume(room, actor=request.user, actor_label=Actor(user=request.user).label)
         messages.success(request, "Admissions resumed.")
-    else:
-        form = RoomRateForm(submitted_data(request))
-        if not form.is_valid():
-            return render_with_errors(request, _props(event, room), form_errors(form))
-        try:
-            onsale.set_rate(
-                room, form.cleaned_data["admissions_per_minute"], actor=request.user, actor_label=label
-            )
-        except ValidationError as error:
-            return render_with_errors(request, _props(event, room), validation_errors(error))
-        messages.success(request, "The admission rate is changed.")
+    return _back(event)
+
+
+@login_required
+@require_POST
+def room_rate(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    """A new admission rate, while the room runs."""
+    event, room = _configured(request, organizer_slug, event_slug)
+    if room is None:
+        return _back(event)
+    form = RoomRateForm(submitted_data(request))
+    if not form.is_valid():
+        return render_with_errors(request, _props(event, room), form_errors(form))
+    try:
+        onsale.set_rate(
+            room,
+            form.cleaned_data["admissions_per_minute"],
+            actor=request.user,
+            actor_label=Actor(user=request.user).label,
+        )
+    except ValidationError as error:
+        return render_with_errors(request, _props(event, room), validation_errors(error))
+    messages.success(request, "The admission rate is changed.")
     return _back(event)
