@@ -102,13 +102,12 @@ def _clean(room: Room, values: dict[str, Any]) -> dict[str, Any]:
                 errors[name] = error.messages[0]
                 continue
         cleaned[name] = value
-    merged = {
-        name: cleaned.get(name, getattr(room, name, None)) for name in ("queue_opens_at", "sale_starts_at")
-    }
-    for name, value in merged.items():
+    opens = cleaned.get("queue_opens_at", getattr(room, "queue_opens_at", None))
+    starts = cleaned.get("sale_starts_at", getattr(room, "sale_starts_at", None))
+    for name, value in (("queue_opens_at", opens), ("sale_starts_at", starts)):
         if value is None and name not in errors:
             errors[name] = "Give a date and time."
-    if not errors and merged["queue_opens_at"] > merged["sale_starts_at"]:
+    if not errors and opens is not None and starts is not None and opens > starts:
         errors["queue_opens_at"] = "The queue must open at or before the sale starts."
     if errors:
         raise ValidationError(errors)

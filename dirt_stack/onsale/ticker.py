@@ -252,7 +252,7 @@ def _admit(room: Room, wanted: int, now: dt.datetime) -> int:
         admitted_at=now,
         expires_at=now + dt.timedelta(minutes=room.session_minutes),
     )
-    room.admitted_through = max(room.admitted_through, max(c[1] for c in chosen))
+    room.admitted_through = max(room.admitted_through, *(c[1] or 0 for c in chosen))
     return len(chosen)
 
 
