@@ -75,10 +75,20 @@ CASES = [
     Case("settings sale long", "post", ROOM_PAGE, _settings(sale_starts_at=LONG), who="manager"),
     Case("settings far date", "post", ROOM_PAGE, _settings(sale_starts_at="9999-12-31T23:59"), who="manager"),
     Case("settings year 0", "post", ROOM_PAGE, _settings(queue_opens_at="0000-01-01T00:00"), who="manager"),
-    Case("settings rate NaN", "post", ROOM_PAGE, raw=json.dumps(SETTINGS).replace("120", "NaN"), who="manager"),
-    Case("settings rate 1e999", "post", ROOM_PAGE, raw=json.dumps(SETTINGS).replace("120", "1e999"), who="manager"),
+    Case(
+        "settings rate NaN", "post", ROOM_PAGE, raw=json.dumps(SETTINGS).replace("120", "NaN"), who="manager"
+    ),
+    Case(
+        "settings rate 1e999",
+        "post",
+        ROOM_PAGE,
+        raw=json.dumps(SETTINGS).replace("120", "1e999"),
+        who="manager",
+    ),
     Case("settings rate huge", "post", ROOM_PAGE, _settings(admissions_per_minute=10**30), who="manager"),
-    Case("settings shoppers text", "post", ROOM_PAGE, _settings(max_active_shoppers=f"1{NUL}"), who="manager"),
+    Case(
+        "settings shoppers text", "post", ROOM_PAGE, _settings(max_active_shoppers=f"1{NUL}"), who="manager"
+    ),
     Case("settings session 61", "post", ROOM_PAGE, _settings(session_minutes=61), who="manager"),
     Case("settings mode NUL", "post", ROOM_PAGE, _settings(mode=f"random{NUL}"), who="manager"),
     Case("settings mode list", "post", ROOM_PAGE, _settings(mode=["random"]), who="manager"),
@@ -108,18 +118,72 @@ CASES = [
     Case("api join altcha NaN", "post", "/api/v1/events/rush/queue", raw='{"altcha": NaN}'),
     Case("api join deep JSON", "post", "/api/v1/events/rush/queue", raw=DEEP),
     # The admission token: header and cookie.
-    Case("token header NUL", "post", "/api/v1/events/rush/orders", _purchase(), headers={"Admission-Token": f"a{NUL}"}),
-    Case("token header long", "post", "/api/v1/events/rush/orders", _purchase(), headers={"Admission-Token": LONG}),
-    Case("token header non-ASCII", "post", "/api/v1/events/rush/orders", _purchase(), headers={"Admission-Token": "é.é.é"}),
-    Case("token header alg none", "post", "/api/v1/events/rush/orders", _purchase(), headers={"Admission-Token": "eyJhbGciOiJub25lIn0.eyJldiI6MX0."}),
+    Case(
+        "token header NUL",
+        "post",
+        "/api/v1/events/rush/orders",
+        _purchase(),
+        headers={"Admission-Token": f"a{NUL}"},
+    ),
+    Case(
+        "token header long",
+        "post",
+        "/api/v1/events/rush/orders",
+        _purchase(),
+        headers={"Admission-Token": LONG},
+    ),
+    Case(
+        "token header non-ASCII",
+        "post",
+        "/api/v1/events/rush/orders",
+        _purchase(),
+        headers={"Admission-Token": "é.é.é"},
+    ),
+    Case(
+        "token header alg none",
+        "post",
+        "/api/v1/events/rush/orders",
+        _purchase(),
+        headers={"Admission-Token": "eyJhbGciOiJub25lIn0.eyJldiI6MX0."},
+    ),
     Case("token cookie NUL", "post", "/events/rush/hold/", _hold(), cookie="maticko_admission_{event}=a%00b"),
-    Case("token cookie long", "post", "/events/rush/hold/", _hold(), cookie="maticko_admission_{event}=" + "y" * 5000),
+    Case(
+        "token cookie long",
+        "post",
+        "/events/rush/hold/",
+        _hold(),
+        cookie="maticko_admission_{event}=" + "y" * 5000,
+    ),
     # The browser's cookie.
-    Case("browser cookie NUL on status", "get", "/events/rush/queue/status/", cookie="maticko_browser=a%00b", outcome="answered"),
-    Case("browser cookie long on status", "get", "/api/v1/events/rush/queue", cookie="maticko_browser=" + "b" * 5000, outcome="answered"),
-    Case("browser cookie NUL on purchase", "post", "/api/v1/events/rush/orders", _purchase(), cookie="maticko_browser=\x00"),
-    Case("browser cookie on queue page", "get", "/events/rush/queue/", cookie="maticko_browser=" + "é" * 10, outcome="answered"),
-]  # fmt: skip
+    Case(
+        "browser cookie NUL on status",
+        "get",
+        "/events/rush/queue/status/",
+        cookie="maticko_browser=a%00b",
+        outcome="answered",
+    ),
+    Case(
+        "browser cookie long on status",
+        "get",
+        "/api/v1/events/rush/queue",
+        cookie="maticko_browser=" + "b" * 5000,
+        outcome="answered",
+    ),
+    Case(
+        "browser cookie NUL on purchase",
+        "post",
+        "/api/v1/events/rush/orders",
+        _purchase(),
+        cookie="maticko_browser=\x00",
+    ),
+    Case(
+        "browser cookie on queue page",
+        "get",
+        "/events/rush/queue/",
+        cookie="maticko_browser=" + "é" * 10,
+        outcome="answered",
+    ),
+]
 
 
 @pytest.fixture
