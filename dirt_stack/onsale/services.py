@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.models import User
 from core.datetimes import within_window
@@ -124,6 +126,10 @@ def _change_action(name: str, after: Any) -> str:
     return RoomChange.Action.SETTINGS_CHANGED
 
 
+def _created_action(values: dict[str, Any]) -> str:
+    return RoomChange.Action.ENABLED if values.get("enabled") else RoomChange.Action.SETTINGS_CHANGED
+
+
 def _logged(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.datetime) else value
 
@@ -141,9 +147,8 @@ def configure(event: Event, *, actor: User | None, actor_label: str, **values: A
         for name, after in cleaned.items():
             before = None if created else getattr(room, name)
             if created or before != after:
-                action = _change_action(name, after)
-                if created and name in ("enabled", "paused") and not after:
-                    action = RoomChange.Action.SETTINGS_CHANGED
+                # A new room's settings are one entry (enabled, or settings_changed).
+                action = _change_action(name, after) if not created else _created_action(cleaned)
                 changes.setdefault(action, {})[name] = {"before": _logged(before), "after": _logged(after)}
             setattr(room, name, after)
         room.save()
@@ -193,7 +198,7 @@ def join(event: Event, *, browser_id: str, client_hash: str, now: dt.datetime | 
     entry = QueueEntry(
         room=room,
         browser_hash=browser,
-        client_hash=client_hash[:64],
+        client_hash=_stored_client(client_hash),
         joined_at=now,
         prequeued=prequeued,
         draw=new_draw() if prequeued and room.mode == Room.Mode.RANDOM else None,
@@ -205,6 +210,16 @@ def join(event: Event, *, browser_id: str, client_hash: str, now: dt.datetime | 
         # The same browser joined at the same moment in another request.
         return QueueEntry.objects.get(room=room, browser_hash=browser)
     return entry
+
+
+def _stored_client(client_hash: str) -> str:
+    """``client_hash`` as given (sales.hoarding.client_hash's hex digest), or anything else
+    hashed into one, so no caller's value reaches the column unchecked."""
+    if re.fullmatch(r"[0-9a-f]{0,64}", client_hash):
+        return client_hash
+    return salted_hmac(
+        "onsale.client", client_hash.encode("utf-8", "surrogatepass"), algorithm="sha256"
+    ).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ def test_every_bad_admission_is_refused_with_its_reason() -> None:
     token = admitted(event, "browser-a")
     other_token = admitted(other_event, "browser-a")
     entry = QueueEntry.objects.get(room=room)
+    assert entry.expires_at is not None
 
     assert refusal(event, None, "browser-a") == "missing"
     assert refusal(event, "", "browser-a") == "missing"
