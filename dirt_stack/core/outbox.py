@@ -264,13 +264,14 @@ def _sweep_forever(interval: float) -> None:
         try:
             until_frequent = run_frequent()
             if time.monotonic() >= next_sweep:
+                # Set first: a sweep that fails (the database is down) waits its interval too.
+                next_sweep = time.monotonic() + interval
                 run_periodic()
                 # Drain the backlog a rush left, in batches, for most of one interval
                 # (the frequent work keeps its pace between batches).
                 deadline = time.monotonic() + interval * 0.8
                 while deliver_pending(older_than=STRAGGLER_AGE) and time.monotonic() < deadline:
                     run_frequent()
-                next_sweep = time.monotonic() + interval
                 until_frequent = run_frequent()
         except Exception:
             logger.exception("outbox sweep failed")
