@@ -92,7 +92,8 @@ class Connection:
         """
         if self.writer is None:
             await self.connect()
-        assert self.writer is not None
+        if self.writer is None:
+            raise ConnectionError("not connected")
         head = [f"{request.method} {request.path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
         head += [f"{k}: {v}" for k, v in request.headers.items()]
         head.append(f"Content-Length: {len(request.body)}")

@@ -144,7 +144,10 @@ class Attempt:
 
 
 async def one_request(port: int, request: Request, timeout: float, scheduled: float) -> Attempt:
-    """``request`` on a connection of its own, once, within ``timeout`` s of now; latency from ``scheduled``."""
+    """``request`` once, on a connection of its own, within ``timeout`` s of now.
+
+    The latency counts from ``scheduled`` (time.perf_counter()).
+    """
     connection = Connection(HOST, port)
     connected = False
     try:
@@ -513,26 +516,38 @@ def status_closed_loop(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--database", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--phases", default=",".join(PHASES), help=f"comma-separated, of {', '.join(PHASES)}")
     parser.add_argument("--buyers", type=int, default=50, help="closed-loop clients (capacity, /health/)")
     parser.add_argument("--capacity-seconds", type=float, default=10)
     parser.add_argument("--health-seconds", type=float, default=8)
     parser.add_argument(
-        "--capacity", type=float, default=None, help="purchases/s to take as the capacity (skips measuring it)"
+        "--capacity",
+        type=float,
+        default=None,
+        help="purchases/s to take as the capacity (skips measuring it)",
     )
     parser.add_argument("--overload", type=float, default=3.0, help="arrival rate as a multiple of capacity")
     parser.add_argument("--duration", type=float, default=60, help="seconds of arrivals per open-loop phase")
     parser.add_argument("--timeout", type=float, default=10, help="client-side timeout per request, seconds")
     parser.add_argument(
-        "--admit-fraction", type=float, default=0.8, help="the room's admission rate as a fraction of capacity"
+        "--admit-fraction",
+        type=float,
+        default=0.8,
+        help="the room's admission rate as a fraction of capacity",
     )
     parser.add_argument("--max-active", type=int, default=1000, help="the room's maximum active shoppers")
     parser.add_argument("--session-minutes", type=int, default=10, help="the room's shopper session length")
-    parser.add_argument("--drain", type=float, default=15, help="seconds visitors keep polling after the arrivals")
+    parser.add_argument(
+        "--drain", type=float, default=15, help="seconds visitors keep polling after the arrivals"
+    )
     parser.add_argument("--altcha-max-number", type=int, default=100)
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="gunicorn workers (default: gunicorn.conf.py's)"
+    )
     parser.add_argument("--serve", action="store_true", help="nginx in front of gunicorn (serve.sh)")
     args = parser.parse_args()
     phases = [p.strip() for p in args.phases.split(",") if p.strip()]
@@ -565,7 +580,8 @@ def main() -> None:
             event = create_event(env, "capacity", 10**7)
             report["capacity"] = measure_capacity(port, event, args.buyers, args.capacity_seconds)
             capacity = capacity or report["capacity"]["purchases_per_s"]
-        assert capacity is not None
+        if capacity is None:
+            raise SystemExit("no capacity: measure it (phase capacity) or give --capacity")
         rate = round(capacity * args.overload, 1)
         arrivals = int(rate * args.duration) + 1
         if "without" in phases:
