@@ -240,6 +240,11 @@ def purchase_request(
     return Request("POST", f"/api/v1/events/{slug}/orders", json.dumps(body).encode(), all_headers)
 
 
+def visitor_address(i: int) -> dict[str, str]:
+    """Visitor ``i``'s own address, as the load balancer would append it."""
+    return {"X-Forwarded-For": f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"}
+
+
 def cookie_header(jar: dict[str, str]) -> dict[str, str]:
     return {"Cookie": "; ".join(f"{k}={v}" for k, v in jar.items())} if jar else {}
 
@@ -314,7 +319,7 @@ def without_room(
     attempts: list[Attempt] = []
 
     async def arrival(i: int, scheduled: float) -> None:
-        request = purchase_request(event["slug"], event["ticket_type"], f"open-{i}")
+        request = purchase_request(event["slug"], event["ticket_type"], f"open-{i}", visitor_address(i))
         attempts.append(await one_request(port, request, args.timeout, scheduled))
 
     cpu_before = cpu_seconds()
@@ -372,13 +377,18 @@ async def room_buyer(
 ) -> None:
     """One visitor: proof of work, join, poll until admitted (or the run ends), buy once."""
     queue_path = f"/api/v1/events/{event['slug']}/queue"
-    challenge = await one_request(port, Request("GET", "/api/v1/challenge"), timeout, scheduled)
+    address = visitor_address(i)
+    challenge = await one_request(
+        port, Request("GET", "/api/v1/challenge", headers=address), timeout, scheduled
+    )
     log.challenges.append(challenge)
     if challenge.status != 200 or challenge.response is None:
         return
     payload = solve_challenge(json.loads(challenge.response.body))
     body = json.dumps({"altcha": payload}).encode()
-    join = await one_request(port, Request("POST", queue_path, body, JSON_HEADERS), timeout, scheduled)
+    join = await one_request(
+        port, Request("POST", queue_path, body, {**JSON_HEADERS, **address}), timeout, scheduled
+    )
     log.joins.append(join)
     if join.status not in (200, 201) or join.response is None:
         return
@@ -391,7 +401,7 @@ async def room_buyer(
             log.states[state] += 1
             log.turn_seen_at.append(time.perf_counter())
             token = status.get("admission_token") or ""
-            headers = {"Admission-Token": token, **cookie_header(jar)}
+            headers = {"Admission-Token": token, **cookie_header(jar), **address}
             request = purchase_request(event["slug"], event["ticket_type"], f"room-{i}", headers)
             log.purchases.append(await one_request(port, request, timeout, time.perf_counter()))
             return
@@ -408,7 +418,8 @@ async def room_buyer(
             return
         await asyncio.sleep(wait)
         sent = time.perf_counter()
-        poll = await one_request(port, Request("GET", queue_path, headers=cookie_header(jar)), timeout, sent)
+        poll_request = Request("GET", queue_path, headers={**cookie_header(jar), **address})
+        poll = await one_request(port, poll_request, timeout, sent)
         log.statuses.append(poll)
         if poll.status != 200 or poll.response is None:
             log.states[f"status_{poll.kind}_{poll.status}"] += 1
@@ -562,10 +573,12 @@ def main() -> None:
     env = production_env(
         database_url(args.database, workdir),
         DEMO_PAYMENTS="true",
-        # Every visitor comes from 127.0.0.1: the per-address limits are off.
+        # Each visitor sends an address of its own (X-Forwarded-For, read behind the TLS
+        # proxy as production does), so the room's per-address join limit stays as
+        # configured. The purchase limits are off as in flash_sale.py, for both runs alike.
         PURCHASE_RATE_LIMIT="0",
         PRESSURE_TAKES_PER_MINUTE="0",
-        ONSALE_JOINS_PER_ADDRESS_PER_MINUTE="0",
+        BEHIND_TLS_PROXY="true",
         # The proof of work to join the queue is solved by this process, for thousands of visitors.
         ALTCHA_MAX_NUMBER=str(args.altcha_max_number),
         STATIC_ROOT=str(workdir / "static"),
