@@ -21,6 +21,7 @@ from api.manage import router as manage_router
 from api.problems import problem
 from api.public import router as public_router
 from api.purchases import router as purchases_router
+from api.queue import router as queue_router
 from core.input import InputError, load_json
 from core.middleware import is_database_busy, is_database_unavailable
 
@@ -107,5 +108,6 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 
 api.add_router("/", public_router)
 api.add_router("/", purchases_router)
+api.add_router("/", queue_router)
 api.add_router("/", checkin_router)
 api.add_router("/", manage_router)

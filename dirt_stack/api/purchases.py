@@ -14,9 +14,11 @@ from api.schemas import ProblemOut
 from core import ratelimit
 from core.input import Id, NameRules, StrictInt, TextRules
 from events.models import Event
+from onsale.gate import AdmissionRequired
 from sales import challenges, exceptions, hoarding, pricing, vouchers
 from sales.models import order_url
 from sales.purchase import event_for_purchase, has_earlier_order, place_order
+from storefront import room
 from storefront.schemas import OrderDetail
 from storefront.serializers import load_order, order_detail, order_for_holder
 
@@ -89,6 +91,20 @@ def _too_many(request: HttpRequest) -> HttpResponse | None:
     return response
 
 
+ADMISSION_REQUIRED_TYPE = "/api/v1/problems/admission-required"
+
+
+def admission_problem(request: HttpRequest, event: Event, exc: AdmissionRequired) -> HttpResponse:
+    """403: the event's on-sale room is active and the request has no valid admission."""
+    return problem(
+        403,
+        str(exc),
+        type=ADMISSION_REQUIRED_TYPE,
+        reason=exc.reason,
+        queue_url=request.build_absolute_uri(room.queue_url(event)),
+    )
+
+
 def _challenge_url(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("api:purchase_challenge"))
 
@@ -119,6 +135,7 @@ def purchase_challenge(request: HttpRequest) -> HttpResponse:
     "/events/{slug}/orders",
     response={
         201: OrderDetail,
+        403: ProblemOut,
         404: ProblemOut,
         409: ProblemOut,
         422: ProblemOut,
@@ -144,7 +161,12 @@ def purchase_challenge(request: HttpRequest) -> HttpResponse:
         "date's stock in reservations and unpaid orders (429 past it). While the date is under "
         "pressure, or once the client tripped a limit, a purchase needs a solved proof of work "
         "(`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its "
-        "tickets for a short first window until the buyer confirms it by the link in its email."
+        "tickets for a short first window until the buyer confirms it by the link in its email. "
+        "While the event's on-sale room is active, a purchase needs an admission: the "
+        "`admission_token` of `GET /events/{slug}/queue` as the `Admission-Token` header, with the "
+        "`maticko_browser` cookie of the browser that queued; 403 with `reason` (`missing`, "
+        "`invalid`, `expired`, `other_browser`, `used`) and `queue_url` without a valid one. "
+        "An admission buys once; a refused purchase does not use it up."
     ),
 )
 def create_order(
@@ -162,6 +184,10 @@ def create_order(
         return problem(404, "No event with this address.")
     except exceptions.OrderInvalid as exc:
         return problem(422, str(exc), field=exc.field)
+    try:
+        admission = room.admission(request, target.event)
+    except AdmissionRequired as exc:
+        return admission_problem(request, target.event, exc)
     client = hoarding.client_hash(ratelimit.client_ip(request))
     limited = _too_many(request)
     if limited:
@@ -198,7 +224,10 @@ def create_order(
             offers=target.offers,
             client=ratelimit.client_ip(request),
             buyer=buyer,
+            extra_claims=admission.claims() if admission else (),
         )
+    except AdmissionRequired as exc:  # used up meanwhile
+        return admission_problem(request, target.event, exc)
     except vouchers.TooManyGuesses as exc:
         refused = problem(429, str(exc), field="voucher")
         refused["Retry-After"] = str(exc.retry_after)

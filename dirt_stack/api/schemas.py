@@ -59,3 +59,9 @@ class ProblemOut(Schema):
         None,
         description="Where to get a proof-of-work challenge to solve, when one is (or will be) needed.",
     )
+    reason: str | None = Field(
+        None,
+        description="Why an admission to the on-sale room was refused (403): `missing`, `invalid`, "
+        "`expired`, `other_browser` or `used`.",
+    )
+    queue_url: str | None = Field(None, description="The event's queue page, to wait for an admission.")

@@ -236,3 +236,31 @@ class CancelEventForm(InputRulesMixin, forms.Form):
     """Why an event is cancelled: told to every buyer and kept with their refunds."""
 
     reason = forms.CharField(required=False, max_length=200)
+
+
+class RoomForm(InputRulesMixin, forms.Form):
+    """An event's on-sale room: its times are wall-clock values in the event's zone; the
+    rules between the settings (onsale.services.configure) are checked by the service."""
+
+    enabled = forms.BooleanField(required=False)
+    queue_opens_at = LocalDateTimeField(label="Queue opens")
+    sale_starts_at = LocalDateTimeField(label="Sale starts")
+    admissions_per_minute = forms.IntegerField(min_value=1, max_value=100_000)
+    max_active_shoppers = forms.IntegerField(min_value=1, max_value=100_000)
+    session_minutes = forms.IntegerField(min_value=1, max_value=60)
+    mode = forms.ChoiceField(choices=[("random", "Random at opening"), ("fifo", "First come, first served")])
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event = event
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        read_times(self, ("queue_opens_at", "sale_starts_at"), self.event.tz)
+        return cleaned
+
+
+class RoomRateForm(InputRulesMixin, forms.Form):
+    """A new admission rate, changed while the room runs."""
+
+    admissions_per_minute = forms.IntegerField(min_value=1, max_value=100_000)

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from django.db.models import Sum
 
 from backoffice.schemas import (
+    RoomChangeRow,
+    RoomCounts,
+    RoomSettings,
     CancellationImpact,
     CancellationProgress,
     DateChoice,
@@ -20,6 +24,8 @@ from backoffice.schemas import (
 from events.forms import local_input_value
 from events.models import Event, EventDate, TicketType
 from sales import event_cancellation, lifecycle
+from onsale import services as onsale
+from onsale.models import Room, RoomChange
 from sales.models import Order
 
 
@@ -137,4 +143,90 @@ def refund_rows(order: Order) -> list[RefundRow]:
             created_at=r.created_at,
         )
         for r in order.refunds.all()
+    ]
+
+
+# --- The on-sale room ----------------------------------------------------------------------
+
+
+def _room_default(name: str) -> Any:
+    return Room._meta.get_field(name).get_default()
+
+
+def room_settings(event: Event, room: Room | None) -> RoomSettings:
+    """The room's settings as the form shows them; a new room's defaults when none."""
+    tz = event.tz
+    if room is None:
+        return RoomSettings(
+            enabled=False,
+            queue_opens_at="",
+            sale_starts_at="",
+            admissions_per_minute=_room_default("admissions_per_minute"),
+            max_active_shoppers=_room_default("max_active_shoppers"),
+            session_minutes=_room_default("session_minutes"),
+            mode=_room_default("mode"),
+        )
+    return RoomSettings(
+        enabled=room.enabled,
+        queue_opens_at=local_input_value(room.queue_opens_at, tz),
+        sale_starts_at=local_input_value(room.sale_starts_at, tz),
+        admissions_per_minute=room.admissions_per_minute,
+        max_active_shoppers=room.max_active_shoppers,
+        session_minutes=room.session_minutes,
+        mode=room.mode,
+    )
+
+
+def room_counts(room: Room | None) -> RoomCounts:
+    if room is None:
+        return RoomCounts(
+            prequeued=0,
+            queued=0,
+            admitted=0,
+            used=0,
+            active_holds=0,
+            admissions_last_minute=0,
+            sold_out=False,
+            paused=False,
+            active=False,
+        )
+    counts = onsale.counts(room)
+    return RoomCounts(
+        prequeued=counts.prequeued,
+        queued=counts.queued,
+        admitted=counts.admitted,
+        used=counts.used,
+        active_holds=counts.active_holds,
+        admissions_last_minute=counts.rate,
+        sold_out=counts.sold_out,
+        paused=counts.paused,
+        active=room.active,
+    )
+
+
+def _change_summary(detail: Any) -> str:
+    """``{"before": {...}, "after": {...}}`` as "name: old → new" for each value that changed."""
+    if not isinstance(detail, dict):
+        return ""
+    before, after = detail.get("before"), detail.get("after")
+    if isinstance(before, dict) and isinstance(after, dict):
+        return ", ".join(
+            f"{name}: {before.get(name)} → {after.get(name)}"
+            for name in sorted(set(before) | set(after))
+            if before.get(name) != after.get(name)
+        )
+    return ", ".join(f"{name}: {value}" for name, value in sorted(detail.items()))
+
+
+def room_changes(room: Room | None, limit: int = 50) -> list[RoomChangeRow]:
+    if room is None:
+        return []
+    return [
+        RoomChangeRow(
+            action=change.action,
+            summary=_change_summary(change.detail),
+            actor=change.actor_label,
+            created_at=change.created_at,
+        )
+        for change in RoomChange.objects.filter(room=room).order_by("-created_at", "-pk")[:limit]
     ]

@@ -4,7 +4,7 @@ Mounted at the site's root."""
 
 from django.urls import include, path, re_path
 
-from backoffice.views import account, dates, door, events, orders, teams, two_factor
+from backoffice.views import account, dates, door, events, orders, room, teams, two_factor
 
 account_patterns = [
     path("login/", account.login_view, name="login"),
@@ -58,6 +58,15 @@ manage_patterns = [
         events.event_cancellation_retry,
         name="event_cancellation_retry",
     ),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/room/", room.room_page, name="room"),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/room/counts/",
+        room.room_counts_json,
+        name="room_counts",
+    ),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/room/pause/", room.room_pause, name="room_pause"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/room/resume/", room.room_resume, name="room_resume"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/room/rate/", room.room_rate, name="room_rate"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dates/", dates.dates, name="dates"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dates/new/", dates.date_create, name="date_create"),
     path(

@@ -198,11 +198,18 @@ _sweeper: threading.Thread | None = None
 # Other periodic work that runs with each sweep (registered by higher layers:
 # sales.sweeper expires overdue orders), each after the emails.
 _periodic: list[Callable[[], None]] = []
+# Work that runs more often than the sweep, on the same thread (onsale's admission
+# ticker, every second): function -> seconds between two runs.
+_frequent: dict[Callable[[], None], float] = {}
+_frequent_next: dict[Callable[[], None], float] = {}
 
 
-def on_sweep(function: Callable[[], None]) -> Callable[[], None]:
-    """Run ``function`` on every sweep of every process (it must be safe to run anywhere, any time)."""
-    if function not in _periodic:
+def on_sweep(function: Callable[[], None], every: float | None = None) -> Callable[[], None]:
+    """Run ``function`` on every sweep of every process (it must be safe to run anywhere, any
+    time); with ``every``, every that many seconds instead, also while a sweep drains emails."""
+    if every is not None:
+        _frequent[function] = every
+    elif function not in _periodic:
         _periodic.append(function)
     return function
 
@@ -215,8 +222,25 @@ def run_periodic() -> None:
             logger.exception("periodic sweep task failed", extra={"task": function.__name__})
 
 
+def run_frequent() -> float:
+    """Run the frequent work that is due; returns the seconds until the next is due."""
+    now = time.monotonic()
+    for function, every in list(_frequent.items()):
+        if _frequent_next.get(function, 0.0) <= now:
+            # Scheduled from the start of the run: a run that took long is not followed by a pause.
+            _frequent_next[function] = now + every
+            try:
+                function()
+            except Exception:
+                logger.exception("frequent sweep task failed", extra={"task": function.__name__})
+    if not _frequent_next:
+        return float("inf")
+    return max(min(_frequent_next.values()) - time.monotonic(), 0.0)
+
+
 def start_sweeper(interval: float = SWEEP_INTERVAL_SECONDS) -> None:
-    """Start, once per process, a daemon thread that delivers stragglers every ``interval`` seconds.
+    """Start, once per process, a daemon thread that delivers stragglers every ``interval`` seconds
+    (and runs the frequent work in between).
 
     gunicorn starts it in every worker (post_fork), so messages orphaned by a
     killed instance are sent within a couple of minutes by whichever instance
@@ -234,17 +258,23 @@ def start_sweeper(interval: float = SWEEP_INTERVAL_SECONDS) -> None:
 
 def _sweep_forever(interval: float) -> None:
     # Spread the sweeps of many workers over the interval.
-    time.sleep(interval * (0.5 + random.random()))  # noqa: S311 - jitter, not security
+    next_sweep = time.monotonic() + interval * (0.5 + random.random())  # noqa: S311 - jitter, not security
     while True:
         close_old_connections()
         try:
-            run_periodic()
-            # Drain the backlog a rush left, in batches, for most of one interval.
-            deadline = time.monotonic() + interval * 0.8
-            while deliver_pending(older_than=STRAGGLER_AGE) and time.monotonic() < deadline:
-                pass
+            until_frequent = run_frequent()
+            if time.monotonic() >= next_sweep:
+                run_periodic()
+                # Drain the backlog a rush left, in batches, for most of one interval
+                # (the frequent work keeps its pace between batches).
+                deadline = time.monotonic() + interval * 0.8
+                while deliver_pending(older_than=STRAGGLER_AGE) and time.monotonic() < deadline:
+                    run_frequent()
+                next_sweep = time.monotonic() + interval
+                until_frequent = run_frequent()
         except Exception:
             logger.exception("outbox sweep failed")
+            until_frequent = 1.0
         finally:
             close_old_connections()
-        time.sleep(interval)
+        time.sleep(max(min(until_frequent, next_sweep - time.monotonic()), 0.01))

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "events",
     "sales",
     "checkin",
+    "onsale",
     "storefront",
     "backoffice",
     "api",
@@ -371,6 +372,16 @@ CHALLENGE_PENALTY_MINUTES = env.int("CHALLENGE_PENALTY_MINUTES", default=60)
 # ALTCHA proof of work: the work is about ALTCHA_MAX_NUMBER / 2 hashes on average.
 ALTCHA_MAX_NUMBER = env.int("ALTCHA_MAX_NUMBER", default=100_000)
 ALTCHA_EXPIRY_SECONDS = env.int("ALTCHA_EXPIRY_SECONDS", default=600)
+
+# --- The on-sale room (onsale/, ADR 0028) ---------------------------------------------
+# Seconds between two admission rounds of a room (the ticker on the outbox's sweeper thread).
+ONSALE_TICK_SECONDS = env.float("ONSALE_TICK_SECONDS", default=1.0)
+if not 0.1 <= ONSALE_TICK_SECONDS <= 60:
+    raise ImproperlyConfigured("ONSALE_TICK_SECONDS must lie from 0.1 to 60.")
+# Joins of one room's queue per client address and minute (the interface's limit).
+ONSALE_JOINS_PER_ADDRESS_PER_MINUTE = env.int("ONSALE_JOINS_PER_ADDRESS_PER_MINUTE", default=30)
+# An admitted visitor who does not fetch the queue's status within this loses the turn.
+ONSALE_TURN_PICKUP_SECONDS = env.int("ONSALE_TURN_PICKUP_SECONDS", default=120)
 
 # "background": emails go out from a thread pool after the response (production);
 # "immediate": in the committing thread (tests). See core/outbox.py.

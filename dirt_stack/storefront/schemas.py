@@ -249,6 +249,62 @@ class VoucherCheck(Shape):
     message: str
 
 
+# --- The on-sale room (onsale; the pages and the API share these) ------------------------
+
+# onsale.services.QueueStatus.state (tests/test_onsale_web.py keeps them equal).
+QueueState = Annotated[
+    str,
+    OneOf(
+        [
+            "before_open",
+            "drawing",
+            "waiting",
+            "your_turn",
+            "used",
+            "expired",
+            "sold_out",
+            "paused",
+            "not_joined",
+            "no_room",
+        ]
+    ),
+]
+RoomMode = Annotated[str, OneOf(["random", "fifo"])]
+
+
+class QueueStatusOut(Shape):
+    """A visitor's place in an event's on-sale room, as the queue page polls it."""
+
+    state: QueueState = Field(
+        description="`before_open` (the sale has not started: a countdown), `drawing` (the sale "
+        "started, positions are being drawn), `waiting`, `your_turn` (admitted: reserve before "
+        "`expires_at`), `used` (the admission bought or reserved), `expired` (the turn passed), "
+        "`sold_out`, `paused`, `not_joined` (this browser is not in the queue) or `no_room`."
+    )
+    position: int | None = Field(description="The place in the queue, 1 first; null until drawn.")
+    ahead: int | None = Field(description="People still waiting ahead.")
+    eta_seconds: list[int] | None = Field(
+        description="[lo, hi]: seconds until the turn, from the admission rate; null when unknown."
+    )
+    queue_opens_at: IsoDateTime | None
+    sale_starts_at: IsoDateTime | None
+    mode: RoomMode | None = Field(
+        description="`random`: who joined before the sale got a random place, drawn at join; "
+        "`fifo`: first come, first served."
+    )
+    prequeued: bool = Field(description="Joined before the sale started.")
+    expires_at: IsoDateTime | None = Field(description="When the admission (your turn) ends.")
+    poll_after_seconds: int = Field(description="Ask again after this many seconds (also Retry-After).")
+
+
+class RoomRef(Shape):
+    """The event page's view of its on-sale room."""
+
+    active: bool = Field(description="The room is open: reserving needs an admission.")
+    state: QueueState
+    queue_url: str
+
+
 class EventPageProps(PageProps):
     component = "Events/Show"
 
@@ -257,6 +313,9 @@ class EventPageProps(PageProps):
     # Where the ticket form gets a proof-of-work challenge, when reserving needs one
     # (the date is under pressure, or this client tripped a limit: sales.hoarding).
     challenge_url: str | None = None
+    # The on-sale room, when the event has one enabled: while it is active, a visitor
+    # without an admission sees "Join the queue" instead of the ticket picker.
+    room: RoomRef | None = None
 
 
 class CheckoutEvent(OrderEvent):
@@ -283,6 +342,17 @@ class CheckoutPageProps(PageProps):
 class EventRef(Shape):
     slug: str
     title: str
+
+
+class QueuePageProps(PageProps):
+    component = "Queue/Show"
+
+    event: EventRef
+    event_url: str
+    status: QueueStatusOut
+    status_url: str = Field(description="Polled for the status (honour Retry-After, add jitter).")
+    join_url: str
+    challenge_url: str = Field(description="The proof-of-work challenge joining needs.")
 
 
 class CheckoutExpiredPageProps(PageProps):

@@ -3,11 +3,14 @@
 
 from django.urls import include, path
 
-from storefront.views import checkout, events, payments
+from storefront.views import checkout, events, payments, queue
 
 event_patterns = [
     path("", events.home, name="home"),
     path("events/<slug:slug>/", events.event_page, name="detail"),
+    path("events/<slug:slug>/queue/", queue.queue_page, name="queue"),
+    path("events/<slug:slug>/queue/join/", queue.queue_join, name="queue_join"),
+    path("events/<slug:slug>/queue/status/", queue.queue_status, name="queue_status"),
     path("o/<slug:slug>/", events.organizer_page, name="organizer"),
 ]
 

@@ -58,6 +58,7 @@ NEW_EVENT = {
 }
 NEW_TYPE = {"name": "VIP", "price": "50.00", "capacity": 5}
 NEW_DATE = {"starts_at": "2031-02-01T18:00:00Z", "ends_at": "2031-02-01T20:00:00Z"}
+NEW_ROOM = {"enabled": True, "queue_opens_at": "2030-12-01T09:00:00Z", "sale_starts_at": "2030-12-01T10:00:00Z"}
 
 
 def endpoints(api) -> list[tuple[str, str, object | None, bool]]:
@@ -80,6 +81,10 @@ def endpoints(api) -> list[tuple[str, str, object | None, bool]]:
         ("post", f"/api/v1/manage/orders/{code}/refund", {"amount": "1.00"}, True),
         ("post", f"/api/v1/manage/orders/{code}/mark-paid", {}, True),
         ("post", f"/api/v1/manage/orders/{code}/cancel", None, True),
+        ("get", "/api/v1/manage/events/gig/room", None, False),
+        ("put", "/api/v1/manage/events/gig/room", NEW_ROOM, True),
+        ("post", "/api/v1/manage/events/gig/room/pause", None, True),
+        ("post", "/api/v1/manage/events/gig/room/resume", None, True),
     ]  # fmt: skip
 
 

@@ -92,6 +92,11 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "date_move": ("post", ("organizer_slug", "event_slug", "date_id"), MANAGER),
     "date_cancel": ("post", ("organizer_slug", "event_slug", "date_id"), MANAGER),
     "date_delete": ("post", ("organizer_slug", "event_slug", "date_id"), MANAGER),
+    "room": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "room_counts": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "room_pause": ("post", ("organizer_slug", "event_slug"), MANAGER),
+    "room_resume": ("post", ("organizer_slug", "event_slug"), MANAGER),
+    "room_rate": ("post", ("organizer_slug", "event_slug"), MANAGER),
 }
 # Routes about the user's own organizers, not about organizer B.
 OWN = {"home", "organizer_create"}

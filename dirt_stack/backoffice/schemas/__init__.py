@@ -73,6 +73,7 @@ from backoffice.schemas.events import (
     ManualRefundRow,
     VoucherRow,
 )
+from backoffice.schemas.room import RoomChangeRow, RoomCounts, RoomPageProps, RoomSettings
 from backoffice.schemas.sales import (
     AuditRow,
     DashboardEvent,
@@ -148,6 +149,10 @@ __all__ = [
     "RefundRow",
     "ReissueResult",
     "Revenue",
+    "RoomChangeRow",
+    "RoomCounts",
+    "RoomPageProps",
+    "RoomSettings",
     "ScanResult",
     "ScannedTicket",
     "ScannerEndpoints",

@@ -29,6 +29,8 @@ export type TicketTypePublic = Schemas["TicketTypePublic"];
 export type SaleState = TicketTypePublic["state"];
 export type PaymentMethod = Schemas["PaymentMethod"];
 export type VoucherCheck = Schemas["VoucherCheck"];
+export type QueueStatus = Schemas["QueueStatusOut"];
+export type RoomRef = Schemas["RoomRef"];
 export type OrderDetail = Schemas["OrderDetail"];
 export type OrderEvent = Schemas["OrderEvent"];
 export type OrderLine = Schemas["OrderLine"];
@@ -47,6 +49,7 @@ export type DatesPreview = Schemas["DatesPreview"];
 export type PreviewDate = Schemas["PreviewDate"];
 export type CheckInCounts = Schemas["CheckInCounts"];
 export type ScanResult = Schemas["ScanResult"];
+export type RoomCounts = Schemas["RoomCounts"];
 export type SearchResults = Schemas["SearchResults"];
 export type UndoResult = Schemas["UndoResult"];
 

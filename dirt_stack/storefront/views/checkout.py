@@ -24,7 +24,9 @@ from core.input import parse_id
 from events.models import Event
 from sales import challenges, exceptions, hoarding, pricing, purchase, stock, vouchers
 from sales.models import Hold, Order
+from onsale.gate import AdmissionRequired
 from sales.tickets import order_pdf
+from storefront import room
 from storefront.schemas import (
     Buyer,
     CheckoutExpiredPageProps,
@@ -137,6 +139,13 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
             challenge=True,
         )
 
+    try:
+        # While the event's on-sale room is active, only an admitted browser reserves.
+        admission = room.admission(request, event)
+    except AdmissionRequired as exc:
+        return render_event_page(
+            request, event, date=date, voucher_code=voucher_code, errors={"form": str(exc)}, status=403
+        )
     payload = data.get("altcha")
     solved = payload is not None and payload != ""
     if solved and not challenges.spend(payload):
@@ -151,6 +160,12 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
             voucher_code,
             client=ratelimit.client_ip(request),
             buyer=buyer,
+            minutes=admission.hold_minutes if admission else None,
+            extra_claims=admission.claims() if admission else (),
+        )
+    except AdmissionRequired as exc:  # used meanwhile (another tab)
+        return render_event_page(
+            request, event, date=date, voucher_code=voucher_code, errors={"form": str(exc)}, status=403
         )
     except vouchers.TooManyGuesses as exc:
         return too_many_voucher_guesses(request, event, date, exc)

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from accounts.models import Organizer
 from core import ratelimit
@@ -19,6 +20,7 @@ from core.schemas import Pagination
 from events.models import Event, EventDate
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.vouchers import TooManyGuesses, find_voucher
+from storefront import room
 from storefront.schemas import (
     EventFilters,
     EventPageProps,
@@ -153,17 +155,26 @@ def render_event_page(
     challenge: bool = False,
 ) -> HttpResponse:
     """The event page; with ``challenge`` (or the date under pressure) its ticket form
-    solves a proof of work before reserving."""
+    solves a proof of work before reserving. With an active on-sale room it says where
+    this browser stands (``room``) and, on its turn, sets the admission cookie."""
     props = event_page_props(request, event, voucher_code, date, all_dates, voucher_client)
     if challenge or (date is not None and date.under_pressure):
         props.challenge_url = reverse("sales:challenge")
-    return render_page(
+    props.room, queue_status = room.room_ref(request, event)
+    response = render_page(
         request,
         props,
         status=status,
         errors=errors or None,
         template_data=_event_template_data(request, event, props),
     )
+    if props.room is not None:
+        # What the page shows depends on this browser's place in the queue.
+        patch_cache_control(response, no_store=True, private=True)
+    if queue_status is not None:
+        room.status_headers(response, queue_status, event.pk)
+        del response["Retry-After"]
+    return response
 
 
 def event_page(request: HttpRequest, slug: str) -> HttpResponse:

@@ -7,7 +7,12 @@ import TicketPicker from "../../components/TicketPicker";
 import { formatEventDate, formatShortDay, formatTime } from "../../lib/format";
 import type { PageProps } from "../../types";
 
-export default function Show({ event, voucher, challenge_url }: PageProps<"Events/Show">) {
+export default function Show({
+  event,
+  voucher,
+  challenge_url,
+  room,
+}: PageProps<"Events/Show">) {
   const errors = usePage().props.errors;
   const cancelled = event.status === "cancelled";
   // A series lets the buyer choose one of its dates; a single-date event has its one date.
@@ -16,6 +21,8 @@ export default function Show({ event, voucher, challenge_url }: PageProps<"Event
   const [changing, setChanging] = useState(false);
   const picking = series && (chosen === null || changing);
   const tz = event.timezone;
+  // While the on-sale room is active, only a visitor whose turn it is reserves.
+  const mustQueue = room?.active === true && room.state !== "your_turn";
   return (
     <>
       <Head title={event.title} />
@@ -171,7 +178,44 @@ export default function Show({ event, voucher, challenge_url }: PageProps<"Event
               </div>
             </section>
           ) : null}
-          {picking ? null : event.ticket_types.length === 0 ? (
+          {room && !picking ? (
+            mustQueue ? (
+              <div
+                data-testid="room-join"
+                className="mt-2 rounded-lg border border-indigo-100 bg-indigo-50 p-4"
+              >
+                <FormError message={errors.form} />
+                <p className="mt-1 text-sm text-slate-700">
+                  {room.state === "not_joined"
+                    ? "Tickets are sold through a waiting room: join the queue to get your turn."
+                    : "You are in the queue: your turn comes on the queue page."}
+                </p>
+                <Link
+                  href={room.queue_url}
+                  className="mt-3 inline-block rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700"
+                >
+                  {room.state === "not_joined" ? "Join the queue" : "Go to the queue"}
+                </Link>
+              </div>
+            ) : room.active ? (
+              <p
+                role="status"
+                data-testid="room-your-turn"
+                className="mt-2 rounded-lg bg-green-50 px-3 py-2 text-sm text-green-900"
+              >
+                It’s your turn: choose your tickets.
+              </p>
+            ) : (
+              <p className="mt-2 text-sm text-slate-600">
+                This sale uses a waiting room.{" "}
+                <Link href={room.queue_url} className="text-indigo-700 underline">
+                  The queue
+                </Link>{" "}
+                opens before the sale starts.
+              </p>
+            )
+          ) : null}
+          {picking || mustQueue ? null : event.ticket_types.length === 0 ? (
             <p className="mt-2 text-sm text-slate-600">Tickets are not available yet.</p>
           ) : (
             <TicketPicker event={event} voucher={voucher} challengeUrl={challenge_url ?? null} />

@@ -116,6 +116,12 @@ export default function EventEdit({
           >
             Check-in lists
           </Link>
+          <Link
+            href={`${base}/room/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+          >
+            On-sale room
+          </Link>
           {event.status !== "draft" ? (
             <a
               href={event.public_url}

@@ -1,0 +1,112 @@
+"""The on-sale room for programs: join an event's queue and ask for its status.
+
+A client keeps the ``maticko_browser`` cookie the join sets (the admission is bound to
+it), polls ``GET /events/{slug}/queue`` honouring ``Retry-After``, and on its turn sends
+the ``admission_token`` as the ``Admission-Token`` header with its purchase, along with
+the cookie (storefront.room).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Router, Schema
+
+from api.problems import problem
+from api.schemas import ProblemOut
+from core import ratelimit
+from core.input import TextRules
+from events.models import Event
+from onsale import services as onsale
+from sales import challenges, hoarding
+from storefront import room
+from storefront.schemas import QueueStatusOut
+
+router = Router(tags=["On-sale room"])
+
+
+class JoinIn(Schema):
+    altcha: Annotated[str, TextRules(challenges.PAYLOAD_MAX_LENGTH)] = Field(
+        ...,
+        description="A solved proof-of-work challenge (ALTCHA payload, base64) from `GET /api/v1/challenge`.",
+    )
+
+
+class QueueStatusApiOut(QueueStatusOut):
+    admission_token: str | None = Field(
+        None,
+        description="On your turn: send it as the `Admission-Token` header with the purchase "
+        "(with the `maticko_browser` cookie); valid until `expires_at`, for one purchase.",
+    )
+
+
+def _event(slug: str) -> Event | None:
+    return Event.objects.public().filter(slug=slug).first()
+
+
+def _status_response(code: int, event: Event, status: onsale.QueueStatus) -> HttpResponse:
+    body = QueueStatusApiOut(
+        **room.status_out(status).model_dump(),
+        admission_token=status.token if status.state == "your_turn" else None,
+    )
+    response = HttpResponse(body.model_dump_json(), status=code, content_type="application/json")
+    return room.status_headers(response, status, event.pk)
+
+
+@router.post(
+    "/events/{slug}/queue",
+    response={200: QueueStatusApiOut, 201: QueueStatusApiOut, 404: ProblemOut, 409: ProblemOut,
+              422: ProblemOut, 428: ProblemOut, 429: ProblemOut},
+    summary="Join the event's on-sale room",
+    description=(
+        "Joins the queue of the event's on-sale room (one place per browser: the "
+        "`maticko_browser` cookie, set here when absent; keep it). Needs a solved proof of work "
+        "(`altcha`, 428 without a valid one). 201 with the status when joined now, 200 when "
+        "this browser was already in the queue. 409 when the event has no open room; 429 past "
+        "the joins per address and minute (`Retry-After`). Who joins before the sale starts "
+        "gets a random place in random mode (drawn at join, revealed at the opening); later "
+        "joiners queue behind them in arrival order."
+    ),
+)
+def join_queue(request: HttpRequest, slug: str, body: JoinIn) -> HttpResponse:
+    event = _event(slug)
+    if event is None:
+        return problem(404, "No event with this address.")
+    refusal = room.join_refusal(request)
+    if refusal is not None:
+        field, message, code, retry_after = refusal
+        limited = problem(code, message)
+        limited["Retry-After"] = str(retry_after)
+        return limited
+    if not challenges.spend(body.altcha):
+        return problem(428, "The proof of work is not valid, has expired or was used.", field="altcha")
+    browser = room.browser_id(request)
+    already = browser is not None and onsale.status(event, browser).state != "not_joined"
+    browser = browser or room.new_browser_id()
+    try:
+        onsale.join(event, browser_id=browser, client_hash=hoarding.client_hash(ratelimit.client_ip(request)))
+    except onsale.RoomClosed as exc:
+        return problem(409, str(exc))
+    response = _status_response(200 if already else 201, event, onsale.status(event, browser))
+    room.set_browser_cookie(response, browser)
+    return response
+
+
+@router.get(
+    "/events/{slug}/queue",
+    response={200: QueueStatusApiOut, 404: ProblemOut},
+    summary="Your place in the event's on-sale room",
+    description=(
+        "The status of this browser (the `maticko_browser` cookie) in the event's on-sale "
+        "room: `state`, `position`, people `ahead`, an ETA range; on `your_turn` the "
+        "`admission_token` for the purchase. Poll no sooner than `Retry-After` seconds (add "
+        "some random jitter). `no_room` when the event has no open room: buy directly."
+    ),
+)
+def queue_status(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _event(slug)
+    if event is None:
+        return problem(404, "No event with this address.")
+    browser = room.browser_id(request)
+    return _status_response(200, event, onsale.status(event, browser or ""))

@@ -1,0 +1,37 @@
+"""What the on-sale room's services raise."""
+
+from __future__ import annotations
+
+from sales.exceptions import OrderConflict
+
+
+class RoomClosed(OrderConflict):
+    """The event has no active room to join (none, disabled, or its queue not yet open)."""
+
+    def __init__(self, message: str = "This event has no waiting room open now.") -> None:
+        super().__init__(message)
+
+
+class AdmissionRequired(OrderConflict):
+    """A hold or purchase while the event's room is active, without a valid admission.
+
+    ``reason`` is one of ``REASONS``; interfaces answer 403 with a link to the queue."""
+
+    REASONS = frozenset({"missing", "invalid", "expired", "other_browser", "used"})
+
+    MESSAGES = {
+        "missing": "Tickets for this event are sold through its waiting room: "
+        "join the queue to get your turn.",
+        "invalid": "Your admission to this event's queue is not valid: join the queue to get your turn.",
+        "expired": "Your turn in this event's queue has ended: join the queue again to get a new turn.",
+        "other_browser": "Your admission belongs to the browser that waited in the queue: "
+        "continue there, or join the queue here.",
+        "used": "Your admission to this event's queue was already used or has ended: "
+        "join the queue again to get a new turn.",
+    }
+
+    def __init__(self, reason: str, message: str | None = None) -> None:
+        if reason not in self.REASONS:
+            raise ValueError(f"Unknown admission refusal {reason!r}.")
+        super().__init__(message or self.MESSAGES[reason])
+        self.reason = reason

@@ -1,0 +1,350 @@
+"""The on-sale room's services: settings, joining, a visitor's status, the live counts.
+
+Interfaces (storefront, backoffice, api) call these; the admission rounds are
+onsale.ticker's (``tick``, ``tick_all``, re-exported here), the check of holds and
+purchases is onsale.gate's. Proof of work and per-address join limits are the
+interface's, checked before ``join`` (sales.challenges.spend, core.ratelimit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from core.datetimes import within_window
+from events.models import Event
+from onsale import gate, tokens
+from onsale.exceptions import RoomClosed
+from onsale.models import RATE_MAX, SESSION_MINUTES_MAX, SHOPPERS_MAX, QueueEntry, Room, RoomChange
+from onsale.ticker import TickResult, new_draw, tick, tick_all, valid_admissions
+from sales.models import Hold
+
+__all__ = [
+    "QueueStatus",
+    "RoomCounts",
+    "TickResult",
+    "configure",
+    "counts",
+    "join",
+    "pause",
+    "resume",
+    "room_of",
+    "set_rate",
+    "status",
+    "tick",
+    "tick_all",
+]
+
+SETTINGS = (
+    "enabled",
+    "queue_opens_at",
+    "sale_starts_at",
+    "admissions_per_minute",
+    "max_active_shoppers",
+    "session_minutes",
+    "mode",
+    "paused",
+)
+_RANGES = {
+    "admissions_per_minute": (1, RATE_MAX),
+    "max_active_shoppers": (1, SHOPPERS_MAX),
+    "session_minutes": (1, SESSION_MINUTES_MAX),
+}
+
+
+# --- Settings --------------------------------------------------------------------------
+
+
+def room_of(event: Event) -> Room | None:
+    return Room.objects.filter(event=event).first()
+
+
+def _clean(room: Room, values: dict[str, Any]) -> dict[str, Any]:
+    """The settings in ``values`` checked; ValidationError with a message per field."""
+    unknown = set(values) - set(SETTINGS)
+    if unknown:
+        raise ValueError(f"Unknown room settings: {sorted(unknown)}")
+    errors: dict[str, str] = {}
+    cleaned: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in ("enabled", "paused"):
+            if not isinstance(value, bool):
+                errors[name] = "Choose yes or no."
+                continue
+        elif name in _RANGES:
+            low, high = _RANGES[name]
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                errors[name] = f"Give a whole number from {low} to {high:,}."
+                continue
+        elif name == "mode":
+            if value not in Room.Mode.values:
+                errors[name] = "Choose random order at opening or first come, first served."
+                continue
+            if room.opened_at is not None and value != room.mode:
+                errors[name] = "The queue's order was already drawn; the mode can no longer change."
+                continue
+        else:  # the two date-times
+            label = "Queue opens" if name == "queue_opens_at" else "Sale starts"
+            if not isinstance(value, dt.datetime) or timezone.is_naive(value):
+                errors[name] = f"{label}: give a date and time."
+                continue
+            try:
+                value = within_window(value, label)
+            except ValidationError as error:
+                errors[name] = error.messages[0]
+                continue
+        cleaned[name] = value
+    opens = cleaned.get("queue_opens_at", getattr(room, "queue_opens_at", None))
+    starts = cleaned.get("sale_starts_at", getattr(room, "sale_starts_at", None))
+    for name, value in (("queue_opens_at", opens), ("sale_starts_at", starts)):
+        if value is None and name not in errors:
+            errors[name] = "Give a date and time."
+    if not errors and opens is not None and starts is not None and opens > starts:
+        errors["queue_opens_at"] = "The queue must open at or before the sale starts."
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _change_action(name: str, after: Any) -> str:
+    if name == "enabled":
+        return RoomChange.Action.ENABLED if after else RoomChange.Action.DISABLED
+    if name == "paused":
+        return RoomChange.Action.PAUSED if after else RoomChange.Action.RESUMED
+    if name == "admissions_per_minute":
+        return RoomChange.Action.RATE_CHANGED
+    return RoomChange.Action.SETTINGS_CHANGED
+
+
+def _logged(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+def configure(event: Event, *, actor: User | None, actor_label: str, **values: Any) -> Room:
+    """Create or change the event's room; one RoomChange per kind of change (enabling,
+    pausing, the rate, the other settings together). ValidationError per field."""
+    with transaction.atomic():
+        room = Room.objects.select_for_update().filter(event=event).first()
+        created = room is None
+        if room is None:
+            room = Room(event=event)
+        cleaned = _clean(room, values)
+        changes: dict[str, dict[str, Any]] = {}
+        for name, after in cleaned.items():
+            before = None if created else getattr(room, name)
+            if created or before != after:
+                action = _change_action(name, after)
+                if created and name in ("enabled", "paused") and not after:
+                    action = RoomChange.Action.SETTINGS_CHANGED
+                changes.setdefault(action, {})[name] = {"before": _logged(before), "after": _logged(after)}
+            setattr(room, name, after)
+        room.save()
+        RoomChange.objects.bulk_create(
+            RoomChange(room=room, action=action, detail=detail, actor=actor, actor_label=actor_label)
+            for action, detail in changes.items()
+        )
+    gate.forget_rooms()
+    return room
+
+
+def pause(room: Room, *, actor: User | None, actor_label: str) -> Room:
+    """Stop admitting (the queue keeps its order; valid admissions stay valid)."""
+    return configure(room.event, actor=actor, actor_label=actor_label, paused=True)
+
+
+def resume(room: Room, *, actor: User | None, actor_label: str) -> Room:
+    return configure(room.event, actor=actor, actor_label=actor_label, paused=False)
+
+
+def set_rate(room: Room, per_minute: int, *, actor: User | None, actor_label: str) -> Room:
+    """Admit ``per_minute`` a minute from the next round on."""
+    return configure(room.event, actor=actor, actor_label=actor_label, admissions_per_minute=per_minute)
+
+
+# --- Joining and a visitor's status -----------------------------------------------------
+
+
+def _active_room(event: Event, now: dt.datetime) -> Room | None:
+    room = Room.objects.filter(event=event).first()
+    return room if room is not None and room.is_active(now) else None
+
+
+def join(event: Event, *, browser_id: str, client_hash: str, now: dt.datetime | None = None) -> QueueEntry:
+    """The browser's entry in the event's queue, created at its first join (one INSERT,
+    no shared row); RoomClosed when the event has no active room. ``now`` lets tests
+    simulate time."""
+    now = now or timezone.now()
+    room = _active_room(event, now)
+    if room is None:
+        raise RoomClosed()
+    browser = tokens.browser_hash(browser_id)
+    existing = QueueEntry.objects.filter(room=room, browser_hash=browser).first()
+    if existing is not None:
+        return existing
+    prequeued = now < room.sale_starts_at
+    entry = QueueEntry(
+        room=room,
+        browser_hash=browser,
+        client_hash=client_hash[:64],
+        joined_at=now,
+        prequeued=prequeued,
+        draw=new_draw() if prequeued and room.mode == Room.Mode.RANDOM else None,
+    )
+    try:
+        with transaction.atomic():
+            entry.save(force_insert=True)
+    except IntegrityError:
+        # The same browser joined at the same moment in another request.
+        return QueueEntry.objects.get(room=room, browser_hash=browser)
+    return entry
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    """A visitor's place in an event's queue (the status JSON and the queue page)."""
+
+    state: str
+    queue_opens_at: dt.datetime | None = None
+    sale_starts_at: dt.datetime | None = None
+    position: int | None = None
+    ahead: int | None = None
+    eta_seconds: tuple[int, int] | None = None
+    mode: str | None = None
+    prequeued: bool | None = None
+    expires_at: dt.datetime | None = None
+    token: str | None = None
+    poll_after_seconds: int = 5
+
+
+POLL_MIN, POLL_MAX = 1, 30
+# ETA range: from the configured rate (lo) to this factor of it (hi), plus a round.
+ETA_SPREAD = 1.5
+
+
+def eta_range(ahead: int, per_minute: int) -> tuple[int, int]:
+    """Seconds until a turn with ``ahead`` people in front, at the configured rate: it only
+    shrinks while the rate stays, since ``ahead`` only shrinks."""
+    seconds = (ahead + 1) * 60 / per_minute
+    tick = settings.ONSALE_TICK_SECONDS
+    return math.floor(seconds), math.ceil(seconds * ETA_SPREAD + tick)
+
+
+def _poll_after(seconds_away: float) -> int:
+    """Poll about ten times before the expected turn, within POLL_MIN..POLL_MAX seconds."""
+    return int(min(max(seconds_away / 10, POLL_MIN), POLL_MAX))
+
+
+def _ticker_late(room: Room, now: dt.datetime) -> bool:
+    if now < room.sale_starts_at:
+        return False
+    return (
+        room.last_tick_at is None
+        or (now - room.last_tick_at).total_seconds() > 3 * settings.ONSALE_TICK_SECONDS
+    )
+
+
+def status(event: Event, browser_id: str | None, now: dt.datetime | None = None) -> QueueStatus:
+    """Where the browser stands in the event's queue (one or two indexed queries; a
+    turn's first status marks it picked up and carries its admission token)."""
+    now = now or timezone.now()
+    room = _active_room(event, now)
+    if room is None:
+        return QueueStatus(state="no_room", poll_after_seconds=POLL_MAX)
+    # The ticker seems to have stopped here (no sweeper thread): tick from this request.
+    if _ticker_late(room, now) and tick(event.pk, now).ran:
+        room.refresh_from_db()
+    base: dict[str, Any] = {
+        "queue_opens_at": room.queue_opens_at,
+        "sale_starts_at": room.sale_starts_at,
+        "mode": room.mode,
+    }
+    entry = None
+    if browser_id:
+        entry = QueueEntry.objects.filter(room=room, browser_hash=tokens.browser_hash(browser_id)).first()
+    until_sale = (room.sale_starts_at - now).total_seconds()
+    if entry is None:
+        state = "sold_out" if room.sold_out else "not_joined"
+        return QueueStatus(state=state, poll_after_seconds=_poll_after(max(until_sale, 0)), **base)
+    base["prequeued"] = entry.prequeued
+    base["position"] = entry.position
+    if entry.status == QueueEntry.Status.USED:
+        return QueueStatus(state="used", poll_after_seconds=POLL_MAX, **base)
+    if entry.status == QueueEntry.Status.ADMITTED:
+        return _your_turn(room, entry, now, base)
+    if entry.status == QueueEntry.Status.EXPIRED:
+        return QueueStatus(state="expired", poll_after_seconds=POLL_MAX, **base)
+    if now < room.sale_starts_at:
+        return QueueStatus(state="before_open", poll_after_seconds=_poll_after(until_sale), **base)
+    if entry.position is None:
+        return QueueStatus(state="drawing", poll_after_seconds=POLL_MIN, **base)
+    ahead = max(entry.position - room.admitted_through - 1, 0)
+    eta = eta_range(ahead, room.admissions_per_minute)
+    state = "sold_out" if room.sold_out else "paused" if room.paused else "waiting"
+    return QueueStatus(
+        state=state, ahead=ahead, eta_seconds=eta, poll_after_seconds=_poll_after(eta[0]), **base
+    )
+
+
+def _your_turn(room: Room, entry: QueueEntry, now: dt.datetime, base: dict[str, Any]) -> QueueStatus:
+    pickup = dt.timedelta(seconds=settings.ONSALE_TURN_PICKUP_SECONDS)
+    expires_at = entry.expires_at
+    assert expires_at is not None  # noqa: S101 - set on admission
+    if entry.picked_up_at is None:
+        picked = QueueEntry.objects.filter(
+            pk=entry.pk,
+            status=QueueEntry.Status.ADMITTED,
+            picked_up_at__isnull=True,
+            admitted_at__gt=now - pickup,
+            expires_at__gt=now,
+        ).update(picked_up_at=now)
+        if not picked:
+            return QueueStatus(state="expired", poll_after_seconds=POLL_MAX, **base)
+    elif expires_at <= now:
+        return QueueStatus(state="expired", poll_after_seconds=POLL_MAX, **base)
+    token = tokens.issue(
+        event_id=room.event_id, entry_id=entry.pk, browser_hash=entry.browser_hash, expires_at=expires_at
+    )
+    return QueueStatus(
+        state="your_turn", expires_at=expires_at, token=token, poll_after_seconds=POLL_MAX, ahead=0, **base
+    )
+
+
+# --- The organizer's counts ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoomCounts:
+    prequeued: int
+    queued: int
+    admitted: int
+    used: int
+    active_holds: int
+    admissions_last_minute: int
+    sold_out: bool
+    paused: bool
+
+
+def counts(room: Room, now: dt.datetime | None = None) -> RoomCounts:
+    """The room's live figures for the organizer's console and API."""
+    now = now or timezone.now()
+    entries = QueueEntry.objects.filter(room=room)
+    return RoomCounts(
+        prequeued=entries.filter(prequeued=True).count(),
+        queued=entries.filter(status=QueueEntry.Status.WAITING).count(),
+        admitted=valid_admissions(room, now),
+        used=entries.filter(status=QueueEntry.Status.USED).count(),
+        active_holds=Hold.objects.filter(
+            date__event_id=room.event_id, status=Hold.Status.LIVE, expires_at__gt=now
+        ).count(),
+        admissions_last_minute=entries.filter(admitted_at__gt=now - dt.timedelta(minutes=1)).count(),
+        sold_out=room.sold_out,
+        paused=room.paused,
+    )

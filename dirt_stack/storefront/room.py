@@ -1,0 +1,158 @@
+"""The on-sale room over HTTP: the browser's id, the admission token, the status answer.
+
+The web pages (``storefront.views.queue``, the hold in ``storefront.views.checkout``)
+and the REST API (``api.queue``, ``api.purchases``) read and write the same cookies
+through this module:
+
+- ``maticko_browser``: a random 32-byte id of the browser (URL-safe base64), HttpOnly,
+  SameSite=Lax, Secure per ``SECURE_COOKIES``, kept a year; set on join when absent.
+  The room stores only a keyed hash of it (``onsale``), and an admission is bound to it,
+  so a token copied to another browser is refused.
+- ``maticko_admission_<event id>``: the admission token (a JWT, ``onsale.tokens``), set by
+  the status answer when it is the visitor's turn, until the token expires.
+
+The gate reads the token from the ``Admission-Token`` header first, then the cookie.
+A cookie or header that is not well formed (too long, control characters) counts as
+absent for the browser's id and as an invalid token for the admission: never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from core import ratelimit
+from events.models import Event
+from onsale import gate
+from onsale import services as onsale
+from onsale.models import Room
+from storefront.schemas import QueueStatusOut, RoomRef
+
+BROWSER_COOKIE = "maticko_browser"
+ADMISSION_HEADER = "Admission-Token"
+BROWSER_COOKIE_MAX_AGE = 365 * 24 * 3600
+# secrets.token_urlsafe(32): 43 characters of URL-safe base64.
+_BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{43}")
+# A JWT of ours is a few hundred characters; anything much longer is not one.
+TOKEN_MAX_LENGTH = 2000
+_TOKEN = re.compile(r"[A-Za-z0-9_.=-]+")
+JOIN_WINDOW = 60
+
+
+def admission_cookie(event_id: int) -> str:
+    return f"maticko_admission_{event_id}"
+
+
+def browser_id(request: HttpRequest) -> str | None:
+    """The browser's id from its cookie, or None when it has none or a malformed one."""
+    value = request.COOKIES.get(BROWSER_COOKIE, "")
+    return value if _BROWSER_ID.fullmatch(value) else None
+
+
+def new_browser_id() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def set_browser_cookie(response: HttpResponse, value: str) -> None:
+    response.set_cookie(
+        BROWSER_COOKIE,
+        value,
+        max_age=BROWSER_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
+def set_admission_cookie(response: HttpResponse, event_id: int, token: str, expires_at: dt.datetime) -> None:
+    seconds = max(int((expires_at - timezone.now()).total_seconds()), 0)
+    response.set_cookie(
+        admission_cookie(event_id),
+        token,
+        max_age=seconds,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
+def admission_token(request: HttpRequest, event_id: int) -> str | None:
+    """The admission token the request carries (header first, then the cookie); a
+    malformed one is passed on as it is shortened, so the gate calls it invalid."""
+    value = request.headers.get(ADMISSION_HEADER) or request.COOKIES.get(admission_cookie(event_id)) or None
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > TOKEN_MAX_LENGTH or not _TOKEN.fullmatch(value):
+        return "malformed"
+    return value
+
+
+def admission(request: HttpRequest, event: Event) -> gate.Admission | None:
+    """The request's admission to ``event``'s active room; None when the event has no
+    active room. Raises ``gate.AdmissionRequired`` when the room wants one and the
+    request has none that is valid for this browser."""
+    return gate.admission(
+        event, token=admission_token(request, event.pk), browser_id=browser_id(request)
+    )
+
+
+def queue_url(event: Event) -> str:
+    return reverse("events:queue", kwargs={"slug": event.slug})
+
+
+def status_out(status: onsale.QueueStatus) -> QueueStatusOut:
+    return QueueStatusOut(
+        state=status.state,
+        position=status.position,
+        ahead=status.ahead,
+        eta_seconds=list(status.eta_seconds) if status.eta_seconds is not None else None,
+        queue_opens_at=status.queue_opens_at,
+        sale_starts_at=status.sale_starts_at,
+        mode=status.mode,
+        prequeued=status.prequeued,
+        expires_at=status.expires_at,
+        poll_after_seconds=status.poll_after_seconds,
+    )
+
+
+def status_headers(response: HttpResponse, status: onsale.QueueStatus, event_id: int) -> HttpResponse:
+    """``Retry-After`` and ``no-store`` on a status answer, and the admission cookie when
+    it is the visitor's turn."""
+    response["Retry-After"] = str(status.poll_after_seconds)
+    response["Cache-Control"] = "no-store, private"
+    if status.state == "your_turn" and status.token and status.expires_at is not None:
+        set_admission_cookie(response, event_id, status.token, status.expires_at)
+    return response
+
+
+def room_ref(request: HttpRequest, event: Event) -> tuple[RoomRef | None, onsale.QueueStatus | None]:
+    """The event page's ``room`` prop (None without an enabled room) and the visitor's
+    status in it (None when the room is not active)."""
+    room = Room.objects.filter(event_id=event.pk).first()
+    if room is None or not room.enabled:
+        return None, None
+    if not room.active:
+        return RoomRef(active=False, state="before_open", queue_url=queue_url(event)), None
+    browser = browser_id(request)
+    status = onsale.status(event, browser) if browser else None
+    state = status.state if status is not None else "not_joined"
+    return RoomRef(active=True, state=state, queue_url=queue_url(event)), status
+
+
+def join_refusal(request: HttpRequest) -> tuple[str, str, int, int] | None:
+    """Why a join from this address is refused before the room is asked: (field,
+    message, status, Retry-After), or None. Counts the attempt against
+    ``ONSALE_JOINS_PER_ADDRESS_PER_MINUTE``."""
+    rule = ratelimit.RateLimit(settings.ONSALE_JOINS_PER_ADDRESS_PER_MINUTE, JOIN_WINDOW)
+    verdict = ratelimit.hit(ratelimit.key_for("onsale-join", ratelimit.client_ip(request)), rule)
+    if not verdict.allowed:
+        message = f"Too many joins from your address. Try again in {verdict.retry_after} seconds."
+        return "form", message, 429, verdict.retry_after
+    return None

@@ -1,0 +1,108 @@
+"""The on-sale room's pages: the queue page, joining it, and its status answer.
+
+Joining needs a solved proof of work (``sales.challenges``) and stays within
+``ONSALE_JOINS_PER_ADDRESS_PER_MINUTE`` joins per client address (``storefront.room``);
+one entry per browser (``onsale.services.join`` is idempotent per browser id). The
+status answer is the request the waiting crowd repeats: a small JSON document that
+writes no session, with ``Retry-After`` (the page adds jitter) and, on the visitor's
+turn, the admission cookie (``storefront.room``).
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_GET, require_POST
+
+from core import ratelimit
+from core.inertia import render_page, submitted_data
+from events.models import Event
+from onsale import services as onsale
+from sales import challenges, hoarding
+from storefront import room
+from storefront.schemas import EventRef, QueuePageProps
+
+def _event(slug: str) -> Event:
+    return get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
+
+
+def _current_status(request: HttpRequest, event: Event) -> onsale.QueueStatus:
+    browser = room.browser_id(request)
+    return onsale.status(event, browser) if browser else onsale.status(event, "")
+
+
+def _queue_page(
+    request: HttpRequest,
+    event: Event,
+    status: onsale.QueueStatus,
+    *,
+    errors: dict[str, str] | None = None,
+    code: int = 200,
+) -> HttpResponse:
+    props = QueuePageProps(
+        event=EventRef(slug=event.slug, title=event.title),
+        event_url=reverse("events:detail", kwargs={"slug": event.slug}),
+        status=room.status_out(status),
+        status_url=reverse("events:queue_status", kwargs={"slug": event.slug}),
+        join_url=reverse("events:queue_join", kwargs={"slug": event.slug}),
+        challenge_url=reverse("sales:challenge"),
+    )
+    response = render_page(
+        request, props, status=code, errors=errors, template_data={"page_title": f"Queue: {event.title}"}
+    )
+    room.status_headers(response, status, event.pk)
+    del response["Retry-After"]  # the page itself is not polled
+    patch_cache_control(response, no_store=True, private=True)
+    return response
+
+
+@require_GET
+def queue_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The visitor's place in the event's on-sale room (a countdown before the sale)."""
+    event = _event(slug)
+    return _queue_page(request, event, _current_status(request, event))
+
+
+@require_POST
+def queue_join(request: HttpRequest, slug: str) -> HttpResponse:
+    """Join the event's on-sale room with a solved proof of work; back to the queue page."""
+    event = _event(slug)
+    refusal = room.join_refusal(request)
+    if refusal is not None:
+        field, message, code, retry_after = refusal
+        response = _queue_page(request, event, _current_status(request, event), errors={field: message}, code=code)
+        response["Retry-After"] = str(retry_after)
+        return response
+    data = submitted_data(request)
+    if not challenges.spend(data.get("altcha")):
+        return _queue_page(
+            request,
+            event,
+            _current_status(request, event),
+            errors={"altcha": "The anti-bot check failed or expired. Please wait for it, then join."},
+            code=428,
+        )
+    browser = room.browser_id(request)
+    new_browser = browser is None
+    browser = browser or room.new_browser_id()
+    try:
+        onsale.join(
+            event, browser_id=browser, client_hash=hoarding.client_hash(ratelimit.client_ip(request))
+        )
+    except onsale.RoomClosed as exc:
+        return _queue_page(request, event, onsale.status(event, browser), errors={"form": str(exc)}, code=409)
+    response = redirect("events:queue", slug=event.slug)
+    if new_browser:
+        room.set_browser_cookie(response, browser)
+    return response
+
+
+@require_GET
+def queue_status(request: HttpRequest, slug: str) -> HttpResponse:
+    """The visitor's status as tiny JSON (storefront.schemas.QueueStatusOut)."""
+    event = _event(slug)
+    status = _current_status(request, event)
+    response = HttpResponse(room.status_out(status).model_dump_json(), content_type="application/json")
+    return room.status_headers(response, status, event.pk)
