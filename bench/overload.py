@@ -174,6 +174,8 @@ class Schedule:
     rate: float
     arrivals: int
     dispatch_lag_ms: list[float] = field(default_factory=list)
+    # Arrivals that ended in an exception of the generator itself, by type: must stay empty.
+    client_errors: Counter[str] = field(default_factory=Counter)
 
     def lag_summary(self) -> dict[str, float]:
         lags = sorted(self.dispatch_lag_ms)
@@ -192,6 +194,13 @@ async def open_loop(
     count = int(rate * duration_s)
     schedule = Schedule(started=time.perf_counter() + 0.05, rate=rate, arrivals=count)
     running: set[asyncio.Task[None]] = set()
+
+    async def guarded(i: int, scheduled: float) -> None:
+        try:
+            await arrival(i, scheduled)
+        except Exception as exc:  # counted and reported, not lost with the task
+            schedule.client_errors[type(exc).__name__] += 1
+
     for i in range(count):
         scheduled = schedule.started + i / rate
         delay = scheduled - time.perf_counter()
@@ -199,7 +208,7 @@ async def open_loop(
             await asyncio.sleep(delay)
         # A late start is not waited for: the arrival's latency counts from ``scheduled``.
         schedule.dispatch_lag_ms.append(max(0.0, (time.perf_counter() - scheduled) * 1000))
-        task = asyncio.create_task(arrival(i, scheduled))
+        task = asyncio.create_task(guarded(i, scheduled))
         running.add(task)
         task.add_done_callback(running.discard)
     while running:
@@ -340,6 +349,7 @@ def without_room(
         "orders_without_an_answer": orders - len(created),
         "purchase": attempts_summary(attempts),
         "generator_dispatch_lag": schedule.lag_summary(),
+        "generator_errors": dict(schedule.client_errors),
         "cpu_ms_per_arrival": cpu,
     }
 
@@ -375,7 +385,11 @@ async def room_buyer(
     log: RoomLog,
     timeout: float,
 ) -> None:
-    """One visitor: proof of work, join, poll until admitted (or the run ends), buy once."""
+    """One visitor: proof of work, join, poll until admitted (or the run ends), buy once.
+
+    A poll that fails (timeout, connection error, 5xx) is tried again after the last
+    answer's wait, as the queue page does; a visitor whose challenge or join fails leaves.
+    """
     queue_path = f"/api/v1/events/{event['slug']}/queue"
     address = visitor_address(i)
     challenge = await one_request(
@@ -421,8 +435,10 @@ async def room_buyer(
         poll_request = Request("GET", queue_path, headers={**cookie_header(jar), **address})
         poll = await one_request(port, poll_request, timeout, sent)
         log.statuses.append(poll)
-        if poll.status != 200 or poll.response is None:
-            log.states[f"status_{poll.kind}_{poll.status}"] += 1
+        if poll.response is None or poll.status >= 500:
+            continue  # counted in log.statuses; asked again after the same wait
+        if poll.status != 200:
+            log.states[f"status_{poll.status}"] += 1
             return
         jar.update(poll.response.cookies)
         answer = poll.response
@@ -491,6 +507,7 @@ def with_room(
         "queue": figures,
         "status_closed_loop": status_vs_health,
         "generator_dispatch_lag": schedule.lag_summary(),
+        "generator_errors": dict(schedule.client_errors),
         "cpu_ms_per_request": cpu,
     }
 
