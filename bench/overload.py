@@ -448,6 +448,8 @@ def with_room(
     port: int, env: dict[str, str], event: dict[str, Any], rate: float, args: argparse.Namespace
 ) -> dict[str, Any]:
     per_minute = max(1, round(rate / args.overload * args.admit_fraction * 60))
+    joins_closed_loop = join_closed_loop(port, env, args)
+    settle(port)
     room = shell_json(
         env,
         OPEN_ROOM
@@ -506,9 +508,57 @@ def with_room(
         "still_waiting_at_the_end": log.gave_up,
         "queue": figures,
         "status_closed_loop": status_vs_health,
+        "join_closed_loop": joins_closed_loop,
         "generator_dispatch_lag": schedule.lag_summary(),
         "generator_errors": dict(schedule.client_errors),
         "cpu_ms_per_request": cpu,
+    }
+
+
+def join_closed_loop(port: int, env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
+    """How many visitors a second the room can take in: ``--buyers`` clients back to back,
+    each round a new visitor (own address, no cookie) fetching a challenge, solving it
+    and joining, on a room whose sale starts in an hour."""
+    event = create_event(env, "joins", 1)
+    room_settings = {"slug": event["slug"], "sale_starts_in": 3600.0, "per_minute": 60}
+    shell_json(env, OPEN_ROOM % {**room_settings, "max_active": 100, "session_minutes": 10})
+    queue_path = f"/api/v1/events/{event['slug']}/queue"
+    joins: list[Response] = []
+    counter = iter(range(10**9))
+
+    async def client(deadline: float) -> None:
+        connection = Connection(HOST, port)
+        try:
+            while time.perf_counter() < deadline:
+                address = visitor_address(1_000_000 + next(counter))
+                challenge = await connection.send(Request("GET", "/api/v1/challenge", headers=address), 30)
+                if challenge.status != 200:
+                    joins.append(challenge)
+                    continue
+                body = json.dumps({"altcha": solve_challenge(json.loads(challenge.body))}).encode()
+                joins.append(
+                    await connection.send(Request("POST", queue_path, body, {**JSON_HEADERS, **address}), 30)
+                )
+        finally:
+            await connection.close()
+
+    async def run() -> float:
+        started = time.perf_counter()
+        await asyncio.gather(*(client(started + args.health_seconds) for _ in range(args.buyers)))
+        return time.perf_counter() - started
+
+    cpu_before = cpu_seconds()
+    elapsed = asyncio.run(run())
+    joined = sum(1 for r in joins if r.status == 201)
+    latencies = sorted(r.latency_ms for r in joins)
+    return {
+        "concurrency": args.buyers,
+        "joins_per_s": round(joined / elapsed, 1),
+        "join_p50_ms": round(percentile(latencies, 50), 1),
+        "join_p99_ms": round(percentile(latencies, 99), 1),
+        "statuses": {str(k): v for k, v in sorted(Counter(r.status for r in joins).items())},
+        # A join costs two requests: the challenge and the join itself.
+        "cpu_ms_per_join": cpu_ms_per_request(cpu_before, cpu_seconds(), joined),
     }
 
 
