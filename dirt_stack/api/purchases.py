@@ -14,7 +14,7 @@ from api.schemas import ProblemOut
 from core import ratelimit
 from core.input import Id, NameRules, StrictInt, TextRules
 from events.models import Event
-from onsale.gate import AdmissionRequired
+from onsale.exceptions import AdmissionRequired
 from sales import challenges, exceptions, hoarding, pricing, vouchers
 from sales.models import order_url
 from sales.purchase import event_for_purchase, has_earlier_order, place_order

@@ -19,6 +19,7 @@ from core import ratelimit
 from core.input import TextRules
 from events.models import Event
 from onsale import services as onsale
+from onsale.exceptions import RoomClosed
 from sales import challenges, hoarding
 from storefront import room
 from storefront.schemas import QueueStatusOut
@@ -56,8 +57,15 @@ def _status_response(code: int, event: Event, status: onsale.QueueStatus) -> Htt
 
 @router.post(
     "/events/{slug}/queue",
-    response={200: QueueStatusApiOut, 201: QueueStatusApiOut, 404: ProblemOut, 409: ProblemOut,
-              422: ProblemOut, 428: ProblemOut, 429: ProblemOut},
+    response={
+        200: QueueStatusApiOut,
+        201: QueueStatusApiOut,
+        404: ProblemOut,
+        409: ProblemOut,
+        422: ProblemOut,
+        428: ProblemOut,
+        429: ProblemOut,
+    },
     summary="Join the event's on-sale room",
     description=(
         "Joins the queue of the event's on-sale room (one place per browser: the "
@@ -75,7 +83,7 @@ def join_queue(request: HttpRequest, slug: str, body: JoinIn) -> HttpResponse:
         return problem(404, "No event with this address.")
     refusal = room.join_refusal(request)
     if refusal is not None:
-        field, message, code, retry_after = refusal
+        _, message, code, retry_after = refusal
         limited = problem(code, message)
         limited["Retry-After"] = str(retry_after)
         return limited
@@ -86,7 +94,7 @@ def join_queue(request: HttpRequest, slug: str, body: JoinIn) -> HttpResponse:
     browser = browser or room.new_browser_id()
     try:
         onsale.join(event, browser_id=browser, client_hash=hoarding.client_hash(ratelimit.client_ip(request)))
-    except onsale.RoomClosed as exc:
+    except RoomClosed as exc:
         return problem(409, str(exc))
     response = _status_response(200 if already else 201, event, onsale.status(event, browser))
     room.set_browser_cookie(response, browser)
@@ -109,4 +117,4 @@ def queue_status(request: HttpRequest, slug: str) -> HttpResponse:
     if event is None:
         return problem(404, "No event with this address.")
     browser = room.browser_id(request)
-    return _status_response(200, event, onsale.status(event, browser or ""))
+    return _status_response(200, event, onsale.status(event, browser))

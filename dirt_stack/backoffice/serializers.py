@@ -8,9 +8,6 @@ from typing import Any
 from django.db.models import Sum
 
 from backoffice.schemas import (
-    RoomChangeRow,
-    RoomCounts,
-    RoomSettings,
     CancellationImpact,
     CancellationProgress,
     DateChoice,
@@ -20,12 +17,15 @@ from backoffice.schemas import (
     ManualRefundRow,
     PaymentRow,
     RefundRow,
+    RoomChangeRow,
+    RoomCounts,
+    RoomSettings,
 )
 from events.forms import local_input_value
 from events.models import Event, EventDate, TicketType
-from sales import event_cancellation, lifecycle
 from onsale import services as onsale
 from onsale.models import Room, RoomChange
+from sales import event_cancellation, lifecycle
 from sales.models import Order
 
 
@@ -149,23 +149,11 @@ def refund_rows(order: Order) -> list[RefundRow]:
 # --- The on-sale room ----------------------------------------------------------------------
 
 
-def _room_default(name: str) -> Any:
-    return Room._meta.get_field(name).get_default()
-
-
 def room_settings(event: Event, room: Room | None) -> RoomSettings:
     """The room's settings as the form shows them; a new room's defaults when none."""
     tz = event.tz
     if room is None:
-        return RoomSettings(
-            enabled=False,
-            queue_opens_at="",
-            sale_starts_at="",
-            admissions_per_minute=_room_default("admissions_per_minute"),
-            max_active_shoppers=_room_default("max_active_shoppers"),
-            session_minutes=_room_default("session_minutes"),
-            mode=_room_default("mode"),
-        )
+        room = Room(event=event)  # its defaults, unsaved
     return RoomSettings(
         enabled=room.enabled,
         queue_opens_at=local_input_value(room.queue_opens_at, tz),
@@ -197,7 +185,7 @@ def room_counts(room: Room | None) -> RoomCounts:
         admitted=counts.admitted,
         used=counts.used,
         active_holds=counts.active_holds,
-        admissions_last_minute=counts.rate,
+        admissions_last_minute=counts.admissions_last_minute,
         sold_out=counts.sold_out,
         paused=counts.paused,
         active=room.active,

@@ -124,6 +124,10 @@ def _change_action(name: str, after: Any) -> str:
     return RoomChange.Action.SETTINGS_CHANGED
 
 
+def _created_action(values: dict[str, Any]) -> str:
+    return RoomChange.Action.ENABLED if values.get("enabled") else RoomChange.Action.SETTINGS_CHANGED
+
+
 def _logged(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.datetime) else value
 
@@ -141,9 +145,8 @@ def configure(event: Event, *, actor: User | None, actor_label: str, **values: A
         for name, after in cleaned.items():
             before = None if created else getattr(room, name)
             if created or before != after:
-                action = _change_action(name, after)
-                if created and name in ("enabled", "paused") and not after:
-                    action = RoomChange.Action.SETTINGS_CHANGED
+                # A new room's settings are one entry (enabled, or settings_changed).
+                action = _change_action(name, after) if not created else _created_action(cleaned)
                 changes.setdefault(action, {})[name] = {"before": _logged(before), "after": _logged(after)}
             setattr(room, name, after)
         room.save()

@@ -292,7 +292,7 @@ class QueueStatusOut(Shape):
         description="`random`: who joined before the sale got a random place, drawn at join; "
         "`fifo`: first come, first served."
     )
-    prequeued: bool = Field(description="Joined before the sale started.")
+    prequeued: bool | None = Field(description="Joined before the sale started; null when not in the queue.")
     expires_at: IsoDateTime | None = Field(description="When the admission (your turn) ends.")
     poll_after_seconds: int = Field(description="Ask again after this many seconds (also Retry-After).")
 

@@ -58,7 +58,11 @@ NEW_EVENT = {
 }
 NEW_TYPE = {"name": "VIP", "price": "50.00", "capacity": 5}
 NEW_DATE = {"starts_at": "2031-02-01T18:00:00Z", "ends_at": "2031-02-01T20:00:00Z"}
-NEW_ROOM = {"enabled": True, "queue_opens_at": "2030-12-01T09:00:00Z", "sale_starts_at": "2030-12-01T10:00:00Z"}
+NEW_ROOM = {
+    "enabled": True,
+    "queue_opens_at": "2030-12-01T09:00:00Z",
+    "sale_starts_at": "2030-12-01T10:00:00Z",
+}
 
 
 def endpoints(api) -> list[tuple[str, str, object | None, bool]]:

@@ -163,9 +163,14 @@ def test_the_organizer_api_refuses_bad_settings_by_field(event, manager_token):
         ("body", "queue_opens_at"),
         ("body", "sale_starts_at"),
     }
-    assert call("put", "/api/v1/manage/events/rush/room", manager_token, {**ROOM, "mode": "loud"}).status_code == 422
     assert (
-        call("put", "/api/v1/manage/events/rush/room", manager_token, {**ROOM, "session_minutes": 0}).status_code
+        call("put", "/api/v1/manage/events/rush/room", manager_token, {**ROOM, "mode": "loud"}).status_code
+        == 422
+    )
+    assert (
+        call(
+            "put", "/api/v1/manage/events/rush/room", manager_token, {**ROOM, "session_minutes": 0}
+        ).status_code
         == 422
     )
     assert call("post", "/api/v1/manage/events/rush/room/pause", manager_token).status_code == 422
@@ -214,12 +219,15 @@ def test_the_console_pauses_resumes_changes_the_rate_and_counts(event, manager):
     open_room(event)
     for _ in range(3):
         client = Client()
-        assert client.post(
-            "/events/rush/queue/join/",
-            json.dumps({"altcha": solved(client)}),
-            content_type="application/json",
-            headers=INERTIA,
-        ).status_code == 302
+        assert (
+            client.post(
+                "/events/rush/queue/join/",
+                json.dumps({"altcha": solved(client)}),
+                content_type="application/json",
+                headers=INERTIA,
+            ).status_code
+            == 302
+        )
     counts = manager.get("/manage/acme/events/rush/room/counts/")
     assert counts["Cache-Control"].startswith("no-store")
     body = counts.json()

@@ -19,8 +19,8 @@ from api.schemas import ProblemOut
 from backoffice.forms import RoomForm
 from backoffice.schemas import RoomChangeRow, RoomCounts, RoomSettings
 from backoffice.serializers import room_changes, room_counts, room_settings
-from core.schemas import OneOf, Shape
 from core.inertia import validation_errors
+from core.schemas import OneOf, Shape
 from events.models import Event
 from onsale import services as onsale
 from onsale.models import Room

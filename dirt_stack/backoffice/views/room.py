@@ -84,7 +84,9 @@ def room_counts_json(request: AuthenticatedHttpRequest, organizer_slug: str, eve
     return response
 
 
-def _configured(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> tuple[Event, Room | None]:
+def _configured(
+    request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str
+) -> tuple[Event, Room | None]:
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     room = _room(event)
     if room is None:

@@ -22,9 +22,9 @@ from core import ratelimit
 from core.inertia import render_page, render_with_errors, submitted_data
 from core.input import parse_id
 from events.models import Event
+from onsale.exceptions import AdmissionRequired
 from sales import challenges, exceptions, hoarding, pricing, purchase, stock, vouchers
 from sales.models import Hold, Order
-from onsale.gate import AdmissionRequired
 from sales.tickets import order_pdf
 from storefront import room
 from storefront.schemas import (

@@ -20,17 +20,18 @@ from core import ratelimit
 from core.inertia import render_page, submitted_data
 from events.models import Event
 from onsale import services as onsale
+from onsale.exceptions import RoomClosed
 from sales import challenges, hoarding
 from storefront import room
 from storefront.schemas import EventRef, QueuePageProps
+
 
 def _event(slug: str) -> Event:
     return get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
 
 
 def _current_status(request: HttpRequest, event: Event) -> onsale.QueueStatus:
-    browser = room.browser_id(request)
-    return onsale.status(event, browser) if browser else onsale.status(event, "")
+    return onsale.status(event, room.browser_id(request))
 
 
 def _queue_page(
@@ -72,7 +73,9 @@ def queue_join(request: HttpRequest, slug: str) -> HttpResponse:
     refusal = room.join_refusal(request)
     if refusal is not None:
         field, message, code, retry_after = refusal
-        response = _queue_page(request, event, _current_status(request, event), errors={field: message}, code=code)
+        response = _queue_page(
+            request, event, _current_status(request, event), errors={field: message}, code=code
+        )
         response["Retry-After"] = str(retry_after)
         return response
     data = submitted_data(request)
@@ -88,10 +91,8 @@ def queue_join(request: HttpRequest, slug: str) -> HttpResponse:
     new_browser = browser is None
     browser = browser or room.new_browser_id()
     try:
-        onsale.join(
-            event, browser_id=browser, client_hash=hoarding.client_hash(ratelimit.client_ip(request))
-        )
-    except onsale.RoomClosed as exc:
+        onsale.join(event, browser_id=browser, client_hash=hoarding.client_hash(ratelimit.client_ip(request)))
+    except RoomClosed as exc:
         return _queue_page(request, event, onsale.status(event, browser), errors={"form": str(exc)}, code=409)
     response = redirect("events:queue", slug=event.slug)
     if new_browser:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 from django.utils import timezone
@@ -34,3 +35,27 @@ def join_crowd(
         services.join(event, browser_id=f"{prefix}-{i}", client_hash=f"client-{i % 50}", now=now)
         for i in range(count)
     ]
+
+
+_rounds = itertools.count(1)
+
+
+def admitted(event: Event, browser_id: str, now: dt.datetime | None = None) -> str:
+    """Join the event's queue as ``browser_id``, run a round and fetch the turn: the token.
+    Without ``now``, each call's round runs a second later than the last one's (a round
+    right after another is skipped)."""
+    now = now or timezone.now() + dt.timedelta(seconds=next(_rounds))
+    services.join(event, browser_id=browser_id, client_hash="client", now=now)
+    services.tick(event.pk, now=now)
+    turn = services.status(event, browser_id, now=now)
+    assert turn.state == "your_turn", turn
+    assert turn.token is not None
+    return turn.token
+
+
+def open_room_event(capacity: int = 100, **settings: Any) -> tuple[Event, Room]:
+    """``room_event`` whose sale started a minute ago: joins queue in arrival order."""
+    now = timezone.now()
+    settings.setdefault("queue_opens_at", now - dt.timedelta(minutes=2))
+    settings.setdefault("sale_starts_at", now - dt.timedelta(minutes=1))
+    return room_event(capacity, **settings)

@@ -33,7 +33,7 @@ export interface paths {
   "/api/v1/events/{slug}/orders": {
     /**
      * Buy tickets in one step
-     * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again. No hoarding: one buyer (client address, email) holds at most the event's share of a date's stock in reservations and unpaid orders (429 past it). While the date is under pressure, or once the client tripped a limit, a purchase needs a solved proof of work (`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its tickets for a short first window until the buyer confirms it by the link in its email.
+     * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again. No hoarding: one buyer (client address, email) holds at most the event's share of a date's stock in reservations and unpaid orders (429 past it). While the date is under pressure, or once the client tripped a limit, a purchase needs a solved proof of work (`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its tickets for a short first window until the buyer confirms it by the link in its email. While the event's on-sale room is active, a purchase needs an admission: the `admission_token` of `GET /events/{slug}/queue` as the `Admission-Token` header, with the `maticko_browser` cookie of the browser that queued; 403 with `reason` (`missing`, `invalid`, `expired`, `other_browser`, `used`) and `queue_url` without a valid one. An admission buys once; a refused purchase does not use it up.
      */
     post: operations["api_purchases_create_order"];
   };
@@ -43,6 +43,18 @@ export interface paths {
      * @description `secret` is the last part of the order's private URL. A wrong secret answers 404.
      */
     get: operations["api_purchases_get_order"];
+  };
+  "/api/v1/events/{slug}/queue": {
+    /**
+     * Your place in the event's on-sale room
+     * @description The status of this browser (the `maticko_browser` cookie) in the event's on-sale room: `state`, `position`, people `ahead`, an ETA range; on `your_turn` the `admission_token` for the purchase. Poll no sooner than `Retry-After` seconds (add some random jitter). `no_room` when the event has no open room: buy directly.
+     */
+    get: operations["api_queue_queue_status"];
+    /**
+     * Join the event's on-sale room
+     * @description Joins the queue of the event's on-sale room (one place per browser: the `maticko_browser` cookie, set here when absent; keep it). Needs a solved proof of work (`altcha`, 428 without a valid one). 201 with the status when joined now, 200 when this browser was already in the queue. 409 when the event has no open room; 429 past the joins per address and minute (`Retry-After`). Who joins before the sale starts gets a random place in random mode (drawn at join, revealed at the opening); later joiners queue behind them in arrival order.
+     */
+    post: operations["api_queue_join_queue"];
   };
   "/api/v1/checkin": {
     /**
@@ -141,6 +153,23 @@ export interface paths {
   "/api/v1/manage/orders/{code}/mark-paid": {
     /** Record a bank transfer's arrival */
     post: operations["api_manage_orders_mark_order_paid"];
+  };
+  "/api/v1/manage/events/{slug}/room": {
+    /** The event's on-sale room: settings, live counts and log */
+    get: operations["api_manage_room_get_room"];
+    /**
+     * Set the event's on-sale room up
+     * @description All settings at once. Times without an offset are the event's local time; the queue opens at `queue_opens_at` (no later than `sale_starts_at`). Who joins before `sale_starts_at` gets a random place in `random` mode; `fifo` keeps arrival order.
+     */
+    put: operations["api_manage_room_put_room"];
+  };
+  "/api/v1/manage/events/{slug}/room/pause": {
+    /** Pause admissions (the queue keeps its order) */
+    post: operations["api_manage_room_pause_room"];
+  };
+  "/api/v1/manage/events/{slug}/room/resume": {
+    /** Resume admissions */
+    post: operations["api_manage_room_resume_room"];
   };
 }
 
@@ -455,6 +484,16 @@ export interface components {
        * @description Where to get a proof-of-work challenge to solve, when one is (or will be) needed.
        */
       challenge_url?: string | null;
+      /**
+       * Reason
+       * @description Why an admission to the on-sale room was refused (403): `missing`, `invalid`, `expired`, `other_browser` or `used`.
+       */
+      reason?: string | null;
+      /**
+       * Queue Url
+       * @description The event's queue page, to wait for an admission.
+       */
+      queue_url?: string | null;
     };
     /** DateFilters */
     DateFilters: {
@@ -730,6 +769,67 @@ export interface components {
        * @description A solved proof-of-work challenge (ALTCHA payload, base64) from `GET /api/v1/challenge`; needed when a 428 problem asks for one. Each challenge buys once.
        */
       altcha?: string | null;
+    };
+    /** QueueStatusApiOut */
+    QueueStatusApiOut: {
+      /**
+       * State
+       * @description `before_open` (the sale has not started: a countdown), `drawing` (the sale started, positions are being drawn), `waiting`, `your_turn` (admitted: reserve before `expires_at`), `used` (the admission bought or reserved), `expired` (the turn passed), `sold_out`, `paused`, `not_joined` (this browser is not in the queue) or `no_room`.
+       * @enum {string}
+       */
+      state: "before_open" | "drawing" | "waiting" | "your_turn" | "used" | "expired" | "sold_out" | "paused" | "not_joined" | "no_room";
+      /**
+       * Position
+       * @description The place in the queue, 1 first; null until drawn.
+       */
+      position: number | null;
+      /**
+       * Ahead
+       * @description People still waiting ahead.
+       */
+      ahead: number | null;
+      /**
+       * Eta Seconds
+       * @description [lo, hi]: seconds until the turn, from the admission rate; null when unknown.
+       */
+      eta_seconds: number[] | null;
+      /** Queue Opens At */
+      queue_opens_at: string | null;
+      /** Sale Starts At */
+      sale_starts_at: string | null;
+      /**
+       * Mode
+       * @description `random`: who joined before the sale got a random place, drawn at join; `fifo`: first come, first served.
+       */
+      mode: ("random" | "fifo") | null;
+      /**
+       * Prequeued
+       * @description Joined before the sale started; null when not in the queue.
+       */
+      prequeued: boolean | null;
+      /**
+       * Expires At
+       * @description When the admission (your turn) ends.
+       */
+      expires_at: string | null;
+      /**
+       * Poll After Seconds
+       * @description Ask again after this many seconds (also Retry-After).
+       */
+      poll_after_seconds: number;
+      /**
+       * Admission Token
+       * @description On your turn: send it as the `Admission-Token` header with the purchase (with the `maticko_browser` cookie); valid until `expires_at`, for one purchase.
+       */
+      admission_token?: string | null;
+    };
+    /** JoinIn */
+    JoinIn: {
+      /**
+       * Altcha
+       * @description A solved proof-of-work challenge (ALTCHA payload, base64) from `GET /api/v1/challenge`.
+       */
+      altcha: string;
     };
     /** CheckedIn */
     CheckedIn: {
@@ -1501,6 +1601,149 @@ export interface components {
        */
       reference?: string;
     };
+    /** RoomChangeRow */
+    RoomChangeRow: {
+      /**
+       * Action
+       * @enum {string}
+       */
+      action: "enabled" | "disabled" | "settings_changed" | "paused" | "resumed" | "rate_changed";
+      /**
+       * Summary
+       * @description What changed, before and after.
+       */
+      summary: string;
+      /** Actor */
+      actor: string;
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string;
+    };
+    /**
+     * RoomCounts
+     * @description The room right now (onsale.services.counts).
+     */
+    RoomCounts: {
+      /**
+       * Prequeued
+       * @description Joined before the sale started.
+       */
+      prequeued: number;
+      /**
+       * Queued
+       * @description Waiting for their turn.
+       */
+      queued: number;
+      /**
+       * Admitted
+       * @description Holding a valid, unused admission.
+       */
+      admitted: number;
+      /**
+       * Used
+       * @description Admissions used for a reservation or a purchase.
+       */
+      used: number;
+      /**
+       * Active Holds
+       * @description Live reservations on the event's dates.
+       */
+      active_holds: number;
+      /** Admissions Last Minute */
+      admissions_last_minute: number;
+      /** Sold Out */
+      sold_out: boolean;
+      /** Paused */
+      paused: boolean;
+      /**
+       * Active
+       * @description Enabled and the queue is open: reserving needs an admission.
+       */
+      active: boolean;
+    };
+    /** RoomOut */
+    RoomOut: {
+      settings: components["schemas"]["RoomSettings"];
+      counts: components["schemas"]["RoomCounts"];
+      /**
+       * Changes
+       * @description The room's log, newest first (50 at most).
+       */
+      changes: components["schemas"]["RoomChangeRow"][];
+    };
+    /**
+     * RoomSettings
+     * @description The room's settings as the form's inputs show them (times event-local).
+     */
+    RoomSettings: {
+      /** Enabled */
+      enabled: boolean;
+      /**
+       * Queue Opens At
+       * @description Event-local, e.g. 2031-06-01T09:30.
+       */
+      queue_opens_at: string;
+      /**
+       * Sale Starts At
+       * @description Event-local, e.g. 2031-06-01T10:00.
+       */
+      sale_starts_at: string;
+      /** Admissions Per Minute */
+      admissions_per_minute: number;
+      /** Max Active Shoppers */
+      max_active_shoppers: number;
+      /**
+       * Session Minutes
+       * @description How long an admitted shopper's reservation lasts.
+       */
+      session_minutes: number;
+      /**
+       * Mode
+       * @enum {string}
+       */
+      mode: "random" | "fifo";
+    };
+    /** RoomIn */
+    RoomIn: {
+      /** Enabled */
+      enabled: boolean;
+      /**
+       * Queue Opens At
+       * Format: date-time
+       * @description Without an offset: the event's local time. From 2000-01-01 to 2100-12-31 in UTC.
+       */
+      queue_opens_at: string;
+      /**
+       * Sale Starts At
+       * Format: date-time
+       * @description Without an offset: the event's local time. From 2000-01-01 to 2100-12-31 in UTC.
+       */
+      sale_starts_at: string;
+      /**
+       * Admissions Per Minute
+       * @default 120
+       */
+      admissions_per_minute?: number;
+      /**
+       * Max Active Shoppers
+       * @default 100
+       */
+      max_active_shoppers?: number;
+      /**
+       * Session Minutes
+       * @description The hold time of an admitted shopper.
+       * @default 10
+       */
+      session_minutes?: number;
+      /**
+       * Mode
+       * @default random
+       * @enum {string}
+       */
+      mode?: "random" | "fifo";
+    };
     /** ApiTokenRow */
     ApiTokenRow: {
       /** Id */
@@ -2177,6 +2420,7 @@ export interface components {
       voucher: components["schemas"]["VoucherCheck"] | null;
       /** Challenge Url */
       challenge_url?: string | null;
+      room?: components["schemas"]["RoomRef"] | null;
     };
     /** EventRef */
     EventRef: {
@@ -2753,6 +2997,76 @@ export interface components {
       /** Exists */
       exists: boolean;
     };
+    /** QueuePageProps */
+    QueuePageProps: {
+      event: components["schemas"]["EventRef"];
+      /** Event Url */
+      event_url: string;
+      status: components["schemas"]["QueueStatusOut"];
+      /**
+       * Status Url
+       * @description Polled for the status (honour Retry-After, add jitter).
+       */
+      status_url: string;
+      /** Join Url */
+      join_url: string;
+      /**
+       * Challenge Url
+       * @description The proof-of-work challenge joining needs.
+       */
+      challenge_url: string;
+    };
+    /**
+     * QueueStatusOut
+     * @description A visitor's place in an event's on-sale room, as the queue page polls it.
+     */
+    QueueStatusOut: {
+      /**
+       * State
+       * @description `before_open` (the sale has not started: a countdown), `drawing` (the sale started, positions are being drawn), `waiting`, `your_turn` (admitted: reserve before `expires_at`), `used` (the admission bought or reserved), `expired` (the turn passed), `sold_out`, `paused`, `not_joined` (this browser is not in the queue) or `no_room`.
+       * @enum {string}
+       */
+      state: "before_open" | "drawing" | "waiting" | "your_turn" | "used" | "expired" | "sold_out" | "paused" | "not_joined" | "no_room";
+      /**
+       * Position
+       * @description The place in the queue, 1 first; null until drawn.
+       */
+      position: number | null;
+      /**
+       * Ahead
+       * @description People still waiting ahead.
+       */
+      ahead: number | null;
+      /**
+       * Eta Seconds
+       * @description [lo, hi]: seconds until the turn, from the admission rate; null when unknown.
+       */
+      eta_seconds: number[] | null;
+      /** Queue Opens At */
+      queue_opens_at: string | null;
+      /** Sale Starts At */
+      sale_starts_at: string | null;
+      /**
+       * Mode
+       * @description `random`: who joined before the sale got a random place, drawn at join; `fifo`: first come, first served.
+       */
+      mode: ("random" | "fifo") | null;
+      /**
+       * Prequeued
+       * @description Joined before the sale started; null when not in the queue.
+       */
+      prequeued: boolean | null;
+      /**
+       * Expires At
+       * @description When the admission (your turn) ends.
+       */
+      expires_at: string | null;
+      /**
+       * Poll After Seconds
+       * @description Ask again after this many seconds (also Retry-After).
+       */
+      poll_after_seconds: number;
+    };
     /** ReauthenticatePageProps */
     ReauthenticatePageProps: {
       /** Next */
@@ -2788,6 +3102,43 @@ export interface components {
       refunded: string;
       /** Net */
       net: string;
+    };
+    /** RoomPageProps */
+    RoomPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      settings: components["schemas"]["RoomSettings"];
+      /**
+       * Exists
+       * @description The room was configured at least once.
+       */
+      exists: boolean;
+      counts: components["schemas"]["RoomCounts"];
+      /** Changes */
+      changes: components["schemas"]["RoomChangeRow"][];
+      /**
+       * Counts Url
+       * @description Polled every 2 s for the live counts (RoomCounts as JSON).
+       */
+      counts_url: string;
+    };
+    /**
+     * RoomRef
+     * @description The event page's view of its on-sale room.
+     */
+    RoomRef: {
+      /**
+       * Active
+       * @description The room is open: reserving needs an admission.
+       */
+      active: boolean;
+      /**
+       * State
+       * @enum {string}
+       */
+      state: "before_open" | "drawing" | "waiting" | "your_turn" | "used" | "expired" | "sold_out" | "paused" | "not_joined" | "no_room";
+      /** Queue Url */
+      queue_url: string;
     };
     /** ScannerEndpoints */
     ScannerEndpoints: {
@@ -3019,10 +3370,12 @@ export interface components {
       "Manage/Orders": components["schemas"]["OrdersPageProps"];
       "Manage/Organizer": components["schemas"]["OrganizerManagePageProps"];
       "Manage/OrganizerCreate": components["schemas"]["OrganizerCreatePageProps"];
+      "Manage/Room": components["schemas"]["RoomPageProps"];
       "Manage/Scanner": components["schemas"]["ScannerPageProps"];
       "Orders/Index": components["schemas"]["MyOrdersPageProps"];
       "Orders/Show": components["schemas"]["OrderPageProps"];
       "Organizers/Show": components["schemas"]["OrganizerPageProps"];
+      "Queue/Show": components["schemas"]["QueuePageProps"];
     };
   };
   responses: never;
@@ -3131,7 +3484,7 @@ export interface operations {
   };
   /**
    * Buy tickets in one step
-   * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again. No hoarding: one buyer (client address, email) holds at most the event's share of a date's stock in reservations and unpaid orders (429 past it). While the date is under pressure, or once the client tripped a limit, a purchase needs a solved proof of work (`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its tickets for a short first window until the buyer confirms it by the link in its email.
+   * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again. No hoarding: one buyer (client address, email) holds at most the event's share of a date's stock in reservations and unpaid orders (429 past it). While the date is under pressure, or once the client tripped a limit, a purchase needs a solved proof of work (`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its tickets for a short first window until the buyer confirms it by the link in its email. While the event's on-sale room is active, a purchase needs an admission: the `admission_token` of `GET /events/{slug}/queue` as the `Admission-Token` header, with the `maticko_browser` cookie of the browser that queued; 403 with `reason` (`missing`, `invalid`, `expired`, `other_browser`, `used`) and `queue_url` without a valid one. An admission buys once; a refused purchase does not use it up.
    */
   api_purchases_create_order: {
     parameters: {
@@ -3152,6 +3505,12 @@ export interface operations {
       201: {
         content: {
           "application/json": components["schemas"]["OrderDetail"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
         };
       };
       /** @description Not Found */
@@ -3214,6 +3573,91 @@ export interface operations {
       };
       /** @description Not Found */
       404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Your place in the event's on-sale room
+   * @description The status of this browser (the `maticko_browser` cookie) in the event's on-sale room: `state`, `position`, people `ahead`, an ETA range; on `your_turn` the `admission_token` for the purchase. Poll no sooner than `Retry-After` seconds (add some random jitter). `no_room` when the event has no open room: buy directly.
+   */
+  api_queue_queue_status: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["QueueStatusApiOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Join the event's on-sale room
+   * @description Joins the queue of the event's on-sale room (one place per browser: the `maticko_browser` cookie, set here when absent; keep it). Needs a solved proof of work (`altcha`, 428 without a valid one). 201 with the status when joined now, 200 when this browser was already in the queue. 409 when the event has no open room; 429 past the joins per address and minute (`Retry-After`). Who joins before the sale starts gets a random place in random mode (drawn at join, revealed at the opening); later joiners queue behind them in arrival order.
+   */
+  api_queue_join_queue: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["JoinIn"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["QueueStatusApiOut"];
+        };
+      };
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["QueueStatusApiOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Precondition Required */
+      428: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
         content: {
           "application/json": components["schemas"]["ProblemOut"];
         };
@@ -4054,6 +4498,162 @@ export interface operations {
       };
       /** @description Conflict */
       409: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** The event's on-sale room: settings, live counts and log */
+  api_manage_room_get_room: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["RoomOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Set the event's on-sale room up
+   * @description All settings at once. Times without an offset are the event's local time; the queue opens at `queue_opens_at` (no later than `sale_starts_at`). Who joins before `sale_starts_at` gets a random place in `random` mode; `fifo` keeps arrival order.
+   */
+  api_manage_room_put_room: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["RoomIn"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["RoomOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Pause admissions (the queue keeps its order) */
+  api_manage_room_pause_room: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["RoomOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Resume admissions */
+  api_manage_room_resume_room: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["RoomOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
         content: {
           "application/json": components["schemas"]["ProblemOut"];
         };

@@ -7,12 +7,7 @@ import TicketPicker from "../../components/TicketPicker";
 import { formatEventDate, formatShortDay, formatTime } from "../../lib/format";
 import type { PageProps } from "../../types";
 
-export default function Show({
-  event,
-  voucher,
-  challenge_url,
-  room,
-}: PageProps<"Events/Show">) {
+export default function Show({ event, voucher, challenge_url, room }: PageProps<"Events/Show">) {
   const errors = usePage().props.errors;
   const cancelled = event.status === "cancelled";
   // A series lets the buyer choose one of its dates; a single-date event has its one date.

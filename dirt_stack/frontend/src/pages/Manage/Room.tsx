@@ -230,7 +230,9 @@ export default function Room({
               { value: "random", label: "Random for who joins before the sale" },
               { value: "fifo", label: "First come, first served" },
             ]}
-            {...bind("mode")}
+            value={form.data.mode}
+            onChange={(e) => form.setData("mode", e.target.value === "fifo" ? "fifo" : "random")}
+            error={errors.mode}
           />
           <div className="sm:col-span-2">
             <PrimaryButton disabled={form.processing} data-testid="room-save">

@@ -135,7 +135,12 @@ export default function Show({
         <h1 id="queue-heading" className="text-2xl font-bold tracking-tight">
           Queue for {event.title}
         </h1>
-        <div aria-live="polite" data-testid="queue-status" data-state={status.state} className="mt-4">
+        <div
+          aria-live="polite"
+          data-testid="queue-status"
+          data-state={status.state}
+          className="mt-4"
+        >
           {status.state === "not_joined" ? (
             <p>Tickets for this event are sold through a waiting room. Join it to get your turn.</p>
           ) : status.state === "no_room" ? (
@@ -247,7 +252,10 @@ export default function Show({
         ) : null}
 
         {drawNote && status.state !== "no_room" ? (
-          <p className="mt-6 border-t border-slate-100 pt-4 text-sm text-slate-600" data-testid="queue-draw-note">
+          <p
+            className="mt-6 border-t border-slate-100 pt-4 text-sm text-slate-600"
+            data-testid="queue-draw-note"
+          >
             <span className="font-medium">How the order is drawn: </span>
             {drawNote}
           </p>
