@@ -136,10 +136,11 @@ def admitted_count(url: str, room: int) -> int:
     return row[0] if row else 0
 
 
-def ticking_pid(url: str, watch_seconds: float = 5.0) -> int | None:
-    """The operating-system process whose database connection holds a room's advisory lock
-    (the ticker's, held for one round): PostgreSQL names the connection's client port,
-    Linux's socket table the process that owns it. None when no round was caught."""
+def ticking_instance(fleet: Fleet, url: str, watch_seconds: float = 10.0) -> str | None:
+    """The instance whose database connection holds a room's advisory lock (the ticker's,
+    held for one round): PostgreSQL names the connection's client port, Linux's socket
+    table the process that owns it. None when no round was caught in ``watch_seconds``."""
+    pids = {name: {fleet.process_ids(name)[0], *fleet.process_ids(name)[1]} for name in fleet.members}
     deadline = time.monotonic() + watch_seconds
     with pg(url) as conn:
         while time.monotonic() < deadline:
@@ -150,9 +151,10 @@ def ticking_pid(url: str, watch_seconds: float = 5.0) -> int | None:
             ).fetchone()
             if row and row[0] and row[0] > 0:
                 pid = pid_of_local_port(int(row[0]))
-                if pid is not None:
-                    return pid
-            time.sleep(0.002)
+                for name, members in pids.items():
+                    if pid in members:
+                        return name
+            time.sleep(0.001)
     return None
 
 
@@ -178,16 +180,6 @@ def pid_of_local_port(port: int) -> int | None:
                     return int(proc.name)
         except OSError:
             continue
-    return None
-
-
-def instance_of(fleet: Fleet, pid: int | None) -> str | None:
-    if pid is None:
-        return None
-    for name in fleet.members:
-        master, workers = fleet.process_ids(name)
-        if pid == master or pid in workers:
-            return name
     return None
 
 
@@ -219,8 +211,7 @@ async def watch_and_kill(
         while await asyncio.to_thread(admitted_count, url, room) < KILL_AFTER_ADMITTED:
             assert time.monotonic() < deadline, "admissions did not reach the kill point"
             await asyncio.sleep(0.1)
-        pid = await asyncio.to_thread(ticking_pid, url)
-        victim = instance_of(fleet, pid)
+        victim = await asyncio.to_thread(ticking_instance, fleet, url)
         timeline["ticker_identified"] = victim is not None
         victim = victim or "app1"
         timeline["killed"] = victim
