@@ -43,7 +43,7 @@ class QueueStatusApiOut(QueueStatusOut):
 
 
 def _event(slug: str) -> Event | None:
-    return Event.objects.public().filter(slug=slug).first()
+    return Event.objects.public().only("pk", "slug").filter(slug=slug).first()
 
 
 def _status_response(code: int, event: Event, status: onsale.QueueStatus) -> HttpResponse:

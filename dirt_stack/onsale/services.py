@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.models import User
 from core.datetimes import within_window
@@ -196,7 +198,7 @@ def join(event: Event, *, browser_id: str, client_hash: str, now: dt.datetime | 
     entry = QueueEntry(
         room=room,
         browser_hash=browser,
-        client_hash=client_hash[:64],
+        client_hash=_stored_client(client_hash),
         joined_at=now,
         prequeued=prequeued,
         draw=new_draw() if prequeued and room.mode == Room.Mode.RANDOM else None,
@@ -208,6 +210,16 @@ def join(event: Event, *, browser_id: str, client_hash: str, now: dt.datetime | 
         # The same browser joined at the same moment in another request.
         return QueueEntry.objects.get(room=room, browser_hash=browser)
     return entry
+
+
+def _stored_client(client_hash: str) -> str:
+    """``client_hash`` as given (sales.hoarding.client_hash's hex digest), or anything else
+    hashed into one, so no caller's value reaches the column unchecked."""
+    if re.fullmatch(r"[0-9a-f]{0,64}", client_hash):
+        return client_hash
+    return salted_hmac(
+        "onsale.client", client_hash.encode("utf-8", "surrogatepass"), algorithm="sha256"
+    ).hexdigest()
 
 
 @dataclass(frozen=True)

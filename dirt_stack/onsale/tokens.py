@@ -24,13 +24,13 @@ MAX_TOKEN_LENGTH = 2000
 
 
 def _key() -> bytes:
-    return salted_hmac("onsale.tokens.admission", "key").digest()
+    return salted_hmac("onsale.tokens.admission", "key", algorithm="sha256").digest()
 
 
 def browser_hash(browser_id: str) -> str:
     """A keyed hash of a browser id (the ``maticko_browser`` cookie), stored instead of it."""
     raw = browser_id.encode("utf-8", "surrogatepass")
-    return salted_hmac("onsale.browser", raw).hexdigest()
+    return salted_hmac("onsale.browser", raw, algorithm="sha256").hexdigest()
 
 
 @dataclass(frozen=True)

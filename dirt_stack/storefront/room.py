@@ -123,7 +123,10 @@ def status_headers(response: HttpResponse, status: onsale.QueueStatus, event_id:
 
 def room_ref(request: HttpRequest, event: Event) -> tuple[RoomRef | None, onsale.QueueStatus | None]:
     """The event page's ``room`` prop (None without an enabled room) and the visitor's
-    status in it (None when the room is not active)."""
+    status in it (None when the room is not active). Events without an enabled room
+    cost no query (the gate's per-process map, read at most once a second)."""
+    if event.pk not in gate.enabled_rooms():  # no query for events without a room
+        return None, None
     room = onsale.room_of(event)
     if room is None or not room.enabled:
         return None, None

@@ -103,7 +103,7 @@ def queue_join(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def queue_status(request: HttpRequest, slug: str) -> HttpResponse:
     """The visitor's status as tiny JSON (storefront.schemas.QueueStatusOut)."""
-    event = _event(slug)
+    event = get_object_or_404(Event.objects.public().only("pk", "slug"), slug=slug)
     status = _current_status(request, event)
     response = HttpResponse(room.status_out(status).model_dump_json(), content_type="application/json")
     return room.status_headers(response, status, event.pk)
