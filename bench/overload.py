@@ -457,7 +457,9 @@ def with_room(
             "slug": event["slug"],
             "sale_starts_in": 1.0,
             "per_minute": per_minute,
-            "max_active": args.max_active,
+            # By default a minute's admissions: an admitted visitor far back in the queue
+            # notices its turn only at its next poll (up to 30 s later) and holds a slot meanwhile.
+            "max_active": args.max_active or min(per_minute, 100_000),
             "session_minutes": args.session_minutes,
         },
     )
@@ -617,7 +619,12 @@ def main() -> None:
         default=0.8,
         help="the room's admission rate as a fraction of capacity",
     )
-    parser.add_argument("--max-active", type=int, default=1000, help="the room's maximum active shoppers")
+    parser.add_argument(
+        "--max-active",
+        type=int,
+        default=None,
+        help="the room's maximum active shoppers (a minute's admissions)",
+    )
     parser.add_argument("--session-minutes", type=int, default=10, help="the room's shopper session length")
     parser.add_argument(
         "--drain", type=float, default=15, help="seconds visitors keep polling after the arrivals"
