@@ -78,6 +78,11 @@ bench: ## Flash-sale benchmarks on PostgreSQL (200 buyers; a single-date event, 
 	$(BIN)/python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200 --dates 50
 	$(BIN)/python bench/flash_sale.py --database sqlite --tickets 500 --buyers 50
 
+.PHONY: bench-overload
+bench-overload: ## Open-loop overload benchmark on PostgreSQL: arrivals at 3 x the purchase capacity for 60 s, without and with the on-sale room; prints JSON
+	@bash $(APP)/setup.sh --dev --no-db
+	$(BIN)/python bench/overload.py --database postgres --overload 3 --duration 60
+
 lint: lint-python lint-types lint-frontend lint-types-generated lint-migrations lint-container lint-infra lint-workflows ## Run every linter
 
 lint-python:

@@ -31,6 +31,9 @@ class Response:
     status: int
     latency_ms: float
     body: bytes
+    # Response headers by lower-case name (the last of repeated ones), and the cookies set.
+    headers: dict[str, str] = field(default_factory=dict)
+    cookies: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -71,44 +74,64 @@ class Connection:
         started = time.perf_counter()
         for attempt in range(2):  # one reconnect if the server closed an idle connection
             try:
-                if self.writer is None:
-                    self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
-                head = [f"{request.method} {request.path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
-                head += [f"{k}: {v}" for k, v in request.headers.items()]
-                head.append(f"Content-Length: {len(request.body)}")
-                self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + request.body)
-                await self.writer.drain()
-                status, body, keep_alive = await asyncio.wait_for(self._read(), timeout)
-                if not keep_alive:
-                    await self.close()
-                return Response(status, (time.perf_counter() - started) * 1000, body)
+                return await self.exchange(request, timeout, started)
             except (ConnectionError, asyncio.IncompleteReadError):
                 await self.close()
                 if attempt:
                     raise
         raise AssertionError("unreachable")
 
-    async def _read(self) -> tuple[int, bytes, bool]:
+    async def connect(self) -> None:
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    async def exchange(self, request: Request, timeout: float, started: float) -> Response:
+        """Send ``request`` once (connecting first if needed) and read the answer; no retry.
+
+        ``timeout`` bounds the wait for the answer; the latency counts from ``started``
+        (time.perf_counter()).
+        """
+        if self.writer is None:
+            await self.connect()
+        if self.writer is None:
+            raise ConnectionError("not connected")
+        head = [f"{request.method} {request.path} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        head += [f"{k}: {v}" for k, v in request.headers.items()]
+        head.append(f"Content-Length: {len(request.body)}")
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + request.body)
+        await self.writer.drain()
+        status, body, keep_alive, headers, cookies = await asyncio.wait_for(self._read(), timeout)
+        if not keep_alive:
+            await self.close()
+        return Response(status, (time.perf_counter() - started) * 1000, body, headers, cookies)
+
+    async def _read(self) -> tuple[int, bytes, bool, dict[str, str], dict[str, str]]:
         reader = self._connected_reader()
         status_line = await reader.readuntil(b"\r\n")
         status = int(status_line.split()[1])
         length, keep_alive, chunked = 0, True, False
+        headers: dict[str, str] = {}
+        cookies: dict[str, str] = {}
         while True:
             line = await reader.readuntil(b"\r\n")
             if line == b"\r\n":
                 break
             name, _, value = line.decode("latin-1").partition(":")
-            name = name.strip().lower()
+            name, value = name.strip().lower(), value.strip()
+            headers[name] = value
             if name == "content-length":
                 length = int(value)
-            elif name == "connection" and value.strip().lower() == "close":
+            elif name == "connection" and value.lower() == "close":
                 keep_alive = False
             elif name == "transfer-encoding" and "chunked" in value.lower():
                 chunked = True
+            elif name == "set-cookie":
+                cookie, _, _ = value.partition(";")
+                cookie_name, _, cookie_value = cookie.partition("=")
+                cookies[cookie_name.strip()] = cookie_value.strip()
         if chunked:
-            return status, await self._read_chunks(), keep_alive
+            return status, await self._read_chunks(), keep_alive, headers, cookies
         body = await reader.readexactly(length) if length else b""
-        return status, body, keep_alive
+        return status, body, keep_alive, headers, cookies
 
     async def _read_chunks(self) -> bytes:
         reader = self._connected_reader()

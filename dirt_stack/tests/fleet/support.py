@@ -62,6 +62,7 @@ class Reply:
     body: bytes
     started: float  # time.monotonic()
     ended: float
+    cookies: dict[str, str] = field(default_factory=dict)  # name -> value of every Set-Cookie
 
     @property
     def served_by(self) -> str:
@@ -119,9 +120,13 @@ class Client:
         status_line = await self.reader.readuntil(b"\r\n")
         status = int(status_line.split()[1])
         received: dict[str, str] = {}
+        cookies: dict[str, str] = {}
         while (line := await self.reader.readuntil(b"\r\n")) != b"\r\n":
             name, _, value = line.decode("latin-1").partition(":")
             received[name.strip().lower()] = value.strip()
+            if name.strip().lower() == "set-cookie":
+                cookie_name, _, cookie_value = value.strip().partition(";")[0].partition("=")
+                cookies[cookie_name.strip()] = cookie_value.strip()
         if "chunked" in received.get("transfer-encoding", "").lower():
             content = await self._chunks()
         else:
@@ -129,7 +134,7 @@ class Client:
             content = await self.reader.readexactly(length) if length else b""
         if received.get("connection", "").lower() == "close":
             await self.close()
-        return Reply(status, received, content, started, time.monotonic())
+        return Reply(status, received, content, started, time.monotonic(), cookies)
 
     async def _chunks(self) -> bytes:
         assert self.reader is not None
