@@ -47,9 +47,13 @@ $(INFRA_VENV)/.installed: $(ROOT)/infrastructure/requirements.txt
 # comes last; `make -k test` runs the second part even when the first one fails.
 test: test-infra test-app ## Run the whole test suite: test-infra, then test-app
 
+# The application's tests spread over TEST_APP_WORKERS processes a file at a time (servers,
+# browsers and the fleet mostly wait on I/O, so they overlap well even on two cores); each
+# process has its own test database (test_<name>_gw<N>). 0 runs them in one process.
+TEST_APP_WORKERS ?= auto
 test-app: ## The application's tests (SQLite by default; PostgreSQL with DATABASE_URL)
 	@bash $(APP)/setup.sh --dev --no-db
-	cd $(APP) && $(BIN)/pytest $(PYTEST_ARGS)
+	cd $(APP) && $(BIN)/pytest -n $(TEST_APP_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # The emulator deploys of one test file share their stacks, so the files are spread over
 # INFRA_TEST_WORKERS processes whole (--dist loadfile); 0 runs them in one process.
