@@ -193,11 +193,6 @@ def test_the_kernel_says_how_long_ago_a_socket_last_received_data():
             assert since >= 180
 
 
-def test_the_production_config_uses_the_queue_timed_worker():
-    source = (APP_DIR / "gunicorn.conf.py").read_text()
-    assert 'worker_class = "core.gunicorn_worker.QueueTimedWorker"' in source
-
-
 def _get(url: str, path: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
     host, port = url.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=60)
