@@ -387,7 +387,7 @@ async def room_buyer(
 ) -> None:
     """One visitor: proof of work, join, poll until admitted (or the run ends), buy once.
 
-    A poll that fails (timeout, connection error, 5xx) is tried again after the last
+    A poll that fails (timeout, connection error, 5xx, 429) is tried again after the last
     answer's wait, as the queue page does; a visitor whose challenge or join fails leaves.
     """
     queue_path = f"/api/v1/events/{event['slug']}/queue"
@@ -435,8 +435,10 @@ async def room_buyer(
         poll_request = Request("GET", queue_path, headers={**cookie_header(jar), **address})
         poll = await one_request(port, poll_request, timeout, sent)
         log.statuses.append(poll)
-        if poll.response is None or poll.status >= 500:
-            continue  # counted in log.statuses; asked again after the same wait
+        if poll.response is None or poll.status >= 500 or poll.status == 429:
+            # Counted in log.statuses; asked again after the same wait, as the queue page
+            # does (429: a poll shed because it waited past QUEUE_REQUEST_DEADLINE_MS).
+            continue
         if poll.status != 200:
             log.states[f"status_{poll.status}"] += 1
             return

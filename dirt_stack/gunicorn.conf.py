@@ -17,8 +17,11 @@ from maticko.logconfig import JSON_FORMATTER
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # the container listens on all interfaces
 # gthread: each worker process serves GUNICORN_THREADS requests at once; a
-# request waiting on PostgreSQL does not block its siblings.
-worker_class = "gthread"
+# request waiting on PostgreSQL does not block its siblings. Maticko's subclass
+# also tells the application how long each request waited for a thread, so that
+# under overload the requests that waited too long are refused at once
+# (core/overload.py: REQUEST_QUEUE_DEADLINE_MS, QUEUE_REQUEST_DEADLINE_MS).
+worker_class = "core.gunicorn_worker.QueueTimedWorker"
 workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Database connections: each worker holds at most threads + 3 (its request threads,

@@ -32,6 +32,7 @@ METRICS: dict[str, tuple[Unit, tuple[str, ...]]] = {
     "HoldsExpired": ("Count", ()),
     "CheckoutLatency": ("Milliseconds", ()),
     "CheckIns": ("Count", ("Result",)),
+    "RequestsShed": ("Count", ("Kind",)),
 }
 
 logger = logging.getLogger("maticko.metrics")

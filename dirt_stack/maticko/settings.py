@@ -383,6 +383,17 @@ ONSALE_JOINS_PER_ADDRESS_PER_MINUTE = env.int("ONSALE_JOINS_PER_ADDRESS_PER_MINU
 # An admitted visitor who does not fetch the queue's status within this loses the turn.
 ONSALE_TURN_PICKUP_SECONDS = env.int("ONSALE_TURN_PICKUP_SECONDS", default=120)
 
+# --- Load shedding (core/overload.py) -------------------------------------------------
+# Milliseconds a request may wait for a server thread; past it, 503 with Retry-After
+# before Django runs. 0 turns shedding off.
+REQUEST_QUEUE_DEADLINE_MS = env.int("REQUEST_QUEUE_DEADLINE_MS", default=1000)
+# The same for the on-sale room's status polls and joins and the proof-of-work challenge,
+# answered 429 with Retry-After: their clients retry anyway. 0 turns it off.
+QUEUE_REQUEST_DEADLINE_MS = env.int("QUEUE_REQUEST_DEADLINE_MS", default=150)
+for _name in ("REQUEST_QUEUE_DEADLINE_MS", "QUEUE_REQUEST_DEADLINE_MS"):
+    if not 0 <= globals()[_name] <= 600_000:
+        raise ImproperlyConfigured(f"{_name} must lie from 0 to 600000 (milliseconds).")
+
 # "background": emails go out from a thread pool after the response (production);
 # "immediate": in the committing thread (tests). See core/outbox.py.
 OUTBOX_DELIVERY = env.str("OUTBOX_DELIVERY", default="background")

@@ -157,7 +157,7 @@ def test_gunicorn_config_reads_workers_threads_and_timeouts_from_the_environment
         "timeout": 20,
         "graceful_timeout": 25,
         "keepalive": 75,
-        "worker_class": "gthread",
+        "worker_class": "core.gunicorn_worker.QueueTimedWorker",
         "bind": "0.0.0.0:8000",
         "accesslog": None,
     }

@@ -166,4 +166,8 @@ def test_six_dribbling_clients_do_not_stall_the_instance(nginx, tmp_path):
     assert lines
     for line in lines:
         record = json.loads(line)  # every line is JSON, nginx's and gunicorn's included
+        if "_aws" in record:
+            # A metric document (core/metrics.py): the dribblers that waited for a thread
+            # behind the first four are refused (core/overload.py) and counted.
+            continue
         assert {"level", "logger", "message"} <= record.keys()

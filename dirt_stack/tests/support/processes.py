@@ -112,13 +112,40 @@ def local_server(env: Mapping[str, str | None], log_dir: Path) -> Iterator[Serve
 
 
 @contextmanager
+def wsgi_server(
+    app: str, env: Mapping[str, str | None], log_dir: Path, *, worker_class: str, threads: int
+) -> Iterator[ServerProcess]:
+    """Start gunicorn with ``worker_class`` serving the WSGI application ``app`` (module:name,
+    importable from the application directory) on a free loopback port, without
+    gunicorn.conf.py (it runs from ``log_dir``)."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        app,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+        "--threads",
+        str(threads),
+        "--worker-class",
+        worker_class,
+        "--graceful-timeout",
+        "5",
+    ]
+    env = {"PYTHONPATH": str(APP_DIR), **env}
+    with _serving(command, env, log_dir / f"gunicorn-{port}.log", port, cwd=log_dir) as server:
+        yield server
+
+
+@contextmanager
 def _serving(
-    command: list[str], env: Mapping[str, str | None], log_path: Path, port: int
+    command: list[str], env: Mapping[str, str | None], log_path: Path, port: int, cwd: Path = APP_DIR
 ) -> Iterator[ServerProcess]:
     with log_path.open("w") as log:
-        process = subprocess.Popen(
-            command, cwd=APP_DIR, env=child_env(env), stdout=log, stderr=subprocess.STDOUT
-        )
+        process = subprocess.Popen(command, cwd=cwd, env=child_env(env), stdout=log, stderr=subprocess.STDOUT)
     server = ServerProcess(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
     try:
         _wait_until_listening(server)
