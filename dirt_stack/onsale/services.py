@@ -25,10 +25,10 @@ from django.utils.dateparse import parse_datetime
 from accounts.models import User
 from core.datetimes import within_window
 from events.models import Event
-from onsale import gate, tokens
+from onsale import gate, snapshots, tokens, ticker
 from onsale.exceptions import RoomClosed
 from onsale.models import RATE_MAX, SESSION_MINUTES_MAX, SHOPPERS_MAX, QueueEntry, Room, RoomChange
-from onsale.ticker import TickResult, new_draw, tick, tick_all, valid_admissions
+from onsale.ticker import TickResult, new_draw, tick_all, valid_admissions
 from sales.models import Hold
 
 __all__ = [
@@ -247,6 +247,21 @@ def _lookup_sql(by: str) -> str:
     )
 
 
+@functools.cache
+def _entry_sql() -> str:
+    """SELECT the entry's columns by (room, browser_hash): the unique index's lookup."""
+    quote = connection.ops.quote_name
+
+    def column(name: str) -> str:
+        return quote(QueueEntry._meta.get_field(name).column)
+
+    selected = ", ".join(column(name) for name in _ENTRY_COLUMNS)
+    return (
+        f"SELECT {selected} FROM {quote(QueueEntry._meta.db_table)}"  # noqa: S608 - names from metadata
+        f" WHERE {column('room')} = %s AND {column('browser_hash')} = %s"
+    )
+
+
 def _value(name: str, value: Any) -> Any:
     """A column's value as the model holds it (SQLite answers text and integers)."""
     if value is None:
@@ -272,31 +287,59 @@ class Lookup:
 
 def lookup(*, browser_id: str | None, slug: str | None = None, event_id: int | None = None) -> Lookup | None:
     """The public event ``slug`` (or any event by ``event_id``) with its room and the
-    browser's entry, in one query; None when there is no such event."""
+    browser's entry, in one query; None when there is no such event. By slug, the
+    event and room come from this process's snapshot (onsale.snapshots, at most a
+    second old) when it has one: then only the entry is read, by its unique index."""
     browser = tokens.browser_hash(browser_id) if browser_id else ""
     if slug is not None:
-        params: list[Any] = [browser, slug, Event.Status.PUBLISHED, Event.Status.CANCELLED]
-        sql = _lookup_sql("slug")
-    else:
-        params = [browser, event_id]
-        sql = _lookup_sql("id")
+        snapshot = snapshots.get(slug)
+        if snapshot is not None:
+            return _with_entry(*snapshot, browser)
+        found = _read(_lookup_sql("slug"), [browser, slug, Event.Status.PUBLISHED, Event.Status.CANCELLED])
+        if found is not None:
+            snapshots.put(slug, found.event_id, found.room)
+        return found
+    return _read(_lookup_sql("id"), [browser, event_id])
+
+
+def _with_entry(event_id: int, room: Room | None, browser: str) -> Lookup:
+    if room is None or not browser:
+        return Lookup(event_id=event_id, room=room, entry=None)
+    with connection.cursor() as cursor:
+        cursor.execute(_entry_sql(), [room.pk, browser])
+        row = cursor.fetchone()
+    return Lookup(event_id=event_id, room=room, entry=_entry(room, row) if row is not None else None)
+
+
+def _entry(room: Room, values: Any) -> QueueEntry:
+    fields = {name: _value(name, value) for name, value in zip(_ENTRY_COLUMNS, values, strict=True)}
+    return QueueEntry(room_id=room.pk, **fields)
+
+
+def _read(sql: str, params: list[Any]) -> Lookup | None:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         return None
-    rooms, entries = len(_ROOM_COLUMNS), len(_ENTRY_COLUMNS)
+    rooms = len(_ROOM_COLUMNS)
     room_values = dict(zip(_ROOM_COLUMNS, row[1 : 1 + rooms], strict=True))
-    entry_values = dict(zip(_ENTRY_COLUMNS, row[1 + rooms : 1 + rooms + entries], strict=True))
     room = None
     if room_values["id"] is not None:
         room = Room(event_id=row[0], **{name: _value(name, value) for name, value in room_values.items()})
     entry = None
-    if room is not None and entry_values["id"] is not None:
-        entry = QueueEntry(
-            room_id=room.pk, **{name: _value(name, value) for name, value in entry_values.items()}
-        )
+    if room is not None and row[1 + rooms] is not None:
+        entry = _entry(room, row[1 + rooms :])
     return Lookup(event_id=row[0], room=room, entry=entry)
+
+
+def tick(event_id: int, now: dt.datetime | None = None) -> TickResult:
+    """One admission round of the event's room (onsale.ticker.tick); a round that ran
+    makes this process's status answers read the room afresh."""
+    result = ticker.tick(event_id, now)
+    if result.ran:
+        snapshots.forget()
+    return result
 
 
 @dataclass(frozen=True)

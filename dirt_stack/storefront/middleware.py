@@ -10,8 +10,8 @@ answer is ``storefront.room.status_answer``'s, the same as the two views' (which
 as the routes' documentation and answer when this middleware is not installed); an
 address that names no public event falls through to them (their 404).
 
-What the skipped middleware would have done and is kept here: the Host header is
-validated (a 400 for a host not allowed), ``X-Frame-Options`` is set, and a database
+What the skipped middleware would have done and is kept here: a Host header that is
+not allowed goes the usual way (the 400 page), ``X-Frame-Options`` is set, and a database
 that cannot be reached or is too busy is answered 503 by
 core.middleware.DatabaseUnavailableMiddleware's rule, not a 500.
 """
@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.urls import ResolverMatch
 
@@ -52,7 +53,10 @@ class QueueStatusMiddleware:
             match = _API_STATUS.fullmatch(path)
             if match is None:
                 return self.get_response(request)
-        request.get_host()  # raises DisallowedHost (400) as CommonMiddleware would
+        try:
+            request.get_host()
+        except DisallowedHost:
+            return self.get_response(request)  # refused there, as for any address
         slug = match["slug"]
         # The route's name for the request log, as URL resolution would have set it
         # (the API's path is named after its first operation, the join).
