@@ -17,15 +17,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from core.datetimes import within_window
+from core.rows import column_name
 from events.models import Event
-from onsale import gate, snapshots, tokens, ticker
+from onsale import gate, snapshots, ticker, tokens
 from onsale.exceptions import RoomClosed
 from onsale.models import RATE_MAX, SESSION_MINUTES_MAX, SHOPPERS_MAX, QueueEntry, Room, RoomChange
 from onsale.ticker import TickResult, new_draw, tick_all, valid_admissions
@@ -219,15 +220,15 @@ _DATETIMES = frozenset(
 _BOOLEANS = frozenset({"enabled", "paused", "sold_out", "prequeued"})
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    return connection.ops.quote_name(column_name(model._meta.get_field(name)))
+
+
 @functools.cache
 def _lookup_sql(by: str) -> str:
     """SELECT the event's id, the room's columns, the entry's columns; ``by`` is "slug"
     (public events only) or "id". Names from model metadata, every value a parameter."""
-    quote = connection.ops.quote_name
-
-    def column(model: Any, name: str) -> str:
-        return quote(model._meta.get_field(name).column)
-
+    quote, column = connection.ops.quote_name, _column
     event_id, room_id = column(Event, "id"), column(Room, "id")
     selected = ", ".join(
         [f"e.{event_id}"]
@@ -250,15 +251,10 @@ def _lookup_sql(by: str) -> str:
 @functools.cache
 def _entry_sql() -> str:
     """SELECT the entry's columns by (room, browser_hash): the unique index's lookup."""
-    quote = connection.ops.quote_name
-
-    def column(name: str) -> str:
-        return quote(QueueEntry._meta.get_field(name).column)
-
-    selected = ", ".join(column(name) for name in _ENTRY_COLUMNS)
+    selected = ", ".join(_column(QueueEntry, name) for name in _ENTRY_COLUMNS)
     return (
-        f"SELECT {selected} FROM {quote(QueueEntry._meta.db_table)}"  # noqa: S608 - names from metadata
-        f" WHERE {column('room')} = %s AND {column('browser_hash')} = %s"
+        f"SELECT {selected} FROM {connection.ops.quote_name(QueueEntry._meta.db_table)}"  # noqa: S608 - names from metadata
+        f" WHERE {_column(QueueEntry, 'room')} = %s AND {_column(QueueEntry, 'browser_hash')} = %s"
     )
 
 

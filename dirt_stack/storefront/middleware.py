@@ -49,7 +49,7 @@ class QueueStatusMiddleware:
         path = request.path_info
         match = _WEB_STATUS.fullmatch(path)
         api = match is None
-        if api:
+        if match is None:
             match = _API_STATUS.fullmatch(path)
             if match is None:
                 return self.get_response(request)
