@@ -159,16 +159,18 @@ def status_answer(request: HttpRequest, slug: str, *, api: bool) -> HttpResponse
 def room_ref(request: HttpRequest, event: Event) -> tuple[RoomRef | None, onsale.QueueStatus | None]:
     """The event page's ``room`` prop (None without an enabled room) and the visitor's
     status in it (None when the room is not active). Events without an enabled room
-    cost no query (the gate's per-process map, read at most once a second)."""
+    cost no query (the gate's per-process map, read at most once a second), others one."""
     if event.pk not in gate.enabled_rooms():  # no query for events without a room
         return None, None
-    room = onsale.room_of(event)
-    if room is None or not room.enabled:
+    browser = browser_id(request)
+    # The room and this browser's entry in one query.
+    found = onsale.lookup(browser_id=browser, event_id=event.pk)
+    room = found.room if found is not None else None
+    if found is None or room is None or not room.enabled:
         return None, None
     if not room.active:
         return RoomRef(active=False, state="before_open", queue_url=queue_url(event)), None
-    browser = browser_id(request)
-    status = onsale.status(event, browser)
+    status = onsale.current_status(found, browser)
     return RoomRef(active=True, state=status.state, queue_url=queue_url(event)), status
 
 
