@@ -17,7 +17,6 @@ from api.problems import problem
 from api.schemas import ProblemOut
 from core import ratelimit
 from core.input import TextRules
-from events.models import Event
 from onsale import services as onsale
 from onsale.exceptions import RoomClosed
 from sales import challenges, hoarding
@@ -40,19 +39,6 @@ class QueueStatusApiOut(QueueStatusOut):
         description="On your turn: send it as the `Admission-Token` header with the purchase "
         "(with the `maticko_browser` cookie); valid until `expires_at`, for one purchase.",
     )
-
-
-def _event(slug: str) -> Event | None:
-    return Event.objects.public().only("pk", "slug").filter(slug=slug).first()
-
-
-def _status_response(code: int, event: Event, status: onsale.QueueStatus) -> HttpResponse:
-    body = QueueStatusApiOut(
-        **room.status_out(status).model_dump(),
-        admission_token=status.token if status.state == "your_turn" else None,
-    )
-    response = HttpResponse(body.model_dump_json(), status=code, content_type="application/json")
-    return room.status_headers(response, status, event.pk)
 
 
 @router.post(
@@ -78,8 +64,10 @@ def _status_response(code: int, event: Event, status: onsale.QueueStatus) -> Htt
     ),
 )
 def join_queue(request: HttpRequest, slug: str, body: JoinIn) -> HttpResponse:
-    event = _event(slug)
-    if event is None:
+    browser = room.browser_id(request)
+    # The event, its room and this browser's entry in one read; the join writes from it.
+    found = onsale.lookup(browser_id=browser, slug=slug)
+    if found is None:
         return problem(404, "No event with this address.")
     refusal = room.join_refusal(request)
     if refusal is not None:
@@ -89,14 +77,19 @@ def join_queue(request: HttpRequest, slug: str, body: JoinIn) -> HttpResponse:
         return limited
     if not challenges.spend(body.altcha):
         return problem(428, "The proof of work is not valid, has expired or was used.", field="altcha")
-    browser = room.browser_id(request)
-    already = browser is not None and onsale.status(event, browser).state != "not_joined"
     browser = browser or room.new_browser_id()
     try:
-        onsale.join(event, browser_id=browser, client_hash=hoarding.client_hash(ratelimit.client_ip(request)))
+        joined = onsale.enter(
+            found.event_id,
+            browser_id=browser,
+            client_hash=hoarding.client_hash(ratelimit.client_ip(request)),
+            found=found,
+        )
     except RoomClosed as exc:
         return problem(409, str(exc))
-    response = _status_response(200 if already else 201, event, onsale.status(event, browser))
+    response = room.status_response(
+        joined.status, found.event_id, api=True, code=201 if joined.created else 200
+    )
     room.set_browser_cookie(response, browser)
     return response
 
@@ -113,8 +106,6 @@ def join_queue(request: HttpRequest, slug: str, body: JoinIn) -> HttpResponse:
     ),
 )
 def queue_status(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _event(slug)
-    if event is None:
-        return problem(404, "No event with this address.")
-    browser = room.browser_id(request)
-    return _status_response(200, event, onsale.status(event, browser))
+    # Usually answered earlier, by storefront.middleware.QueueStatusMiddleware.
+    response = room.status_answer(request, slug, api=True)
+    return response if response is not None else problem(404, "No event with this address.")

@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "core.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.SecurityHeadersMiddleware",
+    # The on-sale room's status polls: answered here, after the security headers and
+    # before sessions, CSRF and Inertia, which they do not need (storefront/middleware.py).
+    "storefront.middleware.QueueStatusMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from core import statements
 from events.models import Event
-from onsale import tokens
+from onsale import snapshots, tokens
 from onsale.exceptions import AdmissionRequired
 from onsale.models import QueueEntry, Room
 
@@ -52,9 +52,11 @@ def enabled_rooms() -> dict[int, dt.datetime]:
 
 
 def forget_rooms() -> None:
-    """Reload the map at the next call (a room's settings changed in this process)."""
+    """Reload the map, and the status answer's room snapshots, at the next call (a room's
+    settings changed in this process)."""
     global _rooms_loaded_at
     _rooms_loaded_at = float("-inf")
+    snapshots.forget()
 
 
 def room_active(event_id: int, now: dt.datetime | None = None) -> bool:

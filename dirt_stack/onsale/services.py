@@ -9,6 +9,7 @@ interface's, checked before ``join`` (sales.challenges.spend, core.ratelimit).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -16,31 +17,39 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 from core.datetimes import within_window
+from core.rows import column_name
 from events.models import Event
-from onsale import gate, tokens
+from onsale import gate, snapshots, ticker, tokens
 from onsale.exceptions import RoomClosed
 from onsale.models import RATE_MAX, SESSION_MINUTES_MAX, SHOPPERS_MAX, QueueEntry, Room, RoomChange
-from onsale.ticker import TickResult, new_draw, tick, tick_all, valid_admissions
+from onsale.ticker import TickResult, new_draw, tick_all, valid_admissions
 from sales.models import Hold
 
 __all__ = [
+    "Joined",
+    "Lookup",
     "QueueStatus",
     "RoomCounts",
     "TickResult",
     "configure",
     "counts",
+    "current_status",
+    "enter",
     "join",
+    "lookup",
     "pause",
     "resume",
     "room_of",
     "set_rate",
     "status",
+    "status_of",
     "tick",
     "tick_all",
 ]
@@ -175,29 +184,191 @@ def set_rate(room: Room, per_minute: int, *, actor: User | None, actor_label: st
 
 
 # --- Joining and a visitor's status -----------------------------------------------------
+#
+# The status answer is the request the waiting crowd repeats, and joining is what every
+# arrival does once: both read the event, its room and the browser's entry in ONE query
+# (``_lookup``: plain SQL over indexed columns, the event by slug or id, the room by its
+# event, the entry by (room, browser_hash)), and a status is computed from those rows
+# (``status_of``) without reading them again.
+
+_ROOM_COLUMNS = (
+    "id",
+    "enabled",
+    "queue_opens_at",
+    "sale_starts_at",
+    "admissions_per_minute",
+    "mode",
+    "paused",
+    "admitted_through",
+    "last_tick_at",
+    "sold_out",
+    "session_minutes",
+)
+_ENTRY_COLUMNS = (
+    "id",
+    "browser_hash",
+    "prequeued",
+    "position",
+    "status",
+    "admitted_at",
+    "expires_at",
+    "picked_up_at",
+)
+_DATETIMES = frozenset(
+    {"queue_opens_at", "sale_starts_at", "last_tick_at", "admitted_at", "expires_at", "picked_up_at"}
+)
+_BOOLEANS = frozenset({"enabled", "paused", "sold_out", "prequeued"})
 
 
-def _active_room(event: Event, now: dt.datetime) -> Room | None:
-    room = Room.objects.filter(event=event).first()
-    return room if room is not None and room.is_active(now) else None
+def _column(model: type[models.Model], name: str) -> str:
+    return connection.ops.quote_name(column_name(model._meta.get_field(name)))
 
 
-def join(event: Event, *, browser_id: str, client_hash: str, now: dt.datetime | None = None) -> QueueEntry:
-    """The browser's entry in the event's queue, created at its first join (one INSERT,
-    no shared row); RoomClosed when the event has no active room. ``now`` lets tests
-    simulate time."""
+@functools.cache
+def _lookup_sql(by: str) -> str:
+    """SELECT the event's id, the room's columns, the entry's columns; ``by`` is "slug"
+    (public events only) or "id". Names from model metadata, every value a parameter."""
+    quote, column = connection.ops.quote_name, _column
+    event_id, room_id = column(Event, "id"), column(Room, "id")
+    selected = ", ".join(
+        [f"e.{event_id}"]
+        + [f"r.{column(Room, name)}" for name in _ROOM_COLUMNS]
+        + [f"q.{column(QueueEntry, name)}" for name in _ENTRY_COLUMNS]
+    )
+    if by == "slug":
+        where = f"e.{column(Event, 'slug')} = %s AND e.{column(Event, 'status')} IN (%s, %s)"
+    else:
+        where = f"e.{event_id} = %s"
+    return (
+        f"SELECT {selected} FROM {quote(Event._meta.db_table)} e"  # noqa: S608 - names from metadata
+        f" LEFT JOIN {quote(Room._meta.db_table)} r ON r.{column(Room, 'event')} = e.{event_id}"
+        f" LEFT JOIN {quote(QueueEntry._meta.db_table)} q ON q.{column(QueueEntry, 'room')} = r.{room_id}"
+        f" AND q.{column(QueueEntry, 'browser_hash')} = %s"
+        f" WHERE {where}"
+    )
+
+
+@functools.cache
+def _entry_sql() -> str:
+    """SELECT the entry's columns by (room, browser_hash): the unique index's lookup."""
+    selected = ", ".join(_column(QueueEntry, name) for name in _ENTRY_COLUMNS)
+    return (
+        f"SELECT {selected} FROM {connection.ops.quote_name(QueueEntry._meta.db_table)}"  # noqa: S608 - names from metadata
+        f" WHERE {_column(QueueEntry, 'room')} = %s AND {_column(QueueEntry, 'browser_hash')} = %s"
+    )
+
+
+def _value(name: str, value: Any) -> Any:
+    """A column's value as the model holds it (SQLite answers text and integers)."""
+    if value is None:
+        return None
+    if name in _DATETIMES:
+        # SQLite answers text or naive datetimes, in UTC.
+        moment = parse_datetime(value) if isinstance(value, str) else value
+        return moment if moment is None or timezone.is_aware(moment) else moment.replace(tzinfo=dt.UTC)
+    if name in _BOOLEANS:
+        return bool(value)
+    return value
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """An event's id, its room (None without one) and a browser's entry in it (None when
+    the browser has not joined), read together by ``lookup``."""
+
+    event_id: int
+    room: Room | None
+    entry: QueueEntry | None
+
+
+def lookup(*, browser_id: str | None, slug: str | None = None, event_id: int | None = None) -> Lookup | None:
+    """The public event ``slug`` (or any event by ``event_id``) with its room and the
+    browser's entry, in one query; None when there is no such event. By slug, the
+    event and room come from this process's snapshot (onsale.snapshots, at most a
+    second old) when it has one: then only the entry is read, by its unique index."""
+    browser = tokens.browser_hash(browser_id) if browser_id else ""
+    if slug is not None:
+        snapshot = snapshots.get(slug)
+        if snapshot is not None:
+            return _with_entry(*snapshot, browser)
+        found = _read(_lookup_sql("slug"), [browser, slug, Event.Status.PUBLISHED, Event.Status.CANCELLED])
+        if found is not None:
+            snapshots.put(slug, found.event_id, found.room)
+        return found
+    return _read(_lookup_sql("id"), [browser, event_id])
+
+
+def _with_entry(event_id: int, room: Room | None, browser: str) -> Lookup:
+    if room is None or not browser:
+        return Lookup(event_id=event_id, room=room, entry=None)
+    with connection.cursor() as cursor:
+        cursor.execute(_entry_sql(), [room.pk, browser])
+        row = cursor.fetchone()
+    return Lookup(event_id=event_id, room=room, entry=_entry(room, row) if row is not None else None)
+
+
+def _entry(room: Room, values: Any) -> QueueEntry:
+    fields = {name: _value(name, value) for name, value in zip(_ENTRY_COLUMNS, values, strict=True)}
+    return QueueEntry(room_id=room.pk, **fields)
+
+
+def _read(sql: str, params: list[Any]) -> Lookup | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    rooms = len(_ROOM_COLUMNS)
+    room_values = dict(zip(_ROOM_COLUMNS, row[1 : 1 + rooms], strict=True))
+    room = None
+    if room_values["id"] is not None:
+        room = Room(event_id=row[0], **{name: _value(name, value) for name, value in room_values.items()})
+    entry = None
+    if room is not None and row[1 + rooms] is not None:
+        entry = _entry(room, row[1 + rooms :])
+    return Lookup(event_id=row[0], room=room, entry=entry)
+
+
+def tick(event_id: int, now: dt.datetime | None = None) -> TickResult:
+    """One admission round of the event's room (onsale.ticker.tick); a round that ran
+    makes this process's status answers read the room afresh."""
+    result = ticker.tick(event_id, now)
+    if result.ran:
+        snapshots.forget()
+    return result
+
+
+@dataclass(frozen=True)
+class Joined:
+    """A join's outcome: the entry, whether this join created it, and the status it gives."""
+
+    entry: QueueEntry
+    created: bool
+    status: QueueStatus
+
+
+def enter(
+    event_id: int,
+    *,
+    browser_id: str,
+    client_hash: str,
+    now: dt.datetime | None = None,
+    found: Lookup | None = None,
+) -> Joined:
+    """Join the event's queue (see ``join``), with the status the join gives, computed
+    from the rows the join read or wrote (no second read). ``found`` is this browser's
+    ``lookup`` when the caller has made it already."""
     now = now or timezone.now()
-    room = _active_room(event, now)
-    if room is None:
+    found = found or lookup(browser_id=browser_id, event_id=event_id)
+    room = found.room if found is not None else None
+    if room is None or not room.is_active(now):
         raise RoomClosed()
-    browser = tokens.browser_hash(browser_id)
-    existing = QueueEntry.objects.filter(room=room, browser_hash=browser).first()
-    if existing is not None:
-        return existing
+    if found is not None and found.entry is not None:
+        return Joined(found.entry, False, status_of(room, found.entry, now))
     prequeued = now < room.sale_starts_at
     entry = QueueEntry(
         room=room,
-        browser_hash=browser,
+        browser_hash=tokens.browser_hash(browser_id),
         client_hash=_stored_client(client_hash),
         joined_at=now,
         prequeued=prequeued,
@@ -208,8 +379,16 @@ def join(event: Event, *, browser_id: str, client_hash: str, now: dt.datetime | 
             entry.save(force_insert=True)
     except IntegrityError:
         # The same browser joined at the same moment in another request.
-        return QueueEntry.objects.get(room=room, browser_hash=browser)
-    return entry
+        entry = QueueEntry.objects.get(room=room, browser_hash=entry.browser_hash)
+        return Joined(entry, False, status_of(room, entry, now))
+    return Joined(entry, True, status_of(room, entry, now))
+
+
+def join(event: Event, *, browser_id: str, client_hash: str, now: dt.datetime | None = None) -> QueueEntry:
+    """The browser's entry in the event's queue, created at its first join (one INSERT,
+    no shared row); RoomClosed when the event has no active room. ``now`` lets tests
+    simulate time."""
+    return enter(event.pk, browser_id=browser_id, client_hash=client_hash, now=now).entry
 
 
 def _stored_client(client_hash: str) -> str:
@@ -240,6 +419,8 @@ class QueueStatus:
 
 
 POLL_MIN, POLL_MAX = 1, 30
+# Polls while waiting come about this many times before the expected turn (or opening).
+POLLS_BEFORE_TURN = 4
 # ETA range: from the configured rate (lo) to this factor of it (hi), plus a round.
 ETA_SPREAD = 1.5
 
@@ -252,9 +433,11 @@ def eta_range(ahead: int, per_minute: int) -> tuple[int, int]:
     return math.floor(seconds), math.ceil(seconds * ETA_SPREAD + tick)
 
 
-def _poll_after(seconds_away: float) -> int:
-    """Poll about ten times before the expected turn, within POLL_MIN..POLL_MAX seconds."""
-    return int(min(max(seconds_away / 10, POLL_MIN), POLL_MAX))
+def poll_after(seconds_away: float) -> int:
+    """Seconds until the next poll: about a quarter of the time until the turn or the
+    opening, within POLL_MIN..POLL_MAX, so far-back visitors poll rarely (40,000 waiting
+    an hour poll about 1,300 times a second, not 40,000) and near ones promptly."""
+    return int(min(max(seconds_away / POLLS_BEFORE_TURN, POLL_MIN), POLL_MAX))
 
 
 def _ticker_late(room: Room, now: dt.datetime) -> bool:
@@ -266,28 +449,40 @@ def _ticker_late(room: Room, now: dt.datetime) -> bool:
     )
 
 
+NO_ROOM = QueueStatus(state="no_room", poll_after_seconds=POLL_MAX)
+
+
 def status(event: Event, browser_id: str | None, now: dt.datetime | None = None) -> QueueStatus:
-    """Where the browser stands in the event's queue (one or two indexed queries; a
+    """Where the browser stands in the event's queue (one indexed query while waiting; a
     turn's first status marks it picked up and carries its admission token)."""
+    found = lookup(browser_id=browser_id, event_id=event.pk)
+    assert found is not None  # noqa: S101 - the event exists
+    return current_status(found, browser_id, now)
+
+
+def current_status(found: Lookup, browser_id: str | None, now: dt.datetime | None = None) -> QueueStatus:
+    """The status from a ``lookup``'s rows; when the room's ticker seems to have stopped
+    (no sweeper thread runs here), this request ticks the room and reads it again."""
     now = now or timezone.now()
-    room = _active_room(event, now)
-    if room is None:
-        return QueueStatus(state="no_room", poll_after_seconds=POLL_MAX)
-    # The ticker seems to have stopped here (no sweeper thread): tick from this request.
-    if _ticker_late(room, now) and tick(event.pk, now).ran:
-        room.refresh_from_db()
+    room = found.room
+    if room is None or not room.is_active(now):
+        return NO_ROOM
+    if _ticker_late(room, now) and tick(found.event_id, now).ran:
+        found = lookup(browser_id=browser_id, event_id=found.event_id) or found
+    return status_of(found.room or room, found.entry, now)
+
+
+def status_of(room: Room, entry: QueueEntry | None, now: dt.datetime) -> QueueStatus:
+    """The status of ``entry`` (None: not joined) in the active ``room``, from these rows."""
     base: dict[str, Any] = {
         "queue_opens_at": room.queue_opens_at,
         "sale_starts_at": room.sale_starts_at,
         "mode": room.mode,
     }
-    entry = None
-    if browser_id:
-        entry = QueueEntry.objects.filter(room=room, browser_hash=tokens.browser_hash(browser_id)).first()
     until_sale = (room.sale_starts_at - now).total_seconds()
     if entry is None:
         state = "sold_out" if room.sold_out else "not_joined"
-        return QueueStatus(state=state, poll_after_seconds=_poll_after(max(until_sale, 0)), **base)
+        return QueueStatus(state=state, poll_after_seconds=poll_after(max(until_sale, 0)), **base)
     base["prequeued"] = entry.prequeued
     base["position"] = entry.position
     if entry.status == QueueEntry.Status.USED:
@@ -297,14 +492,14 @@ def status(event: Event, browser_id: str | None, now: dt.datetime | None = None)
     if entry.status == QueueEntry.Status.EXPIRED:
         return QueueStatus(state="expired", poll_after_seconds=POLL_MAX, **base)
     if now < room.sale_starts_at:
-        return QueueStatus(state="before_open", poll_after_seconds=_poll_after(until_sale), **base)
+        return QueueStatus(state="before_open", poll_after_seconds=poll_after(until_sale), **base)
     if entry.position is None:
         return QueueStatus(state="drawing", poll_after_seconds=POLL_MIN, **base)
     ahead = max(entry.position - room.admitted_through - 1, 0)
     eta = eta_range(ahead, room.admissions_per_minute)
     state = "sold_out" if room.sold_out else "paused" if room.paused else "waiting"
     return QueueStatus(
-        state=state, ahead=ahead, eta_seconds=eta, poll_after_seconds=_poll_after(eta[0]), **base
+        state=state, ahead=ahead, eta_seconds=eta, poll_after_seconds=poll_after(eta[0]), **base
     )
 
 

@@ -19,8 +19,10 @@ absent, and such a token as invalid (onsale.tokens): never a 500.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -97,18 +99,40 @@ def queue_url(event: Event) -> str:
 
 
 def status_out(status: onsale.QueueStatus) -> QueueStatusOut:
-    return QueueStatusOut(
-        state=status.state,
-        position=status.position,
-        ahead=status.ahead,
-        eta_seconds=list(status.eta_seconds) if status.eta_seconds is not None else None,
-        queue_opens_at=status.queue_opens_at,
-        sale_starts_at=status.sale_starts_at,
-        mode=status.mode,
-        prequeued=status.prequeued,
-        expires_at=status.expires_at,
-        poll_after_seconds=status.poll_after_seconds,
-    )
+    """The status as the queue page's props (the status answer itself is ``status_body``)."""
+    return QueueStatusOut.model_validate(status_document(status))
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def status_document(status: onsale.QueueStatus, *, with_token: bool = False) -> dict[str, Any]:
+    """The status JSON's fields (storefront.schemas.QueueStatusOut, and the API's
+    ``admission_token`` when ``with_token``), built by hand: the waiting crowd repeats it."""
+    document: dict[str, Any] = {
+        "state": status.state,
+        "position": status.position,
+        "ahead": status.ahead,
+        "eta_seconds": list(status.eta_seconds) if status.eta_seconds is not None else None,
+        "queue_opens_at": _iso(status.queue_opens_at),
+        "sale_starts_at": _iso(status.sale_starts_at),
+        "mode": status.mode,
+        "prequeued": status.prequeued,
+        "expires_at": _iso(status.expires_at),
+        "poll_after_seconds": status.poll_after_seconds,
+    }
+    if with_token:
+        document["admission_token"] = status.token if status.state == "your_turn" else None
+    return document
+
+
+def status_response(status: onsale.QueueStatus, event_id: int, *, api: bool, code: int = 200) -> HttpResponse:
+    """The status answer: small JSON with ``Retry-After`` and ``no-store``, the admission
+    cookie on the visitor's turn; for the API with the ``admission_token``."""
+    body = json.dumps(status_document(status, with_token=api), separators=(",", ":"))
+    response = HttpResponse(body, status=code, content_type="application/json")
+    return status_headers(response, status, event_id)
 
 
 def status_headers(response: HttpResponse, status: onsale.QueueStatus, event_id: int) -> HttpResponse:
@@ -121,26 +145,41 @@ def status_headers(response: HttpResponse, status: onsale.QueueStatus, event_id:
     return response
 
 
+def status_answer(request: HttpRequest, slug: str, *, api: bool) -> HttpResponse | None:
+    """The browser's status answer in the public event ``slug``'s room (one indexed
+    query while waiting; no session, CSRF or Inertia work); None when there is no such
+    event (the caller answers 404)."""
+    browser = browser_id(request)
+    found = onsale.lookup(browser_id=browser, slug=slug)
+    if found is None:
+        return None
+    return status_response(onsale.current_status(found, browser), found.event_id, api=api)
+
+
 def room_ref(request: HttpRequest, event: Event) -> tuple[RoomRef | None, onsale.QueueStatus | None]:
     """The event page's ``room`` prop (None without an enabled room) and the visitor's
     status in it (None when the room is not active). Events without an enabled room
-    cost no query (the gate's per-process map, read at most once a second)."""
+    cost no query (the gate's per-process map, read at most once a second), others one."""
     if event.pk not in gate.enabled_rooms():  # no query for events without a room
         return None, None
-    room = onsale.room_of(event)
-    if room is None or not room.enabled:
+    browser = browser_id(request)
+    # The room and this browser's entry in one query.
+    found = onsale.lookup(browser_id=browser, event_id=event.pk)
+    room = found.room if found is not None else None
+    if found is None or room is None or not room.enabled:
         return None, None
     if not room.active:
         return RoomRef(active=False, state="before_open", queue_url=queue_url(event)), None
-    browser = browser_id(request)
-    status = onsale.status(event, browser)
+    status = onsale.current_status(found, browser)
     return RoomRef(active=True, state=status.state, queue_url=queue_url(event)), status
 
 
 def join_refusal(request: HttpRequest) -> tuple[str, str, int, int] | None:
     """Why a join from this address is refused before the room is asked: (field,
     message, status, Retry-After), or None. Counts the attempt against
-    ``ONSALE_JOINS_PER_ADDRESS_PER_MINUTE``."""
+    ``ONSALE_JOINS_PER_ADDRESS_PER_MINUTE`` (none when it is 0)."""
+    if settings.ONSALE_JOINS_PER_ADDRESS_PER_MINUTE <= 0:
+        return None  # 0 turns the limit off, as PURCHASE_RATE_LIMIT=0 does
     rule = ratelimit.RateLimit(settings.ONSALE_JOINS_PER_ADDRESS_PER_MINUTE, JOIN_WINDOW)
     verdict = ratelimit.hit(ratelimit.key_for("onsale-join", ratelimit.client_ip(request)), rule)
     if not verdict.allowed:

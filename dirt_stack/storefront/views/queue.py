@@ -10,7 +10,7 @@ turn, the admission cookie (``storefront.room``).
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -102,8 +102,9 @@ def queue_join(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_GET
 def queue_status(request: HttpRequest, slug: str) -> HttpResponse:
-    """The visitor's status as tiny JSON (storefront.schemas.QueueStatusOut)."""
-    event = get_object_or_404(Event.objects.public().only("pk", "slug"), slug=slug)
-    status = _current_status(request, event)
-    response = HttpResponse(room.status_out(status).model_dump_json(), content_type="application/json")
-    return room.status_headers(response, status, event.pk)
+    """The visitor's status as tiny JSON (storefront.schemas.QueueStatusOut). Usually
+    answered earlier, by ``storefront.middleware.QueueStatusMiddleware``."""
+    response = room.status_answer(request, slug, api=False)
+    if response is None:
+        raise Http404("No event with this address.")
+    return response
