@@ -235,10 +235,31 @@ def connection_errors(replies: list[Reply]) -> dict[str, int]:
     return dict(Counter(r.body.decode(errors="replace")[:80] for r in replies if r.status == 0))
 
 
+def is_shed(reply: Reply) -> bool:
+    """The busy server's answer to a request that waited past its deadline (ADR 0029):
+    503 (429 for the on-sale room's requests), a problem saying so, with Retry-After."""
+    if reply.status not in (429, 503):
+        return False
+    if not reply.headers.get("content-type", "").startswith("application/problem+json"):
+        return False
+    try:
+        problem = reply.json()
+    except ValueError:
+        return False
+    return (
+        problem.get("status") == reply.status
+        and "very busy" in str(problem.get("detail", ""))
+        and reply.headers.get("retry-after", "").isdigit()
+    )
+
+
 def is_readable_503(reply: Reply) -> bool:
-    """A 503 a person or a program can act on: the app's problem+json, or HAProxy's own page."""
+    """A 503 a person or a program can act on: the app's problem+json (the database is
+    away, or the server is too busy), or HAProxy's own page."""
     if reply.status != 503:
         return False
+    if is_shed(reply):
+        return True
     content_type = reply.headers.get("content-type", "")
     if "x-request-id" not in reply.headers:  # HAProxy answered: no instance was available
         return b"No server is available" in reply.body
