@@ -26,10 +26,10 @@ from accounts.models import User
 from core.datetimes import within_window
 from core.rows import column_name
 from events.models import Event
-from onsale import gate, snapshots, ticker, tokens
+from onsale import gate, snapshots, tokens
 from onsale.exceptions import RoomClosed
 from onsale.models import RATE_MAX, SESSION_MINUTES_MAX, SHOPPERS_MAX, QueueEntry, Room, RoomChange
-from onsale.ticker import TickResult, new_draw, tick_all, valid_admissions
+from onsale.ticker import TickResult, new_draw, tick, tick_all, valid_admissions
 from sales.models import Hold
 
 __all__ = [
@@ -327,15 +327,6 @@ def _read(sql: str, params: list[Any]) -> Lookup | None:
     if room is not None and row[1 + rooms] is not None:
         entry = _entry(room, row[1 + rooms :])
     return Lookup(event_id=row[0], room=room, entry=entry)
-
-
-def tick(event_id: int, now: dt.datetime | None = None) -> TickResult:
-    """One admission round of the event's room (onsale.ticker.tick); a round that ran
-    makes this process's status answers read the room afresh."""
-    result = ticker.tick(event_id, now)
-    if result.ran:
-        snapshots.forget()
-    return result
 
 
 @dataclass(frozen=True)

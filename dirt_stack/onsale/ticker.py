@@ -44,6 +44,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from events.models import Event, EventDate
+from onsale import snapshots
 from onsale.models import QueueEntry, Room
 from sales import quotas, stock
 
@@ -126,6 +127,9 @@ def tick(event_id: int, now: dt.datetime | None = None) -> TickResult:
             ):
                 return SKIPPED
             result, dates = _round(room, now)
+    # This process's status answers read the room afresh, whoever ran the round here
+    # (the sweeper's thread or a status request).
+    snapshots.forget()
     if dates and time.monotonic() - _last_release.get(event_id, 0.0) >= RELEASE_EVERY_SECONDS:
         # After the round's commit: returning stock locks the dates' hot rows.
         _last_release[event_id] = time.monotonic()
