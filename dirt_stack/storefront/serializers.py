@@ -4,9 +4,10 @@ show them: each builds its schema from ``storefront.schemas``."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.utils.crypto import constant_time_compare
 
 from core.markdown import plain_text_excerpt, render_markdown
 from core.money import money_str
+from core.schemas import Shape
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales import payment_pages, quotas
 from sales.models import Order, OrderLine, Ticket, order_url
@@ -22,6 +24,25 @@ from sales.pricing import PricedLine, unit_price
 from sales.quotas import DateLeft
 from sales.tickets import TICKET_STATE_LABELS, TicketState, qr_svg_data_uri, ticket_state, tickets_usable
 from storefront import schemas
+
+ShapeT = TypeVar("ShapeT", bound=Shape)
+
+
+def built(shape: type[ShapeT], **values: Any) -> ShapeT:
+    """``shape`` with ``values`` computed here from rows, of its fields' types, without
+    pydantic's validation: django-ninja validates a Shape twice, each nested one too, which
+    cost the purchase API's answer (an order, its lines and tickets) about as much as
+    writing the order. The values must be what validation would keep (a plain ``str``
+    for a choice); tests/test_serializers.py validates every shape built here. Only the
+    names are checked at run time: a wrong one fails loudly instead of vanishing."""
+    if not values.keys() <= shape.model_fields.keys() or not _required(shape) <= values.keys():
+        raise TypeError(f"{shape.__name__} takes {sorted(shape.model_fields)}, got {sorted(values)}")
+    return shape.model_construct(**values)
+
+
+@functools.cache
+def _required(shape: type[Shape]) -> frozenset[str]:
+    return frozenset(name for name, field in shape.model_fields.items() if field.is_required())
 
 
 class SaleState:
@@ -274,7 +295,8 @@ def payment_methods(event_methods: list[str]) -> list[schemas.PaymentMethod]:
 
 def line_detail(line: OrderLine | PricedLine) -> schemas.OrderLine:
     """One line of an order or of a hold being checked out."""
-    return schemas.OrderLine(
+    return built(
+        schemas.OrderLine,
         ticket_type=line.ticket_type.name,
         quantity=line.quantity,
         unit_price=line.unit_price,
@@ -294,15 +316,15 @@ def _order_event_fields(event: Event, date: EventDate) -> dict[str, Any]:
         "admission_at": _local_or_none(date.admission_at, event),
         "timezone": event.timezone,
         "venue": date.venue_label,
-        "status": event.status,
-        "date_status": date.status,
+        "status": str(event.status),
+        "date_status": str(date.status),
         "url": date_url(event, date),
     }
 
 
 def order_event(event: Event, date: EventDate) -> schemas.OrderEvent:
     """The event and the date an order is for."""
-    return schemas.OrderEvent(**_order_event_fields(event, date))
+    return built(schemas.OrderEvent, **_order_event_fields(event, date))
 
 
 def checkout_event(event: Event, date: EventDate) -> schemas.CheckoutEvent:
@@ -330,12 +352,13 @@ def order_detail(
     tickets = list(order.tickets.all()) if tickets is None else tickets
     states = {ticket.pk: ticket_state(ticket, order) for ticket in tickets}
     url = order_url(order, base_url)
-    return schemas.OrderDetail(
+    return built(
+        schemas.OrderDetail,
         code=order.code,
-        status=order.status,
-        status_label=order.get_status_display(),
+        status=str(order.status),
+        status_label=str(order.get_status_display()),
         event=order_event(event, order.date),
-        buyer=schemas.Buyer(name=order.buyer_name, email=order.buyer_email),
+        buyer=built(schemas.Buyer, name=order.buyer_name, email=order.buyer_email),
         currency=order.currency,
         subtotal=order.subtotal,
         discount=order.discount,
@@ -357,7 +380,8 @@ def order_detail(
         pdf_url=f"{url}tickets.pdf",
         lines=[line_detail(line) for line in lines],
         tickets=[
-            schemas.OrderTicket(
+            built(
+                schemas.OrderTicket,
                 id=ticket.pk,
                 ticket_type_id=ticket.ticket_type_id,
                 ticket_type=ticket.ticket_type.name,
@@ -370,8 +394,8 @@ def order_detail(
                 if include_qr and states[ticket.pk] == TicketState.VALID
                 else None,
                 void=states[ticket.pk] != TicketState.VALID,
-                state=states[ticket.pk],
-                state_label=TICKET_STATE_LABELS[states[ticket.pk]],
+                state=str(states[ticket.pk]),
+                state_label=str(TICKET_STATE_LABELS[states[ticket.pk]]),
             )
             for ticket in tickets
         ],
