@@ -222,6 +222,7 @@ def create_order(
     buyer = hoarding.Buyer(client, solved=solved)
     if hoarding.challenge_due(target.date, buyer, target.offers.values()):
         return _challenge_problem(request, "Sales are busy: solve the proof of work and send it as altcha.")
+    base_url = _base_url(request)
     try:
         placed = place_order(
             target.date,
@@ -230,7 +231,7 @@ def create_order(
             voucher_code=purchase.voucher,
             # Not the session's user: this endpoint has no CSRF protection (DEVELOPMENT.md).
             user=None,
-            base_url=_base_url(request),
+            base_url=base_url,
             idempotency_key=idempotency_key or None,
             ticket_types=target.ticket_types,
             offers=target.offers,
@@ -257,7 +258,7 @@ def create_order(
             503,
             str(exc),
             order_code=exc.order.code,
-            order_url=order_url(exc.order, _base_url(request)),
+            order_url=order_url(exc.order, base_url),
         )
         unavailable["Retry-After"] = "30"
         return unavailable
@@ -265,11 +266,11 @@ def create_order(
         return problem(409, str(exc))
     if placed.created:
         detail = order_detail(
-            placed.order, _base_url(request), placed.payment, lines=placed.lines, tickets=placed.tickets
+            placed.order, base_url, placed.payment, lines=placed.lines, tickets=placed.tickets
         )
     else:
         earlier = load_order(placed.order.code) or placed.order
-        detail = order_detail(earlier, _base_url(request), placed.payment)
+        detail = order_detail(earlier, base_url, placed.payment)
     response = order_response(201, detail)
     if not placed.created:
         response["Idempotent-Replayed"] = "true"

@@ -123,13 +123,54 @@ def columns(model: type[models.Model], skip: str | None = None) -> tuple[models.
     return tuple(f for f in model._meta.concrete_fields if not f.primary_key and f.attname != skip)
 
 
+# Fields whose value the ORM saves unchanged when it is of one of these exact types (a
+# subclass, such as a choices enum, takes the ORM's way): ``values`` copies those values
+# instead of running each field's conversions, a third of an order's write in Python.
+_SAVED_AS_IS: dict[type[models.Field[Any, Any]], tuple[type, ...]] = {
+    models.CharField: (str, type(None)),
+    models.EmailField: (str, type(None)),
+    models.TextField: (str, type(None)),
+    models.BooleanField: (bool, type(None)),
+    models.IntegerField: (int, type(None)),
+    models.PositiveIntegerField: (int, type(None)),
+    models.PositiveSmallIntegerField: (int, type(None)),
+    models.ForeignKey: (int, type(None)),
+    models.OneToOneField: (int, type(None)),
+}
+_KEYS = (models.AutoField, models.BigAutoField)
+
+
+@functools.cache
+def _savers(
+    model: type[models.Model], skip: str | None
+) -> tuple[tuple[str, models.Field[Any, Any], tuple[type, ...]], ...]:
+    """Per column of ``columns``: its attname, its field, the types saved as they are."""
+    savers = []
+    for f in columns(model, skip):
+        as_is = _SAVED_AS_IS.get(type(f), ())
+        if type(f).pre_save is not models.Field.pre_save or (
+            isinstance(f, models.ForeignKey) and type(f.target_field) not in _KEYS
+        ):
+            as_is = ()
+        savers.append((f.attname, f, as_is))
+    return tuple(savers)
+
+
+_UNSET = object()
+
+
 def values(
     instance: models.Model, skip: str | None = None, db: BaseDatabaseWrapper | None = None
 ) -> list[Any]:
     """The instance's column values as the ORM would save them (defaults,
     auto_now_add, adapted for the database), in ``columns`` order."""
     db = db or connections[DEFAULT_DB_ALIAS]
-    return [f.get_db_prep_save(f.pre_save(instance, True), db) for f in columns(type(instance), skip)]
+    loaded = instance.__dict__
+    row = []
+    for attname, f, as_is in _savers(type(instance), skip):
+        value = loaded.get(attname, _UNSET)
+        row.append(value if type(value) in as_is else f.get_db_prep_save(f.pre_save(instance, True), db))
+    return row
 
 
 @functools.cache
@@ -315,13 +356,14 @@ def wait_longer_for_locks(milliseconds: int = ORGANIZER_LOCK_WAIT_MS) -> None:
             cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(milliseconds)}ms"])
 
 
-def saved(instance: models.Model, pk: int, **foreign_keys: int) -> None:
-    """Mark ``instance`` as saved under ``pk`` (with foreign keys set by the statement)."""
+def saved(instance: models.Model, pk: int, alias: str = DEFAULT_DB_ALIAS, **foreign_keys: int) -> None:
+    """Mark ``instance`` as saved under ``pk`` in the database ``alias`` (with foreign
+    keys set by the statement)."""
     instance.pk = pk
     for attname, value in foreign_keys.items():
         setattr(instance, attname, value)
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = alias
 
 
 _SQLITE_CONSTRAINT = re.compile(r"CHECK constraint failed: (\w+)")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
+from django.db import connection
 
 from core import statements
 
@@ -23,3 +26,36 @@ def test_a_placeholder_django_does_not_write_is_refused(sql):
 def test_fetch_binds_its_parameters_in_order():
     rows = statements.fetch("SELECT %s, %s, '100%%'", [3, "three"])
     assert [tuple(row) for row in rows] == [(3, "three", "100%")]
+
+
+@pytest.mark.django_db
+def test_values_are_what_each_field_saves(settings):
+    """The columns ``values`` copies as they are equal the ORM's conversions of them."""
+    settings.DEMO_PAYMENTS = True
+    from sales import order_writer, pricing, purchase
+    from sales.models import IdempotencyRecord
+    from tests.factories import make_event, make_ticket_type, only_date
+
+    event = make_event(payment_methods=["demo", "offline"])
+    ticket_type = make_ticket_type(event, price=Decimal("12.50"))
+    date = only_date(event)
+    offers = pricing.date_offers(date, [ticket_type.pk])
+    lines = purchase.price(purchase.validate_selection(date, {ticket_type.pk: 2}, None), None, offers)
+    for method in ("demo", "offline"):
+        details = pricing.BuyerDetails(
+            name=" Ana ", email="Ana@Example.com", payment_method=method, attendee_names=["A", "B"]
+        )
+        new = order_writer.build_order(date, lines, details, method, None, None, "http://testserver/")
+        key = IdempotencyRecord(scope="s", key="k", fingerprint="f", order_code=new.order.code)
+        rows = [new.order, *new.lines, *new.tickets, new.payment, new.confirmation, key]
+        for row in rows:
+            assert row is not None
+            fields = statements.columns(type(row))
+            expected = [f.get_db_prep_save(f.pre_save(row, True), connection) for f in fields]
+            # auto_now_add: the time of each call
+            stamped = [i for i, f in enumerate(fields) if getattr(f, "auto_now_add", False)]
+            got = statements.values(row)
+            assert [v for i, v in enumerate(got) if i not in stamped] == [
+                v for i, v in enumerate(expected) if i not in stamped
+            ]
+        assert statements.values(new.lines[0], "order_id") == statements.values(new.lines[0])[1:]
