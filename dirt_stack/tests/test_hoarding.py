@@ -231,3 +231,16 @@ def test_an_unconfirmed_transfer_does_not_admit_even_where_unpaid_transfers_do(e
     new.refresh_from_db()
     assert new.admits_holders
     assert Ticket.objects.admissible().filter(order=new).exists()
+
+
+def test_a_client_hash_is_the_keyed_hash_of_its_address_under_the_current_secret(settings):
+    from django.utils.crypto import salted_hmac
+
+    first = hoarding.client_hash("203.0.113.7")
+    assert first == salted_hmac("sales.hoarding.client", "203.0.113.7").hexdigest()
+    assert hoarding.client_hash("203.0.113.8") != first
+    assert hoarding.client_hash("") == ""
+    settings.SECRET_KEY = "another secret key, long enough for the tests"
+    again = hoarding.client_hash("203.0.113.7")
+    assert again == salted_hmac("sales.hoarding.client", "203.0.113.7").hexdigest()
+    assert again != first

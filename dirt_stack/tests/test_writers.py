@@ -374,3 +374,12 @@ def test_a_rush_on_one_event_does_not_queue_another_events_purchases():
         assert waiting.is_alive()  # still queued behind the busy event's turn
     waiting.join(timeout=30)
     assert done == {other.slug: Order.Status.PAID, busy.slug: Order.Status.PAID}
+
+
+def test_order_codes_are_eight_letters_of_the_alphabet_each_drawn_anew():
+    from sales.models import ORDER_CODE_ALPHABET, new_order_code
+
+    codes = [new_order_code() for _ in range(2000)]
+    assert all(len(code) == 8 and set(code) <= set(ORDER_CODE_ALPHABET) for code in codes)
+    assert len(set(codes)) == len(codes)
+    assert set("".join(codes)) == set(ORDER_CODE_ALPHABET)  # 16,000 letters: every one of 32 shows
