@@ -31,7 +31,7 @@ ShapeT = TypeVar("ShapeT", bound=Shape)
 def built(shape: type[ShapeT], **values: Any) -> ShapeT:
     """``shape`` with ``values`` computed here from rows, of its fields' types, without
     pydantic's validation: django-ninja validates a Shape twice, each nested one too, which
-    cost the purchase API's answer (an order, its lines and tickets) about as much as
+    cost the purchase API's answer (an order, its lines and tickets) half as much CPU as
     writing the order. The values must be what validation would keep (a plain ``str``
     for a choice); tests/test_serializers.py validates every shape built here. Only the
     names are checked at run time: a wrong one fails loudly instead of vanishing."""
