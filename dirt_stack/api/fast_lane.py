@@ -61,12 +61,16 @@ _idempotency_key: TypeAdapter[str | None] = TypeAdapter(Annotated[str, TextRules
 
 
 def remember(
-    request: HttpRequest, slug: str, date_id: object, quantities: dict[int, int], target: object
+    request: HttpRequest,
+    slug: str,
+    date_id: int | None,
+    quantities: dict[int, int],
+    target: purchase.PurchaseTarget,
 ) -> None:
     """Called by a full purchase that found the request sold out: let the fast lane answer
     the same shape from what it read (a no-op when the lane did not pass this request on)."""
     since = getattr(request, _SINCE, None)
-    if since is not None and isinstance(target, purchase.PurchaseTarget):
+    if since is not None:
         soldout.put(soldout.shape(slug, date_id, quantities), since, target)
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models.signals import post_delete, post_save
@@ -43,12 +43,12 @@ clock = time.monotonic
 # Shapes are chosen by clients; past this many, start afresh.
 MAX_SNAPSHOTS = 10_000
 
-Shape = tuple[str, Any, tuple[int, ...]]
+Shape = tuple[str, int | None, tuple[int, ...]]
 
 _by_shape: dict[Shape, tuple[float, PurchaseTarget]] = {}
 
 
-def shape(slug: str, date_id: object, quantities: Mapping[int, int]) -> Shape:
+def shape(slug: str, date_id: int | None, quantities: Mapping[int, int]) -> Shape:
     """What a purchase request reads (``event_for_purchase``'s arguments but the key)."""
     return slug, date_id, tuple(sorted(quantities))
 
