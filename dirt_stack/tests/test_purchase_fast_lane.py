@@ -424,3 +424,15 @@ def test_holds_expire_and_sales_resume_without_overselling(clock, full_path_runs
     assert allocated(standard) == 3
     assert Order.objects.filter(date=date, status=Order.Status.PAID).count() == 3
     assert post(Client(), "flash", order_body((standard, 1))).status_code == 409
+
+
+def test_an_expired_snapshot_is_read_afresh_and_kept_again(rush, clock, full_path_runs):
+    shape = soldout.shape("rush", None, {rush["standard"].pk: 1})
+    sold_out_now(rush)
+    clock.later()
+    assert soldout.get(shape) is None
+    sold_out_now(rush)  # the full path, a second later: still sold out
+    assert full_path_runs == ["rush", "rush"]
+    assert soldout.get(shape) is not None
+    sold_out_now(rush)
+    assert full_path_runs == ["rush", "rush"]
