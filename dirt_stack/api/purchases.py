@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from ninja import Field, Header, Router, Schema
 
+from api import fast_lane
 from api.problems import problem
 from api.schemas import ProblemOut
 from core import ratelimit
@@ -197,6 +198,8 @@ def create_order(
         target, quantities, details, voucher_code=purchase.voucher, idempotency_key=idempotency_key
     )
     if sold_out is not None:
+        # The next second's requests like this one are refused before the stack (api/fast_lane.py).
+        fast_lane.remember(request, slug, purchase.date, quantities, target)
         refused = problem(409, str(sold_out))
         # The request log has its line; after a sell-out these are most requests, not
         # warnings worth a second line each (django.request's log of every 4xx).

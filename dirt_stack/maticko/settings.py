@@ -87,6 +87,8 @@ MIDDLEWARE = [
     # The on-sale room's status polls: answered here, after the security headers and
     # before sessions, CSRF and Inertia, which they do not need (storefront/middleware.py).
     "storefront.middleware.QueueStatusMiddleware",
+    # Sold-out purchases and proof-of-work challenges, answered the same way (api/fast_lane.py).
+    "api.fast_lane.PurchaseFastLaneMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -55,6 +55,7 @@ from sales.audit import SWEEPER
 from sales.emails import order_expired_message
 from sales.exceptions import OrderConflict
 from sales.models import AuditEntry, Hold, HoldLine, IdempotencyRecord, Order, Ticket, Voucher
+from sales.soldout import forget as forget_sold_out
 
 T = TypeVar("T")
 
@@ -375,6 +376,9 @@ def give_back(date_id: int, quantities: Mapping[int, int]) -> None:
     total = sum(quantities.values())
     if total <= 0:
         return
+    # This process's "sold out" snapshots (sales.soldout): now, and once others can read it.
+    forget_sold_out()
+    transaction.on_commit(forget_sold_out)
     EventDate.objects.filter(pk=date_id, capacity__isnull=False).update(allocated=F("allocated") - total)
     for ticket_type_id in sorted(quantities):
         DateTicketType.objects.filter(date_id=date_id, ticket_type_id=ticket_type_id).update(

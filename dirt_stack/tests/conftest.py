@@ -116,3 +116,14 @@ def _onsale_rooms_reread() -> Iterator[None]:
     gate.forget_rooms()
     yield
     gate.forget_rooms()
+
+
+@pytest.fixture(autouse=True)
+def _sold_out_snapshots_reread() -> Iterator[None]:
+    """Each test reads its purchases afresh (a rolled-back test's sold-out event must not
+    refuse the next test's event with the same slug: sales.soldout)."""
+    from sales import soldout
+
+    soldout.forget()
+    yield
+    soldout.forget()
