@@ -11,6 +11,7 @@ challenge cannot be replayed, from any instance. When one is asked for: sales.ho
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -32,7 +33,13 @@ SIGNATURE_MAX_LENGTH = 128
 
 def _secret(purpose: str) -> str:
     """A secret for signing challenges, derived from SECRET_KEY."""
-    return salted_hmac("sales.challenges", purpose).hexdigest()
+    return _derived(purpose, settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=8)
+def _derived(purpose: str, secret_key: str) -> str:
+    # Derived once per key: every challenge issued and every solution checked needs two.
+    return salted_hmac("sales.challenges", purpose, secret=secret_key).hexdigest()
 
 
 def new_challenge() -> dict[str, Any]:
@@ -64,11 +71,15 @@ def proof(payload: object) -> Proof | None:
     if not isinstance(payload, str) or not payload or len(payload) > PAYLOAD_MAX_LENGTH:
         return None
     try:
-        result = altcha.verify_solution(payload, _secret("challenge"), hmac_key_secret=_secret("key"))
-        parsed = altcha.Payload.from_base64(payload) if result.verified else None
+        parsed = altcha.Payload.from_base64(payload)  # parsed once, then checked
+        result = altcha.verify_solution(parsed, _secret("challenge"), hmac_key_secret=_secret("key"))
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None  # not base64, not JSON, or not the shape of a payload
-    if parsed is None or not parsed.challenge.signature or parsed.challenge.parameters.expires_at is None:
+    if (
+        not result.verified
+        or not parsed.challenge.signature
+        or parsed.challenge.parameters.expires_at is None
+    ):
         return None
     expires_at = dt.datetime.fromtimestamp(int(parsed.challenge.parameters.expires_at), tz=dt.UTC)
     return Proof(signature=parsed.challenge.signature[:SIGNATURE_MAX_LENGTH], expires_at=expires_at)
