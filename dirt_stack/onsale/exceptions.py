@@ -38,7 +38,7 @@ class AdmissionRequired(OrderConflict):
 
 
 class JoinRefused(Exception):
-    """A join refused before the queue is asked (the interface's 429 or 428)."""
+    """A join refused before any entry is written (the interfaces answer 429 or 428)."""
 
 
 class TooManyJoins(JoinRefused):

@@ -2,8 +2,9 @@
 
 Interfaces (storefront, backoffice, api) call these; the admission rounds are
 onsale.ticker's (``tick``, ``tick_all``, re-exported here), the check of holds and
-purchases is onsale.gate's. Proof of work and per-address join limits are the
-interface's, checked before ``join`` (sales.challenges.spend, core.ratelimit).
+purchases is onsale.gate's. ``join_queue`` is the interfaces' join: the proof of
+work (sales.challenges), the per-address limit (core.ratelimit's counters) and the
+entry, written together (one statement on PostgreSQL); ``join`` is the bare insert.
 """
 
 from __future__ import annotations
