@@ -150,8 +150,9 @@ async def one_request(port: int, request: Request, timeout: float, scheduled: fl
     """
     connection = Connection(HOST, port)
     connected = False
+    timer = asyncio.timeout(timeout)
     try:
-        async with asyncio.timeout(timeout):
+        async with timer:
             await connection.connect()
             connected = True
             response = await connection.exchange(request, timeout, scheduled)
@@ -161,7 +162,15 @@ async def one_request(port: int, request: Request, timeout: float, scheduled: fl
     except (OSError, asyncio.IncompleteReadError, ValueError):
         kind = "connection_error"
     finally:
-        await connection.close()
+        try:
+            await connection.close()
+        except asyncio.CancelledError:
+            # The timeout fired just as the block ended (Python 3.11's asyncio.timeout):
+            # its cancellation arrives here, and is the timer's, not the caller's.
+            task = asyncio.current_task()
+            if not timer.expired() or task is None:
+                raise
+            task.uncancel()
     now = time.perf_counter()
     return Attempt(kind, 0, (now - scheduled) * 1000, now, connected=connected)
 
@@ -577,10 +586,13 @@ def status_closed_loop(
     path = f"/api/v1/events/{event['slug']}/queue"
     chosen = [jars[k % len(jars)] for k in range(args.buyers)]
     requests = [Request("GET", path, headers=cookie_header(jar)) for jar in chosen]
+    cpu_before = cpu_seconds()
     status = asyncio.run(
         run_load(HOST, port, lambda c, i: requests[c], args.buyers, duration_s=args.health_seconds)
     ).summary()
+    cpu_between = cpu_seconds()
     health = closed_loop_health(port, args.buyers, args.health_seconds)
+    cpu_after = cpu_seconds()
     return {
         "concurrency": args.buyers,
         "status_requests_per_s": status["requests_per_s"],
@@ -591,6 +603,8 @@ def status_closed_loop(
         if health["requests_per_s"]
         else None,
         "status_to_health_target": 0.7,
+        "cpu_ms_per_status_request": cpu_ms_per_request(cpu_before, cpu_between, status["requests"]),
+        "cpu_ms_per_health_request": cpu_ms_per_request(cpu_between, cpu_after, health["requests"]),
     }
 
 

@@ -18,8 +18,8 @@ from api.schemas import ProblemOut
 from core import ratelimit
 from core.input import TextRules
 from onsale import services as onsale
-from onsale.exceptions import RoomClosed
-from sales import challenges, hoarding
+from onsale.exceptions import ProofRefused, RoomClosed, TooManyJoins
+from sales import challenges
 from storefront import room
 from storefront.schemas import QueueStatusOut
 
@@ -64,27 +64,22 @@ class QueueStatusApiOut(QueueStatusOut):
     ),
 )
 def join_queue(request: HttpRequest, slug: str, body: JoinIn) -> HttpResponse:
-    browser = room.browser_id(request)
-    # The event, its room and this browser's entry in one read; the join writes from it.
-    found = onsale.lookup(browser_id=browser, slug=slug)
+    # The event and its room (this process's snapshot, or one read); the join's writes are
+    # one statement, which finds out itself whether this browser had joined before.
+    found = onsale.lookup(browser_id=None, slug=slug)
     if found is None:
         return problem(404, "No event with this address.")
-    refusal = room.join_refusal(request)
-    if refusal is not None:
-        _, message, code, retry_after = refusal
-        limited = problem(code, message)
-        limited["Retry-After"] = str(retry_after)
-        return limited
-    if not challenges.spend(body.altcha):
-        return problem(428, "The proof of work is not valid, has expired or was used.", field="altcha")
-    browser = browser or room.new_browser_id()
+    browser = room.browser_id(request) or room.new_browser_id()
     try:
-        joined = onsale.enter(
-            found.event_id,
-            browser_id=browser,
-            client_hash=hoarding.client_hash(ratelimit.client_ip(request)),
-            found=found,
+        joined = onsale.join_queue(
+            found, browser_id=browser, address=ratelimit.client_ip(request), proof=body.altcha
         )
+    except TooManyJoins as exc:
+        limited = problem(429, str(exc))
+        limited["Retry-After"] = str(exc.retry_after)
+        return limited
+    except ProofRefused:
+        return problem(428, "The proof of work is not valid, has expired or was used.", field="altcha")
     except RoomClosed as exc:
         return problem(409, str(exc))
     response = room.status_response(

@@ -46,8 +46,9 @@ class Verdict:
     retry_after: int  # seconds until the window resets
 
 
-def _window(rule: RateLimit) -> tuple[int, int, dt.datetime]:
-    """Now, and the start of the current window (as a timestamp and a datetime)."""
+def window(rule: RateLimit) -> tuple[int, int, dt.datetime]:
+    """Now, and the start of the current window (as a timestamp and a datetime): the
+    counter's row is (key, that datetime)."""
     epoch = int(timezone.now().timestamp())
     window_start_ts = epoch - epoch % rule.window_seconds
     return epoch, window_start_ts, dt.datetime.fromtimestamp(window_start_ts, tz=dt.UTC)
@@ -56,7 +57,7 @@ def _window(rule: RateLimit) -> tuple[int, int, dt.datetime]:
 def peek(key: str, rule: RateLimit) -> Verdict:
     """Whether ``key`` is still within ``rule``, without counting a request: for limits
     that count only failures (voucher guesses) but must refuse every attempt beyond them."""
-    epoch, window_start_ts, window_start = _window(rule)
+    epoch, window_start_ts, window_start = window(rule)
     # Raw SQL as in hit, so that the window's datetime is passed to the database the same way.
     with connection.cursor() as cursor:
         cursor.execute(_COUNT_SQL, [key[:200], window_start])
@@ -68,14 +69,25 @@ def peek(key: str, rule: RateLimit) -> Verdict:
 
 def hit(key: str, rule: RateLimit) -> Verdict:
     now = timezone.now()
-    epoch, window_start_ts, window_start = _window(rule)
+    epoch, window_start_ts, window_start = window(rule)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_UPSERT_SQL, [key[:200], window_start])
         count = cursor.fetchone()[0]
-    if random.randrange(_CLEANUP_ONE_IN) == 0:  # noqa: S311 - not security sensitive
-        RateLimitCounter.objects.filter(window_start__lt=now - _KEEP_FOR).delete()
+    forget_old_windows_sometimes(now)
+    return verdict(rule, count, epoch, window_start_ts)
+
+
+def verdict(rule: RateLimit, count: int, epoch: int, window_start_ts: int) -> Verdict:
+    """The verdict on the ``count``-th request of the window (``window``'s figures):
+    for callers that count in a statement of their own, on the same rows as ``hit``."""
     retry_after = window_start_ts + rule.window_seconds - epoch
     return Verdict(allowed=count <= rule.limit, count=count, retry_after=max(retry_after, 1))
+
+
+def forget_old_windows_sometimes(now: dt.datetime) -> None:
+    """Remove counters of long-past windows, on about one call in _CLEANUP_ONE_IN."""
+    if random.randrange(_CLEANUP_ONE_IN) == 0:  # noqa: S311 - not security sensitive
+        RateLimitCounter.objects.filter(window_start__lt=now - _KEEP_FOR).delete()
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -35,3 +35,20 @@ class AdmissionRequired(OrderConflict):
             raise ValueError(f"Unknown admission refusal {reason!r}.")
         super().__init__(message or self.MESSAGES[reason])
         self.reason = reason
+
+
+class JoinRefused(Exception):
+    """A join refused before any entry is written (the interfaces answer 429 or 428)."""
+
+
+class TooManyJoins(JoinRefused):
+    """Past ``ONSALE_JOINS_PER_ADDRESS_PER_MINUTE`` from this address; ``retry_after``
+    is the number of seconds until the address's window ends."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many joins from your address. Try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
+class ProofRefused(JoinRefused):
+    """The proof of work is not a valid, unexpired solution of ours, or was used before."""

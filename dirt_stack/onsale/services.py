@@ -2,8 +2,9 @@
 
 Interfaces (storefront, backoffice, api) call these; the admission rounds are
 onsale.ticker's (``tick``, ``tick_all``, re-exported here), the check of holds and
-purchases is onsale.gate's. Proof of work and per-address join limits are the
-interface's, checked before ``join`` (sales.challenges.spend, core.ratelimit).
+purchases is onsale.gate's. ``join_queue`` is the interfaces' join: the proof of
+work (sales.challenges), the per-address limit (core.ratelimit's counters) and the
+entry, written together (one statement on PostgreSQL); ``join`` is the bare insert.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import datetime as dt
 import functools
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.conf import settings
@@ -23,16 +24,20 @@ from django.utils.crypto import salted_hmac
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
+from core import ratelimit, statements
 from core.datetimes import within_window
+from core.models import RateLimitCounter
 from core.rows import column_name
 from events.models import Event
 from onsale import gate, snapshots, tokens
-from onsale.exceptions import RoomClosed
+from onsale.exceptions import ProofRefused, RoomClosed, TooManyJoins
 from onsale.models import RATE_MAX, SESSION_MINUTES_MAX, SHOPPERS_MAX, QueueEntry, Room, RoomChange
 from onsale.ticker import TickResult, new_draw, tick, tick_all, valid_admissions
-from sales.models import Hold
+from sales import challenges, hoarding
+from sales.models import Hold, SpentChallenge
 
 __all__ = [
+    "EntryRow",
     "Joined",
     "Lookup",
     "QueueStatus",
@@ -43,6 +48,7 @@ __all__ = [
     "current_status",
     "enter",
     "join",
+    "join_queue",
     "lookup",
     "pause",
     "resume",
@@ -271,14 +277,34 @@ def _value(name: str, value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    """A browser's entry as a status reads it (``_ENTRY_COLUMNS``), without building a
+    model instance: the waiting crowd's polls read one each."""
+
+    id: int
+    browser_hash: str
+    prequeued: bool
+    position: int | None
+    status: str
+    admitted_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    picked_up_at: dt.datetime | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
 @dataclass(frozen=True)
 class Lookup:
     """An event's id, its room (None without one) and a browser's entry in it (None when
-    the browser has not joined), read together by ``lookup``."""
+    the browser has not joined), read together by ``lookup``. The entry is a model
+    instance read by event id, an ``EntryRow`` read by slug (the status answer's)."""
 
     event_id: int
     room: Room | None
-    entry: QueueEntry | None
+    entry: QueueEntry | EntryRow | None
 
 
 def lookup(*, browser_id: str | None, slug: str | None = None, event_id: int | None = None) -> Lookup | None:
@@ -301,10 +327,12 @@ def lookup(*, browser_id: str | None, slug: str | None = None, event_id: int | N
 def _with_entry(event_id: int, room: Room | None, browser: str) -> Lookup:
     if room is None or not browser:
         return Lookup(event_id=event_id, room=room, entry=None)
-    with connection.cursor() as cursor:
-        cursor.execute(_entry_sql(), [room.pk, browser])
-        row = cursor.fetchone()
-    return Lookup(event_id=event_id, room=room, entry=_entry(room, row) if row is not None else None)
+    # Prepared once per connection on PostgreSQL: the crowd repeats this very query.
+    rows = statements.fetch(_entry_sql(), [room.pk, browser])
+    if not rows:
+        return Lookup(event_id=event_id, room=room, entry=None)
+    values = (_value(name, value) for name, value in zip(_ENTRY_COLUMNS, rows[0], strict=True))
+    return Lookup(event_id=event_id, room=room, entry=EntryRow(*values))
 
 
 def _entry(room: Room, values: Any) -> QueueEntry:
@@ -354,10 +382,23 @@ def enter(
     room = found.room if found is not None else None
     if room is None or not room.is_active(now):
         raise RoomClosed()
-    if found is not None and found.entry is not None:
+    if found is not None and isinstance(found.entry, QueueEntry):
         return Joined(found.entry, False, status_of(room, found.entry, now))
+    entry = _new_entry(room, browser_id, client_hash, now)
+    try:
+        with transaction.atomic():
+            entry.save(force_insert=True)
+    except IntegrityError:
+        # The same browser joined at the same moment in another request (or before).
+        return _joined_before(room, entry, now)
+    return Joined(entry, True, status_of(room, entry, now))
+
+
+def _new_entry(room: Room, browser_id: str, client_hash: str, now: dt.datetime) -> QueueEntry:
+    """The entry a join inserts: pre-queued before the sale, with its draw from
+    ``secrets`` in random mode."""
     prequeued = now < room.sale_starts_at
-    entry = QueueEntry(
+    return QueueEntry(
         room=room,
         browser_hash=tokens.browser_hash(browser_id),
         client_hash=_stored_client(client_hash),
@@ -365,14 +406,12 @@ def enter(
         prequeued=prequeued,
         draw=new_draw() if prequeued and room.mode == Room.Mode.RANDOM else None,
     )
-    try:
-        with transaction.atomic():
-            entry.save(force_insert=True)
-    except IntegrityError:
-        # The same browser joined at the same moment in another request.
-        entry = QueueEntry.objects.get(room=room, browser_hash=entry.browser_hash)
-        return Joined(entry, False, status_of(room, entry, now))
-    return Joined(entry, True, status_of(room, entry, now))
+
+
+def _joined_before(room: Room, entry: QueueEntry, now: dt.datetime) -> Joined:
+    """The browser's entry that kept ``entry`` out (one per browser), as a join answers it."""
+    existing = QueueEntry.objects.get(room=room, browser_hash=entry.browser_hash)
+    return Joined(existing, False, status_of(room, existing, now))
 
 
 def join(event: Event, *, browser_id: str, client_hash: str, now: dt.datetime | None = None) -> QueueEntry:
@@ -380,6 +419,138 @@ def join(event: Event, *, browser_id: str, client_hash: str, now: dt.datetime | 
     no shared row); RoomClosed when the event has no active room. ``now`` lets tests
     simulate time."""
     return enter(event.pk, browser_id=browser_id, client_hash=client_hash, now=now).entry
+
+
+# --- Joining from the web and the API: proof of work, the address's limit, the entry ------
+#
+# An arrival's join is the request a crowd makes once each, at the rate it arrives. On
+# PostgreSQL it is ONE autocommitted statement of data-modifying CTEs, prepared once per
+# connection (core.statements.fetch): count the join against the address's window,
+# spend the challenge only within the limit, insert the entry only once the challenge
+# is spent (ON CONFLICT: one entry per browser, one use per challenge; a conflict
+# waits for the other statement and then writes nothing). Elsewhere the same three
+# steps run one after another (core.ratelimit.hit, sales.challenges.spend_proof,
+# ``enter``). Either way the refusals come in the order the interfaces answer them:
+# 429 (too many joins), 428 (no valid proof), 409 (no open room).
+
+JOIN_WINDOW_SECONDS = 60
+
+
+def _join_limit() -> ratelimit.RateLimit | None:
+    """ONSALE_JOINS_PER_ADDRESS_PER_MINUTE as a rule; None when it is 0 (no limit)."""
+    per_minute = settings.ONSALE_JOINS_PER_ADDRESS_PER_MINUTE
+    return ratelimit.RateLimit(per_minute, JOIN_WINDOW_SECONDS) if per_minute > 0 else None
+
+
+def _join_key(address: str) -> str:
+    return ratelimit.key_for("onsale-join", address)
+
+
+def join_queue(
+    found: Lookup,
+    *,
+    browser_id: str,
+    address: str,
+    proof: object,
+    now: dt.datetime | None = None,
+) -> Joined:
+    """Join ``found``'s room (a ``lookup`` of the event, with or without the browser's
+    entry) as the browser ``browser_id`` from the client ``address``, with the proof of
+    work ``proof`` (an ALTCHA payload, spent here). Raises TooManyJoins past the
+    address's joins a minute, ProofRefused without a valid unused proof, RoomClosed
+    when the room is not active; nothing is spent or inserted then, but the join is
+    counted against the address (as every attempt is)."""
+    now = now or timezone.now()
+    rule = _join_limit()
+    solved = challenges.proof(proof)
+    room = found.room if found.room is not None and found.room.is_active(now) else None
+    client_hash = hoarding.client_hash(address)
+    if solved is None or not statements.available():
+        if rule is not None:
+            verdict = ratelimit.hit(_join_key(address), rule)
+            if not verdict.allowed:
+                raise TooManyJoins(verdict.retry_after)
+        if solved is None or not challenges.spend_proof(solved):
+            raise ProofRefused()
+        if room is None:
+            raise RoomClosed()
+        # An entry read as a row is not passed on: the insert finds the one-per-browser conflict.
+        known = (
+            found
+            if found.entry is None or isinstance(found.entry, QueueEntry)
+            else replace(found, entry=None)
+        )
+        return enter(found.event_id, browser_id=browser_id, client_hash=client_hash, now=now, found=known)
+    entry = _new_entry(room, browser_id, client_hash, now) if room is not None else None
+    params: list[Any] = []
+    epoch = window_start_ts = 0
+    if rule is not None:
+        epoch, window_start_ts, window_start = ratelimit.window(rule)
+        params += [_join_key(address)[:200], window_start]
+    params += [solved.signature, solved.expires_at]
+    if rule is not None:
+        params.append(rule.limit)
+    if entry is not None:
+        params += statements.values(entry)
+    ((count, spent, entry_id),) = statements.fetch(_join_sql(rule is not None, entry is not None), params)
+    if rule is not None:
+        ratelimit.forget_old_windows_sometimes(now)
+        verdict = ratelimit.verdict(rule, count, epoch, window_start_ts)
+        if not verdict.allowed:
+            raise TooManyJoins(verdict.retry_after)
+    if not spent:
+        raise ProofRefused()
+    if room is None or entry is None:
+        raise RoomClosed()
+    if entry_id is None:
+        return _joined_before(room, entry, now)
+    statements.saved(entry, entry_id)
+    return Joined(entry, True, status_of(room, entry, now))
+
+
+@functools.cache
+def _join_sql(limited: bool, enters: bool) -> str:
+    """The join's statement (see above): ``limited`` counts the address's join first and
+    spends the challenge only within the limit; ``enters`` inserts the entry once the
+    challenge is spent. Selects (the address's count or NULL, whether the challenge was
+    spent, the new entry's id or NULL). Names from model metadata, every value a parameter."""
+    quote, column = connection.ops.quote_name, _column
+
+    def cast(model: type[models.Model], name: str) -> str:
+        return f"CAST(%s AS {model._meta.get_field(name).db_type(connection)})"
+
+    counters, count = quote(RateLimitCounter._meta.db_table), column(RateLimitCounter, "count")
+    key, window = column(RateLimitCounter, "key"), column(RateLimitCounter, "window_start")
+    signature = column(SpentChallenge, "signature")
+    ctes = []
+    if limited:
+        ctes.append(
+            f"counted AS (INSERT INTO {counters} ({key}, {window}, {count})"  # noqa: S608 - names from metadata
+            f" VALUES ({cast(RateLimitCounter, 'key')}, {cast(RateLimitCounter, 'window_start')}, 1)"
+            f" ON CONFLICT ({key}, {window}) DO UPDATE SET {count} = {counters}.{count} + 1"
+            f" RETURNING {count})"
+        )
+    within = f" WHERE (SELECT {count} FROM counted) <= %s" if limited else ""  # noqa: S608 - a CTE
+    ctes.append(
+        f"spent AS (INSERT INTO {quote(SpentChallenge._meta.db_table)}"
+        f" ({signature}, {column(SpentChallenge, 'expires_at')})"
+        f" SELECT {cast(SpentChallenge, 'signature')}, {cast(SpentChallenge, 'expires_at')}{within}"
+        f" ON CONFLICT ({signature}) DO NOTHING RETURNING 1)"
+    )
+    entry_id = column(QueueEntry, "id")
+    if enters:
+        fields = statements.columns(QueueEntry)
+        targets = ", ".join(quote(column_name(f)) for f in fields)
+        casts = ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields)
+        one_per_browser = f"{column(QueueEntry, 'room')}, {column(QueueEntry, 'browser_hash')}"
+        ctes.append(
+            f"entered AS (INSERT INTO {quote(QueueEntry._meta.db_table)} ({targets})"  # noqa: S608 - names from metadata
+            f" SELECT {casts} WHERE EXISTS (SELECT 1 FROM spent)"
+            f" ON CONFLICT ({one_per_browser}) DO NOTHING RETURNING {entry_id})"
+        )
+    counted = f"(SELECT {count} FROM counted)" if limited else "NULL"  # noqa: S608 - a CTE
+    entered = f"(SELECT {entry_id} FROM entered)" if enters else "NULL"  # noqa: S608 - a CTE
+    return f"WITH {', '.join(ctes)} SELECT {counted}, EXISTS (SELECT 1 FROM spent), {entered}"  # noqa: S608
 
 
 def _stored_client(client_hash: str) -> str:
@@ -463,7 +634,7 @@ def current_status(found: Lookup, browser_id: str | None, now: dt.datetime | Non
     return status_of(found.room or room, found.entry, now)
 
 
-def status_of(room: Room, entry: QueueEntry | None, now: dt.datetime) -> QueueStatus:
+def status_of(room: Room, entry: QueueEntry | EntryRow | None, now: dt.datetime) -> QueueStatus:
     """The status of ``entry`` (None: not joined) in the active ``room``, from these rows."""
     base: dict[str, Any] = {
         "queue_opens_at": room.queue_opens_at,
@@ -494,7 +665,9 @@ def status_of(room: Room, entry: QueueEntry | None, now: dt.datetime) -> QueueSt
     )
 
 
-def _your_turn(room: Room, entry: QueueEntry, now: dt.datetime, base: dict[str, Any]) -> QueueStatus:
+def _your_turn(
+    room: Room, entry: QueueEntry | EntryRow, now: dt.datetime, base: dict[str, Any]
+) -> QueueStatus:
     pickup = dt.timedelta(seconds=settings.ONSALE_TURN_PICKUP_SECONDS)
     expires_at = entry.expires_at
     assert expires_at is not None  # noqa: S101 - set on admission

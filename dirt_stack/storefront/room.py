@@ -29,7 +29,6 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from core import ratelimit
 from events.models import Event
 from onsale import gate
 from onsale import services as onsale
@@ -40,7 +39,6 @@ ADMISSION_HEADER = "Admission-Token"
 BROWSER_COOKIE_MAX_AGE = 365 * 24 * 3600
 # secrets.token_urlsafe(32): 43 characters of URL-safe base64.
 _BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{43}")
-JOIN_WINDOW = 60
 
 
 def admission_cookie(event_id: int) -> str:
@@ -172,17 +170,3 @@ def room_ref(request: HttpRequest, event: Event) -> tuple[RoomRef | None, onsale
         return RoomRef(active=False, state="before_open", queue_url=queue_url(event)), None
     status = onsale.current_status(found, browser)
     return RoomRef(active=True, state=status.state, queue_url=queue_url(event)), status
-
-
-def join_refusal(request: HttpRequest) -> tuple[str, str, int, int] | None:
-    """Why a join from this address is refused before the room is asked: (field,
-    message, status, Retry-After), or None. Counts the attempt against
-    ``ONSALE_JOINS_PER_ADDRESS_PER_MINUTE`` (none when it is 0)."""
-    if settings.ONSALE_JOINS_PER_ADDRESS_PER_MINUTE <= 0:
-        return None  # 0 turns the limit off, as PURCHASE_RATE_LIMIT=0 does
-    rule = ratelimit.RateLimit(settings.ONSALE_JOINS_PER_ADDRESS_PER_MINUTE, JOIN_WINDOW)
-    verdict = ratelimit.hit(ratelimit.key_for("onsale-join", ratelimit.client_ip(request)), rule)
-    if not verdict.allowed:
-        message = f"Too many joins from your address. Try again in {verdict.retry_after} seconds."
-        return "form", message, 429, verdict.retry_after
-    return None

@@ -9,12 +9,16 @@ import time
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
+from core.models import RateLimitCounter
 from onsale import services
+from onsale.exceptions import ProofRefused
 from onsale.models import QueueEntry
 from tests.support.onsale import join_crowd, room_event
 from tests.support.races import run_together
+from tests.test_onsale_web import solved
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -71,3 +75,37 @@ def test_rounds_racing_each_other_admit_no_more_than_the_limits() -> None:
     admitted = QueueEntry.objects.filter(room=room, status=QueueEntry.Status.ADMITTED)
     assert admitted.count() == 5
     assert sorted(p or 0 for p in admitted.values_list("position", flat=True)) == [1, 2, 3, 4, 5]
+
+
+def test_joins_of_one_browser_and_replays_of_one_proof_racing_write_once(settings: Any) -> None:
+    """join_queue's one statement: the same browser joining from several threads at once
+    gets one entry; one proof sent by several browsers at once is spent by one of them;
+    the address's joins are all counted."""
+    settings.ALTCHA_MAX_NUMBER = 2_000
+    settings.ONSALE_JOINS_PER_ADDRESS_PER_MINUTE = 100
+    event, room = room_event(admissions_per_minute=600)
+    proofs = [solved(Client()) for _ in range(4)]
+    replayed = solved(Client())
+    outcomes: list[str] = []
+
+    def join(browser: str, proof: str) -> None:
+        found = services.lookup(browser_id=None, event_id=event.pk)
+        assert found is not None
+        try:
+            joined = services.join_queue(found, browser_id=browser, address="198.51.100.30", proof=proof)
+        except ProofRefused:
+            outcomes.append(f"{browser}:refused")
+        else:
+            outcomes.append(f"{browser}:{'created' if joined.created else 'again'}")
+
+    run_together(
+        *(lambda p=p: join("same-browser", p) for p in proofs),
+        *(lambda n=n: join(f"replayer-{n}", replayed) for n in range(4)),
+    )
+    assert sorted(o for o in outcomes if o.startswith("same")) == ["same-browser:again"] * 3 + [
+        "same-browser:created"
+    ]
+    replays = sorted(o.split(":")[1] for o in outcomes if o.startswith("replayer"))
+    assert replays == ["created"] + ["refused"] * 3
+    assert QueueEntry.objects.filter(room=room).count() == 2
+    assert RateLimitCounter.objects.get().count == 8

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from onsale import services as onsale
+from onsale import snapshots
 from onsale.models import QueueEntry, Room
 from storefront import room
 from tests.factories import make_event, make_ticket_type
@@ -53,6 +54,7 @@ def waiting_client(event) -> Client:
     QueueEntry.objects.filter(room__event=event).update(position=21)
     # Drawn, and ticked "just now" for the next hour: no status ticks the room itself.
     Room.objects.filter(event=event).update(opened_at=now, last_tick_at=now + dt.timedelta(hours=1))
+    snapshots.forget()  # the join kept the room as it was before these writes behind its back
     return client
 
 
@@ -162,10 +164,16 @@ def test_a_join_reads_once_and_answers_from_its_own_rows(event):
     assert response.status_code == 201
     assert response.json()["state"] == "drawing"
     statements = [q["sql"] for q in queries.captured_queries]
-    # The event, room and entry read once; the address's counter; the challenge spent; the entry.
+    # The event and room read once (the entry is not read: the insert finds out whether
+    # this browser joined before); then the address's counter, the challenge spent and
+    # the entry: on PostgreSQL one statement, elsewhere three INSERTs.
     reads = [sql for sql in statements if sql.startswith("SELECT")]
     assert len(reads) == 1, statements
-    assert sum(sql.startswith("INSERT") for sql in statements) == 3, statements
+    if connection.vendor == "postgresql":
+        (write,) = [sql for sql in statements if not sql.startswith("SELECT")]
+        assert write.startswith("WITH"), statements
+    else:
+        assert sum(sql.startswith("INSERT") for sql in statements) == 3, statements
     again = client.post(
         API_STATUS.format(slug=event.slug),
         json.dumps({"altcha": solved(client)}),

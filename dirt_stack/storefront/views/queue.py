@@ -1,8 +1,8 @@
 """The on-sale room's pages: the queue page, joining it, and its status answer.
 
 Joining needs a solved proof of work (``sales.challenges``) and stays within
-``ONSALE_JOINS_PER_ADDRESS_PER_MINUTE`` joins per client address (``storefront.room``);
-one entry per browser (``onsale.services.join`` is idempotent per browser id). The
+``ONSALE_JOINS_PER_ADDRESS_PER_MINUTE`` joins per client address; one entry per
+browser (``onsale.services.join_queue`` checks and writes all three). The
 status answer is the request the waiting crowd repeats: a small JSON document that
 writes no session, with ``Retry-After`` (the page adds jitter) and, on the visitor's
 turn, the admission cookie (``storefront.room``).
@@ -20,8 +20,7 @@ from core import ratelimit
 from core.inertia import render_page, submitted_data
 from events.models import Event
 from onsale import services as onsale
-from onsale.exceptions import RoomClosed
-from sales import challenges, hoarding
+from onsale.exceptions import ProofRefused, RoomClosed, TooManyJoins
 from storefront import room
 from storefront.schemas import EventRef, QueuePageProps
 
@@ -69,35 +68,47 @@ def queue_page(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def queue_join(request: HttpRequest, slug: str) -> HttpResponse:
     """Join the event's on-sale room with a solved proof of work; back to the queue page."""
-    event = _event(slug)
-    refusal = room.join_refusal(request)
-    if refusal is not None:
-        field, message, code, retry_after = refusal
-        response = _queue_page(
-            request, event, _current_status(request, event), errors={field: message}, code=code
-        )
-        response["Retry-After"] = str(retry_after)
-        return response
-    data = submitted_data(request)
-    if not challenges.spend(data.get("altcha")):
-        return _queue_page(
-            request,
-            event,
-            _current_status(request, event),
-            errors={"altcha": "The anti-bot check failed or expired. Please wait for it, then join."},
-            code=428,
-        )
     browser = room.browser_id(request)
+    # The event, its room and this browser's entry, read once: a refused join's page
+    # shows the status from these rows.
+    found = onsale.lookup(browser_id=browser, slug=slug)
+    if found is None:
+        raise Http404("No event with this address.")
     new_browser = browser is None
-    browser = browser or room.new_browser_id()
+    joiner = browser or room.new_browser_id()
     try:
-        onsale.join(event, browser_id=browser, client_hash=hoarding.client_hash(ratelimit.client_ip(request)))
+        onsale.join_queue(
+            found,
+            browser_id=joiner,
+            address=ratelimit.client_ip(request),
+            proof=submitted_data(request).get("altcha"),
+        )
+    except TooManyJoins as exc:
+        response = _refused_join(request, slug, found, browser, {"form": str(exc)}, 429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    except ProofRefused:
+        message = "The anti-bot check failed or expired. Please wait for it, then join."
+        return _refused_join(request, slug, found, browser, {"altcha": message}, 428)
     except RoomClosed as exc:
-        return _queue_page(request, event, onsale.status(event, browser), errors={"form": str(exc)}, code=409)
-    response = redirect("events:queue", slug=event.slug)
+        return _refused_join(request, slug, found, browser, {"form": str(exc)}, 409)
+    response = redirect("events:queue", slug=slug)
     if new_browser:
-        room.set_browser_cookie(response, browser)
+        room.set_browser_cookie(response, joiner)
     return response
+
+
+def _refused_join(
+    request: HttpRequest,
+    slug: str,
+    found: onsale.Lookup,
+    browser: str | None,
+    errors: dict[str, str],
+    code: int,
+) -> HttpResponse:
+    """The queue page with the join's errors and the status from the join's own read."""
+    status = onsale.current_status(found, browser)
+    return _queue_page(request, _event(slug), status, errors=errors, code=code)
 
 
 @require_GET
