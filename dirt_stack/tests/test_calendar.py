@@ -221,7 +221,7 @@ def test_the_moved_date_email_links_the_calendar(night_order):
 
 def test_a_title_stored_with_control_characters_stays_one_clean_line(night_order):
     """Text saved before input was cleaned: the file still parses and carries no control character."""
-    Event.objects.filter(pk=night_order.event_id).update(title="Night\x00\x1b of\nthe Clocks")
+    Event.objects.filter(pk=night_order.event_id).update(title="Night\x07\x1b of\nthe Clocks")
     body, parsed = download(night_order)
     assert str(vevent(parsed)["summary"]) == "Night of the Clocks"
     assert not [byte for byte in body if byte < 0x20 and byte not in (0x0D, 0x0A)]
