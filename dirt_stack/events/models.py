@@ -294,6 +294,9 @@ class EventDate(models.Model):
     # (0), so a purchase never writes this row (ADR 0012); the rows' sum counts a date's
     # tickets either way. Only sales.stock and ``events.dates.set_capacity`` change it.
     allocated = models.PositiveIntegerField(default=0, editable=False)
+    # The SEQUENCE of this date's calendar event (.ics): raised each time its start or end
+    # moves or it is cancelled, so a calendar that imported it takes the newer file's times.
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

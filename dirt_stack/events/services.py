@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 
 from accounts.models import Organizer
 from events import dates
@@ -31,7 +31,11 @@ def save_event(form: EventForm, organizer: Organizer) -> Event:
         return event
     dates.follow_event_capacity(event, previous_capacity)
     if not form.is_series:
-        EventDate.objects.filter(event=event).update(starts_at=event.starts_at, ends_at=event.ends_at)
+        # Only a date whose times change: its calendar SEQUENCE goes up (sales.calendar).
+        times = {"starts_at": event.starts_at, "ends_at": event.ends_at}
+        EventDate.objects.filter(event=event).exclude(**times).update(
+            **times, calendar_sequence=F("calendar_sequence") + 1
+        )
     return event
 
 

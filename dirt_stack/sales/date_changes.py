@@ -25,7 +25,7 @@ from typing import ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.functions import Lower
 
 from accounts.models import Organizer, User
@@ -101,7 +101,7 @@ def cancel_date(
         newly = bool(
             EventDate.objects.filter(pk=date.pk)
             .exclude(status=EventDate.Status.CANCELLED)
-            .update(status=EventDate.Status.CANCELLED)
+            .update(status=EventDate.Status.CANCELLED, calendar_sequence=F("calendar_sequence") + 1)
         )
     date.status = EventDate.Status.CANCELLED
     released = stock.release_holds(date.pk)
@@ -255,11 +255,17 @@ def move_date(
     if (locked.starts_at, locked.ends_at, locked.admission_at) == (starts_at, ends_at, admission_at):
         return DateMove(changed=False)
     previous = locked.starts_at
+    # Only a new start or end is news to a calendar (doors opening is not in the .ics).
+    sequence = locked.calendar_sequence + int((locked.starts_at, locked.ends_at) != (starts_at, ends_at))
     with window_checked():
         EventDate.objects.filter(pk=locked.pk).update(
-            starts_at=starts_at, ends_at=ends_at, admission_at=admission_at
+            starts_at=starts_at,
+            ends_at=ends_at,
+            admission_at=admission_at,
+            calendar_sequence=sequence,
         )
     date.starts_at, date.ends_at, date.admission_at = starts_at, ends_at, admission_at
+    date.calendar_sequence = sequence
     dates.refresh_span(locked.event)
     actor = _actor(by)
     orders = list(Order.objects.filter(date=locked, status__in=Order.HOLDING_STOCK).order_by("pk"))

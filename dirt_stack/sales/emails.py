@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from core import outbox
 from core.models import OutboxMessage
 from core.text import single_line
+from sales.calendar import calendar_url
 from sales.models import Order, Refund, order_url
 from sales.tickets import order_pdf, tickets_usable
 
@@ -75,6 +76,7 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
         "void_tickets": [t for t in tickets if t.voided_at is not None],
         "valid_count": sum(1 for t in tickets if t.voided_at is None),
         "url": order_url(order, base_url),
+        "calendar_url": calendar_url(order, base_url),
         "starts_at": order.date.starts_at.astimezone(order.event.tz),
         "admission_at": order.date.admission_at.astimezone(order.event.tz)
         if order.date.admission_at
@@ -147,6 +149,7 @@ def _date_context(order_code: str, base_url: str) -> dict[str, Any]:
         "event": order.event,
         "date": order.date,
         "url": order_url(order, base_url),
+        "calendar_url": calendar_url(order, base_url),
         "starts_at": order.date.starts_at.astimezone(tz),
         "ends_at": order.date.ends_at.astimezone(tz),
         "admission_at": order.date.admission_at.astimezone(tz) if order.date.admission_at else None,

@@ -132,7 +132,7 @@ def cancel_event(
         # The date rows first: a purchase holding one of them commits before this goes on,
         # and its order is counted below; every later purchase finds its date off sale.
         EventDate.objects.filter(event=locked).exclude(status=EventDate.Status.CANCELLED).update(
-            status=EventDate.Status.CANCELLED
+            status=EventDate.Status.CANCELLED, calendar_sequence=F("calendar_sequence") + 1
         )
         if locked.status != Event.Status.CANCELLED:
             Event.objects.filter(pk=locked.pk).update(status=Event.Status.CANCELLED, updated_at=now)

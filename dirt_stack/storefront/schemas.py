@@ -206,6 +206,9 @@ class OrderDetail(Shape):
     order_url: str = Field(description="The order's secret page; share it only with the buyer.")
     tickets_valid: bool = Field(description="The order's tickets get in (paid, or an admitted transfer).")
     pdf_url: str
+    calendar_url: str = Field(
+        description="The order's date as an iCalendar file (.ics), under the order's secret link."
+    )
     lines: list[OrderLine]
     tickets: list[OrderTicket]
 

@@ -18,6 +18,7 @@ from core.money import money_str
 from core.schemas import Shape
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales import payment_pages, quotas
+from sales.calendar import calendar_url
 from sales.models import Order, OrderLine, Ticket, order_url
 from sales.payments import PaymentStart, accepted_methods
 from sales.pricing import PricedLine, unit_price
@@ -378,6 +379,7 @@ def order_detail(
         order_url=url,
         tickets_valid=usable,
         pdf_url=f"{url}tickets.pdf",
+        calendar_url=calendar_url(order, base_url),
         lines=[line_detail(line) for line in lines],
         tickets=[
             built(

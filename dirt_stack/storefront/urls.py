@@ -23,6 +23,7 @@ checkout_patterns = [
     path("orders/<str:code>/confirm/<str:token>/", checkout.confirm_order, name="confirm_order"),
     path("orders/<str:code>/<str:secret>/", checkout.order_page, name="order"),
     path("orders/<str:code>/<str:secret>/tickets.pdf", checkout.order_tickets_pdf, name="order_pdf"),
+    path("orders/<str:code>/<str:secret>/calendar.ics", checkout.order_calendar, name="order_calendar"),
     path("orders/<str:code>/<str:secret>/pay/", payments.pay_now, name="pay_now"),
     path("payments/stripe/webhook/", payments.stripe_webhook, name="stripe_webhook"),
 ]

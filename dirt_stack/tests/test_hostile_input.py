@@ -116,6 +116,9 @@ CASES = [
     Case("§2.1", "api dates page NUL", "get", "/api/v1/events/gig/dates?page=%00"),
     Case("§2.1", "event page date NUL", "get", "/events/gig/?date=%00"),
     Case("§2.1", "order page code NUL", "get", "/orders/AB%00CD/x%00/"),
+    Case("§2.1", "order calendar code NUL", "get", "/orders/AB%00CD/x%00/calendar.ics"),
+    Case("§2.1", "order calendar control chars", "get", "/orders/AB%01CD/x%1b%7f/calendar.ics"),
+    Case("§2.1", "order calendar over-length", "get", f"/orders/{'A' * 5000}/{'x' * 5000}/calendar.ics"),
     # 2. Anonymous purchase and hold
     Case(
         "§2.2",

@@ -23,7 +23,7 @@ from core.inertia import render_page, render_with_errors, submitted_data
 from core.input import parse_id
 from events.models import DateTicketType, Event, EventDate
 from onsale.exceptions import AdmissionRequired
-from sales import challenges, exceptions, hoarding, pricing, purchase, stock, vouchers
+from sales import calendar, challenges, exceptions, hoarding, pricing, purchase, stock, vouchers
 from sales.models import Hold, Order
 from sales.tickets import order_pdf
 from storefront import room
@@ -396,6 +396,20 @@ def order_tickets_pdf(request: HttpRequest, code: str, secret: str) -> HttpRespo
         raise Http404("No such order.")
     response = HttpResponse(order_pdf(order), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="tickets-{order.code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def order_calendar(request: HttpRequest, code: str, secret: str) -> HttpResponse:
+    """The order's date as an .ics file (sales.calendar): only for whoever has the order's link."""
+    order = order_for_holder(code, secret)
+    if order is None:
+        raise Http404("No such order.")
+    response = HttpResponse(
+        calendar.order_calendar(order, _base_url(request)), content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{calendar.calendar_filename(order)}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -614,6 +614,11 @@ export interface components {
       tickets_valid: boolean;
       /** Pdf Url */
       pdf_url: string;
+      /**
+       * Calendar Url
+       * @description The order's date as an iCalendar file (.ics), under the order's secret link.
+       */
+      calendar_url: string;
       /** Lines */
       lines: components["schemas"]["OrderLine"][];
       /** Tickets */
@@ -1497,6 +1502,11 @@ export interface components {
       tickets_valid: boolean;
       /** Pdf Url */
       pdf_url: string;
+      /**
+       * Calendar Url
+       * @description The order's date as an iCalendar file (.ics), under the order's secret link.
+       */
+      calendar_url: string;
       /** Lines */
       lines: components["schemas"]["OrderLine"][];
       /** Tickets */

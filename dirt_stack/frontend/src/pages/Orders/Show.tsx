@@ -1,4 +1,5 @@
 import { Head, Link, router } from "@inertiajs/react";
+import AddToCalendar from "../../components/AddToCalendar";
 import DateDetails from "../../components/DateDetails";
 import OrderSummary from "../../components/OrderSummary";
 import { formatEventDate, formatMoney } from "../../lib/format";
@@ -24,6 +25,7 @@ export default function OrderShow({ order, confirm_url }: PageProps<"Orders/Show
   const anyValid = order.tickets.some((ticket) => ticket.state === "valid");
   const validCount = order.tickets.filter((ticket) => ticket.state === "valid").length;
   const cancelled = order.event.status === "cancelled" || order.event.date_status === "cancelled";
+  const holdsTickets = ["paid", "partially_refunded", "pending"].includes(order.status);
   return (
     <>
       <Head title={`Order ${order.code}`} />
@@ -48,6 +50,7 @@ export default function OrderShow({ order, confirm_url }: PageProps<"Orders/Show
               {order.event.title}
             </Link>
             <DateDetails event={order.event} />
+            {holdsTickets && !cancelled ? <AddToCalendar url={order.calendar_url} /> : null}
           </div>
           {cancelled ? (
             <p role="alert" className="mt-3 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-900">
