@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
@@ -220,6 +221,59 @@ def test_event_page_has_title_meta_description_and_json_ld(client):
         "availability": "https://schema.org/InStock",
         "url": None,
     }
+
+
+class MetaTags(HTMLParser):
+    """The page's <meta property|name=... content=...> tags, unescaped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        key = found.get("property") or found.get("name")
+        if tag == "meta" and key and found.get("content") is not None:
+            self.tags[key] = found["content"] or ""
+
+
+def meta_tags(html: str) -> dict[str, str]:
+    parser = MetaTags()
+    parser.feed(html)
+    return parser.tags
+
+
+def test_event_page_has_escaped_open_graph_and_twitter_card_tags(client):
+    title = "Rock \"n\" <Roll> & 'friends'"
+    event = make_event(slug="og", title=title, description="**Loud** & proud. " + "Very long night. " * 20)
+    event.cover_image = "events/covers/og.jpg"
+    event.save(update_fields=["cover_image"])
+    html = client.get("/events/og/").content.decode()
+    head = html.split("</head>", 1)[0]
+
+    tags = meta_tags(head)
+    assert tags["og:title"] == title
+    assert tags["og:type"] == "website"
+    assert tags["og:url"] == "http://testserver/events/og/"
+    assert tags["og:image"] == "http://testserver/media/events/covers/og.jpg"
+    assert tags["twitter:card"] == "summary_large_image"
+    assert tags["og:description"].startswith("Loud & proud. Very long night.")  # plain text
+    assert tags["og:description"].endswith("…")
+    assert len(tags["og:description"]) <= 160
+    assert tags["description"] == tags["og:description"]
+    assert (
+        '<meta property="og:title" content="Rock &quot;n&quot; &lt;Roll&gt; &amp; &#x27;friends&#x27;">'
+        in head
+    )
+    assert "<Roll>" not in head
+
+
+def test_open_graph_without_a_cover_has_no_image_and_a_summary_card(client):
+    make_event(slug="plain", title="Plain", description="")
+    tags = meta_tags(client.get("/events/plain/").content.decode())
+    assert "og:image" not in tags
+    assert tags["twitter:card"] == "summary"
+    assert tags["og:description"] == "Plain — tickets on Maticko."
 
 
 def test_organizer_page_lists_its_upcoming_events(client):

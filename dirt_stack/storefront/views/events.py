@@ -136,10 +136,20 @@ def _event_template_data(request: HttpRequest, event: Event, props: EventPagePro
     chosen = props.event.date
     # A chosen date of a series is its own page for search engines (its direct link).
     path = chosen.url if chosen is not None and props.event.date_count > 1 else f"/events/{event.slug}/"
+    url = request.build_absolute_uri(path)
+    description = plain_text_excerpt(event.description) or f"{event.title} — tickets on Maticko."
+    cover = props.event.cover_image_url
     return {
         "page_title": event.title,
-        "meta_description": plain_text_excerpt(event.description) or f"{event.title} — tickets on Maticko.",
-        "json_ld": event_json_ld(event, props.event, request.build_absolute_uri(path)),
+        "meta_description": description,
+        "json_ld": event_json_ld(event, props.event, url),
+        # Open Graph / Twitter card: the preview a shared link gets (base.html escapes them).
+        "open_graph": {
+            "title": event.title,
+            "description": description,
+            "url": url,
+            "image": request.build_absolute_uri(cover) if cover else None,
+        },
     }
 
 
