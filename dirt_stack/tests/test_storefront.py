@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from events.models import DateTicketType, Event
 from onsale import gate
-from storefront.views.events import EVENTS_PER_PAGE
+from storefront.views.events import EVENTS_PER_PAGE, INVERTED_RANGE
 from tests.factories import make_date, make_event, make_organizer, make_ticket_type
 
 pytestmark = pytest.mark.django_db
@@ -113,6 +113,18 @@ def test_date_filter_keeps_events_overlapping_the_range(client):
     assert page["filters"] == {"q": "", "from": "2031-06-01", "to": "2031-06-30"}
     # A malformed date is ignored rather than an error.
     assert inertia_get(client, "/?from=yesterday").status_code == 200
+
+
+def test_inverted_date_range_says_so_instead_of_listing_nothing(client):
+    make_event(title="June", starts_at=dt.datetime(2031, 6, 10, 18, tzinfo=dt.UTC))
+    page = inertia_get(client, "/?from=2031-06-30&to=2031-06-01").json()["props"]
+    assert page["errors"] == {"to": INVERTED_RANGE}
+    assert page["events"] == []
+    assert page["filters"] == {"q": "", "from": "2031-06-30", "to": "2031-06-01"}
+    # One day (from == to) is a range, not an inverted one.
+    same_day = inertia_get(client, "/?from=2031-06-10&to=2031-06-10").json()["props"]
+    assert same_day["errors"] == {}
+    assert [e["title"] for e in same_day["events"]] == ["June"]
 
 
 def test_list_is_paginated(client):

@@ -34,6 +34,7 @@ from storefront.schemas import (
 from storefront.serializers import event_detail, event_json_ld, event_summary
 
 EVENTS_PER_PAGE = 12
+INVERTED_RANGE = "The “To” date is before the “From” date: pick a “To” date on or after it."
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -62,7 +63,12 @@ def home(request: HttpRequest) -> HttpResponse:
             | Q(venue_address__icontains=query)
             | Q(organizer__name__icontains=query)
         )
-    if date_from or date_to:
+    errors: dict[str, str] | None = None
+    if date_from and date_to and date_from > date_to:
+        # Said as such: an empty list would read as "nothing on those days".
+        errors = {"to": INVERTED_RANGE}
+        events = events.none()
+    elif date_from or date_to:
         events = events.with_date_on_days(date_from, date_to)
     listed, pagination = _listed(request, events)
     props = HomePageProps(
@@ -76,7 +82,7 @@ def home(request: HttpRequest) -> HttpResponse:
             }
         ),
     )
-    return render_page(request, props, template_data={"page_title": "Upcoming events"})
+    return render_page(request, props, errors=errors, template_data={"page_title": "Upcoming events"})
 
 
 def date_id_given(value: object) -> bool:
