@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import markdown as markdown_lib
@@ -27,7 +28,8 @@ def render_markdown(text: str) -> str:
 
 
 def plain_text_excerpt(text: str, length: int = 160) -> str:
-    """The first ``length`` characters of the text without Markdown markup, for meta descriptions."""
-    plain = nh3.clean(markdown_lib.markdown(text or ""), tags=set())
+    """The first ``length`` characters of the text without Markdown markup, for meta descriptions:
+    plain text, not HTML (whoever embeds it escapes it)."""
+    plain = html.unescape(nh3.clean(markdown_lib.markdown(text or ""), tags=set()))
     plain = re.sub(r"\s+", " ", plain).strip()
     return plain if len(plain) <= length else plain[: length - 1].rsplit(" ", 1)[0] + "…"

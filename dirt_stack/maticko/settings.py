@@ -408,6 +408,9 @@ if OUTBOX_DELIVERY not in {"background", "immediate"}:
 # --- Email ----------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@email-smtp.eu-west-1.amazonaws.com:587
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    # The same console output, with a line per attachment instead of its base64.
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "core.console_email.ConsoleEmailBackend"
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Maticko <tickets@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

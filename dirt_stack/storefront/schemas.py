@@ -50,7 +50,7 @@ class EventSummary(Shape):
     status: EventStatus
     currency: str
     min_price: Money | None = Field(
-        description="The cheapest visible ticket type's price, in lists of events; otherwise null."
+        description="The cheapest visible ticket type's price (on any date); null when there is none."
     )
     cover_image_url: str | None
     date_count: int = Field(

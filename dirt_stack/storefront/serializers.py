@@ -215,6 +215,10 @@ def event_detail(
         ]
     if date_count is not None:
         event.date_count = date_count  # type: ignore[attr-defined]  # as Event.objects.listed() annotates
+    if not hasattr(event, "min_price"):
+        # As Event.objects.listed() annotates: the cheapest visible type, on any date.
+        visible = [t.price for t in ticket_types if not t.hidden]
+        event.min_price = min(visible, default=None)  # type: ignore[attr-defined]
     if not hasattr(event, "next_starts_at"):
         upcoming = next_date(dates)
         event.next_starts_at = upcoming.starts_at if upcoming else None  # type: ignore[attr-defined]

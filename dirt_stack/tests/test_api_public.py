@@ -48,6 +48,19 @@ def test_event_detail_has_ticket_types_with_live_availability(client):
     assert body["ticket_types"][0]["state"] == "on_sale"
 
 
+def test_event_detail_has_the_same_min_price_as_the_list(client):
+    event = make_event(slug="gig")
+    make_ticket_type(event, price=Decimal("30.00"))
+    make_ticket_type(event, price=Decimal("12.50"))
+    make_ticket_type(event, price=Decimal("1.00"), hidden=True)
+    make_event(slug="free-of-types")
+
+    listed = {e["slug"]: e["min_price"] for e in client.get("/api/v1/events").json()["items"]}
+    assert listed == {"gig": "12.50", "free-of-types": None}
+    for slug, min_price in listed.items():
+        assert client.get(f"/api/v1/events/{slug}").json()["min_price"] == min_price
+
+
 def test_unknown_event_is_a_problem_document(client):
     response = client.get("/api/v1/events/nope")
     assert response.status_code == 404

@@ -47,7 +47,7 @@ def test_refuses_an_empty_secret_key():
 def test_debug_mode_has_a_development_key_and_console_email():
     settings = settings_under({"DEBUG": "true", "SECRET_KEY": None, "DATABASE_URL": None, "EMAIL_URL": None})
     assert settings["debug"] is True
-    assert settings["email"] == "django.core.mail.backends.console.EmailBackend"
+    assert settings["email"] == "core.console_email.ConsoleEmailBackend"
     assert settings["log_format"] == "text"
 
 

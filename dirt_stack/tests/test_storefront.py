@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
+from html.parser import HTMLParser
 
 import pytest
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from events.models import DateTicketType, Event
 from onsale import gate
-from storefront.views.events import EVENTS_PER_PAGE
+from storefront.views.events import EVENTS_PER_PAGE, INVERTED_RANGE
 from tests.factories import make_date, make_event, make_organizer, make_ticket_type
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +113,18 @@ def test_date_filter_keeps_events_overlapping_the_range(client):
     assert page["filters"] == {"q": "", "from": "2031-06-01", "to": "2031-06-30"}
     # A malformed date is ignored rather than an error.
     assert inertia_get(client, "/?from=yesterday").status_code == 200
+
+
+def test_inverted_date_range_says_so_instead_of_listing_nothing(client):
+    make_event(title="June", starts_at=dt.datetime(2031, 6, 10, 18, tzinfo=dt.UTC))
+    page = inertia_get(client, "/?from=2031-06-30&to=2031-06-01").json()["props"]
+    assert page["errors"] == {"to": INVERTED_RANGE}
+    assert page["events"] == []
+    assert page["filters"] == {"q": "", "from": "2031-06-30", "to": "2031-06-01"}
+    # One day (from == to) is a range, not an inverted one.
+    same_day = inertia_get(client, "/?from=2031-06-10&to=2031-06-10").json()["props"]
+    assert same_day["errors"] == {}
+    assert [e["title"] for e in same_day["events"]] == ["June"]
 
 
 def test_list_is_paginated(client):
@@ -220,6 +233,59 @@ def test_event_page_has_title_meta_description_and_json_ld(client):
         "availability": "https://schema.org/InStock",
         "url": None,
     }
+
+
+class MetaTags(HTMLParser):
+    """The page's <meta property|name=... content=...> tags, unescaped."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        key = found.get("property") or found.get("name")
+        if tag == "meta" and key and found.get("content") is not None:
+            self.tags[key] = found["content"] or ""
+
+
+def meta_tags(html: str) -> dict[str, str]:
+    parser = MetaTags()
+    parser.feed(html)
+    return parser.tags
+
+
+def test_event_page_has_escaped_open_graph_and_twitter_card_tags(client):
+    title = "Rock \"n\" <Roll> & 'friends'"
+    event = make_event(slug="og", title=title, description="**Loud** & proud. " + "Very long night. " * 20)
+    event.cover_image = "events/covers/og.jpg"
+    event.save(update_fields=["cover_image"])
+    html = client.get("/events/og/").content.decode()
+    head = html.split("</head>", 1)[0]
+
+    tags = meta_tags(head)
+    assert tags["og:title"] == title
+    assert tags["og:type"] == "website"
+    assert tags["og:url"] == "http://testserver/events/og/"
+    assert tags["og:image"] == "http://testserver/media/events/covers/og.jpg"
+    assert tags["twitter:card"] == "summary_large_image"
+    assert tags["og:description"].startswith("Loud & proud. Very long night.")  # plain text
+    assert tags["og:description"].endswith("…")
+    assert len(tags["og:description"]) <= 160
+    assert tags["description"] == tags["og:description"]
+    assert (
+        '<meta property="og:title" content="Rock &quot;n&quot; &lt;Roll&gt; &amp; &#x27;friends&#x27;">'
+        in head
+    )
+    assert "<Roll>" not in head
+
+
+def test_open_graph_without_a_cover_has_no_image_and_a_summary_card(client):
+    make_event(slug="plain", title="Plain", description="")
+    tags = meta_tags(client.get("/events/plain/").content.decode())
+    assert "og:image" not in tags
+    assert tags["twitter:card"] == "summary"
+    assert tags["og:description"] == "Plain — tickets on Maticko."
 
 
 def test_organizer_page_lists_its_upcoming_events(client):

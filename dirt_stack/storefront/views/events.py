@@ -34,6 +34,7 @@ from storefront.schemas import (
 from storefront.serializers import event_detail, event_json_ld, event_summary
 
 EVENTS_PER_PAGE = 12
+INVERTED_RANGE = "The “To” date is before the “From” date: pick a “To” date on or after it."
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -62,7 +63,12 @@ def home(request: HttpRequest) -> HttpResponse:
             | Q(venue_address__icontains=query)
             | Q(organizer__name__icontains=query)
         )
-    if date_from or date_to:
+    errors: dict[str, str] | None = None
+    if date_from and date_to and date_from > date_to:
+        # Said as such: an empty list would read as "nothing on those days".
+        errors = {"to": INVERTED_RANGE}
+        events = events.none()
+    elif date_from or date_to:
         events = events.with_date_on_days(date_from, date_to)
     listed, pagination = _listed(request, events)
     props = HomePageProps(
@@ -76,7 +82,7 @@ def home(request: HttpRequest) -> HttpResponse:
             }
         ),
     )
-    return render_page(request, props, template_data={"page_title": "Upcoming events"})
+    return render_page(request, props, errors=errors, template_data={"page_title": "Upcoming events"})
 
 
 def date_id_given(value: object) -> bool:
@@ -136,10 +142,20 @@ def _event_template_data(request: HttpRequest, event: Event, props: EventPagePro
     chosen = props.event.date
     # A chosen date of a series is its own page for search engines (its direct link).
     path = chosen.url if chosen is not None and props.event.date_count > 1 else f"/events/{event.slug}/"
+    url = request.build_absolute_uri(path)
+    description = plain_text_excerpt(event.description) or f"{event.title} — tickets on Maticko."
+    cover = props.event.cover_image_url
     return {
         "page_title": event.title,
-        "meta_description": plain_text_excerpt(event.description) or f"{event.title} — tickets on Maticko.",
-        "json_ld": event_json_ld(event, props.event, request.build_absolute_uri(path)),
+        "meta_description": description,
+        "json_ld": event_json_ld(event, props.event, url),
+        # Open Graph / Twitter card: the preview a shared link gets (base.html escapes them).
+        "open_graph": {
+            "title": event.title,
+            "description": description,
+            "url": url,
+            "image": request.build_absolute_uri(cover) if cover else None,
+        },
     }
 
 

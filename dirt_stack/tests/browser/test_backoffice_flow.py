@@ -61,3 +61,45 @@ def test_refund_one_ticket_and_see_the_dashboard_and_audit_change(page: Page, li
     expect(page.get_by_test_id("revenue-refunded")).to_have_text("€30.00")
     expect(page.get_by_test_id("revenue-net")).to_have_text("€60.00")
     expect(page.get_by_test_id("stat-sold")).to_contain_text("2 /")
+
+
+def test_team_page_shows_refusals_and_confirms_before_removing(page: Page, live_server):
+    organizer = make_organizer(slug="acme", name="Acme Arts")
+    make_member(organizer, email="owen@example.com", password="owen-pass-phrase")
+    make_member(organizer, role=Membership.Role.MANAGER, email="mia@example.com")
+
+    page.goto(f"{live_server.url}/accounts/login/?next=/manage/acme/members/")
+    page.get_by_label("Email").fill("owen@example.com")
+    page.get_by_label("Password").fill("owen-pass-phrase")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_test_id("member")).to_have_count(2)
+
+    # The only owner cannot demote themselves: the server's reason is shown.
+    page.get_by_label("Role of owen@example.com").select_option("manager")
+    expect(page.get_by_role("alert")).to_contain_text("at least one owner")
+    expect(page.get_by_label("Role of owen@example.com")).to_have_value("owner")
+
+    mia = page.get_by_test_id("member").filter(has_text="mia@example.com")
+    asked: list[str] = []
+
+    def answer(accept: bool):
+        def on_dialog(dialog):
+            asked.append(dialog.message)
+            if accept:
+                dialog.accept()
+            else:
+                dialog.dismiss()
+
+        return on_dialog
+
+    page.once("dialog", answer(False))
+    mia.get_by_role("button", name="Remove").click()
+    expect(page.get_by_test_id("member")).to_have_count(2)
+    assert asked == ["Remove mia@example.com from Acme Arts?"]
+    assert Membership.objects.filter(organizer=organizer, user__email="mia@example.com").exists()
+
+    page.once("dialog", answer(True))
+    mia.get_by_role("button", name="Remove").click()
+    expect(page.get_by_role("status")).to_contain_text("mia@example.com was removed from the team.")
+    expect(page.get_by_test_id("member")).to_have_count(1)
+    assert len(asked) == 2

@@ -48,3 +48,17 @@ def test_log_in_with_an_inertia_form_then_log_out(page: Page, live_server):
     page.get_by_role("button", name="Log out").click()
     expect(page.get_by_role("status")).to_have_text("You are logged out.")
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
+
+
+def test_an_inverted_date_range_is_explained(page: Page, live_server):
+    make_event(title="Harbour Lights Festival")
+    page.goto(live_server.url + "/")
+    page.get_by_label("From").fill("2031-06-30")
+    page.get_by_label("To", exact=True).fill("2031-06-01")
+    page.get_by_role("button", name="Search").click()
+
+    expect(page.get_by_role("alert")).to_have_text(
+        "The “To” date is before the “From” date: pick a “To” date on or after it."
+    )
+    expect(page.get_by_label("To", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("No events match your search.")).to_have_count(0)

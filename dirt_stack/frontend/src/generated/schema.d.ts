@@ -225,7 +225,7 @@ export interface components {
       currency: string;
       /**
        * Min Price
-       * @description The cheapest visible ticket type's price, in lists of events; otherwise null.
+       * @description The cheapest visible ticket type's price (on any date); null when there is none.
        */
       min_price: string | null;
       /** Cover Image Url */
@@ -353,7 +353,7 @@ export interface components {
       currency: string;
       /**
        * Min Price
-       * @description The cheapest visible ticket type's price, in lists of events; otherwise null.
+       * @description The cheapest visible ticket type's price (on any date); null when there is none.
        */
       min_price: string | null;
       /** Cover Image Url */
@@ -2302,7 +2302,7 @@ export interface components {
       currency: string;
       /**
        * Min Price
-       * @description The cheapest visible ticket type's price, in lists of events; otherwise null.
+       * @description The cheapest visible ticket type's price (on any date); null when there is none.
        */
       min_price: string | null;
       /** Cover Image Url */
@@ -2504,7 +2504,7 @@ export interface components {
       currency: string;
       /**
        * Min Price
-       * @description The cheapest visible ticket type's price, in lists of events; otherwise null.
+       * @description The cheapest visible ticket type's price (on any date); null when there is none.
        */
       min_price: string | null;
       /** Cover Image Url */

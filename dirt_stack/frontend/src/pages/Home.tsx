@@ -1,4 +1,4 @@
-import { Head, router } from "@inertiajs/react";
+import { Head, router, usePage } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
 import EventCard from "../components/EventCard";
 import PaginationNav from "../components/PaginationNav";
@@ -9,6 +9,8 @@ type Props = PageProps<"Home">;
 export default function Home({ events, pagination, filters }: Props) {
   const [values, setValues] = useState<Props["filters"]>(filters);
   const filtered = Boolean(filters.q || filters.from || filters.to);
+  // The server refuses an inverted range ("to" before "from") instead of listing nothing.
+  const rangeError = usePage().props.errors.to;
 
   function search(event: FormEvent) {
     event.preventDefault();
@@ -56,6 +58,8 @@ export default function Home({ events, pagination, filters }: Props) {
                 name="to"
                 value={values.to}
                 onChange={(e) => setValues({ ...values, to: e.target.value })}
+                aria-invalid={rangeError ? true : undefined}
+                aria-describedby={rangeError ? "range-error" : undefined}
                 className="rounded-lg border border-slate-300 px-2 py-2"
               />
             </label>
@@ -67,7 +71,15 @@ export default function Home({ events, pagination, filters }: Props) {
             </button>
           </form>
         </search>
-        {events.length === 0 ? (
+        {rangeError ? (
+          <p
+            id="range-error"
+            role="alert"
+            className="rounded-xl border border-red-200 bg-red-50 p-8 text-center text-red-800"
+          >
+            {rangeError}
+          </p>
+        ) : events.length === 0 ? (
           <p className="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center text-slate-600">
             {filtered ? "No events match your search." : "No upcoming events yet. Check back soon."}
           </p>

@@ -1,4 +1,4 @@
-import { Head, Link, router, useForm } from "@inertiajs/react";
+import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import { FormError, PrimaryButton, SelectField, TextField } from "../../components/fields";
 import type { PageProps } from "../../types";
@@ -13,6 +13,8 @@ export default function Members({
   const isOwner = my_role === "owner";
   const form = useForm({ email: "", role: "manager" });
   const errors = form.errors as Partial<Record<"email" | "role" | "form", string>>;
+  // A role change or removal refused by the server (e.g. the last owner) lands on the page.
+  const pageErrors = usePage().props.errors;
   const base = `/manage/${organizer.slug}`;
   const roleLabel = (value: string) => roles.find((r) => r.value === value)?.label ?? value;
 
@@ -30,7 +32,7 @@ export default function Members({
         </Link>
       </p>
       <h1 className="mb-6 text-2xl font-bold tracking-tight">Team of {organizer.name}</h1>
-      <FormError message={errors.form} />
+      <FormError message={pageErrors.form ?? errors.form} />
       <section className="mt-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
         <h2 className="mb-3 text-lg font-semibold">Members</h2>
         <ul className="divide-y divide-slate-100">
@@ -68,9 +70,12 @@ export default function Members({
                   </select>
                   <button
                     type="button"
-                    onClick={() =>
-                      router.post(`${base}/members/${member.id}/`, { action: "remove" })
-                    }
+                    onClick={() => {
+                      const who = member.is_me ? "yourself" : member.email;
+                      if (window.confirm(`Remove ${who} from ${organizer.name}?`)) {
+                        router.post(`${base}/members/${member.id}/`, { action: "remove" });
+                      }
+                    }}
                     className="rounded-lg border border-slate-300 px-2 py-1 text-sm text-red-700 hover:bg-red-50"
                   >
                     Remove
