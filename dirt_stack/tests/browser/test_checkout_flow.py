@@ -123,3 +123,35 @@ def test_back_and_reload_after_the_purchase_land_on_the_finished_order(page: Pag
     expect(page.get_by_text("reservation has expired")).to_have_count(0)
     expect(page.get_by_test_id("ticket")).to_have_count(1)
     assert Order.objects.count() == 1
+
+
+def test_an_empty_checkout_shows_every_error_at_once_and_focuses_the_first(page: Page, live_server):
+    event = make_event(slug="names-gig", title="Names Gig", collect_attendee_names=True)
+    make_ticket_type(event, name="Free entry", price=Decimal("0.00"), capacity=10)
+
+    page.goto(f"{live_server.url}/events/names-gig/")
+    page.get_by_label("Number of Free entry tickets").select_option("2")
+    page.get_by_role("button", name="Get 2 tickets").click()
+    expect(page.get_by_test_id("countdown")).to_be_visible()
+    page.get_by_role("button", name="Get my tickets").click()
+
+    # One round trip reports the name, the email and the attendees, each announced.
+    alerts = page.get_by_role("alert")
+    expect(alerts).to_have_count(3)
+    expect(alerts.nth(0)).to_have_text("Enter your name.")
+    expect(alerts.nth(1)).to_have_text("Enter a valid email address.")
+    expect(alerts.nth(2)).to_have_text("Enter the name of every attendee.")
+    name = page.get_by_label("Your name")
+    expect(name).to_be_focused()
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect(name).to_have_accessible_description("Enter your name.")
+    expect(page.get_by_label("Name on ticket 2")).to_have_accessible_description(
+        "Enter the name of every attendee."
+    )
+
+    # Fixing the name alone moves the focus to the next field at fault.
+    name.fill("Mira Buyer")
+    page.get_by_role("button", name="Get my tickets").click()
+    expect(page.get_by_label("Email")).to_be_focused()
+    expect(alerts).to_have_count(2)
+    assert Order.objects.count() == 0
