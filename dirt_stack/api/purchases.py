@@ -72,6 +72,12 @@ class ChallengeOut(Schema):
     signature: str
 
 
+def _invalid(exc: exceptions.OrderInvalid) -> HttpResponse:
+    """422 naming the first field at fault in ``field`` (and ``detail``), every one in ``field_errors``."""
+    field_errors = [{"field": field, "detail": message} for field, message in exc.errors.items()]
+    return problem(422, str(exc), field=exc.field, field_errors=field_errors)
+
+
 def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
@@ -184,7 +190,7 @@ def create_order(
     except Event.DoesNotExist:
         return problem(404, "No event with this address.")
     except exceptions.OrderInvalid as exc:
-        return problem(422, str(exc), field=exc.field)
+        return _invalid(exc)
     details = pricing.BuyerDetails(
         name=purchase.buyer.name,
         email=purchase.buyer.email,
@@ -254,7 +260,7 @@ def create_order(
     except hoarding.BuyerLimitReached as exc:
         return problem(429, str(exc), challenge_url=_challenge_url(request))
     except exceptions.OrderInvalid as exc:
-        return problem(422, str(exc), field=exc.field)
+        return _invalid(exc)
     except exceptions.PaymentUnavailable as exc:
         # The order exists and holds its tickets until its deadline; its page retries the payment.
         unavailable = problem(

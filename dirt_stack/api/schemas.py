@@ -41,6 +41,13 @@ class DatePageOut(Schema):
     pages: int
 
 
+class FieldProblemOut(Schema):
+    """One request field at fault and what is wrong with it."""
+
+    field: str
+    detail: str
+
+
 class ProblemOut(Schema):
     """An RFC 7807 problem: what went wrong, in words a person can read."""
 
@@ -50,6 +57,11 @@ class ProblemOut(Schema):
     detail: str
     field: str | None = Field(
         None, description="The request field at fault, when there is one (e.g. `date`, `quantities`)."
+    )
+    field_errors: list[FieldProblemOut] | None = Field(
+        None,
+        description="Every request field at fault, the first one (the one in `field`) first, so a form "
+        "can show all of them at once (422 on a purchase).",
     )
     order_code: str | None = Field(None, description="The order the problem is about, when one was written.")
     order_url: str | None = Field(

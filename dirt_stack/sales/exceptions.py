@@ -13,11 +13,14 @@ if TYPE_CHECKING:
 
 
 class OrderInvalid(Exception):
-    """The request itself is wrong (answered 422). ``field`` names the input at fault."""
+    """The request itself is wrong (answered 422). ``field`` names the input at fault;
+    ``errors`` has every field at fault with its message, the first one first (a form shows
+    them all at once)."""
 
-    def __init__(self, message: str, field: str = "form") -> None:
+    def __init__(self, message: str, field: str = "form", errors: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.field = field
+        self.errors = errors or {field: message}
 
 
 class OrderConflict(Exception):

@@ -155,43 +155,55 @@ def price(
 
 
 def validate_buyer(details: BuyerDetails, event: Event, ticket_count: int, total: Decimal) -> str:
-    """Check the buyer's details; return the payment method to use."""
+    """Check the buyer's details; return the payment method to use.
+
+    Every field is checked before raising, so the buyer fixes all of them in one round:
+    the OrderInvalid names the first field at fault and lists them all in ``errors``."""
+    errors: dict[str, str] = {}
+
+    def fault(field: str, message: str) -> None:
+        errors.setdefault(field, message)  # a field's first problem is the one to fix
+
     # Names reach email headers, PDFs and CSV exports: on one line, without control characters.
     try:
         details.name = clean_name(details.name)
     except InputError as exc:
-        raise OrderInvalid(str(exc), "name") from exc
+        fault("name", str(exc))
     try:
         details.attendee_names = [clean_name(name) for name in details.attendee_names]
     except InputError as exc:
-        raise OrderInvalid(str(exc), "attendee_names") from exc
+        fault("attendee_names", str(exc))
     if not details.name:
-        raise OrderInvalid("Enter your name.", "name")
+        fault("name", "Enter your name.")
     longest = column_length(Order, "buyer_name")
     if len(details.name) > longest:
-        raise OrderInvalid(f"Your name can have at most {longest} characters.", "name")
+        fault("name", f"Your name can have at most {longest} characters.")
     if text_problem(details.email, max_length=column_length(Order, "buyer_email")):
-        raise OrderInvalid("Enter a valid email address.", "email")
-    try:
-        validate_email(details.email)
-    except ValidationError as exc:
-        raise OrderInvalid("Enter a valid email address.", "email") from exc
-    if is_ip_literal(details.email):
-        raise OrderInvalid("Enter an email address with a domain name, not an IP address.", "email")
+        fault("email", "Enter a valid email address.")
+    else:
+        try:
+            validate_email(details.email)
+        except ValidationError:
+            fault("email", "Enter a valid email address.")
+        if is_ip_literal(details.email):
+            fault("email", "Enter an email address with a domain name, not an IP address.")
     if details.attendee_names and len(details.attendee_names) != ticket_count:
-        raise OrderInvalid("Give one attendee name per ticket.", "attendee_names")
+        fault("attendee_names", "Give one attendee name per ticket.")
     longest = column_length(Ticket, "attendee_name")
     if any(len(name) > longest for name in details.attendee_names):
-        raise OrderInvalid(f"Attendee names can have at most {longest} characters.", "attendee_names")
+        fault("attendee_names", f"Attendee names can have at most {longest} characters.")
     if text_problem(details.card_number, max_length=30):
-        raise OrderInvalid("Enter the card number as digits.", "card_number")
+        fault("card_number", "Enter the card number as digits.")
     if text_problem(details.payment_method, max_length=20):
-        raise OrderInvalid("Choose one of the payment methods this event accepts.", "payment_method")
+        fault("payment_method", "Choose one of the payment methods this event accepts.")
     if event.collect_attendee_names and not all(n.strip() for n in details.attendee_names or [""]):
-        raise OrderInvalid("Enter the name of every attendee.", "attendee_names")
-    if total == 0:
-        return FreeProvider.name
-    methods = {p.name for p in accepted_methods(event.payment_methods)}
-    if details.payment_method not in methods:
-        raise OrderInvalid("Choose one of the payment methods this event accepts.", "payment_method")
-    return details.payment_method
+        fault("attendee_names", "Enter the name of every attendee.")
+    method = FreeProvider.name
+    if total != 0:
+        method = details.payment_method
+        if method not in {p.name for p in accepted_methods(event.payment_methods)}:
+            fault("payment_method", "Choose one of the payment methods this event accepts.")
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise OrderInvalid(message, field, errors)
+    return method

@@ -169,7 +169,12 @@ def dates_public(event: Event, dates: list[EventDate]) -> list[schemas.DatePubli
 def ticket_type_public(
     event: Event, date: schemas.DatePublic, ticket_type: TicketType, offer: DateTicketType, available: int
 ) -> schemas.TicketTypePublic:
-    state = sale_state(date.state, ticket_type, offer, available)
+    date_state_now = date.state
+    if date_state_now == SaleState.SOLD_OUT and date.status == EventDate.Status.ON_SALE:
+        # Sold out by count: the date's count is of its public types only, so a hidden type
+        # a voucher unlocks is judged by its own stock (a public one's is nil anyway).
+        date_state_now = SaleState.ON_SALE
+    state = sale_state(date_state_now, ticket_type, offer, available)
     return schemas.TicketTypePublic(
         id=ticket_type.pk,
         name=ticket_type.name,

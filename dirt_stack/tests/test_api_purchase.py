@@ -228,6 +228,28 @@ def test_attendee_names_go_on_the_tickets(client, event):
     assert buy(client, event, [("Standard", 2)], attendees=[{"name": "Ana"}]).status_code == 422
 
 
+def test_an_invalid_buyer_is_one_422_listing_every_field_at_fault(client, event):
+    response = client.post(
+        "/api/v1/events/gig/orders",
+        json.dumps(
+            {
+                "lines": [{"ticket_type_id": tt(event, "Standard").pk, "quantity": 2}],
+                "buyer": {"name": "Ana", "email": "nope"},
+                "attendees": [{"name": "Ana"}],
+                "payment_method": "bitcoin",
+            }
+        ),
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    # The first field stays in ``field`` and ``detail`` (as before); ``field_errors`` has them all.
+    assert (problem["field"], problem["detail"]) == ("email", "Enter a valid email address.")
+    assert [e["field"] for e in problem["field_errors"]] == ["email", "attendee_names", "payment_method"]
+    assert problem["field_errors"][0]["detail"] == problem["detail"]
+    assert Order.objects.count() == 0
+
+
 def test_same_idempotency_key_returns_the_same_order(client, event):
     first = buy(client, event, [("Standard", 1)], key="retry-123")
     second = buy(client, event, [("Standard", 1)], key="retry-123")

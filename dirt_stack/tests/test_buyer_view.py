@@ -409,6 +409,8 @@ def test_the_checkout_of_a_finished_order_leads_to_the_order(client, event):
     live = client.get(url, headers=INERTIA)
     assert live.json()["component"] == "Checkout/Show"
     assert live.json()["encryptHistory"] is True
+    # Never kept by the browser's cache: Back asks the server, which knows the hold is done.
+    assert {"no-store", "private"} <= {d.strip() for d in live["Cache-Control"].split(",")}
     placed = place(client, url)
     order = Order.objects.get()
     order_url = f"/orders/{order.code}/{order.secret}/"

@@ -83,6 +83,36 @@ def test_reserve_then_pay_with_the_demo_card(client, event):
     assert len(order_page["props"]["order"]["tickets"]) == 2
 
 
+def test_checkout_reports_every_field_at_fault_at_once(client, event):
+    Event.objects.filter(pk=event.pk).update(collect_attendee_names=True)
+    checkout_url = reserve(client, event, 2)["Location"]
+    response = post(
+        client,
+        checkout_url,
+        {"name": "", "email": "nope", "attendee_names": ["Ana", ""], "payment_method": "bitcoin"},
+    )
+    assert response.status_code == 422
+    errors = response.json()["props"]["errors"]
+    assert errors == {
+        "name": "Enter your name.",
+        "email": "Enter a valid email address.",
+        "attendee_names": "Enter the name of every attendee.",
+        "payment_method": "Choose one of the payment methods this event accepts.",
+    }
+    assert Hold.objects.get().status == Hold.Status.LIVE
+
+
+def test_buyer_validation_names_the_first_field_and_lists_them_all(event):
+    details = pricing.BuyerDetails(
+        name="Ana", email="a@[127.0.0.1]", payment_method="x" * 21, card_number="\x00"
+    )
+    with pytest.raises(exceptions.OrderInvalid) as caught:
+        pricing.validate_buyer(details, event, 1, Decimal("20.00"))
+    assert (caught.value.field, str(caught.value)) == ("email", caught.value.errors["email"])
+    assert list(caught.value.errors) == ["email", "card_number", "payment_method"]
+    assert "not an IP address" in caught.value.errors["email"]
+
+
 def test_checkout_validates_the_buyer_and_keeps_the_hold(client, event):
     checkout_url = reserve(client, event, 1)["Location"]
     response = post(client, checkout_url, {"name": "", "email": "nope", "payment_method": "demo"})

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from events.models import DateTicketType, Event
 from onsale import gate
+from sales.models import Voucher
 from storefront.views.events import EVENTS_PER_PAGE, INVERTED_RANGE
 from tests.factories import make_date, make_event, make_organizer, make_ticket_type
 
@@ -323,3 +324,18 @@ def test_event_page_query_count_does_not_grow_with_ticket_types_or_dates(
     # holds, overdue orders, the stock rows.
     with django_assert_max_num_queries(6):
         client.get(f"/events/many/?date={chosen.pk}")
+
+
+def test_a_voucher_unlocks_a_hidden_type_also_when_the_public_ones_are_sold_out(client):
+    event = make_event(slug="crew-gig")
+    general = make_ticket_type(event, name="General", capacity=1)
+    crew = make_ticket_type(event, name="Crew", capacity=5, hidden=True)
+    DateTicketType.objects.filter(ticket_type=general).update(allocated=1)
+    Voucher.objects.create(event=event, code="CREW", kind="percent", value=0).ticket_types.add(crew)
+
+    public = inertia_get(client, "/events/crew-gig/").json()["props"]["event"]
+    assert public["date"]["state"] == "sold_out"  # as far as the public can buy
+    assert [(t["name"], t["state"]) for t in public["ticket_types"]] == [("General", "sold_out")]
+    unlocked = inertia_get(client, "/events/crew-gig/?voucher=crew").json()["props"]["event"]
+    states = {t["name"]: (t["state"], t["available"]) for t in unlocked["ticket_types"]}
+    assert states == {"General": ("sold_out", 0), "Crew": ("on_sale", 5)}

@@ -319,7 +319,7 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("sales:order", code=exc.order.code, secret=exc.order.secret)
     except exceptions.OrderInvalid as exc:
-        return render_with_errors(request, _checkout_props(request, hold), {exc.field: str(exc)})
+        return render_with_errors(request, _checkout_props(request, hold), exc.errors)
     except exceptions.OrderConflict as exc:
         return render_with_errors(request, _checkout_props(request, hold), {"form": str(exc)}, status=409)
     order = placed.order

@@ -10,6 +10,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from events.models import DateTicketType, TicketType
 from sales.models import Hold, Order, Voucher
 from tests.factories import allocated, make_event, make_ticket_type
 
@@ -123,3 +124,61 @@ def test_back_and_reload_after_the_purchase_land_on_the_finished_order(page: Pag
     expect(page.get_by_text("reservation has expired")).to_have_count(0)
     expect(page.get_by_test_id("ticket")).to_have_count(1)
     assert Order.objects.count() == 1
+
+
+def test_an_empty_checkout_shows_every_error_at_once_and_focuses_the_first(page: Page, live_server):
+    event = make_event(slug="names-gig", title="Names Gig", collect_attendee_names=True)
+    make_ticket_type(event, name="Free entry", price=Decimal("0.00"), capacity=10)
+
+    page.goto(f"{live_server.url}/events/names-gig/")
+    page.get_by_label("Number of Free entry tickets").select_option("2")
+    page.get_by_role("button", name="Get 2 tickets").click()
+    expect(page.get_by_test_id("countdown")).to_be_visible()
+    page.get_by_role("button", name="Get my tickets").click()
+
+    # One round trip reports the name, the email and the attendees, each announced.
+    alerts = page.get_by_role("alert")
+    expect(alerts).to_have_count(3)
+    expect(alerts.nth(0)).to_have_text("Enter your name.")
+    expect(alerts.nth(1)).to_have_text("Enter a valid email address.")
+    expect(alerts.nth(2)).to_have_text("Enter the name of every attendee.")
+    name = page.get_by_label("Your name")
+    expect(name).to_be_focused()
+    expect(name).to_have_attribute("aria-invalid", "true")
+    expect(name).to_have_accessible_description("Enter your name.")
+    expect(page.get_by_label("Name on ticket 2")).to_have_accessible_description(
+        "Enter the name of every attendee."
+    )
+
+    # Fixing the name alone moves the focus to the next field at fault.
+    name.fill("Mira Buyer")
+    page.get_by_role("button", name="Get my tickets").click()
+    expect(page.get_by_label("Email")).to_be_focused()
+    expect(alerts).to_have_count(2)
+    assert Order.objects.count() == 0
+
+
+def test_a_hidden_ticket_code_can_be_entered_when_the_public_tickets_are_sold_out(page: Page, live_server):
+    event = make_event(slug="crew-gig", title="Crew Gig", currency="EUR")
+    general = make_ticket_type(event, name="General", price=Decimal("10.00"), capacity=1)
+    crew = make_ticket_type(event, name="Crew", price=Decimal("0.00"), capacity=5, hidden=True)
+    DateTicketType.objects.filter(ticket_type=general).update(allocated=1)
+    Voucher.objects.create(event=event, code="CREW", kind="percent", value=Decimal("0")).ticket_types.add(
+        crew
+    )
+
+    page.goto(f"{live_server.url}/events/crew-gig/")
+    expect(page.get_by_test_id("ticket-type-name")).to_have_text(["General"])
+    expect(page.get_by_label("Number of General tickets")).to_have_count(0)  # sold out
+    page.get_by_label("Voucher code").fill("crew")
+    page.get_by_role("button", name="Apply").click()
+    page.get_by_label("Number of Crew tickets").select_option("1")
+    page.get_by_role("button", name="Get 1 ticket").click()
+    expect(page.get_by_test_id("countdown")).to_be_visible()
+    assert Hold.objects.get().voucher == Voucher.objects.get(code="CREW")
+
+    # Only hidden types on sale: no public ticket at all, and still the box.
+    TicketType.objects.filter(pk=general.pk).update(hidden=True)
+    page.goto(f"{live_server.url}/events/crew-gig/")
+    expect(page.get_by_text("Tickets are not available yet.")).to_be_visible()
+    expect(page.get_by_label("Voucher code")).to_be_visible()

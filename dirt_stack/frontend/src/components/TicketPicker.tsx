@@ -6,6 +6,18 @@ import { FormError } from "./fields";
 import ProofOfWork from "./ProofOfWork";
 import SaleStateBadge from "./SaleStateBadge";
 
+// Whether the voucher box is offered: while the chosen date is on sale or before its sales
+// start, also when no public ticket can be bought (sold out, not yet on sale, or only hidden
+// types), since a code may unlock a hidden type. The server checks the code (?voucher=).
+export function voucherBoxShown(event: EventDetail): boolean {
+  const date = event.date;
+  return (
+    date !== null &&
+    date.status === "on_sale" &&
+    ["on_sale", "few_left", "sold_out", "not_yet_on_sale"].includes(date.state)
+  );
+}
+
 // Step 1 of the checkout: choose quantities (and a voucher), then reserve them.
 export default function TicketPicker({
   event,
@@ -61,6 +73,9 @@ export default function TicketPicker({
 
   return (
     <div>
+      {event.ticket_types.length === 0 ? (
+        <p className="mt-2 text-sm text-slate-600">Tickets are not available yet.</p>
+      ) : null}
       <form onSubmit={reserve} noValidate>
         <FormError message={errors.form ?? errors.quantities ?? errors.altcha} />
         <ul className="mt-2 divide-y divide-slate-100">
@@ -135,7 +150,7 @@ export default function TicketPicker({
           </button>
         ) : null}
       </form>
-      {buyable ? (
+      {buyable || voucherBoxShown(event) ? (
         <form onSubmit={applyVoucher} className="mt-4 border-t border-slate-100 pt-4">
           <label htmlFor="voucher-code" className="block text-sm font-medium text-slate-700">
             Voucher code

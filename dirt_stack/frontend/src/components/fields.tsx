@@ -12,9 +12,10 @@ import {
 const CONTROL =
   "mt-1 block w-full rounded-lg border bg-white px-3 py-2 shadow-sm focus:outline-2 focus:outline-indigo-600";
 
+// role=alert: announced when it appears, also on a field that does not have the focus.
 function FieldError({ id, error }: { id: string; error?: string }) {
   return error ? (
-    <p id={id} className="mt-1 text-sm text-red-700">
+    <p id={id} role="alert" className="mt-1 text-sm text-red-700">
       {error}
     </p>
   ) : null;
@@ -228,7 +229,12 @@ export function binder<T extends Record<string, unknown>>(
 
 export function FormError({ message }: { message?: string }) {
   return message ? (
-    <p role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800">
+    <p
+      role="alert"
+      tabIndex={-1}
+      data-form-error
+      className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800"
+    >
       {message}
     </p>
   ) : null;

@@ -449,6 +449,16 @@ export interface components {
       max_per_order: number;
     };
     /**
+     * FieldProblemOut
+     * @description One request field at fault and what is wrong with it.
+     */
+    FieldProblemOut: {
+      /** Field */
+      field: string;
+      /** Detail */
+      detail: string;
+    };
+    /**
      * ProblemOut
      * @description An RFC 7807 problem: what went wrong, in words a person can read.
      */
@@ -469,6 +479,11 @@ export interface components {
        * @description The request field at fault, when there is one (e.g. `date`, `quantities`).
        */
       field?: string | null;
+      /**
+       * Field Errors
+       * @description Every request field at fault, the first one (the one in `field`) first, so a form can show all of them at once (422 on a purchase).
+       */
+      field_errors?: components["schemas"]["FieldProblemOut"][] | null;
       /**
        * Order Code
        * @description The order the problem is about, when one was written.

@@ -1,5 +1,5 @@
 import { Head, router, useForm } from "@inertiajs/react";
-import { type FormEvent, useCallback, useState } from "react";
+import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from "react";
 import Countdown from "../../components/Countdown";
 import DateDetails from "../../components/DateDetails";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
@@ -32,6 +32,18 @@ export default function Checkout(props: Props) {
   });
   const errors = form.errors as Partial<Record<string, string>>;
   const free = Number(total) === 0;
+  const formRef = useRef<HTMLFormElement>(null);
+  const attendeesErrorId = useId();
+  const paymentErrorId = useId();
+
+  // The server reports every field at fault at once: move focus to the first one, whose
+  // message its aria-describedby reads out (or to the form's own error, if that is all).
+  useEffect(() => {
+    if (Object.keys(form.errors).length === 0) return;
+    formRef.current
+      ?.querySelector<HTMLElement>('[aria-invalid="true"], [data-form-error]')
+      ?.focus();
+  }, [form.errors]);
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -60,7 +72,7 @@ export default function Checkout(props: Props) {
               <Countdown seconds={seconds_left} onExpire={onExpire} />
             )}
           </div>
-          <form onSubmit={submit} className="mt-6 space-y-4" noValidate>
+          <form ref={formRef} onSubmit={submit} className="mt-6 space-y-4" noValidate>
             <FormError message={errors.form} />
             <TextField
               label="Your name"
@@ -89,6 +101,8 @@ export default function Checkout(props: Props) {
                     key={index}
                     label={`Name on ticket ${index + 1}`}
                     value={value}
+                    aria-invalid={errors.attendee_names ? true : undefined}
+                    aria-describedby={errors.attendee_names ? attendeesErrorId : undefined}
                     onChange={(e) => {
                       const next = [...form.data.attendee_names];
                       next[index] = e.target.value;
@@ -97,7 +111,9 @@ export default function Checkout(props: Props) {
                   />
                 ))}
                 {errors.attendee_names ? (
-                  <p className="text-sm text-red-700">{errors.attendee_names}</p>
+                  <p id={attendeesErrorId} role="alert" className="text-sm text-red-700">
+                    {errors.attendee_names}
+                  </p>
                 ) : null}
               </fieldset>
             ) : null}
@@ -112,6 +128,8 @@ export default function Checkout(props: Props) {
                         name="payment_method"
                         value={method.name}
                         checked={form.data.payment_method === method.name}
+                        aria-invalid={errors.payment_method ? true : undefined}
+                        aria-describedby={errors.payment_method ? paymentErrorId : undefined}
                         onChange={() => form.setData("payment_method", method.name)}
                       />
                       {method.label}
@@ -119,7 +137,9 @@ export default function Checkout(props: Props) {
                   ))}
                 </div>
                 {errors.payment_method ? (
-                  <p className="mt-1 text-sm text-red-700">{errors.payment_method}</p>
+                  <p id={paymentErrorId} role="alert" className="mt-1 text-sm text-red-700">
+                    {errors.payment_method}
+                  </p>
                 ) : null}
               </fieldset>
             ) : null}

@@ -3,7 +3,7 @@ import { useState } from "react";
 import DatePicker from "../../components/DatePicker";
 import { FormError } from "../../components/fields";
 import SaleStateBadge from "../../components/SaleStateBadge";
-import TicketPicker from "../../components/TicketPicker";
+import TicketPicker, { voucherBoxShown } from "../../components/TicketPicker";
 import { formatEventDate, formatShortDay, formatTime } from "../../lib/format";
 import type { PageProps } from "../../types";
 
@@ -210,7 +210,8 @@ export default function Show({ event, voucher, challenge_url, room }: PageProps<
               </p>
             )
           ) : null}
-          {picking || mustQueue ? null : event.ticket_types.length === 0 ? (
+          {picking || mustQueue ? null : event.ticket_types.length === 0 &&
+            !voucherBoxShown(event) ? (
             <p className="mt-2 text-sm text-slate-600">Tickets are not available yet.</p>
           ) : (
             <TicketPicker event={event} voucher={voucher} challengeUrl={challenge_url ?? null} />
