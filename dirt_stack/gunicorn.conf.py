@@ -22,7 +22,12 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # the container listens 
 # under overload the requests that waited too long are refused at once
 # (core/overload.py: REQUEST_QUEUE_DEADLINE_MS, QUEUE_REQUEST_DEADLINE_MS).
 worker_class = "core.gunicorn_worker.QueueTimedWorker"
-workers = int(os.environ.get("WEB_CONCURRENCY", str(2 * (os.cpu_count() or 1))))
+# One process per core, as production runs (two on its 2-vCPU instances): the threads
+# already cover the time a request waits on PostgreSQL, and more processes than
+# cores only add context switches. On the flash-sale benchmark (2 cores, 50 buyers)
+# 2 x 4 sold 0.17-0.195 x the /health/ rate where 4 x 4 sold 0.12-0.14, and shed
+# fewer requests (bench/README.md).
+workers = int(os.environ.get("WEB_CONCURRENCY", str(os.cpu_count() or 1)))
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Database connections: each worker holds at most threads + 3 (its request threads,
 # the outbox's two delivery threads and its sweeper), which is the default of
