@@ -86,7 +86,8 @@ def google(settings, google_key: rsa.RSAPrivateKey) -> rsa.RSAPublicKey:
     """Google Wallet configured; returns the public key that verifies its links."""
     settings.WALLET_GOOGLE_ISSUER_ID = "3388000000012345678"
     settings.WALLET_GOOGLE_SERVICE_ACCOUNT_EMAIL = "wallet@maticko-test.iam.gserviceaccount.com"
-    settings.WALLET_GOOGLE_PRIVATE_KEY = _private_pem(google_key)
+    # As environment files often carry it: PEM text with its line breaks escaped.
+    settings.WALLET_GOOGLE_PRIVATE_KEY = _private_pem(google_key).replace("\n", "\\n")
     return google_key.public_key()
 
 
@@ -333,6 +334,23 @@ def test_the_order_page_and_email_offer_the_configured_wallets(client, order, ap
             "google_url": None,
         }
     ]
+
+
+def test_unusable_credentials_are_a_readable_503_and_an_error_log(
+    client, settings, order, apple, google, caplog
+):
+    ticket = tickets_of(order)[0]
+    settings.WALLET_APPLE_KEY_PASSWORD = "wrong"
+    settings.WALLET_GOOGLE_PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----\\nnot a key\\n-----END PRIVATE KEY-----"
+    for url, setting in (
+        (pass_url(order, ticket), "WALLET_APPLE_KEY"),
+        (google_url(order, ticket), "WALLET_GOOGLE"),
+    ):
+        answer = client.get(url, headers=INERTIA)
+        assert answer.status_code == 503
+        assert answer.json()["props"]["message"].startswith("Wallet passes cannot be made right now.")
+        assert any(setting in record.getMessage() for record in caplog.records if record.levelname == "ERROR")
+        caplog.clear()
 
 
 def test_an_unreadable_credential_says_which_setting(settings, order, apple):

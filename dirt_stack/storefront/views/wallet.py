@@ -3,6 +3,9 @@ file, and the route that mints a "Save to Google Wallet" link when the buyer cli
 
 from __future__ import annotations
 
+import logging
+
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET
 
@@ -12,6 +15,8 @@ from sales import wallet
 from sales.models import Order, Ticket
 from sales.tickets import TicketState, ticket_state
 from storefront.serializers import order_for_holder
+
+logger = logging.getLogger(__name__)
 
 
 def _ticket_of(code: str, secret: str, ticket_id: int) -> tuple[Order, Ticket]:
@@ -40,6 +45,18 @@ def _no_longer_valid(request: HttpRequest, order: Order, ticket: Ticket) -> Http
     )
 
 
+def _unavailable(request: HttpRequest, error: ImproperlyConfigured) -> HttpResponse:
+    """503: the operator's wallet credentials cannot be used (the log says which setting)."""
+    logger.error("Wallet pass refused: %s", error)
+    message = "Wallet passes cannot be made right now. Your tickets on this order are valid as they are."
+    return render_page(
+        request,
+        ErrorPageProps(status=503, message=message),
+        status=503,
+        template_data={"page_title": "Wallet pass unavailable"},
+    )
+
+
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     return response
@@ -53,7 +70,11 @@ def ticket_pkpass(request: HttpRequest, code: str, secret: str, ticket_id: int) 
         raise Http404("Apple Wallet passes are not offered here.")
     if not wallet.ticket_passable(ticket, order):
         return _no_longer_valid(request, order, ticket)
-    response = HttpResponse(wallet.apple_pass(ticket, order), content_type=wallet.PKPASS_CONTENT_TYPE)
+    try:
+        content = wallet.apple_pass(ticket, order)
+    except ImproperlyConfigured as error:
+        return _unavailable(request, error)
+    response = HttpResponse(content, content_type=wallet.PKPASS_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{wallet.pass_filename(ticket, order)}"'
     return _private(response)
 
@@ -66,4 +87,8 @@ def ticket_google_wallet(request: HttpRequest, code: str, secret: str, ticket_id
         raise Http404("Google Wallet passes are not offered here.")
     if not wallet.ticket_passable(ticket, order):
         return _no_longer_valid(request, order, ticket)
-    return _private(HttpResponseRedirect(wallet.google_save_url(ticket, order)))
+    try:
+        save_url = wallet.google_save_url(ticket, order)
+    except ImproperlyConfigured as error:
+        return _unavailable(request, error)
+    return _private(HttpResponseRedirect(save_url))
