@@ -351,6 +351,17 @@ STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
 # Where Stripe's API is: its own address, or a local stand-in (stripe-mock, the tests' stub).
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
 MAX_TICKETS_PER_ORDER = env.int("MAX_TICKETS_PER_ORDER", default=20)
+# Wallet passes of tickets (sales.wallet): each wallet is offered once all its settings are
+# set. Certificates and keys are PEM text or the path of a PEM file.
+WALLET_APPLE_PASS_TYPE_ID = env.str("WALLET_APPLE_PASS_TYPE_ID", default="")
+WALLET_APPLE_TEAM_ID = env.str("WALLET_APPLE_TEAM_ID", default="")
+WALLET_APPLE_CERTIFICATE = env.str("WALLET_APPLE_CERTIFICATE", default="")
+WALLET_APPLE_KEY = env.str("WALLET_APPLE_KEY", default="")
+WALLET_APPLE_KEY_PASSWORD = env.str("WALLET_APPLE_KEY_PASSWORD", default="")
+WALLET_APPLE_WWDR_CERTIFICATE = env.str("WALLET_APPLE_WWDR_CERTIFICATE", default="")
+WALLET_GOOGLE_ISSUER_ID = env.str("WALLET_GOOGLE_ISSUER_ID", default="")
+WALLET_GOOGLE_SERVICE_ACCOUNT_EMAIL = env.str("WALLET_GOOGLE_SERVICE_ACCOUNT_EMAIL", default="")
+WALLET_GOOGLE_PRIVATE_KEY = env.str("WALLET_GOOGLE_PRIVATE_KEY", default="")
 # Holds and purchases per client address per minute; 0 turns the limit off.
 PURCHASE_RATE_LIMIT = env.int("PURCHASE_RATE_LIMIT", default=30)
 # Unknown voucher codes one address may try per event in VOUCHER_GUESS_WINDOW seconds

@@ -21,6 +21,7 @@ from core.text import single_line
 from sales.calendar import calendar_url
 from sales.models import Order, Refund, order_url
 from sales.tickets import order_pdf, tickets_usable
+from sales.wallet import pass_links
 
 ORDER_CONFIRMATION = "order_confirmation"
 # Signs the link that confirms a bank transfer (sales.hoarding checks it).
@@ -77,6 +78,7 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
         "valid_count": sum(1 for t in tickets if t.voided_at is None),
         "url": order_url(order, base_url),
         "calendar_url": calendar_url(order, base_url),
+        "wallet_links": pass_links(order, tickets, base_url),
         "starts_at": order.date.starts_at.astimezone(order.event.tz),
         "admission_at": order.date.admission_at.astimezone(order.event.tz)
         if order.date.admission_at

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
@@ -13,6 +15,7 @@ from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
@@ -29,6 +32,8 @@ FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 def _register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(FONT, FONT_DIR / "DejaVuSans.ttf"))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, FONT_DIR / "DejaVuSans-Bold.ttf"))
+    for cid_font in (CJK_JAPANESE, CJK_CHINESE, CJK_KOREAN):
+        pdfmetrics.registerFont(UnicodeCIDFont(cid_font))
 
 
 def tickets_usable(order: Order) -> bool:
@@ -105,11 +110,177 @@ def _draw_qr(pdf: canvas.Canvas, secret: str, x: float, y: float, size: float) -
     pdf.drawPath(path, stroke=0, fill=1)
 
 
+# --- Text on the PDF: every script, wrapped within the page -----------------------------------
+
+# reportlab's built-in CID fonts (Adobe's Asian font packs, which PDF viewers supply): no
+# font file to ship. DejaVu Sans draws what it has; each character it lacks falls back to
+# the CID font of its script.
+CJK_JAPANESE, CJK_CHINESE, CJK_KOREAN = "HeiseiKakuGo-W5", "STSong-Light", "HYSMyeongJo-Medium"
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+# Characters a line may break before or after without a space (CJK writes no spaces).
+_CJK_CHARACTER = r"\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
+_TOKENS = re.compile(rf"\s+|[{_CJK_CHARACTER}]|[^\s{_CJK_CHARACTER}]+")
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN = 20 * mm
+TEXT_WIDTH = PAGE_WIDTH - 2 * MARGIN
+ELLIPSIS = "…"
+
+
+@cache
+def _glyphs(font: str) -> frozenset[int]:
+    """The code points ``font`` (a registered TrueType font) has glyphs for."""
+    _register_fonts()
+    face = pdfmetrics.getFont(font).face  # type: ignore[attr-defined]
+    return frozenset(face.charToGlyph)
+
+
+def _fallback(text: str) -> str:
+    """The CID font for the characters of ``text`` that DejaVu Sans lacks: Korean for
+    Hangul, Japanese when the text has kana (its kanji are Japanese), else Chinese."""
+    if _HANGUL.search(text):
+        return CJK_KOREAN
+    if _KANA.search(text):
+        return CJK_JAPANESE
+    return CJK_CHINESE
+
+
+def font_runs(text: str, font: str) -> list[tuple[str, str]]:
+    """``text`` cut into runs of one font each: ``font`` where it has the glyph, the CID
+    fallback of the text's script elsewhere."""
+    have = _glyphs(font)
+    fallback = _fallback(text)
+    runs: list[tuple[str, str]] = []
+    for character in text:
+        chosen = font if ord(character) in have or character.isspace() else fallback
+        if runs and runs[-1][1] == chosen:
+            runs[-1] = (runs[-1][0] + character, chosen)
+        else:
+            runs.append((character, chosen))
+    return runs
+
+
+def text_width(text: str, font: str, size: float) -> float:
+    """The width ``text`` takes drawn in ``font`` with its fallbacks (``draw_text``)."""
+    return sum(pdfmetrics.stringWidth(run, run_font, size) for run, run_font in font_runs(text, font))
+
+
+def _shorten(line: str, font: str, size: float, width: float) -> str:
+    """``line`` cut to fit ``width`` with an ellipsis."""
+    while line and text_width(line.rstrip() + ELLIPSIS, font, size) > width:
+        line = line[:-1]
+    return line.rstrip() + ELLIPSIS
+
+
+def wrap_text(text: str, font: str, size: float, width: float = TEXT_WIDTH, max_lines: int = 3) -> list[str]:
+    """``text`` in lines no wider than ``width``: broken at spaces, between CJK characters,
+    and inside a word longer than a line; past ``max_lines`` the last line ends with "…"."""
+    lines: list[str] = []
+    line = ""
+    for token in _TOKENS.findall(" ".join(text.split())):
+        if token.isspace():
+            line += " " if line else ""
+            continue
+        if text_width(line + token, font, size) <= width:
+            line += token
+            continue
+        if line.strip():
+            lines.append(line.rstrip())
+            line = ""
+        for character in token:  # a word wider than a line: break it where it fills
+            if line and text_width(line + character, font, size) > width:
+                lines.append(line)
+                line = ""
+            line += character
+    if line.strip():
+        lines.append(line.rstrip())
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], _shorten(lines[max_lines - 1], font, size, width)]
+    return lines or [""]
+
+
+@dataclass(frozen=True)
+class PlacedText:
+    """One line of a ticket page: where it starts, its font (before fallbacks) and size."""
+
+    text: str
+    x: float
+    y: float
+    font: str
+    size: float
+    color: str = "#0f172a"
+
+
+def draw_text(pdf: canvas.Canvas, item: PlacedText) -> None:
+    """Draw ``item`` run by run, each in the font that has its glyphs."""
+    pdf.setFillColor(HexColor(item.color))
+    x = item.x
+    for run, font in font_runs(item.text, item.font):
+        pdf.setFont(font, item.size)
+        pdf.drawString(x, item.y, run)
+        x += pdfmetrics.stringWidth(run, font, item.size)
+
+
+def _column(
+    texts: list[str], top: float, font: str, size: float, leading: float, *, color: str = "#0f172a"
+) -> tuple[list[PlacedText], float]:
+    """``texts`` wrapped one under the other from ``top``; returns them and the next line's y."""
+    placed = []
+    y = top
+    for text in texts:
+        for line in wrap_text(text, font, size):
+            placed.append(PlacedText(line, MARGIN, y, font, size, color))
+            y -= leading
+    return placed, y
+
+
+def heading_layout(title: str) -> tuple[list[PlacedText], float]:
+    """The event's title under the page's band (up to three lines); returns the lines and
+    the top of the text below them."""
+    lines, y = _column([title], PAGE_HEIGHT - 35 * mm, FONT_BOLD, 22, 9 * mm)
+    return lines, y + 9 * mm - 12 * mm
+
+
+def ticket_layout(
+    order: Order, ticket: Ticket, number: int, count: int, when: str
+) -> tuple[list[PlacedText], float]:
+    """The text of one ticket's page, wrapped within the page; returns it and the top of
+    the QR code."""
+    event, date = order.event, order.date
+    placed, top = heading_layout(event.title)
+    details = [
+        when,
+        *([f"Doors open {date.admission_at.astimezone(event.tz):%H:%M}"] if date.admission_at else []),
+        date.venue_label,
+    ]
+    about = [
+        f"Attendee: {ticket.attendee_name or order.buyer_name}",
+        f"Ticket: {ticket.ticket_type.name}",
+        f"Order: {order.code}   ·   ticket {number} of {count}",
+        f"Organizer: {event.organizer.name}",
+    ]
+    lines, y = _column(details, top, FONT, 13, 7 * mm)
+    placed += lines
+    lines, y = _column(about, y - 6 * mm, FONT, 13, 7 * mm)
+    placed += lines
+    return placed, y - 6 * mm  # 13 mm under the last line
+
+
+def no_tickets_layout(order: Order, when: str) -> list[PlacedText]:
+    placed, top = heading_layout(order.event.title)
+    placed.append(PlacedText("No valid tickets", MARGIN, top, FONT_BOLD, 16, "#b91c1c"))
+    lines, y = _column([no_valid_tickets_reason(order)], top - 10 * mm, FONT, 12, 7 * mm)
+    placed += lines
+    lines, _ = _column([when, f"Order: {order.code}"], y - 7 * mm, FONT, 12, 7 * mm)
+    return placed + lines
+
+
 def order_pdf(order: Order) -> bytes:
     """One A4 page per valid ticket: event, date and time in the event's zone, venue,
     attendee, ticket type, order code and the QR code. Void tickets (refunded, or of a
     cancelled order, date or event) get no page; an order with none gets one page that
-    says so and why."""
+    says so and why. Text in any script (CJK through fallback fonts) wraps within the page."""
     _register_fonts()
     event, date = order.event, order.date
     date.event = event
@@ -118,7 +289,6 @@ def order_pdf(order: Order) -> bytes:
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
     pdf.setTitle(f"{event.title} – order {order.code}")
     pdf.setAuthor(event.organizer.name)
-    width, height = A4
     when = starts.strftime("%A %d %B %Y, %H:%M") + f" ({event.timezone})"
     tickets = [
         ticket
@@ -126,55 +296,28 @@ def order_pdf(order: Order) -> bytes:
         if ticket_state(ticket, order) == TicketState.VALID
     ]
     if not tickets:
-        _draw_heading(pdf, event.title, width, height)
-        pdf.setFont(FONT_BOLD, 16)
-        pdf.setFillColor(HexColor("#b91c1c"))
-        pdf.drawString(20 * mm, height - 50 * mm, "No valid tickets")
-        pdf.setFont(FONT, 12)
-        pdf.setFillColor(HexColor("#0f172a"))
-        lines = [no_valid_tickets_reason(order), "", when, f"Order: {order.code}"]
-        y = height - 60 * mm
-        for line in lines:
-            pdf.drawString(20 * mm, y, line)
-            y -= 7 * mm
+        _draw_band(pdf)
+        for item in no_tickets_layout(order, when):
+            draw_text(pdf, item)
         pdf.showPage()
     for number, ticket in enumerate(tickets, start=1):
-        top = _draw_heading(pdf, event.title, width, height)
-        pdf.setFont(FONT, 13)
-        lines = [
-            when,
-            *([f"Doors open {date.admission_at.astimezone(event.tz):%H:%M}"] if date.admission_at else []),
-            date.venue_label,
-            "",
-            f"Attendee: {ticket.attendee_name or order.buyer_name}",
-            f"Ticket: {ticket.ticket_type.name}",
-            f"Order: {order.code}   ·   ticket {number} of {len(tickets)}",
-            f"Organizer: {event.organizer.name}",
-        ]
-        y = top - 22 * mm
-        for line in lines:
-            pdf.drawString(20 * mm, y, line)
-            y -= 8 * mm
-        _draw_qr(pdf, ticket.secret, 20 * mm, y - 75 * mm, 70 * mm)
-        pdf.setFont(FONT, 9)
-        pdf.setFillColor(HexColor("#475569"))
-        pdf.drawString(
-            20 * mm, y - 80 * mm, "Show this code at the entrance. Each ticket admits one person, once."
-        )
+        _draw_band(pdf)
+        placed, qr_top = ticket_layout(order, ticket, number, len(tickets), when)
+        for item in placed:
+            draw_text(pdf, item)
+        qr_size = 70 * mm
+        _draw_qr(pdf, ticket.secret, MARGIN, qr_top - qr_size, qr_size)
+        note = "Show this code at the entrance. Each ticket admits one person, once."
+        draw_text(pdf, PlacedText(note, MARGIN, qr_top - qr_size - 5 * mm, FONT, 9, "#475569"))
         pdf.showPage()
     pdf.save()
     return buffer.getvalue()
 
 
-def _draw_heading(pdf: canvas.Canvas, title: str, width: float, height: float) -> float:
-    """The page's band and the event's title; returns the top of the page's text."""
-    top = height - 25 * mm
+def _draw_band(pdf: canvas.Canvas) -> None:
+    """The page's indigo band."""
     pdf.setFillColor(HexColor("#4f46e5"))
-    pdf.rect(0, height - 12 * mm, width, 12 * mm, stroke=0, fill=1)
-    pdf.setFillColor(HexColor("#0f172a"))
-    pdf.setFont(FONT_BOLD, 22)
-    pdf.drawString(20 * mm, top - 10 * mm, title[:60])
-    return top
+    pdf.rect(0, PAGE_HEIGHT - 12 * mm, PAGE_WIDTH, 12 * mm, stroke=0, fill=1)
 
 
 def reissue_secret(ticket: Ticket) -> Ticket:

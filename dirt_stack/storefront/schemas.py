@@ -370,10 +370,22 @@ class CheckoutExpiredPageProps(PageProps):
     )
 
 
+class TicketWalletPass(Shape):
+    """The wallet passes one ticket offers, each only when the operator configured it."""
+
+    ticket_id: int
+    apple_url: str | None = Field(description="The ticket's Apple Wallet pass (.pkpass).")
+    google_url: str | None = Field(
+        description="Opens Google Wallet with the ticket; the signed link is made when followed."
+    )
+
+
 class OrderPageProps(PageProps):
     component = "Orders/Show"
 
     order: OrderDetail
+    # One entry per ticket that may go into a wallet; empty when no wallet is configured.
+    wallet_passes: list[TicketWalletPass]
     # Set when the buyer opened the confirmation link of a bank transfer: POST here confirms it.
     confirm_url: str | None = None
 

@@ -17,7 +17,7 @@ from core.markdown import plain_text_excerpt, render_markdown
 from core.money import money_str
 from core.schemas import Shape
 from events.models import DateTicketType, Event, EventDate, TicketType
-from sales import payment_pages, quotas
+from sales import payment_pages, quotas, wallet
 from sales.calendar import calendar_url
 from sales.models import Order, OrderLine, Ticket, order_url
 from sales.payments import PaymentStart, accepted_methods
@@ -411,6 +411,19 @@ def order_detail(
             for ticket in tickets
         ],
     )
+
+
+def wallet_passes(order: Order, base_url: str) -> list[schemas.TicketWalletPass]:
+    """The wallet buttons of the order's tickets (``order.tickets`` prefetched)."""
+    return [
+        built(
+            schemas.TicketWalletPass,
+            ticket_id=links.ticket.pk,
+            apple_url=links.apple_url,
+            google_url=links.google_url,
+        )
+        for links in wallet.pass_links(order, order.tickets.all(), base_url)
+    ]
 
 
 ORDER_PREFETCH = ("lines__ticket_type", "tickets__ticket_type")

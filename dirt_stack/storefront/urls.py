@@ -3,7 +3,7 @@
 
 from django.urls import include, path
 
-from storefront.views import checkout, events, payments, queue
+from storefront.views import checkout, events, payments, queue, wallet
 
 event_patterns = [
     path("", events.home, name="home"),
@@ -24,6 +24,16 @@ checkout_patterns = [
     path("orders/<str:code>/<str:secret>/", checkout.order_page, name="order"),
     path("orders/<str:code>/<str:secret>/tickets.pdf", checkout.order_tickets_pdf, name="order_pdf"),
     path("orders/<str:code>/<str:secret>/calendar.ics", checkout.order_calendar, name="order_calendar"),
+    path(
+        "orders/<str:code>/<str:secret>/tickets/<int:ticket_id>/wallet.pkpass",
+        wallet.ticket_pkpass,
+        name="ticket_pkpass",
+    ),
+    path(
+        "orders/<str:code>/<str:secret>/tickets/<int:ticket_id>/google-wallet/",
+        wallet.ticket_google_wallet,
+        name="ticket_google_wallet",
+    ),
     path("orders/<str:code>/<str:secret>/pay/", payments.pay_now, name="pay_now"),
     path("payments/stripe/webhook/", payments.stripe_webhook, name="stripe_webhook"),
 ]

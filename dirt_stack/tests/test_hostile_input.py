@@ -119,6 +119,23 @@ CASES = [
     Case("§2.1", "order calendar code NUL", "get", "/orders/AB%00CD/x%00/calendar.ics"),
     Case("§2.1", "order calendar control chars", "get", "/orders/AB%01CD/x%1b%7f/calendar.ics"),
     Case("§2.1", "order calendar over-length", "get", f"/orders/{'A' * 5000}/{'x' * 5000}/calendar.ics"),
+    Case("§2.1", "wallet pass code NUL", "get", "/orders/AB%00CD/x%00/tickets/1/wallet.pkpass"),
+    Case(
+        "§2.1",
+        "wallet pass ticket id huge",
+        "get",
+        f"/orders/{{code}}/{{secret}}/tickets/{'9' * 60}/wallet.pkpass",
+    ),
+    Case(
+        "§2.1", "wallet pass over-length", "get", f"/orders/{'A' * 5000}/{'x' * 5000}/tickets/1/wallet.pkpass"
+    ),
+    Case("§2.1", "google wallet code NUL", "get", "/orders/AB%00CD/x%00/tickets/1/google-wallet/"),
+    Case(
+        "§2.1",
+        "google wallet ticket id huge",
+        "get",
+        f"/orders/{{code}}/{{secret}}/tickets/{'9' * 60}/google-wallet/",
+    ),
     # 2. Anonymous purchase and hold
     Case(
         "§2.2",

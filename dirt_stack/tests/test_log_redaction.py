@@ -100,6 +100,14 @@ def test_no_order_secret_or_token_appears_in_the_request_logs(settings):
             '"GET /orders/ABCD2345/s3cr3t/tickets.pdf HTTP/1.1" 404',
             f'"GET /orders/ABCD2345/{REDACTED}/tickets.pdf HTTP/1.1" 404',
         ),
+        (
+            '"GET /orders/ABCD2345/s3cr3t/tickets/7/wallet.pkpass HTTP/1.1" 200',
+            f'"GET /orders/ABCD2345/{REDACTED}/tickets/7/wallet.pkpass HTTP/1.1" 200',
+        ),
+        (
+            "GET /orders/ABCD2345/s3cr3t/tickets/7/google-wallet/ 302",
+            f"GET /orders/ABCD2345/{REDACTED}/tickets/7/google-wallet/ 302",
+        ),
         ("Not Found: /invitations/tok-en_1/", f"Not Found: /invitations/{REDACTED}/"),
         ("<WSGIRequest: GET '/checkout/4f0c/'>", f"<WSGIRequest: GET '/checkout/{REDACTED}/'>"),
         ("/accounts/password/reset/MQ/diu1q2-6cd4/", f"/accounts/password/reset/MQ/{REDACTED}/"),

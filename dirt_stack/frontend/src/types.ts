@@ -35,6 +35,7 @@ export type OrderDetail = Schemas["OrderDetail"];
 export type OrderEvent = Schemas["OrderEvent"];
 export type OrderLine = Schemas["OrderLine"];
 export type OrderTicket = Schemas["OrderTicket"];
+export type TicketWalletPass = Schemas["TicketWalletPass"];
 
 // The back office.
 export type EventRow = Schemas["EventRow"];

@@ -45,6 +45,7 @@ from storefront.serializers import (
     order_event,
     order_for_holder,
     payment_methods,
+    wallet_passes,
 )
 from storefront.views.events import chosen_date, date_id_given, render_event_page, too_many_voucher_guesses
 
@@ -355,7 +356,10 @@ def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
         raise Http404("No such order.")
     return render_page(
         request,
-        OrderPageProps(order=order_detail(order, _base_url(request), include_qr=True)),
+        OrderPageProps(
+            order=order_detail(order, _base_url(request), include_qr=True),
+            wallet_passes=wallet_passes(order, _base_url(request)),
+        ),
         template_data={"page_title": f"Order {order.code}"},
     )
 
@@ -374,7 +378,9 @@ def confirm_order(request: HttpRequest, code: str, token: str) -> HttpResponse:
         if not order.awaiting_confirmation or order.status != Order.Status.PENDING:
             return redirect("sales:order", code=order.code, secret=order.secret)
         props = OrderPageProps(
-            order=order_detail(order, _base_url(request), include_qr=True), confirm_url=request.path
+            order=order_detail(order, _base_url(request), include_qr=True),
+            wallet_passes=wallet_passes(order, _base_url(request)),
+            confirm_url=request.path,
         )
         return render_page(request, props, template_data={"page_title": f"Confirm order {order.code}"})
     try:

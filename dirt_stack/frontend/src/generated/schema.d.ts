@@ -2786,6 +2786,8 @@ export interface components {
     /** OrderPageProps */
     OrderPageProps: {
       order: components["schemas"]["OrderDetail"];
+      /** Wallet Passes */
+      wallet_passes: components["schemas"]["TicketWalletPass"][];
       /** Confirm Url */
       confirm_url?: string | null;
     };
@@ -3285,6 +3287,24 @@ export interface components {
       sold: number;
       /** Held */
       held: number;
+    };
+    /**
+     * TicketWalletPass
+     * @description The wallet passes one ticket offers, each only when the operator configured it.
+     */
+    TicketWalletPass: {
+      /** Ticket Id */
+      ticket_id: number;
+      /**
+       * Apple Url
+       * @description The ticket's Apple Wallet pass (.pkpass).
+       */
+      apple_url: string | null;
+      /**
+       * Google Url
+       * @description Opens Google Wallet with the ticket; the signed link is made when followed.
+       */
+      google_url: string | null;
     };
     /** TwoFactorLoginPageProps */
     TwoFactorLoginPageProps: Record<string, never>;

@@ -2,6 +2,7 @@ import { Head, Link, router } from "@inertiajs/react";
 import AddToCalendar from "../../components/AddToCalendar";
 import DateDetails from "../../components/DateDetails";
 import OrderSummary from "../../components/OrderSummary";
+import WalletButtons from "../../components/WalletButtons";
 import { formatEventDate, formatMoney } from "../../lib/format";
 import type { OrderDetail, OrderTicket, PageProps } from "../../types";
 
@@ -21,7 +22,8 @@ const TICKET_STATE_STYLES: Record<OrderTicket["state"], string> = {
   cancelled: "text-red-700",
 };
 
-export default function OrderShow({ order, confirm_url }: PageProps<"Orders/Show">) {
+export default function OrderShow({ order, confirm_url, wallet_passes }: PageProps<"Orders/Show">) {
+  const walletOf = new Map(wallet_passes.map((passes) => [passes.ticket_id, passes]));
   const anyValid = order.tickets.some((ticket) => ticket.state === "valid");
   const validCount = order.tickets.filter((ticket) => ticket.state === "valid").length;
   const cancelled = order.event.status === "cancelled" || order.event.date_status === "cancelled";
@@ -196,6 +198,12 @@ export default function OrderShow({ order, confirm_url }: PageProps<"Orders/Show
                     data-testid="ticket-qr"
                   />
                 ) : null}
+                <WalletButtons
+                  passes={walletOf.get(ticket.id)}
+                  ticketLabel={[ticket.ticket_type, ticket.attendee_name]
+                    .filter(Boolean)
+                    .join(", ")}
+                />
                 {ticket.state === "refunded" ? (
                   <p className="mt-2 text-sm text-slate-600">
                     This ticket was refunded and no longer gets in.
