@@ -22,6 +22,7 @@ from api.problems import problem
 from api.public import router as public_router
 from api.purchases import router as purchases_router
 from api.queue import router as queue_router
+from api.waitlist import router as waitlist_router
 from core.input import InputError, load_json
 from core.middleware import is_database_busy, is_database_unavailable
 
@@ -109,5 +110,6 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 api.add_router("/", public_router)
 api.add_router("/", purchases_router)
 api.add_router("/", queue_router)
+api.add_router("/", waitlist_router)
 api.add_router("/", checkin_router)
 api.add_router("/", manage_router)

@@ -14,6 +14,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils.text import slugify
+from waitlist.models import MAX_OFFER_HOURS
 
 from accounts import tokens
 from accounts.models import Membership, Organizer, User
@@ -264,3 +265,10 @@ class RoomRateForm(InputRulesMixin, forms.Form):
     """A new admission rate, changed while the room runs."""
 
     admissions_per_minute = forms.IntegerField(min_value=1, max_value=100_000)
+
+
+class WaitlistSettingsForm(InputRulesMixin, forms.Form):
+    """An event's waiting list: on or off, and how many hours an offer holds its tickets."""
+
+    enabled = forms.BooleanField(required=False)
+    offer_hours = forms.IntegerField(min_value=1, max_value=MAX_OFFER_HOURS)

@@ -17,6 +17,7 @@ from backoffice.schemas import (
     OrdersOnDay,
     Revenue,
     TicketTypeFigures,
+    WaitlistEntryRow,
 )
 from checkin.models import CheckIn
 from core.money import money_str
@@ -300,3 +301,45 @@ def _cells(*values: object) -> list[object]:
 def _safe(value: str) -> str:
     """Neutralise a spreadsheet formula: a quote before a cell that would start one."""
     return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+WAITLIST_COLUMNS = [
+    "entry_id",
+    "status",
+    "position",
+    "email",
+    "quantity",
+    "date",
+    "ticket_type",
+    "joined_at",
+    "confirmed_at",
+    "offers",
+    "last_offer_status",
+    "last_offer_expires_at",
+    "order_code",
+]
+
+
+def waitlist_csv(rows: list[WaitlistEntryRow]) -> Iterator[str]:
+    """The event's waiting list (``backoffice.serializers.waitlist_entries``) as CSV lines."""
+    writer = csv.writer(_Echo())
+    yield writer.writerow(WAITLIST_COLUMNS)
+    for row in rows:
+        last = row.offers[-1] if row.offers else None
+        yield writer.writerow(
+            _cells(
+                row.id,
+                row.status,
+                row.position if row.position is not None else "",
+                row.email,
+                row.quantity,
+                row.date_starts_at.isoformat(),
+                row.ticket_type,
+                row.created_at.isoformat(),
+                row.confirmed_at.isoformat() if row.confirmed_at else "",
+                len(row.offers),
+                last.status if last else "",
+                last.expires_at.isoformat() if last else "",
+                next((o.order_code for o in row.offers if o.order_code), "") or "",
+            )
+        )

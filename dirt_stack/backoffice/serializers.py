@@ -6,6 +6,8 @@ import dataclasses
 from typing import Any
 
 from django.db.models import Sum
+from waitlist import services as waitlist
+from waitlist.models import Entry
 
 from backoffice.schemas import (
     CancellationImpact,
@@ -20,6 +22,9 @@ from backoffice.schemas import (
     RoomChangeRow,
     RoomCounts,
     RoomSettings,
+    WaitlistEntryRow,
+    WaitlistOfferRow,
+    WaitlistSettingsOut,
 )
 from events.forms import local_input_value
 from events.models import Event, EventDate, TicketType
@@ -218,3 +223,62 @@ def room_changes(room: Room | None, limit: int = 50) -> list[RoomChangeRow]:
         )
         for change in RoomChange.objects.filter(room=room).order_by("-created_at", "-pk")[:limit]
     ]
+
+
+# --- The waiting list ----------------------------------------------------------------------
+
+
+def waitlist_settings(event: Event) -> WaitlistSettingsOut:
+    found = waitlist.settings_of(event)
+    return WaitlistSettingsOut(enabled=found.enabled, offer_hours=found.offer_hours)
+
+
+def waitlist_entries(event: Event) -> list[WaitlistEntryRow]:
+    """Every entry of the event, by date, ticket type and FIFO order (offers settled first);
+    ``position`` counts the waiting entries of the same ticket type on the same date."""
+    waitlist.settle_offers(event.dates.values_list("id", flat=True))
+    tz = event.tz
+    entries = list(
+        Entry.objects.filter(event=event)
+        .select_related("date", "ticket_type")
+        .prefetch_related("offers__order")
+        .order_by(
+            "date__starts_at", "date_id", "ticket_type__position", "ticket_type_id", "confirmed_at", "id"
+        )
+    )
+    places: dict[tuple[int, int], int] = {}
+    rows = []
+    for entry in entries:
+        position = None
+        if entry.status == Entry.Status.WAITING:
+            key = (entry.date_id, entry.ticket_type_id)
+            places[key] = position = places.get(key, 0) + 1
+        rows.append(
+            WaitlistEntryRow(
+                id=entry.pk,
+                status=entry.status,
+                position=position,
+                email=entry.email,
+                quantity=entry.quantity,
+                date_id=entry.date_id,
+                date_starts_at=entry.date.starts_at.astimezone(tz),
+                ticket_type_id=entry.ticket_type_id,
+                ticket_type=entry.ticket_type.name,
+                created_at=entry.created_at.astimezone(tz),
+                confirmed_at=entry.confirmed_at.astimezone(tz) if entry.confirmed_at else None,
+                offers=[
+                    WaitlistOfferRow(
+                        id=offer.pk,
+                        status=offer.status,
+                        quantity=offer.quantity,
+                        unit_price=offer.unit_price,
+                        created_at=offer.created_at.astimezone(tz),
+                        expires_at=offer.expires_at.astimezone(tz),
+                        made_by=offer.made_by,
+                        order_code=offer.order.code if offer.order else None,
+                    )
+                    for offer in entry.offers.all()
+                ],
+            )
+        )
+    return rows

@@ -4,7 +4,7 @@ Mounted at the site's root."""
 
 from django.urls import include, path, re_path
 
-from backoffice.views import account, dates, door, events, orders, room, teams, two_factor
+from backoffice.views import account, dates, door, events, orders, room, teams, two_factor, waitlist
 
 account_patterns = [
     path("login/", account.login_view, name="login"),
@@ -67,6 +67,22 @@ manage_patterns = [
     path("<slug:organizer_slug>/events/<slug:event_slug>/room/pause/", room.room_pause, name="room_pause"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/room/resume/", room.room_resume, name="room_resume"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/room/rate/", room.room_rate, name="room_rate"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/waitlist/", waitlist.waitlist_page, name="waitlist"),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/waitlist/export.csv",
+        waitlist.waitlist_export,
+        name="waitlist_export",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/waitlist/<str:entry_id>/offer/",
+        waitlist.waitlist_offer,
+        name="waitlist_offer",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/waitlist/<str:entry_id>/remove/",
+        waitlist.waitlist_remove,
+        name="waitlist_remove",
+    ),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dates/", dates.dates, name="dates"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dates/new/", dates.date_create, name="date_create"),
     path(

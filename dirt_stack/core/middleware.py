@@ -88,7 +88,15 @@ def loggable_path(request: HttpRequest) -> str:
 
 # Pages and answers that carry order secrets, tickets or personal data: no cache may keep
 # them, neither the browser's (Back after logging out) nor a shared one. The whole API too.
-PRIVATE_PREFIXES = ("/orders/", "/checkout/", "/manage/", "/accounts/", "/invitations/", API_PREFIX)
+PRIVATE_PREFIXES = (
+    "/orders/",
+    "/checkout/",
+    "/waitlist/",
+    "/manage/",
+    "/accounts/",
+    "/invitations/",
+    API_PREFIX,
+)
 
 
 class SecurityHeadersMiddleware:

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "sales",
     "checkin",
     "onsale",
+    "waitlist",
     "storefront",
     "backoffice",
     "api",

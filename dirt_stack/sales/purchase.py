@@ -14,7 +14,7 @@ import functools
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -402,10 +402,27 @@ def start_checkout(
         raise _off_sale(date) from exc
 
 
+# Prices promised for a hold's tickets, by ticket type id, or None: a waiting list's offer
+# is bought at the price it was made at (waitlist.services.offer_prices).
+_hold_prices: list[Callable[[Hold], Mapping[int, Decimal] | None]] = []
+
+
+def on_hold_prices(listener: Callable[[Hold], Mapping[int, Decimal] | None]) -> None:
+    """Register ``listener(hold)``, which may fix the unit prices of a hold's tickets."""
+    if listener not in _hold_prices:
+        _hold_prices.append(listener)
+
+
 def hold_lines(hold: Hold) -> list[PricedLine]:
-    """The hold's tickets priced as on its date (the price when the order is placed)."""
+    """The hold's tickets priced as on its date (the price when the order is placed), or at
+    the prices promised for the hold (``on_hold_prices``)."""
     selection = [(line.ticket_type, line.quantity) for line in hold.lines.select_related("ticket_type")]
-    return price(selection, hold.voucher, date_offers(hold.date, [t.pk for t, _ in selection]))
+    offers = date_offers(hold.date, [t.pk for t, _ in selection])
+    for listener in _hold_prices:
+        for ticket_type_id, promised in (listener(hold) or {}).items():
+            if ticket_type_id in offers:
+                offers[ticket_type_id].price = promised  # this read's copy only, never saved
+    return price(selection, hold.voucher, offers)
 
 
 def complete_checkout(

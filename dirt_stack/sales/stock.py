@@ -369,9 +369,22 @@ def acquire(date: EventDate, quantities: Mapping[int, int]) -> None:
     statements.claim(take(date, quantities))
 
 
+# Called with the date's id and the ticket type ids whose stock came back, inside the
+# transaction that gave it back, with those rows locked (the waiting list offers it there
+# before the public can take it: waitlist.services.offer_returned_stock).
+_stock_returned: list[Callable[[int, list[int]], None]] = []
+
+
+def on_stock_returned(listener: Callable[[int, list[int]], None]) -> None:
+    """Register ``listener(date_id, ticket_type_ids)``, run by ``give_back`` after it returned stock."""
+    if listener not in _stock_returned:
+        _stock_returned.append(listener)
+
+
 def give_back(date_id: int, quantities: Mapping[int, int]) -> None:
     """Return stock taken by ``take`` (inside the caller's transaction): to the date's
-    counter only while it has a shared capacity (ADR 0012), to each ticket type's row."""
+    counter only while it has a shared capacity (ADR 0012), to each ticket type's row.
+    Then the listeners of ``on_stock_returned`` run, in the same transaction."""
     quantities = {k: v for k, v in quantities.items() if v}
     total = sum(quantities.values())
     if total <= 0:
@@ -384,6 +397,8 @@ def give_back(date_id: int, quantities: Mapping[int, int]) -> None:
         DateTicketType.objects.filter(date_id=date_id, ticket_type_id=ticket_type_id).update(
             allocated=F("allocated") - quantities[ticket_type_id]
         )
+    for listener in _stock_returned:
+        listener(date_id, sorted(quantities))
 
 
 def retrying_after_release(date: EventDate, attempt: Callable[[], T]) -> T:

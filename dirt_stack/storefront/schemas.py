@@ -308,6 +308,13 @@ class RoomRef(Shape):
     queue_url: str
 
 
+class WaitlistRef(Shape):
+    """The event page's offer to join the waiting list of the chosen date's sold-out ticket types."""
+
+    join_url: str = Field(description="POST date, ticket_type, quantity and email here.")
+    ticket_type_ids: list[int] = Field(description="The sold-out ticket types one may wait for.")
+
+
 class EventPageProps(PageProps):
     component = "Events/Show"
 
@@ -319,6 +326,8 @@ class EventPageProps(PageProps):
     # The on-sale room, when the event has one enabled: while it is active, a visitor
     # without an admission sees "Join the queue" instead of the ticket picker.
     room: RoomRef | None = None
+    # The waiting list, when the event has one and a ticket type of the chosen date is sold out.
+    waitlist: WaitlistRef | None = None
 
 
 class CheckoutEvent(OrderEvent):
@@ -356,6 +365,9 @@ class QueuePageProps(PageProps):
     status_url: str = Field(description="Polled for the status (honour Retry-After, add jitter).")
     join_url: str
     challenge_url: str = Field(description="The proof-of-work challenge joining needs.")
+    waitlist_url: str | None = Field(
+        default=None, description="The event page, whose sold-out ticket types offer the waiting list."
+    )
 
 
 class CheckoutExpiredPageProps(PageProps):
@@ -404,3 +416,21 @@ class MyOrdersPageProps(PageProps):
     component = "Orders/Index"
 
     orders: list[MyOrder]
+
+
+WaitlistLinkKind = Annotated[str, OneOf(["confirm", "unsubscribe", "offer"])]
+
+
+class WaitlistLinkPageProps(PageProps):
+    """A waiting-list email's link: confirm the entry or leave the list (GET shows what the
+    link does and a button, POST does it), or an offer that can no longer be bought."""
+
+    component = "Waitlist/Link"
+
+    kind: WaitlistLinkKind
+    event: EventRef
+    event_url: str
+    ticket_type: str
+    quantity: int
+    status: str = Field(description="The entry's status, as a sentence.")
+    action_url: str | None = Field(description="Where the button posts; None when nothing is left to do.")

@@ -1,9 +1,9 @@
 """Storefront URLs: the public pages (namespace "events") and the checkout and orders
-(namespace "sales"). Mounted at the site's root."""
+(namespace "sales") and the waiting list (namespace "waitlist"). Mounted at the site's root."""
 
 from django.urls import include, path
 
-from storefront.views import checkout, events, payments, queue, wallet
+from storefront.views import checkout, events, payments, queue, waitlist, wallet
 
 event_patterns = [
     path("", events.home, name="home"),
@@ -38,7 +38,15 @@ checkout_patterns = [
     path("payments/stripe/webhook/", payments.stripe_webhook, name="stripe_webhook"),
 ]
 
+waitlist_patterns = [
+    path("events/<slug:slug>/waitlist/", waitlist.join, name="join"),
+    path("waitlist/confirm/<str:token>/", waitlist.confirm, name="confirm"),
+    path("waitlist/unsubscribe/<str:token>/", waitlist.unsubscribe, name="unsubscribe"),
+    path("waitlist/offer/<str:token>/", waitlist.offer, name="offer"),
+]
+
 urlpatterns = [
+    path("", include((waitlist_patterns, "waitlist"))),
     path("", include((checkout_patterns, "sales"))),
     path("", include((event_patterns, "events"))),
 ]

@@ -89,6 +89,7 @@ def endpoints(api) -> list[tuple[str, str, object | None, bool]]:
         ("put", "/api/v1/manage/events/gig/room", NEW_ROOM, True),
         ("post", "/api/v1/manage/events/gig/room/pause", None, True),
         ("post", "/api/v1/manage/events/gig/room/resume", None, True),
+        ("get", "/api/v1/manage/events/gig/waitlist", None, True),
     ]  # fmt: skip
 
 

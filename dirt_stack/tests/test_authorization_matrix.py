@@ -11,6 +11,8 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
+from django.utils import timezone
+from waitlist.models import Entry
 
 from accounts.models import Invitation, Membership
 from checkin.models import CheckInList
@@ -48,6 +50,16 @@ def target(settings):
         "ticket_id": order.tickets.get().pk,
         "code": order.code,
         "date_id": only_date(event).pk,
+        "entry_id": Entry.objects.create(
+            event=event,
+            date=only_date(event),
+            ticket_type=ticket_type,
+            email="w@example.com",
+            email_key="w@example.com",
+            quantity=1,
+            status=Entry.Status.WAITING,
+            confirmed_at=timezone.now(),
+        ).pk,
         "users": {role: make_member(organizer, role=role) for role in (OWNER, MANAGER, DOOR)},
     }
 
@@ -97,6 +109,10 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "room_pause": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "room_resume": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "room_rate": ("post", ("organizer_slug", "event_slug"), MANAGER),
+    "waitlist": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "waitlist_export": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "waitlist_offer": ("post", ("organizer_slug", "event_slug", "entry_id"), MANAGER),
+    "waitlist_remove": ("post", ("organizer_slug", "event_slug", "entry_id"), MANAGER),
 }
 # Routes about the user's own organizers, not about organizer B.
 OWN = {"home", "organizer_create"}

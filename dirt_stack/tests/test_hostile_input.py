@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from django.db.models import Model
 from django.test import Client
+from waitlist.models import Entry, WaitlistSettings
 
 from accounts import tokens
 from accounts.models import ApiToken, Invitation, Membership, Organizer
@@ -447,6 +448,52 @@ CASES = [
     ),
     Case("§2.8", "webhook deep JSON", "post", "/payments/stripe/webhook/", raw=DEEP, who="stripe"),
     _webhook("webhook NUL id", {"id": "evt_\x00", "object": "event", "type": "x", "data": {"object": {}}}),
+    # The waiting list (a sold-out type "{wtype}" whose list is on): joining, its links, the back office.
+    *(
+        Case("batch: waiting list", f"api join {name}", "post", "/api/v1/events/gig/waitlist", body)
+        for name, body in (
+            ("email NUL", {"ticket_type_id": "{wtype}", "quantity": 1, "email": "a\x00@example.com"}),
+            ("email long", {"ticket_type_id": "{wtype}", "quantity": 1, "email": "a" * 300 + "@example.com"}),
+            (
+                "email line break",
+                {"ticket_type_id": "{wtype}", "quantity": 1, "email": "a@example.com\r\nBcc: b@x.com"},
+            ),
+            ("quantity float", {"ticket_type_id": "{wtype}", "quantity": 1.5, "email": "a@example.com"}),
+            ("quantity text", {"ticket_type_id": "{wtype}", "quantity": "1", "email": "a@example.com"}),
+            ("quantity huge", {"ticket_type_id": "{wtype}", "quantity": 2**70, "email": "a@example.com"}),
+            ("quantity zero", {"ticket_type_id": "{wtype}", "quantity": 0, "email": "a@example.com"}),
+            ("type huge", {"ticket_type_id": 2**70, "quantity": 1, "email": "a@example.com"}),
+            ("type text", {"ticket_type_id": "1", "quantity": 1, "email": "a@example.com"}),
+            (
+                "date true",
+                {"date": True, "ticket_type_id": "{wtype}", "quantity": 1, "email": "a@example.com"},
+            ),
+        )
+    ),
+    Case("batch: waiting list", "api join deep JSON", "post", "/api/v1/events/gig/waitlist", raw=DEEP),
+    *(
+        Case("batch: waiting list", f"web join {name}", "post", "/events/gig/waitlist/", body)
+        for name, body in (
+            ("email NUL", {"ticket_type": "{wtype}", "quantity": 1, "email": "a\x00@example.com"}),
+            ("email long", {"ticket_type": "{wtype}", "quantity": 1, "email": "a" * 300 + "@example.com"}),
+            ("quantity NaN", {"ticket_type": "{wtype}", "quantity": "NaN", "email": "a@example.com"}),
+            ("quantity huge", {"ticket_type": "{wtype}", "quantity": 2**70, "email": "a@example.com"}),
+            ("quantity list", {"ticket_type": "{wtype}", "quantity": [1], "email": "a@example.com"}),
+            ("type text", {"ticket_type": "x\x00", "quantity": 1, "email": "a@example.com"}),
+            ("date huge", {"date": 2**70, "ticket_type": "{wtype}", "quantity": 1, "email": "a@example.com"}),
+            ("email object", {"ticket_type": "{wtype}", "quantity": 1, "email": {"a": 1}}),
+        )
+    ),
+    Case("batch: waiting list", "confirm link forged", "get", "/waitlist/confirm/abc:def/"),
+    Case("batch: waiting list", "confirm link NUL", "post", "/waitlist/confirm/a%00b/"),
+    Case("batch: waiting list", "unsubscribe link long", "get", "/waitlist/unsubscribe/" + "a" * 5000 + "/"),
+    Case("batch: waiting list", "offer link forged", "get", "/waitlist/offer/1:abc/"),
+    _owner("waitlist offer hours NaN", f"{EVENT}/waitlist/", {"enabled": True, "offer_hours": "NaN"}),
+    _owner("waitlist offer hours huge", f"{EVENT}/waitlist/", {"enabled": True, "offer_hours": 2**70}),
+    _owner("waitlist offer hours negative", f"{EVENT}/waitlist/", {"enabled": True, "offer_hours": -1}),
+    _owner("waitlist offer hours NUL", f"{EVENT}/waitlist/", {"enabled": True, "offer_hours": "1\x00"}),
+    _owner("waitlist entry id huge", f"{EVENT}/waitlist/{2**70}/offer/", {}),
+    _owner("waitlist entry id text", f"{EVENT}/waitlist/x%00/remove/", {}),
 ]
 
 
@@ -470,6 +517,8 @@ def shop() -> dict[str, Any]:
     offline = pricing.BuyerDetails(name="Bo", email="bo@example.com", payment_method="offline")
     pending = purchase.place_order(date, {ticket_type.pk: 1}, offline, base_url="http://testserver/").order
     hold = purchase.start_checkout(date, {ticket_type.pk: 1}, "")
+    waited_for = make_ticket_type(event, name="W", price=Decimal("10.00"), capacity=0)
+    WaitlistSettings.objects.create(event=event, enabled=True)
     _, token = tokens.create_token(organizer=organizer, name="t", role="manager", created_by=None)
     owner = Client()
     owner.force_login(make_member(organizer, role=Membership.Role.OWNER))
@@ -487,6 +536,7 @@ def shop() -> dict[str, Any]:
             "list": str(door_list(event).pk),
             "ticket": str(paid.tickets.first().pk),  # type: ignore[union-attr]
             "type": str(ticket_type.pk),
+            "wtype": str(waited_for.pk),
         },
     }
 
@@ -522,6 +572,8 @@ def snapshot() -> tuple[Any, ...]:
         list(Event.objects.values_list("id", "title", "description", "capacity")),
         list(TicketType.objects.values_list("id", "name", "price", "capacity")),
         Voucher.objects.count(),
+        Entry.objects.count(),
+        list(WaitlistSettings.objects.values_list("enabled", "offer_hours")),
     )
 
 
@@ -578,6 +630,7 @@ def stored_text() -> list[str]:
         (TicketType, ("name",)),
         (Organizer, ("name",)),
         (User, ("full_name", "email")),
+        (Entry, ("email",)),
     ]
     rows = [row for model, names in columns for row in model._default_manager.values_list(*names)]
     return [str(value) for row in rows for value in row]

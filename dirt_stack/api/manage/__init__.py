@@ -8,10 +8,11 @@ and orders need an owner or manager token (403 otherwise).
 from ninja import Router
 
 from api.auth import OrganizerToken
-from api.manage import dates, events, orders, room
+from api.manage import dates, events, orders, room, waitlist
 
 router = Router(auth=OrganizerToken())
 router.add_router("", events.router)
 router.add_router("", dates.router)
 router.add_router("", orders.router)
 router.add_router("", room.router)
+router.add_router("", waitlist.router)

@@ -90,6 +90,12 @@ from backoffice.schemas.sales import (
     Revenue,
     TicketTypeFigures,
 )
+from backoffice.schemas.waitlist import (
+    WaitlistEntryRow,
+    WaitlistOfferRow,
+    WaitlistPageProps,
+    WaitlistSettingsOut,
+)
 
 __all__ = [
     "ApiTokenRow",
@@ -165,4 +171,8 @@ __all__ = [
     "TicketTypeFigures",
     "UndoResult",
     "VoucherRow",
+    "WaitlistEntryRow",
+    "WaitlistOfferRow",
+    "WaitlistPageProps",
+    "WaitlistSettingsOut",
 ]

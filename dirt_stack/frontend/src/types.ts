@@ -31,6 +31,7 @@ export type PaymentMethod = Schemas["PaymentMethod"];
 export type VoucherCheck = Schemas["VoucherCheck"];
 export type QueueStatus = Schemas["QueueStatusOut"];
 export type RoomRef = Schemas["RoomRef"];
+export type WaitlistRef = Schemas["WaitlistRef"];
 export type OrderDetail = Schemas["OrderDetail"];
 export type OrderEvent = Schemas["OrderEvent"];
 export type OrderLine = Schemas["OrderLine"];

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from waitlist.services import enabled as waitlist_enabled
 
 from accounts.models import Organizer
 from core import ratelimit
@@ -30,6 +31,7 @@ from storefront.schemas import (
     OrganizerContact,
     OrganizerPageProps,
     VoucherCheck,
+    WaitlistRef,
 )
 from storefront.serializers import event_detail, event_json_ld, event_summary
 
@@ -138,6 +140,15 @@ def event_page_props(
     return EventPageProps(event=detail, voucher=voucher)
 
 
+def waitlist_ref(event: Event, sold_out_ids: list[int]) -> WaitlistRef | None:
+    """The event page's waiting-list prop: the event's list is on and a shown type is sold out."""
+    if not sold_out_ids or not waitlist_enabled(event):
+        return None
+    return WaitlistRef(
+        join_url=reverse("waitlist:join", kwargs={"slug": event.slug}), ticket_type_ids=sold_out_ids
+    )
+
+
 def _event_template_data(request: HttpRequest, event: Event, props: EventPageProps) -> dict[str, Any]:
     chosen = props.event.date
     # A chosen date of a series is its own page for search engines (its direct link).
@@ -178,6 +189,10 @@ def render_event_page(
     if challenge or (date is not None and hoarding.date_under_pressure(date)):
         props.challenge_url = reverse("sales:challenge")
     props.room, queue_status = room.room_ref(request, event)
+    if date is not None:
+        props.waitlist = waitlist_ref(
+            event, [t.id for t in props.event.ticket_types if t.state == "sold_out"]
+        )
     response = render_page(
         request,
         props,

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
+from waitlist.services import enabled as waitlist_enabled
 
 from core import ratelimit
 from core.inertia import render_page, submitted_data
@@ -48,6 +49,10 @@ def _queue_page(
         status_url=reverse("events:queue_status", kwargs={"slug": event.slug}),
         join_url=reverse("events:queue_join", kwargs={"slug": event.slug}),
         challenge_url=reverse("sales:challenge"),
+        # When the room says "sold out", the event page's waiting list is the way on.
+        waitlist_url=reverse("events:detail", kwargs={"slug": event.slug})
+        if waitlist_enabled(event)
+        else None,
     )
     response = render_page(
         request, props, status=code, errors=errors, template_data={"page_title": f"Queue: {event.title}"}

@@ -56,6 +56,13 @@ export interface paths {
      */
     post: operations["api_queue_join_queue"];
   };
+  "/api/v1/events/{slug}/waitlist": {
+    /**
+     * Join a sold-out ticket type's waiting list
+     * @description Puts the email on the waiting list of a sold-out ticket type on a date, for `quantity` tickets, once the emailed confirmation link is followed (double opt-in). When tickets come free the first confirmed entries that fit get an offer by email: the tickets held for them until the offer's expiry, bought through the offer's link. The same 202 whether or not the address was already on the list. 409 when the event has no waiting list, the date is not on sale or the tickets are still on sale (buy them); 429 past the joins per address (`Retry-After`).
+     */
+    post: operations["api_waitlist_join_waitlist"];
+  };
   "/api/v1/checkin": {
     /**
      * Scan a ticket
@@ -170,6 +177,10 @@ export interface paths {
   "/api/v1/manage/events/{slug}/room/resume": {
     /** Resume admissions */
     post: operations["api_manage_room_resume_room"];
+  };
+  "/api/v1/manage/events/{slug}/waitlist": {
+    /** The event's waiting list: settings and entries with their offers */
+    get: operations["api_manage_waitlist_get_waitlist"];
   };
 }
 
@@ -850,6 +861,28 @@ export interface components {
        * @description A solved proof-of-work challenge (ALTCHA payload, base64) from `GET /api/v1/challenge`.
        */
       altcha: string;
+    };
+    /** WaitlistJoinOut */
+    WaitlistJoinOut: {
+      /** Detail */
+      detail: string;
+    };
+    /** WaitlistJoinIn */
+    WaitlistJoinIn: {
+      /**
+       * Date
+       * @description The date's id; required when the event has several dates.
+       */
+      date?: number | null;
+      /** Ticket Type Id */
+      ticket_type_id: number;
+      /**
+       * Quantity
+       * @description At most the ticket type's maximum per order.
+       */
+      quantity: number;
+      /** Email */
+      email: string;
     };
     /** CheckedIn */
     CheckedIn: {
@@ -1769,6 +1802,98 @@ export interface components {
        */
       mode?: "random" | "fifo";
     };
+    /** WaitlistEntryRow */
+    WaitlistEntryRow: {
+      /** Id */
+      id: number;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "pending" | "waiting" | "offered" | "claimed" | "lapsed" | "removed";
+      /**
+       * Position
+       * @description Place among the waiting entries of its ticket type and date.
+       */
+      position: number | null;
+      /** Email */
+      email: string;
+      /** Quantity */
+      quantity: number;
+      /** Date Id */
+      date_id: number;
+      /**
+       * Date Starts At
+       * Format: date-time
+       */
+      date_starts_at: string;
+      /** Ticket Type Id */
+      ticket_type_id: number;
+      /** Ticket Type */
+      ticket_type: string;
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string;
+      /** Confirmed At */
+      confirmed_at: string | null;
+      /** Offers */
+      offers: components["schemas"]["WaitlistOfferRow"][];
+    };
+    /** WaitlistOfferRow */
+    WaitlistOfferRow: {
+      /** Id */
+      id: number;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "open" | "claimed" | "lapsed";
+      /** Quantity */
+      quantity: number;
+      /** Unit Price */
+      unit_price: string;
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string;
+      /**
+       * Expires At
+       * Format: date-time
+       */
+      expires_at: string;
+      /**
+       * Made By
+       * @description Empty: the waiting list itself; else who chose “offer now”.
+       */
+      made_by: string;
+      /** Order Code */
+      order_code: string | null;
+    };
+    /** WaitlistOut */
+    WaitlistOut: {
+      settings: components["schemas"]["WaitlistSettingsOut"];
+      /**
+       * Entries
+       * @description By date, ticket type and place; `position` counts waiting entries only.
+       */
+      entries: components["schemas"]["WaitlistEntryRow"][];
+    };
+    /** WaitlistSettingsOut */
+    WaitlistSettingsOut: {
+      /**
+       * Enabled
+       * @description Sold-out ticket types offer the waiting list.
+       */
+      enabled: boolean;
+      /**
+       * Offer Hours
+       * @description How long an offer holds its tickets (shorter near the event).
+       */
+      offer_hours: number;
+    };
     /** ApiTokenRow */
     ApiTokenRow: {
       /** Id */
@@ -2446,6 +2571,7 @@ export interface components {
       /** Challenge Url */
       challenge_url?: string | null;
       room?: components["schemas"]["RoomRef"] | null;
+      waitlist?: components["schemas"]["WaitlistRef"] | null;
     };
     /** EventRef */
     EventRef: {
@@ -3042,6 +3168,11 @@ export interface components {
        * @description The proof-of-work challenge joining needs.
        */
       challenge_url: string;
+      /**
+       * Waitlist Url
+       * @description The event page, whose sold-out ticket types offer the waiting list.
+       */
+      waitlist_url?: string | null;
     };
     /**
      * QueueStatusOut
@@ -3380,6 +3511,63 @@ export interface components {
       can_delete: boolean;
     };
     /**
+     * WaitlistLinkPageProps
+     * @description A waiting-list email's link: confirm the entry or leave the list (GET shows what the
+     * link does and a button, POST does it), or an offer that can no longer be bought.
+     */
+    WaitlistLinkPageProps: {
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "confirm" | "unsubscribe" | "offer";
+      event: components["schemas"]["EventRef"];
+      /** Event Url */
+      event_url: string;
+      /** Ticket Type */
+      ticket_type: string;
+      /** Quantity */
+      quantity: number;
+      /**
+       * Status
+       * @description The entry's status, as a sentence.
+       */
+      status: string;
+      /**
+       * Action Url
+       * @description Where the button posts; None when nothing is left to do.
+       */
+      action_url: string | null;
+    };
+    /** WaitlistPageProps */
+    WaitlistPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      settings: components["schemas"]["WaitlistSettingsOut"];
+      /** Entries */
+      entries: components["schemas"]["WaitlistEntryRow"][];
+      /** Export Url */
+      export_url: string;
+      /** Currency */
+      currency: string;
+    };
+    /**
+     * WaitlistRef
+     * @description The event page's offer to join the waiting list of the chosen date's sold-out ticket types.
+     */
+    WaitlistRef: {
+      /**
+       * Join Url
+       * @description POST date, ticket_type, quantity and email here.
+       */
+      join_url: string;
+      /**
+       * Ticket Type Ids
+       * @description The sold-out ticket types one may wait for.
+       */
+      ticket_type_ids: number[];
+    };
+    /**
      * InertiaPages
      * @description Each Inertia page component (frontend/src/pages) and the props its view sends.
      */
@@ -3417,10 +3605,12 @@ export interface components {
       "Manage/OrganizerCreate": components["schemas"]["OrganizerCreatePageProps"];
       "Manage/Room": components["schemas"]["RoomPageProps"];
       "Manage/Scanner": components["schemas"]["ScannerPageProps"];
+      "Manage/Waitlist": components["schemas"]["WaitlistPageProps"];
       "Orders/Index": components["schemas"]["MyOrdersPageProps"];
       "Orders/Show": components["schemas"]["OrderPageProps"];
       "Organizers/Show": components["schemas"]["OrganizerPageProps"];
       "Queue/Show": components["schemas"]["QueuePageProps"];
+      "Waitlist/Link": components["schemas"]["WaitlistLinkPageProps"];
     };
   };
   responses: never;
@@ -3697,6 +3887,54 @@ export interface operations {
       };
       /** @description Precondition Required */
       428: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Join a sold-out ticket type's waiting list
+   * @description Puts the email on the waiting list of a sold-out ticket type on a date, for `quantity` tickets, once the emailed confirmation link is followed (double opt-in). When tickets come free the first confirmed entries that fit get an offer by email: the tickets held for them until the offer's expiry, bought through the offer's link. The same 202 whether or not the address was already on the list. 409 when the event has no waiting list, the date is not on sale or the tickets are still on sale (buy them); 429 past the joins per address (`Retry-After`).
+   */
+  api_waitlist_join_waitlist: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["WaitlistJoinIn"];
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        content: {
+          "application/json": components["schemas"]["WaitlistJoinOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
         content: {
           "application/json": components["schemas"]["ProblemOut"];
         };
@@ -4699,6 +4937,40 @@ export interface operations {
       };
       /** @description Unprocessable Entity */
       422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** The event's waiting list: settings and entries with their offers */
+  api_manage_waitlist_get_waitlist: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["WaitlistOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
         content: {
           "application/json": components["schemas"]["ProblemOut"];
         };

@@ -4,10 +4,17 @@ import DatePicker from "../../components/DatePicker";
 import { FormError } from "../../components/fields";
 import SaleStateBadge from "../../components/SaleStateBadge";
 import TicketPicker, { voucherBoxShown } from "../../components/TicketPicker";
+import WaitlistJoin from "../../components/WaitlistJoin";
 import { formatEventDate, formatShortDay, formatTime } from "../../lib/format";
 import type { PageProps } from "../../types";
 
-export default function Show({ event, voucher, challenge_url, room }: PageProps<"Events/Show">) {
+export default function Show({
+  event,
+  voucher,
+  challenge_url,
+  room,
+  waitlist,
+}: PageProps<"Events/Show">) {
   const errors = usePage().props.errors;
   const cancelled = event.status === "cancelled";
   // A series lets the buyer choose one of its dates; a single-date event has its one date.
@@ -216,6 +223,7 @@ export default function Show({ event, voucher, challenge_url, room }: PageProps<
           ) : (
             <TicketPicker event={event} voucher={voucher} challengeUrl={challenge_url ?? null} />
           )}
+          {waitlist && !picking ? <WaitlistJoin event={event} waitlist={waitlist} /> : null}
           {series && chosen === null ? (
             <p className="mt-3 text-sm text-slate-600">Choose a date to see its tickets.</p>
           ) : null}

@@ -122,6 +122,12 @@ export default function EventEdit({
           >
             On-sale room
           </Link>
+          <Link
+            href={`${base}/waitlist/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+          >
+            Waiting list
+          </Link>
           {event.status !== "draft" ? (
             <a
               href={event.public_url}

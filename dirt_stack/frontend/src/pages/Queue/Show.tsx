@@ -36,6 +36,7 @@ export default function Show({
   status_url,
   join_url,
   challenge_url,
+  waitlist_url,
 }: PageProps<"Queue/Show">) {
   const errors = usePage().props.errors;
   const [status, setStatus] = useState<QueueStatus>(initial);
@@ -225,6 +226,20 @@ export default function Show({
             <p className="rounded-lg bg-slate-100 p-4 font-medium" data-testid="queue-sold-out">
               Sold out: there are no tickets left. If reservations expire, the queue moves on by
               itself; keep this page open.
+              {waitlist_url ? (
+                <>
+                  {" "}
+                  Or{" "}
+                  <Link
+                    href={waitlist_url}
+                    className="text-indigo-700 underline"
+                    data-testid="queue-waitlist"
+                  >
+                    join the waiting list
+                  </Link>{" "}
+                  to be offered tickets that come free.
+                </>
+              ) : null}
             </p>
           ) : status.state === "paused" ? (
             <p className="rounded-lg bg-amber-50 p-4 text-amber-900" data-testid="queue-paused">

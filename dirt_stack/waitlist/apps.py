@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class WaitlistConfig(AppConfig):
+    name = "waitlist"
+    verbose_name = "Waiting list: sold-out ticket types offered again to who waits"
+
+    def ready(self) -> None:
+        # Stock that comes back (sales.stock.give_back) is offered to the waiting list in the
+        # same transaction; the outbox's once-a-minute sweep offers stock freed otherwise (a
+        # raised capacity) and registers the waiting list's emails. An offer's hold is bought at
+        # the offer's price.
+        from core import outbox
+        from sales import purchase, stock
+        from waitlist import emails, services  # noqa: F401
+
+        stock.on_stock_returned(services.offer_returned_stock)
+        purchase.on_hold_prices(services.offer_prices)
+        outbox.on_sweep(services.sweep_quietly)
