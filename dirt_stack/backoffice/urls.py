@@ -4,7 +4,7 @@ Mounted at the site's root."""
 
 from django.urls import include, path, re_path
 
-from backoffice.views import account, dates, door, events, orders, room, teams, two_factor
+from backoffice.views import account, dates, door, events, orders, questions, room, teams, two_factor
 
 account_patterns = [
     path("login/", account.login_view, name="login"),
@@ -67,6 +67,31 @@ manage_patterns = [
     path("<slug:organizer_slug>/events/<slug:event_slug>/room/pause/", room.room_pause, name="room_pause"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/room/resume/", room.room_resume, name="room_resume"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/room/rate/", room.room_rate, name="room_rate"),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/questions/",
+        questions.questions_page,
+        name="questions",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/questions/new/",
+        questions.question_create,
+        name="question_create",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/questions/<int:question_id>/",
+        questions.question_update,
+        name="question",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/questions/<int:question_id>/move/",
+        questions.question_move,
+        name="question_move",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/questions/<int:question_id>/delete/",
+        questions.question_delete,
+        name="question_delete",
+    ),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dates/", dates.dates, name="dates"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dates/new/", dates.date_create, name="date_create"),
     path(

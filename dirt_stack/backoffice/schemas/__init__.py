@@ -73,6 +73,7 @@ from backoffice.schemas.events import (
     ManualRefundRow,
     VoucherRow,
 )
+from backoffice.schemas.questions import ManagedQuestion, QuestionsPageProps
 from backoffice.schemas.room import RoomChangeRow, RoomCounts, RoomPageProps, RoomSettings
 from backoffice.schemas.sales import (
     AuditRow,
@@ -127,6 +128,7 @@ __all__ = [
     "ManageOrderPageProps",
     "ManagedDate",
     "ManagedDateOffer",
+    "ManagedQuestion",
     "ManagedTicketType",
     "ManualRefundRow",
     "Member",
@@ -146,6 +148,7 @@ __all__ = [
     "PaymentRow",
     "PendingInvitation",
     "PreviewDate",
+    "QuestionsPageProps",
     "RefundRow",
     "ReissueResult",
     "Revenue",

@@ -35,6 +35,8 @@ export type OrderDetail = Schemas["OrderDetail"];
 export type OrderEvent = Schemas["OrderEvent"];
 export type OrderLine = Schemas["OrderLine"];
 export type OrderTicket = Schemas["OrderTicket"];
+export type Answer = Schemas["Answer"];
+export type CheckoutQuestion = Schemas["CheckoutQuestion"];
 
 // The back office.
 export type EventRow = Schemas["EventRow"];
@@ -43,6 +45,7 @@ export type ManagedTicketType = Schemas["ManagedTicketType"];
 export type VoucherRow = Schemas["VoucherRow"];
 export type DateChoice = Schemas["DateChoice"];
 export type ManagedDate = Schemas["ManagedDate"];
+export type ManagedQuestion = Schemas["ManagedQuestion"];
 export type ManagedDateOffer = Schemas["ManagedDateOffer"];
 export type DatesTicketType = Schemas["DatesTicketType"];
 export type DatesPreview = Schemas["DatesPreview"];

@@ -23,6 +23,7 @@ from core.inertia import render_page, render_with_errors, submitted_data
 from core.input import parse_id
 from events.models import DateTicketType, Event, EventDate
 from onsale.exceptions import AdmissionRequired
+from questions import services as questions
 from sales import calendar, challenges, exceptions, hoarding, pricing, purchase, stock, vouchers
 from sales.models import Hold, Order
 from sales.tickets import order_pdf
@@ -38,6 +39,9 @@ from storefront.schemas import (
 )
 from storefront.serializers import (
     checkout_event,
+    checkout_question,
+    checkout_tickets,
+    countries_for,
     date_url,
     line_detail,
     load_order,
@@ -248,11 +252,17 @@ def _expired_page(request: HttpRequest, hold: Hold) -> HttpResponse:
     return render_page(request, props, status=410, template_data={"page_title": title})
 
 
+def _ticket_type_ids(lines: list[pricing.PricedLine]) -> list[int]:
+    """The ticket type of each ticket the order will have, in its order (sales.order_writer)."""
+    return [line.ticket_type.pk for line in lines for _ in range(line.quantity)]
+
+
 def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
     event = hold.event
     lines = purchase.hold_lines(hold)
     total = sum((line.total for line in lines), Decimal(0))
     user = request.user
+    asked = questions.asked(questions.event_questions(event), _ticket_type_ids(lines))
     return CheckoutPageProps(
         token=str(hold.token),
         event=checkout_event(event, hold.date),
@@ -269,6 +279,11 @@ def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
             name=user.get_full_name() if user.is_authenticated else "",
             email=user.email if user.is_authenticated else "",
         ),
+        questions=[checkout_question(question) for question in asked.order],
+        tickets=checkout_tickets(
+            asked, [line.ticket_type.name for line in lines for _ in range(line.quantity)]
+        ),
+        countries=countries_for(asked),
     )
 
 
@@ -291,12 +306,20 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
 
     data = submitted_data(request)
     attendees = data.get("attendee_names") or []
+    answers, answer_errors = questions.answers_for(
+        hold.event,
+        _ticket_type_ids(purchase.hold_lines(hold)),
+        data.get("answers"),
+        data.get("ticket_answers"),
+    )
     details = pricing.BuyerDetails(
         name=str(data.get("name", "")),
         email=str(data.get("email", "")),
         payment_method=str(data.get("payment_method", "")),
         attendee_names=[str(n) for n in attendees] if isinstance(attendees, list) else [],
         card_number=str(data.get("card_number", "")),
+        answers=answers,
+        answer_errors=answer_errors,
     )
     try:
         placed = purchase.complete_checkout(

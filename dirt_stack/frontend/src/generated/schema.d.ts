@@ -406,6 +406,11 @@ export interface components {
        * @description More dates are coming than `dates` lists: page through them at /events/{slug}/dates.
        */
       more_dates: boolean;
+      /**
+       * Questions
+       * @description The checkout's questions, in the order it asks them (`answers` of a purchase).
+       */
+      questions: components["schemas"]["QuestionOut"][];
     };
     /** PaymentMethod */
     PaymentMethod: {
@@ -413,6 +418,41 @@ export interface components {
       name: string;
       /** Label */
       label: string;
+    };
+    /**
+     * QuestionOut
+     * @description A question the checkout asks; answer it in the purchase's `answers`.
+     */
+    QuestionOut: {
+      /** Id */
+      id: number;
+      /** Label */
+      label: string;
+      /** Help Text */
+      help_text: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "text" | "long_text" | "number" | "date" | "single_choice" | "multiple_choice" | "checkbox" | "country" | "phone";
+      /** Required */
+      required: boolean;
+      /**
+       * Choices
+       * @description The options of a single or multiple choice.
+       */
+      choices: string[];
+      /**
+       * Scope
+       * @description `order`: asked once per order; `ticket`: for every ticket.
+       * @enum {string}
+       */
+      scope: "order" | "ticket";
+      /**
+       * Ticket Type Ids
+       * @description Asked only for tickets of these types (per ticket), or only of orders with one of them (per order); empty: for every ticket type.
+       */
+      ticket_type_ids: number[];
     };
     /**
      * TicketTypePublic
@@ -554,6 +594,35 @@ export interface components {
       /** Signature */
       signature: string;
     };
+    /**
+     * Answer
+     * @description A buyer's answer to a checkout question, as the order keeps it (with the question's
+     * label and kind when the order was placed: the question may since have changed or gone).
+     */
+    Answer: {
+      /**
+       * Question
+       * @description The question's id.
+       */
+      question: number;
+      /** Label */
+      label: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "text" | "long_text" | "number" | "date" | "single_choice" | "multiple_choice" | "checkbox" | "country" | "phone";
+      /**
+       * Value
+       * @description As stored: text; a number as decimal text; a date as YYYY-MM-DD; the chosen options (multiple choice); true (a ticked checkbox); an ISO 3166 alpha-2 code (country); + and digits (phone).
+       */
+      value: string | boolean | string[];
+      /**
+       * Text
+       * @description The answer in words, as the order pages and CSV exports show it.
+       */
+      text: string;
+    };
     /** Buyer */
     Buyer: {
       /** Name */
@@ -638,6 +707,11 @@ export interface components {
       lines: components["schemas"]["OrderLine"][];
       /** Tickets */
       tickets: components["schemas"]["OrderTicket"][];
+      /**
+       * Answers
+       * @description The answers to the questions asked once for the order.
+       */
+      answers: components["schemas"]["Answer"][];
     };
     /**
      * OrderEvent
@@ -743,6 +817,29 @@ export interface components {
        * @description The state in words: Valid, Not yet valid, Refunded, Cancelled.
        */
       state_label: string;
+      /**
+       * Answers
+       * @description The answers to the questions asked for this ticket.
+       */
+      answers: components["schemas"]["Answer"][];
+    };
+    /** AnswerIn */
+    AnswerIn: {
+      /**
+       * Question
+       * @description The question's id (`questions` of the event).
+       */
+      question: number;
+      /**
+       * Ticket
+       * @description For a question asked per ticket: the ticket's position in the order, from 0, the tickets counted by ticket type id (lowest first), as `tickets` of the answer lists them. Omit it for a question asked once per order.
+       */
+      ticket?: number | null;
+      /**
+       * Value
+       * @description Text (text, long text, single choice, phone, country as an ISO 3166 alpha-2 code, date as YYYY-MM-DD), a number (or its decimal text), a list of options (multiple choice), `true` (checkbox ticked). `null`, `""`, `[]` or `false`: not answered.
+       */
+      value: boolean | number | string | string[] | null;
     };
     /** AttendeeIn */
     AttendeeIn: {
@@ -784,6 +881,11 @@ export interface components {
        * @description Demo payments only.
        */
       card_number?: string | null;
+      /**
+       * Answers
+       * @description Answers to the event's checkout questions (`questions` of `GET /events/{slug}`), one per question, and per ticket for a question asked per ticket. A required question left unanswered, or an answer that does not fit its question, is a 422 whose `field_errors` name each one: `answers.<question id>`, or `answers.<question id>.<ticket>` for a ticket's.
+       */
+      answers?: components["schemas"]["AnswerIn"][] | null;
       /**
        * Altcha
        * @description A solved proof-of-work challenge (ALTCHA payload, base64) from `GET /api/v1/challenge`; needed when a 428 problem asks for one. Each challenge buys once.
@@ -1526,6 +1628,11 @@ export interface components {
       lines: components["schemas"]["OrderLine"][];
       /** Tickets */
       tickets: components["schemas"]["OrderTicket"][];
+      /**
+       * Answers
+       * @description The answers to the questions asked once for the order.
+       */
+      answers: components["schemas"]["Answer"][];
       /** Payments */
       payments: components["schemas"]["PaymentRow"][];
       /** Refunds */
@@ -2032,6 +2139,65 @@ export interface components {
       payment_methods: components["schemas"]["PaymentMethod"][];
       /** @description The logged-in user's name and email, to prefill the form. */
       buyer: components["schemas"]["Buyer"];
+      /**
+       * Questions
+       * @description The questions asked once for the order.
+       */
+      questions: components["schemas"]["CheckoutQuestion"][];
+      /**
+       * Tickets
+       * @description The order's tickets in order, with their questions.
+       */
+      tickets: components["schemas"]["CheckoutTicket"][];
+      /**
+       * Countries
+       * @description The options of a country question (empty when none is asked).
+       */
+      countries: components["schemas"]["Country"][];
+    };
+    /**
+     * CheckoutQuestion
+     * @description A question the checkout asks.
+     */
+    CheckoutQuestion: {
+      /** Id */
+      id: number;
+      /** Label */
+      label: string;
+      /** Help Text */
+      help_text: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "text" | "long_text" | "number" | "date" | "single_choice" | "multiple_choice" | "checkbox" | "country" | "phone";
+      /** Required */
+      required: boolean;
+      /**
+       * Choices
+       * @description The options of a single or multiple choice.
+       */
+      choices: string[];
+    };
+    /**
+     * CheckoutTicket
+     * @description One ticket being bought, with the questions asked for it.
+     */
+    CheckoutTicket: {
+      /** Ticket Type */
+      ticket_type: string;
+      /** Questions */
+      questions: components["schemas"]["CheckoutQuestion"][];
+    };
+    /** Country */
+    Country: {
+      /**
+       * Code
+       * @description ISO 3166-1 alpha-2.
+       */
+      code: string;
+      /** Name */
+      name: string;
     };
     /** DashboardEvent */
     DashboardEvent: {
@@ -2689,6 +2855,39 @@ export interface components {
       /** Can Withdraw */
       can_withdraw: boolean;
     };
+    /**
+     * ManagedQuestion
+     * @description A question as its editor shows it.
+     */
+    ManagedQuestion: {
+      /** Id */
+      id: number;
+      /** Label */
+      label: string;
+      /** Help Text */
+      help_text: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "text" | "long_text" | "number" | "date" | "single_choice" | "multiple_choice" | "checkbox" | "country" | "phone";
+      /** Kind Label */
+      kind_label: string;
+      /** Required */
+      required: boolean;
+      /**
+       * Scope
+       * @enum {string}
+       */
+      scope: "order" | "ticket";
+      /**
+       * Ticket Type Ids
+       * @description Asked only for these ticket types; empty: all.
+       */
+      ticket_type_ids: number[];
+      /** Choices */
+      choices: string[];
+    };
     /** ManagedTicketType */
     ManagedTicketType: {
       /** Id */
@@ -3021,6 +3220,22 @@ export interface components {
       admission_at: string | null;
       /** Exists */
       exists: boolean;
+    };
+    /** QuestionsPageProps */
+    QuestionsPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      /**
+       * Questions
+       * @description In the order the checkout asks them.
+       */
+      questions: components["schemas"]["ManagedQuestion"][];
+      /** Ticket Types */
+      ticket_types: components["schemas"]["IdName"][];
+      /** Kinds */
+      kinds: components["schemas"]["Option"][];
+      /** Scopes */
+      scopes: components["schemas"]["Option"][];
     };
     /** QueuePageProps */
     QueuePageProps: {
@@ -3395,6 +3610,7 @@ export interface components {
       "Manage/Orders": components["schemas"]["OrdersPageProps"];
       "Manage/Organizer": components["schemas"]["OrganizerManagePageProps"];
       "Manage/OrganizerCreate": components["schemas"]["OrganizerCreatePageProps"];
+      "Manage/Questions": components["schemas"]["QuestionsPageProps"];
       "Manage/Room": components["schemas"]["RoomPageProps"];
       "Manage/Scanner": components["schemas"]["ScannerPageProps"];
       "Orders/Index": components["schemas"]["MyOrdersPageProps"];

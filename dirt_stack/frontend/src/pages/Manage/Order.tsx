@@ -1,5 +1,6 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
+import Answers from "../../components/Answers";
 import { FormError } from "../../components/fields";
 import OrderSummary from "../../components/OrderSummary";
 import { formatEventDate, formatMoney } from "../../lib/format";
@@ -126,6 +127,7 @@ export default function Order({
             <p className="text-sm text-slate-600">
               Placed {formatEventDate(order.created_at, event.timezone)} · {order.payment_method}
             </p>
+            <Answers answers={order.answers} title="Answers" />
             <div className="mt-3">
               <OrderSummary
                 lines={order.lines}
@@ -225,6 +227,7 @@ export default function Order({
                       ) : null}
                     </span>
                   </div>
+                  <Answers answers={ticket.answers} />
                   {editing === ticket.id ? (
                     <form
                       className="mt-2 flex gap-2"

@@ -1,5 +1,6 @@
 import { Head, Link, router } from "@inertiajs/react";
 import AddToCalendar from "../../components/AddToCalendar";
+import Answers from "../../components/Answers";
 import DateDetails from "../../components/DateDetails";
 import OrderSummary from "../../components/OrderSummary";
 import { formatEventDate, formatMoney } from "../../lib/format";
@@ -133,6 +134,7 @@ export default function OrderShow({ order, confirm_url }: PageProps<"Orders/Show
               </p>
             ) : null}
           </div>
+          <Answers answers={order.answers} title="Your answers" />
           <p className="mt-4 text-sm text-slate-500">
             Ordered by {order.buyer.name} ({order.buyer.email}). Keep this page's address private:
             it opens your order without a password.
@@ -188,6 +190,7 @@ export default function OrderShow({ order, confirm_url }: PageProps<"Orders/Show
                 {ticket.attendee_name ? (
                   <p className="text-sm text-slate-600">{ticket.attendee_name}</p>
                 ) : null}
+                <Answers answers={ticket.answers} />
                 {ticket.qr ? (
                   <img
                     src={ticket.qr}
