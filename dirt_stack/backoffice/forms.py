@@ -290,6 +290,13 @@ class QuestionForm(InputRulesMixin, forms.ModelForm):
         return [ticket_type.pk for ticket_type in self.cleaned_data.get("ticket_types") or []]
 
 
+class AnswerSettingsForm(InputRulesMixin, forms.Form):
+    """Whether and until when buyers may change their answers (questions.AnswerSettings)."""
+
+    buyers_edit = forms.BooleanField(required=False)
+    buyer_edit_hours_before = forms.IntegerField(min_value=0, max_value=questions.EDIT_HOURS_MAX)
+
+
 class CancelEventForm(InputRulesMixin, forms.Form):
     """Why an event is cancelled: told to every buyer and kept with their refunds."""
 

@@ -73,6 +73,11 @@ manage_patterns = [
         name="questions",
     ),
     path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/questions/settings/",
+        questions.answer_settings,
+        name="answer_settings",
+    ),
+    path(
         "<slug:organizer_slug>/events/<slug:event_slug>/questions/new/",
         questions.question_create,
         name="question_create",

@@ -52,3 +52,16 @@ class Question(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class AnswerSettings(models.Model):
+    """Whether and until when buyers may change their answers on their order's page
+    (organizers always may). An event without a row: buyers may, until their date starts."""
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="answer_settings")
+    buyers_edit = models.BooleanField(default=True)
+    # Buyers' changes close this many hours before their order's date starts.
+    buyer_edit_hours_before = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Answer settings of {self.event_id}"

@@ -33,7 +33,7 @@ from django.db.models import Max
 
 from core.input import InputError, parse_decimal, text_problem
 from events.models import Event
-from questions.models import Question
+from questions.models import AnswerSettings, Question
 
 TEXT_MAX_LENGTH = 200
 LONG_TEXT_MAX_LENGTH = 5000
@@ -364,3 +364,73 @@ def answers_for(
         return clean_answers(asked(event_questions(event), ticket_type_ids), order_values, ticket_values), {}
     except AnswersInvalid as exc:
         return {}, exc.errors
+
+
+# --- Changing answers after the order ---------------------------------------------------------
+
+EDIT_HOURS_MAX = 24 * 365
+
+
+def answer_settings(event: Event) -> AnswerSettings:
+    """The event's settings (the defaults, unsaved, when it has none)."""
+    return AnswerSettings.objects.filter(event=event).first() or AnswerSettings(event=event)
+
+
+def save_answer_settings(event: Event, *, buyers_edit: bool, hours_before: int) -> AnswerSettings:
+    settings, _ = AnswerSettings.objects.update_or_create(
+        event=event, defaults={"buyers_edit": buyers_edit, "buyer_edit_hours_before": hours_before}
+    )
+    return settings
+
+
+def buyer_edit_deadline(settings: AnswerSettings, starts_at: dt.datetime) -> dt.datetime | None:
+    """Until when a buyer may change the answers of an order for a date starting at
+    ``starts_at``; None when the event lets no buyer change them."""
+    if not settings.buyers_edit:
+        return None
+    return starts_at - dt.timedelta(hours=settings.buyer_edit_hours_before)
+
+
+def form_values(stored: Any, asked_questions: Asked) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Stored answers to the ``asked_questions`` as the checkout's form sends them (to
+    prefill a change; answers to questions no longer asked stay out of the form)."""
+
+    def values(answers: list[Answer], questions: list[Question]) -> dict[str, Any]:
+        asked_ids = {question.pk for question in questions}
+        return {
+            str(answer["question"]): answer.get("value")
+            for answer in answers
+            if answer["question"] in asked_ids and answer.get("value") is not None
+        }
+
+    order = values(order_answers(stored), asked_questions.order)
+    tickets = [
+        values(ticket_answers(stored, position), questions)
+        for position, questions in enumerate(asked_questions.tickets)
+    ]
+    return order, tickets
+
+
+def changed_answers(
+    asked_questions: Asked, stored: Any, order_values: Any, ticket_values: Any
+) -> dict[str, Any]:
+    """An order's answers after a change: ``clean_answers`` of what was sent for the
+    questions asked now, plus the stored answers to questions no longer asked (deleted or
+    limited since), which the change cannot show and so keeps. AnswersInvalid as there."""
+    if order_values is None:
+        order_values = {}
+    if ticket_values is None:
+        ticket_values = []
+    if not isinstance(ticket_values, list):
+        raise AnswersInvalid({"answers": "Send the tickets' answers as a list, one object per ticket."})
+    fresh = clean_answers(asked_questions, order_values, ticket_values)
+    asked_order = {question.pk for question in asked_questions.order}
+    order = fresh.get("order", []) + [a for a in order_answers(stored) if a["question"] not in asked_order]
+    tickets = []
+    for position, questions in enumerate(asked_questions.tickets):
+        asked_here = {question.pk for question in questions}
+        new = fresh["tickets"][position] if fresh else []
+        tickets.append(new + [a for a in ticket_answers(stored, position) if a["question"] not in asked_here])
+    if not order and not any(tickets):
+        return {}
+    return {"order": order, "tickets": tickets}

@@ -420,12 +420,35 @@ class CheckoutExpiredPageProps(PageProps):
     )
 
 
+AnswerValue = str | bool | list[str]
+
+
+class AnswersEdit(Shape):
+    """An order's answers as a form to change them: the questions asked now, with the
+    stored answers as the form's values (``answers``, ``ticket_answers``, as the checkout
+    sends them)."""
+
+    url: str = Field(description="POST the changed `answers` and `ticket_answers` here.")
+    questions: list[CheckoutQuestion]
+    tickets: list[CheckoutTicket]
+    countries: list[Country]
+    answers: dict[str, AnswerValue]
+    ticket_answers: list[dict[str, AnswerValue]]
+    closes_at: IsoDateTime | None = Field(
+        description="Until when the buyer may change them; none for organizers, who always may."
+    )
+
+
 class OrderPageProps(PageProps):
     component = "Orders/Show"
 
     order: OrderDetail
     # Set when the buyer opened the confirmation link of a bank transfer: POST here confirms it.
     confirm_url: str | None = None
+    answers_edit: AnswersEdit | None = Field(
+        default=None,
+        description="Set while the buyer may change the order's answers to the checkout questions.",
+    )
 
 
 class MyOrder(Shape):

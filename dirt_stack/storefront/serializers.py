@@ -489,3 +489,29 @@ def countries_for(asked: questions.Asked) -> list[schemas.Country]:
     if Question.Kind.COUNTRY not in kinds:
         return []
     return [built(schemas.Country, code=code, name=name) for code, name in questions.countries()]
+
+
+def order_questions(order: Order) -> tuple[questions.Asked, list[Ticket]]:
+    """The questions asked now of ``order``'s tickets (its tickets in id order, prefetched)."""
+    tickets = list(order.tickets.all())
+    asked = questions.asked(questions.event_questions(order.event), [t.ticket_type_id for t in tickets])
+    return asked, tickets
+
+
+def answers_edit(
+    order: Order, url: str, closes_at: dt.datetime | None, asked: questions.Asked, tickets: list[Ticket]
+) -> schemas.AnswersEdit | None:
+    """The form that changes ``order``'s answers; None when the order is asked nothing."""
+    if not asked.any:
+        return None
+    values, ticket_values = questions.form_values(order.answers, asked)
+    return built(
+        schemas.AnswersEdit,
+        url=url,
+        questions=[checkout_question(question) for question in asked.order],
+        tickets=checkout_tickets(asked, [ticket.ticket_type.name for ticket in tickets]),
+        countries=countries_for(asked),
+        answers=values,
+        ticket_answers=ticket_values,
+        closes_at=_local_or_none(closes_at, order.event),
+    )

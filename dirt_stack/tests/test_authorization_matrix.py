@@ -96,6 +96,7 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "date_delete": ("post", ("organizer_slug", "event_slug", "date_id"), MANAGER),
     "questions": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "question_create": ("post", ("organizer_slug", "event_slug"), MANAGER),
+    "answer_settings": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "question": ("post", ("organizer_slug", "event_slug", "question_id"), MANAGER),
     "question_move": ("post", ("organizer_slug", "event_slug", "question_id"), MANAGER),
     "question_delete": ("post", ("organizer_slug", "event_slug", "question_id"), MANAGER),

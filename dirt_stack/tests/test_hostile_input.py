@@ -28,7 +28,7 @@ from checkin.models import CheckIn, CheckInList
 from checkin.services import door_list
 from events.models import Event, TicketType
 from questions import services as questions
-from questions.models import Question
+from questions.models import AnswerSettings, Question
 from sales import pricing, purchase
 from sales.models import AuditEntry, Hold, Order, Payment, Refund, Ticket, Voucher
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
@@ -365,6 +365,54 @@ CASES = [
     ),
     _owner("question delete huge id", f"{QUESTIONS}/99999999999999999999999/delete/", {}),
     Case("§2.5", "question deep JSON", "post", f"{QUESTIONS}/new/", raw=DEEP, who="owner"),
+    _owner(
+        "answer settings hours NaN",
+        f"{QUESTIONS}/settings/",
+        {"buyers_edit": True, "buyer_edit_hours_before": "NaN"},
+    ),
+    _owner(
+        "answer settings hours huge",
+        f"{QUESTIONS}/settings/",
+        {"buyers_edit": True, "buyer_edit_hours_before": 10**30},
+    ),
+    _owner(
+        "answer settings hours NUL",
+        f"{QUESTIONS}/settings/",
+        {"buyers_edit": True, "buyer_edit_hours_before": "\x00"},
+    ),
+    _action("order answers NUL", {"action": "answers", "answers": {"{text_q}": "\x00"}}),
+    _action("order answers far date", {"action": "answers", "answers": {"{date_q}": "99999-12-31"}}),
+    _action("order answers not an object", {"action": "answers", "answers": ["x"]}),
+    # ... and the buyer's change of answers on the order page
+    Case(
+        "batch: questions",
+        "buyer answers NUL",
+        "post",
+        "/orders/{code}/{secret}/answers/",
+        {"answers": {"{text_q}": "\x00"}},
+    ),
+    Case(
+        "batch: questions",
+        "buyer answers 100000",
+        "post",
+        "/orders/{code}/{secret}/answers/",
+        {"answers": {"{text_q}": "x" * 100_000}},
+    ),
+    Case(
+        "batch: questions",
+        "buyer answers NaN",
+        "post",
+        "/orders/{code}/{secret}/answers/",
+        raw='{"answers": {"{number_q}": NaN}}',
+    ),
+    Case("batch: questions", "buyer answers deep JSON", "post", "/orders/{code}/{secret}/answers/", raw=DEEP),
+    Case(
+        "batch: questions",
+        "buyer answers wrong secret",
+        "post",
+        "/orders/{code}/x%00/answers/",
+        {"answers": {}},
+    ),
     # 1. Anonymous GET requests
     Case("§2.1", "home search NUL", "get", "/?q=%00"),
     Case("§2.1", "voucher NUL", "get", "/events/gig/?voucher=a%00b", outcome="answered"),
@@ -759,7 +807,11 @@ def _fill(value: Any, values: dict[str, str]) -> Any:
 def snapshot() -> tuple[Any, ...]:
     """What a refused request must leave as it was."""
     return (
-        list(Order.objects.order_by("id").values_list("code", "status", "buyer_name", "refunded_amount")),
+        list(
+            Order.objects.order_by("id").values_list(
+                "code", "status", "buyer_name", "refunded_amount", "answers"
+            )
+        ),
         list(Ticket.objects.order_by("id").values_list("id", "attendee_name", "voided_at")),
         list(Hold.objects.order_by("id").values_list("id", "status")),
         Payment.objects.count(),
@@ -773,6 +825,7 @@ def snapshot() -> tuple[Any, ...]:
         list(TicketType.objects.values_list("id", "name", "price", "capacity")),
         Voucher.objects.count(),
         list(Question.objects.order_by("id").values_list("id", "label", "kind", "choices", "position")),
+        list(AnswerSettings.objects.values_list("event_id", "buyers_edit", "buyer_edit_hours_before")),
     )
 
 

@@ -508,3 +508,137 @@ def test_the_questions_page_is_another_organizers_404(shop):
         post(outsider, f"/manage/acme/events/gig/questions/{shop['meal'].pk}/delete/", {}).status_code == 404
     )
     assert Question.objects.filter(pk=shop["meal"].pk).exists()
+
+
+# --- Changing answers after the order -------------------------------------------------------
+
+
+def buyer_page(client: Client, order: Order):
+    return client.get(f"/orders/{order.code}/{order.secret}/", headers=INERTIA).json()["props"]
+
+
+def test_the_buyer_changes_answers_until_the_deadline_each_change_audited(client, shop, answered):
+    meal, terms, company = shop["meal"].pk, shop["terms"].pk, shop["company"].pk
+    edit = buyer_page(client, answered)["answers_edit"]
+    assert edit["url"] == f"/orders/{answered.code}/{answered.secret}/answers/"
+    assert edit["answers"] == {str(company): "=HYPERLINK(1)", str(terms): True}
+    assert edit["ticket_answers"] == [{str(meal): "Meat"}, {str(meal): "Vegetarian"}]
+    assert edit["closes_at"] is not None
+
+    refused = post(
+        client, edit["url"], {"answers": {str(terms): False}, "ticket_answers": [{str(meal): "Fish"}]}
+    )
+    assert refused.status_code == 422
+    assert set(refused.json()["props"]["errors"]) == {
+        f"answers.{terms}",
+        f"answers.{meal}.0",
+        f"answers.{meal}.1",
+    }
+
+    saved = post(
+        client,
+        edit["url"],
+        {
+            "answers": {str(company): "Acme Travel", str(terms): True},
+            "ticket_answers": [{str(meal): "Vegetarian"}, {str(meal): "Vegetarian"}],
+        },
+    )
+    assert saved.status_code == 302
+    answered.refresh_from_db()
+    detail = order_detail(answered, "http://testserver/")
+    assert [a.text for a in detail.answers] == ["Acme Travel", "Yes"]
+    assert [[a.text for a in t.answers] for t in detail.tickets] == [["Vegetarian"], ["Vegetarian"]]
+    (entry,) = answered.audit_entries.all()
+    assert (entry.action, entry.detail, entry.actor_label) == (
+        "answers_changed",
+        {"questions": ["Company", "Meal (ticket 1)"]},
+        "The buyer (ana@example.com)",
+    )
+
+    # The organizer closes changes 10 years before the date: too late now.
+    questions.save_answer_settings(shop["event"], buyers_edit=True, hours_before=24 * 3650)
+    assert buyer_page(client, answered)["answers_edit"] is None
+    late = post(client, edit["url"], {"answers": {str(terms): True}, "ticket_answers": [{}, {}]})
+    assert late.status_code == 302
+    answered.refresh_from_db()
+    assert answered.audit_entries.count() == 1
+    assert [a.text for a in order_detail(answered, "http://testserver/").answers] == ["Acme Travel", "Yes"]
+
+
+def test_buyers_cannot_change_answers_when_the_event_says_no_or_the_order_is_cancelled(
+    client, shop, answered
+):
+    questions.save_answer_settings(shop["event"], buyers_edit=False, hours_before=0)
+    assert buyer_page(client, answered)["answers_edit"] is None
+    questions.save_answer_settings(shop["event"], buyers_edit=True, hours_before=0)
+    assert buyer_page(client, answered)["answers_edit"] is not None
+    Order.objects.filter(pk=answered.pk).update(status=Order.Status.CANCELLED)
+    assert buyer_page(client, answered)["answers_edit"] is None
+    url = f"/orders/{answered.code}/{answered.secret}/answers/"
+    assert post(client, url, {"answers": {}}).status_code == 302
+    assert not answered.audit_entries.exists()
+    assert post(client, f"/orders/{answered.code}/wrong/answers/", {"answers": {}}).status_code == 404
+
+
+def test_the_organizer_changes_answers_at_any_time_and_keeps_those_of_deleted_questions(shop, answered):
+    meal, terms, company = shop["meal"].pk, shop["terms"].pk, shop["company"].pk
+    questions.save_answer_settings(shop["event"], buyers_edit=False, hours_before=0)
+    questions.delete_question(shop["company"])
+    owner = Client()
+    owner.force_login(shop["owner"])
+    url = f"/manage/acme/events/gig/orders/{answered.code}/"
+    edit = owner.get(url, headers=INERTIA).json()["props"]["answers_edit"]
+    assert edit["closes_at"] is None
+    assert str(company) not in edit["answers"]  # deleted: not in the form, still on the order
+
+    refused = post(owner, edit["url"], {"action": "answers", "answers": {}, "ticket_answers": [{}, {}]})
+    assert refused.status_code == 422
+    assert set(refused.json()["props"]["errors"]) == {
+        f"answers.{terms}",
+        f"answers.{meal}.0",
+        f"answers.{meal}.1",
+    }
+
+    saved = post(
+        owner,
+        edit["url"],
+        {
+            "action": "answers",
+            "answers": {str(terms): True},
+            "ticket_answers": [{str(meal): "Meat"}, {str(meal): "Meat"}],
+        },
+    )
+    assert saved.status_code == 302
+    answered.refresh_from_db()
+    detail = order_detail(answered, "http://testserver/")
+    assert [(a.label, a.text) for a in detail.answers] == [
+        ("I accept the terms", "Yes"),
+        ("Company", "=HYPERLINK(1)"),
+    ]
+    (entry,) = answered.audit_entries.all()
+    assert (entry.detail, entry.actor_label) == ({"questions": ["Meal (ticket 2)"]}, shop["owner"].email)
+    # Saving the same answers again changes nothing and records nothing.
+    post(
+        owner,
+        edit["url"],
+        {
+            "action": "answers",
+            "answers": {str(terms): True},
+            "ticket_answers": [{str(meal): "Meat"}, {str(meal): "Meat"}],
+        },
+    )
+    assert answered.audit_entries.count() == 1
+
+
+def test_the_questions_page_sets_when_buyers_may_change_answers(shop):
+    owner = Client()
+    owner.force_login(shop["owner"])
+    url = "/manage/acme/events/gig/questions/settings/"
+    assert post(owner, url, {"buyers_edit": True, "buyer_edit_hours_before": 48}).status_code == 302
+    settings = questions.answer_settings(shop["event"])
+    assert (settings.buyers_edit, settings.buyer_edit_hours_before) == (True, 48)
+    refused = post(owner, url, {"buyers_edit": True, "buyer_edit_hours_before": -1})
+    assert refused.status_code == 422
+    assert set(refused.json()["props"]["errors"]) == {"settings.buyer_edit_hours_before"}
+    page = owner.get("/manage/acme/events/gig/questions/", headers=INERTIA).json()["props"]
+    assert page["answer_settings"] == {"buyers_edit": True, "buyer_edit_hours_before": 48}

@@ -73,7 +73,7 @@ from backoffice.schemas.events import (
     ManualRefundRow,
     VoucherRow,
 )
-from backoffice.schemas.questions import ManagedQuestion, QuestionsPageProps
+from backoffice.schemas.questions import AnswerSettingsValues, ManagedQuestion, QuestionsPageProps
 from backoffice.schemas.room import RoomChangeRow, RoomCounts, RoomPageProps, RoomSettings
 from backoffice.schemas.sales import (
     AuditRow,
@@ -93,6 +93,7 @@ from backoffice.schemas.sales import (
 )
 
 __all__ = [
+    "AnswerSettingsValues",
     "ApiTokenRow",
     "ApiTokensPageProps",
     "AuditRow",

@@ -23,6 +23,11 @@ class ManagedQuestion(Shape):
     choices: list[str]
 
 
+class AnswerSettingsValues(Shape):
+    buyers_edit: bool = Field(description="Buyers may change their answers on their order's page.")
+    buyer_edit_hours_before: int = Field(description="Until this many hours before their date starts.")
+
+
 class QuestionsPageProps(PageProps):
     component = "Manage/Questions"
 
@@ -32,3 +37,4 @@ class QuestionsPageProps(PageProps):
     ticket_types: list[IdName]
     kinds: list[Option]
     scopes: list[Option]
+    answer_settings: AnswerSettingsValues

@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from backoffice.access import MANAGERS, managed_event
-from backoffice.forms import QuestionForm
-from backoffice.schemas import EventInZone, IdName, ManagedQuestion, QuestionsPageProps
+from backoffice.forms import AnswerSettingsForm, QuestionForm
+from backoffice.schemas import AnswerSettingsValues, EventInZone, IdName, ManagedQuestion, QuestionsPageProps
 from core.inertia import form_errors, render_page, render_with_errors, submitted_data
 from core.schemas import Option
 from events.models import Event
@@ -28,7 +28,11 @@ def _questions_url(event: Event) -> str:
 
 
 def _page_props(event: Event) -> QuestionsPageProps:
+    settings = questions.answer_settings(event)
     return QuestionsPageProps(
+        answer_settings=AnswerSettingsValues(
+            buyers_edit=settings.buyers_edit, buyer_edit_hours_before=settings.buyer_edit_hours_before
+        ),
         organizer=OrganizerRef(slug=event.organizer.slug, name=event.organizer.name),
         event=EventInZone(title=event.title, slug=event.slug, timezone=event.timezone),
         questions=[
@@ -124,4 +128,21 @@ def question_delete(
     label = question.label
     questions.delete_question(question)
     messages.success(request, f"Question deleted: {label}. Orders keep the answers they were placed with.")
+    return redirect(_questions_url(event))
+
+
+@login_required
+@require_POST
+def answer_settings(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    """Whether and until when buyers may change their answers on their order's page."""
+    _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
+    form = AnswerSettingsForm(submitted_data(request))
+    if not form.is_valid():
+        return _invalid(request, event, "settings", form_errors(form))
+    questions.save_answer_settings(
+        event,
+        buyers_edit=form.cleaned_data["buyers_edit"],
+        hours_before=form.cleaned_data["buyer_edit_hours_before"],
+    )
+    messages.success(request, "Saved: when buyers may change their answers.")
     return redirect(_questions_url(event))

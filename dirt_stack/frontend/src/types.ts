@@ -37,6 +37,7 @@ export type OrderLine = Schemas["OrderLine"];
 export type OrderTicket = Schemas["OrderTicket"];
 export type Answer = Schemas["Answer"];
 export type CheckoutQuestion = Schemas["CheckoutQuestion"];
+export type AnswersEdit = Schemas["AnswersEdit"];
 
 // The back office.
 export type EventRow = Schemas["EventRow"];

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 from decimal import Decimal
@@ -24,8 +25,18 @@ from core.input import parse_id
 from events.models import DateTicketType, Event, EventDate
 from onsale.exceptions import AdmissionRequired
 from questions import services as questions
-from sales import calendar, challenges, exceptions, hoarding, pricing, purchase, stock, vouchers
-from sales.models import Hold, Order
+from sales import (
+    calendar,
+    challenges,
+    exceptions,
+    hoarding,
+    order_actions,
+    pricing,
+    purchase,
+    stock,
+    vouchers,
+)
+from sales.models import Hold, Order, order_url
 from sales.tickets import order_pdf
 from storefront import room
 from storefront.schemas import (
@@ -38,6 +49,7 @@ from storefront.schemas import (
     OrderPageProps,
 )
 from storefront.serializers import (
+    answers_edit,
     checkout_event,
     checkout_question,
     checkout_tickets,
@@ -48,6 +60,7 @@ from storefront.serializers import (
     order_detail,
     order_event,
     order_for_holder,
+    order_questions,
     payment_methods,
 )
 from storefront.views.events import chosen_date, date_id_given, render_event_page, too_many_voucher_guesses
@@ -371,16 +384,66 @@ def release_hold(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(date_url(hold.event, hold.date))
 
 
+def _buyer_closes_at(order: Order) -> dt.datetime | None:
+    """Until when the buyer may change the order's answers; None when not (any more)."""
+    closes_at = questions.buyer_edit_deadline(questions.answer_settings(order.event), order.date.starts_at)
+    if closes_at is None or closes_at <= timezone.now() or order.status not in Order.HOLDING_STOCK:
+        return None
+    return closes_at
+
+
+def _order_page(
+    request: HttpRequest, order: Order, *, errors: dict[str, str] | None = None, status: int = 200
+) -> HttpResponse:
+    closes_at = _buyer_closes_at(order)
+    edit = None
+    if closes_at is not None:
+        asked, tickets = order_questions(order)
+        edit = answers_edit(order, f"{order_url(order, '/')}answers/", closes_at, asked, tickets)
+    props = OrderPageProps(order=order_detail(order, _base_url(request), include_qr=True), answers_edit=edit)
+    if errors:
+        return render_with_errors(request, props, errors, status=status)
+    return render_page(request, props, template_data={"page_title": f"Order {order.code}"})
+
+
 @require_GET
 def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     order = order_for_holder(code, secret)
     if order is None:
         raise Http404("No such order.")
-    return render_page(
-        request,
-        OrderPageProps(order=order_detail(order, _base_url(request), include_qr=True)),
-        template_data={"page_title": f"Order {order.code}"},
-    )
+    return _order_page(request, order)
+
+
+@require_POST
+def change_answers(request: HttpRequest, code: str, secret: str) -> HttpResponse:
+    """The buyer changes the order's answers to the checkout questions, until the
+    organizer's deadline (questions.services.buyer_edit_deadline); audited."""
+    order = order_for_holder(code, secret)
+    if order is None:
+        raise Http404("No such order.")
+    closes_at = _buyer_closes_at(order)
+    if closes_at is None:
+        messages.error(request, "Answers can no longer be changed here: ask the organizer.")
+        return redirect("sales:order", code=order.code, secret=order.secret)
+    data = submitted_data(request)
+    asked, _ = order_questions(order)
+    try:
+        answers = questions.changed_answers(
+            asked, order.answers, data.get("answers"), data.get("ticket_answers")
+        )
+        order_actions.change_answers(
+            order,
+            answers,
+            order_actions.Actor(system=f"The buyer ({order.buyer_email})"),
+            closes_at=closes_at,
+        )
+    except questions.AnswersInvalid as exc:
+        return _order_page(request, order, errors=exc.errors, status=422)
+    except exceptions.OrderConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Your answers are saved.")
+    return redirect("sales:order", code=order.code, secret=order.secret)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1876,6 +1876,51 @@ export interface components {
        */
       mode?: "random" | "fifo";
     };
+    /** AnswerSettingsValues */
+    AnswerSettingsValues: {
+      /**
+       * Buyers Edit
+       * @description Buyers may change their answers on their order's page.
+       */
+      buyers_edit: boolean;
+      /**
+       * Buyer Edit Hours Before
+       * @description Until this many hours before their date starts.
+       */
+      buyer_edit_hours_before: number;
+    };
+    /**
+     * AnswersEdit
+     * @description An order's answers as a form to change them: the questions asked now, with the
+     * stored answers as the form's values (``answers``, ``ticket_answers``, as the checkout
+     * sends them).
+     */
+    AnswersEdit: {
+      /**
+       * Url
+       * @description POST the changed `answers` and `ticket_answers` here.
+       */
+      url: string;
+      /** Questions */
+      questions: components["schemas"]["CheckoutQuestion"][];
+      /** Tickets */
+      tickets: components["schemas"]["CheckoutTicket"][];
+      /** Countries */
+      countries: components["schemas"]["Country"][];
+      /** Answers */
+      answers: {
+        [key: string]: string | boolean | string[];
+      };
+      /** Ticket Answers */
+      ticket_answers: ({
+          [key: string]: string | boolean | string[];
+        })[];
+      /**
+       * Closes At
+       * @description Until when the buyer may change them; none for organizers, who always may.
+       */
+      closes_at: string | null;
+    };
     /** ApiTokenRow */
     ApiTokenRow: {
       /** Id */
@@ -2781,6 +2826,8 @@ export interface components {
        * @description Paid after the order expired and its tickets were gone: refund this much.
        */
       late_payment_to_refund: string;
+      /** @description The order's answers to the checkout questions as a form (organizers always may). */
+      answers_edit?: components["schemas"]["AnswersEdit"] | null;
     };
     /** ManagedDate */
     ManagedDate: {
@@ -2987,6 +3034,8 @@ export interface components {
       order: components["schemas"]["OrderDetail"];
       /** Confirm Url */
       confirm_url?: string | null;
+      /** @description Set while the buyer may change the order's answers to the checkout questions. */
+      answers_edit?: components["schemas"]["AnswersEdit"] | null;
     };
     /** OrderRow */
     OrderRow: {
@@ -3236,6 +3285,7 @@ export interface components {
       kinds: components["schemas"]["Option"][];
       /** Scopes */
       scopes: components["schemas"]["Option"][];
+      answer_settings: components["schemas"]["AnswerSettingsValues"];
     };
     /** QueuePageProps */
     QueuePageProps: {

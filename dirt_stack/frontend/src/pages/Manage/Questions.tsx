@@ -122,6 +122,7 @@ export default function Questions({
   ticket_types,
   kinds,
   scopes,
+  answer_settings,
 }: Props) {
   const errors = usePage().props.errors;
   const eventBase = `/manage/${organizer.slug}/events/${event.slug}`;
@@ -130,6 +131,11 @@ export default function Questions({
   const [editing, setEditing] = useState<number | null>(
     questions.find((q) => hasErrorsUnder(errors, `${q.id}.edit`))?.id ?? null,
   );
+  const settingsErrors = errorsUnder(errors, "settings");
+  const settings = useForm({
+    buyers_edit: answer_settings.buyers_edit,
+    buyer_edit_hours_before: String(answer_settings.buyer_edit_hours_before),
+  });
   const typeNames = new Map(ticket_types.map((t) => [t.id, t.name]));
   const scopeLabels = new Map(scopes.map((s) => [s.value, s.label]));
 
@@ -269,6 +275,36 @@ export default function Questions({
           ))}
         </ol>
       )}
+      <section className="mt-6 rounded-xl border border-slate-200 bg-white p-5">
+        <h2 className="mb-3 font-semibold">Changing answers</h2>
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            settings.post(`${base}/settings/`, { preserveScroll: true });
+          }}
+          className="space-y-3"
+          noValidate
+          data-testid="answer-settings"
+        >
+          <FormError message={settingsErrors.form} />
+          <CheckboxField
+            label="Buyers may change their answers on their order's page"
+            checked={settings.data.buyers_edit}
+            onChange={(e) => settings.setData("buyers_edit", e.target.checked)}
+            error={settingsErrors.buyers_edit}
+          />
+          <TextField
+            label="Until this many hours before their date starts"
+            type="number"
+            min={0}
+            value={settings.data.buyer_edit_hours_before}
+            onChange={(e) => settings.setData("buyer_edit_hours_before", e.target.value)}
+            error={settingsErrors.buyer_edit_hours_before}
+            hint="0: until the date starts. Organizers can change answers on the order's page at any time."
+          />
+          <PrimaryButton disabled={settings.processing}>Save</PrimaryButton>
+        </form>
+      </section>
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { Head, Link, router } from "@inertiajs/react";
 import AddToCalendar from "../../components/AddToCalendar";
 import Answers from "../../components/Answers";
+import AnswersForm from "../../components/AnswersForm";
 import DateDetails from "../../components/DateDetails";
 import OrderSummary from "../../components/OrderSummary";
 import { formatEventDate, formatMoney } from "../../lib/format";
@@ -22,7 +23,7 @@ const TICKET_STATE_STYLES: Record<OrderTicket["state"], string> = {
   cancelled: "text-red-700",
 };
 
-export default function OrderShow({ order, confirm_url }: PageProps<"Orders/Show">) {
+export default function OrderShow({ order, confirm_url, answers_edit }: PageProps<"Orders/Show">) {
   const anyValid = order.tickets.some((ticket) => ticket.state === "valid");
   const validCount = order.tickets.filter((ticket) => ticket.state === "valid").length;
   const cancelled = order.event.status === "cancelled" || order.event.date_status === "cancelled";
@@ -135,6 +136,9 @@ export default function OrderShow({ order, confirm_url }: PageProps<"Orders/Show
             ) : null}
           </div>
           <Answers answers={order.answers} title="Your answers" />
+          {answers_edit ? (
+            <AnswersForm edit={answers_edit} timezone={order.event.timezone} />
+          ) : null}
           <p className="mt-4 text-sm text-slate-500">
             Ordered by {order.buyer.name} ({order.buyer.email}). Keep this page's address private:
             it opens your order without a password.
