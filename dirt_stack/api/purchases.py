@@ -117,7 +117,7 @@ def _invalid(exc: exceptions.OrderInvalid) -> HttpResponse:
 
 
 def _answers(
-    slug_event: Event, quantities: dict[int, int], answers: list[AnswerIn] | None
+    event: Event, quantities: dict[int, int], answers: list[AnswerIn] | None
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The purchase's answers checked (questions.services.answers_for): the stored form, or
     every fault by field."""
@@ -133,9 +133,7 @@ def _answers(
         if answer.question in values:
             return {}, {"answers": "Answer each question once (per ticket for a question asked per ticket)."}
         values[answer.question] = answer.value
-    return questions.answers_for(
-        slug_event, questions.ticket_positions(quantities), order_values, ticket_values
-    )
+    return questions.answers_for(event, questions.ticket_positions(quantities), order_values, ticket_values)
 
 
 def _base_url(request: HttpRequest) -> str:
