@@ -9,10 +9,11 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.pagination import PageNumberPagination, paginate
 
-from api.schemas import DateFilters, DatePageOut, EventDetailOut, EventSummaryOut, ProblemOut
+from api.schemas import DateFilters, DatePageOut, EventDetailOut, EventSummaryOut, ProblemOut, QuestionOut
 from events.models import Event
+from questions import services as questions
 from storefront.schemas import DatePublic
-from storefront.serializers import dates_public, event_detail, event_summary
+from storefront.serializers import checkout_question, dates_public, event_detail, event_summary
 from storefront.views.events import chosen_date
 
 router = Router(tags=["Public"])
@@ -73,6 +74,14 @@ def get_event(request: HttpRequest, slug: str, date: int | None = None) -> Event
         more_dates=len(upcoming) > DETAIL_DATES,
         description=event.description,
         url=_url(request, event),
+        questions=[
+            QuestionOut(
+                **dict(checkout_question(question)),
+                scope=question.scope,
+                ticket_type_ids=sorted(questions.type_ids(question)),
+            )
+            for question in questions.event_questions(event)
+        ],
     )
 
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from ninja import Field, Header, Router, Schema
+from pydantic import StrictBool
 
 from api import fast_lane
 from api.problems import problem
@@ -16,6 +17,7 @@ from core import ratelimit
 from core.input import Id, NameRules, StrictInt, TextRules
 from events.models import Event
 from onsale.exceptions import AdmissionRequired
+from questions import services as questions
 from sales import challenges, exceptions, hoarding, pricing, vouchers
 from sales.models import order_url
 from sales.purchase import event_for_purchase, known_sold_out, place_order
@@ -42,6 +44,31 @@ class AttendeeIn(Schema):
     name: Annotated[str, NameRules(200)]
 
 
+AnswerText = Annotated[str, TextRules(questions.LONG_TEXT_MAX_LENGTH, multiline=True)]
+
+
+class AnswerIn(Schema):
+    question: Id = Field(..., description="The question's id (`questions` of the event).")
+    ticket: StrictInt | None = Field(
+        None,
+        ge=0,
+        le=99,
+        description=(
+            "For a question asked per ticket: the ticket's position in the order, from 0, the "
+            "tickets counted by ticket type id (lowest first), as `tickets` of the answer lists "
+            "them. Omit it for a question asked once per order."
+        ),
+    )
+    value: StrictBool | StrictInt | float | AnswerText | list[Annotated[str, TextRules(200)]] | None = Field(
+        ...,
+        description=(
+            "Text (text, long text, single choice, phone, country as an ISO 3166 alpha-2 code, date "
+            "as YYYY-MM-DD), a number (or its decimal text), a list of options (multiple choice), "
+            '`true` (checkbox ticked). `null`, `""`, `[]` or `false`: not answered.'
+        ),
+    )
+
+
 class PurchaseIn(Schema):
     date: Id | None = Field(
         None,
@@ -56,6 +83,17 @@ class PurchaseIn(Schema):
     voucher: Annotated[str, TextRules(50)] | None = None
     payment_method: Annotated[str, TextRules(20)]
     card_number: Annotated[str, TextRules(30)] | None = Field(None, description="Demo payments only.")
+    answers: list[AnswerIn] | None = Field(
+        None,
+        max_length=500,
+        description=(
+            "Answers to the event's checkout questions (`questions` of `GET /events/{slug}`), one "
+            "per question, and per ticket for a question asked per ticket. A required question "
+            "left unanswered, or an answer that does not fit its question, is a 422 whose "
+            "`field_errors` name each one: `answers.<question id>`, or `answers.<question "
+            "id>.<ticket>` for a ticket's."
+        ),
+    )
     altcha: Annotated[str, TextRules(challenges.PAYLOAD_MAX_LENGTH)] | None = Field(
         None,
         description=(
@@ -76,6 +114,26 @@ def _invalid(exc: exceptions.OrderInvalid) -> HttpResponse:
     """422 naming the first field at fault in ``field`` (and ``detail``), every one in ``field_errors``."""
     field_errors = [{"field": field, "detail": message} for field, message in exc.errors.items()]
     return problem(422, str(exc), field=exc.field, field_errors=field_errors)
+
+
+def _answers(
+    event: Event, quantities: dict[int, int], answers: list[AnswerIn] | None
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The purchase's answers checked (questions.services.answers_for): the stored form, or
+    every fault by field."""
+    order_values: dict[int, Any] = {}
+    ticket_values: list[dict[int, Any]] = []
+    for answer in answers or []:
+        if answer.ticket is None:
+            values = order_values
+        else:
+            while len(ticket_values) <= answer.ticket:
+                ticket_values.append({})
+            values = ticket_values[answer.ticket]
+        if answer.question in values:
+            return {}, {"answers": "Answer each question once (per ticket for a question asked per ticket)."}
+        values[answer.question] = answer.value
+    return questions.answers_for(event, questions.ticket_positions(quantities), order_values, ticket_values)
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -231,6 +289,7 @@ def create_order(
     buyer = hoarding.Buyer(client, solved=solved)
     if hoarding.challenge_due(target.date, buyer, target.offers.values()):
         return _challenge_problem(request, "Sales are busy: solve the proof of work and send it as altcha.")
+    details.answers, details.answer_errors = _answers(target.event, quantities, purchase.answers)
     base_url = _base_url(request)
     try:
         placed = place_order(

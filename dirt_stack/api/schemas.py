@@ -9,11 +9,23 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
-from storefront.schemas import DatePublic, EventDetail, EventSummary
+from storefront.schemas import CheckoutQuestion, DatePublic, EventDetail, EventSummary, QuestionScope
 
 
 class EventSummaryOut(EventSummary):
     url: str = Field(description="The event's page.")
+
+
+class QuestionOut(CheckoutQuestion):
+    """A question the checkout asks; answer it in the purchase's `answers`."""
+
+    scope: QuestionScope = Field(description="`order`: asked once per order; `ticket`: for every ticket.")
+    ticket_type_ids: list[int] = Field(
+        description=(
+            "Asked only for tickets of these types (per ticket), or only of orders with one of them "
+            "(per order); empty: for every ticket type."
+        )
+    )
 
 
 class EventDetailOut(EventDetail):
@@ -21,6 +33,9 @@ class EventDetailOut(EventDetail):
     url: str = Field(description="The event's page.")
     more_dates: bool = Field(
         description="More dates are coming than `dates` lists: page through them at /events/{slug}/dates."
+    )
+    questions: list[QuestionOut] = Field(
+        description="The checkout's questions, in the order it asks them (`answers` of a purchase)."
     )
 
 

@@ -22,6 +22,8 @@ from checkin.models import CheckInList
 from core.input import InputRulesMixin, SingleLineField, parse_id
 from events.forms import LocalDateTimeField, read_times
 from events.models import Event, EventDate, TicketType
+from questions import services as questions
+from questions.models import Question
 from sales import vouchers
 from sales.models import Voucher
 
@@ -231,6 +233,69 @@ class CheckInListForm(InputRulesMixin, forms.ModelForm):
         if not cleaned.get("all_ticket_types") and not cleaned.get("ticket_types"):
             self.add_error("ticket_types", "Choose the ticket types this entrance admits, or admit all.")
         return cleaned
+
+
+class QuestionForm(InputRulesMixin, forms.ModelForm):
+    """A checkout question. ``choices`` arrive as one option per line (choice kinds only)."""
+
+    choices = forms.CharField(
+        widget=forms.Textarea,
+        required=False,
+        max_length=questions.CHOICES_MAX * (questions.CHOICE_MAX_LENGTH + 2),
+    )
+
+    class Meta:
+        model = Question
+        fields = ["label", "help_text", "kind", "required", "scope", "ticket_types"]
+        field_classes = {
+            "label": SingleLineField,
+            "help_text": SingleLineField,
+            "ticket_types": ModelIdsField,
+        }
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.event = event
+        _ticket_types_field(self).queryset = event.ticket_types.all()
+        self.fields["ticket_types"].required = False  # none: every ticket type
+        if self.instance.pk is not None and not self.is_bound:
+            self.initial["choices"] = "\n".join(self.instance.choices)
+
+    def clean_choices(self) -> list[str]:
+        options: list[str] = []
+        for line in str(self.cleaned_data.get("choices") or "").splitlines():
+            option = line.strip()
+            if not option:
+                continue
+            if len(option) > questions.CHOICE_MAX_LENGTH:
+                raise ValidationError(f"Keep each option under {questions.CHOICE_MAX_LENGTH} characters.")
+            if option in options:
+                raise ValidationError(f"“{option}” is listed twice.")
+            options.append(option)
+        if len(options) > questions.CHOICES_MAX:
+            raise ValidationError(f"A question can offer at most {questions.CHOICES_MAX} options.")
+        return options
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        if cleaned.get("kind") in Question.CHOICE_KINDS:
+            if len(cleaned.get("choices") or []) < 2 and "choices" not in self.errors:
+                self.add_error("choices", "List at least two options, one per line.")
+        else:
+            cleaned["choices"] = []
+        self.instance.choices = cleaned.get("choices") or []
+        return cleaned
+
+    def ticket_type_ids(self) -> list[int]:
+        return [ticket_type.pk for ticket_type in self.cleaned_data.get("ticket_types") or []]
+
+
+class AnswerSettingsForm(InputRulesMixin, forms.Form):
+    """Whether and until when buyers may change their answers (questions.AnswerSettings)."""
+
+    buyers_edit = forms.BooleanField(required=False)
+    buyer_edit_hours_before = forms.IntegerField(min_value=0, max_value=questions.EDIT_HOURS_MAX)
 
 
 class CancelEventForm(InputRulesMixin, forms.Form):

@@ -6,9 +6,10 @@ import csv
 from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum, Window
+from django.db.models.functions import RowNumber, TruncDate
 
 from backoffice.schemas import (
     CheckInCounts,
@@ -22,6 +23,8 @@ from backoffice.schemas import (
 from checkin.models import CheckIn
 from core.money import money_str
 from events.models import DateTicketType, Event, EventDate
+from questions import services as questions
+from questions.models import Question
 from sales import quotas
 from sales.models import Order, Refund, Ticket
 
@@ -176,11 +179,27 @@ ATTENDEE_COLUMNS = [
 ]
 
 
+def _asked(event: Event, scope: str) -> list[Question]:
+    """The event's questions of ``scope``: one CSV column each, headed by its label, after
+    the fixed columns. A deleted question's answers stay on the orders' pages, not here."""
+    return list(Question.objects.filter(event=event, scope=scope))
+
+
+def _answer_cells(asked: list[Question], answers: list[dict[str, Any]]) -> list[str]:
+    by_question = {answer["question"]: answer for answer in answers}
+    return [
+        questions.answer_text(by_question[question.pk]) if question.pk in by_question else ""
+        for question in asked
+    ]
+
+
 def orders_csv(event: Event, date: EventDate | None = None) -> Iterator[str]:
     """The event's orders (or one date's) as CSV lines, read in chunks: memory stays flat
-    for any number of orders. The ``date`` column is when the order's date starts, event-local."""
+    for any number of orders. The ``date`` column is when the order's date starts, event-local;
+    the answers to the questions asked once per order follow, a column per question."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(ORDER_COLUMNS)
+    asked = _asked(event, Question.Scope.ORDER)
+    yield writer.writerow(_cells(*ORDER_COLUMNS, *(question.label for question in asked)))
     rows = (
         Order.objects.filter(_of(event, date))
         # The tickets that count (sales.quotas): a partial refund's voided ones do not.
@@ -198,6 +217,7 @@ def orders_csv(event: Event, date: EventDate | None = None) -> Iterator[str]:
             "refunded_amount",
             "payment_method",
             "voucher__code",
+            "answers",
         )
         .order_by("id")
     )
@@ -214,6 +234,7 @@ def orders_csv(event: Event, date: EventDate | None = None) -> Iterator[str]:
         refunded,
         method,
         voucher,
+        answers,
     ) in rows.iterator(chunk_size=2000):
         yield writer.writerow(
             _cells(
@@ -229,20 +250,25 @@ def orders_csv(event: Event, date: EventDate | None = None) -> Iterator[str]:
                 money_str(refunded),
                 method,
                 voucher or "",
+                *_answer_cells(asked, questions.order_answers(answers)),
             )
         )
 
 
 def attendees_csv(event: Event, date: EventDate | None = None) -> Iterator[str]:
-    """The event's tickets (or one date's) as CSV lines, streamed like ``orders_csv``."""
+    """The event's tickets (or one date's) as CSV lines, streamed like ``orders_csv``, with
+    the answers to the questions asked per ticket, a column per question."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(ATTENDEE_COLUMNS)
+    asked = _asked(event, Question.Scope.TICKET)
+    yield writer.writerow(_cells(*ATTENDEE_COLUMNS, *(question.label for question in asked)))
     first_check_in = CheckIn.objects.filter(ticket=OuterRef("pk"), reverted_at__isnull=True).values(
         "created_at"
     )[:1]
     rows = (
         Ticket.objects.filter(_of(event, date, "order__"))
         .annotate(checked_in_at=Subquery(first_check_in))
+        # The ticket's place in its order, which its answers are kept by (questions.services).
+        .annotate(position=Window(RowNumber(), partition_by=[F("order_id")], order_by=F("id").asc()))
         .values_list(
             "id",
             "order__code",
@@ -255,6 +281,8 @@ def attendees_csv(event: Event, date: EventDate | None = None) -> Iterator[str]:
             "price",
             "voided_at",
             "checked_in_at",
+            "order__answers",
+            "position",
         )
         .order_by("id")
     )
@@ -270,6 +298,8 @@ def attendees_csv(event: Event, date: EventDate | None = None) -> Iterator[str]:
         price,
         voided,
         at,
+        answers,
+        position,
     ) in rows.iterator(chunk_size=2000):
         yield writer.writerow(
             _cells(
@@ -284,6 +314,7 @@ def attendees_csv(event: Event, date: EventDate | None = None) -> Iterator[str]:
                 money_str(price),
                 "yes" if voided or status not in Order.HOLDING_STOCK else "",
                 at.astimezone(event.tz).isoformat() if at else "",
+                *_answer_cells(asked, questions.ticket_answers(answers, position - 1)),
             )
         )
 

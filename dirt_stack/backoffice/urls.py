@@ -4,7 +4,18 @@ Mounted at the site's root."""
 
 from django.urls import include, path, re_path
 
-from backoffice.views import account, dates, door, events, orders, room, teams, two_factor, waitlist
+from backoffice.views import (
+    account,
+    dates,
+    door,
+    events,
+    orders,
+    questions,
+    room,
+    teams,
+    two_factor,
+    waitlist,
+)
 
 account_patterns = [
     path("login/", account.login_view, name="login"),
@@ -82,6 +93,36 @@ manage_patterns = [
         "<slug:organizer_slug>/events/<slug:event_slug>/waitlist/<str:entry_id>/remove/",
         waitlist.waitlist_remove,
         name="waitlist_remove",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/questions/",
+        questions.questions_page,
+        name="questions",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/questions/settings/",
+        questions.answer_settings,
+        name="answer_settings",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/questions/new/",
+        questions.question_create,
+        name="question_create",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/questions/<int:question_id>/",
+        questions.question_update,
+        name="question",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/questions/<int:question_id>/move/",
+        questions.question_move,
+        name="question_move",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/questions/<int:question_id>/delete/",
+        questions.question_delete,
+        name="question_delete",
     ),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dates/", dates.dates, name="dates"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/dates/new/", dates.date_create, name="date_create"),

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accounts",
     "events",
     "sales",
+    "questions",
     "checkin",
     "onsale",
     "waitlist",

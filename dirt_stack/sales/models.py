@@ -255,6 +255,11 @@ class Order(models.Model):
     awaiting_confirmation = models.BooleanField(default=False, db_default=False)
     # A keyed hash of the buyer's client address (sales.hoarding.client_hash; never the address).
     client_hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    # The buyer's answers to the event's checkout questions, validated by
+    # questions.services and written with the order: {"order": [answer, ...], "tickets":
+    # [[answer, ...] per ticket, in the tickets' id order]}, each answer carrying its
+    # question's id, label and kind ({} when none were asked).
+    answers = models.JSONField(default=dict, blank=True, db_default={}, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

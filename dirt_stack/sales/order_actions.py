@@ -7,9 +7,12 @@ record the other actions themselves.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.input import InputError, clean_name, column_length
 from events.models import Event
@@ -23,6 +26,7 @@ __all__ = [
     "Actor",
     "cancel",
     "cancel_unpaid_transfers",
+    "change_answers",
     "change_attendee",
     "mark_paid",
     "record",
@@ -120,3 +124,51 @@ def change_attendee(ticket: Ticket, name: str, actor: Actor) -> Ticket:
     ticket.save(update_fields=["attendee_name"])
     record(ticket.order, "attendee_changed", actor, ticket=ticket.pk, before=previous, after=name)
     return ticket
+
+
+def _answer_map(answers: Any) -> dict[tuple[int | None, int], tuple[str, Any]]:
+    """(ticket position or None, question id) -> (label, value) of stored answers."""
+    found: dict[tuple[int | None, int], tuple[str, Any]] = {}
+    if not isinstance(answers, dict):
+        return found
+    groups: list[tuple[int | None, Any]] = [(None, answers.get("order") or [])]
+    groups += list(enumerate(answers.get("tickets") or []))
+    for position, entries in groups:
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, dict) and "question" in entry:
+                found[(position, entry["question"])] = (str(entry.get("label", "")), entry.get("value"))
+    return found
+
+
+def _changed(before: Any, after: Any) -> list[str]:
+    """The questions whose answer a change made different, as the audit log names them."""
+    old, new = _answer_map(before), _answer_map(after)
+    changed = []
+    for key in sorted(old.keys() | new.keys(), key=lambda k: (-1 if k[0] is None else k[0], k[1])):
+        if old.get(key, ("", None))[1] != new.get(key, ("", None))[1]:
+            label = (new.get(key) or old[key])[0]
+            changed.append(label if key[0] is None else f"{label} (ticket {key[0] + 1})")
+    return changed
+
+
+@transaction.atomic
+def change_answers(
+    order: Order, answers: dict[str, Any], actor: Actor, *, closes_at: dt.datetime | None = None
+) -> Order:
+    """Replace the order's answers to the checkout questions with ``answers`` (checked by
+    questions.services.changed_answers), recording which changed. ``closes_at``: a buyer's
+    change, refused (OrderConflict) from that moment on and on an order that no longer
+    holds its tickets; an organizer's (None) is always allowed."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if closes_at is not None:
+        if timezone.now() >= closes_at:
+            raise OrderConflict("Answers can no longer be changed here: ask the organizer.")
+        if locked.status not in Order.HOLDING_STOCK:
+            raise OrderConflict("This order is no longer valid: its answers cannot be changed.")
+    changed = _changed(locked.answers, answers)
+    if changed:
+        locked.answers = answers
+        locked.save(update_fields=["answers"])
+        record(locked, "answers_changed", actor, questions=changed)
+    order.answers = locked.answers
+    return order

@@ -91,6 +91,7 @@ def build_order(
         discount=discount,
         total=subtotal - discount,
         voucher=voucher,
+        answers=details.answers,
     )
     start = provider(method).start(
         order, return_url=order_url(order, base_url), card_number=details.card_number

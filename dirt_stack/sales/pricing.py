@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,6 +31,11 @@ class BuyerDetails:
     payment_method: str
     attendee_names: list[str] = field(default_factory=list)
     card_number: str = ""
+    # The answers to the event's checkout questions, already validated by the interface
+    # (questions.services.clean_answers), stored on the order as they are; and the faults
+    # that validation found, reported with the buyer's own (one 422, every field at once).
+    answers: dict[str, Any] = field(default_factory=dict)
+    answer_errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -198,6 +204,8 @@ def validate_buyer(details: BuyerDetails, event: Event, ticket_count: int, total
         fault("payment_method", "Choose one of the payment methods this event accepts.")
     if event.collect_attendee_names and not all(n.strip() for n in details.attendee_names or [""]):
         fault("attendee_names", "Enter the name of every attendee.")
+    for field_name, message in details.answer_errors.items():
+        fault(field_name, message)
     method = FreeProvider.name
     if total != 0:
         method = details.payment_method

@@ -330,6 +330,8 @@ def _fingerprint(
         "voucher": (voucher_code or "").strip().lower(),
         "attendees": details.attendee_names,
     }
+    if details.answers:  # only then: keys recorded before answers existed keep their fingerprint
+        body["answers"] = details.answers
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -416,7 +418,9 @@ def on_hold_prices(listener: Callable[[Hold], Mapping[int, Decimal] | None]) -> 
 def hold_lines(hold: Hold) -> list[PricedLine]:
     """The hold's tickets priced as on its date (the price when the order is placed), or at
     the prices promised for the hold (``on_hold_prices``)."""
-    selection = [(line.ticket_type, line.quantity) for line in hold.lines.select_related("ticket_type")]
+    selection = [
+        (line.ticket_type, line.quantity) for line in hold.lines.select_related("ticket_type").order_by("pk")
+    ]
     offers = date_offers(hold.date, [t.pk for t, _ in selection])
     for listener in _hold_prices:
         for ticket_type_id, promised in (listener(hold) or {}).items():

@@ -14,12 +14,15 @@ from pydantic import Field
 
 from core.schemas import IsoDateTime, Money, OneOf, PageProps, Pagination, Shape
 from events.models import Event, EventDate
+from questions.models import Question
 from sales.models import Order
 from sales.tickets import TicketState
 
 EventStatus = Annotated[str, OneOf(Event.Status.values)]
 DateStatus = Annotated[str, OneOf(EventDate.Status.values)]
 OrderStatus = Annotated[str, OneOf(Order.Status.values)]
+QuestionKind = Annotated[str, OneOf(Question.Kind.values)]
+QuestionScope = Annotated[str, OneOf(Question.Scope.values)]
 TicketStateValue = Annotated[str, OneOf(state.value for state in TicketState)]
 # storefront.serializers.SaleState (tests/test_frontend_schema.py keeps them equal).
 SaleState = Annotated[
@@ -132,6 +135,23 @@ class OrderLine(Shape):
     total: Money
 
 
+class Answer(Shape):
+    """A buyer's answer to a checkout question, as the order keeps it (with the question's
+    label and kind when the order was placed: the question may since have changed or gone)."""
+
+    question: int = Field(description="The question's id.")
+    label: str
+    kind: QuestionKind
+    value: str | bool | list[str] = Field(
+        description=(
+            "As stored: text; a number as decimal text; a date as YYYY-MM-DD; the chosen options "
+            "(multiple choice); true (a ticked checkbox); an ISO 3166 alpha-2 code (country); "
+            "+ and digits (phone)."
+        )
+    )
+    text: str = Field(description="The answer in words, as the order pages and CSV exports show it.")
+
+
 class OrderTicket(Shape):
     id: int
     ticket_type_id: int
@@ -148,6 +168,7 @@ class OrderTicket(Shape):
         "`cancelled` (its order was cancelled or expired, or its date or event was cancelled)."
     )
     state_label: str = Field(description="The state in words: Valid, Not yet valid, Refunded, Cancelled.")
+    answers: list[Answer] = Field(description="The answers to the questions asked for this ticket.")
 
 
 class OrderEvent(Shape):
@@ -211,6 +232,7 @@ class OrderDetail(Shape):
     )
     lines: list[OrderLine]
     tickets: list[OrderTicket]
+    answers: list[Answer] = Field(description="The answers to the questions asked once for the order.")
 
 
 # --- The storefront's pages ---------------------------------------------------------------
@@ -336,6 +358,29 @@ class CheckoutEvent(OrderEvent):
     collect_attendee_names: bool
 
 
+class CheckoutQuestion(Shape):
+    """A question the checkout asks."""
+
+    id: int
+    label: str
+    help_text: str
+    kind: QuestionKind
+    required: bool
+    choices: list[str] = Field(description="The options of a single or multiple choice.")
+
+
+class CheckoutTicket(Shape):
+    """One ticket being bought, with the questions asked for it."""
+
+    ticket_type: str
+    questions: list[CheckoutQuestion]
+
+
+class Country(Shape):
+    code: str = Field(description="ISO 3166-1 alpha-2.")
+    name: str
+
+
 class CheckoutPageProps(PageProps):
     component = "Checkout/Show"
 
@@ -349,6 +394,11 @@ class CheckoutPageProps(PageProps):
     seconds_left: int = Field(description="Until the reservation expires, by the server's clock.")
     payment_methods: list[PaymentMethod]
     buyer: Buyer = Field(description="The logged-in user's name and email, to prefill the form.")
+    questions: list[CheckoutQuestion] = Field(description="The questions asked once for the order.")
+    tickets: list[CheckoutTicket] = Field(description="The order's tickets in order, with their questions.")
+    countries: list[Country] = Field(
+        description="The options of a country question (empty when none is asked)."
+    )
 
 
 class EventRef(Shape):
@@ -392,6 +442,25 @@ class TicketWalletPass(Shape):
     )
 
 
+AnswerValue = str | bool | list[str]
+
+
+class AnswersEdit(Shape):
+    """An order's answers as a form to change them: the questions asked now, with the
+    stored answers as the form's values (``answers``, ``ticket_answers``, as the checkout
+    sends them)."""
+
+    url: str = Field(description="POST the changed `answers` and `ticket_answers` here.")
+    questions: list[CheckoutQuestion]
+    tickets: list[CheckoutTicket]
+    countries: list[Country]
+    answers: dict[str, AnswerValue]
+    ticket_answers: list[dict[str, AnswerValue]]
+    closes_at: IsoDateTime | None = Field(
+        description="Until when the buyer may change them; none for organizers, who always may."
+    )
+
+
 class OrderPageProps(PageProps):
     component = "Orders/Show"
 
@@ -400,6 +469,10 @@ class OrderPageProps(PageProps):
     wallet_passes: list[TicketWalletPass]
     # Set when the buyer opened the confirmation link of a bank transfer: POST here confirms it.
     confirm_url: str | None = None
+    answers_edit: AnswersEdit | None = Field(
+        default=None,
+        description="Set while the buyer may change the order's answers to the checkout questions.",
+    )
 
 
 class MyOrder(Shape):

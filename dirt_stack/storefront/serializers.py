@@ -17,6 +17,8 @@ from core.markdown import plain_text_excerpt, render_markdown
 from core.money import money_str
 from core.schemas import Shape
 from events.models import DateTicketType, Event, EventDate, TicketType
+from questions import services as questions
+from questions.models import Question
 from sales import payment_pages, quotas, wallet
 from sales.calendar import calendar_url
 from sales.models import Order, OrderLine, Ticket, order_url
@@ -407,9 +409,11 @@ def order_detail(
                 void=states[ticket.pk] != TicketState.VALID,
                 state=str(states[ticket.pk]),
                 state_label=str(TICKET_STATE_LABELS[states[ticket.pk]]),
+                answers=answer_details(questions.ticket_answers(order.answers, position)),
             )
-            for ticket in tickets
+            for position, ticket in enumerate(tickets)
         ],
+        answers=answer_details(questions.order_answers(order.answers)),
     )
 
 
@@ -423,6 +427,21 @@ def wallet_passes(order: Order, base_url: str) -> list[schemas.TicketWalletPass]
             google_url=links.google_url,
         )
         for links in wallet.pass_links(order, order.tickets.all(), base_url)
+    ]
+
+
+def answer_details(answers: Iterable[dict[str, Any]]) -> list[schemas.Answer]:
+    """Stored answers (questions.services) as the order's shapes show them."""
+    return [
+        built(
+            schemas.Answer,
+            question=int(answer["question"]),
+            label=str(answer.get("label", "")),
+            kind=str(answer.get("kind", "")),
+            value=answer.get("value"),
+            text=questions.answer_text(answer),
+        )
+        for answer in answers
     ]
 
 
@@ -448,3 +467,64 @@ def order_for_holder(code: str, secret: str) -> Order | None:
         return None
     prefetch_related_objects([order], *ORDER_PREFETCH)
     return order
+
+
+def checkout_question(question: Question) -> schemas.CheckoutQuestion:
+    return built(
+        schemas.CheckoutQuestion,
+        id=question.pk,
+        label=question.label,
+        help_text=question.help_text,
+        kind=str(question.kind),
+        required=question.required,
+        choices=[str(choice) for choice in question.choices]
+        if question.kind in Question.CHOICE_KINDS
+        else [],
+    )
+
+
+def checkout_tickets(asked: questions.Asked, ticket_type_names: list[str]) -> list[schemas.CheckoutTicket]:
+    """The tickets being bought (the name of each one's type, in the order's order) with
+    the questions asked for each."""
+    return [
+        built(
+            schemas.CheckoutTicket,
+            ticket_type=name,
+            questions=[checkout_question(question) for question in asked.tickets[position]],
+        )
+        for position, name in enumerate(ticket_type_names)
+    ]
+
+
+def countries_for(asked: questions.Asked) -> list[schemas.Country]:
+    """The country list, when one of the ``asked`` questions needs it."""
+    kinds = {q.kind for q in asked.order} | {q.kind for ticket in asked.tickets for q in ticket}
+    if Question.Kind.COUNTRY not in kinds:
+        return []
+    return [built(schemas.Country, code=code, name=name) for code, name in questions.countries()]
+
+
+def order_questions(order: Order) -> tuple[questions.Asked, list[Ticket]]:
+    """The questions asked now of ``order``'s tickets (its tickets in id order, prefetched)."""
+    tickets = list(order.tickets.all())
+    asked = questions.asked(questions.event_questions(order.event), [t.ticket_type_id for t in tickets])
+    return asked, tickets
+
+
+def answers_edit(
+    order: Order, url: str, closes_at: dt.datetime | None, asked: questions.Asked, tickets: list[Ticket]
+) -> schemas.AnswersEdit | None:
+    """The form that changes ``order``'s answers; None when the order is asked nothing."""
+    if not asked.any:
+        return None
+    values, ticket_values = questions.form_values(order.answers, asked)
+    return built(
+        schemas.AnswersEdit,
+        url=url,
+        questions=[checkout_question(question) for question in asked.order],
+        tickets=checkout_tickets(asked, [ticket.ticket_type.name for ticket in tickets]),
+        countries=countries_for(asked),
+        answers=values,
+        ticket_answers=ticket_values,
+        closes_at=_local_or_none(closes_at, order.event),
+    )

@@ -35,6 +35,7 @@ checkout_patterns = [
         name="ticket_google_wallet",
     ),
     path("orders/<str:code>/<str:secret>/pay/", payments.pay_now, name="pay_now"),
+    path("orders/<str:code>/<str:secret>/answers/", checkout.change_answers, name="order_answers"),
     path("payments/stripe/webhook/", payments.stripe_webhook, name="stripe_webhook"),
 ]
 

@@ -16,6 +16,7 @@ from waitlist.models import Entry
 
 from accounts.models import Invitation, Membership
 from checkin.models import CheckInList
+from questions.models import Question
 from sales import pricing, purchase
 from sales.models import Voucher
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
@@ -60,6 +61,7 @@ def target(settings):
             status=Entry.Status.WAITING,
             confirmed_at=timezone.now(),
         ).pk,
+        "question_id": Question.objects.create(event=event, label="Company").pk,
         "users": {role: make_member(organizer, role=role) for role in (OWNER, MANAGER, DOOR)},
     }
 
@@ -104,6 +106,12 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "date_move": ("post", ("organizer_slug", "event_slug", "date_id"), MANAGER),
     "date_cancel": ("post", ("organizer_slug", "event_slug", "date_id"), MANAGER),
     "date_delete": ("post", ("organizer_slug", "event_slug", "date_id"), MANAGER),
+    "questions": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "question_create": ("post", ("organizer_slug", "event_slug"), MANAGER),
+    "answer_settings": ("post", ("organizer_slug", "event_slug"), MANAGER),
+    "question": ("post", ("organizer_slug", "event_slug", "question_id"), MANAGER),
+    "question_move": ("post", ("organizer_slug", "event_slug", "question_id"), MANAGER),
+    "question_delete": ("post", ("organizer_slug", "event_slug", "question_id"), MANAGER),
     "room": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "room_counts": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "room_pause": ("post", ("organizer_slug", "event_slug"), MANAGER),

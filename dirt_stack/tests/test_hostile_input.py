@@ -28,6 +28,8 @@ from accounts.models import ApiToken, Invitation, Membership, Organizer
 from checkin.models import CheckIn, CheckInList
 from checkin.services import door_list
 from events.models import Event, TicketType
+from questions import services as questions
+from questions.models import AnswerSettings, Question
 from sales import pricing, purchase
 from sales.models import AuditEntry, Hold, Order, Payment, Refund, Ticket, Voucher
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
@@ -46,7 +48,8 @@ DEEP = "[" * 100_000
 @dataclass(frozen=True)
 class Case:
     """One hostile request. ``path`` and string values in ``body`` may name the fixture's
-    objects: {slug}, {code}, {secret}, {hold}, {list}, {ticket}, {type}, {order_path}."""
+    objects: {slug}, {code}, {secret}, {hold}, {list}, {ticket}, {type}, {order_path}, and the
+    checkout questions {text_q} (text), {number_q} (number), {date_q} (date)."""
 
     item: str  # the review's item, e.g. "§2.1" (the 500 list) or "batch: web"
     name: str
@@ -105,7 +108,312 @@ def _checkout(**changes: Any) -> dict[str, Any]:
     return {"name": "Ana", "email": "ana@example.com", "payment_method": "demo", **changes}
 
 
+def _answer(question: str, value: Any) -> dict[str, Any]:
+    """A purchase through the API answering one checkout question."""
+    return _purchase(answers=[{"question": question, "value": value}])
+
+
+def _answer_raw(question: str, value: str) -> str:
+    """The same as raw JSON, for values json.dumps cannot write (NaN) or nests too deep."""
+    return (
+        '{"lines": [{"ticket_type_id": {type}, "quantity": 1}], "buyer": {"name": "Ana", "email": '
+        '"ana@example.com"}, "payment_method": "demo", "answers": [{"question": '
+        + question
+        + ', "value": '
+        + value
+        + "}]}"
+    )
+
+
+def _checkout_raw(answers: str) -> str:
+    """A web checkout answering with raw JSON (NaN, Infinity, deep nesting)."""
+    return '{"name": "Ana", "email": "ana@example.com", "payment_method": "demo", "answers": ' + answers + "}"
+
+
+QUESTIONS = f"{EVENT}/questions"
+DEEP_ANSWER = "[" * 40 + "]" * 40
+
 CASES = [
+    # Checkout questions: the purchase API's answers
+    Case(
+        "batch: questions",
+        "api answer NUL",
+        "post",
+        "/api/v1/events/gig/orders",
+        _answer("{text_q}", "a\x00b"),
+    ),
+    Case(
+        "batch: questions",
+        "api answer 100000",
+        "post",
+        "/api/v1/events/gig/orders",
+        _answer("{text_q}", "x" * 100_000),
+    ),
+    Case(
+        "batch: questions",
+        "api answer line break",
+        "post",
+        "/api/v1/events/gig/orders",
+        _answer("{text_q}", "a\nb"),
+    ),
+    Case(
+        "batch: questions",
+        "api answer NaN",
+        "post",
+        "/api/v1/events/gig/orders",
+        raw=_answer_raw("{number_q}", "NaN"),
+    ),
+    Case(
+        "batch: questions",
+        "api answer 1e999",
+        "post",
+        "/api/v1/events/gig/orders",
+        raw=_answer_raw("{number_q}", "1e999"),
+    ),
+    Case(
+        "batch: questions",
+        "api answer 1e308",
+        "post",
+        "/api/v1/events/gig/orders",
+        _answer("{number_q}", 1e308),
+    ),
+    Case(
+        "batch: questions",
+        "api answer NaN text",
+        "post",
+        "/api/v1/events/gig/orders",
+        _answer("{number_q}", "NaN"),
+    ),
+    Case(
+        "batch: questions",
+        "api answer far date",
+        "post",
+        "/api/v1/events/gig/orders",
+        _answer("{date_q}", "9999-12-31"),
+    ),
+    Case(
+        "batch: questions",
+        "api answer year 275760",
+        "post",
+        "/api/v1/events/gig/orders",
+        _answer("{date_q}", "275760-01-01"),
+    ),
+    Case(
+        "batch: questions",
+        "api answer deep JSON",
+        "post",
+        "/api/v1/events/gig/orders",
+        raw=_answer_raw("{text_q}", DEEP_ANSWER),
+    ),
+    Case(
+        "batch: questions",
+        "api answer object",
+        "post",
+        "/api/v1/events/gig/orders",
+        _answer("{text_q}", {"a": "b"}),
+    ),
+    Case(
+        "batch: questions",
+        "api question huge",
+        "post",
+        "/api/v1/events/gig/orders",
+        _answer("1", "x") | {"answers": [{"question": 2**70, "value": "x"}]},
+    ),
+    Case(
+        "batch: questions",
+        "api question text",
+        "post",
+        "/api/v1/events/gig/orders",
+        _purchase(answers=[{"question": "1", "value": "x"}]),
+    ),
+    Case(
+        "batch: questions",
+        "api answer ticket -1",
+        "post",
+        "/api/v1/events/gig/orders",
+        _purchase(answers=[{"question": "{text_q}", "ticket": -1, "value": "x"}]),
+    ),
+    Case(
+        "batch: questions",
+        "api answers 100000",
+        "post",
+        "/api/v1/events/gig/orders",
+        _purchase(answers=[{"question": "{text_q}", "value": "x"}] * 1000),
+    ),
+    # ... and the web checkout's
+    Case(
+        "batch: questions",
+        "checkout answer NUL",
+        "post",
+        "/checkout/{hold}/",
+        _checkout(answers={"{text_q}": "\x00"}),
+    ),
+    Case(
+        "batch: questions",
+        "checkout answer 100000",
+        "post",
+        "/checkout/{hold}/",
+        _checkout(answers={"{text_q}": "x" * 100_000}),
+    ),
+    Case(
+        "batch: questions",
+        "checkout answer NaN",
+        "post",
+        "/checkout/{hold}/",
+        raw=_checkout_raw('{"{number_q}": NaN}'),
+    ),
+    Case(
+        "batch: questions",
+        "checkout answer Infinity",
+        "post",
+        "/checkout/{hold}/",
+        raw=_checkout_raw('{"{number_q}": Infinity}'),
+    ),
+    Case(
+        "batch: questions",
+        "checkout answer far date",
+        "post",
+        "/checkout/{hold}/",
+        _checkout(answers={"{date_q}": "99999-01-01"}),
+    ),
+    Case(
+        "batch: questions",
+        "checkout answer deep JSON",
+        "post",
+        "/checkout/{hold}/",
+        raw='{"name": "Ana", "email": "ana@example.com", "payment_method": "demo", "answers": {"{text_q}": '
+        + "[" * 30
+        + "]" * 30
+        + "}}",
+    ),
+    Case(
+        "batch: questions",
+        "checkout answers not an object",
+        "post",
+        "/checkout/{hold}/",
+        _checkout(answers="x"),
+    ),
+    Case(
+        "batch: questions",
+        "checkout ticket answers not a list",
+        "post",
+        "/checkout/{hold}/",
+        _checkout(ticket_answers={"a": 1}),
+    ),
+    Case(
+        "batch: questions",
+        "checkout answer unknown question",
+        "post",
+        "/checkout/{hold}/",
+        _checkout(answers={"\x00": "x"}),
+    ),
+    Case(
+        "batch: questions",
+        "checkout ticket answers too many",
+        "post",
+        "/checkout/{hold}/",
+        _checkout(ticket_answers=[{}] * 5000),
+    ),
+    # ... and the organizer's questions page
+    _owner("question label NUL", f"{QUESTIONS}/new/", {"label": "a\x00", "kind": "text", "scope": "order"}),
+    _owner("question label 201", f"{QUESTIONS}/new/", {"label": "x" * 201, "kind": "text", "scope": "order"}),
+    _owner(
+        "question help NUL",
+        f"{QUESTIONS}/new/",
+        {"label": "Q", "help_text": "\x00", "kind": "text", "scope": "order"},
+    ),
+    _owner("question kind NUL", f"{QUESTIONS}/new/", {"label": "Q", "kind": "\x00", "scope": "order"}),
+    _owner(
+        "question choices NUL",
+        f"{QUESTIONS}/new/",
+        {"label": "Q", "kind": "single_choice", "scope": "order", "choices": "a\n\x00"},
+    ),
+    _owner(
+        "question choices 100000",
+        f"{QUESTIONS}/new/",
+        {"label": "Q", "kind": "single_choice", "scope": "order", "choices": "x" * 100_000},
+    ),
+    _owner(
+        "question choices too many",
+        f"{QUESTIONS}/new/",
+        {
+            "label": "Q",
+            "kind": "multiple_choice",
+            "scope": "order",
+            "choices": "\n".join(str(i) for i in range(60)),
+        },
+    ),
+    _owner(
+        "question ticket type huge",
+        f"{QUESTIONS}/new/",
+        {"label": "Q", "kind": "text", "scope": "order", "ticket_types": [2**70]},
+    ),
+    _owner(
+        "question ticket type text",
+        f"{QUESTIONS}/new/",
+        {"label": "Q", "kind": "text", "scope": "order", "ticket_types": ["\x00"]},
+    ),
+    _owner(
+        "question required text",
+        f"{QUESTIONS}/new/",
+        {"label": "", "kind": "text", "scope": "order", "required": "\x00"},
+    ),
+    _owner("question move NUL", f"{QUESTIONS}/{{text_q}}/move/", {"direction": "\x00"}),
+    _owner(
+        "question edit label NUL",
+        f"{QUESTIONS}/{{text_q}}/",
+        {"label": "\x00", "kind": "text", "scope": "order"},
+    ),
+    _owner("question delete huge id", f"{QUESTIONS}/99999999999999999999999/delete/", {}),
+    Case("§2.5", "question deep JSON", "post", f"{QUESTIONS}/new/", raw=DEEP, who="owner"),
+    _owner(
+        "answer settings hours NaN",
+        f"{QUESTIONS}/settings/",
+        {"buyers_edit": True, "buyer_edit_hours_before": "NaN"},
+    ),
+    _owner(
+        "answer settings hours huge",
+        f"{QUESTIONS}/settings/",
+        {"buyers_edit": True, "buyer_edit_hours_before": 10**30},
+    ),
+    _owner(
+        "answer settings hours NUL",
+        f"{QUESTIONS}/settings/",
+        {"buyers_edit": True, "buyer_edit_hours_before": "\x00"},
+    ),
+    _action("order answers NUL", {"action": "answers", "answers": {"{text_q}": "\x00"}}),
+    _action("order answers far date", {"action": "answers", "answers": {"{date_q}": "99999-12-31"}}),
+    _action("order answers not an object", {"action": "answers", "answers": ["x"]}),
+    # ... and the buyer's change of answers on the order page
+    Case(
+        "batch: questions",
+        "buyer answers NUL",
+        "post",
+        "/orders/{code}/{secret}/answers/",
+        {"answers": {"{text_q}": "\x00"}},
+    ),
+    Case(
+        "batch: questions",
+        "buyer answers 100000",
+        "post",
+        "/orders/{code}/{secret}/answers/",
+        {"answers": {"{text_q}": "x" * 100_000}},
+    ),
+    Case(
+        "batch: questions",
+        "buyer answers NaN",
+        "post",
+        "/orders/{code}/{secret}/answers/",
+        raw='{"answers": {"{number_q}": NaN}}',
+    ),
+    Case("batch: questions", "buyer answers deep JSON", "post", "/orders/{code}/{secret}/answers/", raw=DEEP),
+    Case(
+        "batch: questions",
+        "buyer answers wrong secret",
+        "post",
+        "/orders/{code}/x%00/answers/",
+        {"answers": {}},
+    ),
     # 1. Anonymous GET requests
     Case("§2.1", "home search NUL", "get", "/?q=%00"),
     Case("§2.1", "voucher NUL", "get", "/events/gig/?voucher=a%00b", outcome="answered"),
@@ -519,6 +827,10 @@ def shop() -> dict[str, Any]:
     hold = purchase.start_checkout(date, {ticket_type.pk: 1}, "")
     waited_for = make_ticket_type(event, name="W", price=Decimal("10.00"), capacity=0)
     WaitlistSettings.objects.create(event=event, enabled=True)
+    asked = {
+        kind: questions.add_question(Question(event=event, label=kind, kind=kind), []).pk
+        for kind in (Question.Kind.TEXT, Question.Kind.NUMBER, Question.Kind.DATE)
+    }
     _, token = tokens.create_token(organizer=organizer, name="t", role="manager", created_by=None)
     owner = Client()
     owner.force_login(make_member(organizer, role=Membership.Role.OWNER))
@@ -537,6 +849,9 @@ def shop() -> dict[str, Any]:
             "ticket": str(paid.tickets.first().pk),  # type: ignore[union-attr]
             "type": str(ticket_type.pk),
             "wtype": str(waited_for.pk),
+            "text_q": str(asked[Question.Kind.TEXT]),
+            "number_q": str(asked[Question.Kind.NUMBER]),
+            "date_q": str(asked[Question.Kind.DATE]),
         },
     }
 
@@ -559,7 +874,11 @@ def _fill(value: Any, values: dict[str, str]) -> Any:
 def snapshot() -> tuple[Any, ...]:
     """What a refused request must leave as it was."""
     return (
-        list(Order.objects.order_by("id").values_list("code", "status", "buyer_name", "refunded_amount")),
+        list(
+            Order.objects.order_by("id").values_list(
+                "code", "status", "buyer_name", "refunded_amount", "answers"
+            )
+        ),
         list(Ticket.objects.order_by("id").values_list("id", "attendee_name", "voided_at")),
         list(Hold.objects.order_by("id").values_list("id", "status")),
         Payment.objects.count(),
@@ -574,6 +893,8 @@ def snapshot() -> tuple[Any, ...]:
         Voucher.objects.count(),
         Entry.objects.count(),
         list(WaitlistSettings.objects.values_list("enabled", "offer_hours")),
+        list(Question.objects.order_by("id").values_list("id", "label", "kind", "choices", "position")),
+        list(AnswerSettings.objects.values_list("event_id", "buyers_edit", "buyer_edit_hours_before")),
     )
 
 

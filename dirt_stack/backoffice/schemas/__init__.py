@@ -73,6 +73,7 @@ from backoffice.schemas.events import (
     ManualRefundRow,
     VoucherRow,
 )
+from backoffice.schemas.questions import AnswerSettingsValues, ManagedQuestion, QuestionsPageProps
 from backoffice.schemas.room import RoomChangeRow, RoomCounts, RoomPageProps, RoomSettings
 from backoffice.schemas.sales import (
     AuditRow,
@@ -98,6 +99,7 @@ from backoffice.schemas.waitlist import (
 )
 
 __all__ = [
+    "AnswerSettingsValues",
     "ApiTokenRow",
     "ApiTokensPageProps",
     "AuditRow",
@@ -133,6 +135,7 @@ __all__ = [
     "ManageOrderPageProps",
     "ManagedDate",
     "ManagedDateOffer",
+    "ManagedQuestion",
     "ManagedTicketType",
     "ManualRefundRow",
     "Member",
@@ -152,6 +155,7 @@ __all__ = [
     "PaymentRow",
     "PendingInvitation",
     "PreviewDate",
+    "QuestionsPageProps",
     "RefundRow",
     "ReissueResult",
     "Revenue",

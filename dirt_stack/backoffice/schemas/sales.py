@@ -10,7 +10,7 @@ from pydantic import Field
 from backoffice.schemas.common import DateChoice, EventInZone
 from backoffice.schemas.door import CheckInCounts
 from core.schemas import IsoDateTime, Money, Option, PageProps, Pagination, Shape
-from storefront.schemas import DateStatus, EventStatus, OrderDetail, OrderStatus
+from storefront.schemas import AnswersEdit, DateStatus, EventStatus, OrderDetail, OrderStatus
 
 
 class DashboardEvent(Shape):
@@ -161,4 +161,8 @@ class ManageOrderPageProps(PageProps):
     refundable: Money
     late_payment_to_refund: Money = Field(
         description="Paid after the order expired and its tickets were gone: refund this much."
+    )
+    answers_edit: AnswersEdit | None = Field(
+        default=None,
+        description="The order's answers to the checkout questions as a form (organizers always may).",
     )

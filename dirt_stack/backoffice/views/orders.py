@@ -30,9 +30,10 @@ from core.inertia import paginate, render_page, render_with_errors, submitted_da
 from core.input import InputError, parse_decimal, parse_id
 from core.schemas import Option
 from events.models import Event
+from questions import services as questions
 from sales import exceptions, lifecycle, order_actions
 from sales.models import Order, Ticket
-from storefront.serializers import order_detail
+from storefront.serializers import answers_edit, order_detail, order_questions
 
 if TYPE_CHECKING:
     pass
@@ -156,6 +157,16 @@ def _order_props(
         ],
         refundable=lifecycle.refundable(order),
         late_payment_to_refund=late,
+        answers_edit=answers_edit(
+            order, _action_url(organizer_slug, event.slug, order.code), None, *order_questions(order)
+        ),
+    )
+
+
+def _action_url(organizer_slug: str, event_slug: str, code: str) -> str:
+    return reverse(
+        "backoffice:order_action",
+        kwargs={"organizer_slug": organizer_slug, "event_slug": event_slug, "code": code},
     )
 
 
@@ -228,6 +239,13 @@ def order_action(
         elif action == "resend":
             order_actions.resend_confirmation(order, actor, base_url=base_url)
             messages.success(request, f"Confirmation sent again to {order.buyer_email}.")
+        elif action == "answers":
+            asked, _ = order_questions(order)
+            changed = questions.changed_answers(
+                asked, order.answers, data.get("answers"), data.get("ticket_answers")
+            )
+            order_actions.change_answers(order, changed, actor)
+            messages.success(request, "Answers saved.")
         elif action == "attendee":
             ticket = get_object_or_404(Ticket, pk=parse_id(data.get("ticket")) or 0, order=order)
             order_actions.change_attendee(ticket, str(data.get("attendee_name", "")), actor)
@@ -239,6 +257,8 @@ def order_action(
         return render_with_errors(
             request, _order_props(request, event, order, organizer_slug), {exc.field: str(exc)}
         )
+    except questions.AnswersInvalid as exc:
+        return render_with_errors(request, _order_props(request, event, order, organizer_slug), exc.errors)
     except exceptions.OrderConflict as exc:
         order.refresh_from_db()
         return render_with_errors(

@@ -37,6 +37,9 @@ export type OrderEvent = Schemas["OrderEvent"];
 export type OrderLine = Schemas["OrderLine"];
 export type OrderTicket = Schemas["OrderTicket"];
 export type TicketWalletPass = Schemas["TicketWalletPass"];
+export type Answer = Schemas["Answer"];
+export type CheckoutQuestion = Schemas["CheckoutQuestion"];
+export type AnswersEdit = Schemas["AnswersEdit"];
 
 // The back office.
 export type EventRow = Schemas["EventRow"];
@@ -45,6 +48,7 @@ export type ManagedTicketType = Schemas["ManagedTicketType"];
 export type VoucherRow = Schemas["VoucherRow"];
 export type DateChoice = Schemas["DateChoice"];
 export type ManagedDate = Schemas["ManagedDate"];
+export type ManagedQuestion = Schemas["ManagedQuestion"];
 export type ManagedDateOffer = Schemas["ManagedDateOffer"];
 export type DatesTicketType = Schemas["DatesTicketType"];
 export type DatesPreview = Schemas["DatesPreview"];

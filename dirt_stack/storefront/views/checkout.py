@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 from decimal import Decimal
@@ -23,8 +24,19 @@ from core.inertia import render_page, render_with_errors, submitted_data
 from core.input import parse_id
 from events.models import DateTicketType, Event, EventDate
 from onsale.exceptions import AdmissionRequired
-from sales import calendar, challenges, exceptions, hoarding, pricing, purchase, stock, vouchers
-from sales.models import Hold, Order
+from questions import services as questions
+from sales import (
+    calendar,
+    challenges,
+    exceptions,
+    hoarding,
+    order_actions,
+    pricing,
+    purchase,
+    stock,
+    vouchers,
+)
+from sales.models import Hold, Order, order_url
 from sales.tickets import order_pdf
 from storefront import room
 from storefront.schemas import (
@@ -37,13 +49,18 @@ from storefront.schemas import (
     OrderPageProps,
 )
 from storefront.serializers import (
+    answers_edit,
     checkout_event,
+    checkout_question,
+    checkout_tickets,
+    countries_for,
     date_url,
     line_detail,
     load_order,
     order_detail,
     order_event,
     order_for_holder,
+    order_questions,
     payment_methods,
     wallet_passes,
 )
@@ -249,11 +266,17 @@ def _expired_page(request: HttpRequest, hold: Hold) -> HttpResponse:
     return render_page(request, props, status=410, template_data={"page_title": title})
 
 
+def _ticket_type_ids(lines: list[pricing.PricedLine]) -> list[int]:
+    """The ticket type of each ticket the order will have, in its order (sales.order_writer)."""
+    return [line.ticket_type.pk for line in lines for _ in range(line.quantity)]
+
+
 def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
     event = hold.event
     lines = purchase.hold_lines(hold)
     total = sum((line.total for line in lines), Decimal(0))
     user = request.user
+    asked = questions.asked(questions.event_questions(event), _ticket_type_ids(lines))
     return CheckoutPageProps(
         token=str(hold.token),
         event=checkout_event(event, hold.date),
@@ -270,6 +293,11 @@ def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
             name=user.get_full_name() if user.is_authenticated else "",
             email=user.email if user.is_authenticated else "",
         ),
+        questions=[checkout_question(question) for question in asked.order],
+        tickets=checkout_tickets(
+            asked, [line.ticket_type.name for line in lines for _ in range(line.quantity)]
+        ),
+        countries=countries_for(asked),
     )
 
 
@@ -292,12 +320,20 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
 
     data = submitted_data(request)
     attendees = data.get("attendee_names") or []
+    answers, answer_errors = questions.answers_for(
+        hold.event,
+        _ticket_type_ids(purchase.hold_lines(hold)),
+        data.get("answers"),
+        data.get("ticket_answers"),
+    )
     details = pricing.BuyerDetails(
         name=str(data.get("name", "")),
         email=str(data.get("email", "")),
         payment_method=str(data.get("payment_method", "")),
         attendee_names=[str(n) for n in attendees] if isinstance(attendees, list) else [],
         card_number=str(data.get("card_number", "")),
+        answers=answers,
+        answer_errors=answer_errors,
     )
     try:
         placed = purchase.complete_checkout(
@@ -349,19 +385,70 @@ def release_hold(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(date_url(hold.event, hold.date))
 
 
+def _buyer_closes_at(order: Order) -> dt.datetime | None:
+    """Until when the buyer may change the order's answers; None when not (any more)."""
+    closes_at = questions.buyer_edit_deadline(questions.answer_settings(order.event), order.date.starts_at)
+    if closes_at is None or closes_at <= timezone.now() or order.status not in Order.HOLDING_STOCK:
+        return None
+    return closes_at
+
+
+def _order_page(
+    request: HttpRequest, order: Order, *, errors: dict[str, str] | None = None, status: int = 200
+) -> HttpResponse:
+    closes_at = _buyer_closes_at(order)
+    edit = None
+    if closes_at is not None:
+        asked, tickets = order_questions(order)
+        edit = answers_edit(order, f"{order_url(order, '/')}answers/", closes_at, asked, tickets)
+    props = OrderPageProps(
+        order=order_detail(order, _base_url(request), include_qr=True),
+        wallet_passes=wallet_passes(order, _base_url(request)),
+        answers_edit=edit,
+    )
+    if errors:
+        return render_with_errors(request, props, errors, status=status)
+    return render_page(request, props, template_data={"page_title": f"Order {order.code}"})
+
+
 @require_GET
 def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     order = order_for_holder(code, secret)
     if order is None:
         raise Http404("No such order.")
-    return render_page(
-        request,
-        OrderPageProps(
-            order=order_detail(order, _base_url(request), include_qr=True),
-            wallet_passes=wallet_passes(order, _base_url(request)),
-        ),
-        template_data={"page_title": f"Order {order.code}"},
-    )
+    return _order_page(request, order)
+
+
+@require_POST
+def change_answers(request: HttpRequest, code: str, secret: str) -> HttpResponse:
+    """The buyer changes the order's answers to the checkout questions, until the
+    organizer's deadline (questions.services.buyer_edit_deadline); audited."""
+    order = order_for_holder(code, secret)
+    if order is None:
+        raise Http404("No such order.")
+    closes_at = _buyer_closes_at(order)
+    if closes_at is None:
+        messages.error(request, "Answers can no longer be changed here: ask the organizer.")
+        return redirect("sales:order", code=order.code, secret=order.secret)
+    data = submitted_data(request)
+    asked, _ = order_questions(order)
+    try:
+        answers = questions.changed_answers(
+            asked, order.answers, data.get("answers"), data.get("ticket_answers")
+        )
+        order_actions.change_answers(
+            order,
+            answers,
+            order_actions.Actor(system=f"The buyer ({order.buyer_email})"),
+            closes_at=closes_at,
+        )
+    except questions.AnswersInvalid as exc:
+        return _order_page(request, order, errors=exc.errors, status=422)
+    except exceptions.OrderConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Your answers are saved.")
+    return redirect("sales:order", code=order.code, secret=order.secret)
 
 
 @require_http_methods(["GET", "POST"])

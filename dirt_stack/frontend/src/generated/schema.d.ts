@@ -417,6 +417,11 @@ export interface components {
        * @description More dates are coming than `dates` lists: page through them at /events/{slug}/dates.
        */
       more_dates: boolean;
+      /**
+       * Questions
+       * @description The checkout's questions, in the order it asks them (`answers` of a purchase).
+       */
+      questions: components["schemas"]["QuestionOut"][];
     };
     /** PaymentMethod */
     PaymentMethod: {
@@ -424,6 +429,41 @@ export interface components {
       name: string;
       /** Label */
       label: string;
+    };
+    /**
+     * QuestionOut
+     * @description A question the checkout asks; answer it in the purchase's `answers`.
+     */
+    QuestionOut: {
+      /** Id */
+      id: number;
+      /** Label */
+      label: string;
+      /** Help Text */
+      help_text: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "text" | "long_text" | "number" | "date" | "single_choice" | "multiple_choice" | "checkbox" | "country" | "phone";
+      /** Required */
+      required: boolean;
+      /**
+       * Choices
+       * @description The options of a single or multiple choice.
+       */
+      choices: string[];
+      /**
+       * Scope
+       * @description `order`: asked once per order; `ticket`: for every ticket.
+       * @enum {string}
+       */
+      scope: "order" | "ticket";
+      /**
+       * Ticket Type Ids
+       * @description Asked only for tickets of these types (per ticket), or only of orders with one of them (per order); empty: for every ticket type.
+       */
+      ticket_type_ids: number[];
     };
     /**
      * TicketTypePublic
@@ -565,6 +605,35 @@ export interface components {
       /** Signature */
       signature: string;
     };
+    /**
+     * Answer
+     * @description A buyer's answer to a checkout question, as the order keeps it (with the question's
+     * label and kind when the order was placed: the question may since have changed or gone).
+     */
+    Answer: {
+      /**
+       * Question
+       * @description The question's id.
+       */
+      question: number;
+      /** Label */
+      label: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "text" | "long_text" | "number" | "date" | "single_choice" | "multiple_choice" | "checkbox" | "country" | "phone";
+      /**
+       * Value
+       * @description As stored: text; a number as decimal text; a date as YYYY-MM-DD; the chosen options (multiple choice); true (a ticked checkbox); an ISO 3166 alpha-2 code (country); + and digits (phone).
+       */
+      value: string | boolean | string[];
+      /**
+       * Text
+       * @description The answer in words, as the order pages and CSV exports show it.
+       */
+      text: string;
+    };
     /** Buyer */
     Buyer: {
       /** Name */
@@ -649,6 +718,11 @@ export interface components {
       lines: components["schemas"]["OrderLine"][];
       /** Tickets */
       tickets: components["schemas"]["OrderTicket"][];
+      /**
+       * Answers
+       * @description The answers to the questions asked once for the order.
+       */
+      answers: components["schemas"]["Answer"][];
     };
     /**
      * OrderEvent
@@ -754,6 +828,29 @@ export interface components {
        * @description The state in words: Valid, Not yet valid, Refunded, Cancelled.
        */
       state_label: string;
+      /**
+       * Answers
+       * @description The answers to the questions asked for this ticket.
+       */
+      answers: components["schemas"]["Answer"][];
+    };
+    /** AnswerIn */
+    AnswerIn: {
+      /**
+       * Question
+       * @description The question's id (`questions` of the event).
+       */
+      question: number;
+      /**
+       * Ticket
+       * @description For a question asked per ticket: the ticket's position in the order, from 0, the tickets counted by ticket type id (lowest first), as `tickets` of the answer lists them. Omit it for a question asked once per order.
+       */
+      ticket?: number | null;
+      /**
+       * Value
+       * @description Text (text, long text, single choice, phone, country as an ISO 3166 alpha-2 code, date as YYYY-MM-DD), a number (or its decimal text), a list of options (multiple choice), `true` (checkbox ticked). `null`, `""`, `[]` or `false`: not answered.
+       */
+      value: boolean | number | string | string[] | null;
     };
     /** AttendeeIn */
     AttendeeIn: {
@@ -795,6 +892,11 @@ export interface components {
        * @description Demo payments only.
        */
       card_number?: string | null;
+      /**
+       * Answers
+       * @description Answers to the event's checkout questions (`questions` of `GET /events/{slug}`), one per question, and per ticket for a question asked per ticket. A required question left unanswered, or an answer that does not fit its question, is a 422 whose `field_errors` name each one: `answers.<question id>`, or `answers.<question id>.<ticket>` for a ticket's.
+       */
+      answers?: components["schemas"]["AnswerIn"][] | null;
       /**
        * Altcha
        * @description A solved proof-of-work challenge (ALTCHA payload, base64) from `GET /api/v1/challenge`; needed when a 428 problem asks for one. Each challenge buys once.
@@ -1559,6 +1661,11 @@ export interface components {
       lines: components["schemas"]["OrderLine"][];
       /** Tickets */
       tickets: components["schemas"]["OrderTicket"][];
+      /**
+       * Answers
+       * @description The answers to the questions asked once for the order.
+       */
+      answers: components["schemas"]["Answer"][];
       /** Payments */
       payments: components["schemas"]["PaymentRow"][];
       /** Refunds */
@@ -1894,6 +2001,51 @@ export interface components {
        */
       offer_hours: number;
     };
+    /** AnswerSettingsValues */
+    AnswerSettingsValues: {
+      /**
+       * Buyers Edit
+       * @description Buyers may change their answers on their order's page.
+       */
+      buyers_edit: boolean;
+      /**
+       * Buyer Edit Hours Before
+       * @description Until this many hours before their date starts.
+       */
+      buyer_edit_hours_before: number;
+    };
+    /**
+     * AnswersEdit
+     * @description An order's answers as a form to change them: the questions asked now, with the
+     * stored answers as the form's values (``answers``, ``ticket_answers``, as the checkout
+     * sends them).
+     */
+    AnswersEdit: {
+      /**
+       * Url
+       * @description POST the changed `answers` and `ticket_answers` here.
+       */
+      url: string;
+      /** Questions */
+      questions: components["schemas"]["CheckoutQuestion"][];
+      /** Tickets */
+      tickets: components["schemas"]["CheckoutTicket"][];
+      /** Countries */
+      countries: components["schemas"]["Country"][];
+      /** Answers */
+      answers: {
+        [key: string]: string | boolean | string[];
+      };
+      /** Ticket Answers */
+      ticket_answers: ({
+          [key: string]: string | boolean | string[];
+        })[];
+      /**
+       * Closes At
+       * @description Until when the buyer may change them; none for organizers, who always may.
+       */
+      closes_at: string | null;
+    };
     /** ApiTokenRow */
     ApiTokenRow: {
       /** Id */
@@ -2157,6 +2309,65 @@ export interface components {
       payment_methods: components["schemas"]["PaymentMethod"][];
       /** @description The logged-in user's name and email, to prefill the form. */
       buyer: components["schemas"]["Buyer"];
+      /**
+       * Questions
+       * @description The questions asked once for the order.
+       */
+      questions: components["schemas"]["CheckoutQuestion"][];
+      /**
+       * Tickets
+       * @description The order's tickets in order, with their questions.
+       */
+      tickets: components["schemas"]["CheckoutTicket"][];
+      /**
+       * Countries
+       * @description The options of a country question (empty when none is asked).
+       */
+      countries: components["schemas"]["Country"][];
+    };
+    /**
+     * CheckoutQuestion
+     * @description A question the checkout asks.
+     */
+    CheckoutQuestion: {
+      /** Id */
+      id: number;
+      /** Label */
+      label: string;
+      /** Help Text */
+      help_text: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "text" | "long_text" | "number" | "date" | "single_choice" | "multiple_choice" | "checkbox" | "country" | "phone";
+      /** Required */
+      required: boolean;
+      /**
+       * Choices
+       * @description The options of a single or multiple choice.
+       */
+      choices: string[];
+    };
+    /**
+     * CheckoutTicket
+     * @description One ticket being bought, with the questions asked for it.
+     */
+    CheckoutTicket: {
+      /** Ticket Type */
+      ticket_type: string;
+      /** Questions */
+      questions: components["schemas"]["CheckoutQuestion"][];
+    };
+    /** Country */
+    Country: {
+      /**
+       * Code
+       * @description ISO 3166-1 alpha-2.
+       */
+      code: string;
+      /** Name */
+      name: string;
     };
     /** DashboardEvent */
     DashboardEvent: {
@@ -2741,6 +2952,8 @@ export interface components {
        * @description Paid after the order expired and its tickets were gone: refund this much.
        */
       late_payment_to_refund: string;
+      /** @description The order's answers to the checkout questions as a form (organizers always may). */
+      answers_edit?: components["schemas"]["AnswersEdit"] | null;
     };
     /** ManagedDate */
     ManagedDate: {
@@ -2814,6 +3027,39 @@ export interface components {
       offered: boolean;
       /** Can Withdraw */
       can_withdraw: boolean;
+    };
+    /**
+     * ManagedQuestion
+     * @description A question as its editor shows it.
+     */
+    ManagedQuestion: {
+      /** Id */
+      id: number;
+      /** Label */
+      label: string;
+      /** Help Text */
+      help_text: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "text" | "long_text" | "number" | "date" | "single_choice" | "multiple_choice" | "checkbox" | "country" | "phone";
+      /** Kind Label */
+      kind_label: string;
+      /** Required */
+      required: boolean;
+      /**
+       * Scope
+       * @enum {string}
+       */
+      scope: "order" | "ticket";
+      /**
+       * Ticket Type Ids
+       * @description Asked only for these ticket types; empty: all.
+       */
+      ticket_type_ids: number[];
+      /** Choices */
+      choices: string[];
     };
     /** ManagedTicketType */
     ManagedTicketType: {
@@ -2916,6 +3162,8 @@ export interface components {
       wallet_passes: components["schemas"]["TicketWalletPass"][];
       /** Confirm Url */
       confirm_url?: string | null;
+      /** @description Set while the buyer may change the order's answers to the checkout questions. */
+      answers_edit?: components["schemas"]["AnswersEdit"] | null;
     };
     /** OrderRow */
     OrderRow: {
@@ -3149,6 +3397,23 @@ export interface components {
       admission_at: string | null;
       /** Exists */
       exists: boolean;
+    };
+    /** QuestionsPageProps */
+    QuestionsPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      /**
+       * Questions
+       * @description In the order the checkout asks them.
+       */
+      questions: components["schemas"]["ManagedQuestion"][];
+      /** Ticket Types */
+      ticket_types: components["schemas"]["IdName"][];
+      /** Kinds */
+      kinds: components["schemas"]["Option"][];
+      /** Scopes */
+      scopes: components["schemas"]["Option"][];
+      answer_settings: components["schemas"]["AnswerSettingsValues"];
     };
     /** QueuePageProps */
     QueuePageProps: {
@@ -3603,6 +3868,7 @@ export interface components {
       "Manage/Orders": components["schemas"]["OrdersPageProps"];
       "Manage/Organizer": components["schemas"]["OrganizerManagePageProps"];
       "Manage/OrganizerCreate": components["schemas"]["OrganizerCreatePageProps"];
+      "Manage/Questions": components["schemas"]["QuestionsPageProps"];
       "Manage/Room": components["schemas"]["RoomPageProps"];
       "Manage/Scanner": components["schemas"]["ScannerPageProps"];
       "Manage/Waitlist": components["schemas"]["WaitlistPageProps"];

@@ -4,6 +4,7 @@ import Countdown from "../../components/Countdown";
 import DateDetails from "../../components/DateDetails";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
 import OrderSummary from "../../components/OrderSummary";
+import QuestionField, { type AnswerValue } from "../../components/QuestionField";
 import type { PageProps } from "../../types";
 
 type Props = PageProps<"Checkout/Show">;
@@ -20,6 +21,9 @@ export default function Checkout(props: Props) {
     seconds_left,
     payment_methods,
     buyer,
+    questions,
+    tickets,
+    countries,
   } = props;
   const [expired, setExpired] = useState(seconds_left <= 0);
   const onExpire = useCallback(() => setExpired(true), []);
@@ -29,7 +33,10 @@ export default function Checkout(props: Props) {
     attendee_names: Array.from({ length: ticket_count }, () => ""),
     payment_method: payment_methods[0]?.name ?? "free",
     card_number: "",
+    answers: {} as Record<string, AnswerValue>,
+    ticket_answers: tickets.map(() => ({}) as Record<string, AnswerValue>),
   });
+  const ticketsAsked = tickets.some((ticket) => ticket.questions.length > 0);
   const errors = form.errors as Partial<Record<string, string>>;
   const free = Number(total) === 0;
   const formRef = useRef<HTMLFormElement>(null);
@@ -117,6 +124,58 @@ export default function Checkout(props: Props) {
                 ) : null}
               </fieldset>
             ) : null}
+            {questions.length > 0 ? (
+              <fieldset className="space-y-3" data-testid="order-questions">
+                <legend className="text-sm font-medium text-slate-700">Questions</legend>
+                {questions.map((question) => (
+                  <QuestionField
+                    key={question.id}
+                    question={question}
+                    countries={countries}
+                    value={form.data.answers[String(question.id)]}
+                    error={errors[`answers.${question.id}`]}
+                    onChange={(value) =>
+                      form.setData("answers", { ...form.data.answers, [question.id]: value })
+                    }
+                  />
+                ))}
+              </fieldset>
+            ) : null}
+            {ticketsAsked
+              ? tickets.map((ticket, index) =>
+                  ticket.questions.length > 0 ? (
+                    <fieldset
+                      // biome-ignore lint/suspicious/noArrayIndexKey: one group per ticket, in order
+                      key={index}
+                      className="space-y-3 rounded-lg border border-slate-200 p-3"
+                      data-testid="ticket-questions"
+                    >
+                      <legend className="px-1 text-sm font-medium text-slate-700">
+                        Ticket {index + 1}: {ticket.ticket_type}
+                        {form.data.attendee_names[index]
+                          ? ` (${form.data.attendee_names[index]})`
+                          : ""}
+                      </legend>
+                      {ticket.questions.map((question) => (
+                        <QuestionField
+                          key={question.id}
+                          question={question}
+                          countries={countries}
+                          context={`ticket ${index + 1}`}
+                          value={form.data.ticket_answers[index]?.[String(question.id)]}
+                          error={errors[`answers.${question.id}.${index}`]}
+                          onChange={(value) => {
+                            const next = [...form.data.ticket_answers];
+                            next[index] = { ...next[index], [question.id]: value };
+                            form.setData("ticket_answers", next);
+                          }}
+                        />
+                      ))}
+                    </fieldset>
+                  ) : null,
+                )
+              : null}
+            <FormError message={errors.answers} />
             {!free ? (
               <fieldset>
                 <legend className="text-sm font-medium text-slate-700">Payment</legend>

@@ -93,6 +93,12 @@ export default function EventEdit({
             Dates
           </Link>
           <Link
+            href={`${base}/questions/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+          >
+            Questions
+          </Link>
+          <Link
             href={`${base}/dashboard/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >

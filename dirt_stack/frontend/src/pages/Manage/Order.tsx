@@ -1,5 +1,7 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
+import Answers from "../../components/Answers";
+import AnswersForm from "../../components/AnswersForm";
 import { FormError } from "../../components/fields";
 import OrderSummary from "../../components/OrderSummary";
 import { formatEventDate, formatMoney } from "../../lib/format";
@@ -14,6 +16,7 @@ const ACTIONS: Record<string, string> = {
   marked_paid: "Marked paid",
   confirmation_resent: "Resent the confirmation",
   attendee_changed: "Changed an attendee name",
+  answers_changed: "Changed answers",
   date_cancelled: "Cancelled its date",
   date_moved: "Moved its date",
   event_cancelled: "Cancelled its event",
@@ -49,6 +52,9 @@ function describe(entry: AuditRow, currency: string): string {
   if (entry.action === "stripe_event_ignored") {
     return `${base} for session ${entry.detail.session}: ${entry.detail.reason}`;
   }
+  if (entry.action === "answers_changed") {
+    return `${base}: ${((entry.detail.questions as string[] | undefined) ?? []).join(", ")}`;
+  }
   if (entry.action === "attendee_changed") {
     return `${base}: “${entry.detail.before || "—"}” → “${entry.detail.after}”`;
   }
@@ -64,6 +70,7 @@ export default function Order({
   audit,
   refundable,
   late_payment_to_refund,
+  answers_edit,
 }: Props) {
   const errors = usePage().props.errors;
   const action = `${base}/orders/${order.code}/action/`;
@@ -126,6 +133,14 @@ export default function Order({
             <p className="text-sm text-slate-600">
               Placed {formatEventDate(order.created_at, event.timezone)} · {order.payment_method}
             </p>
+            <Answers answers={order.answers} title="Answers" />
+            {answers_edit ? (
+              <AnswersForm
+                edit={answers_edit}
+                extra={{ action: "answers" }}
+                timezone={event.timezone}
+              />
+            ) : null}
             <div className="mt-3">
               <OrderSummary
                 lines={order.lines}
@@ -225,6 +240,7 @@ export default function Order({
                       ) : null}
                     </span>
                   </div>
+                  <Answers answers={ticket.answers} />
                   {editing === ticket.id ? (
                     <form
                       className="mt-2 flex gap-2"

@@ -1,5 +1,7 @@
 import { Head, Link, router } from "@inertiajs/react";
 import AddToCalendar from "../../components/AddToCalendar";
+import Answers from "../../components/Answers";
+import AnswersForm from "../../components/AnswersForm";
 import DateDetails from "../../components/DateDetails";
 import OrderSummary from "../../components/OrderSummary";
 import WalletButtons from "../../components/WalletButtons";
@@ -22,7 +24,12 @@ const TICKET_STATE_STYLES: Record<OrderTicket["state"], string> = {
   cancelled: "text-red-700",
 };
 
-export default function OrderShow({ order, confirm_url, wallet_passes }: PageProps<"Orders/Show">) {
+export default function OrderShow({
+  order,
+  confirm_url,
+  wallet_passes,
+  answers_edit,
+}: PageProps<"Orders/Show">) {
   const walletOf = new Map(wallet_passes.map((passes) => [passes.ticket_id, passes]));
   const anyValid = order.tickets.some((ticket) => ticket.state === "valid");
   const validCount = order.tickets.filter((ticket) => ticket.state === "valid").length;
@@ -135,6 +142,10 @@ export default function OrderShow({ order, confirm_url, wallet_passes }: PagePro
               </p>
             ) : null}
           </div>
+          <Answers answers={order.answers} title="Your answers" />
+          {answers_edit ? (
+            <AnswersForm edit={answers_edit} timezone={order.event.timezone} />
+          ) : null}
           <p className="mt-4 text-sm text-slate-500">
             Ordered by {order.buyer.name} ({order.buyer.email}). Keep this page's address private:
             it opens your order without a password.
@@ -190,6 +201,7 @@ export default function OrderShow({ order, confirm_url, wallet_passes }: PagePro
                 {ticket.attendee_name ? (
                   <p className="text-sm text-slate-600">{ticket.attendee_name}</p>
                 ) : null}
+                <Answers answers={ticket.answers} />
                 {ticket.qr ? (
                   <img
                     src={ticket.qr}

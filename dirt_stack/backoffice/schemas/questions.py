@@ -1,0 +1,40 @@
+"""The checkout questions page's shapes."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from backoffice.schemas.common import EventInZone, IdName
+from core.schemas import Option, PageProps, Shape
+from storefront.schemas import OrganizerRef, QuestionKind, QuestionScope
+
+
+class ManagedQuestion(Shape):
+    """A question as its editor shows it."""
+
+    id: int
+    label: str
+    help_text: str
+    kind: QuestionKind
+    kind_label: str
+    required: bool
+    scope: QuestionScope
+    ticket_type_ids: list[int] = Field(description="Asked only for these ticket types; empty: all.")
+    choices: list[str]
+
+
+class AnswerSettingsValues(Shape):
+    buyers_edit: bool = Field(description="Buyers may change their answers on their order's page.")
+    buyer_edit_hours_before: int = Field(description="Until this many hours before their date starts.")
+
+
+class QuestionsPageProps(PageProps):
+    component = "Manage/Questions"
+
+    organizer: OrganizerRef
+    event: EventInZone
+    questions: list[ManagedQuestion] = Field(description="In the order the checkout asks them.")
+    ticket_types: list[IdName]
+    kinds: list[Option]
+    scopes: list[Option]
+    answer_settings: AnswerSettingsValues

@@ -1,0 +1,67 @@
+"""The questions an event asks its buyers at checkout.
+
+Answers are not rows of their own: each order stores its answers in ``Order.answers``
+(sales), written by the same statement as the order, with each question's label and
+kind copied in, so an order keeps its answers when a question is edited or deleted
+(questions.services).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+from events.models import Event, TicketType
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text"
+        LONG_TEXT = "long_text", "Long text"
+        NUMBER = "number", "Number"
+        DATE = "date", "Date"
+        SINGLE_CHOICE = "single_choice", "Single choice"
+        MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+        CHECKBOX = "checkbox", "Checkbox"
+        COUNTRY = "country", "Country"
+        PHONE = "phone", "Phone number"
+
+    class Scope(models.TextChoices):
+        ORDER = "order", "Once per order"
+        TICKET = "ticket", "For every ticket"
+
+    CHOICE_KINDS = (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE)
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
+    # Asked only for these ticket types (per ticket), or only of orders with one of them
+    # (per order); none: for every ticket type.
+    ticket_types = models.ManyToManyField(TicketType, blank=True, related_name="questions")
+    label = models.CharField(max_length=200)
+    help_text = models.CharField(max_length=500, blank=True, default="")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TEXT)
+    required = models.BooleanField(default=False)
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.ORDER)
+    # The order in which the checkout asks; lower first.
+    position = models.PositiveIntegerField(default=0)
+    # The options of a single or multiple choice, as shown and stored.
+    choices = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        indexes = [models.Index(fields=["event", "position"], name="question_event_position_idx")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class AnswerSettings(models.Model):
+    """Whether and until when buyers may change their answers on their order's page
+    (organizers always may). An event without a row: buyers may, until their date starts."""
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="answer_settings")
+    buyers_edit = models.BooleanField(default=True)
+    # Buyers' changes close this many hours before their order's date starts.
+    buyer_edit_hours_before = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Answer settings of {self.event_id}"
