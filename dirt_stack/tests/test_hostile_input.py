@@ -30,6 +30,7 @@ from events.models import Event, TicketType
 from sales import pricing, purchase
 from sales.models import AuditEntry, Hold, Order, Payment, Refund, Ticket, Voucher
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
+from tests.test_catalog_validation import VALID_EVENT
 from tests.test_stripe import SECRET, closed_port, signed
 
 pytestmark = pytest.mark.django_db
@@ -339,6 +340,21 @@ CASES = [
         f"{EVENT}/ticket-types/",
         {"name": "B", "price": "1", "capacity": str(2**70), "min_per_order": "1", "max_per_order": "10"},
     ),
+    _owner(
+        "ticket type limit per email NUL",
+        f"{EVENT}/ticket-types/",
+        {"name": "B", "price": "1", "capacity": "10", "min_per_order": "1", "max_per_order": "10"}
+        | {"max_tickets_per_email": "2\x00"},
+    ),
+    _owner(
+        "ticket type limit per email huge",
+        f"{EVENT}/ticket-types/",
+        {"name": "B", "price": "1", "capacity": "10", "min_per_order": "1", "max_per_order": "10"}
+        | {"max_tickets_per_email": str(2**70)},
+    ),
+    _owner("event limit per email NaN", f"{EVENT}/", {**VALID_EVENT, "max_tickets_per_email": "NaN"}),
+    _owner("event limit per email negative", f"{EVENT}/", {**VALID_EVENT, "max_tickets_per_email": "-2"}),
+    _owner("event limit per email NUL", f"{EVENT}/", {**VALID_EVENT, "max_tickets_per_email": "\x00"}),
     _owner("event title NUL", f"{EVENT}/", {"title": "\x00"}),
     _owner("event description NUL", f"{EVENT}/", {"title": "T", "description": "a\x00b"}),
     Case(
@@ -418,6 +434,23 @@ CASES = [
         {"name": "B\x00", "price": "1", "capacity": 10},
     ),
     _api("api ticket type id huge", "patch", f"{API_EVENT}/ticket-types/{2**70}", {"name": "B"}),
+    # Per-person limits (sales.limits): whole numbers from 1 to 100,000, or null.
+    _api("api event limit per email huge", "patch", API_EVENT, {"max_tickets_per_email": 2**70}),
+    _api("api event limit per email zero", "patch", API_EVENT, {"max_tickets_per_email": 0}),
+    _api("api event limit per email NUL", "patch", API_EVENT, {"max_tickets_per_email": "2\x00"}),
+    _api("api event limit per email float", "patch", API_EVENT, {"max_tickets_per_email": 1.5}),
+    _api(
+        "api ticket type limit per email NaN",
+        "post",
+        f"{API_EVENT}/ticket-types",
+        {"name": "B", "price": "1", "capacity": 10, "max_tickets_per_email": "NaN"},
+    ),
+    _api(
+        "api ticket type limit per email list",
+        "patch",
+        f"{API_EVENT}/ticket-types/{{type}}",
+        {"max_tickets_per_email": [2]},
+    ),
     Case("§2.6", "api deep JSON", "post", "/api/v1/manage/orders/{code}/refund", raw=DEEP, who="token"),
     # 8. Stripe webhook, signed but malformed
     Case("§2.8", "webhook []", "post", "/payments/stripe/webhook/", raw="[]", who="stripe"),

@@ -23,7 +23,7 @@ from core.inertia import render_page, render_with_errors, submitted_data
 from core.input import parse_id
 from events.models import DateTicketType, Event, EventDate
 from onsale.exceptions import AdmissionRequired
-from sales import calendar, challenges, exceptions, hoarding, pricing, purchase, stock, vouchers
+from sales import calendar, challenges, exceptions, hoarding, limits, pricing, purchase, stock, vouchers
 from sales.models import Hold, Order
 from sales.tickets import order_pdf
 from storefront import room
@@ -314,6 +314,8 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         return _expired_page(request, hold)
     except hoarding.BuyerLimitReached as exc:
         return render_with_errors(request, _checkout_props(request, hold), {"form": str(exc)}, status=429)
+    except limits.EmailLimitReached as exc:
+        return render_with_errors(request, _checkout_props(request, hold), {exc.field: str(exc)}, status=409)
     except exceptions.PaymentUnavailable as exc:
         # The order is placed and its tickets reserved; its page offers "Pay now".
         messages.error(request, str(exc))

@@ -20,6 +20,7 @@ export type EventFormData = {
   buyer_share_percent: string;
   max_tickets_per_buyer: string;
   confirm_bank_transfers: boolean;
+  max_tickets_per_email: string;
 };
 
 const PAYMENT_METHODS = [
@@ -207,6 +208,15 @@ export default function EventFormFields({
             value={data.max_tickets_per_buyer}
             onChange={(e) => setData("max_tickets_per_buyer", e.target.value)}
             error={errors.max_tickets_per_buyer}
+          />
+          <TextField
+            label="Most tickets per person (per email)"
+            type="number"
+            min={1}
+            hint="In paid and pending orders, over all dates; case and +tags do not make another email. Empty: no limit."
+            value={data.max_tickets_per_email}
+            onChange={(e) => setData("max_tickets_per_email", e.target.value)}
+            error={errors.max_tickets_per_email}
           />
           <CheckboxField
             className="sm:col-span-2"

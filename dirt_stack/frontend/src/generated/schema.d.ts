@@ -33,7 +33,7 @@ export interface paths {
   "/api/v1/events/{slug}/orders": {
     /**
      * Buy tickets in one step
-     * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again. No hoarding: one buyer (client address, email) holds at most the event's share of a date's stock in reservations and unpaid orders (429 past it). While the date is under pressure, or once the client tripped a limit, a purchase needs a solved proof of work (`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its tickets for a short first window until the buyer confirms it by the link in its email. While the event's on-sale room is active, a purchase needs an admission: the `admission_token` of `GET /events/{slug}/queue` as the `Admission-Token` header, with the `maticko_browser` cookie of the browser that queued; 403 with `reason` (`missing`, `invalid`, `expired`, `other_browser`, `used`) and `queue_url` without a valid one. An admission buys once; a refused purchase does not use it up.
+     * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again. No hoarding: one buyer (client address, email) holds at most the event's share of a date's stock in reservations and unpaid orders (429 past it). While the date is under pressure, or once the client tripped a limit, a purchase needs a solved proof of work (`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its tickets for a short first window until the buyer confirms it by the link in its email. Limits per person: when the event or a ticket type has `max_tickets_per_email`, one email (compared without case, spaces or a `+tag`) has at most that many of its tickets in paid and pending orders over all the event's dates: 409 with `field` `email` when the order would pass it (the buyer already has tickets), 422 with `field` `quantities` when the order alone asks for more. While the event's on-sale room is active, a purchase needs an admission: the `admission_token` of `GET /events/{slug}/queue` as the `Admission-Token` header, with the `maticko_browser` cookie of the browser that queued; 403 with `reason` (`missing`, `invalid`, `expired`, `other_browser`, `used`) and `queue_url` without a valid one. An admission buys once; a refused purchase does not use it up.
      */
     post: operations["api_purchases_create_order"];
   };
@@ -970,6 +970,11 @@ export interface components {
        * @description Unpaid bank transfers hold their tickets for a first window until confirmed by email.
        */
       confirm_bank_transfers: boolean;
+      /**
+       * Max Tickets Per Email
+       * @description Most tickets of the event one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all its dates (null: no limit).
+       */
+      max_tickets_per_email: number | null;
     };
     /** EventIn */
     EventIn: {
@@ -1033,6 +1038,11 @@ export interface components {
        * @default true
        */
       confirm_bank_transfers?: boolean;
+      /**
+       * Max Tickets Per Email
+       * @description Most tickets of the event one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all its dates (null: no limit).
+       */
+      max_tickets_per_email?: number | null;
     };
     /** EventPatch */
     EventPatch: {
@@ -1062,6 +1072,11 @@ export interface components {
       max_tickets_per_buyer?: number | null;
       /** Confirm Bank Transfers */
       confirm_bank_transfers?: boolean | null;
+      /**
+       * Max Tickets Per Email
+       * @description Most tickets of the event one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all its dates (null: no limit). `null` removes the limit.
+       */
+      max_tickets_per_email?: number | null;
     };
     /**
      * CancellationProgress
@@ -1167,6 +1182,11 @@ export interface components {
       min_per_order: number;
       /** Max Per Order */
       max_per_order: number;
+      /**
+       * Max Tickets Per Email
+       * @description Most tickets of this type one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all the event's dates (null: no limit); the event's limit applies too.
+       */
+      max_tickets_per_email: number | null;
       /** Hidden */
       hidden: boolean;
     };
@@ -1198,6 +1218,11 @@ export interface components {
        */
       max_per_order?: number;
       /**
+       * Max Tickets Per Email
+       * @description Most tickets of this type one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all the event's dates (null: no limit); the event's limit applies too.
+       */
+      max_tickets_per_email?: number | null;
+      /**
        * Hidden
        * @default false
        */
@@ -1221,6 +1246,11 @@ export interface components {
       min_per_order?: number | null;
       /** Max Per Order */
       max_per_order?: number | null;
+      /**
+       * Max Tickets Per Email
+       * @description Most tickets of this type one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all the event's dates (null: no limit); the event's limit applies too. `null` removes the limit.
+       */
+      max_tickets_per_email?: number | null;
       /** Hidden */
       hidden?: boolean | null;
     };
@@ -2230,6 +2260,8 @@ export interface components {
       max_tickets_per_buyer: number | null;
       /** Confirm Bank Transfers */
       confirm_bank_transfers: boolean;
+      /** Max Tickets Per Email */
+      max_tickets_per_email: number | null;
       /**
        * Status
        * @enum {string}
@@ -2426,6 +2458,8 @@ export interface components {
       max_tickets_per_buyer: number | null;
       /** Confirm Bank Transfers */
       confirm_bank_transfers: boolean;
+      /** Max Tickets Per Email */
+      max_tickets_per_email: number | null;
     };
     /**
      * EventInZone
@@ -2713,6 +2747,8 @@ export interface components {
       min_per_order: number;
       /** Max Per Order */
       max_per_order: number;
+      /** Max Tickets Per Email */
+      max_tickets_per_email: number | null;
       /** Hidden */
       hidden: boolean;
       /** Can Delete */
@@ -3509,7 +3545,7 @@ export interface operations {
   };
   /**
    * Buy tickets in one step
-   * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again. No hoarding: one buyer (client address, email) holds at most the event's share of a date's stock in reservations and unpaid orders (429 past it). While the date is under pressure, or once the client tripped a limit, a purchase needs a solved proof of work (`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its tickets for a short first window until the buyer confirms it by the link in its email. While the event's on-sale room is active, a purchase needs an admission: the `admission_token` of `GET /events/{slug}/queue` as the `Admission-Token` header, with the `maticko_browser` cookie of the browser that queued; 403 with `reason` (`missing`, `invalid`, `expired`, `other_browser`, `used`) and `queue_url` without a valid one. An admission buys once; a refused purchase does not use it up.
+   * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again. No hoarding: one buyer (client address, email) holds at most the event's share of a date's stock in reservations and unpaid orders (429 past it). While the date is under pressure, or once the client tripped a limit, a purchase needs a solved proof of work (`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its tickets for a short first window until the buyer confirms it by the link in its email. Limits per person: when the event or a ticket type has `max_tickets_per_email`, one email (compared without case, spaces or a `+tag`) has at most that many of its tickets in paid and pending orders over all the event's dates: 409 with `field` `email` when the order would pass it (the buyer already has tickets), 422 with `field` `quantities` when the order alone asks for more. While the event's on-sale room is active, a purchase needs an admission: the `admission_token` of `GET /events/{slug}/queue` as the `Admission-Token` header, with the `maticko_browser` cookie of the browser that queued; 403 with `reason` (`missing`, `invalid`, `expired`, `other_browser`, `used`) and `queue_url` without a valid one. An admission buys once; a refused purchase does not use it up.
    */
   api_purchases_create_order: {
     parameters: {

@@ -29,6 +29,7 @@ export default function EventCreate({
     buyer_share_percent: "10",
     max_tickets_per_buyer: "",
     confirm_bank_transfers: true,
+    max_tickets_per_email: "",
   });
 
   function submit(event: FormEvent) {
