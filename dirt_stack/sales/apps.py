@@ -11,7 +11,7 @@ class SalesConfig(AppConfig):
         import sys
 
         from core import outbox
-        from sales import emails, event_cancellation  # noqa: F401
+        from sales import emails, event_cancellation, order_links  # noqa: F401
         from sales.sweeper import sweep_quietly
 
         # Expiring overdue orders runs with the outbox's once-a-minute sweep: in every

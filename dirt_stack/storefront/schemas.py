@@ -388,6 +388,12 @@ class MyOrder(Shape):
     currency: str
 
 
+class FindOrdersPageProps(PageProps):
+    """Find my tickets: an email, to which the links of its orders are sent."""
+
+    component = "Orders/Find"
+
+
 class MyOrdersPageProps(PageProps):
     component = "Orders/Index"
 

@@ -181,6 +181,13 @@ CASES = [
         raw='{"quantities": {"{type}": Infinity}}',
     ),
     Case("§2.2", "hold quantity NaN", "post", "/events/gig/hold/", raw='{"quantities": {"{type}": NaN}}'),
+    # Find my tickets (sales.order_links)
+    Case("§2.2", "find my tickets email NUL", "post", "/orders/find/", {"email": "a\x00@example.com"}),
+    Case(
+        "§2.2", "find my tickets email over-length", "post", "/orders/find/", {"email": "a" * 5000 + "@x.org"}
+    ),
+    Case("§2.2", "find my tickets email not text", "post", "/orders/find/", {"email": {"a": 1}}),
+    Case("§2.2", "find my tickets deep JSON", "post", "/orders/find/", raw=DEEP),
     Case("§2.2", "hold quantity 1e999", "post", "/events/gig/hold/", raw='{"quantities": {"{type}": 1e999}}'),
     Case("§2.2", "hold quantity huge int", "post", "/events/gig/hold/", {"quantities": {"{type}": 10**30}}),
     Case("§2.2", "hold ticket type huge", "post", "/events/gig/hold/", {"quantities": {str(10**30): 1}}),

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from inertia import location
@@ -21,6 +22,7 @@ from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
 from core.inertia import render_page, render_with_errors, submitted_data
 from core.input import parse_id
+from core.schemas import ErrorPageProps
 from events.models import DateTicketType, Event, EventDate
 from onsale.exceptions import AdmissionRequired
 from sales import calendar, challenges, exceptions, hoarding, limits, pricing, purchase, stock, vouchers
@@ -354,7 +356,11 @@ def release_hold(request: HttpRequest, token: str) -> HttpResponse:
 def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     order = order_for_holder(code, secret)
     if order is None:
-        raise Http404("No such order.")
+        # A link mistyped or cut short: the buyer can have the order links emailed again.
+        props = ErrorPageProps(
+            status=404, message="No such order.", find_orders_url=reverse("sales:find_orders")
+        )
+        return render_page(request, props, status=404, template_data={"page_title": "Order not found"})
     return render_page(
         request,
         OrderPageProps(order=order_detail(order, _base_url(request), include_qr=True)),

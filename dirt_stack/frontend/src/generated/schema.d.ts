@@ -2282,6 +2282,8 @@ export interface components {
       status: number;
       /** Message */
       message: string;
+      /** Find Orders Url */
+      find_orders_url?: string | null;
     };
     /** EventCancelPageProps */
     EventCancelPageProps: {
@@ -2569,6 +2571,11 @@ export interface components {
        */
       next_starts_at: string | null;
     };
+    /**
+     * FindOrdersPageProps
+     * @description Find my tickets: an email, to which the links of its orders are sent.
+     */
+    FindOrdersPageProps: Record<string, never>;
     /**
      * FlashMessage
      * @description One of Django's messages, as inertia-django puts them in the page's ``flash.messages``.
@@ -3433,6 +3440,7 @@ export interface components {
       "Manage/OrganizerCreate": components["schemas"]["OrganizerCreatePageProps"];
       "Manage/Room": components["schemas"]["RoomPageProps"];
       "Manage/Scanner": components["schemas"]["ScannerPageProps"];
+      "Orders/Find": components["schemas"]["FindOrdersPageProps"];
       "Orders/Index": components["schemas"]["MyOrdersPageProps"];
       "Orders/Show": components["schemas"]["OrderPageProps"];
       "Organizers/Show": components["schemas"]["OrganizerPageProps"];

@@ -6,7 +6,7 @@ const TITLES: Record<number, string> = {
   404: "Page not found",
 };
 
-export default function ErrorPage({ status }: PageProps<"Error">) {
+export default function ErrorPage({ status, find_orders_url }: PageProps<"Error">) {
   const title = TITLES[status] ?? "Something went wrong";
   return (
     <>
@@ -14,6 +14,14 @@ export default function ErrorPage({ status }: PageProps<"Error">) {
       <section className="py-16 text-center">
         <p className="text-sm font-semibold text-indigo-700">{status}</p>
         <h1 className="mt-2 text-3xl font-bold tracking-tight">{title}</h1>
+        {find_orders_url ? (
+          <p className="mt-4 text-slate-600">
+            Lost the link to your order?{" "}
+            <Link href={find_orders_url} className="text-indigo-700 underline">
+              Find my tickets
+            </Link>
+          </p>
+        ) : null}
         <p className="mt-4 text-slate-600">
           <Link href="/" className="text-indigo-700 underline">
             Back to the events
