@@ -52,6 +52,7 @@ def event_form_values(event: Event) -> EventFormValues:
         max_tickets_per_buyer=event.max_tickets_per_buyer,
         confirm_bank_transfers=event.confirm_bank_transfers,
         max_tickets_per_email=event.max_tickets_per_email,
+        name_change_deadline_hours=event.name_change_deadline_hours,
     )
 
 

@@ -131,6 +131,7 @@ class EventForm(InputRulesMixin, forms.ModelForm):
             "max_tickets_per_buyer",
             "confirm_bank_transfers",
             "max_tickets_per_email",
+            "name_change_deadline_hours",
         ]
         # Titles reach email subjects and PDFs: control characters and line breaks go.
         field_classes = {"title": SingleLineField}
@@ -188,6 +189,11 @@ class EventForm(InputRulesMixin, forms.ModelForm):
         if "max_tickets_per_email" not in self.data:
             return self.instance.max_tickets_per_email
         return self.cleaned_data.get("max_tickets_per_email")
+
+    def clean_name_change_deadline_hours(self) -> int | None:
+        if "name_change_deadline_hours" not in self.data:
+            return self.instance.name_change_deadline_hours
+        return self.cleaned_data.get("name_change_deadline_hours")
 
     def clean_confirm_bank_transfers(self) -> bool:
         if "confirm_bank_transfers" not in self.data:

@@ -36,6 +36,8 @@ def default_payment_methods() -> list[str]:
 
 # The largest per-email limit an organizer may set (events and ticket types).
 MAX_TICKETS_PER_EMAIL = 100_000
+# The earliest deadline for buyers' attendee name changes: a year before the start.
+MAX_NAME_CHANGE_HOURS = 24 * 366
 
 
 def capacity_below_allocated(allocated: int) -> str:
@@ -150,6 +152,17 @@ class Event(models.Model):
         help_text=(
             "Most tickets of this event one email address may have in paid and pending orders "
             "(case, spaces and a +tag do not make another address). Empty: no limit."
+        ),
+    )
+    # Buyers change their tickets' attendee names on the order page until this many hours
+    # before the date's start (sales.attendee_names); None: they cannot (organizers always can).
+    name_change_deadline_hours = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_NAME_CHANGE_HOURS)],
+        help_text=(
+            "Buyers may change attendee names on their order page until this many hours before "
+            "the start (0: until the start). Empty: only organizers change them."
         ),
     )
     confirm_bank_transfers = models.BooleanField(

@@ -376,6 +376,10 @@ class OrderPageProps(PageProps):
     order: OrderDetail
     # Set when the buyer opened the confirmation link of a bank transfer: POST here confirms it.
     confirm_url: str | None = None
+    # Set while the buyer may change attendee names (sales.attendee_names): POST
+    # {ticket, attendee_name} here, until ``attendee_names_until``.
+    attendee_names_url: str | None = None
+    attendee_names_until: IsoDateTime | None = None
 
 
 class MyOrder(Shape):

@@ -26,6 +26,7 @@ checkout_patterns = [
     path("orders/<str:code>/<str:secret>/tickets.pdf", checkout.order_tickets_pdf, name="order_pdf"),
     path("orders/<str:code>/<str:secret>/calendar.ics", checkout.order_calendar, name="order_calendar"),
     path("orders/<str:code>/<str:secret>/pay/", payments.pay_now, name="pay_now"),
+    path("orders/<str:code>/<str:secret>/attendee/", checkout.order_attendee, name="order_attendee"),
     path("payments/stripe/webhook/", payments.stripe_webhook, name="stripe_webhook"),
 ]
 

@@ -181,6 +181,50 @@ CASES = [
         raw='{"quantities": {"{type}": Infinity}}',
     ),
     Case("§2.2", "hold quantity NaN", "post", "/events/gig/hold/", raw='{"quantities": {"{type}": NaN}}'),
+    # The buyer's attendee name change (sales.attendee_names)
+    Case(
+        "§2.2",
+        "attendee name NUL",
+        "post",
+        "/orders/{code}/{secret}/attendee/",
+        {"ticket": "{ticket}", "attendee_name": "a\x00b"},
+    ),
+    Case(
+        "§2.2",
+        "attendee name over-length",
+        "post",
+        "/orders/{code}/{secret}/attendee/",
+        {"ticket": "{ticket}", "attendee_name": "a" * 5000},
+    ),
+    Case(
+        "§2.2",
+        "attendee name not text",
+        "post",
+        "/orders/{code}/{secret}/attendee/",
+        {"ticket": "{ticket}", "attendee_name": ["a"]},
+    ),
+    Case(
+        "§2.2",
+        "attendee ticket huge",
+        "post",
+        "/orders/{code}/{secret}/attendee/",
+        {"ticket": 2**70, "attendee_name": "Cy"},
+    ),
+    Case(
+        "§2.2",
+        "attendee ticket NUL",
+        "post",
+        "/orders/{code}/{secret}/attendee/",
+        {"ticket": "1\x00", "attendee_name": "Cy"},
+    ),
+    Case("§2.2", "attendee deep JSON", "post", "/orders/{code}/{secret}/attendee/", raw=DEEP),
+    Case(
+        "§2.2",
+        "attendee secret NUL",
+        "post",
+        "/orders/{code}/a%00b/attendee/",
+        {"ticket": "{ticket}", "attendee_name": "Cy"},
+    ),
     # Find my tickets (sales.order_links)
     Case("§2.2", "find my tickets email NUL", "post", "/orders/find/", {"email": "a\x00@example.com"}),
     Case(
@@ -485,7 +529,8 @@ def _settings(settings):
 @pytest.fixture
 def shop() -> dict[str, Any]:
     organizer = make_organizer(slug="acme")
-    event = make_event(organizer=organizer, slug="gig")
+    # Buyers may change attendee names (until the start), so those requests reach the rules.
+    event = make_event(organizer=organizer, slug="gig", name_change_deadline_hours=0)
     ticket_type = make_ticket_type(event, name="A", price=Decimal("10.00"), capacity=50)
     date = only_date(event)
     details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")

@@ -47,7 +47,7 @@ def _event_out(event: Event) -> dict[str, Any]:
 
 
 # Fields whose explicit null in a body means "none" (a limit removed), not "unchanged".
-CLEARABLE = frozenset({"max_tickets_per_email"})
+CLEARABLE = frozenset({"max_tickets_per_email", "name_change_deadline_hours"})
 
 
 def _sent(body: dict[str, Any]) -> dict[str, Any]:

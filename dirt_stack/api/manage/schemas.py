@@ -15,7 +15,7 @@ from pydantic import AfterValidator, ValidationInfo, WithJsonSchema, model_valid
 from backoffice.schemas import PaymentRow, RefundRow
 from core.datetimes import FIRST_YEAR, LAST_YEAR, within_window
 from core.input import Id, NameRules, QueryId, TextRules
-from events.models import MAX_TICKETS_PER_EMAIL
+from events.models import MAX_NAME_CHANGE_HOURS, MAX_TICKETS_PER_EMAIL
 from sales.models import REFUND_REASON_MAX
 from storefront.schemas import DateStatus, OrderDetail
 
@@ -23,6 +23,10 @@ from storefront.schemas import DateStatus, OrderDetail
 EVENT_LIMIT = (
     "Most tickets of the event one email (compared without case, spaces or a `+tag`) may have in "
     "paid and pending orders, over all its dates (null: no limit)."
+)
+NAME_CHANGES = (
+    "Buyers change their tickets' attendee names on the order page until this many hours before "
+    "the date's start (0: until the start; null: they cannot, organizers always can)."
 )
 TYPE_LIMIT = (
     "Most tickets of this type one email (compared without case, spaces or a `+tag`) may have in "
@@ -98,6 +102,7 @@ class ManagedEventOut(Schema):
         description="Unpaid bank transfers hold their tickets for a first window until confirmed by email."
     )
     max_tickets_per_email: int | None = Field(description=EVENT_LIMIT)
+    name_change_deadline_hours: int | None = Field(description=NAME_CHANGES)
 
 
 class CancelEventIn(Body):
@@ -122,6 +127,9 @@ class EventIn(Body):
     max_tickets_per_buyer: int | None = Field(None, ge=1, le=100_000)
     confirm_bank_transfers: bool = True
     max_tickets_per_email: int | None = Field(None, ge=1, le=MAX_TICKETS_PER_EMAIL, description=EVENT_LIMIT)
+    name_change_deadline_hours: int | None = Field(
+        None, ge=0, le=MAX_NAME_CHANGE_HOURS, description=NAME_CHANGES
+    )
 
 
 class EventPatch(Body):
@@ -140,6 +148,9 @@ class EventPatch(Body):
     confirm_bank_transfers: bool | None = None
     max_tickets_per_email: int | None = Field(
         None, ge=1, le=MAX_TICKETS_PER_EMAIL, description=EVENT_LIMIT + " `null` removes the limit."
+    )
+    name_change_deadline_hours: int | None = Field(
+        None, ge=0, le=MAX_NAME_CHANGE_HOURS, description=NAME_CHANGES + " `null`: only organizers."
     )
 
 

@@ -34,6 +34,7 @@ class EventFormValues(Shape):
     max_tickets_per_buyer: int | None
     confirm_bank_transfers: bool
     max_tickets_per_email: int | None
+    name_change_deadline_hours: int | None
 
 
 class EditableEvent(EventFormValues):

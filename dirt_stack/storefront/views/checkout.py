@@ -25,7 +25,18 @@ from core.input import parse_id
 from core.schemas import ErrorPageProps
 from events.models import DateTicketType, Event, EventDate
 from onsale.exceptions import AdmissionRequired
-from sales import calendar, challenges, exceptions, hoarding, limits, pricing, purchase, stock, vouchers
+from sales import (
+    attendee_names,
+    calendar,
+    challenges,
+    exceptions,
+    hoarding,
+    limits,
+    pricing,
+    purchase,
+    stock,
+    vouchers,
+)
 from sales.models import Hold, Order
 from sales.tickets import order_pdf
 from storefront import room
@@ -362,10 +373,33 @@ def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
         )
         return render_page(request, props, status=404, template_data={"page_title": "Order not found"})
     return render_page(
-        request,
-        OrderPageProps(order=order_detail(order, _base_url(request), include_qr=True)),
-        template_data={"page_title": f"Order {order.code}"},
+        request, _order_page_props(request, order), template_data={"page_title": f"Order {order.code}"}
     )
+
+
+def _order_page_props(request: HttpRequest, order: Order) -> OrderPageProps:
+    props = OrderPageProps(order=order_detail(order, _base_url(request), include_qr=True))
+    if attendee_names.buyer_may_rename(order):
+        props.attendee_names_url = reverse("sales:order_attendee", args=[order.code, order.secret])
+        props.attendee_names_until = attendee_names.deadline(order)
+    return props
+
+
+@require_POST
+def order_attendee(request: HttpRequest, code: str, secret: str) -> HttpResponse:
+    """The buyer changes one ticket's attendee name (sales.attendee_names)."""
+    order = order_for_holder(code, secret)
+    if order is None:
+        raise Http404("No such order.")
+    data = submitted_data(request)
+    try:
+        attendee_names.rename_by_buyer(order, data.get("ticket"), data.get("attendee_name"))
+    except exceptions.OrderInvalid as exc:
+        return render_with_errors(request, _order_page_props(request, order), exc.errors)
+    except exceptions.OrderConflict as exc:
+        return render_with_errors(request, _order_page_props(request, order), {"form": str(exc)}, status=409)
+    messages.success(request, "The attendee's name is saved.")
+    return redirect("sales:order", code=order.code, secret=order.secret)
 
 
 @require_http_methods(["GET", "POST"])

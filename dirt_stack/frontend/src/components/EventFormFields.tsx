@@ -21,6 +21,7 @@ export type EventFormData = {
   max_tickets_per_buyer: string;
   confirm_bank_transfers: boolean;
   max_tickets_per_email: string;
+  name_change_deadline_hours: string;
 };
 
 const PAYMENT_METHODS = [
@@ -217,6 +218,15 @@ export default function EventFormFields({
             value={data.max_tickets_per_email}
             onChange={(e) => setData("max_tickets_per_email", e.target.value)}
             error={errors.max_tickets_per_email}
+          />
+          <TextField
+            label="Buyers may change attendee names until (hours before the start)"
+            type="number"
+            min={0}
+            hint="0: until the start. Empty: only you change them, from the order."
+            value={data.name_change_deadline_hours}
+            onChange={(e) => setData("name_change_deadline_hours", e.target.value)}
+            error={errors.name_change_deadline_hours}
           />
           <CheckboxField
             className="sm:col-span-2"

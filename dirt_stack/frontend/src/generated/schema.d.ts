@@ -975,6 +975,11 @@ export interface components {
        * @description Most tickets of the event one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all its dates (null: no limit).
        */
       max_tickets_per_email: number | null;
+      /**
+       * Name Change Deadline Hours
+       * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can).
+       */
+      name_change_deadline_hours: number | null;
     };
     /** EventIn */
     EventIn: {
@@ -1043,6 +1048,11 @@ export interface components {
        * @description Most tickets of the event one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all its dates (null: no limit).
        */
       max_tickets_per_email?: number | null;
+      /**
+       * Name Change Deadline Hours
+       * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can).
+       */
+      name_change_deadline_hours?: number | null;
     };
     /** EventPatch */
     EventPatch: {
@@ -1077,6 +1087,11 @@ export interface components {
        * @description Most tickets of the event one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all its dates (null: no limit). `null` removes the limit.
        */
       max_tickets_per_email?: number | null;
+      /**
+       * Name Change Deadline Hours
+       * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can). `null`: only organizers.
+       */
+      name_change_deadline_hours?: number | null;
     };
     /**
      * CancellationProgress
@@ -2262,6 +2277,8 @@ export interface components {
       confirm_bank_transfers: boolean;
       /** Max Tickets Per Email */
       max_tickets_per_email: number | null;
+      /** Name Change Deadline Hours */
+      name_change_deadline_hours: number | null;
       /**
        * Status
        * @enum {string}
@@ -2462,6 +2479,8 @@ export interface components {
       confirm_bank_transfers: boolean;
       /** Max Tickets Per Email */
       max_tickets_per_email: number | null;
+      /** Name Change Deadline Hours */
+      name_change_deadline_hours: number | null;
     };
     /**
      * EventInZone
@@ -2831,6 +2850,10 @@ export interface components {
       order: components["schemas"]["OrderDetail"];
       /** Confirm Url */
       confirm_url?: string | null;
+      /** Attendee Names Url */
+      attendee_names_url?: string | null;
+      /** Attendee Names Until */
+      attendee_names_until?: string | null;
     };
     /** OrderRow */
     OrderRow: {

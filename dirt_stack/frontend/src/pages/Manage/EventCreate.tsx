@@ -30,6 +30,7 @@ export default function EventCreate({
     max_tickets_per_buyer: "",
     confirm_bank_transfers: true,
     max_tickets_per_email: "",
+    name_change_deadline_hours: "",
   });
 
   function submit(event: FormEvent) {

@@ -62,6 +62,8 @@ export default function EventEdit({
     confirm_bank_transfers: event.confirm_bank_transfers,
     max_tickets_per_email:
       event.max_tickets_per_email === null ? "" : String(event.max_tickets_per_email),
+    name_change_deadline_hours:
+      event.name_change_deadline_hours === null ? "" : String(event.name_change_deadline_hours),
   });
 
   function save(e: FormEvent) {

@@ -1,5 +1,6 @@
 import { Head, Link, router } from "@inertiajs/react";
 import AddToCalendar from "../../components/AddToCalendar";
+import AttendeeNameForm from "../../components/AttendeeNameForm";
 import DateDetails from "../../components/DateDetails";
 import OrderSummary from "../../components/OrderSummary";
 import { formatEventDate, formatMoney } from "../../lib/format";
@@ -21,7 +22,12 @@ const TICKET_STATE_STYLES: Record<OrderTicket["state"], string> = {
   cancelled: "text-red-700",
 };
 
-export default function OrderShow({ order, confirm_url }: PageProps<"Orders/Show">) {
+export default function OrderShow({
+  order,
+  confirm_url,
+  attendee_names_url,
+  attendee_names_until,
+}: PageProps<"Orders/Show">) {
   const anyValid = order.tickets.some((ticket) => ticket.state === "valid");
   const validCount = order.tickets.filter((ticket) => ticket.state === "valid").length;
   const cancelled = order.event.status === "cancelled" || order.event.date_status === "cancelled";
@@ -185,8 +191,18 @@ export default function OrderShow({ order, confirm_url }: PageProps<"Orders/Show
                     </p>
                   ) : null}
                 </div>
-                {ticket.attendee_name ? (
-                  <p className="text-sm text-slate-600">{ticket.attendee_name}</p>
+                {attendee_names_url && attendee_names_until && !ticket.void ? (
+                  <AttendeeNameForm
+                    action={attendee_names_url}
+                    ticketId={ticket.id}
+                    current={ticket.attendee_name}
+                    until={attendee_names_until}
+                    timezone={order.event.timezone}
+                  />
+                ) : ticket.attendee_name ? (
+                  <p className="text-sm text-slate-600" data-testid="attendee-name">
+                    {ticket.attendee_name}
+                  </p>
                 ) : null}
                 {ticket.qr ? (
                   <img
