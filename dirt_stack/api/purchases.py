@@ -18,7 +18,7 @@ from core.input import Id, NameRules, StrictInt, TextRules
 from events.models import Event
 from onsale.exceptions import AdmissionRequired
 from questions import services as questions
-from sales import challenges, exceptions, hoarding, pricing, vouchers
+from sales import challenges, exceptions, hoarding, limits, pricing, vouchers
 from sales.models import order_url
 from sales.purchase import event_for_purchase, known_sold_out, place_order
 from storefront import room
@@ -227,6 +227,11 @@ def purchase_challenge(request: HttpRequest) -> HttpResponse:
         "pressure, or once the client tripped a limit, a purchase needs a solved proof of work "
         "(`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its "
         "tickets for a short first window until the buyer confirms it by the link in its email. "
+        "Limits per person: when the event or a ticket type has `max_tickets_per_email`, one email "
+        "(compared without case, spaces or a `+tag`) has at most that many of its tickets in paid "
+        "and pending orders over all the event's dates: 409 with `field` `email` when the order "
+        "would pass it (the buyer already has tickets), 422 with `field` `quantities` when the "
+        "order alone asks for more. "
         "While the event's on-sale room is active, a purchase needs an admission: the "
         "`admission_token` of `GET /events/{slug}/queue` as the `Admission-Token` header, with the "
         "`maticko_browser` cookie of the browser that queued; 403 with `reason` (`missing`, "
@@ -318,6 +323,8 @@ def create_order(
         return _challenge_problem(request, str(exc))
     except hoarding.BuyerLimitReached as exc:
         return problem(429, str(exc), challenge_url=_challenge_url(request))
+    except limits.EmailLimitReached as exc:
+        return problem(409, str(exc), field=exc.field)
     except exceptions.OrderInvalid as exc:
         return _invalid(exc)
     except exceptions.PaymentUnavailable as exc:

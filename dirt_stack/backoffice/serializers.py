@@ -56,6 +56,8 @@ def event_form_values(event: Event) -> EventFormValues:
         buyer_share_percent=event.buyer_share_percent,
         max_tickets_per_buyer=event.max_tickets_per_buyer,
         confirm_bank_transfers=event.confirm_bank_transfers,
+        max_tickets_per_email=event.max_tickets_per_email,
+        name_change_deadline_hours=event.name_change_deadline_hours,
     )
 
 
@@ -75,6 +77,7 @@ def ticket_type_manage(event: Event, ticket_type: TicketType, sold: int) -> Mana
         sales_end=local_input_value(ticket_type.sales_end, tz),
         min_per_order=ticket_type.min_per_order,
         max_per_order=ticket_type.max_per_order,
+        max_tickets_per_email=ticket_type.max_tickets_per_email,
         hidden=ticket_type.hidden,
         can_delete=ticket_type.can_be_deleted(),
     )

@@ -153,3 +153,5 @@ class ErrorPageProps(PageProps):
 
     status: int
     message: str
+    # An order not found: where a buyer gets the links of their orders again.
+    find_orders_url: str | None = None

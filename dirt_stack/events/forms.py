@@ -130,6 +130,8 @@ class EventForm(InputRulesMixin, forms.ModelForm):
             "buyer_share_percent",
             "max_tickets_per_buyer",
             "confirm_bank_transfers",
+            "max_tickets_per_email",
+            "name_change_deadline_hours",
         ]
         # Titles reach email subjects and PDFs: control characters and line breaks go.
         field_classes = {"title": SingleLineField}
@@ -182,6 +184,16 @@ class EventForm(InputRulesMixin, forms.ModelForm):
         if "max_tickets_per_buyer" not in self.data:
             return self.instance.max_tickets_per_buyer
         return self.cleaned_data.get("max_tickets_per_buyer")
+
+    def clean_max_tickets_per_email(self) -> int | None:
+        if "max_tickets_per_email" not in self.data:
+            return self.instance.max_tickets_per_email
+        return self.cleaned_data.get("max_tickets_per_email")
+
+    def clean_name_change_deadline_hours(self) -> int | None:
+        if "name_change_deadline_hours" not in self.data:
+            return self.instance.name_change_deadline_hours
+        return self.cleaned_data.get("name_change_deadline_hours")
 
     def clean_confirm_bank_transfers(self) -> bool:
         if "confirm_bank_transfers" not in self.data:
@@ -248,6 +260,7 @@ class TicketTypeForm(InputRulesMixin, forms.ModelForm):
             "sales_end",
             "min_per_order",
             "max_per_order",
+            "max_tickets_per_email",
             "hidden",
         ]
 
@@ -255,6 +268,11 @@ class TicketTypeForm(InputRulesMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.event = event
         self.instance.event = event
+
+    def clean_max_tickets_per_email(self) -> int | None:
+        if "max_tickets_per_email" not in self.data:
+            return self.instance.max_tickets_per_email
+        return self.cleaned_data.get("max_tickets_per_email")
 
     def clean_capacity(self) -> int | None:
         capacity = self.cleaned_data.get("capacity")

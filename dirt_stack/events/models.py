@@ -34,6 +34,12 @@ def default_payment_methods() -> list[str]:
     return ["stripe", "offline", "demo"]
 
 
+# The largest per-email limit an organizer may set (events and ticket types).
+MAX_TICKETS_PER_EMAIL = 100_000
+# The earliest deadline for buyers' attendee name changes: a year before the start.
+MAX_NAME_CHANGE_HOURS = 24 * 366
+
+
 def capacity_below_allocated(allocated: int) -> str:
     return f"{allocated} tickets are already sold or reserved; the capacity cannot be lower."
 
@@ -138,6 +144,27 @@ class Event(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(100_000)],
         help_text="An absolute cap on that share (empty: BUYER_SHARE_MAX_TICKETS).",
     )
+    # Per-buyer limits across orders (sales.limits, ADR 0016): tickets one email may have.
+    max_tickets_per_email = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TICKETS_PER_EMAIL)],
+        help_text=(
+            "Most tickets of this event one email address may have in paid and pending orders "
+            "(case, spaces and a +tag do not make another address). Empty: no limit."
+        ),
+    )
+    # Buyers change their tickets' attendee names on the order page until this many hours
+    # before the date's start (sales.attendee_names); None: they cannot (organizers always can).
+    name_change_deadline_hours = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_NAME_CHANGE_HOURS)],
+        help_text=(
+            "Buyers may change attendee names on their order page until this many hours before "
+            "the start (0: until the start). Empty: only organizers change them."
+        ),
+    )
     confirm_bank_transfers = models.BooleanField(
         default=True,
         db_default=True,
@@ -196,6 +223,13 @@ class TicketType(models.Model):
     min_per_order = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
     max_per_order = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(1), MaxValueValidator(100)]
+    )
+    # Per-buyer limit across orders for this type (sales.limits); the event's applies too.
+    max_tickets_per_email = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_TICKETS_PER_EMAIL)],
+        help_text="Most tickets of this type one email address may have. Empty: no limit.",
     )
     hidden = models.BooleanField(default=False, help_text="Only reachable with a voucher that unlocks it.")
     position = models.PositiveIntegerField(default=0)

@@ -156,11 +156,16 @@ def _save_rows(new: NewOrder) -> None:
 
 
 def _claims(
-    new: NewOrder, take_stock: Mapping[int, int] | None, extra: list[statements.Claim]
+    new: NewOrder,
+    take_stock: Mapping[int, int] | None,
+    extra: list[statements.Claim],
+    first: list[statements.Claim],
 ) -> list[statements.Claim]:
-    """What writing ``new`` claims: stock (unless a hold already has it), the voucher's use,
-    then ``extra`` (the buyer's share, sales.hoarding)."""
-    claims = stock.take(new.order.date, take_stock) if take_stock else []
+    """What writing ``new`` claims: ``first`` (the buyer's email's limits, sales.limits:
+    one buyer's rows, taken before the date's hot stock rows so their checks never hold
+    those locks), stock (unless a hold already has it), the voucher's use, then ``extra``
+    (the buyer's share, sales.hoarding)."""
+    claims = [*first, *(stock.take(new.order.date, take_stock) if take_stock else [])]
     if new.voucher is not None:
         claims.append(vouchers.use(new.voucher.pk))
     return claims + extra
@@ -171,14 +176,15 @@ def write(
     idempotency: IdempotencyRecord | None,
     take_stock: Mapping[int, int] | None,
     extra_claims: list[statements.Claim] | None = None,
+    limit_claims: list[statements.Claim] | None = None,
 ) -> None:
     """Write ``new`` and make its claims, all or nothing.
 
     Raises the claims' exceptions (stock.SoldOut, stock.NotOnSale,
-    stock.TicketTypesGone, vouchers.VoucherUsedUp, vouchers.VoucherGone) or
-    IntegrityError (a taken order code or Idempotency-Key).
+    stock.TicketTypesGone, vouchers.VoucherUsedUp, vouchers.VoucherGone, a limit's
+    refusal) or IntegrityError (a taken order code or Idempotency-Key).
     """
-    claims = _claims(new, take_stock, extra_claims or [])
+    claims = _claims(new, take_stock, extra_claims or [], limit_claims or [])
     if statements.available():
         _write_statement(new, idempotency, claims)
     else:

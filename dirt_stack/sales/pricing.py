@@ -19,6 +19,7 @@ from django.utils import timezone
 from core.input import InputError, clean_name, column_length, is_id, is_ip_literal, text_problem
 from core.money import quantize
 from events.models import DateTicketType, Event, EventDate, TicketType
+from sales import limits
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import Order, Ticket, Voucher
 from sales.payments import FreeProvider, accepted_methods
@@ -131,6 +132,10 @@ def validate_selection(
                 "quantities",
             )
         selection.append((ticket_type, n))
+    # No email can have more than a limit per person (sales.limits): refused before any hold.
+    too_many = limits.too_many_at_once(event, dict(selection))
+    if too_many:
+        raise OrderInvalid(too_many, "quantities")
     return selection
 
 

@@ -26,7 +26,7 @@ from accounts.models import User
 from core import metrics, rows, statements
 from core.input import is_id
 from events.models import DateTicketType, Event, EventDate, TicketType
-from sales import hoarding, order_writer, payment_pages, stock, vouchers
+from sales import hoarding, limits, order_writer, payment_pages, stock, vouchers
 from sales.exceptions import IdempotencyMismatch, OrderConflict, OrderInvalid, PaymentUnavailable
 from sales.models import (
     Hold,
@@ -254,6 +254,9 @@ def place_order(
     total = sum((line.total for line in lines), Decimal("0"))
     method = validate_buyer(details, event, sum(line.quantity for line in lines), total)
     take_stock = {line.ticket_type.pk: line.quantity for line in lines}
+    email = limits.normalize_email(details.email)
+    limited = limits.limits(event, {line.ticket_type: line.quantity for line in lines})
+    limit_claims = limits.claims(limited, email)
 
     def attempt() -> PlacedOrder:
         for _ in range(ATTEMPTS):
@@ -276,7 +279,7 @@ def place_order(
                     scope=scope, key=idempotency_key, fingerprint=fingerprint, order_code=new.order.code
                 )
             try:
-                order_writer.write(new, idempotency, take_stock, share)
+                order_writer.write(new, idempotency, take_stock, share, limit_claims)
             except IntegrityError:
                 if idempotency_key:
                     earlier = _earlier_order(scope, idempotency_key, fingerprint)
@@ -287,9 +290,19 @@ def place_order(
         raise OrderConflict("The order could not be written; please try again.")
 
     try:
-        placed = hoarding.guarded(
-            date, buyer, details.email, lambda: stock.retrying_after_release(date, attempt)
+        placed = limits.guarded(
+            limited,
+            email,
+            lambda: hoarding.guarded(
+                date, buyer, details.email, lambda: stock.retrying_after_release(date, attempt)
+            ),
         )
+    except limits.EmailLimitReached:
+        # A racing duplicate of an order placed under the same Idempotency-Key replays it.
+        earlier = _earlier_order(scope, idempotency_key, fingerprint) if idempotency_key else None
+        if earlier is None:
+            raise
+        placed = PlacedOrder(earlier, None, created=False)
     except stock.NotOnSale as exc:
         raise _off_sale(date) from exc
     except PaymentFailed as exc:
@@ -450,6 +463,9 @@ def complete_checkout(
     method = validate_buyer(details, event, sum(line.quantity for line in lines), total)
     # The hold's client key already counts its tickets; the order adds its email's.
     by_email = hoarding.Buyer(client="", solved=buyer.solved) if buyer else None
+    email = limits.normalize_email(details.email)
+    limited = limits.limits(event, {line.ticket_type: line.quantity for line in lines})
+    limit_claims = limits.claims(limited, email)
 
     def attempt() -> PlacedOrder:
         with transaction.atomic():
@@ -467,11 +483,14 @@ def complete_checkout(
             )
             new.order.hold = hold  # a return to the checkout's address finds the order
             share = hoarding.claims(hold.date, by_email, details.email, _held(new)) if by_email else []
-            order_writer.write(new, None, take_stock=None, extra_claims=share)  # the hold has the stock
+            # The hold has the stock; the email's limits are claimed now it is known.
+            order_writer.write(new, None, take_stock=None, extra_claims=share, limit_claims=limit_claims)
             return _placed(new, started)
 
     try:
-        placed = hoarding.guarded(hold.date, by_email, details.email, attempt)
+        placed = limits.guarded(
+            limited, email, lambda: hoarding.guarded(hold.date, by_email, details.email, attempt)
+        )
     except PaymentFailed as exc:
         # The whole transaction rolled back: the hold is live again for another try.
         raise OrderInvalid(str(exc), "card_number") from exc

@@ -473,6 +473,10 @@ class OrderPageProps(PageProps):
         default=None,
         description="Set while the buyer may change the order's answers to the checkout questions.",
     )
+    # Set while the buyer may change attendee names (sales.attendee_names): POST
+    # {ticket, attendee_name} here, until ``attendee_names_until``.
+    attendee_names_url: str | None = None
+    attendee_names_until: IsoDateTime | None = None
 
 
 class MyOrder(Shape):
@@ -483,6 +487,12 @@ class MyOrder(Shape):
     status_label: str
     total: Money
     currency: str
+
+
+class FindOrdersPageProps(PageProps):
+    """Find my tickets: an email, to which the links of its orders are sent."""
+
+    component = "Orders/Find"
 
 
 class MyOrdersPageProps(PageProps):

@@ -3,7 +3,7 @@
 
 from django.urls import include, path
 
-from storefront.views import checkout, events, payments, queue, waitlist, wallet
+from storefront.views import checkout, events, find_orders, payments, queue, waitlist, wallet
 
 event_patterns = [
     path("", events.home, name="home"),
@@ -20,6 +20,7 @@ checkout_patterns = [
     path("checkout/<uuid:token>/", checkout.checkout, name="checkout"),
     path("checkout/<uuid:token>/release/", checkout.release_hold, name="release"),
     path("orders/", checkout.my_orders, name="my_orders"),
+    path("orders/find/", find_orders.find_orders, name="find_orders"),
     path("orders/<str:code>/confirm/<str:token>/", checkout.confirm_order, name="confirm_order"),
     path("orders/<str:code>/<str:secret>/", checkout.order_page, name="order"),
     path("orders/<str:code>/<str:secret>/tickets.pdf", checkout.order_tickets_pdf, name="order_pdf"),
@@ -36,6 +37,7 @@ checkout_patterns = [
     ),
     path("orders/<str:code>/<str:secret>/pay/", payments.pay_now, name="pay_now"),
     path("orders/<str:code>/<str:secret>/answers/", checkout.change_answers, name="order_answers"),
+    path("orders/<str:code>/<str:secret>/attendee/", checkout.order_attendee, name="order_attendee"),
     path("payments/stripe/webhook/", payments.stripe_webhook, name="stripe_webhook"),
 ]
 

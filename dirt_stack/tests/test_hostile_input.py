@@ -33,6 +33,7 @@ from questions.models import AnswerSettings, Question
 from sales import pricing, purchase
 from sales.models import AuditEntry, Hold, Order, Payment, Refund, Ticket, Voucher
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
+from tests.test_catalog_validation import VALID_EVENT
 from tests.test_stripe import SECRET, closed_port, signed
 
 pytestmark = pytest.mark.django_db
@@ -506,6 +507,57 @@ CASES = [
         raw='{"quantities": {"{type}": Infinity}}',
     ),
     Case("§2.2", "hold quantity NaN", "post", "/events/gig/hold/", raw='{"quantities": {"{type}": NaN}}'),
+    # The buyer's attendee name change (sales.attendee_names)
+    Case(
+        "§2.2",
+        "attendee name NUL",
+        "post",
+        "/orders/{code}/{secret}/attendee/",
+        {"ticket": "{ticket}", "attendee_name": "a\x00b"},
+    ),
+    Case(
+        "§2.2",
+        "attendee name over-length",
+        "post",
+        "/orders/{code}/{secret}/attendee/",
+        {"ticket": "{ticket}", "attendee_name": "a" * 5000},
+    ),
+    Case(
+        "§2.2",
+        "attendee name not text",
+        "post",
+        "/orders/{code}/{secret}/attendee/",
+        {"ticket": "{ticket}", "attendee_name": ["a"]},
+    ),
+    Case(
+        "§2.2",
+        "attendee ticket huge",
+        "post",
+        "/orders/{code}/{secret}/attendee/",
+        {"ticket": 2**70, "attendee_name": "Cy"},
+    ),
+    Case(
+        "§2.2",
+        "attendee ticket NUL",
+        "post",
+        "/orders/{code}/{secret}/attendee/",
+        {"ticket": "1\x00", "attendee_name": "Cy"},
+    ),
+    Case("§2.2", "attendee deep JSON", "post", "/orders/{code}/{secret}/attendee/", raw=DEEP),
+    Case(
+        "§2.2",
+        "attendee secret NUL",
+        "post",
+        "/orders/{code}/a%00b/attendee/",
+        {"ticket": "{ticket}", "attendee_name": "Cy"},
+    ),
+    # Find my tickets (sales.order_links)
+    Case("§2.2", "find my tickets email NUL", "post", "/orders/find/", {"email": "a\x00@example.com"}),
+    Case(
+        "§2.2", "find my tickets email over-length", "post", "/orders/find/", {"email": "a" * 5000 + "@x.org"}
+    ),
+    Case("§2.2", "find my tickets email not text", "post", "/orders/find/", {"email": {"a": 1}}),
+    Case("§2.2", "find my tickets deep JSON", "post", "/orders/find/", raw=DEEP),
     Case("§2.2", "hold quantity 1e999", "post", "/events/gig/hold/", raw='{"quantities": {"{type}": 1e999}}'),
     Case("§2.2", "hold quantity huge int", "post", "/events/gig/hold/", {"quantities": {"{type}": 10**30}}),
     Case("§2.2", "hold ticket type huge", "post", "/events/gig/hold/", {"quantities": {str(10**30): 1}}),
@@ -665,6 +717,21 @@ CASES = [
         f"{EVENT}/ticket-types/",
         {"name": "B", "price": "1", "capacity": str(2**70), "min_per_order": "1", "max_per_order": "10"},
     ),
+    _owner(
+        "ticket type limit per email NUL",
+        f"{EVENT}/ticket-types/",
+        {"name": "B", "price": "1", "capacity": "10", "min_per_order": "1", "max_per_order": "10"}
+        | {"max_tickets_per_email": "2\x00"},
+    ),
+    _owner(
+        "ticket type limit per email huge",
+        f"{EVENT}/ticket-types/",
+        {"name": "B", "price": "1", "capacity": "10", "min_per_order": "1", "max_per_order": "10"}
+        | {"max_tickets_per_email": str(2**70)},
+    ),
+    _owner("event limit per email NaN", f"{EVENT}/", {**VALID_EVENT, "max_tickets_per_email": "NaN"}),
+    _owner("event limit per email negative", f"{EVENT}/", {**VALID_EVENT, "max_tickets_per_email": "-2"}),
+    _owner("event limit per email NUL", f"{EVENT}/", {**VALID_EVENT, "max_tickets_per_email": "\x00"}),
     _owner("event title NUL", f"{EVENT}/", {"title": "\x00"}),
     _owner("event description NUL", f"{EVENT}/", {"title": "T", "description": "a\x00b"}),
     Case(
@@ -744,6 +811,23 @@ CASES = [
         {"name": "B\x00", "price": "1", "capacity": 10},
     ),
     _api("api ticket type id huge", "patch", f"{API_EVENT}/ticket-types/{2**70}", {"name": "B"}),
+    # Per-person limits (sales.limits): whole numbers from 1 to 100,000, or null.
+    _api("api event limit per email huge", "patch", API_EVENT, {"max_tickets_per_email": 2**70}),
+    _api("api event limit per email zero", "patch", API_EVENT, {"max_tickets_per_email": 0}),
+    _api("api event limit per email NUL", "patch", API_EVENT, {"max_tickets_per_email": "2\x00"}),
+    _api("api event limit per email float", "patch", API_EVENT, {"max_tickets_per_email": 1.5}),
+    _api(
+        "api ticket type limit per email NaN",
+        "post",
+        f"{API_EVENT}/ticket-types",
+        {"name": "B", "price": "1", "capacity": 10, "max_tickets_per_email": "NaN"},
+    ),
+    _api(
+        "api ticket type limit per email list",
+        "patch",
+        f"{API_EVENT}/ticket-types/{{type}}",
+        {"max_tickets_per_email": [2]},
+    ),
     Case("§2.6", "api deep JSON", "post", "/api/v1/manage/orders/{code}/refund", raw=DEEP, who="token"),
     # 8. Stripe webhook, signed but malformed
     Case("§2.8", "webhook []", "post", "/payments/stripe/webhook/", raw="[]", who="stripe"),
@@ -817,7 +901,8 @@ def _settings(settings):
 @pytest.fixture
 def shop() -> dict[str, Any]:
     organizer = make_organizer(slug="acme")
-    event = make_event(organizer=organizer, slug="gig")
+    # Buyers may change attendee names (until the start), so those requests reach the rules.
+    event = make_event(organizer=organizer, slug="gig", name_change_deadline_hours=0)
     ticket_type = make_ticket_type(event, name="A", price=Decimal("10.00"), capacity=50)
     date = only_date(event)
     details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")

@@ -46,9 +46,18 @@ def _event_out(event: Event) -> dict[str, Any]:
     }
 
 
+# Fields whose explicit null in a body means "none" (a limit removed), not "unchanged".
+CLEARABLE = frozenset({"max_tickets_per_email", "name_change_deadline_hours"})
+
+
+def _sent(body: dict[str, Any]) -> dict[str, Any]:
+    """What a body changes: its non-null fields, and the nulls of CLEARABLE ones (as "")."""
+    return {k: "" if v is None else v for k, v in body.items() if v is not None or k in CLEARABLE}
+
+
 def _event_form_data(event: Event | None, body: dict[str, Any]) -> dict[str, Any]:
     current = _event_out(event) if event else {}
-    data = {**current, **{k: v for k, v in body.items() if v is not None}}
+    data = {**current, **_sent(body)}
     try:
         tz = zoneinfo.ZoneInfo(str(data.get("timezone") or "UTC"))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -71,6 +80,7 @@ def _ticket_type_fields(ticket_type: TicketType) -> dict[str, Any]:
         "sales_end": ticket_type.sales_end,
         "min_per_order": ticket_type.min_per_order,
         "max_per_order": ticket_type.max_per_order,
+        "max_tickets_per_email": ticket_type.max_tickets_per_email,
         "hidden": ticket_type.hidden,
     }
 
@@ -93,7 +103,7 @@ def _ticket_type_form_data(
     event: Event, ticket_type: TicketType | None, body: dict[str, Any]
 ) -> dict[str, Any]:
     current = _ticket_type_fields(ticket_type) if ticket_type else {}
-    data = {**current, **{k: v for k, v in body.items() if v is not None}}
+    data = {**current, **_sent(body)}
     for name in ("sales_start", "sales_end"):
         value = data.get(name)
         data[name] = local_input(value, event.tz) if isinstance(value, dt.datetime) else (value or "")

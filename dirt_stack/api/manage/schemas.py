@@ -15,8 +15,23 @@ from pydantic import AfterValidator, ValidationInfo, WithJsonSchema, model_valid
 from backoffice.schemas import PaymentRow, RefundRow
 from core.datetimes import FIRST_YEAR, LAST_YEAR, within_window
 from core.input import Id, NameRules, QueryId, TextRules
+from events.models import MAX_NAME_CHANGE_HOURS, MAX_TICKETS_PER_EMAIL
 from sales.models import REFUND_REASON_MAX
 from storefront.schemas import DateStatus, OrderDetail
+
+# Per-person limits across orders (sales.limits).
+EVENT_LIMIT = (
+    "Most tickets of the event one email (compared without case, spaces or a `+tag`) may have in "
+    "paid and pending orders, over all its dates (null: no limit)."
+)
+NAME_CHANGES = (
+    "Buyers change their tickets' attendee names on the order page until this many hours before "
+    "the date's start (0: until the start; null: they cannot, organizers always can)."
+)
+TYPE_LIMIT = (
+    "Most tickets of this type one email (compared without case, spaces or a `+tag`) may have in "
+    "paid and pending orders, over all the event's dates (null: no limit); the event's limit applies too."
+)
 
 
 class Body(Schema):
@@ -86,6 +101,8 @@ class ManagedEventOut(Schema):
     confirm_bank_transfers: bool = Field(
         description="Unpaid bank transfers hold their tickets for a first window until confirmed by email."
     )
+    max_tickets_per_email: int | None = Field(description=EVENT_LIMIT)
+    name_change_deadline_hours: int | None = Field(description=NAME_CHANGES)
 
 
 class CancelEventIn(Body):
@@ -109,6 +126,10 @@ class EventIn(Body):
     buyer_share_percent: int = Field(10, ge=1, le=100)
     max_tickets_per_buyer: int | None = Field(None, ge=1, le=100_000)
     confirm_bank_transfers: bool = True
+    max_tickets_per_email: int | None = Field(None, ge=1, le=MAX_TICKETS_PER_EMAIL, description=EVENT_LIMIT)
+    name_change_deadline_hours: int | None = Field(
+        None, ge=0, le=MAX_NAME_CHANGE_HOURS, description=NAME_CHANGES
+    )
 
 
 class EventPatch(Body):
@@ -125,6 +146,12 @@ class EventPatch(Body):
     buyer_share_percent: int | None = Field(None, ge=1, le=100)
     max_tickets_per_buyer: int | None = Field(None, ge=1, le=100_000)
     confirm_bank_transfers: bool | None = None
+    max_tickets_per_email: int | None = Field(
+        None, ge=1, le=MAX_TICKETS_PER_EMAIL, description=EVENT_LIMIT + " `null` removes the limit."
+    )
+    name_change_deadline_hours: int | None = Field(
+        None, ge=0, le=MAX_NAME_CHANGE_HOURS, description=NAME_CHANGES + " `null`: only organizers."
+    )
 
 
 class ManagedTicketTypeOut(Schema):
@@ -139,6 +166,7 @@ class ManagedTicketTypeOut(Schema):
     sales_end: dt.datetime | None
     min_per_order: int
     max_per_order: int
+    max_tickets_per_email: int | None = Field(description=TYPE_LIMIT)
     hidden: bool
 
 
@@ -151,6 +179,7 @@ class TicketTypeIn(Body):
     sales_end: WindowDateTime | None = None
     min_per_order: int = Field(1, ge=1, le=100)
     max_per_order: int = Field(10, ge=1, le=100)
+    max_tickets_per_email: int | None = Field(None, ge=1, le=MAX_TICKETS_PER_EMAIL, description=TYPE_LIMIT)
     hidden: bool = False
 
 
@@ -163,6 +192,9 @@ class TicketTypePatch(Body):
     sales_end: WindowDateTime | None = None
     min_per_order: int | None = Field(None, ge=1, le=100)
     max_per_order: int | None = Field(None, ge=1, le=100)
+    max_tickets_per_email: int | None = Field(
+        None, ge=1, le=MAX_TICKETS_PER_EMAIL, description=TYPE_LIMIT + " `null` removes the limit."
+    )
     hidden: bool | None = None
 
 

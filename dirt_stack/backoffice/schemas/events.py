@@ -33,6 +33,8 @@ class EventFormValues(Shape):
     buyer_share_percent: int
     max_tickets_per_buyer: int | None
     confirm_bank_transfers: bool
+    max_tickets_per_email: int | None
+    name_change_deadline_hours: int | None
 
 
 class EditableEvent(EventFormValues):
@@ -56,6 +58,7 @@ class ManagedTicketType(Shape):
     sales_end: str
     min_per_order: int
     max_per_order: int
+    max_tickets_per_email: int | None
     hidden: bool
     can_delete: bool
 

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from inertia import location
@@ -22,14 +23,17 @@ from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
 from core.inertia import render_page, render_with_errors, submitted_data
 from core.input import parse_id
+from core.schemas import ErrorPageProps
 from events.models import DateTicketType, Event, EventDate
 from onsale.exceptions import AdmissionRequired
 from questions import services as questions
 from sales import (
+    attendee_names,
     calendar,
     challenges,
     exceptions,
     hoarding,
+    limits,
     order_actions,
     pricing,
     purchase,
@@ -351,6 +355,8 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         return _expired_page(request, hold)
     except hoarding.BuyerLimitReached as exc:
         return render_with_errors(request, _checkout_props(request, hold), {"form": str(exc)}, status=429)
+    except limits.EmailLimitReached as exc:
+        return render_with_errors(request, _checkout_props(request, hold), {exc.field: str(exc)}, status=409)
     except exceptions.PaymentUnavailable as exc:
         # The order is placed and its tickets reserved; its page offers "Pay now".
         messages.error(request, str(exc))
@@ -396,16 +402,7 @@ def _buyer_closes_at(order: Order) -> dt.datetime | None:
 def _order_page(
     request: HttpRequest, order: Order, *, errors: dict[str, str] | None = None, status: int = 200
 ) -> HttpResponse:
-    closes_at = _buyer_closes_at(order)
-    edit = None
-    if closes_at is not None:
-        asked, tickets = order_questions(order)
-        edit = answers_edit(order, f"{order_url(order, '/')}answers/", closes_at, asked, tickets)
-    props = OrderPageProps(
-        order=order_detail(order, _base_url(request), include_qr=True),
-        wallet_passes=wallet_passes(order, _base_url(request)),
-        answers_edit=edit,
-    )
+    props = _order_page_props(request, order)
     if errors:
         return render_with_errors(request, props, errors, status=status)
     return render_page(request, props, template_data={"page_title": f"Order {order.code}"})
@@ -415,7 +412,11 @@ def _order_page(
 def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     order = order_for_holder(code, secret)
     if order is None:
-        raise Http404("No such order.")
+        # A link mistyped or cut short: the buyer can have the order links emailed again.
+        props = ErrorPageProps(
+            status=404, message="No such order.", find_orders_url=reverse("sales:find_orders")
+        )
+        return render_page(request, props, status=404, template_data={"page_title": "Order not found"})
     return _order_page(request, order)
 
 
@@ -448,6 +449,42 @@ def change_answers(request: HttpRequest, code: str, secret: str) -> HttpResponse
         messages.error(request, str(exc))
     else:
         messages.success(request, "Your answers are saved.")
+    return redirect("sales:order", code=order.code, secret=order.secret)
+
+
+def _order_page_props(request: HttpRequest, order: Order) -> OrderPageProps:
+    """The buyer's order page: the order, its wallet passes, and the forms to change the
+    answers and the attendee names while the organizer allows it."""
+    closes_at = _buyer_closes_at(order)
+    edit = None
+    if closes_at is not None:
+        asked, tickets = order_questions(order)
+        edit = answers_edit(order, f"{order_url(order, '/')}answers/", closes_at, asked, tickets)
+    props = OrderPageProps(
+        order=order_detail(order, _base_url(request), include_qr=True),
+        wallet_passes=wallet_passes(order, _base_url(request)),
+        answers_edit=edit,
+    )
+    if attendee_names.buyer_may_rename(order):
+        props.attendee_names_url = reverse("sales:order_attendee", args=[order.code, order.secret])
+        props.attendee_names_until = attendee_names.deadline(order)
+    return props
+
+
+@require_POST
+def order_attendee(request: HttpRequest, code: str, secret: str) -> HttpResponse:
+    """The buyer changes one ticket's attendee name (sales.attendee_names)."""
+    order = order_for_holder(code, secret)
+    if order is None:
+        raise Http404("No such order.")
+    data = submitted_data(request)
+    try:
+        attendee_names.rename_by_buyer(order, data.get("ticket"), data.get("attendee_name"))
+    except exceptions.OrderInvalid as exc:
+        return render_with_errors(request, _order_page_props(request, order), exc.errors)
+    except exceptions.OrderConflict as exc:
+        return render_with_errors(request, _order_page_props(request, order), {"form": str(exc)}, status=409)
+    messages.success(request, "The attendee's name is saved.")
     return redirect("sales:order", code=order.code, secret=order.secret)
 
 

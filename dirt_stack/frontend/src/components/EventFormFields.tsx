@@ -20,6 +20,8 @@ export type EventFormData = {
   buyer_share_percent: string;
   max_tickets_per_buyer: string;
   confirm_bank_transfers: boolean;
+  max_tickets_per_email: string;
+  name_change_deadline_hours: string;
 };
 
 const PAYMENT_METHODS = [
@@ -207,6 +209,24 @@ export default function EventFormFields({
             value={data.max_tickets_per_buyer}
             onChange={(e) => setData("max_tickets_per_buyer", e.target.value)}
             error={errors.max_tickets_per_buyer}
+          />
+          <TextField
+            label="Most tickets per person (per email)"
+            type="number"
+            min={1}
+            hint="In paid and pending orders, over all dates; case and +tags do not make another email. Empty: no limit."
+            value={data.max_tickets_per_email}
+            onChange={(e) => setData("max_tickets_per_email", e.target.value)}
+            error={errors.max_tickets_per_email}
+          />
+          <TextField
+            label="Buyers may change attendee names until (hours before the start)"
+            type="number"
+            min={0}
+            hint="0: until the start. Empty: only you change them, from the order."
+            value={data.name_change_deadline_hours}
+            onChange={(e) => setData("name_change_deadline_hours", e.target.value)}
+            error={errors.name_change_deadline_hours}
           />
           <CheckboxField
             className="sm:col-span-2"

@@ -11,6 +11,7 @@ export type TicketTypeValues = {
   sales_end: string;
   min_per_order: string;
   max_per_order: string;
+  max_tickets_per_email: string;
   hidden: boolean;
 };
 
@@ -23,6 +24,7 @@ export const EMPTY_TICKET_TYPE: TicketTypeValues = {
   sales_end: "",
   min_per_order: "1",
   max_per_order: "10",
+  max_tickets_per_email: "",
   hidden: false,
 };
 
@@ -138,6 +140,15 @@ export default function TicketTypeForm({
         value={form.data.max_per_order}
         onChange={(e) => form.setData("max_per_order", e.target.value)}
         error={error("max_per_order")}
+      />
+      <TextField
+        label="Max per person"
+        type="number"
+        min={1}
+        hint="Per email, over all orders. Empty: no limit."
+        value={form.data.max_tickets_per_email}
+        onChange={(e) => form.setData("max_tickets_per_email", e.target.value)}
+        error={error("max_tickets_per_email")}
       />
       <CheckboxField
         className="self-end sm:col-span-2"

@@ -33,7 +33,7 @@ export interface paths {
   "/api/v1/events/{slug}/orders": {
     /**
      * Buy tickets in one step
-     * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again. No hoarding: one buyer (client address, email) holds at most the event's share of a date's stock in reservations and unpaid orders (429 past it). While the date is under pressure, or once the client tripped a limit, a purchase needs a solved proof of work (`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its tickets for a short first window until the buyer confirms it by the link in its email. While the event's on-sale room is active, a purchase needs an admission: the `admission_token` of `GET /events/{slug}/queue` as the `Admission-Token` header, with the `maticko_browser` cookie of the browser that queued; 403 with `reason` (`missing`, `invalid`, `expired`, `other_browser`, `used`) and `queue_url` without a valid one. An admission buys once; a refused purchase does not use it up.
+     * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again. No hoarding: one buyer (client address, email) holds at most the event's share of a date's stock in reservations and unpaid orders (429 past it). While the date is under pressure, or once the client tripped a limit, a purchase needs a solved proof of work (`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its tickets for a short first window until the buyer confirms it by the link in its email. Limits per person: when the event or a ticket type has `max_tickets_per_email`, one email (compared without case, spaces or a `+tag`) has at most that many of its tickets in paid and pending orders over all the event's dates: 409 with `field` `email` when the order would pass it (the buyer already has tickets), 422 with `field` `quantities` when the order alone asks for more. While the event's on-sale room is active, a purchase needs an admission: the `admission_token` of `GET /events/{slug}/queue` as the `Admission-Token` header, with the `maticko_browser` cookie of the browser that queued; 403 with `reason` (`missing`, `invalid`, `expired`, `other_browser`, `used`) and `queue_url` without a valid one. An admission buys once; a refused purchase does not use it up.
      */
     post: operations["api_purchases_create_order"];
   };
@@ -1105,6 +1105,16 @@ export interface components {
        * @description Unpaid bank transfers hold their tickets for a first window until confirmed by email.
        */
       confirm_bank_transfers: boolean;
+      /**
+       * Max Tickets Per Email
+       * @description Most tickets of the event one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all its dates (null: no limit).
+       */
+      max_tickets_per_email: number | null;
+      /**
+       * Name Change Deadline Hours
+       * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can).
+       */
+      name_change_deadline_hours: number | null;
     };
     /** EventIn */
     EventIn: {
@@ -1168,6 +1178,16 @@ export interface components {
        * @default true
        */
       confirm_bank_transfers?: boolean;
+      /**
+       * Max Tickets Per Email
+       * @description Most tickets of the event one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all its dates (null: no limit).
+       */
+      max_tickets_per_email?: number | null;
+      /**
+       * Name Change Deadline Hours
+       * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can).
+       */
+      name_change_deadline_hours?: number | null;
     };
     /** EventPatch */
     EventPatch: {
@@ -1197,6 +1217,16 @@ export interface components {
       max_tickets_per_buyer?: number | null;
       /** Confirm Bank Transfers */
       confirm_bank_transfers?: boolean | null;
+      /**
+       * Max Tickets Per Email
+       * @description Most tickets of the event one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all its dates (null: no limit). `null` removes the limit.
+       */
+      max_tickets_per_email?: number | null;
+      /**
+       * Name Change Deadline Hours
+       * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can). `null`: only organizers.
+       */
+      name_change_deadline_hours?: number | null;
     };
     /**
      * CancellationProgress
@@ -1302,6 +1332,11 @@ export interface components {
       min_per_order: number;
       /** Max Per Order */
       max_per_order: number;
+      /**
+       * Max Tickets Per Email
+       * @description Most tickets of this type one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all the event's dates (null: no limit); the event's limit applies too.
+       */
+      max_tickets_per_email: number | null;
       /** Hidden */
       hidden: boolean;
     };
@@ -1333,6 +1368,11 @@ export interface components {
        */
       max_per_order?: number;
       /**
+       * Max Tickets Per Email
+       * @description Most tickets of this type one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all the event's dates (null: no limit); the event's limit applies too.
+       */
+      max_tickets_per_email?: number | null;
+      /**
        * Hidden
        * @default false
        */
@@ -1356,6 +1396,11 @@ export interface components {
       min_per_order?: number | null;
       /** Max Per Order */
       max_per_order?: number | null;
+      /**
+       * Max Tickets Per Email
+       * @description Most tickets of this type one email (compared without case, spaces or a `+tag`) may have in paid and pending orders, over all the event's dates (null: no limit); the event's limit applies too. `null` removes the limit.
+       */
+      max_tickets_per_email?: number | null;
       /** Hidden */
       hidden?: boolean | null;
     };
@@ -2566,6 +2611,10 @@ export interface components {
       max_tickets_per_buyer: number | null;
       /** Confirm Bank Transfers */
       confirm_bank_transfers: boolean;
+      /** Max Tickets Per Email */
+      max_tickets_per_email: number | null;
+      /** Name Change Deadline Hours */
+      name_change_deadline_hours: number | null;
       /**
        * Status
        * @enum {string}
@@ -2586,6 +2635,8 @@ export interface components {
       status: number;
       /** Message */
       message: string;
+      /** Find Orders Url */
+      find_orders_url?: string | null;
     };
     /** EventCancelPageProps */
     EventCancelPageProps: {
@@ -2762,6 +2813,10 @@ export interface components {
       max_tickets_per_buyer: number | null;
       /** Confirm Bank Transfers */
       confirm_bank_transfers: boolean;
+      /** Max Tickets Per Email */
+      max_tickets_per_email: number | null;
+      /** Name Change Deadline Hours */
+      name_change_deadline_hours: number | null;
     };
     /**
      * EventInZone
@@ -2872,6 +2927,11 @@ export interface components {
        */
       next_starts_at: string | null;
     };
+    /**
+     * FindOrdersPageProps
+     * @description Find my tickets: an email, to which the links of its orders are sent.
+     */
+    FindOrdersPageProps: Record<string, never>;
     /**
      * FlashMessage
      * @description One of Django's messages, as inertia-django puts them in the page's ``flash.messages``.
@@ -3085,6 +3145,8 @@ export interface components {
       min_per_order: number;
       /** Max Per Order */
       max_per_order: number;
+      /** Max Tickets Per Email */
+      max_tickets_per_email: number | null;
       /** Hidden */
       hidden: boolean;
       /** Can Delete */
@@ -3164,6 +3226,10 @@ export interface components {
       confirm_url?: string | null;
       /** @description Set while the buyer may change the order's answers to the checkout questions. */
       answers_edit?: components["schemas"]["AnswersEdit"] | null;
+      /** Attendee Names Url */
+      attendee_names_url?: string | null;
+      /** Attendee Names Until */
+      attendee_names_until?: string | null;
     };
     /** OrderRow */
     OrderRow: {
@@ -3872,6 +3938,7 @@ export interface components {
       "Manage/Room": components["schemas"]["RoomPageProps"];
       "Manage/Scanner": components["schemas"]["ScannerPageProps"];
       "Manage/Waitlist": components["schemas"]["WaitlistPageProps"];
+      "Orders/Find": components["schemas"]["FindOrdersPageProps"];
       "Orders/Index": components["schemas"]["MyOrdersPageProps"];
       "Orders/Show": components["schemas"]["OrderPageProps"];
       "Organizers/Show": components["schemas"]["OrganizerPageProps"];
@@ -3985,7 +4052,7 @@ export interface operations {
   };
   /**
    * Buy tickets in one step
-   * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again. No hoarding: one buyer (client address, email) holds at most the event's share of a date's stock in reservations and unpaid orders (429 past it). While the date is under pressure, or once the client tripped a limit, a purchase needs a solved proof of work (`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its tickets for a short first window until the buyer confirms it by the link in its email. While the event's on-sale room is active, a purchase needs an admission: the `admission_token` of `GET /events/{slug}/queue` as the `Admission-Token` header, with the `maticko_browser` cookie of the browser that queued; 403 with `reason` (`missing`, `invalid`, `expired`, `other_browser`, `used`) and `queue_url` without a valid one. An admission buys once; a refused purchase does not use it up.
+   * @description Creates an order for one date of the event and takes its tickets from that date's stock at once. Send `date` (a date's `id`) when the event has several dates. Send an `Idempotency-Key` header (any unique string, up to 200 characters) so that a retried or duplicated request returns the first request's order instead of buying twice. 409 when sold out, sales are closed, the date is cancelled or over, or the voucher is used up; 422 when the request is invalid, with `field` naming what is wrong: `date` when it is missing for an event with several dates or is not one of this event's dates. With `stripe`, the order is written first and `payment_url` is Stripe's page; 503 when Stripe could not be reached: the order exists and holds its tickets until its payment deadline, and the problem's `order_url` (the order's page, with a "Pay now" button) retries the payment. 429 when the address made too many purchases, or tried too many voucher codes that do not exist for this event (`field` is `voucher`); `Retry-After` says when to try again. No hoarding: one buyer (client address, email) holds at most the event's share of a date's stock in reservations and unpaid orders (429 past it). While the date is under pressure, or once the client tripped a limit, a purchase needs a solved proof of work (`altcha`; 428 with `challenge_url` without one). An unpaid bank transfer holds its tickets for a short first window until the buyer confirms it by the link in its email. Limits per person: when the event or a ticket type has `max_tickets_per_email`, one email (compared without case, spaces or a `+tag`) has at most that many of its tickets in paid and pending orders over all the event's dates: 409 with `field` `email` when the order would pass it (the buyer already has tickets), 422 with `field` `quantities` when the order alone asks for more. While the event's on-sale room is active, a purchase needs an admission: the `admission_token` of `GET /events/{slug}/queue` as the `Admission-Token` header, with the `maticko_browser` cookie of the browser that queued; 403 with `reason` (`missing`, `invalid`, `expired`, `other_browser`, `used`) and `queue_url` without a valid one. An admission buys once; a refused purchase does not use it up.
    */
   api_purchases_create_order: {
     parameters: {

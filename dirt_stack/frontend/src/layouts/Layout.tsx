@@ -83,6 +83,11 @@ export default function Layout({ children }: { children: ReactNode }) {
       <footer className="border-t border-slate-200 bg-white">
         <div className="mx-auto flex max-w-5xl flex-col gap-1 px-4 py-6 text-sm text-slate-500 sm:flex-row sm:justify-between">
           <p>Maticko — open-source event ticketing.</p>
+          <p>
+            <Link href="/orders/find/" className="hover:text-indigo-700">
+              Find my tickets
+            </Link>
+          </p>
           <p>Version {props.app.version}</p>
         </div>
       </footer>

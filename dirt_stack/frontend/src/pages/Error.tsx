@@ -7,7 +7,7 @@ const TITLES: Record<number, string> = {
   410: "No longer available",
 };
 
-export default function ErrorPage({ status, message }: PageProps<"Error">) {
+export default function ErrorPage({ status, message, find_orders_url }: PageProps<"Error">) {
   const title = TITLES[status] ?? "Something went wrong";
   return (
     <>
@@ -18,6 +18,14 @@ export default function ErrorPage({ status, message }: PageProps<"Error">) {
         {message ? (
           <p className="mt-3 text-slate-700" data-testid="error-message">
             {message}
+          </p>
+        ) : null}
+        {find_orders_url ? (
+          <p className="mt-4 text-slate-600">
+            Lost the link to your order?{" "}
+            <Link href={find_orders_url} className="text-indigo-700 underline">
+              Find my tickets
+            </Link>
           </p>
         ) : null}
         <p className="mt-4 text-slate-600">

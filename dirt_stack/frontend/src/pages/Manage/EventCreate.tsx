@@ -29,6 +29,8 @@ export default function EventCreate({
     buyer_share_percent: "10",
     max_tickets_per_buyer: "",
     confirm_bank_transfers: true,
+    max_tickets_per_email: "",
+    name_change_deadline_hours: "",
   });
 
   function submit(event: FormEvent) {

@@ -21,6 +21,7 @@ function asFormValues(t: ManagedTicketType): TicketTypeValues {
     sales_end: t.sales_end,
     min_per_order: String(t.min_per_order),
     max_per_order: String(t.max_per_order),
+    max_tickets_per_email: t.max_tickets_per_email === null ? "" : String(t.max_tickets_per_email),
     hidden: t.hidden,
   };
 }
@@ -59,6 +60,10 @@ export default function EventEdit({
     max_tickets_per_buyer:
       event.max_tickets_per_buyer === null ? "" : String(event.max_tickets_per_buyer),
     confirm_bank_transfers: event.confirm_bank_transfers,
+    max_tickets_per_email:
+      event.max_tickets_per_email === null ? "" : String(event.max_tickets_per_email),
+    name_change_deadline_hours:
+      event.name_change_deadline_hours === null ? "" : String(event.name_change_deadline_hours),
   });
 
   function save(e: FormEvent) {

@@ -2,6 +2,7 @@ import { Head, Link, router } from "@inertiajs/react";
 import AddToCalendar from "../../components/AddToCalendar";
 import Answers from "../../components/Answers";
 import AnswersForm from "../../components/AnswersForm";
+import AttendeeNameForm from "../../components/AttendeeNameForm";
 import DateDetails from "../../components/DateDetails";
 import OrderSummary from "../../components/OrderSummary";
 import WalletButtons from "../../components/WalletButtons";
@@ -29,6 +30,8 @@ export default function OrderShow({
   confirm_url,
   wallet_passes,
   answers_edit,
+  attendee_names_url,
+  attendee_names_until,
 }: PageProps<"Orders/Show">) {
   const walletOf = new Map(wallet_passes.map((passes) => [passes.ticket_id, passes]));
   const anyValid = order.tickets.some((ticket) => ticket.state === "valid");
@@ -198,8 +201,18 @@ export default function OrderShow({
                     </p>
                   ) : null}
                 </div>
-                {ticket.attendee_name ? (
-                  <p className="text-sm text-slate-600">{ticket.attendee_name}</p>
+                {attendee_names_url && attendee_names_until && !ticket.void ? (
+                  <AttendeeNameForm
+                    action={attendee_names_url}
+                    ticketId={ticket.id}
+                    current={ticket.attendee_name}
+                    until={attendee_names_until}
+                    timezone={order.event.timezone}
+                  />
+                ) : ticket.attendee_name ? (
+                  <p className="text-sm text-slate-600" data-testid="attendee-name">
+                    {ticket.attendee_name}
+                  </p>
                 ) : null}
                 <Answers answers={ticket.answers} />
                 {ticket.qr ? (

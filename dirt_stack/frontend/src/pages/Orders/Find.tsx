@@ -1,0 +1,40 @@
+import { Head, useForm } from "@inertiajs/react";
+import type { FormEvent } from "react";
+import Card from "../../components/Card";
+import { FormError, PrimaryButton, TextField } from "../../components/fields";
+
+export default function FindOrders() {
+  const form = useForm({ email: "" });
+  const errors = form.errors as Partial<Record<"email" | "form", string>>;
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    form.post("/orders/find/", { onSuccess: () => form.reset() });
+  }
+
+  return (
+    <>
+      <Head title="Find my tickets" />
+      <Card title="Find my tickets" narrow>
+        <p className="-mt-3 mb-4 text-sm text-slate-600">
+          Lost the email with your tickets? Type the address you ordered with and we will email it
+          the links to your orders.
+        </p>
+        <form onSubmit={submit} className="space-y-4" noValidate>
+          <FormError message={errors.form} />
+          <TextField
+            label="Email"
+            type="email"
+            name="email"
+            autoComplete="email"
+            value={form.data.email}
+            onChange={(e) => form.setData("email", e.target.value)}
+            error={errors.email}
+            required
+          />
+          <PrimaryButton disabled={form.processing}>Email me my order links</PrimaryButton>
+        </form>
+      </Card>
+    </>
+  );
+}
