@@ -6,12 +6,14 @@ import logging
 import math
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from inertia import location
@@ -19,7 +21,7 @@ from inertia.http import clear_history, encrypt_history
 
 from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
-from core.inertia import render_page, render_with_errors, submitted_data
+from core.inertia import form_page, render_page, render_with_errors, show_form_page_at, submitted_data
 from core.input import parse_id
 from events.models import DateTicketType, Event, EventDate
 from onsale.exceptions import AdmissionRequired
@@ -116,7 +118,18 @@ def challenge(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_POST
+def _event_page_url(
+    request: HttpRequest, slug: str, date: EventDate | None = None, voucher_code: str = ""
+) -> str:
+    """The event page, where the ticket form is, with the chosen date and voucher."""
+    url = reverse("events:detail", args=[slug])
+    query = {
+        key: value for key, value in (("date", date.pk if date else ""), ("voucher", voucher_code)) if value
+    }
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+@form_page(_event_page_url)
 def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     """Step 1 (from the event page): reserve the chosen tickets, within the buyer's share
     and with a solved proof of work when one is due (sales.hoarding)."""
@@ -125,6 +138,8 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     voucher_code = str(data.get("voucher") or "").strip()[:50]
     date_id = data.get("date")
     date = chosen_date(event, date_id)
+    # The page the refusals below are shown at: the event page as it was, date and voucher chosen.
+    show_form_page_at(request, _event_page_url(request, slug, date, voucher_code))
     if date is not None:
         date.event = event
         sold_out = _known_sold_out(event, date, data)
