@@ -244,12 +244,22 @@ class OrganizerPageProps(PageProps):
     pagination: Pagination
 
 
+class VoucherPrice(Shape):
+    """A ticket type's price for one ticket with the voucher (sales.pricing)."""
+
+    ticket_type: int
+    price: Money
+
+
 class VoucherCheck(Shape):
     """What the event page says about the voucher code in its address."""
 
     code: str
     valid: bool
     message: str
+    prices: list[VoucherPrice] = Field(
+        default_factory=list, description="The shown ticket types the voucher discounts, at their new price."
+    )
 
 
 # --- The on-sale room (onsale; the pages and the API share these) ------------------------

@@ -20,6 +20,8 @@ from core.schemas import Pagination
 from events.models import Event, EventDate
 from sales import hoarding
 from sales.exceptions import OrderConflict, OrderInvalid
+from sales.models import Voucher
+from sales.pricing import discounted_prices
 from sales.vouchers import TooManyGuesses, find_voucher
 from storefront import room
 from storefront.schemas import (
@@ -30,6 +32,7 @@ from storefront.schemas import (
     OrganizerContact,
     OrganizerPageProps,
     VoucherCheck,
+    VoucherPrice,
 )
 from storefront.serializers import event_detail, event_json_ld, event_summary
 
@@ -124,6 +127,7 @@ def event_page_props(
     address whose unknown voucher codes are counted (vouchers.TooManyGuesses)."""
     all_dates = list(event.dates.all()) if all_dates is None else all_dates
     voucher: VoucherCheck | None = None
+    found: Voucher | None = None
     unlocked: set[int] = set()
     if voucher_code:
         try:
@@ -135,6 +139,12 @@ def event_page_props(
             voucher = VoucherCheck(code=voucher_code, valid=True, message="Voucher applied at checkout.")
     ticket_types = [t for t in event.ticket_types.all() if not t.hidden or t.pk in unlocked]
     detail = event_detail(event, shown_dates(all_dates), date, ticket_types, date_count=len(all_dates))
+    if voucher is not None and found is not None:
+        # The prices the checkout will charge, from the date's prices the page shows.
+        new_prices = discounted_prices(found, {t.id: t.price for t in detail.ticket_types})
+        voucher.prices = [VoucherPrice(ticket_type=pk, price=each) for pk, each in new_prices.items()]
+        if voucher.prices:
+            voucher.message = "Voucher applied: the discounted prices are shown."
     return EventPageProps(event=detail, voucher=voucher)
 
 

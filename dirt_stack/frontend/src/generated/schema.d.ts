@@ -3327,6 +3327,21 @@ export interface components {
       valid: boolean;
       /** Message */
       message: string;
+      /**
+       * Prices
+       * @description The shown ticket types the voucher discounts, at their new price.
+       */
+      prices?: components["schemas"]["VoucherPrice"][];
+    };
+    /**
+     * VoucherPrice
+     * @description A ticket type's price for one ticket with the voucher (sales.pricing).
+     */
+    VoucherPrice: {
+      /** Ticket Type */
+      ticket_type: number;
+      /** Price */
+      price: string;
     };
     /** VoucherRow */
     VoucherRow: {

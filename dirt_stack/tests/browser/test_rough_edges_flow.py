@@ -1,0 +1,67 @@
+"""The buyer's rough edges in Chromium: a refused reservation leaves the address on the
+event page; "Apply" keeps the chosen quantities and shows the discounted prices."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from sales.models import Voucher
+from tests.factories import make_event, make_ticket_type
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings):
+    settings.DEMO_PAYMENTS = True
+    settings.PURCHASE_RATE_LIMIT = 0
+
+
+def test_a_refused_reservation_stays_on_the_event_page_and_reloads(page: Page, live_server, settings):
+    settings.MAX_TICKETS_PER_ORDER = 3
+    event = make_event(slug="big-night", title="Big Night", currency="EUR")
+    make_ticket_type(event, name="Standing", price=Decimal("10.00"), capacity=100, max_per_order=10)
+    make_ticket_type(event, name="Seated", price=Decimal("20.00"), capacity=100, max_per_order=10)
+
+    page.goto(f"{live_server.url}/events/big-night/")
+    page.get_by_label("Number of Standing tickets").select_option("2")
+    page.get_by_label("Number of Seated tickets").select_option("2")
+    page.get_by_role("button", name="Get 4 tickets").click()
+    expect(page.get_by_text("at most 3 tickets")).to_be_visible()
+    assert "/hold/" not in page.url
+    assert page.url.startswith(f"{live_server.url}/events/big-night/")
+    response = page.reload()
+    assert response is not None
+    assert response.status == 200
+    expect(page.get_by_role("heading", name="Big Night")).to_be_visible()
+
+
+def test_apply_keeps_the_quantities_and_shows_the_discounted_prices(page: Page, live_server):
+    event = make_event(slug="jazz", title="Jazz", currency="EUR")
+    make_ticket_type(event, name="Standing", price=Decimal("450.00"), capacity=100)
+    vip = make_ticket_type(event, name="VIP", price=Decimal("1400.00"), capacity=10)
+    voucher = Voucher.objects.create(event=event, code="JAZZ20", kind="percent", value=Decimal("20"))
+    voucher.ticket_types.add(vip)
+
+    page.goto(f"{live_server.url}/events/jazz/")
+    page.get_by_label("Number of Standing tickets").select_option("2")
+    page.get_by_label("Voucher code").fill("jazz20")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_text("Voucher applied: the discounted prices are shown.")).to_be_visible()
+    expect(page.get_by_label("Number of Standing tickets")).to_have_value("2")
+    vip_row = page.get_by_test_id("ticket-type").filter(has_text="VIP")
+    expect(vip_row.get_by_test_id("ticket-type-original-price")).to_contain_text("1,400.00")
+    expect(vip_row.get_by_test_id("ticket-type-price")).to_contain_text("1,120.00")
+    standing_row = page.get_by_test_id("ticket-type").filter(has_text="Standing")
+    expect(standing_row.get_by_test_id("ticket-type-original-price")).to_have_count(0)
+    expect(page.get_by_role("button", name="Get 2 tickets")).to_be_enabled()
+
+    # An unknown code keeps them too.
+    page.get_by_label("Voucher code").fill("NOPE")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("status").filter(has_text="voucher")).to_be_visible()
+    expect(page.get_by_label("Number of Standing tickets")).to_have_value("2")
+    expect(vip_row.get_by_test_id("ticket-type-original-price")).to_have_count(0)
