@@ -222,10 +222,29 @@ class EventFilters(Shape):
     date_to: str = Field(alias="to")
 
 
+class Availability(Shape):
+    """What an event's card says about buying: its next date's sale state (the event
+    page's rule: "few left" at or below 10 % of the capacity, 3 tickets at the least)."""
+
+    state: SaleState
+    available: int = Field(description="Tickets left on the date; 0 unless it is on sale.")
+    sales_start: IsoDateTime | None = Field(
+        description="When the date's sales open, if it has its own window."
+    )
+
+
+class ListedEvent(EventSummary):
+    """An event in the storefront's lists."""
+
+    availability: Availability | None = Field(
+        description="Its next date's availability; null when no date is left."
+    )
+
+
 class HomePageProps(PageProps):
     component = "Home"
 
-    events: list[EventSummary]
+    events: list[ListedEvent]
     pagination: Pagination
     filters: EventFilters
 
@@ -240,7 +259,7 @@ class OrganizerPageProps(PageProps):
     component = "Organizers/Show"
 
     organizer: OrganizerContact
-    events: list[EventSummary]
+    events: list[ListedEvent]
     pagination: Pagination
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
+from events.models import DateTicketType
 from sales.models import Voucher
 from tests.factories import make_event, make_ticket_type
 
@@ -65,3 +66,25 @@ def test_apply_keeps_the_quantities_and_shows_the_discounted_prices(page: Page, 
     expect(page.get_by_role("status").filter(has_text="voucher")).to_be_visible()
     expect(page.get_by_label("Number of Standing tickets")).to_have_value("2")
     expect(vip_row.get_by_test_id("ticket-type-original-price")).to_have_count(0)
+
+
+def test_home_cards_and_the_event_page_show_availability(page: Page, live_server):
+    sold_out = make_event(slug="poetry", title="Poetry Night", currency="EUR")
+    make_ticket_type(sold_out, name="Seat", price=Decimal("12.00"), capacity=5)
+    DateTicketType.objects.filter(ticket_type__event=sold_out).update(allocated=5)
+    few = make_event(slug="zurich-jazz", title="Jazz in Zürich", currency="EUR")
+    make_ticket_type(few, name="Seat", price=Decimal("30.00"), capacity=40)
+    DateTicketType.objects.filter(ticket_type__event=few).update(allocated=37)
+
+    page.goto(f"{live_server.url}/")
+    poetry = page.get_by_role("listitem").filter(has_text="Poetry Night")
+    expect(poetry.get_by_test_id("event-availability")).to_have_text("Sold out")
+    jazz = page.get_by_role("listitem").filter(has_text="Jazz in Zürich")
+    expect(jazz.get_by_test_id("event-availability")).to_have_text("Only 3 left")
+
+    page.get_by_label("Search events").fill("zurich")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("event-title")).to_have_text(["Jazz in Zürich"])
+    page.get_by_test_id("event-title").click()
+    expect(page.get_by_role("heading", name="Jazz in Zürich")).to_be_visible()
+    expect(page.get_by_test_id("sale-state").first).to_have_text("Only 3 left")

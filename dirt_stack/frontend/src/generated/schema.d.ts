@@ -1848,6 +1848,28 @@ export interface components {
       user: components["schemas"]["User"] | null;
     };
     /**
+     * Availability
+     * @description What an event's card says about buying: its next date's sale state (the event
+     * page's rule: "few left" at or below 10 % of the capacity, 3 tickets at the least).
+     */
+    Availability: {
+      /**
+       * State
+       * @enum {string}
+       */
+      state: "on_sale" | "few_left" | "sold_out" | "not_yet_on_sale" | "sales_ended" | "cancelled";
+      /**
+       * Available
+       * @description Tickets left on the date; 0 unless it is on sale.
+       */
+      available: number;
+      /**
+       * Sales Start
+       * @description When the date's sales open, if it has its own window.
+       */
+      sales_start: string | null;
+    };
+    /**
      * CancellationImpact
      * @description What cancelling the event will do (sales.event_cancellation.impact).
      */
@@ -2551,7 +2573,7 @@ export interface components {
     /** HomePageProps */
     HomePageProps: {
       /** Events */
-      events: components["schemas"]["EventSummary"][];
+      events: components["schemas"]["ListedEvent"][];
       pagination: components["schemas"]["Pagination"];
       filters: components["schemas"]["EventFilters"];
     };
@@ -2582,6 +2604,65 @@ export interface components {
        * @description Why the logged-in user cannot accept it (another address, already a member), or null.
        */
       refusal: string | null;
+    };
+    /**
+     * ListedEvent
+     * @description An event in the storefront's lists.
+     */
+    ListedEvent: {
+      /** Slug */
+      slug: string;
+      /** Title */
+      title: string;
+      organizer: components["schemas"]["OrganizerRef"];
+      /**
+       * Starts At
+       * Format: date-time
+       */
+      starts_at: string;
+      /**
+       * Ends At
+       * Format: date-time
+       */
+      ends_at: string;
+      /**
+       * Timezone
+       * @description The event's IANA time zone, e.g. Europe/Vienna.
+       */
+      timezone: string;
+      /**
+       * Venue
+       * @description The venue's name and address, or “Online”.
+       */
+      venue: string;
+      /** Is Online */
+      is_online: boolean;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "draft" | "published" | "cancelled";
+      /** Currency */
+      currency: string;
+      /**
+       * Min Price
+       * @description The cheapest visible ticket type's price (on any date); null when there is none.
+       */
+      min_price: string | null;
+      /** Cover Image Url */
+      cover_image_url: string | null;
+      /**
+       * Date Count
+       * @description How many dates the event has, past and cancelled ones included (1: a single-date event).
+       */
+      date_count: number;
+      /**
+       * Next Starts At
+       * @description When its next date starts (the soonest not over nor cancelled); null when none is left.
+       */
+      next_starts_at: string | null;
+      /** @description Its next date's availability; null when no date is left. */
+      availability: components["schemas"]["Availability"] | null;
     };
     /** LoginPageProps */
     LoginPageProps: {
@@ -2942,7 +3023,7 @@ export interface components {
     OrganizerPageProps: {
       organizer: components["schemas"]["OrganizerContact"];
       /** Events */
-      events: components["schemas"]["EventSummary"][];
+      events: components["schemas"]["ListedEvent"][];
       pagination: components["schemas"]["Pagination"];
     };
     /** OrganizerSettings */
