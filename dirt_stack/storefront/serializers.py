@@ -332,7 +332,11 @@ def event_json_ld(event: Event, detail: schemas.EventDetail, url: str) -> str:
 
 
 def payment_methods(event_methods: list[str]) -> list[schemas.PaymentMethod]:
-    return [schemas.PaymentMethod(name=p.name, label=p.label) for p in accepted_methods(event_methods)]
+    """The methods a buyer chooses from, cards before the bank transfer: the checkout
+    preselects the first, and a buyer who just presses "Place order" should not end up
+    with an unpaid transfer because the organizer listed it first."""
+    offered = sorted(accepted_methods(event_methods), key=lambda p: p.name == "offline")
+    return [schemas.PaymentMethod(name=p.name, label=p.label) for p in offered]
 
 
 def line_detail(line: OrderLine | PricedLine) -> schemas.OrderLine:

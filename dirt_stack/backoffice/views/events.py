@@ -55,6 +55,7 @@ from events.forms import EventForm, TicketTypeForm, local_input_value
 from events.models import DateTicketType, Event, TicketType
 from sales import date_changes, event_cancellation, quotas
 from sales.models import EventCancellation, Voucher
+from sales.payments import configured_methods
 from sales.quotas import sold_counts
 from storefront.schemas import OrganizerRef
 
@@ -154,7 +155,10 @@ def event_create(request: HttpRequest, organizer_slug: str) -> HttpResponse:
     require_role(membership, MANAGERS)
     org = membership.organizer
     props = EventCreatePageProps(
-        organizer=OrganizerRef(name=org.name, slug=org.slug), timezones=_timezones(), currencies=_currencies()
+        organizer=OrganizerRef(name=org.name, slug=org.slug),
+        timezones=_timezones(),
+        currencies=_currencies(),
+        configured_payment_methods=configured_methods(),
     )
     if request.method == "GET":
         return render_page(request, props, template_data={"page_title": "New event"})
@@ -189,6 +193,7 @@ def _editor_props(membership: Membership, event: Event) -> EventEditPageProps:
         can_manage=can_manage_events(membership),
         timezones=_timezones(),
         currencies=_currencies(),
+        configured_payment_methods=configured_methods(),
     )
 
 
