@@ -356,6 +356,15 @@ class CheckoutEvent(OrderEvent):
     collect_attendee_names: bool
 
 
+class HoldExtension(Shape):
+    """The checkout's "Need more time?": the reservation extended once by the event's
+    hold time (sales.stock.extend), offered in its last seconds."""
+
+    minutes: int = Field(description="How much longer the reservation lasts when extended.")
+    offered_within: int = Field(description="Offered when this many seconds or fewer are left.")
+    url: str
+
+
 class CheckoutPageProps(PageProps):
     component = "Checkout/Show"
 
@@ -369,6 +378,9 @@ class CheckoutPageProps(PageProps):
     seconds_left: int = Field(description="Until the reservation expires, by the server's clock.")
     payment_methods: list[PaymentMethod]
     buyer: Buyer = Field(description="The logged-in user's name and email, to prefill the form.")
+    extension: HoldExtension | None = Field(
+        description="The one extension the reservation may still get; null once it got it."
+    )
 
 
 class EventRef(Shape):

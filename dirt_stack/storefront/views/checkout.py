@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 from decimal import Decimal
@@ -25,6 +26,7 @@ from core.inertia import form_page, render_page, render_with_errors, show_form_p
 from core.input import parse_id
 from events.models import DateTicketType, Event, EventDate
 from onsale.exceptions import AdmissionRequired
+from onsale.models import Room
 from sales import calendar, challenges, exceptions, hoarding, pricing, purchase, stock, vouchers
 from sales.models import Hold, Order
 from sales.tickets import order_pdf
@@ -34,6 +36,7 @@ from storefront.schemas import (
     CheckoutExpiredPageProps,
     CheckoutPageProps,
     EventRef,
+    HoldExtension,
     MyOrder,
     MyOrdersPageProps,
     OrderPageProps,
@@ -284,7 +287,41 @@ def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
             name=user.get_full_name() if user.is_authenticated else "",
             email=user.email if user.is_authenticated else "",
         ),
+        extension=HoldExtension(
+            minutes=event.hold_minutes,
+            offered_within=int(stock.EXTENSION_OFFERED_WITHIN.total_seconds()),
+            url=reverse("sales:extend", kwargs={"token": hold.token}),
+        )
+        if stock.extendable(hold, _first_hold_length(event))
+        else None,
     )
+
+
+def _first_hold_length(event: Event) -> dt.timedelta:
+    """The longest a hold of ``event`` is first given: its hold time, or its on-sale room's
+    longer session (a hold made under the room lasts that long)."""
+    session = Room.objects.filter(event=event).values_list("session_minutes", flat=True).first()
+    return dt.timedelta(minutes=max(event.hold_minutes, session or 0))
+
+
+def _checkout_url(request: HttpRequest, token: str) -> str:
+    return reverse("sales:checkout", kwargs={"token": token})
+
+
+@form_page(_checkout_url)
+def extend_hold(request: HttpRequest, token: str) -> HttpResponse:
+    """The checkout's "Need more time?": the reservation lasts the event's hold time
+    longer, once (sales.stock.extend)."""
+    hold = _hold_or_404(token)
+    if not hold.is_live:
+        return redirect("sales:checkout", token=hold.token)
+    minutes = hold.event.hold_minutes
+    try:
+        stock.extend(hold, first_length=_first_hold_length(hold.event), by=dt.timedelta(minutes=minutes))
+    except stock.HoldNotExtended as exc:
+        return render_with_errors(request, _checkout_props(request, hold), {"form": str(exc)}, status=409)
+    messages.success(request, f"Your tickets are reserved for {minutes} more minutes.")
+    return redirect("sales:checkout", token=hold.token)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,15 +1,19 @@
 """The buyer's rough edges in Chromium: a refused reservation leaves the address on the
-event page; "Apply" keeps the chosen quantities and shows the discounted prices."""
+event page; "Apply" keeps the chosen quantities and shows the discounted prices; cards
+and the event page show availability; the checkout's countdown speaks at sensible
+moments and extends once."""
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from events.models import DateTicketType
-from sales.models import Voucher
+from sales.models import Hold, Voucher
 from tests.factories import make_event, make_ticket_type
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -88,3 +92,38 @@ def test_home_cards_and_the_event_page_show_availability(page: Page, live_server
     page.get_by_test_id("event-title").click()
     expect(page.get_by_role("heading", name="Jazz in Zürich")).to_be_visible()
     expect(page.get_by_test_id("sale-state").first).to_have_text("Only 3 left")
+
+
+def test_the_countdown_speaks_at_five_and_one_minute_and_extends_once(page: Page, live_server):
+    event = make_event(slug="last-seats", title="Last Seats", currency="EUR", hold_minutes=10)
+    make_ticket_type(event, name="Entry", price=Decimal("10.00"), capacity=10)
+
+    page.goto(f"{live_server.url}/events/last-seats/")
+    page.get_by_label("Number of Entry tickets").select_option("2")
+    page.get_by_role("button", name="Get 2 tickets").click()
+    expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
+    announcement = page.get_by_test_id("countdown-announcement")
+    expect(announcement).to_have_attribute("aria-live", "polite")
+    expect(announcement).to_have_text("")  # nothing to say with ten minutes left
+    expect(page.get_by_role("timer")).to_have_attribute("aria-live", "off")
+    expect(page.get_by_role("button", name="Need more time?")).to_have_count(0)
+
+    # Four minutes left: the polite region says so once; still too early to extend.
+    hold = Hold.objects.get()
+    Hold.objects.filter(pk=hold.pk).update(expires_at=timezone.now() + dt.timedelta(minutes=4))
+    page.reload()
+    expect(announcement).to_have_text("Less than 5 minutes left to complete your order.")
+    expect(page.get_by_role("button", name="Need more time?")).to_have_count(0)
+
+    # Fifty seconds left: the last minute is announced and the extension offered.
+    Hold.objects.filter(pk=hold.pk).update(expires_at=timezone.now() + dt.timedelta(seconds=50))
+    page.reload()
+    expect(announcement).to_have_text("Less than 1 minute left to complete your order.")
+    page.get_by_label("Your name").fill("Mira Buyer")
+    page.get_by_role("button", name="Need more time? Add 10 minutes").click()
+    expect(page.get_by_role("status")).to_contain_text("reserved for 10 more minutes")
+    expect(page.get_by_test_id("countdown")).to_contain_text("reserved for 10:")
+    expect(page.get_by_role("button", name="Need more time?")).to_have_count(0)
+    expect(page.get_by_label("Your name")).to_have_value("Mira Buyer")
+    hold.refresh_from_db()
+    assert hold.expires_at > timezone.now() + dt.timedelta(minutes=10)

@@ -2054,6 +2054,8 @@ export interface components {
       payment_methods: components["schemas"]["PaymentMethod"][];
       /** @description The logged-in user's name and email, to prefill the form. */
       buyer: components["schemas"]["Buyer"];
+      /** @description The one extension the reservation may still get; null once it got it. */
+      extension: components["schemas"]["HoldExtension"] | null;
     };
     /** DashboardEvent */
     DashboardEvent: {
@@ -2296,6 +2298,11 @@ export interface components {
       timezones: string[];
       /** Currencies */
       currencies: string[];
+      /**
+       * Configured Payment Methods
+       * @description The payment methods set up on this installation (sales.payments); a new event offers these, and the form warns about any other that is ticked.
+       */
+      configured_payment_methods: string[];
     };
     /**
      * EventDetail
@@ -2397,6 +2404,11 @@ export interface components {
       timezones: string[];
       /** Currencies */
       currencies: string[];
+      /**
+       * Configured Payment Methods
+       * @description The payment methods set up on this installation (sales.payments).
+       */
+      configured_payment_methods: string[];
     };
     /** EventFilters */
     EventFilters: {
@@ -2569,6 +2581,25 @@ export interface components {
       level: "debug" | "info" | "success" | "warning" | "error";
       /** Message */
       message: string;
+    };
+    /**
+     * HoldExtension
+     * @description The checkout's "Need more time?": the reservation extended once by the event's
+     * hold time (sales.stock.extend), offered in its last seconds.
+     */
+    HoldExtension: {
+      /**
+       * Minutes
+       * @description How much longer the reservation lasts when extended.
+       */
+      minutes: number;
+      /**
+       * Offered Within
+       * @description Offered when this many seconds or fewer are left.
+       */
+      offered_within: number;
+      /** Url */
+      url: string;
     };
     /** HomePageProps */
     HomePageProps: {
