@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from events.models import DateTicketType
 from sales.models import Hold, Voucher
-from tests.factories import make_event, make_ticket_type
+from tests.factories import make_event, make_ticket_type, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -127,3 +127,32 @@ def test_the_countdown_speaks_at_five_and_one_minute_and_extends_once(page: Page
     expect(page.get_by_label("Your name")).to_have_value("Mira Buyer")
     hold.refresh_from_db()
     assert hold.expires_at > timezone.now() + dt.timedelta(minutes=10)
+
+
+def test_at_phone_width_the_menu_button_reaches_my_orders_and_the_account(page: Page, live_server):
+    make_user(email="mira@example.com", password="mira-pass-phrase", full_name="Mira Buyer")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/")
+    menu = page.get_by_role("button", name="Menu")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("link", name="Log in")).to_have_count(0)
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    page.get_by_role("link", name="Sell tickets").focus()
+    page.keyboard.press("Escape")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_be_focused()
+    expect(page.get_by_role("link", name="Sell tickets")).to_have_count(0)
+
+    menu.click()
+    page.get_by_role("link", name="Log in").click()
+    page.get_by_label("Email").fill("mira@example.com")
+    page.get_by_label("Password").fill("mira-pass-phrase")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("status")).to_contain_text("You are logged in.")
+    expect(page.get_by_role("button", name="Menu")).to_have_attribute("aria-expanded", "false")
+    page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("link", name="Account security (Mira Buyer)")).to_be_visible()
+    page.get_by_role("link", name="My orders").click()
+    expect(page).to_have_url(f"{live_server.url}/orders/")
+    expect(page.get_by_role("button", name="Menu")).to_have_attribute("aria-expanded", "false")
