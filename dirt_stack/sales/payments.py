@@ -276,6 +276,12 @@ def provider(name: str) -> PaymentProvider:
     return PROVIDERS[name]
 
 
+def configured_methods() -> list[str]:
+    """The paid methods set up on this installation (Stripe needs its keys, the demo card
+    DEMO_PAYMENTS); the event form offers them and warns about any other."""
+    return [name for name, p in PROVIDERS.items() if name != FreeProvider.name and p.is_enabled()]
+
+
 def accepted_methods(event_methods: list[str]) -> list[PaymentProvider]:
     """The paid methods an event offers that are configured on this installation."""
     return [

@@ -155,14 +155,31 @@ def price(
     lines = []
     for ticket_type, n in selection:
         each = unit_price(ticket_type, offers.get(ticket_type.pk))
-        per_ticket = Decimal("0")
-        if voucher and (not restricted or ticket_type.pk in restricted):
-            if voucher.kind == Voucher.Kind.PERCENT:
-                per_ticket = quantize(each * voucher.value / 100)
-            else:
-                per_ticket = min(voucher.value, each)
+        per_ticket = _discount(voucher, restricted, ticket_type.pk, each) if voucher else Decimal("0")
         lines.append(PricedLine(ticket_type, n, each, per_ticket * n))
     return lines
+
+
+def _discount(voucher: Voucher, restricted: set[int], ticket_type_id: int, each: Decimal) -> Decimal:
+    """The voucher's discount on one ticket of ``each`` (``restricted``: the types it is
+    limited to, none for all)."""
+    if restricted and ticket_type_id not in restricted:
+        return Decimal("0")
+    if voucher.kind == Voucher.Kind.PERCENT:
+        return quantize(each * voucher.value / 100)
+    return min(voucher.value, each)
+
+
+def discounted_prices(voucher: Voucher, unit_prices: Mapping[int, Decimal]) -> dict[int, Decimal]:
+    """What one ticket costs with ``voucher``, for each ticket type (id -> its unit price on
+    the date) the voucher discounts; the event page shows these, ``price`` charges them."""
+    restricted = {t.pk for t in voucher.ticket_types.all()}
+    found = {}
+    for ticket_type_id, each in unit_prices.items():
+        off = _discount(voucher, restricted, ticket_type_id, each)
+        if off > 0:
+            found[ticket_type_id] = each - off
+    return found
 
 
 def validate_buyer(details: BuyerDetails, event: Event, ticket_count: int, total: Decimal) -> str:

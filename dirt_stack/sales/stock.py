@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
@@ -46,6 +47,7 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, QuerySet, Sum
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from core import metrics, outbox, statements
@@ -56,6 +58,8 @@ from sales.emails import order_expired_message
 from sales.exceptions import OrderConflict
 from sales.models import AuditEntry, Hold, HoldLine, IdempotencyRecord, Order, Ticket, Voucher
 from sales.soldout import forget as forget_sold_out
+
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -465,6 +469,52 @@ def _write_statement(new_hold: Hold, lines: list[HoldLine], claims: list[stateme
     statements.saved(new_hold, hold_id)
     for line in lines:
         statements.saved(line, line_ids[str(line.ticket_type_id)], hold_id=hold_id)
+
+
+# Within this of its first length, a hold counts as never extended (created_at and
+# expires_at are read from the clock a moment apart when it is made).
+EXTENSION_SLACK = dt.timedelta(seconds=30)
+# The checkout offers the extension when this little is left.
+EXTENSION_OFFERED_WITHIN = dt.timedelta(minutes=2)
+
+
+class HoldNotExtended(OrderConflict):
+    """The hold cannot be given more time: it expired, ended, or was extended already."""
+
+
+def extendable(live_hold: Hold, first_length: dt.timedelta) -> bool:
+    """Whether ``live_hold`` was never extended (``extend``'s rule): its life, from its
+    creation to its expiry, is still at most ``first_length``."""
+    return live_hold.expires_at - live_hold.created_at <= first_length + EXTENSION_SLACK
+
+
+def extend(live_hold: Hold, *, first_length: dt.timedelta, by: dt.timedelta) -> dt.datetime:
+    """Give a live, unexpired hold ``by`` more time, once (WCAG 2.2.1, "Timing
+    Adjustable"); returns its new expiry. ``first_length`` is the longest a hold is first
+    given (the event's hold time, or an on-sale room's longer session).
+
+    One conditional UPDATE decides, so two clicks or two instances extend once: it
+    matches only a hold still live, not yet expired (``release_expired`` claims expired
+    holds with the opposite condition, so the stock is never both released and kept)
+    and never extended (``extendable``), and moves its expiry past that limit. The stock
+    stays counted as it was: the hold keeps what it took, for longer.
+    Raises HoldNotExtended.
+    """
+    now = timezone.now()
+    limit = F("created_at") + (first_length + EXTENSION_SLACK)
+    extended = Hold.objects.filter(
+        pk=live_hold.pk, status=Hold.Status.LIVE, expires_at__gt=now, expires_at__lte=limit
+    ).update(expires_at=Greatest(F("expires_at") + by, limit + dt.timedelta(seconds=1)))
+    live_hold.refresh_from_db(fields=["status", "expires_at"])
+    if not extended:
+        if live_hold.status != Hold.Status.LIVE or live_hold.expires_at <= now:
+            raise HoldNotExtended("Your reservation has expired and the tickets were released.")
+        raise HoldNotExtended("Your reservation was already extended once.")
+    logger.info(
+        "hold extended",
+        extra={"hold_id": live_hold.pk, "date_id": live_hold.date_id, "expires_at": live_hold.expires_at},
+    )
+    return live_hold.expires_at
 
 
 def _hold_quantities(hold_ids: Iterable[int]) -> Counter[int]:

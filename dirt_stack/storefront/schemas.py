@@ -244,10 +244,29 @@ class EventFilters(Shape):
     date_to: str = Field(alias="to")
 
 
+class Availability(Shape):
+    """What an event's card says about buying: its next date's sale state (the event
+    page's rule: "few left" at or below 10 % of the capacity, 3 tickets at the least)."""
+
+    state: SaleState
+    available: int = Field(description="Tickets left on the date; 0 unless it is on sale.")
+    sales_start: IsoDateTime | None = Field(
+        description="When the date's sales open, if it has its own window."
+    )
+
+
+class ListedEvent(EventSummary):
+    """An event in the storefront's lists."""
+
+    availability: Availability | None = Field(
+        description="Its next date's availability; null when no date is left."
+    )
+
+
 class HomePageProps(PageProps):
     component = "Home"
 
-    events: list[EventSummary]
+    events: list[ListedEvent]
     pagination: Pagination
     filters: EventFilters
 
@@ -262,8 +281,15 @@ class OrganizerPageProps(PageProps):
     component = "Organizers/Show"
 
     organizer: OrganizerContact
-    events: list[EventSummary]
+    events: list[ListedEvent]
     pagination: Pagination
+
+
+class VoucherPrice(Shape):
+    """A ticket type's price for one ticket with the voucher (sales.pricing)."""
+
+    ticket_type: int
+    price: Money
 
 
 class VoucherCheck(Shape):
@@ -272,6 +298,9 @@ class VoucherCheck(Shape):
     code: str
     valid: bool
     message: str
+    prices: list[VoucherPrice] = Field(
+        default_factory=list, description="The shown ticket types the voucher discounts, at their new price."
+    )
 
 
 # --- The on-sale room (onsale; the pages and the API share these) ------------------------
@@ -381,6 +410,15 @@ class Country(Shape):
     name: str
 
 
+class HoldExtension(Shape):
+    """The checkout's "Need more time?": the reservation extended once by the event's
+    hold time (sales.stock.extend), offered in its last seconds."""
+
+    minutes: int = Field(description="How much longer the reservation lasts when extended.")
+    offered_within: int = Field(description="Offered when this many seconds or fewer are left.")
+    url: str
+
+
 class CheckoutPageProps(PageProps):
     component = "Checkout/Show"
 
@@ -398,6 +436,9 @@ class CheckoutPageProps(PageProps):
     tickets: list[CheckoutTicket] = Field(description="The order's tickets in order, with their questions.")
     countries: list[Country] = Field(
         description="The options of a country question (empty when none is asked)."
+    )
+    extension: HoldExtension | None = Field(
+        description="The one extension the reservation may still get; null once it got it."
     )
 
 

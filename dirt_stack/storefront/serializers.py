@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import operator
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
@@ -136,6 +137,37 @@ def next_date(dates: Iterable[EventDate], now: dt.datetime | None = None) -> Eve
 def event_summary(event: Event) -> schemas.EventSummary:
     """What a list of events shows. Times carry the event's own UTC offset."""
     return schemas.EventSummary(**_summary_fields(event))
+
+
+def listed_events(events: list[Event]) -> list[schemas.ListedEvent]:
+    """A page of ``Event.objects.listed()`` with each event's next date's availability
+    (``date_state``, the event page's rule): the next dates in one query and what is left
+    on them in ``quotas.availability_by_date``'s few, whatever the number of events."""
+    starts = {e.pk: getattr(e, "next_starts_at", None) for e in events}
+    wanted = [Q(event_id=pk, starts_at=at) for pk, at in starts.items() if at is not None]
+    next_dates: dict[int, EventDate] = {}
+    if wanted:
+        found = EventDate.objects.filter(functools.reduce(operator.or_, wanted)).exclude(
+            status=EventDate.Status.CANCELLED
+        )
+        for row in found.order_by("starts_at", "pk"):
+            next_dates.setdefault(row.event_id, row)
+    left = quotas.availability_by_date(next_dates.values())
+    listed = []
+    for event in events:
+        availability = None
+        next_date = next_dates.get(event.pk)
+        if next_date is not None:
+            next_date.event = event
+            on_date = left[next_date.pk]
+            state = date_state(next_date, on_date)
+            availability = schemas.Availability(
+                state=state,
+                available=on_date.total if state in (SaleState.ON_SALE, SaleState.FEW_LEFT) else 0,
+                sales_start=_local_or_none(next_date.sales_start, event),
+            )
+        listed.append(schemas.ListedEvent(**_summary_fields(event), availability=availability))
+    return listed
 
 
 def date_url(event: Event, date: EventDate) -> str:
@@ -302,7 +334,11 @@ def event_json_ld(event: Event, detail: schemas.EventDetail, url: str) -> str:
 
 
 def payment_methods(event_methods: list[str]) -> list[schemas.PaymentMethod]:
-    return [schemas.PaymentMethod(name=p.name, label=p.label) for p in accepted_methods(event_methods)]
+    """The methods a buyer chooses from, cards before the bank transfer: the checkout
+    preselects the first, and a buyer who just presses "Place order" should not end up
+    with an unpaid transfer because the organizer listed it first."""
+    offered = sorted(accepted_methods(event_methods), key=lambda p: p.name == "offline")
+    return [schemas.PaymentMethod(name=p.name, label=p.label) for p in offered]
 
 
 def line_detail(line: OrderLine | PricedLine) -> schemas.OrderLine:

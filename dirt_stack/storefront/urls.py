@@ -19,6 +19,7 @@ checkout_patterns = [
     path("challenge/", checkout.challenge, name="challenge"),
     path("checkout/<uuid:token>/", checkout.checkout, name="checkout"),
     path("checkout/<uuid:token>/release/", checkout.release_hold, name="release"),
+    path("checkout/<uuid:token>/extend/", checkout.extend_hold, name="extend"),
     path("orders/", checkout.my_orders, name="my_orders"),
     path("orders/find/", find_orders.find_orders, name="find_orders"),
     path("orders/<str:code>/confirm/<str:token>/", checkout.confirm_order, name="confirm_order"),

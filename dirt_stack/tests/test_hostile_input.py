@@ -417,6 +417,15 @@ CASES = [
     ),
     # 1. Anonymous GET requests
     Case("§2.1", "home search NUL", "get", "/?q=%00"),
+    # Folded for the accent-insensitive search (core.search): LIKE wildcards, combining
+    # marks alone, letters outside the folded table.
+    Case(
+        "§2.1",
+        "home search wildcards and marks",
+        "get",
+        "/?q=%25_%5C%CC%81%CC%8C%E1%BA%9E%F0%9F%8E%AB",
+        outcome="answered",
+    ),
     Case("§2.1", "voucher NUL", "get", "/events/gig/?voucher=a%00b", outcome="answered"),
     Case("§2.1", "api event slug NUL", "get", "/api/v1/events/x%00y"),
     Case("§2.1", "api order code NUL", "get", "/api/v1/orders/AB%00CD?secret=x"),

@@ -83,6 +83,10 @@ class EventCreatePageProps(PageProps):
     organizer: OrganizerRef
     timezones: list[str]
     currencies: list[str]
+    configured_payment_methods: list[str] = Field(
+        description="The payment methods set up on this installation (sales.payments); a new "
+        "event offers these, and the form warns about any other that is ticked."
+    )
 
 
 class EventEditPageProps(PageProps):
@@ -96,6 +100,9 @@ class EventEditPageProps(PageProps):
     can_manage: bool
     timezones: list[str]
     currencies: list[str]
+    configured_payment_methods: list[str] = Field(
+        description="The payment methods set up on this installation (sales.payments)."
+    )
 
 
 class CancellationImpact(Shape):

@@ -33,7 +33,14 @@ from backoffice.schemas import (
     ManagedDateOffer,
     PreviewDate,
 )
-from core.inertia import form_errors, render_page, render_with_errors, submitted_data, validation_errors
+from core.inertia import (
+    form_errors,
+    form_page,
+    render_page,
+    render_with_errors,
+    submitted_data,
+    validation_errors,
+)
 from events import date_services
 from events.forms import (
     BulkDateForm,
@@ -196,8 +203,13 @@ def dates(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpRes
     )
 
 
+def _dates_page(request: HttpRequest, organizer_slug: str, event_slug: str, **_: object) -> str:
+    """The dates page, where every date form lives."""
+    return _dates_url(organizer_slug, event_slug)
+
+
 @login_required
-@require_POST
+@form_page(_dates_page)
 def date_create(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     membership, event = _managed(request, organizer_slug, event_slug)
     form = DateForm(submitted_data(request), event=event)
@@ -238,7 +250,7 @@ def dates_preview(request: HttpRequest, organizer_slug: str, event_slug: str) ->
 
 
 @login_required
-@require_POST
+@form_page(_dates_page)
 def dates_from_rule(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     membership, event = _managed(request, organizer_slug, event_slug)
     form = _rule_form(request, event)
@@ -259,7 +271,7 @@ def _offer_forms(date: EventDate, data: Any) -> list[DateTicketTypeForm]:
 
 
 @login_required
-@require_POST
+@form_page(_dates_page)
 def date_update(request: HttpRequest, organizer_slug: str, event_slug: str, date_id: int) -> HttpResponse:
     membership, event, date = _managed_date(request, organizer_slug, event_slug, date_id)
     data = submitted_data(request)
@@ -274,7 +286,7 @@ def date_update(request: HttpRequest, organizer_slug: str, event_slug: str, date
 
 
 @login_required
-@require_POST
+@form_page(_dates_page)
 def dates_bulk(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     membership, event = _managed(request, organizer_slug, event_slug)
     form = BulkDateForm(submitted_data(request), event=event)
@@ -287,7 +299,7 @@ def dates_bulk(request: HttpRequest, organizer_slug: str, event_slug: str) -> Ht
 
 
 @login_required
-@require_POST
+@form_page(_dates_page)
 def date_move(
     request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, date_id: int
 ) -> HttpResponse:
@@ -317,7 +329,7 @@ def date_move(
 
 
 @login_required
-@require_POST
+@form_page(_dates_page)
 def date_cancel(
     request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, date_id: int
 ) -> HttpResponse:
@@ -349,7 +361,7 @@ def date_cancel(
 
 
 @login_required
-@require_POST
+@form_page(_dates_page)
 def date_delete(request: HttpRequest, organizer_slug: str, event_slug: str, date_id: int) -> HttpResponse:
     membership, event, date = _managed_date(request, organizer_slug, event_slug, date_id)
     label = date_services.date_label(date, event)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -41,12 +42,20 @@ from backoffice.serializers import (
     event_form_values,
     ticket_type_manage,
 )
-from core.inertia import form_errors, render_page, render_with_errors, submitted_data, validation_errors
+from core.inertia import (
+    form_errors,
+    form_page,
+    render_page,
+    render_with_errors,
+    submitted_data,
+    validation_errors,
+)
 from events import services
 from events.forms import EventForm, TicketTypeForm, local_input_value
 from events.models import DateTicketType, Event, TicketType
 from sales import date_changes, event_cancellation, quotas
 from sales.models import EventCancellation, Voucher
+from sales.payments import configured_methods
 from sales.quotas import sold_counts
 from storefront.schemas import OrganizerRef
 
@@ -146,7 +155,10 @@ def event_create(request: HttpRequest, organizer_slug: str) -> HttpResponse:
     require_role(membership, MANAGERS)
     org = membership.organizer
     props = EventCreatePageProps(
-        organizer=OrganizerRef(name=org.name, slug=org.slug), timezones=_timezones(), currencies=_currencies()
+        organizer=OrganizerRef(name=org.name, slug=org.slug),
+        timezones=_timezones(),
+        currencies=_currencies(),
+        configured_payment_methods=configured_methods(),
     )
     if request.method == "GET":
         return render_page(request, props, template_data={"page_title": "New event"})
@@ -181,6 +193,7 @@ def _editor_props(membership: Membership, event: Event) -> EventEditPageProps:
         can_manage=can_manage_events(membership),
         timezones=_timezones(),
         currencies=_currencies(),
+        configured_payment_methods=configured_methods(),
     )
 
 
@@ -225,8 +238,13 @@ def event_edit(request: AuthenticatedHttpRequest, organizer_slug: str, event_slu
     return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event.slug)
 
 
+def _editor_url(request: HttpRequest, organizer_slug: str, event_slug: str, **_: object) -> str:
+    """The event editor, where the ticket type, voucher and status forms live."""
+    return reverse("backoffice:event", kwargs={"organizer_slug": organizer_slug, "event_slug": event_slug})
+
+
 @login_required
-@require_POST
+@form_page(_editor_url)
 def event_status(request: HttpRequest, organizer_slug: str, event_slug: str, action: str) -> HttpResponse:
     membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     # Cancelling is event_cancel's: it settles the event's orders.
@@ -318,7 +336,7 @@ def _ticket_type_errors(
 
 
 @login_required
-@require_POST
+@form_page(_editor_url)
 def ticket_type_create(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     form = TicketTypeForm(submitted_data(request), event=event)
@@ -330,7 +348,7 @@ def ticket_type_create(request: HttpRequest, organizer_slug: str, event_slug: st
 
 
 @login_required
-@require_POST
+@form_page(_editor_url)
 def ticket_type_update(
     request: HttpRequest, organizer_slug: str, event_slug: str, ticket_type_id: int
 ) -> HttpResponse:
@@ -358,7 +376,7 @@ def ticket_type_update(
 
 
 @login_required
-@require_POST
+@form_page(_editor_url)
 def voucher_create(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     form = VoucherForm(submitted_data(request), event=event)
@@ -371,7 +389,7 @@ def voucher_create(request: HttpRequest, organizer_slug: str, event_slug: str) -
 
 
 @login_required
-@require_POST
+@form_page(_editor_url)
 def voucher_delete(
     request: HttpRequest, organizer_slug: str, event_slug: str, voucher_id: int
 ) -> HttpResponse:

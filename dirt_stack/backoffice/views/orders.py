@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
 from backoffice import reports
@@ -26,7 +26,7 @@ from backoffice.schemas import (
     OrdersPageProps,
 )
 from backoffice.serializers import date_choices, payment_rows, refund_rows
-from core.inertia import paginate, render_page, render_with_errors, submitted_data
+from core.inertia import form_page, paginate, render_page, render_with_errors, submitted_data
 from core.input import InputError, parse_decimal, parse_id
 from core.schemas import Option
 from events.models import Event
@@ -116,8 +116,14 @@ def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> Ht
     return render_page(request, props, template_data={"page_title": f"Orders · {event.title}"})
 
 
+def _orders_url(request: HttpRequest, organizer_slug: str, event_slug: str) -> str:
+    """The event's order list (as it was searched), where pending transfers are cancelled."""
+    listed = reverse("backoffice:orders", kwargs={"organizer_slug": organizer_slug, "event_slug": event_slug})
+    return f"{listed}?{request.GET.urlencode()}" if request.GET else listed
+
+
 @login_required
-@require_POST
+@form_page(_orders_url)
 def cancel_transfers(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     """Cancel the selected pending bank transfers (``codes``), each audited as one cancel."""
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
@@ -190,8 +196,15 @@ def order_page(request: HttpRequest, organizer_slug: str, event_slug: str, code:
     )
 
 
+def _order_url(request: HttpRequest, organizer_slug: str, event_slug: str, code: str) -> str:
+    """The back office's order page, where the order's actions are."""
+    return reverse(
+        "backoffice:order", kwargs={"organizer_slug": organizer_slug, "event_slug": event_slug, "code": code}
+    )
+
+
 @login_required
-@require_POST
+@form_page(_order_url)
 def order_action(
     request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, code: str
 ) -> HttpResponse:

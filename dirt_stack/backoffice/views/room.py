@@ -12,17 +12,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
 from backoffice.access import MANAGERS, managed_event
 from backoffice.forms import RoomForm, RoomRateForm
 from backoffice.schemas import EventInZone, RoomPageProps
 from backoffice.serializers import room_changes, room_counts, room_settings
-from core.inertia import form_errors, render_page, render_with_errors, submitted_data, validation_errors
+from core.inertia import (
+    form_errors,
+    form_page,
+    render_page,
+    render_with_errors,
+    submitted_data,
+    validation_errors,
+)
 from events.models import Event
 from onsale import services as onsale
 from onsale.models import Room
@@ -94,8 +101,13 @@ def _configured(
     return event, room
 
 
+def _room_url(request: HttpRequest, organizer_slug: str, event_slug: str) -> str:
+    """The on-sale room's console, where its buttons are."""
+    return reverse("backoffice:room", kwargs={"organizer_slug": organizer_slug, "event_slug": event_slug})
+
+
 @login_required
-@require_POST
+@form_page(_room_url)
 def room_pause(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     event, room = _configured(request, organizer_slug, event_slug)
     if room is not None:
@@ -105,7 +117,7 @@ def room_pause(request: AuthenticatedHttpRequest, organizer_slug: str, event_slu
 
 
 @login_required
-@require_POST
+@form_page(_room_url)
 def room_resume(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     event, room = _configured(request, organizer_slug, event_slug)
     if room is not None:
@@ -115,7 +127,7 @@ def room_resume(request: AuthenticatedHttpRequest, organizer_slug: str, event_sl
 
 
 @login_required
-@require_POST
+@form_page(_room_url)
 def room_rate(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     """A new admission rate, while the room runs."""
     event, room = _configured(request, organizer_slug, event_slug)

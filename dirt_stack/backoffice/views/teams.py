@@ -37,7 +37,14 @@ from backoffice.schemas import (
     PendingInvitation,
 )
 from backoffice.views.events import organizer_props
-from core.inertia import form_errors, render_page, render_with_errors, submitted_data, validation_errors
+from core.inertia import (
+    form_errors,
+    form_page,
+    render_page,
+    render_with_errors,
+    submitted_data,
+    validation_errors,
+)
 from core.input import parse_id
 from core.schemas import Option
 from core.text import single_line
@@ -126,8 +133,13 @@ def _send_invitation(request: AuthenticatedHttpRequest, invitation: Invitation) 
     )
 
 
+def _members_url(request: HttpRequest, organizer_slug: str, **_: object) -> str:
+    """The team page, where members' roles are changed and invitations withdrawn."""
+    return reverse("backoffice:members", args=[organizer_slug])
+
+
 @login_required
-@require_POST
+@form_page(_members_url)
 def member_update(request: HttpRequest, organizer_slug: str, member_id: int) -> HttpResponse:
     membership = membership_for(request.user, organizer_slug)
     require_role(membership, OWNERS)
@@ -154,7 +166,7 @@ def member_update(request: HttpRequest, organizer_slug: str, member_id: int) -> 
 
 
 @login_required
-@require_POST
+@form_page(_members_url)
 def invitation_revoke(request: HttpRequest, organizer_slug: str, invitation_id: int) -> HttpResponse:
     membership = membership_for(request.user, organizer_slug)
     require_role(membership, OWNERS)

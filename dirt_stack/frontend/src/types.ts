@@ -22,6 +22,7 @@ export type Option = Schemas["Option"];
 
 // Events, ticket types and orders: the pages and the REST API send the same shapes.
 export type EventSummary = Schemas["EventSummary"];
+export type ListedEvent = Schemas["ListedEvent"];
 export type EventDetail = Schemas["EventDetail"];
 export type EventStatus = EventSummary["status"];
 export type DatePublic = Schemas["DatePublic"];

@@ -7,6 +7,7 @@ import logging
 import math
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,11 +22,12 @@ from inertia.http import clear_history, encrypt_history
 
 from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
-from core.inertia import render_page, render_with_errors, submitted_data
+from core.inertia import form_page, render_page, render_with_errors, show_form_page_at, submitted_data
 from core.input import parse_id
 from core.schemas import ErrorPageProps
 from events.models import DateTicketType, Event, EventDate
 from onsale.exceptions import AdmissionRequired
+from onsale.models import Room
 from questions import services as questions
 from sales import (
     attendee_names,
@@ -48,6 +50,7 @@ from storefront.schemas import (
     CheckoutExpiredPageProps,
     CheckoutPageProps,
     EventRef,
+    HoldExtension,
     MyOrder,
     MyOrdersPageProps,
     OrderPageProps,
@@ -138,7 +141,18 @@ def challenge(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_POST
+def _event_page_url(
+    request: HttpRequest, slug: str, date: EventDate | None = None, voucher_code: str = ""
+) -> str:
+    """The event page, where the ticket form is, with the chosen date and voucher."""
+    url = reverse("events:detail", args=[slug])
+    query = {
+        key: value for key, value in (("date", date.pk if date else ""), ("voucher", voucher_code)) if value
+    }
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+@form_page(_event_page_url)
 def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     """Step 1 (from the event page): reserve the chosen tickets, within the buyer's share
     and with a solved proof of work when one is due (sales.hoarding)."""
@@ -147,6 +161,8 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     voucher_code = str(data.get("voucher") or "").strip()[:50]
     date_id = data.get("date")
     date = chosen_date(event, date_id)
+    # The page the refusals below are shown at: the event page as it was, date and voucher chosen.
+    show_form_page_at(request, _event_page_url(request, slug, date, voucher_code))
     if date is not None:
         date.event = event
         sold_out = _known_sold_out(event, date, data)
@@ -302,7 +318,41 @@ def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
             asked, [line.ticket_type.name for line in lines for _ in range(line.quantity)]
         ),
         countries=countries_for(asked),
+        extension=HoldExtension(
+            minutes=event.hold_minutes,
+            offered_within=int(stock.EXTENSION_OFFERED_WITHIN.total_seconds()),
+            url=reverse("sales:extend", kwargs={"token": hold.token}),
+        )
+        if stock.extendable(hold, _first_hold_length(event))
+        else None,
     )
+
+
+def _first_hold_length(event: Event) -> dt.timedelta:
+    """The longest a hold of ``event`` is first given: its hold time, or its on-sale room's
+    longer session (a hold made under the room lasts that long)."""
+    session = Room.objects.filter(event=event).values_list("session_minutes", flat=True).first()
+    return dt.timedelta(minutes=max(event.hold_minutes, session or 0))
+
+
+def _checkout_url(request: HttpRequest, token: str) -> str:
+    return reverse("sales:checkout", kwargs={"token": token})
+
+
+@form_page(_checkout_url)
+def extend_hold(request: HttpRequest, token: str) -> HttpResponse:
+    """The checkout's "Need more time?": the reservation lasts the event's hold time
+    longer, once (sales.stock.extend)."""
+    hold = _hold_or_404(token)
+    if not hold.is_live:
+        return redirect("sales:checkout", token=hold.token)
+    minutes = hold.event.hold_minutes
+    try:
+        stock.extend(hold, first_length=_first_hold_length(hold.event), by=dt.timedelta(minutes=minutes))
+    except stock.HoldNotExtended as exc:
+        return render_with_errors(request, _checkout_props(request, hold), {"form": str(exc)}, status=409)
+    messages.success(request, f"Your tickets are reserved for {minutes} more minutes.")
+    return redirect("sales:checkout", token=hold.token)
 
 
 @require_http_methods(["GET", "POST"])

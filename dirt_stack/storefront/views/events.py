@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -18,24 +20,30 @@ from core.inertia import paginate, render_page
 from core.input import parse_id, search_text
 from core.markdown import plain_text_excerpt
 from core.schemas import Pagination
+from core.search import Folded, fold
 from events.models import Event, EventDate
 from sales import hoarding
 from sales.exceptions import OrderConflict, OrderInvalid
+from sales.models import Voucher
+from sales.pricing import discounted_prices
 from sales.vouchers import TooManyGuesses, find_voucher
 from storefront import room
 from storefront.schemas import (
     EventFilters,
     EventPageProps,
-    EventSummary,
     HomePageProps,
+    ListedEvent,
     OrganizerContact,
     OrganizerPageProps,
     VoucherCheck,
+    VoucherPrice,
     WaitlistRef,
 )
-from storefront.serializers import event_detail, event_json_ld, event_summary
+from storefront.serializers import event_detail, event_json_ld, listed_events
 
 EVENTS_PER_PAGE = 12
+# What the storefront's search box looks in.
+SEARCHED_COLUMNS = ("title", "description", "venue_name", "venue_address", "organizer__name")
 INVERTED_RANGE = "The “To” date is before the “From” date: pick a “To” date on or after it."
 
 
@@ -46,9 +54,9 @@ def _parse_date(value: str | None) -> dt.date | None:
         return None
 
 
-def _listed(request: HttpRequest, events: QuerySet[Event]) -> tuple[list[EventSummary], Pagination]:
+def _listed(request: HttpRequest, events: QuerySet[Event]) -> tuple[list[ListedEvent], Pagination]:
     page, pagination = paginate(request, events, EVENTS_PER_PAGE)
-    return [event_summary(event) for event in page.object_list], pagination
+    return listed_events(list(page.object_list)), pagination
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -58,12 +66,14 @@ def home(request: HttpRequest) -> HttpResponse:
     date_to = _parse_date(request.GET.get("to"))
     events = Event.objects.listed()
     if query:
-        events = events.filter(
-            Q(title__icontains=query)
-            | Q(description__icontains=query)
-            | Q(venue_name__icontains=query)
-            | Q(venue_address__icontains=query)
-            | Q(organizer__name__icontains=query)
+        # Accents and case do not matter: "Zurich" finds "Zürich" (core.search).
+        events = events.alias(
+            **{f"folded_{n}": Folded(column) for n, column in enumerate(SEARCHED_COLUMNS)}
+        ).filter(
+            functools.reduce(
+                operator.or_,
+                (Q(**{f"folded_{n}__contains": fold(query)}) for n in range(len(SEARCHED_COLUMNS))),
+            )
         )
     errors: dict[str, str] | None = None
     if date_from and date_to and date_from > date_to:
@@ -126,6 +136,7 @@ def event_page_props(
     address whose unknown voucher codes are counted (vouchers.TooManyGuesses)."""
     all_dates = list(event.dates.all()) if all_dates is None else all_dates
     voucher: VoucherCheck | None = None
+    found: Voucher | None = None
     unlocked: set[int] = set()
     if voucher_code:
         try:
@@ -137,6 +148,12 @@ def event_page_props(
             voucher = VoucherCheck(code=voucher_code, valid=True, message="Voucher applied at checkout.")
     ticket_types = [t for t in event.ticket_types.all() if not t.hidden or t.pk in unlocked]
     detail = event_detail(event, shown_dates(all_dates), date, ticket_types, date_count=len(all_dates))
+    if voucher is not None and found is not None:
+        # The prices the checkout will charge, from the date's prices the page shows.
+        new_prices = discounted_prices(found, {t.id: t.price for t in detail.ticket_types})
+        voucher.prices = [VoucherPrice(ticket_type=pk, price=each) for pk, each in new_prices.items()]
+        if voucher.prices:
+            voucher.message = "Voucher applied: the discounted prices are shown."
     return EventPageProps(event=detail, voucher=voucher)
 
 

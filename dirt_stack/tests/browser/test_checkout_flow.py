@@ -31,7 +31,7 @@ def test_buy_two_tickets_with_the_demo_card_and_a_voucher(page: Page, live_serve
     page.goto(f"{live_server.url}/events/harbour-lights/")
     page.get_by_label("Voucher code").fill("friends")
     page.get_by_role("button", name="Apply").click()
-    expect(page.get_by_text("Voucher applied at checkout.")).to_be_visible()
+    expect(page.get_by_text("Voucher applied: the discounted prices are shown.")).to_be_visible()
     page.get_by_label("Number of Standard tickets").select_option("2")
     page.get_by_role("button", name="Get 2 tickets").click()
 

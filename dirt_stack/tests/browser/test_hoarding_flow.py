@@ -103,8 +103,8 @@ def test_the_organizer_cancels_a_hoarders_bank_transfers_at_once(page: Page, liv
     expect(page.get_by_test_id("order-row")).to_have_count(3)
     expect(page.get_by_test_id("order-row").first).to_contain_text("not confirmed by email")
     page.get_by_role("button", name="Choose all unpaid bank transfers").click()
-    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Cancel 3 chosen").click()
+    page.get_by_test_id("confirm-dialog").get_by_role("button", name="Cancel orders").click()
     expect(page.get_by_role("status")).to_contain_text("3 unpaid bank transfers cancelled")
     expect(page.get_by_test_id("order-row")).to_have_count(0)
     assert Order.objects.filter(status=Order.Status.CANCELLED).count() == 3

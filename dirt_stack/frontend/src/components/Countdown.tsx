@@ -1,12 +1,30 @@
 import { useEffect, useState } from "react";
 
-// Counts down from the seconds the server computed; calls onExpire once at zero.
+// What screen readers hear, and when: once below five minutes and once below one, never
+// every second (the timer itself stays silent).
+function announcement(left: number): string {
+  if (left <= 0) {
+    return "";
+  }
+  if (left <= 60) {
+    return "Less than 1 minute left to complete your order.";
+  }
+  if (left <= 300) {
+    return "Less than 5 minutes left to complete your order.";
+  }
+  return "";
+}
+
+// Counts down from the seconds the server computed; calls onExpire once at zero. With
+// ``extension``, "Need more time?" appears in the last ``offeredWithin`` seconds.
 export default function Countdown({
   seconds,
   onExpire,
+  extension,
 }: {
   seconds: number;
   onExpire: () => void;
+  extension?: { minutes: number; offeredWithin: number; extending: boolean; onExtend: () => void };
 }) {
   const [deadline] = useState(() => Date.now() + seconds * 1000);
   const [left, setLeft] = useState(seconds);
@@ -26,16 +44,28 @@ export default function Countdown({
   const minutes = Math.floor(left / 60);
   const rest = String(left % 60).padStart(2, "0");
   return (
-    <p
-      role="timer"
-      aria-live="off"
-      data-testid="countdown"
+    <div
       className={`rounded-lg px-3 py-2 text-sm font-medium ${left < 60 ? "bg-amber-50 text-amber-900" : "bg-indigo-50 text-indigo-900"}`}
     >
-      Your tickets are reserved for{" "}
-      <span className="tabular-nums">
-        {minutes}:{rest}
-      </span>
-    </p>
+      <p role="timer" aria-live="off" data-testid="countdown">
+        Your tickets are reserved for{" "}
+        <span className="tabular-nums">
+          {minutes}:{rest}
+        </span>
+      </p>
+      <p aria-live="polite" className="sr-only" data-testid="countdown-announcement">
+        {announcement(left)}
+      </p>
+      {extension && left > 0 && left <= extension.offeredWithin ? (
+        <button
+          type="button"
+          onClick={extension.onExtend}
+          disabled={extension.extending}
+          className="mt-2 rounded-lg border border-current px-3 py-1 text-sm font-semibold underline-offset-2 hover:underline disabled:opacity-50"
+        >
+          Need more time? Add {extension.minutes} minutes
+        </button>
+      ) : null}
+    </div>
   );
 }

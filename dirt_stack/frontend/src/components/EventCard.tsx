@@ -1,8 +1,9 @@
 import { Link } from "@inertiajs/react";
 import { formatDay, formatEventDate, formatMoney } from "../lib/format";
-import type { EventSummary } from "../types";
+import type { ListedEvent } from "../types";
+import SaleStateBadge from "./SaleStateBadge";
 
-export default function EventCard({ event }: { event: EventSummary }) {
+export default function EventCard({ event }: { event: ListedEvent }) {
   const series = event.date_count > 1;
   // A series shows its next date; a single-date event, its date.
   const shown = (series && event.next_starts_at) || event.starts_at;
@@ -46,6 +47,11 @@ export default function EventCard({ event }: { event: EventSummary }) {
           <p className="text-sm text-slate-500">
             {event.venue} · {event.organizer.name}
           </p>
+          {event.availability && event.availability.state !== "on_sale" ? (
+            <div className="mt-1" data-testid="event-availability">
+              <SaleStateBadge item={event.availability} timeZone={event.timezone} />
+            </div>
+          ) : null}
           {event.min_price !== null ? (
             <p className="mt-1 text-sm font-medium text-slate-800">
               {Number(event.min_price) === 0

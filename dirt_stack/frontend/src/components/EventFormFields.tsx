@@ -36,6 +36,8 @@ type Props = {
   errors: Partial<Record<keyof EventFormData | "form", string>>;
   timezones: string[];
   currencies: string[];
+  // The payment methods set up on this installation; a ticked other one is not offered.
+  configuredPaymentMethods: string[];
   // A series' times are its dates' (the dates page): no start and end here.
   showTimes?: boolean;
 };
@@ -47,6 +49,7 @@ export default function EventFormFields({
   errors,
   timezones,
   currencies,
+  configuredPaymentMethods,
   showTimes = true,
 }: Props) {
   return (
@@ -237,19 +240,32 @@ export default function EventFormFields({
           <div className="sm:col-span-2">
             <p className="text-sm font-medium text-slate-700">Payment methods for paid tickets</p>
             {PAYMENT_METHODS.map((method) => (
-              <CheckboxField
-                key={method.value}
-                label={method.label}
-                checked={data.payment_methods.includes(method.value)}
-                onChange={(e) =>
-                  setData(
-                    "payment_methods",
-                    e.target.checked
-                      ? [...data.payment_methods, method.value]
-                      : data.payment_methods.filter((m) => m !== method.value),
-                  )
-                }
-              />
+              <div key={method.value}>
+                <CheckboxField
+                  label={method.label}
+                  checked={data.payment_methods.includes(method.value)}
+                  onChange={(e) =>
+                    setData(
+                      "payment_methods",
+                      e.target.checked
+                        ? [...data.payment_methods, method.value]
+                        : data.payment_methods.filter((m) => m !== method.value),
+                    )
+                  }
+                />
+                {data.payment_methods.includes(method.value) &&
+                !configuredPaymentMethods.includes(method.value) ? (
+                  <p
+                    className="ml-6 text-sm text-amber-800"
+                    data-testid={`payment-method-not-configured-${method.value}`}
+                  >
+                    Not set up on this installation: buyers are not offered it
+                    {method.value === "stripe"
+                      ? " until STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are configured."
+                      : "."}
+                  </p>
+                ) : null}
+              </div>
             ))}
             {errors.payment_methods ? (
               <p className="mt-1 text-sm text-red-700">{errors.payment_methods}</p>

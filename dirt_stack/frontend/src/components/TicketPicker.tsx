@@ -35,20 +35,33 @@ export default function TicketPicker({
   const form = useForm<{
     date: number | null;
     quantities: Record<string, number>;
-    voucher: string;
     altcha: string;
   }>({
     date: event.date?.id ?? null,
     quantities: {},
-    voucher: voucher?.valid ? voucher.code : "",
     altcha: "",
   });
-  const selected = Object.values(form.data.quantities).reduce((sum, n) => sum + n, 0);
+  // "Apply" keeps the chosen quantities (the page's state is preserved), so only the shown
+  // ticket types count: removing a code hides the types it unlocked.
+  const shown = new Set(event.ticket_types.map((t) => String(t.id)));
+  const chosen = Object.fromEntries(
+    Object.entries(form.data.quantities).filter(([id, n]) => shown.has(id) && n > 0),
+  );
+  const selected = Object.values(chosen).reduce((sum, n) => sum + n, 0);
+  // The server's price with the applied voucher, per ticket type it discounts.
+  const voucherPrices = new Map(
+    (voucher?.valid ? (voucher.prices ?? []) : []).map((p) => [p.ticket_type, p.price]),
+  );
   const buyable = event.ticket_types.some((t) => t.state === "on_sale" || t.state === "few_left");
   const waitingForProof = Boolean(challengeUrl) && !form.data.altcha;
 
   function reserve(e: FormEvent) {
     e.preventDefault();
+    form.transform((data) => ({
+      ...data,
+      quantities: chosen,
+      voucher: voucher?.valid ? voucher.code : "",
+    }));
     form.post(`/events/${event.slug}/hold/`, {
       preserveScroll: true,
       onFinish: () => {
@@ -68,7 +81,9 @@ export default function TicketPicker({
     if (voucherCode) {
       query.voucher = voucherCode;
     }
-    router.get(`/events/${event.slug}/`, query, { preserveScroll: true });
+    // The chosen quantities stay: the page keeps its state while the server checks the code
+    // and sends the ticket types and prices it unlocks.
+    router.get(`/events/${event.slug}/`, query, { preserveScroll: true, preserveState: true });
   }
 
   return (
@@ -93,9 +108,11 @@ export default function TicketPicker({
                   <span className="font-medium" data-testid="ticket-type-name">
                     {ticketType.name}
                   </span>
-                  <span className="font-semibold" data-testid="ticket-type-price">
-                    {formatMoney(ticketType.price, ticketType.currency)}
-                  </span>
+                  <TicketPrice
+                    price={ticketType.price}
+                    discounted={voucherPrices.get(ticketType.id)}
+                    currency={ticketType.currency}
+                  />
                 </div>
                 {ticketType.description ? (
                   <p className="mt-1 text-sm text-slate-600">{ticketType.description}</p>
@@ -181,5 +198,37 @@ export default function TicketPicker({
         </form>
       ) : null}
     </div>
+  );
+}
+
+// A ticket type's price; with a voucher that discounts it, the original struck through and
+// the new price (both from the server).
+function TicketPrice({
+  price,
+  discounted,
+  currency,
+}: {
+  price: string;
+  discounted: string | undefined;
+  currency: string;
+}) {
+  if (discounted === undefined) {
+    return (
+      <span className="font-semibold" data-testid="ticket-type-price">
+        {formatMoney(price, currency)}
+      </span>
+    );
+  }
+  return (
+    <span className="flex items-baseline gap-2">
+      <s className="text-sm text-slate-500" data-testid="ticket-type-original-price">
+        <span className="sr-only">Was </span>
+        {formatMoney(price, currency)}
+      </s>
+      <span className="font-semibold text-emerald-700" data-testid="ticket-type-price">
+        <span className="sr-only">Now </span>
+        {formatMoney(discounted, currency)}
+      </span>
+    </span>
   );
 }

@@ -2,6 +2,7 @@ import { router, useForm, usePage } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import { formatEventDate, formatMoney } from "../lib/format";
 import type { DateChoice, ManagedTicketType, VoucherRow } from "../types";
+import { useConfirm } from "./ConfirmDialog";
 import { dateLabel } from "./DateSelect";
 import { CheckboxGroup, FormError, PrimaryButton, SelectField, TextField } from "./fields";
 
@@ -41,6 +42,8 @@ export default function VouchersSection({
     form.post(`${base}/vouchers/`, { preserveScroll: true, onSuccess: () => form.reset() });
   }
 
+  const { confirm, dialog } = useConfirm();
+
   return (
     <section
       aria-labelledby="vouchers-heading"
@@ -75,13 +78,20 @@ export default function VouchersSection({
               {voucher.can_delete ? (
                 <button
                   type="button"
-                  onClick={() =>
-                    router.post(
-                      `${base}/vouchers/${voucher.id}/delete/`,
-                      {},
-                      { preserveScroll: true },
-                    )
-                  }
+                  onClick={async () => {
+                    const confirmed = await confirm({
+                      title: `Delete voucher ${voucher.code}?`,
+                      body: "Buyers can no longer use the code. This cannot be undone.",
+                      confirmLabel: "Delete",
+                    });
+                    if (confirmed) {
+                      router.post(
+                        `${base}/vouchers/${voucher.id}/delete/`,
+                        {},
+                        { preserveScroll: true },
+                      );
+                    }
+                  }}
                   className="text-red-700 hover:underline"
                 >
                   Delete
@@ -167,6 +177,7 @@ export default function VouchersSection({
           <PrimaryButton disabled={form.processing}>Create voucher</PrimaryButton>
         </div>
       </form>
+      {dialog}
     </section>
   );
 }

@@ -2170,6 +2170,28 @@ export interface components {
       user: components["schemas"]["User"] | null;
     };
     /**
+     * Availability
+     * @description What an event's card says about buying: its next date's sale state (the event
+     * page's rule: "few left" at or below 10 % of the capacity, 3 tickets at the least).
+     */
+    Availability: {
+      /**
+       * State
+       * @enum {string}
+       */
+      state: "on_sale" | "few_left" | "sold_out" | "not_yet_on_sale" | "sales_ended" | "cancelled";
+      /**
+       * Available
+       * @description Tickets left on the date; 0 unless it is on sale.
+       */
+      available: number;
+      /**
+       * Sales Start
+       * @description When the date's sales open, if it has its own window.
+       */
+      sales_start: string | null;
+    };
+    /**
      * CancellationImpact
      * @description What cancelling the event will do (sales.event_cancellation.impact).
      */
@@ -2369,6 +2391,8 @@ export interface components {
        * @description The options of a country question (empty when none is asked).
        */
       countries: components["schemas"]["Country"][];
+      /** @description The one extension the reservation may still get; null once it got it. */
+      extension: components["schemas"]["HoldExtension"] | null;
     };
     /**
      * CheckoutQuestion
@@ -2661,6 +2685,11 @@ export interface components {
       timezones: string[];
       /** Currencies */
       currencies: string[];
+      /**
+       * Configured Payment Methods
+       * @description The payment methods set up on this installation (sales.payments); a new event offers these, and the form warns about any other that is ticked.
+       */
+      configured_payment_methods: string[];
     };
     /**
      * EventDetail
@@ -2762,6 +2791,11 @@ export interface components {
       timezones: string[];
       /** Currencies */
       currencies: string[];
+      /**
+       * Configured Payment Methods
+       * @description The payment methods set up on this installation (sales.payments).
+       */
+      configured_payment_methods: string[];
     };
     /** EventFilters */
     EventFilters: {
@@ -2945,10 +2979,29 @@ export interface components {
       /** Message */
       message: string;
     };
+    /**
+     * HoldExtension
+     * @description The checkout's "Need more time?": the reservation extended once by the event's
+     * hold time (sales.stock.extend), offered in its last seconds.
+     */
+    HoldExtension: {
+      /**
+       * Minutes
+       * @description How much longer the reservation lasts when extended.
+       */
+      minutes: number;
+      /**
+       * Offered Within
+       * @description Offered when this many seconds or fewer are left.
+       */
+      offered_within: number;
+      /** Url */
+      url: string;
+    };
     /** HomePageProps */
     HomePageProps: {
       /** Events */
-      events: components["schemas"]["EventSummary"][];
+      events: components["schemas"]["ListedEvent"][];
       pagination: components["schemas"]["Pagination"];
       filters: components["schemas"]["EventFilters"];
     };
@@ -2979,6 +3032,65 @@ export interface components {
        * @description Why the logged-in user cannot accept it (another address, already a member), or null.
        */
       refusal: string | null;
+    };
+    /**
+     * ListedEvent
+     * @description An event in the storefront's lists.
+     */
+    ListedEvent: {
+      /** Slug */
+      slug: string;
+      /** Title */
+      title: string;
+      organizer: components["schemas"]["OrganizerRef"];
+      /**
+       * Starts At
+       * Format: date-time
+       */
+      starts_at: string;
+      /**
+       * Ends At
+       * Format: date-time
+       */
+      ends_at: string;
+      /**
+       * Timezone
+       * @description The event's IANA time zone, e.g. Europe/Vienna.
+       */
+      timezone: string;
+      /**
+       * Venue
+       * @description The venue's name and address, or “Online”.
+       */
+      venue: string;
+      /** Is Online */
+      is_online: boolean;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "draft" | "published" | "cancelled";
+      /** Currency */
+      currency: string;
+      /**
+       * Min Price
+       * @description The cheapest visible ticket type's price (on any date); null when there is none.
+       */
+      min_price: string | null;
+      /** Cover Image Url */
+      cover_image_url: string | null;
+      /**
+       * Date Count
+       * @description How many dates the event has, past and cancelled ones included (1: a single-date event).
+       */
+      date_count: number;
+      /**
+       * Next Starts At
+       * @description When its next date starts (the soonest not over nor cancelled); null when none is left.
+       */
+      next_starts_at: string | null;
+      /** @description Its next date's availability; null when no date is left. */
+      availability: components["schemas"]["Availability"] | null;
     };
     /** LoginPageProps */
     LoginPageProps: {
@@ -3384,7 +3496,7 @@ export interface components {
     OrganizerPageProps: {
       organizer: components["schemas"]["OrganizerContact"];
       /** Events */
-      events: components["schemas"]["EventSummary"][];
+      events: components["schemas"]["ListedEvent"][];
       pagination: components["schemas"]["Pagination"];
     };
     /** OrganizerSettings */
@@ -3809,6 +3921,21 @@ export interface components {
       valid: boolean;
       /** Message */
       message: string;
+      /**
+       * Prices
+       * @description The shown ticket types the voucher discounts, at their new price.
+       */
+      prices?: components["schemas"]["VoucherPrice"][];
+    };
+    /**
+     * VoucherPrice
+     * @description A ticket type's price for one ticket with the voucher (sales.pricing).
+     */
+    VoucherPrice: {
+      /** Ticket Type */
+      ticket_type: number;
+      /** Price */
+      price: string;
     };
     /** VoucherRow */
     VoucherRow: {

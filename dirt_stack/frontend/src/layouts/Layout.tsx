@@ -1,6 +1,7 @@
-import { Link, usePage } from "@inertiajs/react";
-import type { ReactNode } from "react";
+import { Link, router, usePage } from "@inertiajs/react";
+import { type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from "react";
 import FlashMessages from "../components/FlashMessages";
+import type { User } from "../types";
 
 export default function Layout({ children }: { children: ReactNode }) {
   const { props } = usePage();
@@ -23,7 +24,8 @@ export default function Layout({ children }: { children: ReactNode }) {
             <span aria-hidden="true" className="inline-block size-6 rounded-md bg-indigo-600" />
             Maticko
           </Link>
-          <div className="flex items-center gap-4 text-sm">
+          <PhoneMenu user={user} />
+          <div className="hidden items-center gap-4 text-sm sm:flex">
             <Link href="/" className="text-slate-700 hover:text-indigo-700">
               Events
             </Link>
@@ -91,6 +93,93 @@ export default function Layout({ children }: { children: ReactNode }) {
           <p>Version {props.app.version}</p>
         </div>
       </footer>
+    </div>
+  );
+}
+
+// Below the sm breakpoint the header's links live behind one "Menu" button (a disclosure:
+// aria-expanded, Escape closes it and returns focus to the button, a visit closes it).
+function PhoneMenu({ user }: { user: User | null }) {
+  const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => router.on("navigate", () => setOpen(false)), []);
+
+  function onKeyDown(e: KeyboardEvent) {
+    if (e.key === "Escape" && open) {
+      setOpen(false);
+      button.current?.focus();
+    }
+  }
+
+  const item = "block rounded-lg px-3 py-2 text-slate-700 hover:bg-slate-100";
+  return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: Escape anywhere in the menu closes it
+    <div className="relative sm:hidden" onKeyDown={onKeyDown}>
+      <button
+        ref={button}
+        type="button"
+        aria-expanded={open}
+        aria-controls="phone-menu"
+        onClick={() => setOpen(!open)}
+        className="rounded-lg border border-slate-300 px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-100"
+      >
+        Menu
+      </button>
+      {open ? (
+        <ul
+          id="phone-menu"
+          className="absolute right-0 z-10 mt-2 w-56 space-y-1 rounded-xl border border-slate-200 bg-white p-2 text-sm shadow-lg"
+        >
+          <li>
+            <Link href="/" className={item}>
+              Events
+            </Link>
+          </li>
+          {user ? (
+            <>
+              <li>
+                <Link href="/orders/" className={item}>
+                  My orders
+                </Link>
+              </li>
+              <li>
+                <Link href="/manage/" className={item}>
+                  My events
+                </Link>
+              </li>
+              <li>
+                <Link href="/accounts/security/" className={item}>
+                  Account security ({user.name})
+                </Link>
+              </li>
+              <li>
+                <Link
+                  href="/accounts/logout/"
+                  method="post"
+                  as="button"
+                  className={`${item} w-full text-left`}
+                >
+                  Log out
+                </Link>
+              </li>
+            </>
+          ) : (
+            <>
+              <li>
+                <Link href="/accounts/login/" className={item}>
+                  Log in
+                </Link>
+              </li>
+              <li>
+                <Link href="/accounts/signup/" className={item}>
+                  Sell tickets
+                </Link>
+              </li>
+            </>
+          )}
+        </ul>
+      ) : null}
     </div>
   );
 }

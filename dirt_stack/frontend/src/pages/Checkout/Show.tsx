@@ -1,4 +1,4 @@
-import { Head, router, useForm } from "@inertiajs/react";
+import { Head, router, useForm, usePage } from "@inertiajs/react";
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from "react";
 import Countdown from "../../components/Countdown";
 import DateDetails from "../../components/DateDetails";
@@ -24,7 +24,10 @@ export default function Checkout(props: Props) {
     questions,
     tickets,
     countries,
+    extension,
   } = props;
+  const [extending, setExtending] = useState(false);
+  const pageErrors = usePage().props.errors;
   const [expired, setExpired] = useState(seconds_left <= 0);
   const onExpire = useCallback(() => setExpired(true), []);
   const form = useForm({
@@ -76,11 +79,37 @@ export default function Checkout(props: Props) {
                 </button>
               </p>
             ) : (
-              <Countdown seconds={seconds_left} onExpire={onExpire} />
+              <Countdown
+                // A new reservation time from the server (an extension) starts a new count.
+                key={seconds_left}
+                seconds={seconds_left}
+                onExpire={onExpire}
+                extension={
+                  extension
+                    ? {
+                        minutes: extension.minutes,
+                        offeredWithin: extension.offered_within,
+                        extending,
+                        // The details typed so far stay: the page keeps its state.
+                        onExtend: () =>
+                          router.post(
+                            extension.url,
+                            {},
+                            {
+                              preserveScroll: true,
+                              onStart: () => setExtending(true),
+                              onFinish: () => setExtending(false),
+                            },
+                          ),
+                      }
+                    : undefined
+                }
+              />
             )}
           </div>
           <form ref={formRef} onSubmit={submit} className="mt-6 space-y-4" noValidate>
-            <FormError message={errors.form} />
+            {/* The form's own errors, or a refused extension's (posted outside the form). */}
+            <FormError message={errors.form ?? pageErrors.form} />
             <TextField
               label="Your name"
               autoComplete="name"

@@ -1,5 +1,6 @@
 import { Head, Link, router, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
+import { useConfirm } from "../../components/ConfirmDialog";
 import { FormError, PrimaryButton, SelectField, TextField } from "../../components/fields";
 import type { PageProps } from "../../types";
 
@@ -19,9 +20,12 @@ export default function ApiTokens({
     form.post(`/manage/${organizer.slug}/api-tokens/`, { onSuccess: () => form.reset() });
   }
 
+  const { confirm, dialog } = useConfirm();
+
   return (
     <>
       <Head title="API tokens" />
+      {dialog}
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`/manage/${organizer.slug}/`} className="hover:text-indigo-700">
           ← {organizer.name}
@@ -65,12 +69,19 @@ export default function ApiTokens({
             {token.active ? (
               <button
                 type="button"
-                onClick={() =>
-                  router.post(`/manage/${organizer.slug}/api-tokens/`, {
-                    action: "revoke",
-                    id: token.id,
-                  })
-                }
+                onClick={async () => {
+                  const confirmed = await confirm({
+                    title: `Revoke the token “${token.name}”?`,
+                    body: "Every program using it is refused from now on. This cannot be undone.",
+                    confirmLabel: "Revoke",
+                  });
+                  if (confirmed) {
+                    router.post(`/manage/${organizer.slug}/api-tokens/`, {
+                      action: "revoke",
+                      id: token.id,
+                    });
+                  }
+                }}
                 className="text-red-700 hover:underline"
               >
                 Revoke

@@ -1,5 +1,6 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
 import type { FormEvent } from "react";
+import { useConfirm } from "../../components/ConfirmDialog";
 import DateSelect, { dateLabel } from "../../components/DateSelect";
 import { CheckboxField, FormError, PrimaryButton, TextField } from "../../components/fields";
 import { formatEventDate } from "../../lib/format";
@@ -27,9 +28,12 @@ export default function CheckInLists({
     form.post(`${base}/checkin-lists/`, { onSuccess: () => form.reset() });
   }
 
+  const { confirm, dialog } = useConfirm();
+
   return (
     <>
       <Head title="Check-in lists" />
+      {dialog}
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`${base}/`} className="hover:text-indigo-700">
           ← {event.title}
@@ -69,9 +73,16 @@ export default function CheckInLists({
               {list.can_delete ? (
                 <button
                   type="button"
-                  onClick={() =>
-                    router.post(`${base}/checkin-lists/`, { action: "delete", id: list.id })
-                  }
+                  onClick={async () => {
+                    const confirmed = await confirm({
+                      title: `Delete the check-in list “${list.name}”?`,
+                      body: "Scanners using it stop working. This cannot be undone.",
+                      confirmLabel: "Delete",
+                    });
+                    if (confirmed) {
+                      router.post(`${base}/checkin-lists/`, { action: "delete", id: list.id });
+                    }
+                  }}
                   className="rounded-lg border border-red-300 px-3 py-1.5 text-red-700"
                 >
                   Delete

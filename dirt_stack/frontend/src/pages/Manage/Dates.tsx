@@ -1,5 +1,6 @@
 import { Head, Link, router, usePage } from "@inertiajs/react";
 import { useState } from "react";
+import { useConfirm } from "../../components/ConfirmDialog";
 import AddDateForm from "../../components/dates/AddDateForm";
 import BulkEditor from "../../components/dates/BulkEditor";
 import CancelDatePanel from "../../components/dates/CancelDatePanel";
@@ -59,9 +60,12 @@ export default function Dates({
     setOpened(opened?.id === id && opened.panel === panel ? null : { id, panel });
   }
 
+  const { confirm, dialog } = useConfirm();
+
   return (
     <>
       <Head title={`Dates · ${event.title}`} />
+      {dialog}
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`${eventBase}/`} className="hover:text-indigo-700">
           ← {event.title}
@@ -214,9 +218,16 @@ export default function Dates({
                   {date.can_delete ? (
                     <button
                       type="button"
-                      onClick={() =>
-                        router.post(`${base}/${date.id}/delete/`, {}, { preserveScroll: true })
-                      }
+                      onClick={async () => {
+                        const confirmed = await confirm({
+                          title: "Delete this date?",
+                          body: "It disappears from the event page. This cannot be undone.",
+                          confirmLabel: "Delete",
+                        });
+                        if (confirmed) {
+                          router.post(`${base}/${date.id}/delete/`, {}, { preserveScroll: true });
+                        }
+                      }}
                       className="rounded border border-red-300 px-2 py-1 text-red-700"
                     >
                       Delete

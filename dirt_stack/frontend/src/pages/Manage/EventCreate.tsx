@@ -8,6 +8,7 @@ export default function EventCreate({
   organizer,
   timezones,
   currencies,
+  configured_payment_methods,
 }: PageProps<"Manage/EventCreate">) {
   const form = useForm<EventFormData>({
     title: "",
@@ -24,7 +25,8 @@ export default function EventCreate({
     cover_image: null,
     hold_minutes: "10",
     collect_attendee_names: false,
-    payment_methods: ["stripe", "offline"],
+    // Only what is set up: a ticked Stripe without its keys would look like card payments.
+    payment_methods: ["stripe", "offline"].filter((m) => configured_payment_methods.includes(m)),
     offline_payment_days: "3",
     buyer_share_percent: "10",
     max_tickets_per_buyer: "",
@@ -56,6 +58,7 @@ export default function EventCreate({
             errors={form.errors}
             timezones={timezones}
             currencies={currencies}
+            configuredPaymentMethods={configured_payment_methods}
           />
           <PrimaryButton disabled={form.processing}>Create the event</PrimaryButton>
         </form>

@@ -1,5 +1,6 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
+import { useConfirm } from "../../components/ConfirmDialog";
 import EventFormFields, { type EventFormData } from "../../components/EventFormFields";
 import EventStatusBadge from "../../components/EventStatusBadge";
 import { FormError, PrimaryButton } from "../../components/fields";
@@ -34,6 +35,7 @@ export default function EventEdit({
   dates,
   timezones,
   currencies,
+  configured_payment_methods,
 }: PageProps<"Manage/EventEdit">) {
   const pageErrors = usePage().props.errors;
   const base = `/manage/${organizer.slug}/events/${event.slug}`;
@@ -77,9 +79,12 @@ export default function EventEdit({
   const ticketAction = (id: number, action: "up" | "down" | "delete") => () =>
     router.post(`${base}/ticket-types/${id}/`, { action }, { preserveScroll: true });
 
+  const { confirm, dialog } = useConfirm();
+
   return (
     <>
       <Head title={event.title} />
+      {dialog}
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`/manage/${organizer.slug}/`} className="hover:text-indigo-700">
           ← {organizer.name}
@@ -245,7 +250,16 @@ export default function EventEdit({
                   {t.can_delete ? (
                     <button
                       type="button"
-                      onClick={ticketAction(t.id, "delete")}
+                      onClick={async () => {
+                        const confirmed = await confirm({
+                          title: `Delete the ticket type “${t.name}”?`,
+                          body: "It is removed from the event and its dates. This cannot be undone.",
+                          confirmLabel: "Delete",
+                        });
+                        if (confirmed) {
+                          ticketAction(t.id, "delete")();
+                        }
+                      }}
                       className="rounded border border-red-300 px-2 py-1 text-red-700"
                     >
                       Delete
@@ -311,6 +325,7 @@ export default function EventEdit({
             errors={form.errors}
             timezones={timezones}
             currencies={currencies}
+            configuredPaymentMethods={configured_payment_methods}
             showTimes={event.date_count <= 1}
           />
           <PrimaryButton disabled={form.processing}>Save event</PrimaryButton>

@@ -1,5 +1,6 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
 import type { FormEvent } from "react";
+import { useConfirm } from "../../components/ConfirmDialog";
 import { FormError, PrimaryButton, SelectField, TextField } from "../../components/fields";
 import type { PageProps } from "../../types";
 
@@ -23,9 +24,12 @@ export default function Members({
     form.post(`${base}/members/`, { onSuccess: () => form.reset("email") });
   }
 
+  const { confirm, dialog } = useConfirm();
+
   return (
     <>
       <Head title="Team" />
+      {dialog}
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`${base}/`} className="hover:text-indigo-700">
           ← {organizer.name}
@@ -70,9 +74,16 @@ export default function Members({
                   </select>
                   <button
                     type="button"
-                    onClick={() => {
+                    onClick={async () => {
                       const who = member.is_me ? "yourself" : member.email;
-                      if (window.confirm(`Remove ${who} from ${organizer.name}?`)) {
+                      const confirmed = await confirm({
+                        title: `Remove ${who} from ${organizer.name}?`,
+                        body: member.is_me
+                          ? "You lose access to this organizer's events at once."
+                          : "They lose access to this organizer's events at once.",
+                        confirmLabel: "Remove",
+                      });
+                      if (confirmed) {
                         router.post(`${base}/members/${member.id}/`, { action: "remove" });
                       }
                     }}
@@ -132,7 +143,16 @@ export default function Members({
                     </span>
                     <button
                       type="button"
-                      onClick={() => router.post(`${base}/invitations/${invitation.id}/revoke/`)}
+                      onClick={async () => {
+                        const confirmed = await confirm({
+                          title: `Withdraw the invitation to ${invitation.email}?`,
+                          body: "The link in their email stops working.",
+                          confirmLabel: "Withdraw",
+                        });
+                        if (confirmed) {
+                          router.post(`${base}/invitations/${invitation.id}/revoke/`);
+                        }
+                      }}
                       className="text-red-700 hover:underline"
                     >
                       Withdraw

@@ -2,6 +2,7 @@ import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
 import Answers from "../../components/Answers";
 import AnswersForm from "../../components/AnswersForm";
+import { type Confirmation, useConfirm } from "../../components/ConfirmDialog";
 import { FormError } from "../../components/fields";
 import OrderSummary from "../../components/OrderSummary";
 import { formatEventDate, formatMoney } from "../../lib/format";
@@ -80,16 +81,32 @@ export default function Order({
   const holding = order.status === "paid" || order.status === "partially_refunded";
   const latePayment = Number(late_payment_to_refund) > 0;
 
-  const post = (data: Record<string, string>, confirm?: string) => () => {
-    if (confirm && !window.confirm(confirm)) {
+  const { confirm, dialog } = useConfirm();
+
+  const post = (data: Record<string, string>, confirmation?: Confirmation) => async () => {
+    if (confirmation && !(await confirm(confirmation))) {
       return;
     }
     router.post(action, data, { preserveScroll: true });
   };
 
-  function submitRefund(e: FormEvent) {
+  async function submitRefund(e: FormEvent) {
     e.preventDefault();
-    refund.post(action, { preserveScroll: true, onSuccess: () => refund.reset() });
+    const n = refund.data.tickets.length;
+    const what = [
+      refund.data.amount ? formatMoney(refund.data.amount, order.currency) : "",
+      n ? `${n} ticket${n > 1 ? "s" : ""} (void from now on)` : "",
+    ]
+      .filter(Boolean)
+      .join(" and ");
+    const confirmed = await confirm({
+      title: `Refund order ${order.code}?`,
+      body: `This refunds ${what || "the amount you entered"} to ${order.buyer.email} and emails them. It cannot be undone.`,
+      confirmLabel: "Refund",
+    });
+    if (confirmed) {
+      refund.post(action, { preserveScroll: true, onSuccess: () => refund.reset() });
+    }
   }
 
   return (
@@ -311,7 +328,14 @@ export default function Order({
             !latePayment ? (
               <button
                 type="button"
-                onClick={post({ action: "mark_paid" })}
+                onClick={post(
+                  { action: "mark_paid" },
+                  {
+                    title: `Mark order ${order.code} paid?`,
+                    body: "Only when the money has arrived: the buyer gets the tickets by email at once.",
+                    confirmLabel: "Mark paid",
+                  },
+                )}
                 className="w-full rounded-lg bg-emerald-600 px-3 py-2 text-sm font-semibold text-white"
               >
                 Mark paid
@@ -322,9 +346,13 @@ export default function Order({
                 type="button"
                 onClick={post(
                   { action: "cancel" },
-                  holding
-                    ? "Cancel this order? Its tickets become void and go back on sale. No money is refunded: refund it first to pay the buyer back."
-                    : "Cancel this order? Its tickets become void and go back on sale.",
+                  {
+                    title: `Cancel order ${order.code}?`,
+                    body: holding
+                      ? "Its tickets become void and go back on sale. No money is refunded: refund it first to pay the buyer back."
+                      : "Its tickets become void and go back on sale.",
+                    confirmLabel: "Cancel order",
+                  },
                 )}
                 className="w-full rounded-lg border border-red-300 px-3 py-2 text-sm text-red-700"
               >
@@ -375,6 +403,7 @@ export default function Order({
           ) : null}
         </aside>
       </div>
+      {dialog}
     </>
   );
 }

@@ -1,5 +1,6 @@
 import { Head, Link, router, usePage } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
+import { useConfirm } from "../../components/ConfirmDialog";
 import DateSelect from "../../components/DateSelect";
 import PaginationNav from "../../components/PaginationNav";
 import { formatEventDate, formatMoney } from "../../lib/format";
@@ -31,13 +32,14 @@ export default function Orders({
     );
   }
 
-  function cancelChosen() {
+  async function cancelChosen() {
     const n = chosen.length;
-    if (
-      !window.confirm(
-        `Cancel ${n} unpaid bank transfer${n > 1 ? "s" : ""}? Their tickets go back on sale.`,
-      )
-    ) {
+    const confirmed = await confirm({
+      title: `Cancel ${n} unpaid bank transfer${n > 1 ? "s" : ""}?`,
+      body: "Their tickets become void and go back on sale.",
+      confirmLabel: "Cancel orders",
+    });
+    if (!confirmed) {
       return;
     }
     // With the list's query string: the answer leads back to the same search.
@@ -59,9 +61,12 @@ export default function Orders({
   }
 
   const select = "rounded-lg border border-slate-300 px-2 py-2 text-sm";
+  const { confirm, dialog } = useConfirm();
+
   return (
     <>
       <Head title={`Orders · ${event.title}`} />
+      {dialog}
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`${base}/`} className="hover:text-indigo-700">
           ← {event.title}

@@ -1,6 +1,7 @@
 import { Head, Link, router } from "@inertiajs/react";
 import type { IScannerControls } from "@zxing/browser";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
+import { useConfirm } from "../../components/ConfirmDialog";
 import { dateLabel } from "../../components/DateSelect";
 import { formatEventDate } from "../../lib/format";
 import { getJson, postJson } from "../../lib/http";
@@ -144,9 +145,12 @@ export default function Scanner({
     setResult(null);
   }
 
+  const { confirm, dialog } = useConfirm();
+
   return (
     <>
       <Head title={`Check-in · ${event.title}`} />
+      {dialog}
       <div className="mx-auto max-w-md space-y-4">
         <div className="flex items-center justify-between gap-2">
           <div className="min-w-0">
@@ -228,7 +232,16 @@ export default function Scanner({
               {can_manage && result.outcome !== "refused" && result.ticket ? (
                 <button
                   type="button"
-                  onClick={() => undo(result.ticket?.id ?? 0)}
+                  onClick={async () => {
+                    const confirmed = await confirm({
+                      title: "Undo this check-in?",
+                      body: "The ticket can be scanned in again.",
+                      confirmLabel: "Undo check-in",
+                    });
+                    if (confirmed) {
+                      await undo(result.ticket?.id ?? 0);
+                    }
+                  }}
                   className="mt-4 rounded-lg bg-white/20 px-3 py-1 text-sm underline"
                 >
                   Undo this check-in
