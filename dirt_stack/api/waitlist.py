@@ -7,7 +7,6 @@ from typing import Annotated
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
-from waitlist import services
 
 from api.problems import problem
 from api.schemas import ProblemOut
@@ -16,6 +15,7 @@ from core.input import Id, StrictInt, TextRules
 from events.models import Event, TicketType
 from sales.exceptions import OrderConflict, OrderInvalid
 from storefront.views.events import chosen_date
+from waitlist import services
 
 router = Router(tags=["Waiting list"])
 

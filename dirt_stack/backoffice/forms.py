@@ -14,7 +14,6 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils.text import slugify
-from waitlist.models import MAX_OFFER_HOURS
 
 from accounts import tokens
 from accounts.models import Membership, Organizer, User
@@ -26,6 +25,7 @@ from questions import services as questions
 from questions.models import Question
 from sales import vouchers
 from sales.models import Voucher
+from waitlist.models import MAX_OFFER_HOURS
 
 
 def _ticket_types_field(form: forms.BaseForm) -> forms.ModelMultipleChoiceField[TicketType]:

@@ -6,8 +6,6 @@ import dataclasses
 from typing import Any
 
 from django.db.models import Sum
-from waitlist import services as waitlist
-from waitlist.models import Entry
 
 from backoffice.schemas import (
     CancellationImpact,
@@ -32,6 +30,8 @@ from onsale import services as onsale
 from onsale.models import Room, RoomChange
 from sales import event_cancellation, lifecycle
 from sales.models import Order
+from waitlist import services as waitlist
+from waitlist.models import Entry
 
 
 def event_form_values(event: Event) -> EventFormValues:

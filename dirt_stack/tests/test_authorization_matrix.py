@@ -12,7 +12,6 @@ import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
 from django.utils import timezone
-from waitlist.models import Entry
 
 from accounts.models import Invitation, Membership
 from checkin.models import CheckInList
@@ -20,6 +19,7 @@ from questions.models import Question
 from sales import pricing, purchase
 from sales.models import Voucher
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
+from waitlist.models import Entry
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

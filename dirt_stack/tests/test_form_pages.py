@@ -130,3 +130,64 @@ def test_a_get_of_a_form_url_still_needs_a_login(event):
     response = Client().get("/manage/acme/events/gig/vouchers/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def _order(event):
+    return purchase.place_order(
+        only_date(event),
+        {event.ticket_types.get().pk: 1},
+        pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo"),
+        base_url="http://testserver/",
+    ).order
+
+
+def test_question_form_errors_stay_on_the_questions_page(event, owner_client):
+    page_url = "/manage/acme/events/gig/questions/"
+    for url, data in [
+        (f"{page_url}new/", {"label": "", "kind": "nonsense"}),
+        (f"{page_url}settings/", {"buyers_edit": True, "buyer_edit_hours_before": -5}),
+    ]:
+        response = post(owner_client, url, data)
+        assert response.status_code == 422, url
+        assert response.json()["component"] == "Manage/Questions", url
+        assert response.json()["props"]["errors"], url
+        assert response.json()["url"] == page_url, url
+        answer = owner_client.get(url)
+        assert (answer.status_code, answer["Location"]) == (302, page_url), url
+    answer = owner_client.get(f"{page_url}1/delete/")
+    assert (answer.status_code, answer["Location"]) == (302, page_url)
+
+
+def test_a_get_of_a_waiting_list_button_goes_to_the_waiting_list_page(event, owner_client):
+    page_url = "/manage/acme/events/gig/waitlist/"
+    for action in ("offer", "remove"):
+        answer = owner_client.get(f"{page_url}1/{action}/")
+        assert (answer.status_code, answer["Location"]) == (302, page_url)
+
+
+def test_a_refused_waiting_list_join_is_shown_at_the_event_page(event):
+    date = only_date(event)
+    response = post(Client(), "/events/gig/waitlist/", {"date": 999999})
+    assert response.status_code == 422
+    assert response.json()["url"] == "/events/gig/"
+    response = post(Client(), "/events/gig/waitlist/", {"date": date.pk, "ticket_type": 999999})
+    assert response.status_code == 422
+    assert response.json()["props"]["errors"]["waitlist_ticket_type"]
+    assert response.json()["url"] == f"/events/gig/?date={date.pk}"
+    answer = Client().get("/events/gig/waitlist/")
+    assert (answer.status_code, answer["Location"]) == (302, "/events/gig/")
+
+
+def test_the_buyers_order_forms_stay_on_the_order_page(event):
+    event.name_change_deadline_hours = 1
+    event.save()
+    order = _order(event)
+    page_url = f"/orders/{order.code}/{order.secret}/"
+    response = post(Client(), f"{page_url}attendee/", {"ticket": 999999, "attendee_name": "Bo"})
+    assert response.status_code == 422
+    assert response.json()["component"] == "Orders/Show"
+    assert response.json()["props"]["errors"]["ticket"]
+    assert response.json()["url"] == page_url
+    for form in ("attendee", "answers"):
+        answer = Client().get(f"{page_url}{form}/")
+        assert (answer.status_code, answer["Location"]) == (302, page_url), form

@@ -21,7 +21,6 @@ from typing import Any
 import pytest
 from django.db.models import Model
 from django.test import Client
-from waitlist.models import Entry, WaitlistSettings
 
 from accounts import tokens
 from accounts.models import ApiToken, Invitation, Membership, Organizer
@@ -35,6 +34,7 @@ from sales.models import AuditEntry, Hold, Order, Payment, Refund, Ticket, Vouch
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
 from tests.test_catalog_validation import VALID_EVENT
 from tests.test_stripe import SECRET, closed_port, signed
+from waitlist.models import Entry, WaitlistSettings
 
 pytestmark = pytest.mark.django_db
 

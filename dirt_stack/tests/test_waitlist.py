@@ -14,8 +14,6 @@ import pytest
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
-from waitlist import services
-from waitlist.models import Entry, Offer, WaitlistSettings
 
 from accounts import tokens
 from accounts.models import Membership
@@ -25,6 +23,8 @@ from sales.audit import Actor
 from sales.models import Hold, Order
 from sales.sweeper import sweep
 from tests.factories import allocated, make_event, make_member, make_organizer, make_ticket_type, only_date
+from waitlist import services
+from waitlist.models import Entry, Offer, WaitlistSettings
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

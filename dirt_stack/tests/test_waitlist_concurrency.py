@@ -10,14 +10,14 @@ from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
-from waitlist import services
-from waitlist.models import Entry, Offer, WaitlistSettings
 
 from events.models import DateTicketType
 from sales import order_actions, pricing, purchase, stock
 from sales.audit import Actor
 from tests.factories import allocated, make_event, make_ticket_type, only_date
 from tests.support.races import run_together
+from waitlist import services
+from waitlist.models import Entry, Offer, WaitlistSettings
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

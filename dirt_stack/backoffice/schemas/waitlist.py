@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import Field
-from waitlist.models import Entry, Offer
 
 from backoffice.schemas.common import EventInZone
 from core.schemas import IsoDateTime, Money, OneOf, PageProps, Shape
 from storefront.schemas import OrganizerRef
+from waitlist.models import Entry, Offer
 
 EntryStatus = Annotated[str, OneOf(Entry.Status.values)]
 OfferStatus = Annotated[str, OneOf(Offer.Status.values)]

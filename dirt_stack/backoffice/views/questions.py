@@ -10,12 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_GET, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from backoffice.access import MANAGERS, managed_event
 from backoffice.forms import AnswerSettingsForm, QuestionForm
 from backoffice.schemas import AnswerSettingsValues, EventInZone, IdName, ManagedQuestion, QuestionsPageProps
-from core.inertia import form_errors, render_page, render_with_errors, submitted_data
+from core.inertia import form_errors, form_page, render_page, render_with_errors, submitted_data
 from core.schemas import Option
 from events.models import Event
 from questions import services as questions
@@ -24,7 +25,16 @@ from storefront.schemas import OrganizerRef
 
 
 def _questions_url(event: Event) -> str:
-    return f"/manage/{event.organizer.slug}/events/{event.slug}/questions/"
+    return _questions_page_url(None, event.organizer.slug, event.slug)
+
+
+def _questions_page_url(
+    _request: HttpRequest | None, organizer_slug: str, event_slug: str, **_: object
+) -> str:
+    """The event's questions page, where every form of this module lives."""
+    return reverse(
+        "backoffice:questions", kwargs={"organizer_slug": organizer_slug, "event_slug": event_slug}
+    )
 
 
 def _page_props(event: Event) -> QuestionsPageProps:
@@ -78,7 +88,7 @@ def questions_page(request: HttpRequest, organizer_slug: str, event_slug: str) -
 
 
 @login_required
-@require_POST
+@form_page(_questions_page_url)
 def question_create(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     form = QuestionForm(submitted_data(request), event=event)
@@ -93,7 +103,7 @@ def question_create(request: HttpRequest, organizer_slug: str, event_slug: str) 
 
 
 @login_required
-@require_POST
+@form_page(_questions_page_url)
 def question_update(
     request: HttpRequest, organizer_slug: str, event_slug: str, question_id: int
 ) -> HttpResponse:
@@ -107,7 +117,7 @@ def question_update(
 
 
 @login_required
-@require_POST
+@form_page(_questions_page_url)
 def question_move(
     request: HttpRequest, organizer_slug: str, event_slug: str, question_id: int
 ) -> HttpResponse:
@@ -120,7 +130,7 @@ def question_move(
 
 
 @login_required
-@require_POST
+@form_page(_questions_page_url)
 def question_delete(
     request: HttpRequest, organizer_slug: str, event_slug: str, question_id: int
 ) -> HttpResponse:
@@ -132,7 +142,7 @@ def question_delete(
 
 
 @login_required
-@require_POST
+@form_page(_questions_page_url)
 def answer_settings(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     """Whether and until when buyers may change their answers on their order's page."""
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)

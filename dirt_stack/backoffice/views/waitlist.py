@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from waitlist import services
-from waitlist.models import Entry
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
 from backoffice import reports
@@ -22,12 +20,14 @@ from backoffice.access import MANAGERS, managed_event
 from backoffice.forms import WaitlistSettingsForm
 from backoffice.schemas import EventInZone, WaitlistPageProps
 from backoffice.serializers import waitlist_entries, waitlist_settings
-from core.inertia import form_errors, render_page, render_with_errors, submitted_data
+from core.inertia import form_errors, form_page, render_page, render_with_errors, submitted_data
 from core.input import parse_id
 from events.models import Event
 from sales.audit import Actor
 from sales.exceptions import OrderConflict
 from storefront.schemas import OrganizerRef
+from waitlist import services
+from waitlist.models import Entry
 
 
 def _props(event: Event) -> WaitlistPageProps:
@@ -42,6 +42,11 @@ def _props(event: Event) -> WaitlistPageProps:
         ),
         currency=event.currency,
     )
+
+
+def _waitlist_url(_request: HttpRequest, organizer_slug: str, event_slug: str, **_: object) -> str:
+    """The waiting list's page, where its entries' buttons are."""
+    return reverse("backoffice:waitlist", kwargs={"organizer_slug": organizer_slug, "event_slug": event_slug})
 
 
 def _back(event: Event) -> HttpResponse:
@@ -73,7 +78,7 @@ def waitlist_page(request: AuthenticatedHttpRequest, organizer_slug: str, event_
 
 
 @login_required
-@require_POST
+@form_page(_waitlist_url)
 def waitlist_offer(
     request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, entry_id: str
 ) -> HttpResponse:
@@ -89,7 +94,7 @@ def waitlist_offer(
 
 
 @login_required
-@require_POST
+@form_page(_waitlist_url)
 def waitlist_remove(
     request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, entry_id: str
 ) -> HttpResponse:

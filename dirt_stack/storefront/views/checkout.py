@@ -470,7 +470,12 @@ def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     return _order_page(request, order)
 
 
-@require_POST
+def _order_page_url(request: HttpRequest, code: str, secret: str) -> str:
+    """The buyer's order page, where the forms to change answers and names are."""
+    return reverse("sales:order", kwargs={"code": code, "secret": secret})
+
+
+@form_page(_order_page_url)
 def change_answers(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     """The buyer changes the order's answers to the checkout questions, until the
     organizer's deadline (questions.services.buyer_edit_deadline); audited."""
@@ -521,7 +526,7 @@ def _order_page_props(request: HttpRequest, order: Order) -> OrderPageProps:
     return props
 
 
-@require_POST
+@form_page(_order_page_url)
 def order_attendee(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     """The buyer changes one ticket's attendee name (sales.attendee_names)."""
     order = order_for_holder(code, secret)

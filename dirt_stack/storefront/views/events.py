@@ -12,7 +12,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
-from waitlist.services import enabled as waitlist_enabled
 
 from accounts.models import Organizer
 from core import ratelimit
@@ -40,6 +39,7 @@ from storefront.schemas import (
     WaitlistRef,
 )
 from storefront.serializers import event_detail, event_json_ld, listed_events
+from waitlist.services import enabled as waitlist_enabled
 
 EVENTS_PER_PAGE = 12
 # What the storefront's search box looks in.

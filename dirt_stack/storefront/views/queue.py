@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET, require_POST
-from waitlist.services import enabled as waitlist_enabled
 
 from core import ratelimit
 from core.inertia import render_page, submitted_data
@@ -24,6 +23,7 @@ from onsale import services as onsale
 from onsale.exceptions import ProofRefused, RoomClosed, TooManyJoins
 from storefront import room
 from storefront.schemas import EventRef, QueuePageProps
+from waitlist.services import enabled as waitlist_enabled
 
 
 def _event(slug: str) -> Event:

@@ -7,18 +7,19 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from waitlist import services
-from waitlist.models import Entry
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
 from core import ratelimit
-from core.inertia import render_page, submitted_data
+from core.inertia import form_page, render_page, show_form_page_at, submitted_data
 from core.input import parse_id
 from events.models import Event, TicketType
 from sales.exceptions import OrderConflict, OrderInvalid
 from storefront.schemas import EventRef, WaitlistLinkPageProps
 from storefront.serializers import date_url
 from storefront.views.events import chosen_date, render_event_page
+from waitlist import services
+from waitlist.models import Entry
 
 STATUS_SENTENCES = {
     Entry.Status.PENDING: "Your place awaits your confirmation.",
@@ -30,7 +31,11 @@ STATUS_SENTENCES = {
 }
 
 
-@require_POST
+def _event_page_url(request: HttpRequest, slug: str) -> str:
+    return reverse("events:detail", args=[slug])
+
+
+@form_page(_event_page_url)
 def join(request: HttpRequest, slug: str) -> HttpResponse:
     """The event page's "Join the waiting list" form (date, ticket_type, quantity, email)."""
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
@@ -39,6 +44,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     if date is None:
         return render_event_page(request, event, errors={"waitlist_form": "Choose a date."}, status=422)
     date.event = event
+    show_form_page_at(request, date_url(event, date))
     ticket_type_id = parse_id(data.get("ticket_type"))
     ticket_type = (
         TicketType.objects.filter(event=event, pk=ticket_type_id).first() if ticket_type_id else None

@@ -10,8 +10,6 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from playwright.sync_api import Page, expect
-from waitlist import services
-from waitlist.models import Entry, Offer, WaitlistSettings
 
 from accounts.models import Membership
 from sales import order_actions
@@ -19,6 +17,8 @@ from sales.audit import Actor
 from sales.models import Order
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
 from tests.support.dates import buy
+from waitlist import services
+from waitlist.models import Entry, Offer, WaitlistSettings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
