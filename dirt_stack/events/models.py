@@ -165,6 +165,10 @@ class Event(models.Model):
             "the start (0: until the start). Empty: only organizers change them."
         ),
     )
+    # Whether the event has checkout questions, kept by the questions app's signals: the
+    # purchase reads the event's row anyway, so an event without questions costs the
+    # purchase no query for them (questions.services.event_questions).
+    asks_questions = models.BooleanField(default=False, db_default=False, editable=False)
     confirm_bank_transfers = models.BooleanField(
         default=True,
         db_default=True,

@@ -76,8 +76,19 @@ class Asked:
 
 
 def event_questions(event: Event) -> list[Question]:
-    """The event's questions in the checkout's order, with their ticket types."""
+    """The event's questions in the checkout's order, with their ticket types (no query
+    when the event's row says it has none: ``Event.asks_questions``)."""
+    if not event.asks_questions:
+        return []
     return list(Question.objects.filter(event=event).prefetch_related("ticket_types"))
+
+
+def note_asked(event_id: int) -> bool:
+    """Set ``Event.asks_questions`` from the event's questions (after one is saved or
+    deleted); returns it."""
+    asks = Question.objects.filter(event_id=event_id).exists()
+    Event.objects.filter(pk=event_id).exclude(asks_questions=asks).update(asks_questions=asks)
+    return asks
 
 
 def type_ids(question: Question) -> set[int]:

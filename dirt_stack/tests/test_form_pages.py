@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -143,10 +144,11 @@ def _order(event):
 
 def test_question_form_errors_stay_on_the_questions_page(event, owner_client):
     page_url = "/manage/acme/events/gig/questions/"
-    for url, data in [
+    cases: list[tuple[str, dict[str, Any]]] = [
         (f"{page_url}new/", {"label": "", "kind": "nonsense"}),
         (f"{page_url}settings/", {"buyers_edit": True, "buyer_edit_hours_before": -5}),
-    ]:
+    ]
+    for url, data in cases:
         response = post(owner_client, url, data)
         assert response.status_code == 422, url
         assert response.json()["component"] == "Manage/Questions", url

@@ -10,7 +10,9 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts import tokens
 from core.input import InputError
@@ -642,3 +644,45 @@ def test_the_questions_page_sets_when_buyers_may_change_answers(shop):
     assert set(refused.json()["props"]["errors"]) == {"settings.buyer_edit_hours_before"}
     page = owner.get("/manage/acme/events/gig/questions/", headers=INERTIA).json()["props"]
     assert page["answer_settings"] == {"buyers_edit": True, "buyer_edit_hours_before": 48}
+
+
+def test_the_events_row_says_whether_it_asks_questions_however_they_are_added(shop):
+    event = shop["event"]
+    event.refresh_from_db()
+    assert event.asks_questions is True
+    other = make_event(organizer=event.organizer, slug="other", currency="EUR")
+    assert other.asks_questions is False
+    # Created and deleted without the services (the admin, a shell): the row follows, and
+    # the caller's copy of the event with it.
+    question = Question.objects.create(event=other, label="Company", kind=Kind.TEXT)
+    assert question.event.asks_questions is True
+    other.refresh_from_db()
+    assert other.asks_questions is True
+    assert [q.pk for q in questions.event_questions(other)] == [question.pk]
+    questions.delete_question(question)
+    other.refresh_from_db()
+    assert other.asks_questions is False
+    for question in Question.objects.filter(event=event):
+        question.delete()
+    event.refresh_from_db()
+    assert event.asks_questions is False
+
+
+def test_a_purchase_of_an_event_without_questions_reads_no_questions(client):
+    event = make_event(organizer=make_organizer(slug="acme"), slug="gig", currency="EUR")
+    standard = make_ticket_type(event, name="Standard", price=Decimal("20.00"), capacity=10)
+    body = {
+        "lines": [{"ticket_type_id": standard.pk, "quantity": 1}],
+        "buyer": {"name": "Ana", "email": "ana@example.com"},
+        "payment_method": "demo",
+    }
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/api/v1/events/gig/orders", json.dumps(body), content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert not [q["sql"] for q in captured.captured_queries if Question._meta.db_table in q["sql"]]
+    # With a question the same purchase reads them, and is refused without its answer.
+    questions.add_question(Question(event=event, label="Company", kind=Kind.TEXT, required=True), [])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/api/v1/events/gig/orders", json.dumps(body), content_type="application/json")
+    assert response.status_code == 422
+    assert [q["sql"] for q in captured.captured_queries if Question._meta.db_table in q["sql"]]
