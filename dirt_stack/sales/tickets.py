@@ -15,7 +15,6 @@ from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
@@ -32,8 +31,12 @@ FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 def _register_fonts() -> None:
     pdfmetrics.registerFont(TTFont(FONT, FONT_DIR / "DejaVuSans.ttf"))
     pdfmetrics.registerFont(TTFont(FONT_BOLD, FONT_DIR / "DejaVuSans-Bold.ttf"))
-    for cid_font in (CJK_JAPANESE, CJK_CHINESE, CJK_KOREAN):
-        pdfmetrics.registerFont(UnicodeCIDFont(cid_font))
+
+
+@cache
+def _register_cjk_font(name: str) -> None:
+    """Load a Noto CJK font the first time a ticket needs it (each is 5-10 MB)."""
+    pdfmetrics.registerFont(TTFont(name, FONT_DIR / f"{name}-Regular.ttf"))
 
 
 def tickets_usable(order: Order) -> bool:
@@ -112,10 +115,12 @@ def _draw_qr(pdf: canvas.Canvas, secret: str, x: float, y: float, size: float) -
 
 # --- Text on the PDF: every script, wrapped within the page -----------------------------------
 
-# reportlab's built-in CID fonts (Adobe's Asian font packs, which PDF viewers supply): no
-# font file to ship. DejaVu Sans draws what it has; each character it lacks falls back to
-# the CID font of its script.
-CJK_JAPANESE, CJK_CHINESE, CJK_KOREAN = "HeiseiKakuGo-W5", "STSong-Light", "HYSMyeongJo-Medium"
+# Noto Sans JP, SC and KR (SIL Open Font License, in fonts/), embedded in the PDF as
+# subsets of the glyphs a ticket uses, so every viewer shows them (a font the viewer must
+# supply, such as reportlab's built-in CID fonts, shows as blanks where it has none). DejaVu
+# Sans draws what it has; each character it lacks falls back to the Noto font of the
+# text's script, then to the other two.
+CJK_JAPANESE, CJK_CHINESE, CJK_KOREAN = "NotoSansJP", "NotoSansSC", "NotoSansKR"
 _KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 _HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 # Characters a line may break before or after without a space (CJK writes no spaces).
@@ -130,30 +135,39 @@ ELLIPSIS = "…"
 
 @cache
 def _glyphs(font: str) -> frozenset[int]:
-    """The code points ``font`` (a registered TrueType font) has glyphs for."""
+    """The code points ``font`` (a TrueType font of fonts/) has glyphs for."""
     _register_fonts()
+    if font in (CJK_JAPANESE, CJK_CHINESE, CJK_KOREAN):
+        _register_cjk_font(font)
     face = pdfmetrics.getFont(font).face  # type: ignore[attr-defined]
     return frozenset(face.charToGlyph)
 
 
-def _fallback(text: str) -> str:
-    """The CID font for the characters of ``text`` that DejaVu Sans lacks: Korean for
-    Hangul, Japanese when the text has kana (its kanji are Japanese), else Chinese."""
+def _fallbacks(text: str) -> tuple[str, ...]:
+    """The Noto fonts for the characters of ``text`` that DejaVu Sans lacks, the likeliest
+    first: Korean for Hangul, Japanese when the text has kana (its kanji are Japanese),
+    else Chinese."""
     if _HANGUL.search(text):
-        return CJK_KOREAN
+        return (CJK_KOREAN, CJK_CHINESE, CJK_JAPANESE)
     if _KANA.search(text):
-        return CJK_JAPANESE
-    return CJK_CHINESE
+        return (CJK_JAPANESE, CJK_CHINESE, CJK_KOREAN)
+    return (CJK_CHINESE, CJK_JAPANESE, CJK_KOREAN)
+
+
+def _font_for(character: str, font: str, fallbacks: tuple[str, ...]) -> str:
+    if character.isspace() or ord(character) in _glyphs(font):
+        return font
+    # The first fallback that has it; a character none has stays in the likeliest one.
+    return next((f for f in fallbacks if ord(character) in _glyphs(f)), fallbacks[0])
 
 
 def font_runs(text: str, font: str) -> list[tuple[str, str]]:
-    """``text`` cut into runs of one font each: ``font`` where it has the glyph, the CID
+    """``text`` cut into runs of one font each: ``font`` where it has the glyph, the Noto
     fallback of the text's script elsewhere."""
-    have = _glyphs(font)
-    fallback = _fallback(text)
+    fallbacks = _fallbacks(text)
     runs: list[tuple[str, str]] = []
     for character in text:
-        chosen = font if ord(character) in have or character.isspace() else fallback
+        chosen = _font_for(character, font, fallbacks)
         if runs and runs[-1][1] == chosen:
             runs[-1] = (runs[-1][0] + character, chosen)
         else:

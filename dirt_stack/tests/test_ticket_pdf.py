@@ -1,5 +1,5 @@
 """The PDF ticket draws every script and keeps its text on the page (sales.tickets): CJK
-through reportlab's CID fonts where DejaVu Sans has no glyph, and long titles, venues and
+through embedded Noto fonts where DejaVu Sans has no glyph, and long titles, venues and
 names wrapped within the page's margins, the QR code still whole below them."""
 
 from __future__ import annotations
@@ -83,13 +83,25 @@ def test_cjk_is_drawn_with_a_cjk_font_and_the_pdf_holds_the_text(order):
 
     reader = pypdf.PdfReader(io.BytesIO(order_pdf(order)))
     assert len(reader.pages) == 2
-    fonts = {
-        str(font["/BaseFont"]).lstrip("/")
+    fonts = [
+        font.get_object()
         for page in reader.pages
         for font in page["/Resources"]["/Font"].values()  # type: ignore[index]
+    ]
+    # reportlab names an embedded subset "<prefix>+<font>" (or "<font>SS<n>"): match the family.
+    cjk = [font for font in fonts if "NotoSans" in str(font["/BaseFont"])]
+    assert {
+        family
+        for family in (tickets.CJK_JAPANESE, tickets.CJK_CHINESE)
+        if any(family in str(f["/BaseFont"]) for f in cjk)
+    } == {
+        tickets.CJK_JAPANESE,
+        tickets.CJK_CHINESE,
     }
-    assert tickets.CJK_JAPANESE in fonts
-    assert tickets.CJK_CHINESE in fonts
+    # Embedded, so a viewer without CJK fonts of its own draws them too.
+    for font in cjk:
+        descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        assert "/FontFile2" in descendant["/FontDescriptor"].get_object(), font["/BaseFont"]
     text = reader.pages[0].extract_text()
     assert text.startswith(TITLE)  # the title's characters, not empty boxes
     assert "東京都港区南青山" in text
