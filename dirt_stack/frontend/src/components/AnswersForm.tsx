@@ -3,7 +3,7 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { formatEventDate } from "../lib/format";
 import type { AnswersEdit } from "../types";
 import { FormError, PrimaryButton } from "./fields";
-import QuestionField, { type AnswerValue } from "./QuestionField";
+import QuestionField, { type AnswerValue, TicketQuestionFields } from "./QuestionField";
 
 // Changing an order's answers to the checkout questions: the buyer on the order's page
 // (until `closes_at`), the organizer on the back office's order page (`extra` names the
@@ -88,21 +88,14 @@ export default function AnswersForm({
             <legend className="text-sm font-medium text-slate-700">
               Ticket {index + 1}: {ticket.ticket_type}
             </legend>
-            {ticket.questions.map((question) => (
-              <QuestionField
-                key={question.id}
-                question={question}
-                countries={edit.countries}
-                context={`ticket ${index + 1}`}
-                value={form.data.ticket_answers[index]?.[String(question.id)]}
-                error={errors[`answers.${question.id}.${index}`]}
-                onChange={(value) => {
-                  const next = [...form.data.ticket_answers];
-                  next[index] = { ...next[index], [question.id]: value };
-                  form.setData("ticket_answers", next);
-                }}
-              />
-            ))}
+            <TicketQuestionFields
+              questions={ticket.questions}
+              ticket={index}
+              answers={form.data.ticket_answers}
+              errors={errors}
+              countries={edit.countries}
+              onChange={(answers) => form.setData("ticket_answers", answers)}
+            />
           </fieldset>
         ) : null,
       )}

@@ -186,3 +186,39 @@ export default function QuestionField({
       );
   }
 }
+
+type Answers = Record<string, AnswerValue>;
+
+// The questions asked of one ticket (``ticket`` counted from 0), each tied to its error
+// (`answers.<question>.<ticket>`); the checkout and the order's "change answers" form.
+export function TicketQuestionFields({
+  questions,
+  ticket,
+  answers,
+  errors,
+  countries,
+  onChange,
+}: {
+  questions: CheckoutQuestion[];
+  ticket: number;
+  answers: Answers[];
+  errors: Record<string, string | undefined>;
+  countries: { code: string; name: string }[];
+  onChange: (answers: Answers[]) => void;
+}) {
+  return questions.map((question) => (
+    <QuestionField
+      key={question.id}
+      question={question}
+      countries={countries}
+      context={`ticket ${ticket + 1}`}
+      value={answers[ticket]?.[String(question.id)]}
+      error={errors[`answers.${question.id}.${ticket}`]}
+      onChange={(value) => {
+        const next = [...answers];
+        next[ticket] = { ...next[ticket], [question.id]: value };
+        onChange(next);
+      }}
+    />
+  ));
+}

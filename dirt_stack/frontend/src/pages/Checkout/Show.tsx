@@ -4,7 +4,10 @@ import Countdown from "../../components/Countdown";
 import DateDetails from "../../components/DateDetails";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
 import OrderSummary from "../../components/OrderSummary";
-import QuestionField, { type AnswerValue } from "../../components/QuestionField";
+import QuestionField, {
+  type AnswerValue,
+  TicketQuestionFields,
+} from "../../components/QuestionField";
 import type { PageProps } from "../../types";
 
 type Props = PageProps<"Checkout/Show">;
@@ -185,21 +188,14 @@ export default function Checkout(props: Props) {
                           ? ` (${form.data.attendee_names[index]})`
                           : ""}
                       </legend>
-                      {ticket.questions.map((question) => (
-                        <QuestionField
-                          key={question.id}
-                          question={question}
-                          countries={countries}
-                          context={`ticket ${index + 1}`}
-                          value={form.data.ticket_answers[index]?.[String(question.id)]}
-                          error={errors[`answers.${question.id}.${index}`]}
-                          onChange={(value) => {
-                            const next = [...form.data.ticket_answers];
-                            next[index] = { ...next[index], [question.id]: value };
-                            form.setData("ticket_answers", next);
-                          }}
-                        />
-                      ))}
+                      <TicketQuestionFields
+                        questions={ticket.questions}
+                        ticket={index}
+                        answers={form.data.ticket_answers}
+                        errors={errors}
+                        countries={countries}
+                        onChange={(answers) => form.setData("ticket_answers", answers)}
+                      />
                     </fieldset>
                   ) : null,
                 )
