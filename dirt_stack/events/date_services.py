@@ -176,6 +176,8 @@ def _set_offer(
     message = f"{date_label(date)}, {name}: {capacity_below_allocated(current.allocated)}"
     with _capacity_checked(message, f"{prefix}-capacity"):
         DateTicketType.objects.filter(pk=offer.pk).update(**changes)
+    if changes.get("capacity", 0) > current.capacity or changes.get("offered") is True:
+        dates.capacity_raised([date.pk])
 
 
 @transaction.atomic

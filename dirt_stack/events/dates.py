@@ -12,7 +12,7 @@ sales.date_changes, which calls these.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -21,6 +21,25 @@ from django.db.models import Max, Min, Sum
 
 from core.statements import constraint_name
 from events.models import DateTicketType, Event, EventDate, TicketType, capacity_below_allocated
+
+# Told, inside the transaction that raised a capacity, which dates may have tickets free
+# because of it (the waiting list offers them before the public: waitlist.services).
+_capacity_raised: list[Callable[[list[int]], None]] = []
+
+
+def on_capacity_raised(listener: Callable[[list[int]], None]) -> None:
+    """Register ``listener(date_ids)``, run when a date's or a ticket type's capacity on
+    some dates rose (or a shared capacity was removed, or a type is offered again)."""
+    if listener not in _capacity_raised:
+        _capacity_raised.append(listener)
+
+
+def capacity_raised(date_ids: Iterable[int]) -> None:
+    """Run the ``on_capacity_raised`` listeners for these dates (none when empty)."""
+    ids = sorted(set(date_ids))
+    if ids:
+        for listener in _capacity_raised:
+            listener(ids)
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,7 @@ def set_capacity(date_ids: Sequence[int], capacity: int | None) -> None:
         .order_by("pk")
         .values_list("pk", "capacity")
     )
+    raised = []
     for date_id, current in locked:
         if capacity is None:
             EventDate.objects.filter(pk=date_id).update(capacity=None, allocated=0)
@@ -122,11 +142,16 @@ def set_capacity(date_ids: Sequence[int], capacity: int | None) -> None:
             EventDate.objects.filter(pk=date_id).update(capacity=capacity, allocated=sum(counters))
         else:
             EventDate.objects.filter(pk=date_id).update(capacity=capacity)
+        if current is not None and (capacity is None or capacity > current):
+            raised.append(date_id)
+    capacity_raised(raised)
 
 
 def follow_ticket_type_capacity(ticket_type: TicketType, previous: int) -> None:
     """Dates whose capacity of this type was its default (``previous``) take its new one."""
     if previous != ticket_type.capacity:
-        DateTicketType.objects.filter(ticket_type=ticket_type, capacity=previous).update(
-            capacity=ticket_type.capacity
-        )
+        following = DateTicketType.objects.filter(ticket_type=ticket_type, capacity=previous)
+        rose = ticket_type.capacity > previous
+        date_ids = list(following.values_list("date_id", flat=True)) if rose else []
+        following.update(capacity=ticket_type.capacity)
+        capacity_raised(date_ids)

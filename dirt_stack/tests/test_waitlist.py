@@ -12,11 +12,13 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
 from accounts import tokens
 from accounts.models import Membership
+from events import date_services, dates
 from events.models import DateTicketType, EventDate
 from sales import order_actions, pricing, purchase
 from sales.audit import Actor
@@ -409,3 +411,42 @@ def test_the_on_sale_room_links_to_the_waiting_list(shop):
     assert props["waitlist_url"] == "/events/gig/"
     WaitlistSettings.objects.filter(event=shop["event"]).update(enabled=False)
     assert Client().get("/events/gig/queue/", headers=INERTIA).json()["props"]["waitlist_url"] is None
+
+
+def test_a_raised_capacity_is_offered_as_soon_as_it_is_saved(shop, django_capture_on_commit_callbacks):
+    """The organizer raises a sold-out type's capacity (organizer API, a date's ticket type,
+    a date's shared capacity): the waiting list gets it before the public, without the sweep."""
+    buy(shop, 2)
+    for email in ("a@example.com", "b@example.com", "c@example.com"):
+        join(shop, email, 1)
+        confirm(email)
+    _, token = tokens.create_token(
+        organizer=shop["event"].organizer, name="t", role="manager", created_by=None
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = Client().patch(
+            f"/api/v1/manage/events/gig/ticket-types/{shop['entry'].pk}",
+            {"capacity": 3},
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert response.status_code == 200, response.content
+    assert Entry.objects.get(email="a@example.com").status == Entry.Status.OFFERED
+    assert Entry.objects.get(email="b@example.com").status == Entry.Status.WAITING
+    public = Client().get("/api/v1/events/gig").json()
+    assert [t["available"] for t in public["ticket_types"]] == [0]
+
+    # The date's own row of the type (the dates page).
+    row = DateTicketType.objects.get(date=shop["date"], ticket_type=shop["entry"])
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        date_services._set_offer(shop["date"], row, capacity=4, prefix="t")
+    assert Entry.objects.get(email="b@example.com").status == Entry.Status.OFFERED
+
+    # A shared capacity raised on the date.
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        dates.set_capacity([shop["date"].pk], 4)
+    DateTicketType.objects.filter(pk=row.pk).update(capacity=5)  # the type's row allows one more
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        dates.set_capacity([shop["date"].pk], 5)
+    assert Entry.objects.get(email="c@example.com").status == Entry.Status.OFFERED
+    assert allocated(shop["date"]) == 5

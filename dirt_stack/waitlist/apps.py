@@ -7,13 +7,15 @@ class WaitlistConfig(AppConfig):
 
     def ready(self) -> None:
         # Stock that comes back (sales.stock.give_back) is offered to the waiting list in the
-        # same transaction; the outbox's once-a-minute sweep offers stock freed otherwise (a
-        # raised capacity) and registers the waiting list's emails. An offer's hold is bought at
-        # the offer's price.
+        # same transaction; a raised capacity (events.dates) right after its change commits;
+        # the outbox's once-a-minute sweep offers what either missed and registers the waiting
+        # list's emails. An offer's hold is bought at the offer's price.
         from core import outbox
+        from events import dates
         from sales import purchase, stock
         from waitlist import emails, services  # noqa: F401
 
         stock.on_stock_returned(services.offer_returned_stock)
+        dates.on_capacity_raised(services.offer_raised_capacity)
         purchase.on_hold_prices(services.offer_prices)
         outbox.on_sweep(services.sweep_quietly)

@@ -328,6 +328,33 @@ def offer_returned_stock(date_id: int, ticket_type_ids: list[int]) -> None:
         logger.exception("Offering returned stock to the waiting list of date %s failed.", date_id)
 
 
+def offer_raised_capacity(date_ids: list[int]) -> None:
+    """events.dates' listener: a capacity rose on these dates. Their waiting entries are
+    offered what came free right after the change commits, in a transaction of its own
+    that locks the stock rows in stock's order (inside the change's transaction, which
+    already holds some of them, it could deadlock with a purchase); until then, and if it
+    fails, the once-a-minute sweep does the same."""
+    waited = sorted(
+        set(
+            Entry.objects.filter(date_id__in=date_ids, status=Entry.Status.WAITING).values_list(
+                "date_id", flat=True
+            )
+        )
+    )
+
+    def offer() -> None:
+        for date_id in waited:
+            try:
+                with transaction.atomic():
+                    settle_offers([date_id])
+                    offer_free_stock(date_id)
+            except Exception:
+                logger.exception("Offering raised capacity to the waiting list of date %s failed.", date_id)
+
+    if waited:
+        transaction.on_commit(offer)
+
+
 def offer_free_stock(
     date_id: int, ticket_type_ids: Iterable[int] | None = None, *, locked: bool = False
 ) -> list[Offer]:
