@@ -42,6 +42,25 @@ def capacity_raised(date_ids: Iterable[int]) -> None:
             listener(ids)
 
 
+# Told, once a date's cancellation is committed and before its holds are released, which
+# dates were cancelled (the waiting list closes their entries and tells who waited).
+_dates_cancelled: list[Callable[[list[int]], None]] = []
+
+
+def on_dates_cancelled(listener: Callable[[list[int]], None]) -> None:
+    """Register ``listener(date_ids)``, run after dates (or a whole event) were cancelled."""
+    if listener not in _dates_cancelled:
+        _dates_cancelled.append(listener)
+
+
+def dates_cancelled(date_ids: Iterable[int]) -> None:
+    """Run the ``on_dates_cancelled`` listeners for these dates (none when empty)."""
+    ids = sorted(set(date_ids))
+    if ids:
+        for listener in _dates_cancelled:
+            listener(ids)
+
+
 @dataclass(frozen=True)
 class DateTimes:
     """When a new date happens (aware date-times)."""

@@ -104,6 +104,7 @@ def cancel_date(
             .update(status=EventDate.Status.CANCELLED, calendar_sequence=F("calendar_sequence") + 1)
         )
     date.status = EventDate.Status.CANCELLED
+    dates.dates_cancelled([date.pk])  # before the holds go: a waiting list's offers are among them
     released = stock.release_holds(date.pk)
     outcomes: Counter[str] = Counter()
     failed = []

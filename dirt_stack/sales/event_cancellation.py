@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core import outbox, statements
+from events import dates
 from events.models import Event, EventDate
 from sales import quotas, stock
 from sales.date_changes import Settlement, settle_order
@@ -162,7 +163,9 @@ def cancel_event(
             cancellation.refresh_from_db()
         if to_settle:
             _queue_batch(cancellation, after=0, base_url=base_url)
-    for date_id in EventDate.objects.filter(event=event).values_list("pk", flat=True):
+    date_ids = list(EventDate.objects.filter(event=event).values_list("pk", flat=True))
+    dates.dates_cancelled(date_ids)  # before the holds go: a waiting list's offers are among them
+    for date_id in date_ids:
         stock.release_holds(date_id)
     event.status = Event.Status.CANCELLED
     cancellation.refresh_from_db()

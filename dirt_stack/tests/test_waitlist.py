@@ -20,7 +20,7 @@ from accounts import tokens
 from accounts.models import Membership
 from events import date_services, dates
 from events.models import DateTicketType, EventDate
-from sales import order_actions, pricing, purchase
+from sales import date_changes, event_cancellation, order_actions, pricing, purchase
 from sales.audit import Actor
 from sales.models import Hold, Order
 from sales.sweeper import sweep
@@ -450,3 +450,27 @@ def test_a_raised_capacity_is_offered_as_soon_as_it_is_saved(shop, django_captur
         dates.set_capacity([shop["date"].pk], 5)
     assert Entry.objects.get(email="c@example.com").status == Entry.Status.OFFERED
     assert allocated(shop["date"]) == 5
+
+
+@pytest.mark.parametrize("what", ["date", "event"])
+def test_cancelling_the_date_or_the_event_closes_its_waiting_list_and_tells_who_waited(shop, what):
+    order = buy(shop, 2)
+    for email in ("offered@example.com", "waiting@example.com"):
+        join(shop, email, 1)
+        confirm(email)
+    join(shop, "unconfirmed@example.com", 1)
+    refund_one(order)  # one ticket free: offered to the first entry
+    assert Entry.objects.get(email="offered@example.com").status == Entry.Status.OFFERED
+    mail.outbox.clear()
+
+    if what == "date":
+        date_changes.cancel_date(shop["date"], by=None, base_url=BASE_URL)
+    else:
+        event_cancellation.cancel_event(shop["event"], by=None, base_url=BASE_URL)
+
+    assert set(Entry.objects.values_list("status", flat=True)) == {Entry.Status.REMOVED}
+    assert set(Offer.objects.values_list("status", flat=True)) == {Offer.Status.LAPSED}
+    assert not Hold.objects.filter(status=Hold.Status.LIVE).exists()
+    told = sorted(m.to[0] for m in mail.outbox if m.subject.startswith("Cancelled: "))
+    assert told == ["offered@example.com", "waiting@example.com"]
+    assert all("no longer on it" in str(m.body) for m in mail.outbox if m.subject.startswith("Cancelled: "))

@@ -1,7 +1,7 @@
 """The waiting list's emails, sent through the outbox (core.outbox) once their transaction
-commits: the confirmation link (double opt-in) and the offer. Both carry the unsubscribe
-link, also as a ``List-Unsubscribe`` header. Links point at SITE_URL: offers are made
-without a request (a refund, the sweeper)."""
+commits: the confirmation link (double opt-in), the offer, and the notice that the date
+was cancelled. Each carries the unsubscribe link, also as a ``List-Unsubscribe`` header.
+Links point at SITE_URL: offers are made without a request (a refund, the sweeper)."""
 
 from __future__ import annotations
 
@@ -69,3 +69,9 @@ def _deliver_offer(payload: dict[str, Any]) -> None:
         offer_url=services.site_url(reverse("waitlist:offer", kwargs={"token": token})),
     )
     _send("offer", entry, context)
+
+
+@outbox.handler(services.CANCELLED_EMAIL)
+def _deliver_cancelled(payload: dict[str, Any]) -> None:
+    entry = _entry(payload["entry_id"])
+    _send("cancelled", entry, _context(entry))

@@ -53,6 +53,7 @@ NEAR_EVENT_SHARE = 4
 # Outbox kinds (waitlist.emails).
 CONFIRM_EMAIL = "waitlist_confirm"
 OFFER_EMAIL = "waitlist_offer"
+CANCELLED_EMAIL = "waitlist_cancelled"
 
 
 # Joins per client address (the web and the API together): each join sends an email.
@@ -240,6 +241,29 @@ def remove(entry: Entry) -> bool:
             Offer.objects.filter(pk=offer.pk).update(status=Offer.Status.LAPSED)
             stock.release(offer.hold)
     return True
+
+
+def close_cancelled(date_ids: list[int]) -> None:
+    """events.dates' listener: these dates were cancelled (their holds, the offers' among
+    them, are released next). Their entries still on the list leave it, open offers lapse,
+    and who had confirmed is told by email (an unconfirmed entry asked for nothing yet)."""
+    with transaction.atomic():
+        entries = list(
+            Entry.objects.select_for_update()
+            .filter(date_id__in=date_ids, status__in=Entry.ACTIVE)
+            .values_list("pk", "status")
+        )
+        if not entries:
+            return
+        Offer.objects.filter(entry_id__in=[pk for pk, _ in entries], status=Offer.Status.OPEN).update(
+            status=Offer.Status.LAPSED
+        )
+        Entry.objects.filter(pk__in=[pk for pk, _ in entries]).update(
+            status=Entry.Status.REMOVED, ended_at=timezone.now()
+        )
+        for pk, status in entries:
+            if status != Entry.Status.PENDING:
+                outbox.enqueue(CANCELLED_EMAIL, {"entry_id": pk})
 
 
 # --- Offers ------------------------------------------------------------------------------
