@@ -5,6 +5,7 @@ exports and the back office's questions page."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 from decimal import Decimal
@@ -13,9 +14,11 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts import tokens
 from core.input import InputError
+from events.models import EventDate
 from questions import services as questions
 from questions.models import Question
 from sales import pricing, purchase
@@ -557,8 +560,14 @@ def test_the_buyer_changes_answers_until_the_deadline_each_change_audited(client
         "The buyer (ana@example.com)",
     )
 
-    # The organizer closes changes 10 years before the date: too late now.
-    questions.save_answer_settings(shop["event"], buyers_edit=True, hours_before=24 * 3650)
+    # The date starts in two days and the organizer closes changes three days before it:
+    # too late now. (Set here: the factories' dates start further out the more events a
+    # test session made.)
+    starts_at = timezone.now() + dt.timedelta(days=2)
+    EventDate.objects.filter(pk=answered.date_id).update(
+        starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=3)
+    )
+    questions.save_answer_settings(shop["event"], buyers_edit=True, hours_before=72)
     assert buyer_page(client, answered)["answers_edit"] is None
     late = post(client, edit["url"], {"answers": {str(terms): True}, "ticket_answers": [{}, {}]})
     assert late.status_code == 302
