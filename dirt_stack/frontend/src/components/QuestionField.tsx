@@ -16,6 +16,23 @@ type Props = {
 
 const ERROR = "mt-1 text-sm text-red-700";
 
+// Below a checkbox or a group of options: the error when there is one, else the help text;
+// their ids are what the controls' aria-describedby names.
+function HintOrError({ id, hint, error }: { id: string; hint?: string; error?: string }) {
+  if (error) {
+    return (
+      <p id={`${id}-error`} role="alert" className={ERROR}>
+        {error}
+      </p>
+    );
+  }
+  return hint ? (
+    <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
+      {hint}
+    </p>
+  ) : null;
+}
+
 // One checkout question as a labelled control of its kind; its error is announced and
 // tied to the control (aria-describedby), like the buyer's own fields.
 export default function QuestionField({
@@ -117,16 +134,7 @@ export default function QuestionField({
               {label}
             </label>
           </div>
-          {hint && !error ? (
-            <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
-              {hint}
-            </p>
-          ) : null}
-          {error ? (
-            <p id={errorId} role="alert" className={ERROR}>
-              {error}
-            </p>
-          ) : null}
+          <HintOrError id={id} hint={hint} error={error} />
         </div>
       );
     case "single_choice":
@@ -162,16 +170,7 @@ export default function QuestionField({
               </label>
             ))}
           </div>
-          {hint && !error ? (
-            <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
-              {hint}
-            </p>
-          ) : null}
-          {error ? (
-            <p id={errorId} role="alert" className={ERROR}>
-              {error}
-            </p>
-          ) : null}
+          <HintOrError id={id} hint={hint} error={error} />
         </fieldset>
       );
     }
