@@ -337,3 +337,21 @@ class WaitlistSettingsForm(InputRulesMixin, forms.Form):
 
     enabled = forms.BooleanField(required=False)
     offer_hours = forms.IntegerField(min_value=1, max_value=MAX_OFFER_HOURS)
+
+
+class DuplicateEventForm(InputRulesMixin, forms.Form):
+    """Duplicating an event: the copy's title (empty: the source's with "(copy)"), when its
+    first date starts (a wall-clock time in the event's zone), and whether vouchers come too."""
+
+    title = SingleLineField(required=False, max_length=Event._meta.get_field("title").max_length)
+    starts_at = LocalDateTimeField(label="New start")
+    copy_vouchers = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event = event
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        read_times(self, ("starts_at",), self.event.tz)
+        return cleaned

@@ -60,6 +60,11 @@ manage_patterns = [
     ),
     path("<slug:organizer_slug>/events/<slug:event_slug>/cancel/", events.event_cancel, name="event_cancel"),
     path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/duplicate/",
+        events.event_duplicate,
+        name="event_duplicate",
+    ),
+    path(
         "<slug:organizer_slug>/events/<slug:event_slug>/cancellation/",
         events.event_cancellation_page,
         name="event_cancellation",

@@ -7,6 +7,7 @@ import zoneinfo
 from decimal import Decimal
 
 import pycountry
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -436,3 +437,23 @@ class DateTicketType(models.Model):
     @property
     def effective_price(self) -> Decimal:
         return self.ticket_type.price if self.price is None else self.price
+
+
+class EventAuditEntry(models.Model):
+    """Who did what to an event as a whole (a duplication, on the copy and on its source);
+    an order's own log is sales.AuditEntry. Written by events.audit.record."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="audit_entries")
+    action = models.CharField(max_length=50)
+    detail = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, help_text="The user's email or the API token's name.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.action} by {self.actor_label}"

@@ -16,6 +16,7 @@ from api.auth import OrganizerToken
 from api.manage.common import event_of, invalid, invalid_fields, local_input, require_manager, token_of
 from api.manage.schemas import (
     CancelEventIn,
+    DuplicateEventIn,
     EventIn,
     EventPatch,
     ManagedEventOut,
@@ -24,7 +25,8 @@ from api.manage.schemas import (
     TicketTypePatch,
 )
 from api.schemas import ProblemOut
-from backoffice.forms import CancelEventForm
+from backoffice.duplication import duplicate_event
+from backoffice.forms import CancelEventForm, DuplicateEventForm
 from backoffice.schemas import CancellationProgress
 from backoffice.serializers import cancellation_progress, event_form_values
 from core.inertia import validation_errors
@@ -161,6 +163,43 @@ def update_event(request: HttpRequest, slug: str, body: EventPatch) -> HttpRespo
     except ValidationError as error:
         return invalid_fields(validation_errors(error))
     return _event_out(saved)
+
+
+@router.post(
+    "/manage/events/{slug}/duplicate",
+    response={201: ManagedEventOut, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOut},
+    summary="Duplicate an event into a new draft",
+    description=(
+        "A new draft with the event's settings, ticket types, dates (cancelled ones left out), "
+        "questions, check-in lists, on-sale room and waiting-list settings, and optionally its "
+        "vouchers; never its orders, tickets or waiting list. The first date starts at "
+        "`starts_at` and every other date-time moves by the same offset."
+    ),
+)
+def duplicate(request: HttpRequest, slug: str, body: DuplicateEventIn) -> HttpResponse | Status:
+    require_manager(request)
+    event = event_of(request, slug)
+    form = DuplicateEventForm(
+        {
+            "title": body.title or "",
+            "starts_at": local_input(body.starts_at, event.tz),
+            "copy_vouchers": body.copy_vouchers,
+        },
+        event=event,
+    )
+    if not form.is_valid():
+        return invalid(form)
+    try:
+        copy = duplicate_event(
+            event,
+            new_start=form.cleaned_data["starts_at"],
+            title=form.cleaned_data["title"],
+            vouchers=form.cleaned_data["copy_vouchers"],
+            actor=Actor(token_name=token_of(request).name),
+        )
+    except ValidationError as error:
+        return invalid_fields(validation_errors(error))
+    return Status(201, _event_out(copy))
 
 
 # --- cancelling ------------------------------------------------------------------------------

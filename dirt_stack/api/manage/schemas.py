@@ -111,6 +111,19 @@ class CancelEventIn(Body):
     )
 
 
+class DuplicateEventIn(Body):
+    starts_at: WindowDateTime = Field(
+        description=(
+            "When the copy's first date starts; every other date and date-relative setting "
+            "(sales windows, voucher validity, the on-sale room) moves by the same wall-clock offset."
+        )
+    )
+    title: Annotated[str, NameRules(200)] | None = Field(
+        None, description="The copy's title; empty or absent: the event's title with \"(copy)\"."
+    )
+    copy_vouchers: bool = Field(False, description="Copy the vouchers too (same codes, unused).")
+
+
 class EventIn(Body):
     title: Annotated[str, NameRules(200)]
     slug: Annotated[str, TextRules(100)] | None = None

@@ -171,3 +171,23 @@ class EventCancellationPageProps(PageProps):
     event: EventInZone
     currency: str
     progress: CancellationProgress
+
+
+class DuplicateEventValues(Shape):
+    """The duplicate form's initial values: the copy's title and its first date's start
+    (the source's first date, as the input shows it in the event's zone)."""
+
+    title: str
+    starts_at: str
+    copy_vouchers: bool
+
+
+class EventDuplicatePageProps(PageProps):
+    component = "Manage/EventDuplicate"
+
+    organizer: OrganizerRef
+    event: EventInZone
+    initial: DuplicateEventValues
+    date_count: int
+    ticket_type_count: int
+    voucher_count: int

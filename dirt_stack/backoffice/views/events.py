@@ -20,12 +20,15 @@ from accounts.http import AuthenticatedHttpRequest
 from accounts.models import Membership, Organizer
 from accounts.permissions import can_manage_events, membership_for, require_role
 from backoffice.access import MANAGERS, managed_event
-from backoffice.forms import CancelEventForm, VoucherForm
+from backoffice.duplication import duplicate_event
+from backoffice.forms import CancelEventForm, DuplicateEventForm, VoucherForm
 from backoffice.schemas import (
+    DuplicateEventValues,
     EditableEvent,
     EventCancellationPageProps,
     EventCancelPageProps,
     EventCreatePageProps,
+    EventDuplicatePageProps,
     EventEditPageProps,
     EventInZone,
     EventRow,
@@ -51,9 +54,11 @@ from core.inertia import (
     validation_errors,
 )
 from events import services
+from events.duplication import copied_dates, copy_title
 from events.forms import EventForm, TicketTypeForm, local_input_value
 from events.models import DateTicketType, Event, TicketType
 from sales import date_changes, event_cancellation, quotas
+from sales.audit import Actor
 from sales.models import EventCancellation, Voucher
 from sales.payments import configured_methods
 from sales.quotas import sold_counts
@@ -325,6 +330,51 @@ def event_cancellation_retry(
     event_cancellation.cancel_event(event, by=request.user, base_url=request.build_absolute_uri("/"))
     messages.success(request, "Settling the orders that are left again.")
     return redirect("backoffice:event_cancellation", organizer_slug=organizer_slug, event_slug=event.slug)
+
+
+def _duplicate_props(membership: Membership, event: Event) -> EventDuplicatePageProps:
+    first = copied_dates(event)[0]
+    return EventDuplicatePageProps(
+        organizer=OrganizerRef(name=membership.organizer.name, slug=membership.organizer.slug),
+        event=EventInZone(title=event.title, slug=event.slug, timezone=event.timezone),
+        initial=DuplicateEventValues(
+            title=copy_title(event, ""),
+            starts_at=local_input_value(first.starts_at, event.tz),
+            copy_vouchers=False,
+        ),
+        date_count=len(copied_dates(event)),
+        ticket_type_count=event.ticket_types.count(),
+        voucher_count=event.vouchers.count(),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def event_duplicate(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
+    """Duplicating the event into a new draft (title, new start, vouchers or not), then
+    the draft's editor."""
+    membership, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
+    if request.method == "GET":
+        return render_page(
+            request,
+            _duplicate_props(membership, event),
+            template_data={"page_title": f"Duplicate {event.title}"},
+        )
+    form = DuplicateEventForm(submitted_data(request), event=event)
+    if not form.is_valid():
+        return render_with_errors(request, _duplicate_props(membership, event), form_errors(form))
+    try:
+        copy = duplicate_event(
+            event,
+            new_start=form.cleaned_data["starts_at"],
+            title=form.cleaned_data["title"],
+            vouchers=form.cleaned_data["copy_vouchers"],
+            actor=Actor(user=request.user),
+        )
+    except ValidationError as error:
+        return render_with_errors(request, _duplicate_props(membership, event), validation_errors(error))
+    messages.success(request, f"“{copy.title}” was created as a draft copy of “{event.title}”.")
+    return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=copy.slug)
 
 
 def _ticket_type_errors(

@@ -86,6 +86,13 @@ export interface paths {
     /** Change an event's details */
     patch: operations["api_manage_events_update_event"];
   };
+  "/api/v1/manage/events/{slug}/duplicate": {
+    /**
+     * Duplicate an event into a new draft
+     * @description A new draft with the event's settings, ticket types, dates (cancelled ones left out), questions, check-in lists, on-sale room and waiting-list settings, and optionally its vouchers; never its orders, tickets or waiting list. The first date starts at `starts_at` and every other date-time moves by the same offset.
+     */
+    post: operations["api_manage_events_duplicate"];
+  };
   "/api/v1/manage/events/{slug}/cancel": {
     /**
      * Cancel an event, refunding and emailing every buyer
@@ -1227,6 +1234,26 @@ export interface components {
        * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can). `null`: only organizers.
        */
       name_change_deadline_hours?: number | null;
+    };
+    /** DuplicateEventIn */
+    DuplicateEventIn: {
+      /**
+       * Starts At
+       * Format: date-time
+       * @description When the copy's first date starts; every other date and date-relative setting (sales windows, voucher validity, the on-sale room) moves by the same wall-clock offset.
+       */
+      starts_at: string;
+      /**
+       * Title
+       * @description The copy's title; empty or absent: the event's title with "(copy)".
+       */
+      title?: string | null;
+      /**
+       * Copy Vouchers
+       * @description Copy the vouchers too (same codes, unused).
+       * @default false
+       */
+      copy_vouchers?: boolean;
     };
     /**
      * CancellationProgress
@@ -2597,6 +2624,19 @@ export interface components {
       /** Capacity */
       capacity: number;
     };
+    /**
+     * DuplicateEventValues
+     * @description The duplicate form's initial values: the copy's title and its first date's start
+     * (the source's first date, as the input shows it in the event's zone).
+     */
+    DuplicateEventValues: {
+      /** Title */
+      title: string;
+      /** Starts At */
+      starts_at: string;
+      /** Copy Vouchers */
+      copy_vouchers: boolean;
+    };
     /** EditableEvent */
     EditableEvent: {
       /** Title */
@@ -2771,6 +2811,18 @@ export interface components {
       ticket_types: components["schemas"]["TicketTypePublic"][];
       /** Payment Methods */
       payment_methods: components["schemas"]["PaymentMethod"][];
+    };
+    /** EventDuplicatePageProps */
+    EventDuplicatePageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      initial: components["schemas"]["DuplicateEventValues"];
+      /** Date Count */
+      date_count: number;
+      /** Ticket Type Count */
+      ticket_type_count: number;
+      /** Voucher Count */
+      voucher_count: number;
     };
     /** EventEditPageProps */
     EventEditPageProps: {
@@ -4053,6 +4105,7 @@ export interface components {
       "Manage/EventCancel": components["schemas"]["EventCancelPageProps"];
       "Manage/EventCancellation": components["schemas"]["EventCancellationPageProps"];
       "Manage/EventCreate": components["schemas"]["EventCreatePageProps"];
+      "Manage/EventDuplicate": components["schemas"]["EventDuplicatePageProps"];
       "Manage/EventEdit": components["schemas"]["EventEditPageProps"];
       "Manage/Home": components["schemas"]["ManageHomePageProps"];
       "Manage/Invitation": components["schemas"]["InvitationPageProps"];
@@ -4566,6 +4619,54 @@ export interface operations {
     responses: {
       /** @description OK */
       200: {
+        content: {
+          "application/json": components["schemas"]["ManagedEventOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Duplicate an event into a new draft
+   * @description A new draft with the event's settings, ticket types, dates (cancelled ones left out), questions, check-in lists, on-sale room and waiting-list settings, and optionally its vouchers; never its orders, tickets or waiting list. The first date starts at `starts_at` and every other date-time moves by the same offset.
+   */
+  api_manage_events_duplicate: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["DuplicateEventIn"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
         content: {
           "application/json": components["schemas"]["ManagedEventOut"];
         };

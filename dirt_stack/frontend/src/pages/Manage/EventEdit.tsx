@@ -170,6 +170,12 @@ export default function EventEdit({
               Unpublish
             </button>
           ) : null}
+          <Link
+            href={`${base}/duplicate/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+          >
+            Duplicate
+          </Link>
           {/* The cancel page says what cancelling will do; once done, it shows the progress. */}
           <Link
             href={`${base}/cancel/`}
