@@ -48,6 +48,7 @@ DATA = frozenset(
     {
         "events.EventAuditEntry",
         "sales.Hold",
+        "sales.HoldLine",
         "sales.Order",
         "sales.OrderLine",
         "sales.Ticket",
