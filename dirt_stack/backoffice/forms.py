@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from accounts import tokens
 from accounts.models import Membership, Organizer, User
 from checkin.models import CheckInList
-from core.input import InputRulesMixin, SingleLineField, parse_id
+from core.input import InputRulesMixin, SingleLineField, parse_id, text_problem
 from events.forms import LocalDateTimeField, read_times
 from events.models import Event, EventDate, TicketType
 from questions import services as questions
@@ -350,6 +350,26 @@ class DuplicateEventForm(InputRulesMixin, forms.Form):
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.event = event
+
+    def _sent_as_text(self, name: str, *, breaks: bool = False) -> None:
+        # Django's fields take str() of an object and let a NUL after a date through;
+        # a title's pasted line breaks are SingleLineField's to fold.
+        raw = self.data.get(name)
+        if raw is None:
+            return
+        if not isinstance(raw, str):
+            raise forms.ValidationError("Send text here.")
+        problem = text_problem(raw, multiline=breaks)
+        if problem:
+            raise forms.ValidationError(problem)
+
+    def clean_title(self) -> str:
+        self._sent_as_text("title", breaks=True)
+        return str(self.cleaned_data.get("title") or "")
+
+    def clean_starts_at(self) -> dt.datetime | None:
+        self._sent_as_text("starts_at")
+        return self.cleaned_data.get("starts_at")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -73,6 +73,7 @@ def endpoints(api) -> list[tuple[str, str, object | None, bool]]:
         ("post", "/api/v1/manage/events", NEW_EVENT, True),
         ("get", "/api/v1/manage/events/gig", None, False),
         ("patch", "/api/v1/manage/events/gig", {"title": "Renamed"}, True),
+        ("post", "/api/v1/manage/events/gig/duplicate", {"starts_at": "2031-03-01T18:00:00Z"}, True),
         ("get", "/api/v1/manage/events/gig/ticket-types", None, False),
         ("post", "/api/v1/manage/events/gig/ticket-types", NEW_TYPE, True),
         ("patch", f"/api/v1/manage/events/gig/ticket-types/{tt}", {"capacity": 30}, True),

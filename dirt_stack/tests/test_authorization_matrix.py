@@ -78,6 +78,7 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "event": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "event_status": ("post", ("organizer_slug", "event_slug", "action"), MANAGER),
     "event_cancel": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "event_duplicate": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "event_cancellation": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "event_cancellation_retry": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "dashboard": ("get", ("organizer_slug", "event_slug"), MANAGER),

@@ -895,6 +895,51 @@ CASES = [
     _owner("waitlist offer hours NUL", f"{EVENT}/waitlist/", {"enabled": True, "offer_hours": "1\x00"}),
     _owner("waitlist entry id huge", f"{EVENT}/waitlist/{2**70}/offer/", {}),
     _owner("waitlist entry id text", f"{EVENT}/waitlist/x%00/remove/", {}),
+    # Duplicating an event (a new draft): its title, its new start, vouchers or not.
+    *(
+        _owner(f"duplicate {name}", f"{EVENT}/duplicate/", body)
+        for name, body in (
+            ("start missing", {"title": "Copy"}),
+            ("start NUL", {"starts_at": "2031-05-01T19:00\x00"}),
+            ("start year 9999", {"starts_at": "9999-12-31T23:00"}),
+            ("start before 2000 in UTC", {"starts_at": "2000-01-01T00:30"}),
+            ("start NaN", {"starts_at": "NaN"}),
+            ("start number", {"starts_at": 1e308}),
+            ("start list", {"starts_at": ["2031-05-01T19:00"]}),
+            ("title NUL", {"title": "Co\x00py", "starts_at": "2031-05-01T19:00"}),
+            ("title too long", {"title": "x" * 201, "starts_at": "2031-05-01T19:00"}),
+            ("title object", {"title": {"a": 1}, "starts_at": "2031-05-01T19:00"}),
+        )
+    ),
+    _owner(
+        "duplicate title line break",
+        f"{EVENT}/duplicate/",
+        {"title": "Two\r\nlines", "starts_at": "2031-05-01T19:00"},
+        outcome="cleaned",
+    ),
+    Case("§2.5", "duplicate deep JSON", "post", f"{EVENT}/duplicate/", raw=DEEP, who="owner"),
+    *(
+        _api(f"api duplicate {name}", "post", f"{API_EVENT}/duplicate", body)
+        for name, body in (
+            ("start missing", {"title": "Copy"}),
+            ("start NUL", {"starts_at": "2031-05-01T19:00:00\x00"}),
+            ("start year 9999", {"starts_at": "9999-12-31T23:00:00-10:00"}),
+            ("start naive before 2000 in UTC", {"starts_at": "2000-01-01T00:30:00"}),
+            ("start number", {"starts_at": 2**70}),
+            ("title NUL", {"title": "Co\x00py", "starts_at": "2031-05-01T19:00:00Z"}),
+            ("title too long", {"title": "x" * 201, "starts_at": "2031-05-01T19:00:00Z"}),
+            ("vouchers object", {"copy_vouchers": {"a": 1}, "starts_at": "2031-05-01T19:00:00Z"}),
+        )
+    ),
+    Case("§2.6", "api duplicate deep JSON", "post", f"{API_EVENT}/duplicate", raw=DEEP, who="token"),
+    Case(
+        "§2.6",
+        "api duplicate NaN",
+        "post",
+        f"{API_EVENT}/duplicate",
+        raw='{"starts_at": NaN}',
+        who="token",
+    ),
 ]
 
 
