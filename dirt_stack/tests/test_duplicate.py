@@ -367,6 +367,10 @@ def test_back_office_page_and_duplicate_redirects_to_the_draft(source):
     assert copy.vouchers.count() == 1
     assert wall(copy.starts_at) == local(2031, 9, 1, 20)
     assert EventAuditEntry.objects.get(event=copy).actor == manager
+    history = client.get("/manage/acme/events/jazz/", headers=INERTIA).json()["props"]["history"]
+    assert [(h["action"], h["actor"], h["detail"]["copy"]) for h in history] == [
+        ("duplicated", manager.email, "jazz-night-ii")
+    ]
 
 
 def test_back_office_errors(source):

@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from backoffice.schemas.common import DateChoice, EventInZone
+from backoffice.schemas.sales import AuditRow
 from core.schemas import IsoDateTime, Money, OneOf, PageProps, Shape
 from sales.models import EventCancellation, Voucher
 from storefront.schemas import EventStatus, OrganizerRef
@@ -103,6 +104,7 @@ class EventEditPageProps(PageProps):
     configured_payment_methods: list[str] = Field(
         description="The payment methods set up on this installation (sales.payments)."
     )
+    history: list[AuditRow] = Field(description="The event's own audit log (EventAuditEntry), newest first.")
 
 
 class CancellationImpact(Shape):

@@ -23,6 +23,7 @@ from backoffice.access import MANAGERS, managed_event
 from backoffice.duplication import duplicate_event
 from backoffice.forms import CancelEventForm, DuplicateEventForm, VoucherForm
 from backoffice.schemas import (
+    AuditRow,
     DuplicateEventValues,
     EditableEvent,
     EventCancellationPageProps,
@@ -199,6 +200,10 @@ def _editor_props(membership: Membership, event: Event) -> EventEditPageProps:
         timezones=_timezones(),
         currencies=_currencies(),
         configured_payment_methods=configured_methods(),
+        history=[
+            AuditRow(action=a.action, actor=a.actor_label, detail=a.detail, created_at=a.created_at)
+            for a in event.audit_entries.all()[:50]
+        ],
     )
 
 

@@ -52,6 +52,8 @@ def test_organizer_duplicates_an_event_into_a_draft_with_moved_dates(page: Page,
     expect(page.get_by_test_id("managed-ticket-type").first).to_contain_text("Standard")
     expect(page.get_by_test_id("managed-ticket-type").nth(1)).to_contain_text("Front row")
     expect(page.get_by_test_id("date-count")).to_contain_text("2 dates")
+    expect(page.get_by_test_id("event-history")).to_contain_text("olga@example.com")
+    expect(page.get_by_test_id("event-history")).to_contain_text("Duplicated from “Harbour Jazz”")
 
     # Its dates, a week apart as before, from the new start (summer time: still 20:00).
     page.get_by_test_id("date-count").get_by_role("link").click()
@@ -59,6 +61,11 @@ def test_organizer_duplicates_an_event_into_a_draft_with_moved_dates(page: Page,
     expect(page.get_by_test_id("date-when").first).to_contain_text("4 Apr 2031")
     expect(page.get_by_test_id("date-when").first).to_contain_text("20:00")
     expect(page.get_by_test_id("date-when").nth(1)).to_contain_text("11 Apr 2031")
+
+    # The original's history links to its copy.
+    page.goto(f"{live_server.url}/manage/acme/events/jazz/")
+    page.get_by_test_id("event-history").get_by_role("link", name="“Harbour Jazz: spring”").click()
+    expect(page).to_have_url(f"{live_server.url}/manage/acme/events/harbour-jazz-spring/")
 
     copy = Event.objects.get(slug="harbour-jazz-spring")
     assert copy.status == Event.Status.DRAFT

@@ -2848,6 +2848,11 @@ export interface components {
        * @description The payment methods set up on this installation (sales.payments).
        */
       configured_payment_methods: string[];
+      /**
+       * History
+       * @description The event's own audit log (EventAuditEntry), newest first.
+       */
+      history: components["schemas"]["AuditRow"][];
     };
     /** EventFilters */
     EventFilters: {

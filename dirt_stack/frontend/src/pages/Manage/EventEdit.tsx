@@ -9,7 +9,7 @@ import TicketTypeForm, {
   type TicketTypeValues,
 } from "../../components/TicketTypeForm";
 import VouchersSection from "../../components/VouchersSection";
-import { formatMoney } from "../../lib/format";
+import { formatEventDate, formatMoney } from "../../lib/format";
 import type { ManagedTicketType, PageProps } from "../../types";
 
 function asFormValues(t: ManagedTicketType): TicketTypeValues {
@@ -36,6 +36,7 @@ export default function EventEdit({
   timezones,
   currencies,
   configured_payment_methods,
+  history,
 }: PageProps<"Manage/EventEdit">) {
   const pageErrors = usePage().props.errors;
   const base = `/manage/${organizer.slug}/events/${event.slug}`;
@@ -337,6 +338,54 @@ export default function EventEdit({
           <PrimaryButton disabled={form.processing}>Save event</PrimaryButton>
         </form>
       </section>
+
+      {history.length > 0 ? (
+        <section className="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
+          <h2 className="mb-3 text-lg font-semibold">History</h2>
+          <ul className="space-y-1 text-sm" data-testid="event-history">
+            {history.map((entry) => (
+              <li key={`${entry.created_at}-${entry.action}`}>
+                <span className="text-slate-500">
+                  {formatEventDate(entry.created_at, event.timezone)}
+                </span>{" "}
+                · {entry.actor} ·{" "}
+                <HistoryLine
+                  organizer={organizer.slug}
+                  detail={entry.detail}
+                  action={entry.action}
+                />
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
     </>
   );
+}
+
+// One entry of the event's own log; the other event of a duplication is linked.
+function HistoryLine({
+  organizer,
+  action,
+  detail,
+}: {
+  organizer: string;
+  action: string;
+  detail: Record<string, unknown>;
+}) {
+  const other = (slug: unknown, title: unknown) => (
+    <Link
+      href={`/manage/${organizer}/events/${String(slug)}/`}
+      className="text-indigo-700 hover:underline"
+    >
+      “{String(title)}”
+    </Link>
+  );
+  if (action === "duplicated_from") {
+    return <>Duplicated from {other(detail.source, detail.source_title)}</>;
+  }
+  if (action === "duplicated") {
+    return <>Duplicated as {other(detail.copy, detail.copy_title)}</>;
+  }
+  return <>{action}</>;
 }
