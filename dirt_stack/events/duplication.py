@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 
 from core.datetimes import OUT_OF_WINDOW, to_utc, window_message
@@ -94,6 +95,20 @@ def unique_slug(title: str) -> str:
     return f"{base}-{n}"
 
 
+def _save_with_free_slug(event: Event, attempts: int = 3) -> None:
+    """Insert ``event``; when another copy took its slug in the meantime, the next free one."""
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                event.save()
+            return
+        except IntegrityError:
+            if attempt == attempts - 1 or not Event.objects.filter(slug=event.slug).exists():
+                raise
+            event.pk = None
+            event.slug = unique_slug(event.title)
+
+
 # Event columns a copy does not take from its source: its identity, its state, and what
 # the rows below it recompute (the span from the dates, asks_questions from the questions).
 _EVENT_NOT_COPIED = frozenset(
@@ -123,7 +138,7 @@ def copy_event(source: Event, *, title: str, new_start: dt.datetime) -> EventCop
     event.starts_at = copy.shift(source.starts_at, "Start")
     event.ends_at = max(copy.shift(source.ends_at, "End"), event.starts_at)
     event.payment_methods = list(source.payment_methods or [])
-    event.save()
+    _save_with_free_slug(event)
 
     for old in source.ticket_types.order_by("position", "id"):
         copy.ticket_types[old.pk] = TicketType.objects.create(

@@ -431,3 +431,20 @@ def test_api_duplicate(source):
         ).status_code
         == 404
     )
+
+
+def test_a_slug_taken_in_the_meantime_gives_the_next_free_one(source, monkeypatch):
+    """Two copies racing for one slug: the second takes the next free one, not a 500."""
+    from events import duplication as event_duplication
+
+    chosen = event_duplication.unique_slug
+    calls = []
+
+    def stale(title: str) -> str:
+        calls.append(title)
+        return "jazz" if len(calls) == 1 else chosen(title)  # the first answer is already taken
+
+    monkeypatch.setattr(event_duplication, "unique_slug", stale)
+    copy = duplicate_event(source["event"], new_start=local(2031, 6, 1, 20, 0), actor=ROBOT)
+    assert copy.slug == "jazz-night-copy"
+    assert len(calls) == 2
