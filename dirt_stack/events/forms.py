@@ -19,7 +19,7 @@ from django.db.models import Sum
 from django.utils.text import slugify
 
 from core.datetimes import FIRST_YEAR, LAST_YEAR, to_utc
-from core.input import InputRulesMixin, SingleLineField
+from core.input import InputRulesMixin, SingleLineField, text_problem
 from events.images import ImageRefused, reencode_cover
 from events.models import (
     DateTicketType,
@@ -68,12 +68,15 @@ EARLIEST_YEAR, LATEST_YEAR = FIRST_YEAR, LAST_YEAR
 
 class _TextOnly:
     """A date or time field that accepts text only: a JSON number, list or object is an
-    invalid value, not a crash (Django's temporal fields call ``.strip()`` on it)."""
+    invalid value, not a crash (Django's temporal fields call ``.strip()`` on it), and so is
+    text with a control character (Python's ISO parser takes "2031-05-01T19:00\\x00")."""
 
     error_messages: dict[str, Any]
 
     def to_python(self, value: Any) -> Any:
         if value is not None and not isinstance(value, (str, dt.date, dt.time)):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if isinstance(value, str) and text_problem(value):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)  # type: ignore[misc]
 

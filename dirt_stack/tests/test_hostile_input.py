@@ -742,6 +742,8 @@ CASES = [
     _owner("event limit per email negative", f"{EVENT}/", {**VALID_EVENT, "max_tickets_per_email": "-2"}),
     _owner("event limit per email NUL", f"{EVENT}/", {**VALID_EVENT, "max_tickets_per_email": "\x00"}),
     _owner("event title NUL", f"{EVENT}/", {"title": "\x00"}),
+    _owner("event start trailing NUL", f"{EVENT}/", {**VALID_EVENT, "starts_at": "2031-10-01T19:30\x00"}),
+    _owner("event end trailing NUL", f"{EVENT}/", {**VALID_EVENT, "ends_at": "2031-10-01T22:00\x00"}),
     _owner("event description NUL", f"{EVENT}/", {"title": "T", "description": "a\x00b"}),
     Case(
         "§2.5",
