@@ -188,7 +188,7 @@ def configure_reminder(event: Event, hours_before: int | None) -> bool:
 
 def due_dates(now: dt.datetime) -> list[EventDate]:
     """Dates not cancelled, not started, starting within their event's reminder hours."""
-    dates = []
+    dates: list[EventDate] = []
     rows = (
         ReminderSettings.objects.filter(hours_before__isnull=False)
         .exclude(event__status=Event.Status.CANCELLED)

@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 import nh3
+from django.conf import settings
 from django.db import transaction
 from django.utils import dateformat
 
@@ -320,3 +321,51 @@ def reset(event: Event, kind: str, *, actor: User) -> bool:
         )
         text.delete()
     return True
+
+
+# --- Previews ----------------------------------------------------------------------------------
+
+SAMPLE_BUYER = "Alex Example"
+
+
+def preview_values(event: Event, kind: str | None, order: Order | None = None) -> tuple[dict[str, str], bool]:
+    """Values to preview ``kind`` (None: a message) with: ``order``'s, else the event's latest
+    order's, else a sample (True) built from the event's first date and ticket type."""
+    if order is None:
+        order = (
+            Order.objects.filter(event=event)
+            .select_related("event", "event__organizer", "date")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+    date = order.date if order else event.dates.order_by("starts_at").first()
+    ticket_type = event.ticket_types.order_by("pk").first()
+    type_name = ticket_type.name if ticket_type else "Standard"
+    sample = order is None or kind == Kind.WAITLIST_OFFER
+    if order is not None:
+        order.date.event = order.event
+        values = order_values(order, settings.SITE_URL)
+    else:
+        base = date_values(event, date) if date else {"event": event.title, "date": "", "venue": ""}
+        values = {
+            **base,
+            "organizer": event.organizer.name,
+            "buyer_name": SAMPLE_BUYER,
+            "order_code": "SAMPLE1",
+            "order_url": f"{settings.SITE_URL.rstrip('/')}/orders/SAMPLE1/sample-secret/",
+            "tickets": f"2 × {type_name}",
+            "total": money(Decimal("50.00"), event.currency),
+        }
+    amount = values["total"]
+    values.update(
+        amount=amount,
+        reason="",
+        refund_note=f"We have refunded {amount} of your order {values['order_code']} for {event.title} "
+        "to the way you paid; it can take a few days to reach your account.",
+        cancellation_note=f"Your date of {event.title} on {values['date']} is cancelled.",
+        ticket_type=type_name,
+        quantity="2",
+        offer_url=f"{settings.SITE_URL.rstrip('/')}/waitlist/offer/sample/",
+        offer_expires=values["date"],
+    )
+    return values, sample

@@ -70,6 +70,7 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
     )
     order.date.event = order.event
     tickets = list(order.tickets.all())
+    custom = _custom_confirmation(order, base_url)
     context = {
         "order": order,
         "event": order.event,
@@ -86,14 +87,10 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
         else None,
         "bank_details": order.event.organizer.bank_transfer_details,
         "confirm_url": confirmation_url(order, base_url) if order.awaiting_confirmation else None,
-        "custom": _custom_confirmation(order, base_url),
+        "custom": custom,
     }
     # The templates show times in the event's zone ({% timezone event.timezone %}).
-    subject = (
-        context["custom"].subject
-        if context["custom"]
-        else render_to_string("sales/email/order_subject.txt", context)
-    )
+    subject = custom.subject if custom else render_to_string("sales/email/order_subject.txt", context)
     text = render_to_string("sales/email/order.txt", context)
     html = render_to_string("sales/email/order.html", context)
     message = EmailMultiAlternatives(

@@ -59,6 +59,15 @@ from backoffice.schemas.door import (
     SearchResults,
     UndoResult,
 )
+from backoffice.schemas.emails import (
+    EmailPreview,
+    EmailTextChangeRow,
+    EmailTextOut,
+    EmailTextsPageProps,
+    MessageRow,
+    MessagesPageProps,
+    Placeholder,
+)
 from backoffice.schemas.events import (
     CancellationImpact,
     CancellationProgress,
@@ -119,6 +128,10 @@ __all__ = [
     "DatesPreview",
     "DatesTicketType",
     "EditableEvent",
+    "EmailPreview",
+    "EmailTextChangeRow",
+    "EmailTextOut",
+    "EmailTextsPageProps",
     "EventCancelPageProps",
     "EventCancellationPageProps",
     "EventCreatePageProps",
@@ -141,6 +154,8 @@ __all__ = [
     "Member",
     "MembersPageProps",
     "MembershipRole",
+    "MessageRow",
+    "MessagesPageProps",
     "OrderRow",
     "OrderSearch",
     "OrdersOnDay",
@@ -154,6 +169,7 @@ __all__ = [
     "PasswordResetPageProps",
     "PaymentRow",
     "PendingInvitation",
+    "Placeholder",
     "PreviewDate",
     "QuestionsPageProps",
     "RefundRow",
