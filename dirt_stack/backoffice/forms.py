@@ -347,6 +347,13 @@ class EmailTextForm(InputRulesMixin, forms.Form):
     subject = forms.CharField(max_length=email_texts.MAX_SUBJECT)
     body = forms.CharField(max_length=email_texts.MAX_BODY, widget=forms.Textarea)
 
+    def clean(self) -> dict[str, Any]:
+        # A JSON list or object would otherwise be read as its Python text ("['a']").
+        for name in ("subject", "body"):
+            if not isinstance(self.data.get(name, ""), str):
+                self.add_error(name, "Send text here.")
+        return super().clean()
+
 
 class ReminderForm(InputRulesMixin, forms.Form):
     """The reminder email: hours before each date starts; empty turns it off."""
