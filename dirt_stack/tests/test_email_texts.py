@@ -471,3 +471,36 @@ def test_a_message_page_without_statuses_is_a_form_error(shop):
     )
     assert response.status_code == 422
     assert "statuses" in response.json()["props"]["errors"]
+
+
+def test_an_edited_waiting_list_offer_keeps_its_links(shop):
+    from waitlist import services as waitlist
+    from waitlist.models import Entry, WaitlistSettings
+
+    event = shop["event"]
+    scarce = make_ticket_type(event, name="Balcony", price=Decimal("30.00"), capacity=1)
+    WaitlistSettings.objects.create(event=event, enabled=True)
+    order = purchase.place_order(
+        shop["date"],
+        {scarce.pk: 1},
+        pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo"),
+        base_url=BASE_URL,
+    ).order
+    email_texts.save(
+        event,
+        Kind.WAITLIST_OFFER,
+        "{quantity} × {ticket_type} for you",
+        "Quick: [buy them]({offer_url}) before {offer_expires}. {total}",
+        actor=shop["user"],
+    )
+    waitlist.join(shop["date"], scarce, "wanda@example.com", 1)
+    entry = Entry.objects.get()
+    waitlist.confirm(waitlist.link_token(entry, waitlist.CONFIRM_SALT))
+    mail.outbox.clear()
+    order_actions.refund(order, Actor(system="test"), amount=order.total)
+    [offer] = [m for m in mail.outbox if m.to == ["wanda@example.com"]]
+    assert offer.subject == "1 × Balcony for you"
+    assert '<a href="http://testserver/waitlist/offer/' in html_of(offer)
+    assert "30.00 EUR" in offer.body
+    assert "Leave the waiting list:\nhttp://testserver/waitlist/unsubscribe/" in offer.body
+    assert offer.extra_headers["List-Unsubscribe"].startswith("<http://testserver/waitlist/unsubscribe/")
