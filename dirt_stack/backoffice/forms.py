@@ -347,7 +347,7 @@ class EmailTextForm(InputRulesMixin, forms.Form):
     subject = forms.CharField(max_length=email_texts.MAX_SUBJECT)
     body = forms.CharField(max_length=email_texts.MAX_BODY, widget=forms.Textarea)
 
-    def clean(self) -> dict[str, Any]:
+    def clean(self) -> dict[str, Any] | None:
         # A JSON list or object would otherwise be read as its Python text ("['a']").
         for name in ("subject", "body"):
             if not isinstance(self.data.get(name, ""), str):

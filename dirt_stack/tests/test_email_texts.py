@@ -287,8 +287,8 @@ def crowd(shop):
     }
     order_actions.cancel(orders["cancelled"], Actor(user=shop["user"]))
     door = CheckInList.objects.create(event=shop["event"], name="Door")
-    CheckIn.objects.create(ticket=orders["both"].tickets.first(), check_in_list=door)
-    reverted = CheckIn.objects.create(ticket=orders["standard"].tickets.first(), check_in_list=door)
+    CheckIn.objects.create(ticket=orders["both"].tickets.earliest("pk"), check_in_list=door)
+    reverted = CheckIn.objects.create(ticket=orders["standard"].tickets.earliest("pk"), check_in_list=door)
     reverted.reverted_at = timezone.now()
     reverted.save()
     mail.outbox.clear()

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -71,7 +72,9 @@ def test_edit_the_confirmation_buy_and_message_one_ticket_type(page: Page, live_
     expect(page.get_by_text("The order confirmation email's text is saved.")).to_be_visible()
     assert EmailText.objects.filter(event=event, kind="confirmation").exists()
 
-    buyer = page.context.browser.new_page()
+    browser = page.context.browser
+    assert browser is not None
+    buyer = browser.new_page()
     buyer.goto(f"{live_server.url}/events/gig/")
     buyer.get_by_label("Number of Standard tickets").select_option("2")
     buyer.get_by_role("button", name="Get 2 tickets").click()
@@ -86,7 +89,8 @@ def test_edit_the_confirmation_buy_and_message_one_ticket_type(page: Page, live_
 
     (email,) = mail.outbox
     assert email.subject == "<b>x</b>: you are in for Harbour Gala"
-    html = next(content for content, kind in email.alternatives if kind == "text/html")
+    assert isinstance(email, EmailMultiAlternatives)
+    html = next(str(content) for content, kind in email.alternatives if kind == "text/html")
     assert "Dear <strong>&lt;b&gt;x&lt;/b&gt;</strong>" in html
     assert "<b>x</b>" not in html
     assert "your 2 × Standard for Harbour Gala (40.00 EUR) are booked. See you at Town Hall!" in html
