@@ -328,10 +328,12 @@ def reset(event: Event, kind: str, *, actor: User) -> bool:
 SAMPLE_BUYER = "Alex Example"
 
 
-def preview_values(event: Event, kind: str | None, order: Order | None = None) -> tuple[dict[str, str], bool]:
-    """Values to preview ``kind`` (None: a message) with: ``order``'s, else the event's latest
-    order's, else a sample (True) built from the event's first date and ticket type."""
-    if order is None:
+def preview_values(
+    event: Event, kind: str | None, order: Order | None = None, *, latest: bool = True
+) -> tuple[dict[str, str], bool]:
+    """Values to preview ``kind`` (None: a message) with: ``order``'s, else (``latest``) the
+    event's latest order's, else a sample (True) built from the event's first date and ticket type."""
+    if order is None and latest:
         order = (
             Order.objects.filter(event=event)
             .select_related("event", "event__organizer", "date")

@@ -279,7 +279,7 @@ def messages_preview(request: AuthenticatedHttpRequest, organizer_slug: str, eve
         return _form_errors_preview(errors)
     orders = messaging.recipients(event, form.filters())
     first = orders.select_related("event", "event__organizer", "date").first()
-    values, sample = email_texts.preview_values(event, None, first)
+    values, sample = email_texts.preview_values(event, None, first, latest=False)
     rendered = email_texts.render(data["subject"], data["body"], values)
     return _json(
         EmailPreview(
