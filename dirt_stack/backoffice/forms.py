@@ -21,10 +21,12 @@ from checkin.models import CheckInList
 from core.input import InputRulesMixin, SingleLineField, parse_id, text_problem
 from events.forms import LocalDateTimeField, read_times
 from events.models import Event, EventDate, TicketType
+from messaging.models import MAX_REMINDER_HOURS
+from messaging.services import CHECKED_IN_CHOICES, Filters
 from questions import services as questions
 from questions.models import Question
-from sales import vouchers
-from sales.models import Voucher
+from sales import email_texts, vouchers
+from sales.models import Order, Voucher
 from waitlist.models import MAX_OFFER_HOURS
 
 
@@ -346,6 +348,33 @@ class DuplicateEventForm(InputRulesMixin, forms.Form):
     title = SingleLineField(required=False, max_length=Event._meta.get_field("title").max_length)
     starts_at = LocalDateTimeField(label="New start")
     copy_vouchers = forms.BooleanField(required=False)
+class EmailTextForm(InputRulesMixin, forms.Form):
+    """An email's subject and Markdown body (placeholders are checked by sales.email_texts)."""
+
+    subject = forms.CharField(max_length=email_texts.MAX_SUBJECT)
+    body = forms.CharField(max_length=email_texts.MAX_BODY, widget=forms.Textarea)
+
+    def clean(self) -> dict[str, Any] | None:
+        # A JSON list or object would otherwise be read as its Python text ("['a']").
+        for name in ("subject", "body"):
+            if not isinstance(self.data.get(name, ""), str):
+                self.add_error(name, "Send text here.")
+        return super().clean()
+
+
+class ReminderForm(InputRulesMixin, forms.Form):
+    """The reminder email: hours before each date starts; empty turns it off."""
+
+    hours_before = forms.IntegerField(min_value=1, max_value=MAX_REMINDER_HOURS, required=False)
+
+
+class MessageForm(EmailTextForm):
+    """A message to buyers: its text and which orders it goes to."""
+
+    date = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    ticket_type = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    statuses = forms.MultipleChoiceField(choices=Order.Status.choices)
+    checked_in = forms.ChoiceField(choices=[(c, c) for c in CHECKED_IN_CHOICES], required=False)
 
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -375,3 +404,23 @@ class DuplicateEventForm(InputRulesMixin, forms.Form):
         cleaned = super().clean() or {}
         read_times(self, ("starts_at",), self.event.tz)
         return cleaned
+    def clean_date(self) -> int | None:
+        value = self.cleaned_data.get("date")
+        if value is not None and not self.event.dates.filter(pk=value).exists():
+            raise ValidationError("Choose one of the event's dates.")
+        return value
+
+    def clean_ticket_type(self) -> int | None:
+        value = self.cleaned_data.get("ticket_type")
+        if value is not None and not self.event.ticket_types.filter(pk=value).exists():
+            raise ValidationError("Choose one of the event's ticket types.")
+        return value
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data
+        return Filters(
+            date_id=data.get("date"),
+            ticket_type_id=data.get("ticket_type"),
+            statuses=tuple(data["statuses"]),
+            checked_in=data.get("checked_in") or "any",
+        )

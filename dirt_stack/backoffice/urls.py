@@ -8,6 +8,7 @@ from backoffice.views import (
     account,
     dates,
     door,
+    emails,
     events,
     orders,
     questions,
@@ -83,6 +84,35 @@ manage_patterns = [
     path("<slug:organizer_slug>/events/<slug:event_slug>/room/pause/", room.room_pause, name="room_pause"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/room/resume/", room.room_resume, name="room_resume"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/room/rate/", room.room_rate, name="room_rate"),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/emails/", emails.email_texts_page, name="email_texts"
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/emails/reminder-hours/",
+        emails.email_reminder,
+        name="email_reminder",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/emails/<str:email_kind>/",
+        emails.email_text_save,
+        name="email_text",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/emails/<str:email_kind>/reset/",
+        emails.email_text_reset,
+        name="email_text_reset",
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/emails/<str:email_kind>/preview/",
+        emails.email_text_preview,
+        name="email_text_preview",
+    ),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/messages/", emails.messages_page, name="messages"),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/messages/preview/",
+        emails.messages_preview,
+        name="messages_preview",
+    ),
     path("<slug:organizer_slug>/events/<slug:event_slug>/waitlist/", waitlist.waitlist_page, name="waitlist"),
     path(
         "<slug:organizer_slug>/events/<slug:event_slug>/waitlist/export.csv",

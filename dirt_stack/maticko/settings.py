@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "checkin",
     "onsale",
     "waitlist",
+    "messaging",
     "storefront",
     "backoffice",
     "api",

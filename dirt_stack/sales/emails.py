@@ -18,8 +18,9 @@ from django.template.loader import render_to_string
 from core import outbox
 from core.models import OutboxMessage
 from core.text import single_line
+from sales import email_texts
 from sales.calendar import calendar_url
-from sales.models import Order, Refund, order_url
+from sales.models import EmailText, Order, Refund, order_url
 from sales.tickets import order_pdf, tickets_usable
 from sales.wallet import pass_links
 
@@ -69,6 +70,7 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
     )
     order.date.event = order.event
     tickets = list(order.tickets.all())
+    custom = _custom_confirmation(order, base_url)
     context = {
         "order": order,
         "event": order.event,
@@ -85,9 +87,10 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
         else None,
         "bank_details": order.event.organizer.bank_transfer_details,
         "confirm_url": confirmation_url(order, base_url) if order.awaiting_confirmation else None,
+        "custom": custom,
     }
     # The templates show times in the event's zone ({% timezone event.timezone %}).
-    subject = render_to_string("sales/email/order_subject.txt", context)
+    subject = custom.subject if custom else render_to_string("sales/email/order_subject.txt", context)
     text = render_to_string("sales/email/order.txt", context)
     html = render_to_string("sales/email/order.html", context)
     message = EmailMultiAlternatives(
@@ -100,6 +103,23 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
     if tickets_usable(order):
         message.attach(f"tickets-{order.code}.pdf", order_pdf(order), "application/pdf")
     message.send()
+
+
+def confirmation_kind(order: Order) -> str | None:
+    """Which editable text the confirmation of ``order`` uses: paid, or awaiting its payment;
+    None for an order no longer valid (a resent confirmation keeps Maticko's words)."""
+    if order.status in Order.VALID_PAID:
+        return EmailText.Kind.CONFIRMATION
+    if order.status == Order.Status.PENDING:
+        return EmailText.Kind.PAYMENT_PENDING
+    return None
+
+
+def _custom_confirmation(order: Order, base_url: str) -> email_texts.Rendered | None:
+    kind = confirmation_kind(order)
+    if kind is None:
+        return None
+    return email_texts.custom(order.event_id, kind, email_texts.order_values(order, base_url))
 
 
 # --- A date's buyers: the date was cancelled, or moved ---------------------------------------
@@ -159,10 +179,15 @@ def _date_context(order_code: str, base_url: str) -> dict[str, Any]:
 
 
 def _send(template: str, context: dict[str, Any]) -> None:
+    """Send ``template`` to the order's buyer; ``context["custom"]`` (the event's own text,
+    rendered) gives the subject and replaces the templates' opening words."""
     order: Order = context["order"]
     organizer = order.event.organizer
+    custom: email_texts.Rendered | None = context.get("custom")
     message = EmailMultiAlternatives(
-        subject=email_subject(render_to_string(f"sales/email/{template}_subject.txt", context)),
+        subject=custom.subject
+        if custom
+        else email_subject(render_to_string(f"sales/email/{template}_subject.txt", context)),
         body=render_to_string(f"sales/email/{template}.txt", context),
         to=[order.buyer_email],
         reply_to=[organizer.contact_email] if organizer.contact_email else None,
@@ -181,6 +206,18 @@ def _deliver_date_cancelled(payload: dict[str, Any]) -> None:
         reason=payload["reason"],
         whole_event=payload.get("whole_event", False),
     )
+    order: Order = context["order"]
+    event = context["event"]
+    values = email_texts.order_values(order, payload["base_url"])
+    starts = email_texts.when(order.date.starts_at, event)
+    values["reason"] = payload["reason"]
+    values["cancellation_note"] = (
+        f"{event.title} is cancelled: {event.organizer.name} has called off the whole event, "
+        f"including your date on {starts}."
+        if context["whole_event"]
+        else f"Your date of {event.title} on {starts} is cancelled."
+    )
+    context["custom"] = email_texts.custom(order.event_id, EmailText.Kind.CANCELLATION, values)
     _send("date_cancelled", context)
 
 
@@ -225,6 +262,21 @@ def _deliver_refund(payload: dict[str, Any]) -> None:
         void_tickets=[t for t in tickets if t.pk in set(refund.ticket_ids)],
         valid_count=sum(1 for t in tickets if t.voided_at is None),
     )
+    order: Order = context["order"]
+    values = email_texts.order_values(order, payload["base_url"])
+    amount = email_texts.money(refund.amount, order.currency)
+    values.update(
+        amount=amount,
+        reason=refund.reason,
+        refund_note=(
+            f"{order.event.organizer.name} will pay back {amount} of your order {order.code} for "
+            f"{order.event.title} to you, and will contact you if they need your bank details."
+            if refund.paid_back_by_organizer
+            else f"We have refunded {amount} of your order {order.code} for {order.event.title} to the "
+            "way you paid; it can take a few days to reach your account."
+        ),
+    )
+    context["custom"] = email_texts.custom(order.event_id, EmailText.Kind.REFUND, values)
     _send("refund", context)
 
 

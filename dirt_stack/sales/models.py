@@ -563,3 +563,54 @@ class SpentChallenge(models.Model):
 
     def __str__(self) -> str:
         return self.signature
+
+
+class EmailText(models.Model):
+    """An event's own subject and Markdown body for one of its buyer emails (sales.email_texts);
+    no row: the email as Maticko writes it."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Order confirmation"
+        PAYMENT_PENDING = "payment_pending", "Payment pending"
+        REFUND = "refund", "Refund"
+        CANCELLATION = "cancellation", "Cancellation"
+        WAITLIST_OFFER = "waitlist_offer", "Waiting-list offer"
+        REMINDER = "reminder", "Reminder"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="email_texts")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "kind"], name="email_text_once_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.kind}"
+
+
+class EmailTextChange(models.Model):
+    """The email texts' audit log: who saved or reset which text, and when."""
+
+    class Action(models.TextChoices):
+        SAVED = "saved", "Saved"
+        RESET = "reset", "Reset to default"
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="email_text_changes")
+    kind = models.CharField(max_length=20, choices=EmailText.Kind.choices)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # {"subject": {"before": ..., "after": ...}, "body": {...}} of what changed.
+    detail = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.kind} {self.action}"

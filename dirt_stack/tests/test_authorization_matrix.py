@@ -122,6 +122,13 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "waitlist_export": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "waitlist_offer": ("post", ("organizer_slug", "event_slug", "entry_id"), MANAGER),
     "waitlist_remove": ("post", ("organizer_slug", "event_slug", "entry_id"), MANAGER),
+    "email_texts": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "email_text": ("post", ("organizer_slug", "event_slug", "email_kind"), MANAGER),
+    "email_text_reset": ("post", ("organizer_slug", "event_slug", "email_kind"), MANAGER),
+    "email_text_preview": ("post", ("organizer_slug", "event_slug", "email_kind"), MANAGER),
+    "email_reminder": ("post", ("organizer_slug", "event_slug"), MANAGER),
+    "messages": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "messages_preview": ("post", ("organizer_slug", "event_slug"), MANAGER),
 }
 # Routes about the user's own organizers, not about organizer B.
 OWN = {"home", "organizer_create"}
@@ -135,7 +142,7 @@ def test_every_backoffice_route_is_in_the_matrix():
 
 
 def url_for(name: str, target: dict) -> str:
-    extra = {"action": "unpublish", "kind": "orders"}
+    extra = {"action": "unpublish", "kind": "orders", "email_kind": "confirmation"}
     kwargs = {key: target.get(key, extra.get(key)) for key in MATRIX[name][1]}
     return reverse(f"backoffice:{name}", kwargs=kwargs)
 

@@ -27,10 +27,11 @@ from accounts.models import ApiToken, Invitation, Membership, Organizer
 from checkin.models import CheckIn, CheckInList
 from checkin.services import door_list
 from events.models import Event, TicketType
+from messaging.models import Message, ReminderSettings
 from questions import services as questions
 from questions.models import AnswerSettings, Question
 from sales import pricing, purchase
-from sales.models import AuditEntry, Hold, Order, Payment, Refund, Ticket, Voucher
+from sales.models import AuditEntry, EmailText, Hold, Order, Payment, Refund, Ticket, Voucher
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
 from tests.test_catalog_validation import VALID_EVENT
 from tests.test_stripe import SECRET, closed_port, signed
@@ -44,6 +45,15 @@ API_EVENT = "/api/v1/manage/events/gig"
 WEBHOOK = "/payments/stripe/webhook/"
 NUL = "\x00"
 DEEP = "[" * 100_000
+# A message to buyers the form accepts; each case changes one field.
+MESSAGE = {
+    "subject": "Hi",
+    "body": "Hello",
+    "statuses": ["paid"],
+    "checked_in": "any",
+    "date": "",
+    "ticket_type": "",
+}
 
 
 @dataclass(frozen=True)
@@ -942,6 +952,50 @@ CASES = [
         raw='{"starts_at": NaN}',
         who="token",
     ),
+    *(
+        _owner(f"email text {name}", f"{EVENT}/emails/confirmation/", body)
+        for name, body in (
+            ("subject NUL", {"subject": "Hi\x00", "body": "ok"}),
+            ("body NUL", {"subject": "Hi", "body": "ok\x00"}),
+            ("subject long", {"subject": "x" * 201, "body": "ok"}),
+            ("body long", {"subject": "Hi", "body": "x" * 10_001}),
+            ("subject list", {"subject": ["a"], "body": "ok"}),
+            ("body object", {"subject": "Hi", "body": {"a": 1}}),
+            ("unknown placeholder", {"subject": "Hi {nope}", "body": "ok"}),
+            ("placeholder of another email", {"subject": "Hi", "body": "{offer_url}"}),
+            ("format spec", {"subject": "Hi {buyer_name:>99999999}", "body": "ok"}),
+            ("attribute lookup", {"subject": "Hi", "body": "{buyer_name.__class__}"}),
+            ("brace open", {"subject": "Hi", "body": "{"}),
+            ("empty", {"subject": "", "body": ""}),
+        )
+    ),
+    _owner("email text unknown kind", f"{EVENT}/emails/nope/", {"subject": "Hi", "body": "ok"}),
+    _owner("email text kind NUL", f"{EVENT}/emails/a%00b/reset/", {}),
+    _owner("email text kind long", f"{EVENT}/emails/{'x' * 5000}/", {"subject": "Hi", "body": "ok"}),
+    _owner("email preview NUL", f"{EVENT}/emails/confirmation/preview/", {"subject": "x\x00", "body": "y"}),
+    _owner("email preview deep JSON", f"{EVENT}/emails/confirmation/preview/", {"subject": [[[[["x"]]]]]}),
+    *(
+        _owner(f"reminder hours {name}", f"{EVENT}/emails/reminder-hours/", {"hours_before": value})
+        for name, value in (("NaN", "NaN"), ("huge", 2**70), ("zero", 0), ("NUL", "1\x00"), ("list", [1]))
+    ),
+    *(
+        _owner(f"message {name}", f"{EVENT}/messages/", {**MESSAGE, **change})
+        for name, change in (
+            ("subject NUL", {"subject": "a\x00"}),
+            ("body long", {"body": "x" * 10_001}),
+            ("unknown placeholder", {"body": "{offer_url}"}),
+            ("status unknown", {"statuses": ["nope"]}),
+            ("statuses text", {"statuses": "paid"}),
+            ("no status", {"statuses": []}),
+            ("date huge", {"date": 2**70}),
+            ("date NaN", {"date": "NaN"}),
+            ("date of another event", {"date": 999_999}),
+            ("ticket type NUL", {"ticket_type": "1\x00"}),
+            ("ticket type huge", {"ticket_type": 2**70}),
+            ("check-in unknown", {"checked_in": "maybe"}),
+        )
+    ),
+    _owner("message preview far date", f"{EVENT}/messages/preview/", {**MESSAGE, "date": "1e999"}),
 ]
 
 
@@ -1036,6 +1090,9 @@ def snapshot() -> tuple[Any, ...]:
         list(WaitlistSettings.objects.values_list("enabled", "offer_hours")),
         list(Question.objects.order_by("id").values_list("id", "label", "kind", "choices", "position")),
         list(AnswerSettings.objects.values_list("event_id", "buyers_edit", "buyer_edit_hours_before")),
+        list(EmailText.objects.values_list("kind", "subject", "body")),
+        list(ReminderSettings.objects.values_list("event_id", "hours_before")),
+        Message.objects.count(),
     )
 
 
@@ -1069,9 +1126,11 @@ def assert_readable_refusal(response: Any, path: str) -> None:
         assert content_type == "application/problem+json", content_type
         assert response.json()["detail"]
         return
-    if content_type.startswith("application/json"):  # an Inertia page
+    if content_type.startswith("application/json"):  # an Inertia page, or a JSON preview's errors
         page = response.json()
-        if page["component"] == "Error":
+        if "component" not in page:
+            assert page["errors"], page
+        elif page["component"] == "Error":
             assert page["props"]["message"] or response.status_code == 404
         else:
             assert page["props"]["errors"] or response.status_code == 410, page["props"]["errors"]

@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from core import outbox
 from core.text import single_line
+from sales import email_texts
+from sales.models import EmailText
 from waitlist import services
 from waitlist.models import Entry, Offer
 
@@ -29,14 +31,26 @@ def _context(entry: Entry) -> dict[str, Any]:
 
 
 def _send(template: str, entry: Entry, context: dict[str, Any]) -> None:
+    """Send ``template``; with ``context["custom"]`` (the event's own text, rendered) its
+    subject and words instead, as text and HTML, with the unsubscribe link."""
     organizer = entry.event.organizer
+    custom: email_texts.Rendered | None = context.get("custom")
+    if custom:
+        context["footer"] = f"— {organizer.name}, via Maticko"
+        subject = custom.subject
+        body = render_to_string("sales/email/text.txt", context)
+    else:
+        subject = single_line(render_to_string(f"waitlist/email/{template}_subject.txt", context))
+        body = render_to_string(f"waitlist/email/{template}.txt", context)
     message = EmailMultiAlternatives(
-        subject=single_line(render_to_string(f"waitlist/email/{template}_subject.txt", context)),
-        body=render_to_string(f"waitlist/email/{template}.txt", context),
+        subject=subject,
+        body=body,
         to=[entry.email],
         reply_to=[organizer.contact_email] if organizer.contact_email else None,
         headers={"List-Unsubscribe": f"<{context['unsubscribe_url']}>"},
     )
+    if custom:
+        message.attach_alternative(render_to_string("sales/email/text.html", context), "text/html")
     message.send()
 
 
@@ -68,6 +82,16 @@ def _deliver_offer(payload: dict[str, Any]) -> None:
         total=offer.unit_price * offer.quantity,
         offer_url=services.site_url(reverse("waitlist:offer", kwargs={"token": token})),
     )
+    event = entry.event
+    values = {
+        **email_texts.date_values(event, entry.date),
+        "ticket_type": entry.ticket_type.name,
+        "quantity": str(offer.quantity),
+        "total": email_texts.money(context["total"], event.currency),
+        "offer_url": context["offer_url"],
+        "offer_expires": email_texts.when(offer.expires_at, event),
+    }
+    context["custom"] = email_texts.custom(event.pk, EmailText.Kind.WAITLIST_OFFER, values)
     _send("offer", entry, context)
 
 

@@ -59,6 +59,15 @@ from backoffice.schemas.door import (
     SearchResults,
     UndoResult,
 )
+from backoffice.schemas.emails import (
+    EmailPreview,
+    EmailTextChangeRow,
+    EmailTextOut,
+    EmailTextsPageProps,
+    MessageRow,
+    MessagesPageProps,
+    Placeholder,
+)
 from backoffice.schemas.events import (
     CancellationImpact,
     CancellationProgress,
@@ -122,6 +131,10 @@ __all__ = [
     "DatesTicketType",
     "DuplicateEventValues",
     "EditableEvent",
+    "EmailPreview",
+    "EmailTextChangeRow",
+    "EmailTextOut",
+    "EmailTextsPageProps",
     "EventCancelPageProps",
     "EventCancellationPageProps",
     "EventCreatePageProps",
@@ -145,6 +158,8 @@ __all__ = [
     "Member",
     "MembersPageProps",
     "MembershipRole",
+    "MessageRow",
+    "MessagesPageProps",
     "OrderRow",
     "OrderSearch",
     "OrdersOnDay",
@@ -158,6 +173,7 @@ __all__ = [
     "PasswordResetPageProps",
     "PaymentRow",
     "PendingInvitation",
+    "Placeholder",
     "PreviewDate",
     "QuestionsPageProps",
     "RefundRow",

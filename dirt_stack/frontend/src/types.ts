@@ -66,3 +66,5 @@ declare module "@inertiajs/core" {
     flashDataType: { messages?: FlashMessage[] };
   }
 }
+export type EmailPreview = Schemas["EmailPreview"];
+export type EmailTextOut = Schemas["EmailTextOut"];

@@ -2693,6 +2693,105 @@ export interface components {
       /** Public Url */
       public_url: string;
     };
+    /**
+     * EmailPreview
+     * @description A text rendered with a real order of the event (``sample``: with made-up values).
+     */
+    EmailPreview: {
+      /** Subject */
+      subject: string;
+      /**
+       * Html
+       * @description Sanitized HTML of the body.
+       */
+      html: string;
+      /** Text */
+      text: string;
+      /** Sample */
+      sample: boolean;
+      /** Order Code */
+      order_code: string | null;
+      /**
+       * Recipients
+       * @description Messages: how many buyers it would go to.
+       */
+      recipients?: number | null;
+      /** Errors */
+      errors: {
+        [key: string]: string;
+      };
+    };
+    /** EmailTextChangeRow */
+    EmailTextChangeRow: {
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "confirmation" | "payment_pending" | "refund" | "cancellation" | "waitlist_offer" | "reminder";
+      /**
+       * Action
+       * @enum {string}
+       */
+      action: "saved" | "reset";
+      /** Actor */
+      actor: string;
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string;
+    };
+    /** EmailTextOut */
+    EmailTextOut: {
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "confirmation" | "payment_pending" | "refund" | "cancellation" | "waitlist_offer" | "reminder";
+      /** Label */
+      label: string;
+      /** Subject */
+      subject: string;
+      /**
+       * Body
+       * @description Markdown with placeholders.
+       */
+      body: string;
+      /**
+       * Customized
+       * @description False: Maticko's own email is sent.
+       */
+      customized: boolean;
+      /** Default Subject */
+      default_subject: string;
+      /** Default Body */
+      default_body: string;
+      /**
+       * Placeholders
+       * @description The placeholders this email may use.
+       */
+      placeholders: string[];
+      /** Updated At */
+      updated_at: string | null;
+      /** Updated By */
+      updated_by: string;
+    };
+    /** EmailTextsPageProps */
+    EmailTextsPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      /** Texts */
+      texts: components["schemas"]["EmailTextOut"][];
+      /** Placeholders */
+      placeholders: components["schemas"]["Placeholder"][];
+      /**
+       * Reminder Hours
+       * @description Hours before each date the reminder goes; None: off.
+       */
+      reminder_hours: number | null;
+      /** Changes */
+      changes: components["schemas"]["EmailTextChangeRow"][];
+    };
     /** ErrorPageProps */
     ErrorPageProps: {
       /** Status */
@@ -3352,6 +3451,51 @@ export interface components {
       /** Invitations */
       invitations: components["schemas"]["PendingInvitation"][];
     };
+    /** MessageRow */
+    MessageRow: {
+      /** Id */
+      id: number;
+      /** Subject */
+      subject: string;
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string;
+      /** Created By */
+      created_by: string;
+      /** Total */
+      total: number;
+      /** Queued */
+      queued: number;
+      /** Sent */
+      sent: number;
+      /** Failed */
+      failed: number;
+    };
+    /** MessagesPageProps */
+    MessagesPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      /** Dates */
+      dates: components["schemas"]["DateChoice"][];
+      /** Ticket Types */
+      ticket_types: components["schemas"]["IdName"][];
+      /**
+       * Statuses
+       * @description [value, label] of every order status.
+       */
+      statuses: string[][];
+      /** Placeholders */
+      placeholders: components["schemas"]["Placeholder"][];
+      /** Messages */
+      messages: components["schemas"]["MessageRow"][];
+      /**
+       * Batch Size
+       * @description Emails handed out per batch, one batch a minute.
+       */
+      batch_size: number;
+    };
     /** MyOrder */
     MyOrder: {
       /** Code */
@@ -3615,6 +3759,16 @@ export interface components {
        * Format: date-time
        */
       expires_at: string;
+    };
+    /** Placeholder */
+    Placeholder: {
+      /**
+       * Name
+       * @description Written in braces: {event}.
+       */
+      name: string;
+      /** Description */
+      description: string;
     };
     /** PreviewDate */
     PreviewDate: {
@@ -4107,6 +4261,7 @@ export interface components {
       "Manage/CheckInLists": components["schemas"]["CheckInListsPageProps"];
       "Manage/Dashboard": components["schemas"]["DashboardPageProps"];
       "Manage/Dates": components["schemas"]["DatesPageProps"];
+      "Manage/EmailTexts": components["schemas"]["EmailTextsPageProps"];
       "Manage/EventCancel": components["schemas"]["EventCancelPageProps"];
       "Manage/EventCancellation": components["schemas"]["EventCancellationPageProps"];
       "Manage/EventCreate": components["schemas"]["EventCreatePageProps"];
@@ -4115,6 +4270,7 @@ export interface components {
       "Manage/Home": components["schemas"]["ManageHomePageProps"];
       "Manage/Invitation": components["schemas"]["InvitationPageProps"];
       "Manage/Members": components["schemas"]["MembersPageProps"];
+      "Manage/Messages": components["schemas"]["MessagesPageProps"];
       "Manage/Order": components["schemas"]["ManageOrderPageProps"];
       "Manage/Orders": components["schemas"]["OrdersPageProps"];
       "Manage/Organizer": components["schemas"]["OrganizerManagePageProps"];

@@ -145,6 +145,18 @@ export default function EventEdit({
           >
             Waiting list
           </Link>
+          <Link
+            href={`${base}/emails/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+          >
+            Emails
+          </Link>
+          <Link
+            href={`${base}/messages/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+          >
+            Messages to buyers
+          </Link>
           {event.status !== "draft" ? (
             <a
               href={event.public_url}

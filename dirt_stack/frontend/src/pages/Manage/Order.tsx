@@ -27,6 +27,8 @@ const ACTIONS: Record<string, string> = {
   paid_late: "Paid after its deadline (tickets taken again)",
   paid_after_expiry: "Paid after it expired, tickets gone: refund it",
   expired: "Expired unpaid",
+  message_sent: "Sent a message",
+  reminder_sent: "Sent the reminder",
 };
 
 const REFUND_STATUS: Record<string, string> = {
@@ -55,6 +57,9 @@ function describe(entry: AuditRow, currency: string): string {
   }
   if (entry.action === "answers_changed") {
     return `${base}: ${((entry.detail.questions as string[] | undefined) ?? []).join(", ")}`;
+  }
+  if (entry.action === "message_sent") {
+    return `${base}: “${entry.detail.subject}” to ${entry.detail.email}`;
   }
   if (entry.action === "attendee_changed") {
     return `${base}: “${entry.detail.before || "—"}” → “${entry.detail.after}”`;

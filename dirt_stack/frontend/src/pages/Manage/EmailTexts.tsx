@@ -1,0 +1,232 @@
+import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
+import { type FormEvent, useState } from "react";
+import { useConfirm } from "../../components/ConfirmDialog";
+import { PreviewPane } from "../../components/EmailPreview";
+import { FormError, PrimaryButton, TextArea, TextField } from "../../components/fields";
+import { formatEventDate } from "../../lib/format";
+import { postJsonAnswer } from "../../lib/http";
+import type { EmailTextOut as EmailText, PageProps, EmailPreview as Preview } from "../../types";
+
+// An event's buyer emails: choose one, edit its subject and Markdown body (placeholders in
+// braces), preview it with a real order, save or go back to Maticko's own words; and the
+// reminder's hours before each date.
+export default function EmailTexts({
+  organizer,
+  event,
+  texts,
+  placeholders,
+  reminder_hours,
+  changes,
+}: PageProps<"Manage/EmailTexts">) {
+  const base = `/manage/${organizer.slug}/events/${event.slug}`;
+  const [kind, setKind] = useState(texts[0]?.kind ?? "confirmation");
+  const current = texts.find((text) => text.kind === kind) ?? texts[0];
+  const labels = Object.fromEntries(texts.map((text) => [text.kind, text.label]));
+
+  return (
+    <>
+      <Head title={`${event.title}: emails`} />
+      <p className="mb-2 text-sm text-slate-500">
+        <Link href={`${base}/`} className="hover:text-indigo-700">
+          ← {event.title}
+        </Link>
+      </p>
+      <h1 className="mb-4 text-2xl font-bold tracking-tight">Emails</h1>
+      <p className="mb-6 max-w-3xl text-sm text-slate-600">
+        The words of the emails your buyers get for this event. Until you save a text, Maticko's own
+        email is sent. The order summary, payment instructions and links stay below your words.
+        Placeholders in braces, such as {"{event}"}, are filled in when the email is sent; write{" "}
+        {"{{"} or {"}}"} for a brace.
+      </p>
+      <div className="mb-6 flex flex-wrap gap-2" role="tablist" aria-label="Emails">
+        {texts.map((text) => (
+          <button
+            key={text.kind}
+            type="button"
+            role="tab"
+            aria-selected={text.kind === kind}
+            onClick={() => setKind(text.kind)}
+            className={`rounded-lg border px-3 py-2 text-sm ${
+              text.kind === kind
+                ? "border-indigo-600 bg-indigo-50 text-indigo-800"
+                : "border-slate-300 bg-white hover:bg-slate-50"
+            }`}
+          >
+            {text.label}
+            {text.customized ? " (edited)" : ""}
+          </button>
+        ))}
+      </div>
+      {current ? (
+        <Editor
+          key={`${current.kind}-${current.updated_at ?? "default"}`}
+          base={base}
+          text={current}
+          placeholders={placeholders.filter((p) => current.placeholders.includes(p.name))}
+        />
+      ) : null}
+      <Reminder base={base} hours={reminder_hours} />
+      {changes.length > 0 ? (
+        <section className="mt-8">
+          <h2 className="mb-2 text-lg font-semibold">Changes</h2>
+          <ul className="text-sm text-slate-700" data-testid="email-changes">
+            {changes.map((change) => (
+              <li key={`${change.kind}-${change.created_at}-${change.action}`}>
+                {formatEventDate(change.created_at, event.timezone)}: {labels[change.kind]}{" "}
+                {change.action === "reset" ? "reset to default" : "saved"} by {change.actor}
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+    </>
+  );
+}
+
+function Editor({
+  base,
+  text,
+  placeholders,
+}: {
+  base: string;
+  text: EmailText;
+  placeholders: { name: string; description: string }[];
+}) {
+  const errors = usePage().props.errors;
+  const form = useForm({ subject: text.subject, body: text.body });
+  const [preview, setPreview] = useState<Preview | null>(null);
+  const [previewErrors, setPreviewErrors] = useState<Record<string, string>>({});
+  const { confirm, dialog } = useConfirm();
+  const url = `${base}/emails/${text.kind}/`;
+
+  function save(e: FormEvent) {
+    e.preventDefault();
+    form.post(url, { preserveScroll: true });
+  }
+
+  async function showPreview() {
+    const answer = await postJsonAnswer<Preview>(`${url}preview/`, form.data);
+    setPreviewErrors(answer.body.errors);
+    setPreview(answer.ok ? answer.body : null);
+  }
+
+  async function reset() {
+    if (
+      await confirm({
+        title: `Use Maticko's own ${text.label.toLowerCase()} email again?`,
+        body: "Your subject and text for this email are removed.",
+        confirmLabel: "Reset",
+      })
+    ) {
+      router.post(`${url}reset/`, {}, { preserveScroll: true });
+    }
+  }
+
+  return (
+    <div className="grid gap-6 lg:grid-cols-2">
+      <form
+        onSubmit={save}
+        noValidate
+        className="space-y-4 rounded-xl border border-slate-200 bg-white p-6 shadow-sm"
+        data-testid="email-text-form"
+      >
+        <h2 className="text-lg font-semibold">
+          {text.label}
+          {text.customized ? (
+            <span className="ml-2 text-sm font-normal text-slate-500">
+              edited{text.updated_by ? ` by ${text.updated_by}` : ""}
+            </span>
+          ) : (
+            <span className="ml-2 text-sm font-normal text-slate-500">Maticko's own text</span>
+          )}
+        </h2>
+        <FormError message={errors.form} />
+        <TextField
+          label="Subject"
+          name="subject"
+          maxLength={200}
+          value={form.data.subject}
+          onChange={(e) => form.setData("subject", e.target.value)}
+          error={errors.subject ?? previewErrors.subject}
+        />
+        <TextArea
+          label="Text (Markdown)"
+          name="body"
+          rows={12}
+          maxLength={10000}
+          value={form.data.body}
+          onChange={(e) => form.setData("body", e.target.value)}
+          error={errors.body ?? previewErrors.body}
+          hint="**bold**, *italic*, [a link](https://…), lists with - at the start of a line."
+        />
+        <div className="flex flex-wrap gap-3">
+          <PrimaryButton disabled={form.processing}>Save</PrimaryButton>
+          <button
+            type="button"
+            onClick={showPreview}
+            className="rounded-lg border border-slate-300 bg-white px-4 py-2 text-sm hover:bg-slate-50"
+          >
+            Preview
+          </button>
+          {text.customized ? (
+            <button
+              type="button"
+              onClick={reset}
+              className="rounded-lg border border-red-300 bg-white px-4 py-2 text-sm text-red-700 hover:bg-red-50"
+            >
+              Reset to default
+            </button>
+          ) : null}
+        </div>
+        <details className="text-sm">
+          <summary className="cursor-pointer text-slate-700">Placeholders of this email</summary>
+          <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1" data-testid="placeholders">
+            {placeholders.map((p) => (
+              <div key={p.name} className="contents">
+                <dt className="font-mono">{`{${p.name}}`}</dt>
+                <dd className="text-slate-600">{p.description}</dd>
+              </div>
+            ))}
+          </dl>
+        </details>
+      </form>
+      <PreviewPane preview={preview} />
+      {dialog}
+    </div>
+  );
+}
+
+function Reminder({ base, hours }: { base: string; hours: number | null }) {
+  const errors = usePage().props.errors;
+  const form = useForm({ hours_before: hours === null ? "" : String(hours) });
+
+  function save(e: FormEvent) {
+    e.preventDefault();
+    form.post(`${base}/emails/reminder-hours/`, { preserveScroll: true });
+  }
+
+  return (
+    <form
+      onSubmit={save}
+      noValidate
+      className="mt-8 max-w-xl space-y-4 rounded-xl border border-slate-200 bg-white p-6 shadow-sm"
+    >
+      <h2 className="text-lg font-semibold">Reminder</h2>
+      <p className="text-sm text-slate-600">
+        A reminder goes once to every paid order of a date, this many hours before it starts (its
+        words are the “Reminder” email above). Leave empty for no reminder.
+      </p>
+      <TextField
+        label="Hours before each date"
+        name="hours_before"
+        type="number"
+        min={1}
+        max={720}
+        value={form.data.hours_before}
+        onChange={(e) => form.setData("hours_before", e.target.value)}
+        error={errors.hours_before}
+      />
+      <PrimaryButton disabled={form.processing}>Save reminder</PrimaryButton>
+    </form>
+  );
+}
