@@ -20,12 +20,13 @@ from checkin.models import CheckInList
 from events import audit
 from events.duplication import EventCopy, copy_event
 from events.models import Event
+from messaging.models import ReminderSettings
 from onsale import services as onsale_services
 from onsale.models import Room
 from questions import services as question_services
 from questions.models import AnswerSettings, Question
 from sales.audit import Actor
-from sales.models import Voucher
+from sales.models import EmailText, Voucher
 from waitlist.models import WaitlistSettings
 
 # Models pointing at an event, a date or a ticket type (directly or through a many-to-many)
@@ -41,6 +42,8 @@ CONFIGURATION = frozenset(
         "onsale.Room",
         "waitlist.WaitlistSettings",
         "sales.Voucher",  # only when asked for (copy_vouchers)
+        "sales.EmailText",
+        "messaging.ReminderSettings",
     }
 )
 # ... and those whose rows are what happened at the event: never copied.
@@ -55,6 +58,9 @@ DATA = frozenset(
         "sales.BuyerLoad",
         "sales.EventCancellation",
         "waitlist.Entry",
+        "sales.EmailTextChange",
+        "messaging.Message",
+        "messaging.Reminder",
     }
 )
 
@@ -128,6 +134,20 @@ def copy_waitlist_settings(copy: EventCopy) -> None:
         )
 
 
+def copy_email_texts(copy: EventCopy) -> None:
+    """The event's own email texts (subjects and bodies; their change log stays behind) and
+    its reminder setting (hours before each date, so nothing to move)."""
+    EmailText.objects.bulk_create(
+        EmailText(
+            event=copy.event, kind=old.kind, subject=old.subject, body=old.body, updated_by=old.updated_by
+        )
+        for old in EmailText.objects.filter(event=copy.source)
+    )
+    reminder = ReminderSettings.objects.filter(event=copy.source).first()
+    if reminder is not None:
+        ReminderSettings.objects.create(event=copy.event, hours_before=reminder.hours_before)
+
+
 def copy_vouchers(copy: EventCopy) -> None:
     """Vouchers with the same codes (codes are unique per event), unused, their validity
     moved; one limited to dates the copy leaves out is left out (it would fit every date)."""
@@ -151,8 +171,14 @@ def copy_vouchers(copy: EventCopy) -> None:
 
 def configuration_copiers(*, vouchers: bool) -> list[Copier]:
     """Every per-event configuration a copy takes, after the event's own rows. A new kind
-    of per-event configuration (e.g. the event's email texts) adds its copier here."""
-    copiers: list[Copier] = [copy_questions, copy_check_in_lists, copy_room, copy_waitlist_settings]
+    of per-event configuration adds its copier here."""
+    copiers: list[Copier] = [
+        copy_questions,
+        copy_check_in_lists,
+        copy_room,
+        copy_waitlist_settings,
+        copy_email_texts,
+    ]
     if vouchers:
         copiers.append(copy_vouchers)
     return copiers

@@ -348,6 +348,37 @@ class DuplicateEventForm(InputRulesMixin, forms.Form):
     title = SingleLineField(required=False, max_length=Event._meta.get_field("title").max_length)
     starts_at = LocalDateTimeField(label="New start")
     copy_vouchers = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.event = event
+
+    def _sent_as_text(self, name: str, *, breaks: bool = False) -> None:
+        # Django's fields take str() of an object and let a NUL after a date through;
+        # a title's pasted line breaks are SingleLineField's to fold.
+        raw = self.data.get(name)
+        if raw is None:
+            return
+        if not isinstance(raw, str):
+            raise forms.ValidationError("Send text here.")
+        problem = text_problem(raw, multiline=breaks)
+        if problem:
+            raise forms.ValidationError(problem)
+
+    def clean_title(self) -> str:
+        self._sent_as_text("title", breaks=True)
+        return str(self.cleaned_data.get("title") or "")
+
+    def clean_starts_at(self) -> dt.datetime | None:
+        self._sent_as_text("starts_at")
+        return self.cleaned_data.get("starts_at")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        read_times(self, ("starts_at",), self.event.tz)
+        return cleaned
+
+
 class EmailTextForm(InputRulesMixin, forms.Form):
     """An email's subject and Markdown body (placeholders are checked by sales.email_texts)."""
 
@@ -380,30 +411,6 @@ class MessageForm(EmailTextForm):
         super().__init__(*args, **kwargs)
         self.event = event
 
-    def _sent_as_text(self, name: str, *, breaks: bool = False) -> None:
-        # Django's fields take str() of an object and let a NUL after a date through;
-        # a title's pasted line breaks are SingleLineField's to fold.
-        raw = self.data.get(name)
-        if raw is None:
-            return
-        if not isinstance(raw, str):
-            raise forms.ValidationError("Send text here.")
-        problem = text_problem(raw, multiline=breaks)
-        if problem:
-            raise forms.ValidationError(problem)
-
-    def clean_title(self) -> str:
-        self._sent_as_text("title", breaks=True)
-        return str(self.cleaned_data.get("title") or "")
-
-    def clean_starts_at(self) -> dt.datetime | None:
-        self._sent_as_text("starts_at")
-        return self.cleaned_data.get("starts_at")
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        read_times(self, ("starts_at",), self.event.tz)
-        return cleaned
     def clean_date(self) -> int | None:
         value = self.cleaned_data.get("date")
         if value is not None and not self.event.dates.filter(pk=value).exists():

@@ -20,11 +20,13 @@ from backoffice import duplication
 from backoffice.duplication import duplicate_event
 from checkin.models import CheckInList
 from events.models import DateTicketType, Event, EventAuditEntry, EventDate, TicketType
+from messaging import services as messaging
+from messaging.models import Reminder
 from onsale import services as onsale_services
 from onsale.models import Room
 from questions import services as questions
 from questions.models import AnswerSettings, Question
-from sales import pricing, purchase
+from sales import email_texts, pricing, purchase
 from sales.audit import Actor
 from sales.models import BuyerLoad, EventCancellation, Order, Voucher
 from tests.factories import make_date, make_event, make_member, make_organizer, make_ticket_type
@@ -126,6 +128,9 @@ def source():
     early.ticket_types.set([vip])
     early.dates.set([second])
     Voucher.objects.create(event=event, code="GONE").dates.set([gone])
+    editor = make_member(event.organizer, role=Membership.Role.MANAGER, email="editor@example.com")
+    email_texts.save(event, "confirmation", "Your {event} tickets", "See you, {buyer_name}!", actor=editor)
+    messaging.configure_reminder(event, 24)
     # Data.
     first.refresh_from_db()
     first.event = event
@@ -140,6 +145,8 @@ def source():
     )  # fmt: skip
     BuyerLoad.objects.get_or_create(date=first, key="someone", defaults={"tickets": 1})
     EventCancellation.objects.create(event=event, reason="not really")
+    messaging.send(event, "Doors at 7", "Hello {buyer_name}", messaging.Filters(), actor=editor)
+    Reminder.objects.create(order=order, date=first)
     return {
         "event": Event.objects.get(pk=event.pk),
         "first": first,
