@@ -56,7 +56,7 @@ PLACEHOLDERS: dict[str, str] = {
     "amount": "The amount refunded, with its currency",
     "reason": "The reason given for the refund or the cancellation (may be empty)",
     "refund_note": "How the money comes back (Maticko's sentence for the payment method)",
-    "cancellation_note": "What was cancelled (Maticko's sentence: the date or the whole event)",
+    "cancellation_note": "What was cancelled (Maticko's sentence: the date, the whole event or the order)",
     "ticket_type": "The ticket type offered",
     "quantity": "How many tickets are offered",
     "offer_url": "The link to buy the offered tickets",

@@ -233,6 +233,12 @@ def _deliver_date_moved(payload: dict[str, Any]) -> None:
 
 REFUND = "refund"
 ORDER_EXPIRED = "order_expired"
+ORDER_CANCELLED = "order_cancelled"
+
+
+def queue_order_cancelled(order_code: str, base_url: str | None = None) -> None:
+    """Tell the buyer that the organizer cancelled their order (its tickets are void)."""
+    outbox.enqueue(ORDER_CANCELLED, {"order_code": order_code, "base_url": base_url or settings.SITE_URL})
 
 
 def queue_refund(refund: Refund, base_url: str | None = None) -> None:
@@ -288,3 +294,18 @@ def _deliver_order_expired(payload: dict[str, Any]) -> None:
         f"{payload['base_url'].rstrip('/')}/events/{order.event.slug}/?date={order.date_id}"
     )
     _send("order_expired", context)
+
+
+@outbox.handler(ORDER_CANCELLED)
+def _deliver_order_cancelled(payload: dict[str, Any]) -> None:
+    context = _date_context(payload["order_code"], payload["base_url"])
+    order: Order = context["order"]
+    event = context["event"]
+    values = email_texts.order_values(order, payload["base_url"])
+    values["reason"] = ""
+    values["cancellation_note"] = (
+        f"Your order {order.code} for {event.title} on {email_texts.when(order.date.starts_at, event)} "
+        "is cancelled: its tickets are no longer valid."
+    )
+    context["custom"] = email_texts.custom(order.event_id, EmailText.Kind.CANCELLATION, values)
+    _send("order_cancelled", context)

@@ -41,7 +41,7 @@ from core.money import money_str, quantize
 from events.models import EventDate
 from sales import stock, vouchers
 from sales.audit import SWEEPER, Actor, provider_actor, record
-from sales.emails import queue_order_confirmation, queue_refund
+from sales.emails import queue_order_cancelled, queue_order_confirmation, queue_refund
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import REFUND_REASON_MAX, Order, Payment, Refund, Ticket
 from sales.payments import provider
@@ -212,14 +212,16 @@ def refundable(order: Order) -> Decimal:
 # --- Cancelling and expiring -----------------------------------------------------------------
 
 
-def cancel(order: Order, *, actor: Actor | None = None) -> Order:
-    """Cancel a pending, paid or partly refunded order: its tickets become void and the
-    stock returns. No money moves: refund it first to pay the buyer back."""
+def cancel(order: Order, *, actor: Actor | None = None, base_url: str | None = None) -> Order:
+    """Cancel a pending, paid or partly refunded order: its tickets become void, the stock
+    returns and the buyer is told (the event's cancellation text). No money moves: refund it
+    first to pay the buyer back."""
     with transaction.atomic():
         if not close_order(order.pk, Order.HOLDING_STOCK, Order.Status.CANCELLED):
             order.refresh_from_db()
             raise OrderConflict(f"A {order.get_status_display().lower()} order cannot be cancelled.")
         record(order, "cancelled", _actor(actor))
+        queue_order_cancelled(order.code, base_url)
     order.refresh_from_db()
     return order
 

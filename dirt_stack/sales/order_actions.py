@@ -36,17 +36,19 @@ __all__ = [
 ]
 
 
-def cancel(order: Order, actor: Actor) -> Order:
-    return lifecycle.cancel(order, actor=actor)
+def cancel(order: Order, actor: Actor, *, base_url: str | None = None) -> Order:
+    return lifecycle.cancel(order, actor=actor, base_url=base_url)
 
 
 BULK_CANCEL_MAX = 200
 
 
-def cancel_unpaid_transfers(event: Event, codes: list[str], actor: Actor) -> int:
+def cancel_unpaid_transfers(
+    event: Event, codes: list[str], actor: Actor, *, base_url: str | None = None
+) -> int:
     """Cancel the event's pending bank-transfer orders among ``codes`` (a hoarder's, or
-    buyers who will not pay), each as ``cancel`` does it (stock back, audited, no email,
-    as for one); returns how many were cancelled. An order paid, expired or cancelled
+    buyers who will not pay), each as ``cancel`` does it (stock back, audited, the buyer
+    told); returns how many were cancelled. An order paid, expired or cancelled
     meanwhile, another event's or another method's, is left as it is."""
     if len(codes) > BULK_CANCEL_MAX:
         raise OrderInvalid(f"Choose at most {BULK_CANCEL_MAX} orders at a time.", "codes")
@@ -55,7 +57,7 @@ def cancel_unpaid_transfers(event: Event, codes: list[str], actor: Actor) -> int
         event=event, code__in=codes, status=Order.Status.PENDING, payment_method="offline"
     ).order_by("id"):
         try:
-            lifecycle.cancel(order, actor=actor)
+            lifecycle.cancel(order, actor=actor, base_url=base_url)
         except OrderConflict:
             continue  # paid or expired since the list was shown
         cancelled += 1

@@ -19,7 +19,7 @@ from django.utils import timezone
 from accounts import tokens
 from accounts.models import Membership
 from events.models import EventDate
-from sales import exceptions, lifecycle, pricing, purchase, stock
+from sales import email_texts, exceptions, lifecycle, pricing, purchase, stock
 from sales.models import AuditEntry, Order, Payment, Refund, Ticket, Voucher
 from sales.payments import PROVIDERS, PaymentProvider, PaymentStart
 from tests.factories import (
@@ -387,6 +387,32 @@ def test_cancelling_a_partly_refunded_order_returns_the_rest_of_its_stock(shop):
     order.refresh_from_db()
     assert (order.status, allocated(shop["entry"])) == (Order.Status.CANCELLED, 0)
     assert not Ticket.objects.admissible().filter(order=order).exists()
+
+
+def test_the_buyer_is_told_when_the_organizer_cancels_their_order(shop):
+    paid = buy(shop, 1, method="bank")
+    pending = buy(shop, 1, method="offline", email="bo@example.com")
+    delivered_mail()
+
+    assert act(shop, paid, action="cancel").status_code == 302
+    [email] = delivered_mail()
+    assert email.to == ["ana@example.com"]
+    assert email.subject == f"Order cancelled: {paid.code} for {shop['event'].title}"
+    assert "no longer valid" in email.body
+    assert "please contact" in email.body
+    assert "Please do not pay" not in email.body
+
+    # Through the API, with the event's own cancellation text.
+    email_texts.save(
+        shop["event"], "cancellation", "{event}: cancelled", "Dear {buyer_name}, {cancellation_note}",
+        actor=Membership.objects.get(role=Membership.Role.MANAGER).user,
+    )  # fmt: skip
+    assert api(shop, pending, "cancel", {}).status_code == 200
+    [email] = delivered_mail()
+    assert (email.to, email.subject) == (["bo@example.com"], f"{shop['event'].title}: cancelled")
+    assert f"Dear Ana, Your order {pending.code}" in email.body
+    assert "Please do not pay for it." in email.body
+    assert [e.action for e in AuditEntry.objects.filter(order=pending)][-1] == "cancelled"
 
 
 # --- The sweeper ------------------------------------------------------------------------------------

@@ -128,7 +128,8 @@ def _act(request: HttpRequest, code: str, action: Any) -> HttpResponse:
     "/manage/orders/{code}/cancel", response=_order_response({409: ProblemOut}), summary="Cancel an order"
 )
 def cancel_order(request: HttpRequest, code: str) -> HttpResponse:
-    return _act(request, code, lambda order, actor: order_actions.cancel(order, actor))
+    base_url = request.build_absolute_uri("/")
+    return _act(request, code, lambda order, actor: order_actions.cancel(order, actor, base_url=base_url))
 
 
 @router.post(

@@ -134,7 +134,9 @@ def cancel_transfers(request: AuthenticatedHttpRequest, organizer_slug: str, eve
         if not codes or len(codes) != len(items):
             raise exceptions.OrderInvalid("Choose the bank-transfer orders to cancel.", "codes")
         actor = order_actions.Actor(user=request.user)
-        cancelled = order_actions.cancel_unpaid_transfers(event, [c.upper() for c in codes], actor)
+        cancelled = order_actions.cancel_unpaid_transfers(
+            event, [c.upper() for c in codes], actor, base_url=request.build_absolute_uri("/")
+        )
     except exceptions.OrderInvalid as exc:
         props = _orders_props(request, event, organizer_slug)
         return render_with_errors(request, props, {exc.field: str(exc)})
@@ -218,7 +220,7 @@ def order_action(
     action = data.get("action")
     try:
         if action == "cancel":
-            order_actions.cancel(order, actor)
+            order_actions.cancel(order, actor, base_url=base_url)
             messages.success(request, f"Order {order.code} cancelled; its tickets are void and back on sale.")
         elif action == "refund":
             chosen = data.get("tickets") or []
