@@ -15,6 +15,7 @@ from backoffice.views import (
     teams,
     two_factor,
     waitlist,
+    widget,
 )
 
 account_patterns = [
@@ -45,6 +46,7 @@ manage_patterns = [
     path("<slug:organizer_slug>/settings/", teams.organizer_settings, name="organizer_settings"),
     path("<slug:organizer_slug>/members/", teams.members, name="members"),
     path("<slug:organizer_slug>/api-tokens/", teams.api_tokens, name="api_tokens"),
+    path("<slug:organizer_slug>/widget/", widget.organizer_widget, name="organizer_widget"),
     path("<slug:organizer_slug>/members/<int:member_id>/", teams.member_update, name="member"),
     path(
         "<slug:organizer_slug>/invitations/<int:invitation_id>/revoke/",
@@ -79,6 +81,7 @@ manage_patterns = [
     path("<slug:organizer_slug>/events/<slug:event_slug>/room/resume/", room.room_resume, name="room_resume"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/room/rate/", room.room_rate, name="room_rate"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/waitlist/", waitlist.waitlist_page, name="waitlist"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/widget/", widget.event_widget, name="event_widget"),
     path(
         "<slug:organizer_slug>/events/<slug:event_slug>/waitlist/export.csv",
         waitlist.waitlist_export,

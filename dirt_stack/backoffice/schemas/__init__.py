@@ -74,6 +74,7 @@ from backoffice.schemas.events import (
     VoucherRow,
 )
 from backoffice.schemas.questions import AnswerSettingsValues, ManagedQuestion, QuestionsPageProps
+from backoffice.schemas.widget import EventWidgetPageProps, OrganizerWidgetPageProps, WidgetOriginsChange
 from backoffice.schemas.room import RoomChangeRow, RoomCounts, RoomPageProps, RoomSettings
 from backoffice.schemas.sales import (
     AuditRow,
@@ -99,6 +100,9 @@ from backoffice.schemas.waitlist import (
 )
 
 __all__ = [
+    "EventWidgetPageProps",
+    "OrganizerWidgetPageProps",
+    "WidgetOriginsChange",
     "AnswerSettingsValues",
     "ApiTokenRow",
     "ApiTokensPageProps",

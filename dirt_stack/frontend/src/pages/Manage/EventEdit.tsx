@@ -144,6 +144,12 @@ export default function EventEdit({
           >
             Waiting list
           </Link>
+          <Link
+            href={`${base}/widget/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+          >
+            Shop widget
+          </Link>
           {event.status !== "draft" ? (
             <a
               href={event.public_url}
