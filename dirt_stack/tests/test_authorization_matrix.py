@@ -121,6 +121,8 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "waitlist_export": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "waitlist_offer": ("post", ("organizer_slug", "event_slug", "entry_id"), MANAGER),
     "waitlist_remove": ("post", ("organizer_slug", "event_slug", "entry_id"), MANAGER),
+    "organizer_widget": ("get", ("organizer_slug",), MANAGER),
+    "event_widget": ("get", ("organizer_slug", "event_slug"), MANAGER),
 }
 # Routes about the user's own organizers, not about organizer B.
 OWN = {"home", "organizer_create"}

@@ -108,7 +108,9 @@ def test_the_embedded_page_says_it_is_framed(client, event):
 def test_a_purchase_in_the_frame_needs_no_cookie(event, settings):
     settings.CSRF_TRUSTED_ORIGINS = []
     buyer = CookielessClient(enforce_csrf_checks=True)
-    response = embedded_post(buyer, "/embed/events/jazz-night/hold/", {"quantities": {str(entry(event).pk): 2}})
+    response = embedded_post(
+        buyer, "/embed/events/jazz-night/hold/", {"quantities": {str(entry(event).pk): 2}}
+    )
     assert response.status_code == 302
     checkout_url = response["Location"]
     assert re.fullmatch(r"/embed/checkout/[0-9a-f-]{36}/", checkout_url)
@@ -191,7 +193,9 @@ def test_a_card_payment_opens_outside_the_frame(event, stripe_api):
     assert response.status_code == 302
     assert response["Location"] == session["url"]
     # After paying, Stripe returns the buyer to the site's own order page.
-    assert [c.form["success_url"] for c in stripe_api.creates()] == [f"{SITE}/orders/{order.code}/{order.secret}/"]
+    assert [c.form["success_url"] for c in stripe_api.creates()] == [
+        f"{SITE}/orders/{order.code}/{order.secret}/"
+    ]
     assert buyer.post(pay_now_url).status_code == 403  # no Origin: refused
 
 
@@ -208,7 +212,15 @@ def test_the_widget_script_is_served_to_any_website_and_cached(client):
     script = response.content.decode()
     # Nothing a strict Content-Security-Policy on the organizer's page refuses: no markup
     # parsed from strings, no style attributes or elements, no eval.
-    for refused in ("innerHTML", "outerHTML", "insertAdjacentHTML", "<style", '"style"', "eval(", "document.write"):
+    for refused in (
+        "innerHTML",
+        "outerHTML",
+        "insertAdjacentHTML",
+        "<style",
+        '"style"',
+        "eval(",
+        "document.write",
+    ):
         assert refused not in script
     assert client.get("/widget/v2/maticko.js").status_code == 404
 
@@ -217,7 +229,10 @@ def test_the_widget_script_is_served_to_any_website_and_cached(client):
     ("text", "origins"),
     [
         ("https://example.org", ["https://example.org"]),
-        ("  HTTPS://Example.org/  \n\nhttp://localhost:8080", ["https://example.org", "http://localhost:8080"]),
+        (
+            "  HTTPS://Example.org/  \n\nhttp://localhost:8080",
+            ["https://example.org", "http://localhost:8080"],
+        ),
         ("https://*.example.org\nhttps://*.example.org", ["https://*.example.org"]),
         ("http://192.168.1.10:3000", ["http://192.168.1.10:3000"]),
         ("", []),
