@@ -19,6 +19,7 @@
     return;
   }
   var RESIZE = "maticko:resize";
+  var CLOSE = "maticko:close";
   var SLUG = /^[-a-zA-Z0-9_]{1,120}$/;
   var ID = /^[0-9]{1,18}$/;
   var VOUCHER = /^[^\u0000-\u001f\u007f]{1,50}$/;
@@ -164,7 +165,7 @@
     document.addEventListener("keydown", onKey);
     document.body.append(root);
     document.documentElement.style.setProperty("overflow", "hidden");
-    overlay = { root: root, opener: button, onKey: onKey };
+    overlay = { root: root, opener: button, onKey: onKey, frame: iframe };
     iframe.focus();
   }
 
@@ -196,7 +197,16 @@
 
   window.addEventListener("message", (event) => {
     var data = event.data;
-    if (event.origin !== origin || !data || data.type !== RESIZE) {
+    if (event.origin !== origin || !data) {
+      return;
+    }
+    if (data.type === CLOSE) {
+      if (overlay && overlay.frame.contentWindow === event.source) {
+        closeOverlay();
+      }
+      return;
+    }
+    if (data.type !== RESIZE) {
       return;
     }
     var height = Number(data.height);

@@ -1,7 +1,7 @@
 import { Link, router, usePage } from "@inertiajs/react";
 import { type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from "react";
 import FlashMessages from "../components/FlashMessages";
-import { RESIZE_MESSAGE } from "../lib/embed";
+import { CLOSE_MESSAGE, RESIZE_MESSAGE } from "../lib/embed";
 import type { User } from "../types";
 
 export default function Layout({ children }: { children: ReactNode }) {
@@ -211,7 +211,22 @@ function EmbeddedLayout({ children }: { children: ReactNode }) {
     const observer = new ResizeObserver(report);
     observer.observe(element);
     report();
-    return () => observer.disconnect();
+    // Escape in the frame closes the widget's overlay (the page's own keys never see it);
+    // an open dialog of the page's own takes it first.
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      if (
+        event.key === "Escape" &&
+        !event.defaultPrevented &&
+        !document.querySelector("dialog[open]")
+      ) {
+        window.parent.postMessage({ type: CLOSE_MESSAGE }, "*");
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => {
+      observer.disconnect();
+      document.removeEventListener("keydown", onKey);
+    };
   }, []);
 
   return (

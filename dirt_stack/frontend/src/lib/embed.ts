@@ -6,6 +6,8 @@ const EMBED_PREFIX = "/embed";
 
 // The message the frame posts to the page that frames it; the widget script reads it.
 export const RESIZE_MESSAGE = "maticko:resize";
+// Escape pressed in the frame: the widget script closes its overlay.
+export const CLOSE_MESSAGE = "maticko:close";
 
 export function useEmbedded(): boolean {
   return usePage().props.embed === true;
