@@ -377,7 +377,10 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
     # The checkout (and its re-renders with errors) is kept encrypted in the browser's
     # history: once the order page clears the history's key, Back cannot restore a live
     # checkout, Inertia asks the server again, and the address above leads to the order.
-    encrypt_history(request)
+    # A framed page may not use storage (a third-party frame is refused sessionStorage, where
+    # the key lives): there the checkout is not kept in the history at all (ADR 0032).
+    if not is_embedded(request):
+        encrypt_history(request)
     if request.method == "GET":
         return render_page(request, _checkout_props(request, hold), template_data={"page_title": "Checkout"})
 
@@ -425,7 +428,8 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
     except exceptions.OrderConflict as exc:
         return render_with_errors(request, _checkout_props(request, hold), {"form": str(exc)}, status=409)
     order = placed.order
-    clear_history(request)  # the checkout's history entries can no longer be restored
+    if not is_embedded(request):
+        clear_history(request)  # the checkout's history entries can no longer be restored
     if placed.payment and placed.payment.redirect_url:
         if is_embedded(request):
             # A provider's page refuses to be framed: the order page in the frame opens it
