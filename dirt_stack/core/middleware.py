@@ -11,10 +11,17 @@ from typing import Any
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
-from django.middleware.csrf import REASON_BAD_ORIGIN, CsrfViewMiddleware
 from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError, connection
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseForbidden,
+    JsonResponse,
+)
+from django.middleware.csrf import REASON_BAD_ORIGIN, CsrfViewMiddleware
 from django.urls import get_callable
 from django.utils.cache import patch_cache_control
 from inertia import share
@@ -299,7 +306,7 @@ class EmbedCsrfViewMiddleware(CsrfViewMiddleware):
         callback: Callable[..., HttpResponseBase],
         callback_args: tuple[Any, ...],
         callback_kwargs: dict[str, Any],
-    ) -> HttpResponseBase | None:
+    ) -> HttpResponseForbidden | None:
         if not is_embedded(request):
             return super().process_view(request, callback, callback_args, callback_kwargs)
         if request.method in self.SAFE_METHODS or getattr(callback, "csrf_exempt", False):
@@ -314,10 +321,12 @@ class EmbedCsrfViewMiddleware(CsrfViewMiddleware):
         return None
 
     @staticmethod
-    def _refuse(request: HttpRequest, reason: str) -> HttpResponseBase:
-        request_logger.warning("embedded request refused", extra={"path": loggable_path(request), "reason": reason})
+    def _refuse(request: HttpRequest, reason: str) -> HttpResponseForbidden:
+        request_logger.warning(
+            "embedded request refused", extra={"path": loggable_path(request), "reason": reason}
+        )
         failure_view = get_callable(settings.CSRF_FAILURE_VIEW)
-        response: HttpResponseBase = failure_view(request, reason=reason)
+        response: HttpResponseForbidden = failure_view(request, reason=reason)
         return response
 
 

@@ -58,9 +58,10 @@ class EmbedMiddleware:
             return self.get_response(request)
         # Django resolves a request with its own urlconf when it has one, and reverse()
         # uses it for the rest of the request.
-        request.urlconf = EMBED_URLCONF  # type: ignore[attr-defined]
+        request.urlconf = EMBED_URLCONF
         response = self.get_response(request)
-        response.xframe_options_exempt = True  # type: ignore[attr-defined]
+        response.xframe_options_exempt = True
+        # django-csp's per-response replacement of directives.
         response._csp_replace = {  # type: ignore[attr-defined]
             "frame-ancestors": frame_ancestors(_organizer_origins(request.resolver_match))
         }
@@ -78,11 +79,12 @@ def _organizer_origins(match: ResolverMatch | None) -> list[str] | None:
     elif "slug" in kwargs:
         organizers = organizers.filter(events__slug=kwargs["slug"])
     elif "token" in kwargs and match.view_name.startswith("sales:"):
-        event_ids = Hold.objects.filter(token=kwargs["token"]).values("event_id")
-        organizers = organizers.filter(events__in=event_ids)
+        organizers = organizers.filter(
+            events__in=Hold.objects.filter(token=kwargs["token"]).values("event_id")
+        )
     elif "code" in kwargs:
-        event_ids = Order.objects.filter(code=str(kwargs["code"])[:20]).values("event_id")
-        organizers = organizers.filter(events__in=event_ids)
+        code = str(kwargs["code"])[:20]
+        organizers = organizers.filter(events__in=Order.objects.filter(code=code).values("event_id"))
     else:
         return None
     found = organizers.values_list("embed_origins", flat=True).first()
@@ -109,4 +111,3 @@ def widget_script(request: HttpRequest) -> HttpResponse:
     response["Last-Modified"] = modified
     response["Cache-Control"] = WIDGET_CACHE_CONTROL
     return response
-

@@ -10,8 +10,8 @@ import operator
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from django.urls import reverse
 from django.db.models import Q, prefetch_related_objects
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 

@@ -44,7 +44,7 @@ def event():
 class CookielessClient(Client):
     """A browser in a third-party frame: it keeps no cookie from one request to the next."""
 
-    def request(self, **request):  # type: ignore[override]
+    def request(self, **request):
         self.cookies.clear()
         return super().request(**request)
 

@@ -74,7 +74,6 @@ from backoffice.schemas.events import (
     VoucherRow,
 )
 from backoffice.schemas.questions import AnswerSettingsValues, ManagedQuestion, QuestionsPageProps
-from backoffice.schemas.widget import EventWidgetPageProps, OrganizerWidgetPageProps, WidgetOriginsChange
 from backoffice.schemas.room import RoomChangeRow, RoomCounts, RoomPageProps, RoomSettings
 from backoffice.schemas.sales import (
     AuditRow,
@@ -98,11 +97,9 @@ from backoffice.schemas.waitlist import (
     WaitlistPageProps,
     WaitlistSettingsOut,
 )
+from backoffice.schemas.widget import EventWidgetPageProps, OrganizerWidgetPageProps, WidgetOriginsChange
 
 __all__ = [
-    "EventWidgetPageProps",
-    "OrganizerWidgetPageProps",
-    "WidgetOriginsChange",
     "AnswerSettingsValues",
     "ApiTokenRow",
     "ApiTokensPageProps",
@@ -130,6 +127,7 @@ __all__ = [
     "EventFormValues",
     "EventInZone",
     "EventRow",
+    "EventWidgetPageProps",
     "FailedRefundRow",
     "FirstCheckIn",
     "IdName",
@@ -153,6 +151,7 @@ __all__ = [
     "OrganizerCreatePageProps",
     "OrganizerManagePageProps",
     "OrganizerSettings",
+    "OrganizerWidgetPageProps",
     "PasswordChangePageProps",
     "PasswordResetConfirmPageProps",
     "PasswordResetPageProps",
@@ -183,4 +182,5 @@ __all__ = [
     "WaitlistOfferRow",
     "WaitlistPageProps",
     "WaitlistSettingsOut",
+    "WidgetOriginsChange",
 ]

@@ -41,7 +41,7 @@ def organizer_site(maticko: str) -> Iterator[str]:
     policy = f"default-src 'none'; script-src {maticko}; frame-src {maticko}"
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Security-Policy", policy)
@@ -90,12 +90,18 @@ def shop_frame(page: Page) -> Frame:
     return frame
 
 
+def frame_height(page: Page) -> float:
+    box = page.locator(".maticko-widget iframe").bounding_box()
+    assert box is not None
+    return box["height"]
+
+
 def fits(page: Page, frame: Frame) -> None:
     """Wait until the frame's height is its content's (the page's CSP forbids the eval that
     wait_for_function needs, so this polls from here), and no scrollbar is left inside."""
     content = "document.querySelector('[data-testid=embedded-page]').getBoundingClientRect().height"
     for _ in range(100):
-        height = page.locator(".maticko-widget iframe").bounding_box()["height"]
+        height = frame_height(page)
         if abs(height - frame.evaluate(content)) <= 1:
             break
         page.wait_for_timeout(100)
@@ -127,7 +133,7 @@ def test_buy_a_ticket_in_the_widget_on_another_website(page: Page, live_server, 
     # The frame grows to its content: taller than its first 480 px, and no scrollbar inside.
     frame = shop_frame(page)
     fits(page, frame)
-    assert page.locator(".maticko-widget iframe").bounding_box()["height"] != 480  # its first height
+    assert frame_height(page) != 480  # its first height
     assert frame.evaluate("document.documentElement.scrollHeight <= window.innerHeight + 1")
     # No header or footer of the site in the frame.
     expect(shop.get_by_role("link", name="Log in")).to_have_count(0)
