@@ -14,10 +14,10 @@ from django.core import mail
 from django.test import Client
 
 from accounts.embedding import OriginsInvalid, parse_origins
-from accounts.models import Organizer
+from accounts.models import Membership, Organizer, OrganizerChange
 from sales.models import Hold, Order
 from tests import stripe_stub
-from tests.factories import make_event, make_organizer, make_ticket_type
+from tests.factories import make_event, make_member, make_organizer, make_ticket_type
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -264,3 +264,73 @@ def test_websites_are_read_as_origins(text, origins):
 def test_anything_but_an_origin_is_refused(text):
     with pytest.raises(OriginsInvalid):
         parse_origins(text)
+
+
+# --- The back office -------------------------------------------------------------------
+
+
+@pytest.fixture
+def manager(event):
+    client = Client()
+    client.force_login(make_member(Organizer.objects.get(slug="harbour"), role=Membership.Role.MANAGER))
+    return client
+
+
+def test_the_event_widget_page_gives_the_snippet_s_address(manager, event):
+    page = manager.get("/manage/harbour/events/jazz-night/widget/", headers=INERTIA).json()
+    assert page["component"] == "Manage/EventWidget"
+    props = page["props"]
+    assert (props["site_url"], props["published"], props["embed_origins"]) == (SITE, True, [])
+    assert props["event"]["slug"] == "jazz-night"
+
+
+def test_a_manager_names_the_websites_and_the_change_is_audited(manager, event):
+    url = "/manage/harbour/widget/"
+    response = manager.post(
+        url,
+        json.dumps({"embed_origins": "https://Harbour.example/\nhttps://*.harbour.example\n"}),
+        content_type="application/json",
+        headers=INERTIA,
+    )
+    assert response.status_code == 302
+    organizer = Organizer.objects.get(slug="harbour")
+    assert organizer.embed_origins == ["https://harbour.example", "https://*.harbour.example"]
+    (change,) = OrganizerChange.objects.filter(organizer=organizer)
+    assert change.action == OrganizerChange.Action.EMBED_ORIGINS_CHANGED
+    assert change.detail == {"before": [], "after": organizer.embed_origins}
+    assert change.actor_label == change.actor.email
+    # The same again changes nothing and records nothing.
+    manager.post(
+        url,
+        json.dumps({"embed_origins": "https://harbour.example\nhttps://*.harbour.example"}),
+        content_type="application/json",
+        headers=INERTIA,
+    )
+    assert OrganizerChange.objects.count() == 1
+    props = manager.get(url, headers=INERTIA).json()["props"]
+    assert props["embed_origins"] == organizer.embed_origins
+    assert [c["after"] for c in props["changes"]] == [organizer.embed_origins]
+    # The embedded pages follow at once.
+    assert frame_ancestors(Client().get("/embed/events/jazz-night/")) == (
+        "frame-ancestors 'self' https://harbour.example https://*.harbour.example"
+    )
+
+
+def test_a_website_that_is_not_an_origin_is_a_form_error(manager, event):
+    response = manager.post(
+        "/manage/harbour/widget/",
+        json.dumps({"embed_origins": "https://harbour.example/tickets"}),
+        content_type="application/json",
+        headers=INERTIA,
+    )
+    assert response.status_code == 422
+    assert "no path" in response.json()["props"]["errors"]["embed_origins"]
+    assert Organizer.objects.get(slug="harbour").embed_origins == []
+    assert OrganizerChange.objects.count() == 0
+
+
+def test_door_staff_have_no_widget_pages(event):
+    door = Client()
+    door.force_login(make_member(Organizer.objects.get(slug="harbour"), role=Membership.Role.DOOR_STAFF))
+    assert door.get("/manage/harbour/widget/").status_code == 403
+    assert door.get("/manage/harbour/events/jazz-night/widget/").status_code == 403
