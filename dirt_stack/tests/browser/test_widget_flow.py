@@ -15,8 +15,9 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Frame, Page, expect
 
+from accounts.models import Membership
 from sales.models import Order
-from tests.factories import make_event, make_organizer, make_ticket_type
+from tests.factories import make_event, make_member, make_organizer, make_ticket_type
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -178,3 +179,34 @@ def test_the_button_opens_the_shop_over_the_page(page: Page, site, event):
     expect(dialog).to_have_count(0)
     expect(page.get_by_role("button", name="Buy tickets")).to_be_focused()
     assert page.evaluate("window.__violations") == []
+
+
+def test_the_manager_copies_the_snippet_and_sees_the_preview(page: Page, live_server, event):
+    make_member(
+        event.organizer, role=Membership.Role.MANAGER, email="mia@example.com", password="mia-pass-phrase"
+    )
+    page.goto(f"{live_server.url}/accounts/login/?next=/manage/harbour/events/jazz-night/widget/")
+    page.get_by_label("Email").fill("mia@example.com")
+    page.get_by_label("Password").fill("mia-pass-phrase")
+    page.get_by_role("button", name="Log in").click()
+
+    expect(page.get_by_role("heading", name="Shop widget")).to_be_visible()
+    snippet = page.get_by_test_id("widget-snippet")
+    expect(snippet).to_have_value(
+        f'<script src="{live_server.url}/widget/v1/maticko.js" async></script>\n'
+        '<div class="maticko-widget" data-event="jazz-night"></div>'
+    )
+    # The preview runs the real script: the shop in a frame on this page.
+    preview = page.frame_locator("[data-testid=widget-preview] iframe")
+    expect(preview.get_by_role("heading", name="Jazz Night")).to_be_visible()
+
+    page.get_by_label("Behind a button (opens over the page)").check()
+    page.get_by_label("Button text").fill("Tickets & more")
+    expect(snippet).to_have_value(
+        f'<script src="{live_server.url}/widget/v1/maticko.js" async></script>\n'
+        '<button type="button" class="maticko-button" data-event="jazz-night">Tickets &amp; more</button>'
+    )
+    page.get_by_test_id("widget-preview").click()
+    expect(
+        page.frame_locator("[role=dialog] iframe").get_by_role("heading", name="Jazz Night")
+    ).to_be_visible()
