@@ -298,6 +298,7 @@ def test_a_manager_names_the_websites_and_the_change_is_audited(manager, event):
     (change,) = OrganizerChange.objects.filter(organizer=organizer)
     assert change.action == OrganizerChange.Action.EMBED_ORIGINS_CHANGED
     assert change.detail == {"before": [], "after": organizer.embed_origins}
+    assert change.actor is not None
     assert change.actor_label == change.actor.email
     # The same again changes nothing and records nothing.
     manager.post(
