@@ -15,6 +15,7 @@ from django.test import Client
 
 from accounts.embedding import OriginsInvalid, parse_origins
 from accounts.models import Membership, Organizer, OrganizerChange
+from core.redact import redact
 from sales.models import Hold, Order
 from tests import stripe_stub
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type
@@ -335,3 +336,14 @@ def test_door_staff_have_no_widget_pages(event):
     door.force_login(make_member(Organizer.objects.get(slug="harbour"), role=Membership.Role.DOOR_STAFF))
     assert door.get("/manage/harbour/widget/").status_code == 403
     assert door.get("/manage/harbour/events/jazz-night/widget/").status_code == 403
+
+
+def test_the_embedded_pages_secrets_are_redacted_from_raw_log_lines():
+    line = (
+        '127.0.0.1 "GET /embed/orders/ABC123/s3cr3t-xyz/pay/ HTTP/1.1" '
+        '"POST /embed/checkout/0b6b1b8e-1111-2222-3333-444455556666/ HTTP/1.1"'
+    )
+    assert redact(line) == (
+        '127.0.0.1 "GET /embed/orders/ABC123/[redacted]/pay/ HTTP/1.1" '
+        '"POST /embed/checkout/[redacted]/ HTTP/1.1"'
+    )
