@@ -80,6 +80,10 @@ def test_embedded_pages_may_be_framed_and_the_others_may_not(client, event):
         response = client.get(path)
         assert response["X-Frame-Options"] == "DENY"
         assert frame_ancestors(response) == "frame-ancestors 'none'"
+    # Addresses that name nothing are answered as on the site, framed or not.
+    assert client.get("/embed/orders/NOPE/confirm/not-a-token/").status_code == 404
+    assert client.get("/embed/orders/NOPE/x/").status_code == 404
+    assert client.get("/embed/checkout/0b6b1b8e-1111-2222-3333-444455556666/").status_code == 404
     # The back office and the account pages have no embedded counterpart.
     assert client.get("/embed/manage/").status_code == 404
     assert client.get("/embed/accounts/login/").status_code == 404
