@@ -934,6 +934,7 @@ CASES = [
     ),
     Case("batch: widget", "embedded event date NUL", "get", "/embed/events/gig/?date=1%00"),
     Case("batch: widget", "embedded order code long", "get", "/embed/orders/" + "A" * 5000 + "/x/"),
+    Case("batch: widget", "embedded confirm link forged", "get", "/embed/orders/{code}/confirm/not-a-token/"),
     _owner("widget websites NUL", "/manage/acme/widget/", {"embed_origins": "https://a\x00.example"}),
     _owner(
         "widget websites long", "/manage/acme/widget/", {"embed_origins": "https://" + "a" * 20_000 + ".org"}
