@@ -86,6 +86,9 @@ class Organizer(models.Model):
         default=False,
         help_text="Members must use two-factor authentication to open this organizer's back office.",
     )
+    # The websites that may frame this organizer's shop widget (accounts.embedding, ADR 0032):
+    # origins such as "https://example.org" or "https://*.example.org"; empty: any website.
+    embed_origins = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganizerQuerySet.as_manager()
@@ -202,3 +205,25 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"Recovery code of {self.user} ({'used' if self.used_at else 'unused'})"
+
+
+class OrganizerChange(models.Model):
+    """An organizer's audit log: who changed which of its settings, and when."""
+
+    class Action(models.TextChoices):
+        EMBED_ORIGINS_CHANGED = "embed_origins_changed", "Widget websites changed"
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="changes")
+    action = models.CharField(max_length=40, choices=Action.choices)
+    # {"before": ..., "after": ...}
+    detail = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organizer", "-created_at"], name="accounts_change_org_created")]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_label or self.actor_id}"

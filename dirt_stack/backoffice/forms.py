@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils.text import slugify
 
-from accounts import tokens
+from accounts import embedding, tokens
 from accounts.models import Membership, Organizer, User
 from checkin.models import CheckInList
 from core.input import InputRulesMixin, SingleLineField, parse_id, text_problem
@@ -431,3 +431,21 @@ class MessageForm(EmailTextForm):
             statuses=tuple(data["statuses"]),
             checked_in=data.get("checked_in") or "any",
         )
+
+
+class EmbedOriginsForm(InputRulesMixin, forms.Form):
+    """The websites that may frame the organizer's shop widget, one origin a line
+    (accounts.embedding); empty: any website."""
+
+    embed_origins = forms.CharField(
+        required=False,
+        strip=False,
+        max_length=embedding.MAX_ORIGINS * (embedding.MAX_ORIGIN_LENGTH + 2),
+        widget=forms.Textarea,
+    )
+
+    def clean_embed_origins(self) -> list[str]:
+        try:
+            return embedding.parse_origins(self.cleaned_data["embed_origins"])
+        except embedding.OriginsInvalid as exc:
+            raise ValidationError(str(exc)) from exc

@@ -16,6 +16,7 @@ from backoffice.views import (
     teams,
     two_factor,
     waitlist,
+    widget,
 )
 
 account_patterns = [
@@ -46,6 +47,7 @@ manage_patterns = [
     path("<slug:organizer_slug>/settings/", teams.organizer_settings, name="organizer_settings"),
     path("<slug:organizer_slug>/members/", teams.members, name="members"),
     path("<slug:organizer_slug>/api-tokens/", teams.api_tokens, name="api_tokens"),
+    path("<slug:organizer_slug>/widget/", widget.organizer_widget, name="organizer_widget"),
     path("<slug:organizer_slug>/members/<int:member_id>/", teams.member_update, name="member"),
     path(
         "<slug:organizer_slug>/invitations/<int:invitation_id>/revoke/",
@@ -114,6 +116,7 @@ manage_patterns = [
         name="messages_preview",
     ),
     path("<slug:organizer_slug>/events/<slug:event_slug>/waitlist/", waitlist.waitlist_page, name="waitlist"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/widget/", widget.event_widget, name="event_widget"),
     path(
         "<slug:organizer_slug>/events/<slug:event_slug>/waitlist/export.csv",
         waitlist.waitlist_export,

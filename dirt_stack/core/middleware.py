@@ -7,11 +7,22 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError, connection
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseForbidden,
+    JsonResponse,
+)
+from django.middleware.csrf import REASON_BAD_ORIGIN, CsrfViewMiddleware
+from django.urls import get_callable
 from django.utils.cache import patch_cache_control
 from inertia import share
 from inertia.middleware import InertiaMiddleware as BaseInertiaMiddleware
@@ -30,6 +41,9 @@ HEALTH_PATHS = frozenset({"/health/", "/health"})  # deep: the database answers 
 LIVE_PATHS = frozenset({"/health/live/", "/health/live"})  # shallow: the process answers
 # The JSON API: no pages, so none of Inertia's work (its CSRF cookie, shared props).
 API_PREFIX = "/api/"
+# The storefront's pages for framing on other websites (the shop widget, ADR 0032): their
+# requests carry no cookies, so CSRF is checked by the Origin header (EmbedCsrfViewMiddleware).
+EMBED_PREFIX = "/embed/"
 JSON_TYPES = ("application/json", "application/problem+json")
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -95,6 +109,7 @@ PRIVATE_PREFIXES = (
     "/manage/",
     "/accounts/",
     "/invitations/",
+    EMBED_PREFIX,
     API_PREFIX,
 )
 
@@ -263,6 +278,67 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         return super().process_response(request, response)
 
 
+def is_embedded(request: HttpRequest) -> bool:
+    """Whether the request is for a page framed on another website (``/embed/...``)."""
+    return request.path_info.startswith(EMBED_PREFIX)
+
+
+REASON_NO_ORIGIN = "Origin checking failed - the request names no Origin."
+
+
+class EmbedCsrfViewMiddleware(CsrfViewMiddleware):
+    """Django's CSRF protection, except for the embedded storefront (``/embed/``).
+
+    A page framed on another website is a third-party context: browsers neither store nor
+    send its SameSite=Lax cookies, so the CSRF cookie Inertia copies into its header never
+    arrives. Those requests carry no cookie at all, hence no ambient authority a forged
+    request could borrow; what is left to refuse is another site posting through a
+    visitor's browser (their address counts against the purchase limits). Browsers name the
+    page that sends a POST in ``Origin``, which a page cannot forge, so an unsafe embedded
+    request must name this site (or one of ``CSRF_TRUSTED_ORIGINS``); no Origin, no write.
+    """
+
+    SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        callback: Callable[..., HttpResponseBase],
+        callback_args: tuple[Any, ...],
+        callback_kwargs: dict[str, Any],
+    ) -> HttpResponseForbidden | None:
+        if not is_embedded(request):
+            return super().process_view(request, callback, callback_args, callback_kwargs)
+        if request.method in self.SAFE_METHODS or getattr(callback, "csrf_exempt", False):
+            return None
+        if getattr(request, "_dont_enforce_csrf_checks", False):  # Django's test client
+            return None
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return self._refuse(request, REASON_NO_ORIGIN)
+        if origin != own_origin(request) and origin not in settings.CSRF_TRUSTED_ORIGINS:
+            return self._refuse(request, REASON_BAD_ORIGIN % origin)
+        return None
+
+    @staticmethod
+    def _refuse(request: HttpRequest, reason: str) -> HttpResponseForbidden:
+        request_logger.warning(
+            "embedded request refused", extra={"path": loggable_path(request), "reason": reason}
+        )
+        failure_view = get_callable(settings.CSRF_FAILURE_VIEW)
+        response: HttpResponseForbidden = failure_view(request, reason=reason)
+        return response
+
+
+def own_origin(request: HttpRequest) -> str | None:
+    """This site's origin as the request reached it (``https://host``), None for a bad Host."""
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None
+    return f"{'https' if request.is_secure() else 'http'}://{host}"
+
+
 class InertiaMiddleware(BaseInertiaMiddleware):
     """Inertia's middleware for pages only. On every response it issues a CSRF
     token for Inertia's HTTP client; API responses need none, and generating one
@@ -294,6 +370,7 @@ def share_page_props(request: HttpRequest) -> None:
         request,
         app=AppInfo(name="Maticko", version=settings.APP_VERSION).model_dump(),
         auth=lambda: Auth(user=_user_props(request)).model_dump(),
+        embed=is_embedded(request),
         # Views that validate a form replace this with the field errors.
         errors={},
     )

@@ -27,7 +27,9 @@ _SEGMENT = r"[^/\s?#\"'<>]+"
 # A path starts a log message, follows a space, quote or bracket, or a scheme and host.
 _PATH_START = r"(?:^|(?<=[\s\"'(=,:])|(?<=://)[^/\s\"']+)"
 _SECRET_IN_PATH = re.compile(
-    rf"(?P<keep>{_PATH_START}(?:/orders/{_SEGMENT}|/invitations|/checkout|/accounts/password/reset/{_SEGMENT})/)"
+    # The shop widget's embedded pages (/embed/orders/..., /embed/checkout/...) carry the same.
+    rf"(?P<keep>{_PATH_START}(?:/embed)?"
+    rf"(?:/orders/{_SEGMENT}|/invitations|/checkout|/accounts/password/reset/{_SEGMENT})/)"
     rf"{_SEGMENT}"
 )
 # GET /api/v1/orders/<code>?secret=…, and any other secret or token in a query string.

@@ -116,6 +116,9 @@ class SharedProps(Shape):
     app: AppInfo
     auth: Auth
     errors: dict[str, str]
+    # The page is framed on another website (the shop widget, ``/embed/...``): shown without
+    # the site's header and footer, its links stay in the frame.
+    embed: bool = False
 
 
 class FlashMessage(Shape):

@@ -95,11 +95,15 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
+    # Django's, with the embedded storefront's requests checked by their Origin (ADR 0032).
+    "core.middleware.EmbedCsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
+    # /embed/: the storefront framed by the shop widget; its framing headers are set here,
+    # inside the two above (storefront/embed.py, ADR 0032).
+    "storefront.embed.EmbedMiddleware",
     "core.middleware.DatabaseUnavailableMiddleware",
     # NUL and control characters in URLs, non-JSON API writes (core/input.py has the rules).
     "core.middleware.HostileInputMiddleware",

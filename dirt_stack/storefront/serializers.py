@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.db.models import Q, prefetch_related_objects
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
@@ -172,7 +173,8 @@ def listed_events(events: list[Event]) -> list[schemas.ListedEvent]:
 
 def date_url(event: Event, date: EventDate) -> str:
     """The event page with ``date`` chosen: the direct link to one date."""
-    return f"/events/{event.slug}/?date={date.pk}"
+    # Reversed: on an embedded page (storefront.embed) the address stays in the frame.
+    return f"{reverse('events:detail', kwargs={'slug': event.slug})}?date={date.pk}"
 
 
 def date_public(date: EventDate, left: DateLeft) -> schemas.DatePublic:

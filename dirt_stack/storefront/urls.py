@@ -3,6 +3,7 @@
 
 from django.urls import include, path
 
+from storefront.embed import widget_script
 from storefront.views import checkout, events, find_orders, payments, queue, waitlist, wallet
 
 event_patterns = [
@@ -42,6 +43,12 @@ checkout_patterns = [
     path("payments/stripe/webhook/", payments.stripe_webhook, name="stripe_webhook"),
 ]
 
+# The embedded storefront (storefront/embed.py) serves these under /embed/ (maticko.embed_urls).
+embedded_patterns = [
+    path("", include((checkout_patterns, "sales"))),
+    path("", include((event_patterns, "events"))),
+]
+
 waitlist_patterns = [
     path("events/<slug:slug>/waitlist/", waitlist.join, name="join"),
     path("waitlist/confirm/<str:token>/", waitlist.confirm, name="confirm"),
@@ -50,6 +57,8 @@ waitlist_patterns = [
 ]
 
 urlpatterns = [
+    # The shop widget's script (storefront/embed.py), for organizers' websites.
+    path("widget/v1/maticko.js", widget_script, name="widget_script"),
     path("", include((waitlist_patterns, "waitlist"))),
     path("", include((checkout_patterns, "sales"))),
     path("", include((event_patterns, "events"))),

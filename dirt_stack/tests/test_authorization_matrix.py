@@ -129,6 +129,8 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "email_reminder": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "messages": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "messages_preview": ("post", ("organizer_slug", "event_slug"), MANAGER),
+    "organizer_widget": ("get", ("organizer_slug",), MANAGER),
+    "event_widget": ("get", ("organizer_slug", "event_slug"), MANAGER),
 }
 # Routes about the user's own organizers, not about organizer B.
 OWN = {"home", "organizer_create"}

@@ -157,7 +157,12 @@ def test_money_and_times_keep_their_wire_format():
 
 
 def _page(component: str, props: dict[str, Any]) -> dict[str, Any]:
-    shared = {"app": {"name": "Maticko", "version": "1"}, "auth": {"user": None}, "errors": {}}
+    shared = {
+        "app": {"name": "Maticko", "version": "1"},
+        "auth": {"user": None},
+        "errors": {},
+        "embed": False,
+    }
     return {"component": component, "props": {**shared, **props}}
 
 

@@ -996,6 +996,59 @@ CASES = [
         )
     ),
     _owner("message preview far date", f"{EVENT}/messages/preview/", {**MESSAGE, "date": "1e999"}),
+    # The shop widget (storefront/embed.py): the embedded checkout reads what the site's does.
+    Case(
+        "batch: widget",
+        "embedded hold quantity NaN",
+        "post",
+        "/embed/events/gig/hold/",
+        raw='{"quantities": {"{type}": NaN}}',
+    ),
+    Case("batch: widget", "embedded hold deep JSON", "post", "/embed/events/gig/hold/", raw=DEEP),
+    Case(
+        "batch: widget",
+        "embedded hold date huge",
+        "post",
+        "/embed/events/gig/hold/",
+        {"date": 2**70, "quantities": {"{type}": 1}},
+    ),
+    Case(
+        "batch: widget",
+        "embedded checkout name NUL",
+        "post",
+        "/embed/checkout/{hold}/",
+        _checkout(name="A\x00"),
+    ),
+    Case(
+        "batch: widget",
+        "embedded checkout email long",
+        "post",
+        "/embed/checkout/{hold}/",
+        _checkout(email="a" * 5000 + "@example.com"),
+    ),
+    Case(
+        "batch: widget",
+        "embedded checkout deep JSON",
+        "post",
+        "/embed/checkout/{hold}/",
+        raw=_checkout_raw(DEEP_ANSWER * 10),
+    ),
+    Case("batch: widget", "embedded event date NUL", "get", "/embed/events/gig/?date=1%00"),
+    Case("batch: widget", "embedded order code long", "get", "/embed/orders/" + "A" * 5000 + "/x/"),
+    Case("batch: widget", "embedded confirm link forged", "get", "/embed/orders/{code}/confirm/not-a-token/"),
+    _owner("widget websites NUL", "/manage/acme/widget/", {"embed_origins": "https://a\x00.example"}),
+    _owner(
+        "widget websites long", "/manage/acme/widget/", {"embed_origins": "https://" + "a" * 20_000 + ".org"}
+    ),
+    _owner("widget websites list", "/manage/acme/widget/", {"embed_origins": ["https://a.example"]}),
+    _owner("widget websites NaN", "/manage/acme/widget/", {"embed_origins": float("nan")}),
+    _owner("widget websites path", "/manage/acme/widget/", {"embed_origins": "https://a.example/shop"}),
+    _owner("widget websites script", "/manage/acme/widget/", {"embed_origins": "javascript:alert(1)"}),
+    _owner(
+        "widget websites too many",
+        "/manage/acme/widget/",
+        {"embed_origins": "\n".join(f"https://s{n}.example" for n in range(50))},
+    ),
 ]
 
 

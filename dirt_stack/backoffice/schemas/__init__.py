@@ -108,6 +108,7 @@ from backoffice.schemas.waitlist import (
     WaitlistPageProps,
     WaitlistSettingsOut,
 )
+from backoffice.schemas.widget import EventWidgetPageProps, OrganizerWidgetPageProps, WidgetOriginsChange
 
 __all__ = [
     "AnswerSettingsValues",
@@ -143,6 +144,7 @@ __all__ = [
     "EventFormValues",
     "EventInZone",
     "EventRow",
+    "EventWidgetPageProps",
     "FailedRefundRow",
     "FirstCheckIn",
     "IdName",
@@ -168,6 +170,7 @@ __all__ = [
     "OrganizerCreatePageProps",
     "OrganizerManagePageProps",
     "OrganizerSettings",
+    "OrganizerWidgetPageProps",
     "PasswordChangePageProps",
     "PasswordResetConfirmPageProps",
     "PasswordResetPageProps",
@@ -199,4 +202,5 @@ __all__ = [
     "WaitlistOfferRow",
     "WaitlistPageProps",
     "WaitlistSettingsOut",
+    "WidgetOriginsChange",
 ]

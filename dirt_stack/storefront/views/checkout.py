@@ -24,6 +24,7 @@ from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
 from core.inertia import form_page, render_page, render_with_errors, show_form_page_at, submitted_data
 from core.input import parse_id
+from core.middleware import is_embedded
 from core.schemas import ErrorPageProps
 from events.models import DateTicketType, Event, EventDate
 from onsale.exceptions import AdmissionRequired
@@ -45,6 +46,7 @@ from sales import (
 from sales.models import Hold, Order, order_url
 from sales.tickets import order_pdf
 from storefront import room
+from storefront.embed import embed_path
 from storefront.schemas import (
     Buyer,
     CheckoutExpiredPageProps,
@@ -79,7 +81,14 @@ HOLD_WINDOW = 60
 
 
 def _base_url(request: HttpRequest) -> str:
+    """The site's address, for the links emails carry (never the embedded pages')."""
     return request.build_absolute_uri("/")
+
+
+def _pages_root(request: HttpRequest) -> str:
+    """Where the order's pages are for this request: the site's, or the embedded
+    storefront's when the request is framed by the shop widget (storefront.embed)."""
+    return embed_path("/") if is_embedded(request) else "/"
 
 
 def _parse_quantities(raw: Any) -> dict[int, int]:
@@ -368,7 +377,10 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
     # The checkout (and its re-renders with errors) is kept encrypted in the browser's
     # history: once the order page clears the history's key, Back cannot restore a live
     # checkout, Inertia asks the server again, and the address above leads to the order.
-    encrypt_history(request)
+    # A framed page may not use storage (a third-party frame is refused sessionStorage, where
+    # the key lives): there the checkout is not kept in the history at all (ADR 0032).
+    if not is_embedded(request):
+        encrypt_history(request)
     if request.method == "GET":
         return render_page(request, _checkout_props(request, hold), template_data={"page_title": "Checkout"})
 
@@ -416,8 +428,14 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
     except exceptions.OrderConflict as exc:
         return render_with_errors(request, _checkout_props(request, hold), {"form": str(exc)}, status=409)
     order = placed.order
-    clear_history(request)  # the checkout's history entries can no longer be restored
+    if not is_embedded(request):
+        clear_history(request)  # the checkout's history entries can no longer be restored
     if placed.payment and placed.payment.redirect_url:
+        if is_embedded(request):
+            # A provider's page refuses to be framed: the order page in the frame opens it
+            # in a new tab ("Pay now", submitted at once with the buyer's click; ADR 0032).
+            order_page = reverse("sales:order", kwargs={"code": order.code, "secret": order.secret})
+            return redirect(f"{order_page}?pay=1")
         return location(placed.payment.redirect_url)
     if order.status == Order.Status.PAID:
         messages.success(request, "Thank you! Your order is confirmed and your tickets are below.")
@@ -514,10 +532,13 @@ def _order_page_props(request: HttpRequest, order: Order) -> OrderPageProps:
     edit = None
     if closes_at is not None:
         asked, tickets = order_questions(order)
-        edit = answers_edit(order, f"{order_url(order, '/')}answers/", closes_at, asked, tickets)
+        edit = answers_edit(
+            order, f"{order_url(order, _pages_root(request))}answers/", closes_at, asked, tickets
+        )
+    pages = request.build_absolute_uri(_pages_root(request))
     props = OrderPageProps(
-        order=order_detail(order, _base_url(request), include_qr=True),
-        wallet_passes=wallet_passes(order, _base_url(request)),
+        order=order_detail(order, pages, include_qr=True),
+        wallet_passes=wallet_passes(order, pages),
         answers_edit=edit,
     )
     if attendee_names.buyer_may_rename(order):

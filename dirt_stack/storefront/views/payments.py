@@ -79,4 +79,8 @@ def pay_now(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     except exceptions.OrderConflict as exc:  # PaymentUnavailable included
         messages.error(request, str(exc))
         return redirect("sales:order", code=order.code, secret=order.secret)
-    return location(started.redirect_url or order_url(order, request.build_absolute_uri("/")))
+    target = started.redirect_url or order_url(order, request.build_absolute_uri("/"))
+    if "X-Inertia" not in request.headers:
+        # A plain form: the embedded order page's, which opens the payment in a new tab.
+        return redirect(target)
+    return location(target)

@@ -1,9 +1,11 @@
 import { Link } from "@inertiajs/react";
+import { useSitePath } from "../lib/embed";
 import { formatDay, formatEventDate, formatMoney } from "../lib/format";
 import type { ListedEvent } from "../types";
 import SaleStateBadge from "./SaleStateBadge";
 
 export default function EventCard({ event }: { event: ListedEvent }) {
+  const sitePath = useSitePath();
   const series = event.date_count > 1;
   // A series shows its next date; a single-date event, its date.
   const shown = (series && event.next_starts_at) || event.starts_at;
@@ -11,7 +13,7 @@ export default function EventCard({ event }: { event: ListedEvent }) {
   return (
     <li>
       <Link
-        href={`/events/${event.slug}/`}
+        href={sitePath(`/events/${event.slug}/`)}
         className="flex h-full gap-4 rounded-xl border border-slate-200 bg-white p-4 shadow-sm transition hover:border-indigo-300 hover:shadow focus-visible:outline-2 focus-visible:outline-indigo-600"
       >
         <div

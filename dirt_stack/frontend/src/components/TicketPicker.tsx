@@ -1,5 +1,6 @@
 import { router, useForm, usePage } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
+import { useSitePath } from "../lib/embed";
 import { formatMoney } from "../lib/format";
 import type { EventDetail, VoucherCheck } from "../types";
 import { FormError } from "./fields";
@@ -29,6 +30,7 @@ export default function TicketPicker({
   challengeUrl: string | null;
 }) {
   const errors = usePage().props.errors;
+  const sitePath = useSitePath();
   const [voucherCode, setVoucherCode] = useState(voucher?.code ?? "");
   // Each proof of work buys once: a new widget solves a new challenge after every attempt.
   const [attempt, setAttempt] = useState(0);
@@ -62,7 +64,7 @@ export default function TicketPicker({
       quantities: chosen,
       voucher: voucher?.valid ? voucher.code : "",
     }));
-    form.post(`/events/${event.slug}/hold/`, {
+    form.post(sitePath(`/events/${event.slug}/hold/`), {
       preserveScroll: true,
       onFinish: () => {
         form.setData("altcha", "");
@@ -83,7 +85,10 @@ export default function TicketPicker({
     }
     // The chosen quantities stay: the page keeps its state while the server checks the code
     // and sends the ticket types and prices it unlocks.
-    router.get(`/events/${event.slug}/`, query, { preserveScroll: true, preserveState: true });
+    router.get(sitePath(`/events/${event.slug}/`), query, {
+      preserveScroll: true,
+      preserveState: true,
+    });
   }
 
   return (

@@ -3117,6 +3117,20 @@ export interface components {
        */
       next_starts_at: string | null;
     };
+    /** EventWidgetPageProps */
+    EventWidgetPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      /** Site Url */
+      site_url: string;
+      /** Embed Origins */
+      embed_origins: string[];
+      /**
+       * Published
+       * @description Only a published event's shop can be embedded.
+       */
+      published: boolean;
+    };
     /**
      * FindOrdersPageProps
      * @description Find my tickets: an email, to which the links of its orders are sent.
@@ -3715,6 +3729,22 @@ export interface components {
       /** Require Two Factor */
       require_two_factor: boolean;
     };
+    /** OrganizerWidgetPageProps */
+    OrganizerWidgetPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      /**
+       * Site Url
+       * @description This site's address, which the snippets load the widget from.
+       */
+      site_url: string;
+      /**
+       * Embed Origins
+       * @description The websites that may frame the widget; empty: any.
+       */
+      embed_origins: string[];
+      /** Changes */
+      changes: components["schemas"]["WidgetOriginsChange"][];
+    };
     /**
      * Pagination
      * @description A paged list's position, for the frontend's pager (``core.inertia.paginate``).
@@ -4041,6 +4071,11 @@ export interface components {
       errors: {
         [key: string]: string;
       };
+      /**
+       * Embed
+       * @default false
+       */
+      embed?: boolean;
     };
     /** SignupConfirmPageProps */
     SignupConfirmPageProps: {
@@ -4237,6 +4272,23 @@ export interface components {
       ticket_type_ids: number[];
     };
     /**
+     * WidgetOriginsChange
+     * @description One entry of the organizer's audit log of the widget's websites.
+     */
+    WidgetOriginsChange: {
+      /**
+       * At
+       * Format: date-time
+       */
+      at: string;
+      /** By */
+      by: string;
+      /** Before */
+      before: string[];
+      /** After */
+      after: string[];
+    };
+    /**
      * InertiaPages
      * @description Each Inertia page component (frontend/src/pages) and the props its view sends.
      */
@@ -4267,6 +4319,7 @@ export interface components {
       "Manage/EventCreate": components["schemas"]["EventCreatePageProps"];
       "Manage/EventDuplicate": components["schemas"]["EventDuplicatePageProps"];
       "Manage/EventEdit": components["schemas"]["EventEditPageProps"];
+      "Manage/EventWidget": components["schemas"]["EventWidgetPageProps"];
       "Manage/Home": components["schemas"]["ManageHomePageProps"];
       "Manage/Invitation": components["schemas"]["InvitationPageProps"];
       "Manage/Members": components["schemas"]["MembersPageProps"];
@@ -4275,6 +4328,7 @@ export interface components {
       "Manage/Orders": components["schemas"]["OrdersPageProps"];
       "Manage/Organizer": components["schemas"]["OrganizerManagePageProps"];
       "Manage/OrganizerCreate": components["schemas"]["OrganizerCreatePageProps"];
+      "Manage/OrganizerWidget": components["schemas"]["OrganizerWidgetPageProps"];
       "Manage/Questions": components["schemas"]["QuestionsPageProps"];
       "Manage/Room": components["schemas"]["RoomPageProps"];
       "Manage/Scanner": components["schemas"]["ScannerPageProps"];

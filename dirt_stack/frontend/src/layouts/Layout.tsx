@@ -1,12 +1,16 @@
 import { Link, router, usePage } from "@inertiajs/react";
 import { type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from "react";
 import FlashMessages from "../components/FlashMessages";
+import { CLOSE_MESSAGE, RESIZE_MESSAGE } from "../lib/embed";
 import type { User } from "../types";
 
 export default function Layout({ children }: { children: ReactNode }) {
   const { props } = usePage();
   const user = props.auth.user;
 
+  if (props.embed) {
+    return <EmbeddedLayout>{children}</EmbeddedLayout>;
+  }
   return (
     <div className="flex min-h-full flex-col">
       <a
@@ -180,6 +184,63 @@ function PhoneMenu({ user }: { user: User | null }) {
           )}
         </ul>
       ) : null}
+    </div>
+  );
+}
+
+// A page framed on an organizer's website by the shop widget (storefront/embed.py): no
+// header or footer, and the frame's height follows the content's. The page that frames it
+// (the widget script) checks that the message comes from this site and from its own frame.
+function EmbeddedLayout({ children }: { children: ReactNode }) {
+  const content = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const element = content.current;
+    if (!element || window.parent === window) {
+      return;
+    }
+    let reported = 0;
+    const report = () => {
+      const height = Math.ceil(element.getBoundingClientRect().height);
+      if (height !== reported) {
+        reported = height;
+        // The height is no secret: any page framing this one may read it.
+        window.parent.postMessage({ type: RESIZE_MESSAGE, height }, "*");
+      }
+    };
+    const observer = new ResizeObserver(report);
+    observer.observe(element);
+    report();
+    // Escape in the frame closes the widget's overlay (the page's own keys never see it);
+    // an open dialog of the page's own takes it first.
+    const onKey = (event: globalThis.KeyboardEvent) => {
+      if (
+        event.key === "Escape" &&
+        !event.defaultPrevented &&
+        !document.querySelector("dialog[open]")
+      ) {
+        window.parent.postMessage({ type: CLOSE_MESSAGE }, "*");
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => {
+      observer.disconnect();
+      document.removeEventListener("keydown", onKey);
+    };
+  }, []);
+
+  return (
+    <div ref={content} data-testid="embedded-page" className="px-3 py-4">
+      <main id="main">
+        <FlashMessages />
+        {children}
+      </main>
+      <p className="mt-4 text-center text-xs text-slate-500">
+        Tickets by{" "}
+        <a href="/" target="_blank" rel="noopener" className="hover:text-indigo-700">
+          Maticko
+        </a>
+      </p>
     </div>
   );
 }

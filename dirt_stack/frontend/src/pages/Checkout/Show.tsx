@@ -8,6 +8,7 @@ import QuestionField, {
   type AnswerValue,
   TicketQuestionFields,
 } from "../../components/QuestionField";
+import { useSitePath } from "../../lib/embed";
 import type { PageProps } from "../../types";
 
 type Props = PageProps<"Checkout/Show">;
@@ -31,6 +32,7 @@ export default function Checkout(props: Props) {
   } = props;
   const [extending, setExtending] = useState(false);
   const pageErrors = usePage().props.errors;
+  const sitePath = useSitePath();
   const [expired, setExpired] = useState(seconds_left <= 0);
   const onExpire = useCallback(() => setExpired(true), []);
   const form = useForm({
@@ -60,7 +62,7 @@ export default function Checkout(props: Props) {
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    form.post(`/checkout/${token}/`);
+    form.post(sitePath(`/checkout/${token}/`));
   }
 
   return (
@@ -255,7 +257,7 @@ export default function Checkout(props: Props) {
           {!expired ? (
             <button
               type="button"
-              onClick={() => router.post(`/checkout/${token}/release/`)}
+              onClick={() => router.post(sitePath(`/checkout/${token}/release/`))}
               className="mt-4 text-sm text-slate-600 underline hover:text-slate-900"
             >
               Cancel and release the tickets

@@ -5,6 +5,7 @@ import { FormError } from "../../components/fields";
 import SaleStateBadge from "../../components/SaleStateBadge";
 import TicketPicker, { voucherBoxShown } from "../../components/TicketPicker";
 import WaitlistJoin from "../../components/WaitlistJoin";
+import { useEmbedded, useSitePath } from "../../lib/embed";
 import { formatEventDate, formatShortDay, formatTime } from "../../lib/format";
 import type { PageProps } from "../../types";
 
@@ -16,6 +17,8 @@ export default function Show({
   waitlist,
 }: PageProps<"Events/Show">) {
   const errors = usePage().props.errors;
+  const embedded = useEmbedded();
+  const sitePath = useSitePath();
   const cancelled = event.status === "cancelled";
   // A series lets the buyer choose one of its dates; a single-date event has its one date.
   const series = event.date_count > 1;
@@ -28,11 +31,13 @@ export default function Show({
   return (
     <>
       <Head title={event.title} />
-      <p className="mb-3 text-sm text-slate-500">
-        <Link href="/" className="hover:text-indigo-700">
-          ← All events
-        </Link>
-      </p>
+      {embedded ? null : (
+        <p className="mb-3 text-sm text-slate-500">
+          <Link href="/" className="hover:text-indigo-700">
+            ← All events
+          </Link>
+        </p>
+      )}
       {cancelled ? (
         <p
           role="alert"
@@ -58,7 +63,7 @@ export default function Show({
             <p className="mt-1 text-slate-600">
               by{" "}
               <Link
-                href={`/o/${event.organizer.slug}/`}
+                href={sitePath(`/o/${event.organizer.slug}/`)}
                 className="text-indigo-700 hover:underline"
               >
                 {event.organizer.name}
@@ -180,7 +185,24 @@ export default function Show({
               </div>
             </section>
           ) : null}
-          {room && !picking ? (
+          {room && embedded ? (
+            // The waiting room keeps a visitor's place in cookies, which a framed page has
+            // none of: while it is active, the queue is on the event's own page, in a new tab.
+            room.active ? (
+              <p data-testid="room-elsewhere" className="mt-2 text-sm text-slate-700">
+                Tickets are sold through a waiting room.{" "}
+                <a
+                  href={`/events/${event.slug}/`}
+                  target="_blank"
+                  rel="noopener"
+                  className="font-semibold text-indigo-700 underline"
+                >
+                  Open the event page
+                </a>{" "}
+                to get your turn.
+              </p>
+            ) : null
+          ) : room && !picking ? (
             mustQueue ? (
               <div
                 data-testid="room-join"
@@ -217,13 +239,30 @@ export default function Show({
               </p>
             )
           ) : null}
-          {picking || mustQueue ? null : event.ticket_types.length === 0 &&
-            !voucherBoxShown(event) ? (
+          {picking || mustQueue || (embedded && room?.active) ? null : event.ticket_types.length ===
+              0 && !voucherBoxShown(event) ? (
             <p className="mt-2 text-sm text-slate-600">Tickets are not available yet.</p>
           ) : (
             <TicketPicker event={event} voucher={voucher} challengeUrl={challenge_url ?? null} />
           )}
-          {waitlist && !picking ? <WaitlistJoin event={event} waitlist={waitlist} /> : null}
+          {waitlist && !picking ? (
+            embedded ? (
+              <p className="mt-3 text-sm text-slate-700">
+                Sold out?{" "}
+                <a
+                  href={`/events/${event.slug}/${event.date ? `?date=${event.date.id}` : ""}`}
+                  target="_blank"
+                  rel="noopener"
+                  className="text-indigo-700 underline"
+                >
+                  Join the waiting list on the event page
+                </a>
+                .
+              </p>
+            ) : (
+              <WaitlistJoin event={event} waitlist={waitlist} />
+            )
+          ) : null}
           {series && chosen === null ? (
             <p className="mt-3 text-sm text-slate-600">Choose a date to see its tickets.</p>
           ) : null}

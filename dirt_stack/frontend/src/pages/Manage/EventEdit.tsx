@@ -157,6 +157,12 @@ export default function EventEdit({
           >
             Messages to buyers
           </Link>
+          <Link
+            href={`${base}/widget/`}
+            className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+          >
+            Shop widget
+          </Link>
           {event.status !== "draft" ? (
             <a
               href={event.public_url}

@@ -40,6 +40,14 @@ export default function Organizer({ organizer, role, can_manage, events }: Props
           </Link>
           {can_manage ? (
             <Link
+              href={`/manage/${organizer.slug}/widget/`}
+              className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+            >
+              Shop widget
+            </Link>
+          ) : null}
+          {can_manage ? (
+            <Link
               href={`/manage/${organizer.slug}/events/new/`}
               className="rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-700"
             >

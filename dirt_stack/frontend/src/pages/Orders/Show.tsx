@@ -1,4 +1,5 @@
 import { Head, Link, router } from "@inertiajs/react";
+import { useEffect, useRef } from "react";
 import AddToCalendar from "../../components/AddToCalendar";
 import Answers from "../../components/Answers";
 import AnswersForm from "../../components/AnswersForm";
@@ -6,6 +7,7 @@ import AttendeeNameForm from "../../components/AttendeeNameForm";
 import DateDetails from "../../components/DateDetails";
 import OrderSummary from "../../components/OrderSummary";
 import WalletButtons from "../../components/WalletButtons";
+import { useEmbedded } from "../../lib/embed";
 import { formatEventDate, formatMoney } from "../../lib/format";
 import type { OrderDetail, OrderTicket, PageProps } from "../../types";
 
@@ -33,6 +35,7 @@ export default function OrderShow({
   attendee_names_url,
   attendee_names_until,
 }: PageProps<"Orders/Show">) {
+  const embedded = useEmbedded();
   const walletOf = new Map(wallet_passes.map((passes) => [passes.ticket_id, passes]));
   const anyValid = order.tickets.some((ticket) => ticket.state === "valid");
   const validCount = order.tickets.filter((ticket) => ticket.state === "valid").length;
@@ -127,14 +130,18 @@ export default function OrderShow({
                 . If you have paid, we are waiting for the card payment to be confirmed; if not, pay
                 now.
               </p>
-              <button
-                type="button"
-                data-testid="pay-now"
-                onClick={() => order.pay_now_url && router.post(order.pay_now_url)}
-                className="mt-3 rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
-              >
-                Pay now
-              </button>
+              {embedded ? (
+                <EmbeddedPayNow url={order.pay_now_url} />
+              ) : (
+                <button
+                  type="button"
+                  data-testid="pay-now"
+                  onClick={() => order.pay_now_url && router.post(order.pay_now_url)}
+                  className="mt-3 rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
+                >
+                  Pay now
+                </button>
+              )}
             </div>
           ) : null}
           <div className="mt-4">
@@ -250,5 +257,43 @@ export default function OrderShow({
         </section>
       </div>
     </>
+  );
+}
+
+// "Pay now" in the shop widget's frame: the provider's page refuses to be framed, so the
+// form opens it in a new tab (a plain post; storefront/views/payments.py redirects). Arriving
+// from the checkout (?pay=1) it is submitted at once, while the buyer's click still lets a
+// page open a tab; a blocked tab leaves the button. The frame reloads the order when the
+// buyer comes back to it.
+function EmbeddedPayNow({ url }: { url: string }) {
+  const form = useRef<HTMLFormElement>(null);
+
+  useEffect(() => {
+    const params = new URLSearchParams(window.location.search);
+    if (params.get("pay") === "1") {
+      params.delete("pay");
+      const query = params.toString();
+      window.history.replaceState(
+        window.history.state,
+        "",
+        `${window.location.pathname}${query ? `?${query}` : ""}`,
+      );
+      form.current?.requestSubmit();
+    }
+    const reload = () => router.reload({ only: ["order"] });
+    window.addEventListener("focus", reload);
+    return () => window.removeEventListener("focus", reload);
+  }, []);
+
+  return (
+    <form ref={form} method="post" action={url} target="_blank" rel="noopener">
+      <button
+        type="submit"
+        data-testid="pay-now"
+        className="mt-3 rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
+      >
+        Pay now (opens a new tab)
+      </button>
+    </form>
   );
 }
