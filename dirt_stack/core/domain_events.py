@@ -63,9 +63,12 @@ TYPES: tuple[str, ...] = (
 class Listened(Protocol):
     """An event (events.Event) as far as this module reads it."""
 
-    pk: Any
-    organizer_id: Any
-    sends_webhooks: bool
+    @property
+    def pk(self) -> Any: ...
+    @property
+    def organizer_id(self) -> Any: ...
+    @property
+    def sends_webhooks(self) -> bool: ...
 
 
 @dataclass(frozen=True)

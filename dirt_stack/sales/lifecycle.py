@@ -95,7 +95,9 @@ def close_order(order_id: int, from_statuses: Iterable[str], to_status: str) -> 
         if to_status in CLOSED_EVENTS:
             domain_events.record(
                 CLOSED_EVENTS[to_status],
-                domain_events.EventRef(order["event_id"], order["event__organizer_id"], order["event__sends_webhooks"]),
+                domain_events.EventRef(
+                    order["event_id"], order["event__organizer_id"], order["event__sends_webhooks"]
+                ),
                 order_id=order_id,
                 code=order["code"],
                 status=to_status,
@@ -104,7 +106,7 @@ def close_order(order_id: int, from_statuses: Iterable[str], to_status: str) -> 
 
 
 # What closing an order tells the webhooks (core.domain_events).
-CLOSED_EVENTS = {
+CLOSED_EVENTS: dict[str, str] = {
     Order.Status.CANCELLED: domain_events.ORDER_CANCELLED,
     Order.Status.EXPIRED: domain_events.ORDER_EXPIRED,
     Order.Status.REFUNDED: domain_events.ORDER_REFUNDED,

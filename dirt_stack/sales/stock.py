@@ -656,7 +656,9 @@ def _tell_expired(date_id: int, orders: list[tuple[Any, ...]]) -> None:
     domain_events.record_many(
         event,
         [
-            domain_events.entry(domain_events.ORDER_EXPIRED, order_id=o[0], code=o[2], status=Order.Status.EXPIRED)
+            domain_events.entry(
+                domain_events.ORDER_EXPIRED, order_id=o[0], code=o[2], status=Order.Status.EXPIRED
+            )
             for o in orders
         ],
     )

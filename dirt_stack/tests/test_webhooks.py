@@ -11,6 +11,7 @@ allowed by settings that are off by default (``receiver``); the SSRF tests run w
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import threading
 from collections.abc import Iterator
@@ -69,10 +70,12 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver.lock:
-                    receiver.requests.append({"headers": dict(self.headers.items()), "body": body, "path": self.path})
+                    receiver.requests.append(
+                        {"headers": dict(self.headers.items()), "body": body, "path": self.path}
+                    )
                     status, headers = receiver.answers.pop(0) if receiver.answers else (200, {})
                 self.send_response(status)
                 for name, value in headers.items():
@@ -152,13 +155,20 @@ def test_the_official_verifier_accepts_every_delivery(shop, receiver):
     order_actions.mark_paid(offline, Actor(system="test"), base_url=BASE_URL)
     lifecycle.cancel(order)
 
-    assert types_sent(receiver) == ["order.created", "order.paid", "order.created", "order.paid", "order.cancelled"]
+    assert types_sent(receiver) == [
+        "order.created",
+        "order.paid",
+        "order.created",
+        "order.paid",
+        "order.cancelled",
+    ]
     for request in receiver.requests:
         message = verified(endpoint, request)
         assert request["headers"]["webhook-signature"].startswith("v1,")
         assert message["data"]["url"].startswith("http://testserver/api/v1/manage/orders/")
     cancelled = json.loads(receiver.requests[-1]["body"])
-    assert cancelled["data"]["code"] == order.code and cancelled["data"]["status"] == "cancelled"
+    assert cancelled["data"]["code"] == order.code
+    assert cancelled["data"]["status"] == "cancelled"
     assert WebhookDelivery.objects.filter(status="succeeded").count() == 5
 
 
@@ -187,7 +197,8 @@ def test_rotation_signs_with_both_secrets_for_a_day(shop, receiver):
     endpoint = add_endpoint(shop, receiver.url)
     old = endpoint.secret
     rotated = services.rotate(endpoint, actor=shop["owner"], actor_label="owner@example.com")
-    assert rotated.secret != old and rotated.secret.startswith("whsec_")
+    assert rotated.secret != old
+    assert rotated.secret.startswith("whsec_")
     buy(shop)
     request = receiver.requests[0]
     assert len(request["headers"]["webhook-signature"].split(" ")) == 2
@@ -196,7 +207,10 @@ def test_rotation_signs_with_both_secrets_for_a_day(shop, receiver):
 
     later = timezone.now() + dt.timedelta(hours=25)
     headers = signing.headers(
-        "msg_x", "{}", later, signing.signing_secrets(rotated.secret, old, rotated.previous_secret_until, later)
+        "msg_x",
+        "{}",
+        later,
+        signing.signing_secrets(rotated.secret, old, rotated.previous_secret_until, later),
     )
     assert len(headers["webhook-signature"].split(" ")) == 1
     assert EndpointChange.objects.filter(endpoint=endpoint, action="secret_rotated").exists()
@@ -219,24 +233,28 @@ def test_failing_three_times_then_succeeding_takes_four_attempts_with_one_id(sho
         delivery.run_due(now=sent.next_attempt_at)
         sent.refresh_from_db()
 
-    assert sent.status == WebhookDelivery.Status.SUCCEEDED and sent.attempts == 4
+    assert sent.status == WebhookDelivery.Status.SUCCEEDED
+    assert sent.attempts == 4
     attempts = list(WebhookAttempt.objects.filter(delivery=sent))
     assert [a.response_status for a in attempts] == [500, 503, 302, 200]
     assert attempts[0].attempted_at == first_at
     assert {r["headers"]["webhook-id"] for r in receiver.requests} == {sent.message_id}
     assert len(receiver.requests) == 4  # the redirect was not followed
-    gaps = [b.attempted_at - a.attempted_at for a, b in zip(attempts, attempts[1:], strict=False)]
+    gaps = [b.attempted_at - a.attempted_at for a, b in itertools.pairwise(attempts)]
     for gap, planned in zip(gaps, delivery.SCHEDULE[1:], strict=False):
         assert planned <= gap <= planned * (1 + delivery.JITTER)
     endpoint.refresh_from_db()
-    assert endpoint.failing_since is None and endpoint.enabled
+    assert endpoint.failing_since is None
+    assert endpoint.enabled
 
 
 def test_retry_after_is_honoured_and_bounded(shop):
     now = START
     assert delivery.retry_after({"Retry-After": "120"}, now) == dt.timedelta(seconds=120)
     assert delivery.retry_after({"retry-after": "99999999999"}, now) == delivery.RETRY_AFTER_MAX
-    assert delivery.retry_after({"Retry-After": "Fri, 01 Mar 2030 12:10:00 GMT"}, now) == dt.timedelta(minutes=10)
+    assert delivery.retry_after({"Retry-After": "Fri, 01 Mar 2030 12:10:00 GMT"}, now) == dt.timedelta(
+        minutes=10
+    )
     assert delivery.retry_after({"Retry-After": "soon"}, now) is None
     wait = delivery.next_wait(1, {"Retry-After": "600"}, now)
     assert wait == dt.timedelta(seconds=600)  # longer than the schedule's 5 s
@@ -248,7 +266,8 @@ def test_410_disables_the_endpoint_and_tells_the_owners(shop, receiver):
     receiver.answers = [(410, {})]
     buy(shop)
     endpoint.refresh_from_db()
-    assert not endpoint.enabled and "410" in endpoint.disabled_reason
+    assert not endpoint.enabled
+    assert "410" in endpoint.disabled_reason
     assert WebhookDelivery.objects.filter(status="failed").count() >= 1
     assert [m.to for m in mail.outbox if "Webhook endpoint disabled" in m.subject] == [["owner@example.com"]]
     shop["event"].refresh_from_db()
@@ -268,7 +287,8 @@ def test_five_days_of_failures_disable_the_endpoint(shop, receiver):
     delivery.run_due(now=timezone.now())
     endpoint.refresh_from_db()
     sent.refresh_from_db()
-    assert not endpoint.enabled and "5 days" in endpoint.disabled_reason
+    assert not endpoint.enabled
+    assert "5 days" in endpoint.disabled_reason
     assert sent.status == WebhookDelivery.Status.FAILED
     assert any("Webhook endpoint disabled" in m.subject for m in mail.outbox)
 
@@ -294,13 +314,17 @@ def test_five_days_of_failures_disable_the_endpoint(shop, receiver):
 )
 def test_unsafe_urls_are_refused_at_creation(shop, url):
     form = EndpointForm({"url": url, "enabled": True}, organizer=shop["organizer"])
-    assert not form.is_valid() and "url" in form.errors
+    assert not form.is_valid()
+    assert "url" in form.errors
 
 
 def test_a_name_resolving_to_a_private_address_is_refused_at_creation(shop, monkeypatch):
-    monkeypatch.setattr(net, "resolve", lambda host, port: ["10.0.0.1"] if host == "hooks.example.com" else [])
+    monkeypatch.setattr(
+        net, "resolve", lambda host, port: ["10.0.0.1"] if host == "hooks.example.com" else []
+    )
     form = EndpointForm({"url": "https://hooks.example.com/in", "enabled": True}, organizer=shop["organizer"])
-    assert not form.is_valid() and "not a public address" in form.errors["url"][0]
+    assert not form.is_valid()
+    assert "not a public address" in form.errors["url"][0]
     # One private address among public ones is enough to refuse.
     monkeypatch.setattr(net, "resolve", lambda host, port: ["93.184.216.34", "192.168.1.5"])
     form = EndpointForm({"url": "https://hooks.example.com/in", "enabled": True}, organizer=shop["organizer"])
@@ -316,7 +340,8 @@ def test_a_name_that_resolves_privately_at_send_time_is_not_called(shop, receive
     buy(shop)
     assert receiver.requests == []
     attempt = WebhookAttempt.objects.filter(delivery__endpoint=endpoint).first()
-    assert attempt is not None and attempt.response_status is None
+    assert attempt is not None
+    assert attempt.response_status is None
     assert "not a public address" in attempt.error
 
 
@@ -343,7 +368,7 @@ def told(kind_filter: str | None = None) -> list[str]:
 
 def test_each_action_records_its_event_type(shop, receiver):
     add_endpoint(shop, receiver.url)
-    event, entry = shop["event"], shop["entry"]
+    event, _entry = shop["event"], shop["entry"]
     paid = buy(shop)
     assert told() == ["order.created", "order.paid"]
     offline = buy(shop, method="offline", email="bo@example.com")
@@ -378,7 +403,8 @@ def test_each_action_records_its_event_type(shop, receiver):
     assert told("checkin") == ["checkin.created", "checkin.reverted"]
 
     form = TicketTypeForm(
-        {"name": "VIP", "price": "50.00", "capacity": "5", "min_per_order": "1", "max_per_order": "2"}, event=event
+        {"name": "VIP", "price": "50.00", "capacity": "5", "min_per_order": "1", "max_per_order": "2"},
+        event=event,
     )
     assert form.is_valid(), form.errors
     vip = event_services.save_ticket_type(form)
@@ -440,9 +466,14 @@ def test_a_rolled_back_change_records_nothing(shop, receiver):
     add_endpoint(shop, receiver.url)
     order = buy(shop)
     before = OutboxMessage.objects.filter(kind=domain_events.KIND).count()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        lifecycle.cancel(order)
-        raise RuntimeError("rolled back")
+
+    def cancel_then_fail() -> None:
+        with transaction.atomic():
+            lifecycle.cancel(order)
+            raise RuntimeError("rolled back")
+
+    with pytest.raises(RuntimeError):
+        cancel_then_fail()
     assert OutboxMessage.objects.filter(kind=domain_events.KIND).count() == before
     assert types_sent(receiver) == ["order.created", "order.paid"]
 
@@ -482,7 +513,9 @@ def test_resend_and_replay(shop, receiver):
     failing = list(WebhookDelivery.objects.filter(status="pending"))
     assert len(failing) == 2
     WebhookDelivery.objects.update(status="failed", next_attempt_at=None)
-    count = services.replay(endpoint, timezone.now() - dt.timedelta(hours=1), actor=shop["owner"], actor_label="o")
+    count = services.replay(
+        endpoint, timezone.now() - dt.timedelta(hours=1), actor=shop["owner"], actor_label="o"
+    )
     assert count == 2
     assert WebhookDelivery.objects.filter(status="succeeded").count() == 2
     ids = [r["headers"]["webhook-id"] for r in receiver.requests]

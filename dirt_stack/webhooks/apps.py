@@ -19,7 +19,9 @@ class WebhooksConfig(AppConfig):
 
         pre_save.connect(event_flag, sender=Event, dispatch_uid="webhooks.event_flag")
         post_save.connect(endpoint_changed, sender=WebhookEndpoint, dispatch_uid="webhooks.endpoint_saved")
-        post_delete.connect(endpoint_changed, sender=WebhookEndpoint, dispatch_uid="webhooks.endpoint_deleted")
+        post_delete.connect(
+            endpoint_changed, sender=WebhookEndpoint, dispatch_uid="webhooks.endpoint_deleted"
+        )
         m2m_changed.connect(
             endpoint_changed, sender=WebhookEndpoint.events.through, dispatch_uid="webhooks.endpoint_events"
         )

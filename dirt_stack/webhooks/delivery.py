@@ -104,7 +104,9 @@ def fan_out(message: dict[str, Any]) -> None:
         transaction.on_commit(lambda: kick(ids))
 
 
-def queue_one(endpoint: WebhookEndpoint, event_type: str, text: str, event_id: int | None = None) -> WebhookDelivery:
+def queue_one(
+    endpoint: WebhookEndpoint, event_type: str, text: str, event_id: int | None = None
+) -> WebhookDelivery:
     """A delivery of ``text`` to one endpoint (a test message), sent once the caller commits."""
     delivery = WebhookDelivery.objects.create(
         endpoint=endpoint,
@@ -129,7 +131,9 @@ def _pool() -> ThreadPoolExecutor:
     global _executor
     with _lock:
         if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=settings.WEBHOOK_WORKERS, thread_name_prefix="webhooks")
+            _executor = ThreadPoolExecutor(
+                max_workers=settings.WEBHOOK_WORKERS, thread_name_prefix="webhooks"
+            )
         return _executor
 
 
@@ -280,7 +284,9 @@ def attempt(delivery_id: int, now: dt.datetime | None = None) -> WebhookAttempt 
 
 
 @transaction.atomic
-def _settle(delivery: WebhookDelivery, endpoint: WebhookEndpoint, record: WebhookAttempt, now: dt.datetime) -> None:
+def _settle(
+    delivery: WebhookDelivery, endpoint: WebhookEndpoint, record: WebhookAttempt, now: dt.datetime
+) -> None:
     record.save()
     attempts = delivery.attempts + 1
     status = record.response_status
@@ -291,7 +297,9 @@ def _settle(delivery: WebhookDelivery, endpoint: WebhookEndpoint, record: Webhoo
     else:
         failing_since = endpoint.failing_since or now
         if endpoint.failing_since is None:
-            WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(failing_since=now)
+            WebhookEndpoint.objects.filter(pk=endpoint.pk, failing_since__isnull=True).update(
+                failing_since=now
+            )
         wait = next_wait(attempts, record.response_headers, now)
         if not endpoint.enabled:
             wait = None  # a test message to a disabled endpoint: once
@@ -354,9 +362,11 @@ def _tell_owners(payload: dict[str, Any]) -> None:
 def sweep_log(now: dt.datetime | None = None) -> int:
     """Delete deliveries (and their attempts) older than KEEP_LOG; returns how many."""
     cutoff = (now or timezone.now()) - KEEP_LOG
-    deleted, _ = WebhookDelivery.objects.filter(created_at__lt=cutoff).exclude(
-        status=WebhookDelivery.Status.PENDING
-    ).delete()
+    deleted, _ = (
+        WebhookDelivery.objects.filter(created_at__lt=cutoff)
+        .exclude(status=WebhookDelivery.Status.PENDING)
+        .delete()
+    )
     return deleted
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from accounts.models import Organizer
 from core import domain_events
 from core.input import InputRulesMixin
 from events.models import Event
 from webhooks import net
+from webhooks.delivery import KEEP_LOG
 from webhooks.models import URL_MAX
 
 TYPE_CHOICES = [(t, t) for t in domain_events.TYPES]
@@ -29,7 +32,9 @@ class EndpointForm(InputRulesMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.organizer = organizer
         events = Event.objects.filter(organizer=organizer).order_by("-starts_at").values_list("pk", "title")
-        self.fields["events"].choices = [(str(pk), title) for pk, title in events]
+        choices = self.fields["events"]
+        assert isinstance(choices, forms.MultipleChoiceField)  # noqa: S101 - declared above
+        choices.choices = [(str(pk), title) for pk, title in events]
 
     def clean_url(self) -> str:
         url: str = self.cleaned_data["url"]
@@ -52,3 +57,18 @@ def form_data(values: dict[str, Any]) -> dict[str, Any]:
         if isinstance(raw, list):
             data[name] = [str(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in raw]
     return data
+
+
+class ReplayForm(InputRulesMixin, forms.Form):
+    """Since when failed messages are sent again: within the log's 30 days, not ahead."""
+
+    since = forms.DateTimeField(help_text="An ISO 8601 moment within the last 30 days.")
+
+    def clean_since(self) -> dt.datetime:
+        since: dt.datetime = self.cleaned_data["since"]
+        now = timezone.now()
+        if since > now:
+            raise forms.ValidationError("Choose a moment in the past.")
+        if since < now - KEEP_LOG:
+            raise forms.ValidationError(f"The log keeps {KEEP_LOG.days} days; choose a moment within them.")
+        return since

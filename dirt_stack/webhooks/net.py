@@ -68,7 +68,9 @@ def check_address(raw: str) -> None:
         or address.is_reserved
         or address.is_unspecified
     ):
-        raise Refused(f"The address {address} is not a public address; webhooks are sent to public hosts only.")
+        raise Refused(
+            f"The address {address} is not a public address; webhooks are sent to public hosts only."
+        )
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Response:
             response.close()
         return Response(
             status=response.status,
-            headers={k: v for k, v in response.headers.items()},
+            headers=dict(response.headers.items()),
             body=data[:BODY_LIMIT],
             duration_ms=int((time.monotonic() - started) * 1000),
             address=address,

@@ -120,7 +120,13 @@ def rotate(endpoint: WebhookEndpoint, *, actor: User | None, actor_label: str) -
     locked.previous_secret_until = timezone.now() + signing.ROTATION_OVERLAP
     locked.secret = signing.new_secret()
     locked.save(update_fields=["previous_secret", "previous_secret_until", "secret", "updated_at"])
-    audit(locked, "secret_rotated", actor, actor_label, old_secret_until=locked.previous_secret_until.isoformat())
+    audit(
+        locked,
+        "secret_rotated",
+        actor,
+        actor_label,
+        old_secret_until=locked.previous_secret_until.isoformat(),
+    )
     return locked
 
 

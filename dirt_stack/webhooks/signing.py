@@ -25,14 +25,14 @@ def new_message_id() -> str:
     return "msg_" + secrets.token_urlsafe(18)
 
 
-def signing_secrets(secret: str, previous: str, previous_until: dt.datetime | None, now: dt.datetime) -> list[str]:
+def signing_secrets(
+    secret: str, previous: str, previous_until: dt.datetime | None, now: dt.datetime
+) -> list[str]:
     """The secrets that sign at ``now``: the current one, and the previous within its day."""
     return [secret, *([previous] if previous and previous_until and now < previous_until else [])]
 
 
-def headers(
-    message_id: str, body: str, now: dt.datetime, signing: list[str]
-) -> dict[str, str]:
+def headers(message_id: str, body: str, now: dt.datetime, signing: list[str]) -> dict[str, str]:
     """The three headers of one attempt (the timestamp is the attempt's)."""
     at = now.astimezone(dt.UTC)
     signature = " ".join(Webhook(secret).sign(message_id, at, body) for secret in signing)

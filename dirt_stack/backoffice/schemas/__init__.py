@@ -97,6 +97,18 @@ from backoffice.schemas.waitlist import (
     WaitlistPageProps,
     WaitlistSettingsOut,
 )
+from backoffice.schemas.webhooks import (
+    DeliveryFilters,
+    WebhookAttemptRow,
+    WebhookChangeRow,
+    WebhookDeliveriesPageProps,
+    WebhookDeliveryDetail,
+    WebhookDeliveryPageProps,
+    WebhookDeliveryRow,
+    WebhookEndpointRow,
+    WebhookPageProps,
+    WebhooksPageProps,
+)
 
 __all__ = [
     "AnswerSettingsValues",
@@ -118,6 +130,7 @@ __all__ = [
     "DatesPageProps",
     "DatesPreview",
     "DatesTicketType",
+    "DeliveryFilters",
     "EditableEvent",
     "EventCancelPageProps",
     "EventCancellationPageProps",
@@ -179,4 +192,13 @@ __all__ = [
     "WaitlistOfferRow",
     "WaitlistPageProps",
     "WaitlistSettingsOut",
+    "WebhookAttemptRow",
+    "WebhookChangeRow",
+    "WebhookDeliveriesPageProps",
+    "WebhookDeliveryDetail",
+    "WebhookDeliveryPageProps",
+    "WebhookDeliveryRow",
+    "WebhookEndpointRow",
+    "WebhookPageProps",
+    "WebhooksPageProps",
 ]
