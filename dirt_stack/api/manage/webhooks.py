@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
+from pydantic import StrictBool
 
 from accounts.models import ApiToken, Membership
 from api.auth import OrganizerToken
@@ -35,7 +36,7 @@ class EndpointIn(Body):
     description: Annotated[str, TextRules(200)] = ""
     event_types: list[EventType] = Field(default=[], max_length=50, description="Empty: every type.")
     events: list[Id] = Field(default=[], max_length=500, description="Event ids; empty: every event.")
-    enabled: bool = True
+    enabled: StrictBool = True
 
 
 class EndpointPatch(Body):
@@ -43,7 +44,7 @@ class EndpointPatch(Body):
     description: Annotated[str, TextRules(200)] | None = None
     event_types: list[EventType] | None = Field(default=None, max_length=50)
     events: list[Id] | None = Field(default=None, max_length=500)
-    enabled: bool | None = None
+    enabled: StrictBool | None = None
 
 
 class SecretsOut(Shape):
