@@ -535,3 +535,178 @@ def test_the_log_is_kept_thirty_days(shop, receiver):
 
 def test_a_response_body_is_cut_to_the_limit(monkeypatch):
     assert net.BODY_LIMIT == 4096
+
+
+# --- the organizer API ---------------------------------------------------------------------------
+
+
+def bearer(shop, role: str = Membership.Role.OWNER) -> dict[str, str]:
+    from accounts import tokens
+
+    _, raw = tokens.create_token(organizer=shop["organizer"], name=f"t-{role}", role=role, created_by=None)
+    return {"Authorization": f"Bearer {raw}"}
+
+
+def test_the_api_creates_tests_reveals_rotates_and_reads_the_log(shop, receiver, settings, client):
+    settings.API_RATE_LIMIT = 0
+    auth = bearer(shop)
+    created = client.post(
+        "/api/v1/manage/webhooks",
+        {"url": receiver.url, "event_types": ["order.paid"], "events": [shop["event"].pk]},
+        content_type="application/json",
+        headers=auth,
+    )
+    assert created.status_code == 201, created.content
+    endpoint_id = created.json()["id"]
+    assert created.json()["events"] == [shop["event"].pk]
+
+    secret = client.get(f"/api/v1/manage/webhooks/{endpoint_id}/secret", headers=auth).json()["secrets"]
+    tested = client.post(
+        f"/api/v1/manage/webhooks/{endpoint_id}/test", headers=auth, content_type="application/json"
+    )
+    assert tested.status_code == 202
+    Webhook(secret[0]).verify(receiver.requests[0]["body"], receiver.requests[0]["headers"])
+
+    rotated = client.post(
+        f"/api/v1/manage/webhooks/{endpoint_id}/rotate", headers=auth, content_type="application/json"
+    )
+    assert rotated.json()["secrets"][1] == secret[0]
+
+    log = client.get(
+        f"/api/v1/manage/webhooks/{endpoint_id}/deliveries?status=succeeded", headers=auth
+    ).json()
+    assert log["count"] == 1
+    assert log["items"][0]["event_type"] == "webhook.test"
+    detail = client.get(f"/api/v1/manage/webhook-deliveries/{log['items'][0]['id']}", headers=auth).json()
+    assert detail["attempts_made"][0]["response_status"] == 200
+    assert detail["attempts_made"][0]["request_headers"]["webhook-id"] == detail["message_id"]
+    resent = client.post(
+        f"/api/v1/manage/webhook-deliveries/{detail['id']}/resend",
+        headers=auth,
+        content_type="application/json",
+    )
+    assert resent.status_code == 202
+    assert len(receiver.requests) == 2
+
+    patched = client.patch(
+        f"/api/v1/manage/webhooks/{endpoint_id}",
+        {"enabled": False},
+        content_type="application/json",
+        headers=auth,
+    )
+    assert patched.json()["enabled"] is False
+    assert patched.json()["event_types"] == ["order.paid"]
+    actions = list(EndpointChange.objects.filter(endpoint_id=endpoint_id).values_list("action", flat=True))
+    assert set(actions) >= {"created", "secret_revealed", "test_sent", "secret_rotated", "resent", "changed"}
+    assert client.delete(f"/api/v1/manage/webhooks/{endpoint_id}", headers=auth).status_code == 204
+
+
+def test_the_api_is_for_owner_tokens_of_the_organizer_only(shop, settings, client):
+    settings.API_RATE_LIMIT = 0
+    endpoint = WebhookEndpoint.objects.create(
+        organizer=shop["organizer"], url="https://93.184.216.34/h", secret=signing.new_secret()
+    )
+    paths = [
+        ("get", "/api/v1/manage/webhooks"),
+        ("get", f"/api/v1/manage/webhooks/{endpoint.pk}"),
+        ("get", f"/api/v1/manage/webhooks/{endpoint.pk}/secret"),
+        ("post", f"/api/v1/manage/webhooks/{endpoint.pk}/rotate"),
+        ("get", f"/api/v1/manage/webhooks/{endpoint.pk}/deliveries"),
+    ]
+    manager = bearer(shop, Membership.Role.MANAGER)
+    other = make_organizer()
+    from accounts import tokens
+
+    _, raw = tokens.create_token(organizer=other, name="other", role=Membership.Role.OWNER, created_by=None)
+    for method, path in paths:
+        assert getattr(client, method)(path, content_type="application/json").status_code == 401
+        assert (
+            getattr(client, method)(path, content_type="application/json", headers=manager).status_code == 403
+        )
+        if path != "/api/v1/manage/webhooks":
+            outsider = {"Authorization": f"Bearer {raw}"}
+            assert (
+                getattr(client, method)(path, content_type="application/json", headers=outsider).status_code
+                == 404
+            )
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).secret == endpoint.secret
+
+
+def test_the_openapi_document_describes_every_message(client):
+    document = client.get("/api/v1/openapi.json").json()
+    assert set(document["webhooks"]) == {*domain_events.TYPES, "webhook.test"}
+    paid = document["webhooks"]["order.paid"]["post"]
+    ref = paid["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    schema = document["components"]["schemas"][ref.rsplit("/", 1)[1]]
+    assert set(schema["properties"]) == {"type", "timestamp", "data"}
+    assert {p["name"] for p in paid["parameters"]} == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+
+
+# --- the back office -----------------------------------------------------------------------------
+
+
+def owner_client(shop, recently: bool = True):
+    from django.test import Client
+
+    from accounts.sessions import AUTHENTICATED_AT, now
+
+    client = Client()
+    client.force_login(shop["owner"])
+    session = client.session
+    session[AUTHENTICATED_AT] = now() if recently else now() - 10 * 24 * 3600
+    session.save()
+    return client
+
+
+def test_the_back_office_adds_an_endpoint_sends_a_test_and_shows_the_log(shop, receiver):
+    client = owner_client(shop)
+    added = client.post(
+        "/manage/acme/webhooks/",
+        json.dumps(
+            {"url": receiver.url, "description": "CRM", "event_types": [], "events": [], "enabled": True}
+        ),
+        content_type="application/json",
+        headers=INERTIA,
+    )
+    assert added.status_code == 302
+    endpoint = WebhookEndpoint.objects.get()
+    page = client.get(f"/manage/acme/webhooks/{endpoint.pk}/", headers=INERTIA).json()
+    assert page["component"] == "Manage/Webhook"
+    assert page["props"]["secrets"] is None
+    client.post(f"/manage/acme/webhooks/{endpoint.pk}/test/", headers=INERTIA)
+    assert types_sent(receiver) == ["webhook.test"]
+    log = client.get(
+        f"/manage/acme/webhooks/{endpoint.pk}/deliveries/?status=succeeded", headers=INERTIA
+    ).json()
+    (row,) = log["props"]["deliveries"]
+    detail = client.get(f"/manage/acme/webhooks/deliveries/{row['id']}/", headers=INERTIA).json()
+    assert detail["props"]["delivery"]["attempts_made"][0]["response_status"] == 200
+    revealed = client.post(f"/manage/acme/webhooks/{endpoint.pk}/secret/", headers=INERTIA).json()
+    assert revealed["props"]["secrets"] == [endpoint.secret]
+    assert EndpointChange.objects.filter(
+        endpoint=endpoint, action="secret_revealed", actor=shop["owner"]
+    ).exists()
+
+
+def test_the_back_office_refuses_an_unsafe_url_with_a_form_error(shop):
+    client = owner_client(shop)
+    refused = client.post(
+        "/manage/acme/webhooks/",
+        json.dumps({"url": "https://169.254.169.254/", "enabled": True}),
+        content_type="application/json",
+        headers=INERTIA,
+    )
+    assert refused.status_code == 422
+    assert "public" in refused.json()["props"]["errors"]["url"]
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_revealing_a_secret_asks_for_a_recent_sign_in(shop):
+    endpoint = WebhookEndpoint.objects.create(
+        organizer=shop["organizer"], url="https://93.184.216.34/h", secret=signing.new_secret()
+    )
+    client = owner_client(shop, recently=False)
+    answer = client.post(f"/manage/acme/webhooks/{endpoint.pk}/secret/", headers=INERTIA)
+    assert answer.status_code == 409
+    assert "/accounts/confirm/" in answer["X-Inertia-Location"]
+    assert not EndpointChange.objects.filter(action="secret_revealed").exists()

@@ -20,7 +20,7 @@ from api.schemas import ProblemOut
 from backoffice.schemas import WebhookDeliveryDetail, WebhookDeliveryRow, WebhookEndpointRow
 from backoffice.serializers import webhook_delivery, webhook_delivery_detail, webhook_endpoint
 from core import domain_events
-from core.input import Id, TextRules
+from core.input import Id, QueryId, TextRules
 from core.schemas import Shape
 from webhooks import payloads, services
 from webhooks.forms import EndpointForm, ReplayForm, form_data
@@ -138,7 +138,7 @@ def create_endpoint(request: HttpRequest, body: EndpointIn) -> HttpResponse | St
 @router.get(
     "/manage/webhooks/{endpoint_id}", response={200: WebhookEndpointRow, **ERRORS}, summary="One endpoint"
 )
-def get_endpoint(request: HttpRequest, endpoint_id: Id) -> dict[str, Any]:
+def get_endpoint(request: HttpRequest, endpoint_id: QueryId) -> dict[str, Any]:
     return _out(_endpoint(request, endpoint_id))
 
 
@@ -148,7 +148,7 @@ def get_endpoint(request: HttpRequest, endpoint_id: Id) -> dict[str, Any]:
     summary="Change an endpoint (enable it again after it was disabled)",
 )
 def update_endpoint(
-    request: HttpRequest, endpoint_id: Id, body: EndpointPatch
+    request: HttpRequest, endpoint_id: QueryId, body: EndpointPatch
 ) -> HttpResponse | dict[str, Any]:
     endpoint = _endpoint(request, endpoint_id)
     current = {
@@ -169,7 +169,7 @@ def update_endpoint(
 
 
 @router.delete("/manage/webhooks/{endpoint_id}", response={204: None, **ERRORS}, summary="Delete an endpoint")
-def delete_endpoint(request: HttpRequest, endpoint_id: Id) -> Status:
+def delete_endpoint(request: HttpRequest, endpoint_id: QueryId) -> Status:
     services.delete_endpoint(_endpoint(request, endpoint_id), actor=None, actor_label=_label(request))
     return Status(204, None)
 
@@ -179,7 +179,7 @@ def delete_endpoint(request: HttpRequest, endpoint_id: Id) -> Status:
     response={200: SecretsOut, **ERRORS},
     summary="Reveal the endpoint's signing secrets (audited)",
 )
-def reveal_secret(request: HttpRequest, endpoint_id: Id) -> dict[str, Any]:
+def reveal_secret(request: HttpRequest, endpoint_id: QueryId) -> dict[str, Any]:
     return {
         "secrets": services.reveal(_endpoint(request, endpoint_id), actor=None, actor_label=_label(request))
     }
@@ -190,7 +190,7 @@ def reveal_secret(request: HttpRequest, endpoint_id: Id) -> dict[str, Any]:
     response={200: SecretsOut, **ERRORS},
     summary="Rotate the secret: the old one signs too for 24 hours",
 )
-def rotate_secret(request: HttpRequest, endpoint_id: Id) -> dict[str, Any]:
+def rotate_secret(request: HttpRequest, endpoint_id: QueryId) -> dict[str, Any]:
     rotated = services.rotate(_endpoint(request, endpoint_id), actor=None, actor_label=_label(request))
     return {"secrets": services.reveal(rotated, actor=None, actor_label=_label(request))}
 
@@ -200,7 +200,7 @@ def rotate_secret(request: HttpRequest, endpoint_id: Id) -> dict[str, Any]:
     response={202: WebhookDeliveryRow, **ERRORS},
     summary="Send a `webhook.test` message",
 )
-def send_test(request: HttpRequest, endpoint_id: Id) -> Status:
+def send_test(request: HttpRequest, endpoint_id: QueryId) -> Status:
     sent = services.send_test(_endpoint(request, endpoint_id), actor=None, actor_label=_label(request))
     return Status(202, webhook_delivery(WebhookDelivery.objects.get(pk=sent.pk)).model_dump(mode="json"))
 
@@ -210,7 +210,7 @@ def send_test(request: HttpRequest, endpoint_id: Id) -> Status:
     response={202: ReplayOut, 422: ProblemOut, **ERRORS},
     summary="Send again the failed messages created since a moment",
 )
-def replay(request: HttpRequest, endpoint_id: Id, body: ReplayIn) -> HttpResponse | Status:
+def replay(request: HttpRequest, endpoint_id: QueryId, body: ReplayIn) -> HttpResponse | Status:
     endpoint = _endpoint(request, endpoint_id)
     form = ReplayForm({"since": body.since.isoformat()})
     if not form.is_valid():
@@ -225,7 +225,7 @@ def replay(request: HttpRequest, endpoint_id: Id, body: ReplayIn) -> HttpRespons
     summary="The endpoint's delivery log (30 days), newest first, 50 per page",
 )
 def list_deliveries(
-    request: HttpRequest, endpoint_id: Id, filters: Query[DeliveryFiltersIn]
+    request: HttpRequest, endpoint_id: QueryId, filters: Query[DeliveryFiltersIn]
 ) -> HttpResponse | dict[str, Any]:
     endpoint = _endpoint(request, endpoint_id)
     found = WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event")
@@ -265,7 +265,7 @@ def _delivery(request: HttpRequest, delivery_id: int) -> WebhookDelivery:
     response={200: WebhookDeliveryDetail, **ERRORS},
     summary="One delivery: the request and every attempt's answer",
 )
-def get_delivery(request: HttpRequest, delivery_id: Id) -> dict[str, Any]:
+def get_delivery(request: HttpRequest, delivery_id: QueryId) -> dict[str, Any]:
     return webhook_delivery_detail(_delivery(request, delivery_id)).model_dump(mode="json")
 
 
@@ -274,7 +274,7 @@ def get_delivery(request: HttpRequest, delivery_id: Id) -> dict[str, Any]:
     response={202: WebhookDeliveryRow, **ERRORS},
     summary="Send a message again (the same webhook-id and body)",
 )
-def resend(request: HttpRequest, delivery_id: Id) -> Status:
+def resend(request: HttpRequest, delivery_id: QueryId) -> Status:
     sent = services.resend(_delivery(request, delivery_id), actor=None, actor_label=_label(request))
     return Status(
         202,
