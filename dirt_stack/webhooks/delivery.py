@@ -146,8 +146,11 @@ def kick(delivery_ids: Iterable[int]) -> None:
         return
     if settings.WEBHOOK_DELIVERY != "background" or load.busy():
         return
-    for delivery_id in delivery_ids:
-        _submit(delivery_id)
+    ids = list(delivery_ids)
+    # Claimed first, as dispatch_due claims: one process, one thread sends a delivery.
+    for delivery_id in claim_due(timezone.now(), len(ids), ids):
+        if not _submit(delivery_id):
+            WebhookDelivery.objects.filter(pk=delivery_id).update(claimed_until=None)
 
 
 def _submit(delivery_id: int, now: dt.datetime | None = None) -> bool:
@@ -173,12 +176,15 @@ def _attempt_in_background(delivery_id: int) -> None:
         close_old_connections()
 
 
-def claim_due(now: dt.datetime, limit: int) -> list[int]:
-    """Claim up to ``limit`` deliveries due at ``now`` (no other process sends them until CLAIM passes)."""
+def claim_due(now: dt.datetime, limit: int, among: list[int] | None = None) -> list[int]:
+    """Claim up to ``limit`` deliveries due at ``now`` (``among`` these ids); no other thread
+    or process sends them until CLAIM passes."""
+    due = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+    if among is not None:
+        due = due.filter(pk__in=among)
     with transaction.atomic():
         ids = list(
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+            due.select_for_update(skip_locked=True)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:limit]
