@@ -710,3 +710,38 @@ def test_revealing_a_secret_asks_for_a_recent_sign_in(shop):
     assert answer.status_code == 409
     assert "/accounts/confirm/" in answer["X-Inertia-Location"]
     assert not EndpointChange.objects.filter(action="secret_revealed").exists()
+
+
+@pytest.mark.postgres  # the pool's threads write at once, which SQLite's shared test database refuses
+def test_the_pool_sends_to_slow_receivers_side_by_side(shop, settings):
+    """Three endpoints whose receiver answers only once all three requests are in flight at
+    once: a pool that sent one after the other would make them all fail (503)."""
+    settings.WEBHOOKS_ALLOW_HTTP = True
+    settings.WEBHOOKS_ALLOW_LOOPBACK = True
+    settings.WEBHOOK_DELIVERY = "background"
+    together = threading.Barrier(3, timeout=20)
+    server = Receiver()
+    original = server.server.RequestHandlerClass.do_POST
+
+    def wait_for_the_others(handler: Any) -> None:
+        try:
+            together.wait()
+        except threading.BrokenBarrierError:
+            server.answers.insert(0, (503, {}))
+        original(handler)
+
+    server.server.RequestHandlerClass.do_POST = wait_for_the_others  # type: ignore[method-assign]
+    try:
+        endpoints = [add_endpoint(shop, f"{server.url}?n={n}") for n in range(3)]
+        with transaction.atomic():
+            sent = [delivery.queue_one(e, "webhook.test", "{}") for e in endpoints]
+        done = threading.Event()
+        for _ in range(600):
+            if all(WebhookDelivery.objects.get(pk=d.pk).attempts for d in sent):
+                done.set()
+                break
+            done.wait(0.05)
+        assert done.is_set()
+        assert {WebhookDelivery.objects.get(pk=d.pk).status for d in sent} == {"succeeded"}
+    finally:
+        server.close()
