@@ -14,7 +14,7 @@ import datetime as dt
 import itertools
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -66,12 +66,16 @@ class Receiver:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.answers: list[tuple[int, dict[str, str]]] = []
+        # Called before each answer, outside the lock (a test may make requests wait there).
+        self.hold: Callable[[], None] | None = None
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                if receiver.hold is not None:
+                    receiver.hold()
                 with receiver.lock:
                     receiver.requests.append(
                         {"headers": dict(self.headers.items()), "body": body, "path": self.path}
@@ -721,16 +725,15 @@ def test_the_pool_sends_to_slow_receivers_side_by_side(shop, settings):
     settings.WEBHOOK_DELIVERY = "background"
     together = threading.Barrier(3, timeout=20)
     server = Receiver()
-    original = server.server.RequestHandlerClass.do_POST
 
-    def wait_for_the_others(handler: Any) -> None:
+    def wait_for_the_others() -> None:
         try:
             together.wait()
         except threading.BrokenBarrierError:
-            server.answers.insert(0, (503, {}))
-        original(handler)
+            with server.lock:
+                server.answers.insert(0, (503, {}))
 
-    server.server.RequestHandlerClass.do_POST = wait_for_the_others  # type: ignore[method-assign]
+    server.hold = wait_for_the_others
     try:
         endpoints = [add_endpoint(shop, f"{server.url}?n={n}") for n in range(3)]
         with transaction.atomic():
