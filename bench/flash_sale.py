@@ -25,8 +25,16 @@ adds, per event, what sold and when its first and last orders came (seconds
 from the start of the sale): events that do not queue behind each other sell
 side by side, each finishing in about the same time.
 
+With ``--webhook-delay S`` a local receiver that takes S seconds per request is registered as
+a webhook endpoint (order.created and order.paid) for every event; after the sale the
+benchmark waits until every order's order.created and order.paid reached it (checked by the
+receiver with the Standard Webhooks verifier) and adds ``webhooks`` to the report: what was
+delivered, how long after the sale, and deliveries per second. Compare ``orders_per_s`` with
+a run without the flag: webhooks must not slow the sale.
+
 Usage:
     python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200
+    python bench/flash_sale.py --database postgres --tickets 500 --buyers 100 --webhook-delay 2
     python bench/flash_sale.py --database sqlite --tickets 500 --buyers 50
     python bench/flash_sale.py --database postgres --tickets 1000 --buyers 200 --events 2
     python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200 --dates 50
@@ -40,9 +48,12 @@ import asyncio
 import json
 import sys
 import tempfile
+import threading
 import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -73,6 +84,65 @@ for n in range(%(events)d):
     events.append({"slug": slug, "ticket_type": ticket_type.pk, "date": series[len(series) // 2].pk})
 print(json.dumps(events))
 """
+
+REGISTER_ENDPOINT = """
+import json
+from accounts.models import Organizer
+from webhooks import services
+from webhooks.forms import EndpointForm
+organizer = Organizer.objects.get(slug="bench")
+form = EndpointForm({"url": "%(url)s", "event_types": ["order.created", "order.paid"], "enabled": True},
+    organizer=organizer)
+assert form.is_valid(), form.errors
+endpoint = services.save_endpoint(organizer, None, form.cleaned_data, actor=None, actor_label="bench")
+print(json.dumps({"secret": endpoint.secret}))
+"""
+
+
+class SlowReceiver:
+    """A webhook receiver on 127.0.0.1 that takes ``delay`` seconds per request and verifies
+    each signature; it keeps (type, order code) of what it accepted."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.secret = ""
+        self.accepted: set[tuple[str, str]] = set()
+        self.requests = 0
+        self.rejected = 0
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                time.sleep(receiver.delay)
+                from standardwebhooks import Webhook
+
+                try:
+                    message: Any = Webhook(receiver.secret).verify(body, dict(self.headers.items()))
+                except Exception:
+                    message = None
+                with receiver.lock:
+                    receiver.requests += 1
+                    if message is None:
+                        receiver.rejected += 1
+                    else:
+                        receiver.accepted.add((message["type"], message["data"]["code"]))
+                self.send_response(200 if message is not None else 400)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def delivered(self, event_type: str) -> int:
+        with self.lock:
+            return sum(1 for kind, _ in self.accepted if kind == event_type)
+
 
 COUNT = """
 import json
@@ -112,6 +182,15 @@ def main() -> None:
     )
     parser.add_argument("--health-seconds", type=float, default=8)
     parser.add_argument(
+        "--webhook-delay",
+        type=float,
+        default=None,
+        help="a webhook receiver taking this many seconds per request; wait for every order's messages",
+    )
+    parser.add_argument(
+        "--webhook-wait", type=float, default=900, help="seconds to wait for the webhooks after the sale"
+    )
+    parser.add_argument(
         "--refused-seconds",
         type=float,
         default=5,
@@ -138,6 +217,11 @@ def main() -> None:
     )
     if args.workers:
         env["WEB_CONCURRENCY"] = str(args.workers)
+    receiver = SlowReceiver(args.webhook_delay) if args.webhook_delay is not None else None
+    if receiver is not None:
+        # The local receiver is plain HTTP on loopback: allowed for this run only.
+        env["WEBHOOKS_ALLOW_HTTP"] = "true"
+        env["WEBHOOKS_ALLOW_LOOPBACK"] = "true"
     manage(env, "migrate", "--noinput", "-v", "0")
     events = json.loads(
         manage(
@@ -149,6 +233,11 @@ def main() -> None:
             SETUP_EVENT % {"tickets": args.tickets, "events": args.events, "dates": args.dates},
         ).strip()
     )
+
+    if receiver is not None:
+        receiver.secret = json.loads(
+            manage(env, "shell", "-v", "0", "-c", REGISTER_ENDPOINT % {"url": receiver.url}).strip()
+        )["secret"]
 
     with production_server(env, workdir, serve=args.serve) as port:
         cpu_before_health = cpu_seconds()
@@ -236,6 +325,29 @@ def main() -> None:
                 "status_counts": attempts["statuses"],
                 "cpu_ms_per_refused_request": cpu_ms_per_request(sale_cpu, refused_cpu, attempts["requests"]),
             }
+        webhooks = None
+        if receiver is not None:
+            created_orders = sum(1 for r in result.responses if r.status == 201)
+            sale_over = time.perf_counter()
+            deadline = sale_over + args.webhook_wait
+            while time.perf_counter() < deadline and (
+                receiver.delivered("order.created") < created_orders
+                or receiver.delivered("order.paid") < created_orders
+            ):
+                time.sleep(1)
+            waited = time.perf_counter() - sale_over
+            webhooks = {
+                "delay_s": args.webhook_delay,
+                "orders": created_orders,
+                "order_created_delivered": receiver.delivered("order.created"),
+                "order_paid_delivered": receiver.delivered("order.paid"),
+                "all_delivered": receiver.delivered("order.created") >= created_orders
+                and receiver.delivered("order.paid") >= created_orders,
+                "requests": receiver.requests,
+                "rejected_signatures": receiver.rejected,
+                "seconds_after_sale_until_delivered": round(waited, 1),
+                "deliveries_per_s_after_sale": round(receiver.requests / waited, 1) if waited else None,
+            }
         per_event = []
         for event in events:
             counted = json.loads(
@@ -287,6 +399,7 @@ def main() -> None:
             "cpu_ms_per_purchase_request": purchase_cpu,
             "cpu_ms_per_health_request": health_cpu,
             "refused": refused,
+            "webhooks": webhooks,
         }
         if args.events > 1:
             report["per_event"] = per_event

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import REF_TEMPLATE
 from ninja.parser import Parser
 
 from api.auth import RateLimited
@@ -25,6 +26,7 @@ from api.queue import router as queue_router
 from api.waitlist import router as waitlist_router
 from core.input import InputError, load_json
 from core.middleware import is_database_busy, is_database_unavailable
+from webhooks import payloads
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +45,21 @@ class StrictJsonParser(Parser):
         return load_json(request.body)
 
 
-api = NinjaAPI(
+class MatickoAPI(NinjaAPI):
+    """The API, whose OpenAPI document also describes the webhook messages Maticko sends
+    (OpenAPI 3.1's top-level ``webhooks``; webhooks.payloads)."""
+
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        document = super().get_openapi_schema(*args, **kwargs)
+        sent, definitions = payloads.openapi_webhooks(REF_TEMPLATE)
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        for name, definition in definitions.items():
+            components.setdefault(name, definition)
+        document["webhooks"] = sent
+        return document
+
+
+api = MatickoAPI(
     title="Maticko API",
     version="1",
     description="Events, ticket types and live availability; purchases and check-in for programs.",

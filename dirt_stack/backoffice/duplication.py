@@ -5,8 +5,9 @@ stock rows, counters at zero); each function of ``configuration_copiers`` copies
 kind of per-event configuration from the apps above events. This module sits in the back
 office because those apps (questions, checkin, sales, onsale, waitlist) may not import one
 another. Data (orders, holds, tickets, waiting-list entries, the on-sale queue, audit logs)
-is never copied: ``CONFIGURATION`` and ``DATA`` name every model that points at an event,
-a date or a ticket type, and tests/test_duplicate.py fails for a model in neither.
+is never copied, nor are the organizer's settings that name events (``ORGANIZER_SETTINGS``):
+those three sets name every model that points at an event, a date or a ticket type, and
+tests/test_duplicate.py fails for a model in none of them.
 """
 
 from __future__ import annotations
@@ -61,8 +62,12 @@ DATA = frozenset(
         "sales.EmailTextChange",
         "messaging.Message",
         "messaging.Reminder",
+        "webhooks.WebhookDelivery",
     }
 )
+# ... and the organizer's own settings that may name events: a copy is not added to them
+# (the organizer chooses whether an endpoint limited to some events gets the new one).
+ORGANIZER_SETTINGS = frozenset({"webhooks.WebhookEndpoint"})
 
 Copier = Callable[[EventCopy], None]
 

@@ -23,7 +23,15 @@ from backoffice.schemas import (
     WaitlistEntryRow,
     WaitlistOfferRow,
     WaitlistSettingsOut,
+    WebhookAttemptRow,
+    WebhookChangeRow,
+    WebhookDeliveryDetail,
+    WebhookDeliveryRow,
+    WebhookEndpointRow,
 )
+from backoffice.schemas.common import IdName
+from core import domain_events
+from core.schemas import Option
 from events.forms import local_input_value
 from events.models import Event, EventDate, TicketType
 from onsale import services as onsale
@@ -32,6 +40,7 @@ from sales import event_cancellation, lifecycle
 from sales.models import Order
 from waitlist import services as waitlist
 from waitlist.models import Entry
+from webhooks.models import EndpointChange, WebhookDelivery, WebhookEndpoint
 
 
 def event_form_values(event: Event) -> EventFormValues:
@@ -285,3 +294,86 @@ def waitlist_entries(event: Event) -> list[WaitlistEntryRow]:
             )
         )
     return rows
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+
+
+def webhook_endpoint(endpoint: WebhookEndpoint) -> WebhookEndpointRow:
+    return WebhookEndpointRow(
+        id=endpoint.pk,
+        url=endpoint.url,
+        description=endpoint.description,
+        event_types=list(endpoint.event_types),
+        events=sorted(e.pk for e in endpoint.events.all()),
+        enabled=endpoint.enabled,
+        disabled_reason=endpoint.disabled_reason,
+        failing_since=endpoint.failing_since,
+        previous_secret_until=endpoint.previous_secret_until
+        if endpoint.previous_secret and endpoint.previous_secret_until
+        else None,
+        created_at=endpoint.created_at,
+    )
+
+
+def _strings(values: Any) -> dict[str, str]:
+    return {str(k): str(v) for k, v in (values or {}).items()}
+
+
+def webhook_delivery(delivery: WebhookDelivery) -> WebhookDeliveryRow:
+    return WebhookDeliveryRow(
+        id=delivery.pk,
+        endpoint_id=delivery.endpoint_id,
+        message_id=delivery.message_id,
+        event_type=delivery.event_type,
+        event=delivery.event.title if delivery.event_id and delivery.event else None,
+        status=delivery.status,
+        attempts=delivery.attempts,
+        last_status_code=delivery.last_status_code,
+        next_attempt_at=delivery.next_attempt_at,
+        created_at=delivery.created_at,
+    )
+
+
+def webhook_delivery_detail(delivery: WebhookDelivery) -> WebhookDeliveryDetail:
+    return WebhookDeliveryDetail(
+        **webhook_delivery(delivery).model_dump(),
+        payload=delivery.payload,
+        attempts_made=[
+            WebhookAttemptRow(
+                attempted_at=a.attempted_at,
+                request_headers=_strings(a.request_headers),
+                response_status=a.response_status,
+                response_headers=_strings(a.response_headers),
+                response_body=a.response_body,
+                duration_ms=a.duration_ms,
+                error=a.error,
+            )
+            for a in delivery.attempts_made.all()
+        ],
+    )
+
+
+def webhook_changes(endpoint: WebhookEndpoint, limit: int = 50) -> list[WebhookChangeRow]:
+    return [
+        WebhookChangeRow(
+            action=change.action,
+            actor=change.actor_label or (change.actor.email if change.actor else ""),
+            detail=change.detail if isinstance(change.detail, dict) else {},
+            created_at=change.created_at,
+        )
+        for change in EndpointChange.objects.filter(endpoint=endpoint).select_related("actor")[:limit]
+    ]
+
+
+def webhook_event_type_options() -> list[Option]:
+    return [Option(value=t, label=t) for t in domain_events.TYPES]
+
+
+def webhook_event_options(organizer_id: int) -> list[IdName]:
+    return [
+        IdName(id=pk, name=title)
+        for pk, title in Event.objects.filter(organizer_id=organizer_id)
+        .order_by("-starts_at")
+        .values_list("pk", "title")
+    ]

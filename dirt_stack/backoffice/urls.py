@@ -16,6 +16,7 @@ from backoffice.views import (
     teams,
     two_factor,
     waitlist,
+    webhooks,
     widget,
 )
 
@@ -49,6 +50,46 @@ manage_patterns = [
     path("<slug:organizer_slug>/api-tokens/", teams.api_tokens, name="api_tokens"),
     path("<slug:organizer_slug>/widget/", widget.organizer_widget, name="organizer_widget"),
     path("<slug:organizer_slug>/members/<int:member_id>/", teams.member_update, name="member"),
+    path("<slug:organizer_slug>/webhooks/", webhooks.webhooks, name="webhooks"),
+    path("<slug:organizer_slug>/webhooks/<int:endpoint_id>/", webhooks.webhook, name="webhook"),
+    path(
+        "<slug:organizer_slug>/webhooks/<int:endpoint_id>/test/", webhooks.webhook_test, name="webhook_test"
+    ),
+    path(
+        "<slug:organizer_slug>/webhooks/<int:endpoint_id>/secret/",
+        webhooks.webhook_secret,
+        name="webhook_secret",
+    ),
+    path(
+        "<slug:organizer_slug>/webhooks/<int:endpoint_id>/rotate/",
+        webhooks.webhook_rotate,
+        name="webhook_rotate",
+    ),
+    path(
+        "<slug:organizer_slug>/webhooks/<int:endpoint_id>/replay/",
+        webhooks.webhook_replay,
+        name="webhook_replay",
+    ),
+    path(
+        "<slug:organizer_slug>/webhooks/<int:endpoint_id>/delete/",
+        webhooks.webhook_delete,
+        name="webhook_delete",
+    ),
+    path(
+        "<slug:organizer_slug>/webhooks/<int:endpoint_id>/deliveries/",
+        webhooks.webhook_deliveries,
+        name="webhook_deliveries",
+    ),
+    path(
+        "<slug:organizer_slug>/webhooks/deliveries/<int:delivery_id>/",
+        webhooks.webhook_delivery_page,
+        name="webhook_delivery",
+    ),
+    path(
+        "<slug:organizer_slug>/webhooks/deliveries/<int:delivery_id>/resend/",
+        webhooks.webhook_resend,
+        name="webhook_resend",
+    ),
     path(
         "<slug:organizer_slug>/invitations/<int:invitation_id>/revoke/",
         teams.invitation_revoke,

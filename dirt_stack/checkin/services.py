@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from checkin.models import CheckIn, CheckInList
-from core import metrics
+from core import domain_events, metrics
 from core.input import search_text
 from events.models import Event, EventDate
 from sales.models import Order, Ticket
@@ -134,8 +134,17 @@ def scan(
         return _refused(check_in_list, invalid, ticket)
     try:
         with transaction.atomic():
-            CheckIn.objects.create(
+            check_in = CheckIn.objects.create(
                 ticket=ticket, check_in_list=check_in_list, scanned_by=user, scanned_with_token=token_name
+            )
+            domain_events.record(
+                domain_events.CHECKIN_CREATED,
+                ticket.order.event,
+                checkin_id=check_in.pk,
+                ticket_id=ticket.pk,
+                order_id=ticket.order_id,
+                code=ticket.order.code,
+                list_id=check_in_list.pk,
             )
     except IntegrityError:
         first = (
@@ -167,11 +176,22 @@ def _refused(check_in_list: CheckInList, message: str, ticket: Ticket | None = N
 
 def undo(check_in: CheckIn, *, by: User | None) -> bool:
     """Take back a check-in (a mistaken scan); the ticket can be admitted again."""
-    return bool(
-        CheckIn.objects.filter(pk=check_in.pk, reverted_at__isnull=True).update(
+    with transaction.atomic():
+        reverted = CheckIn.objects.filter(pk=check_in.pk, reverted_at__isnull=True).update(
             reverted_at=timezone.now(), reverted_by=by
         )
-    )
+        if reverted:
+            ticket = Ticket.objects.select_related("order__event").get(pk=check_in.ticket_id)
+            domain_events.record(
+                domain_events.CHECKIN_REVERTED,
+                ticket.order.event,
+                checkin_id=check_in.pk,
+                ticket_id=ticket.pk,
+                order_id=ticket.order_id,
+                code=ticket.order.code,
+                list_id=check_in.check_in_list_id,
+            )
+    return bool(reverted)
 
 
 @dataclass(frozen=True)

@@ -170,6 +170,10 @@ class Event(models.Model):
     # purchase reads the event's row anyway, so an event without questions costs the
     # purchase no query for them (questions.services.event_questions).
     asks_questions = models.BooleanField(default=False, db_default=False, editable=False)
+    # Whether an enabled webhook endpoint listens to the event, kept by the webhooks app: a
+    # change nobody listens to writes no message (core.domain_events), and the purchase
+    # reads it with the event's row it reads anyway.
+    sends_webhooks = models.BooleanField(default=False, db_default=False, editable=False)
     confirm_bank_transfers = models.BooleanField(
         default=True,
         db_default=True,

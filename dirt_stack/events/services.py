@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import F, Max
 
 from accounts.models import Organizer
+from core import domain_events
 from events import dates
 from events.forms import EventForm, TicketTypeForm
 from events.models import Event, EventDate, TicketType
@@ -28,7 +29,9 @@ def save_event(form: EventForm, organizer: Organizer) -> Event:
     event.save()
     if creating:
         dates.add_dates(event, [dates.DateTimes(event.starts_at, event.ends_at)])
+        domain_events.record(domain_events.EVENT_CREATED, event, event_id=event.pk, status=str(event.status))
         return event
+    domain_events.record(domain_events.EVENT_UPDATED, event, event_id=event.pk, status=str(event.status))
     dates.follow_event_capacity(event, previous_capacity)
     if not form.is_series:
         # Only a date whose times change: its calendar SEQUENCE goes up (sales.calendar).
@@ -64,6 +67,7 @@ def change_status(event: Event, new_status: str) -> Event:
             raise ValidationError("Add at least one ticket type before publishing.")
     event.status = new_status
     event.save(update_fields=["status", "updated_at"])
+    domain_events.record(domain_events.EVENT_UPDATED, event, event_id=event.pk, status=str(event.status))
     return event
 
 
@@ -81,6 +85,12 @@ def save_ticket_type(form: TicketTypeForm) -> TicketType:
         dates.add_stock_rows(EventDate.objects.filter(event=form.event), [ticket_type])
     else:
         dates.follow_ticket_type_capacity(ticket_type, form.initial["capacity"])
+    domain_events.record(
+        domain_events.TICKET_TYPE_CREATED if creating else domain_events.TICKET_TYPE_UPDATED,
+        form.event,
+        ticket_type_id=ticket_type.pk,
+        event_id=form.event.pk,
+    )
     return ticket_type
 
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "waitlist",
     "messaging",
     "storefront",
+    "webhooks",
     "backoffice",
     "api",
     "demo",
@@ -422,6 +423,22 @@ for _name in ("REQUEST_QUEUE_DEADLINE_MS", "QUEUE_REQUEST_DEADLINE_MS"):
 OUTBOX_DELIVERY = env.str("OUTBOX_DELIVERY", default="background")
 if OUTBOX_DELIVERY not in {"background", "immediate"}:
     raise ImproperlyConfigured("OUTBOX_DELIVERY must be 'background' or 'immediate'.")
+
+# --- Webhooks (webhooks/) ----------------------------------------------------------
+# "background": a dedicated thread pool sends them, never while the process is busy
+# (production); "immediate": in the committing thread (tests); "manual": only
+# ``manage.py deliver_webhooks`` sends them.
+WEBHOOK_DELIVERY = env.str("WEBHOOK_DELIVERY", default="background")
+if WEBHOOK_DELIVERY not in {"background", "immediate", "manual"}:
+    raise ImproperlyConfigured("WEBHOOK_DELIVERY must be 'background', 'immediate' or 'manual'.")
+# Threads per process sending webhooks (each waits up to 15 s on a slow receiver).
+WEBHOOK_WORKERS = env.int("WEBHOOK_WORKERS", default=8)
+if not 1 <= WEBHOOK_WORKERS <= 64:
+    raise ImproperlyConfigured("WEBHOOK_WORKERS must lie from 1 to 64.")
+# Endpoints must be https:// unless this is on (development).
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
+# Loopback endpoints (127.0.0.1, ::1): only a local test receiver. Never in production.
+WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 
 # --- Email ----------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@email-smtp.eu-west-1.amazonaws.com:587

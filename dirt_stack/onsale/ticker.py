@@ -43,6 +43,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core import domain_events
 from events.models import Event, EventDate
 from onsale import snapshots
 from onsale.models import QueueEntry, Room
@@ -257,6 +258,15 @@ def _admit(room: Room, wanted: int, now: dt.datetime) -> int:
         expires_at=now + dt.timedelta(minutes=room.session_minutes),
     )
     room.admitted_through = max(room.admitted_through, *(c[1] or 0 for c in chosen))
+    event = Event.objects.only("id", "organizer_id", "sends_webhooks").get(pk=room.event_id)
+    domain_events.record(
+        domain_events.ONSALE_ADMITTED,
+        event,
+        room_id=room.pk,
+        event_id=room.event_id,
+        admitted=len(chosen),
+        admitted_through=room.admitted_through,
+    )
     return len(chosen)
 
 

@@ -32,7 +32,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
-from core import outbox, statements
+from core import domain_events, outbox, statements
 from events import dates
 from events.models import Event, EventDate
 from sales import quotas, stock
@@ -137,6 +137,9 @@ def cancel_event(
         )
         if locked.status != Event.Status.CANCELLED:
             Event.objects.filter(pk=locked.pk).update(status=Event.Status.CANCELLED, updated_at=now)
+            domain_events.record(
+                domain_events.EVENT_UPDATED, locked, event_id=locked.pk, status=Event.Status.CANCELLED
+            )
         to_settle = Order.objects.filter(event=locked, status__in=Order.HOLDING_STOCK).count()
         cancellation = EventCancellation.objects.select_for_update().filter(event=locked).first()
         finished = {"status": EventCancellation.Status.DONE, "finished_at": now}

@@ -35,7 +35,7 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from core import metrics, statements
+from core import domain_events, metrics, statements
 from core.input import InputError, clean_name
 from core.money import money_str, quantize
 from events.models import EventDate
@@ -87,10 +87,30 @@ def close_order(order_id: int, from_statuses: Iterable[str], to_status: str) -> 
         )
         if not claimed:
             return False
-        order = Order.objects.values("date_id", "voucher_id").get(pk=order_id)
+        order = Order.objects.values(
+            "date_id", "voucher_id", "code", "event_id", "event__organizer_id", "event__sends_webhooks"
+        ).get(pk=order_id)
         stock.give_back(order["date_id"], stock.order_quantities([order_id]))
         stock.return_voucher_uses([order["voucher_id"]])
+        if to_status in CLOSED_EVENTS:
+            domain_events.record(
+                CLOSED_EVENTS[to_status],
+                domain_events.EventRef(
+                    order["event_id"], order["event__organizer_id"], order["event__sends_webhooks"]
+                ),
+                order_id=order_id,
+                code=order["code"],
+                status=to_status,
+            )
     return True
+
+
+# What closing an order tells the webhooks (core.domain_events).
+CLOSED_EVENTS: dict[str, str] = {
+    Order.Status.CANCELLED: domain_events.ORDER_CANCELLED,
+    Order.Status.EXPIRED: domain_events.ORDER_EXPIRED,
+    Order.Status.REFUNDED: domain_events.ORDER_REFUNDED,
+}
 
 
 # --- Payment ---------------------------------------------------------------------------------
@@ -121,6 +141,9 @@ def _paid(order: Order, reference: str, base_url: str | None, actor: Actor, acti
     if base_url:
         queue_order_confirmation(order, base_url)
     record(order, action, actor, reference=reference)
+    domain_events.record(
+        domain_events.ORDER_PAID, order.event, order_id=order.pk, code=order.code, status=str(order.status)
+    )
     tickets = order.tickets.count()
     transaction.on_commit(lambda: metrics.emit("TicketsSold", tickets))
     return order
@@ -452,6 +475,7 @@ def _apply(
 ) -> None:
     """A refund's effects (the order row locked): void tickets and give back their stock,
     add the amount, move the status on, record it."""
+    closed = False
     if ticket_ids:
         voiding = list(Ticket.objects.filter(order=order, pk__in=ticket_ids, voided_at__isnull=True))
         quantities: Counter[int] = Counter(t.ticket_type_id for t in voiding)
@@ -466,11 +490,20 @@ def _apply(
     else:
         everything_void = not Ticket.objects.filter(order=order, voided_at__isnull=True).exists()
         if order.refunded_amount == order.total or everything_void:
-            close_order(order.pk, REFUNDABLE, Order.Status.REFUNDED)
+            closed = close_order(order.pk, REFUNDABLE, Order.Status.REFUNDED)  # tells the webhooks
         elif order.status == Order.Status.PAID:
             Order.objects.filter(pk=order.pk, status=Order.Status.PAID).update(
                 status=Order.Status.PARTIALLY_REFUNDED
             )
+    if not closed:
+        domain_events.record(
+            domain_events.ORDER_REFUNDED,
+            order.event,
+            order_id=order.pk,
+            code=order.code,
+            status=Order.objects.values_list("status", flat=True).get(pk=order.pk),
+            amount=money_str(amount),
+        )
     record(
         order,
         "refunded",

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from core import domain_events
 from core.input import InputError, clean_name, column_length
 from events.models import Event
 from sales import lifecycle
@@ -125,6 +126,15 @@ def change_attendee(ticket: Ticket, name: str, actor: Actor) -> Ticket:
     ticket.attendee_name = name
     ticket.save(update_fields=["attendee_name"])
     record(ticket.order, "attendee_changed", actor, ticket=ticket.pk, before=previous, after=name)
+    domain_events.record(
+        domain_events.ATTENDEE_CHANGED,
+        ticket.order.event,
+        ticket_id=ticket.pk,
+        order_id=ticket.order_id,
+        code=ticket.order.code,
+        attendee_name=name,
+        previous_name=previous,
+    )
     return ticket
 
 

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from core import outbox, statements
+from core import domain_events, outbox, statements
 from core.models import OutboxMessage
 from core.money import quantize
 from events.models import EventDate
@@ -57,6 +57,8 @@ class NewOrder:
     payment_start: PaymentStart
     voucher: Voucher | None
     confirmation: OutboxMessage
+    # What the webhooks are told (core.domain_events); None when nobody listens to the event.
+    webhook: OutboxMessage | None = None
 
 
 def build_order(
@@ -135,7 +137,19 @@ def build_order(
             status=Payment.Status.SUCCEEDED if start.paid else Payment.Status.CREATED,
             reference=start.reference,
         )
-    return NewOrder(order, order_lines, tickets, payment, start, voucher, order_confirmation(order, base_url))
+    told = [domain_events.entry(domain_events.ORDER_CREATED, code=order.code, status=str(order.status))]
+    if start.paid:
+        told.append(domain_events.entry(domain_events.ORDER_PAID, code=order.code, status=str(order.status)))
+    return NewOrder(
+        order,
+        order_lines,
+        tickets,
+        payment,
+        start,
+        voucher,
+        order_confirmation(order, base_url),
+        domain_events.message(event, told) if event.sends_webhooks else None,
+    )
 
 
 def confirmation_deadline(deadline: dt.datetime | None) -> dt.datetime:
@@ -153,6 +167,9 @@ def _save_rows(new: NewOrder) -> None:
         new.payment.save(force_insert=True)
     new.confirmation.save(force_insert=True)
     outbox.dispatch_on_commit(new.confirmation)
+    if new.webhook is not None:
+        new.webhook.save(force_insert=True)
+        outbox.dispatch_on_commit(new.webhook)
 
 
 def _claims(
@@ -219,6 +236,9 @@ def _write_statement(
         statement.insert("new_key", [idempotency])
     statement.insert("new_message", [new.confirmation])
     statement.select("(SELECT id FROM new_message)")
+    if new.webhook is not None:
+        statement.insert("new_webhook", [new.webhook])
+        statement.select("(SELECT id FROM new_webhook)")
     queue = stock.queue_key(new.order.date, {line.ticket_type_id: line.quantity for line in new.lines})
     selected = list(statement.run(serialize=queue))
 
@@ -233,3 +253,6 @@ def _write_statement(
         statements.saved(new.payment, rest.pop(0), order_id=order_id)
     statements.saved(new.confirmation, rest.pop(0))
     outbox.dispatch_on_commit(new.confirmation)
+    if new.webhook is not None:
+        statements.saved(new.webhook, rest.pop(0))
+        outbox.dispatch_on_commit(new.webhook)

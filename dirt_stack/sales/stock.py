@@ -50,7 +50,7 @@ from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from core import metrics, outbox, statements
+from core import domain_events, metrics, outbox, statements
 from core.models import OutboxMessage
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales.audit import SWEEPER
@@ -643,14 +643,25 @@ def release_expired(date_id: int) -> int:
         give_back(date_id, returned)
         return_voucher_uses(o[1] for o in orders)
         if orders:
-            _tell_expired(orders)
+            _tell_expired(date_id, orders)
     if holds:
         metrics.emit("HoldsExpired", len(holds))
     return sum(returned.values())
 
 
-def _tell_expired(orders: list[tuple[Any, ...]]) -> None:
-    """Audit entries and buyers' emails for orders ``release_expired`` expired ((id, voucher, code))."""
+def _tell_expired(date_id: int, orders: list[tuple[Any, ...]]) -> None:
+    """Audit entries, buyers' emails and one webhook message for orders ``release_expired``
+    expired ((id, voucher, code))."""
+    event = Event.objects.only("id", "organizer_id", "sends_webhooks").get(dates=date_id)
+    domain_events.record_many(
+        event,
+        [
+            domain_events.entry(
+                domain_events.ORDER_EXPIRED, order_id=o[0], code=o[2], status=Order.Status.EXPIRED
+            )
+            for o in orders
+        ],
+    )
     AuditEntry.objects.bulk_create(
         AuditEntry(order_id=o[0], action="expired", actor_label=SWEEPER.label, detail={}) for o in orders
     )

@@ -20,6 +20,8 @@ from sales import pricing, purchase
 from sales.models import Voucher
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
 from waitlist.models import Entry
+from webhooks import signing
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,6 +32,7 @@ OWNER, MANAGER, DOOR = "owner", "manager", "door_staff"
 def target(settings):
     """Organizer B with one of everything, and its members."""
     settings.DEMO_PAYMENTS = True
+    settings.WEBHOOK_DELIVERY = "manual"  # nothing leaves the machine
     organizer = make_organizer(slug="org-b")
     event = make_event(organizer=organizer, slug="event-b")
     ticket_type = make_ticket_type(event, price=Decimal("10.00"))
@@ -62,6 +65,14 @@ def target(settings):
             confirmed_at=timezone.now(),
         ).pk,
         "question_id": Question.objects.create(event=event, label="Company").pk,
+        "endpoint_id": (
+            endpoint := WebhookEndpoint.objects.create(
+                organizer=organizer, url="https://93.184.216.34/hook", secret=signing.new_secret()
+            )
+        ).pk,
+        "delivery_id": WebhookDelivery.objects.create(
+            endpoint=endpoint, message_id="msg_b", event_type="webhook.test", payload="{}", status="failed"
+        ).pk,
         "users": {role: make_member(organizer, role=role) for role in (OWNER, MANAGER, DOOR)},
     }
 
@@ -131,6 +142,16 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "messages_preview": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "organizer_widget": ("get", ("organizer_slug",), MANAGER),
     "event_widget": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "webhooks": ("get", ("organizer_slug",), OWNER),
+    "webhook": ("get", ("organizer_slug", "endpoint_id"), OWNER),
+    "webhook_test": ("post", ("organizer_slug", "endpoint_id"), OWNER),
+    "webhook_secret": ("post", ("organizer_slug", "endpoint_id"), OWNER),
+    "webhook_rotate": ("post", ("organizer_slug", "endpoint_id"), OWNER),
+    "webhook_replay": ("post", ("organizer_slug", "endpoint_id"), OWNER),
+    "webhook_delete": ("post", ("organizer_slug", "endpoint_id"), OWNER),
+    "webhook_deliveries": ("get", ("organizer_slug", "endpoint_id"), OWNER),
+    "webhook_delivery": ("get", ("organizer_slug", "delivery_id"), OWNER),
+    "webhook_resend": ("post", ("organizer_slug", "delivery_id"), OWNER),
 }
 # Routes about the user's own organizers, not about organizer B.
 OWN = {"home", "organizer_create"}

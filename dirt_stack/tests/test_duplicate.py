@@ -32,6 +32,7 @@ from sales.models import BuyerLoad, EventCancellation, Order, Voucher
 from tests.factories import make_date, make_event, make_member, make_organizer, make_ticket_type
 from tests.support.api import call
 from waitlist.models import Entry, WaitlistSettings
+from webhooks.models import WebhookDelivery, WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -147,6 +148,13 @@ def source():
     EventCancellation.objects.create(event=event, reason="not really")
     messaging.send(event, "Doors at 7", "Hello {buyer_name}", messaging.Filters(), actor=editor)
     Reminder.objects.create(order=order, date=first)
+    endpoint = WebhookEndpoint.objects.create(
+        organizer=event.organizer, url="https://hooks.example.com/in", secret="whsec_x", enabled=False
+    )
+    endpoint.events.set([event])
+    WebhookDelivery.objects.create(
+        endpoint=endpoint, message_id="msg_1", event_type="order.created", event=event, payload="{}"
+    )
     return {
         "event": Event.objects.get(pk=event.pk),
         "first": first,
@@ -185,10 +193,11 @@ def rows_of(label: str, event: Event) -> models.QuerySet:
 def test_every_model_related_to_an_event_is_declared_configuration_or_data():
     """A new model pointing at an event, a date or a ticket type must be decided on: copied
     (backoffice.duplication.CONFIGURATION, with a copier) or never (DATA)."""
-    assert duplication.CONFIGURATION.isdisjoint(duplication.DATA)
-    undecided = related_models() - duplication.CONFIGURATION - duplication.DATA
+    decided = (duplication.CONFIGURATION, duplication.DATA, duplication.ORGANIZER_SETTINGS)
+    assert sum(len(kind) for kind in decided) == len(frozenset().union(*decided))  # disjoint
+    undecided = related_models() - frozenset().union(*decided)
     assert not undecided, f"Decide whether a duplicated event copies {sorted(undecided)}"
-    assert related_models() == duplication.CONFIGURATION | duplication.DATA
+    assert related_models() == frozenset().union(*decided)
 
 
 def test_configuration_is_copied_and_data_is_not(source):
@@ -203,6 +212,9 @@ def test_configuration_is_copied_and_data_is_not(source):
             assert list(rows_of(label, copy).values_list("action", flat=True)) == ["duplicated_from"]
         else:
             assert not rows_of(label, copy).exists(), f"{label} was copied"
+    # The organizer's endpoint limited to the source is not widened to the copy.
+    endpoint = WebhookEndpoint.objects.get(organizer=event.organizer)
+    assert list(endpoint.events.all()) == [event]
 
 
 def test_the_copy_is_a_draft_with_the_settings_and_ticket_types(source):

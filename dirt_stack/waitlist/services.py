@@ -30,7 +30,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from core import outbox, ratelimit
+from core import domain_events, outbox, ratelimit
 from core.input import column_length, is_ip_literal, text_problem
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales import quotas, stock
@@ -183,6 +183,14 @@ def join(date: EventDate, ticket_type: TicketType, email: str, quantity: object)
                         quantity=wanted,
                     )
                     created = True
+                    domain_events.record(
+                        domain_events.WAITLIST_ENTRY_CREATED,
+                        event,
+                        entry_id=existing.pk,
+                        date_id=date.pk,
+                        ticket_type_id=ticket_type.pk,
+                        status=str(existing.status),
+                    )
             except IntegrityError:  # the same address joined at the same moment
                 existing = active.get()
         if existing.status == Entry.Status.PENDING:
@@ -480,6 +488,15 @@ def make_offer(date: EventDate, row: DateTicketType, entry: Entry, *, made_by: s
         made_by=made_by,
     )
     outbox.enqueue(OFFER_EMAIL, {"offer_id": offer.pk})
+    domain_events.record(
+        domain_events.WAITLIST_ENTRY_OFFERED,
+        date.event,
+        entry_id=entry.pk,
+        offer_id=offer.pk,
+        date_id=date.pk,
+        ticket_type_id=row.ticket_type_id,
+        status=Entry.Status.OFFERED,
+    )
     return offer
 
 

@@ -108,6 +108,18 @@ from backoffice.schemas.waitlist import (
     WaitlistPageProps,
     WaitlistSettingsOut,
 )
+from backoffice.schemas.webhooks import (
+    DeliveryFilters,
+    WebhookAttemptRow,
+    WebhookChangeRow,
+    WebhookDeliveriesPageProps,
+    WebhookDeliveryDetail,
+    WebhookDeliveryPageProps,
+    WebhookDeliveryRow,
+    WebhookEndpointRow,
+    WebhookPageProps,
+    WebhooksPageProps,
+)
 from backoffice.schemas.widget import EventWidgetPageProps, OrganizerWidgetPageProps, WidgetOriginsChange
 
 __all__ = [
@@ -130,6 +142,7 @@ __all__ = [
     "DatesPageProps",
     "DatesPreview",
     "DatesTicketType",
+    "DeliveryFilters",
     "DuplicateEventValues",
     "EditableEvent",
     "EmailPreview",
@@ -202,5 +215,14 @@ __all__ = [
     "WaitlistOfferRow",
     "WaitlistPageProps",
     "WaitlistSettingsOut",
+    "WebhookAttemptRow",
+    "WebhookChangeRow",
+    "WebhookDeliveriesPageProps",
+    "WebhookDeliveryDetail",
+    "WebhookDeliveryPageProps",
+    "WebhookDeliveryRow",
+    "WebhookEndpointRow",
+    "WebhookPageProps",
+    "WebhooksPageProps",
     "WidgetOriginsChange",
 ]

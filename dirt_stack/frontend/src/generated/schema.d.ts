@@ -86,13 +86,6 @@ export interface paths {
     /** Change an event's details */
     patch: operations["api_manage_events_update_event"];
   };
-  "/api/v1/manage/events/{slug}/duplicate": {
-    /**
-     * Duplicate an event into a new draft
-     * @description A new draft with the event's settings, ticket types, dates (cancelled ones left out), questions, check-in lists, on-sale room and waiting-list settings, and optionally its vouchers; never its orders, tickets or waiting list. The first date starts at `starts_at` and every other date-time moves by the same offset.
-     */
-    post: operations["api_manage_events_duplicate"];
-  };
   "/api/v1/manage/events/{slug}/cancel": {
     /**
      * Cancel an event, refunding and emailing every buyer
@@ -189,9 +182,583 @@ export interface paths {
     /** The event's waiting list: settings and entries with their offers */
     get: operations["api_manage_waitlist_get_waitlist"];
   };
+  "/api/v1/manage/webhooks": {
+    /** Your webhook endpoints */
+    get: operations["api_manage_webhooks_list_endpoints"];
+    /**
+     * Add a webhook endpoint
+     * @description The URL's host must resolve to public addresses only. Reveal its secret with `GET /manage/webhooks/{id}/secret`.
+     */
+    post: operations["api_manage_webhooks_create_endpoint"];
+  };
+  "/api/v1/manage/webhooks/{endpoint_id}": {
+    /** One endpoint */
+    get: operations["api_manage_webhooks_get_endpoint"];
+    /** Delete an endpoint */
+    delete: operations["api_manage_webhooks_delete_endpoint"];
+    /** Change an endpoint (enable it again after it was disabled) */
+    patch: operations["api_manage_webhooks_update_endpoint"];
+  };
+  "/api/v1/manage/webhooks/{endpoint_id}/secret": {
+    /** Reveal the endpoint's signing secrets (audited) */
+    get: operations["api_manage_webhooks_reveal_secret"];
+  };
+  "/api/v1/manage/webhooks/{endpoint_id}/rotate": {
+    /** Rotate the secret: the old one signs too for 24 hours */
+    post: operations["api_manage_webhooks_rotate_secret"];
+  };
+  "/api/v1/manage/webhooks/{endpoint_id}/test": {
+    /** Send a `webhook.test` message */
+    post: operations["api_manage_webhooks_send_test"];
+  };
+  "/api/v1/manage/webhooks/{endpoint_id}/replay": {
+    /** Send again the failed messages created since a moment */
+    post: operations["api_manage_webhooks_replay"];
+  };
+  "/api/v1/manage/webhooks/{endpoint_id}/deliveries": {
+    /** The endpoint's delivery log (30 days), newest first, 50 per page */
+    get: operations["api_manage_webhooks_list_deliveries"];
+  };
+  "/api/v1/manage/webhook-deliveries/{delivery_id}": {
+    /** One delivery: the request and every attempt's answer */
+    get: operations["api_manage_webhooks_get_delivery"];
+  };
+  "/api/v1/manage/webhook-deliveries/{delivery_id}/resend": {
+    /** Send a message again (the same webhook-id and body) */
+    post: operations["api_manage_webhooks_resend"];
+  };
 }
 
-export type webhooks = Record<string, never>;
+export interface webhooks {
+  "order.created": {
+    /**
+     * order.created
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["OrderCreatedWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "order.paid": {
+    /**
+     * order.paid
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["OrderPaidWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "order.cancelled": {
+    /**
+     * order.cancelled
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["OrderCancelledWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "order.refunded": {
+    /**
+     * order.refunded
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["OrderRefundedWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "order.expired": {
+    /**
+     * order.expired
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["OrderExpiredWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "attendee.changed": {
+    /**
+     * attendee.changed
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["AttendeeChangedWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "checkin.created": {
+    /**
+     * checkin.created
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CheckinCreatedWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "checkin.reverted": {
+    /**
+     * checkin.reverted
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["CheckinRevertedWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "event.created": {
+    /**
+     * event.created
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["EventCreatedWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "event.updated": {
+    /**
+     * event.updated
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["EventUpdatedWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "ticket_type.created": {
+    /**
+     * ticket_type.created
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["TicketTypeCreatedWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "ticket_type.updated": {
+    /**
+     * ticket_type.updated
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["TicketTypeUpdatedWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "waitlist.entry_created": {
+    /**
+     * waitlist.entry_created
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WaitlistEntryCreatedWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "waitlist.entry_offered": {
+    /**
+     * waitlist.entry_offered
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WaitlistEntryOfferedWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "onsale.admitted": {
+    /**
+     * onsale.admitted
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["OnsaleAdmittedWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+  "webhook.test": {
+    /**
+     * webhook.test
+     * @description Signed as Standard Webhooks 1.0 specifies; answer 2xx within 15 s.
+     */
+    post: {
+      parameters: {
+        header: {
+          /** @description The message's id, the same on every attempt (deduplicate by it). */
+          "webhook-id": string;
+          /** @description Seconds since the epoch when this attempt was signed. */
+          "webhook-timestamp": string;
+          /** @description `v1,<base64>`, space separated; two during a secret's rotation. */
+          "webhook-signature": string;
+        };
+      };
+      requestBody: {
+        content: {
+          "application/json": components["schemas"]["WebhookTestWebhook"];
+        };
+      };
+      responses: {
+        /** @description Received. */
+        200: {
+          content: never;
+        };
+        /** @description Disables the endpoint. */
+        410: {
+          content: never;
+        };
+      };
+    };
+  };
+}
 
 export interface components {
   schemas: {
@@ -1235,26 +1802,6 @@ export interface components {
        */
       name_change_deadline_hours?: number | null;
     };
-    /** DuplicateEventIn */
-    DuplicateEventIn: {
-      /**
-       * Starts At
-       * Format: date-time
-       * @description When the copy's first date starts; every other date and date-relative setting (sales windows, voucher validity, the on-sale room) moves by the same wall-clock offset.
-       */
-      starts_at: string;
-      /**
-       * Title
-       * @description The copy's title; empty or absent: the event's title with "(copy)".
-       */
-      title?: string | null;
-      /**
-       * Copy Vouchers
-       * @description Copy the vouchers too (same codes, unused).
-       * @default false
-       */
-      copy_vouchers?: boolean;
-    };
     /**
      * CancellationProgress
      * @description How far an event's cancellation has come: its orders settled so far, the refunds
@@ -2073,6 +2620,738 @@ export interface components {
        */
       offer_hours: number;
     };
+    /** WebhookEndpointRow */
+    WebhookEndpointRow: {
+      /** Id */
+      id: number;
+      /** Url */
+      url: string;
+      /** Description */
+      description: string;
+      /**
+       * Event Types
+       * @description The event types sent; empty: every type.
+       */
+      event_types: string[];
+      /**
+       * Events
+       * @description Only these events' ids; empty: every event.
+       */
+      events: number[];
+      /** Enabled */
+      enabled: boolean;
+      /**
+       * Disabled Reason
+       * @description Why Maticko disabled it (410 Gone, days of failures); empty otherwise.
+       */
+      disabled_reason: string;
+      /**
+       * Failing Since
+       * @description The first failed attempt since the last success.
+       */
+      failing_since: string | null;
+      /**
+       * Previous Secret Until
+       * @description After a rotation, the old secret signs too until then.
+       */
+      previous_secret_until: string | null;
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string;
+    };
+    /** EndpointIn */
+    EndpointIn: {
+      /**
+       * Url
+       * @description https:// and a public host.
+       */
+      url: string;
+      /**
+       * Description
+       * @default
+       */
+      description?: string;
+      /**
+       * Event Types
+       * @description Empty: every type.
+       * @default []
+       */
+      event_types?: string[];
+      /**
+       * Events
+       * @description Event ids; empty: every event.
+       * @default []
+       */
+      events?: number[];
+      /**
+       * Enabled
+       * @default true
+       */
+      enabled?: boolean;
+    };
+    /** EndpointPatch */
+    EndpointPatch: {
+      /** Url */
+      url?: string | null;
+      /** Description */
+      description?: string | null;
+      /** Event Types */
+      event_types?: string[] | null;
+      /** Events */
+      events?: number[] | null;
+      /** Enabled */
+      enabled?: boolean | null;
+    };
+    /** SecretsOut */
+    SecretsOut: {
+      /**
+       * Secrets
+       * @description The secrets that sign now, the current first (two after a rotation).
+       */
+      secrets: string[];
+    };
+    /** WebhookDeliveryRow */
+    WebhookDeliveryRow: {
+      /** Id */
+      id: number;
+      /** Endpoint Id */
+      endpoint_id: number;
+      /**
+       * Message Id
+       * @description The `webhook-id` header, the same on every attempt.
+       */
+      message_id: string;
+      /** Event Type */
+      event_type: string;
+      /**
+       * Event
+       * @description The event's title, when the message is about one.
+       */
+      event: string | null;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "pending" | "succeeded" | "failed";
+      /** Attempts */
+      attempts: number;
+      /** Last Status Code */
+      last_status_code: number | null;
+      /** Next Attempt At */
+      next_attempt_at: string | null;
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string;
+    };
+    /** ReplayOut */
+    ReplayOut: {
+      /** Count */
+      count: number;
+    };
+    /** ReplayIn */
+    ReplayIn: {
+      /**
+       * Since
+       * Format: date-time
+       * @description Failed messages created since then (within the log's 30 days).
+       */
+      since: string;
+    };
+    /** DeliveryFiltersIn */
+    DeliveryFiltersIn: {
+      /**
+       * Status
+       * @default
+       */
+      status?: string;
+      /**
+       * Event Type
+       * @default
+       */
+      event_type?: string;
+      /**
+       * Page
+       * @default 1
+       */
+      page?: number;
+    };
+    /** DeliveryPageOut */
+    DeliveryPageOut: {
+      /** Items */
+      items: components["schemas"]["WebhookDeliveryRow"][];
+      /** Count */
+      count: number;
+      /** Page */
+      page: number;
+      /** Pages */
+      pages: number;
+    };
+    /** WebhookAttemptRow */
+    WebhookAttemptRow: {
+      /**
+       * Attempted At
+       * Format: date-time
+       */
+      attempted_at: string;
+      /** Request Headers */
+      request_headers: {
+        [key: string]: string;
+      };
+      /**
+       * Response Status
+       * @description Null: no answer (see `error`).
+       */
+      response_status: number | null;
+      /** Response Headers */
+      response_headers: {
+        [key: string]: string;
+      };
+      /**
+       * Response Body
+       * @description The answer's first 4 KiB.
+       */
+      response_body: string;
+      /** Duration Ms */
+      duration_ms: number;
+      /** Error */
+      error: string;
+    };
+    /** WebhookDeliveryDetail */
+    WebhookDeliveryDetail: {
+      /** Id */
+      id: number;
+      /** Endpoint Id */
+      endpoint_id: number;
+      /**
+       * Message Id
+       * @description The `webhook-id` header, the same on every attempt.
+       */
+      message_id: string;
+      /** Event Type */
+      event_type: string;
+      /**
+       * Event
+       * @description The event's title, when the message is about one.
+       */
+      event: string | null;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "pending" | "succeeded" | "failed";
+      /** Attempts */
+      attempts: number;
+      /** Last Status Code */
+      last_status_code: number | null;
+      /** Next Attempt At */
+      next_attempt_at: string | null;
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string;
+      /**
+       * Payload
+       * @description The request body, sent unchanged on every attempt.
+       */
+      payload: string;
+      /** Attempts Made */
+      attempts_made: components["schemas"]["WebhookAttemptRow"][];
+    };
+    /** AdmissionData */
+    AdmissionData: {
+      /**
+       * Event
+       * @description The event's slug.
+       */
+      event: string;
+      /** Room Id */
+      room_id: number;
+      /**
+       * Admitted
+       * @description How many waiting buyers this round admitted.
+       */
+      admitted: number;
+      /**
+       * Admitted Through
+       * @description The highest queue position admitted so far.
+       */
+      admitted_through: number;
+      /**
+       * Url
+       * @description The event's on-sale room in the organizer API.
+       */
+      url: string;
+    };
+    /**
+     * AttendeeChangedWebhook
+     * @description The body of a `attendee.changed` message.
+     */
+    AttendeeChangedWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "attendee.changed";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["AttendeeData"];
+    };
+    /** AttendeeData */
+    AttendeeData: {
+      /** Ticket Id */
+      ticket_id: number;
+      /** Order Code */
+      order_code: string;
+      /** Ticket Type */
+      ticket_type: string;
+      /** Attendee Name */
+      attendee_name: string;
+      /** Previous Name */
+      previous_name: string;
+      /**
+       * Url
+       * @description The ticket's order in the organizer API.
+       */
+      url: string;
+    };
+    /**
+     * CheckinCreatedWebhook
+     * @description The body of a `checkin.created` message.
+     */
+    CheckinCreatedWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "checkin.created";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["CheckinData"];
+    };
+    /** CheckinData */
+    CheckinData: {
+      /** Checkin Id */
+      checkin_id: number;
+      /** Ticket Id */
+      ticket_id: number;
+      /** Order Code */
+      order_code: string;
+      /** Ticket Type */
+      ticket_type: string;
+      /** Attendee Name */
+      attendee_name: string;
+      /** List Id */
+      list_id: number;
+      /**
+       * Url
+       * @description The ticket's order in the organizer API.
+       */
+      url: string;
+    };
+    /**
+     * CheckinRevertedWebhook
+     * @description The body of a `checkin.reverted` message.
+     */
+    CheckinRevertedWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "checkin.reverted";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["CheckinData"];
+    };
+    /**
+     * EventCreatedWebhook
+     * @description The body of a `event.created` message.
+     */
+    EventCreatedWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "event.created";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["EventData"];
+    };
+    /** EventData */
+    EventData: {
+      /** Slug */
+      slug: string;
+      /** Title */
+      title: string;
+      organizer: components["schemas"]["OrganizerRef"];
+      /**
+       * Starts At
+       * Format: date-time
+       */
+      starts_at: string;
+      /**
+       * Ends At
+       * Format: date-time
+       */
+      ends_at: string;
+      /**
+       * Timezone
+       * @description The event's IANA time zone, e.g. Europe/Vienna.
+       */
+      timezone: string;
+      /**
+       * Venue
+       * @description The venue's name and address, or “Online”.
+       */
+      venue: string;
+      /** Is Online */
+      is_online: boolean;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "draft" | "published" | "cancelled";
+      /** Currency */
+      currency: string;
+      /**
+       * Min Price
+       * @description The cheapest visible ticket type's price (on any date); null when there is none.
+       */
+      min_price: string | null;
+      /** Cover Image Url */
+      cover_image_url: string | null;
+      /**
+       * Date Count
+       * @description How many dates the event has, past and cancelled ones included (1: a single-date event).
+       */
+      date_count: number;
+      /**
+       * Next Starts At
+       * @description When its next date starts (the soonest not over nor cancelled); null when none is left.
+       */
+      next_starts_at: string | null;
+      /**
+       * Url
+       * @description The event in the organizer API.
+       */
+      url: string;
+    };
+    /**
+     * EventUpdatedWebhook
+     * @description The body of a `event.updated` message.
+     */
+    EventUpdatedWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "event.updated";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["EventData"];
+    };
+    /**
+     * OnsaleAdmittedWebhook
+     * @description The body of a `onsale.admitted` message.
+     */
+    OnsaleAdmittedWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "onsale.admitted";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["AdmissionData"];
+    };
+    /**
+     * OrderCancelledWebhook
+     * @description The body of a `order.cancelled` message.
+     */
+    OrderCancelledWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "order.cancelled";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["OrderData"];
+    };
+    /**
+     * OrderCreatedWebhook
+     * @description The body of a `order.created` message.
+     */
+    OrderCreatedWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "order.created";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["OrderData"];
+    };
+    /** OrderData */
+    OrderData: {
+      /** Code */
+      code: string;
+      /**
+       * Status
+       * @enum {string}
+       */
+      status: "pending" | "paid" | "partially_refunded" | "cancelled" | "refunded" | "expired";
+      /** Status Label */
+      status_label: string;
+      event: components["schemas"]["OrderEvent"];
+      buyer: components["schemas"]["Buyer"];
+      /** Currency */
+      currency: string;
+      /** Subtotal */
+      subtotal: string;
+      /** Discount */
+      discount: string;
+      /** Total */
+      total: string;
+      /** Refunded Amount */
+      refunded_amount: string;
+      /** Payment Method */
+      payment_method: string;
+      /** Payment Deadline */
+      payment_deadline: string | null;
+      /**
+       * Awaiting Confirmation
+       * @description A bank transfer waiting for its buyer to confirm it by the link in the order's email: until then it holds its tickets only until `payment_deadline`, a short first window.
+       * @default false
+       */
+      awaiting_confirmation?: boolean;
+      /**
+       * Payment Url
+       * @description Where the buyer pays, for providers with a payment page.
+       */
+      payment_url: string | null;
+      /**
+       * Pay Now Url
+       * @description While the order waits for a payment on a provider's page: POST here (the order page's "Pay now") to open that page again, or for the first time when the provider could not be reached.
+       */
+      pay_now_url: string | null;
+      /**
+       * Bank Transfer Details
+       * @description The organizer's account, for bank transfers.
+       */
+      bank_transfer_details: string;
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string;
+      /**
+       * Order Url
+       * @description The order's secret page; share it only with the buyer.
+       */
+      order_url: string;
+      /**
+       * Tickets Valid
+       * @description The order's tickets get in (paid, or an admitted transfer).
+       */
+      tickets_valid: boolean;
+      /** Pdf Url */
+      pdf_url: string;
+      /**
+       * Calendar Url
+       * @description The order's date as an iCalendar file (.ics), under the order's secret link.
+       */
+      calendar_url: string;
+      /** Lines */
+      lines: components["schemas"]["OrderLine"][];
+      /** Tickets */
+      tickets: components["schemas"]["OrderTicket"][];
+      /**
+       * Answers
+       * @description The answers to the questions asked once for the order.
+       */
+      answers: components["schemas"]["Answer"][];
+      /**
+       * Url
+       * @description The order in the organizer API (GET with an owner or manager token).
+       */
+      url: string;
+    };
+    /**
+     * OrderExpiredWebhook
+     * @description The body of a `order.expired` message.
+     */
+    OrderExpiredWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "order.expired";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["OrderData"];
+    };
+    /**
+     * OrderPaidWebhook
+     * @description The body of a `order.paid` message.
+     */
+    OrderPaidWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "order.paid";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["OrderData"];
+    };
+    /**
+     * OrderRefundedWebhook
+     * @description The body of a `order.refunded` message.
+     */
+    OrderRefundedWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "order.refunded";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["OrderData"];
+    };
+    /** TestData */
+    TestData: {
+      /** Message */
+      message: string;
+      /** Endpoint Id */
+      endpoint_id: number;
+    };
+    /**
+     * TicketTypeCreatedWebhook
+     * @description The body of a `ticket_type.created` message.
+     */
+    TicketTypeCreatedWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "ticket_type.created";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["TicketTypeData"];
+    };
+    /** TicketTypeData */
+    TicketTypeData: {
+      /** Id */
+      id: number;
+      /**
+       * Event
+       * @description The event's slug.
+       */
+      event: string;
+      /** Name */
+      name: string;
+      /** Price */
+      price: string;
+      /** Capacity */
+      capacity: number | null;
+      /** Hidden */
+      hidden: boolean;
+      /** Sales Start */
+      sales_start: string | null;
+      /** Sales End */
+      sales_end: string | null;
+      /**
+       * Url
+       * @description The event's ticket types in the organizer API.
+       */
+      url: string;
+    };
+    /**
+     * TicketTypeUpdatedWebhook
+     * @description The body of a `ticket_type.updated` message.
+     */
+    TicketTypeUpdatedWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "ticket_type.updated";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["TicketTypeData"];
+    };
+    /** WaitlistData */
+    WaitlistData: {
+      /** Entry Id */
+      entry_id: number;
+      /** Offer Id */
+      offer_id: number | null;
+      /**
+       * Event
+       * @description The event's slug.
+       */
+      event: string;
+      /** Date Id */
+      date_id: number;
+      /** Ticket Type Id */
+      ticket_type_id: number;
+      /** Quantity */
+      quantity: number;
+      /** Status */
+      status: string;
+      /**
+       * Url
+       * @description The event's waiting list in the organizer API.
+       */
+      url: string;
+    };
+    /**
+     * WaitlistEntryCreatedWebhook
+     * @description The body of a `waitlist.entry_created` message.
+     */
+    WaitlistEntryCreatedWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "waitlist.entry_created";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["WaitlistData"];
+    };
+    /**
+     * WaitlistEntryOfferedWebhook
+     * @description The body of a `waitlist.entry_offered` message.
+     */
+    WaitlistEntryOfferedWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "waitlist.entry_offered";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["WaitlistData"];
+    };
+    /**
+     * WebhookTestWebhook
+     * @description The body of a `webhook.test` message.
+     */
+    WebhookTestWebhook: {
+      /**
+       * Type
+       * @constant
+       */
+      type: "webhook.test";
+      /** Timestamp */
+      timestamp: string;
+      data: components["schemas"]["TestData"];
+    };
     /** AnswerSettingsValues */
     AnswerSettingsValues: {
       /**
@@ -2624,18 +3903,12 @@ export interface components {
       /** Capacity */
       capacity: number;
     };
-    /**
-     * DuplicateEventValues
-     * @description The duplicate form's initial values: the copy's title and its first date's start
-     * (the source's first date, as the input shows it in the event's zone).
-     */
-    DuplicateEventValues: {
-      /** Title */
-      title: string;
-      /** Starts At */
-      starts_at: string;
-      /** Copy Vouchers */
-      copy_vouchers: boolean;
+    /** DeliveryFilters */
+    DeliveryFilters: {
+      /** Status */
+      status: string;
+      /** Event Type */
+      event_type: string;
     };
     /** EditableEvent */
     EditableEvent: {
@@ -2692,105 +3965,6 @@ export interface components {
       cover_image_url: string | null;
       /** Public Url */
       public_url: string;
-    };
-    /**
-     * EmailPreview
-     * @description A text rendered with a real order of the event (``sample``: with made-up values).
-     */
-    EmailPreview: {
-      /** Subject */
-      subject: string;
-      /**
-       * Html
-       * @description Sanitized HTML of the body.
-       */
-      html: string;
-      /** Text */
-      text: string;
-      /** Sample */
-      sample: boolean;
-      /** Order Code */
-      order_code: string | null;
-      /**
-       * Recipients
-       * @description Messages: how many buyers it would go to.
-       */
-      recipients?: number | null;
-      /** Errors */
-      errors: {
-        [key: string]: string;
-      };
-    };
-    /** EmailTextChangeRow */
-    EmailTextChangeRow: {
-      /**
-       * Kind
-       * @enum {string}
-       */
-      kind: "confirmation" | "payment_pending" | "refund" | "cancellation" | "waitlist_offer" | "reminder";
-      /**
-       * Action
-       * @enum {string}
-       */
-      action: "saved" | "reset";
-      /** Actor */
-      actor: string;
-      /**
-       * Created At
-       * Format: date-time
-       */
-      created_at: string;
-    };
-    /** EmailTextOut */
-    EmailTextOut: {
-      /**
-       * Kind
-       * @enum {string}
-       */
-      kind: "confirmation" | "payment_pending" | "refund" | "cancellation" | "waitlist_offer" | "reminder";
-      /** Label */
-      label: string;
-      /** Subject */
-      subject: string;
-      /**
-       * Body
-       * @description Markdown with placeholders.
-       */
-      body: string;
-      /**
-       * Customized
-       * @description False: Maticko's own email is sent.
-       */
-      customized: boolean;
-      /** Default Subject */
-      default_subject: string;
-      /** Default Body */
-      default_body: string;
-      /**
-       * Placeholders
-       * @description The placeholders this email may use.
-       */
-      placeholders: string[];
-      /** Updated At */
-      updated_at: string | null;
-      /** Updated By */
-      updated_by: string;
-    };
-    /** EmailTextsPageProps */
-    EmailTextsPageProps: {
-      organizer: components["schemas"]["OrganizerRef"];
-      event: components["schemas"]["EventInZone"];
-      /** Texts */
-      texts: components["schemas"]["EmailTextOut"][];
-      /** Placeholders */
-      placeholders: components["schemas"]["Placeholder"][];
-      /**
-       * Reminder Hours
-       * @description Hours before each date the reminder goes; None: off.
-       */
-      reminder_hours: number | null;
-      /** Changes */
-      changes: components["schemas"]["EmailTextChangeRow"][];
     };
     /** ErrorPageProps */
     ErrorPageProps: {
@@ -2911,18 +4085,6 @@ export interface components {
       /** Payment Methods */
       payment_methods: components["schemas"]["PaymentMethod"][];
     };
-    /** EventDuplicatePageProps */
-    EventDuplicatePageProps: {
-      organizer: components["schemas"]["OrganizerRef"];
-      event: components["schemas"]["EventInZone"];
-      initial: components["schemas"]["DuplicateEventValues"];
-      /** Date Count */
-      date_count: number;
-      /** Ticket Type Count */
-      ticket_type_count: number;
-      /** Voucher Count */
-      voucher_count: number;
-    };
     /** EventEditPageProps */
     EventEditPageProps: {
       organizer: components["schemas"]["OrganizerRef"];
@@ -2947,11 +4109,6 @@ export interface components {
        * @description The payment methods set up on this installation (sales.payments).
        */
       configured_payment_methods: string[];
-      /**
-       * History
-       * @description The event's own audit log (EventAuditEntry), newest first.
-       */
-      history: components["schemas"]["AuditRow"][];
     };
     /** EventFilters */
     EventFilters: {
@@ -3116,20 +4273,6 @@ export interface components {
        * @description When its next date starts (the soonest not over nor cancelled); null when none is left.
        */
       next_starts_at: string | null;
-    };
-    /** EventWidgetPageProps */
-    EventWidgetPageProps: {
-      organizer: components["schemas"]["OrganizerRef"];
-      event: components["schemas"]["EventInZone"];
-      /** Site Url */
-      site_url: string;
-      /** Embed Origins */
-      embed_origins: string[];
-      /**
-       * Published
-       * @description Only a published event's shop can be embedded.
-       */
-      published: boolean;
     };
     /**
      * FindOrdersPageProps
@@ -3465,51 +4608,6 @@ export interface components {
       /** Invitations */
       invitations: components["schemas"]["PendingInvitation"][];
     };
-    /** MessageRow */
-    MessageRow: {
-      /** Id */
-      id: number;
-      /** Subject */
-      subject: string;
-      /**
-       * Created At
-       * Format: date-time
-       */
-      created_at: string;
-      /** Created By */
-      created_by: string;
-      /** Total */
-      total: number;
-      /** Queued */
-      queued: number;
-      /** Sent */
-      sent: number;
-      /** Failed */
-      failed: number;
-    };
-    /** MessagesPageProps */
-    MessagesPageProps: {
-      organizer: components["schemas"]["OrganizerRef"];
-      event: components["schemas"]["EventInZone"];
-      /** Dates */
-      dates: components["schemas"]["DateChoice"][];
-      /** Ticket Types */
-      ticket_types: components["schemas"]["IdName"][];
-      /**
-       * Statuses
-       * @description [value, label] of every order status.
-       */
-      statuses: string[][];
-      /** Placeholders */
-      placeholders: components["schemas"]["Placeholder"][];
-      /** Messages */
-      messages: components["schemas"]["MessageRow"][];
-      /**
-       * Batch Size
-       * @description Emails handed out per batch, one batch a minute.
-       */
-      batch_size: number;
-    };
     /** MyOrder */
     MyOrder: {
       /** Code */
@@ -3729,22 +4827,6 @@ export interface components {
       /** Require Two Factor */
       require_two_factor: boolean;
     };
-    /** OrganizerWidgetPageProps */
-    OrganizerWidgetPageProps: {
-      organizer: components["schemas"]["OrganizerRef"];
-      /**
-       * Site Url
-       * @description This site's address, which the snippets load the widget from.
-       */
-      site_url: string;
-      /**
-       * Embed Origins
-       * @description The websites that may frame the widget; empty: any.
-       */
-      embed_origins: string[];
-      /** Changes */
-      changes: components["schemas"]["WidgetOriginsChange"][];
-    };
     /**
      * Pagination
      * @description A paged list's position, for the frontend's pager (``core.inertia.paginate``).
@@ -3789,16 +4871,6 @@ export interface components {
        * Format: date-time
        */
       expires_at: string;
-    };
-    /** Placeholder */
-    Placeholder: {
-      /**
-       * Name
-       * @description Written in braces: {event}.
-       */
-      name: string;
-      /** Description */
-      description: string;
     };
     /** PreviewDate */
     PreviewDate: {
@@ -4071,11 +5143,6 @@ export interface components {
       errors: {
         [key: string]: string;
       };
-      /**
-       * Embed
-       * @default false
-       */
-      embed?: boolean;
     };
     /** SignupConfirmPageProps */
     SignupConfirmPageProps: {
@@ -4271,22 +5338,66 @@ export interface components {
        */
       ticket_type_ids: number[];
     };
-    /**
-     * WidgetOriginsChange
-     * @description One entry of the organizer's audit log of the widget's websites.
-     */
-    WidgetOriginsChange: {
+    /** WebhookChangeRow */
+    WebhookChangeRow: {
+      /** Action */
+      action: string;
+      /** Actor */
+      actor: string;
+      /** Detail */
+      detail: {
+        [key: string]: unknown;
+      };
       /**
-       * At
+       * Created At
        * Format: date-time
        */
-      at: string;
-      /** By */
-      by: string;
-      /** Before */
-      before: string[];
-      /** After */
-      after: string[];
+      created_at: string;
+    };
+    /** WebhookDeliveriesPageProps */
+    WebhookDeliveriesPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      endpoint: components["schemas"]["WebhookEndpointRow"];
+      /** Deliveries */
+      deliveries: components["schemas"]["WebhookDeliveryRow"][];
+      filters: components["schemas"]["DeliveryFilters"];
+      /** Statuses */
+      statuses: components["schemas"]["Option"][];
+      /** Event Types */
+      event_types: components["schemas"]["Option"][];
+      pagination: components["schemas"]["Pagination"];
+    };
+    /** WebhookDeliveryPageProps */
+    WebhookDeliveryPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      endpoint: components["schemas"]["WebhookEndpointRow"];
+      delivery: components["schemas"]["WebhookDeliveryDetail"];
+    };
+    /** WebhookPageProps */
+    WebhookPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      endpoint: components["schemas"]["WebhookEndpointRow"];
+      /** Event Types */
+      event_types: components["schemas"]["Option"][];
+      /** Events */
+      events: components["schemas"]["IdName"][];
+      /**
+       * Secrets
+       * @description The signing secrets, when just revealed (current first).
+       */
+      secrets: string[] | null;
+      /** Changes */
+      changes: components["schemas"]["WebhookChangeRow"][];
+    };
+    /** WebhooksPageProps */
+    WebhooksPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      /** Endpoints */
+      endpoints: components["schemas"]["WebhookEndpointRow"][];
+      /** Event Types */
+      event_types: components["schemas"]["Option"][];
+      /** Events */
+      events: components["schemas"]["IdName"][];
     };
     /**
      * InertiaPages
@@ -4313,26 +5424,25 @@ export interface components {
       "Manage/CheckInLists": components["schemas"]["CheckInListsPageProps"];
       "Manage/Dashboard": components["schemas"]["DashboardPageProps"];
       "Manage/Dates": components["schemas"]["DatesPageProps"];
-      "Manage/EmailTexts": components["schemas"]["EmailTextsPageProps"];
       "Manage/EventCancel": components["schemas"]["EventCancelPageProps"];
       "Manage/EventCancellation": components["schemas"]["EventCancellationPageProps"];
       "Manage/EventCreate": components["schemas"]["EventCreatePageProps"];
-      "Manage/EventDuplicate": components["schemas"]["EventDuplicatePageProps"];
       "Manage/EventEdit": components["schemas"]["EventEditPageProps"];
-      "Manage/EventWidget": components["schemas"]["EventWidgetPageProps"];
       "Manage/Home": components["schemas"]["ManageHomePageProps"];
       "Manage/Invitation": components["schemas"]["InvitationPageProps"];
       "Manage/Members": components["schemas"]["MembersPageProps"];
-      "Manage/Messages": components["schemas"]["MessagesPageProps"];
       "Manage/Order": components["schemas"]["ManageOrderPageProps"];
       "Manage/Orders": components["schemas"]["OrdersPageProps"];
       "Manage/Organizer": components["schemas"]["OrganizerManagePageProps"];
       "Manage/OrganizerCreate": components["schemas"]["OrganizerCreatePageProps"];
-      "Manage/OrganizerWidget": components["schemas"]["OrganizerWidgetPageProps"];
       "Manage/Questions": components["schemas"]["QuestionsPageProps"];
       "Manage/Room": components["schemas"]["RoomPageProps"];
       "Manage/Scanner": components["schemas"]["ScannerPageProps"];
       "Manage/Waitlist": components["schemas"]["WaitlistPageProps"];
+      "Manage/Webhook": components["schemas"]["WebhookPageProps"];
+      "Manage/WebhookDeliveries": components["schemas"]["WebhookDeliveriesPageProps"];
+      "Manage/WebhookDelivery": components["schemas"]["WebhookDeliveryPageProps"];
+      "Manage/Webhooks": components["schemas"]["WebhooksPageProps"];
       "Orders/Find": components["schemas"]["FindOrdersPageProps"];
       "Orders/Index": components["schemas"]["MyOrdersPageProps"];
       "Orders/Show": components["schemas"]["OrderPageProps"];
@@ -4834,54 +5944,6 @@ export interface operations {
     responses: {
       /** @description OK */
       200: {
-        content: {
-          "application/json": components["schemas"]["ManagedEventOut"];
-        };
-      };
-      /** @description Unauthorized */
-      401: {
-        content: {
-          "application/json": components["schemas"]["ProblemOut"];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        content: {
-          "application/json": components["schemas"]["ProblemOut"];
-        };
-      };
-      /** @description Not Found */
-      404: {
-        content: {
-          "application/json": components["schemas"]["ProblemOut"];
-        };
-      };
-      /** @description Unprocessable Entity */
-      422: {
-        content: {
-          "application/json": components["schemas"]["ProblemOut"];
-        };
-      };
-    };
-  };
-  /**
-   * Duplicate an event into a new draft
-   * @description A new draft with the event's settings, ticket types, dates (cancelled ones left out), questions, check-in lists, on-sale room and waiting-list settings, and optionally its vouchers; never its orders, tickets or waiting list. The first date starts at `starts_at` and every other date-time moves by the same offset.
-   */
-  api_manage_events_duplicate: {
-    parameters: {
-      path: {
-        slug: string;
-      };
-    };
-    requestBody: {
-      content: {
-        "application/json": components["schemas"]["DuplicateEventIn"];
-      };
-    };
-    responses: {
-      /** @description Created */
-      201: {
         content: {
           "application/json": components["schemas"]["ManagedEventOut"];
         };
@@ -5731,6 +6793,449 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["WaitlistOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Your webhook endpoints */
+  api_manage_webhooks_list_endpoints: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["WebhookEndpointRow"][];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Add a webhook endpoint
+   * @description The URL's host must resolve to public addresses only. Reveal its secret with `GET /manage/webhooks/{id}/secret`.
+   */
+  api_manage_webhooks_create_endpoint: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["EndpointIn"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["WebhookEndpointRow"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** One endpoint */
+  api_manage_webhooks_get_endpoint: {
+    parameters: {
+      path: {
+        endpoint_id: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["WebhookEndpointRow"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Delete an endpoint */
+  api_manage_webhooks_delete_endpoint: {
+    parameters: {
+      path: {
+        endpoint_id: number;
+      };
+    };
+    responses: {
+      /** @description No Content */
+      204: {
+        content: never;
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Change an endpoint (enable it again after it was disabled) */
+  api_manage_webhooks_update_endpoint: {
+    parameters: {
+      path: {
+        endpoint_id: number;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["EndpointPatch"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["WebhookEndpointRow"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Reveal the endpoint's signing secrets (audited) */
+  api_manage_webhooks_reveal_secret: {
+    parameters: {
+      path: {
+        endpoint_id: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["SecretsOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Rotate the secret: the old one signs too for 24 hours */
+  api_manage_webhooks_rotate_secret: {
+    parameters: {
+      path: {
+        endpoint_id: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["SecretsOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Send a `webhook.test` message */
+  api_manage_webhooks_send_test: {
+    parameters: {
+      path: {
+        endpoint_id: number;
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        content: {
+          "application/json": components["schemas"]["WebhookDeliveryRow"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Send again the failed messages created since a moment */
+  api_manage_webhooks_replay: {
+    parameters: {
+      path: {
+        endpoint_id: number;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["ReplayIn"];
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        content: {
+          "application/json": components["schemas"]["ReplayOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** The endpoint's delivery log (30 days), newest first, 50 per page */
+  api_manage_webhooks_list_deliveries: {
+    parameters: {
+      query?: {
+        status?: string;
+        event_type?: string;
+        page?: number;
+      };
+      path: {
+        endpoint_id: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["DeliveryPageOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** One delivery: the request and every attempt's answer */
+  api_manage_webhooks_get_delivery: {
+    parameters: {
+      path: {
+        delivery_id: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["WebhookDeliveryDetail"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Send a message again (the same webhook-id and body) */
+  api_manage_webhooks_resend: {
+    parameters: {
+      path: {
+        delivery_id: number;
+      };
+    };
+    responses: {
+      /** @description Accepted */
+      202: {
+        content: {
+          "application/json": components["schemas"]["WebhookDeliveryRow"];
         };
       };
       /** @description Unauthorized */

@@ -38,6 +38,14 @@ export default function Organizer({ organizer, role, can_manage, events }: Props
           >
             Team
           </Link>
+          {role === "owner" ? (
+            <Link
+              href={`/manage/${organizer.slug}/webhooks/`}
+              className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+            >
+              Webhooks
+            </Link>
+          ) : null}
           {can_manage ? (
             <Link
               href={`/manage/${organizer.slug}/widget/`}
