@@ -86,6 +86,13 @@ export interface paths {
     /** Change an event's details */
     patch: operations["api_manage_events_update_event"];
   };
+  "/api/v1/manage/events/{slug}/duplicate": {
+    /**
+     * Duplicate an event into a new draft
+     * @description A new draft with the event's settings, ticket types, dates (cancelled ones left out), questions, check-in lists, on-sale room and waiting-list settings, and optionally its vouchers; never its orders, tickets or waiting list. The first date starts at `starts_at` and every other date-time moves by the same offset.
+     */
+    post: operations["api_manage_events_duplicate"];
+  };
   "/api/v1/manage/events/{slug}/cancel": {
     /**
      * Cancel an event, refunding and emailing every buyer
@@ -1801,6 +1808,26 @@ export interface components {
        * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can). `null`: only organizers.
        */
       name_change_deadline_hours?: number | null;
+    };
+    /** DuplicateEventIn */
+    DuplicateEventIn: {
+      /**
+       * Starts At
+       * Format: date-time
+       * @description When the copy's first date starts; every other date and date-relative setting (sales windows, voucher validity, the on-sale room) moves by the same wall-clock offset.
+       */
+      starts_at: string;
+      /**
+       * Title
+       * @description The copy's title; empty or absent: the event's title with "(copy)".
+       */
+      title?: string | null;
+      /**
+       * Copy Vouchers
+       * @description Copy the vouchers too (same codes, unused).
+       * @default false
+       */
+      copy_vouchers?: boolean;
     };
     /**
      * CancellationProgress
@@ -3910,6 +3937,19 @@ export interface components {
       /** Event Type */
       event_type: string;
     };
+    /**
+     * DuplicateEventValues
+     * @description The duplicate form's initial values: the copy's title and its first date's start
+     * (the source's first date, as the input shows it in the event's zone).
+     */
+    DuplicateEventValues: {
+      /** Title */
+      title: string;
+      /** Starts At */
+      starts_at: string;
+      /** Copy Vouchers */
+      copy_vouchers: boolean;
+    };
     /** EditableEvent */
     EditableEvent: {
       /** Title */
@@ -3965,6 +4005,105 @@ export interface components {
       cover_image_url: string | null;
       /** Public Url */
       public_url: string;
+    };
+    /**
+     * EmailPreview
+     * @description A text rendered with a real order of the event (``sample``: with made-up values).
+     */
+    EmailPreview: {
+      /** Subject */
+      subject: string;
+      /**
+       * Html
+       * @description Sanitized HTML of the body.
+       */
+      html: string;
+      /** Text */
+      text: string;
+      /** Sample */
+      sample: boolean;
+      /** Order Code */
+      order_code: string | null;
+      /**
+       * Recipients
+       * @description Messages: how many buyers it would go to.
+       */
+      recipients?: number | null;
+      /** Errors */
+      errors: {
+        [key: string]: string;
+      };
+    };
+    /** EmailTextChangeRow */
+    EmailTextChangeRow: {
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "confirmation" | "payment_pending" | "refund" | "cancellation" | "waitlist_offer" | "reminder";
+      /**
+       * Action
+       * @enum {string}
+       */
+      action: "saved" | "reset";
+      /** Actor */
+      actor: string;
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string;
+    };
+    /** EmailTextOut */
+    EmailTextOut: {
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "confirmation" | "payment_pending" | "refund" | "cancellation" | "waitlist_offer" | "reminder";
+      /** Label */
+      label: string;
+      /** Subject */
+      subject: string;
+      /**
+       * Body
+       * @description Markdown with placeholders.
+       */
+      body: string;
+      /**
+       * Customized
+       * @description False: Maticko's own email is sent.
+       */
+      customized: boolean;
+      /** Default Subject */
+      default_subject: string;
+      /** Default Body */
+      default_body: string;
+      /**
+       * Placeholders
+       * @description The placeholders this email may use.
+       */
+      placeholders: string[];
+      /** Updated At */
+      updated_at: string | null;
+      /** Updated By */
+      updated_by: string;
+    };
+    /** EmailTextsPageProps */
+    EmailTextsPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      /** Texts */
+      texts: components["schemas"]["EmailTextOut"][];
+      /** Placeholders */
+      placeholders: components["schemas"]["Placeholder"][];
+      /**
+       * Reminder Hours
+       * @description Hours before each date the reminder goes; None: off.
+       */
+      reminder_hours: number | null;
+      /** Changes */
+      changes: components["schemas"]["EmailTextChangeRow"][];
     };
     /** ErrorPageProps */
     ErrorPageProps: {
@@ -4085,6 +4224,18 @@ export interface components {
       /** Payment Methods */
       payment_methods: components["schemas"]["PaymentMethod"][];
     };
+    /** EventDuplicatePageProps */
+    EventDuplicatePageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      initial: components["schemas"]["DuplicateEventValues"];
+      /** Date Count */
+      date_count: number;
+      /** Ticket Type Count */
+      ticket_type_count: number;
+      /** Voucher Count */
+      voucher_count: number;
+    };
     /** EventEditPageProps */
     EventEditPageProps: {
       organizer: components["schemas"]["OrganizerRef"];
@@ -4109,6 +4260,11 @@ export interface components {
        * @description The payment methods set up on this installation (sales.payments).
        */
       configured_payment_methods: string[];
+      /**
+       * History
+       * @description The event's own audit log (EventAuditEntry), newest first.
+       */
+      history: components["schemas"]["AuditRow"][];
     };
     /** EventFilters */
     EventFilters: {
@@ -4273,6 +4429,20 @@ export interface components {
        * @description When its next date starts (the soonest not over nor cancelled); null when none is left.
        */
       next_starts_at: string | null;
+    };
+    /** EventWidgetPageProps */
+    EventWidgetPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      /** Site Url */
+      site_url: string;
+      /** Embed Origins */
+      embed_origins: string[];
+      /**
+       * Published
+       * @description Only a published event's shop can be embedded.
+       */
+      published: boolean;
     };
     /**
      * FindOrdersPageProps
@@ -4608,6 +4778,51 @@ export interface components {
       /** Invitations */
       invitations: components["schemas"]["PendingInvitation"][];
     };
+    /** MessageRow */
+    MessageRow: {
+      /** Id */
+      id: number;
+      /** Subject */
+      subject: string;
+      /**
+       * Created At
+       * Format: date-time
+       */
+      created_at: string;
+      /** Created By */
+      created_by: string;
+      /** Total */
+      total: number;
+      /** Queued */
+      queued: number;
+      /** Sent */
+      sent: number;
+      /** Failed */
+      failed: number;
+    };
+    /** MessagesPageProps */
+    MessagesPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      event: components["schemas"]["EventInZone"];
+      /** Dates */
+      dates: components["schemas"]["DateChoice"][];
+      /** Ticket Types */
+      ticket_types: components["schemas"]["IdName"][];
+      /**
+       * Statuses
+       * @description [value, label] of every order status.
+       */
+      statuses: string[][];
+      /** Placeholders */
+      placeholders: components["schemas"]["Placeholder"][];
+      /** Messages */
+      messages: components["schemas"]["MessageRow"][];
+      /**
+       * Batch Size
+       * @description Emails handed out per batch, one batch a minute.
+       */
+      batch_size: number;
+    };
     /** MyOrder */
     MyOrder: {
       /** Code */
@@ -4827,6 +5042,22 @@ export interface components {
       /** Require Two Factor */
       require_two_factor: boolean;
     };
+    /** OrganizerWidgetPageProps */
+    OrganizerWidgetPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      /**
+       * Site Url
+       * @description This site's address, which the snippets load the widget from.
+       */
+      site_url: string;
+      /**
+       * Embed Origins
+       * @description The websites that may frame the widget; empty: any.
+       */
+      embed_origins: string[];
+      /** Changes */
+      changes: components["schemas"]["WidgetOriginsChange"][];
+    };
     /**
      * Pagination
      * @description A paged list's position, for the frontend's pager (``core.inertia.paginate``).
@@ -4871,6 +5102,16 @@ export interface components {
        * Format: date-time
        */
       expires_at: string;
+    };
+    /** Placeholder */
+    Placeholder: {
+      /**
+       * Name
+       * @description Written in braces: {event}.
+       */
+      name: string;
+      /** Description */
+      description: string;
     };
     /** PreviewDate */
     PreviewDate: {
@@ -5143,6 +5384,11 @@ export interface components {
       errors: {
         [key: string]: string;
       };
+      /**
+       * Embed
+       * @default false
+       */
+      embed?: boolean;
     };
     /** SignupConfirmPageProps */
     SignupConfirmPageProps: {
@@ -5400,6 +5646,23 @@ export interface components {
       events: components["schemas"]["IdName"][];
     };
     /**
+     * WidgetOriginsChange
+     * @description One entry of the organizer's audit log of the widget's websites.
+     */
+    WidgetOriginsChange: {
+      /**
+       * At
+       * Format: date-time
+       */
+      at: string;
+      /** By */
+      by: string;
+      /** Before */
+      before: string[];
+      /** After */
+      after: string[];
+    };
+    /**
      * InertiaPages
      * @description Each Inertia page component (frontend/src/pages) and the props its view sends.
      */
@@ -5424,17 +5687,22 @@ export interface components {
       "Manage/CheckInLists": components["schemas"]["CheckInListsPageProps"];
       "Manage/Dashboard": components["schemas"]["DashboardPageProps"];
       "Manage/Dates": components["schemas"]["DatesPageProps"];
+      "Manage/EmailTexts": components["schemas"]["EmailTextsPageProps"];
       "Manage/EventCancel": components["schemas"]["EventCancelPageProps"];
       "Manage/EventCancellation": components["schemas"]["EventCancellationPageProps"];
       "Manage/EventCreate": components["schemas"]["EventCreatePageProps"];
+      "Manage/EventDuplicate": components["schemas"]["EventDuplicatePageProps"];
       "Manage/EventEdit": components["schemas"]["EventEditPageProps"];
+      "Manage/EventWidget": components["schemas"]["EventWidgetPageProps"];
       "Manage/Home": components["schemas"]["ManageHomePageProps"];
       "Manage/Invitation": components["schemas"]["InvitationPageProps"];
       "Manage/Members": components["schemas"]["MembersPageProps"];
+      "Manage/Messages": components["schemas"]["MessagesPageProps"];
       "Manage/Order": components["schemas"]["ManageOrderPageProps"];
       "Manage/Orders": components["schemas"]["OrdersPageProps"];
       "Manage/Organizer": components["schemas"]["OrganizerManagePageProps"];
       "Manage/OrganizerCreate": components["schemas"]["OrganizerCreatePageProps"];
+      "Manage/OrganizerWidget": components["schemas"]["OrganizerWidgetPageProps"];
       "Manage/Questions": components["schemas"]["QuestionsPageProps"];
       "Manage/Room": components["schemas"]["RoomPageProps"];
       "Manage/Scanner": components["schemas"]["ScannerPageProps"];
@@ -5944,6 +6212,54 @@ export interface operations {
     responses: {
       /** @description OK */
       200: {
+        content: {
+          "application/json": components["schemas"]["ManagedEventOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Duplicate an event into a new draft
+   * @description A new draft with the event's settings, ticket types, dates (cancelled ones left out), questions, check-in lists, on-sale room and waiting-list settings, and optionally its vouchers; never its orders, tickets or waiting list. The first date starts at `starts_at` and every other date-time moves by the same offset.
+   */
+  api_manage_events_duplicate: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["DuplicateEventIn"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
         content: {
           "application/json": components["schemas"]["ManagedEventOut"];
         };
