@@ -221,6 +221,7 @@ def main() -> None:
     if receiver is not None:
         # The local receiver is plain HTTP on loopback: allowed for this run only.
         env["WEBHOOKS_ALLOW_HTTP"] = "true"
+        env["WEBHOOKS_ALLOWED_PORTS"] = ""  # the receiver's port
         env["WEBHOOKS_ALLOW_LOOPBACK"] = "true"
     manage(env, "migrate", "--noinput", "-v", "0")
     events = json.loads(

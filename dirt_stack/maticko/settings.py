@@ -439,6 +439,11 @@ if not 1 <= WEBHOOK_WORKERS <= 64:
 WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=DEBUG)
 # Loopback endpoints (127.0.0.1, ::1): only a local test receiver. Never in production.
 WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
+# The ports an endpoint may use; empty: any. The instances' security group lets them out to
+# the internet on 443 only (infrastructure/cloudformation/01-networking.yaml).
+WEBHOOKS_ALLOWED_PORTS = [
+    int(port) for port in env.list("WEBHOOKS_ALLOWED_PORTS", default=[] if DEBUG else ["443"]) if port
+]
 
 # --- Email ----------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@email-smtp.eu-west-1.amazonaws.com:587

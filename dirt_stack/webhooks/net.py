@@ -96,10 +96,14 @@ def parse(url: str) -> Target:
     host = parts.hostname or ""
     if not host:
         raise Refused("The URL needs a host name.")
+    port = port or (443 if parts.scheme == "https" else 80)
+    if settings.WEBHOOKS_ALLOWED_PORTS and port not in settings.WEBHOOKS_ALLOWED_PORTS:
+        allowed_ports = ", ".join(str(p) for p in settings.WEBHOOKS_ALLOWED_PORTS)
+        raise Refused(f"Use the standard HTTPS port: endpoints may use port {allowed_ports} only.")
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
-    return Target(parts.scheme, host, port or (443 if parts.scheme == "https" else 80), path)
+    return Target(parts.scheme, host, port, path)
 
 
 def addresses(target: Target) -> list[str]:

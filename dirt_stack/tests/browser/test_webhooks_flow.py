@@ -23,6 +23,7 @@ def receiver(settings, live_server):
     settings.SITE_URL = live_server.url
     settings.WEBHOOKS_ALLOW_HTTP = True
     settings.WEBHOOKS_ALLOW_LOOPBACK = True  # the local receiver only
+    settings.WEBHOOKS_ALLOWED_PORTS = []  # the receiver's port
     server = Receiver()
     yield server
     server.close()
