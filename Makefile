@@ -15,7 +15,7 @@ export VENV
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help run dev setup test bench lint lint-python lint-frontend lint-container lint-infra lint-workflows format
-.PHONY: test-app test-infra test-fast lint-migrations
+.PHONY: test-app test-infra test-fast test-sqlite lint-migrations
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-16s %s\n", $$1, $$2}'
@@ -68,6 +68,21 @@ TEST_WORKERS ?= auto
 test-fast: ## The application's tests but the slow, fleet and browser ones, in parallel (under a minute)
 	@bash $(APP)/setup.sh --dev --no-db
 	cd $(APP) && $(BIN)/pytest -n $(TEST_WORKERS) -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
+
+# The tests of the code that takes another path on SQLite (`connection.vendor`: the purchase's
+# statements and writers, stock, limits, hoarding, search, the on-sale room's ticker) and of
+# what `make run` itself does (demo data): CI runs them on SQLite beside `make lint`, and the
+# whole suite on PostgreSQL.
+SQLITE_TESTS := $(addprefix tests/,test_statements.py test_writers.py test_stock_paths.py \
+	test_stock_state_machine.py test_quotas.py test_purchase_fast_lane.py test_api_purchase.py \
+	test_checkout.py test_order_lifecycle.py test_order_state_machine.py test_hold_extension.py \
+	test_email_limits.py test_hoarding.py test_hoarding_api.py test_storefront_availability.py \
+	test_onsale_rate.py test_onsale_state_machine.py test_onsale_rooms.py test_onsale_gate.py \
+	test_questions.py test_waitlist.py test_webhooks.py test_hostile_input.py test_seed_demo.py \
+	test_migrations_dates.py)
+test-sqlite: ## The tests of SQLite's own code paths (SQLITE_TESTS), on SQLite, in parallel
+	@bash $(APP)/setup.sh --dev --no-db
+	cd $(APP) && $(BIN)/pytest -n $(TEST_WORKERS) -m "$(FAST_MARKERS)" $(PYTEST_ARGS) $(SQLITE_TESTS)
 
 FLEET_PORT ?= 8080
 FLEET_INSTANCES ?= 2
