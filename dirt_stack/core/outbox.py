@@ -220,6 +220,7 @@ def run_periodic() -> None:
             function()
         except Exception:
             logger.exception("periodic sweep task failed", extra={"task": function.__name__})
+            close_old_connections()
 
 
 def run_frequent() -> float:
@@ -233,6 +234,9 @@ def run_frequent() -> float:
                 function()
             except Exception:
                 logger.exception("frequent sweep task failed", extra={"task": function.__name__})
+                # A task that failed on a broken connection (the database restarted) leaves
+                # it to this thread: drop it, so the next task connects afresh.
+                close_old_connections()
     if not _frequent_next:
         return float("inf")
     return max(min(_frequent_next.values()) - time.monotonic(), 0.0)
