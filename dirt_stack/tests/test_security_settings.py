@@ -49,3 +49,14 @@ def test_images_may_come_from_the_media_bucket_only():
         "https://maticko-media.s3.amazonaws.com",
         "https://maticko-media.s3.eu-central-1.amazonaws.com",
     ]
+
+
+def test_the_csrf_middleware_is_django_s_own():
+    """security.W003 is silenced (settings.py): the CSRF middleware installed must remain
+    Django's, or a subclass of it."""
+    from django.conf import settings
+    from django.middleware.csrf import CsrfViewMiddleware
+    from django.utils.module_loading import import_string
+
+    installed = [import_string(path) for path in settings.MIDDLEWARE]
+    assert [m for m in installed if isinstance(m, type) and issubclass(m, CsrfViewMiddleware)]
