@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Organizer
 from core.datetimes import window_constraints
+from core.locales import DEFAULT_LANGUAGE, LANGUAGE_CODES, LOCALE_MAX_LENGTH
 
 
 def validate_timezone(value: str) -> None:
@@ -28,6 +29,16 @@ def validate_timezone(value: str) -> None:
 def validate_currency(value: str) -> None:
     if pycountry.currencies.get(alpha_3=value) is None:
         raise ValidationError(f"“{value}” is not an ISO 4217 currency code.")
+
+
+def validate_country(value: str) -> None:
+    if pycountry.countries.get(alpha_2=value) is None:
+        raise ValidationError(f"“{value}” is not an ISO 3166 country code.")
+
+
+def validate_locale(value: str) -> None:
+    if value not in LANGUAGE_CODES:
+        raise ValidationError(f"“{value}” is not one of Maticko's languages.")
 
 
 def default_payment_methods() -> list[str]:
@@ -105,6 +116,19 @@ class Event(models.Model):
     venue_name = models.CharField(max_length=200, blank=True)
     venue_address = models.CharField(max_length=300, blank=True)
     is_online = models.BooleanField(default=False)
+    # Where the event takes place (ISO 3166-1 alpha-2; blank: not said). Admission to a
+    # physical event is taxed there (VAT Directive, Art. 53).
+    country = models.CharField(
+        max_length=2, blank=True, default="", db_default="", validators=[validate_country]
+    )
+    # The event's language: what a buyer who chose none sees first, and the fallback of
+    # its translated texts.
+    locale = models.CharField(
+        max_length=LOCALE_MAX_LENGTH,
+        default=DEFAULT_LANGUAGE,
+        db_default=DEFAULT_LANGUAGE,
+        validators=[validate_locale],
+    )
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     # The span of the event's dates: the first one's start, the last one's end.
     # Written only by events.services.refresh_span (a single-date event: its date's times).

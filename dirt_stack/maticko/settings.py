@@ -12,6 +12,9 @@ import environ
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from core.locales import DEFAULT_LANGUAGE
+from core.locales import LANGUAGE_COOKIE_NAME as LOCALE_COOKIE_NAME
+from core.locales import LANGUAGES as LOCALE_LANGUAGES
 from maticko import __version__
 from maticko.adminpath import WELL_KNOWN_ADMIN_PATHS, admin_path_from_secret
 from maticko.logconfig import JSON_FORMATTER
@@ -216,7 +219,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en"
+LANGUAGE_CODE = DEFAULT_LANGUAGE
+LANGUAGES = LOCALE_LANGUAGES
+LANGUAGE_COOKIE_NAME = LOCALE_COOKIE_NAME
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from core.datetimes import window_constraints
 from core.input import parse_id, search_text
+from core.locales import DEFAULT_LANGUAGE, LOCALE_MAX_LENGTH
 from events.models import Event, EventDate, TicketType
 
 if TYPE_CHECKING:
@@ -260,6 +261,10 @@ class Order(models.Model):
     # [[answer, ...] per ticket, in the tickets' id order]}, each answer carrying its
     # question's id, label and kind ({} when none were asked).
     answers = models.JSONField(default=dict, blank=True, db_default={}, editable=False)
+    # The language the buyer used (core.locales): every message to them is written in it.
+    locale = models.CharField(
+        max_length=LOCALE_MAX_LENGTH, default=DEFAULT_LANGUAGE, db_default=DEFAULT_LANGUAGE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -313,6 +318,15 @@ class Order(models.Model):
         return sum(line.quantity for line in self.lines.all())
 
 
+class TaxTreatment(models.TextChoices):
+    """How a line was taxed: the tax rule's action for this buyer."""
+
+    NONE = "none", "No tax rule"
+    VAT = "vat", "VAT charged"
+    REVERSE_CHARGE = "reverse_charge", "Reverse charge"
+    EXEMPT = "exempt", "Exempt"
+
+
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     ticket_type = models.ForeignKey(TicketType, on_delete=models.PROTECT, related_name="order_lines")
@@ -320,10 +334,23 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
     total = models.DecimalField(max_digits=12, decimal_places=2)
+    # The tax in ``total`` (what the buyer pays for the line, tax included): net is
+    # ``total - tax_amount``. Decided when the order is written, from the event's tax rule
+    # and the buyer's invoice address (taxes), and never changed after.
+    tax_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0"), db_default=Decimal("0")
+    )
+    tax_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0"), db_default=Decimal("0")
+    )
+    tax_treatment = models.CharField(
+        max_length=20, choices=TaxTreatment.choices, default=TaxTreatment.NONE, db_default=TaxTreatment.NONE
+    )
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive")
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="order_line_quantity_positive"),
+            models.CheckConstraint(condition=Q(tax_amount__gte=0), name="order_line_tax_not_negative"),
         ]
 
     def __str__(self) -> str:
@@ -359,6 +386,35 @@ class TicketQuerySet(models.QuerySet["Ticket"]):
     def admissible(self) -> TicketQuerySet:
         """Tickets that let their holders in (check-in, the PDF, the dashboard's "expected")."""
         return self.filter(admissible_orders("order__"), voided_at__isnull=True)
+
+
+class InvoiceAddress(models.Model):
+    """The address an order's invoice is made out to, asked at checkout when the event's
+    organizer issues invoices. A business buyer's VAT ID decides reverse charge (taxes)."""
+
+    class VatIdStatus(models.TextChoices):
+        NOT_GIVEN = "not_given", "No VAT ID"
+        VALID = "valid", "Valid (VIES)"
+        # Its syntax is right but VIES could not be asked: the invoice is flagged for a re-check.
+        UNCHECKED = "unchecked", "Not checked (VIES unreachable)"
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="invoice_address")
+    is_business = models.BooleanField(default=False)
+    company = models.CharField(max_length=200, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    street = models.CharField(max_length=300, blank=True)
+    zipcode = models.CharField(max_length=30, blank=True)
+    city = models.CharField(max_length=200, blank=True)
+    country = models.CharField(max_length=2)  # ISO 3166-1 alpha-2
+    vat_id = models.CharField(max_length=40, blank=True)  # normalized, with its country prefix
+    vat_id_status = models.CharField(
+        max_length=12, choices=VatIdStatus.choices, default=VatIdStatus.NOT_GIVEN
+    )
+    vat_id_checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.company or self.name}, {self.country}"
 
 
 class Ticket(models.Model):
