@@ -40,5 +40,6 @@ def format_moment(moment: dt.datetime, timezone: str, locale: str | None, *, wit
     zone = zoneinfo.ZoneInfo(timezone)
     local = moment.astimezone(zone)
     language = babel_locale(locale)
-    text = f"{format_date(local, format='full', locale=language)}, {format_time(local, format='short', locale=language)}"
+    day = format_date(local, format="full", locale=language)
+    text = f"{day}, {format_time(local, format='short', locale=language)}"
     return f"{text} {local.tzname()}" if with_zone else text

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from core.formatting import babel_locale, format_money, format_moment
+from core.formatting import babel_locale, format_moment, format_money
 
 
 @pytest.mark.parametrize(
