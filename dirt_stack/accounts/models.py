@@ -89,6 +89,21 @@ class Organizer(models.Model):
     # The websites that may frame this organizer's shop widget (accounts.embedding, ADR 0032):
     # origins such as "https://example.org" or "https://*.example.org"; empty: any website.
     embed_origins = models.JSONField(default=list, blank=True)
+    # The seller on invoices, and where the tax rules start from (taxes, invoicing).
+    legal_name = models.CharField(max_length=200, blank=True, default="", db_default="")
+    legal_address = models.TextField(
+        blank=True, default="", db_default="", help_text="Street, postcode and city, as invoices print them."
+    )
+    country = models.CharField(
+        max_length=2, blank=True, default="", db_default="", help_text="ISO 3166-1 alpha-2."
+    )
+    vat_id = models.CharField(
+        max_length=40,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="With its country prefix (DE123456789).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = OrganizerQuerySet.as_manager()
