@@ -17,6 +17,7 @@ from django.core.validators import validate_email
 from django.utils import timezone
 
 from core.input import InputError, clean_name, column_length, is_id, is_ip_literal, text_problem
+from core.locales import DEFAULT_LANGUAGE
 from core.money import quantize
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales import limits
@@ -37,6 +38,9 @@ class BuyerDetails:
     # that validation found, reported with the buyer's own (one 422, every field at once).
     answers: dict[str, Any] = field(default_factory=dict)
     answer_errors: dict[str, str] = field(default_factory=dict)
+    # The buyer's language (core.locales; core.language.request_language for a request):
+    # the order keeps it and writes every message to its buyer in it.
+    locale: str = DEFAULT_LANGUAGE
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
 from core.inertia import form_page, render_page, render_with_errors, show_form_page_at, submitted_data
 from core.input import parse_id
+from core.language import request_language, use_event_language
 from core.middleware import is_embedded
 from core.schemas import ErrorPageProps
 from events.models import DateTicketType, Event, EventDate
@@ -166,6 +167,7 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     """Step 1 (from the event page): reserve the chosen tickets, within the buyer's share
     and with a solved proof of work when one is due (sales.hoarding)."""
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
+    use_event_language(request, event.locale)
     data = submitted_data(request)
     voucher_code = str(data.get("voucher") or "").strip()[:50]
     date_id = data.get("date")
@@ -264,7 +266,8 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("sales:checkout", token=hold.token)
 
 
-def _hold_or_404(token: str) -> Hold:
+def _hold_or_404(request: HttpRequest, token: str) -> Hold:
+    """The reservation, its event's language spoken when the buyer chose none."""
     hold = (
         Hold.objects.select_related("event", "event__organizer", "date", "voucher")
         .filter(token=token)
@@ -272,6 +275,7 @@ def _hold_or_404(token: str) -> Hold:
     )
     if hold is None:
         raise Http404("No such reservation.")
+    use_event_language(request, hold.event.locale)
     return hold
 
 
@@ -352,7 +356,7 @@ def _checkout_url(request: HttpRequest, token: str) -> str:
 def extend_hold(request: HttpRequest, token: str) -> HttpResponse:
     """The checkout's "Need more time?": the reservation lasts the event's hold time
     longer, once (sales.stock.extend)."""
-    hold = _hold_or_404(token)
+    hold = _hold_or_404(request, token)
     if not hold.is_live:
         return redirect("sales:checkout", token=hold.token)
     minutes = hold.event.hold_minutes
@@ -367,7 +371,7 @@ def extend_hold(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest, token: str) -> HttpResponse:
     """Step 2: the buyer's details and payment, while the hold's countdown runs."""
-    hold = _hold_or_404(token)
+    hold = _hold_or_404(request, token)
     if not hold.is_live:
         # Back or reload after the purchase (or a second submit): the finished order.
         order = _order_of(hold)
@@ -400,6 +404,7 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         card_number=str(data.get("card_number", "")),
         answers=answers,
         answer_errors=answer_errors,
+        locale=request_language(request),
     )
     try:
         placed = purchase.complete_checkout(
@@ -448,7 +453,7 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
 def release_hold(request: HttpRequest, token: str) -> HttpResponse:
     """The buyer gives up the reservation: the tickets go back on sale at once, and the
     buyer is back on the page of the same date."""
-    hold = _hold_or_404(token)
+    hold = _hold_or_404(request, token)
     if stock.release(hold):
         messages.info(request, "Your reservation was released.")
         return redirect(date_url(hold.event, hold.date))
@@ -485,6 +490,8 @@ def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
             status=404, message="No such order.", find_orders_url=reverse("sales:find_orders")
         )
         return render_page(request, props, status=404, template_data={"page_title": "Order not found"})
+    # The language the order was placed in, unless the buyer now chose or asks for another.
+    use_event_language(request, order.locale)
     return _order_page(request, order)
 
 

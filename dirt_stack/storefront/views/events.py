@@ -17,6 +17,7 @@ from accounts.models import Organizer
 from core import ratelimit
 from core.inertia import paginate, render_page
 from core.input import parse_id, search_text
+from core.language import use_event_language
 from core.markdown import plain_text_excerpt
 from core.schemas import Pagination
 from core.search import Folded, fold
@@ -230,6 +231,7 @@ def event_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The event; for a series, its dates to choose from and, with ``?date=<id>`` (the
     direct link to one date), that date's ticket types."""
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
+    use_event_language(request, event.locale)
     all_dates = list(event.dates.with_pressure())
     date = chosen_date(event, request.GET.get("date"), all_dates)
     if date is None and date_id_given(request.GET.get("date")):
