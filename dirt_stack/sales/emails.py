@@ -7,6 +7,8 @@ cancelled or moved (sales.date_changes) or its whole event is cancelled
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -14,8 +16,10 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 
 from core import outbox
+from core.locales import DEFAULT_LANGUAGE
 from core.models import OutboxMessage
 from core.text import single_line
 from sales import email_texts
@@ -46,6 +50,19 @@ def queue_order_confirmation(order: Order, base_url: str) -> None:
     outbox.enqueue(ORDER_CONFIRMATION, order_confirmation(order, base_url).payload)
 
 
+def in_buyer_language(deliver: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """Run an outbox handler of an order's email (``payload["order_code"]``) in the order's
+    language: its templates, its notes and its amounts and moments (``core.formatting``)."""
+
+    @functools.wraps(deliver)
+    def delivered(payload: dict[str, Any]) -> None:
+        locale = Order.objects.filter(code=payload["order_code"]).values_list("locale", flat=True).first()
+        with translation.override(locale or DEFAULT_LANGUAGE):
+            deliver(payload)
+
+    return delivered
+
+
 @outbox.handler(ORDER_CONFIRMATION)
 def _deliver_order_confirmation(payload: dict[str, Any]) -> None:
     send_order_confirmation(payload["order_code"], payload["base_url"])
@@ -68,6 +85,11 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
         .prefetch_related("lines__ticket_type", "tickets__ticket_type")
         .get(code=order_code)
     )
+    with translation.override(order.locale):
+        _send_order_confirmation(order, base_url)
+
+
+def _send_order_confirmation(order: Order, base_url: str) -> None:
     order.date.event = order.event
     tickets = list(order.tickets.all())
     custom = _custom_confirmation(order, base_url)
@@ -89,7 +111,8 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
         "confirm_url": confirmation_url(order, base_url) if order.awaiting_confirmation else None,
         "custom": custom,
     }
-    # The templates show times in the event's zone ({% timezone event.timezone %}).
+    # The templates write amounts and times for the order's language, times in the event's
+    # zone (core.templatetags.formats).
     subject = custom.subject if custom else render_to_string("sales/email/order_subject.txt", context)
     text = render_to_string("sales/email/order.txt", context)
     html = render_to_string("sales/email/order.html", context)
@@ -197,6 +220,7 @@ def _send(template: str, context: dict[str, Any]) -> None:
 
 
 @outbox.handler(DATE_CANCELLED)
+@in_buyer_language
 def _deliver_date_cancelled(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     context.update(
@@ -222,6 +246,7 @@ def _deliver_date_cancelled(payload: dict[str, Any]) -> None:
 
 
 @outbox.handler(DATE_MOVED)
+@in_buyer_language
 def _deliver_date_moved(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     previous = dt.datetime.fromisoformat(payload["previous_starts_at"])
@@ -257,6 +282,7 @@ def order_expired_message(order_code: str, base_url: str | None = None) -> Outbo
 
 
 @outbox.handler(REFUND)
+@in_buyer_language
 def _deliver_refund(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     refund = Refund.objects.get(pk=payload["refund_id"])
@@ -287,6 +313,7 @@ def _deliver_refund(payload: dict[str, Any]) -> None:
 
 
 @outbox.handler(ORDER_EXPIRED)
+@in_buyer_language
 def _deliver_order_expired(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     order: Order = context["order"]
@@ -297,6 +324,7 @@ def _deliver_order_expired(payload: dict[str, Any]) -> None:
 
 
 @outbox.handler(ORDER_CANCELLED)
+@in_buyer_language
 def _deliver_order_cancelled(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     order: Order = context["order"]

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from inertia import location
 from inertia.http import clear_history, encrypt_history
@@ -295,7 +296,7 @@ def _expired_page(request: HttpRequest, hold: Hold) -> HttpResponse:
         event_url=date_url(hold.event, hold.date),
         completed=completed,
     )
-    title = "Order complete" if completed else "Reservation expired"
+    title = gettext("Order complete") if completed else gettext("Reservation expired")
     return render_page(request, props, status=410, template_data={"page_title": title})
 
 
@@ -364,7 +365,15 @@ def extend_hold(request: HttpRequest, token: str) -> HttpResponse:
         stock.extend(hold, first_length=_first_hold_length(hold.event), by=dt.timedelta(minutes=minutes))
     except stock.HoldNotExtended as exc:
         return render_with_errors(request, _checkout_props(request, hold), {"form": str(exc)}, status=409)
-    messages.success(request, f"Your tickets are reserved for {minutes} more minutes.")
+    messages.success(
+        request,
+        ngettext(
+            "Your tickets are reserved for %(minutes)s more minute.",
+            "Your tickets are reserved for %(minutes)s more minutes.",
+            minutes,
+        )
+        % {"minutes": minutes},
+    )
     return redirect("sales:checkout", token=hold.token)
 
 
@@ -386,7 +395,9 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
     if not is_embedded(request):
         encrypt_history(request)
     if request.method == "GET":
-        return render_page(request, _checkout_props(request, hold), template_data={"page_title": "Checkout"})
+        return render_page(
+            request, _checkout_props(request, hold), template_data={"page_title": gettext("Checkout")}
+        )
 
     data = submitted_data(request)
     attendees = data.get("attendee_names") or []
@@ -443,9 +454,11 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(f"{order_page}?pay=1")
         return location(placed.payment.redirect_url)
     if order.status == Order.Status.PAID:
-        messages.success(request, "Thank you! Your order is confirmed and your tickets are below.")
+        messages.success(request, gettext("Thank you! Your order is confirmed and your tickets are below."))
     else:
-        messages.success(request, "Your order is reserved. It is confirmed once your payment arrives.")
+        messages.success(
+            request, gettext("Your order is reserved. It is confirmed once your payment arrives.")
+        )
     return redirect("sales:order", code=order.code, secret=order.secret)
 
 
@@ -455,11 +468,11 @@ def release_hold(request: HttpRequest, token: str) -> HttpResponse:
     buyer is back on the page of the same date."""
     hold = _hold_or_404(request, token)
     if stock.release(hold):
-        messages.info(request, "Your reservation was released.")
+        messages.info(request, gettext("Your reservation was released."))
         return redirect(date_url(hold.event, hold.date))
     order = _order_of(hold)
     if order is not None:
-        messages.info(request, "This order is already complete: nothing was released.")
+        messages.info(request, gettext("This order is already complete: nothing was released."))
         return redirect("sales:order", code=order.code, secret=order.secret)
     return redirect(date_url(hold.event, hold.date))
 
@@ -478,7 +491,9 @@ def _order_page(
     props = _order_page_props(request, order)
     if errors:
         return render_with_errors(request, props, errors, status=status)
-    return render_page(request, props, template_data={"page_title": f"Order {order.code}"})
+    return render_page(
+        request, props, template_data={"page_title": gettext("Order %(code)s") % {"code": order.code}}
+    )
 
 
 @require_GET
@@ -487,9 +502,11 @@ def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     if order is None:
         # A link mistyped or cut short: the buyer can have the order links emailed again.
         props = ErrorPageProps(
-            status=404, message="No such order.", find_orders_url=reverse("sales:find_orders")
+            status=404, message=gettext("No such order."), find_orders_url=reverse("sales:find_orders")
         )
-        return render_page(request, props, status=404, template_data={"page_title": "Order not found"})
+        return render_page(
+            request, props, status=404, template_data={"page_title": gettext("Order not found")}
+        )
     # The language the order was placed in, unless the buyer now chose or asks for another.
     use_event_language(request, order.locale)
     return _order_page(request, order)

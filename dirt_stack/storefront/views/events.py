@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 
 from accounts.models import Organizer
 from core import ratelimit
@@ -95,7 +96,9 @@ def home(request: HttpRequest) -> HttpResponse:
             }
         ),
     )
-    return render_page(request, props, errors=errors, template_data={"page_title": "Upcoming events"})
+    return render_page(
+        request, props, errors=errors, template_data={"page_title": gettext("Upcoming events")}
+    )
 
 
 def date_id_given(value: object) -> bool:
