@@ -50,3 +50,9 @@ def format_clock(moment: dt.datetime, timezone: str, locale: str | None) -> str:
     return format_time(
         moment.astimezone(zoneinfo.ZoneInfo(timezone)), format="short", locale=babel_locale(locale)
     )
+
+
+def format_day(moment: dt.datetime, timezone: str, locale: str | None) -> str:
+    """The day only, in the given zone, for a reader: "Freitag, 12. Dezember 2031" (de)."""
+    local = moment.astimezone(zoneinfo.ZoneInfo(timezone))
+    return format_date(local, format="full", locale=babel_locale(locale))

@@ -10,7 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from core import outbox
 from messaging import services
@@ -26,18 +27,17 @@ def _order(order_id: int) -> Order:
 
 
 def footer(order: Order) -> str:
-    organizer = order.event.organizer.name
-    return (
-        f"You receive this email because you have an order ({order.code}) for {order.event.title} "
-        f"from {organizer}. — {organizer}, via Maticko"
-    )
+    return gettext(
+        "You receive this email because you have an order (%(code)s) for %(event)s from "
+        "%(organizer)s. — %(organizer)s, via Maticko"
+    ) % {"code": order.code, "event": order.event.title, "organizer": order.event.organizer.name}
 
 
 def _send(order: Order, rendered: email_texts.Rendered, url: str) -> None:
     context = {
         "custom": rendered,
         "button_url": url,
-        "button_label": "View your order and tickets",
+        "button_label": gettext("View your order and tickets"),
         "footer": footer(order),
     }
     contact = order.event.organizer.contact_email
@@ -58,10 +58,11 @@ def _deliver_message(payload: dict[str, Any]) -> None:
         return
     message = recipient.message
     order = _order(recipient.order_id)
-    values = email_texts.order_values(order, settings.SITE_URL)
-    rendered = email_texts.render(message.subject, message.body, values)
     try:
-        _send(order, rendered, values["order_url"])
+        with translation.override(order.locale):
+            values = email_texts.order_values(order, settings.SITE_URL)
+            rendered = email_texts.render(message.subject, message.body, values)
+            _send(order, rendered, values["order_url"])
     except Exception as exc:
         recipient.attempts += 1
         recipient.error = f"{type(exc).__name__}: {exc}"[:500]
@@ -93,8 +94,8 @@ def _deliver_reminder(payload: dict[str, Any]) -> None:
     order = _order(reminder.order_id)
     if order.status not in Order.VALID_PAID or order.date_id != reminder.date_id:
         return
-    values = email_texts.order_values(order, settings.SITE_URL)
-    text = email_texts.saved(order.event_id, EmailText.Kind.REMINDER)
-    subject, body = (text.subject, text.body) if text else email_texts.DEFAULTS[EmailText.Kind.REMINDER]
-    _send(order, email_texts.render(subject, body, values), values["order_url"])
+    with translation.override(order.locale):
+        values = email_texts.order_values(order, settings.SITE_URL)
+        subject, body = email_texts.words(order.event_id, EmailText.Kind.REMINDER, order.locale)
+        _send(order, email_texts.render(subject, body, values), values["order_url"])
     audit.record(order, "reminder_sent", audit.Actor(system="Maticko (reminder)"), email=order.buyer_email)

@@ -17,6 +17,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext, pgettext_lazy
 
 from core import outbox
 from core.locales import DEFAULT_LANGUAGE
@@ -31,6 +32,18 @@ from sales.wallet import pass_links
 ORDER_CONFIRMATION = "order_confirmation"
 # Signs the link that confirms a bank transfer (sales.hoarding checks it).
 CONFIRMATION_SALT = "sales.hoarding.confirm-order"
+
+
+# An order's status as its buyer reads it, in the active language (the emails' words; the
+# back office shows Order.Status's own labels).
+ORDER_STATUS_WORDS = {
+    Order.Status.PENDING: pgettext_lazy("order status", "pending payment"),
+    Order.Status.PAID: pgettext_lazy("order status", "paid"),
+    Order.Status.PARTIALLY_REFUNDED: pgettext_lazy("order status", "partly refunded"),
+    Order.Status.CANCELLED: pgettext_lazy("order status", "cancelled"),
+    Order.Status.REFUNDED: pgettext_lazy("order status", "refunded"),
+    Order.Status.EXPIRED: pgettext_lazy("order status", "expired"),
+}
 
 
 def email_subject(rendered: str) -> str:
@@ -235,11 +248,15 @@ def _deliver_date_cancelled(payload: dict[str, Any]) -> None:
     values = email_texts.order_values(order, payload["base_url"])
     starts = email_texts.when(order.date.starts_at, event)
     values["reason"] = payload["reason"]
+    names = {"event": event.title, "organizer": event.organizer.name, "when": starts}
     values["cancellation_note"] = (
-        f"{event.title} is cancelled: {event.organizer.name} has called off the whole event, "
-        f"including your date on {starts}."
+        gettext(
+            "%(event)s is cancelled: %(organizer)s has called off the whole event, including your "
+            "date on %(when)s."
+        )
+        % names
         if context["whole_event"]
-        else f"Your date of {event.title} on {starts} is cancelled."
+        else gettext("Your date of %(event)s on %(when)s is cancelled.") % names
     )
     context["custom"] = email_texts.custom(order.event_id, EmailText.Kind.CANCELLATION, values)
     _send("date_cancelled", context)
@@ -300,13 +317,7 @@ def _deliver_refund(payload: dict[str, Any]) -> None:
     values.update(
         amount=amount,
         reason=refund.reason,
-        refund_note=(
-            f"{order.event.organizer.name} will pay back {amount} of your order {order.code} for "
-            f"{order.event.title} to you, and will contact you if they need your bank details."
-            if refund.paid_back_by_organizer
-            else f"We have refunded {amount} of your order {order.code} for {order.event.title} to the "
-            "way you paid; it can take a few days to reach your account."
-        ),
+        refund_note=render_to_string("sales/email/refund_note.txt", context).strip(),
     )
     context["custom"] = email_texts.custom(order.event_id, EmailText.Kind.REFUND, values)
     _send("refund", context)
@@ -331,9 +342,8 @@ def _deliver_order_cancelled(payload: dict[str, Any]) -> None:
     event = context["event"]
     values = email_texts.order_values(order, payload["base_url"])
     values["reason"] = ""
-    values["cancellation_note"] = (
-        f"Your order {order.code} for {event.title} on {email_texts.when(order.date.starts_at, event)} "
-        "is cancelled: its tickets are no longer valid."
-    )
+    values["cancellation_note"] = gettext(
+        "Your order %(code)s for %(event)s on %(when)s is cancelled: its tickets are no longer valid."
+    ) % {"code": order.code, "event": event.title, "when": email_texts.when(order.date.starts_at, event)}
     context["custom"] = email_texts.custom(order.event_id, EmailText.Kind.CANCELLATION, values)
     _send("order_cancelled", context)

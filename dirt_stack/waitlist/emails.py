@@ -5,13 +5,18 @@ Links point at SITE_URL: offers are made without a request (a refund, the sweepe
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from core import outbox
+from core.locales import DEFAULT_LANGUAGE
 from core.text import single_line
 from sales import email_texts
 from sales.models import EmailText
@@ -36,7 +41,7 @@ def _send(template: str, entry: Entry, context: dict[str, Any]) -> None:
     organizer = entry.event.organizer
     custom: email_texts.Rendered | None = context.get("custom")
     if custom:
-        context["footer"] = f"— {organizer.name}, via Maticko"
+        context["footer"] = gettext("— %(organizer)s, via Maticko") % {"organizer": organizer.name}
         subject = custom.subject
         body = render_to_string("sales/email/text.txt", context)
     else:
@@ -58,7 +63,23 @@ def _entry(entry_id: int) -> Entry:
     return Entry.objects.select_related("event", "event__organizer", "date", "ticket_type").get(pk=entry_id)
 
 
+def _in_entrys_language(deliver: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """Write the email in the language the entry was made in (``Entry.locale``)."""
+
+    @functools.wraps(deliver)
+    def delivered(payload: dict[str, Any]) -> None:
+        entry_id = payload.get("entry_id") or Offer.objects.values_list("entry_id", flat=True).get(
+            pk=payload["offer_id"]
+        )
+        locale = Entry.objects.filter(pk=entry_id).values_list("locale", flat=True).first()
+        with translation.override(locale or DEFAULT_LANGUAGE):
+            deliver(payload)
+
+    return delivered
+
+
 @outbox.handler(services.CONFIRM_EMAIL)
+@_in_entrys_language
 def _deliver_confirmation(payload: dict[str, Any]) -> None:
     entry = _entry(payload["entry_id"])
     if entry.status != Entry.Status.PENDING:
@@ -70,6 +91,7 @@ def _deliver_confirmation(payload: dict[str, Any]) -> None:
 
 
 @outbox.handler(services.OFFER_EMAIL)
+@_in_entrys_language
 def _deliver_offer(payload: dict[str, Any]) -> None:
     offer = Offer.objects.get(pk=payload["offer_id"])
     if offer.status != Offer.Status.OPEN:
@@ -96,6 +118,7 @@ def _deliver_offer(payload: dict[str, Any]) -> None:
 
 
 @outbox.handler(services.CANCELLED_EMAIL)
+@_in_entrys_language
 def _deliver_cancelled(payload: dict[str, Any]) -> None:
     entry = _entry(payload["entry_id"])
     _send("cancelled", entry, _context(entry))

@@ -95,20 +95,20 @@ def _pages_root(request: HttpRequest) -> str:
 
 def _parse_quantities(raw: Any) -> dict[int, int]:
     if not isinstance(raw, dict):
-        raise exceptions.OrderInvalid("Choose at least one ticket.", "quantities")
+        raise exceptions.OrderInvalid(gettext("Choose at least one ticket."), "quantities")
     quantities = {}
     for key, value in raw.items():
         ticket_type_id = parse_id(key)
         if ticket_type_id is None:
             raise exceptions.OrderInvalid(
-                "Some of the chosen ticket types do not exist for this event.", "quantities"
+                gettext("Some of the chosen ticket types do not exist for this event."), "quantities"
             )
         # A count is a JSON integer: not 1.5, true or "1".
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise exceptions.OrderInvalid(
-                "Ticket quantities must be whole numbers, zero or more.", "quantities"
+                gettext("Ticket quantities must be whole numbers, zero or more."), "quantities"
             )
         if value:
             quantities[ticket_type_id] = value
@@ -190,7 +190,9 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     client = hoarding.client_hash(ratelimit.client_ip(request))
     limited = _rate_limited(request)
     if limited:
-        message = f"Too many attempts from your address. Try again in {limited.retry_after} seconds."
+        message = gettext("Too many attempts from your address. Try again in %(seconds)s seconds.") % {
+            "seconds": limited.retry_after
+        }
         if date is not None:
             hoarding.demand_challenge(date, hoarding.Buyer(client))
         response = render_event_page(
@@ -205,7 +207,11 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
         response["Retry-After"] = str(limited.retry_after)
         return response
     if date is None:
-        message = "This date is not one of this event's." if date_id_given(date_id) else "Choose a date."
+        message = (
+            gettext("This date is not one of this event's.")
+            if date_id_given(date_id)
+            else gettext("Choose a date.")
+        )
         return render_event_page(
             request, event, voucher_code=voucher_code, errors={"date": message}, status=422
         )
@@ -232,10 +238,10 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     payload = data.get("altcha")
     solved = payload is not None and payload != ""
     if solved and not challenges.spend(payload):
-        return refused("The anti-bot check failed or expired. Please try again.", 428)
+        return refused(gettext("The anti-bot check failed or expired. Please try again."), 428)
     buyer = hoarding.Buyer(client, solved=solved)
     if hoarding.challenge_due(date, buyer):
-        return refused("Sales are busy: please wait for the anti-bot check, then reserve.", 428)
+        return refused(gettext("Sales are busy: please wait for the anti-bot check, then reserve."), 428)
     try:
         hold = purchase.start_checkout(
             date,
@@ -275,7 +281,7 @@ def _hold_or_404(request: HttpRequest, token: str) -> Hold:
         .first()
     )
     if hold is None:
-        raise Http404("No such reservation.")
+        raise Http404(gettext("No such reservation."))
     use_event_language(request, hold.event.locale)
     return hold
 
@@ -502,7 +508,9 @@ def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     if order is None:
         # A link mistyped or cut short: the buyer can have the order links emailed again.
         props = ErrorPageProps(
-            status=404, message=gettext("No such order."), find_orders_url=reverse("sales:find_orders")
+            status=404,
+            message=gettext(gettext("No such order.")),
+            find_orders_url=reverse("sales:find_orders"),
         )
         return render_page(
             request, props, status=404, template_data={"page_title": gettext("Order not found")}
@@ -523,10 +531,10 @@ def change_answers(request: HttpRequest, code: str, secret: str) -> HttpResponse
     organizer's deadline (questions.services.buyer_edit_deadline); audited."""
     order = order_for_holder(code, secret)
     if order is None:
-        raise Http404("No such order.")
+        raise Http404(gettext("No such order."))
     closes_at = _buyer_closes_at(order)
     if closes_at is None:
-        messages.error(request, "Answers can no longer be changed here: ask the organizer.")
+        messages.error(request, gettext("Answers can no longer be changed here: ask the organizer."))
         return redirect("sales:order", code=order.code, secret=order.secret)
     data = submitted_data(request)
     asked, _ = order_questions(order)
@@ -545,7 +553,7 @@ def change_answers(request: HttpRequest, code: str, secret: str) -> HttpResponse
     except exceptions.OrderConflict as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Your answers are saved.")
+        messages.success(request, gettext("Your answers are saved."))
     return redirect("sales:order", code=order.code, secret=order.secret)
 
 
@@ -576,7 +584,7 @@ def order_attendee(request: HttpRequest, code: str, secret: str) -> HttpResponse
     """The buyer changes one ticket's attendee name (sales.attendee_names)."""
     order = order_for_holder(code, secret)
     if order is None:
-        raise Http404("No such order.")
+        raise Http404(gettext("No such order."))
     data = submitted_data(request)
     try:
         attendee_names.rename_by_buyer(order, data.get("ticket"), data.get("attendee_name"))
@@ -584,7 +592,7 @@ def order_attendee(request: HttpRequest, code: str, secret: str) -> HttpResponse
         return render_with_errors(request, _order_page_props(request, order), exc.errors)
     except exceptions.OrderConflict as exc:
         return render_with_errors(request, _order_page_props(request, order), {"form": str(exc)}, status=409)
-    messages.success(request, "The attendee's name is saved.")
+    messages.success(request, gettext("The attendee's name is saved."))
     return redirect("sales:order", code=order.code, secret=order.secret)
 
 
@@ -594,10 +602,10 @@ def confirm_order(request: HttpRequest, code: str, token: str) -> HttpResponse:
     (mail scanners that open links confirm nothing), POST confirms it (sales.hoarding)."""
     code = code[:20].upper()
     if not hoarding.confirmation_valid(code, token[:300]):
-        raise Http404("No such order.")
+        raise Http404(gettext("No such order."))
     order = load_order(code)
     if order is None:
-        raise Http404("No such order.")
+        raise Http404(gettext("No such order."))
     if request.method == "GET":
         if not order.awaiting_confirmation or order.status != Order.Status.PENDING:
             return redirect("sales:order", code=order.code, secret=order.secret)
@@ -606,15 +614,21 @@ def confirm_order(request: HttpRequest, code: str, token: str) -> HttpResponse:
             wallet_passes=wallet_passes(order, _base_url(request)),
             confirm_url=request.path,
         )
-        return render_page(request, props, template_data={"page_title": f"Confirm order {order.code}"})
+        return render_page(
+            request,
+            props,
+            template_data={"page_title": gettext("Confirm order %(code)s") % {"code": order.code}},
+        )
     try:
         hoarding.confirm_order(code, token)
     except exceptions.OrderInvalid as exc:
-        raise Http404("No such order.") from exc
+        raise Http404(gettext("No such order.")) from exc
     except exceptions.OrderConflict as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Thank you: your order is confirmed. Your tickets wait for your payment.")
+        messages.success(
+            request, gettext("Thank you: your order is confirmed. Your tickets wait for your payment.")
+        )
     return redirect("sales:order", code=order.code, secret=order.secret)
 
 
@@ -623,7 +637,7 @@ def order_tickets_pdf(request: HttpRequest, code: str, secret: str) -> HttpRespo
     """The order's tickets as one PDF, one page per ticket."""
     order = order_for_holder(code, secret)
     if order is None:
-        raise Http404("No such order.")
+        raise Http404(gettext("No such order."))
     response = HttpResponse(order_pdf(order), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="tickets-{order.code}.pdf"'
     response["Cache-Control"] = "private, no-store"
@@ -635,7 +649,7 @@ def order_calendar(request: HttpRequest, code: str, secret: str) -> HttpResponse
     """The order's date as an .ics file (sales.calendar): only for whoever has the order's link."""
     order = order_for_holder(code, secret)
     if order is None:
-        raise Http404("No such order.")
+        raise Http404(gettext("No such order."))
     response = HttpResponse(
         calendar.order_calendar(order, _base_url(request)), content_type="text/calendar; charset=utf-8"
     )
@@ -664,4 +678,4 @@ def my_orders(request: AuthenticatedHttpRequest) -> HttpResponse:
             for order in mine
         ]
     )
-    return render_page(request, props, template_data={"page_title": "My orders"})
+    return render_page(request, props, template_data={"page_title": gettext("My orders")})
