@@ -58,10 +58,12 @@ def _deliver_message(payload: dict[str, Any]) -> None:
         return
     message = recipient.message
     order = _order(recipient.order_id)
+    # In the buyer's language: the placeholders' amounts and dates, the button and the footer.
+    with translation.override(order.locale):
+        values = email_texts.order_values(order, settings.SITE_URL)
+        rendered = email_texts.render(message.subject, message.body, values)
     try:
         with translation.override(order.locale):
-            values = email_texts.order_values(order, settings.SITE_URL)
-            rendered = email_texts.render(message.subject, message.body, values)
             _send(order, rendered, values["order_url"])
     except Exception as exc:
         recipient.attempts += 1

@@ -317,10 +317,32 @@ def _deliver_refund(payload: dict[str, Any]) -> None:
     values.update(
         amount=amount,
         reason=refund.reason,
-        refund_note=render_to_string("sales/email/refund_note.txt", context).strip(),
+        refund_note=refund_note(refund, order, amount),
     )
     context["custom"] = email_texts.custom(order.event_id, EmailText.Kind.REFUND, values)
     _send("refund", context)
+
+
+def refund_note(refund: Refund, order: Order, amount: str) -> str:
+    """How the money of ``refund`` comes back, in the active language (the same sentence as
+    the refund email's, sales/email/refund_note.txt)."""
+    event = order.event
+    names = {"organizer": event.organizer.name, "amount": amount, "code": order.code, "event": event.title}
+    if refund.paid_back_by_organizer:
+        return (
+            gettext(
+                "%(organizer)s will pay back %(amount)s of your order %(code)s for %(event)s to you, "
+                "and will contact you if they need your bank details."
+            )
+            % names
+        )
+    return (
+        gettext(
+            "We have refunded %(amount)s of your order %(code)s for %(event)s to the way you paid; "
+            "it can take a few days to reach your account."
+        )
+        % names
+    )
 
 
 @outbox.handler(ORDER_EXPIRED)
