@@ -37,10 +37,10 @@ APP = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
-def _settings(settings):
-    settings.DEMO_PAYMENTS = True
-    settings.PURCHASE_RATE_LIMIT = 0
-    settings.INERTIA_VERSION = "0.1.0"
+def _demo_shop(settings):
+    """Paid by the demo card, without the purchase rate limit, pages at the requests' version."""
+    settings.DEMO_PAYMENTS, settings.PURCHASE_RATE_LIMIT = True, 0
+    settings.INERTIA_VERSION = INERTIA["X-Inertia-Version"]
 
 
 @pytest.fixture
