@@ -2,7 +2,8 @@
 file Django reads, with Babel: no GNU gettext needed (``compilemessages`` needs msgfmt).
 
 setup.sh, the container's build and the test session run it; the ``.mo`` files are not
-kept in git. A catalog that does not parse stops the command with its file and line.
+kept in git. A catalog that does not parse, or a translation whose placeholders are not its message's,
+stops the command with its file.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ def compile_catalog(po_path: Path) -> Path:
             catalog = read_po(source, locale=locale, abort_invalid=True)
     except (PoFileError, ValueError) as exc:
         raise CommandError(f"{po_path}: {exc}") from exc
+    # A translation whose placeholders differ from its message's would fail where it is
+    # used (an email not sent): refused here, with the message.
+    for message, errors in catalog.check():
+        raise CommandError(f"{po_path}: {message.id!r}: {'; '.join(str(e) for e in errors)}")
     temporary = mo_path.with_suffix(f".mo.{os.getpid()}")
     with temporary.open("wb") as target:
         # Fuzzy entries are drafts: left out, as msgfmt leaves them out.
