@@ -267,7 +267,8 @@ def test_moving_a_date_emails_its_pending_and_paid_buyers_the_new_time(series):
     sent = delivered_mail()
     assert sorted(m.to[0] for m in sent) == A_BUYERS
     ana = next(m for m in sent if m.to[0] == "ana@example.com")
-    assert ana.subject == "New time: Harbour Jazz is now on Friday, October 17, 2031, 8:00\u202fPM CEST"
+    # A subject is one line of plain spaces (core.text.single_line).
+    assert ana.subject == "New time: Harbour Jazz is now on Friday, October 17, 2031, 8:00 PM CEST"
     assert "Before: Friday, October 3, 2031, 7:30\u202fPM CEST" in ana.body
     assert "Now: Friday, October 17, 2031, 8:00\u202fPM CEST to 11:00\u202fPM" in ana.body
     assert "Doors open 7:30\u202fPM" in ana.body

@@ -1479,6 +1479,11 @@ export interface components {
        */
       answers?: components["schemas"]["AnswerIn"][] | null;
       /**
+       * Locale
+       * @description The buyer's language, one of `en`, `de`, `fr`, `es`, `cs`: the order's emails and PDF tickets are written in it. Without it, the request's `Accept-Language` (its first language Maticko speaks), else English.
+       */
+      locale?: ("en" | "de" | "fr" | "es" | "cs") | null;
+      /**
        * Altcha
        * @description A solved proof-of-work challenge (ALTCHA payload, base64) from `GET /api/v1/challenge`; needed when a 428 problem asks for one. Each challenge buys once.
        */
@@ -4575,6 +4580,16 @@ export interface components {
       /** @description Its next date's availability; null when no date is left. */
       availability: components["schemas"]["Availability"] | null;
     };
+    /**
+     * LocaleOption
+     * @description A language the buyer may choose, named in itself ("Deutsch").
+     */
+    LocaleOption: {
+      /** Code */
+      code: string;
+      /** Name */
+      name: string;
+    };
     /** LoginPageProps */
     LoginPageProps: {
       /**
@@ -5389,6 +5404,10 @@ export interface components {
        * @default false
        */
       embed?: boolean;
+      /** Locale */
+      locale: string;
+      /** Locales */
+      locales: components["schemas"]["LocaleOption"][];
     };
     /** SignupConfirmPageProps */
     SignupConfirmPageProps: {
