@@ -80,7 +80,7 @@ def _send_order_links(payload: dict[str, Any]) -> None:
                 "starts_at": format_moment(
                     order.date.starts_at, order.event.timezone, translation.get_language()
                 ),
-                "status": ORDER_STATUS_WORDS.get(order.status, order.get_status_display()),
+                "status": str(ORDER_STATUS_WORDS[Order.Status(order.status)]),
             }
             for order in orders
         ],
