@@ -2,7 +2,8 @@ import "altcha/external";
 import "altcha/altcha.css";
 import type {} from "altcha/types/react";
 import ShaWorker from "altcha/workers/sha?worker";
-import { useEffect, useRef } from "react";
+import { useEffect, useRef, useState } from "react";
+import { currentLocale } from "../lib/i18n";
 
 // The external build registers no solver and injects no inline CSS or blob workers, so the
 // Content Security Policy stays 'self': Vite serves the SHA worker as a file of the build.
@@ -11,6 +12,14 @@ const altcha = (globalThis as unknown as { $altcha?: { algorithms: Map<string, (
 for (const name of ["SHA-256", "SHA-384", "SHA-512"]) {
   altcha?.algorithms.set(name, () => new ShaWorker());
 }
+
+// The widget's own words come with ALTCHA, one module per language, loaded when needed.
+const WIDGET_LANGUAGES: Record<string, () => Promise<unknown>> = {
+  de: () => import("altcha/i18n/de"),
+  fr: () => import("altcha/i18n/fr"),
+  es: () => import("altcha/i18n/es"),
+  cs: () => import("altcha/i18n/cs"),
+};
 
 // The anti-bot proof of work (ALTCHA, served by Maticko): the browser solves the challenge
 // from `challengeUrl` as soon as the form shows, and hands the payload to the form.
@@ -24,6 +33,12 @@ export default function ProofOfWork({
   const widget = useRef<HTMLElement>(null);
   const solved = useRef(onSolved);
   solved.current = onSolved;
+  const language = currentLocale();
+  const [ready, setReady] = useState(!(language in WIDGET_LANGUAGES));
+
+  useEffect(() => {
+    void WIDGET_LANGUAGES[language]?.().then(() => setReady(true));
+  }, [language]);
 
   useEffect(() => {
     const element = widget.current;
@@ -36,11 +51,19 @@ export default function ProofOfWork({
     };
     element.addEventListener("statechange", changed);
     return () => element.removeEventListener("statechange", changed);
-  }, []);
+  }, [ready]);
 
   return (
     <div className="mt-3" data-testid="proof-of-work">
-      <altcha-widget ref={widget} challenge={challengeUrl} auto="onload" name="altcha" />
+      {ready ? (
+        <altcha-widget
+          ref={widget}
+          challenge={challengeUrl}
+          auto="onload"
+          name="altcha"
+          language={language in WIDGET_LANGUAGES ? language : "en"}
+        />
+      ) : null}
     </div>
   );
 }
