@@ -66,6 +66,8 @@ export async function activate(locale: string): Promise<void> {
   const load = catalogOf(locale) ?? catalogOf(SOURCE_LOCALE);
   const { messages } = await load();
   i18n.loadAndActivate({ locale, messages });
+  // Screen readers and the browser's spelling and hyphenation follow the page's language.
+  document.documentElement.lang = locale;
 }
 
 // The switcher: remember the choice for a year, load its catalog, then let the server render
