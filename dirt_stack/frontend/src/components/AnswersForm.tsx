@@ -1,5 +1,5 @@
-import { Trans, useLingui } from "@lingui/react/macro";
 import { useForm, usePage } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { formatEventDate } from "../lib/format";
 import type { AnswersEdit } from "../types";

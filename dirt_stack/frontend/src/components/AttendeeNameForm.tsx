@@ -1,5 +1,5 @@
-import { Trans, useLingui } from "@lingui/react/macro";
 import { useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import { formatEventDate } from "../lib/format";
 import { FormError, TextField } from "./fields";

@@ -1,6 +1,6 @@
+import { Link, router } from "@inertiajs/react";
 import { msg, plural, t } from "@lingui/core/macro";
 import { Trans, useLingui } from "@lingui/react/macro";
-import { Link, router } from "@inertiajs/react";
 import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from "react";
 import {
   type Day,
@@ -98,7 +98,7 @@ export default function DatePicker({
   // Move the focus into the picker when it opens (after "Change date").
   focusChosen?: boolean;
 }) {
-  const { _ } = useLingui();
+  const { i18n } = useLingui();
   // Decided before the first paint, so the picker never jumps from one view to the other.
   const [view, setView] = useState<View>(() => (smallScreen() ? "list" : "calendar"));
   const root = useRef<HTMLDivElement>(null);
@@ -129,7 +129,7 @@ export default function DatePicker({
               onClick={() => setView(option)}
               className={`rounded-md px-2.5 py-1 ${view === option ? "bg-indigo-600 text-white" : "text-slate-700 hover:bg-slate-100"}`}
             >
-              {_(VIEWS[option])}
+              {i18n._(VIEWS[option])}
             </button>
           ))}
         </fieldset>

@@ -1,5 +1,5 @@
-import { Plural, Trans } from "@lingui/react/macro";
 import { Link } from "@inertiajs/react";
+import { Plural, Trans } from "@lingui/react/macro";
 import { useSitePath } from "../lib/embed";
 import { formatDay, formatEventDate, formatMoney } from "../lib/format";
 import type { ListedEvent } from "../types";

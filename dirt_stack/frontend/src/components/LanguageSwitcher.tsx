@@ -1,5 +1,5 @@
-import { Trans } from "@lingui/react/macro";
 import { usePage } from "@inertiajs/react";
+import { Trans } from "@lingui/react/macro";
 import { useId } from "react";
 import { languagesOf, localeOf, switchLanguage } from "../lib/i18n";
 

@@ -1,5 +1,5 @@
-import { Trans, useLingui } from "@lingui/react/macro";
 import { Link } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { Pagination } from "../types";
 
 // Previous/next links that keep the current query string's other parameters.

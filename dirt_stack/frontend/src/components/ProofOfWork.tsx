@@ -40,9 +40,10 @@ export default function ProofOfWork({
     void WIDGET_LANGUAGES[language]?.().then(() => setReady(true));
   }, [language]);
 
+  // The widget appears once its words are loaded; then it reports its state.
   useEffect(() => {
     const element = widget.current;
-    if (!element) {
+    if (!ready || !element) {
       return;
     }
     const changed = (event: Event) => {

@@ -1,6 +1,6 @@
+import { router, useForm, usePage } from "@inertiajs/react";
 import { plural } from "@lingui/core/macro";
 import { Trans, useLingui } from "@lingui/react/macro";
-import { router, useForm, usePage } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
 import { useSitePath } from "../lib/embed";
 import { formatMoney } from "../lib/format";

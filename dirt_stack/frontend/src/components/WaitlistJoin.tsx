@@ -1,5 +1,5 @@
-import { Trans, useLingui } from "@lingui/react/macro";
 import { useForm, usePage } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import type { EventDetail, WaitlistRef } from "../types";
 import { FormError, PrimaryButton, SelectField, TextField } from "./fields";

@@ -3,8 +3,8 @@
 // `locale` prop; the messages of that language come from src/locales/<code>/messages.po,
 // compiled by Lingui's Vite plugin into one chunk per language and loaded when needed.
 
-import { i18n, type Messages } from "@lingui/core";
 import { router } from "@inertiajs/react";
+import { i18n, type Messages } from "@lingui/core";
 import type { SharedProps } from "../types";
 
 export const LOCALE_COOKIE = "maticko_locale";
@@ -73,6 +73,7 @@ export async function activate(locale: string): Promise<void> {
 // The switcher: remember the choice for a year, load its catalog, then let the server render
 // the same page again in it (its own strings, the event's texts).
 export async function switchLanguage(code: string): Promise<void> {
+  // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is missing from Firefox and Safari
   document.cookie = `${LOCALE_COOKIE}=${encodeURIComponent(code)}; path=/; max-age=31536000; SameSite=Lax`;
   await activate(code);
   router.reload();

@@ -1,7 +1,7 @@
+import { Head, Link } from "@inertiajs/react";
 import type { MessageDescriptor } from "@lingui/core";
 import { msg } from "@lingui/core/macro";
 import { Trans, useLingui } from "@lingui/react/macro";
-import { Head, Link } from "@inertiajs/react";
 import type { PageProps } from "../types";
 
 const TITLES: Record<number, MessageDescriptor> = {
@@ -11,8 +11,8 @@ const TITLES: Record<number, MessageDescriptor> = {
 };
 
 export default function ErrorPage({ status, message, find_orders_url }: PageProps<"Error">) {
-  const { _ } = useLingui();
-  const title = _(TITLES[status] ?? msg`Something went wrong`);
+  const { i18n } = useLingui();
+  const title = i18n._(TITLES[status] ?? msg`Something went wrong`);
   return (
     <>
       <Head title={title} />

@@ -1,5 +1,5 @@
-import { Trans, useLingui } from "@lingui/react/macro";
 import { Head, router, usePage } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { type FormEvent, useState } from "react";
 import EventCard from "../components/EventCard";
 import PaginationNav from "../components/PaginationNav";

@@ -1,5 +1,5 @@
-import { Trans, useLingui } from "@lingui/react/macro";
 import { Head, Link } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import Card from "../../components/Card";
 import type { PageProps } from "../../types";
 

@@ -1,5 +1,5 @@
-import { Trans, useLingui } from "@lingui/react/macro";
 import { Head, router, useForm, usePage } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from "react";
 import Countdown from "../../components/Countdown";
 import DateDetails from "../../components/DateDetails";

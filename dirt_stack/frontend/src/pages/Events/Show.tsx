@@ -1,5 +1,5 @@
-import { Plural, Trans, useLingui } from "@lingui/react/macro";
 import { Head, Link, usePage } from "@inertiajs/react";
+import { Plural, Trans, useLingui } from "@lingui/react/macro";
 import { useState } from "react";
 import DatePicker from "../../components/DatePicker";
 import { FormError } from "../../components/fields";
@@ -97,11 +97,7 @@ export default function Show({
                   )}
                   {series && chosen ? (
                     <span className="block text-sm text-slate-500">
-                      <Plural
-                        value={event.date_count}
-                        one="One of # date"
-                        other="One of # dates"
-                      />
+                      <Plural value={event.date_count} one="One of # date" other="One of # dates" />
                     </span>
                   ) : null}
                 </dd>

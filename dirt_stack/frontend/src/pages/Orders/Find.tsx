@@ -1,5 +1,5 @@
-import { Trans, useLingui } from "@lingui/react/macro";
 import { Head, useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
@@ -20,8 +20,8 @@ export default function FindOrders() {
       <Card title={t`Find my tickets`} narrow>
         <p className="-mt-3 mb-4 text-sm text-slate-600">
           <Trans>
-            Lost the email with your tickets? Type the address you ordered with and we will email
-            it the links to your orders.
+            Lost the email with your tickets? Type the address you ordered with and we will email it
+            the links to your orders.
           </Trans>
         </p>
         <form onSubmit={submit} className="space-y-4" noValidate>

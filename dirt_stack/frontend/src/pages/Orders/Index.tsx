@@ -1,5 +1,5 @@
-import { Trans, useLingui } from "@lingui/react/macro";
 import { Head, Link } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import DateDetails from "../../components/DateDetails";
 import { formatMoney } from "../../lib/format";
 import type { PageProps } from "../../types";

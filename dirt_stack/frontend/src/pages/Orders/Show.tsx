@@ -1,5 +1,5 @@
-import { Plural, Trans, useLingui } from "@lingui/react/macro";
 import { Head, Link, router } from "@inertiajs/react";
+import { Plural, Trans, useLingui } from "@lingui/react/macro";
 import { useEffect, useRef } from "react";
 import AddToCalendar from "../../components/AddToCalendar";
 import Answers from "../../components/Answers";
@@ -39,7 +39,9 @@ export default function OrderShow({
   const embedded = useEmbedded();
   const { t } = useLingui();
   const timezone = order.event.timezone;
-  const deadline = order.payment_deadline ? formatEventDate(order.payment_deadline, timezone) : null;
+  const deadline = order.payment_deadline
+    ? formatEventDate(order.payment_deadline, timezone)
+    : null;
   const amount = formatMoney(order.total, order.currency);
   const walletOf = new Map(wallet_passes.map((passes) => [passes.ticket_id, passes]));
   const anyValid = order.tickets.some((ticket) => ticket.state === "valid");
@@ -182,8 +184,8 @@ export default function OrderShow({
           ) : null}
           <p className="mt-4 text-sm text-slate-500">
             <Trans>
-              Ordered by {order.buyer.name} ({order.buyer.email}). Keep this page's address
-              private: it opens your order without a password.
+              Ordered by {order.buyer.name} ({order.buyer.email}). Keep this page's address private:
+              it opens your order without a password.
             </Trans>
           </p>
         </section>

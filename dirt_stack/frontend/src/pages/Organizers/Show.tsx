@@ -1,5 +1,5 @@
-import { Trans } from "@lingui/react/macro";
 import { Head } from "@inertiajs/react";
+import { Trans } from "@lingui/react/macro";
 import EventCard from "../../components/EventCard";
 import PaginationNav from "../../components/PaginationNav";
 import type { PageProps } from "../../types";

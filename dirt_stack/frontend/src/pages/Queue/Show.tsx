@@ -1,6 +1,6 @@
+import { Head, Link, useForm, usePage } from "@inertiajs/react";
 import { plural, t } from "@lingui/core/macro";
 import { Trans, useLingui } from "@lingui/react/macro";
-import { Head, Link, useForm, usePage } from "@inertiajs/react";
 import { type FormEvent, useEffect, useState } from "react";
 import { FormError, PrimaryButton } from "../../components/fields";
 import ProofOfWork from "../../components/ProofOfWork";
@@ -293,7 +293,11 @@ export default function Show({
               disabled={form.processing || !form.data.altcha}
               data-testid="queue-join"
             >
-              {form.data.altcha ? <Trans>Join the queue</Trans> : <Trans>Checking your browser…</Trans>}
+              {form.data.altcha ? (
+                <Trans>Join the queue</Trans>
+              ) : (
+                <Trans>Checking your browser…</Trans>
+              )}
             </PrimaryButton>
           </form>
         ) : null}

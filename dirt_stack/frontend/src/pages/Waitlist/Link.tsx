@@ -1,7 +1,7 @@
+import { Head, Link as InertiaLink, useForm } from "@inertiajs/react";
 import type { MessageDescriptor } from "@lingui/core";
 import { msg } from "@lingui/core/macro";
 import { Trans, useLingui } from "@lingui/react/macro";
-import { Head, Link as InertiaLink, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { PrimaryButton } from "../../components/fields";
@@ -22,9 +22,9 @@ export default function WaitlistLink({
   status,
   action_url,
 }: PageProps<"Waitlist/Link">) {
-  const { _ } = useLingui();
+  const { i18n } = useLingui();
   const form = useForm({});
-  const title = _(TITLES[kind] ?? msg`Waiting list`);
+  const title = i18n._(TITLES[kind] ?? msg`Waiting list`);
 
   function submit(e: FormEvent) {
     e.preventDefault();
