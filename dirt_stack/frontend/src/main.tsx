@@ -18,7 +18,12 @@ function initialPage(): { props: Partial<SharedProps> } | null {
 async function boot(): Promise<void> {
   // The page's language is active before its first render, so no English flashes by.
   const page = initialPage();
-  await activate(localeOf(page?.props ?? {}));
+  try {
+    await activate(localeOf(page?.props ?? {}));
+  } catch (error) {
+    // A catalog that cannot be fetched leaves the page shown rather than blank.
+    console.error("Could not load the page's language", error);
+  }
   // A page in another language (the switcher's reload, a link followed) brings its catalog.
   router.on("navigate", (event) => {
     void activate(localeOf(event.detail.page.props));

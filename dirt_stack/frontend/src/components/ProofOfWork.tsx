@@ -13,12 +13,13 @@ for (const name of ["SHA-256", "SHA-384", "SHA-512"]) {
   altcha?.algorithms.set(name, () => new ShaWorker());
 }
 
-// The widget's own words come with ALTCHA, one module per language, loaded when needed.
-const WIDGET_LANGUAGES: Record<string, () => Promise<unknown>> = {
-  de: () => import("altcha/i18n/de"),
-  fr: () => import("altcha/i18n/fr"),
-  es: () => import("altcha/i18n/es"),
-  cs: () => import("altcha/i18n/cs"),
+// The widget's own words come with ALTCHA, one module per language (under ALTCHA's name
+// for it), loaded when needed.
+const WIDGET_LANGUAGES: Record<string, [string, () => Promise<unknown>]> = {
+  de: ["de", () => import("altcha/i18n/de")],
+  fr: ["fr-fr", () => import("altcha/i18n/fr-fr")],
+  es: ["es-es", () => import("altcha/i18n/es-es")],
+  cs: ["cs", () => import("altcha/i18n/cs")],
 };
 
 // The anti-bot proof of work (ALTCHA, served by Maticko): the browser solves the challenge
@@ -37,7 +38,7 @@ export default function ProofOfWork({
   const [ready, setReady] = useState(!(language in WIDGET_LANGUAGES));
 
   useEffect(() => {
-    void WIDGET_LANGUAGES[language]?.().then(() => setReady(true));
+    void WIDGET_LANGUAGES[language]?.[1]().then(() => setReady(true));
   }, [language]);
 
   // The widget appears once its words are loaded; then it reports its state.
@@ -62,7 +63,7 @@ export default function ProofOfWork({
           challenge={challengeUrl}
           auto="onload"
           name="altcha"
-          language={language in WIDGET_LANGUAGES ? language : "en"}
+          language={WIDGET_LANGUAGES[language]?.[0] ?? "en"}
         />
       ) : null}
     </div>
