@@ -17,8 +17,10 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from onsale import services as onsale
 from sales.models import Order
 from tests.factories import make_event, make_organizer, make_ticket_type
 
@@ -65,6 +67,11 @@ FIND_UNTRANSLATED = """(allowed) => {
   if (letters.test(clean(document.title))) found.push(`document title: ${document.title}`);
   return found;
 }"""
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings):
+    settings.ALTCHA_MAX_NUMBER = 2_000
 
 
 def untranslated(page: Page, *also_allowed: str) -> list[str]:
@@ -127,6 +134,20 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_buyer_pages(
 
     page.goto(f"{live_server.url}/o/prague-nights/")
     expect(page.get_by_test_id("event-list")).to_be_visible()
+    assert untranslated(page) == []
+
+    # An on-sale room opens its queue an hour before the sale: the queue page, before joining.
+    onsale.configure(
+        vltava_sessions,
+        actor=None,
+        actor_label="test",
+        enabled=True,
+        queue_opens_at=timezone.now() - dt.timedelta(minutes=1),
+        sale_starts_at=timezone.now() + dt.timedelta(hours=1),
+        admissions_per_minute=600,
+    )
+    page.goto(f"{live_server.url}/events/vltava-sessions/queue/")
+    expect(page.get_by_test_id("queue-join")).to_be_visible()
     assert untranslated(page) == []
 
     page.goto(f"{live_server.url}/events/no-such-event/")
