@@ -79,6 +79,13 @@ def untranslated(page: Page, *also_allowed: str) -> list[str]:
     return page.evaluate(FIND_UNTRANSLATED, [*UNTRANSLATED_TEXTS, *also_allowed])
 
 
+def visit(page: Page, url: str, shown: str) -> list[str]:
+    """Open ``url``, wait for the element ``shown`` (a CSS selector), list what is untranslated."""
+    page.goto(url)
+    expect(page.locator(shown).first).to_be_visible()
+    return untranslated(page)
+
+
 def prague(year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:
     return dt.datetime(year, month, day, hour, minute, tzinfo=zoneinfo.ZoneInfo("Europe/Prague"))
 
@@ -108,13 +115,8 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_buyer_pages(
 ):
     page.context.add_cookies([{"name": "maticko_locale", "value": PSEUDO_LOCALE, "url": live_server.url}])
 
-    page.goto(f"{live_server.url}/")
-    expect(page.get_by_test_id("event-list")).to_be_visible()
-    assert untranslated(page) == []
-
-    page.goto(f"{live_server.url}/events/vltava-sessions/")
-    expect(page.get_by_test_id("ticket-type")).to_have_count(2)
-    assert untranslated(page) == []
+    assert visit(page, f"{live_server.url}/", '[data-testid="event-list"]') == []
+    assert visit(page, f"{live_server.url}/events/vltava-sessions/", '[data-testid="ticket-type"]') == []
 
     page.get_by_test_id("ticket-type").filter(has_text="Gallery Pass").locator("select").select_option("1")
     page.locator('button[type="submit"]').first.click()
@@ -128,13 +130,8 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_buyer_pages(
     order = Order.objects.get()
     assert untranslated(page, order.code) == []
 
-    page.goto(f"{live_server.url}/orders/find/")
-    expect(page.locator('input[type="email"]')).to_be_visible()
-    assert untranslated(page) == []
-
-    page.goto(f"{live_server.url}/o/prague-nights/")
-    expect(page.get_by_test_id("event-list")).to_be_visible()
-    assert untranslated(page) == []
+    assert visit(page, f"{live_server.url}/orders/find/", 'input[type="email"]') == []
+    assert visit(page, f"{live_server.url}/o/prague-nights/", '[data-testid="event-list"]') == []
 
     # An on-sale room opens its queue an hour before the sale: the queue page, before joining.
     onsale.configure(
@@ -146,13 +143,8 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_buyer_pages(
         sale_starts_at=timezone.now() + dt.timedelta(hours=1),
         admissions_per_minute=600,
     )
-    page.goto(f"{live_server.url}/events/vltava-sessions/queue/")
-    expect(page.get_by_test_id("queue-join")).to_be_visible()
-    assert untranslated(page) == []
-
-    page.goto(f"{live_server.url}/events/no-such-event/")
-    expect(page.locator("h1")).to_be_visible()
-    assert untranslated(page) == []
+    assert visit(page, f"{live_server.url}/events/vltava-sessions/queue/", '[data-testid="queue-join"]') == []
+    assert visit(page, f"{live_server.url}/events/no-such-event/", "h1") == []
 
 
 def test_the_walk_finds_a_string_that_was_never_wrapped(page: Page, live_server, vltava_sessions):
