@@ -99,7 +99,8 @@ def use_event_language(request: HttpRequest, event_locale: str) -> None:
 class LanguageMiddleware:
     """Activate the request's language (``resolve``) for its views and templates, and say
     which one the answer is in: ``Content-Language``, and ``Vary: Cookie, Accept-Language``
-    so that no cache gives one buyer's language to another."""
+    so that no cache gives one buyer's language to another. The API answers in English,
+    whatever the request's language (which its purchases still record)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -113,8 +114,11 @@ class LanguageMiddleware:
         try:
             response = self.get_response(request)
         finally:
-            answered_in = DEFAULT_LANGUAGE if api else request.LANGUAGE_CODE
             translation.deactivate()
+        if api:
+            # The same English answer whatever the language: nothing to vary on, as the API's
+            # fast lane (api/fast_lane.py), which answers before this middleware, says too.
+            return response
         patch_vary_headers(response, ("Cookie", "Accept-Language"))
-        response.headers.setdefault("Content-Language", answered_in)
+        response.headers.setdefault("Content-Language", request.LANGUAGE_CODE)
         return response
