@@ -146,6 +146,24 @@ def test_the_pseudo_locale_and_other_unknown_codes_are_no_choice(client):
     assert supported(None) is None
 
 
+def api_purchase(client: Client, event: Event, quantity: int = 1, **extra):
+    """A purchase through the API, paid by the demo card; ``extra``: body fields, ``headers``."""
+    ticket_type = event.ticket_types.get()
+    body = {
+        "lines": [{"ticket_type_id": ticket_type.pk, "quantity": quantity}],
+        "buyer": {"name": "Anna", "email": "anna@example.com"},
+        "payment_method": "demo",
+        "card_number": "4242",
+    }
+    headers = extra.pop("headers", {})
+    return client.post(
+        f"/api/v1/events/{event.slug}/orders",
+        json.dumps({**body, **extra}),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
 def test_the_api_answers_in_english_whatever_the_buyers_language(client, event):
     client.cookies[LANGUAGE_COOKIE_NAME] = "de"
     response = client.get(f"/api/v1/events/{event.slug}", headers={"Accept-Language": "de"})
@@ -153,19 +171,7 @@ def test_the_api_answers_in_english_whatever_the_buyers_language(client, event):
     # The same answer for every language: no Content-Language, nothing to vary on.
     assert "Content-Language" not in response
     assert "Accept-Language" not in response.get("Vary", "")
-    ticket_type = event.ticket_types.get()
-    body = {
-        "lines": [{"ticket_type_id": ticket_type.pk, "quantity": 6}],
-        "buyer": {"name": "Anna", "email": "anna@example.com"},
-        "payment_method": "demo",
-        "card_number": "4242",
-    }
-    refused = client.post(
-        f"/api/v1/events/{event.slug}/orders",
-        json.dumps(body),
-        content_type="application/json",
-        headers={"Accept-Language": "de"},
-    )
+    refused = api_purchase(client, event, 6, headers={"Accept-Language": "de"})
     assert refused.status_code == 409
     assert "sold out" in refused.json()["detail"]
 
@@ -207,23 +213,6 @@ def test_a_web_order_in_an_events_language_keeps_it(client, event):
     Event.objects.filter(pk=event.pk).update(locale="cs")
     event.refresh_from_db()
     assert buy_on_the_web(client, event).locale == "cs"
-
-
-def api_purchase(client: Client, event: Event, **extra):
-    ticket_type = event.ticket_types.get()
-    body = {
-        "lines": [{"ticket_type_id": ticket_type.pk, "quantity": 1}],
-        "buyer": {"name": "Anna", "email": "anna@example.com"},
-        "payment_method": "demo",
-        "card_number": "4242",
-    }
-    headers = extra.pop("headers", {})
-    return client.post(
-        f"/api/v1/events/{event.slug}/orders",
-        json.dumps({**body, **extra}),
-        content_type="application/json",
-        headers=headers,
-    )
 
 
 def test_an_api_order_keeps_the_language_of_its_request_or_its_body(client, event):
