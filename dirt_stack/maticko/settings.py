@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "onsale",
     "waitlist",
     "messaging",
+    "invoicing",
     "storefront",
     "webhooks",
     "backoffice",

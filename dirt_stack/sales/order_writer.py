@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -30,7 +31,7 @@ from core import domain_events, outbox, statements
 from core.models import OutboxMessage
 from core.money import quantize
 from events.models import EventDate
-from sales import stock, vouchers
+from sales import order_listeners, stock, vouchers
 from sales.emails import order_confirmation
 from sales.models import (
     IdempotencyRecord,
@@ -202,8 +203,15 @@ def write(
     refusal) or IntegrityError (a taken order code or Idempotency-Key).
     """
     claims = _claims(new, take_stock, extra_claims or [], limit_claims or [])
+    # An order paid at once whose organizer issues invoices then (invoicing): its invoice is
+    # numbered in the order's transaction, last, so the series' row is locked only until the
+    # COMMIT right after. Every other order keeps the one autocommitted statement.
+    paid_hooks = new.order.status == Order.Status.PAID and order_listeners.wants_paid(new.order)
     if statements.available():
-        _write_statement(new, idempotency, claims)
+        with transaction.atomic() if paid_hooks else nullcontext():
+            _write_statement(new, idempotency, claims)
+            if paid_hooks:
+                order_listeners.paid(new.order.pk)
     else:
         with transaction.atomic():
             if idempotency is not None:
@@ -213,6 +221,8 @@ def write(
             _save_rows(new)
             # Last, so the counters' row locks are held only until the COMMIT right after.
             statements.claim(claims)
+            if paid_hooks:
+                order_listeners.paid(new.order.pk)
     if new.voucher is not None:
         new.voucher.redeemed += 1
 
