@@ -10,6 +10,7 @@ from backoffice.views import (
     door,
     emails,
     events,
+    invoices,
     orders,
     questions,
     room,
@@ -50,6 +51,10 @@ manage_patterns = [
     path("<slug:organizer_slug>/api-tokens/", teams.api_tokens, name="api_tokens"),
     path("<slug:organizer_slug>/widget/", widget.organizer_widget, name="organizer_widget"),
     path("<slug:organizer_slug>/members/<int:member_id>/", teams.member_update, name="member"),
+    path("<slug:organizer_slug>/invoices/", invoices.invoices, name="invoices"),
+    path("<slug:organizer_slug>/invoices/settings/", invoices.invoice_settings, name="invoice_settings"),
+    path("<slug:organizer_slug>/invoices/<str:invoice_id>.pdf", invoices.invoice_pdf, name="invoice_pdf"),
+    path("<slug:organizer_slug>/invoices/<str:invoice_id>.xml", invoices.invoice_xml, name="invoice_xml"),
     path("<slug:organizer_slug>/webhooks/", webhooks.webhooks, name="webhooks"),
     path("<slug:organizer_slug>/webhooks/<int:endpoint_id>/", webhooks.webhook, name="webhook"),
     path(
@@ -241,6 +246,11 @@ manage_patterns = [
     ),
     path(
         "<slug:organizer_slug>/events/<slug:event_slug>/orders/<str:code>/", orders.order_page, name="order"
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/orders/<str:code>/invoice/",
+        invoices.order_invoice,
+        name="order_invoice",
     ),
     path(
         "<slug:organizer_slug>/events/<slug:event_slug>/orders/<str:code>/action/",

@@ -9,11 +9,13 @@ number, and a rolled-back one gives its number back: no gap, no duplicate.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.input import InputError, check_text, clean_name
@@ -329,3 +331,29 @@ class InvoicingListener:
 
     def refunded(self, order_id: int, amount: Decimal, ticket_ids: list[int]) -> None:
         credit(order_id, amount, ticket_ids)
+
+
+# --- Finding ---------------------------------------------------------------------------------
+
+
+def search(
+    organizer_id: int,
+    *,
+    kind: str = "",
+    q: str = "",
+    issued_from: dt.date | None = None,
+    issued_to: dt.date | None = None,
+) -> QuerySet[Invoice]:
+    """The organizer's documents, newest first: of one kind, by number or order code, issued
+    between two days (inclusive, UTC)."""
+    found = Invoice.objects.filter(organizer_id=organizer_id).select_related("order", "refers_to")
+    if kind in Invoice.Kind.values:
+        found = found.filter(kind=kind)
+    if q.strip():
+        term = q.strip()
+        found = found.filter(Q(number__iexact=term) | Q(order__code__iexact=term) | Q(number__icontains=term))
+    if issued_from is not None:
+        found = found.filter(issued_at__date__gte=issued_from)
+    if issued_to is not None:
+        found = found.filter(issued_at__date__lte=issued_to)
+    return found.order_by("-issued_at", "-pk")

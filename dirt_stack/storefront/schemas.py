@@ -502,6 +502,31 @@ class AnswersEdit(Shape):
     )
 
 
+InvoiceKind = Annotated[str, OneOf(["invoice", "cancellation", "credit_note"])]
+
+
+class InvoiceLink(Shape):
+    """An issued invoice, cancellation or credit note, and where to download it."""
+
+    id: int
+    number: str
+    kind: InvoiceKind
+    kind_label: str
+    issued_at: IsoDateTime
+    gross_total: Money
+    currency: str
+    pdf_url: str
+
+
+class OrderInvoices(Shape):
+    """An order's invoices (invoicing), newest first."""
+
+    invoices: list[InvoiceLink]
+    # Set when an invoice may be asked for now (the organizer issues them on request and the
+    # order is paid): POST here issues it.
+    request_url: str | None = None
+
+
 class OrderPageProps(PageProps):
     component = "Orders/Show"
 
@@ -518,6 +543,8 @@ class OrderPageProps(PageProps):
     # {ticket, attendee_name} here, until ``attendee_names_until``.
     attendee_names_url: str | None = None
     attendee_names_until: IsoDateTime | None = None
+    # None when the organizer issues no invoices and the order has none.
+    invoices: OrderInvoices | None = None
 
 
 class MyOrder(Shape):

@@ -328,3 +328,60 @@ class RetryRefundIn(Body):
 
 class MarkPaidIn(Body):
     reference: Annotated[str, TextRules(200)] = ""
+
+
+# --- invoices ------------------------------------------------------------------------------------
+
+
+class InvoiceFilters(Schema):
+    kind: Literal["", "invoice", "cancellation", "credit_note"] = ""
+    q: Annotated[str, TextRules(100)] = Field("", description="Invoice number or order code")
+    issued_from: dt.date | None = Field(None, alias="from")
+    issued_to: dt.date | None = Field(None, alias="to")
+    page: int = Field(1, ge=1, le=100_000)
+
+
+class InvoiceLineOut(Schema):
+    position: int
+    description: str
+    quantity: int
+    unit_net: Decimal
+    unit_gross: Decimal
+    tax_rate: Decimal
+    tax_treatment: str
+    net: Decimal
+    tax: Decimal
+    gross: Decimal
+
+
+class InvoiceOut(Schema):
+    """An issued invoice, cancellation or credit note: its snapshot, never changed."""
+
+    id: int
+    number: str
+    kind: Literal["invoice", "cancellation", "credit_note"]
+    refers_to: str | None = Field(None, description="The number of the invoice a correction corrects.")
+    order: str = Field(description="The order's code.")
+    issued_at: dt.datetime
+    currency: str
+    locale: str
+    net_total: Decimal
+    tax_total: Decimal
+    gross_total: Decimal
+    tax_summary: list[dict[str, str]]
+    seller: dict[str, Any]
+    buyer: dict[str, Any]
+    vat_id_recheck: bool
+    pdf_url: str
+    xml_url: str
+
+
+class InvoiceDetailOut(InvoiceOut):
+    lines: list[InvoiceLineOut]
+
+
+class InvoicePageOut(Schema):
+    items: list[InvoiceOut]
+    count: int
+    page: int
+    pages: int

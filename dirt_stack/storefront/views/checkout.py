@@ -47,6 +47,7 @@ from sales.models import Hold, Order, order_url
 from sales.tickets import order_pdf
 from storefront import room
 from storefront.embed import embed_path
+from storefront.invoices import buyer_invoices
 from storefront.schemas import (
     Buyer,
     CheckoutExpiredPageProps,
@@ -540,6 +541,7 @@ def _order_page_props(request: HttpRequest, order: Order) -> OrderPageProps:
         order=order_detail(order, pages, include_qr=True),
         wallet_passes=wallet_passes(order, pages),
         answers_edit=edit,
+        invoices=buyer_invoices(order, order_url(order, _pages_root(request))),
     )
     if attendee_names.buyer_may_rename(order):
         props.attendee_names_url = reverse("sales:order_attendee", args=[order.code, order.secret])

@@ -5,6 +5,7 @@ import Answers from "../../components/Answers";
 import AnswersForm from "../../components/AnswersForm";
 import AttendeeNameForm from "../../components/AttendeeNameForm";
 import DateDetails from "../../components/DateDetails";
+import OrderInvoices from "../../components/OrderInvoices";
 import OrderSummary from "../../components/OrderSummary";
 import WalletButtons from "../../components/WalletButtons";
 import { useEmbedded } from "../../lib/embed";
@@ -255,6 +256,7 @@ export default function OrderShow({
             ))}
           </ul>
         </section>
+        <OrderInvoices />
       </div>
     </>
   );

@@ -1,0 +1,71 @@
+"""An order's invoices as the buyer's order page and the back office show them, and the
+responses that serve their files (invoicing)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpResponse
+
+from invoicing import files
+from invoicing.models import Invoice, InvoiceSettings
+from invoicing.services import ISSUABLE, settings_of
+from sales.models import Order
+from storefront import schemas
+from storefront.serializers import built
+
+PDF, XML = "application/pdf", "application/xml"
+
+
+def invoice_link(invoice: Invoice, pdf_url: str) -> schemas.InvoiceLink:
+    return built(
+        schemas.InvoiceLink,
+        id=invoice.pk,
+        number=invoice.number,
+        kind=invoice.kind,
+        kind_label=invoice.get_kind_display(),
+        issued_at=invoice.issued_at,
+        gross_total=invoice.gross_total,
+        currency=invoice.currency,
+        pdf_url=pdf_url,
+    )
+
+
+def order_invoices(
+    order: Order, pdf_url: Callable[[Invoice], str], request_url: str
+) -> schemas.OrderInvoices | None:
+    """The order's invoices with their download addresses; ``request_url`` is offered while
+    the organizer issues invoices on request and the paid order has none yet. None when
+    there is nothing to show."""
+    issued = list(Invoice.objects.filter(order=order).order_by("-issued_at", "-pk"))
+    settings = settings_of(order.event.organizer_id)
+    may_request = (
+        settings.mode == InvoiceSettings.Mode.ON_REQUEST
+        and order.status in ISSUABLE
+        and not any(invoice.kind == Invoice.Kind.INVOICE for invoice in issued)
+    )
+    if not issued and not may_request:
+        return None
+    return built(
+        schemas.OrderInvoices,
+        invoices=[invoice_link(invoice, pdf_url(invoice)) for invoice in issued],
+        request_url=request_url if may_request else None,
+    )
+
+
+def file_response(invoice: Invoice, kind: str) -> HttpResponse:
+    """The invoice's PDF (Factur-X) or XML as a download, the same bytes every time."""
+    kept = files.files(invoice)
+    body, content_type, extension = (
+        (bytes(kept.pdf), PDF, "pdf") if kind == "pdf" else (bytes(kept.xml), XML, "xml")
+    )
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{files.filename(invoice, extension)}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def buyer_invoices(order: Order, order_page: str) -> schemas.OrderInvoices | None:
+    """The order page's invoices: files under the order's secret address ``order_page``."""
+    return order_invoices(order, lambda invoice: f"{order_page}invoices/{invoice.pk}.pdf", f"{order_page}invoices/")
