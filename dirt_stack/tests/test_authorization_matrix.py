@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership
 from checkin.models import CheckInList
+from invoicing import services as invoicing
+from invoicing.models import InvoiceSettings
 from questions.models import Question
 from sales import pricing, purchase
 from sales.models import Voucher
@@ -41,7 +43,10 @@ def target(settings):
         only_date(event), {ticket_type.pk: 1}, details, base_url="http://testserver/"
     ).order
     owner = make_member(organizer, role=OWNER)
+    InvoiceSettings.objects.create(organizer=organizer, mode=InvoiceSettings.Mode.ON_REQUEST)
+    invoice = invoicing.request_invoice(order)
     return {
+        "invoice_id": invoice.pk,
         "organizer_slug": "org-b",
         "event_slug": "event-b",
         "ticket_type_id": ticket_type.pk,
@@ -142,6 +147,11 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "messages_preview": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "organizer_widget": ("get", ("organizer_slug",), MANAGER),
     "event_widget": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "invoices": ("get", ("organizer_slug",), MANAGER),
+    "invoice_settings": ("get", ("organizer_slug",), OWNER),
+    "invoice_pdf": ("get", ("organizer_slug", "invoice_id"), MANAGER),
+    "invoice_xml": ("get", ("organizer_slug", "invoice_id"), MANAGER),
+    "order_invoice": ("post", ("organizer_slug", "event_slug", "code"), MANAGER),
     "webhooks": ("get", ("organizer_slug",), OWNER),
     "webhook": ("get", ("organizer_slug", "endpoint_id"), OWNER),
     "webhook_test": ("post", ("organizer_slug", "endpoint_id"), OWNER),
