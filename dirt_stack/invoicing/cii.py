@@ -101,7 +101,9 @@ def xml(document: InvoiceDocument) -> bytes:
     agreement = _element(transaction, "ram:ApplicableHeaderTradeAgreement")
     _party(agreement, "ram:SellerTradeParty", document.seller)
     _party(agreement, "ram:BuyerTradeParty", document.buyer)
-    _element(_element(agreement, "ram:BuyerOrderReferencedDocument"), "ram:IssuerAssignedID", document.order_code)
+    _element(
+        _element(agreement, "ram:BuyerOrderReferencedDocument"), "ram:IssuerAssignedID", document.order_code
+    )
     delivery = _element(transaction, "ram:ApplicableHeaderTradeDelivery")
     event = _element(delivery, "ram:ActualDeliverySupplyChainEvent")
     _date(event, "ram:OccurrenceDateTime", document.event_starts_at)

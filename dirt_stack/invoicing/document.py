@@ -178,7 +178,8 @@ def _merged(groups: list[TaxGroup]) -> list[TaxGroup]:
         key = (group.category, group.rate)
         if key in merged:
             was = merged[key]
-            group = TaxGroup(group.category, group.rate, was.net + group.net, was.tax + group.tax,
-                             was.gross + group.gross)
+            group = TaxGroup(
+                group.category, group.rate, was.net + group.net, was.tax + group.tax, was.gross + group.gross
+            )
         merged[key] = group
     return list(merged.values())

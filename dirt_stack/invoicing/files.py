@@ -22,7 +22,9 @@ def files(invoice: Invoice) -> InvoiceFile:
     if kept is not None:
         return kept
     pdf_bytes, xml_bytes = render(invoice)
-    InvoiceFile.objects.bulk_create([InvoiceFile(invoice=invoice, pdf=pdf_bytes, xml=xml_bytes)], ignore_conflicts=True)
+    InvoiceFile.objects.bulk_create(
+        [InvoiceFile(invoice=invoice, pdf=pdf_bytes, xml=xml_bytes)], ignore_conflicts=True
+    )
     return InvoiceFile.objects.get(invoice=invoice)
 
 

@@ -124,7 +124,9 @@ class Invoice(ImmutableModel):
             models.UniqueConstraint(fields=["organizer", "prefix", "sequence"], name="invoice_sequence_once"),
             models.UniqueConstraint(fields=["organizer", "number"], name="invoice_number_once"),
             # One invoice per order, and one cancellation per invoice.
-            models.UniqueConstraint(fields=["order"], condition=Q(kind="invoice"), name="invoice_once_per_order"),
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(kind="invoice"), name="invoice_once_per_order"
+            ),
             models.UniqueConstraint(
                 fields=["refers_to"], condition=Q(kind="cancellation"), name="invoice_cancelled_once"
             ),
@@ -147,7 +149,9 @@ class Invoice(ImmutableModel):
 class InvoiceLine(ImmutableModel):
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
     # The order's line this bills or credits (a credit note splits a refund by it).
-    order_line = models.ForeignKey(OrderLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    order_line = models.ForeignKey(
+        OrderLine, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     position = models.PositiveIntegerField()
     description = models.CharField(max_length=500)
     quantity = models.IntegerField()
@@ -163,7 +167,9 @@ class InvoiceLine(ImmutableModel):
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position_once"),
-            models.CheckConstraint(condition=Q(gross=models.F("net") + models.F("tax")), name="invoice_line_sums"),
+            models.CheckConstraint(
+                condition=Q(gross=models.F("net") + models.F("tax")), name="invoice_line_sums"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -27,7 +27,12 @@ WIDTH = PAGE_WIDTH - 2 * MARGIN
 SIZE, SMALL = 9.5, 8
 LEADING = 13
 # The columns of the lines' table: description, then right-aligned numbers ending at these x.
-QUANTITY_END, UNIT_END, RATE_END, AMOUNT_END = MARGIN + 105 * mm, MARGIN + 130 * mm, MARGIN + 145 * mm, MARGIN + WIDTH
+QUANTITY_END, UNIT_END, RATE_END, AMOUNT_END = (
+    MARGIN + 105 * mm,
+    MARGIN + 130 * mm,
+    MARGIN + 145 * mm,
+    MARGIN + WIDTH,
+)
 
 
 def title(kind: str) -> str:
@@ -55,8 +60,17 @@ class _Page:
             self.pdf.showPage()
             self.y = PAGE_HEIGHT - MARGIN
 
-    def line(self, text: str, *, x: float = MARGIN, font: str = FONT, size: float = SIZE, right: bool = False,
-             color: str = "#0f172a", advance: bool = True) -> None:
+    def line(
+        self,
+        text: str,
+        *,
+        x: float = MARGIN,
+        font: str = FONT,
+        size: float = SIZE,
+        right: bool = False,
+        color: str = "#0f172a",
+        advance: bool = True,
+    ) -> None:
         self.need(LEADING)
         start = x - text_width(text, font, size) if right else x
         draw_text(self.pdf, PlacedText(text, start, self.y, font, size, color))
@@ -116,10 +130,12 @@ def _render(document: InvoiceDocument) -> bytes:
         (_("Event"), f"{document.event}, {_day(document.event_starts_at, document)}"),
     ]
     if document.refers_to and document.refers_to_issued_at is not None:
-        facts.append((_("Refers to invoice"), f"{document.refers_to}, {_day(document.refers_to_issued_at, document)}"))
+        facts.append(
+            (_("Refers to invoice"), f"{document.refers_to}, {_day(document.refers_to_issued_at, document)}")
+        )
     for label, value in facts:
         page.line(f"{label}:", size=SIZE, color="#475569", advance=False)
-        page.line(value, x=MARGIN + 40 * mm)
+        page.line(value, x=MARGIN + 52 * mm)
     page.gap(LEADING)
 
     page.line(_("Description"), font=FONT_BOLD, advance=False)
@@ -142,8 +158,12 @@ def _render(document: InvoiceDocument) -> bytes:
 
     labels_end = MARGIN + 130 * mm
     for group in document.groups:
-        page.line(_("Net amount at %(rate)s VAT") % {"rate": _rate(group.rate)}, x=labels_end, right=True,
-                  advance=False)
+        page.line(
+            _("Net amount at %(rate)s VAT") % {"rate": _rate(group.rate)},
+            x=labels_end,
+            right=True,
+            advance=False,
+        )
         page.line(money(group.net), x=AMOUNT_END, right=True)
         page.line(_("VAT %(rate)s") % {"rate": _rate(group.rate)}, x=labels_end, right=True, advance=False)
         page.line(money(group.tax), x=AMOUNT_END, right=True)
@@ -162,7 +182,10 @@ def _render(document: InvoiceDocument) -> bytes:
         notes.append(_("Paid in full; nothing is due."))
     if any(group.category == REVERSE_CHARGE for group in document.groups):
         notes.append(
-            _("Reverse charge: VAT is owed by the recipient of the service (Article 196 of Council Directive 2006/112/EC).")
+            _(
+                "Reverse charge: VAT is owed by the recipient of the service "
+                "(Article 196 of Council Directive 2006/112/EC)."
+            )
         )
     if any(group.category == EXEMPT for group in document.groups):
         notes.append(_("No VAT is charged on this supply."))

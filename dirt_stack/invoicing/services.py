@@ -62,7 +62,8 @@ def save_settings(organizer_id: int, *, mode: object, prefix: object, footer: ob
         first = next(iter(errors))
         raise OrderInvalid(errors[first], first, errors)
     found, _ = InvoiceSettings.objects.update_or_create(
-        organizer_id=organizer_id, defaults={"mode": mode, "prefix": prefix_text, "footer": footer_text.strip()}
+        organizer_id=organizer_id,
+        defaults={"mode": mode, "prefix": prefix_text, "footer": footer_text.strip()},
     )
     return found
 
@@ -81,7 +82,8 @@ def next_number(organizer_id: int, prefix: str) -> int:
             [organizer_id, prefix],
         )
         row = cursor.fetchone()
-    assert row is not None  # an upsert with RETURNING returns its row
+    if row is None:  # pragma: no cover - an upsert with RETURNING returns its row
+        raise RuntimeError("The invoice series' upsert returned no row.")
     return int(row[0])
 
 
@@ -112,8 +114,17 @@ def _buyer(order: Order) -> tuple[dict[str, object], bool]:
     """The buyer as the invoice names them, and whether their VAT ID needs a re-check."""
     address = InvoiceAddress.objects.filter(order=order).first()
     if address is None:
-        return {"name": order.buyer_name, "contact": "", "address": [], "street": "", "zipcode": "",
-                "city": "", "country": "", "vat_id": "", "email": order.buyer_email}, False
+        return {
+            "name": order.buyer_name,
+            "contact": "",
+            "address": [],
+            "street": "",
+            "zipcode": "",
+            "city": "",
+            "country": "",
+            "vat_id": "",
+            "email": order.buyer_email,
+        }, False
     place = " ".join(part for part in (address.zipcode, address.city) if part)
     return {
         "name": address.company or address.name or order.buyer_name,
@@ -145,7 +156,9 @@ def _write(order: Order, draft: Draft, settings: InvoiceSettings) -> Invoice:
     seller = _seller(order)
     buyer, recheck = _buyer(order)
     rows = []
-    for position, (order_line_id, description, quantity, gross, tax, rate, treatment) in enumerate(draft.lines, 1):
+    for position, (order_line_id, description, quantity, gross, tax, rate, treatment) in enumerate(
+        draft.lines, 1
+    ):
         net = gross - tax
         rows.append(
             InvoiceLine(
@@ -186,8 +199,16 @@ def _write(order: Order, draft: Draft, settings: InvoiceSettings) -> Invoice:
         tax_total=sum((r.tax for r in rows), Decimal(0)),
         gross_total=sum((r.gross for r in rows), Decimal(0)),
         tax_summary=[
-            {"treatment": treatment, "rate": str(rate), "net": money_str(n), "tax": money_str(t), "gross": money_str(g)}
-            for (treatment, rate), (n, t, g) in sorted(summary.items(), key=lambda item: (item[0][1], item[0][0]))
+            {
+                "treatment": treatment,
+                "rate": str(rate),
+                "net": money_str(n),
+                "tax": money_str(t),
+                "gross": money_str(g),
+            }
+            for (treatment, rate), (n, t, g) in sorted(
+                summary.items(), key=lambda item: (item[0][1], item[0][0])
+            )
         ],
         context=_context(order, settings.footer),
         vat_id_recheck=recheck,
@@ -208,8 +229,15 @@ def _invoice_draft(order: Order) -> Draft:
     return Draft(
         Invoice.Kind.INVOICE,
         [
-            (line.pk, line.ticket_type.name, line.quantity, line.total, line.tax_amount, line.tax_rate,
-             line.tax_treatment)
+            (
+                line.pk,
+                line.ticket_type.name,
+                line.quantity,
+                line.total,
+                line.tax_amount,
+                line.tax_rate,
+                line.tax_treatment,
+            )
             for line in lines
         ],
     )
@@ -253,8 +281,15 @@ def request_invoice(order: Order) -> Invoice:
 
 def _negated(invoice: Invoice) -> list[tuple[int | None, str, int, Decimal, Decimal, Decimal, str]]:
     return [
-        (line.order_line_id, line.description, -line.quantity, -line.gross, -line.tax, line.tax_rate,
-         line.tax_treatment)
+        (
+            line.order_line_id,
+            line.description,
+            -line.quantity,
+            -line.gross,
+            -line.tax,
+            line.tax_rate,
+            line.tax_treatment,
+        )
         for line in invoice.lines.all()
     ]
 
@@ -269,7 +304,9 @@ def cancel_invoice(order_id: int) -> Invoice | None:
     for earlier in invoice.corrections.filter(kind=Invoice.Kind.CREDIT_NOTE).order_by("pk"):
         lines += _negated(earlier)
     order = _order(order_id)
-    return _write(order, Draft(Invoice.Kind.CANCELLATION, lines, invoice), settings_of(order.event.organizer_id))
+    return _write(
+        order, Draft(Invoice.Kind.CANCELLATION, lines, invoice), settings_of(order.event.organizer_id)
+    )
 
 
 def _split(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
@@ -307,18 +344,25 @@ def credit(order_id: int, amount: Decimal, ticket_ids: list[int]) -> Invoice | N
             continue
         tax = quantize(part * line.tax / line.gross)
         count = len(refunded[line.order_line_id]) if refunded else 1
-        drafted.append((line.order_line_id, line.description, -count, -part, -tax, line.tax_rate, line.tax_treatment))
+        drafted.append(
+            (line.order_line_id, line.description, -count, -part, -tax, line.tax_rate, line.tax_treatment)
+        )
     order = _order(order_id)
-    return _write(order, Draft(Invoice.Kind.CREDIT_NOTE, drafted, invoice), settings_of(order.event.organizer_id))
+    return _write(
+        order, Draft(Invoice.Kind.CREDIT_NOTE, drafted, invoice), settings_of(order.event.organizer_id)
+    )
 
 
 class InvoicingListener:
     """sales.order_listeners: issue in the order's transaction."""
 
     def wants_paid(self, order: Order) -> bool:
-        return order.total > 0 and InvoiceSettings.objects.filter(
-            organizer_id=order.event.organizer_id, mode=InvoiceSettings.Mode.WHEN_PAID
-        ).exists()
+        return (
+            order.total > 0
+            and InvoiceSettings.objects.filter(
+                organizer_id=order.event.organizer_id, mode=InvoiceSettings.Mode.WHEN_PAID
+            ).exists()
+        )
 
     def paid(self, order_id: int) -> None:
         order = _order(order_id)

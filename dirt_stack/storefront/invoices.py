@@ -68,4 +68,6 @@ def file_response(invoice: Invoice, kind: str) -> HttpResponse:
 
 def buyer_invoices(order: Order, order_page: str) -> schemas.OrderInvoices | None:
     """The order page's invoices: files under the order's secret address ``order_page``."""
-    return order_invoices(order, lambda invoice: f"{order_page}invoices/{invoice.pk}.pdf", f"{order_page}invoices/")
+    return order_invoices(
+        order, lambda invoice: f"{order_page}invoices/{invoice.pk}.pdf", f"{order_page}invoices/"
+    )

@@ -29,7 +29,9 @@ checkout_patterns = [
     path("orders/<str:code>/<str:secret>/calendar.ics", checkout.order_calendar, name="order_calendar"),
     path("orders/<str:code>/<str:secret>/invoices/", invoices.request_invoice, name="order_invoice_request"),
     path(
-        "orders/<str:code>/<str:secret>/invoices/<str:invoice_id>.pdf", invoices.invoice_pdf, name="order_invoice_pdf"
+        "orders/<str:code>/<str:secret>/invoices/<str:invoice_id>.pdf",
+        invoices.invoice_pdf,
+        name="order_invoice_pdf",
     ),
     path(
         "orders/<str:code>/<str:secret>/tickets/<int:ticket_id>/wallet.pkpass",

@@ -21,7 +21,16 @@ from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import InvoiceAddress, Order, TaxTreatment
 from sales.payments import PROVIDERS, PaymentProvider, PaymentStart
 from tests.factories import make_ticket_type
-from tests.support.invoices import amount_after, buy, compile_catalogs, invoicing_event, paid, pdf_text, tax
+from tests.support.invoices import (
+    amount_after,
+    buy,
+    compile_catalogs,
+    invoicing_event,
+    paid,
+    pdf_text,
+    plain,
+    tax,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NS = cii.NAMESPACES
@@ -59,7 +68,10 @@ def xml_amount(xml: bytes, path: str) -> Decimal:
     return Decimal(etree.fromstring(xml).findtext(path, namespaces=NS))
 
 
-TOTALS = "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeSettlementHeaderMonetarySummation/"
+TOTALS = (
+    "rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/"
+    "ram:SpecifiedTradeSettlementHeaderMonetarySummation/"
+)
 
 
 # --- Issuing and numbering ----------------------------------------------------------------------
@@ -74,9 +86,12 @@ def test_an_order_paid_at_once_gets_its_invoice_in_the_purchase_numbered_in_the_
 
     one, two = Invoice.objects.get(order=first), Invoice.objects.get(order=second)
     assert (one.number, two.number) == ("ACME-00001", "ACME-00002")
-    assert one.gross_total == Decimal("50.00") and one.kind == Invoice.Kind.INVOICE
-    assert one.seller["name"] == "Acme Events GmbH" and one.seller["vat_id"] == "DE123456789"
-    assert one.buyer["name"] == "Ana Novak" and one.buyer["email"] == "ana@example.com"
+    assert one.gross_total == Decimal("50.00")
+    assert one.kind == Invoice.Kind.INVOICE
+    assert one.seller["name"] == "Acme Events GmbH"
+    assert one.seller["vat_id"] == "DE123456789"
+    assert one.buyer["name"] == "Ana Novak"
+    assert one.buyer["email"] == "ana@example.com"
     assert [(line.description, line.quantity, line.gross) for line in one.lines.all()] == [
         ("Entry", 2, Decimal("50.00"))
     ]
@@ -124,7 +139,9 @@ def test_a_bank_transfer_is_invoiced_when_marked_paid_with_its_tax_rounded_per_l
         {"treatment": "vat", "rate": "19.00", "net": "30.00", "tax": "5.70", "gross": "35.70"},
     ]
     assert (invoice.net_total, invoice.tax_total, invoice.gross_total) == (
-        Decimal("40.00"), Decimal("6.40"), Decimal("46.40")
+        Decimal("40.00"),
+        Decimal("6.40"),
+        Decimal("46.40"),
     )
     # A replayed payment notification issues nothing more.
     paid(order)
@@ -143,7 +160,8 @@ def test_on_request_the_buyer_or_organizer_gets_the_invoice_of_a_paid_order_once
     first = services.request_invoice(order)
     again = services.request_invoice(order)
 
-    assert first.pk == again.pk and first.number == "ACME-00001"
+    assert first.pk == again.pk
+    assert first.number == "ACME-00001"
 
 
 def test_the_invoice_address_is_the_recipient_and_an_unchecked_vat_id_flags_a_recheck():
@@ -151,15 +169,24 @@ def test_the_invoice_address_is_the_recipient_and_an_unchecked_vat_id_flags_a_re
     entry = make_ticket_type(event, price=Decimal("25.00"))
     order = buy(event, {entry: 1})
     InvoiceAddress.objects.create(
-        order=order, is_business=True, company="Société Exemple SARL", name="Léa Martin", street="1 rue de la Paix",
-        zipcode="75002", city="Paris", country="FR", vat_id="FR40303265045",
+        order=order,
+        is_business=True,
+        company="Société Exemple SARL",
+        name="Léa Martin",
+        street="1 rue de la Paix",
+        zipcode="75002",
+        city="Paris",
+        country="FR",
+        vat_id="FR40303265045",
         vat_id_status=InvoiceAddress.VatIdStatus.UNCHECKED,
     )
 
     invoice = Invoice.objects.get(order=paid(order))
 
-    assert invoice.buyer["name"] == "Société Exemple SARL" and invoice.buyer["contact"] == "Léa Martin"
-    assert invoice.buyer["vat_id"] == "FR40303265045" and invoice.vat_id_recheck
+    assert invoice.buyer["name"] == "Société Exemple SARL"
+    assert invoice.buyer["contact"] == "Léa Martin"
+    assert invoice.buyer["vat_id"] == "FR40303265045"
+    assert invoice.vat_id_recheck
 
 
 # --- Cancellations and credit notes -------------------------------------------------------------
@@ -168,9 +195,8 @@ def test_the_invoice_address_is_the_recipient_and_an_unchecked_vat_id_flags_a_re
 def test_a_full_refund_issues_a_cancellation_invoice_whose_totals_negate_the_original():
     event = invoicing_event(payment_methods=["bank"])
     entry = make_ticket_type(event, name="Entry", price=Decimal("11.90"))
-    order = buy(event, {entry: 2}, method="offline" if False else "bank")
+    order = buy(event, {entry: 2}, method="bank")
     original = Invoice.objects.get(order=order, kind=Invoice.Kind.INVOICE)
-    # Taxes are written with the order; the test taxes the invoice's order line the same way.
     assert original.gross_total == Decimal("23.80")
 
     lifecycle.refund(order, order.total, reason="Cannot come")
@@ -179,10 +205,12 @@ def test_a_full_refund_issues_a_cancellation_invoice_whose_totals_negate_the_ori
     assert cancellation.refers_to_id == original.pk
     assert cancellation.number == "ACME-00002"
     assert (cancellation.net_total, cancellation.tax_total, cancellation.gross_total) == (
-        -original.net_total, -original.tax_total, -original.gross_total
+        -original.net_total,
+        -original.tax_total,
+        -original.gross_total,
     )
-    assert [(l.quantity, l.net, l.tax, l.gross) for l in cancellation.lines.all()] == [
-        (-l.quantity, -l.net, -l.tax, -l.gross) for l in original.lines.all()
+    assert [(line.quantity, line.net, line.tax, line.gross) for line in cancellation.lines.all()] == [
+        (-line.quantity, -line.net, -line.tax, -line.gross) for line in original.lines.all()
     ]
     assert services.current_invoice(order.pk) is None
 
@@ -199,7 +227,9 @@ def test_a_taxed_full_refund_negates_each_rate():
 
     cancellation = Invoice.objects.get(order=order, kind=Invoice.Kind.CANCELLATION)
     assert (cancellation.net_total, cancellation.tax_total, cancellation.gross_total) == (
-        Decimal("-20.00"), Decimal("-3.80"), Decimal("-23.80")
+        Decimal("-20.00"),
+        Decimal("-3.80"),
+        Decimal("-23.80"),
     )
     assert cancellation.tax_summary == [
         {"treatment": "vat", "rate": "19.00", "net": "-20.00", "tax": "-3.80", "gross": "-23.80"}
@@ -212,26 +242,34 @@ def test_a_partial_refund_issues_a_credit_note_and_a_later_cancellation_credits_
     entry = make_ticket_type(event, name="Entry", price=Decimal("11.90"))
     vip = make_ticket_type(event, name="VIP", price=Decimal("10.70"))
     order = buy(event, {entry: 2, vip: 1}, method="bank")
-    Invoice.objects.all().count()
     original = Invoice.objects.get(order=order)
     ticket = order.tickets.filter(ticket_type=vip).get()
 
     lifecycle.refund(order, tickets=[ticket.pk])
 
     credit = Invoice.objects.get(order=order, kind=Invoice.Kind.CREDIT_NOTE)
-    assert credit.refers_to_id == original.pk and credit.gross_total == Decimal("-10.70")
-    assert [(l.description, l.quantity, l.gross) for l in credit.lines.all()] == [("VIP", -1, Decimal("-10.70"))]
+    assert credit.refers_to_id == original.pk
+    assert credit.gross_total == Decimal("-10.70")
+    assert [(line.description, line.quantity, line.gross) for line in credit.lines.all()] == [
+        ("VIP", -1, Decimal("-10.70"))
+    ]
 
     lifecycle.cancel(order)
 
     cancellation = Invoice.objects.get(order=order, kind=Invoice.Kind.CANCELLATION)
     assert cancellation.gross_total == -(original.gross_total + credit.gross_total) == Decimal("-23.80")
-    assert sorted(Invoice.objects.values_list("number", flat=True)) == ["ACME-00001", "ACME-00002", "ACME-00003"]
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == [
+        "ACME-00001",
+        "ACME-00002",
+        "ACME-00003",
+    ]
 
 
 def test_a_refund_of_an_amount_is_split_over_the_lines_by_their_amounts():
     assert services._split(Decimal("10.00"), [Decimal("1"), Decimal("1"), Decimal("1")]) == [
-        Decimal("3.34"), Decimal("3.33"), Decimal("3.33")
+        Decimal("3.34"),
+        Decimal("3.33"),
+        Decimal("3.33"),
     ]
     event = invoicing_event(payment_methods=["bank"])
     entry = make_ticket_type(event, price=Decimal("30.00"))
@@ -241,7 +279,7 @@ def test_a_refund_of_an_amount_is_split_over_the_lines_by_their_amounts():
     lifecycle.refund(order, Decimal("10.00"))
 
     credit = Invoice.objects.get(order=order, kind=Invoice.Kind.CREDIT_NOTE)
-    assert [l.gross for l in credit.lines.all()] == [Decimal("-7.50"), Decimal("-2.50")]
+    assert [line.gross for line in credit.lines.all()] == [Decimal("-7.50"), Decimal("-2.50")]
 
 
 # --- Immutability -------------------------------------------------------------------------------
@@ -265,7 +303,8 @@ def test_an_issued_invoice_and_its_lines_cannot_change_or_be_deleted():
         with pytest.raises(IntegrityError), transaction.atomic():
             change()
     invoice.refresh_from_db()
-    assert invoice.gross_total == Decimal("25.00") and invoice.lines.get().description == line.description
+    assert invoice.gross_total == Decimal("25.00")
+    assert invoice.lines.get().description == line.description
 
 
 @pytest.mark.postgres
@@ -286,7 +325,8 @@ def test_the_files_are_rendered_once_and_kept():
     first = bytes(files.files(invoice).pdf)
     second = bytes(files.files(invoice).pdf)
 
-    assert first == second and first.startswith(b"%PDF")
+    assert first == second
+    assert first.startswith(b"%PDF")
 
 
 # --- The PDF and the Factur-X XML ---------------------------------------------------------------
@@ -305,12 +345,12 @@ def test_the_facturx_xml_validates_against_en16931_and_its_totals_are_the_pdfs()
 
     cii.check(xml)  # raises unless it matches the EN 16931 schema
     assert facturx.xml_check_xsd(xml, flavor="factur-x", level="en16931")
-    flavor, embedded = facturx.get_xml_from_pdf(pdf, check_xsd=True)[0:2]
+    _flavor, embedded = facturx.get_xml_from_pdf(pdf, check_xsd=True)[0:2]
     assert embedded == xml
     root = etree.fromstring(xml)
     assert root.findtext("rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) == "380"
     text = pdf_text(pdf)
-    money = lambda amount: format_money(amount, "EUR", "en")  # noqa: E731
+    money = lambda amount: plain(format_money(amount, "EUR", "en"))  # noqa: E731
     grand = xml_amount(xml, TOTALS + "ram:GrandTotalAmount")
     tax_total = xml_amount(xml, TOTALS + "ram:TaxTotalAmount")
     net = xml_amount(xml, TOTALS + "ram:TaxBasisTotalAmount")
@@ -321,13 +361,19 @@ def test_the_facturx_xml_validates_against_en16931_and_its_totals_are_the_pdfs()
     lines_net = sum(Decimal(e.text) for e in root.iterfind(".//ram:LineTotalAmount", NS)) - net
     assert lines_net == net  # the lines' net amounts (the header's repeats it) sum to the total
     groups = root.findall(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", NS)
-    assert [(g.findtext("ram:CategoryCode", namespaces=NS), g.findtext("ram:RateApplicablePercent", namespaces=NS),
-             g.findtext("ram:CalculatedAmount", namespaces=NS)) for g in groups] == [
-        ("S", "7.00", "1.40"), ("S", "19.00", "5.70")
-    ]
+    assert [
+        (
+            g.findtext("ram:CategoryCode", namespaces=NS),
+            g.findtext("ram:RateApplicablePercent", namespaces=NS),
+            g.findtext("ram:CalculatedAmount", namespaces=NS),
+        )
+        for g in groups
+    ] == [("S", "7.00", "1.40"), ("S", "19.00", "5.70")]
     assert sum(Decimal(g.findtext("ram:CalculatedAmount", namespaces=NS)) for g in groups) == tax_total
     for group in invoice.tax_summary:
-        assert amount_after(f"VAT {Decimal(group['rate']).normalize():f} %", text) == money(Decimal(group["tax"]))
+        assert amount_after(f"VAT {Decimal(group['rate']).normalize():f} %", text) == money(
+            Decimal(group["tax"])
+        )
 
 
 def test_a_cancellation_is_a_credit_note_381_with_positive_amounts_referring_to_the_invoice():
@@ -344,10 +390,13 @@ def test_a_cancellation_is_a_credit_note_381_with_positive_amounts_referring_to_
     root = etree.fromstring(xml)
     assert root.findtext("rsm:ExchangedDocument/ram:TypeCode", namespaces=NS) == "381"
     assert xml_amount(xml, TOTALS + "ram:GrandTotalAmount") == Decimal("11.90") == -cancellation.gross_total
-    assert root.findtext(".//ram:InvoiceReferencedDocument/ram:IssuerAssignedID", namespaces=NS) == "ACME-00001"
+    assert (
+        root.findtext(".//ram:InvoiceReferencedDocument/ram:IssuerAssignedID", namespaces=NS) == "ACME-00001"
+    )
     text = pdf_text(pdf)
-    assert "Cancellation invoice ACME-00002" in text and "ACME-00001" in text
-    assert amount_after("Total", text) == format_money(Decimal("-11.90"), "EUR", "en")
+    assert "Cancellation invoice ACME-00002" in text
+    assert "ACME-00001" in text
+    assert amount_after("Total", text) == plain(format_money(Decimal("-11.90"), "EUR", "en"))
 
 
 def test_reverse_charge_and_exempt_lines_carry_their_categories_and_the_legal_text():
@@ -358,8 +407,15 @@ def test_reverse_charge_and_exempt_lines_carry_their_categories_and_the_legal_te
     tax(order, online, "0", TaxTreatment.REVERSE_CHARGE)
     tax(order, book, "0", TaxTreatment.EXEMPT)
     InvoiceAddress.objects.create(
-        order=order, is_business=True, company="Société Exemple SARL", street="1 rue de la Paix", zipcode="75002",
-        city="Paris", country="FR", vat_id="FR40303265045", vat_id_status=InvoiceAddress.VatIdStatus.VALID,
+        order=order,
+        is_business=True,
+        company="Société Exemple SARL",
+        street="1 rue de la Paix",
+        zipcode="75002",
+        city="Paris",
+        country="FR",
+        vat_id="FR40303265045",
+        vat_id_status=InvoiceAddress.VatIdStatus.VALID,
     )
     invoice = Invoice.objects.get(order=paid(order))
 
@@ -368,14 +424,17 @@ def test_reverse_charge_and_exempt_lines_carry_their_categories_and_the_legal_te
     cii.check(xml)
     root = etree.fromstring(xml)
     groups = root.findall(".//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax", NS)
-    assert sorted((g.findtext("ram:CategoryCode", namespaces=NS), g.findtext("ram:ExemptionReason", namespaces=NS))
-                  for g in groups) == [("AE", "Reverse charge"), ("E", "Exempt from VAT")]
+    assert sorted(
+        (g.findtext("ram:CategoryCode", namespaces=NS), g.findtext("ram:ExemptionReason", namespaces=NS))
+        for g in groups
+    ) == [("AE", "Reverse charge"), ("E", "Exempt from VAT")]
     buyer = root.find(".//ram:BuyerTradeParty", NS)
     assert buyer.findtext("ram:SpecifiedTaxRegistration/ram:ID", namespaces=NS) == "FR40303265045"
     assert buyer.findtext("ram:PostalTradeAddress/ram:CountryID", namespaces=NS) == "FR"
     text = " ".join(pdf_text(pdf).split())
     assert "Reverse charge: VAT is owed by the recipient" in text
-    assert "VAT ID: FR40303265045" in text and "VAT ID: DE123456789" in text
+    assert "VAT ID: FR40303265045" in text
+    assert "VAT ID: DE123456789" in text
 
 
 def test_the_pdf_is_in_the_orders_language_german():
@@ -389,15 +448,16 @@ def test_the_pdf_is_in_the_orders_language_german():
 
     text = pdf_text(pdf)
     assert "Rechnung ACME-00001" in text
-    assert amount_after("Gesamtbetrag", text) == "1.234,50\xa0€"
-    assert amount_after("Summe USt.", text) == "197,11\xa0€"
-    assert "Rechnungsdatum" in text and "Vollständig bezahlt" in text
+    assert amount_after("Gesamtbetrag", text) == "1.234,50 €"
+    assert amount_after("Summe USt.", text) == "197,11 €"
+    assert "Rechnungsdatum" in text
+    assert "Vollständig bezahlt" in text
     for english in ("Invoice", "Total", "Date of issue", "Paid in full"):
         assert english not in text
     assert xml_amount(xml, TOTALS + "ram:GrandTotalAmount") == Decimal("1234.50")
 
 
-@pytest.mark.parametrize("locale, title", [("fr", "Facture"), ("es", "Factura"), ("cs", "Faktura")])
+@pytest.mark.parametrize(("locale", "title"), [("fr", "Facture"), ("es", "Factura"), ("cs", "Faktura")])
 def test_the_pdf_speaks_every_language_with_a_catalog(locale, title):
     event = invoicing_event()
     entry = make_ticket_type(event, price=Decimal("10.00"))

@@ -34,6 +34,8 @@ def test_a_thousand_concurrent_paid_orders_get_invoices_one_to_a_thousand(settin
     assert Order.objects.filter(status=Order.Status.PAID).count() == ORDERS
     sequences = sorted(Invoice.objects.values_list("sequence", flat=True))
     assert sequences == list(range(1, ORDERS + 1))
-    assert sorted(Invoice.objects.values_list("number", flat=True)) == [f"ACME-{n:05d}" for n in range(1, ORDERS + 1)]
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == [
+        f"ACME-{n:05d}" for n in range(1, ORDERS + 1)
+    ]
     assert Invoice.objects.values("order").distinct().count() == ORDERS
     assert InvoiceSeries.objects.get(organizer=event.organizer, prefix="ACME-").last_number == ORDERS

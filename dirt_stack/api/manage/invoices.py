@@ -10,7 +10,7 @@ from ninja import Query, Router
 
 from api.auth import OrganizerToken
 from api.manage.common import PAGE_SIZE, require_manager, token_of
-from api.manage.schemas import InvoiceDetailOut, InvoiceFilters, InvoiceOut, InvoicePageOut
+from api.manage.schemas import InvoiceDetailOut, InvoiceFilters, InvoicePageOut
 from api.problems import problem
 from api.schemas import ProblemOut
 from core.input import QueryId
@@ -52,8 +52,16 @@ def _out(request: HttpRequest, invoice: Invoice) -> dict[str, Any]:
 
 def _detail(request: HttpRequest, invoice: Invoice) -> dict[str, Any]:
     lines = invoice.lines.values(
-        "position", "description", "quantity", "unit_net", "unit_gross", "tax_rate", "tax_treatment", "net",
-        "tax", "gross",
+        "position",
+        "description",
+        "quantity",
+        "unit_net",
+        "unit_gross",
+        "tax_rate",
+        "tax_treatment",
+        "net",
+        "tax",
+        "gross",
     )
     return {**_out(request, invoice), "lines": list(lines)}
 

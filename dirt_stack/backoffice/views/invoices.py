@@ -35,7 +35,9 @@ from storefront.schemas import OrganizerRef
 PAGE_SIZE = 50
 
 
-def _member(request: AuthenticatedHttpRequest, organizer_slug: str, roles: tuple[str, ...] | frozenset[str]) -> Membership:
+def _member(
+    request: AuthenticatedHttpRequest, organizer_slug: str, roles: tuple[str, ...] | frozenset[str]
+) -> Membership:
     membership = membership_for(request.user, organizer_slug)
     require_role(membership, roles)
     return membership
@@ -54,7 +56,9 @@ def _day(value: str) -> dt.date | None:
 
 
 def _file_url(organizer_slug: str, invoice: Invoice, kind: str) -> str:
-    return reverse(f"backoffice:invoice_{kind}", kwargs={"organizer_slug": organizer_slug, "invoice_id": invoice.pk})
+    return reverse(
+        f"backoffice:invoice_{kind}", kwargs={"organizer_slug": organizer_slug, "invoice_id": invoice.pk}
+    )
 
 
 def _row(organizer_slug: str, invoice: Invoice) -> InvoiceRow:
@@ -136,12 +140,15 @@ def invoice_xml(request: AuthenticatedHttpRequest, organizer_slug: str, invoice_
     return file_response(_invoice(_member(request, organizer_slug, MANAGERS), invoice_id), "xml")
 
 
-def _settings_props(membership: Membership, values: InvoiceSettingsValues | None = None) -> InvoiceSettingsPageProps:
+def _settings_props(
+    membership: Membership, values: InvoiceSettingsValues | None = None
+) -> InvoiceSettingsPageProps:
     organizer = membership.organizer
     current = services.settings_of(organizer.pk)
     return InvoiceSettingsPageProps(
         organizer=_ref(membership),
-        settings=values or InvoiceSettingsValues(mode=current.mode, prefix=current.prefix, footer=current.footer),
+        settings=values
+        or InvoiceSettingsValues(mode=current.mode, prefix=current.prefix, footer=current.footer),
         modes=[Option(value=value, label=label) for value, label in InvoiceSettings.Mode.choices],
         seller_name=organizer.legal_name or organizer.name,
         seller_vat_id=organizer.vat_id,
@@ -155,15 +162,22 @@ def invoice_settings(request: AuthenticatedHttpRequest, organizer_slug: str) -> 
     """When invoices are issued, their series' prefix and their footer (owners)."""
     membership = _member(request, organizer_slug, OWNERS)
     if request.method == "GET":
-        return render_page(request, _settings_props(membership), template_data={"page_title": "Invoice settings"})
+        return render_page(
+            request, _settings_props(membership), template_data={"page_title": "Invoice settings"}
+        )
     data = submitted_data(request)
     try:
         services.save_settings(
-            membership.organizer_id, mode=data.get("mode"), prefix=data.get("prefix"), footer=data.get("footer")
+            membership.organizer_id,
+            mode=data.get("mode"),
+            prefix=data.get("prefix"),
+            footer=data.get("footer"),
         )
     except OrderInvalid as exc:
         echoed = InvoiceSettingsValues(
-            mode=data["mode"] if data.get("mode") in InvoiceSettings.Mode.values else InvoiceSettings.Mode.NEVER,
+            mode=data["mode"]
+            if data.get("mode") in InvoiceSettings.Mode.values
+            else InvoiceSettings.Mode.NEVER,
             prefix=data["prefix"] if isinstance(data.get("prefix"), str) else "",
             footer=data["footer"] if isinstance(data.get("footer"), str) else "",
         )
@@ -180,7 +194,9 @@ def _order_url(request: HttpRequest, organizer_slug: str, event_slug: str, code:
 
 @login_required
 @form_page(_order_url)
-def order_invoice(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, code: str) -> HttpResponse:
+def order_invoice(
+    request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str, code: str
+) -> HttpResponse:
     """Issue the invoice of a paid order (organizers who issue them on request)."""
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     order = event.orders.filter(code=code[:20].upper()).first()

@@ -47,13 +47,21 @@ def invoicing_event(mode: str = InvoiceSettings.Mode.WHEN_PAID, **event_fields: 
         vat_id="DE123456789",
         contact_email="billing@acme.example",
     )
-    InvoiceSettings.objects.create(organizer=organizer, mode=mode, prefix="ACME-", footer="IBAN DE89 3704 0044 0532 0130 00")
+    InvoiceSettings.objects.create(
+        organizer=organizer, mode=mode, prefix="ACME-", footer="IBAN DE89 3704 0044 0532 0130 00"
+    )
     event_fields.setdefault("payment_methods", ["demo", "offline"])
     return make_event(organizer=organizer, currency="EUR", country="DE", title="Sommerfest", **event_fields)
 
 
-def buy(event: Event, quantities: dict[TicketType, int], method: str = "offline", *, email: str = "ana@example.com",
-        locale: str = "en") -> Order:
+def buy(
+    event: Event,
+    quantities: dict[TicketType, int],
+    method: str = "offline",
+    *,
+    email: str = "ana@example.com",
+    locale: str = "en",
+) -> Order:
     details = pricing.BuyerDetails(name="Ana Novak", email=email, payment_method=method)
     order = purchase.place_order(
         only_date(event), {t.pk: n for t, n in quantities.items()}, details, base_url=BASE_URL
@@ -81,9 +89,13 @@ def pdf_text(pdf: bytes) -> str:
     return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
 
 
+def plain(text: str) -> str:
+    """``text`` with its no-break spaces (Babel's, between an amount and its currency) as spaces."""
+    return text.replace("\xa0", " ").replace("\u202f", " ")
+
+
 def amount_after(label: str, text: str) -> str:
-    """The amount printed on the line of ``label`` in a PDF's text."""
-    found = re.search(rf"^{re.escape(label)}\s*(.+)$", text, re.MULTILINE)
+    """The amount printed on the line of ``label`` in a PDF's text (no-break spaces as spaces)."""
+    found = re.search(rf"^{re.escape(label)}\s*(.+)$", plain(text), re.MULTILINE)
     assert found, f"{label!r} not in the PDF's text:\n{text}"
     return found.group(1).strip()
-
