@@ -4,6 +4,7 @@ request, and the invoice settings (owners)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -35,9 +36,7 @@ from storefront.schemas import OrganizerRef
 PAGE_SIZE = 50
 
 
-def _member(
-    request: AuthenticatedHttpRequest, organizer_slug: str, roles: tuple[str, ...] | frozenset[str]
-) -> Membership:
+def _member(request: AuthenticatedHttpRequest, organizer_slug: str, roles: Iterable[str]) -> Membership:
     membership = membership_for(request.user, organizer_slug)
     require_role(membership, roles)
     return membership
