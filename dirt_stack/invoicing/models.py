@@ -167,9 +167,6 @@ class InvoiceLine(ImmutableModel):
         ordering = ["position"]
         constraints = [
             models.UniqueConstraint(fields=["invoice", "position"], name="invoice_line_position_once"),
-            models.CheckConstraint(
-                condition=Q(gross=models.F("net") + models.F("tax")), name="invoice_line_sums"
-            ),
         ]
 
     def __str__(self) -> str:
