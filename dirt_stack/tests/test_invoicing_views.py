@@ -82,14 +82,14 @@ def test_the_buyer_downloads_the_invoice_through_the_orders_secret_address(shop)
         f"/orders/{order.code}/{order.secret}/invoices/abc.pdf",
         f"/orders/{order.code}/{order.secret}/invoices/1%00.pdf",
     ):
-        assert Client().get(wrong).status_code == 404, wrong
+        assert Client().get(wrong, headers=INERTIA).status_code == 404, wrong
 
 
 def test_another_orders_invoice_is_not_reached_with_this_orders_secret(shop):
     other = buy(shop["event"], {shop["entry"]: 1}, method="demo", email="bo@example.com")
     theirs = Invoice.objects.get(order=other)
     order = shop["order"]
-    assert Client().get(f"/orders/{order.code}/{order.secret}/invoices/{theirs.pk}.pdf").status_code == 404
+    assert Client().get(f"/orders/{order.code}/{order.secret}/invoices/{theirs.pk}.pdf", headers=INERTIA).status_code == 404
 
 
 def test_on_request_the_buyer_asks_for_the_invoice_from_the_order_page(shop):
@@ -243,7 +243,7 @@ def test_another_organizers_invoice_files_are_not_found(shop):
         "/manage/acme/invoices/99999999999999999999.pdf",
         "/manage/acme/invoices/x.xml",
     ):
-        assert shop["manager"].get(path).status_code == 404, path
+        assert shop["manager"].get(path, headers=INERTIA).status_code == 404, path
 
 
 # --- The organizer API --------------------------------------------------------------------------

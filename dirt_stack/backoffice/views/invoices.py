@@ -4,6 +4,7 @@ request, and the invoice settings (owners)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 
 from django.contrib import messages
@@ -34,6 +35,7 @@ from storefront.invoices import file_response
 from storefront.schemas import OrganizerRef
 
 PAGE_SIZE = 50
+DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 def _member(request: AuthenticatedHttpRequest, organizer_slug: str, roles: Iterable[str]) -> Membership:
@@ -48,8 +50,10 @@ def _ref(membership: Membership) -> OrganizerRef:
 
 def _day(value: str) -> dt.date | None:
     """A filter's day ("2026-12-01"); anything else is ignored, as every filter does."""
+    if not DAY.fullmatch(value):
+        return None
     try:
-        return dt.date.fromisoformat(value) if len(value) == 10 else None
+        return dt.date.fromisoformat(value)
     except ValueError:
         return None
 

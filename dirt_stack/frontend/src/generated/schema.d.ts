@@ -168,6 +168,29 @@ export interface paths {
     /** Record a bank transfer's arrival */
     post: operations["api_manage_orders_mark_order_paid"];
   };
+  "/api/v1/manage/invoices": {
+    /** Your invoices, cancellations and credit notes, newest first, 50 per page */
+    get: operations["api_manage_invoices_list_invoices"];
+  };
+  "/api/v1/manage/invoices/{invoice_id}": {
+    /** One of your invoices, with its lines */
+    get: operations["api_manage_invoices_get_invoice"];
+  };
+  "/api/v1/manage/invoices/{invoice_id}/pdf": {
+    /** The invoice's PDF (PDF/A-3 with its Factur-X EN 16931 XML embedded) */
+    get: operations["api_manage_invoices_invoice_pdf"];
+  };
+  "/api/v1/manage/invoices/{invoice_id}/xml": {
+    /** The invoice's Factur-X (CII, EN 16931) XML */
+    get: operations["api_manage_invoices_invoice_xml"];
+  };
+  "/api/v1/manage/orders/{code}/invoice": {
+    /**
+     * Issue the invoice of a paid order (or return the one it has)
+     * @description For organizers who issue invoices on request (or when paid); 409 when the order is not paid or the organizer issues no invoices.
+     */
+    post: operations["api_manage_invoices_request_invoice"];
+  };
   "/api/v1/manage/events/{slug}/room": {
     /** The event's on-sale room: settings, live counts and log */
     get: operations["api_manage_room_get_room"];
@@ -2412,6 +2435,179 @@ export interface components {
        */
       reference?: string;
     };
+    /** InvoiceFilters */
+    InvoiceFilters: {
+      /**
+       * Kind
+       * @default
+       * @enum {string}
+       */
+      kind?: "" | "invoice" | "cancellation" | "credit_note";
+      /**
+       * Q
+       * @description Invoice number or order code
+       * @default
+       */
+      q?: string;
+      /** From */
+      from?: string | null;
+      /** To */
+      to?: string | null;
+      /**
+       * Page
+       * @default 1
+       */
+      page?: number;
+    };
+    /**
+     * InvoiceOut
+     * @description An issued invoice, cancellation or credit note: its snapshot, never changed.
+     */
+    InvoiceOut: {
+      /** Id */
+      id: number;
+      /** Number */
+      number: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "invoice" | "cancellation" | "credit_note";
+      /**
+       * Refers To
+       * @description The number of the invoice a correction corrects.
+       */
+      refers_to?: string | null;
+      /**
+       * Order
+       * @description The order's code.
+       */
+      order: string;
+      /**
+       * Issued At
+       * Format: date-time
+       */
+      issued_at: string;
+      /** Currency */
+      currency: string;
+      /** Locale */
+      locale: string;
+      /** Net Total */
+      net_total: string;
+      /** Tax Total */
+      tax_total: string;
+      /** Gross Total */
+      gross_total: string;
+      /** Tax Summary */
+      tax_summary: {
+          [key: string]: string;
+        }[];
+      /** Seller */
+      seller: {
+        [key: string]: unknown;
+      };
+      /** Buyer */
+      buyer: {
+        [key: string]: unknown;
+      };
+      /** Vat Id Recheck */
+      vat_id_recheck: boolean;
+      /** Pdf Url */
+      pdf_url: string;
+      /** Xml Url */
+      xml_url: string;
+    };
+    /** InvoicePageOut */
+    InvoicePageOut: {
+      /** Items */
+      items: components["schemas"]["InvoiceOut"][];
+      /** Count */
+      count: number;
+      /** Page */
+      page: number;
+      /** Pages */
+      pages: number;
+    };
+    /** InvoiceDetailOut */
+    InvoiceDetailOut: {
+      /** Id */
+      id: number;
+      /** Number */
+      number: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "invoice" | "cancellation" | "credit_note";
+      /**
+       * Refers To
+       * @description The number of the invoice a correction corrects.
+       */
+      refers_to?: string | null;
+      /**
+       * Order
+       * @description The order's code.
+       */
+      order: string;
+      /**
+       * Issued At
+       * Format: date-time
+       */
+      issued_at: string;
+      /** Currency */
+      currency: string;
+      /** Locale */
+      locale: string;
+      /** Net Total */
+      net_total: string;
+      /** Tax Total */
+      tax_total: string;
+      /** Gross Total */
+      gross_total: string;
+      /** Tax Summary */
+      tax_summary: {
+          [key: string]: string;
+        }[];
+      /** Seller */
+      seller: {
+        [key: string]: unknown;
+      };
+      /** Buyer */
+      buyer: {
+        [key: string]: unknown;
+      };
+      /** Vat Id Recheck */
+      vat_id_recheck: boolean;
+      /** Pdf Url */
+      pdf_url: string;
+      /** Xml Url */
+      xml_url: string;
+      /** Lines */
+      lines: components["schemas"]["InvoiceLineOut"][];
+    };
+    /** InvoiceLineOut */
+    InvoiceLineOut: {
+      /** Position */
+      position: number;
+      /** Description */
+      description: string;
+      /** Quantity */
+      quantity: number;
+      /** Unit Net */
+      unit_net: string;
+      /** Unit Gross */
+      unit_gross: string;
+      /** Tax Rate */
+      tax_rate: string;
+      /** Tax Treatment */
+      tax_treatment: string;
+      /** Net */
+      net: string;
+      /** Tax */
+      tax: string;
+      /** Gross */
+      gross: string;
+    };
     /** RoomChangeRow */
     RoomChangeRow: {
       /**
@@ -4517,6 +4713,130 @@ export interface components {
       refusal: string | null;
     };
     /**
+     * InvoiceLink
+     * @description An issued invoice, cancellation or credit note, and where to download it.
+     */
+    InvoiceLink: {
+      /** Id */
+      id: number;
+      /** Number */
+      number: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "invoice" | "cancellation" | "credit_note";
+      /** Kind Label */
+      kind_label: string;
+      /**
+       * Issued At
+       * Format: date-time
+       */
+      issued_at: string;
+      /** Gross Total */
+      gross_total: string;
+      /** Currency */
+      currency: string;
+      /** Pdf Url */
+      pdf_url: string;
+    };
+    /** InvoiceRow */
+    InvoiceRow: {
+      /** Id */
+      id: number;
+      /** Number */
+      number: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "invoice" | "cancellation" | "credit_note";
+      /** Kind Label */
+      kind_label: string;
+      /** Refers To */
+      refers_to: string | null;
+      /**
+       * Issued At
+       * Format: date-time
+       */
+      issued_at: string;
+      /** Order Code */
+      order_code: string;
+      /** Order Url */
+      order_url: string;
+      /** Event */
+      event: string;
+      /** Buyer */
+      buyer: string;
+      /** Net Total */
+      net_total: string;
+      /** Tax Total */
+      tax_total: string;
+      /** Gross Total */
+      gross_total: string;
+      /** Currency */
+      currency: string;
+      /** Vat Id Recheck */
+      vat_id_recheck: boolean;
+      /** Pdf Url */
+      pdf_url: string;
+      /** Xml Url */
+      xml_url: string;
+    };
+    /** InvoiceSearch */
+    InvoiceSearch: {
+      /** Kind */
+      kind: string;
+      /** Q */
+      q: string;
+      /** Issued From */
+      issued_from: string;
+      /** Issued To */
+      issued_to: string;
+    };
+    /** InvoiceSettingsPageProps */
+    InvoiceSettingsPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      settings: components["schemas"]["InvoiceSettingsValues"];
+      /** Modes */
+      modes: components["schemas"]["Option"][];
+      /** Seller Name */
+      seller_name: string;
+      /** Seller Vat Id */
+      seller_vat_id: string;
+      /** Invoices Url */
+      invoices_url: string;
+    };
+    /** InvoiceSettingsValues */
+    InvoiceSettingsValues: {
+      /**
+       * Mode
+       * @enum {string}
+       */
+      mode: "never" | "paid" | "request";
+      /** Prefix */
+      prefix: string;
+      /** Footer */
+      footer: string;
+    };
+    /** InvoicesPageProps */
+    InvoicesPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      /** Invoices */
+      invoices: components["schemas"]["InvoiceRow"][];
+      pagination: components["schemas"]["Pagination"];
+      filters: components["schemas"]["InvoiceSearch"];
+      /** Kinds */
+      kinds: components["schemas"]["Option"][];
+      /**
+       * Mode
+       * @enum {string}
+       */
+      mode: "never" | "paid" | "request";
+      /** Settings Url */
+      settings_url: string;
+    };
+    /**
      * ListedEvent
      * @description An event in the storefront's lists.
      */
@@ -4609,6 +4929,8 @@ export interface components {
       late_payment_to_refund: string;
       /** @description The order's answers to the checkout questions as a form (organizers always may). */
       answers_edit?: components["schemas"]["AnswersEdit"] | null;
+      /** @description The order's invoices, when the organizer issues them or it has some. */
+      invoices?: components["schemas"]["OrderInvoices"] | null;
     };
     /** ManagedDate */
     ManagedDate: {
@@ -4857,6 +5179,16 @@ export interface components {
       /** Label */
       label: string;
     };
+    /**
+     * OrderInvoices
+     * @description An order's invoices (invoicing), newest first.
+     */
+    OrderInvoices: {
+      /** Invoices */
+      invoices: components["schemas"]["InvoiceLink"][];
+      /** Request Url */
+      request_url?: string | null;
+    };
     /** OrderPageProps */
     OrderPageProps: {
       order: components["schemas"]["OrderDetail"];
@@ -4870,6 +5202,7 @@ export interface components {
       attendee_names_url?: string | null;
       /** Attendee Names Until */
       attendee_names_until?: string | null;
+      invoices?: components["schemas"]["OrderInvoices"] | null;
     };
     /** OrderRow */
     OrderRow: {
@@ -5696,6 +6029,8 @@ export interface components {
       "Manage/EventWidget": components["schemas"]["EventWidgetPageProps"];
       "Manage/Home": components["schemas"]["ManageHomePageProps"];
       "Manage/Invitation": components["schemas"]["InvitationPageProps"];
+      "Manage/InvoiceSettings": components["schemas"]["InvoiceSettingsPageProps"];
+      "Manage/Invoices": components["schemas"]["InvoicesPageProps"];
       "Manage/Members": components["schemas"]["MembersPageProps"];
       "Manage/Messages": components["schemas"]["MessagesPageProps"];
       "Manage/Order": components["schemas"]["ManageOrderPageProps"];
@@ -6913,6 +7248,190 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["ManagedOrderOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Your invoices, cancellations and credit notes, newest first, 50 per page */
+  api_manage_invoices_list_invoices: {
+    parameters: {
+      query?: {
+        kind?: "" | "invoice" | "cancellation" | "credit_note";
+        /** @description Invoice number or order code */
+        q?: string;
+        from?: string | null;
+        to?: string | null;
+        page?: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["InvoicePageOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** One of your invoices, with its lines */
+  api_manage_invoices_get_invoice: {
+    parameters: {
+      path: {
+        invoice_id: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["InvoiceDetailOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** The invoice's PDF (PDF/A-3 with its Factur-X EN 16931 XML embedded) */
+  api_manage_invoices_invoice_pdf: {
+    parameters: {
+      path: {
+        invoice_id: number;
+      };
+    };
+    responses: {
+      /** @description The PDF */
+      200: {
+        content: {
+          "application/pdf": unknown;
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** The invoice's Factur-X (CII, EN 16931) XML */
+  api_manage_invoices_invoice_xml: {
+    parameters: {
+      path: {
+        invoice_id: number;
+      };
+    };
+    responses: {
+      /** @description The XML */
+      200: {
+        content: {
+          "application/xml": unknown;
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Issue the invoice of a paid order (or return the one it has)
+   * @description For organizers who issue invoices on request (or when paid); 409 when the order is not paid or the organizer issues no invoices.
+   */
+  api_manage_invoices_request_invoice: {
+    parameters: {
+      path: {
+        code: string;
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["InvoiceDetailOut"];
         };
       };
       /** @description Unauthorized */

@@ -1,10 +1,17 @@
 import { Head, Link, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
-import { FormError, PrimaryButton, SelectField, TextArea, TextField } from "../../components/fields";
+import {
+  FormError,
+  PrimaryButton,
+  SelectField,
+  TextArea,
+  TextField,
+} from "../../components/fields";
 import type { PageProps } from "../../types";
 
 type Props = PageProps<"Manage/InvoiceSettings">;
-type Values = Props["settings"];
+// The mode as the select gives it (any string; the server refuses what is not a mode).
+type Values = { mode: string; prefix: string; footer: string };
 
 export default function InvoiceSettings({
   organizer,
@@ -14,7 +21,7 @@ export default function InvoiceSettings({
   seller_vat_id,
   invoices_url,
 }: Props) {
-  const form = useForm<Values>(settings);
+  const form = useForm<Values>({ ...settings });
   const errors = form.errors as Partial<Record<keyof Values | "form", string>>;
 
   function submit(e: FormEvent) {
@@ -33,8 +40,8 @@ export default function InvoiceSettings({
       <h1 className="mb-2 text-2xl font-bold tracking-tight">Invoice settings</h1>
       <p className="mb-4 text-sm text-slate-600">
         Invoices are issued by {seller_name}
-        {seller_vat_id ? ` (VAT ID ${seller_vat_id})` : ""}: the legal name, address and VAT ID
-        on your{" "}
+        {seller_vat_id ? ` (VAT ID ${seller_vat_id})` : ""}: the legal name, address and VAT ID on
+        your{" "}
         <Link href={`/manage/${organizer.slug}/settings/`} className="underline">
           organizer settings
         </Link>
