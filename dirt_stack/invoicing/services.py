@@ -45,7 +45,8 @@ def settings_of(organizer_id: int) -> InvoiceSettings:
 def save_settings(organizer_id: int, *, mode: object, prefix: object, footer: object) -> InvoiceSettings:
     """Validate and save an organizer's invoice settings; OrderInvalid names the field at fault."""
     errors: dict[str, str] = {}
-    if mode not in InvoiceSettings.Mode.values:
+    chosen = mode if isinstance(mode, str) and mode in InvoiceSettings.Mode.values else None
+    if chosen is None:
         errors["mode"] = "Choose when invoices are issued."
     prefix_text = footer_text = ""
     try:
@@ -58,12 +59,12 @@ def save_settings(organizer_id: int, *, mode: object, prefix: object, footer: ob
         footer_text = check_text(footer, max_length=FOOTER_MAX_LENGTH, multiline=True)
     except InputError as exc:
         errors["footer"] = str(exc)
-    if errors:
+    if errors or chosen is None:
         first = next(iter(errors))
         raise OrderInvalid(errors[first], first, errors)
     found, _ = InvoiceSettings.objects.update_or_create(
         organizer_id=organizer_id,
-        defaults={"mode": mode, "prefix": prefix_text, "footer": footer_text.strip()},
+        defaults={"mode": chosen, "prefix": prefix_text, "footer": footer_text.strip()},
     )
     return found
 
@@ -330,7 +331,7 @@ def credit(order_id: int, amount: Decimal, ticket_ids: list[int]) -> Invoice | N
     lines = [line for line in invoice.lines.all() if line.gross > 0]
     if not lines:
         return None
-    refunded: dict[int, list[Decimal]] = defaultdict(list)
+    refunded: dict[int | None, list[Decimal]] = defaultdict(list)
     if ticket_ids:
         order_lines = dict(OrderLine.objects.filter(order_id=order_id).values_list("ticket_type_id", "pk"))
         for ticket_type_id, price in Ticket.objects.filter(order_id=order_id, pk__in=ticket_ids).values_list(

@@ -499,4 +499,5 @@ def test_issue_dates_are_the_moment_of_payment():
     event = invoicing_event()
     entry = make_ticket_type(event, price=Decimal("10.00"))
     invoice = Invoice.objects.get(order=buy(event, {entry: 1}, method="demo"))
+    assert invoice.order.paid_at is not None
     assert abs(invoice.issued_at - invoice.order.paid_at) < dt.timedelta(seconds=5)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -49,7 +50,7 @@ def shop(settings):
     }
 
 
-def post(client: Client, path: str, data: object) -> object:
+def post(client: Client, path: str, data: object) -> Any:
     return client.post(path, json.dumps(data), content_type="application/json", headers=INERTIA)
 
 
@@ -89,7 +90,12 @@ def test_another_orders_invoice_is_not_reached_with_this_orders_secret(shop):
     other = buy(shop["event"], {shop["entry"]: 1}, method="demo", email="bo@example.com")
     theirs = Invoice.objects.get(order=other)
     order = shop["order"]
-    assert Client().get(f"/orders/{order.code}/{order.secret}/invoices/{theirs.pk}.pdf", headers=INERTIA).status_code == 404
+    assert (
+        Client()
+        .get(f"/orders/{order.code}/{order.secret}/invoices/{theirs.pk}.pdf", headers=INERTIA)
+        .status_code
+        == 404
+    )
 
 
 def test_on_request_the_buyer_asks_for_the_invoice_from_the_order_page(shop):

@@ -177,12 +177,11 @@ def invoice_settings(request: AuthenticatedHttpRequest, organizer_slug: str) -> 
             footer=data.get("footer"),
         )
     except OrderInvalid as exc:
+        mode, prefix, footer = data.get("mode"), data.get("prefix"), data.get("footer")
         echoed = InvoiceSettingsValues(
-            mode=data["mode"]
-            if data.get("mode") in InvoiceSettings.Mode.values
-            else InvoiceSettings.Mode.NEVER,
-            prefix=data["prefix"] if isinstance(data.get("prefix"), str) else "",
-            footer=data["footer"] if isinstance(data.get("footer"), str) else "",
+            mode=mode if isinstance(mode, str) and mode in InvoiceSettings.Mode.values else "never",
+            prefix=prefix if isinstance(prefix, str) else "",
+            footer=footer if isinstance(footer, str) else "",
         )
         return render_with_errors(request, _settings_props(membership, echoed), exc.errors)
     messages.success(request, "The invoice settings are saved.")

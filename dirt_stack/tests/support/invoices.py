@@ -33,8 +33,8 @@ def compile_catalogs() -> None:
             write_mo(target, catalog)
     from django.utils.translation import trans_real
 
-    trans_real._translations = {}
-    trans_real._default = None
+    trans_real._translations = {}  # type: ignore[attr-defined]
+    trans_real._default = None  # type: ignore[attr-defined]
     translation.deactivate()
 
 
