@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
 
-from invoicing import files
+from invoicing import files, services
 from invoicing.models import Invoice, InvoiceSettings
 from invoicing.services import ISSUABLE, settings_of
+from sales.exceptions import OrderConflict
 from sales.models import Order
 from storefront import schemas
 from storefront.serializers import built
@@ -71,3 +73,14 @@ def buyer_invoices(order: Order, order_page: str) -> schemas.OrderInvoices | Non
     return order_invoices(
         order, lambda invoice: f"{order_page}invoices/{invoice.pk}.pdf", f"{order_page}invoices/"
     )
+
+
+def ask_for_invoice(request: HttpRequest, order: Order) -> None:
+    """Issue the order's invoice (or find the one it has) and say so in a flash message;
+    the reason when it cannot be issued (not paid, the organizer issues none)."""
+    try:
+        invoice = services.request_invoice(order)
+    except OrderConflict as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Invoice {invoice.number} is ready to download.")

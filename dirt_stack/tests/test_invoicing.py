@@ -23,6 +23,7 @@ from sales.payments import PROVIDERS, PaymentProvider, PaymentStart
 from tests.factories import make_ticket_type
 from tests.support.invoices import (
     amount_after,
+    business_address,
     buy,
     compile_catalogs,
     invoicing_event,
@@ -168,18 +169,7 @@ def test_the_invoice_address_is_the_recipient_and_an_unchecked_vat_id_flags_a_re
     event = invoicing_event()
     entry = make_ticket_type(event, price=Decimal("25.00"))
     order = buy(event, {entry: 1})
-    InvoiceAddress.objects.create(
-        order=order,
-        is_business=True,
-        company="Société Exemple SARL",
-        name="Léa Martin",
-        street="1 rue de la Paix",
-        zipcode="75002",
-        city="Paris",
-        country="FR",
-        vat_id="FR40303265045",
-        vat_id_status=InvoiceAddress.VatIdStatus.UNCHECKED,
-    )
+    business_address(order, InvoiceAddress.VatIdStatus.UNCHECKED, name="Léa Martin")
 
     invoice = Invoice.objects.get(order=paid(order))
 
@@ -406,17 +396,7 @@ def test_reverse_charge_and_exempt_lines_carry_their_categories_and_the_legal_te
     order = buy(event, {online: 1, book: 1})
     tax(order, online, "0", TaxTreatment.REVERSE_CHARGE)
     tax(order, book, "0", TaxTreatment.EXEMPT)
-    InvoiceAddress.objects.create(
-        order=order,
-        is_business=True,
-        company="Société Exemple SARL",
-        street="1 rue de la Paix",
-        zipcode="75002",
-        city="Paris",
-        country="FR",
-        vat_id="FR40303265045",
-        vat_id_status=InvoiceAddress.VatIdStatus.VALID,
-    )
+    business_address(order, InvoiceAddress.VatIdStatus.VALID)
     invoice = Invoice.objects.get(order=paid(order))
 
     pdf, xml = files.render(invoice)

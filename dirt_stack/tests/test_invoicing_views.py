@@ -17,7 +17,7 @@ from invoicing.models import Invoice, InvoiceSettings
 from sales import lifecycle
 from tests.factories import make_member, make_ticket_type
 from tests.support.api import call
-from tests.support.invoices import buy, compile_catalogs, invoicing_event, paid
+from tests.support.invoices import buy, compile_catalogs, invoicing_event, other_organizers_invoice, paid
 
 pytestmark = pytest.mark.django_db(transaction=True)
 INERTIA = {"X-Inertia": "true", "X-Inertia-Version": "0.1.0"}
@@ -239,10 +239,7 @@ def test_an_organizer_issues_an_orders_invoice_on_request(shop):
 
 
 def test_another_organizers_invoice_files_are_not_found(shop):
-    other = invoicing_event(organizer_slug="other", slug="other-gig")
-    theirs = Invoice.objects.get(
-        order=buy(other, {make_ticket_type(other, price=Decimal("5.00")): 1}, method="demo")
-    )
+    theirs = other_organizers_invoice()
     for path in (
         f"/manage/acme/invoices/{theirs.pk}.pdf",
         f"/manage/acme/invoices/{theirs.pk}.xml",
@@ -292,10 +289,7 @@ def test_the_api_issues_an_invoice_on_request_and_refuses_an_unpaid_order(shop):
 
 
 def test_the_api_never_shows_another_organizers_invoices(shop):
-    other = invoicing_event(organizer_slug="other", slug="other-gig")
-    theirs = Invoice.objects.get(
-        order=buy(other, {make_ticket_type(other, price=Decimal("5.00")): 1}, method="demo")
-    )
+    theirs = other_organizers_invoice()
     for path in (
         f"/api/v1/manage/invoices/{theirs.pk}",
         f"/api/v1/manage/invoices/{theirs.pk}/pdf",

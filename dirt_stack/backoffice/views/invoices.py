@@ -30,8 +30,8 @@ from core.input import parse_id, search_text
 from core.schemas import Option
 from invoicing import services
 from invoicing.models import Invoice, InvoiceSettings
-from sales.exceptions import OrderConflict, OrderInvalid
-from storefront.invoices import file_response
+from sales.exceptions import OrderInvalid
+from storefront.invoices import ask_for_invoice, file_response
 from storefront.schemas import OrganizerRef
 
 PAGE_SIZE = 50
@@ -204,10 +204,5 @@ def order_invoice(
     order = event.orders.filter(code=code[:20].upper()).first()
     if order is None:
         raise Http404("No such order.")
-    try:
-        invoice = services.request_invoice(order)
-    except OrderConflict as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Invoice {invoice.number} is issued.")
+    ask_for_invoice(request, order)
     return redirect("backoffice:order", organizer_slug=organizer_slug, event_slug=event_slug, code=order.code)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -10,10 +9,8 @@ from django.views.decorators.http import require_GET
 
 from core.inertia import form_page
 from core.input import parse_id
-from invoicing import services
 from invoicing.models import Invoice
-from sales.exceptions import OrderConflict
-from storefront.invoices import file_response
+from storefront.invoices import ask_for_invoice, file_response
 from storefront.serializers import order_for_holder
 
 
@@ -38,10 +35,5 @@ def request_invoice(request: HttpRequest, code: str, secret: str) -> HttpRespons
     order = order_for_holder(code, secret)
     if order is None:
         raise Http404("No such order.")
-    try:
-        invoice = services.request_invoice(order)
-    except OrderConflict as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"Your invoice {invoice.number} is ready to download.")
+    ask_for_invoice(request, order)
     return redirect("sales:order", code=order.code, secret=order.secret)

@@ -14,10 +14,10 @@ from pypdf import PdfReader
 
 from core.money import quantize
 from events.models import Event, TicketType
-from invoicing.models import InvoiceSettings
+from invoicing.models import Invoice, InvoiceSettings
 from sales import lifecycle, pricing, purchase
-from sales.models import Order, OrderLine, TaxTreatment
-from tests.factories import make_event, make_organizer, only_date
+from sales.models import InvoiceAddress, Order, OrderLine, TaxTreatment
+from tests.factories import make_event, make_organizer, make_ticket_type, only_date
 
 LOCALE_DIR = Path(__file__).resolve().parents[2] / "invoicing" / "locale"
 BASE_URL = "http://testserver/"
@@ -79,6 +79,27 @@ def tax(order: Order, ticket_type: TicketType, rate: str, treatment: str = TaxTr
     OrderLine.objects.filter(pk=line.pk).update(
         tax_rate=Decimal(rate) if charged else Decimal("0"), tax_amount=amount, tax_treatment=treatment
     )
+
+
+def business_address(order: Order, vat_id_status: str, **fields: str) -> InvoiceAddress:
+    """A French company as the order's invoice address (``fields`` change or add to it)."""
+    values = {
+        "company": "Société Exemple SARL",
+        "street": "1 rue de la Paix",
+        "zipcode": "75002",
+        "city": "Paris",
+        "country": "FR",
+        "vat_id": "FR40303265045",
+        **fields,
+    }
+    return InvoiceAddress.objects.create(order=order, is_business=True, vat_id_status=vat_id_status, **values)
+
+
+def other_organizers_invoice() -> Invoice:
+    """An invoice of another organizer ("other"), paid by the demo card."""
+    other = invoicing_event(organizer_slug="other", slug="other-gig")
+    entry = make_ticket_type(other, price=Decimal("5.00"))
+    return Invoice.objects.get(order=buy(other, {entry: 1}, method="demo"))
 
 
 def paid(order: Order) -> Order:
