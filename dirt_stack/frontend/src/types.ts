@@ -41,6 +41,9 @@ export type TicketWalletPass = Schemas["TicketWalletPass"];
 export type Answer = Schemas["Answer"];
 export type CheckoutQuestion = Schemas["CheckoutQuestion"];
 export type AnswersEdit = Schemas["AnswersEdit"];
+export type OrderTaxes = Schemas["OrderTaxes"];
+export type OrderInvoiceAddress = Schemas["OrderInvoiceAddress"];
+export type CheckoutInvoiceAddress = Schemas["CheckoutInvoiceAddress"];
 
 // The back office.
 export type EventRow = Schemas["EventRow"];
