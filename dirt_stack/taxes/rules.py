@@ -15,7 +15,8 @@ import pycountry
 from django.db import IntegrityError, transaction
 
 from accounts.models import Organizer
-from core.input import InputError, clean_name
+from core.input import InputError, clean_name, parse_id
+from events.models import Event, TicketType
 from taxes import engine
 from taxes.models import TaxRule
 from taxes.rates import STANDARD_RATES
@@ -164,6 +165,11 @@ def save_rule(organizer: Organizer, data: RuleInput, rule: TaxRule | None = None
     return rule
 
 
+def uses(rule: TaxRule) -> int:
+    """How many events and ticket types use ``rule``."""
+    return int(rule.events.count() + rule.ticket_types.count())  # type: ignore[attr-defined]
+
+
 def in_use(rule: TaxRule) -> bool:
     return rule.events.exists() or rule.ticket_types.exists()  # type: ignore[attr-defined]
 
@@ -237,3 +243,47 @@ def from_template(organizer: Organizer, key: str, *, name: str | None = None) ->
     rule.template = key
     rule.save(update_fields=["template"])
     return rule
+
+
+# --- An event's tax settings ------------------------------------------------------------
+
+
+def set_event_taxes(
+    event: Event, rule_id: Any, invoice_address: Any, ticket_type_rules: Any
+) -> dict[str, str]:
+    """Set ``event``'s tax rule (an id of its organizer's rules, or None), whether its checkout
+    asks for an invoice address, and its ticket types' own rules (``{ticket type id: rule id
+    or None}``, the types left out keep theirs). Returns every fault; nothing is saved then."""
+    errors: dict[str, str] = {}
+    own = {rule.pk: rule for rule in TaxRule.objects.filter(organizer_id=event.organizer_id)}
+
+    def rule_of(raw: Any, field_name: str) -> TaxRule | None:
+        if raw in (None, ""):
+            return None
+        found = own.get(parse_id(raw) or 0)
+        if found is None:
+            errors[field_name] = "Choose one of your tax rules."
+        return found
+
+    rule = rule_of(rule_id, "tax_rule")
+    if invoice_address not in Event.InvoiceAddress.values:
+        errors["invoice_address"] = "Choose whether the checkout asks for an invoice address."
+    types = {t.pk: t for t in TicketType.objects.filter(event=event)}
+    chosen: dict[int, TaxRule | None] = {}
+    if not isinstance(ticket_type_rules, Mapping):
+        errors["ticket_types"] = "Send the ticket types' rules as an object."
+    else:
+        for raw_id, raw_rule in ticket_type_rules.items():
+            type_id = parse_id(raw_id)
+            if type_id not in types:
+                errors["ticket_types"] = "Some of these ticket types are not the event's."
+                continue
+            chosen[type_id] = rule_of(raw_rule, f"ticket_types.{type_id}")
+    if errors:
+        return errors
+    with transaction.atomic():
+        Event.objects.filter(pk=event.pk).update(tax_rule=rule, invoice_address=invoice_address)
+        for type_id, type_rule in chosen.items():
+            TicketType.objects.filter(pk=type_id).update(tax_rule=type_rule)
+    event.tax_rule, event.invoice_address = rule, invoice_address
+    return {}

@@ -11,6 +11,7 @@ from backoffice.schemas.sales import AuditRow
 from core.schemas import IsoDateTime, Money, OneOf, PageProps, Shape
 from sales.models import EventCancellation, Voucher
 from storefront.schemas import EventStatus, OrganizerRef
+from backoffice.schemas.taxes import EventTaxSettings
 
 
 class EventFormValues(Shape):
@@ -105,6 +106,7 @@ class EventEditPageProps(PageProps):
         description="The payment methods set up on this installation (sales.payments)."
     )
     history: list[AuditRow] = Field(description="The event's own audit log (EventAuditEntry), newest first.")
+    taxes: EventTaxSettings | None = Field(None, description="The event's tax settings (taxes).")
 
 
 class CancellationImpact(Shape):

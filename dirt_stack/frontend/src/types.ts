@@ -44,6 +44,9 @@ export type AnswersEdit = Schemas["AnswersEdit"];
 export type OrderTaxes = Schemas["OrderTaxes"];
 export type OrderInvoiceAddress = Schemas["OrderInvoiceAddress"];
 export type CheckoutInvoiceAddress = Schemas["CheckoutInvoiceAddress"];
+export type EventTaxSettings = Schemas["EventTaxSettings"];
+export type ManagedTaxRule = Schemas["ManagedTaxRule"];
+export type TaxClause = Schemas["TaxClause"];
 
 // The back office.
 export type EventRow = Schemas["EventRow"];
