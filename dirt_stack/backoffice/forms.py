@@ -128,6 +128,9 @@ class OrganizerSettingsForm(InputRulesMixin, forms.ModelForm):
         field_classes = {"name": SingleLineField}
 
 
+LEGAL_ADDRESS_MAX_LENGTH = 500
+
+
 class SellerForm(InputRulesMixin, forms.ModelForm):
     """The seller on invoices (accounts.Organizer's legal fields); the VAT ID checked with
     python-stdnum for a country in the EU (taxes.vat_ids)."""
@@ -137,6 +140,12 @@ class SellerForm(InputRulesMixin, forms.ModelForm):
         fields = ["legal_name", "legal_address", "country", "vat_id"]
         field_classes = {"legal_name": SingleLineField}
         widgets = {"legal_address": forms.Textarea}
+
+    def clean_legal_address(self) -> str:
+        address = (self.cleaned_data.get("legal_address") or "").strip()
+        if len(address) > LEGAL_ADDRESS_MAX_LENGTH:
+            raise forms.ValidationError(f"Use at most {LEGAL_ADDRESS_MAX_LENGTH} characters.")
+        return address
 
     def clean_country(self) -> str:
         country = (self.cleaned_data.get("country") or "").strip().upper()
