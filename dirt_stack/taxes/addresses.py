@@ -58,22 +58,22 @@ class AddressDetails:
         return found
 
 
-def _text(raw: Mapping[str, Any], key: str, errors: dict[str, str], *, single_line: bool = True) -> str:
+def _text(raw: Mapping[str, Any], key: str, errors: dict[str, str]) -> str:
     value = raw.get(key, "")
     if value is None:
         value = ""
     if not isinstance(value, str):
         errors[f"{PREFIX}.{key}"] = "Enter text."
         return ""
-    problem = text_problem(value, max_length=LENGTHS[key])
-    if problem:
-        errors[f"{PREFIX}.{key}"] = problem
-        return ""
     try:
-        return clean_name(value) if single_line else value.strip()
+        cleaned = clean_name(value)  # line breaks folded, control characters refused
     except InputError as exc:
         errors[f"{PREFIX}.{key}"] = str(exc)
         return ""
+    if len(cleaned) > LENGTHS[key]:
+        errors[f"{PREFIX}.{key}"] = f"Use at most {LENGTHS[key]} characters (this has {len(cleaned)})."
+        return ""
+    return cleaned
 
 
 def _given(raw: Mapping[str, Any]) -> bool:
