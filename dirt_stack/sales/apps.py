@@ -7,7 +7,8 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the outbox handlers (buyer emails, an event's cancellation's batches, the
-        # order links, the re-check of a VAT ID VIES did not answer) and the receiver that recounts per-person limits set anew (sales.limits).
+        # order links, the re-check of a VAT ID VIES did not answer) and the receiver that
+        # recounts per-person limits set anew (sales.limits).
         import os
         import sys
 

@@ -69,9 +69,9 @@ def recheck(payload: dict[str, Any]) -> None:
     if answer == vat_ids.Vies.UNREACHABLE:
         raise ViesUnreachable(f"VIES did not answer for {address.vat_id}.")
     if answer == vat_ids.Vies.VALID:
-        InvoiceAddress.objects.filter(pk=address.pk, vat_id_status=InvoiceAddress.VatIdStatus.UNCHECKED).update(
-            vat_id_status=InvoiceAddress.VatIdStatus.VALID, vat_id_checked_at=timezone.now()
-        )
+        InvoiceAddress.objects.filter(
+            pk=address.pk, vat_id_status=InvoiceAddress.VatIdStatus.UNCHECKED
+        ).update(vat_id_status=InvoiceAddress.VatIdStatus.VALID, vat_id_checked_at=timezone.now())
         return
     InvoiceAddress.objects.filter(pk=address.pk).update(vat_id_checked_at=timezone.now())
     audit.record(address.order_id, "vat_id_invalid", VIES_ACTOR, vat_id=address.vat_id)

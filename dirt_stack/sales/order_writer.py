@@ -30,9 +30,8 @@ from core import domain_events, outbox, statements
 from core.models import OutboxMessage
 from core.money import quantize
 from events.models import EventDate
-from sales import stock, vouchers
+from sales import invoice_addresses, stock, vouchers
 from sales.emails import order_confirmation
-from sales import invoice_addresses
 from sales.models import (
     IdempotencyRecord,
     InvoiceAddress,

@@ -215,7 +215,10 @@ def taxed(event: Event, lines: list[PricedLine], address: AddressDetails | None)
     specs = {pk: rule.spec() for pk, rule in rules.items()}
     seller_country = next(iter(rules.values())).organizer.country if rules else ""
     found = engine.tax_lines(
-        [(line.list_total, specs.get(line.ticket_type.tax_rule_id or event.tax_rule_id or 0)) for line in lines],
+        [
+            (line.list_total, specs.get(line.ticket_type.tax_rule_id or event.tax_rule_id or 0))
+            for line in lines
+        ],
         address.buyer() if address else None,
         seller_country,
         event.currency,

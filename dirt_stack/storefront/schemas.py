@@ -138,10 +138,14 @@ class OrderLine(Shape):
     discount: Money
     total: Money = Field(description="What the buyer pays for the line, tax included.")
     tax_rate: TaxRate = Field("0.00", description="The VAT rate in percent (0 unless VAT is charged).")
-    tax_amount: Money = Field(0, description="The tax contained in `total` (its net: `total` - `tax_amount`).")
+    tax_amount: Money = Field(
+        0, description="The tax contained in `total` (its net: `total` - `tax_amount`)."
+    )
     tax_treatment: TaxTreatmentValue = Field(
         "none",
-        description="`vat`, `reverse_charge` (the buyer accounts for the VAT), `exempt`, or `none` (no tax rule).",
+        description=(
+            "`vat`, `reverse_charge` (the buyer accounts for the VAT), `exempt`, or `none` (no tax rule)."
+        ),
     )
 
 
@@ -162,7 +166,9 @@ class OrderTaxes(Shape):
     tax: Money
     rates: list[TaxSummary]
     notes: list[str] = Field(
-        description="Legal texts for the buyer, e.g. the reverse charge note (Art. 196 Directive 2006/112/EC)."
+        description=(
+            "Legal texts for the buyer, e.g. the reverse charge note (Art. 196 Directive 2006/112/EC)."
+        )
     )
 
 
@@ -178,7 +184,10 @@ class OrderInvoiceAddress(Shape):
     country: str = Field(description="ISO 3166-1 alpha-2.")
     vat_id: str = Field(description="With its country prefix; empty when none was given.")
     vat_id_status: VatIdStatus = Field(
-        description="`valid` (VIES confirmed it), `unchecked` (VIES did not answer: checked again later), `not_given`."
+        description=(
+            "`valid` (VIES confirmed it), `unchecked` (VIES did not answer: checked again later), "
+            "`not_given`."
+        )
     )
 
 

@@ -367,7 +367,9 @@ def order_taxes(lines: Iterable[OrderLine | PricedLine]) -> schemas.OrderTaxes |
     lines = list(lines)
     if all(str(line.tax_treatment) == engine.Treatment.NONE for line in lines):
         return None
-    rates = engine.summary((str(line.tax_treatment), line.tax_rate, line.tax_amount, line.total) for line in lines)
+    rates = engine.summary(
+        (str(line.tax_treatment), line.tax_rate, line.tax_amount, line.total) for line in lines
+    )
     notes = {engine.Decision(rate.treatment, rate.rate).note for rate in rates} - {""}
     return built(
         schemas.OrderTaxes,

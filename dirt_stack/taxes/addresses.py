@@ -115,7 +115,9 @@ def check(setting: str, raw: Any) -> tuple[AddressDetails | None, dict[str, str]
     if text_problem(vat_id, max_length=40):
         errors[f"{PREFIX}.vat_id"] = "This is not a valid VAT ID."
     elif vat_id.strip() and not is_business:
-        errors[f"{PREFIX}.vat_id"] = "A VAT ID is for business buyers: tick “Buying as a business” or leave it out."
+        errors[f"{PREFIX}.vat_id"] = (
+            "A VAT ID is for business buyers: tick “Buying as a business” or leave it out."
+        )
     elif is_business and country and (vat_id.strip() or is_eu(country)):
         try:
             normalized = vat_ids.normalize(vat_id, country)
@@ -134,7 +136,9 @@ def verify(address: AddressDetails) -> dict[str, str]:
         return {}
     answer = vat_ids.ask_vies(address.vat_id)
     if answer == vat_ids.Vies.INVALID:
-        return {f"{PREFIX}.vat_id": "This VAT ID is not registered in the EU's VIES: check it, or leave it out."}
+        return {
+            f"{PREFIX}.vat_id": "This VAT ID is not registered in the EU's VIES: check it, or leave it out."
+        }
     address.vat_id_status = VALID if answer == vat_ids.Vies.VALID else UNCHECKED
     address.vat_id_checked_at = timezone.now() if answer == vat_ids.Vies.VALID else None
     return {}

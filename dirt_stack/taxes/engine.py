@@ -29,7 +29,9 @@ from taxes.rates import STANDARD_RATES, is_eu
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
-REVERSE_CHARGE_TEXT = "Reverse charge: VAT to be accounted for by the recipient (Art. 196 Directive 2006/112/EC)"
+REVERSE_CHARGE_TEXT = (
+    "Reverse charge: VAT to be accounted for by the recipient (Art. 196 Directive 2006/112/EC)"
+)
 EXEMPT_TEXT = "No VAT charged."
 
 
@@ -221,7 +223,9 @@ def tax_line(amount: Decimal, rule: Rule | None, decision: Decision, places: int
     charged_vat = decision.treatment == Treatment.VAT
     if rule.price_includes_tax:
         if charged_vat:
-            return LineTax(decision.treatment, decision.rate, contained_tax(amount, decision.rate, places), amount)
+            return LineTax(
+                decision.treatment, decision.rate, contained_tax(amount, decision.rate, places), amount
+            )
         # Reverse charge or exempt: the buyer pays the price without the rule's tax.
         net = amount - contained_tax(amount, rule.rate, places)
         return LineTax(decision.treatment, ZERO, ZERO, net)

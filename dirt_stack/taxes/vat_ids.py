@@ -60,7 +60,10 @@ def ask_vies(vat_id: str) -> Vies:
     url = settings.VIES_URL.rstrip("/") + "/check-vat-number"
     body = json.dumps({"countryCode": vat_id[:2], "vatNumber": vat_id[2:]}).encode()
     request = urllib.request.Request(  # noqa: S310 - VIES_URL is the operator's setting
-        url, data=body, method="POST", headers={"Content-Type": "application/json", "Accept": "application/json"}
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
     )
     try:
         with urllib.request.urlopen(request, timeout=settings.VIES_TIMEOUT_SECONDS) as answer:  # noqa: S310

@@ -105,7 +105,11 @@ def endpoints(api) -> list[tuple[str, str, object | None, bool]]:
     ]  # fmt: skip
 
 
-OWN_ORGANIZERS = {"/api/v1/manage/events", "/api/v1/manage/tax-rules", "/api/v1/manage/tax-rules/from-template"}
+OWN_ORGANIZERS = {
+    "/api/v1/manage/events",
+    "/api/v1/manage/tax-rules",
+    "/api/v1/manage/tax-rules/from-template",
+}
 
 
 def test_authorization_matrix(api):

@@ -111,14 +111,20 @@ def test_a_physical_event_in_germany_charges_a_french_business_german_vat(client
     assert body["invoice_address"]["vat_id_status"] == "valid"
     order = Order.objects.get(code=body["code"])
     stored = order.lines.get()
-    assert (stored.tax_rate, stored.tax_amount, stored.tax_treatment) == (Decimal("19.00"), Decimal("7.98"), "vat")
+    assert (stored.tax_rate, stored.tax_amount, stored.tax_treatment) == (
+        Decimal("19.00"),
+        Decimal("7.98"),
+        "vat",
+    )
     address = InvoiceAddress.objects.get(order=order)
     assert (address.company, address.country, address.vat_id_status) == ("Exemple SARL", "FR", "valid")
     assert address.vat_id_checked_at is not None
     assert vies.asked == [FRENCH_VAT_ID]
 
 
-def test_an_online_event_sold_to_that_business_is_reverse_charged_with_the_legal_text(client, organizer, vies):
+def test_an_online_event_sold_to_that_business_is_reverse_charged_with_the_legal_text(
+    client, organizer, vies
+):
     event = taxed_event(organizer, "online_event", slug="webinar", is_online=True, venue_name="")
     response = buy(client, event, 2, address=FRENCH_BUSINESS)
     assert response.status_code == 201, response.content
@@ -146,7 +152,11 @@ def test_an_online_event_charges_a_french_consumer_french_vat(client, organizer,
     event = taxed_event(organizer, "online_event", slug="stream", is_online=True, venue_name="")
     consumer = {"name": "Ana Buyer", "street": "2 Rue Exemple", "city": "Lyon", "country": "FR"}
     body = buy(client, event, address=consumer).json()
-    assert (body["lines"][0]["tax_rate"], body["lines"][0]["tax_amount"], body["total"]) == ("20.00", "4.17", "25.00")
+    assert (body["lines"][0]["tax_rate"], body["lines"][0]["tax_amount"], body["total"]) == (
+        "20.00",
+        "4.17",
+        "25.00",
+    )
     assert vies.asked == []  # no VAT ID, nothing to ask
 
 
@@ -193,7 +203,8 @@ def test_an_unreachable_vies_does_not_block_the_sale_and_flags_a_recheck(client,
         settings.VIES_URL = vies.url
         assert outbox.deliver(recheck.pk)
     address.refresh_from_db()
-    assert address.vat_id_status == "valid" and address.vat_id_checked_at is not None
+    assert address.vat_id_status == "valid"
+    assert address.vat_id_checked_at is not None
 
 
 def test_a_recheck_that_vies_refuses_is_written_to_the_orders_log(client, organizer, settings):
@@ -204,7 +215,8 @@ def test_a_recheck_that_vies_refuses_is_written_to_the_orders_log(client, organi
         settings.VIES_URL = vies.url  # knows no VAT ID
         assert outbox.deliver(OutboxMessage.objects.get(kind=VAT_ID_RECHECK).pk)
     address = InvoiceAddress.objects.get(order__code=code)
-    assert address.vat_id_status == "unchecked" and address.vat_id_checked_at is not None
+    assert address.vat_id_status == "unchecked"
+    assert address.vat_id_checked_at is not None
     entry = AuditEntry.objects.get(order__code=code, action="vat_id_invalid")
     assert entry.detail == {"vat_id": FRENCH_VAT_ID}
 
@@ -252,7 +264,8 @@ def test_a_replayed_purchase_with_an_address_returns_the_first_order(client, org
     event = taxed_event(organizer, "online_event", slug="webinar", is_online=True, venue_name="")
     first = buy(client, event, address=FRENCH_BUSINESS, key="k1")
     again = buy(client, event, address=FRENCH_BUSINESS, key="k1")
-    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
     assert again.json()["code"] == first.json()["code"]
     assert again.json()["invoice_address"] == first.json()["invoice_address"]
     other = buy(client, event, address={**FRENCH_BUSINESS, "company": "Autre SARL"}, key="k1")
@@ -261,10 +274,16 @@ def test_a_replayed_purchase_with_an_address_returns_the_first_order(client, org
 
 def test_a_ticket_types_own_rule_and_net_prices(client, organizer, vies):
     event = taxed_event(organizer, "physical_admission", slug="concert")
-    reduced = rules.save_rule(organizer, rules.RuleInput(name="Reduced, net", rate="7", price_includes_tax=False))
+    reduced = rules.save_rule(
+        organizer, rules.RuleInput(name="Reduced, net", rate="7", price_includes_tax=False)
+    )
     TicketType.objects.filter(event=event).update(tax_rule=reduced)
     body = buy(client, event, 2).json()
-    assert (body["lines"][0]["tax_rate"], body["lines"][0]["tax_amount"], body["total"]) == ("7.00", "3.50", "53.50")
+    assert (body["lines"][0]["tax_rate"], body["lines"][0]["tax_amount"], body["total"]) == (
+        "7.00",
+        "3.50",
+        "53.50",
+    )
     assert body["subtotal"] == "50.00"
     order = Order.objects.get(code=body["code"])
     assert order.total == Decimal("53.50") == Payment.objects.get(order=order).amount

@@ -19,7 +19,9 @@ FRENCH_BUSINESS = engine.Buyer(country="FR", is_business=True, has_vat_id=True)
 FRENCH_CONSUMER = engine.Buyer(country="FR", is_business=False, has_vat_id=False)
 
 
-def rule(template: rules.Template, rate: str = "19", *, gross: bool = True, below_oss: bool = False) -> engine.Rule:
+def rule(
+    template: rules.Template, rate: str = "19", *, gross: bool = True, below_oss: bool = False
+) -> engine.Rule:
     return engine.Rule(
         rate=Decimal(rate),
         price_includes_tax=gross,
@@ -29,7 +31,9 @@ def rule(template: rules.Template, rate: str = "19", *, gross: bool = True, belo
     )
 
 
-def one(amount: str, the_rule: engine.Rule | None, buyer: engine.Buyer | None, currency: str = "EUR") -> engine.LineTax:
+def one(
+    amount: str, the_rule: engine.Rule | None, buyer: engine.Buyer | None, currency: str = "EUR"
+) -> engine.LineTax:
     (line,) = engine.tax_lines([(Decimal(amount), the_rule)], buyer, "DE", currency)
     return line
 
@@ -40,7 +44,12 @@ def test_the_engine_treatments_are_the_order_lines():
 
 def test_admission_to_a_physical_event_is_taxed_there_also_for_a_business_with_a_vat_id():
     line = one("25.00", rule(rules.PHYSICAL), FRENCH_BUSINESS)
-    assert (line.treatment, line.rate, line.tax, line.total) == ("vat", Decimal("19"), Decimal("3.99"), Decimal("25.00"))
+    assert (line.treatment, line.rate, line.tax, line.total) == (
+        "vat",
+        Decimal("19"),
+        Decimal("3.99"),
+        Decimal("25.00"),
+    )
 
 
 def test_an_online_event_is_reverse_charged_to_a_business_in_another_member_state():
@@ -64,7 +73,9 @@ def test_online_sales_to_a_business_without_vat_id_or_at_home_or_outside_the_eu(
     without_id = engine.Buyer(country="FR", is_business=True, has_vat_id=False)
     assert one("10.00", rule(rules.ONLINE), without_id).rate == Decimal("20")  # treated as a consumer
     german_business = engine.Buyer(country="DE", is_business=True, has_vat_id=True)
-    assert one("10.00", rule(rules.ONLINE), german_business).treatment == "vat"  # never reverse charged at home
+    assert (
+        one("10.00", rule(rules.ONLINE), german_business).treatment == "vat"
+    )  # never reverse charged at home
     swiss = engine.Buyer(country="CH", is_business=False, has_vat_id=False)
     assert one("11.90", rule(rules.ONLINE), swiss).treatment == "exempt"
     assert one("11.90", rule(rules.ONLINE), None).rate == Decimal("19")  # no address: the seller's rule
@@ -83,7 +94,8 @@ def test_no_rule_no_tax_and_whole_currencies_round_to_units():
 
 def test_the_standard_rates_cover_the_member_states():
     assert len(EU_MEMBER_STATES) == 27
-    assert STANDARD_RATES["DE"] == Decimal("19") and STANDARD_RATES["FR"] == Decimal("20")
+    assert STANDARD_RATES["DE"] == Decimal("19")
+    assert STANDARD_RATES["FR"] == Decimal("20")
 
 
 amounts = st.decimals(min_value=Decimal("0"), max_value=Decimal("99999.99"), places=2)
@@ -117,7 +129,8 @@ def test_line_taxes_sum_to_the_orders_and_net_plus_tax_is_the_total(lines, buyer
     assert sum(r.total for r in summary) == sum(t.total for t in taxed)
     for (amount, the_rule), line in zip(priced, taxed, strict=True):
         assert line.net + line.tax == line.total
-        assert line.tax >= 0 and line.total >= 0
+        assert line.tax >= 0
+        assert line.total >= 0
         half_unit = Decimal(1).scaleb(-places) / 2
         if line.treatment == "vat":
             # Rounded once per line: within half a unit of the exact tax.
@@ -128,7 +141,8 @@ def test_line_taxes_sum_to_the_orders_and_net_plus_tax_is_the_total(lines, buyer
                 exact = amount * line.rate / 100
             assert abs(line.tax - exact) <= half_unit
         else:
-            assert line.tax == 0 and line.rate == 0
+            assert line.tax == 0
+            assert line.rate == 0
             assert line.total <= amount
 
 
@@ -155,7 +169,12 @@ def test_clauses_are_checked_field_by_field():
             "nope",
         ]
     )
-    assert cleaned[0] == {"country": "EU_FOREIGN", "buyer": "business_vat_id", "action": "reverse_charge", "rate": None}
+    assert cleaned[0] == {
+        "country": "EU_FOREIGN",
+        "buyer": "business_vat_id",
+        "action": "reverse_charge",
+        "rate": None,
+    }
     assert set(errors) == {"clauses.1.country", "clauses.1.buyer", "clauses.1.rate", "clauses.2"}
     assert rules.clean_clauses({"a": 1})[1] == {"clauses": "Send the rules as a list."}
     assert rules.clean_clauses([{}] * 51)[1] == {"clauses": "A tax rule has at most 50 rules."}
@@ -166,7 +185,11 @@ def test_templates_start_at_the_organizers_rate_and_a_rule_in_use_is_not_deleted
     organizer = make_organizer(country="CZ")
     online = rules.from_template(organizer, "online_event")
     again = rules.from_template(organizer, "online_event")
-    assert (online.rate, online.template, again.name) == (Decimal("21"), "online_event", "Online event / electronic service (2)")
+    assert (online.rate, online.template, again.name) == (
+        Decimal("21"),
+        "online_event",
+        "Online event / electronic service (2)",
+    )
     assert online.spec().clauses[0].action == engine.Action.REVERSE_CHARGE
     event = make_event(organizer=organizer, tax_rule=online)
     with pytest.raises(rules.RuleInUse):

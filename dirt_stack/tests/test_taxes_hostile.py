@@ -58,7 +58,14 @@ def shop():
     ticket_type = make_ticket_type(event, price=Decimal("10.00"))
     owner = make_member(organizer)
     token = tokens.create_token(organizer=organizer, name="t", role="manager", created_by=None)[1]
-    return {"event": event, "type": ticket_type, "rule": rule, "owner": owner, "token": token, "organizer": organizer}
+    return {
+        "event": event,
+        "type": ticket_type,
+        "rule": rule,
+        "owner": owner,
+        "token": token,
+        "organizer": organizer,
+    }
 
 
 def _purchase(shop: dict[str, Any], address: Any) -> dict[str, Any]:
@@ -93,7 +100,8 @@ def test_the_purchase_api_refuses_a_hostile_invoice_address(client, shop, name, 
     )
     assert response.status_code == 422, (name, response.content)
     assert response["Content-Type"] == "application/problem+json"
-    assert not Order.objects.exists() and not InvoiceAddress.objects.exists()
+    assert not Order.objects.exists()
+    assert not InvoiceAddress.objects.exists()
 
 
 def test_the_purchase_api_refuses_nan_and_deep_nesting_in_the_address(client, shop):
@@ -113,7 +121,9 @@ def test_the_web_checkout_refuses_a_hostile_invoice_address(client, shop, name, 
         headers=INERTIA,
     )
     data = {"name": "Ana", "email": "ana@example.com", "payment_method": "demo", "invoice_address": address}
-    response = client.post(hold["Location"], json.dumps(data), content_type="application/json", headers=INERTIA)
+    response = client.post(
+        hold["Location"], json.dumps(data), content_type="application/json", headers=INERTIA
+    )
     assert response.status_code == 422, (name, response.content)
     assert any(k.startswith("invoice_address") for k in response.json()["props"]["errors"])
     assert not Order.objects.exists()
@@ -135,7 +145,11 @@ RULE_CASES = [
     ),
     (
         "a NaN clause rate",
-        {"name": "A", "rate": "19", "clauses": [{"country": "FR", "buyer": "any", "action": "vat_rate", "rate": "NaN"}]},
+        {
+            "name": "A",
+            "rate": "19",
+            "clauses": [{"country": "FR", "buyer": "any", "action": "vat_rate", "rate": "NaN"}],
+        },
     ),
     ("an unknown default action", {"name": "A", "rate": "19", "default_action": "steal"}),
     ("an unknown template", {"template": f"x{NUL}"}),
@@ -160,13 +174,22 @@ def test_the_back_office_refuses_a_hostile_tax_rule(shop, name, body):
         ("a NaN rate", {"name": "A", "rate": "NaN"}),
         ("a number as the rate", {"name": "A", "rate": 19}),
         ("an over-length rate", {"name": "A", "rate": "1" * 11}),
-        ("too many clauses", {"name": "A", "rate": "19", "clauses": [{"country": "FR", "buyer": "any", "action": "vat"}] * 51}),
-        ("a bad buyer", {"name": "A", "rate": "19", "clauses": [{"country": "FR", "buyer": "x", "action": "vat"}]}),
+        (
+            "too many clauses",
+            {"name": "A", "rate": "19", "clauses": [{"country": "FR", "buyer": "any", "action": "vat"}] * 51},
+        ),
+        (
+            "a bad buyer",
+            {"name": "A", "rate": "19", "clauses": [{"country": "FR", "buyer": "x", "action": "vat"}]},
+        ),
     ],
 )
 def test_the_organizer_api_refuses_a_hostile_tax_rule(shop, name, body):
     before = list(TaxRule.objects.values())
-    for method, path in (("post", "/api/v1/manage/tax-rules"), ("put", f"/api/v1/manage/tax-rules/{shop['rule'].pk}")):
+    for method, path in (
+        ("post", "/api/v1/manage/tax-rules"),
+        ("put", f"/api/v1/manage/tax-rules/{shop['rule'].pk}"),
+    ):
         response = call(method, path, shop["token"], body)
         assert response.status_code == 422, (name, method, response.content)
     assert list(TaxRule.objects.values()) == before
@@ -228,10 +251,19 @@ def test_the_sellers_details_refuse_hostile_values(shop, body):
 def test_the_sellers_details_are_saved_normalized(shop):
     client = Client()
     client.force_login(shop["owner"])
-    data = {"legal_name": "Acme GmbH", "legal_address": "Street 1\n10115 Berlin", "country": "de", "vat_id": "de 136 695 976"}
+    data = {
+        "legal_name": "Acme GmbH",
+        "legal_address": "Street 1\n10115 Berlin",
+        "country": "de",
+        "vat_id": "de 136 695 976",
+    }
     response = client.post(
         "/manage/acme/taxes/seller/", json.dumps(data), content_type="application/json", headers=INERTIA
     )
     assert response.status_code == 302
     organizer = Organizer.objects.get(pk=shop["organizer"].pk)
-    assert (organizer.country, organizer.vat_id, organizer.legal_address) == ("DE", "DE136695976", "Street 1\n10115 Berlin")
+    assert (organizer.country, organizer.vat_id, organizer.legal_address) == (
+        "DE",
+        "DE136695976",
+        "Street 1\n10115 Berlin",
+    )

@@ -95,7 +95,10 @@ RULE_ERRORS = {401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 422: ProblemOu
 
 @router.get("/manage/tax-rules", response={200: list[ManagedTaxRule], 401: ProblemOut}, summary="Tax rules")
 def list_rules(request: HttpRequest) -> list[ManagedTaxRule]:
-    return [managed_rule(rule, rules.uses(rule)) for rule in TaxRule.objects.filter(organizer=token_of(request).organizer)]
+    return [
+        managed_rule(rule, rules.uses(rule))
+        for rule in TaxRule.objects.filter(organizer=token_of(request).organizer)
+    ]
 
 
 @router.post(

@@ -8,10 +8,10 @@ from pydantic import Field
 
 from backoffice.schemas.common import DateChoice, EventInZone
 from backoffice.schemas.sales import AuditRow
+from backoffice.schemas.taxes import EventTaxSettings
 from core.schemas import IsoDateTime, Money, OneOf, PageProps, Shape
 from sales.models import EventCancellation, Voucher
 from storefront.schemas import EventStatus, OrganizerRef
-from backoffice.schemas.taxes import EventTaxSettings
 
 
 class EventFormValues(Shape):

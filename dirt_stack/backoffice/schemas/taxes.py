@@ -77,4 +77,3 @@ class EventTaxSettings(Shape):
     invoice_address_options: list[Option]
     ticket_types: list[TicketTypeTaxRule]
     rules: list[Option] = Field(description="The organizer's tax rules (value: the id).")
-

@@ -83,7 +83,9 @@ def _page_props(membership: Membership) -> TaxRulesPageProps:
             vat_id=organizer.vat_id,
         ),
         rules=[managed_rule(rule, rules.uses(rule)) for rule in found],
-        templates=[TaxTemplate(key=t.key, name=t.name, description=t.description) for t in rules.TEMPLATES.values()],
+        templates=[
+            TaxTemplate(key=t.key, name=t.name, description=t.description) for t in rules.TEMPLATES.values()
+        ],
         actions=[Option(value=a.value, label=engine.ACTION_LABELS[a]) for a in engine.Action],
         buyers=[Option(value=b.value, label=engine.BUYER_LABELS[b]) for b in engine.BuyerKind],
         country_groups=[Option(value=key, label=label) for key, label in engine.COUNTRY_GROUPS.items()],
@@ -188,7 +190,9 @@ def event_tax_settings(event: Event) -> EventTaxSettings:
     """The event editor's tax section."""
     organizer_slug = event.organizer.slug
     return EventTaxSettings(
-        url=reverse("backoffice:event_taxes", kwargs={"organizer_slug": organizer_slug, "event_slug": event.slug}),
+        url=reverse(
+            "backoffice:event_taxes", kwargs={"organizer_slug": organizer_slug, "event_slug": event.slug}
+        ),
         rules_url=_rules_url(organizer_slug),
         tax_rule=event.tax_rule_id,
         invoice_address=event.invoice_address,
@@ -221,7 +225,9 @@ def event_taxes(request: HttpRequest, organizer_slug: str, event_slug: str) -> H
     )
     if errors:
         return render_with_errors(
-            request, event_views._editor_props(membership, event), {f"taxes.{k}": v for k, v in errors.items()}
+            request,
+            event_views._editor_props(membership, event),
+            {f"taxes.{k}": v for k, v in errors.items()},
         )
     messages.success(request, "Tax settings saved. Orders placed before keep their tax.")
     return redirect(_event_page_url(request, organizer_slug, event_slug))

@@ -29,7 +29,7 @@ def fake_vies() -> Iterator[FakeVies]:
     state = FakeVies(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
             vat_id = f"{body.get('countryCode', '')}{body.get('vatNumber', '')}"
@@ -65,7 +65,7 @@ def fake_vies() -> Iterator[FakeVies]:
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (its timeout)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
