@@ -219,7 +219,10 @@ class Event(models.Model):
 
     # Whether the checkout asks for an invoice address (taxes.addresses).
     invoice_address = models.CharField(
-        max_length=10, choices=InvoiceAddress.choices, default=InvoiceAddress.OFF, db_default=InvoiceAddress.OFF
+        max_length=10,
+        choices=InvoiceAddress.choices,
+        default=InvoiceAddress.OFF,
+        db_default=InvoiceAddress.OFF,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
