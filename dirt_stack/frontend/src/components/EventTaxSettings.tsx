@@ -10,7 +10,10 @@ export default function EventTaxSettings({ settings }: { settings: Settings }) {
     tax_rule: settings.tax_rule === null ? "" : String(settings.tax_rule),
     invoice_address: settings.invoice_address,
     ticket_types: Object.fromEntries(
-      settings.ticket_types.map((t) => [String(t.id), t.tax_rule === null ? "" : String(t.tax_rule)]),
+      settings.ticket_types.map((t) => [
+        String(t.id),
+        t.tax_rule === null ? "" : String(t.tax_rule),
+      ]),
     ) as Record<string, string>,
   });
   const errors = form.errors as Partial<Record<string, string>>;

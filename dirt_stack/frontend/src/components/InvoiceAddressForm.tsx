@@ -90,7 +90,12 @@ export default function InvoiceAddressForm({
             required={!value.is_business}
             {...text("name")}
           />
-          <TextField label="Street and number" autoComplete="street-address" required {...text("street")} />
+          <TextField
+            label="Street and number"
+            autoComplete="street-address"
+            required
+            {...text("street")}
+          />
           <div className="grid gap-3 sm:grid-cols-[8rem_1fr]">
             <TextField label="Postcode" autoComplete="postal-code" {...text("zipcode")} />
             <TextField label="City" autoComplete="address-level2" required {...text("city")} />

@@ -17,7 +17,10 @@ export default function TaxSummary({
 }) {
   if (!taxes) return null;
   return (
-    <div className="mt-2 border-t border-slate-100 pt-2 text-xs text-slate-600" data-testid="tax-summary">
+    <div
+      className="mt-2 border-t border-slate-100 pt-2 text-xs text-slate-600"
+      data-testid="tax-summary"
+    >
       <table className="w-full">
         <tbody>
           <tr>

@@ -5,11 +5,11 @@ import DateDetails from "../../components/DateDetails";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
 import InvoiceAddressForm, { emptyInvoiceAddress } from "../../components/InvoiceAddressForm";
 import OrderSummary from "../../components/OrderSummary";
-import TaxSummary from "../../components/TaxSummary";
 import QuestionField, {
   type AnswerValue,
   TicketQuestionFields,
 } from "../../components/QuestionField";
+import TaxSummary from "../../components/TaxSummary";
 import { useSitePath } from "../../lib/embed";
 import type { PageProps } from "../../types";
 

@@ -42,8 +42,8 @@ export default function TaxRules(props: Props) {
       <h1 className="mb-4 text-2xl font-bold tracking-tight">Tax rules</h1>
       <p className="mb-6 max-w-3xl text-sm text-slate-600">
         An event (or one of its ticket types) uses a tax rule; the rule decides the VAT of each
-        ticket for each buyer, from the invoice address given at checkout. Orders keep the tax
-        they were placed with.
+        ticket for each buyer, from the invoice address given at checkout. Orders keep the tax they
+        were placed with.
       </p>
       {can_edit_seller ? <SellerForm {...props} /> : null}
       <section className="mb-6 max-w-4xl rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
@@ -74,13 +74,17 @@ export default function TaxRules(props: Props) {
           <p className="text-sm text-slate-600">No tax rules yet: tickets carry no tax.</p>
         ) : null}
         {rules.map((rule) => (
-          <article key={rule.id} className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
+          <article
+            key={rule.id}
+            className="rounded-xl border border-slate-200 bg-white p-5 shadow-sm"
+          >
             <div className="flex flex-wrap items-start justify-between gap-2">
               <div>
                 <h2 className="font-semibold">{rule.name}</h2>
                 <p className="text-sm text-slate-600">
-                  {Number(rule.rate)} % · {rule.price_includes_tax ? "prices include VAT" : "VAT added to prices"}{" "}
-                  · {rule.clauses.length} {rule.clauses.length === 1 ? "rule" : "rules"} · used by{" "}
+                  {Number(rule.rate)} % ·{" "}
+                  {rule.price_includes_tax ? "prices include VAT" : "VAT added to prices"} ·{" "}
+                  {rule.clauses.length} {rule.clauses.length === 1 ? "rule" : "rules"} · used by{" "}
                   {rule.events}
                 </p>
               </div>
@@ -104,7 +108,8 @@ export default function TaxRules(props: Props) {
               </div>
             </div>
             <FormError message={errors[`${rule.id}.delete.form`]} />
-            {editing === rule.id || Object.keys(errors).some((k) => k.startsWith(`${rule.id}.edit.`)) ? (
+            {editing === rule.id ||
+            Object.keys(errors).some((k) => k.startsWith(`${rule.id}.edit.`)) ? (
               <RuleForm rule={rule} props={props} onSaved={() => setEditing(null)} />
             ) : null}
           </article>
@@ -304,7 +309,10 @@ function SellerForm({ organizer, seller, countries }: Props) {
         />
         <SelectField
           label="Country"
-          options={[{ value: "", label: "Choose…" }, ...countries.map((c) => ({ value: c.code, label: c.name }))]}
+          options={[
+            { value: "", label: "Choose…" },
+            ...countries.map((c) => ({ value: c.code, label: c.name })),
+          ]}
           value={form.data.country}
           onChange={(e) => form.setData("country", e.target.value)}
           error={error("country")}
