@@ -16,7 +16,7 @@ from api.problems import problem
 from api.schemas import ProblemOut
 from backoffice.schemas.taxes import ManagedTaxRule
 from backoffice.views.taxes import managed_rule
-from core.input import Id, NameRules, TextRules
+from core.input import Id, NameRules, QueryId, TextRules
 from core.schemas import OneOf, Shape
 from events.models import Event
 from taxes import engine, rules
@@ -136,8 +136,12 @@ def create_from_template(request: HttpRequest, body: TemplateIn) -> HttpResponse
     return _out(rule, 201)
 
 
-@router.get("/manage/tax-rules/{rule_id}", response={200: ManagedTaxRule, 401: ProblemOut, 404: ProblemOut})
-def get_rule(request: HttpRequest, rule_id: int) -> HttpResponse:
+@router.get(
+    "/manage/tax-rules/{rule_id}",
+    response={200: ManagedTaxRule, 401: ProblemOut, 404: ProblemOut, 422: ProblemOut},
+    summary="A tax rule",
+)
+def get_rule(request: HttpRequest, rule_id: QueryId) -> HttpResponse:
     return _out(_rule_of(request, rule_id))
 
 
@@ -146,7 +150,7 @@ def get_rule(request: HttpRequest, rule_id: int) -> HttpResponse:
     response={200: ManagedTaxRule, **RULE_ERRORS},
     summary="Change a tax rule (orders placed before keep their tax)",
 )
-def update_rule(request: HttpRequest, rule_id: int, body: TaxRuleIn) -> HttpResponse:
+def update_rule(request: HttpRequest, rule_id: QueryId, body: TaxRuleIn) -> HttpResponse:
     require_manager(request)
     rule = _rule_of(request, rule_id)
     try:
@@ -158,10 +162,10 @@ def update_rule(request: HttpRequest, rule_id: int, body: TaxRuleIn) -> HttpResp
 
 @router.delete(
     "/manage/tax-rules/{rule_id}",
-    response={204: None, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 409: ProblemOut},
+    response={204: None, 401: ProblemOut, 403: ProblemOut, 404: ProblemOut, 409: ProblemOut, 422: ProblemOut},
     summary="Delete a tax rule no event or ticket type uses (409 otherwise)",
 )
-def delete_rule(request: HttpRequest, rule_id: int) -> HttpResponse:
+def delete_rule(request: HttpRequest, rule_id: QueryId) -> HttpResponse:
     require_manager(request)
     rule = _rule_of(request, rule_id)
     try:
