@@ -18,6 +18,7 @@ import urllib.request
 from django.conf import settings
 from stdnum.eu import vat as eu_vat
 from stdnum.exceptions import ValidationError as StdnumError
+from stdnum.util import clean
 
 from taxes.rates import is_eu, vat_prefix
 
@@ -33,17 +34,17 @@ def normalize(raw: str, country: str) -> str:
     (EL for Greece); InvalidVatId with a reason a buyer understands when its syntax or
     check digits are wrong or it belongs to another country."""
     prefix = vat_prefix(country)
-    compact = eu_vat.compact(raw or "")
-    if not compact:
+    cleaned = clean(raw or "", " -./,").upper().strip()
+    if not cleaned:
         raise InvalidVatId("Enter the VAT ID.")
     if not is_eu(country):
         raise InvalidVatId("A VAT ID is checked for addresses in the EU only: leave it empty.")
-    if compact[:2].isalpha() and compact[:2] != prefix:
+    if cleaned[:2].isalpha() and cleaned[:2] != prefix:
         raise InvalidVatId(f"This VAT ID is not one of the address's country (it starts with {prefix}).")
-    if not compact[:2].isalpha():
-        compact = prefix + compact
+    if not cleaned[:2].isalpha():
+        cleaned = prefix + cleaned
     try:
-        return str(eu_vat.validate(compact))
+        return str(eu_vat.validate(cleaned))
     except StdnumError as exc:
         raise InvalidVatId(f"This is not a valid VAT ID: {exc.message.rstrip('.')}.") from exc
 
