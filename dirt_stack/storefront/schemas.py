@@ -137,12 +137,9 @@ class OrderLine(Shape):
     unit_price: Money
     discount: Money
     total: Money = Field(description="What the buyer pays for the line, tax included.")
-    tax_rate: TaxRate = Field("0.00", description="The VAT rate in percent (0 unless VAT is charged).")
-    tax_amount: Money = Field(
-        0, description="The tax contained in `total` (its net: `total` - `tax_amount`)."
-    )
+    tax_rate: TaxRate = Field(description="The VAT rate in percent (0 unless VAT is charged).")
+    tax_amount: Money = Field(description="The tax contained in `total` (its net: `total` - `tax_amount`).")
     tax_treatment: TaxTreatmentValue = Field(
-        "none",
         description=(
             "`vat`, `reverse_charge` (the buyer accounts for the VAT), `exempt`, or `none` (no tax rule)."
         ),

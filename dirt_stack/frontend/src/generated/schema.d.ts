@@ -1446,22 +1446,19 @@ export interface components {
       /**
        * Tax Rate
        * @description The VAT rate in percent (0 unless VAT is charged).
-       * @default 0.00
        */
-      tax_rate?: string;
+      tax_rate: string;
       /**
        * Tax Amount
        * @description The tax contained in `total` (its net: `total` - `tax_amount`).
-       * @default 0
        */
-      tax_amount?: string;
+      tax_amount: string;
       /**
        * Tax Treatment
        * @description `vat`, `reverse_charge` (the buyer accounts for the VAT), `exempt`, or `none` (no tax rule).
-       * @default none
        * @enum {string}
        */
-      tax_treatment?: "none" | "vat" | "reverse_charge" | "exempt";
+      tax_treatment: "none" | "vat" | "reverse_charge" | "exempt";
     };
     /**
      * OrderTaxes
