@@ -154,7 +154,7 @@ class SellerForm(InputRulesMixin, forms.ModelForm):
         return country
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         vat_id = (cleaned.get("vat_id") or "").strip()
         country = cleaned.get("country") or ""
         if vat_id and not country and "country" not in self.errors:

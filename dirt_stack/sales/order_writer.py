@@ -152,7 +152,7 @@ def build_order(
         told.append(domain_events.entry(domain_events.ORDER_PAID, code=order.code, status=str(order.status)))
     address = invoice_addresses.row(order, details.invoice_address) if details.invoice_address else None
     # Known now, with or without one: the order's page and answer read it without a query.
-    Order._meta.get_field("invoice_address").set_cached_value(order, address)  # type: ignore[union-attr]
+    Order._meta.get_field("invoice_address").set_cached_value(order, address)
     return NewOrder(
         order,
         order_lines,

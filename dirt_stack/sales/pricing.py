@@ -208,7 +208,9 @@ def taxed(event: Event, lines: list[PricedLine], address: AddressDetails | None)
     """``lines`` with their tax, under each ticket type's tax rule or the event's
     (taxes.engine), for the buyer of ``address`` (None: a private buyer, country unknown).
     Costs one query when a rule applies, none otherwise."""
-    wanted = {event.tax_rule_id, *(line.ticket_type.tax_rule_id for line in lines)} - {None}
+    wanted = {
+        i for i in (event.tax_rule_id, *(line.ticket_type.tax_rule_id for line in lines)) if i is not None
+    }
     if not wanted:
         return lines
     rules = {rule.pk: rule for rule in TaxRule.objects.filter(pk__in=wanted).select_related("organizer")}

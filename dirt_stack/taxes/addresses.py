@@ -125,7 +125,16 @@ def check(setting: str, raw: Any) -> tuple[AddressDetails | None, dict[str, str]
             errors[f"{PREFIX}.vat_id"] = str(exc)
     if errors:
         return None, errors
-    return AddressDetails(is_business=is_business, country=country, vat_id=normalized, **values), {}
+    return AddressDetails(
+        is_business=is_business,
+        company=values["company"],
+        name=values["name"],
+        street=values["street"],
+        zipcode=values["zipcode"],
+        city=values["city"],
+        country=country,
+        vat_id=normalized,
+    ), {}
 
 
 def verify(address: AddressDetails) -> dict[str, str]:

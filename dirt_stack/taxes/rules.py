@@ -167,11 +167,11 @@ def save_rule(organizer: Organizer, data: RuleInput, rule: TaxRule | None = None
 
 def uses(rule: TaxRule) -> int:
     """How many events and ticket types use ``rule``."""
-    return int(rule.events.count() + rule.ticket_types.count())  # type: ignore[attr-defined]
+    return int(rule.events.count() + rule.ticket_types.count())
 
 
 def in_use(rule: TaxRule) -> bool:
-    return rule.events.exists() or rule.ticket_types.exists()  # type: ignore[attr-defined]
+    return rule.events.exists() or rule.ticket_types.exists()
 
 
 def delete_rule(rule: TaxRule) -> None:

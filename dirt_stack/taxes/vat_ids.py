@@ -46,7 +46,7 @@ def normalize(raw: str, country: str) -> str:
     try:
         return str(eu_vat.validate(cleaned))
     except StdnumError as exc:
-        raise InvalidVatId(f"This is not a valid VAT ID: {exc.message.rstrip('.')}.") from exc
+        raise InvalidVatId(f"This is not a valid VAT ID: {str(exc).rstrip('.')}.") from exc
 
 
 class Vies(enum.StrEnum):

@@ -8,6 +8,7 @@ to: ``new.<field>``, ``<rule id>.edit.<field>``, ``<rule id>.delete.form``,
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -93,8 +94,8 @@ def _page_props(membership: Membership) -> TaxRulesPageProps:
     )
 
 
-def _membership(request: HttpRequest, organizer_slug: str, roles: tuple[str, ...] = MANAGERS) -> Membership:
-    membership = membership_for(request.user, organizer_slug)  # type: ignore[arg-type]
+def _membership(request: HttpRequest, organizer_slug: str, roles: Iterable[str] = MANAGERS) -> Membership:
+    membership = membership_for(request.user, organizer_slug)
     require_role(membership, roles)
     return membership
 
@@ -108,7 +109,7 @@ def _invalid(request: HttpRequest, membership: Membership, key: str, errors: dic
 def rule_input(data: dict[str, Any]) -> rules.RuleInput:
     """A rule as a form or the API submits it; ``taxes.rules.save_rule`` checks every value."""
     return rules.RuleInput(
-        name=data.get("name") if isinstance(data.get("name"), str) else "",
+        name=name if isinstance(name := data.get("name"), str) else "",
         rate=data.get("rate"),
         price_includes_tax=data.get("price_includes_tax", True) is True,
         seller_rate_below_oss_threshold=data.get("seller_rate_below_oss_threshold") is True,
