@@ -22,7 +22,7 @@ from core.models import OutboxMessage
 from sales import audit
 from sales.models import InvoiceAddress, Order
 from taxes import vat_ids
-from taxes.addresses import AddressDetails
+from taxes.addresses import FIELDS, AddressDetails
 
 VAT_ID_RECHECK = "vat_id_recheck"
 VIES_ACTOR = audit.Actor(system="Maticko (VIES check)")
@@ -36,14 +36,7 @@ def row(order: Order, address: AddressDetails) -> InvoiceAddress:
     """The unsaved row of ``order``'s invoice address."""
     return InvoiceAddress(
         order=order,
-        is_business=address.is_business,
-        company=address.company,
-        name=address.name,
-        street=address.street,
-        zipcode=address.zipcode,
-        city=address.city,
-        country=address.country,
-        vat_id=address.vat_id,
+        **{name: getattr(address, name) for name in FIELDS},
         vat_id_status=address.vat_id_status,
         vat_id_checked_at=address.vat_id_checked_at,
     )

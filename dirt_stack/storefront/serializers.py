@@ -30,7 +30,7 @@ from sales.pricing import PricedLine, unit_price
 from sales.quotas import DateLeft
 from sales.tickets import TICKET_STATE_LABELS, TicketState, qr_svg_data_uri, ticket_state, tickets_usable
 from storefront import schemas
-from taxes import engine
+from taxes import addresses, engine
 from taxes.rates import EU_MEMBER_STATES
 
 ShapeT = TypeVar("ShapeT", bound=Shape)
@@ -398,14 +398,7 @@ def invoice_address_detail(order: Order) -> schemas.OrderInvoiceAddress | None:
         return None
     return built(
         schemas.OrderInvoiceAddress,
-        is_business=address.is_business,
-        company=address.company,
-        name=address.name,
-        street=address.street,
-        zipcode=address.zipcode,
-        city=address.city,
-        country=address.country,
-        vat_id=address.vat_id,
+        **{name: getattr(address, name) for name in addresses.FIELDS},
         vat_id_status=address.vat_id_status,
     )
 

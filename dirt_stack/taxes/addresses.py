@@ -28,6 +28,8 @@ OFF, OPTIONAL, REQUIRED = "off", "optional", "required"
 PREFIX = "invoice_address"
 
 NOT_GIVEN, VALID, UNCHECKED = "not_given", "valid", "unchecked"  # sales.InvoiceAddress.VatIdStatus
+# What the buyer gives, as sales.InvoiceAddress and the order's answers name it.
+FIELDS = ("is_business", "company", "name", "street", "zipcode", "city", "country", "vat_id")
 
 
 @dataclass

@@ -18,21 +18,11 @@ from sales.models import AuditEntry, InvoiceAddress, Order, Payment
 from taxes import rules
 from taxes.engine import REVERSE_CHARGE_TEXT
 from tests.factories import make_event, make_organizer, make_ticket_type
-from tests.support.vies import closed_port_url, fake_vies
+from tests.support.vies import FRENCH_BUSINESS, FRENCH_VAT_ID, closed_port_url, fake_vies
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 INERTIA = {"X-Inertia": "true", "X-Inertia-Version": "0.1.0"}
-FRENCH_VAT_ID = "FR40303265045"
-FRENCH_BUSINESS = {
-    "is_business": True,
-    "company": "Exemple SARL",
-    "street": "1 Rue Exemple",
-    "zipcode": "75001",
-    "city": "Paris",
-    "country": "FR",
-    "vat_id": "FR 40 303 265 045",
-}
 
 
 @pytest.fixture(autouse=True)

@@ -19,22 +19,14 @@ from sales.models import InvoiceAddress, Order
 from taxes.models import TaxRule
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type
 from tests.support.api import call
-from tests.support.vies import fake_vies
+from tests.support.vies import FRENCH_BUSINESS, FRENCH_VAT_ID, fake_vies
 
 pytestmark = pytest.mark.django_db
 
 INERTIA = {"X-Inertia": "true", "X-Inertia-Version": "0.1.0"}
 NUL = "\x00"
 BIG = 2**70
-ADDRESS = {
-    "is_business": True,
-    "company": "Exemple SARL",
-    "street": "1 Rue Exemple",
-    "zipcode": "75001",
-    "city": "Paris",
-    "country": "FR",
-    "vat_id": "FR40303265045",
-}
+ADDRESS = {**FRENCH_BUSINESS, "vat_id": FRENCH_VAT_ID}
 
 
 @pytest.fixture(autouse=True)
@@ -43,7 +35,7 @@ def _settings(settings):
     settings.PURCHASE_RATE_LIMIT = 0
     settings.INERTIA_VERSION = "0.1.0"
     with fake_vies() as vies:
-        vies.registered.add("FR40303265045")
+        vies.registered.add(FRENCH_VAT_ID)
         settings.VIES_URL = vies.url
         yield
 

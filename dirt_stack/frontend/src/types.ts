@@ -44,6 +44,7 @@ export type AnswersEdit = Schemas["AnswersEdit"];
 export type OrderTaxes = Schemas["OrderTaxes"];
 export type OrderInvoiceAddress = Schemas["OrderInvoiceAddress"];
 export type CheckoutInvoiceAddress = Schemas["CheckoutInvoiceAddress"];
+export type InvoiceAddressIn = Schemas["InvoiceAddressIn"];
 export type EventTaxSettings = Schemas["EventTaxSettings"];
 export type ManagedTaxRule = Schemas["ManagedTaxRule"];
 export type TaxClause = Schemas["TaxClause"];

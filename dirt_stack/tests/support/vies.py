@@ -12,6 +12,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# A French business with a VAT ID whose check digits are right, as a buyer gives it.
+FRENCH_VAT_ID = "FR40303265045"
+FRENCH_BUSINESS = {
+    "is_business": True,
+    "company": "Exemple SARL",
+    "street": "1 Rue Exemple",
+    "zipcode": "75001",
+    "city": "Paris",
+    "country": "FR",
+    "vat_id": "FR 40 303 265 045",
+}
+
 
 @dataclass
 class FakeVies:

@@ -1,20 +1,11 @@
-import type { CheckoutInvoiceAddress } from "../types";
+import type { CheckoutInvoiceAddress, InvoiceAddressIn } from "../types";
 import { CheckboxField, SelectField, TextField } from "./fields";
 
 // The invoice address a buyer gives at checkout (taxes/addresses.py checks it; the
 // server's faults come back as `invoice_address.<field>`). A business buyer in the EU
 // gives a VAT ID, which decides reverse charge for the event's tax rule.
 
-export type InvoiceAddressValue = {
-  is_business: boolean;
-  company: string;
-  name: string;
-  street: string;
-  zipcode: string;
-  city: string;
-  country: string;
-  vat_id: string;
-};
+export type InvoiceAddressValue = Required<InvoiceAddressIn>;
 
 // What the checkout's form starts with: an empty address when the event requires one,
 // none when it is optional (the buyer ticks "I need an invoice").
