@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.forms.models import model_to_dict
 
+from accounts import tokens
 from core import outbox, statements
 from core.models import OutboxMessage
 from events.models import Event, TicketType
@@ -17,7 +18,9 @@ from sales.invoice_addresses import VAT_ID_RECHECK
 from sales.models import AuditEntry, InvoiceAddress, Order, Payment
 from taxes import rules
 from taxes.engine import REVERSE_CHARGE_TEXT
-from tests.factories import make_event, make_organizer, make_ticket_type
+from taxes.models import TaxRule
+from tests.factories import make_event, make_member, make_organizer, make_ticket_type
+from tests.support.api import call
 from tests.support.vies import FRENCH_BUSINESS, FRENCH_VAT_ID, closed_port_url, fake_vies
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -362,3 +365,95 @@ def test_postgresql_writes_the_same_tax_as_the_orm(client, organizer, vies, sett
     by_orm = Order.objects.get(code=buy(client, event, 3, address=FRENCH_BUSINESS).json()["code"])
     assert _snapshot(by_statement) == _snapshot(by_orm)
     assert _snapshot(by_orm)["rechecks"] == (0 if reachable else 1)
+
+
+# --- The back office and the organizer API ------------------------------------------------
+
+
+def _post(client, url: str, data: dict):
+    return client.post(url, json.dumps(data), content_type="application/json", headers=INERTIA)
+
+
+def test_a_manager_adds_edits_uses_and_deletes_a_tax_rule(client, organizer):
+    event = make_event(organizer=organizer, slug="concert")
+    standard = make_ticket_type(event, name="Standard", price=Decimal("25.00"))
+    client.force_login(make_member(organizer, role="manager"))
+    assert (
+        _post(client, f"/manage/{organizer.slug}/taxes/new/", {"template": "online_event"}).status_code == 302
+    )
+    rule = TaxRule.objects.get(organizer=organizer)
+    assert (rule.rate, rule.template, len(rule.clauses)) == (Decimal("19.00"), "online_event", 3)
+    page = client.get(f"/manage/{organizer.slug}/taxes/", headers=INERTIA).json()
+    assert page["component"] == "Manage/TaxRules"
+    assert page["props"]["rules"][0]["clauses"][0]["action"] == "reverse_charge"
+    assert page["props"]["can_edit_seller"] is False  # owners only
+    edited = {
+        "name": "Streams",
+        "rate": "19",
+        "price_includes_tax": False,
+        "clauses": [{"country": "AT", "buyer": "any", "action": "vat_rate", "rate": "10"}],
+        "default_action": "vat",
+    }
+    assert _post(client, f"/manage/{organizer.slug}/taxes/{rule.pk}/", edited).status_code == 302
+    rule.refresh_from_db()
+    assert (rule.name, rule.price_includes_tax, rule.clauses[0]["rate"]) == ("Streams", False, "10.00")
+    refused = _post(client, f"/manage/{organizer.slug}/taxes/{rule.pk}/", {**edited, "rate": "abc"})
+    assert refused.json()["props"]["errors"] == {
+        f"{rule.pk}.edit.rate": "Enter a rate from 0 to 100 %, with at most two decimals."
+    }
+    settings_url = f"/manage/{organizer.slug}/events/concert/taxes/"
+    saved = _post(
+        client,
+        settings_url,
+        {"tax_rule": str(rule.pk), "invoice_address": "required", "ticket_types": {str(standard.pk): ""}},
+    )
+    assert saved.status_code == 302
+    editor = client.get(f"/manage/{organizer.slug}/events/concert/", headers=INERTIA).json()["props"]
+    assert (editor["taxes"]["tax_rule"], editor["taxes"]["invoice_address"]) == (rule.pk, "required")
+    in_use = _post(client, f"/manage/{organizer.slug}/taxes/{rule.pk}/delete/", {})
+    assert in_use.status_code == 422
+    assert "use this tax rule" in in_use.json()["props"]["errors"][f"{rule.pk}.delete.form"]
+    _post(client, settings_url, {"tax_rule": "", "invoice_address": "off"})
+    assert _post(client, f"/manage/{organizer.slug}/taxes/{rule.pk}/delete/", {}).status_code == 302
+    assert not TaxRule.objects.exists()
+
+
+def test_another_organizers_rule_cannot_be_chosen(client, organizer):
+    make_event(organizer=organizer, slug="concert")
+    foreign = rules.from_template(make_organizer(), "physical_admission")
+    client.force_login(make_member(organizer, role="manager"))
+    refused = _post(
+        client,
+        f"/manage/{organizer.slug}/events/concert/taxes/",
+        {"tax_rule": str(foreign.pk), "invoice_address": "off"},
+    )
+    assert refused.json()["props"]["errors"] == {"taxes.tax_rule": "Choose one of your tax rules."}
+    assert Event.objects.get(slug="concert").tax_rule_id is None
+
+
+def test_the_organizer_api_manages_tax_rules(organizer):
+    token = tokens.create_token(organizer=organizer, name="t", role="manager", created_by=None)[1]
+    event = make_event(organizer=organizer, slug="concert")
+    created = call(
+        "post", "/api/v1/manage/tax-rules/from-template", token, {"template": "physical_admission"}
+    )
+    assert created.status_code == 201, created.content
+    rule_id = created.json()["id"]
+    assert created.json()["rate"] == "19.00"
+    put = call(
+        "put",
+        "/api/v1/manage/events/concert/taxes",
+        token,
+        {"tax_rule": rule_id, "invoice_address": "optional"},
+    )
+    assert put.json() == {
+        "tax_rule": rule_id,
+        "invoice_address": "optional",
+        "ticket_types": {},
+    }
+    changed = call("put", f"/api/v1/manage/tax-rules/{rule_id}", token, {"name": "Reduced", "rate": "7"})
+    assert (changed.status_code, changed.json()["rate"], changed.json()["events"]) == (200, "7.00", 1)
+    assert call("delete", f"/api/v1/manage/tax-rules/{rule_id}", token).status_code == 409
+    Event.objects.filter(pk=event.pk).update(tax_rule=None)
+    assert call("delete", f"/api/v1/manage/tax-rules/{rule_id}", token).status_code == 204
+    assert call("get", "/api/v1/manage/tax-rules", token).json() == []

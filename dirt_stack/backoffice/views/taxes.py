@@ -106,6 +106,12 @@ def _invalid(request: HttpRequest, membership: Membership, key: str, errors: dic
     )
 
 
+def _rule_of(request: HttpRequest, organizer_slug: str, rule_id: int) -> tuple[Membership, TaxRule]:
+    """A manager's membership and the organizer's rule ``rule_id`` (404 for another's)."""
+    membership = _membership(request, organizer_slug)
+    return membership, get_object_or_404(TaxRule, pk=rule_id, organizer=membership.organizer)
+
+
 def rule_input(data: dict[str, Any]) -> rules.RuleInput:
     """A rule as a form or the API submits it; ``taxes.rules.save_rule`` checks every value."""
     return rules.RuleInput(
@@ -146,8 +152,7 @@ def tax_rule_create(request: HttpRequest, organizer_slug: str) -> HttpResponse:
 @login_required
 @form_page(_rules_page_url)
 def tax_rule_update(request: HttpRequest, organizer_slug: str, rule_id: int) -> HttpResponse:
-    membership = _membership(request, organizer_slug)
-    rule = get_object_or_404(TaxRule, pk=rule_id, organizer=membership.organizer)
+    membership, rule = _rule_of(request, organizer_slug, rule_id)
     try:
         rules.save_rule(membership.organizer, rule_input(submitted_data(request)), rule)
     except rules.RuleInvalid as exc:
@@ -159,8 +164,7 @@ def tax_rule_update(request: HttpRequest, organizer_slug: str, rule_id: int) -> 
 @login_required
 @form_page(_rules_page_url)
 def tax_rule_delete(request: HttpRequest, organizer_slug: str, rule_id: int) -> HttpResponse:
-    membership = _membership(request, organizer_slug)
-    rule = get_object_or_404(TaxRule, pk=rule_id, organizer=membership.organizer)
+    membership, rule = _rule_of(request, organizer_slug, rule_id)
     try:
         rules.delete_rule(rule)
     except rules.RuleInUse as exc:
