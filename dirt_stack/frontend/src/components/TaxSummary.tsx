@@ -1,4 +1,5 @@
 import { formatMoney } from "../lib/format";
+import { formattingLocale } from "../lib/i18n";
 import type { OrderTaxes } from "../types";
 
 // Net, tax per rate and the legal notes (reverse charge) under an order's summary.
@@ -51,6 +52,6 @@ export default function TaxSummary({
 // Zero is an amount here (no tax), not "Free".
 function money(amount: string, currency: string): string {
   return Number(amount) === 0
-    ? new Intl.NumberFormat("en-GB", { style: "currency", currency }).format(0)
+    ? new Intl.NumberFormat(formattingLocale(), { style: "currency", currency }).format(0)
     : formatMoney(amount, currency);
 }
