@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
+import pycountry
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -27,6 +28,8 @@ from questions import services as questions
 from questions.models import Question
 from sales import email_texts, vouchers
 from sales.models import Order, Voucher
+from taxes import vat_ids
+from taxes.rates import is_eu
 from waitlist.models import MAX_OFFER_HOURS
 
 
@@ -123,6 +126,47 @@ class OrganizerSettingsForm(InputRulesMixin, forms.ModelForm):
             "require_two_factor",
         ]
         field_classes = {"name": SingleLineField}
+
+
+LEGAL_ADDRESS_MAX_LENGTH = 500
+
+
+class SellerForm(InputRulesMixin, forms.ModelForm):
+    """The seller on invoices (accounts.Organizer's legal fields); the VAT ID checked with
+    python-stdnum for a country in the EU (taxes.vat_ids)."""
+
+    class Meta:
+        model = Organizer
+        fields = ["legal_name", "legal_address", "country", "vat_id"]
+        field_classes = {"legal_name": SingleLineField}
+        widgets = {"legal_address": forms.Textarea}
+
+    def clean_legal_address(self) -> str:
+        address = (self.cleaned_data.get("legal_address") or "").strip()
+        if len(address) > LEGAL_ADDRESS_MAX_LENGTH:
+            raise forms.ValidationError(f"Use at most {LEGAL_ADDRESS_MAX_LENGTH} characters.")
+        return address
+
+    def clean_country(self) -> str:
+        country = (self.cleaned_data.get("country") or "").strip().upper()
+        if country and pycountry.countries.get(alpha_2=country) is None:
+            raise forms.ValidationError("Choose the country.")
+        return country
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        vat_id = (cleaned.get("vat_id") or "").strip()
+        country = cleaned.get("country") or ""
+        if vat_id and not country and "country" not in self.errors:
+            self.add_error("country", "Choose the country the VAT ID belongs to.")
+        elif vat_id and is_eu(country):
+            try:
+                cleaned["vat_id"] = vat_ids.normalize(vat_id, country)
+            except vat_ids.InvalidVatId as exc:
+                self.add_error("vat_id", str(exc))
+        else:
+            cleaned["vat_id"] = vat_id
+        return cleaned
 
 
 class InvitationForm(InputRulesMixin, forms.Form):

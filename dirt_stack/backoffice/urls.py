@@ -14,6 +14,7 @@ from backoffice.views import (
     orders,
     questions,
     room,
+    taxes,
     teams,
     two_factor,
     waitlist,
@@ -50,6 +51,12 @@ manage_patterns = [
     path("<slug:organizer_slug>/members/", teams.members, name="members"),
     path("<slug:organizer_slug>/api-tokens/", teams.api_tokens, name="api_tokens"),
     path("<slug:organizer_slug>/widget/", widget.organizer_widget, name="organizer_widget"),
+    # Tax rules and the seller's details (backoffice/views/taxes.py).
+    path("<slug:organizer_slug>/taxes/", taxes.tax_rules, name="tax_rules"),
+    path("<slug:organizer_slug>/taxes/new/", taxes.tax_rule_create, name="tax_rule_create"),
+    path("<slug:organizer_slug>/taxes/seller/", taxes.seller_settings, name="seller_settings"),
+    path("<slug:organizer_slug>/taxes/<int:rule_id>/", taxes.tax_rule_update, name="tax_rule"),
+    path("<slug:organizer_slug>/taxes/<int:rule_id>/delete/", taxes.tax_rule_delete, name="tax_rule_delete"),
     path("<slug:organizer_slug>/members/<int:member_id>/", teams.member_update, name="member"),
     path("<slug:organizer_slug>/invoices/", invoices.invoices, name="invoices"),
     path("<slug:organizer_slug>/invoices/settings/", invoices.invoice_settings, name="invoice_settings"),
@@ -163,6 +170,7 @@ manage_patterns = [
     ),
     path("<slug:organizer_slug>/events/<slug:event_slug>/waitlist/", waitlist.waitlist_page, name="waitlist"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/widget/", widget.event_widget, name="event_widget"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/taxes/", taxes.event_taxes, name="event_taxes"),
     path(
         "<slug:organizer_slug>/events/<slug:event_slug>/waitlist/export.csv",
         waitlist.waitlist_export,

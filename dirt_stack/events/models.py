@@ -206,6 +206,24 @@ class Event(models.Model):
             "buyer confirms the order by the link in its email."
         ),
     )
+    # The event's tax rule (taxes.TaxRule, the organizer's; a ticket type may choose
+    # another); none: its prices carry no tax. Named by string: events does not import taxes.
+    tax_rule = models.ForeignKey(
+        "taxes.TaxRule", on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+
+    class InvoiceAddress(models.TextChoices):
+        OFF = "off", "Not asked"
+        OPTIONAL = "optional", "Optional"
+        REQUIRED = "required", "Required"
+
+    # Whether the checkout asks for an invoice address (taxes.addresses).
+    invoice_address = models.CharField(
+        max_length=10,
+        choices=InvoiceAddress.choices,
+        default=InvoiceAddress.OFF,
+        db_default=InvoiceAddress.OFF,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -266,6 +284,10 @@ class TicketType(models.Model):
     )
     hidden = models.BooleanField(default=False, help_text="Only reachable with a voucher that unlocks it.")
     position = models.PositiveIntegerField(default=0)
+    # Another tax rule than the event's for this type (taxes.TaxRule); none: the event's.
+    tax_rule = models.ForeignKey(
+        "taxes.TaxRule", on_delete=models.PROTECT, null=True, blank=True, related_name="ticket_types"
+    )
 
     class Meta:
         ordering = ["position", "id"]

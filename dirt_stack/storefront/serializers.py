@@ -8,6 +8,7 @@ import functools
 import json
 import operator
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db.models import Q, prefetch_related_objects
@@ -23,12 +24,14 @@ from questions import services as questions
 from questions.models import Question
 from sales import payment_pages, quotas, wallet
 from sales.calendar import calendar_url
-from sales.models import Order, OrderLine, Ticket, order_url
+from sales.models import InvoiceAddress, Order, OrderLine, Ticket, order_url
 from sales.payments import PaymentStart, accepted_methods
 from sales.pricing import PricedLine, unit_price
 from sales.quotas import DateLeft
 from sales.tickets import TICKET_STATE_LABELS, TicketState, qr_svg_data_uri, ticket_state, tickets_usable
 from storefront import schemas
+from taxes import addresses, engine
+from taxes.rates import EU_MEMBER_STATES
 
 ShapeT = TypeVar("ShapeT", bound=Shape)
 
@@ -352,6 +355,51 @@ def line_detail(line: OrderLine | PricedLine) -> schemas.OrderLine:
         unit_price=line.unit_price,
         discount=line.discount,
         total=line.total,
+        tax_rate=money_str(line.tax_rate),
+        tax_amount=line.tax_amount,
+        tax_treatment=str(line.tax_treatment),
+    )
+
+
+def order_taxes(lines: Iterable[OrderLine | PricedLine]) -> schemas.OrderTaxes | None:
+    """Net, tax per rate and the legal notes of an order's (or a checkout's) lines; None
+    when no line carries a tax rule."""
+    lines = list(lines)
+    if all(str(line.tax_treatment) == engine.Treatment.NONE for line in lines):
+        return None
+    rates = engine.summary(
+        (str(line.tax_treatment), line.tax_rate, line.tax_amount, line.total) for line in lines
+    )
+    notes = {engine.Decision(rate.treatment, rate.rate).note for rate in rates} - {""}
+    return built(
+        schemas.OrderTaxes,
+        net=sum((rate.net for rate in rates), Decimal(0)),
+        tax=sum((rate.tax for rate in rates), Decimal(0)),
+        rates=[
+            built(
+                schemas.TaxSummary,
+                treatment=rate.treatment.value,
+                rate=money_str(rate.rate),
+                net=rate.net,
+                tax=rate.tax,
+                total=rate.total,
+            )
+            for rate in rates
+        ],
+        notes=sorted(notes),
+    )
+
+
+def invoice_address_detail(order: Order) -> schemas.OrderInvoiceAddress | None:
+    """The order's invoice address (None without one)."""
+    try:
+        address = order.invoice_address
+    except InvoiceAddress.DoesNotExist:
+        return None
+    return built(
+        schemas.OrderInvoiceAddress,
+        **{name: getattr(address, name) for name in addresses.FIELDS},
+        vat_id_status=address.vat_id_status,
     )
 
 
@@ -398,7 +446,7 @@ def order_detail(
     event = order.event
     order.date.event = event
     usable = tickets_usable(order)
-    lines = list(order.lines.all()) if lines is None else lines
+    lines = list(order.lines.all()) if lines is None else list(lines)
     tickets = list(order.tickets.all()) if tickets is None else tickets
     states = {ticket.pk: ticket_state(ticket, order) for ticket in tickets}
     url = order_url(order, base_url)
@@ -413,6 +461,8 @@ def order_detail(
         subtotal=order.subtotal,
         discount=order.discount,
         total=order.total,
+        taxes=order_taxes(lines),
+        invoice_address=invoice_address_detail(order),
         refunded_amount=order.refunded_amount,
         payment_method=order.payment_method,
         payment_deadline=_local_or_none(order.payment_deadline, event),
@@ -488,7 +538,7 @@ ORDER_PREFETCH = ("lines__ticket_type", "tickets__ticket_type")
 
 def load_order(code: str) -> Order | None:
     return (
-        Order.objects.select_related("event", "event__organizer", "date")
+        Order.objects.select_related("event", "event__organizer", "date", "invoice_address")
         .prefetch_related(*ORDER_PREFETCH)
         .filter(code=code)
         .first()
@@ -532,6 +582,19 @@ def checkout_tickets(asked: questions.Asked, ticket_type_names: list[str]) -> li
         )
         for position, name in enumerate(ticket_type_names)
     ]
+
+
+def invoice_address_ask(event: Event) -> schemas.CheckoutInvoiceAddress | None:
+    """The checkout's invoice address section, when the event asks for one."""
+    if event.invoice_address == Event.InvoiceAddress.OFF:
+        return None
+    return built(
+        schemas.CheckoutInvoiceAddress,
+        required=event.invoice_address == Event.InvoiceAddress.REQUIRED,
+        default_country=event.country,
+        countries=[built(schemas.Country, code=code, name=name) for code, name in questions.countries()],
+        eu_countries=sorted(EU_MEMBER_STATES),
+    )
 
 
 def countries_for(asked: questions.Asked) -> list[schemas.Country]:

@@ -20,6 +20,7 @@ from invoicing.models import InvoiceSettings
 from questions.models import Question
 from sales import pricing, purchase
 from sales.models import Voucher
+from taxes.models import TaxRule
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
 from waitlist.models import Entry
 from webhooks import signing
@@ -70,6 +71,7 @@ def target(settings):
             confirmed_at=timezone.now(),
         ).pk,
         "question_id": Question.objects.create(event=event, label="Company").pk,
+        "rule_id": TaxRule.objects.create(organizer=organizer, name="VAT", rate=Decimal("19")).pk,
         "endpoint_id": (
             endpoint := WebhookEndpoint.objects.create(
                 organizer=organizer, url="https://93.184.216.34/hook", secret=signing.new_secret()
@@ -146,6 +148,12 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "messages": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "messages_preview": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "organizer_widget": ("get", ("organizer_slug",), MANAGER),
+    "tax_rules": ("get", ("organizer_slug",), MANAGER),
+    "tax_rule_create": ("post", ("organizer_slug",), MANAGER),
+    "tax_rule": ("post", ("organizer_slug", "rule_id"), MANAGER),
+    "tax_rule_delete": ("post", ("organizer_slug", "rule_id"), MANAGER),
+    "seller_settings": ("post", ("organizer_slug",), OWNER),
+    "event_taxes": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "event_widget": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "invoices": ("get", ("organizer_slug",), MANAGER),
     "invoice_settings": ("get", ("organizer_slug",), OWNER),

@@ -8,6 +8,7 @@ from pydantic import Field
 
 from backoffice.schemas.common import DateChoice, EventInZone
 from backoffice.schemas.sales import AuditRow
+from backoffice.schemas.taxes import EventTaxSettings
 from core.schemas import IsoDateTime, Money, OneOf, PageProps, Shape
 from sales.models import EventCancellation, Voucher
 from storefront.schemas import EventStatus, OrganizerRef
@@ -105,6 +106,7 @@ class EventEditPageProps(PageProps):
         description="The payment methods set up on this installation (sales.payments)."
     )
     history: list[AuditRow] = Field(description="The event's own audit log (EventAuditEntry), newest first.")
+    taxes: EventTaxSettings | None = Field(None, description="The event's tax settings (taxes).")
 
 
 class CancellationImpact(Shape):

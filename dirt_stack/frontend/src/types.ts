@@ -43,6 +43,13 @@ export type OrderInvoicesSection = Schemas["OrderInvoices"];
 export type Answer = Schemas["Answer"];
 export type CheckoutQuestion = Schemas["CheckoutQuestion"];
 export type AnswersEdit = Schemas["AnswersEdit"];
+export type OrderTaxes = Schemas["OrderTaxes"];
+export type OrderInvoiceAddress = Schemas["OrderInvoiceAddress"];
+export type CheckoutInvoiceAddress = Schemas["CheckoutInvoiceAddress"];
+export type InvoiceAddressIn = Schemas["InvoiceAddressIn"];
+export type EventTaxSettings = Schemas["EventTaxSettings"];
+export type ManagedTaxRule = Schemas["ManagedTaxRule"];
+export type TaxClause = Schemas["TaxClause"];
 
 // The back office.
 export type EventRow = Schemas["EventRow"];

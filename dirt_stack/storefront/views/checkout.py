@@ -65,16 +65,19 @@ from storefront.serializers import (
     checkout_tickets,
     countries_for,
     date_url,
+    invoice_address_ask,
     line_detail,
     load_order,
     order_detail,
     order_event,
     order_for_holder,
     order_questions,
+    order_taxes,
     payment_methods,
     wallet_passes,
 )
 from storefront.views.events import chosen_date, date_id_given, render_event_page, too_many_voucher_guesses
+from taxes import addresses
 
 logger = logging.getLogger(__name__)
 
@@ -303,7 +306,8 @@ def _ticket_type_ids(lines: list[pricing.PricedLine]) -> list[int]:
 
 def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
     event = hold.event
-    lines = purchase.hold_lines(hold)
+    # Taxed for a private buyer: the order's own tax follows the invoice address given.
+    lines = pricing.taxed(event, purchase.hold_lines(hold), None)
     total = sum((line.total for line in lines), Decimal(0))
     user = request.user
     asked = questions.asked(questions.event_questions(event), _ticket_type_ids(lines))
@@ -328,6 +332,8 @@ def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
             asked, [line.ticket_type.name for line in lines for _ in range(line.quantity)]
         ),
         countries=countries_for(asked),
+        taxes=order_taxes(lines),
+        invoice_address=invoice_address_ask(event),
         extension=HoldExtension(
             minutes=event.hold_minutes,
             offered_within=int(stock.EXTENSION_OFFERED_WITHIN.total_seconds()),
@@ -401,6 +407,10 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         card_number=str(data.get("card_number", "")),
         answers=answers,
         answer_errors=answer_errors,
+    )
+    # Checked and asked of VIES before the order's transaction (taxes.addresses).
+    details.invoice_address, details.invoice_errors = addresses.prepare(
+        hold.event.invoice_address, data.get("invoice_address")
     )
     try:
         placed = purchase.complete_checkout(

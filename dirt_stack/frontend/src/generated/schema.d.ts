@@ -208,6 +208,39 @@ export interface paths {
     /** Resume admissions */
     post: operations["api_manage_room_resume_room"];
   };
+  "/api/v1/manage/tax-rules": {
+    /** Tax rules */
+    get: operations["api_manage_tax_rules_list_rules"];
+    /**
+     * Add a tax rule
+     * @description Clauses are tried in order; the first matching the buyer decides, else `default_action`.
+     */
+    post: operations["api_manage_tax_rules_create_rule"];
+  };
+  "/api/v1/manage/tax-rules/from-template": {
+    /**
+     * Add a tax rule from a template
+     * @description `physical_admission` (Art. 53: taxed where the event takes place, never reverse charged) or `online_event` (reverse charge to EU businesses with a VAT ID, the buyer country's rate for EU consumers, no EU VAT outside the EU). Its rate starts at the organizer's country's standard rate: check it.
+     */
+    post: operations["api_manage_tax_rules_create_from_template"];
+  };
+  "/api/v1/manage/tax-rules/{rule_id}": {
+    /** A tax rule */
+    get: operations["api_manage_tax_rules_get_rule"];
+    /** Change a tax rule (orders placed before keep their tax) */
+    put: operations["api_manage_tax_rules_update_rule"];
+    /** Delete a tax rule no event or ticket type uses (409 otherwise) */
+    delete: operations["api_manage_tax_rules_delete_rule"];
+  };
+  "/api/v1/manage/events/{slug}/taxes": {
+    /** The event's tax rule, its ticket types' own, and the invoice address setting */
+    get: operations["api_manage_tax_rules_get_event_taxes"];
+    /**
+     * Set the event's tax rule and whether its checkout asks for an invoice address
+     * @description `invoice_address`: `off` (not asked), `optional`, `required`. Orders placed before keep the tax they were written with.
+     */
+    put: operations["api_manage_tax_rules_put_event_taxes"];
+  };
   "/api/v1/manage/events/{slug}/waitlist": {
     /** The event's waiting list: settings and entries with their offers */
     get: operations["api_manage_waitlist_get_waitlist"];
@@ -1269,6 +1302,9 @@ export interface components {
       discount: string;
       /** Total */
       total: string;
+      /** @description Net, tax per rate and notes; null when no line carries a tax rule. */
+      taxes?: components["schemas"]["OrderTaxes"] | null;
+      invoice_address?: components["schemas"]["OrderInvoiceAddress"] | null;
       /** Refunded Amount */
       refunded_amount: string;
       /** Payment Method */
@@ -1379,6 +1415,40 @@ export interface components {
       url: string;
     };
     /**
+     * OrderInvoiceAddress
+     * @description The address the order's invoice is made out to.
+     */
+    OrderInvoiceAddress: {
+      /** Is Business */
+      is_business: boolean;
+      /** Company */
+      company: string;
+      /** Name */
+      name: string;
+      /** Street */
+      street: string;
+      /** Zipcode */
+      zipcode: string;
+      /** City */
+      city: string;
+      /**
+       * Country
+       * @description ISO 3166-1 alpha-2.
+       */
+      country: string;
+      /**
+       * Vat Id
+       * @description With its country prefix; empty when none was given.
+       */
+      vat_id: string;
+      /**
+       * Vat Id Status
+       * @description `valid` (VIES confirmed it), `unchecked` (VIES did not answer: checked again later), `not_given`.
+       * @enum {string}
+       */
+      vat_id_status: "not_given" | "valid" | "unchecked";
+    };
+    /**
      * OrderLine
      * @description One line of an order, or of a reservation being checked out.
      */
@@ -1391,8 +1461,44 @@ export interface components {
       unit_price: string;
       /** Discount */
       discount: string;
-      /** Total */
+      /**
+       * Total
+       * @description What the buyer pays for the line, tax included.
+       */
       total: string;
+      /**
+       * Tax Rate
+       * @description The VAT rate in percent (0 unless VAT is charged).
+       */
+      tax_rate: string;
+      /**
+       * Tax Amount
+       * @description The tax contained in `total` (its net: `total` - `tax_amount`).
+       */
+      tax_amount: string;
+      /**
+       * Tax Treatment
+       * @description `vat`, `reverse_charge` (the buyer accounts for the VAT), `exempt`, or `none` (no tax rule).
+       * @enum {string}
+       */
+      tax_treatment: "none" | "vat" | "reverse_charge" | "exempt";
+    };
+    /**
+     * OrderTaxes
+     * @description An order's tax: net, tax per rate, the legal notes its invoice prints.
+     */
+    OrderTaxes: {
+      /** Net */
+      net: string;
+      /** Tax */
+      tax: string;
+      /** Rates */
+      rates: components["schemas"]["TaxSummary"][];
+      /**
+       * Notes
+       * @description Legal texts for the buyer, e.g. the reverse charge note (Art. 196 Directive 2006/112/EC).
+       */
+      notes: string[];
     };
     /** OrderTicket */
     OrderTicket: {
@@ -1438,6 +1544,25 @@ export interface components {
        */
       answers: components["schemas"]["Answer"][];
     };
+    /**
+     * TaxSummary
+     * @description The lines of one treatment and rate, summed (net + tax = total).
+     */
+    TaxSummary: {
+      /**
+       * Treatment
+       * @enum {string}
+       */
+      treatment: "none" | "vat" | "reverse_charge" | "exempt";
+      /** Rate */
+      rate: string;
+      /** Net */
+      net: string;
+      /** Tax */
+      tax: string;
+      /** Total */
+      total: string;
+    };
     /** AnswerIn */
     AnswerIn: {
       /**
@@ -1467,6 +1592,52 @@ export interface components {
       name: string;
       /** Email */
       email: string;
+    };
+    /** InvoiceAddressIn */
+    InvoiceAddressIn: {
+      /**
+       * Is Business
+       * @description Buying as a business: `company` is then required.
+       * @default false
+       */
+      is_business?: boolean;
+      /**
+       * Company
+       * @default
+       */
+      company?: string;
+      /**
+       * Name
+       * @description Required for a private buyer.
+       * @default
+       */
+      name?: string;
+      /**
+       * Street
+       * @default
+       */
+      street?: string;
+      /**
+       * Zipcode
+       * @default
+       */
+      zipcode?: string;
+      /**
+       * City
+       * @default
+       */
+      city?: string;
+      /**
+       * Country
+       * @description ISO 3166-1 alpha-2.
+       */
+      country: string;
+      /**
+       * Vat Id
+       * @description A business buyer's VAT ID, with or without its country prefix; required for a business in the EU. Its syntax is checked, then VIES is asked: a VAT ID VIES does not know is a 422; when VIES does not answer the order goes through and the VAT ID is checked later.
+       * @default
+       */
+      vat_id?: string;
     };
     /** LineIn */
     LineIn: {
@@ -1506,6 +1677,8 @@ export interface components {
        * @description A solved proof-of-work challenge (ALTCHA payload, base64) from `GET /api/v1/challenge`; needed when a 428 problem asks for one. Each challenge buys once.
        */
       altcha?: string | null;
+      /** @description The address the invoice is made out to, when the event asks for one (`invoice_address` of the event: `optional` or `required`; 422 when it is `off`). It decides the order's tax (the event's tax rule: a business with a valid VAT ID in another EU member state may be reverse charged). Faults are 422 with `field_errors` named `invoice_address.<field>`. */
+      invoice_address?: components["schemas"]["InvoiceAddressIn"] | null;
     };
     /** QueueStatusApiOut */
     QueueStatusApiOut: {
@@ -2277,6 +2450,9 @@ export interface components {
       discount: string;
       /** Total */
       total: string;
+      /** @description Net, tax per rate and notes; null when no line carries a tax rule. */
+      taxes?: components["schemas"]["OrderTaxes"] | null;
+      invoice_address?: components["schemas"]["OrderInvoiceAddress"] | null;
       /** Refunded Amount */
       refunded_amount: string;
       /** Payment Method */
@@ -2750,6 +2926,154 @@ export interface components {
        * @enum {string}
        */
       mode?: "random" | "fifo";
+    };
+    /** ManagedTaxRule */
+    ManagedTaxRule: {
+      /** Id */
+      id: number;
+      /** Name */
+      name: string;
+      /** Rate */
+      rate: string;
+      /** Price Includes Tax */
+      price_includes_tax: boolean;
+      /** Seller Rate Below Oss Threshold */
+      seller_rate_below_oss_threshold: boolean;
+      /** Clauses */
+      clauses: components["schemas"]["TaxClause"][];
+      /** Default Action */
+      default_action: string;
+      /** Default Rate */
+      default_rate: string | null;
+      /**
+       * Template
+       * @description The template it was made from; empty when none.
+       */
+      template: string;
+      /**
+       * Events
+       * @description How many events and ticket types use it: 0 may be deleted.
+       */
+      events: number;
+    };
+    /**
+     * TaxClause
+     * @description One rule of a tax rule, tried in order.
+     */
+    TaxClause: {
+      /**
+       * Country
+       * @description An ISO 3166-1 alpha-2 code, or `*`, `EU`, `EU_FOREIGN`, `NON_EU`.
+       */
+      country: string;
+      /**
+       * Buyer
+       * @description `any`, `private`, `business`, `business_vat_id`.
+       */
+      buyer: string;
+      /**
+       * Action
+       * @description `vat`, `vat_rate`, `vat_buyer_country`, `reverse_charge`, `exempt`.
+       */
+      action: string;
+      /**
+       * Rate
+       * @description The rate of `vat_rate`.
+       */
+      rate: string | null;
+    };
+    /** ClauseIn */
+    ClauseIn: {
+      /**
+       * Country
+       * @description An ISO 3166-1 alpha-2 code, or `*`, `EU`, `EU_FOREIGN`, `NON_EU`.
+       */
+      country: string;
+      /**
+       * Buyer
+       * @enum {string}
+       */
+      buyer: "any" | "private" | "business" | "business_vat_id";
+      /**
+       * Action
+       * @enum {string}
+       */
+      action: "vat" | "vat_rate" | "vat_buyer_country" | "reverse_charge" | "exempt";
+      /**
+       * Rate
+       * @description For `vat_rate`: the rate in percent, e.g. `10.00`.
+       */
+      rate?: string | null;
+    };
+    /** TaxRuleIn */
+    TaxRuleIn: {
+      /** Name */
+      name: string;
+      /**
+       * Rate
+       * @description Percent, from 0 to 100, two decimals at most.
+       */
+      rate: string;
+      /**
+       * Price Includes Tax
+       * @default true
+       */
+      price_includes_tax?: boolean;
+      /**
+       * Seller Rate Below Oss Threshold
+       * @default false
+       */
+      seller_rate_below_oss_threshold?: boolean;
+      /** Clauses */
+      clauses?: components["schemas"]["ClauseIn"][];
+      /**
+       * Default Action
+       * @default vat
+       * @enum {string}
+       */
+      default_action?: "vat" | "vat_rate" | "vat_buyer_country" | "reverse_charge" | "exempt";
+      /** Default Rate */
+      default_rate?: string | null;
+    };
+    /** TemplateIn */
+    TemplateIn: {
+      /**
+       * Template
+       * @enum {string}
+       */
+      template: "physical_admission" | "online_event";
+    };
+    /** EventTaxesOut */
+    EventTaxesOut: {
+      /** Tax Rule */
+      tax_rule: number | null;
+      /** Invoice Address */
+      invoice_address: string;
+      /** Ticket Types */
+      ticket_types: {
+        [key: string]: number | null;
+      };
+    };
+    /** EventTaxesIn */
+    EventTaxesIn: {
+      /**
+       * Tax Rule
+       * @description One of the organizer's tax rules; null: no tax.
+       */
+      tax_rule?: number | null;
+      /**
+       * Invoice Address
+       * @default off
+       * @enum {string}
+       */
+      invoice_address?: "off" | "optional" | "required";
+      /**
+       * Ticket Types
+       * @description Ticket type id → its own tax rule (null: the event's). Types left out keep theirs.
+       */
+      ticket_types?: {
+        [key: string]: number | null;
+      };
     };
     /** WaitlistEntryRow */
     WaitlistEntryRow: {
@@ -3340,6 +3664,13 @@ export interface components {
       discount: string;
       /** Total */
       total: string;
+      /**
+       * @description Net, tax per rate and notes; null when no line carries a tax rule.
+       * @default null
+       */
+      taxes?: components["schemas"]["OrderTaxes"] | null;
+      /** @default null */
+      invoice_address?: components["schemas"]["OrderInvoiceAddress"] | null;
       /** Refunded Amount */
       refunded_amount: string;
       /** Payment Method */
@@ -3881,6 +4212,26 @@ export interface components {
        */
       completed?: boolean;
     };
+    /**
+     * CheckoutInvoiceAddress
+     * @description The checkout's invoice address section (``Event.invoice_address`` optional or required).
+     */
+    CheckoutInvoiceAddress: {
+      /** Required */
+      required: boolean;
+      /**
+       * Default Country
+       * @description The event's country, preselected; empty when not set.
+       */
+      default_country: string;
+      /** Countries */
+      countries: components["schemas"]["Country"][];
+      /**
+       * Eu Countries
+       * @description Where a business buyer gives a VAT ID.
+       */
+      eu_countries: string[];
+    };
     /** CheckoutPageProps */
     CheckoutPageProps: {
       /** Token */
@@ -3922,6 +4273,10 @@ export interface components {
       countries: components["schemas"]["Country"][];
       /** @description The one extension the reservation may still get; null once it got it. */
       extension: components["schemas"]["HoldExtension"] | null;
+      /** @description The lines' tax for a private buyer. */
+      taxes?: components["schemas"]["OrderTaxes"] | null;
+      /** @description The invoice address section; null when the event does not ask for one. */
+      invoice_address?: components["schemas"]["CheckoutInvoiceAddress"] | null;
     };
     /**
      * CheckoutQuestion
@@ -4461,6 +4816,8 @@ export interface components {
        * @description The event's own audit log (EventAuditEntry), newest first.
        */
       history: components["schemas"]["AuditRow"][];
+      /** @description The event's tax settings (taxes). */
+      taxes?: components["schemas"]["EventTaxSettings"] | null;
     };
     /** EventFilters */
     EventFilters: {
@@ -4625,6 +4982,33 @@ export interface components {
        * @description When its next date starts (the soonest not over nor cancelled); null when none is left.
        */
       next_starts_at: string | null;
+    };
+    /**
+     * EventTaxSettings
+     * @description An event's tax rule, its ticket types' own, and whether its checkout asks for an invoice
+     * address; the organizer's rules to choose from.
+     */
+    EventTaxSettings: {
+      /**
+       * Url
+       * @description Where the settings are posted.
+       */
+      url: string;
+      /** Rules Url */
+      rules_url: string;
+      /** Tax Rule */
+      tax_rule: number | null;
+      /** Invoice Address */
+      invoice_address: string;
+      /** Invoice Address Options */
+      invoice_address_options: components["schemas"]["Option"][];
+      /** Ticket Types */
+      ticket_types: components["schemas"]["TicketTypeTaxRule"][];
+      /**
+       * Rules
+       * @description The organizer's tax rules (value: the id).
+       */
+      rules: components["schemas"]["Option"][];
     };
     /** EventWidgetPageProps */
     EventWidgetPageProps: {
@@ -5705,6 +6089,20 @@ export interface components {
       required_by: string[];
     };
     /**
+     * SellerSettings
+     * @description The seller on invoices: the organizer's legal name, address, country and VAT ID.
+     */
+    SellerSettings: {
+      /** Legal Name */
+      legal_name: string;
+      /** Legal Address */
+      legal_address: string;
+      /** Country */
+      country: string;
+      /** Vat Id */
+      vat_id: string;
+    };
+    /**
      * SharedProps
      * @description What ``core.middleware.InertiaSharedPropsMiddleware`` shares with every page.
      * ``errors`` maps a form field (or ``form``) to its message; views replace it
@@ -5741,6 +6139,37 @@ export interface components {
       /** Next */
       next: string;
     };
+    /** TaxRulesPageProps */
+    TaxRulesPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      /**
+       * Can Edit Seller
+       * @description Owners change the seller's details.
+       */
+      can_edit_seller: boolean;
+      seller: components["schemas"]["SellerSettings"];
+      /** Rules */
+      rules: components["schemas"]["ManagedTaxRule"][];
+      /** Templates */
+      templates: components["schemas"]["TaxTemplate"][];
+      /** Actions */
+      actions: components["schemas"]["Option"][];
+      /** Buyers */
+      buyers: components["schemas"]["Option"][];
+      /** Country Groups */
+      country_groups: components["schemas"]["Option"][];
+      /** Countries */
+      countries: components["schemas"]["Country"][];
+    };
+    /** TaxTemplate */
+    TaxTemplate: {
+      /** Key */
+      key: string;
+      /** Name */
+      name: string;
+      /** Description */
+      description: string;
+    };
     /** TicketTypeFigures */
     TicketTypeFigures: {
       /** Id */
@@ -5753,6 +6182,18 @@ export interface components {
       sold: number;
       /** Held */
       held: number;
+    };
+    /** TicketTypeTaxRule */
+    TicketTypeTaxRule: {
+      /** Id */
+      id: number;
+      /** Name */
+      name: string;
+      /**
+       * Tax Rule
+       * @description Its own rule; null: the event's.
+       */
+      tax_rule: number | null;
     };
     /**
      * TicketWalletPass
@@ -6041,6 +6482,7 @@ export interface components {
       "Manage/Questions": components["schemas"]["QuestionsPageProps"];
       "Manage/Room": components["schemas"]["RoomPageProps"];
       "Manage/Scanner": components["schemas"]["ScannerPageProps"];
+      "Manage/TaxRules": components["schemas"]["TaxRulesPageProps"];
       "Manage/Waitlist": components["schemas"]["WaitlistPageProps"];
       "Manage/Webhook": components["schemas"]["WebhookPageProps"];
       "Manage/WebhookDeliveries": components["schemas"]["WebhookDeliveriesPageProps"];
@@ -7588,6 +8030,308 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["RoomOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Tax rules */
+  api_manage_tax_rules_list_rules: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ManagedTaxRule"][];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Add a tax rule
+   * @description Clauses are tried in order; the first matching the buyer decides, else `default_action`.
+   */
+  api_manage_tax_rules_create_rule: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["TaxRuleIn"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["ManagedTaxRule"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Add a tax rule from a template
+   * @description `physical_admission` (Art. 53: taxed where the event takes place, never reverse charged) or `online_event` (reverse charge to EU businesses with a VAT ID, the buyer country's rate for EU consumers, no EU VAT outside the EU). Its rate starts at the organizer's country's standard rate: check it.
+   */
+  api_manage_tax_rules_create_from_template: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["TemplateIn"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["ManagedTaxRule"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** A tax rule */
+  api_manage_tax_rules_get_rule: {
+    parameters: {
+      path: {
+        rule_id: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ManagedTaxRule"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Change a tax rule (orders placed before keep their tax) */
+  api_manage_tax_rules_update_rule: {
+    parameters: {
+      path: {
+        rule_id: number;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["TaxRuleIn"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ManagedTaxRule"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Delete a tax rule no event or ticket type uses (409 otherwise) */
+  api_manage_tax_rules_delete_rule: {
+    parameters: {
+      path: {
+        rule_id: number;
+      };
+    };
+    responses: {
+      /** @description No Content */
+      204: {
+        content: never;
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** The event's tax rule, its ticket types' own, and the invoice address setting */
+  api_manage_tax_rules_get_event_taxes: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["EventTaxesOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Set the event's tax rule and whether its checkout asks for an invoice address
+   * @description `invoice_address`: `off` (not asked), `optional`, `required`. Orders placed before keep the tax they were written with.
+   */
+  api_manage_tax_rules_put_event_taxes: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["EventTaxesIn"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["EventTaxesOut"];
         };
       };
       /** @description Unauthorized */

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from "react";
 import { useConfirm } from "../../components/ConfirmDialog";
 import EventFormFields, { type EventFormData } from "../../components/EventFormFields";
 import EventStatusBadge from "../../components/EventStatusBadge";
+import EventTaxSettings from "../../components/EventTaxSettings";
 import { FormError, PrimaryButton } from "../../components/fields";
 import TicketTypeForm, {
   EMPTY_TICKET_TYPE,
@@ -37,6 +38,7 @@ export default function EventEdit({
   currencies,
   configured_payment_methods,
   history,
+  taxes,
 }: PageProps<"Manage/EventEdit">) {
   const pageErrors = usePage().props.errors;
   const base = `/manage/${organizer.slug}/events/${event.slug}`;
@@ -356,6 +358,7 @@ export default function EventEdit({
           <PrimaryButton disabled={form.processing}>Save event</PrimaryButton>
         </form>
       </section>
+      {taxes ? <EventTaxSettings settings={taxes} /> : null}
 
       {history.length > 0 ? (
         <section className="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm">

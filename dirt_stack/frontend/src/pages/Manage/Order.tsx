@@ -6,6 +6,7 @@ import { type Confirmation, useConfirm } from "../../components/ConfirmDialog";
 import { FormError } from "../../components/fields";
 import { InvoiceList } from "../../components/OrderInvoices";
 import OrderSummary from "../../components/OrderSummary";
+import TaxSummary from "../../components/TaxSummary";
 import { formatEventDate, formatMoney } from "../../lib/format";
 import type { PageProps } from "../../types";
 
@@ -172,6 +173,7 @@ export default function Order({
                 total={order.total}
                 discount={order.discount}
               />
+              <TaxSummary taxes={order.taxes} currency={order.currency} />
             </div>
             {Number(order.refunded_amount) > 0 ? (
               <p className="text-sm" data-testid="refunded-amount">

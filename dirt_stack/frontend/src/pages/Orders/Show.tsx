@@ -8,6 +8,7 @@ import AttendeeNameForm from "../../components/AttendeeNameForm";
 import DateDetails from "../../components/DateDetails";
 import OrderInvoices from "../../components/OrderInvoices";
 import OrderSummary from "../../components/OrderSummary";
+import TaxSummary from "../../components/TaxSummary";
 import WalletButtons from "../../components/WalletButtons";
 import { useEmbedded } from "../../lib/embed";
 import { formatEventDate, formatMoney } from "../../lib/format";
@@ -173,6 +174,7 @@ export default function OrderShow({
           ) : null}
           <div className="mt-4">
             <OrderSummary lines={order.lines} currency={order.currency} total={order.total} />
+            <TaxSummary taxes={order.taxes} currency={order.currency} />
             {Number(order.refunded_amount) > 0 ? (
               <p className="text-sm text-slate-600">
                 <Trans>Refunded: {formatMoney(order.refunded_amount, order.currency)}</Trans>
