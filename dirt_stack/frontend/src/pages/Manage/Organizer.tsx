@@ -52,10 +52,10 @@ export default function Organizer({ organizer, role, can_manage, events }: Props
               className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
             >
               Invoices
-              </Link>
-            ) : null}
-            {can_manage ? (
-              <Link
+            </Link>
+          ) : null}
+          {can_manage ? (
+            <Link
               href={`/manage/${organizer.slug}/taxes/`}
               className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
             >
