@@ -23,7 +23,7 @@ from django.db import models
 from django.http import HttpRequest
 from django.utils import translation
 
-from core.input import InputError, clean_name, json_depth, text_problem
+from core.input import InputError, clean_name, json_depth, load_json, text_problem
 from core.locales import DEFAULT_LANGUAGE, LANGUAGE_CODES
 
 
@@ -251,12 +251,24 @@ def follow_event_languages(event: models.Model, old: str, new: str, enabled: Ite
 # --- forms ----------------------------------------------------------------------------------
 
 
+def _sent_json(value: Any) -> Any:
+    """A form value that is JSON, or JSON in text (a multipart post, with a cover image, sends
+    it so), parsed by the request rules (``load_json``: bounded depth, finite numbers)."""
+    if isinstance(value, str) and value.strip():
+        try:
+            return load_json(value)
+        except InputError as exc:
+            raise ValidationError(str(exc)) from exc
+    return value
+
+
 class TranslationsField(forms.Field):
     """A form field for a ``translations`` map as Inertia and the API send it: a JSON object
-    (checked against the event's languages by ``clean_translations`` in the form's clean),
-    never text to parse."""
+    (checked against the event's languages by ``clean_translations`` in the form's clean), or
+    that object as JSON text."""
 
     def to_python(self, value: Any) -> Any:
+        value = _sent_json(value)
         if value in (None, ""):
             return {}
         if not isinstance(value, dict):
@@ -270,6 +282,7 @@ class LocalesField(forms.Field):
     """A form field for the enabled languages: a list of Maticko's codes."""
 
     def to_python(self, value: Any) -> Any:
+        value = _sent_json(value)
         if value in (None, ""):
             return None
         if not isinstance(value, list | tuple):

@@ -1,6 +1,7 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
 import { useState } from "react";
 import { errorsUnder, hasErrorsUnder, submitTo } from "../../components/dates/errors";
+import LanguageTabs from "../../components/LanguageTabs";
 import {
   CheckboxField,
   CheckboxGroup,
@@ -10,12 +11,27 @@ import {
   TextArea,
   TextField,
 } from "../../components/fields";
+import { languageName, type Translations, withTranslation } from "../../lib/languages";
 import type { ManagedQuestion, Option, PageProps } from "../../types";
 
 type Props = PageProps<"Manage/Questions">;
 type Kind = ManagedQuestion["kind"];
 
 const CHOICE_KINDS: Kind[] = ["single_choice", "multiple_choice"];
+
+// A question's translations as the form edits them: options one per line, as the event language's.
+function editableTranslations(question?: ManagedQuestion): Translations {
+  const edited: Translations = {};
+  for (const [code, fields] of Object.entries(question?.translations ?? {})) {
+    edited[code] = Object.fromEntries(
+      Object.entries(fields).map(([field, value]) => [
+        field,
+        Array.isArray(value) ? value.join("\n") : value,
+      ]),
+    );
+  }
+  return edited;
+}
 
 function QuestionEditor({
   action,
@@ -24,9 +40,13 @@ function QuestionEditor({
   kinds,
   scopes,
   ticketTypes,
+  locale,
+  locales,
   submitLabel,
   onSaved,
 }: {
+  locale: string;
+  locales: string[];
   action: string;
   errorKey: string;
   question?: ManagedQuestion;
@@ -46,8 +66,16 @@ function QuestionEditor({
     scope: (question?.scope ?? "order") as string,
     ticket_types: question?.ticket_type_ids ?? [],
     choices: (question?.choices ?? []).join("\n"),
+    translations: editableTranslations(question),
   });
   const choiceKind = CHOICE_KINDS.includes(form.data.kind as Kind);
+  const [language, setLanguage] = useState(locale);
+  const translated = language !== locale && locales.includes(language);
+  const translation = form.data.translations[language] ?? {};
+  const name = languageName(language);
+  const fallback = `Empty: buyers reading ${name} see the ${languageName(locale)} text.`;
+  const translate = (field: string, value: string) =>
+    form.setData("translations", withTranslation(form.data.translations, language, field, value));
   return (
     <form
       onSubmit={submitTo(form, action, errorKey, onSaved)}
@@ -56,6 +84,37 @@ function QuestionEditor({
       data-testid="question-form"
     >
       <FormError message={errors.form} />
+      <LanguageTabs locales={locales} defaultLocale={locale} active={language} onChange={setLanguage} />
+      {errors.translations ? (
+        <p role="alert" className="text-sm text-red-700">
+          {errors.translations}
+        </p>
+      ) : null}
+      {translated ? (
+        <div className="space-y-3" data-testid={`question-translation-${language}`}>
+          <TextField
+            label={`Question (${name})`}
+            hint={fallback}
+            value={translation.label ?? ""}
+            onChange={(e) => translate("label", e.target.value)}
+          />
+          <TextField
+            label={`Help text (${name})`}
+            value={translation.help_text ?? ""}
+            onChange={(e) => translate("help_text", e.target.value)}
+          />
+          {choiceKind ? (
+            <TextArea
+              label={`Options (${name}), one per line in the same order`}
+              rows={4}
+              hint="One for each option; answers are kept as the event language's options."
+              value={translation.choices ?? ""}
+              onChange={(e) => translate("choices", e.target.value)}
+            />
+          ) : null}
+        </div>
+      ) : null}
+      <div className={translated ? "hidden" : "space-y-3"}>
       <TextField
         label="Question"
         value={form.data.label}
@@ -69,6 +128,7 @@ function QuestionEditor({
         onChange={(e) => form.setData("help_text", e.target.value)}
         error={errors.help_text}
       />
+      </div>
       <div className="grid gap-3 sm:grid-cols-2">
         <SelectField
           label="Kind of answer"
@@ -123,6 +183,8 @@ export default function Questions({
   kinds,
   scopes,
   answer_settings,
+  locale,
+  locales,
 }: Props) {
   const errors = usePage().props.errors;
   const eventBase = `/manage/${organizer.slug}/events/${event.slug}`;
@@ -187,6 +249,8 @@ export default function Questions({
             kinds={kinds}
             scopes={scopes}
             ticketTypes={ticket_types}
+            locale={locale}
+            locales={locales}
             submitLabel="Add question"
             onSaved={() => setAdding(false)}
           />
@@ -266,6 +330,8 @@ export default function Questions({
                     kinds={kinds}
                     scopes={scopes}
                     ticketTypes={ticket_types}
+                    locale={locale}
+                    locales={locales}
                     submitLabel="Save question"
                     onSaved={() => setEditing(null)}
                   />
