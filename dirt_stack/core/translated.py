@@ -41,8 +41,13 @@ class Text:
 
 
 class Translatable(Protocol):
-    TRANSLATED: Mapping[str, Text]
-    translations: Any
+    """A row with translatable texts: a model with ``TRANSLATED`` and ``translations``."""
+
+    @property
+    def TRANSLATED(self) -> Mapping[str, Text]: ...
+
+    @property
+    def translations(self) -> Any: ...
 
 
 # The deepest a stored map nests: {code: {field: [choice, ...]}}.
@@ -112,7 +117,7 @@ def request_locale(request: HttpRequest) -> str:
     if isinstance(asked, str) and text_problem(asked, max_length=16) is None and normalize(asked):
         return normalize(asked) or DEFAULT_LANGUAGE
     header = request.headers.get("Accept-Language", "")
-    if header and text_problem(header, max_length=500) is None:
+    if header and text_problem(header) is None:
         for code, _ in translation.trans_real.parse_accept_lang_header(header):
             found = normalize(code)
             if found:
@@ -258,7 +263,9 @@ def _sent_json(value: Any) -> Any:
         try:
             return load_json(value)
         except InputError as exc:
-            raise ValidationError(str(exc)) from exc
+            raise ValidationError(
+                "Send this as JSON: a list of languages, or {language: {field: text}}."
+            ) from exc
     return value
 
 

@@ -176,7 +176,7 @@ def test_a_map_is_checked_like_its_fields():
         default="en",
     )
     # Languages in Maticko's order, empty texts left out, titles on one line.
-    assert kept == {"de": {"title": "Sommer  fest"}, "fr": {"title": "Été"}}
+    assert kept == {"de": {"title": "Sommer fest"}, "fr": {"title": "Été"}}
     assert list(kept) == ["de", "fr"]
     refusals = [
         ({"cs": {"title": "x"}}, "translations", "not one of the event's languages"),
@@ -440,7 +440,7 @@ def test_the_event_form_saves_languages_and_translations_as_json_or_as_text(shop
             event, locales=["en", "de"], translations={"de": {"title": "Sommerfest", "description": ""}}
         ),
     )
-    assert saved.status_code in (302, 303, 409), saved.content[:300]
+    assert saved.status_code in (302, 303), saved.content[:300]
     event.refresh_from_db()
     assert event.locales == ["en", "de"]
     assert event.translations == {"de": {"title": "Sommerfest"}}

@@ -73,11 +73,27 @@ export default function EventFormFields({
   const translation = data.translations[editing] ?? {};
   const fallback = `Empty: buyers reading ${languageName(editing)} see the ${languageName(data.locale)} text.`;
 
+  // A new event language: the texts move with their languages (the server does the same for
+  // the ticket types, questions and email texts).
   function chooseLocale(code: string) {
-    setData("locale", code);
-    if (!data.locales.includes(code)) {
-      setData("locales", [...data.locales, code]);
+    const { [code]: incoming = {}, ...others } = data.translations;
+    const outgoing: Record<string, string> = {};
+    if (data.title) {
+      outgoing.title = data.title;
     }
+    if (data.description) {
+      outgoing.description = data.description;
+    }
+    setData("translations", Object.keys(outgoing).length ? { ...others, [data.locale]: outgoing } : others);
+    if (incoming.title) {
+      setData("title", incoming.title);
+    }
+    if (incoming.description) {
+      setData("description", incoming.description);
+    }
+    setData("locale", code);
+    setData("locales", LANGUAGE_CODES.filter((c) => c === code || data.locales.includes(c)));
+    setLanguage(code);
   }
 
   function toggleLocale(code: string, on: boolean) {
@@ -85,6 +101,10 @@ export default function EventFormFields({
       "locales",
       on ? LANGUAGE_CODES.filter((c) => c === code || data.locales.includes(c)) : data.locales.filter((c) => c !== code),
     );
+    if (!on) {
+      const { [code]: _dropped, ...kept } = data.translations;
+      setData("translations", kept);
+    }
   }
 
   return (
