@@ -60,10 +60,11 @@ def _deliver_message(payload: dict[str, Any]) -> None:
         return
     message = recipient.message
     order = _order(recipient.order_id)
+    with reading(order.locale):
+        values = email_texts.order_values(order, settings.SITE_URL)
+        rendered = email_texts.render(message.subject, message.body, values)
     try:
         with reading(order.locale):
-            values = email_texts.order_values(order, settings.SITE_URL)
-            rendered = email_texts.render(message.subject, message.body, values)
             _send(order, rendered, values["order_url"])
     except Exception as exc:
         recipient.attempts += 1

@@ -36,7 +36,11 @@ export type EventFormData = {
 // The form as posted: the languages and translations as JSON text, which a multipart post (a
 // cover image) carries as it is (events.forms reads either).
 export function eventFormPost(data: EventFormData) {
-  return { ...data, locales: JSON.stringify(data.locales), translations: JSON.stringify(data.translations) };
+  return {
+    ...data,
+    locales: JSON.stringify(data.locales),
+    translations: JSON.stringify(data.translations),
+  };
 }
 
 const PAYMENT_METHODS = [
@@ -84,7 +88,10 @@ export default function EventFormFields({
     if (data.description) {
       outgoing.description = data.description;
     }
-    setData("translations", Object.keys(outgoing).length ? { ...others, [data.locale]: outgoing } : others);
+    setData(
+      "translations",
+      Object.keys(outgoing).length ? { ...others, [data.locale]: outgoing } : others,
+    );
     if (incoming.title) {
       setData("title", incoming.title);
     }
@@ -92,14 +99,19 @@ export default function EventFormFields({
       setData("description", incoming.description);
     }
     setData("locale", code);
-    setData("locales", LANGUAGE_CODES.filter((c) => c === code || data.locales.includes(c)));
+    setData(
+      "locales",
+      LANGUAGE_CODES.filter((c) => c === code || data.locales.includes(c)),
+    );
     setLanguage(code);
   }
 
   function toggleLocale(code: string, on: boolean) {
     setData(
       "locales",
-      on ? LANGUAGE_CODES.filter((c) => c === code || data.locales.includes(c)) : data.locales.filter((c) => c !== code),
+      on
+        ? LANGUAGE_CODES.filter((c) => c === code || data.locales.includes(c))
+        : data.locales.filter((c) => c !== code),
     );
     if (!on) {
       const { [code]: _dropped, ...kept } = data.translations;
@@ -109,7 +121,10 @@ export default function EventFormFields({
 
   return (
     <div className="grid gap-4 sm:grid-cols-2">
-      <fieldset className="sm:col-span-2 rounded-lg border border-slate-200 p-4" data-testid="event-languages">
+      <fieldset
+        className="sm:col-span-2 rounded-lg border border-slate-200 p-4"
+        data-testid="event-languages"
+      >
         <legend className="px-1 text-sm font-semibold text-slate-700">Languages</legend>
         <div className="grid gap-4 sm:grid-cols-2">
           <SelectField
@@ -158,7 +173,10 @@ export default function EventFormFields({
             hint={fallback}
             value={translation.title ?? ""}
             onChange={(e) =>
-              setData("translations", withTranslation(data.translations, editing, "title", e.target.value))
+              setData(
+                "translations",
+                withTranslation(data.translations, editing, "title", e.target.value),
+              )
             }
           />
           <TextArea

@@ -20,7 +20,11 @@ export default function LanguageTabs({
   }
   const ordered = [defaultLocale, ...locales.filter((code) => code !== defaultLocale)];
   return (
-    <div role="tablist" aria-label={label} className="flex flex-wrap gap-1 border-b border-slate-200">
+    <div
+      role="tablist"
+      aria-label={label}
+      className="flex flex-wrap gap-1 border-b border-slate-200"
+    >
       {ordered.map((code) => (
         <button
           key={code}

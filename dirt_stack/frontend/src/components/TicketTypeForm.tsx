@@ -91,7 +91,12 @@ export default function TicketTypeForm({
     >
       <div className="sm:col-span-4">
         <FormError message={error("form")} />
-        <LanguageTabs locales={locales} defaultLocale={locale} active={language} onChange={setLanguage} />
+        <LanguageTabs
+          locales={locales}
+          defaultLocale={locale}
+          active={language}
+          onChange={setLanguage}
+        />
         {error("translations") ? (
           <p role="alert" className="mt-1 text-sm text-red-700">
             {error("translations")}

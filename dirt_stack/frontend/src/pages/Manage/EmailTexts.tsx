@@ -2,11 +2,11 @@ import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
 import { useConfirm } from "../../components/ConfirmDialog";
 import { PreviewPane } from "../../components/EmailPreview";
-import LanguageTabs from "../../components/LanguageTabs";
 import { FormError, PrimaryButton, TextArea, TextField } from "../../components/fields";
+import LanguageTabs from "../../components/LanguageTabs";
 import { formatEventDate } from "../../lib/format";
-import { languageName } from "../../lib/languages";
 import { postJsonAnswer } from "../../lib/http";
+import { languageName } from "../../lib/languages";
 import type { EmailTextOut as EmailText, PageProps, EmailPreview as Preview } from "../../types";
 
 // An event's buyer emails: choose one, edit its subject and Markdown body (placeholders in

@@ -4,8 +4,8 @@ import EventFormFields, {
   type EventFormData,
   eventFormPost,
 } from "../../components/EventFormFields";
-import { DEFAULT_LANGUAGE } from "../../lib/languages";
 import { FormError, PrimaryButton } from "../../components/fields";
+import { DEFAULT_LANGUAGE } from "../../lib/languages";
 import type { PageProps } from "../../types";
 
 export default function EventCreate({

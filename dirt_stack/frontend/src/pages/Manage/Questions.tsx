@@ -1,7 +1,6 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
 import { useState } from "react";
 import { errorsUnder, hasErrorsUnder, submitTo } from "../../components/dates/errors";
-import LanguageTabs from "../../components/LanguageTabs";
 import {
   CheckboxField,
   CheckboxGroup,
@@ -11,6 +10,7 @@ import {
   TextArea,
   TextField,
 } from "../../components/fields";
+import LanguageTabs from "../../components/LanguageTabs";
 import { languageName, type Translations, withTranslation } from "../../lib/languages";
 import type { ManagedQuestion, Option, PageProps } from "../../types";
 
@@ -84,7 +84,12 @@ function QuestionEditor({
       data-testid="question-form"
     >
       <FormError message={errors.form} />
-      <LanguageTabs locales={locales} defaultLocale={locale} active={language} onChange={setLanguage} />
+      <LanguageTabs
+        locales={locales}
+        defaultLocale={locale}
+        active={language}
+        onChange={setLanguage}
+      />
       {errors.translations ? (
         <p role="alert" className="text-sm text-red-700">
           {errors.translations}
@@ -115,19 +120,19 @@ function QuestionEditor({
         </div>
       ) : null}
       <div className={translated ? "hidden" : "space-y-3"}>
-      <TextField
-        label="Question"
-        value={form.data.label}
-        onChange={(e) => form.setData("label", e.target.value)}
-        error={errors.label}
-        required
-      />
-      <TextField
-        label="Help text (optional)"
-        value={form.data.help_text}
-        onChange={(e) => form.setData("help_text", e.target.value)}
-        error={errors.help_text}
-      />
+        <TextField
+          label="Question"
+          value={form.data.label}
+          onChange={(e) => form.setData("label", e.target.value)}
+          error={errors.label}
+          required
+        />
+        <TextField
+          label="Help text (optional)"
+          value={form.data.help_text}
+          onChange={(e) => form.setData("help_text", e.target.value)}
+          error={errors.help_text}
+        />
       </div>
       <div className="grid gap-3 sm:grid-cols-2">
         <SelectField
