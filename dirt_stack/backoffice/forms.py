@@ -325,7 +325,9 @@ class QuestionForm(InputRulesMixin, forms.ModelForm):
                     f"{code} choices: one for each of the {len(options)} options, in their order.",
                 )
                 return
-        cleaned["translations"] = {code: fields for code, fields in translations.items() if fields}
+        cleaned["translations"] = self.instance.translations = {
+            code: fields for code, fields in translations.items() if fields
+        }
 
     def ticket_type_ids(self) -> list[int]:
         return [ticket_type.pk for ticket_type in self.cleaned_data.get("ticket_types") or []]

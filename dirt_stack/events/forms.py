@@ -258,7 +258,8 @@ class EventForm(InputRulesMixin, forms.ModelForm):
             self, EVENT_TEXTS, enabled=enabled, default=default, current=current
         )
         if translations is not None:
-            cleaned["translations"] = translations
+            # Set here too: a model form leaves an omitted field's empty value unset.
+            cleaned["translations"] = self.instance.translations = translations
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or slugify(self.cleaned_data.get("title", ""))[:100]
@@ -367,7 +368,7 @@ class TicketTypeForm(InputRulesMixin, forms.ModelForm):
             current=self.instance.translations,
         )
         if translations is not None:
-            cleaned["translations"] = translations
+            cleaned["translations"] = self.instance.translations = translations
         return cleaned
 
 

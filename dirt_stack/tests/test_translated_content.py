@@ -587,3 +587,13 @@ def test_request_locale_prefers_the_query_then_the_header():
     assert translated.request_locale(factory.get("/", HTTP_ACCEPT_LANGUAGE="es-MX,es;q=0.8")) == "es"
     assert translated.request_locale(factory.get("/", HTTP_ACCEPT_LANGUAGE="pt-BR")) == "en"
     assert translated.request_locale(factory.get("/?locale=x%00", HTTP_ACCEPT_LANGUAGE="cs")) == "cs"
+
+
+def test_disabling_a_language_drops_its_texts_everywhere(shop):
+    disabled = api("patch", API_EVENT, shop["token"], {"locales": ["en", "fr"]})
+    assert disabled.status_code == 200, disabled.content
+    event = Event.objects.get(pk=shop["event"].pk)
+    assert (event.locales, event.translations) == (["en", "fr"], {})
+    assert TicketType.objects.get(pk=shop["standard"].pk).translations == {}
+    # A German reader now reads the event's language.
+    assert Client().get("/api/v1/events/gig?locale=de").json()["title"] == "Summer Concert"
