@@ -980,7 +980,7 @@ export interface components {
        * Ticket Types
        * @description On the chosen date; empty without one.
        */
-      ticket_types: components["schemas"]["TicketTypePublic"][];
+      ticket_types: components["schemas"]["TicketTypeOut"][];
       /** Payment Methods */
       payment_methods: components["schemas"]["PaymentMethod"][];
       /**
@@ -1003,6 +1003,25 @@ export interface components {
        * @description The checkout's questions, in the order it asks them (`answers` of a purchase).
        */
       questions: components["schemas"]["QuestionOut"][];
+      /**
+       * Locale
+       * @description The event's own language (`title` and `description` fall back to it).
+       */
+      locale: string;
+      /**
+       * Locales
+       * @description The languages the event is written in.
+       */
+      locales: string[];
+      /**
+       * Translations
+       * @description The organizer's texts in every language of the event, its own (`locale`) included: {language: {field: text}}. The fields themselves are in the reader's language (`?locale=`, else `Accept-Language`), falling back to the event's language, then to any.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /** PaymentMethod */
     PaymentMethod: {
@@ -1035,6 +1054,11 @@ export interface components {
        */
       choices: string[];
       /**
+       * Choice Labels
+       * @description How each option reads in the reader's language, one for one with `choices` (an answer is the option from `choices`).
+       */
+      choice_labels: string[];
+      /**
        * Scope
        * @description `order`: asked once per order; `ticket`: for every ticket.
        * @enum {string}
@@ -1045,12 +1069,18 @@ export interface components {
        * @description Asked only for tickets of these types (per ticket), or only of orders with one of them (per order); empty: for every ticket type.
        */
       ticket_type_ids: number[];
+      /**
+       * Translations
+       * @description The organizer's texts in every language of the event, its own (`locale`) included: {language: {field: text}}. The fields themselves are in the reader's language (`?locale=`, else `Accept-Language`), falling back to the event's language, then to any.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string | string[];
+        };
+      };
     };
-    /**
-     * TicketTypePublic
-     * @description A ticket type as buyers see it, with its live availability.
-     */
-    TicketTypePublic: {
+    /** TicketTypeOut */
+    TicketTypeOut: {
       /** Id */
       id: number;
       /** Name */
@@ -1079,6 +1109,15 @@ export interface components {
       min_per_order: number;
       /** Max Per Order */
       max_per_order: number;
+      /**
+       * Translations
+       * @description The organizer's texts in every language of the event, its own (`locale`) included: {language: {field: text}}. The fields themselves are in the reader's language (`?locale=`, else `Accept-Language`), falling back to the event's language, then to any.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /**
      * FieldProblemOut
@@ -1696,6 +1735,32 @@ export interface components {
        * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can).
        */
       name_change_deadline_hours: number | null;
+      /**
+       * Locale
+       * @description The event's own language (one of en, de, fr, es, cs): its texts are the fields themselves.
+       */
+      locale: string;
+      /**
+       * Locales
+       * @description The languages buyers may read the event in; `locale` is always among them.
+       */
+      locales: string[];
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
+      /**
+       * Resolved
+       * @description The texts as a reader of the request's language reads them (`?locale=`, else `Accept-Language`): its translation, else the event's language's, else any.
+       */
+      resolved: {
+        [key: string]: string;
+      };
     };
     /** EventIn */
     EventIn: {
@@ -1769,6 +1834,25 @@ export interface components {
        * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can).
        */
       name_change_deadline_hours?: number | null;
+      /**
+       * Locale
+       * @description The event's own language (one of en, de, fr, es, cs): its texts are the fields themselves.
+       */
+      locale?: string | null;
+      /**
+       * Locales
+       * @description The languages buyers may read the event in; `locale` is always among them.
+       */
+      locales?: string[] | null;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations?: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      } | null;
     };
     /** EventPatch */
     EventPatch: {
@@ -1808,6 +1892,25 @@ export interface components {
        * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can). `null`: only organizers.
        */
       name_change_deadline_hours?: number | null;
+      /**
+       * Locale
+       * @description The event's own language (one of en, de, fr, es, cs): its texts are the fields themselves.
+       */
+      locale?: string | null;
+      /**
+       * Locales
+       * @description The languages buyers may read the event in; `locale` is always among them.
+       */
+      locales?: string[] | null;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations?: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      } | null;
     };
     /** DuplicateEventIn */
     DuplicateEventIn: {
@@ -1940,6 +2043,22 @@ export interface components {
       max_tickets_per_email: number | null;
       /** Hidden */
       hidden: boolean;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
+      /**
+       * Resolved
+       * @description The texts as a reader of the request's language reads them (`?locale=`, else `Accept-Language`): its translation, else the event's language's, else any.
+       */
+      resolved: {
+        [key: string]: string;
+      };
     };
     /** TicketTypeIn */
     TicketTypeIn: {
@@ -1978,6 +2097,15 @@ export interface components {
        * @default false
        */
       hidden?: boolean;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations?: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      } | null;
     };
     /** TicketTypePatch */
     TicketTypePatch: {
@@ -2004,6 +2132,15 @@ export interface components {
       max_tickets_per_email?: number | null;
       /** Hidden */
       hidden?: boolean | null;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations?: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      } | null;
     };
     /**
      * DateTicketTypeOut
@@ -3066,6 +3203,20 @@ export interface components {
        * @description The event in the organizer API.
        */
       url: string;
+      /**
+       * Locale
+       * @description The event's own language: the texts above are in it.
+       */
+      locale: string;
+      /**
+       * Translations
+       * @description The texts in every language of the event, its own included: {language: {field: text}}.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /**
      * EventUpdatedWebhook
@@ -3297,6 +3448,15 @@ export interface components {
        * @description The event's ticket types in the organizer API.
        */
       url: string;
+      /**
+       * Translations
+       * @description The texts in every language of the event, its own included: {language: {field: text}}.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /**
      * TicketTypeUpdatedWebhook
@@ -3750,6 +3910,11 @@ export interface components {
        * @description The options of a single or multiple choice.
        */
       choices: string[];
+      /**
+       * Choice Labels
+       * @description How each option reads in the reader's language, one for one with `choices` (an answer is the option from `choices`).
+       */
+      choice_labels: string[];
     };
     /**
      * CheckoutTicket
@@ -3992,6 +4157,16 @@ export interface components {
       max_tickets_per_email: number | null;
       /** Name Change Deadline Hours */
       name_change_deadline_hours: number | null;
+      /** Locale */
+      locale: string;
+      /** Locales */
+      locales: string[];
+      /** Translations */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
       /**
        * Status
        * @enum {string}
@@ -4088,6 +4263,15 @@ export interface components {
       updated_at: string | null;
       /** Updated By */
       updated_by: string;
+      /**
+       * Translations
+       * @description Subject and body in the event's other languages; a language without one sends the event language's text.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /** EmailTextsPageProps */
     EmailTextsPageProps: {
@@ -4104,6 +4288,16 @@ export interface components {
       reminder_hours: number | null;
       /** Changes */
       changes: components["schemas"]["EmailTextChangeRow"][];
+      /**
+       * Locale
+       * @description The event's language: the texts' own subject and body are in it.
+       */
+      locale: string;
+      /**
+       * Locales
+       * @description The event's languages; the others get translations.
+       */
+      locales: string[];
     };
     /** ErrorPageProps */
     ErrorPageProps: {
@@ -4320,6 +4514,16 @@ export interface components {
       max_tickets_per_email: number | null;
       /** Name Change Deadline Hours */
       name_change_deadline_hours: number | null;
+      /** Locale */
+      locale: string;
+      /** Locales */
+      locales: string[];
+      /** Translations */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /**
      * EventInZone
@@ -4715,6 +4919,15 @@ export interface components {
       ticket_type_ids: number[];
       /** Choices */
       choices: string[];
+      /**
+       * Translations
+       * @description Label, help text and options in the event's other languages.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string | string[];
+        };
+      };
     };
     /** ManagedTicketType */
     ManagedTicketType: {
@@ -4724,6 +4937,12 @@ export interface components {
       name: string;
       /** Description */
       description: string;
+      /** Translations */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
       /** Price */
       price: string;
       /** Capacity */
@@ -5146,6 +5365,16 @@ export interface components {
       /** Scopes */
       scopes: components["schemas"]["Option"][];
       answer_settings: components["schemas"]["AnswerSettingsValues"];
+      /**
+       * Locale
+       * @description The event's language: the questions' own texts are in it.
+       */
+      locale: string;
+      /**
+       * Locales
+       * @description The event's languages; the others get translations.
+       */
+      locales: string[];
     };
     /** QueuePageProps */
     QueuePageProps: {
@@ -5420,6 +5649,40 @@ export interface components {
       sold: number;
       /** Held */
       held: number;
+    };
+    /**
+     * TicketTypePublic
+     * @description A ticket type as buyers see it, with its live availability.
+     */
+    TicketTypePublic: {
+      /** Id */
+      id: number;
+      /** Name */
+      name: string;
+      /** Description */
+      description: string;
+      /** Price */
+      price: string;
+      /** Currency */
+      currency: string;
+      /**
+       * State
+       * @enum {string}
+       */
+      state: "on_sale" | "few_left" | "sold_out" | "not_yet_on_sale" | "sales_ended" | "cancelled";
+      /**
+       * Available
+       * @description Tickets left; 0 unless the ticket type is on sale.
+       */
+      available: number;
+      /** Sales Start */
+      sales_start: string | null;
+      /** Sales End */
+      sales_end: string | null;
+      /** Min Per Order */
+      min_per_order: number;
+      /** Max Per Order */
+      max_per_order: number;
     };
     /**
      * TicketWalletPass
@@ -5736,6 +5999,7 @@ export interface operations {
   api_public_list_events: {
     parameters: {
       query?: {
+        locale?: string | null;
         page?: number;
         page_size?: number | null;
       };
@@ -5757,6 +6021,7 @@ export interface operations {
     parameters: {
       query?: {
         date?: number | null;
+        locale?: string | null;
       };
       path: {
         slug: string;
