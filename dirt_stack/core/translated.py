@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.utils import translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 
 from core.input import InputError, clean_name, json_depth, load_json, text_problem
 from core.locales import DEFAULT_LANGUAGE, LANGUAGE_CODES
@@ -118,7 +119,7 @@ def request_locale(request: HttpRequest) -> str:
         return normalize(asked) or DEFAULT_LANGUAGE
     header = request.headers.get("Accept-Language", "")
     if header and text_problem(header) is None:
-        for code, _ in translation.trans_real.parse_accept_lang_header(header):
+        for code, _ in parse_accept_lang_header(header):
             found = normalize(code)
             if found:
                 return found
@@ -246,7 +247,8 @@ def follow_event_languages(event: models.Model, old: str, new: str, enabled: Ite
             continue
         if "event" not in {field.name for field in model._meta.get_fields()}:
             continue
-        for row in model._default_manager.select_for_update().filter(event=event).order_by("pk"):
+        rows: Iterable[Any] = model._default_manager.select_for_update().filter(event=event).order_by("pk")
+        for row in rows:
             translations = rebased(row, old, new, enabled)
             if translations is not None:
                 row.translations = translations

@@ -18,6 +18,7 @@ import pypdf
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.test import Client, RequestFactory
 from django.utils import timezone, translation
 from hypothesis import given
@@ -237,7 +238,8 @@ def test_the_confirmation_email_pdf_and_calendar_are_in_the_orders_language(shop
     assert message.subject == "Your tickets for Sommerkonzert"
     assert "1 × Stehplatz" in message.body
     assert "1 × VIP" in message.body
-    html = next(content for content, kind in message.alternatives if kind == "text/html")
+    assert isinstance(message, EmailMultiAlternatives)
+    html = str(next(content for content, kind in message.alternatives if kind == "text/html"))
     assert "Sommerkonzert" in html
     assert "Summer Concert" not in html
     # The PDF and the calendar file read the active language: the order page's reader's.
