@@ -104,6 +104,13 @@ def buy(shop: dict[str, Any], locale: str, lines: dict[str, int] | None = None) 
     return order
 
 
+def confirmation(order: Order) -> Any:
+    """The confirmation email of ``order``, as sent now."""
+    mail.outbox.clear()
+    emails.send_order_confirmation(order.code, BASE_URL)
+    return mail.outbox[0]
+
+
 def api(method: str, path: str, token: str, body: Any = None, **headers: str) -> Any:
     client = Client()
     headers = {"Authorization": f"Bearer {token}", **headers}
@@ -232,9 +239,7 @@ def test_a_german_buyer_sees_the_german_title_and_ticket_type_names(shop):
 
 def test_the_confirmation_email_pdf_and_calendar_are_in_the_orders_language(shop, mailoutbox):
     order = buy(shop, "de")
-    mail.outbox.clear()
-    emails.send_order_confirmation(order.code, BASE_URL)
-    message = mail.outbox[0]
+    message = confirmation(order)
     assert message.subject == "Your tickets for Sommerkonzert"
     assert "1 × Stehplatz" in message.body
     assert "1 × VIP" in message.body
@@ -253,10 +258,7 @@ def test_the_confirmation_email_pdf_and_calendar_are_in_the_orders_language(shop
 
 
 def test_a_buyer_whose_language_is_not_written_gets_the_events(shop, mailoutbox):
-    order = buy(shop, "fr")
-    mail.outbox.clear()
-    emails.send_order_confirmation(order.code, BASE_URL)
-    message = mail.outbox[0]
+    message = confirmation(buy(shop, "fr"))
     assert message.subject == "Your tickets for Summer Concert"
     assert "1 × Standard" in message.body
 
@@ -281,12 +283,8 @@ def test_an_email_text_in_german_reaches_german_buyers_only(shop, mailoutbox):
     )
     with pytest.raises(email_texts.TextInvalid):
         email_texts.save(event, EmailText.Kind.CONFIRMATION, "x", "y", actor=shop["manager"], locale="cs")
-    for locale in ("de", "fr"):
-        order = buy(shop, locale)
-        mail.outbox.clear()
-        emails.send_order_confirmation(order.code, BASE_URL)
-        subjects = {"de": "Karten: Sommerkonzert", "fr": "Tickets: Summer Concert"}
-        assert mail.outbox[0].subject == subjects[locale]
+    for locale, subject in (("de", "Karten: Sommerkonzert"), ("fr", "Tickets: Summer Concert")):
+        assert confirmation(buy(shop, locale)).subject == subject
     # Resetting German leaves the event's own text; the change log names the language.
     assert email_texts.reset(event, EmailText.Kind.CONFIRMATION, actor=shop["manager"], locale="de")
     text.refresh_from_db()

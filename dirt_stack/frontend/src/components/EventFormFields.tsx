@@ -1,5 +1,11 @@
 import { useState } from "react";
-import { LANGUAGE_CODES, languageName, type Translations, withTranslation } from "../lib/languages";
+import {
+  fallbackHint,
+  LANGUAGE_CODES,
+  languageName,
+  type Translations,
+  withTranslation,
+} from "../lib/languages";
 import { CheckboxField, SelectField, TextArea, TextField } from "./fields";
 import LanguageTabs from "./LanguageTabs";
 
@@ -75,7 +81,9 @@ export default function EventFormFields({
   const editing = data.locales.includes(language) ? language : data.locale;
   const translated = editing !== data.locale;
   const translation = data.translations[editing] ?? {};
-  const fallback = `Empty: buyers reading ${languageName(editing)} see the ${languageName(data.locale)} text.`;
+  const fallback = fallbackHint(editing, data.locale);
+  const translate = (field: string, value: string) =>
+    setData("translations", withTranslation(data.translations, editing, field, value));
 
   // A new event language: the texts move with their languages (the server does the same for
   // the ticket types, questions and email texts).
@@ -157,12 +165,8 @@ export default function EventFormFields({
           defaultLocale={data.locale}
           active={editing}
           onChange={setLanguage}
+          error={errors.translations}
         />
-        {errors.translations ? (
-          <p role="alert" className="mt-1 text-sm text-red-700">
-            {errors.translations}
-          </p>
-        ) : null}
       </div>
       {translated ? (
         <>
@@ -172,12 +176,7 @@ export default function EventFormFields({
             name={`title-${editing}`}
             hint={fallback}
             value={translation.title ?? ""}
-            onChange={(e) =>
-              setData(
-                "translations",
-                withTranslation(data.translations, editing, "title", e.target.value),
-              )
-            }
+            onChange={(e) => translate("title", e.target.value)}
           />
           <TextArea
             className="sm:col-span-2"
@@ -186,12 +185,7 @@ export default function EventFormFields({
             rows={6}
             hint={fallback}
             value={translation.description ?? ""}
-            onChange={(e) =>
-              setData(
-                "translations",
-                withTranslation(data.translations, editing, "description", e.target.value),
-              )
-            }
+            onChange={(e) => translate("description", e.target.value)}
           />
         </>
       ) : null}

@@ -1,24 +1,57 @@
 import { languageName } from "../lib/languages";
 
 // Tabs choosing which of an event's languages a form's texts are edited in; the event's own
-// language (``defaultLocale``) first. Nothing is shown for an event in one language.
+// language (``defaultLocale``) first; no tabs for an event in one language. ``error``: the
+// server's refusal of the form's translations (it names the language and the field).
 export default function LanguageTabs({
   locales,
   defaultLocale,
   active,
   onChange,
+  error,
   label = "Language of the texts",
 }: {
   locales: string[];
   defaultLocale: string;
   active: string;
   onChange: (code: string) => void;
+  error?: string;
   label?: string;
 }) {
-  if (locales.length < 2) {
-    return null;
-  }
   const ordered = [defaultLocale, ...locales.filter((code) => code !== defaultLocale)];
+  return (
+    <>
+      {locales.length > 1 ? (
+        <Tabs
+          ordered={ordered}
+          defaultLocale={defaultLocale}
+          active={active}
+          onChange={onChange}
+          label={label}
+        />
+      ) : null}
+      {error ? (
+        <p role="alert" className="mt-1 text-sm text-red-700">
+          {error}
+        </p>
+      ) : null}
+    </>
+  );
+}
+
+function Tabs({
+  ordered,
+  defaultLocale,
+  active,
+  onChange,
+  label,
+}: {
+  ordered: string[];
+  defaultLocale: string;
+  active: string;
+  onChange: (code: string) => void;
+  label: string;
+}) {
   return (
     <div
       role="tablist"

@@ -1,6 +1,6 @@
 import { useForm } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
-import { languageName, type Translations, withTranslation } from "../lib/languages";
+import { fallbackHint, languageName, type Translations, withTranslation } from "../lib/languages";
 import { CheckboxField, FormError, PrimaryButton, TextArea, TextField } from "./fields";
 import LanguageTabs from "./LanguageTabs";
 
@@ -63,7 +63,7 @@ export default function TicketTypeForm({
   const [language, setLanguage] = useState(locale);
   const translated = language !== locale && locales.includes(language);
   const translation = form.data.translations[language] ?? {};
-  const fallback = `Empty: buyers reading ${languageName(language)} see the ${languageName(locale)} text.`;
+  const fallback = fallbackHint(language, locale);
   const translate = (field: string, value: string) =>
     form.setData("translations", withTranslation(form.data.translations, language, field, value));
 
@@ -96,12 +96,8 @@ export default function TicketTypeForm({
           defaultLocale={locale}
           active={language}
           onChange={setLanguage}
+          error={error("translations")}
         />
-        {error("translations") ? (
-          <p role="alert" className="mt-1 text-sm text-red-700">
-            {error("translations")}
-          </p>
-        ) : null}
       </div>
       {translated ? (
         <>

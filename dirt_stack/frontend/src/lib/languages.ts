@@ -35,3 +35,8 @@ export function withTranslation(
   }
   return next;
 }
+
+// The hint under a translated field: what a buyer of that language reads when it is empty.
+export function fallbackHint(code: string, eventLocale: string): string {
+  return `Empty: buyers reading ${languageName(code)} see the ${languageName(eventLocale)} text.`;
+}

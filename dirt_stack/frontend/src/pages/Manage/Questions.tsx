@@ -11,7 +11,12 @@ import {
   TextField,
 } from "../../components/fields";
 import LanguageTabs from "../../components/LanguageTabs";
-import { languageName, type Translations, withTranslation } from "../../lib/languages";
+import {
+  fallbackHint,
+  languageName,
+  type Translations,
+  withTranslation,
+} from "../../lib/languages";
 import type { ManagedQuestion, Option, PageProps } from "../../types";
 
 type Props = PageProps<"Manage/Questions">;
@@ -73,7 +78,7 @@ function QuestionEditor({
   const translated = language !== locale && locales.includes(language);
   const translation = form.data.translations[language] ?? {};
   const name = languageName(language);
-  const fallback = `Empty: buyers reading ${name} see the ${languageName(locale)} text.`;
+  const fallback = fallbackHint(language, locale);
   const translate = (field: string, value: string) =>
     form.setData("translations", withTranslation(form.data.translations, language, field, value));
   return (
@@ -89,12 +94,8 @@ function QuestionEditor({
         defaultLocale={locale}
         active={language}
         onChange={setLanguage}
+        error={errors.translations}
       />
-      {errors.translations ? (
-        <p role="alert" className="text-sm text-red-700">
-          {errors.translations}
-        </p>
-      ) : null}
       {translated ? (
         <div className="space-y-3" data-testid={`question-translation-${language}`}>
           <TextField
