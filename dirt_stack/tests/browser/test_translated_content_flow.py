@@ -40,7 +40,7 @@ def test_organizer_translates_the_title_and_a_ticket_type(page: Page, live_serve
     page.get_by_test_id("language-tab-de").click()
     page.get_by_label("Title (Deutsch)").fill("Hafen-Jazz")
     page.get_by_role("button", name="Save event").click()
-    expect(page.get_by_role("status")).to_be_visible()
+    expect(page.get_by_text("Event saved.")).to_be_visible()
 
     event.refresh_from_db()
     assert event.locales == ["en", "de", "fr"]
