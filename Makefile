@@ -102,7 +102,7 @@ bench-overload: ## Open-loop overload benchmark on PostgreSQL: arrivals at 3 x t
 	@bash $(APP)/setup.sh --dev --no-db
 	$(BIN)/python bench/overload.py --database postgres --overload 3 --duration 60
 
-lint: lint-python lint-types lint-frontend lint-types-generated lint-migrations lint-container lint-infra lint-workflows ## Run every linter
+lint: lint-python lint-types lint-frontend lint-i18n lint-types-generated lint-migrations lint-container lint-infra lint-workflows ## Run every linter
 
 lint-python:
 	@bash $(APP)/setup.sh --dev --no-db --no-build
@@ -121,6 +121,13 @@ lint-types: ## Type-check dirt_stack with mypy and django-stubs (dirt_stack/mypy
 lint-frontend:
 	@bash $(APP)/setup.sh --dev --no-db --no-build
 	cd $(APP)/frontend && npm run --silent lint
+
+# The pages' translations (DEVELOPMENT.md, "Translating the pages"): Lingui's extraction
+# must leave src/locales/ unchanged and every message must be translated.
+.PHONY: lint-i18n
+lint-i18n: ## Fail when the pages' catalogs miss a message or a translation
+	@bash $(APP)/setup.sh --dev --no-db --no-build
+	cd $(APP)/frontend && npm run --silent i18n:check
 
 # The frontend's TypeScript types are generated from the server's schemas (DEVELOPMENT.md).
 .PHONY: types lint-types-generated

@@ -121,7 +121,7 @@ fi
 
 if $with_build; then
   manifest=$FRONTEND_DIR/dist/manifest.json
-  if [ ! -f "$manifest" ] || [ -n "$(find "$FRONTEND_DIR/src" "$FRONTEND_DIR/vite.config.ts" \
+  if [ ! -f "$manifest" ] || [ -n "$(find "$FRONTEND_DIR/src" "$FRONTEND_DIR/vite.config.ts" "$FRONTEND_DIR/lingui.config.ts" \
     "$FRONTEND_DIR/package-lock.json" -newer "$manifest" -print -quit)" ]; then
     say "Building the frontend (vite build)"
     (cd "$FRONTEND_DIR" && npm run --silent build -- --logLevel warn)

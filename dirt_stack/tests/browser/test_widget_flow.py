@@ -163,6 +163,9 @@ def test_buy_a_ticket_in_the_widget_on_another_website(page: Page, live_server, 
 def test_the_button_opens_the_shop_over_the_page(page: Page, site, event):
     page.add_init_script(VIOLATIONS)
     page.goto(site)
+    # The script loads async: a click before it bound the button opens nothing (as for a
+    # visitor), so the test waits for the mark it sets once the button is bound.
+    expect(page.locator(".maticko-button[data-maticko-ready]")).to_have_count(1)
     page.get_by_role("button", name="Buy tickets").click()
     dialog = page.get_by_role("dialog", name="Buy tickets")
     expect(dialog).to_be_visible()

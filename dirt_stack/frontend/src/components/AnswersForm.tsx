@@ -1,4 +1,5 @@
 import { useForm, usePage } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { type FormEvent, useEffect, useRef, useState } from "react";
 import { formatEventDate } from "../lib/format";
 import type { AnswersEdit } from "../types";
@@ -18,6 +19,7 @@ export default function AnswersForm({
   timezone: string;
 }) {
   const errors = usePage().props.errors as Partial<Record<string, string>>;
+  const { t } = useLingui();
   const hasErrors = Object.keys(errors).some((key) => key.startsWith("answers"));
   const [open, setOpen] = useState(hasErrors);
   const formRef = useRef<HTMLFormElement>(null);
@@ -47,11 +49,11 @@ export default function AnswersForm({
           onClick={() => setOpen(true)}
           className="rounded-lg border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50"
         >
-          Change answers
+          <Trans>Change answers</Trans>
         </button>
         {edit.closes_at ? (
           <span className="ml-2 text-xs text-slate-500">
-            until {formatEventDate(edit.closes_at, timezone)}
+            <Trans>until {formatEventDate(edit.closes_at, timezone)}</Trans>
           </span>
         ) : null}
       </div>
@@ -86,7 +88,7 @@ export default function AnswersForm({
             className="space-y-3"
           >
             <legend className="text-sm font-medium text-slate-700">
-              Ticket {index + 1}: {ticket.ticket_type}
+              {t`Ticket ${index + 1}: ${ticket.ticket_type}`}
             </legend>
             <TicketQuestionFields
               questions={ticket.questions}
@@ -100,9 +102,11 @@ export default function AnswersForm({
         ) : null,
       )}
       <div className="flex gap-2">
-        <PrimaryButton disabled={form.processing}>Save answers</PrimaryButton>
+        <PrimaryButton disabled={form.processing}>
+          <Trans>Save answers</Trans>
+        </PrimaryButton>
         <button type="button" onClick={() => setOpen(false)} className="text-sm underline">
-          Cancel
+          <Trans>Cancel</Trans>
         </button>
       </div>
     </form>

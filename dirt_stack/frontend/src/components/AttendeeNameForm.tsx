@@ -1,4 +1,5 @@
 import { useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import { formatEventDate } from "../lib/format";
 import { FormError, TextField } from "./fields";
@@ -13,7 +14,9 @@ type Props = {
 
 // The buyer changes one ticket's attendee name (until the organizer's deadline).
 export default function AttendeeNameForm({ action, ticketId, current, until, timezone }: Props) {
+  const { t } = useLingui();
   const form = useForm({ ticket: ticketId, attendee_name: current });
+  const deadline = formatEventDate(until, timezone);
   const errors = form.errors as Partial<Record<"attendee_name" | "ticket" | "form", string>>;
 
   function submit(event: FormEvent) {
@@ -25,10 +28,10 @@ export default function AttendeeNameForm({ action, ticketId, current, until, tim
     <form onSubmit={submit} className="mt-2 space-y-2" noValidate>
       <FormError message={errors.form ?? errors.ticket} />
       <TextField
-        label="Attendee name"
+        label={t`Attendee name`}
         name="attendee_name"
         autoComplete="off"
-        hint={`You can change it until ${formatEventDate(until, timezone)}.`}
+        hint={t`You can change it until ${deadline}.`}
         value={form.data.attendee_name}
         onChange={(e) => form.setData("attendee_name", e.target.value)}
         error={errors.attendee_name}
@@ -38,7 +41,7 @@ export default function AttendeeNameForm({ action, ticketId, current, until, tim
         disabled={form.processing || form.data.attendee_name === current}
         className="rounded-lg border border-slate-300 px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-100 disabled:opacity-50"
       >
-        Save the name
+        <Trans>Save the name</Trans>
       </button>
     </form>
   );

@@ -1,3 +1,4 @@
+import { Trans } from "@lingui/react/macro";
 import { type ReactNode, useCallback, useEffect, useId, useRef, useState } from "react";
 
 // What a destructive action asks before it runs.
@@ -106,7 +107,7 @@ function ConfirmDialog({
           onClick={() => onSettle(false)}
           className="rounded-lg border border-slate-300 px-4 py-2 text-sm hover:bg-slate-50"
         >
-          Cancel
+          <Trans>Cancel</Trans>
         </button>
         <button
           ref={confirmRef}

@@ -1,3 +1,5 @@
+import { t } from "@lingui/core/macro";
+import { Plural, Trans } from "@lingui/react/macro";
 import { useEffect, useState } from "react";
 
 // What screen readers hear, and when: once below five minutes and once below one, never
@@ -7,10 +9,10 @@ function announcement(left: number): string {
     return "";
   }
   if (left <= 60) {
-    return "Less than 1 minute left to complete your order.";
+    return t`Less than 1 minute left to complete your order.`;
   }
   if (left <= 300) {
-    return "Less than 5 minutes left to complete your order.";
+    return t`Less than 5 minutes left to complete your order.`;
   }
   return "";
 }
@@ -48,10 +50,12 @@ export default function Countdown({
       className={`rounded-lg px-3 py-2 text-sm font-medium ${left < 60 ? "bg-amber-50 text-amber-900" : "bg-indigo-50 text-indigo-900"}`}
     >
       <p role="timer" aria-live="off" data-testid="countdown">
-        Your tickets are reserved for{" "}
-        <span className="tabular-nums">
-          {minutes}:{rest}
-        </span>
+        <Trans>
+          Your tickets are reserved for{" "}
+          <span className="tabular-nums">
+            {minutes}:{rest}
+          </span>
+        </Trans>
       </p>
       <p aria-live="polite" className="sr-only" data-testid="countdown-announcement">
         {announcement(left)}
@@ -63,7 +67,11 @@ export default function Countdown({
           disabled={extension.extending}
           className="mt-2 rounded-lg border border-current px-3 py-1 text-sm font-semibold underline-offset-2 hover:underline disabled:opacity-50"
         >
-          Need more time? Add {extension.minutes} minutes
+          <Plural
+            value={extension.minutes}
+            one="Need more time? Add # minute"
+            other="Need more time? Add # minutes"
+          />
         </button>
       ) : null}
     </div>

@@ -1,3 +1,4 @@
+import { Trans } from "@lingui/react/macro";
 import { formatEventDate, formatTime } from "../lib/format";
 import type { OrderEvent } from "../types";
 
@@ -13,7 +14,12 @@ export default function DateDetails({
     <>
       <span className={`block ${className}`} data-testid="order-date">
         <time dateTime={event.starts_at}>{formatEventDate(event.starts_at, event.timezone)}</time>
-        {event.admission_at ? ` · Doors ${formatTime(event.admission_at, event.timezone)}` : ""}
+        {event.admission_at ? (
+          <>
+            {" · "}
+            <Trans>Doors {formatTime(event.admission_at, event.timezone)}</Trans>
+          </>
+        ) : null}
         {" · "}
         {event.venue}
       </span>
@@ -23,7 +29,7 @@ export default function DateDetails({
           className="mt-2 block rounded-lg bg-red-50 px-3 py-2 text-sm text-red-900"
           data-testid="date-cancelled"
         >
-          This date has been cancelled.
+          <Trans>This date has been cancelled.</Trans>
         </span>
       ) : null}
     </>

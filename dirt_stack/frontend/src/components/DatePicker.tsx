@@ -1,4 +1,6 @@
 import { Link, router } from "@inertiajs/react";
+import { msg, plural, t } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { type KeyboardEvent, useEffect, useId, useMemo, useRef, useState } from "react";
 import {
   type Day,
@@ -9,22 +11,13 @@ import {
   formatShortDay,
   formatTime,
   localDay,
+  weekdayNames,
 } from "../lib/format";
 import type { DatePublic, SaleState } from "../types";
 import SaleStateBadge from "./SaleStateBadge";
 
 // Choosing one date of a series: a month calendar or a list (the default on small
 // screens). Choosing opens the date's own page (`date.url`, a link anyone can share).
-
-const WEEKDAYS = [
-  ["Mon", "Monday"],
-  ["Tue", "Tuesday"],
-  ["Wed", "Wednesday"],
-  ["Thu", "Thursday"],
-  ["Fri", "Friday"],
-  ["Sat", "Saturday"],
-  ["Sun", "Sunday"],
-] as const;
 
 const DOT: Record<SaleState, string> = {
   on_sale: "bg-emerald-500",
@@ -49,19 +42,30 @@ function choose(date: DatePublic, voucher: string) {
   router.get(dateHref(date, voucher), {}, { preserveScroll: true });
 }
 
-const LEGEND: Record<SaleState, string> = {
-  on_sale: "On sale",
-  few_left: "Few left",
-  sold_out: "Sold out",
-  not_yet_on_sale: "Not yet on sale",
-  sales_ended: "Sales ended",
-  cancelled: "Cancelled",
-};
+// The calendar's key to its dots.
+function legend(state: SaleState): string {
+  switch (state) {
+    case "on_sale":
+      return t`On sale`;
+    case "few_left":
+      return t`Few left`;
+    case "sold_out":
+      return t`Sold out`;
+    case "not_yet_on_sale":
+      return t`Not yet on sale`;
+    case "sales_ended":
+      return t`Sales ended`;
+    case "cancelled":
+      return t`Cancelled`;
+  }
+}
 
 // "Thursday 10 December, 19:30, few left"
 export function dateLabel(date: DatePublic, timeZone: string): string {
-  return `${formatLongDay(date.starts_at, timeZone)}, ${formatTime(date.starts_at, timeZone)}, ${LEGEND[date.state].toLowerCase()}`;
+  return `${formatLongDay(date.starts_at, timeZone)}, ${formatTime(date.starts_at, timeZone)}, ${legend(date.state).toLowerCase()}`;
 }
+
+const VIEWS = { calendar: msg`Calendar`, list: msg`List` };
 
 function findLast<T>(items: T[], test: (item: T) => boolean): T | undefined {
   for (let i = items.length - 1; i >= 0; i--) {
@@ -94,6 +98,7 @@ export default function DatePicker({
   // Move the focus into the picker when it opens (after "Change date").
   focusChosen?: boolean;
 }) {
+  const { i18n } = useLingui();
   // Decided before the first paint, so the picker never jumps from one view to the other.
   const [view, setView] = useState<View>(() => (smallScreen() ? "list" : "calendar"));
   const root = useRef<HTMLDivElement>(null);
@@ -109,24 +114,30 @@ export default function DatePicker({
   return (
     <div data-testid="date-picker" ref={root}>
       <div className="flex items-center justify-between gap-3">
-        <h3 className="font-medium text-slate-800">Choose a date</h3>
+        <h3 className="font-medium text-slate-800">
+          <Trans>Choose a date</Trans>
+        </h3>
         <fieldset className="inline-flex rounded-lg border border-slate-300 p-0.5 text-sm">
-          <legend className="sr-only">Show dates as</legend>
+          <legend className="sr-only">
+            <Trans>Show dates as</Trans>
+          </legend>
           {(["calendar", "list"] as const).map((option) => (
             <button
               key={option}
               type="button"
               aria-pressed={view === option}
               onClick={() => setView(option)}
-              className={`rounded-md px-2.5 py-1 capitalize ${view === option ? "bg-indigo-600 text-white" : "text-slate-700 hover:bg-slate-100"}`}
+              className={`rounded-md px-2.5 py-1 ${view === option ? "bg-indigo-600 text-white" : "text-slate-700 hover:bg-slate-100"}`}
             >
-              {option}
+              {i18n._(VIEWS[option])}
             </button>
           ))}
         </fieldset>
       </div>
       {dates.length === 0 ? (
-        <p className="mt-3 text-sm text-slate-600">No dates are coming up.</p>
+        <p className="mt-3 text-sm text-slate-600">
+          <Trans>No dates are coming up.</Trans>
+        </p>
       ) : view === "calendar" ? (
         <Calendar dates={dates} chosen={chosen} timeZone={timeZone} voucher={voucher} />
       ) : (
@@ -157,7 +168,7 @@ function DateList({
 }) {
   return (
     <ul
-      aria-label="Dates"
+      aria-label={t`Dates`}
       className="mt-3 max-h-[28rem] divide-y divide-slate-100 overflow-y-auto rounded-lg border border-slate-200"
       data-testid="date-list"
     >
@@ -353,7 +364,7 @@ function Calendar({
           type="button"
           onClick={() => showMonth(addMonths(month, -1))}
           disabled={month <= firstMonth}
-          aria-label="Previous month"
+          aria-label={t`Previous month`}
           className="rounded-lg px-2 py-1 text-lg leading-none text-slate-700 hover:bg-slate-100 disabled:opacity-30"
         >
           ‹
@@ -365,7 +376,7 @@ function Calendar({
           type="button"
           onClick={() => showMonth(addMonths(month, 1))}
           disabled={month >= lastMonth}
-          aria-label="Next month"
+          aria-label={t`Next month`}
           className="rounded-lg px-2 py-1 text-lg leading-none text-slate-700 hover:bg-slate-100 disabled:opacity-30"
         >
           ›
@@ -380,7 +391,7 @@ function Calendar({
       >
         <thead>
           <tr className="text-xs text-slate-500">
-            {WEEKDAYS.map(([short, long]) => (
+            {weekdayNames().map(([short, long]) => (
               <th key={short} scope="col" abbr={long} className="py-1 font-normal">
                 {short}
               </th>
@@ -409,7 +420,9 @@ function Calendar({
         </tbody>
       </table>
       {inMonth.length === 0 ? (
-        <p className="mt-2 text-sm text-slate-600">No dates this month.</p>
+        <p className="mt-2 text-sm text-slate-600">
+          <Trans>No dates this month.</Trans>
+        </p>
       ) : null}
       {openDay ? (
         <div className="mt-3" data-testid="day-dates">
@@ -422,7 +435,11 @@ function Calendar({
                 <button
                   type="button"
                   aria-disabled={!canChoose(date) || undefined}
-                  aria-label={`${dateLabel(date, timeZone)}${chosen?.id === date.id ? ", chosen" : ""}`}
+                  aria-label={
+                    chosen?.id === date.id
+                      ? t`${dateLabel(date, timeZone)}, chosen`
+                      : dateLabel(date, timeZone)
+                  }
                   onClick={() => canChoose(date) && choose(date, voucher)}
                   className={`rounded-lg border px-3 py-1.5 text-sm ${chosen?.id === date.id ? "border-indigo-600 bg-indigo-50" : "border-slate-300 hover:bg-slate-50"} aria-disabled:opacity-50 ${date.state === "cancelled" ? "line-through" : ""}`}
                 >
@@ -438,7 +455,7 @@ function Calendar({
         {states.map((state) => (
           <li key={state} className="flex items-center gap-1">
             <span className={`inline-block size-2 rounded-full ${DOT[state]}`} />
-            {LEGEND[state]}
+            {legend(state)}
           </li>
         ))}
       </ul>
@@ -474,11 +491,16 @@ function CalendarDay({
     );
   }
   const one = dates.length === 1 ? dates[0] : null;
+  const whenDay = formatLongDay(dates[0].starts_at, timeZone);
+  const times = dates
+    .map((d) => `${formatTime(d.starts_at, timeZone)} ${legend(d.state).toLowerCase()}`)
+    .join(", ");
   const label = one
     ? dateLabel(one, timeZone)
-    : `${formatLongDay(dates[0].starts_at, timeZone)}, ${dates.length} dates: ${dates
-        .map((d) => `${formatTime(d.starts_at, timeZone)} ${LEGEND[d.state].toLowerCase()}`)
-        .join(", ")}`;
+    : plural(dates.length, {
+        one: `${whenDay}, # date: ${times}`,
+        other: `${whenDay}, # dates: ${times}`,
+      });
   const unavailable = dates.every((d) => !canChoose(d));
   return (
     <td>
@@ -486,7 +508,7 @@ function CalendarDay({
         type="button"
         data-day={day}
         tabIndex={tabStop ? 0 : -1}
-        aria-label={chosen ? `${label}, chosen` : label}
+        aria-label={chosen ? t`${label}, chosen` : label}
         aria-disabled={unavailable || undefined}
         onClick={onPick}
         onKeyDown={onKeyDown}

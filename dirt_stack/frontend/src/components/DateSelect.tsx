@@ -1,3 +1,4 @@
+import { t } from "@lingui/core/macro";
 import { formatEventDate } from "../lib/format";
 import type { DateChoice } from "../types";
 
@@ -9,9 +10,9 @@ export function dateLabel(
 ): string {
   const when = formatEventDate(date.starts_at, timeZone);
   if (date.status === "cancelled") {
-    return `${when} (cancelled)`;
+    return t`${when} (cancelled)`;
   }
-  return date.status === "sold_out" ? `${when} (sales stopped)` : when;
+  return date.status === "sold_out" ? t`${when} (sales stopped)` : when;
 }
 
 type Props = {
@@ -32,7 +33,7 @@ export default function DateSelect({
   timeZone,
   value,
   onChange,
-  allLabel = "All dates",
+  allLabel,
   className,
 }: Props) {
   return (
@@ -42,7 +43,7 @@ export default function DateSelect({
       onChange={(e) => onChange(e.target.value)}
       className={className ?? "rounded-lg border border-slate-300 px-2 py-2 text-sm"}
     >
-      <option value="">{allLabel}</option>
+      <option value="">{allLabel ?? t`All dates`}</option>
       {dates.map((d) => (
         <option key={d.id} value={String(d.id)}>
           {dateLabel(d, timeZone)}

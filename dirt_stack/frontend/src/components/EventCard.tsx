@@ -1,4 +1,5 @@
 import { Link } from "@inertiajs/react";
+import { Plural, Trans } from "@lingui/react/macro";
 import { useSitePath } from "../lib/embed";
 import { formatDay, formatEventDate, formatMoney } from "../lib/format";
 import type { ListedEvent } from "../types";
@@ -30,13 +31,16 @@ export default function EventCard({ event }: { event: ListedEvent }) {
           <p className="text-sm text-slate-600" data-testid="event-dates">
             {series ? (
               <>
-                {event.date_count} dates
+                <Plural value={event.date_count} one="# date" other="# dates" />
                 {event.next_starts_at ? (
                   <>
-                    {" · next "}
-                    <time dateTime={event.next_starts_at}>
-                      {formatEventDate(event.next_starts_at, event.timezone)}
-                    </time>
+                    {" · "}
+                    <Trans>
+                      next{" "}
+                      <time dateTime={event.next_starts_at}>
+                        {formatEventDate(event.next_starts_at, event.timezone)}
+                      </time>
+                    </Trans>
                   </>
                 ) : null}
               </>
@@ -56,9 +60,11 @@ export default function EventCard({ event }: { event: ListedEvent }) {
           ) : null}
           {event.min_price !== null ? (
             <p className="mt-1 text-sm font-medium text-slate-800">
-              {Number(event.min_price) === 0
-                ? "Free"
-                : `From ${formatMoney(event.min_price, event.currency)}`}
+              {Number(event.min_price) === 0 ? (
+                formatMoney(event.min_price, event.currency)
+              ) : (
+                <Trans>From {formatMoney(event.min_price, event.currency)}</Trans>
+              )}
             </p>
           ) : null}
         </div>

@@ -21,6 +21,8 @@ export default function FlashMessages() {
           key={`${item.level}:${item.message}`}
           role={item.level === "error" ? "alert" : "status"}
           className={`rounded-lg border px-4 py-3 text-sm ${STYLES[item.level] ?? STYLES.info}`}
+          // The server writes its messages in the page's language.
+          data-server-text
         >
           {item.message}
         </div>

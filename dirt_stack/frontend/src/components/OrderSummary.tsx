@@ -1,3 +1,4 @@
+import { Trans } from "@lingui/react/macro";
 import { formatMoney } from "../lib/format";
 import type { OrderLine } from "../types";
 
@@ -21,7 +22,7 @@ export default function OrderSummary({
               {line.quantity} × {line.ticket_type}
               {Number(line.discount) > 0 ? (
                 <span className="block text-xs text-emerald-700">
-                  −{formatMoney(line.discount, currency)} voucher
+                  <Trans>−{formatMoney(line.discount, currency)} voucher</Trans>
                 </span>
               ) : null}
             </td>
@@ -30,16 +31,20 @@ export default function OrderSummary({
         ))}
         {discount && Number(discount) > 0 ? (
           <tr>
-            <td className="py-2 text-emerald-700">Discount</td>
+            <td className="py-2 text-emerald-700">
+              <Trans>Discount</Trans>
+            </td>
             <td className="py-2 text-right tabular-nums text-emerald-700">
               −{formatMoney(discount, currency)}
             </td>
           </tr>
         ) : null}
         <tr className="font-semibold">
-          <td className="py-2">Total</td>
+          <td className="py-2">
+            <Trans>Total</Trans>
+          </td>
           <td className="py-2 text-right tabular-nums" data-testid="order-total">
-            {Number(total) === 0 ? "Free" : formatMoney(total, currency)}
+            {formatMoney(total, currency)}
           </td>
         </tr>
       </tbody>

@@ -1,8 +1,10 @@
 import { Link } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { Pagination } from "../types";
 
 // Previous/next links that keep the current query string's other parameters.
 export default function PaginationNav({ pagination }: { pagination: Pagination }) {
+  const { t } = useLingui();
   if (pagination.pages <= 1) {
     return null;
   }
@@ -12,20 +14,22 @@ export default function PaginationNav({ pagination }: { pagination: Pagination }
     return `${window.location.pathname}?${params.toString()}`;
   };
   return (
-    <nav aria-label="Pages" className="mt-8 flex items-center justify-between text-sm">
+    <nav aria-label={t`Pages`} className="mt-8 flex items-center justify-between text-sm">
       {pagination.has_previous ? (
         <Link
           href={pageHref(pagination.page - 1)}
           className="text-indigo-700 hover:underline"
           preserveScroll
         >
-          ← Previous
+          <Trans>← Previous</Trans>
         </Link>
       ) : (
         <span />
       )}
       <span className="text-slate-600">
-        Page {pagination.page} of {pagination.pages}
+        <Trans>
+          Page {pagination.page} of {pagination.pages}
+        </Trans>
       </span>
       {pagination.has_next ? (
         <Link
@@ -33,7 +37,7 @@ export default function PaginationNav({ pagination }: { pagination: Pagination }
           className="text-indigo-700 hover:underline"
           preserveScroll
         >
-          Next →
+          <Trans>Next →</Trans>
         </Link>
       ) : (
         <span />

@@ -1,3 +1,4 @@
+import { useLingui } from "@lingui/react/macro";
 import { useId } from "react";
 import type { CheckoutQuestion } from "../types";
 import { SelectField, TextArea, TextField } from "./fields";
@@ -21,7 +22,7 @@ const ERROR = "mt-1 text-sm text-red-700";
 function HintOrError({ id, hint, error }: { id: string; hint?: string; error?: string }) {
   if (error) {
     return (
-      <p id={`${id}-error`} role="alert" className={ERROR}>
+      <p id={`${id}-error`} role="alert" className={ERROR} data-server-text>
         {error}
       </p>
     );
@@ -44,7 +45,8 @@ export default function QuestionField({
   context,
 }: Props) {
   const id = useId();
-  const label = `${question.label}${question.required ? "" : " (optional)"}`;
+  const { t } = useLingui();
+  const label = question.required ? question.label : t`${question.label} (optional)`;
   const accessibleName = context ? `${label} (${context})` : undefined;
   const hint = question.help_text || undefined;
   const text = typeof value === "string" ? value : "";
@@ -99,7 +101,7 @@ export default function QuestionField({
           value={text}
           onChange={(e) => onChange(e.target.value)}
           {...common}
-          hint={hint ?? "International format, e.g. +43 660 1234567."}
+          hint={hint ?? t`International format, e.g. +43 660 1234567.`}
         />
       );
     case "country":
@@ -109,7 +111,7 @@ export default function QuestionField({
           value={text}
           onChange={(e) => onChange(e.target.value)}
           options={[
-            { value: "", label: "Choose a country" },
+            { value: "", label: t`Choose a country` },
             ...countries.map((c) => ({ value: c.code, label: c.name })),
           ]}
           {...common}
@@ -205,12 +207,14 @@ export function TicketQuestionFields({
   countries: { code: string; name: string }[];
   onChange: (answers: Answers[]) => void;
 }) {
+  const { t } = useLingui();
+  const number = ticket + 1;
   return questions.map((question) => (
     <QuestionField
       key={question.id}
       question={question}
       countries={countries}
-      context={`ticket ${ticket + 1}`}
+      context={t`ticket ${number}`}
       value={answers[ticket]?.[String(question.id)]}
       error={errors[`answers.${question.id}.${ticket}`]}
       onChange={(value) => {

@@ -1,3 +1,4 @@
+import { t } from "@lingui/core/macro";
 import { formatEventDate } from "../lib/format";
 import type { SaleState } from "../types";
 
@@ -16,19 +17,21 @@ export const SALE_STATE_STYLES: Record<SaleState, string> = {
 export function saleStateLabel(item: Saleable, timeZone: string): string {
   switch (item.state) {
     case "on_sale":
-      return "On sale";
+      return t`On sale`;
     case "few_left":
-      return `Only ${item.available} left`;
+      return t`Only ${item.available} left`;
     case "sold_out":
-      return "Sold out";
+      return t`Sold out`;
     case "not_yet_on_sale":
-      return item.sales_start
-        ? `On sale from ${formatEventDate(item.sales_start, timeZone)}`
-        : "Not yet on sale";
+      if (item.sales_start) {
+        const start = formatEventDate(item.sales_start, timeZone);
+        return t`On sale from ${start}`;
+      }
+      return t`Not yet on sale`;
     case "sales_ended":
-      return "Sales ended";
+      return t`Sales ended`;
     case "cancelled":
-      return "Cancelled";
+      return t`Cancelled`;
   }
 }
 

@@ -1,4 +1,6 @@
 import { router, useForm, usePage } from "@inertiajs/react";
+import { plural } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { type FormEvent, useState } from "react";
 import { useSitePath } from "../lib/embed";
 import { formatMoney } from "../lib/format";
@@ -30,6 +32,7 @@ export default function TicketPicker({
   challengeUrl: string | null;
 }) {
   const errors = usePage().props.errors;
+  const { t } = useLingui();
   const sitePath = useSitePath();
   const [voucherCode, setVoucherCode] = useState(voucher?.code ?? "");
   // Each proof of work buys once: a new widget solves a new challenge after every attempt.
@@ -45,7 +48,7 @@ export default function TicketPicker({
   });
   // "Apply" keeps the chosen quantities (the page's state is preserved), so only the shown
   // ticket types count: removing a code hides the types it unlocked.
-  const shown = new Set(event.ticket_types.map((t) => String(t.id)));
+  const shown = new Set(event.ticket_types.map((type) => String(type.id)));
   const chosen = Object.fromEntries(
     Object.entries(form.data.quantities).filter(([id, n]) => shown.has(id) && n > 0),
   );
@@ -54,7 +57,9 @@ export default function TicketPicker({
   const voucherPrices = new Map(
     (voucher?.valid ? (voucher.prices ?? []) : []).map((p) => [p.ticket_type, p.price]),
   );
-  const buyable = event.ticket_types.some((t) => t.state === "on_sale" || t.state === "few_left");
+  const buyable = event.ticket_types.some(
+    (type) => type.state === "on_sale" || type.state === "few_left",
+  );
   const waitingForProof = Boolean(challengeUrl) && !form.data.altcha;
 
   function reserve(e: FormEvent) {
@@ -94,7 +99,9 @@ export default function TicketPicker({
   return (
     <div>
       {event.ticket_types.length === 0 ? (
-        <p className="mt-2 text-sm text-slate-600">Tickets are not available yet.</p>
+        <p className="mt-2 text-sm text-slate-600">
+          <Trans>Tickets are not available yet.</Trans>
+        </p>
       ) : null}
       <form onSubmit={reserve} noValidate>
         <FormError message={errors.form ?? errors.quantities ?? errors.altcha} />
@@ -126,9 +133,11 @@ export default function TicketPicker({
                   <SaleStateBadge item={ticketType} timeZone={event.timezone} />
                   {open ? (
                     <label className="flex items-center gap-2 text-sm">
-                      <span className="sr-only">Number of {ticketType.name} tickets</span>
+                      <span className="sr-only">
+                        <Trans>Number of {ticketType.name} tickets</Trans>
+                      </span>
                       <select
-                        aria-label={`Number of ${ticketType.name} tickets`}
+                        aria-label={t`Number of ${ticketType.name} tickets`}
                         value={form.data.quantities[ticketType.id] ?? 0}
                         onChange={(e) =>
                           form.setData("quantities", {
@@ -165,17 +174,17 @@ export default function TicketPicker({
             className="mt-4 w-full rounded-lg bg-indigo-600 px-4 py-2.5 font-semibold text-white hover:bg-indigo-700 disabled:opacity-50"
           >
             {form.processing
-              ? "Reserving…"
+              ? t`Reserving…`
               : selected
-                ? `Get ${selected} ticket${selected > 1 ? "s" : ""}`
-                : "Choose your tickets"}
+                ? plural(selected, { one: "Get # ticket", other: "Get # tickets" })
+                : t`Choose your tickets`}
           </button>
         ) : null}
       </form>
       {buyable || voucherBoxShown(event) ? (
         <form onSubmit={applyVoucher} className="mt-4 border-t border-slate-100 pt-4">
           <label htmlFor="voucher-code" className="block text-sm font-medium text-slate-700">
-            Voucher code
+            <Trans>Voucher code</Trans>
           </label>
           <div className="mt-1 flex gap-2">
             <input
@@ -188,18 +197,23 @@ export default function TicketPicker({
               type="submit"
               className="rounded-lg border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50"
             >
-              Apply
+              <Trans>Apply</Trans>
             </button>
           </div>
           {voucher ? (
             <p
               role="status"
               className={`mt-1 text-sm ${voucher.valid ? "text-emerald-700" : "text-red-700"}`}
+              data-server-text
             >
               {voucher.message}
             </p>
           ) : null}
-          {errors.voucher ? <p className="mt-1 text-sm text-red-700">{errors.voucher}</p> : null}
+          {errors.voucher ? (
+            <p className="mt-1 text-sm text-red-700" data-server-text>
+              {errors.voucher}
+            </p>
+          ) : null}
         </form>
       ) : null}
     </div>
@@ -227,11 +241,15 @@ function TicketPrice({
   return (
     <span className="flex items-baseline gap-2">
       <s className="text-sm text-slate-500" data-testid="ticket-type-original-price">
-        <span className="sr-only">Was </span>
+        <span className="sr-only">
+          <Trans>Was</Trans>{" "}
+        </span>
         {formatMoney(price, currency)}
       </s>
       <span className="font-semibold text-emerald-700" data-testid="ticket-type-price">
-        <span className="sr-only">Now </span>
+        <span className="sr-only">
+          <Trans>Now</Trans>{" "}
+        </span>
         {formatMoney(discounted, currency)}
       </span>
     </span>

@@ -1,4 +1,5 @@
 import { useForm, usePage } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import type { EventDetail, WaitlistRef } from "../types";
 import { FormError, PrimaryButton, SelectField, TextField } from "./fields";
@@ -13,14 +14,15 @@ export default function WaitlistJoin({
   waitlist: WaitlistRef;
 }) {
   const errors = usePage().props.errors;
-  const types = event.ticket_types.filter((t) => waitlist.ticket_type_ids.includes(t.id));
+  const { t } = useLingui();
+  const types = event.ticket_types.filter((type) => waitlist.ticket_type_ids.includes(type.id));
   const form = useForm({
     date: event.date?.id ?? null,
     ticket_type: String(types[0]?.id ?? ""),
     quantity: "1",
     email: "",
   });
-  const chosen = types.find((t) => String(t.id) === form.data.ticket_type) ?? types[0];
+  const chosen = types.find((type) => String(type.id) === form.data.ticket_type) ?? types[0];
   const most = chosen?.max_per_order ?? 1;
   const least = Math.max(1, chosen?.min_per_order ?? 1);
 
@@ -41,20 +43,24 @@ export default function WaitlistJoin({
       data-testid="waitlist-join"
       className="mt-4 space-y-3 rounded-lg border border-slate-200 bg-slate-50 p-4"
     >
-      <h2 className="font-semibold">Join the waiting list</h2>
+      <h2 className="font-semibold">
+        <Trans>Join the waiting list</Trans>
+      </h2>
       <p className="text-sm text-slate-600">
-        Sold out. Leave your email: when tickets come free they are offered to the waiting list
-        first, in order, and held for you for a while.
+        <Trans>
+          Sold out. Leave your email: when tickets come free they are offered to the waiting list
+          first, in order, and held for you for a while.
+        </Trans>
       </p>
       <FormError message={errors.waitlist_form} />
       {types.length > 1 ? (
         <SelectField
-          label="Ticket type"
+          label={t`Ticket type`}
           name="ticket_type"
           value={form.data.ticket_type}
           onChange={(e) => form.setData("ticket_type", e.target.value)}
           error={errors.waitlist_ticket_type}
-          options={types.map((t) => ({ value: String(t.id), label: t.name }))}
+          options={types.map((type) => ({ value: String(type.id), label: type.name }))}
         />
       ) : (
         <>
@@ -63,7 +69,7 @@ export default function WaitlistJoin({
         </>
       )}
       <SelectField
-        label="Tickets"
+        label={t`Tickets`}
         name="quantity"
         value={form.data.quantity}
         onChange={(e) => form.setData("quantity", e.target.value)}
@@ -74,7 +80,7 @@ export default function WaitlistJoin({
         }))}
       />
       <TextField
-        label="Email"
+        label={t`Email`}
         name="email"
         type="email"
         autoComplete="email"
@@ -83,7 +89,7 @@ export default function WaitlistJoin({
         error={errors.waitlist_email}
       />
       <PrimaryButton disabled={form.processing} className="w-full">
-        Join the waiting list
+        <Trans>Join the waiting list</Trans>
       </PrimaryButton>
     </form>
   );

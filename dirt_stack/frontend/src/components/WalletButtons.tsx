@@ -1,3 +1,4 @@
+import { Trans } from "@lingui/react/macro";
 import type { TicketWalletPass } from "../types";
 
 /** A ticket's "Add to Apple Wallet" and "Save to Google Wallet", for the wallets the
@@ -21,8 +22,9 @@ export default function WalletButtons({
           data-testid="apple-wallet"
           className="inline-flex items-center rounded-lg bg-black px-3 py-1.5 text-sm font-semibold text-white hover:bg-slate-800"
         >
-          Add to Apple Wallet
-          <span className="sr-only"> ({ticketLabel})</span>
+          <Trans>
+            Add to Apple Wallet<span className="sr-only"> ({ticketLabel})</span>
+          </Trans>
         </a>
       ) : null}
       {passes.google_url ? (
@@ -31,8 +33,9 @@ export default function WalletButtons({
           data-testid="google-wallet"
           className="inline-flex items-center rounded-lg px-3 py-1.5 text-sm font-semibold text-slate-900 ring-1 ring-inset ring-slate-300 hover:bg-slate-50"
         >
-          Save to Google Wallet
-          <span className="sr-only"> ({ticketLabel})</span>
+          <Trans>
+            Save to Google Wallet<span className="sr-only"> ({ticketLabel})</span>
+          </Trans>
         </a>
       ) : null}
     </div>

@@ -1,3 +1,4 @@
+import { useLingui } from "@lingui/react/macro";
 import {
   type ChangeEvent,
   type InputHTMLAttributes,
@@ -15,7 +16,7 @@ const CONTROL =
 // role=alert: announced when it appears, also on a field that does not have the focus.
 function FieldError({ id, error }: { id: string; error?: string }) {
   return error ? (
-    <p id={id} role="alert" className="mt-1 text-sm text-red-700">
+    <p id={id} role="alert" className="mt-1 text-sm text-red-700" data-server-text>
       {error}
     </p>
   ) : null;
@@ -73,15 +74,16 @@ export function TextField({
 
 // A password being chosen, with the rules the server checks (settings.AUTH_PASSWORD_VALIDATORS).
 export function NewPasswordField({
-  label = "New password",
+  label,
   ...input
 }: Partial<Common> & InputHTMLAttributes<HTMLInputElement>) {
+  const { t } = useLingui();
   return (
     <TextField
-      label={label}
+      label={label ?? t`New password`}
       type="password"
       autoComplete="new-password"
-      hint="At least 12 characters, not a common password, not like your name or email."
+      hint={t`At least 12 characters, not a common password, not like your name or email.`}
       required
       {...input}
     />
@@ -199,7 +201,11 @@ export function CheckboxGroup<T extends string | number>({
         ))}
       </div>
       {hint ? <p className="mt-1 text-xs text-slate-500">{hint}</p> : null}
-      {error ? <p className="mt-1 text-sm text-red-700">{error}</p> : null}
+      {error ? (
+        <p className="mt-1 text-sm text-red-700" data-server-text>
+          {error}
+        </p>
+      ) : null}
     </fieldset>
   );
 }
@@ -233,6 +239,7 @@ export function FormError({ message }: { message?: string }) {
       role="alert"
       tabIndex={-1}
       data-form-error
+      data-server-text
       className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-800"
     >
       {message}

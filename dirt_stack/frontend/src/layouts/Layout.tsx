@@ -1,11 +1,14 @@
 import { Link, router, usePage } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { type KeyboardEvent, type ReactNode, useEffect, useRef, useState } from "react";
 import FlashMessages from "../components/FlashMessages";
+import LanguageSwitcher from "../components/LanguageSwitcher";
 import { CLOSE_MESSAGE, RESIZE_MESSAGE } from "../lib/embed";
 import type { User } from "../types";
 
 export default function Layout({ children }: { children: ReactNode }) {
   const { props } = usePage();
+  const { t } = useLingui();
   const user = props.auth.user;
 
   if (props.embed) {
@@ -17,11 +20,11 @@ export default function Layout({ children }: { children: ReactNode }) {
         href="#main"
         className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:shadow"
       >
-        Skip to content
+        <Trans>Skip to content</Trans>
       </a>
       <header className="border-b border-slate-200 bg-white">
         <nav
-          aria-label="Main"
+          aria-label={t`Main`}
           className="mx-auto flex max-w-5xl items-center justify-between gap-4 px-4 py-3"
         >
           <Link href="/" className="flex items-center gap-2 text-lg font-bold text-indigo-700">
@@ -30,8 +33,9 @@ export default function Layout({ children }: { children: ReactNode }) {
           </Link>
           <PhoneMenu user={user} />
           <div className="hidden items-center gap-4 text-sm sm:flex">
+            <LanguageSwitcher />
             <Link href="/" className="text-slate-700 hover:text-indigo-700">
-              Events
+              <Trans>Events</Trans>
             </Link>
             {user ? (
               <>
@@ -39,16 +43,16 @@ export default function Layout({ children }: { children: ReactNode }) {
                   href="/orders/"
                   className="hidden text-slate-700 hover:text-indigo-700 sm:inline"
                 >
-                  My orders
+                  <Trans>My orders</Trans>
                 </Link>
                 <Link href="/manage/" className="text-slate-700 hover:text-indigo-700">
-                  My events
+                  <Trans>My events</Trans>
                 </Link>
                 <Link
                   href="/accounts/security/"
                   className="hidden text-slate-600 hover:text-indigo-700 sm:inline"
                   data-testid="current-user"
-                  title="Security: password and two-factor authentication"
+                  title={t`Security: password and two-factor authentication`}
                 >
                   {user.name}
                 </Link>
@@ -58,7 +62,7 @@ export default function Layout({ children }: { children: ReactNode }) {
                   as="button"
                   className="rounded-lg border border-slate-300 px-3 py-1.5 text-slate-700 hover:bg-slate-100"
                 >
-                  Log out
+                  <Trans>Log out</Trans>
                 </Link>
               </>
             ) : (
@@ -67,13 +71,13 @@ export default function Layout({ children }: { children: ReactNode }) {
                   href="/accounts/signup/"
                   className="hidden text-slate-700 hover:text-indigo-700 sm:inline"
                 >
-                  Sell tickets
+                  <Trans>Sell tickets</Trans>
                 </Link>
                 <Link
                   href="/accounts/login/"
                   className="rounded-lg bg-indigo-600 px-3 py-1.5 font-medium text-white hover:bg-indigo-700"
                 >
-                  Log in
+                  <Trans>Log in</Trans>
                 </Link>
               </>
             )}
@@ -88,13 +92,19 @@ export default function Layout({ children }: { children: ReactNode }) {
 
       <footer className="border-t border-slate-200 bg-white">
         <div className="mx-auto flex max-w-5xl flex-col gap-1 px-4 py-6 text-sm text-slate-500 sm:flex-row sm:justify-between">
-          <p>Maticko — open-source event ticketing.</p>
+          <p>
+            <Trans>Maticko — open-source event ticketing.</Trans>
+          </p>
           <p>
             <Link href="/orders/find/" className="hover:text-indigo-700">
-              Find my tickets
+              <Trans>Find my tickets</Trans>
             </Link>
           </p>
-          <p>Version {props.app.version}</p>
+          <p>
+            <Trans>
+              Version <span data-server-text>{props.app.version}</span>
+            </Trans>
+          </p>
         </div>
       </footer>
     </div>
@@ -128,7 +138,7 @@ function PhoneMenu({ user }: { user: User | null }) {
         onClick={() => setOpen(!open)}
         className="rounded-lg border border-slate-300 px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-100"
       >
-        Menu
+        <Trans>Menu</Trans>
       </button>
       {open ? (
         <ul
@@ -136,25 +146,28 @@ function PhoneMenu({ user }: { user: User | null }) {
           className="absolute right-0 z-10 mt-2 w-56 space-y-1 rounded-xl border border-slate-200 bg-white p-2 text-sm shadow-lg"
         >
           <li>
+            <LanguageSwitcher className="px-3 py-2" />
+          </li>
+          <li>
             <Link href="/" className={item}>
-              Events
+              <Trans>Events</Trans>
             </Link>
           </li>
           {user ? (
             <>
               <li>
                 <Link href="/orders/" className={item}>
-                  My orders
+                  <Trans>My orders</Trans>
                 </Link>
               </li>
               <li>
                 <Link href="/manage/" className={item}>
-                  My events
+                  <Trans>My events</Trans>
                 </Link>
               </li>
               <li>
                 <Link href="/accounts/security/" className={item}>
-                  Account security ({user.name})
+                  <Trans>Account security ({user.name})</Trans>
                 </Link>
               </li>
               <li>
@@ -164,7 +177,7 @@ function PhoneMenu({ user }: { user: User | null }) {
                   as="button"
                   className={`${item} w-full text-left`}
                 >
-                  Log out
+                  <Trans>Log out</Trans>
                 </Link>
               </li>
             </>
@@ -172,12 +185,12 @@ function PhoneMenu({ user }: { user: User | null }) {
             <>
               <li>
                 <Link href="/accounts/login/" className={item}>
-                  Log in
+                  <Trans>Log in</Trans>
                 </Link>
               </li>
               <li>
                 <Link href="/accounts/signup/" className={item}>
-                  Sell tickets
+                  <Trans>Sell tickets</Trans>
                 </Link>
               </li>
             </>
@@ -236,10 +249,12 @@ function EmbeddedLayout({ children }: { children: ReactNode }) {
         {children}
       </main>
       <p className="mt-4 text-center text-xs text-slate-500">
-        Tickets by{" "}
-        <a href="/" target="_blank" rel="noopener" className="hover:text-indigo-700">
-          Maticko
-        </a>
+        <Trans>
+          Tickets by{" "}
+          <a href="/" target="_blank" rel="noopener" className="hover:text-indigo-700">
+            Maticko
+          </a>
+        </Trans>
       </p>
     </div>
   );

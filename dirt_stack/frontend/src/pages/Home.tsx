@@ -1,4 +1,5 @@
 import { Head, router, usePage } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { type FormEvent, useState } from "react";
 import EventCard from "../components/EventCard";
 import PaginationNav from "../components/PaginationNav";
@@ -7,6 +8,7 @@ import type { PageProps } from "../types";
 type Props = PageProps<"Home">;
 
 export default function Home({ events, pagination, filters }: Props) {
+  const { t } = useLingui();
   const [values, setValues] = useState<Props["filters"]>(filters);
   const filtered = Boolean(filters.q || filters.from || filters.to);
   // The server refuses an inverted range ("to" before "from") instead of listing nothing.
@@ -20,10 +22,10 @@ export default function Home({ events, pagination, filters }: Props) {
 
   return (
     <>
-      <Head title="Upcoming events" />
+      <Head title={t`Upcoming events`} />
       <section aria-labelledby="upcoming-heading">
         <h1 id="upcoming-heading" className="mb-4 text-2xl font-bold tracking-tight sm:text-3xl">
-          Upcoming events
+          <Trans>Upcoming events</Trans>
         </h1>
         <search>
           <form
@@ -31,18 +33,20 @@ export default function Home({ events, pagination, filters }: Props) {
             className="mb-6 grid gap-3 rounded-xl border border-slate-200 bg-white p-4 sm:grid-cols-[1fr_auto_auto_auto]"
           >
             <label className="block">
-              <span className="sr-only">Search events</span>
+              <span className="sr-only">
+                <Trans>Search events</Trans>
+              </span>
               <input
                 type="search"
                 name="q"
-                placeholder="Search by name, venue or organizer"
+                placeholder={t`Search by name, venue or organizer`}
                 value={values.q}
                 onChange={(e) => setValues({ ...values, q: e.target.value })}
                 className="w-full rounded-lg border border-slate-300 px-3 py-2"
               />
             </label>
             <label className="flex items-center gap-2 text-sm text-slate-600">
-              From
+              <Trans>From</Trans>
               <input
                 type="date"
                 name="from"
@@ -52,7 +56,7 @@ export default function Home({ events, pagination, filters }: Props) {
               />
             </label>
             <label className="flex items-center gap-2 text-sm text-slate-600">
-              To
+              <Trans>To</Trans>
               <input
                 type="date"
                 name="to"
@@ -67,7 +71,7 @@ export default function Home({ events, pagination, filters }: Props) {
               type="submit"
               className="rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700"
             >
-              Search
+              <Trans>Search</Trans>
             </button>
           </form>
         </search>
@@ -76,12 +80,17 @@ export default function Home({ events, pagination, filters }: Props) {
             id="range-error"
             role="alert"
             className="rounded-xl border border-red-200 bg-red-50 p-8 text-center text-red-800"
+            data-server-text
           >
             {rangeError}
           </p>
         ) : events.length === 0 ? (
           <p className="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center text-slate-600">
-            {filtered ? "No events match your search." : "No upcoming events yet. Check back soon."}
+            {filtered ? (
+              <Trans>No events match your search.</Trans>
+            ) : (
+              <Trans>No upcoming events yet. Check back soon.</Trans>
+            )}
           </p>
         ) : (
           <ul className="grid gap-4 sm:grid-cols-2" data-testid="event-list">

@@ -1,4 +1,5 @@
 import { Head, router, useForm, usePage } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from "react";
 import Countdown from "../../components/Countdown";
 import DateDetails from "../../components/DateDetails";
@@ -30,6 +31,7 @@ export default function Checkout(props: Props) {
     countries,
     extension,
   } = props;
+  const { t } = useLingui();
   const [extending, setExtending] = useState(false);
   const pageErrors = usePage().props.errors;
   const sitePath = useSitePath();
@@ -67,21 +69,25 @@ export default function Checkout(props: Props) {
 
   return (
     <>
-      <Head title="Checkout" />
+      <Head title={t`Checkout`} />
       <div className="mx-auto grid max-w-4xl gap-6 md:grid-cols-[1fr_20rem]">
         <section className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
-          <h1 className="text-2xl font-bold tracking-tight">Checkout</h1>
+          <h1 className="text-2xl font-bold tracking-tight">
+            <Trans>Checkout</Trans>
+          </h1>
           <div className="mt-3">
             {expired ? (
               <p role="alert" className="rounded-lg bg-red-50 px-3 py-2 text-sm text-red-900">
-                Your reservation has expired and the tickets were released.{" "}
-                <button
-                  type="button"
-                  onClick={() => router.visit(event.url)}
-                  className="font-semibold underline"
-                >
-                  Choose them again
-                </button>
+                <Trans>
+                  Your reservation has expired and the tickets were released.{" "}
+                  <button
+                    type="button"
+                    onClick={() => router.visit(event.url)}
+                    className="font-semibold underline"
+                  >
+                    Choose them again
+                  </button>
+                </Trans>
               </p>
             ) : (
               <Countdown
@@ -116,7 +122,7 @@ export default function Checkout(props: Props) {
             {/* The form's own errors, or a refused extension's (posted outside the form). */}
             <FormError message={errors.form ?? pageErrors.form} />
             <TextField
-              label="Your name"
+              label={t`Your name`}
               autoComplete="name"
               value={form.data.name}
               onChange={(e) => form.setData("name", e.target.value)}
@@ -124,10 +130,10 @@ export default function Checkout(props: Props) {
               required
             />
             <TextField
-              label="Email"
+              label={t`Email`}
               type="email"
               autoComplete="email"
-              hint="Your tickets and the link to your order are sent here."
+              hint={t`Your tickets and the link to your order are sent here.`}
               value={form.data.email}
               onChange={(e) => form.setData("email", e.target.value)}
               error={errors.email}
@@ -135,12 +141,14 @@ export default function Checkout(props: Props) {
             />
             {event.collect_attendee_names ? (
               <fieldset className="space-y-3">
-                <legend className="text-sm font-medium text-slate-700">Attendees</legend>
+                <legend className="text-sm font-medium text-slate-700">
+                  <Trans>Attendees</Trans>
+                </legend>
                 {form.data.attendee_names.map((value, index) => (
                   <TextField
                     // biome-ignore lint/suspicious/noArrayIndexKey: one input per ticket, in order
                     key={index}
-                    label={`Name on ticket ${index + 1}`}
+                    label={t`Name on ticket ${index + 1}`}
                     value={value}
                     aria-invalid={errors.attendee_names ? true : undefined}
                     aria-describedby={errors.attendee_names ? attendeesErrorId : undefined}
@@ -152,7 +160,12 @@ export default function Checkout(props: Props) {
                   />
                 ))}
                 {errors.attendee_names ? (
-                  <p id={attendeesErrorId} role="alert" className="text-sm text-red-700">
+                  <p
+                    id={attendeesErrorId}
+                    role="alert"
+                    className="text-sm text-red-700"
+                    data-server-text
+                  >
                     {errors.attendee_names}
                   </p>
                 ) : null}
@@ -160,7 +173,9 @@ export default function Checkout(props: Props) {
             ) : null}
             {questions.length > 0 ? (
               <fieldset className="space-y-3" data-testid="order-questions">
-                <legend className="text-sm font-medium text-slate-700">Questions</legend>
+                <legend className="text-sm font-medium text-slate-700">
+                  <Trans>Questions</Trans>
+                </legend>
                 {questions.map((question) => (
                   <QuestionField
                     key={question.id}
@@ -185,7 +200,7 @@ export default function Checkout(props: Props) {
                       data-testid="ticket-questions"
                     >
                       <legend className="px-1 text-sm font-medium text-slate-700">
-                        Ticket {index + 1}: {ticket.ticket_type}
+                        {t`Ticket ${index + 1}: ${ticket.ticket_type}`}
                         {form.data.attendee_names[index]
                           ? ` (${form.data.attendee_names[index]})`
                           : ""}
@@ -205,7 +220,9 @@ export default function Checkout(props: Props) {
             <FormError message={errors.answers} />
             {!free ? (
               <fieldset>
-                <legend className="text-sm font-medium text-slate-700">Payment</legend>
+                <legend className="text-sm font-medium text-slate-700">
+                  <Trans>Payment</Trans>
+                </legend>
                 <div className="mt-2 space-y-2">
                   {payment_methods.map((method) => (
                     <label key={method.name} className="flex items-center gap-2">
@@ -218,12 +235,17 @@ export default function Checkout(props: Props) {
                         aria-describedby={errors.payment_method ? paymentErrorId : undefined}
                         onChange={() => form.setData("payment_method", method.name)}
                       />
-                      {method.label}
+                      <span data-server-text>{method.label}</span>
                     </label>
                   ))}
                 </div>
                 {errors.payment_method ? (
-                  <p id={paymentErrorId} role="alert" className="mt-1 text-sm text-red-700">
+                  <p
+                    id={paymentErrorId}
+                    role="alert"
+                    className="mt-1 text-sm text-red-700"
+                    data-server-text
+                  >
                     {errors.payment_method}
                   </p>
                 ) : null}
@@ -231,17 +253,23 @@ export default function Checkout(props: Props) {
             ) : null}
             {!free && form.data.payment_method === "demo" ? (
               <TextField
-                label="Card number"
+                label={t`Card number`}
                 inputMode="numeric"
                 autoComplete="off"
-                hint="Demo payments: any number is accepted except 4000 0000 0000 0002, which is declined. No money moves."
+                hint={t`Demo payments: any number is accepted except 4000 0000 0000 0002, which is declined. No money moves.`}
                 value={form.data.card_number}
                 onChange={(e) => form.setData("card_number", e.target.value)}
                 error={errors.card_number}
               />
             ) : null}
             <PrimaryButton disabled={form.processing || expired}>
-              {form.processing ? "Placing your order…" : free ? "Get my tickets" : "Place order"}
+              {form.processing ? (
+                <Trans>Placing your order…</Trans>
+              ) : free ? (
+                <Trans>Get my tickets</Trans>
+              ) : (
+                <Trans>Place order</Trans>
+              )}
             </PrimaryButton>
           </form>
         </section>
@@ -252,7 +280,9 @@ export default function Checkout(props: Props) {
           </p>
           <OrderSummary lines={lines} currency={currency} total={total} />
           {voucher ? (
-            <p className="mt-2 text-sm text-emerald-700">Voucher {voucher} applied.</p>
+            <p className="mt-2 text-sm text-emerald-700">
+              <Trans>Voucher {voucher} applied.</Trans>
+            </p>
           ) : null}
           {!expired ? (
             <button
@@ -260,7 +290,7 @@ export default function Checkout(props: Props) {
               onClick={() => router.post(sitePath(`/checkout/${token}/release/`))}
               className="mt-4 text-sm text-slate-600 underline hover:text-slate-900"
             >
-              Cancel and release the tickets
+              <Trans>Cancel and release the tickets</Trans>
             </button>
           ) : null}
         </aside>

@@ -1,4 +1,5 @@
 import { Head, Link, usePage } from "@inertiajs/react";
+import { Plural, Trans, useLingui } from "@lingui/react/macro";
 import { useState } from "react";
 import DatePicker from "../../components/DatePicker";
 import { FormError } from "../../components/fields";
@@ -17,6 +18,7 @@ export default function Show({
   waitlist,
 }: PageProps<"Events/Show">) {
   const errors = usePage().props.errors;
+  const { t } = useLingui();
   const embedded = useEmbedded();
   const sitePath = useSitePath();
   const cancelled = event.status === "cancelled";
@@ -34,7 +36,7 @@ export default function Show({
       {embedded ? null : (
         <p className="mb-3 text-sm text-slate-500">
           <Link href="/" className="hover:text-indigo-700">
-            ← All events
+            <Trans>← All events</Trans>
           </Link>
         </p>
       )}
@@ -43,14 +45,14 @@ export default function Show({
           role="alert"
           className="mb-4 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-red-900"
         >
-          This event has been cancelled.
+          <Trans>This event has been cancelled.</Trans>
         </p>
       ) : chosen?.status === "cancelled" ? (
         <p
           role="alert"
           className="mb-4 rounded-lg border border-red-200 bg-red-50 px-4 py-3 text-red-900"
         >
-          This date has been cancelled.
+          <Trans>This date has been cancelled.</Trans>
         </p>
       ) : null}
       <div className="grid gap-6 lg:grid-cols-[1fr_22rem]">
@@ -61,17 +63,21 @@ export default function Show({
           <div className="p-6">
             <h1 className="text-3xl font-bold tracking-tight">{event.title}</h1>
             <p className="mt-1 text-slate-600">
-              by{" "}
-              <Link
-                href={sitePath(`/o/${event.organizer.slug}/`)}
-                className="text-indigo-700 hover:underline"
-              >
-                {event.organizer.name}
-              </Link>
+              <Trans>
+                by{" "}
+                <Link
+                  href={sitePath(`/o/${event.organizer.slug}/`)}
+                  className="text-indigo-700 hover:underline"
+                >
+                  {event.organizer.name}
+                </Link>
+              </Trans>
             </p>
             <dl className="mt-6 grid gap-4 sm:grid-cols-2">
               <div>
-                <dt className="text-sm font-medium text-slate-500">When</dt>
+                <dt className="text-sm font-medium text-slate-500">
+                  <Trans>When</Trans>
+                </dt>
                 <dd data-testid="event-when">
                   {chosen ? (
                     <>
@@ -83,7 +89,7 @@ export default function Show({
                     </>
                   ) : (
                     <>
-                      {event.date_count} dates,{" "}
+                      <Plural value={event.date_count} one="# date," other="# dates," />{" "}
                       <time dateTime={event.starts_at}>{formatShortDay(event.starts_at, tz)}</time>
                       {" – "}
                       <time dateTime={event.ends_at}>{formatShortDay(event.ends_at, tz)}</time>
@@ -91,14 +97,16 @@ export default function Show({
                   )}
                   {series && chosen ? (
                     <span className="block text-sm text-slate-500">
-                      One of {event.date_count} dates
+                      <Plural value={event.date_count} one="One of # date" other="One of # dates" />
                     </span>
                   ) : null}
                 </dd>
               </div>
               {chosen?.admission_at ? (
                 <div>
-                  <dt className="text-sm font-medium text-slate-500">Doors open</dt>
+                  <dt className="text-sm font-medium text-slate-500">
+                    <Trans>Doors open</Trans>
+                  </dt>
                   <dd data-testid="event-doors">
                     <time dateTime={chosen.admission_at}>
                       {formatTime(chosen.admission_at, tz)}
@@ -107,7 +115,9 @@ export default function Show({
                 </div>
               ) : null}
               <div>
-                <dt className="text-sm font-medium text-slate-500">Where</dt>
+                <dt className="text-sm font-medium text-slate-500">
+                  <Trans>Where</Trans>
+                </dt>
                 <dd data-testid="event-where">{chosen?.venue ?? event.venue}</dd>
               </div>
             </dl>
@@ -127,7 +137,7 @@ export default function Show({
           className="self-start rounded-xl border border-slate-200 bg-white p-5 shadow-sm"
         >
           <h2 id="tickets-heading" className="text-lg font-semibold">
-            Tickets
+            <Trans>Tickets</Trans>
           </h2>
           {errors.date ? (
             <div className="mt-2">
@@ -150,26 +160,28 @@ export default function Show({
                   onClick={() => setChanging(false)}
                   className="mt-3 text-sm text-slate-600 underline hover:text-slate-900"
                 >
-                  Keep {formatShortDay(chosen.starts_at, tz)}, {formatTime(chosen.starts_at, tz)}
+                  <Trans>
+                    Keep {formatShortDay(chosen.starts_at, tz)}, {formatTime(chosen.starts_at, tz)}
+                  </Trans>
                 </button>
               ) : null}
             </div>
           ) : null}
           {series && chosen && !changing ? (
             <section
-              aria-label="Your date"
+              aria-label={t`Your date`}
               data-testid="chosen-date"
               className="mt-2 rounded-lg border border-indigo-100 bg-indigo-50 p-3"
             >
               <p className="text-xs font-medium uppercase tracking-wide text-indigo-700">
-                Your date
+                <Trans>Your date</Trans>
               </p>
               <p className="font-semibold">
                 <time dateTime={chosen.starts_at}>{formatEventDate(chosen.starts_at, tz)}</time>
               </p>
               {chosen.admission_at ? (
                 <p className="text-sm text-slate-700">
-                  Doors {formatTime(chosen.admission_at, tz)}
+                  <Trans>Doors {formatTime(chosen.admission_at, tz)}</Trans>
                 </p>
               ) : null}
               <p className="text-sm text-slate-700">{chosen.venue}</p>
@@ -180,7 +192,7 @@ export default function Show({
                   onClick={() => setChanging(true)}
                   className="text-sm font-medium text-indigo-700 underline hover:text-indigo-900"
                 >
-                  Change date
+                  <Trans>Change date</Trans>
                 </button>
               </div>
             </section>
@@ -190,16 +202,18 @@ export default function Show({
             // none of: while it is active, the queue is on the event's own page, in a new tab.
             room.active ? (
               <p data-testid="room-elsewhere" className="mt-2 text-sm text-slate-700">
-                Tickets are sold through a waiting room.{" "}
-                <a
-                  href={`/events/${event.slug}/`}
-                  target="_blank"
-                  rel="noopener"
-                  className="font-semibold text-indigo-700 underline"
-                >
-                  Open the event page
-                </a>{" "}
-                to get your turn.
+                <Trans>
+                  Tickets are sold through a waiting room.{" "}
+                  <a
+                    href={`/events/${event.slug}/`}
+                    target="_blank"
+                    rel="noopener"
+                    className="font-semibold text-indigo-700 underline"
+                  >
+                    Open the event page
+                  </a>{" "}
+                  to get your turn.
+                </Trans>
               </p>
             ) : null
           ) : room && !picking ? (
@@ -210,15 +224,23 @@ export default function Show({
               >
                 <FormError message={errors.form} />
                 <p className="mt-1 text-sm text-slate-700">
-                  {room.state === "not_joined"
-                    ? "Tickets are sold through a waiting room: join the queue to get your turn."
-                    : "You are in the queue: your turn comes on the queue page."}
+                  {room.state === "not_joined" ? (
+                    <Trans>
+                      Tickets are sold through a waiting room: join the queue to get your turn.
+                    </Trans>
+                  ) : (
+                    <Trans>You are in the queue: your turn comes on the queue page.</Trans>
+                  )}
                 </p>
                 <Link
                   href={room.queue_url}
                   className="mt-3 inline-block rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700"
                 >
-                  {room.state === "not_joined" ? "Join the queue" : "Go to the queue"}
+                  {room.state === "not_joined" ? (
+                    <Trans>Join the queue</Trans>
+                  ) : (
+                    <Trans>Go to the queue</Trans>
+                  )}
                 </Link>
               </div>
             ) : room.active ? (
@@ -227,44 +249,52 @@ export default function Show({
                 data-testid="room-your-turn"
                 className="mt-2 rounded-lg bg-green-50 px-3 py-2 text-sm text-green-900"
               >
-                It’s your turn: choose your tickets.
+                <Trans>It’s your turn: choose your tickets.</Trans>
               </p>
             ) : (
               <p className="mt-2 text-sm text-slate-600">
-                This sale uses a waiting room.{" "}
-                <Link href={room.queue_url} className="text-indigo-700 underline">
-                  The queue
-                </Link>{" "}
-                opens before the sale starts.
+                <Trans>
+                  This sale uses a waiting room.{" "}
+                  <Link href={room.queue_url} className="text-indigo-700 underline">
+                    The queue
+                  </Link>{" "}
+                  opens before the sale starts.
+                </Trans>
               </p>
             )
           ) : null}
           {picking || mustQueue || (embedded && room?.active) ? null : event.ticket_types.length ===
               0 && !voucherBoxShown(event) ? (
-            <p className="mt-2 text-sm text-slate-600">Tickets are not available yet.</p>
+            <p className="mt-2 text-sm text-slate-600">
+              <Trans>Tickets are not available yet.</Trans>
+            </p>
           ) : (
             <TicketPicker event={event} voucher={voucher} challengeUrl={challenge_url ?? null} />
           )}
           {waitlist && !picking ? (
             embedded ? (
               <p className="mt-3 text-sm text-slate-700">
-                Sold out?{" "}
-                <a
-                  href={`/events/${event.slug}/${event.date ? `?date=${event.date.id}` : ""}`}
-                  target="_blank"
-                  rel="noopener"
-                  className="text-indigo-700 underline"
-                >
-                  Join the waiting list on the event page
-                </a>
-                .
+                <Trans>
+                  Sold out?{" "}
+                  <a
+                    href={`/events/${event.slug}/${event.date ? `?date=${event.date.id}` : ""}`}
+                    target="_blank"
+                    rel="noopener"
+                    className="text-indigo-700 underline"
+                  >
+                    Join the waiting list on the event page
+                  </a>
+                  .
+                </Trans>
               </p>
             ) : (
               <WaitlistJoin event={event} waitlist={waitlist} />
             )
           ) : null}
           {series && chosen === null ? (
-            <p className="mt-3 text-sm text-slate-600">Choose a date to see its tickets.</p>
+            <p className="mt-3 text-sm text-slate-600">
+              <Trans>Choose a date to see its tickets.</Trans>
+            </p>
           ) : null}
         </aside>
       </div>

@@ -1,9 +1,11 @@
 import { Head, useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
 
 export default function FindOrders() {
+  const { t } = useLingui();
   const form = useForm({ email: "" });
   const errors = form.errors as Partial<Record<"email" | "form", string>>;
 
@@ -14,16 +16,18 @@ export default function FindOrders() {
 
   return (
     <>
-      <Head title="Find my tickets" />
-      <Card title="Find my tickets" narrow>
+      <Head title={t`Find my tickets`} />
+      <Card title={t`Find my tickets`} narrow>
         <p className="-mt-3 mb-4 text-sm text-slate-600">
-          Lost the email with your tickets? Type the address you ordered with and we will email it
-          the links to your orders.
+          <Trans>
+            Lost the email with your tickets? Type the address you ordered with and we will email it
+            the links to your orders.
+          </Trans>
         </p>
         <form onSubmit={submit} className="space-y-4" noValidate>
           <FormError message={errors.form} />
           <TextField
-            label="Email"
+            label={t`Email`}
             type="email"
             name="email"
             autoComplete="email"
@@ -32,7 +36,9 @@ export default function FindOrders() {
             error={errors.email}
             required
           />
-          <PrimaryButton disabled={form.processing}>Email me my order links</PrimaryButton>
+          <PrimaryButton disabled={form.processing}>
+            <Trans>Email me my order links</Trans>
+          </PrimaryButton>
         </form>
       </Card>
     </>

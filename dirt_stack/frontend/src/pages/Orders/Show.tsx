@@ -1,4 +1,5 @@
 import { Head, Link, router } from "@inertiajs/react";
+import { Plural, Trans, useLingui } from "@lingui/react/macro";
 import { useEffect, useRef } from "react";
 import AddToCalendar from "../../components/AddToCalendar";
 import Answers from "../../components/Answers";
@@ -36,6 +37,12 @@ export default function OrderShow({
   attendee_names_until,
 }: PageProps<"Orders/Show">) {
   const embedded = useEmbedded();
+  const { t } = useLingui();
+  const timezone = order.event.timezone;
+  const deadline = order.payment_deadline
+    ? formatEventDate(order.payment_deadline, timezone)
+    : null;
+  const amount = formatMoney(order.total, order.currency);
   const walletOf = new Map(wallet_passes.map((passes) => [passes.ticket_id, passes]));
   const anyValid = order.tickets.some((ticket) => ticket.state === "valid");
   const validCount = order.tickets.filter((ticket) => ticket.state === "valid").length;
@@ -43,12 +50,14 @@ export default function OrderShow({
   const holdsTickets = ["paid", "partially_refunded", "pending"].includes(order.status);
   return (
     <>
-      <Head title={`Order ${order.code}`} />
+      <Head title={t`Order ${order.code}`} />
       <div className="mx-auto max-w-3xl space-y-6">
         <section className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
           <div className="flex flex-wrap items-center justify-between gap-3">
             <div>
-              <p className="text-sm text-slate-500">Order</p>
+              <p className="text-sm text-slate-500">
+                <Trans>Order</Trans>
+              </p>
               <h1 className="font-mono text-2xl font-bold tracking-wider" data-testid="order-code">
                 {order.code}
               </h1>
@@ -56,6 +65,7 @@ export default function OrderShow({
             <span
               data-testid="order-status"
               className={`rounded-full px-3 py-1 text-sm font-medium ring-1 ring-inset ${STATUS_STYLES[order.status]}`}
+              data-server-text
             >
               {order.status_label}
             </span>
@@ -69,10 +79,11 @@ export default function OrderShow({
           </div>
           {cancelled ? (
             <p role="alert" className="mt-3 rounded-lg bg-red-50 px-3 py-2 text-sm text-red-900">
-              {order.event.status === "cancelled"
-                ? "This event has been cancelled."
-                : "This date has been cancelled."}{" "}
-              Its tickets are no longer valid.
+              {order.event.status === "cancelled" ? (
+                <Trans>This event has been cancelled. Its tickets are no longer valid.</Trans>
+              ) : (
+                <Trans>This date has been cancelled. Its tickets are no longer valid.</Trans>
+              )}
             </p>
           ) : null}
           {order.awaiting_confirmation ? (
@@ -81,11 +92,11 @@ export default function OrderShow({
               data-testid="awaiting-confirmation"
             >
               <p className="font-semibold">
-                Confirm your order
-                {order.payment_deadline
-                  ? ` by ${formatEventDate(order.payment_deadline, order.event.timezone)}`
-                  : ""}
-                , or its tickets go back on sale.
+                {deadline ? (
+                  <Trans>Confirm your order by {deadline}, or its tickets go back on sale.</Trans>
+                ) : (
+                  <Trans>Confirm your order, or its tickets go back on sale.</Trans>
+                )}
               </p>
               {confirm_url ? (
                 <button
@@ -94,41 +105,56 @@ export default function OrderShow({
                   onClick={() => router.post(confirm_url)}
                   className="mt-3 rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
                 >
-                  Confirm my order
+                  <Trans>Confirm my order</Trans>
                 </button>
               ) : (
-                <p className="mt-2">Open the link in the email we sent you to confirm it.</p>
+                <p className="mt-2">
+                  <Trans>Open the link in the email we sent you to confirm it.</Trans>
+                </p>
               )}
             </div>
           ) : null}
           {order.status === "pending" && order.payment_method === "offline" ? (
             <div className="mt-4 rounded-lg bg-amber-50 p-4 text-sm text-amber-950">
               <p className="font-semibold">
-                Please pay {formatMoney(order.total, order.currency)} by bank transfer
-                {order.payment_deadline
-                  ? ` by ${formatEventDate(order.payment_deadline, order.event.timezone)}`
-                  : ""}
-                , with the reference <span className="font-mono">{order.code}</span>.
+                {deadline ? (
+                  <Trans>
+                    Please pay {amount} by bank transfer by {deadline}, with the reference{" "}
+                    <span className="font-mono">{order.code}</span>.
+                  </Trans>
+                ) : (
+                  <Trans>
+                    Please pay {amount} by bank transfer, with the reference{" "}
+                    <span className="font-mono">{order.code}</span>.
+                  </Trans>
+                )}
               </p>
               {order.bank_transfer_details ? (
-                <pre className="mt-2 whitespace-pre-wrap font-sans">
+                <pre className="mt-2 whitespace-pre-wrap font-sans" data-server-text>
                   {order.bank_transfer_details}
                 </pre>
               ) : null}
               <p className="mt-2">
-                Your tickets are reserved until then and become valid once the payment arrives.
+                <Trans>
+                  Your tickets are reserved until then and become valid once the payment arrives.
+                </Trans>
               </p>
             </div>
           ) : null}
           {order.status === "pending" && order.pay_now_url ? (
             <div className="mt-4 rounded-lg bg-amber-50 p-4 text-sm text-amber-950">
               <p>
-                Your tickets are reserved
-                {order.payment_deadline
-                  ? ` until ${formatEventDate(order.payment_deadline, order.event.timezone)}`
-                  : ""}
-                . If you have paid, we are waiting for the card payment to be confirmed; if not, pay
-                now.
+                {deadline ? (
+                  <Trans>
+                    Your tickets are reserved until {deadline}. If you have paid, we are waiting for
+                    the card payment to be confirmed; if not, pay now.
+                  </Trans>
+                ) : (
+                  <Trans>
+                    Your tickets are reserved. If you have paid, we are waiting for the card payment
+                    to be confirmed; if not, pay now.
+                  </Trans>
+                )}
               </p>
               {embedded ? (
                 <EmbeddedPayNow url={order.pay_now_url} />
@@ -139,7 +165,7 @@ export default function OrderShow({
                   onClick={() => order.pay_now_url && router.post(order.pay_now_url)}
                   className="mt-3 rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
                 >
-                  Pay now
+                  <Trans>Pay now</Trans>
                 </button>
               )}
             </div>
@@ -148,17 +174,19 @@ export default function OrderShow({
             <OrderSummary lines={order.lines} currency={order.currency} total={order.total} />
             {Number(order.refunded_amount) > 0 ? (
               <p className="text-sm text-slate-600">
-                Refunded: {formatMoney(order.refunded_amount, order.currency)}
+                <Trans>Refunded: {formatMoney(order.refunded_amount, order.currency)}</Trans>
               </p>
             ) : null}
           </div>
-          <Answers answers={order.answers} title="Your answers" />
+          <Answers answers={order.answers} title={t`Your answers`} />
           {answers_edit ? (
             <AnswersForm edit={answers_edit} timezone={order.event.timezone} />
           ) : null}
           <p className="mt-4 text-sm text-slate-500">
-            Ordered by {order.buyer.name} ({order.buyer.email}). Keep this page's address private:
-            it opens your order without a password.
+            <Trans>
+              Ordered by {order.buyer.name} ({order.buyer.email}). Keep this page's address private:
+              it opens your order without a password.
+            </Trans>
           </p>
         </section>
 
@@ -168,7 +196,7 @@ export default function OrderShow({
         >
           <div className="flex flex-wrap items-center justify-between gap-3">
             <h2 id="tickets-heading" className="text-lg font-semibold">
-              Tickets
+              <Trans>Tickets</Trans>
             </h2>
             {anyValid ? (
               <a
@@ -176,17 +204,25 @@ export default function OrderShow({
                 download
                 className="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
               >
-                {validCount === order.tickets.length
-                  ? "Download tickets (PDF)"
-                  : `Download the ${validCount} valid ${validCount === 1 ? "ticket" : "tickets"} (PDF)`}
+                {validCount === order.tickets.length ? (
+                  <Trans>Download tickets (PDF)</Trans>
+                ) : (
+                  <Plural
+                    value={validCount}
+                    one="Download the # valid ticket (PDF)"
+                    other="Download the # valid tickets (PDF)"
+                  />
+                )}
               </a>
             ) : null}
           </div>
           {!anyValid ? (
             <p className="mt-2 text-sm text-slate-600">
-              {order.status === "pending" && !cancelled
-                ? "Your tickets become valid when the payment arrives."
-                : "These tickets are no longer valid."}
+              {order.status === "pending" && !cancelled ? (
+                <Trans>Your tickets become valid when the payment arrives.</Trans>
+              ) : (
+                <Trans>These tickets are no longer valid.</Trans>
+              )}
             </p>
           ) : null}
           <ul className="mt-3 grid gap-3 sm:grid-cols-2">
@@ -203,6 +239,7 @@ export default function OrderShow({
                     <p
                       className={`text-xs font-semibold uppercase ${TICKET_STATE_STYLES[ticket.state]}`}
                       data-testid="ticket-void"
+                      data-server-text
                     >
                       {ticket.state_label}
                     </p>
@@ -225,7 +262,7 @@ export default function OrderShow({
                 {ticket.qr ? (
                   <img
                     src={ticket.qr}
-                    alt={`QR code of the ${ticket.ticket_type} ticket`}
+                    alt={t`QR code of the ${ticket.ticket_type} ticket`}
                     className="mt-2 size-40"
                     data-testid="ticket-qr"
                   />
@@ -238,17 +275,17 @@ export default function OrderShow({
                 />
                 {ticket.state === "refunded" ? (
                   <p className="mt-2 text-sm text-slate-600">
-                    This ticket was refunded and no longer gets in.
+                    <Trans>This ticket was refunded and no longer gets in.</Trans>
                   </p>
                 ) : null}
                 {ticket.state === "cancelled" ? (
                   <p className="mt-2 text-sm text-slate-600">
-                    This ticket was cancelled and no longer gets in.
+                    <Trans>This ticket was cancelled and no longer gets in.</Trans>
                   </p>
                 ) : null}
                 {ticket.state === "not_yet_valid" ? (
                   <p className="mt-2 text-sm text-slate-600">
-                    It becomes valid when the payment arrives.
+                    <Trans>It becomes valid when the payment arrives.</Trans>
                   </p>
                 ) : null}
               </li>
@@ -292,7 +329,7 @@ function EmbeddedPayNow({ url }: { url: string }) {
         data-testid="pay-now"
         className="mt-3 rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
       >
-        Pay now (opens a new tab)
+        <Trans>Pay now (opens a new tab)</Trans>
       </button>
     </form>
   );

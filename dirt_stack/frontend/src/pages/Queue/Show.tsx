@@ -1,4 +1,6 @@
 import { Head, Link, useForm, usePage } from "@inertiajs/react";
+import { plural, t } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { type FormEvent, useEffect, useState } from "react";
 import { FormError, PrimaryButton } from "../../components/fields";
 import ProofOfWork from "../../components/ProofOfWork";
@@ -22,10 +24,16 @@ function duration(totalSeconds: number): string {
 
 function roughly(seconds: number): string {
   if (seconds < 60) {
-    return "less than a minute";
+    return t`less than a minute`;
   }
-  const minutes = Math.round(seconds / 60);
-  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
+  return plural(Math.round(seconds / 60), { one: "# minute", other: "# minutes" });
+}
+
+// "about 3 minutes", or "3 minutes to 5 minutes" when the estimate is a range.
+function estimate([soonest, latest]: number[]): string {
+  const from = roughly(soonest);
+  const to = roughly(latest);
+  return soonest === latest || from === to ? to : t`${from} to ${to}`;
 }
 
 // The visitor's place in an event's on-sale room, polled from the status URL.
@@ -39,6 +47,7 @@ export default function Show({
   waitlist_url,
 }: PageProps<"Queue/Show">) {
   const errors = usePage().props.errors;
+  const { t } = useLingui();
   const [status, setStatus] = useState<QueueStatus>(initial);
   // The server's clock minus ours, from the status answers' Date header: the countdown
   // follows the server, whatever the device's clock says.
@@ -115,15 +124,18 @@ export default function Show({
   const drawNote =
     status.mode === "random"
       ? status.prequeued || status.state === "before_open" || status.state === "not_joined"
-        ? "Everyone who joins before the sale starts gets a random place, drawn by a secure random number when they join: joining earlier gives no advantage. People who join after the start queue behind them in order of arrival."
-        : "You joined after the sale started: you queue in order of arrival, behind everyone who joined before the start (they were placed at random)."
+        ? t`Everyone who joins before the sale starts gets a random place, drawn by a secure random number when they join: joining earlier gives no advantage. People who join after the start queue behind them in order of arrival.`
+        : t`You joined after the sale started: you queue in order of arrival, behind everyone who joined before the start (they were placed at random).`
       : status.mode === "fifo"
-        ? "First come, first served: places follow the order in which people joined."
+        ? t`First come, first served: places follow the order in which people joined.`
         : null;
+  const turnLeft = status.expires_at
+    ? duration((Date.parse(status.expires_at) - (now + skew)) / 1000)
+    : null;
 
   return (
     <>
-      <Head title={`Queue: ${event.title}`} />
+      <Head title={t`Queue: ${event.title}`} />
       <p className="mb-3 text-sm text-slate-500">
         <Link href={event_url} className="hover:text-indigo-700">
           ← {event.title}
@@ -134,7 +146,7 @@ export default function Show({
         className="mx-auto max-w-xl rounded-xl border border-slate-200 bg-white p-6 shadow-sm"
       >
         <h1 id="queue-heading" className="text-2xl font-bold tracking-tight">
-          Queue for {event.title}
+          <Trans>Queue for {event.title}</Trans>
         </h1>
         <div
           aria-live="polite"
@@ -143,17 +155,25 @@ export default function Show({
           className="mt-4"
         >
           {status.state === "not_joined" ? (
-            <p>Tickets for this event are sold through a waiting room. Join it to get your turn.</p>
+            <p>
+              <Trans>
+                Tickets for this event are sold through a waiting room. Join it to get your turn.
+              </Trans>
+            </p>
           ) : status.state === "no_room" ? (
             <p>
-              There is no queue for this event right now.{" "}
-              <Link href={event_url} className="font-medium text-indigo-700 underline">
-                Go to the tickets
-              </Link>
+              <Trans>
+                There is no queue for this event right now.{" "}
+                <Link href={event_url} className="font-medium text-indigo-700 underline">
+                  Go to the tickets
+                </Link>
+              </Trans>
             </p>
           ) : status.state === "before_open" ? (
             <div>
-              <p className="font-medium">You are in the queue. The sale starts in</p>
+              <p className="font-medium">
+                <Trans>You are in the queue. The sale starts in</Trans>
+              </p>
               <p
                 role="timer"
                 aria-live="off"
@@ -163,87 +183,99 @@ export default function Show({
                 {startsIn !== null ? duration(startsIn) : "—"}
               </p>
               <p className="mt-2 text-sm text-slate-600">
-                Keep this page open; it updates by itself.
+                <Trans>Keep this page open; it updates by itself.</Trans>
               </p>
             </div>
           ) : status.state === "drawing" ? (
-            <p className="font-medium">The sale has started: places are being drawn…</p>
+            <p className="font-medium">
+              <Trans>The sale has started: places are being drawn…</Trans>
+            </p>
           ) : status.state === "waiting" ? (
             <dl className="grid grid-cols-2 gap-4">
               <div>
-                <dt className="text-sm text-slate-500">Your place</dt>
+                <dt className="text-sm text-slate-500">
+                  <Trans>Your place</Trans>
+                </dt>
                 <dd data-testid="queue-position" className="text-3xl font-bold tabular-nums">
                   {status.position ?? "—"}
                 </dd>
               </div>
               <div>
-                <dt className="text-sm text-slate-500">People ahead of you</dt>
+                <dt className="text-sm text-slate-500">
+                  <Trans>People ahead of you</Trans>
+                </dt>
                 <dd data-testid="queue-ahead" className="text-3xl font-bold tabular-nums">
                   {status.ahead ?? "—"}
                 </dd>
               </div>
               {status.eta_seconds ? (
                 <div className="col-span-2">
-                  <dt className="text-sm text-slate-500">Your turn in about</dt>
-                  <dd data-testid="queue-eta">
-                    {status.eta_seconds[0] === status.eta_seconds[1] ||
-                    roughly(status.eta_seconds[0]) === roughly(status.eta_seconds[1])
-                      ? roughly(status.eta_seconds[1])
-                      : `${roughly(status.eta_seconds[0])} to ${roughly(status.eta_seconds[1])}`}
-                  </dd>
+                  <dt className="text-sm text-slate-500">
+                    <Trans>Your turn in about</Trans>
+                  </dt>
+                  <dd data-testid="queue-eta">{estimate(status.eta_seconds)}</dd>
                 </div>
               ) : null}
             </dl>
           ) : status.state === "your_turn" ? (
             <div className="rounded-lg border border-green-200 bg-green-50 p-4 text-green-900">
-              <p className="text-lg font-semibold">It’s your turn!</p>
+              <p className="text-lg font-semibold">
+                <Trans>It’s your turn!</Trans>
+              </p>
               <p className="mt-1 text-sm">
-                Choose your tickets now
-                {status.expires_at
-                  ? `: your turn lasts ${duration((Date.parse(status.expires_at) - (now + skew)) / 1000)} more.`
-                  : "."}
+                {turnLeft ? (
+                  <Trans>Choose your tickets now: your turn lasts {turnLeft} more.</Trans>
+                ) : (
+                  <Trans>Choose your tickets now.</Trans>
+                )}
               </p>
               <Link
                 href={event_url}
                 data-testid="queue-go"
                 className="mt-3 inline-block rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700"
               >
-                Choose tickets
+                <Trans>Choose tickets</Trans>
               </Link>
             </div>
           ) : status.state === "used" ? (
             <p>
-              You used your turn.{" "}
-              <Link href={event_url} className="font-medium text-indigo-700 underline">
-                Back to the event
-              </Link>
+              <Trans>
+                You used your turn.{" "}
+                <Link href={event_url} className="font-medium text-indigo-700 underline">
+                  Back to the event
+                </Link>
+              </Trans>
             </p>
           ) : status.state === "expired" ? (
             <p className="rounded-lg bg-amber-50 p-4 text-amber-900">
-              Your turn has passed without a reservation.
+              <Trans>Your turn has passed without a reservation.</Trans>
             </p>
           ) : status.state === "sold_out" ? (
             <p className="rounded-lg bg-slate-100 p-4 font-medium" data-testid="queue-sold-out">
-              Sold out: there are no tickets left. If reservations expire, the queue moves on by
-              itself; keep this page open.
+              <Trans>
+                Sold out: there are no tickets left. If reservations expire, the queue moves on by
+                itself; keep this page open.
+              </Trans>
               {waitlist_url ? (
                 <>
                   {" "}
-                  Or{" "}
-                  <Link
-                    href={waitlist_url}
-                    className="text-indigo-700 underline"
-                    data-testid="queue-waitlist"
-                  >
-                    join the waiting list
-                  </Link>{" "}
-                  to be offered tickets that come free.
+                  <Trans>
+                    Or{" "}
+                    <Link
+                      href={waitlist_url}
+                      className="text-indigo-700 underline"
+                      data-testid="queue-waitlist"
+                    >
+                      join the waiting list
+                    </Link>{" "}
+                    to be offered tickets that come free.
+                  </Trans>
                 </>
               ) : null}
             </p>
           ) : status.state === "paused" ? (
             <p className="rounded-lg bg-amber-50 p-4 text-amber-900" data-testid="queue-paused">
-              The organizer has paused admissions for a moment. You keep your place.
+              <Trans>The organizer has paused admissions for a moment. You keep your place.</Trans>
             </p>
           ) : null}
         </div>
@@ -261,7 +293,11 @@ export default function Show({
               disabled={form.processing || !form.data.altcha}
               data-testid="queue-join"
             >
-              {form.data.altcha ? "Join the queue" : "Checking your browser…"}
+              {form.data.altcha ? (
+                <Trans>Join the queue</Trans>
+              ) : (
+                <Trans>Checking your browser…</Trans>
+              )}
             </PrimaryButton>
           </form>
         ) : null}
@@ -271,7 +307,9 @@ export default function Show({
             className="mt-6 border-t border-slate-100 pt-4 text-sm text-slate-600"
             data-testid="queue-draw-note"
           >
-            <span className="font-medium">How the order is drawn: </span>
+            <span className="font-medium">
+              <Trans>How the order is drawn:</Trans>{" "}
+            </span>
             {drawNote}
           </p>
         ) : null}

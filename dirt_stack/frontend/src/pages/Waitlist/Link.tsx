@@ -1,14 +1,17 @@
 import { Head, Link as InertiaLink, useForm } from "@inertiajs/react";
+import type { MessageDescriptor } from "@lingui/core";
+import { msg } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { PrimaryButton } from "../../components/fields";
 import type { PageProps } from "../../types";
 
-const TITLES = {
-  confirm: "Confirm your place on the waiting list",
-  unsubscribe: "Leave the waiting list",
-  offer: "This offer is no longer open",
-} as const;
+const TITLES: Record<string, MessageDescriptor> = {
+  confirm: msg`Confirm your place on the waiting list`,
+  unsubscribe: msg`Leave the waiting list`,
+  offer: msg`This offer is no longer open`,
+};
 
 export default function WaitlistLink({
   kind,
@@ -19,8 +22,9 @@ export default function WaitlistLink({
   status,
   action_url,
 }: PageProps<"Waitlist/Link">) {
+  const { i18n } = useLingui();
   const form = useForm({});
-  const title = TITLES[kind as keyof typeof TITLES] ?? "Waiting list";
+  const title = i18n._(TITLES[kind] ?? msg`Waiting list`);
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -34,22 +38,30 @@ export default function WaitlistLink({
       <Head title={title} />
       <Card title={title} narrow>
         <p className="text-slate-700">
-          {quantity} × “{ticket_type}” for {event.title}.
+          <Trans>
+            {quantity} × “{ticket_type}” for {event.title}.
+          </Trans>
         </p>
         <p role="status" className="mt-2 font-medium" data-testid="waitlist-status">
-          {kind === "offer"
-            ? "It was bought or its time ran out, and the tickets passed on."
-            : status}
+          {kind === "offer" ? (
+            <Trans>It was bought or its time ran out, and the tickets passed on.</Trans>
+          ) : (
+            <span data-server-text>{status}</span>
+          )}
         </p>
         {action_url ? (
           <form onSubmit={submit} className="mt-4">
             <PrimaryButton disabled={form.processing}>
-              {kind === "confirm" ? "Confirm my place" : "Leave the waiting list"}
+              {kind === "confirm" ? (
+                <Trans>Confirm my place</Trans>
+              ) : (
+                <Trans>Leave the waiting list</Trans>
+              )}
             </PrimaryButton>
           </form>
         ) : null}
         <InertiaLink href={event_url} className="mt-4 inline-block text-indigo-700 underline">
-          Back to {event.title}
+          <Trans>Back to {event.title}</Trans>
         </InertiaLink>
       </Card>
     </>
