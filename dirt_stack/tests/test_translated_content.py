@@ -207,8 +207,8 @@ def test_a_map_is_checked_like_its_fields():
 
 
 def test_the_frontends_language_names_are_the_servers():
-    source = (Path(__file__).parents[1] / "frontend/src/lib/languages.ts").read_text()
-    names = dict(re.findall(r'^\s+(\w+): "([^"]+)",$', source, flags=re.MULTILINE))
+    source = (Path(__file__).parents[1] / "frontend/src/lib/i18n.ts").read_text()
+    names = dict(re.findall(r'\{ code: "([\w-]+)", name: "([^"]+)" \}', source))
     assert names == dict(LANGUAGES)
 
 

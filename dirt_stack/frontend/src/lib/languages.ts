@@ -1,15 +1,13 @@
-// The languages Maticko speaks, each named in itself (the server's core.locales.LANGUAGES;
-// tests/test_translated_content.py keeps the two equal).
-export const LANGUAGE_NAMES: Record<string, string> = {
-  en: "English",
-  de: "Deutsch",
-  fr: "Français",
-  es: "Español",
-  cs: "Čeština",
-};
+import { LANGUAGES, SOURCE_LOCALE } from "./i18n";
 
-export const LANGUAGE_CODES = Object.keys(LANGUAGE_NAMES);
-export const DEFAULT_LANGUAGE = "en";
+// The languages Maticko speaks, each named in itself (lib/i18n's list, core.locales' on the
+// server), for the organizer's language tabs.
+export const LANGUAGE_NAMES: Record<string, string> = Object.fromEntries(
+  LANGUAGES.map((language) => [language.code, language.name]),
+);
+
+export const LANGUAGE_CODES = LANGUAGES.map((language) => language.code);
+export const DEFAULT_LANGUAGE = SOURCE_LOCALE;
 
 export function languageName(code: string): string {
   return LANGUAGE_NAMES[code] ?? code;
