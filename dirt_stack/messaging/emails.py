@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core import outbox
+from core.translated import reading, resolve
 from messaging import services
 from messaging.models import MessageRecipient, Reminder
 from sales import audit, email_texts
@@ -27,8 +28,9 @@ def _order(order_id: int) -> Order:
 
 def footer(order: Order) -> str:
     organizer = order.event.organizer.name
+    title = resolve(order.event, "title")
     return (
-        f"You receive this email because you have an order ({order.code}) for {order.event.title} "
+        f"You receive this email because you have an order ({order.code}) for {title} "
         f"from {organizer}. — {organizer}, via Maticko"
     )
 
@@ -58,10 +60,12 @@ def _deliver_message(payload: dict[str, Any]) -> None:
         return
     message = recipient.message
     order = _order(recipient.order_id)
-    values = email_texts.order_values(order, settings.SITE_URL)
-    rendered = email_texts.render(message.subject, message.body, values)
+    with reading(order.locale):
+        values = email_texts.order_values(order, settings.SITE_URL)
+        rendered = email_texts.render(message.subject, message.body, values)
     try:
-        _send(order, rendered, values["order_url"])
+        with reading(order.locale):
+            _send(order, rendered, values["order_url"])
     except Exception as exc:
         recipient.attempts += 1
         recipient.error = f"{type(exc).__name__}: {exc}"[:500]
@@ -93,8 +97,11 @@ def _deliver_reminder(payload: dict[str, Any]) -> None:
     order = _order(reminder.order_id)
     if order.status not in Order.VALID_PAID or order.date_id != reminder.date_id:
         return
-    values = email_texts.order_values(order, settings.SITE_URL)
-    text = email_texts.saved(order.event_id, EmailText.Kind.REMINDER)
-    subject, body = (text.subject, text.body) if text else email_texts.DEFAULTS[EmailText.Kind.REMINDER]
-    _send(order, email_texts.render(subject, body, values), values["order_url"])
+    with reading(order.locale):
+        values = email_texts.order_values(order, settings.SITE_URL)
+        text = email_texts.saved(order.event_id, EmailText.Kind.REMINDER)
+        subject, body = (
+            email_texts.in_language(text) if text else email_texts.DEFAULTS[EmailText.Kind.REMINDER]
+        )
+        _send(order, email_texts.render(subject, body, values), values["order_url"])
     audit.record(order, "reminder_sent", audit.Actor(system="Maticko (reminder)"), email=order.buyer_email)

@@ -7,6 +7,8 @@ cancelled or moved (sales.date_changes) or its whole event is cancelled
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +20,7 @@ from django.template.loader import render_to_string
 from core import outbox
 from core.models import OutboxMessage
 from core.text import single_line
+from core.translated import reading, resolve
 from sales import email_texts
 from sales.calendar import calendar_url
 from sales.models import EmailText, Order, Refund, order_url
@@ -33,6 +36,19 @@ def email_subject(rendered: str) -> str:
     """A rendered subject as one header line: a title or a name with a line break or a
     control character in it (stored before input was cleaned) must not stop the email."""
     return single_line(rendered)
+
+
+def in_order_language(handler: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """An outbox handler of an order's email (``payload["order_code"]``) run in the order's
+    language: the event's texts it shows are resolved for it (core.translated)."""
+
+    @functools.wraps(handler)
+    def run(payload: dict[str, Any]) -> None:
+        locale = Order.objects.filter(code=payload["order_code"]).values_list("locale", flat=True).first()
+        with reading(locale):
+            handler(payload)
+
+    return run
 
 
 def order_confirmation(order: Order, base_url: str) -> OutboxMessage:
@@ -69,6 +85,11 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
         .get(code=order_code)
     )
     order.date.event = order.event
+    with reading(order.locale):
+        _send_confirmation(order, base_url)
+
+
+def _send_confirmation(order: Order, base_url: str) -> None:
     tickets = list(order.tickets.all())
     custom = _custom_confirmation(order, base_url)
     context = {
@@ -197,6 +218,7 @@ def _send(template: str, context: dict[str, Any]) -> None:
 
 
 @outbox.handler(DATE_CANCELLED)
+@in_order_language
 def _deliver_date_cancelled(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     context.update(
@@ -208,20 +230,22 @@ def _deliver_date_cancelled(payload: dict[str, Any]) -> None:
     )
     order: Order = context["order"]
     event = context["event"]
+    title = resolve(event, "title")
     values = email_texts.order_values(order, payload["base_url"])
     starts = email_texts.when(order.date.starts_at, event)
     values["reason"] = payload["reason"]
     values["cancellation_note"] = (
-        f"{event.title} is cancelled: {event.organizer.name} has called off the whole event, "
+        f"{title} is cancelled: {event.organizer.name} has called off the whole event, "
         f"including your date on {starts}."
         if context["whole_event"]
-        else f"Your date of {event.title} on {starts} is cancelled."
+        else f"Your date of {title} on {starts} is cancelled."
     )
     context["custom"] = email_texts.custom(order.event_id, EmailText.Kind.CANCELLATION, values)
     _send("date_cancelled", context)
 
 
 @outbox.handler(DATE_MOVED)
+@in_order_language
 def _deliver_date_moved(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     previous = dt.datetime.fromisoformat(payload["previous_starts_at"])
@@ -257,6 +281,7 @@ def order_expired_message(order_code: str, base_url: str | None = None) -> Outbo
 
 
 @outbox.handler(REFUND)
+@in_order_language
 def _deliver_refund(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     refund = Refund.objects.get(pk=payload["refund_id"])
@@ -271,14 +296,15 @@ def _deliver_refund(payload: dict[str, Any]) -> None:
     order: Order = context["order"]
     values = email_texts.order_values(order, payload["base_url"])
     amount = email_texts.money(refund.amount, order.currency)
+    title = resolve(order.event, "title")
     values.update(
         amount=amount,
         reason=refund.reason,
         refund_note=(
             f"{order.event.organizer.name} will pay back {amount} of your order {order.code} for "
-            f"{order.event.title} to you, and will contact you if they need your bank details."
+            f"{title} to you, and will contact you if they need your bank details."
             if refund.paid_back_by_organizer
-            else f"We have refunded {amount} of your order {order.code} for {order.event.title} to the "
+            else f"We have refunded {amount} of your order {order.code} for {title} to the "
             "way you paid; it can take a few days to reach your account."
         ),
     )
@@ -287,6 +313,7 @@ def _deliver_refund(payload: dict[str, Any]) -> None:
 
 
 @outbox.handler(ORDER_EXPIRED)
+@in_order_language
 def _deliver_order_expired(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     order: Order = context["order"]
@@ -297,14 +324,16 @@ def _deliver_order_expired(payload: dict[str, Any]) -> None:
 
 
 @outbox.handler(ORDER_CANCELLED)
+@in_order_language
 def _deliver_order_cancelled(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     order: Order = context["order"]
     event = context["event"]
     values = email_texts.order_values(order, payload["base_url"])
     values["reason"] = ""
+    starts = email_texts.when(order.date.starts_at, event)
     values["cancellation_note"] = (
-        f"Your order {order.code} for {event.title} on {email_texts.when(order.date.starts_at, event)} "
+        f"Your order {order.code} for {resolve(event, 'title')} on {starts} "
         "is cancelled: its tickets are no longer valid."
     )
     context["custom"] = email_texts.custom(order.event_id, EmailText.Kind.CANCELLATION, values)

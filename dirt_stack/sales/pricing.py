@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.input import InputError, clean_name, column_length, is_id, is_ip_literal, text_problem
 from core.money import quantize
+from core.translated import resolve
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales import limits
 from sales.exceptions import OrderConflict, OrderInvalid
@@ -144,12 +145,12 @@ def validate_selection(
         if ticket_type.hidden and ticket_type.pk not in unlocked:
             raise OrderInvalid("Some of the chosen ticket types do not exist for this event.", "quantities")
         if ticket_type.sales_start and ticket_type.sales_start > now:
-            raise OrderConflict(f"“{ticket_type.name}” is not on sale yet.")
+            raise OrderConflict(f"“{resolve(ticket_type, 'name')}” is not on sale yet.")
         if ticket_type.sales_end and ticket_type.sales_end <= now:
-            raise OrderConflict(f"Sales of “{ticket_type.name}” have ended.")
+            raise OrderConflict(f"Sales of “{resolve(ticket_type, 'name')}” have ended.")
         if not ticket_type.min_per_order <= n <= ticket_type.max_per_order:
             raise OrderInvalid(
-                f"“{ticket_type.name}”: choose between {ticket_type.min_per_order} and "
+                f"“{resolve(ticket_type, 'name')}”: choose between {ticket_type.min_per_order} and "
                 f"{ticket_type.max_per_order} tickets.",
                 "quantities",
             )

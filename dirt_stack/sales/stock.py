@@ -52,6 +52,7 @@ from django.utils import timezone
 
 from core import domain_events, metrics, outbox, statements
 from core.models import OutboxMessage
+from core.translated import resolve
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales.audit import SWEEPER
 from sales.emails import order_expired_message
@@ -69,7 +70,7 @@ class SoldOut(OrderConflict):
 
     def __init__(self, ticket_type: TicketType | None = None) -> None:
         self.ticket_type = ticket_type
-        what = f"“{ticket_type.name}”" if ticket_type else "this event"
+        what = f"“{resolve(ticket_type, 'name')}”" if ticket_type else "this event"
         super().__init__(f"Sorry, {what} is sold out or has fewer tickets left than you asked for.")
 
 

@@ -18,6 +18,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from core.translated import resolve
 from events.models import Event, EventDate
 from sales.models import Order, Ticket, new_secret
 
@@ -262,7 +263,7 @@ def ticket_layout(
     """The text of one ticket's page, wrapped within the page; returns it and the top of
     the QR code."""
     event, date = order.event, order.date
-    placed, top = heading_layout(event.title)
+    placed, top = heading_layout(resolve(event, "title"))
     details = [
         when,
         *([f"Doors open {date.admission_at.astimezone(event.tz):%H:%M}"] if date.admission_at else []),
@@ -270,7 +271,7 @@ def ticket_layout(
     ]
     about = [
         f"Attendee: {ticket.attendee_name or order.buyer_name}",
-        f"Ticket: {ticket.ticket_type.name}",
+        f"Ticket: {resolve(ticket.ticket_type, 'name')}",
         f"Order: {order.code}   ·   ticket {number} of {count}",
         f"Organizer: {event.organizer.name}",
     ]
@@ -282,7 +283,7 @@ def ticket_layout(
 
 
 def no_tickets_layout(order: Order, when: str) -> list[PlacedText]:
-    placed, top = heading_layout(order.event.title)
+    placed, top = heading_layout(resolve(order.event, "title"))
     placed.append(PlacedText("No valid tickets", MARGIN, top, FONT_BOLD, 16, "#b91c1c"))
     lines, y = _column([no_valid_tickets_reason(order)], top - 10 * mm, FONT, 12, 7 * mm)
     placed += lines
@@ -301,7 +302,7 @@ def order_pdf(order: Order) -> bytes:
     starts = date.starts_at.astimezone(event.tz)
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
-    pdf.setTitle(f"{event.title} – order {order.code}")
+    pdf.setTitle(f"{resolve(event, 'title')} – order {order.code}")
     pdf.setAuthor(event.organizer.name)
     when = starts.strftime("%A %d %B %Y, %H:%M") + f" ({event.timezone})"
     tickets = [

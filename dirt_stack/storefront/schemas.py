@@ -453,6 +453,10 @@ class CheckoutQuestion(Shape):
     kind: QuestionKind
     required: bool
     choices: list[str] = Field(description="The options of a single or multiple choice.")
+    choice_labels: list[str] = Field(
+        description="How each option reads in the reader's language, one for one with `choices` "
+        "(an answer is the option from `choices`)."
+    )
 
 
 class CheckoutTicket(Shape):

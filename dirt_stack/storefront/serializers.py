@@ -19,6 +19,7 @@ from django.utils.crypto import constant_time_compare
 from core.markdown import plain_text_excerpt, render_markdown
 from core.money import money_str
 from core.schemas import Shape
+from core.translated import resolve
 from events.models import DateTicketType, Event, EventDate, TicketType
 from questions import services as questions
 from questions.models import Question
@@ -114,7 +115,7 @@ def _local_or_none(value: dt.datetime | None, event: Event) -> dt.datetime | Non
 def _summary_fields(event: Event) -> dict[str, Any]:
     return {
         "slug": event.slug,
-        "title": event.title,
+        "title": resolve(event, "title"),
         "organizer": schemas.OrganizerRef(name=event.organizer.name, slug=event.organizer.slug),
         "starts_at": _local(event.starts_at, event),
         "ends_at": _local(event.ends_at, event),
@@ -216,8 +217,8 @@ def ticket_type_public(
     state = sale_state(date_state_now, ticket_type, offer, available)
     return schemas.TicketTypePublic(
         id=ticket_type.pk,
-        name=ticket_type.name,
-        description=ticket_type.description,
+        name=resolve(ticket_type, "name"),
+        description=resolve(ticket_type, "description"),
         price=unit_price(ticket_type, offer),
         currency=event.currency,
         state=state,
@@ -268,7 +269,7 @@ def event_detail(
         event.next_starts_at = upcoming.starts_at if upcoming else None  # type: ignore[attr-defined]
     return schemas.EventDetail(
         **_summary_fields(event),
-        description_html=render_markdown(event.description),
+        description_html=render_markdown(resolve(event, "description")),
         venue_name=event.venue_name,
         venue_address=event.venue_address,
         dates=[public[d.pk] for d in dates],
@@ -304,7 +305,7 @@ def event_json_ld(event: Event, detail: schemas.EventDetail, url: str) -> str:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Event",
-        "name": event.title,
+        "name": resolve(event, "title"),
         "startDate": when.starts_at.isoformat(),
         "endDate": when.ends_at.isoformat(),
         "eventStatus": "https://schema.org/EventCancelled"
@@ -314,7 +315,7 @@ def event_json_ld(event: Event, detail: schemas.EventDetail, url: str) -> str:
         if event.is_online
         else "https://schema.org/OfflineEventAttendanceMode",
         "location": location,
-        "description": plain_text_excerpt(event.description, 500),
+        "description": plain_text_excerpt(resolve(event, "description"), 500),
         "organizer": {"@type": "Organization", "name": event.organizer.name},
         "url": url,
         "offers": [
@@ -350,7 +351,7 @@ def line_detail(line: OrderLine | PricedLine) -> schemas.OrderLine:
     """One line of an order or of a hold being checked out."""
     return built(
         schemas.OrderLine,
-        ticket_type=line.ticket_type.name,
+        ticket_type=resolve(line.ticket_type, "name"),
         quantity=line.quantity,
         unit_price=line.unit_price,
         discount=line.discount,
@@ -407,7 +408,7 @@ def _order_event_fields(event: Event, date: EventDate) -> dict[str, Any]:
     date.event = event  # the same row: the date's venue falls back to the event's
     return {
         "slug": event.slug,
-        "title": event.title,
+        "title": resolve(event, "title"),
         "date_id": date.pk,
         "starts_at": _local(date.starts_at, event),
         "ends_at": _local(date.ends_at, event),
@@ -485,7 +486,7 @@ def order_detail(
                 schemas.OrderTicket,
                 id=ticket.pk,
                 ticket_type_id=ticket.ticket_type_id,
-                ticket_type=ticket.ticket_type.name,
+                ticket_type=resolve(ticket.ticket_type, "name"),
                 attendee_name=ticket.attendee_name,
                 secret=ticket.secret,
                 price=ticket.price,
@@ -561,14 +562,25 @@ def checkout_question(question: Question) -> schemas.CheckoutQuestion:
     return built(
         schemas.CheckoutQuestion,
         id=question.pk,
-        label=question.label,
-        help_text=question.help_text,
+        label=resolve(question, "label"),
+        help_text=resolve(question, "help_text"),
         kind=str(question.kind),
         required=question.required,
         choices=[str(choice) for choice in question.choices]
         if question.kind in Question.CHOICE_KINDS
         else [],
+        choice_labels=choice_labels(question) if question.kind in Question.CHOICE_KINDS else [],
     )
+
+
+def choice_labels(question: Question) -> list[str]:
+    """A choice question's options as they read in the active language: its translation's
+    labels when they match the options one for one, else the options themselves."""
+    labels = resolve(question, "choices")
+    options = [str(choice) for choice in question.choices]
+    if isinstance(labels, list) and len(labels) == len(options):
+        return [str(label) or option for label, option in zip(labels, options, strict=True)]
+    return options
 
 
 def checkout_tickets(asked: questions.Asked, ticket_type_names: list[str]) -> list[schemas.CheckoutTicket]:
@@ -623,7 +635,7 @@ def answers_edit(
         schemas.AnswersEdit,
         url=url,
         questions=[checkout_question(question) for question in asked.order],
-        tickets=checkout_tickets(asked, [ticket.ticket_type.name for ticket in tickets]),
+        tickets=checkout_tickets(asked, [resolve(ticket.ticket_type, "name") for ticket in tickets]),
         countries=countries_for(asked),
         answers=values,
         ticket_answers=ticket_values,

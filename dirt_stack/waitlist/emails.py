@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from core import outbox
 from core.text import single_line
+from core.translated import reading, resolve
 from sales import email_texts
 from sales.models import EmailText
 from waitlist import services
@@ -31,8 +32,14 @@ def _context(entry: Entry) -> dict[str, Any]:
 
 
 def _send(template: str, entry: Entry, context: dict[str, Any]) -> None:
-    """Send ``template``; with ``context["custom"]`` (the event's own text, rendered) its
-    subject and words instead, as text and HTML, with the unsubscribe link."""
+    """Send ``template`` in the event's language (an entry keeps no language of its own); with
+    ``context["custom"]`` (the event's own text, rendered) its subject and words instead, as
+    text and HTML, with the unsubscribe link."""
+    with reading(entry.event.locale):
+        _compose(template, entry, context).send()
+
+
+def _compose(template: str, entry: Entry, context: dict[str, Any]) -> EmailMultiAlternatives:
     organizer = entry.event.organizer
     custom: email_texts.Rendered | None = context.get("custom")
     if custom:
@@ -51,7 +58,7 @@ def _send(template: str, entry: Entry, context: dict[str, Any]) -> None:
     )
     if custom:
         message.attach_alternative(render_to_string("sales/email/text.html", context), "text/html")
-    message.send()
+    return message
 
 
 def _entry(entry_id: int) -> Entry:
@@ -83,15 +90,16 @@ def _deliver_offer(payload: dict[str, Any]) -> None:
         offer_url=services.site_url(reverse("waitlist:offer", kwargs={"token": token})),
     )
     event = entry.event
-    values = {
-        **email_texts.date_values(event, entry.date),
-        "ticket_type": entry.ticket_type.name,
-        "quantity": str(offer.quantity),
-        "total": email_texts.money(context["total"], event.currency),
-        "offer_url": context["offer_url"],
-        "offer_expires": email_texts.when(offer.expires_at, event),
-    }
-    context["custom"] = email_texts.custom(event.pk, EmailText.Kind.WAITLIST_OFFER, values)
+    with reading(event.locale):
+        values = {
+            **email_texts.date_values(event, entry.date),
+            "ticket_type": resolve(entry.ticket_type, "name"),
+            "quantity": str(offer.quantity),
+            "total": email_texts.money(context["total"], event.currency),
+            "offer_url": context["offer_url"],
+            "offer_expires": email_texts.when(offer.expires_at, event),
+        }
+        context["custom"] = email_texts.custom(event.pk, EmailText.Kind.WAITLIST_OFFER, values)
     _send("offer", entry, context)
 
 

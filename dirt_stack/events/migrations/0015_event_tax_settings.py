@@ -5,7 +5,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('events', '0013_event_country_event_locale'),
+        ('events', '0014_event_content_languages'),
         ('taxes', '0001_initial'),
     ]
 

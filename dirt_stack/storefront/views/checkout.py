@@ -26,6 +26,7 @@ from core.inertia import form_page, render_page, render_with_errors, show_form_p
 from core.input import parse_id
 from core.middleware import is_embedded
 from core.schemas import ErrorPageProps
+from core.translated import resolve
 from events.models import DateTicketType, Event, EventDate
 from onsale.exceptions import AdmissionRequired
 from onsale.models import Room
@@ -291,7 +292,7 @@ def _expired_page(request: HttpRequest, hold: Hold) -> HttpResponse:
     named their hold) completed."""
     completed = hold.status == Hold.Status.CONVERTED
     props = CheckoutExpiredPageProps(
-        event=EventRef(slug=hold.event.slug, title=hold.event.title),
+        event=EventRef(slug=hold.event.slug, title=resolve(hold.event, "title")),
         event_url=date_url(hold.event, hold.date),
         completed=completed,
     )
@@ -329,7 +330,7 @@ def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
         ),
         questions=[checkout_question(question) for question in asked.order],
         tickets=checkout_tickets(
-            asked, [line.ticket_type.name for line in lines for _ in range(line.quantity)]
+            asked, [resolve(line.ticket_type, "name") for line in lines for _ in range(line.quantity)]
         ),
         countries=countries_for(asked),
         taxes=order_taxes(lines),

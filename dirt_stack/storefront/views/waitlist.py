@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from core import ratelimit
 from core.inertia import form_page, render_page, show_form_page_at, submitted_data
 from core.input import parse_id
+from core.translated import resolve
 from events.models import Event, TicketType
 from sales.exceptions import OrderConflict, OrderInvalid
 from storefront.schemas import EventRef, WaitlistLinkPageProps
@@ -82,15 +83,18 @@ def _link_page(
     event = entry.event
     props = WaitlistLinkPageProps(
         kind=kind,
-        event=EventRef(slug=event.slug, title=event.title),
+        event=EventRef(slug=event.slug, title=resolve(event, "title")),
         event_url=date_url(event, entry.date),
-        ticket_type=entry.ticket_type.name,
+        ticket_type=resolve(entry.ticket_type, "name"),
         quantity=entry.quantity,
         status=STATUS_SENTENCES[Entry.Status(entry.status)],
         action_url=action_url,
     )
     return render_page(
-        request, props, status=status, template_data={"page_title": f"Waiting list: {event.title}"}
+        request,
+        props,
+        status=status,
+        template_data={"page_title": f"Waiting list: {resolve(event, 'title')}"},
     )
 
 

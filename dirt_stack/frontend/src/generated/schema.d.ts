@@ -1036,7 +1036,7 @@ export interface components {
        * Ticket Types
        * @description On the chosen date; empty without one.
        */
-      ticket_types: components["schemas"]["TicketTypePublic"][];
+      ticket_types: components["schemas"]["TicketTypeOut"][];
       /** Payment Methods */
       payment_methods: components["schemas"]["PaymentMethod"][];
       /**
@@ -1059,6 +1059,25 @@ export interface components {
        * @description The checkout's questions, in the order it asks them (`answers` of a purchase).
        */
       questions: components["schemas"]["QuestionOut"][];
+      /**
+       * Locale
+       * @description The event's own language (`title` and `description` fall back to it).
+       */
+      locale: string;
+      /**
+       * Locales
+       * @description The languages the event is written in.
+       */
+      locales: string[];
+      /**
+       * Translations
+       * @description The organizer's texts in every language of the event, its own (`locale`) included: {language: {field: text}}. The fields themselves are in the reader's language (`?locale=`, else `Accept-Language`), falling back to the event's language, then to any.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /** PaymentMethod */
     PaymentMethod: {
@@ -1091,6 +1110,11 @@ export interface components {
        */
       choices: string[];
       /**
+       * Choice Labels
+       * @description How each option reads in the reader's language, one for one with `choices` (an answer is the option from `choices`).
+       */
+      choice_labels: string[];
+      /**
        * Scope
        * @description `order`: asked once per order; `ticket`: for every ticket.
        * @enum {string}
@@ -1101,12 +1125,18 @@ export interface components {
        * @description Asked only for tickets of these types (per ticket), or only of orders with one of them (per order); empty: for every ticket type.
        */
       ticket_type_ids: number[];
+      /**
+       * Translations
+       * @description The organizer's texts in every language of the event, its own (`locale`) included: {language: {field: text}}. The fields themselves are in the reader's language (`?locale=`, else `Accept-Language`), falling back to the event's language, then to any.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string | string[];
+        };
+      };
     };
-    /**
-     * TicketTypePublic
-     * @description A ticket type as buyers see it, with its live availability.
-     */
-    TicketTypePublic: {
+    /** TicketTypeOut */
+    TicketTypeOut: {
       /** Id */
       id: number;
       /** Name */
@@ -1135,6 +1165,15 @@ export interface components {
       min_per_order: number;
       /** Max Per Order */
       max_per_order: number;
+      /**
+       * Translations
+       * @description The organizer's texts in every language of the event, its own (`locale`) included: {language: {field: text}}. The fields themselves are in the reader's language (`?locale=`, else `Accept-Language`), falling back to the event's language, then to any.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /**
      * FieldProblemOut
@@ -1892,6 +1931,32 @@ export interface components {
        * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can).
        */
       name_change_deadline_hours: number | null;
+      /**
+       * Locale
+       * @description The event's own language (one of en, de, fr, es, cs): its texts are the fields themselves.
+       */
+      locale: string;
+      /**
+       * Locales
+       * @description The languages buyers may read the event in; `locale` is always among them.
+       */
+      locales: string[];
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
+      /**
+       * Resolved
+       * @description The texts as a reader of the request's language reads them (`?locale=`, else `Accept-Language`): its translation, else the event's language's, else any.
+       */
+      resolved: {
+        [key: string]: string;
+      };
     };
     /** EventIn */
     EventIn: {
@@ -1965,6 +2030,25 @@ export interface components {
        * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can).
        */
       name_change_deadline_hours?: number | null;
+      /**
+       * Locale
+       * @description The event's own language (one of en, de, fr, es, cs): its texts are the fields themselves.
+       */
+      locale?: string | null;
+      /**
+       * Locales
+       * @description The languages buyers may read the event in; `locale` is always among them.
+       */
+      locales?: string[] | null;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations?: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      } | null;
     };
     /** EventPatch */
     EventPatch: {
@@ -2004,6 +2088,25 @@ export interface components {
        * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can). `null`: only organizers.
        */
       name_change_deadline_hours?: number | null;
+      /**
+       * Locale
+       * @description The event's own language (one of en, de, fr, es, cs): its texts are the fields themselves.
+       */
+      locale?: string | null;
+      /**
+       * Locales
+       * @description The languages buyers may read the event in; `locale` is always among them.
+       */
+      locales?: string[] | null;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations?: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      } | null;
     };
     /** DuplicateEventIn */
     DuplicateEventIn: {
@@ -2136,6 +2239,22 @@ export interface components {
       max_tickets_per_email: number | null;
       /** Hidden */
       hidden: boolean;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
+      /**
+       * Resolved
+       * @description The texts as a reader of the request's language reads them (`?locale=`, else `Accept-Language`): its translation, else the event's language's, else any.
+       */
+      resolved: {
+        [key: string]: string;
+      };
     };
     /** TicketTypeIn */
     TicketTypeIn: {
@@ -2174,6 +2293,15 @@ export interface components {
        * @default false
        */
       hidden?: boolean;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations?: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      } | null;
     };
     /** TicketTypePatch */
     TicketTypePatch: {
@@ -2200,6 +2328,15 @@ export interface components {
       max_tickets_per_email?: number | null;
       /** Hidden */
       hidden?: boolean | null;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations?: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      } | null;
     };
     /**
      * DateTicketTypeOut
@@ -3586,6 +3723,20 @@ export interface components {
        * @description The event in the organizer API.
        */
       url: string;
+      /**
+       * Locale
+       * @description The event's own language: the texts above are in it.
+       */
+      locale: string;
+      /**
+       * Translations
+       * @description The texts in every language of the event, its own included: {language: {field: text}}.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /**
      * EventUpdatedWebhook
@@ -3824,6 +3975,15 @@ export interface components {
        * @description The event's ticket types in the organizer API.
        */
       url: string;
+      /**
+       * Translations
+       * @description The texts in every language of the event, its own included: {language: {field: text}}.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /**
      * TicketTypeUpdatedWebhook
@@ -4301,6 +4461,11 @@ export interface components {
        * @description The options of a single or multiple choice.
        */
       choices: string[];
+      /**
+       * Choice Labels
+       * @description How each option reads in the reader's language, one for one with `choices` (an answer is the option from `choices`).
+       */
+      choice_labels: string[];
     };
     /**
      * CheckoutTicket
@@ -4543,6 +4708,16 @@ export interface components {
       max_tickets_per_email: number | null;
       /** Name Change Deadline Hours */
       name_change_deadline_hours: number | null;
+      /** Locale */
+      locale: string;
+      /** Locales */
+      locales: string[];
+      /** Translations */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
       /**
        * Status
        * @enum {string}
@@ -4639,6 +4814,15 @@ export interface components {
       updated_at: string | null;
       /** Updated By */
       updated_by: string;
+      /**
+       * Translations
+       * @description Subject and body in the event's other languages; a language without one sends the event language's text.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /** EmailTextsPageProps */
     EmailTextsPageProps: {
@@ -4655,6 +4839,16 @@ export interface components {
       reminder_hours: number | null;
       /** Changes */
       changes: components["schemas"]["EmailTextChangeRow"][];
+      /**
+       * Locale
+       * @description The event's language: the texts' own subject and body are in it.
+       */
+      locale: string;
+      /**
+       * Locales
+       * @description The event's languages; the others get translations.
+       */
+      locales: string[];
     };
     /** ErrorPageProps */
     ErrorPageProps: {
@@ -4873,6 +5067,16 @@ export interface components {
       max_tickets_per_email: number | null;
       /** Name Change Deadline Hours */
       name_change_deadline_hours: number | null;
+      /** Locale */
+      locale: string;
+      /** Locales */
+      locales: string[];
+      /** Translations */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /**
      * EventInZone
@@ -5421,6 +5625,15 @@ export interface components {
       ticket_type_ids: number[];
       /** Choices */
       choices: string[];
+      /**
+       * Translations
+       * @description Label, help text and options in the event's other languages.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string | string[];
+        };
+      };
     };
     /** ManagedTicketType */
     ManagedTicketType: {
@@ -5430,6 +5643,12 @@ export interface components {
       name: string;
       /** Description */
       description: string;
+      /** Translations */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
       /** Price */
       price: string;
       /** Capacity */
@@ -5863,6 +6082,16 @@ export interface components {
       /** Scopes */
       scopes: components["schemas"]["Option"][];
       answer_settings: components["schemas"]["AnswerSettingsValues"];
+      /**
+       * Locale
+       * @description The event's language: the questions' own texts are in it.
+       */
+      locale: string;
+      /**
+       * Locales
+       * @description The event's languages; the others get translations.
+       */
+      locales: string[];
     };
     /** QueuePageProps */
     QueuePageProps: {
@@ -6182,6 +6411,40 @@ export interface components {
       sold: number;
       /** Held */
       held: number;
+    };
+    /**
+     * TicketTypePublic
+     * @description A ticket type as buyers see it, with its live availability.
+     */
+    TicketTypePublic: {
+      /** Id */
+      id: number;
+      /** Name */
+      name: string;
+      /** Description */
+      description: string;
+      /** Price */
+      price: string;
+      /** Currency */
+      currency: string;
+      /**
+       * State
+       * @enum {string}
+       */
+      state: "on_sale" | "few_left" | "sold_out" | "not_yet_on_sale" | "sales_ended" | "cancelled";
+      /**
+       * Available
+       * @description Tickets left; 0 unless the ticket type is on sale.
+       */
+      available: number;
+      /** Sales Start */
+      sales_start: string | null;
+      /** Sales End */
+      sales_end: string | null;
+      /** Min Per Order */
+      min_per_order: number;
+      /** Max Per Order */
+      max_per_order: number;
     };
     /** TicketTypeTaxRule */
     TicketTypeTaxRule: {
@@ -6513,6 +6776,7 @@ export interface operations {
   api_public_list_events: {
     parameters: {
       query?: {
+        locale?: string | null;
         page?: number;
         page_size?: number | null;
       };
@@ -6534,6 +6798,7 @@ export interface operations {
     parameters: {
       query?: {
         date?: number | null;
+        locale?: string | null;
       };
       path: {
         slug: string;

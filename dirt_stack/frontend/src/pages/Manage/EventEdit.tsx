@@ -1,7 +1,10 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
 import { useConfirm } from "../../components/ConfirmDialog";
-import EventFormFields, { type EventFormData } from "../../components/EventFormFields";
+import EventFormFields, {
+  type EventFormData,
+  eventFormPost,
+} from "../../components/EventFormFields";
 import EventStatusBadge from "../../components/EventStatusBadge";
 import EventTaxSettings from "../../components/EventTaxSettings";
 import { FormError, PrimaryButton } from "../../components/fields";
@@ -25,6 +28,7 @@ function asFormValues(t: ManagedTicketType): TicketTypeValues {
     max_per_order: String(t.max_per_order),
     max_tickets_per_email: t.max_tickets_per_email === null ? "" : String(t.max_tickets_per_email),
     hidden: t.hidden,
+    translations: t.translations,
   };
 }
 
@@ -69,7 +73,11 @@ export default function EventEdit({
       event.max_tickets_per_email === null ? "" : String(event.max_tickets_per_email),
     name_change_deadline_hours:
       event.name_change_deadline_hours === null ? "" : String(event.name_change_deadline_hours),
+    locale: event.locale,
+    locales: event.locales,
+    translations: event.translations,
   });
+  form.transform(eventFormPost);
 
   function save(e: FormEvent) {
     e.preventDefault();
@@ -306,6 +314,8 @@ export default function EventEdit({
                     errorKey={String(t.id)}
                     pageErrors={pageErrors}
                     currency={event.currency}
+                    locale={event.locale}
+                    locales={event.locales}
                     submitLabel="Save ticket type"
                     onDone={() => setEditing(null)}
                   />
@@ -324,6 +334,8 @@ export default function EventEdit({
               errorKey="new"
               pageErrors={pageErrors}
               currency={event.currency}
+              locale={event.locale}
+              locales={event.locales}
               submitLabel="Add ticket type"
               onDone={() => setAdding(false)}
             />
