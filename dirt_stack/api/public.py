@@ -9,7 +9,16 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 from ninja.pagination import PageNumberPagination, paginate
 
-from api.schemas import DateFilters, DatePageOut, EventDetailOut, EventSummaryOut, ProblemOut, QuestionOut
+from api.schemas import (
+    DateFilters,
+    DatePageOut,
+    EventDetailOut,
+    EventSummaryOut,
+    ProblemOut,
+    QuestionOut,
+    TicketTypeOut,
+)
+from core.translated import full_map, reading, request_locale, resolve
 from events.models import Event
 from questions import services as questions
 from storefront.schemas import DatePublic
@@ -37,11 +46,12 @@ def _public_event(slug: str) -> Event:
 
 @router.get("/events", response=list[EventSummaryOut], summary="Upcoming published events")
 @paginate(PageNumberPagination, page_size=20)
-def list_events(request: HttpRequest) -> list[EventSummaryOut]:
-    return [
-        EventSummaryOut(**dict(event_summary(event)), url=_url(request, event))
-        for event in Event.objects.listed()
-    ]
+def list_events(request: HttpRequest, locale: str | None = None) -> list[EventSummaryOut]:
+    with reading(request_locale(request)):
+        return [
+            EventSummaryOut(**dict(event_summary(event)), url=_url(request, event))
+            for event in Event.objects.listed()
+        ]
 
 
 @router.get(
@@ -57,8 +67,15 @@ def list_events(request: HttpRequest) -> list[EventSummaryOut]:
         "one of this event's answers 404. Buy with the same `date` (`POST /events/{slug}/orders`)."
     ),
 )
-def get_event(request: HttpRequest, slug: str, date: int | None = None) -> EventDetailOut:
-    event = _public_event(slug)
+def get_event(
+    request: HttpRequest, slug: str, date: int | None = None, locale: str | None = None
+) -> EventDetailOut:
+    """``locale``: the language to read the organizer's texts in (else ``Accept-Language``)."""
+    with reading(request_locale(request)):
+        return _event_out(request, _public_event(slug), date)
+
+
+def _event_out(request: HttpRequest, event: Event, date: int | None) -> EventDetailOut:
     all_dates = list(event.dates.all())
     chosen = chosen_date(event, date, all_dates)
     if chosen is None and date is not None:
@@ -69,19 +86,28 @@ def get_event(request: HttpRequest, slug: str, date: int | None = None) -> Event
     fields: dict[str, Any] = dict(detail)
     fields["dates"] = [_absolute(request, d) for d in detail.dates]
     fields["date"] = _absolute(request, detail.date) if detail.date else None
+    types = {t.pk: t for t in ticket_types}
+    fields["ticket_types"] = [
+        TicketTypeOut(**dict(t), translations=full_map(types[t.id], event.locale))
+        for t in detail.ticket_types
+    ]
     return EventDetailOut(
         **fields,
         more_dates=len(upcoming) > DETAIL_DATES,
-        description=event.description,
+        description=resolve(event, "description"),
         url=_url(request, event),
         questions=[
             QuestionOut(
                 **dict(checkout_question(question)),
                 scope=question.scope,
                 ticket_type_ids=sorted(questions.type_ids(question)),
+                translations=full_map(question, event.locale),
             )
             for question in questions.event_questions(event)
         ],
+        locale=event.locale,
+        locales=event.locales,
+        translations=full_map(event, event.locale),
     )
 
 

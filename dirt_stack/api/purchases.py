@@ -26,6 +26,7 @@ from sales.purchase import event_for_purchase, known_sold_out, place_order
 from storefront import room
 from storefront.schemas import OrderDetail
 from storefront.serializers import load_order, order_detail, order_for_holder
+from taxes import addresses
 
 router = Router(tags=["Purchases"])
 
@@ -71,6 +72,24 @@ class AnswerIn(Schema):
     )
 
 
+class InvoiceAddressIn(Schema):
+    is_business: StrictBool = Field(False, description="Buying as a business: `company` is then required.")
+    company: Annotated[str, NameRules(200)] = ""
+    name: Annotated[str, NameRules(200)] = Field("", description="Required for a private buyer.")
+    street: Annotated[str, NameRules(300)] = ""
+    zipcode: Annotated[str, TextRules(30)] = ""
+    city: Annotated[str, NameRules(200)] = ""
+    country: Annotated[str, TextRules(2)] = Field(..., description="ISO 3166-1 alpha-2.")
+    vat_id: Annotated[str, TextRules(40)] = Field(
+        "",
+        description=(
+            "A business buyer's VAT ID, with or without its country prefix; required for a business "
+            "in the EU. Its syntax is checked, then VIES is asked: a VAT ID VIES does not know is a "
+            "422; when VIES does not answer the order goes through and the VAT ID is checked later."
+        ),
+    )
+
+
 class PurchaseIn(Schema):
     date: Id | None = Field(
         None,
@@ -110,6 +129,16 @@ class PurchaseIn(Schema):
         description=(
             "A solved proof-of-work challenge (ALTCHA payload, base64) from `GET /api/v1/challenge`; "
             "needed when a 428 problem asks for one. Each challenge buys once."
+        ),
+    )
+    invoice_address: InvoiceAddressIn | None = Field(
+        None,
+        description=(
+            "The address the invoice is made out to, when the event asks for one (`invoice_address` "
+            "of the event: `optional` or `required`; 422 when it is `off`). It decides the order's "
+            "tax (the event's tax rule: a business with a valid VAT ID in another EU member state "
+            "may be reverse charged). Faults are 422 with `field_errors` named "
+            "`invoice_address.<field>`."
         ),
     )
 
@@ -307,6 +336,11 @@ def create_order(
     if hoarding.challenge_due(target.date, buyer, target.offers.values()):
         return _challenge_problem(request, "Sales are busy: solve the proof of work and send it as altcha.")
     details.answers, details.answer_errors = _answers(target.event, quantities, purchase.answers)
+    # Checked and asked of VIES here, outside any transaction (taxes.addresses).
+    details.invoice_address, details.invoice_errors = addresses.prepare(
+        target.event.invoice_address,
+        purchase.invoice_address.model_dump() if purchase.invoice_address is not None else None,
+    )
     base_url = _base_url(request)
     try:
         placed = place_order(

@@ -9,7 +9,21 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
-from storefront.schemas import CheckoutQuestion, DatePublic, EventDetail, EventSummary, QuestionScope
+from core.schemas import TranslatedQuestionTexts, TranslatedTexts
+from storefront.schemas import (
+    CheckoutQuestion,
+    DatePublic,
+    EventDetail,
+    EventSummary,
+    QuestionScope,
+    TicketTypePublic,
+)
+
+TRANSLATIONS = (
+    "The organizer's texts in every language of the event, its own (`locale`) included: "
+    "{language: {field: text}}. The fields themselves are in the reader's language (`?locale=`, "
+    "else `Accept-Language`), falling back to the event's language, then to any."
+)
 
 
 class EventSummaryOut(EventSummary):
@@ -26,6 +40,11 @@ class QuestionOut(CheckoutQuestion):
             "(per order); empty: for every ticket type."
         )
     )
+    translations: TranslatedQuestionTexts = Field(description=TRANSLATIONS)
+
+
+class TicketTypeOut(TicketTypePublic):
+    translations: TranslatedTexts = Field(description=TRANSLATIONS)
 
 
 class EventDetailOut(EventDetail):
@@ -37,6 +56,10 @@ class EventDetailOut(EventDetail):
     questions: list[QuestionOut] = Field(
         description="The checkout's questions, in the order it asks them (`answers` of a purchase)."
     )
+    ticket_types: list[TicketTypeOut] = Field(description="On the chosen date; empty without one.")  # type: ignore[assignment]
+    locale: str = Field(description="The event's own language (`title` and `description` fall back to it).")
+    locales: list[str] = Field(description="The languages the event is written in.")
+    translations: TranslatedTexts = Field(description=TRANSLATIONS)
 
 
 class DateFilters(Schema):

@@ -19,7 +19,7 @@ from django.db import transaction
 
 from checkin.models import CheckInList
 from events import audit
-from events.duplication import EventCopy, copy_event
+from events.duplication import EventCopy, copy_event, copy_translations
 from events.models import Event
 from messaging.models import ReminderSettings
 from onsale import services as onsale_services
@@ -84,6 +84,7 @@ def copy_questions(copy: EventCopy) -> None:
             scope=old.scope,
             position=old.position,
             choices=list(old.choices or []),
+            translations=copy_translations(old),
         )
         question.ticket_types.set(copy.new_ticket_types(list(old.ticket_types.all())))
     question_services.note_asked(copy.event.pk)
@@ -144,7 +145,12 @@ def copy_email_texts(copy: EventCopy) -> None:
     its reminder setting (hours before each date, so nothing to move)."""
     EmailText.objects.bulk_create(
         EmailText(
-            event=copy.event, kind=old.kind, subject=old.subject, body=old.body, updated_by=old.updated_by
+            event=copy.event,
+            kind=old.kind,
+            subject=old.subject,
+            body=old.body,
+            translations=copy_translations(old),
+            updated_by=old.updated_by,
         )
         for old in EmailText.objects.filter(event=copy.source)
     )

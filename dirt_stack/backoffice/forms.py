@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
+import pycountry
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -19,14 +20,18 @@ from accounts import embedding, tokens
 from accounts.models import Membership, Organizer, User
 from checkin.models import CheckInList
 from core.input import InputRulesMixin, SingleLineField, parse_id, text_problem
+from core.locales import LANGUAGE_CODES
+from core.translated import TranslationsField, clean_form_translations
 from events.forms import LocalDateTimeField, read_times
 from events.models import Event, EventDate, TicketType
 from messaging.models import MAX_REMINDER_HOURS
 from messaging.services import CHECKED_IN_CHOICES, Filters
 from questions import services as questions
-from questions.models import Question
+from questions.models import QUESTION_TEXTS, Question
 from sales import email_texts, vouchers
 from sales.models import Order, Voucher
+from taxes import vat_ids
+from taxes.rates import is_eu
 from waitlist.models import MAX_OFFER_HOURS
 
 
@@ -123,6 +128,47 @@ class OrganizerSettingsForm(InputRulesMixin, forms.ModelForm):
             "require_two_factor",
         ]
         field_classes = {"name": SingleLineField}
+
+
+LEGAL_ADDRESS_MAX_LENGTH = 500
+
+
+class SellerForm(InputRulesMixin, forms.ModelForm):
+    """The seller on invoices (accounts.Organizer's legal fields); the VAT ID checked with
+    python-stdnum for a country in the EU (taxes.vat_ids)."""
+
+    class Meta:
+        model = Organizer
+        fields = ["legal_name", "legal_address", "country", "vat_id"]
+        field_classes = {"legal_name": SingleLineField}
+        widgets = {"legal_address": forms.Textarea}
+
+    def clean_legal_address(self) -> str:
+        address = (self.cleaned_data.get("legal_address") or "").strip()
+        if len(address) > LEGAL_ADDRESS_MAX_LENGTH:
+            raise forms.ValidationError(f"Use at most {LEGAL_ADDRESS_MAX_LENGTH} characters.")
+        return address
+
+    def clean_country(self) -> str:
+        country = (self.cleaned_data.get("country") or "").strip().upper()
+        if country and pycountry.countries.get(alpha_2=country) is None:
+            raise forms.ValidationError("Choose the country.")
+        return country
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        vat_id = (cleaned.get("vat_id") or "").strip()
+        country = cleaned.get("country") or ""
+        if vat_id and not country and "country" not in self.errors:
+            self.add_error("country", "Choose the country the VAT ID belongs to.")
+        elif vat_id and is_eu(country):
+            try:
+                cleaned["vat_id"] = vat_ids.normalize(vat_id, country)
+            except vat_ids.InvalidVatId as exc:
+                self.add_error("vat_id", str(exc))
+        else:
+            cleaned["vat_id"] = vat_id
+        return cleaned
 
 
 class InvitationForm(InputRulesMixin, forms.Form):
@@ -246,9 +292,13 @@ class QuestionForm(InputRulesMixin, forms.ModelForm):
         max_length=questions.CHOICES_MAX * (questions.CHOICE_MAX_LENGTH + 2),
     )
 
+    # ``label``, ``help_text`` and ``choices`` (a list, or one option per line) in the event's
+    # other languages (core.translated); a translation's options match the options one for one.
+    translations = TranslationsField(required=False)
+
     class Meta:
         model = Question
-        fields = ["label", "help_text", "kind", "required", "scope", "ticket_types"]
+        fields = ["label", "help_text", "kind", "required", "scope", "ticket_types", "translations"]
         field_classes = {
             "label": SingleLineField,
             "help_text": SingleLineField,
@@ -257,6 +307,7 @@ class QuestionForm(InputRulesMixin, forms.ModelForm):
 
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.event = event
         self.instance.event = event
         _ticket_types_field(self).queryset = event.ticket_types.all()
         self.fields["ticket_types"].required = False  # none: every ticket type
@@ -287,7 +338,40 @@ class QuestionForm(InputRulesMixin, forms.ModelForm):
         else:
             cleaned["choices"] = []
         self.instance.choices = cleaned.get("choices") or []
+        self._clean_translations(cleaned)
         return cleaned
+
+    def _clean_translations(self, cleaned: dict[str, Any]) -> None:
+        sent = cleaned.get("translations")
+        if isinstance(sent, dict):
+            # The page sends a translation's options as its textarea's lines.
+            for fields in sent.values():
+                if isinstance(fields, dict) and isinstance(fields.get("choices"), str):
+                    fields["choices"] = [
+                        line.strip() for line in fields["choices"].splitlines() if line.strip()
+                    ]
+        translations = clean_form_translations(
+            self,
+            QUESTION_TEXTS,
+            enabled=self.event.locales,
+            default=self.event.locale,
+            current=self.instance.translations,
+        )
+        if translations is None:
+            return
+        options = cleaned.get("choices") or []
+        for code, fields in translations.items():
+            if not options:
+                fields.pop("choices", None)
+            elif "choices" in fields and len(fields["choices"]) != len(options):
+                self.add_error(
+                    "translations",
+                    f"{code} choices: one for each of the {len(options)} options, in their order.",
+                )
+                return
+        cleaned["translations"] = self.instance.translations = {
+            code: fields for code, fields in translations.items() if fields
+        }
 
     def ticket_type_ids(self) -> list[int]:
         return [ticket_type.pk for ticket_type in self.cleaned_data.get("ticket_types") or []]
@@ -384,6 +468,8 @@ class EmailTextForm(InputRulesMixin, forms.Form):
 
     subject = forms.CharField(max_length=email_texts.MAX_SUBJECT)
     body = forms.CharField(max_length=email_texts.MAX_BODY, widget=forms.Textarea)
+    # Which of the event's languages the text is in (empty: the event's own).
+    locale = forms.ChoiceField(choices=[(code, code) for code in LANGUAGE_CODES], required=False)
 
     def clean(self) -> dict[str, Any] | None:
         # A JSON list or object would otherwise be read as its Python text ("['a']").

@@ -67,6 +67,9 @@ def event_form_values(event: Event) -> EventFormValues:
         confirm_bank_transfers=event.confirm_bank_transfers,
         max_tickets_per_email=event.max_tickets_per_email,
         name_change_deadline_hours=event.name_change_deadline_hours,
+        locale=event.locale,
+        locales=list(event.locales),
+        translations=event.translations,
     )
 
 
@@ -78,6 +81,7 @@ def ticket_type_manage(event: Event, ticket_type: TicketType, sold: int) -> Mana
         id=ticket_type.pk,
         name=ticket_type.name,
         description=ticket_type.description,
+        translations=ticket_type.translations,
         price=ticket_type.price,
         capacity=ticket_type.capacity,
         sold=sold,

@@ -10,9 +10,11 @@ from backoffice.views import (
     door,
     emails,
     events,
+    invoices,
     orders,
     questions,
     room,
+    taxes,
     teams,
     two_factor,
     waitlist,
@@ -49,7 +51,17 @@ manage_patterns = [
     path("<slug:organizer_slug>/members/", teams.members, name="members"),
     path("<slug:organizer_slug>/api-tokens/", teams.api_tokens, name="api_tokens"),
     path("<slug:organizer_slug>/widget/", widget.organizer_widget, name="organizer_widget"),
+    # Tax rules and the seller's details (backoffice/views/taxes.py).
+    path("<slug:organizer_slug>/taxes/", taxes.tax_rules, name="tax_rules"),
+    path("<slug:organizer_slug>/taxes/new/", taxes.tax_rule_create, name="tax_rule_create"),
+    path("<slug:organizer_slug>/taxes/seller/", taxes.seller_settings, name="seller_settings"),
+    path("<slug:organizer_slug>/taxes/<int:rule_id>/", taxes.tax_rule_update, name="tax_rule"),
+    path("<slug:organizer_slug>/taxes/<int:rule_id>/delete/", taxes.tax_rule_delete, name="tax_rule_delete"),
     path("<slug:organizer_slug>/members/<int:member_id>/", teams.member_update, name="member"),
+    path("<slug:organizer_slug>/invoices/", invoices.invoices, name="invoices"),
+    path("<slug:organizer_slug>/invoices/settings/", invoices.invoice_settings, name="invoice_settings"),
+    path("<slug:organizer_slug>/invoices/<str:invoice_id>.pdf", invoices.invoice_pdf, name="invoice_pdf"),
+    path("<slug:organizer_slug>/invoices/<str:invoice_id>.xml", invoices.invoice_xml, name="invoice_xml"),
     path("<slug:organizer_slug>/webhooks/", webhooks.webhooks, name="webhooks"),
     path("<slug:organizer_slug>/webhooks/<int:endpoint_id>/", webhooks.webhook, name="webhook"),
     path(
@@ -158,6 +170,7 @@ manage_patterns = [
     ),
     path("<slug:organizer_slug>/events/<slug:event_slug>/waitlist/", waitlist.waitlist_page, name="waitlist"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/widget/", widget.event_widget, name="event_widget"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/taxes/", taxes.event_taxes, name="event_taxes"),
     path(
         "<slug:organizer_slug>/events/<slug:event_slug>/waitlist/export.csv",
         waitlist.waitlist_export,
@@ -241,6 +254,11 @@ manage_patterns = [
     ),
     path(
         "<slug:organizer_slug>/events/<slug:event_slug>/orders/<str:code>/", orders.order_page, name="order"
+    ),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/orders/<str:code>/invoice/",
+        invoices.order_invoice,
+        name="order_invoice",
     ),
     path(
         "<slug:organizer_slug>/events/<slug:event_slug>/orders/<str:code>/action/",

@@ -61,6 +61,12 @@ IsoDateTime = Annotated[
 ]
 
 
+# Organizer-written texts in several languages (core.translated, ADR 0035):
+# {language: {field: text}}; a question's ``choices`` are a list of texts.
+TranslatedTexts = dict[str, dict[str, str]]
+TranslatedQuestionTexts = dict[str, dict[str, str | list[str]]]
+
+
 class Shape(Schema):
     """A shape the server sends: building one with a key it does not declare is an error.
     Fields with an alias (a wire name Python cannot use, e.g. ``from``) take either name."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -74,6 +75,15 @@ def wall_clock_offset(source: Event, first: EventDate, new_start: dt.datetime) -
     """How far the first copied date moves, in wall-clock time of the event's zone."""
     tz = source.tz
     return new_start.astimezone(tz).replace(tzinfo=None) - first.starts_at.astimezone(tz).replace(tzinfo=None)
+
+
+def copy_translations(row: Any) -> dict[str, Any]:
+    """A row's translated texts (core.translated) for its copy: a copy of its own, not shared."""
+    stored = row.translations if isinstance(row.translations, dict) else {}
+    return {
+        code: {name: list(text) if isinstance(text, list) else text for name, text in fields.items()}
+        for code, fields in stored.items()
+    }
 
 
 def copy_title(source: Event, title: str) -> str:
@@ -145,6 +155,7 @@ def copy_event(source: Event, *, title: str, new_start: dt.datetime) -> EventCop
             event=event,
             name=old.name,
             description=old.description,
+            translations=copy_translations(old),
             price=old.price,
             capacity=old.capacity,
             sales_start=copy.shift_optional(old.sales_start, "Ticket sales start"),

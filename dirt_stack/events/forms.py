@@ -20,8 +20,18 @@ from django.utils.text import slugify
 
 from core.datetimes import FIRST_YEAR, LAST_YEAR, to_utc
 from core.input import InputRulesMixin, SingleLineField, text_problem
+from core.locales import LANGUAGE_CODES
+from core.translated import (
+    LocalesField,
+    TranslationsField,
+    clean_form_translations,
+    clean_locales,
+    rebased,
+)
 from events.images import ImageRefused, reencode_cover
 from events.models import (
+    EVENT_TEXTS,
+    TICKET_TYPE_TEXTS,
     DateTicketType,
     Event,
     EventDate,
@@ -135,6 +145,9 @@ class EventForm(InputRulesMixin, forms.ModelForm):
             "confirm_bank_transfers",
             "max_tickets_per_email",
             "name_change_deadline_hours",
+            "locale",
+            "locales",
+            "translations",
         ]
         # Titles reach email subjects and PDFs: control characters and line breaks go.
         field_classes = {"title": SingleLineField}
@@ -142,6 +155,10 @@ class EventForm(InputRulesMixin, forms.ModelForm):
     payment_methods = forms.MultipleChoiceField(
         choices=PAYMENT_METHOD_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
     )
+    # The event's language (its texts' columns) and the languages buyers may read it in.
+    locale = forms.ChoiceField(choices=[(code, code) for code in LANGUAGE_CODES], required=False)
+    locales = LocalesField(required=False)
+    translations = TranslationsField(required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -211,6 +228,39 @@ class EventForm(InputRulesMixin, forms.ModelForm):
     def clean_currency(self) -> str:
         return self.cleaned_data["currency"].upper()
 
+    def clean_locale(self) -> str:
+        return self.cleaned_data.get("locale") or self.instance.locale
+
+    def _clean_languages(self, cleaned: dict[str, Any]) -> None:
+        """The event's languages and its texts' translations (core.translated). Without
+        ``translations`` in the data, when the event's language changes, its texts move with
+        their languages (the new language's translation becomes the columns)."""
+        if "locale" not in cleaned:
+            return
+        default = cleaned["locale"]
+        try:
+            if "locales" in self.data:
+                cleaned["locales"] = clean_locales(cleaned.get("locales"), default)
+            else:
+                cleaned["locales"] = clean_locales(self.instance.locales, default)
+        except forms.ValidationError as error:
+            self.add_error("locales", error)
+            return
+        enabled = cleaned["locales"]
+        current = self.instance.translations
+        if "translations" not in self.data and self.instance.pk is not None:
+            texts = _Texts(EVENT_TEXTS, current, {f: cleaned.get(f, "") for f in EVENT_TEXTS})
+            moved = rebased(texts, self.instance.locale, default, enabled)
+            if moved is not None:
+                current = moved
+                cleaned.update({f: getattr(texts, f) for f in EVENT_TEXTS})
+        translations = clean_form_translations(
+            self, EVENT_TEXTS, enabled=enabled, default=default, current=current
+        )
+        if translations is not None:
+            # Set here too: a model form leaves an omitted field's empty value unset.
+            cleaned["translations"] = self.instance.translations = translations
+
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or slugify(self.cleaned_data.get("title", ""))[:100]
         if not slug:
@@ -245,7 +295,18 @@ class EventForm(InputRulesMixin, forms.ModelForm):
                     setattr(self.instance, name, cleaned.get(name))
         if not cleaned.get("is_online") and not cleaned.get("venue_name"):
             self.add_error("venue_name", "Give the venue, or mark the event as online.")
+        self._clean_languages(cleaned)
         return cleaned
+
+
+class _Texts:
+    """A form's texts and a stored map, for core.translated.rebased."""
+
+    def __init__(self, spec: Any, translations: Any, values: dict[str, Any]) -> None:
+        self.TRANSLATED = spec
+        self.translations = translations
+        for field, value in values.items():
+            setattr(self, field, value)
 
 
 class TicketTypeForm(InputRulesMixin, forms.ModelForm):
@@ -265,7 +326,11 @@ class TicketTypeForm(InputRulesMixin, forms.ModelForm):
             "max_per_order",
             "max_tickets_per_email",
             "hidden",
+            "translations",
         ]
+
+    # ``name`` and ``description`` in the event's other languages (core.translated).
+    translations = TranslationsField(required=False)
 
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -295,6 +360,15 @@ class TicketTypeForm(InputRulesMixin, forms.ModelForm):
         read_times(self, ("sales_start", "sales_end"), self.event.tz)
         for name in ("sales_start", "sales_end"):
             setattr(self.instance, name, cleaned.get(name))
+        translations = clean_form_translations(
+            self,
+            TICKET_TYPE_TEXTS,
+            enabled=self.event.locales,
+            default=self.event.locale,
+            current=self.instance.translations,
+        )
+        if translations is not None:
+            cleaned["translations"] = self.instance.translations = translations
         return cleaned
 
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import Organizer
 from core.datetimes import window_constraints
 from core.locales import DEFAULT_LANGUAGE, LANGUAGE_CODES, LOCALE_MAX_LENGTH
+from core.translated import Text
 
 
 def validate_timezone(value: str) -> None:
@@ -39,6 +40,23 @@ def validate_country(value: str) -> None:
 def validate_locale(value: str) -> None:
     if value not in LANGUAGE_CODES:
         raise ValidationError(f"“{value}” is not one of Maticko's languages.")
+
+
+def default_locales() -> list[str]:
+    """A new event's enabled languages: the default language alone."""
+    return [DEFAULT_LANGUAGE]
+
+
+def validate_locales(value: object) -> None:
+    if not isinstance(value, list) or not value or any(code not in LANGUAGE_CODES for code in value):
+        raise ValidationError("Choose languages among Maticko's.")
+    if len(set(value)) != len(value):
+        raise ValidationError("Name each language once.")
+
+
+# The event's translatable texts and their rules (core.translated); ticket types' below.
+EVENT_TEXTS = {"title": Text(200, name=True), "description": Text(20_000, multiline=True)}
+TICKET_TYPE_TEXTS = {"name": Text(120, name=True), "description": Text(5000, multiline=True)}
 
 
 def default_payment_methods() -> list[str]:
@@ -104,6 +122,8 @@ class EventQuerySet(models.QuerySet["Event"]):
 
 
 class Event(models.Model):
+    TRANSLATED = EVENT_TEXTS
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
@@ -129,6 +149,11 @@ class Event(models.Model):
         db_default=DEFAULT_LANGUAGE,
         validators=[validate_locale],
     )
+    # The languages buyers may read it in (core.locales codes, ``locale`` among them), and the
+    # texts in those other than ``locale``: {code: {"title": ..., "description": ...}}
+    # (core.translated; the columns hold ``locale``'s).
+    locales = models.JSONField(default=default_locales, validators=[validate_locales])
+    translations = models.JSONField(default=dict, blank=True)
     timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
     # The span of the event's dates: the first one's start, the last one's end.
     # Written only by events.services.refresh_span (a single-date event: its date's times).
@@ -206,6 +231,24 @@ class Event(models.Model):
             "buyer confirms the order by the link in its email."
         ),
     )
+    # The event's tax rule (taxes.TaxRule, the organizer's; a ticket type may choose
+    # another); none: its prices carry no tax. Named by string: events does not import taxes.
+    tax_rule = models.ForeignKey(
+        "taxes.TaxRule", on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+
+    class InvoiceAddress(models.TextChoices):
+        OFF = "off", "Not asked"
+        OPTIONAL = "optional", "Optional"
+        REQUIRED = "required", "Required"
+
+    # Whether the checkout asks for an invoice address (taxes.addresses).
+    invoice_address = models.CharField(
+        max_length=10,
+        choices=InvoiceAddress.choices,
+        default=InvoiceAddress.OFF,
+        db_default=InvoiceAddress.OFF,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -242,6 +285,8 @@ class Event(models.Model):
 
 
 class TicketType(models.Model):
+    TRANSLATED = TICKET_TYPE_TEXTS
+
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="ticket_types")
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
@@ -266,6 +311,12 @@ class TicketType(models.Model):
     )
     hidden = models.BooleanField(default=False, help_text="Only reachable with a voucher that unlocks it.")
     position = models.PositiveIntegerField(default=0)
+    # Another tax rule than the event's for this type (taxes.TaxRule); none: the event's.
+    tax_rule = models.ForeignKey(
+        "taxes.TaxRule", on_delete=models.PROTECT, null=True, blank=True, related_name="ticket_types"
+    )
+    # ``name`` and ``description`` in the event's other languages (core.translated).
+    translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["position", "id"]

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F, Max
 
 from accounts.models import Organizer
-from core import domain_events
+from core import domain_events, translated
 from events import dates
 from events.forms import EventForm, TicketTypeForm
 from events.models import Event, EventDate, TicketType
@@ -32,6 +32,10 @@ def save_event(form: EventForm, organizer: Organizer) -> Event:
         domain_events.record(domain_events.EVENT_CREATED, event, event_id=event.pk, status=str(event.status))
         return event
     domain_events.record(domain_events.EVENT_UPDATED, event, event_id=event.pk, status=str(event.status))
+    previous_locale = form.initial.get("locale", event.locale)
+    if previous_locale != event.locale or set(form.initial.get("locales") or []) - set(event.locales):
+        # Its ticket types', questions' and email texts' translations follow (core.translated).
+        translated.follow_event_languages(event, previous_locale, event.locale, event.locales)
     dates.follow_event_capacity(event, previous_capacity)
     if not form.is_series:
         # Only a date whose times change: its calendar SEQUENCE goes up (sales.calendar).

@@ -70,12 +70,14 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "events",
+    "taxes",
     "sales",
     "questions",
     "checkin",
     "onsale",
     "waitlist",
     "messaging",
+    "invoicing",
     "storefront",
     "webhooks",
     "backoffice",
@@ -459,6 +461,15 @@ WEBHOOKS_ALLOW_LOOPBACK = env.bool("WEBHOOKS_ALLOW_LOOPBACK", default=False)
 WEBHOOKS_ALLOWED_PORTS = [
     int(port) for port in env.list("WEBHOOKS_ALLOWED_PORTS", default=[] if DEBUG else ["443"]) if port
 ]
+
+# --- Taxes (taxes/) --------------------------------------------------------------
+# The EU's VIES REST API, which says whether a VAT ID is registered (taxes.vat_ids). One
+# request per VAT ID given at checkout, never retried in the request: an unanswered one
+# lets the sale go on and is checked again later through the outbox.
+VIES_URL = env.str("VIES_URL", default="https://ec.europa.eu/taxation_customs/vies/rest-api")
+VIES_TIMEOUT_SECONDS = env.float("VIES_TIMEOUT_SECONDS", default=3.0)
+if not 0 < VIES_TIMEOUT_SECONDS <= 30:
+    raise ImproperlyConfigured("VIES_TIMEOUT_SECONDS must lie above 0 and at most 30.")
 
 # --- Email ----------------------------------------------------------------------
 # EMAIL_URL, e.g. smtp+tls://user:password@email-smtp.eu-west-1.amazonaws.com:587

@@ -10,10 +10,11 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from core import outbox
+from core.translated import reading, resolve
 from messaging import services
 from messaging.models import MessageRecipient, Reminder
 from sales import audit, email_texts
@@ -30,7 +31,7 @@ def footer(order: Order) -> str:
     return gettext(
         "You receive this email because you have an order (%(code)s) for %(event)s from "
         "%(organizer)s. — %(organizer)s, via Maticko"
-    ) % {"code": order.code, "event": order.event.title, "organizer": order.event.organizer.name}
+    ) % {"code": order.code, "event": resolve(order.event, "title"), "organizer": order.event.organizer.name}
 
 
 def _send(order: Order, rendered: email_texts.Rendered, url: str) -> None:
@@ -58,12 +59,11 @@ def _deliver_message(payload: dict[str, Any]) -> None:
         return
     message = recipient.message
     order = _order(recipient.order_id)
-    # In the buyer's language: the placeholders' amounts and dates, the button and the footer.
-    with translation.override(order.locale):
+    with reading(order.locale):
         values = email_texts.order_values(order, settings.SITE_URL)
         rendered = email_texts.render(message.subject, message.body, values)
     try:
-        with translation.override(order.locale):
+        with reading(order.locale):
             _send(order, rendered, values["order_url"])
     except Exception as exc:
         recipient.attempts += 1
@@ -96,7 +96,7 @@ def _deliver_reminder(payload: dict[str, Any]) -> None:
     order = _order(reminder.order_id)
     if order.status not in Order.VALID_PAID or order.date_id != reminder.date_id:
         return
-    with translation.override(order.locale):
+    with reading(order.locale):
         values = email_texts.order_values(order, settings.SITE_URL)
         subject, body = email_texts.words(order.event_id, EmailText.Kind.REMINDER, order.locale)
         _send(order, email_texts.render(subject, body, values), values["order_url"])

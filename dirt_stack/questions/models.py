@@ -10,10 +10,21 @@ from __future__ import annotations
 
 from django.db import models
 
+from core.translated import Text
 from events.models import Event, TicketType
+
+# The question's translatable texts (core.translated): a translation's choices are labels of
+# the same options, one for one; the answer stored is the option in the event's language.
+QUESTION_TEXTS = {
+    "label": Text(200, name=True),
+    "help_text": Text(500, name=True),
+    "choices": Text(200, items=50),
+}
 
 
 class Question(models.Model):
+    TRANSLATED = QUESTION_TEXTS
+
     class Kind(models.TextChoices):
         TEXT = "text", "Text"
         LONG_TEXT = "long_text", "Long text"
@@ -44,6 +55,8 @@ class Question(models.Model):
     position = models.PositiveIntegerField(default=0)
     # The options of a single or multiple choice, as shown and stored.
     choices = models.JSONField(default=list, blank=True)
+    # ``label``, ``help_text`` and ``choices`` in the event's other languages (core.translated).
+    translations = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

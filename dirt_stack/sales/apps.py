@@ -7,12 +7,13 @@ class SalesConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the outbox handlers (buyer emails, an event's cancellation's batches, the
-        # order links) and the receiver that recounts per-person limits set anew (sales.limits).
+        # order links, the re-check of a VAT ID VIES did not answer) and the receiver that
+        # recounts per-person limits set anew (sales.limits).
         import os
         import sys
 
         from core import outbox
-        from sales import emails, event_cancellation, limits, order_links  # noqa: F401
+        from sales import emails, event_cancellation, invoice_addresses, limits, order_links  # noqa: F401
         from sales.sweeper import sweep_quietly
 
         # Expiring overdue orders runs with the outbox's once-a-minute sweep: in every

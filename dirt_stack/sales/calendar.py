@@ -24,6 +24,7 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from core.text import single_line
+from core.translated import resolve
 from events.models import Event, EventDate
 from sales.models import Order, order_url
 
@@ -62,7 +63,7 @@ def order_calendar(order: Order, base_url: str, *, now: dt.datetime | None = Non
     entry.add("sequence", date.calendar_sequence)
     # One line each: a title or a name stored with a control character (before input was
     # cleaned) must not reach a calendar app.
-    title = single_line(event.title)
+    title = single_line(resolve(event, "title"))
     entry.add("summary", title)
     entry.add("dtstart", date.starts_at.astimezone(zone))
     entry.add("dtend", date.ends_at.astimezone(zone))

@@ -36,6 +36,7 @@ from accounts.models import User
 from core.formatting import format_moment, format_money
 from core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
 from core.text import single_line
+from core.translated import current_locale, normalize, resolve
 from events.models import Event, EventDate
 from sales.models import EmailText, EmailTextChange, Order, order_url
 
@@ -244,8 +245,9 @@ def money(amount: Decimal, currency: str) -> str:
 
 
 def date_values(event: Event, date: EventDate) -> dict[str, str]:
+    """The event's placeholders; its title in the active language (core.translated)."""
     return {
-        "event": event.title,
+        "event": resolve(event, "title"),
         "date": when(date.starts_at, event),
         "venue": date.venue_label,
         "organizer": event.organizer.name,
@@ -256,7 +258,8 @@ def order_values(order: Order, base_url: str) -> dict[str, str]:
     """The placeholders every order's email fills (``order`` with event, organizer and date)."""
     counts: dict[str, int] = {}
     for line in order.lines.select_related("ticket_type").order_by("ticket_type_id"):
-        counts[line.ticket_type.name] = counts.get(line.ticket_type.name, 0) + line.quantity
+        name = resolve(line.ticket_type, "name")
+        counts[name] = counts.get(name, 0) + line.quantity
     return {
         **date_values(order.event, order.date),
         "buyer_name": order.buyer_name,
@@ -277,46 +280,87 @@ def saved(event: Event | int, kind: str) -> EmailText | None:
 
 def words(event: Event | int, kind: str, locale: str) -> tuple[str, str]:
     """The subject and body of ``kind`` for a buyer reading ``locale``: the event's own text
-    when it has one (one per event and kind today, whatever the language), else Maticko's
-    words (``DEFAULTS``) in that language."""
+    when it has one (``in_language``: its translation, else the event's language's), else
+    Maticko's words (``DEFAULTS``) in that language."""
     text = saved(event, kind)
     if text is not None:
-        return text.subject, text.body
+        return in_language(text, locale)
     subject, body = DEFAULTS[kind]
     with translation.override(locale):
         return gettext(subject), gettext(body)
 
 
 def custom(event: Event | int, kind: str, values: dict[str, str]) -> Rendered | None:
-    """The event's own text for ``kind`` rendered with ``values``; None: Maticko's email."""
+    """The event's own text for ``kind`` in the active language (the email's order's; the
+    event's language's when it has none, core.translated) rendered with ``values``; None:
+    Maticko's email."""
     text = saved(event, kind)
     if text is None:
         return None
-    return render(text.subject, text.body, values)
+    return render(*in_language(text), values)
 
 
-def current(event: Event, kind: str) -> tuple[str, str, bool]:
-    """(subject, body, customized) of ``kind`` for the editor."""
+def in_language(text: EmailText, locale: str | None = None) -> tuple[str, str]:
+    """``text``'s subject and body in ``locale`` (default: the active language), taken
+    together from one language: a translation with both, else the event's language's."""
+    code = normalize(locale) if locale else current_locale()
+    translated = (text.translations or {}).get(code) if isinstance(text.translations, dict) else None
+    if translated and translated.get("subject") and translated.get("body"):
+        return translated["subject"], translated["body"]
+    return text.subject, text.body
+
+
+def current(event: Event, kind: str, locale: str | None = None) -> tuple[str, str, bool]:
+    """(subject, body, customized) of ``kind`` in ``locale`` (default: the event's language)
+    for the editor; a language without its own text starts from the event language's."""
     text = saved(event, kind)
     if text is None:
         return (*DEFAULTS[kind], False)
+    if locale and locale != event.locale:
+        own = (text.translations or {}).get(locale)
+        if own:
+            return own["subject"], own["body"], True
+        return text.subject, text.body, False
     return text.subject, text.body, True
 
 
-def save(event: Event, kind: str, subject: str, body: str, *, actor: User) -> EmailText:
-    """Store the event's text for ``kind`` (TextInvalid when it cannot be used), audited."""
+def _language(event: Event, locale: str | None) -> str:
+    """``locale`` as one of the event's languages (TextInvalid otherwise); None: the event's."""
+    if locale is None or locale == event.locale:
+        return event.locale
+    if locale not in event.locales:
+        raise TextInvalid({"locale": "Choose one of the event's languages."})
+    return locale
+
+
+def save(
+    event: Event, kind: str, subject: str, body: str, *, actor: User, locale: str | None = None
+) -> EmailText:
+    """Store the event's text for ``kind`` in ``locale`` (default: the event's language; another
+    of its languages goes into ``translations``; TextInvalid when it cannot be used), audited."""
     errors = check(KIND_PLACEHOLDERS[kind], subject, body)
+    language = _language(event, locale)
     if errors:
         raise TextInvalid(errors)
     subject = single_line(subject)
     with transaction.atomic():
         text = EmailText.objects.select_for_update().filter(event=event, kind=kind).first()
-        before = (text.subject, text.body) if text else DEFAULTS[kind]
         if text is None:
-            text = EmailText(event=event, kind=kind)
-        text.subject, text.body, text.updated_by = subject, body, actor
+            # The event's language keeps Maticko's words until it gets its own.
+            text = EmailText(event=event, kind=kind, subject=DEFAULTS[kind][0], body=DEFAULTS[kind][1])
+            before = DEFAULTS[kind]
+        elif language == event.locale:
+            before = (text.subject, text.body)
+        else:
+            own = (text.translations or {}).get(language) or {}
+            before = (own.get("subject", text.subject), own.get("body", text.body))
+        if language == event.locale:
+            text.subject, text.body = subject, body
+        else:
+            text.translations = {**(text.translations or {}), language: {"subject": subject, "body": body}}
+        text.updated_by = actor
         text.save()
-        detail: dict[str, Any] = {}
+        detail: dict[str, Any] = {} if language == event.locale else {"locale": language}
         if before[0] != subject:
             detail["subject"] = {"before": before[0], "after": subject}
         if before[1] != body:
@@ -328,12 +372,35 @@ def save(event: Event, kind: str, subject: str, body: str, *, actor: User) -> Em
     return text
 
 
-def reset(event: Event, kind: str, *, actor: User) -> bool:
-    """Back to Maticko's email for ``kind``; False when it was not customized."""
+def reset(event: Event, kind: str, *, actor: User, locale: str | None = None) -> bool:
+    """Back to Maticko's email for ``kind`` (every language); with another of the event's
+    languages than its own, only that language's text goes (its buyers then read the event
+    language's). False when there was nothing to reset."""
+    language = _language(event, locale)
     with transaction.atomic():
         text = EmailText.objects.select_for_update().filter(event=event, kind=kind).first()
         if text is None:
             return False
+        if language != event.locale:
+            own = (text.translations or {}).get(language)
+            if not own:
+                return False
+            text.translations = {k: v for k, v in text.translations.items() if k != language}
+            text.updated_by = actor
+            text.save()
+            EmailTextChange.objects.create(
+                event=event,
+                kind=kind,
+                action=EmailTextChange.Action.RESET,
+                detail={
+                    "locale": language,
+                    "subject": {"before": own["subject"]},
+                    "body": {"before": own["body"]},
+                },
+                actor=actor,
+                actor_label=actor.email,
+            )
+            return True
         EmailTextChange.objects.create(
             event=event,
             kind=kind,

@@ -16,13 +16,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import translation
 from django.utils.translation import gettext, pgettext_lazy
 
 from core import outbox
-from core.locales import DEFAULT_LANGUAGE
 from core.models import OutboxMessage
 from core.text import single_line
+from core.translated import reading, resolve
 from sales import email_texts
 from sales.calendar import calendar_url
 from sales.models import EmailText, Order, Refund, order_url
@@ -52,6 +51,19 @@ def email_subject(rendered: str) -> str:
     return single_line(rendered)
 
 
+def in_order_language(handler: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
+    """An outbox handler of an order's email (``payload["order_code"]``) run in the order's
+    language: the event's texts it shows are resolved for it (core.translated)."""
+
+    @functools.wraps(handler)
+    def run(payload: dict[str, Any]) -> None:
+        locale = Order.objects.filter(code=payload["order_code"]).values_list("locale", flat=True).first()
+        with reading(locale):
+            handler(payload)
+
+    return run
+
+
 def order_confirmation(order: Order, base_url: str) -> OutboxMessage:
     """The confirmation of ``order`` as an unsaved outbox message. It names the
     order by its code, which is known before the order row is written."""
@@ -61,19 +73,6 @@ def order_confirmation(order: Order, base_url: str) -> OutboxMessage:
 def queue_order_confirmation(order: Order, base_url: str) -> None:
     """Queue the confirmation inside the order's transaction; it is sent once that commits."""
     outbox.enqueue(ORDER_CONFIRMATION, order_confirmation(order, base_url).payload)
-
-
-def in_buyer_language(deliver: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
-    """Run an outbox handler of an order's email (``payload["order_code"]``) in the order's
-    language: its templates, its notes and its amounts and moments (``core.formatting``)."""
-
-    @functools.wraps(deliver)
-    def delivered(payload: dict[str, Any]) -> None:
-        locale = Order.objects.filter(code=payload["order_code"]).values_list("locale", flat=True).first()
-        with translation.override(locale or DEFAULT_LANGUAGE):
-            deliver(payload)
-
-    return delivered
 
 
 @outbox.handler(ORDER_CONFIRMATION)
@@ -98,12 +97,12 @@ def send_order_confirmation(order_code: str, base_url: str) -> None:
         .prefetch_related("lines__ticket_type", "tickets__ticket_type")
         .get(code=order_code)
     )
-    with translation.override(order.locale):
-        _send_order_confirmation(order, base_url)
-
-
-def _send_order_confirmation(order: Order, base_url: str) -> None:
     order.date.event = order.event
+    with reading(order.locale):
+        _send_confirmation(order, base_url)
+
+
+def _send_confirmation(order: Order, base_url: str) -> None:
     tickets = list(order.tickets.all())
     custom = _custom_confirmation(order, base_url)
     context = {
@@ -233,7 +232,7 @@ def _send(template: str, context: dict[str, Any]) -> None:
 
 
 @outbox.handler(DATE_CANCELLED)
-@in_buyer_language
+@in_order_language
 def _deliver_date_cancelled(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     context.update(
@@ -245,10 +244,11 @@ def _deliver_date_cancelled(payload: dict[str, Any]) -> None:
     )
     order: Order = context["order"]
     event = context["event"]
+    title = resolve(event, "title")
     values = email_texts.order_values(order, payload["base_url"])
     starts = email_texts.when(order.date.starts_at, event)
     values["reason"] = payload["reason"]
-    names = {"event": event.title, "organizer": event.organizer.name, "when": starts}
+    names = {"event": title, "organizer": event.organizer.name, "when": starts}
     values["cancellation_note"] = (
         gettext(
             "%(event)s is cancelled: %(organizer)s has called off the whole event, including your "
@@ -263,7 +263,7 @@ def _deliver_date_cancelled(payload: dict[str, Any]) -> None:
 
 
 @outbox.handler(DATE_MOVED)
-@in_buyer_language
+@in_order_language
 def _deliver_date_moved(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     previous = dt.datetime.fromisoformat(payload["previous_starts_at"])
@@ -299,7 +299,7 @@ def order_expired_message(order_code: str, base_url: str | None = None) -> Outbo
 
 
 @outbox.handler(REFUND)
-@in_buyer_language
+@in_order_language
 def _deliver_refund(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     refund = Refund.objects.get(pk=payload["refund_id"])
@@ -327,7 +327,8 @@ def refund_note(refund: Refund, order: Order, amount: str) -> str:
     """How the money of ``refund`` comes back, in the active language (the same sentence as
     the refund email's, sales/email/refund_note.txt)."""
     event = order.event
-    names = {"organizer": event.organizer.name, "amount": amount, "code": order.code, "event": event.title}
+    names = {"organizer": event.organizer.name, "amount": amount, "code": order.code}
+    names["event"] = resolve(event, "title")
     if refund.paid_back_by_organizer:
         return (
             gettext(
@@ -346,7 +347,7 @@ def refund_note(refund: Refund, order: Order, amount: str) -> str:
 
 
 @outbox.handler(ORDER_EXPIRED)
-@in_buyer_language
+@in_order_language
 def _deliver_order_expired(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     order: Order = context["order"]
@@ -357,7 +358,7 @@ def _deliver_order_expired(payload: dict[str, Any]) -> None:
 
 
 @outbox.handler(ORDER_CANCELLED)
-@in_buyer_language
+@in_order_language
 def _deliver_order_cancelled(payload: dict[str, Any]) -> None:
     context = _date_context(payload["order_code"], payload["base_url"])
     order: Order = context["order"]
@@ -366,6 +367,10 @@ def _deliver_order_cancelled(payload: dict[str, Any]) -> None:
     values["reason"] = ""
     values["cancellation_note"] = gettext(
         "Your order %(code)s for %(event)s on %(when)s is cancelled: its tickets are no longer valid."
-    ) % {"code": order.code, "event": event.title, "when": email_texts.when(order.date.starts_at, event)}
+    ) % {
+        "code": order.code,
+        "event": resolve(event, "title"),
+        "when": email_texts.when(order.date.starts_at, event),
+    }
     context["custom"] = email_texts.custom(order.event_id, EmailText.Kind.CANCELLATION, values)
     _send("order_cancelled", context)

@@ -39,7 +39,7 @@ from core import domain_events, metrics, statements
 from core.input import InputError, clean_name
 from core.money import money_str, quantize
 from events.models import EventDate
-from sales import stock, vouchers
+from sales import order_listeners, stock, vouchers
 from sales.audit import SWEEPER, Actor, provider_actor, record
 from sales.emails import queue_order_cancelled, queue_order_confirmation, queue_refund
 from sales.exceptions import OrderConflict, OrderInvalid
@@ -92,6 +92,8 @@ def close_order(order_id: int, from_statuses: Iterable[str], to_status: str) -> 
         ).get(pk=order_id)
         stock.give_back(order["date_id"], stock.order_quantities([order_id]))
         stock.return_voucher_uses([order["voucher_id"]])
+        if to_status in (Order.Status.CANCELLED, Order.Status.REFUNDED):
+            order_listeners.closed(order_id, to_status)
         if to_status in CLOSED_EVENTS:
             domain_events.record(
                 CLOSED_EVENTS[to_status],
@@ -137,6 +139,7 @@ def _record_payment(order: Order, reference: str, *, needs_refund: bool = False)
 def _paid(order: Order, reference: str, base_url: str | None, actor: Actor, action: str) -> Order:
     """What every accepted payment does once the order is paid: payment, email, audit, metrics."""
     _record_payment(order, reference)
+    order_listeners.paid(order.pk)
     order.refresh_from_db()
     if base_url:
         queue_order_confirmation(order, base_url)
@@ -495,6 +498,8 @@ def _apply(
             Order.objects.filter(pk=order.pk, status=Order.Status.PAID).update(
                 status=Order.Status.PARTIALLY_REFUNDED
             )
+    if not closed and order.status != Order.Status.EXPIRED and amount > 0:
+        order_listeners.refunded(order.pk, amount, sorted(ticket_ids))
     if not closed:
         domain_events.record(
             domain_events.ORDER_REFUNDED,

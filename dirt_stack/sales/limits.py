@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from core import statements
+from core.translated import resolve
 from events.models import Event, EventDate, TicketType
 from sales.exceptions import OrderConflict
 from sales.models import BuyerLoad, Order, Ticket
@@ -66,7 +67,7 @@ def per_person(limit: int, ticket_type: TicketType | None) -> str:
     """How a limit reads to the buyer."""
     if ticket_type is None:
         return f"At most {limit} tickets per person for this event"
-    return f"At most {limit} “{ticket_type.name}” tickets per person"
+    return f"At most {limit} “{resolve(ticket_type, 'name')}” tickets per person"
 
 
 class EmailLimitReached(OrderConflict):

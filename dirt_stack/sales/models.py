@@ -22,6 +22,7 @@ from django.utils import timezone
 from core.datetimes import window_constraints
 from core.input import parse_id, search_text
 from core.locales import DEFAULT_LANGUAGE, LOCALE_MAX_LENGTH
+from core.translated import Text
 from events.models import Event, EventDate, TicketType
 
 if TYPE_CHECKING:
@@ -621,9 +622,15 @@ class SpentChallenge(models.Model):
         return self.signature
 
 
+# An email text's translatable fields (core.translated); sales.email_texts checks placeholders.
+EMAIL_TEXTS = {"subject": Text(200, name=True), "body": Text(10_000, multiline=True)}
+
+
 class EmailText(models.Model):
     """An event's own subject and Markdown body for one of its buyer emails (sales.email_texts);
     no row: the email as Maticko writes it."""
+
+    TRANSLATED = EMAIL_TEXTS
 
     class Kind(models.TextChoices):
         CONFIRMATION = "confirmation", "Order confirmation"
@@ -637,6 +644,9 @@ class EmailText(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     subject = models.CharField(max_length=200)
     body = models.TextField()
+    # ``subject`` and ``body`` in the event's other languages (core.translated); the columns
+    # hold the event's language's.
+    translations = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

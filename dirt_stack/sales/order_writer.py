@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,10 +32,11 @@ from core.locales import DEFAULT_LANGUAGE, LANGUAGE_CODES
 from core.models import OutboxMessage
 from core.money import quantize
 from events.models import EventDate
-from sales import stock, vouchers
+from sales import invoice_addresses, order_listeners, stock, vouchers
 from sales.emails import order_confirmation
 from sales.models import (
     IdempotencyRecord,
+    InvoiceAddress,
     Order,
     OrderLine,
     Payment,
@@ -60,6 +62,10 @@ class NewOrder:
     confirmation: OutboxMessage
     # What the webhooks are told (core.domain_events); None when nobody listens to the event.
     webhook: OutboxMessage | None = None
+    # The invoice address given at checkout, and the re-check of its VAT ID when VIES could
+    # not be asked (sales.invoice_addresses).
+    invoice_address: InvoiceAddress | None = None
+    vat_id_recheck: OutboxMessage | None = None
 
 
 def build_order(
@@ -92,7 +98,9 @@ def build_order(
         currency=event.currency,
         subtotal=subtotal,
         discount=discount,
-        total=subtotal - discount,
+        # The lines' totals: their list prices after discounts, with the tax their rule
+        # adds (net prices) or takes off (reverse charge, exemption of gross prices).
+        total=sum((line.total for line in lines), Decimal("0")),
         voucher=voucher,
         answers=details.answers,
         locale=details.locale if details.locale in LANGUAGE_CODES else DEFAULT_LANGUAGE,
@@ -116,6 +124,9 @@ def build_order(
             unit_price=line.unit_price,
             discount=line.discount,
             total=line.total,
+            tax_rate=line.tax_rate,
+            tax_amount=line.tax_amount,
+            tax_treatment=line.tax_treatment,
         )
         for line in lines
     ]
@@ -142,6 +153,9 @@ def build_order(
     told = [domain_events.entry(domain_events.ORDER_CREATED, code=order.code, status=str(order.status))]
     if start.paid:
         told.append(domain_events.entry(domain_events.ORDER_PAID, code=order.code, status=str(order.status)))
+    address = invoice_addresses.row(order, details.invoice_address) if details.invoice_address else None
+    # Known now, with or without one: the order's page and answer read it without a query.
+    Order._meta.get_field("invoice_address").set_cached_value(order, address)
     return NewOrder(
         order,
         order_lines,
@@ -151,6 +165,8 @@ def build_order(
         voucher,
         order_confirmation(order, base_url),
         domain_events.message(event, told) if event.sends_webhooks else None,
+        invoice_address=address,
+        vat_id_recheck=invoice_addresses.recheck_message(order, address) if address else None,
     )
 
 
@@ -172,6 +188,12 @@ def _save_rows(new: NewOrder) -> None:
     if new.webhook is not None:
         new.webhook.save(force_insert=True)
         outbox.dispatch_on_commit(new.webhook)
+    if new.invoice_address is not None:
+        new.invoice_address.order = new.order
+        new.invoice_address.save(force_insert=True)
+    if new.vat_id_recheck is not None:
+        new.vat_id_recheck.save(force_insert=True)
+        outbox.dispatch_on_commit(new.vat_id_recheck)
 
 
 def _claims(
@@ -204,8 +226,15 @@ def write(
     refusal) or IntegrityError (a taken order code or Idempotency-Key).
     """
     claims = _claims(new, take_stock, extra_claims or [], limit_claims or [])
+    # An order paid at once whose organizer issues invoices then (invoicing): its invoice is
+    # numbered in the order's transaction, last, so the series' row is locked only until the
+    # COMMIT right after. Every other order keeps the one autocommitted statement.
+    paid_hooks = new.order.status == Order.Status.PAID and order_listeners.wants_paid(new.order)
     if statements.available():
-        _write_statement(new, idempotency, claims)
+        with transaction.atomic() if paid_hooks else nullcontext():
+            _write_statement(new, idempotency, claims)
+            if paid_hooks:
+                order_listeners.paid(new.order.pk)
     else:
         with transaction.atomic():
             if idempotency is not None:
@@ -215,6 +244,8 @@ def write(
             _save_rows(new)
             # Last, so the counters' row locks are held only until the COMMIT right after.
             statements.claim(claims)
+            if paid_hooks:
+                order_listeners.paid(new.order.pk)
     if new.voucher is not None:
         new.voucher.redeemed += 1
 
@@ -241,6 +272,12 @@ def _write_statement(
     if new.webhook is not None:
         statement.insert("new_webhook", [new.webhook])
         statement.select("(SELECT id FROM new_webhook)")
+    if new.invoice_address is not None:
+        statement.insert("new_address", [new.invoice_address], parent=("order_id", "new_order"))
+        statement.select("(SELECT id FROM new_address)")
+    if new.vat_id_recheck is not None:
+        statement.insert("new_recheck", [new.vat_id_recheck])
+        statement.select("(SELECT id FROM new_recheck)")
     queue = stock.queue_key(new.order.date, {line.ticket_type_id: line.quantity for line in new.lines})
     selected = list(statement.run(serialize=queue))
 
@@ -258,3 +295,8 @@ def _write_statement(
     if new.webhook is not None:
         statements.saved(new.webhook, rest.pop(0))
         outbox.dispatch_on_commit(new.webhook)
+    if new.invoice_address is not None:
+        statements.saved(new.invoice_address, rest.pop(0), order_id=order_id)
+    if new.vat_id_recheck is not None:
+        statements.saved(new.vat_id_recheck, rest.pop(0))
+        outbox.dispatch_on_commit(new.vat_id_recheck)

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from core.money import quantize
+from core.translated import resolve
 from sales.exceptions import OrderConflict
 from sales.models import Order, Payment
 
@@ -191,7 +192,9 @@ class StripeProvider(PaymentProvider):
                             "price_data": {
                                 "currency": order.currency.lower(),
                                 "unit_amount": to_minor_units(payment.amount, order.currency),
-                                "product_data": {"name": f"{order.event.title} – order {order.code}"},
+                                "product_data": {
+                                    "name": f"{resolve(order.event, 'title')} – order {order.code}"
+                                },
                             },
                         }
                     ],

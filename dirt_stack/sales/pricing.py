@@ -6,6 +6,7 @@ this writes anything. Stock is taken later, in the write (sales.stock).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,11 +21,15 @@ from django.utils.translation import gettext
 from core.input import InputError, clean_name, column_length, is_id, is_ip_literal, text_problem
 from core.locales import DEFAULT_LANGUAGE
 from core.money import quantize
+from core.translated import resolve
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales import limits
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import Order, Ticket, Voucher
 from sales.payments import FreeProvider, accepted_methods
+from taxes import engine
+from taxes.addresses import AddressDetails
+from taxes.models import TaxRule
 
 
 @dataclass
@@ -42,6 +47,11 @@ class BuyerDetails:
     # The buyer's language (core.locales; core.language.request_language for a request):
     # the order keeps it and writes every message to its buyer in it.
     locale: str = DEFAULT_LANGUAGE
+    # The invoice address, checked and its VAT ID verified by the interface before the
+    # purchase (taxes.addresses.prepare, outside any transaction), and its faults, reported
+    # with the buyer's own.
+    invoice_address: AddressDetails | None = None
+    invoice_errors: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -50,10 +60,23 @@ class PricedLine:
     quantity: int
     unit_price: Decimal
     discount: Decimal  # for the whole line
+    # The line's tax (``taxed``): its rate, the tax contained in ``total``, its treatment
+    # (sales.models.TaxTreatment), and what the tax rule adds to the list price (net prices
+    # with VAT added) or takes off it (gross prices, reverse charged or exempt).
+    tax_rate: Decimal = Decimal("0")
+    tax_amount: Decimal = Decimal("0")
+    tax_treatment: str = engine.Treatment.NONE.value
+    tax_adjustment: Decimal = Decimal("0")
+
+    @property
+    def list_total(self) -> Decimal:
+        """The line at its list prices, after discounts: what the tax rule starts from."""
+        return self.unit_price * self.quantity - self.discount
 
     @property
     def total(self) -> Decimal:
-        return self.unit_price * self.quantity - self.discount
+        """What the buyer pays for the line."""
+        return self.list_total + self.tax_adjustment
 
 
 def ensure_on_sale(date: EventDate) -> None:
@@ -136,17 +159,19 @@ def validate_selection(
             )
         if ticket_type.sales_start and ticket_type.sales_start > now:
             raise OrderConflict(
-                gettext("“%(ticket_type)s” is not on sale yet.") % {"ticket_type": ticket_type.name}
+                gettext("“%(ticket_type)s” is not on sale yet.")
+                % {"ticket_type": resolve(ticket_type, "name")}
             )
         if ticket_type.sales_end and ticket_type.sales_end <= now:
             raise OrderConflict(
-                gettext("Sales of “%(ticket_type)s” have ended.") % {"ticket_type": ticket_type.name}
+                gettext("Sales of “%(ticket_type)s” have ended.")
+                % {"ticket_type": resolve(ticket_type, "name")}
             )
         if not ticket_type.min_per_order <= n <= ticket_type.max_per_order:
             raise OrderInvalid(
                 gettext("“%(ticket_type)s”: choose between %(min)s and %(max)s tickets.")
                 % {
-                    "ticket_type": ticket_type.name,
+                    "ticket_type": resolve(ticket_type, "name"),
                     "min": ticket_type.min_per_order,
                     "max": ticket_type.max_per_order,
                 },
@@ -203,6 +228,39 @@ def discounted_prices(voucher: Voucher, unit_prices: Mapping[int, Decimal]) -> d
     return found
 
 
+def taxed(event: Event, lines: list[PricedLine], address: AddressDetails | None) -> list[PricedLine]:
+    """``lines`` with their tax, under each ticket type's tax rule or the event's
+    (taxes.engine), for the buyer of ``address`` (None: a private buyer, country unknown).
+    Costs one query when a rule applies, none otherwise."""
+    wanted = {
+        i for i in (event.tax_rule_id, *(line.ticket_type.tax_rule_id for line in lines)) if i is not None
+    }
+    if not wanted:
+        return lines
+    rules = {rule.pk: rule for rule in TaxRule.objects.filter(pk__in=wanted).select_related("organizer")}
+    specs = {pk: rule.spec() for pk, rule in rules.items()}
+    seller_country = next(iter(rules.values())).organizer.country if rules else ""
+    found = engine.tax_lines(
+        [
+            (line.list_total, specs.get(line.ticket_type.tax_rule_id or event.tax_rule_id or 0))
+            for line in lines
+        ],
+        address.buyer() if address else None,
+        seller_country,
+        event.currency,
+    )
+    return [
+        dataclasses.replace(
+            line,
+            tax_rate=tax.rate,
+            tax_amount=tax.tax,
+            tax_treatment=tax.treatment.value,
+            tax_adjustment=tax.total - line.list_total,
+        )
+        for line, tax in zip(lines, found, strict=True)
+    ]
+
+
 def validate_buyer(details: BuyerDetails, event: Event, ticket_count: int, total: Decimal) -> str:
     """Check the buyer's details; return the payment method to use.
 
@@ -250,7 +308,7 @@ def validate_buyer(details: BuyerDetails, event: Event, ticket_count: int, total
         fault("payment_method", gettext("Choose one of the payment methods this event accepts."))
     if event.collect_attendee_names and not all(n.strip() for n in details.attendee_names or [""]):
         fault("attendee_names", gettext("Enter the name of every attendee."))
-    for field_name, message in details.answer_errors.items():
+    for field_name, message in {**details.answer_errors, **details.invoice_errors}.items():
         fault(field_name, message)
     method = FreeProvider.name
     if total != 0:

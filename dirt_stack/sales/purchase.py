@@ -42,6 +42,7 @@ from sales.pricing import (
     date_offers,
     ensure_on_sale,
     price,
+    taxed,
     validate_buyer,
     validate_selection,
 )
@@ -251,6 +252,7 @@ def place_order(
     if offers is None:
         offers = date_offers(date, quantities)
     lines = price(validate_selection(date, quantities, voucher, ticket_types, offers), voucher, offers)
+    lines = taxed(event, lines, details.invoice_address)
     total = sum((line.total for line in lines), Decimal("0"))
     method = validate_buyer(details, event, sum(line.quantity for line in lines), total)
     take_stock = {line.ticket_type.pk: line.quantity for line in lines}
@@ -345,6 +347,8 @@ def _fingerprint(
     }
     if details.answers:  # only then: keys recorded before answers existed keep their fingerprint
         body["answers"] = details.answers
+    if details.invoice_address is not None:  # the same
+        body["invoice_address"] = details.invoice_address.fingerprint()
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
@@ -458,7 +462,7 @@ def complete_checkout(
     event = hold.event
     hold.date.event = event
     ensure_on_sale(hold.date)
-    lines = hold_lines(hold)
+    lines = taxed(event, hold_lines(hold), details.invoice_address)
     total = sum((line.total for line in lines), Decimal("0"))
     method = validate_buyer(details, event, sum(line.quantity for line in lines), total)
     # The hold's client key already counts its tickets; the order adds its email's.

@@ -53,6 +53,7 @@ from django.utils.translation import gettext
 
 from core import domain_events, metrics, outbox, statements
 from core.models import OutboxMessage
+from core.translated import resolve
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales.audit import SWEEPER
 from sales.emails import order_expired_message
@@ -78,7 +79,7 @@ class SoldOut(OrderConflict):
             return gettext("Sorry, this event is sold out or has fewer tickets left than you asked for.")
         return gettext(
             "Sorry, “%(ticket_type)s” is sold out or has fewer tickets left than you asked for."
-        ) % {"ticket_type": self.ticket_type.name}
+        ) % {"ticket_type": resolve(self.ticket_type, "name")}
 
 
 class NotOnSale(OrderConflict):

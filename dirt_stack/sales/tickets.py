@@ -22,6 +22,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
 from core.formatting import format_clock, format_moment
+from core.translated import resolve
 from events.models import Event, EventDate
 from sales.models import Order, Ticket, new_secret
 
@@ -266,7 +267,7 @@ def ticket_layout(
     """The text of one ticket's page, wrapped within the page; returns it and the top of
     the QR code."""
     event, date = order.event, order.date
-    placed, top = heading_layout(event.title)
+    placed, top = heading_layout(resolve(event, "title"))
     details = [
         when,
         *([doors_open(date.admission_at, event.timezone)] if date.admission_at else []),
@@ -274,7 +275,7 @@ def ticket_layout(
     ]
     about = [
         gettext("Attendee: %(name)s") % {"name": ticket.attendee_name or order.buyer_name},
-        gettext("Ticket: %(ticket_type)s") % {"ticket_type": ticket.ticket_type.name},
+        gettext("Ticket: %(ticket_type)s") % {"ticket_type": resolve(ticket.ticket_type, "name")},
         gettext("Order: %(code)s   ·   ticket %(number)s of %(count)s")
         % {"code": order.code, "number": number, "count": count},
         gettext("Organizer: %(organizer)s") % {"organizer": event.organizer.name},
@@ -287,7 +288,7 @@ def ticket_layout(
 
 
 def no_tickets_layout(order: Order, when: str) -> list[PlacedText]:
-    placed, top = heading_layout(order.event.title)
+    placed, top = heading_layout(resolve(order.event, "title"))
     placed.append(PlacedText(gettext("No valid tickets"), MARGIN, top, FONT_BOLD, 16, "#b91c1c"))
     lines, y = _column([no_valid_tickets_reason(order)], top - 10 * mm, FONT, 12, 7 * mm)
     placed += lines
@@ -320,7 +321,9 @@ def _order_pdf(order: Order) -> bytes:
     date.event = event
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
-    pdf.setTitle(gettext("%(event)s – order %(code)s") % {"event": event.title, "code": order.code})
+    pdf.setTitle(
+        gettext("%(event)s – order %(code)s") % {"event": resolve(event, "title"), "code": order.code}
+    )
     pdf.setAuthor(event.organizer.name)
     when = format_moment(date.starts_at, event.timezone, order.locale)
     tickets = [

@@ -48,6 +48,7 @@ from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from core.text import single_line
+from core.translated import resolve
 from sales.models import Order, Ticket, order_url
 from sales.tickets import TicketState, ticket_state
 
@@ -236,10 +237,10 @@ def _facts(ticket: Ticket, order: Order) -> _TicketFacts:
     event, date = order.event, order.date
     date.event = event  # the same row: the date's venue falls back to the event's
     return _TicketFacts(
-        title=single_line(event.title),
+        title=single_line(resolve(event, "title")),
         organizer=single_line(event.organizer.name),
         venue=single_line(date.venue_label),
-        ticket_type=single_line(ticket.ticket_type.name),
+        ticket_type=single_line(resolve(ticket.ticket_type, "name")),
         attendee=single_line(ticket.attendee_name or order.buyer_name),
         starts_at=_local_iso(date.starts_at, order),
         ends_at=_local_iso(date.ends_at, order),

@@ -15,7 +15,7 @@ from pydantic import Field
 from core.schemas import IsoDateTime, Money, OneOf, PageProps, Pagination, Shape
 from events.models import Event, EventDate
 from questions.models import Question
-from sales.models import Order
+from sales.models import InvoiceAddress, Order, TaxTreatment
 from sales.tickets import TicketState
 
 EventStatus = Annotated[str, OneOf(Event.Status.values)]
@@ -24,6 +24,10 @@ OrderStatus = Annotated[str, OneOf(Order.Status.values)]
 QuestionKind = Annotated[str, OneOf(Question.Kind.values)]
 QuestionScope = Annotated[str, OneOf(Question.Scope.values)]
 TicketStateValue = Annotated[str, OneOf(state.value for state in TicketState)]
+TaxTreatmentValue = Annotated[str, OneOf(TaxTreatment.values)]
+VatIdStatus = Annotated[str, OneOf(InvoiceAddress.VatIdStatus.values)]
+# A VAT rate in percent, as decimal text ("19.00").
+TaxRate = Annotated[str, Field(pattern=r"^\d{1,3}\.\d{2}$", examples=["19.00"])]
 # storefront.serializers.SaleState (tests/test_frontend_schema.py keeps them equal).
 SaleState = Annotated[
     str, OneOf(["on_sale", "few_left", "sold_out", "not_yet_on_sale", "sales_ended", "cancelled"])
@@ -132,7 +136,56 @@ class OrderLine(Shape):
     quantity: int
     unit_price: Money
     discount: Money
+    total: Money = Field(description="What the buyer pays for the line, tax included.")
+    tax_rate: TaxRate = Field(description="The VAT rate in percent (0 unless VAT is charged).")
+    tax_amount: Money = Field(description="The tax contained in `total` (its net: `total` - `tax_amount`).")
+    tax_treatment: TaxTreatmentValue = Field(
+        description=(
+            "`vat`, `reverse_charge` (the buyer accounts for the VAT), `exempt`, or `none` (no tax rule)."
+        ),
+    )
+
+
+class TaxSummary(Shape):
+    """The lines of one treatment and rate, summed (net + tax = total)."""
+
+    treatment: TaxTreatmentValue
+    rate: TaxRate
+    net: Money
+    tax: Money
     total: Money
+
+
+class OrderTaxes(Shape):
+    """An order's tax: net, tax per rate, the legal notes its invoice prints."""
+
+    net: Money
+    tax: Money
+    rates: list[TaxSummary]
+    notes: list[str] = Field(
+        description=(
+            "Legal texts for the buyer, e.g. the reverse charge note (Art. 196 Directive 2006/112/EC)."
+        )
+    )
+
+
+class OrderInvoiceAddress(Shape):
+    """The address the order's invoice is made out to."""
+
+    is_business: bool
+    company: str
+    name: str
+    street: str
+    zipcode: str
+    city: str
+    country: str = Field(description="ISO 3166-1 alpha-2.")
+    vat_id: str = Field(description="With its country prefix; empty when none was given.")
+    vat_id_status: VatIdStatus = Field(
+        description=(
+            "`valid` (VIES confirmed it), `unchecked` (VIES did not answer: checked again later), "
+            "`not_given`."
+        )
+    )
 
 
 class Answer(Shape):
@@ -204,6 +257,10 @@ class OrderDetail(Shape):
     subtotal: Money
     discount: Money
     total: Money
+    taxes: OrderTaxes | None = Field(
+        None, description="Net, tax per rate and notes; null when no line carries a tax rule."
+    )
+    invoice_address: OrderInvoiceAddress | None = None
     refunded_amount: Money
     payment_method: str
     payment_deadline: IsoDateTime | None
@@ -396,6 +453,10 @@ class CheckoutQuestion(Shape):
     kind: QuestionKind
     required: bool
     choices: list[str] = Field(description="The options of a single or multiple choice.")
+    choice_labels: list[str] = Field(
+        description="How each option reads in the reader's language, one for one with `choices` "
+        "(an answer is the option from `choices`)."
+    )
 
 
 class CheckoutTicket(Shape):
@@ -419,6 +480,15 @@ class HoldExtension(Shape):
     url: str
 
 
+class CheckoutInvoiceAddress(Shape):
+    """The checkout's invoice address section (``Event.invoice_address`` optional or required)."""
+
+    required: bool
+    default_country: str = Field(description="The event's country, preselected; empty when not set.")
+    countries: list[Country]
+    eu_countries: list[str] = Field(description="Where a business buyer gives a VAT ID.")
+
+
 class CheckoutPageProps(PageProps):
     component = "Checkout/Show"
 
@@ -439,6 +509,10 @@ class CheckoutPageProps(PageProps):
     )
     extension: HoldExtension | None = Field(
         description="The one extension the reservation may still get; null once it got it."
+    )
+    taxes: OrderTaxes | None = Field(None, description="The lines' tax for a private buyer.")
+    invoice_address: CheckoutInvoiceAddress | None = Field(
+        None, description="The invoice address section; null when the event does not ask for one."
     )
 
 
@@ -502,6 +576,31 @@ class AnswersEdit(Shape):
     )
 
 
+InvoiceKind = Annotated[str, OneOf(["invoice", "cancellation", "credit_note"])]
+
+
+class InvoiceLink(Shape):
+    """An issued invoice, cancellation or credit note, and where to download it."""
+
+    id: int
+    number: str
+    kind: InvoiceKind
+    kind_label: str
+    issued_at: IsoDateTime
+    gross_total: Money
+    currency: str
+    pdf_url: str
+
+
+class OrderInvoices(Shape):
+    """An order's invoices (invoicing), newest first."""
+
+    invoices: list[InvoiceLink]
+    # Set when an invoice may be asked for now (the organizer issues them on request and the
+    # order is paid): POST here issues it.
+    request_url: str | None = None
+
+
 class OrderPageProps(PageProps):
     component = "Orders/Show"
 
@@ -518,6 +617,8 @@ class OrderPageProps(PageProps):
     # {ticket, attendee_name} here, until ``attendee_names_until``.
     attendee_names_url: str | None = None
     attendee_names_until: IsoDateTime | None = None
+    # None when the organizer issues no invoices and the order has none.
+    invoices: OrderInvoices | None = None
 
 
 class MyOrder(Shape):

@@ -8,6 +8,7 @@ import functools
 import json
 import operator
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.db.models import Q, prefetch_related_objects
@@ -18,17 +19,20 @@ from django.utils.crypto import constant_time_compare
 from core.markdown import plain_text_excerpt, render_markdown
 from core.money import money_str
 from core.schemas import Shape
+from core.translated import resolve
 from events.models import DateTicketType, Event, EventDate, TicketType
 from questions import services as questions
 from questions.models import Question
 from sales import payment_pages, quotas, wallet
 from sales.calendar import calendar_url
-from sales.models import Order, OrderLine, Ticket, order_url
+from sales.models import InvoiceAddress, Order, OrderLine, Ticket, order_url
 from sales.payments import PaymentStart, accepted_methods
 from sales.pricing import PricedLine, unit_price
 from sales.quotas import DateLeft
 from sales.tickets import TICKET_STATE_LABELS, TicketState, qr_svg_data_uri, ticket_state, tickets_usable
 from storefront import schemas
+from taxes import addresses, engine
+from taxes.rates import EU_MEMBER_STATES
 
 ShapeT = TypeVar("ShapeT", bound=Shape)
 
@@ -111,7 +115,7 @@ def _local_or_none(value: dt.datetime | None, event: Event) -> dt.datetime | Non
 def _summary_fields(event: Event) -> dict[str, Any]:
     return {
         "slug": event.slug,
-        "title": event.title,
+        "title": resolve(event, "title"),
         "organizer": schemas.OrganizerRef(name=event.organizer.name, slug=event.organizer.slug),
         "starts_at": _local(event.starts_at, event),
         "ends_at": _local(event.ends_at, event),
@@ -213,8 +217,8 @@ def ticket_type_public(
     state = sale_state(date_state_now, ticket_type, offer, available)
     return schemas.TicketTypePublic(
         id=ticket_type.pk,
-        name=ticket_type.name,
-        description=ticket_type.description,
+        name=resolve(ticket_type, "name"),
+        description=resolve(ticket_type, "description"),
         price=unit_price(ticket_type, offer),
         currency=event.currency,
         state=state,
@@ -265,7 +269,7 @@ def event_detail(
         event.next_starts_at = upcoming.starts_at if upcoming else None  # type: ignore[attr-defined]
     return schemas.EventDetail(
         **_summary_fields(event),
-        description_html=render_markdown(event.description),
+        description_html=render_markdown(resolve(event, "description")),
         venue_name=event.venue_name,
         venue_address=event.venue_address,
         dates=[public[d.pk] for d in dates],
@@ -301,7 +305,7 @@ def event_json_ld(event: Event, detail: schemas.EventDetail, url: str) -> str:
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Event",
-        "name": event.title,
+        "name": resolve(event, "title"),
         "startDate": when.starts_at.isoformat(),
         "endDate": when.ends_at.isoformat(),
         "eventStatus": "https://schema.org/EventCancelled"
@@ -311,7 +315,7 @@ def event_json_ld(event: Event, detail: schemas.EventDetail, url: str) -> str:
         if event.is_online
         else "https://schema.org/OfflineEventAttendanceMode",
         "location": location,
-        "description": plain_text_excerpt(event.description, 500),
+        "description": plain_text_excerpt(resolve(event, "description"), 500),
         "organizer": {"@type": "Organization", "name": event.organizer.name},
         "url": url,
         "offers": [
@@ -347,11 +351,56 @@ def line_detail(line: OrderLine | PricedLine) -> schemas.OrderLine:
     """One line of an order or of a hold being checked out."""
     return built(
         schemas.OrderLine,
-        ticket_type=line.ticket_type.name,
+        ticket_type=resolve(line.ticket_type, "name"),
         quantity=line.quantity,
         unit_price=line.unit_price,
         discount=line.discount,
         total=line.total,
+        tax_rate=money_str(line.tax_rate),
+        tax_amount=line.tax_amount,
+        tax_treatment=str(line.tax_treatment),
+    )
+
+
+def order_taxes(lines: Iterable[OrderLine | PricedLine]) -> schemas.OrderTaxes | None:
+    """Net, tax per rate and the legal notes of an order's (or a checkout's) lines; None
+    when no line carries a tax rule."""
+    lines = list(lines)
+    if all(str(line.tax_treatment) == engine.Treatment.NONE for line in lines):
+        return None
+    rates = engine.summary(
+        (str(line.tax_treatment), line.tax_rate, line.tax_amount, line.total) for line in lines
+    )
+    notes = {engine.Decision(rate.treatment, rate.rate).note for rate in rates} - {""}
+    return built(
+        schemas.OrderTaxes,
+        net=sum((rate.net for rate in rates), Decimal(0)),
+        tax=sum((rate.tax for rate in rates), Decimal(0)),
+        rates=[
+            built(
+                schemas.TaxSummary,
+                treatment=rate.treatment.value,
+                rate=money_str(rate.rate),
+                net=rate.net,
+                tax=rate.tax,
+                total=rate.total,
+            )
+            for rate in rates
+        ],
+        notes=sorted(notes),
+    )
+
+
+def invoice_address_detail(order: Order) -> schemas.OrderInvoiceAddress | None:
+    """The order's invoice address (None without one)."""
+    try:
+        address = order.invoice_address
+    except InvoiceAddress.DoesNotExist:
+        return None
+    return built(
+        schemas.OrderInvoiceAddress,
+        **{name: getattr(address, name) for name in addresses.FIELDS},
+        vat_id_status=address.vat_id_status,
     )
 
 
@@ -359,7 +408,7 @@ def _order_event_fields(event: Event, date: EventDate) -> dict[str, Any]:
     date.event = event  # the same row: the date's venue falls back to the event's
     return {
         "slug": event.slug,
-        "title": event.title,
+        "title": resolve(event, "title"),
         "date_id": date.pk,
         "starts_at": _local(date.starts_at, event),
         "ends_at": _local(date.ends_at, event),
@@ -398,7 +447,7 @@ def order_detail(
     event = order.event
     order.date.event = event
     usable = tickets_usable(order)
-    lines = list(order.lines.all()) if lines is None else lines
+    lines = list(order.lines.all()) if lines is None else list(lines)
     tickets = list(order.tickets.all()) if tickets is None else tickets
     states = {ticket.pk: ticket_state(ticket, order) for ticket in tickets}
     url = order_url(order, base_url)
@@ -413,6 +462,8 @@ def order_detail(
         subtotal=order.subtotal,
         discount=order.discount,
         total=order.total,
+        taxes=order_taxes(lines),
+        invoice_address=invoice_address_detail(order),
         refunded_amount=order.refunded_amount,
         payment_method=order.payment_method,
         payment_deadline=_local_or_none(order.payment_deadline, event),
@@ -435,7 +486,7 @@ def order_detail(
                 schemas.OrderTicket,
                 id=ticket.pk,
                 ticket_type_id=ticket.ticket_type_id,
-                ticket_type=ticket.ticket_type.name,
+                ticket_type=resolve(ticket.ticket_type, "name"),
                 attendee_name=ticket.attendee_name,
                 secret=ticket.secret,
                 price=ticket.price,
@@ -488,7 +539,7 @@ ORDER_PREFETCH = ("lines__ticket_type", "tickets__ticket_type")
 
 def load_order(code: str) -> Order | None:
     return (
-        Order.objects.select_related("event", "event__organizer", "date")
+        Order.objects.select_related("event", "event__organizer", "date", "invoice_address")
         .prefetch_related(*ORDER_PREFETCH)
         .filter(code=code)
         .first()
@@ -511,14 +562,25 @@ def checkout_question(question: Question) -> schemas.CheckoutQuestion:
     return built(
         schemas.CheckoutQuestion,
         id=question.pk,
-        label=question.label,
-        help_text=question.help_text,
+        label=resolve(question, "label"),
+        help_text=resolve(question, "help_text"),
         kind=str(question.kind),
         required=question.required,
         choices=[str(choice) for choice in question.choices]
         if question.kind in Question.CHOICE_KINDS
         else [],
+        choice_labels=choice_labels(question) if question.kind in Question.CHOICE_KINDS else [],
     )
+
+
+def choice_labels(question: Question) -> list[str]:
+    """A choice question's options as they read in the active language: its translation's
+    labels when they match the options one for one, else the options themselves."""
+    labels = resolve(question, "choices")
+    options = [str(choice) for choice in question.choices]
+    if isinstance(labels, list) and len(labels) == len(options):
+        return [str(label) or option for label, option in zip(labels, options, strict=True)]
+    return options
 
 
 def checkout_tickets(asked: questions.Asked, ticket_type_names: list[str]) -> list[schemas.CheckoutTicket]:
@@ -532,6 +594,19 @@ def checkout_tickets(asked: questions.Asked, ticket_type_names: list[str]) -> li
         )
         for position, name in enumerate(ticket_type_names)
     ]
+
+
+def invoice_address_ask(event: Event) -> schemas.CheckoutInvoiceAddress | None:
+    """The checkout's invoice address section, when the event asks for one."""
+    if event.invoice_address == Event.InvoiceAddress.OFF:
+        return None
+    return built(
+        schemas.CheckoutInvoiceAddress,
+        required=event.invoice_address == Event.InvoiceAddress.REQUIRED,
+        default_country=event.country,
+        countries=[built(schemas.Country, code=code, name=name) for code, name in questions.countries()],
+        eu_countries=sorted(EU_MEMBER_STATES),
+    )
 
 
 def countries_for(asked: questions.Asked) -> list[schemas.Country]:
@@ -560,7 +635,7 @@ def answers_edit(
         schemas.AnswersEdit,
         url=url,
         questions=[checkout_question(question) for question in asked.order],
-        tickets=checkout_tickets(asked, [ticket.ticket_type.name for ticket in tickets]),
+        tickets=checkout_tickets(asked, [resolve(ticket.ticket_type, "name") for ticket in tickets]),
         countries=countries_for(asked),
         answers=values,
         ticket_answers=ticket_values,

@@ -4,7 +4,7 @@
 from django.urls import include, path
 
 from storefront.embed import widget_script
-from storefront.views import checkout, events, find_orders, payments, queue, waitlist, wallet
+from storefront.views import checkout, events, find_orders, invoices, payments, queue, waitlist, wallet
 
 event_patterns = [
     path("", events.home, name="home"),
@@ -27,6 +27,12 @@ checkout_patterns = [
     path("orders/<str:code>/<str:secret>/", checkout.order_page, name="order"),
     path("orders/<str:code>/<str:secret>/tickets.pdf", checkout.order_tickets_pdf, name="order_pdf"),
     path("orders/<str:code>/<str:secret>/calendar.ics", checkout.order_calendar, name="order_calendar"),
+    path("orders/<str:code>/<str:secret>/invoices/", invoices.request_invoice, name="order_invoice_request"),
+    path(
+        "orders/<str:code>/<str:secret>/invoices/<str:invoice_id>.pdf",
+        invoices.invoice_pdf,
+        name="order_invoice_pdf",
+    ),
     path(
         "orders/<str:code>/<str:secret>/tickets/<int:ticket_id>/wallet.pkpass",
         wallet.ticket_pkpass,

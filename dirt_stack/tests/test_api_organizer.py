@@ -11,6 +11,7 @@ import pytest
 from accounts import tokens
 from sales import pricing, purchase
 from sales.models import AuditEntry, Order
+from taxes.models import TaxRule
 from tests.factories import make_event, make_organizer, make_ticket_type, only_date
 from tests.support.api import call
 
@@ -47,6 +48,7 @@ def api():
     return {
         "event": event, "ticket_type": ticket_type, "order": order, "other_order": other_order,
         "other_type": other_type, "manager": raw["manager"], "door": raw["door_staff"], "foreign": foreign,
+        "rule": TaxRule.objects.create(organizer=mine, name="VAT", rate=Decimal("19")),
     }  # fmt: skip
 
 
@@ -68,6 +70,7 @@ NEW_ROOM = {
 def endpoints(api) -> list[tuple[str, str, object | None, bool]]:
     """(method, path, body, needs a manager) for every organizer endpoint, aimed at "mine"."""
     code, tt, date = api["order"].code, api["ticket_type"].pk, only_date(api["event"]).pk
+    rule = api["rule"].pk
     return [
         ("get", "/api/v1/manage/events", None, False),
         ("post", "/api/v1/manage/events", NEW_EVENT, True),
@@ -91,7 +94,22 @@ def endpoints(api) -> list[tuple[str, str, object | None, bool]]:
         ("post", "/api/v1/manage/events/gig/room/pause", None, True),
         ("post", "/api/v1/manage/events/gig/room/resume", None, True),
         ("get", "/api/v1/manage/events/gig/waitlist", None, True),
+        ("get", "/api/v1/manage/events/gig/taxes", None, False),
+        ("put", "/api/v1/manage/events/gig/taxes", {"invoice_address": "optional"}, True),
+        ("get", "/api/v1/manage/tax-rules", None, False),
+        ("post", "/api/v1/manage/tax-rules", {"name": "Reduced", "rate": "7"}, True),
+        ("post", "/api/v1/manage/tax-rules/from-template", {"template": "online_event"}, True),
+        ("get", f"/api/v1/manage/tax-rules/{rule}", None, False),
+        ("put", f"/api/v1/manage/tax-rules/{rule}", {"name": "VAT", "rate": "19.00"}, True),
+        ("delete", f"/api/v1/manage/tax-rules/{rule}", None, True),
     ]  # fmt: skip
+
+
+OWN_ORGANIZERS = {
+    "/api/v1/manage/events",
+    "/api/v1/manage/tax-rules",
+    "/api/v1/manage/tax-rules/from-template",
+}
 
 
 def test_authorization_matrix(api):
@@ -104,7 +122,7 @@ def test_authorization_matrix(api):
             assert door["Content-Type"] == "application/problem+json"
     # Another organizer's token sees none of it.
     for method, path, body, _ in endpoints(api):
-        if path == "/api/v1/manage/events":
+        if path in OWN_ORGANIZERS:
             continue  # listing and creating are about the token's own organizer
         response = call(method, path, api["foreign"], body)
         assert response.status_code == 404, (method, path, response.status_code)

@@ -15,9 +15,12 @@ from django.utils import timezone
 
 from accounts.models import Invitation, Membership
 from checkin.models import CheckInList
+from invoicing import services as invoicing
+from invoicing.models import InvoiceSettings
 from questions.models import Question
 from sales import pricing, purchase
 from sales.models import Voucher
+from taxes.models import TaxRule
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
 from waitlist.models import Entry
 from webhooks import signing
@@ -41,7 +44,10 @@ def target(settings):
         only_date(event), {ticket_type.pk: 1}, details, base_url="http://testserver/"
     ).order
     owner = make_member(organizer, role=OWNER)
+    InvoiceSettings.objects.create(organizer=organizer, mode=InvoiceSettings.Mode.ON_REQUEST)
+    invoice = invoicing.request_invoice(order)
     return {
+        "invoice_id": invoice.pk,
         "organizer_slug": "org-b",
         "event_slug": "event-b",
         "ticket_type_id": ticket_type.pk,
@@ -65,6 +71,7 @@ def target(settings):
             confirmed_at=timezone.now(),
         ).pk,
         "question_id": Question.objects.create(event=event, label="Company").pk,
+        "rule_id": TaxRule.objects.create(organizer=organizer, name="VAT", rate=Decimal("19")).pk,
         "endpoint_id": (
             endpoint := WebhookEndpoint.objects.create(
                 organizer=organizer, url="https://93.184.216.34/hook", secret=signing.new_secret()
@@ -141,7 +148,18 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "messages": ("get", ("organizer_slug", "event_slug"), MANAGER),
     "messages_preview": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "organizer_widget": ("get", ("organizer_slug",), MANAGER),
+    "tax_rules": ("get", ("organizer_slug",), MANAGER),
+    "tax_rule_create": ("post", ("organizer_slug",), MANAGER),
+    "tax_rule": ("post", ("organizer_slug", "rule_id"), MANAGER),
+    "tax_rule_delete": ("post", ("organizer_slug", "rule_id"), MANAGER),
+    "seller_settings": ("post", ("organizer_slug",), OWNER),
+    "event_taxes": ("post", ("organizer_slug", "event_slug"), MANAGER),
     "event_widget": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "invoices": ("get", ("organizer_slug",), MANAGER),
+    "invoice_settings": ("get", ("organizer_slug",), OWNER),
+    "invoice_pdf": ("get", ("organizer_slug", "invoice_id"), MANAGER),
+    "invoice_xml": ("get", ("organizer_slug", "invoice_id"), MANAGER),
+    "order_invoice": ("post", ("organizer_slug", "event_slug", "code"), MANAGER),
     "webhooks": ("get", ("organizer_slug",), OWNER),
     "webhook": ("get", ("organizer_slug", "endpoint_id"), OWNER),
     "webhook_test": ("post", ("organizer_slug", "endpoint_id"), OWNER),

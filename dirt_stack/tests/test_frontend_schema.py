@@ -128,7 +128,14 @@ def test_money_and_times_keep_their_wire_format():
     tokyo = dt.datetime(2031, 6, 2, 3, 0, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo"))
     utc = dt.datetime(2031, 6, 1, 18, 0, 0, 123456, tzinfo=dt.UTC)
     line = storefront_schemas.OrderLine(
-        ticket_type="GA", quantity=2, unit_price=Decimal("12.5"), discount=Decimal("0"), total=Decimal("25")
+        ticket_type="GA",
+        quantity=2,
+        unit_price=Decimal("12.5"),
+        discount=Decimal("0"),
+        total=Decimal("25"),
+        tax_rate="19.00",
+        tax_amount=Decimal("3.99"),
+        tax_treatment="vat",
     )
     assert line.model_dump(mode="json") == {
         "ticket_type": "GA",
@@ -136,6 +143,9 @@ def test_money_and_times_keep_their_wire_format():
         "unit_price": "12.50",
         "discount": "0.00",
         "total": "25.00",
+        "tax_rate": "19.00",
+        "tax_amount": "3.99",
+        "tax_treatment": "vat",
     }
     event = storefront_schemas.CheckoutEvent(
         slug="gig",

@@ -142,6 +142,47 @@ def _checkout_raw(answers: str) -> str:
 
 
 QUESTIONS = f"{EVENT}/questions"
+# A ticket type the form accepts; each translation case adds its map.
+TYPE_BODY = {"name": "B", "price": "1", "capacity": "10", "min_per_order": "1", "max_per_order": "10"}
+# Translation maps (core.translated) refused on the event's form and the API.
+TRANSLATION_CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("title NUL", {"translations": {"de": {"title": "Ti\x00tel"}}}),
+    ("description NUL", {"translations": {"de": {"description": "a\x00b"}}}),
+    ("description control", {"translations": {"de": {"description": "a\x1bb"}}}),
+    ("title too long", {"translations": {"de": {"title": "x" * 201}}}),
+    ("description too long", {"translations": {"de": {"description": "x" * 20_001}}}),
+    ("language not enabled", {"translations": {"fr": {"title": "Titre"}}}),
+    ("language NUL", {"translations": {"d\x00e": {"title": "Titel"}}}),
+    ("event language", {"translations": {"en": {"title": "Title"}}}),
+    ("unknown field", {"translations": {"de": {"slug": "x"}}}),
+    ("field NUL", {"translations": {"de": {"ti\x00tle": "x"}}}),
+    ("value list", {"translations": {"de": {"title": ["a"]}}}),
+    ("value object", {"translations": {"de": {"title": {"a": {"b": "c"}}}}}),
+    ("map list", {"translations": [["de", "Titel"]]}),
+    ("language list", {"translations": {"de": ["Titel"]}}),
+    ("map text", {"translations": "not json"}),
+    ("map NaN text", {"translations": '{"de": {"title": NaN}}'}),
+    ("map deep JSON text", {"translations": "[" * 100_000}),
+    ("many languages", {"translations": {f"x{n}": {"title": "t"} for n in range(5000)}}),
+)
+LANGUAGE_CHANGES: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("locale unknown", {"locale": "xx"}),
+    ("locale NUL", {"locale": "e\x00n"}),
+    ("locale list", {"locale": ["en"]}),
+    ("locales unknown", {"locales": ["en", "xx"]}),
+    ("locales NUL", {"locales": ["en", "d\x00"]}),
+    ("locales text", {"locales": "en,de"}),
+    ("locales object", {"locales": {"en": True}}),
+    ("locales huge", {"locales": ["de"] * 1000}),
+    ("locales nested", {"locales": [["de"]]}),
+)
+
+
+def _event_raw(translations: str) -> str:
+    """The event form with a raw ``translations`` value (JSON json.dumps cannot write)."""
+    return json.dumps({**VALID_EVENT})[:-1] + ', "translations": ' + translations + "}"
+
+
 DEEP_ANSWER = "[" * 40 + "]" * 40
 
 CASES = [
@@ -1105,6 +1146,90 @@ CASES = [
         "/manage/acme/widget/",
         {"embed_origins": "\n".join(f"https://s{n}.example" for n in range(50))},
     ),
+    # Translated content (core.translated, ADR 0035): the fixture's event is in English and
+    # German; every map is checked like the fields it translates, on the form and the API.
+    *(
+        _owner(f"event translations {name}", f"{EVENT}/", {**VALID_EVENT, **change})
+        for name, change in TRANSLATION_CHANGES
+    ),
+    *(
+        _owner(f"event languages {name}", f"{EVENT}/", {**VALID_EVENT, **change})
+        for name, change in LANGUAGE_CHANGES
+    ),
+    _owner(
+        "event translations title line break",
+        f"{EVENT}/",
+        {**VALID_EVENT, "translations": {"de": {"title": "Zwei\r\nZeilen"}}},
+        outcome="cleaned",
+    ),
+    Case("§2.5", "event translations deep JSON", "post", f"{EVENT}/", raw=_event_raw(DEEP), who="owner"),
+    *(
+        _owner(f"ticket type translations {name}", f"{EVENT}/ticket-types/", {**TYPE_BODY, **change})
+        for name, change in TRANSLATION_CHANGES
+        if "title" not in json.dumps(change)
+    ),
+    _owner(
+        "ticket type translations name NUL",
+        f"{EVENT}/ticket-types/",
+        {**TYPE_BODY, "translations": {"de": {"name": "B\x00"}}},
+    ),
+    _owner(
+        "ticket type translations name too long",
+        f"{EVENT}/ticket-types/",
+        {**TYPE_BODY, "translations": {"de": {"name": "x" * 121}}},
+    ),
+    *(
+        _api(f"api event translations {name}", "patch", API_EVENT, change)
+        for name, change in TRANSLATION_CHANGES
+    ),
+    _api("api event locale NUL", "patch", API_EVENT, {"locale": "d\x00"}),
+    _api("api event locale unknown", "patch", API_EVENT, {"locale": "xx"}),
+    _api("api event locales huge", "patch", API_EVENT, {"locales": ["de"] * 1000}),
+    _api(
+        "api ticket type translations NUL",
+        "patch",
+        f"{API_EVENT}/ticket-types/{{type}}",
+        {"translations": {"de": {"description": "a\x00b"}}},
+    ),
+    Case(
+        "§2.6",
+        "api event translations deep JSON",
+        "patch",
+        API_EVENT,
+        raw='{"translations": ' + DEEP + "}",
+        who="token",
+    ),
+    *(
+        _owner(
+            f"question translations {name}",
+            f"{QUESTIONS}/new/",
+            {"label": "Diet", "kind": "single_choice", "scope": "order", "choices": "Meat\nFish", **change},
+        )
+        for name, change in (
+            ("label NUL", {"translations": {"de": {"label": "Di\x00t"}}}),
+            ("help too long", {"translations": {"de": {"help_text": "x" * 501}}}),
+            ("choices too few", {"translations": {"de": {"choices": "Fleisch"}}}),
+            ("choices NUL", {"translations": {"de": {"choices": ["Fleisch", "F\x00sch"]}}}),
+            ("choices nested", {"translations": {"de": {"choices": [["Fleisch"], ["Fisch"]]}}}),
+            ("language not enabled", {"translations": {"fr": {"label": "Régime"}}}),
+        )
+    ),
+    _owner(
+        "email text language NUL",
+        f"{EVENT}/emails/confirmation/",
+        {"subject": "Hallo", "body": "ok", "locale": "d\x00"},
+    ),
+    _owner(
+        "email text language not enabled",
+        f"{EVENT}/emails/confirmation/",
+        {"subject": "Bonjour", "body": "ok", "locale": "fr"},
+    ),
+    _owner(
+        "email text translation NUL",
+        f"{EVENT}/emails/confirmation/",
+        {"subject": "Hallo", "body": "o\x00k", "locale": "de"},
+    ),
+    _owner("email text reset language NUL", f"{EVENT}/emails/confirmation/reset/", {"locale": "d\x00"}),
 ]
 
 
@@ -1121,7 +1246,7 @@ def _settings(settings):
 def shop() -> dict[str, Any]:
     organizer = make_organizer(slug="acme")
     # Buyers may change attendee names (until the start), so those requests reach the rules.
-    event = make_event(organizer=organizer, slug="gig", name_change_deadline_hours=0)
+    event = make_event(organizer=organizer, slug="gig", name_change_deadline_hours=0, locales=["en", "de"])
     ticket_type = make_ticket_type(event, name="A", price=Decimal("10.00"), capacity=50)
     date = only_date(event)
     details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
@@ -1192,14 +1317,22 @@ def snapshot() -> tuple[Any, ...]:
         list(CheckInList.objects.values_list("id", "name")),
         list(ApiToken.objects.values_list("id", "name", "revoked_at")),
         Invitation.objects.count(),
-        list(Event.objects.values_list("id", "title", "description", "capacity")),
-        list(TicketType.objects.values_list("id", "name", "price", "capacity")),
+        list(
+            Event.objects.values_list(
+                "id", "title", "description", "capacity", "locale", "locales", "translations"
+            )
+        ),
+        list(TicketType.objects.values_list("id", "name", "price", "capacity", "translations")),
         Voucher.objects.count(),
         Entry.objects.count(),
         list(WaitlistSettings.objects.values_list("enabled", "offer_hours")),
-        list(Question.objects.order_by("id").values_list("id", "label", "kind", "choices", "position")),
+        list(
+            Question.objects.order_by("id").values_list(
+                "id", "label", "kind", "choices", "position", "translations"
+            )
+        ),
         list(AnswerSettings.objects.values_list("event_id", "buyers_edit", "buyer_edit_hours_before")),
-        list(EmailText.objects.values_list("kind", "subject", "body")),
+        list(EmailText.objects.values_list("kind", "subject", "body", "translations")),
         list(ReminderSettings.objects.values_list("event_id", "hours_before")),
         Message.objects.count(),
     )
@@ -1263,7 +1396,15 @@ def stored_text() -> list[str]:
         (Entry, ("email",)),
     ]
     rows = [row for model, names in columns for row in model._default_manager.values_list(*names)]
-    return [str(value) for row in rows for value in row]
+    translated = [
+        text
+        for model in (Event, TicketType, Question, EmailText)
+        for stored in model._default_manager.values_list("translations", flat=True)
+        for fields in (stored or {}).values()
+        for value in fields.values()
+        for text in (value if isinstance(value, list) else [value])
+    ]
+    return [str(value) for row in rows for value in row] + [str(text) for text in translated]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{c.item} {c.name}" for c in CASES])

@@ -5,19 +5,16 @@ Links point at SITE_URL: offers are made without a request (a refund, the sweepe
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext
 
 from core import outbox
-from core.locales import DEFAULT_LANGUAGE
 from core.text import single_line
+from core.translated import reading, resolve
 from sales import email_texts
 from sales.models import EmailText
 from waitlist import services
@@ -36,8 +33,14 @@ def _context(entry: Entry) -> dict[str, Any]:
 
 
 def _send(template: str, entry: Entry, context: dict[str, Any]) -> None:
-    """Send ``template``; with ``context["custom"]`` (the event's own text, rendered) its
-    subject and words instead, as text and HTML, with the unsubscribe link."""
+    """Send ``template`` in the language the entry was made in (``Entry.locale``); with
+    ``context["custom"]`` (the event's own text, rendered) its subject and words instead, as
+    text and HTML, with the unsubscribe link."""
+    with reading(entry.locale):
+        _compose(template, entry, context).send()
+
+
+def _compose(template: str, entry: Entry, context: dict[str, Any]) -> EmailMultiAlternatives:
     organizer = entry.event.organizer
     custom: email_texts.Rendered | None = context.get("custom")
     if custom:
@@ -56,30 +59,14 @@ def _send(template: str, entry: Entry, context: dict[str, Any]) -> None:
     )
     if custom:
         message.attach_alternative(render_to_string("sales/email/text.html", context), "text/html")
-    message.send()
+    return message
 
 
 def _entry(entry_id: int) -> Entry:
     return Entry.objects.select_related("event", "event__organizer", "date", "ticket_type").get(pk=entry_id)
 
 
-def _in_entrys_language(deliver: Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None]:
-    """Write the email in the language the entry was made in (``Entry.locale``)."""
-
-    @functools.wraps(deliver)
-    def delivered(payload: dict[str, Any]) -> None:
-        entry_id = payload.get("entry_id") or Offer.objects.values_list("entry_id", flat=True).get(
-            pk=payload["offer_id"]
-        )
-        locale = Entry.objects.filter(pk=entry_id).values_list("locale", flat=True).first()
-        with translation.override(locale or DEFAULT_LANGUAGE):
-            deliver(payload)
-
-    return delivered
-
-
 @outbox.handler(services.CONFIRM_EMAIL)
-@_in_entrys_language
 def _deliver_confirmation(payload: dict[str, Any]) -> None:
     entry = _entry(payload["entry_id"])
     if entry.status != Entry.Status.PENDING:
@@ -91,7 +78,6 @@ def _deliver_confirmation(payload: dict[str, Any]) -> None:
 
 
 @outbox.handler(services.OFFER_EMAIL)
-@_in_entrys_language
 def _deliver_offer(payload: dict[str, Any]) -> None:
     offer = Offer.objects.get(pk=payload["offer_id"])
     if offer.status != Offer.Status.OPEN:
@@ -105,20 +91,20 @@ def _deliver_offer(payload: dict[str, Any]) -> None:
         offer_url=services.site_url(reverse("waitlist:offer", kwargs={"token": token})),
     )
     event = entry.event
-    values = {
-        **email_texts.date_values(event, entry.date),
-        "ticket_type": entry.ticket_type.name,
-        "quantity": str(offer.quantity),
-        "total": email_texts.money(context["total"], event.currency),
-        "offer_url": context["offer_url"],
-        "offer_expires": email_texts.when(offer.expires_at, event),
-    }
-    context["custom"] = email_texts.custom(event.pk, EmailText.Kind.WAITLIST_OFFER, values)
+    with reading(entry.locale):
+        values = {
+            **email_texts.date_values(event, entry.date),
+            "ticket_type": resolve(entry.ticket_type, "name"),
+            "quantity": str(offer.quantity),
+            "total": email_texts.money(context["total"], event.currency),
+            "offer_url": context["offer_url"],
+            "offer_expires": email_texts.when(offer.expires_at, event),
+        }
+        context["custom"] = email_texts.custom(event.pk, EmailText.Kind.WAITLIST_OFFER, values)
     _send("offer", entry, context)
 
 
 @outbox.handler(services.CANCELLED_EMAIL)
-@_in_entrys_language
 def _deliver_cancelled(payload: dict[str, Any]) -> None:
     entry = _entry(payload["entry_id"])
     _send("cancelled", entry, _context(entry))

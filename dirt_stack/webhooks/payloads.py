@@ -19,7 +19,8 @@ from pydantic import BaseModel, Field
 from pydantic.json_schema import models_json_schema
 
 from core import domain_events
-from core.schemas import IsoDateTime, Money, Shape
+from core.schemas import IsoDateTime, Money, Shape, TranslatedTexts
+from core.translated import full_map, reading
 from events.models import Event, TicketType
 from sales.models import Order, Ticket
 from storefront.schemas import EventSummary, OrderDetail
@@ -56,8 +57,14 @@ class CheckinData(Shape):
     url: str = Field(description="The ticket's order in the organizer API.")
 
 
+# Snapshots carry the organizer's texts in the event's own language, and all of them here.
+TRANSLATIONS = "The texts in every language of the event, its own included: {language: {field: text}}."
+
+
 class EventData(EventSummary):
     url: str = Field(description="The event in the organizer API.")
+    locale: str = Field(description="The event's own language: the texts above are in it.")
+    translations: TranslatedTexts = Field(description=TRANSLATIONS)
 
 
 class TicketTypeData(Shape):
@@ -70,6 +77,7 @@ class TicketTypeData(Shape):
     sales_start: IsoDateTime | None
     sales_end: IsoDateTime | None
     url: str = Field(description="The event's ticket types in the organizer API.")
+    translations: TranslatedTexts = Field(description=TRANSLATIONS)
 
 
 class WaitlistData(Shape):
@@ -125,7 +133,8 @@ def _order(subject: dict[str, Any]) -> dict[str, Any] | None:
     )
     if order is None:
         return None
-    detail = order_detail(order, settings.SITE_URL).model_dump()
+    with reading(order.event.locale):
+        detail = order_detail(order, settings.SITE_URL).model_dump()
     detail["status"] = subject.get("status", detail["status"])  # the status at the change
     return {**detail, "url": api_url(f"manage/orders/{order.code}")}
 
@@ -167,9 +176,15 @@ def _event(subject: dict[str, Any]) -> dict[str, Any] | None:
     event = Event.objects.select_related("organizer").filter(pk=subject["event_id"]).first()
     if event is None:
         return None
-    summary = event_summary(event).model_dump()
+    with reading(event.locale):
+        summary = event_summary(event).model_dump()
     summary["status"] = subject.get("status", summary["status"])
-    return {**summary, "url": api_url(f"manage/events/{event.slug}")}
+    return {
+        **summary,
+        "url": api_url(f"manage/events/{event.slug}"),
+        "locale": event.locale,
+        "translations": full_map(event, event.locale),
+    }
 
 
 def _ticket_type(subject: dict[str, Any]) -> dict[str, Any] | None:
@@ -186,6 +201,7 @@ def _ticket_type(subject: dict[str, Any]) -> dict[str, Any] | None:
         "sales_start": ticket_type.sales_start,
         "sales_end": ticket_type.sales_end,
         "url": api_url(f"manage/events/{ticket_type.event.slug}/ticket-types"),
+        "translations": full_map(ticket_type, ticket_type.event.locale),
     }
 
 

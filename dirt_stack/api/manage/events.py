@@ -30,6 +30,7 @@ from backoffice.forms import CancelEventForm, DuplicateEventForm
 from backoffice.schemas import CancellationProgress
 from backoffice.serializers import cancellation_progress, event_form_values
 from core.inertia import validation_errors
+from core.translated import request_locale, resolved
 from events import services as event_services
 from events.forms import EventForm, TicketTypeForm
 from events.models import Event, TicketType
@@ -39,7 +40,14 @@ from sales.order_actions import Actor
 router = Router(tags=["Organizer"], auth=OrganizerToken())
 
 
-def _event_out(event: Event) -> dict[str, Any]:
+def _event_out(event: Event, request: HttpRequest) -> dict[str, Any]:
+    return {
+        **_event_fields(event),
+        "resolved": resolved(event, request_locale(request)),
+    }
+
+
+def _event_fields(event: Event) -> dict[str, Any]:
     return {
         **event_form_values(event).model_dump(),
         "status": event.status,
@@ -58,7 +66,10 @@ def _sent(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _event_form_data(event: Event | None, body: dict[str, Any]) -> dict[str, Any]:
-    current = _event_out(event) if event else {}
+    current = _event_fields(event) if event else {}
+    # Without ``translations`` in the body the form keeps (or moves, with a new ``locale``) the
+    # stored ones: the current map is not sent back as if it were the body's.
+    current.pop("translations", None)
     data = {**current, **_sent(body)}
     try:
         tz = zoneinfo.ZoneInfo(str(data.get("timezone") or "UTC"))
@@ -76,6 +87,7 @@ def _ticket_type_fields(ticket_type: TicketType) -> dict[str, Any]:
         "id": ticket_type.pk,
         "name": ticket_type.name,
         "description": ticket_type.description,
+        "translations": ticket_type.translations,
         "price": ticket_type.price,
         "capacity": ticket_type.capacity,
         "sales_start": ticket_type.sales_start,
@@ -87,24 +99,37 @@ def _ticket_type_fields(ticket_type: TicketType) -> dict[str, Any]:
     }
 
 
-def _ticket_types_out(event: Event, ticket_types: QuerySet[TicketType]) -> list[dict[str, Any]]:
-    """Ticket types with their sold and available counts, as every screen counts them."""
+def _ticket_types_out(
+    event: Event, ticket_types: QuerySet[TicketType], request: HttpRequest
+) -> list[dict[str, Any]]:
+    """Ticket types with their sold and available counts, as every screen counts them, and
+    their texts in the request's language (``resolved``)."""
+    locale = request_locale(request)
     loaded = list(ticket_types)
     sold = quotas.sold_counts(event)
     available: Counter[int] = Counter()
     for left in quotas.availability_by_date(event.dates.all()).values():
         available.update(left.per_ticket_type)
-    return [{**_ticket_type_fields(t), "sold": sold[t.pk], "available": available[t.pk]} for t in loaded]
+    return [
+        {
+            **_ticket_type_fields(t),
+            "sold": sold[t.pk],
+            "available": available[t.pk],
+            "resolved": resolved(t, locale),
+        }
+        for t in loaded
+    ]
 
 
-def _ticket_type_out(ticket_type: TicketType) -> dict[str, Any]:
-    return _ticket_types_out(ticket_type.event, TicketType.objects.filter(pk=ticket_type.pk))[0]
+def _ticket_type_out(ticket_type: TicketType, request: HttpRequest) -> dict[str, Any]:
+    return _ticket_types_out(ticket_type.event, TicketType.objects.filter(pk=ticket_type.pk), request)[0]
 
 
 def _ticket_type_form_data(
     event: Event, ticket_type: TicketType | None, body: dict[str, Any]
 ) -> dict[str, Any]:
     current = _ticket_type_fields(ticket_type) if ticket_type else {}
+    current.pop("translations", None)  # kept by the form when the body has none
     data = {**current, **_sent(body)}
     for name in ("sales_start", "sales_end"):
         value = data.get(name)
@@ -118,7 +143,7 @@ def _ticket_type_form_data(
 @router.get("/manage/events", response={200: list[ManagedEventOut], 401: ProblemOut}, summary="Your events")
 def list_events(request: HttpRequest) -> list[dict[str, Any]]:
     events = Event.objects.filter(organizer=token_of(request).organizer).order_by("-starts_at")[:500]
-    return [_event_out(event) for event in events]
+    return [_event_out(event, request) for event in events]
 
 
 @router.post(
@@ -132,13 +157,13 @@ def create_event(request: HttpRequest, body: EventIn) -> HttpResponse | Status:
     if not form.is_valid():
         return invalid(form)
     event = event_services.save_event(form, token_of(request).organizer)
-    return Status(201, _event_out(event))
+    return Status(201, _event_out(event, request))
 
 
 @router.get("/manage/events/{slug}", response={200: ManagedEventOut, 401: ProblemOut, 404: ProblemOut})
 def get_event(request: HttpRequest, slug: str) -> HttpResponse | dict[str, Any]:
     event = event_of(request, slug)
-    return _event_out(event)
+    return _event_out(event, request)
 
 
 @router.patch(
@@ -162,7 +187,7 @@ def update_event(request: HttpRequest, slug: str, body: EventPatch) -> HttpRespo
         )
     except ValidationError as error:
         return invalid_fields(validation_errors(error))
-    return _event_out(saved)
+    return _event_out(saved, request)
 
 
 @router.post(
@@ -199,7 +224,7 @@ def duplicate(request: HttpRequest, slug: str, body: DuplicateEventIn) -> HttpRe
         )
     except ValidationError as error:
         return invalid_fields(validation_errors(error))
-    return Status(201, _event_out(copy))
+    return Status(201, _event_out(copy, request))
 
 
 # --- cancelling ------------------------------------------------------------------------------
@@ -259,7 +284,7 @@ def get_cancellation(request: HttpRequest, slug: str) -> CancellationProgress:
 )
 def list_ticket_types(request: HttpRequest, slug: str) -> HttpResponse | list[dict[str, Any]]:
     event = event_of(request, slug)
-    return _ticket_types_out(event, event.ticket_types.all())
+    return _ticket_types_out(event, event.ticket_types.all(), request)
 
 
 @router.post(
@@ -272,7 +297,7 @@ def create_ticket_type(request: HttpRequest, slug: str, body: TicketTypeIn) -> H
     form = TicketTypeForm(_ticket_type_form_data(event, None, body.dict()), event=event)
     if not form.is_valid():
         return invalid(form)
-    return Status(201, _ticket_type_out(event_services.save_ticket_type(form)))
+    return Status(201, _ticket_type_out(event_services.save_ticket_type(form), request))
 
 
 @router.patch(
@@ -294,4 +319,4 @@ def update_ticket_type(
     )
     if not form.is_valid():
         return invalid(form)
-    return _ticket_type_out(event_services.save_ticket_type(form))
+    return _ticket_type_out(event_services.save_ticket_type(form), request)

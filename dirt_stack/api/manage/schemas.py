@@ -15,6 +15,7 @@ from pydantic import AfterValidator, ValidationInfo, WithJsonSchema, model_valid
 from backoffice.schemas import PaymentRow, RefundRow
 from core.datetimes import FIRST_YEAR, LAST_YEAR, within_window
 from core.input import Id, NameRules, QueryId, TextRules
+from core.schemas import TranslatedTexts
 from events.models import MAX_NAME_CHANGE_HOURS, MAX_TICKETS_PER_EMAIL
 from sales.models import REFUND_REASON_MAX
 from storefront.schemas import DateStatus, OrderDetail
@@ -32,6 +33,19 @@ TYPE_LIMIT = (
     "Most tickets of this type one email (compared without case, spaces or a `+tag`) may have in "
     "paid and pending orders, over all the event's dates (null: no limit); the event's limit applies too."
 )
+
+
+TRANSLATIONS = (
+    "The texts in the event's other languages: {language: {field: text}} (languages from "
+    "`locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole "
+    "map; an empty text is left out, and a reader of that language gets the event's own."
+)
+RESOLVED = (
+    "The texts as a reader of the request's language reads them (`?locale=`, else "
+    "`Accept-Language`): its translation, else the event's language's, else any."
+)
+LOCALE = "The event's own language (one of en, de, fr, es, cs): its texts are the fields themselves."
+LOCALES = "The languages buyers may read the event in; `locale` is always among them."
 
 
 class Body(Schema):
@@ -103,6 +117,10 @@ class ManagedEventOut(Schema):
     )
     max_tickets_per_email: int | None = Field(description=EVENT_LIMIT)
     name_change_deadline_hours: int | None = Field(description=NAME_CHANGES)
+    locale: str = Field(description=LOCALE)
+    locales: list[str] = Field(description=LOCALES)
+    translations: TranslatedTexts = Field(description=TRANSLATIONS)
+    resolved: dict[str, str] = Field(description=RESOLVED)
 
 
 class CancelEventIn(Body):
@@ -143,6 +161,9 @@ class EventIn(Body):
     name_change_deadline_hours: int | None = Field(
         None, ge=0, le=MAX_NAME_CHANGE_HOURS, description=NAME_CHANGES
     )
+    locale: Annotated[str, TextRules(16)] | None = Field(None, description=LOCALE)
+    locales: list[Annotated[str, TextRules(16)]] | None = Field(None, max_length=10, description=LOCALES)
+    translations: TranslatedTexts | None = Field(None, description=TRANSLATIONS)
 
 
 class EventPatch(Body):
@@ -165,6 +186,9 @@ class EventPatch(Body):
     name_change_deadline_hours: int | None = Field(
         None, ge=0, le=MAX_NAME_CHANGE_HOURS, description=NAME_CHANGES + " `null`: only organizers."
     )
+    locale: Annotated[str, TextRules(16)] | None = Field(None, description=LOCALE)
+    locales: list[Annotated[str, TextRules(16)]] | None = Field(None, max_length=10, description=LOCALES)
+    translations: TranslatedTexts | None = Field(None, description=TRANSLATIONS)
 
 
 class ManagedTicketTypeOut(Schema):
@@ -181,6 +205,8 @@ class ManagedTicketTypeOut(Schema):
     max_per_order: int
     max_tickets_per_email: int | None = Field(description=TYPE_LIMIT)
     hidden: bool
+    translations: TranslatedTexts = Field(description=TRANSLATIONS)
+    resolved: dict[str, str] = Field(description=RESOLVED)
 
 
 class TicketTypeIn(Body):
@@ -194,6 +220,7 @@ class TicketTypeIn(Body):
     max_per_order: int = Field(10, ge=1, le=100)
     max_tickets_per_email: int | None = Field(None, ge=1, le=MAX_TICKETS_PER_EMAIL, description=TYPE_LIMIT)
     hidden: bool = False
+    translations: TranslatedTexts | None = Field(None, description=TRANSLATIONS)
 
 
 class TicketTypePatch(Body):
@@ -209,6 +236,7 @@ class TicketTypePatch(Body):
         None, ge=1, le=MAX_TICKETS_PER_EMAIL, description=TYPE_LIMIT + " `null` removes the limit."
     )
     hidden: bool | None = None
+    translations: TranslatedTexts | None = Field(None, description=TRANSLATIONS)
 
 
 class DateTicketTypeOut(Schema):
@@ -328,3 +356,60 @@ class RetryRefundIn(Body):
 
 class MarkPaidIn(Body):
     reference: Annotated[str, TextRules(200)] = ""
+
+
+# --- invoices ------------------------------------------------------------------------------------
+
+
+class InvoiceFilters(Schema):
+    kind: Literal["", "invoice", "cancellation", "credit_note"] = ""
+    q: Annotated[str, TextRules(100)] = Field("", description="Invoice number or order code")
+    issued_from: dt.date | None = Field(None, alias="from")
+    issued_to: dt.date | None = Field(None, alias="to")
+    page: int = Field(1, ge=1, le=100_000)
+
+
+class InvoiceLineOut(Schema):
+    position: int
+    description: str
+    quantity: int
+    unit_net: Decimal
+    unit_gross: Decimal
+    tax_rate: Decimal
+    tax_treatment: str
+    net: Decimal
+    tax: Decimal
+    gross: Decimal
+
+
+class InvoiceOut(Schema):
+    """An issued invoice, cancellation or credit note: its snapshot, never changed."""
+
+    id: int
+    number: str
+    kind: Literal["invoice", "cancellation", "credit_note"]
+    refers_to: str | None = Field(None, description="The number of the invoice a correction corrects.")
+    order: str = Field(description="The order's code.")
+    issued_at: dt.datetime
+    currency: str
+    locale: str
+    net_total: Decimal
+    tax_total: Decimal
+    gross_total: Decimal
+    tax_summary: list[dict[str, str]]
+    seller: dict[str, Any]
+    buyer: dict[str, Any]
+    vat_id_recheck: bool
+    pdf_url: str
+    xml_url: str
+
+
+class InvoiceDetailOut(InvoiceOut):
+    lines: list[InvoiceLineOut]
+
+
+class InvoicePageOut(Schema):
+    items: list[InvoiceOut]
+    count: int
+    page: int
+    pages: int

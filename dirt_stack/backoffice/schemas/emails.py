@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import Field
 
 from backoffice.schemas.common import DateChoice, EventInZone, IdName
-from core.schemas import IsoDateTime, OneOf, PageProps, Shape
+from core.schemas import IsoDateTime, OneOf, PageProps, Shape, TranslatedTexts
 from sales.models import EmailText, EmailTextChange
 from storefront.schemas import OrganizerRef
 
@@ -30,6 +30,10 @@ class EmailTextOut(Shape):
     placeholders: list[str] = Field(description="The placeholders this email may use.")
     updated_at: IsoDateTime | None
     updated_by: str
+    translations: TranslatedTexts = Field(
+        description="Subject and body in the event's other languages; a language without one "
+        "sends the event language's text."
+    )
 
 
 class EmailTextChangeRow(Shape):
@@ -48,6 +52,8 @@ class EmailTextsPageProps(PageProps):
     placeholders: list[Placeholder]
     reminder_hours: int | None = Field(description="Hours before each date the reminder goes; None: off.")
     changes: list[EmailTextChangeRow]
+    locale: str = Field(description="The event's language: the texts' own subject and body are in it.")
+    locales: list[str] = Field(description="The event's languages; the others get translations.")
 
 
 class EmailPreview(Shape):

@@ -8,7 +8,8 @@ from pydantic import Field
 
 from backoffice.schemas.common import DateChoice, EventInZone
 from backoffice.schemas.sales import AuditRow
-from core.schemas import IsoDateTime, Money, OneOf, PageProps, Shape
+from backoffice.schemas.taxes import EventTaxSettings
+from core.schemas import IsoDateTime, Money, OneOf, PageProps, Shape, TranslatedTexts
 from sales.models import EventCancellation, Voucher
 from storefront.schemas import EventStatus, OrganizerRef
 
@@ -36,6 +37,11 @@ class EventFormValues(Shape):
     confirm_bank_transfers: bool
     max_tickets_per_email: int | None
     name_change_deadline_hours: int | None
+    # The event's language (the texts above are in it), its enabled languages and the texts
+    # in the others (core.translated).
+    locale: str
+    locales: list[str]
+    translations: TranslatedTexts
 
 
 class EditableEvent(EventFormValues):
@@ -51,6 +57,7 @@ class ManagedTicketType(Shape):
     id: int
     name: str
     description: str
+    translations: TranslatedTexts
     price: Money
     capacity: int
     sold: int
@@ -105,6 +112,7 @@ class EventEditPageProps(PageProps):
         description="The payment methods set up on this installation (sales.payments)."
     )
     history: list[AuditRow] = Field(description="The event's own audit log (EventAuditEntry), newest first.")
+    taxes: EventTaxSettings | None = Field(None, description="The event's tax settings (taxes).")
 
 
 class CancellationImpact(Shape):

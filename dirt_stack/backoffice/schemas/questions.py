@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from backoffice.schemas.common import EventInZone, IdName
-from core.schemas import Option, PageProps, Shape
+from core.schemas import Option, PageProps, Shape, TranslatedQuestionTexts
 from storefront.schemas import OrganizerRef, QuestionKind, QuestionScope
 
 
@@ -21,6 +21,9 @@ class ManagedQuestion(Shape):
     scope: QuestionScope
     ticket_type_ids: list[int] = Field(description="Asked only for these ticket types; empty: all.")
     choices: list[str]
+    translations: TranslatedQuestionTexts = Field(
+        description="Label, help text and options in the event's other languages."
+    )
 
 
 class AnswerSettingsValues(Shape):
@@ -38,3 +41,5 @@ class QuestionsPageProps(PageProps):
     kinds: list[Option]
     scopes: list[Option]
     answer_settings: AnswerSettingsValues
+    locale: str = Field(description="The event's language: the questions' own texts are in it.")
+    locales: list[str] = Field(description="The event's languages; the others get translations.")

@@ -10,7 +10,7 @@ from pydantic import Field
 from backoffice.schemas.common import DateChoice, EventInZone
 from backoffice.schemas.door import CheckInCounts
 from core.schemas import IsoDateTime, Money, Option, PageProps, Pagination, Shape
-from storefront.schemas import AnswersEdit, DateStatus, EventStatus, OrderDetail, OrderStatus
+from storefront.schemas import AnswersEdit, DateStatus, EventStatus, OrderDetail, OrderInvoices, OrderStatus
 
 
 class DashboardEvent(Shape):
@@ -165,4 +165,7 @@ class ManageOrderPageProps(PageProps):
     answers_edit: AnswersEdit | None = Field(
         default=None,
         description="The order's answers to the checkout questions as a form (organizers always may).",
+    )
+    invoices: OrderInvoices | None = Field(
+        default=None, description="The order's invoices, when the organizer issues them or it has some."
     )

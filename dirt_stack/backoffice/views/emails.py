@@ -34,6 +34,7 @@ from backoffice.schemas import (
     Placeholder,
 )
 from core.inertia import form_errors, form_page, render_page, render_with_errors, submitted_data
+from core.translated import reading
 from events.models import Event
 from messaging import services as messaging
 from messaging.models import Message
@@ -70,6 +71,7 @@ def _texts_props(event: Event) -> EmailTextsPageProps:
                 placeholders=list(email_texts.KIND_PLACEHOLDERS[kind.value]),
                 updated_at=text.updated_at.astimezone(event.tz) if text else None,
                 updated_by=text.updated_by.email if text and text.updated_by else "",
+                translations=text.translations if text else {},
             )
         )
     changes = [
@@ -86,6 +88,8 @@ def _texts_props(event: Event) -> EmailTextsPageProps:
         placeholders=_placeholders(),
         reminder_hours=messaging.reminder_hours(event),
         changes=changes,
+        locale=event.locale,
+        locales=list(event.locales),
     )
 
 
@@ -125,7 +129,12 @@ def email_text_save(
         return render_with_errors(request, _texts_props(event), form_errors(form))
     try:
         email_texts.save(
-            event, kind, form.cleaned_data["subject"], form.cleaned_data["body"], actor=request.user
+            event,
+            kind,
+            form.cleaned_data["subject"],
+            form.cleaned_data["body"],
+            actor=request.user,
+            locale=form.cleaned_data["locale"] or None,
         )
     except email_texts.TextInvalid as exc:
         return render_with_errors(request, _texts_props(event), exc.errors)
@@ -141,7 +150,14 @@ def email_text_reset(
     """Back to Maticko's own email."""
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     kind = _kind(email_kind)
-    if email_texts.reset(event, kind, actor=request.user):
+    locale = submitted_data(request).get("locale")
+    try:
+        done = email_texts.reset(
+            event, kind, actor=request.user, locale=locale if isinstance(locale, str) and locale else None
+        )
+    except email_texts.TextInvalid as exc:
+        return render_with_errors(request, _texts_props(event), exc.errors)
+    if done:
         messages.success(request, f"The {Kind(kind).label.lower()} email is Maticko's own again.")
     return _texts_back(event)
 
@@ -207,7 +223,9 @@ def email_text_preview(
     form = EmailTextForm(submitted_data(request))
     if not form.is_valid():
         return _form_errors_preview(form_errors(form))
-    return _json(_preview(event, kind, form.cleaned_data["subject"], form.cleaned_data["body"]))
+    # The placeholders' values (the event's title, ticket types) in the text's language.
+    with reading(form.cleaned_data["locale"] or event.locale):
+        return _json(_preview(event, kind, form.cleaned_data["subject"], form.cleaned_data["body"]))
 
 
 # --- Messages to buyers ------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from backoffice.serializers import (
     event_form_values,
     ticket_type_manage,
 )
+from backoffice.views.taxes import event_tax_settings
 from core.inertia import (
     form_errors,
     form_page,
@@ -204,6 +205,7 @@ def _editor_props(membership: Membership, event: Event) -> EventEditPageProps:
             AuditRow(action=a.action, actor=a.actor_label, detail=a.detail, created_at=a.created_at)
             for a in event.audit_entries.all()[:50]
         ],
+        taxes=event_tax_settings(event),
     )
 
 

@@ -33,6 +33,7 @@ from events.models import Event
 from questions import services as questions
 from sales import exceptions, lifecycle, order_actions
 from sales.models import Order, Ticket
+from storefront.invoices import order_invoices
 from storefront.serializers import answers_edit, order_detail, order_questions
 
 if TYPE_CHECKING:
@@ -167,6 +168,16 @@ def _order_props(
         late_payment_to_refund=late,
         answers_edit=answers_edit(
             order, _action_url(organizer_slug, event.slug, order.code), None, *order_questions(order)
+        ),
+        invoices=order_invoices(
+            order,
+            lambda invoice: reverse(
+                "backoffice:invoice_pdf", kwargs={"organizer_slug": organizer_slug, "invoice_id": invoice.pk}
+            ),
+            reverse(
+                "backoffice:order_invoice",
+                kwargs={"organizer_slug": organizer_slug, "event_slug": event.slug, "code": order.code},
+            ),
         ),
     )
 

@@ -56,12 +56,15 @@ def _page_props(event: Event) -> QuestionsPageProps:
                 scope=question.scope,
                 ticket_type_ids=sorted(questions.type_ids(question)),
                 choices=list(question.choices),
+                translations=question.translations,
             )
             for question in questions.event_questions(event)
         ],
         ticket_types=[IdName(id=t.pk, name=t.name) for t in event.ticket_types.all()],
         kinds=[Option(value=value, label=label) for value, label in Question.Kind.choices],
         scopes=[Option(value=value, label=label) for value, label in Question.Scope.choices],
+        locale=event.locale,
+        locales=list(event.locales),
     )
 
 

@@ -38,9 +38,18 @@ export type OrderEvent = Schemas["OrderEvent"];
 export type OrderLine = Schemas["OrderLine"];
 export type OrderTicket = Schemas["OrderTicket"];
 export type TicketWalletPass = Schemas["TicketWalletPass"];
+export type InvoiceLink = Schemas["InvoiceLink"];
+export type OrderInvoicesSection = Schemas["OrderInvoices"];
 export type Answer = Schemas["Answer"];
 export type CheckoutQuestion = Schemas["CheckoutQuestion"];
 export type AnswersEdit = Schemas["AnswersEdit"];
+export type OrderTaxes = Schemas["OrderTaxes"];
+export type OrderInvoiceAddress = Schemas["OrderInvoiceAddress"];
+export type CheckoutInvoiceAddress = Schemas["CheckoutInvoiceAddress"];
+export type InvoiceAddressIn = Schemas["InvoiceAddressIn"];
+export type EventTaxSettings = Schemas["EventTaxSettings"];
+export type ManagedTaxRule = Schemas["ManagedTaxRule"];
+export type TaxClause = Schemas["TaxClause"];
 
 // The back office.
 export type EventRow = Schemas["EventRow"];

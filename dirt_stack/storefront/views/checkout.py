@@ -28,6 +28,7 @@ from core.input import parse_id
 from core.language import request_language, use_event_language
 from core.middleware import is_embedded
 from core.schemas import ErrorPageProps
+from core.translated import resolve
 from events.models import DateTicketType, Event, EventDate
 from onsale.exceptions import AdmissionRequired
 from onsale.models import Room
@@ -49,6 +50,7 @@ from sales.models import Hold, Order, order_url
 from sales.tickets import order_pdf
 from storefront import room
 from storefront.embed import embed_path
+from storefront.invoices import buyer_invoices
 from storefront.schemas import (
     Buyer,
     CheckoutExpiredPageProps,
@@ -66,16 +68,19 @@ from storefront.serializers import (
     checkout_tickets,
     countries_for,
     date_url,
+    invoice_address_ask,
     line_detail,
     load_order,
     order_detail,
     order_event,
     order_for_holder,
     order_questions,
+    order_taxes,
     payment_methods,
     wallet_passes,
 )
 from storefront.views.events import chosen_date, date_id_given, render_event_page, too_many_voucher_guesses
+from taxes import addresses
 
 logger = logging.getLogger(__name__)
 
@@ -298,7 +303,7 @@ def _expired_page(request: HttpRequest, hold: Hold) -> HttpResponse:
     named their hold) completed."""
     completed = hold.status == Hold.Status.CONVERTED
     props = CheckoutExpiredPageProps(
-        event=EventRef(slug=hold.event.slug, title=hold.event.title),
+        event=EventRef(slug=hold.event.slug, title=resolve(hold.event, "title")),
         event_url=date_url(hold.event, hold.date),
         completed=completed,
     )
@@ -313,7 +318,8 @@ def _ticket_type_ids(lines: list[pricing.PricedLine]) -> list[int]:
 
 def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
     event = hold.event
-    lines = purchase.hold_lines(hold)
+    # Taxed for a private buyer: the order's own tax follows the invoice address given.
+    lines = pricing.taxed(event, purchase.hold_lines(hold), None)
     total = sum((line.total for line in lines), Decimal(0))
     user = request.user
     asked = questions.asked(questions.event_questions(event), _ticket_type_ids(lines))
@@ -335,9 +341,11 @@ def _checkout_props(request: HttpRequest, hold: Hold) -> CheckoutPageProps:
         ),
         questions=[checkout_question(question) for question in asked.order],
         tickets=checkout_tickets(
-            asked, [line.ticket_type.name for line in lines for _ in range(line.quantity)]
+            asked, [resolve(line.ticket_type, "name") for line in lines for _ in range(line.quantity)]
         ),
         countries=countries_for(asked),
+        taxes=order_taxes(lines),
+        invoice_address=invoice_address_ask(event),
         extension=HoldExtension(
             minutes=event.hold_minutes,
             offered_within=int(stock.EXTENSION_OFFERED_WITHIN.total_seconds()),
@@ -422,6 +430,10 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         answers=answers,
         answer_errors=answer_errors,
         locale=request_language(request),
+    )
+    # Checked and asked of VIES before the order's transaction (taxes.addresses).
+    details.invoice_address, details.invoice_errors = addresses.prepare(
+        hold.event.invoice_address, data.get("invoice_address")
     )
     try:
         placed = purchase.complete_checkout(
@@ -572,6 +584,7 @@ def _order_page_props(request: HttpRequest, order: Order) -> OrderPageProps:
         order=order_detail(order, pages, include_qr=True),
         wallet_passes=wallet_passes(order, pages),
         answers_edit=edit,
+        invoices=buyer_invoices(order, order_url(order, _pages_root(request))),
     )
     if attendee_names.buyer_may_rename(order):
         props.attendee_names_url = reverse("sales:order_attendee", args=[order.code, order.secret])

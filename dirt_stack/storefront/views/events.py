@@ -22,6 +22,7 @@ from core.language import use_event_language
 from core.markdown import plain_text_excerpt
 from core.schemas import Pagination
 from core.search import Folded, fold
+from core.translated import resolve
 from events.models import Event, EventDate
 from sales import hoarding
 from sales.exceptions import OrderConflict, OrderInvalid
@@ -177,15 +178,16 @@ def _event_template_data(request: HttpRequest, event: Event, props: EventPagePro
     # A chosen date of a series is its own page for search engines (its direct link).
     path = chosen.url if chosen is not None and props.event.date_count > 1 else f"/events/{event.slug}/"
     url = request.build_absolute_uri(path)
-    description = plain_text_excerpt(event.description) or f"{event.title} — tickets on Maticko."
+    title = props.event.title  # in the reader's language (core.translated)
+    description = plain_text_excerpt(resolve(event, "description")) or f"{title} — tickets on Maticko."
     cover = props.event.cover_image_url
     return {
-        "page_title": event.title,
+        "page_title": title,
         "meta_description": description,
         "json_ld": event_json_ld(event, props.event, url),
         # Open Graph / Twitter card: the preview a shared link gets (base.html escapes them).
         "open_graph": {
-            "title": event.title,
+            "title": title,
             "description": description,
             "url": url,
             "image": request.build_absolute_uri(cover) if cover else None,

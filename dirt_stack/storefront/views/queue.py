@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core import ratelimit
 from core.inertia import render_page, submitted_data
+from core.translated import resolve
 from events.models import Event
 from onsale import services as onsale
 from onsale.exceptions import ProofRefused, RoomClosed, TooManyJoins
@@ -44,7 +45,7 @@ def _queue_page(
     code: int = 200,
 ) -> HttpResponse:
     props = QueuePageProps(
-        event=EventRef(slug=event.slug, title=event.title),
+        event=EventRef(slug=event.slug, title=resolve(event, "title")),
         event_url=reverse("events:detail", kwargs={"slug": event.slug}),
         status=room.status_out(status),
         status_url=reverse("events:queue_status", kwargs={"slug": event.slug}),
@@ -60,7 +61,7 @@ def _queue_page(
         props,
         status=code,
         errors=errors,
-        template_data={"page_title": gettext("Queue: %(event)s") % {"event": event.title}},
+        template_data={"page_title": gettext("Queue: %(event)s") % {"event": resolve(event, "title")}},
     )
     room.status_headers(response, status, event.pk)
     del response["Retry-After"]  # the page itself is not polled

@@ -15,6 +15,7 @@ from core import ratelimit
 from core.inertia import form_page, render_page, show_form_page_at, submitted_data
 from core.input import parse_id
 from core.language import request_language, use_event_language
+from core.translated import resolve
 from events.models import Event, TicketType
 from sales.exceptions import OrderConflict, OrderInvalid
 from storefront.schemas import EventRef, WaitlistLinkPageProps
@@ -94,9 +95,9 @@ def _link_page(
     event = entry.event
     props = WaitlistLinkPageProps(
         kind=kind,
-        event=EventRef(slug=event.slug, title=event.title),
+        event=EventRef(slug=event.slug, title=resolve(event, "title")),
         event_url=date_url(event, entry.date),
-        ticket_type=entry.ticket_type.name,
+        ticket_type=resolve(entry.ticket_type, "name"),
         quantity=entry.quantity,
         status=str(STATUS_SENTENCES[Entry.Status(entry.status)]),
         action_url=action_url,
@@ -105,7 +106,7 @@ def _link_page(
         request,
         props,
         status=status,
-        template_data={"page_title": gettext("Waiting list: %(event)s") % {"event": event.title}},
+        template_data={"page_title": gettext("Waiting list: %(event)s") % {"event": resolve(event, "title")}},
     )
 
 

@@ -1,4 +1,13 @@
+import { useState } from "react";
+import {
+  fallbackHint,
+  LANGUAGE_CODES,
+  languageName,
+  type Translations,
+  withTranslation,
+} from "../lib/languages";
 import { CheckboxField, SelectField, TextArea, TextField } from "./fields";
+import LanguageTabs from "./LanguageTabs";
 
 export type EventFormData = {
   title: string;
@@ -22,7 +31,23 @@ export type EventFormData = {
   confirm_bank_transfers: boolean;
   max_tickets_per_email: string;
   name_change_deadline_hours: string;
+  // The event's language (title and description above are in it), the languages buyers may
+  // read it in, and the texts in the others (sent as JSON text: a cover image makes the post
+  // multipart).
+  locale: string;
+  locales: string[];
+  translations: Translations;
 };
+
+// The form as posted: the languages and translations as JSON text, which a multipart post (a
+// cover image) carries as it is (events.forms reads either).
+export function eventFormPost(data: EventFormData) {
+  return {
+    ...data,
+    locales: JSON.stringify(data.locales),
+    translations: JSON.stringify(data.translations),
+  };
+}
 
 const PAYMENT_METHODS = [
   { value: "stripe", label: "Card (Stripe)" },
@@ -52,10 +77,120 @@ export default function EventFormFields({
   configuredPaymentMethods,
   showTimes = true,
 }: Props) {
+  const [language, setLanguage] = useState(data.locale);
+  const editing = data.locales.includes(language) ? language : data.locale;
+  const translated = editing !== data.locale;
+  const translation = data.translations[editing] ?? {};
+  const fallback = fallbackHint(editing, data.locale);
+  const translate = (field: string, value: string) =>
+    setData("translations", withTranslation(data.translations, editing, field, value));
+
+  // A new event language: the texts move with their languages (the server does the same for
+  // the ticket types, questions and email texts).
+  function chooseLocale(code: string) {
+    const { [code]: incoming = {}, ...others } = data.translations;
+    const outgoing: Record<string, string> = {};
+    if (data.title) {
+      outgoing.title = data.title;
+    }
+    if (data.description) {
+      outgoing.description = data.description;
+    }
+    setData(
+      "translations",
+      Object.keys(outgoing).length ? { ...others, [data.locale]: outgoing } : others,
+    );
+    if (incoming.title) {
+      setData("title", incoming.title);
+    }
+    if (incoming.description) {
+      setData("description", incoming.description);
+    }
+    setData("locale", code);
+    setData(
+      "locales",
+      LANGUAGE_CODES.filter((c) => c === code || data.locales.includes(c)),
+    );
+    setLanguage(code);
+  }
+
+  function toggleLocale(code: string, on: boolean) {
+    setData(
+      "locales",
+      on
+        ? LANGUAGE_CODES.filter((c) => c === code || data.locales.includes(c))
+        : data.locales.filter((c) => c !== code),
+    );
+    if (!on) {
+      const { [code]: _dropped, ...kept } = data.translations;
+      setData("translations", kept);
+    }
+  }
+
   return (
     <div className="grid gap-4 sm:grid-cols-2">
+      <fieldset
+        className="sm:col-span-2 rounded-lg border border-slate-200 p-4"
+        data-testid="event-languages"
+      >
+        <legend className="px-1 text-sm font-semibold text-slate-700">Languages</legend>
+        <div className="grid gap-4 sm:grid-cols-2">
+          <SelectField
+            label="Event language"
+            name="locale"
+            hint="The title and description below are in it; buyers of other languages fall back to it."
+            value={data.locale}
+            onChange={(e) => chooseLocale(e.target.value)}
+            options={LANGUAGE_CODES.map((code) => ({ value: code, label: languageName(code) }))}
+            error={errors.locale}
+          />
+          <div>
+            <p className="text-sm font-medium text-slate-700">Buyers may read it in</p>
+            {LANGUAGE_CODES.map((code) => (
+              <CheckboxField
+                key={code}
+                label={languageName(code)}
+                checked={code === data.locale || data.locales.includes(code)}
+                disabled={code === data.locale}
+                onChange={(e) => toggleLocale(code, e.target.checked)}
+              />
+            ))}
+            {errors.locales ? <p className="mt-1 text-sm text-red-700">{errors.locales}</p> : null}
+          </div>
+        </div>
+      </fieldset>
+      <div className="sm:col-span-2">
+        <LanguageTabs
+          locales={data.locales}
+          defaultLocale={data.locale}
+          active={editing}
+          onChange={setLanguage}
+          error={errors.translations}
+        />
+      </div>
+      {translated ? (
+        <>
+          <TextField
+            className="sm:col-span-2"
+            label={`Title (${languageName(editing)})`}
+            name={`title-${editing}`}
+            hint={fallback}
+            value={translation.title ?? ""}
+            onChange={(e) => translate("title", e.target.value)}
+          />
+          <TextArea
+            className="sm:col-span-2"
+            label={`Description (${languageName(editing)})`}
+            name={`description-${editing}`}
+            rows={6}
+            hint={fallback}
+            value={translation.description ?? ""}
+            onChange={(e) => translate("description", e.target.value)}
+          />
+        </>
+      ) : null}
       <TextField
-        className="sm:col-span-2"
+        className={`sm:col-span-2 ${translated ? "hidden" : ""}`}
         label="Title"
         name="title"
         value={data.title}
@@ -73,7 +208,7 @@ export default function EventFormFields({
         error={errors.slug}
       />
       <TextArea
-        className="sm:col-span-2"
+        className={`sm:col-span-2 ${translated ? "hidden" : ""}`}
         label="Description"
         name="description"
         rows={6}

@@ -149,7 +149,7 @@ export default function QuestionField({
             {context ? `${label} (${context})` : label}
           </legend>
           <div className="mt-1 space-y-1">
-            {question.choices.map((choice) => (
+            {question.choices.map((choice, index) => (
               <label key={choice} className="flex items-center gap-2 text-sm">
                 <input
                   type={multiple ? "checkbox" : "radio"}
@@ -168,7 +168,7 @@ export default function QuestionField({
                     )
                   }
                 />
-                {choice}
+                {question.choice_labels[index] ?? choice}
               </label>
             ))}
           </div>

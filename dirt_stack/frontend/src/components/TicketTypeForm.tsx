@@ -1,6 +1,8 @@
 import { useForm } from "@inertiajs/react";
-import type { FormEvent } from "react";
+import { type FormEvent, useState } from "react";
+import { fallbackHint, languageName, type Translations, withTranslation } from "../lib/languages";
 import { CheckboxField, FormError, PrimaryButton, TextArea, TextField } from "./fields";
+import LanguageTabs from "./LanguageTabs";
 
 export type TicketTypeValues = {
   name: string;
@@ -13,6 +15,8 @@ export type TicketTypeValues = {
   max_per_order: string;
   max_tickets_per_email: string;
   hidden: boolean;
+  // Name and description in the event's other languages.
+  translations: Translations;
 };
 
 export const EMPTY_TICKET_TYPE: TicketTypeValues = {
@@ -26,6 +30,7 @@ export const EMPTY_TICKET_TYPE: TicketTypeValues = {
   max_per_order: "10",
   max_tickets_per_email: "",
   hidden: false,
+  translations: {},
 };
 
 type Props = {
@@ -35,6 +40,9 @@ type Props = {
   errorKey: string;
   pageErrors: Record<string, string>;
   currency: string;
+  // The event's language and all its languages: the name and description get a tab each.
+  locale: string;
+  locales: string[];
   submitLabel: string;
   onDone?: () => void;
 };
@@ -45,11 +53,19 @@ export default function TicketTypeForm({
   errorKey,
   pageErrors,
   currency,
+  locale,
+  locales,
   submitLabel,
   onDone,
 }: Props) {
   const form = useForm<TicketTypeValues>(initial);
   const error = (field: string) => pageErrors[`${errorKey}.${field}`];
+  const [language, setLanguage] = useState(locale);
+  const translated = language !== locale && locales.includes(language);
+  const translation = form.data.translations[language] ?? {};
+  const fallback = fallbackHint(language, locale);
+  const translate = (field: string, value: string) =>
+    form.setData("translations", withTranslation(form.data.translations, language, field, value));
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -75,9 +91,35 @@ export default function TicketTypeForm({
     >
       <div className="sm:col-span-4">
         <FormError message={error("form")} />
+        <LanguageTabs
+          locales={locales}
+          defaultLocale={locale}
+          active={language}
+          onChange={setLanguage}
+          error={error("translations")}
+        />
       </div>
+      {translated ? (
+        <>
+          <TextField
+            className="sm:col-span-4"
+            label={`Name (${languageName(language)})`}
+            hint={fallback}
+            value={translation.name ?? ""}
+            onChange={(e) => translate("name", e.target.value)}
+          />
+          <TextArea
+            className="sm:col-span-4"
+            label={`Description (${languageName(language)})`}
+            rows={2}
+            hint={fallback}
+            value={translation.description ?? ""}
+            onChange={(e) => translate("description", e.target.value)}
+          />
+        </>
+      ) : null}
       <TextField
-        className="sm:col-span-2"
+        className={`sm:col-span-2 ${translated ? "hidden" : ""}`}
         label="Name"
         value={form.data.name}
         onChange={(e) => form.setData("name", e.target.value)}
@@ -102,7 +144,7 @@ export default function TicketTypeForm({
         required
       />
       <TextArea
-        className="sm:col-span-4"
+        className={`sm:col-span-4 ${translated ? "hidden" : ""}`}
         label="Description"
         rows={2}
         value={form.data.description}

@@ -168,6 +168,29 @@ export interface paths {
     /** Record a bank transfer's arrival */
     post: operations["api_manage_orders_mark_order_paid"];
   };
+  "/api/v1/manage/invoices": {
+    /** Your invoices, cancellations and credit notes, newest first, 50 per page */
+    get: operations["api_manage_invoices_list_invoices"];
+  };
+  "/api/v1/manage/invoices/{invoice_id}": {
+    /** One of your invoices, with its lines */
+    get: operations["api_manage_invoices_get_invoice"];
+  };
+  "/api/v1/manage/invoices/{invoice_id}/pdf": {
+    /** The invoice's PDF (PDF/A-3 with its Factur-X EN 16931 XML embedded) */
+    get: operations["api_manage_invoices_invoice_pdf"];
+  };
+  "/api/v1/manage/invoices/{invoice_id}/xml": {
+    /** The invoice's Factur-X (CII, EN 16931) XML */
+    get: operations["api_manage_invoices_invoice_xml"];
+  };
+  "/api/v1/manage/orders/{code}/invoice": {
+    /**
+     * Issue the invoice of a paid order (or return the one it has)
+     * @description For organizers who issue invoices on request (or when paid); 409 when the order is not paid or the organizer issues no invoices.
+     */
+    post: operations["api_manage_invoices_request_invoice"];
+  };
   "/api/v1/manage/events/{slug}/room": {
     /** The event's on-sale room: settings, live counts and log */
     get: operations["api_manage_room_get_room"];
@@ -184,6 +207,39 @@ export interface paths {
   "/api/v1/manage/events/{slug}/room/resume": {
     /** Resume admissions */
     post: operations["api_manage_room_resume_room"];
+  };
+  "/api/v1/manage/tax-rules": {
+    /** Tax rules */
+    get: operations["api_manage_tax_rules_list_rules"];
+    /**
+     * Add a tax rule
+     * @description Clauses are tried in order; the first matching the buyer decides, else `default_action`.
+     */
+    post: operations["api_manage_tax_rules_create_rule"];
+  };
+  "/api/v1/manage/tax-rules/from-template": {
+    /**
+     * Add a tax rule from a template
+     * @description `physical_admission` (Art. 53: taxed where the event takes place, never reverse charged) or `online_event` (reverse charge to EU businesses with a VAT ID, the buyer country's rate for EU consumers, no EU VAT outside the EU). Its rate starts at the organizer's country's standard rate: check it.
+     */
+    post: operations["api_manage_tax_rules_create_from_template"];
+  };
+  "/api/v1/manage/tax-rules/{rule_id}": {
+    /** A tax rule */
+    get: operations["api_manage_tax_rules_get_rule"];
+    /** Change a tax rule (orders placed before keep their tax) */
+    put: operations["api_manage_tax_rules_update_rule"];
+    /** Delete a tax rule no event or ticket type uses (409 otherwise) */
+    delete: operations["api_manage_tax_rules_delete_rule"];
+  };
+  "/api/v1/manage/events/{slug}/taxes": {
+    /** The event's tax rule, its ticket types' own, and the invoice address setting */
+    get: operations["api_manage_tax_rules_get_event_taxes"];
+    /**
+     * Set the event's tax rule and whether its checkout asks for an invoice address
+     * @description `invoice_address`: `off` (not asked), `optional`, `required`. Orders placed before keep the tax they were written with.
+     */
+    put: operations["api_manage_tax_rules_put_event_taxes"];
   };
   "/api/v1/manage/events/{slug}/waitlist": {
     /** The event's waiting list: settings and entries with their offers */
@@ -980,7 +1036,7 @@ export interface components {
        * Ticket Types
        * @description On the chosen date; empty without one.
        */
-      ticket_types: components["schemas"]["TicketTypePublic"][];
+      ticket_types: components["schemas"]["TicketTypeOut"][];
       /** Payment Methods */
       payment_methods: components["schemas"]["PaymentMethod"][];
       /**
@@ -1003,6 +1059,25 @@ export interface components {
        * @description The checkout's questions, in the order it asks them (`answers` of a purchase).
        */
       questions: components["schemas"]["QuestionOut"][];
+      /**
+       * Locale
+       * @description The event's own language (`title` and `description` fall back to it).
+       */
+      locale: string;
+      /**
+       * Locales
+       * @description The languages the event is written in.
+       */
+      locales: string[];
+      /**
+       * Translations
+       * @description The organizer's texts in every language of the event, its own (`locale`) included: {language: {field: text}}. The fields themselves are in the reader's language (`?locale=`, else `Accept-Language`), falling back to the event's language, then to any.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /** PaymentMethod */
     PaymentMethod: {
@@ -1035,6 +1110,11 @@ export interface components {
        */
       choices: string[];
       /**
+       * Choice Labels
+       * @description How each option reads in the reader's language, one for one with `choices` (an answer is the option from `choices`).
+       */
+      choice_labels: string[];
+      /**
        * Scope
        * @description `order`: asked once per order; `ticket`: for every ticket.
        * @enum {string}
@@ -1045,12 +1125,18 @@ export interface components {
        * @description Asked only for tickets of these types (per ticket), or only of orders with one of them (per order); empty: for every ticket type.
        */
       ticket_type_ids: number[];
+      /**
+       * Translations
+       * @description The organizer's texts in every language of the event, its own (`locale`) included: {language: {field: text}}. The fields themselves are in the reader's language (`?locale=`, else `Accept-Language`), falling back to the event's language, then to any.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string | string[];
+        };
+      };
     };
-    /**
-     * TicketTypePublic
-     * @description A ticket type as buyers see it, with its live availability.
-     */
-    TicketTypePublic: {
+    /** TicketTypeOut */
+    TicketTypeOut: {
       /** Id */
       id: number;
       /** Name */
@@ -1079,6 +1165,15 @@ export interface components {
       min_per_order: number;
       /** Max Per Order */
       max_per_order: number;
+      /**
+       * Translations
+       * @description The organizer's texts in every language of the event, its own (`locale`) included: {language: {field: text}}. The fields themselves are in the reader's language (`?locale=`, else `Accept-Language`), falling back to the event's language, then to any.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /**
      * FieldProblemOut
@@ -1246,6 +1341,9 @@ export interface components {
       discount: string;
       /** Total */
       total: string;
+      /** @description Net, tax per rate and notes; null when no line carries a tax rule. */
+      taxes?: components["schemas"]["OrderTaxes"] | null;
+      invoice_address?: components["schemas"]["OrderInvoiceAddress"] | null;
       /** Refunded Amount */
       refunded_amount: string;
       /** Payment Method */
@@ -1356,6 +1454,40 @@ export interface components {
       url: string;
     };
     /**
+     * OrderInvoiceAddress
+     * @description The address the order's invoice is made out to.
+     */
+    OrderInvoiceAddress: {
+      /** Is Business */
+      is_business: boolean;
+      /** Company */
+      company: string;
+      /** Name */
+      name: string;
+      /** Street */
+      street: string;
+      /** Zipcode */
+      zipcode: string;
+      /** City */
+      city: string;
+      /**
+       * Country
+       * @description ISO 3166-1 alpha-2.
+       */
+      country: string;
+      /**
+       * Vat Id
+       * @description With its country prefix; empty when none was given.
+       */
+      vat_id: string;
+      /**
+       * Vat Id Status
+       * @description `valid` (VIES confirmed it), `unchecked` (VIES did not answer: checked again later), `not_given`.
+       * @enum {string}
+       */
+      vat_id_status: "not_given" | "valid" | "unchecked";
+    };
+    /**
      * OrderLine
      * @description One line of an order, or of a reservation being checked out.
      */
@@ -1368,8 +1500,44 @@ export interface components {
       unit_price: string;
       /** Discount */
       discount: string;
-      /** Total */
+      /**
+       * Total
+       * @description What the buyer pays for the line, tax included.
+       */
       total: string;
+      /**
+       * Tax Rate
+       * @description The VAT rate in percent (0 unless VAT is charged).
+       */
+      tax_rate: string;
+      /**
+       * Tax Amount
+       * @description The tax contained in `total` (its net: `total` - `tax_amount`).
+       */
+      tax_amount: string;
+      /**
+       * Tax Treatment
+       * @description `vat`, `reverse_charge` (the buyer accounts for the VAT), `exempt`, or `none` (no tax rule).
+       * @enum {string}
+       */
+      tax_treatment: "none" | "vat" | "reverse_charge" | "exempt";
+    };
+    /**
+     * OrderTaxes
+     * @description An order's tax: net, tax per rate, the legal notes its invoice prints.
+     */
+    OrderTaxes: {
+      /** Net */
+      net: string;
+      /** Tax */
+      tax: string;
+      /** Rates */
+      rates: components["schemas"]["TaxSummary"][];
+      /**
+       * Notes
+       * @description Legal texts for the buyer, e.g. the reverse charge note (Art. 196 Directive 2006/112/EC).
+       */
+      notes: string[];
     };
     /** OrderTicket */
     OrderTicket: {
@@ -1415,6 +1583,25 @@ export interface components {
        */
       answers: components["schemas"]["Answer"][];
     };
+    /**
+     * TaxSummary
+     * @description The lines of one treatment and rate, summed (net + tax = total).
+     */
+    TaxSummary: {
+      /**
+       * Treatment
+       * @enum {string}
+       */
+      treatment: "none" | "vat" | "reverse_charge" | "exempt";
+      /** Rate */
+      rate: string;
+      /** Net */
+      net: string;
+      /** Tax */
+      tax: string;
+      /** Total */
+      total: string;
+    };
     /** AnswerIn */
     AnswerIn: {
       /**
@@ -1444,6 +1631,52 @@ export interface components {
       name: string;
       /** Email */
       email: string;
+    };
+    /** InvoiceAddressIn */
+    InvoiceAddressIn: {
+      /**
+       * Is Business
+       * @description Buying as a business: `company` is then required.
+       * @default false
+       */
+      is_business?: boolean;
+      /**
+       * Company
+       * @default
+       */
+      company?: string;
+      /**
+       * Name
+       * @description Required for a private buyer.
+       * @default
+       */
+      name?: string;
+      /**
+       * Street
+       * @default
+       */
+      street?: string;
+      /**
+       * Zipcode
+       * @default
+       */
+      zipcode?: string;
+      /**
+       * City
+       * @default
+       */
+      city?: string;
+      /**
+       * Country
+       * @description ISO 3166-1 alpha-2.
+       */
+      country: string;
+      /**
+       * Vat Id
+       * @description A business buyer's VAT ID, with or without its country prefix; required for a business in the EU. Its syntax is checked, then VIES is asked: a VAT ID VIES does not know is a 422; when VIES does not answer the order goes through and the VAT ID is checked later.
+       * @default
+       */
+      vat_id?: string;
     };
     /** LineIn */
     LineIn: {
@@ -1488,6 +1721,8 @@ export interface components {
        * @description A solved proof-of-work challenge (ALTCHA payload, base64) from `GET /api/v1/challenge`; needed when a 428 problem asks for one. Each challenge buys once.
        */
       altcha?: string | null;
+      /** @description The address the invoice is made out to, when the event asks for one (`invoice_address` of the event: `optional` or `required`; 422 when it is `off`). It decides the order's tax (the event's tax rule: a business with a valid VAT ID in another EU member state may be reverse charged). Faults are 422 with `field_errors` named `invoice_address.<field>`. */
+      invoice_address?: components["schemas"]["InvoiceAddressIn"] | null;
     };
     /** QueueStatusApiOut */
     QueueStatusApiOut: {
@@ -1701,6 +1936,32 @@ export interface components {
        * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can).
        */
       name_change_deadline_hours: number | null;
+      /**
+       * Locale
+       * @description The event's own language (one of en, de, fr, es, cs): its texts are the fields themselves.
+       */
+      locale: string;
+      /**
+       * Locales
+       * @description The languages buyers may read the event in; `locale` is always among them.
+       */
+      locales: string[];
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
+      /**
+       * Resolved
+       * @description The texts as a reader of the request's language reads them (`?locale=`, else `Accept-Language`): its translation, else the event's language's, else any.
+       */
+      resolved: {
+        [key: string]: string;
+      };
     };
     /** EventIn */
     EventIn: {
@@ -1774,6 +2035,25 @@ export interface components {
        * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can).
        */
       name_change_deadline_hours?: number | null;
+      /**
+       * Locale
+       * @description The event's own language (one of en, de, fr, es, cs): its texts are the fields themselves.
+       */
+      locale?: string | null;
+      /**
+       * Locales
+       * @description The languages buyers may read the event in; `locale` is always among them.
+       */
+      locales?: string[] | null;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations?: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      } | null;
     };
     /** EventPatch */
     EventPatch: {
@@ -1813,6 +2093,25 @@ export interface components {
        * @description Buyers change their tickets' attendee names on the order page until this many hours before the date's start (0: until the start; null: they cannot, organizers always can). `null`: only organizers.
        */
       name_change_deadline_hours?: number | null;
+      /**
+       * Locale
+       * @description The event's own language (one of en, de, fr, es, cs): its texts are the fields themselves.
+       */
+      locale?: string | null;
+      /**
+       * Locales
+       * @description The languages buyers may read the event in; `locale` is always among them.
+       */
+      locales?: string[] | null;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations?: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      } | null;
     };
     /** DuplicateEventIn */
     DuplicateEventIn: {
@@ -1945,6 +2244,22 @@ export interface components {
       max_tickets_per_email: number | null;
       /** Hidden */
       hidden: boolean;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
+      /**
+       * Resolved
+       * @description The texts as a reader of the request's language reads them (`?locale=`, else `Accept-Language`): its translation, else the event's language's, else any.
+       */
+      resolved: {
+        [key: string]: string;
+      };
     };
     /** TicketTypeIn */
     TicketTypeIn: {
@@ -1983,6 +2298,15 @@ export interface components {
        * @default false
        */
       hidden?: boolean;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations?: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      } | null;
     };
     /** TicketTypePatch */
     TicketTypePatch: {
@@ -2009,6 +2333,15 @@ export interface components {
       max_tickets_per_email?: number | null;
       /** Hidden */
       hidden?: boolean | null;
+      /**
+       * Translations
+       * @description The texts in the event's other languages: {language: {field: text}} (languages from `locales`, not `locale`: the fields themselves are in that one). Sent, it replaces the whole map; an empty text is left out, and a reader of that language gets the event's own.
+       */
+      translations?: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      } | null;
     };
     /**
      * DateTicketTypeOut
@@ -2259,6 +2592,9 @@ export interface components {
       discount: string;
       /** Total */
       total: string;
+      /** @description Net, tax per rate and notes; null when no line carries a tax rule. */
+      taxes?: components["schemas"]["OrderTaxes"] | null;
+      invoice_address?: components["schemas"]["OrderInvoiceAddress"] | null;
       /** Refunded Amount */
       refunded_amount: string;
       /** Payment Method */
@@ -2417,6 +2753,179 @@ export interface components {
        */
       reference?: string;
     };
+    /** InvoiceFilters */
+    InvoiceFilters: {
+      /**
+       * Kind
+       * @default
+       * @enum {string}
+       */
+      kind?: "" | "invoice" | "cancellation" | "credit_note";
+      /**
+       * Q
+       * @description Invoice number or order code
+       * @default
+       */
+      q?: string;
+      /** From */
+      from?: string | null;
+      /** To */
+      to?: string | null;
+      /**
+       * Page
+       * @default 1
+       */
+      page?: number;
+    };
+    /**
+     * InvoiceOut
+     * @description An issued invoice, cancellation or credit note: its snapshot, never changed.
+     */
+    InvoiceOut: {
+      /** Id */
+      id: number;
+      /** Number */
+      number: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "invoice" | "cancellation" | "credit_note";
+      /**
+       * Refers To
+       * @description The number of the invoice a correction corrects.
+       */
+      refers_to?: string | null;
+      /**
+       * Order
+       * @description The order's code.
+       */
+      order: string;
+      /**
+       * Issued At
+       * Format: date-time
+       */
+      issued_at: string;
+      /** Currency */
+      currency: string;
+      /** Locale */
+      locale: string;
+      /** Net Total */
+      net_total: string;
+      /** Tax Total */
+      tax_total: string;
+      /** Gross Total */
+      gross_total: string;
+      /** Tax Summary */
+      tax_summary: {
+          [key: string]: string;
+        }[];
+      /** Seller */
+      seller: {
+        [key: string]: unknown;
+      };
+      /** Buyer */
+      buyer: {
+        [key: string]: unknown;
+      };
+      /** Vat Id Recheck */
+      vat_id_recheck: boolean;
+      /** Pdf Url */
+      pdf_url: string;
+      /** Xml Url */
+      xml_url: string;
+    };
+    /** InvoicePageOut */
+    InvoicePageOut: {
+      /** Items */
+      items: components["schemas"]["InvoiceOut"][];
+      /** Count */
+      count: number;
+      /** Page */
+      page: number;
+      /** Pages */
+      pages: number;
+    };
+    /** InvoiceDetailOut */
+    InvoiceDetailOut: {
+      /** Id */
+      id: number;
+      /** Number */
+      number: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "invoice" | "cancellation" | "credit_note";
+      /**
+       * Refers To
+       * @description The number of the invoice a correction corrects.
+       */
+      refers_to?: string | null;
+      /**
+       * Order
+       * @description The order's code.
+       */
+      order: string;
+      /**
+       * Issued At
+       * Format: date-time
+       */
+      issued_at: string;
+      /** Currency */
+      currency: string;
+      /** Locale */
+      locale: string;
+      /** Net Total */
+      net_total: string;
+      /** Tax Total */
+      tax_total: string;
+      /** Gross Total */
+      gross_total: string;
+      /** Tax Summary */
+      tax_summary: {
+          [key: string]: string;
+        }[];
+      /** Seller */
+      seller: {
+        [key: string]: unknown;
+      };
+      /** Buyer */
+      buyer: {
+        [key: string]: unknown;
+      };
+      /** Vat Id Recheck */
+      vat_id_recheck: boolean;
+      /** Pdf Url */
+      pdf_url: string;
+      /** Xml Url */
+      xml_url: string;
+      /** Lines */
+      lines: components["schemas"]["InvoiceLineOut"][];
+    };
+    /** InvoiceLineOut */
+    InvoiceLineOut: {
+      /** Position */
+      position: number;
+      /** Description */
+      description: string;
+      /** Quantity */
+      quantity: number;
+      /** Unit Net */
+      unit_net: string;
+      /** Unit Gross */
+      unit_gross: string;
+      /** Tax Rate */
+      tax_rate: string;
+      /** Tax Treatment */
+      tax_treatment: string;
+      /** Net */
+      net: string;
+      /** Tax */
+      tax: string;
+      /** Gross */
+      gross: string;
+    };
     /** RoomChangeRow */
     RoomChangeRow: {
       /**
@@ -2559,6 +3068,154 @@ export interface components {
        * @enum {string}
        */
       mode?: "random" | "fifo";
+    };
+    /** ManagedTaxRule */
+    ManagedTaxRule: {
+      /** Id */
+      id: number;
+      /** Name */
+      name: string;
+      /** Rate */
+      rate: string;
+      /** Price Includes Tax */
+      price_includes_tax: boolean;
+      /** Seller Rate Below Oss Threshold */
+      seller_rate_below_oss_threshold: boolean;
+      /** Clauses */
+      clauses: components["schemas"]["TaxClause"][];
+      /** Default Action */
+      default_action: string;
+      /** Default Rate */
+      default_rate: string | null;
+      /**
+       * Template
+       * @description The template it was made from; empty when none.
+       */
+      template: string;
+      /**
+       * Events
+       * @description How many events and ticket types use it: 0 may be deleted.
+       */
+      events: number;
+    };
+    /**
+     * TaxClause
+     * @description One rule of a tax rule, tried in order.
+     */
+    TaxClause: {
+      /**
+       * Country
+       * @description An ISO 3166-1 alpha-2 code, or `*`, `EU`, `EU_FOREIGN`, `NON_EU`.
+       */
+      country: string;
+      /**
+       * Buyer
+       * @description `any`, `private`, `business`, `business_vat_id`.
+       */
+      buyer: string;
+      /**
+       * Action
+       * @description `vat`, `vat_rate`, `vat_buyer_country`, `reverse_charge`, `exempt`.
+       */
+      action: string;
+      /**
+       * Rate
+       * @description The rate of `vat_rate`.
+       */
+      rate: string | null;
+    };
+    /** ClauseIn */
+    ClauseIn: {
+      /**
+       * Country
+       * @description An ISO 3166-1 alpha-2 code, or `*`, `EU`, `EU_FOREIGN`, `NON_EU`.
+       */
+      country: string;
+      /**
+       * Buyer
+       * @enum {string}
+       */
+      buyer: "any" | "private" | "business" | "business_vat_id";
+      /**
+       * Action
+       * @enum {string}
+       */
+      action: "vat" | "vat_rate" | "vat_buyer_country" | "reverse_charge" | "exempt";
+      /**
+       * Rate
+       * @description For `vat_rate`: the rate in percent, e.g. `10.00`.
+       */
+      rate?: string | null;
+    };
+    /** TaxRuleIn */
+    TaxRuleIn: {
+      /** Name */
+      name: string;
+      /**
+       * Rate
+       * @description Percent, from 0 to 100, two decimals at most.
+       */
+      rate: string;
+      /**
+       * Price Includes Tax
+       * @default true
+       */
+      price_includes_tax?: boolean;
+      /**
+       * Seller Rate Below Oss Threshold
+       * @default false
+       */
+      seller_rate_below_oss_threshold?: boolean;
+      /** Clauses */
+      clauses?: components["schemas"]["ClauseIn"][];
+      /**
+       * Default Action
+       * @default vat
+       * @enum {string}
+       */
+      default_action?: "vat" | "vat_rate" | "vat_buyer_country" | "reverse_charge" | "exempt";
+      /** Default Rate */
+      default_rate?: string | null;
+    };
+    /** TemplateIn */
+    TemplateIn: {
+      /**
+       * Template
+       * @enum {string}
+       */
+      template: "physical_admission" | "online_event";
+    };
+    /** EventTaxesOut */
+    EventTaxesOut: {
+      /** Tax Rule */
+      tax_rule: number | null;
+      /** Invoice Address */
+      invoice_address: string;
+      /** Ticket Types */
+      ticket_types: {
+        [key: string]: number | null;
+      };
+    };
+    /** EventTaxesIn */
+    EventTaxesIn: {
+      /**
+       * Tax Rule
+       * @description One of the organizer's tax rules; null: no tax.
+       */
+      tax_rule?: number | null;
+      /**
+       * Invoice Address
+       * @default off
+       * @enum {string}
+       */
+      invoice_address?: "off" | "optional" | "required";
+      /**
+       * Ticket Types
+       * @description Ticket type id → its own tax rule (null: the event's). Types left out keep theirs.
+       */
+      ticket_types?: {
+        [key: string]: number | null;
+      };
     };
     /** WaitlistEntryRow */
     WaitlistEntryRow: {
@@ -3071,6 +3728,20 @@ export interface components {
        * @description The event in the organizer API.
        */
       url: string;
+      /**
+       * Locale
+       * @description The event's own language: the texts above are in it.
+       */
+      locale: string;
+      /**
+       * Translations
+       * @description The texts in every language of the event, its own included: {language: {field: text}}.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /**
      * EventUpdatedWebhook
@@ -3149,6 +3820,13 @@ export interface components {
       discount: string;
       /** Total */
       total: string;
+      /**
+       * @description Net, tax per rate and notes; null when no line carries a tax rule.
+       * @default null
+       */
+      taxes?: components["schemas"]["OrderTaxes"] | null;
+      /** @default null */
+      invoice_address?: components["schemas"]["OrderInvoiceAddress"] | null;
       /** Refunded Amount */
       refunded_amount: string;
       /** Payment Method */
@@ -3302,6 +3980,15 @@ export interface components {
        * @description The event's ticket types in the organizer API.
        */
       url: string;
+      /**
+       * Translations
+       * @description The texts in every language of the event, its own included: {language: {field: text}}.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /**
      * TicketTypeUpdatedWebhook
@@ -3690,6 +4377,26 @@ export interface components {
        */
       completed?: boolean;
     };
+    /**
+     * CheckoutInvoiceAddress
+     * @description The checkout's invoice address section (``Event.invoice_address`` optional or required).
+     */
+    CheckoutInvoiceAddress: {
+      /** Required */
+      required: boolean;
+      /**
+       * Default Country
+       * @description The event's country, preselected; empty when not set.
+       */
+      default_country: string;
+      /** Countries */
+      countries: components["schemas"]["Country"][];
+      /**
+       * Eu Countries
+       * @description Where a business buyer gives a VAT ID.
+       */
+      eu_countries: string[];
+    };
     /** CheckoutPageProps */
     CheckoutPageProps: {
       /** Token */
@@ -3731,6 +4438,10 @@ export interface components {
       countries: components["schemas"]["Country"][];
       /** @description The one extension the reservation may still get; null once it got it. */
       extension: components["schemas"]["HoldExtension"] | null;
+      /** @description The lines' tax for a private buyer. */
+      taxes?: components["schemas"]["OrderTaxes"] | null;
+      /** @description The invoice address section; null when the event does not ask for one. */
+      invoice_address?: components["schemas"]["CheckoutInvoiceAddress"] | null;
     };
     /**
      * CheckoutQuestion
@@ -3755,6 +4466,11 @@ export interface components {
        * @description The options of a single or multiple choice.
        */
       choices: string[];
+      /**
+       * Choice Labels
+       * @description How each option reads in the reader's language, one for one with `choices` (an answer is the option from `choices`).
+       */
+      choice_labels: string[];
     };
     /**
      * CheckoutTicket
@@ -3997,6 +4713,16 @@ export interface components {
       max_tickets_per_email: number | null;
       /** Name Change Deadline Hours */
       name_change_deadline_hours: number | null;
+      /** Locale */
+      locale: string;
+      /** Locales */
+      locales: string[];
+      /** Translations */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
       /**
        * Status
        * @enum {string}
@@ -4093,6 +4819,15 @@ export interface components {
       updated_at: string | null;
       /** Updated By */
       updated_by: string;
+      /**
+       * Translations
+       * @description Subject and body in the event's other languages; a language without one sends the event language's text.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /** EmailTextsPageProps */
     EmailTextsPageProps: {
@@ -4109,6 +4844,16 @@ export interface components {
       reminder_hours: number | null;
       /** Changes */
       changes: components["schemas"]["EmailTextChangeRow"][];
+      /**
+       * Locale
+       * @description The event's language: the texts' own subject and body are in it.
+       */
+      locale: string;
+      /**
+       * Locales
+       * @description The event's languages; the others get translations.
+       */
+      locales: string[];
     };
     /** ErrorPageProps */
     ErrorPageProps: {
@@ -4270,6 +5015,8 @@ export interface components {
        * @description The event's own audit log (EventAuditEntry), newest first.
        */
       history: components["schemas"]["AuditRow"][];
+      /** @description The event's tax settings (taxes). */
+      taxes?: components["schemas"]["EventTaxSettings"] | null;
     };
     /** EventFilters */
     EventFilters: {
@@ -4325,6 +5072,16 @@ export interface components {
       max_tickets_per_email: number | null;
       /** Name Change Deadline Hours */
       name_change_deadline_hours: number | null;
+      /** Locale */
+      locale: string;
+      /** Locales */
+      locales: string[];
+      /** Translations */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
     };
     /**
      * EventInZone
@@ -4435,6 +5192,33 @@ export interface components {
        */
       next_starts_at: string | null;
     };
+    /**
+     * EventTaxSettings
+     * @description An event's tax rule, its ticket types' own, and whether its checkout asks for an invoice
+     * address; the organizer's rules to choose from.
+     */
+    EventTaxSettings: {
+      /**
+       * Url
+       * @description Where the settings are posted.
+       */
+      url: string;
+      /** Rules Url */
+      rules_url: string;
+      /** Tax Rule */
+      tax_rule: number | null;
+      /** Invoice Address */
+      invoice_address: string;
+      /** Invoice Address Options */
+      invoice_address_options: components["schemas"]["Option"][];
+      /** Ticket Types */
+      ticket_types: components["schemas"]["TicketTypeTaxRule"][];
+      /**
+       * Rules
+       * @description The organizer's tax rules (value: the id).
+       */
+      rules: components["schemas"]["Option"][];
+    };
     /** EventWidgetPageProps */
     EventWidgetPageProps: {
       organizer: components["schemas"]["OrganizerRef"];
@@ -4520,6 +5304,130 @@ export interface components {
        * @description Why the logged-in user cannot accept it (another address, already a member), or null.
        */
       refusal: string | null;
+    };
+    /**
+     * InvoiceLink
+     * @description An issued invoice, cancellation or credit note, and where to download it.
+     */
+    InvoiceLink: {
+      /** Id */
+      id: number;
+      /** Number */
+      number: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "invoice" | "cancellation" | "credit_note";
+      /** Kind Label */
+      kind_label: string;
+      /**
+       * Issued At
+       * Format: date-time
+       */
+      issued_at: string;
+      /** Gross Total */
+      gross_total: string;
+      /** Currency */
+      currency: string;
+      /** Pdf Url */
+      pdf_url: string;
+    };
+    /** InvoiceRow */
+    InvoiceRow: {
+      /** Id */
+      id: number;
+      /** Number */
+      number: string;
+      /**
+       * Kind
+       * @enum {string}
+       */
+      kind: "invoice" | "cancellation" | "credit_note";
+      /** Kind Label */
+      kind_label: string;
+      /** Refers To */
+      refers_to: string | null;
+      /**
+       * Issued At
+       * Format: date-time
+       */
+      issued_at: string;
+      /** Order Code */
+      order_code: string;
+      /** Order Url */
+      order_url: string;
+      /** Event */
+      event: string;
+      /** Buyer */
+      buyer: string;
+      /** Net Total */
+      net_total: string;
+      /** Tax Total */
+      tax_total: string;
+      /** Gross Total */
+      gross_total: string;
+      /** Currency */
+      currency: string;
+      /** Vat Id Recheck */
+      vat_id_recheck: boolean;
+      /** Pdf Url */
+      pdf_url: string;
+      /** Xml Url */
+      xml_url: string;
+    };
+    /** InvoiceSearch */
+    InvoiceSearch: {
+      /** Kind */
+      kind: string;
+      /** Q */
+      q: string;
+      /** Issued From */
+      issued_from: string;
+      /** Issued To */
+      issued_to: string;
+    };
+    /** InvoiceSettingsPageProps */
+    InvoiceSettingsPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      settings: components["schemas"]["InvoiceSettingsValues"];
+      /** Modes */
+      modes: components["schemas"]["Option"][];
+      /** Seller Name */
+      seller_name: string;
+      /** Seller Vat Id */
+      seller_vat_id: string;
+      /** Invoices Url */
+      invoices_url: string;
+    };
+    /** InvoiceSettingsValues */
+    InvoiceSettingsValues: {
+      /**
+       * Mode
+       * @enum {string}
+       */
+      mode: "never" | "paid" | "request";
+      /** Prefix */
+      prefix: string;
+      /** Footer */
+      footer: string;
+    };
+    /** InvoicesPageProps */
+    InvoicesPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      /** Invoices */
+      invoices: components["schemas"]["InvoiceRow"][];
+      pagination: components["schemas"]["Pagination"];
+      filters: components["schemas"]["InvoiceSearch"];
+      /** Kinds */
+      kinds: components["schemas"]["Option"][];
+      /**
+       * Mode
+       * @enum {string}
+       */
+      mode: "never" | "paid" | "request";
+      /** Settings Url */
+      settings_url: string;
     };
     /**
      * ListedEvent
@@ -4624,6 +5532,8 @@ export interface components {
       late_payment_to_refund: string;
       /** @description The order's answers to the checkout questions as a form (organizers always may). */
       answers_edit?: components["schemas"]["AnswersEdit"] | null;
+      /** @description The order's invoices, when the organizer issues them or it has some. */
+      invoices?: components["schemas"]["OrderInvoices"] | null;
     };
     /** ManagedDate */
     ManagedDate: {
@@ -4730,6 +5640,15 @@ export interface components {
       ticket_type_ids: number[];
       /** Choices */
       choices: string[];
+      /**
+       * Translations
+       * @description Label, help text and options in the event's other languages.
+       */
+      translations: {
+        [key: string]: {
+          [key: string]: string | string[];
+        };
+      };
     };
     /** ManagedTicketType */
     ManagedTicketType: {
@@ -4739,6 +5658,12 @@ export interface components {
       name: string;
       /** Description */
       description: string;
+      /** Translations */
+      translations: {
+        [key: string]: {
+          [key: string]: string;
+        };
+      };
       /** Price */
       price: string;
       /** Capacity */
@@ -4872,6 +5797,16 @@ export interface components {
       /** Label */
       label: string;
     };
+    /**
+     * OrderInvoices
+     * @description An order's invoices (invoicing), newest first.
+     */
+    OrderInvoices: {
+      /** Invoices */
+      invoices: components["schemas"]["InvoiceLink"][];
+      /** Request Url */
+      request_url?: string | null;
+    };
     /** OrderPageProps */
     OrderPageProps: {
       order: components["schemas"]["OrderDetail"];
@@ -4885,6 +5820,7 @@ export interface components {
       attendee_names_url?: string | null;
       /** Attendee Names Until */
       attendee_names_until?: string | null;
+      invoices?: components["schemas"]["OrderInvoices"] | null;
     };
     /** OrderRow */
     OrderRow: {
@@ -5161,6 +6097,16 @@ export interface components {
       /** Scopes */
       scopes: components["schemas"]["Option"][];
       answer_settings: components["schemas"]["AnswerSettingsValues"];
+      /**
+       * Locale
+       * @description The event's language: the questions' own texts are in it.
+       */
+      locale: string;
+      /**
+       * Locales
+       * @description The event's languages; the others get translations.
+       */
+      locales: string[];
     };
     /** QueuePageProps */
     QueuePageProps: {
@@ -5387,6 +6333,20 @@ export interface components {
       required_by: string[];
     };
     /**
+     * SellerSettings
+     * @description The seller on invoices: the organizer's legal name, address, country and VAT ID.
+     */
+    SellerSettings: {
+      /** Legal Name */
+      legal_name: string;
+      /** Legal Address */
+      legal_address: string;
+      /** Country */
+      country: string;
+      /** Vat Id */
+      vat_id: string;
+    };
+    /**
      * SharedProps
      * @description What ``core.middleware.InertiaSharedPropsMiddleware`` shares with every page.
      * ``errors`` maps a form field (or ``form``) to its message; views replace it
@@ -5427,6 +6387,37 @@ export interface components {
       /** Next */
       next: string;
     };
+    /** TaxRulesPageProps */
+    TaxRulesPageProps: {
+      organizer: components["schemas"]["OrganizerRef"];
+      /**
+       * Can Edit Seller
+       * @description Owners change the seller's details.
+       */
+      can_edit_seller: boolean;
+      seller: components["schemas"]["SellerSettings"];
+      /** Rules */
+      rules: components["schemas"]["ManagedTaxRule"][];
+      /** Templates */
+      templates: components["schemas"]["TaxTemplate"][];
+      /** Actions */
+      actions: components["schemas"]["Option"][];
+      /** Buyers */
+      buyers: components["schemas"]["Option"][];
+      /** Country Groups */
+      country_groups: components["schemas"]["Option"][];
+      /** Countries */
+      countries: components["schemas"]["Country"][];
+    };
+    /** TaxTemplate */
+    TaxTemplate: {
+      /** Key */
+      key: string;
+      /** Name */
+      name: string;
+      /** Description */
+      description: string;
+    };
     /** TicketTypeFigures */
     TicketTypeFigures: {
       /** Id */
@@ -5439,6 +6430,52 @@ export interface components {
       sold: number;
       /** Held */
       held: number;
+    };
+    /**
+     * TicketTypePublic
+     * @description A ticket type as buyers see it, with its live availability.
+     */
+    TicketTypePublic: {
+      /** Id */
+      id: number;
+      /** Name */
+      name: string;
+      /** Description */
+      description: string;
+      /** Price */
+      price: string;
+      /** Currency */
+      currency: string;
+      /**
+       * State
+       * @enum {string}
+       */
+      state: "on_sale" | "few_left" | "sold_out" | "not_yet_on_sale" | "sales_ended" | "cancelled";
+      /**
+       * Available
+       * @description Tickets left; 0 unless the ticket type is on sale.
+       */
+      available: number;
+      /** Sales Start */
+      sales_start: string | null;
+      /** Sales End */
+      sales_end: string | null;
+      /** Min Per Order */
+      min_per_order: number;
+      /** Max Per Order */
+      max_per_order: number;
+    };
+    /** TicketTypeTaxRule */
+    TicketTypeTaxRule: {
+      /** Id */
+      id: number;
+      /** Name */
+      name: string;
+      /**
+       * Tax Rule
+       * @description Its own rule; null: the event's.
+       */
+      tax_rule: number | null;
     };
     /**
      * TicketWalletPass
@@ -5715,6 +6752,8 @@ export interface components {
       "Manage/EventWidget": components["schemas"]["EventWidgetPageProps"];
       "Manage/Home": components["schemas"]["ManageHomePageProps"];
       "Manage/Invitation": components["schemas"]["InvitationPageProps"];
+      "Manage/InvoiceSettings": components["schemas"]["InvoiceSettingsPageProps"];
+      "Manage/Invoices": components["schemas"]["InvoicesPageProps"];
       "Manage/Members": components["schemas"]["MembersPageProps"];
       "Manage/Messages": components["schemas"]["MessagesPageProps"];
       "Manage/Order": components["schemas"]["ManageOrderPageProps"];
@@ -5725,6 +6764,7 @@ export interface components {
       "Manage/Questions": components["schemas"]["QuestionsPageProps"];
       "Manage/Room": components["schemas"]["RoomPageProps"];
       "Manage/Scanner": components["schemas"]["ScannerPageProps"];
+      "Manage/TaxRules": components["schemas"]["TaxRulesPageProps"];
       "Manage/Waitlist": components["schemas"]["WaitlistPageProps"];
       "Manage/Webhook": components["schemas"]["WebhookPageProps"];
       "Manage/WebhookDeliveries": components["schemas"]["WebhookDeliveriesPageProps"];
@@ -5755,6 +6795,7 @@ export interface operations {
   api_public_list_events: {
     parameters: {
       query?: {
+        locale?: string | null;
         page?: number;
         page_size?: number | null;
       };
@@ -5776,6 +6817,7 @@ export interface operations {
     parameters: {
       query?: {
         date?: number | null;
+        locale?: string | null;
       };
       path: {
         slug: string;
@@ -6960,6 +8002,190 @@ export interface operations {
       };
     };
   };
+  /** Your invoices, cancellations and credit notes, newest first, 50 per page */
+  api_manage_invoices_list_invoices: {
+    parameters: {
+      query?: {
+        kind?: "" | "invoice" | "cancellation" | "credit_note";
+        /** @description Invoice number or order code */
+        q?: string;
+        from?: string | null;
+        to?: string | null;
+        page?: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["InvoicePageOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** One of your invoices, with its lines */
+  api_manage_invoices_get_invoice: {
+    parameters: {
+      path: {
+        invoice_id: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["InvoiceDetailOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** The invoice's PDF (PDF/A-3 with its Factur-X EN 16931 XML embedded) */
+  api_manage_invoices_invoice_pdf: {
+    parameters: {
+      path: {
+        invoice_id: number;
+      };
+    };
+    responses: {
+      /** @description The PDF */
+      200: {
+        content: {
+          "application/pdf": unknown;
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** The invoice's Factur-X (CII, EN 16931) XML */
+  api_manage_invoices_invoice_xml: {
+    parameters: {
+      path: {
+        invoice_id: number;
+      };
+    };
+    responses: {
+      /** @description The XML */
+      200: {
+        content: {
+          "application/xml": unknown;
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Issue the invoice of a paid order (or return the one it has)
+   * @description For organizers who issue invoices on request (or when paid); 409 when the order is not paid or the organizer issues no invoices.
+   */
+  api_manage_invoices_request_invoice: {
+    parameters: {
+      path: {
+        code: string;
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["InvoiceDetailOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
   /** The event's on-sale room: settings, live counts and log */
   api_manage_room_get_room: {
     parameters: {
@@ -7088,6 +8314,308 @@ export interface operations {
       200: {
         content: {
           "application/json": components["schemas"]["RoomOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Tax rules */
+  api_manage_tax_rules_list_rules: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ManagedTaxRule"][];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Add a tax rule
+   * @description Clauses are tried in order; the first matching the buyer decides, else `default_action`.
+   */
+  api_manage_tax_rules_create_rule: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["TaxRuleIn"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["ManagedTaxRule"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Add a tax rule from a template
+   * @description `physical_admission` (Art. 53: taxed where the event takes place, never reverse charged) or `online_event` (reverse charge to EU businesses with a VAT ID, the buyer country's rate for EU consumers, no EU VAT outside the EU). Its rate starts at the organizer's country's standard rate: check it.
+   */
+  api_manage_tax_rules_create_from_template: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["TemplateIn"];
+      };
+    };
+    responses: {
+      /** @description Created */
+      201: {
+        content: {
+          "application/json": components["schemas"]["ManagedTaxRule"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** A tax rule */
+  api_manage_tax_rules_get_rule: {
+    parameters: {
+      path: {
+        rule_id: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ManagedTaxRule"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Change a tax rule (orders placed before keep their tax) */
+  api_manage_tax_rules_update_rule: {
+    parameters: {
+      path: {
+        rule_id: number;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["TaxRuleIn"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ManagedTaxRule"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Delete a tax rule no event or ticket type uses (409 otherwise) */
+  api_manage_tax_rules_delete_rule: {
+    parameters: {
+      path: {
+        rule_id: number;
+      };
+    };
+    responses: {
+      /** @description No Content */
+      204: {
+        content: never;
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Forbidden */
+      403: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Conflict */
+      409: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** The event's tax rule, its ticket types' own, and the invoice address setting */
+  api_manage_tax_rules_get_event_taxes: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["EventTaxesOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Set the event's tax rule and whether its checkout asks for an invoice address
+   * @description `invoice_address`: `off` (not asked), `optional`, `required`. Orders placed before keep the tax they were written with.
+   */
+  api_manage_tax_rules_put_event_taxes: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["EventTaxesIn"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["EventTaxesOut"];
         };
       };
       /** @description Unauthorized */

@@ -17,7 +17,7 @@ export type Language = { code: string; name: string };
 
 // The languages in their own names, as core/locales.py lists them; the `locales` prop
 // the server shares takes precedence.
-const LANGUAGES: Language[] = [
+export const LANGUAGES: Language[] = [
   { code: "en", name: "English" },
   { code: "de", name: "Deutsch" },
   { code: "fr", name: "Français" },

@@ -4,11 +4,13 @@ import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from 
 import Countdown from "../../components/Countdown";
 import DateDetails from "../../components/DateDetails";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
+import InvoiceAddressForm, { emptyInvoiceAddress } from "../../components/InvoiceAddressForm";
 import OrderSummary from "../../components/OrderSummary";
 import QuestionField, {
   type AnswerValue,
   TicketQuestionFields,
 } from "../../components/QuestionField";
+import TaxSummary from "../../components/TaxSummary";
 import { useSitePath } from "../../lib/embed";
 import type { PageProps } from "../../types";
 
@@ -45,6 +47,7 @@ export default function Checkout(props: Props) {
     card_number: "",
     answers: {} as Record<string, AnswerValue>,
     ticket_answers: tickets.map(() => ({}) as Record<string, AnswerValue>),
+    invoice_address: emptyInvoiceAddress(props.invoice_address),
   });
   const ticketsAsked = tickets.some((ticket) => ticket.questions.length > 0);
   const errors = form.errors as Partial<Record<string, string>>;
@@ -218,6 +221,14 @@ export default function Checkout(props: Props) {
                 )
               : null}
             <FormError message={errors.answers} />
+            {props.invoice_address ? (
+              <InvoiceAddressForm
+                ask={props.invoice_address}
+                value={form.data.invoice_address}
+                onChange={(value) => form.setData("invoice_address", value)}
+                errors={errors}
+              />
+            ) : null}
             {!free ? (
               <fieldset>
                 <legend className="text-sm font-medium text-slate-700">
@@ -279,6 +290,7 @@ export default function Checkout(props: Props) {
             <DateDetails event={event} />
           </p>
           <OrderSummary lines={lines} currency={currency} total={total} />
+          <TaxSummary taxes={props.taxes} currency={currency} />
           {voucher ? (
             <p className="mt-2 text-sm text-emerald-700">
               <Trans>Voucher {voucher} applied.</Trans>

@@ -3,8 +3,10 @@ import { type FormEvent, useState } from "react";
 import { useConfirm } from "../../components/ConfirmDialog";
 import { PreviewPane } from "../../components/EmailPreview";
 import { FormError, PrimaryButton, TextArea, TextField } from "../../components/fields";
+import LanguageTabs from "../../components/LanguageTabs";
 import { formatEventDate } from "../../lib/format";
 import { postJsonAnswer } from "../../lib/http";
+import { languageName } from "../../lib/languages";
 import type { EmailTextOut as EmailText, PageProps, EmailPreview as Preview } from "../../types";
 
 // An event's buyer emails: choose one, edit its subject and Markdown body (placeholders in
@@ -17,9 +19,12 @@ export default function EmailTexts({
   placeholders,
   reminder_hours,
   changes,
+  locale,
+  locales,
 }: PageProps<"Manage/EmailTexts">) {
   const base = `/manage/${organizer.slug}/events/${event.slug}`;
   const [kind, setKind] = useState(texts[0]?.kind ?? "confirmation");
+  const [language, setLanguage] = useState(locale);
   const current = texts.find((text) => text.kind === kind) ?? texts[0];
   const labels = Object.fromEntries(texts.map((text) => [text.kind, text.label]));
 
@@ -57,11 +62,22 @@ export default function EmailTexts({
           </button>
         ))}
       </div>
+      <div className="mb-4">
+        <LanguageTabs
+          locales={locales}
+          defaultLocale={locale}
+          active={language}
+          onChange={setLanguage}
+          label="Language of the email"
+        />
+      </div>
       {current ? (
         <Editor
-          key={`${current.kind}-${current.updated_at ?? "default"}`}
+          key={`${current.kind}-${language}-${current.updated_at ?? "default"}`}
           base={base}
           text={current}
+          locale={language}
+          eventLocale={locale}
           placeholders={placeholders.filter((p) => current.placeholders.includes(p.name))}
         />
       ) : null}
@@ -86,14 +102,26 @@ export default function EmailTexts({
 function Editor({
   base,
   text,
+  locale,
+  eventLocale,
   placeholders,
 }: {
   base: string;
   text: EmailText;
+  // The language edited, and the event's own (whose text the others fall back to).
+  locale: string;
+  eventLocale: string;
   placeholders: { name: string; description: string }[];
 }) {
   const errors = usePage().props.errors;
-  const form = useForm({ subject: text.subject, body: text.body });
+  const own = locale === eventLocale ? null : text.translations[locale];
+  const translation = locale !== eventLocale;
+  const customized = translation ? Boolean(own) : text.customized;
+  const form = useForm({
+    subject: own?.subject ?? text.subject,
+    body: own?.body ?? text.body,
+    locale,
+  });
   const [preview, setPreview] = useState<Preview | null>(null);
   const [previewErrors, setPreviewErrors] = useState<Record<string, string>>({});
   const { confirm, dialog } = useConfirm();
@@ -113,12 +141,16 @@ function Editor({
   async function reset() {
     if (
       await confirm({
-        title: `Use Maticko's own ${text.label.toLowerCase()} email again?`,
-        body: "Your subject and text for this email are removed.",
+        title: translation
+          ? `Remove the ${languageName(locale)} ${text.label.toLowerCase()} email?`
+          : `Use Maticko's own ${text.label.toLowerCase()} email again?`,
+        body: translation
+          ? `Buyers reading ${languageName(locale)} get the ${languageName(eventLocale)} text.`
+          : "Your subject and text for this email are removed, in every language.",
         confirmLabel: "Reset",
       })
     ) {
-      router.post(`${url}reset/`, {}, { preserveScroll: true });
+      router.post(`${url}reset/`, { locale }, { preserveScroll: true });
     }
   }
 
@@ -132,12 +164,17 @@ function Editor({
       >
         <h2 className="text-lg font-semibold">
           {text.label}
-          {text.customized ? (
+          {translation ? ` (${languageName(locale)})` : ""}
+          {customized ? (
             <span className="ml-2 text-sm font-normal text-slate-500">
               edited{text.updated_by ? ` by ${text.updated_by}` : ""}
             </span>
           ) : (
-            <span className="ml-2 text-sm font-normal text-slate-500">Maticko's own text</span>
+            <span className="ml-2 text-sm font-normal text-slate-500">
+              {translation
+                ? `not translated: buyers reading ${languageName(locale)} get the ${languageName(eventLocale)} text`
+                : "Maticko's own text"}
+            </span>
           )}
         </h2>
         <FormError message={errors.form} />
@@ -168,7 +205,7 @@ function Editor({
           >
             Preview
           </button>
-          {text.customized ? (
+          {customized ? (
             <button
               type="button"
               onClick={reset}

@@ -1,7 +1,11 @@
 import { Head, Link, useForm } from "@inertiajs/react";
 import type { FormEvent } from "react";
-import EventFormFields, { type EventFormData } from "../../components/EventFormFields";
+import EventFormFields, {
+  type EventFormData,
+  eventFormPost,
+} from "../../components/EventFormFields";
 import { FormError, PrimaryButton } from "../../components/fields";
+import { DEFAULT_LANGUAGE } from "../../lib/languages";
 import type { PageProps } from "../../types";
 
 export default function EventCreate({
@@ -33,7 +37,11 @@ export default function EventCreate({
     confirm_bank_transfers: true,
     max_tickets_per_email: "",
     name_change_deadline_hours: "",
+    locale: DEFAULT_LANGUAGE,
+    locales: [DEFAULT_LANGUAGE],
+    translations: {},
   });
+  form.transform(eventFormPost);
 
   function submit(event: FormEvent) {
     event.preventDefault();

@@ -1,8 +1,12 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
 import { type FormEvent, useState } from "react";
 import { useConfirm } from "../../components/ConfirmDialog";
-import EventFormFields, { type EventFormData } from "../../components/EventFormFields";
+import EventFormFields, {
+  type EventFormData,
+  eventFormPost,
+} from "../../components/EventFormFields";
 import EventStatusBadge from "../../components/EventStatusBadge";
+import EventTaxSettings from "../../components/EventTaxSettings";
 import { FormError, PrimaryButton } from "../../components/fields";
 import TicketTypeForm, {
   EMPTY_TICKET_TYPE,
@@ -24,6 +28,7 @@ function asFormValues(t: ManagedTicketType): TicketTypeValues {
     max_per_order: String(t.max_per_order),
     max_tickets_per_email: t.max_tickets_per_email === null ? "" : String(t.max_tickets_per_email),
     hidden: t.hidden,
+    translations: t.translations,
   };
 }
 
@@ -37,6 +42,7 @@ export default function EventEdit({
   currencies,
   configured_payment_methods,
   history,
+  taxes,
 }: PageProps<"Manage/EventEdit">) {
   const pageErrors = usePage().props.errors;
   const base = `/manage/${organizer.slug}/events/${event.slug}`;
@@ -67,7 +73,11 @@ export default function EventEdit({
       event.max_tickets_per_email === null ? "" : String(event.max_tickets_per_email),
     name_change_deadline_hours:
       event.name_change_deadline_hours === null ? "" : String(event.name_change_deadline_hours),
+    locale: event.locale,
+    locales: event.locales,
+    translations: event.translations,
   });
+  form.transform(eventFormPost);
 
   function save(e: FormEvent) {
     e.preventDefault();
@@ -304,6 +314,8 @@ export default function EventEdit({
                     errorKey={String(t.id)}
                     pageErrors={pageErrors}
                     currency={event.currency}
+                    locale={event.locale}
+                    locales={event.locales}
                     submitLabel="Save ticket type"
                     onDone={() => setEditing(null)}
                   />
@@ -322,6 +334,8 @@ export default function EventEdit({
               errorKey="new"
               pageErrors={pageErrors}
               currency={event.currency}
+              locale={event.locale}
+              locales={event.locales}
               submitLabel="Add ticket type"
               onDone={() => setAdding(false)}
             />
@@ -356,6 +370,7 @@ export default function EventEdit({
           <PrimaryButton disabled={form.processing}>Save event</PrimaryButton>
         </form>
       </section>
+      {taxes ? <EventTaxSettings settings={taxes} /> : null}
 
       {history.length > 0 ? (
         <section className="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm">

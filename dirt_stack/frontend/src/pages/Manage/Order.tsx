@@ -4,7 +4,9 @@ import Answers from "../../components/Answers";
 import AnswersForm from "../../components/AnswersForm";
 import { type Confirmation, useConfirm } from "../../components/ConfirmDialog";
 import { FormError } from "../../components/fields";
+import { InvoiceList } from "../../components/OrderInvoices";
 import OrderSummary from "../../components/OrderSummary";
+import TaxSummary from "../../components/TaxSummary";
 import { formatEventDate, formatMoney } from "../../lib/format";
 import type { PageProps } from "../../types";
 
@@ -77,6 +79,7 @@ export default function Order({
   refundable,
   late_payment_to_refund,
   answers_edit,
+  invoices,
 }: Props) {
   const errors = usePage().props.errors;
   const action = `${base}/orders/${order.code}/action/`;
@@ -170,6 +173,7 @@ export default function Order({
                 total={order.total}
                 discount={order.discount}
               />
+              <TaxSummary taxes={order.taxes} currency={order.currency} />
             </div>
             {Number(order.refunded_amount) > 0 ? (
               <p className="text-sm" data-testid="refunded-amount">
@@ -299,6 +303,13 @@ export default function Order({
               <p className="text-sm text-red-700">{errors.attendee_name}</p>
             ) : null}
           </section>
+
+          {invoices ? (
+            <section className="rounded-xl border border-slate-200 bg-white p-5">
+              <h2 className="font-semibold">Invoices</h2>
+              <InvoiceList section={invoices} timeZone={event.timezone} />
+            </section>
+          ) : null}
 
           <section className="rounded-xl border border-slate-200 bg-white p-5">
             <h2 className="mb-3 font-semibold">History</h2>

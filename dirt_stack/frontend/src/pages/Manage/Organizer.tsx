@@ -48,6 +48,22 @@ export default function Organizer({ organizer, role, can_manage, events }: Props
           ) : null}
           {can_manage ? (
             <Link
+              href={`/manage/${organizer.slug}/invoices/`}
+              className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+            >
+              Invoices
+            </Link>
+          ) : null}
+          {can_manage ? (
+            <Link
+              href={`/manage/${organizer.slug}/taxes/`}
+              className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
+            >
+              Tax rules
+            </Link>
+          ) : null}
+          {can_manage ? (
+            <Link
               href={`/manage/${organizer.slug}/widget/`}
               className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
             >

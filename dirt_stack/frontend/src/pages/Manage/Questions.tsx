@@ -10,12 +10,33 @@ import {
   TextArea,
   TextField,
 } from "../../components/fields";
+import LanguageTabs from "../../components/LanguageTabs";
+import {
+  fallbackHint,
+  languageName,
+  type Translations,
+  withTranslation,
+} from "../../lib/languages";
 import type { ManagedQuestion, Option, PageProps } from "../../types";
 
 type Props = PageProps<"Manage/Questions">;
 type Kind = ManagedQuestion["kind"];
 
 const CHOICE_KINDS: Kind[] = ["single_choice", "multiple_choice"];
+
+// A question's translations as the form edits them: options one per line, as the event language's.
+function editableTranslations(question?: ManagedQuestion): Translations {
+  const edited: Translations = {};
+  for (const [code, fields] of Object.entries(question?.translations ?? {})) {
+    edited[code] = Object.fromEntries(
+      Object.entries(fields).map(([field, value]) => [
+        field,
+        Array.isArray(value) ? value.join("\n") : value,
+      ]),
+    );
+  }
+  return edited;
+}
 
 function QuestionEditor({
   action,
@@ -24,9 +45,13 @@ function QuestionEditor({
   kinds,
   scopes,
   ticketTypes,
+  locale,
+  locales,
   submitLabel,
   onSaved,
 }: {
+  locale: string;
+  locales: string[];
   action: string;
   errorKey: string;
   question?: ManagedQuestion;
@@ -46,8 +71,16 @@ function QuestionEditor({
     scope: (question?.scope ?? "order") as string,
     ticket_types: question?.ticket_type_ids ?? [],
     choices: (question?.choices ?? []).join("\n"),
+    translations: editableTranslations(question),
   });
   const choiceKind = CHOICE_KINDS.includes(form.data.kind as Kind);
+  const [language, setLanguage] = useState(locale);
+  const translated = language !== locale && locales.includes(language);
+  const translation = form.data.translations[language] ?? {};
+  const name = languageName(language);
+  const fallback = fallbackHint(language, locale);
+  const translate = (field: string, value: string) =>
+    form.setData("translations", withTranslation(form.data.translations, language, field, value));
   return (
     <form
       onSubmit={submitTo(form, action, errorKey, onSaved)}
@@ -56,19 +89,52 @@ function QuestionEditor({
       data-testid="question-form"
     >
       <FormError message={errors.form} />
-      <TextField
-        label="Question"
-        value={form.data.label}
-        onChange={(e) => form.setData("label", e.target.value)}
-        error={errors.label}
-        required
+      <LanguageTabs
+        locales={locales}
+        defaultLocale={locale}
+        active={language}
+        onChange={setLanguage}
+        error={errors.translations}
       />
-      <TextField
-        label="Help text (optional)"
-        value={form.data.help_text}
-        onChange={(e) => form.setData("help_text", e.target.value)}
-        error={errors.help_text}
-      />
+      {translated ? (
+        <div className="space-y-3" data-testid={`question-translation-${language}`}>
+          <TextField
+            label={`Question (${name})`}
+            hint={fallback}
+            value={translation.label ?? ""}
+            onChange={(e) => translate("label", e.target.value)}
+          />
+          <TextField
+            label={`Help text (${name})`}
+            value={translation.help_text ?? ""}
+            onChange={(e) => translate("help_text", e.target.value)}
+          />
+          {choiceKind ? (
+            <TextArea
+              label={`Options (${name}), one per line in the same order`}
+              rows={4}
+              hint="One for each option; answers are kept as the event language's options."
+              value={translation.choices ?? ""}
+              onChange={(e) => translate("choices", e.target.value)}
+            />
+          ) : null}
+        </div>
+      ) : null}
+      <div className={translated ? "hidden" : "space-y-3"}>
+        <TextField
+          label="Question"
+          value={form.data.label}
+          onChange={(e) => form.setData("label", e.target.value)}
+          error={errors.label}
+          required
+        />
+        <TextField
+          label="Help text (optional)"
+          value={form.data.help_text}
+          onChange={(e) => form.setData("help_text", e.target.value)}
+          error={errors.help_text}
+        />
+      </div>
       <div className="grid gap-3 sm:grid-cols-2">
         <SelectField
           label="Kind of answer"
@@ -123,6 +189,8 @@ export default function Questions({
   kinds,
   scopes,
   answer_settings,
+  locale,
+  locales,
 }: Props) {
   const errors = usePage().props.errors;
   const eventBase = `/manage/${organizer.slug}/events/${event.slug}`;
@@ -187,6 +255,8 @@ export default function Questions({
             kinds={kinds}
             scopes={scopes}
             ticketTypes={ticket_types}
+            locale={locale}
+            locales={locales}
             submitLabel="Add question"
             onSaved={() => setAdding(false)}
           />
@@ -266,6 +336,8 @@ export default function Questions({
                     kinds={kinds}
                     scopes={scopes}
                     ticketTypes={ticket_types}
+                    locale={locale}
+                    locales={locales}
                     submitLabel="Save question"
                     onSaved={() => setEditing(null)}
                   />

@@ -6,7 +6,9 @@ import Answers from "../../components/Answers";
 import AnswersForm from "../../components/AnswersForm";
 import AttendeeNameForm from "../../components/AttendeeNameForm";
 import DateDetails from "../../components/DateDetails";
+import OrderInvoices from "../../components/OrderInvoices";
 import OrderSummary from "../../components/OrderSummary";
+import TaxSummary from "../../components/TaxSummary";
 import WalletButtons from "../../components/WalletButtons";
 import { useEmbedded } from "../../lib/embed";
 import { formatEventDate, formatMoney } from "../../lib/format";
@@ -172,6 +174,7 @@ export default function OrderShow({
           ) : null}
           <div className="mt-4">
             <OrderSummary lines={order.lines} currency={order.currency} total={order.total} />
+            <TaxSummary taxes={order.taxes} currency={order.currency} />
             {Number(order.refunded_amount) > 0 ? (
               <p className="text-sm text-slate-600">
                 <Trans>Refunded: {formatMoney(order.refunded_amount, order.currency)}</Trans>
@@ -292,6 +295,7 @@ export default function OrderShow({
             ))}
           </ul>
         </section>
+        <OrderInvoices />
       </div>
     </>
   );

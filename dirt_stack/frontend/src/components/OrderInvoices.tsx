@@ -1,0 +1,77 @@
+import { router, usePage } from "@inertiajs/react";
+import { formatMoney, formatShortDay } from "../lib/format";
+import type { OrderInvoicesSection, PageProps } from "../types";
+
+/** An order's invoices, cancellations and credit notes, each a PDF download (with its
+ * Factur-X XML inside), and the button that asks for the invoice when the organizer issues
+ * them on request. */
+export function InvoiceList({
+  section,
+  timeZone,
+}: {
+  section: OrderInvoicesSection;
+  timeZone: string;
+}) {
+  const requestUrl = section.request_url;
+  return (
+    <div data-testid="order-invoices">
+      {section.invoices.length > 0 ? (
+        <ul className="mt-3 divide-y divide-slate-100">
+          {section.invoices.map((invoice) => (
+            <li
+              key={invoice.id}
+              className="flex flex-wrap items-center justify-between gap-3 py-2 text-sm"
+            >
+              <span>
+                <span className="font-medium">
+                  {invoice.kind_label} {invoice.number}
+                </span>
+                <span className="text-slate-500">
+                  {" "}
+                  · {formatShortDay(invoice.issued_at, timeZone)} ·{" "}
+                  {formatMoney(invoice.gross_total, invoice.currency)}
+                </span>
+              </span>
+              <a
+                href={invoice.pdf_url}
+                download
+                className="rounded-lg px-3 py-1.5 font-semibold text-indigo-700 ring-1 ring-inset ring-indigo-200 hover:bg-indigo-50"
+              >
+                Download PDF<span className="sr-only"> of {invoice.number}</span>
+              </a>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {requestUrl ? (
+        <button
+          type="button"
+          onClick={() => router.post(requestUrl, {}, { preserveScroll: true })}
+          className="mt-3 rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
+        >
+          Get an invoice
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+/** The buyer's order page section (pages/Orders/Show.tsx): shown when the order has
+ * invoices or may ask for one. */
+export default function OrderInvoices() {
+  const { invoices, order } = usePage<PageProps<"Orders/Show">>().props;
+  if (!invoices) {
+    return null;
+  }
+  return (
+    <section
+      aria-labelledby="invoices-heading"
+      className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm"
+    >
+      <h2 id="invoices-heading" className="text-lg font-semibold">
+        Invoices
+      </h2>
+      <InvoiceList section={invoices} timeZone={order.event.timezone} />
+    </section>
+  );
+}
