@@ -4845,15 +4845,15 @@ export interface components {
       /** Changes */
       changes: components["schemas"]["EmailTextChangeRow"][];
       /**
-       * Locale
+       * Event Locale
        * @description The event's language: the texts' own subject and body are in it.
        */
-      locale: string;
+      event_locale: string;
       /**
-       * Locales
+       * Event Locales
        * @description The event's languages; the others get translations.
        */
-      locales: string[];
+      event_locales: string[];
     };
     /** ErrorPageProps */
     ErrorPageProps: {
@@ -6098,15 +6098,15 @@ export interface components {
       scopes: components["schemas"]["Option"][];
       answer_settings: components["schemas"]["AnswerSettingsValues"];
       /**
-       * Locale
+       * Event Locale
        * @description The event's language: the questions' own texts are in it.
        */
-      locale: string;
+      event_locale: string;
       /**
-       * Locales
+       * Event Locales
        * @description The event's languages; the others get translations.
        */
-      locales: string[];
+      event_locales: string[];
     };
     /** QueuePageProps */
     QueuePageProps: {
