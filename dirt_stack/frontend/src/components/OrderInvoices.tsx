@@ -1,4 +1,5 @@
 import { router, usePage } from "@inertiajs/react";
+import { Trans } from "@lingui/react/macro";
 import { formatMoney, formatShortDay } from "../lib/format";
 import type { OrderInvoicesSection, PageProps } from "../types";
 
@@ -24,7 +25,7 @@ export function InvoiceList({
             >
               <span>
                 <span className="font-medium">
-                  {invoice.kind_label} {invoice.number}
+                  <span data-server-text>{invoice.kind_label}</span> {invoice.number}
                 </span>
                 <span className="text-slate-500">
                   {" "}
@@ -37,7 +38,9 @@ export function InvoiceList({
                 download
                 className="rounded-lg px-3 py-1.5 font-semibold text-indigo-700 ring-1 ring-inset ring-indigo-200 hover:bg-indigo-50"
               >
-                Download PDF<span className="sr-only"> of {invoice.number}</span>
+                <Trans>
+                  Download PDF<span className="sr-only"> of {invoice.number}</span>
+                </Trans>
               </a>
             </li>
           ))}
@@ -49,7 +52,7 @@ export function InvoiceList({
           onClick={() => router.post(requestUrl, {}, { preserveScroll: true })}
           className="mt-3 rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
         >
-          Get an invoice
+          <Trans>Get an invoice</Trans>
         </button>
       ) : null}
     </div>
@@ -69,7 +72,7 @@ export default function OrderInvoices() {
       className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm"
     >
       <h2 id="invoices-heading" className="text-lg font-semibold">
-        Invoices
+        <Trans>Invoices</Trans>
       </h2>
       <InvoiceList section={invoices} timeZone={order.event.timezone} />
     </section>
