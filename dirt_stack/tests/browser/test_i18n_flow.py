@@ -269,6 +269,15 @@ def test_the_switcher_turns_the_shop_german_with_prague_times_seen_from_new_york
         context.close()
 
 
+# 1.234,50 € with 19 % German VAT contained: 1.037,39 € net, 197,11 € tax.
+GERMAN_TAX_ROWS = ["Netto\t1.037,39 €", "USt. 19 % auf 1.037,39 €\t197,11 €"]
+
+
+def tax_rows(page: Page) -> list[str]:
+    """The tax summary's rows, label and amount separated by a tab."""
+    return [amount(row) for row in page.get_by_test_id("tax-summary").locator("tr").all_inner_texts()]
+
+
 def test_a_taxed_checkout_asks_for_the_invoice_address_in_german(page: Page, live_server, sommerfest):
     page.context.add_cookies([{"name": "maticko_locale", "value": "de", "url": live_server.url}])
 
@@ -286,7 +295,21 @@ def test_a_taxed_checkout_asks_for_the_invoice_address_in_german(page: Page, liv
     address.get_by_label("Land", exact=True).select_option("CH")
     expect(address.get_by_label("USt-IdNr. (optional)", exact=True)).to_be_visible()
 
-    # 1.234,50 € with 19 % German VAT contained: 1.037,39 € net, 197,11 € tax.
-    rows = [amount(row) for row in page.get_by_test_id("tax-summary").locator("tr").all_inner_texts()]
-    assert rows == ["Netto\t1.037,39 €", "USt. 19 % auf 1.037,39 €\t197,11 €"], rows
+    assert tax_rows(page) == GERMAN_TAX_ROWS
     assert amount(page.get_by_test_id("order-total").inner_text()) == "1.234,50 €"
+
+    # The order page: the same summary and the invoice, named in German.
+    address.get_by_label("Ich kaufe als Unternehmen").uncheck()
+    page.get_by_label("Ihr Name").fill("Mira Buyer")
+    page.get_by_label("E-Mail").fill("mira@example.com")
+    address.get_by_label("Name", exact=True).fill("Mira Buyer")
+    address.get_by_label("Straße und Hausnummer").fill("Hauptstraße 5")
+    address.get_by_label("Postleitzahl").fill("10115")
+    address.get_by_label("Ort", exact=True).fill("Berlin")
+    page.get_by_label("Kartennummer").fill("4242 4242 4242 4242")
+    page.get_by_role("button", name="Bestellung aufgeben").click()
+    expect(page.get_by_role("heading", name="Rechnungen")).to_be_visible()
+    invoice = Invoice.objects.get(order=Order.objects.get())
+    expect(page.get_by_test_id("order-invoices")).to_contain_text(f"Rechnung {invoice.number}")
+    expect(page.get_by_role("link", name=f"{invoice.number} als PDF herunterladen")).to_be_visible()
+    assert tax_rows(page) == GERMAN_TAX_ROWS

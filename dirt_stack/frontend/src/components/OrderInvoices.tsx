@@ -1,7 +1,18 @@
 import { router, usePage } from "@inertiajs/react";
-import { Trans } from "@lingui/react/macro";
+import type { MessageDescriptor } from "@lingui/core";
+import { msg } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { formatMoney, formatShortDay } from "../lib/format";
 import type { OrderInvoicesSection, PageProps } from "../types";
+
+type InvoiceKind = OrderInvoicesSection["invoices"][number]["kind"];
+
+// The kinds' names in the reader's language (the server's `kind_label` is English).
+const KIND_LABELS: Record<InvoiceKind, MessageDescriptor> = {
+  invoice: msg`Invoice`,
+  cancellation: msg`Cancellation`,
+  credit_note: msg`Credit note`,
+};
 
 /** An order's invoices, cancellations and credit notes, each a PDF download (with its
  * Factur-X XML inside), and the button that asks for the invoice when the organizer issues
@@ -13,6 +24,7 @@ export function InvoiceList({
   section: OrderInvoicesSection;
   timeZone: string;
 }) {
+  const { i18n } = useLingui();
   const requestUrl = section.request_url;
   return (
     <div data-testid="order-invoices">
@@ -25,7 +37,7 @@ export function InvoiceList({
             >
               <span>
                 <span className="font-medium">
-                  <span data-server-text>{invoice.kind_label}</span> {invoice.number}
+                  {i18n._(KIND_LABELS[invoice.kind])} {invoice.number}
                 </span>
                 <span className="text-slate-500">
                   {" "}
