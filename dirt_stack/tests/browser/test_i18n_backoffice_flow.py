@@ -6,7 +6,7 @@ visible text or label that was never wrapped for translation (the check is the b
 sign-up link, the password reset and its link, valid and spent), then an organizer's owner
 logged in: security with two-factor authentication off, its setup, the recovery codes,
 security with it on and required by the organizer, changing the password, confirming it is
-them, and logging in again with a code.
+them, the back office's home and a new organizer's form, and logging in again with a code.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from playwright.sync_api import Page, expect
 from accounts import signup
 from tests.browser.test_i18n_flow import PSEUDO_LOCALE, untranslated
 from tests.browser.test_two_factor_flow import app_code
-from tests.factories import make_member, make_organizer
+from tests.factories import make_event, make_member, make_organizer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -87,6 +87,13 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_account_pages(page: 
 
     assert visit(page, f"{base}/accounts/password/change/", 'input[autocomplete="new-password"]') == []
     assert visit(page, f"{base}/accounts/confirm/?next=/manage/", 'input[name="code"]') == []
+
+    # The back office's home, without an event and with one, and a new organizer's form.
+    assert visit(page, f"{base}/manage/", "main h2") == []
+    make_event(organizer=organizer, slug="gala", title="Harbour Gala")
+    assert visit(page, f"{base}/manage/", '[data-testid="event-row"]', "Harbour Gala") == []
+    expect(page.get_by_test_id("event-status")).not_to_have_text("published")
+    assert visit(page, f"{base}/manage/organizers/new/", 'input[name="slug"]') == []
 
     # Logging in again asks for a code.
     page.context.clear_cookies()
