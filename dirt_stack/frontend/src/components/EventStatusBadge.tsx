@@ -17,13 +17,13 @@ const STYLES: Record<EventStatus, string> = {
 };
 
 export default function EventStatusBadge({ status }: { status: EventStatus }) {
-  const { _ } = useLingui();
+  const { i18n } = useLingui();
   return (
     <span
       data-testid="event-status"
       className={`inline-block rounded-full px-2.5 py-0.5 text-xs font-medium capitalize ring-1 ring-inset ${STYLES[status]}`}
     >
-      {_(LABELS[status])}
+      {i18n._(LABELS[status])}
     </span>
   );
 }
