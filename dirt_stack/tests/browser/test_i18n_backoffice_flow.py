@@ -1,23 +1,28 @@
-"""The account pages in the pseudo-locale, in Chromium.
+"""The account pages and the back office's first pages in the pseudo-locale, in Chromium.
 
 `en-x-pseudo` shows every wrapped message with its letters accented, so a walk finds any
 visible text or label that was never wrapped for translation (the check is the buyer walk's,
-`tests/browser/test_i18n_flow.py`). The walk: the anonymous pages (log in, sign up, the emailed
-sign-up link, the password reset and its link, valid and spent), then an organizer's owner
-logged in: security with two-factor authentication off, its setup, the recovery codes,
-security with it on and required by the organizer, changing the password, confirming it is
-them, the back office's home and a new organizer's form, and logging in again with a code.
+`tests/browser/test_i18n_flow.py`). The walk: the anonymous pages (log in, sign up, the
+emailed sign-up link, the password reset and its link, valid and spent, an invitation, open
+and expired), then an organizer's owner logged in: security with two-factor authentication
+off, its setup, the recovery codes, security with it on and required by the organizer,
+changing the password, confirming it is them, the back office's home and a new organizer's
+form, the invitation to accept, and logging in again with a code.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.contrib.auth.tokens import default_token_generator
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from playwright.sync_api import Page, expect
 
-from accounts import signup
+from accounts import services, signup
+from accounts.models import Invitation
 from tests.browser.test_i18n_flow import PSEUDO_LOCALE, untranslated
 from tests.browser.test_two_factor_flow import app_code
 from tests.factories import make_event, make_member, make_organizer
@@ -27,7 +32,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 OWNER_EMAIL = "olga@example.com"
 OWNER_PASSWORD = "olga-pass-phrase"
 # The owner's and organizer's own texts, which a page shows as they are.
-OWN_TEXTS = ["Olga Owner", OWNER_EMAIL, "Acme Arts", "dana@example.com"]
+OWN_TEXTS = ["Olga Owner", OWNER_EMAIL, "Acme Arts", "Bright Hall", "dana@example.com"]
 
 
 def visit(page: Page, url: str, shown: str, *also_allowed: str) -> list[str]:
@@ -63,6 +68,18 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_account_pages(page: 
     assert visit(page, reset, 'input[name="password"]') == []
     assert visit(page, f"{base}/accounts/password/reset/{uid}/spent/", '[role="alert"]') == []
 
+    # An invitation to another organizer's team: seen before logging in, and expired.
+    other = make_organizer(slug="bright", name="Bright Hall")
+    invitation = services.invite_member(
+        organizer=other, email=OWNER_EMAIL, role="manager", invited_by=make_member(other)
+    )
+    assert visit(page, f"{base}/invitations/{invitation.token}/", 'a[href^="/accounts/signup/"]') == []
+    expired = services.invite_member(
+        organizer=other, email="dana@example.com", role="manager", invited_by=owner
+    )
+    Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - dt.timedelta(days=1))
+    assert visit(page, f"{base}/invitations/{expired.token}/", '[role="alert"]') == []
+
     # The owner: security with two-factor authentication off, then its setup.
     log_in(page, f"{base}/accounts/login/?next=/accounts/security/")
     expect(page.get_by_test_id("two-factor-status")).to_be_visible()
@@ -94,6 +111,8 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_account_pages(page: 
     assert visit(page, f"{base}/manage/", '[data-testid="event-row"]', "Harbour Gala") == []
     expect(page.get_by_test_id("event-status")).not_to_have_text("published")
     assert visit(page, f"{base}/manage/organizers/new/", 'input[name="slug"]') == []
+    # The invitation again, logged in with the invited address: it can be accepted.
+    assert visit(page, f"{base}/invitations/{invitation.token}/", 'form button[type="submit"]') == []
 
     # Logging in again asks for a code.
     page.context.clear_cookies()
