@@ -189,8 +189,8 @@ export default function Questions({
   kinds,
   scopes,
   answer_settings,
-  locale,
-  locales,
+  event_locale: locale,
+  event_locales: locales,
 }: Props) {
   const errors = usePage().props.errors;
   const eventBase = `/manage/${organizer.slug}/events/${event.slug}`;
