@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 import zoneinfo
@@ -22,6 +23,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from events.models import Event
 from invoicing.models import Invoice
@@ -83,7 +85,10 @@ def _settings(settings):
 
 
 def untranslated(page: Page, *also_allowed: str) -> list[str]:
-    page.wait_for_load_state("networkidle")
+    # Late requests (the ALTCHA widget's texts) settle first; a page that polls (the on-sale
+    # room's queue) never goes quiet, so the wait is bounded and its end is not a failure.
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_load_state("networkidle", timeout=3_000)
     return page.evaluate(FIND_UNTRANSLATED, [*UNTRANSLATED_TEXTS, *also_allowed])
 
 
