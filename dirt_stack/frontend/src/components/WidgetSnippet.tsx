@@ -123,12 +123,14 @@ export default function WidgetSnippet({
         <label htmlFor={codeId} className="block text-sm font-medium text-slate-700">
           <Trans>Paste this into your website's HTML</Trans>
         </label>
+        {/* The snippet is HTML code, not text to translate (data-server-text). */}
         <textarea
           id={codeId}
           readOnly
           rows={3}
           value={code}
           data-testid="widget-snippet"
+          data-server-text
           className="mt-1 block w-full rounded-lg border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-xs"
         />
         <div className="mt-2 flex items-center gap-3">
@@ -154,6 +156,7 @@ export default function WidgetSnippet({
         aria-label={t`Preview`}
         className="rounded-xl border border-dashed border-slate-300 p-3"
       >
+        {/* The preview runs the widget script itself, which brings its own texts (data-server-text). */}
         <p className="mb-2 text-xs font-medium uppercase tracking-wide text-slate-500">
           <Trans>Preview</Trans>
         </p>
@@ -162,6 +165,7 @@ export default function WidgetSnippet({
             key={`inline-${target.slug}`}
             className="maticko-widget"
             data-testid="widget-preview"
+            data-server-text
             {...{ [`data-${target.kind}`]: target.slug }}
           />
         ) : (
@@ -170,6 +174,7 @@ export default function WidgetSnippet({
             type="button"
             className="maticko-button rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white"
             data-testid="widget-preview"
+            data-server-text
             {...{ [`data-${target.kind}`]: target.slug }}
           >
             {label || defaultLabel}
