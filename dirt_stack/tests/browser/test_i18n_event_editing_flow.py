@@ -24,7 +24,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 OWNER_EMAIL = "olga@example.com"
 # The owner's name in the header and the event's time zone are data, not the page's text.
-ALLOWED = (OWNER_EMAIL, "Olga Owner", "Europe/Prague")
+# The languages are named each in itself, in every language (lib/i18n's list).
+LANGUAGE_NAMES = ("English", "Deutsch", "Français", "Español", "Čeština")
+ALLOWED = (OWNER_EMAIL, "Olga Owner", "Europe/Prague", *LANGUAGE_NAMES)
 EVENT = "/manage/prague-nights/events/vltava-sessions"
 
 
@@ -66,6 +68,12 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_event_pages(
     owner_logs_in_then_reads_pseudo(page, live_server.url, event.organizer)
     server = live_server.url
 
+    assert visit(page, f"{server}/manage/prague-nights/events/new/", 'input[name="title"]') == []
+    # A second language: the tabs, the translated fields and their fallback hint.
+    page.get_by_label("Deutsch").check()
+    page.get_by_test_id("language-tab-de").click()
+    expect(page.locator('input[name="title-de"]')).to_be_visible()
+    assert untranslated(page, *ALLOWED) == []
     assert visit(page, f"{server}{EVENT}/duplicate/", '[data-testid="duplicate-summary"]') == []
     # The widget page names this site's address (data) in its Content-Security-Policy hint.
     assert visit(page, f"{server}{EVENT}/widget/", '[data-testid="widget-snippet"]', server) == []
