@@ -8,8 +8,6 @@ texts, the buyers' details and what the server writes (`data-server-text`) may s
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -38,7 +36,11 @@ def _settings(settings):
 def owner_logs_in_then_reads_pseudo(page: Page, server_url: str, organizer) -> None:
     """Olga, the organizer's owner, logs in (in English), then chooses the pseudo-locale."""
     make_member(
-        organizer, role=Membership.Role.OWNER, email=OWNER_EMAIL, password="olga-pass-phrase", full_name="Olga Owner"
+        organizer,
+        role=Membership.Role.OWNER,
+        email=OWNER_EMAIL,
+        password="olga-pass-phrase",
+        full_name="Olga Owner",
     )
     page.goto(f"{server_url}/accounts/login/?next=/manage/")
     page.get_by_label("Email").fill(OWNER_EMAIL)
@@ -55,7 +57,9 @@ def visit(page: Page, url: str, shown: str, *also_allowed: str) -> list[str]:
 
 
 def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_event_pages(
-    page: Page, live_server, vltava_sessions  # noqa: F811
+    page: Page,
+    live_server,
+    vltava_sessions,  # noqa: F811
 ):
     event = vltava_sessions
     standard = event.ticket_types.get(name="Standard")

@@ -121,7 +121,9 @@ export default function EventCancel({
             disabled={form.processing}
             className="rounded-lg bg-red-700 px-4 py-2 text-sm font-semibold text-white hover:bg-red-800 disabled:opacity-60"
           >
-            {impact.orders ? t`Cancel the event, refund and email every buyer` : t`Cancel the event`}
+            {impact.orders
+              ? t`Cancel the event, refund and email every buyer`
+              : t`Cancel the event`}
           </button>
           <Link
             href={`${base}/`}

@@ -137,8 +137,8 @@ export default function EventCancellation({
           </h2>
           <p className="mb-3 text-sm text-slate-700">
             <Trans>
-              These orders were paid by bank transfer: they are refunded in Maticko and their
-              buyers were told you will pay them back. Send each the amount.
+              These orders were paid by bank transfer: they are refunded in Maticko and their buyers
+              were told you will pay them back. Send each the amount.
             </Trans>
           </p>
           <table className="w-full text-left text-sm">
