@@ -78,6 +78,25 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_event_pages(
     page.get_by_test_id("language-tab-de").click()
     expect(page.locator('input[name="title-de"]')).to_be_visible()
     assert untranslated(page, *ALLOWED) == []
+    # The dates: adding one, a rule with its preview, one date's editor, its move and its
+    # cancellation (it has orders), and the editor of the selected dates.
+    assert visit(page, f"{server}{EVENT}/dates/", '[data-testid="date-row"]') == []
+    page.get_by_test_id("add-date").click()
+    expect(page.get_by_test_id("add-date-form")).to_be_visible()
+    page.get_by_test_id("add-rule").click()
+    page.get_by_test_id("rule-form").locator('input[type="date"]').first.fill("2031-10-06")
+    expect(page.get_by_test_id("preview-summary")).to_be_visible()
+    assert untranslated(page, *ALLOWED) == []
+    row = page.get_by_test_id("date-row").first
+    for panel, shown in enumerate(("date-editor", "move-date-form", "cancel-date-panel")):
+        row.locator("button").nth(panel).click()
+        expect(page.get_by_test_id(shown)).to_be_visible()
+        assert untranslated(page, *ALLOWED) == []
+    row.locator('input[type="checkbox"]').check()
+    page.get_by_test_id("edit-selected").click()
+    expect(page.get_by_test_id("bulk-editor")).to_be_visible()
+    assert untranslated(page, *ALLOWED) == []
+
     assert visit(page, f"{server}{EVENT}/duplicate/", '[data-testid="duplicate-summary"]') == []
     # The widget page names this site's address (data) in its Content-Security-Policy hint.
     assert visit(page, f"{server}{EVENT}/widget/", '[data-testid="widget-snippet"]', server) == []
