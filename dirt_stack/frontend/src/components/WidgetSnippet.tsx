@@ -1,4 +1,3 @@
-import { Trans, useLingui } from "@lingui/react/macro";
 import { useEffect, useId, useState } from "react";
 import { TextField } from "./fields";
 
@@ -56,7 +55,6 @@ export default function WidgetSnippet({
   target: Target;
   defaultLabel: string;
 }) {
-  const { t } = useLingui();
   const [style, setStyle] = useState<Style>("inline");
   const [label, setLabel] = useState(defaultLabel);
   const [copied, setCopied] = useState(false);
@@ -78,9 +76,7 @@ export default function WidgetSnippet({
   return (
     <div className="space-y-4">
       <fieldset>
-        <legend className="text-sm font-medium text-slate-700">
-          <Trans>Show the shop</Trans>
-        </legend>
+        <legend className="text-sm font-medium text-slate-700">Show the shop</legend>
         <div className="mt-1 flex flex-wrap gap-4 text-sm">
           <label className="flex items-center gap-2">
             <input
@@ -92,7 +88,7 @@ export default function WidgetSnippet({
                 setCopied(false);
               }}
             />
-            <Trans>In the page</Trans>
+            In the page
           </label>
           <label className="flex items-center gap-2">
             <input
@@ -104,13 +100,13 @@ export default function WidgetSnippet({
                 setCopied(false);
               }}
             />
-            <Trans>Behind a button (opens over the page)</Trans>
+            Behind a button (opens over the page)
           </label>
         </div>
       </fieldset>
       {style === "button" ? (
         <TextField
-          label={t`Button text`}
+          label="Button text"
           value={label}
           maxLength={80}
           onChange={(e) => {
@@ -121,16 +117,14 @@ export default function WidgetSnippet({
       ) : null}
       <div>
         <label htmlFor={codeId} className="block text-sm font-medium text-slate-700">
-          <Trans>Paste this into your website's HTML</Trans>
+          Paste this into your website's HTML
         </label>
-        {/* The snippet is HTML code, not text to translate (data-server-text). */}
         <textarea
           id={codeId}
           readOnly
           rows={3}
           value={code}
           data-testid="widget-snippet"
-          data-server-text
           className="mt-1 block w-full rounded-lg border border-slate-300 bg-slate-50 px-3 py-2 font-mono text-xs"
         />
         <div className="mt-2 flex items-center gap-3">
@@ -139,33 +133,27 @@ export default function WidgetSnippet({
             onClick={copy}
             className="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
           >
-            <Trans>Copy</Trans>
+            Copy
           </button>
           <span role="status" className="text-sm text-emerald-700">
-            {copied ? t`Copied.` : ""}
+            {copied ? "Copied." : ""}
           </span>
         </div>
         <p className="mt-2 text-xs text-slate-500">
-          <Trans>
-            If your website sends a Content-Security-Policy, allow {siteUrl} in its script-src and
-            frame-src.
-          </Trans>
+          If your website sends a Content-Security-Policy, allow {siteUrl} in its script-src and
+          frame-src.
         </p>
       </div>
       <section
-        aria-label={t`Preview`}
+        aria-label="Preview"
         className="rounded-xl border border-dashed border-slate-300 p-3"
       >
-        {/* The preview runs the widget script itself, which brings its own texts (data-server-text). */}
-        <p className="mb-2 text-xs font-medium uppercase tracking-wide text-slate-500">
-          <Trans>Preview</Trans>
-        </p>
+        <p className="mb-2 text-xs font-medium uppercase tracking-wide text-slate-500">Preview</p>
         {style === "inline" ? (
           <div
             key={`inline-${target.slug}`}
             className="maticko-widget"
             data-testid="widget-preview"
-            data-server-text
             {...{ [`data-${target.kind}`]: target.slug }}
           />
         ) : (
@@ -174,7 +162,6 @@ export default function WidgetSnippet({
             type="button"
             className="maticko-button rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white"
             data-testid="widget-preview"
-            data-server-text
             {...{ [`data-${target.kind}`]: target.slug }}
           >
             {label || defaultLabel}
