@@ -98,6 +98,16 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_event_pages(
     expect(page.get_by_test_id("bulk-editor")).to_be_visible()
     assert untranslated(page, *ALLOWED) == []
 
+    # The questions: none yet, the new question's form, then the question in the list.
+    assert visit(page, f"{server}{EVENT}/questions/", '[data-testid="answer-settings"]') == []
+    page.locator("main button[aria-expanded]").first.click()
+    form = page.get_by_test_id("question-form")
+    form.locator("input").first.fill("Dietary needs")
+    assert untranslated(page, *ALLOWED) == []
+    form.locator('button[type="submit"]').click()
+    expect(page.get_by_test_id("question")).to_have_count(1)
+    assert untranslated(page, *ALLOWED, "Dietary needs") == []
+
     assert visit(page, f"{server}{EVENT}/duplicate/", '[data-testid="duplicate-summary"]') == []
     # The widget page of a draft (the snippet generator of a published event, WidgetSnippet,
     # is the organizer widget page's and is walked with it).
