@@ -39,8 +39,10 @@ RUN groupadd --system --gid 10001 maticko \
 COPY dirt_stack/ ./
 COPY --from=frontend-builder /build/dist ./frontend/dist
 
-# Collect static files at build time; the key only exists for this command.
+# Collect static files and compile the translation catalogs at build time; the key only
+# exists for these commands.
 RUN SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectstatic --noinput \
+    && SECRET_KEY=collectstatic-only-not-a-secret python manage.py compile_catalogs \
     && mkdir -p /app/media \
     && chown maticko:maticko /app/media
 

@@ -102,13 +102,30 @@ bench-overload: ## Open-loop overload benchmark on PostgreSQL: arrivals at 3 x t
 	@bash $(APP)/setup.sh --dev --no-db
 	$(BIN)/python bench/overload.py --database postgres --overload 3 --duration 60
 
-lint: lint-python lint-types lint-frontend lint-i18n lint-types-generated lint-migrations lint-container lint-infra lint-workflows ## Run every linter
+lint: lint-python lint-translations lint-types lint-frontend lint-i18n lint-types-generated lint-migrations lint-container lint-infra lint-workflows ## Run every linter
 
 lint-python:
 	@bash $(APP)/setup.sh --dev --no-db --no-build
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	cd $(APP) && $(BIN)/lint-imports --no-logo
+
+# The server's translation catalogs hold every string the code marks, translated into every
+# language (core/management/commands/check_catalogs.py). Extraction is Django's makemessages,
+# which needs GNU gettext: .ci/run installs it; without it a local run says so and skips.
+.PHONY: lint-translations translations
+lint-translations: ## Check that the server's catalogs are complete (de, fr, es, cs)
+	@bash $(APP)/setup.sh --dev --no-db --no-build
+	@if command -v xgettext >/dev/null 2>&1; then \
+		cd $(APP) && DEBUG=true $(BIN)/python manage.py check_catalogs; \
+	elif [ "$${CI:-}" = true ]; then \
+		echo "lint-translations: GNU gettext (xgettext) is missing" >&2; exit 1; \
+	else \
+		echo "lint-translations: skipped, GNU gettext (xgettext) is not installed (apt-get install gettext)"; \
+	fi
+
+translations: ## Extract the server's new strings into its catalogs (then translate them)
+	cd $(APP) && DEBUG=true $(BIN)/python manage.py check_catalogs --update
 
 # mypy's Django plugin imports maticko.settings, which refuses to load without a
 # SECRET_KEY unless DEBUG is on; DEBUG=true lets it load with its development

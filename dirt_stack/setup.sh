@@ -107,6 +107,10 @@ if ! is_current "$stamp" "$wanted"; then
   echo "$wanted" >"$stamp"
 fi
 
+# --- Translations -----------------------------------------------------------
+# The server's catalogs (*/locale/*/LC_MESSAGES/django.po), compiled with Babel.
+(cd "$APP_DIR" && DEBUG=true "$VENV/bin/python" manage.py compile_catalogs -v 0)
+
 # --- Frontend -------------------------------------------------------------
 command -v node >/dev/null 2>&1 || fail "Node.js 20 or newer is required."
 node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' ||

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -15,6 +15,8 @@ from api.problems import problem
 from api.schemas import ProblemOut
 from core import ratelimit
 from core.input import Id, NameRules, StrictInt, TextRules
+from core.language import request_language
+from core.locales import LANGUAGE_CODES
 from events.models import Event
 from onsale.exceptions import AdmissionRequired
 from questions import services as questions
@@ -111,6 +113,15 @@ class PurchaseIn(Schema):
             "left unanswered, or an answer that does not fit its question, is a 422 whose "
             "`field_errors` name each one: `answers.<question id>`, or `answers.<question "
             "id>.<ticket>` for a ticket's."
+        ),
+    )
+    locale: Literal[LANGUAGE_CODES] | None = Field(  # type: ignore[valid-type]
+        None,
+        description=(
+            "The buyer's language, one of "
+            + ", ".join(f"`{code}`" for code in LANGUAGE_CODES)
+            + ": the order's emails and PDF tickets are written in it. Without it, the "
+            "request's `Accept-Language` (its first language Maticko speaks), else English."
         ),
     )
     altcha: Annotated[str, TextRules(challenges.PAYLOAD_MAX_LENGTH)] | None = Field(
@@ -289,6 +300,7 @@ def create_order(
         payment_method=purchase.payment_method,
         attendee_names=[a.name for a in purchase.attendees or []],
         card_number=purchase.card_number or "",
+        locale=purchase.locale or request_language(request),
     )
     # After a sell-out most requests end here: before the rate limiter's write, the
     # proof of work, the buyer's share and the statement (sales.purchase.known_sold_out).

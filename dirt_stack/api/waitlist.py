@@ -12,6 +12,7 @@ from api.problems import problem
 from api.schemas import ProblemOut
 from core import ratelimit
 from core.input import Id, StrictInt, TextRules
+from core.language import request_language
 from events.models import Event, TicketType
 from sales.exceptions import OrderConflict, OrderInvalid
 from storefront.views.events import chosen_date
@@ -58,7 +59,7 @@ def join_waitlist(request: HttpRequest, slug: str, body: WaitlistJoinIn) -> Http
         return problem(422, "Choose a ticket type of this date.", field="ticket_type_id")
     try:
         services.count_join(ratelimit.client_ip(request))
-        services.join(date, ticket_type, body.email, body.quantity)
+        services.join(date, ticket_type, body.email, body.quantity, locale=request_language(request))
     except services.TooManyJoins as exc:
         limited = problem(429, str(exc))
         limited["Retry-After"] = str(exc.retry_after)

@@ -43,3 +43,16 @@ def format_moment(moment: dt.datetime, timezone: str, locale: str | None, *, wit
     day = format_date(local, format="full", locale=language)
     text = f"{day}, {format_time(local, format='short', locale=language)}"
     return f"{text} {local.tzname()}" if with_zone else text
+
+
+def format_clock(moment: dt.datetime, timezone: str, locale: str | None) -> str:
+    """The time of day only, in the given zone, for a reader: "19:30" (de), "7:30 PM" (en)."""
+    return format_time(
+        moment.astimezone(zoneinfo.ZoneInfo(timezone)), format="short", locale=babel_locale(locale)
+    )
+
+
+def format_day(moment: dt.datetime, timezone: str, locale: str | None) -> str:
+    """The day only, in the given zone, for a reader: "Freitag, 12. Dezember 2031" (de)."""
+    local = moment.astimezone(zoneinfo.ZoneInfo(timezone))
+    return format_date(local, format="full", locale=babel_locale(locale))

@@ -31,9 +31,11 @@ from core import load
 from core.database_outage import database_unreachable
 from core.health import health_report, live_report
 from core.input import text_problem
+from core.language import request_language
+from core.locales import LANGUAGES
 from core.problems import problem
 from core.redact import REDACTED, SECRET_URL_KWARGS, redact
-from core.schemas import AppInfo, Auth, User
+from core.schemas import AppInfo, Auth, LocaleOption, User
 
 request_logger = logging.getLogger("maticko.request")
 
@@ -45,6 +47,7 @@ API_PREFIX = "/api/"
 # requests carry no cookies, so CSRF is checked by the Origin header (EmbedCsrfViewMiddleware).
 EMBED_PREFIX = "/embed/"
 JSON_TYPES = ("application/json", "application/problem+json")
+LOCALES = [LocaleOption(code=code, name=name).model_dump() for code, name in LANGUAGES]
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
@@ -371,6 +374,9 @@ def share_page_props(request: HttpRequest) -> None:
         app=AppInfo(name="Maticko", version=settings.APP_VERSION).model_dump(),
         auth=lambda: Auth(user=_user_props(request)).model_dump(),
         embed=is_embedded(request),
+        # Read when the page is rendered: an event's page may have switched to its language.
+        locale=lambda: request_language(request),
+        locales=LOCALES,
         # Views that validate a form replace this with the field errors.
         errors={},
     )

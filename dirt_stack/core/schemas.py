@@ -105,6 +105,13 @@ class AppInfo(Shape):
     version: str
 
 
+class LocaleOption(Shape):
+    """A language the buyer may choose, named in itself ("Deutsch")."""
+
+    code: str
+    name: str
+
+
 class User(Shape):
     email: str
     name: str
@@ -125,6 +132,10 @@ class SharedProps(Shape):
     # The page is framed on another website (the shop widget, ``/embed/...``): shown without
     # the site's header and footer, its links stay in the frame.
     embed: bool = False
+    # The language the server answered in (core.language: the buyer's choice, the browser's,
+    # the event's, English) and the languages the switcher offers.
+    locale: str
+    locales: list[LocaleOption]
 
 
 class FlashMessage(Shape):

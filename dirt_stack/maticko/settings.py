@@ -100,6 +100,9 @@ MIDDLEWARE = [
     "api.fast_lane.PurchaseFastLaneMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The request's language (the buyer's cookie, Accept-Language, English), activated for
+    # the views and templates; after the fast paths above, which answer without words.
+    "core.language.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Django's, with the embedded storefront's requests checked by their Origin (ADR 0032).
     "core.middleware.EmbedCsrfViewMiddleware",

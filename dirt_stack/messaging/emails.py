@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core import outbox
 from core.translated import reading, resolve
@@ -27,19 +28,17 @@ def _order(order_id: int) -> Order:
 
 
 def footer(order: Order) -> str:
-    organizer = order.event.organizer.name
-    title = resolve(order.event, "title")
-    return (
-        f"You receive this email because you have an order ({order.code}) for {title} "
-        f"from {organizer}. — {organizer}, via Maticko"
-    )
+    return gettext(
+        "You receive this email because you have an order (%(code)s) for %(event)s from "
+        "%(organizer)s. — %(organizer)s, via Maticko"
+    ) % {"code": order.code, "event": resolve(order.event, "title"), "organizer": order.event.organizer.name}
 
 
 def _send(order: Order, rendered: email_texts.Rendered, url: str) -> None:
     context = {
         "custom": rendered,
         "button_url": url,
-        "button_label": "View your order and tickets",
+        "button_label": gettext("View your order and tickets"),
         "footer": footer(order),
     }
     contact = order.event.organizer.contact_email
@@ -99,9 +98,6 @@ def _deliver_reminder(payload: dict[str, Any]) -> None:
         return
     with reading(order.locale):
         values = email_texts.order_values(order, settings.SITE_URL)
-        text = email_texts.saved(order.event_id, EmailText.Kind.REMINDER)
-        subject, body = (
-            email_texts.in_language(text) if text else email_texts.DEFAULTS[EmailText.Kind.REMINDER]
-        )
+        subject, body = email_texts.words(order.event_id, EmailText.Kind.REMINDER, order.locale)
         _send(order, email_texts.render(subject, body, values), values["order_url"])
     audit.record(order, "reminder_sent", audit.Actor(system="Maticko (reminder)"), email=order.buyer_email)

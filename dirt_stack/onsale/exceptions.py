@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext, gettext_lazy
+
 from sales.exceptions import OrderConflict
 
 
 class RoomClosed(OrderConflict):
     """The event has no active room to join (none, disabled, or its queue not yet open)."""
 
-    def __init__(self, message: str = "This event has no waiting room open now.") -> None:
-        super().__init__(message)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or gettext("This event has no waiting room open now."))
 
 
 class AdmissionRequired(OrderConflict):
@@ -20,20 +22,29 @@ class AdmissionRequired(OrderConflict):
     REASONS = frozenset({"missing", "invalid", "expired", "other_browser", "used"})
 
     MESSAGES = {
-        "missing": "Tickets for this event are sold through its waiting room: "
-        "join the queue to get your turn.",
-        "invalid": "Your admission to this event's queue is not valid: join the queue to get your turn.",
-        "expired": "Your turn in this event's queue has ended: join the queue again to get a new turn.",
-        "other_browser": "Your admission belongs to the browser that waited in the queue: "
-        "continue there, or join the queue here.",
-        "used": "Your admission to this event's queue was already used or has ended: "
-        "join the queue again to get a new turn.",
+        "missing": gettext_lazy(
+            "Tickets for this event are sold through its waiting room: join the queue to get your turn."
+        ),
+        "invalid": gettext_lazy(
+            "Your admission to this event's queue is not valid: join the queue to get your turn."
+        ),
+        "expired": gettext_lazy(
+            "Your turn in this event's queue has ended: join the queue again to get a new turn."
+        ),
+        "other_browser": gettext_lazy(
+            "Your admission belongs to the browser that waited in the queue: continue there, or join the "
+            "queue here."
+        ),
+        "used": gettext_lazy(
+            "Your admission to this event's queue was already used or has ended: join the queue again to "
+            "get a new turn."
+        ),
     }
 
     def __init__(self, reason: str, message: str | None = None) -> None:
         if reason not in self.REASONS:
             raise ValueError(f"Unknown admission refusal {reason!r}.")
-        super().__init__(message or self.MESSAGES[reason])
+        super().__init__(message or str(self.MESSAGES[reason]))
         self.reason = reason
 
 
@@ -46,7 +57,10 @@ class TooManyJoins(JoinRefused):
     is the number of seconds until the address's window ends."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"Too many joins from your address. Try again in {retry_after} seconds.")
+        super().__init__(
+            gettext("Too many joins from your address. Try again in %(seconds)s seconds.")
+            % {"seconds": retry_after}
+        )
         self.retry_after = retry_after
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core import statements
 from events.models import Event
@@ -116,7 +117,8 @@ def admission(event: Event, *, token: str | None, browser_id: str | None) -> Adm
         raise AdmissionRequired("invalid") from exc
     if claims.event_id != event.pk:
         raise AdmissionRequired(
-            "invalid", "This admission is for another event: join this event's queue to get your turn."
+            "invalid",
+            gettext("This admission is for another event: join this event's queue to get your turn."),
         )
     if not browser_id or tokens.browser_hash(browser_id) != claims.browser_hash:
         raise AdmissionRequired("other_browser")

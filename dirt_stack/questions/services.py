@@ -30,6 +30,7 @@ from typing import Any
 import pycountry
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext
 
 from core.input import InputError, parse_decimal, text_problem
 from events.models import Event
@@ -139,7 +140,7 @@ def clean_answers(
     errors: dict[str, str] = {}
     order_answers = _cleaned(asked_questions.order, order_values, None, errors)
     if len(ticket_values) > len(asked_questions.tickets):
-        errors.setdefault("answers", "Answer the questions of the order's tickets only.")
+        errors.setdefault("answers", gettext("Answer the questions of the order's tickets only."))
     ticket_answers = [
         _cleaned(
             questions, ticket_values[position] if position < len(ticket_values) else {}, position, errors
@@ -157,12 +158,16 @@ def _cleaned(
     questions: list[Question], values: Mapping[Any, Any], position: int | None, errors: dict[str, str]
 ) -> list[Answer]:
     if not isinstance(values, Mapping):
-        errors.setdefault("answers", "Send the answers as an object keyed by question id.")
+        errors.setdefault("answers", gettext("Send the answers as an object keyed by question id."))
         return []
     by_id = {str(question.pk): question for question in questions}
     if any(str(key) not in by_id for key in values):
-        where = "this order" if position is None else f"ticket {position + 1}"
-        errors.setdefault("answers", f"Answer only the questions asked of {where}.")
+        errors.setdefault(
+            "answers",
+            gettext("Answer only the questions asked of this order.")
+            if position is None
+            else gettext("Answer only the questions asked of ticket %(number)s.") % {"number": position + 1},
+        )
     answers = []
     for question in questions:
         try:
@@ -173,9 +178,9 @@ def _cleaned(
         if value is None:
             if question.required:
                 message = (
-                    "Tick this box to continue."
+                    gettext("Tick this box to continue.")
                     if question.kind == Question.Kind.CHECKBOX
-                    else "Answer this question."
+                    else gettext("Answer this question.")
                 )
                 errors.setdefault(field_name(question.pk, position), message)
             continue
@@ -193,14 +198,14 @@ def clean_value(question: Question, raw: Any) -> Any:
         return None
     if kind == Question.Kind.CHECKBOX:
         if not isinstance(raw, bool):
-            raise InputError("Tick the box or leave it empty.")
+            raise InputError(gettext("Tick the box or leave it empty."))
         return True if raw else None
     if kind == Question.Kind.MULTIPLE_CHOICE:
         return _choices(question, raw)
     if kind == Question.Kind.NUMBER:
         return _number(raw)
     if not isinstance(raw, str):
-        raise InputError("Answer with text.")
+        raise InputError(gettext("Answer with text."))
     multiline = kind == Question.Kind.LONG_TEXT
     problem = text_problem(
         raw, max_length=LONG_TEXT_MAX_LENGTH if multiline else TEXT_MAX_LENGTH, multiline=multiline
@@ -214,12 +219,12 @@ def clean_value(question: Question, raw: Any) -> Any:
         return _date(text)
     if kind == Question.Kind.SINGLE_CHOICE:
         if text not in question.choices:
-            raise InputError("Choose one of the options.")
+            raise InputError(gettext("Choose one of the options."))
         return text
     if kind == Question.Kind.COUNTRY:
         code = text.upper()
         if not _COUNTRY.fullmatch(code) or pycountry.countries.get(alpha_2=code) is None:
-            raise InputError("Choose a country from the list.")
+            raise InputError(gettext("Choose a country from the list."))
         return code
     if kind == Question.Kind.PHONE:
         return _phone(text)
@@ -228,9 +233,9 @@ def clean_value(question: Question, raw: Any) -> Any:
 
 def _choices(question: Question, raw: Any) -> list[str] | None:
     if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-        raise InputError("Choose options from the list.")
+        raise InputError(gettext("Choose options from the list."))
     if len(raw) > CHOICES_MAX or any(item not in question.choices for item in raw):
-        raise InputError("Choose options from the list.")
+        raise InputError(gettext("Choose options from the list."))
     chosen = [choice for choice in question.choices if choice in raw]  # the options' order, once each
     return chosen or None
 
@@ -248,13 +253,16 @@ def _number(raw: Any) -> str | None:
 
 def _date(text: str) -> str:
     if not _DATE.fullmatch(text):
-        raise InputError("Enter a date as YYYY-MM-DD.")
+        raise InputError(gettext("Enter a date as YYYY-MM-DD."))
     try:
         day = dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise InputError("Enter a date that exists, as YYYY-MM-DD.") from exc
+        raise InputError(gettext("Enter a date that exists, as YYYY-MM-DD.")) from exc
     if not DATE_MIN <= day <= DATE_MAX:
-        raise InputError(f"Enter a date between {DATE_MIN.year} and {DATE_MAX.year}.")
+        raise InputError(
+            gettext("Enter a date between %(first)s and %(last)s.")
+            % {"first": DATE_MIN.year, "last": DATE_MAX.year}
+        )
     return day.isoformat()
 
 
@@ -263,7 +271,7 @@ def _phone(text: str) -> str:
     if number.startswith("00"):
         number = "+" + number[2:]
     if not _PHONE.fullmatch(number):
-        raise InputError("Enter the phone number in international format, e.g. +43 660 1234567.")
+        raise InputError(gettext("Enter the phone number in international format, e.g. +43 660 1234567."))
     return number
 
 
@@ -370,7 +378,7 @@ def answers_for(
     if ticket_values is None:
         ticket_values = []
     if not isinstance(ticket_values, list):
-        return {}, {"answers": "Send the tickets' answers as a list, one object per ticket."}
+        return {}, {"answers": gettext("Send the tickets' answers as a list, one object per ticket.")}
     try:
         return clean_answers(asked(event_questions(event), ticket_type_ids), order_values, ticket_values), {}
     except AnswersInvalid as exc:
@@ -433,7 +441,9 @@ def changed_answers(
     if ticket_values is None:
         ticket_values = []
     if not isinstance(ticket_values, list):
-        raise AnswersInvalid({"answers": "Send the tickets' answers as a list, one object per ticket."})
+        raise AnswersInvalid(
+            {"answers": gettext("Send the tickets' answers as a list, one object per ticket.")}
+        )
     fresh = clean_answers(asked_questions, order_values, ticket_values)
     asked_order = {question.pk for question in asked_questions.order}
     order = fresh.get("order", []) + [a for a in order_answers(stored) if a["question"] not in asked_order]

@@ -29,9 +29,11 @@ from typing import Any
 import nh3
 from django.conf import settings
 from django.db import transaction
-from django.utils import dateformat
+from django.utils import translation
+from django.utils.translation import get_language, gettext, gettext_noop
 
 from accounts.models import User
+from core.formatting import format_moment, format_money
 from core.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, render_markdown
 from core.text import single_line
 from core.translated import current_locale, normalize, resolve
@@ -88,40 +90,47 @@ KIND_PLACEHOLDERS: dict[str, tuple[str, ...]] = {
 }
 MESSAGE_PLACEHOLDERS = _ORDER
 
-# Maticko's own words, as Markdown: equal to the emails sent when no text is saved.
+# Maticko's own words, as Markdown: equal to the emails sent when no text is saved. Marked for
+# translation: ``words`` gives them in a buyer's language.
 DEFAULTS: dict[str, tuple[str, str]] = {
     Kind.CONFIRMATION: (
-        "Your tickets for {event}",
-        "Hello {buyer_name},\n\nthank you for your order. Your tickets for **{event}** are confirmed.",
+        gettext_noop("Your tickets for {event}"),
+        gettext_noop(
+            "Hello {buyer_name},\n\nthank you for your order. Your tickets for **{event}** are confirmed."
+        ),
     ),
     Kind.PAYMENT_PENDING: (
-        "Your order for {event} ({order_code})",
-        "Hello {buyer_name},\n\nthank you for your order for **{event}**. "
-        "It is reserved and waits for your payment.",
+        gettext_noop("Your order for {event} ({order_code})"),
+        gettext_noop(
+            "Hello {buyer_name},\n\nthank you for your order for **{event}**. "
+            "It is reserved and waits for your payment."
+        ),
     ),
     Kind.REFUND: (
-        "Refund of {amount}: {event} ({order_code})",
-        "Hello {buyer_name},\n\n{refund_note}\n\n{reason}",
+        gettext_noop("Refund of {amount}: {event} ({order_code})"),
+        gettext_noop("Hello {buyer_name},\n\n{refund_note}\n\n{reason}"),
     ),
     Kind.CANCELLATION: (
-        "Cancelled: {event} on {date}",
-        "Hello {buyer_name},\n\n{cancellation_note}\n\n{reason}",
+        gettext_noop("Cancelled: {event} on {date}"),
+        gettext_noop("Hello {buyer_name},\n\n{cancellation_note}\n\n{reason}"),
     ),
     Kind.WAITLIST_OFFER: (
-        "Tickets for you: {event}",
-        "Hello,\n\ntickets came free and you are next on the waiting list: {quantity} × “{ticket_type}” at "
-        "{event} on {date}, {total} in all.\n\nThey are held for you until {offer_expires}. "
-        "Buy them here:\n{offer_url}\n\n"
-        "If you do not buy them by then, they go to the next person on the list.",
+        gettext_noop("Tickets for you: {event}"),
+        gettext_noop(
+            "Hello,\n\ntickets came free and you are next on the waiting list: {quantity} × “{ticket_type}” "
+            "at {event} on {date}, {total} in all.\n\nThey are held for you until {offer_expires}. "
+            "Buy them here:\n{offer_url}\n\n"
+            "If you do not buy them by then, they go to the next person on the list."
+        ),
     ),
     Kind.REMINDER: (
-        "Reminder: {event} on {date}",
-        "Hello {buyer_name},\n\nthis is a reminder of **{event}** on {date}, at {venue}.\n\n"
-        "Your tickets are in your order: [view your order and tickets]({order_url})",
+        gettext_noop("Reminder: {event} on {date}"),
+        gettext_noop(
+            "Hello {buyer_name},\n\nthis is a reminder of **{event}** on {date}, at {venue}.\n\n"
+            "Your tickets are in your order: [view your order and tickets]({order_url})"
+        ),
     ),
 }
-
-DATE_FORMAT = "l j F Y, H:i"
 
 
 class TextInvalid(ValueError):
@@ -225,12 +234,14 @@ def render_markdown_safe(fragment: str) -> str:
 
 
 def when(moment: dt.datetime, event: Event) -> str:
-    """A moment as the emails write it: "Saturday 6 June 2031, 19:30 (Europe/Prague)"."""
-    return f"{dateformat.format(moment.astimezone(event.tz), DATE_FORMAT)} ({event.timezone})"
+    """A moment as the emails write it, in the event's zone and the active language:
+    "Saturday, June 6, 2031, 7:30 PM CEST", "Samstag, 6. Juni 2031, 19:30 CEST"."""
+    return format_moment(moment, event.timezone, get_language())
 
 
 def money(amount: Decimal, currency: str) -> str:
-    return f"{amount} {currency}"
+    """An amount as the emails write it, in the active language: "€20.00", "20,00 €"."""
+    return format_money(amount, currency, get_language())
 
 
 def date_values(event: Event, date: EventDate) -> dict[str, str]:
@@ -265,6 +276,18 @@ def order_values(order: Order, base_url: str) -> dict[str, str]:
 def saved(event: Event | int, kind: str) -> EmailText | None:
     event_id = event if isinstance(event, int) else event.pk
     return EmailText.objects.filter(event_id=event_id, kind=kind).first()
+
+
+def words(event: Event | int, kind: str, locale: str) -> tuple[str, str]:
+    """The subject and body of ``kind`` for a buyer reading ``locale``: the event's own text
+    when it has one (``in_language``: its translation, else the event's language's), else
+    Maticko's words (``DEFAULTS``) in that language."""
+    text = saved(event, kind)
+    if text is not None:
+        return in_language(text, locale)
+    subject, body = DEFAULTS[kind]
+    with translation.override(locale):
+        return gettext(subject), gettext(body)
 
 
 def custom(event: Event | int, kind: str, values: dict[str, str]) -> Rendered | None:

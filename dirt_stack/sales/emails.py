@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils.translation import gettext, pgettext_lazy
 
 from core import outbox
 from core.models import OutboxMessage
@@ -30,6 +31,18 @@ from sales.wallet import pass_links
 ORDER_CONFIRMATION = "order_confirmation"
 # Signs the link that confirms a bank transfer (sales.hoarding checks it).
 CONFIRMATION_SALT = "sales.hoarding.confirm-order"
+
+
+# An order's status as its buyer reads it, in the active language (the emails' words; the
+# back office shows Order.Status's own labels).
+ORDER_STATUS_WORDS = {
+    Order.Status.PENDING: pgettext_lazy("order status", "pending payment"),
+    Order.Status.PAID: pgettext_lazy("order status", "paid"),
+    Order.Status.PARTIALLY_REFUNDED: pgettext_lazy("order status", "partly refunded"),
+    Order.Status.CANCELLED: pgettext_lazy("order status", "cancelled"),
+    Order.Status.REFUNDED: pgettext_lazy("order status", "refunded"),
+    Order.Status.EXPIRED: pgettext_lazy("order status", "expired"),
+}
 
 
 def email_subject(rendered: str) -> str:
@@ -110,7 +123,8 @@ def _send_confirmation(order: Order, base_url: str) -> None:
         "confirm_url": confirmation_url(order, base_url) if order.awaiting_confirmation else None,
         "custom": custom,
     }
-    # The templates show times in the event's zone ({% timezone event.timezone %}).
+    # The templates write amounts and times for the order's language, times in the event's
+    # zone (core.templatetags.formats).
     subject = custom.subject if custom else render_to_string("sales/email/order_subject.txt", context)
     text = render_to_string("sales/email/order.txt", context)
     html = render_to_string("sales/email/order.html", context)
@@ -234,11 +248,15 @@ def _deliver_date_cancelled(payload: dict[str, Any]) -> None:
     values = email_texts.order_values(order, payload["base_url"])
     starts = email_texts.when(order.date.starts_at, event)
     values["reason"] = payload["reason"]
+    names = {"event": title, "organizer": event.organizer.name, "when": starts}
     values["cancellation_note"] = (
-        f"{title} is cancelled: {event.organizer.name} has called off the whole event, "
-        f"including your date on {starts}."
+        gettext(
+            "%(event)s is cancelled: %(organizer)s has called off the whole event, including your "
+            "date on %(when)s."
+        )
+        % names
         if context["whole_event"]
-        else f"Your date of {title} on {starts} is cancelled."
+        else gettext("Your date of %(event)s on %(when)s is cancelled.") % names
     )
     context["custom"] = email_texts.custom(order.event_id, EmailText.Kind.CANCELLATION, values)
     _send("date_cancelled", context)
@@ -296,20 +314,36 @@ def _deliver_refund(payload: dict[str, Any]) -> None:
     order: Order = context["order"]
     values = email_texts.order_values(order, payload["base_url"])
     amount = email_texts.money(refund.amount, order.currency)
-    title = resolve(order.event, "title")
     values.update(
         amount=amount,
         reason=refund.reason,
-        refund_note=(
-            f"{order.event.organizer.name} will pay back {amount} of your order {order.code} for "
-            f"{title} to you, and will contact you if they need your bank details."
-            if refund.paid_back_by_organizer
-            else f"We have refunded {amount} of your order {order.code} for {title} to the "
-            "way you paid; it can take a few days to reach your account."
-        ),
+        refund_note=refund_note(refund, order, amount),
     )
     context["custom"] = email_texts.custom(order.event_id, EmailText.Kind.REFUND, values)
     _send("refund", context)
+
+
+def refund_note(refund: Refund, order: Order, amount: str) -> str:
+    """How the money of ``refund`` comes back, in the active language (the same sentence as
+    the refund email's, sales/email/refund_note.txt)."""
+    event = order.event
+    names = {"organizer": event.organizer.name, "amount": amount, "code": order.code}
+    names["event"] = resolve(event, "title")
+    if refund.paid_back_by_organizer:
+        return (
+            gettext(
+                "%(organizer)s will pay back %(amount)s of your order %(code)s for %(event)s to you, "
+                "and will contact you if they need your bank details."
+            )
+            % names
+        )
+    return (
+        gettext(
+            "We have refunded %(amount)s of your order %(code)s for %(event)s to the way you paid; "
+            "it can take a few days to reach your account."
+        )
+        % names
+    )
 
 
 @outbox.handler(ORDER_EXPIRED)
@@ -331,10 +365,12 @@ def _deliver_order_cancelled(payload: dict[str, Any]) -> None:
     event = context["event"]
     values = email_texts.order_values(order, payload["base_url"])
     values["reason"] = ""
-    starts = email_texts.when(order.date.starts_at, event)
-    values["cancellation_note"] = (
-        f"Your order {order.code} for {resolve(event, 'title')} on {starts} "
-        "is cancelled: its tickets are no longer valid."
-    )
+    values["cancellation_note"] = gettext(
+        "Your order %(code)s for %(event)s on %(when)s is cancelled: its tickets are no longer valid."
+    ) % {
+        "code": order.code,
+        "event": resolve(event, "title"),
+        "when": email_texts.when(order.date.starts_at, event),
+    }
     context["custom"] = email_texts.custom(order.event_id, EmailText.Kind.CANCELLATION, values)
     _send("order_cancelled", context)

@@ -38,6 +38,7 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext
 
 from core import statements
 from events.models import DateTicketType, EventDate
@@ -55,7 +56,7 @@ class ChallengeRequired(OrderConflict):
     """The hold or purchase needs a solved proof-of-work challenge (sales.challenges)."""
 
     def __init__(self) -> None:
-        super().__init__("Please let your browser solve the anti-bot check, then try again.")
+        super().__init__(gettext("Please let your browser solve the anti-bot check, then try again."))
 
 
 class BuyerLimitReached(OrderConflict):
@@ -309,10 +310,10 @@ def confirm_order(code: str, token: str) -> Order:
     Raises OrderInvalid (not this order's link) or OrderConflict (confirmed already,
     expired, or no longer pending)."""
     if not confirmation_valid(code, token):
-        raise OrderInvalid("This confirmation link is not valid.", "token")
+        raise OrderInvalid(gettext("This confirmation link is not valid."), "token")
     order = Order.objects.select_related("event").filter(code=code).first()
     if order is None:
-        raise OrderInvalid("This confirmation link is not valid.", "token")
+        raise OrderInvalid(gettext("This confirmation link is not valid."), "token")
     deadline = order.created_at + dt.timedelta(days=order.event.offline_payment_days)
     with transaction.atomic():
         confirmed = Order.objects.filter(
@@ -324,8 +325,10 @@ def confirm_order(code: str, token: str) -> Order:
         if not confirmed:
             order.refresh_from_db(fields=["status", "awaiting_confirmation"])
             if order.status == Order.Status.PENDING and not order.awaiting_confirmation:
-                raise OrderConflict("This order is already confirmed.")
-            raise OrderConflict("This order can no longer be confirmed: it is not waiting for payment.")
+                raise OrderConflict(gettext("This order is already confirmed."))
+            raise OrderConflict(
+                gettext("This order can no longer be confirmed: it is not waiting for payment.")
+            )
         audit.record(order, "confirmed_by_buyer", BUYER)
     order.refresh_from_db()
     return order

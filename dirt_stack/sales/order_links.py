@@ -14,10 +14,13 @@ from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import dateformat
+from django.utils import translation
+from django.utils.translation import gettext
 
 from core import outbox, ratelimit
-from sales.emails import email_subject
+from core.formatting import format_moment
+from core.locales import DEFAULT_LANGUAGE
+from sales.emails import ORDER_STATUS_WORDS, email_subject
 from sales.models import Order, order_url
 
 ORDER_LINKS = "order_links"
@@ -32,12 +35,13 @@ class TooManyRequests(Exception):
     """The client address asked too often (answered 429 with ``retry_after`` seconds)."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__("Too many requests from your network. Please try again later.")
+        super().__init__(gettext("Too many requests from your network. Please try again later."))
         self.retry_after = retry_after
 
 
-def request_links(email: str, *, client: str, base_url: str) -> None:
-    """Queue the email listing ``email``'s orders (``email`` already validated).
+def request_links(email: str, *, client: str, base_url: str, locale: str = DEFAULT_LANGUAGE) -> None:
+    """Queue the email listing ``email``'s orders (``email`` already validated), written in
+    ``locale`` (the language of the request that asked for it).
 
     Raises TooManyRequests past the per-address limit. Past the per-email limit nothing
     is queued and nothing is said, so the answer stays the same."""
@@ -46,7 +50,7 @@ def request_links(email: str, *, client: str, base_url: str) -> None:
         raise TooManyRequests(by_address.retry_after)
     address = email.strip().lower()
     if ratelimit.hit(ratelimit.key_for("order-links", address), PER_EMAIL).allowed:
-        outbox.enqueue(ORDER_LINKS, {"email": address, "base_url": base_url})
+        outbox.enqueue(ORDER_LINKS, {"email": address, "base_url": base_url, "locale": locale})
 
 
 def orders_of(email: str) -> list[Order]:
@@ -60,6 +64,11 @@ def orders_of(email: str) -> list[Order]:
 
 @outbox.handler(ORDER_LINKS)
 def _deliver_order_links(payload: dict[str, Any]) -> None:
+    with translation.override(payload.get("locale") or DEFAULT_LANGUAGE):
+        _send_order_links(payload)
+
+
+def _send_order_links(payload: dict[str, Any]) -> None:
     orders = orders_of(payload["email"])
     if not orders:
         return  # nothing to find: nothing sent (the page said the same either way)
@@ -68,10 +77,10 @@ def _deliver_order_links(payload: dict[str, Any]) -> None:
             {
                 "order": order,
                 "url": order_url(order, payload["base_url"]),
-                # Formatted here: the template's date filter would convert to the active zone.
-                "starts_at": dateformat.format(
-                    order.date.starts_at.astimezone(order.event.tz), "l j F Y, H:i"
+                "starts_at": format_moment(
+                    order.date.starts_at, order.event.timezone, translation.get_language()
                 ),
+                "status": str(ORDER_STATUS_WORDS[Order.Status(order.status)]),
             }
             for order in orders
         ],

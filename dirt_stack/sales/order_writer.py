@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core import domain_events, outbox, statements
+from core.locales import DEFAULT_LANGUAGE, LANGUAGE_CODES
 from core.models import OutboxMessage
 from core.money import quantize
 from events.models import EventDate
@@ -102,6 +103,7 @@ def build_order(
         total=sum((line.total for line in lines), Decimal("0")),
         voucher=voucher,
         answers=details.answers,
+        locale=details.locale if details.locale in LANGUAGE_CODES else DEFAULT_LANGUAGE,
     )
     start = provider(method).start(
         order, return_url=order_url(order, base_url), card_number=details.card_number

@@ -16,8 +16,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.input import InputError, clean_name, column_length, is_id, is_ip_literal, text_problem
+from core.locales import DEFAULT_LANGUAGE
 from core.money import quantize
 from core.translated import resolve
 from events.models import DateTicketType, Event, EventDate, TicketType
@@ -42,6 +44,9 @@ class BuyerDetails:
     # that validation found, reported with the buyer's own (one 422, every field at once).
     answers: dict[str, Any] = field(default_factory=dict)
     answer_errors: dict[str, str] = field(default_factory=dict)
+    # The buyer's language (core.locales; core.language.request_language for a request):
+    # the order keeps it and writes every message to its buyer in it.
+    locale: str = DEFAULT_LANGUAGE
     # The invoice address, checked and its VAT ID verified by the interface before the
     # purchase (taxes.addresses.prepare, outside any transaction), and its faults, reported
     # with the buyer's own.
@@ -78,20 +83,20 @@ def ensure_on_sale(date: EventDate) -> None:
     """Raise OrderConflict unless ``date`` (with its event) is on sale now."""
     event = date.event
     if event.status == Event.Status.CANCELLED:
-        raise OrderConflict("This event has been cancelled; tickets are no longer sold.")
+        raise OrderConflict(gettext("This event has been cancelled; tickets are no longer sold."))
     if event.status != Event.Status.PUBLISHED:
-        raise OrderConflict("This event is not on sale.")
+        raise OrderConflict(gettext("This event is not on sale."))
     if date.status == EventDate.Status.CANCELLED:
-        raise OrderConflict("This date has been cancelled; tickets are no longer sold.")
+        raise OrderConflict(gettext("This date has been cancelled; tickets are no longer sold."))
     if date.status == EventDate.Status.SOLD_OUT:
-        raise OrderConflict("This date is sold out.")
+        raise OrderConflict(gettext("This date is sold out."))
     if date.has_ended:
-        raise OrderConflict("This date is over; tickets are no longer sold.")
+        raise OrderConflict(gettext("This date is over; tickets are no longer sold."))
     now = timezone.now()
     if date.sales_start and date.sales_start > now:
-        raise OrderConflict("Tickets for this date are not on sale yet.")
+        raise OrderConflict(gettext("Tickets for this date are not on sale yet."))
     if date.sales_end and date.sales_end <= now:
-        raise OrderConflict("Sales for this date have ended.")
+        raise OrderConflict(gettext("Sales for this date have ended."))
 
 
 def date_offers(date: EventDate, ticket_type_ids: Iterable[int]) -> dict[int, DateTicketType]:
@@ -118,12 +123,14 @@ def validate_selection(
     event = date.event
     wanted = {int(k): v for k, v in quantities.items() if v}
     if not wanted:
-        raise OrderInvalid("Choose at least one ticket.", "quantities")
+        raise OrderInvalid(gettext("Choose at least one ticket."), "quantities")
     if any(not isinstance(n, int) or isinstance(n, bool) or n < 0 for n in wanted.values()):
-        raise OrderInvalid("Ticket quantities must be whole numbers, zero or more.", "quantities")
+        raise OrderInvalid(gettext("Ticket quantities must be whole numbers, zero or more."), "quantities")
     if sum(wanted.values()) > settings.MAX_TICKETS_PER_ORDER:
         raise OrderInvalid(
-            f"An order can have at most {settings.MAX_TICKETS_PER_ORDER} tickets.", "quantities"
+            gettext("An order can have at most %(count)s tickets.")
+            % {"count": settings.MAX_TICKETS_PER_ORDER},
+            "quantities",
         )
     if ticket_types is None:
         ticket_types = {
@@ -131,27 +138,43 @@ def validate_selection(
         }
     unknown = set(wanted) - set(ticket_types)
     if unknown:
-        raise OrderInvalid("Some of the chosen ticket types do not exist for this event.", "quantities")
+        raise OrderInvalid(
+            gettext("Some of the chosen ticket types do not exist for this event."), "quantities"
+        )
     if offers is None:
         offers = date_offers(date, wanted)
     not_offered = [ticket_types[i].name for i in sorted(wanted) if i not in offers or not offers[i].offered]
     if not_offered:
-        raise OrderConflict(f"“{not_offered[0]}” is not offered on this date.")
+        raise OrderConflict(
+            gettext("“%(ticket_type)s” is not offered on this date.") % {"ticket_type": not_offered[0]}
+        )
     unlocked = {t.pk for t in voucher.ticket_types.all()} if voucher else set()
     now = timezone.now()
     selection = []
     for ticket_type_id in sorted(wanted):
         ticket_type, n = ticket_types[ticket_type_id], wanted[ticket_type_id]
         if ticket_type.hidden and ticket_type.pk not in unlocked:
-            raise OrderInvalid("Some of the chosen ticket types do not exist for this event.", "quantities")
+            raise OrderInvalid(
+                gettext("Some of the chosen ticket types do not exist for this event."), "quantities"
+            )
         if ticket_type.sales_start and ticket_type.sales_start > now:
-            raise OrderConflict(f"“{resolve(ticket_type, 'name')}” is not on sale yet.")
+            raise OrderConflict(
+                gettext("“%(ticket_type)s” is not on sale yet.")
+                % {"ticket_type": resolve(ticket_type, "name")}
+            )
         if ticket_type.sales_end and ticket_type.sales_end <= now:
-            raise OrderConflict(f"Sales of “{resolve(ticket_type, 'name')}” have ended.")
+            raise OrderConflict(
+                gettext("Sales of “%(ticket_type)s” have ended.")
+                % {"ticket_type": resolve(ticket_type, "name")}
+            )
         if not ticket_type.min_per_order <= n <= ticket_type.max_per_order:
             raise OrderInvalid(
-                f"“{resolve(ticket_type, 'name')}”: choose between {ticket_type.min_per_order} and "
-                f"{ticket_type.max_per_order} tickets.",
+                gettext("“%(ticket_type)s”: choose between %(min)s and %(max)s tickets.")
+                % {
+                    "ticket_type": resolve(ticket_type, "name"),
+                    "min": ticket_type.min_per_order,
+                    "max": ticket_type.max_per_order,
+                },
                 "quantities",
             )
         selection.append((ticket_type, n))
@@ -258,37 +281,40 @@ def validate_buyer(details: BuyerDetails, event: Event, ticket_count: int, total
     except InputError as exc:
         fault("attendee_names", str(exc))
     if not details.name:
-        fault("name", "Enter your name.")
+        fault("name", gettext("Enter your name."))
     longest = column_length(Order, "buyer_name")
     if len(details.name) > longest:
-        fault("name", f"Your name can have at most {longest} characters.")
+        fault("name", gettext("Your name can have at most %(count)s characters.") % {"count": longest})
     if text_problem(details.email, max_length=column_length(Order, "buyer_email")):
-        fault("email", "Enter a valid email address.")
+        fault("email", gettext("Enter a valid email address."))
     else:
         try:
             validate_email(details.email)
         except ValidationError:
-            fault("email", "Enter a valid email address.")
+            fault("email", gettext("Enter a valid email address."))
         if is_ip_literal(details.email):
-            fault("email", "Enter an email address with a domain name, not an IP address.")
+            fault("email", gettext("Enter an email address with a domain name, not an IP address."))
     if details.attendee_names and len(details.attendee_names) != ticket_count:
-        fault("attendee_names", "Give one attendee name per ticket.")
+        fault("attendee_names", gettext("Give one attendee name per ticket."))
     longest = column_length(Ticket, "attendee_name")
     if any(len(name) > longest for name in details.attendee_names):
-        fault("attendee_names", f"Attendee names can have at most {longest} characters.")
+        fault(
+            "attendee_names",
+            gettext("Attendee names can have at most %(count)s characters.") % {"count": longest},
+        )
     if text_problem(details.card_number, max_length=30):
-        fault("card_number", "Enter the card number as digits.")
+        fault("card_number", gettext("Enter the card number as digits."))
     if text_problem(details.payment_method, max_length=20):
-        fault("payment_method", "Choose one of the payment methods this event accepts.")
+        fault("payment_method", gettext("Choose one of the payment methods this event accepts."))
     if event.collect_attendee_names and not all(n.strip() for n in details.attendee_names or [""]):
-        fault("attendee_names", "Enter the name of every attendee.")
+        fault("attendee_names", gettext("Enter the name of every attendee."))
     for field_name, message in {**details.answer_errors, **details.invoice_errors}.items():
         fault(field_name, message)
     method = FreeProvider.name
     if total != 0:
         method = details.payment_method
         if method not in {p.name for p in accepted_methods(event.payment_methods)}:
-            fault("payment_method", "Choose one of the payment methods this event accepts.")
+            fault("payment_method", gettext("Choose one of the payment methods this event accepts."))
     if errors:
         field, message = next(iter(errors.items()))
         raise OrderInvalid(message, field, errors)

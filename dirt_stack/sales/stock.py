@@ -49,6 +49,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core import domain_events, metrics, outbox, statements
 from core.models import OutboxMessage
@@ -70,8 +71,15 @@ class SoldOut(OrderConflict):
 
     def __init__(self, ticket_type: TicketType | None = None) -> None:
         self.ticket_type = ticket_type
-        what = f"“{resolve(ticket_type, 'name')}”" if ticket_type else "this event"
-        super().__init__(f"Sorry, {what} is sold out or has fewer tickets left than you asked for.")
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        # Written when read: a refusal kept for the next buyers (sales.soldout) speaks each one's language.
+        if self.ticket_type is None:
+            return gettext("Sorry, this event is sold out or has fewer tickets left than you asked for.")
+        return gettext(
+            "Sorry, “%(ticket_type)s” is sold out or has fewer tickets left than you asked for."
+        ) % {"ticket_type": resolve(self.ticket_type, "name")}
 
 
 class NotOnSale(OrderConflict):
@@ -79,7 +87,7 @@ class NotOnSale(OrderConflict):
     cancelled, the date cancelled or closed) after the caller checked it."""
 
     def __init__(self) -> None:
-        super().__init__("This date is not on sale.")
+        super().__init__(gettext("This date is not on sale."))
 
 
 class TicketTypesGone(OrderConflict):
@@ -87,13 +95,15 @@ class TicketTypesGone(OrderConflict):
     after the caller read it."""
 
     def __init__(self) -> None:
-        super().__init__("Some of the chosen ticket types are no longer on sale. Please choose again.")
+        super().__init__(
+            gettext("Some of the chosen ticket types are no longer on sale. Please choose again.")
+        )
 
 
 class HoldExpired(OrderConflict):
     def __init__(self) -> None:
         super().__init__(
-            "Your reservation has expired and the tickets were released. Please choose them again."
+            gettext("Your reservation has expired and the tickets were released. Please choose them again.")
         )
 
 
@@ -509,8 +519,8 @@ def extend(live_hold: Hold, *, first_length: dt.timedelta, by: dt.timedelta) -> 
     live_hold.refresh_from_db(fields=["status", "expires_at"])
     if not extended:
         if live_hold.status != Hold.Status.LIVE or live_hold.expires_at <= now:
-            raise HoldNotExtended("Your reservation has expired and the tickets were released.")
-        raise HoldNotExtended("Your reservation was already extended once.")
+            raise HoldNotExtended(gettext("Your reservation has expired and the tickets were released."))
+        raise HoldNotExtended(gettext("Your reservation was already extended once."))
     logger.info(
         "hold extended",
         extra={"hold_id": live_hold.pk, "date_id": live_hold.date_id, "expires_at": live_hold.expires_at},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import segno
 from django.db import IntegrityError, transaction
+from django.utils import translation
+from django.utils.translation import gettext, pgettext_lazy
 from reportlab.lib.colors import HexColor
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -18,6 +21,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from core.formatting import format_clock, format_moment
 from core.translated import resolve
 from events.models import Event, EventDate
 from sales.models import Order, Ticket, new_secret
@@ -55,10 +59,10 @@ class TicketState(StrEnum):
 
 
 TICKET_STATE_LABELS = {
-    TicketState.VALID: "Valid",
-    TicketState.NOT_YET_VALID: "Not yet valid",
-    TicketState.REFUNDED: "Refunded",
-    TicketState.CANCELLED: "Cancelled",
+    TicketState.VALID: pgettext_lazy("ticket state", "Valid"),
+    TicketState.NOT_YET_VALID: pgettext_lazy("ticket state", "Not yet valid"),
+    TicketState.REFUNDED: pgettext_lazy("ticket state", "Refunded"),
+    TicketState.CANCELLED: pgettext_lazy("ticket state", "Cancelled"),
 }
 
 
@@ -82,16 +86,16 @@ def ticket_state(ticket: Ticket, order: Order) -> TicketState:
 def no_valid_tickets_reason(order: Order) -> str:
     """Why ``order`` has no ticket that gets in, in the buyer's words."""
     if order.event.status == Event.Status.CANCELLED:
-        return "The event was cancelled, so these tickets are no longer valid."
+        return gettext("The event was cancelled, so these tickets are no longer valid.")
     if order.date.status == EventDate.Status.CANCELLED:
-        return "This date was cancelled, so these tickets are no longer valid."
+        return gettext("This date was cancelled, so these tickets are no longer valid.")
     if order.status == Order.Status.PENDING:
-        return "The tickets become valid once the payment arrives."
+        return gettext("The tickets become valid once the payment arrives.")
     if order.status == Order.Status.EXPIRED:
-        return "The order expired before it was paid, so it has no tickets."
+        return gettext("The order expired before it was paid, so it has no tickets.")
     if order.status == Order.Status.CANCELLED:
-        return "The order was cancelled, so its tickets are no longer valid."
-    return "The tickets were refunded, so they are no longer valid."
+        return gettext("The order was cancelled, so its tickets are no longer valid.")
+    return gettext("The tickets were refunded, so they are no longer valid.")
 
 
 def qr_svg_data_uri(secret: str) -> str:
@@ -266,14 +270,15 @@ def ticket_layout(
     placed, top = heading_layout(resolve(event, "title"))
     details = [
         when,
-        *([f"Doors open {date.admission_at.astimezone(event.tz):%H:%M}"] if date.admission_at else []),
+        *([doors_open(date.admission_at, event.timezone)] if date.admission_at else []),
         date.venue_label,
     ]
     about = [
-        f"Attendee: {ticket.attendee_name or order.buyer_name}",
-        f"Ticket: {resolve(ticket.ticket_type, 'name')}",
-        f"Order: {order.code}   ·   ticket {number} of {count}",
-        f"Organizer: {event.organizer.name}",
+        gettext("Attendee: %(name)s") % {"name": ticket.attendee_name or order.buyer_name},
+        gettext("Ticket: %(ticket_type)s") % {"ticket_type": resolve(ticket.ticket_type, "name")},
+        gettext("Order: %(code)s   ·   ticket %(number)s of %(count)s")
+        % {"code": order.code, "number": number, "count": count},
+        gettext("Organizer: %(organizer)s") % {"organizer": event.organizer.name},
     ]
     lines, y = _column(details, top, FONT, 13, 7 * mm)
     placed += lines
@@ -284,10 +289,12 @@ def ticket_layout(
 
 def no_tickets_layout(order: Order, when: str) -> list[PlacedText]:
     placed, top = heading_layout(resolve(order.event, "title"))
-    placed.append(PlacedText("No valid tickets", MARGIN, top, FONT_BOLD, 16, "#b91c1c"))
+    placed.append(PlacedText(gettext("No valid tickets"), MARGIN, top, FONT_BOLD, 16, "#b91c1c"))
     lines, y = _column([no_valid_tickets_reason(order)], top - 10 * mm, FONT, 12, 7 * mm)
     placed += lines
-    lines, _ = _column([when, f"Order: {order.code}"], y - 7 * mm, FONT, 12, 7 * mm)
+    lines, _ = _column(
+        [when, gettext("Order: %(code)s") % {"code": order.code}], y - 7 * mm, FONT, 12, 7 * mm
+    )
     return placed + lines
 
 
@@ -295,16 +302,30 @@ def order_pdf(order: Order) -> bytes:
     """One A4 page per valid ticket: event, date and time in the event's zone, venue,
     attendee, ticket type, order code and the QR code. Void tickets (refunded, or of a
     cancelled order, date or event) get no page; an order with none gets one page that
-    says so and why. Text in any script (CJK through fallback fonts) wraps within the page."""
+    says so and why. Text in any script (CJK through fallback fonts) wraps within the page.
+    Written in the order's language, its moments as ``core.formatting`` writes them."""
+    with translation.override(order.locale):
+        return _order_pdf(order)
+
+
+def doors_open(admission_at: dt.datetime, timezone: str) -> str:
+    """ "Doors open 19:00" in the event's zone, in the active language."""
+    return gettext("Doors open %(time)s") % {
+        "time": format_clock(admission_at, timezone, translation.get_language())
+    }
+
+
+def _order_pdf(order: Order) -> bytes:
     _register_fonts()
     event, date = order.event, order.date
     date.event = event
-    starts = date.starts_at.astimezone(event.tz)
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
-    pdf.setTitle(f"{resolve(event, 'title')} – order {order.code}")
+    pdf.setTitle(
+        gettext("%(event)s – order %(code)s") % {"event": resolve(event, "title"), "code": order.code}
+    )
     pdf.setAuthor(event.organizer.name)
-    when = starts.strftime("%A %d %B %Y, %H:%M") + f" ({event.timezone})"
+    when = format_moment(date.starts_at, event.timezone, order.locale)
     tickets = [
         ticket
         for ticket in order.tickets.select_related("ticket_type")
@@ -322,7 +343,7 @@ def order_pdf(order: Order) -> bytes:
             draw_text(pdf, item)
         qr_size = 70 * mm
         _draw_qr(pdf, ticket.secret, MARGIN, qr_top - qr_size, qr_size)
-        note = "Show this code at the entrance. Each ticket admits one person, once."
+        note = gettext("Show this code at the entrance. Each ticket admits one person, once.")
         draw_text(pdf, PlacedText(note, MARGIN, qr_top - qr_size - 5 * mm, FONT, 9, "#475569"))
         pdf.showPage()
     pdf.save()

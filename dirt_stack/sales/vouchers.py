@@ -12,6 +12,7 @@ import secrets
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from core import ratelimit, statements
 from core.input import column_length, text_problem
@@ -21,17 +22,17 @@ from sales.models import Voucher
 
 logger = logging.getLogger(__name__)
 
-USED_UP = "This voucher has already been used up."
+USED_UP = gettext_lazy("This voucher has already been used up.")
 
 
 class VoucherUsedUp(OrderConflict):
     def __init__(self) -> None:
-        super().__init__(USED_UP)
+        super().__init__(str(USED_UP))
 
 
 class VoucherGone(OrderConflict):
     def __init__(self) -> None:
-        super().__init__("This voucher is no longer valid for this event.")
+        super().__init__(gettext("This voucher is no longer valid for this event."))
 
 
 class TooManyGuesses(Exception):
@@ -39,8 +40,11 @@ class TooManyGuesses(Exception):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            f"Too many voucher codes that do not exist were tried from your address. "
-            f"Try again in {retry_after} seconds."
+            gettext(
+                "Too many voucher codes that do not exist were tried from your address. "
+                "Try again in %(seconds)s seconds."
+            )
+            % {"seconds": retry_after}
         )
         self.retry_after = retry_after
 
@@ -63,7 +67,7 @@ def find_voucher(
         if not verdict.allowed:
             raise TooManyGuesses(verdict.retry_after)
     if text_problem(code, max_length=column_length(Voucher, "code")):
-        raise OrderInvalid("This voucher code is not valid for this event.", "voucher")
+        raise OrderInvalid(gettext("This voucher code is not valid for this event."), "voucher")
     voucher = (
         Voucher.objects.filter(event=event, code__iexact=code)
         .prefetch_related("ticket_types", "dates")
@@ -76,15 +80,15 @@ def find_voucher(
                 logger.warning(
                     "voucher guesses limit reached", extra={"event_id": event.pk, "client": client}
                 )
-        raise OrderInvalid("This voucher code is not valid for this event.", "voucher")
+        raise OrderInvalid(gettext("This voucher code is not valid for this event."), "voucher")
     now = timezone.now()
     if (voucher.valid_from and voucher.valid_from > now) or (
         voucher.valid_until and voucher.valid_until < now
     ):
-        raise OrderConflict("This voucher is not valid at this time.")
+        raise OrderConflict(gettext("This voucher is not valid at this time."))
     valid_dates = {d.pk for d in voucher.dates.all()}
     if date is not None and valid_dates and date.pk not in valid_dates:
-        raise OrderConflict("This voucher is not valid for this date.")
+        raise OrderConflict(gettext("This voucher is not valid for this date."))
     if voucher.redeemed >= voucher.max_usages:
         raise VoucherUsedUp()
     return voucher

@@ -57,6 +57,17 @@ def _pages_send_what_their_schemas_say(_inertia_pages_are_checked: None) -> Iter
     assert not found, "Pages sent props their schemas do not describe:\n" + "\n".join(found)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Compile the translation catalogs once, before the workers start (the ``.mo``
+    files are not in git; setup.sh compiles them too)."""
+    if hasattr(config, "workerinput"):
+        return
+    from core.management.commands.compile_catalogs import catalogs, compile_catalog
+
+    for po_path in catalogs(Path(__file__).resolve().parent.parent):
+        compile_catalog(po_path)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip PostgreSQL-only tests when the suite runs on SQLite."""
     from django.conf import settings

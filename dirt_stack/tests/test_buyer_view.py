@@ -82,6 +82,11 @@ def pdf_pages(order: Order) -> list[str]:
     return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(order_pdf(loaded(order)))).pages]
 
 
+def pdf_text(page: pypdf.PageObject) -> str:
+    """A PDF page's text with the narrow and no-break spaces of formatted times as spaces."""
+    return page.extract_text().replace("\u202f", " ").replace("\xa0", " ")
+
+
 def html_of(email: EmailMessage) -> str:
     assert isinstance(email, EmailMultiAlternatives)
     return str(email.alternatives[0][0])
@@ -194,7 +199,7 @@ def test_the_confirmation_shows_a_refund_and_attaches_only_valid_tickets(event):
     mail.outbox.clear()
     send_order_confirmation(order.code, "http://testserver/")
     (email,) = mail.outbox
-    assert f"Refunded: 20.00 {order.currency}" in email.body
+    assert "Refunded: €20.00" in email.body
     ((name, content, _),) = email.attachments
     assert name == f"tickets-{order.code}.pdf"
     assert len(pypdf.PdfReader(io.BytesIO(content)).pages) == 1
@@ -208,10 +213,10 @@ def test_the_confirmation_says_the_events_own_time(event):
     (email,) = mail.outbox
     html = html_of(email)
     for text in (email.body, html):
-        assert "Friday 12 December 2031, 20:00 (Europe/Prague)" in text
+        assert "Friday, December 12, 2031, 8:00\u202fPM CET" in text
         assert "19:00" not in text
     (page,) = pypdf.PdfReader(io.BytesIO(email.attachments[0][1])).pages
-    assert "Friday 12 December 2031, 20:00 (Europe/Prague)" in page.extract_text()
+    assert "Friday, December 12, 2031, 8:00 PM CET" in pdf_text(page)
     assert f"Order {order.code}" in email.body
 
 
@@ -231,10 +236,10 @@ def test_the_bank_transfer_deadline_is_the_same_in_the_email_and_on_the_order_pa
 
     on_page = dt.datetime.fromisoformat(page_props(client, order)["payment_deadline"])
     assert on_page.utcoffset() == dt.timedelta(hours=-5)
-    shown = f"{on_page:%a} {on_page.day} {on_page:%b %Y, %H:%M} (America/New_York)"
-    assert shown == "Tue 2 Dec 2031, 20:36 (America/New_York)"
+    shown = f"{on_page:%A}, {on_page:%B} {on_page.day}, {on_page:%Y}, 8:36\u202fPM EST"
+    assert shown == "Tuesday, December 2, 2031, 8:36\u202fPM EST"
     assert f"by {shown}" in email.body
-    assert "Tue 2 Dec 2031, 20:36</strong> (America/New_York)" in html_of(email)
+    assert f"by {shown}" in html_of(email)
 
 
 def test_exports_and_the_api_give_times_with_the_events_offset(client, event):

@@ -147,7 +147,7 @@ def test_without_a_text_the_confirmation_is_maticko_s_own(shop):
     assert message.subject == "Your tickets for Summer Gig"
     opening = "Hello Ana,\n\nthank you for your order. Your tickets for Summer Gig are confirmed."
     assert message.body.startswith(opening)
-    assert "Total: 20.00 EUR" in message.body
+    assert "Total: €20.00" in message.body
 
 
 def test_an_edited_confirmation_fills_placeholders_escapes_the_buyer_and_keeps_the_order(shop):
@@ -165,13 +165,13 @@ def test_an_edited_confirmation_fills_placeholders_escapes_the_buyer_and_keeps_t
     html = html_of(message)
     assert "Dear <strong>&lt;b&gt;x&lt;/b&gt;</strong>" in html
     assert "<b>x</b>" not in html
-    assert "2 × Standard, 1 × VIP for Summer Gig (90.00 EUR) at Town Hall" in html
+    assert "2 × Standard, 1 × VIP for Summer Gig (€90.00) at Town Hall" in html
     assert f'href="{BASE_URL}orders/{order.code}/{order.secret}/"' in html
     assert "— Acme Events" in html
     assert "thank you for your order" not in html
     assert "Total" in html  # the order summary stays below the organizer's words
     assert message.body.startswith("Dear **<b>x</b>**,")
-    assert "Total: 90.00 EUR" in message.body
+    assert "Total: €90.00" in message.body
     assert message.attachments  # the PDF tickets too
 
 
@@ -194,10 +194,10 @@ def test_edited_refund_and_cancellation_texts(shop):
     mail.outbox.clear()
     lifecycle.refund(order, Decimal("20.00"), reason="Rain", actor=Actor(user=shop["user"]))
     [message] = mail.outbox
-    assert message.subject == "Money back: 20.00 EUR"
-    assert message.body.startswith("Hi Ana. We have refunded 20.00 EUR of your order")
+    assert message.subject == "Money back: €20.00"
+    assert message.body.startswith("Hi Ana. We have refunded €20.00 of your order")
     assert "(Rain)" in message.body
-    assert "Refunded so far: 20.00 of 40.00 EUR." in message.body
+    assert "Refunded so far: €20.00 of €40.00." in message.body
 
 
 def test_reset_returns_to_maticko_s_text_and_both_changes_are_audited(shop):
@@ -501,6 +501,6 @@ def test_an_edited_waiting_list_offer_keeps_its_links(shop):
     [offer] = [m for m in mail.outbox if m.to == ["wanda@example.com"]]
     assert offer.subject == "1 × Balcony for you"
     assert '<a href="http://testserver/waitlist/offer/' in html_of(offer)
-    assert "30.00 EUR" in offer.body
+    assert "€30.00" in offer.body
     assert "Leave the waiting list:\nhttp://testserver/waitlist/unsubscribe/" in offer.body
     assert offer.extra_headers["List-Unsubscribe"].startswith("<http://testserver/waitlist/unsubscribe/")

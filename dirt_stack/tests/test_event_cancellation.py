@@ -189,11 +189,11 @@ def test_cancelling_an_event_settles_every_order_on_every_date(gig):
     assert "Harbour Jazz is cancelled" in ana.body
     assert "called off the whole event" in ana.body
     assert "The harbour is flooded." in ana.body
-    assert "We have refunded 40.00 EUR" in ana.body
-    assert "We have refunded 20.00 EUR" in by_buyer["bob@example.com"].body
-    assert "will pay back 20.00 EUR" in by_buyer["dan@example.com"].body
+    assert "We have refunded €40.00" in ana.body
+    assert "We have refunded €20.00" in by_buyer["bob@example.com"].body
+    assert "will pay back €20.00" in by_buyer["dan@example.com"].body
     assert "Please do not pay for it" in by_buyer["cora@example.com"].body
-    assert "We have refunded 60.00 EUR" in by_buyer["fay@example.com"].body
+    assert "We have refunded €60.00" in by_buyer["fay@example.com"].body
     # The progress lists the bank transfer to pay back by hand.
     progress = event_cancellation.progress(gig["event"])
     assert progress is not None

@@ -552,6 +552,62 @@ CASES = [
         headers={"Idempotency-Key": "a\x01b"},
     ),
     Case("§2.2", "purchase slug NUL", "post", "/api/v1/events/g%00ig/orders", _purchase()),
+    # The buyer's language (core.language): the purchase's optional locale, the request's header
+    Case(
+        "batch: language",
+        "purchase locale NUL",
+        "post",
+        "/api/v1/events/gig/orders",
+        _purchase(locale="de\x00"),
+    ),
+    Case(
+        "batch: language",
+        "purchase locale unknown",
+        "post",
+        "/api/v1/events/gig/orders",
+        _purchase(locale="xx"),
+    ),
+    Case(
+        "batch: language",
+        "purchase locale pseudo",
+        "post",
+        "/api/v1/events/gig/orders",
+        _purchase(locale="en-x-pseudo"),
+    ),
+    Case(
+        "batch: language",
+        "purchase locale over-length",
+        "post",
+        "/api/v1/events/gig/orders",
+        _purchase(locale="d" * 10_000),
+    ),
+    Case(
+        "batch: language", "purchase locale number", "post", "/api/v1/events/gig/orders", _purchase(locale=7)
+    ),
+    Case(
+        "batch: language",
+        "accept-language 10 kB",
+        "get",
+        "/events/gig/",
+        headers={"Accept-Language": "de-" + "a" * 10_000},
+        outcome="answered",
+    ),
+    Case(
+        "batch: language",
+        "accept-language control characters",
+        "get",
+        "/",
+        headers={"Accept-Language": "de\x01;q=NaN, fr;q=1e999, *;q=-1"},
+        outcome="answered",
+    ),
+    Case(
+        "batch: language",
+        "accept-language garbage",
+        "get",
+        "/events/gig/",
+        headers={"Accept-Language": ",,;;==☃\U0001f600"},
+        outcome="answered",
+    ),
     Case(
         "§2.2",
         "hold voucher NUL",

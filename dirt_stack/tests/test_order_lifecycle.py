@@ -140,7 +140,7 @@ def test_a_partial_refund_keeps_the_order_valid_and_tells_the_buyer(shop):
         [first.pk],
     )
     [email] = delivered_mail()
-    assert "refunded 20.00 EUR" in email.body
+    assert "refunded €20.00" in email.body
     assert "Entry" in email.body
     assert "Your other 2 tickets stay valid." in email.body
 
@@ -161,7 +161,7 @@ def test_resend_confirmation_sends_the_order_as_it_is_now(shop):
     assert act(shop, order, action="resend").status_code == 302
 
     [email] = delivered_mail()
-    assert "Refunded: 20.00 EUR" in email.body
+    assert "Refunded: €20.00" in email.body
     assert "Refunded tickets (no longer valid):" in email.body
     assert "Valid tickets: 2" in email.body
 
@@ -176,7 +176,7 @@ def test_a_bank_transfer_refund_is_paid_back_by_the_organizer(shop):
     assert refund is not None
     assert (refund.status, refund.paid_back_by_organizer) == (Refund.Status.SUCCEEDED, True)
     [email] = delivered_mail()
-    assert "will pay back 10.00 EUR" in email.body
+    assert "will pay back €10.00" in email.body
 
 
 # --- Refunds: recorded before the provider is asked -----------------------------------------------

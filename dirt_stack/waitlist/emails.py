@@ -10,6 +10,7 @@ from typing import Any
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from core import outbox
 from core.text import single_line
@@ -32,10 +33,10 @@ def _context(entry: Entry) -> dict[str, Any]:
 
 
 def _send(template: str, entry: Entry, context: dict[str, Any]) -> None:
-    """Send ``template`` in the event's language (an entry keeps no language of its own); with
+    """Send ``template`` in the language the entry was made in (``Entry.locale``); with
     ``context["custom"]`` (the event's own text, rendered) its subject and words instead, as
     text and HTML, with the unsubscribe link."""
-    with reading(entry.event.locale):
+    with reading(entry.locale):
         _compose(template, entry, context).send()
 
 
@@ -43,7 +44,7 @@ def _compose(template: str, entry: Entry, context: dict[str, Any]) -> EmailMulti
     organizer = entry.event.organizer
     custom: email_texts.Rendered | None = context.get("custom")
     if custom:
-        context["footer"] = f"— {organizer.name}, via Maticko"
+        context["footer"] = gettext("— %(organizer)s, via Maticko") % {"organizer": organizer.name}
         subject = custom.subject
         body = render_to_string("sales/email/text.txt", context)
     else:
@@ -90,7 +91,7 @@ def _deliver_offer(payload: dict[str, Any]) -> None:
         offer_url=services.site_url(reverse("waitlist:offer", kwargs={"token": token})),
     )
     event = entry.event
-    with reading(event.locale):
+    with reading(entry.locale):
         values = {
             **email_texts.date_values(event, entry.date),
             "ticket_type": resolve(entry.ticket_type, "name"),

@@ -16,6 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from core.locales import DEFAULT_LANGUAGE, LOCALE_MAX_LENGTH
 from events.models import Event, EventDate, TicketType
 from sales.models import Hold, Order
 
@@ -64,6 +65,10 @@ class Entry(models.Model):
     # ``services.email_key``: lower case, without a "+tag"; one active entry per key.
     email_key = models.CharField(max_length=254)
     quantity = models.PositiveSmallIntegerField()
+    # The language the entry was made in (core.locales): its emails are written in it.
+    locale = models.CharField(
+        max_length=LOCALE_MAX_LENGTH, default=DEFAULT_LANGUAGE, db_default=DEFAULT_LANGUAGE
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -29,9 +29,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core import domain_events, outbox, ratelimit
 from core.input import column_length, is_ip_literal, text_problem
+from core.locales import DEFAULT_LANGUAGE, LANGUAGE_CODES
 from events.models import DateTicketType, Event, EventDate, TicketType
 from sales import quotas, stock
 from sales.exceptions import OrderConflict, OrderInvalid
@@ -64,7 +66,8 @@ class TooManyJoins(OrderConflict):
     def __init__(self, retry_after: int) -> None:
         self.retry_after = retry_after
         super().__init__(
-            f"Too many waiting-list requests from your address. Try again in {retry_after} seconds."
+            gettext("Too many waiting-list requests from your address. Try again in %(seconds)s seconds.")
+            % {"seconds": retry_after}
         )
 
 
@@ -77,12 +80,12 @@ def count_join(address: str) -> None:
 
 class NoWaitingList(OrderConflict):
     def __init__(self) -> None:
-        super().__init__("This event has no waiting list.")
+        super().__init__(gettext("This event has no waiting list."))
 
 
 class NotSoldOut(OrderConflict):
     def __init__(self) -> None:
-        super().__init__("These tickets are still on sale: buy them directly.")
+        super().__init__(gettext("These tickets are still on sale: buy them directly."))
 
 
 class LinkInvalid(Exception):
@@ -122,22 +125,24 @@ def check_email(email: str) -> str:
     """The email, stripped, or OrderInvalid on ``email``."""
     email = email.strip()
     if text_problem(email, max_length=column_length(Entry, "email")):
-        raise OrderInvalid("Enter a valid email address.", "email")
+        raise OrderInvalid(gettext("Enter a valid email address."), "email")
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise OrderInvalid("Enter a valid email address.", "email") from exc
+        raise OrderInvalid(gettext("Enter a valid email address."), "email") from exc
     if is_ip_literal(email):
-        raise OrderInvalid("Enter an email address with a domain name, not an IP address.", "email")
+        raise OrderInvalid(gettext("Enter an email address with a domain name, not an IP address."), "email")
     return email
 
 
 def check_quantity(ticket_type: TicketType, quantity: object) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int):
-        raise OrderInvalid("Enter a whole number of tickets.", "quantity")
+        raise OrderInvalid(gettext("Enter a whole number of tickets."), "quantity")
     low, high = max(1, ticket_type.min_per_order), ticket_type.max_per_order
     if not low <= quantity <= high:
-        raise OrderInvalid(f"Choose between {low} and {high} tickets.", "quantity")
+        raise OrderInvalid(
+            gettext("Choose between %(min)s and %(max)s tickets.") % {"min": low, "max": high}, "quantity"
+        )
     return quantity
 
 
@@ -147,9 +152,12 @@ class Joined:
     created: bool
 
 
-def join(date: EventDate, ticket_type: TicketType, email: str, quantity: object) -> Joined:
+def join(
+    date: EventDate, ticket_type: TicketType, email: str, quantity: object, *, locale: str = DEFAULT_LANGUAGE
+) -> Joined:
     """Put ``email`` on the waiting list of ``ticket_type`` on ``date`` (with its event) for
-    ``quantity`` tickets, awaiting confirmation: the confirmation email is queued.
+    ``quantity`` tickets, awaiting confirmation: the confirmation email is queued. The
+    entry's emails are written in ``locale`` (one of core.locales, else the default).
 
     Raises NoWaitingList, an OrderConflict when the date is not on sale, NotSoldOut while
     fewer than ``quantity`` are missing, OrderInvalid on a bad email, quantity or ticket
@@ -160,7 +168,7 @@ def join(date: EventDate, ticket_type: TicketType, email: str, quantity: object)
         raise NoWaitingList()
     offer = DateTicketType.objects.filter(date=date, ticket_type=ticket_type, offered=True).first()
     if ticket_type.event_id != event.pk or ticket_type.hidden or offer is None:
-        raise OrderInvalid("Choose a ticket type of this date.", "ticket_type")
+        raise OrderInvalid(gettext("Choose a ticket type of this date."), "ticket_type")
     email = check_email(email)
     wanted = check_quantity(ticket_type, quantity)
     ensure_on_sale(date)
@@ -181,6 +189,7 @@ def join(date: EventDate, ticket_type: TicketType, email: str, quantity: object)
                         email=email,
                         email_key=key,
                         quantity=wanted,
+                        locale=locale if locale in LANGUAGE_CODES else DEFAULT_LANGUAGE,
                     )
                     created = True
                     domain_events.record(

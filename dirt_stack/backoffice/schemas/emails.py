@@ -52,8 +52,9 @@ class EmailTextsPageProps(PageProps):
     placeholders: list[Placeholder]
     reminder_hours: int | None = Field(description="Hours before each date the reminder goes; None: off.")
     changes: list[EmailTextChangeRow]
-    locale: str = Field(description="The event's language: the texts' own subject and body are in it.")
-    locales: list[str] = Field(description="The event's languages; the others get translations.")
+    # Not ``locale``/``locales``: those are the shared props (the page's own language).
+    event_locale: str = Field(description="The event's language: the texts' own subject and body are in it.")
+    event_locales: list[str] = Field(description="The event's languages; the others get translations.")
 
 
 class EmailPreview(Shape):

@@ -41,5 +41,6 @@ class QuestionsPageProps(PageProps):
     kinds: list[Option]
     scopes: list[Option]
     answer_settings: AnswerSettingsValues
-    locale: str = Field(description="The event's language: the questions' own texts are in it.")
-    locales: list[str] = Field(description="The event's languages; the others get translations.")
+    # Not ``locale``/``locales``: those are the shared props (the page's own language).
+    event_locale: str = Field(description="The event's language: the questions' own texts are in it.")
+    event_locales: list[str] = Field(description="The event's languages; the others get translations.")

@@ -88,8 +88,8 @@ def _texts_props(event: Event) -> EmailTextsPageProps:
         placeholders=_placeholders(),
         reminder_hours=messaging.reminder_hours(event),
         changes=changes,
-        locale=event.locale,
-        locales=list(event.locales),
+        event_locale=event.locale,
+        event_locales=list(event.locales),
     )
 
 

@@ -63,8 +63,8 @@ def _page_props(event: Event) -> QuestionsPageProps:
         ticket_types=[IdName(id=t.pk, name=t.name) for t in event.ticket_types.all()],
         kinds=[Option(value=value, label=label) for value, label in Question.Kind.choices],
         scopes=[Option(value=value, label=label) for value, label in Question.Scope.choices],
-        locale=event.locale,
-        locales=list(event.locales),
+        event_locale=event.locale,
+        event_locales=list(event.locales),
     )
 
 

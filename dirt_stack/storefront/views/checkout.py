@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from inertia import location
 from inertia.http import clear_history, encrypt_history
@@ -24,6 +25,7 @@ from accounts.http import AuthenticatedHttpRequest
 from core import ratelimit
 from core.inertia import form_page, render_page, render_with_errors, show_form_page_at, submitted_data
 from core.input import parse_id
+from core.language import request_language, use_event_language
 from core.middleware import is_embedded
 from core.schemas import ErrorPageProps
 from core.translated import resolve
@@ -98,20 +100,20 @@ def _pages_root(request: HttpRequest) -> str:
 
 def _parse_quantities(raw: Any) -> dict[int, int]:
     if not isinstance(raw, dict):
-        raise exceptions.OrderInvalid("Choose at least one ticket.", "quantities")
+        raise exceptions.OrderInvalid(gettext("Choose at least one ticket."), "quantities")
     quantities = {}
     for key, value in raw.items():
         ticket_type_id = parse_id(key)
         if ticket_type_id is None:
             raise exceptions.OrderInvalid(
-                "Some of the chosen ticket types do not exist for this event.", "quantities"
+                gettext("Some of the chosen ticket types do not exist for this event."), "quantities"
             )
         # A count is a JSON integer: not 1.5, true or "1".
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise exceptions.OrderInvalid(
-                "Ticket quantities must be whole numbers, zero or more.", "quantities"
+                gettext("Ticket quantities must be whole numbers, zero or more."), "quantities"
             )
         if value:
             quantities[ticket_type_id] = value
@@ -171,6 +173,7 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     """Step 1 (from the event page): reserve the chosen tickets, within the buyer's share
     and with a solved proof of work when one is due (sales.hoarding)."""
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
+    use_event_language(request, event.locale)
     data = submitted_data(request)
     voucher_code = str(data.get("voucher") or "").strip()[:50]
     date_id = data.get("date")
@@ -192,7 +195,9 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     client = hoarding.client_hash(ratelimit.client_ip(request))
     limited = _rate_limited(request)
     if limited:
-        message = f"Too many attempts from your address. Try again in {limited.retry_after} seconds."
+        message = gettext("Too many attempts from your address. Try again in %(seconds)s seconds.") % {
+            "seconds": limited.retry_after
+        }
         if date is not None:
             hoarding.demand_challenge(date, hoarding.Buyer(client))
         response = render_event_page(
@@ -207,7 +212,11 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
         response["Retry-After"] = str(limited.retry_after)
         return response
     if date is None:
-        message = "This date is not one of this event's." if date_id_given(date_id) else "Choose a date."
+        message = (
+            gettext("This date is not one of this event's.")
+            if date_id_given(date_id)
+            else gettext("Choose a date.")
+        )
         return render_event_page(
             request, event, voucher_code=voucher_code, errors={"date": message}, status=422
         )
@@ -234,10 +243,10 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     payload = data.get("altcha")
     solved = payload is not None and payload != ""
     if solved and not challenges.spend(payload):
-        return refused("The anti-bot check failed or expired. Please try again.", 428)
+        return refused(gettext("The anti-bot check failed or expired. Please try again."), 428)
     buyer = hoarding.Buyer(client, solved=solved)
     if hoarding.challenge_due(date, buyer):
-        return refused("Sales are busy: please wait for the anti-bot check, then reserve.", 428)
+        return refused(gettext("Sales are busy: please wait for the anti-bot check, then reserve."), 428)
     try:
         hold = purchase.start_checkout(
             date,
@@ -269,14 +278,16 @@ def create_hold(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("sales:checkout", token=hold.token)
 
 
-def _hold_or_404(token: str) -> Hold:
+def _hold_or_404(request: HttpRequest, token: str) -> Hold:
+    """The reservation, its event's language spoken when the buyer chose none."""
     hold = (
         Hold.objects.select_related("event", "event__organizer", "date", "voucher")
         .filter(token=token)
         .first()
     )
     if hold is None:
-        raise Http404("No such reservation.")
+        raise Http404(gettext("No such reservation."))
+    use_event_language(request, hold.event.locale)
     return hold
 
 
@@ -296,7 +307,7 @@ def _expired_page(request: HttpRequest, hold: Hold) -> HttpResponse:
         event_url=date_url(hold.event, hold.date),
         completed=completed,
     )
-    title = "Order complete" if completed else "Reservation expired"
+    title = gettext("Order complete") if completed else gettext("Reservation expired")
     return render_page(request, props, status=410, template_data={"page_title": title})
 
 
@@ -360,7 +371,7 @@ def _checkout_url(request: HttpRequest, token: str) -> str:
 def extend_hold(request: HttpRequest, token: str) -> HttpResponse:
     """The checkout's "Need more time?": the reservation lasts the event's hold time
     longer, once (sales.stock.extend)."""
-    hold = _hold_or_404(token)
+    hold = _hold_or_404(request, token)
     if not hold.is_live:
         return redirect("sales:checkout", token=hold.token)
     minutes = hold.event.hold_minutes
@@ -368,14 +379,22 @@ def extend_hold(request: HttpRequest, token: str) -> HttpResponse:
         stock.extend(hold, first_length=_first_hold_length(hold.event), by=dt.timedelta(minutes=minutes))
     except stock.HoldNotExtended as exc:
         return render_with_errors(request, _checkout_props(request, hold), {"form": str(exc)}, status=409)
-    messages.success(request, f"Your tickets are reserved for {minutes} more minutes.")
+    messages.success(
+        request,
+        ngettext(
+            "Your tickets are reserved for %(minutes)s more minute.",
+            "Your tickets are reserved for %(minutes)s more minutes.",
+            minutes,
+        )
+        % {"minutes": minutes},
+    )
     return redirect("sales:checkout", token=hold.token)
 
 
 @require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest, token: str) -> HttpResponse:
     """Step 2: the buyer's details and payment, while the hold's countdown runs."""
-    hold = _hold_or_404(token)
+    hold = _hold_or_404(request, token)
     if not hold.is_live:
         # Back or reload after the purchase (or a second submit): the finished order.
         order = _order_of(hold)
@@ -390,7 +409,9 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
     if not is_embedded(request):
         encrypt_history(request)
     if request.method == "GET":
-        return render_page(request, _checkout_props(request, hold), template_data={"page_title": "Checkout"})
+        return render_page(
+            request, _checkout_props(request, hold), template_data={"page_title": gettext("Checkout")}
+        )
 
     data = submitted_data(request)
     attendees = data.get("attendee_names") or []
@@ -408,6 +429,7 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
         card_number=str(data.get("card_number", "")),
         answers=answers,
         answer_errors=answer_errors,
+        locale=request_language(request),
     )
     # Checked and asked of VIES before the order's transaction (taxes.addresses).
     details.invoice_address, details.invoice_errors = addresses.prepare(
@@ -450,9 +472,11 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(f"{order_page}?pay=1")
         return location(placed.payment.redirect_url)
     if order.status == Order.Status.PAID:
-        messages.success(request, "Thank you! Your order is confirmed and your tickets are below.")
+        messages.success(request, gettext("Thank you! Your order is confirmed and your tickets are below."))
     else:
-        messages.success(request, "Your order is reserved. It is confirmed once your payment arrives.")
+        messages.success(
+            request, gettext("Your order is reserved. It is confirmed once your payment arrives.")
+        )
     return redirect("sales:order", code=order.code, secret=order.secret)
 
 
@@ -460,13 +484,13 @@ def checkout(request: HttpRequest, token: str) -> HttpResponse:
 def release_hold(request: HttpRequest, token: str) -> HttpResponse:
     """The buyer gives up the reservation: the tickets go back on sale at once, and the
     buyer is back on the page of the same date."""
-    hold = _hold_or_404(token)
+    hold = _hold_or_404(request, token)
     if stock.release(hold):
-        messages.info(request, "Your reservation was released.")
+        messages.info(request, gettext("Your reservation was released."))
         return redirect(date_url(hold.event, hold.date))
     order = _order_of(hold)
     if order is not None:
-        messages.info(request, "This order is already complete: nothing was released.")
+        messages.info(request, gettext("This order is already complete: nothing was released."))
         return redirect("sales:order", code=order.code, secret=order.secret)
     return redirect(date_url(hold.event, hold.date))
 
@@ -485,7 +509,9 @@ def _order_page(
     props = _order_page_props(request, order)
     if errors:
         return render_with_errors(request, props, errors, status=status)
-    return render_page(request, props, template_data={"page_title": f"Order {order.code}"})
+    return render_page(
+        request, props, template_data={"page_title": gettext("Order %(code)s") % {"code": order.code}}
+    )
 
 
 @require_GET
@@ -494,9 +520,15 @@ def order_page(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     if order is None:
         # A link mistyped or cut short: the buyer can have the order links emailed again.
         props = ErrorPageProps(
-            status=404, message="No such order.", find_orders_url=reverse("sales:find_orders")
+            status=404,
+            message=gettext(gettext("No such order.")),
+            find_orders_url=reverse("sales:find_orders"),
         )
-        return render_page(request, props, status=404, template_data={"page_title": "Order not found"})
+        return render_page(
+            request, props, status=404, template_data={"page_title": gettext("Order not found")}
+        )
+    # The language the order was placed in, unless the buyer now chose or asks for another.
+    use_event_language(request, order.locale)
     return _order_page(request, order)
 
 
@@ -511,10 +543,10 @@ def change_answers(request: HttpRequest, code: str, secret: str) -> HttpResponse
     organizer's deadline (questions.services.buyer_edit_deadline); audited."""
     order = order_for_holder(code, secret)
     if order is None:
-        raise Http404("No such order.")
+        raise Http404(gettext("No such order."))
     closes_at = _buyer_closes_at(order)
     if closes_at is None:
-        messages.error(request, "Answers can no longer be changed here: ask the organizer.")
+        messages.error(request, gettext("Answers can no longer be changed here: ask the organizer."))
         return redirect("sales:order", code=order.code, secret=order.secret)
     data = submitted_data(request)
     asked, _ = order_questions(order)
@@ -533,7 +565,7 @@ def change_answers(request: HttpRequest, code: str, secret: str) -> HttpResponse
     except exceptions.OrderConflict as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Your answers are saved.")
+        messages.success(request, gettext("Your answers are saved."))
     return redirect("sales:order", code=order.code, secret=order.secret)
 
 
@@ -565,7 +597,7 @@ def order_attendee(request: HttpRequest, code: str, secret: str) -> HttpResponse
     """The buyer changes one ticket's attendee name (sales.attendee_names)."""
     order = order_for_holder(code, secret)
     if order is None:
-        raise Http404("No such order.")
+        raise Http404(gettext("No such order."))
     data = submitted_data(request)
     try:
         attendee_names.rename_by_buyer(order, data.get("ticket"), data.get("attendee_name"))
@@ -573,7 +605,7 @@ def order_attendee(request: HttpRequest, code: str, secret: str) -> HttpResponse
         return render_with_errors(request, _order_page_props(request, order), exc.errors)
     except exceptions.OrderConflict as exc:
         return render_with_errors(request, _order_page_props(request, order), {"form": str(exc)}, status=409)
-    messages.success(request, "The attendee's name is saved.")
+    messages.success(request, gettext("The attendee's name is saved."))
     return redirect("sales:order", code=order.code, secret=order.secret)
 
 
@@ -583,10 +615,10 @@ def confirm_order(request: HttpRequest, code: str, token: str) -> HttpResponse:
     (mail scanners that open links confirm nothing), POST confirms it (sales.hoarding)."""
     code = code[:20].upper()
     if not hoarding.confirmation_valid(code, token[:300]):
-        raise Http404("No such order.")
+        raise Http404(gettext("No such order."))
     order = load_order(code)
     if order is None:
-        raise Http404("No such order.")
+        raise Http404(gettext("No such order."))
     if request.method == "GET":
         if not order.awaiting_confirmation or order.status != Order.Status.PENDING:
             return redirect("sales:order", code=order.code, secret=order.secret)
@@ -595,15 +627,21 @@ def confirm_order(request: HttpRequest, code: str, token: str) -> HttpResponse:
             wallet_passes=wallet_passes(order, _base_url(request)),
             confirm_url=request.path,
         )
-        return render_page(request, props, template_data={"page_title": f"Confirm order {order.code}"})
+        return render_page(
+            request,
+            props,
+            template_data={"page_title": gettext("Confirm order %(code)s") % {"code": order.code}},
+        )
     try:
         hoarding.confirm_order(code, token)
     except exceptions.OrderInvalid as exc:
-        raise Http404("No such order.") from exc
+        raise Http404(gettext("No such order.")) from exc
     except exceptions.OrderConflict as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Thank you: your order is confirmed. Your tickets wait for your payment.")
+        messages.success(
+            request, gettext("Thank you: your order is confirmed. Your tickets wait for your payment.")
+        )
     return redirect("sales:order", code=order.code, secret=order.secret)
 
 
@@ -612,7 +650,7 @@ def order_tickets_pdf(request: HttpRequest, code: str, secret: str) -> HttpRespo
     """The order's tickets as one PDF, one page per ticket."""
     order = order_for_holder(code, secret)
     if order is None:
-        raise Http404("No such order.")
+        raise Http404(gettext("No such order."))
     response = HttpResponse(order_pdf(order), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="tickets-{order.code}.pdf"'
     response["Cache-Control"] = "private, no-store"
@@ -624,7 +662,7 @@ def order_calendar(request: HttpRequest, code: str, secret: str) -> HttpResponse
     """The order's date as an .ics file (sales.calendar): only for whoever has the order's link."""
     order = order_for_holder(code, secret)
     if order is None:
-        raise Http404("No such order.")
+        raise Http404(gettext("No such order."))
     response = HttpResponse(
         calendar.order_calendar(order, _base_url(request)), content_type="text/calendar; charset=utf-8"
     )
@@ -653,4 +691,4 @@ def my_orders(request: AuthenticatedHttpRequest) -> HttpResponse:
             for order in mine
         ]
     )
-    return render_page(request, props, template_data={"page_title": "My orders"})
+    return render_page(request, props, template_data={"page_title": gettext("My orders")})

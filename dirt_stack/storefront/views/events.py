@@ -12,11 +12,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Organizer
 from core import ratelimit
 from core.inertia import paginate, render_page
 from core.input import parse_id, search_text
+from core.language import use_event_language
 from core.markdown import plain_text_excerpt
 from core.schemas import Pagination
 from core.search import Folded, fold
@@ -45,7 +47,7 @@ from waitlist.services import enabled as waitlist_enabled
 EVENTS_PER_PAGE = 12
 # What the storefront's search box looks in.
 SEARCHED_COLUMNS = ("title", "description", "venue_name", "venue_address", "organizer__name")
-INVERTED_RANGE = "The “To” date is before the “From” date: pick a “To” date on or after it."
+INVERTED_RANGE = gettext_lazy("The “To” date is before the “From” date: pick a “To” date on or after it.")
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -79,7 +81,7 @@ def home(request: HttpRequest) -> HttpResponse:
     errors: dict[str, str] | None = None
     if date_from and date_to and date_from > date_to:
         # Said as such: an empty list would read as "nothing on those days".
-        errors = {"to": INVERTED_RANGE}
+        errors = {"to": str(INVERTED_RANGE)}
         events = events.none()
     elif date_from or date_to:
         events = events.with_date_on_days(date_from, date_to)
@@ -95,7 +97,9 @@ def home(request: HttpRequest) -> HttpResponse:
             }
         ),
     )
-    return render_page(request, props, errors=errors, template_data={"page_title": "Upcoming events"})
+    return render_page(
+        request, props, errors=errors, template_data={"page_title": gettext("Upcoming events")}
+    )
 
 
 def date_id_given(value: object) -> bool:
@@ -146,7 +150,9 @@ def event_page_props(
             voucher = VoucherCheck(code=voucher_code, valid=False, message=str(exc))
         else:
             unlocked = {t.pk for t in found.ticket_types.all()} if found else set()
-            voucher = VoucherCheck(code=voucher_code, valid=True, message="Voucher applied at checkout.")
+            voucher = VoucherCheck(
+                code=voucher_code, valid=True, message=gettext("Voucher applied at checkout.")
+            )
     ticket_types = [t for t in event.ticket_types.all() if not t.hidden or t.pk in unlocked]
     detail = event_detail(event, shown_dates(all_dates), date, ticket_types, date_count=len(all_dates))
     if voucher is not None and found is not None:
@@ -154,7 +160,7 @@ def event_page_props(
         new_prices = discounted_prices(found, {t.id: t.price for t in detail.ticket_types})
         voucher.prices = [VoucherPrice(ticket_type=pk, price=each) for pk, each in new_prices.items()]
         if voucher.prices:
-            voucher.message = "Voucher applied: the discounted prices are shown."
+            voucher.message = gettext("Voucher applied: the discounted prices are shown.")
     return EventPageProps(event=detail, voucher=voucher)
 
 
@@ -232,10 +238,11 @@ def event_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The event; for a series, its dates to choose from and, with ``?date=<id>`` (the
     direct link to one date), that date's ticket types."""
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
+    use_event_language(request, event.locale)
     all_dates = list(event.dates.with_pressure())
     date = chosen_date(event, request.GET.get("date"), all_dates)
     if date is None and date_id_given(request.GET.get("date")):
-        raise Http404("This event has no such date.")
+        raise Http404(gettext("This event has no such date."))
     try:
         return render_event_page(
             request,
@@ -279,6 +286,6 @@ def organizer_page(request: HttpRequest, slug: str) -> HttpResponse:
         props,
         template_data={
             "page_title": organizer.name,
-            "meta_description": f"Upcoming events by {organizer.name}.",
+            "meta_description": gettext("Upcoming events by %(organizer)s.") % {"organizer": organizer.name},
         },
     )

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from inertia import location
@@ -67,12 +68,16 @@ def pay_now(request: HttpRequest, code: str, secret: str) -> HttpResponse:
     """The order page's "Pay now": open the order's payment page (or the one still open)."""
     order = Order.objects.filter(code=code).first() if stripe_events.ORDER_CODE.fullmatch(code) else None
     if order is None or not constant_time_compare(order.secret, secret):
-        raise Http404("No such order.")
+        raise Http404(gettext("No such order."))
     if settings.PURCHASE_RATE_LIMIT > 0:
         rule = ratelimit.RateLimit(settings.PURCHASE_RATE_LIMIT, PAY_NOW_WINDOW)
         verdict = ratelimit.hit(ratelimit.key_for("pay_now", ratelimit.client_ip(request)), rule)
         if not verdict.allowed:
-            messages.error(request, f"Too many attempts. Try again in {verdict.retry_after} seconds.")
+            messages.error(
+                request,
+                gettext("Too many attempts. Try again in %(seconds)s seconds.")
+                % {"seconds": verdict.retry_after},
+            )
             return redirect("sales:order", code=order.code, secret=order.secret)
     try:
         started = payment_pages.open_page(order, request.build_absolute_uri("/"))

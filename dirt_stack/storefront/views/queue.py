@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from core import ratelimit
@@ -60,7 +61,7 @@ def _queue_page(
         props,
         status=code,
         errors=errors,
-        template_data={"page_title": f"Queue: {resolve(event, 'title')}"},
+        template_data={"page_title": gettext("Queue: %(event)s") % {"event": resolve(event, "title")}},
     )
     room.status_headers(response, status, event.pk)
     del response["Retry-After"]  # the page itself is not polled
@@ -83,7 +84,7 @@ def queue_join(request: HttpRequest, slug: str) -> HttpResponse:
     # shows the status from these rows.
     found = onsale.lookup(browser_id=browser, slug=slug)
     if found is None:
-        raise Http404("No event with this address.")
+        raise Http404(gettext("No event with this address."))
     new_browser = browser is None
     joiner = browser or room.new_browser_id()
     try:
@@ -98,7 +99,7 @@ def queue_join(request: HttpRequest, slug: str) -> HttpResponse:
         response["Retry-After"] = str(exc.retry_after)
         return response
     except ProofRefused:
-        message = "The anti-bot check failed or expired. Please wait for it, then join."
+        message = gettext("The anti-bot check failed or expired. Please wait for it, then join.")
         return _refused_join(request, slug, found, browser, {"altcha": message}, 428)
     except RoomClosed as exc:
         return _refused_join(request, slug, found, browser, {"form": str(exc)}, 409)
@@ -127,5 +128,5 @@ def queue_status(request: HttpRequest, slug: str) -> HttpResponse:
     answered earlier, by ``storefront.middleware.QueueStatusMiddleware``."""
     response = room.status_answer(request, slug, api=False)
     if response is None:
-        raise Http404("No event with this address.")
+        raise Http404(gettext("No event with this address."))
     return response

@@ -8,11 +8,13 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core import ratelimit
 from core.inertia import form_page, render_page, show_form_page_at, submitted_data
 from core.input import parse_id
+from core.language import request_language, use_event_language
 from core.translated import resolve
 from events.models import Event, TicketType
 from sales.exceptions import OrderConflict, OrderInvalid
@@ -23,12 +25,12 @@ from waitlist import services
 from waitlist.models import Entry
 
 STATUS_SENTENCES = {
-    Entry.Status.PENDING: "Your place awaits your confirmation.",
-    Entry.Status.WAITING: "You are on the waiting list.",
-    Entry.Status.OFFERED: "Tickets are held for you: see the offer in your email.",
-    Entry.Status.CLAIMED: "You bought the tickets offered to you.",
-    Entry.Status.LAPSED: "The offer made to you has ended.",
-    Entry.Status.REMOVED: "You are no longer on the waiting list.",
+    Entry.Status.PENDING: gettext_lazy("Your place awaits your confirmation."),
+    Entry.Status.WAITING: gettext_lazy("You are on the waiting list."),
+    Entry.Status.OFFERED: gettext_lazy("Tickets are held for you: see the offer in your email."),
+    Entry.Status.CLAIMED: gettext_lazy("You bought the tickets offered to you."),
+    Entry.Status.LAPSED: gettext_lazy("The offer made to you has ended."),
+    Entry.Status.REMOVED: gettext_lazy("You are no longer on the waiting list."),
 }
 
 
@@ -40,10 +42,13 @@ def _event_page_url(request: HttpRequest, slug: str) -> str:
 def join(request: HttpRequest, slug: str) -> HttpResponse:
     """The event page's "Join the waiting list" form (date, ticket_type, quantity, email)."""
     event = get_object_or_404(Event.objects.public().select_related("organizer"), slug=slug)
+    use_event_language(request, event.locale)
     data = submitted_data(request)
     date = chosen_date(event, data.get("date"))
     if date is None:
-        return render_event_page(request, event, errors={"waitlist_form": "Choose a date."}, status=422)
+        return render_event_page(
+            request, event, errors={"waitlist_form": gettext("Choose a date.")}, status=422
+        )
     date.event = event
     show_form_page_at(request, date_url(event, date))
     ticket_type_id = parse_id(data.get("ticket_type"))
@@ -57,10 +62,16 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         )
 
     if ticket_type is None:
-        return refused("ticket_type", "Choose a ticket type of this date.", 422)
+        return refused("ticket_type", gettext("Choose a ticket type of this date."), 422)
     try:
         services.count_join(ratelimit.client_ip(request))
-        services.join(date, ticket_type, str(data.get("email", "")), data.get("quantity"))
+        services.join(
+            date,
+            ticket_type,
+            str(data.get("email", "")),
+            data.get("quantity"),
+            locale=request_language(request),
+        )
     except services.TooManyJoins as exc:
         response = refused("form", str(exc), 429)
         response["Retry-After"] = str(exc.retry_after)
@@ -72,7 +83,8 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     except OrderConflict as exc:
         return refused("form", str(exc), 409)
     messages.success(
-        request, "Almost there: we sent you an email. Confirm your place on the waiting list with its link."
+        request,
+        gettext("Almost there: we sent you an email. Confirm your place on the waiting list with its link."),
     )
     return redirect(date_url(event, date))
 
@@ -87,14 +99,14 @@ def _link_page(
         event_url=date_url(event, entry.date),
         ticket_type=resolve(entry.ticket_type, "name"),
         quantity=entry.quantity,
-        status=STATUS_SENTENCES[Entry.Status(entry.status)],
+        status=str(STATUS_SENTENCES[Entry.Status(entry.status)]),
         action_url=action_url,
     )
     return render_page(
         request,
         props,
         status=status,
-        template_data={"page_title": f"Waiting list: {resolve(event, 'title')}"},
+        template_data={"page_title": gettext("Waiting list: %(event)s") % {"event": resolve(event, "title")}},
     )
 
 
@@ -104,7 +116,7 @@ def _entry(token: str, salt: str, confirm: bool = False) -> Entry:
             return services.entry_of_link(token[:300], salt, services.CONFIRM_LINK_MAX_AGE)
         return services.entry_of_link(token[:300], salt)
     except services.LinkInvalid as exc:
-        raise Http404("This link is not valid or has expired.") from exc
+        raise Http404(gettext("This link is not valid or has expired.")) from exc
 
 
 @require_http_methods(["GET", "POST"])
@@ -112,12 +124,13 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """The confirmation email's link: GET shows a button (mail scanners that open links
     confirm nothing), POST confirms."""
     entry = _entry(token, services.CONFIRM_SALT, confirm=True)
+    use_event_language(request, entry.locale)
     if request.method == "POST":
         entry = services.confirm(token[:300])
         if entry.status == Entry.Status.REMOVED:
-            messages.error(request, "This entry was removed from the waiting list.")
+            messages.error(request, gettext("This entry was removed from the waiting list."))
         else:
-            messages.success(request, "Your place on the waiting list is confirmed.")
+            messages.success(request, gettext("Your place on the waiting list is confirmed."))
         return redirect(request.path)
     pending = entry.status == Entry.Status.PENDING
     return _link_page(request, "confirm", entry, request.path if pending else None)
@@ -127,9 +140,10 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     """Every waiting-list email's unsubscribe link: GET shows a button, POST leaves the list."""
     entry = _entry(token, services.UNSUBSCRIBE_SALT)
+    use_event_language(request, entry.locale)
     if request.method == "POST":
         if services.remove(entry):
-            messages.success(request, "You left the waiting list.")
+            messages.success(request, gettext("You left the waiting list."))
         return redirect(request.path)
     active = entry.status in Entry.ACTIVE
     return _link_page(request, "unsubscribe", entry, request.path if active else None)
@@ -142,8 +156,9 @@ def offer(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = services.offer_of_token(token[:300])
     except services.LinkInvalid as exc:
-        raise Http404("This link is not valid.") from exc
+        raise Http404(gettext("This link is not valid.")) from exc
     if services.claimable(found):
         return redirect("sales:checkout", token=found.hold.token)
     entry = Entry.objects.select_related("event", "date", "ticket_type").get(pk=found.entry_id)
+    use_event_language(request, entry.locale)
     return _link_page(request, "offer", entry, None, status=410)

@@ -93,7 +93,7 @@ def test_edit_the_confirmation_buy_and_message_one_ticket_type(page: Page, live_
     html = next(str(content) for content, kind in email.alternatives if kind == "text/html")
     assert "Dear <strong>&lt;b&gt;x&lt;/b&gt;</strong>" in html
     assert "<b>x</b>" not in html
-    assert "your 2 × Standard for Harbour Gala (40.00 EUR) are booked. See you at Town Hall!" in html
+    assert "your 2 × Standard for Harbour Gala (€40.00) are booked. See you at Town Hall!" in html
     assert f"/orders/{order.code}/{order.secret}/" in html  # the order's link stays
     assert email.body.startswith("Dear **<b>x</b>**,")
 

@@ -5,8 +5,11 @@
   finds any visible text or label that was never wrapped for translation: it must find none
   besides the event's own texts, the buyer's details and what the server writes (marked
   `data-server-text` in the page).
+  The walk includes a taxed checkout that asks for the invoice address, and an order page
+  with its tax summary and invoice.
 - The switcher turns the shop German: its words, amounts ("1.234,50 €") and an event in
-  Prague shown in Prague's time with the zone named, whatever the browser's own zone.
+  Prague shown in Prague's time with the zone named, whatever the browser's own zone; a
+  taxed checkout's invoice address section and tax summary read German too.
 """
 
 from __future__ import annotations
@@ -20,9 +23,13 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from events.models import Event
+from invoicing.models import Invoice
 from onsale import services as onsale
 from sales.models import Order
+from taxes import rules
 from tests.factories import make_event, make_organizer, make_ticket_type
+from tests.support.invoices import invoicing_event
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -72,6 +79,7 @@ FIND_UNTRANSLATED = """(allowed) => {
 @pytest.fixture(autouse=True)
 def _settings(settings):
     settings.ALTCHA_MAX_NUMBER = 2_000
+    settings.DEMO_PAYMENTS = True  # the invoiced order is paid by the demo card
 
 
 def untranslated(page: Page, *also_allowed: str) -> list[str]:
@@ -110,6 +118,25 @@ def vltava_sessions():
     return event
 
 
+@pytest.fixture
+def sommerfest():
+    """An organizer that issues an invoice once an order is paid, its event taxed with German
+    VAT (the admission template, 19 %) and asking every buyer for the invoice address."""
+    event = invoicing_event(slug="sommerfest", venue_name="Lucerna Music Bar", payment_methods=["demo"])
+    rule = rules.from_template(event.organizer, "physical_admission")
+    Event.objects.filter(pk=event.pk).update(tax_rule=rule, invoice_address=Event.InvoiceAddress.REQUIRED)
+    make_ticket_type(event, name="Standard", price=Decimal("1234.50"), capacity=50)
+    return event
+
+
+def hold_one_standard(page: Page, url: str) -> None:
+    """From the event page at ``url``, one Standard ticket held and the checkout shown."""
+    page.goto(url)
+    page.get_by_test_id("ticket-type").filter(has_text="Standard").locator("select").select_option("1")
+    page.locator('button[type="submit"]').first.click()
+    expect(page.get_by_test_id("countdown")).to_be_visible()
+
+
 def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_buyer_pages(
     page: Page, live_server, vltava_sessions
 ):
@@ -145,6 +172,42 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_buyer_pages(
     )
     assert visit(page, f"{live_server.url}/events/vltava-sessions/queue/", '[data-testid="queue-join"]') == []
     assert visit(page, f"{live_server.url}/events/no-such-event/", "h1") == []
+
+
+def test_the_pseudo_locale_shows_no_unwrapped_string_on_a_taxed_checkout_and_an_invoiced_order(
+    page: Page, live_server, sommerfest
+):
+    page.context.add_cookies([{"name": "maticko_locale", "value": PSEUDO_LOCALE, "url": live_server.url}])
+
+    hold_one_standard(page, f"{live_server.url}/events/sommerfest/")
+    address = page.get_by_test_id("invoice-address")
+    expect(address.locator('input[autocomplete="street-address"]')).to_be_visible()
+    expect(page.get_by_test_id("tax-summary")).to_be_visible()
+    assert untranslated(page, "Sommerfest") == []
+
+    # A business buyer: the company and VAT ID fields (and the VAT ID's hint) show too.
+    address.locator('input[type="checkbox"]').check()
+    expect(address.locator('input[autocomplete="organization"]')).to_be_visible()
+    assert untranslated(page, "Sommerfest") == []
+    address.locator('input[type="checkbox"]').uncheck()
+
+    page.locator('input[autocomplete="name"]').first.fill("Mira Buyer")
+    page.locator('input[type="email"]').fill("mira@example.com")
+    address.locator('input[autocomplete="name"]').fill("Mira Buyer")
+    address.locator('input[autocomplete="street-address"]').fill("Hauptstraße 5")
+    address.locator('input[autocomplete="postal-code"]').fill("10115")
+    address.locator('input[autocomplete="address-level2"]').fill("Berlin")
+    page.locator('input[inputmode="numeric"]').fill("4242 4242 4242 4242")
+    page.locator('form button[type="submit"]').click()
+    expect(page.get_by_test_id("order-code")).to_be_visible()
+    expect(page.get_by_test_id("order-invoices").locator("a[download]")).to_be_visible()
+    expect(page.get_by_test_id("tax-summary")).to_be_visible()
+    order = Order.objects.get()
+    invoice = Invoice.objects.get(order=order)
+    assert (
+        untranslated(page, "Sommerfest", order.code, invoice.number, "Mira Buyer", "Hauptstraße", "Berlin")
+        == []
+    )
 
 
 def test_the_walk_finds_a_string_that_was_never_wrapped(page: Page, live_server, vltava_sessions):
@@ -204,3 +267,49 @@ def test_the_switcher_turns_the_shop_german_with_prague_times_seen_from_new_york
         expect(page.locator("html")).to_have_attribute("lang", "de")
     finally:
         context.close()
+
+
+# 1.234,50 € with 19 % German VAT contained: 1.037,39 € net, 197,11 € tax.
+GERMAN_TAX_ROWS = ["Netto\t1.037,39 €", "USt. 19 % auf 1.037,39 €\t197,11 €"]
+
+
+def tax_rows(page: Page) -> list[str]:
+    """The tax summary's rows, label and amount separated by a tab."""
+    return [amount(row) for row in page.get_by_test_id("tax-summary").locator("tr").all_inner_texts()]
+
+
+def test_a_taxed_checkout_asks_for_the_invoice_address_in_german(page: Page, live_server, sommerfest):
+    page.context.add_cookies([{"name": "maticko_locale", "value": "de", "url": live_server.url}])
+
+    hold_one_standard(page, f"{live_server.url}/events/sommerfest/")
+
+    address = page.get_by_test_id("invoice-address")
+    expect(address.locator("legend")).to_have_text("Rechnungsadresse")
+    expect(address.get_by_label("Straße und Hausnummer")).to_be_visible()
+    expect(address.get_by_label("Postleitzahl")).to_be_visible()
+    expect(address.get_by_label("Ort", exact=True)).to_be_visible()
+    expect(address.get_by_label("Land", exact=True)).to_have_value("DE")
+    address.get_by_label("Ich kaufe als Unternehmen").check()
+    expect(address.get_by_label("Firma", exact=True)).to_be_visible()
+    expect(address.get_by_label("USt-IdNr.", exact=True)).to_be_visible()  # required in the EU
+    address.get_by_label("Land", exact=True).select_option("CH")
+    expect(address.get_by_label("USt-IdNr. (optional)", exact=True)).to_be_visible()
+
+    assert tax_rows(page) == GERMAN_TAX_ROWS
+    assert amount(page.get_by_test_id("order-total").inner_text()) == "1.234,50 €"
+
+    # The order page: the same summary and the invoice, named in German.
+    address.get_by_label("Ich kaufe als Unternehmen").uncheck()
+    page.get_by_label("Ihr Name").fill("Mira Buyer")
+    page.get_by_label("E-Mail").fill("mira@example.com")
+    address.get_by_label("Name", exact=True).fill("Mira Buyer")
+    address.get_by_label("Straße und Hausnummer").fill("Hauptstraße 5")
+    address.get_by_label("Postleitzahl").fill("10115")
+    address.get_by_label("Ort", exact=True).fill("Berlin")
+    page.get_by_label("Kartennummer").fill("4242 4242 4242 4242")
+    page.get_by_role("button", name="Bestellung aufgeben").click()
+    expect(page.get_by_role("heading", name="Rechnungen")).to_be_visible()
+    invoice = Invoice.objects.get(order=Order.objects.get())
+    expect(page.get_by_test_id("order-invoices")).to_contain_text(f"Rechnung {invoice.number}")
+    expect(page.get_by_role("link", name=f"{invoice.number} als PDF herunterladen")).to_be_visible()
+    assert tax_rows(page) == GERMAN_TAX_ROWS

@@ -1,3 +1,4 @@
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { CheckoutInvoiceAddress, InvoiceAddressIn } from "../types";
 import { CheckboxField, SelectField, TextField } from "./fields";
 
@@ -41,6 +42,7 @@ export default function InvoiceAddressForm({
   onChange: (value: InvoiceAddressValue | null) => void;
   errors: Partial<Record<string, string>>;
 }) {
+  const { t } = useLingui();
   const error = (key: string) => errors[`invoice_address.${key}`];
   const text = (key: TextKey) => ({
     value: value?.[key] ?? "",
@@ -51,10 +53,12 @@ export default function InvoiceAddressForm({
   const inEu = value ? ask.eu_countries.includes(value.country) : false;
   return (
     <fieldset className="space-y-3" data-testid="invoice-address">
-      <legend className="text-sm font-medium text-slate-700">Invoice address</legend>
+      <legend className="text-sm font-medium text-slate-700">
+        <Trans>Invoice address</Trans>
+      </legend>
       {!ask.required ? (
         <CheckboxField
-          label="I need an invoice made out to me or my company"
+          label={t`I need an invoice made out to me or my company`}
           checked={value !== null}
           onChange={(e) => onChange(e.target.checked ? blankAddress(ask) : null)}
         />
@@ -67,44 +71,49 @@ export default function InvoiceAddressForm({
       {value ? (
         <>
           <CheckboxField
-            label="Buying as a business"
+            label={t`Buying as a business`}
             checked={value.is_business}
             onChange={(e) => onChange({ ...value, is_business: e.target.checked })}
             error={error("is_business")}
           />
           {value.is_business ? (
-            <TextField label="Company" autoComplete="organization" required {...text("company")} />
+            <TextField
+              label={t`Company`}
+              autoComplete="organization"
+              required
+              {...text("company")}
+            />
           ) : null}
           <TextField
-            label={value.is_business ? "Name (optional)" : "Name"}
+            label={value.is_business ? t`Name (optional)` : t`Name`}
             autoComplete="name"
             required={!value.is_business}
             {...text("name")}
           />
           <TextField
-            label="Street and number"
+            label={t`Street and number`}
             autoComplete="street-address"
             required
             {...text("street")}
           />
           <div className="grid gap-3 sm:grid-cols-[8rem_1fr]">
-            <TextField label="Postcode" autoComplete="postal-code" {...text("zipcode")} />
-            <TextField label="City" autoComplete="address-level2" required {...text("city")} />
+            <TextField label={t`Postcode`} autoComplete="postal-code" {...text("zipcode")} />
+            <TextField label={t`City`} autoComplete="address-level2" required {...text("city")} />
           </div>
           <SelectField
-            label="Country"
+            label={t`Country`}
             autoComplete="country"
             options={[
-              { value: "", label: "Choose…" },
+              { value: "", label: t`Choose…` },
               ...ask.countries.map((c) => ({ value: c.code, label: c.name })),
             ]}
             {...text("country")}
           />
           {value.is_business ? (
             <TextField
-              label={inEu ? "VAT ID" : "VAT ID (optional)"}
+              label={inEu ? t`VAT ID` : t`VAT ID (optional)`}
               autoComplete="off"
-              hint="With or without its country prefix, e.g. FR40303265045. It is checked with the EU's VIES."
+              hint={t`With or without its country prefix, e.g. FR40303265045. It is checked with the EU's VIES.`}
               required={inEu}
               {...text("vat_id")}
             />

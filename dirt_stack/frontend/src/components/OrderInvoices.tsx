@@ -1,6 +1,18 @@
 import { router, usePage } from "@inertiajs/react";
+import type { MessageDescriptor } from "@lingui/core";
+import { msg } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { formatMoney, formatShortDay } from "../lib/format";
 import type { OrderInvoicesSection, PageProps } from "../types";
+
+type InvoiceKind = OrderInvoicesSection["invoices"][number]["kind"];
+
+// The kinds' names in the reader's language (the server's `kind_label` is English).
+const KIND_LABELS: Record<InvoiceKind, MessageDescriptor> = {
+  invoice: msg`Invoice`,
+  cancellation: msg`Cancellation`,
+  credit_note: msg`Credit note`,
+};
 
 /** An order's invoices, cancellations and credit notes, each a PDF download (with its
  * Factur-X XML inside), and the button that asks for the invoice when the organizer issues
@@ -12,6 +24,7 @@ export function InvoiceList({
   section: OrderInvoicesSection;
   timeZone: string;
 }) {
+  const { i18n } = useLingui();
   const requestUrl = section.request_url;
   return (
     <div data-testid="order-invoices">
@@ -24,7 +37,7 @@ export function InvoiceList({
             >
               <span>
                 <span className="font-medium">
-                  {invoice.kind_label} {invoice.number}
+                  {i18n._(KIND_LABELS[invoice.kind])} {invoice.number}
                 </span>
                 <span className="text-slate-500">
                   {" "}
@@ -37,7 +50,9 @@ export function InvoiceList({
                 download
                 className="rounded-lg px-3 py-1.5 font-semibold text-indigo-700 ring-1 ring-inset ring-indigo-200 hover:bg-indigo-50"
               >
-                Download PDF<span className="sr-only"> of {invoice.number}</span>
+                <Trans>
+                  Download PDF<span className="sr-only"> of {invoice.number}</span>
+                </Trans>
               </a>
             </li>
           ))}
@@ -49,7 +64,7 @@ export function InvoiceList({
           onClick={() => router.post(requestUrl, {}, { preserveScroll: true })}
           className="mt-3 rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
         >
-          Get an invoice
+          <Trans>Get an invoice</Trans>
         </button>
       ) : null}
     </div>
@@ -69,7 +84,7 @@ export default function OrderInvoices() {
       className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm"
     >
       <h2 id="invoices-heading" className="text-lg font-semibold">
-        Invoices
+        <Trans>Invoices</Trans>
       </h2>
       <InvoiceList section={invoices} timeZone={order.event.timezone} />
     </section>

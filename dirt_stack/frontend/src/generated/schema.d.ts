@@ -1712,6 +1712,11 @@ export interface components {
        */
       answers?: components["schemas"]["AnswerIn"][] | null;
       /**
+       * Locale
+       * @description The buyer's language, one of `en`, `de`, `fr`, `es`, `cs`: the order's emails and PDF tickets are written in it. Without it, the request's `Accept-Language` (its first language Maticko speaks), else English.
+       */
+      locale?: ("en" | "de" | "fr" | "es" | "cs") | null;
+      /**
        * Altcha
        * @description A solved proof-of-work challenge (ALTCHA payload, base64) from `GET /api/v1/challenge`; needed when a 428 problem asks for one. Each challenge buys once.
        */
@@ -4840,15 +4845,15 @@ export interface components {
       /** Changes */
       changes: components["schemas"]["EmailTextChangeRow"][];
       /**
-       * Locale
+       * Event Locale
        * @description The event's language: the texts' own subject and body are in it.
        */
-      locale: string;
+      event_locale: string;
       /**
-       * Locales
+       * Event Locales
        * @description The event's languages; the others get translations.
        */
-      locales: string[];
+      event_locales: string[];
     };
     /** ErrorPageProps */
     ErrorPageProps: {
@@ -5483,6 +5488,16 @@ export interface components {
       /** @description Its next date's availability; null when no date is left. */
       availability: components["schemas"]["Availability"] | null;
     };
+    /**
+     * LocaleOption
+     * @description A language the buyer may choose, named in itself ("Deutsch").
+     */
+    LocaleOption: {
+      /** Code */
+      code: string;
+      /** Name */
+      name: string;
+    };
     /** LoginPageProps */
     LoginPageProps: {
       /**
@@ -6083,15 +6098,15 @@ export interface components {
       scopes: components["schemas"]["Option"][];
       answer_settings: components["schemas"]["AnswerSettingsValues"];
       /**
-       * Locale
+       * Event Locale
        * @description The event's language: the questions' own texts are in it.
        */
-      locale: string;
+      event_locale: string;
       /**
-       * Locales
+       * Event Locales
        * @description The event's languages; the others get translations.
        */
-      locales: string[];
+      event_locales: string[];
     };
     /** QueuePageProps */
     QueuePageProps: {
@@ -6349,6 +6364,10 @@ export interface components {
        * @default false
        */
       embed?: boolean;
+      /** Locale */
+      locale: string;
+      /** Locales */
+      locales: components["schemas"]["LocaleOption"][];
     };
     /** SignupConfirmPageProps */
     SignupConfirmPageProps: {

@@ -19,8 +19,8 @@ export default function EmailTexts({
   placeholders,
   reminder_hours,
   changes,
-  locale,
-  locales,
+  event_locale: locale,
+  event_locales: locales,
 }: PageProps<"Manage/EmailTexts">) {
   const base = `/manage/${organizer.slug}/events/${event.slug}`;
   const [kind, setKind] = useState(texts[0]?.kind ?? "confirmation");

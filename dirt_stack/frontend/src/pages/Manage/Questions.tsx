@@ -191,8 +191,8 @@ export default function Questions({
   kinds,
   scopes,
   answer_settings,
-  locale,
-  locales,
+  event_locale: locale,
+  event_locales: locales,
 }: Props) {
   const { t } = useLingui();
   const errors = usePage().props.errors;
