@@ -1,4 +1,5 @@
 import { Link } from "@inertiajs/react";
+import { Trans } from "@lingui/react/macro";
 import { formatEventDate } from "../lib/format";
 import type { EventRow } from "../types";
 import EventStatusBadge from "./EventStatusBadge";
@@ -14,17 +15,29 @@ export default function EventsTable({
   canManage: boolean;
 }) {
   if (events.length === 0) {
-    return <p className="text-sm text-slate-600">No events yet.</p>;
+    return (
+      <p className="text-sm text-slate-600">
+        <Trans>No events yet.</Trans>
+      </p>
+    );
   }
   return (
     <div className="overflow-x-auto">
       <table className="w-full text-left text-sm">
         <thead className="text-slate-500">
           <tr>
-            <th className="py-2 pr-4 font-medium">Event</th>
-            <th className="py-2 pr-4 font-medium">Starts</th>
-            <th className="py-2 pr-4 font-medium">Status</th>
-            <th className="py-2 font-medium">Tickets sold</th>
+            <th className="py-2 pr-4 font-medium">
+              <Trans>Event</Trans>
+            </th>
+            <th className="py-2 pr-4 font-medium">
+              <Trans>Starts</Trans>
+            </th>
+            <th className="py-2 pr-4 font-medium">
+              <Trans>Status</Trans>
+            </th>
+            <th className="py-2 font-medium">
+              <Trans>Tickets sold</Trans>
+            </th>
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-100">

@@ -1,3 +1,4 @@
+import { useLingui } from "@lingui/react/macro";
 import { TextField } from "./fields";
 
 // The password and, with two-factor authentication, a code: confirming it is you,
@@ -17,10 +18,11 @@ export default function PasswordAndCode({
   onPassword: (value: string) => void;
   onCode: (value: string) => void;
 }) {
+  const { t } = useLingui();
   return (
     <>
       <TextField
-        label="Password"
+        label={t`Password`}
         type="password"
         autoComplete="current-password"
         value={password}
@@ -39,8 +41,8 @@ export function CodeField({
   value,
   onChange,
   error,
-  label = "Code",
-  hint = "From your authenticator app, or a recovery code.",
+  label,
+  hint,
 }: {
   value: string;
   onChange: (value: string) => void;
@@ -48,12 +50,13 @@ export function CodeField({
   label?: string;
   hint?: string;
 }) {
+  const { t } = useLingui();
   return (
     <TextField
-      label={label}
+      label={label ?? t`Code`}
       name="code"
       autoComplete="one-time-code"
-      hint={hint}
+      hint={hint ?? t`From your authenticator app, or a recovery code.`}
       value={value}
       onChange={(e) => onChange(e.target.value)}
       error={error}

@@ -1,10 +1,12 @@
 import { Head, Link, useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
 import type { PageProps } from "../../types";
 
 export default function Login({ next }: PageProps<"Auth/Login">) {
+  const { t } = useLingui();
   const form = useForm({ email: "", password: "" });
   const errors = form.errors as Partial<Record<"email" | "password" | "form", string>>;
 
@@ -17,12 +19,12 @@ export default function Login({ next }: PageProps<"Auth/Login">) {
 
   return (
     <>
-      <Head title="Log in" />
-      <Card title="Log in" narrow>
+      <Head title={t`Log in`} />
+      <Card title={t`Log in`} narrow>
         <form onSubmit={submit} className="space-y-4" noValidate>
           <FormError message={errors.form} />
           <TextField
-            label="Email"
+            label={t`Email`}
             type="email"
             name="email"
             autoComplete="email"
@@ -32,7 +34,7 @@ export default function Login({ next }: PageProps<"Auth/Login">) {
             required
           />
           <TextField
-            label="Password"
+            label={t`Password`}
             type="password"
             name="password"
             autoComplete="current-password"
@@ -42,18 +44,18 @@ export default function Login({ next }: PageProps<"Auth/Login">) {
             required
           />
           <PrimaryButton disabled={form.processing} className="w-full">
-            {form.processing ? "Logging in…" : "Log in"}
+            {form.processing ? t`Logging in…` : t`Log in`}
           </PrimaryButton>
         </form>
         <div className="mt-4 flex justify-between text-sm">
           <Link href="/accounts/password/reset/" className="text-indigo-700 hover:underline">
-            Forgot your password?
+            <Trans>Forgot your password?</Trans>
           </Link>
           <Link
             href={`/accounts/signup/?next=${encodeURIComponent(next)}`}
             className="text-indigo-700 hover:underline"
           >
-            Create an account
+            <Trans>Create an account</Trans>
           </Link>
         </div>
       </Card>

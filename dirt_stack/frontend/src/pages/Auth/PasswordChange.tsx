@@ -1,9 +1,11 @@
 import { Head, useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { FormError, NewPasswordField, PrimaryButton, TextField } from "../../components/fields";
 
 export default function PasswordChange() {
+  const { t } = useLingui();
   const form = useForm({ current_password: "", new_password: "" });
   const errors = form.errors as Partial<
     Record<"current_password" | "new_password" | "form", string>
@@ -16,12 +18,12 @@ export default function PasswordChange() {
 
   return (
     <>
-      <Head title="Change your password" />
-      <Card title="Change your password" narrow>
+      <Head title={t`Change your password`} />
+      <Card title={t`Change your password`} narrow>
         <form onSubmit={submit} className="space-y-4" noValidate>
           <FormError message={errors.form} />
           <TextField
-            label="Current password"
+            label={t`Current password`}
             type="password"
             autoComplete="current-password"
             value={form.data.current_password}
@@ -34,7 +36,9 @@ export default function PasswordChange() {
             onChange={(e) => form.setData("new_password", e.target.value)}
             error={errors.new_password}
           />
-          <PrimaryButton disabled={form.processing}>Change the password</PrimaryButton>
+          <PrimaryButton disabled={form.processing}>
+            <Trans>Change the password</Trans>
+          </PrimaryButton>
         </form>
       </Card>
     </>

@@ -1,10 +1,12 @@
 import { Head, Link, useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { FormError, NewPasswordField, PrimaryButton } from "../../components/fields";
 import type { PageProps } from "../../types";
 
 export default function PasswordResetConfirm({ valid }: PageProps<"Auth/PasswordResetConfirm">) {
+  const { t } = useLingui();
   const form = useForm({ password: "" });
   const errors = form.errors as Partial<Record<"password" | "form", string>>;
 
@@ -15,8 +17,8 @@ export default function PasswordResetConfirm({ valid }: PageProps<"Auth/Password
 
   return (
     <>
-      <Head title="Choose a new password" />
-      <Card title="Choose a new password" narrow>
+      <Head title={t`Choose a new password`} />
+      <Card title={t`Choose a new password`} narrow>
         {valid ? (
           <form onSubmit={submit} className="space-y-4" noValidate>
             <FormError message={errors.form} />
@@ -26,15 +28,19 @@ export default function PasswordResetConfirm({ valid }: PageProps<"Auth/Password
               onChange={(e) => form.setData("password", e.target.value)}
               error={errors.password}
             />
-            <PrimaryButton disabled={form.processing}>Save the password</PrimaryButton>
+            <PrimaryButton disabled={form.processing}>
+              <Trans>Save the password</Trans>
+            </PrimaryButton>
           </form>
         ) : (
           <p role="alert" className="text-slate-700">
-            This link is invalid or has already been used.{" "}
-            <Link href="/accounts/password/reset/" className="text-indigo-700 underline">
-              Ask for a new one
-            </Link>
-            .
+            <Trans>
+              This link is invalid or has already been used.{" "}
+              <Link href="/accounts/password/reset/" className="text-indigo-700 underline">
+                Ask for a new one
+              </Link>
+              .
+            </Trans>
           </p>
         )}
       </Card>

@@ -1,4 +1,5 @@
 import { Head, useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { FormError, PrimaryButton } from "../../components/fields";
@@ -6,6 +7,7 @@ import PasswordAndCode from "../../components/PasswordAndCode";
 import type { PageProps } from "../../types";
 
 export default function Reauthenticate({ next, needs_code }: PageProps<"Auth/Reauthenticate">) {
+  const { t } = useLingui();
   const form = useForm({ password: "", code: "" });
   const errors = form.errors as Partial<Record<"password" | "code" | "form", string>>;
 
@@ -18,11 +20,20 @@ export default function Reauthenticate({ next, needs_code }: PageProps<"Auth/Rea
 
   return (
     <>
-      <Head title="Confirm it is you" />
-      <Card title="Confirm it is you" narrow>
+      <Head title={t`Confirm it is you`} />
+      <Card title={t`Confirm it is you`} narrow>
         <p className="mb-4 text-sm text-slate-600">
-          This change needs your password{needs_code ? " and a code" : ""} again. You then go back
-          to the page you were on; do the change once more there.
+          {needs_code ? (
+            <Trans>
+              This change needs your password and a code again. You then go back to the page you
+              were on; do the change once more there.
+            </Trans>
+          ) : (
+            <Trans>
+              This change needs your password again. You then go back to the page you were on; do
+              the change once more there.
+            </Trans>
+          )}
         </p>
         <form onSubmit={submit} className="space-y-4" noValidate>
           <FormError message={errors.form} />
@@ -35,7 +46,7 @@ export default function Reauthenticate({ next, needs_code }: PageProps<"Auth/Rea
             onCode={(value) => form.setData("code", value)}
           />
           <PrimaryButton disabled={form.processing} className="w-full">
-            Confirm
+            <Trans>Confirm</Trans>
           </PrimaryButton>
         </form>
       </Card>

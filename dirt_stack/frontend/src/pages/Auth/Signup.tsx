@@ -1,10 +1,12 @@
 import { Head, Link, useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
 import type { PageProps } from "../../types";
 
 export default function Signup({ next }: PageProps<"Auth/Signup">) {
+  const { t } = useLingui();
   const form = useForm({ email: "" });
   const errors = form.errors as Partial<Record<"email" | "form", string>>;
 
@@ -15,16 +17,18 @@ export default function Signup({ next }: PageProps<"Auth/Signup">) {
 
   return (
     <>
-      <Head title="Sign up" />
-      <Card title="Create your account" narrow>
+      <Head title={t`Sign up`} />
+      <Card title={t`Create your account`} narrow>
         <p className="-mt-3 mb-4 text-sm text-slate-600">
-          For organizers and their teams. Buying tickets needs no account. We email you a link to
-          choose your password.
+          <Trans>
+            For organizers and their teams. Buying tickets needs no account. We email you a link to
+            choose your password.
+          </Trans>
         </p>
         <form onSubmit={submit} className="space-y-4" noValidate>
           <FormError message={errors.form} />
           <TextField
-            label="Email"
+            label={t`Email`}
             type="email"
             name="email"
             autoComplete="email"
@@ -34,14 +38,16 @@ export default function Signup({ next }: PageProps<"Auth/Signup">) {
             required
           />
           <PrimaryButton disabled={form.processing}>
-            {form.processing ? "Sending…" : "Sign up"}
+            {form.processing ? t`Sending…` : t`Sign up`}
           </PrimaryButton>
         </form>
         <p className="mt-4 text-sm">
-          Already have an account?{" "}
-          <Link href="/accounts/login/" className="text-indigo-700 hover:underline">
-            Log in
-          </Link>
+          <Trans>
+            Already have an account?{" "}
+            <Link href="/accounts/login/" className="text-indigo-700 hover:underline">
+              Log in
+            </Link>
+          </Trans>
         </p>
       </Card>
     </>

@@ -1,4 +1,5 @@
 import { Head, Link, useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import {
@@ -11,6 +12,7 @@ import {
 import type { PageProps } from "../../types";
 
 export default function SignupConfirm({ valid, email }: PageProps<"Auth/SignupConfirm">) {
+  const { t } = useLingui();
   const form = useForm({ full_name: "", password: "" });
   const errors = form.errors as Partial<Record<"full_name" | "password" | "form", string>>;
   const bind = binder(form, errors);
@@ -24,37 +26,41 @@ export default function SignupConfirm({ valid, email }: PageProps<"Auth/SignupCo
 
   return (
     <>
-      <Head title="Create your account" />
-      <Card title="Create your account" narrow>
+      <Head title={t`Create your account`} />
+      <Card title={t`Create your account`} narrow>
         {valid ? (
           <form onSubmit={submit} className="space-y-4" noValidate>
             <p className="text-sm text-slate-600">
-              Your account's email: <strong>{email}</strong>
+              <Trans>
+                Your account's email: <strong>{email}</strong>
+              </Trans>
             </p>
             <FormError message={errors.form} />
             <TextField
-              label="Your name"
+              label={t`Your name`}
               name="full_name"
               autoComplete="name"
               {...bind("full_name")}
               required
             />
-            <NewPasswordField label="Password" name="password" {...bind("password")} />
+            <NewPasswordField label={t`Password`} name="password" {...bind("password")} />
             <PrimaryButton disabled={form.processing}>
-              {form.processing ? "Creating…" : "Create the account"}
+              {form.processing ? t`Creating…` : t`Create the account`}
             </PrimaryButton>
           </form>
         ) : (
           <p role="alert" className="text-slate-700">
-            This link is invalid, has expired or was already used.{" "}
-            <Link href="/accounts/login/" className="text-indigo-700 underline">
-              Log in
-            </Link>{" "}
-            or{" "}
-            <Link href="/accounts/signup/" className="text-indigo-700 underline">
-              sign up again
-            </Link>
-            .
+            <Trans>
+              This link is invalid, has expired or was already used.{" "}
+              <Link href="/accounts/login/" className="text-indigo-700 underline">
+                Log in
+              </Link>{" "}
+              or{" "}
+              <Link href="/accounts/signup/" className="text-indigo-700 underline">
+                sign up again
+              </Link>
+              .
+            </Trans>
           </p>
         )}
       </Card>

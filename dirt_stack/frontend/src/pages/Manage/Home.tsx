@@ -1,31 +1,37 @@
 import { Head, Link } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import EventsTable from "../../components/EventsTable";
 import type { PageProps } from "../../types";
 
 export default function ManageHome({ organizers }: PageProps<"Manage/Home">) {
+  const { t } = useLingui();
   return (
     <>
-      <Head title="My events" />
+      <Head title={t`My events`} />
       <div className="mb-6 flex flex-wrap items-center justify-between gap-3">
-        <h1 className="text-2xl font-bold tracking-tight">My events</h1>
+        <h1 className="text-2xl font-bold tracking-tight">
+          <Trans>My events</Trans>
+        </h1>
         <Link
           href="/manage/organizers/new/"
           className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
         >
-          New organizer
+          <Trans>New organizer</Trans>
         </Link>
       </div>
       {organizers.length === 0 ? (
         <div className="rounded-xl border border-dashed border-slate-300 bg-white p-8 text-center">
-          <p className="text-slate-700">You are not part of an organizer yet.</p>
+          <p className="text-slate-700">
+            <Trans>You are not part of an organizer yet.</Trans>
+          </p>
           <p className="mt-2 text-sm text-slate-600">
-            Create one to publish events, or ask an owner to invite you.
+            <Trans>Create one to publish events, or ask an owner to invite you.</Trans>
           </p>
           <Link
             href="/manage/organizers/new/"
             className="mt-4 inline-block rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white"
           >
-            Create an organizer
+            <Trans>Create an organizer</Trans>
           </Link>
         </div>
       ) : (
@@ -46,7 +52,7 @@ export default function ManageHome({ organizers }: PageProps<"Manage/Home">) {
                     href={`/manage/${organizer.slug}/events/new/`}
                     className="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
                   >
-                    New event
+                    <Trans>New event</Trans>
                   </Link>
                 ) : null}
               </div>

@@ -1,4 +1,5 @@
 import { Head, Link, useForm, usePage } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { FormError, PrimaryButton } from "../../components/fields";
@@ -12,6 +13,7 @@ export default function Invitation({
   token,
   refusal,
 }: PageProps<"Manage/Invitation">) {
+  const { t } = useLingui();
   const { props } = usePage();
   const form = useForm({});
   const here = `/invitations/${token}/`;
@@ -23,12 +25,14 @@ export default function Invitation({
 
   return (
     <>
-      <Head title="Invitation" />
-      <Card title={`Join ${organizer}`} narrow>
+      <Head title={t`Invitation`} />
+      <Card title={t`Join ${organizer}`} narrow>
         <FormError message={(form.errors as { form?: string }).form} />
         {!valid ? (
           <p role="alert">
-            This invitation has expired or was already used. Ask the organizer for a new one.
+            <Trans>
+              This invitation has expired or was already used. Ask the organizer for a new one.
+            </Trans>
           </p>
         ) : refusal ? (
           <p role="alert" className="text-slate-700" data-testid="invitation-refusal">
@@ -37,28 +41,35 @@ export default function Invitation({
         ) : props.auth.user ? (
           <form onSubmit={accept} className="space-y-4">
             <p>
-              You are invited to join <strong>{organizer}</strong> as <strong>{role}</strong>.
+              <Trans>
+                You are invited to join <strong>{organizer}</strong> as{" "}
+                <strong data-server-text>{role}</strong>.
+              </Trans>
             </p>
-            <PrimaryButton disabled={form.processing}>Accept the invitation</PrimaryButton>
+            <PrimaryButton disabled={form.processing}>
+              <Trans>Accept the invitation</Trans>
+            </PrimaryButton>
           </form>
         ) : (
           <div className="space-y-3">
             <p>
-              This invitation was sent to <strong>{email}</strong> to join{" "}
-              <strong>{organizer}</strong> as {role}.
+              <Trans>
+                This invitation was sent to <strong>{email}</strong> to join{" "}
+                <strong>{organizer}</strong> as <span data-server-text>{role}</span>.
+              </Trans>
             </p>
             <p className="flex gap-3">
               <Link
                 href={`/accounts/login/?next=${encodeURIComponent(here)}`}
                 className="text-indigo-700 underline"
               >
-                Log in
+                <Trans>Log in</Trans>
               </Link>
               <Link
                 href={`/accounts/signup/?next=${encodeURIComponent(here)}`}
                 className="text-indigo-700 underline"
               >
-                Create an account
+                <Trans>Create an account</Trans>
               </Link>
             </p>
           </div>

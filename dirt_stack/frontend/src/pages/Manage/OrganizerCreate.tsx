@@ -1,9 +1,12 @@
 import { Head, useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import Card from "../../components/Card";
 import { FormError, PrimaryButton, TextField } from "../../components/fields";
 
 export default function OrganizerCreate() {
+  const { t } = useLingui();
+  const urlName = t`URL name`;
   const form = useForm({ name: "", slug: "", contact_email: "" });
   const errors = form.errors as Partial<Record<"name" | "slug" | "contact_email" | "form", string>>;
 
@@ -14,15 +17,17 @@ export default function OrganizerCreate() {
 
   return (
     <>
-      <Head title="New organizer" />
-      <Card title="Create an organizer">
+      <Head title={t`New organizer`} />
+      <Card title={t`Create an organizer`}>
         <p className="-mt-3 mb-4 text-sm text-slate-600">
-          An organizer is the team that sells tickets. You become its owner and can invite others.
+          <Trans>
+            An organizer is the team that sells tickets. You become its owner and can invite others.
+          </Trans>
         </p>
         <form onSubmit={submit} className="space-y-4" noValidate>
           <FormError message={errors.form} />
           <TextField
-            label="Name"
+            label={t`Name`}
             name="name"
             value={form.data.name}
             onChange={(e) => form.setData("name", e.target.value)}
@@ -30,24 +35,26 @@ export default function OrganizerCreate() {
             required
           />
           <TextField
-            label="URL name"
+            label={urlName}
             name="slug"
-            hint="Optional; made from the name when empty. Your public page: /o/<URL name>/"
+            hint={t`Optional; made from the name when empty. Your public page: /o/<${urlName}>/`}
             value={form.data.slug}
             onChange={(e) => form.setData("slug", e.target.value)}
             error={errors.slug}
           />
           <TextField
-            label="Contact email"
+            label={t`Contact email`}
             type="email"
             name="contact_email"
-            hint="Shown to buyers who need to reach you."
+            hint={t`Shown to buyers who need to reach you.`}
             value={form.data.contact_email}
             onChange={(e) => form.setData("contact_email", e.target.value)}
             error={errors.contact_email}
             required
           />
-          <PrimaryButton disabled={form.processing}>Create the organizer</PrimaryButton>
+          <PrimaryButton disabled={form.processing}>
+            <Trans>Create the organizer</Trans>
+          </PrimaryButton>
         </form>
       </Card>
     </>
