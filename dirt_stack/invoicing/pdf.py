@@ -12,6 +12,7 @@ from decimal import Decimal
 from babel.dates import format_date
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
@@ -44,8 +45,9 @@ def title(kind: str) -> str:
 
 
 def total_label() -> str:
-    """The label of the grand total, which a reader (and the tests) find it by."""
-    return _("Total")
+    """The label of the grand total, which a reader (and the tests) find it by. In its own
+    context: the order pages' "Total" (sales) is another word in some languages."""
+    return pgettext("invoice", "Total")
 
 
 class _Page:

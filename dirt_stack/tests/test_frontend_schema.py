@@ -172,6 +172,8 @@ def _page(component: str, props: dict[str, Any]) -> dict[str, Any]:
         "auth": {"user": None},
         "errors": {},
         "embed": False,
+        "locale": "en",
+        "locales": [{"code": "en", "name": "English"}],
     }
     return {"component": component, "props": {**shared, **props}}
 
