@@ -1,3 +1,6 @@
+import type { MessageDescriptor } from "@lingui/core";
+import { msg } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { useState } from "react";
 import {
   fallbackHint,
@@ -49,10 +52,10 @@ export function eventFormPost(data: EventFormData) {
   };
 }
 
-const PAYMENT_METHODS = [
-  { value: "stripe", label: "Card (Stripe)" },
-  { value: "offline", label: "Bank transfer" },
-  { value: "demo", label: "Card (demo; development only)" },
+const PAYMENT_METHODS: { value: string; label: MessageDescriptor }[] = [
+  { value: "stripe", label: msg`Card (Stripe)` },
+  { value: "offline", label: msg`Bank transfer` },
+  { value: "demo", label: msg`Card (demo; development only)` },
 ];
 
 type Props = {
@@ -77,11 +80,13 @@ export default function EventFormFields({
   configuredPaymentMethods,
   showTimes = true,
 }: Props) {
+  const { t, i18n } = useLingui();
   const [language, setLanguage] = useState(data.locale);
   const editing = data.locales.includes(language) ? language : data.locale;
   const translated = editing !== data.locale;
   const translation = data.translations[editing] ?? {};
   const fallback = fallbackHint(editing, data.locale);
+  const editingName = languageName(editing);
   const translate = (field: string, value: string) =>
     setData("translations", withTranslation(data.translations, editing, field, value));
 
@@ -133,19 +138,23 @@ export default function EventFormFields({
         className="sm:col-span-2 rounded-lg border border-slate-200 p-4"
         data-testid="event-languages"
       >
-        <legend className="px-1 text-sm font-semibold text-slate-700">Languages</legend>
+        <legend className="px-1 text-sm font-semibold text-slate-700">
+          <Trans>Languages</Trans>
+        </legend>
         <div className="grid gap-4 sm:grid-cols-2">
           <SelectField
-            label="Event language"
+            label={t`Event language`}
             name="locale"
-            hint="The title and description below are in it; buyers of other languages fall back to it."
+            hint={t`The title and description below are in it; buyers of other languages fall back to it.`}
             value={data.locale}
             onChange={(e) => chooseLocale(e.target.value)}
             options={LANGUAGE_CODES.map((code) => ({ value: code, label: languageName(code) }))}
             error={errors.locale}
           />
           <div>
-            <p className="text-sm font-medium text-slate-700">Buyers may read it in</p>
+            <p className="text-sm font-medium text-slate-700">
+              <Trans>Buyers may read it in</Trans>
+            </p>
             {LANGUAGE_CODES.map((code) => (
               <CheckboxField
                 key={code}
@@ -155,7 +164,11 @@ export default function EventFormFields({
                 onChange={(e) => toggleLocale(code, e.target.checked)}
               />
             ))}
-            {errors.locales ? <p className="mt-1 text-sm text-red-700">{errors.locales}</p> : null}
+            {errors.locales ? (
+              <p className="mt-1 text-sm text-red-700" data-server-text>
+                {errors.locales}
+              </p>
+            ) : null}
           </div>
         </div>
       </fieldset>
@@ -172,7 +185,7 @@ export default function EventFormFields({
         <>
           <TextField
             className="sm:col-span-2"
-            label={`Title (${languageName(editing)})`}
+            label={t`Title (${editingName})`}
             name={`title-${editing}`}
             hint={fallback}
             value={translation.title ?? ""}
@@ -180,7 +193,7 @@ export default function EventFormFields({
           />
           <TextArea
             className="sm:col-span-2"
-            label={`Description (${languageName(editing)})`}
+            label={t`Description (${editingName})`}
             name={`description-${editing}`}
             rows={6}
             hint={fallback}
@@ -191,7 +204,7 @@ export default function EventFormFields({
       ) : null}
       <TextField
         className={`sm:col-span-2 ${translated ? "hidden" : ""}`}
-        label="Title"
+        label={t`Title`}
         name="title"
         value={data.title}
         onChange={(e) => setData("title", e.target.value)}
@@ -200,26 +213,26 @@ export default function EventFormFields({
       />
       <TextField
         className="sm:col-span-2"
-        label="URL name"
+        label={t`URL name`}
         name="slug"
-        hint="Optional; made from the title when empty. The page will be /events/<URL name>/"
+        hint={t`Optional; made from the title when empty. The page will be /events/‹URL name›/`}
         value={data.slug}
         onChange={(e) => setData("slug", e.target.value)}
         error={errors.slug}
       />
       <TextArea
         className={`sm:col-span-2 ${translated ? "hidden" : ""}`}
-        label="Description"
+        label={t`Description`}
         name="description"
         rows={6}
-        hint="Markdown: **bold**, *italic*, [links](https://…), lists."
+        hint={t`Markdown: **bold**, *italic*, [links](https://…), lists.`}
         value={data.description}
         onChange={(e) => setData("description", e.target.value)}
         error={errors.description}
       />
       <CheckboxField
         className="sm:col-span-2"
-        label="Online event"
+        label={t`Online event`}
         name="is_online"
         checked={data.is_online}
         onChange={(e) => setData("is_online", e.target.checked)}
@@ -228,14 +241,14 @@ export default function EventFormFields({
       {!data.is_online ? (
         <>
           <TextField
-            label="Venue"
+            label={t`Venue`}
             name="venue_name"
             value={data.venue_name}
             onChange={(e) => setData("venue_name", e.target.value)}
             error={errors.venue_name}
           />
           <TextField
-            label="Address"
+            label={t`Address`}
             name="venue_address"
             value={data.venue_address}
             onChange={(e) => setData("venue_address", e.target.value)}
@@ -244,16 +257,18 @@ export default function EventFormFields({
         </>
       ) : null}
       <SelectField
-        label="Time zone"
+        label={t`Time zone`}
         name="timezone"
         value={data.timezone}
         onChange={(e) => setData("timezone", e.target.value)}
         options={timezones.map((tz) => ({ value: tz, label: tz }))}
         error={errors.timezone}
-        hint={showTimes ? "Start and end are times in this zone." : "Dates are times in this zone."}
+        hint={
+          showTimes ? t`Start and end are times in this zone.` : t`Dates are times in this zone.`
+        }
       />
       <SelectField
-        label="Currency"
+        label={t`Currency`}
         name="currency"
         value={data.currency}
         onChange={(e) => setData("currency", e.target.value)}
@@ -263,7 +278,7 @@ export default function EventFormFields({
       {showTimes ? (
         <>
           <TextField
-            label="Starts"
+            label={t`Starts`}
             type="datetime-local"
             name="starts_at"
             value={data.starts_at}
@@ -272,7 +287,7 @@ export default function EventFormFields({
             required
           />
           <TextField
-            label="Ends"
+            label={t`Ends`}
             type="datetime-local"
             name="ends_at"
             value={data.ends_at}
@@ -283,39 +298,41 @@ export default function EventFormFields({
         </>
       ) : null}
       <TextField
-        label="Event capacity"
+        label={t`Event capacity`}
         type="number"
         min={1}
         name="capacity"
-        hint="Optional: a limit shared by all ticket types."
+        hint={t`Optional: a limit shared by all ticket types.`}
         value={data.capacity}
         onChange={(e) => setData("capacity", e.target.value)}
         error={errors.capacity}
       />
       <TextField
-        label="Cover image"
+        label={t`Cover image`}
         type="file"
         name="cover_image"
         accept="image/jpeg,image/png,image/webp"
-        hint="JPEG, PNG or WebP, up to 5 MB."
+        hint={t`JPEG, PNG or WebP, up to 5 MB.`}
         onChange={(e) => setData("cover_image", e.target.files?.[0] ?? null)}
         error={errors.cover_image}
       />
       <fieldset className="sm:col-span-2 rounded-lg border border-slate-200 p-4">
-        <legend className="px-1 text-sm font-semibold text-slate-700">Checkout</legend>
+        <legend className="px-1 text-sm font-semibold text-slate-700">
+          <Trans>Checkout</Trans>
+        </legend>
         <div className="grid gap-4 sm:grid-cols-2">
           <TextField
-            label="Reservation time (minutes)"
+            label={t`Reservation time (minutes)`}
             type="number"
             min={1}
             max={60}
-            hint="How long chosen tickets stay reserved while a buyer checks out."
+            hint={t`How long chosen tickets stay reserved while a buyer checks out.`}
             value={data.hold_minutes}
             onChange={(e) => setData("hold_minutes", e.target.value)}
             error={errors.hold_minutes}
           />
           <TextField
-            label="Days to pay by bank transfer"
+            label={t`Days to pay by bank transfer`}
             type="number"
             min={1}
             max={30}
@@ -325,59 +342,61 @@ export default function EventFormFields({
           />
           <CheckboxField
             className="sm:col-span-2"
-            label="Bank transfers hold their tickets for an hour until the buyer confirms by email"
+            label={t`Bank transfers hold their tickets for an hour until the buyer confirms by email`}
             checked={data.confirm_bank_transfers}
             onChange={(e) => setData("confirm_bank_transfers", e.target.checked)}
           />
           <TextField
-            label="Most one buyer may hold (% of a date's tickets)"
+            label={t`Most one buyer may hold (% of a date's tickets)`}
             type="number"
             min={1}
             max={100}
-            hint="In reservations and unpaid orders, per email and per client address (at least 10 tickets)."
+            hint={t`In reservations and unpaid orders, per email and per client address (at least 10 tickets).`}
             value={data.buyer_share_percent}
             onChange={(e) => setData("buyer_share_percent", e.target.value)}
             error={errors.buyer_share_percent}
           />
           <TextField
-            label="…and at most (tickets)"
+            label={t`…and at most (tickets)`}
             type="number"
             min={1}
-            hint="Empty: the platform's cap (100 unless the operator changed it)."
+            hint={t`Empty: the platform's cap (100 unless the operator changed it).`}
             value={data.max_tickets_per_buyer}
             onChange={(e) => setData("max_tickets_per_buyer", e.target.value)}
             error={errors.max_tickets_per_buyer}
           />
           <TextField
-            label="Most tickets per person (per email)"
+            label={t`Most tickets per person (per email)`}
             type="number"
             min={1}
-            hint="In paid and pending orders, over all dates; case and +tags do not make another email. Empty: no limit."
+            hint={t`In paid and pending orders, over all dates; case and +tags do not make another email. Empty: no limit.`}
             value={data.max_tickets_per_email}
             onChange={(e) => setData("max_tickets_per_email", e.target.value)}
             error={errors.max_tickets_per_email}
           />
           <TextField
-            label="Buyers may change attendee names until (hours before the start)"
+            label={t`Buyers may change attendee names until (hours before the start)`}
             type="number"
             min={0}
-            hint="0: until the start. Empty: only you change them, from the order."
+            hint={t`0: until the start. Empty: only you change them, from the order.`}
             value={data.name_change_deadline_hours}
             onChange={(e) => setData("name_change_deadline_hours", e.target.value)}
             error={errors.name_change_deadline_hours}
           />
           <CheckboxField
             className="sm:col-span-2"
-            label="Ask for the attendee's name on every ticket"
+            label={t`Ask for the attendee's name on every ticket`}
             checked={data.collect_attendee_names}
             onChange={(e) => setData("collect_attendee_names", e.target.checked)}
           />
           <div className="sm:col-span-2">
-            <p className="text-sm font-medium text-slate-700">Payment methods for paid tickets</p>
+            <p className="text-sm font-medium text-slate-700">
+              <Trans>Payment methods for paid tickets</Trans>
+            </p>
             {PAYMENT_METHODS.map((method) => (
               <div key={method.value}>
                 <CheckboxField
-                  label={method.label}
+                  label={i18n._(method.label)}
                   checked={data.payment_methods.includes(method.value)}
                   onChange={(e) =>
                     setData(
@@ -394,16 +413,17 @@ export default function EventFormFields({
                     className="ml-6 text-sm text-amber-800"
                     data-testid={`payment-method-not-configured-${method.value}`}
                   >
-                    Not set up on this installation: buyers are not offered it
                     {method.value === "stripe"
-                      ? " until STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are configured."
-                      : "."}
+                      ? t`Not set up on this installation: buyers are not offered it until STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET are configured.`
+                      : t`Not set up on this installation: buyers are not offered it.`}
                   </p>
                 ) : null}
               </div>
             ))}
             {errors.payment_methods ? (
-              <p className="mt-1 text-sm text-red-700">{errors.payment_methods}</p>
+              <p className="mt-1 text-sm text-red-700" data-server-text>
+                {errors.payment_methods}
+              </p>
             ) : null}
           </div>
         </div>

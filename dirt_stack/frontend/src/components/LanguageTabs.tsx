@@ -1,3 +1,4 @@
+import { useLingui } from "@lingui/react/macro";
 import { languageName } from "../lib/languages";
 
 // Tabs choosing which of an event's languages a form's texts are edited in; the event's own
@@ -9,7 +10,7 @@ export default function LanguageTabs({
   active,
   onChange,
   error,
-  label = "Language of the texts",
+  label,
 }: {
   locales: string[];
   defaultLocale: string;
@@ -18,6 +19,7 @@ export default function LanguageTabs({
   error?: string;
   label?: string;
 }) {
+  const { t } = useLingui();
   const ordered = [defaultLocale, ...locales.filter((code) => code !== defaultLocale)];
   return (
     <>
@@ -27,11 +29,11 @@ export default function LanguageTabs({
           defaultLocale={defaultLocale}
           active={active}
           onChange={onChange}
-          label={label}
+          label={label ?? t`Language of the texts`}
         />
       ) : null}
       {error ? (
-        <p role="alert" className="mt-1 text-sm text-red-700">
+        <p role="alert" className="mt-1 text-sm text-red-700" data-server-text>
           {error}
         </p>
       ) : null}
@@ -52,6 +54,7 @@ function Tabs({
   onChange: (code: string) => void;
   label: string;
 }) {
+  const { t } = useLingui();
   return (
     <div
       role="tablist"
@@ -73,7 +76,7 @@ function Tabs({
           }`}
         >
           {languageName(code)}
-          {code === defaultLocale ? " (event language)" : ""}
+          {code === defaultLocale ? ` ${t`(event language)`}` : ""}
         </button>
       ))}
     </div>

@@ -1,3 +1,4 @@
+import { t } from "@lingui/core/macro";
 import { LANGUAGES, SOURCE_LOCALE } from "./i18n";
 
 // The languages Maticko speaks, each named in itself (lib/i18n's list, core.locales' on the
@@ -36,5 +37,7 @@ export function withTranslation(
 
 // The hint under a translated field: what a buyer of that language reads when it is empty.
 export function fallbackHint(code: string, eventLocale: string): string {
-  return `Empty: buyers reading ${languageName(code)} see the ${languageName(eventLocale)} text.`;
+  const language = languageName(code);
+  const eventLanguage = languageName(eventLocale);
+  return t`Empty: buyers reading ${language} see the ${eventLanguage} text.`;
 }

@@ -1,4 +1,5 @@
 import { useForm } from "@inertiajs/react";
+import { useLingui } from "@lingui/react/macro";
 import { binder, CapacityField, FormError, PrimaryButton } from "../fields";
 import { DateTimesFields, DateVenueFields } from "./DateFields";
 import { submitTo } from "./errors";
@@ -11,6 +12,7 @@ type Props = {
 
 // One new date: its times in the event's zone, and optionally its own capacity and venue.
 export default function AddDateForm({ action, errors, onDone }: Props) {
+  const { t } = useLingui();
   const form = useForm({
     starts_at: "",
     ends_at: "",
@@ -35,15 +37,15 @@ export default function AddDateForm({ action, errors, onDone }: Props) {
       <div className="sm:col-span-3">
         <FormError message={errors.form} />
       </div>
-      <DateTimesFields field={field} admissionHint="Optional." />
+      <DateTimesFields field={field} admissionHint={t`Optional.`} />
       <CapacityField
-        label="Capacity of this date"
-        hint="Optional: a limit shared by all ticket types."
+        label={t`Capacity of this date`}
+        hint={t`Optional: a limit shared by all ticket types.`}
         {...field("capacity")}
       />
       <DateVenueFields field={field} />
       <div className="sm:col-span-3">
-        <PrimaryButton disabled={form.processing}>Add the date</PrimaryButton>
+        <PrimaryButton disabled={form.processing}>{t`Add the date`}</PrimaryButton>
       </div>
     </form>
   );

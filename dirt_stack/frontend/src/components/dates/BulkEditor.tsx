@@ -1,4 +1,6 @@
 import { useForm } from "@inertiajs/react";
+import { plural } from "@lingui/core/macro";
+import { useLingui } from "@lingui/react/macro";
 import type { DatesTicketType } from "../../types";
 import { binder, CapacityField, FormError, PrimaryButton, SelectField } from "../fields";
 import { SALES_STATUSES, TicketTypeCapacityField, TicketTypePriceField } from "./DateFields";
@@ -22,10 +24,12 @@ export default function BulkEditor({
   errors,
   onDone,
 }: Props) {
+  const { t, i18n } = useLingui();
+  const selectedCount = selected.length;
   const initial: Record<string, string> = { capacity: "", status: "" };
-  for (const t of ticketTypes) {
-    initial[`tt${t.id}-capacity`] = "";
-    initial[`tt${t.id}-price`] = "";
+  for (const type of ticketTypes) {
+    initial[`tt${type.id}-capacity`] = "";
+    initial[`tt${type.id}-price`] = "";
   }
   const form = useForm<Record<string, string>>(initial);
   const field = binder(form, errors);
@@ -46,31 +50,34 @@ export default function BulkEditor({
     >
       <FormError message={errors.form ?? errors.dates} />
       <div className="grid gap-3 sm:grid-cols-3">
-        <CapacityField label="Capacity of each date" {...field("capacity")} />
+        <CapacityField label={t`Capacity of each date`} {...field("capacity")} />
         <SelectField
-          label="Sales"
-          options={[{ value: "", label: "Unchanged" }, ...SALES_STATUSES]}
+          label={t`Sales`}
+          options={[
+            { value: "", label: t`Unchanged` },
+            ...SALES_STATUSES.map((s) => ({ value: s.value, label: i18n._(s.label) })),
+          ]}
           {...field("status")}
         />
       </div>
-      {ticketTypes.map((t) => (
-        <div key={t.id} className="grid gap-3 sm:grid-cols-3">
-          <p className="self-center text-sm font-medium">{t.name}</p>
+      {ticketTypes.map((type) => (
+        <div key={type.id} className="grid gap-3 sm:grid-cols-3">
+          <p className="self-center text-sm font-medium">{type.name}</p>
           <TicketTypeCapacityField
-            ticketType={t.name}
-            placeholder={String(t.capacity)}
-            {...field(`tt${t.id}-capacity`)}
+            ticketType={type.name}
+            placeholder={String(type.capacity)}
+            {...field(`tt${type.id}-capacity`)}
           />
           <TicketTypePriceField
-            ticketType={t.name}
-            price={t.price}
+            ticketType={type.name}
+            price={type.price}
             currency={currency}
-            {...field(`tt${t.id}-price`)}
+            {...field(`tt${type.id}-price`)}
           />
         </div>
       ))}
       <PrimaryButton disabled={form.processing || selected.length === 0}>
-        Change {selected.length} date{selected.length === 1 ? "" : "s"}
+        {plural(selectedCount, { one: "Change # date", other: "Change # dates" })}
       </PrimaryButton>
     </form>
   );

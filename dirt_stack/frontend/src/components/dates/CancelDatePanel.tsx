@@ -1,4 +1,6 @@
 import { useForm } from "@inertiajs/react";
+import { plural } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import type { ManagedDate } from "../../types";
 import { FormError, TextField } from "../fields";
@@ -13,7 +15,11 @@ type Props = {
 
 // The confirmation of cancelling a date: who it affects and what happens to them.
 export default function CancelDatePanel({ date, label, action, errors, onClose }: Props) {
+  const { t } = useLingui();
   const form = useForm({ reason: "" });
+  const orders = date.orders;
+  const buyerCount = date.buyers;
+  const buyers = plural(buyerCount, { one: "# buyer", other: "# buyers" });
   const retry = date.status === "cancelled";
 
   function submit(e: FormEvent) {
@@ -30,17 +36,22 @@ export default function CancelDatePanel({ date, label, action, errors, onClose }
     >
       <FormError message={errors.form} />
       <p className="text-sm text-red-900" data-testid="cancel-impact">
-        {retry ? `${label} is cancelled, but ` : `Cancel ${label}? `}
-        {date.orders
-          ? `${date.orders} order${date.orders === 1 ? "" : "s"} from ${date.buyers} buyer${
-              date.buyers === 1 ? "" : "s"
-            } ${retry ? (date.orders === 1 ? "is still open" : "are still open") : date.orders === 1 ? "is affected" : "are affected"}: paid orders are refunded in full, unpaid ones are cancelled, and every buyer is emailed.`
-          : "No one has ordered for this date; sales on it stop."}{" "}
-        Other dates are not affected.
+        {retry
+          ? plural(orders, {
+              one: `${label} is cancelled, but # order from ${buyers} is still open: paid orders are refunded in full, unpaid ones are cancelled, and every buyer is emailed.`,
+              other: `${label} is cancelled, but # orders from ${buyers} are still open: paid orders are refunded in full, unpaid ones are cancelled, and every buyer is emailed.`,
+            })
+          : date.orders
+            ? plural(orders, {
+                one: `Cancel ${label}? # order from ${buyers} is affected: paid orders are refunded in full, unpaid ones are cancelled, and every buyer is emailed.`,
+                other: `Cancel ${label}? # orders from ${buyers} are affected: paid orders are refunded in full, unpaid ones are cancelled, and every buyer is emailed.`,
+              })
+            : t`Cancel ${label}? No one has ordered for this date; sales on it stop.`}{" "}
+        <Trans>Other dates are not affected.</Trans>
       </p>
       {!retry ? (
         <TextField
-          label="Reason (told to the buyers)"
+          label={t`Reason (told to the buyers)`}
           value={form.data.reason}
           maxLength={200}
           onChange={(e) => form.setData("reason", e.target.value)}
@@ -53,14 +64,14 @@ export default function CancelDatePanel({ date, label, action, errors, onClose }
           disabled={form.processing}
           className="rounded-lg bg-red-700 px-4 py-2 text-sm font-semibold text-white hover:bg-red-800 disabled:opacity-60"
         >
-          {retry ? "Refund and cancel the open orders" : "Cancel this date"}
+          {retry ? t`Refund and cancel the open orders` : t`Cancel this date`}
         </button>
         <button
           type="button"
           onClick={onClose}
           className="rounded-lg border border-slate-300 bg-white px-4 py-2 text-sm hover:bg-slate-50"
         >
-          Keep it
+          <Trans>Keep it</Trans>
         </button>
       </div>
     </form>

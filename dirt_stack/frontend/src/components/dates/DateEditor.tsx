@@ -1,4 +1,5 @@
 import { useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { ManagedDate } from "../../types";
 import {
   binder,
@@ -49,6 +50,9 @@ function initialValues(date: ManagedDate): Values {
 
 // One date's settings (its times move with MoveDateForm) and its ticket types there.
 export default function DateEditor({ date, action, currency, errors, errorKey, onDone }: Props) {
+  const { t, i18n } = useLingui();
+  const allocated = date.allocated;
+  const statuses = SALES_STATUSES.map((s) => ({ value: s.value, label: i18n._(s.label) }));
   const form = useForm<Values>(initialValues(date));
   const field = binder(form, errors);
   const submit = submitTo(form, action, errorKey, onDone);
@@ -57,25 +61,33 @@ export default function DateEditor({ date, action, currency, errors, errorKey, o
     <form onSubmit={submit} className="space-y-4" noValidate data-testid="date-editor">
       <FormError message={errors.form} />
       <div className="grid gap-3 sm:grid-cols-3">
-        <TextField label="Doors open" type="datetime-local" {...field("admission_at")} />
-        <TextField label="Sales start" type="datetime-local" {...field("sales_start")} />
-        <TextField label="Sales end" type="datetime-local" {...field("sales_end")} />
+        <TextField label={t`Doors open`} type="datetime-local" {...field("admission_at")} />
+        <TextField label={t`Sales start`} type="datetime-local" {...field("sales_start")} />
+        <TextField label={t`Sales end`} type="datetime-local" {...field("sales_end")} />
         <DateVenueFields field={field} />
         <CapacityField
-          label="Capacity of this date"
-          hint={`Empty: no limit besides the ticket types'. ${date.allocated} sold or held.`}
+          label={t`Capacity of this date`}
+          hint={t`Empty: no limit besides the ticket types'. ${allocated} sold or held.`}
           {...field("capacity")}
         />
-        <SelectField label="Sales" options={SALES_STATUSES} {...field("status")} />
+        <SelectField label={t`Sales`} options={statuses} {...field("status")} />
       </div>
       {date.offers.length ? (
         <table className="w-full text-sm">
           <thead>
             <tr className="text-left text-slate-500">
-              <th className="py-1 font-medium">Ticket type</th>
-              <th className="py-1 font-medium">Capacity</th>
-              <th className="py-1 font-medium">Price on this date</th>
-              <th className="py-1 font-medium">Offered</th>
+              <th className="py-1 font-medium">
+                <Trans>Ticket type</Trans>
+              </th>
+              <th className="py-1 font-medium">
+                <Trans>Capacity</Trans>
+              </th>
+              <th className="py-1 font-medium">
+                <Trans>Price on this date</Trans>
+              </th>
+              <th className="py-1 font-medium">
+                <Trans>Offered</Trans>
+              </th>
             </tr>
           </thead>
           <tbody>
@@ -85,7 +97,9 @@ export default function DateEditor({ date, action, currency, errors, errorKey, o
                 <tr key={offer.ticket_type_id} className="align-top" data-testid="offer-row">
                   <td className="py-1 pr-2">
                     <p className="font-medium">{offer.name}</p>
-                    <p className="text-xs text-slate-500">{offer.sold} sold</p>
+                    <p className="text-xs text-slate-500">
+                      <Trans>{offer.sold} sold</Trans>
+                    </p>
                   </td>
                   <td className="py-1 pr-2">
                     <TicketTypeCapacityField
@@ -105,7 +119,7 @@ export default function DateEditor({ date, action, currency, errors, errorKey, o
                   </td>
                   <td className="py-1">
                     <CheckboxField
-                      label="Offered"
+                      label={t`Offered`}
                       checked={Boolean(form.data[`${name}-offered`])}
                       disabled={offer.offered && !offer.can_withdraw}
                       onChange={(e) => form.setData(`${name}-offered`, e.target.checked)}
@@ -119,10 +133,14 @@ export default function DateEditor({ date, action, currency, errors, errorKey, o
         </table>
       ) : null}
       <p className="text-xs text-slate-500">
-        An empty price is the ticket type's. A ticket type with tickets sold or held on this date
-        stays offered.
+        <Trans>
+          An empty price is the ticket type's. A ticket type with tickets sold or held on this date
+          stays offered.
+        </Trans>
       </p>
-      <PrimaryButton disabled={form.processing}>Save the date</PrimaryButton>
+      <PrimaryButton disabled={form.processing}>
+        <Trans>Save the date</Trans>
+      </PrimaryButton>
     </form>
   );
 }

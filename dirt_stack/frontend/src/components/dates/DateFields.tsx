@@ -1,3 +1,6 @@
+import type { MessageDescriptor } from "@lingui/core";
+import { msg } from "@lingui/core/macro";
+import { useLingui } from "@lingui/react/macro";
 import type { ComponentProps } from "react";
 import { formatMoney } from "../../lib/format";
 import { type Bound, CapacityField, TextField } from "../fields";
@@ -6,16 +9,16 @@ import { type Bound, CapacityField, TextField } from "../fields";
 // (fields.tsx): times are "YYYY-MM-DDTHH:MM" in the event's zone.
 
 // The sales states an organizer sets on a date (cancelling is its own action).
-export const SALES_STATUSES = [
-  { value: "on_sale", label: "On sale" },
-  { value: "sold_out", label: "Stopped (shown as sold out)" },
+export const SALES_STATUSES: { value: string; label: MessageDescriptor }[] = [
+  { value: "on_sale", label: msg`On sale` },
+  { value: "sold_out", label: msg`Stopped (shown as sold out)` },
 ];
 
 // When a date starts and ends (both required) and when its doors open.
 export function DateTimesFields({
   field,
-  startLabel = "Starts",
-  endLabel = "Ends",
+  startLabel,
+  endLabel,
   admissionHint,
 }: {
   field: (name: "starts_at" | "ends_at" | "admission_at") => Bound;
@@ -23,12 +26,18 @@ export function DateTimesFields({
   endLabel?: string;
   admissionHint?: string;
 }) {
+  const { t } = useLingui();
   return (
     <>
-      <TextField label={startLabel} type="datetime-local" {...field("starts_at")} required />
-      <TextField label={endLabel} type="datetime-local" {...field("ends_at")} required />
       <TextField
-        label="Doors open"
+        label={startLabel ?? t`Starts`}
+        type="datetime-local"
+        {...field("starts_at")}
+        required
+      />
+      <TextField label={endLabel ?? t`Ends`} type="datetime-local" {...field("ends_at")} required />
+      <TextField
+        label={t`Doors open`}
         type="datetime-local"
         hint={admissionHint}
         {...field("admission_at")}
@@ -43,10 +52,11 @@ export function DateVenueFields({
 }: {
   field: (name: "venue_name" | "venue_address") => Bound;
 }) {
+  const { t } = useLingui();
   return (
     <>
-      <TextField label="Venue (if not the event's)" {...field("venue_name")} />
-      <TextField label="Address" {...field("venue_address")} />
+      <TextField label={t`Venue (if not the event's)`} {...field("venue_name")} />
+      <TextField label={t`Address`} {...field("venue_address")} />
     </>
   );
 }
@@ -58,7 +68,8 @@ export function TicketTypeCapacityField({
   ticketType,
   ...input
 }: { ticketType: string } & Omit<Input, "type" | "min">) {
-  return <CapacityField label={`${ticketType} capacity`} {...input} />;
+  const { t } = useLingui();
+  return <CapacityField label={t`${ticketType} capacity`} {...input} />;
 }
 
 // A ticket type's price on a date, labelled with its name; the placeholder shows the price
@@ -69,9 +80,10 @@ export function TicketTypePriceField({
   currency,
   ...input
 }: { ticketType: string; price: string; currency: string } & Omit<Input, "placeholder">) {
+  const { t } = useLingui();
   return (
     <TextField
-      label={`${ticketType} price`}
+      label={t`${ticketType} price`}
       inputMode="decimal"
       placeholder={formatMoney(price, currency)}
       {...input}

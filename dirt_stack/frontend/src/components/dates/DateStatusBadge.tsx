@@ -1,3 +1,6 @@
+import type { MessageDescriptor } from "@lingui/core";
+import { msg } from "@lingui/core/macro";
+import { useLingui } from "@lingui/react/macro";
 import type { ManagedDate } from "../../types";
 
 const STYLES: Record<ManagedDate["status"], string> = {
@@ -6,13 +9,14 @@ const STYLES: Record<ManagedDate["status"], string> = {
   cancelled: "bg-red-50 text-red-800 ring-red-200",
 };
 
-const LABELS: Record<ManagedDate["status"], string> = {
-  on_sale: "On sale",
-  sold_out: "Sales stopped",
-  cancelled: "Cancelled",
+const LABELS: Record<ManagedDate["status"], MessageDescriptor> = {
+  on_sale: msg`On sale`,
+  sold_out: msg`Sales stopped`,
+  cancelled: msg`Cancelled`,
 };
 
 export default function DateStatusBadge({ date }: { date: ManagedDate }) {
+  const { t, i18n } = useLingui();
   const over = date.has_ended && date.status !== "cancelled";
   return (
     <span
@@ -21,7 +25,7 @@ export default function DateStatusBadge({ date }: { date: ManagedDate }) {
         over ? "bg-slate-100 text-slate-700 ring-slate-200" : STYLES[date.status]
       }`}
     >
-      {over ? "Over" : LABELS[date.status]}
+      {over ? t`Over` : i18n._(LABELS[date.status])}
     </span>
   );
 }

@@ -1,4 +1,6 @@
 import { useForm } from "@inertiajs/react";
+import { plural } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { ManagedDate } from "../../types";
 import { binder, FormError, PrimaryButton } from "../fields";
 import { DateTimesFields } from "./DateFields";
@@ -14,6 +16,8 @@ type Props = {
 
 // New times for a date; its buyers are emailed them.
 export default function MoveDateForm({ date, action, errors, errorKey, onDone }: Props) {
+  const { t } = useLingui();
+  const orders = date.orders;
   const form = useForm({
     starts_at: date.inputs.starts_at,
     ends_at: date.inputs.ends_at,
@@ -25,14 +29,24 @@ export default function MoveDateForm({ date, action, errors, errorKey, onDone }:
     <form onSubmit={submit} className="space-y-3" noValidate data-testid="move-date-form">
       <FormError message={errors.form} />
       <div className="grid gap-3 sm:grid-cols-3">
-        <DateTimesFields field={binder(form, errors)} startLabel="New start" endLabel="New end" />
+        <DateTimesFields
+          field={binder(form, errors)}
+          startLabel={t`New start`}
+          endLabel={t`New end`}
+        />
       </div>
       <p className="text-sm text-slate-600">
         {date.orders
-          ? `The buyers of ${date.orders} order${date.orders === 1 ? "" : "s"} will be emailed the new time; their tickets stay valid.`
-          : "No one has ordered for this date yet."}
+          ? plural(orders, {
+              one: "The buyers of # order will be emailed the new time; their tickets stay valid.",
+              other:
+                "The buyers of # orders will be emailed the new time; their tickets stay valid.",
+            })
+          : t`No one has ordered for this date yet.`}
       </p>
-      <PrimaryButton disabled={form.processing}>Move the date</PrimaryButton>
+      <PrimaryButton disabled={form.processing}>
+        <Trans>Move the date</Trans>
+      </PrimaryButton>
     </form>
   );
 }

@@ -1,28 +1,29 @@
 import { useForm } from "@inertiajs/react";
+import type { MessageDescriptor } from "@lingui/core";
+import { msg, plural } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { useEffect, useState } from "react";
-import { formatEventDate } from "../../lib/format";
+import { formatEventDate, weekdayNames } from "../../lib/format";
 import { postJsonAnswer } from "../../lib/http";
 import type { DatesPreview } from "../../types";
 import { binder, CheckboxGroup, FormError, PrimaryButton, SelectField, TextField } from "../fields";
 import { submitTo } from "./errors";
 
-const WEEKDAYS = [
-  { value: "mon", label: "Mon" },
-  { value: "tue", label: "Tue" },
-  { value: "wed", label: "Wed" },
-  { value: "thu", label: "Thu" },
-  { value: "fri", label: "Fri" },
-  { value: "sat", label: "Sat" },
-  { value: "sun", label: "Sun" },
+// The rule's weekdays, Monday first, named in the page's language.
+const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+const FREQUENCIES: { value: string; label: MessageDescriptor }[] = [
+  { value: "weekly", label: msg`Every week` },
+  { value: "daily", label: msg`Every day` },
+  { value: "monthly", label: msg`Every month (same day of the month)` },
 ];
 
-const FREQUENCIES = [
-  { value: "weekly", label: "Every week" },
-  { value: "daily", label: "Every day" },
-  { value: "monthly", label: "Every month (same day of the month)" },
-];
-
-const UNITS: Record<string, string> = { weekly: "weeks", daily: "days", monthly: "months" };
+// The interval's label, in the rule's unit.
+const INTERVALS: Record<string, MessageDescriptor> = {
+  weekly: msg`Every how many weeks`,
+  daily: msg`Every how many days`,
+  monthly: msg`Every how many months`,
+};
 
 type Props = {
   previewUrl: string;
@@ -36,6 +37,8 @@ type Props = {
 // "Every Friday at 19:30 for 8 weeks": the dates are previewed as the rule is typed
 // (the server computes them; nothing is saved) and added once confirmed.
 export default function RuleForm({ previewUrl, action, timezone, errors, onDone }: Props) {
+  const { t, i18n } = useLingui();
+  const weekdays = weekdayNames().map(([short], i) => ({ value: WEEKDAYS[i], label: short }));
   const form = useForm({
     frequency: "weekly",
     weekdays: [] as string[],
@@ -87,6 +90,8 @@ export default function RuleForm({ previewUrl, action, timezone, errors, onDone 
     };
   }, [form.data, previewUrl]);
 
+  const newDates = preview?.new ?? 0;
+  const skipped = preview ? preview.dates.length - newDates : 0;
   const fieldErrors = { ...errors, ...(preview?.errors ?? {}) };
   const ready = preview !== null && !previewing && Object.keys(preview.errors).length === 0;
   const field = binder(form, fieldErrors);
@@ -103,61 +108,76 @@ export default function RuleForm({ previewUrl, action, timezone, errors, onDone 
     <form onSubmit={submit} className="space-y-4" noValidate data-testid="rule-form">
       <FormError message={fieldErrors.form} />
       <div className="grid gap-3 sm:grid-cols-3">
-        <SelectField label="Repeat" options={FREQUENCIES} {...field("frequency")} />
+        <SelectField
+          label={t`Repeat`}
+          options={FREQUENCIES.map((f) => ({ value: f.value, label: i18n._(f.label) }))}
+          {...field("frequency")}
+        />
         <TextField
-          label={`Every how many ${UNITS[form.data.frequency] ?? "weeks"}`}
+          label={i18n._(INTERVALS[form.data.frequency] ?? INTERVALS.weekly)}
           type="number"
           min={1}
           max={52}
           {...field("interval")}
         />
-        <TextField label="First day" type="date" {...field("first_day")} required />
+        <TextField label={t`First day`} type="date" {...field("first_day")} required />
       </div>
       {form.data.frequency === "weekly" ? (
         <CheckboxGroup
-          legend="On"
-          options={WEEKDAYS}
+          legend={t`On`}
+          options={weekdays}
           chosen={form.data.weekdays}
           onChange={(weekdays) => form.setData("weekdays", weekdays)}
-          hint="None ticked: the first day's weekday."
+          hint={t`None ticked: the first day's weekday.`}
           error={fieldErrors.weekdays}
         />
       ) : null}
       <div className="grid gap-3 sm:grid-cols-3">
         <TextField
-          label="Starts at"
+          label={t`Starts at`}
           type="time"
-          hint={`In ${timezone}.`}
+          hint={t`In ${timezone}.`}
           {...field("start_time")}
         />
-        <TextField label="Lasts (minutes)" type="number" min={0} {...field("duration_minutes")} />
         <TextField
-          label="Doors open (minutes before)"
+          label={t`Lasts (minutes)`}
           type="number"
           min={0}
-          hint="Optional."
+          {...field("duration_minutes")}
+        />
+        <TextField
+          label={t`Doors open (minutes before)`}
+          type="number"
+          min={0}
+          hint={t`Optional.`}
           {...field("doors_open_minutes")}
         />
       </div>
       <div className="grid gap-3 sm:grid-cols-3">
         <SelectField
-          label="Ends"
+          label={t`Ends`}
           options={[
-            { value: "count", label: "After a number of dates" },
-            { value: "until", label: "On a day" },
+            { value: "count", label: t`After a number of dates` },
+            { value: "until", label: t`On a day` },
           ]}
           {...field("ends")}
         />
         {form.data.ends === "count" ? (
-          <TextField label="Number of dates" type="number" min={1} max={366} {...field("count")} />
+          <TextField
+            label={t`Number of dates`}
+            type="number"
+            min={1}
+            max={366}
+            {...field("count")}
+          />
         ) : (
-          <TextField label="Last day" type="date" {...field("until")} />
+          <TextField label={t`Last day`} type="date" {...field("until")} />
         )}
       </div>
       <div>
         <div className="flex items-end gap-2">
           <TextField
-            label="Skip a day"
+            label={t`Skip a day`}
             type="date"
             value={exception}
             onChange={(e) => setException(e.target.value)}
@@ -168,17 +188,17 @@ export default function RuleForm({ previewUrl, action, timezone, errors, onDone 
             onClick={addException}
             className="mb-0.5 rounded-lg border border-slate-300 px-3 py-2 text-sm hover:bg-slate-50"
           >
-            Skip it
+            <Trans>Skip it</Trans>
           </button>
         </div>
         {form.data.exceptions.length ? (
-          <ul className="mt-2 flex flex-wrap gap-2 text-sm" aria-label="Days skipped">
+          <ul className="mt-2 flex flex-wrap gap-2 text-sm" aria-label={t`Days skipped`}>
             {form.data.exceptions.map((day) => (
               <li key={day} className="flex items-center gap-1 rounded-full bg-slate-100 px-3 py-1">
                 {day}
                 <button
                   type="button"
-                  aria-label={`Do not skip ${day}`}
+                  aria-label={t`Do not skip ${day}`}
                   onClick={() =>
                     form.setData(
                       "exceptions",
@@ -195,19 +215,28 @@ export default function RuleForm({ previewUrl, action, timezone, errors, onDone 
         ) : null}
       </div>
 
-      <section aria-label="Preview" className="rounded-lg border border-slate-200 bg-slate-50 p-3">
-        {failure ? <FormError message={`The preview failed: ${failure}`} /> : null}
+      <section
+        aria-label={t`Preview`}
+        className="rounded-lg border border-slate-200 bg-slate-50 p-3"
+      >
+        {failure ? <FormError message={t`The preview failed: ${failure}`} /> : null}
         {preview === null ? (
-          <p className="text-sm text-slate-600">Choose the first day to see the dates.</p>
+          <p className="text-sm text-slate-600">
+            <Trans>Choose the first day to see the dates.</Trans>
+          </p>
         ) : Object.keys(preview.errors).length ? (
-          <p className="text-sm text-slate-600">Correct the rule to see its dates.</p>
+          <p className="text-sm text-slate-600">
+            <Trans>Correct the rule to see its dates.</Trans>
+          </p>
         ) : (
           <>
             <p className="mb-2 text-sm font-medium" data-testid="preview-summary">
-              {preview.new} new date{preview.new === 1 ? "" : "s"}
               {preview.dates.length > preview.new
-                ? ` (${preview.dates.length - preview.new} already exist and are skipped)`
-                : ""}
+                ? plural(newDates, {
+                    one: `# new date (${skipped} already exist and are skipped)`,
+                    other: `# new dates (${skipped} already exist and are skipped)`,
+                  })
+                : plural(newDates, { one: "# new date", other: "# new dates" })}
             </p>
             <ol className="max-h-64 space-y-0.5 overflow-y-auto text-sm tabular-nums">
               {preview.dates.map((d) => (
@@ -217,7 +246,7 @@ export default function RuleForm({ previewUrl, action, timezone, errors, onDone 
                   className={d.exists ? "text-slate-400 line-through" : ""}
                 >
                   {formatEventDate(d.starts_at, timezone)}
-                  {d.exists ? " (already a date)" : ""}
+                  {d.exists ? ` ${t`(already a date)`}` : ""}
                 </li>
               ))}
             </ol>
@@ -225,7 +254,7 @@ export default function RuleForm({ previewUrl, action, timezone, errors, onDone 
         )}
       </section>
       <PrimaryButton disabled={!ready || preview.new === 0 || form.processing}>
-        {ready ? `Add ${preview.new} date${preview.new === 1 ? "" : "s"}` : "Add the dates"}
+        {ready ? plural(newDates, { one: "Add # date", other: "Add # dates" }) : t`Add the dates`}
       </PrimaryButton>
     </form>
   );

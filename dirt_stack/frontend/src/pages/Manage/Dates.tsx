@@ -1,4 +1,6 @@
 import { Head, Link, router, usePage } from "@inertiajs/react";
+import { plural } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { useState } from "react";
 import { useConfirm } from "../../components/ConfirmDialog";
 import AddDateForm from "../../components/dates/AddDateForm";
@@ -40,7 +42,11 @@ export default function Dates({
   dates,
   ticket_types,
 }: PageProps<"Manage/Dates">) {
+  const { t } = useLingui();
   const errors = usePage().props.errors;
+  const title = event.title;
+  const timezone = event.timezone;
+  const dateCount = dates.length;
   const eventBase = `/manage/${organizer.slug}/events/${event.slug}`;
   const base = `${eventBase}/dates`;
   const [adding, setAdding] = useState<"one" | "rule" | null>(
@@ -49,6 +55,7 @@ export default function Dates({
   const [opened, setOpened] = useState<Opened>(openedByErrors(errors));
   const [selected, setSelected] = useState<number[]>([]);
   const [bulk, setBulk] = useState(hasErrorsUnder(errors, "bulk"));
+  const selectedCount = selected.length;
   const when = (date: ManagedDate) => formatEventDate(date.starts_at, event.timezone);
   const selectable = dates.filter((d) => d.status !== "cancelled");
 
@@ -64,7 +71,7 @@ export default function Dates({
 
   return (
     <>
-      <Head title={`Dates · ${event.title}`} />
+      <Head title={t`Dates · ${title}`} />
       {dialog}
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`${eventBase}/`} className="hover:text-indigo-700">
@@ -73,32 +80,41 @@ export default function Dates({
       </p>
       <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
         <div>
-          <h1 className="text-2xl font-bold tracking-tight">Dates</h1>
+          <h1 className="text-2xl font-bold tracking-tight">
+            <Trans>Dates</Trans>
+          </h1>
           <p className="text-sm text-slate-600">
-            {dates.length} date{dates.length === 1 ? "" : "s"} · times in {event.timezone}
+            {plural(dateCount, {
+              one: `# date · times in ${timezone}`,
+              other: `# dates · times in ${timezone}`,
+            })}
           </p>
         </div>
         <div className="flex flex-wrap gap-2 text-sm">
           <button
             type="button"
             onClick={() => setAdding(adding === "one" ? null : "one")}
+            data-testid="add-date"
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 hover:bg-slate-50"
           >
-            Add a date
+            <Trans>Add a date</Trans>
           </button>
           <button
             type="button"
             onClick={() => setAdding(adding === "rule" ? null : "rule")}
+            data-testid="add-rule"
             className="rounded-lg bg-indigo-600 px-3 py-2 font-semibold text-white hover:bg-indigo-700"
           >
-            Add dates from a rule
+            <Trans>Add dates from a rule</Trans>
           </button>
         </div>
       </div>
 
       {adding === "one" ? (
         <section className="mb-6 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
-          <h2 className="mb-3 font-semibold">New date</h2>
+          <h2 className="mb-3 font-semibold">
+            <Trans>New date</Trans>
+          </h2>
           <AddDateForm
             action={`${base}/new/`}
             errors={errorsUnder(errors, "add")}
@@ -108,7 +124,9 @@ export default function Dates({
       ) : null}
       {adding === "rule" ? (
         <section className="mb-6 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
-          <h2 className="mb-3 font-semibold">Dates from a rule</h2>
+          <h2 className="mb-3 font-semibold">
+            <Trans>Dates from a rule</Trans>
+          </h2>
           <RuleForm
             previewUrl={`${base}/preview/`}
             action={`${base}/rule/`}
@@ -127,21 +145,24 @@ export default function Dates({
             checked={selectable.length > 0 && selected.length === selectable.length}
             onChange={(e) => setSelected(e.target.checked ? selectable.map((d) => d.id) : [])}
           />
-          Select all
+          <Trans>Select all</Trans>
         </label>
         {selected.length ? (
           <button
             type="button"
             onClick={() => setBulk(!bulk)}
+            data-testid="edit-selected"
             className="rounded-lg border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-50"
           >
-            Edit {selected.length} selected
+            <Trans>Edit {selectedCount} selected</Trans>
           </button>
         ) : null}
       </div>
       {bulk ? (
         <section className="mb-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
-          <h2 className="mb-3 font-semibold">Change the selected dates</h2>
+          <h2 className="mb-3 font-semibold">
+            <Trans>Change the selected dates</Trans>
+          </h2>
           <BulkEditor
             action={`${base}/bulk/`}
             selected={selected}
@@ -166,7 +187,7 @@ export default function Dates({
                 <div className="flex items-start gap-3">
                   <input
                     type="checkbox"
-                    aria-label={`Select ${label}`}
+                    aria-label={t`Select ${label}`}
                     className="mt-1 size-4 rounded border-slate-300"
                     disabled={date.status === "cancelled"}
                     checked={selected.includes(date.id)}
@@ -178,9 +199,16 @@ export default function Dates({
                     </p>
                     <p className="text-sm text-slate-600">
                       <span data-testid="date-sold">
-                        {date.sold} / {date.total_capacity} sold
+                        <Trans>
+                          {date.sold} / {date.total_capacity} sold
+                        </Trans>
                       </span>
-                      {date.capacity !== null ? ` · date capacity ${date.capacity}` : ""}
+                      {date.capacity !== null ? (
+                        <>
+                          {" · "}
+                          <Trans>date capacity {date.capacity}</Trans>
+                        </>
+                      ) : null}
                       {date.venue ? ` · ${date.venue}` : ""}
                     </p>
                     <p className="text-xs text-slate-500">{availability(date)}</p>
@@ -195,14 +223,14 @@ export default function Dates({
                         onClick={() => open(date.id, "edit")}
                         className="rounded border border-slate-300 px-2 py-1"
                       >
-                        Edit
+                        <Trans>Edit</Trans>
                       </button>
                       <button
                         type="button"
                         onClick={() => open(date.id, "move")}
                         className="rounded border border-slate-300 px-2 py-1"
                       >
-                        Move
+                        <Trans>Move</Trans>
                       </button>
                     </>
                   ) : null}
@@ -212,7 +240,7 @@ export default function Dates({
                       onClick={() => open(date.id, "cancel")}
                       className="rounded border border-red-300 px-2 py-1 text-red-700"
                     >
-                      {date.status === "cancelled" ? "Settle its orders" : "Cancel"}
+                      {date.status === "cancelled" ? t`Settle its orders` : t`Cancel`}
                     </button>
                   ) : null}
                   {date.can_delete ? (
@@ -220,9 +248,9 @@ export default function Dates({
                       type="button"
                       onClick={async () => {
                         const confirmed = await confirm({
-                          title: "Delete this date?",
-                          body: "It disappears from the event page. This cannot be undone.",
-                          confirmLabel: "Delete",
+                          title: t`Delete this date?`,
+                          body: t`It disappears from the event page. This cannot be undone.`,
+                          confirmLabel: t`Delete`,
                         });
                         if (confirmed) {
                           router.post(`${base}/${date.id}/delete/`, {}, { preserveScroll: true });
@@ -230,7 +258,7 @@ export default function Dates({
                       }}
                       className="rounded border border-red-300 px-2 py-1 text-red-700"
                     >
-                      Delete
+                      <Trans>Delete</Trans>
                     </button>
                   ) : null}
                 </div>

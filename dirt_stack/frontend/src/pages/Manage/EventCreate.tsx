@@ -1,4 +1,5 @@
 import { Head, Link, useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import EventFormFields, {
   type EventFormData,
@@ -14,6 +15,7 @@ export default function EventCreate({
   currencies,
   configured_payment_methods,
 }: PageProps<"Manage/EventCreate">) {
+  const { t } = useLingui();
   const form = useForm<EventFormData>({
     title: "",
     slug: "",
@@ -50,14 +52,16 @@ export default function EventCreate({
 
   return (
     <>
-      <Head title="New event" />
+      <Head title={t`New event`} />
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`/manage/${organizer.slug}/`} className="hover:text-indigo-700">
           ← {organizer.name}
         </Link>
       </p>
       <section className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
-        <h1 className="mb-6 text-2xl font-bold tracking-tight">New event</h1>
+        <h1 className="mb-6 text-2xl font-bold tracking-tight">
+          <Trans>New event</Trans>
+        </h1>
         <form onSubmit={submit} className="space-y-6" noValidate>
           <FormError message={(form.errors as { form?: string }).form} />
           <EventFormFields
@@ -68,7 +72,9 @@ export default function EventCreate({
             currencies={currencies}
             configuredPaymentMethods={configured_payment_methods}
           />
-          <PrimaryButton disabled={form.processing}>Create the event</PrimaryButton>
+          <PrimaryButton disabled={form.processing}>
+            <Trans>Create the event</Trans>
+          </PrimaryButton>
         </form>
       </section>
     </>

@@ -1,4 +1,6 @@
 import { Head, Link, useForm } from "@inertiajs/react";
+import { plural } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import {
   binder,
@@ -9,10 +11,6 @@ import {
 } from "../../components/fields";
 import type { PageProps } from "../../types";
 
-function count(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 // Duplicating an event into a new draft: its title, when its first date starts, vouchers or not.
 export default function EventDuplicate({
   organizer,
@@ -22,10 +20,16 @@ export default function EventDuplicate({
   ticket_type_count,
   voucher_count,
 }: PageProps<"Manage/EventDuplicate">) {
+  const { t } = useLingui();
   const base = `/manage/${organizer.slug}/events/${event.slug}`;
   const form = useForm({ ...initial });
   const errors = form.errors as Record<string, string>;
   const bind = binder(form, errors);
+  const title = event.title;
+  const timezone = event.timezone;
+  const ticketTypes = plural(ticket_type_count, { one: "# ticket type", other: "# ticket types" });
+  const dateCount = date_count;
+  const dates = plural(dateCount, { one: "# date", other: "# dates" });
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -34,13 +38,15 @@ export default function EventDuplicate({
 
   return (
     <>
-      <Head title={`Duplicate ${event.title}`} />
+      <Head title={t`Duplicate ${title}`} />
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`${base}/`} className="hover:text-indigo-700">
           ← {event.title}
         </Link>
       </p>
-      <h1 className="mb-4 text-2xl font-bold tracking-tight">Duplicate “{event.title}”</h1>
+      <h1 className="mb-4 text-2xl font-bold tracking-tight">
+        <Trans>Duplicate “{title}”</Trans>
+      </h1>
       <form
         onSubmit={submit}
         noValidate
@@ -48,36 +54,39 @@ export default function EventDuplicate({
       >
         <FormError message={errors.form} />
         <p className="text-sm text-slate-600" data-testid="duplicate-summary">
-          The copy is a new draft with the event's settings,{" "}
-          {count(ticket_type_count, "ticket type")}, {count(date_count, "date")}, questions,
-          check-in lists, on-sale room and waiting-list settings. Orders, tickets and waiting lists
-          stay with this event.
+          <Trans>
+            The copy is a new draft with the event's settings, {ticketTypes}, {dates}, questions,
+            check-in lists, on-sale room and waiting-list settings. Orders, tickets and waiting
+            lists stay with this event.
+          </Trans>
         </p>
-        <TextField label="Title" maxLength={200} {...bind("title")} />
+        <TextField label={t`Title`} maxLength={200} {...bind("title")} />
         <TextField
-          label={`New start (${event.timezone})`}
+          label={t`New start (${timezone})`}
           type="datetime-local"
           hint={
             date_count > 1
-              ? "When the first date starts; the other dates move by the same amount, and so do sales windows and voucher validity."
-              : "Sales windows and voucher validity move by the same amount."
+              ? t`When the first date starts; the other dates move by the same amount, and so do sales windows and voucher validity.`
+              : t`Sales windows and voucher validity move by the same amount.`
           }
           {...bind("starts_at")}
         />
         <CheckboxField
-          label={`Copy the vouchers too (${voucher_count}; same codes, unused)`}
+          label={t`Copy the vouchers too (${voucher_count}; same codes, unused)`}
           checked={form.data.copy_vouchers}
           disabled={voucher_count === 0}
           onChange={(e) => form.setData("copy_vouchers", e.target.checked)}
           error={errors.copy_vouchers}
         />
         <div className="flex flex-wrap gap-2">
-          <PrimaryButton disabled={form.processing}>Create the copy</PrimaryButton>
+          <PrimaryButton disabled={form.processing}>
+            <Trans>Create the copy</Trans>
+          </PrimaryButton>
           <Link
             href={`${base}/`}
             className="rounded-lg border border-slate-300 bg-white px-4 py-2 text-sm hover:bg-slate-50"
           >
-            Back
+            <Trans>Back</Trans>
           </Link>
         </div>
       </form>

@@ -1,4 +1,5 @@
 import { Head, Link } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import WidgetSnippet from "../../components/WidgetSnippet";
 import type { PageProps } from "../../types";
 
@@ -10,26 +11,33 @@ export default function EventWidget({
   embed_origins,
   published,
 }: PageProps<"Manage/EventWidget">) {
+  const { t } = useLingui();
   const base = `/manage/${organizer.slug}/events/${event.slug}`;
+  const title = event.title;
+  const websites = embed_origins.join(", ");
   return (
     <>
-      <Head title={`${event.title}: shop widget`} />
+      <Head title={t`${title}: shop widget`} />
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`${base}/`} className="hover:text-indigo-700">
           ← {event.title}
         </Link>
       </p>
-      <h1 className="mb-4 text-2xl font-bold tracking-tight">Shop widget</h1>
+      <h1 className="mb-4 text-2xl font-bold tracking-tight">
+        <Trans>Shop widget</Trans>
+      </h1>
       <p className="mb-4 max-w-3xl text-sm text-slate-600">
-        Sell this event's tickets on your own website: buyers choose, pay and get their tickets
-        without leaving it. Paste the snippet where the shop should appear.
+        <Trans>
+          Sell this event's tickets on your own website: buyers choose, pay and get their tickets
+          without leaving it. Paste the snippet where the shop should appear.
+        </Trans>
       </p>
       <p className="mb-6 max-w-3xl text-sm text-slate-600" data-testid="widget-origins">
         {embed_origins.length === 0
-          ? "Any website may show the widget."
-          : `Only these websites may show the widget: ${embed_origins.join(", ")}.`}{" "}
+          ? t`Any website may show the widget.`
+          : t`Only these websites may show the widget: ${websites}.`}{" "}
         <Link href={`/manage/${organizer.slug}/widget/`} className="text-indigo-700 underline">
-          Choose the websites
+          <Trans>Choose the websites</Trans>
         </Link>
       </p>
       {published ? (
@@ -37,12 +45,12 @@ export default function EventWidget({
           <WidgetSnippet
             siteUrl={site_url}
             target={{ kind: "event", slug: event.slug }}
-            defaultLabel="Buy tickets"
+            defaultLabel={t`Buy tickets`}
           />
         </section>
       ) : (
         <p role="status" className="rounded-lg bg-amber-50 px-4 py-3 text-sm text-amber-950">
-          Publish the event first: a draft's shop cannot be shown anywhere.
+          <Trans>Publish the event first: a draft's shop cannot be shown anywhere.</Trans>
         </p>
       )}
     </>

@@ -1,4 +1,5 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { useState } from "react";
 import { errorsUnder, hasErrorsUnder, submitTo } from "../../components/dates/errors";
 import {
@@ -61,6 +62,7 @@ function QuestionEditor({
   submitLabel: string;
   onSaved: () => void;
 }) {
+  const { t } = useLingui();
   const pageErrors = usePage().props.errors;
   const errors = errorsUnder(pageErrors, errorKey);
   const form = useForm({
@@ -99,21 +101,21 @@ function QuestionEditor({
       {translated ? (
         <div className="space-y-3" data-testid={`question-translation-${language}`}>
           <TextField
-            label={`Question (${name})`}
+            label={t`Question (${name})`}
             hint={fallback}
             value={translation.label ?? ""}
             onChange={(e) => translate("label", e.target.value)}
           />
           <TextField
-            label={`Help text (${name})`}
+            label={t`Help text (${name})`}
             value={translation.help_text ?? ""}
             onChange={(e) => translate("help_text", e.target.value)}
           />
           {choiceKind ? (
             <TextArea
-              label={`Options (${name}), one per line in the same order`}
+              label={t`Options (${name}), one per line in the same order`}
               rows={4}
-              hint="One for each option; answers are kept as the event language's options."
+              hint={t`One for each option; answers are kept as the event language's options.`}
               value={translation.choices ?? ""}
               onChange={(e) => translate("choices", e.target.value)}
             />
@@ -122,14 +124,14 @@ function QuestionEditor({
       ) : null}
       <div className={translated ? "hidden" : "space-y-3"}>
         <TextField
-          label="Question"
+          label={t`Question`}
           value={form.data.label}
           onChange={(e) => form.setData("label", e.target.value)}
           error={errors.label}
           required
         />
         <TextField
-          label="Help text (optional)"
+          label={t`Help text (optional)`}
           value={form.data.help_text}
           onChange={(e) => form.setData("help_text", e.target.value)}
           error={errors.help_text}
@@ -137,14 +139,14 @@ function QuestionEditor({
       </div>
       <div className="grid gap-3 sm:grid-cols-2">
         <SelectField
-          label="Kind of answer"
+          label={t`Kind of answer`}
           value={form.data.kind}
           onChange={(e) => form.setData("kind", e.target.value)}
           options={kinds}
           error={errors.kind}
         />
         <SelectField
-          label="Asked"
+          label={t`Asked`}
           value={form.data.scope}
           onChange={(e) => form.setData("scope", e.target.value)}
           options={scopes}
@@ -153,7 +155,7 @@ function QuestionEditor({
       </div>
       {choiceKind ? (
         <TextArea
-          label="Options, one per line"
+          label={t`Options, one per line`}
           rows={4}
           value={form.data.choices}
           onChange={(e) => form.setData("choices", e.target.value)}
@@ -161,15 +163,15 @@ function QuestionEditor({
         />
       ) : null}
       <CheckboxField
-        label="Required"
+        label={t`Required`}
         checked={form.data.required}
         onChange={(e) => form.setData("required", e.target.checked)}
         error={errors.required}
       />
       {ticketTypes.length > 1 ? (
         <CheckboxGroup
-          legend="Only for these ticket types"
-          hint="None ticked: asked for every ticket type."
+          legend={t`Only for these ticket types`}
+          hint={t`None ticked: asked for every ticket type.`}
           options={ticketTypes.map((t) => ({ value: t.id, label: t.name }))}
           chosen={form.data.ticket_types}
           onChange={(chosen) => form.setData("ticket_types", chosen)}
@@ -192,7 +194,9 @@ export default function Questions({
   event_locale: locale,
   event_locales: locales,
 }: Props) {
+  const { t } = useLingui();
   const errors = usePage().props.errors;
+  const title = event.title;
   const eventBase = `/manage/${organizer.slug}/events/${event.slug}`;
   const base = `${eventBase}/questions`;
   const [adding, setAdding] = useState(hasErrorsUnder(errors, "add"));
@@ -212,9 +216,10 @@ export default function Questions({
   }
 
   function remove(question: ManagedQuestion) {
+    const label = question.label;
     if (
       window.confirm(
-        `Delete the question “${question.label}”? Orders placed already keep their answers to it.`,
+        t`Delete the question “${label}”? Orders placed already keep their answers to it.`,
       )
     ) {
       router.post(`${base}/${question.id}/delete/`, {}, { preserveScroll: true });
@@ -223,7 +228,7 @@ export default function Questions({
 
   return (
     <>
-      <Head title={`Questions · ${event.title}`} />
+      <Head title={t`Questions · ${title}`} />
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`${eventBase}/`} className="hover:text-indigo-700">
           ← {event.title}
@@ -231,10 +236,14 @@ export default function Questions({
       </p>
       <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
         <div>
-          <h1 className="text-2xl font-bold tracking-tight">Checkout questions</h1>
+          <h1 className="text-2xl font-bold tracking-tight">
+            <Trans>Checkout questions</Trans>
+          </h1>
           <p className="text-sm text-slate-600">
-            Asked at checkout in this order; the answers appear on each order, in the CSV exports
-            and in the API.
+            <Trans>
+              Asked at checkout in this order; the answers appear on each order, in the CSV exports
+              and in the API.
+            </Trans>
           </p>
         </div>
         <button
@@ -243,12 +252,14 @@ export default function Questions({
           aria-expanded={adding}
           className="rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-700"
         >
-          Add a question
+          <Trans>Add a question</Trans>
         </button>
       </div>
       {adding ? (
         <section className="mb-6 rounded-xl border border-slate-200 bg-white p-5">
-          <h2 className="mb-3 font-semibold">New question</h2>
+          <h2 className="mb-3 font-semibold">
+            <Trans>New question</Trans>
+          </h2>
           <QuestionEditor
             action={`${base}/new/`}
             errorKey="add"
@@ -257,14 +268,14 @@ export default function Questions({
             ticketTypes={ticket_types}
             locale={locale}
             locales={locales}
-            submitLabel="Add question"
+            submitLabel={t`Add question`}
             onSaved={() => setAdding(false)}
           />
         </section>
       ) : null}
       {questions.length === 0 ? (
         <p className="rounded-xl border border-dashed border-slate-300 p-6 text-sm text-slate-600">
-          No questions yet: the checkout asks only for the buyer's name and email.
+          <Trans>No questions yet: the checkout asks only for the buyer's name and email.</Trans>
         </p>
       ) : (
         <ol className="space-y-3" data-testid="questions">
@@ -279,10 +290,12 @@ export default function Questions({
                   <p className="font-medium">
                     {question.label}
                     {question.required ? (
-                      <span className="ml-2 text-xs text-red-700">required</span>
+                      <span className="ml-2 text-xs text-red-700">
+                        <Trans>required</Trans>
+                      </span>
                     ) : null}
                   </p>
-                  <p className="text-sm text-slate-600">
+                  <p className="text-sm text-slate-600" data-server-text>
                     {question.kind_label} · {scopeLabels.get(question.scope)}
                     {question.ticket_type_ids.length > 0
                       ? ` · ${question.ticket_type_ids.map((id) => typeNames.get(id)).join(", ")}`
@@ -295,7 +308,7 @@ export default function Questions({
                     type="button"
                     onClick={() => move(question, "up")}
                     disabled={index === 0}
-                    aria-label={`Move “${question.label}” up`}
+                    aria-label={t`Move “${question.label}” up`}
                     className="rounded border border-slate-300 px-2 py-1 disabled:opacity-40"
                   >
                     ↑
@@ -304,7 +317,7 @@ export default function Questions({
                     type="button"
                     onClick={() => move(question, "down")}
                     disabled={index === questions.length - 1}
-                    aria-label={`Move “${question.label}” down`}
+                    aria-label={t`Move “${question.label}” down`}
                     className="rounded border border-slate-300 px-2 py-1 disabled:opacity-40"
                   >
                     ↓
@@ -315,14 +328,14 @@ export default function Questions({
                     aria-expanded={editing === question.id}
                     className="rounded border border-slate-300 px-2 py-1"
                   >
-                    Edit
+                    <Trans>Edit</Trans>
                   </button>
                   <button
                     type="button"
                     onClick={() => remove(question)}
                     className="rounded border border-red-300 px-2 py-1 text-red-700"
                   >
-                    Delete
+                    <Trans>Delete</Trans>
                   </button>
                 </div>
               </div>
@@ -338,7 +351,7 @@ export default function Questions({
                     ticketTypes={ticket_types}
                     locale={locale}
                     locales={locales}
-                    submitLabel="Save question"
+                    submitLabel={t`Save question`}
                     onSaved={() => setEditing(null)}
                   />
                 </div>
@@ -348,7 +361,9 @@ export default function Questions({
         </ol>
       )}
       <section className="mt-6 rounded-xl border border-slate-200 bg-white p-5">
-        <h2 className="mb-3 font-semibold">Changing answers</h2>
+        <h2 className="mb-3 font-semibold">
+          <Trans>Changing answers</Trans>
+        </h2>
         <form
           onSubmit={(e) => {
             e.preventDefault();
@@ -360,21 +375,23 @@ export default function Questions({
         >
           <FormError message={settingsErrors.form} />
           <CheckboxField
-            label="Buyers may change their answers on their order's page"
+            label={t`Buyers may change their answers on their order's page`}
             checked={settings.data.buyers_edit}
             onChange={(e) => settings.setData("buyers_edit", e.target.checked)}
             error={settingsErrors.buyers_edit}
           />
           <TextField
-            label="Until this many hours before their date starts"
+            label={t`Until this many hours before their date starts`}
             type="number"
             min={0}
             value={settings.data.buyer_edit_hours_before}
             onChange={(e) => settings.setData("buyer_edit_hours_before", e.target.value)}
             error={settingsErrors.buyer_edit_hours_before}
-            hint="0: until the date starts. Organizers can change answers on the order's page at any time."
+            hint={t`0: until the date starts. Organizers can change answers on the order's page at any time.`}
           />
-          <PrimaryButton disabled={settings.processing}>Save</PrimaryButton>
+          <PrimaryButton disabled={settings.processing}>
+            <Trans>Save</Trans>
+          </PrimaryButton>
         </form>
       </section>
     </>
