@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, ClassVar
 import stripe
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from core.money import quantize
 from core.translated import resolve
@@ -104,7 +105,7 @@ class PaymentProvider:
 
 class FreeProvider(PaymentProvider):
     name = "free"
-    label = "Free"
+    label = gettext_noop("Free")
     supports_refunds = True
 
     def start(self, order: Order, *, return_url: str, card_number: str = "") -> PaymentStart:
@@ -118,7 +119,7 @@ class OfflineProvider(PaymentProvider):
     """Refunds are not automatic: sales.lifecycle records them as paid back by the organizer."""
 
     name = "offline"
-    label = "Bank transfer"
+    label = gettext_noop("Bank transfer")
 
     def start(self, order: Order, *, return_url: str, card_number: str = "") -> PaymentStart:
         deadline = timezone.now() + dt.timedelta(days=order.event.offline_payment_days)
@@ -127,7 +128,7 @@ class OfflineProvider(PaymentProvider):
 
 class DemoProvider(PaymentProvider):
     name = "demo"
-    label = "Card (demo)"
+    label = gettext_noop("Card (demo)")
     supports_refunds = True
 
     def is_enabled(self) -> bool:
@@ -145,7 +146,7 @@ class DemoProvider(PaymentProvider):
 
 class StripeProvider(PaymentProvider):
     name = "stripe"
-    label = "Card (Stripe)"
+    label = gettext_noop("Card (Stripe)")
     supports_refunds = True
     has_payment_page = True
 

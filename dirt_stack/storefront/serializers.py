@@ -15,6 +15,7 @@ from django.db.models import Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext
 
 from core.markdown import plain_text_excerpt, render_markdown
 from core.money import money_str
@@ -344,7 +345,8 @@ def payment_methods(event_methods: list[str]) -> list[schemas.PaymentMethod]:
     preselects the first, and a buyer who just presses "Place order" should not end up
     with an unpaid transfer because the organizer listed it first."""
     offered = sorted(accepted_methods(event_methods), key=lambda p: p.name == "offline")
-    return [schemas.PaymentMethod(name=p.name, label=p.label) for p in offered]
+    # The labels are marked for translation where they are defined (sales.payments).
+    return [schemas.PaymentMethod(name=p.name, label=gettext(p.label)) for p in offered]
 
 
 def line_detail(line: OrderLine | PricedLine) -> schemas.OrderLine:
