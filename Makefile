@@ -79,7 +79,7 @@ SQLITE_TESTS := $(addprefix tests/,test_statements.py test_writers.py test_stock
 	test_email_limits.py test_hoarding.py test_hoarding_api.py test_storefront_availability.py \
 	test_onsale_rate.py test_onsale_state_machine.py test_onsale_rooms.py test_onsale_gate.py \
 	test_questions.py test_waitlist.py test_webhooks.py test_hostile_input.py test_seed_demo.py \
-	test_migrations_dates.py test_taxes.py test_taxes_hostile.py)
+	test_migrations_dates.py test_taxes.py test_taxes_hostile.py test_invoicing.py)
 test-sqlite: ## The tests of SQLite's own code paths (SQLITE_TESTS), on SQLite, in parallel
 	@bash $(APP)/setup.sh --dev --no-db
 	cd $(APP) && $(BIN)/pytest -n $(TEST_WORKERS) -m "$(FAST_MARKERS)" $(PYTEST_ARGS) $(SQLITE_TESTS)

@@ -32,8 +32,14 @@ receiver with the Standard Webhooks verifier) and adds ``webhooks`` to the repor
 delivered, how long after the sale, and deliveries per second. Compare ``orders_per_s`` with
 a run without the flag: webhooks must not slow the sale.
 
+With ``--invoices`` the organizer issues an invoice when an order is paid (every demo order is
+paid at once, so each purchase also numbers and stores an invoice in its transaction); the
+report adds ``invoices``: how many were issued and whether their numbers run 1..N with no gap
+and no duplicate. Compare ``orders_per_s`` with a run without the flag.
+
 Usage:
     python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200
+    python bench/flash_sale.py --database postgres --tickets 2000 --buyers 200 --invoices
     python bench/flash_sale.py --database postgres --tickets 500 --buyers 100 --webhook-delay 2
     python bench/flash_sale.py --database sqlite --tickets 500 --buyers 50
     python bench/flash_sale.py --database postgres --tickets 1000 --buyers 200 --events 2
@@ -96,6 +102,29 @@ form = EndpointForm({"url": "%(url)s", "event_types": ["order.created", "order.p
 assert form.is_valid(), form.errors
 endpoint = services.save_endpoint(organizer, None, form.cleaned_data, actor=None, actor_label="bench")
 print(json.dumps({"secret": endpoint.secret}))
+"""
+
+
+ISSUE_INVOICES = """
+from accounts.models import Organizer
+from invoicing.models import InvoiceSettings
+organizer = Organizer.objects.get(slug="bench")
+Organizer.objects.filter(pk=organizer.pk).update(legal_name="Bench Events GmbH",
+    legal_address="Hauptstrasse 1\\n10115 Berlin", country="DE", vat_id="DE123456789")
+# Saving the settings sets the events' invoices_when_paid flag (invoicing.signals).
+InvoiceSettings.objects.update_or_create(organizer=organizer,
+    defaults={"mode": InvoiceSettings.Mode.WHEN_PAID, "prefix": "BENCH-"})
+"""
+
+COUNT_INVOICES = """
+import json
+from invoicing.models import Invoice
+from sales.models import Order
+issued = Invoice.objects.filter(organizer__slug="bench", prefix="BENCH-", kind="invoice")
+numbers = sorted(issued.values_list("sequence", flat=True))
+paid = Order.objects.filter(event__organizer__slug="bench", status="paid").count()
+print(json.dumps({"issued": len(numbers), "paid_orders": paid,
+    "numbers_gapless": numbers == list(range(1, len(numbers) + 1))}))
 """
 
 
@@ -191,6 +220,9 @@ def main() -> None:
         "--webhook-wait", type=float, default=900, help="seconds to wait for the webhooks after the sale"
     )
     parser.add_argument(
+        "--invoices", action="store_true", help="the organizer issues an invoice with every paid order"
+    )
+    parser.add_argument(
         "--refused-seconds",
         type=float,
         default=5,
@@ -235,6 +267,8 @@ def main() -> None:
         ).strip()
     )
 
+    if args.invoices:
+        manage(env, "shell", "-v", "0", "-c", ISSUE_INVOICES)
     if receiver is not None:
         receiver.secret = json.loads(
             manage(env, "shell", "-v", "0", "-c", REGISTER_ENDPOINT % {"url": receiver.url}).strip()
@@ -349,6 +383,11 @@ def main() -> None:
                 "seconds_after_sale_until_delivered": round(waited, 1),
                 "deliveries_per_s_after_sale": round(receiver.requests / waited, 1) if waited else None,
             }
+        invoices = (
+            json.loads(manage(env, "shell", "-v", "0", "-c", COUNT_INVOICES).strip())
+            if args.invoices
+            else None
+        )
         per_event = []
         for event in events:
             counted = json.loads(
@@ -401,6 +440,7 @@ def main() -> None:
             "cpu_ms_per_health_request": health_cpu,
             "refused": refused,
             "webhooks": webhooks,
+            "invoices": invoices,
         }
         if args.events > 1:
             report["per_event"] = per_event

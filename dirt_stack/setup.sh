@@ -108,8 +108,9 @@ if ! is_current "$stamp" "$wanted"; then
 fi
 
 # --- Translations -----------------------------------------------------------
-# The server's catalogs (*/locale/*/LC_MESSAGES/django.po), compiled with Babel.
-(cd "$APP_DIR" && DEBUG=true "$VENV/bin/python" manage.py compile_catalogs -v 0)
+# The server's catalogs (*/locale/*/LC_MESSAGES/django.po), compiled with Babel. Without
+# Django's system checks: before the first build they only warn that it is missing.
+(cd "$APP_DIR" && DEBUG=true "$VENV/bin/python" manage.py compile_catalogs -v 0 --skip-checks)
 
 # --- Frontend -------------------------------------------------------------
 command -v node >/dev/null 2>&1 || fail "Node.js 20 or newer is required."

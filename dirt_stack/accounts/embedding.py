@@ -12,6 +12,7 @@ import ipaddress
 import re
 
 from django.db import transaction
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import Organizer, OrganizerChange, User
 from core.input import text_problem
@@ -28,11 +29,22 @@ class OriginsInvalid(ValueError):
     """The text names something that is not a website's origin; the message says which."""
 
 
+def _too_many() -> OriginsInvalid:
+    return OriginsInvalid(
+        ngettext("Name at most %(count)s website.", "Name at most %(count)s websites.", MAX_ORIGINS)
+        % {"count": MAX_ORIGINS}
+    )
+
+
+def _not_an_address(shown: str) -> OriginsInvalid:
+    return OriginsInvalid(gettext("“%(value)s” is not a website's address.") % {"value": shown})
+
+
 def parse_origins(text: str) -> list[str]:
     """The origins of ``text``, one per line (blank lines ignored), lower case, each once,
     in the order given. Raises OriginsInvalid naming the first line that is not one."""
     if len(text) > MAX_ORIGINS * (MAX_ORIGIN_LENGTH + 2):
-        raise OriginsInvalid(f"Name at most {MAX_ORIGINS} websites.")
+        raise _too_many()
     origins: list[str] = []
     for line in text.splitlines():
         value = line.strip().lower()
@@ -42,29 +54,32 @@ def parse_origins(text: str) -> list[str]:
         if origin not in origins:
             origins.append(origin)
     if len(origins) > MAX_ORIGINS:
-        raise OriginsInvalid(f"Name at most {MAX_ORIGINS} websites.")
+        raise _too_many()
     return origins
 
 
 def _origin(value: str) -> str:
     shown = value[:80]
     if len(value) > MAX_ORIGIN_LENGTH or text_problem(value):
-        raise OriginsInvalid(f"“{shown}” is not a website's address.")
+        raise _not_an_address(shown)
     match = _ORIGIN.fullmatch(value)
     if match is None:
         raise OriginsInvalid(
-            f"“{shown}” is not a website's address: write it as https://example.org "
-            "(no path; https://*.example.org for its subdomains)."
+            gettext(
+                "“%(value)s” is not a website's address: write it as https://example.org "
+                "(no path; https://*.example.org for its subdomains)."
+            )
+            % {"value": shown}
         )
     host = match["host"]
     if host.replace(".", "").isdigit():
         try:
             ipaddress.IPv4Address(host)
         except ValueError:
-            raise OriginsInvalid(f"“{shown}” is not a website's address.") from None
+            raise _not_an_address(shown) from None
     port = match["port"]
     if port is not None and not 0 < int(port) < 65536:
-        raise OriginsInvalid(f"“{shown}” has no valid port.")
+        raise OriginsInvalid(gettext("“%(value)s” has no valid port.") % {"value": shown})
     return f"{match['scheme']}://{host}" + (f":{int(port)}" if port else "")
 
 

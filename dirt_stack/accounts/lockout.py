@@ -20,9 +20,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from core import outbox, ratelimit
+from core.language import active_language
 from core.models import RateLimitCounter
 
 logger = logging.getLogger(__name__)
@@ -55,7 +57,11 @@ def address_refusal(request: HttpRequest, email: str) -> ratelimit.Verdict | Non
 
 def too_many_attempts_message(verdict: ratelimit.Verdict) -> str:
     minutes = max(1, round(verdict.retry_after / 60))
-    return f"Too many login attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+    return ngettext(
+        "Too many login attempts. Try again in %(minutes)s minute.",
+        "Too many login attempts. Try again in %(minutes)s minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def is_locked(email: str) -> bool:
@@ -86,7 +92,9 @@ def record_failure(email: str, request: HttpRequest | None) -> None:
             return
         user = User.objects.get(email__iexact=email)
         base_url = request.build_absolute_uri("/") if request is not None else settings.SITE_URL
-        outbox.enqueue(ACCOUNT_LOCKED, {"user_id": user.pk, "base_url": base_url})
+        # In the language of the failing logins' requests: most often the owner's own.
+        payload = {"user_id": user.pk, "base_url": base_url, "locale": active_language()}
+        outbox.enqueue(ACCOUNT_LOCKED, payload)
     logger.warning(
         "account login locked after repeated failures",
         extra={

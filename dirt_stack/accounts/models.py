@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 
 class UserManager(BaseUserManager["User"]):
@@ -119,9 +120,9 @@ class Membership(models.Model):
     """A user's role within one organizer."""
 
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        MANAGER = "manager", "Manager"
-        DOOR_STAFF = "door_staff", "Door staff"
+        OWNER = "owner", gettext_lazy("Owner")
+        MANAGER = "manager", gettext_lazy("Manager")
+        DOOR_STAFF = "door_staff", gettext_lazy("Door staff")
 
     # Roles allowed to create and edit events, ticket types and orders.
     EVENT_MANAGERS = frozenset({Role.OWNER, Role.MANAGER})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import ApiToken, Invitation, Membership, Organizer, User
 
@@ -34,17 +35,16 @@ def invitation_refusal(invitation: Invitation, user: User) -> str | None:
     """Why ``user`` may not accept ``invitation``, or None when they may. An invitation is
     bound to the address it was sent to, and never changes an existing member's role."""
     if not invitation.is_open:
-        return "This invitation is no longer valid. Ask for a new one."
+        return gettext("This invitation is no longer valid. Ask for a new one.")
     if user.email.lower() != invitation.email.lower():
-        return (
-            f"This invitation was sent to {invitation.email}, but you are logged in as {user.email}. "
+        return gettext(
+            "This invitation was sent to %(invited)s, but you are logged in as %(email)s. "
             "Log in with the invited address, or ask the organizer to invite yours."
-        )
+        ) % {"invited": invitation.email, "email": user.email}
     if Membership.objects.filter(organizer_id=invitation.organizer_id, user=user).exists():
-        return (
-            f"You already are a member of {invitation.organizer.name}; "
-            "an invitation does not change your role."
-        )
+        return gettext(
+            "You already are a member of %(organizer)s; an invitation does not change your role."
+        ) % {"organizer": invitation.organizer.name}
     return None
 
 
@@ -55,7 +55,7 @@ def accept_invitation(*, token: str, user: User) -> Membership:
         Invitation.objects.select_for_update().select_related("organizer").filter(token=token).first()
     )
     if invitation is None:
-        raise InvitationRefused("This invitation is no longer valid. Ask for a new one.")
+        raise InvitationRefused(gettext("This invitation is no longer valid. Ask for a new one."))
     refusal = invitation_refusal(invitation, user)
     if refusal is not None:
         raise InvitationRefused(refusal)
@@ -92,4 +92,6 @@ def _ensure_another_owner(membership: Membership) -> None:
         .values_list("pk", flat=True)
     )
     if [pk for pk in owners if pk != membership.pk] == []:
-        raise ValidationError("An organizer needs at least one owner. Make someone else an owner first.")
+        raise ValidationError(
+            gettext("An organizer needs at least one owner. Make someone else an owner first.")
+        )

@@ -8,6 +8,7 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import ApiToken, Organizer, User
 
@@ -34,9 +35,11 @@ def check_expiry(expires_at: dt.datetime | None) -> None:
     if expires_at is None:
         return
     if expires_at <= timezone.now():
-        raise ValidationError("The expiry date is in the past. Choose today or a later day.")
+        raise ValidationError(gettext("The expiry date is in the past. Choose today or a later day."))
     if expires_at >= MAX_EXPIRY:
-        raise ValidationError("Choose an expiry date before 2100, or none for a token that does not expire.")
+        raise ValidationError(
+            gettext("Choose an expiry date before 2100, or none for a token that does not expire.")
+        )
 
 
 def create_token(

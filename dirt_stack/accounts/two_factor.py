@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext, ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Organizer, RecoveryCode, User
@@ -64,7 +65,7 @@ def pending_device(user: User) -> TOTPDevice:
     """The unconfirmed device the user is setting up (made on first call, kept until it
     is confirmed, so reloading the page shows the same secret)."""
     if is_enabled(user):
-        raise ValidationError("Two-factor authentication is already on.")
+        raise ValidationError(gettext("Two-factor authentication is already on."))
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
     return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
 
@@ -75,7 +76,7 @@ def confirm_device(user: User, raw_code: object) -> list[str]:
     code = parse_code(raw_code)
     device = pending_device(user)
     if code is None or code.is_recovery:
-        raise ValidationError({"code": "Enter the six-digit code your app shows."})
+        raise ValidationError({"code": gettext("Enter the six-digit code your app shows.")})
     refusal = _device_refusal(device, code.value)
     if refusal:
         raise ValidationError({"code": refusal})
@@ -91,16 +92,18 @@ def check(user: User, raw_code: object) -> None:
     a TOTP code from the device (each code once), or a recovery code, which is used up."""
     code = parse_code(raw_code)
     if code is None:
-        raise ValidationError({"code": "Enter the six-digit code from your app, or a recovery code."})
+        raise ValidationError(
+            {"code": gettext("Enter the six-digit code from your app, or a recovery code.")}
+        )
     if code.is_recovery:
         used = RecoveryCode.objects.filter(
             user=user, code_hash=_hash(user, code.value), used_at__isnull=True
         ).update(used_at=timezone.now())
         if used != 1:
-            raise ValidationError({"code": "That recovery code is not valid or was used already."})
+            raise ValidationError({"code": gettext("That recovery code is not valid or was used already.")})
         return
     device = device_of(user)
-    refusal = _device_refusal(device, code.value) if device else "Two-factor authentication is off."
+    refusal = _device_refusal(device, code.value) if device else gettext("Two-factor authentication is off.")
     if refusal:
         raise ValidationError({"code": refusal})
 
@@ -114,7 +117,7 @@ def disable(user: User) -> None:
 def regenerate_recovery_codes(user: User) -> list[str]:
     """Replace the user's recovery codes with ten new ones."""
     if not is_enabled(user):
-        raise ValidationError("Turn on two-factor authentication first.")
+        raise ValidationError(gettext("Turn on two-factor authentication first."))
     with transaction.atomic():
         return _new_recovery_codes(user)
 
@@ -145,7 +148,7 @@ def check_can_require(user: User) -> None:
     """An owner who makes two-factor authentication mandatory must use it first."""
     if not is_enabled(user):
         raise ValidationError(
-            {"require_two_factor": "Turn on two-factor authentication for your own account first."}
+            {"require_two_factor": gettext("Turn on two-factor authentication for your own account first.")}
         )
 
 
@@ -170,7 +173,11 @@ def _device_refusal(device: TOTPDevice, value: str) -> str | None:
     if not allowed:
         locked_until = (details or {}).get("locked_until")
         seconds = max(1, int((locked_until - timezone.now()).total_seconds()) + 1) if locked_until else 1
-        return f"Too many wrong codes. Wait {seconds} seconds and try again."
+        return ngettext(
+            "Too many wrong codes. Wait %(seconds)s second and try again.",
+            "Too many wrong codes. Wait %(seconds)s seconds and try again.",
+            seconds,
+        ) % {"seconds": seconds}
     if device.verify_token(value):
         return None
-    return "That code is not valid. Check the time on your phone and try the next code."
+    return gettext("That code is not valid. Check the time on your phone and try the next code.")

@@ -18,6 +18,7 @@ from ninja.parser import Parser
 
 from api.auth import RateLimited
 from api.checkin import router as checkin_router
+from api.door import router as door_router
 from api.manage import router as manage_router
 from api.problems import problem
 from api.public import router as public_router
@@ -128,4 +129,5 @@ api.add_router("/", purchases_router)
 api.add_router("/", queue_router)
 api.add_router("/", waitlist_router)
 api.add_router("/", checkin_router)
+api.add_router("/", door_router)
 api.add_router("/", manage_router)

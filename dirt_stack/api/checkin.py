@@ -66,10 +66,9 @@ def check_in(request: HttpRequest, body: CheckInIn) -> HttpResponse:
 def undo_check_in(request: HttpRequest, ticket_id: int) -> HttpResponse:
     token = _token(request)
     check_in = (
-        CheckIn.objects.select_related("check_in_list__event__organizer")
-        .filter(
-            ticket_id=ticket_id, ticket__order__event__organizer=token.organizer, reverted_at__isnull=True
-        )
+        CheckIn.objects.admissions()
+        .select_related("check_in_list__event__organizer")
+        .filter(ticket_id=ticket_id, ticket__order__event__organizer=token.organizer)
         .first()
     )
     if check_in is None:

@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from checkin.models import CheckInList
 from events import audit
@@ -63,6 +64,9 @@ DATA = frozenset(
         "messaging.Message",
         "messaging.Reminder",
         "webhooks.WebhookDelivery",
+        # A paired phone belongs to the event it was paired for; its token opens no other.
+        "checkin.ScannerDevice",
+        "checkin.DoorChange",
     }
 )
 # ... and the organizer's own settings that may name events: a copy is not added to them
@@ -108,6 +112,7 @@ def copy_check_in_lists(copy: EventCopy) -> None:
             date=copy.dates[old.date_id] if old.date_id is not None else None,
             name=old.name,
             all_ticket_types=old.all_ticket_types,
+            allow_exits=old.allow_exits,
         )
         entrance.ticket_types.set(copy.new_ticket_types(list(old.ticket_types.all())))
 
@@ -123,8 +128,8 @@ def copy_room(copy: EventCopy) -> None:
         actor=None,
         actor_label="Maticko (event duplicated)",
         enabled=room.enabled,
-        queue_opens_at=copy.shift(room.queue_opens_at, "Queue opens"),
-        sale_starts_at=copy.shift(room.sale_starts_at, "Sale starts"),
+        queue_opens_at=copy.shift(room.queue_opens_at, gettext("Queue opens")),
+        sale_starts_at=copy.shift(room.sale_starts_at, gettext("Sale starts")),
         admissions_per_minute=room.admissions_per_minute,
         max_active_shoppers=room.max_active_shoppers,
         session_minutes=room.session_minutes,
@@ -173,8 +178,8 @@ def copy_vouchers(copy: EventCopy) -> None:
             kind=old.kind,
             value=old.value,
             max_usages=old.max_usages,
-            valid_from=copy.shift_optional(old.valid_from, "Voucher valid from"),
-            valid_until=copy.shift_optional(old.valid_until, "Voucher valid until"),
+            valid_from=copy.shift_optional(old.valid_from, gettext("Voucher valid from")),
+            valid_until=copy.shift_optional(old.valid_until, gettext("Voucher valid until")),
         )
         voucher.ticket_types.set(copy.new_ticket_types(list(old.ticket_types.all())))
         voucher.dates.set(new_dates)

@@ -15,6 +15,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts import embedding, tokens
 from accounts.models import Membership, Organizer, User
@@ -111,9 +112,11 @@ class OrganizerForm(InputRulesMixin, forms.ModelForm):
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or slugify(self.cleaned_data.get("name", ""))
         if not slug:
-            raise forms.ValidationError("Choose a short name for the URL (letters, digits, hyphens).")
+            raise forms.ValidationError(
+                gettext("Choose a short name for the URL (letters, digits, hyphens).")
+            )
         if Organizer.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("This URL name is taken; choose another.")
+            raise forms.ValidationError(gettext("This URL name is taken; choose another."))
         return slug
 
 
@@ -146,13 +149,15 @@ class SellerForm(InputRulesMixin, forms.ModelForm):
     def clean_legal_address(self) -> str:
         address = (self.cleaned_data.get("legal_address") or "").strip()
         if len(address) > LEGAL_ADDRESS_MAX_LENGTH:
-            raise forms.ValidationError(f"Use at most {LEGAL_ADDRESS_MAX_LENGTH} characters.")
+            raise forms.ValidationError(
+                gettext("Use at most %(limit)s characters.") % {"limit": LEGAL_ADDRESS_MAX_LENGTH}
+            )
         return address
 
     def clean_country(self) -> str:
         country = (self.cleaned_data.get("country") or "").strip().upper()
         if country and pycountry.countries.get(alpha_2=country) is None:
-            raise forms.ValidationError("Choose the country.")
+            raise forms.ValidationError(gettext("Choose the country."))
         return country
 
     def clean(self) -> dict[str, Any]:
@@ -160,7 +165,7 @@ class SellerForm(InputRulesMixin, forms.ModelForm):
         vat_id = (cleaned.get("vat_id") or "").strip()
         country = cleaned.get("country") or ""
         if vat_id and not country and "country" not in self.errors:
-            self.add_error("country", "Choose the country the VAT ID belongs to.")
+            self.add_error("country", gettext("Choose the country the VAT ID belongs to."))
         elif vat_id and is_eu(country):
             try:
                 cleaned["vat_id"] = vat_ids.normalize(vat_id, country)
@@ -182,7 +187,7 @@ class InvitationForm(InputRulesMixin, forms.Form):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].lower()
         if Membership.objects.filter(organizer=self.organizer, user__email__iexact=email).exists():
-            raise forms.ValidationError("This person is already a member.")
+            raise forms.ValidationError(gettext("This person is already a member."))
         return email
 
 
@@ -193,7 +198,9 @@ class MembershipRoleForm(InputRulesMixin, forms.Form):
 class ApiTokenForm(InputRulesMixin, forms.Form):
     name = SingleLineField(max_length=100)
     role = forms.ChoiceField(choices=Membership.Role.choices)
-    expires_at = forms.DateField(required=False, help_text="Optional last day of validity (UTC).")
+    expires_at = forms.DateField(
+        required=False, help_text=gettext_lazy("Optional last day of validity (UTC).")
+    )
 
     def clean_expires_at(self) -> dt.date | None:
         expires: dt.date | None = self.cleaned_data.get("expires_at")
@@ -215,8 +222,8 @@ class VoucherForm(InputRulesMixin, forms.ModelForm):
         field_classes = {"ticket_types": ModelIdsField, "dates": ModelIdsField}
         error_messages = {
             "dates": {
-                "invalid_choice": "Choose among the event's dates.",
-                "invalid_pk_value": "Choose among the event's dates.",
+                "invalid_choice": gettext_lazy("Choose among the event's dates."),
+                "invalid_pk_value": gettext_lazy("Choose among the event's dates."),
             }
         }
 
@@ -238,9 +245,9 @@ class VoucherForm(InputRulesMixin, forms.ModelForm):
             # No code given: a long random one, which cannot be guessed (security review M-4).
             return vouchers.generate_code()
         if not code.replace("-", "").replace("_", "").isalnum():
-            raise forms.ValidationError("Use letters, digits, hyphens and underscores only.")
+            raise forms.ValidationError(gettext("Use letters, digits, hyphens and underscores only."))
         if Voucher.objects.filter(event=self.event, code__iexact=code).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("This event already has a voucher with this code.")
+            raise forms.ValidationError(gettext("This event already has a voucher with this code."))
         return code
 
     def clean(self) -> dict[str, Any]:
@@ -252,20 +259,22 @@ class VoucherForm(InputRulesMixin, forms.ModelForm):
             and cleaned.get("valid_until")
             and cleaned["valid_until"] <= cleaned["valid_from"]
         ):
-            self.add_error("valid_until", "The voucher must end after it starts.")
+            self.add_error("valid_until", gettext("The voucher must end after it starts."))
         if cleaned.get("kind") == Voucher.Kind.PERCENT and (cleaned.get("value") or 0) > 100:
-            self.add_error("value", "A percentage cannot exceed 100.")
+            self.add_error("value", gettext("A percentage cannot exceed 100."))
         if cleaned.get("value") is not None and cleaned["value"] < 0:
-            self.add_error("value", "The discount cannot be negative.")
+            self.add_error("value", gettext("The discount cannot be negative."))
         return cleaned
 
 
 class CheckInListForm(InputRulesMixin, forms.ModelForm):
     class Meta:
         model = CheckInList
-        fields = ["name", "date", "all_ticket_types", "ticket_types"]
+        fields = ["name", "date", "all_ticket_types", "ticket_types", "allow_exits"]
         field_classes = {"ticket_types": ModelIdsField}
-        error_messages = {"date": {"invalid_choice": "Choose one of the event's dates, or every date."}}
+        error_messages = {
+            "date": {"invalid_choice": gettext_lazy("Choose one of the event's dates, or every date.")}
+        }
 
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -279,7 +288,9 @@ class CheckInListForm(InputRulesMixin, forms.ModelForm):
         super().clean()
         cleaned = self.cleaned_data
         if not cleaned.get("all_ticket_types") and not cleaned.get("ticket_types"):
-            self.add_error("ticket_types", "Choose the ticket types this entrance admits, or admit all.")
+            self.add_error(
+                "ticket_types", gettext("Choose the ticket types this entrance admits, or admit all.")
+            )
         return cleaned
 
 
@@ -321,12 +332,17 @@ class QuestionForm(InputRulesMixin, forms.ModelForm):
             if not option:
                 continue
             if len(option) > questions.CHOICE_MAX_LENGTH:
-                raise ValidationError(f"Keep each option under {questions.CHOICE_MAX_LENGTH} characters.")
+                raise ValidationError(
+                    gettext("Keep each option under %(limit)s characters.")
+                    % {"limit": questions.CHOICE_MAX_LENGTH}
+                )
             if option in options:
-                raise ValidationError(f"“{option}” is listed twice.")
+                raise ValidationError(gettext("“%(option)s” is listed twice.") % {"option": option})
             options.append(option)
         if len(options) > questions.CHOICES_MAX:
-            raise ValidationError(f"A question can offer at most {questions.CHOICES_MAX} options.")
+            raise ValidationError(
+                gettext("A question can offer at most %(limit)s options.") % {"limit": questions.CHOICES_MAX}
+            )
         return options
 
     def clean(self) -> dict[str, Any]:
@@ -334,7 +350,7 @@ class QuestionForm(InputRulesMixin, forms.ModelForm):
         cleaned = self.cleaned_data
         if cleaned.get("kind") in Question.CHOICE_KINDS:
             if len(cleaned.get("choices") or []) < 2 and "choices" not in self.errors:
-                self.add_error("choices", "List at least two options, one per line.")
+                self.add_error("choices", gettext("List at least two options, one per line."))
         else:
             cleaned["choices"] = []
         self.instance.choices = cleaned.get("choices") or []
@@ -366,7 +382,12 @@ class QuestionForm(InputRulesMixin, forms.ModelForm):
             elif "choices" in fields and len(fields["choices"]) != len(options):
                 self.add_error(
                     "translations",
-                    f"{code} choices: one for each of the {len(options)} options, in their order.",
+                    ngettext(
+                        "%(language)s choices: one for the %(count)s option.",
+                        "%(language)s choices: one for each of the %(count)s options, in their order.",
+                        len(options),
+                    )
+                    % {"language": code, "count": len(options)},
                 )
                 return
         cleaned["translations"] = self.instance.translations = {
@@ -395,12 +416,17 @@ class RoomForm(InputRulesMixin, forms.Form):
     rules between the settings (onsale.services.configure) are checked by the service."""
 
     enabled = forms.BooleanField(required=False)
-    queue_opens_at = LocalDateTimeField(label="Queue opens")
-    sale_starts_at = LocalDateTimeField(label="Sale starts")
+    queue_opens_at = LocalDateTimeField(label=gettext_lazy("Queue opens"))
+    sale_starts_at = LocalDateTimeField(label=gettext_lazy("Sale starts"))
     admissions_per_minute = forms.IntegerField(min_value=1, max_value=100_000)
     max_active_shoppers = forms.IntegerField(min_value=1, max_value=100_000)
     session_minutes = forms.IntegerField(min_value=1, max_value=60)
-    mode = forms.ChoiceField(choices=[("random", "Random at opening"), ("fifo", "First come, first served")])
+    mode = forms.ChoiceField(
+        choices=[
+            ("random", gettext_lazy("Random at opening")),
+            ("fifo", gettext_lazy("First come, first served")),
+        ]
+    )
 
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -430,7 +456,7 @@ class DuplicateEventForm(InputRulesMixin, forms.Form):
     first date starts (a wall-clock time in the event's zone), and whether vouchers come too."""
 
     title = SingleLineField(required=False, max_length=Event._meta.get_field("title").max_length)
-    starts_at = LocalDateTimeField(label="New start")
+    starts_at = LocalDateTimeField(label=gettext_lazy("New start"))
     copy_vouchers = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
@@ -444,7 +470,7 @@ class DuplicateEventForm(InputRulesMixin, forms.Form):
         if raw is None:
             return
         if not isinstance(raw, str):
-            raise forms.ValidationError("Send text here.")
+            raise forms.ValidationError(gettext("Send text here."))
         problem = text_problem(raw, multiline=breaks)
         if problem:
             raise forms.ValidationError(problem)
@@ -475,7 +501,7 @@ class EmailTextForm(InputRulesMixin, forms.Form):
         # A JSON list or object would otherwise be read as its Python text ("['a']").
         for name in ("subject", "body"):
             if not isinstance(self.data.get(name, ""), str):
-                self.add_error(name, "Send text here.")
+                self.add_error(name, gettext("Send text here."))
         return super().clean()
 
 
@@ -500,13 +526,13 @@ class MessageForm(EmailTextForm):
     def clean_date(self) -> int | None:
         value = self.cleaned_data.get("date")
         if value is not None and not self.event.dates.filter(pk=value).exists():
-            raise ValidationError("Choose one of the event's dates.")
+            raise ValidationError(gettext("Choose one of the event's dates."))
         return value
 
     def clean_ticket_type(self) -> int | None:
         value = self.cleaned_data.get("ticket_type")
         if value is not None and not self.event.ticket_types.filter(pk=value).exists():
-            raise ValidationError("Choose one of the event's ticket types.")
+            raise ValidationError(gettext("Choose one of the event's ticket types."))
         return value
 
     def filters(self) -> Filters:
@@ -535,3 +561,27 @@ class EmbedOriginsForm(InputRulesMixin, forms.Form):
             return embedding.parse_origins(self.cleaned_data["embed_origins"])
         except embedding.OriginsInvalid as exc:
             raise ValidationError(str(exc)) from exc
+
+
+class ScannerDeviceForm(InputRulesMixin, forms.Form):
+    """A scanner device for the event's door: its name, its gate, and its lists (all of the
+    event's, or the ones chosen)."""
+
+    name = SingleLineField(max_length=100)
+    gate = SingleLineField(max_length=100)
+    all_lists = forms.BooleanField(required=False)
+    lists = ModelIdsField(queryset=CheckInList.objects.none(), required=False)
+
+    def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(
+            "forms.ModelMultipleChoiceField[CheckInList]", self.fields["lists"]
+        ).queryset = event.check_in_lists.all()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not cleaned.get("all_lists") and not cleaned.get("lists"):
+            self.add_error(
+                "lists", gettext("Choose the check-in lists this device scans for, or all of them.")
+            )
+        return cleaned

@@ -12,13 +12,14 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts import sessions, two_factor
 
 _EXPIRED = {
-    "idle": "You were logged out after a while without activity. Log in again.",
-    "absolute": "Your login has expired. Log in again.",
-    "second_factor": "Log in again with your two-factor code.",
+    "idle": gettext_lazy("You were logged out after a while without activity. Log in again."),
+    "absolute": gettext_lazy("Your login has expired. Log in again."),
+    "second_factor": gettext_lazy("Log in again with your two-factor code."),
 }
 
 
@@ -44,7 +45,7 @@ class SessionTimeoutMiddleware:
                 sessions.touch(request.session)
             else:
                 logout(request)
-                messages.info(request, _EXPIRED[reason])
+                messages.info(request, str(_EXPIRED[reason]))
         return self.get_response(request)
 
 
@@ -70,7 +71,9 @@ class TwoFactorEnforcementMiddleware:
         organizer = two_factor.must_enrol(request.user, slug)
         if organizer is None:
             return None
-        message = f"{organizer.name} requires two-factor authentication. Set it up to continue."
+        message = gettext("%(organizer)s requires two-factor authentication. Set it up to continue.") % {
+            "organizer": organizer.name
+        }
         if request.method != "GET" and "X-Inertia" not in request.headers:
             return HttpResponse(message, status=403, content_type="text/plain; charset=utf-8")
         messages.warning(request, message)

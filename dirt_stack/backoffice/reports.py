@@ -73,7 +73,8 @@ def _date_figures(event: Event) -> list[DateFigures]:
     )
     checked_in = Counter(
         dict(
-            CheckIn.objects.filter(ticket__order__event=event, reverted_at__isnull=True)
+            CheckIn.objects.admissions()
+            .filter(ticket__order__event=event)
             .values_list("ticket__order__date_id")
             .annotate(n=Count("id"))
         )
@@ -122,7 +123,7 @@ def dashboard(event: Event, date: EventDate | None = None) -> DashboardFigures:
         .order_by("day")
     )
     valid_tickets = Ticket.objects.admissible().filter(_of(event, date, "order__")).count()
-    checked_in = CheckIn.objects.filter(_of(event, date, "ticket__order__"), reverted_at__isnull=True).count()
+    checked_in = CheckIn.objects.admissions().filter(_of(event, date, "ticket__order__")).count()
     zero = Decimal("0")
     return DashboardFigures(
         ticket_types=_ticket_type_figures(event, date),
@@ -261,9 +262,7 @@ def attendees_csv(event: Event, date: EventDate | None = None) -> Iterator[str]:
     writer = csv.writer(_Echo())
     asked = _asked(event, Question.Scope.TICKET)
     yield writer.writerow(_cells(*ATTENDEE_COLUMNS, *(question.label for question in asked)))
-    first_check_in = CheckIn.objects.filter(ticket=OuterRef("pk"), reverted_at__isnull=True).values(
-        "created_at"
-    )[:1]
+    first_check_in = CheckIn.objects.admissions().filter(ticket=OuterRef("pk")).values("created_at")[:1]
     rows = (
         Ticket.objects.filter(_of(event, date, "order__"))
         .annotate(checked_in_at=Subquery(first_check_in))

@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 from django.db.models import Sum
+from django.utils.translation import gettext
 
 from backoffice.schemas import (
     CancellationImpact,
@@ -115,7 +116,7 @@ def cancellation_progress(event: Event, progress: event_cancellation.Progress) -
     if cancellation.created_by is not None:
         cancelled_by = cancellation.created_by.email
     elif cancellation.token_name:
-        cancelled_by = f"API token “{cancellation.token_name}”"
+        cancelled_by = gettext("API token “%(name)s”") % {"name": cancellation.token_name}
     else:
         cancelled_by = ""
     return CancellationProgress(

@@ -7,7 +7,9 @@ from django.urls import include, path, re_path
 from backoffice.views import (
     account,
     dates,
+    devices,
     door,
+    door_app,
     emails,
     events,
     invoices,
@@ -272,6 +274,10 @@ manage_patterns = [
     ),
     path("<slug:organizer_slug>/events/<slug:event_slug>/checkin/", door.scanner, name="scanner"),
     path("<slug:organizer_slug>/events/<slug:event_slug>/checkin-lists/", door.lists, name="checkin_lists"),
+    path("<slug:organizer_slug>/events/<slug:event_slug>/devices/", devices.device_list, name="devices"),
+    path(
+        "<slug:organizer_slug>/events/<slug:event_slug>/door-status/", devices.door_status, name="door_status"
+    ),
     path(
         "<slug:organizer_slug>/events/<slug:event_slug>/checkin/<int:list_id>/scan/", door.scan, name="scan"
     ),
@@ -321,4 +327,8 @@ urlpatterns = [
     path("accounts/", include((account_patterns, "accounts"))),
     path("manage/", include((manage_patterns, "backoffice"))),
     path("invitations/<str:token>/", teams.invitation, name="invitation"),
+    # The door scanner for paired devices (its service worker's scope is /door/).
+    path("door/", door_app.door_app, name="door_app"),
+    path("door/sw.js", door_app.service_worker, name="door_service_worker"),
+    path("door/manifest.webmanifest", door_app.web_manifest, name="door_manifest"),
 ]

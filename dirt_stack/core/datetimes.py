@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.forms.utils import pretty_name
+from django.utils.translation import gettext, gettext_lazy
 
 from core.statements import constraint_name
 
@@ -37,9 +38,32 @@ OUT_OF_WINDOW = "out_of_window"
 _WINDOW_CONSTRAINTS: dict[str, str] = {}
 
 
+# The names of the date-times the window guards, as errors name them (others: their
+# field's name, "Starts at" for ``starts_at``).
+FIELD_LABELS = {
+    "starts_at": gettext_lazy("Starts at"),
+    "ends_at": gettext_lazy("Ends at"),
+    "admission_at": gettext_lazy("Admission at"),
+    "sales_start": gettext_lazy("Sales start"),
+    "sales_end": gettext_lazy("Sales end"),
+    "valid_from": gettext_lazy("Valid from"),
+    "valid_until": gettext_lazy("Valid until"),
+    "queue_opens_at": gettext_lazy("Queue opens at"),
+    "sale_starts_at": gettext_lazy("Sale starts at"),
+}
+
+
+def field_label(name: str) -> str:
+    """A date-time field's name for its errors, in the active language."""
+    label = FIELD_LABELS.get(name)
+    return str(label) if label is not None else pretty_name(name)
+
+
 def window_message(label: str) -> str:
     """The error for a date-time outside the window; ``label`` names the field."""
-    return f"{label}: give a time from 1 January {FIRST_YEAR} to 31 December {LAST_YEAR} (UTC)."
+    return gettext(
+        "%(field)s: give a time from 1 January %(first_year)s to 31 December %(last_year)s (UTC)."
+    ) % {"field": label, "first_year": FIRST_YEAR, "last_year": LAST_YEAR}
 
 
 def within_window(value: dt.datetime, label: str) -> dt.datetime:
@@ -71,7 +95,7 @@ def require_window(**values: dt.datetime | None) -> None:
     for name, value in values.items():
         if value is not None:
             try:
-                within_window(value, pretty_name(name))
+                within_window(value, field_label(name))
             except ValidationError as error:
                 errors[name] = error.messages
     if errors:
@@ -99,7 +123,7 @@ def window_refusal(exc: IntegrityError) -> ValidationError | None:
     field = _WINDOW_CONSTRAINTS.get(constraint_name(exc) or "")
     if field is None:
         return None
-    return ValidationError({field: window_message(pretty_name(field))}, code=OUT_OF_WINDOW)
+    return ValidationError({field: window_message(field_label(field))}, code=OUT_OF_WINDOW)
 
 
 @contextmanager

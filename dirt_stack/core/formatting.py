@@ -11,7 +11,7 @@ import datetime as dt
 import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.numbers import format_currency
 
 from core.locales import DEFAULT_LANGUAGE, LANGUAGE_CODES
@@ -43,6 +43,31 @@ def format_moment(moment: dt.datetime, timezone: str, locale: str | None, *, wit
     day = format_date(local, format="full", locale=language)
     text = f"{day}, {format_time(local, format='short', locale=language)}"
     return f"{text} {local.tzname()}" if with_zone else text
+
+
+def format_short_moment(moment: dt.datetime, timezone: str, locale: str | None) -> str:
+    """A moment named in a sentence, short and without its zone: "Fri 3 Oct 2031, 19:30"
+    (en), "Fr., 3. Okt. 2031, 19:30" (de)."""
+    zone = zoneinfo.ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    language = babel_locale(locale)
+    if language == DEFAULT_LANGUAGE:
+        # Maticko's English: the day before the month, a 24-hour clock.
+        return format_datetime(local, "EEE d MMM y, HH:mm", tzinfo=zone, locale=language)
+    day = format_skeleton("yMMMEd", local, tzinfo=zone, locale=language)
+    return f"{day}, {format_time(local, format='short', tzinfo=zone, locale=language)}"
+
+
+def format_day_in_text(moment: dt.datetime, timezone: str, locale: str | None) -> str:
+    """A day named in a sentence, without its weekday: "31 December 2100" (en),
+    "31. Dezember 2100" (de)."""
+    zone = zoneinfo.ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    language = babel_locale(locale)
+    if language == DEFAULT_LANGUAGE:
+        # Maticko's English: the day before the month.
+        return format_date(local, "d MMMM y", locale=language)
+    return format_date(local, format="long", locale=language)
 
 
 def format_clock(moment: dt.datetime, timezone: str, locale: str | None) -> str:

@@ -12,6 +12,7 @@ from django.core.paginator import Page, Paginator
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from inertia.http import InertiaResponse
 
 from core.input import InputError, RefusedInput, load_json
@@ -36,7 +37,7 @@ def submitted_data(request: HttpRequest) -> QueryDict | dict[str, Any]:
         except InputError as exc:
             raise InvalidPayload(str(exc)) from exc
         if not isinstance(data, dict):
-            raise InvalidPayload("The request body must be a JSON object.")
+            raise InvalidPayload(gettext("The request body must be a JSON object."))
         return data
     return request.POST
 

@@ -25,6 +25,7 @@ from annotated_types import GroupedMetadata, MaxLen
 from django import forms
 from django.core.exceptions import BadRequest, ValidationError
 from django.db import models
+from django.utils.translation import gettext, ngettext
 from pydantic import AfterValidator, Field, Strict
 
 from core.text import single_line
@@ -52,20 +53,29 @@ class RefusedInput(BadRequest):
 def text_problem(value: str, *, max_length: int | None = None, multiline: bool = False) -> str | None:
     """Why ``value`` is not acceptable text, or None when it is."""
     if "\x00" in value:
-        return "Remove the NUL character (\\0): text cannot contain it."
+        return gettext("Remove the NUL character (\\0): text cannot contain it.")
     if (_CONTROL if multiline else _CONTROL_OR_BREAK).search(value):
         if multiline:
-            return "Remove the control characters: only tabs and line breaks are allowed."
-        return "Keep this on one line, without control characters."
+            return gettext("Remove the control characters: only tabs and line breaks are allowed.")
+        return gettext("Keep this on one line, without control characters.")
     if max_length is not None and len(value) > max_length:
-        return f"Use at most {max_length} characters (this has {len(value)})."
+        return too_long(max_length, len(value))
     return None
+
+
+def too_long(max_length: int, length: int) -> str:
+    """The refusal of a text of ``length`` characters where ``max_length`` fit."""
+    return ngettext(
+        "Use at most %(max)s character (this has %(length)s).",
+        "Use at most %(max)s characters (this has %(length)s).",
+        max_length,
+    ) % {"max": max_length, "length": length}
 
 
 def check_text(value: Any, *, max_length: int | None = None, multiline: bool = False) -> str:
     """``value`` as acceptable text (see ``text_problem``); InputError otherwise."""
     if not isinstance(value, str):
-        raise InputError("Send text here.")
+        raise InputError(gettext("Send text here."))
     problem = text_problem(value, max_length=max_length, multiline=multiline)
     if problem:
         raise InputError(problem)
@@ -76,7 +86,7 @@ def clean_name(value: str) -> str:
     """A name or a title: NUL and the other control characters are refused (InputError);
     line breaks and tabs, as a paste brings them, become spaces (``single_line``)."""
     if _CONTROL.search(value):
-        raise InputError("Remove the control characters (such as NUL): plain text on one line only.")
+        raise InputError(gettext("Remove the control characters (such as NUL): plain text on one line only."))
     return single_line(value)
 
 
@@ -85,7 +95,7 @@ def search_text(value: Any, max_length: int = 100) -> str:
     control characters are refused (RefusedInput, answered 400)."""
     text = value if isinstance(value, str) else ""
     if _CONTROL.search(text):
-        raise RefusedInput("Search text cannot contain control characters (such as NUL).")
+        raise RefusedInput(gettext("Search text cannot contain control characters (such as NUL)."))
     return single_line(text)[:max_length]
 
 
@@ -135,39 +145,48 @@ def parse_decimal(
     """A submitted amount: finite, at most ``max_digits`` digits and ``places`` decimal
     places, not below ``minimum``. Accepts a number or a string; InputError otherwise."""
     if isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
-        raise InputError("Enter a number, e.g. 12.50.")
+        raise InputError(gettext("Enter a number, e.g. 12.50."))
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation as exc:
-        raise InputError("Enter a number, e.g. 12.50.") from exc
+        raise InputError(gettext("Enter a number, e.g. 12.50.")) from exc
     if not number.is_finite():
-        raise InputError("Enter a number, e.g. 12.50.")
+        raise InputError(gettext("Enter a number, e.g. 12.50."))
     _, digits, exponent = number.as_tuple()
     exponent = int(exponent)  # finite: an int
     decimals = max(0, -exponent)
     if decimals > places:
-        raise InputError(f"Use at most {places} decimal places.")
+        raise InputError(
+            ngettext(
+                "Use at most %(places)s decimal place.", "Use at most %(places)s decimal places.", places
+            )
+            % {"places": places}
+        )
     if len(digits) + max(0, exponent) - decimals > max_digits - places:
-        raise InputError(f"Enter a number below {10 ** (max_digits - places)}.")
+        raise InputError(gettext("Enter a number below %(limit)s.") % {"limit": 10 ** (max_digits - places)})
     if minimum is not None and number < minimum:
-        raise InputError(f"Enter a number of at least {minimum}.")
+        raise InputError(gettext("Enter a number of at least %(minimum)s.") % {"minimum": minimum})
     return number
 
 
 def _finite_float(text: str) -> float:
     number = float(text)
     if number in (float("inf"), float("-inf")):
-        raise InputError("Numbers in the request body must be finite.")
+        raise InputError(gettext("Numbers in the request body must be finite."))
     return number
 
 
 def _no_constant(name: str) -> Any:
-    raise InputError(f"{name} is not a number JSON allows.")
+    raise InputError(gettext("%(name)s is not a number JSON allows.") % {"name": name})
 
 
 def _float_or_text(text: str) -> float | str:
     number = float(text)
     return text if number in (float("inf"), float("-inf")) else number
+
+
+def too_deep() -> str:
+    return gettext("The request body nests deeper than %(depth)s levels.") % {"depth": MAX_JSON_DEPTH}
 
 
 def json_depth(data: Any) -> int:
@@ -197,11 +216,11 @@ def load_json(body: bytes | str, *, non_finite_as_text: bool = False) -> Any:
     except InputError:
         raise
     except RecursionError as exc:
-        raise InputError(f"The request body nests deeper than {MAX_JSON_DEPTH} levels.") from exc
+        raise InputError(too_deep()) from exc
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InputError("The request body is not valid JSON.") from exc
+        raise InputError(gettext("The request body is not valid JSON.")) from exc
     if json_depth(data) > MAX_JSON_DEPTH:
-        raise InputError(f"The request body nests deeper than {MAX_JSON_DEPTH} levels.")
+        raise InputError(too_deep())
     return data
 
 
@@ -245,7 +264,7 @@ class NameRules(GroupedMetadata):
 def _at_most(max_length: int) -> Any:
     def validate(value: str) -> str:
         if len(value) > max_length:
-            raise ValueError(f"Use at most {max_length} characters (this has {len(value)}).")
+            raise ValueError(too_long(max_length, len(value)))
         return value
 
     return validate
@@ -281,6 +300,9 @@ class SingleLineField(forms.CharField):
     refused, a pasted line break becomes a space."""
 
     def to_python(self, value: Any) -> Any:
+        if isinstance(value, list | dict):
+            # JSON can send a list or an object where a name belongs; its text is no name.
+            raise ValidationError(gettext("Enter a text, not a list."), code="invalid")
         value = super().to_python(value)
         if not isinstance(value, str):
             return value

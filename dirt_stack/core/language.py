@@ -81,6 +81,12 @@ def request_language(request: HttpRequest) -> str:
     return language if language in LANGUAGE_CODES else resolve(request)[0]
 
 
+def active_language() -> str:
+    """The active language as one of Maticko's (English when it is none of them): during a
+    request, the request's, so a message queued now for its sender is written in it."""
+    return supported(translation.get_language()) or DEFAULT_LANGUAGE
+
+
 def use_event_language(request: HttpRequest, event_locale: str) -> None:
     """On an event's page (its shop, its checkout; an order's page with the order's
     language): speak that language when the buyer chose none and the browser named none

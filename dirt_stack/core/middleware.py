@@ -24,6 +24,7 @@ from django.http import (
 from django.middleware.csrf import REASON_BAD_ORIGIN, CsrfViewMiddleware
 from django.urls import get_callable
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext
 from inertia import share
 from inertia.middleware import InertiaMiddleware as BaseInertiaMiddleware
 
@@ -181,14 +182,16 @@ class DatabaseUnavailableMiddleware:
             request_logger.warning(
                 "database busy", extra={"path": loggable_path(request), "error": str(exception)[:300]}
             )
-            message = "Maticko is very busy right now. Nothing was saved; please try again in a moment."
+            message = gettext(
+                "Maticko is very busy right now. Nothing was saved; please try again in a moment."
+            )
         elif is_database_unavailable(exception):
             request_logger.warning(
                 "database unavailable", extra={"path": loggable_path(request), "error": str(exception)[:300]}
             )
             connection.close()
             database_unreachable(exception)
-            message = (
+            message = gettext(
                 "Maticko cannot reach its database right now. "
                 "Nothing was saved; please try again in a moment."
             )

@@ -17,10 +17,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
+from django.utils.functional import Promise
 from ninja import Schema
-from pydantic import ConfigDict, GetCoreSchemaHandler, PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, ConfigDict, GetCoreSchemaHandler, PlainSerializer, WithJsonSchema
 from pydantic_core import CoreSchema, core_schema
 
 from core.money import money_str
@@ -158,11 +159,25 @@ class Pagination(Shape):
     has_next: bool
 
 
+def _text(value: Any) -> Any:
+    """A lazily translated text (``gettext_lazy``) as its text in the active language."""
+    return str(value) if isinstance(value, Promise) else value
+
+
+# A label that may be lazily translated, as Django's choices carry them; sent as text.
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
+
+    Label = str | _StrPromise
+else:
+    Label = Annotated[str, BeforeValidator(_text)]
+
+
 class Option(Shape):
     """One choice of a select field."""
 
     value: str
-    label: str
+    label: Label
 
 
 # --- Pages ------------------------------------------------------------------------------

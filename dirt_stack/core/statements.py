@@ -116,11 +116,16 @@ def claim(claims: Sequence[Claim]) -> None:
 # --- PostgreSQL: one statement ---------------------------------------------------------
 
 
+# An attname, or a tuple of them.
+Skipped = str | tuple[str, ...] | None
+
+
 @functools.cache
-def columns(model: type[models.Model], skip: str | None = None) -> tuple[models.Field, ...]:
+def columns(model: type[models.Model], skip: Skipped = None) -> tuple[models.Field, ...]:
     """The columns an INSERT of ``model`` writes: every concrete field but the
-    primary key and ``skip`` (a foreign key the statement fills in itself)."""
-    return tuple(f for f in model._meta.concrete_fields if not f.primary_key and f.attname != skip)
+    primary key and ``skip`` (attnames of the columns the statement fills in itself)."""
+    skipped = (skip,) if isinstance(skip, str) else skip or ()
+    return tuple(f for f in model._meta.concrete_fields if not f.primary_key and f.attname not in skipped)
 
 
 # Fields whose value the ORM saves unchanged when it is of one of these exact types (a
@@ -141,7 +146,7 @@ _KEYS = (models.AutoField, models.BigAutoField)
 
 @functools.cache
 def _savers(
-    model: type[models.Model], skip: str | None
+    model: type[models.Model], skip: Skipped
 ) -> tuple[tuple[str, models.Field[Any, Any], tuple[type, ...]], ...]:
     """Per column of ``columns``: its attname, its field, the types saved as they are."""
     savers = []
@@ -158,9 +163,7 @@ def _savers(
 _UNSET = object()
 
 
-def values(
-    instance: models.Model, skip: str | None = None, db: BaseDatabaseWrapper | None = None
-) -> list[Any]:
+def values(instance: models.Model, skip: Skipped = None, db: BaseDatabaseWrapper | None = None) -> list[Any]:
     """The instance's column values as the ORM would save them (defaults,
     auto_now_add, adapted for the database), in ``columns`` order."""
     db = db or connections[DEFAULT_DB_ALIAS]
@@ -173,7 +176,7 @@ def values(
 
 
 @functools.cache
-def _casts(fields: tuple[models.Field, ...]) -> str:
+def typed_row(fields: tuple[models.Field, ...]) -> str:
     """``(CAST(%s AS type), ...)``: one row of parameters typed as the columns of ``fields``."""
     return "(" + ", ".join(f"CAST(%s AS {f.db_type(connection)})" for f in fields) + ")"
 
@@ -183,7 +186,7 @@ def _insert_sql(name: str, model: type[models.Model], rows: int, parent: tuple[s
     quote = connection.ops.quote_name
     fields = columns(model, parent[0] if parent else None)
     targets = ", ".join(quote(column_name(f)) for f in fields)
-    values_sql = ", ".join([_casts(fields)] * rows)
+    values_sql = ", ".join([typed_row(fields)] * rows)
     if parent:
         targets = f"{quote(column_name(model._meta.get_field(parent[0])))}, {targets}"
         aliases = ", ".join(f"c{i}" for i in range(len(fields)))
@@ -227,6 +230,12 @@ class Statement:
         db = connections[DEFAULT_DB_ALIAS]
         for instance in instances:
             self._params += values(instance, skip, db)
+
+    def add(self, name: str, sql: str, params: Sequence[Any]) -> None:
+        """A CTE the caller wrote, ``name AS (sql)``, after the claims and the CTEs added
+        before it (which it may read); its values are ``params``, in order."""
+        self._ctes.append(f"{name} AS ({sql})")
+        self._params += params
 
     def select(self, expression: str) -> None:
         """Add ``expression`` (SQL over the CTEs, no parameters) to what ``run`` returns."""

@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.http import HttpRequest
 from django.utils import translation
+from django.utils.translation import gettext, ngettext
 from django.utils.translation.trans_real import parse_accept_lang_header
 
 from core.input import InputError, clean_name, json_depth, load_json, text_problem
@@ -135,11 +136,11 @@ def clean_locales(value: Any, default: str) -> list[str]:
     if value in (None, ""):
         return [default]
     if not isinstance(value, list) or len(value) > len(LANGUAGE_CODES) * 2:
-        raise ValidationError("Choose languages from the list.")
+        raise ValidationError(gettext("Choose languages from the list."))
     for code in value:
         if not isinstance(code, str) or code not in LANGUAGE_CODES:
             shown = code if isinstance(code, str) and text_problem(code, max_length=16) is None else "?"
-            raise ValidationError(f"“{shown}” is not one of Maticko's languages.")
+            raise ValidationError(gettext("“%(code)s” is not one of Maticko's languages.") % {"code": shown})
     chosen = {*value, default}
     return [code for code in LANGUAGE_CODES if code in chosen]
 
@@ -147,22 +148,29 @@ def clean_locales(value: Any, default: str) -> list[str]:
 def _clean_value(rules: Text, value: Any) -> Any:
     if rules.items is not None:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise InputError("Send a list of texts here.")
+            raise InputError(gettext("Send a list of texts here."))
         if len(value) > rules.items:
-            raise InputError(f"Give at most {rules.items} options.")
+            raise InputError(
+                ngettext("Give at most %(count)s option.", "Give at most %(count)s options.", rules.items)
+                % {"count": rules.items}
+            )
         return [_clean_text(Text(rules.max_length, name=True), item) for item in value]
     return _clean_text(rules, value)
 
 
 def _clean_text(rules: Text, value: Any) -> str:
     if not isinstance(value, str):
-        raise InputError("Send text here.")
+        raise InputError(gettext("Send text here."))
     if rules.name:
         value = clean_name(value)
     problem = text_problem(value, max_length=rules.max_length, multiline=rules.multiline)
     if problem:
         raise InputError(problem)
     return value.strip() if rules.name else value
+
+
+def translations_shape() -> str:
+    return gettext("Send the translations as {language: {field: text}}.")
 
 
 def clean_translations(
@@ -175,28 +183,32 @@ def clean_translations(
     if value in (None, ""):
         return {}
     if not isinstance(value, dict) or json_depth(value) > MAX_DEPTH:
-        raise ValidationError({"translations": "Send the translations as {language: {field: text}}."})
+        raise ValidationError({"translations": translations_shape()})
     allowed = set(enabled) - {default}
     errors: dict[str, str] = {}
     cleaned: dict[str, dict[str, Any]] = {}
     for code, fields in value.items():
         if code == default:
-            errors[f"translations.{code}"] = (
-                f"“{code}” is the event's language: its texts are the fields themselves."
-            )
+            errors[f"translations.{code}"] = gettext(
+                "“%(code)s” is the event's language: its texts are the fields themselves."
+            ) % {"code": code}
             continue
         if code not in allowed:
             shown = code if text_problem(code, max_length=16) is None else "?"
-            errors["translations"] = f"“{shown}” is not one of the event's languages."
+            errors["translations"] = gettext("“%(code)s” is not one of the event's languages.") % {
+                "code": shown
+            }
             continue
         if not isinstance(fields, dict):
-            errors[f"translations.{code}"] = "Send an object of fields and their texts."
+            errors[f"translations.{code}"] = gettext("Send an object of fields and their texts.")
             continue
         for field, text in fields.items():
             rules = spec.get(field)
             if rules is None:
                 shown = field if text_problem(field, max_length=40) is None else "?"
-                errors[f"translations.{code}"] = f"“{shown}” cannot be translated."
+                errors[f"translations.{code}"] = gettext("“%(field)s” cannot be translated.") % {
+                    "field": shown
+                }
                 continue
             try:
                 text = _clean_value(rules, text)
@@ -266,7 +278,7 @@ def _sent_json(value: Any) -> Any:
             return load_json(value)
         except InputError as exc:
             raise ValidationError(
-                "Send this as JSON: a list of languages, or {language: {field: text}}."
+                gettext("Send this as JSON: a list of languages, or {language: {field: text}}.")
             ) from exc
     return value
 
@@ -280,10 +292,8 @@ class TranslationsField(forms.Field):
         value = _sent_json(value)
         if value in (None, ""):
             return {}
-        if not isinstance(value, dict):
-            raise ValidationError("Send the translations as {language: {field: text}}.")
-        if json_depth(value) > MAX_DEPTH:
-            raise ValidationError("Send the translations as {language: {field: text}}.")
+        if not isinstance(value, dict) or json_depth(value) > MAX_DEPTH:
+            raise ValidationError(translations_shape())
         return value
 
 
@@ -295,7 +305,7 @@ class LocalesField(forms.Field):
         if value in (None, ""):
             return None
         if not isinstance(value, list | tuple):
-            raise ValidationError("Choose languages from the list.")
+            raise ValidationError(gettext("Choose languages from the list."))
         return list(value)
 
 

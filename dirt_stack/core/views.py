@@ -5,6 +5,7 @@ exception's internals (except a BadRequest's, which we write ourselves).
 """
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 from core.inertia import render_page
 from core.input import RefusedInput
@@ -22,13 +23,15 @@ def _error_page(request: HttpRequest, status: int, message: str = "") -> HttpRes
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     # Our own refusals' messages are written for people; others stay generic.
     message = (
-        str(exception) if isinstance(exception, RefusedInput) else "The request could not be understood."
+        str(exception)
+        if isinstance(exception, RefusedInput)
+        else gettext("The request could not be understood.")
     )
     return _error_page(request, 400, message)
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
-    return _error_page(request, 403, "Your role in this organizer does not allow this.")
+    return _error_page(request, 403, gettext("Your role in this organizer does not allow this."))
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

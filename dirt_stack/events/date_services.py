@@ -24,8 +24,10 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
+from django.utils.translation import get_language, gettext, ngettext
 
 from core.datetimes import window_checked
+from core.formatting import format_short_moment
 from core.statements import constraint_name
 from events import dates
 from events.forms import ALREADY_A_DATE, BulkDateForm, DateForm, DateTicketTypeForm, date_at
@@ -37,9 +39,22 @@ _CAPACITY_CONSTRAINTS = frozenset(
 
 
 def date_label(date: EventDate, event: Event | None = None) -> str:
-    """A date as errors name it: "Fri 3 Oct 2031, 19:30" in the event's zone."""
-    local = date.starts_at.astimezone((event or date.event).tz)
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    """A date as errors name it: "Fri 3 Oct 2031, 19:30" in the event's zone, in the active language."""
+    return format_short_moment(date.starts_at, (event or date.event).timezone, get_language())
+
+
+def _on_date(date: EventDate, problem: str) -> str:
+    # Translators: a date ("Fri 3 Oct 2031, 19:30"), then what is wrong on it.
+    return gettext("%(date)s: %(problem)s") % {"date": date_label(date), "problem": problem}
+
+
+def _on_date_for(date: EventDate, ticket_type: str, problem: str) -> str:
+    # Translators: a date ("Fri 3 Oct 2031, 19:30"), a ticket type's name, then what is wrong.
+    return gettext("%(date)s, %(ticket_type)s: %(problem)s") % {
+        "date": date_label(date),
+        "ticket_type": ticket_type,
+        "problem": problem,
+    }
 
 
 @contextmanager
@@ -122,7 +137,9 @@ def add_dates_from_rule(event: Event, times: Sequence[dates.DateTimes]) -> Added
 
 def _refuse_cancelled(date: EventDate) -> None:
     if date.status == EventDate.Status.CANCELLED:
-        raise ValidationError({"form": f"{date_label(date)} is cancelled; it cannot be changed."})
+        raise ValidationError(
+            {"form": gettext("%(date)s is cancelled; it cannot be changed.") % {"date": date_label(date)}}
+        )
 
 
 def _set_capacity(date: EventDate, capacity: int | None, key: str) -> None:
@@ -137,7 +154,7 @@ def _set_capacity(date: EventDate, capacity: int | None, key: str) -> None:
         if constraint_name(exc) not in _CAPACITY_CONSTRAINTS:
             raise
         allocated = allocated_on(date.pk)
-        raise ValidationError({key: f"{date_label(date)}: {capacity_below_allocated(allocated)}"}) from exc
+        raise ValidationError({key: _on_date(date, capacity_below_allocated(allocated))}) from exc
     date.capacity = capacity
 
 
@@ -157,23 +174,21 @@ def _set_offer(
     changes: dict[str, Any] = {}
     if capacity is not None and capacity != current.capacity:
         if capacity < current.allocated:
-            message = f"{date_label(date)}, {name}: {capacity_below_allocated(current.allocated)}"
+            message = _on_date_for(date, name, capacity_below_allocated(current.allocated))
             raise ValidationError({f"{prefix}-capacity": message})
         changes["capacity"] = capacity
     if clear_price or price is not None:
         changes["price"] = price
     if offered is not None and offered != current.offered:
         if not offered and current.allocated:
-            raise ValidationError(
-                {
-                    f"{prefix}-offered": f"{date_label(date)}: tickets of {name} are sold or reserved "
-                    "on this date; it stays offered."
-                }
-            )
+            message = gettext(
+                "%(date)s: tickets of %(ticket_type)s are sold or reserved on this date; it stays offered."
+            ) % {"date": date_label(date), "ticket_type": name}
+            raise ValidationError({f"{prefix}-offered": message})
         changes["offered"] = offered
     if not changes:
         return
-    message = f"{date_label(date)}, {name}: {capacity_below_allocated(current.allocated)}"
+    message = _on_date_for(date, name, capacity_below_allocated(current.allocated))
     with _capacity_checked(message, f"{prefix}-capacity"):
         DateTicketType.objects.filter(pk=offer.pk).update(**changes)
     if changes.get("capacity", 0) > current.capacity or changes.get("offered") is True:
@@ -227,7 +242,9 @@ def bulk_edit(form: BulkDateForm) -> list[EventDate]:
     }
     for date in sorted(chosen, key=lambda d: (d.starts_at, d.pk)):
         if date.status == EventDate.Status.CANCELLED:
-            raise ValidationError({"dates": f"{date_label(date)} is cancelled; leave it out."})
+            raise ValidationError(
+                {"dates": gettext("%(date)s is cancelled; leave it out.") % {"date": date_label(date)}}
+            )
         if data.get("capacity") is not None:
             _set_capacity(date, data["capacity"], "capacity")
         if data.get("status"):
@@ -253,12 +270,16 @@ def deletion_refusal(date: EventDate) -> str | None:
     ever ordered or is held there, or a voucher is limited to it alone (deleting the date
     would make the voucher valid on every date)."""
     if not EventDate.objects.filter(event_id=date.event_id).exclude(pk=date.pk).exists():
-        return "An event has at least one date; this is its only one."
+        return gettext("An event has at least one date; this is its only one.")
     if allocated_on(date.pk) or date.orders.exists():
-        return "Tickets for this date were ordered or are reserved; cancel it instead."
+        return gettext("Tickets for this date were ordered or are reserved; cancel it instead.")
     codes = sorted(v.code for v in date.vouchers.prefetch_related("dates") if len(v.dates.all()) == 1)
     if codes:
-        return f"Voucher {', '.join(codes)} is valid on this date only; change or delete it first."
+        return ngettext(
+            "Voucher %(codes)s is valid on this date only; change or delete it first.",
+            "Vouchers %(codes)s are valid on this date only; change or delete them first.",
+            len(codes),
+        ) % {"codes": ", ".join(codes)}
     return None
 
 

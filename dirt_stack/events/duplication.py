@@ -16,8 +16,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext
 
-from core.datetimes import OUT_OF_WINDOW, to_utc, window_message
+from core.datetimes import FIRST_YEAR, LAST_YEAR, OUT_OF_WINDOW, to_utc
 from events import dates as date_rules
 from events.models import DateTicketType, Event, EventDate, TicketType
 
@@ -59,9 +60,11 @@ def shift(value: dt.datetime, offset: dt.timedelta, event: Event, label: str) ->
         local = value.astimezone(tz).replace(tzinfo=None) + offset
         return to_utc(local, tz, label)
     except (OverflowError, ValidationError) as exc:
-        raise ValidationError(
-            {"starts_at": f"With this start, {window_message(label)}"}, code=OUT_OF_WINDOW
-        ) from exc
+        message = gettext(
+            "%(field)s: with this start, the copy's time would fall outside 1 January %(first_year)s "
+            "to 31 December %(last_year)s (UTC)."
+        ) % {"field": label, "first_year": FIRST_YEAR, "last_year": LAST_YEAR}
+        raise ValidationError({"starts_at": message}, code=OUT_OF_WINDOW) from exc
 
 
 def copied_dates(source: Event) -> list[EventDate]:
@@ -158,8 +161,8 @@ def copy_event(source: Event, *, title: str, new_start: dt.datetime) -> EventCop
             translations=copy_translations(old),
             price=old.price,
             capacity=old.capacity,
-            sales_start=copy.shift_optional(old.sales_start, "Ticket sales start"),
-            sales_end=copy.shift_optional(old.sales_end, "Ticket sales end"),
+            sales_start=copy.shift_optional(old.sales_start, gettext("Ticket sales start")),
+            sales_end=copy.shift_optional(old.sales_end, gettext("Ticket sales end")),
             min_per_order=old.min_per_order,
             max_per_order=old.max_per_order,
             max_tickets_per_email=old.max_tickets_per_email,
@@ -167,14 +170,14 @@ def copy_event(source: Event, *, title: str, new_start: dt.datetime) -> EventCop
             position=old.position,
         )
     for old_date in source_dates:
-        starts_at = copy.shift(old_date.starts_at, "Date start")
+        starts_at = copy.shift(old_date.starts_at, gettext("Date start"))
         copy.dates[old_date.pk] = EventDate.objects.create(
             event=event,
             starts_at=starts_at,
-            ends_at=max(copy.shift(old_date.ends_at, "Date end"), starts_at),
-            admission_at=copy.shift_optional(old_date.admission_at, "Doors open"),
-            sales_start=copy.shift_optional(old_date.sales_start, "Date sales start"),
-            sales_end=copy.shift_optional(old_date.sales_end, "Date sales end"),
+            ends_at=max(copy.shift(old_date.ends_at, gettext("Date end")), starts_at),
+            admission_at=copy.shift_optional(old_date.admission_at, gettext("Doors open")),
+            sales_start=copy.shift_optional(old_date.sales_start, gettext("Date sales start")),
+            sales_end=copy.shift_optional(old_date.sales_end, gettext("Date sales end")),
             venue_name=old_date.venue_name,
             venue_address=old_date.venue_address,
             capacity=old_date.capacity,

@@ -17,8 +17,9 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Sum
 from django.utils.text import slugify
+from django.utils.translation import gettext, gettext_lazy
 
-from core.datetimes import FIRST_YEAR, LAST_YEAR, to_utc
+from core.datetimes import FIRST_YEAR, LAST_YEAR, field_label, to_utc
 from core.input import InputRulesMixin, SingleLineField, text_problem
 from core.locales import LANGUAGE_CODES
 from core.translated import (
@@ -31,6 +32,7 @@ from core.translated import (
 from events.images import ImageRefused, reencode_cover
 from events.models import (
     EVENT_TEXTS,
+    OFFERABLE_PAYMENT_METHODS,
     TICKET_TYPE_TEXTS,
     DateTicketType,
     Event,
@@ -39,9 +41,6 @@ from events.models import (
     capacity_below_allocated,
     validate_timezone,
 )
-
-# The payment methods an organizer may offer (sales.payments shows those configured).
-PAYMENT_METHOD_CHOICES = [("stripe", "Card (Stripe)"), ("offline", "Bank transfer"), ("demo", "Card (demo)")]
 
 COVER_IMAGE_MAX_BYTES = 5 * 1024 * 1024
 COVER_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -61,7 +60,7 @@ def read_times(form: forms.BaseForm, names: Iterable[str], tz: dt.tzinfo) -> Non
         if value is None:
             continue
         try:
-            cleaned[name] = to_utc(value, tz, str(form[name].label))
+            cleaned[name] = to_utc(value, tz, field_label(name))
         except forms.ValidationError as error:
             form.add_error(name, error)
 
@@ -94,7 +93,9 @@ class _TextOnly:
 def _within_years(value: dt.date | None) -> None:
     if value is not None and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
         raise forms.ValidationError(
-            f"Give a date between the years {EARLIEST_YEAR} and {LATEST_YEAR}.", code="out_of_range"
+            gettext("Give a date between the years %(first)s and %(last)s.")
+            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR},
+            code="out_of_range",
         )
 
 
@@ -152,8 +153,11 @@ class EventForm(InputRulesMixin, forms.ModelForm):
         # Titles reach email subjects and PDFs: control characters and line breaks go.
         field_classes = {"title": SingleLineField}
 
+    # Only the names are checked here; sales.payments names the methods for people.
     payment_methods = forms.MultipleChoiceField(
-        choices=PAYMENT_METHOD_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+        choices=[(name, name) for name in OFFERABLE_PAYMENT_METHODS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     # The event's language (its texts' columns) and the languages buyers may read it in.
     locale = forms.ChoiceField(choices=[(code, code) for code in LANGUAGE_CODES], required=False)
@@ -264,20 +268,20 @@ class EventForm(InputRulesMixin, forms.ModelForm):
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug") or slugify(self.cleaned_data.get("title", ""))[:100]
         if not slug:
-            raise forms.ValidationError("Choose a URL name (letters, digits, hyphens).")
+            raise forms.ValidationError(gettext("Choose a URL name (letters, digits, hyphens)."))
         if Event.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("Another event already uses this URL name; choose another.")
+            raise forms.ValidationError(gettext("Another event already uses this URL name; choose another."))
         return slug
 
     def clean_cover_image(self) -> Any:
         image = self.cleaned_data.get("cover_image")
         if isinstance(image, UploadedFile):
             if image.size is not None and image.size > COVER_IMAGE_MAX_BYTES:
-                raise forms.ValidationError("The image is larger than 5 MB.")
+                raise forms.ValidationError(gettext("The image is larger than 5 MB."))
             # forms.ImageField has already opened it with Pillow.
             opened = getattr(image, "image", None)
             if opened is None or opened.format not in COVER_IMAGE_FORMATS:
-                raise forms.ValidationError("Upload a JPEG, PNG or WebP image.")
+                raise forms.ValidationError(gettext("Upload a JPEG, PNG or WebP image."))
             # Stored re-encoded: bounded in pixels, without EXIF or anything else (events/images.py).
             try:
                 return reencode_cover(image, image.name or "cover")
@@ -294,7 +298,7 @@ class EventForm(InputRulesMixin, forms.ModelForm):
                 if name in self.fields:
                     setattr(self.instance, name, cleaned.get(name))
         if not cleaned.get("is_online") and not cleaned.get("venue_name"):
-            self.add_error("venue_name", "Give the venue, or mark the event as online.")
+            self.add_error("venue_name", gettext("Give the venue, or mark the event as online."))
         self._clean_languages(cleaned)
         return cleaned
 
@@ -401,10 +405,10 @@ def _doors_before_start(
     form: forms.BaseForm, admission_at: dt.datetime | None, starts_at: dt.datetime | None
 ) -> None:
     if admission_at is not None and starts_at is not None and admission_at > starts_at:
-        form.add_error("admission_at", "Doors cannot open after the date starts.")
+        form.add_error("admission_at", gettext("Doors cannot open after the date starts."))
 
 
-ALREADY_A_DATE = "The event already has a date at this time."
+ALREADY_A_DATE = gettext_lazy("The event already has a date at this time.")
 
 
 def date_at(event: Event, starts_at: dt.datetime) -> bool:
@@ -491,9 +495,11 @@ class BulkDateForm(InputRulesMixin, forms.Form):
     """Changes to several dates at once; an empty field leaves that value as it is.
     Per ticket type ``tt<id>-capacity`` and ``tt<id>-price``."""
 
-    dates = forms.MultipleChoiceField(error_messages={"required": "Choose at least one date."})
+    dates = forms.MultipleChoiceField(error_messages={"required": gettext_lazy("Choose at least one date.")})
     capacity = _capacity_field()
-    status = forms.ChoiceField(choices=[("", "Unchanged"), *SETTABLE_DATE_STATUSES], required=False)
+    status = forms.ChoiceField(
+        choices=[("", gettext_lazy("Unchanged")), *SETTABLE_DATE_STATUSES], required=False
+    )
 
     def __init__(self, *args: Any, event: Event, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -524,7 +530,7 @@ class BulkDateForm(InputRulesMixin, forms.Form):
         cleaned = self.cleaned_data
         unchanged = cleaned.get("capacity") is None and not cleaned.get("status")
         if not self.errors and unchanged and not self.ticket_type_changes():
-            raise forms.ValidationError("Give at least one change to make.")
+            raise forms.ValidationError(gettext("Give at least one change to make."))
         return cleaned
 
 
@@ -545,7 +551,7 @@ class MoveDateForm(InputRulesMixin, forms.Form):
         read_times(self, ("starts_at", "ends_at", "admission_at"), self.event.tz)
         starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
         if starts_at and ends_at and ends_at < starts_at:
-            self.add_error("ends_at", "A date cannot end before it starts.")
+            self.add_error("ends_at", gettext("A date cannot end before it starts."))
         _doors_before_start(self, cleaned.get("admission_at"), starts_at)
         return cleaned
 

@@ -14,6 +14,7 @@ import io
 from pathlib import PurePath
 
 from django.core.files.base import ContentFile, File
+from django.utils.translation import gettext
 from PIL import Image, ImageOps
 
 COVER_MAX_SIDE = 4000
@@ -33,12 +34,15 @@ def reencode_cover(upload: File, name: str) -> ContentFile:
     try:
         with Image.open(upload) as image:
             if image.format not in FORMATS:
-                raise ImageRefused("Upload a JPEG, PNG or WebP image.")
+                raise ImageRefused(gettext("Upload a JPEG, PNG or WebP image."))
             width, height = image.size
             if width * height > COVER_MAX_PIXELS:
                 raise ImageRefused(
-                    f"The image has {width} × {height} pixels; upload one of at most "
-                    f"{COVER_MAX_PIXELS // 1_000_000} megapixels."
+                    gettext(
+                        "The image has %(width)s × %(height)s pixels; upload one of at most "
+                        "%(megapixels)s megapixels."
+                    )
+                    % {"width": width, "height": height, "megapixels": COVER_MAX_PIXELS // 1_000_000}
                 )
             kind = image.format
             if kind == "JPEG":
@@ -51,7 +55,7 @@ def reencode_cover(upload: File, name: str) -> ContentFile:
     except ImageRefused:
         raise
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ImageRefused("Upload a valid image: this file could not be read as one.") from exc
+        raise ImageRefused(gettext("Upload a valid image: this file could not be read as one.")) from exc
     stem = PurePath(name).stem[:80] or "cover"
     return ContentFile(data, name=f"{stem}{FORMATS[kind]}")
 

@@ -15,6 +15,7 @@ from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery, 
 from django.db.models.functions import TruncDate
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 
 from accounts.models import Organizer
 from core.datetimes import window_constraints
@@ -24,22 +25,22 @@ from core.translated import Text
 
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"“{value}” is not a known time zone.")
+        raise ValidationError(gettext("“%(value)s” is not a known time zone.") % {"value": value})
 
 
 def validate_currency(value: str) -> None:
     if pycountry.currencies.get(alpha_3=value) is None:
-        raise ValidationError(f"“{value}” is not an ISO 4217 currency code.")
+        raise ValidationError(gettext("“%(value)s” is not an ISO 4217 currency code.") % {"value": value})
 
 
 def validate_country(value: str) -> None:
     if pycountry.countries.get(alpha_2=value) is None:
-        raise ValidationError(f"“{value}” is not an ISO 3166 country code.")
+        raise ValidationError(gettext("“%(value)s” is not an ISO 3166 country code.") % {"value": value})
 
 
 def validate_locale(value: str) -> None:
     if value not in LANGUAGE_CODES:
-        raise ValidationError(f"“{value}” is not one of Maticko's languages.")
+        raise ValidationError(gettext("“%(code)s” is not one of Maticko's languages.") % {"code": value})
 
 
 def default_locales() -> list[str]:
@@ -49,9 +50,9 @@ def default_locales() -> list[str]:
 
 def validate_locales(value: object) -> None:
     if not isinstance(value, list) or not value or any(code not in LANGUAGE_CODES for code in value):
-        raise ValidationError("Choose languages among Maticko's.")
+        raise ValidationError(gettext("Choose languages among Maticko's."))
     if len(set(value)) != len(value):
-        raise ValidationError("Name each language once.")
+        raise ValidationError(gettext("Name each language once."))
 
 
 # The event's translatable texts and their rules (core.translated); ticket types' below.
@@ -59,9 +60,14 @@ EVENT_TEXTS = {"title": Text(200, name=True), "description": Text(20_000, multil
 TICKET_TYPE_TEXTS = {"name": Text(120, name=True), "description": Text(5000, multiline=True)}
 
 
+# The paid methods an event may offer, by name: sales.payments' providers (but "free"),
+# which name them for people (a test keeps the two equal).
+OFFERABLE_PAYMENT_METHODS = ("stripe", "offline", "demo")
+
+
 def default_payment_methods() -> list[str]:
     """Methods a new event offers; sales.payments only shows those configured here."""
-    return ["stripe", "offline", "demo"]
+    return list(OFFERABLE_PAYMENT_METHODS)
 
 
 # The largest per-email limit an organizer may set (events and ticket types).
@@ -71,7 +77,11 @@ MAX_NAME_CHANGE_HOURS = 24 * 366
 
 
 def capacity_below_allocated(allocated: int) -> str:
-    return f"{allocated} tickets are already sold or reserved; the capacity cannot be lower."
+    return ngettext(
+        "%(count)s ticket is already sold or reserved; the capacity cannot be lower.",
+        "%(count)s tickets are already sold or reserved; the capacity cannot be lower.",
+        allocated,
+    ) % {"count": allocated}
 
 
 # A sales window (of a ticket type or a date) ends after it starts, when both are set.
@@ -223,6 +233,10 @@ class Event(models.Model):
     # change nobody listens to writes no message (core.domain_events), and the purchase
     # reads it with the event's row it reads anyway.
     sends_webhooks = models.BooleanField(default=False, db_default=False, editable=False)
+    # Whether the organizer issues an invoice when an order is paid, kept by the invoicing app
+    # (invoicing/signals.py): the purchase reads it with the event's row, so a paid-at-once
+    # order of an organizer who does not invoice costs no query and no transaction.
+    invoices_when_paid = models.BooleanField(default=False, db_default=False, editable=False)
     confirm_bank_transfers = models.BooleanField(
         default=True,
         db_default=True,
@@ -238,9 +252,9 @@ class Event(models.Model):
     )
 
     class InvoiceAddress(models.TextChoices):
-        OFF = "off", "Not asked"
-        OPTIONAL = "optional", "Optional"
-        REQUIRED = "required", "Required"
+        OFF = "off", gettext_lazy("Not asked")
+        OPTIONAL = "optional", gettext_lazy("Optional")
+        REQUIRED = "required", gettext_lazy("Required")
 
     # Whether the checkout asks for an invoice address (taxes.addresses).
     invoice_address = models.CharField(
@@ -267,7 +281,7 @@ class Event(models.Model):
 
     def clean(self) -> None:
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
-            raise ValidationError({"ends_at": "The event cannot end before it starts."})
+            raise ValidationError({"ends_at": gettext("The event cannot end before it starts.")})
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
@@ -276,7 +290,7 @@ class Event(models.Model):
     @property
     def venue_label(self) -> str:
         if self.is_online:
-            return "Online"
+            return pgettext("venue", "Online")
         return ", ".join(part for part in (self.venue_name, self.venue_address) if part)
 
     @property
@@ -345,9 +359,9 @@ class TicketType(models.Model):
     def clean(self) -> None:
         errors = {}
         if self.sales_start and self.sales_end and self.sales_end <= self.sales_start:
-            errors["sales_end"] = "Sales must end after they start."
+            errors["sales_end"] = gettext("Sales must end after they start.")
         if self.min_per_order and self.max_per_order and self.max_per_order < self.min_per_order:
-            errors["max_per_order"] = "The maximum per order cannot be below the minimum."
+            errors["max_per_order"] = gettext("The maximum per order cannot be below the minimum.")
         if errors:
             raise ValidationError(errors)
 
@@ -446,9 +460,9 @@ class EventDate(models.Model):
     def clean(self) -> None:
         errors = {}
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
-            errors["ends_at"] = "A date cannot end before it starts."
+            errors["ends_at"] = gettext("A date cannot end before it starts.")
         if self.sales_start and self.sales_end and self.sales_end <= self.sales_start:
-            errors["sales_end"] = "Sales must end after they start."
+            errors["sales_end"] = gettext("Sales must end after they start.")
         if self.capacity is not None and self.pk is not None:
             # The date's tickets, from its stock rows: its own counter is kept only while
             # it has a shared capacity (events.dates.set_capacity rechecks under lock).

@@ -27,8 +27,10 @@ from typing import Any
 from dateutil import rrule
 from django import forms
 from django.db import models
+from django.utils.translation import get_language, gettext, gettext_lazy, ngettext, ngettext_lazy
 
 from core.datetimes import OUT_OF_WINDOW, WINDOW_END, WINDOW_START, window_message
+from core.formatting import format_day_in_text
 from core.input import InputRulesMixin
 from events.dates import DateTimes
 from events.forms import BoundedDateField, TimeOfDayField
@@ -43,25 +45,25 @@ MAX_DOORS_OPEN = dt.timedelta(hours=24)
 
 
 class Frequency(models.TextChoices):
-    DAILY = "daily", "Every day"
-    WEEKLY = "weekly", "Every week"
-    MONTHLY = "monthly", "Every month (on the first date's day of the month)"
+    DAILY = "daily", gettext_lazy("Every day")
+    WEEKLY = "weekly", gettext_lazy("Every week")
+    MONTHLY = "monthly", gettext_lazy("Every month (on the first date's day of the month)")
 
 
 class Ending(models.TextChoices):
-    UNTIL = "until", "On a day"
-    COUNT = "count", "After a number of dates"
+    UNTIL = "until", gettext_lazy("On a day")
+    COUNT = "count", gettext_lazy("After a number of dates")
 
 
 # Monday is 0, as in datetime.date.weekday() and dateutil's weekdays.
 WEEKDAYS = (
-    ("mon", "Monday"),
-    ("tue", "Tuesday"),
-    ("wed", "Wednesday"),
-    ("thu", "Thursday"),
-    ("fri", "Friday"),
-    ("sat", "Saturday"),
-    ("sun", "Sunday"),
+    ("mon", gettext_lazy("Monday")),
+    ("tue", gettext_lazy("Tuesday")),
+    ("wed", gettext_lazy("Wednesday")),
+    ("thu", gettext_lazy("Thursday")),
+    ("fri", gettext_lazy("Friday")),
+    ("sat", gettext_lazy("Saturday")),
+    ("sun", gettext_lazy("Sunday")),
 )
 WEEKDAY_NUMBERS = {code: number for number, (code, _) in enumerate(WEEKDAYS)}
 
@@ -75,7 +77,14 @@ _RRULE_FREQUENCIES = {
 class TooManyOccurrences(ValueError):
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        super().__init__(f"This rule makes more than {limit} dates; end it sooner or repeat it less often.")
+        super().__init__(
+            ngettext(
+                "This rule makes more than %(limit)s date; end it sooner or repeat it less often.",
+                "This rule makes more than %(limit)s dates; end it sooner or repeat it less often.",
+                limit,
+            )
+            % {"limit": limit}
+        )
 
 
 @dataclass(frozen=True)
@@ -153,8 +162,8 @@ def _outside_window(
     for index, time in enumerate(times):
         for value in (time.starts_at, time.ends_at, time.admission_at):
             if value is not None and not WINDOW_START <= value < WINDOW_END:
-                local = time.starts_at.astimezone(tz)
-                label = f"The date on {local.day} {local:%B %Y}"
+                day = format_day_in_text(time.starts_at, str(tz), get_language())
+                label = gettext("The date on %(day)s") % {"day": day}
                 return index, forms.ValidationError(window_message(label), code=OUT_OF_WINDOW)
     return None
 
@@ -164,8 +173,8 @@ class DayListField(forms.Field):
     spaces or new lines (a plain form)."""
 
     default_error_messages = {
-        "invalid": "Give days as YYYY-MM-DD.",
-        "too_many": f"Give at most {MAX_EXCEPTIONS} days.",
+        "invalid": gettext_lazy("Give days as YYYY-MM-DD."),
+        "too_many": ngettext_lazy("Give at most %(count)s day.", "Give at most %(count)s days.", "count"),
     }
 
     def to_python(self, value: Any) -> list[dt.date]:
@@ -176,7 +185,9 @@ class DayListField(forms.Field):
         if not isinstance(value, (list, tuple)):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if len(value) > MAX_EXCEPTIONS:
-            raise forms.ValidationError(self.error_messages["too_many"], code="too_many")
+            raise forms.ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"count": MAX_EXCEPTIONS}
+            )
         day_field = BoundedDateField()
         days = []
         for item in value:
@@ -198,18 +209,23 @@ class RecurrenceForm(InputRulesMixin, forms.Form):
     frequency = forms.ChoiceField(choices=Frequency.choices)
     weekdays = forms.MultipleChoiceField(choices=WEEKDAYS, required=False)
     interval = forms.IntegerField(
-        required=False, min_value=1, max_value=52, help_text="Every 1, 2, … days, weeks or months."
+        required=False,
+        min_value=1,
+        max_value=52,
+        help_text=gettext_lazy("Every 1, 2, … days, weeks or months."),
     )
     first_day = BoundedDateField()
     start_time = TimeOfDayField()
     duration_minutes = forms.IntegerField(
-        min_value=0, max_value=int(MAX_DURATION.total_seconds() // 60), help_text="How long each date lasts."
+        min_value=0,
+        max_value=int(MAX_DURATION.total_seconds() // 60),
+        help_text=gettext_lazy("How long each date lasts."),
     )
     doors_open_minutes = forms.IntegerField(
         required=False,
         min_value=0,
         max_value=int(MAX_DOORS_OPEN.total_seconds() // 60),
-        help_text="Doors open this long before the start (optional).",
+        help_text=gettext_lazy("Doors open this long before the start (optional)."),
     )
     ends = forms.ChoiceField(choices=Ending.choices)
     until = BoundedDateField(required=False)
@@ -230,13 +246,13 @@ class RecurrenceForm(InputRulesMixin, forms.Form):
         if cleaned["ends"] == Ending.UNTIL:
             until = cleaned.get("until")
             if until is None:
-                self.add_error("until", "Give the last day.")
+                self.add_error("until", gettext("Give the last day."))
             elif until < cleaned["first_day"]:
-                self.add_error("until", "The last day cannot be before the first.")
+                self.add_error("until", gettext("The last day cannot be before the first."))
         else:
             count = cleaned.get("count")
             if count is None:
-                self.add_error("count", "Give the number of dates.")
+                self.add_error("count", gettext("Give the number of dates."))
         if cleaned["frequency"] == Frequency.WEEKLY and not cleaned.get("weekdays"):
             cleaned["weekdays"] = [WEEKDAYS[cleaned["first_day"].weekday()][0]]
         if self.errors:
@@ -260,7 +276,7 @@ class RecurrenceForm(InputRulesMixin, forms.Form):
             self.add_error("until" if until is not None else "count", str(exc))
             return cleaned
         if not self.occurrences:
-            raise forms.ValidationError("This rule makes no dates: check its days and exceptions.")
+            raise forms.ValidationError(gettext("This rule makes no dates: check its days and exceptions."))
         outside = _outside_window(self.occurrences, self.tz)
         if outside is not None:
             index, error = outside

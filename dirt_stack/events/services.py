@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Max
+from django.utils.translation import gettext
 
 from accounts.models import Organizer
 from core import domain_events, translated
@@ -46,12 +47,23 @@ def save_event(form: EventForm, organizer: Organizer) -> Event:
     return event
 
 
-# Allowed status changes: (from, to) -> verb shown in errors. Cancelling is not one of
-# them: sales.event_cancellation.cancel_event cancels an event and settles its orders.
+# Allowed status changes. Cancelling is not one of them: sales.event_cancellation.cancel_event
+# cancels an event and settles its orders.
 _TRANSITIONS = {
-    (Event.Status.DRAFT, Event.Status.PUBLISHED): "publish",
-    (Event.Status.PUBLISHED, Event.Status.DRAFT): "unpublish",
+    (Event.Status.DRAFT, Event.Status.PUBLISHED),
+    (Event.Status.PUBLISHED, Event.Status.DRAFT),
 }
+
+
+def _transition_refusal(current: str, new_status: str) -> str:
+    """Why an event in ``current`` status cannot be changed to ``new_status``."""
+    if current == Event.Status.CANCELLED:
+        return gettext("This event is cancelled; it cannot be published or unpublished.")
+    if current == new_status == Event.Status.PUBLISHED:
+        return gettext("This event is already published.")
+    if current == new_status == Event.Status.DRAFT:
+        return gettext("This event is already a draft.")
+    return gettext("An event is published or unpublished, nothing else.")
 
 
 @transaction.atomic
@@ -59,16 +71,16 @@ def change_status(event: Event, new_status: str) -> Event:
     """Publish or unpublish ``event`` (cancelling it is sales.event_cancellation's)."""
     event = Event.objects.select_for_update(no_key=True).get(pk=event.pk)
     if new_status == Event.Status.CANCELLED:
-        raise ValidationError("An event is cancelled through its cancellation, which settles its orders.")
-    if (event.status, new_status) not in _TRANSITIONS:
         raise ValidationError(
-            f"A {event.get_status_display().lower()} event cannot be changed to {new_status}."
+            gettext("An event is cancelled through its cancellation, which settles its orders.")
         )
+    if (event.status, new_status) not in _TRANSITIONS:
+        raise ValidationError(_transition_refusal(event.status, new_status))
     if new_status == Event.Status.PUBLISHED:
         if event.has_ended:
-            raise ValidationError("This event has already ended; it cannot be published.")
+            raise ValidationError(gettext("This event has already ended; it cannot be published."))
         if not event.ticket_types.exists():
-            raise ValidationError("Add at least one ticket type before publishing.")
+            raise ValidationError(gettext("Add at least one ticket type before publishing."))
     event.status = new_status
     event.save(update_fields=["status", "updated_at"])
     domain_events.record(domain_events.EVENT_UPDATED, event, event_id=event.pk, status=str(event.status))
@@ -102,7 +114,7 @@ def save_ticket_type(form: TicketTypeForm) -> TicketType:
 def delete_ticket_type(ticket_type: TicketType) -> None:
     locked = TicketType.objects.select_for_update().get(pk=ticket_type.pk)
     if not locked.can_be_deleted():
-        raise ValidationError("Tickets of this type are sold or reserved; it cannot be deleted.")
+        raise ValidationError(gettext("Tickets of this type are sold or reserved; it cannot be deleted."))
     locked.delete()
 
 

@@ -29,7 +29,7 @@ export default defineConfig({
     outDir: "dist",
     emptyOutDir: true,
     manifest: "manifest.json",
-    rollupOptions: { input: "src/main.tsx" },
+    rollupOptions: { input: ["src/main.tsx", "src/door/main.tsx"] },
   },
   server: {
     host: "127.0.0.1",

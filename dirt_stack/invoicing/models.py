@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from accounts.models import Organizer
 from core.locales import DEFAULT_LANGUAGE, LOCALE_MAX_LENGTH
@@ -28,9 +29,9 @@ class InvoiceSettings(models.Model):
     """An organizer's invoicing: when invoices are issued, their series and footer."""
 
     class Mode(models.TextChoices):
-        NEVER = "never", "Never"
-        WHEN_PAID = "paid", "When an order is paid"
-        ON_REQUEST = "request", "When the buyer or the organizer asks"
+        NEVER = "never", gettext_lazy("Never")
+        WHEN_PAID = "paid", gettext_lazy("When an order is paid")
+        ON_REQUEST = "request", gettext_lazy("When the buyer or the organizer asks")
 
     organizer = models.OneToOneField(Organizer, on_delete=models.CASCADE, related_name="invoice_settings")
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.NEVER)
@@ -87,11 +88,11 @@ class ImmutableModel(models.Model):
 
 class Invoice(ImmutableModel):
     class Kind(models.TextChoices):
-        INVOICE = "invoice", "Invoice"
+        INVOICE = "invoice", gettext_lazy("Invoice")
         # Cancels the whole of what ``refers_to`` still bills (a cancelled or fully refunded order).
-        CANCELLATION = "cancellation", "Cancellation"
+        CANCELLATION = "cancellation", pgettext_lazy("invoice kind", "Cancellation")
         # Credits a part of it (a partial refund).
-        CREDIT_NOTE = "credit_note", "Credit note"
+        CREDIT_NOTE = "credit_note", gettext_lazy("Credit note")
 
     organizer = models.ForeignKey(Organizer, on_delete=models.PROTECT, related_name="invoices")
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="invoices")

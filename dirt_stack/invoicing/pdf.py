@@ -21,6 +21,7 @@ from core.formatting import babel_locale, format_money
 from invoicing.document import EXEMPT, REVERSE_CHARGE, InvoiceDocument
 from invoicing.models import Invoice
 from sales.tickets import FONT, FONT_BOLD, PlacedText, draw_text, text_width, wrap_text
+from taxes.engine import EXEMPT_TEXT, REVERSE_CHARGE_TEXT
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 20 * mm
@@ -182,15 +183,11 @@ def _render(document: InvoiceDocument) -> bytes:
         notes.append(_("The amount is paid back to you; nothing is due."))
     else:
         notes.append(_("Paid in full; nothing is due."))
+    # The legal texts are the tax engine's, as the order page shows them.
     if any(group.category == REVERSE_CHARGE for group in document.groups):
-        notes.append(
-            _(
-                "Reverse charge: VAT is owed by the recipient of the service "
-                "(Article 196 of Council Directive 2006/112/EC)."
-            )
-        )
+        notes.append(_(REVERSE_CHARGE_TEXT))
     if any(group.category == EXEMPT for group in document.groups):
-        notes.append(_("No VAT is charged on this supply."))
+        notes.append(_(EXEMPT_TEXT))
     notes.extend(document.footer.splitlines())
     for note in notes:
         for text in wrap_text(note, FONT, SMALL, width=WIDTH, max_lines=6):

@@ -4,22 +4,31 @@ Every document is issued inside the transaction that changes its order (sales.or
 paid, closed, refunded), or, in the "on request" mode, in a transaction that locks the
 order. Its number comes last: ``next_number`` increments the series' row with one upsert,
 which locks that row until the transaction commits, so two transactions never get the same
-number, and a rolled-back one gives its number back: no gap, no duplicate.
+number, and a rolled-back one gives its number back: no gap, no duplicate. The invoice of an
+order paid at once is built before the purchase's write and written by it, the same upsert
+being the write's last claim (``PaidOrderInvoice``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from accounts.models import Organizer
+from core import statements
 from core.input import InputError, check_text, clean_name
 from core.money import money_str, quantize
+from core.rows import column_name, instance
+from core.rows import columns as selected_columns
 from invoicing.models import (
     FOOTER_MAX_LENGTH,
     NUMBER_DIGITS,
@@ -31,6 +40,9 @@ from invoicing.models import (
 )
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import InvoiceAddress, Order, OrderLine, Ticket
+
+if TYPE_CHECKING:
+    from sales.order_writer import NewOrder
 
 UNIT = Decimal("0.0001")
 ISSUABLE = (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED)
@@ -69,23 +81,57 @@ def save_settings(organizer_id: int, *, mode: object, prefix: object, footer: ob
     return found
 
 
+@functools.cache
+def _next_number_sql() -> str:
+    """The series' upsert, returning its new last number (``{gate}``: see statements.Claim).
+    ``INSERT ... SELECT`` with a WHERE clause, so that one text runs on PostgreSQL and SQLite."""
+    quote = connection.ops.quote_name
+    table = quote(InvoiceSeries._meta.db_table)
+    organizer, prefix = (InvoiceSeries._meta.get_field(name) for name in ("organizer", "prefix"))
+    return (
+        f"INSERT INTO {table} ({quote(column_name(organizer))}, {quote(column_name(prefix))}, last_number) "
+        f"SELECT CAST(%s AS {organizer.db_type(connection)}), CAST(%s AS {prefix.db_type(connection)}), 1 "
+        "WHERE TRUE {gate} "
+        f"ON CONFLICT (organizer_id, prefix) DO UPDATE SET last_number = {table}.last_number + 1 "
+        "RETURNING last_number"
+    )
+
+
+def _series_failed(name: str) -> Exception:  # pragma: no cover - an upsert returns its row
+    return RuntimeError("The invoice series' upsert returned no row.")
+
+
+def number_claim(organizer_id: int, prefix: str) -> statements.Claim:
+    """The claim of the next number of the organizer's series ``prefix``: its row is locked
+    until the transaction (or the one statement) that made it ends. The statement's CTE of
+    this name returns the number as ``last_number``."""
+    return statements.Claim(
+        name="invoice_number",
+        model=InvoiceSeries,
+        assignments="",
+        condition="",
+        params=(organizer_id, prefix),
+        refused=_series_failed,
+        text=_next_number_sql(),
+    )
+
+
 def next_number(organizer_id: int, prefix: str) -> int:
     """The next number of the organizer's series ``prefix``: one upsert that locks the
     series' row until the caller's transaction ends."""
     if not connection.in_atomic_block:
         raise RuntimeError("An invoice number is drawn inside the transaction that issues the invoice.")
-    table = InvoiceSeries._meta.db_table
+    claim = number_claim(organizer_id, prefix)
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (organizer_id, prefix, last_number) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (organizer_id, prefix) DO UPDATE SET last_number = {table}.last_number + 1 "
-            "RETURNING last_number",
-            [organizer_id, prefix],
-        )
+        cursor.execute(claim.sql(), claim.params)
         row = cursor.fetchone()
     if row is None:  # pragma: no cover - an upsert with RETURNING returns its row
-        raise RuntimeError("The invoice series' upsert returned no row.")
+        raise claim.refused(claim.name)
     return int(row[0])
+
+
+def formatted_number(prefix: str, sequence: int) -> str:
+    return f"{prefix}{sequence:0{NUMBER_DIGITS}d}"
 
 
 # --- The snapshot ----------------------------------------------------------------------------
@@ -100,8 +146,7 @@ class Draft:
     refers_to: Invoice | None = None
 
 
-def _seller(order: Order) -> dict[str, object]:
-    organizer = order.event.organizer
+def _seller(organizer: Organizer) -> dict[str, object]:
     return {
         "name": organizer.legal_name or organizer.name,
         "address": [line.strip() for line in organizer.legal_address.splitlines() if line.strip()],
@@ -111,9 +156,9 @@ def _seller(order: Order) -> dict[str, object]:
     }
 
 
-def _buyer(order: Order) -> tuple[dict[str, object], bool]:
-    """The buyer as the invoice names them, and whether their VAT ID needs a re-check."""
-    address = InvoiceAddress.objects.filter(order=order).first()
+def _buyer(order: Order, address: InvoiceAddress | None) -> tuple[dict[str, object], bool]:
+    """The buyer as the invoice names them (from the order's invoice address, if it has
+    one), and whether their VAT ID needs a re-check."""
     if address is None:
         return {
             "name": order.buyer_name,
@@ -151,11 +196,16 @@ def _context(order: Order, footer: str) -> dict[str, object]:
     }
 
 
-def _write(order: Order, draft: Draft, settings: InvoiceSettings) -> Invoice:
-    """Number and insert a document (last in the transaction: the series' row stays locked
-    only until its commit)."""
-    seller = _seller(order)
-    buyer, recheck = _buyer(order)
+def _document(
+    order: Order,
+    draft: Draft,
+    settings: InvoiceSettings,
+    organizer: Organizer,
+    address: InvoiceAddress | None,
+) -> tuple[Invoice, list[InvoiceLine]]:
+    """A document and its lines as they will be issued, but for the number (not saved)."""
+    seller = _seller(organizer)
+    buyer, recheck = _buyer(order, address)
     rows = []
     for position, (order_line_id, description, quantity, gross, tax, rate, treatment) in enumerate(
         draft.lines, 1
@@ -182,15 +232,12 @@ def _write(order: Order, draft: Draft, settings: InvoiceSettings) -> Invoice:
         sums[0], sums[1], sums[2] = sums[0] + row.net, sums[1] + row.tax, sums[2] + row.gross
     # A cancellation uses the series of the invoice it cancels.
     prefix = draft.refers_to.prefix if draft.refers_to is not None else settings.prefix
-    sequence = next_number(order.event.organizer_id, prefix)
     invoice = Invoice(
         organizer_id=order.event.organizer_id,
         order=order,
         kind=draft.kind,
         refers_to=draft.refers_to,
         prefix=prefix,
-        sequence=sequence,
-        number=f"{prefix}{sequence:0{NUMBER_DIGITS}d}",
         issued_at=timezone.now(),
         seller=seller,
         buyer=buyer,
@@ -214,11 +261,24 @@ def _write(order: Order, draft: Draft, settings: InvoiceSettings) -> Invoice:
         context=_context(order, settings.footer),
         vat_id_recheck=recheck,
     )
-    invoice.save()
     for row in rows:
         row.invoice = invoice
+    return invoice, rows
+
+
+def _issued(invoice: Invoice, rows: list[InvoiceLine]) -> Invoice:
+    """Number and insert a document (last in the transaction: the series' row stays locked
+    only until its commit)."""
+    invoice.sequence = next_number(invoice.organizer_id, invoice.prefix)
+    invoice.number = formatted_number(invoice.prefix, invoice.sequence)
+    invoice.save()
     InvoiceLine.objects.bulk_create(rows)
     return invoice
+
+
+def _write(order: Order, draft: Draft, settings: InvoiceSettings) -> Invoice:
+    address = InvoiceAddress.objects.filter(order=order).first()
+    return _issued(*_document(order, draft, settings, order.event.organizer, address))
 
 
 def _order(order_id: int) -> Order:
@@ -226,7 +286,10 @@ def _order(order_id: int) -> Order:
 
 
 def _invoice_draft(order: Order) -> Draft:
-    lines = OrderLine.objects.filter(order=order).select_related("ticket_type").order_by("pk")
+    return _draft_of(OrderLine.objects.filter(order=order).select_related("ticket_type").order_by("pk"))
+
+
+def _draft_of(lines: Iterable[OrderLine]) -> Draft:
     return Draft(
         Invoice.Kind.INVOICE,
         [
@@ -354,16 +417,131 @@ def credit(order_id: int, amount: Decimal, ticket_ids: list[int]) -> Invoice | N
     )
 
 
-class InvoicingListener:
-    """sales.order_listeners: issue in the order's transaction."""
+# --- Issued with the purchase ------------------------------------------------------------------
 
-    def wants_paid(self, order: Order) -> bool:
-        return (
-            order.total > 0
-            and InvoiceSettings.objects.filter(
-                organizer_id=order.event.organizer_id, mode=InvoiceSettings.Mode.WHEN_PAID
-            ).exists()
+# The columns the purchase's statement fills in itself.
+_NUMBERED = ("order_id", "sequence", "number")
+_LINE_KEYS = ("invoice_id", "order_line_id")
+
+
+@functools.cache
+def _invoice_sql() -> str:
+    """The invoice's insert in the purchase's statement: its order from ``new_order``, its
+    number from the series' claim (``invoice_number``, formatted as ``formatted_number``)."""
+    quote = connection.ops.quote_name
+    fields = statements.columns(Invoice, _NUMBERED)
+    names = [column_name(f) for f in fields]
+    aliases = ", ".join(f"c{i}" for i in range(len(fields)))
+    sequence = "invoice_number.last_number"
+    number = (
+        f"v.c{names.index('prefix')} || "
+        f"lpad({sequence}::text, greatest({NUMBER_DIGITS}, length({sequence}::text)), '0')"
+    )
+    targets = ", ".join(quote(name) for name in [*_NUMBERED, *names])
+    return (
+        f"INSERT INTO {quote(Invoice._meta.db_table)} ({targets}) "  # noqa: S608 - names from the models
+        f"SELECT new_order.id, {sequence}, {number}, v.* "
+        f"FROM new_order, invoice_number, (VALUES {statements.typed_row(fields)}) AS v({aliases}) "
+        "RETURNING id, sequence"
+    )
+
+
+@functools.cache
+def _lines_sql(rows: int) -> str:
+    """The invoice's lines, each joined to the order line of its ticket type (``new_lines``:
+    an order has one line per ticket type)."""
+    quote = connection.ops.quote_name
+    fields = statements.columns(InvoiceLine, _LINE_KEYS)
+    row = statements.typed_row((OrderLine._meta.get_field("ticket_type"), *fields))
+    aliases = ", ".join(["ticket_type_id", *(f"c{i}" for i in range(len(fields)))])
+    selected = ", ".join(f"v.c{i}" for i in range(len(fields)))
+    targets = ", ".join(quote(name) for name in [*_LINE_KEYS, *(column_name(f) for f in fields)])
+    return (
+        f"INSERT INTO {quote(InvoiceLine._meta.db_table)} ({targets}) "  # noqa: S608 - names from the models
+        f"SELECT new_invoice.id, new_lines.id, {selected} FROM new_invoice, "
+        f"(VALUES {', '.join([row] * rows)}) AS v({aliases}) "
+        "JOIN new_lines ON new_lines.ticket_type_id = v.ticket_type_id "
+        "RETURNING id"
+    )
+
+
+@functools.cache
+def _settings_query(vendor: str) -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT {', '.join(selected_columns(InvoiceSettings, 's') + selected_columns(Organizer, 'o'))} "  # noqa: S608
+        f"FROM {quote(InvoiceSettings._meta.db_table)} s "
+        f"JOIN {quote(Organizer._meta.db_table)} o ON o.id = s.organizer_id "
+        "WHERE s.organizer_id = %s AND s.mode = %s"
+    )
+
+
+def _invoicing_when_paid(organizer_id: int) -> InvoiceSettings | None:
+    """The organizer's settings, its legal details loaded, if it issues invoices when paid:
+    read on every purchase of such an organizer, so prepared once per connection
+    (statements.fetch)."""
+    found = statements.fetch(
+        _settings_query(connection.vendor), [organizer_id, InvoiceSettings.Mode.WHEN_PAID.value]
+    )
+    if not found:
+        return None
+    split = len(InvoiceSettings._meta.concrete_fields)
+    settings = instance(InvoiceSettings, found[0][:split])
+    settings.organizer = instance(Organizer, found[0][split:])
+    return settings
+
+
+@dataclass
+class PaidOrderInvoice:
+    """The invoice of an order paid at once, built before the purchase writes the order and
+    written with it (sales.order_listeners.PaidOrderRows): on PostgreSQL in the order's one
+    statement, its number claimed after the stock, so an invoicing organizer's rush holds
+    the stock's row locks no longer than any other."""
+
+    invoice: Invoice
+    lines: list[InvoiceLine]
+    # Per line, the ticket type of its order line (unsaved: the statement joins it by that).
+    ticket_types: list[int]
+
+    def claims(self) -> list[statements.Claim]:
+        return [number_claim(self.invoice.organizer_id, self.invoice.prefix)]
+
+    def add_to(self, statement: statements.Statement) -> None:
+        statement.add("new_invoice", _invoice_sql(), statements.values(self.invoice, _NUMBERED))
+        params: list[object] = []
+        for ticket_type, line in zip(self.ticket_types, self.lines, strict=True):
+            params += [ticket_type, *statements.values(line, _LINE_KEYS)]
+        statement.add("new_invoice_lines", _lines_sql(len(self.lines)), params)
+        statement.select("(SELECT id FROM new_invoice)")
+        statement.select("(SELECT sequence FROM new_invoice)")
+
+    def saved(self, selected: list[Any]) -> None:
+        invoice_id, sequence = selected.pop(0), selected.pop(0)
+        self.invoice.sequence = sequence
+        self.invoice.number = formatted_number(self.invoice.prefix, sequence)
+        statements.saved(self.invoice, invoice_id, order_id=self.invoice.order.pk)
+
+    def save(self) -> None:
+        _issued(self.invoice, self.lines)
+
+
+class InvoicingListener:
+    """sales.order_listeners: issue in the order's transaction (or its one statement)."""
+
+    def paid_at_once(self, new: NewOrder) -> PaidOrderInvoice | None:
+        order = new.order
+        # The event's flag (invoicing.signals), read with the event's row: no query unless set.
+        if order.total <= 0 or not order.event.invoices_when_paid:
+            return None
+        settings = _invoicing_when_paid(order.event.organizer_id)
+        if settings is None:
+            return None
+        invoice, rows = _document(
+            order, _draft_of(new.lines), settings, settings.organizer, new.invoice_address
         )
+        for row, line in zip(rows, new.lines, strict=True):
+            row.order_line = line  # the ORM's way: its id once saved
+        return PaidOrderInvoice(invoice, rows, [line.ticket_type_id for line in new.lines])
 
     def paid(self, order_id: int) -> None:
         order = _order(order_id)

@@ -81,7 +81,7 @@ def recipients(event: Event, filters: Filters) -> QuerySet[Order]:
             )
         )
     if filters.checked_in != "any":
-        admitted = Exists(CheckIn.objects.filter(ticket__order=OuterRef("pk"), reverted_at__isnull=True))
+        admitted = Exists(CheckIn.objects.admissions().filter(ticket__order=OuterRef("pk")))
         orders = orders.filter(admitted if filters.checked_in == "yes" else ~admitted)
     return orders.order_by("pk")
 

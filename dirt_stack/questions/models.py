@@ -9,6 +9,7 @@ kind copied in, so an order keeps its answers when a question is edited or delet
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from core.translated import Text
 from events.models import Event, TicketType
@@ -26,19 +27,19 @@ class Question(models.Model):
     TRANSLATED = QUESTION_TEXTS
 
     class Kind(models.TextChoices):
-        TEXT = "text", "Text"
-        LONG_TEXT = "long_text", "Long text"
-        NUMBER = "number", "Number"
-        DATE = "date", "Date"
-        SINGLE_CHOICE = "single_choice", "Single choice"
-        MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
+        TEXT = "text", gettext_lazy("Text")
+        LONG_TEXT = "long_text", gettext_lazy("Long text")
+        NUMBER = "number", gettext_lazy("Number")
+        DATE = "date", gettext_lazy("Date")
+        SINGLE_CHOICE = "single_choice", gettext_lazy("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", gettext_lazy("Multiple choice")
         CHECKBOX = "checkbox", "Checkbox"
         COUNTRY = "country", "Country"
         PHONE = "phone", "Phone number"
 
     class Scope(models.TextChoices):
-        ORDER = "order", "Once per order"
-        TICKET = "ticket", "For every ticket"
+        ORDER = "order", gettext_lazy("Once per order")
+        TICKET = "ticket", gettext_lazy("For every ticket")
 
     CHOICE_KINDS = (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE)
 

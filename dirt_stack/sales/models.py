@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.datetimes import window_constraints
 from core.input import parse_id, search_text
@@ -56,8 +57,8 @@ def order_url(order: Order, base_url: str) -> str:
 
 class Voucher(models.Model):
     class Kind(models.TextChoices):
-        PERCENT = "percent", "Percent off"
-        AMOUNT = "amount", "Amount off per ticket"
+        PERCENT = "percent", gettext_lazy("Percent off")
+        AMOUNT = "amount", gettext_lazy("Amount off per ticket")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="vouchers")
     code = models.CharField(max_length=50)
@@ -211,14 +212,14 @@ class OrderQuerySet(models.QuerySet["Order"]):
 
 class Order(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending payment"
-        PAID = "paid", "Paid"
+        PENDING = "pending", gettext_lazy("Pending payment")
+        PAID = "paid", gettext_lazy("Paid")
         # Paid, with some tickets or part of the amount refunded: it still admits
         # its non-void tickets and holds their stock.
-        PARTIALLY_REFUNDED = "partially_refunded", "Partly refunded"
-        CANCELLED = "cancelled", "Cancelled"
-        REFUNDED = "refunded", "Refunded"
-        EXPIRED = "expired", "Expired"
+        PARTIALLY_REFUNDED = "partially_refunded", gettext_lazy("Partly refunded")
+        CANCELLED = "cancelled", gettext_lazy("Cancelled")
+        REFUNDED = "refunded", gettext_lazy("Refunded")
+        EXPIRED = "expired", gettext_lazy("Expired")
 
     # Statuses whose tickets count against capacity.
     HOLDING_STOCK = (Status.PENDING, Status.PAID, Status.PARTIALLY_REFUNDED)
@@ -322,10 +323,10 @@ class Order(models.Model):
 class TaxTreatment(models.TextChoices):
     """How a line was taxed: the tax rule's action for this buyer."""
 
-    NONE = "none", "No tax rule"
-    VAT = "vat", "VAT charged"
-    REVERSE_CHARGE = "reverse_charge", "Reverse charge"
-    EXEMPT = "exempt", "Exempt"
+    NONE = "none", gettext_lazy("No tax rule")
+    VAT = "vat", gettext_lazy("VAT charged")
+    REVERSE_CHARGE = "reverse_charge", gettext_lazy("Reverse charge")
+    EXEMPT = "exempt", gettext_lazy("Exempt")
 
 
 class OrderLine(models.Model):
@@ -394,10 +395,10 @@ class InvoiceAddress(models.Model):
     organizer issues invoices. A business buyer's VAT ID decides reverse charge (taxes)."""
 
     class VatIdStatus(models.TextChoices):
-        NOT_GIVEN = "not_given", "No VAT ID"
-        VALID = "valid", "Valid (VIES)"
+        NOT_GIVEN = "not_given", gettext_lazy("No VAT ID")
+        VALID = "valid", gettext_lazy("Valid (VIES)")
         # Its syntax is right but VIES could not be asked: the invoice is flagged for a re-check.
-        UNCHECKED = "unchecked", "Not checked (VIES unreachable)"
+        UNCHECKED = "unchecked", gettext_lazy("Not checked (VIES unreachable)")
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="invoice_address")
     is_business = models.BooleanField(default=False)
@@ -440,9 +441,9 @@ class Ticket(models.Model):
 
 class Payment(models.Model):
     class Status(models.TextChoices):
-        CREATED = "created", "Created"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        CREATED = "created", gettext_lazy("Created")
+        SUCCEEDED = "succeeded", gettext_lazy("Succeeded")
+        FAILED = "failed", gettext_lazy("Failed")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
     provider = models.CharField(max_length=20)
@@ -471,9 +472,9 @@ class Refund(models.Model):
     provider made is never without a record (sales.lifecycle.refund)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", gettext_lazy("Pending")
+        SUCCEEDED = "succeeded", gettext_lazy("Succeeded")
+        FAILED = "failed", gettext_lazy("Failed")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
@@ -633,12 +634,12 @@ class EmailText(models.Model):
     TRANSLATED = EMAIL_TEXTS
 
     class Kind(models.TextChoices):
-        CONFIRMATION = "confirmation", "Order confirmation"
-        PAYMENT_PENDING = "payment_pending", "Payment pending"
-        REFUND = "refund", "Refund"
-        CANCELLATION = "cancellation", "Cancellation"
-        WAITLIST_OFFER = "waitlist_offer", "Waiting-list offer"
-        REMINDER = "reminder", "Reminder"
+        CONFIRMATION = "confirmation", pgettext_lazy("email", "Order confirmation")
+        PAYMENT_PENDING = "payment_pending", pgettext_lazy("email", "Payment pending")
+        REFUND = "refund", pgettext_lazy("email", "Refund")
+        CANCELLATION = "cancellation", pgettext_lazy("email", "Cancellation")
+        WAITLIST_OFFER = "waitlist_offer", pgettext_lazy("email", "Waiting-list offer")
+        REMINDER = "reminder", pgettext_lazy("email", "Reminder")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="email_texts")
     kind = models.CharField(max_length=20, choices=Kind.choices)

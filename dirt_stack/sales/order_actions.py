@@ -22,6 +22,7 @@ from sales.audit import Actor, record
 from sales.emails import queue_order_confirmation
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import Order, Refund, Ticket
+from sales.signals import tickets_changed
 
 __all__ = [
     "Actor",
@@ -125,6 +126,7 @@ def change_attendee(ticket: Ticket, name: str, actor: Actor) -> Ticket:
     previous = ticket.attendee_name
     ticket.attendee_name = name
     ticket.save(update_fields=["attendee_name"])
+    tickets_changed.send(Ticket, tickets=[ticket], previous_secrets=[])
     record(ticket.order, "attendee_changed", actor, ticket=ticket.pk, before=previous, after=name)
     domain_events.record(
         domain_events.ATTENDEE_CHANGED,

@@ -2,22 +2,23 @@
 
 ``build_order`` builds every row of a new order in memory (``NewOrder``);
 ``write`` writes them and makes the order's claims (stock in sales.stock, the
-voucher's use in sales.vouchers). On PostgreSQL the claims and the rows are one
-autocommitted statement; elsewhere one transaction inserts the rows with the
-ORM and makes the same claims last (core.statements). Either way a refused
-claim writes nothing and raises the claim's exception.
+voucher's use in sales.vouchers), with the rows other apps write with an order
+paid at once (sales.order_listeners: the invoice). On PostgreSQL the claims and
+the rows are one autocommitted statement; elsewhere one transaction inserts the
+rows with the ORM and makes the same claims last (core.statements). Either way a
+refused claim writes nothing and raises the claim's exception.
 
 Both ways skip nothing the other runs, with one known difference: the statement
 does not call ``Model.save()`` or send ``pre_save``/``post_save`` signals. None
-of these models overrides ``save()`` or has a receiver; the tests in
-tests/test_writers.py compare the rows the two ways write.
+of these models has a receiver, and the only ``save()`` overridden (an invoice's:
+insert only) does nothing an insert does not; the tests in tests/test_writers.py
+compare the rows the two ways write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from contextlib import nullcontext
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -226,15 +227,11 @@ def write(
     refusal) or IntegrityError (a taken order code or Idempotency-Key).
     """
     claims = _claims(new, take_stock, extra_claims or [], limit_claims or [])
-    # An order paid at once whose organizer issues invoices then (invoicing): its invoice is
-    # numbered in the order's transaction, last, so the series' row is locked only until the
-    # COMMIT right after. Every other order keeps the one autocommitted statement.
-    paid_hooks = new.order.status == Order.Status.PAID and order_listeners.wants_paid(new.order)
+    # What other apps write with an order paid at once (invoicing: its invoice, numbered
+    # from a claim on the series' row), in the same write (sales.order_listeners).
+    paid_rows = order_listeners.paid_at_once(new) if new.order.status == Order.Status.PAID else []
     if statements.available():
-        with transaction.atomic() if paid_hooks else nullcontext():
-            _write_statement(new, idempotency, claims)
-            if paid_hooks:
-                order_listeners.paid(new.order.pk)
+        _write_statement(new, idempotency, claims, paid_rows)
     else:
         with transaction.atomic():
             if idempotency is not None:
@@ -244,17 +241,20 @@ def write(
             _save_rows(new)
             # Last, so the counters' row locks are held only until the COMMIT right after.
             statements.claim(claims)
-            if paid_hooks:
-                order_listeners.paid(new.order.pk)
+            for rows in paid_rows:
+                rows.save()
     if new.voucher is not None:
         new.voucher.redeemed += 1
 
 
 def _write_statement(
-    new: NewOrder, idempotency: IdempotencyRecord | None, claims: list[statements.Claim]
+    new: NewOrder,
+    idempotency: IdempotencyRecord | None,
+    claims: list[statements.Claim],
+    paid_rows: Sequence[order_listeners.PaidOrderRows],
 ) -> None:
     """``write`` as one PostgreSQL statement (ADR 0012)."""
-    statement = statements.Statement(claims)
+    statement = statements.Statement(claims + [claim for rows in paid_rows for claim in rows.claims()])
     statement.insert("new_order", [new.order])
     statement.insert("new_lines", new.lines, parent=("order_id", "new_order"))
     statement.insert("new_tickets", new.tickets, parent=("order_id", "new_order"))
@@ -278,6 +278,8 @@ def _write_statement(
     if new.vat_id_recheck is not None:
         statement.insert("new_recheck", [new.vat_id_recheck])
         statement.select("(SELECT id FROM new_recheck)")
+    for rows in paid_rows:
+        rows.add_to(statement)
     queue = stock.queue_key(new.order.date, {line.ticket_type_id: line.quantity for line in new.lines})
     selected = list(statement.run(serialize=queue))
 
@@ -300,3 +302,5 @@ def _write_statement(
     if new.vat_id_recheck is not None:
         statements.saved(new.vat_id_recheck, rest.pop(0))
         outbox.dispatch_on_commit(new.vat_id_recheck)
+    for rows in paid_rows:
+        rows.saved(rest)

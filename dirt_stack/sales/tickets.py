@@ -25,6 +25,7 @@ from core.formatting import format_clock, format_moment
 from core.translated import resolve
 from events.models import Event, EventDate
 from sales.models import Order, Ticket, new_secret
+from sales.signals import tickets_changed
 
 # DejaVu Sans covers the accents of every European language (the PDF core fonts
 # stop at Latin-1: "Vodičkova" would lose its č). Its license is in fonts/.
@@ -358,11 +359,13 @@ def _draw_band(pdf: canvas.Canvas) -> None:
 
 def reissue_secret(ticket: Ticket) -> Ticket:
     """Give the ticket a new secret; the old QR code stops working at once."""
+    previous = ticket.secret
     for _ in range(3):
         try:
             with transaction.atomic():
                 ticket.secret = new_secret()
                 ticket.save(update_fields=["secret"])
+                tickets_changed.send(Ticket, tickets=[ticket], previous_secrets=[previous])
             return ticket
         except IntegrityError:
             continue

@@ -25,7 +25,6 @@ def invoice_link(invoice: Invoice, pdf_url: str) -> schemas.InvoiceLink:
         id=invoice.pk,
         number=invoice.number,
         kind=invoice.kind,
-        kind_label=invoice.get_kind_display(),
         issued_at=invoice.issued_at,
         gross_total=invoice.gross_total,
         currency=invoice.currency,

@@ -585,7 +585,6 @@ class InvoiceLink(Shape):
     id: int
     number: str
     kind: InvoiceKind
-    kind_label: str
     issued_at: IsoDateTime
     gross_total: Money
     currency: str

@@ -16,8 +16,9 @@ from typing import Any
 
 import pycountry
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from core.input import InputError, clean_name, text_problem
+from core.input import InputError, clean_name, text_problem, too_long
 from taxes import engine, vat_ids
 from taxes.rates import is_eu
 
@@ -65,7 +66,7 @@ def _text(raw: Mapping[str, Any], key: str, errors: dict[str, str]) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str):
-        errors[f"{PREFIX}.{key}"] = "Enter text."
+        errors[f"{PREFIX}.{key}"] = gettext("Enter text.")
         return ""
     try:
         cleaned = clean_name(value)  # line breaks folded, control characters refused
@@ -73,7 +74,7 @@ def _text(raw: Mapping[str, Any], key: str, errors: dict[str, str]) -> str:
         errors[f"{PREFIX}.{key}"] = str(exc)
         return ""
     if len(cleaned) > LENGTHS[key]:
-        errors[f"{PREFIX}.{key}"] = f"Use at most {LENGTHS[key]} characters (this has {len(cleaned)})."
+        errors[f"{PREFIX}.{key}"] = too_long(LENGTHS[key], len(cleaned))
         return ""
     return cleaned
 
@@ -87,37 +88,38 @@ def check(setting: str, raw: Any) -> tuple[AddressDetails | None, dict[str, str]
     required) under the event's ``Event.invoice_address`` setting, or every fault."""
     if raw is None or (isinstance(raw, Mapping) and not _given(raw)):
         if setting == REQUIRED:
-            return None, {PREFIX: "Enter the invoice address."}
+            return None, {PREFIX: gettext("Enter the invoice address.")}
         return None, {}
     if setting == OFF:
-        return None, {PREFIX: "This event does not issue invoices to an address: leave it out."}
+        return None, {PREFIX: gettext("This event does not issue invoices to an address: leave it out.")}
     if not isinstance(raw, Mapping):
-        return None, {PREFIX: "Send the invoice address as an object."}
+        return None, {PREFIX: gettext("Send the invoice address as an object.")}
     errors: dict[str, str] = {}
     is_business = raw.get("is_business", False)
     if not isinstance(is_business, bool):
-        errors[f"{PREFIX}.is_business"] = "Say whether you buy as a business."
+        errors[f"{PREFIX}.is_business"] = gettext("Say whether you buy as a business.")
         is_business = False
     values = {key: _text(raw, key, errors) for key in LENGTHS}
     country = raw.get("country", "")
     country = country.strip().upper() if isinstance(country, str) else ""
     if len(country) != 2 or not country.isascii() or pycountry.countries.get(alpha_2=country) is None:
-        errors[f"{PREFIX}.country"] = "Choose the country."
+        errors[f"{PREFIX}.country"] = gettext("Choose the country.")
         country = ""
     if is_business and not values["company"]:
-        errors.setdefault(f"{PREFIX}.company", "Enter the company's name.")
+        errors.setdefault(f"{PREFIX}.company", gettext("Enter the company's name."))
     if not is_business and not values["name"]:
-        errors.setdefault(f"{PREFIX}.name", "Enter the name the invoice is made out to.")
-    for key, label in (("street", "the street"), ("city", "the city")):
-        if not values[key]:
-            errors.setdefault(f"{PREFIX}.{key}", f"Enter {label}.")
+        errors.setdefault(f"{PREFIX}.name", gettext("Enter the name the invoice is made out to."))
+    if not values["street"]:
+        errors.setdefault(f"{PREFIX}.street", gettext("Enter the street."))
+    if not values["city"]:
+        errors.setdefault(f"{PREFIX}.city", gettext("Enter the city."))
     vat_id = raw.get("vat_id", "")
     vat_id = vat_id if isinstance(vat_id, str) else ""
     normalized = ""
     if text_problem(vat_id, max_length=40):
-        errors[f"{PREFIX}.vat_id"] = "This is not a valid VAT ID."
+        errors[f"{PREFIX}.vat_id"] = gettext("This is not a valid VAT ID.")
     elif vat_id.strip() and not is_business:
-        errors[f"{PREFIX}.vat_id"] = (
+        errors[f"{PREFIX}.vat_id"] = gettext(
             "A VAT ID is for business buyers: tick “Buying as a business” or leave it out."
         )
     elif is_business and country and (vat_id.strip() or is_eu(country)):
@@ -148,7 +150,9 @@ def verify(address: AddressDetails) -> dict[str, str]:
     answer = vat_ids.ask_vies(address.vat_id)
     if answer == vat_ids.Vies.INVALID:
         return {
-            f"{PREFIX}.vat_id": "This VAT ID is not registered in the EU's VIES: check it, or leave it out."
+            f"{PREFIX}.vat_id": gettext(
+                "This VAT ID is not registered in the EU's VIES: check it, or leave it out."
+            )
         }
     address.vat_id_status = VALID if answer == vat_ids.Vies.VALID else UNCHECKED
     address.vat_id_checked_at = timezone.now() if answer == vat_ids.Vies.VALID else None

@@ -1,6 +1,6 @@
 """The tax of an order's lines: which treatment and rate a line gets, and its amounts.
 
-Pure: no database, no clock, no settings. A tax rule (``Rule``, built from
+Pure: no database, no clock, no settings (its texts aside, see below). A tax rule (``Rule``, built from
 ``taxes.models.TaxRule.spec``) lists clauses by buyer country and buyer kind, tried in order,
 and a default; the first clause that matches the buyer decides the line's treatment (VAT at
 the rule's rate, at another rate, at the buyer country's standard rate, reverse charge,
@@ -13,6 +13,9 @@ for consumers) the line's price is what the buyer pays and the tax is the part o
 decided rate; a reverse-charged or exempt line is charged the net price (the tax at the
 rule's own rate taken off). Without it (net prices) the tax is added, unless reverse
 charged or exempt. ADR 0036 says which rules of the VAT Directive the templates follow.
+
+The labels and legal texts are English, marked for translation: they are read in the active
+language (a lazy label where it is used, ``Decision.note`` when asked).
 """
 
 from __future__ import annotations
@@ -23,16 +26,19 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import get_currency_precision
+from django.utils.translation import gettext, gettext_lazy, gettext_noop
 
 from taxes.rates import STANDARD_RATES, is_eu
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
-REVERSE_CHARGE_TEXT = (
-    "Reverse charge: VAT to be accounted for by the recipient (Art. 196 Directive 2006/112/EC)"
+# The legal texts an invoice (invoicing.pdf) and the order page print for such lines.
+REVERSE_CHARGE_TEXT = gettext_noop(
+    "Reverse charge: VAT is owed by the recipient of the service "
+    "(Article 196 of Council Directive 2006/112/EC)."
 )
-EXEMPT_TEXT = "No VAT charged."
+EXEMPT_TEXT = gettext_noop("No VAT is charged on this supply.")
 
 
 class Treatment(enum.StrEnum):
@@ -55,11 +61,11 @@ class Action(enum.StrEnum):
 
 
 ACTION_LABELS = {
-    Action.VAT: "VAT at the rule's rate",
-    Action.VAT_RATE: "VAT at another rate",
-    Action.VAT_BUYER_COUNTRY: "VAT at the buyer's country's standard rate (OSS)",
-    Action.REVERSE_CHARGE: "Reverse charge",
-    Action.EXEMPT: "Exempt (no VAT)",
+    Action.VAT: gettext_lazy("VAT at the rule's rate"),
+    Action.VAT_RATE: gettext_lazy("VAT at another rate"),
+    Action.VAT_BUYER_COUNTRY: gettext_lazy("VAT at the buyer's country's standard rate (OSS)"),
+    Action.REVERSE_CHARGE: gettext_lazy("Reverse charge"),
+    Action.EXEMPT: gettext_lazy("Exempt (no VAT)"),
 }
 
 
@@ -72,10 +78,10 @@ class BuyerKind(enum.StrEnum):
 
 
 BUYER_LABELS = {
-    BuyerKind.ANY: "Any buyer",
-    BuyerKind.PRIVATE: "Private buyers",
-    BuyerKind.BUSINESS: "Business buyers",
-    BuyerKind.BUSINESS_VAT_ID: "Business buyers with an EU VAT ID",
+    BuyerKind.ANY: gettext_lazy("Any buyer"),
+    BuyerKind.PRIVATE: gettext_lazy("Private buyers"),
+    BuyerKind.BUSINESS: gettext_lazy("Business buyers"),
+    BuyerKind.BUSINESS_VAT_ID: gettext_lazy("Business buyers with an EU VAT ID"),
 }
 
 # Country matchers besides an ISO 3166-1 alpha-2 code.
@@ -84,10 +90,10 @@ EU = "EU"
 EU_FOREIGN = "EU_FOREIGN"  # an EU member state other than the seller's
 NON_EU = "NON_EU"
 COUNTRY_GROUPS = {
-    ANY_COUNTRY: "Any country",
-    EU: "Any EU member state",
-    EU_FOREIGN: "Another EU member state than the seller's",
-    NON_EU: "Outside the EU",
+    ANY_COUNTRY: gettext_lazy("Any country"),
+    EU: gettext_lazy("Any EU member state"),
+    EU_FOREIGN: gettext_lazy("Another EU member state than the seller's"),
+    NON_EU: gettext_lazy("Outside the EU"),
 }
 
 
@@ -127,11 +133,12 @@ class Decision:
 
     @property
     def note(self) -> str:
-        """The legal text an invoice and the order page print for such a line."""
+        """The legal text an invoice and the order page print for such a line, in the active
+        language."""
         if self.treatment == Treatment.REVERSE_CHARGE:
-            return REVERSE_CHARGE_TEXT
+            return gettext(REVERSE_CHARGE_TEXT)
         if self.treatment == Treatment.EXEMPT:
-            return EXEMPT_TEXT
+            return gettext(EXEMPT_TEXT)
         return ""
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import pycountry
 from django.db import IntegrityError, transaction
+from django.utils.functional import Promise
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from accounts.models import Organizer
 from core.input import InputError, clean_name, parse_id
@@ -51,6 +53,10 @@ def _rate(value: Any) -> Decimal | None:
     return rounded if rounded == rate else None
 
 
+def rate_refusal() -> str:
+    return gettext("Enter a rate from 0 to 100 %, with at most two decimals.")
+
+
 def _country_ok(value: str) -> bool:
     return value in engine.COUNTRY_GROUPS or (
         len(value) == 2 and value.isascii() and pycountry.countries.get(alpha_2=value) is not None
@@ -62,32 +68,35 @@ def clean_clauses(raw: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
     and every fault by ``clauses.<n>.<key>``."""
     errors: dict[str, str] = {}
     if not isinstance(raw, list):
-        return [], {"clauses": "Send the rules as a list."}
+        return [], {"clauses": gettext("Send the rules as a list.")}
     if len(raw) > MAX_CLAUSES:
-        return [], {"clauses": f"A tax rule has at most {MAX_CLAUSES} rules."}
+        too_many = ngettext(
+            "A tax rule has at most %(count)s rule.", "A tax rule has at most %(count)s rules.", MAX_CLAUSES
+        )
+        return [], {"clauses": too_many % {"count": MAX_CLAUSES}}
     cleaned = []
     for n, clause in enumerate(raw):
         where = f"clauses.{n}"
         if not isinstance(clause, Mapping):
-            errors[where] = "Each rule is an object with country, buyer and action."
+            errors[where] = gettext("Each rule is an object with country, buyer and action.")
             continue
         country = clause.get("country")
         country = country.strip().upper() if isinstance(country, str) else ""
         if country in {g.upper() for g in engine.COUNTRY_GROUPS}:
             country = next(g for g in engine.COUNTRY_GROUPS if g.upper() == country)
         if not _country_ok(country):
-            errors[f"{where}.country"] = "Choose a country (ISO code) or a group of countries."
+            errors[f"{where}.country"] = gettext("Choose a country (ISO code) or a group of countries.")
         buyer = clause.get("buyer")
         if buyer not in set(engine.BuyerKind):
-            errors[f"{where}.buyer"] = "Choose which buyers the rule applies to."
+            errors[f"{where}.buyer"] = gettext("Choose which buyers the rule applies to.")
         action = clause.get("action")
         if action not in set(engine.Action):
-            errors[f"{where}.action"] = "Choose what the rule does."
+            errors[f"{where}.action"] = gettext("Choose what the rule does.")
         rate = None
         if action == engine.Action.VAT_RATE:
             rate = _rate(clause.get("rate"))
             if rate is None:
-                errors[f"{where}.rate"] = "Enter a rate from 0 to 100 %, with at most two decimals."
+                errors[f"{where}.rate"] = rate_refusal()
         cleaned.append(
             {
                 "country": country,
@@ -121,12 +130,16 @@ def _checked(data: RuleInput) -> tuple[dict[str, Any], dict[str, str]]:
         errors["name"] = str(exc)
         values["name"] = ""
     if not errors and not values["name"]:
-        errors["name"] = "Name the tax rule."
+        errors["name"] = gettext("Name the tax rule.")
     if len(values["name"]) > NAME_MAX_LENGTH:
-        errors["name"] = f"A name has at most {NAME_MAX_LENGTH} characters."
+        errors["name"] = ngettext(
+            "A name has at most %(count)s character.",
+            "A name has at most %(count)s characters.",
+            NAME_MAX_LENGTH,
+        ) % {"count": NAME_MAX_LENGTH}
     rate = _rate(data.rate)
     if rate is None:
-        errors["rate"] = "Enter a rate from 0 to 100 %, with at most two decimals."
+        errors["rate"] = rate_refusal()
     values["rate"] = rate
     values["price_includes_tax"] = bool(data.price_includes_tax)
     values["seller_rate_below_oss_threshold"] = bool(data.seller_rate_below_oss_threshold)
@@ -134,13 +147,13 @@ def _checked(data: RuleInput) -> tuple[dict[str, Any], dict[str, str]]:
     errors.update(clause_errors)
     values["clauses"] = clauses
     if data.default_action not in set(engine.Action):
-        errors["default_action"] = "Choose what happens when no rule matches."
+        errors["default_action"] = gettext("Choose what happens when no rule matches.")
     values["default_action"] = str(data.default_action)
     values["default_rate"] = None
     if data.default_action == engine.Action.VAT_RATE:
         values["default_rate"] = _rate(data.default_rate)
         if values["default_rate"] is None:
-            errors["default_rate"] = "Enter a rate from 0 to 100 %, with at most two decimals."
+            errors["default_rate"] = rate_refusal()
     return values, errors
 
 
@@ -153,7 +166,7 @@ def save_rule(organizer: Organizer, data: RuleInput, rule: TaxRule | None = None
     if rule is not None:
         taken = taken.exclude(pk=rule.pk)
     if taken.exists():
-        raise RuleInvalid({"name": "Another tax rule has this name."})
+        raise RuleInvalid({"name": gettext("Another tax rule has this name.")})
     rule = rule or TaxRule(organizer=organizer)
     for key, value in values.items():
         setattr(rule, key, value)
@@ -161,7 +174,7 @@ def save_rule(organizer: Organizer, data: RuleInput, rule: TaxRule | None = None
         with transaction.atomic():
             rule.save()
     except IntegrityError as exc:  # a racing save took the name
-        raise RuleInvalid({"name": "Another tax rule has this name."}) from exc
+        raise RuleInvalid({"name": gettext("Another tax rule has this name.")}) from exc
     return rule
 
 
@@ -178,7 +191,7 @@ def delete_rule(rule: TaxRule) -> None:
     """Delete a rule no event or ticket type uses (RuleInUse otherwise). Orders keep the
     tax their lines were written with."""
     if in_use(rule):
-        raise RuleInUse("Events or ticket types use this tax rule: choose another for them first.")
+        raise RuleInUse(gettext("Events or ticket types use this tax rule: choose another for them first."))
     rule.delete()
 
 
@@ -187,16 +200,26 @@ def delete_rule(rule: TaxRule) -> None:
 
 @dataclass(frozen=True)
 class Template:
+    """A starting point for a rule; its name and description are read in the active language."""
+
     key: str
-    name: str
-    description: str
+    written_name: Promise
+    written_description: Promise
     clauses: tuple[dict[str, Any], ...]
+
+    @property
+    def name(self) -> str:
+        return str(self.written_name)
+
+    @property
+    def description(self) -> str:
+        return str(self.written_description)
 
 
 PHYSICAL = Template(
     key="physical_admission",
-    name="Admission to a physical event",
-    description=(
+    written_name=gettext_lazy("Admission to a physical event"),
+    written_description=gettext_lazy(
         "Taxed where the event takes place (Art. 53 Directive 2006/112/EC), for private and "
         "business buyers alike: never reverse charged. The rate is that country's rate for "
         "admission to such events."
@@ -205,8 +228,8 @@ PHYSICAL = Template(
 )
 ONLINE = Template(
     key="online_event",
-    name="Online event / electronic service",
-    description=(
+    written_name=gettext_lazy("Online event / electronic service"),
+    written_description=gettext_lazy(
         "Business buyers with a valid VAT ID in another EU member state: reverse charge "
         "(Art. 44, 196). Consumers in another member state: that state's standard rate (Art. 58, "
         "OSS), or the rule's rate below the EUR 10,000 threshold (Art. 59c). Buyers outside the "
@@ -226,7 +249,7 @@ def from_template(organizer: Organizer, key: str, *, name: str | None = None) ->
     country is not set or outside the EU: the organizer sets it). Raises RuleInvalid."""
     template = TEMPLATES.get(key)
     if template is None:
-        raise RuleInvalid({"template": "Choose one of the templates."})
+        raise RuleInvalid({"template": gettext("Choose one of the templates.")})
     base = name or template.name
     candidate, n = base, 2
     while TaxRule.objects.filter(organizer=organizer, name=candidate).exists():
@@ -262,21 +285,21 @@ def set_event_taxes(
             return None
         found = own.get(parse_id(raw) or 0)
         if found is None:
-            errors[field_name] = "Choose one of your tax rules."
+            errors[field_name] = gettext("Choose one of your tax rules.")
         return found
 
     rule = rule_of(rule_id, "tax_rule")
     if invoice_address not in Event.InvoiceAddress.values:
-        errors["invoice_address"] = "Choose whether the checkout asks for an invoice address."
+        errors["invoice_address"] = gettext("Choose whether the checkout asks for an invoice address.")
     types = {t.pk: t for t in TicketType.objects.filter(event=event)}
     chosen: dict[int, TaxRule | None] = {}
     if not isinstance(ticket_type_rules, Mapping):
-        errors["ticket_types"] = "Send the ticket types' rules as an object."
+        errors["ticket_types"] = gettext("Send the ticket types' rules as an object.")
     else:
         for raw_id, raw_rule in ticket_type_rules.items():
             type_id = parse_id(raw_id)
             if type_id not in types:
-                errors["ticket_types"] = "Some of these ticket types are not the event's."
+                errors["ticket_types"] = gettext("Some of these ticket types are not the event's.")
                 continue
             chosen[type_id] = rule_of(raw_rule, f"ticket_types.{type_id}")
     if errors:

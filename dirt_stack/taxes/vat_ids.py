@@ -16,7 +16,9 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
+from django.utils.translation import gettext
 from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.util import clean
 
@@ -36,17 +38,31 @@ def normalize(raw: str, country: str) -> str:
     prefix = vat_prefix(country)
     cleaned = clean(raw or "", " -./,").upper().strip()
     if not cleaned:
-        raise InvalidVatId("Enter the VAT ID.")
+        raise InvalidVatId(gettext("Enter the VAT ID."))
     if not is_eu(country):
-        raise InvalidVatId("A VAT ID is checked for addresses in the EU only: leave it empty.")
+        raise InvalidVatId(gettext("A VAT ID is checked for addresses in the EU only: leave it empty."))
     if cleaned[:2].isalpha() and cleaned[:2] != prefix:
-        raise InvalidVatId(f"This VAT ID is not one of the address's country (it starts with {prefix}).")
+        raise InvalidVatId(
+            gettext("This VAT ID is not one of the address's country (it starts with %(prefix)s).")
+            % {"prefix": prefix}
+        )
     if not cleaned[:2].isalpha():
         cleaned = prefix + cleaned
     try:
         return str(eu_vat.validate(cleaned))
     except StdnumError as exc:
-        raise InvalidVatId(f"This is not a valid VAT ID: {str(exc).rstrip('.')}.") from exc
+        raise InvalidVatId(_syntax_refusal(exc)) from exc
+
+
+def _syntax_refusal(error: StdnumError) -> str:
+    """Why python-stdnum refused a VAT ID, for a buyer (its own messages are English)."""
+    if isinstance(error, InvalidLength):
+        return gettext("This is not a valid VAT ID: it has too few or too many characters.")
+    if isinstance(error, InvalidChecksum):
+        return gettext("This is not a valid VAT ID: its check digits are wrong (a typing mistake?).")
+    if isinstance(error, InvalidFormat):
+        return gettext("This is not a valid VAT ID: it is not written as that country's VAT IDs are.")
+    return gettext("This is not a valid VAT ID.")
 
 
 class Vies(enum.StrEnum):

@@ -15,6 +15,14 @@ from django.db import connection
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _transactional_tests_end_cheaply() -> None:
+    """See tests/support/fast_flush.py."""
+    from tests.support import fast_flush
+
+    fast_flush.install()
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -107,6 +107,8 @@ MATRIX: dict[str, tuple[str, tuple[str, ...], str]] = {
     "export": ("get", ("organizer_slug", "event_slug", "kind"), MANAGER),
     "scanner": ("get", ("organizer_slug", "event_slug"), DOOR),
     "checkin_lists": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "devices": ("get", ("organizer_slug", "event_slug"), MANAGER),
+    "door_status": ("get", ("organizer_slug", "event_slug"), DOOR),
     "scan": ("post", ("organizer_slug", "event_slug", "list_id"), DOOR),
     "checkin_search": ("get", ("organizer_slug", "event_slug", "list_id"), DOOR),
     "checkin_stats": ("get", ("organizer_slug", "event_slug", "list_id"), DOOR),

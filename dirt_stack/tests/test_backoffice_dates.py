@@ -319,6 +319,7 @@ def test_a_list_is_created_for_a_date_on_demand(series):
         "id": second_list.pk,
         "name": second_list.name,
         "date_starts_at": second.starts_at.astimezone(series["event"].tz).isoformat(),
+        "allow_exits": False,
     }
     assert scanner["counts"] == {"checked_in": 0, "expected": 3}
 

@@ -18,6 +18,8 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from checkin import sync
+from checkin.models import CheckInList
 from core import statements
 from events import dates as event_dates
 from events.models import DateTicketType, Event, EventDate, TicketType
@@ -176,7 +178,7 @@ def test_holds_race_and_expired_holds_return_their_stock():
 
 def test_20_scanners_racing_on_one_ticket_admit_it_once():
     from checkin import services as checkin
-    from checkin.models import CheckIn, CheckInList
+    from checkin.models import CheckIn
 
     event = make_event(slug="door-rush")
     ticket_type = make_ticket_type(event, capacity=10)
@@ -374,3 +376,115 @@ def test_no_order_is_written_on_a_date_after_its_cancellation_commits(monkeypatc
     assert counters_of(date) == (len(orders), [len(orders)])
     assert sold_on(date) == len(orders)
     assert counters_of(next_week) == (0, [0])
+
+
+def paid_ticket_at_a_synced_door(slug: str) -> tuple[Ticket, CheckInList]:
+    """A paid ticket of a new event and its check-in list, as a device holds it after a sync
+    (the ticket's door key is known)."""
+    event = make_event(slug=slug)
+    ticket_type = make_ticket_type(event, capacity=10)
+    details = pricing.BuyerDetails(name="Ana", email="ana@example.com", payment_method="demo")
+    order = purchase.place_order(
+        only_date(event), {ticket_type.pk: 1}, details, base_url="http://testserver/"
+    ).order
+    door = CheckInList.objects.create(event=event, name="Door")
+    sync.snapshot(door)
+    return order.tickets.get(), door
+
+
+def test_devices_uploading_one_tickets_offline_entries_at_once_keep_one_admission():
+    """Twelve devices upload an offline entry of the same ticket while eight scan it online,
+    all at once: one admission, every offline entry kept (the others flagged), each upload
+    answered once and a second round of the same uploads changes nothing."""
+    import uuid
+
+    from checkin import devices, offline
+    from checkin import services as checkin
+    from checkin.door_keys import door_key
+    from checkin.models import CheckIn
+
+    ticket, door = paid_ticket_at_a_synced_door("offline-rush")
+    event = door.event
+    phones = [
+        devices.create_device(event, name=f"Phone {n}", gate=f"G{n}", lists=None, actor=None)[0]
+        for n in range(12)
+    ]
+    start = timezone.now() - dt.timedelta(minutes=30)
+    scans = [
+        offline.OfflineScan(
+            uuid.uuid4(), door_key(ticket.secret), door.pk, "entry", start + dt.timedelta(seconds=n)
+        )
+        for n in range(12)
+    ]
+
+    def attempt(i: int) -> str:
+        if i < 12:
+            return offline.apply_batch(phones[i], [scans[i]])[0]["result"]
+        check_in_list = CheckInList.objects.select_related("event__organizer").get(pk=door.pk)
+        return "online " + checkin.scan(check_in_list, secret=ticket.secret).outcome
+
+    results = race(20, attempt)
+
+    assert CheckIn.objects.admissions().filter(ticket=ticket).count() == 1
+    offline_rows = CheckIn.objects.filter(ticket=ticket, offline=True)
+    assert offline_rows.count() == 12
+    assert results["online admitted"] + results["online already_checked_in"] == 8
+    assert results["accepted"] + results["conflict"] == 12
+    again = race(12, lambda i: offline.apply_batch(phones[i], [scans[i]])[0]["result"])
+    assert again == {"duplicate": 12}
+    assert CheckIn.objects.filter(ticket=ticket).count() == 12 + results["online admitted"]
+
+
+def test_an_upload_waiting_on_an_online_admission_lets_it_commit():
+    """An online admission not yet committed, and a device's upload of an offline entry of
+    the same ticket waiting for it: the admission commits (its foreign key check does not
+    wait for the upload's lock on the ticket) and the upload's entry is the double."""
+    import uuid
+
+    from checkin import devices, offline
+    from checkin import services as checkin
+    from checkin.door_keys import door_key
+    from checkin.models import CheckIn
+    from tests.support.races import run_together
+
+    ticket, door = paid_ticket_at_a_synced_door("door-locks")
+    event = door.event
+    phone = devices.create_device(event, name="Phone", gate="Side", lists=None, actor=None)[0]
+    scan = offline.OfflineScan(
+        uuid.uuid4(), door_key(ticket.secret), door.pk, "entry", timezone.now() - dt.timedelta(minutes=5)
+    )
+    admitted = threading.Event()
+    answers: dict[str, object] = {}
+
+    def upload_waits() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")  # read afresh in this transaction
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            return cursor.fetchone()[0] > 0
+
+    def online() -> None:
+        with transaction.atomic():
+            check_in_list = CheckInList.objects.select_related("event__organizer").get(pk=door.pk)
+            answers["online"] = checkin.scan(check_in_list, secret=ticket.secret).outcome
+            admitted.set()
+            deadline = time.monotonic() + 10
+            while not upload_waits() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            answers["upload waited"] = upload_waits()
+
+    def upload() -> None:
+        assert admitted.wait(10)
+        answers["upload"] = offline.apply_batch(phone, [scan])[0]
+
+    run_together(online, upload)
+
+    assert answers["online"] == "admitted"
+    assert answers["upload waited"]
+    assert answers["upload"] == {"nonce": str(scan.nonce), "result": "conflict", "reason": "double_admission"}
+    assert CheckIn.objects.admissions().filter(ticket=ticket, offline=False).count() == 1
+    assert (
+        CheckIn.objects.filter(ticket=ticket, offline=True, flag=CheckIn.Flag.DOUBLE_ADMISSION).count() == 1
+    )

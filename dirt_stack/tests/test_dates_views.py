@@ -133,7 +133,7 @@ def test_the_same_new_date_posted_at_once_is_added_once_and_refused_with_a_form_
     run_together(*[add] * 6)
 
     assert sorted(answers) == [302] + [422] * 5
-    assert refusals == [{"add.starts_at": ALREADY_A_DATE}] * 5
+    assert refusals == [{"add.starts_at": str(ALREADY_A_DATE)}] * 5
     assert shop["event"].dates.count() == 3
 
 

@@ -18,6 +18,7 @@ from accounts import tokens
 from accounts.models import Membership
 from backoffice import duplication
 from backoffice.duplication import duplicate_event
+from checkin import devices
 from checkin.models import CheckInList
 from events.models import DateTicketType, Event, EventAuditEntry, EventDate, TicketType
 from messaging import services as messaging
@@ -26,7 +27,7 @@ from onsale import services as onsale_services
 from onsale.models import Room
 from questions import services as questions
 from questions.models import AnswerSettings, Question
-from sales import email_texts, pricing, purchase
+from sales import email_texts, pricing, purchase, tickets
 from sales.audit import Actor
 from sales.models import BuyerLoad, EventCancellation, Order, Voucher
 from tests.factories import make_date, make_event, make_member, make_organizer, make_ticket_type
@@ -107,7 +108,7 @@ def source():
     questions.save_answer_settings(event, buyers_edit=False, hours_before=24)
     door = CheckInList.objects.create(event=event, name="VIP door", all_ticket_types=False, date=second)
     door.ticket_types.set([vip])
-    CheckInList.objects.create(event=event, name="Main")
+    CheckInList.objects.create(event=event, name="Main", allow_exits=True)
     CheckInList.objects.create(event=event, name="Cancelled night", date=gone)
     onsale_services.configure(
         event,
@@ -148,6 +149,8 @@ def source():
     EventCancellation.objects.create(event=event, reason="not really")
     messaging.send(event, "Doors at 7", "Hello {buyer_name}", messaging.Filters(), actor=editor)
     Reminder.objects.create(order=order, date=first)
+    devices.create_device(event, name="Front phone", gate="Front", lists=None, actor=editor)
+    tickets.reissue_secret(order.tickets.all()[0])  # the door's change feed
     endpoint = WebhookEndpoint.objects.create(
         organizer=event.organizer, url="https://hooks.example.com/in", secret="whsec_x", enabled=False
     )
@@ -254,6 +257,7 @@ def test_the_copy_is_a_draft_with_the_settings_and_ticket_types(source):
     assert vip_door_date is not None
     assert vip_door_date.starts_at == local(2031, 4, 14, 19, 0)
     assert list(lists["VIP door"].ticket_types.all()) == [copy.ticket_types.get(name="VIP")]
+    assert (lists["Main"].allow_exits, lists["VIP door"].allow_exits) == (True, False)
     # The room's settings, its ticker afresh; the waiting list's settings.
     room = Room.objects.get(event=copy)
     assert (room.enabled, room.admissions_per_minute, room.max_active_shoppers) == (True, 60, 40)

@@ -24,7 +24,8 @@ from django.test import Client
 
 from accounts import tokens
 from accounts.models import ApiToken, Invitation, Membership, Organizer
-from checkin.models import CheckIn, CheckInList
+from checkin import devices, sync
+from checkin.models import CheckIn, CheckInList, ScannerDevice
 from checkin.services import door_list
 from events.models import Event, TicketType
 from messaging.models import Message, ReminderSettings
@@ -69,7 +70,7 @@ class Case:
     body: Any = None
     raw: str | None = None
     content_type: str = "application/json"
-    who: str = "anonymous"  # anonymous, owner, door, token, stripe (a signed webhook)
+    who: str = "anonymous"  # anonymous, owner, door, token, device, stripe (a signed webhook)
     headers: dict[str, str] = field(default_factory=dict)
     # refused: a 4xx, nothing written. cleaned: the request may succeed, and nothing stored
     # holds a control character (a field the page ignores). answered: a filter that ignores
@@ -1232,6 +1233,102 @@ CASES = [
     _owner("email text reset language NUL", f"{EVENT}/emails/confirmation/reset/", {"locale": "d\x00"}),
 ]
 
+# The door's scanner devices: the back office's device form, pairing, and a paired device's
+# scans, uploads and change feed (api/door.py).
+DEVICES = f"{EVENT}/devices/"
+NONCE = "5d0c2a4e-8f35-4b5e-9c4b-0c7f7d6c2a11"
+OFFLINE_SCAN = {
+    "nonce": NONCE,
+    "key": "0" * 64,
+    "list_id": "{list}",
+    "scanned_at": "2026-06-01T20:00:00+02:00",
+}
+
+
+def _device(name: str, method: str, path: str, body: Any = None, outcome: str = "refused", **kw: Any) -> Case:
+    """A paired scanner device's request (its own token)."""
+    return Case("batch: door", name, method, path, body, who="device", outcome=outcome, **kw)
+
+
+def _upload(**changes: Any) -> dict[str, Any]:
+    return {"scans": [{**OFFLINE_SCAN, **changes}]}
+
+
+CASES += [
+    _owner("device name NUL", DEVICES, {"name": "Pho\x00ne", "gate": "A", "all_lists": True}),
+    _owner("device name 101", DEVICES, {"name": "x" * 101, "gate": "A", "all_lists": True}),
+    _owner(
+        "device gate line break", DEVICES, {"name": "Phone", "gate": "A\nB", "all_lists": True}, "cleaned"
+    ),
+    _owner("device gate list", DEVICES, {"name": "Phone", "gate": ["A"], "all_lists": True}),
+    _owner("device lists NUL id", DEVICES, {"name": "Phone", "gate": "A", "lists": ["1\x00"]}),
+    _owner("device lists 2^70", DEVICES, {"name": "Phone", "gate": "A", "lists": [2**70]}),
+    _owner("device no list", DEVICES, {"name": "Phone", "gate": "A", "all_lists": False, "lists": []}),
+    _owner("device revoke NUL id", DEVICES, {"action": "revoke", "id": "1\x00"}),
+    _owner("device pairing code unknown id", DEVICES, {"action": "pairing_code", "id": 2**70}),
+    Case("batch: door", "pair NUL", "post", "/api/v1/door/pair", {"code": "ABCD\x00EFGHJKMN"}),
+    Case("batch: door", "pair 5000", "post", "/api/v1/door/pair", {"code": "A" * 5000}),
+    Case("batch: door", "pair list", "post", "/api/v1/door/pair", {"code": ["ABCDEFGHJKMN"]}),
+    Case("batch: door", "pair unknown", "post", "/api/v1/door/pair", {"code": "ABCD-EFGH-JKMN"}),
+    Case("batch: door", "pair deep JSON", "post", "/api/v1/door/pair", raw='{"code": ' + "[" * 100_000 + "}"),
+    Case("batch: door", "device without token", "get", "/api/v1/door/device"),
+    _device("changes cursor NUL", "get", "/api/v1/door/lists/{list}/changes?cursor=v1.0.0.0%00"),
+    _device("changes cursor huge", "get", "/api/v1/door/lists/{list}/changes?cursor=v1." + "9" * 90 + ".0.0"),
+    _device("snapshot after NaN", "get", "/api/v1/door/lists/{list}/snapshot?after=NaN"),
+    _device("snapshot after 2^70", "get", "/api/v1/door/lists/{list}/snapshot?after=1180591620717411303424"),
+    _device("snapshot limit 0", "get", "/api/v1/door/lists/{list}/snapshot?limit=0"),
+    _device("snapshot other list", "get", "/api/v1/door/lists/999999/snapshot"),
+    _device(
+        "scan secret NUL",
+        "post",
+        "/api/v1/door/lists/{list}/scan",
+        {"secret": "ab\x00cd" * 4, "nonce": NONCE},
+        "answered",
+    ),
+    _device(
+        "scan nonce text", "post", "/api/v1/door/lists/{list}/scan", {"secret": "{secret}", "nonce": "x"}
+    ),
+    _device(
+        "scan kind",
+        "post",
+        "/api/v1/door/lists/{list}/scan",
+        {"secret": "{secret}", "nonce": NONCE, "kind": "teleport"},
+    ),
+    _device("scan neither", "post", "/api/v1/door/lists/{list}/scan", {"nonce": NONCE}),
+    _device("order code NUL", "post", "/api/v1/door/lists/{list}/orders", {"code": "AB\x00CD"}),
+    _device("upload key NUL", "post", "/api/v1/door/scans", _upload(key="\x00" * 64)),
+    _device("upload key short", "post", "/api/v1/door/scans", _upload(key="abc")),
+    _device("upload nonce NUL", "post", "/api/v1/door/scans", _upload(nonce="\x00")),
+    _device("upload list 2^70", "post", "/api/v1/door/scans", _upload(list_id=2**70)),
+    _device(
+        "upload time far",
+        "post",
+        "/api/v1/door/scans",
+        _upload(scanned_at="9999-12-31T23:59:59+00:00"),
+        "answered",
+    ),
+    _device(
+        "upload time naive",
+        "post",
+        "/api/v1/door/scans",
+        _upload(scanned_at="2026-06-01T20:00:00"),
+        "answered",
+    ),
+    _device(
+        "upload time NaN",
+        "post",
+        "/api/v1/door/scans",
+        raw='{"scans": [{"nonce": "'
+        + NONCE
+        + '", "key": "'
+        + "0" * 64
+        + '", "list_id": 1, "scanned_at": NaN}]}',
+    ),
+    _device("upload 501 scans", "post", "/api/v1/door/scans", {"scans": [OFFLINE_SCAN] * 501}),
+    _device("upload scans object", "post", "/api/v1/door/scans", {"scans": {"a": OFFLINE_SCAN}}),
+    _device("upload deep JSON", "post", "/api/v1/door/scans", raw='{"scans": ' + "[" * 100_000 + "}"),
+]
+
 
 @pytest.fixture(autouse=True)
 def _settings(settings):
@@ -1265,8 +1362,17 @@ def shop() -> dict[str, Any]:
     owner.force_login(make_member(organizer, role=Membership.Role.OWNER))
     door = Client()
     door.force_login(make_member(organizer, role=Membership.Role.DOOR_STAFF))
+    # A paired scanner device; its list's snapshot registered the tickets' door keys.
+    _, pairing_code = devices.create_device(event, name="Phone", gate="A", lists=None, actor=None)
+    paired = devices.pair(pairing_code)
+    assert paired is not None
+    sync.snapshot(door_list(event))
     return {
-        "clients": {"owner": owner, "door": door},
+        "clients": {
+            "owner": owner,
+            "door": door,
+            "device": Client(headers={"Authorization": f"Bearer {paired[1]}"}),
+        },
         "token": token,
         "values": {
             "slug": event.slug,
@@ -1315,6 +1421,7 @@ def snapshot() -> tuple[Any, ...]:
         AuditEntry.objects.count(),
         CheckIn.objects.count(),
         list(CheckInList.objects.values_list("id", "name")),
+        list(ScannerDevice.objects.values_list("id", "name", "gate", "token_hash", "revoked_at")),
         list(ApiToken.objects.values_list("id", "name", "revoked_at")),
         Invitation.objects.count(),
         list(
@@ -1394,6 +1501,7 @@ def stored_text() -> list[str]:
         (Organizer, ("name",)),
         (User, ("full_name", "email")),
         (Entry, ("email",)),
+        (ScannerDevice, ("name", "gate")),
     ]
     rows = [row for model, names in columns for row in model._default_manager.values_list(*names)]
     translated = [

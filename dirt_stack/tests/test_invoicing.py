@@ -14,13 +14,14 @@ from django.db import IntegrityError, transaction
 from lxml import etree
 
 from core.formatting import format_money
+from events.models import Event, TicketType
 from invoicing import cii, files, services
 from invoicing.models import Invoice, InvoiceImmutable, InvoiceLine, InvoiceSettings
-from sales import lifecycle
+from sales import lifecycle, order_listeners, order_writer, pricing, purchase
 from sales.exceptions import OrderConflict, OrderInvalid
 from sales.models import InvoiceAddress, Order, TaxTreatment
 from sales.payments import PROVIDERS, PaymentProvider, PaymentStart
-from tests.factories import make_ticket_type
+from tests.factories import make_event, make_ticket_type, only_date
 from tests.support.invoices import (
     amount_after,
     business_address,
@@ -107,6 +108,61 @@ def test_an_organizer_who_does_not_issue_invoices_gets_none_and_no_number_is_use
     assert not Invoice.objects.exists()
     with pytest.raises(OrderConflict):
         services.request_invoice(order)
+
+
+def test_the_events_flag_follows_the_settings_however_they_are_saved():
+    event = invoicing_event(mode=InvoiceSettings.Mode.NEVER)
+    other = make_event(organizer=event.organizer, slug="second")
+    stranger = make_event(slug="elsewhere")
+
+    def flags() -> list[bool]:
+        return [Event.objects.get(pk=e.pk).invoices_when_paid for e in (event, other, stranger)]
+
+    assert flags() == [False, False, False]
+    settings = InvoiceSettings.objects.get(organizer=event.organizer)
+    settings.mode = InvoiceSettings.Mode.WHEN_PAID
+    settings.save()
+    assert flags() == [True, True, False]
+    # A new event of the organizer, and a copy loaded before the change saved again.
+    assert make_event(organizer=event.organizer, slug="third").invoices_when_paid
+    settings.mode = InvoiceSettings.Mode.ON_REQUEST
+    settings.save()
+    other.title = "Renamed"
+    other.save()
+    assert flags() == [False, False, False]
+    settings.mode = InvoiceSettings.Mode.WHEN_PAID
+    settings.save()
+    settings.delete()
+    assert flags() == [False, False, False]
+
+
+def new_paid_order(event: Event, ticket_type: TicketType) -> order_writer.NewOrder:
+    """A new order paid at once, built as the purchase builds it (not written)."""
+    date = only_date(Event.objects.get(pk=event.pk))
+    offers = pricing.date_offers(date, [ticket_type.pk])
+    lines = purchase.price(purchase.validate_selection(date, {ticket_type.pk: 1}, None), None, offers)
+    details = pricing.BuyerDetails(name="Ana Novak", email="ana@example.com", payment_method="demo")
+    return order_writer.build_order(date, lines, details, "demo", None, None, "http://testserver/")
+
+
+def test_a_paid_order_of_an_organizer_who_does_not_invoice_asks_nothing_about_invoices(
+    django_assert_num_queries,
+):
+    event = invoicing_event(mode=InvoiceSettings.Mode.ON_REQUEST)
+    entry = make_ticket_type(event, name="Entry", price=Decimal("25.00"))
+    new = new_paid_order(event, entry)
+
+    with django_assert_num_queries(0):
+        assert order_listeners.paid_at_once(new) == []
+    # The organizer's invoicing is read before the write, once, beside nothing else.
+    InvoiceSettings.objects.filter(organizer=event.organizer).update(mode=InvoiceSettings.Mode.WHEN_PAID)
+    Event.objects.filter(pk=event.pk).update(invoices_when_paid=True)
+    new = new_paid_order(event, entry)
+    with django_assert_num_queries(1):
+        (rows,) = order_listeners.paid_at_once(new)
+    assert isinstance(rows, services.PaidOrderInvoice)
+    assert rows.invoice.pk is None
+    assert [(line.description, line.gross) for line in rows.lines] == [("Entry", Decimal("25.00"))]
 
 
 def test_a_free_order_gets_no_invoice():

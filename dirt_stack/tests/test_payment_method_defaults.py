@@ -11,7 +11,9 @@ import pytest
 from django.test import Client
 
 from accounts.models import Organizer
-from sales.payments import configured_methods
+from events.forms import EventForm
+from events.models import OFFERABLE_PAYMENT_METHODS
+from sales.payments import PROVIDERS, FreeProvider, configured_methods
 from tests.factories import make_event, make_member, make_organizer, make_ticket_type, only_date
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +71,11 @@ def test_the_checkout_offers_a_card_before_the_bank_transfer(settings):
     assert response.status_code == 302
     page = client.get(response["Location"], headers=INERTIA).json()
     assert [m["name"] for m in page["props"]["payment_methods"]] == ["demo", "offline"]
+
+
+def test_the_methods_an_event_may_offer_are_the_paid_providers():
+    # events names them (it may not import sales); sales.payments labels them for people.
+    paid = {name for name in PROVIDERS if name != FreeProvider.name}
+    assert set(OFFERABLE_PAYMENT_METHODS) == paid
+    choices = EventForm().fields["payment_methods"].choices  # type: ignore[attr-defined]
+    assert [value for value, _label in choices] == list(OFFERABLE_PAYMENT_METHODS)

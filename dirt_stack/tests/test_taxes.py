@@ -133,7 +133,8 @@ def test_an_online_event_sold_to_that_business_is_reverse_charged_with_the_legal
     assert body["total"] == "42.02"
     assert body["taxes"]["notes"] == [REVERSE_CHARGE_TEXT]
     assert REVERSE_CHARGE_TEXT == (
-        "Reverse charge: VAT to be accounted for by the recipient (Art. 196 Directive 2006/112/EC)"
+        "Reverse charge: VAT is owed by the recipient of the service "
+        "(Article 196 of Council Directive 2006/112/EC)."
     )
     order = Order.objects.get(code=body["code"])
     # The order, its payment and its tickets agree.

@@ -58,7 +58,8 @@ def test_an_online_event_is_reverse_charged_to_a_business_in_another_member_stat
     assert line == engine.LineTax(engine.Treatment.REVERSE_CHARGE, Decimal(0), Decimal(0), Decimal("21.01"))
     decision = engine.decide(rule(rules.ONLINE), FRENCH_BUSINESS, "DE")
     assert decision.note == (
-        "Reverse charge: VAT to be accounted for by the recipient (Art. 196 Directive 2006/112/EC)"
+        "Reverse charge: VAT is owed by the recipient of the service "
+        "(Article 196 of Council Directive 2006/112/EC)."
     )
 
 

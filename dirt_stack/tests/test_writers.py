@@ -9,19 +9,24 @@ and counters behind, and refuse the same things.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.forms.models import model_to_dict
+from django.test.utils import CaptureQueriesContext
 
 from core import statements
 from core.models import OutboxMessage
 from events.models import DateTicketType, Event, EventDate, TicketType
+from invoicing.models import Invoice
 from sales import exceptions, order_writer, pricing, purchase, stock, vouchers
 from sales.models import Hold, IdempotencyRecord, Order, Voucher
+from taxes.addresses import AddressDetails
 from tests.factories import allocated, make_date, make_event, make_ticket_type, only_date
+from tests.support.invoices import invoicing_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -124,6 +129,101 @@ def test_the_statement_writes_exactly_what_the_orm_writes(monkeypatch, payment_m
     assert counters(event) == (6, (4, 2))
     assert Voucher.objects.get(pk=voucher.pk).redeemed == 2
     assert by_statement.total == Decimal("89.67")  # 2 x (40 - 6.00) + (25.50 - 3.83): 15 % off each ticket
+
+
+def invoice_snapshot(order: Order) -> dict:
+    """The invoice written with ``order``, minus what is unique to each (its lines keyed by
+    their order line's ticket type)."""
+    invoice = Invoice.objects.get(order=order)
+    unique = UNIQUE | {"sequence", "number", "issued_at", "invoice", "order_line"}
+    context = {k: v for k, v in invoice.context.items() if k not in {"order_code", "paid_at"}}
+    return {
+        "invoice": {k: v for k, v in model_to_dict(invoice).items() if k not in unique}
+        | {"context": context},
+        "lines": [
+            {k: v for k, v in model_to_dict(line).items() if k not in unique}
+            | {"ticket_type": getattr(line.order_line, "ticket_type_id", None)}
+            for line in invoice.lines.select_related("order_line")
+        ],
+    }
+
+
+@pytest.mark.postgres
+def test_the_statement_writes_exactly_the_invoice_the_orm_writes(monkeypatch):
+    """An invoicing organizer's order paid at once: the invoice is part of the one statement
+    (its number claimed after the stock) or of the ORM's transaction, and is the same."""
+    event = invoicing_event(payment_methods=["demo"])
+    floor = make_ticket_type(event, name="Floor", price=Decimal("40.00"), capacity=50)
+    balcony = make_ticket_type(event, name="Balcony", price=Decimal("25.50"), capacity=50)
+    address = AddressDetails(
+        is_business=True,
+        company="Société Exemple SARL",
+        name="Ana Novak",
+        street="1 rue de la Paix",
+        zipcode="75002",
+        city="Paris",
+        country="FR",
+        vat_id="FR40303265045",
+        vat_id_status="unchecked",
+    )
+    buyer = dataclasses.replace(details(), invoice_address=address)
+
+    def buy() -> Order:
+        placed = purchase.place_order(
+            only_date(Event.objects.get(pk=event.pk)),
+            {balcony.pk: 1, floor.pk: 2},
+            buyer,
+            base_url="http://testserver/",
+        )
+        return Order.objects.get(pk=placed.order.pk)
+
+    assert statements.available()
+    by_statement = buy()
+    monkeypatch.setattr(statements, "available", lambda: False)
+    by_orm = buy()
+
+    assert invoice_snapshot(by_statement) == invoice_snapshot(by_orm)
+    numbers = Invoice.objects.order_by("sequence").values_list("order_id", "sequence", "number")
+    assert list(numbers) == [(by_statement.pk, 1, "ACME-00001"), (by_orm.pk, 2, "ACME-00002")]
+    one = Invoice.objects.get(order=by_statement)
+    assert one.vat_id_recheck
+    assert one.buyer["name"] == "Société Exemple SARL"
+    assert one.gross_total == Decimal("105.50")
+    lines = list(one.lines.values_list("order_line_id", "description", "order_line__ticket_type_id"))
+    # One line per order line, in the order's order, each named by its ticket type.
+    assert [order_line for order_line, _, _ in lines] == list(
+        by_statement.lines.order_by("pk").values_list("pk", flat=True)
+    )
+    assert {(name, ticket_type) for _, name, ticket_type in lines} == {
+        ("Floor", floor.pk),
+        ("Balcony", balcony.pk),
+    }
+
+
+@pytest.mark.postgres
+def test_an_invoicing_organizers_order_paid_at_once_is_one_autocommitted_statement(monkeypatch):
+    """The invoice adds no transaction and no query to the write: the stock's row locks are
+    held for the one statement, as for an organizer who does not invoice."""
+    event = invoicing_event(payment_methods=["demo"])
+    entry = make_ticket_type(event, capacity=5)
+    ran = []
+    run = statements._run
+
+    def recorded(sql, params, serialize):
+        ran.append((connection.in_atomic_block, 'INSERT INTO "invoicing_invoice"' in sql))
+        return run(sql, params, serialize)
+
+    monkeypatch.setattr(statements, "_run", recorded)
+    with CaptureQueriesContext(connection) as queries:
+        placed = purchase.place_order(
+            only_date(event), {entry.pk: 1}, details(), base_url="http://testserver/"
+        )
+
+    assert ran == [(False, True)]
+    # Besides it, the organizer's invoice settings read before it, once.
+    (read,) = [q["sql"] for q in queries.captured_queries if '"invoicing_' in q["sql"]]
+    assert 'FROM "invoicing_invoicesettings"' in read
+    assert Invoice.objects.get(order_id=placed.order.pk).number == "ACME-00001"
 
 
 @pytest.mark.postgres

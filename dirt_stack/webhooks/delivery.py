@@ -35,10 +35,12 @@ from django.core.mail import send_mail
 from django.db import close_old_connections, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import Membership
 from core import domain_events, load, outbox
+from core.locales import DEFAULT_LANGUAGE
 from webhooks import net, payloads, signing
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -354,12 +356,16 @@ def _tell_owners(payload: dict[str, Any]) -> None:
         "reason": payload["reason"],
         "url": f"{settings.SITE_URL.rstrip('/')}/manage/{endpoint.organizer.slug}/webhooks/{endpoint.pk}/",
     }
-    send_mail(
-        subject=f"Webhook endpoint disabled: {endpoint.organizer.name}"[:200].replace("\n", " "),
-        message=render_to_string("webhooks/email/disabled.txt", context),
-        from_email=None,
-        recipient_list=owners,
-    )
+    # Owners have no language of their own: English, whichever thread sends it (a delivery
+    # made in a buyer's request must not write it in the buyer's language).
+    with translation.override(DEFAULT_LANGUAGE):
+        subject = gettext("Webhook endpoint disabled: %(organizer)s") % {"organizer": endpoint.organizer.name}
+        send_mail(
+            subject=subject[:200].replace("\n", " "),
+            message=render_to_string("webhooks/email/disabled.txt", context),
+            from_email=None,
+            recipient_list=owners,
+        )
 
 
 # --- the log -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from accounts.models import Organizer
 from core import domain_events
@@ -23,9 +24,11 @@ class EndpointForm(InputRulesMixin, forms.Form):
     url = forms.CharField(max_length=URL_MAX, strip=True)
     description = forms.CharField(max_length=200, required=False, strip=True)
     event_types = forms.MultipleChoiceField(
-        choices=TYPE_CHOICES, required=False, help_text="None chosen: every type."
+        choices=TYPE_CHOICES, required=False, help_text=gettext_lazy("None chosen: every type.")
     )
-    events = forms.MultipleChoiceField(choices=(), required=False, help_text="None chosen: every event.")
+    events = forms.MultipleChoiceField(
+        choices=(), required=False, help_text=gettext_lazy("None chosen: every event.")
+    )
     enabled = forms.BooleanField(required=False)
 
     def __init__(self, *args: Any, organizer: Organizer, **kwargs: Any) -> None:
@@ -41,7 +44,7 @@ class EndpointForm(InputRulesMixin, forms.Form):
         try:
             net.check_url(url)
         except net.Refused as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            raise forms.ValidationError(exc.translated()) from exc
         return url
 
     def clean_events(self) -> list[Event]:
@@ -62,13 +65,15 @@ def form_data(values: dict[str, Any]) -> dict[str, Any]:
 class ReplayForm(InputRulesMixin, forms.Form):
     """Since when failed messages are sent again: within the log's 30 days, not ahead."""
 
-    since = forms.DateTimeField(help_text="An ISO 8601 moment within the last 30 days.")
+    since = forms.DateTimeField(help_text=gettext_lazy("An ISO 8601 moment within the last 30 days."))
 
     def clean_since(self) -> dt.datetime:
         since: dt.datetime = self.cleaned_data["since"]
         now = timezone.now()
         if since > now:
-            raise forms.ValidationError("Choose a moment in the past.")
+            raise forms.ValidationError(gettext("Choose a moment in the past."))
         if since < now - KEEP_LOG:
-            raise forms.ValidationError(f"The log keeps {KEEP_LOG.days} days; choose a moment within them.")
+            raise forms.ValidationError(
+                gettext("The log keeps %(days)s days; choose a moment within them.") % {"days": KEEP_LOG.days}
+            )
         return since

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 import urllib3
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 
 BODY_LIMIT = 4096
 TIMEOUT_SECONDS = 15.0
@@ -30,7 +31,15 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 class Refused(Exception):
-    """The URL or an address of its host may not be called."""
+    """The URL or an address of its host may not be called. ``str()`` is the reason in
+    English (the delivery log keeps it); ``translated()`` in the active language (the form)."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        self.message, self.values = message, values
+        super().__init__(message % values)
+
+    def translated(self) -> str:
+        return gettext(self.message) % self.values
 
 
 @dataclass
@@ -48,7 +57,7 @@ def resolve(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
-        raise Refused(f"The host {host} cannot be resolved.") from exc
+        raise Refused(gettext_noop("The host %(host)s cannot be resolved."), host=host) from exc
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
@@ -69,7 +78,10 @@ def check_address(raw: str) -> None:
         or address.is_unspecified
     ):
         raise Refused(
-            f"The address {address} is not a public address; webhooks are sent to public hosts only."
+            gettext_noop(
+                "The address %(address)s is not a public address; webhooks are sent to public hosts only."
+            ),
+            address=str(address),
         )
 
 
@@ -87,19 +99,22 @@ def parse(url: str) -> Target:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise Refused("This is not a valid URL.") from exc
+        raise Refused(gettext_noop("This is not a valid URL.")) from exc
     allowed = {"https", "http"} if settings.WEBHOOKS_ALLOW_HTTP else {"https"}
     if parts.scheme not in allowed:
-        raise Refused("The URL must start with https://.")
+        raise Refused(gettext_noop("The URL must start with https://."))
     if parts.username is not None or parts.password is not None:
-        raise Refused("The URL may not contain a user name or password.")
+        raise Refused(gettext_noop("The URL may not contain a user name or password."))
     host = parts.hostname or ""
     if not host:
-        raise Refused("The URL needs a host name.")
+        raise Refused(gettext_noop("The URL needs a host name."))
     port = port or (443 if parts.scheme == "https" else 80)
     if settings.WEBHOOKS_ALLOWED_PORTS and port not in settings.WEBHOOKS_ALLOWED_PORTS:
         allowed_ports = ", ".join(str(p) for p in settings.WEBHOOKS_ALLOWED_PORTS)
-        raise Refused(f"Use the standard HTTPS port: endpoints may use port {allowed_ports} only.")
+        raise Refused(
+            gettext_noop("Use the standard HTTPS port: endpoints may use port %(ports)s only."),
+            ports=allowed_ports,
+        )
     path = parts.path or "/"
     if parts.query:
         path = f"{path}?{parts.query}"
@@ -110,7 +125,7 @@ def addresses(target: Target) -> list[str]:
     """The host's addresses, every one of them checked."""
     found = resolve(target.host, target.port)
     if not found:
-        raise Refused(f"The host {target.host} has no address.")
+        raise Refused(gettext_noop("The host %(host)s has no address."), host=target.host)
     for address in found:
         check_address(address)
     return found

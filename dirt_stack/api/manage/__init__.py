@@ -8,11 +8,12 @@ and orders need an owner or manager token (403 otherwise).
 from ninja import Router
 
 from api.auth import OrganizerToken
-from api.manage import dates, events, invoices, orders, room, tax_rules, waitlist, webhooks
+from api.manage import dates, door, events, invoices, orders, room, tax_rules, waitlist, webhooks
 
 router = Router(auth=OrganizerToken())
 router.add_router("", events.router)
 router.add_router("", dates.router)
+router.add_router("", door.router)
 router.add_router("", orders.router)
 router.add_router("", invoices.router)
 router.add_router("", room.router)

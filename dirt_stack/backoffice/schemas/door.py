@@ -35,7 +35,13 @@ class FirstCheckIn(Shape):
 class ScanResult(Shape):
     """One scan's answer (``checkin.services.scan``)."""
 
-    outcome: Literal["admitted", "already_checked_in", "refused"]
+    outcome: Literal["admitted", "exited", "already_checked_in", "refused"]
+    reason: str | None = Field(
+        None,
+        description="Why a refused ticket may not pass: not_a_code, unknown, wrong_event, wrong_date, "
+        "wrong_entrance, no_exits, not_inside, or the ticket's refusal (unpaid, ticket_refunded, "
+        "order_cancelled, order_expired, order_refunded, event_cancelled, date_cancelled).",
+    )
     message: str
     ticket: ScannedTicket | None
     first_check_in: FirstCheckIn | None = Field(description="When and where an earlier scan let it in.")
@@ -76,6 +82,7 @@ class ScannerList(Shape):
     id: int
     name: str
     date_starts_at: IsoDateTime | None = Field(description="The date it admits; null: every date.")
+    allow_exits: bool = Field(description="It records exits: the scanner offers entry and exit.")
 
 
 class ScannerPageProps(PageProps):
@@ -99,6 +106,7 @@ class CheckInListRow(Shape):
     date_starts_at: IsoDateTime | None = Field(description="The date it admits; null: every date.")
     all_ticket_types: bool
     ticket_types: list[str]
+    allow_exits: bool
     counts: CheckInCounts
     can_delete: bool
 

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import emails, lockout, signup, two_factor
@@ -53,7 +54,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next_url(request, request.GET.get("next"))
     props = LoginPageProps(next=next_url)
     if request.method == "GET":
-        return _page(request, props, "Log in")
+        return _page(request, props, gettext("Log in"))
 
     data = submitted_data(request)
     email = str(data.get("email", "")).strip().lower()
@@ -73,14 +74,14 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if two_factor.is_enabled(user):
         return begin_second_step(request, user, next_url)
     login(request, user)
-    messages.success(request, "You are logged in.")
+    messages.success(request, gettext("You are logged in."))
     return redirect(next_url)
 
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
-    messages.info(request, "You are logged out.")
+    messages.info(request, gettext("You are logged out."))
     return redirect("/")
 
 
@@ -106,18 +107,22 @@ def signup_view(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next_url(request, request.GET.get("next"), default="/manage/")
     props = SignupPageProps(next=next_url)
     if request.method == "GET":
-        return _page(request, props, "Sign up")
+        return _page(request, props, gettext("Sign up"))
     form = SignupForm(submitted_data(request))
     if not form.is_valid():
         return render_with_errors(request, props, form_errors(form))
     refusal = _address_limited(request, "signup", SIGNUP_LIMIT_PER_ADDRESS)
     if refusal is not None:
-        return _too_many(request, props, "Too many signups from your network. Try again later.", refusal)
+        return _too_many(
+            request, props, gettext("Too many signups from your network. Try again later."), refusal
+        )
     email = form.cleaned_data["email"]
     if ratelimit.hit(ratelimit.key_for("signup", email), SIGNUP_LIMIT_PER_EMAIL).allowed:
         emails.queue_signup(email, next_url, request.build_absolute_uri("/"))
     messages.success(
-        request, f"Check your email: we have sent {email} a link to finish creating your account."
+        request,
+        gettext("Check your email: we have sent %(email)s a link to finish creating your account.")
+        % {"email": email},
     )
     return redirect("accounts:login")
 
@@ -131,28 +136,28 @@ def signup_confirm_view(request: HttpRequest) -> HttpResponse:
         valid=claim is not None and not taken, email=claim.email if claim is not None else ""
     )
     if request.method == "GET" or claim is None or taken:
-        return _page(request, props, "Create your account")
+        return _page(request, props, gettext("Create your account"))
     form = SignupConfirmForm(submitted_data(request), email=claim.email)
     if not form.is_valid():
         return render_with_errors(request, props, form_errors(form))
     user = signup.create_account(email=claim.email, **form.cleaned_data)
     if user is None:
-        return _page(request, props.model_copy(update={"valid": False}), "Create your account")
+        return _page(request, props.model_copy(update={"valid": False}), gettext("Create your account"))
     login(request, user, backend="accounts.backends.LockoutModelBackend")
-    messages.success(request, "Welcome to Maticko! Your account is ready.")
+    messages.success(request, gettext("Welcome to Maticko! Your account is ready."))
     return redirect(_safe_next_url(request, claim.next, default="/manage/"))
 
 
 @require_http_methods(["GET", "POST"])
 def password_reset_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return _page(request, PasswordResetPageProps(), "Reset your password")
+        return _page(request, PasswordResetPageProps(), gettext("Reset your password"))
     form = PasswordResetForm(submitted_data(request))
     if not form.is_valid():
         return render_with_errors(request, PasswordResetPageProps(), form_errors(form))
     refusal = _address_limited(request, "password-reset", PASSWORD_RESET_LIMIT_PER_ADDRESS)
     if refusal is not None:
-        message = "Too many password reset requests from your network. Try again later."
+        message = gettext("Too many password reset requests from your network. Try again later.")
         return _too_many(request, PasswordResetPageProps(), message, refusal)
     email = form.cleaned_data["email"].lower()
     if ratelimit.hit(ratelimit.key_for("password-reset", email), PASSWORD_RESET_LIMIT).allowed:
@@ -160,7 +165,7 @@ def password_reset_view(request: HttpRequest) -> HttpResponse:
         emails.queue_password_reset(email, request.build_absolute_uri("/"))
     # The same answer whether or not the address has an account.
     messages.success(
-        request, "If an account uses that address, we have emailed it a link to reset the password."
+        request, gettext("If an account uses that address, we have emailed it a link to reset the password.")
     )
     return redirect("accounts:login")
 
@@ -169,10 +174,10 @@ def password_reset_view(request: HttpRequest) -> HttpResponse:
 def password_reset_confirm_view(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
     user = _user_from_uid(uidb64)
     if user is None or not default_token_generator.check_token(user, token):
-        return _page(request, PasswordResetConfirmPageProps(valid=False), "Choose a new password")
+        return _page(request, PasswordResetConfirmPageProps(valid=False), gettext("Choose a new password"))
     props = PasswordResetConfirmPageProps(valid=True)
     if request.method == "GET":
-        return _page(request, props, "Choose a new password")
+        return _page(request, props, gettext("Choose a new password"))
     data = submitted_data(request)
     form = SetPasswordForm(
         user, {"new_password1": data.get("password", ""), "new_password2": data.get("password", "")}
@@ -183,7 +188,7 @@ def password_reset_confirm_view(request: HttpRequest, uidb64: str, token: str) -
         return render_with_errors(request, props, {k: v for k, v in errors.items() if v})
     form.save()
     lockout.unlock(user)  # the way back in for an account locked by failed logins
-    messages.success(request, "Your password has been changed. Log in with the new one.")
+    messages.success(request, gettext("Your password has been changed. Log in with the new one."))
     return redirect("accounts:login")
 
 
@@ -191,7 +196,7 @@ def password_reset_confirm_view(request: HttpRequest, uidb64: str, token: str) -
 @require_http_methods(["GET", "POST"])
 def password_change_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return _page(request, PasswordChangePageProps(), "Change your password")
+        return _page(request, PasswordChangePageProps(), gettext("Change your password"))
     data = submitted_data(request)
     form = PasswordChangeForm(
         request.user,
@@ -211,7 +216,7 @@ def password_change_view(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render_with_errors(request, PasswordChangePageProps(), {k: v for k, v in renamed.items() if v})
     form.save()
     update_session_auth_hash(request, form.user)
-    messages.success(request, "Your password has been changed.")
+    messages.success(request, gettext("Your password has been changed."))
     return redirect("backoffice:home")
 
 

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -55,11 +56,6 @@ from events.recurrence import RecurrenceForm
 from sales import date_changes, quotas
 from sales.order_actions import Actor
 from storefront.schemas import OrganizerRef
-
-
-def _count(n: int, thing: str) -> str:
-    """A count and its noun: 1 order, 3 orders."""
-    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def _dates_url(organizer_slug: str, event_slug: str) -> str:
@@ -199,7 +195,9 @@ def _actor(request: AuthenticatedHttpRequest) -> Actor:
 def dates(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     membership, event = _managed(request, organizer_slug, event_slug)
     return render_page(
-        request, _page_props(membership, event), template_data={"page_title": f"Dates · {event.title}"}
+        request,
+        _page_props(membership, event),
+        template_data={"page_title": gettext("Dates · %(event)s") % {"event": event.title}},
     )
 
 
@@ -216,7 +214,9 @@ def date_create(request: HttpRequest, organizer_slug: str, event_slug: str) -> H
 
     def save() -> None:
         date = date_services.add_date(form)
-        messages.success(request, f"Date added: {date_services.date_label(date, event)}.")
+        messages.success(
+            request, gettext("Date added: %(date)s.") % {"date": date_services.date_label(date, event)}
+        )
 
     return _submitted(request, membership, event, "add", [form], save)
 
@@ -257,8 +257,14 @@ def dates_from_rule(request: HttpRequest, organizer_slug: str, event_slug: str) 
 
     def save() -> None:
         added = date_services.add_dates_from_rule(event, form.occurrences)
-        skipped = f"; {_count(len(added.skipped), 'date')} already existed" if added.skipped else ""
-        messages.success(request, f"{_count(len(added.created), 'date')} added{skipped}.")
+        created, skipped = len(added.created), len(added.skipped)
+        done = ngettext("%(count)s date added.", "%(count)s dates added.", created) % {"count": created}
+        if skipped:
+            existed = ngettext(
+                "%(count)s date already existed.", "%(count)s dates already existed.", skipped
+            ) % {"count": skipped}
+            done = f"{done} {existed}"
+        messages.success(request, done)
 
     return _submitted(request, membership, event, "rule", [form], save)
 
@@ -280,7 +286,9 @@ def date_update(request: HttpRequest, organizer_slug: str, event_slug: str, date
 
     def save() -> None:
         saved = date_services.edit_date(form, offers)
-        messages.success(request, f"{date_services.date_label(saved, event)} saved.")
+        messages.success(
+            request, gettext("%(date)s saved.") % {"date": date_services.date_label(saved, event)}
+        )
 
     return _submitted(request, membership, event, f"{date.pk}.edit", [form, *offers], save)
 
@@ -293,7 +301,11 @@ def dates_bulk(request: HttpRequest, organizer_slug: str, event_slug: str) -> Ht
 
     def save() -> None:
         changed = date_services.bulk_edit(form)
-        messages.success(request, f"{_count(len(changed), 'date')} changed.")
+        messages.success(
+            request,
+            ngettext("%(count)s date changed.", "%(count)s dates changed.", len(changed))
+            % {"count": len(changed)},
+        )
 
     return _submitted(request, membership, event, "bulk", [form], save)
 
@@ -316,14 +328,17 @@ def date_move(
             base_url=request.build_absolute_uri("/"),
         )
         if not moved.changed:
-            messages.info(request, "The times are the same; nothing changed.")
+            messages.info(request, gettext("The times are the same; nothing changed."))
             return
-        told = (
-            f" The buyers of {_count(moved.emails_queued, 'order')} are being emailed the new time."
-            if moved.emails_queued
-            else ""
-        )
-        messages.success(request, f"Date moved to {date_services.date_label(date, event)}.{told}")
+        done = gettext("Date moved to %(date)s.") % {"date": date_services.date_label(date, event)}
+        if moved.emails_queued:
+            told = ngettext(
+                "The buyers of %(count)s order are being emailed the new time.",
+                "The buyers of %(count)s orders are being emailed the new time.",
+                moved.emails_queued,
+            ) % {"count": moved.emails_queued}
+            done = f"{done} {told}"
+        messages.success(request, done)
 
     return _submitted(request, membership, event, f"{date.pk}.move", [form], save)
 
@@ -343,17 +358,33 @@ def date_cancel(
             base_url=request.build_absolute_uri("/"),
             reason=form.cleaned_data["reason"],
         )
-        label = date_services.date_label(date, event)
-        refunded = _count(result.orders_refunded, "order")
-        cancelled = _count(result.orders_cancelled, "unpaid order")
-        emails = _count(result.emails_queued, "email")
-        summary = f"{label} is cancelled: {refunded} refunded, {cancelled} cancelled, {emails} to the buyers."
-        if result.refunds_failed:
-            messages.error(
-                request,
-                f"{summary} The refunds of {', '.join(result.refunds_failed)} failed; they stay paid. "
-                "Cancel the date again to retry them, or refund them from their order pages.",
+        # Translators: refunded, cancelled and emails are the three counts below.
+        summary = gettext("%(date)s is cancelled: %(refunded)s, %(cancelled)s, %(emails)s.") % {
+            "date": date_services.date_label(date, event),
+            "refunded": ngettext(
+                "%(count)s order refunded", "%(count)s orders refunded", result.orders_refunded
             )
+            % {"count": result.orders_refunded},
+            "cancelled": ngettext(
+                "%(count)s unpaid order cancelled",
+                "%(count)s unpaid orders cancelled",
+                result.orders_cancelled,
+            )
+            % {"count": result.orders_cancelled},
+            "emails": ngettext(
+                "%(count)s email to the buyers", "%(count)s emails to the buyers", result.emails_queued
+            )
+            % {"count": result.emails_queued},
+        }
+        if result.refunds_failed:
+            failed = ngettext(
+                "The refund of %(orders)s failed; it stays paid. "
+                "Cancel the date again to retry it, or refund it from its order page.",
+                "The refunds of %(orders)s failed; they stay paid. "
+                "Cancel the date again to retry them, or refund them from their order pages.",
+                len(result.refunds_failed),
+            ) % {"orders": ", ".join(result.refunds_failed)}
+            messages.error(request, f"{summary} {failed}")
         else:
             messages.success(request, summary)
 
@@ -370,5 +401,5 @@ def date_delete(request: HttpRequest, organizer_slug: str, event_slug: str, date
     except ValidationError as error:
         errors = {f"{date.pk}.delete": " ".join(error.messages)}
         return render_with_errors(request, _page_props(membership, event), errors)
-    messages.success(request, f"{label} deleted.")
+    messages.success(request, gettext("%(date)s deleted.") % {"date": label})
     return redirect(_dates_url(organizer_slug, event_slug))

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -54,7 +55,10 @@ def _date_start(event: Event, check_in_list: CheckInList) -> dt.datetime | None:
 
 def _scanner_list(event: Event, check_in_list: CheckInList) -> ScannerList:
     return ScannerList(
-        id=check_in_list.pk, name=check_in_list.name, date_starts_at=_date_start(event, check_in_list)
+        id=check_in_list.pk,
+        name=check_in_list.name,
+        date_starts_at=_date_start(event, check_in_list),
+        allow_exits=check_in_list.allow_exits,
     )
 
 
@@ -88,7 +92,9 @@ def scanner(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpR
         ),
         can_manage=can_manage_events(membership),
     )
-    return render_page(request, props, template_data={"page_title": f"Check-in · {event.title}"})
+    return render_page(
+        request, props, template_data={"page_title": gettext("Check-in · %(event)s") % {"event": event.title}}
+    )
 
 
 def _json(shape: Shape) -> JsonResponse:
@@ -117,10 +123,13 @@ def scan(
     if data is None:
         return _json(ScanResult(**services.scan(check_in_list, secret="").as_dict()))
     ticket_id = data.get("ticket_id")
+    # A list with exits lets the scanner record people going out ("kind": "exit").
+    kind = CheckIn.Kind.EXIT if data.get("kind") == "exit" else CheckIn.Kind.ENTRY
     if isinstance(ticket_id, int) and not isinstance(ticket_id, bool):
-        result = services.scan(check_in_list, ticket_id=ticket_id, user=request.user)
+        result = services.scan(check_in_list, ticket_id=ticket_id, user=request.user, kind=kind)
     else:
-        result = services.scan(check_in_list, secret=str(data.get("secret", ""))[:200], user=request.user)
+        secret = str(data.get("secret", ""))[:200]
+        result = services.scan(check_in_list, secret=secret, user=request.user, kind=kind)
     return _json(ScanResult(**result.as_dict()))
 
 
@@ -147,7 +156,7 @@ def undo(
     """Managers take back a check-in made by mistake."""
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     check_in = get_object_or_404(
-        CheckIn, ticket_id=ticket_id, ticket__order__event=event, reverted_at__isnull=True
+        CheckIn.objects.admissions(), ticket_id=ticket_id, ticket__order__event=event
     )
     services.undo(check_in, by=request.user)
     return _json(
@@ -181,6 +190,7 @@ def _lists_props(event: Event, organizer_slug: str) -> CheckInListsPageProps:
                 date_starts_at=_date_start(event, lst),
                 all_ticket_types=lst.all_ticket_types,
                 ticket_types=[t.name for t in lst.ticket_types.all()],
+                allow_exits=lst.allow_exits,
                 counts=CheckInCounts(checked_in=counts[lst.pk].checked_in, expected=counts[lst.pk].expected),
                 can_delete=not counts[lst.pk].used,
             )
@@ -195,17 +205,23 @@ def lists(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpRes
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     if request.method == "GET":
         return render_page(
-            request, _lists_props(event, organizer_slug), template_data={"page_title": "Check-in lists"}
+            request,
+            _lists_props(event, organizer_slug),
+            template_data={"page_title": gettext("Check-in lists")},
         )
     data = submitted_data(request)
     if data.get("action") == "for_date":
         date = event_date(event, data.get("date"))
         if date is None:
             return render_with_errors(
-                request, _lists_props(event, organizer_slug), {"form": "Choose one of the event's dates."}
+                request,
+                _lists_props(event, organizer_slug),
+                {"form": gettext("Choose one of the event's dates.")},
             )
         check_in_list = services.list_for_date(date)
-        messages.success(request, f"Check-in list “{check_in_list.name}” is ready.")
+        messages.success(
+            request, gettext("Check-in list “%(name)s” is ready.") % {"name": check_in_list.name}
+        )
         return redirect("backoffice:checkin_lists", organizer_slug=organizer_slug, event_slug=event_slug)
     if data.get("action") == "delete":
         check_in_list = _list_for(event, parse_id(data.get("id")) or 0)
@@ -213,14 +229,14 @@ def lists(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpRes
             return render_with_errors(
                 request,
                 _lists_props(event, organizer_slug),
-                {"form": "Tickets were checked in through this list; it stays."},
+                {"form": gettext("Tickets were checked in through this list; it stays.")},
             )
         check_in_list.delete()
-        messages.success(request, "Check-in list deleted.")
+        messages.success(request, gettext("Check-in list deleted."))
         return redirect("backoffice:checkin_lists", organizer_slug=organizer_slug, event_slug=event_slug)
     form = CheckInListForm(data, event=event)
     if not form.is_valid():
         return render_with_errors(request, _lists_props(event, organizer_slug), form_errors(form))
     form.save()
-    messages.success(request, f"Check-in list “{form.instance.name}” created.")
+    messages.success(request, gettext("Check-in list “%(name)s” created.") % {"name": form.instance.name})
     return redirect("backoffice:checkin_lists", organizer_slug=organizer_slug, event_slug=event_slug)

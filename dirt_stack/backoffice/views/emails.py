@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -113,7 +114,11 @@ def _texts_back(event: Event) -> HttpResponse:
 @require_http_methods(["GET"])
 def email_texts_page(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
-    return render_page(request, _texts_props(event), template_data={"page_title": f"Emails: {event.title}"})
+    return render_page(
+        request,
+        _texts_props(event),
+        template_data={"page_title": gettext("Emails: %(event)s") % {"event": event.title}},
+    )
 
 
 @login_required
@@ -138,7 +143,9 @@ def email_text_save(
         )
     except email_texts.TextInvalid as exc:
         return render_with_errors(request, _texts_props(event), exc.errors)
-    messages.success(request, f"The {Kind(kind).label.lower()} email's text is saved.")
+    messages.success(
+        request, gettext("The text of the email “%(email)s” is saved.") % {"email": Kind(kind).label}
+    )
     return _texts_back(event)
 
 
@@ -158,7 +165,9 @@ def email_text_reset(
     except email_texts.TextInvalid as exc:
         return render_with_errors(request, _texts_props(event), exc.errors)
     if done:
-        messages.success(request, f"The {Kind(kind).label.lower()} email is Maticko's own again.")
+        messages.success(
+            request, gettext("The email “%(email)s” is Maticko's own again.") % {"email": Kind(kind).label}
+        )
     return _texts_back(event)
 
 
@@ -181,9 +190,15 @@ def email_reminder(request: AuthenticatedHttpRequest, organizer_slug: str, event
             actor=request.user,
             actor_label=request.user.email,
         )
-    messages.success(
-        request, f"Reminders go {hours} hours before each date." if hours else "No reminder is sent."
-    )
+    if hours:
+        done = ngettext(
+            "Reminders go %(count)s hour before each date.",
+            "Reminders go %(count)s hours before each date.",
+            hours,
+        ) % {"count": hours}
+    else:
+        done = gettext("No reminder is sent.")
+    messages.success(request, done)
     return _texts_back(event)
 
 
@@ -267,7 +282,9 @@ def messages_page(request: AuthenticatedHttpRequest, organizer_slug: str, event_
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     if request.method == "GET":
         return render_page(
-            request, _messages_props(event), template_data={"page_title": f"Messages: {event.title}"}
+            request,
+            _messages_props(event),
+            template_data={"page_title": gettext("Messages: %(event)s") % {"event": event.title}},
         )
     form = MessageForm(submitted_data(request), event=event)
     if not form.is_valid():
@@ -278,7 +295,15 @@ def messages_page(request: AuthenticatedHttpRequest, organizer_slug: str, event_
     except email_texts.TextInvalid as exc:
         return render_with_errors(request, _messages_props(event), exc.errors)
     total = message.recipients.count()
-    messages.success(request, f"The message is on its way to {total} buyer{'s' if total != 1 else ''}.")
+    messages.success(
+        request,
+        ngettext(
+            "The message is on its way to %(count)s buyer.",
+            "The message is on its way to %(count)s buyers.",
+            total,
+        )
+        % {"count": total},
+    )
     return redirect("backoffice:messages", organizer_slug=organizer_slug, event_slug=event_slug)
 
 

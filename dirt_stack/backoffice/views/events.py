@@ -14,6 +14,7 @@ from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -126,7 +127,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             for m in memberships
         ]
     )
-    return render_page(request, props, template_data={"page_title": "My events"})
+    return render_page(request, props, template_data={"page_title": gettext("My events")})
 
 
 def organizer_props(membership: Membership) -> OrganizerManagePageProps:
@@ -168,12 +169,12 @@ def event_create(request: HttpRequest, organizer_slug: str) -> HttpResponse:
         configured_payment_methods=configured_methods(),
     )
     if request.method == "GET":
-        return render_page(request, props, template_data={"page_title": "New event"})
+        return render_page(request, props, template_data={"page_title": gettext("New event")})
     form = EventForm(submitted_data(request), request.FILES)
     if not form.is_valid():
         return render_with_errors(request, props, form_errors(form))
     event = services.save_event(form, org)
-    messages.success(request, "Event created as a draft. Add ticket types, then publish it.")
+    messages.success(request, gettext("Event created as a draft. Add ticket types, then publish it."))
     return redirect("backoffice:event", organizer_slug=org.slug, event_slug=event.slug)
 
 
@@ -246,7 +247,7 @@ def event_edit(request: AuthenticatedHttpRequest, organizer_slug: str, event_slu
     except ValidationError as error:
         event.refresh_from_db()
         return render_with_errors(request, _editor_props(membership, event), validation_errors(error))
-    messages.success(request, "Event saved.")
+    messages.success(request, gettext("Event saved."))
     return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event.slug)
 
 
@@ -267,8 +268,11 @@ def event_status(request: HttpRequest, organizer_slug: str, event_slug: str, act
         return render_with_errors(
             request, _editor_props(membership, event), {"status": " ".join(error.messages)}
         )
-    verb = {"publish": "published", "unpublish": "unpublished"}[action]
-    messages.success(request, f"“{event.title}” is {verb}.")
+    done = {
+        "publish": gettext("“%(event)s” is published."),
+        "unpublish": gettext("“%(event)s” is unpublished."),
+    }[action]
+    messages.success(request, done % {"event": event.title})
     return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event.slug)
 
 
@@ -291,7 +295,9 @@ def event_cancel(request: AuthenticatedHttpRequest, organizer_slug: str, event_s
         return redirect("backoffice:event_cancellation", organizer_slug=organizer_slug, event_slug=event.slug)
     if request.method == "GET":
         return render_page(
-            request, _cancel_props(membership, event), template_data={"page_title": f"Cancel {event.title}"}
+            request,
+            _cancel_props(membership, event),
+            template_data={"page_title": gettext("Cancel %(event)s") % {"event": event.title}},
         )
     form = CancelEventForm(submitted_data(request))
     if not form.is_valid():
@@ -300,9 +306,12 @@ def event_cancel(request: AuthenticatedHttpRequest, organizer_slug: str, event_s
         event, by=request.user, base_url=request.build_absolute_uri("/"), reason=form.cleaned_data["reason"]
     )
     if cancellation.status == EventCancellation.Status.DONE:
-        messages.success(request, f"“{event.title}” is cancelled.")
+        messages.success(request, gettext("“%(event)s” is cancelled.") % {"event": event.title})
     else:
-        messages.success(request, f"“{event.title}” is cancelled; its orders are being settled.")
+        messages.success(
+            request,
+            gettext("“%(event)s” is cancelled; its orders are being settled.") % {"event": event.title},
+        )
     return redirect("backoffice:event_cancellation", organizer_slug=organizer_slug, event_slug=event.slug)
 
 
@@ -322,7 +331,11 @@ def event_cancellation_page(
         currency=event.currency,
         progress=cancellation_progress(event, progress),
     )
-    return render_page(request, props, template_data={"page_title": f"{event.title}: cancellation"})
+    return render_page(
+        request,
+        props,
+        template_data={"page_title": gettext("%(event)s: cancellation") % {"event": event.title}},
+    )
 
 
 @login_required
@@ -335,7 +348,7 @@ def event_cancellation_retry(
     if event_cancellation.progress(event) is None:
         return redirect("backoffice:event_cancel", organizer_slug=organizer_slug, event_slug=event.slug)
     event_cancellation.cancel_event(event, by=request.user, base_url=request.build_absolute_uri("/"))
-    messages.success(request, "Settling the orders that are left again.")
+    messages.success(request, gettext("Settling the orders that are left again."))
     return redirect("backoffice:event_cancellation", organizer_slug=organizer_slug, event_slug=event.slug)
 
 
@@ -365,7 +378,7 @@ def event_duplicate(request: AuthenticatedHttpRequest, organizer_slug: str, even
         return render_page(
             request,
             _duplicate_props(membership, event),
-            template_data={"page_title": f"Duplicate {event.title}"},
+            template_data={"page_title": gettext("Duplicate %(event)s") % {"event": event.title}},
         )
     form = DuplicateEventForm(submitted_data(request), event=event)
     if not form.is_valid():
@@ -380,7 +393,11 @@ def event_duplicate(request: AuthenticatedHttpRequest, organizer_slug: str, even
         )
     except ValidationError as error:
         return render_with_errors(request, _duplicate_props(membership, event), validation_errors(error))
-    messages.success(request, f"“{copy.title}” was created as a draft copy of “{event.title}”.")
+    messages.success(
+        request,
+        gettext("“%(copy)s” was created as a draft copy of “%(event)s”.")
+        % {"copy": copy.title, "event": event.title},
+    )
     return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=copy.slug)
 
 
@@ -400,7 +417,7 @@ def ticket_type_create(request: HttpRequest, organizer_slug: str, event_slug: st
     if not form.is_valid():
         return _ticket_type_errors(request, membership, event, form, "new")
     ticket_type = services.save_ticket_type(form)
-    messages.success(request, f"Ticket type “{ticket_type.name}” added.")
+    messages.success(request, gettext("Ticket type “%(name)s” added.") % {"name": ticket_type.name})
     return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event_slug)
 
 
@@ -416,7 +433,7 @@ def ticket_type_update(
     try:
         if action == "delete":
             services.delete_ticket_type(ticket_type)
-            messages.success(request, f"Ticket type “{ticket_type.name}” deleted.")
+            messages.success(request, gettext("Ticket type “%(name)s” deleted.") % {"name": ticket_type.name})
         elif action in ("up", "down"):
             services.move_ticket_type(ticket_type, action)
         else:
@@ -424,7 +441,7 @@ def ticket_type_update(
             if not form.is_valid():
                 return _ticket_type_errors(request, membership, event, form, str(ticket_type.pk))
             services.save_ticket_type(form)
-            messages.success(request, f"Ticket type “{ticket_type.name}” saved.")
+            messages.success(request, gettext("Ticket type “%(name)s” saved.") % {"name": ticket_type.name})
     except ValidationError as error:
         return render_with_errors(
             request, _editor_props(membership, event), {f"{ticket_type.pk}.form": " ".join(error.messages)}
@@ -441,7 +458,7 @@ def voucher_create(request: HttpRequest, organizer_slug: str, event_slug: str) -
         errors = {f"voucher.{field}": message for field, message in form_errors(form).items()}
         return render_with_errors(request, _editor_props(membership, event), errors)
     voucher = form.save()
-    messages.success(request, f"Voucher {voucher.code} created.")
+    messages.success(request, gettext("Voucher %(code)s created.") % {"code": voucher.code})
     return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event_slug)
 
 
@@ -456,8 +473,11 @@ def voucher_delete(
         return render_with_errors(
             request,
             _editor_props(membership, event),
-            {"voucher.form": f"Voucher {voucher.code} has been used; it cannot be deleted."},
+            {
+                "voucher.form": gettext("Voucher %(code)s has been used; it cannot be deleted.")
+                % {"code": voucher.code}
+            },
         )
     voucher.delete()
-    messages.success(request, f"Voucher {voucher.code} deleted.")
+    messages.success(request, gettext("Voucher %(code)s deleted.") % {"code": voucher.code})
     return redirect("backoffice:event", organizer_slug=organizer_slug, event_slug=event_slug)

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
@@ -120,7 +121,7 @@ def invoices(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpResp
         mode=services.settings_of(membership.organizer_id).mode,
         settings_url=reverse("backoffice:invoice_settings", args=[organizer_slug]),
     )
-    return render_page(request, props, template_data={"page_title": "Invoices"})
+    return render_page(request, props, template_data={"page_title": gettext("Invoices")})
 
 
 def _invoice(membership: Membership, invoice_id: str) -> Invoice:
@@ -166,7 +167,7 @@ def invoice_settings(request: AuthenticatedHttpRequest, organizer_slug: str) -> 
     membership = _member(request, organizer_slug, OWNERS)
     if request.method == "GET":
         return render_page(
-            request, _settings_props(membership), template_data={"page_title": "Invoice settings"}
+            request, _settings_props(membership), template_data={"page_title": gettext("Invoice settings")}
         )
     data = submitted_data(request)
     try:
@@ -184,7 +185,7 @@ def invoice_settings(request: AuthenticatedHttpRequest, organizer_slug: str) -> 
             footer=footer if isinstance(footer, str) else "",
         )
         return render_with_errors(request, _settings_props(membership, echoed), exc.errors)
-    messages.success(request, "The invoice settings are saved.")
+    messages.success(request, gettext("The invoice settings are saved."))
     return redirect("backoffice:invoice_settings", organizer_slug=organizer_slug)
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
@@ -33,11 +34,9 @@ from events.models import Event
 from questions import services as questions
 from sales import exceptions, lifecycle, order_actions
 from sales.models import Order, Ticket
+from sales.payments import PROVIDERS
 from storefront.invoices import order_invoices
 from storefront.serializers import answers_edit, order_detail, order_questions
-
-if TYPE_CHECKING:
-    pass
 
 ORDERS_PER_PAGE = 25
 
@@ -65,7 +64,11 @@ def dashboard(request: HttpRequest, organizer_slug: str, event_slug: str) -> Htt
         date=date.pk if date else None,
         figures=reports.dashboard(event, date),
     )
-    return render_page(request, props, template_data={"page_title": f"Dashboard · {event.title}"})
+    return render_page(
+        request,
+        props,
+        template_data={"page_title": gettext("Dashboard · %(event)s") % {"event": event.title}},
+    )
 
 
 def _order_row(order: Order, event: Event) -> OrderRow:
@@ -86,9 +89,6 @@ def _order_row(order: Order, event: Event) -> OrderRow:
     )
 
 
-PAYMENT_LABELS = {"offline": "Bank transfer", "stripe": "Card (Stripe)", "free": "Free", "demo": "Demo card"}
-
-
 def _orders_props(request: HttpRequest, event: Event, organizer_slug: str) -> OrdersPageProps:
     found = Order.objects.filter(event=event).search(request.GET).select_related("date").with_ticket_counts()
     page, pagination = paginate(request, found, ORDERS_PER_PAGE)
@@ -103,7 +103,7 @@ def _orders_props(request: HttpRequest, event: Event, organizer_slug: str) -> Or
         statuses=[Option(value=v, label=label) for v, label in Order.Status.choices],
         ticket_types=[Option(value=str(t.pk), label=t.name) for t in event.ticket_types.all()],
         dates=date_choices(event),
-        payment_methods=[Option(value=v, label=label) for v, label in PAYMENT_LABELS.items()],
+        payment_methods=[Option(value=name, label=gettext(p.label)) for name, p in PROVIDERS.items()],
         bulk_cancel_url=f"{_base(organizer_slug, event.slug)}/orders/cancel-transfers/",
     )
 
@@ -114,7 +114,9 @@ def order_list(request: HttpRequest, organizer_slug: str, event_slug: str) -> Ht
     """The event's orders, searched; pending bank transfers can be selected and cancelled."""
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     props = _orders_props(request, event, organizer_slug)
-    return render_page(request, props, template_data={"page_title": f"Orders · {event.title}"})
+    return render_page(
+        request, props, template_data={"page_title": gettext("Orders · %(event)s") % {"event": event.title}}
+    )
 
 
 def _orders_url(request: HttpRequest, organizer_slug: str, event_slug: str) -> str:
@@ -133,7 +135,7 @@ def cancel_transfers(request: AuthenticatedHttpRequest, organizer_slug: str, eve
     codes = [c for c in items if isinstance(c, str) and c.isalnum() and len(c) <= 20]
     try:
         if not codes or len(codes) != len(items):
-            raise exceptions.OrderInvalid("Choose the bank-transfer orders to cancel.", "codes")
+            raise exceptions.OrderInvalid(gettext("Choose the bank-transfer orders to cancel."), "codes")
         actor = order_actions.Actor(user=request.user)
         cancelled = order_actions.cancel_unpaid_transfers(
             event, [c.upper() for c in codes], actor, base_url=request.build_absolute_uri("/")
@@ -141,9 +143,14 @@ def cancel_transfers(request: AuthenticatedHttpRequest, organizer_slug: str, eve
     except exceptions.OrderInvalid as exc:
         props = _orders_props(request, event, organizer_slug)
         return render_with_errors(request, props, {exc.field: str(exc)})
-    plural = "s" if cancelled != 1 else ""
     messages.success(
-        request, f"{cancelled} unpaid bank transfer{plural} cancelled; their tickets are back on sale."
+        request,
+        ngettext(
+            "%(count)s unpaid bank transfer cancelled; its tickets are back on sale.",
+            "%(count)s unpaid bank transfers cancelled; their tickets are back on sale.",
+            cancelled,
+        )
+        % {"count": cancelled},
     )
     # Back to the list as it was searched (the page posts with its query string).
     listed = reverse("backoffice:orders", kwargs={"organizer_slug": organizer_slug, "event_slug": event_slug})
@@ -232,13 +239,17 @@ def order_action(
     try:
         if action == "cancel":
             order_actions.cancel(order, actor, base_url=base_url)
-            messages.success(request, f"Order {order.code} cancelled; its tickets are void and back on sale.")
+            messages.success(
+                request,
+                gettext("Order %(code)s cancelled; its tickets are void and back on sale.")
+                % {"code": order.code},
+            )
         elif action == "refund":
             chosen = data.get("tickets") or []
             submitted = [parse_id(t) for t in chosen] if isinstance(chosen, list) else [None]
             tickets = [t for t in submitted if t is not None]
             if len(tickets) != len(submitted):
-                raise exceptions.OrderInvalid("Choose tickets of this order.", "tickets")
+                raise exceptions.OrderInvalid(gettext("Choose tickets of this order."), "tickets")
             amount = _decimal(data.get("amount"))
             order_actions.refund(
                 order,
@@ -248,36 +259,39 @@ def order_action(
                 reason=str(data.get("reason", "")),
                 base_url=base_url,
             )
-            messages.success(request, "Refunded; the buyer gets an email saying what was refunded.")
+            messages.success(request, gettext("Refunded; the buyer gets an email saying what was refunded."))
         elif action == "retry_refund":
             order_actions.retry_refund(order, parse_id(data.get("refund")), actor, base_url=base_url)
-            messages.success(request, "Refunded; the buyer gets an email saying what was refunded.")
+            messages.success(request, gettext("Refunded; the buyer gets an email saying what was refunded."))
         elif action == "mark_paid":
             order = order_actions.mark_paid(
                 order, actor, base_url=base_url, reference=str(data.get("reference", ""))[:200]
             )
             if order.status == Order.Status.EXPIRED:
                 messages.warning(
-                    request, "Paid after the order expired and its tickets are gone: refund the payment."
+                    request,
+                    gettext("Paid after the order expired and its tickets are gone: refund the payment."),
                 )
             else:
-                messages.success(request, "Order marked paid; the buyer gets the tickets by email.")
+                messages.success(request, gettext("Order marked paid; the buyer gets the tickets by email."))
         elif action == "resend":
             order_actions.resend_confirmation(order, actor, base_url=base_url)
-            messages.success(request, f"Confirmation sent again to {order.buyer_email}.")
+            messages.success(
+                request, gettext("Confirmation sent again to %(email)s.") % {"email": order.buyer_email}
+            )
         elif action == "answers":
             asked, _ = order_questions(order)
             changed = questions.changed_answers(
                 asked, order.answers, data.get("answers"), data.get("ticket_answers")
             )
             order_actions.change_answers(order, changed, actor)
-            messages.success(request, "Answers saved.")
+            messages.success(request, gettext("Answers saved."))
         elif action == "attendee":
             ticket = get_object_or_404(Ticket, pk=parse_id(data.get("ticket")) or 0, order=order)
             order_actions.change_attendee(ticket, str(data.get("attendee_name", "")), actor)
-            messages.success(request, "Attendee name changed.")
+            messages.success(request, gettext("Attendee name changed."))
         else:
-            raise exceptions.OrderInvalid("Unknown action.", "action")
+            raise exceptions.OrderInvalid(gettext("Unknown action."), "action")
     except exceptions.OrderInvalid as exc:
         order.refresh_from_db()
         return render_with_errors(

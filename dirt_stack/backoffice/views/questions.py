@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from backoffice.access import MANAGERS, managed_event
@@ -86,7 +87,9 @@ def _question(
 def questions_page(request: HttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     return render_page(
-        request, _page_props(event), template_data={"page_title": f"Questions · {event.title}"}
+        request,
+        _page_props(event),
+        template_data={"page_title": gettext("Questions · %(event)s") % {"event": event.title}},
     )
 
 
@@ -101,7 +104,7 @@ def question_create(request: HttpRequest, organizer_slug: str, event_slug: str) 
         question = questions.add_question(form.save(commit=False), form.ticket_type_ids())
     except questions.TooManyQuestions as exc:
         return _invalid(request, event, "add", {"form": str(exc)})
-    messages.success(request, f"Question added: {question.label}.")
+    messages.success(request, gettext("Question added: %(question)s.") % {"question": question.label})
     return redirect(_questions_url(event))
 
 
@@ -115,7 +118,11 @@ def question_update(
     if not form.is_valid():
         return _invalid(request, event, f"{question.pk}.edit", form_errors(form))
     questions.update_question(form.save(commit=False), form.ticket_type_ids())
-    messages.success(request, f"Question saved: {question.label}. Orders placed before keep their answers.")
+    messages.success(
+        request,
+        gettext("Question saved: %(question)s. Orders placed before keep their answers.")
+        % {"question": question.label},
+    )
     return redirect(_questions_url(event))
 
 
@@ -127,7 +134,9 @@ def question_move(
     event, question = _question(request, organizer_slug, event_slug, question_id)
     direction = submitted_data(request).get("direction")
     if direction not in ("up", "down"):
-        return _invalid(request, event, f"{question.pk}.move", {"form": "Move a question up or down."})
+        return _invalid(
+            request, event, f"{question.pk}.move", {"form": gettext("Move a question up or down.")}
+        )
     questions.move_question(question, -1 if direction == "up" else 1)
     return redirect(_questions_url(event))
 
@@ -140,7 +149,11 @@ def question_delete(
     event, question = _question(request, organizer_slug, event_slug, question_id)
     label = question.label
     questions.delete_question(question)
-    messages.success(request, f"Question deleted: {label}. Orders keep the answers they were placed with.")
+    messages.success(
+        request,
+        gettext("Question deleted: %(question)s. Orders keep the answers they were placed with.")
+        % {"question": label},
+    )
     return redirect(_questions_url(event))
 
 
@@ -157,5 +170,5 @@ def answer_settings(request: HttpRequest, organizer_slug: str, event_slug: str) 
         buyers_edit=form.cleaned_data["buyers_edit"],
         hours_before=form.cleaned_data["buyer_edit_hours_before"],
     )
-    messages.success(request, "Saved: when buyers may change their answers.")
+    messages.success(request, gettext("Saved: when buyers may change their answers."))
     return redirect(_questions_url(event))

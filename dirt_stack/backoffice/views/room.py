@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
@@ -66,7 +67,7 @@ def room_page(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug
     """The console; POST saves the settings."""
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     room = _room(event)
-    title = {"page_title": f"On-sale room: {event.title}"}
+    title = {"page_title": gettext("On-sale room: %(event)s") % {"event": event.title}}
     if request.method == "GET":
         return render_page(request, _props(event, room), template_data=title)
     form = RoomForm(submitted_data(request), event=event)
@@ -77,7 +78,7 @@ def room_page(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug
         onsale.configure(event, actor=request.user, actor_label=actor.label, **form.cleaned_data)
     except ValidationError as error:
         return render_with_errors(request, _props(event, room), validation_errors(error))
-    messages.success(request, "The on-sale room's settings are saved.")
+    messages.success(request, gettext("The on-sale room's settings are saved."))
     return _back(event)
 
 
@@ -97,7 +98,7 @@ def _configured(
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     room = _room(event)
     if room is None:
-        messages.error(request, "Set the room up first.")
+        messages.error(request, gettext("Set the room up first."))
     return event, room
 
 
@@ -112,7 +113,7 @@ def room_pause(request: AuthenticatedHttpRequest, organizer_slug: str, event_slu
     event, room = _configured(request, organizer_slug, event_slug)
     if room is not None:
         onsale.pause(room, actor=request.user, actor_label=Actor(user=request.user).label)
-        messages.success(request, "Admissions are paused; the queue keeps its order.")
+        messages.success(request, gettext("Admissions are paused; the queue keeps its order."))
     return _back(event)
 
 
@@ -122,7 +123,7 @@ def room_resume(request: AuthenticatedHttpRequest, organizer_slug: str, event_sl
     event, room = _configured(request, organizer_slug, event_slug)
     if room is not None:
         onsale.resume(room, actor=request.user, actor_label=Actor(user=request.user).label)
-        messages.success(request, "Admissions resumed.")
+        messages.success(request, gettext("Admissions resumed."))
     return _back(event)
 
 
@@ -145,5 +146,5 @@ def room_rate(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug
         )
     except ValidationError as error:
         return render_with_errors(request, _props(event, room), validation_errors(error))
-    messages.success(request, "The admission rate is changed.")
+    messages.success(request, gettext("The admission rate is changed."))
     return _back(event)

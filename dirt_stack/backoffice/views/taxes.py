@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from accounts.models import Membership, Organizer
@@ -129,7 +130,7 @@ def rule_input(data: dict[str, Any]) -> rules.RuleInput:
 @require_GET
 def tax_rules(request: HttpRequest, organizer_slug: str) -> HttpResponse:
     membership = _membership(request, organizer_slug)
-    return render_page(request, _page_props(membership), template_data={"page_title": "Tax rules"})
+    return render_page(request, _page_props(membership), template_data={"page_title": gettext("Tax rules")})
 
 
 @login_required
@@ -145,7 +146,7 @@ def tax_rule_create(request: HttpRequest, organizer_slug: str) -> HttpResponse:
             rule = rules.save_rule(membership.organizer, rule_input(data))
     except rules.RuleInvalid as exc:
         return _invalid(request, membership, "new", exc.errors)
-    messages.success(request, f"Tax rule added: {rule.name}. Check its rate.")
+    messages.success(request, gettext("Tax rule added: %(rule)s. Check its rate.") % {"rule": rule.name})
     return redirect(_rules_url(organizer_slug))
 
 
@@ -157,7 +158,10 @@ def tax_rule_update(request: HttpRequest, organizer_slug: str, rule_id: int) -> 
         rules.save_rule(membership.organizer, rule_input(submitted_data(request)), rule)
     except rules.RuleInvalid as exc:
         return _invalid(request, membership, f"{rule.pk}.edit", exc.errors)
-    messages.success(request, f"Tax rule saved: {rule.name}. Orders placed before keep their tax.")
+    messages.success(
+        request,
+        gettext("Tax rule saved: %(rule)s. Orders placed before keep their tax.") % {"rule": rule.name},
+    )
     return redirect(_rules_url(organizer_slug))
 
 
@@ -169,7 +173,7 @@ def tax_rule_delete(request: HttpRequest, organizer_slug: str, rule_id: int) -> 
         rules.delete_rule(rule)
     except rules.RuleInUse as exc:
         return _invalid(request, membership, f"{rule_id}.delete", {"form": str(exc)})
-    messages.success(request, f"Tax rule deleted: {rule.name}.")
+    messages.success(request, gettext("Tax rule deleted: %(rule)s.") % {"rule": rule.name})
     return redirect(_rules_url(organizer_slug))
 
 
@@ -184,7 +188,7 @@ def seller_settings(request: HttpRequest, organizer_slug: str) -> HttpResponse:
         organizer.refresh_from_db()
         return _invalid(request, membership, "seller", form_errors(form))
     form.save()
-    messages.success(request, "The seller's details are saved.")
+    messages.success(request, gettext("The seller's details are saved."))
     return redirect(_rules_url(organizer_slug))
 
 
@@ -234,5 +238,5 @@ def event_taxes(request: HttpRequest, organizer_slug: str, event_slug: str) -> H
             event_views._editor_props(membership, event),
             {f"taxes.{k}": v for k, v in errors.items()},
         )
-    messages.success(request, "Tax settings saved. Orders placed before keep their tax.")
+    messages.success(request, gettext("Tax settings saved. Orders placed before keep their tax."))
     return redirect(_event_page_url(request, organizer_slug, event_slug))

@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services, tokens, two_factor
@@ -58,12 +59,16 @@ _INVITATION_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 @require_http_methods(["GET", "POST"])
 def organizer_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return render_page(request, OrganizerCreatePageProps(), template_data={"page_title": "New organizer"})
+        return render_page(
+            request, OrganizerCreatePageProps(), template_data={"page_title": gettext("New organizer")}
+        )
     form = OrganizerForm(submitted_data(request))
     if not form.is_valid():
         return render_with_errors(request, OrganizerCreatePageProps(), form_errors(form))
     organizer = services.create_organizer(owner=request.user, **form.cleaned_data)
-    messages.success(request, f"“{organizer.name}” is ready. Create its first event.")
+    messages.success(
+        request, gettext("“%(organizer)s” is ready. Create its first event.") % {"organizer": organizer.name}
+    )
     return redirect("backoffice:organizer", organizer_slug=organizer.slug)
 
 
@@ -103,7 +108,7 @@ def _members_props(membership: Membership) -> MembersPageProps:
 def members(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpResponse:
     membership = membership_for(request.user, organizer_slug)
     if request.method == "GET":
-        return render_page(request, _members_props(membership), template_data={"page_title": "Team"})
+        return render_page(request, _members_props(membership), template_data={"page_title": gettext("Team")})
     require_role(membership, OWNERS)
     form = InvitationForm(submitted_data(request), organizer=membership.organizer)
     if not form.is_valid():
@@ -112,7 +117,7 @@ def members(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpRespo
         organizer=membership.organizer, invited_by=request.user, **form.cleaned_data
     )
     _send_invitation(request, invitation)
-    messages.success(request, f"Invitation sent to {invitation.email}.")
+    messages.success(request, gettext("Invitation sent to %(email)s.") % {"email": invitation.email})
     return redirect("backoffice:members", organizer_slug=organizer_slug)
 
 
@@ -125,7 +130,9 @@ def _send_invitation(request: AuthenticatedHttpRequest, invitation: Invitation) 
     }
     send_mail(
         # A name stored before names were cleaned on input may still break a header.
-        subject=single_line(f"Join {invitation.organizer.name} on Maticko"),
+        subject=single_line(
+            gettext("Join %(organizer)s on Maticko") % {"organizer": invitation.organizer.name}
+        ),
         message=render_to_string("backoffice/email/invitation.txt", context),
         html_message=render_to_string("backoffice/email/invitation.html", context),
         from_email=None,
@@ -151,13 +158,19 @@ def member_update(request: HttpRequest, organizer_slug: str, member_id: int) -> 
     try:
         if data.get("action") == "remove":
             services.remove_member(membership=target)
-            messages.success(request, f"{target.user.email} was removed from the team.")
+            messages.success(
+                request, gettext("%(email)s was removed from the team.") % {"email": target.user.email}
+            )
         else:
             form = MembershipRoleForm(data)
             if not form.is_valid():
                 return render_with_errors(request, _members_props(membership), form_errors(form))
             services.change_role(membership=target, role=form.cleaned_data["role"])
-            messages.success(request, f"{target.user.email} is now {target.get_role_display().lower()}.")
+            messages.success(
+                request,
+                gettext("%(email)s now has the role %(role)s.")
+                % {"email": target.user.email, "role": target.get_role_display()},
+            )
     except ValidationError as error:
         return render_with_errors(request, _members_props(membership), {"form": " ".join(error.messages)})
     if target.pk == membership.pk and data.get("action") == "remove":
@@ -173,7 +186,7 @@ def invitation_revoke(request: HttpRequest, organizer_slug: str, invitation_id: 
     get_object_or_404(
         Invitation, pk=invitation_id, organizer=membership.organizer, accepted_at__isnull=True
     ).delete()
-    messages.info(request, "Invitation withdrawn.")
+    messages.info(request, gettext("Invitation withdrawn."))
     return redirect("backoffice:members", organizer_slug=organizer_slug)
 
 
@@ -199,13 +212,15 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         refusal=refusal if invitation.is_open else None,
     )
     if request.method == "GET" or not isinstance(user, User):
-        return render_page(request, props, template_data={"page_title": "Invitation"})
+        return render_page(request, props, template_data={"page_title": gettext("Invitation")})
     try:
         membership = services.accept_invitation(token=token, user=user)
     except services.InvitationRefused as error:
         return render_with_errors(request, props, {"form": " ".join(error.messages)}, status=403)
     messages.success(
-        request, f"You joined {membership.organizer.name} as {membership.get_role_display().lower()}."
+        request,
+        gettext("You joined %(organizer)s. Your role: %(role)s.")
+        % {"organizer": membership.organizer.name, "role": membership.get_role_display()},
     )
     return redirect("backoffice:organizer", organizer_slug=membership.organizer.slug)
 
@@ -228,7 +243,7 @@ def organizer_settings(request: AuthenticatedHttpRequest, organizer_slug: str) -
         except ValidationError as error:
             return render_with_errors(request, organizer_props(membership), validation_errors(error))
     form.save()
-    messages.success(request, "Organizer settings saved.")
+    messages.success(request, gettext("Organizer settings saved."))
     return redirect("backoffice:organizer", organizer_slug=organizer_slug)
 
 
@@ -264,12 +279,14 @@ def api_tokens(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpRe
     membership = membership_for(request.user, organizer_slug)
     require_role(membership, OWNERS)
     if request.method == "GET":
-        return render_page(request, _tokens_props(membership), template_data={"page_title": "API tokens"})
+        return render_page(
+            request, _tokens_props(membership), template_data={"page_title": gettext("API tokens")}
+        )
     data = submitted_data(request)
     if data.get("action") == "revoke":
         token = get_object_or_404(ApiToken, pk=parse_id(data.get("id")) or 0, organizer=membership.organizer)
         tokens.revoke(token)
-        messages.success(request, f"Token “{token.name}” revoked.")
+        messages.success(request, gettext("Token “%(name)s” revoked.") % {"name": token.name})
         return redirect("backoffice:api_tokens", organizer_slug=organizer_slug)
     refused = require_recent_authentication(request, reverse("backoffice:api_tokens", args=[organizer_slug]))
     if refused:
@@ -286,5 +303,5 @@ def api_tokens(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpRe
         expires_at=tokens.end_of_day(expires) if expires else None,
     )
     return render_page(
-        request, _tokens_props(membership, new_token=raw), template_data={"page_title": "API tokens"}
+        request, _tokens_props(membership, new_token=raw), template_data={"page_title": gettext("API tokens")}
     )

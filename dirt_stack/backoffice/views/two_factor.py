@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from inertia.http import encrypt_history
 
@@ -58,11 +59,13 @@ def login_two_factor(request: HttpRequest) -> HttpResponse:
     user = User.objects.filter(pk=state["user"], is_active=True).first() if state else None
     if state is None or user is None:
         sessions.end_pending(request.session)
-        messages.info(request, "Log in with your password first; the code must follow within 5 minutes.")
+        messages.info(
+            request, gettext("Log in with your password first; the code must follow within 5 minutes.")
+        )
         return redirect("accounts:login")
     props = TwoFactorLoginPageProps()
     if request.method == "GET":
-        return _page(request, props, "Two-factor authentication")
+        return _page(request, props, gettext("Two-factor authentication"))
     refused = _credentials_refused(request, user, props, password=False, code=True)
     if refused:
         return refused
@@ -70,16 +73,24 @@ def login_two_factor(request: HttpRequest) -> HttpResponse:
     login(request, user, backend=state["backend"])
     sessions.mark_second_factor(request.session)
     left = two_factor.recovery_codes_left(user)
-    messages.success(request, "You are logged in.")
+    messages.success(request, gettext("You are logged in."))
     if left <= 2:
-        messages.warning(request, f"You have {left} recovery codes left. Make new ones under Security.")
+        messages.warning(
+            request,
+            ngettext(
+                "You have %(count)s recovery code left. Make new ones under Security.",
+                "You have %(count)s recovery codes left. Make new ones under Security.",
+                left,
+            )
+            % {"count": left},
+        )
     return redirect(state["next"])
 
 
 @login_required
 @require_GET
 def security(request: AuthenticatedHttpRequest) -> HttpResponse:
-    return _page(request, _security_props(request.user), "Security")
+    return _page(request, _security_props(request.user), gettext("Security"))
 
 
 @login_required
@@ -87,7 +98,7 @@ def security(request: AuthenticatedHttpRequest) -> HttpResponse:
 def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     next_url = safe_next_url(request, request.GET.get("next"), default=reverse("accounts:security"))
     if two_factor.is_enabled(request.user):
-        messages.info(request, "Two-factor authentication is already on.")
+        messages.info(request, gettext("Two-factor authentication is already on."))
         return redirect("accounts:security")
     here = f"{request.path}?{request.GET.urlencode()}" if request.GET else request.path
     refused = require_recent_authentication(request, here)
@@ -101,7 +112,7 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
         next=next_url,
     )
     if request.method == "GET":
-        return _secret_page(request, props, "Set up two-factor authentication")
+        return _secret_page(request, props, gettext("Set up two-factor authentication"))
     refused = _throttled(request, request.user, props)
     if refused:
         return refused
@@ -110,8 +121,10 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     except ValidationError as error:
         return render_with_errors(request, props, validation_errors(error))
     sessions.mark_second_factor(request.session)
-    messages.success(request, "Two-factor authentication is on.")
-    return _secret_page(request, RecoveryCodesPageProps(codes=codes, next=next_url), "Recovery codes")
+    messages.success(request, gettext("Two-factor authentication is on."))
+    return _secret_page(
+        request, RecoveryCodesPageProps(codes=codes, next=next_url), gettext("Recovery codes")
+    )
 
 
 @login_required
@@ -126,9 +139,11 @@ def recovery_codes(request: AuthenticatedHttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("accounts:security")
-    messages.success(request, "New recovery codes made; the old ones no longer work.")
+    messages.success(request, gettext("New recovery codes made; the old ones no longer work."))
     return _secret_page(
-        request, RecoveryCodesPageProps(codes=codes, next=reverse("accounts:security")), "Recovery codes"
+        request,
+        RecoveryCodesPageProps(codes=codes, next=reverse("accounts:security")),
+        gettext("Recovery codes"),
     )
 
 
@@ -142,7 +157,7 @@ def two_factor_disable(request: AuthenticatedHttpRequest) -> HttpResponse:
     if refused:
         return refused
     two_factor.disable(user)
-    messages.success(request, "Two-factor authentication is off.")
+    messages.success(request, gettext("Two-factor authentication is off."))
     return redirect("accounts:security")
 
 
@@ -154,12 +169,12 @@ def reauthenticate(request: AuthenticatedHttpRequest) -> HttpResponse:
     next_url = safe_next_url(request, request.GET.get("next"), default=reverse("backoffice:home"))
     props = ReauthenticatePageProps(next=next_url, needs_code=two_factor.is_enabled(user))
     if request.method == "GET":
-        return _page(request, props, "Confirm it is you")
+        return _page(request, props, gettext("Confirm it is you"))
     refused = _credentials_refused(request, user, props, password=True, code=props.needs_code)
     if refused:
         return refused
     sessions.mark_authenticated(request.session)
-    messages.success(request, "Thanks. You can go ahead now.")
+    messages.success(request, gettext("Thanks. You can go ahead now."))
     return redirect(next_url)
 
 
@@ -183,9 +198,9 @@ def _credentials_refused(
     if password:
         given = data.get("password")
         if not isinstance(given, str) or not given or len(given) > MAX_PASSWORD_LENGTH:
-            return render_with_errors(request, props, {"password": "Enter your password."})
+            return render_with_errors(request, props, {"password": gettext("Enter your password.")})
         if not user.check_password(given):
-            return render_with_errors(request, props, {"password": "That password is not right."})
+            return render_with_errors(request, props, {"password": gettext("That password is not right.")})
     if code:
         try:
             two_factor.check(user, data.get("code"))
@@ -199,7 +214,11 @@ def _throttled(request: HttpRequest, user: User, props: PageProps) -> HttpRespon
     if verdict.allowed:
         return None
     minutes = max(1, round(verdict.retry_after / 60))
-    message = f"Too many attempts. Try again in {minutes} minute{'s' if minutes > 1 else ''}."
+    message = ngettext(
+        "Too many attempts. Try again in %(count)s minute.",
+        "Too many attempts. Try again in %(count)s minutes.",
+        minutes,
+    ) % {"count": minutes}
     response = render_with_errors(request, props, {"form": message}, status=429)
     response["Retry-After"] = str(verdict.retry_after)
     return response

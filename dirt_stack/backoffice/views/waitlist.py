@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
@@ -66,14 +67,14 @@ def _entry(event: Event, entry_id: str) -> Entry:
 def waitlist_page(request: AuthenticatedHttpRequest, organizer_slug: str, event_slug: str) -> HttpResponse:
     """The list; POST saves its settings."""
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
-    title = {"page_title": f"Waiting list: {event.title}"}
+    title = {"page_title": gettext("Waiting list: %(event)s") % {"event": event.title}}
     if request.method == "GET":
         return render_page(request, _props(event), template_data=title)
     form = WaitlistSettingsForm(submitted_data(request))
     if not form.is_valid():
         return render_with_errors(request, _props(event), form_errors(form))
     services.configure(event, **form.cleaned_data)
-    messages.success(request, "The waiting list's settings are saved.")
+    messages.success(request, gettext("The waiting list's settings are saved."))
     return _back(event)
 
 
@@ -89,7 +90,10 @@ def waitlist_offer(
         services.offer_now(entry, made_by=Actor(user=request.user).label)
     except OrderConflict as exc:
         return render_with_errors(request, _props(event), {"form": str(exc)}, status=409)
-    messages.success(request, f"The tickets are held for {entry.email}; the offer is on its way.")
+    messages.success(
+        request,
+        gettext("The tickets are held for %(email)s; the offer is on its way.") % {"email": entry.email},
+    )
     return _back(event)
 
 
@@ -102,7 +106,7 @@ def waitlist_remove(
     _, event = managed_event(request, organizer_slug, event_slug, MANAGERS)
     entry = _entry(event, entry_id)
     if services.remove(entry):
-        messages.success(request, f"{entry.email} is off the waiting list.")
+        messages.success(request, gettext("%(email)s is off the waiting list.") % {"email": entry.email})
     return _back(event)
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
@@ -89,7 +90,7 @@ def _page_props(
 
 
 def _title(endpoint: WebhookEndpoint) -> dict[str, str]:
-    return {"page_title": f"Webhook: {single_line(endpoint.url)[:80]}"}
+    return {"page_title": gettext("Webhook: %(url)s") % {"url": single_line(endpoint.url)[:80]}}
 
 
 @login_required
@@ -98,7 +99,9 @@ def webhooks(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpResp
     """The endpoints; POST adds one (after a recent sign-in: it sends data elsewhere)."""
     membership = _owner(request, organizer_slug)
     if request.method == "GET":
-        return render_page(request, _list_props(membership), template_data={"page_title": "Webhooks"})
+        return render_page(
+            request, _list_props(membership), template_data={"page_title": gettext("Webhooks")}
+        )
     refused = require_recent_authentication(request, reverse("backoffice:webhooks", args=[organizer_slug]))
     if refused:
         return refused
@@ -108,7 +111,7 @@ def webhooks(request: AuthenticatedHttpRequest, organizer_slug: str) -> HttpResp
     endpoint = services.save_endpoint(
         membership.organizer, None, form.cleaned_data, actor=request.user, actor_label=_label(request)
     )
-    messages.success(request, "The endpoint is added. Reveal its secret to verify the signatures.")
+    messages.success(request, gettext("The endpoint is added. Reveal its secret to verify the signatures."))
     return redirect("backoffice:webhook", organizer_slug=organizer_slug, endpoint_id=endpoint.pk)
 
 
@@ -126,7 +129,7 @@ def webhook(request: AuthenticatedHttpRequest, organizer_slug: str, endpoint_id:
     services.save_endpoint(
         membership.organizer, endpoint, form.cleaned_data, actor=request.user, actor_label=_label(request)
     )
-    messages.success(request, "The endpoint is saved.")
+    messages.success(request, gettext("The endpoint is saved."))
     return redirect("backoffice:webhook", organizer_slug=organizer_slug, endpoint_id=endpoint.pk)
 
 
@@ -142,7 +145,10 @@ def webhook_test(request: AuthenticatedHttpRequest, organizer_slug: str, endpoin
     membership = _owner(request, organizer_slug)
     endpoint = _endpoint(membership, endpoint_id)
     sent = services.send_test(endpoint, actor=request.user, actor_label=_label(request))
-    messages.success(request, f"A test message ({sent.message_id}) is on its way; see the log.")
+    messages.success(
+        request,
+        gettext("A test message (%(message)s) is on its way; see the log.") % {"message": sent.message_id},
+    )
     return redirect("backoffice:webhook", organizer_slug=organizer_slug, endpoint_id=endpoint.pk)
 
 
@@ -170,7 +176,7 @@ def webhook_rotate(request: AuthenticatedHttpRequest, organizer_slug: str, endpo
         return refused
     rotated = services.rotate(endpoint, actor=request.user, actor_label=_label(request))
     secrets = services.reveal(rotated, actor=request.user, actor_label=_label(request))
-    messages.success(request, "A new secret signs from now on; the old one signs too for 24 hours.")
+    messages.success(request, gettext("A new secret signs from now on; the old one signs too for 24 hours."))
     return render_page(request, _page_props(membership, rotated, secrets), template_data=_title(rotated))
 
 
@@ -186,7 +192,11 @@ def webhook_replay(request: AuthenticatedHttpRequest, organizer_slug: str, endpo
     count = services.replay(
         endpoint, form.cleaned_data["since"], actor=request.user, actor_label=_label(request)
     )
-    messages.success(request, f"{count} failed message{'s' if count != 1 else ''} sent again.")
+    messages.success(
+        request,
+        ngettext("%(count)s failed message sent again.", "%(count)s failed messages sent again.", count)
+        % {"count": count},
+    )
     return redirect("backoffice:webhook_deliveries", organizer_slug=organizer_slug, endpoint_id=endpoint.pk)
 
 
@@ -196,13 +206,14 @@ def webhook_delete(request: AuthenticatedHttpRequest, organizer_slug: str, endpo
     membership = _owner(request, organizer_slug)
     endpoint = _endpoint(membership, endpoint_id)
     services.delete_endpoint(endpoint, actor=request.user, actor_label=_label(request))
-    messages.success(request, "The endpoint is deleted.")
+    messages.success(request, gettext("The endpoint is deleted."))
     return redirect("backoffice:webhooks", organizer_slug=organizer_slug)
 
 
-STATUS_OPTIONS = [Option(value="", label="Any status")] + [
-    Option(value=value, label=str(label)) for value, label in WebhookDelivery.Status.choices
-]
+def _status_options() -> list[Option]:
+    return [Option(value="", label=gettext("Any status"))] + [
+        Option(value=value, label=str(label)) for value, label in WebhookDelivery.Status.choices
+    ]
 
 
 @login_required
@@ -231,11 +242,11 @@ def webhook_deliveries(
         endpoint=webhook_endpoint(endpoint),
         deliveries=[webhook_delivery(d) for d in page],
         filters=DeliveryFilters(status=status, event_type=event_type),
-        statuses=STATUS_OPTIONS,
-        event_types=[Option(value="", label="Any type")] + [Option(value=t, label=t) for t in types],
+        statuses=_status_options(),
+        event_types=[Option(value="", label=gettext("Any type"))] + [Option(value=t, label=t) for t in types],
         pagination=pagination,
     )
-    return render_page(request, props, template_data={"page_title": "Webhook deliveries"})
+    return render_page(request, props, template_data={"page_title": gettext("Webhook deliveries")})
 
 
 def _delivery(membership: Membership, delivery_id: int) -> WebhookDelivery:
@@ -259,7 +270,11 @@ def webhook_delivery_page(
         endpoint=webhook_endpoint(sent.endpoint),
         delivery=webhook_delivery_detail(sent),
     )
-    return render_page(request, props, template_data={"page_title": f"Webhook {sent.message_id}"})
+    return render_page(
+        request,
+        props,
+        template_data={"page_title": gettext("Webhook %(message)s") % {"message": sent.message_id}},
+    )
 
 
 def _delivery_url(request: HttpRequest, organizer_slug: str, delivery_id: int) -> str:
@@ -274,5 +289,5 @@ def webhook_resend(request: AuthenticatedHttpRequest, organizer_slug: str, deliv
     membership = _owner(request, organizer_slug)
     sent = _delivery(membership, delivery_id)
     services.resend(sent, actor=request.user, actor_label=_label(request))
-    messages.success(request, "The message is sent again, with the same webhook-id.")
+    messages.success(request, gettext("The message is sent again, with the same webhook-id."))
     return redirect("backoffice:webhook_delivery", organizer_slug=organizer_slug, delivery_id=sent.pk)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts import embedding
@@ -64,15 +65,17 @@ def organizer_widget(request: AuthenticatedHttpRequest, organizer_slug: str) -> 
     organizer = membership.organizer
     if request.method == "GET":
         return render_page(
-            request, _organizer_props(request, organizer), template_data={"page_title": "Shop widget"}
+            request,
+            _organizer_props(request, organizer),
+            template_data={"page_title": gettext("Shop widget")},
         )
     form = EmbedOriginsForm(submitted_data(request))
     if not form.is_valid():
         return render_with_errors(request, _organizer_props(request, organizer), form_errors(form))
     if embedding.set_embed_origins(organizer, form.cleaned_data["embed_origins"], request.user):
-        messages.success(request, "The widget's websites are saved.")
+        messages.success(request, gettext("The widget's websites are saved."))
     else:
-        messages.info(request, "Nothing changed.")
+        messages.info(request, gettext("Nothing changed."))
     return redirect("backoffice:organizer_widget", organizer_slug=organizer.slug)
 
 
@@ -89,4 +92,8 @@ def event_widget(request: AuthenticatedHttpRequest, organizer_slug: str, event_s
         embed_origins=list(organizer.embed_origins or []),
         published=event.status != Event.Status.DRAFT,
     )
-    return render_page(request, props, template_data={"page_title": f"Shop widget: {event.title}"})
+    return render_page(
+        request,
+        props,
+        template_data={"page_title": gettext("Shop widget: %(event)s") % {"event": event.title}},
+    )

@@ -77,3 +77,14 @@ declare module "@inertiajs/core" {
 }
 export type EmailPreview = Schemas["EmailPreview"];
 export type EmailTextOut = Schemas["EmailTextOut"];
+
+// The door's scanner devices (api/door.py) and the back office's pages about them.
+export type DoorDevice = Schemas["DeviceOut"];
+export type DoorList = Schemas["DoorList"];
+export type DoorTicket = Schemas["DoorTicket"];
+export type DoorSnapshot = Schemas["SnapshotOut"];
+export type DoorChanges = Schemas["ChangesOut"];
+export type DoorCounts = Schemas["DoorCounts"];
+export type DoorStatus = Schemas["DoorStatus"];
+export type DoorPairing = Schemas["PairOut"];
+export type DoorUpload = Schemas["UploadOut"];

@@ -69,7 +69,7 @@ def test_edit_the_confirmation_buy_and_message_one_ticket_type(page: Page, live_
     expect(preview).to_contain_text("Preview with sample values")
     expect(preview).to_contain_text("Alex Example: you are in for Harbour Gala")
     editor.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("The order confirmation email's text is saved.")).to_be_visible()
+    expect(page.get_by_text("The text of the email “Order confirmation” is saved.")).to_be_visible()
     assert EmailText.objects.filter(event=event, kind="confirmation").exists()
 
     browser = page.context.browser

@@ -166,6 +166,12 @@ def test_the_button_opens_the_shop_over_the_page(page: Page, site, event):
     # The script loads async: a click before it bound the button opens nothing (as for a
     # visitor), so the test waits for the mark it sets once the button is bound.
     expect(page.locator(".maticko-button[data-maticko-ready]")).to_have_count(1)
+    # The inline shop above the button grows to its content once it has loaded, moving the
+    # button down: a click aimed before that lands beside it.
+    expect(
+        page.frame_locator(".maticko-widget iframe").get_by_role("heading", name="Jazz Night")
+    ).to_be_visible()
+    fits(page, shop_frame(page))
     page.get_by_role("button", name="Buy tickets").click()
     dialog = page.get_by_role("dialog", name="Buy tickets")
     expect(dialog).to_be_visible()

@@ -6,7 +6,9 @@ export default function Answers({ answers, title }: { answers: Answer[]; title?:
   return (
     <div data-testid="answers">
       {title ? <h3 className="mt-3 text-sm font-semibold">{title}</h3> : null}
-      <dl className="mt-1 space-y-1 text-sm">
+      {/* The questions as the organizer wrote them, the answers as the buyer gave them (a
+          checkbox's and a country's in the server's words): none is the page's own text. */}
+      <dl className="mt-1 space-y-1 text-sm" data-server-text>
         {answers.map((answer) => (
           <div key={answer.question} className="flex flex-wrap gap-x-2">
             <dt className="text-slate-500">{answer.label}:</dt>

@@ -7,7 +7,7 @@ import type { OrderInvoicesSection, PageProps } from "../types";
 
 type InvoiceKind = OrderInvoicesSection["invoices"][number]["kind"];
 
-// The kinds' names in the reader's language (the server's `kind_label` is English).
+// The kinds' names in the reader's language (the server sends the kind's code only).
 const KIND_LABELS: Record<InvoiceKind, MessageDescriptor> = {
   invoice: msg`Invoice`,
   cancellation: msg`Cancellation`,

@@ -1,4 +1,5 @@
 import { useForm } from "@inertiajs/react";
+import { useLingui } from "@lingui/react/macro";
 import { type FormEvent, useState } from "react";
 import { fallbackHint, languageName, type Translations, withTranslation } from "../lib/languages";
 import { CheckboxField, FormError, PrimaryButton, TextArea, TextField } from "./fields";
@@ -58,12 +59,14 @@ export default function TicketTypeForm({
   submitLabel,
   onDone,
 }: Props) {
+  const { t } = useLingui();
   const form = useForm<TicketTypeValues>(initial);
   const error = (field: string) => pageErrors[`${errorKey}.${field}`];
   const [language, setLanguage] = useState(locale);
   const translated = language !== locale && locales.includes(language);
   const translation = form.data.translations[language] ?? {};
   const fallback = fallbackHint(language, locale);
+  const name = languageName(language);
   const translate = (field: string, value: string) =>
     form.setData("translations", withTranslation(form.data.translations, language, field, value));
 
@@ -103,14 +106,14 @@ export default function TicketTypeForm({
         <>
           <TextField
             className="sm:col-span-4"
-            label={`Name (${languageName(language)})`}
+            label={t`Name (${name})`}
             hint={fallback}
             value={translation.name ?? ""}
             onChange={(e) => translate("name", e.target.value)}
           />
           <TextArea
             className="sm:col-span-4"
-            label={`Description (${languageName(language)})`}
+            label={t`Description (${name})`}
             rows={2}
             hint={fallback}
             value={translation.description ?? ""}
@@ -120,14 +123,14 @@ export default function TicketTypeForm({
       ) : null}
       <TextField
         className={`sm:col-span-2 ${translated ? "hidden" : ""}`}
-        label="Name"
+        label={t({ message: "Name", context: "ticket type" })}
         value={form.data.name}
         onChange={(e) => form.setData("name", e.target.value)}
         error={error("name")}
         required
       />
       <TextField
-        label={`Price (${currency})`}
+        label={t`Price (${currency})`}
         inputMode="decimal"
         value={form.data.price}
         onChange={(e) => form.setData("price", e.target.value)}
@@ -135,7 +138,7 @@ export default function TicketTypeForm({
         required
       />
       <TextField
-        label="Capacity"
+        label={t`Capacity`}
         type="number"
         min={1}
         value={form.data.capacity}
@@ -145,7 +148,7 @@ export default function TicketTypeForm({
       />
       <TextArea
         className={`sm:col-span-4 ${translated ? "hidden" : ""}`}
-        label="Description"
+        label={t`Description`}
         rows={2}
         value={form.data.description}
         onChange={(e) => form.setData("description", e.target.value)}
@@ -153,7 +156,7 @@ export default function TicketTypeForm({
       />
       <TextField
         className="sm:col-span-2"
-        label="Sales start"
+        label={t`Sales start`}
         type="datetime-local"
         value={form.data.sales_start}
         onChange={(e) => form.setData("sales_start", e.target.value)}
@@ -161,14 +164,14 @@ export default function TicketTypeForm({
       />
       <TextField
         className="sm:col-span-2"
-        label="Sales end"
+        label={t`Sales end`}
         type="datetime-local"
         value={form.data.sales_end}
         onChange={(e) => form.setData("sales_end", e.target.value)}
         error={error("sales_end")}
       />
       <TextField
-        label="Min per order"
+        label={t`Min per order`}
         type="number"
         min={1}
         value={form.data.min_per_order}
@@ -176,7 +179,7 @@ export default function TicketTypeForm({
         error={error("min_per_order")}
       />
       <TextField
-        label="Max per order"
+        label={t`Max per order`}
         type="number"
         min={1}
         value={form.data.max_per_order}
@@ -184,17 +187,17 @@ export default function TicketTypeForm({
         error={error("max_per_order")}
       />
       <TextField
-        label="Max per person"
+        label={t`Max per person`}
         type="number"
         min={1}
-        hint="Per email, over all orders. Empty: no limit."
+        hint={t`Per email, over all orders. Empty: no limit.`}
         value={form.data.max_tickets_per_email}
         onChange={(e) => form.setData("max_tickets_per_email", e.target.value)}
         error={error("max_tickets_per_email")}
       />
       <CheckboxField
         className="self-end sm:col-span-2"
-        label="Hidden (only with a voucher)"
+        label={t`Hidden (only with a voucher)`}
         checked={form.data.hidden}
         onChange={(e) => form.setData("hidden", e.target.checked)}
         error={error("hidden")}

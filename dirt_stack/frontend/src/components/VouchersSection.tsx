@@ -1,4 +1,5 @@
 import { router, useForm, usePage } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import { formatEventDate, formatMoney } from "../lib/format";
 import type { DateChoice, ManagedTicketType, VoucherRow } from "../types";
@@ -24,6 +25,7 @@ export default function VouchersSection({
   timeZone,
   currency,
 }: Props) {
+  const { t } = useLingui();
   const pageErrors = usePage().props.errors;
   const error = (field: string) => pageErrors[`voucher.${field}`];
   const form = useForm({
@@ -50,7 +52,7 @@ export default function VouchersSection({
       className="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm"
     >
       <h2 id="vouchers-heading" className="mb-3 text-lg font-semibold">
-        Vouchers
+        <Trans>Vouchers</Trans>
       </h2>
       <FormError message={error("form")} />
       {vouchers.length > 0 ? (
@@ -63,15 +65,13 @@ export default function VouchersSection({
             >
               <span>
                 <span className="font-mono font-semibold">{voucher.code}</span> ·{" "}
-                {voucher.kind === "percent"
-                  ? `${Number(voucher.value)} % off`
-                  : `${formatMoney(voucher.value, currency)} off each ticket`}{" "}
-                · used {voucher.redeemed} of {voucher.max_usages}
+                <Discount voucher={voucher} currency={currency} /> ·{" "}
+                <Usage redeemed={voucher.redeemed} maxUsages={voucher.max_usages} />
                 {voucher.ticket_types.length ? ` · ${voucher.ticket_types.join(", ")}` : ""}
                 {voucher.dates.length ? (
                   <span data-testid="voucher-dates">
                     {" "}
-                    · on {voucher.dates.map((d) => formatEventDate(d, timeZone)).join("; ")}
+                    · <ValidOn dates={voucher.dates} timeZone={timeZone} />
                   </span>
                 ) : null}
               </span>
@@ -79,10 +79,11 @@ export default function VouchersSection({
                 <button
                   type="button"
                   onClick={async () => {
+                    const code = voucher.code;
                     const confirmed = await confirm({
-                      title: `Delete voucher ${voucher.code}?`,
-                      body: "Buyers can no longer use the code. This cannot be undone.",
-                      confirmLabel: "Delete",
+                      title: t`Delete voucher ${code}?`,
+                      body: t`Buyers can no longer use the code. This cannot be undone.`,
+                      confirmLabel: t`Delete`,
                     });
                     if (confirmed) {
                       router.post(
@@ -94,43 +95,45 @@ export default function VouchersSection({
                   }}
                   className="text-red-700 hover:underline"
                 >
-                  Delete
+                  <Trans>Delete</Trans>
                 </button>
               ) : null}
             </li>
           ))}
         </ul>
       ) : (
-        <p className="mb-4 text-sm text-slate-600">No vouchers yet.</p>
+        <p className="mb-4 text-sm text-slate-600">
+          <Trans>No vouchers yet.</Trans>
+        </p>
       )}
       <form onSubmit={create} className="grid gap-3 sm:grid-cols-4" noValidate>
         <TextField
-          label="Code"
+          label={t`Code`}
           value={form.data.code}
           onChange={(e) => form.setData("code", e.target.value)}
           error={error("code")}
-          placeholder="Random"
-          hint="Leave empty for a long random code: short codes can be guessed."
+          placeholder={t`Random`}
+          hint={t`Leave empty for a long random code: short codes can be guessed.`}
         />
         <SelectField
-          label="Discount"
+          label={t`Discount`}
           value={form.data.kind}
           onChange={(e) => form.setData("kind", e.target.value)}
           options={[
-            { value: "percent", label: "Percent off" },
-            { value: "amount", label: `Amount off (${currency})` },
+            { value: "percent", label: t`Percent off` },
+            { value: "amount", label: t`Amount off (${currency})` },
           ]}
           error={error("kind")}
         />
         <TextField
-          label="Value"
+          label={t`Value`}
           inputMode="decimal"
           value={form.data.value}
           onChange={(e) => form.setData("value", e.target.value)}
           error={error("value")}
         />
         <TextField
-          label="Uses"
+          label={t`Uses`}
           type="number"
           min={1}
           value={form.data.max_usages}
@@ -139,7 +142,7 @@ export default function VouchersSection({
         />
         <TextField
           className="sm:col-span-2"
-          label="Valid from"
+          label={t`Valid from`}
           type="datetime-local"
           value={form.data.valid_from}
           onChange={(e) => form.setData("valid_from", e.target.value)}
@@ -147,7 +150,7 @@ export default function VouchersSection({
         />
         <TextField
           className="sm:col-span-2"
-          label="Valid until"
+          label={t`Valid until`}
           type="datetime-local"
           value={form.data.valid_until}
           onChange={(e) => form.setData("valid_until", e.target.value)}
@@ -155,18 +158,18 @@ export default function VouchersSection({
         />
         <CheckboxGroup
           className="sm:col-span-4"
-          legend="Only for (none checked: every ticket type; hidden types checked here are unlocked)"
-          options={ticketTypes.map((t) => ({
-            value: t.id,
-            label: `${t.name}${t.hidden ? " (hidden)" : ""}`,
-          }))}
+          legend={t`Only for (none checked: every ticket type; hidden types checked here are unlocked)`}
+          options={ticketTypes.map((ticketType) => {
+            const name = ticketType.name;
+            return { value: ticketType.id, label: ticketType.hidden ? t`${name} (hidden)` : name };
+          })}
           chosen={form.data.ticket_types}
           onChange={(chosen) => form.setData("ticket_types", chosen)}
         />
         {dates.length > 1 ? (
           <CheckboxGroup
             className="sm:col-span-4"
-            legend="Valid on (none checked: every date)"
+            legend={t`Valid on (none checked: every date)`}
             options={dates.map((d) => ({ value: d.id, label: dateLabel(d, timeZone) }))}
             chosen={form.data.dates}
             onChange={(chosen) => form.setData("dates", chosen)}
@@ -174,10 +177,37 @@ export default function VouchersSection({
           />
         ) : null}
         <div className="sm:col-span-4">
-          <PrimaryButton disabled={form.processing}>Create voucher</PrimaryButton>
+          <PrimaryButton disabled={form.processing}>
+            <Trans>Create voucher</Trans>
+          </PrimaryButton>
         </div>
       </form>
       {dialog}
     </section>
+  );
+}
+
+// What a voucher takes off: a percentage of the price, or an amount off each ticket.
+function Discount({ voucher, currency }: { voucher: VoucherRow; currency: string }) {
+  if (voucher.kind === "percent") {
+    const percent = Number(voucher.value);
+    return <Trans>{percent} % off</Trans>;
+  }
+  const amount = formatMoney(voucher.value, currency);
+  return <Trans>{amount} off each ticket</Trans>;
+}
+
+// The dates a voucher is valid on.
+function ValidOn({ dates, timeZone }: { dates: string[]; timeZone: string }) {
+  const when = dates.map((d) => formatEventDate(d, timeZone)).join("; ");
+  return <Trans>on {when}</Trans>;
+}
+
+// How often a voucher was used, of the uses it allows.
+function Usage({ redeemed, maxUsages }: { redeemed: number; maxUsages: number }) {
+  return (
+    <Trans>
+      used {redeemed} of {maxUsages}
+    </Trans>
   );
 }

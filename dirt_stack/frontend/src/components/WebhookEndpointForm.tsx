@@ -1,4 +1,5 @@
 import { useForm } from "@inertiajs/react";
+import { useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import { CheckboxField, CheckboxGroup, FormError, PrimaryButton, TextField } from "./fields";
 
@@ -10,7 +11,8 @@ type Values = {
   enabled: boolean;
 };
 
-// The endpoint's settings, shared by the list (a new endpoint) and the endpoint's page.
+// The endpoint's settings, shared by the list (a new endpoint) and the endpoint's page. The
+// event types are named by their codes (`order.paid`), as the messages carry them.
 export default function WebhookEndpointForm({
   action,
   initial,
@@ -24,6 +26,7 @@ export default function WebhookEndpointForm({
   events: { id: number; name: string }[];
   submitLabel: string;
 }) {
+  const { t } = useLingui();
   const form = useForm<Values>(initial);
   const errors = form.errors as Partial<Record<keyof Values | "form", string>>;
 
@@ -40,39 +43,42 @@ export default function WebhookEndpointForm({
     >
       <FormError message={errors.form} />
       <TextField
-        label="URL"
+        label={t`URL`}
         value={form.data.url}
         onChange={(e) => form.setData("url", e.target.value)}
         error={errors.url}
-        placeholder="https://example.com/maticko-webhooks"
-        hint="https:// and a public host; Maticko posts signed JSON to it."
+        placeholder={t({
+          message: "https://example.com/maticko-webhooks",
+          comment: "An example of an endpoint's address",
+        })}
+        hint={t`https:// and a public host; Maticko posts signed JSON to it.`}
       />
       <TextField
-        label="Description (optional)"
+        label={t`Description (optional)`}
         value={form.data.description}
         onChange={(e) => form.setData("description", e.target.value)}
         error={errors.description}
       />
       <CheckboxGroup
-        legend="Event types"
+        legend={t`Event types`}
         options={eventTypes}
         chosen={form.data.event_types}
         onChange={(chosen) => form.setData("event_types", chosen)}
-        hint="None chosen: every type."
+        hint={t`None chosen: every type.`}
         error={errors.event_types}
       />
       {events.length > 0 ? (
         <CheckboxGroup
-          legend="Events"
+          legend={t`Events`}
           options={events.map((event) => ({ value: event.id, label: event.name }))}
           chosen={form.data.events}
           onChange={(chosen) => form.setData("events", chosen)}
-          hint="None chosen: every event, also those created later."
+          hint={t`None chosen: every event, also those created later.`}
           error={errors.events}
         />
       ) : null}
       <CheckboxField
-        label="Enabled"
+        label={t`Enabled`}
         checked={form.data.enabled}
         onChange={(e) => form.setData("enabled", e.target.checked)}
         error={errors.enabled}

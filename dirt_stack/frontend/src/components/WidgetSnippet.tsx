@@ -1,3 +1,4 @@
+import { Trans, useLingui } from "@lingui/react/macro";
 import { useEffect, useId, useState } from "react";
 import { TextField } from "./fields";
 
@@ -55,6 +56,7 @@ export default function WidgetSnippet({
   target: Target;
   defaultLabel: string;
 }) {
+  const { t } = useLingui();
   const [style, setStyle] = useState<Style>("inline");
   const [label, setLabel] = useState(defaultLabel);
   const [copied, setCopied] = useState(false);
@@ -76,7 +78,9 @@ export default function WidgetSnippet({
   return (
     <div className="space-y-4">
       <fieldset>
-        <legend className="text-sm font-medium text-slate-700">Show the shop</legend>
+        <legend className="text-sm font-medium text-slate-700">
+          <Trans>Show the shop</Trans>
+        </legend>
         <div className="mt-1 flex flex-wrap gap-4 text-sm">
           <label className="flex items-center gap-2">
             <input
@@ -88,7 +92,7 @@ export default function WidgetSnippet({
                 setCopied(false);
               }}
             />
-            In the page
+            <Trans>In the page</Trans>
           </label>
           <label className="flex items-center gap-2">
             <input
@@ -100,13 +104,13 @@ export default function WidgetSnippet({
                 setCopied(false);
               }}
             />
-            Behind a button (opens over the page)
+            <Trans>Behind a button (opens over the page)</Trans>
           </label>
         </div>
       </fieldset>
       {style === "button" ? (
         <TextField
-          label="Button text"
+          label={t`Button text`}
           value={label}
           maxLength={80}
           onChange={(e) => {
@@ -117,7 +121,7 @@ export default function WidgetSnippet({
       ) : null}
       <div>
         <label htmlFor={codeId} className="block text-sm font-medium text-slate-700">
-          Paste this into your website's HTML
+          <Trans>Paste this into your website's HTML</Trans>
         </label>
         <textarea
           id={codeId}
@@ -133,25 +137,32 @@ export default function WidgetSnippet({
             onClick={copy}
             className="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-700"
           >
-            Copy
+            <Trans>Copy</Trans>
           </button>
           <span role="status" className="text-sm text-emerald-700">
-            {copied ? "Copied." : ""}
+            {copied ? t`Copied.` : ""}
           </span>
         </div>
         <p className="mt-2 text-xs text-slate-500">
-          If your website sends a Content-Security-Policy, allow {siteUrl} in its script-src and
-          frame-src.
+          <Trans>
+            If your website sends a Content-Security-Policy, allow {siteUrl} in its script-src and
+            frame-src.
+          </Trans>
         </p>
       </div>
       <section
-        aria-label="Preview"
+        aria-label={t`Preview`}
         className="rounded-xl border border-dashed border-slate-300 p-3"
       >
-        <p className="mb-2 text-xs font-medium uppercase tracking-wide text-slate-500">Preview</p>
+        <p className="mb-2 text-xs font-medium uppercase tracking-wide text-slate-500">
+          <Trans>Preview</Trans>
+        </p>
+        {/* The widget script fills it as on the organizer's website: its frame's title is the
+            script's, the shop inside is the server's page. */}
         {style === "inline" ? (
           <div
             key={`inline-${target.slug}`}
+            data-server-text
             className="maticko-widget"
             data-testid="widget-preview"
             {...{ [`data-${target.kind}`]: target.slug }}

@@ -74,6 +74,37 @@ export interface paths {
     /** Undo a ticket's check-in (managers) */
     delete: operations["api_checkin_undo_check_in"];
   };
+  "/api/v1/door/pair": {
+    /** Pair a device with its one-time code */
+    post: operations["api_door_pair"];
+  };
+  "/api/v1/door/device": {
+    /** This device and its lists */
+    get: operations["api_door_device_info"];
+  };
+  "/api/v1/door/lists/{list_id}/snapshot": {
+    /** A page of the list's tickets */
+    get: operations["api_door_snapshot"];
+  };
+  "/api/v1/door/lists/{list_id}/changes": {
+    /** The list's tickets changed since a cursor, and the door's counts */
+    get: operations["api_door_changes"];
+  };
+  "/api/v1/door/lists/{list_id}/scan": {
+    /** Scan a ticket online */
+    post: operations["api_door_scan"];
+  };
+  "/api/v1/door/lists/{list_id}/orders": {
+    /** The tickets of an order, by the order code printed on them */
+    post: operations["api_door_order_tickets"];
+  };
+  "/api/v1/door/scans": {
+    /**
+     * Upload scans made offline
+     * @description Each scan is applied once (by its `nonce`) and answered `accepted`, `duplicate` (applied before) or `conflict` with a `reason`: `double_admission` (kept, flagged), a refusal code (the ticket was void at the server: kept, flagged), `unknown`, `not_this_devices_list`, `no_exits` or `bad_time` (the device's clock is far off: not kept).
+     */
+    post: operations["api_door_upload"];
+  };
   "/api/v1/manage/events": {
     /** Your events */
     get: operations["api_manage_events_list_events"];
@@ -134,6 +165,10 @@ export interface paths {
      * @description A capacity below the tickets already sold or reserved on the date (`allocated`) is refused (422). `status` stops sales (`sold_out`) or resumes them (`on_sale`); a cancelled date cannot be changed (409).
      */
     patch: operations["api_manage_dates_update_date"];
+  };
+  "/api/v1/manage/events/{slug}/door": {
+    /** The door's status: entries, exits and inside per gate and list; double admissions */
+    get: operations["api_manage_door_door_status"];
   };
   "/api/v1/manage/events/{slug}/orders": {
     /**
@@ -1828,7 +1863,12 @@ export interface components {
        * Outcome
        * @enum {string}
        */
-      outcome: "admitted" | "already_checked_in" | "refused";
+      outcome: "admitted" | "exited" | "already_checked_in" | "refused";
+      /**
+       * Reason
+       * @description Why a refused ticket may not pass: not_a_code, unknown, wrong_event, wrong_date, wrong_entrance, no_exits, not_inside, or the ticket's refusal (unpaid, ticket_refunded, order_cancelled, order_expired, order_refunded, event_cancelled, date_cancelled).
+       */
+      reason?: string | null;
       /** Message */
       message: string;
       ticket: components["schemas"]["ScannedTicket"] | null;
@@ -1872,6 +1912,279 @@ export interface components {
        * @description Valid tickets that may get in.
        */
       expected: number;
+    };
+    /** DeviceOut */
+    DeviceOut: {
+      /** Id */
+      id: number;
+      /** Name */
+      name: string;
+      /** Gate */
+      gate: string;
+      event: components["schemas"]["DoorEvent"];
+      /** Lists */
+      lists: components["schemas"]["DoorList"][];
+    };
+    /** DoorEvent */
+    DoorEvent: {
+      /** Slug */
+      slug: string;
+      /** Title */
+      title: string;
+      /** Timezone */
+      timezone: string;
+    };
+    /** DoorList */
+    DoorList: {
+      /** Id */
+      id: number;
+      /** Name */
+      name: string;
+      /** Allow Exits */
+      allow_exits: boolean;
+      /** Date Id */
+      date_id: number | null;
+      /** Event Cancelled */
+      event_cancelled: boolean;
+      /** Cancelled Dates */
+      cancelled_dates: number[];
+    };
+    /** PairOut */
+    PairOut: {
+      /**
+       * Token
+       * @description The device's token; shown once.
+       */
+      token: string;
+      device: components["schemas"]["DeviceOut"];
+    };
+    /** PairIn */
+    PairIn: {
+      /**
+       * Code
+       * @description The one-time pairing code.
+       */
+      code: string;
+    };
+    /** DoorAdmission */
+    DoorAdmission: {
+      /**
+       * At
+       * Format: date-time
+       */
+      at: string;
+      /** Gate */
+      gate: string;
+    };
+    /** DoorTicket */
+    DoorTicket: {
+      /**
+       * Key
+       * @description The ticket's door key, derived from its secret (HKDF-SHA256).
+       */
+      key: string;
+      /**
+       * Order Key
+       * @description The key of its order's code, to find the order's tickets.
+       */
+      order_key: string;
+      /** Ticket Type Id */
+      ticket_type_id: number;
+      /** Ticket Type */
+      ticket_type: string;
+      /** Date Id */
+      date_id: number;
+      /**
+       * Refusal
+       * @description Why it may not get in (a code), or null.
+       */
+      refusal: string | null;
+      admitted: components["schemas"]["DoorAdmission"] | null;
+      /** Inside */
+      inside: boolean;
+      /**
+       * Sealed
+       * @description The attendee's name, email and order code, AES-GCM sealed to its secret.
+       */
+      sealed: string;
+    };
+    /** SnapshotOut */
+    SnapshotOut: {
+      /** Tickets */
+      tickets: components["schemas"]["DoorTicket"][];
+      /**
+       * Next After
+       * @description Ask for the next page with this `after`; null: last page.
+       */
+      next_after: number | null;
+      /**
+       * Cursor
+       * @description On the first page: follow the changes from here.
+       */
+      cursor: string | null;
+      list: components["schemas"]["DoorList"];
+    };
+    /** ChangesOut */
+    ChangesOut: {
+      /** Tickets */
+      tickets: components["schemas"]["DoorTicket"][];
+      /**
+       * Revoked
+       * @description Door keys that no longer admit (a reissued ticket's old code).
+       */
+      revoked: string[];
+      /** Cursor */
+      cursor: string;
+      /**
+       * More
+       * @description True: ask again at once with the new cursor.
+       */
+      more: boolean;
+      status: components["schemas"]["DoorCounts"];
+      list: components["schemas"]["DoorList"];
+    };
+    /**
+     * DoorCounts
+     * @description Entries, exits and inside (entries - exits) per gate and list, and in all.
+     */
+    DoorCounts: {
+      /** Gates */
+      gates: components["schemas"]["GateRow"][];
+      /** Lists */
+      lists: components["schemas"]["ListStatusRow"][];
+      total: components["schemas"]["PassageCounts"];
+    };
+    /** GateRow */
+    GateRow: {
+      /** Entries */
+      entries: number;
+      /** Exits */
+      exits: number;
+      /** Inside */
+      inside: number;
+      /**
+       * Gate
+       * @description Empty: scans made on the scanner page, without a device.
+       */
+      gate: string;
+    };
+    /** ListStatusRow */
+    ListStatusRow: {
+      /** Entries */
+      entries: number;
+      /** Exits */
+      exits: number;
+      /** Inside */
+      inside: number;
+      /** Id */
+      id: number;
+      /** Name */
+      name: string;
+    };
+    /** PassageCounts */
+    PassageCounts: {
+      /** Entries */
+      entries: number;
+      /** Exits */
+      exits: number;
+      /** Inside */
+      inside: number;
+    };
+    /** DeviceScanIn */
+    DeviceScanIn: {
+      /**
+       * Secret
+       * @description What the ticket's QR code encodes.
+       */
+      secret?: string | null;
+      /**
+       * Ticket Id
+       * @description A ticket found by its order code.
+       */
+      ticket_id?: number | null;
+      /**
+       * Kind
+       * @default entry
+       * @enum {string}
+       */
+      kind?: "entry" | "exit";
+      /**
+       * Nonce
+       * Format: uuid
+       * @description The device's id for this scan; a repeat is answered as the first.
+       */
+      nonce: string;
+    };
+    /** SearchHit */
+    SearchHit: {
+      /** Id */
+      id: number;
+      /** Attendee Name */
+      attendee_name: string;
+      /** Ticket Type */
+      ticket_type: string;
+      /** Order Code */
+      order_code: string;
+      /** Valid */
+      valid: boolean;
+      /** Checked In */
+      checked_in: boolean;
+    };
+    /** SearchResults */
+    SearchResults: {
+      /** Results */
+      results: components["schemas"]["SearchHit"][];
+    };
+    /** OrderLookupIn */
+    OrderLookupIn: {
+      /** Code */
+      code: string;
+    };
+    /** UploadAnswer */
+    UploadAnswer: {
+      /** Nonce */
+      nonce: string;
+      /**
+       * Result
+       * @enum {string}
+       */
+      result: "accepted" | "duplicate" | "conflict";
+      /** Reason */
+      reason: string;
+    };
+    /** UploadOut */
+    UploadOut: {
+      /** Results */
+      results: components["schemas"]["UploadAnswer"][];
+    };
+    /** OfflineScanIn */
+    OfflineScanIn: {
+      /**
+       * Nonce
+       * Format: uuid
+       */
+      nonce: string;
+      /** Key */
+      key: string;
+      /** List Id */
+      list_id: number;
+      /**
+       * Kind
+       * @default entry
+       * @enum {string}
+       */
+      kind?: "entry" | "exit";
+      /**
+       * Scanned At
+       * Format: date-time
+       * @description When, by the device's clock (with its offset).
+       */
+      scanned_at: string;
+    };
+    /** UploadIn */
+    UploadIn: {
+      /** Scans */
+      scans: components["schemas"]["OfflineScanIn"][];
     };
     /** ManagedEventOut */
     ManagedEventOut: {
@@ -2488,6 +2801,50 @@ export interface components {
        * @description `sold_out` stops sales on this date; `on_sale` resumes them.
        */
       status?: ("on_sale" | "sold_out") | null;
+    };
+    /** DoorStatus */
+    DoorStatus: {
+      /** Gates */
+      gates: components["schemas"]["GateRow"][];
+      /** Lists */
+      lists: components["schemas"]["ListStatusRow"][];
+      total: components["schemas"]["PassageCounts"];
+      /** Double Admissions */
+      double_admissions: components["schemas"]["DoubleAdmission"][];
+    };
+    /** DoubleAdmission */
+    DoubleAdmission: {
+      /** Ticket Id */
+      ticket_id: number;
+      /** Order Code */
+      order_code: string;
+      /** Attendee Name */
+      attendee_name: string;
+      /** Ticket Type */
+      ticket_type: string;
+      /** Entries */
+      entries: components["schemas"]["DoubleEntry"][];
+    };
+    /** DoubleEntry */
+    DoubleEntry: {
+      /** Gate */
+      gate: string;
+      /** List */
+      list: string;
+      /** Device */
+      device: string;
+      /**
+       * Scanned At
+       * Format: date-time
+       */
+      scanned_at: string;
+      /** Offline */
+      offline: boolean;
+      /**
+       * Flagged
+       * @description The later entry, kept as a fact: not the ticket's admission.
+       */
+      flagged: boolean;
     };
     /** OrderFilters */
     OrderFilters: {
@@ -4286,6 +4643,8 @@ export interface components {
       all_ticket_types: boolean;
       /** Ticket Types */
       ticket_types: string[];
+      /** Allow Exits */
+      allow_exits: boolean;
       counts: components["schemas"]["CheckInCounts"];
       /** Can Delete */
       can_delete: boolean;
@@ -4657,6 +5016,74 @@ export interface components {
       status: string;
       /** Event Type */
       event_type: string;
+    };
+    /** DeviceLogRow */
+    DeviceLogRow: {
+      /**
+       * Action
+       * @enum {string}
+       */
+      action: "created" | "pairing_code" | "paired" | "revoked";
+      /**
+       * Actor
+       * @description Who did it; empty for the device itself.
+       */
+      actor: string;
+      /**
+       * At
+       * Format: date-time
+       */
+      at: string;
+    };
+    /** DeviceRow */
+    DeviceRow: {
+      /** Id */
+      id: number;
+      /** Name */
+      name: string;
+      /** Gate */
+      gate: string;
+      /**
+       * Lists
+       * @description The lists' names; null: every list of the event.
+       */
+      lists: string[] | null;
+      /**
+       * State
+       * @enum {string}
+       */
+      state: "waiting" | "paired" | "revoked";
+      /** Paired At */
+      paired_at: string | null;
+      /** Last Seen At */
+      last_seen_at: string | null;
+      /** Pairing Expires At */
+      pairing_expires_at: string | null;
+      /** Log */
+      log: components["schemas"]["DeviceLogRow"][];
+    };
+    /** DevicesPageProps */
+    DevicesPageProps: {
+      event: components["schemas"]["EventInZone"];
+      /** Organizer Slug */
+      organizer_slug: string;
+      /** Lists */
+      lists: components["schemas"]["IdName"][];
+      /** Devices */
+      devices: components["schemas"]["DeviceRow"][];
+      pairing: components["schemas"]["Pairing"] | null;
+    };
+    /** DoorStatusPageProps */
+    DoorStatusPageProps: {
+      event: components["schemas"]["EventInZone"];
+      /** Organizer Slug */
+      organizer_slug: string;
+      status: components["schemas"]["DoorStatus"];
+      /**
+       * Status Url
+       * @description The same status as JSON, for refreshing the page.
+       */
+      status_url: string;
     };
     /**
      * DuplicateEventValues
@@ -5319,8 +5746,6 @@ export interface components {
        * @enum {string}
        */
       kind: "invoice" | "cancellation" | "credit_note";
-      /** Kind Label */
-      kind_label: string;
       /**
        * Issued At
        * Format: date-time
@@ -6025,6 +6450,33 @@ export interface components {
       /** Has Next */
       has_next: boolean;
     };
+    /**
+     * Pairing
+     * @description A pairing code just made, shown this once.
+     */
+    Pairing: {
+      /** Device Id */
+      device_id: number;
+      /** Device Name */
+      device_name: string;
+      /** Code */
+      code: string;
+      /**
+       * Url
+       * @description Opens the scanner and pairs: what the QR code holds.
+       */
+      url: string;
+      /**
+       * Qr Svg
+       * @description The QR code of ``url`` as an SVG data URI.
+       */
+      qr_svg: string;
+      /**
+       * Expires At
+       * Format: date-time
+       */
+      expires_at: string;
+    };
     /** PasswordChangePageProps */
     PasswordChangePageProps: Record<string, never>;
     /** PasswordResetConfirmPageProps */
@@ -6279,6 +6731,11 @@ export interface components {
        * @description The date it admits; null: every date.
        */
       date_starts_at: string | null;
+      /**
+       * Allow Exits
+       * @description It records exits: the scanner offers entry and exit.
+       */
+      allow_exits: boolean;
     };
     /** ScannerPageProps */
     ScannerPageProps: {
@@ -6296,26 +6753,6 @@ export interface components {
       endpoints: components["schemas"]["ScannerEndpoints"];
       /** Can Manage */
       can_manage: boolean;
-    };
-    /** SearchHit */
-    SearchHit: {
-      /** Id */
-      id: number;
-      /** Attendee Name */
-      attendee_name: string;
-      /** Ticket Type */
-      ticket_type: string;
-      /** Order Code */
-      order_code: string;
-      /** Valid */
-      valid: boolean;
-      /** Checked In */
-      checked_in: boolean;
-    };
-    /** SearchResults */
-    SearchResults: {
-      /** Results */
-      results: components["schemas"]["SearchHit"][];
     };
     /** SecurityPageProps */
     SecurityPageProps: {
@@ -6743,6 +7180,8 @@ export interface components {
       "Manage/CheckInLists": components["schemas"]["CheckInListsPageProps"];
       "Manage/Dashboard": components["schemas"]["DashboardPageProps"];
       "Manage/Dates": components["schemas"]["DatesPageProps"];
+      "Manage/Devices": components["schemas"]["DevicesPageProps"];
+      "Manage/DoorStatus": components["schemas"]["DoorStatusPageProps"];
       "Manage/EmailTexts": components["schemas"]["EmailTextsPageProps"];
       "Manage/EventCancel": components["schemas"]["EventCancelPageProps"];
       "Manage/EventCancellation": components["schemas"]["EventCancellationPageProps"];
@@ -7173,6 +7612,223 @@ export interface operations {
       };
       /** @description Not Found */
       404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Pair a device with its one-time code */
+  api_door_pair: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["PairIn"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["PairOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Too Many Requests */
+      429: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** This device and its lists */
+  api_door_device_info: {
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["DeviceOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** A page of the list's tickets */
+  api_door_snapshot: {
+    parameters: {
+      query?: {
+        after?: number;
+        limit?: number;
+      };
+      path: {
+        list_id: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["SnapshotOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** The list's tickets changed since a cursor, and the door's counts */
+  api_door_changes: {
+    parameters: {
+      query: {
+        cursor: string;
+      };
+      path: {
+        list_id: number;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ChangesOut"];
+        };
+      };
+      /** @description Bad Request */
+      400: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** Scan a ticket online */
+  api_door_scan: {
+    parameters: {
+      path: {
+        list_id: number;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["DeviceScanIn"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["ScanResult"];
+        };
+      };
+      /** @description Bad Request */
+      400: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** The tickets of an order, by the order code printed on them */
+  api_door_order_tickets: {
+    parameters: {
+      path: {
+        list_id: number;
+      };
+    };
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["OrderLookupIn"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["SearchResults"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /**
+   * Upload scans made offline
+   * @description Each scan is applied once (by its `nonce`) and answered `accepted`, `duplicate` (applied before) or `conflict` with a `reason`: `double_admission` (kept, flagged), a refusal code (the ticket was void at the server: kept, flagged), `unknown`, `not_this_devices_list`, `no_exits` or `bad_time` (the device's clock is far off: not kept).
+   */
+  api_door_upload: {
+    requestBody: {
+      content: {
+        "application/json": components["schemas"]["UploadIn"];
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["UploadOut"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Unprocessable Entity */
+      422: {
         content: {
           "application/json": components["schemas"]["ProblemOut"];
         };
@@ -7715,6 +8371,34 @@ export interface operations {
       };
       /** @description Unprocessable Entity */
       422: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+    };
+  };
+  /** The door's status: entries, exits and inside per gate and list; double admissions */
+  api_manage_door_door_status: {
+    parameters: {
+      path: {
+        slug: string;
+      };
+    };
+    responses: {
+      /** @description OK */
+      200: {
+        content: {
+          "application/json": components["schemas"]["DoorStatus"];
+        };
+      };
+      /** @description Unauthorized */
+      401: {
+        content: {
+          "application/json": components["schemas"]["ProblemOut"];
+        };
+      };
+      /** @description Not Found */
+      404: {
         content: {
           "application/json": components["schemas"]["ProblemOut"];
         };

@@ -1,10 +1,20 @@
 import { Head, Link, router, useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import { useConfirm } from "../../components/ConfirmDialog";
 import { FormError, PrimaryButton, SelectField, TextField } from "../../components/fields";
+import { formatEventDate } from "../../lib/format";
 import type { PageProps } from "../../types";
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString("en-GB") : "never");
+type Token = PageProps<"Manage/ApiTokens">["tokens"][number];
+
+// The header a program sends, as it is in every language.
+const AUTHORIZATION_HEADER = "Authorization: Bearer …";
+
+// A moment of a token's life in the reader's own time zone (a token has no event's).
+function when(iso: string): string {
+  return formatEventDate(iso, Intl.DateTimeFormat().resolvedOptions().timeZone);
+}
 
 export default function ApiTokens({
   organizer,
@@ -21,27 +31,46 @@ export default function ApiTokens({
   }
 
   const { confirm, dialog } = useConfirm();
+  const { t } = useLingui();
+
+  async function revoke(token: Token) {
+    const name = token.name;
+    const confirmed = await confirm({
+      title: t`Revoke the token “${name}”?`,
+      body: t`Every program using it is refused from now on. This cannot be undone.`,
+      confirmLabel: t`Revoke`,
+    });
+    if (confirmed) {
+      router.post(`/manage/${organizer.slug}/api-tokens/`, { action: "revoke", id: token.id });
+    }
+  }
 
   return (
     <>
-      <Head title="API tokens" />
+      <Head title={t`API tokens`} />
       {dialog}
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`/manage/${organizer.slug}/`} className="hover:text-indigo-700">
           ← {organizer.name}
         </Link>
       </p>
-      <h1 className="mb-2 text-2xl font-bold tracking-tight">API tokens</h1>
+      <h1 className="mb-2 text-2xl font-bold tracking-tight">
+        <Trans>API tokens</Trans>
+      </h1>
       <p className="mb-4 text-sm text-slate-600">
-        Programs send a token as <code>Authorization: Bearer …</code>. See the{" "}
-        <a href="/api/v1/docs" className="underline">
-          API documentation
-        </a>
-        .
+        <Trans>
+          Programs send a token as <code>{AUTHORIZATION_HEADER}</code>. See the{" "}
+          <a href="/api/v1/docs" className="underline">
+            API documentation
+          </a>
+          .
+        </Trans>
       </p>
       {new_token ? (
         <div role="status" className="mb-4 rounded-lg border border-emerald-300 bg-emerald-50 p-4">
-          <p className="font-semibold">Copy the new token now; it is not shown again.</p>
+          <p className="font-semibold">
+            <Trans>Copy the new token now; it is not shown again.</Trans>
+          </p>
           <code className="mt-2 block break-all rounded bg-white p-2" data-testid="new-token">
             {new_token}
           </code>
@@ -55,42 +84,35 @@ export default function ApiTokens({
             data-testid="api-token"
           >
             <span>
-              <span className="font-medium">{token.name}</span> · {token.role} ·{" "}
-              <code>{token.prefix}…</code> · last used {when(token.last_used_at)}
-              {token.expires_at ? ` · expires ${when(token.expires_at)}` : ""}
-              {token.created_by ? ` · created by ${token.created_by}` : ""}
+              <span className="font-medium">{token.name}</span> ·{" "}
+              <span data-server-text>{token.role}</span> · <code>{token.prefix}…</code> ·{" "}
+              <TokenUse token={token} />
               {token.creator_left ? (
                 <span className="ml-1 text-amber-700" data-testid="creator-left">
-                  (its creator left the team)
+                  <Trans>(its creator left the team)</Trans>
                 </span>
               ) : null}
-              {!token.active ? <span className="ml-1 text-red-700">(inactive)</span> : null}
+              {!token.active ? (
+                <span className="ml-1 text-red-700">
+                  <Trans>(inactive)</Trans>
+                </span>
+              ) : null}
             </span>
             {token.active ? (
               <button
                 type="button"
-                onClick={async () => {
-                  const confirmed = await confirm({
-                    title: `Revoke the token “${token.name}”?`,
-                    body: "Every program using it is refused from now on. This cannot be undone.",
-                    confirmLabel: "Revoke",
-                  });
-                  if (confirmed) {
-                    router.post(`/manage/${organizer.slug}/api-tokens/`, {
-                      action: "revoke",
-                      id: token.id,
-                    });
-                  }
-                }}
+                onClick={() => revoke(token)}
                 className="text-red-700 hover:underline"
               >
-                Revoke
+                <Trans>Revoke</Trans>
               </button>
             ) : null}
           </li>
         ))}
         {tokens.length === 0 ? (
-          <li className="p-4 text-sm text-slate-600">No tokens yet.</li>
+          <li className="p-4 text-sm text-slate-600">
+            <Trans>No tokens yet.</Trans>
+          </li>
         ) : null}
       </ul>
       <form
@@ -101,30 +123,47 @@ export default function ApiTokens({
         <FormError message={errors.form} />
         <TextField
           className="sm:col-span-2"
-          label="Name"
+          label={t`Name`}
           value={form.data.name}
           onChange={(e) => form.setData("name", e.target.value)}
           error={errors.name}
-          placeholder="Door scanner app"
+          placeholder={t`Door scanner app`}
         />
         <SelectField
-          label="Role"
+          label={t`Role`}
           value={form.data.role}
           onChange={(e) => form.setData("role", e.target.value)}
           options={roles}
           error={errors.role}
         />
         <TextField
-          label="Expires (optional)"
+          label={t`Expires (optional)`}
           type="date"
           value={form.data.expires_at}
           onChange={(e) => form.setData("expires_at", e.target.value)}
           error={errors.expires_at}
         />
         <div className="sm:col-span-4">
-          <PrimaryButton disabled={form.processing}>Create token</PrimaryButton>
+          <PrimaryButton disabled={form.processing}>
+            <Trans>Create token</Trans>
+          </PrimaryButton>
         </div>
       </form>
+    </>
+  );
+}
+
+// "last used …, expires …, created by …": a token's use and life, each a whole message.
+function TokenUse({ token }: { token: Token }) {
+  const { t } = useLingui();
+  const lastUsed = token.last_used_at ? when(token.last_used_at) : null;
+  const expires = token.expires_at ? when(token.expires_at) : null;
+  const creator = token.created_by;
+  return (
+    <>
+      {lastUsed ? t`last used ${lastUsed}` : t`never used`}
+      {expires ? ` · ${t`expires ${expires}`}` : ""}
+      {creator ? ` · ${t`created by ${creator}`}` : ""}
     </>
   );
 }

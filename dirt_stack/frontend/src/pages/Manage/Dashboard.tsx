@@ -1,8 +1,14 @@
 import { Head, Link, router } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import DateSelect, { dateLabel } from "../../components/DateSelect";
-import { formatMoney } from "../../lib/format";
+import { formatMoney, formatShortDay } from "../../lib/format";
 import type { PageProps } from "../../types";
+
+// A day of the chart ("2027-06-10") as the reader writes it.
+function chartDay(day: string): string {
+  return formatShortDay(`${day}T12:00:00Z`, "UTC");
+}
 
 function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
   return (
@@ -22,14 +28,16 @@ export default function Dashboard({
   date,
   figures,
 }: PageProps<"Manage/Dashboard">) {
-  const sold = figures.ticket_types.reduce((n, t) => n + t.sold, 0);
-  const capacity = figures.ticket_types.reduce((n, t) => n + t.capacity, 0);
-  const held = figures.ticket_types.reduce((n, t) => n + t.held, 0);
+  const { t } = useLingui();
+  const title = event.title;
+  const sold = figures.ticket_types.reduce((n, type) => n + type.sold, 0);
+  const capacity = figures.ticket_types.reduce((n, type) => n + type.capacity, 0);
+  const held = figures.ticket_types.reduce((n, type) => n + type.held, 0);
   const chosen = dates.find((d) => d.id === date);
   const dateQuery = chosen ? `?date=${chosen.id}` : "";
   return (
     <>
-      <Head title={`Dashboard · ${event.title}`} />
+      <Head title={t`Dashboard · ${title}`} />
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`${base}/`} className="hover:text-indigo-700">
           ← {event.title}
@@ -37,7 +45,7 @@ export default function Dashboard({
       </p>
       <div className="mb-6 flex flex-wrap items-center justify-between gap-3">
         <h1 className="text-2xl font-bold tracking-tight">
-          Dashboard
+          <Trans>Dashboard</Trans>
           {chosen ? (
             <span
               className="block text-base font-normal text-slate-600"
@@ -50,7 +58,7 @@ export default function Dashboard({
         <div className="flex flex-wrap gap-2 text-sm">
           {dates.length > 1 ? (
             <DateSelect
-              label="Date"
+              label={t`Date`}
               dates={dates}
               timeZone={event.timezone}
               value={date === null ? "" : String(date)}
@@ -65,40 +73,50 @@ export default function Dashboard({
             href={`${base}/orders/${dateQuery}`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 hover:bg-slate-50"
           >
-            Orders
+            <Trans>Orders</Trans>
           </Link>
           <Link
             href={`${base}/checkin/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 hover:bg-slate-50"
           >
-            Check-in
+            <Trans>Check-in</Trans>
           </Link>
         </div>
       </div>
       <div className="grid gap-4 sm:grid-cols-4">
-        <Stat label="Tickets sold" value={`${sold} / ${capacity}`} testId="stat-sold" />
-        <Stat label="In live reservations" value={String(held)} testId="stat-held" />
+        <Stat label={t`Tickets sold`} value={`${sold} / ${capacity}`} testId="stat-sold" />
+        <Stat label={t`In live reservations`} value={String(held)} testId="stat-held" />
         <Stat
-          label="Checked in"
+          label={t`Checked in`}
           value={`${figures.check_in.checked_in} / ${figures.check_in.expected}`}
           testId="stat-checked-in"
         />
         <Stat
-          label="Orders"
+          label={t`Orders`}
           value={String(figures.orders_per_day.reduce((n, d) => n + d.orders, 0))}
         />
       </div>
 
       {figures.dates.length > 1 ? (
         <section className="mt-6 overflow-x-auto rounded-xl border border-slate-200 bg-white p-5">
-          <h2 className="mb-3 font-semibold">Dates</h2>
+          <h2 className="mb-3 font-semibold">
+            <Trans>Dates</Trans>
+          </h2>
           <table className="w-full text-sm">
             <thead className="text-left text-slate-500">
               <tr>
-                <th className="py-1 font-medium">Date</th>
-                <th className="py-1 font-medium">Sold</th>
-                <th className="py-1 font-medium">Available</th>
-                <th className="py-1 font-medium">Checked in</th>
+                <th className="py-1 font-medium">
+                  <Trans>Date</Trans>
+                </th>
+                <th className="py-1 font-medium">
+                  <Trans>Sold</Trans>
+                </th>
+                <th className="py-1 font-medium">
+                  <Trans>Available</Trans>
+                </th>
+                <th className="py-1 font-medium">
+                  <Trans>Checked in</Trans>
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
@@ -127,17 +145,29 @@ export default function Dashboard({
       ) : null}
 
       <section className="mt-6 rounded-xl border border-slate-200 bg-white p-5">
-        <h2 className="mb-3 font-semibold">Revenue</h2>
+        <h2 className="mb-3 font-semibold">
+          <Trans>Revenue</Trans>
+        </h2>
         {figures.revenue.length === 0 ? (
-          <p className="text-sm text-slate-600">No paid orders yet.</p>
+          <p className="text-sm text-slate-600">
+            <Trans>No paid orders yet.</Trans>
+          </p>
         ) : (
           <table className="w-full text-sm">
             <thead className="text-left text-slate-500">
               <tr>
-                <th className="py-1 font-medium">Currency</th>
-                <th className="py-1 font-medium">Gross</th>
-                <th className="py-1 font-medium">Refunded</th>
-                <th className="py-1 font-medium">Net</th>
+                <th className="py-1 font-medium">
+                  <Trans>Currency</Trans>
+                </th>
+                <th className="py-1 font-medium">
+                  <Trans>Gross</Trans>
+                </th>
+                <th className="py-1 font-medium">
+                  <Trans>Refunded</Trans>
+                </th>
+                <th className="py-1 font-medium">
+                  <Trans>Net</Trans>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -161,21 +191,23 @@ export default function Dashboard({
       </section>
 
       <section className="mt-6 rounded-xl border border-slate-200 bg-white p-5">
-        <h2 className="mb-3 font-semibold">Ticket types</h2>
+        <h2 className="mb-3 font-semibold">
+          <Trans>Ticket types</Trans>
+        </h2>
         <ul className="space-y-3">
-          {figures.ticket_types.map((t) => (
-            <li key={t.id} data-testid="dashboard-ticket-type">
+          {figures.ticket_types.map((type) => (
+            <li key={type.id} data-testid="dashboard-ticket-type">
               <div className="flex justify-between text-sm">
-                <span>{t.name}</span>
+                <span>{type.name}</span>
                 <span className="tabular-nums">
-                  {t.sold} sold{t.held ? ` · ${t.held} reserved` : ""} / {t.capacity}
+                  <TicketTypeSales sold={type.sold} held={type.held} capacity={type.capacity} />
                 </span>
               </div>
               <div className="mt-1 h-2 overflow-hidden rounded bg-slate-100" aria-hidden="true">
                 <div
                   className="h-full bg-indigo-600"
                   style={{
-                    width: `${t.capacity ? Math.min(100, (t.sold / t.capacity) * 100) : 0}%`,
+                    width: `${type.capacity ? Math.min(100, (type.sold / type.capacity) * 100) : 0}%`,
                   }}
                 />
               </div>
@@ -185,24 +217,49 @@ export default function Dashboard({
       </section>
 
       <section className="mt-6 rounded-xl border border-slate-200 bg-white p-5">
-        <h2 className="mb-3 font-semibold">Orders per day</h2>
+        <h2 className="mb-3 font-semibold">
+          <Trans>Orders per day</Trans>
+        </h2>
         {figures.orders_per_day.length === 0 ? (
-          <p className="text-sm text-slate-600">No orders yet.</p>
+          <p className="text-sm text-slate-600">
+            <Trans>No orders yet.</Trans>
+          </p>
         ) : (
-          <div className="h-64" role="img" aria-label="Orders per day">
+          <div className="h-64" role="img" aria-label={t`Orders per day`}>
             <ResponsiveContainer width="100%" height="100%">
               <BarChart data={figures.orders_per_day}>
                 <CartesianGrid strokeDasharray="3 3" vertical={false} />
-                <XAxis dataKey="day" fontSize={12} />
+                <XAxis dataKey="day" fontSize={12} tickFormatter={chartDay} />
                 <YAxis allowDecimals={false} fontSize={12} />
-                <Tooltip />
-                <Bar dataKey="orders" name="Orders" fill="#a5b4fc" />
-                <Bar dataKey="paid" name="Paid" fill="#4f46e5" />
+                <Tooltip labelFormatter={(day) => chartDay(String(day))} />
+                <Bar dataKey="orders" name={t`Orders`} fill="#a5b4fc" />
+                <Bar dataKey="paid" name={t`Paid`} fill="#4f46e5" />
               </BarChart>
             </ResponsiveContainer>
           </div>
         )}
       </section>
     </>
+  );
+}
+
+// "12 sold · 3 reserved / 100": a ticket type's sales, and its live reservations if any.
+function TicketTypeSales({
+  sold,
+  held,
+  capacity,
+}: {
+  sold: number;
+  held: number;
+  capacity: number;
+}) {
+  return held ? (
+    <Trans>
+      {sold} sold · {held} reserved / {capacity}
+    </Trans>
+  ) : (
+    <Trans>
+      {sold} sold / {capacity}
+    </Trans>
   );
 }

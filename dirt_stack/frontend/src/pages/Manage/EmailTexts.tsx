@@ -1,4 +1,7 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
+import type { MessageDescriptor } from "@lingui/core";
+import { msg } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { type FormEvent, useState } from "react";
 import { useConfirm } from "../../components/ConfirmDialog";
 import { PreviewPane } from "../../components/EmailPreview";
@@ -8,6 +11,23 @@ import { formatEventDate } from "../../lib/format";
 import { postJsonAnswer } from "../../lib/http";
 import { languageName } from "../../lib/languages";
 import type { EmailTextOut as EmailText, PageProps, EmailPreview as Preview } from "../../types";
+
+type Kind = EmailText["kind"];
+
+// The emails' names in the reader's language (the server's `label` is English).
+const EMAIL_NAMES: Record<Kind, MessageDescriptor> = {
+  confirmation: msg({ message: "Order confirmation", context: "email" }),
+  payment_pending: msg({ message: "Payment pending", context: "email" }),
+  refund: msg({ message: "Refund", context: "email" }),
+  cancellation: msg({ message: "Cancellation", context: "email" }),
+  waitlist_offer: msg({ message: "Waiting-list offer", context: "email" }),
+  reminder: msg({ message: "Reminder", context: "email" }),
+};
+
+// Written in the page's text as they are: a placeholder, and the escaped braces.
+const EXAMPLE_PLACEHOLDER = "{event}";
+const OPENING_BRACES = "{{";
+const CLOSING_BRACES = "}}";
 
 // An event's buyer emails: choose one, edit its subject and Markdown body (placeholders in
 // braces), preview it with a real order, save or go back to Maticko's own words; and the
@@ -22,45 +42,53 @@ export default function EmailTexts({
   event_locale: locale,
   event_locales: locales,
 }: PageProps<"Manage/EmailTexts">) {
+  const { t, i18n } = useLingui();
   const base = `/manage/${organizer.slug}/events/${event.slug}`;
   const [kind, setKind] = useState(texts[0]?.kind ?? "confirmation");
   const [language, setLanguage] = useState(locale);
   const current = texts.find((text) => text.kind === kind) ?? texts[0];
-  const labels = Object.fromEntries(texts.map((text) => [text.kind, text.label]));
+  const emailName = (kind: Kind) => i18n._(EMAIL_NAMES[kind]);
+  const title = event.title;
 
   return (
     <>
-      <Head title={`${event.title}: emails`} />
+      <Head title={t`${title}: emails`} />
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`${base}/`} className="hover:text-indigo-700">
           ← {event.title}
         </Link>
       </p>
-      <h1 className="mb-4 text-2xl font-bold tracking-tight">Emails</h1>
+      <h1 className="mb-4 text-2xl font-bold tracking-tight">
+        <Trans>Emails</Trans>
+      </h1>
       <p className="mb-6 max-w-3xl text-sm text-slate-600">
-        The words of the emails your buyers get for this event. Until you save a text, Maticko's own
-        email is sent. The order summary, payment instructions and links stay below your words.
-        Placeholders in braces, such as {"{event}"}, are filled in when the email is sent; write{" "}
-        {"{{"} or {"}}"} for a brace.
+        <Trans>
+          The words of the emails your buyers get for this event. Until you save a text, Maticko's
+          own email is sent. The order summary, payment instructions and links stay below your
+          words. Placeholders in braces, such as {EXAMPLE_PLACEHOLDER}, are filled in when the email
+          is sent; write {OPENING_BRACES} or {CLOSING_BRACES} for a brace.
+        </Trans>
       </p>
-      <div className="mb-6 flex flex-wrap gap-2" role="tablist" aria-label="Emails">
-        {texts.map((text) => (
-          <button
-            key={text.kind}
-            type="button"
-            role="tab"
-            aria-selected={text.kind === kind}
-            onClick={() => setKind(text.kind)}
-            className={`rounded-lg border px-3 py-2 text-sm ${
-              text.kind === kind
-                ? "border-indigo-600 bg-indigo-50 text-indigo-800"
-                : "border-slate-300 bg-white hover:bg-slate-50"
-            }`}
-          >
-            {text.label}
-            {text.customized ? " (edited)" : ""}
-          </button>
-        ))}
+      <div className="mb-6 flex flex-wrap gap-2" role="tablist" aria-label={t`Emails`}>
+        {texts.map((text) => {
+          const name = emailName(text.kind);
+          return (
+            <button
+              key={text.kind}
+              type="button"
+              role="tab"
+              aria-selected={text.kind === kind}
+              onClick={() => setKind(text.kind)}
+              className={`rounded-lg border px-3 py-2 text-sm ${
+                text.kind === kind
+                  ? "border-indigo-600 bg-indigo-50 text-indigo-800"
+                  : "border-slate-300 bg-white hover:bg-slate-50"
+              }`}
+            >
+              {text.customized ? t`${name} (edited)` : name}
+            </button>
+          );
+        })}
       </div>
       <div className="mb-4">
         <LanguageTabs
@@ -68,7 +96,7 @@ export default function EmailTexts({
           defaultLocale={locale}
           active={language}
           onChange={setLanguage}
-          label="Language of the email"
+          label={t`Language of the email`}
         />
       </div>
       {current ? (
@@ -84,14 +112,22 @@ export default function EmailTexts({
       <Reminder base={base} hours={reminder_hours} />
       {changes.length > 0 ? (
         <section className="mt-8">
-          <h2 className="mb-2 text-lg font-semibold">Changes</h2>
+          <h2 className="mb-2 text-lg font-semibold">
+            <Trans>Changes</Trans>
+          </h2>
           <ul className="text-sm text-slate-700" data-testid="email-changes">
-            {changes.map((change) => (
-              <li key={`${change.kind}-${change.created_at}-${change.action}`}>
-                {formatEventDate(change.created_at, event.timezone)}: {labels[change.kind]}{" "}
-                {change.action === "reset" ? "reset to default" : "saved"} by {change.actor}
-              </li>
-            ))}
+            {changes.map((change) => {
+              const when = formatEventDate(change.created_at, event.timezone);
+              const name = emailName(change.kind);
+              const actor = change.actor;
+              return (
+                <li key={`${change.kind}-${change.created_at}-${change.action}`}>
+                  {change.action === "reset"
+                    ? t`${when}: ${name} reset to default by ${actor}`
+                    : t`${when}: ${name} saved by ${actor}`}
+                </li>
+              );
+            })}
           </ul>
         </section>
       ) : null}
@@ -113,6 +149,7 @@ function Editor({
   eventLocale: string;
   placeholders: { name: string; description: string }[];
 }) {
+  const { t, i18n } = useLingui();
   const errors = usePage().props.errors;
   const own = locale === eventLocale ? null : text.translations[locale];
   const translation = locale !== eventLocale;
@@ -126,6 +163,10 @@ function Editor({
   const [previewErrors, setPreviewErrors] = useState<Record<string, string>>({});
   const { confirm, dialog } = useConfirm();
   const url = `${base}/emails/${text.kind}/`;
+  const name = i18n._(EMAIL_NAMES[text.kind]);
+  const language = languageName(locale);
+  const eventLanguage = languageName(eventLocale);
+  const editor = text.updated_by;
 
   function save(e: FormEvent) {
     e.preventDefault();
@@ -142,12 +183,12 @@ function Editor({
     if (
       await confirm({
         title: translation
-          ? `Remove the ${languageName(locale)} ${text.label.toLowerCase()} email?`
-          : `Use Maticko's own ${text.label.toLowerCase()} email again?`,
+          ? t`Remove the ${language} text of the email “${name}”?`
+          : t`Use Maticko's own text for the email “${name}” again?`,
         body: translation
-          ? `Buyers reading ${languageName(locale)} get the ${languageName(eventLocale)} text.`
-          : "Your subject and text for this email are removed, in every language.",
-        confirmLabel: "Reset",
+          ? t`Buyers reading ${language} get the ${eventLanguage} text.`
+          : t`Your subject and text for this email are removed, in every language.`,
+        confirmLabel: t`Reset`,
       })
     ) {
       router.post(`${url}reset/`, { locale }, { preserveScroll: true });
@@ -163,23 +204,22 @@ function Editor({
         data-testid="email-text-form"
       >
         <h2 className="text-lg font-semibold">
-          {text.label}
-          {translation ? ` (${languageName(locale)})` : ""}
+          {translation ? t`${name} (${language})` : name}
           {customized ? (
             <span className="ml-2 text-sm font-normal text-slate-500">
-              edited{text.updated_by ? ` by ${text.updated_by}` : ""}
+              {editor ? t`edited by ${editor}` : t`edited`}
             </span>
           ) : (
             <span className="ml-2 text-sm font-normal text-slate-500">
               {translation
-                ? `not translated: buyers reading ${languageName(locale)} get the ${languageName(eventLocale)} text`
-                : "Maticko's own text"}
+                ? t`not translated: buyers reading ${language} get the ${eventLanguage} text`
+                : t`Maticko's own text`}
             </span>
           )}
         </h2>
         <FormError message={errors.form} />
         <TextField
-          label="Subject"
+          label={t`Subject`}
           name="subject"
           maxLength={200}
           value={form.data.subject}
@@ -187,23 +227,26 @@ function Editor({
           error={errors.subject ?? previewErrors.subject}
         />
         <TextArea
-          label="Text (Markdown)"
+          label={t`Text (Markdown)`}
           name="body"
+          data-server-text
           rows={12}
           maxLength={10000}
           value={form.data.body}
           onChange={(e) => form.setData("body", e.target.value)}
           error={errors.body ?? previewErrors.body}
-          hint="**bold**, *italic*, [a link](https://…), lists with - at the start of a line."
+          hint={t`**bold**, *italic*, [a link](https://…), lists with - at the start of a line.`}
         />
         <div className="flex flex-wrap gap-3">
-          <PrimaryButton disabled={form.processing}>Save</PrimaryButton>
+          <PrimaryButton disabled={form.processing}>
+            <Trans>Save</Trans>
+          </PrimaryButton>
           <button
             type="button"
             onClick={showPreview}
             className="rounded-lg border border-slate-300 bg-white px-4 py-2 text-sm hover:bg-slate-50"
           >
-            Preview
+            <Trans>Preview</Trans>
           </button>
           {customized ? (
             <button
@@ -211,17 +254,23 @@ function Editor({
               onClick={reset}
               className="rounded-lg border border-red-300 bg-white px-4 py-2 text-sm text-red-700 hover:bg-red-50"
             >
-              Reset to default
+              <Trans>Reset to default</Trans>
             </button>
           ) : null}
         </div>
         <details className="text-sm">
-          <summary className="cursor-pointer text-slate-700">Placeholders of this email</summary>
+          <summary className="cursor-pointer text-slate-700">
+            <Trans>Placeholders of this email</Trans>
+          </summary>
           <dl className="mt-2 grid grid-cols-[auto_1fr] gap-x-3 gap-y-1" data-testid="placeholders">
             {placeholders.map((p) => (
               <div key={p.name} className="contents">
-                <dt className="font-mono">{`{${p.name}}`}</dt>
-                <dd className="text-slate-600">{p.description}</dd>
+                <dt className="font-mono" data-server-text>
+                  {`{${p.name}}`}
+                </dt>
+                <dd className="text-slate-600" data-server-text>
+                  {p.description}
+                </dd>
               </div>
             ))}
           </dl>
@@ -234,6 +283,7 @@ function Editor({
 }
 
 function Reminder({ base, hours }: { base: string; hours: number | null }) {
+  const { t } = useLingui();
   const errors = usePage().props.errors;
   const form = useForm({ hours_before: hours === null ? "" : String(hours) });
 
@@ -248,13 +298,17 @@ function Reminder({ base, hours }: { base: string; hours: number | null }) {
       noValidate
       className="mt-8 max-w-xl space-y-4 rounded-xl border border-slate-200 bg-white p-6 shadow-sm"
     >
-      <h2 className="text-lg font-semibold">Reminder</h2>
+      <h2 className="text-lg font-semibold">
+        <Trans>Reminder</Trans>
+      </h2>
       <p className="text-sm text-slate-600">
-        A reminder goes once to every paid order of a date, this many hours before it starts (its
-        words are the “Reminder” email above). Leave empty for no reminder.
+        <Trans>
+          A reminder goes once to every paid order of a date, this many hours before it starts (its
+          words are the “Reminder” email above). Leave empty for no reminder.
+        </Trans>
       </p>
       <TextField
-        label="Hours before each date"
+        label={t`Hours before each date`}
         name="hours_before"
         type="number"
         min={1}
@@ -263,7 +317,9 @@ function Reminder({ base, hours }: { base: string; hours: number | null }) {
         onChange={(e) => form.setData("hours_before", e.target.value)}
         error={errors.hours_before}
       />
-      <PrimaryButton disabled={form.processing}>Save reminder</PrimaryButton>
+      <PrimaryButton disabled={form.processing}>
+        <Trans>Save reminder</Trans>
+      </PrimaryButton>
     </form>
   );
 }

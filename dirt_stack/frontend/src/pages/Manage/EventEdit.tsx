@@ -1,4 +1,5 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
+import { Plural, Trans, useLingui } from "@lingui/react/macro";
 import { type FormEvent, useState } from "react";
 import { useConfirm } from "../../components/ConfirmDialog";
 import EventFormFields, {
@@ -16,19 +17,20 @@ import VouchersSection from "../../components/VouchersSection";
 import { formatEventDate, formatMoney } from "../../lib/format";
 import type { ManagedTicketType, PageProps } from "../../types";
 
-function asFormValues(t: ManagedTicketType): TicketTypeValues {
+function asFormValues(ticketType: ManagedTicketType): TicketTypeValues {
   return {
-    name: t.name,
-    description: t.description,
-    price: t.price,
-    capacity: String(t.capacity),
-    sales_start: t.sales_start,
-    sales_end: t.sales_end,
-    min_per_order: String(t.min_per_order),
-    max_per_order: String(t.max_per_order),
-    max_tickets_per_email: t.max_tickets_per_email === null ? "" : String(t.max_tickets_per_email),
-    hidden: t.hidden,
-    translations: t.translations,
+    name: ticketType.name,
+    description: ticketType.description,
+    price: ticketType.price,
+    capacity: String(ticketType.capacity),
+    sales_start: ticketType.sales_start,
+    sales_end: ticketType.sales_end,
+    min_per_order: String(ticketType.min_per_order),
+    max_per_order: String(ticketType.max_per_order),
+    max_tickets_per_email:
+      ticketType.max_tickets_per_email === null ? "" : String(ticketType.max_tickets_per_email),
+    hidden: ticketType.hidden,
+    translations: ticketType.translations,
   };
 }
 
@@ -44,6 +46,7 @@ export default function EventEdit({
   history,
   taxes,
 }: PageProps<"Manage/EventEdit">) {
+  const { t } = useLingui();
   const pageErrors = usePage().props.errors;
   const base = `/manage/${organizer.slug}/events/${event.slug}`;
   const [editing, setEditing] = useState<number | null>(null);
@@ -91,6 +94,7 @@ export default function EventEdit({
     router.post(`${base}/ticket-types/${id}/`, { action }, { preserveScroll: true });
 
   const { confirm, dialog } = useConfirm();
+  const dateCount = event.date_count;
 
   return (
     <>
@@ -111,74 +115,74 @@ export default function EventEdit({
             href={`${base}/dates/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >
-            Dates
+            <Trans>Dates</Trans>
           </Link>
           <Link
             href={`${base}/questions/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >
-            Questions
+            <Trans>Questions</Trans>
           </Link>
           <Link
             href={`${base}/dashboard/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >
-            Dashboard
+            <Trans>Dashboard</Trans>
           </Link>
           <Link
             href={`${base}/orders/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >
-            Orders
+            <Trans>Orders</Trans>
           </Link>
           <Link
             href={`${base}/checkin/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >
-            Check-in
+            <Trans>Check-in</Trans>
           </Link>
           <Link
             href={`${base}/checkin-lists/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >
-            Check-in lists
+            <Trans>Check-in lists</Trans>
           </Link>
           <Link
             href={`${base}/room/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >
-            On-sale room
+            <Trans>On-sale room</Trans>
           </Link>
           <Link
             href={`${base}/waitlist/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >
-            Waiting list
+            <Trans>Waiting list</Trans>
           </Link>
           <Link
             href={`${base}/emails/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >
-            Emails
+            <Trans>Emails</Trans>
           </Link>
           <Link
             href={`${base}/messages/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >
-            Messages to buyers
+            <Trans>Messages to buyers</Trans>
           </Link>
           <Link
             href={`${base}/widget/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >
-            Shop widget
+            <Trans>Shop widget</Trans>
           </Link>
           {event.status !== "draft" ? (
             <a
               href={event.public_url}
               className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
             >
-              View public page
+              <Trans>View public page</Trans>
             </a>
           ) : null}
           {event.status === "draft" ? (
@@ -187,7 +191,7 @@ export default function EventEdit({
               onClick={statusAction("publish")}
               className="rounded-lg bg-emerald-600 px-3 py-2 text-sm font-semibold text-white hover:bg-emerald-700"
             >
-              Publish
+              <Trans>Publish</Trans>
             </button>
           ) : null}
           {event.status === "published" ? (
@@ -196,30 +200,36 @@ export default function EventEdit({
               onClick={statusAction("unpublish")}
               className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
             >
-              Unpublish
+              <Trans>Unpublish</Trans>
             </button>
           ) : null}
           <Link
             href={`${base}/duplicate/`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
           >
-            Duplicate
+            <Trans>Duplicate</Trans>
           </Link>
           {/* The cancel page says what cancelling will do; once done, it shows the progress. */}
           <Link
             href={`${base}/cancel/`}
             className="rounded-lg border border-red-300 bg-white px-3 py-2 text-sm text-red-700 hover:bg-red-50"
           >
-            {event.status === "cancelled" ? "Cancellation" : "Cancel event"}
+            {event.status === "cancelled" ? (
+              <Trans context="the event's cancellation">Cancellation</Trans>
+            ) : (
+              <Trans>Cancel event</Trans>
+            )}
           </Link>
         </div>
       </div>
       <FormError message={pageErrors.status} />
       <p className="mb-2 text-sm text-slate-600" data-testid="date-count">
-        {event.date_count === 1 ? "1 date" : `${event.date_count} dates`} —{" "}
-        <Link href={`${base}/dates/`} className="font-medium text-indigo-700 hover:underline">
-          manage dates
-        </Link>
+        <Trans>
+          <Plural value={dateCount} one="# date" other="# dates" /> —{" "}
+          <Link href={`${base}/dates/`} className="font-medium text-indigo-700 hover:underline">
+            manage dates
+          </Link>
+        </Trans>
       </p>
 
       <section
@@ -228,7 +238,7 @@ export default function EventEdit({
       >
         <div className="mb-3 flex items-center justify-between">
           <h2 id="ticket-types-heading" className="text-lg font-semibold">
-            Ticket types
+            <Trans>Ticket types</Trans>
           </h2>
           {!adding ? (
             <button
@@ -236,97 +246,109 @@ export default function EventEdit({
               onClick={() => setAdding(true)}
               className="rounded-lg border border-slate-300 px-3 py-1.5 text-sm hover:bg-slate-50"
             >
-              Add a ticket type
+              <Trans>Add a ticket type</Trans>
             </button>
           ) : null}
         </div>
         <ul className="divide-y divide-slate-100">
-          {ticket_types.map((t, index) => (
-            <li key={t.id} className="py-3" data-testid="managed-ticket-type">
-              <div className="flex flex-wrap items-center justify-between gap-3">
-                <div>
-                  <p className="font-medium">
-                    {t.name}{" "}
-                    {t.hidden ? <span className="text-xs text-slate-500">(hidden)</span> : null}
-                  </p>
-                  <p className="text-sm text-slate-600">
-                    {formatMoney(t.price, event.currency)} ·{" "}
-                    {event.date_count > 1
-                      ? `${t.sold} sold · ${t.capacity} per date`
-                      : `${t.sold} / ${t.capacity} sold`}
-                  </p>
-                </div>
-                <div className="flex gap-1 text-sm">
-                  <button
-                    type="button"
-                    aria-label={`Move ${t.name} up`}
-                    disabled={index === 0}
-                    onClick={ticketAction(t.id, "up")}
-                    className="rounded border border-slate-300 px-2 py-1 disabled:opacity-40"
-                  >
-                    ↑
-                  </button>
-                  <button
-                    type="button"
-                    aria-label={`Move ${t.name} down`}
-                    disabled={index === ticket_types.length - 1}
-                    onClick={ticketAction(t.id, "down")}
-                    className="rounded border border-slate-300 px-2 py-1 disabled:opacity-40"
-                  >
-                    ↓
-                  </button>
-                  <button
-                    type="button"
-                    onClick={() => setEditing(editing === t.id ? null : t.id)}
-                    className="rounded border border-slate-300 px-2 py-1"
-                  >
-                    {editing === t.id ? "Close" : "Edit"}
-                  </button>
-                  {t.can_delete ? (
+          {ticket_types.map((ticketType, index) => {
+            const name = ticketType.name;
+            return (
+              <li key={ticketType.id} className="py-3" data-testid="managed-ticket-type">
+                <div className="flex flex-wrap items-center justify-between gap-3">
+                  <div>
+                    <p className="font-medium">
+                      {ticketType.name}{" "}
+                      {ticketType.hidden ? (
+                        <span className="text-xs text-slate-500">
+                          <Trans>(hidden)</Trans>
+                        </span>
+                      ) : null}
+                    </p>
+                    <p className="text-sm text-slate-600">
+                      {formatMoney(ticketType.price, event.currency)} ·{" "}
+                      <TicketTypeSales
+                        sold={ticketType.sold}
+                        capacity={ticketType.capacity}
+                        perDate={event.date_count > 1}
+                      />
+                    </p>
+                  </div>
+                  <div className="flex gap-1 text-sm">
                     <button
                       type="button"
-                      onClick={async () => {
-                        const confirmed = await confirm({
-                          title: `Delete the ticket type “${t.name}”?`,
-                          body: "It is removed from the event and its dates. This cannot be undone.",
-                          confirmLabel: "Delete",
-                        });
-                        if (confirmed) {
-                          ticketAction(t.id, "delete")();
-                        }
-                      }}
-                      className="rounded border border-red-300 px-2 py-1 text-red-700"
+                      aria-label={t`Move ${name} up`}
+                      disabled={index === 0}
+                      onClick={ticketAction(ticketType.id, "up")}
+                      className="rounded border border-slate-300 px-2 py-1 disabled:opacity-40"
                     >
-                      Delete
+                      ↑
                     </button>
-                  ) : null}
+                    <button
+                      type="button"
+                      aria-label={t`Move ${name} down`}
+                      disabled={index === ticket_types.length - 1}
+                      onClick={ticketAction(ticketType.id, "down")}
+                      className="rounded border border-slate-300 px-2 py-1 disabled:opacity-40"
+                    >
+                      ↓
+                    </button>
+                    <button
+                      type="button"
+                      onClick={() => setEditing(editing === ticketType.id ? null : ticketType.id)}
+                      aria-expanded={editing === ticketType.id}
+                      className="rounded border border-slate-300 px-2 py-1"
+                    >
+                      {editing === ticketType.id ? <Trans>Close</Trans> : <Trans>Edit</Trans>}
+                    </button>
+                    {ticketType.can_delete ? (
+                      <button
+                        type="button"
+                        onClick={async () => {
+                          const confirmed = await confirm({
+                            title: t`Delete the ticket type “${name}”?`,
+                            body: t`It is removed from the event and its dates. This cannot be undone.`,
+                            confirmLabel: t`Delete`,
+                          });
+                          if (confirmed) {
+                            ticketAction(ticketType.id, "delete")();
+                          }
+                        }}
+                        className="rounded border border-red-300 px-2 py-1 text-red-700"
+                      >
+                        <Trans>Delete</Trans>
+                      </button>
+                    ) : null}
+                  </div>
                 </div>
-              </div>
-              <FormError message={pageErrors[`${t.id}.form`]} />
-              {editing === t.id ||
-              Object.keys(pageErrors).some(
-                (k) => k.startsWith(`${t.id}.`) && k !== `${t.id}.form`,
-              ) ? (
-                <div className="mt-3 rounded-lg bg-slate-50 p-4">
-                  <TicketTypeForm
-                    action={`${base}/ticket-types/${t.id}/`}
-                    initial={asFormValues(t)}
-                    errorKey={String(t.id)}
-                    pageErrors={pageErrors}
-                    currency={event.currency}
-                    locale={event.locale}
-                    locales={event.locales}
-                    submitLabel="Save ticket type"
-                    onDone={() => setEditing(null)}
-                  />
-                </div>
-              ) : null}
-            </li>
-          ))}
+                <FormError message={pageErrors[`${ticketType.id}.form`]} />
+                {editing === ticketType.id ||
+                Object.keys(pageErrors).some(
+                  (k) => k.startsWith(`${ticketType.id}.`) && k !== `${ticketType.id}.form`,
+                ) ? (
+                  <div className="mt-3 rounded-lg bg-slate-50 p-4">
+                    <TicketTypeForm
+                      action={`${base}/ticket-types/${ticketType.id}/`}
+                      initial={asFormValues(ticketType)}
+                      errorKey={String(ticketType.id)}
+                      pageErrors={pageErrors}
+                      currency={event.currency}
+                      locale={event.locale}
+                      locales={event.locales}
+                      submitLabel={t`Save ticket type`}
+                      onDone={() => setEditing(null)}
+                    />
+                  </div>
+                ) : null}
+              </li>
+            );
+          })}
         </ul>
         {adding || Object.keys(pageErrors).some((k) => k.startsWith("new.")) ? (
           <div className="mt-4 rounded-lg border border-dashed border-slate-300 p-4">
-            <h3 className="mb-3 font-medium">New ticket type</h3>
+            <h3 className="mb-3 font-medium">
+              <Trans>New ticket type</Trans>
+            </h3>
             <TicketTypeForm
               key={ticket_types.length}
               action={`${base}/ticket-types/`}
@@ -336,7 +358,7 @@ export default function EventEdit({
               currency={event.currency}
               locale={event.locale}
               locales={event.locales}
-              submitLabel="Add ticket type"
+              submitLabel={t`Add ticket type`}
               onDone={() => setAdding(false)}
             />
           </div>
@@ -353,7 +375,9 @@ export default function EventEdit({
       />
 
       <section className="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
-        <h2 className="mb-4 text-lg font-semibold">Event details</h2>
+        <h2 className="mb-4 text-lg font-semibold">
+          <Trans>Event details</Trans>
+        </h2>
         {event.cover_image_url ? (
           <img src={event.cover_image_url} alt="" className="mb-4 max-h-40 rounded-lg" />
         ) : null}
@@ -367,21 +391,25 @@ export default function EventEdit({
             configuredPaymentMethods={configured_payment_methods}
             showTimes={event.date_count <= 1}
           />
-          <PrimaryButton disabled={form.processing}>Save event</PrimaryButton>
+          <PrimaryButton disabled={form.processing}>
+            <Trans>Save event</Trans>
+          </PrimaryButton>
         </form>
       </section>
       {taxes ? <EventTaxSettings settings={taxes} /> : null}
 
       {history.length > 0 ? (
         <section className="mt-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm">
-          <h2 className="mb-3 text-lg font-semibold">History</h2>
+          <h2 className="mb-3 text-lg font-semibold">
+            <Trans>History</Trans>
+          </h2>
           <ul className="space-y-1 text-sm" data-testid="event-history">
             {history.map((entry) => (
               <li key={`${entry.created_at}-${entry.action}`}>
                 <span className="text-slate-500">
                   {formatEventDate(entry.created_at, event.timezone)}
                 </span>{" "}
-                · {entry.actor} ·{" "}
+                · <span data-server-text>{entry.actor}</span> ·{" "}
                 <HistoryLine
                   organizer={organizer.slug}
                   detail={entry.detail}
@@ -415,10 +443,34 @@ function HistoryLine({
     </Link>
   );
   if (action === "duplicated_from") {
-    return <>Duplicated from {other(detail.source, detail.source_title)}</>;
+    const source = other(detail.source, detail.source_title);
+    return <Trans>Duplicated from {source}</Trans>;
   }
   if (action === "duplicated") {
-    return <>Duplicated as {other(detail.copy, detail.copy_title)}</>;
+    const copy = other(detail.copy, detail.copy_title);
+    return <Trans>Duplicated as {copy}</Trans>;
   }
-  return <>{action}</>;
+  // An action this page does not name yet: the log's own code.
+  return <span data-server-text>{action}</span>;
+}
+
+// A ticket type's sales: of its capacity, or, for an event of several dates, of each date's.
+function TicketTypeSales({
+  sold,
+  capacity,
+  perDate,
+}: {
+  sold: number;
+  capacity: number;
+  perDate: boolean;
+}) {
+  return perDate ? (
+    <Trans>
+      {sold} sold · {capacity} per date
+    </Trans>
+  ) : (
+    <Trans>
+      {sold} / {capacity} sold
+    </Trans>
+  );
 }

@@ -1,4 +1,5 @@
 import { Head, Link, useForm } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import {
   FormError,
@@ -21,8 +22,11 @@ export default function InvoiceSettings({
   seller_vat_id,
   invoices_url,
 }: Props) {
+  const { t } = useLingui();
   const form = useForm<Values>({ ...settings });
   const errors = form.errors as Partial<Record<keyof Values | "form", string>>;
+
+  const settingsUrl = `/manage/${organizer.slug}/settings/`;
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -31,22 +35,38 @@ export default function InvoiceSettings({
 
   return (
     <>
-      <Head title="Invoice settings" />
+      <Head title={t`Invoice settings`} />
       <p className="mb-2 text-sm text-slate-500">
         <Link href={invoices_url} className="hover:text-indigo-700">
-          ← Invoices
+          ← <Trans>Invoices</Trans>
         </Link>
       </p>
-      <h1 className="mb-2 text-2xl font-bold tracking-tight">Invoice settings</h1>
+      <h1 className="mb-2 text-2xl font-bold tracking-tight">
+        <Trans>Invoice settings</Trans>
+      </h1>
       <p className="mb-4 text-sm text-slate-600">
-        Invoices are issued by {seller_name}
-        {seller_vat_id ? ` (VAT ID ${seller_vat_id})` : ""}: the legal name, address and VAT ID on
-        your{" "}
-        <Link href={`/manage/${organizer.slug}/settings/`} className="underline">
-          organizer settings
-        </Link>
-        . Each invoice is a PDF with its Factur-X (EN 16931) XML inside; cancellations and refunds
-        issue credit notes that refer to it.
+        {seller_vat_id ? (
+          <Trans>
+            Invoices are issued by {seller_name} (VAT ID {seller_vat_id}): the legal name, address
+            and VAT ID on your{" "}
+            <Link href={settingsUrl} className="underline">
+              organizer settings
+            </Link>
+            .
+          </Trans>
+        ) : (
+          <Trans>
+            Invoices are issued by {seller_name}: the legal name, address and VAT ID on your{" "}
+            <Link href={settingsUrl} className="underline">
+              organizer settings
+            </Link>
+            .
+          </Trans>
+        )}{" "}
+        <Trans>
+          Each invoice is a PDF with its Factur-X (EN 16931) XML inside; cancellations and refunds
+          issue credit notes that refer to it.
+        </Trans>
       </p>
       <form
         onSubmit={submit}
@@ -55,32 +75,34 @@ export default function InvoiceSettings({
       >
         <FormError message={errors.form} />
         <SelectField
-          label="Issue invoices"
+          label={t`Issue invoices`}
           options={modes}
           value={form.data.mode}
           onChange={(e) => form.setData("mode", e.target.value)}
           error={errors.mode}
-          hint="On request: the buyer asks from the order page, or you from the order."
+          hint={t`On request: the buyer asks from the order page, or you from the order.`}
         />
         <TextField
-          label="Number prefix"
+          label={t`Number prefix`}
           value={form.data.prefix}
           onChange={(e) => form.setData("prefix", e.target.value)}
           error={errors.prefix}
           maxLength={20}
-          hint="Numbers follow it without gaps: INV-00001, INV-00002… A new prefix starts at 1."
+          hint={t`Numbers follow it without gaps: INV-00001, INV-00002… A new prefix starts at 1.`}
         />
         <TextArea
-          label="Footer"
+          label={t`Footer`}
           value={form.data.footer}
           onChange={(e) => form.setData("footer", e.target.value)}
           error={errors.footer}
           rows={3}
           maxLength={1000}
-          hint="Printed at the bottom of every invoice: bank details, registration number."
+          hint={t`Printed at the bottom of every invoice: bank details, registration number.`}
         />
         <div>
-          <PrimaryButton disabled={form.processing}>Save</PrimaryButton>
+          <PrimaryButton disabled={form.processing}>
+            <Trans>Save</Trans>
+          </PrimaryButton>
         </div>
       </form>
     </>

@@ -1,17 +1,16 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
+import { Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import { useConfirm } from "../../components/ConfirmDialog";
 import { FormError, PrimaryButton, SelectField, TextField } from "../../components/fields";
 import type { PageProps } from "../../types";
 
-export default function Members({
-  organizer,
-  my_role,
-  roles,
-  members,
-  invitations,
-}: PageProps<"Manage/Members">) {
+type Props = PageProps<"Manage/Members">;
+
+export default function Members({ organizer, my_role, roles, members, invitations }: Props) {
+  const { t } = useLingui();
   const isOwner = my_role === "owner";
+  const name = organizer.name;
   const form = useForm({ email: "", role: "manager" });
   const errors = form.errors as Partial<Record<"email" | "role" | "form", string>>;
   // A role change or removal refused by the server (e.g. the last owner) lands on the page.
@@ -26,19 +25,55 @@ export default function Members({
 
   const { confirm, dialog } = useConfirm();
 
+  async function remove(member: Props["members"][number]) {
+    const email = member.email;
+    const confirmed = await confirm(
+      member.is_me
+        ? {
+            title: t`Remove yourself from ${name}?`,
+            body: t`You lose access to this organizer's events at once.`,
+            confirmLabel: t`Remove`,
+          }
+        : {
+            title: t`Remove ${email} from ${name}?`,
+            body: t`They lose access to this organizer's events at once.`,
+            confirmLabel: t`Remove`,
+          },
+    );
+    if (confirmed) {
+      router.post(`${base}/members/${member.id}/`, { action: "remove" });
+    }
+  }
+
+  async function withdraw(invitation: Props["invitations"][number]) {
+    const email = invitation.email;
+    const confirmed = await confirm({
+      title: t`Withdraw the invitation to ${email}?`,
+      body: t`The link in their email stops working.`,
+      confirmLabel: t`Withdraw`,
+    });
+    if (confirmed) {
+      router.post(`${base}/invitations/${invitation.id}/revoke/`);
+    }
+  }
+
   return (
     <>
-      <Head title="Team" />
+      <Head title={t`Team`} />
       {dialog}
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`${base}/`} className="hover:text-indigo-700">
           ← {organizer.name}
         </Link>
       </p>
-      <h1 className="mb-6 text-2xl font-bold tracking-tight">Team of {organizer.name}</h1>
+      <h1 className="mb-6 text-2xl font-bold tracking-tight">
+        <Trans>Team of {name}</Trans>
+      </h1>
       <FormError message={pageErrors.form ?? errors.form} />
       <section className="mt-4 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
-        <h2 className="mb-3 text-lg font-semibold">Members</h2>
+        <h2 className="mb-3 text-lg font-semibold">
+          <Trans>Members</Trans>
+        </h2>
         <ul className="divide-y divide-slate-100">
           {members.map((member) => (
             <li
@@ -49,14 +84,18 @@ export default function Members({
               <div>
                 <p className="font-medium">
                   {member.name}{" "}
-                  {member.is_me ? <span className="text-sm text-slate-500">(you)</span> : null}
+                  {member.is_me ? (
+                    <span className="text-sm text-slate-500">
+                      <Trans>(you)</Trans>
+                    </span>
+                  ) : null}
                 </p>
                 <p className="text-sm text-slate-600">{member.email}</p>
               </div>
               {isOwner ? (
                 <div className="flex items-center gap-2">
                   <label className="sr-only" htmlFor={`role-${member.id}`}>
-                    Role of {member.email}
+                    <Trans>Role of {member.email}</Trans>
                   </label>
                   <select
                     id={`role-${member.id}`}
@@ -74,26 +113,16 @@ export default function Members({
                   </select>
                   <button
                     type="button"
-                    onClick={async () => {
-                      const who = member.is_me ? "yourself" : member.email;
-                      const confirmed = await confirm({
-                        title: `Remove ${who} from ${organizer.name}?`,
-                        body: member.is_me
-                          ? "You lose access to this organizer's events at once."
-                          : "They lose access to this organizer's events at once.",
-                        confirmLabel: "Remove",
-                      });
-                      if (confirmed) {
-                        router.post(`${base}/members/${member.id}/`, { action: "remove" });
-                      }
-                    }}
+                    onClick={() => remove(member)}
                     className="rounded-lg border border-slate-300 px-2 py-1 text-sm text-red-700 hover:bg-red-50"
                   >
-                    Remove
+                    <Trans>Remove</Trans>
                   </button>
                 </div>
               ) : (
-                <span className="text-sm text-slate-600">{roleLabel(member.role)}</span>
+                <span className="text-sm text-slate-600" data-server-text>
+                  {roleLabel(member.role)}
+                </span>
               )}
             </li>
           ))}
@@ -102,9 +131,14 @@ export default function Members({
 
       {isOwner ? (
         <section className="mt-6 rounded-xl border border-slate-200 bg-white p-5 shadow-sm">
-          <h2 className="mb-3 text-lg font-semibold">Invite someone</h2>
+          <h2 className="mb-3 text-lg font-semibold">
+            <Trans>Invite someone</Trans>
+          </h2>
           <p className="mb-4 text-sm text-slate-600">
-            Managers create and edit events and handle orders; door staff can only check tickets in.
+            <Trans>
+              Managers create and edit events and handle orders; door staff can only check tickets
+              in.
+            </Trans>
           </p>
           <form
             onSubmit={invite}
@@ -112,7 +146,7 @@ export default function Members({
             noValidate
           >
             <TextField
-              label="Email"
+              label={t`Email`}
               type="email"
               value={form.data.email}
               onChange={(e) => form.setData("email", e.target.value)}
@@ -120,17 +154,21 @@ export default function Members({
               required
             />
             <SelectField
-              label="Role"
+              label={t`Role`}
               value={form.data.role}
               onChange={(e) => form.setData("role", e.target.value)}
               options={roles}
               error={errors.role}
             />
-            <PrimaryButton disabled={form.processing}>Send invitation</PrimaryButton>
+            <PrimaryButton disabled={form.processing}>
+              <Trans>Send invitation</Trans>
+            </PrimaryButton>
           </form>
           {invitations.length > 0 ? (
             <>
-              <h3 className="mt-6 text-sm font-semibold text-slate-700">Pending invitations</h3>
+              <h3 className="mt-6 text-sm font-semibold text-slate-700">
+                <Trans>Pending invitations</Trans>
+              </h3>
               <ul className="mt-2 divide-y divide-slate-100 text-sm">
                 {invitations.map((invitation) => (
                   <li
@@ -139,23 +177,15 @@ export default function Members({
                     data-testid="invitation"
                   >
                     <span>
-                      {invitation.email} · {roleLabel(invitation.role)}
+                      {invitation.email} ·{" "}
+                      <span data-server-text>{roleLabel(invitation.role)}</span>
                     </span>
                     <button
                       type="button"
-                      onClick={async () => {
-                        const confirmed = await confirm({
-                          title: `Withdraw the invitation to ${invitation.email}?`,
-                          body: "The link in their email stops working.",
-                          confirmLabel: "Withdraw",
-                        });
-                        if (confirmed) {
-                          router.post(`${base}/invitations/${invitation.id}/revoke/`);
-                        }
-                      }}
+                      onClick={() => withdraw(invitation)}
                       className="text-red-700 hover:underline"
                     >
-                      Withdraw
+                      <Trans>Withdraw</Trans>
                     </button>
                   </li>
                 ))}

@@ -1,4 +1,6 @@
 import { Head, Link, router, usePage } from "@inertiajs/react";
+import { plural } from "@lingui/core/macro";
+import { Plural, Trans, useLingui } from "@lingui/react/macro";
 import { type FormEvent, useState } from "react";
 import { useConfirm } from "../../components/ConfirmDialog";
 import DateSelect from "../../components/DateSelect";
@@ -20,6 +22,7 @@ export default function Orders({
   payment_methods,
   bulk_cancel_url,
 }: Props) {
+  const { t } = useLingui();
   const errors = usePage().props.errors;
   const [values, setValues] = useState<Props["filters"]>(filters);
   // Pending bank transfers chosen for cancelling at once (a hoarder's, or never paid).
@@ -35,9 +38,12 @@ export default function Orders({
   async function cancelChosen() {
     const n = chosen.length;
     const confirmed = await confirm({
-      title: `Cancel ${n} unpaid bank transfer${n > 1 ? "s" : ""}?`,
-      body: "Their tickets become void and go back on sale.",
-      confirmLabel: "Cancel orders",
+      title: plural(n, {
+        one: "Cancel # unpaid bank transfer?",
+        other: "Cancel # unpaid bank transfers?",
+      }),
+      body: t`Their tickets become void and go back on sale.`,
+      confirmLabel: t`Cancel orders`,
     });
     if (!confirmed) {
       return;
@@ -60,12 +66,13 @@ export default function Orders({
     });
   }
 
+  const title = event.title;
   const select = "rounded-lg border border-slate-300 px-2 py-2 text-sm";
   const { confirm, dialog } = useConfirm();
 
   return (
     <>
-      <Head title={`Orders · ${event.title}`} />
+      <Head title={t`Orders · ${title}`} />
       {dialog}
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`${base}/`} className="hover:text-indigo-700">
@@ -73,19 +80,21 @@ export default function Orders({
         </Link>
       </p>
       <div className="mb-4 flex flex-wrap items-center justify-between gap-3">
-        <h1 className="text-2xl font-bold tracking-tight">Orders</h1>
+        <h1 className="text-2xl font-bold tracking-tight">
+          <Trans>Orders</Trans>
+        </h1>
         <div className="flex gap-2 text-sm">
           <a
             href={`${base}/export/orders.csv${exportQuery}`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 hover:bg-slate-50"
           >
-            Export orders (CSV)
+            <Trans>Export orders (CSV)</Trans>
           </a>
           <a
             href={`${base}/export/attendees.csv${exportQuery}`}
             className="rounded-lg border border-slate-300 bg-white px-3 py-2 hover:bg-slate-50"
           >
-            Export attendees (CSV)
+            <Trans>Export attendees (CSV)</Trans>
           </a>
         </div>
       </div>
@@ -94,22 +103,24 @@ export default function Orders({
         className={`mb-4 grid gap-2 rounded-xl border border-slate-200 bg-white p-4 ${series ? "sm:grid-cols-8" : "sm:grid-cols-7"}`}
       >
         <label className="sm:col-span-2">
-          <span className="sr-only">Search orders</span>
+          <span className="sr-only">
+            <Trans>Search orders</Trans>
+          </span>
           <input
             type="search"
             value={values.q}
             onChange={(e) => setValues({ ...values, q: e.target.value })}
-            placeholder="Order code, email or attendee"
+            placeholder={t`Order code, email or attendee`}
             className="w-full rounded-lg border border-slate-300 px-3 py-2 text-sm"
           />
         </label>
         <select
-          aria-label="Status"
+          aria-label={t`Status`}
           value={values.status}
           onChange={(e) => setValues({ ...values, status: e.target.value })}
           className={select}
         >
-          <option value="">Any status</option>
+          <option value="">{t`Any status`}</option>
           {statuses.map((s) => (
             <option key={s.value} value={s.value}>
               {s.label}
@@ -117,12 +128,12 @@ export default function Orders({
           ))}
         </select>
         <select
-          aria-label="Payment"
+          aria-label={t`Payment`}
           value={values.payment}
           onChange={(e) => setValues({ ...values, payment: e.target.value })}
           className={select}
         >
-          <option value="">Any payment</option>
+          <option value="">{t`Any payment`}</option>
           {payment_methods.map((m) => (
             <option key={m.value} value={m.value}>
               {m.label}
@@ -130,12 +141,12 @@ export default function Orders({
           ))}
         </select>
         <select
-          aria-label="Ticket type"
+          aria-label={t`Ticket type`}
           value={values.ticket_type}
           onChange={(e) => setValues({ ...values, ticket_type: e.target.value })}
           className={select}
         >
-          <option value="">Any ticket type</option>
+          <option value="">{t`Any ticket type`}</option>
           {ticket_types.map((t) => (
             <option key={t.value} value={t.value}>
               {t.label}
@@ -144,7 +155,7 @@ export default function Orders({
         </select>
         {series ? (
           <DateSelect
-            label="Date"
+            label={t`Date`}
             dates={dates}
             timeZone={event.timezone}
             value={values.date}
@@ -153,7 +164,7 @@ export default function Orders({
           />
         ) : null}
         <input
-          aria-label="Ordered from"
+          aria-label={t`Ordered from`}
           type="date"
           value={values.from}
           onChange={(e) => setValues({ ...values, from: e.target.value })}
@@ -161,7 +172,7 @@ export default function Orders({
         />
         <div className="flex gap-2">
           <input
-            aria-label="Ordered until"
+            aria-label={t`Ordered until`}
             type="date"
             value={values.to}
             onChange={(e) => setValues({ ...values, to: e.target.value })}
@@ -171,12 +182,12 @@ export default function Orders({
             type="submit"
             className="rounded-lg bg-indigo-600 px-3 py-2 text-sm font-semibold text-white"
           >
-            Search
+            <Trans>Search</Trans>
           </button>
         </div>
       </form>
       {errors.codes ? (
-        <p role="alert" className="mb-2 text-sm text-red-700">
+        <p role="alert" className="mb-2 text-sm text-red-700" data-server-text>
           {errors.codes}
         </p>
       ) : null}
@@ -188,16 +199,25 @@ export default function Orders({
             className="rounded-lg border border-slate-300 bg-white px-3 py-1.5 hover:bg-slate-50"
           >
             {chosen.length === selectable.length
-              ? "Choose none"
-              : "Choose all unpaid bank transfers"}
+              ? t`Choose none`
+              : t`Choose all unpaid bank transfers`}
           </button>
           <button
             type="button"
             disabled={chosen.length === 0}
             onClick={cancelChosen}
+            data-testid="cancel-chosen"
             className="rounded-lg bg-red-600 px-3 py-1.5 font-semibold text-white hover:bg-red-700 disabled:opacity-50"
           >
-            Cancel {chosen.length || ""} chosen
+            {chosen.length ? (
+              <Plural
+                value={chosen.length}
+                one="Cancel # chosen order"
+                other="Cancel # chosen orders"
+              />
+            ) : (
+              <Trans>Cancel the chosen orders</Trans>
+            )}
           </button>
         </div>
       ) : null}
@@ -206,15 +226,33 @@ export default function Orders({
           <thead className="text-slate-500">
             <tr>
               <th className="p-3 font-medium">
-                <span className="sr-only">Choose</span>
+                <span className="sr-only">
+                  <Trans>Choose</Trans>
+                </span>
               </th>
-              <th className="p-3 font-medium">Order</th>
-              <th className="p-3 font-medium">Buyer</th>
-              {series ? <th className="p-3 font-medium">Date</th> : null}
-              <th className="p-3 font-medium">Tickets</th>
-              <th className="p-3 font-medium">Total</th>
-              <th className="p-3 font-medium">Status</th>
-              <th className="p-3 font-medium">Placed</th>
+              <th className="p-3 font-medium">
+                <Trans>Order</Trans>
+              </th>
+              <th className="p-3 font-medium">
+                <Trans>Buyer</Trans>
+              </th>
+              {series ? (
+                <th className="p-3 font-medium">
+                  <Trans>Date</Trans>
+                </th>
+              ) : null}
+              <th className="p-3 font-medium">
+                <Trans>Tickets</Trans>
+              </th>
+              <th className="p-3 font-medium">
+                <Trans>Total</Trans>
+              </th>
+              <th className="p-3 font-medium">
+                <Trans>Status</Trans>
+              </th>
+              <th className="p-3 font-medium">
+                <Trans>Placed</Trans>
+              </th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
@@ -224,7 +262,7 @@ export default function Orders({
                   {o.unpaid_transfer ? (
                     <input
                       type="checkbox"
-                      aria-label={`Choose order ${o.code}`}
+                      aria-label={t`Choose order ${o.code}`}
                       checked={chosen.includes(o.code)}
                       onChange={() => toggle(o.code)}
                     />
@@ -250,9 +288,11 @@ export default function Orders({
                 <td className="p-3 tabular-nums">{o.tickets}</td>
                 <td className="p-3 tabular-nums">{formatMoney(o.total, o.currency)}</td>
                 <td className="p-3">
-                  {o.status_label}
+                  <span data-server-text>{o.status_label}</span>
                   {o.awaiting_confirmation ? (
-                    <span className="block text-xs text-amber-800">not confirmed by email</span>
+                    <span className="block text-xs text-amber-800">
+                      <Trans>not confirmed by email</Trans>
+                    </span>
                   ) : null}
                 </td>
                 <td className="p-3 text-slate-600">
@@ -263,14 +303,16 @@ export default function Orders({
             {orders.length === 0 ? (
               <tr>
                 <td colSpan={series ? 8 : 7} className="p-6 text-center text-slate-600">
-                  No orders match.
+                  <Trans>No orders match.</Trans>
                 </td>
               </tr>
             ) : null}
           </tbody>
         </table>
       </div>
-      <p className="mt-2 text-sm text-slate-500">{pagination.count} orders</p>
+      <p className="mt-2 text-sm text-slate-500">
+        <Plural value={pagination.count} one="# order" other="# orders" />
+      </p>
       <PaginationNav pagination={pagination} />
     </>
   );

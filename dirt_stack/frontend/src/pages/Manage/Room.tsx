@@ -1,4 +1,7 @@
 import { Head, Link, router, useForm, usePage } from "@inertiajs/react";
+import type { MessageDescriptor } from "@lingui/core";
+import { msg } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { type FormEvent, useEffect, useState } from "react";
 import {
   binder,
@@ -14,13 +17,13 @@ import type { PageProps, RoomCounts } from "../../types";
 
 const POLL_MS = 2000;
 
-const ACTIONS: Record<string, string> = {
-  enabled: "Enabled",
-  disabled: "Disabled",
-  settings_changed: "Settings changed",
-  paused: "Paused",
-  resumed: "Resumed",
-  rate_changed: "Rate changed",
+const ACTIONS: Record<string, MessageDescriptor> = {
+  enabled: msg`Enabled`,
+  disabled: msg`Disabled`,
+  settings_changed: msg`Settings changed`,
+  paused: msg`Paused`,
+  resumed: msg`Resumed`,
+  rate_changed: msg`Rate changed`,
 };
 
 // The organizer's console of an event's on-sale room: settings, live counts, pause and
@@ -34,6 +37,7 @@ export default function Room({
   changes,
   counts_url,
 }: PageProps<"Manage/Room">) {
+  const { i18n, t } = useLingui();
   const errors = usePage().props.errors;
   const base = `/manage/${organizer.slug}/events/${event.slug}`;
   const [counts, setCounts] = useState<RoomCounts>(initialCounts);
@@ -73,27 +77,33 @@ export default function Room({
     router.post(`${base}/room/${action}/`, {}, { preserveScroll: true });
 
   const figures: [string, string, number | string][] = [
-    ["prequeued", "Joined before the sale", counts.prequeued],
-    ["queued", "Waiting", counts.queued],
-    ["admitted", "Admitted now", counts.admitted],
-    ["used", "Admissions used", counts.used],
-    ["active_holds", "Live reservations", counts.active_holds],
-    ["rate", "Admitted in the last minute", counts.admissions_last_minute],
+    ["prequeued", t`Joined before the sale`, counts.prequeued],
+    ["queued", t`Waiting`, counts.queued],
+    ["admitted", t`Admitted now`, counts.admitted],
+    ["used", t`Admissions used`, counts.used],
+    ["active_holds", t`Live reservations`, counts.active_holds],
+    ["rate", t`Admitted in the last minute`, counts.admissions_last_minute],
   ];
+  const title = event.title;
+  const timeZone = event.timezone;
 
   return (
     <>
-      <Head title={`${event.title}: on-sale room`} />
+      <Head title={t`${title}: on-sale room`} />
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`${base}/`} className="hover:text-indigo-700">
           ← {event.title}
         </Link>
       </p>
-      <h1 className="mb-4 text-2xl font-bold tracking-tight">On-sale room</h1>
+      <h1 className="mb-4 text-2xl font-bold tracking-tight">
+        <Trans>On-sale room</Trans>
+      </h1>
       <p className="mb-6 max-w-3xl text-sm text-slate-600">
-        For a large on-sale: visitors wait in a queue and are admitted at the rate you set; only
-        admitted visitors can reserve or buy while the room is active. Who joins before the sale
-        starts gets a random place (or first come, first served).
+        <Trans>
+          For a large on-sale: visitors wait in a queue and are admitted at the rate you set; only
+          admitted visitors can reserve or buy while the room is active. Who joins before the sale
+          starts gets a random place (or first come, first served).
+        </Trans>
       </p>
 
       <section
@@ -102,19 +112,19 @@ export default function Room({
       >
         <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
           <h2 id="room-live" className="text-lg font-semibold">
-            Live
+            <Trans>Live</Trans>
           </h2>
           <p data-testid="room-state" aria-live="polite" className="text-sm font-medium">
             {!exists
-              ? "Not set up"
+              ? t`Not set up`
               : counts.sold_out
-                ? "Sold out: admissions stopped"
+                ? t`Sold out: admissions stopped`
                 : counts.paused
-                  ? "Paused"
+                  ? t`Paused`
                   : counts.active
-                    ? "Active"
-                    : "Not active"}
-            {stale ? " (not updating)" : ""}
+                    ? t`Active`
+                    : t`Not active`}
+            {stale ? ` ${t`(not updating)`}` : ""}
           </p>
         </div>
         <dl className="grid grid-cols-2 gap-4 sm:grid-cols-3" data-testid="room-counts">
@@ -136,7 +146,7 @@ export default function Room({
                 data-testid="room-resume"
                 className="rounded-lg bg-indigo-600 px-4 py-2 font-semibold text-white hover:bg-indigo-700"
               >
-                Resume admissions
+                <Trans>Resume admissions</Trans>
               </button>
             ) : (
               <button
@@ -145,12 +155,12 @@ export default function Room({
                 data-testid="room-pause"
                 className="rounded-lg border border-slate-300 bg-white px-4 py-2 font-semibold hover:bg-slate-50"
               >
-                Pause admissions
+                <Trans>Pause admissions</Trans>
               </button>
             )}
             <form onSubmit={changeRate} noValidate className="flex items-end gap-2">
               <TextField
-                label="Admissions per minute"
+                label={t`Admissions per minute`}
                 type="number"
                 min={1}
                 value={rate.data.admissions_per_minute}
@@ -163,7 +173,7 @@ export default function Room({
                 data-testid="room-rate"
                 className="rounded-lg border border-slate-300 bg-white px-4 py-2 font-semibold hover:bg-slate-50"
               >
-                Change rate
+                <Trans>Change rate</Trans>
               </button>
             </form>
           </div>
@@ -175,31 +185,31 @@ export default function Room({
         className="mb-6 rounded-xl border border-slate-200 bg-white p-6 shadow-sm"
       >
         <h2 id="room-settings" className="mb-3 text-lg font-semibold">
-          Settings
+          <Trans>Settings</Trans>
         </h2>
         <form onSubmit={save} noValidate className="grid gap-4 sm:grid-cols-2">
           <div className="sm:col-span-2">
             <FormError message={errors.form} />
           </div>
           <CheckboxField
-            label="Use the on-sale room for this event"
+            label={t`Use the on-sale room for this event`}
             checked={form.data.enabled}
             onChange={(e) => form.setData("enabled", e.target.checked)}
             error={errors.enabled}
             className="sm:col-span-2"
           />
           <TextField
-            label={`Queue opens (${event.timezone})`}
+            label={t`Queue opens (${timeZone})`}
             type="datetime-local"
             {...bind("queue_opens_at")}
           />
           <TextField
-            label={`Sale starts (${event.timezone})`}
+            label={t`Sale starts (${timeZone})`}
             type="datetime-local"
             {...bind("sale_starts_at")}
           />
           <TextField
-            label="Admissions per minute"
+            label={t`Admissions per minute`}
             type="number"
             min={1}
             value={String(form.data.admissions_per_minute)}
@@ -207,7 +217,7 @@ export default function Room({
             error={errors.admissions_per_minute}
           />
           <TextField
-            label="Most shoppers at once"
+            label={t`Most shoppers at once`}
             type="number"
             min={1}
             value={String(form.data.max_active_shoppers)}
@@ -215,8 +225,8 @@ export default function Room({
             error={errors.max_active_shoppers}
           />
           <TextField
-            label="Shopping time (minutes)"
-            hint="How long an admitted visitor has, and how long their reservation lasts."
+            label={t`Shopping time (minutes)`}
+            hint={t`How long an admitted visitor has, and how long their reservation lasts.`}
             type="number"
             min={1}
             max={60}
@@ -225,10 +235,10 @@ export default function Room({
             error={errors.session_minutes}
           />
           <SelectField
-            label="Order of the queue"
+            label={t`Order of the queue`}
             options={[
-              { value: "random", label: "Random for who joins before the sale" },
-              { value: "fifo", label: "First come, first served" },
+              { value: "random", label: t`Random for who joins before the sale` },
+              { value: "fifo", label: t`First come, first served` },
             ]}
             value={form.data.mode}
             onChange={(e) => form.setData("mode", e.target.value === "fifo" ? "fifo" : "random")}
@@ -236,7 +246,7 @@ export default function Room({
           />
           <div className="sm:col-span-2">
             <PrimaryButton disabled={form.processing} data-testid="room-save">
-              Save settings
+              <Trans>Save settings</Trans>
             </PrimaryButton>
           </div>
         </form>
@@ -247,18 +257,28 @@ export default function Room({
         className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm"
       >
         <h2 id="room-log" className="mb-3 text-lg font-semibold">
-          Log
+          <Trans>Log</Trans>
         </h2>
         {changes.length === 0 ? (
-          <p className="text-sm text-slate-600">No changes yet.</p>
+          <p className="text-sm text-slate-600">
+            <Trans>No changes yet.</Trans>
+          </p>
         ) : (
           <ul className="divide-y divide-slate-100 text-sm" data-testid="room-changes">
             {changes.map((change) => (
               <li key={`${change.created_at}-${change.action}`} className="py-2">
-                <span className="font-medium">{ACTIONS[change.action] ?? change.action}</span>
-                {change.summary ? `: ${change.summary}` : ""}
+                <span className="font-medium">
+                  {change.action in ACTIONS ? i18n._(ACTIONS[change.action]) : change.action}
+                </span>
+                {change.summary ? (
+                  <>
+                    {": "}
+                    <span data-server-text>{change.summary}</span>
+                  </>
+                ) : null}
                 <span className="block text-slate-500">
-                  {change.actor}, {formatEventDate(change.created_at, event.timezone)}
+                  <span data-server-text>{change.actor}</span>,{" "}
+                  {formatEventDate(change.created_at, event.timezone)}
                 </span>
               </li>
             ))}

@@ -1,10 +1,15 @@
 import { Head, Link, router } from "@inertiajs/react";
-import type { IScannerControls } from "@zxing/browser";
+import type { MessageDescriptor } from "@lingui/core";
+import { msg } from "@lingui/core/macro";
+import { Trans, useLingui } from "@lingui/react/macro";
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { useConfirm } from "../../components/ConfirmDialog";
 import { dateLabel } from "../../components/DateSelect";
+import { DirectionChoice } from "../../components/DirectionChoice";
 import { formatEventDate } from "../../lib/format";
 import { getJson, postJson } from "../../lib/http";
+import { useQrCamera } from "../../lib/qrCamera";
+import { kindOfCode } from "../../lib/ticketCodes";
 import type { CheckInCounts, PageProps, ScanResult, SearchResults, UndoResult } from "../../types";
 
 type Props = PageProps<"Manage/Scanner">;
@@ -20,13 +25,15 @@ function listLabel(list: ScannerList, timeZone: string): string {
 
 const PANEL: Record<ScanResult["outcome"], string> = {
   admitted: "bg-emerald-600 text-white",
+  exited: "bg-sky-600 text-white",
   already_checked_in: "bg-amber-400 text-amber-950",
   refused: "bg-red-600 text-white",
 };
-const TITLE: Record<ScanResult["outcome"], string> = {
-  admitted: "Admitted",
-  already_checked_in: "Already checked in",
-  refused: "Refused",
+const TITLE: Record<ScanResult["outcome"], MessageDescriptor> = {
+  admitted: msg`Admitted`,
+  exited: msg`Left: scan again to let back in`,
+  already_checked_in: msg`Already checked in`,
+  refused: msg`Refused`,
 };
 
 // The door scanner, phone-sized first: camera, manual entry and search, one big answer.
@@ -40,8 +47,11 @@ export default function Scanner({
   endpoints,
   can_manage,
 }: Props) {
+  const { i18n, t } = useLingui();
   const [counts, setCounts] = useState(initialCounts);
   const [result, setResult] = useState<ScanResult | null>(null);
+  // On a list with exits the scanner records entries or exits.
+  const [kind, setKind] = useState<"entry" | "exit">("entry");
   const [code, setCode] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState("");
@@ -49,23 +59,23 @@ export default function Scanner({
   const [hits, setHits] = useState<SearchHit[]>([]);
   const [camera, setCamera] = useState(false);
   const video = useRef<HTMLVideoElement>(null);
-  const lastScan = useRef<{ text: string; at: number }>({ text: "", at: 0 });
 
   const submit = useCallback(
     async (body: { secret: string } | { ticket_id: number }) => {
       setBusy(true);
       setError("");
       try {
-        const answer = await postJson<ScanResult>(endpoints.scan, body);
+        const answer = await postJson<ScanResult>(endpoints.scan, { ...body, kind });
         setResult(answer);
         setCounts((current) => ({ ...current, checked_in: answer.counts.checked_in }));
       } catch (exc) {
-        setError(`No answer from the server: ${(exc as Error).message} Try again.`);
+        const reason = (exc as Error).message;
+        setError(t`No answer from the server: ${reason} Try again.`);
       } finally {
         setBusy(false);
       }
     },
-    [endpoints.scan],
+    [endpoints.scan, kind, t],
   );
 
   // Keep the counter live while other scanners admit people.
@@ -76,64 +86,43 @@ export default function Scanner({
     return () => window.clearInterval(timer);
   }, [endpoints.stats]);
 
-  useEffect(() => {
-    if (!camera || !video.current) {
-      return;
-    }
-    let controls: IScannerControls | undefined;
-    let cancelled = false;
-    import("@zxing/browser").then(async ({ BrowserQRCodeReader }) => {
-      const reader = new BrowserQRCodeReader();
-      try {
-        controls = await reader.decodeFromVideoDevice(
-          undefined,
-          video.current ?? undefined,
-          (scanned) => {
-            if (!scanned) {
-              return;
-            }
-            const text = scanned.getText();
-            const now = Date.now();
-            // The camera sees the same code many times a second; scan it once per 3 s.
-            if (text === lastScan.current.text && now - lastScan.current.at < 3000) {
-              return;
-            }
-            lastScan.current = { text, at: now };
-            void submit({ secret: text });
-          },
-        );
-        if (cancelled) {
-          controls.stop();
-        }
-      } catch {
-        setError("The camera could not be started. Allow camera access, or type the code.");
-        setCamera(false);
-      }
-    });
-    return () => {
-      cancelled = true;
-      controls?.stop();
-    };
-  }, [camera, submit]);
+  // A code held in front of the camera is answered once, not again while it stays in view.
+  const cameraFailed = useCallback(() => {
+    setError(t`The camera could not be started. Allow camera access, or type the code.`);
+    setCamera(false);
+  }, [t]);
+  useQrCamera(video, camera, (text) => void submit({ secret: text }), cameraFailed);
 
   function manual(e: FormEvent) {
     e.preventDefault();
-    if (code.trim()) {
-      void submit({ secret: code.trim() });
-      setCode("");
+    const typed = code.trim();
+    if (!typed) {
+      return;
+    }
+    setCode("");
+    // The order code printed on a ticket finds the order's tickets, to let them in one by one.
+    if (kindOfCode(typed) === "order") {
+      setQuery(typed);
+      void search(typed);
+    } else {
+      void submit({ secret: typed });
     }
   }
 
-  async function find(e: FormEvent) {
-    e.preventDefault();
+  async function search(text: string) {
     try {
       const answer = await getJson<SearchResults>(
-        `${endpoints.search}?q=${encodeURIComponent(query)}`,
+        `${endpoints.search}?q=${encodeURIComponent(text)}`,
       );
       setHits(answer.results);
     } catch (exc) {
       setError((exc as Error).message);
     }
+  }
+
+  function find(e: FormEvent) {
+    e.preventDefault();
+    void search(query);
   }
 
   async function undo(ticketId: number) {
@@ -146,16 +135,20 @@ export default function Scanner({
   }
 
   const { confirm, dialog } = useConfirm();
+  const title = event.title;
+  const entrance = listLabel(list, event.timezone);
 
   return (
     <>
-      <Head title={`Check-in · ${event.title}`} />
+      <Head title={t`Check-in · ${title}`} />
       {dialog}
       <div className="mx-auto max-w-md space-y-4">
         <div className="flex items-center justify-between gap-2">
           <div className="min-w-0">
             <h1 className="truncate text-xl font-bold">{event.title}</h1>
-            <p className="text-sm text-slate-600">Check-in</p>
+            <p className="text-sm text-slate-600">
+              <Trans>Check-in</Trans>
+            </p>
           </div>
           <p
             className="shrink-0 rounded-lg bg-slate-900 px-3 py-2 text-center text-white"
@@ -164,13 +157,15 @@ export default function Scanner({
             <span className="block text-2xl font-bold tabular-nums">
               {counts.checked_in} / {counts.expected}
             </span>
-            <span className="text-xs">checked in</span>
+            <span className="text-xs">
+              <Trans>checked in</Trans>
+            </span>
           </p>
         </div>
 
         {lists.length > 1 || dates_without_list.length > 0 ? (
           <label className="block text-sm">
-            Entrance
+            <Trans>Entrance</Trans>
             <select
               value={`list:${list.id}`}
               onChange={(e) => {
@@ -187,7 +182,7 @@ export default function Scanner({
                 </option>
               ))}
               {dates_without_list.length > 0 ? (
-                <optgroup label="Create a list for">
+                <optgroup label={t`Create a list for`}>
                   {dates_without_list.map((d) => (
                     <option key={d.id} value={`date:${d.id}`}>
                       {dateLabel(d, event.timezone)}
@@ -199,9 +194,11 @@ export default function Scanner({
           </label>
         ) : (
           <p className="text-sm text-slate-600" data-testid="list-name">
-            Entrance: {listLabel(list, event.timezone)}
+            <Trans>Entrance: {entrance}</Trans>
           </p>
         )}
+
+        {list.allow_exits ? <DirectionChoice value={kind} onChange={setKind} /> : null}
 
         <div aria-live="assertive" data-testid="scan-result">
           {result ? (
@@ -210,7 +207,7 @@ export default function Scanner({
               data-outcome={result.outcome}
             >
               <p className="text-4xl font-extrabold uppercase tracking-wide">
-                {TITLE[result.outcome]}
+                {i18n._(TITLE[result.outcome])}
               </p>
               {result.ticket ? (
                 <p className="mt-3 text-xl font-semibold">
@@ -222,21 +219,25 @@ export default function Scanner({
               ) : null}
               {result.outcome === "already_checked_in" && result.first_check_in?.at ? (
                 <p className="mt-2 text-lg" data-testid="first-check-in">
-                  First scanned {formatEventDate(result.first_check_in.at, event.timezone)} at{" "}
-                  {result.first_check_in.list}
+                  <FirstScan
+                    at={formatEventDate(result.first_check_in.at, event.timezone)}
+                    list={result.first_check_in.list}
+                  />
                 </p>
               ) : null}
               {result.outcome === "refused" ? (
-                <p className="mt-2 text-lg">{result.message}</p>
+                <p className="mt-2 text-lg" data-server-text>
+                  {result.message}
+                </p>
               ) : null}
               {can_manage && result.outcome !== "refused" && result.ticket ? (
                 <button
                   type="button"
                   onClick={async () => {
                     const confirmed = await confirm({
-                      title: "Undo this check-in?",
-                      body: "The ticket can be scanned in again.",
-                      confirmLabel: "Undo check-in",
+                      title: t`Undo this check-in?`,
+                      body: t`The ticket can be scanned in again.`,
+                      confirmLabel: t`Undo check-in`,
                     });
                     if (confirmed) {
                       await undo(result.ticket?.id ?? 0);
@@ -244,13 +245,13 @@ export default function Scanner({
                   }}
                   className="mt-4 rounded-lg bg-white/20 px-3 py-1 text-sm underline"
                 >
-                  Undo this check-in
+                  <Trans>Undo this check-in</Trans>
                 </button>
               ) : null}
             </div>
           ) : (
             <p className="rounded-2xl border-2 border-dashed border-slate-300 p-6 text-center text-slate-500">
-              Scan a ticket
+              <Trans>Scan a ticket</Trans>
             </p>
           )}
         </div>
@@ -266,7 +267,7 @@ export default function Scanner({
             onClick={() => setCamera(!camera)}
             className="w-full rounded-lg bg-indigo-600 px-4 py-3 text-lg font-semibold text-white"
           >
-            {camera ? "Stop camera" : "Scan with camera"}
+            {camera ? t`Stop camera` : t`Scan with camera`}
           </button>
           <video
             ref={video}
@@ -276,13 +277,13 @@ export default function Scanner({
           />
           <form onSubmit={manual} className="mt-3 flex gap-2">
             <label htmlFor="ticket-code" className="sr-only">
-              Ticket code
+              <Trans>Ticket code</Trans>
             </label>
             <input
               id="ticket-code"
               value={code}
               onChange={(e) => setCode(e.target.value)}
-              placeholder="Type or paste the ticket code"
+              placeholder={t`Type or paste the ticket code`}
               autoComplete="off"
               className="min-w-0 flex-1 rounded-lg border border-slate-300 px-3 py-2"
             />
@@ -291,7 +292,7 @@ export default function Scanner({
               disabled={busy}
               className="rounded-lg bg-slate-900 px-4 py-2 font-semibold text-white disabled:opacity-50"
             >
-              Check
+              <Trans>Check</Trans>
             </button>
           </form>
         </div>
@@ -299,17 +300,17 @@ export default function Scanner({
         <div className="rounded-xl border border-slate-200 bg-white p-4">
           <form onSubmit={find} className="flex gap-2">
             <label htmlFor="ticket-search" className="sr-only">
-              Search by name or order code
+              <Trans>Search by name or order code</Trans>
             </label>
             <input
               id="ticket-search"
               value={query}
               onChange={(e) => setQuery(e.target.value)}
-              placeholder="Name or order code"
+              placeholder={t`Name or order code`}
               className="min-w-0 flex-1 rounded-lg border border-slate-300 px-3 py-2"
             />
             <button type="submit" className="rounded-lg border border-slate-300 px-4 py-2">
-              Search
+              <Trans>Search</Trans>
             </button>
           </form>
           <ul className="mt-2 divide-y divide-slate-100">
@@ -323,16 +324,22 @@ export default function Scanner({
                   <span className="font-medium">{hit.attendee_name}</span> · {hit.ticket_type} ·{" "}
                   <span className="font-mono">{hit.order_code}</span>
                   {hit.checked_in ? (
-                    <span className="ml-1 text-amber-700">(checked in)</span>
+                    <span className="ml-1 text-amber-700">
+                      <Trans>(checked in)</Trans>
+                    </span>
                   ) : null}
-                  {!hit.valid ? <span className="ml-1 text-red-700">(not valid)</span> : null}
+                  {!hit.valid ? (
+                    <span className="ml-1 text-red-700">
+                      <Trans>(not valid)</Trans>
+                    </span>
+                  ) : null}
                 </span>
                 <button
                   type="button"
                   onClick={() => submit({ ticket_id: hit.id })}
                   className="rounded-lg bg-slate-900 px-3 py-1 text-white"
                 >
-                  Check in
+                  <Trans>Check in</Trans>
                 </button>
               </li>
             ))}
@@ -340,10 +347,19 @@ export default function Scanner({
         </div>
         <p className="text-center text-sm">
           <Link href="/manage/" className="text-slate-600 underline">
-            Back to my events
+            <Trans>Back to my events</Trans>
           </Link>
         </p>
       </div>
     </>
+  );
+}
+
+// Where and when an already admitted ticket was scanned first.
+function FirstScan({ at, list }: { at: string; list: string }) {
+  return (
+    <Trans>
+      First scanned {at} at {list}
+    </Trans>
   );
 }

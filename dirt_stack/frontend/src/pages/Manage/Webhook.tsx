@@ -1,11 +1,30 @@
 import { Head, Link, router, useForm } from "@inertiajs/react";
+import type { MessageDescriptor } from "@lingui/core";
+import { msg } from "@lingui/core/macro";
+import { Plural, Trans, useLingui } from "@lingui/react/macro";
 import type { FormEvent } from "react";
 import { useConfirm } from "../../components/ConfirmDialog";
 import { PrimaryButton, TextField } from "../../components/fields";
 import WebhookEndpointForm from "../../components/WebhookEndpointForm";
+import { formatEventDate } from "../../lib/format";
 import type { PageProps } from "../../types";
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString("en-GB") : "");
+// Moments in the reader's own time zone, which the date names.
+const VIEWER_ZONE = Intl.DateTimeFormat().resolvedOptions().timeZone;
+const when = (iso: string | null) => (iso ? formatEventDate(iso, VIEWER_ZONE) : "");
+
+// What was done to the endpoint (webhooks.services.audit's actions).
+const ACTIONS: Record<string, MessageDescriptor> = {
+  created: msg`created`,
+  changed: msg`changed`,
+  deleted: msg`deleted`,
+  secret_revealed: msg`secret revealed`,
+  secret_rotated: msg`secret rotated`,
+  test_sent: msg`test message sent`,
+  resent: msg`message sent again`,
+  replayed: msg`failed messages replayed`,
+  disabled: msg`disabled after failing`,
+};
 
 export default function Webhook({
   organizer,
@@ -15,10 +34,15 @@ export default function Webhook({
   secrets,
   changes,
 }: PageProps<"Manage/Webhook">) {
+  const { t, i18n } = useLingui();
   const base = `/manage/${organizer.slug}/webhooks/${endpoint.id}`;
   const { confirm, dialog } = useConfirm();
   const replay = useForm({ since: "" });
   const replayErrors = replay.errors as Partial<Record<"since" | "form", string>>;
+  const failingSince = when(endpoint.failing_since);
+  const oldSecretUntil = when(endpoint.previous_secret_until);
+  const disabledReason = endpoint.disabled_reason;
+  const secretCount = secrets?.length ?? 0;
 
   function submitReplay(e: FormEvent) {
     e.preventDefault();
@@ -30,22 +54,30 @@ export default function Webhook({
 
   return (
     <>
-      <Head title="Webhook endpoint" />
+      <Head title={t`Webhook endpoint`} />
       {dialog}
       <p className="mb-2 text-sm text-slate-500">
         <Link href={`/manage/${organizer.slug}/webhooks/`} className="hover:text-indigo-700">
-          ← Webhooks
+          ← <Trans>Webhooks</Trans>
         </Link>
       </p>
       <h1 className="mb-2 break-all text-2xl font-bold tracking-tight">{endpoint.url}</h1>
       {!endpoint.enabled ? (
         <p role="status" className="mb-4 rounded-lg border border-red-200 bg-red-50 p-3 text-sm">
-          Disabled{endpoint.disabled_reason ? `: ${endpoint.disabled_reason}` : ""}. Enable it again
-          below, then replay what it missed.
+          {endpoint.disabled_reason ? (
+            <Trans>
+              Disabled: <span data-server-text>{disabledReason}</span>. Enable it again below, then
+              replay what it missed.
+            </Trans>
+          ) : (
+            <Trans>Disabled. Enable it again below, then replay what it missed.</Trans>
+          )}
         </p>
       ) : null}
       {endpoint.failing_since ? (
-        <p className="mb-4 text-sm text-amber-700">Failing since {when(endpoint.failing_since)}.</p>
+        <p className="mb-4 text-sm text-amber-700">
+          <Trans>Failing since {failingSince}.</Trans>
+        </p>
       ) : null}
       <div className="mb-6 flex flex-wrap gap-2">
         <button
@@ -53,28 +85,28 @@ export default function Webhook({
           onClick={() => router.post(`${base}/test/`, {}, { preserveScroll: true })}
           className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
         >
-          Send a test message
+          <Trans>Send a test message</Trans>
         </button>
         <Link
           href={`${base}/deliveries/`}
           className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
         >
-          Delivery log
+          <Trans>Delivery log</Trans>
         </Link>
         <button
           type="button"
           onClick={() => router.post(`${base}/secret/`, {}, { preserveScroll: true })}
           className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
         >
-          Reveal secret
+          <Trans>Reveal secret</Trans>
         </button>
         <button
           type="button"
           onClick={async () => {
             const confirmed = await confirm({
-              title: "Rotate the secret?",
-              body: "A new secret signs from now on; the old one signs too for 24 hours, so your receiver can switch.",
-              confirmLabel: "Rotate",
+              title: t`Rotate the secret?`,
+              body: t`A new secret signs from now on; the old one signs too for 24 hours, so your receiver can switch.`,
+              confirmLabel: t`Rotate`,
             });
             if (confirmed) {
               router.post(`${base}/rotate/`, {}, { preserveScroll: true });
@@ -82,15 +114,15 @@ export default function Webhook({
           }}
           className="rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm hover:bg-slate-50"
         >
-          Rotate secret
+          <Trans>Rotate secret</Trans>
         </button>
         <button
           type="button"
           onClick={async () => {
             const confirmed = await confirm({
-              title: "Delete this endpoint?",
-              body: "Nothing is sent to it any more, and its delivery log is deleted.",
-              confirmLabel: "Delete",
+              title: t`Delete this endpoint?`,
+              body: t`Nothing is sent to it any more, and its delivery log is deleted.`,
+              confirmLabel: t`Delete`,
             });
             if (confirmed) {
               router.post(`${base}/delete/`);
@@ -98,21 +130,25 @@ export default function Webhook({
           }}
           className="rounded-lg px-3 py-2 text-sm text-red-700 hover:underline"
         >
-          Delete
+          <Trans>Delete</Trans>
         </button>
       </div>
       {secrets ? (
         <div role="status" className="mb-6 rounded-lg border border-emerald-300 bg-emerald-50 p-4">
-          <p className="font-semibold">Signing secret{secrets.length > 1 ? "s" : ""}</p>
+          <p className="font-semibold">
+            <Plural value={secretCount} one="Signing secret" other="Signing secrets" />
+          </p>
           {secrets.map((secret, index) => (
-            <code
-              key={secret}
-              className="mt-2 block break-all rounded bg-white p-2"
-              data-testid="webhook-secret"
-            >
-              {secret}
-              {index > 0 ? ` (old, signs too until ${when(endpoint.previous_secret_until)})` : ""}
-            </code>
+            <p key={secret} className="mt-2">
+              <code className="block break-all rounded bg-white p-2" data-testid="webhook-secret">
+                {secret}
+              </code>
+              {index > 0 ? (
+                <span className="text-sm">
+                  <Trans>The old one, signing too until {oldSecretUntil}.</Trans>
+                </span>
+              ) : null}
+            </p>
           ))}
         </div>
       ) : null}
@@ -127,30 +163,41 @@ export default function Webhook({
         }}
         eventTypes={event_types}
         events={events}
-        submitLabel="Save"
+        submitLabel={t`Save`}
       />
-      <h2 className="mt-8 mb-2 text-lg font-semibold">Replay failed messages</h2>
+      <h2 className="mt-8 mb-2 text-lg font-semibold">
+        <Trans>Replay failed messages</Trans>
+      </h2>
       <form
         onSubmit={submitReplay}
         className="flex flex-wrap items-end gap-3 rounded-xl border border-slate-200 bg-white p-5"
         noValidate
       >
         <TextField
-          label="Since"
+          label={t`Since`}
           type="datetime-local"
           value={replay.data.since}
           onChange={(e) => replay.setData("since", e.target.value)}
           error={replayErrors.since}
         />
-        <PrimaryButton disabled={replay.processing}>Replay</PrimaryButton>
+        <PrimaryButton disabled={replay.processing}>
+          <Trans>Replay</Trans>
+        </PrimaryButton>
       </form>
-      <h2 className="mt-8 mb-2 text-lg font-semibold">History</h2>
+      <h2 className="mt-8 mb-2 text-lg font-semibold">
+        <Trans>History</Trans>
+      </h2>
       <ul className="divide-y divide-slate-100 rounded-xl border border-slate-200 bg-white text-sm">
-        {changes.map((change) => (
-          <li key={`${change.created_at}-${change.action}`} className="p-3">
-            {when(change.created_at)} · {change.action.replace("_", " ")} · {change.actor}
-          </li>
-        ))}
+        {changes.map((change) => {
+          const action = ACTIONS[change.action];
+          return (
+            <li key={`${change.created_at}-${change.action}`} className="p-3">
+              {when(change.created_at)} ·{" "}
+              {action ? i18n._(action) : <span data-server-text>{change.action}</span>} ·{" "}
+              {change.actor}
+            </li>
+          );
+        })}
       </ul>
     </>
   );
