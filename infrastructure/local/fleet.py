@@ -220,6 +220,7 @@ class Fleet:
     # them anyway; backup servers without checks do the same in HAProxy.
     fail_open: bool = True
     check_interval_ms: int = 1000
+    check_timeout_ms: int = 2000
     fall: int = 2
     rise: int = 2
     boot_timeout: float = 60.0
@@ -465,7 +466,7 @@ defaults
     # The ALB closes idle client connections after 60 s.
     timeout http-keep-alive 60s
     timeout queue 10s
-    timeout check 2s
+    timeout check {self.check_timeout_ms}ms
     retries {self.retries}
 
 frontend web
@@ -561,6 +562,31 @@ backend {BACKEND}
     def wait_up(self, name: str, timeout: float = 15) -> float:
         # "DRAIN" is a healthy server that gets no new requests; "UP 1/2" is going down.
         return self.wait_status(name, lambda s: s in ("UP", "DRAIN"), timeout, "up")
+
+    def wait_steady(self, timeout: float = 60) -> float:
+        """Wait until HAProxy sees every instance UP and no check has failed for a while.
+
+        "A while" is one check interval plus its timeout: a check sent before the wait
+        has then either passed or been counted in ``chkfail``. A burst of requests to cold
+        instances on a busy machine can keep a check waiting past its timeout; a test that
+        counts DOWN transitions starts counting from a steady fleet.
+        """
+        started = time.monotonic()
+        quiet = (self.check_interval_ms + self.check_timeout_ms) / 1000
+        calm_since = started
+        seen: dict[str, tuple[str, str]] = {}
+
+        def steady() -> bool:
+            nonlocal calm_since, seen
+            now = time.monotonic()
+            rows = {name: row for name, row in self.stats().items() if name in self.members}
+            current = {name: (row["status"], row["chkfail"]) for name, row in rows.items()}
+            if current != seen or any(status != "UP" for status, _ in current.values()):
+                calm_since, seen = now, current
+            return now - calm_since >= quiet
+
+        self._wait(steady, timeout, "HAProxy's checks did not settle", self._haproxy_tail)
+        return time.monotonic() - started
 
     def restart(self, name: str, drain_timeout: float = 30) -> RestartReport:
         """Replace one instance the way a rolling update does, without failing a request.
