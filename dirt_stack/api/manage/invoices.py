@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router
+from ninja.responses import Status
 
 from api.auth import OrganizerToken
 from api.manage.common import PAGE_SIZE, require_manager, token_of
@@ -151,4 +152,4 @@ def request_invoice(request: HttpRequest, code: str) -> Any:
         invoice = services.request_invoice(order)
     except exceptions.OrderConflict as exc:
         return problem(409, str(exc))
-    return 201, _detail(request, _invoice(request, invoice.pk))
+    return Status(201, _detail(request, _invoice(request, invoice.pk)))
