@@ -23,7 +23,7 @@ from playwright.sync_api import Page, expect
 
 from accounts import services, signup
 from accounts.models import Invitation
-from tests.browser.test_i18n_flow import PSEUDO_LOCALE, untranslated
+from tests.browser.test_i18n_flow import PSEUDO_LOCALE, PseudoWalk
 from tests.browser.test_two_factor_flow import app_code
 from tests.factories import make_event, make_member, make_organizer
 
@@ -35,11 +35,7 @@ OWNER_PASSWORD = "olga-pass-phrase"
 OWN_TEXTS = ["Olga Owner", OWNER_EMAIL, "Acme Arts", "Bright Hall", "dana@example.com"]
 
 
-def visit(page: Page, url: str, shown: str, *also_allowed: str) -> list[str]:
-    """Open ``url``, wait for the element ``shown`` (a CSS selector), list what is untranslated."""
-    page.goto(url)
-    expect(page.locator(shown).first).to_be_visible()
-    return untranslated(page, *OWN_TEXTS, *also_allowed)
+walk = PseudoWalk(OWN_TEXTS)
 
 
 def log_in(page: Page, url: str) -> None:
@@ -57,66 +53,66 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_account_pages(page: 
     base = live_server.url
 
     # Anonymous: log in, sign up and its emailed link, the password reset and its link.
-    assert visit(page, f"{base}/accounts/login/", 'input[name="password"]') == []
-    assert visit(page, f"{base}/accounts/signup/", 'input[name="email"]') == []
+    assert walk.visit(page, f"{base}/accounts/login/", 'input[name="password"]') == []
+    assert walk.visit(page, f"{base}/accounts/signup/", 'input[name="email"]') == []
     token = signup.signup_token("dana@example.com", "/manage/")
-    assert visit(page, f"{base}/accounts/signup/confirm/?token={token}", 'input[name="full_name"]') == []
-    assert visit(page, f"{base}/accounts/signup/confirm/?token=spent", '[role="alert"]') == []
-    assert visit(page, f"{base}/accounts/password/reset/", 'input[name="email"]') == []
+    assert walk.visit(page, f"{base}/accounts/signup/confirm/?token={token}", 'input[name="full_name"]') == []
+    assert walk.visit(page, f"{base}/accounts/signup/confirm/?token=spent", '[role="alert"]') == []
+    assert walk.visit(page, f"{base}/accounts/password/reset/", 'input[name="email"]') == []
     uid = urlsafe_base64_encode(force_bytes(owner.pk))
     reset = f"{base}/accounts/password/reset/{uid}/{default_token_generator.make_token(owner)}/"
-    assert visit(page, reset, 'input[name="password"]') == []
-    assert visit(page, f"{base}/accounts/password/reset/{uid}/spent/", '[role="alert"]') == []
+    assert walk.visit(page, reset, 'input[name="password"]') == []
+    assert walk.visit(page, f"{base}/accounts/password/reset/{uid}/spent/", '[role="alert"]') == []
 
     # An invitation to another organizer's team: seen before logging in, and expired.
     other = make_organizer(slug="bright", name="Bright Hall")
     invitation = services.invite_member(
         organizer=other, email=OWNER_EMAIL, role="manager", invited_by=make_member(other)
     )
-    assert visit(page, f"{base}/invitations/{invitation.token}/", 'a[href^="/accounts/signup/"]') == []
+    assert walk.visit(page, f"{base}/invitations/{invitation.token}/", 'a[href^="/accounts/signup/"]') == []
     expired = services.invite_member(
         organizer=other, email="dana@example.com", role="manager", invited_by=owner
     )
     Invitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - dt.timedelta(days=1))
-    assert visit(page, f"{base}/invitations/{expired.token}/", '[role="alert"]') == []
+    assert walk.visit(page, f"{base}/invitations/{expired.token}/", '[role="alert"]') == []
 
     # The owner: security with two-factor authentication off, then its setup.
     log_in(page, f"{base}/accounts/login/?next=/accounts/security/")
     expect(page.get_by_test_id("two-factor-status")).to_be_visible()
-    assert untranslated(page, *OWN_TEXTS) == []
+    assert walk.untranslated(page) == []
     page.goto(f"{base}/accounts/two-factor/setup/")
     secret = page.get_by_test_id("totp-secret").inner_text()
-    assert untranslated(page, *OWN_TEXTS, secret) == []
+    assert walk.untranslated(page, secret) == []
 
     page.locator('input[name="code"]').fill(app_code(secret))
     page.locator('form button[type="submit"]').click()
     expect(page.get_by_test_id("recovery-code")).to_have_count(10)
     codes = page.get_by_test_id("recovery-code").all_inner_texts()
-    assert untranslated(page, *OWN_TEXTS, *codes) == []
+    assert walk.untranslated(page, *codes) == []
 
     # Two-factor authentication on, and required by the organizer: the security page's other
     # texts (recovery codes left, who requires it, turning it off).
     organizer.require_two_factor = True
     organizer.save(update_fields=["require_two_factor"])
-    assert visit(page, f"{base}/accounts/security/", '[data-testid="two-factor-status"]') == []
+    assert walk.visit(page, f"{base}/accounts/security/", '[data-testid="two-factor-status"]') == []
     expect(page.get_by_test_id("two-factor-status")).not_to_contain_text("On. 10")
     expect(page.locator("[data-server-text]", has_text="Acme Arts")).to_be_visible()
 
-    assert visit(page, f"{base}/accounts/password/change/", 'input[autocomplete="new-password"]') == []
-    assert visit(page, f"{base}/accounts/confirm/?next=/manage/", 'input[name="code"]') == []
+    assert walk.visit(page, f"{base}/accounts/password/change/", 'input[autocomplete="new-password"]') == []
+    assert walk.visit(page, f"{base}/accounts/confirm/?next=/manage/", 'input[name="code"]') == []
 
     # The back office's home, without an event and with one, and a new organizer's form.
-    assert visit(page, f"{base}/manage/", "main h2") == []
+    assert walk.visit(page, f"{base}/manage/", "main h2") == []
     make_event(organizer=organizer, slug="gala", title="Harbour Gala")
-    assert visit(page, f"{base}/manage/", '[data-testid="event-row"]', "Harbour Gala") == []
+    assert walk.visit(page, f"{base}/manage/", '[data-testid="event-row"]', "Harbour Gala") == []
     expect(page.get_by_test_id("event-status")).not_to_have_text("published")
-    assert visit(page, f"{base}/manage/organizers/new/", 'input[name="slug"]') == []
+    assert walk.visit(page, f"{base}/manage/organizers/new/", 'input[name="slug"]') == []
     # The invitation again, logged in with the invited address: it can be accepted.
-    assert visit(page, f"{base}/invitations/{invitation.token}/", 'form button[type="submit"]') == []
+    assert walk.visit(page, f"{base}/invitations/{invitation.token}/", 'form button[type="submit"]') == []
 
     # Logging in again asks for a code.
     page.context.clear_cookies()
     page.context.add_cookies([{"name": "maticko_locale", "value": PSEUDO_LOCALE, "url": live_server.url}])
     log_in(page, f"{base}/accounts/login/?next=/manage/acme/")
     expect(page.locator('input[name="code"]')).to_be_visible()
-    assert untranslated(page, *OWN_TEXTS) == []
+    assert walk.untranslated(page) == []

@@ -26,7 +26,7 @@ from accounts.models import ApiToken, Membership
 from checkin.models import CheckInList
 from sales import order_actions
 from tests.browser.test_i18n_event_editing_flow import owner_logs_in_then_reads_pseudo
-from tests.browser.test_i18n_flow import untranslated, vltava_sessions  # noqa: F401
+from tests.browser.test_i18n_flow import PseudoWalk, vltava_sessions  # noqa: F401
 from tests.factories import make_date, make_member, only_date
 from tests.support.dates import buy
 
@@ -59,19 +59,7 @@ def _settings(settings):
     settings.DEMO_PAYMENTS = True
 
 
-def visit(page: Page, url: str, shown: str, *also_allowed: str) -> list[str]:
-    page.goto(url)
-    expect(page.locator(shown).first).to_be_visible()
-    return untranslated(page, *OWN_TEXTS, *also_allowed)
-
-
-def asked_first(page: Page, *also_allowed: str) -> list[str]:
-    """The confirmation that a destructive action opened, then closed without acting."""
-    expect(page.get_by_test_id("confirm-dialog")).to_be_visible()
-    found = untranslated(page, *OWN_TEXTS, *also_allowed)
-    page.keyboard.press("Escape")
-    expect(page.get_by_test_id("confirm-dialog")).to_have_count(0)
-    return found
+walk = PseudoWalk(OWN_TEXTS)
 
 
 def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_door_and_team_pages(
@@ -118,53 +106,55 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_door_and_team_pages(
 
     # The check-in lists: deleting one asks first; a new list for some ticket types, then
     # the server's flash message.
-    assert visit(page, f"{server}{EVENT}/checkin-lists/", '[data-testid="date-without-list"]') == []
+    assert walk.visit(page, f"{server}{EVENT}/checkin-lists/", '[data-testid="date-without-list"]') == []
     page.get_by_test_id("checkin-list").first.locator("button").click()
-    assert asked_first(page) == []
+    assert walk.asked_first(page) == []
     form = page.locator("main form")
     form.locator("input").first.fill("Side door")
     form.locator('input[type="checkbox"]').first.uncheck()
     expect(form.locator("fieldset")).to_be_visible()
-    assert untranslated(page, *OWN_TEXTS) == []
+    assert walk.untranslated(page) == []
     form.locator("fieldset input[type=checkbox]").first.check()
     form.locator('button[type="submit"]').click()
     expect(page.get_by_test_id("checkin-list")).to_have_count(3)
     expect(page.locator("[data-server-text][role=status]")).to_be_visible()
-    assert untranslated(page, *OWN_TEXTS) == []
+    assert walk.untranslated(page) == []
 
     # The scanner: a ticket admitted, then scanned again, its undo asked first; an unknown
     # code refused (the server's reason); the search.
-    assert visit(page, f"{server}{EVENT}/checkin/?list={north.pk}", '[data-testid="list-picker"]') == []
+    assert walk.visit(page, f"{server}{EVENT}/checkin/?list={north.pk}", '[data-testid="list-picker"]') == []
     code = page.locator("#ticket-code")
     for outcome in ("admitted", "already_checked_in"):
         code.fill(ticket.secret)
         code.press("Enter")
         expect(page.locator(f'[data-outcome="{outcome}"]')).to_be_visible()
-        assert untranslated(page, *OWN_TEXTS, paid.code) == []
+        assert walk.untranslated(page, paid.code) == []
     expect(page.get_by_test_id("first-check-in")).to_be_visible()
     page.get_by_test_id("scan-result").locator("button").click()
-    assert asked_first(page, paid.code) == []
+    assert walk.asked_first(page, paid.code) == []
     code.fill("not-a-ticket-of-this-event")
     code.press("Enter")
     expect(page.locator('[data-outcome="refused"]')).to_be_visible()
-    assert untranslated(page, *OWN_TEXTS) == []
+    assert walk.untranslated(page) == []
     page.locator("#ticket-search").fill("Ana")
     page.locator("#ticket-search").press("Enter")
     expect(page.get_by_test_id("search-hit")).to_have_count(1)
-    assert untranslated(page, *OWN_TEXTS, paid.code) == []
+    assert walk.untranslated(page, paid.code) == []
 
     # The organizer's page with its settings.
-    assert visit(page, f"{server}{ORGANIZER}/", 'input[type="email"]', "Vltava Sessions") == []
+    assert walk.visit(page, f"{server}{ORGANIZER}/", 'input[type="email"]', "Vltava Sessions") == []
 
     # The team: removing a member and withdrawing the invitation are asked first.
-    assert visit(page, f"{server}{ORGANIZER}/members/", '[data-testid="invitation"]') == []
+    assert walk.visit(page, f"{server}{ORGANIZER}/members/", '[data-testid="invitation"]') == []
     page.get_by_test_id("member").filter(has_text="clerk@example.com").locator("button").click()
-    assert asked_first(page) == []
+    assert walk.asked_first(page) == []
     page.get_by_test_id("invitation").locator("button").click()
-    assert asked_first(page) == []
+    assert walk.asked_first(page) == []
 
     # The API tokens: a new one shown once (and the server's flash message), revoking asked first.
-    assert visit(page, f"{server}{ORGANIZER}/api-tokens/", '[data-testid="creator-left"]', *api_texts) == []
+    assert (
+        walk.visit(page, f"{server}{ORGANIZER}/api-tokens/", '[data-testid="creator-left"]', *api_texts) == []
+    )
     token_form = page.locator("main form")
     token_form.locator("input").first.fill("Box office app")
     token_form.locator('button[type="submit"]').click()
@@ -173,6 +163,6 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_door_and_team_pages(
     secret = page.get_by_test_id("new-token").inner_text()
     assert secret.startswith(new.prefix)
     # The secret before its prefix: each allowed text is taken out in turn.
-    assert untranslated(page, *OWN_TEXTS, *api_texts, secret, new.prefix) == []
+    assert walk.untranslated(page, *api_texts, secret, new.prefix) == []
     page.get_by_test_id("api-token").filter(has_text="Partner app").locator("button").click()
-    assert asked_first(page, *api_texts, secret, new.prefix) == []
+    assert walk.asked_first(page, *api_texts, secret, new.prefix) == []

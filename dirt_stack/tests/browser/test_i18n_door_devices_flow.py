@@ -29,7 +29,8 @@ from accounts.models import Membership
 from checkin import devices, offline, services, sync
 from checkin.door_keys import door_key
 from checkin.models import CheckIn, CheckInList
-from tests.browser.test_i18n_flow import PSEUDO_LOCALE, untranslated, vltava_sessions  # noqa: F401
+from tests.browser.test_door_offline_flow import scan
+from tests.browser.test_i18n_flow import PSEUDO_LOCALE, PseudoWalk, untranslated, vltava_sessions  # noqa: F401
 from tests.factories import make_member, only_date
 from tests.support.dates import buy
 
@@ -68,26 +69,7 @@ def _settings(settings):
     settings.PURCHASE_RATE_LIMIT = 0
 
 
-def visit(page: Page, url: str, shown: str, *also_allowed: str) -> list[str]:
-    page.goto(url)
-    expect(page.locator(shown).first).to_be_visible()
-    return untranslated(page, *OWN_TEXTS, *also_allowed)
-
-
-def asked_first(page: Page, *also_allowed: str) -> list[str]:
-    """The confirmation that a destructive action opened, then closed without acting."""
-    expect(page.get_by_test_id("confirm-dialog")).to_be_visible()
-    found = untranslated(page, *OWN_TEXTS, *also_allowed)
-    page.keyboard.press("Escape")
-    expect(page.get_by_test_id("confirm-dialog")).to_have_count(0)
-    return found
-
-
-def scan(page: Page, code: str, outcome: str) -> None:
-    field = page.locator("#door-code")
-    field.fill(code)
-    field.press("Enter")
-    expect(page.get_by_test_id("scan-result")).to_have_attribute("data-outcome", outcome)
+walk = PseudoWalk(OWN_TEXTS)
 
 
 def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_door_devices_pages_and_app(
@@ -146,29 +128,29 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_door_devices_pages_a
 
     # The scanner devices: the form with the event's lists to choose from, then a new
     # device's pairing QR code, its log, and revoking it asked first.
-    assert visit(page, f"{server}{EVENT}/devices/", '[data-testid="device"]') == []
+    assert walk.visit(page, f"{server}{EVENT}/devices/", '[data-testid="device"]') == []
     form = page.locator("main form")
     form.locator('input[name="name"]').fill("Gallery phone")
     form.locator('input[name="gate"]').fill("Gallery stairs")
     form.locator('input[name="all_lists"]').uncheck()
     expect(form.locator("fieldset")).to_be_visible()
-    assert untranslated(page, *OWN_TEXTS) == []
+    assert walk.untranslated(page) == []
     form.locator('input[name="all_lists"]').check()
     form.locator('button[type="submit"]').click()
     expect(page.get_by_test_id("pairing")).to_be_visible()
     expect(page.get_by_test_id("pairing").locator("img")).to_be_visible()
-    assert untranslated(page, *OWN_TEXTS) == []
+    assert walk.untranslated(page) == []
     gallery = page.get_by_test_id("device").filter(has_text="Gallery phone")
     gallery.locator("summary").click()
     expect(gallery.locator("details li").first).to_be_visible()
-    assert untranslated(page, *OWN_TEXTS) == []
+    assert walk.untranslated(page) == []
     gallery.locator("button").last.click()
-    assert asked_first(page) == []
+    assert walk.asked_first(page) == []
 
     # The door status: the gates (the check-in page's passage has none), the lists, and the
     # ticket let in twice with both its entries.
     status = f"{server}{EVENT}/door-status/"
-    assert visit(page, status, '[data-testid="double-admissions"] tbody tr') == []
+    assert walk.visit(page, status, '[data-testid="double-admissions"] tbody tr') == []
     expect(page.get_by_test_id("double-admissions").locator("tbody tr")).to_have_count(2)
     expect(page.get_by_test_id("door-gates").locator("tbody tr")).to_have_count(3)
 
@@ -177,17 +159,19 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_door_devices_pages_a
     phone_context.add_cookies([{"name": "maticko_locale", "value": PSEUDO_LOCALE, "url": server}])
     phone = phone_context.new_page()
     try:
-        assert visit(phone, f"{server}/door/", "#pairing-code", DOOR_PAGE_TITLE, PAIRING_CODE_SHAPE) == []
+        assert (
+            walk.visit(phone, f"{server}/door/", "#pairing-code", DOOR_PAGE_TITLE, PAIRING_CODE_SHAPE) == []
+        )
         phone.locator("#pairing-code").fill("AAAA-BBBB-CCCC")
         phone.locator('button[type="submit"]').click()
         expect(phone.locator('[role="alert"]')).to_be_visible()
-        assert untranslated(phone, *OWN_TEXTS, DOOR_PAGE_TITLE, PAIRING_CODE_SHAPE) == []
+        assert walk.untranslated(phone, DOOR_PAGE_TITLE, PAIRING_CODE_SHAPE) == []
 
         # Paired by the QR code's address; the device scans for both lists, so it asks which.
         _, code = devices.create_device(event, name="Phone East", gate="East gate", lists=None, actor=manager)
         phone.goto("about:blank")
         choices = phone.locator("main ul button")
-        assert visit(phone, f"{server}/door/#pair={code}", "main ul button", DOOR_PAGE_TITLE) == []
+        assert walk.visit(phone, f"{server}/door/#pair={code}", "main ul button", DOOR_PAGE_TITLE) == []
         expect(choices).to_have_count(2)
         choices.filter(has_text="Main entrance").click()
 
@@ -195,7 +179,7 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_door_devices_pages_a
         banner = phone.get_by_test_id("sync-banner")
         expect(banner).to_contain_text(re.compile(r"\d:\d\d"), timeout=20_000)
         expect(phone.locator('input[name="direction"]')).to_have_count(2)  # the list records exits
-        assert untranslated(phone, *OWN_TEXTS, DOOR_PAGE_TITLE) == []
+        assert walk.untranslated(phone, DOOR_PAGE_TITLE) == []
 
         # A ticket admitted, then scanned again (where it first came in), an unknown code.
         allowed = (*OWN_TEXTS, DOOR_PAGE_TITLE)
@@ -223,8 +207,8 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_door_devices_pages_a
         phone_context.close()
 
     # The devices again: the phone paired and seen, its log longer.
-    assert visit(page, f"{server}{EVENT}/devices/", '[data-testid="device"]') == []
+    assert walk.visit(page, f"{server}{EVENT}/devices/", '[data-testid="device"]') == []
     east = page.get_by_test_id("device").filter(has_text="Phone East")
     east.locator("summary").click()
     expect(east.locator("details li")).to_have_count(2)
-    assert untranslated(page, *OWN_TEXTS) == []
+    assert walk.untranslated(page) == []

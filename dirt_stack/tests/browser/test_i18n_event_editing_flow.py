@@ -15,7 +15,7 @@ from accounts.models import Membership
 from events.models import Event
 from sales import order_actions
 from sales.models import Voucher
-from tests.browser.test_i18n_flow import PSEUDO_LOCALE, untranslated, vltava_sessions  # noqa: F401
+from tests.browser.test_i18n_flow import PSEUDO_LOCALE, PseudoWalk, untranslated, vltava_sessions  # noqa: F401
 from tests.factories import make_member, only_date
 from tests.support.dates import buy
 
@@ -51,10 +51,7 @@ def owner_logs_in_then_reads_pseudo(page: Page, server_url: str, organizer) -> N
     page.context.add_cookies([{"name": "maticko_locale", "value": PSEUDO_LOCALE, "url": server_url}])
 
 
-def visit(page: Page, url: str, shown: str, *also_allowed: str) -> list[str]:
-    page.goto(url)
-    expect(page.locator(shown).first).to_be_visible()
-    return untranslated(page, *ALLOWED, *also_allowed)
+walk = PseudoWalk(ALLOWED)
 
 
 def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_event_pages(
@@ -73,49 +70,49 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_event_pages(
     owner_logs_in_then_reads_pseudo(page, live_server.url, event.organizer)
     server = live_server.url
 
-    assert visit(page, f"{server}/manage/prague-nights/events/new/", 'input[name="title"]') == []
+    assert walk.visit(page, f"{server}/manage/prague-nights/events/new/", 'input[name="title"]') == []
     # A second language: the tabs, the translated fields and their fallback hint.
     page.get_by_label("Deutsch").check()
     page.get_by_test_id("language-tab-de").click()
     expect(page.locator('input[name="title-de"]')).to_be_visible()
-    assert untranslated(page, *ALLOWED) == []
+    assert walk.untranslated(page) == []
     # The dates: adding one, a rule with its preview, one date's editor, its move and its
     # cancellation (it has orders), and the editor of the selected dates.
-    assert visit(page, f"{server}{EVENT}/dates/", '[data-testid="date-row"]') == []
+    assert walk.visit(page, f"{server}{EVENT}/dates/", '[data-testid="date-row"]') == []
     page.get_by_test_id("add-date").click()
     expect(page.get_by_test_id("add-date-form")).to_be_visible()
     page.get_by_test_id("add-rule").click()
     page.get_by_test_id("rule-form").locator('input[type="date"]').first.fill("2031-10-06")
     expect(page.get_by_test_id("preview-summary")).to_be_visible()
-    assert untranslated(page, *ALLOWED) == []
+    assert walk.untranslated(page) == []
     row = page.get_by_test_id("date-row").first
     for panel, shown in enumerate(("date-editor", "move-date-form", "cancel-date-panel")):
         row.locator("button").nth(panel).click()
         expect(page.get_by_test_id(shown)).to_be_visible()
-        assert untranslated(page, *ALLOWED) == []
+        assert walk.untranslated(page) == []
     row.locator('input[type="checkbox"]').check()
     page.get_by_test_id("edit-selected").click()
     expect(page.get_by_test_id("bulk-editor")).to_be_visible()
-    assert untranslated(page, *ALLOWED) == []
+    assert walk.untranslated(page) == []
 
     # The questions: none yet, the new question's form, then the question in the list.
-    assert visit(page, f"{server}{EVENT}/questions/", '[data-testid="answer-settings"]') == []
+    assert walk.visit(page, f"{server}{EVENT}/questions/", '[data-testid="answer-settings"]') == []
     page.locator("main button[aria-expanded]").first.click()
     form = page.get_by_test_id("question-form")
     form.locator("input").first.fill("Dietary needs")
-    assert untranslated(page, *ALLOWED) == []
+    assert walk.untranslated(page) == []
     form.locator('button[type="submit"]').click()
     expect(page.get_by_test_id("question")).to_have_count(1)
-    assert untranslated(page, *ALLOWED, "Dietary needs") == []
+    assert walk.untranslated(page, "Dietary needs") == []
 
-    assert visit(page, f"{server}{EVENT}/duplicate/", '[data-testid="duplicate-summary"]') == []
+    assert walk.visit(page, f"{server}{EVENT}/duplicate/", '[data-testid="duplicate-summary"]') == []
     # The widget page of a draft (the snippet generator of a published event, WidgetSnippet,
     # is the organizer widget page's and is walked with it).
     Event.objects.filter(pk=event.pk).update(status=Event.Status.DRAFT)
-    assert visit(page, f"{server}{EVENT}/widget/", '[data-testid="widget-origins"]') == []
+    assert walk.visit(page, f"{server}{EVENT}/widget/", '[data-testid="widget-origins"]') == []
     Event.objects.filter(pk=event.pk).update(status=Event.Status.PUBLISHED)
 
-    assert visit(page, f"{server}{EVENT}/cancel/", '[data-testid="cancel-impact"]') == []
+    assert walk.visit(page, f"{server}{EVENT}/cancel/", '[data-testid="cancel-impact"]') == []
     page.locator("textarea").fill("The river is flooded.")
     page.locator('form button[type="submit"]').click()
     expect(page.get_by_test_id("manual-refunds")).to_be_visible()

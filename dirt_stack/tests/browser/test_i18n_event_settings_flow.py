@@ -21,7 +21,7 @@ from sales import email_texts
 from sales.models import EmailText, Voucher
 from taxes import rules
 from tests.browser.test_i18n_event_editing_flow import ALLOWED, owner_logs_in_then_reads_pseudo
-from tests.browser.test_i18n_flow import PSEUDO_LOCALE, untranslated, vltava_sessions  # noqa: F401
+from tests.browser.test_i18n_flow import PSEUDO_LOCALE, PseudoWalk, vltava_sessions  # noqa: F401
 from tests.factories import make_date, make_ticket_type, only_date
 from tests.support.dates import buy
 
@@ -53,24 +53,7 @@ def _settings(settings):
     settings.DEMO_PAYMENTS = True
 
 
-def visit(page: Page, url: str, shown: str, *also_allowed: str) -> list[str]:
-    page.goto(url)
-    expect(page.locator(shown).first).to_be_visible()
-    return untranslated(page, *ALLOWED, *DATA, *also_allowed)
-
-
-def check(page: Page, *also_allowed: str) -> list[str]:
-    return untranslated(page, *ALLOWED, *DATA, *also_allowed)
-
-
-def confirm_dialog_then_cancel(page: Page, *also_allowed: str) -> list[str]:
-    """What the open confirmation shows untranslated; then it is cancelled."""
-    dialog = page.get_by_role("dialog")
-    expect(dialog).to_be_visible()
-    found = check(page, *also_allowed)
-    page.keyboard.press("Escape")
-    expect(dialog).to_have_count(0)
-    return found
+walk = PseudoWalk((*ALLOWED, *DATA))
 
 
 def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_event_settings(
@@ -97,7 +80,7 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_event_settings(
 
     # The event editor of a single date: its links, ticket types, vouchers, details, taxes
     # and history.
-    assert visit(page, f"{server}{EVENT}/", '[data-testid="event-history"]', rule.name) == []
+    assert walk.visit(page, f"{server}{EVENT}/", '[data-testid="event-history"]', rule.name) == []
     expect(page.get_by_test_id("event-taxes")).to_be_visible()
     # A ticket type's editor, in the event's second language too, and a new one's form.
     row = page.get_by_test_id("managed-ticket-type").filter(has_text="Standard")
@@ -106,42 +89,42 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_event_settings(
     expect(form).to_be_visible()
     form.get_by_test_id("language-tab-de").click()
     expect(form.locator("input").first).to_be_visible()
-    assert check(page, rule.name) == []
+    assert walk.untranslated(page, rule.name) == []
     page.locator('section[aria-labelledby="ticket-types-heading"] > div > button').click()
     expect(page.get_by_test_id("ticket-type-form-new")).to_be_visible()
-    assert check(page, rule.name) == []
+    assert walk.untranslated(page, rule.name) == []
     # Deleting a ticket type without orders, and a voucher, each asks first.
     gallery = page.get_by_test_id("managed-ticket-type").filter(has_text="Gallery Pass")
     gallery.locator("button.text-red-700").click()
-    assert confirm_dialog_then_cancel(page, rule.name) == []
+    assert walk.asked_first(page, rule.name) == []
     page.get_by_test_id("voucher").filter(has_text="RIVER10").locator("button").click()
-    assert confirm_dialog_then_cancel(page, rule.name) == []
+    assert walk.asked_first(page, rule.name) == []
 
     # Several dates: sales per date and the vouchers' dates.
     river.dates.add(make_date(event))
-    assert visit(page, f"{server}{EVENT}/", '[data-testid="voucher-dates"]', rule.name) == []
+    assert walk.visit(page, f"{server}{EVENT}/", '[data-testid="voucher-dates"]', rule.name) == []
     expect(page.get_by_test_id("date-count")).to_contain_text("2")
 
     # The email texts: Maticko's own confirmation, then one edited (its change listed), in the
     # event's second language, the placeholders, the preview and the reset's question.
-    assert visit(page, f"{server}{EVENT}/emails/", '[data-testid="email-text-form"]', PLACEHOLDER) == []
+    assert walk.visit(page, f"{server}{EVENT}/emails/", '[data-testid="email-text-form"]', PLACEHOLDER) == []
     email_texts.save(
         event, EmailText.Kind.CONFIRMATION, "Your seats for {event}", "See you, {buyer_name}!", actor=owner
     )
-    assert visit(page, f"{server}{EVENT}/emails/", '[data-testid="email-changes"]', PLACEHOLDER) == []
+    assert walk.visit(page, f"{server}{EVENT}/emails/", '[data-testid="email-changes"]', PLACEHOLDER) == []
     editor = page.get_by_test_id("email-text-form")
     editor.locator("summary").click()
     expect(page.get_by_test_id("placeholders")).to_be_visible()
-    assert check(page, PLACEHOLDER) == []
+    assert walk.untranslated(page, PLACEHOLDER) == []
     editor.locator('button[type="button"]').first.click()
     expect(page.get_by_test_id("email-preview")).to_be_visible()
     page.get_by_test_id("email-preview").locator("summary").click()
-    assert check(page, PLACEHOLDER, order.code) == []
+    assert walk.untranslated(page, PLACEHOLDER, order.code) == []
     editor.locator("button.text-red-700").click()
-    assert confirm_dialog_then_cancel(page, PLACEHOLDER, order.code) == []
+    assert walk.asked_first(page, PLACEHOLDER, order.code) == []
     page.get_by_test_id("language-tab-de").click()
     expect(editor.locator("h2")).to_contain_text("Deutsch")
-    assert check(page, PLACEHOLDER, order.code) == []
+    assert walk.untranslated(page, PLACEHOLDER, order.code) == []
 
     # The organizer's shop widget: the websites, their history, the snippet as a button.
     set_embed_origins(event.organizer, ["https://jazz.example.org"], owner)
@@ -149,13 +132,13 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_event_settings(
     # The snippet is HTML to paste (its text node: the first one shown), with this site's address.
     page.goto(f"{server}/manage/prague-nights/widget/")
     snippet = page.get_by_test_id("widget-snippet")
-    assert check(page, snippet.text_content() or "", server) == []
+    assert walk.untranslated(page, snippet.text_content() or "", server) == []
     page.locator("details summary").click()
     expect(page.get_by_test_id("widget-changes")).to_be_visible()
-    assert check(page, snippet.text_content() or "", server) == []
+    assert walk.untranslated(page, snippet.text_content() or "", server) == []
     page.locator('input[name="widget-style"]').nth(1).check()
     expect(page.locator("button[data-organizer]")).to_be_visible()
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     snippet.locator("xpath=following-sibling::div//button").click()
     expect(page.locator('span[role="status"]')).not_to_have_text("")
-    assert check(page, snippet.text_content() or "", server) == []
+    assert walk.untranslated(page, snippet.text_content() or "", server) == []

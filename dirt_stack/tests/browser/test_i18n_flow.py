@@ -18,6 +18,8 @@ import contextlib
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -92,11 +94,32 @@ def untranslated(page: Page, *also_allowed: str) -> list[str]:
     return page.evaluate(FIND_UNTRANSLATED, [*UNTRANSLATED_TEXTS, *also_allowed])
 
 
-def visit(page: Page, url: str, shown: str) -> list[str]:
-    """Open ``url``, wait for the element ``shown`` (a CSS selector), list what is untranslated."""
-    page.goto(url)
-    expect(page.locator(shown).first).to_be_visible()
-    return untranslated(page)
+@dataclass(frozen=True)
+class PseudoWalk:
+    """A walk over pages in the pseudo-locale: what they show untranslated, but for the
+    walk's own data (names, emails, places), which no catalog translates."""
+
+    own_texts: Sequence[str] = ()
+
+    def untranslated(self, page: Page, *also_allowed: str) -> list[str]:
+        return untranslated(page, *self.own_texts, *also_allowed)
+
+    def visit(self, page: Page, url: str, shown: str, *also_allowed: str) -> list[str]:
+        """Open ``url``, wait for the element ``shown`` (a CSS selector), list what is untranslated."""
+        page.goto(url)
+        expect(page.locator(shown).first).to_be_visible()
+        return self.untranslated(page, *also_allowed)
+
+    def asked_first(self, page: Page, *also_allowed: str) -> list[str]:
+        """The confirmation that a destructive action opened, then closed without acting."""
+        expect(page.get_by_test_id("confirm-dialog")).to_be_visible()
+        found = self.untranslated(page, *also_allowed)
+        page.keyboard.press("Escape")
+        expect(page.get_by_test_id("confirm-dialog")).to_have_count(0)
+        return found
+
+
+visit = PseudoWalk().visit
 
 
 def prague(year: int, month: int, day: int, hour: int, minute: int) -> dt.datetime:

@@ -27,7 +27,7 @@ from messaging import services as messaging
 from sales.models import InvoiceAddress
 from taxes import rules
 from tests.browser.test_i18n_event_editing_flow import ALLOWED, owner_logs_in_then_reads_pseudo
-from tests.browser.test_i18n_flow import untranslated
+from tests.browser.test_i18n_flow import PseudoWalk
 from tests.factories import make_ticket_type
 from tests.support.invoices import business_address, buy, invoicing_event, paid
 from webhooks import services as webhooks
@@ -59,24 +59,7 @@ def _settings(settings):
     settings.DEMO_PAYMENTS = True
 
 
-def check(page: Page, *also_allowed: str) -> list[str]:
-    return untranslated(page, *also_allowed, *ALLOWED, *DATA)
-
-
-def visit(page: Page, url: str, shown: str, *also_allowed: str) -> list[str]:
-    page.goto(url)
-    expect(page.locator(shown).first).to_be_visible()
-    return check(page, *also_allowed)
-
-
-def confirm_dialog_then_cancel(page: Page, *also_allowed: str) -> list[str]:
-    """What the open confirmation shows untranslated; then it is cancelled."""
-    dialog = page.get_by_role("dialog")
-    expect(dialog).to_be_visible()
-    found = check(page, *also_allowed)
-    page.keyboard.press("Escape")
-    expect(dialog).to_have_count(0)
-    return found
+walk = PseudoWalk((*ALLOWED, *DATA))
 
 
 def endpoint_with_deliveries(organizer: Organizer, owner: User) -> WebhookEndpoint:
@@ -159,63 +142,67 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_organizer_settings(p
     # The invoices: an invoice to check again, a cancellation and a credit note; none found;
     # and the notice when the organizer issues none.
     assert (
-        visit(page, f"{server}{ORGANIZER}/invoices/", '[data-testid="invoice-row"]', *numbers, *codes) == []
+        walk.visit(page, f"{server}{ORGANIZER}/invoices/", '[data-testid="invoice-row"]', *numbers, *codes)
+        == []
     )
     expect(page.get_by_test_id("invoice-row")).to_have_count(5)
-    assert visit(page, f"{server}{ORGANIZER}/invoices/?q=nothing", "tbody td[colspan]") == []
-    assert visit(page, f"{server}{ORGANIZER}/invoices/settings/", 'select, input[type="text"]') == []
+    assert walk.visit(page, f"{server}{ORGANIZER}/invoices/?q=nothing", "tbody td[colspan]") == []
+    assert walk.visit(page, f"{server}{ORGANIZER}/invoices/settings/", 'select, input[type="text"]') == []
     InvoiceSettings.objects.filter(organizer=organizer).update(mode=InvoiceSettings.Mode.NEVER)
-    assert visit(page, f"{server}{ORGANIZER}/invoices/", "main p.bg-amber-50", *numbers, *codes) == []
+    assert walk.visit(page, f"{server}{ORGANIZER}/invoices/", "main p.bg-amber-50", *numbers, *codes) == []
 
     # The tax rules: the seller, the templates, a rule's editor, deleting an unused rule.
-    assert visit(page, f"{server}{ORGANIZER}/taxes/", '[data-testid="seller"]', rule.name, unused.name) == []
+    assert (
+        walk.visit(page, f"{server}{ORGANIZER}/taxes/", '[data-testid="seller"]', rule.name, unused.name)
+        == []
+    )
     used = page.get_by_test_id("tax-rules").locator("article").filter(has_text=rule.name)
     used.locator("button").first.click()
     expect(used.locator("form fieldset")).to_be_visible()
-    assert check(page, rule.name, unused.name) == []
+    assert walk.untranslated(page, rule.name, unused.name) == []
     page.get_by_test_id("tax-rules").locator("article").filter(has_text=unused.name).locator(
         "button.text-red-700"
     ).click()
-    assert confirm_dialog_then_cancel(page, rule.name, unused.name) == []
+    assert walk.asked_first(page, rule.name, unused.name) == []
 
     # The webhooks: the list and the new endpoint's form, then an endpoint disabled after
     # failing: its secrets, its history, rotating and deleting it asked first; its deliveries,
     # a failed one's attempts and one waiting for its next attempt; the list without endpoints.
     endpoint = endpoint_with_deliveries(organizer, owner)
-    assert visit(page, f"{server}{ORGANIZER}/webhooks/", '[data-testid="webhook-endpoint"]') == []
+    assert walk.visit(page, f"{server}{ORGANIZER}/webhooks/", '[data-testid="webhook-endpoint"]') == []
     url = f"{server}{ORGANIZER}/webhooks/{endpoint.pk}/"
-    assert visit(page, url, 'p[role="status"]', "Maticko") == []
+    assert walk.visit(page, url, 'p[role="status"]', "Maticko") == []
     page.locator("main button").nth(1).click()  # Reveal secret
     expect(page.get_by_test_id("webhook-secret")).to_have_count(2)
     secrets = page.get_by_test_id("webhook-secret").all_inner_texts()
-    assert check(page, *secrets) == []
+    assert walk.untranslated(page, *secrets) == []
     page.locator("main button").nth(2).click()  # Rotate secret
-    assert confirm_dialog_then_cancel(page, *secrets) == []
+    assert walk.asked_first(page, *secrets) == []
     page.locator("main button.text-red-700").click()  # Delete
-    assert confirm_dialog_then_cancel(page, *secrets) == []
+    assert walk.asked_first(page, *secrets) == []
     deliveries = f"{server}{ORGANIZER}/webhooks/{endpoint.pk}/deliveries/"
-    assert visit(page, deliveries, '[data-testid="webhook-delivery"]') == []
+    assert walk.visit(page, deliveries, '[data-testid="webhook-delivery"]') == []
     expect(page.get_by_test_id("webhook-delivery")).to_have_count(3)
     failed = WebhookDelivery.objects.get(status="failed").pk
     attempts = '[data-testid="webhook-attempt"]'
-    assert visit(page, f"{server}{ORGANIZER}/webhooks/deliveries/{failed}/", attempts, "msg_2") == []
+    assert walk.visit(page, f"{server}{ORGANIZER}/webhooks/deliveries/{failed}/", attempts, "msg_2") == []
     waiting = WebhookDelivery.objects.get(status="pending").pk
-    assert visit(page, f"{server}{ORGANIZER}/webhooks/deliveries/{waiting}/", "main h1", "msg_3") == []
+    assert walk.visit(page, f"{server}{ORGANIZER}/webhooks/deliveries/{waiting}/", "main h1", "msg_3") == []
     WebhookEndpoint.objects.all().delete()
-    assert visit(page, f"{server}{ORGANIZER}/webhooks/", "main ul li") == []
+    assert walk.visit(page, f"{server}{ORGANIZER}/webhooks/", "main ul li") == []
 
     # The messages to the event's buyers: none sent yet, then one sent; its form's
     # placeholders, the preview with the recipients and the question before sending.
     messages = f"{server}{ORGANIZER}/events/sommerfest/messages/"
-    assert visit(page, messages, '[data-testid="message-form"]', "{buyer_name}") == []
+    assert walk.visit(page, messages, '[data-testid="message-form"]', "{buyer_name}") == []
     messaging.send(event, "Doors open at 18:00", "Hello {buyer_name}!", messaging.Filters(), actor=owner)
-    assert visit(page, messages, '[data-testid="messages"]', "{buyer_name}", "Doors open at 18:00") == []
+    assert walk.visit(page, messages, '[data-testid="messages"]', "{buyer_name}", "Doors open at 18:00") == []
     form = page.get_by_test_id("message-form")
     form.locator("summary").click()
     form.locator('input[name="subject"]').fill("Parking")
     form.locator('button[type="button"]').click()
     expect(page.get_by_test_id("recipient-count")).to_be_visible()
     sent = ("{buyer_name}", "Doors open at 18:00", "Parking", *codes, *buyers)
-    assert check(page, *sent) == []
+    assert walk.untranslated(page, *sent) == []
     form.locator('button[type="submit"]').click()
-    assert confirm_dialog_then_cancel(page, *sent) == []
+    assert walk.asked_first(page, *sent) == []

@@ -27,7 +27,7 @@ from questions.models import Question
 from sales import order_actions
 from sales.models import Order
 from tests.browser.test_i18n_event_editing_flow import owner_logs_in_then_reads_pseudo
-from tests.browser.test_i18n_flow import untranslated, vltava_sessions  # noqa: F401
+from tests.browser.test_i18n_flow import PseudoWalk, vltava_sessions  # noqa: F401
 from tests.factories import make_date, make_member, make_ticket_type, only_date
 from tests.support.dates import buy
 from waitlist import services as waitlist
@@ -63,10 +63,7 @@ def _settings(settings):
     settings.DEMO_PAYMENTS = True
 
 
-def visit(page: Page, url: str, shown: str, *also_allowed: str) -> list[str]:
-    page.goto(url)
-    expect(page.locator(shown).first).to_be_visible()
-    return untranslated(page, *OWN_TEXTS, *also_allowed)
+walk = PseudoWalk(OWN_TEXTS)
 
 
 def sold_out_balcony_with_a_waiting_list(date: EventDate, clerk: order_actions.Actor) -> None:
@@ -131,22 +128,22 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_sales_pages(
 
     # The dashboard: the figures, the dates, the revenue, the ticket types, and the chart
     # with its tooltip.
-    assert visit(page, f"{server}{EVENT}/dashboard/", '[data-testid="dashboard-date-row"]') == []
+    assert walk.visit(page, f"{server}{EVENT}/dashboard/", '[data-testid="dashboard-date-row"]') == []
     page.locator(".recharts-bar-rectangle").first.hover()
     expect(page.locator(".recharts-tooltip-wrapper")).to_be_visible()
-    assert untranslated(page, *OWN_TEXTS) == []
+    assert walk.untranslated(page) == []
 
     # The orders, and cancelling the chosen bank transfer, asked first.
-    assert visit(page, f"{server}{EVENT}/orders/", '[data-testid="order-row"]', *codes) == []
+    assert walk.visit(page, f"{server}{EVENT}/orders/", '[data-testid="order-row"]', *codes) == []
     page.get_by_test_id("order-row").locator('input[type="checkbox"]').check()
     page.get_by_test_id("cancel-chosen").click()
     expect(page.get_by_test_id("confirm-dialog")).to_be_visible()
-    assert untranslated(page, *OWN_TEXTS, *codes) == []
+    assert walk.untranslated(page, *codes) == []
     page.keyboard.press("Escape")
 
     # The paid order: its answers, payments, refund and history; the attendee name's form;
     # the refund's confirmation for a ticket.
-    assert visit(page, f"{server}{EVENT}/orders/{paid.code}/", '[data-testid="refund"]', *codes) == []
+    assert walk.visit(page, f"{server}{EVENT}/orders/{paid.code}/", '[data-testid="refund"]', *codes) == []
     expect(page.get_by_test_id("audit-entry").first).to_be_visible()
     ticket_rows = page.get_by_test_id("admin-ticket")
     ticket_rows.first.locator("button").first.click()
@@ -154,18 +151,21 @@ def test_the_pseudo_locale_shows_no_unwrapped_string_on_the_sales_pages(
     ticket_rows.nth(1).locator('input[type="checkbox"]').check()
     page.get_by_test_id("refund-submit").click()
     expect(page.get_by_test_id("confirm-dialog")).to_be_visible()
-    assert untranslated(page, *OWN_TEXTS, *codes) == []
+    assert walk.untranslated(page, *codes) == []
     page.keyboard.press("Escape")
 
     # The pending bank transfer: marking it paid asks first.
-    assert visit(page, f"{server}{EVENT}/orders/{transfer.code}/", '[data-testid="mark-paid"]', *codes) == []
+    assert (
+        walk.visit(page, f"{server}{EVENT}/orders/{transfer.code}/", '[data-testid="mark-paid"]', *codes)
+        == []
+    )
     page.get_by_test_id("mark-paid").click()
     expect(page.get_by_test_id("confirm-dialog")).to_be_visible()
-    assert untranslated(page, *OWN_TEXTS, *codes) == []
+    assert walk.untranslated(page, *codes) == []
     page.keyboard.press("Escape")
 
     # The paused on-sale room with its log, and the waiting list with an offer.
-    assert visit(page, f"{server}{EVENT}/room/", '[data-testid="room-changes"]') == []
+    assert walk.visit(page, f"{server}{EVENT}/room/", '[data-testid="room-changes"]') == []
     expect(page.get_by_test_id("room-resume")).to_be_visible()
-    assert visit(page, f"{server}{EVENT}/waitlist/", '[data-testid="waitlist-entries"]', *codes) == []
+    assert walk.visit(page, f"{server}{EVENT}/waitlist/", '[data-testid="waitlist-entries"]', *codes) == []
     expect(page.get_by_test_id("waitlist-entries").locator("tbody tr")).to_have_count(2)
