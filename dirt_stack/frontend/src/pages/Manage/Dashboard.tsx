@@ -2,23 +2,13 @@ import { Head, Link, router } from "@inertiajs/react";
 import { Trans, useLingui } from "@lingui/react/macro";
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import DateSelect, { dateLabel } from "../../components/DateSelect";
+import Stat from "../../components/Stat";
 import { formatMoney, formatShortDay } from "../../lib/format";
 import type { PageProps } from "../../types";
 
 // A day of the chart ("2027-06-10") as the reader writes it.
 function chartDay(day: string): string {
   return formatShortDay(`${day}T12:00:00Z`, "UTC");
-}
-
-function Stat({ label, value, testId }: { label: string; value: string; testId?: string }) {
-  return (
-    <div className="rounded-xl border border-slate-200 bg-white p-4">
-      <p className="text-sm text-slate-500">{label}</p>
-      <p className="mt-1 text-2xl font-bold tabular-nums" data-testid={testId}>
-        {value}
-      </p>
-    </div>
-  );
 }
 
 export default function Dashboard({

@@ -1,6 +1,7 @@
 import { Head, Link } from "@inertiajs/react";
 import { Trans, useLingui } from "@lingui/react/macro";
 import { useEffect, useState } from "react";
+import Stat from "../../components/Stat";
 import { formatEventDate } from "../../lib/format";
 import { getJson } from "../../lib/http";
 import type { PageProps, DoorStatus as Status } from "../../types";
@@ -47,24 +48,9 @@ export default function DoorStatus({ event, organizer_slug, status: first, statu
         <h2 id="total-title" className="sr-only">
           <Trans>In all</Trans>
         </h2>
-        <p className="rounded-xl border border-slate-200 bg-white p-4">
-          <span className="block text-sm text-slate-600">
-            <Trans>Inside</Trans>
-          </span>
-          <span className="text-3xl font-bold">{status.total.inside}</span>
-        </p>
-        <p className="rounded-xl border border-slate-200 bg-white p-4">
-          <span className="block text-sm text-slate-600">
-            <Trans>Entries</Trans>
-          </span>
-          <span className="text-3xl font-bold">{status.total.entries}</span>
-        </p>
-        <p className="rounded-xl border border-slate-200 bg-white p-4">
-          <span className="block text-sm text-slate-600">
-            <Trans>Exits</Trans>
-          </span>
-          <span className="text-3xl font-bold">{status.total.exits}</span>
-        </p>
+        <Stat label={t`Inside`} value={String(status.total.inside)} />
+        <Stat label={t`Entries`} value={String(status.total.entries)} />
+        <Stat label={t`Exits`} value={String(status.total.exits)} />
       </section>
 
       <CountsTable
