@@ -23,7 +23,7 @@ from core import domain_events, metrics
 from core.formatting import format_short_moment
 from core.input import search_text
 from events.models import Event, EventDate
-from sales.models import Order, Ticket
+from sales.models import Order, Ticket, TicketQuerySet
 from sales.tickets import tickets_usable
 
 Outcome = Literal["admitted", "exited", "already_checked_in", "refused"]
@@ -99,7 +99,7 @@ def _ticket_props(ticket: Ticket) -> dict[str, Any]:
 
 def list_counts(check_in_list: CheckInList) -> dict[str, int]:
     """Checked in through this list, and tickets it expects (valid tickets it admits)."""
-    expected = _admissible(check_in_list).count()
+    expected = list_scope(check_in_list).admissible().count()
     checked_in = CheckIn.objects.admissions().filter(check_in_list=check_in_list).count()
     return {"checked_in": checked_in, "expected": expected}
 
@@ -109,8 +109,10 @@ def checked_in_count(check_in_list: CheckInList) -> dict[str, int]:
     return {"checked_in": CheckIn.objects.admissions().filter(check_in_list=check_in_list).count()}
 
 
-def _admissible(check_in_list: CheckInList) -> QuerySet[Ticket]:
-    tickets = Ticket.objects.admissible().filter(order__event_id=check_in_list.event_id)
+def list_scope(check_in_list: CheckInList) -> TicketQuerySet:
+    """Every ticket the list is for (its event, its date if it has one, its ticket types),
+    whatever its state: a void one must scan red."""
+    tickets = Ticket.objects.filter(order__event_id=check_in_list.event_id)
     if check_in_list.date_id is not None:
         tickets = tickets.filter(order__date_id=check_in_list.date_id)
     if not check_in_list.all_ticket_types:

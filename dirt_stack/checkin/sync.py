@@ -59,16 +59,6 @@ class Cursor:
         return cls(*(int(n) for n in match.groups()))
 
 
-def list_scope(check_in_list: CheckInList) -> QuerySet[Ticket]:
-    """Every ticket the list is for, whatever its state (a void one must scan red)."""
-    tickets = Ticket.objects.filter(order__event_id=check_in_list.event_id)
-    if check_in_list.date_id is not None:
-        tickets = tickets.filter(order__date_id=check_in_list.date_id)
-    if not check_in_list.all_ticket_types:
-        tickets = tickets.filter(ticket_type__in=check_in_list.ticket_types.all())
-    return tickets
-
-
 # What a record reads of a ticket and its order; the event and its dates are the list's,
 # loaded once per page (``_loaded``), not once per ticket.
 _RECORD_FIELDS = (
@@ -187,7 +177,9 @@ def snapshot(check_in_list: CheckInList, *, after: int = 0, limit: int = SNAPSHO
     carries the cursor to follow the changes from once every page is stored."""
     limit = max(1, min(limit, SNAPSHOT_PAGE_MAX))
     cursor = current_cursor(check_in_list.event) if after == 0 else None
-    page = _loaded(check_in_list, list_scope(check_in_list).filter(pk__gt=after).order_by("pk")[: limit + 1])
+    page = _loaded(
+        check_in_list, services.list_scope(check_in_list).filter(pk__gt=after).order_by("pk")[: limit + 1]
+    )
     more = len(page) > limit
     page = page[:limit]
     return {
@@ -228,7 +220,9 @@ def changes(check_in_list: CheckInList, cursor: Cursor) -> dict[str, Any]:
         .values_list("pk", "created_at", "ticket_id")[:FEED_LIMIT]
     )
     ticket_ids = {pk for pk, _ in sold} | {row[2] for row in changed} | {row[2] for row in passed}
-    tickets = _loaded(check_in_list, list_scope(check_in_list).filter(pk__in=ticket_ids).order_by("pk"))
+    tickets = _loaded(
+        check_in_list, services.list_scope(check_in_list).filter(pk__in=ticket_ids).order_by("pk")
+    )
     next_cursor = Cursor(
         tickets=_stream(sold, cursor.tickets, cutoff),
         changes=_stream([(pk, at) for pk, at, *_ in changed], cursor.changes, cutoff),
