@@ -7,7 +7,8 @@ An entry of a ticket another scan already admitted is kept and flagged as a doub
 admission: the later of the two by the devices' clocks (an earlier online admission stays
 the admission; an earlier offline one takes the admission from a later one). An entry of a
 ticket the server knows as void is kept, flagged ``void``. A scan naming no ticket, or a
-list that is not the device's, changes nothing.
+list that is not the device's, or made at a time the device's clock cannot have read
+(``bad_time``), changes nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from checkin import services
 from checkin.devices import device_lists
@@ -26,6 +28,9 @@ from sales.models import Ticket
 
 Result = Literal["accepted", "duplicate", "conflict"]
 MAX_BATCH = 500
+# How far a device's clock may say a scan happened from the server's.
+SCAN_TIME_PAST = dt.timedelta(days=30)
+SCAN_TIME_FUTURE = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -43,14 +48,22 @@ def _answer(scan: OfflineScan, result: Result, reason: str = "") -> dict[str, An
 
 def apply_batch(device: ScannerDevice, scans: list[OfflineScan]) -> list[dict[str, Any]]:
     """Apply the scans, each in its own transaction; the answers in the order given."""
+    now = timezone.now()
+    far_off = {
+        scan.nonce: _answer(scan, "conflict", "bad_time")
+        for scan in scans
+        if scan.scanned_at.tzinfo is None
+        or not now - SCAN_TIME_PAST <= scan.scanned_at <= now + SCAN_TIME_FUTURE
+    }
     lists = {lst.pk: lst for lst in device_lists(device)}
     answers: dict[uuid.UUID, dict[str, Any]] = {}
-    for scan in sorted(scans, key=lambda s: (s.scanned_at, str(s.nonce))):
+    plausible = [scan for scan in scans if scan.nonce not in far_off]
+    for scan in sorted(plausible, key=lambda s: (s.scanned_at, str(s.nonce))):
         if scan.nonce in answers:
             answers[scan.nonce] = _answer(scan, "duplicate")
             continue
         answers[scan.nonce] = _apply(device, lists, scan)
-    return [answers[scan.nonce] for scan in scans]
+    return [far_off.get(scan.nonce) or answers[scan.nonce] for scan in scans]
 
 
 def _apply(device: ScannerDevice, lists: dict[int, CheckInList], scan: OfflineScan) -> dict[str, Any]:
